@@ -1,0 +1,123 @@
+/**
+ * A model's shape and family, as plain data. One config type describes every model the
+ * engine runs, from the tutorial's one-layer `seed` model to GPT-2 and Llama checkpoints;
+ * the transformer reads the flags instead of having one class per family.
+ * validateModelConfig() is the gate for configs read from files (untrusted).
+ */
+
+import type { AttentionMode } from '../ops/attention';
+import type { RopeStyle } from '../ops/rope';
+
+export type Architecture = 'seed' | 'gpt' | 'llama';
+export type NormKind = 'layernorm' | 'rmsnorm' | 'none';
+export type PositionalKind = 'learned' | 'rope' | 'none';
+export type MlpKind = 'gelu' | 'swiglu' | 'none';
+
+export interface ModelConfig {
+  readonly architecture: Architecture;
+  readonly vocabSize: number;
+  /** Longest sequence the model accepts (size of the learned position table). */
+  readonly contextLength: number;
+  readonly dModel: number;
+  readonly nLayers: number;
+  readonly nHeads: number;
+  readonly nKvHeads: number;
+  /** Hidden width of the MLP (0 when mlp is 'none'). */
+  readonly mlpHidden: number;
+  readonly norm: NormKind;
+  readonly normEps: number;
+  readonly positional: PositionalKind;
+  readonly ropeTheta: number;
+  readonly ropeStyle: RopeStyle;
+  readonly mlp: MlpKind;
+  /** Biases on linear layers and norms. */
+  readonly bias: boolean;
+  /** The output projection reuses the token-embedding matrix. */
+  readonly tiedEmbeddings: boolean;
+  readonly attentionMode: AttentionMode;
+  readonly dropout: number;
+}
+
+export class ModelConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelConfigError';
+  }
+}
+
+const ARCHITECTURES: readonly Architecture[] = ['seed', 'gpt', 'llama'];
+const NORMS: readonly NormKind[] = ['layernorm', 'rmsnorm', 'none'];
+const POSITIONALS: readonly PositionalKind[] = ['learned', 'rope', 'none'];
+const MLPS: readonly MlpKind[] = ['gelu', 'swiglu', 'none'];
+
+/** Checks an untrusted value field by field; returns a config or throws naming the bad field. */
+export function validateModelConfig(raw: unknown): ModelConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ModelConfigError(`model config must be an object, got ${describe(raw)}`);
+  const r = raw as Record<string, unknown>;
+  const int = (key: string, min: number, max: number): number => {
+    const v = r[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new ModelConfigError(`model config field "${key}" must be an integer in [${min}, ${max}], got ${describe(v)}`);
+    }
+    return v;
+  };
+  const num = (key: string, min: number, max: number): number => {
+    const v = r[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+      throw new ModelConfigError(`model config field "${key}" must be a number in [${min}, ${max}], got ${describe(v)}`);
+    }
+    return v;
+  };
+  const oneOf = <T extends string>(key: string, options: readonly T[]): T => {
+    const v = r[key];
+    if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) {
+      throw new ModelConfigError(`model config field "${key}" must be one of ${options.join(', ')}, got ${describe(v)}`);
+    }
+    return v as T;
+  };
+  const bool = (key: string): boolean => {
+    const v = r[key];
+    if (typeof v !== 'boolean') throw new ModelConfigError(`model config field "${key}" must be true or false, got ${describe(v)}`);
+    return v;
+  };
+  const config: ModelConfig = {
+    architecture: oneOf('architecture', ARCHITECTURES),
+    vocabSize: int('vocabSize', 1, 1 << 22),
+    contextLength: int('contextLength', 1, 1 << 20),
+    dModel: int('dModel', 1, 1 << 16),
+    nLayers: int('nLayers', 1, 1024),
+    nHeads: int('nHeads', 1, 1024),
+    nKvHeads: int('nKvHeads', 1, 1024),
+    mlpHidden: int('mlpHidden', 0, 1 << 18),
+    norm: oneOf('norm', NORMS),
+    normEps: num('normEps', 0, 1),
+    positional: oneOf('positional', POSITIONALS),
+    ropeTheta: num('ropeTheta', 1, 1e12),
+    ropeStyle: oneOf('ropeStyle', ['interleaved', 'half'] as const),
+    mlp: oneOf('mlp', MLPS),
+    bias: bool('bias'),
+    tiedEmbeddings: bool('tiedEmbeddings'),
+    attentionMode: oneOf('attentionMode', ['soft', 'hard'] as const),
+    dropout: num('dropout', 0, 0.99),
+  };
+  if (config.dModel % config.nHeads !== 0) throw new ModelConfigError(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
+  if (config.nHeads % config.nKvHeads !== 0) throw new ModelConfigError(`nHeads ${config.nHeads} is not a multiple of nKvHeads ${config.nKvHeads}`);
+  if (config.positional === 'rope' && (config.dModel / config.nHeads) % 2 !== 0) throw new ModelConfigError(`rotary positions need an even head size, got ${config.dModel / config.nHeads}`);
+  if (config.mlp !== 'none' && config.mlpHidden < 1) throw new ModelConfigError(`an MLP of kind ${config.mlp} needs mlpHidden ≥ 1`);
+  return config;
+}
+
+export function headSize(config: ModelConfig): number {
+  return config.dModel / config.nHeads;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (v === undefined) return 'nothing';
+  try {
+    const s = JSON.stringify(v);
+    return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 60) + '…' : s;
+  } catch {
+    return typeof v;
+  }
+}

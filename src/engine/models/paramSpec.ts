@@ -1,0 +1,64 @@
+/**
+ * Every parameter a config implies: its name, shape and how it is initialised. The names
+ * are the engine's own (checkpoints store them; importers map foreign names onto them).
+ * Linear weights use PyTorch's [out, in] layout.
+ */
+
+import type { ModelConfig } from './config';
+import { headSize } from './config';
+
+export type ParamInit = 'normal' | 'residual' | 'zeros' | 'ones';
+
+export interface ParamSpec {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly init: ParamInit;
+}
+
+export function paramSpec(config: ModelConfig): ParamSpec[] {
+  const C = config.dModel;
+  const kvC = config.nKvHeads * headSize(config);
+  const specs: ParamSpec[] = [];
+  const add = (name: string, shape: number[], init: ParamInit): void => {
+    specs.push({ name, shape, init });
+  };
+  const norm = (prefix: string): void => {
+    if (config.norm === 'none') return;
+    add(`${prefix}.weight`, [C], 'ones');
+    if (config.norm === 'layernorm' && config.bias) add(`${prefix}.bias`, [C], 'zeros');
+  };
+  const linear = (prefix: string, out: number, inF: number, init: ParamInit): void => {
+    add(`${prefix}.weight`, [out, inF], init);
+    if (config.bias) add(`${prefix}.bias`, [out], 'zeros');
+  };
+
+  add('tok_emb', [config.vocabSize, C], 'normal');
+  if (config.positional === 'learned') add('pos_emb', [config.contextLength, C], 'normal');
+  for (let l = 0; l < config.nLayers; l++) {
+    const p = `blocks.${l}`;
+    norm(`${p}.norm1`);
+    linear(`${p}.attn.q`, C, C, 'normal');
+    linear(`${p}.attn.k`, kvC, C, 'normal');
+    linear(`${p}.attn.v`, kvC, C, 'normal');
+    linear(`${p}.attn.o`, C, C, 'residual');
+    if (config.mlp === 'none') continue;
+    norm(`${p}.norm2`);
+    if (config.mlp === 'gelu') {
+      linear(`${p}.mlp.fc`, config.mlpHidden, C, 'normal');
+      linear(`${p}.mlp.proj`, C, config.mlpHidden, 'residual');
+    } else {
+      linear(`${p}.mlp.gate`, config.mlpHidden, C, 'normal');
+      linear(`${p}.mlp.up`, config.mlpHidden, C, 'normal');
+      linear(`${p}.mlp.down`, C, config.mlpHidden, 'residual');
+    }
+  }
+  norm('norm_f');
+  if (!config.tiedEmbeddings) linear('lm_head', config.vocabSize, C, 'normal');
+  return specs;
+}
+
+export function parameterCount(config: ModelConfig): number {
+  let n = 0;
+  for (const s of paramSpec(config)) n += s.shape.reduce((a, b) => a * b, 1);
+  return n;
+}

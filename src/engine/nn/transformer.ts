@@ -1,0 +1,208 @@
+/**
+ * The decoder-only transformer every model family runs on: embeddings → blocks of
+ * (norm → causal self-attention → residual, norm → MLP → residual) → final norm → logits.
+ * Flags in ModelConfig select GPT-2 (LayerNorm, learned positions, GELU, biases),
+ * Llama (RMSNorm, RoPE, SwiGLU, grouped-query attention) or the tutorial's seed model.
+ *
+ * forward() can capture, per layer, what the editor shows: attention weights, the raw
+ * scores behind them, q/k/v and the residual stream. Nothing is kept unless asked for.
+ */
+
+import { Tape } from '../autograd';
+import type { ModelConfig } from '../models/config';
+import { headSize } from '../models/config';
+import { paramSpec, type ParamSpec } from '../models/paramSpec';
+import { gelu, silu } from '../ops/activation';
+import { add, mul } from '../ops/add';
+import { causalSelfAttention } from '../ops/attention';
+import { crossEntropy } from '../ops/crossEntropy';
+import { dropout } from '../ops/dropout';
+import { embedding } from '../ops/embedding';
+import { linear } from '../ops/matmul';
+import { layerNorm, rmsNorm } from '../ops/norm';
+import { rope } from '../ops/rope';
+import { Rng } from '../random';
+import { ShapeError, Tensor } from '../tensor';
+
+export interface CaptureOptions {
+  /** Post-softmax weights per layer, [B, H, T, T]. */
+  readonly attention?: boolean;
+  /** Pre-softmax scores q·k/√hs per layer, [B, H, T, T]. */
+  readonly scores?: boolean;
+  /** q (after RoPE), k (after RoPE) and v per layer. */
+  readonly qkv?: boolean;
+  /** Residual stream after the embeddings and after every block, [B, T, C] each. */
+  readonly hidden?: boolean;
+}
+
+export interface ForwardOptions {
+  /** Next-token targets [B·T] (−1 = ignore); when given, the loss is computed. */
+  readonly targets?: Int32Array;
+  readonly capture?: CaptureOptions;
+  /** Rng for dropout; null or absent means evaluation mode (no dropout). */
+  readonly dropoutRng?: Rng | null;
+}
+
+export interface LayerCapture {
+  attention: Float32Array | null;
+  scores: Float32Array | null;
+  q: Float32Array | null;
+  k: Float32Array | null;
+  v: Float32Array | null;
+}
+
+export interface ForwardResult {
+  /** [B, T, V] */
+  readonly logits: Tensor;
+  readonly loss: Tensor | null;
+  /** −log p(target) per position (nats); NaN where no target. */
+  readonly perTokenLoss: Float32Array | null;
+  readonly correct: number;
+  readonly counted: number;
+  readonly layers: LayerCapture[];
+  readonly hidden: Float32Array[];
+}
+
+export class Transformer {
+  readonly config: ModelConfig;
+  readonly spec: readonly ParamSpec[];
+  readonly params: ReadonlyMap<string, Tensor>;
+
+  constructor(config: ModelConfig, params: Map<string, Tensor>) {
+    this.config = config;
+    this.spec = paramSpec(config);
+    for (const s of this.spec) {
+      const t = params.get(s.name);
+      if (!t) throw new ShapeError(`missing parameter ${s.name} [${s.shape.join(', ')}]`);
+      if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) {
+        throw new ShapeError(`parameter ${s.name} is [${t.shape.join(', ')}], the config needs [${s.shape.join(', ')}]`);
+      }
+      t.requiresGrad = true;
+    }
+    this.params = params;
+  }
+
+  /** A freshly initialised model (GPT-2 style: N(0, 0.02), residual projections scaled by 1/√(2L)). */
+  static create(config: ModelConfig, rng: Rng): Transformer {
+    const params = new Map<string, Tensor>();
+    const residualStd = 0.02 / Math.sqrt(2 * config.nLayers);
+    for (const s of paramSpec(config)) {
+      const t = Tensor.zeros(s.shape, true);
+      if (s.init === 'ones') t.data.fill(1);
+      else if (s.init === 'normal' || s.init === 'residual') {
+        const std = s.init === 'normal' ? 0.02 : residualStd;
+        for (let i = 0; i < t.size; i++) t.data[i] = rng.normal() * std;
+      }
+      params.set(s.name, t);
+    }
+    return new Transformer(config, params);
+  }
+
+  /** Parameters in spec order (the order optimiser state and checkpoints use). */
+  parameters(): Tensor[] {
+    return this.spec.map((s) => this.p(s.name));
+  }
+
+  zeroGrad(): void {
+    for (const t of this.params.values()) t.grad = null;
+  }
+
+  private p(name: string): Tensor {
+    const t = this.params.get(name);
+    if (!t) throw new Error(`no parameter named ${name}`);
+    return t;
+  }
+
+  private pOpt(name: string): Tensor | null {
+    return this.params.get(name) ?? null;
+  }
+
+  private norm(tape: Tape | null, x: Tensor, prefix: string): Tensor {
+    switch (this.config.norm) {
+      case 'layernorm':
+        return layerNorm(tape, x, this.p(`${prefix}.weight`), this.pOpt(`${prefix}.bias`), this.config.normEps);
+      case 'rmsnorm':
+        return rmsNorm(tape, x, this.p(`${prefix}.weight`), this.config.normEps);
+      case 'none':
+        return x;
+    }
+  }
+
+  private lin(tape: Tape | null, x: Tensor, prefix: string): Tensor {
+    return linear(tape, x, this.p(`${prefix}.weight`), this.pOpt(`${prefix}.bias`));
+  }
+
+  /** ids [B·T] row-major → logits [B, T, V] (+ loss when targets are given). */
+  forward(tape: Tape | null, ids: Int32Array, B: number, T: number, options: ForwardOptions = {}): ForwardResult {
+    const cfg = this.config;
+    if (ids.length !== B * T) throw new ShapeError(`forward: ${ids.length} ids for a batch of ${B}×${T}`);
+    if (T > cfg.contextLength) throw new ShapeError(`forward: sequence of ${T} tokens is longer than the model's context of ${cfg.contextLength}`);
+    const capture = options.capture ?? {};
+    const rng = options.dropoutRng ?? null;
+    const p = cfg.dropout;
+
+    let x = embedding(tape, this.p('tok_emb'), ids, [B, T]);
+    if (cfg.positional === 'learned') {
+      const posTable = this.p('pos_emb');
+      const pos = new Int32Array(T);
+      for (let t = 0; t < T; t++) pos[t] = t;
+      x = add(tape, x, embedding(tape, posTable, pos, [T]));
+    }
+    x = dropout(tape, x, p, rng);
+    const hidden: Float32Array[] = capture.hidden ? [x.data] : [];
+    const layers: LayerCapture[] = [];
+
+    for (let l = 0; l < cfg.nLayers; l++) {
+      const pre = `blocks.${l}`;
+      const h = this.norm(tape, x, `${pre}.norm1`);
+      let q = this.lin(tape, h, `${pre}.attn.q`);
+      let k = this.lin(tape, h, `${pre}.attn.k`);
+      const v = this.lin(tape, h, `${pre}.attn.v`);
+      if (cfg.positional === 'rope') {
+        q = rope(tape, q, { nHeads: cfg.nHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle });
+        k = rope(tape, k, { nHeads: cfg.nKvHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle });
+      }
+      const att = causalSelfAttention(tape, q, k, v, {
+        nHeads: cfg.nHeads,
+        nKvHeads: cfg.nKvHeads,
+        mode: cfg.attentionMode,
+        keepWeights: capture.attention ?? false,
+        keepScores: capture.scores ?? false,
+      });
+      layers.push({
+        attention: att.weights,
+        scores: att.scores,
+        q: capture.qkv ? q.data : null,
+        k: capture.qkv ? k.data : null,
+        v: capture.qkv ? v.data : null,
+      });
+      x = add(tape, x, dropout(tape, this.lin(tape, att.out, `${pre}.attn.o`), p, rng));
+      if (cfg.mlp !== 'none') {
+        const h2 = this.norm(tape, x, `${pre}.norm2`);
+        let m: Tensor;
+        if (cfg.mlp === 'gelu') {
+          m = this.lin(tape, gelu(tape, this.lin(tape, h2, `${pre}.mlp.fc`)), `${pre}.mlp.proj`);
+        } else {
+          const gate = silu(tape, this.lin(tape, h2, `${pre}.mlp.gate`));
+          m = this.lin(tape, mul(tape, gate, this.lin(tape, h2, `${pre}.mlp.up`)), `${pre}.mlp.down`);
+        }
+        x = add(tape, x, dropout(tape, m, p, rng));
+      }
+      if (capture.hidden) hidden.push(x.data);
+    }
+    x = this.norm(tape, x, 'norm_f');
+    const logits = cfg.tiedEmbeddings
+      ? linear(tape, x, this.p('tok_emb'))
+      : linear(tape, x, this.p('lm_head.weight'), this.pOpt('lm_head.bias'));
+
+    if (!options.targets) {
+      return { logits, loss: null, perTokenLoss: null, correct: 0, counted: 0, layers, hidden };
+    }
+    const ce = crossEntropy(tape, logits, options.targets);
+    return { logits, loss: ce.loss, perTokenLoss: ce.perToken, correct: ce.correct, counted: ce.count, layers, hidden };
+  }
+
+  get headSize(): number {
+    return headSize(this.config);
+  }
+}

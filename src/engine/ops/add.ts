@@ -1,0 +1,90 @@
+/**
+ * Element-wise sums and products: the residual connection (same shapes), broadcasting
+ * over leading axes (learned positions [T, C] added to every sequence of [B, T, C]), and
+ * the element-wise product SwiGLU needs.
+ */
+
+import { Tape, output } from '../autograd';
+import { ShapeError, Tensor } from '../tensor';
+
+function checkSuffix(a: Tensor, b: Tensor, what: string): void {
+  const off = a.shape.length - b.shape.length;
+  if (off < 0 || b.shape.some((d, i) => d !== a.shape[off + i])) {
+    throw new ShapeError(`${what}: shape [${b.shape.join(', ')}] does not broadcast onto [${a.shape.join(', ')}]`);
+  }
+}
+
+/** a + b, where b's shape equals a's or is a suffix of it (broadcast over leading axes). */
+export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
+  checkSuffix(a, b, 'add');
+  const n = a.size;
+  const m = b.size;
+  const out = new Float32Array(n);
+  const ad = a.data, bd = b.data;
+  for (let i = 0; i < n; i += m) {
+    for (let j = 0; j < m; j++) out[i + j] = ad[i + j]! + bd[j]!;
+  }
+  const tracked = Tape.needsGrad(tape, a, b);
+  const y = output(out, a.shape, tracked);
+  if (tracked) {
+    tape.record(() => {
+      const dy = y.grad;
+      if (!dy) return;
+      if (a.requiresGrad) {
+        const da = a.ensureGrad();
+        for (let i = 0; i < n; i++) da[i] += dy[i]!;
+      }
+      if (b.requiresGrad) {
+        const db = b.ensureGrad();
+        for (let i = 0; i < n; i += m) {
+          for (let j = 0; j < m; j++) db[j] += dy[i + j]!;
+        }
+      }
+    });
+  }
+  return y;
+}
+
+/** a ⊙ b for equal shapes. */
+export function mul(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
+  if (a.size !== b.size) throw new ShapeError(`mul: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
+  const n = a.size;
+  const out = new Float32Array(n);
+  const ad = a.data, bd = b.data;
+  for (let i = 0; i < n; i++) out[i] = ad[i]! * bd[i]!;
+  const tracked = Tape.needsGrad(tape, a, b);
+  const y = output(out, a.shape, tracked);
+  if (tracked) {
+    tape.record(() => {
+      const dy = y.grad;
+      if (!dy) return;
+      if (a.requiresGrad) {
+        const da = a.ensureGrad();
+        for (let i = 0; i < n; i++) da[i] += dy[i]! * bd[i]!;
+      }
+      if (b.requiresGrad) {
+        const db = b.ensureGrad();
+        for (let i = 0; i < n; i++) db[i] += dy[i]! * ad[i]!;
+      }
+    });
+  }
+  return y;
+}
+
+/** s · a for a constant s. */
+export function scale(tape: Tape | null, a: Tensor, s: number): Tensor {
+  const n = a.size;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = a.data[i]! * s;
+  const tracked = Tape.needsGrad(tape, a);
+  const y = output(out, a.shape, tracked);
+  if (tracked) {
+    tape.record(() => {
+      const dy = y.grad;
+      if (!dy) return;
+      const da = a.ensureGrad();
+      for (let i = 0; i < n; i++) da[i] += dy[i]! * s;
+    });
+  }
+  return y;
+}

@@ -1,0 +1,118 @@
+/**
+ * Normalisation over the last axis: LayerNorm (GPT-2) and RMSNorm (Llama). The forward
+ * keeps the per-row statistics the backward needs (mean and 1/σ, or 1/rms).
+ */
+
+import { Tape, output } from '../autograd';
+import { ShapeError, Tensor } from '../tensor';
+
+function checkParam(p: Tensor | null, c: number, what: string): void {
+  if (p && (p.shape.length !== 1 || p.shape[0] !== c)) {
+    throw new ShapeError(`${what} is [${p.shape.join(', ')}], expected [${c}]`);
+  }
+}
+
+/** y = (x − mean) / sqrt(var + eps) · weight + bias, per row of the last axis. */
+export function layerNorm(tape: Tape | null, x: Tensor, weight: Tensor, bias: Tensor | null, eps = 1e-5): Tensor {
+  const c = x.lastDim;
+  checkParam(weight, c, 'layerNorm weight');
+  checkParam(bias, c, 'layerNorm bias');
+  const rows = x.size / c;
+  const xd = x.data, w = weight.data, b = bias ? bias.data : null;
+  const out = new Float32Array(x.size);
+  const mean = new Float32Array(rows);
+  const rstd = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    let m = 0;
+    for (let j = 0; j < c; j++) m += xd[o + j]!;
+    m /= c;
+    let v = 0;
+    for (let j = 0; j < c; j++) {
+      const d = xd[o + j]! - m;
+      v += d * d;
+    }
+    const rs = 1 / Math.sqrt(v / c + eps);
+    mean[r] = m;
+    rstd[r] = rs;
+    for (let j = 0; j < c; j++) out[o + j] = (xd[o + j]! - m) * rs * w[j]! + (b ? b[j]! : 0);
+  }
+  const tracked = Tape.needsGrad(tape, x, weight, bias);
+  const y = output(out, x.shape, tracked);
+  if (tracked) {
+    tape.record(() => {
+      const dy = y.grad;
+      if (!dy) return;
+      const dx = x.requiresGrad ? x.ensureGrad() : null;
+      const dw = weight.requiresGrad ? weight.ensureGrad() : null;
+      const db = bias && bias.requiresGrad ? bias.ensureGrad() : null;
+      for (let r = 0; r < rows; r++) {
+        const o = r * c;
+        const m = mean[r]!, rs = rstd[r]!;
+        // With n = normalised x and g = dy·w: dx = rs · (g − mean(g) − n·mean(g·n)).
+        let gMean = 0, gnMean = 0;
+        for (let j = 0; j < c; j++) {
+          const n = (xd[o + j]! - m) * rs;
+          const g = dy[o + j]! * w[j]!;
+          gMean += g;
+          gnMean += g * n;
+          if (dw) dw[j] += dy[o + j]! * n;
+          if (db) db[j] += dy[o + j]!;
+        }
+        gMean /= c;
+        gnMean /= c;
+        if (dx) {
+          for (let j = 0; j < c; j++) {
+            const n = (xd[o + j]! - m) * rs;
+            dx[o + j] += rs * (dy[o + j]! * w[j]! - gMean - n * gnMean);
+          }
+        }
+      }
+    });
+  }
+  return y;
+}
+
+/** y = x / sqrt(mean(x²) + eps) · weight, per row of the last axis. */
+export function rmsNorm(tape: Tape | null, x: Tensor, weight: Tensor, eps = 1e-5): Tensor {
+  const c = x.lastDim;
+  checkParam(weight, c, 'rmsNorm weight');
+  const rows = x.size / c;
+  const xd = x.data, w = weight.data;
+  const out = new Float32Array(x.size);
+  const rrms = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    let ss = 0;
+    for (let j = 0; j < c; j++) ss += xd[o + j]! * xd[o + j]!;
+    const rs = 1 / Math.sqrt(ss / c + eps);
+    rrms[r] = rs;
+    for (let j = 0; j < c; j++) out[o + j] = xd[o + j]! * rs * w[j]!;
+  }
+  const tracked = Tape.needsGrad(tape, x, weight);
+  const y = output(out, x.shape, tracked);
+  if (tracked) {
+    tape.record(() => {
+      const dy = y.grad;
+      if (!dy) return;
+      const dx = x.requiresGrad ? x.ensureGrad() : null;
+      const dw = weight.requiresGrad ? weight.ensureGrad() : null;
+      for (let r = 0; r < rows; r++) {
+        const o = r * c;
+        const rs = rrms[r]!;
+        // dx = rs·g − x·rs³·mean(g·x), with g = dy·w.
+        let gx = 0;
+        for (let j = 0; j < c; j++) {
+          gx += dy[o + j]! * w[j]! * xd[o + j]!;
+          if (dw) dw[j] += dy[o + j]! * xd[o + j]! * rs;
+        }
+        gx /= c;
+        if (dx) {
+          const k = rs * rs * rs * gx;
+          for (let j = 0; j < c; j++) dx[o + j] += rs * dy[o + j]! * w[j]! - xd[o + j]! * k;
+        }
+      }
+    });
+  }
+  return y;
+}

@@ -1,0 +1,83 @@
+/**
+ * The engine's tensor: a Float32Array in row-major order plus its shape. Nothing more:
+ * no strides, no views, no dtype zoo. Gradients live beside the data and are allocated
+ * only when a backward pass reaches the tensor.
+ *
+ * Shapes use fixed letters in comments: B batch, T time, C channels, H heads,
+ * hs head size, V vocab, L layers.
+ */
+
+export type Shape = readonly number[];
+
+export class ShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ShapeError';
+  }
+}
+
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: Shape;
+  /** True for parameters and for every result computed from one while a tape records. */
+  requiresGrad: boolean;
+  /** d(loss)/d(this), same layout as data; null until backward reaches this tensor. */
+  grad: Float32Array | null = null;
+
+  constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
+    const n = sizeOf(shape);
+    if (data.length !== n) {
+      throw new ShapeError(`data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+  }
+
+  static zeros(shape: Shape, requiresGrad = false): Tensor {
+    return new Tensor(new Float32Array(sizeOf(shape)), shape, requiresGrad);
+  }
+
+  static from(values: ArrayLike<number>, shape: Shape, requiresGrad = false): Tensor {
+    return new Tensor(Float32Array.from(values), shape, requiresGrad);
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** Length of the last axis. */
+  get lastDim(): number {
+    return this.shape[this.shape.length - 1] ?? 1;
+  }
+
+  /** The gradient buffer, allocated (zeroed) on first use. */
+  ensureGrad(): Float32Array {
+    if (this.grad === null) this.grad = new Float32Array(this.data.length);
+    return this.grad;
+  }
+
+  zeroGrad(): void {
+    if (this.grad !== null) this.grad.fill(0);
+  }
+
+  /** Same data, another shape with the same element count (no copy). Gradients are not shared. */
+  reshapedData(shape: Shape): Tensor {
+    return new Tensor(this.data, shape, false);
+  }
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid dimension ${d} in shape [${shape.join(', ')}]`);
+    n *= d;
+  }
+  return n;
+}
+
+export function assertShape(t: Tensor, expected: Shape, what: string): void {
+  if (t.shape.length !== expected.length || t.shape.some((d, i) => d !== expected[i])) {
+    throw new ShapeError(`${what}: expected shape [${expected.join(', ')}], got [${t.shape.join(', ')}]`);
+  }
+}
