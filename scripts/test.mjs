@@ -1,0 +1,101 @@
+// `npm test`: the one test command. From a clean clone (Node 20 + npm, root, no stdin) it installs
+// what is missing (npm deps, apt packages, code-server), typechecks, builds, runs the unit tests,
+// the browser tests (if any), and the integration tests inside a real VS Code extension host.
+// The last line is always `N passed, N failed[, N skipped]`; the exit code is non-zero on any
+// failure, crashed suite, failed typecheck/build, or if no test ran.
+// Usage: npm test [-- --unit] [-- --browser] [-- --integration]   (default: all); env TEST_GREP.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, fixturesDir } from './lib/config.mjs';
+import { elapsed, run, step, stepTimings } from './lib/run.mjs';
+import { ensureDeps } from './lib/ensureDeps.mjs';
+import { ensureApt } from './lib/ensureApt.mjs';
+import { ensureCodeServer } from './lib/ensureCodeServer.mjs';
+import { runMochaSuite } from './lib/mochaSuite.mjs';
+
+const flags = new Set(process.argv.slice(2));
+for (const f of flags) {
+  if (!['--unit', '--browser', '--integration'].includes(f)) {
+    console.error(`unknown option ${f}; use --unit, --browser and/or --integration`);
+    process.exit(2);
+  }
+}
+const all = flags.size === 0;
+const want = { unit: all || flags.has('--unit'), browser: all || flags.has('--browser'), integration: all || flags.has('--integration') };
+const grep = process.env.TEST_GREP || undefined;
+if (fixturesDir()) process.env.ATTENTION_LENS_FIXTURES = fixturesDir();
+
+const listTests = dir => {
+  const abs = path.join(ROOT, dir);
+  if (!fs.existsSync(abs)) return [];
+  return fs.readdirSync(abs, { recursive: true }).filter(f => String(f).endsWith('.test.ts'));
+};
+const browserTests = listTests('test/browser');
+const needsHost = want.integration;
+const needsChromium = needsHost || (want.browser && browserTests.length > 0);
+
+const problems = []; // non-test failures (typecheck, build, install)
+const suites = [];   // [name, { passes, failures, pending, crashed, reason }]
+
+async function main() {
+  await step('npm dependencies', ensureDeps);
+  if (needsChromium) await step('apt packages', ensureApt);
+  if (needsHost) await step('code-server (VS Code server)', ensureCodeServer);
+
+  await step('typecheck', async () => {
+    const r = await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'], { cwd: ROOT });
+    if (r.code !== 0) problems.push('typecheck failed');
+  });
+  let built = false;
+  await step('build', async () => {
+    const r = await run(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT });
+    if (r.code !== 0) problems.push('build failed'); else built = true;
+  });
+
+  if (want.unit) {
+    await step('unit tests', async () => {
+      if (listTests('test/unit').length === 0) return console.log('   no test/unit/**/*.test.ts yet');
+      suites.push(['unit', await runMochaSuite('unit', [], { grep })]);
+    });
+  }
+  if (want.browser) {
+    await step('browser tests', async () => {
+      if (browserTests.length === 0) return console.log('   no test/browser/**/*.test.ts yet');
+      suites.push(['browser', await runMochaSuite('browser', [
+        '--no-config', '--require', 'tsx/cjs', '--timeout', '60000', '--recursive', 'test/browser/**/*.test.ts',
+      ], { grep })]);
+    });
+  }
+  if (want.integration) {
+    await step('integration tests in the VS Code extension host', async () => {
+      if (!built) return suites.push(['integration', { passes: 0, failures: 0, pending: 0, crashed: true, reason: 'not built' }]);
+      const { runIntegrationTests } = await import('./vscode-test/driver.mjs');
+      const timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT ?? 300) * 1000;
+      suites.push(['integration', await runIntegrationTests({ grep, timeoutMs })]);
+    });
+  }
+}
+
+let fatal;
+try {
+  await main();
+} catch (e) {
+  fatal = e;
+  console.error(`!! ${e.stack ?? e.message}`);
+  problems.push(`aborted: ${e.message.split('\n')[0]}`);
+}
+
+const total = { passes: 0, failures: 0, pending: 0 };
+console.log(`== done (${elapsed()}s)`);
+console.log(stepTimings());
+for (const [name, s] of suites) {
+  total.passes += s.passes;
+  total.pending += s.pending;
+  total.failures += s.failures + (s.crashed ? 1 : 0); // a crashed suite counts as one failure
+  console.log(`   ${name}: ${s.passes} passed, ${s.failures} failed, ${s.pending} skipped${s.crashed ? ` -- CRASHED: ${s.reason}` : ''}`);
+}
+const ran = total.passes + total.failures > 0;
+if (!ran && !fatal) problems.push('no test ran');
+for (const p of problems) console.log(`!! ${p}`);
+console.log(`${total.passes} passed, ${total.failures} failed${total.pending ? `, ${total.pending} skipped` : ''}`);
+process.exit(problems.length || total.failures ? 1 : 0);
