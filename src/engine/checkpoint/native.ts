@@ -1,0 +1,147 @@
+/**
+ * The native checkpoint: one `.safetensors` file holding the model's parameters, and when
+ * it was saved from training, the AdamW moments as tensors too (`optimizer.m.<name>`,
+ * `optimizer.v.<name>`), so training resumes exactly. `__metadata__` (string → string)
+ * carries JSON for the format name and version, the model config, the tokenizer, and the
+ * training state (options, step, Rng state, metric history).
+ *
+ * Reading treats the file as untrusted: the container is validated by parseSafetensors,
+ * every metadata field here, and every tensor shape against the config.
+ */
+
+import { validateModelConfig, type ModelConfig } from '../models/config';
+import { paramSpec } from '../models/paramSpec';
+import { Transformer } from '../nn/transformer';
+import { Tensor } from '../tensor';
+import { resolveTrainOptions, type TrainOptions } from '../train/options';
+import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
+import { CheckpointError } from './errors';
+import { parseSafetensors, readTensorF32, serializeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors';
+
+export const NATIVE_FORMAT = 'attention-lens';
+export const NATIVE_FORMAT_VERSION = '1';
+
+export interface TrainingSnapshot {
+  readonly options: TrainOptions;
+  readonly state: TrainerState;
+}
+
+export interface NativeCheckpoint {
+  readonly model: Transformer;
+  /** The tokenizer's own JSON description (validated by the tokenizer that reads it). */
+  readonly tokenizer: unknown;
+  readonly training: TrainingSnapshot | null;
+}
+
+export function serializeCheckpoint(model: Transformer, tokenizer: unknown, training: TrainingSnapshot | null): Uint8Array {
+  const tensors: TensorToWrite[] = model.spec.map((s) => ({ name: s.name, shape: s.shape, data: model.params.get(s.name)!.data }));
+  const metadata: Record<string, string> = {
+    format: NATIVE_FORMAT,
+    format_version: NATIVE_FORMAT_VERSION,
+    model_config: JSON.stringify(model.config),
+    tokenizer: JSON.stringify(tokenizer),
+  };
+  if (training) {
+    const { optimizer, ...rest } = training.state;
+    model.spec.forEach((s, i) => {
+      tensors.push({ name: `optimizer.m.${s.name}`, shape: s.shape, data: optimizer.m[i]! });
+      tensors.push({ name: `optimizer.v.${s.name}`, shape: s.shape, data: optimizer.v[i]! });
+    });
+    metadata.training = JSON.stringify({ options: training.options, step: rest.step, rng: rest.rng, history: rest.history, optimizer_t: optimizer.t });
+  }
+  return serializeSafetensors(tensors, metadata);
+}
+
+/** True when the bytes look like one of our checkpoints (safetensors with our format tag). */
+export function isNativeCheckpoint(file: SafetensorsFile): boolean {
+  return file.metadata.format === NATIVE_FORMAT;
+}
+
+export function parseCheckpoint(bytes: Uint8Array): NativeCheckpoint {
+  const file = parseSafetensors(bytes);
+  if (file.metadata.format !== NATIVE_FORMAT) {
+    const found = file.metadata.format === undefined ? 'no "format" entry in its metadata' : `format "${file.metadata.format}"`;
+    throw new CheckpointError(`this safetensors file is not an Attention Lens checkpoint (${found}); for a Hugging Face model, open its folder with config.json`);
+  }
+  if (file.metadata.format_version !== NATIVE_FORMAT_VERSION) {
+    throw new CheckpointError(`checkpoint format version ${JSON.stringify(file.metadata.format_version)} is not supported (this version reads ${NATIVE_FORMAT_VERSION})`);
+  }
+  const config = validateModelConfig(parseJsonField(file, 'model_config'));
+  const tokenizer = parseJsonField(file, 'tokenizer');
+  const params = new Map<string, Tensor>();
+  for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter'));
+  const model = new Transformer(config, params);
+  const training = file.metadata.training === undefined ? null : parseTraining(file, config);
+  return { model, tokenizer, training };
+}
+
+function readParam(file: SafetensorsFile, name: string, shape: readonly number[], what: string): Tensor {
+  if (!file.tensors.has(name)) throw new CheckpointError(`checkpoint is missing ${what} "${name}" [${shape.join(', ')}]`);
+  const t = readTensorF32(file, name);
+  if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new CheckpointError(`${what} "${name}" is [${t.shape.join(', ')}] in the file, the model config needs [${shape.join(', ')}]`);
+  }
+  // Own the data: the file's bytes may be a view the caller reuses.
+  return new Tensor(Float32Array.from(t.data), shape, true);
+}
+
+function parseJsonField(file: SafetensorsFile, key: string): unknown {
+  const raw = file.metadata[key];
+  if (raw === undefined) throw new CheckpointError(`checkpoint metadata has no "${key}" entry`);
+  try {
+    return JSON.parse(raw);
+  } catch (e) {
+    throw new CheckpointError(`checkpoint metadata "${key}" is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnapshot {
+  const raw = parseJsonField(file, 'training');
+  const bad = (what: string): never => {
+    throw new CheckpointError(`checkpoint training state: ${what}`);
+  };
+  if (typeof raw !== 'object' || raw === null) return bad('not an object');
+  const r = raw as Record<string, unknown>;
+  let options: TrainOptions;
+  try {
+    options = resolveTrainOptions((r.options ?? {}) as Record<string, unknown>);
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  const step = r.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return bad(`step must be a non-negative integer, got ${String(step)}`);
+  const t = r.optimizer_t;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) return bad(`optimizer_t must be a non-negative integer, got ${String(t)}`);
+  const rng = r.rng as { s?: unknown; spare?: unknown } | undefined;
+  const s = rng?.s;
+  if (!Array.isArray(s) || s.length !== 4 || !s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) return bad('rng.s must be four 32-bit unsigned integers');
+  const spare = rng?.spare;
+  if (spare !== null && typeof spare !== 'number') return bad('rng.spare must be a number or null');
+  const history = r.history as { steps?: unknown; evals?: unknown } | undefined;
+  const steps = metricList<StepMetrics>(history?.steps, ['step', 'loss', 'lr', 'gradNorm', 'tokensPerSecond', 'elapsedMs'], bad);
+  const evals = metricList<EvalMetrics>(history?.evals, ['step', 'valLoss', 'valAccuracy', 'valPerplexity'], bad);
+  const m: Float32Array[] = [];
+  const v: Float32Array[] = [];
+  for (const p of paramSpec(config)) {
+    m.push(readParam(file, `optimizer.m.${p.name}`, p.shape, 'optimizer moment').data);
+    v.push(readParam(file, `optimizer.v.${p.name}`, p.shape, 'optimizer moment').data);
+  }
+  return {
+    options,
+    state: { step, rng: { s: s as unknown as [number, number, number, number], spare: spare as number | null }, optimizer: { t, m, v }, history: { steps, evals } },
+  };
+}
+
+function metricList<T>(raw: unknown, keys: readonly string[], bad: (w: string) => never): T[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) return bad('history must hold arrays');
+  for (const item of raw) {
+    if (typeof item !== 'object' || item === null) return bad('history entries must be objects');
+    for (const k of keys) {
+      const v = (item as Record<string, unknown>)[k];
+      // JSON turns NaN/Infinity into null; keep them as NaN rather than refusing the file.
+      if (v !== null && typeof v !== 'number') return bad(`history entry field "${k}" must be a number`);
+    }
+  }
+  return raw.map((item: Record<string, unknown>) => Object.fromEntries(keys.map((k) => [k, item[k] === null ? NaN : item[k]])) as T);
+}
