@@ -25,7 +25,7 @@ import { Rng } from '../random';
 import { ShapeError, Tensor } from '../tensor';
 
 export interface CaptureOptions {
-  /** Post-softmax weights per layer, [B, H, T, T]. */
+  /** Post-softmax weights per layer, [B, H, T, T] ([1, H, T, cached + T] with a cache). */
   readonly attention?: boolean;
   /** Pre-softmax scores q·k/√hs per layer, [B, H, T, T]. */
   readonly scores?: boolean;
@@ -41,6 +41,40 @@ export interface ForwardOptions {
   readonly capture?: CaptureOptions;
   /** Rng for dropout; null or absent means evaluation mode (no dropout). */
   readonly dropoutRng?: Rng | null;
+  /**
+   * Key/value cache for incremental decoding (batch 1, inference only): the ids are the
+   * next positions after what the cache holds, and their keys and values are appended.
+   */
+  readonly cache?: KvCache;
+}
+
+/** Keys and values of every position seen so far, per layer, for one sequence. */
+export class KvCache {
+  /** Positions held. */
+  length = 0;
+  readonly capacity: number;
+  readonly k: Float32Array[];
+  readonly v: Float32Array[];
+  readonly kvChannels: number;
+
+  constructor(config: ModelConfig) {
+    this.capacity = config.contextLength;
+    this.kvChannels = config.nKvHeads * headSize(config);
+    this.k = Array.from({ length: config.nLayers }, () => new Float32Array(this.capacity * this.kvChannels));
+    this.v = Array.from({ length: config.nLayers }, () => new Float32Array(this.capacity * this.kvChannels));
+  }
+
+  /** Appends T new rows for a layer and returns all rows so far as [1, length + T, Ckv] tensors. */
+  extend(layer: number, k: Tensor, v: Tensor): [Tensor, Tensor] {
+    const n = k.size / this.kvChannels;
+    const end = this.length + n;
+    this.k[layer]!.set(k.data, this.length * this.kvChannels);
+    this.v[layer]!.set(v.data, this.length * this.kvChannels);
+    return [
+      new Tensor(this.k[layer]!.subarray(0, end * this.kvChannels), [1, end, this.kvChannels]),
+      new Tensor(this.v[layer]!.subarray(0, end * this.kvChannels), [1, end, this.kvChannels]),
+    ];
+  }
 }
 
 export interface LayerCapture {
@@ -136,7 +170,12 @@ export class Transformer {
   forward(tape: Tape | null, ids: Int32Array, B: number, T: number, options: ForwardOptions = {}): ForwardResult {
     const cfg = this.config;
     if (ids.length !== B * T) throw new ShapeError(`forward: ${ids.length} ids for a batch of ${B}×${T}`);
-    if (T > cfg.contextLength) throw new ShapeError(`forward: sequence of ${T} tokens is longer than the model's context of ${cfg.contextLength}`);
+    const cache = options.cache ?? null;
+    const offset = cache ? cache.length : 0;
+    if (cache && (B !== 1 || tape !== null)) throw new ShapeError('forward: a key/value cache is for batch-1 inference only');
+    if (offset + T > cfg.contextLength) {
+      throw new ShapeError(`forward: ${offset + T} positions exceed the model's context of ${cfg.contextLength} tokens`);
+    }
     const capture = options.capture ?? {};
     const rng = options.dropoutRng ?? null;
     const p = cfg.dropout;
@@ -145,7 +184,7 @@ export class Transformer {
     if (cfg.positional === 'learned') {
       const posTable = this.p('pos_emb');
       const pos = new Int32Array(T);
-      for (let t = 0; t < T; t++) pos[t] = t;
+      for (let t = 0; t < T; t++) pos[t] = offset + t;
       x = add(tape, x, embedding(tape, posTable, pos, [T]));
     }
     x = dropout(tape, x, p, rng);
@@ -159,10 +198,11 @@ export class Transformer {
       let k = this.lin(tape, h, `${pre}.attn.k`);
       const v = this.lin(tape, h, `${pre}.attn.v`);
       if (cfg.positional === 'rope') {
-        q = rope(tape, q, { nHeads: cfg.nHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle });
-        k = rope(tape, k, { nHeads: cfg.nKvHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle });
+        q = rope(tape, q, { nHeads: cfg.nHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle, positionOffset: offset });
+        k = rope(tape, k, { nHeads: cfg.nKvHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle, positionOffset: offset });
       }
-      const att = causalSelfAttention(tape, q, k, v, {
+      const [kAll, vAll] = cache ? cache.extend(l, k, v) : [k, v];
+      const att = causalSelfAttention(tape, q, kAll, vAll, {
         nHeads: cfg.nHeads,
         nKvHeads: cfg.nKvHeads,
         mode: cfg.attentionMode,
@@ -190,6 +230,7 @@ export class Transformer {
       }
       if (capture.hidden) hidden.push(x.data);
     }
+    if (cache) cache.length += T;
     x = this.norm(tape, x, 'norm_f');
     const logits = cfg.tiedEmbeddings
       ? linear(tape, x, this.p('tok_emb'))

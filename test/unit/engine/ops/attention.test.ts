@@ -109,6 +109,22 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
     assertClose(hv, expectedDv, 1e-6, 'dv');
   });
 
+  it('with more keys than queries (a key/value cache), the queries are the last positions', () => {
+    const rng = new Rng(36);
+    const [T, past, C] = [6, 4, 4];
+    const q = randomTensor(rng, [1, T, C], 1, false);
+    const k = randomTensor(rng, [1, T, C], 1, false);
+    const v = randomTensor(rng, [1, T, C], 1, false);
+    const full = causalSelfAttention(null, q, k, v, { nHeads: 2, nKvHeads: 2, keepWeights: true });
+    const lastQ = new Tensor(q.data.slice(past * C), [1, T - past, C]);
+    const cached = causalSelfAttention(null, lastQ, k, v, { nHeads: 2, nKvHeads: 2, keepWeights: true });
+    assertClose(cached.out.data, full.out.data.subarray(past * C), 1e-6);
+    for (let h = 0; h < 2; h++) {
+      assertClose(cached.weights!.subarray(h * (T - past) * T, (h + 1) * (T - past) * T), full.weights!.subarray((h * T + past) * T, (h + 1) * T * T), 1e-6, `head ${h}`);
+    }
+    gradCheck([lastQ, k, v].map((t) => { t.requiresGrad = true; return t; }), (tape) => causalSelfAttention(tape, lastQ, k, v, { nHeads: 2, nKvHeads: 2 }).out);
+  });
+
   it('keeps no T×T buffers during inference unless asked', () => {
     const rng = new Rng(35);
     const x = randomTensor(rng, [1, 3, 2], 1, false);
@@ -119,7 +135,8 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
 
   it('rejects mismatched shapes, naming them', () => {
     const a = Tensor.zeros([1, 3, 4]);
-    assert.throws(() => causalSelfAttention(null, a, Tensor.zeros([1, 2, 4]), a, { nHeads: 2, nKvHeads: 2 }), /k must be \[1, 3, 4\], got \[1, 2, 4\]/);
+    assert.throws(() => causalSelfAttention(null, a, Tensor.zeros([1, 2, 4]), a, { nHeads: 2, nKvHeads: 2 }), /3 queries but only 2 keys/);
+    assert.throws(() => causalSelfAttention(null, a, a, Tensor.zeros([1, 3, 2]), { nHeads: 2, nKvHeads: 2 }), /v must be \[1, 3, 4\], got \[1, 3, 2\]/);
     assert.throws(() => causalSelfAttention(null, a, a, a, { nHeads: 3, nKvHeads: 3 }), /do not split into 3 heads/);
   });
 });
