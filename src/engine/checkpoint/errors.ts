@@ -14,3 +14,19 @@ export class CheckpointError extends Error {
 
 /** A `.safetensors` file (or a tensor list about to be written as one) is malformed or unsupported. */
 export class SafetensorsError extends CheckpointError {}
+
+/** A short description of an unexpected (untrusted) value, for "found X, expected Y" messages. */
+export function describeValue(x: unknown): string {
+  if (x === null) return 'null';
+  if (x === undefined) return 'missing';
+  if (Array.isArray(x)) return `an array (${truncate(JSON.stringify(x))})`;
+  if (typeof x === 'object') {
+    const kind = x.constructor?.name;
+    return kind && kind !== 'Object' ? `a ${kind}` : 'an object';
+  }
+  return `${typeof x} ${truncate(JSON.stringify(x) ?? String(x))}`;
+}
+
+function truncate(s: string): string {
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

@@ -12,7 +12,7 @@
  * names what was found and what was expected.
  */
 
-import { SafetensorsError } from './errors';
+import { SafetensorsError, describeValue as describe } from './errors';
 
 export { SafetensorsError } from './errors';
 
@@ -93,7 +93,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
 
-  let metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   const tensors = new Map<string, TensorInfo>();
   for (const [name, raw] of Object.entries(header)) {
     if (name === METADATA_KEY) metadata = parseMetadata(raw);
@@ -136,8 +136,9 @@ function parseMetadata(raw: unknown): Record<string, string> {
       );
     }
   }
-  // fromEntries defines own properties, so a "__proto__" key stays data.
-  return Object.fromEntries(Object.entries(raw as Record<string, string>));
+  // fromEntries defines own properties, so a "__proto__" key stays data; the null prototype
+  // makes `metadata.constructor` undefined unless the file really has that key.
+  return Object.setPrototypeOf(Object.fromEntries(Object.entries(raw)), null) as Record<string, string>;
 }
 
 function parseTensorInfo(name: string, raw: unknown, dataLength: number): TensorInfo {
@@ -409,21 +410,4 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 function isNonNegativeSafeInteger(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
-}
-
-/** A short description of an unexpected JSON value for error messages. */
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array (${truncate(JSON.stringify(x))})`;
-  if (typeof x === 'object') {
-    const kind = x.constructor?.name;
-    return kind && kind !== 'Object' ? `a ${kind}` : 'an object';
-  }
-  if (x === undefined) return 'missing';
-  return `${typeof x} ${truncate(JSON.stringify(x))}`;
-}
-
-function truncate(s: string | undefined): string {
-  if (s === undefined) return '';
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

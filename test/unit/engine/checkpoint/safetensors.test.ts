@@ -60,7 +60,8 @@ describe('safetensors: real Hugging Face files', () => {
     const file = parseSafetensors(bytes);
     assert.equal(bytes.length, 9880);
     assert.equal(file.dataStart, 8 + 1200);
-    assert.deepEqual(file.metadata, { format: 'pt' });
+    assert.deepEqual({ ...file.metadata }, { format: 'pt' });
+    assert.equal(file.metadata.constructor, undefined, 'metadata has no inherited keys');
     assert.equal(file.tensors.size, 16);
     const expected: [string, number[], number, number][] = [
       ['h.0.attn.c_attn.bias', [6], 0, 24],
@@ -158,7 +159,7 @@ describe('safetensors: writing and round trips', () => {
   it('round-trips names, shapes, values (incl. -0, inf, NaN) and metadata', () => {
     const meta = { format: 'attention-lens', config: '{"layers":2}', 'ünïcode': '✓' };
     const file = parseSafetensors(serializeSafetensors(tensors, meta));
-    assert.deepEqual(file.metadata, meta);
+    assert.deepEqual({ ...file.metadata }, meta);
     for (const t of tensors) {
       const got = readTensorF32(file, t.name);
       assert.deepEqual(got.shape, t.shape);
@@ -171,7 +172,7 @@ describe('safetensors: writing and round trips', () => {
     const file = parseSafetensors(serializeSafetensors(tensors));
     assert.deepEqual([...file.tensors.keys()], ['a', 'b', 'empty', '\uFFFF', '\u{1F600}']);
     assert.deepEqual(file.tensors.get('b')?.dataOffsets, [4, 28]);
-    assert.deepEqual(file.metadata, {}, 'no __metadata__ written when empty');
+    assert.deepEqual({ ...file.metadata }, {}, 'no __metadata__ written when empty');
   });
 
   it('pads the header with spaces to 8 bytes and returns aligned F32 as a zero-copy view', () => {
