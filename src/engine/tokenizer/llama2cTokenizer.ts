@@ -1,0 +1,340 @@
+/**
+ * The llama2.c tokenizer (`tokenizer.bin`): reads the file, encodes exactly as run.c's
+ * `encode(text, bos, eos=0)` and decodes/prints exactly as run.c's `decode` + `safe_printf`.
+ *
+ * File: `u32 max_token_length`, then `vocabSize` records `f32 score, i32 len, len bytes`
+ * (vocabSize is not in the file; it comes from the checkpoint header). Ids 1/2 are BOS/EOS and
+ * ids 3..258 the byte-fallback pieces `<0x00>`..`<0xFF>` (run.c hard-codes both conventions).
+ *
+ * Spans (tokenizer.ts rules): BOS and the dummy-prefix space (which stands for no character
+ * of the input) get the empty span [0, 0]; a piece found for a code point spans that code point;
+ * the byte-fallback tokens of one character each span the whole character; a merged token
+ * spans the union of its parts (a merge with the dummy prefix therefore starts at 0).
+ *
+ * Deliberate extensions over run.c, which never sees these inputs: text containing U+0000 is
+ * encoded like any other character (byte fallback `<0x00>`), and a lone surrogate is encoded
+ * as U+FFFD, as TextEncoder would write it. Vocabulary pieces containing a NUL byte are
+ * rejected because run.c would silently cut them short at that byte.
+ */
+
+import type { EncodeOptions, Encoding, Tokenizer, TokenSpan } from './tokenizer';
+import { byteString, decodeUtf8Lossy, forEachCodePoint, readableLabel, utf8BytesOfCodePoint } from './utf8';
+
+/** The tokenizer file is malformed, does not match the vocab size, or an id is out of range. */
+export class Llama2cTokenizerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Llama2cTokenizerError';
+  }
+}
+
+const BOS_ID = 1;
+const EOS_ID = 2;
+const BYTE_FALLBACK_OFFSET = 3;
+const MIN_VOCAB_SIZE = BYTE_FALLBACK_OFFSET + 256;
+/** run.c starts its best-score search at -1e10, so a pair scoring ≤ -1e10 never merges. */
+const NO_MERGE_SCORE = -1e10;
+
+export class Llama2cTokenizer implements Tokenizer {
+  readonly kind = 'llama2c' as const;
+  readonly bosId = BOS_ID;
+  readonly eosId = EOS_ID;
+  readonly vocabSize: number;
+  readonly maxTokenLength: number;
+  private readonly pieces: readonly Uint8Array[];
+  /** pieces as byte strings (one char per byte), for exact lookup and concatenation. */
+  private readonly keys: readonly string[];
+  /** pieces as text for TokenSpan.text (lossy UTF-8). */
+  private readonly texts: readonly string[];
+  private readonly scores: Float32Array;
+  /** First id of each distinct piece (run.c's bsearch would pick an arbitrary duplicate). */
+  private readonly idOfKey: ReadonlyMap<string, number>;
+  /** Id of the `" "` piece used as the dummy prefix, or -1 when the vocabulary has none. */
+  private readonly spaceId: number;
+
+  private constructor(maxTokenLength: number, pieces: Uint8Array[], scores: Float32Array) {
+    this.vocabSize = pieces.length;
+    this.maxTokenLength = maxTokenLength;
+    this.pieces = pieces;
+    this.keys = pieces.map(byteString);
+    this.texts = pieces.map(decodeUtf8Lossy);
+    this.scores = scores;
+    const idOfKey = new Map<string, number>();
+    this.keys.forEach((key, id) => {
+      if (!idOfKey.has(key)) idOfKey.set(key, id);
+    });
+    this.idOfKey = idOfKey;
+    this.spaceId = idOfKey.get(' ') ?? -1;
+  }
+
+  /** Reads and validates a tokenizer file holding exactly `vocabSize` records. */
+  static fromBytes(bytes: Uint8Array, vocabSize: number): Llama2cTokenizer {
+    if (!Number.isSafeInteger(vocabSize) || vocabSize < MIN_VOCAB_SIZE) {
+      throw new Llama2cTokenizerError(
+        `vocab size ${vocabSize} is too small: llama2.c tokenizers have <unk>, BOS, EOS and 256 byte tokens (at least ${MIN_VOCAB_SIZE})`,
+      );
+    }
+    if (bytes.length < 4) {
+      throw new Llama2cTokenizerError(`tokenizer file is ${bytes.length} bytes; it must start with a 4-byte max_token_length`);
+    }
+    // Each record takes at least 8 bytes: refuse an impossible vocab size before allocating for it.
+    if (vocabSize > (bytes.length - 4) / 8) {
+      throw new Llama2cTokenizerError(
+        `tokenizer file of ${bytes.length} bytes cannot hold ${vocabSize} records (at least 8 bytes each); wrong vocab size or truncated file`,
+      );
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const maxTokenLength = view.getUint32(0, true);
+    const pieces: Uint8Array[] = [];
+    const scores = new Float32Array(vocabSize);
+    let at = 4;
+    for (let id = 0; id < vocabSize; id++) {
+      if (bytes.length - at < 8) {
+        throw new Llama2cTokenizerError(
+          `record ${id} of ${vocabSize} is truncated at byte ${at}: ${bytes.length - at} bytes left, need 8 for score and length (wrong vocab size?)`,
+        );
+      }
+      scores[id] = view.getFloat32(at, true);
+      const len = view.getInt32(at + 4, true);
+      at += 8;
+      if (len < 0 || len > maxTokenLength) {
+        throw new Llama2cTokenizerError(`record ${id} has length ${len}, expected 0..${maxTokenLength} (max_token_length)`);
+      }
+      if (len > bytes.length - at) {
+        throw new Llama2cTokenizerError(
+          `record ${id} claims ${len} bytes at byte ${at}, but only ${bytes.length - at} remain (truncated file?)`,
+        );
+      }
+      const piece = bytes.slice(at, at + len);
+      at += len;
+      if (piece.includes(0)) {
+        throw new Llama2cTokenizerError(`record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece))}`);
+      }
+      pieces.push(piece);
+    }
+    if (at !== bytes.length) {
+      throw new Llama2cTokenizerError(
+        `${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`,
+      );
+    }
+    for (let b = 0; b < 256; b++) {
+      const want = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+      const got = byteString(pieces[b + BYTE_FALLBACK_OFFSET]!);
+      if (got !== want) {
+        throw new Llama2cTokenizerError(
+          `id ${b + BYTE_FALLBACK_OFFSET} is ${JSON.stringify(got)}, expected the byte-fallback piece ${JSON.stringify(want)}: not a llama2.c sentencepiece tokenizer`,
+        );
+      }
+    }
+    return new Llama2cTokenizer(maxTokenLength, pieces, scores);
+  }
+
+  /** The raw bytes of a vocabulary piece (a copy). */
+  piece(id: number): Uint8Array {
+    return this.pieces[this.checkId(id)]!.slice();
+  }
+
+  score(id: number): number {
+    return this.scores[this.checkId(id)]!;
+  }
+
+  /**
+   * run.c's encode: BOS (default on), the dummy-prefix `" "` when the text is non-empty, one
+   * piece per code point or its UTF-8 bytes as byte tokens, then merges by best score, leftmost
+   * first. The merge loop uses a heap over a linked list: O(n log n) instead of run.c's O(n²),
+   * with the same result (see mergeAll).
+   */
+  encode(text: string, options?: EncodeOptions): Encoding {
+    const ids: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const push = (id: number, start: number, end: number): void => {
+      ids.push(id);
+      starts.push(start);
+      ends.push(end);
+    };
+    if (options?.bos ?? true) push(BOS_ID, 0, 0);
+    if (text.length > 0 && this.spaceId >= 0) push(this.spaceId, 0, 0);
+    forEachCodePoint(text, (cp, start, end) => {
+      const bytes = utf8BytesOfCodePoint(cp);
+      const id = this.idOfKey.get(byteString(bytes));
+      if (id !== undefined) push(id, start, end);
+      else for (const b of bytes) push(b + BYTE_FALLBACK_OFFSET, start, end);
+    });
+    const order = this.mergeAll(ids, starts, ends);
+    const tokens: TokenSpan[] = order.map((i) => ({ id: ids[i]!, text: this.texts[ids[i]!]!, start: starts[i]!, end: ends[i]! }));
+    return { ids: Int32Array.from(tokens, (t) => t.id), tokens };
+  }
+
+  /**
+   * Merges in place and returns the surviving indices in order. Equivalent to run.c's loop
+   * ("merge the adjacent pair with the highest score; on equal scores the leftmost"): the heap
+   * holds every adjacent pair that ever formed, ordered by (score desc, left index asc); a
+   * merged symbol keeps its left part's index, so index order is list order, and an entry is
+   * stale (skipped) once either side has changed since it was pushed.
+   */
+  private mergeAll(ids: number[], starts: number[], ends: number[]): number[] {
+    const n = ids.length;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    const version = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    const heap = new PairHeap();
+    const consider = (left: number, right: number): void => {
+      if (left < 0 || right < 0) return;
+      const merged = this.idOfKey.get(this.keys[ids[left]!]! + this.keys[ids[right]!]!);
+      if (merged === undefined) return;
+      const score = this.scores[merged]!;
+      // NaN and ≤ -1e10 fail run.c's `score > best_score` test, so such pairs never merge.
+      if (!(score > NO_MERGE_SCORE)) return;
+      heap.push(score, left, right, merged, version[left]!, version[right]!);
+    };
+    for (let i = 0; i + 1 < n; i++) consider(i, i + 1);
+    while (heap.size > 0) {
+      const e = heap.pop();
+      if (version[e.left] !== e.leftVersion || version[e.right] !== e.rightVersion) continue;
+      const { left, right } = e;
+      ids[left] = e.merged;
+      starts[left] = Math.min(starts[left]!, starts[right]!);
+      ends[left] = Math.max(ends[left]!, ends[right]!);
+      const after = next[right]!;
+      next[left] = after;
+      if (after >= 0) prev[after] = left;
+      version[left]!++;
+      version[right]!++; // `right` is gone: every pending pair that mentions it is now stale
+      consider(prev[left]!, left);
+      consider(left, after);
+    }
+    const order: number[] = [];
+    for (let i = n > 0 ? 0 : -1; i >= 0; i = next[i]!) order.push(i);
+    return order;
+  }
+
+  /**
+   * run.c's `decode(prev, token)`: the piece's bytes, without its leading space right after
+   * BOS, and a piece starting `<0x` + 1–2 hex digits becomes that raw byte (like its
+   * `sscanf("<0x%02hhX>")`; scanf's sign/whitespace quirks are not reproduced).
+   */
+  decodePiece(prevToken: number, token: number): Uint8Array {
+    let piece = this.pieces[this.checkId(token)]!;
+    if (prevToken === BOS_ID && piece[0] === 0x20) piece = piece.subarray(1);
+    const byte = /^<0x([0-9A-Fa-f]{1,2})/.exec(byteString(piece));
+    return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : piece.slice();
+  }
+
+  /**
+   * What run.c prints for these ids: each token decoded against the previous one (none before
+   * the first), BOS never printed, and — as safe_printf does — a single-byte piece that is
+   * neither printable ASCII nor whitespace is dropped, which drops byte-fallback characters
+   * such as emoji. Use `decodeText` to keep them.
+   */
+  decode(ids: ArrayLike<number>): string {
+    return decodeUtf8Lossy(this.decodeBytes(ids, true));
+  }
+
+  /** Like `decode` but keeps every byte (no safe_printf filter): the text the tokens stand for. */
+  decodeText(ids: ArrayLike<number>): string {
+    return decodeUtf8Lossy(this.decodeBytes(ids, false));
+  }
+
+  private decodeBytes(ids: ArrayLike<number>, printable: boolean): Uint8Array {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    let prevToken = -1;
+    for (let i = 0; i < ids.length; i++) {
+      const token = this.checkId(ids[i]!);
+      if (token !== BOS_ID) {
+        const piece = this.decodePiece(prevToken, token);
+        if (!printable || isPrintedBySafePrintf(piece)) {
+          chunks.push(piece);
+          total += piece.length;
+        }
+      }
+      prevToken = token;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const c of chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
+  }
+
+  tokenLabel(id: number): string {
+    return readableLabel(this.texts[this.checkId(id)]!);
+  }
+
+  private checkId(id: number): number {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+      throw new Llama2cTokenizerError(`token id ${id} is outside the vocabulary 0..${this.vocabSize - 1}`);
+    }
+    return id;
+  }
+}
+
+/** safe_printf: nothing for an empty piece (or byte 0); a lone byte only if isprint || isspace (C locale). */
+function isPrintedBySafePrintf(piece: Uint8Array): boolean {
+  if (piece.length === 0 || piece[0] === 0) return false;
+  if (piece.length > 1) return true;
+  const b = piece[0]!;
+  return (b >= 0x20 && b <= 0x7e) || (b >= 0x09 && b <= 0x0d);
+}
+
+interface PairEntry {
+  readonly score: number;
+  readonly left: number;
+  readonly right: number;
+  readonly merged: number;
+  readonly leftVersion: number;
+  readonly rightVersion: number;
+}
+
+/** Binary max-heap of candidate merges: higher score first, then the smaller (leftmost) index. */
+class PairHeap {
+  private readonly items: PairEntry[] = [];
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(score: number, left: number, right: number, merged: number, leftVersion: number, rightVersion: number): void {
+    const items = this.items;
+    items.push({ score, left, right, merged, leftVersion, rightVersion });
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(items[i]!, items[parent]!)) break;
+      [items[i], items[parent]] = [items[parent]!, items[i]!];
+      i = parent;
+    }
+  }
+
+  pop(): PairEntry {
+    const items = this.items;
+    const top = items[0]!;
+    const last = items.pop()!;
+    if (items.length > 0) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let best = i;
+        if (l < items.length && before(items[l]!, items[best]!)) best = l;
+        if (r < items.length && before(items[r]!, items[best]!)) best = r;
+        if (best === i) break;
+        [items[i], items[best]] = [items[best]!, items[i]!];
+        i = best;
+      }
+    }
+    return top;
+  }
+}
+
+function before(a: PairEntry, b: PairEntry): boolean {
+  return a.score > b.score || (a.score === b.score && a.left < b.left);
+}
