@@ -34,7 +34,8 @@ const FORMAT_VERSION = 1;
 
 /** JSON-able form stored in checkpoint metadata. */
 export interface CharTokenizerJson {
-  readonly type: 'char';
+  /** Same discriminant as Tokenizer.kind, so a loader can dispatch on it. */
+  readonly kind: 'char';
   readonly version: 1;
   /** Code points of ids 1..n, strictly increasing. */
   readonly codePoints: readonly number[];
@@ -69,9 +70,9 @@ export class CharTokenizer implements Tokenizer {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       throw new CharTokenizerError(`char tokenizer description is ${describe(json)}, expected an object`);
     }
-    const { type, version, codePoints } = json as Record<string, unknown>;
-    if (type !== 'char') {
-      throw new CharTokenizerError(`tokenizer type is ${JSON.stringify(type)}, expected "char"`);
+    const { kind, version, codePoints } = json as Record<string, unknown>;
+    if (kind !== 'char') {
+      throw new CharTokenizerError(`tokenizer kind is ${JSON.stringify(kind)}, expected "char"`);
     }
     if (version !== FORMAT_VERSION) {
       throw new CharTokenizerError(
@@ -96,7 +97,7 @@ export class CharTokenizer implements Tokenizer {
   }
 
   toJSON(): CharTokenizerJson {
-    return { type: 'char', version: FORMAT_VERSION, codePoints: [...this.codePoints] };
+    return { kind: 'char', version: FORMAT_VERSION, codePoints: [...this.codePoints] };
   }
 
   /** One token per code point; `options` change nothing (no BOS, no special tokens). */

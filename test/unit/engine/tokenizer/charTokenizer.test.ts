@@ -99,15 +99,15 @@ describe('CharTokenizer', () => {
   it('fromJSON rejects malformed descriptions with the offending value', () => {
     throwsCharError(() => CharTokenizer.fromJSON(null), /is null, expected an object/);
     throwsCharError(() => CharTokenizer.fromJSON([1]), /is an array, expected an object/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'bpe', version: 1, codePoints: [] }), /type is "bpe", expected "char"/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 2, codePoints: [] }), /version 2 is not supported/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1 }), /codePoints is missing/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1, codePoints: 'abc' }), /codePoints is string "abc"/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1, codePoints: [97, 'b'] }), /codePoints\[1\] is string "b"/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1, codePoints: [-1] }), /codePoints\[0\] is number -1/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1, codePoints: [0x110000] }), /1114112, expected an integer in 0\.\.0x10FFFF/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1, codePoints: [1.5] }), /1\.5/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1, codePoints: [98, 97] }), /codePoints\[1\] = 97 is not greater than codePoints\[0\] = 98/);
-    throwsCharError(() => CharTokenizer.fromJSON({ type: 'char', version: 1, codePoints: [97, 97] }), /strictly increasing/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'bpe', version: 1, codePoints: [] }), /kind is "bpe", expected "char"/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 2, codePoints: [] }), /version 2 is not supported/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1 }), /codePoints is missing/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: 'abc' }), /codePoints is string "abc"/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [97, 'b'] }), /codePoints\[1\] is string "b"/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [-1] }), /codePoints\[0\] is number -1/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [0x110000] }), /1114112, expected an integer in 0\.\.0x10FFFF/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [1.5] }), /1\.5/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [98, 97] }), /codePoints\[1\] = 97 is not greater than codePoints\[0\] = 98/);
+    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [97, 97] }), /strictly increasing/);
   });
 });
