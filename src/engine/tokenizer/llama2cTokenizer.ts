@@ -67,9 +67,13 @@ export class Llama2cTokenizer implements Tokenizer {
     this.spaceId = idOfKey.get(' ') ?? -1;
   }
 
-  /** Reads and validates a tokenizer file holding exactly `vocabSize` records. */
-  static fromBytes(bytes: Uint8Array, vocabSize: number): Llama2cTokenizer {
-    if (!Number.isSafeInteger(vocabSize) || vocabSize < MIN_VOCAB_SIZE) {
+  /**
+   * Reads and validates a tokenizer file. With `vocabSize` (from the checkpoint header, as
+   * run.c does) the file must hold exactly that many records; without it (a tokenizer on its
+   * own, e.g. `attention-lens tokenize`) the records run to the end of the file.
+   */
+  static fromBytes(bytes: Uint8Array, vocabSize?: number): Llama2cTokenizer {
+    if (vocabSize !== undefined && (!Number.isSafeInteger(vocabSize) || vocabSize < MIN_VOCAB_SIZE)) {
       throw new Llama2cTokenizerError(
         `vocab size ${vocabSize} is too small: llama2.c tokenizers have <unk>, BOS, EOS and 256 byte tokens (at least ${MIN_VOCAB_SIZE})`,
       );
@@ -77,44 +81,16 @@ export class Llama2cTokenizer implements Tokenizer {
     if (bytes.length < 4) {
       throw new Llama2cTokenizerError(`tokenizer file is ${bytes.length} bytes; it must start with a 4-byte max_token_length`);
     }
-    // Each record takes at least 8 bytes: refuse an impossible vocab size before allocating for it.
-    if (vocabSize > (bytes.length - 4) / 8) {
+    // Each record takes at least 8 bytes: refuse an impossible vocab size before reading on.
+    if (vocabSize !== undefined && vocabSize > (bytes.length - 4) / 8) {
       throw new Llama2cTokenizerError(
         `tokenizer file of ${bytes.length} bytes cannot hold ${vocabSize} records (at least 8 bytes each); wrong vocab size or truncated file`,
       );
     }
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const maxTokenLength = view.getUint32(0, true);
-    const pieces: Uint8Array[] = [];
-    const scores = new Float32Array(vocabSize);
-    let at = 4;
-    for (let id = 0; id < vocabSize; id++) {
-      if (bytes.length - at < 8) {
-        throw new Llama2cTokenizerError(
-          `record ${id} of ${vocabSize} is truncated at byte ${at}: ${bytes.length - at} bytes left, need 8 for score and length (wrong vocab size?)`,
-        );
-      }
-      scores[id] = view.getFloat32(at, true);
-      const len = view.getInt32(at + 4, true);
-      at += 8;
-      if (len < 0 || len > maxTokenLength) {
-        throw new Llama2cTokenizerError(`record ${id} has length ${len}, expected 0..${maxTokenLength} (max_token_length)`);
-      }
-      if (len > bytes.length - at) {
-        throw new Llama2cTokenizerError(
-          `record ${id} claims ${len} bytes at byte ${at}, but only ${bytes.length - at} remain (truncated file?)`,
-        );
-      }
-      const piece = bytes.slice(at, at + len);
-      at += len;
-      if (piece.includes(0)) {
-        throw new Llama2cTokenizerError(`record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece))}`);
-      }
-      pieces.push(piece);
-    }
-    if (at !== bytes.length) {
+    const { maxTokenLength, pieces, scores } = readRecords(bytes, vocabSize);
+    if (pieces.length < MIN_VOCAB_SIZE) {
       throw new Llama2cTokenizerError(
-        `${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`,
+        `tokenizer file holds ${pieces.length} records; llama2.c tokenizers have at least ${MIN_VOCAB_SIZE} (<unk>, BOS, EOS, 256 byte tokens)`,
       );
     }
     for (let b = 0; b < 256; b++) {
@@ -126,7 +102,7 @@ export class Llama2cTokenizer implements Tokenizer {
         );
       }
     }
-    return new Llama2cTokenizer(maxTokenLength, pieces, scores);
+    return new Llama2cTokenizer(maxTokenLength, pieces, Float32Array.from(scores));
   }
 
   /** The raw bytes of a vocabulary piece (a copy). */
@@ -274,6 +250,44 @@ export class Llama2cTokenizer implements Tokenizer {
     }
     return id;
   }
+}
+
+/** The records of a tokenizer file: exactly `vocabSize` of them, or up to the end when undefined. */
+function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTokenLength: number; pieces: Uint8Array[]; scores: number[] } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const maxTokenLength = view.getUint32(0, true);
+  const pieces: Uint8Array[] = [];
+  const scores: number[] = [];
+  let at = 4;
+  for (let id = 0; vocabSize === undefined ? at < bytes.length : id < vocabSize; id++) {
+    if (bytes.length - at < 8) {
+      throw new Llama2cTokenizerError(
+        `record ${id}${vocabSize === undefined ? '' : ` of ${vocabSize}`} is truncated at byte ${at}: ${bytes.length - at} bytes left, need 8 for score and length` +
+          (vocabSize === undefined ? ' (truncated file?)' : ' (wrong vocab size?)'),
+      );
+    }
+    scores.push(view.getFloat32(at, true));
+    const len = view.getInt32(at + 4, true);
+    at += 8;
+    if (len < 0 || len > maxTokenLength) {
+      throw new Llama2cTokenizerError(`record ${id} has length ${len}, expected 0..${maxTokenLength} (max_token_length)`);
+    }
+    if (len > bytes.length - at) {
+      throw new Llama2cTokenizerError(`record ${id} claims ${len} bytes at byte ${at}, but only ${bytes.length - at} remain (truncated file?)`);
+    }
+    const piece = bytes.slice(at, at + len);
+    at += len;
+    if (piece.includes(0)) {
+      throw new Llama2cTokenizerError(`record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece))}`);
+    }
+    pieces.push(piece);
+  }
+  if (at !== bytes.length) {
+    throw new Llama2cTokenizerError(
+      `${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`,
+    );
+  }
+  return { maxTokenLength, pieces, scores };
 }
 
 /** safe_printf: nothing for an empty piece (or byte 0); a lone byte only if isprint || isspace (C locale). */

@@ -161,6 +161,7 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
     assert.equal(tok.tokenLabel(13), '<0x0A>');
     assert.equal(tok.score(259), -0);
     assert.equal(tok.score(511), -252);
+    assert.equal(Llama2cTokenizer.fromBytes(bin).vocabSize, 512, 'vocab size read from the file alone');
   });
 
   it('encodes every case of tokenizer_encode.json exactly', () => {
@@ -309,6 +310,12 @@ describe('Llama2cTokenizer rejects malformed tokenizer files', () => {
     throwsTok(() => Llama2cTokenizer.fromBytes(good, 1_000_000_000), /cannot hold 1000000000 records/);
     throwsTok(() => Llama2cTokenizer.fromBytes(good, 100), /vocab size 100 is too small/);
     throwsTok(() => Llama2cTokenizer.fromBytes(good, 261.5), /vocab size 261\.5/);
+  });
+
+  it('without a vocab size, reads records to the end of the file', () => {
+    assert.equal(Llama2cTokenizer.fromBytes(good).vocabSize, 261);
+    throwsTok(() => Llama2cTokenizer.fromBytes(good.subarray(0, good.length - 5)), /record 260 is truncated at byte \d+: 5 bytes left.*truncated file/);
+    throwsTok(() => Llama2cTokenizer.fromBytes(buildBin([['a', 0]], { prefix: false })), /holds 1 records; llama2\.c tokenizers have at least 259/);
   });
 
   it('truncated files', () => {
