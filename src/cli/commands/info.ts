@@ -1,0 +1,37 @@
+/** `attention-lens info`: what a checkpoint holds — architecture, sizes, parameters, tokenizer. */
+
+import { parameterCount } from '../../engine/models/paramSpec';
+import { parseArgs } from '../args';
+import { table, type Output } from '../output';
+import { openModel } from './model';
+
+export const INFO_OPTIONS = { values: ['checkpoint', 'tokenizer'], flags: ['json'] };
+
+export async function infoCommand(argv: readonly string[], out: Output): Promise<void> {
+  const args = parseArgs(argv, INFO_OPTIONS);
+  const { model, tokenizer, format, training } = await openModel(args);
+  const c = model.config;
+  const info = {
+    architecture: c.architecture,
+    layers: c.nLayers,
+    heads: c.nHeads,
+    kv_heads: c.nKvHeads,
+    d_model: c.dModel,
+    context: c.contextLength,
+    vocab_size: c.vocabSize,
+    parameters: parameterCount(c),
+    tokenizer: `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
+  };
+  if (out.json) {
+    out.jsonLine(info);
+    return;
+  }
+  const rows: [string, string | number][] = [
+    ['format', format],
+    ...Object.entries(info).map(([k, v]) => [k.replace(/_/g, ' '), v] as [string, string | number]),
+    ['norm / positions / mlp', `${c.norm} / ${c.positional}${c.positional === 'rope' ? ` (${c.ropeStyle}, θ=${c.ropeTheta})` : ''} / ${c.mlp}`],
+    ['attention', c.attentionMode],
+  ];
+  if (training) rows.push(['trained steps', `${training.state.step} of ${training.options.steps}`]);
+  out.line(table(['field', 'value'], rows.map(([k, v]) => [k, String(v)])));
+}

@@ -1,0 +1,29 @@
+/** `attention-lens tokenize`: how a tokenizer splits a text, with each token's span. */
+
+import * as path from 'node:path';
+import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
+import { loadLlama2cTokenizer, loadModel } from '../../node/loadModel';
+import { parseArgs, requiredValue, UsageError } from '../args';
+import { inputText } from '../inputText';
+import { table, visibleToken, type Output } from '../output';
+import { tokensJson } from './model';
+
+export const TOKENIZE_OPTIONS = { values: ['tokenizer', 'text', 'file'], flags: ['json', 'allow-special'] };
+
+async function openTokenizer(file: string): Promise<Tokenizer> {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.bin') return loadLlama2cTokenizer(file);
+  if (ext === '.safetensors') return (await loadModel(file)).tokenizer;
+  throw new UsageError(`don't know how to read tokenizer ${file}: expected a llama2.c tokenizer .bin or a native .safetensors checkpoint`);
+}
+
+export async function tokenizeCommand(argv: readonly string[], out: Output): Promise<void> {
+  const args = parseArgs(argv, TOKENIZE_OPTIONS);
+  const tokenizer = await openTokenizer(requiredValue(args, 'tokenizer'));
+  const enc = tokenizer.encode(inputText(args), { allowSpecial: args.flags.has('allow-special') });
+  if (out.json) {
+    out.jsonLine({ token_ids: Array.from(enc.ids), tokens: tokensJson(enc) });
+    return;
+  }
+  out.line(table(['#', 'id', 'token', 'span'], enc.tokens.map((t, i) => [i, t.id, visibleToken(t.text), `${t.start}–${t.end}`])));
+}

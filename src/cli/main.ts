@@ -1,0 +1,81 @@
+/**
+ * The `attention-lens` command line: the engine from a terminal, for scripts, CI and
+ * people without VS Code. Each subcommand lives in commands/; this file dispatches and
+ * turns every failure into one readable line (or `{"error": {code, message}}` with --json)
+ * and a non-zero exit code.
+ */
+
+import { CheckpointError } from '../engine/checkpoint/errors';
+import { UsageError } from './args';
+import { attentionCommand } from './commands/attention';
+import { generateCommand } from './commands/generate';
+import { infoCommand } from './commands/info';
+import { tokenizeCommand } from './commands/tokenize';
+import { trainCommand, TrainingDivergedError } from './commands/train';
+import { createOutput } from './output';
+
+const USAGE = `attention-lens — train small transformers and look at their attention
+
+  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT] [--json]
+  attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--logits] [--json]
+  attention-lens generate --checkpoint CKPT [--tokenizer TOK] --prompt STR --max-tokens N [--temperature T] [--json]
+  attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
+  attention-lens tokenize --tokenizer TOK (--text STR | --file PATH) [--json]
+
+CKPT is a native .safetensors checkpoint or a llama2.c .bin (with --tokenizer its tokenizer .bin).`;
+
+type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | Promise<void>;
+
+const COMMANDS: Record<string, Command> = {
+  train: trainCommand,
+  attention: attentionCommand,
+  generate: generateCommand,
+  info: infoCommand,
+  tokenize: tokenizeCommand,
+};
+
+/** A stable, coarse error code for the JSON contract. */
+export function errorCode(e: unknown): string {
+  if (e instanceof UsageError) return 'usage';
+  if (e instanceof CheckpointError) return 'checkpoint';
+  if (e instanceof TrainingDivergedError) return 'diverged';
+  const name = e instanceof Error ? e.name : '';
+  if (/Tokenizer/.test(name)) return 'tokenizer';
+  if (/ModelFile|InputText/.test(name)) return 'input';
+  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId/.test(name)) return 'invalid';
+  return 'internal';
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const json = rest.includes('--json');
+  const out = createOutput(json);
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out.line(USAGE);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command || !Object.prototype.hasOwnProperty.call(COMMANDS, name)) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    await command(rest, out);
+    return 0;
+  } catch (e) {
+    const code = errorCode(e);
+    const message = e instanceof Error ? e.message : String(e);
+    if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
+    else process.stderr.write(`attention-lens ${name}: ${message}${code === 'internal' && e instanceof Error && e.stack ? `\n${e.stack}` : ''}\n`);
+    return code === 'usage' ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`attention-lens: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * How the CLI talks: JSON lines on stdout for machines (--json), and for people a
+ * progress bar on stderr (redrawn in place on a terminal, plain lines otherwise) and
+ * aligned tables on stdout.
+ */
+
+export interface Output {
+  readonly json: boolean;
+  /** One JSON object on its own line (machine mode). */
+  jsonLine(value: unknown): void;
+  /** A line for people on stdout. */
+  line(text?: string): void;
+  /** Progress for people on stderr: nothing in JSON mode. */
+  progress(done: number, total: number, detail: string): void;
+  /** Ends a progress display so the next line starts clean. */
+  endProgress(): void;
+}
+
+export function createOutput(json: boolean, stdout = process.stdout, stderr = process.stderr): Output {
+  const tty = Boolean(stderr.isTTY);
+  let lastPlain = -1;
+  let drawing = false;
+  return {
+    json,
+    jsonLine: (value) => stdout.write(JSON.stringify(value) + '\n'),
+    line: (text = '') => stdout.write(text + '\n'),
+    progress(done, total, detail) {
+      if (json) return;
+      const frac = total > 0 ? Math.min(1, done / total) : 0;
+      if (tty) {
+        const width = 24;
+        const filled = Math.round(frac * width);
+        stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${detail}\x1b[K`);
+        drawing = true;
+      } else {
+        // Without a terminal, a line per 10 % keeps logs readable.
+        const decile = Math.floor(frac * 10);
+        if (decile !== lastPlain) {
+          lastPlain = decile;
+          stderr.write(`${done}/${total} ${detail}\n`);
+        }
+      }
+    },
+    endProgress() {
+      if (drawing) stderr.write('\n');
+      drawing = false;
+    },
+  };
+}
+
+/** Left-aligned text columns, right-aligned numbers. */
+export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
+  return cells
+    .map((r) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd())
+    .join('\n');
+}
+
+export function formatNumber(x: number): string {
+  if (Number.isInteger(x)) return String(x);
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 1000 ? x.toFixed(0) : x.toPrecision(4);
+}
+
+/** A token's text made visible on one line (newlines, tabs and spaces shown). */
+export function visibleToken(text: string): string {
+  return JSON.stringify(text).slice(1, -1).replace(/ /g, '␣');
+}
