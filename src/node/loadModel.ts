@@ -73,22 +73,7 @@ export async function loadModel(checkpointPath: string, tokenizerPath?: string):
 
 export async function loadLlama2cTokenizer(file: string, vocabSize?: number): Promise<Llama2cTokenizer> {
   const bytes = await readBytes(file, 'tokenizer', 512 * 1024 * 1024);
-  return Llama2cTokenizer.fromBytes(bytes, vocabSize ?? countLlama2cRecords(bytes, file));
-}
-
-/** The llama2.c tokenizer file does not store its size: count its records. */
-function countLlama2cRecords(bytes: Uint8Array, file: string): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let o = 4;
-  let n = 0;
-  while (o < bytes.length) {
-    if (o + 8 > bytes.length) throw new ModelFileError(`tokenizer ${file} ends inside record ${n}`);
-    const len = view.getInt32(o + 4, true);
-    if (len < 0 || o + 8 + len > bytes.length) throw new ModelFileError(`tokenizer ${file}: record ${n} claims ${len} bytes, past the end of the file`);
-    o += 8 + len;
-    n++;
-  }
-  return n;
+  return Llama2cTokenizer.fromBytes(bytes, vocabSize);
 }
 
 function checkVocab(tokenizer: Tokenizer, model: Transformer, file: string): void {

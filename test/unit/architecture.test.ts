@@ -1,0 +1,102 @@
+/**
+ * The dependency rules of ARCHITECTURE.md, enforced by reading every import in src/ and
+ * webview/:
+ *
+ *   webview → presentation → protocol ← worker → engine ← cli
+ *   host → presentation, protocol (never engine);  engine imports nothing outside itself;
+ *   only host imports 'vscode';  node/ (file helpers for worker and cli) → engine.
+ */
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../helpers/corpus';
+
+type Layer = 'engine' | 'protocol' | 'presentation' | 'worker' | 'host' | 'cli' | 'node' | 'webview' | 'root';
+
+/** Which layers each layer may import (besides itself). */
+const ALLOWED: Record<Layer, readonly Layer[]> = {
+  engine: [],
+  protocol: [],
+  presentation: ['protocol'],
+  worker: ['engine', 'protocol', 'node'],
+  host: ['presentation', 'protocol'],
+  cli: ['engine', 'node'],
+  node: ['engine'],
+  webview: ['presentation', 'protocol'],
+  root: ['host'], // src/extension.ts, the composition root
+};
+
+/** Which non-relative modules (node builtins, packages) each layer may use. */
+function externalAllowed(layer: Layer, spec: string): boolean {
+  if (spec === 'vscode') return layer === 'host' || layer === 'root';
+  const isNode = spec.startsWith('node:') || ['fs', 'path', 'os', 'worker_threads', 'child_process', 'crypto', 'util', 'perf_hooks', 'url'].includes(spec);
+  switch (layer) {
+    case 'engine':
+    case 'protocol':
+    case 'presentation':
+    case 'webview':
+      return false;
+    default:
+      return isNode || !spec.startsWith('.');
+  }
+}
+
+export function layerOf(file: string): Layer {
+  const rel = path.relative(REPO_ROOT, file).split(path.sep);
+  if (rel[0] === 'webview') return 'webview';
+  if (rel[0] === 'src' && rel.length === 2) return 'root';
+  return rel[1] as Layer;
+}
+
+export function importsOf(source: string): string[] {
+  const specs: string[] = [];
+  const re = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  for (const m of source.matchAll(re)) specs.push((m[1] ?? m[2] ?? m[3] ?? m[4])!);
+  return specs;
+}
+
+export function violations(file: string, source: string): string[] {
+  const layer = layerOf(file);
+  const out: string[] = [];
+  for (const spec of importsOf(source)) {
+    if (spec.startsWith('.')) {
+      const target = path.resolve(path.dirname(file), spec);
+      const targetLayer = layerOf(target);
+      if (targetLayer !== layer && !ALLOWED[layer].includes(targetLayer)) out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports ${spec} (${targetLayer})`);
+    } else if (!externalAllowed(layer, spec)) {
+      out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports '${spec}'`);
+    }
+  }
+  return out;
+}
+
+function sourceFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('architecture: dependency rules', () => {
+  it('every file under src/ and webview/ imports only what its layer may', () => {
+    const files = [...sourceFiles(path.join(REPO_ROOT, 'src')), ...sourceFiles(path.join(REPO_ROOT, 'webview'))];
+    assert.ok(files.length > 20, `only ${files.length} files found`);
+    const bad = files.flatMap((f) => violations(f, fs.readFileSync(f, 'utf8')));
+    assert.deepEqual(bad, []);
+  });
+
+  it('catches a planted vscode import in the engine, node: in the engine, and the engine in the host', () => {
+    const engineFile = path.join(REPO_ROOT, 'src/engine/ops/planted.ts');
+    assert.deepEqual(violations(engineFile, "import * as vscode from 'vscode';"), ["src/engine/ops/planted.ts (engine) imports 'vscode'"]);
+    assert.equal(violations(engineFile, "import { readFileSync } from 'node:fs';").length, 1);
+    assert.equal(violations(engineFile, "const fs = require('fs');").length, 1);
+    assert.equal(violations(engineFile, "import '../../host/log';").length, 1);
+    const hostFile = path.join(REPO_ROOT, 'src/host/planted.ts');
+    assert.equal(violations(hostFile, "import { Tensor } from '../engine/tensor';").length, 1);
+    assert.equal(violations(hostFile, "import type { Tensor } from '../engine/tensor';").length, 1);
+    const workerFile = path.join(REPO_ROOT, 'src/worker/planted.ts');
+    assert.equal(violations(workerFile, "import * as vscode from 'vscode';").length, 1);
+    assert.deepEqual(violations(workerFile, "import { Tensor } from '../engine/tensor';\nimport { parentPort } from 'node:worker_threads';"), []);
+  });
+});
