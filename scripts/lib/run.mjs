@@ -26,9 +26,9 @@ export function stepTimings() {
 /**
  * Runs a command; resolves { code, signal, timedOut, stdout? } and never rejects on a
  * non-zero exit. `capture: true` collects stdout instead of inheriting it; `logTo: file`
- * sends stdout and stderr to that file.
+ * sends stdout and stderr to that file. `onSpawn(child)` sees the child process.
  */
-export function run(cmd, args, { cwd, env, capture = false, logTo, timeoutMs = 0, quiet = false } = {}) {
+export function run(cmd, args, { cwd, env, capture = false, logTo, timeoutMs = 0, quiet = false, onSpawn } = {}) {
   return new Promise((resolve, reject) => {
     if (!quiet) console.log(`$ ${[cmd, ...args].join(' ')}${logTo ? ` > ${logTo}` : ''}`);
     const fd = logTo ? fs.openSync(logTo, 'w') : undefined;
@@ -37,6 +37,7 @@ export function run(cmd, args, { cwd, env, capture = false, logTo, timeoutMs = 0
       stdio: ['ignore', fd ?? (capture ? 'pipe' : 'inherit'), fd ?? 'inherit'],
     });
     if (fd !== undefined) fs.closeSync(fd);
+    onSpawn?.(child);
     let stdout = '';
     if (capture) child.stdout.on('data', d => { stdout += d; });
     let timedOut = false;

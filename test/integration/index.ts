@@ -37,13 +37,16 @@ export async function run(): Promise<void> {
   });
   for (const file of findTests(__dirname)) mocha.addFile(file);
 
-  const stats = await new Promise<Mocha.Stats>((resolve, reject) => {
-    try {
+  let stats: Mocha.Stats;
+  try {
+    stats = await new Promise<Mocha.Stats>(resolve => {
       const runner = mocha.run(() => resolve(runner.stats!));
-    } catch (e) {
-      reject(e);
-    }
-  });
+    });
+  } catch (e) {
+    // e.g. a test file that throws while loading: say so where the driver will print it
+    log(`error: the in-host mocha run could not start: ${e instanceof Error ? e.stack : String(e)}`);
+    throw e;
+  }
   if (process.env.VSCODE_TEST_SUMMARY) {
     const { passes, failures, pending, tests, suites, duration } = stats;
     fs.writeFileSync(process.env.VSCODE_TEST_SUMMARY, JSON.stringify({ passes, failures, pending, tests, suites, duration }));
