@@ -15,6 +15,10 @@
  * Supported: architecture 'gpt' and 'seed' — learned positions, LayerNorm (with or without
  * bias) or no norm, GELU MLP or none, biases on or off, tied or untied head, soft attention
  * with nKvHeads = nHeads, no dropout. Anything else is rejected by name.
+ *
+ * Backends: 'cpu' is the oracle (tests); 'cpu' and 'wasm' are benchmark peers. On 'wasm'
+ * the embedding lookup is a one-hot matMul because that backend has no kernel for
+ * tf.gather's gradient.
  */
 
 import * as tf from '@tensorflow/tfjs';
@@ -121,6 +125,16 @@ function geluTanh(x: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
+/**
+ * Rows of the table for the ids. tf.gather's gradient needs the UnsortedSegmentSum kernel,
+ * which tfjs-backend-wasm lacks; there the same rows are taken as oneHot(ids)·table, whose
+ * gradient is a matMul. Both are exact (a one-hot row selects one product term).
+ */
+function embed(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  if (tf.getKernel('UnsortedSegmentSum', tf.getBackend())) return tf.gather(table, ids) as tf.Tensor2D;
+  return tf.matMul(tf.oneHot(ids, table.shape[0]).toFloat(), table);
+}
+
 export interface RefForward {
   /** [B·T, V] */
   readonly logits: tf.Tensor2D;
@@ -133,7 +147,7 @@ export function referenceForward(cfg: RefConfig, p: P, ids: tf.Tensor1D, B: numb
   checkSupported(cfg);
   const C = cfg.dModel, H = cfg.nHeads, hs = C / H;
   if (T > cfg.contextLength) throw new Error(`tfjs reference: ${T} tokens exceed the context of ${cfg.contextLength}`);
-  let x = tf.gather(need(p, 'tok_emb'), ids) as tf.Tensor2D; // [B·T, C]
+  let x = embed(need(p, 'tok_emb') as tf.Tensor2D, ids); // [B·T, C]
   if (cfg.positional === 'learned') {
     const pos = tf.slice(need(p, 'pos_emb'), [0, 0], [T, C]);
     x = tf.reshape(tf.add(tf.reshape(x, [B, T, C]), pos), [B * T, C]);

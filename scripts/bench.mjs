@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
+ * run. Each workload runs in its own child process (bench/*.ts through tsx) so one engine's
+ * memory never pollutes another's peak RSS; competitors inside train_small are interleaved
+ * step by step. Prints the machine, then tables of medians and speed ratios.
+ *
+ *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul]
+ *
+ * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (about 2 minutes)
+ * --json    one JSON object on stdout (progress still goes to stderr)
+ *
+ * Full run: train_small 3 warm-up + 10 timed steps for ours and tfjs-wasm, 1 + 3 for tfjs-cpu
+ * (about 30× slower than the others: its full protocol alone would take ~10 minutes).
+ */
+
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const json = argv.includes('--json');
+const quick = argv.includes('--quick');
+const onlyIdx = argv.indexOf('--only');
+const only = onlyIdx >= 0 && argv[onlyIdx + 1] ? new Set(argv[onlyIdx + 1].split(',')) : null;
+const want = (name) => !only || only.has(name);
+const RESULT_PREFIX = 'BENCH_RESULT ';
+
+const PLAN = quick
+  ? { train: { warmup: 1, steps: 2, cpuWarmup: 0, cpuSteps: 1 }, f512: { warmup: 1, reps: 2 }, f2048: null, matmul: { sizes: [64, 128, 256, 512], targetMs: 100 } }
+  : { train: { warmup: 3, steps: 10, cpuWarmup: 1, cpuSteps: 3 }, f512: { warmup: 1, reps: 5 }, f2048: { warmup: 1, reps: 2 }, matmul: { sizes: [64, 128, 256, 512, 1024], targetMs: 300 } };
+
+const log = (s = '') => {
+  if (!json) process.stdout.write(s + '\n');
+};
+
+/** Runs `node --import tsx bench/<file> args`; progress passes through to stderr; resolves with its result object. */
+function child(file, args) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || !line) reject(new Error(`bench/${file} ${args.join(' ')} exited with ${code}${line ? '' : ' and no result'}`));
+      else resolve(JSON.parse(line.slice(RESULT_PREFIX.length)));
+    });
+  });
+}
+
+const NUMPY_MATMUL = `
+import json, sys, time
+import numpy as np
+sizes = json.loads(sys.argv[1]); target = float(sys.argv[2]) / 1000
+try:
+    blas = np.show_config(mode='dicts')['Build Dependencies']['blas']['name']
+except Exception:
+    blas = 'unknown'
+rng = np.random.default_rng(3)
+res = []
+for n in sizes:
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    for name, f in (('A·B', lambda: a @ b), ('A·Bᵀ', lambda: a @ b.T), ('Aᵀ·B', lambda: a.T @ b)):
+        f()
+        t = time.perf_counter(); f(); once = time.perf_counter() - t
+        reps = max(3, min(500, int(target / max(once, 1e-6))))
+        ts = []
+        for _ in range(reps):
+            t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+        ts.sort()
+        med = ts[len(ts) // 2] if len(ts) % 2 else (ts[len(ts) // 2 - 1] + ts[len(ts) // 2]) / 2
+        res.append({'n': n, 'variant': name, 'median_ms': med * 1e3, 'gflops': 2 * n ** 3 / med / 1e9, 'reps': reps})
+print(json.dumps({'numpy': np.__version__, 'blas': blas, 'results': res}))
+`;
+
+function numpyAvailable() {
+  const r = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function runNumpy(sizes, targetMs) {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', PYTHONIOENCODING: 'utf-8' };
+  const r = spawnSync('python3', ['-c', NUMPY_MATMUL, JSON.stringify(sizes), String(targetMs)], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`numpy matmul failed: ${r.stderr.trim().split('\n').pop()}`);
+  return JSON.parse(r.stdout);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  const version = (pkg) => {
+    try {
+      return JSON.parse(readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    logical_cores: cpus.length,
+    memory_gb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    load_average_at_start: os.loadavg().map((x) => +x.toFixed(2)),
+    tfjs: version('@tensorflow/tfjs'),
+    tfjs_backend_wasm: version('@tensorflow/tfjs-backend-wasm'),
+    numpy: numpyAvailable(),
+  };
+}
+
+// ---------- formatting ----------
+
+function table(headers, rows) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => [...r[i]].length)));
+  const fmt = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ');
+  return [fmt(cells[0]), widths.map((w) => '-'.repeat(w)).join('   '), ...cells.slice(1).map(fmt)].join('\n');
+}
+const ms = (x) => (x >= 100 ? `${Math.round(x).toLocaleString('en-US')} ms` : `${x.toFixed(2)} ms`);
+const mb = (b) => `${Math.round(b / 2 ** 20).toLocaleString('en-US')} MB`;
+const ratio = (x) => (!Number.isFinite(x) ? '–' : `${x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toPrecision(2)}×`);
+
+// ---------- workloads ----------
+
+async function trainSmall(results) {
+  const t = PLAN.train;
+  const r = await child('trainSmall.ts', ['--warmup', t.warmup, '--steps', t.steps, '--cpu-warmup', t.cpuWarmup, '--cpu-steps', t.cpuSteps].map(String));
+  const ours = r.engines.find((e) => e.name.startsWith('ours'));
+  const peer = (n) => r.engines.find((e) => e.name === n);
+  r.ratios = {
+    ours_over_tfjs_cpu: ours && peer('tfjs-cpu') ? ours.tokens_per_s / peer('tfjs-cpu').tokens_per_s : null,
+    ours_over_tfjs_wasm: ours && peer('tfjs-wasm') ? ours.tokens_per_s / peer('tfjs-wasm').tokens_per_s : null,
+  };
+  results.train_small = r;
+  log(`\ntrain_small — small preset, batch ${r.batch}, context ${r.context}, vocab ${r.vocab}, AdamW; steps interleaved across engines`);
+  log(table(['engine', 'warm-up+timed', 'median step', 'tokens/s', 'loss first→last'],
+    r.engines.map((e) => [e.name, `${e.warmup}+${e.steps}`, ms(e.median_ms), e.tokens_per_s.toFixed(0), `${e.first_loss.toFixed(3)}→${e.last_loss.toFixed(3)}`])));
+  log(`speed ours/tfjs-cpu: ${ratio(r.ratios.ours_over_tfjs_cpu)}   ours/tfjs-wasm: ${ratio(r.ratios.ours_over_tfjs_wasm)}   (tokens/s ratio, > 1 means ours is faster)`);
+}
+
+async function forward(results, T, plan) {
+  const runs = [];
+  for (const engine of ['ours', 'tfjs-wasm']) {
+    try {
+      runs.push(await child('forward.ts', ['--engine', engine, '--T', String(T), '--warmup', String(plan.warmup), '--reps', String(plan.reps)]));
+    } catch (e) {
+      runs.push({ engine, error: e.message });
+    }
+  }
+  const ours = runs.find((r) => r.engine?.startsWith('ours') && !r.error);
+  const wasm = runs.find((r) => r.engine === 'tfjs-wasm' && !r.error);
+  const w = {
+    engines: runs,
+    ratios: ours && wasm ? { speed_ours_over_tfjs_wasm: wasm.median_ms / ours.median_ms, peak_rss_ours_over_tfjs_wasm: ours.peak_rss_bytes / wasm.peak_rss_bytes } : null,
+  };
+  results[`forward_${T}`] = w;
+  log(`\nforward_${T} — small shape, context ${T}, batch 1, all attention weights kept (${mb(4 * 4 * 4 * T * T)}); one process per engine`);
+  log(table(['engine', 'warm-up+runs', 'median', 'first run', 'peak RSS', 'RSS before'],
+    runs.map((r) => (r.error ? [r.engine, 'failed', r.error.slice(0, 60), '', '', ''] : [r.engine, `${r.warmup}+${r.runs}`, ms(r.median_ms), ms(r.cold_ms), mb(r.peak_rss_bytes), mb(r.baseline_rss_bytes)]))));
+  if (w.ratios) log(`speed ours/tfjs-wasm: ${ratio(w.ratios.speed_ours_over_tfjs_wasm)} (> 1 means ours is faster)   peak RSS ours/tfjs-wasm: ${ratio(w.ratios.peak_rss_ours_over_tfjs_wasm)}`);
+}
+
+async function matmul(results, numpyVersion) {
+  const { sizes, targetMs } = PLAN.matmul;
+  const ours = await child('matmul.ts', ['--sizes', sizes.join(','), '--target-ms', String(targetMs)]);
+  let np = null;
+  if (numpyVersion) {
+    try {
+      np = runNumpy(sizes, targetMs);
+    } catch (e) {
+      np = { error: e.message };
+    }
+  }
+  const rows = ours.results.map((o) => {
+    const n = np?.results?.find((x) => x.n === o.n && x.variant === o.variant);
+    return { n: o.n, variant: o.variant, ours_gflops: o.gflops, numpy_gflops: n ? n.gflops : null, ours_over_numpy: n ? o.gflops / n.gflops : null };
+  });
+  results.matmul = { backend: ours.backend, numpy: np, ours: ours.results, rows };
+  const npLabel = np && !np.error ? `numpy ${np.numpy} (${np.blas}, 1 thread)` : np?.error ? `numpy failed: ${np.error}` : 'numpy not available';
+  log(`\nmatmul_N — float32 square, one thread, GFLOP/s = 2N³/median; ours = engine backend "${ours.backend}", ${npLabel}`);
+  log(table(['N', 'op', `ours (${ours.backend})`, 'numpy', 'ours/numpy'],
+    rows.map((r) => [r.n, r.variant, r.ours_gflops.toFixed(2), r.numpy_gflops === null ? '–' : r.numpy_gflops.toFixed(1), r.ours_over_numpy === null ? '–' : ratio(r.ours_over_numpy)])));
+}
+
+async function main() {
+  const started = Date.now();
+  const info = machine();
+  log(`Attention Lens benchmarks${quick ? ' (--quick)' : ''}`);
+  log(`machine: ${info.cpu}, ${info.logical_cores} logical cores, ${info.memory_gb} GB; ${info.platform}; node ${info.node}; load average ${info.load_average_at_start.join(' ')} at start`);
+  log(`peers: tfjs ${info.tfjs} (backend-cpu, backend-wasm ${info.tfjs_backend_wasm} SIMD, single-threaded in Node); numpy ${info.numpy ?? 'not available'}`);
+  const results = {};
+  const errors = [];
+  const step = async (name, f) => {
+    if (!want(name)) return;
+    try {
+      await f();
+    } catch (e) {
+      errors.push(`${name}: ${e.message}`);
+      log(`\n${name} failed: ${e.message}`);
+    }
+  };
+  await step('matmul', () => matmul(results, info.numpy));
+  await step('forward_512', () => forward(results, 512, PLAN.f512));
+  if (PLAN.f2048) await step('forward_2048', () => forward(results, 2048, PLAN.f2048));
+  await step('train_small', () => trainSmall(results));
+  const seconds = (Date.now() - started) / 1000;
+  log(`\ntotal ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} workload(s) failed` : ''}`);
+  if (json) process.stdout.write(JSON.stringify({ machine: info, mode: quick ? 'quick' : 'full', seconds, workloads: results, errors }) + '\n');
+  if (errors.length) process.exitCode = 1;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e.stack ?? e}\n`);
+  process.exit(1);
+});
