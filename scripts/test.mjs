@@ -1,8 +1,9 @@
 // `npm test`: the one test command. From a clean clone (Node 20 + npm, root, no stdin) it installs
 // what is missing (npm deps, apt packages, code-server), typechecks, builds, runs the unit tests,
 // the browser tests (if any), and the integration tests inside a real VS Code extension host.
-// The last line is always `N passed, N failed[, N skipped]`; the exit code is non-zero on any
-// failure, crashed suite, failed typecheck/build, or if no test ran.
+// The last line is always `N passed, N failed[, N skipped]` (a crashed suite, a failed typecheck,
+// build or install each count as one failure); the exit code is non-zero on any failure or if no
+// test ran.
 // Usage: npm test [-- --unit] [-- --browser] [-- --integration]   (default: all); env TEST_GREP.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { ensureDeps } from './lib/ensureDeps.mjs';
 import { ensureApt } from './lib/ensureApt.mjs';
 import { ensureCodeServer } from './lib/ensureCodeServer.mjs';
 import { runMochaSuite } from './lib/mochaSuite.mjs';
+import { withLock } from './lib/lock.mjs';
 
 const flags = new Set(process.argv.slice(2));
 for (const f of flags) {
@@ -34,23 +36,33 @@ const browserTests = listTests('test/browser');
 const needsHost = want.integration;
 const needsChromium = needsHost || (want.browser && browserTests.length > 0);
 
+// Another `npm test` in this checkout must not rebuild dist/ while our extension host loads it.
+const DIST_LOCK = path.join(ROOT, '.vscode-test', '.lock-dist');
+
 const problems = []; // non-test failures (typecheck, build, install)
 const suites = [];   // [name, { passes, failures, pending, crashed, reason }]
 
 async function main() {
   await step('npm dependencies', ensureDeps);
-  if (needsChromium) await step('apt packages', ensureApt);
-  if (needsHost) await step('code-server (VS Code server)', ensureCodeServer);
+  // Without chromium or code-server the other suites can still run: record, don't abort.
+  let hostReady = true;
+  const tryEnsure = (what, fn) => fn().catch(e => {
+    console.error(`!! ${e.message}`);
+    problems.push(`${what} could not be installed`);
+    hostReady = false;
+  });
+  if (needsChromium) await step('apt packages', () => tryEnsure('apt packages', ensureApt));
+  if (needsHost && hostReady) await step('code-server (VS Code server)', () => tryEnsure('code-server', ensureCodeServer));
 
   await step('typecheck', async () => {
     const r = await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'], { cwd: ROOT });
     if (r.code !== 0) problems.push('typecheck failed');
   });
   let built = false;
-  await step('build', async () => {
+  await step('build', () => withLock(DIST_LOCK, async () => {
     const r = await run(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT });
     if (r.code !== 0) problems.push('build failed'); else built = true;
-  });
+  }));
 
   if (want.unit) {
     await step('unit tests', async () => {
@@ -68,19 +80,18 @@ async function main() {
   }
   if (want.integration) {
     await step('integration tests in the VS Code extension host', async () => {
+      if (!hostReady) return console.log('   skipped: the VS Code server or chromium is missing (see above)');
       if (!built) return suites.push(['integration', { passes: 0, failures: 0, pending: 0, crashed: true, reason: 'not built' }]);
       const { runIntegrationTests } = await import('./vscode-test/driver.mjs');
       const timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT ?? 300) * 1000;
-      suites.push(['integration', await runIntegrationTests({ grep, timeoutMs })]);
+      suites.push(['integration', await withLock(DIST_LOCK, () => runIntegrationTests({ grep, timeoutMs }))]);
     });
   }
 }
 
-let fatal;
 try {
   await main();
 } catch (e) {
-  fatal = e;
   console.error(`!! ${e.stack ?? e.message}`);
   problems.push(`aborted: ${e.message.split('\n')[0]}`);
 }
@@ -94,8 +105,9 @@ for (const [name, s] of suites) {
   total.failures += s.failures + (s.crashed ? 1 : 0); // a crashed suite counts as one failure
   console.log(`   ${name}: ${s.passes} passed, ${s.failures} failed, ${s.pending} skipped${s.crashed ? ` -- CRASHED: ${s.reason}` : ''}`);
 }
-const ran = total.passes + total.failures > 0;
-if (!ran && !fatal) problems.push('no test ran');
+// A failed typecheck, build or install is a failure too, so the last line never says "0 failed" then.
+total.failures += problems.length;
 for (const p of problems) console.log(`!! ${p}`);
+if (total.passes + total.failures === 0) { problems.push('no test ran'); console.log('!! no test ran'); }
 console.log(`${total.passes} passed, ${total.failures} failed${total.pending ? `, ${total.pending} skipped` : ''}`);
 process.exit(problems.length || total.failures ? 1 : 0);
