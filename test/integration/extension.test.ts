@@ -12,17 +12,18 @@ interface CommandContribution { command: string; title: string; category?: strin
 // The environment is in the suite title so a run's output shows it at a glance.
 describe(`extension in the extension host (VS Code ${vscode.version}, Node ${process.versions.node}, `
   + `${vscode.env.appHost}, uiKind ${vscode.UIKind[vscode.env.uiKind]})`, () => {
+  // First, so that nothing has called activate() yet.
+  it('activates on startup without being asked (onStartupFinished)', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `extension ${EXTENSION_ID} is not loaded (check engines.vscode and the server log)`);
+    await waitFor('activation on startup finished', () => ext.isActive, 15_000);
+  });
+
   it('is present and activates', async () => {
     const ext = await activeExtension();
     assert.strictEqual(ext.id, EXTENSION_ID);
     assert.strictEqual(ext.isActive, true);
     assert.strictEqual(ext.extensionKind, vscode.ExtensionKind.Workspace);
-  });
-
-  it('activates on startup without being asked (onStartupFinished)', async () => {
-    const ext = vscode.extensions.getExtension(EXTENSION_ID);
-    assert.ok(ext, 'extension not loaded');
-    await waitFor('activation on startup finished', () => ext.isActive, 15_000);
   });
 
   it('runs in the pinned VS Code version, which satisfies engines.vscode', async function () {
