@@ -43,6 +43,7 @@ export function startServer({ runDir, port = 0, env = {}, logFile, extraArgs = [
   const stop = async () => {
     killGroup(child.pid, 3000);
     await Promise.race([exited, new Promise(r => setTimeout(r, 5000))]);
+    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the whole group is gone */ }
     log.end();
   };
   return new Promise((resolve, reject) => {
