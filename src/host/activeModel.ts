@@ -1,0 +1,89 @@
+/**
+ * The model the editor shows attention for: which file it came from, what shape it has,
+ * and keeping it loaded. The choice is remembered (global state) so a reload of VS Code
+ * comes back to the same model, and after a worker crash the model is loaded again.
+ */
+
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { ModelInfo } from '../protocol/common';
+import type { EngineClient } from './engineClient';
+import type { Log } from './log';
+
+const KEY = 'attentionLens.activeModel';
+
+export interface ModelSource {
+  readonly path: string;
+  readonly tokenizerPath: string | null;
+}
+
+export class ActiveModel implements vscode.Disposable {
+  private info_: ModelInfo | null = null;
+  private source_: ModelSource | null = null;
+  private readonly changed = new vscode.EventEmitter<ModelInfo | null>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Fires when a model becomes active (or none is). */
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly client: EngineClient, private readonly memento: vscode.Memento, private readonly log: Log) {
+    this.subscriptions.push(client.onDidRestart(() => void this.reloadAfterRestart()));
+  }
+
+  get info(): ModelInfo | null {
+    return this.info_;
+  }
+
+  get source(): ModelSource | null {
+    return this.source_;
+  }
+
+  /** Loads the remembered model, if its file is still there. Errors are logged, not shown: the user did nothing. */
+  async restore(): Promise<void> {
+    const saved = this.memento.get<ModelSource>(KEY);
+    if (!saved || typeof saved.path !== 'string') return;
+    if (!fs.existsSync(saved.path)) {
+      this.log.warn(`the last active model ${saved.path} is gone; no model is loaded`);
+      await this.memento.update(KEY, undefined);
+      return;
+    }
+    try {
+      await this.load(saved);
+      this.log.info(`restored the active model from ${saved.path}`);
+    } catch (e) {
+      this.log.warn(`could not restore the active model from ${saved.path}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Loads a checkpoint in the worker and makes it active; on failure the previous model stays. */
+  async load(source: ModelSource): Promise<ModelInfo> {
+    const reply = await this.client.call({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath }, 'modelLoaded');
+    await this.set(reply.info, source);
+    return reply.info;
+  }
+
+  /** A model the worker already made active (after training). */
+  async set(info: ModelInfo, source: ModelSource | null): Promise<void> {
+    this.info_ = info;
+    this.source_ = source;
+    if (source) await this.memento.update(KEY, source);
+    this.changed.fire(info);
+  }
+
+  private async reloadAfterRestart(): Promise<void> {
+    const source = this.source_;
+    this.info_ = null;
+    this.changed.fire(null);
+    if (!source) return;
+    try {
+      await this.load(source);
+      this.log.info(`reloaded ${source.path} in the restarted engine worker`);
+    } catch (e) {
+      this.log.error(`could not reload ${source.path} after the worker restarted: ${(e as Error).message}`);
+    }
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+    for (const d of this.subscriptions) d.dispose();
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Attention in the editor: the token under the cursor (or the selected tokens) is the
+ * query, and every token of its context window that the query attends to — or, in the
+ * other direction, that attends to it — gets a background in one of the weight buckets.
+ * Only visible tokens are decorated. Cursor moves are handled at once (cached attention
+ * costs no worker round trip); edits are debounced; results for an old version or an
+ * older request are dropped.
+ */
+
+import * as vscode from 'vscode';
+import { bucketize, BUCKETS, selectWeights } from '../presentation/attentionView';
+import type { Settings } from '../protocol/settings';
+import type { ActiveModel } from './activeModel';
+import type { AttentionRows, AttentionService } from './attentionService';
+import { onDidChangeSettings, readSettings } from './config';
+import { AttentionDecorations } from './decorations';
+import { isTextEditorWeWant, looksBinary, MAX_VIEW_CHARS } from './documentText';
+import { EngineError } from './engineClient';
+import type { Log } from './log';
+import type { ViewState } from './viewState';
+
+const EDIT_DEBOUNCE_MS = 250;
+
+/** What is shown right now, for the hover, the status bar and the dashboard. */
+export interface ShownAttention {
+  readonly editor: vscode.TextEditor;
+  readonly result: AttentionRows;
+  /** The weight per window token that the colours show. */
+  readonly weights: Float32Array;
+  readonly buckets: Int8Array;
+}
+
+export class AttentionHighlighter implements vscode.Disposable {
+  private settings: Settings = readSettings();
+  private readonly decorations: AttentionDecorations;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly updated = new vscode.EventEmitter<ShownAttention | null>();
+  /** Fires after each update of what the editor shows. */
+  readonly onDidUpdate = this.updated.event;
+  private shown_: ShownAttention | null = null;
+  private generation = 0;
+  private editTimer: NodeJS.Timeout | undefined;
+  private decorated = new Set<vscode.TextEditor>();
+  private warnedFor = new Set<string>();
+
+  constructor(
+    private readonly service: AttentionService,
+    private readonly model: ActiveModel,
+    private readonly view: ViewState,
+    private readonly log: Log,
+  ) {
+    this.decorations = new AttentionDecorations(this.settings.decorations.color);
+    const now = (): void => this.schedule(0);
+    this.subscriptions.push(
+      this.decorations,
+      vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor === vscode.window.activeTextEditor && now()),
+      vscode.window.onDidChangeActiveTextEditor(now),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && now()),
+      vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && e.contentChanges.length > 0 && this.schedule(EDIT_DEBOUNCE_MS)),
+      onDidChangeSettings((s) => {
+        this.settings = s;
+        this.decorations.setColor(s.decorations.color);
+        now();
+      }),
+      view.onDidChange(now),
+      model.onDidChange(() => {
+        this.service.reset();
+        now();
+      }),
+    );
+    now();
+  }
+
+  get shown(): ShownAttention | null {
+    return this.shown_;
+  }
+
+  /** Re-runs the update after `delay` ms; a newer call supersedes an older one. */
+  schedule(delay: number): void {
+    clearTimeout(this.editTimer);
+    if (delay > 0) this.editTimer = setTimeout(() => void this.update(), delay);
+    else void this.update();
+  }
+
+  /** Computes and applies the decorations for the active editor. Resolves when applied (or skipped). */
+  async update(): Promise<void> {
+    const generation = ++this.generation;
+    const editor = vscode.window.activeTextEditor;
+    for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
+    this.decorated = new Set(editor ? [...this.decorated].filter((e) => e === editor) : []);
+    if (!isTextEditorWeWant(editor) || !this.settings.decorations.enabled || !this.model.info) return this.show(null, editor);
+    const doc = editor.document;
+    const text = doc.getText();
+    if (text.length === 0 || looksBinary(text)) return this.show(null, editor);
+    if (text.length > MAX_VIEW_CHARS) {
+      this.warnOnce(doc, `this document has ${(text.length / 1e6).toFixed(1)} M characters; attention is shown for documents up to ${MAX_VIEW_CHARS / 1024 / 1024} M`);
+      return this.show(null, editor);
+    }
+    const version = doc.version;
+    const visible = editor.visibleRanges.map((r) => ({ start: doc.offsetAt(r.start), end: doc.offsetAt(r.end) }));
+    const sel = editor.selection;
+    const selRange = { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
+    try {
+      const tokens = await this.service.tokensFor(doc, [...visible, { start: selRange.start, end: Math.max(selRange.end, selRange.start + 1) }]);
+      if (!tokens || generation !== this.generation) return;
+      const query = sel.isEmpty ? (() => { const t = tokens.tokenAt(selRange.start); return t < 0 ? null : { from: t, to: t + 1 }; })() : tokens.tokensIn(selRange.start, selRange.end);
+      if (!query) return this.show(null, editor);
+      // A query range must stay inside one context window.
+      const windowEnd = (Math.floor(query.from / tokens.windowSize) + 1) * tokens.windowSize;
+      const result = await this.service.attention(doc, version, query.from, Math.min(query.to, windowEnd));
+      if (!result || generation !== this.generation || doc.version !== version) return;
+      this.render(editor, result, visible);
+    } catch (e) {
+      if (generation !== this.generation) return;
+      if (e instanceof EngineError && (e.code === 'stale' || e.code === 'cancelled' || e.code === 'no-model')) return;
+      this.show(null, editor);
+      this.warnOnce(doc, e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private render(editor: vscode.TextEditor, r: AttentionRows, visible: readonly { start: number; end: number }[]): void {
+    const doc = editor.document;
+    const a = this.settings.attention;
+    const { layer, head } = this.view.selection;
+    const block = a.direction === 'attendsTo' ? r.rows : r.columns;
+    const weights = selectWeights(block, r.layers, r.heads, r.windowLength, { layer, head, aggregation: a.aggregation });
+    const buckets = bucketize(weights, { threshold: a.threshold, normalization: a.normalization, exclude: a.excludeFirstToken ? 0 : -1 });
+    const perBucket: vscode.Range[][] = Array.from({ length: BUCKETS }, () => []);
+    const query: vscode.Range[] = [];
+    const w = r.window;
+    const isVisible = (s: number, e: number): boolean => visible.some((v) => s < v.end && e > v.start);
+    for (let k = 0; k < r.windowLength; k++) {
+      const start = w.starts[k]!, end = w.ends[k]!;
+      if (end <= start || !isVisible(start, end)) continue;
+      const index = r.windowStart + k;
+      const range = new vscode.Range(doc.positionAt(start), doc.positionAt(end));
+      if (index >= r.from && index < r.to) query.push(range);
+      else if (buckets[k]! >= 0) perBucket[buckets[k]!]!.push(range);
+    }
+    this.decorations.apply(editor, perBucket, query);
+    this.decorated.add(editor);
+    this.shown_ = { editor, result: r, weights, buckets };
+    this.updated.fire(this.shown_);
+  }
+
+  private show(shown: null, editor: vscode.TextEditor | undefined): void {
+    if (editor) this.decorations.clear(editor);
+    this.shown_ = shown;
+    this.updated.fire(null);
+  }
+
+  private warnOnce(doc: vscode.TextDocument, message: string): void {
+    const key = `${doc.uri.toString()}:${message}`;
+    if (this.warnedFor.has(key)) return;
+    this.warnedFor.add(key);
+    this.log.warn(`attention for ${doc.uri.toString()}: ${message}`);
+    void vscode.window.setStatusBarMessage(`Attention Lens: ${message}`, 8000);
+  }
+
+  dispose(): void {
+    clearTimeout(this.editTimer);
+    for (const d of this.subscriptions) d.dispose();
+    this.updated.dispose();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Attention for documents, as the host needs it: keeps each open document's text in step
+ * with the worker (sent once per version), knows which tokens are where, and fetches
+ * attention rows for a query token, with a small cache so moving the cursor back and forth
+ * or hovering costs no round trip. Results for an older document version are dropped.
+ */
+
+import * as vscode from 'vscode';
+import type { CharRange, WorkerReply } from '../protocol/workerProtocol';
+import { DocumentTokens } from './documentTokens';
+import type { EngineClient } from './engineClient';
+
+export type AttentionRows = Extract<WorkerReply, { type: 'attentionRows' }>;
+
+/** Characters of context fetched around what is visible, so small scrolls need no request. */
+const RANGE_MARGIN = 2000;
+const CACHE_ENTRIES = 128;
+
+export class AttentionService implements vscode.Disposable {
+  private readonly tokens = new Map<string, DocumentTokens>();
+  /** Document versions whose text the worker holds. */
+  private readonly sent = new Map<string, number>();
+  private readonly cache = new Map<string, AttentionRows>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly client: EngineClient) {
+    this.subscriptions.push(
+      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri.toString(), true)),
+      client.onDidRestart(() => this.reset()),
+    );
+  }
+
+  /** Everything cached belongs to the previous model (or worker): drop it. */
+  reset(): void {
+    this.tokens.clear();
+    this.sent.clear();
+    this.cache.clear();
+  }
+
+  private forget(key: string, tellWorker: boolean): void {
+    this.tokens.delete(key);
+    this.sent.delete(key);
+    for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
+    if (tellWorker) void this.client.call({ type: 'closeDocument', documentKey: key }, 'closed').catch(() => undefined);
+  }
+
+  /** Tokens of `doc` covering `ranges` (UTF-16 offsets); null if the document changed meanwhile. */
+  async tokensFor(doc: vscode.TextDocument, ranges: readonly CharRange[]): Promise<DocumentTokens | null> {
+    const key = doc.uri.toString();
+    const version = doc.version;
+    const held = this.tokens.get(key);
+    if (held && held.version === version && held.covers(ranges)) return held;
+    const textLength = doc.getText().length;
+    const wanted = ranges.map((r) => ({ start: Math.max(0, r.start - RANGE_MARGIN), end: Math.min(textLength, r.end + RANGE_MARGIN) }));
+    const needText = this.sent.get(key) !== version;
+    const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted }, 'tokens');
+    this.sent.set(key, reply.version);
+    if (reply.version !== doc.version) return null;
+    let table = this.tokens.get(key);
+    if (!table || table.version !== reply.version) {
+      for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
+      table = new DocumentTokens(key, reply.version, reply.tokenCount, reply.windowSize);
+      this.tokens.set(key, table);
+    }
+    table.add(reply.slices);
+    return table;
+  }
+
+  /** Attention for query tokens [from, to) of a document version; null when the version moved on. */
+  async attention(doc: vscode.TextDocument, version: number, from: number, to: number): Promise<AttentionRows | null> {
+    const key = doc.uri.toString();
+    const cacheKey = `${key}@${version}:${from}-${to}`;
+    const hit = this.cache.get(cacheKey);
+    if (hit) {
+      this.cache.delete(cacheKey); // refresh its LRU position
+      this.cache.set(cacheKey, hit);
+      return hit;
+    }
+    const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to }, 'attentionRows');
+    if (reply.version !== doc.version) return null;
+    this.cache.set(cacheKey, reply);
+    while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    return reply;
+  }
+
+  /** The cached attention for a query, without asking the worker (for synchronous views). */
+  cached(doc: vscode.TextDocument, from: number, to: number): AttentionRows | undefined {
+    return this.cache.get(`${doc.uri.toString()}@${doc.version}:${from}-${to}`);
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+  }
+}

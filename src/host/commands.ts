@@ -1,0 +1,148 @@
+/**
+ * Every command in the palette under "Attention Lens". Commands that normally ask through
+ * dialogs also take arguments (paths, a layer/head, options) so scripts, keybindings and
+ * tests can run them without a dialog.
+ */
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Aggregation, Direction } from '../protocol/settings';
+import type { ActiveModel } from './activeModel';
+import { readSettings, updateSetting } from './config';
+import type { EngineClient } from './engineClient';
+import type { Log } from './log';
+import { showError } from './notifications';
+import type { TrainingController, TrainOverrides } from './trainingController';
+import type { ViewState } from './viewState';
+
+export interface CommandDeps {
+  readonly client: EngineClient;
+  readonly model: ActiveModel;
+  readonly training: TrainingController;
+  readonly view: ViewState;
+  readonly log: Log;
+  readonly showDashboard: () => void;
+}
+
+export interface LoadArgs {
+  readonly path: string;
+  readonly tokenizerPath?: string;
+}
+
+export function registerCommands(d: CommandDeps): vscode.Disposable[] {
+  const reg = (id: string, fn: (...args: never[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(`attentionLens.${id}`, fn);
+  return [
+    reg('trainOnCurrentFile', (overrides?: TrainOverrides) => d.training.trainOnCurrentFile(isObject(overrides) ? overrides : {})),
+    reg('stopTraining', () => d.training.stop()),
+    reg('saveCheckpoint', (target?: string) => saveCheckpoint(d, typeof target === 'string' ? target : undefined)),
+    reg('loadCheckpoint', (args?: LoadArgs) => loadCheckpoint(d, isObject(args) && typeof args.path === 'string' ? args : undefined)),
+    reg('showDashboard', () => d.showDashboard()),
+    reg('selectHead', (args?: { layer: number; head: number }) => selectHead(d, args)),
+    reg('nextHead', () => d.view.stepHead(1)),
+    reg('previousHead', () => d.view.stepHead(-1)),
+    reg('nextLayer', () => d.view.stepLayer(1)),
+    reg('previousLayer', () => d.view.stepLayer(-1)),
+    reg('toggleHighlights', () => updateSetting('decorations.enabled', !readSettings().decorations.enabled)),
+    reg('setDirection', (value?: Direction) => pickDirection(value)),
+    reg('setAggregation', (value?: Aggregation) => pickAggregation(value)),
+    reg('showLog', () => d.log.show(true)),
+  ];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+async function saveCheckpoint(d: CommandDeps, target: string | undefined): Promise<string | undefined> {
+  if (!d.model.info) {
+    void vscode.window.showErrorMessage('Attention Lens: there is no model to save yet — train one or load a checkpoint.');
+    return undefined;
+  }
+  let file = target;
+  if (!file) {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Save Attention Lens checkpoint',
+      filters: { 'Attention Lens checkpoint': ['safetensors'] },
+      defaultUri: folder ? vscode.Uri.joinPath(folder, 'model.safetensors') : undefined,
+    });
+    if (!uri) return undefined;
+    file = uri.fsPath;
+  }
+  try {
+    const reply = await d.client.call({ type: 'save', path: file }, 'saved');
+    void vscode.window.showInformationMessage(`Attention Lens: saved the model to ${reply.path}`);
+    return reply.path;
+  } catch (e) {
+    showError(d.log, `could not save the checkpoint to ${file}: ${(e as Error).message}`, e);
+    return undefined;
+  }
+}
+
+async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promise<boolean> {
+  let source = args ? { path: args.path, tokenizerPath: args.tokenizerPath ?? null } : undefined;
+  if (!source) {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Load a checkpoint: Attention Lens .safetensors or llama2.c .bin',
+      canSelectMany: false,
+      filters: { Checkpoints: ['safetensors', 'bin'] },
+    });
+    if (!picked?.[0]) return false;
+    let tokenizerPath: string | null = null;
+    if (picked[0].fsPath.toLowerCase().endsWith('.bin')) {
+      const tok = await vscode.window.showOpenDialog({
+        title: 'llama2.c checkpoints need their tokenizer: pick its tokenizer .bin',
+        canSelectMany: false,
+        defaultUri: vscode.Uri.file(path.dirname(picked[0].fsPath)),
+        filters: { 'llama2.c tokenizer': ['bin'] },
+      });
+      if (!tok?.[0]) return false;
+      tokenizerPath = tok[0].fsPath;
+    }
+    source = { path: picked[0].fsPath, tokenizerPath };
+  }
+  try {
+    const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Attention Lens: loading ${path.basename(source.path)}` }, () => d.model.load(source!));
+    d.log.info(`loaded ${source.path}: ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters} parameters, ${info.tokenizer}`);
+    void vscode.window.showInformationMessage(`Attention Lens: loaded ${path.basename(source.path)} (${info.architecture}, ${info.layers}×${info.heads} heads). Move the cursor to see attention.`);
+    return true;
+  } catch (e) {
+    showError(d.log, `could not load ${source.path}: ${(e as Error).message}`, e);
+    return false;
+  }
+}
+
+async function selectHead(d: CommandDeps, args?: { layer: number; head: number }): Promise<void> {
+  if (isObject(args) && typeof args.layer === 'number' && typeof args.head === 'number') {
+    d.view.select(args.layer, args.head);
+    return;
+  }
+  const items: (vscode.QuickPickItem & { layer: number; head: number })[] = [];
+  for (let l = 0; l < d.view.layers; l++) {
+    for (let h = 0; h < d.view.heads; h++) {
+      const current = l === d.view.selection.layer && h === d.view.selection.head;
+      items.push({ label: `Layer ${l} · Head ${h}`, description: current ? 'current' : undefined, layer: l, head: h, picked: current });
+    }
+  }
+  const pick = await vscode.window.showQuickPick(items, { title: 'Attention Lens: show which head?', placeHolder: 'Layer · Head' });
+  if (pick) d.view.select(pick.layer, pick.head);
+}
+
+async function pickDirection(value?: Direction): Promise<void> {
+  const options: { label: string; value: Direction; detail: string }[] = [
+    { label: 'What the cursor token attends to', value: 'attendsTo', detail: 'Highlight the earlier tokens the query reads from' },
+    { label: 'What attends to the cursor token', value: 'attendedBy', detail: 'Highlight the later tokens that read from it' },
+  ];
+  const chosen = value && options.some((o) => o.value === value) ? value : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: direction' }))?.value;
+  if (chosen) await updateSetting('attention.direction', chosen);
+}
+
+async function pickAggregation(value?: Aggregation): Promise<void> {
+  const options: { label: string; value: Aggregation; detail: string }[] = [
+    { label: 'Selected head', value: 'head', detail: 'One head of the selected layer' },
+    { label: 'Mean over heads', value: 'mean', detail: 'Average of all heads of the selected layer' },
+    { label: 'Max over heads', value: 'max', detail: 'Strongest head for each token' },
+  ];
+  const chosen = value && options.some((o) => o.value === value) ? value : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: head aggregation' }))?.value;
+  if (chosen) await updateSetting('attention.aggregation', chosen);
+}

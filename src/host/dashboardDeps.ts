@@ -1,0 +1,27 @@
+/**
+ * What the dashboard panel is given by the composition root: the stores it shows and the
+ * actions a click in it may trigger. Kept in its own file so the panel and the rest of the
+ * host agree on one shape.
+ */
+
+import type * as vscode from 'vscode';
+import type { ActiveModel } from './activeModel';
+import type { AttentionHighlighter } from './attentionHighlighter';
+import type { AttentionService } from './attentionService';
+import type { EngineClient } from './engineClient';
+import type { Log } from './log';
+import type { TrainingRun } from './trainingRun';
+import type { ViewState } from './viewState';
+
+export interface DashboardDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly log: Log;
+  readonly client: EngineClient;
+  readonly run: TrainingRun;
+  readonly model: ActiveModel;
+  readonly view: ViewState;
+  readonly highlighter: AttentionHighlighter;
+  readonly attention: AttentionService;
+  /** Workspace-scoped storage for the panel's persisted state. */
+  readonly memento: vscode.Memento;
+}

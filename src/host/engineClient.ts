@@ -1,0 +1,180 @@
+/**
+ * The host's side of the worker: starts the worker thread, checks the protocol handshake,
+ * sends requests with ids and routes replies (and training progress) back to whoever asked.
+ * A worker that dies is reported once, every pending request fails with a clear reason,
+ * and a fresh worker is started (the caller reloads the active model on `onDidRestart`).
+ *
+ * The extension host never computes anything itself: this file only moves messages.
+ */
+
+import { Worker } from 'node:worker_threads';
+import * as vscode from 'vscode';
+import type { ErrorCode } from '../protocol/common';
+import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerReply, type WorkerToHost } from '../protocol/workerProtocol';
+import type { Log } from './log';
+
+/** A request as the caller writes it: the client assigns the id. */
+export type Request = HostToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+
+/** A failed request, as data from the worker or from the client itself. */
+export class EngineError extends Error {
+  constructor(readonly code: ErrorCode, message: string, readonly detail: string | null = null) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+interface Pending {
+  readonly resolve: (m: WorkerReply) => void;
+  readonly reject: (e: EngineError) => void;
+  /** Intermediate messages (training progress); the final one resolves. */
+  readonly onProgress?: (m: WorkerReply) => void;
+  readonly isFinal: (m: WorkerReply) => boolean;
+}
+
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
+
+export class EngineClient implements vscode.Disposable {
+  private worker: Worker | null = null;
+  private ready: Promise<string> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private disposed = false;
+  private crashes: number[] = [];
+  private readonly restarted = new vscode.EventEmitter<void>();
+  private readonly crashed = new vscode.EventEmitter<string>();
+  /** Fires after a crashed worker was replaced by a fresh one (with no model loaded). */
+  readonly onDidRestart = this.restarted.event;
+  /** Fires once per crash with a human-readable reason. */
+  readonly onDidCrash = this.crashed.event;
+  /** Name of the numeric backend the worker reported ('js', 'wasm-simd', …). */
+  backend = 'unknown';
+
+  constructor(private readonly workerPath: string, private readonly log: Log) {}
+
+  /** Starts the worker if needed and resolves once the handshake succeeded. */
+  start(): Promise<string> {
+    if (this.disposed) return Promise.reject(new EngineError('internal', 'the extension is shutting down'));
+    if (this.ready) return this.ready;
+    const worker = new Worker(this.workerPath, { name: 'attention-lens-engine' });
+    this.worker = worker;
+    this.ready = new Promise<string>((resolve, reject) => {
+      const onFirst = (m: WorkerToHost): void => {
+        worker.off('message', onFirst);
+        if (m?.type !== 'ready' || m.protocolVersion !== WORKER_PROTOCOL_VERSION) {
+          const found = m?.type === 'ready' ? `protocol ${m.protocolVersion}` : `a "${String(m?.type)}" message`;
+          reject(new EngineError('protocol', `the engine worker speaks ${found}, the extension expects protocol ${WORKER_PROTOCOL_VERSION}; reinstall the extension`));
+          void worker.terminate();
+          return;
+        }
+        this.backend = m.backend;
+        this.log.info(`engine worker ready (protocol ${m.protocolVersion}, ${m.backend} kernels)`);
+        worker.on('message', (msg: WorkerToHost) => this.route(msg));
+        resolve(m.backend);
+      };
+      worker.on('message', onFirst);
+      worker.once('error', (e) => reject(new EngineError('internal', `the engine worker failed to start: ${e.message}`)));
+    });
+    worker.on('error', (e) => this.onWorkerGone(worker, `the engine worker crashed: ${e.message}`, e.stack ?? null));
+    worker.on('exit', (code) => this.onWorkerGone(worker, `the engine worker stopped unexpectedly (exit code ${code})`, null));
+    return this.ready;
+  }
+
+  /**
+   * Sends a request. `id` identifies it for cancel(); `reply` resolves with its final reply
+   * (checked to be of the `expected` type) or rejects with an EngineError.
+   */
+  send<K extends WorkerReply['type']>(message: Request, expected: K, onProgress?: (m: WorkerReply) => void): { readonly id: number; readonly reply: Promise<Extract<WorkerReply, { type: K }>> } {
+    const id = this.nextId++;
+    const reply = this.start().then(
+      () =>
+        new Promise<Extract<WorkerReply, { type: K }>>((resolve, reject) => {
+          const isFinal = message.type === 'train' ? (m: WorkerReply) => m.type === 'trainFinished' : () => true;
+          const accept = (m: WorkerReply): void => {
+            if (m.type === expected) resolve(m as Extract<WorkerReply, { type: K }>);
+            else reject(new EngineError('internal', `the engine answered "${m.type}" to a "${message.type}" request (expected "${expected}")`));
+          };
+          this.pending.set(id, { resolve: accept, reject, onProgress, isFinal });
+          this.worker!.postMessage({ ...message, id } as HostToWorker);
+        }),
+    );
+    return { id, reply };
+  }
+
+  /** send() for callers that don't need the id. */
+  call<K extends WorkerReply['type']>(message: Request, expected: K): Promise<Extract<WorkerReply, { type: K }>> {
+    return this.send(message, expected).reply;
+  }
+
+  /** Asks the worker to cancel request `target` (training stops within one step). */
+  cancel(target: number): void {
+    if (!this.worker || this.disposed) return;
+    this.worker.postMessage({ type: 'cancel', id: this.nextId++, target } satisfies HostToWorker);
+  }
+
+  /** Stops the worker on purpose (tests use it to simulate a crash). */
+  async terminateForTesting(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private route(m: WorkerToHost): void {
+    if (typeof m !== 'object' || m === null || typeof (m as { type?: unknown }).type !== 'string') {
+      this.log.warn(`ignored a malformed message from the engine worker: ${String(m)}`);
+      return;
+    }
+    if (m.type === 'ready') return;
+    if (m.type === 'failed') {
+      if (m.id === null) {
+        this.log.error(`engine: ${m.message}${m.detail ? `\n${m.detail}` : ''}`);
+        return;
+      }
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.detail) this.log.debug(`engine request ${m.id} failed (${m.code}): ${m.detail}`);
+      p?.reject(new EngineError(m.code, m.message, m.detail));
+      return;
+    }
+    const p = this.pending.get(m.id);
+    if (!p) return; // reply to a request whose caller gave up (e.g. a cancelled hover)
+    if (p.isFinal(m)) {
+      this.pending.delete(m.id);
+      p.resolve(m);
+    } else {
+      p.onProgress?.(m);
+    }
+  }
+
+  private onWorkerGone(worker: Worker, reason: string, detail: string | null): void {
+    if (worker !== this.worker) return; // an old worker's late event
+    this.worker = null;
+    this.ready = null;
+    const failures = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of failures) p.reject(new EngineError('internal', reason, detail));
+    if (this.disposed) return;
+    this.log.error(`${reason}${detail ? `\n${detail}` : ''}`);
+    this.crashed.fire(reason);
+    const now = Date.now();
+    this.crashes = [...this.crashes.filter((t) => now - t < RESTART_WINDOW_MS), now];
+    if (this.crashes.length > MAX_RESTARTS) {
+      this.log.error(`the engine worker crashed ${this.crashes.length} times in a minute; not restarting it until the next request`);
+      this.crashes = [];
+      return;
+    }
+    this.start().then(
+      () => this.restarted.fire(),
+      (e: Error) => this.log.error(`could not restart the engine worker: ${e.message}`),
+    );
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const p of this.pending.values()) p.reject(new EngineError('cancelled', 'the extension is shutting down'));
+    this.pending.clear();
+    void this.worker?.terminate();
+    this.worker = null;
+    this.restarted.dispose();
+    this.crashed.dispose();
+  }
+}

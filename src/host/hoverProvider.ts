@@ -1,0 +1,87 @@
+/**
+ * Hover on any token: its text and id, the tokens it attends to most (selected head and
+ * the mean over heads), the attention it receives, and — for the token under the cursor's
+ * query — the raw score q·k/√d behind the weight, so the "why" is one glance away.
+ */
+
+import * as vscode from 'vscode';
+import { formatWeight, selectWeights, topK } from '../presentation/attentionView';
+import type { ActiveModel } from './activeModel';
+import type { AttentionHighlighter } from './attentionHighlighter';
+import type { AttentionRows, AttentionService } from './attentionService';
+import { readSettings } from './config';
+import { isTextEditorWeWant } from './documentText';
+import type { ViewState } from './viewState';
+
+export class AttentionHoverProvider implements vscode.HoverProvider {
+  constructor(
+    private readonly service: AttentionService,
+    private readonly model: ActiveModel,
+    private readonly view: ViewState,
+    private readonly highlighter: AttentionHighlighter,
+  ) {}
+
+  async provideHover(doc: vscode.TextDocument, position: vscode.Position, cancel: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    if (!this.model.info || !readSettings().decorations.enabled) return undefined;
+    if (vscode.window.activeTextEditor?.document === doc && !isTextEditorWeWant(vscode.window.activeTextEditor)) return undefined;
+    const offset = doc.offsetAt(position);
+    const version = doc.version;
+    const tokens = await this.service.tokensFor(doc, [{ start: offset, end: offset + 1 }]).catch(() => null);
+    if (!tokens || cancel.isCancellationRequested) return undefined;
+    const index = tokens.tokenAt(offset);
+    if (index < 0) return undefined;
+    const own = await this.service.attention(doc, version, index, index + 1).catch(() => null);
+    if (!own || cancel.isCancellationRequested) return undefined;
+    const md = this.describe(own, index);
+    const k = index - own.windowStart;
+    const start = doc.positionAt(own.window.starts[k]!);
+    const end = doc.positionAt(own.window.ends[k]!);
+    return new vscode.Hover(md, new vscode.Range(start, end));
+  }
+
+  private describe(r: AttentionRows, index: number): vscode.MarkdownString {
+    const topKCount = readSettings().hover.topK;
+    const { layer, head } = this.view.selection;
+    const k = index - r.windowStart;
+    const label = (i: number): string => code(r.window.labels[i] ?? '?');
+    const md = new vscode.MarkdownString(undefined, true);
+    md.supportHtml = false;
+    md.isTrusted = false;
+    md.appendMarkdown(`**Attention Lens** · token ${label(k)} · id ${r.window.ids[k]} · #${index}\n\n`);
+
+    const headW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'head' });
+    const meanW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'mean' });
+    const top = topK(headW, topKCount);
+    md.appendMarkdown(`Top ${top.length} attended (layer ${layer}, head ${head} · mean of ${r.heads} heads):\n\n`);
+    md.appendMarkdown(`| # | token | head ${head} | mean |\n|---:|---|---:|---:|\n`);
+    top.forEach((t, i) => md.appendMarkdown(`| ${i + 1} | ${label(t.index)} | ${formatWeight(t.weight)} | ${formatWeight(meanW[t.index]!)} |\n`));
+    const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
+    md.appendMarkdown(`\nMean over heads, top ${meanTop.length}: ${meanTop.join(' · ')}\n\n`);
+
+    // Attention received: how much the later tokens of the window attend to this one.
+    const colHead = selectWeights(r.columns, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'head' });
+    const later = r.windowLength - k;
+    let received = 0;
+    for (let q = k; q < r.windowLength; q++) received += colHead[q]!;
+    md.appendMarkdown(`Receives ${formatWeight(received / Math.max(1, later))} on average from the ${later} tokens from here to the end of its window (head ${head}).\n\n`);
+
+    // The why: the score behind the cursor query's weight on this token.
+    const shown = this.highlighter.shown;
+    if (shown && shown.result.documentKey === r.documentKey && shown.result.version === r.version && shown.result.windowStart === r.windowStart) {
+      const q = shown.result;
+      if (index <= q.from && q.to === q.from + 1) {
+        const base = (layer * q.heads + head) * q.windowLength + k;
+        const score = q.scores[base]!;
+        const weight = q.rows[base]!;
+        md.appendMarkdown(`Why: the query ${label(q.from - q.windowStart)} scores this key q·k/√d = **${score.toFixed(4)}**; softmax over the ${q.from - q.windowStart + 1} keys up to the query gives **${formatWeight(weight)}** (layer ${layer}, head ${head}).`);
+      }
+    }
+    return md;
+  }
+}
+
+/** Inline code that survives backticks and newlines in token text. */
+function code(text: string): string {
+  const visible = JSON.stringify(text).slice(1, -1);
+  return visible.includes('`') ? `\`\` ${visible} \`\`` : `\`${visible}\``;
+}

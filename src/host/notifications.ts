@@ -1,0 +1,15 @@
+/**
+ * One way to tell the user something failed: a single notification with "Show Log", and
+ * the full detail (stack, worker detail) in the log.
+ */
+
+import * as vscode from 'vscode';
+import type { Log } from './log';
+
+export function showError(log: Log, message: string, error?: unknown): void {
+  const detail = error instanceof Error ? `${error.stack ?? error.message}${'detail' in error && error.detail ? `\n${String(error.detail)}` : ''}` : '';
+  log.error(`${message}${detail ? `\n${detail}` : ''}`);
+  void vscode.window.showErrorMessage(`Attention Lens: ${message}`, 'Show Log').then((choice) => {
+    if (choice) log.show(true);
+  });
+}

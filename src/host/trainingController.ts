@@ -1,0 +1,157 @@
+/**
+ * Train on Current File / Stop Training: validates the document, starts training in the
+ * worker, shows a cancellable progress notification, streams metrics into the TrainingRun,
+ * and at the end makes the trained model active (it was saved by the worker into the
+ * extension's storage, so it survives a reload).
+ */
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelInfo } from '../protocol/common';
+import type { TrainRequestOptions } from '../protocol/workerProtocol';
+import type { ActiveModel } from './activeModel';
+import { readSettings } from './config';
+import { checkTrainingText, UnusableTextError } from './documentText';
+import { EngineError, type EngineClient } from './engineClient';
+import type { Log } from './log';
+import type { TrainingRun } from './trainingRun';
+import { showError } from './notifications';
+
+export interface TrainOverrides {
+  readonly preset?: string;
+  readonly steps?: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly seed?: number;
+  readonly evalInterval?: number;
+}
+
+export interface TrainOutcome {
+  readonly reason: 'completed' | 'cancelled' | 'diverged';
+  readonly step: number;
+  readonly checkpointPath: string | null;
+  readonly info: ModelInfo;
+  readonly message: string | null;
+}
+
+export class TrainingController {
+  private currentId: number | null = null;
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly model: ActiveModel,
+    private readonly run: TrainingRun,
+    private readonly storage: vscode.Uri,
+    private readonly log: Log,
+  ) {}
+
+  get isTraining(): boolean {
+    return this.currentId !== null;
+  }
+
+  /** The command: returns the outcome (for tests and scripts) or undefined when nothing ran. */
+  async trainOnCurrentFile(overrides: TrainOverrides = {}): Promise<TrainOutcome | undefined> {
+    if (this.isTraining) {
+      const stop = await vscode.window.showWarningMessage('Attention Lens is already training a model.', 'Stop Training');
+      if (stop) this.stop();
+      return undefined;
+    }
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showErrorMessage('Attention Lens: open a text file to train on.');
+      return undefined;
+    }
+    const doc = editor.document;
+    const useSelection = !editor.selection.isEmpty;
+    const text = useSelection ? doc.getText(editor.selection) : doc.getText();
+    const name = `${path.basename(doc.uri.path) || doc.uri.toString()}${useSelection ? ' (selection)' : ''}`;
+    try {
+      checkTrainingText(text, name);
+    } catch (e) {
+      if (e instanceof UnusableTextError) void vscode.window.showErrorMessage(`Attention Lens: ${e.message}`);
+      else throw e;
+      return undefined;
+    }
+    const s = readSettings().training;
+    const options: TrainRequestOptions = {
+      preset: overrides.preset ?? s.preset,
+      steps: overrides.steps ?? s.steps,
+      batchSize: overrides.batchSize ?? s.batchSize,
+      learningRate: overrides.learningRate ?? s.learningRate,
+      seed: overrides.seed ?? s.seed,
+      evalInterval: overrides.evalInterval ?? s.evalInterval,
+    };
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const base = path.basename(doc.uri.path).replace(/[^\w.-]+/g, '_') || 'untitled';
+    const checkpointPath = vscode.Uri.joinPath(this.storage, 'models', `${base}-${options.preset}-${stamp}.safetensors`).fsPath;
+    return this.train(text, name, options, checkpointPath);
+  }
+
+  private train(text: string, name: string, options: TrainRequestOptions, checkpointPath: string): Promise<TrainOutcome | undefined> {
+    return Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Attention Lens: training ${options.preset} on ${name}`, cancellable: true },
+        async (progress, token) => {
+          let reported = 0;
+          const request = this.client.send({ type: 'train', text, options, checkpointPath, sourceName: name }, 'trainFinished', (m) => {
+            if (m.type === 'trainStarted') {
+              this.run.start(`${options.preset} on ${name}`, m.totalSteps);
+              this.log.info(`training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`);
+            } else if (m.type === 'trainStep') {
+              this.run.addStep(m);
+              const pct = (100 * m.step) / options.steps;
+              progress.report({ increment: pct - reported, message: `step ${m.step}/${options.steps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s` });
+              reported = pct;
+            } else if (m.type === 'trainEval') {
+              this.run.addEval(m);
+              this.log.info(`step ${m.step}: validation loss ${m.valLoss.toFixed(4)}, accuracy ${(100 * m.valAccuracy).toFixed(1)} %`);
+            }
+          });
+          this.currentId = request.id;
+          const cancelSub = token.onCancellationRequested(() => this.stop());
+          try {
+            const done = await request.reply;
+            const source = done.checkpointPath ? { path: done.checkpointPath, tokenizerPath: null } : null;
+            await this.model.set(done.info, source);
+            this.run.finish(done.reason, done.message);
+            this.report(done, name);
+            return { reason: done.reason, step: done.step, checkpointPath: done.checkpointPath, info: done.info, message: done.message };
+          } catch (e) {
+            const message = e instanceof Error ? e.message : String(e);
+            this.run.finish('failed', message);
+            if (e instanceof EngineError && e.code === 'bad-input') void vscode.window.showErrorMessage(`Attention Lens: ${message}`);
+            else showError(this.log, `training failed: ${message}`, e);
+            return undefined;
+          } finally {
+            cancelSub.dispose();
+            this.currentId = null;
+          }
+        },
+      ),
+    );
+  }
+
+  stop(): void {
+    if (this.currentId === null) {
+      void vscode.window.showInformationMessage('Attention Lens is not training.');
+      return;
+    }
+    this.client.cancel(this.currentId);
+  }
+
+  private report(done: { reason: string; step: number; message: string | null; checkpointPath: string | null }, name: string): void {
+    const last = this.run.snapshot().evals.at(-1);
+    const val = last ? `, validation loss ${last.valLoss.toFixed(3)} (accuracy ${(100 * last.valAccuracy).toFixed(1)} %)` : '';
+    if (done.reason === 'diverged') {
+      void vscode.window.showWarningMessage(`Attention Lens: ${done.message ?? 'training diverged'}. Try a lower learning rate.`, 'Show Dashboard').then((c) => {
+        if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
+      });
+      return;
+    }
+    const what = done.reason === 'cancelled' ? `Stopped after ${done.step} steps` : `Trained ${done.step} steps`;
+    this.log.info(`${what} on ${name}${val}; saved to ${done.checkpointPath}`);
+    void vscode.window.showInformationMessage(`Attention Lens: ${what} on ${name}${val}. Move the cursor to see attention.`, 'Show Dashboard').then((c) => {
+      if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
+    });
+  }
+}

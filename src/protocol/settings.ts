@@ -1,0 +1,114 @@
+/**
+ * The extension's settings (`attentionLens.*` in package.json) as one validated object.
+ * parseSettings() takes whatever the configuration API returns — user-edited JSON, so
+ * anything — and returns usable values: out-of-range numbers are clamped, unknown enum
+ * values and wrong types fall back to the default. It never throws.
+ */
+
+export type PresetSetting = 'seed' | 'tiny' | 'small';
+export type Aggregation = 'head' | 'mean' | 'max';
+export type Direction = 'attendsTo' | 'attendedBy';
+export type Normalization = 'rowMax' | 'absolute';
+
+export interface Settings {
+  readonly training: {
+    readonly preset: PresetSetting;
+    readonly steps: number;
+    /** null = the preset's own default. */
+    readonly learningRate: number | null;
+    readonly batchSize: number | null;
+    readonly seed: number;
+    readonly evalInterval: number;
+  };
+  readonly attention: {
+    readonly aggregation: Aggregation;
+    readonly direction: Direction;
+    /** Weights below this (after normalisation) are not highlighted. */
+    readonly threshold: number;
+    /** Leave the first token (BOS, the usual attention sink) out of highlights and scaling. */
+    readonly excludeFirstToken: boolean;
+    readonly normalization: Normalization;
+  };
+  readonly decorations: {
+    readonly enabled: boolean;
+    /** A CSS hex colour to use instead of the theme colours, or null. */
+    readonly color: string | null;
+  };
+  readonly hover: {
+    readonly topK: number;
+  };
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
+  attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax' },
+  decorations: { enabled: true, color: null },
+  hover: { topK: 5 },
+};
+
+/** Bounds shared with package.json's contributed configuration (kept in step by a test). */
+export const SETTING_BOUNDS = {
+  'training.steps': [1, 100_000],
+  'training.learningRate': [1e-6, 1],
+  'training.batchSize': [1, 256],
+  'training.seed': [0, 4_294_967_295],
+  'training.evalInterval': [1, 100_000],
+  'attention.threshold': [0, 1],
+  'hover.topK': [1, 50],
+} as const;
+
+function section(raw: unknown, key: string): Record<string, unknown> {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const v = (raw as Record<string, unknown>)[key];
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function num(v: unknown, fallback: number, [min, max]: readonly [number, number], integer = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return fallback;
+  const c = Math.min(max, Math.max(min, v));
+  return integer ? Math.round(c) : c;
+}
+
+function nullableNum(v: unknown, fallback: number | null, bounds: readonly [number, number], integer = false): number | null {
+  if (v === null || v === undefined) return fallback;
+  return num(v, fallback ?? bounds[0], bounds, integer);
+}
+
+function oneOf<T extends string>(v: unknown, options: readonly T[], fallback: T): T {
+  return typeof v === 'string' && (options as readonly string[]).includes(v) ? (v as T) : fallback;
+}
+
+function bool(v: unknown, fallback: boolean): boolean {
+  return typeof v === 'boolean' ? v : fallback;
+}
+
+const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+/** `raw` is the `attentionLens` configuration section as an object (e.g. getConfiguration('attentionLens') read into plain data). */
+export function parseSettings(raw: unknown): Settings {
+  const d = DEFAULT_SETTINGS;
+  const t = section(raw, 'training');
+  const a = section(raw, 'attention');
+  const dec = section(raw, 'decorations');
+  const h = section(raw, 'hover');
+  const color = typeof dec.color === 'string' && HEX_COLOR.test(dec.color.trim()) ? dec.color.trim() : null;
+  return {
+    training: {
+      preset: oneOf(t.preset, ['seed', 'tiny', 'small'] as const, d.training.preset),
+      steps: num(t.steps, d.training.steps, SETTING_BOUNDS['training.steps'], true),
+      learningRate: nullableNum(t.learningRate, d.training.learningRate, SETTING_BOUNDS['training.learningRate']),
+      batchSize: nullableNum(t.batchSize, d.training.batchSize, SETTING_BOUNDS['training.batchSize'], true),
+      seed: num(t.seed, d.training.seed, SETTING_BOUNDS['training.seed'], true),
+      evalInterval: num(t.evalInterval, d.training.evalInterval, SETTING_BOUNDS['training.evalInterval'], true),
+    },
+    attention: {
+      aggregation: oneOf(a.aggregation, ['head', 'mean', 'max'] as const, d.attention.aggregation),
+      direction: oneOf(a.direction, ['attendsTo', 'attendedBy'] as const, d.attention.direction),
+      threshold: num(a.threshold, d.attention.threshold, SETTING_BOUNDS['attention.threshold']),
+      excludeFirstToken: bool(a.excludeFirstToken, d.attention.excludeFirstToken),
+      normalization: oneOf(a.normalization, ['rowMax', 'absolute'] as const, d.attention.normalization),
+    },
+    decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
+    hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
+  };
+}
