@@ -1,0 +1,43 @@
+/**
+ * The model the worker answers document requests with, and its description for the host.
+ * It changes only as a whole: a successful load, or the end of a training run.
+ */
+
+import type { TrainingSnapshot } from '../engine/checkpoint/native';
+import { parameterCount } from '../engine/models/paramSpec';
+import type { Transformer } from '../engine/nn/transformer';
+import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import type { ModelInfo } from '../protocol/common';
+
+export interface ActiveModel {
+  readonly model: Transformer;
+  readonly tokenizer: Tokenizer;
+  /** The tokenizer's JSON form for native checkpoints; null when it has none (llama2.c). */
+  readonly tokenizerJson: unknown;
+  /** Training state to save with the model (from training, or from the loaded checkpoint). */
+  readonly training: TrainingSnapshot | null;
+  /** A file path, or the host's description of what a model was trained on. */
+  readonly source: string;
+}
+
+export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: string, trainedSteps: number | null): ModelInfo {
+  const c = model.config;
+  return {
+    architecture: c.architecture,
+    layers: c.nLayers,
+    heads: c.nHeads,
+    kvHeads: c.nKvHeads,
+    dModel: c.dModel,
+    context: c.contextLength,
+    vocabSize: c.vocabSize,
+    parameters: parameterCount(c),
+    tokenizer: `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
+    source,
+    attentionMode: c.attentionMode,
+    trainedSteps,
+  };
+}
+
+export function activeModelInfo(m: ActiveModel): ModelInfo {
+  return modelInfo(m.model, m.tokenizer, m.source, m.training ? m.training.state.step : null);
+}

@@ -1,0 +1,82 @@
+/**
+ * Attention over a long document, one context window at a time.
+ *
+ * Windows: a document's tokens are cut into consecutive, non-overlapping windows of the
+ * model's context length — window w is tokens [w·ctx, (w+1)·ctx) — and each window is run
+ * through the model on its own. So the first token of a window sees only itself, not the
+ * end of the previous window. Sliding windows would give every token a full context but
+ * cost a forward per query token; fixed windows cost one forward per window, which is what
+ * lets the worker cache a window and answer every cursor move inside it from memory. The
+ * host sees the boundaries (windowStart, windowLength in every reply).
+ *
+ * From one window's captured weights and scores, a query [from, to) gives the editor:
+ * rows (where the query looks, averaged over the range), columns (who looks at the first
+ * query token) and the raw scores behind the first query token's row.
+ */
+
+import type { Transformer } from '../engine/nn/transformer';
+import type { WindowAttention } from './attentionCache';
+
+/** The window containing document token `token`: its index, first token and length. */
+export function windowOf(token: number, tokenCount: number, context: number): { window: number; start: number; length: number } {
+  const window = Math.floor(token / context);
+  const start = window * context;
+  return { window, start, length: Math.min(context, tokenCount - start) };
+}
+
+/** Runs one window through the model, keeping every layer's weights and scores. */
+export function computeWindow(
+  model: Transformer,
+  ids: Int32Array,
+  where: { documentKey: string; version: number; window: number; start: number },
+): WindowAttention {
+  const T = ids.length;
+  const r = model.forward(null, ids, 1, T, { capture: { attention: true, scores: true } });
+  const weights = r.layers.map((l, i) => required(l.attention, 'attention weights', i));
+  const scores = r.layers.map((l, i) => required(l.scores, 'attention scores', i));
+  const bytes = [...weights, ...scores].reduce((n, a) => n + a.byteLength, 0);
+  return { ...where, length: T, weights, scores, bytes };
+}
+
+export interface QueryAttention {
+  /** [L, H, T]: mean over the query range of each query's weight row. */
+  readonly rows: Float32Array;
+  /** [L, H, T]: weight from every window token to the first query token (0 before it). */
+  readonly columns: Float32Array;
+  /** [L, H, T]: the first query token's raw scores (−Infinity for keys after it). */
+  readonly scores: Float32Array;
+}
+
+/** Query tokens [qFrom, qTo) are window-local indices, 0 ≤ qFrom < qTo ≤ window length. */
+export function queryAttention(w: WindowAttention, heads: number, qFrom: number, qTo: number): QueryAttention {
+  const T = w.length;
+  const L = w.weights.length;
+  const H = heads;
+  const rows = new Float32Array(L * H * T);
+  const columns = new Float32Array(L * H * T);
+  const scores = new Float32Array(L * H * T);
+  const acc = new Float64Array(T);
+  const n = qTo - qFrom;
+  for (let l = 0; l < L; l++) {
+    const A = w.weights[l]!;
+    const S = w.scores[l]!;
+    for (let h = 0; h < H; h++) {
+      const o = (l * H + h) * T;
+      const head = h * T * T;
+      acc.fill(0);
+      for (let q = qFrom; q < qTo; q++) {
+        const row = head + q * T;
+        for (let k = 0; k <= q; k++) acc[k] += A[row + k]!;
+      }
+      for (let k = 0; k < T; k++) rows[o + k] = acc[k]! / n;
+      for (let k = qFrom; k < T; k++) columns[o + k] = A[head + k * T + qFrom]!;
+      scores.set(S.subarray(head + qFrom * T, head + (qFrom + 1) * T), o);
+    }
+  }
+  return { rows, columns, scores };
+}
+
+function required(a: Float32Array | null, what: string, layer: number): Float32Array {
+  if (!a) throw new Error(`the model did not return ${what} for layer ${layer}`);
+  return a;
+}

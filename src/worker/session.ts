@@ -1,0 +1,364 @@
+/**
+ * The worker's state and its answers to the host, without the thread: everything goes out
+ * through the injected `post(message, transfer)`, so tests drive a session directly.
+ *
+ * Ordering. Requests are validated on arrival, then queued and run one at a time in arrival
+ * order, with a macrotask yield between them (so a `cancel` sent behind a request can still
+ * reach it while it waits). `cancel` itself is handled on arrival: a queued request fails
+ * with 'cancelled' at once; a running load is discarded when its file has been read; a
+ * training run stops within one step. A save that is already writing completes.
+ *
+ * Training runs beside the queue: its `train` request is queued like any other (so it is
+ * refused with 'busy' while another run is going), and once started, the trainer yields to
+ * the event loop after every step, so tokens and attention requests are answered between
+ * steps. They use the active model: the model being trained becomes active only when its
+ * training ends (completed, cancelled after at least one step, or diverged — the trainer then
+ * holds the last good parameters); then it is saved and replaces the active model, and every
+ * cached encoding and attention window is dropped. A run cancelled before its first step
+ * saves nothing and leaves the active model as it was.
+ *
+ * After dispose() nothing is posted, and a training run still going stops without saving.
+ */
+
+import { backend } from '../engine/kernels/backend';
+import { serializeCheckpoint } from '../engine/checkpoint/native';
+import type { Transformer } from '../engine/nn/transformer';
+import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import { assertNever, type ErrorCode } from '../protocol/common';
+import { WORKER_PROTOCOL_VERSION, type HostToWorker, type TokenSlice, type WorkerToHost } from '../protocol/workerProtocol';
+import { loadModel } from '../node/loadModel';
+import { writeFileAtomic } from '../node/atomicWrite';
+import { activeModelInfo, type ActiveModel } from './activeModel';
+import { computeWindow, queryAttention, windowOf } from './attention';
+import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
+import { DocumentStore } from './documents';
+import { failure, WorkerError } from './errors';
+import { tokensOverlapping, type TokenArrays } from './tokenArrays';
+import { TrainingRun, type TrainRequest } from './training';
+import { parseHostMessage } from './validate';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+export type PostFn = (message: WorkerToHost, transfer: ArrayBuffer[]) => void;
+
+export interface WorkerSessionOptions {
+  /** Budget of the attention-window cache in bytes (default 256 MB). */
+  readonly attentionCacheBytes?: number;
+  /** Test seam: called after each training step is reported, with the model being trained. */
+  readonly afterTrainStep?: (model: Transformer, step: number) => void;
+}
+
+type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' }>;
+type Request<T extends QueuedRequest['type']> = Extract<QueuedRequest, { type: T }>;
+
+interface Pending {
+  readonly request: QueuedRequest;
+  cancelled: boolean;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class WorkerSession {
+  private readonly queue: Pending[] = [];
+  private current: Pending | null = null;
+  private draining = false;
+  private disposed = false;
+  private active: ActiveModel | null = null;
+  private training: TrainingRun | null = null;
+  private trainingDone: Promise<void> = Promise.resolve();
+  private readonly docs = new DocumentStore();
+  private readonly cache: AttentionCache;
+
+  constructor(
+    private readonly post: PostFn,
+    private readonly options: WorkerSessionOptions = {},
+  ) {
+    this.cache = new AttentionCache(options.attentionCacheBytes ?? DEFAULT_ATTENTION_CACHE_BYTES);
+  }
+
+  /** Posts the handshake; call once, before the first message is handled. */
+  start(): void {
+    this.send({ type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: backend().name });
+  }
+
+  /** Entry point for every message from the host; never throws. */
+  handle(raw: unknown): void {
+    if (this.disposed) return;
+    try {
+      const parsed = parseHostMessage(raw);
+      if (!parsed.ok) {
+        this.send({ type: 'failed', id: parsed.id, code: 'bad-request', message: `malformed message: ${parsed.reason}`, detail: null });
+        return;
+      }
+      const m = parsed.message;
+      switch (m.type) {
+        case 'cancel':
+          this.cancel(m.target, m.id);
+          return;
+        case 'train':
+        case 'load':
+        case 'save':
+        case 'tokens':
+        case 'attention':
+        case 'closeDocument':
+          this.queue.push({ request: m, cancelled: false });
+          this.drainSoon();
+          return;
+        default:
+          assertNever(m);
+      }
+    } catch (e) {
+      this.send(failure(null, e));
+    }
+  }
+
+  /** Stops everything; later messages are ignored and nothing more is posted. */
+  dispose(): void {
+    this.disposed = true;
+    this.queue.length = 0;
+    if (this.training) this.training.cancellation.isCancellationRequested = true;
+  }
+
+  /** Resolves when no request is queued or running and no training is going (for tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.draining || this.queue.length > 0 || this.training) {
+      await this.trainingDone;
+      await yieldToEventLoop();
+    }
+  }
+
+  // ------------------------------------------------------------------ queue
+
+  private drainSoon(): void {
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.disposed) {
+      const pending = this.queue.shift()!;
+      this.current = pending;
+      try {
+        await this.execute(pending);
+      } catch (e) {
+        this.send(failure(pending.request.id, e, fallbackCode(pending.request.type)));
+      } finally {
+        this.current = null;
+      }
+      await yieldToEventLoop();
+    }
+    this.draining = false;
+  }
+
+  private execute(p: Pending): Promise<void> | void {
+    const r = p.request;
+    switch (r.type) {
+      case 'train':
+        return this.startTraining(r);
+      case 'load':
+        return this.load(r, p);
+      case 'save':
+        return this.save(r);
+      case 'tokens':
+        return this.tokens(r);
+      case 'attention':
+        return this.attention(r);
+      case 'closeDocument':
+        return this.closeDocument(r);
+      default:
+        return assertNever(r, 'request');
+    }
+  }
+
+  private cancel(target: number, by: number): void {
+    if (this.training?.id === target) {
+      this.training.cancellation.isCancellationRequested = true;
+      return;
+    }
+    const i = this.queue.findIndex((p) => p.request.id === target);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      this.send({ type: 'failed', id: target, code: 'cancelled', message: `request ${target} was cancelled (by request ${by})`, detail: null });
+      return;
+    }
+    // A running request notices at its next check; an unknown or finished one has nothing to stop.
+    if (this.current?.request.id === target) this.current.cancelled = true;
+  }
+
+  // ------------------------------------------------------------------ models
+
+  private async startTraining(r: TrainRequest): Promise<void> {
+    if (this.training) {
+      throw new WorkerError('busy', `a model is already training (request ${this.training.id}); cancel it or wait for it to finish`);
+    }
+    const run = TrainingRun.prepare(r);
+    this.training = run; // before any await: a second train request is refused from now on
+    try {
+      await run.prepareCheckpointFolder();
+    } catch (e) {
+      this.training = null;
+      throw e;
+    }
+    const data = run.trainer.data;
+    this.send({ type: 'trainStarted', id: r.id, info: run.info(), totalSteps: run.options.steps, trainTokens: data.train.length, validationTokens: data.validation.length });
+    this.trainingDone = this.train(run);
+  }
+
+  private async train(run: TrainingRun): Promise<void> {
+    const id = run.id;
+    try {
+      const result = await run.run({
+        yieldControl: yieldToEventLoop,
+        onStep: (m) => {
+          this.send({ type: 'trainStep', id, step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSecond: m.tokensPerSecond, elapsedMs: m.elapsedMs });
+          this.options.afterTrainStep?.(run.model, m.step);
+        },
+        onEval: (e) => this.send({ type: 'trainEval', id, step: e.step, valLoss: e.valLoss, valAccuracy: e.valAccuracy, valPerplexity: e.valPerplexity }),
+      });
+      if (this.disposed) return;
+      const notes: string[] = result.message ? [result.message] : [];
+      let checkpointPath: string | null = null;
+      if (result.step > 0) {
+        const trained = run.toActiveModel();
+        try {
+          checkpointPath = await run.save(trained);
+        } catch (e) {
+          notes.push(`the checkpoint was not saved: ${(e as Error).message}`);
+        }
+        this.activate(trained);
+      } else {
+        notes.push('no training step completed, so nothing was saved and the previous model stays active');
+      }
+      this.training = null;
+      this.send({ type: 'trainFinished', id, reason: result.reason, step: result.step, message: notes.length ? notes.join('; ') : null, checkpointPath, info: run.info() });
+    } catch (e) {
+      this.send(failure(id, e));
+    } finally {
+      if (this.training === run) this.training = null;
+    }
+  }
+
+  private async load(r: Request<'load'>, p: Pending): Promise<void> {
+    const loaded = await loadModel(r.path, r.tokenizerPath ?? undefined);
+    if (p.cancelled) throw new WorkerError('cancelled', `loading ${r.path} was cancelled; the active model is unchanged`);
+    this.activate({ model: loaded.model, tokenizer: loaded.tokenizer, tokenizerJson: loaded.tokenizerJson ?? null, training: loaded.training, source: r.path });
+    this.send({ type: 'modelLoaded', id: r.id, info: activeModelInfo(this.active!) });
+  }
+
+  private async save(r: Request<'save'>): Promise<void> {
+    const m = this.requireModel();
+    if (m.tokenizerJson === null || m.tokenizerJson === undefined) {
+      throw new WorkerError('checkpoint', `the active model (${m.source}) uses a ${m.tokenizer.kind} tokenizer, which a native checkpoint cannot store; it can only be used from its original files`);
+    }
+    // Serialised before any await, so the file holds the model as it was when asked.
+    const bytes = serializeCheckpoint(m.model, m.tokenizerJson, m.training);
+    await fsp.mkdir(path.dirname(path.resolve(r.path)), { recursive: true });
+    await writeFileAtomic(r.path, bytes);
+    this.send({ type: 'saved', id: r.id, path: r.path });
+  }
+
+  private activate(m: ActiveModel): void {
+    this.active = m;
+    this.docs.forgetEncodings();
+    this.cache.clear();
+  }
+
+  private requireModel(): ActiveModel {
+    if (!this.active) throw new WorkerError('no-model', 'no model is loaded: train one or open a checkpoint first');
+    return this.active;
+  }
+
+  // ------------------------------------------------------------------ documents
+
+  private tokens(r: Request<'tokens'>): void {
+    this.docs.setText(r.documentKey, r.version, r.text);
+    const m = this.requireModel();
+    const tokens = this.documentTokens(r.documentKey, r.version, m);
+    const transfer: ArrayBuffer[] = [];
+    const slices = r.ranges.map((range) => {
+      const [first, last] = tokensOverlapping(tokens, range.start, range.end);
+      return tokenSlice(tokens, first, last, m.tokenizer, transfer);
+    });
+    this.send(
+      { type: 'tokens', id: r.id, documentKey: r.documentKey, version: r.version, tokenCount: tokens.ids.length, windowSize: m.model.config.contextLength, slices },
+      transfer,
+    );
+  }
+
+  private attention(r: Request<'attention'>): void {
+    this.docs.setText(r.documentKey, r.version, null); // 'stale' unless this version is held
+    const m = this.requireModel();
+    const tokens = this.documentTokens(r.documentKey, r.version, m);
+    const count = tokens.ids.length;
+    if (r.from >= count) {
+      throw new WorkerError('stale', `token ${r.from} is past the end of ${r.documentKey} version ${r.version}, which has ${count} tokens under the active model (were its tokens fetched before a model change?)`);
+    }
+    const { nLayers: L, nHeads: H, contextLength } = m.model.config;
+    const w = windowOf(r.from, count, contextLength);
+    const to = Math.min(r.to, w.start + w.length);
+    let win = this.cache.get(r.documentKey, r.version, w.window);
+    if (!win) {
+      win = computeWindow(m.model, tokens.ids.subarray(w.start, w.start + w.length), { documentKey: r.documentKey, version: r.version, window: w.window, start: w.start });
+      this.cache.set(win);
+    }
+    const q = queryAttention(win, H, r.from - w.start, to - w.start);
+    const transfer: ArrayBuffer[] = [q.rows.buffer as ArrayBuffer, q.columns.buffer as ArrayBuffer, q.scores.buffer as ArrayBuffer];
+    const window = tokenSlice(tokens, w.start, w.start + w.length, m.tokenizer, transfer);
+    this.send(
+      {
+        type: 'attentionRows', id: r.id, documentKey: r.documentKey, version: r.version, from: r.from, to,
+        windowStart: w.start, windowLength: w.length, window, layers: L, heads: H, rows: q.rows, columns: q.columns, scores: q.scores,
+      },
+      transfer,
+    );
+  }
+
+  private closeDocument(r: Request<'closeDocument'>): void {
+    this.docs.close(r.documentKey);
+    this.cache.dropDocument(r.documentKey);
+    this.send({ type: 'closed', id: r.id });
+  }
+
+  /** Tokens of the held version; attention windows whose tokens survived an edit are kept. */
+  private documentTokens(documentKey: string, version: number, m: ActiveModel): TokenArrays {
+    const { tokens, previous } = this.docs.tokens(documentKey, version, m.tokenizer);
+    if (previous) {
+      const ctx = m.model.config.contextLength;
+      const count = tokens.ids.length;
+      this.cache.carryOver(documentKey, previous.version, version, (e) => e.start + e.length <= previous.unchangedPrefix && e.length === Math.min(ctx, count - e.start));
+    }
+    return tokens;
+  }
+
+  // ------------------------------------------------------------------ posting
+
+  private send(message: WorkerToHost, transfer: ArrayBuffer[] = []): void {
+    if (this.disposed) return;
+    try {
+      this.post(message, transfer);
+    } catch (e) {
+      // e.g. a value that cannot be cloned: the request still gets an answer.
+      if (message.type === 'failed') return;
+      try {
+        this.post(failure('id' in message ? message.id : null, e), []);
+      } catch {
+        // The port is gone; there is no one left to tell.
+      }
+    }
+  }
+}
+
+/** Tokens [first, last) as a slice of fresh arrays, whose buffers are added to `transfer`. */
+function tokenSlice(tokens: TokenArrays, first: number, last: number, tokenizer: Tokenizer, transfer: ArrayBuffer[]): TokenSlice {
+  const ids = tokens.ids.slice(first, last);
+  const starts = tokens.starts.slice(first, last);
+  const ends = tokens.ends.slice(first, last);
+  transfer.push(ids.buffer, starts.buffer, ends.buffer);
+  return { first, ids, starts, ends, labels: Array.from(ids, (id) => tokenizer.tokenLabel(id)) };
+}
+
+/** What an unforeseen error means for each request. */
+function fallbackCode(type: QueuedRequest['type']): ErrorCode {
+  return type === 'load' || type === 'save' ? 'checkpoint' : 'internal';
+}

@@ -1,0 +1,97 @@
+/**
+ * One training run requested by the host: a character tokenizer built from the text, a fresh
+ * model of the chosen preset, the engine's Trainer — and, when it ends, the checkpoint.
+ *
+ * `prepare` does everything that can refuse the request (empty text, unknown preset, bad
+ * options, too little text) before anything is posted, so a refusal is a plain `failed`.
+ */
+
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { serializeCheckpoint, type TrainingSnapshot } from '../engine/checkpoint/native';
+import { getPreset, presetConfig } from '../engine/models/presets';
+import { Transformer } from '../engine/nn/transformer';
+import { Rng } from '../engine/random';
+import { CharTokenizer } from '../engine/tokenizer/charTokenizer';
+import { resolveTrainOptions, type TrainOptions } from '../engine/train/options';
+import { Trainer, type EvalMetrics, type StepMetrics, type TrainResult } from '../engine/train/trainer';
+import { writeFileAtomic } from '../node/atomicWrite';
+import type { HostToWorker } from '../protocol/workerProtocol';
+import { modelInfo, type ActiveModel } from './activeModel';
+import type { ModelInfo } from '../protocol/common';
+import { WorkerError } from './errors';
+import { encodeToArrays } from './tokenArrays';
+
+export type TrainRequest = Extract<HostToWorker, { type: 'train' }>;
+
+export interface TrainingHooks {
+  readonly onStep: (m: StepMetrics) => void;
+  readonly onEval: (e: EvalMetrics) => void;
+  readonly yieldControl: () => Promise<void>;
+}
+
+export class TrainingRun {
+  readonly id: number;
+  readonly cancellation = { isCancellationRequested: false };
+  readonly trainer: Trainer;
+
+  private constructor(
+    readonly request: TrainRequest,
+    readonly tokenizer: CharTokenizer,
+    readonly options: TrainOptions,
+  ) {
+    this.id = request.id;
+    const model = Transformer.create(presetConfig(request.options.preset, tokenizer.vocabSize), new Rng(options.seed));
+    this.trainer = new Trainer(model, encodeToArrays(tokenizer, request.text).ids, options);
+  }
+
+  /** Validates the request and builds the model and trainer; throws bad-input errors. */
+  static prepare(r: TrainRequest): TrainingRun {
+    if (r.text.length === 0) throw new WorkerError('bad-input', 'the text to train on is empty');
+    const preset = getPreset(r.options.preset);
+    const options = resolveTrainOptions({
+      steps: r.options.steps,
+      batchSize: r.options.batchSize ?? preset.batchSize,
+      learningRate: r.options.learningRate ?? preset.learningRate,
+      seed: r.options.seed,
+      evalInterval: r.options.evalInterval,
+    });
+    return new TrainingRun(r, CharTokenizer.fromText(r.text), options);
+  }
+
+  get model(): Transformer {
+    return this.trainer.model;
+  }
+
+  info(): ModelInfo {
+    return modelInfo(this.model, this.tokenizer, this.request.sourceName, this.trainer.step);
+  }
+
+  /** Creates the checkpoint's folder up front, so an unusable path fails before training. */
+  async prepareCheckpointFolder(): Promise<void> {
+    const dir = path.dirname(path.resolve(this.request.checkpointPath));
+    try {
+      await fsp.mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new WorkerError('checkpoint', `cannot create the folder ${dir} for the checkpoint ${this.request.checkpointPath}: ${(e as Error).message}`);
+    }
+  }
+
+  run(hooks: TrainingHooks): Promise<TrainResult> {
+    return this.trainer.run({ ...hooks, cancellation: this.cancellation });
+  }
+
+  /** The trained model as the worker's active model (with the state a checkpoint stores). */
+  toActiveModel(): ActiveModel {
+    const training: TrainingSnapshot = { options: this.options, state: this.trainer.snapshot() };
+    return { model: this.model, tokenizer: this.tokenizer, tokenizerJson: this.tokenizer.toJSON(), training, source: this.request.sourceName };
+  }
+
+  /** Writes the checkpoint atomically; returns its path. */
+  async save(active: ActiveModel): Promise<string> {
+    const bytes = serializeCheckpoint(active.model, active.tokenizerJson, active.training);
+    await fsp.mkdir(path.dirname(path.resolve(this.request.checkpointPath)), { recursive: true });
+    await writeFileAtomic(this.request.checkpointPath, bytes);
+    return this.request.checkpointPath;
+  }
+}
