@@ -4,6 +4,10 @@
  * every attention weight [L][H][T][T] kept. One engine per process, so the peak RSS it
  * reports belongs to that engine alone.
  *
+ * Driven by scripts/bench.mjs over IPC (same protocol as bench/trainSmall.ts: ready, step →
+ * stepped {ms}, finish → done {peak_rss_bytes}) so engines' runs alternate; run directly it
+ * does --warmup and --reps on its own and prints a BENCH_RESULT line.
+ *
  * Args: --engine ours|tfjs-wasm|tfjs-cpu  --T 512  --warmup 1  --reps 3
  */
 
@@ -48,13 +52,34 @@ async function main(): Promise<void> {
   } else throw new Error(`unknown engine "${engine}" (ours, tfjs-wasm, tfjs-cpu)`);
 
   const baselineRss = peakRss();
-  const times: number[] = [];
-  let cold = NaN;
-  for (let i = 0; i < warmup + reps; i++) {
+  const timed = async (): Promise<number> => {
     const t0 = performance.now();
     const check = await run();
     const ms = performance.now() - t0;
     if (!Number.isFinite(check)) throw new Error(`non-finite attention checksum ${check}`);
+    return ms;
+  };
+
+  if (process.send) {
+    const send = process.send.bind(process);
+    process.on('message', (msg: { type: string }) => {
+      if (msg.type === 'step') {
+        timed().then(
+          (ms) => send({ type: 'stepped', ms }),
+          (e: unknown) => send({ type: 'error', message: e instanceof Error ? e.message : String(e) }),
+        );
+      } else if (msg.type === 'finish') {
+        send({ type: 'done', peak_rss_bytes: peakRss() }, () => process.exit(0));
+      }
+    });
+    send({ type: 'ready', name, T, baseline_rss_bytes: baselineRss, attention_bytes: L * H * T * T * 4 });
+    return;
+  }
+
+  const times: number[] = [];
+  let cold = NaN;
+  for (let i = 0; i < warmup + reps; i++) {
+    const ms = await timed();
     if (i === 0) cold = ms;
     if (i >= warmup) times.push(ms);
     progress(`forward_${T} ${name} ${i < warmup ? 'warm-up' : 'run'} ${i + 1}: ${ms.toFixed(0)} ms`);

@@ -1,17 +1,21 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
- * run. Each workload runs in its own child process (bench/*.ts through tsx) so one engine's
- * memory never pollutes another's peak RSS; competitors inside train_small are interleaved
- * step by step. Prints the machine, then tables of medians and speed ratios.
+ * run. Prints the machine, then tables of medians and ratios.
  *
  *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul]
  *
- * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (about 2 minutes)
+ * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
  *
- * Full run: train_small 3 warm-up + 10 timed steps for ours and tfjs-wasm, 1 + 3 for tfjs-cpu
- * (about 30× slower than the others: its full protocol alone would take ~10 minutes).
+ * Every engine runs in its own child process (bench/*.ts through tsx), so its peak RSS is its
+ * own and no engine's heap slows another's GC. For train_small and forward_N the children
+ * start together, then the parent drives them in lockstep over IPC — one step (or forward
+ * pass) of ours, then of each peer, repeat — so the shared machine's load falls on all alike.
+ *
+ * Full run (~6–9 minutes on 2 loaded cores): train_small 3 warm-up + 10 timed steps for ours
+ * and tfjs-wasm, 1 + 3 for tfjs-cpu (several times slower than the others: its full protocol
+ * alone would take ~10 minutes); forward_512 1 + 5 runs, forward_2048 1 + 2; matmul to 1024.
  */
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -126,42 +130,102 @@ const ratio = (x) => (!Number.isFinite(x) ? '–' : `${x >= 10 ? x.toFixed(1) : 
 
 // ---------- workloads ----------
 
+/** A bench child driven over IPC: send() a message, next() awaits the child's next message. */
+function ipcChild(file, args) {
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const queue = [];
+  const waiters = [];
+  let exitCode = null;
+  proc.on('message', (m) => {
+    const w = waiters.shift();
+    if (w) w.resolve(m);
+    else queue.push(m);
+  });
+  proc.on('exit', (code) => {
+    exitCode = code ?? -1;
+    for (const w of waiters.splice(0)) w.reject(new Error(`bench/${file} ${args.join(' ')} exited with ${exitCode}`));
+  });
+  const next = async () => {
+    const m = queue.length ? queue.shift() : exitCode !== null ? Promise.reject(new Error(`bench/${file} ${args.join(' ')} exited with ${exitCode}`)) : new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    const msg = await m;
+    if (msg.type === 'error') throw new Error(`bench/${file} ${args.join(' ')}: ${msg.message}`);
+    return msg;
+  };
+  return { proc, next, send: (m) => proc.send(m) };
+}
+
 async function trainSmall(results) {
   const t = PLAN.train;
-  const r = await child('trainSmall.ts', ['--warmup', t.warmup, '--steps', t.steps, '--cpu-warmup', t.cpuWarmup, '--cpu-steps', t.cpuSteps].map(String));
-  const ours = r.engines.find((e) => e.name.startsWith('ours'));
-  const peer = (n) => r.engines.find((e) => e.name === n);
-  r.ratios = {
-    ours_over_tfjs_cpu: ours && peer('tfjs-cpu') ? ours.tokens_per_s / peer('tfjs-cpu').tokens_per_s : null,
-    ours_over_tfjs_wasm: ours && peer('tfjs-wasm') ? ours.tokens_per_s / peer('tfjs-wasm').tokens_per_s : null,
-  };
+  const plan = { ours: [t.warmup, t.steps], 'tfjs-cpu': [t.cpuWarmup, t.cpuSteps], 'tfjs-wasm': [t.warmup, t.steps] };
+  const engines = Object.keys(plan);
+  process.stderr.write(`  train_small: ${engines.map((e) => `${e} ${plan[e][0]}+${plan[e][1]}`).join(', ')} (warm-up + timed steps), one process each, interleaved\n`);
+  const kids = await lockstep('trainSmall.ts', engines, () => [], (e) => (e === null ? Math.max(...engines.map((x) => plan[x][0] + plan[x][1])) : plan[e][0] + plan[e][1]), (k, r, m) => {
+    process.stderr.write(`  ${r < plan[k.engine][0] ? 'warm-up' : 'step'} ${r + 1} ${k.ready.name}: ${Math.round(m.ms)} ms, loss ${m.loss.toFixed(4)}\n`);
+  });
+  const { batch, context, vocab } = kids[0].ready;
+  const out = kids.map((k) => {
+    const times = k.steps.slice(plan[k.engine][0]).map((m) => m.ms);
+    const med = median(times);
+    return { name: k.ready.name, warmup: plan[k.engine][0], steps: times.length, median_ms: med, tokens_per_s: (batch * context * 1000) / med, times_ms: times, first_loss: k.steps[0].loss, last_loss: k.steps[k.steps.length - 1].loss, peak_rss_bytes: k.peak_rss_bytes };
+  });
+  const [ours, cpu, wasm] = out;
+  const r = { batch, context, vocab, engines: out, ratios: { ours_over_tfjs_cpu: ours.tokens_per_s / cpu.tokens_per_s, ours_over_tfjs_wasm: ours.tokens_per_s / wasm.tokens_per_s } };
   results.train_small = r;
-  log(`\ntrain_small — small preset, batch ${r.batch}, context ${r.context}, vocab ${r.vocab}, AdamW; steps interleaved across engines`);
-  log(table(['engine', 'warm-up+timed', 'median step', 'tokens/s', 'loss first→last'],
-    r.engines.map((e) => [e.name, `${e.warmup}+${e.steps}`, ms(e.median_ms), e.tokens_per_s.toFixed(0), `${e.first_loss.toFixed(3)}→${e.last_loss.toFixed(3)}`])));
+  log(`\ntrain_small — small preset, batch ${batch}, context ${context}, vocab ${vocab}, AdamW; one process per engine, steps interleaved A B C A B C …`);
+  log(table(['engine', 'warm-up+timed', 'median step', 'tokens/s', 'peak RSS', 'loss first→last'],
+    out.map((e) => [e.name, `${e.warmup}+${e.steps}`, ms(e.median_ms), e.tokens_per_s.toFixed(0), mb(e.peak_rss_bytes), `${e.first_loss.toFixed(3)}→${e.last_loss.toFixed(3)}`])));
   log(`speed ours/tfjs-cpu: ${ratio(r.ratios.ours_over_tfjs_cpu)}   ours/tfjs-wasm: ${ratio(r.ratios.ours_over_tfjs_wasm)}   (tokens/s ratio, > 1 means ours is faster)`);
 }
 
-async function forward(results, T, plan) {
-  const runs = [];
-  for (const engine of ['ours', 'tfjs-wasm']) {
-    try {
-      runs.push(await child('forward.ts', ['--engine', engine, '--T', String(T), '--warmup', String(plan.warmup), '--reps', String(plan.reps)]));
-    } catch (e) {
-      runs.push({ engine, error: e.message });
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Starts one IPC child per engine (all set up before any timing), then runs `rounds` rounds
+ * of one step per engine in turn; returns per engine its ready message, step messages and peak RSS.
+ */
+async function lockstep(file, engines, argsFor, rounds, onStep) {
+  const kids = engines.map((engine) => ({ engine, c: ipcChild(file, ['--engine', engine, ...argsFor(engine)]), ready: null, steps: [], peak_rss_bytes: NaN }));
+  try {
+    for (const k of kids) k.ready = await k.c.next();
+    for (let r = 0; r < rounds(null); r++) {
+      for (const k of kids) {
+        if (r >= rounds(k.engine)) continue;
+        k.c.send({ type: 'step' });
+        const m = await k.c.next();
+        k.steps.push(m);
+        onStep(k, r, m);
+      }
     }
+    for (const k of kids) {
+      k.c.send({ type: 'finish' });
+      k.peak_rss_bytes = (await k.c.next()).peak_rss_bytes;
+    }
+  } finally {
+    for (const k of kids) if (k.c.proc.exitCode === null) k.c.proc.kill();
   }
-  const ours = runs.find((r) => r.engine?.startsWith('ours') && !r.error);
-  const wasm = runs.find((r) => r.engine === 'tfjs-wasm' && !r.error);
-  const w = {
-    engines: runs,
-    ratios: ours && wasm ? { speed_ours_over_tfjs_wasm: wasm.median_ms / ours.median_ms, peak_rss_ours_over_tfjs_wasm: ours.peak_rss_bytes / wasm.peak_rss_bytes } : null,
-  };
+  return kids;
+}
+
+async function forward(results, T, plan) {
+  const total = plan.warmup + plan.reps;
+  const kids = await lockstep('forward.ts', ['ours', 'tfjs-wasm'], () => ['--T', String(T)], () => total, (k, r, m) => {
+    process.stderr.write(`  forward_${T} ${k.ready.name} ${r < plan.warmup ? 'warm-up' : 'run'} ${r + 1}: ${Math.round(m.ms)} ms\n`);
+  });
+  const runs = kids.map((k) => {
+    const times = k.steps.slice(plan.warmup).map((m) => m.ms);
+    return { engine: k.ready.name, warmup: plan.warmup, runs: times.length, median_ms: median(times), cold_ms: k.steps[0].ms, times_ms: times, baseline_rss_bytes: k.ready.baseline_rss_bytes, peak_rss_bytes: k.peak_rss_bytes };
+  });
+  const [ours, wasm] = runs;
+  const w = { T, engines: runs, ratios: { speed_ours_over_tfjs_wasm: wasm.median_ms / ours.median_ms, peak_rss_ours_over_tfjs_wasm: ours.peak_rss_bytes / wasm.peak_rss_bytes } };
   results[`forward_${T}`] = w;
-  log(`\nforward_${T} — small shape, context ${T}, batch 1, all attention weights kept (${mb(4 * 4 * 4 * T * T)}); one process per engine`);
+  log(`\nforward_${T} — small shape, context ${T}, batch 1, all attention weights kept (${mb(4 * 4 * 4 * T * T)}); one process per engine, runs alternating`);
   log(table(['engine', 'warm-up+runs', 'median', 'first run', 'peak RSS', 'RSS before'],
-    runs.map((r) => (r.error ? [r.engine, 'failed', r.error.slice(0, 60), '', '', ''] : [r.engine, `${r.warmup}+${r.runs}`, ms(r.median_ms), ms(r.cold_ms), mb(r.peak_rss_bytes), mb(r.baseline_rss_bytes)]))));
-  if (w.ratios) log(`speed ours/tfjs-wasm: ${ratio(w.ratios.speed_ours_over_tfjs_wasm)} (> 1 means ours is faster)   peak RSS ours/tfjs-wasm: ${ratio(w.ratios.peak_rss_ours_over_tfjs_wasm)}`);
+    runs.map((r) => [r.engine, `${r.warmup}+${r.runs}`, ms(r.median_ms), ms(r.cold_ms), mb(r.peak_rss_bytes), mb(r.baseline_rss_bytes)])));
+  log(`speed ours/tfjs-wasm: ${ratio(w.ratios.speed_ours_over_tfjs_wasm)} (> 1 means ours is faster)   peak RSS ours/tfjs-wasm: ${ratio(w.ratios.peak_rss_ours_over_tfjs_wasm)}`);
 }
 
 async function matmul(results, numpyVersion) {
