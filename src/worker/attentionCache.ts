@@ -65,12 +65,12 @@ export class AttentionCache {
   }
 
   /**
-   * Moves the entries of `fromVersion` that `keep` accepts to `toVersion`; every other entry
-   * of the document not already at `toVersion` is dropped.
+   * Moves the document's entries of `fromVersion` that `keep` accepts to `toVersion` (which
+   * may be the same number, when a version's text was replaced) and drops all its others.
    */
   carryOver(documentKey: string, fromVersion: number, toVersion: number, keep: (e: WindowAttention) => boolean): void {
     for (const [k, e] of [...this.entries]) {
-      if (e.documentKey !== documentKey || e.version === toVersion) continue;
+      if (e.documentKey !== documentKey) continue;
       this.remove(k);
       if (e.version === fromVersion && keep(e)) {
         const moved: WindowAttention = { ...e, version: toVersion };

@@ -28,9 +28,11 @@ interface DocumentState {
 
 export interface DocumentTokens {
   readonly tokens: TokenArrays;
+  /** False when the tokens are the cached encoding of this very version and text. */
+  readonly changed: boolean;
   /**
-   * When these tokens replace an encoding of an older version: that version and how many
-   * leading tokens the two share (so attention computed for them can be kept).
+   * When these tokens replace an earlier encoding under the same tokenizer: that encoding's
+   * version and how many leading tokens the two share (attention computed for them can be kept).
    */
   readonly previous: { readonly version: number; readonly unchangedPrefix: number } | null;
 }
@@ -42,7 +44,11 @@ export class DocumentStore {
     return this.docs.size;
   }
 
-  /** Sets the text of `version`; null reuses the text held for exactly that version. */
+  /**
+   * Sets the text of `version`; null reuses the text held for exactly that version. A text
+   * for the version already held replaces it (a host that reuses version numbers, e.g. for a
+   * reopened document, still gets answers about the text it sent last).
+   */
   setText(documentKey: string, version: number, text: string | null): void {
     const doc = this.docs.get(documentKey);
     if (text === null) {
@@ -63,7 +69,7 @@ export class DocumentStore {
     let tokens: TokenArrays;
     let previous: DocumentTokens['previous'] = null;
     if (enc && enc.tokenizer === tokenizer && enc.text === doc.text) {
-      if (enc.version === version) return { tokens: enc.tokens, previous: null };
+      if (enc.version === version) return { tokens: enc.tokens, changed: false, previous: null };
       tokens = enc.tokens;
       previous = { version: enc.version, unchangedPrefix: tokens.ids.length };
     } else if (enc && enc.tokenizer === tokenizer) {
@@ -75,7 +81,7 @@ export class DocumentStore {
       tokens = encodeToArrays(tokenizer, doc.text);
     }
     doc.encoded = { text: doc.text, version, tokenizer, tokens };
-    return { tokens, previous };
+    return { tokens, changed: true, previous };
   }
 
   close(documentKey: string): boolean {

@@ -20,6 +20,8 @@
  * After dispose() nothing is posted, and a training run still going stops without saving.
  */
 
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { backend } from '../engine/kernels/backend';
 import { serializeCheckpoint } from '../engine/checkpoint/native';
 import type { Transformer } from '../engine/nn/transformer';
@@ -30,14 +32,12 @@ import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, type ActiveModel } from './activeModel';
 import { computeWindow, queryAttention, windowOf } from './attention';
-import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
+import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES, type WindowAttention } from './attentionCache';
 import { DocumentStore } from './documents';
 import { failure, WorkerError } from './errors';
 import { tokensOverlapping, type TokenArrays } from './tokenArrays';
 import { TrainingRun, type TrainRequest } from './training';
 import { parseHostMessage } from './validate';
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 
 export type PostFn = (message: WorkerToHost, transfer: ArrayBuffer[]) => void;
 
@@ -322,12 +322,13 @@ export class WorkerSession {
 
   /** Tokens of the held version; attention windows whose tokens survived an edit are kept. */
   private documentTokens(documentKey: string, version: number, m: ActiveModel): TokenArrays {
-    const { tokens, previous } = this.docs.tokens(documentKey, version, m.tokenizer);
-    if (previous) {
-      const ctx = m.model.config.contextLength;
-      const count = tokens.ids.length;
-      this.cache.carryOver(documentKey, previous.version, version, (e) => e.start + e.length <= previous.unchangedPrefix && e.length === Math.min(ctx, count - e.start));
-    }
+    const { tokens, changed, previous } = this.docs.tokens(documentKey, version, m.tokenizer);
+    if (!changed) return tokens;
+    const ctx = m.model.config.contextLength;
+    const count = tokens.ids.length;
+    // A window is still right if its tokens are all in the unchanged prefix and its length is unchanged.
+    const keep = (e: WindowAttention): boolean => previous !== null && e.start + e.length <= previous.unchangedPrefix && e.length === Math.min(ctx, count - e.start);
+    this.cache.carryOver(documentKey, previous?.version ?? version, version, keep);
     return tokens;
   }
 

@@ -141,6 +141,39 @@ describe('worker/session: documents', function () {
     assert.ok(performance.now() - t0 < 5000);
   });
 
+  it('after edits (and a version number reused with another text) attention is that of the new text', async () => {
+    const h = await loaded();
+    const rowsOf = async (version: number, from: number): Promise<number[]> =>
+      Array.from((await h.expect(h.request({ type: 'attention', documentKey: DOC, version, from, to: from + 1 }), 'attentionRows')).rows);
+    const directRows = (t: string, from: number): number[] => {
+      const ids = tokenizer.encode(t).ids;
+      const w = Math.floor(from / 64) * 64;
+      const T = Math.min(64, ids.length - w);
+      const r = model.forward(null, ids.subarray(w, w + T), 1, T, { capture: { attention: true } });
+      const out: number[] = [];
+      const q = from - w;
+      for (const l of r.layers) for (let hd = 0; hd < model.config.nHeads; hd++) out.push(...l.attention!.subarray((hd * T + q) * T, (hd * T + q + 1) * T));
+      return out;
+    };
+    const close = (a: number[], b: number[]): void => {
+      assert.equal(a.length, b.length);
+      a.forEach((x, i) => assert.ok(Math.abs(x - b[i]!) < 1e-6, `entry ${i}: ${x} vs ${b[i]}`));
+    };
+    await tokens(h, []);
+    const before0 = await rowsOf(1, 10);
+    await rowsOf(1, 100);
+    // Edit inside window 1: window 0 is kept, window 1 recomputed.
+    const v2 = `${text.slice(0, 90)}ZZ${text.slice(90)}`;
+    await tokens(h, [], 2, v2);
+    assert.deepEqual(await rowsOf(2, 10), before0);
+    close(await rowsOf(2, 100), directRows(v2, 100));
+    // The same version number with a different text (e.g. a reopened document).
+    const v2b = `Q${v2}`;
+    await tokens(h, [], 2, v2b);
+    close(await rowsOf(2, 10), directRows(v2b, 10));
+    close(await rowsOf(2, 100), directRows(v2b, 100));
+  });
+
   it('closeDocument forgets the text and its windows', async () => {
     const h = await loaded();
     await tokens(h, []);
