@@ -9,6 +9,7 @@ import { CheckpointError } from '../engine/checkpoint/errors';
 import { UsageError } from './args';
 import { attentionCommand } from './commands/attention';
 import { generateCommand } from './commands/generate';
+import { headsCommand } from './commands/heads';
 import { infoCommand } from './commands/info';
 import { tokenizeCommand } from './commands/tokenize';
 import { trainCommand, TrainingDivergedError } from './commands/train';
@@ -19,6 +20,7 @@ const USAGE = `attention-lens — train small transformers and look at their att
   attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT] [--json]
   attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--logits] [--json]
   attention-lens generate --checkpoint CKPT [--tokenizer TOK] --prompt STR --max-tokens N [--temperature T] [--json]
+  attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--json]
   attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
   attention-lens tokenize --tokenizer TOK (--text STR | --file PATH) [--json]
 
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
   train: trainCommand,
   attention: attentionCommand,
   generate: generateCommand,
+  heads: headsCommand,
   info: infoCommand,
   tokenize: tokenizeCommand,
 };
