@@ -52,8 +52,8 @@ export class TrainingController {
   /** The command: returns the outcome (for tests and scripts) or undefined when nothing ran. */
   async trainOnCurrentFile(overrides: TrainOverrides = {}): Promise<TrainOutcome | undefined> {
     if (this.isTraining) {
-      const stop = await vscode.window.showWarningMessage('Attention Lens is already training a model.', 'Stop Training');
-      if (stop) this.stop();
+      // Not awaited: the command returns at once while the message waits for the user.
+      void vscode.window.showWarningMessage('Attention Lens is already training a model.', 'Stop Training').then((stop) => stop && this.stop());
       return undefined;
     }
     const editor = vscode.window.activeTextEditor;
