@@ -7,6 +7,7 @@
  *
  * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
+ * editor    (in --only) the in-editor workloads, run in a real VS Code extension host
  *
  * Every engine runs in its own child process (bench/*.ts through tsx), so its peak RSS is its
  * own and no engine's heap slows another's GC. For train_small and forward_N the children
@@ -250,6 +251,32 @@ async function matmul(results, numpyVersion) {
     rows.map((r) => [r.n, r.variant, r.ours_gflops.toFixed(2), r.numpy_gflops === null ? '–' : r.numpy_gflops.toFixed(1), r.ours_over_numpy === null ? '–' : ratio(r.ours_over_numpy)])));
 }
 
+/**
+ * cursor_to_decorations and host_lag_training: inside a real VS Code extension host (the
+ * test driver with the *.bench.ts suites instead of the tests). Needs code-server installed
+ * and dist/ built, as `npm test` leaves them.
+ */
+async function editor(results) {
+  log('\neditor (in the VS Code extension host): cursor_to_decorations, host_lag_training');
+  const { runIntegrationTests } = await import('./vscode-test/driver.mjs');
+  // The driver prints the in-host mocha output; the BENCH lines in it are the results.
+  const lines = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (chunk, ...rest) => {
+    for (const m of String(chunk).matchAll(/BENCH (\w+): (.*)$/gm)) lines.push([m[1], m[2]]);
+    return json ? process.stderr.write(chunk, ...rest) : write(chunk, ...rest);
+  };
+  let r;
+  try {
+    r = await runIntegrationTests({ suffix: '.bench.js', timeoutMs: 900_000 });
+  } finally {
+    process.stdout.write = write;
+  }
+  if (r.crashed || r.failures > 0) throw new Error(`the in-editor benchmark run failed${r.reason ? `: ${r.reason}` : ''}`);
+  for (const [name, text] of lines) results[name] = text;
+  table(['workload', 'result'], lines);
+}
+
 async function main() {
   const started = Date.now();
   const info = machine();
@@ -271,6 +298,7 @@ async function main() {
   await step('forward_512', () => forward(results, 512, PLAN.f512));
   if (PLAN.f2048) await step('forward_2048', () => forward(results, 2048, PLAN.f2048));
   await step('train_small', () => trainSmall(results));
+  await step('editor', () => editor(results));
   const seconds = (Date.now() - started) / 1000;
   log(`\ntotal ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} workload(s) failed` : ''}`);
   if (json) process.stdout.write(JSON.stringify({ machine: info, mode: quick ? 'quick' : 'full', seconds, workloads: results, errors }) + '\n');

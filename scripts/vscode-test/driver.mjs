@@ -18,7 +18,7 @@ const WORKSPACE_FIXTURE = path.join(ROOT, 'test/integration/workspace');
  * Resolves { passes, failures, pending, crashed, reason }. `crashed` means no trustworthy counts
  * (no summary, timeout, server or browser died): the caller must treat the run as failed.
  */
-export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = false, workspace = WORKSPACE_FIXTURE } = {}) {
+export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = false, workspace = WORKSPACE_FIXTURE, suffix = '.test.js' } = {}) {
   const t0 = Date.now();
   const say = msg => console.log(`[vscode-test +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
   if (!fs.existsSync(TESTS_ENTRY)) return crashed(`${path.relative(ROOT, TESTS_ENTRY)} missing: run the build first`);
@@ -39,6 +39,7 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
     VSCODE_TEST_OUTPUT: files.mocha, VSCODE_TEST_SUMMARY: files.summary,
     ATTENTION_LENS_EXPECTED_VSCODE: VSCODE_VERSION,
     ...(grep ? { VSCODE_TEST_GREP: grep } : {}),
+    VSCODE_TEST_SUFFIX: suffix, // '.bench.js' runs the in-editor benchmarks instead of the tests
     ...(fixturesDir() ? { ATTENTION_LENS_FIXTURES: fixturesDir() } : {}),
   };
   let server, browser, result, workbenchLog;

@@ -49,3 +49,13 @@ export function fixture(...parts: string[]): string {
   if (!dir) throw new Error('ATTENTION_LENS_FIXTURES is not set or does not exist');
   return path.join(dir, ...parts);
 }
+
+/**
+ * A line for the run's printed output. console.* inside the extension host goes to the
+ * workbench, not to the terminal, so measurements are appended to the mocha log the driver prints.
+ */
+export function report(line: string): void {
+  const out = process.env.VSCODE_TEST_OUTPUT;
+  if (out) fs.appendFileSync(out, `${line}\n`);
+  else console.log(line);
+}

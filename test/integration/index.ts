@@ -10,11 +10,11 @@ import * as path from 'path';
 import * as util from 'util';
 import Mocha from 'mocha';
 
-function findTests(dir: string): string[] {
+function findTests(dir: string, suffix: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) return findTests(full);
-    return e.isFile() && e.name.endsWith('.test.js') ? [full] : [];
+    if (e.isDirectory()) return findTests(full, suffix);
+    return e.isFile() && e.name.endsWith(suffix) ? [full] : [];
   }).sort();
 }
 
@@ -35,7 +35,8 @@ export async function run(): Promise<void> {
     forbidOnly: Boolean(process.env.CI),
     ...(process.env.VSCODE_TEST_GREP ? { grep: process.env.VSCODE_TEST_GREP } : {}),
   });
-  for (const file of findTests(__dirname)) mocha.addFile(file);
+  // The driver sets '.bench.js' to run the in-editor benchmarks (npm run bench) instead.
+  for (const file of findTests(__dirname, process.env.VSCODE_TEST_SUFFIX ?? '.test.js')) mocha.addFile(file);
 
   let stats: Mocha.Stats;
   try {
