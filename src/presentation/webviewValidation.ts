@@ -1,0 +1,149 @@
+/**
+ * Checks every message from the dashboard webview before the host acts on it. The page is
+ * untrusted (it renders token text from arbitrary documents), so a message is rebuilt field by
+ * field from what is expected — extra fields are dropped, wrong types, out-of-range numbers,
+ * path-like file names and oversized payloads are refused with a reason for the log.
+ */
+
+import {
+  HEAD_SORT_KEYS,
+  type DashboardUiState,
+  type SaveFormat,
+  type WebviewToHost,
+} from '../protocol/webviewProtocol';
+
+export type Validated = { readonly ok: true; readonly message: WebviewToHost } | { readonly ok: false; readonly reason: string };
+
+/** Largest export the host will write (a PNG of a big canvas is a few MB). */
+export const MAX_SAVE_CHARS = 48 * 1024 * 1024;
+export const MAX_KEY_CHARS = 8192;
+export const MAX_ERROR_CHARS = 4000;
+/** Layers/heads and character offsets beyond these are nonsense, whatever the model. */
+const MAX_INDEX = 1 << 16;
+const MAX_OFFSET = 2 ** 31 - 1;
+
+const FILE_NAME = /^[\w][\w .()+-]{0,119}$/;
+const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
+
+class Invalid extends Error {}
+
+function fail(reason: string): never {
+  throw new Invalid(reason);
+}
+
+function record(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} is not an object`);
+  return v as Record<string, unknown>;
+}
+
+function int(o: Record<string, unknown>, key: string, min: number, max: number): number {
+  const v = o[key];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${key} must be an integer in [${min}, ${max}], got ${describe(v)}`);
+  return v;
+}
+
+function str(o: Record<string, unknown>, key: string, maxChars: number): string {
+  const v = o[key];
+  if (typeof v !== 'string') fail(`${key} must be a string, got ${describe(v)}`);
+  if (v.length > maxChars) fail(`${key} is ${v.length} characters; at most ${maxChars}`);
+  return v;
+}
+
+function bool(o: Record<string, unknown>, key: string): boolean {
+  const v = o[key];
+  if (typeof v !== 'boolean') fail(`${key} must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(o: Record<string, unknown>, key: string, options: readonly T[]): T {
+  const v = o[key];
+  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) fail(`${key} must be one of ${options.join(', ')}, got ${describe(v)}`);
+  return v as T;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+}
+
+/** The UI state as the webview reports it; also used on what the memento returns. */
+export function validateUiState(raw: unknown): DashboardUiState {
+  const o = record(raw, 'ui');
+  const smoothing = o.smoothing;
+  if (typeof smoothing !== 'number' || !(smoothing >= 0 && smoothing <= 0.999)) fail(`smoothing must be in [0, 0.999], got ${describe(smoothing)}`);
+  return {
+    smoothing,
+    logY: bool(o, 'logY'),
+    yFromZero: bool(o, 'yFromZero'),
+    xAxis: oneOf(o, 'xAxis', ['step', 'time'] as const),
+    normalization: oneOf(o, 'normalization', ['head', 'global'] as const),
+    sortKey: oneOf(o, 'sortKey', HEAD_SORT_KEYS),
+    sortDescending: bool(o, 'sortDescending'),
+  };
+}
+
+/** validateUiState that returns null instead of throwing (for stored state of unknown age). */
+export function parseUiState(raw: unknown): DashboardUiState | null {
+  try {
+    return validateUiState(raw);
+  } catch {
+    return null;
+  }
+}
+
+function saveData(format: SaveFormat, data: string): void {
+  if (format === 'png') {
+    if (!PNG_DATA_URL.test(data)) fail('a PNG export must be a base64 data:image/png URL');
+    return;
+  }
+  if (format === 'json') {
+    try {
+      JSON.parse(data);
+    } catch (e) {
+      fail(`the JSON export does not parse: ${(e as Error).message}`);
+    }
+  }
+}
+
+function parse(raw: unknown): WebviewToHost {
+  const o = record(raw, 'the message');
+  const type = o.type;
+  switch (type) {
+    case 'ready':
+      return { type, protocolVersion: int(o, 'protocolVersion', 0, MAX_INDEX) };
+    case 'selectHead':
+      return { type, layer: int(o, 'layer', 0, MAX_INDEX), head: int(o, 'head', 0, MAX_INDEX) };
+    case 'selectTokens': {
+      const documentKey = str(o, 'documentKey', MAX_KEY_CHARS);
+      const start = int(o, 'start', 0, MAX_OFFSET);
+      const end = int(o, 'end', 0, MAX_OFFSET);
+      if (end < start) fail(`end ${end} is before start ${start}`);
+      return { type, documentKey, start, end };
+    }
+    case 'save': {
+      const format = oneOf(o, 'format', ['png', 'csv', 'json'] as const);
+      const suggestedName = str(o, 'suggestedName', 120);
+      if (!FILE_NAME.test(suggestedName) || suggestedName.includes('..')) fail(`suggestedName ${describe(suggestedName)} is not a plain file name`);
+      const data = str(o, 'data', MAX_SAVE_CHARS);
+      saveData(format, data);
+      return { type, format, suggestedName, data };
+    }
+    case 'persist':
+      return { type, ui: validateUiState(o.ui) };
+    case 'error':
+      return { type, message: str(o, 'message', Number.MAX_SAFE_INTEGER).slice(0, MAX_ERROR_CHARS) };
+    default:
+      return fail(`unknown message type ${describe(type)}`);
+  }
+}
+
+/** Never throws: a malformed message comes back as {ok: false, reason}. */
+export function validateWebviewMessage(raw: unknown): Validated {
+  try {
+    return { ok: true, message: parse(raw) };
+  } catch (e) {
+    if (e instanceof Invalid) return { ok: false, reason: e.message };
+    return { ok: false, reason: `could not read the message: ${String(e)}` };
+  }
+}
