@@ -9,6 +9,7 @@ import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWasm } from './scripts/build-wasm.mjs';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const production = process.argv.includes('--production');
@@ -70,6 +71,7 @@ fs.rmSync(at('dist/test'), { recursive: true, force: true });
 
 const started = Date.now();
 try {
+  await buildWasm(); // the engine's WASM kernels → src/engine/kernels/generated (a no-op when current)
   if (watch) {
     for (const [, , options] of active) await (await esbuild.context(options)).watch();
     console.log('esbuild: watching for changes (Ctrl-C to stop)');

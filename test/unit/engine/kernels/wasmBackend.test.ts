@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/backend';
+import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
+import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
+import { checkMatmul } from './kernelChecks';
+import { restoreDefaultBackend } from './selectBackend';
+
+const REPO_ROOT = path.resolve(__dirname, '../../../..');
+
+describe('kernels/wasmBackend', () => {
+  const simd = loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) });
+  after(restoreDefaultBackend);
+
+  it('loads the SIMD build on this runtime', () => {
+    assert.equal(simd.reason, null);
+    assert.equal(simd.backend?.name, 'wasm-simd');
+  });
+
+  it('matmul matches the JS reference: every transpose, accumulate, awkward and tile-straddling shapes', () => {
+    assert.ok(checkMatmul(simd.backend!) > 100);
+  });
+
+  it('matmul handles operands larger than the current memory (it grows) and reuses it after', () => {
+    const be = simd.backend!;
+    const n = 700;
+    const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(0.5), c = new Float32Array(n * n);
+    be.matmul(a, b, c, n, n, n, { transB: true });
+    assert.equal(c[0], 350);
+    assert.equal(c[n * n - 1], 350);
+    const small = new Float32Array(4);
+    be.matmul(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1), small, 2, 2, 2);
+    assert.deepEqual([...small], [1, 2, 3, 4]);
+  });
+
+  it('the relaxed-SIMD build matches the JS reference (child process with relaxed SIMD enabled)', function () {
+    this.timeout(120_000);
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', path.join(__dirname, 'relaxedSimdCheck.ts')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, `child failed:\n${r.stderr}`);
+    assert.match(r.stdout, /^relaxed-simd ok \d+/);
+  });
+});
+
+describe('kernels/backend selection', () => {
+  after(restoreDefaultBackend);
+
+  it("'auto' picks WebAssembly here and reports no fallback", () => {
+    const s = selectBackend('auto');
+    assert.match(s.name, /^wasm-/);
+    assert.equal(s.fallbackReason, null);
+    assert.equal(backend().name, s.name);
+  });
+
+  it("'js' picks the reference", () => {
+    assert.equal(selectBackend('js').name, 'js');
+    assert.equal(backend().name, 'js');
+  });
+
+  it('a module that fails to load falls back to JS with the reason, never a crash', () => {
+    const garbage = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 255, 255]);
+    const s = selectBackend('wasm', { simd: garbage, relaxedSimd: garbage });
+    assert.equal(s.name, 'js');
+    assert.equal(s.requested, 'wasm');
+    assert.match(s.fallbackReason ?? '', /wasm-simd: not supported by this runtime/);
+    assert.equal(backend().name, 'js');
+    assert.deepEqual(backendStatus(), s);
+    // A module that validates but lacks the kernels is a reason too.
+    const empty = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
+    assert.match(selectBackend('auto', { simd: empty }).fallbackReason ?? '', /lacks memory, heapBase/);
+  });
+
+  it('no WebAssembly at all falls back to JS with the reason', () => {
+    const saved = globalThis.WebAssembly;
+    try {
+      (globalThis as { WebAssembly?: unknown }).WebAssembly = undefined;
+      const s = selectBackend('auto');
+      assert.equal(s.name, 'js');
+      assert.match(s.fallbackReason ?? '', /WebAssembly is not available/);
+    } finally {
+      globalThis.WebAssembly = saved;
+    }
+  });
+});
+
+describe('kernels/generated module', () => {
+  it('is what scripts/build-wasm.mjs compiles from wasm/assembly today', function () {
+    this.timeout(120_000);
+    const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts/build-wasm.mjs'), '--check'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+});

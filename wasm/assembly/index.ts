@@ -1,0 +1,13 @@
+/**
+ * The engine's WebAssembly kernels (AssemblyScript, compiled by scripts/build-wasm.mjs into
+ * src/engine/kernels/generated/wasmModules.ts, once with SIMD and once with relaxed SIMD).
+ * Everything works on byte offsets into this module's own memory, which the JS side
+ * (src/engine/kernels/wasmBackend.ts) grows and fills; nothing here allocates.
+ */
+
+export { matmul, matmulWorkspaceBytes } from './matmul';
+
+/** First byte the JS side may use (after this module's static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
