@@ -193,6 +193,8 @@ export type HostToWebview =
   | { readonly type: 'attention'; readonly attention: QueryAttention | null }
   /** How far the host is with assembling the matrix for the current window. */
   | { readonly type: 'matrixProgress'; readonly window: WindowRef; readonly done: number; readonly total: number }
+  /** The matrix for this window cannot be shown (too large, the document changed, the engine failed). */
+  | { readonly type: 'matrixUnavailable'; readonly window: WindowRef; readonly reason: string }
   | { readonly type: 'matrix'; readonly matrix: AttentionMatrix }
   | { readonly type: 'grid'; readonly grid: HeadGrid }
   | { readonly type: 'headStats'; readonly stats: HeadStats }

@@ -1,0 +1,362 @@
+/**
+ * The dashboard: one webview panel (created by "Show Dashboard", restored by VS Code after a
+ * reload through the registered serializer) that shows the training run, the model and the
+ * attention the editor shows, and sends clicks back as head selections and editor
+ * selections. The page is untrusted: strict CSP with a nonce, local resources only, and every
+ * message validated on arrival. Nothing is posted before the page's `ready` handshake or after
+ * the panel is gone; every subscription ends with the panel.
+ *
+ * The full attention matrix and the layers × heads grid are assembled here from one worker
+ * `attention` request per query token of the current window (the worker caches the window,
+ * so each is a cheap slice) — see presentation/matrixLoader.ts.
+ */
+
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { dashboardHtml } from '../presentation/dashboardHtml';
+import { runInfo, runPayload, sameWindow, toQueryAttention, windowOf } from '../presentation/dashboardPayloads';
+import type { MatrixAssembly } from '../presentation/matrixAssembly';
+import { LoadCancelledError, MatrixLoader } from '../presentation/matrixLoader';
+import { evalColumns, stepColumns } from '../presentation/metricColumns';
+import { parseUiState, validateWebviewMessage } from '../presentation/webviewValidation';
+import { assertNever, type EvalPoint, type StepPoint } from '../protocol/common';
+import {
+  DASHBOARD_VIEW_TYPE,
+  WEBVIEW_PROTOCOL_VERSION,
+  type Capabilities,
+  type HostToWebview,
+  type QueryAttention,
+  type WebviewToHost,
+} from '../protocol/webviewProtocol';
+import type { DashboardDeps } from './dashboardDeps';
+import type { ShownAttention } from './attentionHighlighter';
+import type { RunEvent } from './trainingRun';
+
+const UI_STATE_KEY = 'attentionLens.dashboard.ui';
+/** Training steps are coalesced for this long: hundreds of steps a second become ~20 posts. */
+const FLUSH_MS = 50;
+const PROGRESS_MS = 150;
+
+/** What this host can feed the views today (the worker has no matrix/stats/rollout/why requests yet). */
+const CAPABILITIES: Capabilities = { matrix: 'assembled', headStats: false, rollout: false, why: false };
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableCommandUris: false,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')],
+  };
+}
+
+export class DashboardPanel implements vscode.Disposable {
+  private static current: DashboardPanel | undefined;
+
+  /** Shows the dashboard, creating it beside the editor if it is not open. */
+  static createOrShow(deps: DashboardDeps): DashboardPanel {
+    if (DashboardPanel.current) {
+      DashboardPanel.current.panel.reveal(undefined, true);
+      return DashboardPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(deps.extensionUri));
+    return new DashboardPanel(panel, deps);
+  }
+
+  /** Lets VS Code bring the dashboard back after a reload; disposing it also closes the panel's wiring. */
+  static registerSerializer(deps: DashboardDeps): vscode.Disposable {
+    const registration = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+        // The page keeps its own state (getState); the memento copy serves the next new panel.
+        const ui = parseUiState(typeof state === 'object' && state !== null ? (state as { ui?: unknown }).ui : undefined);
+        if (ui) await deps.memento.update(UI_STATE_KEY, ui);
+        DashboardPanel.current?.dispose();
+        new DashboardPanel(panel, deps);
+      },
+    });
+    return new vscode.Disposable(() => {
+      registration.dispose();
+      DashboardPanel.current?.dispose();
+    });
+  }
+
+  /** The open panel, if any (for tests and commands). */
+  static get instance(): DashboardPanel | undefined {
+    return DashboardPanel.current;
+  }
+
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private disposed = false;
+  /** The page has said `ready` and not been hidden since (hidden webviews lose their page). */
+  private ready = false;
+  private pendingSteps: StepPoint[] = [];
+  private pendingEvals: EvalPoint[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private attention: QueryAttention | null = null;
+  private loader: MatrixLoader | null = null;
+  private matrix: MatrixAssembly | null = null;
+  private lastProgress = 0;
+  private readonly received = new vscode.EventEmitter<WebviewToHost>();
+  /** Every valid message from the page (tests wait on `ready` with it). */
+  readonly onDidReceiveMessage = this.received.event;
+
+  private constructor(readonly panel: vscode.WebviewPanel, private readonly deps: DashboardDeps) {
+    DashboardPanel.current = this;
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard.svg');
+    panel.webview.html = this.html();
+    this.attention = this.toAttention(deps.highlighter.shown);
+    this.subscriptions.push(
+      this.received,
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidChangeViewState((e) => {
+        if (!e.webviewPanel.visible) this.ready = false;
+      }),
+      deps.run.onDidChange((e) => this.onRun(e)),
+      deps.model.onDidChange((info) => {
+        this.resetMatrix();
+        this.post({ type: 'model', info });
+      }),
+      deps.view.onDidChange(({ layer, head }) => {
+        this.post({ type: 'selection', layer, head });
+        this.postMatrix();
+      }),
+      deps.highlighter.onDidUpdate((shown) => this.onAttention(shown)),
+    );
+    this.loadMatrix();
+  }
+
+  private html(): string {
+    const w = this.panel.webview;
+    const at = (...p: string[]): string => w.asWebviewUri(vscode.Uri.joinPath(this.deps.extensionUri, ...p)).toString();
+    return dashboardHtml({
+      cspSource: w.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+      scriptUri: at('dist', 'webview.js'),
+      // webview.css is uPlot's stylesheet, emitted by esbuild next to the bundle.
+      styleUris: [at('dist', 'webview.css'), at('media', 'dashboard.css')],
+    });
+  }
+
+  /** Posts to the page; a no-op before the handshake and after dispose. */
+  private post(message: HostToWebview): void {
+    if (this.disposed || !this.ready) return;
+    this.panel.webview.postMessage(message).then(undefined, (e: unknown) => this.deps.log.debug(`dashboard: a ${message.type} message was not delivered: ${String(e)}`));
+  }
+
+  private receive(raw: unknown): void {
+    const v = validateWebviewMessage(raw);
+    if (!v.ok) {
+      this.deps.log.warn(`dashboard: ignored a message from the webview: ${v.reason}`);
+      return;
+    }
+    const m = v.message;
+    switch (m.type) {
+      case 'ready':
+        if (m.protocolVersion !== WEBVIEW_PROTOCOL_VERSION) {
+          this.deps.log.warn(`dashboard: the page speaks protocol ${m.protocolVersion}, the extension ${WEBVIEW_PROTOCOL_VERSION}; reload the window`);
+          void this.panel.webview.postMessage({ type: 'versionMismatch', expected: WEBVIEW_PROTOCOL_VERSION } satisfies HostToWebview);
+          break;
+        }
+        this.ready = true;
+        this.sendInit();
+        break;
+      case 'selectHead':
+        this.deps.view.select(m.layer, m.head);
+        break;
+      case 'selectTokens':
+        void this.revealTokens(m.documentKey, m.start, m.end);
+        break;
+      case 'save':
+        void this.save(m.format, m.suggestedName, m.data);
+        break;
+      case 'persist':
+        void this.deps.memento.update(UI_STATE_KEY, m.ui);
+        break;
+      case 'error':
+        this.deps.log.error(`dashboard page: ${m.message}`);
+        break;
+      default:
+        assertNever(m);
+    }
+    this.received.fire(m);
+  }
+
+  private sendInit(): void {
+    const { layer, head } = this.deps.view.selection;
+    this.pendingSteps = [];
+    this.pendingEvals = [];
+    this.post({
+      type: 'init',
+      protocolVersion: WEBVIEW_PROTOCOL_VERSION,
+      ui: parseUiState(this.deps.memento.get(UI_STATE_KEY)),
+      capabilities: CAPABILITIES,
+      model: this.deps.model.info,
+      selection: { layer, head },
+      ...runPayload(this.deps.run.snapshot()),
+      attention: this.attention,
+    });
+    if (this.matrix) this.postMatrix(true);
+    else if (this.loader && this.attention) this.post({ type: 'matrixProgress', window: this.loader.window, done: 0, total: this.loader.window.windowLength });
+  }
+
+  private onRun(e: RunEvent): void {
+    switch (e.kind) {
+      case 'reset':
+        this.pendingSteps = [];
+        this.pendingEvals = [];
+        this.post({ type: 'runReset', ...runPayload(e.snapshot) });
+        break;
+      case 'step':
+        this.pendingSteps.push(e.point);
+        this.scheduleFlush();
+        break;
+      case 'eval':
+        this.pendingEvals.push(e.point);
+        this.scheduleFlush();
+        break;
+      case 'status':
+        this.flush();
+        this.post({ type: 'runStatus', run: runInfo(e.snapshot) });
+        break;
+      default:
+        assertNever(e, 'run event');
+    }
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  private flush(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingSteps.length === 0 && this.pendingEvals.length === 0) return;
+    this.post({ type: 'runAppend', steps: stepColumns(this.pendingSteps), evals: evalColumns(this.pendingEvals) });
+    this.pendingSteps = [];
+    this.pendingEvals = [];
+  }
+
+  private toAttention(shown: ShownAttention | null): QueryAttention | null {
+    if (!shown) return null;
+    const uri = vscode.Uri.parse(shown.result.documentKey);
+    return toQueryAttention(shown.result, path.posix.basename(uri.path) || uri.toString());
+  }
+
+  private onAttention(shown: ShownAttention | null): void {
+    // Focusing this panel leaves no active text editor, and the highlighter then shows nothing;
+    // keep showing the last query while its document is still on screen and unchanged.
+    if (!shown && this.attention && !vscode.window.activeTextEditor) {
+      const a = this.attention;
+      if (vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === a.documentKey && e.document.version === a.version)) return;
+    }
+    this.attention = this.toAttention(shown);
+    this.post({ type: 'attention', attention: this.attention });
+    this.loadMatrix();
+  }
+
+  private resetMatrix(): void {
+    this.loader?.cancel();
+    this.loader = null;
+    this.matrix = null;
+  }
+
+  /** Starts assembling the current window's matrix, unless it is already there or on its way. */
+  private loadMatrix(): void {
+    const a = this.attention;
+    if (!a) return;
+    const window = windowOf(a);
+    if (this.loader && sameWindow(this.loader.window, window)) return;
+    this.resetMatrix();
+    const loader = new MatrixLoader(window, a.layers, a.heads);
+    this.loader = loader;
+    const seed = new Map<number, Float32Array>();
+    if (a.to - a.from === 1) seed.set(a.from - a.windowStart, a.rows);
+    const fetch = async (q: number): Promise<Float32Array> => {
+      const from = window.windowStart + q;
+      const r = await this.deps.client.call({ type: 'attention', documentKey: window.documentKey, version: window.version, from, to: from + 1 }, 'attentionRows');
+      if (r.version !== window.version || r.windowStart !== window.windowStart || r.windowLength !== window.windowLength) throw new Error('the document changed while its matrix was being assembled');
+      return r.rows;
+    };
+    const onProgress = (done: number, total: number): void => {
+      const now = Date.now();
+      if (done < total && now - this.lastProgress < PROGRESS_MS) return;
+      this.lastProgress = now;
+      this.post({ type: 'matrixProgress', window, done, total });
+    };
+    loader.load(fetch, { seed, onProgress }).then(
+      (m) => {
+        if (this.loader !== loader || this.disposed) return;
+        this.matrix = m;
+        this.postMatrix(true);
+      },
+      (e: unknown) => {
+        if (e instanceof LoadCancelledError || this.loader !== loader || this.disposed) return;
+        const reason = e instanceof Error ? e.message : String(e);
+        this.deps.log.debug(`dashboard: no attention matrix for ${window.documentKey}@${window.version}: ${reason}`);
+        this.post({ type: 'matrixUnavailable', window, reason });
+      },
+    );
+  }
+
+  /** Sends the selected head's matrix (and, with `grid`, every head's thumbnail) if it belongs to the current window. */
+  private postMatrix(grid = false): void {
+    const m = this.matrix;
+    if (!m || !this.attention || !sameWindow(m.window, windowOf(this.attention))) return;
+    const { layer, head } = this.deps.view.selection;
+    this.post({ type: 'matrix', matrix: m.headMatrix(layer, head) });
+    if (grid) this.post({ type: 'grid', grid: m.grid() });
+  }
+
+  /** Selects [start, end) in the editor showing the document the dashboard shows (opening it if needed). */
+  private async revealTokens(documentKey: string, start: number, end: number): Promise<void> {
+    if (!this.attention || this.attention.documentKey !== documentKey) {
+      this.deps.log.warn(`dashboard: asked to select text in ${documentKey}, which it is not showing; ignored`);
+      return;
+    }
+    try {
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === documentKey) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(documentKey)));
+      const length = doc.getText().length;
+      const range = new vscode.Range(doc.positionAt(Math.min(start, length)), doc.positionAt(Math.min(end, length)));
+      const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+      // Focus goes to the editor: the highlighter follows the active editor's selection, so
+      // this is what makes the clicked tokens the new query everywhere.
+      const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn, preserveFocus: false, selection: range });
+      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    } catch (e) {
+      this.deps.log.warn(`dashboard: could not select tokens in ${documentKey}: ${(e as Error).message}`);
+    }
+  }
+
+  private async save(format: 'png' | 'csv' | 'json', suggestedName: string, data: string): Promise<void> {
+    const name = suggestedName.toLowerCase().endsWith(`.${format}`) ? suggestedName : `${suggestedName}.${format}`;
+    const filters: Record<string, string[]> = { [{ png: 'PNG image', csv: 'CSV', json: 'JSON' }[format]]: [format] };
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    try {
+      const target = await vscode.window.showSaveDialog({ title: `Attention Lens: save ${name}`, filters, defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined });
+      if (!target) {
+        this.post({ type: 'saved', ok: false, message: 'Not saved.' });
+        return;
+      }
+      const bytes = format === 'png' ? Buffer.from(data.slice(data.indexOf(',') + 1), 'base64') : Buffer.from(data, 'utf8');
+      await vscode.workspace.fs.writeFile(target, bytes);
+      this.deps.log.info(`dashboard: saved ${target.toString()} (${bytes.length} bytes)`);
+      this.post({ type: 'saved', ok: true, message: `Saved ${path.posix.basename(target.path)}.` });
+    } catch (e) {
+      this.deps.log.error(`dashboard: could not save ${name}: ${(e as Error).message}`);
+      this.post({ type: 'saved', ok: false, message: `Could not save ${name}: ${(e as Error).message}` });
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.ready = false;
+    if (DashboardPanel.current === this) DashboardPanel.current = undefined;
+    clearTimeout(this.flushTimer);
+    this.loader?.cancel();
+    for (const d of this.subscriptions) d.dispose();
+    this.subscriptions.length = 0;
+    this.panel.dispose();
+  }
+}
