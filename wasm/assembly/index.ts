@@ -6,6 +6,7 @@
  */
 
 export { matmul, matmulWorkspaceBytes } from './matmul';
+export { attnForwardHead, attnBackwardHead } from './attention';
 
 /** First byte the JS side may use (after this module's static data). */
 export function heapBase(): usize {

@@ -7,6 +7,9 @@
  * all run at the same speed. Tiles at the ragged edges are computed whole into a scratch
  * tile and only their valid part is added to C.
  *
+ * gemm() takes row strides (so it can work on one head's columns of a [T, C] activation)
+ * and a causal mode that skips work known to be zero or unused (attention's triangles).
+ *
  * Pointers are byte offsets into this module's memory; the caller (kernels/wasmBackend.ts)
  * copies operands in, provides the workspace (matmulWorkspaceBytes) and copies C out.
  */
@@ -32,13 +35,31 @@ export function matmulWorkspaceBytes(m: i32, k: i32, n: i32): i32 {
   return (x + to - 1) / to * to;
 }
 
+/** gemm modes: which part of the product is needed or non-zero (row i, column j, inner p). */
+export const DENSE: i32 = 0;
+/** Only C[i, j] with j ≤ i + past is needed: tiles wholly above that diagonal are skipped. */
+export const OUT_CAUSAL: i32 = 1;
+/** op(A)[i, p] is zero for p > i + past (a causal P or dS read as stored). */
+export const K_UPPER: i32 = 2;
+/** op(A)[i, p] is zero for p < i − past (a causal P or dS read transposed). */
+export const K_LOWER: i32 = 3;
+
 /**
- * C (+)= op(A)·op(B). transA: A is stored [K,M]; transB: B is stored [N,K].
- * Without accumulate C is overwritten (it need not be initialised).
+ * C (+)= op(A)·op(B) for contiguous row-major operands. transA: A is stored [K,M]; transB:
+ * B is stored [N,K]. Without accumulate C is overwritten (it need not be initialised).
  */
 export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, accumulate: bool, ws: usize): void {
   if (!accumulate) memory.fill(c, 0, <usize>m * <usize>n * 4);
-  if (m == 0 || n == 0 || k == 0) return;
+  gemm(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, k, n, DENSE, 0, ws);
+}
+
+/**
+ * C[M,N] += op(A)·op(B) with row strides lda, ldb, ldc (in floats) and a causal `mode`
+ * (with `past`, the number of keys before the first query). Parts of C a mode skips are
+ * left untouched.
+ */
+export function gemm(a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32, m: i32, k: i32, n: i32, mode: i32, past: i32, ws: usize): void {
+  if (m <= 0 || n <= 0 || k <= 0) return;
   ws = (ws + 15) & ~15;
   const kcMax = min(KC, k);
   const pa = ws;
@@ -48,31 +69,48 @@ export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, tra
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      if (transB) packBT(b, k, pc, jc, kc, nc, pb);
-      else packBN(b, n, pc, jc, kc, nc, pb);
+      if (transB) packBT(b, ldb, pc, jc, kc, nc, pb);
+      else packBN(b, ldb, pc, jc, kc, nc, pb);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        if (transA) packAT(a, m, pc, ic, kc, mc, pa);
-        else packAN(a, k, pc, ic, kc, mc, pa);
-        macroKernel(pa, pb, c + (<usize>ic * <usize>n + <usize>jc) * 4, n, mc, nc, kc, tile);
+        if (mode == OUT_CAUSAL && jc > ic + mc - 1 + past) continue;
+        if (mode == K_UPPER && pc > ic + mc - 1 + past) continue;
+        if (mode == K_LOWER && pc + kc - 1 < ic - past) continue;
+        if (transA) packAT(a, lda, pc, ic, kc, mc, pa);
+        else packAN(a, lda, pc, ic, kc, mc, pa);
+        macroKernel(pa, pb, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc, mc, nc, kc, tile, mode, ic, jc, pc, past);
       }
     }
   }
 }
 
-function macroKernel(pa: usize, pb: usize, c: usize, ldc: i32, mc: i32, nc: i32, kc: i32, tile: usize): void {
+function macroKernel(pa: usize, pb: usize, c: usize, ldc: i32, mc: i32, nc: i32, kc: i32, tile: usize, mode: i32, ic: i32, jc: i32, pc: i32, past: i32): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bs = pb + <usize>(jr * kc) * 4;
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
-      const as = pa + <usize>(ir * kc) * 4;
+      // The slice [k0, k1) of this k-block that the tile's rows can use.
+      let k0 = 0, k1 = kc;
+      if (mode != DENSE) {
+        const i0 = ic + ir;
+        if (mode == OUT_CAUSAL) {
+          if (jc + jr > i0 + mr - 1 + past) continue;
+        } else if (mode == K_UPPER) {
+          k1 = min(kc, i0 + mr + past - pc);
+        } else {
+          k0 = max(0, i0 - past - pc);
+        }
+        if (k1 <= k0) continue;
+      }
+      const as = pa + <usize>(ir * kc + k0 * MR) * 4;
+      const bk = bs + <usize>(k0 * NR) * 4;
       const ct = c + (<usize>ir * <usize>ldc + <usize>jr) * 4;
       if (mr == MR && nr == NR) {
-        micro4x8(as, bs, ct, ldc, kc);
+        micro4x8(as, bk, ct, ldc, k1 - k0);
       } else {
         memory.fill(tile, 0, MR * NR * 4);
-        micro4x8(as, bs, tile, NR, kc);
+        micro4x8(as, bk, tile, NR, k1 - k0);
         for (let i = 0; i < mr; i++) {
           const row = ct + <usize>(i * ldc) * 4;
           for (let j = 0; j < nr; j++) {

@@ -19,6 +19,18 @@ export interface MatmulOptions {
   readonly accumulate?: boolean;
 }
 
+/** Causal self-attention shapes: q [B, T, H·hs], k and v [B, Tk, Hkv·hs], Tk ≥ T. */
+export interface AttentionDims {
+  readonly B: number;
+  /** Queries per sequence (the last T of the Tk positions). */
+  readonly T: number;
+  /** Keys per sequence. */
+  readonly Tk: number;
+  readonly H: number;
+  readonly Hkv: number;
+  readonly hs: number;
+}
+
 export interface Backend {
   readonly name: string;
   /**
@@ -26,6 +38,15 @@ export interface Backend {
    * A is stored [M, K] (or [K, M] with transA); B is stored [K, N] (or [N, K] with transB).
    */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options?: MatmulOptions): void;
+  /**
+   * Fused causal attention forward (ops/attention.ts). `out` [B, T, H·hs] starts zeroed.
+   * probs [B, H, T, Tk] (if given) receives the softmax weights, zeros above the diagonal;
+   * scores (if given, pre-filled with −Infinity) the scaled scores at visible positions;
+   * hardIdx [B·H·T] (if given) selects hard attention: out rows are the argmax value rows.
+   */
+  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void;
+  /** Its backward: accumulates into whichever of dq, dk, dv is given. */
+  attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void;
 }
 
 /** 'auto': WebAssembly where it loads, else JS. 'wasm': the same, but the caller asked for it. */

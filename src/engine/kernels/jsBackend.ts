@@ -6,6 +6,7 @@
  */
 
 import type { Backend, MatmulOptions } from './backend';
+import { attentionBackwardJs, attentionForwardJs } from './jsAttention';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -16,6 +17,8 @@ export const jsBackend: Backend = {
     else if (options.transB) matmulNT(a, b, c, m, k, n);
     else matmulNN(a, b, c, m, k, n);
   },
+  attentionForward: attentionForwardJs,
+  attentionBackward: attentionBackwardJs,
 };
 
 /** C[M,N] += A[M,K] · B[K,N] */

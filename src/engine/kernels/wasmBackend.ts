@@ -9,7 +9,7 @@
  * Loading never throws: failures come back as a reason for backendStatus().
  */
 
-import type { Backend, MatmulOptions } from './backend';
+import type { AttentionDims, Backend, MatmulOptions } from './backend';
 import { WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
 import { jsBackend } from './jsBackend';
 
@@ -24,9 +24,11 @@ interface KernelExports {
   heapBase(): number;
   matmulWorkspaceBytes(m: number, k: number, n: number): number;
   matmul(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, ws: number): void;
+  attnForwardHead(q: number, k: number, v: number, out: number, p: number, scores: number, hardIdx: number, T: number, Tk: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
+  attnBackwardHead(q: number, k: number, v: number, p: number, hardIdx: number, dy: number, dq: number, dk: number, dv: number, dp: number, T: number, Tk: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
 }
 
-const EXPECTED_EXPORTS = ['memory', 'heapBase', 'matmulWorkspaceBytes', 'matmul'] as const;
+const EXPECTED_EXPORTS = ['memory', 'heapBase', 'matmulWorkspaceBytes', 'matmul', 'attnForwardHead', 'attnBackwardHead'] as const;
 
 export type WasmLoadResult = { readonly backend: Backend; readonly reason: null } | { readonly backend: null; readonly reason: string };
 
@@ -117,6 +119,14 @@ class Arena {
     return this.view;
   }
 
+  i32(at: number, n: number): Int32Array {
+    return new Int32Array(this.memory.buffer, at, n);
+  }
+
+  zero(at: number, n: number): void {
+    this.f32().fill(0, at >> 2, (at >> 2) + n);
+  }
+
   put(at: number, src: Float32Array, n: number): void {
     this.f32().set(n === src.length ? src : src.subarray(0, n), at >> 2);
   }
@@ -161,5 +171,88 @@ class WasmBackend implements Backend {
     if (accumulate) ar.put(pc, c, m * n);
     this.ex.matmul(pa, pb, pc, m, k, n, options.transA ? 1 : 0, options.transB ? 1 : 0, accumulate ? 1 : 0, ws);
     ar.get(pc, c, m * n);
+  }
+
+  /** Workspace for the per-head GEMMs of attention (the largest of their packing needs). */
+  private attentionWorkspace(T: number, Tk: number, hs: number): number {
+    const w = this.ex.matmulWorkspaceBytes.bind(this.ex);
+    return Math.max(w(T, hs, Tk), w(T, Tk, hs), w(Tk, T, hs));
+  }
+
+  // One head at a time: the module holds q, k, v, out and one [T, Tk] block, never all
+  // B·H of them, so long sequences need little WebAssembly memory.
+  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void {
+    const { B, T, Tk, H, Hkv, hs } = dims;
+    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, block = T * Tk;
+    const ar = this.arena;
+    ar.reset();
+    const pq = ar.alloc(B * T * C * 4), pk = ar.alloc(B * Tk * Ckv * 4), pv = ar.alloc(B * Tk * Ckv * 4), po = ar.alloc(B * T * C * 4);
+    const pp = ar.alloc(block * 4);
+    const ps = scores ? ar.alloc(block * 4) : 0;
+    const ph = hardIdx ? ar.alloc(T * 4) : 0;
+    const ws = ar.alloc(this.attentionWorkspace(T, Tk, hs));
+    try {
+      ar.commit();
+    } catch (e) {
+      if (e instanceof RangeError) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
+      throw e;
+    }
+    ar.put(pq, q, B * T * C);
+    ar.put(pk, k, B * Tk * Ckv);
+    ar.put(pv, v, B * Tk * Ckv);
+    ar.zero(po, B * T * C);
+    const scale = 1 / Math.sqrt(hs);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const g = Math.floor(h / group);
+        const qo = (b * T * C + h * hs) * 4, ko = (b * Tk * Ckv + g * hs) * 4;
+        this.ex.attnForwardHead(pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, T, Tk, C, Ckv, hs, scale, ws);
+        const at = (b * H + h) * block;
+        if (probs) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + block), at);
+        if (scores) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + block), at);
+        if (hardIdx) hardIdx.set(ar.i32(ph, T), (b * H + h) * T);
+      }
+    }
+    ar.get(po, out, B * T * C);
+  }
+
+  attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void {
+    const { B, T, Tk, H, Hkv, hs } = dims;
+    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, block = T * Tk;
+    const nq = B * T * C, nkv = B * Tk * Ckv;
+    const ar = this.arena;
+    ar.reset();
+    const pq = ar.alloc(nq * 4), pk = ar.alloc(nkv * 4), pv = ar.alloc(nkv * 4), pdy = ar.alloc(nq * 4);
+    const pdq = dq ? ar.alloc(nq * 4) : 0, pdk = dk ? ar.alloc(nkv * 4) : 0, pdv = dv ? ar.alloc(nkv * 4) : 0;
+    const pp = ar.alloc(block * 4), pdp = ar.alloc(block * 4);
+    const ph = hardIdx ? ar.alloc(T * 4) : 0;
+    const ws = ar.alloc(this.attentionWorkspace(T, Tk, hs));
+    try {
+      ar.commit();
+    } catch (e) {
+      if (e instanceof RangeError) return jsBackend.attentionBackward(q, k, v, dims, probs, hardIdx, dy, dq, dk, dv);
+      throw e;
+    }
+    ar.put(pq, q, nq);
+    ar.put(pk, k, nkv);
+    ar.put(pv, v, nkv);
+    ar.put(pdy, dy, nq);
+    if (dq) ar.put(pdq, dq, nq);
+    if (dk) ar.put(pdk, dk, nkv);
+    if (dv) ar.put(pdv, dv, nkv);
+    const scale = 1 / Math.sqrt(hs);
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const g = Math.floor(h / group);
+        const qo = (b * T * C + h * hs) * 4, ko = (b * Tk * Ckv + g * hs) * 4;
+        const at = (b * H + h) * block;
+        ar.f32().set(probs.subarray(at, at + block), pp >> 2);
+        if (hardIdx) ar.i32(ph, T).set(hardIdx.subarray((b * H + h) * T, (b * H + h + 1) * T));
+        this.ex.attnBackwardHead(pq + qo, pk + ko, pv + ko, pp, ph, pdy + qo, dq ? pdq + qo : 0, dk ? pdk + ko : 0, dv ? pdv + ko : 0, pdp, T, Tk, C, Ckv, hs, scale, ws);
+      }
+    }
+    if (dq) ar.get(pdq, dq, nq);
+    if (dk) ar.get(pdk, dk, nkv);
+    if (dv) ar.get(pdv, dv, nkv);
   }
 }

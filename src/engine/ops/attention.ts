@@ -18,8 +18,8 @@
  */
 
 import { Tape, output } from '../autograd';
+import { backend } from '../kernels/backend';
 import { ShapeError, Tensor } from '../tensor';
-import { softmaxRow } from './softmax';
 
 export type AttentionMode = 'soft' | 'hard';
 
@@ -58,51 +58,14 @@ export function causalSelfAttention(tape: Tape | null, q: Tensor, k: Tensor, v: 
       throw new ShapeError(`attention ${name} must be [${B}, ${Tk}, ${Ckv}], got [${t.shape.join(', ')}]`);
     }
   }
-  const past = Tk - T; // cached positions before the first query
-  const group = H / Hkv;
-  const scale = 1 / Math.sqrt(hs);
   const tracked = Tape.needsGrad(tape, q, k, v);
-  const qd = q.data, kd = k.data, vd = v.data;
+  const dims = { B, T, Tk, H, Hkv, hs };
   const out = new Float32Array(B * T * C);
   // Soft probabilities are kept whole when the backward needs them or the caller asked.
   const probs = tracked || (options.keepWeights && !hard) ? new Float32Array(B * H * T * Tk) : null;
   const scores = options.keepScores ? new Float32Array(B * H * T * Tk).fill(-Infinity) : null;
   const hardIdx = hard ? new Int32Array(B * H * T) : null;
-  const rowScores = new Float32Array(Tk);
-  const rowProbs = new Float32Array(Tk);
-
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const g = Math.floor(h / group);
-      const bh = b * H + h;
-      for (let t = 0; t < T; t++) {
-        const qo = (b * T + t) * C + h * hs;
-        for (let j = 0; j <= t + past; j++) {
-          const ko = (b * Tk + j) * Ckv + g * hs;
-          let s = 0;
-          for (let d = 0; d < hs; d++) s += qd[qo + d]! * kd[ko + d]!;
-          rowScores[j] = s * scale;
-        }
-        if (scores) scores.set(rowScores.subarray(0, t + past + 1), (bh * T + t) * Tk);
-        const p = probs ? probs.subarray((bh * T + t) * Tk, (bh * T + t + 1) * Tk) : rowProbs;
-        softmaxRow(rowScores, p, 0, t + past + 1);
-        const oo = (b * T + t) * C + h * hs;
-        if (hardIdx) {
-          let arg = 0;
-          for (let j = 1; j <= t + past; j++) if (p[j]! > p[arg]!) arg = j;
-          hardIdx[bh * T + t] = arg;
-          const vo = (b * Tk + arg) * Ckv + g * hs;
-          for (let d = 0; d < hs; d++) out[oo + d] = vd[vo + d]!;
-        } else {
-          for (let j = 0; j <= t + past; j++) {
-            const w = p[j]!;
-            const vo = (b * Tk + j) * Ckv + g * hs;
-            for (let d = 0; d < hs; d++) out[oo + d] += w * vd[vo + d]!;
-          }
-        }
-      }
-    }
-  }
+  backend().attentionForward(q.data, k.data, v.data, dims, out, probs, scores, hardIdx);
 
   let weights: Float32Array | null = null;
   if (options.keepWeights) {
@@ -123,38 +86,7 @@ export function causalSelfAttention(tape: Tape | null, q: Tensor, k: Tensor, v: 
       const dq = q.requiresGrad ? q.ensureGrad() : null;
       const dk = k.requiresGrad ? k.ensureGrad() : null;
       const dv = v.requiresGrad ? v.ensureGrad() : null;
-      const dP = new Float32Array(Tk);
-      for (let b = 0; b < B; b++) {
-        for (let h = 0; h < H; h++) {
-          const g = Math.floor(h / group);
-          const bh = b * H + h;
-          for (let t = 0; t < T; t++) {
-            const oo = (b * T + t) * C + h * hs;
-            const po = (bh * T + t) * Tk;
-            const used = hardIdx ? hardIdx[bh * T + t]! : -1;
-            // dWeights[j] = dOut_t · v_j; dv_j gets the weight the forward actually used.
-            let dot = 0;
-            for (let j = 0; j <= t + past; j++) {
-              const vo = (b * Tk + j) * Ckv + g * hs;
-              let s = 0;
-              for (let d = 0; d < hs; d++) s += dy[oo + d]! * vd[vo + d]!;
-              dP[j] = s;
-              dot += P[po + j]! * s;
-              const w = hardIdx ? (j === used ? 1 : 0) : P[po + j]!;
-              if (dv && w !== 0) for (let d = 0; d < hs; d++) dv[vo + d] += w * dy[oo + d]!;
-            }
-            // Softmax backward (straight-through for hard attention), then into q and k.
-            const qo = (b * T + t) * C + h * hs;
-            for (let j = 0; j <= t + past; j++) {
-              const ds = P[po + j]! * (dP[j]! - dot) * scale;
-              if (ds === 0) continue;
-              const ko = (b * Tk + j) * Ckv + g * hs;
-              if (dq) for (let d = 0; d < hs; d++) dq[qo + d] += ds * kd[ko + d]!;
-              if (dk) for (let d = 0; d < hs; d++) dk[ko + d] += ds * qd[qo + d]!;
-            }
-          }
-        }
-      }
+      backend().attentionBackward(q.data, k.data, v.data, dims, P, hardIdx, dy, dq, dk, dv);
     });
   }
   return { out: y, weights, scores };

@@ -5,7 +5,10 @@
  */
 
 import { Tape, output } from '../autograd';
+import { softmaxRow } from '../kernels/jsRows';
 import { ShapeError, Tensor } from '../tensor';
+
+export { softmaxRow };
 
 export function softmax(tape: Tape | null, x: Tensor, options: { causal?: boolean } = {}): Tensor {
   const n = x.lastDim;
@@ -39,18 +42,4 @@ export function softmax(tape: Tape | null, x: Tensor, options: { causal?: boolea
     });
   }
   return y;
-}
-
-/** out[o .. o+visible) = softmax(x[o .. o+visible)), the rest of the row stays 0. Max-subtracted. */
-export function softmaxRow(x: Float32Array, out: Float32Array, o: number, visible: number): void {
-  let max = -Infinity;
-  for (let j = 0; j < visible; j++) if (x[o + j]! > max) max = x[o + j]!;
-  let sum = 0;
-  for (let j = 0; j < visible; j++) {
-    const e = Math.exp(x[o + j]! - max);
-    out[o + j] = e;
-    sum += e;
-  }
-  const inv = 1 / sum;
-  for (let j = 0; j < visible; j++) out[o + j] *= inv;
 }

@@ -5,7 +5,7 @@
  * that checks the relaxed-SIMD build under --experimental-wasm-relaxed-simd.
  */
 
-import type { Backend } from '../../../../src/engine/kernels/backend';
+import type { AttentionDims, Backend } from '../../../../src/engine/kernels/backend';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
 import { Rng } from '../../../../src/engine/random';
 
@@ -53,7 +53,62 @@ export function checkMatmul(be: Backend, extra: readonly (readonly [number, numb
   return checked;
 }
 
+export const ATTENTION_DIMS: readonly AttentionDims[] = [
+  { B: 1, T: 1, Tk: 1, H: 1, Hkv: 1, hs: 1 },
+  { B: 2, T: 3, Tk: 3, H: 2, Hkv: 1, hs: 3 },
+  { B: 1, T: 17, Tk: 17, H: 3, Hkv: 3, hs: 5 },
+  { B: 2, T: 5, Tk: 12, H: 4, Hkv: 2, hs: 8 }, // 7 cached keys before the queries
+  { B: 1, T: 1, Tk: 9, H: 2, Hkv: 2, hs: 4 }, // one new query over a cache
+  { B: 2, T: 33, Tk: 33, H: 4, Hkv: 4, hs: 32 },
+  { B: 1, T: 130, Tk: 130, H: 2, Hkv: 1, hs: 17 },
+  { B: 1, T: 40, Tk: 300, H: 1, Hkv: 1, hs: 16 },
+];
+
+/** Forward (probs, scores, soft and hard) and backward (every subset of dq, dk, dv) of fused attention. */
+export function checkAttention(be: Backend): number {
+  const rng = new Rng(12);
+  let checked = 0;
+  for (const d of ATTENTION_DIMS) {
+    const nq = d.B * d.T * d.H * d.hs, nkv = d.B * d.Tk * d.Hkv * d.hs, np = d.B * d.H * d.T * d.Tk;
+    const tag = `${be.name} attention B${d.B} T${d.T} Tk${d.Tk} H${d.H}/${d.Hkv} hs${d.hs}`;
+    for (const hard of [false, true]) {
+      const q = randomArray(rng, nq, 1.5), k = randomArray(rng, nkv, 1.5), v = randomArray(rng, nkv);
+      const run = (b: Backend): { out: Float32Array; probs: Float32Array; scores: Float32Array; idx: Int32Array | null } => {
+        const out = new Float32Array(nq), probs = new Float32Array(np), scores = new Float32Array(np).fill(-Infinity);
+        const idx = hard ? new Int32Array(d.B * d.H * d.T) : null;
+        b.attentionForward(q, k, v, d, out, probs, scores, idx);
+        return { out, probs, scores, idx };
+      };
+      const want = run(jsBackend), got = run(be);
+      expectClose(got.probs, want.probs, 2e-6, `${tag} hard=${hard} probs`);
+      expectClose(got.scores, want.scores, 2e-6, `${tag} hard=${hard} scores`);
+      expectClose(got.out, want.out, 1e-5, `${tag} hard=${hard} out`);
+      if (hard && [...got.idx!].some((x, i) => x !== want.idx![i])) throw new Error(`${tag}: hard argmax indices differ`);
+      // Without probs/scores requested the output is the same.
+      const lean = new Float32Array(nq);
+      be.attentionForward(q, k, v, d, lean, null, null, hard ? new Int32Array(d.B * d.H * d.T) : null);
+      expectClose(lean, want.out, 1e-5, `${tag} hard=${hard} out without probs`);
+      checked++;
+
+      const dy = randomArray(rng, nq);
+      for (const mask of [7, 1, 2, 4, 6]) {
+        const grads = (b: Backend): (Float32Array | null)[] => {
+          const g = [mask & 1 ? randomArray(new Rng(mask), nq) : null, mask & 2 ? randomArray(new Rng(mask + 1), nkv) : null, mask & 4 ? randomArray(new Rng(mask + 2), nkv) : null];
+          b.attentionBackward(q, k, v, d, want.probs, want.idx, dy, g[0]!, g[1]!, g[2]!);
+          return g;
+        };
+        const gw = grads(jsBackend), gg = grads(be);
+        ['dq', 'dk', 'dv'].forEach((name, i) => {
+          if (gw[i]) expectClose(gg[i]!, gw[i]!, 2e-5 * Math.sqrt(d.Tk), `${tag} hard=${hard} ${name} (mask ${mask})`);
+        });
+        checked++;
+      }
+    }
+  }
+  return checked;
+}
+
 /** Every kernel check; returns how many cases ran. */
 export function checkAllKernels(be: Backend): number {
-  return checkMatmul(be);
+  return checkMatmul(be) + checkAttention(be);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/backend';
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
-import { checkMatmul } from './kernelChecks';
+import { checkAttention, checkMatmul } from './kernelChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -20,6 +20,10 @@ describe('kernels/wasmBackend', () => {
 
   it('matmul matches the JS reference: every transpose, accumulate, awkward and tile-straddling shapes', () => {
     assert.ok(checkMatmul(simd.backend!) > 100);
+  });
+
+  it('fused attention forward and backward match the JS reference: GQA, key/value cache offsets, hard mode, awkward sizes', () => {
+    assert.ok(checkAttention(simd.backend!) > 50);
   });
 
   it('matmul handles operands larger than the current memory (it grows) and reuses it after', () => {

@@ -1,0 +1,153 @@
+/**
+ * Causal self-attention for one (batch item, head), forward and backward, as five GEMMs
+ * around a row softmax, each told which triangle is zero or unused (matmul.ts modes):
+ *
+ *   forward   S = Q·Kᵀ (scaled)   P = softmax of each row's visible keys   O = P·V
+ *   backward  dP = dO·Vᵀ   dV += Pᵀ·dO   dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale
+ *             dQ += dS·K   dK += dSᵀ·Q
+ *
+ * Query t sees keys 0 … t + past (past = keys cached before the first query). Q, O, dO, dQ
+ * rows are `ldq` floats apart and K, V, dK, dV rows `ldkv` apart (one head's columns inside
+ * [T, C] activations); P, S and dP are [T, Tk] contiguous. Hard attention uses the one-hot
+ * argmax of P in the forward and for dV, and is straight-through the softmax otherwise.
+ */
+
+import { exp4, exp1 } from './math';
+import { gemm, K_LOWER, K_UPPER, OUT_CAUSAL } from './matmul';
+
+/**
+ * O (+)= attention for one head; P gets the soft weights (zeros above the causal diagonal),
+ * `scores` (if not 0) the scaled pre-softmax scores (−Inf above it), `hardIdx` (if not 0)
+ * the argmax key per query, in which case O rows are overwritten with those value rows.
+ */
+export function attnForwardHead(q: usize, k: usize, v: usize, out: usize, p: usize, scores: usize, hardIdx: usize, T: i32, Tk: i32, ldq: i32, ldkv: i32, hs: i32, scale: f32, ws: usize): void {
+  const past = Tk - T;
+  const rowBytes = <usize>Tk << 2;
+  memory.fill(p, 0, <usize>T * rowBytes);
+  gemm(q, ldq, false, k, ldkv, true, p, Tk, T, hs, Tk, OUT_CAUSAL, past, ws);
+  for (let t = 0; t < T; t++) {
+    const row = p + <usize>t * rowBytes;
+    const vis = t + past + 1;
+    softmaxScaledRow(row, vis, Tk, scale, scores != 0 ? scores + <usize>t * rowBytes : 0);
+  }
+  if (hardIdx != 0) {
+    const vb = <usize>hs << 2;
+    for (let t = 0; t < T; t++) {
+      const row = p + <usize>t * rowBytes;
+      const vis = t + past + 1;
+      let arg = 0;
+      let best = load<f32>(row);
+      for (let j = 1; j < vis; j++) {
+        const w = load<f32>(row + (<usize>j << 2));
+        if (w > best) {
+          best = w;
+          arg = j;
+        }
+      }
+      store<i32>(hardIdx + (<usize>t << 2), arg);
+      memory.copy(out + <usize>t * <usize>ldq * 4, v + <usize>arg * <usize>ldkv * 4, vb);
+    }
+  } else {
+    gemm(p, Tk, false, v, ldkv, false, out, ldq, T, Tk, hs, K_UPPER, past, ws);
+  }
+}
+
+/**
+ * row[0, vis) ← softmax(scale · row[0, vis)), row[vis, n) ← 0; `scores` (if not 0) gets
+ * scale · row with −Inf from vis on. Max-subtracted, as the JS reference.
+ */
+function softmaxScaledRow(row: usize, vis: i32, n: i32, scale: f32, scores: usize): void {
+  const sv = f32x4.splat(scale);
+  let j = 0;
+  let mx = f32x4.splat(-Infinity);
+  for (; j + 4 <= vis; j += 4) {
+    const x = f32x4.mul(v128.load(row + (<usize>j << 2)), sv);
+    v128.store(row + (<usize>j << 2), x);
+    mx = f32x4.max(mx, x);
+  }
+  let m = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+  for (; j < vis; j++) {
+    const x = load<f32>(row + (<usize>j << 2)) * scale;
+    store<f32>(row + (<usize>j << 2), x);
+    m = max(m, x);
+  }
+  if (scores != 0) {
+    memory.copy(scores, row, <usize>vis << 2);
+    for (let i = vis; i < n; i++) store<f32>(scores + (<usize>i << 2), -Infinity);
+  }
+  const mv = f32x4.splat(m);
+  let sum = f32x4.splat(0);
+  j = 0;
+  for (; j + 4 <= vis; j += 4) {
+    const e = exp4(f32x4.sub(v128.load(row + (<usize>j << 2)), mv));
+    v128.store(row + (<usize>j << 2), e);
+    sum = f32x4.add(sum, e);
+  }
+  let s = f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3);
+  for (; j < vis; j++) {
+    const e = exp1(load<f32>(row + (<usize>j << 2)) - m);
+    store<f32>(row + (<usize>j << 2), e);
+    s += e;
+  }
+  const inv = f32x4.splat(<f32>1 / s);
+  j = 0;
+  for (; j + 4 <= vis; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), inv));
+  const invs = <f32>1 / s;
+  for (; j < vis; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * invs);
+  if (vis < n) memory.fill(row + (<usize>vis << 2), 0, <usize>(n - vis) << 2);
+}
+
+/**
+ * Gradients of one head into dq, dk, dv (each 0 when not wanted; accumulated). `p` holds the
+ * forward's soft weights; `dp` is [T, Tk] scratch; `hardIdx` (if not 0) the forward's argmax.
+ */
+export function attnBackwardHead(q: usize, k: usize, v: usize, p: usize, hardIdx: usize, dy: usize, dq: usize, dk: usize, dv: usize, dp: usize, T: i32, Tk: i32, ldq: i32, ldkv: i32, hs: i32, scale: f32, ws: usize): void {
+  const past = Tk - T;
+  const rowBytes = <usize>Tk << 2;
+  if (dv != 0) {
+    if (hardIdx != 0) {
+      for (let t = 0; t < T; t++) {
+        const arg = load<i32>(hardIdx + (<usize>t << 2));
+        addRow(dv + <usize>arg * <usize>ldkv * 4, dy + <usize>t * <usize>ldq * 4, hs);
+      }
+    } else {
+      gemm(p, Tk, true, dy, ldq, false, dv, ldkv, Tk, T, hs, K_LOWER, past, ws);
+    }
+  }
+  if (dq == 0 && dk == 0) return;
+  memory.fill(dp, 0, <usize>T * rowBytes);
+  gemm(dy, ldq, false, v, ldkv, true, dp, Tk, T, hs, Tk, OUT_CAUSAL, past, ws);
+  for (let t = 0; t < T; t++) {
+    const vis = t + past + 1;
+    softmaxBackwardRow(p + <usize>t * rowBytes, dp + <usize>t * rowBytes, vis, Tk, scale);
+  }
+  if (dq != 0) gemm(dp, Tk, false, k, ldkv, false, dq, ldq, T, Tk, hs, K_UPPER, past, ws);
+  if (dk != 0) gemm(dp, Tk, true, q, ldq, false, dk, ldkv, Tk, T, hs, K_LOWER, past, ws);
+}
+
+/** dp[0, vis) ← p ⊙ (dp − Σ p ⊙ dp) · scale; dp[vis, n) ← 0. */
+function softmaxBackwardRow(p: usize, dp: usize, vis: i32, n: i32, scale: f32): void {
+  let j = 0;
+  let acc = f32x4.splat(0);
+  for (; j + 4 <= vis; j += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(p + (<usize>j << 2)), v128.load(dp + (<usize>j << 2))));
+  let dot = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+  for (; j < vis; j++) dot += load<f32>(p + (<usize>j << 2)) * load<f32>(dp + (<usize>j << 2));
+  const dv = f32x4.splat(dot), sv = f32x4.splat(scale);
+  j = 0;
+  for (; j + 4 <= vis; j += 4) {
+    const a = dp + (<usize>j << 2);
+    v128.store(a, f32x4.mul(f32x4.mul(v128.load(p + (<usize>j << 2)), f32x4.sub(v128.load(a), dv)), sv));
+  }
+  for (; j < vis; j++) {
+    const a = dp + (<usize>j << 2);
+    store<f32>(a, load<f32>(p + (<usize>j << 2)) * (load<f32>(a) - dot) * scale);
+  }
+  if (vis < n) memory.fill(dp + (<usize>vis << 2), 0, <usize>(n - vis) << 2);
+}
+
+/** dst[0, n) += src[0, n). */
+function addRow(dst: usize, src: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), f32x4.add(v128.load(dst + (<usize>j << 2)), v128.load(src + (<usize>j << 2))));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(dst + (<usize>j << 2)) + load<f32>(src + (<usize>j << 2)));
+}
