@@ -12,3 +12,5 @@ export { attnForwardHead, attnBackwardHead } from './attention';
 export function heapBase(): usize {
   return __heap_base;
 }
+export { geluForward, geluBackward, colSum, linearForward, linearBackward } from './pointwise';
+export { layerNormForward, layerNormBackward } from './norm';

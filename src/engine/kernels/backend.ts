@@ -47,6 +47,18 @@ export interface Backend {
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void;
   /** Its backward: accumulates into whichever of dq, dk, dv is given. */
   attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void;
+  /** y[rows, outF] = x[rows, inF]·W[outF, inF]ᵀ + bias[outF] (ops/matmul.ts linear). */
+  linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void;
+  /** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy, for whichever is given. */
+  linearBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, inF: number, outF: number): void;
+  /** out[i] = gelu(x[i]) (tanh form) for i < n. */
+  geluForward(x: Float32Array, out: Float32Array, n: number): void;
+  /** dx[i] += dy[i]·gelu′(x[i]) for i < n. */
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** LayerNorm of `rows` rows of c values; mean and rstd [rows] receive the statistics. */
+  layerNormForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void;
+  /** Its backward, accumulating into whichever of dx, dw, db is given. */
+  layerNormBackward(x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void;
 }
 
 /** 'auto': WebAssembly where it loads, else JS. 'wasm': the same, but the caller asked for it. */

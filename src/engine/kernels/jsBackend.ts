@@ -7,6 +7,7 @@
 
 import type { Backend, MatmulOptions } from './backend';
 import { attentionBackwardJs, attentionForwardJs } from './jsAttention';
+import { geluBackwardJs, geluForwardJs, layerNormBackwardJs, layerNormForwardJs, linearBackwardJs, linearForwardJs } from './jsLayers';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -19,6 +20,16 @@ export const jsBackend: Backend = {
   },
   attentionForward: attentionForwardJs,
   attentionBackward: attentionBackwardJs,
+  linearForward(x, w, bias, y, rows, inF, outF) {
+    linearForwardJs(jsBackend.matmul, x, w, bias, y, rows, inF, outF);
+  },
+  linearBackward(x, w, dy, dx, dw, db, rows, inF, outF) {
+    linearBackwardJs(jsBackend.matmul, x, w, dy, dx, dw, db, rows, inF, outF);
+  },
+  geluForward: geluForwardJs,
+  geluBackward: geluBackwardJs,
+  layerNormForward: layerNormForwardJs,
+  layerNormBackward: layerNormBackwardJs,
 };
 
 /** C[M,N] += A[M,K] · B[K,N] */

@@ -2,9 +2,10 @@
  * The WebAssembly SIMD backend: loads the kernels compiled from wasm/assembly (embedded as
  * base64 in generated/wasmModules.ts), preferring the relaxed-SIMD build (fused
  * multiply-add) when the runtime validates it, and runs every kernel on copies of its
- * operands in the module's memory. Copy-in/copy-out is a memcpy per operand (a few % of a
- * matmul's time at the engine's shapes) and keeps tensors plain Float32Arrays that never
- * detach when the memory grows.
+ * operands in the module's memory (wasmArena.ts). Copy-in/copy-out is a memcpy per operand,
+ * a few % of the kernels' time at the engine's shapes, and keeps tensors plain
+ * Float32Arrays that never detach when the memory grows. When the memory cannot grow, the
+ * call runs on the JS reference instead.
  *
  * Loading never throws: failures come back as a reason for backendStatus().
  */
@@ -12,23 +13,13 @@
 import type { AttentionDims, Backend, MatmulOptions } from './backend';
 import { WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
 import { jsBackend } from './jsBackend';
+import { Arena, KERNEL_EXPORTS, type KernelExports } from './wasmArena';
 
 /** Compiled module bytes, one per build (tests substitute broken ones). */
 export interface WasmModuleBytes {
   readonly simd?: Uint8Array<ArrayBuffer>;
   readonly relaxedSimd?: Uint8Array<ArrayBuffer>;
 }
-
-interface KernelExports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  matmulWorkspaceBytes(m: number, k: number, n: number): number;
-  matmul(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, ws: number): void;
-  attnForwardHead(q: number, k: number, v: number, out: number, p: number, scores: number, hardIdx: number, T: number, Tk: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
-  attnBackwardHead(q: number, k: number, v: number, p: number, hardIdx: number, dy: number, dq: number, dk: number, dv: number, dp: number, T: number, Tk: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
-}
-
-const EXPECTED_EXPORTS = ['memory', 'heapBase', 'matmulWorkspaceBytes', 'matmul', 'attnForwardHead', 'attnBackwardHead'] as const;
 
 export type WasmLoadResult = { readonly backend: Backend; readonly reason: null } | { readonly backend: null; readonly reason: string };
 
@@ -60,13 +51,12 @@ export function loadWasmBackend(modules?: WasmModuleBytes): WasmLoadResult {
         continue;
       }
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: onAbort } });
-      const ex = instance.exports as unknown as KernelExports;
-      const missing = EXPECTED_EXPORTS.filter((e) => !(e in instance.exports));
+      const missing = KERNEL_EXPORTS.filter((e) => !(e in instance.exports));
       if (missing.length) {
         reasons.push(`${name}: module lacks ${missing.join(', ')}`);
         continue;
       }
-      return { backend: new WasmBackend(name, ex), reason: null };
+      return { backend: new WasmBackend(name, instance.exports as unknown as KernelExports), reason: null };
     } catch (e) {
       reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -76,68 +66,6 @@ export function loadWasmBackend(modules?: WasmModuleBytes): WasmLoadResult {
 
 function onAbort(): never {
   throw new Error('WebAssembly kernel aborted');
-}
-
-const PAGE = 65536;
-
-/**
- * A bump allocator over the module's memory, reset for every kernel call: reserve every
- * region first, grow once, then copy. Views are re-made after a grow detaches the old buffer.
- */
-class Arena {
-  private readonly memory: WebAssembly.Memory;
-  private readonly base: number;
-  private top: number;
-  private view: Float32Array;
-
-  constructor(ex: KernelExports) {
-    this.memory = ex.memory;
-    this.base = align(ex.heapBase());
-    this.top = this.base;
-    this.view = new Float32Array(this.memory.buffer);
-  }
-
-  reset(): void {
-    this.top = this.base;
-  }
-
-  /** Reserves `bytes` (64-byte aligned) and returns their byte offset. */
-  alloc(bytes: number): number {
-    const at = this.top;
-    this.top = align(at + bytes);
-    return at;
-  }
-
-  /** Grows the memory to hold everything reserved. Throws RangeError when it cannot. */
-  commit(): void {
-    const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
-  }
-
-  f32(): Float32Array {
-    if (this.view.buffer !== this.memory.buffer) this.view = new Float32Array(this.memory.buffer);
-    return this.view;
-  }
-
-  i32(at: number, n: number): Int32Array {
-    return new Int32Array(this.memory.buffer, at, n);
-  }
-
-  zero(at: number, n: number): void {
-    this.f32().fill(0, at >> 2, (at >> 2) + n);
-  }
-
-  put(at: number, src: Float32Array, n: number): void {
-    this.f32().set(n === src.length ? src : src.subarray(0, n), at >> 2);
-  }
-
-  get(at: number, dst: Float32Array, n: number): void {
-    dst.set(this.f32().subarray(at >> 2, (at >> 2) + n));
-  }
-}
-
-function align(x: number): number {
-  return (x + 63) & ~63;
 }
 
 class WasmBackend implements Backend {
@@ -151,21 +79,19 @@ class WasmBackend implements Backend {
     this.arena = new Arena(ex);
   }
 
+  /** Packing workspace (in 4-byte units) for the largest of the given GEMM shapes. */
+  private workspace(...shapes: [number, number, number][]): number {
+    let bytes = 0;
+    for (const [m, k, n] of shapes) bytes = Math.max(bytes, this.ex.matmulWorkspaceBytes(m, k, n));
+    return Math.ceil(bytes / 4);
+  }
+
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options: MatmulOptions = {}): void {
     const accumulate = options.accumulate ?? false;
     const ar = this.arena;
-    ar.reset();
-    const pa = ar.alloc(m * k * 4);
-    const pb = ar.alloc(k * n * 4);
-    const pc = ar.alloc(m * n * 4);
-    const ws = ar.alloc(this.ex.matmulWorkspaceBytes(m, k, n));
-    try {
-      ar.commit();
-    } catch (e) {
-      // Out of memory for the copies: the JS reference needs none.
-      if (e instanceof RangeError) return jsBackend.matmul(a, b, c, m, k, n, options);
-      throw e;
-    }
+    const o = ar.reserve([m * k, k * n, m * n, this.workspace([m, k, n])]);
+    if (!o) return jsBackend.matmul(a, b, c, m, k, n, options);
+    const [pa, pb, pc, ws] = o as [number, number, number, number];
     ar.put(pa, a, m * k);
     ar.put(pb, b, k * n);
     if (accumulate) ar.put(pc, c, m * n);
@@ -173,34 +99,20 @@ class WasmBackend implements Backend {
     ar.get(pc, c, m * n);
   }
 
-  /** Workspace for the per-head GEMMs of attention (the largest of their packing needs). */
-  private attentionWorkspace(T: number, Tk: number, hs: number): number {
-    const w = this.ex.matmulWorkspaceBytes.bind(this.ex);
-    return Math.max(w(T, hs, Tk), w(T, Tk, hs), w(Tk, T, hs));
-  }
-
   // One head at a time: the module holds q, k, v, out and one [T, Tk] block, never all
   // B·H of them, so long sequences need little WebAssembly memory.
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void {
     const { B, T, Tk, H, Hkv, hs } = dims;
     const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, block = T * Tk;
+    const nq = B * T * C, nkv = B * Tk * Ckv;
     const ar = this.arena;
-    ar.reset();
-    const pq = ar.alloc(B * T * C * 4), pk = ar.alloc(B * Tk * Ckv * 4), pv = ar.alloc(B * Tk * Ckv * 4), po = ar.alloc(B * T * C * 4);
-    const pp = ar.alloc(block * 4);
-    const ps = scores ? ar.alloc(block * 4) : 0;
-    const ph = hardIdx ? ar.alloc(T * 4) : 0;
-    const ws = ar.alloc(this.attentionWorkspace(T, Tk, hs));
-    try {
-      ar.commit();
-    } catch (e) {
-      if (e instanceof RangeError) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
-      throw e;
-    }
-    ar.put(pq, q, B * T * C);
-    ar.put(pk, k, B * Tk * Ckv);
-    ar.put(pv, v, B * Tk * Ckv);
-    ar.zero(po, B * T * C);
+    const o = ar.reserve([nq, nkv, nkv, nq, block, scores ? block : 0, hardIdx ? T : 0, this.workspace([T, hs, Tk], [T, Tk, hs])]);
+    if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
+    const [pq, pk, pv, po, pp, ps, ph, ws] = o as [number, number, number, number, number, number, number, number];
+    ar.put(pq, q, nq);
+    ar.put(pk, k, nkv);
+    ar.put(pv, v, nkv);
+    ar.zero(po, nq);
     const scale = 1 / Math.sqrt(hs);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
@@ -213,7 +125,7 @@ class WasmBackend implements Backend {
         if (hardIdx) hardIdx.set(ar.i32(ph, T), (b * H + h) * T);
       }
     }
-    ar.get(po, out, B * T * C);
+    ar.get(po, out, nq);
   }
 
   attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void {
@@ -221,25 +133,16 @@ class WasmBackend implements Backend {
     const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, block = T * Tk;
     const nq = B * T * C, nkv = B * Tk * Ckv;
     const ar = this.arena;
-    ar.reset();
-    const pq = ar.alloc(nq * 4), pk = ar.alloc(nkv * 4), pv = ar.alloc(nkv * 4), pdy = ar.alloc(nq * 4);
-    const pdq = dq ? ar.alloc(nq * 4) : 0, pdk = dk ? ar.alloc(nkv * 4) : 0, pdv = dv ? ar.alloc(nkv * 4) : 0;
-    const pp = ar.alloc(block * 4), pdp = ar.alloc(block * 4);
-    const ph = hardIdx ? ar.alloc(T * 4) : 0;
-    const ws = ar.alloc(this.attentionWorkspace(T, Tk, hs));
-    try {
-      ar.commit();
-    } catch (e) {
-      if (e instanceof RangeError) return jsBackend.attentionBackward(q, k, v, dims, probs, hardIdx, dy, dq, dk, dv);
-      throw e;
-    }
+    const o = ar.reserve([nq, nkv, nkv, nq, dq ? nq : 0, dk ? nkv : 0, dv ? nkv : 0, block, block, hardIdx ? T : 0, this.workspace([T, hs, Tk], [T, Tk, hs], [Tk, T, hs])]);
+    if (!o) return jsBackend.attentionBackward(q, k, v, dims, probs, hardIdx, dy, dq, dk, dv);
+    const [pq, pk, pv, pdy, pdq, pdk, pdv, pp, pdp, ph, ws] = o as [number, number, number, number, number, number, number, number, number, number, number];
     ar.put(pq, q, nq);
     ar.put(pk, k, nkv);
     ar.put(pv, v, nkv);
     ar.put(pdy, dy, nq);
-    if (dq) ar.put(pdq, dq, nq);
-    if (dk) ar.put(pdk, dk, nkv);
-    if (dv) ar.put(pdv, dv, nkv);
+    ar.put(pdq, dq, nq);
+    ar.put(pdk, dk, nkv);
+    ar.put(pdv, dv, nkv);
     const scale = 1 / Math.sqrt(hs);
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
@@ -251,8 +154,94 @@ class WasmBackend implements Backend {
         this.ex.attnBackwardHead(pq + qo, pk + ko, pv + ko, pp, ph, pdy + qo, dq ? pdq + qo : 0, dk ? pdk + ko : 0, dv ? pdv + ko : 0, pdp, T, Tk, C, Ckv, hs, scale, ws);
       }
     }
-    if (dq) ar.get(pdq, dq, nq);
-    if (dk) ar.get(pdk, dk, nkv);
-    if (dv) ar.get(pdv, dv, nkv);
+    ar.get(pdq, dq, nq);
+    ar.get(pdk, dk, nkv);
+    ar.get(pdv, dv, nkv);
+  }
+
+  linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
+    const ar = this.arena;
+    const o = ar.reserve([rows * inF, outF * inF, bias ? outF : 0, rows * outF, this.workspace([rows, inF, outF])]);
+    if (!o) return jsBackend.linearForward(x, w, bias, y, rows, inF, outF);
+    const [px, pw, pb, py, ws] = o as [number, number, number, number, number];
+    ar.put(px, x, rows * inF);
+    ar.put(pw, w, outF * inF);
+    ar.put(pb, bias, outF);
+    this.ex.linearForward(px, pw, pb, py, rows, inF, outF, ws);
+    ar.get(py, y, rows * outF);
+  }
+
+  linearBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, inF: number, outF: number): void {
+    const ar = this.arena;
+    const o = ar.reserve([dw ? rows * inF : 0, dx ? outF * inF : 0, rows * outF, dx ? rows * inF : 0, dw ? outF * inF : 0, db ? outF : 0, this.workspace([rows, outF, inF], [outF, rows, inF])]);
+    if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF);
+    const [px, pw, pdy, pdx, pdw, pdb, ws] = o as [number, number, number, number, number, number, number];
+    if (dw) ar.put(px, x, rows * inF);
+    if (dx) ar.put(pw, w, outF * inF);
+    ar.put(pdy, dy, rows * outF);
+    ar.put(pdx, dx, rows * inF);
+    ar.put(pdw, dw, outF * inF);
+    ar.put(pdb, db, outF);
+    this.ex.linearBackward(px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws);
+    ar.get(pdx, dx, rows * inF);
+    ar.get(pdw, dw, outF * inF);
+    ar.get(pdb, db, outF);
+  }
+
+  geluForward(x: Float32Array, out: Float32Array, n: number): void {
+    const ar = this.arena;
+    const o = ar.reserve([n, n]);
+    if (!o) return jsBackend.geluForward(x, out, n);
+    const [px, py] = o as [number, number];
+    ar.put(px, x, n);
+    this.ex.geluForward(px, py, n);
+    ar.get(py, out, n);
+  }
+
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+    const ar = this.arena;
+    const o = ar.reserve([n, n, n]);
+    if (!o) return jsBackend.geluBackward(x, dy, dx, n);
+    const [px, pdy, pdx] = o as [number, number, number];
+    ar.put(px, x, n);
+    ar.put(pdy, dy, n);
+    ar.put(pdx, dx, n);
+    this.ex.geluBackward(px, pdy, pdx, n);
+    ar.get(pdx, dx, n);
+  }
+
+  layerNormForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void {
+    const ar = this.arena;
+    const n = rows * c;
+    const o = ar.reserve([n, c, b ? c : 0, n, rows, rows]);
+    if (!o) return jsBackend.layerNormForward(x, w, b, y, mean, rstd, rows, c, eps);
+    const [px, pw, pb, py, pm, pr] = o as [number, number, number, number, number, number];
+    ar.put(px, x, n);
+    ar.put(pw, w, c);
+    ar.put(pb, b, c);
+    this.ex.layerNormForward(px, pw, pb, py, pm, pr, rows, c, eps);
+    ar.get(py, y, n);
+    ar.get(pm, mean, rows);
+    ar.get(pr, rstd, rows);
+  }
+
+  layerNormBackward(x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void {
+    const ar = this.arena;
+    const n = rows * c;
+    const o = ar.reserve([n, c, rows, rows, n, dx ? n : 0, dw ? c : 0, db ? c : 0]);
+    if (!o) return jsBackend.layerNormBackward(x, w, mean, rstd, dy, dx, dw, db, rows, c);
+    const [px, pw, pm, pr, pdy, pdx, pdw, pdb] = o as [number, number, number, number, number, number, number, number];
+    ar.put(px, x, n);
+    ar.put(pw, w, c);
+    ar.put(pm, mean, rows);
+    ar.put(pr, rstd, rows);
+    ar.put(pdy, dy, n);
+    ar.put(pdx, dx, n);
+    ar.put(pdw, dw, c);
+    ar.put(pdb, db, c);
+    this.ex.layerNormBackward(px, pw, pm, pr, pdy, pdx, pdw, pdb, rows, c);
+    ar.get(pdx, dx, n);
+    ar.get(pdw, dw, c);
+    ar.get(pdb, db, c);
   }
 }

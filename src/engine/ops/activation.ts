@@ -4,33 +4,22 @@
  */
 
 import { Tape, output } from '../autograd';
+import { backend } from '../kernels/backend';
 import { Tensor } from '../tensor';
-
-const GELU_C = Math.sqrt(2 / Math.PI);
 
 /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
 export function gelu(tape: Tape | null, x: Tensor): Tensor {
   const n = x.size;
   const xd = x.data;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = xd[i]!;
-    out[i] = 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v)));
-  }
+  backend().geluForward(xd, out, n);
   const tracked = Tape.needsGrad(tape, x);
   const y = output(out, x.shape, tracked);
   if (tracked) {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      const dx = x.ensureGrad();
-      for (let i = 0; i < n; i++) {
-        const v = xd[i]!;
-        const u = GELU_C * (v + 0.044715 * v * v * v);
-        const th = Math.tanh(u);
-        const du = GELU_C * (1 + 3 * 0.044715 * v * v);
-        dx[i] += dy[i]! * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du);
-      }
+      backend().geluBackward(xd, dy, x.ensureGrad(), n);
     });
   }
   return y;

@@ -64,30 +64,17 @@ export function linear(tape: Tape | null, x: Tensor, weight: Tensor, bias: Tenso
   }
   const rows = x.size / inF;
   const out = new Float32Array(rows * outF);
-  backend().matmul(x.data, weight.data, out, rows, inF, outF, { transB: true });
-  if (bias) {
-    const bd = bias.data;
-    for (let r = 0; r < rows; r++) {
-      const o = r * outF;
-      for (let j = 0; j < outF; j++) out[o + j] += bd[j]!;
-    }
-  }
+  backend().linearForward(x.data, weight.data, bias ? bias.data : null, out, rows, inF, outF);
   const tracked = Tape.needsGrad(tape, x, weight, bias);
   const y = output(out, [...x.shape.slice(0, -1), outF], tracked);
   if (tracked) {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      const kern = backend();
-      if (x.requiresGrad) kern.matmul(dy, weight.data, x.ensureGrad(), rows, outF, inF, { accumulate: true });
-      if (weight.requiresGrad) kern.matmul(dy, x.data, weight.ensureGrad(), outF, rows, inF, { transA: true, accumulate: true });
-      if (bias && bias.requiresGrad) {
-        const db = bias.ensureGrad();
-        for (let r = 0; r < rows; r++) {
-          const o = r * outF;
-          for (let j = 0; j < outF; j++) db[j] += dy[o + j]!;
-        }
-      }
+      const dx = x.requiresGrad ? x.ensureGrad() : null;
+      const dw = weight.requiresGrad ? weight.ensureGrad() : null;
+      const db = bias && bias.requiresGrad ? bias.ensureGrad() : null;
+      backend().linearBackward(x.data, weight.data, dy, dx, dw, db, rows, inF, outF);
     });
   }
   return y;

@@ -4,6 +4,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { backend } from '../kernels/backend';
 import { ShapeError, Tensor } from '../tensor';
 
 function checkParam(p: Tensor | null, c: number, what: string): void {
@@ -22,21 +23,7 @@ export function layerNorm(tape: Tape | null, x: Tensor, weight: Tensor, bias: Te
   const out = new Float32Array(x.size);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * c;
-    let m = 0;
-    for (let j = 0; j < c; j++) m += xd[o + j]!;
-    m /= c;
-    let v = 0;
-    for (let j = 0; j < c; j++) {
-      const d = xd[o + j]! - m;
-      v += d * d;
-    }
-    const rs = 1 / Math.sqrt(v / c + eps);
-    mean[r] = m;
-    rstd[r] = rs;
-    for (let j = 0; j < c; j++) out[o + j] = (xd[o + j]! - m) * rs * w[j]! + (b ? b[j]! : 0);
-  }
+  backend().layerNormForward(xd, w, b, out, mean, rstd, rows, c, eps);
   const tracked = Tape.needsGrad(tape, x, weight, bias);
   const y = output(out, x.shape, tracked);
   if (tracked) {
@@ -46,28 +33,7 @@ export function layerNorm(tape: Tape | null, x: Tensor, weight: Tensor, bias: Te
       const dx = x.requiresGrad ? x.ensureGrad() : null;
       const dw = weight.requiresGrad ? weight.ensureGrad() : null;
       const db = bias && bias.requiresGrad ? bias.ensureGrad() : null;
-      for (let r = 0; r < rows; r++) {
-        const o = r * c;
-        const m = mean[r]!, rs = rstd[r]!;
-        // With n = normalised x and g = dy·w: dx = rs · (g − mean(g) − n·mean(g·n)).
-        let gMean = 0, gnMean = 0;
-        for (let j = 0; j < c; j++) {
-          const n = (xd[o + j]! - m) * rs;
-          const g = dy[o + j]! * w[j]!;
-          gMean += g;
-          gnMean += g * n;
-          if (dw) dw[j] += dy[o + j]! * n;
-          if (db) db[j] += dy[o + j]!;
-        }
-        gMean /= c;
-        gnMean /= c;
-        if (dx) {
-          for (let j = 0; j < c; j++) {
-            const n = (xd[o + j]! - m) * rs;
-            dx[o + j] += rs * (dy[o + j]! * w[j]! - gMean - n * gnMean);
-          }
-        }
-      }
+      backend().layerNormBackward(xd, w, mean, rstd, dy, dx, dw, db, rows, c);
     });
   }
   return y;

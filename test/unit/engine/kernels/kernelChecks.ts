@@ -108,7 +108,95 @@ export function checkAttention(be: Backend): number {
   return checked;
 }
 
+const LAYER_SHAPES: readonly (readonly [number, number, number])[] = [[1, 1, 1], [3, 5, 7], [17, 16, 33], [64, 128, 96], [33, 3, 130]];
+
+/** Linear layer forward (with and without bias) and backward (every subset of dx, dW, db). */
+export function checkLinear(be: Backend): number {
+  const rng = new Rng(13);
+  let checked = 0;
+  for (const [rows, inF, outF] of LAYER_SHAPES) {
+    const tag = `${be.name} linear ${rows}×${inF}→${outF}`;
+    const x = randomArray(rng, rows * inF), w = randomArray(rng, outF * inF, 0.3), bias = randomArray(rng, outF);
+    for (const withBias of [false, true]) {
+      const want = new Float32Array(rows * outF), got = new Float32Array(rows * outF);
+      jsBackend.linearForward(x, w, withBias ? bias : null, want, rows, inF, outF);
+      be.linearForward(x, w, withBias ? bias : null, got, rows, inF, outF);
+      expectClose(got, want, 1e-5 * Math.sqrt(inF), `${tag} bias=${withBias} y`);
+      checked++;
+    }
+    const dy = randomArray(rng, rows * outF);
+    for (const mask of [7, 1, 2, 4]) {
+      const grads = (b: Backend): (Float32Array | null)[] => {
+        const g = [mask & 1 ? randomArray(new Rng(1), rows * inF) : null, mask & 2 ? randomArray(new Rng(2), outF * inF) : null, mask & 4 ? randomArray(new Rng(3), outF) : null];
+        b.linearBackward(x, w, dy, g[0]!, g[1]!, g[2]!, rows, inF, outF);
+        return g;
+      };
+      const gw = grads(jsBackend), gg = grads(be);
+      ['dx', 'dW', 'db'].forEach((name, i) => {
+        if (gw[i]) expectClose(gg[i]!, gw[i]!, 1e-5 * Math.sqrt(Math.max(rows, outF)), `${tag} ${name} (mask ${mask})`);
+      });
+      checked++;
+    }
+  }
+  return checked;
+}
+
+/** GELU forward and backward, including large |x| (tanh saturation), NaN and ±Infinity. */
+export function checkGelu(be: Backend): number {
+  const rng = new Rng(14);
+  let checked = 0;
+  for (const n of [1, 3, 4, 17, 1000]) {
+    const x = randomArray(rng, n, 3);
+    if (n === 1000) x.set([0, -0, 1e-8, -1e-8, 10, -10, 30, -30, 100, -100, 1e30, -1e30, NaN, Infinity, -Infinity]);
+    const want = new Float32Array(n), got = new Float32Array(n);
+    jsBackend.geluForward(x, want, n);
+    be.geluForward(x, got, n);
+    expectClose(got, want, 2e-6, `${be.name} gelu n=${n}`);
+    const finite = x.map((v) => (Number.isFinite(v) && Math.abs(v) < 1e20 ? v : 0.5));
+    const dy = randomArray(rng, n), dxWant = randomArray(new Rng(5), n), dxGot = dxWant.slice();
+    jsBackend.geluBackward(finite, dy, dxWant, n);
+    be.geluBackward(finite, dy, dxGot, n);
+    expectClose(dxGot, dxWant, 1e-5, `${be.name} gelu′ n=${n}`);
+    checked += 2;
+  }
+  return checked;
+}
+
+/** LayerNorm forward (statistics included) and backward, with and without bias, odd widths. */
+export function checkLayerNorm(be: Backend): number {
+  const rng = new Rng(15);
+  let checked = 0;
+  for (const [rows, c] of [[1, 1], [1, 3], [5, 7], [17, 16], [64, 128], [3, 130]] as const) {
+    const x = randomArray(rng, rows * c, 2), w = randomArray(rng, c), b = randomArray(rng, c);
+    for (let i = 0; i < rows * c; i++) x[i] += 3; // an offset mean, as real activations have
+    for (const withBias of [false, true]) {
+      const tag = `${be.name} layerNorm ${rows}×${c} bias=${withBias}`;
+      const run = (k: Backend): Float32Array[] => {
+        const y = new Float32Array(rows * c), mean = new Float32Array(rows), rstd = new Float32Array(rows);
+        k.layerNormForward(x, w, withBias ? b : null, y, mean, rstd, rows, c, 1e-5);
+        return [y, mean, rstd];
+      };
+      const want = run(jsBackend), got = run(be);
+      ['y', 'mean', 'rstd'].forEach((name, i) => expectClose(got[i]!, want[i]!, 2e-5, `${tag} ${name}`));
+      const dy = randomArray(rng, rows * c);
+      for (const mask of [7, 1, 6]) {
+        const grads = (k: Backend): (Float32Array | null)[] => {
+          const g = [mask & 1 ? randomArray(new Rng(1), rows * c) : null, mask & 2 ? randomArray(new Rng(2), c) : null, mask & 4 && withBias ? randomArray(new Rng(3), c) : null];
+          k.layerNormBackward(x, w, want[1]!, want[2]!, dy, g[0]!, g[1]!, g[2]!, rows, c);
+          return g;
+        };
+        const gw = grads(jsBackend), gg = grads(be);
+        ['dx', 'dw', 'db'].forEach((name, i) => {
+          if (gw[i]) expectClose(gg[i]!, gw[i]!, 2e-5 * Math.sqrt(rows), `${tag} ${name} (mask ${mask})`);
+        });
+        checked++;
+      }
+    }
+  }
+  return checked;
+}
+
 /** Every kernel check; returns how many cases ran. */
 export function checkAllKernels(be: Backend): number {
-  return checkMatmul(be) + checkAttention(be);
+  return checkMatmul(be) + checkAttention(be) + checkLinear(be) + checkGelu(be) + checkLayerNorm(be);
 }

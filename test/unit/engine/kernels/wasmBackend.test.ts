@@ -4,7 +4,7 @@ import path from 'node:path';
 import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/backend';
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
-import { checkAttention, checkMatmul } from './kernelChecks';
+import { checkAttention, checkGelu, checkLayerNorm, checkLinear, checkMatmul } from './kernelChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -24,6 +24,18 @@ describe('kernels/wasmBackend', () => {
 
   it('fused attention forward and backward match the JS reference: GQA, key/value cache offsets, hard mode, awkward sizes', () => {
     assert.ok(checkAttention(simd.backend!) > 50);
+  });
+
+  it('linear layer forward and backward (bias, every gradient subset) match the JS reference', () => {
+    assert.ok(checkLinear(simd.backend!) > 20);
+  });
+
+  it('GELU forward and backward match the JS reference, saturation and non-finite inputs included', () => {
+    assert.ok(checkGelu(simd.backend!) >= 10);
+  });
+
+  it('LayerNorm forward (with its statistics) and backward match the JS reference', () => {
+    assert.ok(checkLayerNorm(simd.backend!) > 20);
   });
 
   it('matmul handles operands larger than the current memory (it grows) and reuses it after', () => {

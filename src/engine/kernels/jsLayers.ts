@@ -1,0 +1,93 @@
+/**
+ * Reference kernels (plain JS) for the layers around the matmuls: the linear layer with its
+ * bias, GELU, LayerNorm. The loops are the ones the ops had inline; ops/*.ts explain the maths.
+ */
+
+import type { MatmulOptions } from './backend';
+
+type Matmul = (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options?: MatmulOptions) => void;
+
+/** y[rows, outF] = x·Wᵀ + bias. */
+export function linearForwardJs(matmul: Matmul, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
+  matmul(x, w, y, rows, inF, outF, { transB: true });
+  if (bias) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * outF;
+      for (let j = 0; j < outF; j++) y[o + j] += bias[j]!;
+    }
+  }
+}
+
+/** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy (each when given). */
+export function linearBackwardJs(matmul: Matmul, x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, inF: number, outF: number): void {
+  if (dx) matmul(dy, w, dx, rows, outF, inF, { accumulate: true });
+  if (dw) matmul(dy, x, dw, outF, rows, inF, { transA: true, accumulate: true });
+  if (db) {
+    for (let r = 0; r < rows; r++) {
+      const o = r * outF;
+      for (let j = 0; j < outF; j++) db[j] += dy[o + j]!;
+    }
+  }
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+export function geluForwardJs(xd: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = xd[i]!;
+    out[i] = 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v)));
+  }
+}
+
+export function geluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = xd[i]!;
+    const u = GELU_C * (v + 0.044715 * v * v * v);
+    const th = Math.tanh(u);
+    const du = GELU_C * (1 + 3 * 0.044715 * v * v);
+    dx[i] += dy[i]! * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du);
+  }
+}
+
+export function layerNormForwardJs(xd: Float32Array, w: Float32Array, b: Float32Array | null, out: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    let m = 0;
+    for (let j = 0; j < c; j++) m += xd[o + j]!;
+    m /= c;
+    let v = 0;
+    for (let j = 0; j < c; j++) {
+      const d = xd[o + j]! - m;
+      v += d * d;
+    }
+    const rs = 1 / Math.sqrt(v / c + eps);
+    mean[r] = m;
+    rstd[r] = rs;
+    for (let j = 0; j < c; j++) out[o + j] = (xd[o + j]! - m) * rs * w[j]! + (b ? b[j]! : 0);
+  }
+}
+
+export function layerNormBackwardJs(xd: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    const m = mean[r]!, rs = rstd[r]!;
+    // With n = normalised x and g = dy·w: dx = rs · (g − mean(g) − n·mean(g·n)).
+    let gMean = 0, gnMean = 0;
+    for (let j = 0; j < c; j++) {
+      const n = (xd[o + j]! - m) * rs;
+      const g = dy[o + j]! * w[j]!;
+      gMean += g;
+      gnMean += g * n;
+      if (dw) dw[j] += dy[o + j]! * n;
+      if (db) db[j] += dy[o + j]!;
+    }
+    gMean /= c;
+    gnMean /= c;
+    if (dx) {
+      for (let j = 0; j < c; j++) {
+        const n = (xd[o + j]! - m) * rs;
+        dx[o + j] += rs * (dy[o + j]! * w[j]! - gMean - n * gnMean);
+      }
+    }
+  }
+}

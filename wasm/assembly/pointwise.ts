@@ -1,0 +1,102 @@
+/**
+ * Element-wise and per-column kernels: GELU (tanh form) forward and backward, bias rows,
+ * column sums (bias gradients), and the fused linear layer y = x·Wᵀ + b with its backward
+ * (dx = dy·W, dW += dyᵀ·x, db += Σ rows of dy) so one call moves each operand once.
+ */
+
+import { tanh4 } from './math';
+import { DENSE, gemm } from './matmul';
+
+const GELU_C: f32 = 0.7978845608028654; // √(2/π)
+const GELU_K: f32 = 0.044715;
+
+/** out[i] = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) for i < n. */
+export function geluForward(x: usize, out: usize, n: i32): void {
+  const c = f32x4.splat(GELU_C), kk = f32x4.splat(GELU_K), half = f32x4.splat(0.5), one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const u = f32x4.mul(c, f32x4.add(v, f32x4.mul(kk, f32x4.mul(v, f32x4.mul(v, v)))));
+    v128.store(out + o, f32x4.mul(f32x4.mul(half, v), f32x4.add(one, tanh4(u))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    const u = GELU_C * (v + GELU_K * v * v * v);
+    store<f32>(out + o, 0.5 * v * (1 + f32x4.extract_lane(tanh4(f32x4.splat(u)), 0)));
+  }
+}
+
+/** dx[i] += dy[i] · gelu′(x[i]) for i < n. */
+export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const c = f32x4.splat(GELU_C), kk = f32x4.splat(GELU_K), k3 = f32x4.splat(3 * GELU_K), half = f32x4.splat(0.5), one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const v2 = f32x4.mul(v, v);
+    const th = tanh4(f32x4.mul(c, f32x4.add(v, f32x4.mul(kk, f32x4.mul(v, v2)))));
+    const du = f32x4.mul(c, f32x4.add(one, f32x4.mul(k3, v2)));
+    const g = f32x4.add(f32x4.mul(half, f32x4.add(one, th)), f32x4.mul(f32x4.mul(f32x4.mul(half, v), f32x4.sub(one, f32x4.mul(th, th))), du));
+    v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(v128.load(dy + o), g)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    const th = f32x4.extract_lane(tanh4(f32x4.splat(GELU_C * (v + GELU_K * v * v * v))), 0);
+    const du = GELU_C * (1 + 3 * GELU_K * v * v);
+    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du));
+  }
+}
+
+/** Each of the `rows` rows of out[rows, n] ← bias[n] (or 0 when bias is 0). */
+export function fillRows(out: usize, bias: usize, rows: i32, n: i32): void {
+  const rb = <usize>n << 2;
+  if (bias == 0) {
+    memory.fill(out, 0, <usize>rows * rb);
+    return;
+  }
+  for (let r = 0; r < rows; r++) memory.copy(out + <usize>r * rb, bias, rb);
+}
+
+/** acc[n] += Σ_r m[r, n] over `rows` rows. */
+export function colSum(m: usize, acc: usize, rows: i32, n: i32): void {
+  const rb = <usize>n << 2;
+  let j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const o = <usize>j << 2;
+    let s0 = v128.load(acc + o), s1 = v128.load(acc + o, 16), s2 = v128.load(acc + o, 32), s3 = v128.load(acc + o, 48);
+    let p = m + o;
+    for (let r = 0; r < rows; r++) {
+      s0 = f32x4.add(s0, v128.load(p));
+      s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32));
+      s3 = f32x4.add(s3, v128.load(p, 48));
+      p += rb;
+    }
+    v128.store(acc + o, s0);
+    v128.store(acc + o, s1, 16);
+    v128.store(acc + o, s2, 32);
+    v128.store(acc + o, s3, 48);
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    let s = load<f32>(acc + o);
+    for (let r = 0; r < rows; r++) s += load<f32>(m + <usize>r * rb + o);
+    store<f32>(acc + o, s);
+  }
+}
+
+/** y[rows, outF] = x[rows, inF]·W[outF, inF]ᵀ + bias (bias 0: none). */
+export function linearForward(x: usize, w: usize, bias: usize, y: usize, rows: i32, inF: i32, outF: i32, ws: usize): void {
+  fillRows(y, bias, rows, outF);
+  gemm(x, inF, false, w, inF, true, y, outF, rows, inF, outF, DENSE, 0, ws);
+}
+
+/** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy; a 0 pointer skips that gradient. */
+export function linearBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, rows: i32, inF: i32, outF: i32, ws: usize): void {
+  if (dx != 0) gemm(dy, outF, false, w, inF, false, dx, inF, rows, outF, inF, DENSE, 0, ws);
+  if (dw != 0) gemm(dy, outF, true, x, inF, false, dw, inF, outF, rows, inF, DENSE, 0, ws);
+  if (db != 0) colSum(dy, db, rows, outF);
+}
