@@ -1,18 +1,67 @@
 /**
- * Composition root: builds the host objects, wires them together and registers everything with
- * the extension context so it is disposed on deactivate. No logic of its own lives here.
+ * Composition root: builds the host objects, wires them together and registers everything
+ * with the extension context so it is disposed on deactivate. No logic of its own lives here.
  */
-import * as vscode from 'vscode';
-import { createLog } from './host/log';
 
-export function activate(context: vscode.ExtensionContext): void {
+import * as vscode from 'vscode';
+import { ActiveModel } from './host/activeModel';
+import { AttentionHighlighter } from './host/attentionHighlighter';
+import { AttentionService } from './host/attentionService';
+import { registerCommands } from './host/commands';
+import { DashboardPanel } from './host/dashboardPanel';
+import type { DashboardDeps } from './host/dashboardDeps';
+import { EngineClient } from './host/engineClient';
+import { AttentionHoverProvider } from './host/hoverProvider';
+import { createLog } from './host/log';
+import { showError } from './host/notifications';
+import { StatusBar } from './host/statusBar';
+import { TrainingController } from './host/trainingController';
+import { TrainingRun } from './host/trainingRun';
+import { ViewState } from './host/viewState';
+
+/** What activate() returns: the objects integration tests (and other extensions) may drive. */
+export interface AttentionLensApi {
+  readonly client: EngineClient;
+  readonly model: ActiveModel;
+  readonly run: TrainingRun;
+  readonly view: ViewState;
+  readonly highlighter: AttentionHighlighter;
+  readonly attention: AttentionService;
+}
+
+export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const log = createLog();
+  const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
+  const model = new ActiveModel(client, context.globalState, log);
+  const run = new TrainingRun();
+  const view = new ViewState(context.workspaceState);
+  const attention = new AttentionService(client);
+  const highlighter = new AttentionHighlighter(attention, model, view, log);
+  const training = new TrainingController(client, model, run, context.globalStorageUri, log);
+  const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
+
   context.subscriptions.push(
     log,
-    vscode.commands.registerCommand('attentionLens.showLog', () => log.show(true)),
+    client,
+    model,
+    run,
+    view,
+    attention,
+    highlighter,
+    new StatusBar(model, run, view),
+    model.onDidChange((info) => {
+      if (info) view.setShape(info.layers, info.heads);
+      void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
+    }),
+    run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
+    client.onDidCrash((reason) => showError(log, `${reason}. It was restarted; the active model is being reloaded.`)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
+    DashboardPanel.registerSerializer(deps),
+    ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
   );
-  log.info(`Attention Lens ${context.extension.packageJSON.version} activated`
-    + ` (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`);
+  log.info(`Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`);
+  void model.restore();
+  return { client, model, run, view, highlighter, attention };
 }
 
 export function deactivate(): void {
