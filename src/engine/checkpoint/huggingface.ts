@@ -1,0 +1,267 @@
+/**
+ * Importer for Hugging Face `transformers` checkpoints: `config.json` + `model.safetensors`
+ * (or its shards) of the GPT-2 and Llama families, mapped onto the engine's parameter names.
+ *
+ * GPT-2 (`GPT2LMHeadModel`, names under `transformer.`; a bare `GPT2Model` has no prefix):
+ * Conv1D weights are stored [in, out] and are transposed to our [out, in]; the fused
+ * `attn.c_attn` holds q | k | v along its output axis and is split after the transpose.
+ * Llama (`LlamaForCausalLM`, names under `model.`): Linear weights are already [out, in] and
+ * HF's q/k are permuted for rotate-half RoPE, so the model runs with ropeStyle 'half'.
+ *
+ * Memory: F32 tensors stored [out, in] at a 4-byte-aligned offset become zero-copy views of the
+ * file bytes; every other tensor (Conv1D transposes, F16/BF16) is decoded in one pass straight
+ * into its final layout, so no tensor is copied more than once.
+ *
+ * The files are untrusted: tensors are looked up by name (a missing one, a wrong shape, an
+ * unsupported dtype or a left-over unknown tensor is a HuggingFaceError naming what was found
+ * and what was expected); mask buffers older checkpoints carry are skipped.
+ */
+
+import type { ModelConfig } from '../models/config';
+import { headSize } from '../models/config';
+import { Transformer } from '../nn/transformer';
+import { Tensor } from '../tensor';
+import { parseHfConfig, HuggingFaceError, type HfConfig } from './huggingfaceConfig';
+import { f16BitsToNumber, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
+
+export { HuggingFaceError, parseHfConfig, SUPPORTED_MODEL_TYPES, type HfConfig, type HfModelType } from './huggingfaceConfig';
+
+export interface HfImportOptions {
+  /** Called after each tensor with the tensor bytes imported so far and in total. */
+  readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+}
+
+export interface HfModel {
+  readonly model: Transformer;
+  readonly hf: HfConfig;
+  /** The dtypes of the imported tensors, e.g. ['F32'] or ['BF16']. */
+  readonly dtypes: readonly string[];
+  /** Things a person should know about how the checkpoint was read (e.g. a bare base model). */
+  readonly notes: readonly string[];
+}
+
+const SUPPORTED_DTYPES = ['F32', 'F16', 'BF16'];
+
+/** Buffers older checkpoints save beside the weights; they carry no parameters. */
+const IGNORED = [/(^|\.)attn\.(bias|masked_bias)$/, /(^|\.)rotary_emb\.inv_freq$/];
+
+/**
+ * Builds a model from a parsed config.json and the safetensors file(s) holding its weights.
+ * With several files (a sharded checkpoint) each tensor may live in any of them, once.
+ */
+export function parseHuggingFaceModel(configJson: unknown, files: SafetensorsFile | readonly SafetensorsFile[], options: HfImportOptions = {}): HfModel {
+  const hf = parseHfConfig(configJson);
+  const reader = new TensorReader(Array.isArray(files) ? files : [files as SafetensorsFile], options.onProgress);
+  const params = new Map<string, Tensor>();
+  const notes: string[] = [];
+  if (hf.modelType === 'gpt2') importGpt2(hf.config, reader, params, notes);
+  else importLlama(hf.config, reader, params, notes);
+  reader.finish();
+  return { model: new Transformer(hf.config, params), hf, dtypes: [...reader.dtypes].sort(), notes };
+}
+
+function importGpt2(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, notes: string[]): void {
+  const C = cfg.dModel, F = cfg.mlpHidden;
+  const prefix = r.findPrefix(['transformer.', ''], 'wte.weight', 'GPT-2 token embeddings (transformer.wte.weight in a GPT2LMHeadModel, wte.weight in a bare GPT2Model)');
+  if (prefix === '') notes.push('a bare GPT2Model (no "transformer." prefix, no LM head): logits use the tied token embeddings, as GPT2LMHeadModel.from_pretrained would');
+  const set = (name: string, data: Float32Array, shape: number[]): void => {
+    params.set(name, new Tensor(data, shape, true));
+  };
+  set('tok_emb', r.direct(`${prefix}wte.weight`, [cfg.vocabSize, C], 'vocab_size × n_embd'), [cfg.vocabSize, C]);
+  set('pos_emb', r.direct(`${prefix}wpe.weight`, [cfg.contextLength, C], 'n_positions × n_embd'), [cfg.contextLength, C]);
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const h = `${prefix}h.${l}.`, b = `blocks.${l}.`;
+    set(`${b}norm1.weight`, r.direct(`${h}ln_1.weight`, [C], 'n_embd'), [C]);
+    set(`${b}norm1.bias`, r.direct(`${h}ln_1.bias`, [C], 'n_embd'), [C]);
+    // c_attn is Conv1D [C, 3C]; transposed it is [3C, C] = q rows, then k rows, then v rows.
+    const qkv = r.transposed(`${h}attn.c_attn.weight`, C, 3 * C, 'Conv1D [in, out] = n_embd × 3·n_embd');
+    const qkvBias = r.direct(`${h}attn.c_attn.bias`, [3 * C], '3·n_embd');
+    ['q', 'k', 'v'].forEach((x, i) => {
+      set(`${b}attn.${x}.weight`, qkv.subarray(i * C * C, (i + 1) * C * C), [C, C]);
+      set(`${b}attn.${x}.bias`, qkvBias.subarray(i * C, (i + 1) * C), [C]);
+    });
+    set(`${b}attn.o.weight`, r.transposed(`${h}attn.c_proj.weight`, C, C, 'Conv1D [in, out] = n_embd × n_embd'), [C, C]);
+    set(`${b}attn.o.bias`, r.direct(`${h}attn.c_proj.bias`, [C], 'n_embd'), [C]);
+    set(`${b}norm2.weight`, r.direct(`${h}ln_2.weight`, [C], 'n_embd'), [C]);
+    set(`${b}norm2.bias`, r.direct(`${h}ln_2.bias`, [C], 'n_embd'), [C]);
+    set(`${b}mlp.fc.weight`, r.transposed(`${h}mlp.c_fc.weight`, C, F, 'Conv1D [in, out] = n_embd × n_inner'), [F, C]);
+    set(`${b}mlp.fc.bias`, r.direct(`${h}mlp.c_fc.bias`, [F], 'n_inner'), [F]);
+    set(`${b}mlp.proj.weight`, r.transposed(`${h}mlp.c_proj.weight`, F, C, 'Conv1D [in, out] = n_inner × n_embd'), [C, F]);
+    set(`${b}mlp.proj.bias`, r.direct(`${h}mlp.c_proj.bias`, [C], 'n_embd'), [C]);
+  }
+  set('norm_f.weight', r.direct(`${prefix}ln_f.weight`, [C], 'n_embd'), [C]);
+  set('norm_f.bias', r.direct(`${prefix}ln_f.bias`, [C], 'n_embd'), [C]);
+  head(cfg, r, params, 'lm_head.weight', 'GPT-2');
+}
+
+function importLlama(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, notes: string[]): void {
+  const C = cfg.dModel, F = cfg.mlpHidden, kvC = cfg.nKvHeads * headSize(cfg);
+  const prefix = r.findPrefix(['model.', ''], 'embed_tokens.weight', 'Llama token embeddings (model.embed_tokens.weight)');
+  if (prefix === '') notes.push('a bare LlamaModel (no "model." prefix)');
+  const set = (name: string, source: string, shape: number[], meaning: string): void => {
+    params.set(name, new Tensor(r.direct(source, shape, meaning), shape, true));
+  };
+  set('tok_emb', `${prefix}embed_tokens.weight`, [cfg.vocabSize, C], 'vocab_size × hidden_size');
+  for (let l = 0; l < cfg.nLayers; l++) {
+    const h = `${prefix}layers.${l}.`, b = `blocks.${l}.`;
+    set(`${b}norm1.weight`, `${h}input_layernorm.weight`, [C], 'hidden_size');
+    set(`${b}attn.q.weight`, `${h}self_attn.q_proj.weight`, [C, C], 'hidden_size × hidden_size');
+    set(`${b}attn.k.weight`, `${h}self_attn.k_proj.weight`, [kvC, C], 'num_key_value_heads·head_dim × hidden_size');
+    set(`${b}attn.v.weight`, `${h}self_attn.v_proj.weight`, [kvC, C], 'num_key_value_heads·head_dim × hidden_size');
+    set(`${b}attn.o.weight`, `${h}self_attn.o_proj.weight`, [C, C], 'hidden_size × hidden_size');
+    set(`${b}norm2.weight`, `${h}post_attention_layernorm.weight`, [C], 'hidden_size');
+    set(`${b}mlp.gate.weight`, `${h}mlp.gate_proj.weight`, [F, C], 'intermediate_size × hidden_size');
+    set(`${b}mlp.up.weight`, `${h}mlp.up_proj.weight`, [F, C], 'intermediate_size × hidden_size');
+    set(`${b}mlp.down.weight`, `${h}mlp.down_proj.weight`, [C, F], 'hidden_size × intermediate_size');
+  }
+  set('norm_f.weight', `${prefix}norm.weight`, [C], 'hidden_size');
+  head(cfg, r, params, 'lm_head.weight', 'Llama');
+}
+
+/** The LM head: tied to the embeddings (a stored copy is ignored, as transformers does) or its own tensor. */
+function head(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, name: string, family: string): void {
+  if (cfg.tiedEmbeddings) {
+    r.skip(name);
+    return;
+  }
+  if (!r.has(name)) {
+    throw new HuggingFaceError(
+      `missing tensor "${name}": config.json sets tie_word_embeddings false, so the ${family} LM head must be stored ` +
+        `(a base model without LM head cannot produce logits; expected [${cfg.vocabSize}, ${cfg.dModel}])`,
+    );
+  }
+  params.set('lm_head.weight', new Tensor(r.direct(name, [cfg.vocabSize, cfg.dModel], 'vocab_size × hidden size'), [cfg.vocabSize, cfg.dModel], true));
+}
+
+/** Looks tensors up across the files, checks dtype and shape, decodes, and tracks what was used. */
+class TensorReader {
+  readonly dtypes = new Set<string>();
+  private readonly where = new Map<string, SafetensorsFile>();
+  private readonly used = new Set<string>();
+  private readonly totalBytes: number;
+  private doneBytes = 0;
+
+  constructor(files: readonly SafetensorsFile[], private readonly onProgress?: (done: number, total: number) => void) {
+    let total = 0;
+    for (const file of files) {
+      for (const [name, info] of file.tensors) {
+        if (this.where.has(name)) throw new HuggingFaceError(`tensor "${name}" is stored in more than one checkpoint file`);
+        this.where.set(name, file);
+        total += info.dataOffsets[1] - info.dataOffsets[0];
+      }
+    }
+    this.totalBytes = total;
+  }
+
+  has(name: string): boolean {
+    return this.where.has(name);
+  }
+
+  /** The first prefix under which `probe` exists. */
+  findPrefix(prefixes: readonly string[], probe: string, meaning: string): string {
+    const found = prefixes.find((p) => this.where.has(p + probe));
+    if (found === undefined) {
+      throw new HuggingFaceError(`missing tensor "${prefixes[0]}${probe}" (${meaning}); ${this.listing()}`);
+    }
+    return found;
+  }
+
+  skip(name: string): void {
+    if (this.where.has(name)) this.mark(name);
+  }
+
+  /** A tensor stored in our layout: a zero-copy view when F32 and aligned, else decoded once. */
+  direct(name: string, shape: readonly number[], meaning: string): Float32Array {
+    const { file } = this.check(name, shape, meaning);
+    const data = readTensorF32(file, name).data;
+    this.mark(name);
+    return data;
+  }
+
+  /** A Conv1D weight stored [rows = in, cols = out], returned as [out, in], decoded and transposed in one pass. */
+  transposed(name: string, rows: number, cols: number, meaning: string): Float32Array {
+    const { file, info } = this.check(name, [rows, cols], meaning);
+    const raw = readTensorBytes(file, name);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const out = new Float32Array(rows * cols);
+    const decode = elementDecoder(info, view);
+    for (let i = 0; i < rows; i++) {
+      for (let o = 0; o < cols; o++) out[o * rows + i] = decode(i * cols + o);
+    }
+    this.mark(name);
+    return out;
+  }
+
+  /** Every tensor must have been used or be a known buffer: a left-over means a config/weights mismatch. */
+  finish(): void {
+    const left = [...this.where.keys()].filter((n) => !this.used.has(n) && !IGNORED.some((re) => re.test(n)));
+    if (left.length > 0) {
+      const shown = left.slice(0, 6).map((n) => JSON.stringify(n)).join(', ');
+      throw new HuggingFaceError(
+        `the checkpoint has ${left.length} tensor${left.length === 1 ? '' : 's'} config.json does not account for: ${shown}${left.length > 6 ? ', …' : ''} ` +
+          `(wrong config.json, more layers than num layers, or biases the config says are absent?)`,
+      );
+    }
+    if (this.onProgress) this.onProgress(this.totalBytes, this.totalBytes);
+  }
+
+  private check(name: string, shape: readonly number[], meaning: string): { file: SafetensorsFile; info: TensorInfo } {
+    const file = this.where.get(name);
+    if (!file) throw new HuggingFaceError(`missing tensor "${name}" (expected shape [${shape.join(', ')}] = ${meaning}); ${this.listing()}`);
+    const info = file.tensors.get(name)!;
+    if (!SUPPORTED_DTYPES.includes(info.dtype)) {
+      throw new HuggingFaceError(`tensor "${name}" has dtype ${info.dtype}; supported: ${SUPPORTED_DTYPES.join(', ')}`);
+    }
+    if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
+      throw new HuggingFaceError(`tensor "${name}" has shape [${info.shape.join(', ')}], expected [${shape.join(', ')}] (${meaning}, from config.json)`);
+    }
+    this.dtypes.add(info.dtype);
+    return { file, info };
+  }
+
+  private mark(name: string): void {
+    if (this.used.has(name)) return;
+    this.used.add(name);
+    const info = this.where.get(name)!.tensors.get(name)!;
+    this.doneBytes += info.dataOffsets[1] - info.dataOffsets[0];
+    if (this.onProgress) this.onProgress(this.doneBytes, this.totalBytes);
+  }
+
+  private listing(): string {
+    const names = [...this.where.keys()];
+    return `the checkpoint has ${names.length} tensors${names.length ? ': ' : ''}${names.slice(0, 6).map((n) => JSON.stringify(n)).join(', ')}${names.length > 6 ? ', …' : ''}`;
+  }
+}
+
+/** Element i of a tensor's raw little-endian bytes as a number (F32, F16 or BF16). */
+function elementDecoder(info: TensorInfo, view: DataView): (i: number) => number {
+  switch (info.dtype) {
+    case 'F32':
+      return (i) => view.getFloat32(4 * i, true);
+    case 'F16': {
+      const table = f16Table();
+      return (i) => table[view.getUint16(2 * i, true)]!;
+    }
+    case 'BF16': {
+      const bits = new Uint32Array(1);
+      const asFloat = new Float32Array(bits.buffer);
+      return (i) => {
+        bits[0] = view.getUint16(2 * i, true) << 16;
+        return asFloat[0]!;
+      };
+    }
+    default:
+      throw new HuggingFaceError(`tensor "${info.name}" has dtype ${info.dtype}; supported: ${SUPPORTED_DTYPES.join(', ')}`);
+  }
+}
+
+let f16Lookup: Float32Array | null = null;
+
+/** Every IEEE half value by bit pattern, built once (256 KB). */
+function f16Table(): Float32Array {
+  if (f16Lookup === null) {
+    f16Lookup = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) f16Lookup[h] = f16BitsToNumber(h);
+  }
+  return f16Lookup;
+}

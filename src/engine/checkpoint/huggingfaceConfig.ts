@@ -1,0 +1,200 @@
+/**
+ * Reads a Hugging Face `config.json` (GPT-2 and Llama families) into the engine's ModelConfig.
+ * The file is untrusted: every field is type-checked, defaults are those of `transformers`
+ * (GPT2Config, LlamaConfig), and every option that would change the maths in a way the engine
+ * does not implement (other activations, RoPE scaling, biased Llama projections, cross-attention,
+ * …) is refused by name instead of being silently ignored.
+ */
+
+import { ModelConfigError, validateModelConfig, type ModelConfig } from '../models/config';
+import { CheckpointError, describeValue } from './errors';
+
+/** A Hugging Face model folder (config.json or its tensors) that cannot be imported. */
+export class HuggingFaceError extends CheckpointError {}
+
+export type HfModelType = 'gpt2' | 'llama';
+
+export const SUPPORTED_MODEL_TYPES: readonly HfModelType[] = ['gpt2', 'llama'];
+
+export interface HfConfig {
+  readonly modelType: HfModelType;
+  readonly config: ModelConfig;
+  /** `architectures` from config.json (e.g. ["GPT2LMHeadModel"]); empty when absent. */
+  readonly architectures: readonly string[];
+  /** Token ids config.json names (informational: the tokenizer files are authoritative). */
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+}
+
+/** GELU variants that are exactly the tanh approximation the engine implements. */
+const TANH_GELUS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu_fast'];
+
+export function parseHfConfig(raw: unknown): HfConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new HuggingFaceError(`config.json is ${describeValue(raw)}, expected a JSON object`);
+  }
+  const r = new Fields(raw as Record<string, unknown>);
+  const modelType = r.get('model_type');
+  if (modelType === undefined) {
+    throw new HuggingFaceError(`config.json has no "model_type"; supported: ${SUPPORTED_MODEL_TYPES.map((t) => JSON.stringify(t)).join(', ')}`);
+  }
+  if (typeof modelType !== 'string' || !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
+    throw new HuggingFaceError(
+      `config.json: model_type ${describeValue(modelType)}${r.architecturesNote()} is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => JSON.stringify(t)).join(', ')} (GPT-2 and Llama families)`,
+    );
+  }
+  const config = modelType === 'gpt2' ? gpt2Config(r) : llamaConfig(r);
+  return {
+    modelType: modelType as HfModelType,
+    config,
+    architectures: r.architectures(),
+    bosTokenId: r.optionalTokenId('bos_token_id'),
+    eosTokenId: r.optionalTokenId('eos_token_id'),
+  };
+}
+
+function gpt2Config(r: Fields): ModelConfig {
+  const C = r.int('n_embd', 768);
+  const nInner = r.get('n_inner');
+  const activation = r.str('activation_function', 'gelu_new');
+  if (!TANH_GELUS.includes(activation)) {
+    throw new HuggingFaceError(`config.json: activation_function ${JSON.stringify(activation)} is not supported; expected one of ${TANH_GELUS.join(', ')} (the tanh-approximated GELU)`);
+  }
+  r.expect('scale_attn_weights', true, 'attention scores divided by √head_dim');
+  r.expect('scale_attn_by_inverse_layer_idx', false, 'no extra 1/(layer+1) attention scaling');
+  r.expect('add_cross_attention', false, 'a decoder-only model');
+  const context = r.has('n_positions') ? r.int('n_positions') : r.int('n_ctx', 1024);
+  return finish('gpt2', {
+    architecture: 'gpt',
+    vocabSize: r.int('vocab_size', 50257),
+    contextLength: context,
+    dModel: C,
+    nLayers: r.int('n_layer', 12),
+    nHeads: r.int('n_head', 12),
+    nKvHeads: r.int('n_head', 12),
+    mlpHidden: nInner === null || nInner === undefined ? 4 * C : r.int('n_inner'),
+    norm: 'layernorm',
+    normEps: r.num('layer_norm_epsilon', 1e-5),
+    positional: 'learned',
+    ropeTheta: 10000,
+    ropeStyle: 'half',
+    mlp: 'gelu',
+    bias: true,
+    tiedEmbeddings: r.bool('tie_word_embeddings', true),
+    attentionMode: 'soft',
+    dropout: 0,
+  });
+}
+
+function llamaConfig(r: Fields): ModelConfig {
+  const C = r.int('hidden_size', 4096);
+  const H = r.int('num_attention_heads', 32);
+  const activation = r.str('hidden_act', 'silu');
+  if (activation !== 'silu') throw new HuggingFaceError(`config.json: hidden_act ${JSON.stringify(activation)} is not supported; expected "silu" (SwiGLU)`);
+  r.expect('attention_bias', false, 'q/k/v/o projections without bias');
+  r.expect('mlp_bias', false, 'gate/up/down projections without bias');
+  const scaling = r.get('rope_scaling');
+  if (scaling !== undefined && scaling !== null) {
+    const type = (scaling as { rope_type?: unknown; type?: unknown }).rope_type ?? (scaling as { type?: unknown }).type;
+    if (type !== 'default') throw new HuggingFaceError(`config.json: rope_scaling ${describeValue(scaling)} is not supported; expected null (plain RoPE)`);
+  }
+  const headDim = r.get('head_dim');
+  if (headDim !== undefined && headDim !== null && headDim !== C / H) {
+    throw new HuggingFaceError(`config.json: head_dim ${describeValue(headDim)} is not supported; expected hidden_size / num_attention_heads = ${C / H}`);
+  }
+  return finish('llama', {
+    architecture: 'llama',
+    vocabSize: r.int('vocab_size', 32000),
+    contextLength: r.int('max_position_embeddings', 2048),
+    dModel: C,
+    nLayers: r.int('num_hidden_layers', 32),
+    nHeads: H,
+    nKvHeads: r.has('num_key_value_heads') && r.get('num_key_value_heads') !== null ? r.int('num_key_value_heads') : H,
+    mlpHidden: r.int('intermediate_size', 11008),
+    norm: 'rmsnorm',
+    normEps: r.num('rms_norm_eps', 1e-6),
+    positional: 'rope',
+    ropeTheta: r.num('rope_theta', 10000),
+    ropeStyle: 'half',
+    mlp: 'swiglu',
+    bias: false,
+    tiedEmbeddings: r.bool('tie_word_embeddings', false),
+    attentionMode: 'soft',
+    dropout: 0,
+  });
+}
+
+function finish(modelType: HfModelType, config: ModelConfig): ModelConfig {
+  try {
+    return validateModelConfig(config);
+  } catch (e) {
+    if (e instanceof ModelConfigError) throw new HuggingFaceError(`config.json (${modelType}) describes an impossible model: ${e.message}`);
+    throw e;
+  }
+}
+
+/** Typed access to an untrusted config object, with transformers' defaults for absent keys. */
+class Fields {
+  constructor(private readonly raw: Record<string, unknown>) {}
+
+  has(key: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.raw, key);
+  }
+
+  get(key: string): unknown {
+    return this.has(key) ? this.raw[key] : undefined;
+  }
+
+  int(key: string, fallback?: number): number {
+    const v = this.get(key);
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      throw new HuggingFaceError(`config.json: ${key} is ${describeValue(v)}, expected a positive integer`);
+    }
+    return v;
+  }
+
+  num(key: string, fallback: number): number {
+    const v = this.get(key);
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new HuggingFaceError(`config.json: ${key} is ${describeValue(v)}, expected a non-negative number`);
+    }
+    return v;
+  }
+
+  str(key: string, fallback: string): string {
+    const v = this.get(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'string') throw new HuggingFaceError(`config.json: ${key} is ${describeValue(v)}, expected a string`);
+    return v;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.get(key);
+    if (v === undefined || v === null) return fallback;
+    if (typeof v !== 'boolean') throw new HuggingFaceError(`config.json: ${key} is ${describeValue(v)}, expected true or false`);
+    return v;
+  }
+
+  /** A switch the engine supports only in one position (absent means transformers' default, which is that position). */
+  expect(key: string, supported: boolean, meaning: string): void {
+    const v = this.bool(key, supported);
+    if (v !== supported) throw new HuggingFaceError(`config.json: ${key} is ${v}, which is not supported; expected ${supported} (${meaning})`);
+  }
+
+  optionalTokenId(key: string): number | null {
+    const v = this.get(key);
+    return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+  }
+
+  architectures(): string[] {
+    const v = this.get('architectures');
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  }
+
+  architecturesNote(): string {
+    const a = this.architectures();
+    return a.length ? ` (architectures ${a.join(', ')})` : '';
+  }
+}
