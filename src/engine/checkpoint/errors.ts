@@ -19,14 +19,45 @@ export class SafetensorsError extends CheckpointError {}
 export function describeValue(x: unknown): string {
   if (x === null) return 'null';
   if (x === undefined) return 'missing';
-  if (Array.isArray(x)) return `an array (${truncate(JSON.stringify(x))})`;
+  if (Array.isArray(x)) return `an array (${quote(x)})`;
   if (typeof x === 'object') {
     const kind = x.constructor?.name;
     return kind && kind !== 'Object' ? `a ${kind}` : 'an object';
   }
-  return `${typeof x} ${truncate(JSON.stringify(x) ?? String(x))}`;
+  return `${typeof x} ${quote(x)}`;
 }
 
-function truncate(s: string): string {
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+/**
+ * JSON-like text of an untrusted value for an error message, cut to `max` characters. Never
+ * throws and never walks more than it prints: a file can nest arrays deeper than
+ * JSON.stringify can recurse (JSON.parse copes), and a name or list can be megabytes long.
+ */
+export function quote(x: unknown, max = 60): string {
+  let s = '';
+  const put = (t: string): boolean => {
+    s += t;
+    return s.length <= max;
+  };
+  // Every level prints at least one character, so recursion stops within `max` levels.
+  const walk = (v: unknown): boolean => {
+    if (typeof v === 'string') return put(JSON.stringify(v.length > max ? v.slice(0, max) : v));
+    if (Array.isArray(v)) {
+      if (!put('[')) return false;
+      for (let i = 0; i < v.length; i++) if ((i > 0 && !put(',')) || !walk(v[i])) return false;
+      return put(']');
+    }
+    if (typeof v === 'object' && v !== null) {
+      if (!put('{')) return false;
+      let first = true;
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if ((!first && !put(',')) || !put(`${JSON.stringify(k.length > max ? k.slice(0, max) : k)}:`) || !walk((v as Record<string, unknown>)[k])) return false;
+        first = false;
+      }
+      return put('}');
+    }
+    return put(String(v));
+  };
+  walk(x);
+  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }

@@ -13,9 +13,9 @@ import { validateModelConfig, type ModelConfig } from '../models/config';
 import { paramSpec } from '../models/paramSpec';
 import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
-import { resolveTrainOptions, type TrainOptions } from '../train/options';
+import { DEFAULT_TRAIN_OPTIONS, resolveTrainOptions, type TrainOptions } from '../train/options';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
-import { CheckpointError } from './errors';
+import { CheckpointError, describeValue, quote } from './errors';
 import { parseSafetensors, readTensorF32, serializeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors';
 
 export const NATIVE_FORMAT = 'attention-lens';
@@ -60,11 +60,11 @@ export function isNativeCheckpoint(file: SafetensorsFile): boolean {
 export function parseCheckpoint(bytes: Uint8Array): NativeCheckpoint {
   const file = parseSafetensors(bytes);
   if (file.metadata.format !== NATIVE_FORMAT) {
-    const found = file.metadata.format === undefined ? 'no "format" entry in its metadata' : `format "${file.metadata.format}"`;
+    const found = file.metadata.format === undefined ? 'no "format" entry in its metadata' : `format ${quote(file.metadata.format)}`;
     throw new CheckpointError(`this safetensors file is not an Attention Lens checkpoint (${found}); for a Hugging Face model, open its folder with config.json`);
   }
   if (file.metadata.format_version !== NATIVE_FORMAT_VERSION) {
-    throw new CheckpointError(`checkpoint format version ${JSON.stringify(file.metadata.format_version)} is not supported (this version reads ${NATIVE_FORMAT_VERSION})`);
+    throw new CheckpointError(`checkpoint format version ${quote(file.metadata.format_version)} is not supported (this version reads ${NATIVE_FORMAT_VERSION})`);
   }
   const config = validateModelConfig(parseJsonField(file, 'model_config'));
   const tokenizer = parseJsonField(file, 'tokenizer');
@@ -102,16 +102,22 @@ function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnap
   };
   if (typeof raw !== 'object' || raw === null) return bad('not an object');
   const r = raw as Record<string, unknown>;
+  const rawOptions = (r.options ?? {}) as Record<string, unknown>;
+  // Only numbers reach resolveTrainOptions, whose messages print the value as is.
+  for (const key of Object.keys(DEFAULT_TRAIN_OPTIONS)) {
+    const v = rawOptions[key];
+    if (v !== undefined && typeof v !== 'number') return bad(`options.${key} must be a number, got ${describeValue(v)}`);
+  }
   let options: TrainOptions;
   try {
-    options = resolveTrainOptions((r.options ?? {}) as Record<string, unknown>);
+    options = resolveTrainOptions(rawOptions);
   } catch (e) {
     return bad((e as Error).message);
   }
   const step = r.step;
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return bad(`step must be a non-negative integer, got ${String(step)}`);
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return bad(`step must be a non-negative integer, got ${describeValue(step)}`);
   const t = r.optimizer_t;
-  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) return bad(`optimizer_t must be a non-negative integer, got ${String(t)}`);
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) return bad(`optimizer_t must be a non-negative integer, got ${describeValue(t)}`);
   const rng = r.rng as { s?: unknown; spare?: unknown } | undefined;
   const s = rng?.s;
   if (!Array.isArray(s) || s.length !== 4 || !s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) return bad('rng.s must be four 32-bit unsigned integers');

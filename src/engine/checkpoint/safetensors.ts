@@ -12,7 +12,7 @@
  * names what was found and what was expected.
  */
 
-import { SafetensorsError, describeValue as describe } from './errors';
+import { SafetensorsError, describeValue as describe, quote } from './errors';
 
 export { SafetensorsError } from './errors';
 
@@ -64,6 +64,8 @@ export interface TensorToWrite {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const METADATA_KEY = '__metadata__';
+/** Names (tensor names, metadata keys) come from the file: messages show at most this much of one. */
+const NAME_CHARS = 200;
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -132,7 +134,7 @@ function parseMetadata(raw: unknown): Record<string, string> {
   for (const [key, value] of Object.entries(raw)) {
     if (typeof value !== 'string') {
       throw new SafetensorsError(
-        `__metadata__[${JSON.stringify(key)}] is ${describe(value)}, expected a string`,
+        `__metadata__[${quote(key, NAME_CHARS)}] is ${describe(value)}, expected a string`,
       );
     }
   }
@@ -142,19 +144,19 @@ function parseMetadata(raw: unknown): Record<string, string> {
 }
 
 function parseTensorInfo(name: string, raw: unknown, dataLength: number): TensorInfo {
-  const where = `tensor ${JSON.stringify(name)}`;
+  const where = `tensor ${quote(name, NAME_CHARS)}`;
   if (!isPlainObject(raw)) {
     throw new SafetensorsError(`${where} is ${describe(raw)}, expected {dtype, shape, data_offsets}`);
   }
   const { dtype, shape, data_offsets: offsets } = raw;
   if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_BYTES, dtype)) {
     throw new SafetensorsError(
-      `${where} has dtype ${JSON.stringify(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+      `${where} has dtype ${quote(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
     );
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeSafeInteger)) {
     throw new SafetensorsError(
-      `${where} has shape ${JSON.stringify(shape)}, expected an array of non-negative integers`,
+      `${where} has shape ${quote(shape)}, expected an array of non-negative integers`,
     );
   }
   if (
@@ -162,7 +164,7 @@ function parseTensorInfo(name: string, raw: unknown, dataLength: number): Tensor
     !offsets.every(isNonNegativeSafeInteger) || offsets[0] > offsets[1]
   ) {
     throw new SafetensorsError(
-      `${where} has data_offsets ${JSON.stringify(offsets)}, expected [begin, end] with 0 <= begin <= end`,
+      `${where} has data_offsets ${quote(offsets)}, expected [begin, end] with 0 <= begin <= end`,
     );
   }
   const [begin, end] = offsets as [number, number];
@@ -175,7 +177,7 @@ function parseTensorInfo(name: string, raw: unknown, dataLength: number): Tensor
   const expected = byteSize(shape as number[], DTYPE_BYTES[typedDtype]);
   if (expected !== end - begin) {
     throw new SafetensorsError(
-      `${where} of dtype ${dtype} and shape ${JSON.stringify(shape)} needs ${expected ?? 'more than 2^53'} bytes, ` +
+      `${where} of dtype ${dtype} and shape ${quote(shape)} needs ${expected ?? 'more than 2^53'} bytes, ` +
         `but data_offsets [${begin}, ${end}] span ${end - begin}`,
     );
   }
@@ -203,8 +205,8 @@ function checkNoOverlap(tensors: ReadonlyMap<string, TensorInfo>): void {
     const cur = ranges[i]!;
     if (cur.dataOffsets[0] < prev.dataOffsets[1]) {
       throw new SafetensorsError(
-        `tensors ${JSON.stringify(prev.name)} [${prev.dataOffsets.join(', ')}] and ` +
-          `${JSON.stringify(cur.name)} [${cur.dataOffsets.join(', ')}] overlap`,
+        `tensors ${quote(prev.name, NAME_CHARS)} [${prev.dataOffsets.join(', ')}] and ` +
+          `${quote(cur.name, NAME_CHARS)} [${cur.dataOffsets.join(', ')}] overlap`,
       );
     }
   }
@@ -214,9 +216,9 @@ function tensorInfo(file: SafetensorsFile, name: string): TensorInfo {
   const info = file.tensors.get(name);
   if (info === undefined) {
     const names = [...file.tensors.keys()];
-    const shown = names.slice(0, 8).map((n) => JSON.stringify(n)).join(', ');
+    const shown = names.slice(0, 8).map((n) => quote(n, NAME_CHARS)).join(', ');
     throw new SafetensorsError(
-      `no tensor named ${JSON.stringify(name)}; the file has ${names.length}: ${shown}${names.length > 8 ? ', …' : ''}`,
+      `no tensor named ${quote(name, NAME_CHARS)}; the file has ${names.length}: ${shown}${names.length > 8 ? ', …' : ''}`,
     );
   }
   return info;
@@ -274,7 +276,7 @@ function convertToF32(info: TensorInfo, raw: Uint8Array, n: number): Float32Arra
     case 'F8_E4M3':
     case 'F8_E5M2':
       throw new SafetensorsError(
-        `tensor ${JSON.stringify(info.name)} has dtype ${info.dtype}, which cannot be read as float32 ` +
+        `tensor ${quote(info.name, NAME_CHARS)} has dtype ${info.dtype}, which cannot be read as float32 ` +
           `(supported: F32, F16, BF16, F64, BOOL and integer dtypes)`,
       );
   }

@@ -114,10 +114,8 @@ export function headSize(config: ModelConfig): number {
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   if (v === undefined) return 'nothing';
-  try {
-    const s = JSON.stringify(v);
-    return s === undefined ? String(v) : s.length > 60 ? s.slice(0, 60) + '…' : s;
-  } catch {
-    return typeof v;
-  }
+  // Not JSON.stringify: an untrusted value can be megabytes long or nested too deep for it.
+  if (Array.isArray(v)) return `an array of ${v.length} items`;
+  if (typeof v === 'object' && v !== null) return 'an object';
+  return String(v);
 }

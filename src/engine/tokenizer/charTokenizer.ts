@@ -72,11 +72,11 @@ export class CharTokenizer implements Tokenizer {
     }
     const { kind, version, codePoints } = json as Record<string, unknown>;
     if (kind !== 'char') {
-      throw new CharTokenizerError(`tokenizer kind is ${JSON.stringify(kind)}, expected "char"`);
+      throw new CharTokenizerError(`tokenizer kind is ${show(kind)}, expected "char"`);
     }
     if (version !== FORMAT_VERSION) {
       throw new CharTokenizerError(
-        `char tokenizer version ${JSON.stringify(version)} is not supported (expected ${FORMAT_VERSION})`,
+        `char tokenizer version ${show(version)} is not supported (expected ${FORMAT_VERSION})`,
       );
     }
     if (!Array.isArray(codePoints)) {
@@ -133,6 +133,11 @@ export class CharTokenizer implements Tokenizer {
     }
     return id;
   }
+}
+
+/** A primitive as JSON, anything else as a word; cut short either way (the value is untrusted). */
+function show(x: unknown): string {
+  return typeof x === 'object' && x !== null ? describe(x) : String(JSON.stringify(x)).slice(0, 40);
 }
 
 function describe(x: unknown): string {
