@@ -18,7 +18,7 @@ export type Request = HostToWorker extends infer M ? (M extends { id: number } ?
 
 /** A failed request, as data from the worker or from the client itself. */
 export class EngineError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly detail: string | null = null) {
+  constructor(readonly code: ErrorCode, message: string, readonly detail: string | null = null, readonly workerCrashed = false) {
     super(message);
     this.name = 'EngineError';
   }
@@ -151,7 +151,7 @@ export class EngineClient implements vscode.Disposable {
     this.ready = null;
     const failures = [...this.pending.values()];
     this.pending.clear();
-    for (const p of failures) p.reject(new EngineError('internal', reason, detail));
+    for (const p of failures) p.reject(new EngineError('internal', reason, detail, true));
     if (this.disposed) return;
     this.log.error(`${reason}${detail ? `\n${detail}` : ''}`);
     this.crashed.fire(reason);

@@ -119,7 +119,8 @@ export class TrainingController {
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
             this.run.finish('failed', message);
-            if (e instanceof EngineError && e.code === 'bad-input') void vscode.window.showErrorMessage(`Attention Lens: ${message}`);
+            if (e instanceof EngineError && e.workerCrashed) this.log.error(`training ended: ${message}`); // the crash itself is reported once, by the client
+            else if (e instanceof EngineError && e.code === 'bad-input') void vscode.window.showErrorMessage(`Attention Lens: ${message}`);
             else showError(this.log, `training failed: ${message}`, e);
             return undefined;
           } finally {

@@ -154,6 +154,25 @@ describe('Attention Lens in the editor', function () {
     await waitFor('the model to be reloaded', () => a.model.info?.parameters === before.parameters, 20_000);
   });
 
+  it('a worker that dies mid-training: the run fails once, the worker restarts, the previous model comes back', async () => {
+    const a = await api();
+    const before = a.model.info!;
+    await openWorkspaceFile('training.txt');
+    let crashes = 0;
+    const crashSub = a.client.onDidCrash(() => crashes++);
+    let steps = 0;
+    const stepSub = a.run.onDidChange((e) => {
+      if (e.kind === 'step' && ++steps === 2) void a.client.terminateForTesting();
+    });
+    const outcome = await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 5000, batchSize: 4 });
+    stepSub.dispose();
+    assert.strictEqual(outcome, undefined);
+    assert.strictEqual(a.run.snapshot().status, 'failed');
+    await waitFor('the previous model to be reloaded', () => a.model.info?.parameters === before.parameters, 20_000);
+    crashSub.dispose();
+    assert.strictEqual(crashes, 1);
+  });
+
   it('bad input: an empty editor is refused with a message, nothing crashes', async () => {
     const doc = await vscode.workspace.openTextDocument({ content: '' });
     await vscode.window.showTextDocument(doc);
