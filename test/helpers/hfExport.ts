@@ -91,10 +91,8 @@ export function writeSafetensors(tensors: readonly NamedTensor[], dtype: Dtype, 
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
   for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++) {
-      if (dtype === 'F32') view.setFloat32(at + 4 * i, t.data[i]!, true);
-      else view.setUint16(at + 2 * i, dtype === 'F16' ? f32ToF16Bits(t.data[i]!) : f32ToBf16Bits(t.data[i]!), true);
-    }
+    if (dtype === 'F32') out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at); // little-endian hosts
+    else for (let i = 0; i < t.data.length; i++) view.setUint16(at + 2 * i, dtype === 'F16' ? f32ToF16Bits(t.data[i]!) : f32ToBf16Bits(t.data[i]!), true);
     at += t.data.length * width;
   }
   return out;

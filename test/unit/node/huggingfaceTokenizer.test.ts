@@ -1,0 +1,208 @@
+/**
+ * The Hugging Face tokenizer adapter against encodings made by other tokenizers: HF's own
+ * (Rust `tokenizers`, transformers via llama.cpp and swift-transformers), gpt-tokenizer, and
+ * llama2.c's run.c algorithm for a Llama-style tokenizer.json built from tok512.bin. Spans are
+ * checked against byte offsets computed here from the vocabulary.
+ */
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Llama2cTokenizer } from '../../../src/engine/tokenizer/llama2cTokenizer';
+import type { Encoding } from '../../../src/engine/tokenizer/tokenizer';
+import { HuggingFaceTokenizer, HuggingFaceTokenizerError } from '../../../src/node/huggingface/hfTokenizer';
+import { loadHfTokenizer } from '../../../src/node/huggingface/tokenizerFiles';
+import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
+import { llamaTokenizerJson } from '../../helpers/hfExport';
+
+interface Cases { cases: { text: string; token_ids: number[]; allowed_special?: 'all' | 'none' }[] }
+
+const gpt2 = async (ctx: Mocha.Context): Promise<HuggingFaceTokenizer> => loadHfTokenizer(requireFixture(ctx, 'gpt2_tokenizer', 'tokenizer.json'));
+
+/** GPT-2's bytes_to_unicode, written out again for the test. */
+function byteOfSymbol(): Map<string, number> {
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const cs = [...bs];
+  let n = 0;
+  for (let b = 0; b < 256; b++) if (!bs.includes(b)) { bs.push(b); cs.push(256 + n++); }
+  return new Map(bs.map((b, i) => [String.fromCodePoint(cs[i]!), b]));
+}
+
+/**
+ * The spans the rules demand for a byte-level encoding with no special tokens: each token's
+ * bytes, located in the text's UTF-8, widened to whole code points.
+ */
+function expectedByteLevelSpans(text: string, enc: Encoding, vocab: Map<number, string>): [number, number][] {
+  const sym = byteOfSymbol();
+  const charOfByte: [number, number][] = [];
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i)!;
+    const w = cp > 0xffff ? 2 : 1;
+    const n = new TextEncoder().encode(text.slice(i, i + w)).length;
+    for (let k = 0; k < n; k++) charOfByte.push([i, i + w]);
+    i += w;
+  }
+  let at = 0;
+  return Array.from(enc.ids, (id) => {
+    const bytes = [...vocab.get(id)!].length;
+    const span: [number, number] = [charOfByte[at]![0], charOfByte[at + bytes - 1]![1]];
+    at += bytes;
+    return span;
+  });
+}
+
+function checkSpanRules(text: string, enc: Encoding): void {
+  let prevStart = 0;
+  for (const t of enc.tokens) {
+    assert.ok(t.start >= prevStart && t.start <= t.end && t.end <= text.length, `span [${t.start}, ${t.end}) of ${JSON.stringify(t.text)} in ${JSON.stringify(text)}`);
+    for (const edge of [t.start, t.end]) {
+      const low = text.charCodeAt(edge);
+      assert.ok(!(edge > 0 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(edge - 1) >= 0xd800 && text.charCodeAt(edge - 1) <= 0xdbff), `span edge ${edge} splits a surrogate pair`);
+    }
+    prevStart = t.start;
+  }
+}
+
+describe('node/huggingface tokenizer: GPT-2 byte-level BPE (gpt2_tokenizer)', function () {
+  this.timeout(60_000);
+
+  it('encodes the 27 reference cases exactly (special tokens plain text unless allowed)', async function () {
+    const tok = await gpt2(this);
+    assert.deepEqual([tok.vocabSize, tok.bosId, tok.eosId, tok.kind], [50257, 50256, 50256, 'huggingface']);
+    const ref = readFixtureJson<Cases>(requireFixture(this, 'gpt2_tokenizer', 'reference_encodings.json'));
+    assert.equal(ref.cases.length, 27);
+    for (const c of ref.cases) {
+      const enc = tok.encode(c.text, { allowSpecial: c.allowed_special === 'all' });
+      assert.deepEqual(Array.from(enc.ids), c.token_ids, JSON.stringify(c.text));
+      checkSpanRules(c.text, enc);
+      if (c.allowed_special !== 'all') assert.equal(tok.decode(enc.ids), c.text);
+    }
+  });
+
+  it('matches transformers\' encodings (llama.cpp\'s 46 inputs, swift-transformers\' French paragraph)', async function () {
+    const tok = await gpt2(this);
+    const inputs = fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'hf_reference', 'ggml-vocab-gpt-2.gguf.inp'), 'utf8').split('\n__ggml_vocab_test__\n');
+    inputs.pop();
+    const outputs = fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'hf_reference', 'ggml-vocab-gpt-2.gguf.out'), 'utf8').split('\n');
+    assert.equal(inputs.length, 46);
+    inputs.forEach((text, i) => {
+      const want = outputs[i]!.trim() === '' ? [] : outputs[i]!.trim().split(/\s+/).map(Number);
+      const enc = tok.encode(text, { allowSpecial: true });
+      assert.deepEqual(Array.from(enc.ids), want, JSON.stringify(text));
+      checkSpanRules(text, enc);
+    });
+    const french = readFixtureJson<{ text: string; token_ids: number[] }>(requireFixture(this, 'gpt2_tokenizer', 'hf_reference', 'gpt2_encoded_tokens.json'));
+    assert.deepEqual(Array.from(tok.encode(french.text).ids), french.token_ids);
+  });
+
+  it('splits whitespace as Hugging Face does, not as JavaScript\'s \\s: U+FEFF is not a space', async function () {
+    const tok = await gpt2(this);
+    assert.deepEqual(Array.from(tok.encode('a \uFEFFb').ids), [64, 27332, 119, 123, 65]);
+    assert.deepEqual(Array.from(tok.encode('Hello<|endoftext|>World', { allowSpecial: true }).ids), [15496, 50256, 10603]);
+    assert.deepEqual(Array.from(tok.encode('Hello<|endoftext|>World').ids), [15496, 27, 91, 437, 1659, 5239, 91, 29, 10603]);
+  });
+
+  it('spans: each token covers the code points its bytes come from (byte tokens of one emoji each span the whole emoji)', async function () {
+    const tok = await gpt2(this);
+    const vocab = new Map(Object.entries(JSON.parse(fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'vocab.json'), 'utf8')) as Record<string, number>).map(([k, v]) => [v, k]));
+    const ref = readFixtureJson<Cases>(requireFixture(this, 'gpt2_tokenizer', 'reference_encodings.json'));
+    const texts = [...ref.cases.filter((c) => !c.allowed_special).map((c) => c.text), 'a 👨‍👩‍👧 b 🏳️‍🌈 é\u0301 注意力', '\uD83D lone \uDC00 surrogates'];
+    for (const text of texts) {
+      const enc = tok.encode(text);
+      assert.deepEqual(enc.tokens.map((t) => [t.start, t.end]), expectedByteLevelSpans(text, enc, vocab), JSON.stringify(text));
+    }
+    const emoji = tok.encode('x🙂');
+    assert.ok(emoji.tokens.length >= 2);
+    assert.deepEqual(emoji.tokens.map((t) => [t.start, t.end]).slice(-1), [[1, 3]]);
+    const family = tok.encode('👨‍👩‍👧').tokens;
+    assert.ok(family.length > 3 && family.every((t) => t.end - t.start === 1 || t.end - t.start === 2));
+  });
+
+  it('the special token spans its text; BOS on request is the empty span at 0; labels are readable', async function () {
+    const tok = await gpt2(this);
+    const enc = tok.encode('Hi<|endoftext|>', { allowSpecial: true, bos: true });
+    assert.deepEqual(enc.tokens.map((t) => [t.id, t.text, t.start, t.end]), [[50256, '<|endoftext|>', 0, 0], [17250, 'Hi', 0, 2], [50256, '<|endoftext|>', 2, 15]]);
+    assert.equal(tok.tokenLabel(198), '\\n');
+    assert.equal(tok.tokenLabel(995), ' world');
+    assert.equal(tok.decode([17250, 50256, 995]), 'Hi world', 'special tokens are left out of decoded text');
+    assert.throws(() => tok.decode([50257]), HuggingFaceTokenizerError);
+  });
+
+  it('vocab.json + merges.txt encode exactly as tokenizer.json', async function () {
+    const slow = await loadHfTokenizer(requireFixture(this, 'gpt2_tokenizer', 'vocab.json'));
+    const viaMerges = await loadHfTokenizer(requireFixture(this, 'gpt2_tokenizer', 'merges.txt'));
+    const fast = await gpt2(this);
+    const ref = readFixtureJson<Cases>(requireFixture(this, 'gpt2_tokenizer', 'reference_encodings.json'));
+    for (const c of ref.cases) {
+      const opts = { allowSpecial: c.allowed_special === 'all' };
+      assert.deepEqual(Array.from(slow.encode(c.text, opts).ids), c.token_ids, JSON.stringify(c.text));
+      assert.deepEqual(slow.encode(c.text, opts).tokens, fast.encode(c.text, opts).tokens);
+    }
+    assert.deepEqual(Array.from(viaMerges.encode('Hello world').ids), [15496, 995]);
+  });
+});
+
+describe('node/huggingface tokenizer: other vocabularies and files', function () {
+  this.timeout(60_000);
+
+  it('tiny_random_gpt2: its own 1000-token vocabulary with <|endoftext|> = 0, as HF tokenizers encodes it', async function () {
+    const tok = await loadHfTokenizer(requireFixture(this, 'tiny_random_gpt2'));
+    assert.deepEqual([tok.vocabSize, tok.bosId, tok.eosId], [1000, 0, 0]);
+    const ref = readFixtureJson<Cases>(requireFixture(this, 'tiny_random_gpt2', 'reference_encodings.json'));
+    for (const c of ref.cases) {
+      const enc = tok.encode(c.text, { allowSpecial: c.allowed_special === 'all' });
+      assert.deepEqual(Array.from(enc.ids), c.token_ids, JSON.stringify(c.text));
+      checkSpanRules(c.text, enc);
+    }
+  });
+
+  it('tiny_gpt2 (toy vocab.json + merges.txt with <unk>): unknown characters become <unk> spanning their gap', async function () {
+    const tok = await loadHfTokenizer(requireFixture(this, 'tiny_gpt2'));
+    assert.equal(tok.vocabSize, 21);
+    const enc = tok.encode(' lower q');
+    assert.deepEqual(enc.tokens.map((t) => [t.id, t.start, t.end]), [[14, 0, 4], [15, 4, 6], [10, 6, 7], [19, 7, 8]]);
+  });
+
+  it('a Llama-style tokenizer.json (Prepend ▁, byte fallback, <s> template) gives run.c\'s ids and the llama2.c spans', function () {
+    const lt = Llama2cTokenizer.fromBytes(new Uint8Array(fs.readFileSync(requireFixture(this, 'stories260K', 'tok512.bin'))), 512);
+    const tok = HuggingFaceTokenizer.fromJson(llamaTokenizerJson(lt), { bos_token: '<s>', eos_token: '</s>' });
+    assert.deepEqual([tok.vocabSize, tok.bosId, tok.eosId], [512, 1, 2]);
+    const ref = readFixtureJson<{ cases: { text: string; token_ids: number[] }[] }>(requireFixture(this, 'stories260K', 'tokenizer_encode.json'));
+    const texts = [...ref.cases.map((c) => c.text), ' Hello', '  two  spaces ', 'a\n\nb\tc', '注意🙂', 'x<s>y', ''];
+    for (const text of texts) {
+      const a = lt.encode(text);
+      const b = tok.encode(text);
+      assert.deepEqual(b.tokens.map((t) => [t.id, t.start, t.end]), a.tokens.map((t) => [t.id, t.start, t.end]), JSON.stringify(text));
+      assert.equal(tok.decode(b.ids), text);
+    }
+    for (const c of ref.cases) assert.deepEqual(Array.from(tok.encode(c.text).ids), c.token_ids, JSON.stringify(c.text));
+    assert.deepEqual(Array.from(tok.encode('Hi', { bos: false }).ids), Array.from(lt.encode('Hi', { bos: false }).ids));
+    assert.deepEqual(tok.encode('x<s>y', { allowSpecial: true }).tokens.filter((t) => t.id === 1).map((t) => [t.start, t.end]), [[0, 0], [1, 4]]);
+    assert.equal(tok.tokenLabel(3 + 0x0a), '<0x0A>');
+  });
+
+  it('refuses files that are not tokenizers, naming what was found', async function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-hftok-'));
+    try {
+      const write = (name: string, text: string): string => {
+        fs.writeFileSync(path.join(dir, name), text);
+        return path.join(dir, name);
+      };
+      await assert.rejects(loadHfTokenizer(write('tokenizer.json', '{"model": ')), /tokenizer file .* is not valid JSON/);
+      await assert.rejects(loadHfTokenizer(write('t2.json', '{"a": 1}')), /not a tokenizer.json \(no "model"\); as a vocab.json it needs merges.txt beside it/);
+      await assert.rejects(loadHfTokenizer(write('tokenizer.json', '{"model": {"type": "BPE", "vocab": {"a": -1}, "merges": []}}')), /"a" has id -1, expected an integer/);
+      await assert.rejects(loadHfTokenizer(write('tokenizer.json', '{"model": {"type": "Magic", "vocab": {}}}')), /model type "Magic" is not supported; expected BPE, WordPiece, Unigram/);
+      write('vocab.json', '{"a": 0, "b": 1}');
+      await assert.rejects(loadHfTokenizer(write('merges.txt', '#version: 0.2\na b\n')), /merges.txt line 2 \("a b"\) uses "ab", which is not in vocab.json/);
+      fs.rmSync(path.join(dir, 'tokenizer.json'));
+      fs.rmSync(path.join(dir, 'merges.txt'));
+      await assert.rejects(loadHfTokenizer(dir), /has no tokenizer.json and no vocab.json \+ merges.txt/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
