@@ -103,7 +103,7 @@ export async function buildWasm({ check = false, force = false } = {}) {
   } catch (e) {
     // No compiler installed (e.g. a production install): keep the committed module.
     if (!fs.existsSync(OUT)) throw e;
-    upToDate = true;
+    return `kept the committed module (cannot hash its sources: ${e.message.split('\n')[0]})`;
   }
   if (upToDate) return 'up to date';
   const started = Date.now();

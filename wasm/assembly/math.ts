@@ -1,23 +1,32 @@
 /**
  * Vectorised transcendental functions for the point-wise kernels: exp (Cephes' expf
- * polynomial after range reduction by ln 2, ~2 ulp over the float range) and tanh built on
- * it. NaN propagates (f32x4.min/max keep NaN); exp underflows to 0 below −87.3 like Math.exp
- * in float32.
+ * polynomial after range reduction by ln 2, within 1e-7 relative of Math.exp) and tanh built
+ * on it. NaN propagates; exp underflows to 0 below −87.3 like Math.exp in float32, and
+ * saturates at e^88 ≈ 1.65e38 above 88 (its callers only take exp of x ≤ 0, or of 2x for
+ * tanh, which has long reached ±1 by then).
+ *
+ * Written for V8's x64 code generation: pmin/pmax (one instruction each; NaN still
+ * propagates with the operands in this order) and rounding by adding 1.5·2²³, which also
+ * leaves the integer in the low mantissa bits, instead of floor + trunc_sat (which V8 expands
+ * into long sequences).
  */
 
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.12194440e-4;
-const EXP_HI: f32 = 88.3762626647949;
+const EXP_HI: f32 = 88.0;
 const EXP_LO: f32 = -87.3365447504; // ln of the smallest normal float
+const ROUND: f32 = 12582912.0; // 1.5·2²³: x + ROUND rounds x to an integer held in the low bits
+const ROUND_BITS: i32 = 0x4b400000;
 
 /** e^x, four lanes. */
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
   const lo = f32x4.splat(EXP_LO);
   const under = f32x4.lt(x, lo);
-  x = f32x4.min(f32x4.max(x, lo), f32x4.splat(EXP_HI));
-  const fx = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(0.5)));
+  x = f32x4.pmin(f32x4.pmax(x, lo), f32x4.splat(EXP_HI)); // pmax(x, c) = x < c ? c : x keeps NaN
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
+  const fx = f32x4.sub(t, f32x4.splat(ROUND)); // round(x·log2 e), in [−126, 127]
   x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(LN2_HI)));
   x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(LN2_LO)));
   const z = f32x4.mul(x, x);
@@ -28,13 +37,9 @@ const EXP_LO: f32 = -87.3365447504; // ln of the smallest normal float
   y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.6666665459e-1));
   y = f32x4.add(f32x4.mul(y, x), f32x4.splat(5.0000001201e-1));
   y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1));
-  // 2^fx, fx in [−126, 128): build the exponent bits (128 overflows to +Inf via two steps).
-  const n = i32x4.trunc_sat_f32x4_s(fx);
-  const half = i32x4.shr_s(n, 1);
-  const p1 = i32x4.shl(i32x4.add(half, i32x4.splat(127)), 23);
-  const p2 = i32x4.shl(i32x4.add(i32x4.sub(n, half), i32x4.splat(127)), 23);
-  y = f32x4.mul(f32x4.mul(y, p1), p2);
-  return v128.andnot(y, under);
+  // 2^fx from the integer in t's low bits, moved into the exponent field.
+  const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127 - ROUND_BITS)), 23);
+  return v128.andnot(f32x4.mul(y, pow2), under);
 }
 
 /** e^x for one value, through the same polynomial (so tails of rows match their bodies). */

@@ -84,6 +84,17 @@ export function checkAttention(be: Backend): number {
       expectClose(got.scores, want.scores, 2e-6, `${tag} hard=${hard} scores`);
       expectClose(got.out, want.out, 1e-5, `${tag} hard=${hard} out`);
       if (hard && [...got.idx!].some((x, i) => x !== want.idx![i])) throw new Error(`${tag}: hard argmax indices differ`);
+      // A NaN query poisons its rows (as in the reference), never silently vanishes.
+      if (!hard) {
+        const qn = q.slice();
+        qn[nq - 1] = NaN;
+        const nanRun = (b: Backend): Float32Array => {
+          const out = new Float32Array(nq), probs = new Float32Array(np);
+          b.attentionForward(qn, k, v, d, out, probs, null, null);
+          return probs;
+        };
+        expectClose(nanRun(be), nanRun(jsBackend), 2e-6, `${tag} NaN query probs`);
+      }
       // Without probs/scores requested the output is the same.
       const lean = new Float32Array(nq);
       be.attentionForward(q, k, v, d, lean, null, null, hard ? new Int32Array(d.B * d.H * d.T) : null);
