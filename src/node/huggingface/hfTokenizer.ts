@@ -91,7 +91,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
     if (model.type !== undefined && !MODEL_TYPES.includes(model.type as string)) {
       throw new HuggingFaceTokenizerError(`${source}: model type ${JSON.stringify(model.type)} is not supported; expected ${MODEL_TYPES.join(', ')}`);
     }
-    checkVocabIds(tokenizerJson.model, source);
+    checkVocabIds(model, source);
     return new HuggingFaceTokenizer(tokenizerJson, isObject(tokenizerConfig) ? tokenizerConfig : {}, source);
   }
 
