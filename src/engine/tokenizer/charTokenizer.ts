@@ -82,7 +82,9 @@ export class CharTokenizer implements Tokenizer {
     if (!Array.isArray(codePoints)) {
       throw new CharTokenizerError(`codePoints is ${describe(codePoints)}, expected an array of code points`);
     }
-    codePoints.forEach((cp: unknown, i) => {
+    // A plain loop, not forEach: forEach skips the holes of a sparse array, which would pass unchecked.
+    for (let i = 0; i < codePoints.length; i++) {
+      const cp: unknown = codePoints[i];
       if (typeof cp !== 'number' || !Number.isInteger(cp) || cp < 0 || cp > 0x10ffff) {
         throw new CharTokenizerError(`codePoints[${i}] is ${describe(cp)}, expected an integer in 0..0x10FFFF`);
       }
@@ -92,7 +94,7 @@ export class CharTokenizer implements Tokenizer {
           `codePoints[${i}] = ${cp} is not greater than codePoints[${i - 1}] = ${codePoints[i - 1]} (must be strictly increasing)`,
         );
       }
-    });
+    }
     return new CharTokenizer([...(codePoints as number[])]);
   }
 

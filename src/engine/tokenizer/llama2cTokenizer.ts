@@ -98,7 +98,7 @@ export class Llama2cTokenizer implements Tokenizer {
       const got = byteString(pieces[b + BYTE_FALLBACK_OFFSET]!);
       if (got !== want) {
         throw new Llama2cTokenizerError(
-          `id ${b + BYTE_FALLBACK_OFFSET} is ${JSON.stringify(got)}, expected the byte-fallback piece ${JSON.stringify(want)}: not a llama2.c sentencepiece tokenizer`,
+          `id ${b + BYTE_FALLBACK_OFFSET} is ${JSON.stringify(got.slice(0, 40))}${got.length > 40 ? '…' : ''}, expected the byte-fallback piece ${JSON.stringify(want)}: not a llama2.c sentencepiece tokenizer`,
         );
       }
     }
@@ -278,7 +278,8 @@ function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTok
     const piece = bytes.slice(at, at + len);
     at += len;
     if (piece.includes(0)) {
-      throw new Llama2cTokenizerError(`record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece))}`);
+      // Show only the start: a piece can be as long as the file.
+      throw new Llama2cTokenizerError(`record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece.subarray(0, 40)))}${piece.length > 40 ? '…' : ''}`);
     }
     pieces.push(piece);
   }
