@@ -1,7 +1,8 @@
 /**
  * Opens a model from disk for the CLI and the worker: a native `.safetensors` checkpoint
- * (tokenizer inside), or a llama2.c `.bin` with its tokenizer `.bin`. The bytes are read
- * once and handed to the engine's parsers, which treat them as untrusted.
+ * (tokenizer inside), a llama2.c `.bin` with its tokenizer `.bin`, or a Hugging Face model
+ * folder (config.json + model.safetensors + tokenizer). The bytes are read once and handed
+ * to the engine's parsers, which treat them as untrusted.
  */
 
 import * as fs from 'node:fs';
@@ -9,13 +10,18 @@ import * as path from 'node:path';
 import { readFileBytes } from './readFileBytes';
 import { CheckpointError } from '../engine/checkpoint/errors';
 import { parseLlama2cCheckpoint } from '../engine/checkpoint/llama2c';
-import { parseCheckpoint, type TrainingSnapshot } from '../engine/checkpoint/native';
+import { NATIVE_FORMAT, parseCheckpoint, type TrainingSnapshot } from '../engine/checkpoint/native';
+import { HuggingFaceError } from '../engine/checkpoint/huggingface';
 import type { Transformer } from '../engine/nn/transformer';
 import { tokenizerFromJson } from '../engine/tokenizer/fromJson';
 import { Llama2cTokenizer } from '../engine/tokenizer/llama2cTokenizer';
 import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import { isHfModelFolder, loadHfModelFolder, type ProgressCallback } from './huggingface/modelFolder';
+import { loadHfTokenizer } from './huggingface/tokenizerFiles';
 
-export type ModelFormat = 'native' | 'llama2c';
+export type { LoadProgress, ProgressCallback } from './huggingface/modelFolder';
+
+export type ModelFormat = 'native' | 'llama2c' | 'huggingface';
 
 export interface LoadedModel {
   readonly model: Transformer;
@@ -26,6 +32,15 @@ export interface LoadedModel {
   readonly training: TrainingSnapshot | null;
   /** The tokenizer's JSON form when it has one (for re-saving). */
   readonly tokenizerJson: unknown;
+  /** How the files were read, for people (e.g. "gpt2 (GPT2LMHeadModel), F32"); absent for native checkpoints. */
+  readonly description?: string;
+  /** Things a person should know about the import (e.g. a base model without LM head). */
+  readonly notes?: readonly string[];
+}
+
+export interface LoadOptions {
+  /** Reading and conversion progress (Hugging Face folders, whose weights can be large). */
+  readonly onProgress?: ProgressCallback;
 }
 
 export class ModelFileError extends Error {
@@ -41,7 +56,7 @@ export const MAX_MODEL_BYTES = 4 * 1024 ** 3;
 /** The whole file, read once into an aligned buffer; folders and oversized files are refused by name. */
 export async function readBytes(file: string, what: string, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
-    throw new ModelFileError(`${what} ${file} is a folder; Hugging Face model folders are not supported by this version — give a .safetensors checkpoint or a llama2.c .bin`);
+    throw new ModelFileError(`${what} ${file} is a folder without config.json; give a Hugging Face model folder (config.json + model.safetensors), a .safetensors checkpoint or a llama2.c .bin`);
   }
   try {
     return await readFileBytes(file, { maxBytes });
@@ -50,25 +65,118 @@ export async function readBytes(file: string, what: string, maxBytes = MAX_MODEL
   }
 }
 
-export async function loadModel(checkpointPath: string, tokenizerPath?: string): Promise<LoadedModel> {
-  const bytes = await readBytes(checkpointPath, 'checkpoint');
+export async function loadModel(checkpointPath: string, tokenizerPath?: string, options: LoadOptions = {}): Promise<LoadedModel> {
+  const hfFolder = huggingFaceFolderOf(checkpointPath);
+  if (hfFolder !== null) return loadHuggingFace(checkpointPath, hfFolder, tokenizerPath, options);
   const ext = path.extname(checkpointPath).toLowerCase();
+  // A PyTorch .bin can be gigabytes: recognise it from its first bytes before reading it all.
+  if (ext === '.bin' && looksLikePytorchPickle(readHead(checkpointPath, 4))) {
+    throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
+  }
+  const bytes = await readBytes(checkpointPath, 'checkpoint');
   if (ext === '.bin') {
-    if (looksLikePytorchZip(bytes)) {
-      throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors or a llama2.c export`);
+    if (looksLikePytorchPickle(bytes)) {
+      throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
     }
     if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
     const model = parseLlama2cCheckpoint(bytes);
-    const tokenizer = await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize);
+    const tokenizer = path.extname(tokenizerPath).toLowerCase() === '.bin' ? await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize) : await loadTokenizerFile(tokenizerPath);
+    checkVocab(tokenizer, model, checkpointPath);
     return { model, tokenizer, format: 'llama2c', checkpointPath, training: null, tokenizerJson: null };
   }
   if (ext !== '.safetensors') {
-    throw new ModelFileError(`don't know how to read ${checkpointPath}: expected a native .safetensors checkpoint or a llama2.c .bin`);
+    throw new ModelFileError(`don't know how to read ${checkpointPath}: expected a native .safetensors checkpoint, a llama2.c .bin or a Hugging Face model folder (config.json + model.safetensors)`);
   }
   const ckpt = parseCheckpoint(bytes);
   const tokenizer = tokenizerFromJson(ckpt.tokenizer);
   checkVocab(tokenizer, ckpt.model, checkpointPath);
   return { model: ckpt.model, tokenizer, format: 'native', checkpointPath, training: ckpt.training, tokenizerJson: ckpt.tokenizer };
+}
+
+/**
+ * The folder to open as a Hugging Face model, or null: a folder with config.json, its
+ * config.json, or a non-native .safetensors file with config.json beside it.
+ */
+function huggingFaceFolderOf(file: string): string | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return null; // reported by the normal read
+  }
+  if (stat.isDirectory()) return isHfModelFolder(file) ? file : null;
+  const dir = path.dirname(file);
+  if (path.basename(file) === 'config.json') return dir;
+  if (path.extname(file).toLowerCase() === '.safetensors' && isHfModelFolder(dir) && !looksNative(file)) return dir;
+  return null;
+}
+
+/** Up to n first bytes of a file (empty when it cannot be read: the full read reports why). */
+function readHead(file: string, n: number): Uint8Array {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(n);
+      return head.subarray(0, fs.readSync(fd, head, 0, n, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+/** Whether a safetensors file's header carries our format tag (read from the header only). */
+function looksNative(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const head = Buffer.alloc(8);
+      if (fs.readSync(fd, head, 0, 8, 0) < 8) return false;
+      const n = Number(head.readBigUInt64LE(0));
+      if (n > 100_000_000) return false;
+      const header = Buffer.alloc(n);
+      fs.readSync(fd, header, 0, n, 8);
+      const meta = (JSON.parse(header.toString('utf8')) as { __metadata__?: { format?: unknown } }).__metadata__;
+      return meta?.format === NATIVE_FORMAT;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function loadHuggingFace(checkpointPath: string, dir: string, tokenizerPath: string | undefined, options: LoadOptions): Promise<LoadedModel> {
+  const tokenizer = tokenizerPath ? await loadTokenizerFile(tokenizerPath) : undefined;
+  const hf = await loadHfModelFolder(dir, { tokenizer, onProgress: options.onProgress, maxBytes: MAX_MODEL_BYTES });
+  checkHfVocab(hf.tokenizer, hf.model, dir);
+  const arch = hf.hf.architectures.length ? ` (${hf.hf.architectures.join(', ')})` : '';
+  return {
+    model: hf.model, tokenizer: hf.tokenizer, format: 'huggingface', checkpointPath, training: null, tokenizerJson: null,
+    description: `${hf.hf.modelType}${arch}, ${hf.dtypes.join('/')} weights in ${hf.weightFiles.length} file${hf.weightFiles.length === 1 ? '' : 's'}`,
+    notes: hf.notes,
+  };
+}
+
+/** Any tokenizer file this tool reads: llama2.c .bin, or a Hugging Face tokenizer.json / vocab.json + merges.txt / folder. */
+export async function loadTokenizerFile(file: string): Promise<Tokenizer> {
+  if (path.extname(file).toLowerCase() === '.bin') return loadLlama2cTokenizer(file);
+  if (!fs.existsSync(file)) throw new ModelFileError(`cannot read tokenizer: ${file}: no such file`);
+  return loadHfTokenizer(file);
+}
+
+/**
+ * The tokenizer must not produce ids the model has no embedding for. A model vocabulary larger
+ * than the tokenizer's is accepted only as padding: a multiple of 64 less than 1024 above it
+ * (checkpoints round their embedding tables up, e.g. 50257 → 50304).
+ */
+function checkHfVocab(tokenizer: Tokenizer, model: Transformer, dir: string): void {
+  const t = tokenizer.vocabSize, m = model.config.vocabSize;
+  const padded = m > t && m % 64 === 0 && m - t < 1024;
+  if (t !== m && !padded) {
+    throw new HuggingFaceError(`${dir}: the tokenizer has ${t} tokens but the model's vocabulary (config.json vocab_size) is ${m}; they must match`);
+  }
 }
 
 export async function loadLlama2cTokenizer(file: string, vocabSize?: number): Promise<Llama2cTokenizer> {
@@ -82,7 +190,12 @@ function checkVocab(tokenizer: Tokenizer, model: Transformer, file: string): voi
   }
 }
 
-/** torch.save writes a zip archive ("PK\x03\x04"); as a llama2.c header that would be an absurd dim. */
-function looksLikePytorchZip(bytes: Uint8Array): boolean {
-  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+/**
+ * torch.save writes a zip archive ("PK\x03\x04"), or before PyTorch 1.6 a bare pickle (0x80 then
+ * the protocol 2–5); as a llama2.c header either would be an absurd dim.
+ */
+function looksLikePytorchPickle(bytes: Uint8Array): boolean {
+  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  const pickle = bytes[0] === 0x80 && bytes[1]! >= 2 && bytes[1]! <= 5;
+  return zip || pickle;
 }

@@ -1,0 +1,161 @@
+/**
+ * Opens a Hugging Face model folder: `config.json` + `model.safetensors` (or the shards listed
+ * in `model.safetensors.index.json`) + its tokenizer. Each weight file is read once into one
+ * buffer, in chunks so progress can be reported, and handed to the engine's importer. PyTorch
+ * pickles and other frameworks' weight files are refused by name.
+ */
+
+import * as fs from 'node:fs';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { parseHuggingFaceModel, HuggingFaceError, type HfModel } from '../../engine/checkpoint/huggingface';
+import { parseSafetensors } from '../../engine/checkpoint/safetensors';
+import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
+import { readFileBytes } from '../readFileBytes';
+import type { HuggingFaceTokenizer } from './hfTokenizer';
+import { folderHasHfTokenizer, loadHfTokenizer } from './tokenizerFiles';
+
+/** Where a load is: reading the files from disk, then converting tensors into the model. */
+export interface LoadProgress {
+  readonly phase: 'read' | 'convert';
+  /** Bytes done and in total for this phase. */
+  readonly done: number;
+  readonly total: number;
+}
+
+export type ProgressCallback = (progress: LoadProgress) => void;
+
+export interface HfFolderOptions {
+  /** A tokenizer to use instead of the folder's own (any format the caller supports). */
+  readonly tokenizer?: Tokenizer;
+  readonly onProgress?: ProgressCallback;
+  /** Largest weight file read whole. */
+  readonly maxBytes?: number;
+}
+
+export interface HfFolderModel extends HfModel {
+  readonly tokenizer: Tokenizer;
+  readonly weightFiles: readonly string[];
+}
+
+const CHUNK_BYTES = 16 * 1024 * 1024;
+const NOT_SUPPORTED_WEIGHTS: readonly [string, string][] = [
+  ['pytorch_model.bin', 'PyTorch pickle'],
+  ['pytorch_model.bin.index.json', 'sharded PyTorch pickle'],
+  ['tf_model.h5', 'TensorFlow'],
+  ['flax_model.msgpack', 'Flax'],
+  ['model.ckpt.index', 'TensorFlow'],
+];
+
+export function isHfModelFolder(dir: string): boolean {
+  return isFile(path.join(dir, 'config.json'));
+}
+
+export async function loadHfModelFolder(dir: string, options: HfFolderOptions = {}): Promise<HfFolderModel> {
+  const configJson = await readConfig(path.join(dir, 'config.json'));
+  const weightFiles = await weightFilesOf(dir);
+  // The tokenizer first: a missing one fails before the (large) weights are read.
+  const tokenizer = options.tokenizer ?? (await folderTokenizer(dir));
+  const sizes = weightFiles.map((f) => fs.statSync(f).size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  let before = 0;
+  const files = [];
+  for (let i = 0; i < weightFiles.length; i++) {
+    const bytes = await readWithProgress(weightFiles[i]!, sizes[i]!, options.maxBytes, (done) => options.onProgress?.({ phase: 'read', done: before + done, total }));
+    before += sizes[i]!;
+    files.push(parseSafetensors(bytes));
+  }
+  const hf = parseHuggingFaceModel(configJson, files, {
+    onProgress: options.onProgress ? (done, all) => options.onProgress!({ phase: 'convert', done, total: all }) : undefined,
+  });
+  return { ...hf, tokenizer, weightFiles };
+}
+
+async function folderTokenizer(dir: string): Promise<HuggingFaceTokenizer> {
+  if (!folderHasHfTokenizer(dir)) {
+    throw new HuggingFaceError(`the model folder ${dir} has no tokenizer.json (or vocab.json + merges.txt); give one with --tokenizer`);
+  }
+  return loadHfTokenizer(dir);
+}
+
+async function readConfig(file: string): Promise<unknown> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFileBytes(file, { maxBytes: 16 * 1024 * 1024 });
+  } catch (e) {
+    throw new HuggingFaceError(`cannot read config.json: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new HuggingFaceError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** model.safetensors, or the shards of model.safetensors.index.json; other frameworks' files are refused by name. */
+async function weightFilesOf(dir: string): Promise<string[]> {
+  const single = path.join(dir, 'model.safetensors');
+  if (isFile(single)) return [single];
+  const index = path.join(dir, 'model.safetensors.index.json');
+  if (isFile(index)) return shardsOf(index, dir);
+  for (const [name, kind] of NOT_SUPPORTED_WEIGHTS) {
+    if (isFile(path.join(dir, name))) {
+      throw new HuggingFaceError(
+        `${path.join(dir, name)} holds ${kind} weights, which are not supported (loading a pickle can run code); ` +
+          `use model.safetensors — e.g. model.save_pretrained(folder, safe_serialization=True) in transformers`,
+      );
+    }
+  }
+  const others = fs.readdirSync(dir).filter((f) => f.endsWith('.safetensors'));
+  throw new HuggingFaceError(
+    `the model folder ${dir} has config.json but no model.safetensors${others.length ? ` (found ${others.slice(0, 3).join(', ')}, expected model.safetensors or model.safetensors.index.json)` : ''}`,
+  );
+}
+
+async function shardsOf(index: string, dir: string): Promise<string[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await fsp.readFile(index, 'utf8'));
+  } catch (e) {
+    throw new HuggingFaceError(`${index} is not valid JSON: ${(e as Error).message}`);
+  }
+  const map = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new HuggingFaceError(`${index} has no "weight_map" object`);
+  const names = [...new Set(Object.values(map as Record<string, unknown>))];
+  return names.map((n) => {
+    if (typeof n !== 'string' || n !== path.basename(n) || n === '..' || !n.endsWith('.safetensors')) {
+      throw new HuggingFaceError(`${index} names the shard ${JSON.stringify(n)}, expected a .safetensors file name in the same folder`);
+    }
+    const file = path.join(dir, n);
+    if (!isFile(file)) throw new HuggingFaceError(`shard ${n} listed in ${path.basename(index)} is missing from ${dir}`);
+    return file;
+  });
+}
+
+/** The whole file in one fresh buffer (offset 0, so aligned F32 tensors can be viewed), read in chunks. */
+export async function readWithProgress(file: string, size: number, maxBytes: number | undefined, onProgress: (done: number) => void): Promise<Uint8Array> {
+  if (maxBytes !== undefined && size > maxBytes) throw new HuggingFaceError(`${file} is ${size} bytes, more than the ${maxBytes}-byte limit`);
+  const handle = await fsp.open(file, 'r');
+  try {
+    const out = new Uint8Array(size);
+    let filled = 0;
+    onProgress(0);
+    while (filled < size) {
+      const { bytesRead } = await handle.read(out, filled, Math.min(CHUNK_BYTES, size - filled), filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      onProgress(filled);
+    }
+    return filled === size ? out : out.subarray(0, filled);
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
