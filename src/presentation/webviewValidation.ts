@@ -76,6 +76,7 @@ export function validateUiState(raw: unknown): DashboardUiState {
     smoothing,
     logY: bool(o, 'logY'),
     yFromZero: bool(o, 'yFromZero'),
+    ignoreOutliers: bool(o, 'ignoreOutliers'),
     xAxis: oneOf(o, 'xAxis', ['step', 'time'] as const),
     normalization: oneOf(o, 'normalization', ['head', 'global'] as const),
     sortKey: oneOf(o, 'sortKey', HEAD_SORT_KEYS),

@@ -146,6 +146,8 @@ export interface DashboardUiState {
   readonly smoothing: number;
   readonly logY: boolean;
   readonly yFromZero: boolean;
+  /** Scale y to the 5 %–95 % quantiles of what is on screen (TensorBoard's default). */
+  readonly ignoreOutliers: boolean;
   readonly xAxis: LossAxis;
   readonly normalization: MatrixNormalization;
   readonly sortKey: HeadSortKey;
@@ -156,6 +158,7 @@ export const DEFAULT_UI_STATE: DashboardUiState = {
   smoothing: 0.6,
   logY: false,
   yFromZero: false,
+  ignoreOutliers: false,
   xAxis: 'step',
   normalization: 'head',
   sortKey: 'head',

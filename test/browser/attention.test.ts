@@ -1,0 +1,196 @@
+/**
+ * The dashboard's attention views in real Chromium: the query strip, a 256×256 matrix drawn on
+ * a canvas, the layers × heads grid, the "why" arithmetic, and the head-type table and rollout
+ * once the engine sends them. Clicks must post the messages the host acts on (select a head,
+ * select tokens in the editor, save an export). Screenshots of the whole dashboard in dark and
+ * light themes go to test-results/.
+ */
+
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { summarizeHeads } from '../../src/engine/analysis/headSummary';
+import { rolloutRow } from '../../src/engine/analysis/rollout';
+import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
+import { HEAD_KIND_NAMES, type HeadStats, type HostToWebview } from '../../src/protocol/webviewProtocol';
+import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention, trainingRun, type Window } from './fixtures';
+import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
+
+function headStats(w: Window): HeadStats {
+  const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
+  const s = summarizeHeads(layers, w.H, w.ids);
+  const f32 = (a: Float64Array): Float32Array => Float32Array.from(a);
+  return {
+    documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: w.W, layers: w.L, heads: w.H,
+    scores: Object.fromEntries(HEAD_KIND_NAMES.map((k) => [k, f32(s.scores[k])])) as HeadStats['scores'],
+    entropy: f32(s.entropy), keys50: f32(s.keys50), keys90: f32(s.keys90),
+  };
+}
+
+describe('dashboard webview: attention views (Chromium)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let d: DashboardPage | undefined;
+  before(async () => {
+    browser = await launch();
+  });
+  afterEach(async function () {
+    if (!d) return;
+    for (const m of await d.posted()) {
+      const v = validateWebviewMessage(m);
+      assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
+    }
+    assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
+    await d.page.context().close();
+    d = undefined;
+  });
+  after(async () => browser?.close());
+
+  it('draws a 256×256 matrix on one canvas (not 65,536 DOM cells) quickly; clicking a cell selects its query token', async () => {
+    const w = attentionWindow(256);
+    d = await openDashboard(browser, { width: 1400 });
+    await d.send(init({ attention: queryAttention(w, 200) }));
+    const ms = await d.timeToDraw(...matrixMessages(w, 0, 0));
+    assert.ok(ms < 400, `drawing the 256×256 matrix took ${ms.toFixed(0)} ms`);
+    assert.ok((await d.page.locator('#matrix *').count()) < 60, 'the matrix is a canvas, not a DOM cell per weight');
+    const canvas = d.page.locator('#matrix canvas.overlay');
+    const box = (await canvas.boundingBox())!;
+    const cell = Math.floor((box.width - 8) / 256);
+    assert.ok(cell >= 1);
+    // Cell (query 100, key 99): the previous-token head's strongest weight in that row.
+    await canvas.click({ position: { x: 4 + 99 * cell + cell / 2, y: 4 + 100 * cell + cell / 2 } });
+    const sel = await waitForPosted(d, 'selectTokens');
+    assert.deepEqual(sel, { type: 'selectTokens', documentKey: DOCUMENT_KEY, start: w.starts[100], end: w.ends[100] });
+    assert.match(await d.page.locator('#matrix .legend-text').innerText(), /0 % … [\d.]+ % \(this head\)/);
+    await d.screenshot('matrix-256-dark.png');
+  });
+
+  it('labels a short window\'s matrix, reads out the hovered cell, and switches to a global colour scale', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }), { type: 'matrixProgress', window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 }, done: 5, total: 24 });
+    assert.match(await d.page.locator('#matrix .note').innerText(), /5 of 24 query rows/);
+    await d.send(...matrixMessages(w, 0, 0));
+    const overlay = d.page.locator('#matrix canvas.overlay');
+    const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
+    await overlay.hover({ position: { x: 72 + 3 * cell + cell / 2, y: 72 + 4 * cell + cell / 2 } });
+    assert.match(await d.page.locator('#matrix .hoverinfo').innerText(), /^query 4 ".*" → key 3 ".*": [\d.]+ %/);
+    await d.page.locator('#matrix').getByRole('button', { name: 'Global' }).click();
+    const persisted = await waitForPosted(d, 'persist', (m) => (m.ui as { normalization: string }).normalization === 'global');
+    assert.equal((persisted.ui as { normalization: string }).normalization, 'global');
+    assert.match(await d.page.locator('#matrix .legend-text').innerText(), /every head/);
+    await d.send({ type: 'matrixUnavailable', window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 }, reason: 'the document changed' });
+  });
+
+  it('the query strip shows where the cursor token looks; bars and chips select tokens in the editor', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }));
+    assert.match(await d.page.locator('#query .subtitle').innerText(), /token 17\) in story.txt · layer 0, head 0/);
+    const chips = d.page.locator('#query button.chip');
+    assert.ok((await chips.count()) >= 3);
+    assert.match(await chips.first().innerText(), /[\d.]+ %$/);
+    await chips.first().click();
+    const strongest = await waitForPosted(d, 'selectTokens');
+    // Head 0 is a previous-token head: its strongest key is token 16.
+    assert.deepEqual(strongest, { type: 'selectTokens', documentKey: DOCUMENT_KEY, start: w.starts[16], end: w.ends[16] });
+    const strip = d.page.locator('#query canvas');
+    const box = (await strip.boundingBox())!;
+    const cell = Math.min(28, (box.width - 8) / 24);
+    await strip.click({ position: { x: 4 + 2 * cell + cell / 2, y: 40 } });
+    await waitForPosted(d, 'selectTokens', (m) => m.start === w.starts[2]);
+    await d.page.getByRole('button', { name: 'Looked at by' }).click();
+    assert.match(await d.page.locator('#query .chips').innerText(), /Attended most by/);
+  });
+
+  it('the grid: a tile per head; clicking one selects it, and the selection message moves the outline and the matrix', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }));
+    assert.match(await d.page.locator('#heads .note').innerText(), /row for the cursor token/);
+    await d.send(...matrixMessages(w, 0, 0));
+    const grid = d.page.locator('#heads canvas');
+    const box = (await grid.boundingBox())!;
+    const tile = Math.max(24, Math.min(96, Math.floor((box.width - 28) / 4) - 6));
+    await grid.click({ position: { x: 28 + 2 * (tile + 6) + tile / 2, y: 16 + 1 * (tile + 6 + 14) + tile / 2 } });
+    assert.deepEqual(await waitForPosted(d, 'selectHead'), { type: 'selectHead', layer: 1, head: 2 });
+    await d.send({ type: 'selection', layer: 1, head: 2 });
+    assert.match(await d.page.locator('#matrix .note').innerText(), /Showing layer 0, head 0/);
+    await d.send(matrixMessages(w, 1, 2)[0]!);
+    assert.equal(await d.page.locator('#matrix .note').isHidden(), true);
+    assert.match(await d.page.locator('#query .subtitle').innerText(), /layer 1, head 2/);
+  });
+
+  it('"why": recomputes the softmax from the model\'s scores and matches its weights; q·k and Σ w·v once the engine sends them', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }));
+    const rows = d.page.locator('#why tbody tr');
+    assert.equal(await rows.count(), 10);
+    const check = await d.page.locator('#why p.muted').first().innerText();
+    const diff = Number(/within (\d[\d.]*(?:e[+-]?\d+)?)/.exec(check)?.[1]);
+    assert.ok(diff < 1e-5, check);
+    assert.match(await d.page.locator('#why .vectors').innerText(), /not sent by this version of the engine/);
+    const hs = 4;
+    const q = Float32Array.of(1, 0, 0.5, -1);
+    const k = Float32Array.from({ length: 24 * hs }, (_, i) => Math.sin(i));
+    const v = Float32Array.from({ length: 24 * hs }, (_, i) => Math.cos(i));
+    await d.send({ type: 'why', detail: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layer: 0, head: 0, headSize: hs, q, k, v, output: new Float32Array(hs) } });
+    assert.match(await d.page.locator('#why .vectors').innerText(), /q \(4 dims\) = \[1, 0, 0.5, -1\][\s\S]*÷ √4 =[\s\S]*output = Σ weight·v/);
+  });
+
+  it('head types: the engine\'s scores fill a sortable table and label the grid; rollout draws when sent', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
+    assert.match(await d.page.locator('#types .note').innerText(), /attention-lens heads/);
+    await d.send({ type: 'headStats', stats: headStats(w) });
+    const rows = d.page.locator('#types tbody tr');
+    assert.equal(await rows.count(), 8);
+    await d.page.locator('#types th', { hasText: 'prev' }).click();
+    const first = await rows.first().locator('td').allInnerTexts();
+    assert.equal(first.at(-1), 'prev', `sorted by the previous-token score, the top head is one: ${first.join(' ')}`);
+    assert.ok(['0.0', '1.0'].includes(first[0]!));
+    await waitForPosted(d, 'persist', (m) => (m.ui as { sortKey: string }).sortKey === 'previous_token');
+    await rows.nth(1).click();
+    await waitForPosted(d, 'selectHead');
+    const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
+    const relevance = new Float32Array(w.L * w.W);
+    for (let l = 0; l < w.L; l++) relevance.set(rolloutRow(layers.slice(0, l + 1), w.H, w.W, 17), l * w.W);
+    await d.send({ type: 'rollout', rollout: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layers: w.L, relevance } });
+    assert.ok((await d.page.locator('#rollout button.chip').count()) > 0);
+    await d.screenshot('head-types-dark.png');
+  });
+
+  it('exports: PNG of a view, CSV and JSON of attention and metrics, as save messages the host accepts', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ ...trainingRun(500, {}), attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
+    await d.page.locator('#matrix').getByRole('button', { name: 'PNG' }).click();
+    const png = await waitForPosted(d, 'save', (m) => m.format === 'png');
+    assert.match(String(png.data), /^data:image\/png;base64,/);
+    assert.equal(png.suggestedName, 'matrix-L0H0.png');
+    await d.page.locator('#query').getByRole('button', { name: 'CSV' }).click();
+    const csv = await waitForPosted(d, 'save', (m) => m.format === 'csv');
+    assert.match(String(csv.data), /^token_index,token,start,end,L0H0,L0H1/);
+    await d.page.locator('#loss').getByRole('button', { name: 'JSON' }).click();
+    const json = JSON.parse(String((await waitForPosted(d, 'save', (m) => m.format === 'json')).data));
+    assert.equal(json.steps.step.length, 500);
+    await d.send({ type: 'saved', ok: true, message: 'Saved metrics.json.' });
+    assert.equal(await d.page.locator('.banner').innerText(), 'Saved metrics.json.');
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`the whole dashboard in the ${theme} theme (screenshot), redrawn when the theme changes`, async () => {
+      const w = attentionWindow(32);
+      d = await openDashboard(browser, { theme });
+      const messages: HostToWebview[] = [init({ ...trainingRun(10_000), attention: queryAttention(w, 29) }), ...matrixMessages(w, 0, 2), { type: 'selection', layer: 0, head: 2 }, { type: 'headStats', stats: headStats(w) }];
+      await d.send(...messages);
+      await d.screenshot(`dashboard-${theme}.png`);
+      const bg = theme === 'dark' ? '#1f1f1f' : '#ffffff';
+      assert.ok((await countPixels(d.page, '#matrix canvas.matrix', bg, 6)) > 1000, `the matrix is drawn on the ${theme} background`);
+      const other = theme === 'dark' ? 'light' : 'dark';
+      await d.setTheme(other);
+      assert.ok((await countPixels(d.page, '#matrix canvas.matrix', other === 'dark' ? '#1f1f1f' : '#ffffff', 6)) > 1000, `after switching, the matrix uses the ${other} background`);
+    });
+  }
+});

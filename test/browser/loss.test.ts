@@ -1,0 +1,129 @@
+/**
+ * The dashboard's training views in real Chromium: the built page loads under its CSP and
+ * shakes hands, draws 10,000 loss points with smoothing, validation points and markers for
+ * non-finite steps, keeps up with a live stream, and its controls change the chart and are
+ * kept (page state and a `persist` message the host's validator accepts). Screenshots go to
+ * test-results/.
+ */
+
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { stepColumns, evalColumns } from '../../src/presentation/metricColumns';
+import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
+import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION } from '../../src/protocol/webviewProtocol';
+import { init, trainingRun } from './fixtures';
+import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
+
+const BLUE = '#3794ff'; // --vscode-charts-blue in the dark test theme: the train loss
+const RED = '#f14c4c'; // --vscode-charts-red: non-finite markers
+const ORANGE = '#d18616'; // --vscode-charts-orange: validation
+
+describe('dashboard webview: training views (Chromium)', function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let d: DashboardPage | undefined;
+  before(async () => {
+    browser = await launch();
+  });
+  afterEach(async function () {
+    if (d) {
+      // Whatever happened, nothing may have broken the CSP or thrown, and every message must pass the host's checks.
+      for (const m of await d.posted()) {
+        const v = validateWebviewMessage(m);
+        assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
+      }
+      assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
+      await d.page.context().close();
+      d = undefined;
+    }
+  });
+  after(async () => browser?.close());
+
+  it('loads under its CSP, loads nothing from elsewhere, and opens with the handshake', async () => {
+    d = await openDashboard(browser);
+    const posted = await d.posted();
+    assert.deepEqual(posted[0], { type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
+    const csp = await d.page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'));
+    assert.match(csp ?? '', /default-src 'none'/);
+    assert.match(await d.page.locator('#loss .note').innerText(), /No training run yet/);
+  });
+
+  it('draws 10,000 loss points: raw + smoothed train loss, validation points, NaN/Inf marked; the readout follows the cursor', async () => {
+    d = await openDashboard(browser);
+    const run = trainingRun(10_000);
+    const ms = await d.timeToDraw(init(run));
+    assert.ok(ms < 1500, `first draw of 10,000 points took ${ms.toFixed(0)} ms`);
+    const canvas = '#loss canvas';
+    assert.ok((await countPixels(d.page, canvas, BLUE)) > 2000, 'the train loss line is drawn');
+    assert.ok((await countPixels(d.page, canvas, ORANGE)) > 50, 'validation points are drawn');
+    assert.ok((await countPixels(d.page, canvas, RED)) > 50, 'non-finite steps are marked');
+    assert.match(await d.page.locator('#loss .series-legend').innerText(), /2 non-finite steps/);
+    assert.match(await d.page.locator('#loss .readout').innerText(), /^last step 10000 ·/);
+    const over = d.page.locator('#loss .u-over');
+    const box = (await over.boundingBox())!;
+    await d.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const readout = await d.page.locator('#loss .readout').innerText();
+    const step = Number(/^step (\d+)/.exec(readout)?.[1]);
+    assert.ok(step > 4000 && step < 6000, `hovering the middle reads out step ${step}: ${readout}`);
+    assert.match(readout, /loss [\d.]+\s*·\s*smoothed [\d.]+/);
+    await d.screenshot('loss-10k-dark.png');
+  });
+
+  it('keeps up with a live run: 40 appends of 250 steps, each drawn within a frame budget', async () => {
+    d = await openDashboard(browser);
+    const run = trainingRun(10_000);
+    await d.send(init({ status: 'running' }));
+    const times: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const steps = run.steps.slice(i * 250, (i + 1) * 250);
+      const evals = run.evals.filter((e) => e.step > i * 250 && e.step <= (i + 1) * 250);
+      times.push(await d.timeToDraw({ type: 'runAppend', steps: stepColumns(steps), evals: evalColumns(evals) }));
+    }
+    times.sort((a, b) => a - b);
+    const median = times[20]!;
+    assert.ok(median < 120, `median time to draw an append was ${median.toFixed(1)} ms (all: ${times.map((t) => t.toFixed(0)).join(' ')})`);
+    assert.match(await d.page.locator('#loss .readout').innerText(), /^last step 10000 ·/);
+    assert.match(await d.page.locator('header.top .run').innerText(), /running · step 10000/);
+    await d.send({ type: 'runStatus', run: { status: 'diverged', label: 'story.txt', totalSteps: 10_000, message: 'loss became NaN at step 7000' } });
+    assert.match(await d.page.locator('header.top .run').innerText(), /diverged.*NaN at step 7000/);
+    await d.send({ type: 'runReset', run: { status: 'running', label: 'again', totalSteps: 5, message: null }, steps: stepColumns([]), evals: evalColumns([]) });
+    assert.match(await d.page.locator('#loss .note').innerText(), /Waiting for the first step/);
+  });
+
+  it('log y, y from 0, outliers, smoothing and the time axis redraw the chart and are kept for the panel', async () => {
+    d = await openDashboard(browser);
+    await d.send(init(trainingRun(3000, {})));
+    const plot = d.page.locator('#loss .plot');
+    assert.equal(await plot.getAttribute('aria-label'), 'Loss by step, linear y axis');
+    const image = (): Promise<string> => d!.page.evaluate(() => (document.querySelector('#loss canvas') as HTMLCanvasElement).toDataURL());
+    const linear = await image();
+    await d.page.getByLabel('Log y').check();
+    await d.page.waitForTimeout(50);
+    assert.equal(await plot.getAttribute('aria-label'), 'Loss by step, logarithmic y axis');
+    assert.notEqual(await image(), linear, 'the chart was redrawn on a log axis');
+    await d.page.locator('#loss input.slider').fill('0.95');
+    await d.page.getByRole('button', { name: 'Time' }).click();
+    const persisted = await waitForPosted(d, 'persist', (m) => (m.ui as { xAxis: string }).xAxis === 'time');
+    assert.deepEqual(persisted.ui, { ...DEFAULT_UI_STATE, logY: true, smoothing: 0.95, xAxis: 'time' });
+    assert.deepEqual(await d.page.evaluate(() => (window as unknown as { __state: unknown }).__state), { ui: persisted.ui });
+    assert.equal(await plot.getAttribute('aria-label'), 'Loss by time since the start, logarithmic y axis');
+    assert.match(await d.page.locator('#loss .readout').innerText(), /^last step 3000 · 1m 42s ·/);
+    assert.ok(await d.page.getByLabel('y from 0').isDisabled(), 'y from 0 has no meaning on a log axis');
+  });
+
+  it('restores its UI state after a reload from getState, before the host answers', async () => {
+    const ui = { ...DEFAULT_UI_STATE, smoothing: 0.9, logY: true, normalization: 'global' as const };
+    d = await openDashboard(browser, { state: { ui } });
+    await d.send(init(trainingRun(100, {})));
+    assert.equal(await d.page.locator('#loss input.slider').inputValue(), '0.9');
+    assert.equal(await d.page.getByLabel('Log y').isChecked(), true);
+  });
+
+  it('says when the page and the extension speak different protocol versions', async () => {
+    d = await openDashboard(browser);
+    await d.send({ type: 'versionMismatch', expected: WEBVIEW_PROTOCOL_VERSION + 1 });
+    assert.match(await d.page.locator('.banner').innerText(), /out of date.*Close and reopen/);
+    await d.page.evaluate(() => window.postMessage('not a host message', '*'));
+    await d.page.evaluate(() => window.postMessage({ nonsense: true }, '*'));
+  });
+});

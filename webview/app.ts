@@ -1,0 +1,135 @@
+/**
+ * The dashboard page: builds the views, applies host messages to the store and redraws the
+ * changed parts once per animation frame (a stream of 500 training steps a second still
+ * draws at most 60 times), keeps UI choices with the page (getState/setState — survives hiding
+ * and reloads) and with the host (for the next panel), and reports its own errors to the log.
+ */
+
+import { parseUiState } from '../src/presentation/webviewValidation';
+import { WEBVIEW_PROTOCOL_VERSION, type DashboardUiState, type HostToWebview } from '../src/protocol/webviewProtocol';
+import { el } from './dom';
+import { hostExporter } from './exporter';
+import { HeadGrid } from './headGrid';
+import { Header } from './header';
+import { HeadTable } from './headTable';
+import { LossPanel } from './lossPanel';
+import { MatrixView } from './matrixView';
+import { MetricPanels } from './metricPanels';
+import { QueryStrip } from './queryStrip';
+import { RolloutView } from './rolloutView';
+import { Store, type Part } from './store';
+import { readTheme, watchTheme } from './theme';
+import { loadPageState, postToHost, savePageState } from './vscodeApi';
+import { WhyView } from './whyView';
+
+const PERSIST_MS = 400;
+
+interface View {
+  render(): void;
+  setTheme?(t: ReturnType<typeof readTheme>): void;
+}
+
+export class App {
+  readonly store = new Store();
+  private readonly dirty = new Set<Part>();
+  private frame = 0;
+  private persistTimer: number | undefined;
+  private readonly views: Record<string, View>;
+  private readonly header: Header;
+  /** Which views each store part redraws. */
+  private readonly routes: Record<Part, string[]>;
+
+  constructor(root: HTMLElement) {
+    // The page's own saved state wins over the host's copy: it is what this panel last showed.
+    const saved = parseUiState((loadPageState() as { ui?: unknown } | undefined)?.ui);
+    if (saved) {
+      this.store.ui = saved;
+      this.store.uiFromPage = true;
+    }
+    let theme = readTheme();
+    const setUi = (p: Partial<DashboardUiState>): void => this.setUi(p);
+    this.header = new Header(this.store);
+    this.views = {
+      header: this.header,
+      loss: new LossPanel(this.store, theme, setUi, hostExporter),
+      metrics: new MetricPanels(this.store, theme, hostExporter),
+      query: new QueryStrip(this.store, theme, hostExporter),
+      matrix: new MatrixView(this.store, theme, setUi, hostExporter),
+      grid: new HeadGrid(this.store, theme, hostExporter),
+      why: new WhyView(this.store),
+      rollout: new RolloutView(this.store, theme, hostExporter),
+      table: new HeadTable(this.store, setUi),
+    };
+    this.routes = {
+      run: ['header', 'loss', 'metrics'],
+      model: ['header', 'query', 'grid'],
+      selection: ['query', 'matrix', 'grid', 'why', 'table'],
+      attention: ['query', 'matrix', 'grid', 'why'],
+      matrix: ['matrix'],
+      grid: ['grid'],
+      stats: ['table', 'grid'],
+      extras: ['why', 'rollout'],
+      ui: ['loss', 'metrics', 'matrix', 'table'],
+      banner: ['header'],
+    };
+    const v = this.views as Record<string, View & { root: HTMLElement }>;
+    root.replaceChildren(
+      this.header.root,
+      this.header.bannerElement,
+      el('div', { class: 'columns' },
+        el('div', { class: 'column' }, v.loss!.root, v.metrics!.root),
+        el('div', { class: 'column' }, v.query!.root, v.matrix!.root, v.grid!.root, v.why!.root, v.rollout!.root, v.table!.root)),
+    );
+    root.removeAttribute('aria-busy');
+    watchTheme((t) => {
+      theme = t;
+      for (const view of Object.values(this.views)) view.setTheme?.(t);
+      this.invalidate(['run', 'attention', 'matrix', 'grid', 'extras']);
+    });
+    window.addEventListener('message', (e: MessageEvent) => this.receive(e.data));
+    this.invalidate(['ui', 'run', 'model', 'attention', 'matrix', 'grid', 'stats', 'extras', 'banner']);
+    postToHost({ type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
+  }
+
+  private receive(data: unknown): void {
+    // The host is trusted, but anything else posting into the page is ignored.
+    if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return;
+    this.invalidate(this.store.apply(data as HostToWebview));
+  }
+
+  /** Marks parts for the next frame. */
+  invalidate(parts: readonly Part[]): void {
+    for (const p of parts) this.dirty.add(p);
+    if (parts.length > 0 && !this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
+  private draw(): void {
+    this.frame = 0;
+    const views = new Set<string>();
+    for (const p of this.dirty) for (const v of this.routes[p]) views.add(v);
+    this.dirty.clear();
+    for (const name of views) {
+      try {
+        this.views[name]!.render();
+      } catch (e) {
+        reportError(`drawing ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
+    }
+  }
+
+  private setUi(patch: Partial<DashboardUiState>): void {
+    this.store.ui = { ...this.store.ui, ...patch };
+    savePageState({ ui: this.store.ui });
+    this.invalidate(['ui']);
+    clearTimeout(this.persistTimer);
+    this.persistTimer = window.setTimeout(() => postToHost({ type: 'persist', ui: this.store.ui }), PERSIST_MS);
+  }
+}
+
+export function reportError(message: string): void {
+  try {
+    postToHost({ type: 'error', message });
+  } catch {
+    // Nothing else to tell: the page cannot reach the host.
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The "model view": every layer × head as a small picture of its pattern over the current
+ * window (max-pooled thumbnails once the host has the window's matrix; until then each head's
+ * row for the cursor token, which the host has at once), labelled with its strongest head type
+ * when the engine's scores are there. Clicking a head selects it everywhere.
+ */
+
+import { rampIndex } from '../src/presentation/colorScale';
+import { HEAD_KIND_NAMES, type HeadKindName } from '../src/protocol/webviewProtocol';
+import { availableWidth, canvasPng, fitCanvas } from './canvas';
+import { button, el, section, setNote } from './dom';
+import type { Exporter } from './exporter';
+import { postToHost } from './vscodeApi';
+import type { Store } from './store';
+import type { Theme } from './theme';
+
+const LABEL_W = 28;
+const GAP = 6;
+const CAPTION_H = 14;
+
+export const KIND_SHORT: Record<HeadKindName, string> = {
+  previous_token: 'prev',
+  duplicate_token: 'dup',
+  induction: 'induction',
+  first_token: 'first',
+  current_token: 'self',
+};
+
+/** The kind head i scores highest on, from the engine's stats. */
+export function strongest(scores: Readonly<Record<HeadKindName, Float32Array>>, i: number): { kind: HeadKindName; score: number } {
+  let best = { kind: HEAD_KIND_NAMES[0] as HeadKindName, score: -Infinity };
+  for (const kind of HEAD_KIND_NAMES) if (scores[kind][i]! > best.score) best = { kind, score: scores[kind][i]! };
+  return best;
+}
+
+export class HeadGrid {
+  readonly root: HTMLElement;
+  private readonly canvas = el('canvas', { class: 'grid', attrs: { role: 'img', 'aria-label': 'Every layer and head' } });
+  private readonly hover = el('div', { class: 'hoverinfo' });
+  private readonly note: HTMLElement;
+  private geom = { tile: 0, layers: 0, heads: 0 };
+
+  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+    const s = section('heads', 'Layers × heads');
+    this.root = s.root;
+    this.note = s.note;
+    s.tools.append(button('PNG', 'Save the grid as PNG', () => this.exporter.save('png', 'heads.png', canvasPng(this.canvas, this.theme.background))));
+    s.body.append(el('div', { class: 'canvas-box' }, this.canvas), this.hover);
+    this.canvas.addEventListener('click', (e) => {
+      const h = this.headAt(e);
+      if (h) postToHost({ type: 'selectHead', layer: h.layer, head: h.head });
+    });
+    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
+    this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ''));
+    new ResizeObserver(() => this.render()).observe(s.body);
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+  }
+
+  render(): void {
+    const a = this.store.attention;
+    const g = this.store.grid;
+    const layers = g?.layers ?? a?.layers ?? this.store.model?.layers ?? 0;
+    const heads = g?.heads ?? a?.heads ?? this.store.model?.heads ?? 0;
+    this.canvas.hidden = !a || layers === 0;
+    if (!a || layers === 0) {
+      setNote(this.note, 'Each head of the model appears here, drawn from the attention around the cursor.');
+      return;
+    }
+    setNote(this.note, g ? null : "Each head's row for the cursor token; the whole window's patterns follow once collected.");
+    const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
+    const tile = Math.max(24, Math.min(96, Math.floor((width - LABEL_W) / heads) - GAP));
+    this.geom = { tile, layers, heads };
+    const height = 16 + layers * (tile + GAP + CAPTION_H);
+    const ctx = fitCanvas(this.canvas, Math.min(width, LABEL_W + heads * (tile + GAP)), height);
+    const t = this.theme;
+    ctx.fillStyle = t.background;
+    ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.font = t.font;
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = t.muted;
+    for (let h = 0; h < heads; h++) ctx.fillText(`H${h}`, LABEL_W + h * (tile + GAP) + 2, 8);
+    for (let l = 0; l < layers; l++) {
+      const y = 16 + l * (tile + GAP + CAPTION_H);
+      ctx.fillStyle = t.muted;
+      ctx.fillText(`L${l}`, 2, y + tile / 2);
+      for (let h = 0; h < heads; h++) {
+        const x = LABEL_W + h * (tile + GAP);
+        if (g) this.drawThumbnail(ctx, g.thumbnails, (l * heads + h) * g.size * g.size, g.size, x, y, tile);
+        else this.drawRow(ctx, l, h, x, y, tile);
+        const selected = l === this.store.selection.layer && h === this.store.selection.head;
+        ctx.strokeStyle = selected ? t.query : t.border;
+        ctx.lineWidth = selected ? 2 : 1;
+        ctx.strokeRect(x + 0.5, y + 0.5, tile - 1, tile - 1);
+        const stats = this.store.stats;
+        if (stats) {
+          const best = strongest(stats.scores, l * heads + h);
+          ctx.fillStyle = t.foreground;
+          ctx.fillText(`${KIND_SHORT[best.kind]} ${best.score.toFixed(2)}`, x, y + tile + CAPTION_H / 2 + 1, tile);
+        }
+      }
+    }
+  }
+
+  private drawThumbnail(ctx: CanvasRenderingContext2D, data: Float32Array, offset: number, size: number, x: number, y: number, tile: number): void {
+    let max = 0;
+    for (let i = 0; i < size * size; i++) if (data[offset + i]! > max) max = data[offset + i]!;
+    const img = new ImageData(size, size);
+    const ramp = this.theme.ramp;
+    for (let i = 0; i < size * size; i++) {
+      const j = rampIndex(data[offset + i]!, 0, max || 1) * 4;
+      img.data.set(ramp.subarray(j, j + 4), i * 4);
+    }
+    const off = document.createElement('canvas');
+    off.width = off.height = size;
+    off.getContext('2d')!.putImageData(img, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(off, x, y, tile, tile);
+  }
+
+  /** Before the window's patterns arrive: the query's row for this head as bars. */
+  private drawRow(ctx: CanvasRenderingContext2D, l: number, h: number, x: number, y: number, tile: number): void {
+    const a = this.store.attention!;
+    const W = a.windowLength;
+    const o = (l * a.heads + h) * W;
+    let max = 0;
+    for (let k = 0; k < W; k++) if (a.rows[o + k]! > max) max = a.rows[o + k]!;
+    const ramp = this.theme.ramp;
+    const bw = tile / W;
+    for (let k = 0; k < W; k++) {
+      const v = a.rows[o + k]!;
+      const i = rampIndex(v, 0, max || 1);
+      const bh = max > 0 ? (v / max) * (tile - 2) : 0;
+      ctx.fillStyle = `rgb(${ramp[i * 4]}, ${ramp[i * 4 + 1]}, ${ramp[i * 4 + 2]})`;
+      ctx.fillRect(x + k * bw, y + tile - 1 - bh, Math.max(0.5, bw), bh);
+    }
+  }
+
+  private headAt(e: MouseEvent): { layer: number; head: number } | null {
+    const { tile, layers, heads } = this.geom;
+    const h = Math.floor((e.offsetX - LABEL_W) / (tile + GAP));
+    const l = Math.floor((e.offsetY - 16) / (tile + GAP + CAPTION_H));
+    const inTile = (e.offsetX - LABEL_W) % (tile + GAP) < tile && (e.offsetY - 16) % (tile + GAP + CAPTION_H) < tile + CAPTION_H;
+    return inTile && h >= 0 && h < heads && l >= 0 && l < layers ? { layer: l, head: h } : null;
+  }
+
+  private onHover(e: MouseEvent): void {
+    const hit = this.headAt(e);
+    if (!hit) {
+      this.hover.textContent = '';
+      return;
+    }
+    const stats = this.store.stats;
+    const best = stats ? strongest(stats.scores, hit.layer * this.geom.heads + hit.head) : null;
+    this.hover.textContent = `layer ${hit.layer}, head ${hit.head}${best ? ` · strongest: ${best.kind.replace('_', '-')} ${best.score.toFixed(3)}` : ''} — click to select this head everywhere`;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The head-type table: every layer.head with its detector scores (TransformerLens "mul"),
+ * normalised entropy and how many keys hold 50 % / 90 % of its attention, sortable by any
+ * column (the choice is kept with the panel's state). Clicking a row selects the head.
+ */
+
+import { HEAD_KIND_NAMES, type DashboardUiState, type HeadSortKey } from '../src/protocol/webviewProtocol';
+import { el, section, setNote } from './dom';
+import { KIND_SHORT, strongest } from './headGrid';
+import { postToHost } from './vscodeApi';
+import type { Store } from './store';
+
+const COLUMNS: { key: HeadSortKey; label: string; title: string }[] = [
+  { key: 'head', label: 'head', title: 'layer.head' },
+  ...HEAD_KIND_NAMES.map((k) => ({ key: k, label: KIND_SHORT[k], title: `Share of attention on the ${k.replace('_', '-')} pattern` })),
+  { key: 'entropy', label: 'entropy', title: 'Mean entropy per row ÷ ln(i+1): 0 = one key, 1 = uniform' },
+  { key: 'keys50', label: 'keys 50%', title: 'Mean number of keys holding half of the attention' },
+  { key: 'keys90', label: 'keys 90%', title: 'Mean number of keys holding 90 % of the attention' },
+];
+
+export class HeadTable {
+  readonly root: HTMLElement;
+  private readonly table = el('table', { class: 'numbers sortable' });
+  private readonly note: HTMLElement;
+
+  constructor(private readonly store: Store, private readonly setUi: (p: Partial<DashboardUiState>) => void) {
+    const s = section('types', 'Head types');
+    this.root = s.root;
+    this.note = s.note;
+    s.body.append(el('div', { class: 'table-box' }, this.table));
+  }
+
+  render(): void {
+    const st = this.store.stats;
+    this.table.hidden = !st;
+    if (!st) {
+      const can = this.store.capabilities?.headStats;
+      setNote(this.note, can ? 'Scoring the heads on the current window…' : 'Head-type scores are not sent by this version of the engine yet. `attention-lens heads --checkpoint … --file …` prints the same table in a terminal.');
+      return;
+    }
+    setNote(this.note, `Scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`);
+    const { sortKey, sortDescending } = this.store.ui;
+    const n = st.layers * st.heads;
+    const value = (i: number, key: HeadSortKey): number => (key === 'head' ? i : key === 'entropy' ? st.entropy[i]! : key === 'keys50' ? st.keys50[i]! : key === 'keys90' ? st.keys90[i]! : st.scores[key][i]!);
+    const order = [...Array(n).keys()].sort((a, b) => (value(a, sortKey) - value(b, sortKey)) * (sortDescending ? -1 : 1) || a - b);
+    const header = el('tr', {}, ...COLUMNS.map((c) => {
+      const th = el('th', { title: `${c.title} — click to sort`, attrs: { 'aria-sort': c.key === sortKey ? (sortDescending ? 'descending' : 'ascending') : 'none', tabindex: '0' } }, c.label + (c.key === sortKey ? (sortDescending ? ' ▾' : ' ▴') : ''));
+      const sort = (): void => this.setUi({ sortKey: c.key, sortDescending: c.key === sortKey ? !sortDescending : c.key !== 'head' && c.key !== 'entropy' });
+      th.addEventListener('click', sort);
+      th.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && sort());
+      return th;
+    }), el('th', { text: 'strongest' }));
+    const sel = this.store.selection;
+    const rows = order.map((i) => {
+      const l = Math.floor(i / st.heads);
+      const h = i % st.heads;
+      const best = strongest(st.scores, i);
+      const tr = el('tr', { class: l === sel.layer && h === sel.head ? 'selected' : '', title: 'Select this head' },
+        el('td', { text: `${l}.${h}` }),
+        ...HEAD_KIND_NAMES.map((k) => el('td', { class: k === best.kind ? 'best' : '', text: st.scores[k][i]!.toFixed(3) })),
+        el('td', { text: st.entropy[i]!.toFixed(3) }),
+        el('td', { text: st.keys50[i]!.toFixed(1) }),
+        el('td', { text: st.keys90[i]!.toFixed(1) }),
+        el('td', { text: KIND_SHORT[best.kind] }));
+      tr.addEventListener('click', () => postToHost({ type: 'selectHead', layer: l, head: h }));
+      return tr;
+    });
+    this.table.replaceChildren(el('thead', {}, header), el('tbody', {}, ...rows));
+  }
+}

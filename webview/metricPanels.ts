@@ -1,0 +1,79 @@
+/**
+ * The run's other numbers, one small chart each, sharing the loss chart's x axis and cursor:
+ * learning rate (the schedule's shape), gradient norm (spikes before divergence), tokens per
+ * second (throughput) and validation accuracy (at evaluation steps).
+ */
+
+import type uPlot from 'uplot';
+import { canvasPng } from './canvas';
+import { createChart, followWidth, isZoomed, updateData } from './charts';
+import { button, el, section, setNote } from './dom';
+import type { Exporter } from './exporter';
+import { buildSeries, type RunSeries } from './seriesData';
+import type { Store } from './store';
+import type { Theme } from './theme';
+
+const HEIGHT = 140;
+
+interface Small {
+  readonly key: 'lr' | 'gradNorm' | 'tokensPerSecond' | 'valAccuracy';
+  readonly title: string;
+  readonly box: HTMLElement;
+  plot: uPlot | null;
+}
+
+export class MetricPanels {
+  readonly root: HTMLElement;
+  private readonly charts: Small[];
+  private readonly grid: HTMLElement;
+  private readonly note: HTMLElement;
+  private builtFor = '';
+
+  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+    const s = section('metrics', 'Training metrics');
+    this.root = s.root;
+    const grid = el('div', { class: 'small-multiples' });
+    this.grid = grid;
+    this.note = s.note;
+    s.body.append(grid);
+    const specs: [Small['key'], string][] = [['lr', 'Learning rate'], ['gradNorm', 'Gradient norm'], ['tokensPerSecond', 'Tokens / s'], ['valAccuracy', 'Validation accuracy']];
+    this.charts = specs.map(([key, title]) => {
+      const box = el('div', { class: 'plot' });
+      const c: Small = { key, title, box, plot: null };
+      grid.append(el('figure', { class: 'small' }, el('figcaption', {}, el('span', { text: title }), button('PNG', `Save ${title.toLowerCase()} as PNG`, () => c.plot && this.exporter.save('png', `${key}.png`, canvasPng(c.plot.ctx.canvas, this.theme.background)), 'btn small-btn')), box));
+      followWidth(box, () => c.plot, () => HEIGHT);
+      return c;
+    });
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+    this.builtFor = '';
+  }
+
+  render(): void {
+    const ui = this.store.ui;
+    const empty = this.store.steps.length === 0;
+    this.grid.hidden = empty;
+    setNote(this.note, empty ? 'Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.' : null);
+    if (empty) return;
+    const s: RunSeries = buildSeries(this.store, ui.xAxis, 0);
+    const key = `${ui.xAxis}|${this.theme.background}|${this.theme.foreground}`;
+    const rebuild = key !== this.builtFor;
+    this.builtFor = key;
+    this.charts.forEach((c, i) => {
+      const data: uPlot.AlignedData = [s.x, s[c.key]];
+      if (!c.plot || rebuild) {
+        c.plot?.destroy();
+        const color = this.theme.series[i % this.theme.series.length]!;
+        c.plot = createChart(c.box, this.theme, {
+          height: HEIGHT,
+          axis: ui.xAxis,
+          series: [{ label: c.title, stroke: color, width: 1.5, spanGaps: c.key === 'valAccuracy', points: { show: c.key === 'valAccuracy', size: 5, fill: color, stroke: color } }],
+        }, data);
+      } else {
+        updateData(c.plot, data, isZoomed(c.plot, s.x));
+      }
+    });
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The current query's attention as a bar per key token of its window: where the cursor token
+ * looks (or, flipped, who looks at it) for the selected head, coloured by weight, the query
+ * itself marked, token labels when they fit, the strongest keys as clickable chips. Clicking a
+ * bar or chip selects that token in the editor.
+ */
+
+import { formatWeight, topK } from '../src/presentation/attentionView';
+import { rampIndex } from '../src/presentation/colorScale';
+import { attentionCsv, attentionJson } from '../src/presentation/exportData';
+import { labelOf, queryText, queryWeights, selectWindowTokens, type Direction } from './attentionCommon';
+import { availableWidth, canvasPng, fitCanvas, fitText } from './canvas';
+import { button, el, section, segmented, setNote } from './dom';
+import type { Exporter } from './exporter';
+import type { Store } from './store';
+import type { Theme } from './theme';
+
+const BAR_H = 90;
+const LABEL_H = 56;
+
+export class QueryStrip {
+  readonly root: HTMLElement;
+  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Attention of the query token over its window' } });
+  private readonly title = el('p', { class: 'subtitle' });
+  private readonly chips = el('div', { class: 'chips' });
+  private readonly hover = el('div', { class: 'hoverinfo' });
+  private readonly note: HTMLElement;
+  private direction: Direction = 'rows';
+  private readonly setDirection: (d: Direction) => void;
+  private layout = { left: 0, cell: 1, width: 0 };
+
+  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+    const s = section('query', 'Current query');
+    this.root = s.root;
+    this.note = s.note;
+    const dir = segmented([
+      { value: 'rows', label: 'Looks at', title: 'Where the query token attends (its row)' },
+      { value: 'columns', label: 'Looked at by', title: 'Which tokens attend to the query token (its column)' },
+    ] as const, this.direction, (d) => {
+      this.direction = d;
+      this.render();
+    });
+    this.setDirection = dir.set;
+    s.tools.append(
+      dir.root,
+      button('PNG', 'Save this strip as PNG', () => this.exporter.save('png', 'query-attention.png', canvasPng(this.canvas, this.theme.background))),
+      button('CSV', "Save the query's attention for every head as CSV", () => this.store.attention && this.exporter.save('csv', `attention-${this.store.attention.documentName}.csv`, attentionCsv(this.store.attention))),
+      button('JSON', "Save the query's attention (and the matrix, if loaded) as JSON", () => this.store.attention && this.exporter.save('json', `attention-${this.store.attention.documentName}.json`, attentionJson(this.store.attention, this.store.matrix))),
+    );
+    s.body.append(this.title, el('div', { class: 'canvas-box' }, this.canvas), this.hover, this.chips);
+    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
+    this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ''));
+    this.canvas.addEventListener('click', (e) => {
+      const k = this.keyAt(e);
+      if (k !== null && this.store.attention) selectWindowTokens(this.store.attention, k);
+    });
+    new ResizeObserver(() => this.render()).observe(s.body);
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+  }
+
+  render(): void {
+    const a = this.store.attention;
+    this.setDirection(this.direction);
+    this.canvas.hidden = !a;
+    if (!a) {
+      setNote(this.note, this.store.model ? 'Put the cursor in a text editor to see its attention here.' : 'No model yet: train one or load a checkpoint, then move the cursor in a text file.');
+      this.title.textContent = '';
+      this.chips.replaceChildren();
+      return;
+    }
+    setNote(this.note, null);
+    const { layer, head } = this.store.selection;
+    const W = a.windowLength;
+    const weights = queryWeights(a, layer, head, this.direction);
+    this.title.textContent = `${queryText(a)} in ${a.documentName} · layer ${layer}, head ${head} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
+
+    const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
+    const cell = Math.max(1, Math.min(28, (width - 8) / W));
+    const showLabels = cell >= 11;
+    const height = BAR_H + (showLabels ? LABEL_H : 14);
+    const ctx = fitCanvas(this.canvas, width, height);
+    this.layout = { left: 4, cell, width };
+    const t = this.theme;
+    ctx.fillStyle = t.background;
+    ctx.fillRect(0, 0, width, height);
+    let max = 0;
+    for (const w of weights) if (w > max) max = w;
+    for (let k = 0; k < W; k++) {
+      const x = 4 + k * cell;
+      const w = weights[k]!;
+      const isQuery = a.windowStart + k >= a.from && a.windowStart + k < a.to;
+      const i = rampIndex(w, 0, max || 1);
+      const h = max > 0 ? (w / max) * (BAR_H - 6) : 0;
+      ctx.fillStyle = `rgb(${t.ramp[i * 4]}, ${t.ramp[i * 4 + 1]}, ${t.ramp[i * 4 + 2]})`;
+      ctx.fillRect(x, BAR_H - h, Math.max(1, cell - (cell > 3 ? 1 : 0)), h);
+      if (isQuery) {
+        ctx.fillStyle = t.query;
+        ctx.fillRect(x, BAR_H + 1, Math.max(1, cell - 1), 3);
+      }
+    }
+    ctx.strokeStyle = t.grid;
+    ctx.beginPath();
+    ctx.moveTo(0, BAR_H + 0.5);
+    ctx.lineTo(width, BAR_H + 0.5);
+    ctx.stroke();
+    if (showLabels) {
+      ctx.font = t.monoFont;
+      ctx.fillStyle = t.foreground;
+      ctx.textBaseline = 'middle';
+      for (let k = 0; k < W; k++) {
+        ctx.save();
+        ctx.translate(4 + k * cell + cell / 2, BAR_H + 8);
+        ctx.rotate(Math.PI / 3);
+        ctx.fillText(fitText(ctx, labelOf(a, k), LABEL_H), 0, 0);
+        ctx.restore();
+      }
+    }
+    this.renderChips(weights);
+  }
+
+  private renderChips(weights: Float32Array): void {
+    const a = this.store.attention!;
+    const top = topK(weights, 8);
+    this.chips.replaceChildren(
+      el('span', { class: 'muted', text: this.direction === 'rows' ? 'Strongest keys:' : 'Attended most by:' }),
+      ...top.map((r) => button(`${labelOf(a, r.index, 16)} ${formatWeight(r.weight)}`, `Token ${a.windowStart + r.index}: select it in the editor`, () => selectWindowTokens(a, r.index), 'chip')),
+    );
+  }
+
+  private keyAt(e: MouseEvent): number | null {
+    const a = this.store.attention;
+    if (!a) return null;
+    const k = Math.floor((e.offsetX - this.layout.left) / this.layout.cell);
+    return k >= 0 && k < a.windowLength ? k : null;
+  }
+
+  private onHover(e: MouseEvent): void {
+    const a = this.store.attention;
+    const k = this.keyAt(e);
+    if (!a || k === null) {
+      this.hover.textContent = '';
+      return;
+    }
+    const { layer, head } = this.store.selection;
+    const w = queryWeights(a, layer, head, this.direction)[k]!;
+    const score = this.direction === 'rows' ? a.scores[(layer * a.heads + head) * a.windowLength + k]! : NaN;
+    this.hover.textContent = `token ${a.windowStart + k} "${labelOf(a, k, 24)}": ${formatWeight(w)}${Number.isFinite(score) ? ` · score q·k/√d ${score.toFixed(3)}` : ''} — click to select it in the editor`;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Attention rollout from the cursor token (Abnar & Zuidema): how much each token of the window
+ * feeds the query's position at the top of the model, following attention and the residual
+ * through every layer. The engine computes it (one O(L·n²) row); this view draws it as bars.
+ */
+
+import { formatWeight, topK } from '../src/presentation/attentionView';
+import { rampIndex } from '../src/presentation/colorScale';
+import { labelOf, selectWindowTokens } from './attentionCommon';
+import { availableWidth, canvasPng, fitCanvas } from './canvas';
+import { button, el, section, setNote } from './dom';
+import type { Exporter } from './exporter';
+import type { Store } from './store';
+import type { Theme } from './theme';
+
+const H = 70;
+
+export class RolloutView {
+  readonly root: HTMLElement;
+  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Rollout relevance of each token' } });
+  private readonly chips = el('div', { class: 'chips' });
+  private readonly note: HTMLElement;
+  private cell = 1;
+
+  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+    const s = section('rollout', 'Rollout from the cursor token');
+    this.root = s.root;
+    this.note = s.note;
+    s.tools.append(button('PNG', 'Save the rollout as PNG', () => this.exporter.save('png', 'rollout.png', canvasPng(this.canvas, this.theme.background))));
+    s.body.append(el('div', { class: 'canvas-box' }, this.canvas), this.chips);
+    this.canvas.addEventListener('click', (e) => {
+      const a = this.store.attention;
+      const k = Math.floor(e.offsetX / this.cell);
+      if (a && k >= 0 && k < a.windowLength) selectWindowTokens(a, k);
+    });
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+  }
+
+  render(): void {
+    const r = this.store.rollout;
+    const a = this.store.attention;
+    this.canvas.hidden = !r || !a;
+    if (!r || !a) {
+      this.chips.replaceChildren();
+      const can = this.store.capabilities?.rollout;
+      setNote(this.note, !a ? 'Rollout needs a cursor token.' : can ? 'Computing the rollout…' : 'Rollout is not sent by this version of the engine yet.');
+      return;
+    }
+    setNote(this.note, `Relevance of each window token to token ${a.windowStart + r.query} after all ${r.layers} layers (heads averaged, residual included).`);
+    const W = r.windowLength;
+    const top = r.relevance.subarray((r.layers - 1) * W, r.layers * W);
+    const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
+    this.cell = Math.max(1, Math.min(28, width / W));
+    const ctx = fitCanvas(this.canvas, width, H);
+    ctx.fillStyle = this.theme.background;
+    ctx.fillRect(0, 0, width, H);
+    let max = 0;
+    for (const v of top) if (v > max) max = v;
+    const ramp = this.theme.ramp;
+    for (let k = 0; k < W; k++) {
+      const i = rampIndex(top[k]!, 0, max || 1);
+      const h = max > 0 ? (top[k]! / max) * (H - 4) : 0;
+      ctx.fillStyle = `rgb(${ramp[i * 4]}, ${ramp[i * 4 + 1]}, ${ramp[i * 4 + 2]})`;
+      ctx.fillRect(k * this.cell, H - h, Math.max(1, this.cell - 1), h);
+    }
+    this.chips.replaceChildren(...topK(top, 6).map((t) => button(`${labelOf(a, t.index, 16)} ${formatWeight(t.weight)}`, 'Select it in the editor', () => selectWindowTokens(a, t.index), 'chip')));
+  }
+}
