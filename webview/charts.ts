@@ -1,14 +1,21 @@
 /**
- * uPlot, set up the way every chart on the dashboard wants it: theme colours for axes and
+ * The one file that touches uPlot (bundled into the page by esbuild, its stylesheet emitted as
+ * dist/webview.css): the other views use the types re-exported here. Set up the way every
+ * chart on the dashboard wants it: theme colours for axes and
  * grid, the x axis as steps or relative time, a cursor synced across the run's charts (hover
  * one, read all), drag-to-zoom with double-click to reset, no built-in legend (the readout
  * line replaces it), and resizing with its container.
  */
 
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import { formatDuration, formatValue } from '../src/presentation/chartRange';
 import type { LossAxis } from '../src/protocol/webviewProtocol';
 import type { Theme } from './theme';
+
+export type Plot = uPlot;
+export type PlotData = uPlot.AlignedData;
+export type RangeFunction = uPlot.Range.Function;
 
 export const SYNC_KEY = 'attention-lens-run';
 

@@ -5,13 +5,12 @@
  * every step whose loss was NaN or infinite, and a readout of every metric at the hovered step.
  */
 
-import uPlot from 'uplot';
 import { formatDuration, formatValue, yRange } from '../src/presentation/chartRange';
 import { metricsCsv, metricsJson } from '../src/presentation/exportData';
 import { MAX_SMOOTHING } from '../src/presentation/smoothing';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import { canvasPng } from './canvas';
-import { createChart, followWidth, isZoomed, updateData } from './charts';
+import { createChart, followWidth, isZoomed, updateData, type Plot, type PlotData, type RangeFunction } from './charts';
 import { button, el, section, segmented, setNote, toggle } from './dom';
 import { buildSeries, type RunSeries } from './seriesData';
 import type { Store } from './store';
@@ -29,7 +28,7 @@ export class LossPanel {
   private readonly smoothingInput: HTMLInputElement;
   private readonly smoothingValue: HTMLOutputElement;
   private readonly controls: { logY: HTMLInputElement; fromZero: HTMLInputElement; outliers: HTMLInputElement; axis: (v: 'step' | 'time') => void };
-  private plot: uPlot | null = null;
+  private plot: Plot | null = null;
   private builtFor = '';
   private series: RunSeries | null = null;
   private hovered: number | null = null;
@@ -97,7 +96,7 @@ export class LossPanel {
     // An empty chart is only axes from 0 to 1: show the note alone until there is a point.
     this.plotBox.hidden = this.legend.hidden = this.readout.hidden = n === 0;
     this.series = buildSeries(this.store, ui.xAxis, ui.smoothing);
-    const data: uPlot.AlignedData = [this.series.x, this.series.loss, this.series.smoothed, this.series.valLoss];
+    const data: PlotData = [this.series.x, this.series.loss, this.series.smoothed, this.series.valLoss];
     // Log and axis kind are fixed at construction in uPlot: rebuild when they change.
     const key = `${ui.logY}|${ui.xAxis}|${this.theme.background}|${this.theme.foreground}`;
     if (!this.plot || key !== this.builtFor) {
@@ -112,10 +111,10 @@ export class LossPanel {
     this.updateReadout();
   }
 
-  private create(data: uPlot.AlignedData): uPlot {
+  private create(data: PlotData): Plot {
     const t = this.theme;
     const ui = this.store.ui;
-    const range: uPlot.Range.Function = (u, min, max) => {
+    const range: RangeFunction = (u, min, max) => {
       const xs = this.series?.x ?? [];
       const r = yRange(xs, [this.series?.loss ?? [], this.series?.smoothed ?? [], this.series?.valLoss ?? []], u.scales.x.min ?? -Infinity, u.scales.x.max ?? Infinity, { log: ui.logY, fromZero: ui.yFromZero, ignoreOutliers: ui.ignoreOutliers });
       return r ?? (ui.logY ? [0.1, 10] : [Number.isFinite(min) ? min : 0, Number.isFinite(max) ? max : 1]);
@@ -141,7 +140,7 @@ export class LossPanel {
   }
 
   /** A red dashed line and label at every step whose loss was not a finite number. */
-  private drawNonFinite(u: uPlot): void {
+  private drawNonFinite(u: Plot): void {
     const s = this.series;
     if (!s || s.nonFinite.length === 0) return;
     const ctx = u.ctx;

@@ -1,10 +1,8 @@
 /**
- * Entry of the dashboard page (bundled to dist/webview.js as a browser IIFE). uPlot's own
- * stylesheet is imported here so esbuild emits it as dist/webview.css, a local resource the
- * page's CSP allows; the dashboard's styles are media/dashboard.css.
+ * Entry of the dashboard page (bundled to dist/webview.js as a browser IIFE; the page's own
+ * styles are media/dashboard.css, uPlot's come with charts.ts as dist/webview.css).
  */
 
-import 'uplot/dist/uPlot.min.css';
 import { App, reportError } from './app';
 
 window.addEventListener('error', (e) => reportError(`${e.message} at ${e.filename}:${e.lineno}`));

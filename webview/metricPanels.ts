@@ -4,9 +4,8 @@
  * second (throughput) and validation accuracy (at evaluation steps).
  */
 
-import type uPlot from 'uplot';
 import { canvasPng } from './canvas';
-import { createChart, followWidth, isZoomed, updateData } from './charts';
+import { createChart, followWidth, isZoomed, updateData, type Plot, type PlotData } from './charts';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import { buildSeries, type RunSeries } from './seriesData';
@@ -19,7 +18,7 @@ interface Small {
   readonly key: 'lr' | 'gradNorm' | 'tokensPerSecond' | 'valAccuracy';
   readonly title: string;
   readonly box: HTMLElement;
-  plot: uPlot | null;
+  plot: Plot | null;
 }
 
 export class MetricPanels {
@@ -62,7 +61,7 @@ export class MetricPanels {
     const rebuild = key !== this.builtFor;
     this.builtFor = key;
     this.charts.forEach((c, i) => {
-      const data: uPlot.AlignedData = [s.x, s[c.key]];
+      const data: PlotData = [s.x, s[c.key]];
       if (!c.plot || rebuild) {
         c.plot?.destroy();
         const color = this.theme.series[i % this.theme.series.length]!;
