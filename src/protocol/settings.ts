@@ -70,8 +70,9 @@ function num(v: unknown, fallback: number, [min, max]: readonly [number, number]
 }
 
 function nullableNum(v: unknown, fallback: number | null, bounds: readonly [number, number], integer = false): number | null {
-  if (v === null || v === undefined) return fallback;
-  return num(v, fallback ?? bounds[0], bounds, integer);
+  // A wrong type falls back to the default (null = the preset's), not to the lower bound.
+  if (typeof v !== 'number' || !Number.isFinite(v)) return fallback;
+  return num(v, bounds[0], bounds, integer);
 }
 
 function oneOf<T extends string>(v: unknown, options: readonly T[], fallback: T): T {

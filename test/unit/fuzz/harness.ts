@@ -132,6 +132,11 @@ export class ReaderProbe {
     return undefined;
   }
 
+  /** Counts an outcome that is not an error (e.g. a validator's 'refused'), for the figures. */
+  note(label: string): void {
+    this.errors.set(label, (this.errors.get(label) ?? 0) + 1);
+  }
+
   /** One line of figures (printed when FUZZ_REPORT is set). */
   summary(): string {
     const errs = [...this.errors].map(([k, v]) => `${k} ${v}`).join(', ');
