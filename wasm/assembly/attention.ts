@@ -6,10 +6,12 @@
  *   backward  dP = dO·Vᵀ   dV += Pᵀ·dO   dS = P ⊙ (dP − rowsum(P ⊙ dP)) · scale
  *             dQ += dS·K   dK += dSᵀ·Q
  *
- * Query t sees keys 0 … t + past (past = keys cached before the first query). Q, O, dO, dQ
- * rows are `ldq` floats apart and K, V, dK, dV rows `ldkv` apart (one head's columns inside
- * [T, C] activations); P, S and dP are [T, Tk] contiguous. Hard attention uses the one-hot
- * argmax of P in the forward and for dV, and is straight-through the softmax otherwise.
+ * Each call handles T query rows (a chunk of a head's queries, so long sequences need only a
+ * chunk-sized P in memory); query row i sees keys 0 … i + past, and only the first
+ * n = min(Tk, T + past) keys are touched. Q, O, dO, dQ rows are `ldq` floats apart and K, V,
+ * dK, dV rows `ldkv` apart (one head's columns inside [T, C] activations); P, S and dP are
+ * [T, Tk] contiguous. Hard attention uses the one-hot argmax of P in the forward and for dV,
+ * and is straight-through the softmax otherwise.
  */
 
 import { exp4, exp1 } from './math';
@@ -20,11 +22,11 @@ import { gemm, K_LOWER, K_UPPER, OUT_CAUSAL } from './matmul';
  * `scores` (if not 0) the scaled pre-softmax scores (−Inf above it), `hardIdx` (if not 0)
  * the argmax key per query, in which case O rows are overwritten with those value rows.
  */
-export function attnForwardHead(q: usize, k: usize, v: usize, out: usize, p: usize, scores: usize, hardIdx: usize, T: i32, Tk: i32, ldq: i32, ldkv: i32, hs: i32, scale: f32, ws: usize): void {
-  const past = Tk - T;
+export function attnForwardHead(q: usize, k: usize, v: usize, out: usize, p: usize, scores: usize, hardIdx: usize, T: i32, Tk: i32, past: i32, ldq: i32, ldkv: i32, hs: i32, scale: f32, ws: usize): void {
   const rowBytes = <usize>Tk << 2;
-  memory.fill(p, 0, <usize>T * rowBytes);
-  gemm(q, ldq, false, k, ldkv, true, p, Tk, T, hs, Tk, OUT_CAUSAL, past, ws);
+  const n = min(Tk, T + past);
+  if (hs == 0) memory.fill(p, 0, <usize>T * rowBytes);
+  gemm(q, ldq, false, k, ldkv, true, p, Tk, T, hs, n, OUT_CAUSAL, past, true, ws);
   for (let t = 0; t < T; t++) {
     const row = p + <usize>t * rowBytes;
     const vis = t + past + 1;
@@ -48,7 +50,7 @@ export function attnForwardHead(q: usize, k: usize, v: usize, out: usize, p: usi
       memory.copy(out + <usize>t * <usize>ldq * 4, v + <usize>arg * <usize>ldkv * 4, vb);
     }
   } else {
-    gemm(p, Tk, false, v, ldkv, false, out, ldq, T, Tk, hs, K_UPPER, past, ws);
+    gemm(p, Tk, false, v, ldkv, false, out, ldq, T, n, hs, K_UPPER, past, false, ws);
   }
 }
 
@@ -101,9 +103,9 @@ function softmaxScaledRow(row: usize, vis: i32, n: i32, scale: f32, scores: usiz
  * Gradients of one head into dq, dk, dv (each 0 when not wanted; accumulated). `p` holds the
  * forward's soft weights; `dp` is [T, Tk] scratch; `hardIdx` (if not 0) the forward's argmax.
  */
-export function attnBackwardHead(q: usize, k: usize, v: usize, p: usize, hardIdx: usize, dy: usize, dq: usize, dk: usize, dv: usize, dp: usize, T: i32, Tk: i32, ldq: i32, ldkv: i32, hs: i32, scale: f32, ws: usize): void {
-  const past = Tk - T;
+export function attnBackwardHead(q: usize, k: usize, v: usize, p: usize, hardIdx: usize, dy: usize, dq: usize, dk: usize, dv: usize, dp: usize, T: i32, Tk: i32, past: i32, ldq: i32, ldkv: i32, hs: i32, scale: f32, ws: usize): void {
   const rowBytes = <usize>Tk << 2;
+  const n = min(Tk, T + past);
   if (dv != 0) {
     if (hardIdx != 0) {
       for (let t = 0; t < T; t++) {
@@ -111,18 +113,18 @@ export function attnBackwardHead(q: usize, k: usize, v: usize, p: usize, hardIdx
         addRow(dv + <usize>arg * <usize>ldkv * 4, dy + <usize>t * <usize>ldq * 4, hs);
       }
     } else {
-      gemm(p, Tk, true, dy, ldq, false, dv, ldkv, Tk, T, hs, K_LOWER, past, ws);
+      gemm(p, Tk, true, dy, ldq, false, dv, ldkv, n, T, hs, K_LOWER, past, false, ws);
     }
   }
   if (dq == 0 && dk == 0) return;
-  memory.fill(dp, 0, <usize>T * rowBytes);
-  gemm(dy, ldq, false, v, ldkv, true, dp, Tk, T, hs, Tk, OUT_CAUSAL, past, ws);
+  if (hs == 0) memory.fill(dp, 0, <usize>T * rowBytes);
+  gemm(dy, ldq, false, v, ldkv, true, dp, Tk, T, hs, n, OUT_CAUSAL, past, true, ws);
   for (let t = 0; t < T; t++) {
     const vis = t + past + 1;
     softmaxBackwardRow(p + <usize>t * rowBytes, dp + <usize>t * rowBytes, vis, Tk, scale);
   }
-  if (dq != 0) gemm(dp, Tk, false, k, ldkv, false, dq, ldq, T, Tk, hs, K_UPPER, past, ws);
-  if (dk != 0) gemm(dp, Tk, true, q, ldq, false, dk, ldkv, Tk, T, hs, K_LOWER, past, ws);
+  if (dq != 0) gemm(dp, Tk, false, k, ldkv, false, dq, ldq, T, n, hs, K_UPPER, past, false, ws);
+  if (dk != 0) gemm(dp, Tk, true, q, ldq, false, dk, ldkv, n, T, hs, K_LOWER, past, false, ws);
 }
 
 /** dp[0, vis) ← p ⊙ (dp − Σ p ⊙ dp) · scale; dp[vis, n) ← 0. */

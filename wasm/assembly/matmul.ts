@@ -49,16 +49,17 @@ export const K_LOWER: i32 = 3;
  * B is stored [N,K]. Without accumulate C is overwritten (it need not be initialised).
  */
 export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, transA: bool, transB: bool, accumulate: bool, ws: usize): void {
-  if (!accumulate) memory.fill(c, 0, <usize>m * <usize>n * 4);
-  gemm(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, k, n, DENSE, 0, ws);
+  if (k == 0 && !accumulate) memory.fill(c, 0, <usize>m * <usize>n * 4);
+  gemm(a, transA ? m : k, transA, b, transB ? k : n, transB, c, n, m, k, n, DENSE, 0, !accumulate, ws);
 }
 
 /**
- * C[M,N] += op(A)·op(B) with row strides lda, ldb, ldc (in floats) and a causal `mode`
- * (with `past`, the number of keys before the first query). Parts of C a mode skips are
- * left untouched.
+ * C[M,N] (+)= op(A)·op(B) with row strides lda, ldb, ldc (in floats) and a causal `mode`
+ * (with `past`: row i is query i + past's position). Parts of C a mode skips are left
+ * untouched. `overwrite` (DENSE and OUT_CAUSAL only) stores instead of adding, so C need
+ * not be initialised.
  */
-export function gemm(a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32, m: i32, k: i32, n: i32, mode: i32, past: i32, ws: usize): void {
+export function gemm(a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32, m: i32, k: i32, n: i32, mode: i32, past: i32, overwrite: bool, ws: usize): void {
   if (m <= 0 || n <= 0 || k <= 0) return;
   ws = (ws + 15) & ~15;
   const kcMax = min(KC, k);
@@ -78,13 +79,13 @@ export function gemm(a: usize, lda: i32, transA: bool, b: usize, ldb: i32, trans
         if (mode == K_LOWER && pc + kc - 1 < ic - past) continue;
         if (transA) packAT(a, lda, pc, ic, kc, mc, pa);
         else packAN(a, lda, pc, ic, kc, mc, pa);
-        macroKernel(pa, pb, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc, mc, nc, kc, tile, mode, ic, jc, pc, past);
+        macroKernel(pa, pb, c + (<usize>ic * <usize>ldc + <usize>jc) * 4, ldc, mc, nc, kc, tile, mode, ic, jc, pc, past, !(overwrite && pc == 0));
       }
     }
   }
 }
 
-function macroKernel(pa: usize, pb: usize, c: usize, ldc: i32, mc: i32, nc: i32, kc: i32, tile: usize, mode: i32, ic: i32, jc: i32, pc: i32, past: i32): void {
+function macroKernel(pa: usize, pb: usize, c: usize, ldc: i32, mc: i32, nc: i32, kc: i32, tile: usize, mode: i32, ic: i32, jc: i32, pc: i32, past: i32, acc: bool): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const bs = pb + <usize>(jr * kc) * 4;
@@ -107,14 +108,14 @@ function macroKernel(pa: usize, pb: usize, c: usize, ldc: i32, mc: i32, nc: i32,
       const bk = bs + <usize>(k0 * NR) * 4;
       const ct = c + (<usize>ir * <usize>ldc + <usize>jr) * 4;
       if (mr == MR && nr == NR) {
-        micro4x8(as, bk, ct, ldc, k1 - k0);
+        micro4x8(as, bk, ct, ldc, k1 - k0, acc);
       } else {
-        memory.fill(tile, 0, MR * NR * 4);
-        micro4x8(as, bk, tile, NR, k1 - k0);
+        micro4x8(as, bk, tile, NR, k1 - k0, false);
         for (let i = 0; i < mr; i++) {
           const row = ct + <usize>(i * ldc) * 4;
           for (let j = 0; j < nr; j++) {
-            store<f32>(row + (j << 2), load<f32>(row + (j << 2)) + load<f32>(tile + ((i * NR + j) << 2)));
+            const t = load<f32>(tile + ((i * NR + j) << 2));
+            store<f32>(row + (j << 2), acc ? load<f32>(row + (j << 2)) + t : t);
           }
         }
       }
@@ -122,14 +123,17 @@ function macroKernel(pa: usize, pb: usize, c: usize, ldc: i32, mc: i32, nc: i32,
   }
 }
 
-/** C[4×8] += Â[kc][4] · B̂[kc][8]; C rows are ldc floats apart. */
-function micro4x8(pa: usize, pb: usize, c: usize, ldc: i32, kc: i32): void {
+/** C[4×8] (+)= Â[kc][4] · B̂[kc][8]; C rows are ldc floats apart; acc: add to C, else store. */
+function micro4x8(pa: usize, pb: usize, c: usize, ldc: i32, kc: i32, acc: bool): void {
   const l = <usize>ldc << 2;
   const c1 = c + l, c2 = c1 + l, c3 = c2 + l;
-  let c00 = v128.load(c), c01 = v128.load(c, 16);
-  let c10 = v128.load(c1), c11 = v128.load(c1, 16);
-  let c20 = v128.load(c2), c21 = v128.load(c2, 16);
-  let c30 = v128.load(c3), c31 = v128.load(c3, 16);
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  if (acc) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16);
+    c30 = v128.load(c3); c31 = v128.load(c3, 16);
+  }
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let av = v128.load32_splat(pa);

@@ -90,13 +90,14 @@ export function colSum(m: usize, acc: usize, rows: i32, n: i32): void {
 
 /** y[rows, outF] = x[rows, inF]·W[outF, inF]ᵀ + bias (bias 0: none). */
 export function linearForward(x: usize, w: usize, bias: usize, y: usize, rows: i32, inF: i32, outF: i32, ws: usize): void {
-  fillRows(y, bias, rows, outF);
-  gemm(x, inF, false, w, inF, true, y, outF, rows, inF, outF, DENSE, 0, ws);
+  if (bias != 0) fillRows(y, bias, rows, outF);
+  else if (inF == 0) memory.fill(y, 0, <usize>rows * <usize>outF * 4);
+  gemm(x, inF, false, w, inF, true, y, outF, rows, inF, outF, DENSE, 0, bias == 0, ws);
 }
 
 /** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy; a 0 pointer skips that gradient. */
 export function linearBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, rows: i32, inF: i32, outF: i32, ws: usize): void {
-  if (dx != 0) gemm(dy, outF, false, w, inF, false, dx, inF, rows, outF, inF, DENSE, 0, ws);
-  if (dw != 0) gemm(dy, outF, true, x, inF, false, dw, inF, outF, rows, inF, DENSE, 0, ws);
+  if (dx != 0) gemm(dy, outF, false, w, inF, false, dx, inF, rows, outF, inF, DENSE, 0, false, ws);
+  if (dw != 0) gemm(dy, outF, true, x, inF, false, dw, inF, outF, rows, inF, DENSE, 0, false, ws);
   if (db != 0) colSum(dy, db, rows, outF);
 }

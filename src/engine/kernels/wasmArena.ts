@@ -12,8 +12,8 @@ export interface KernelExports {
   heapBase(): number;
   matmulWorkspaceBytes(m: number, k: number, n: number): number;
   matmul(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, ws: number): void;
-  attnForwardHead(q: number, k: number, v: number, out: number, p: number, scores: number, hardIdx: number, T: number, Tk: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
-  attnBackwardHead(q: number, k: number, v: number, p: number, hardIdx: number, dy: number, dq: number, dk: number, dv: number, dp: number, T: number, Tk: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
+  attnForwardHead(q: number, k: number, v: number, out: number, p: number, scores: number, hardIdx: number, T: number, Tk: number, past: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
+  attnBackwardHead(q: number, k: number, v: number, p: number, hardIdx: number, dy: number, dq: number, dk: number, dv: number, dp: number, T: number, Tk: number, past: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
   linearForward(x: number, w: number, bias: number, y: number, rows: number, inF: number, outF: number, ws: number): void;
   linearBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, rows: number, inF: number, outF: number, ws: number): void;
   geluForward(x: number, out: number, n: number): void;

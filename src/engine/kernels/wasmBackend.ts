@@ -21,6 +21,14 @@ export interface WasmModuleBytes {
   readonly relaxedSimd?: Uint8Array<ArrayBuffer>;
 }
 
+export interface WasmBackendOptions {
+  /**
+   * Attention works a chunk of query rows at a time so that one chunk's [rows, Tk] block
+   * holds at most this many values (default 256 Ki: 1 MiB, cache-sized; tests use tiny ones).
+   */
+  readonly attentionBlockFloats?: number;
+}
+
 export type WasmLoadResult = { readonly backend: Backend; readonly reason: null } | { readonly backend: null; readonly reason: string };
 
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
@@ -30,7 +38,7 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export function loadWasmBackend(modules?: WasmModuleBytes): WasmLoadResult {
+export function loadWasmBackend(modules?: WasmModuleBytes, options: WasmBackendOptions = {}): WasmLoadResult {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
     return { backend: null, reason: 'WebAssembly is not available in this runtime' };
   }
@@ -56,7 +64,7 @@ export function loadWasmBackend(modules?: WasmModuleBytes): WasmLoadResult {
         reasons.push(`${name}: module lacks ${missing.join(', ')}`);
         continue;
       }
-      return { backend: new WasmBackend(name, instance.exports as unknown as KernelExports), reason: null };
+      return { backend: new WasmBackend(name, instance.exports as unknown as KernelExports, options), reason: null };
     } catch (e) {
       reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -72,11 +80,18 @@ class WasmBackend implements Backend {
   readonly name: string;
   private readonly ex: KernelExports;
   private readonly arena: Arena;
+  private readonly blockFloats: number;
 
-  constructor(name: string, ex: KernelExports) {
+  constructor(name: string, ex: KernelExports, options: WasmBackendOptions) {
     this.name = name;
     this.ex = ex;
     this.arena = new Arena(ex);
+    this.blockFloats = Math.max(1, options.attentionBlockFloats ?? 256 * 1024);
+  }
+
+  /** Query rows per attention chunk. */
+  private chunkRows(T: number, Tk: number): number {
+    return Math.max(1, Math.min(T, Math.floor(this.blockFloats / Math.max(1, Tk))));
   }
 
   /** Packing workspace (in 4-byte units) for the largest of the given GEMM shapes. */
@@ -99,14 +114,15 @@ class WasmBackend implements Backend {
     ar.get(pc, c, m * n);
   }
 
-  // One head at a time: the module holds q, k, v, out and one [T, Tk] block, never all
-  // B·H of them, so long sequences need little WebAssembly memory.
+  // One head, and one chunk of its query rows, at a time: the module holds q, k, v, out and
+  // one [rows, Tk] block, never all B·H·T·Tk weights, so long sequences need little memory.
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void {
     const { B, T, Tk, H, Hkv, hs } = dims;
-    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, block = T * Tk;
+    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = Tk - T;
     const nq = B * T * C, nkv = B * Tk * Ckv;
+    const rows = this.chunkRows(T, Tk), block = rows * Tk;
     const ar = this.arena;
-    const o = ar.reserve([nq, nkv, nkv, nq, block, scores ? block : 0, hardIdx ? T : 0, this.workspace([T, hs, Tk], [T, Tk, hs])]);
+    const o = ar.reserve([nq, nkv, nkv, nq, block, scores ? block : 0, hardIdx ? rows : 0, this.workspace([rows, hs, Tk], [rows, Tk, hs])]);
     if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
     const [pq, pk, pv, po, pp, ps, ph, ws] = o as [number, number, number, number, number, number, number, number];
     ar.put(pq, q, nq);
@@ -117,12 +133,16 @@ class WasmBackend implements Backend {
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
         const g = Math.floor(h / group);
-        const qo = (b * T * C + h * hs) * 4, ko = (b * Tk * Ckv + g * hs) * 4;
-        this.ex.attnForwardHead(pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, T, Tk, C, Ckv, hs, scale, ws);
-        const at = (b * H + h) * block;
-        if (probs) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + block), at);
-        if (scores) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + block), at);
-        if (hardIdx) hardIdx.set(ar.i32(ph, T), (b * H + h) * T);
+        const ko = (b * Tk * Ckv + g * hs) * 4;
+        for (let t0 = 0; t0 < T; t0 += rows) {
+          const n = Math.min(rows, T - t0);
+          const qo = ((b * T + t0) * C + h * hs) * 4;
+          this.ex.attnForwardHead(pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, n, Tk, past + t0, C, Ckv, hs, scale, ws);
+          const at = ((b * H + h) * T + t0) * Tk;
+          if (probs) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + n * Tk), at);
+          if (scores) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
+          if (hardIdx) hardIdx.set(ar.i32(ph, n), (b * H + h) * T + t0);
+        }
       }
     }
     ar.get(po, out, nq);
@@ -130,10 +150,11 @@ class WasmBackend implements Backend {
 
   attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void {
     const { B, T, Tk, H, Hkv, hs } = dims;
-    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, block = T * Tk;
+    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = Tk - T;
     const nq = B * T * C, nkv = B * Tk * Ckv;
+    const rows = this.chunkRows(T, Tk), block = rows * Tk;
     const ar = this.arena;
-    const o = ar.reserve([nq, nkv, nkv, nq, dq ? nq : 0, dk ? nkv : 0, dv ? nkv : 0, block, block, hardIdx ? T : 0, this.workspace([T, hs, Tk], [T, Tk, hs], [Tk, T, hs])]);
+    const o = ar.reserve([nq, nkv, nkv, nq, dq ? nq : 0, dk ? nkv : 0, dv ? nkv : 0, block, block, hardIdx ? rows : 0, this.workspace([rows, hs, Tk], [rows, Tk, hs], [Tk, rows, hs])]);
     if (!o) return jsBackend.attentionBackward(q, k, v, dims, probs, hardIdx, dy, dq, dk, dv);
     const [pq, pk, pv, pdy, pdq, pdk, pdv, pp, pdp, ph, ws] = o as [number, number, number, number, number, number, number, number, number, number, number];
     ar.put(pq, q, nq);
@@ -147,11 +168,15 @@ class WasmBackend implements Backend {
     for (let b = 0; b < B; b++) {
       for (let h = 0; h < H; h++) {
         const g = Math.floor(h / group);
-        const qo = (b * T * C + h * hs) * 4, ko = (b * Tk * Ckv + g * hs) * 4;
-        const at = (b * H + h) * block;
-        ar.f32().set(probs.subarray(at, at + block), pp >> 2);
-        if (hardIdx) ar.i32(ph, T).set(hardIdx.subarray((b * H + h) * T, (b * H + h + 1) * T));
-        this.ex.attnBackwardHead(pq + qo, pk + ko, pv + ko, pp, ph, pdy + qo, dq ? pdq + qo : 0, dk ? pdk + ko : 0, dv ? pdv + ko : 0, pdp, T, Tk, C, Ckv, hs, scale, ws);
+        const ko = (b * Tk * Ckv + g * hs) * 4;
+        for (let t0 = 0; t0 < T; t0 += rows) {
+          const n = Math.min(rows, T - t0);
+          const qo = ((b * T + t0) * C + h * hs) * 4;
+          const at = ((b * H + h) * T + t0) * Tk;
+          ar.f32().set(probs.subarray(at, at + n * Tk), pp >> 2);
+          if (hardIdx) ar.i32(ph, n).set(hardIdx.subarray((b * H + h) * T + t0, (b * H + h) * T + t0 + n));
+          this.ex.attnBackwardHead(pq + qo, pk + ko, pv + ko, pp, ph, pdy + qo, dq ? pdq + qo : 0, dk ? pdk + ko : 0, dv ? pdv + ko : 0, pdp, n, Tk, past + t0, C, Ckv, hs, scale, ws);
+        }
       }
     }
     ar.get(pdq, dq, nq);

@@ -26,6 +26,13 @@ describe('kernels/wasmBackend', () => {
     assert.ok(checkAttention(simd.backend!) > 50);
   });
 
+  it('attention in chunks of a few query rows (as long sequences run) matches the JS reference too', () => {
+    for (const block of [1, 40, 500]) {
+      const chunked = loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) }, { attentionBlockFloats: block });
+      assert.ok(checkAttention(chunked.backend!) > 50);
+    }
+  });
+
   it('linear layer forward and backward (bias, every gradient subset) match the JS reference', () => {
     assert.ok(checkLinear(simd.backend!) > 20);
   });
