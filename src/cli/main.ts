@@ -24,7 +24,9 @@ const USAGE = `attention-lens — train small transformers and look at their att
   attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
   attention-lens tokenize --tokenizer TOK (--text STR | --file PATH) [--json]
 
-CKPT is a native .safetensors checkpoint or a llama2.c .bin (with --tokenizer its tokenizer .bin).`;
+CKPT is a native .safetensors checkpoint, a llama2.c .bin (with --tokenizer its tokenizer .bin), or a
+Hugging Face model folder (config.json + model.safetensors + tokenizer.json; GPT-2 and Llama families).
+TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
 
 type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | Promise<void>;
 

@@ -13,7 +13,7 @@ export const ATTENTION_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', '
 
 export async function attentionCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, ATTENTION_OPTIONS);
-  const { model, tokenizer } = await openModel(args);
+  const { model, tokenizer } = await openModel(args, out);
   const enc = tokenizer.encode(inputText(args), { allowSpecial: args.flags.has('allow-special') });
   const T = enc.ids.length;
   const { nLayers: L, nHeads: H, vocabSize: V } = model.config;

@@ -16,7 +16,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   const prompt = requiredValue(args, 'prompt');
   const maxTokens = intOption(args, 'max-tokens', 0, 1_000_000) ?? 100;
   const temperature = numberOption(args, 'temperature', 0, 100) ?? 1;
-  const { model, tokenizer } = await openModel(args);
+  const { model, tokenizer } = await openModel(args, out);
   let promptIds = tokenizer.encode(prompt).ids;
   if (promptIds.length === 0) {
     // A tokenizer without BOS gives nothing to condition on: start from its first symbol.

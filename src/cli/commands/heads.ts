@@ -25,7 +25,7 @@ const SHORT: Record<(typeof HEAD_KINDS)[number], string> = {
 
 export async function headsCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, HEADS_OPTIONS);
-  const { model, tokenizer } = await openModel(args);
+  const { model, tokenizer } = await openModel(args, out);
   const enc = tokenizer.encode(inputText(args), { allowSpecial: args.flags.has('allow-special') });
   const T = enc.ids.length;
   const { nLayers: L, nHeads: H } = model.config;

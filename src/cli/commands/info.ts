@@ -9,7 +9,8 @@ export const INFO_OPTIONS = { values: ['checkpoint', 'tokenizer'], flags: ['json
 
 export async function infoCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, INFO_OPTIONS);
-  const { model, tokenizer, format, training } = await openModel(args);
+  const loaded = await openModel(args, out);
+  const { model, tokenizer, format, training } = loaded;
   const c = model.config;
   const info = {
     architecture: c.architecture,
@@ -27,11 +28,12 @@ export async function infoCommand(argv: readonly string[], out: Output): Promise
     return;
   }
   const rows: [string, string | number][] = [
-    ['format', format],
+    ['format', loaded.description ? `${format}: ${loaded.description}` : format],
     ...Object.entries(info).map(([k, v]) => [k.replace(/_/g, ' '), v] as [string, string | number]),
     ['norm / positions / mlp', `${c.norm} / ${c.positional}${c.positional === 'rope' ? ` (${c.ropeStyle}, θ=${c.ropeTheta})` : ''} / ${c.mlp}`],
     ['attention', c.attentionMode],
   ];
   if (training) rows.push(['trained steps', `${training.state.step} of ${training.options.steps}`]);
+  for (const note of loaded.notes ?? []) rows.push(['note', note]);
   out.line(table(['field', 'value'], rows.map(([k, v]) => [k, String(v)])));
 }

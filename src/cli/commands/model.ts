@@ -6,9 +6,22 @@
 import type { Encoding } from '../../engine/tokenizer/tokenizer';
 import { loadModel, type LoadedModel } from '../../node/loadModel';
 import { requiredValue, type ParsedArgs } from '../args';
+import type { Output } from '../output';
 
-export function openModel(args: ParsedArgs): Promise<LoadedModel> {
-  return loadModel(requiredValue(args, 'checkpoint'), args.values.get('tokenizer'));
+/** Loads --checkpoint (+ --tokenizer); with `out`, large loads show a progress bar for people. */
+export async function openModel(args: ParsedArgs, out?: Output): Promise<LoadedModel> {
+  const MB = 1024 * 1024;
+  try {
+    return await loadModel(requiredValue(args, 'checkpoint'), args.values.get('tokenizer'), {
+      onProgress: out && !out.json
+        ? (p) => {
+            if (p.total >= 16 * MB) out.progress(Math.round(p.done / MB), Math.round(p.total / MB), p.phase === 'read' ? 'MB read' : 'MB converted');
+          }
+        : undefined,
+    });
+  } finally {
+    out?.endProgress();
+  }
 }
 
 export function tokensJson(enc: Encoding): { id: number; text: string; start: number; end: number }[] {

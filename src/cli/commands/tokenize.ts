@@ -1,8 +1,13 @@
-/** `attention-lens tokenize`: how a tokenizer splits a text, with each token's span. */
+/**
+ * `attention-lens tokenize`: how a tokenizer splits a text, with each token's span. TOK is a
+ * llama2.c tokenizer `.bin`, a Hugging Face `tokenizer.json` (or `vocab.json` + `merges.txt`
+ * beside it), a model folder, or a checkpoint whose tokenizer is used.
+ */
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
-import { loadLlama2cTokenizer, loadModel } from '../../node/loadModel';
+import { loadModel, loadTokenizerFile } from '../../node/loadModel';
 import { parseArgs, requiredValue, UsageError } from '../args';
 import { inputText } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
@@ -12,9 +17,12 @@ export const TOKENIZE_OPTIONS = { values: ['tokenizer', 'text', 'file'], flags: 
 
 async function openTokenizer(file: string): Promise<Tokenizer> {
   const ext = path.extname(file).toLowerCase();
-  if (ext === '.bin') return loadLlama2cTokenizer(file);
   if (ext === '.safetensors') return (await loadModel(file)).tokenizer;
-  throw new UsageError(`don't know how to read tokenizer ${file}: expected a llama2.c tokenizer .bin or a native .safetensors checkpoint`);
+  if (ext === '.bin' || ext === '.json' || ext === '.txt') return loadTokenizerFile(file);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return loadTokenizerFile(file);
+  throw new UsageError(
+    `don't know how to read tokenizer ${file}: expected a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), a model folder, or a .safetensors checkpoint`,
+  );
 }
 
 export async function tokenizeCommand(argv: readonly string[], out: Output): Promise<void> {
