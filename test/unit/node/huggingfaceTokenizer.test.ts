@@ -172,6 +172,26 @@ describe('node/huggingface tokenizer: other vocabularies and files', function ()
     assert.equal(tok.tokenLabel(3 + 0x0a), '<0x0A>');
   });
 
+  it('other layouts of the same vocabularies give the same ids and spans: Metaspace pre-tokenizer (Llama, legacy false), Split + ByteLevel sequence (Llama 3 style)', async function () {
+    const lt = Llama2cTokenizer.fromBytes(new Uint8Array(fs.readFileSync(requireFixture(this, 'stories260K', 'tok512.bin'))), 512);
+    const legacy = llamaTokenizerJson(lt);
+    const meta = HuggingFaceTokenizer.fromJson({ ...legacy, normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false } });
+    const prepend = HuggingFaceTokenizer.fromJson(legacy);
+    for (const text of ['Lily went to the park.', 'a  b\n\nc', '注意🙂 x', 'end ']) {
+      assert.deepEqual(meta.encode(text).tokens, prepend.encode(text).tokens, JSON.stringify(text));
+    }
+    const gpt2Json = JSON.parse(fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'tokenizer.json'), 'utf8')) as Record<string, unknown>;
+    const pattern = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    const split = HuggingFaceTokenizer.fromJson({
+      ...gpt2Json,
+      pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] },
+    });
+    const plain = await gpt2(this);
+    for (const text of ['Hello world', "DON'T stop 🙂👨‍👩‍👧", '  spaced\r\n\tout  ', '注意力机制 é']) {
+      assert.deepEqual(split.encode(text).tokens, plain.encode(text).tokens, JSON.stringify(text));
+    }
+  });
+
   it('refuses files that are not tokenizers, naming what was found', async function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-hftok-'));
     try {
