@@ -1,6 +1,6 @@
 /**
- * The one file that touches uPlot (bundled into the page by esbuild, its stylesheet emitted as
- * dist/webview.css): the other views use the types re-exported here. Set up the way every
+ * The one file that touches uPlot (bundled into the page by esbuild; its layout rules are in
+ * media/dashboard.css): the other views use the types re-exported here. Set up the way every
  * chart on the dashboard wants it: theme colours for axes and
  * grid, the x axis as steps or relative time, a cursor synced across the run's charts (hover
  * one, read all), drag-to-zoom with double-click to reset, no built-in legend (the readout
@@ -8,7 +8,6 @@
  */
 
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { formatDuration, formatValue } from '../src/presentation/chartRange';
 import type { LossAxis } from '../src/protocol/webviewProtocol';
 import type { Theme } from './theme';

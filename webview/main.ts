@@ -1,6 +1,6 @@
 /**
- * Entry of the dashboard page (bundled to dist/webview.js as a browser IIFE; the page's own
- * styles are media/dashboard.css, uPlot's come with charts.ts as dist/webview.css).
+ * Entry of the dashboard page, bundled to dist/webview.js as a browser IIFE (its styles, uPlot's
+ * layout rules included, are media/dashboard.css).
  */
 
 import { App, reportError } from './app';

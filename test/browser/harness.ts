@@ -53,17 +53,17 @@ function newest(dirs: string[]): number {
 }
 
 /**
- * The bundle under test: dist/webview.js (+ its css) when it is at least as new as its sources;
+ * The bundle under test: dist/webview.js when it is at least as new as its sources;
  * otherwise a private build with the same options, so a stale dist/ never hides a change.
  */
-export async function webviewBundle(): Promise<{ js: string; css: string }> {
+export async function webviewBundle(): Promise<{ js: string }> {
   const dist = path.join(ROOT, 'dist');
   const js = path.join(dist, 'webview.js');
   const sources = newest(['webview', 'src/presentation', 'src/protocol'].map((d) => path.join(ROOT, d)));
-  if (fs.existsSync(js) && fs.existsSync(path.join(dist, 'webview.css')) && fs.statSync(js).mtimeMs >= sources) return { js, css: path.join(dist, 'webview.css') };
+  if (fs.existsSync(js) && fs.statSync(js).mtimeMs >= sources) return { js };
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'al-webview-'));
   await esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [path.join(ROOT, 'webview/main.ts')], outfile: path.join(out, 'webview.js'), logLevel: 'warning', legalComments: 'none' });
-  return { js: path.join(out, 'webview.js'), css: path.join(out, 'webview.css') };
+  return { js: path.join(out, 'webview.js') };
 }
 
 export async function launch(): Promise<Browser> {
@@ -97,13 +97,12 @@ export async function openDashboard(browser: Browser, o: { theme?: ThemeName; st
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   if (process.env.AL_DEBUG) page.on('console', (m) => console.log('[page]', m.type(), m.text()));
   const nonce = 'dGVzdC1ub25jZS0xMjM0NTY3OA';
-  const html = dashboardHtml({ cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/dist/webview.js`, styleUris: [`${ORIGIN}/dist/webview.css`, `${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`] })
+  const html = dashboardHtml({ cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/dist/webview.js`, styleUris: [`${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`] })
     .replace('<body>', `<body class="vscode-${o.theme ?? 'dark'}">`);
   let theme: ThemeName = o.theme ?? 'dark';
   const files: Record<string, () => [string, string]> = {
     '/index.html': () => [html, 'text/html'],
     '/dist/webview.js': () => [fs.readFileSync(bundle.js, 'utf8'), 'text/javascript'],
-    '/dist/webview.css': () => [fs.readFileSync(bundle.css, 'utf8'), 'text/css'],
     '/media/dashboard.css': () => [fs.readFileSync(path.join(ROOT, 'media/dashboard.css'), 'utf8'), 'text/css'],
     '/theme.css': () => [themeCss(theme), 'text/css'],
   };

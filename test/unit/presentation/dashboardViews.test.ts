@@ -4,6 +4,8 @@
  */
 
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { buildRamp, luminance, parseColor, rampIndex } from '../../../src/presentation/colorScale';
 import { contentSecurityPolicy, dashboardHtml } from '../../../src/presentation/dashboardHtml';
 import { attentionCsv, csvCell, exportJson, matrixCsv, metricsCsv } from '../../../src/presentation/exportData';
@@ -103,6 +105,15 @@ describe('presentation: dashboard view-models', () => {
     assert.equal(attentionCsv(a), 'token_index,token,start,end,L0H0,L0H1\r\n10,a,0,1,0.5,0\r\n11,",",1,2,0.25,0\r\n12,\'=,2,3,0.25,1\r\n');
     const m = { ...WINDOW, layer: 0, head: 1, weights: Float32Array.of(1, 0, 0, 0.5, 0.5, 0, 0, 0, 1), globalMin: 0, globalMax: 1 };
     assert.equal(matrixCsv(m, ['a', 'b', 'c']).split('\r\n')[0], 'query\\key (L0H1),10:a,11:b,12:c');
+  });
+
+  it('media/dashboard.css carries every uPlot layout rule of the installed uplot (legend and title aside)', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const upstream = fs.readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
+    const ours = fs.readFileSync(path.join(root, 'media/dashboard.css'), 'utf8').replace(/\s+/g, ' ');
+    const selectors = upstream.split('}').map((r) => r.split('{')[0]!.trim()).filter((sel) => sel && !/u-legend|u-title|u-inline|u-series/.test(sel));
+    assert.ok(selectors.length >= 10);
+    for (const sel of selectors) assert.ok(ours.includes(`${sel.replace(/\s+/g, ' ')} {`), `media/dashboard.css lacks uPlot's "${sel}" rule`);
   });
 
   it('the page allows only our nonce-tagged script and local styles', () => {
