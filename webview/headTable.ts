@@ -62,7 +62,10 @@ export class HeadTable {
         el('td', { text: st.keys50[i]!.toFixed(1) }),
         el('td', { text: st.keys90[i]!.toFixed(1) }),
         el('td', { text: KIND_SHORT[best.kind] }));
-      tr.addEventListener('click', () => postToHost({ type: 'selectHead', layer: l, head: h }));
+      const select = (): void => postToHost({ type: 'selectHead', layer: l, head: h });
+      tr.tabIndex = 0;
+      tr.addEventListener('click', select);
+      tr.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && select());
       return tr;
     });
     this.table.replaceChildren(el('thead', {}, header), el('tbody', {}, ...rows));

@@ -95,6 +95,7 @@ export class DashboardPanel implements vscode.Disposable {
   private loader: MatrixLoader | null = null;
   private matrix: MatrixAssembly | null = null;
   private lastProgress = 0;
+  private progress: { done: number; total: number } | null = null;
   private readonly received = new vscode.EventEmitter<WebviewToHost>();
   /** Every valid message from the page (tests wait on `ready` with it). */
   readonly onDidReceiveMessage = this.received.event;
@@ -148,6 +149,7 @@ export class DashboardPanel implements vscode.Disposable {
    * tests can play the page (a webview cannot be clicked from the extension host).
    */
   handleMessage(raw: unknown): void {
+    if (this.disposed) return;
     const v = validateWebviewMessage(raw);
     if (!v.ok) {
       this.deps.log.warn(`dashboard: ignored a message from the webview: ${v.reason}`);
@@ -262,6 +264,12 @@ export class DashboardPanel implements vscode.Disposable {
     this.loader?.cancel();
     this.loader = null;
     this.matrix = null;
+    this.progress = null;
+  }
+
+  /** How far the current window's matrix is (null: no window); for the status of long loads and for tests. */
+  get matrixProgress(): { readonly done: number; readonly total: number } | null {
+    return this.progress;
   }
 
   /** Starts assembling the current window's matrix, unless it is already there or on its way. */
@@ -282,6 +290,7 @@ export class DashboardPanel implements vscode.Disposable {
       return r.rows;
     };
     const onProgress = (done: number, total: number): void => {
+      this.progress = { done, total };
       const now = Date.now();
       if (done < total && now - this.lastProgress < PROGRESS_MS) return;
       this.lastProgress = now;

@@ -12,7 +12,7 @@ import type { AttentionLensApi } from '../../src/extension';
 import { DashboardPanel } from '../../src/host/dashboardPanel';
 import type { DashboardDeps } from '../../src/host/dashboardDeps';
 import type { WebviewToHost } from '../../src/protocol/webviewProtocol';
-import { activeExtension, fixture, fixturesDir, waitFor, workspaceRoot } from '../helpers/vscodeTest';
+import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
 function dashboardTabs(): vscode.Tab[] {
   return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('attentionLens.dashboard'));
@@ -87,8 +87,13 @@ describe('the dashboard panel in the extension host', function () {
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(doc.positionAt(40), doc.positionAt(40));
     const shown = await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
+    const opened = Date.now();
     panel = await openPanel();
     await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    // The host assembles the window's matrix from one worker request per query token.
+    const p = panel;
+    await waitFor('the window\'s attention matrix', () => p.matrixProgress && p.matrixProgress.done === p.matrixProgress.total, 30_000);
+    report(`    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix assembled ${Date.now() - opened} ms after opening`);
     // The page's click on key token 2 of the window: its [start, end) in the document.
     const w = shown.result.window;
     const [start, end] = [w.starts[2]!, w.ends[2]!];
