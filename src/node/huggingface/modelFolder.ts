@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { parseHuggingFaceModel, HuggingFaceError, type HfModel } from '../../engine/checkpoint/huggingface';
+import { CheckpointError } from '../../engine/checkpoint/errors';
 import { parseSafetensors } from '../../engine/checkpoint/safetensors';
 import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
 import { readFileBytes } from '../readFileBytes';
@@ -63,7 +64,12 @@ export async function loadHfModelFolder(dir: string, options: HfFolderOptions = 
   for (let i = 0; i < weightFiles.length; i++) {
     const bytes = await readWithProgress(weightFiles[i]!, sizes[i]!, options.maxBytes, (done) => options.onProgress?.({ phase: 'read', done: before + done, total }));
     before += sizes[i]!;
-    files.push(parseSafetensors(bytes));
+    try {
+      files.push(parseSafetensors(bytes));
+    } catch (e) {
+      if (e instanceof CheckpointError) throw new HuggingFaceError(`${weightFiles[i]}: ${e.message}`);
+      throw e;
+    }
   }
   const hf = parseHuggingFaceModel(configJson, files, {
     onProgress: options.onProgress ? (done, all) => options.onProgress!({ phase: 'convert', done, total: all }) : undefined,

@@ -17,10 +17,19 @@ import { loadModel, type LoadProgress } from '../../../src/node/loadModel';
 import { requireFixture } from '../../helpers/fixtures';
 import { llamaTensors, writeLlamaFolder, writeSafetensors, type NamedTensor } from '../../helpers/hfExport';
 
-/** The V8 garbage collector, exposed at run time (mocha is not started with --expose-gc). */
-function collector(): () => void {
+/**
+ * Full garbage collections, with pauses so freed ArrayBuffer memory is returned (V8 frees backing
+ * stores off the main thread). Exposed at run time: mocha is not started with --expose-gc.
+ */
+function collector(): () => Promise<void> {
   v8.setFlagsFromString('--expose_gc');
-  return vm.runInNewContext('gc') as () => void;
+  const gc = vm.runInNewContext('gc') as () => void;
+  return async () => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -139,11 +148,11 @@ describe('node/loadModel: Hugging Face model folders', function () {
     const size = fs.statSync(path.join(folder, 'model.safetensors')).size;
     assert.ok(size > 100e6, `${size} bytes`);
     const gc = collector();
-    gc();
+    await gc();
     const before = process.memoryUsage().arrayBuffers;
     let peak = 0;
     const m = await loadModel(folder, undefined, { onProgress: () => (peak = Math.max(peak, process.memoryUsage().arrayBuffers - before)) });
-    gc();
+    await gc();
     const held = process.memoryUsage().arrayBuffers - before;
     assert.equal(m.model.params.get('blocks.6.mlp.down.weight')!.data.length, C * F);
     assert.ok(peak <= size * 1.05 + 8e6, `array buffers peaked ${peak} bytes above the start while loading a ${size}-byte file`);
@@ -173,6 +182,16 @@ describe('node/loadModel: Hugging Face model folders', function () {
     await assert.rejects(loadModel(golden), /has no tokenizer\.json \(or vocab\.json \+ merges\.txt\); give one with --tokenizer/);
     await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json')), /the tokenizer has 1000 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/);
     await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_gpt2')), /the tokenizer has 21 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/);
+    const tokenizer = requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json');
+    fs.writeFileSync(path.join(golden, 'config.json'), '{"model_type": "gpt2",');
+    await assert.rejects(loadModel(golden, tokenizer), /config\.json is not valid JSON/);
+    fs.writeFileSync(path.join(golden, 'config.json'), JSON.stringify({ ...g.config, model_type: 'gpt2' }));
+    const weights = fs.readFileSync(path.join(golden, 'model.safetensors'));
+    fs.writeFileSync(path.join(golden, 'model.safetensors'), weights.subarray(0, weights.length - 100));
+    await assert.rejects(loadModel(golden, tokenizer), /golden\/model\.safetensors: .*truncated/);
+    fs.writeFileSync(path.join(golden, 'model.safetensors'), weights.subarray(0, 6));
+    await assert.rejects(loadModel(golden, tokenizer), /golden\/model\.safetensors: .*6 bytes/);
+    fs.writeFileSync(path.join(golden, 'model.safetensors'), weights);
     fs.writeFileSync(path.join(golden, 'config.json'), JSON.stringify({ ...g.config, model_type: 'gpt_neox' }));
     await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_random_gpt2')), /model_type string "gpt_neox" is not supported; supported: "gpt2", "llama"/);
   });
