@@ -98,6 +98,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
   encode(text: string, options: EncodeOptions = {}): Encoding {
     const lib = options.allowSpecial ? this.full : this.plain;
     const enc = lib.encode(text, { add_special_tokens: false });
+    const missing = enc.ids.findIndex((id) => typeof id !== 'number');
+    if (missing >= 0) throw new HuggingFaceTokenizerError(`${this.source}: token ${JSON.stringify(enc.tokens[missing])} has no id and the tokenizer has no unk token`);
     const spans = alignSpans(text, enc.tokens, this.spanSource);
     const tokens: TokenSpan[] = enc.tokens.map((t, i) => ({ id: enc.ids[i]!, text: this.pieceText(enc.ids[i]!, t), start: spans.start[i]!, end: spans.end[i]! }));
     if (options.bos !== false) this.addTemplateTokens(enc.tokens, tokens, text.length, options.bos === true);
