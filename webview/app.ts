@@ -94,7 +94,11 @@ export class App {
   private receive(data: unknown): void {
     // The host is trusted, but anything else posting into the page is ignored.
     if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return;
-    this.invalidate(this.store.apply(data as HostToWebview));
+    try {
+      this.invalidate(this.store.apply(data as HostToWebview));
+    } catch (e) {
+      reportError(e instanceof Error ? e.message : String(e));
+    }
   }
 
   /** Marks parts for the next frame. */

@@ -7,7 +7,7 @@
 
 import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../src/presentation/metricColumns';
 import { sameWindow } from '../src/presentation/dashboardPayloads';
-import type { ModelInfo } from '../src/protocol/common';
+import { assertNever, type ModelInfo } from '../src/protocol/common';
 import {
   DEFAULT_UI_STATE,
   WEBVIEW_PROTOCOL_VERSION,
@@ -118,7 +118,8 @@ export class Store {
         this.banner = { text: m.message, error: !m.ok };
         return ['banner'];
       default:
-        return [];
+        // A message type this page does not know is a bug on one side: it reaches the host's log.
+        return assertNever(m, 'host message');
     }
   }
 

@@ -119,11 +119,15 @@ describe('dashboard webview: training views (Chromium)', function () {
     assert.equal(await d.page.getByLabel('Log y').isChecked(), true);
   });
 
-  it('says when the page and the extension speak different protocol versions', async () => {
+  it('says when the page and the extension speak different protocol versions; reports unknown messages', async () => {
     d = await openDashboard(browser);
     await d.send({ type: 'versionMismatch', expected: WEBVIEW_PROTOCOL_VERSION + 1 });
     assert.match(await d.page.locator('.banner').innerText(), /out of date.*Close and reopen/);
     await d.page.evaluate(() => window.postMessage('not a host message', '*'));
     await d.page.evaluate(() => window.postMessage({ nonsense: true }, '*'));
+    // A message type the page does not know is a bug on one side: the host's log hears of it.
+    await d.page.evaluate(() => window.postMessage({ type: 'fromTheFuture' }, '*'));
+    const error = await waitForPosted(d, 'error');
+    assert.match(String(error.message), /unexpected host message: \{"type":"fromTheFuture"\}/);
   });
 });
