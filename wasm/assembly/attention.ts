@@ -15,6 +15,7 @@
  */
 
 import { exp4, exp1 } from './math';
+import { hmax, hsum } from './simd';
 import { gemm, K_LOWER, K_UPPER, OUT_CAUSAL } from './matmul';
 
 /**
@@ -56,45 +57,64 @@ export function attnForwardHead(q: usize, k: usize, v: usize, out: usize, p: usi
 
 /**
  * row[0, vis) ← softmax(scale · row[0, vis)), row[vis, n) ← 0; `scores` (if not 0) gets
- * scale · row with −Inf from vis on. Max-subtracted, as the JS reference.
+ * scale · row with −Inf from vis on. Max-subtracted, as the JS reference: the max is taken
+ * with pmax, which like the reference's `x > max` passes over NaN (a NaN score still makes
+ * its row NaN through the sum), and is unrolled because the NaN-correct f32x4.max costs V8
+ * eight dependent instructions per step.
  */
 function softmaxScaledRow(row: usize, vis: i32, n: i32, scale: f32, scores: usize): void {
   const sv = f32x4.splat(scale);
   let j = 0;
-  let mx = f32x4.splat(-Infinity);
-  for (; j + 4 <= vis; j += 4) {
-    const x = f32x4.mul(v128.load(row + (<usize>j << 2)), sv);
-    v128.store(row + (<usize>j << 2), x);
-    mx = f32x4.max(mx, x);
+  let m0 = f32x4.splat(-Infinity), m1 = m0;
+  for (; j + 8 <= vis; j += 8) {
+    const o = row + (<usize>j << 2);
+    m0 = f32x4.pmax(m0, v128.load(o));
+    m1 = f32x4.pmax(m1, v128.load(o, 16));
   }
-  let m = max(max(f32x4.extract_lane(mx, 0), f32x4.extract_lane(mx, 1)), max(f32x4.extract_lane(mx, 2), f32x4.extract_lane(mx, 3)));
+  for (; j + 4 <= vis; j += 4) m0 = f32x4.pmax(m0, v128.load(row + (<usize>j << 2)));
+  m0 = f32x4.pmax(m0, m1);
+  let m = hmax(m0);
   for (; j < vis; j++) {
-    const x = load<f32>(row + (<usize>j << 2)) * scale;
-    store<f32>(row + (<usize>j << 2), x);
-    m = max(m, x);
+    const x = load<f32>(row + (<usize>j << 2));
+    if (x > m) m = x;
   }
   if (scores != 0) {
-    memory.copy(scores, row, <usize>vis << 2);
+    j = 0;
+    for (; j + 4 <= vis; j += 4) v128.store(scores + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), sv));
+    for (; j < vis; j++) store<f32>(scores + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * scale);
     for (let i = vis; i < n; i++) store<f32>(scores + (<usize>i << 2), -Infinity);
   }
-  const mv = f32x4.splat(m);
-  let sum = f32x4.splat(0);
+  // e = exp(x·scale − m·scale): the reference's scaled scores minus their max, unrounded alike.
+  const ms = m * scale;
+  const mv = f32x4.splat(ms);
+  let s0 = f32x4.splat(0), s1 = s0;
   j = 0;
-  for (; j + 4 <= vis; j += 4) {
-    const e = exp4(f32x4.sub(v128.load(row + (<usize>j << 2)), mv));
-    v128.store(row + (<usize>j << 2), e);
-    sum = f32x4.add(sum, e);
+  for (; j + 8 <= vis; j += 8) {
+    const o = row + (<usize>j << 2);
+    const e0 = exp4(f32x4.sub(f32x4.mul(v128.load(o), sv), mv));
+    const e1 = exp4(f32x4.sub(f32x4.mul(v128.load(o, 16), sv), mv));
+    v128.store(o, e0);
+    v128.store(o, e1, 16);
+    s0 = f32x4.add(s0, e0);
+    s1 = f32x4.add(s1, e1);
   }
-  let s = f32x4.extract_lane(sum, 0) + f32x4.extract_lane(sum, 1) + f32x4.extract_lane(sum, 2) + f32x4.extract_lane(sum, 3);
+  for (; j + 4 <= vis; j += 4) {
+    const o = row + (<usize>j << 2);
+    const e = exp4(f32x4.sub(f32x4.mul(v128.load(o), sv), mv));
+    v128.store(o, e);
+    s0 = f32x4.add(s0, e);
+  }
+  let s = hsum(f32x4.add(s0, s1));
   for (; j < vis; j++) {
-    const e = exp1(load<f32>(row + (<usize>j << 2)) - m);
-    store<f32>(row + (<usize>j << 2), e);
+    const o = row + (<usize>j << 2);
+    const e = exp1(load<f32>(o) * scale - ms);
+    store<f32>(o, e);
     s += e;
   }
-  const inv = f32x4.splat(<f32>1 / s);
+  const invs = <f32>1 / s;
+  const inv = f32x4.splat(invs);
   j = 0;
   for (; j + 4 <= vis; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), inv));
-  const invs = <f32>1 / s;
   for (; j < vis; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * invs);
   if (vis < n) memory.fill(row + (<usize>vis << 2), 0, <usize>(n - vis) << 2);
 }

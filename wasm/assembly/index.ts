@@ -12,5 +12,5 @@ export { attnForwardHead, attnBackwardHead } from './attention';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { geluForward, geluBackward, colSum, linearForward, linearBackward } from './pointwise';
-export { layerNormForward, layerNormBackward } from './norm';
+export { geluForward, geluBackward, siluForward, siluBackward, colSum, linearForward, linearBackward } from './pointwise';
+export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } from './norm';

@@ -2,8 +2,8 @@
  * Vectorised transcendental functions for the point-wise kernels: exp (Cephes' expf
  * polynomial after range reduction by ln 2, within 1e-7 relative of Math.exp) and tanh built
  * on it. NaN propagates; exp underflows to 0 below −87.3 like Math.exp in float32, and
- * saturates at e^88 ≈ 1.65e38 above 88 (its callers only take exp of x ≤ 0, or of 2x for
- * tanh, which has long reached ±1 by then).
+ * overflows to +Inf above 88 (a little early: float32 reaches e^88.72; the callers take exp of
+ * x ≤ 0, of 2x for tanh, which is ±1 long before, or of −x for SiLU, which is 0 there).
  *
  * Written for V8's x64 code generation: pmin/pmax (one instruction each; NaN still
  * propagates with the operands in this order) and rounding by adding 1.5·2²³, which also
@@ -22,9 +22,10 @@ const ROUND_BITS: i32 = 0x4b400000;
 /** e^x, four lanes. */
 // @ts-ignore: decorator
 @inline export function exp4(x: v128): v128 {
-  const lo = f32x4.splat(EXP_LO);
+  const lo = f32x4.splat(EXP_LO), hi = f32x4.splat(EXP_HI);
   const under = f32x4.lt(x, lo);
-  x = f32x4.pmin(f32x4.pmax(x, lo), f32x4.splat(EXP_HI)); // pmax(x, c) = x < c ? c : x keeps NaN
+  const over = f32x4.gt(x, hi);
+  x = f32x4.pmin(f32x4.pmax(x, lo), hi); // pmax(x, c) = x < c ? c : x keeps NaN
   const t = f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(ROUND));
   const fx = f32x4.sub(t, f32x4.splat(ROUND)); // round(x·log2 e), in [−126, 127]
   x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(LN2_HI)));
@@ -39,7 +40,7 @@ const ROUND_BITS: i32 = 0x4b400000;
   y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1));
   // 2^fx from the integer in t's low bits, moved into the exponent field.
   const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127 - ROUND_BITS)), 23);
-  return v128.andnot(f32x4.mul(y, pow2), under);
+  return v128.bitselect(f32x4.splat(Infinity), v128.andnot(f32x4.mul(y, pow2), under), over);
 }
 
 /** e^x for one value, through the same polynomial (so tails of rows match their bodies). */

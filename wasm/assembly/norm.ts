@@ -1,6 +1,7 @@
 /**
- * LayerNorm over the last axis, forward and backward (see ops/norm.ts for the maths):
- * the forward keeps each row's mean and 1/σ for the backward, as the JS reference does.
+ * LayerNorm and RMSNorm over the last axis, forward and backward (see ops/norm.ts for the
+ * maths): the forwards keep each row's statistics (mean and 1/σ, or 1/rms) for the backward,
+ * as the JS reference does.
  */
 
 import { hsum } from './simd';
@@ -96,6 +97,77 @@ export function layerNormBackward(x: usize, w: usize, mean: usize, rstd: usize, 
       const o = <usize>j << 2;
       const n = (load<f32>(xr + o) - m) * rs;
       store<f32>(dxr + o, load<f32>(dxr + o) + rs * (load<f32>(dyr + o) * load<f32>(w + o) - gMean - n * gnMean));
+    }
+  }
+}
+
+/** y = x·rrms·w per row, rrms = 1/√(mean(x²) + eps) kept per row. */
+export function rmsNormForward(x: usize, w: usize, y: usize, rrms: usize, rows: i32, c: i32, eps: f32): void {
+  const rb = <usize>c << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rb, yr = y + <usize>r * rb;
+    let acc = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const v = v128.load(xr + (<usize>j << 2));
+      acc = f32x4.add(acc, f32x4.mul(v, v));
+    }
+    let ss = hsum(acc);
+    for (; j < c; j++) {
+      const v = load<f32>(xr + (<usize>j << 2));
+      ss += v * v;
+    }
+    const rs = <f32>(1 / Math.sqrt(<f64>(ss / <f32>c) + <f64>eps));
+    store<f32>(rrms + (<usize>r << 2), rs);
+    const rv = f32x4.splat(rs);
+    j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(yr + o, f32x4.mul(f32x4.mul(v128.load(xr + o), rv), v128.load(w + o)));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      store<f32>(yr + o, load<f32>(xr + o) * rs * load<f32>(w + o));
+    }
+  }
+}
+
+/** dx += rs·g − x·rs³·mean(g·x) with g = dy·w; dw += Σ dy·x·rs (each skipped when 0). */
+export function rmsNormBackward(x: usize, w: usize, rrms: usize, dy: usize, dx: usize, dw: usize, rows: i32, c: i32): void {
+  const rb = <usize>c << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rb, dyr = dy + <usize>r * rb;
+    const rs = load<f32>(rrms + (<usize>r << 2));
+    const rv = f32x4.splat(rs);
+    let acc = f32x4.splat(0);
+    let j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const o = <usize>j << 2;
+      const xv = v128.load(xr + o), d = v128.load(dyr + o);
+      acc = f32x4.add(acc, f32x4.mul(f32x4.mul(d, v128.load(w + o)), xv));
+      if (dw != 0) v128.store(dw + o, f32x4.add(v128.load(dw + o), f32x4.mul(f32x4.mul(d, xv), rv)));
+    }
+    let gx = hsum(acc);
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      const xv = load<f32>(xr + o), d = load<f32>(dyr + o);
+      gx += d * load<f32>(w + o) * xv;
+      if (dw != 0) store<f32>(dw + o, load<f32>(dw + o) + d * xv * rs);
+    }
+    gx /= <f32>c;
+    if (dx == 0) continue;
+    const kk = rs * rs * rs * gx;
+    const kv = f32x4.splat(kk);
+    const dxr = dx + <usize>r * rb;
+    j = 0;
+    for (; j + 4 <= c; j += 4) {
+      const o = <usize>j << 2;
+      const t = f32x4.sub(f32x4.mul(rv, f32x4.mul(v128.load(dyr + o), v128.load(w + o))), f32x4.mul(v128.load(xr + o), kv));
+      v128.store(dxr + o, f32x4.add(v128.load(dxr + o), t));
+    }
+    for (; j < c; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dxr + o, load<f32>(dxr + o) + rs * load<f32>(dyr + o) * load<f32>(w + o) - load<f32>(xr + o) * kk);
     }
   }
 }

@@ -1,10 +1,10 @@
 /**
- * Element-wise and per-column kernels: GELU (tanh form) forward and backward, bias rows,
+ * Element-wise and per-column kernels: GELU (tanh form) and SiLU forward and backward, bias rows,
  * column sums (bias gradients), and the fused linear layer y = x·Wᵀ + b with its backward
  * (dx = dy·W, dW += dyᵀ·x, db += Σ rows of dy) so one call moves each operand once.
  */
 
-import { tanh4 } from './math';
+import { exp4, tanh4 } from './math';
 import { DENSE, gemm } from './matmul';
 
 const GELU_C: f32 = 0.7978845608028654; // √(2/π)
@@ -47,6 +47,41 @@ export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
     const th = f32x4.extract_lane(tanh4(f32x4.splat(GELU_C * (v + GELU_K * v * v * v))), 0);
     const du = GELU_C * (1 + 3 * GELU_K * v * v);
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du));
+  }
+}
+
+/** out[i] = x / (1 + e^−x) for i < n. */
+export function siluForward(x: usize, out: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(out + o, f32x4.div(v, f32x4.add(one, exp4(f32x4.neg(v)))));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(out + o, v / (1 + f32x4.extract_lane(exp4(f32x4.splat(-v)), 0)));
+  }
+}
+
+/** dx[i] += dy[i] · σ(x)·(1 + x·(1 − σ(x))) for i < n. */
+export function siluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const sg = f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))));
+    const g = f32x4.mul(sg, f32x4.add(one, f32x4.mul(v, f32x4.sub(one, sg))));
+    v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(v128.load(dy + o), g)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    const sg: f32 = <f32>1 / (<f32>1 + f32x4.extract_lane(exp4(f32x4.splat(-v)), 0));
+    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * sg * (1 + v * (1 - sg)));
   }
 }
 

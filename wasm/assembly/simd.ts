@@ -18,3 +18,11 @@
   const s = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
+
+/** The largest of the four lanes, passing over NaN lanes like `x > max` does. */
+// @ts-ignore: decorator
+@inline export function hmax(v: v128): f32 {
+  const s = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  const t = f32x4.pmax(s, v128.shuffle<f32>(s, s, 1, 0, 3, 2));
+  return f32x4.extract_lane(t, 0);
+}

@@ -55,10 +55,18 @@ export interface Backend {
   geluForward(x: Float32Array, out: Float32Array, n: number): void;
   /** dx[i] += dy[i]·gelu′(x[i]) for i < n. */
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** out[i] = silu(x[i]) = x/(1 + e^−x) for i < n. */
+  siluForward(x: Float32Array, out: Float32Array, n: number): void;
+  /** dx[i] += dy[i]·silu′(x[i]) for i < n. */
+  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
   /** LayerNorm of `rows` rows of c values; mean and rstd [rows] receive the statistics. */
   layerNormForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void;
   /** Its backward, accumulating into whichever of dx, dw, db is given. */
   layerNormBackward(x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void;
+  /** RMSNorm of `rows` rows of c values; rrms [rows] receives 1/rms per row. */
+  rmsNormForward(x: Float32Array, w: Float32Array, y: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void;
+  /** Its backward, accumulating into whichever of dx, dw is given. */
+  rmsNormBackward(x: Float32Array, w: Float32Array, rrms: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, rows: number, c: number): void;
 }
 
 /** 'auto': WebAssembly where it loads, else JS. 'wasm': the same, but the caller asked for it. */

@@ -7,7 +7,7 @@
 
 import type { Backend, MatmulOptions } from './backend';
 import { attentionBackwardJs, attentionForwardJs } from './jsAttention';
-import { geluBackwardJs, geluForwardJs, layerNormBackwardJs, layerNormForwardJs, linearBackwardJs, linearForwardJs } from './jsLayers';
+import { geluBackwardJs, geluForwardJs, layerNormBackwardJs, layerNormForwardJs, linearBackwardJs, linearForwardJs, rmsNormBackwardJs, rmsNormForwardJs, siluBackwardJs, siluForwardJs } from './jsLayers';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -28,8 +28,12 @@ export const jsBackend: Backend = {
   },
   geluForward: geluForwardJs,
   geluBackward: geluBackwardJs,
+  siluForward: siluForwardJs,
+  siluBackward: siluBackwardJs,
   layerNormForward: layerNormForwardJs,
   layerNormBackward: layerNormBackwardJs,
+  rmsNormForward: rmsNormForwardJs,
+  rmsNormBackward: rmsNormBackwardJs,
 };
 
 /** C[M,N] += A[M,K] · B[K,N] */

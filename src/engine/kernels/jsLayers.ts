@@ -1,6 +1,6 @@
 /**
  * Reference kernels (plain JS) for the layers around the matmuls: the linear layer with its
- * bias, GELU, LayerNorm. The loops are the ones the ops had inline; ops/*.ts explain the maths.
+ * bias, GELU, SiLU, LayerNorm, RMSNorm. The loops are the ones the ops had inline; ops/*.ts explain the maths.
  */
 
 import type { MatmulOptions } from './backend';
@@ -49,6 +49,21 @@ export function geluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Ar
   }
 }
 
+export function siluForwardJs(xd: Float32Array, out: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = xd[i]!;
+    out[i] = v / (1 + Math.exp(-v));
+  }
+}
+
+export function siluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = xd[i]!;
+    const s = 1 / (1 + Math.exp(-v));
+    dx[i] += dy[i]! * s * (1 + v * (1 - s));
+  }
+}
+
 export function layerNormForwardJs(xd: Float32Array, w: Float32Array, b: Float32Array | null, out: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void {
   for (let r = 0; r < rows; r++) {
     const o = r * c;
@@ -88,6 +103,35 @@ export function layerNormBackwardJs(xd: Float32Array, w: Float32Array, mean: Flo
         const n = (xd[o + j]! - m) * rs;
         dx[o + j] += rs * (dy[o + j]! * w[j]! - gMean - n * gnMean);
       }
+    }
+  }
+}
+
+export function rmsNormForwardJs(xd: Float32Array, w: Float32Array, out: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    let ss = 0;
+    for (let j = 0; j < c; j++) ss += xd[o + j]! * xd[o + j]!;
+    const rs = 1 / Math.sqrt(ss / c + eps);
+    rrms[r] = rs;
+    for (let j = 0; j < c; j++) out[o + j] = xd[o + j]! * rs * w[j]!;
+  }
+}
+
+export function rmsNormBackwardJs(xd: Float32Array, w: Float32Array, rrms: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, rows: number, c: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * c;
+    const rs = rrms[r]!;
+    // dx = rs·g − x·rs³·mean(g·x), with g = dy·w.
+    let gx = 0;
+    for (let j = 0; j < c; j++) {
+      gx += dy[o + j]! * w[j]! * xd[o + j]!;
+      if (dw) dw[j] += dy[o + j]! * xd[o + j]! * rs;
+    }
+    gx /= c;
+    if (dx) {
+      const k = rs * rs * rs * gx;
+      for (let j = 0; j < c; j++) dx[o + j] += rs * dy[o + j]! * w[j]! - xd[o + j]! * k;
     }
   }
 }

@@ -18,13 +18,18 @@ export interface KernelExports {
   linearBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, rows: number, inF: number, outF: number, ws: number): void;
   geluForward(x: number, out: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
+  siluForward(x: number, out: number, n: number): void;
+  siluBackward(x: number, dy: number, dx: number, n: number): void;
+  rmsNormForward(x: number, w: number, y: number, rrms: number, rows: number, c: number, eps: number): void;
+  rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, c: number): void;
   layerNormForward(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
   layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, c: number): void;
 }
 
 export const KERNEL_EXPORTS: readonly (keyof KernelExports)[] = [
   'memory', 'heapBase', 'matmulWorkspaceBytes', 'matmul', 'attnForwardHead', 'attnBackwardHead',
-  'linearForward', 'linearBackward', 'geluForward', 'geluBackward', 'layerNormForward', 'layerNormBackward',
+  'linearForward', 'linearBackward', 'geluForward', 'geluBackward', 'siluForward', 'siluBackward',
+  'layerNormForward', 'layerNormBackward', 'rmsNormForward', 'rmsNormBackward',
 ];
 
 const PAGE = 65536;

@@ -213,26 +213,46 @@ class WasmBackend implements Backend {
     ar.get(pdb, db, outF);
   }
 
-  geluForward(x: Float32Array, out: Float32Array, n: number): void {
+  /** An element-wise kernel f(x) → out. */
+  private unary(kernel: (x: number, out: number, n: number) => void, x: Float32Array, out: Float32Array, n: number): boolean {
     const ar = this.arena;
     const o = ar.reserve([n, n]);
-    if (!o) return jsBackend.geluForward(x, out, n);
+    if (!o) return false;
     const [px, py] = o as [number, number];
     ar.put(px, x, n);
-    this.ex.geluForward(px, py, n);
+    kernel(px, py, n);
     ar.get(py, out, n);
+    return true;
   }
 
-  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+  /** An element-wise backward dx += dy·f′(x). */
+  private unaryBackward(kernel: (x: number, dy: number, dx: number, n: number) => void, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): boolean {
     const ar = this.arena;
     const o = ar.reserve([n, n, n]);
-    if (!o) return jsBackend.geluBackward(x, dy, dx, n);
+    if (!o) return false;
     const [px, pdy, pdx] = o as [number, number, number];
     ar.put(px, x, n);
     ar.put(pdy, dy, n);
     ar.put(pdx, dx, n);
-    this.ex.geluBackward(px, pdy, pdx, n);
+    kernel(px, pdy, pdx, n);
     ar.get(pdx, dx, n);
+    return true;
+  }
+
+  geluForward(x: Float32Array, out: Float32Array, n: number): void {
+    if (!this.unary(this.ex.geluForward, x, out, n)) jsBackend.geluForward(x, out, n);
+  }
+
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+    if (!this.unaryBackward(this.ex.geluBackward, x, dy, dx, n)) jsBackend.geluBackward(x, dy, dx, n);
+  }
+
+  siluForward(x: Float32Array, out: Float32Array, n: number): void {
+    if (!this.unary(this.ex.siluForward, x, out, n)) jsBackend.siluForward(x, out, n);
+  }
+
+  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+    if (!this.unaryBackward(this.ex.siluBackward, x, dy, dx, n)) jsBackend.siluBackward(x, dy, dx, n);
   }
 
   layerNormForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void {
@@ -268,5 +288,35 @@ class WasmBackend implements Backend {
     ar.get(pdx, dx, n);
     ar.get(pdw, dw, c);
     ar.get(pdb, db, c);
+  }
+
+  rmsNormForward(x: Float32Array, w: Float32Array, y: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void {
+    const ar = this.arena;
+    const n = rows * c;
+    const o = ar.reserve([n, c, n, rows]);
+    if (!o) return jsBackend.rmsNormForward(x, w, y, rrms, rows, c, eps);
+    const [px, pw, py, pr] = o as [number, number, number, number];
+    ar.put(px, x, n);
+    ar.put(pw, w, c);
+    this.ex.rmsNormForward(px, pw, py, pr, rows, c, eps);
+    ar.get(py, y, n);
+    ar.get(pr, rrms, rows);
+  }
+
+  rmsNormBackward(x: Float32Array, w: Float32Array, rrms: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, rows: number, c: number): void {
+    const ar = this.arena;
+    const n = rows * c;
+    const o = ar.reserve([n, c, rows, n, dx ? n : 0, dw ? c : 0]);
+    if (!o) return jsBackend.rmsNormBackward(x, w, rrms, dy, dx, dw, rows, c);
+    const [px, pw, pr, pdy, pdx, pdw] = o as [number, number, number, number, number, number];
+    ar.put(px, x, n);
+    ar.put(pw, w, c);
+    ar.put(pr, rrms, rows);
+    ar.put(pdy, dy, n);
+    ar.put(pdx, dx, n);
+    ar.put(pdw, dw, c);
+    this.ex.rmsNormBackward(px, pw, pr, pdy, pdx, pdw, rows, c);
+    ar.get(pdx, dx, n);
+    ar.get(pdw, dw, c);
   }
 }

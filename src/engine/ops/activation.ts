@@ -30,22 +30,14 @@ export function silu(tape: Tape | null, x: Tensor): Tensor {
   const n = x.size;
   const xd = x.data;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = xd[i]!;
-    out[i] = v / (1 + Math.exp(-v));
-  }
+  backend().siluForward(xd, out, n);
   const tracked = Tape.needsGrad(tape, x);
   const y = output(out, x.shape, tracked);
   if (tracked) {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      const dx = x.ensureGrad();
-      for (let i = 0; i < n; i++) {
-        const v = xd[i]!;
-        const s = 1 / (1 + Math.exp(-v));
-        dx[i] += dy[i]! * s * (1 + v * (1 - s));
-      }
+      backend().siluBackward(xd, dy, x.ensureGrad(), n);
     });
   }
   return y;

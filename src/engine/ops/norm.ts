@@ -47,14 +47,7 @@ export function rmsNorm(tape: Tape | null, x: Tensor, weight: Tensor, eps = 1e-5
   const xd = x.data, w = weight.data;
   const out = new Float32Array(x.size);
   const rrms = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    const o = r * c;
-    let ss = 0;
-    for (let j = 0; j < c; j++) ss += xd[o + j]! * xd[o + j]!;
-    const rs = 1 / Math.sqrt(ss / c + eps);
-    rrms[r] = rs;
-    for (let j = 0; j < c; j++) out[o + j] = xd[o + j]! * rs * w[j]!;
-  }
+  backend().rmsNormForward(xd, w, out, rrms, rows, c, eps);
   const tracked = Tape.needsGrad(tape, x, weight);
   const y = output(out, x.shape, tracked);
   if (tracked) {
@@ -63,21 +56,7 @@ export function rmsNorm(tape: Tape | null, x: Tensor, weight: Tensor, eps = 1e-5
       if (!dy) return;
       const dx = x.requiresGrad ? x.ensureGrad() : null;
       const dw = weight.requiresGrad ? weight.ensureGrad() : null;
-      for (let r = 0; r < rows; r++) {
-        const o = r * c;
-        const rs = rrms[r]!;
-        // dx = rs·g − x·rs³·mean(g·x), with g = dy·w.
-        let gx = 0;
-        for (let j = 0; j < c; j++) {
-          gx += dy[o + j]! * w[j]! * xd[o + j]!;
-          if (dw) dw[j] += dy[o + j]! * xd[o + j]! * rs;
-        }
-        gx /= c;
-        if (dx) {
-          const k = rs * rs * rs * gx;
-          for (let j = 0; j < c; j++) dx[o + j] += rs * dy[o + j]! * w[j]! - xd[o + j]! * k;
-        }
-      }
+      backend().rmsNormBackward(xd, w, rrms, dy, dx, dw, rows, c);
     });
   }
   return y;

@@ -152,23 +152,28 @@ export function checkLinear(be: Backend): number {
   return checked;
 }
 
-/** GELU forward and backward, including large |x| (tanh saturation), NaN and ±Infinity. */
-export function checkGelu(be: Backend): number {
+/** GELU and SiLU forward and backward, including large |x| (saturation), NaN and ±Infinity. */
+export function checkActivations(be: Backend): number {
   const rng = new Rng(14);
   let checked = 0;
-  for (const n of [1, 3, 4, 17, 1000]) {
-    const x = randomArray(rng, n, 3);
-    if (n === 1000) x.set([0, -0, 1e-8, -1e-8, 10, -10, 30, -30, 100, -100, 1e30, -1e30, NaN, Infinity, -Infinity]);
-    const want = new Float32Array(n), got = new Float32Array(n);
-    jsBackend.geluForward(x, want, n);
-    be.geluForward(x, got, n);
-    expectClose(got, want, 2e-6, `${be.name} gelu n=${n}`);
-    const finite = x.map((v) => (Number.isFinite(v) && Math.abs(v) < 1e20 ? v : 0.5));
-    const dy = randomArray(rng, n), dxWant = randomArray(new Rng(5), n), dxGot = dxWant.slice();
-    jsBackend.geluBackward(finite, dy, dxWant, n);
-    be.geluBackward(finite, dy, dxGot, n);
-    expectClose(dxGot, dxWant, 1e-5, `${be.name} gelu′ n=${n}`);
-    checked += 2;
+  for (const fn of ['gelu', 'silu'] as const) {
+    const fwd = fn === 'gelu' ? 'geluForward' : 'siluForward';
+    const bwd = fn === 'gelu' ? 'geluBackward' : 'siluBackward';
+    for (const n of [1, 3, 4, 17, 1000]) {
+      const x = randomArray(rng, n, 3);
+      if (n === 1000) x.set([0, -0, 1e-8, -1e-8, 10, -10, 30, -30, 87, -87, 89, -89, 100, -100, 1e30, -1e30, NaN, Infinity, -Infinity]);
+      const want = new Float32Array(n), got = new Float32Array(n);
+      jsBackend[fwd](x, want, n);
+      be[fwd](x, got, n);
+      // Far tails differ only below 1e-30 (float32 rounding of e^±x near its limits).
+      expectClose(got.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)), want.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)), 2e-6, `${be.name} ${fn} n=${n}`);
+      const finite = x.map((v) => (Number.isFinite(v) && Math.abs(v) < 1e20 ? v : 0.5));
+      const dy = randomArray(rng, n), dxWant = randomArray(new Rng(5), n), dxGot = dxWant.slice();
+      jsBackend[bwd](finite, dy, dxWant, n);
+      be[bwd](finite, dy, dxGot, n);
+      expectClose(dxGot, dxWant, 1e-5, `${be.name} ${fn}′ n=${n}`);
+      checked += 2;
+    }
   }
   return checked;
 }
@@ -207,7 +212,38 @@ export function checkLayerNorm(be: Backend): number {
   return checked;
 }
 
+/** RMSNorm forward (with 1/rms) and backward, odd widths. */
+export function checkRmsNorm(be: Backend): number {
+  const rng = new Rng(16);
+  let checked = 0;
+  for (const [rows, c] of [[1, 1], [1, 3], [5, 7], [17, 16], [64, 128], [3, 130]] as const) {
+    const tag = `${be.name} rmsNorm ${rows}×${c}`;
+    const x = randomArray(rng, rows * c, 2), w = randomArray(rng, c);
+    const run = (k: Backend): Float32Array[] => {
+      const y = new Float32Array(rows * c), rrms = new Float32Array(rows);
+      k.rmsNormForward(x, w, y, rrms, rows, c, 1e-5);
+      return [y, rrms];
+    };
+    const want = run(jsBackend), got = run(be);
+    ['y', 'rrms'].forEach((name, i) => expectClose(got[i]!, want[i]!, 2e-5, `${tag} ${name}`));
+    const dy = randomArray(rng, rows * c);
+    for (const mask of [3, 1, 2]) {
+      const grads = (k: Backend): (Float32Array | null)[] => {
+        const g = [mask & 1 ? randomArray(new Rng(1), rows * c) : null, mask & 2 ? randomArray(new Rng(2), c) : null];
+        k.rmsNormBackward(x, w, want[1]!, dy, g[0]!, g[1]!, rows, c);
+        return g;
+      };
+      const gw = grads(jsBackend), gg = grads(be);
+      ['dx', 'dw'].forEach((name, i) => {
+        if (gw[i]) expectClose(gg[i]!, gw[i]!, 2e-5 * Math.sqrt(rows), `${tag} ${name} (mask ${mask})`);
+      });
+      checked++;
+    }
+  }
+  return checked;
+}
+
 /** Every kernel check; returns how many cases ran. */
 export function checkAllKernels(be: Backend): number {
-  return checkMatmul(be) + checkAttention(be) + checkLinear(be) + checkGelu(be) + checkLayerNorm(be);
+  return checkMatmul(be) + checkAttention(be) + checkLinear(be) + checkActivations(be) + checkLayerNorm(be) + checkRmsNorm(be);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/backend';
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
-import { checkAttention, checkGelu, checkLayerNorm, checkLinear, checkMatmul } from './kernelChecks';
+import { checkActivations, checkAttention, checkLayerNorm, checkLinear, checkMatmul, checkRmsNorm } from './kernelChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -37,12 +37,13 @@ describe('kernels/wasmBackend', () => {
     assert.ok(checkLinear(simd.backend!) > 20);
   });
 
-  it('GELU forward and backward match the JS reference, saturation and non-finite inputs included', () => {
-    assert.ok(checkGelu(simd.backend!) >= 10);
+  it('GELU and SiLU forward and backward match the JS reference, saturation and non-finite inputs included', () => {
+    assert.ok(checkActivations(simd.backend!) >= 20);
   });
 
-  it('LayerNorm forward (with its statistics) and backward match the JS reference', () => {
+  it('LayerNorm and RMSNorm forward (with their statistics) and backward match the JS reference', () => {
     assert.ok(checkLayerNorm(simd.backend!) > 20);
+    assert.ok(checkRmsNorm(simd.backend!) > 10);
   });
 
   it('matmul handles operands larger than the current memory (it grows) and reuses it after', () => {
