@@ -104,3 +104,14 @@ export function rolloutRow(layers: readonly ArrayLike<number>[], heads: number, 
   }
   return v;
 }
+
+/**
+ * Row `query` of every partial rollout R_1..R_L, as [L, n]: how relevance to the query builds
+ * up layer by layer (the dashboard's rollout view). R_l's row is e_query·Â_l·…·Â_1, so each is
+ * a vector–matrix chain: O(L²·n²) in all, still far below one R_L product for short L.
+ */
+export function rolloutRows(layers: readonly ArrayLike<number>[], heads: number, n: number, query: number, o: RolloutOptions = {}): Float64Array {
+  const out = new Float64Array(layers.length * n);
+  for (let l = 0; l < layers.length; l++) out.set(rolloutRow(layers.slice(0, l + 1), heads, n, query, o), l * n);
+  return out;
+}
