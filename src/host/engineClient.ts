@@ -70,6 +70,7 @@ export class EngineClient implements vscode.Disposable {
         }
         this.backend = m.backend;
         this.log.info(`engine worker ready (protocol ${m.protocolVersion}, ${m.backend} kernels)`);
+        if (m.backendFallbackReason) this.log.warn(`WebAssembly kernels unavailable, using the JavaScript ones: ${m.backendFallbackReason}`);
         worker.on('message', (msg: WorkerToHost) => this.route(msg));
         resolve(m.backend);
       };

@@ -59,7 +59,7 @@ export interface TokenSlice {
 
 export type WorkerToHost =
   /** Handshake: the first message the worker posts. */
-  | { readonly type: 'ready'; readonly protocolVersion: number; readonly backend: string }
+  | { readonly type: 'ready'; readonly protocolVersion: number; readonly backend: string; readonly backendFallbackReason: string | null }
   | { readonly type: 'trainStarted'; readonly id: number; readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }
   | ({ readonly type: 'trainStep'; readonly id: number } & StepPoint)
   | ({ readonly type: 'trainEval'; readonly id: number } & EvalPoint)

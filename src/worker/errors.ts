@@ -17,6 +17,7 @@ import { DatasetError } from '../engine/train/data';
 import { TrainOptionsError } from '../engine/train/options';
 import { AtomicWriteError } from '../node/atomicWrite';
 import { ModelFileError } from '../node/loadModel';
+import { HuggingFaceTokenizerError } from '../node/huggingface/hfTokenizer';
 import { FileReadError } from '../node/readFileBytes';
 
 /** A failure whose code the worker decided (busy, no-model, stale, cancelled, …). */
@@ -42,7 +43,8 @@ export function errorCodeOf(e: unknown, fallback: ErrorCode = 'internal'): Error
     e instanceof ModelConfigError ||
     e instanceof TokenizerJsonError ||
     e instanceof CharTokenizerError ||
-    e instanceof Llama2cTokenizerError
+    e instanceof Llama2cTokenizerError ||
+    e instanceof HuggingFaceTokenizerError
   ) {
     return 'checkpoint';
   }

@@ -22,7 +22,7 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { backend } from '../engine/kernels/backend';
+import { backendStatus } from '../engine/kernels/backend';
 import { serializeCheckpoint } from '../engine/checkpoint/native';
 import type { Transformer } from '../engine/nn/transformer';
 import type { Tokenizer } from '../engine/tokenizer/tokenizer';
@@ -78,7 +78,8 @@ export class WorkerSession {
 
   /** Posts the handshake; call once, before the first message is handled. */
   start(): void {
-    this.send({ type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: backend().name });
+    const kernels = backendStatus();
+    this.send({ type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: kernels.name, backendFallbackReason: kernels.fallbackReason });
   }
 
   /** Entry point for every message from the host; never throws. */

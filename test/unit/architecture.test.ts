@@ -4,7 +4,8 @@
  *
  *   webview → presentation → protocol ← worker → engine ← cli
  *   host → presentation, protocol (never engine);  engine imports nothing outside itself;
- *   only host imports 'vscode';  node/ (file helpers for worker and cli) → engine.
+ *   only host imports 'vscode';  node/ (file helpers for worker and cli) → engine;
+ *   the webview may bundle browser packages (uPlot) but no node:* module.
  */
 
 import assert from 'node:assert/strict';
@@ -35,8 +36,9 @@ function externalAllowed(layer: Layer, spec: string): boolean {
     case 'engine':
     case 'protocol':
     case 'presentation':
-    case 'webview':
       return false;
+    case 'webview':
+      return !isNode && !spec.startsWith('.'); // browser packages bundled in (uPlot), never node:*
     default:
       return isNode || !spec.startsWith('.');
   }
@@ -98,5 +100,9 @@ describe('architecture: dependency rules', () => {
     const workerFile = path.join(REPO_ROOT, 'src/worker/planted.ts');
     assert.equal(violations(workerFile, "import * as vscode from 'vscode';").length, 1);
     assert.deepEqual(violations(workerFile, "import { Tensor } from '../engine/tensor';\nimport { parentPort } from 'node:worker_threads';"), []);
+    const webviewFile = path.join(REPO_ROOT, 'webview/planted.ts');
+    assert.equal(violations(webviewFile, "import * as fs from 'node:fs';").length, 1);
+    assert.equal(violations(webviewFile, "import * as vscode from 'vscode';").length, 1);
+    assert.equal(violations(webviewFile, "import { Tensor } from '../src/engine/tensor';").length, 1);
   });
 });

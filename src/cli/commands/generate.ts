@@ -19,11 +19,15 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   const { model, tokenizer } = await openModel(args, out);
   let promptIds = tokenizer.encode(prompt).ids;
   if (promptIds.length === 0) {
-    // A tokenizer without BOS gives nothing to condition on: start from its first symbol.
-    promptIds = Int32Array.of(0);
+    // Nothing to condition on: start from the tokenizer's BOS, else its end-of-text token
+    // (GPT-2 uses <|endoftext|> as both), else its first symbol.
+    promptIds = Int32Array.of(tokenizer.bosId ?? tokenizer.eosId ?? 0);
   }
   if (promptIds.length > model.config.contextLength) throw new TextTooLongError(promptIds.length, model.config.contextLength);
-  const stopIds = tokenizer.bosId !== null ? [tokenizer.bosId] : [];
+  // llama2.c's run.c stops when the model emits BOS (its sequence delimiter); Hugging Face
+  // models stop at their end-of-sequence token.
+  const stop = tokenizer.kind === 'llama2c' ? tokenizer.bosId : tokenizer.eosId;
+  const stopIds = stop !== null ? [stop] : [];
   if (!out.json) process.stdout.write(prompt);
   const generated: number[] = [];
   generate(model, promptIds, {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { backendStatus } from '../../../src/engine/kernels/backend';
 import { loadModel } from '../../../src/node/loadModel';
 import { WORKER_PROTOCOL_VERSION } from '../../../src/protocol/workerProtocol';
 import type { WorkerToHost } from '../../../src/protocol/workerProtocol';
@@ -41,7 +42,7 @@ describe('worker/session', function () {
   it('posts the handshake first', () => {
     const h = new Harness();
     h.session.start();
-    assert.deepEqual(h.messages, [{ type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: 'js' }]);
+    assert.deepEqual(h.messages, [{ type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: backendStatus().name, backendFallbackReason: backendStatus().fallbackReason }]);
   });
 
   it('answers malformed messages with bad-request (with the id when readable) and keeps working', async () => {

@@ -11,6 +11,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { backendStatus } from '../../../src/engine/kernels/backend';
 import { WORKER_PROTOCOL_VERSION, type WorkerToHost } from '../../../src/protocol/workerProtocol';
 import { SAMPLE_TEXT, tempDir } from './harness';
 
@@ -64,7 +65,7 @@ describe('worker thread (bundled main.ts)', function () {
     worker.on('error', (e) => messages.push({ type: 'failed', id: -1, code: 'internal', message: `worker crashed: ${e.message}`, detail: null }));
 
     const ready = await next(() => true);
-    assert.deepEqual(ready, { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: 'js' });
+    assert.deepEqual(ready, { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: backendStatus().name, backendFallbackReason: null });
 
     worker.postMessage({ type: 'bogus', id: 1 });
     worker.postMessage('nonsense');
