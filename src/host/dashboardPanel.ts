@@ -115,8 +115,11 @@ export class DashboardPanel implements vscode.Disposable {
       }),
       deps.run.onDidChange((e) => this.onRun(e)),
       deps.model.onDidChange((info) => {
+        // Attention from the previous model must not stay on screen (the highlighter sends the new one).
         this.resetMatrix();
+        this.attention = null;
         this.post({ type: 'model', info });
+        this.post({ type: 'attention', attention: null });
       }),
       deps.view.onDidChange(({ layer, head }) => {
         this.post({ type: 'selection', layer, head });
