@@ -82,6 +82,21 @@ async function saveCheckpoint(d: CommandDeps, target: string | undefined): Promi
 async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promise<boolean> {
   let source = args ? { path: args.path, tokenizerPath: args.tokenizerPath ?? null } : undefined;
   if (!source) {
+    const kind = await vscode.window.showQuickPick(
+      [
+        { label: '$(file) Checkpoint file', detail: 'An Attention Lens .safetensors checkpoint, or a llama2.c .bin model', folder: false },
+        { label: '$(folder) Hugging Face model folder', detail: 'A folder with config.json, model.safetensors and tokenizer.json (GPT-2 or Llama)', folder: true },
+      ],
+      { title: 'Attention Lens: load which kind of model?' },
+    );
+    if (!kind) return false;
+    if (kind.folder) {
+      const folder = await vscode.window.showOpenDialog({ title: 'Load a Hugging Face model folder', canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+      if (!folder?.[0]) return false;
+      source = { path: folder[0].fsPath, tokenizerPath: null };
+    }
+  }
+  if (!source) {
     const picked = await vscode.window.showOpenDialog({
       title: 'Load a checkpoint: Attention Lens .safetensors or llama2.c .bin',
       canSelectMany: false,
