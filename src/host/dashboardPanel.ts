@@ -62,7 +62,11 @@ export class DashboardPanel implements vscode.Disposable {
     return new DashboardPanel(panel, deps);
   }
 
-  /** Lets VS Code bring the dashboard back after a reload; disposing it also closes the panel's wiring. */
+  /**
+   * Lets VS Code bring the dashboard back after a reload. Disposing it (on deactivate) unhooks
+   * the open panel from the extension but leaves the tab: closing it during a window reload
+   * would stop VS Code from restoring it.
+   */
   static registerSerializer(deps: DashboardDeps): vscode.Disposable {
     const registration = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
@@ -75,7 +79,7 @@ export class DashboardPanel implements vscode.Disposable {
     });
     return new vscode.Disposable(() => {
       registration.dispose();
-      DashboardPanel.current?.dispose();
+      DashboardPanel.current?.release();
     });
   }
 
@@ -363,7 +367,8 @@ export class DashboardPanel implements vscode.Disposable {
     }
   }
 
-  dispose(): void {
+  /** Stops listening and posting; the panel itself stays open. */
+  private release(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.ready = false;
@@ -372,6 +377,12 @@ export class DashboardPanel implements vscode.Disposable {
     this.loader?.cancel();
     for (const d of this.subscriptions) d.dispose();
     this.subscriptions.length = 0;
-    this.panel.dispose();
+  }
+
+  /** Closes the panel (also what happens when the user closes it). */
+  dispose(): void {
+    const open = !this.disposed;
+    this.release();
+    if (open) this.panel.dispose();
   }
 }
