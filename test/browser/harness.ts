@@ -159,6 +159,8 @@ export async function openDashboard(browser: Browser, o: { theme?: ThemeName; st
     async screenshot(name) {
       fs.mkdirSync(RESULTS, { recursive: true });
       const file = path.join(RESULTS, name);
+      // Clicks scroll the page, and the sticky header would then be drawn mid-page.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: file, fullPage: true });
       return file;
     },
