@@ -9,7 +9,8 @@ import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-describe('kernels/wasmBackend', () => {
+describe('kernels/wasmBackend', function () {
+  this.timeout(60_000);
   const simd = loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) });
   after(restoreDefaultBackend);
 
@@ -56,6 +57,18 @@ describe('kernels/wasmBackend', () => {
     const small = new Float32Array(4);
     be.matmul(Float32Array.of(1, 2, 3, 4), Float32Array.of(1, 0, 0, 1), small, 2, 2, 2);
     assert.deepEqual([...small], [1, 2, 3, 4]);
+  });
+
+  it('when the memory cannot grow, each kernel runs on the JS reference instead (same results, no throw)', () => {
+    const fresh = loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) }).backend!;
+    const memory = (fresh as unknown as { ex: { memory: WebAssembly.Memory } }).ex.memory;
+    memory.grow = () => {
+      throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
+    };
+    assert.ok(checkMatmul(fresh, [[300, 300, 300]]) > 100);
+    assert.ok(checkAttention(fresh) > 50);
+    assert.ok(checkLinear(fresh) > 20);
+    assert.ok(checkActivations(fresh) >= 20);
   });
 
   it('the relaxed-SIMD build matches the JS reference (child process with relaxed SIMD enabled)', function () {
