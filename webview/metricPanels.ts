@@ -56,7 +56,7 @@ export class MetricPanels {
     this.grid.hidden = empty;
     setNote(this.note, empty ? 'Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.' : null);
     if (empty) return;
-    const s: RunSeries = buildSeries(this.store, ui.xAxis, 0);
+    const s: RunSeries = buildSeries(this.store, ui.xAxis, null);
     const key = `${ui.xAxis}|${this.theme.background}|${this.theme.foreground}`;
     const rebuild = key !== this.builtFor;
     this.builtFor = key;
