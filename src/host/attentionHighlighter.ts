@@ -14,7 +14,7 @@ import type { ActiveModel } from './activeModel';
 import type { AttentionRows, AttentionService } from './attentionService';
 import { onDidChangeSettings, readSettings } from './config';
 import { AttentionDecorations } from './decorations';
-import { isTextEditorWeWant, looksBinary, MAX_VIEW_CHARS } from './documentText';
+import { documentHead, documentLength, isTextEditorWeWant, looksBinary, MAX_VIEW_CHARS } from './documentText';
 import { EngineError } from './engineClient';
 import type { Log } from './log';
 import type { ViewState } from './viewState';
@@ -90,10 +90,11 @@ export class AttentionHighlighter implements vscode.Disposable {
     this.decorated = new Set(editor ? [...this.decorated].filter((e) => e === editor) : []);
     if (!isTextEditorWeWant(editor) || !this.settings.decorations.enabled || !this.model.info) return this.show(null, editor);
     const doc = editor.document;
-    const text = doc.getText();
-    if (text.length === 0 || looksBinary(text)) return this.show(null, editor);
-    if (text.length > MAX_VIEW_CHARS) {
-      this.warnOnce(doc, `this document has ${(text.length / 1e6).toFixed(1)} M characters; attention is shown for documents up to ${MAX_VIEW_CHARS / 1024 / 1024} M`);
+    // Checked without copying the text: every cursor move passes here.
+    const length = documentLength(doc);
+    if (length === 0 || looksBinary(documentHead(doc))) return this.show(null, editor);
+    if (length > MAX_VIEW_CHARS) {
+      this.warnOnce(doc, `this document has ${(length / 1e6).toFixed(1)} M characters; attention is shown for documents up to ${MAX_VIEW_CHARS / 1024 / 1024} M`);
       return this.show(null, editor);
     }
     const version = doc.version;

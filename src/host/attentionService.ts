@@ -7,6 +7,7 @@
 
 import * as vscode from 'vscode';
 import type { CharRange, WorkerReply } from '../protocol/workerProtocol';
+import { documentLength } from './documentText';
 import { DocumentTokens } from './documentTokens';
 import type { EngineClient } from './engineClient';
 
@@ -50,7 +51,7 @@ export class AttentionService implements vscode.Disposable {
     const version = doc.version;
     const held = this.tokens.get(key);
     if (held && held.version === version && held.covers(ranges)) return held;
-    const textLength = doc.getText().length;
+    const textLength = documentLength(doc);
     const wanted = ranges.map((r) => ({ start: Math.max(0, r.start - RANGE_MARGIN), end: Math.min(textLength, r.end + RANGE_MARGIN) }));
     const needText = this.sent.get(key) !== version;
     const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted }, 'tokens');

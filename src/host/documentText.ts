@@ -25,6 +25,16 @@ export function isTextEditorWeWant(editor: vscode.TextEditor | undefined): edito
   return scheme !== 'output' && scheme !== 'vscode-scm' && scheme !== 'debug' && !scheme.startsWith('git');
 }
 
+/** Length of a document in UTF-16 code units, without copying its text. */
+export function documentLength(doc: vscode.TextDocument): number {
+  return doc.offsetAt(new vscode.Position(doc.lineCount, 0));
+}
+
+/** The first 8 K characters, without copying the whole text (documents can be 10 MB). */
+export function documentHead(doc: vscode.TextDocument): string {
+  return doc.getText(new vscode.Range(new vscode.Position(0, 0), doc.positionAt(8192)));
+}
+
 /** NUL characters in the first 8 KB: the file is binary (VS Code shows such files as text anyway). */
 export function looksBinary(text: string): boolean {
   return text.slice(0, 8192).includes('\u0000');
