@@ -44,7 +44,33 @@ export type HostToWorker =
   /** Attention of the query tokens [from, to) (mean over them) in a document version; replies attentionRows. */
   | { readonly type: 'attention'; readonly id: number; readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number }
   /** Forgets a closed document. */
-  | { readonly type: 'closeDocument'; readonly id: number; readonly documentKey: string };
+  | { readonly type: 'closeDocument'; readonly id: number; readonly documentKey: string }
+  /** Every attention weight of the window containing document token `token`; replies attentionMatrix. */
+  | { readonly type: 'attentionMatrix'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number }
+  /** Head-type scores, entropy and concentration of every head on that window; replies headStats. */
+  | { readonly type: 'headStats'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number }
+  /** Attention rollout for query `token`, layer by layer; replies rollout. */
+  | { readonly type: 'rollout'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number }
+  /** One head's q, k, v and output for query `token` (the "why" view); replies headVectors. */
+  | { readonly type: 'headVectors'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number; readonly layer: number; readonly head: number };
+
+/** The five head detectors of ANALYSIS.md (TransformerLens "mul" score, default options), [L, H] each. */
+export interface HeadTypeScores {
+  readonly previous_token: Float32Array;
+  readonly duplicate_token: Float32Array;
+  readonly induction: Float32Array;
+  readonly first_token: Float32Array;
+  readonly current_token: Float32Array;
+}
+
+/** Where a window-level reply sits in its document: window tokens [windowStart, windowStart + windowLength). */
+interface WindowPlace {
+  readonly id: number;
+  readonly documentKey: string;
+  readonly version: number;
+  readonly windowStart: number;
+  readonly windowLength: number;
+}
 
 // ---------------------------------------------------------------- worker → host
 
@@ -93,6 +119,14 @@ export type WorkerToHost =
       readonly scores: Float32Array;
     }
   | { readonly type: 'closed'; readonly id: number }
+  /** weights [L, H, W, W] of the window (row = query, column = key). */
+  | (WindowPlace & { readonly type: 'attentionMatrix'; readonly window: TokenSlice; readonly layers: number; readonly heads: number; readonly weights: Float32Array })
+  /** [L, H] per statistic; entropy is the mean row entropy normalised by ln(i+1); keys50/90 the mean keys holding 50 %/90 % of a row. */
+  | (WindowPlace & { readonly type: 'headStats'; readonly layers: number; readonly heads: number; readonly scores: HeadTypeScores; readonly entropy: Float32Array; readonly keys50: Float32Array; readonly keys90: Float32Array })
+  /** relevance [L, W]: row `query` (window index) of the rollout through layers 1..l, for each l. */
+  | (WindowPlace & { readonly type: 'rollout'; readonly query: number; readonly layers: number; readonly relevance: Float32Array })
+  /** q [hs] of the query, k and v [W, hs] of every key, and output [hs] = Σ weights·v, for one head. */
+  | (WindowPlace & { readonly type: 'headVectors'; readonly query: number; readonly layer: number; readonly head: number; readonly headSize: number; readonly q: Float32Array; readonly k: Float32Array; readonly v: Float32Array; readonly output: Float32Array })
   /** Any request that failed; `id` null for failures outside a request. */
   | { readonly type: 'failed'; readonly id: number | null; readonly code: ErrorCode; readonly message: string; readonly detail: string | null };
 

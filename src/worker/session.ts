@@ -32,6 +32,7 @@ import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, type ActiveModel } from './activeModel';
 import { computeWindow, queryAttention, windowOf } from './attention';
+import { headStatsOf, headVectorsOf, matrixOf, rolloutOf } from './windowViews';
 import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES, type WindowAttention } from './attentionCache';
 import { DocumentStore } from './documents';
 import { failure, WorkerError } from './errors';
@@ -102,6 +103,10 @@ export class WorkerSession {
         case 'tokens':
         case 'attention':
         case 'closeDocument':
+        case 'attentionMatrix':
+        case 'headStats':
+        case 'rollout':
+        case 'headVectors':
           this.queue.push({ request: m, cancelled: false });
           this.drainSoon();
           return;
@@ -167,6 +172,11 @@ export class WorkerSession {
         return this.attention(r);
       case 'closeDocument':
         return this.closeDocument(r);
+      case 'attentionMatrix':
+      case 'headStats':
+      case 'rollout':
+      case 'headVectors':
+        return this.windowView(r);
       default:
         return assertNever(r, 'request');
     }
@@ -287,22 +297,29 @@ export class WorkerSession {
     );
   }
 
-  private attention(r: Request<'attention'>): void {
-    this.docs.setText(r.documentKey, r.version, null); // 'stale' unless this version is held
+  /** The held version's window that contains document token `token`, computed or from the cache. */
+  private windowFor(documentKey: string, version: number, token: number): { m: ActiveModel; tokens: TokenArrays; win: WindowAttention } {
+    this.docs.setText(documentKey, version, null); // 'stale' unless this version is held
     const m = this.requireModel();
-    const tokens = this.documentTokens(r.documentKey, r.version, m);
+    const tokens = this.documentTokens(documentKey, version, m);
     const count = tokens.ids.length;
-    if (r.from >= count) {
-      throw new WorkerError('stale', `token ${r.from} is past the end of ${r.documentKey} version ${r.version}, which has ${count} tokens under the active model (were its tokens fetched before a model change?)`);
+    if (token >= count) {
+      throw new WorkerError('stale', `token ${token} is past the end of ${documentKey} version ${version}, which has ${count} tokens under the active model (were its tokens fetched before a model change?)`);
     }
-    const { nLayers: L, nHeads: H, contextLength } = m.model.config;
-    const w = windowOf(r.from, count, contextLength);
-    const to = Math.min(r.to, w.start + w.length);
-    let win = this.cache.get(r.documentKey, r.version, w.window);
+    const w = windowOf(token, count, m.model.config.contextLength);
+    let win = this.cache.get(documentKey, version, w.window);
     if (!win) {
-      win = computeWindow(m.model, tokens.ids.subarray(w.start, w.start + w.length), { documentKey: r.documentKey, version: r.version, window: w.window, start: w.start });
+      win = computeWindow(m.model, tokens.ids.subarray(w.start, w.start + w.length), { documentKey, version, window: w.window, start: w.start });
       this.cache.set(win);
     }
+    return { m, tokens, win };
+  }
+
+  private attention(r: Request<'attention'>): void {
+    const { m, tokens, win } = this.windowFor(r.documentKey, r.version, r.from);
+    const { nLayers: L, nHeads: H } = m.model.config;
+    const w = { start: win.start, length: win.length };
+    const to = Math.min(r.to, w.start + w.length);
     const q = queryAttention(win, H, r.from - w.start, to - w.start);
     const transfer: ArrayBuffer[] = [q.rows.buffer as ArrayBuffer, q.columns.buffer as ArrayBuffer, q.scores.buffer as ArrayBuffer];
     const window = tokenSlice(tokens, w.start, w.start + w.length, m.tokenizer, transfer);
@@ -313,6 +330,37 @@ export class WorkerSession {
       },
       transfer,
     );
+  }
+
+  private windowView(r: Request<'attentionMatrix' | 'headStats' | 'rollout' | 'headVectors'>): void {
+    const { m, tokens, win } = this.windowFor(r.documentKey, r.version, r.token);
+    const { nLayers: layers, nHeads: heads } = m.model.config;
+    const place = { id: r.id, documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
+    const query = r.token - win.start;
+    const ids = tokens.ids.subarray(win.start, win.start + win.length);
+    switch (r.type) {
+      case 'attentionMatrix': {
+        const weights = matrixOf(win);
+        const transfer: ArrayBuffer[] = [weights.buffer as ArrayBuffer];
+        const window = tokenSlice(tokens, win.start, win.start + win.length, m.tokenizer, transfer);
+        return this.send({ ...place, type: 'attentionMatrix', window, layers, heads, weights }, transfer);
+      }
+      case 'headStats': {
+        const s = headStatsOf(win, heads, ids);
+        const arrays = [...Object.values(s.scores), s.entropy, s.keys50, s.keys90] as Float32Array[];
+        return this.send({ ...place, type: 'headStats', layers, heads, ...s }, arrays.map((a) => a.buffer as ArrayBuffer));
+      }
+      case 'rollout': {
+        const relevance = rolloutOf(win, heads, query);
+        return this.send({ ...place, type: 'rollout', query, layers, relevance }, [relevance.buffer as ArrayBuffer]);
+      }
+      case 'headVectors': {
+        const v = headVectorsOf(m.model, ids, r.layer, r.head, query);
+        return this.send({ ...place, type: 'headVectors', query, layer: r.layer, head: r.head, ...v }, [v.q, v.k, v.v, v.output].map((a) => a.buffer as ArrayBuffer));
+      }
+      default:
+        return assertNever(r, 'window view');
+    }
   }
 
   private closeDocument(r: Request<'closeDocument'>): void {

@@ -73,6 +73,12 @@ function build(r: Fields, id: number): HostToWorker {
     }
     case 'closeDocument':
       return { type, id, documentKey: str(r, 'documentKey') };
+    case 'attentionMatrix':
+    case 'headStats':
+    case 'rollout':
+      return { type, id, documentKey: str(r, 'documentKey'), version: int(r, 'version'), token: nonNegative(r, 'token') };
+    case 'headVectors':
+      return { type, id, documentKey: str(r, 'documentKey'), version: int(r, 'version'), token: nonNegative(r, 'token'), layer: nonNegative(r, 'layer'), head: nonNegative(r, 'head') };
     default:
       throw new BadRequest(`unknown message type ${describe(type)}`);
   }
