@@ -22,6 +22,7 @@ import { headSize } from '../models/config';
 import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { parseHfConfig, HuggingFaceError, type HfConfig } from './huggingfaceConfig';
+import { quote } from './errors';
 import { f16BitsToNumber, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
 
 export { HuggingFaceError, parseHfConfig, SUPPORTED_MODEL_TYPES, type HfConfig, type HfModelType } from './huggingfaceConfig';
@@ -145,7 +146,7 @@ class TensorReader {
     let total = 0;
     for (const file of files) {
       for (const [name, info] of file.tensors) {
-        if (this.where.has(name)) throw new HuggingFaceError(`tensor "${name}" is stored in more than one checkpoint file`);
+        if (this.where.has(name)) throw new HuggingFaceError(`tensor ${quote(name, 200)} is stored in more than one checkpoint file`);
         this.where.set(name, file);
         total += info.dataOffsets[1] - info.dataOffsets[0];
       }
@@ -196,7 +197,7 @@ class TensorReader {
   finish(): void {
     const left = [...this.where.keys()].filter((n) => !this.used.has(n) && !IGNORED.some((re) => re.test(n)));
     if (left.length > 0) {
-      const shown = left.slice(0, 6).map((n) => JSON.stringify(n)).join(', ');
+      const shown = left.slice(0, 6).map((n) => quote(n, 200)).join(', ');
       throw new HuggingFaceError(
         `the checkpoint has ${left.length} tensor${left.length === 1 ? '' : 's'} config.json does not account for: ${shown}${left.length > 6 ? ', …' : ''} ` +
           `(wrong config.json, more layers than num layers, or biases the config says are absent?)`,
@@ -229,7 +230,7 @@ class TensorReader {
 
   private listing(): string {
     const names = [...this.where.keys()];
-    return `the checkpoint has ${names.length} tensors${names.length ? ': ' : ''}${names.slice(0, 6).map((n) => JSON.stringify(n)).join(', ')}${names.length > 6 ? ', …' : ''}`;
+    return `the checkpoint has ${names.length} tensors${names.length ? ': ' : ''}${names.slice(0, 6).map((n) => quote(n, 200)).join(', ')}${names.length > 6 ? ', …' : ''}`;
   }
 }
 

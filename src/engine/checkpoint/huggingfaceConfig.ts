@@ -7,7 +7,7 @@
  */
 
 import { ModelConfigError, validateModelConfig, type ModelConfig } from '../models/config';
-import { CheckpointError, describeValue } from './errors';
+import { CheckpointError, describeValue, quote } from './errors';
 
 /** A Hugging Face model folder (config.json or its tensors) that cannot be imported. */
 export class HuggingFaceError extends CheckpointError {}
@@ -58,7 +58,7 @@ function gpt2Config(r: Fields): ModelConfig {
   const nInner = r.get('n_inner');
   const activation = r.str('activation_function', 'gelu_new');
   if (!TANH_GELUS.includes(activation)) {
-    throw new HuggingFaceError(`config.json: activation_function ${JSON.stringify(activation)} is not supported; expected one of ${TANH_GELUS.join(', ')} (the tanh-approximated GELU)`);
+    throw new HuggingFaceError(`config.json: activation_function ${quote(activation)} is not supported; expected one of ${TANH_GELUS.join(', ')} (the tanh-approximated GELU)`);
   }
   r.expect('scale_attn_weights', true, 'attention scores divided by √head_dim');
   r.expect('scale_attn_by_inverse_layer_idx', false, 'no extra 1/(layer+1) attention scaling');
@@ -90,7 +90,7 @@ function llamaConfig(r: Fields): ModelConfig {
   const C = r.int('hidden_size', 4096);
   const H = r.int('num_attention_heads', 32);
   const activation = r.str('hidden_act', 'silu');
-  if (activation !== 'silu') throw new HuggingFaceError(`config.json: hidden_act ${JSON.stringify(activation)} is not supported; expected "silu" (SwiGLU)`);
+  if (activation !== 'silu') throw new HuggingFaceError(`config.json: hidden_act ${quote(activation)} is not supported; expected "silu" (SwiGLU)`);
   r.expect('attention_bias', false, 'q/k/v/o projections without bias');
   r.expect('mlp_bias', false, 'gate/up/down projections without bias');
   const scaling = r.get('rope_scaling');
@@ -195,6 +195,7 @@ class Fields {
 
   architecturesNote(): string {
     const a = this.architectures();
-    return a.length ? ` (architectures ${a.join(', ')})` : '';
+    const list = a.join(', '); // from the file: shown cut short
+    return a.length ? ` (architectures ${list.length > 200 ? `${list.slice(0, 197)}...` : list})` : '';
   }
 }

@@ -13,6 +13,7 @@
 
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import type { EncodeOptions, Encoding, Tokenizer, TokenSpan } from '../../engine/tokenizer/tokenizer';
+import { quote } from '../../engine/checkpoint/errors';
 import { readableLabel } from '../../engine/tokenizer/utf8';
 import { byteLevelBytes, readableBytes, utf8 } from './byteLevel';
 import { alignSpans, type SpanSource } from './spans';
@@ -89,7 +90,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
       throw new HuggingFaceTokenizerError(`${source} has no "model" with a "type" (${MODEL_TYPES.join(', ')}): not a Hugging Face tokenizer.json`);
     }
     if (model.type !== undefined && !MODEL_TYPES.includes(model.type as string)) {
-      throw new HuggingFaceTokenizerError(`${source}: model type ${JSON.stringify(model.type)} is not supported; expected ${MODEL_TYPES.join(', ')}`);
+      throw new HuggingFaceTokenizerError(`${source}: model type ${quote(model.type)} is not supported; expected ${MODEL_TYPES.join(', ')}`);
     }
     checkVocabIds(model, source);
     return new HuggingFaceTokenizer(tokenizerJson, isObject(tokenizerConfig) ? tokenizerConfig : {}, source);
@@ -97,9 +98,9 @@ export class HuggingFaceTokenizer implements Tokenizer {
 
   encode(text: string, options: EncodeOptions = {}): Encoding {
     const lib = options.allowSpecial ? this.full : this.plain;
-    const enc = lib.encode(text, { add_special_tokens: false });
+    const enc = viaLibrary(this.source, () => lib.encode(text, { add_special_tokens: false }));
     const missing = enc.ids.findIndex((id) => typeof id !== 'number');
-    if (missing >= 0) throw new HuggingFaceTokenizerError(`${this.source}: token ${JSON.stringify(enc.tokens[missing])} has no id and the tokenizer has no unk token`);
+    if (missing >= 0) throw new HuggingFaceTokenizerError(`${this.source}: token ${quote(enc.tokens[missing], 200)} has no id and the tokenizer has no unk token`);
     const spans = alignSpans(text, enc.tokens, this.spanSource);
     const tokens: TokenSpan[] = enc.tokens.map((t, i) => ({ id: enc.ids[i]!, text: this.pieceText(enc.ids[i]!, t), start: spans.start[i]!, end: spans.end[i]! }));
     if (options.bos !== false) this.addTemplateTokens(enc.tokens, tokens, text.length, options.bos === true);
@@ -112,7 +113,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
     for (let i = 0; i < ids.length; i++) list.push(this.checkId(ids[i]!));
     const kept = list.filter((id) => !this.specialIds.has(id));
     if (kept.length === 0) return '';
-    return this.full.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    return viaLibrary(this.source, () => this.full.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: false }));
   }
 
   tokenLabel(id: number): string {
@@ -127,7 +128,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
   /** The post-processor's tokens around the text (BOS, EOS): empty spans at the start or the end. */
   private addTemplateTokens(textTokens: readonly string[], out: TokenSpan[], textLength: number, forceBos: boolean): void {
     const processor = internals(this.full).post_processor;
-    const processed = processor ? processor([...textTokens], null, true).tokens : [...textTokens];
+    const processed = processor ? viaLibrary(this.source, () => processor([...textTokens], null, true).tokens) : [...textTokens];
     const at = findRun(processed, textTokens);
     if (at >= 0) {
       const before = processed.slice(0, at).map((t) => this.templateToken(t, 0));
@@ -140,7 +141,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
 
   private templateToken(token: string, at: number): TokenSpan {
     const id = this.full.token_to_id(token);
-    if (id === undefined) throw new HuggingFaceTokenizerError(`${this.source}: the post-processor adds ${JSON.stringify(token)}, which is not in the vocabulary`);
+    if (id === undefined) throw new HuggingFaceTokenizerError(`${this.source}: the post-processor adds ${quote(token, 200)}, which is not in the vocabulary`);
     return { id, text: token, start: at, end: at };
   }
 
@@ -221,7 +222,7 @@ function build(json: Json, config: Json, source: string): HfLibTokenizer {
   try {
     lib = new HfLibTokenizer(complete, config);
   } catch (e) {
-    throw new HuggingFaceTokenizerError(`${source} cannot be used: ${(e as Error).message}`);
+    throw new HuggingFaceTokenizerError(`${source} cannot be used: ${String((e as Error)?.message ?? e).slice(0, 500)}`);
   }
   useUnicodeWhitespace(internals(lib).pre_tokenizer);
   return lib;
@@ -247,6 +248,20 @@ function useUnicodeWhitespace(pre: unknown): void {
   if (Array.isArray(p.tokenizers)) p.tokenizers.forEach(useUnicodeWhitespace);
 }
 
+/**
+ * A call into the library with a tokenizer.json it accepted: components it built from odd
+ * settings can still throw (a TypeError from a malformed template) when they run; that is a
+ * problem of the file, reported as one.
+ */
+function viaLibrary<T>(source: string, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    if (e instanceof HuggingFaceTokenizerError) throw e;
+    throw new HuggingFaceTokenizerError(`${source} cannot be used: ${String((e as Error)?.message ?? e).slice(0, 500)}`);
+  }
+}
+
 function internals(lib: HfLibTokenizer): LibInternals {
   return lib as unknown as LibInternals;
 }
@@ -255,8 +270,9 @@ function readAddedTokens(json: Json): AddedTokenJson[] {
   const raw = json.added_tokens ?? [];
   if (!Array.isArray(raw)) throw new HuggingFaceTokenizerError(`tokenizer.json "added_tokens" is not an array`);
   return raw.map((t, i) => {
-    if (!isObject(t) || typeof t.content !== 'string' || typeof t.id !== 'number' || !Number.isInteger(t.id) || t.id < 0) {
-      throw new HuggingFaceTokenizerError(`tokenizer.json added_tokens[${i}] needs an integer "id" ≥ 0 and a string "content"`);
+    // Same bound as vocabulary ids (checkVocabIds): an id of 1e21 is an integer too, and would wrap in an Int32Array.
+    if (!isObject(t) || typeof t.content !== 'string' || typeof t.id !== 'number' || !Number.isInteger(t.id) || t.id < 0 || t.id >= 1 << 22) {
+      throw new HuggingFaceTokenizerError(`tokenizer.json added_tokens[${i}] needs an integer "id" in [0, ${1 << 22}) and a string "content"`);
     }
     return t as unknown as AddedTokenJson;
   });
@@ -269,7 +285,7 @@ function checkVocabIds(model: Json, source: string): void {
   if (!isObject(vocab)) throw new HuggingFaceTokenizerError(`${source}: model.vocab is not an object of token → id`);
   for (const [token, id] of Object.entries(vocab)) {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= 1 << 22) {
-      throw new HuggingFaceTokenizerError(`${source}: vocabulary entry ${JSON.stringify(token)} has id ${JSON.stringify(id)}, expected an integer in [0, ${1 << 22})`);
+      throw new HuggingFaceTokenizerError(`${source}: vocabulary entry ${quote(token, 200)} has id ${quote(id)}, expected an integer in [0, ${1 << 22})`);
     }
   }
 }

@@ -75,7 +75,7 @@ export function byteLevelBpeJson(vocab: unknown, mergesText: string, config: Jso
     }
     for (const part of [parts[0]!, parts[1]!, parts[0]! + parts[1]!]) {
       if (!Object.prototype.hasOwnProperty.call(vocab, part)) {
-        throw new HuggingFaceTokenizerError(`merges.txt line ${i + 1} (${JSON.stringify(line)}) uses ${JSON.stringify(part)}, which is not in ${path.basename(source)}`);
+        throw new HuggingFaceTokenizerError(`merges.txt line ${i + 1} (${JSON.stringify(line.slice(0, 60))}) uses ${JSON.stringify(part.slice(0, 60))}, which is not in ${path.basename(source)}`);
       }
     }
     merges.push(line);
