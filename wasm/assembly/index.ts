@@ -14,3 +14,5 @@ export function heapBase(): usize {
 }
 export { geluForward, geluBackward, siluForward, siluBackward, colSum, linearForward, linearBackward } from './pointwise';
 export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } from './norm';
+export { adamwStep } from './optim';
+export { crossEntropyForward, crossEntropyBackward } from './loss';

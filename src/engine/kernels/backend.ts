@@ -31,6 +31,23 @@ export interface AttentionDims {
   readonly hs: number;
 }
 
+export interface CrossEntropySums {
+  readonly total: number;
+  readonly count: number;
+  readonly correct: number;
+}
+
+export interface AdamWStepParams {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** Bias corrections 1 − β1^t and 1 − β2^t. */
+  readonly c1: number;
+  readonly c2: number;
+}
+
 export interface Backend {
   readonly name: string;
   /**
@@ -63,6 +80,17 @@ export interface Backend {
   layerNormForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void;
   /** Its backward, accumulating into whichever of dx, dw, db is given. */
   layerNormBackward(x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void;
+  /**
+   * Fused softmax + cross-entropy (ops/crossEntropy.ts): probs [rows, V] ← softmax(logits),
+   * perToken[r] ← −log probs[r, targets[r]] (NaN where the target is −1, ignored). Returns
+   * the sum over counted rows, their count and how many have their target as argmax.
+   * Throws RangeError naming the first target outside [0, V) (other than −1).
+   */
+  crossEntropyForward(logits: Float32Array, targets: Int32Array, rows: number, V: number, probs: Float32Array, perToken: Float32Array): CrossEntropySums;
+  /** dx[r] += g·probs[r] and dx[r, target] −= g for every counted row. */
+  crossEntropyBackward(probs: Float32Array, targets: Int32Array, rows: number, V: number, g: number, dx: Float32Array): void;
+  /** One AdamW update of n values in place (optim/adamw.ts); c1, c2 are 1 − β^t. */
+  adamwStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, hp: AdamWStepParams): void;
   /** RMSNorm of `rows` rows of c values; rrms [rows] receives 1/rms per row. */
   rmsNormForward(x: Float32Array, w: Float32Array, y: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void;
   /** Its backward, accumulating into whichever of dx, dw is given. */

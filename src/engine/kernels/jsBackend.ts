@@ -7,7 +7,7 @@
 
 import type { Backend, MatmulOptions } from './backend';
 import { attentionBackwardJs, attentionForwardJs } from './jsAttention';
-import { geluBackwardJs, geluForwardJs, layerNormBackwardJs, layerNormForwardJs, linearBackwardJs, linearForwardJs, rmsNormBackwardJs, rmsNormForwardJs, siluBackwardJs, siluForwardJs } from './jsLayers';
+import { adamwStepJs, crossEntropyBackwardJs, crossEntropyForwardJs, geluBackwardJs, geluForwardJs, layerNormBackwardJs, layerNormForwardJs, linearBackwardJs, linearForwardJs, rmsNormBackwardJs, rmsNormForwardJs, siluBackwardJs, siluForwardJs } from './jsLayers';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -34,6 +34,9 @@ export const jsBackend: Backend = {
   layerNormBackward: layerNormBackwardJs,
   rmsNormForward: rmsNormForwardJs,
   rmsNormBackward: rmsNormBackwardJs,
+  crossEntropyForward: crossEntropyForwardJs,
+  crossEntropyBackward: crossEntropyBackwardJs,
+  adamwStep: adamwStepJs,
 };
 
 /** C[M,N] += A[M,K] · B[K,N] */

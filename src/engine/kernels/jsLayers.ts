@@ -1,9 +1,9 @@
 /**
  * Reference kernels (plain JS) for the layers around the matmuls: the linear layer with its
- * bias, GELU, SiLU, LayerNorm, RMSNorm. The loops are the ones the ops had inline; ops/*.ts explain the maths.
+ * bias, GELU, SiLU, LayerNorm, RMSNorm, the fused softmax + cross-entropy, and AdamW. The loops are the ones the ops had inline; ops/*.ts explain the maths.
  */
 
-import type { MatmulOptions } from './backend';
+import type { AdamWStepParams, CrossEntropySums, MatmulOptions } from './backend';
 
 type Matmul = (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options?: MatmulOptions) => void;
 
@@ -133,5 +133,62 @@ export function rmsNormBackwardJs(xd: Float32Array, w: Float32Array, rrms: Float
       const k = rs * rs * rs * gx;
       for (let j = 0; j < c; j++) dx[o + j] += rs * dy[o + j]! * w[j]! - xd[o + j]! * k;
     }
+  }
+}
+
+export function crossEntropyForwardJs(ld: Float32Array, targets: Int32Array, rows: number, v: number, probs: Float32Array, perToken: Float32Array): CrossEntropySums {
+  let total = 0;
+  let count = 0;
+  let correct = 0;
+  for (let r = 0; r < rows; r++) {
+    const o = r * v;
+    const t = targets[r]!;
+    let max = -Infinity;
+    let arg = 0;
+    for (let j = 0; j < v; j++) {
+      if (ld[o + j]! > max) {
+        max = ld[o + j]!;
+        arg = j;
+      }
+    }
+    let sum = 0;
+    for (let j = 0; j < v; j++) {
+      const e = Math.exp(ld[o + j]! - max);
+      probs[o + j] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let j = 0; j < v; j++) probs[o + j] *= inv;
+    if (t === -1) {
+      perToken[r] = NaN;
+      continue;
+    }
+    if (t < 0 || t >= v) throw new RangeError(`crossEntropy: target ${t} at row ${r} is outside [0, ${v})`);
+    const nll = Math.log(sum) + max - ld[o + t]!;
+    perToken[r] = nll;
+    total += nll;
+    count++;
+    if (arg === t) correct++;
+  }
+  return { total, count, correct };
+}
+
+export function crossEntropyBackwardJs(probs: Float32Array, targets: Int32Array, rows: number, v: number, g: number, dx: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const t = targets[r]!;
+    if (t === -1) continue;
+    const o = r * v;
+    for (let j = 0; j < v; j++) dx[o + j] += g * probs[o + j]!;
+    dx[o + t] -= g;
+  }
+}
+
+export function adamwStepJs(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, hp: AdamWStepParams): void {
+  const { lr, beta1, beta2, eps, weightDecay: wd, c1, c2 } = hp;
+  for (let j = 0; j < n; j++) {
+    const gj = g[j]!;
+    const mj = (m[j] = beta1 * m[j]! + (1 - beta1) * gj);
+    const vj = (v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj);
+    w[j] -= lr * ((mj / c1) / (Math.sqrt(vj / c2) + eps) + wd * w[j]!);
   }
 }

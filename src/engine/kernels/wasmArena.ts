@@ -22,6 +22,9 @@ export interface KernelExports {
   siluBackward(x: number, dy: number, dx: number, n: number): void;
   rmsNormForward(x: number, w: number, y: number, rrms: number, rows: number, c: number, eps: number): void;
   rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, c: number): void;
+  crossEntropyForward(logits: number, targets: number, probs: number, perToken: number, stats: number, rows: number, V: number): number;
+  crossEntropyBackward(probs: number, targets: number, dx: number, rows: number, V: number, g: number): void;
+  adamwStep(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, c1: number, c2: number): void;
   layerNormForward(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
   layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, c: number): void;
 }
@@ -30,6 +33,7 @@ export const KERNEL_EXPORTS: readonly (keyof KernelExports)[] = [
   'memory', 'heapBase', 'matmulWorkspaceBytes', 'matmul', 'attnForwardHead', 'attnBackwardHead',
   'linearForward', 'linearBackward', 'geluForward', 'geluBackward', 'siluForward', 'siluBackward',
   'layerNormForward', 'layerNormBackward', 'rmsNormForward', 'rmsNormBackward',
+  'crossEntropyForward', 'crossEntropyBackward', 'adamwStep',
 ];
 
 const PAGE = 65536;
@@ -81,6 +85,10 @@ export class Arena {
 
   i32(at: number, n: number): Int32Array {
     return new Int32Array(this.memory.buffer, at, n);
+  }
+
+  putI32(at: number, src: Int32Array, n: number): void {
+    this.i32(at, n).set(n === src.length ? src : src.subarray(0, n));
   }
 
   zero(at: number, n: number): void {

@@ -10,7 +10,7 @@
  * Loading never throws: failures come back as a reason for backendStatus().
  */
 
-import type { AttentionDims, Backend, MatmulOptions } from './backend';
+import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, MatmulOptions } from './backend';
 import { WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
 import { jsBackend } from './jsBackend';
 import { Arena, KERNEL_EXPORTS, type KernelExports } from './wasmArena';
@@ -318,5 +318,52 @@ class WasmBackend implements Backend {
     this.ex.rmsNormBackward(px, pw, pr, pdy, pdx, pdw, rows, c);
     ar.get(pdx, dx, n);
     ar.get(pdw, dw, c);
+  }
+
+  crossEntropyForward(logits: Float32Array, targets: Int32Array, rows: number, V: number, probs: Float32Array, perToken: Float32Array): CrossEntropySums {
+    for (let r = 0; r < rows; r++) {
+      const t = targets[r]!;
+      if (t !== -1 && (t < 0 || t >= V)) throw new RangeError(`crossEntropy: target ${t} at row ${r} is outside [0, ${V})`);
+    }
+    const ar = this.arena;
+    const n = rows * V;
+    const o = ar.reserve([n, rows, n, rows, 2]);
+    if (!o) return jsBackend.crossEntropyForward(logits, targets, rows, V, probs, perToken);
+    const [pl, pt, pp, pn, ps] = o as [number, number, number, number, number];
+    ar.put(pl, logits, n);
+    ar.putI32(pt, targets, rows);
+    const total = this.ex.crossEntropyForward(pl, pt, pp, pn, ps, rows, V);
+    ar.get(pp, probs, n);
+    ar.get(pn, perToken, rows);
+    const stats = ar.i32(ps, 2);
+    return { total, count: stats[0]!, correct: stats[1]! };
+  }
+
+  crossEntropyBackward(probs: Float32Array, targets: Int32Array, rows: number, V: number, g: number, dx: Float32Array): void {
+    const ar = this.arena;
+    const n = rows * V;
+    const o = ar.reserve([n, rows, n]);
+    if (!o) return jsBackend.crossEntropyBackward(probs, targets, rows, V, g, dx);
+    const [pp, pt, pd] = o as [number, number, number];
+    ar.put(pp, probs, n);
+    ar.putI32(pt, targets, rows);
+    ar.put(pd, dx, n);
+    this.ex.crossEntropyBackward(pp, pt, pd, rows, V, g);
+    ar.get(pd, dx, n);
+  }
+
+  adamwStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, hp: AdamWStepParams): void {
+    const ar = this.arena;
+    const o = ar.reserve([n, n, n, n]);
+    if (!o) return jsBackend.adamwStep(w, g, m, v, n, hp);
+    const [pw, pg, pm, pv] = o as [number, number, number, number];
+    ar.put(pw, w, n);
+    ar.put(pg, g, n);
+    ar.put(pm, m, n);
+    ar.put(pv, v, n);
+    this.ex.adamwStep(pw, pg, pm, pv, n, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, hp.c1, hp.c2);
+    ar.get(pw, w, n);
+    ar.get(pm, m, n);
+    ar.get(pv, v, n);
   }
 }

@@ -5,6 +5,7 @@
  * them as tensors and a resumed run continues bit for bit.
  */
 
+import { backend } from '../kernels/backend';
 import type { Tensor } from '../tensor';
 
 export interface AdamWOptions {
@@ -55,12 +56,7 @@ export class AdamW {
       if (!g) continue;
       const w = p.data, m = this.m[i]!, v = this.v[i]!;
       const wd = this.decay[i] ? weightDecay : 0;
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j]!;
-        const mj = (m[j] = beta1 * m[j]! + (1 - beta1) * gj);
-        const vj = (v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj);
-        w[j] -= lr * ((mj / c1) / (Math.sqrt(vj / c2) + eps) + wd * w[j]!);
-      }
+      backend().adamwStep(w, g, m, v, w.length, { lr, beta1, beta2, eps, weightDecay: wd, c1, c2 });
     }
   }
 

@@ -243,7 +243,66 @@ export function checkRmsNorm(be: Backend): number {
   return checked;
 }
 
+/** Fused softmax + cross-entropy: probabilities, per-token loss, sums, ignored rows, ties, odd V. */
+export function checkCrossEntropy(be: Backend): number {
+  const rng = new Rng(17);
+  let checked = 0;
+  for (const [rows, V] of [[1, 1], [3, 5], [17, 96], [64, 512], [5, 130]] as const) {
+    const tag = `${be.name} crossEntropy ${rows}×${V}`;
+    const logits = randomArray(rng, rows * V, 3);
+    const targets = Int32Array.from({ length: rows }, (_, r) => (r % 4 === 3 ? -1 : rng.int(V)));
+    if (rows >= 3 && V >= 3) logits.set([2, 2, 2], V); // a tie: argmax is the first of them
+    const run = (k: Backend): { probs: Float32Array; perToken: Float32Array; sums: { total: number; count: number; correct: number } } => {
+      const probs = new Float32Array(rows * V), perToken = new Float32Array(rows);
+      return { probs, perToken, sums: k.crossEntropyForward(logits, targets, rows, V, probs, perToken) };
+    };
+    const want = run(jsBackend), got = run(be);
+    expectClose(got.probs, want.probs, 2e-6, `${tag} probs`);
+    expectClose(got.perToken, want.perToken, 2e-6, `${tag} perToken`);
+    if (Math.abs(got.sums.total - want.sums.total) > 1e-5 * Math.max(1, Math.abs(want.sums.total))) throw new Error(`${tag}: total ${got.sums.total} vs ${want.sums.total}`);
+    if (got.sums.count !== want.sums.count || got.sums.correct !== want.sums.correct) throw new Error(`${tag}: count/correct ${got.sums.count}/${got.sums.correct} vs ${want.sums.count}/${want.sums.correct}`);
+    const dxWant = randomArray(new Rng(3), rows * V), dxGot = dxWant.slice();
+    jsBackend.crossEntropyBackward(want.probs, targets, rows, V, 0.37, dxWant);
+    be.crossEntropyBackward(want.probs, targets, rows, V, 0.37, dxGot);
+    expectClose(dxGot, dxWant, 1e-6, `${tag} dlogits`);
+    // A target out of range is the reference's RangeError, naming the first bad row.
+    const bad = targets.slice();
+    bad[rows - 1] = V;
+    let message = '';
+    try {
+      be.crossEntropyForward(logits, bad, rows, V, new Float32Array(rows * V), new Float32Array(rows));
+    } catch (e) {
+      message = e instanceof RangeError ? e.message : `not a RangeError: ${String(e)}`;
+    }
+    if (message !== `crossEntropy: target ${V} at row ${rows - 1} is outside [0, ${V})`) throw new Error(`${tag}: bad target gave "${message}"`);
+    checked += 2;
+  }
+  return checked;
+}
+
+/** AdamW: bit-identical to the reference (both compute in double, round once per store). */
+export function checkAdamW(be: Backend): number {
+  const rng = new Rng(18);
+  let checked = 0;
+  for (const n of [1, 2, 3, 17, 1000]) {
+    const w0 = randomArray(rng, n), m0 = randomArray(rng, n, 0.01), v0 = randomArray(rng, n, 0.01).map(Math.abs);
+    for (const [t, wd] of [[1, 0], [7, 0.1], [1000, 0.1]] as const) {
+      const hp = { lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: wd, c1: 1 - 0.9 ** t, c2: 1 - 0.95 ** t };
+      const g = randomArray(rng, n);
+      const a = [w0.slice(), m0.slice(), v0.slice()] as const, b = [w0.slice(), m0.slice(), v0.slice()] as const;
+      jsBackend.adamwStep(a[0], g, a[1], a[2], n, hp);
+      be.adamwStep(b[0], g, b[1], b[2], n, hp);
+      ['w', 'm', 'v'].forEach((name, i) => {
+        const x = a[i]!, y = b[i]!;
+        for (let j = 0; j < n; j++) if (!Object.is(x[j], y[j])) throw new Error(`${be.name} adamw n=${n} t=${t} ${name}[${j}]: ${y[j]} vs reference ${x[j]} (must be identical)`);
+      });
+      checked++;
+    }
+  }
+  return checked;
+}
+
 /** Every kernel check; returns how many cases ran. */
 export function checkAllKernels(be: Backend): number {
-  return checkMatmul(be) + checkAttention(be) + checkLinear(be) + checkActivations(be) + checkLayerNorm(be) + checkRmsNorm(be);
+  return checkMatmul(be) + checkAttention(be) + checkLinear(be) + checkActivations(be) + checkLayerNorm(be) + checkRmsNorm(be) + checkCrossEntropy(be) + checkAdamW(be);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/backend';
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
-import { checkActivations, checkAttention, checkLayerNorm, checkLinear, checkMatmul, checkRmsNorm } from './kernelChecks';
+import { checkActivations, checkAdamW, checkAttention, checkCrossEntropy, checkLayerNorm, checkLinear, checkMatmul, checkRmsNorm } from './kernelChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -47,6 +47,14 @@ describe('kernels/wasmBackend', function () {
     assert.ok(checkRmsNorm(simd.backend!) > 10);
   });
 
+  it('fused softmax + cross-entropy matches the JS reference (ignored rows, ties, bad targets)', () => {
+    assert.ok(checkCrossEntropy(simd.backend!) >= 10);
+  });
+
+  it('AdamW is bit-identical to the JS reference', () => {
+    assert.ok(checkAdamW(simd.backend!) >= 15);
+  });
+
   it('matmul handles operands larger than the current memory (it grows) and reuses it after', () => {
     const be = simd.backend!;
     const n = 700;
@@ -69,6 +77,8 @@ describe('kernels/wasmBackend', function () {
     assert.ok(checkAttention(fresh) > 50);
     assert.ok(checkLinear(fresh) > 20);
     assert.ok(checkActivations(fresh) >= 20);
+    assert.ok(checkCrossEntropy(fresh) >= 10);
+    assert.ok(checkAdamW(fresh) >= 15);
   });
 
   it('the relaxed-SIMD build matches the JS reference (child process with relaxed SIMD enabled)', function () {
