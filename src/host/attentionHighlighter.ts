@@ -84,6 +84,9 @@ export class AttentionHighlighter implements vscode.Disposable {
 
   /** Computes and applies the decorations for the active editor. Resolves when applied (or skipped). */
   async update(): Promise<void> {
+    // A webview or panel taking focus leaves no active text editor: keep what the editor
+    // shows while it is still on screen (the dashboard is usually beside it).
+    if (!vscode.window.activeTextEditor && this.shown_ && vscode.window.visibleTextEditors.includes(this.shown_.editor)) return;
     const generation = ++this.generation;
     const editor = vscode.window.activeTextEditor;
     for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
