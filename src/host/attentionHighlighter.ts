@@ -42,6 +42,9 @@ export class AttentionHighlighter implements vscode.Disposable {
   private editTimer: NodeJS.Timeout | undefined;
   private decorated = new Set<vscode.TextEditor>();
   private warnedFor = new Set<string>();
+  /** Bumped when the model, the selected head or a setting changes; what `shown_` was drawn with. */
+  private state = 0;
+  private shownState = -1;
 
   constructor(
     private readonly service: AttentionService,
@@ -58,12 +61,17 @@ export class AttentionHighlighter implements vscode.Disposable {
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && now()),
       vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && e.contentChanges.length > 0 && this.schedule(EDIT_DEBOUNCE_MS)),
       onDidChangeSettings((s) => {
+        this.state++;
         this.settings = s;
         this.decorations.setColor(s.decorations.color);
         now();
       }),
-      view.onDidChange(now),
+      view.onDidChange(() => {
+        this.state++;
+        now();
+      }),
       model.onDidChange(() => {
+        this.state++;
         this.service.reset();
         now();
       }),
@@ -86,7 +94,8 @@ export class AttentionHighlighter implements vscode.Disposable {
   async update(): Promise<void> {
     // A webview or panel taking focus leaves no active text editor: keep what the editor
     // shows while it is still on screen (the dashboard is usually beside it).
-    if (!vscode.window.activeTextEditor && this.shown_ && vscode.window.visibleTextEditors.includes(this.shown_.editor)) return;
+    // (Unless what is shown is out of date: another model, head or setting.)
+    if (!vscode.window.activeTextEditor && this.shown_ && this.shownState === this.state && vscode.window.visibleTextEditors.includes(this.shown_.editor)) return;
     const generation = ++this.generation;
     const editor = vscode.window.activeTextEditor;
     for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
@@ -144,6 +153,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     this.decorations.apply(editor, perBucket, query);
     this.decorated.add(editor);
     this.shown_ = { editor, result: r, weights, buckets };
+    this.shownState = this.state;
     this.updated.fire(this.shown_);
   }
 
