@@ -6,18 +6,17 @@
  * message validated on arrival. Nothing is posted before the page's `ready` handshake or after
  * the panel is gone; every subscription ends with the panel.
  *
- * The full attention matrix and the layers × heads grid are assembled here from one worker
- * `attention` request per query token of the current window (the worker caches the window,
- * so each is a cheap slice) — see presentation/matrixLoader.ts.
+ * The window views the engine computes — the full attention matrix and the layers × heads grid,
+ * head statistics, the query's rollout and the selected head's q/k/v — come from one worker
+ * request each, made and checked for staleness by presentation/dashboardFeed.ts.
  */
 
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { dashboardHtml } from '../presentation/dashboardHtml';
-import { runInfo, runPayload, sameWindow, toQueryAttention, windowOf } from '../presentation/dashboardPayloads';
-import type { MatrixAssembly } from '../presentation/matrixAssembly';
-import { LoadCancelledError, MatrixLoader } from '../presentation/matrixLoader';
+import { runInfo, runPayload, toQueryAttention } from '../presentation/dashboardPayloads';
+import { DashboardFeed, type ViewEngine } from '../presentation/dashboardFeed';
 import { evalColumns, stepColumns } from '../presentation/metricColumns';
 import { parseUiState, validateWebviewMessage } from '../presentation/webviewValidation';
 import { assertNever, type EvalPoint, type StepPoint } from '../protocol/common';
@@ -36,10 +35,9 @@ import type { RunEvent } from './trainingRun';
 const UI_STATE_KEY = 'attentionLens.dashboard.ui';
 /** Training steps are coalesced for this long: hundreds of steps a second become ~20 posts. */
 const FLUSH_MS = 50;
-const PROGRESS_MS = 150;
 
-/** What this host can feed the views today (the worker has no matrix/stats/rollout/why requests yet). */
-const CAPABILITIES: Capabilities = { matrix: 'assembled', headStats: false, rollout: false, why: false };
+/** What this host can feed the views: every one, from the worker's window requests. */
+const CAPABILITIES: Capabilities = { matrix: 'engine', headStats: true, rollout: true, why: true };
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return {
@@ -96,13 +94,13 @@ export class DashboardPanel implements vscode.Disposable {
   private pendingEvals: EvalPoint[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private attention: QueryAttention | null = null;
-  private loader: MatrixLoader | null = null;
-  private matrix: MatrixAssembly | null = null;
-  private lastProgress = 0;
-  private progress: { done: number; total: number } | null = null;
+  private readonly feed: DashboardFeed;
   private readonly received = new vscode.EventEmitter<WebviewToHost>();
   /** Every valid message from the page (tests wait on `ready` with it). */
   readonly onDidReceiveMessage = this.received.event;
+  private readonly posted = new vscode.EventEmitter<HostToWebview>();
+  /** Every message posted to the page (tests read the matrix, stats, rollout and "why" from it). */
+  readonly onDidPostMessage = this.posted.event;
 
   private constructor(readonly panel: vscode.WebviewPanel, private readonly deps: DashboardDeps) {
     DashboardPanel.current = this;
@@ -110,8 +108,10 @@ export class DashboardPanel implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard.svg');
     panel.webview.html = this.html();
     this.attention = this.toAttention(deps.highlighter.shown);
+    this.feed = new DashboardFeed(engineViews(deps), (m) => this.post(m), deps.log);
     this.subscriptions.push(
       this.received,
+      this.posted,
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((raw: unknown) => this.handleMessage(raw)),
       panel.onDidChangeViewState((e) => {
@@ -120,18 +120,18 @@ export class DashboardPanel implements vscode.Disposable {
       deps.run.onDidChange((e) => this.onRun(e)),
       deps.model.onDidChange((info) => {
         // Attention from the previous model must not stay on screen (the highlighter sends the new one).
-        this.resetMatrix();
+        this.feed.reset();
         this.attention = null;
         this.post({ type: 'model', info });
         this.post({ type: 'attention', attention: null });
       }),
       deps.view.onDidChange(({ layer, head }) => {
         this.post({ type: 'selection', layer, head });
-        this.postMatrix();
+        this.feed.show(this.attention, { layer, head });
       }),
       deps.highlighter.onDidUpdate((shown) => this.onAttention(shown)),
     );
-    this.loadMatrix();
+    this.feed.show(this.attention, deps.view.selection);
   }
 
   private html(): string {
@@ -148,6 +148,7 @@ export class DashboardPanel implements vscode.Disposable {
   /** Posts to the page; a no-op before the handshake and after dispose. */
   private post(message: HostToWebview): void {
     if (this.disposed || !this.ready) return;
+    this.posted.fire(message);
     this.panel.webview.postMessage(message).then(undefined, (e: unknown) => this.deps.log.debug(`dashboard: a ${message.type} message was not delivered: ${String(e)}`));
   }
 
@@ -208,8 +209,7 @@ export class DashboardPanel implements vscode.Disposable {
       ...runPayload(this.deps.run.snapshot()),
       attention: this.attention,
     });
-    if (this.matrix) this.postMatrix(true);
-    else if (this.loader && this.attention) this.post({ type: 'matrixProgress', window: this.loader.window, done: 0, total: this.loader.window.windowLength });
+    this.feed.replay();
   }
 
   private onRun(e: RunEvent): void {
@@ -264,67 +264,7 @@ export class DashboardPanel implements vscode.Disposable {
     }
     this.attention = this.toAttention(shown);
     this.post({ type: 'attention', attention: this.attention });
-    this.loadMatrix();
-  }
-
-  private resetMatrix(): void {
-    this.loader?.cancel();
-    this.loader = null;
-    this.matrix = null;
-    this.progress = null;
-  }
-
-  /** How far the current window's matrix is (null: no window); for the status of long loads and for tests. */
-  get matrixProgress(): { readonly done: number; readonly total: number } | null {
-    return this.progress;
-  }
-
-  /** Starts assembling the current window's matrix, unless it is already there or on its way. */
-  private loadMatrix(): void {
-    const a = this.attention;
-    if (!a) return;
-    const window = windowOf(a);
-    if (this.loader && sameWindow(this.loader.window, window)) return;
-    this.resetMatrix();
-    const loader = new MatrixLoader(window, a.layers, a.heads);
-    this.loader = loader;
-    const seed = new Map<number, Float32Array>();
-    if (a.to - a.from === 1) seed.set(a.from - a.windowStart, a.rows);
-    const fetch = async (q: number): Promise<Float32Array> => {
-      const from = window.windowStart + q;
-      const r = await this.deps.client.call({ type: 'attention', documentKey: window.documentKey, version: window.version, from, to: from + 1 }, 'attentionRows');
-      if (r.version !== window.version || r.windowStart !== window.windowStart || r.windowLength !== window.windowLength) throw new Error('the document changed while its matrix was being assembled');
-      return r.rows;
-    };
-    const onProgress = (done: number, total: number): void => {
-      this.progress = { done, total };
-      const now = Date.now();
-      if (done < total && now - this.lastProgress < PROGRESS_MS) return;
-      this.lastProgress = now;
-      this.post({ type: 'matrixProgress', window, done, total });
-    };
-    loader.load(fetch, { seed, onProgress }).then(
-      (m) => {
-        if (this.loader !== loader || this.disposed) return;
-        this.matrix = m;
-        this.postMatrix(true);
-      },
-      (e: unknown) => {
-        if (e instanceof LoadCancelledError || this.loader !== loader || this.disposed) return;
-        const reason = e instanceof Error ? e.message : String(e);
-        this.deps.log.debug(`dashboard: no attention matrix for ${window.documentKey}@${window.version}: ${reason}`);
-        this.post({ type: 'matrixUnavailable', window, reason });
-      },
-    );
-  }
-
-  /** Sends the selected head's matrix (and, with `grid`, every head's thumbnail) if it belongs to the current window. */
-  private postMatrix(grid = false): void {
-    const m = this.matrix;
-    if (!m || !this.attention || !sameWindow(m.window, windowOf(this.attention))) return;
-    const { layer, head } = this.deps.view.selection;
-    this.post({ type: 'matrix', matrix: m.headMatrix(layer, head) });
-    if (grid) this.post({ type: 'grid', grid: m.grid() });
+    this.feed.show(this.attention, this.deps.view.selection);
   }
 
   /** Selects [start, end) in the editor showing the document the dashboard shows (opening it if needed). */
@@ -374,7 +314,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.ready = false;
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
     clearTimeout(this.flushTimer);
-    this.loader?.cancel();
+    this.feed.dispose();
     for (const d of this.subscriptions) d.dispose();
     this.subscriptions.length = 0;
   }
@@ -385,4 +325,14 @@ export class DashboardPanel implements vscode.Disposable {
     this.release();
     if (open) this.panel.dispose();
   }
+}
+
+/** The worker's window requests as the feed asks for them: withdrawn with a `cancel` when superseded. */
+function engineViews(deps: DashboardDeps): ViewEngine {
+  return {
+    request: (message, expected) => {
+      const { id, reply } = deps.client.send(message, expected);
+      return { reply, cancel: () => deps.client.cancel(id) };
+    },
+  };
 }

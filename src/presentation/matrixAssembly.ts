@@ -1,8 +1,9 @@
 /**
- * Builds the full attention pattern of a window, [L, H, W, W], out of per-query rows — what the
- * host can get today from the worker's `attention` request (one query → that query's row for
- * every head). It also cuts out one head's matrix and shrinks every head to a thumbnail for the
- * layers × heads grid. Plain data in and out: no VS Code, no DOM.
+ * Holds the full attention pattern of a window, [L, H, W, W] — normally the worker's whole
+ * `attentionMatrix` block, or rows set one query at a time (what test pictures are built
+ * from) — and cuts out what the dashboard draws: one head's matrix with the extremes over
+ * every head, and every head shrunk to a thumbnail for the layers × heads grid. Plain data in
+ * and out: no VS Code, no DOM.
  */
 
 import type { AttentionMatrix, HeadGrid, WindowRef } from '../protocol/webviewProtocol';
@@ -17,25 +18,24 @@ export class MatrixTooLargeError extends RangeError {
   }
 }
 
+/** Throws MatrixTooLargeError when a window's full pattern would exceed MAX_ASSEMBLY_VALUES (check before asking for it). */
+export function checkMatrixSize(layers: number, heads: number, width: number): void {
+  if (layers * heads * width * width > MAX_ASSEMBLY_VALUES) throw new MatrixTooLargeError(layers, heads, width);
+}
+
 export class MatrixAssembly {
   /** [L, H, W, W]: weights[((l·H + h)·W + q)·W + k]. */
   readonly weights: Float32Array;
-  private readonly filled: Uint8Array;
-  private count = 0;
+  /** Extremes over every head, computed once per content (a selection change must not rescan 40 MB). */
+  private extremes: { min: number; max: number } | null = null;
 
-  constructor(readonly window: WindowRef, readonly layers: number, readonly heads: number) {
+  /** An empty pattern, or `weights` ([L, H, W, W], taken over, not copied). */
+  constructor(readonly window: WindowRef, readonly layers: number, readonly heads: number, weights?: Float32Array) {
     const W = window.windowLength;
-    if (layers * heads * W * W > MAX_ASSEMBLY_VALUES) throw new MatrixTooLargeError(layers, heads, W);
-    this.weights = new Float32Array(layers * heads * W * W);
-    this.filled = new Uint8Array(W);
-  }
-
-  get done(): number {
-    return this.count;
-  }
-
-  get complete(): boolean {
-    return this.count === this.window.windowLength;
+    checkMatrixSize(layers, heads, W);
+    const n = layers * heads * W * W;
+    if (weights && weights.length !== n) throw new RangeError(`an attention block has ${weights.length} values; ${layers}×${heads} heads over ${W} tokens need ${n}`);
+    this.weights = weights ?? new Float32Array(n);
   }
 
   /** The row block [L, H, W] of window query q (an attentionRows reply for that one token). */
@@ -48,15 +48,7 @@ export class MatrixAssembly {
       const dst = (lh * W + q) * W;
       for (let k = 0; k < W; k++) this.weights[dst + k] = rows[lh * W + k]!;
     }
-    if (!this.filled[q]) {
-      this.filled[q] = 1;
-      this.count++;
-    }
-  }
-
-  /** Whether query q still needs its row. */
-  needs(q: number): boolean {
-    return !this.filled[q];
+    this.extremes = null;
   }
 
   /** One head's W×W matrix (a copy, safe to post), with the extremes over all heads. */
@@ -65,14 +57,8 @@ export class MatrixAssembly {
     const l = Math.min(Math.max(0, layer), this.layers - 1);
     const h = Math.min(Math.max(0, head), this.heads - 1);
     const o = (l * this.heads + h) * W * W;
-    let globalMin = Infinity;
-    let globalMax = -Infinity;
-    for (let i = 0; i < this.weights.length; i++) {
-      const v = this.weights[i]!;
-      if (v < globalMin) globalMin = v;
-      if (v > globalMax) globalMax = v;
-    }
-    return { ...ref(this.window), layer: l, head: h, weights: this.weights.slice(o, o + W * W), globalMin, globalMax };
+    const { min, max } = this.globalExtremes();
+    return { ...ref(this.window), layer: l, head: h, weights: this.weights.slice(o, o + W * W), globalMin: min, globalMax: max };
   }
 
   /** Every head max-pooled to size×size (size = min(W, maxSize)): thin stripes stay visible. */
@@ -94,6 +80,20 @@ export class MatrixAssembly {
       }
     }
     return { ...ref(this.window), layers: this.layers, heads: this.heads, size, thumbnails };
+  }
+
+  private globalExtremes(): { min: number; max: number } {
+    if (!this.extremes) {
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < this.weights.length; i++) {
+        const v = this.weights[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      this.extremes = { min, max };
+    }
+    return this.extremes;
   }
 }
 

@@ -1,9 +1,11 @@
 /**
  * The dashboard inside a real VS Code extension host: the command opens it (once), the built
  * page loads under its CSP and shakes hands, training points and attention stream to it
- * without the page reporting an error, and what a click in the page sends — a token, a head —
- * moves the editor selection and the selected head. A webview cannot be clicked from the
- * extension host, so the page's messages are played through the panel's own entry point.
+ * without the page reporting an error, what a click in the page sends — a token, a head —
+ * moves the editor selection and the selected head, and the engine's window views (matrix,
+ * grid, head stats, rollout, "why") arrive and agree with what the editor shows. A webview
+ * cannot be clicked from the extension host, so the page's messages are played through the
+ * panel's own entry point, and what the panel posts is read from its onDidPostMessage.
  */
 
 import * as assert from 'assert';
@@ -11,7 +13,7 @@ import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/extension';
 import { DashboardPanel } from '../../src/host/dashboardPanel';
 import type { DashboardDeps } from '../../src/host/dashboardDeps';
-import type { WebviewToHost } from '../../src/protocol/webviewProtocol';
+import type { HostToWebview, WebviewToHost } from '../../src/protocol/webviewProtocol';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
 function dashboardTabs(): vscode.Tab[] {
@@ -36,6 +38,7 @@ describe('the dashboard panel in the extension host', function () {
   let log: vscode.LogOutputChannel;
   let panel: DashboardPanel | undefined;
   const received: WebviewToHost[] = [];
+  const posted: HostToWebview[] = [];
 
   /** A panel of this test bundle's own DashboardPanel, wired to the running extension's objects. */
   async function openPanel(): Promise<DashboardPanel> {
@@ -45,6 +48,7 @@ describe('the dashboard panel in the extension host', function () {
     const deps: DashboardDeps = { extensionUri: ext.extensionUri, log, client: a.client, run: a.run, model: a.model, view: a.view, highlighter: a.highlighter, attention: a.attention, memento: new MemoryMemento() };
     const p = DashboardPanel.createOrShow(deps);
     p.onDidReceiveMessage((m) => received.push(m));
+    p.onDidPostMessage((m) => posted.push(m));
     return p;
   }
 
@@ -52,6 +56,7 @@ describe('the dashboard panel in the extension host', function () {
     panel?.dispose();
     panel = undefined;
     received.length = 0;
+    posted.length = 0;
     await vscode.window.tabGroups.close(dashboardTabs());
   });
   after(() => log?.dispose());
@@ -90,10 +95,9 @@ describe('the dashboard panel in the extension host', function () {
     const opened = Date.now();
     panel = await openPanel();
     await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
-    // The host assembles the window's matrix from one worker request per query token.
-    const p = panel;
-    await waitFor('the window\'s attention matrix', () => p.matrixProgress && p.matrixProgress.done === p.matrixProgress.total, 30_000);
-    report(`    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix assembled ${Date.now() - opened} ms after opening`);
+    // One worker request brings the window's whole matrix.
+    await waitFor('the window\'s attention matrix', () => posted.some((m) => m.type === 'matrix' && m.matrix.windowStart === shown.result.windowStart), 30_000);
+    report(`    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix shown ${Date.now() - opened} ms after opening`);
     // The page's click on key token 2 of the window: its [start, end) in the document.
     const w = shown.result.window;
     const [start, end] = [w.starts[2]!, w.ends[2]!];
@@ -112,4 +116,5 @@ describe('the dashboard panel in the extension host', function () {
     panel.handleMessage({ type: 'selectHead', ...target });
     assert.deepStrictEqual(a.view.selection, target);
   });
+
 });

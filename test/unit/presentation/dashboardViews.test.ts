@@ -1,6 +1,7 @@
 /**
  * The pure parts of the dashboard's views: the theme colour ramp, token labels, the "why"
- * arithmetic, the matrix assembled from per-query rows, exports and the page's security policy.
+ * arithmetic, the window's full matrix (from the engine's block or per-query rows), exports and
+ * the page's security policy.
  */
 
 import assert from 'node:assert/strict';
@@ -9,7 +10,7 @@ import * as path from 'node:path';
 import { buildRamp, luminance, parseColor, rampIndex } from '../../../src/presentation/colorScale';
 import { contentSecurityPolicy, dashboardHtml } from '../../../src/presentation/dashboardHtml';
 import { attentionCsv, csvCell, exportJson, matrixCsv, metricsCsv } from '../../../src/presentation/exportData';
-import { MatrixAssembly, MatrixTooLargeError } from '../../../src/presentation/matrixAssembly';
+import { checkMatrixSize, MatrixAssembly, MatrixTooLargeError } from '../../../src/presentation/matrixAssembly';
 import { evalColumns, stepColumns } from '../../../src/presentation/metricColumns';
 import { dotProducts, softmaxSteps, weightedSum } from '../../../src/presentation/softmaxSteps';
 import { tokenLabel } from '../../../src/presentation/tokenLabel';
@@ -59,7 +60,7 @@ describe('presentation: dashboard view-models', () => {
     assertClose(weightedSum([0.25, 0.75], [1, 0, 0, 1], 2), [0.25, 0.75], 1e-12);
   });
 
-  it('assembles a window\'s [L, H, W, W] pattern from per-query rows, one head at a time or as thumbnails', () => {
+  it('holds a window\'s [L, H, W, W] pattern (the engine\'s block, or rows one query at a time), one head at a time or as thumbnails', () => {
     const m = new MatrixAssembly(WINDOW, 1, 2);
     const rowsFor = (q: number): Float32Array => {
       const r = new Float32Array(2 * 3);
@@ -67,10 +68,7 @@ describe('presentation: dashboard view-models', () => {
       r[3] = 1; // head 1 looks at the first token
       return r;
     };
-    assert.equal(m.needs(1), true);
     for (const q of [2, 0, 1, 1]) m.setRow(q, rowsFor(q));
-    assert.equal(m.complete, true);
-    assert.equal(m.done, 3);
     const h0 = m.headMatrix(0, 0);
     assert.deepEqual(Array.from(h0.weights), [1, 0, 0, 0, 1, 0, 0, 0, 1]);
     assert.deepEqual(Array.from(m.headMatrix(0, 1).weights), [1, 0, 0, 1, 0, 0, 1, 0, 0]);
@@ -81,6 +79,18 @@ describe('presentation: dashboard view-models', () => {
     assert.deepEqual(Array.from(g.thumbnails.subarray(0, 4)), [1, 0, 0, 1]);
     assert.throws(() => m.setRow(3, rowsFor(0)), RangeError);
     assert.throws(() => new MatrixAssembly({ ...WINDOW, windowLength: 4096 }, 8, 8), MatrixTooLargeError);
+
+    // The same pattern as one [L, H, W, W] block, as the worker's attentionMatrix sends it.
+    const block = new MatrixAssembly(WINDOW, 1, 2, m.weights.slice());
+    assert.deepEqual(block.headMatrix(0, 1), m.headMatrix(0, 1));
+    assert.deepEqual(block.grid(2), g);
+    assert.throws(() => new MatrixAssembly(WINDOW, 1, 2, new Float32Array(17)), /17 values; 1×2 heads over 3 tokens need 18/);
+    assert.throws(() => checkMatrixSize(8, 8, 4096), MatrixTooLargeError);
+    checkMatrixSize(5, 8, 512); // stories260K's full window fits
+
+    // The extremes over every head follow a change of the pattern.
+    m.setRow(0, Float32Array.of(0.5, 0, 0, 2, 0, -1));
+    assert.deepEqual([m.headMatrix(0, 0).globalMin, m.headMatrix(0, 0).globalMax], [-1, 2]);
   });
 
   it('exports CSV with quoting and defused formulas, JSON with non-finite numbers kept as strings', () => {
