@@ -117,4 +117,123 @@ describe('the dashboard panel in the extension host', function () {
     assert.deepStrictEqual(a.view.selection, target);
   });
 
+  it('the engine\'s window views arrive for the cursor\'s window and agree with the editor\'s attention; a head click brings that head\'s matrix and "why"', async function () {
+    const a = (await activeExtension()).exports as AttentionLensApi;
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'training.txt'));
+    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    if (fixturesDir()) {
+      if (a.model.info?.architecture !== 'llama') await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    } else if (!a.model.info) {
+      const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 20, batchSize: 4, evalInterval: 20 })) as { reason: string } | undefined;
+      assert.strictEqual(outcome?.reason, 'completed');
+    }
+    const info = a.model.info!;
+    a.view.select(Math.min(1, info.layers - 1), Math.min(1, info.heads - 1));
+    // A cursor well into the file, so the window usually does not start at token 0.
+    const offset = Math.floor(doc.getText().length * 0.7);
+    editor.selection = new vscode.Selection(doc.positionAt(offset), doc.positionAt(offset));
+    editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
+    const shown = await waitFor('attention for the cursor token', () => {
+      const s = a.highlighter.shown;
+      if (s?.editor.document !== doc) return null;
+      const i = s.result.from - s.result.windowStart;
+      return s.result.window.starts[i]! <= offset && offset <= s.result.window.ends[i]! ? s : null;
+    }, 30_000);
+    const r = shown.result;
+    const [L, H, W, q] = [r.layers, r.heads, r.windowLength, r.from - r.windowStart];
+    assert.strictEqual(r.to - r.from, 1, 'a cursor queries one token');
+    const here = (w: { documentKey: string; version: number; windowStart: number; windowLength: number }): boolean =>
+      w.documentKey === r.documentKey && w.version === r.version && w.windowStart === r.windowStart && w.windowLength === r.windowLength;
+
+    panel = await openPanel();
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    const init = posted.find((m) => m.type === 'init');
+    assert.ok(init?.type === 'init');
+    assert.deepStrictEqual(init.capabilities, { matrix: 'engine', headStats: true, rollout: true, why: true });
+
+    const sel = a.view.selection;
+    const find = <T extends HostToWebview['type']>(type: T, ok: (m: Extract<HostToWebview, { type: T }>) => boolean) => (): Extract<HostToWebview, { type: T }> | undefined =>
+      posted.find((m): m is Extract<HostToWebview, { type: T }> => m.type === type && ok(m as Extract<HostToWebview, { type: T }>));
+    const started = Date.now();
+    const matrix = (await waitFor('the matrix of the selected head', find('matrix', (m) => here(m.matrix) && m.matrix.layer === sel.layer && m.matrix.head === sel.head), 30_000)).matrix;
+    const grid = (await waitFor('the head grid', find('grid', (m) => here(m.grid)), 30_000)).grid;
+    const stats = (await waitFor('the head statistics', find('headStats', (m) => here(m.stats)), 30_000)).stats;
+    const rollout = (await waitFor('the rollout of the query', find('rollout', (m) => here(m.rollout) && m.rollout.query === q), 30_000)).rollout;
+    const why = (await waitFor('the "why" of the selected head', find('why', (m) => here(m.detail) && m.detail.layer === sel.layer && m.detail.head === sel.head && m.detail.query === q), 60_000)).detail;
+    report(`    dashboard: matrix, grid, head stats, rollout and "why" for ${L}×${H} heads over ${W} tokens (window at ${r.windowStart}) within ${Date.now() - started} ms of the handshake`);
+    assert.deepStrictEqual(posted.filter((m) => m.type === 'matrixUnavailable'), []);
+
+    /** The editor's row for the query (one token: exactly one row of the matrix) of head (l, h). */
+    const shownRow = (l: number, h: number): Float32Array => r.rows.subarray((l * H + h) * W, (l * H + h + 1) * W);
+    const close = (x: number, y: number, tol: number, what: string): void => assert.ok(Math.abs(x - y) <= tol, `${what}: ${x} vs ${y}`);
+
+    // Matrix: the query's row is the editor's row for that head; rows are causal distributions.
+    assert.strictEqual(matrix.weights.length, W * W);
+    const row = matrix.weights.subarray(q * W, (q + 1) * W);
+    shownRow(sel.layer, sel.head).forEach((v, k) => close(row[k]!, v, 1e-6, `matrix row ${q}, key ${k}`));
+    close(row.reduce((s, v) => s + v, 0), 1, 1e-4, 'the query row sums to 1');
+    for (let k = q + 1; k < W; k++) assert.strictEqual(row[k], 0, `key ${k} is after the query`);
+    let [min, max] = [Infinity, -Infinity];
+    for (const v of matrix.weights) [min, max] = [Math.min(min, v), Math.max(max, v)];
+    assert.ok(matrix.globalMin <= min && matrix.globalMax >= max && matrix.globalMax <= 1 + 1e-6 && matrix.globalMin >= 0);
+
+    // Grid: every head's thumbnail cell holds at least the editor's weight pooled into it.
+    const size = Math.min(W, 48);
+    assert.deepStrictEqual([grid.layers, grid.heads, grid.size, grid.thumbnails.length], [L, H, size, L * H * size * size]);
+    const gr = Math.floor((q * size) / W);
+    for (let lh = 0; lh < L * H; lh++) {
+      const editorRow = shownRow(Math.floor(lh / H), lh % H);
+      for (let k = 0; k < W; k++) assert.ok(grid.thumbnails[(lh * size + gr) * size + Math.floor((k * size) / W)]! >= editorRow[k]!, `grid head ${lh}, key ${k}`);
+    }
+
+    // Head stats: L·H finite entries per statistic; entropy normalised; 90 % needs at least the keys 50 % does.
+    for (const [name, values] of [...Object.entries(stats.scores), ['entropy', stats.entropy], ['keys50', stats.keys50], ['keys90', stats.keys90]] as [string, Float32Array][]) {
+      assert.strictEqual(values.length, L * H, name);
+      assert.ok(values.every(Number.isFinite), `${name} is finite`);
+    }
+    assert.deepStrictEqual([stats.layers, stats.heads], [L, H]);
+    assert.ok(stats.entropy.every((e) => e >= -1e-6 && e <= 1 + 1e-5));
+    assert.ok(stats.keys90.every((k, i) => k >= stats.keys50[i]! - 1e-6 && stats.keys50[i]! >= 1 - 1e-6));
+
+    // Rollout: after every layer, a causal distribution over the window for the query token.
+    assert.deepStrictEqual([rollout.layers, rollout.relevance.length], [L, L * W]);
+    for (let l = 0; l < L; l++) {
+      const rel = rollout.relevance.subarray(l * W, (l + 1) * W);
+      close(rel.reduce((s, v) => s + v, 0), 1, 1e-4, `rollout after layer ${l} sums to 1`);
+      for (let k = q + 1; k < W; k++) close(rel[k]!, 0, 1e-6, `rollout key ${k} after the query`);
+    }
+
+    // "Why": softmax(q·k/√hs) gives the matrix row, q·k/√hs the editor's scores, Σ w·v the output.
+    const hs = why.headSize;
+    assert.deepStrictEqual([why.q.length, why.k.length, why.v.length, why.output.length], [hs, W * hs, W * hs, hs]);
+    const scores = Array.from({ length: q + 1 }, (_, k) => {
+      let dot = 0;
+      for (let d = 0; d < hs; d++) dot += why.q[d]! * why.k[k * hs + d]!;
+      return dot / Math.sqrt(hs);
+    });
+    const shownScores = r.scores.subarray((sel.layer * H + sel.head) * W, (sel.layer * H + sel.head + 1) * W);
+    scores.forEach((s, k) => close(s, shownScores[k]!, 1e-3 * (1 + Math.abs(s)), `score of key ${k}`));
+    const top = Math.max(...scores);
+    const exps = scores.map((s) => Math.exp(s - top));
+    const total = exps.reduce((s, e) => s + e, 0);
+    exps.forEach((e, k) => close(e / total, row[k]!, 1e-4, `softmax weight of key ${k}`));
+    for (let d = 0; d < hs; d++) {
+      let o = 0;
+      for (let k = 0; k <= q; k++) o += row[k]! * why.v[k * hs + d]!;
+      close(why.output[d]!, o, 1e-4 * (1 + Math.abs(o)), `output dim ${d}`);
+    }
+
+    // A head click in the page: that head's matrix (cut from the same block, no new grid) and its "why".
+    const next = { layer: L - 1, head: 0 };
+    const gridsBefore = posted.filter((m) => m.type === 'grid').length;
+    panel.handleMessage({ type: 'selectHead', ...next });
+    const m2 = (await waitFor('the clicked head\'s matrix', find('matrix', (m) => here(m.matrix) && m.matrix.layer === next.layer && m.matrix.head === next.head), 10_000)).matrix;
+    m2.weights.subarray(q * W, (q + 1) * W).forEach((v, k) => close(v, shownRow(next.layer, next.head)[k]!, 1e-6, `clicked head's row, key ${k}`));
+    assert.deepStrictEqual([m2.globalMin, m2.globalMax], [matrix.globalMin, matrix.globalMax]);
+    const why2 = (await waitFor('the clicked head\'s "why"', find('why', (m) => here(m.detail) && m.detail.layer === next.layer && m.detail.head === next.head && m.detail.query === q), 60_000)).detail;
+    assert.strictEqual(why2.headSize, hs);
+    assert.strictEqual(posted.filter((m) => m.type === 'grid').length, gridsBefore, 'the grid is not sent again for a head click');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.deepStrictEqual(received.filter((m) => m.type === 'error'), [], 'the page reported errors');
+  });
 });
