@@ -58,6 +58,11 @@ const VIEW_NAMES: Record<ViewKind, string> = { attentionMatrix: 'attention matri
 /** One view's request and result; `key` names what it is for (null: nothing). */
 class Slot<T> {
   key: string | null = null;
+  /**
+   * The request whose reply the slot waits for. Compared by identity, not by key: after a model
+   * change the same window is asked for again, and the old model's late reply must not pass.
+   */
+  ticket: object | null = null;
   value: T | null = null;
   failure: string | null = null;
   cancel: (() => void) | null = null;
@@ -179,6 +184,7 @@ export class DashboardFeed {
     if (slot.key === key) return false;
     slot.cancel?.();
     slot.cancel = null;
+    slot.ticket = null;
     slot.key = key;
     slot.value = null;
     slot.failure = null;
@@ -187,15 +193,19 @@ export class DashboardFeed {
   }
 
   /**
-   * Asks for one view. The reply is used only while the slot is still about `key` and the
-   * reply is about `win`; `convert` returns null for a reply about something else (dropped).
+   * Asks for one view. The reply is used only while the slot still waits for this request and
+   * the reply is about `win`; `convert` returns null for a reply about something else (dropped).
    */
   private fetch<K extends ViewKind, T>(slot: Slot<T>, kind: K, key: string, win: WindowRef, message: ViewRequest<K>, convert: (r: ViewReply<K>) => T | null, use: (v: T) => void): void {
+    const ticket = {};
     const { reply, cancel } = this.engine.request(message, kind);
+    slot.ticket = ticket;
     slot.cancel = cancel;
+    const current = (): boolean => slot.ticket === ticket && !this.disposed;
     reply.then(
       (r) => {
-        if (slot.key !== key || this.disposed) return; // the panel moved on while it was computed
+        if (!current()) return; // the panel moved on while it was computed
+        slot.ticket = null;
         slot.cancel = null;
         let value: T | null = null;
         try {
@@ -212,7 +222,8 @@ export class DashboardFeed {
         use(value);
       },
       (e: unknown) => {
-        if (slot.key !== key || this.disposed) return;
+        if (!current()) return;
+        slot.ticket = null;
         slot.cancel = null;
         this.failed(slot, kind, win, e);
       },

@@ -268,6 +268,26 @@ describe('presentation: dashboard feed (engine window views)', () => {
     assert.equal(engine.open().length, 0, 'nothing is asked after dispose');
   });
 
+  it('after a model change the same window is asked for again, and the old model\'s late replies are dropped', async () => {
+    const { engine, feed, posts } = setup();
+    feed.show(QUERY, { layer: 0, head: 0 });
+    const old = [...engine.asked];
+    engine.asked.length = 0;
+    feed.reset();
+    feed.show(QUERY, { layer: 0, head: 0 });
+    assert.equal(engine.open().length, 4);
+    // The old requests were running when the model changed: their replies still come.
+    old[0]!.answer(matrixReply());
+    old[1]!.answer(statsReply());
+    old[2]!.answer(rolloutReply(2));
+    old[3]!.answer(whyReply(2, 0, 0));
+    await settle();
+    assert.equal(posts.length, 0, 'nothing from the previous model');
+    engine.take('headStats').answer(statsReply());
+    await settle();
+    assert.deepEqual(posts.map((p) => p.type), ['headStats']);
+  });
+
   it('maps the worker\'s replies to the page\'s payloads: fields by name, arrays copied, shapes checked', () => {
     const s = statsReply();
     const stats = toHeadStats(s);
