@@ -54,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
     }),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
-    client.onDidCrash((reason) => showError(log, `${reason}. It was restarted; the active model is being reloaded.`)),
+    client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),

@@ -26,7 +26,15 @@ export class ActiveModel implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
 
   constructor(private readonly client: EngineClient, private readonly memento: vscode.Memento, private readonly log: Log) {
-    this.subscriptions.push(client.onDidRestart(() => void this.reloadAfterRestart()));
+    this.subscriptions.push(
+      // The crashed worker took the model with it: nothing is active until the reload.
+      client.onDidCrash(() => {
+        if (!this.info_) return;
+        this.info_ = null;
+        this.changed.fire(null);
+      }),
+      client.onDidRestart(() => void this.reloadAfterRestart()),
+    );
   }
 
   get info(): ModelInfo | null {
@@ -71,8 +79,10 @@ export class ActiveModel implements vscode.Disposable {
 
   private async reloadAfterRestart(): Promise<void> {
     const source = this.source_;
-    this.info_ = null;
-    this.changed.fire(null);
+    if (this.info_) {
+      this.info_ = null;
+      this.changed.fire(null);
+    }
     if (!source) return;
     try {
       await this.load(source);

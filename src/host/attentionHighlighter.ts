@@ -28,6 +28,8 @@ export interface ShownAttention {
   /** The weight per window token that the colours show. */
   readonly weights: Float32Array;
   readonly buckets: Int8Array;
+  /** Ranges decorated (only tokens in the visible ranges are). */
+  readonly decorated: number;
 }
 
 export class AttentionHighlighter implements vscode.Disposable {
@@ -152,7 +154,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     }
     this.decorations.apply(editor, perBucket, query);
     this.decorated.add(editor);
-    this.shown_ = { editor, result: r, weights, buckets };
+    this.shown_ = { editor, result: r, weights, buckets, decorated: query.length + perBucket.reduce((n, b) => n + b.length, 0) };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }

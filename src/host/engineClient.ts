@@ -32,8 +32,12 @@ interface Pending {
   readonly isFinal: (m: WorkerReply) => boolean;
 }
 
-const MAX_RESTARTS = 3;
-const RESTART_WINDOW_MS = 60_000;
+/**
+ * Crashes in a row (no request answered in between) after which the worker is not restarted
+ * on its own: something it does at start-up — reloading the model, say — kills it each time.
+ * The next request starts it again.
+ */
+const MAX_CONSECUTIVE_CRASHES = 3;
 
 export class EngineClient implements vscode.Disposable {
   private worker: Worker | null = null;
@@ -41,7 +45,11 @@ export class EngineClient implements vscode.Disposable {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private disposed = false;
-  private crashes: number[] = [];
+  private consecutiveCrashes = 0;
+  /** The last crash was not followed by a restart: announce the next start as one. */
+  private restartOwed = false;
+  /** Fails the handshake of a worker that dies before saying `ready`. */
+  private failStart: ((e: EngineError) => void) | null = null;
   private readonly restarted = new vscode.EventEmitter<void>();
   private readonly crashed = new vscode.EventEmitter<string>();
   /** Fires after a crashed worker was replaced by a fresh one (with no model loaded). */
@@ -60,6 +68,7 @@ export class EngineClient implements vscode.Disposable {
     const worker = new Worker(this.workerPath, { name: 'attention-lens-engine' });
     this.worker = worker;
     this.ready = new Promise<string>((resolve, reject) => {
+      this.failStart = reject;
       const onFirst = (m: WorkerToHost): void => {
         worker.off('message', onFirst);
         if (m?.type !== 'ready' || m.protocolVersion !== WORKER_PROTOCOL_VERSION) {
@@ -72,7 +81,12 @@ export class EngineClient implements vscode.Disposable {
         this.log.info(`engine worker ready (protocol ${m.protocolVersion}, ${m.backend} kernels)`);
         if (m.backendFallbackReason) this.log.warn(`WebAssembly kernels unavailable, using the JavaScript ones: ${m.backendFallbackReason}`);
         worker.on('message', (msg: WorkerToHost) => this.route(msg));
+        this.failStart = null;
         resolve(m.backend);
+        if (this.restartOwed) {
+          this.restartOwed = false;
+          this.restarted.fire();
+        }
       };
       worker.on('message', onFirst);
       worker.once('error', (e) => reject(new EngineError('internal', `the engine worker failed to start: ${e.message}`)));
@@ -140,6 +154,7 @@ export class EngineClient implements vscode.Disposable {
     if (!p) return; // reply to a request whose caller gave up (e.g. a cancelled hover)
     if (p.isFinal(m)) {
       this.pending.delete(m.id);
+      this.consecutiveCrashes = 0;
       p.resolve(m);
     } else {
       p.onProgress?.(m);
@@ -150,23 +165,22 @@ export class EngineClient implements vscode.Disposable {
     if (worker !== this.worker) return; // an old worker's late event
     this.worker = null;
     this.ready = null;
+    this.failStart?.(new EngineError('internal', reason, detail, true));
+    this.failStart = null;
     const failures = [...this.pending.values()];
     this.pending.clear();
     for (const p of failures) p.reject(new EngineError('internal', reason, detail, true));
     if (this.disposed) return;
     this.log.error(`${reason}${detail ? `\n${detail}` : ''}`);
     this.crashed.fire(reason);
-    const now = Date.now();
-    this.crashes = [...this.crashes.filter((t) => now - t < RESTART_WINDOW_MS), now];
-    if (this.crashes.length > MAX_RESTARTS) {
-      this.log.error(`the engine worker crashed ${this.crashes.length} times in a minute; not restarting it until the next request`);
-      this.crashes = [];
+    if (++this.consecutiveCrashes > MAX_CONSECUTIVE_CRASHES) {
+      this.log.error(`the engine worker crashed ${this.consecutiveCrashes} times in a row; it will be started again by the next request`);
+      this.consecutiveCrashes = 0;
+      this.restartOwed = true;
       return;
     }
-    this.start().then(
-      () => this.restarted.fire(),
-      (e: Error) => this.log.error(`could not restart the engine worker: ${e.message}`),
-    );
+    this.restartOwed = true;
+    this.start().catch((e: Error) => this.log.error(`could not restart the engine worker: ${e.message}`));
   }
 
   dispose(): void {
