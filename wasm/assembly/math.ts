@@ -7,11 +7,13 @@
  * overflows to +Inf above 88 (a little early: float32 reaches e^88.72; the callers take exp of
  * x ≤ 0, of 2x for tanh, which is ±1 long before, or of −x for SiLU, which is 0 there).
  *
- * Written for V8's x64 code generation: pmin/pmax (one instruction each; NaN still
+ * The polynomial uses madd (fused in the relaxed-SIMD build). Written for V8's x64 code generation: pmin/pmax (one instruction each; NaN still
  * propagates with the operands in this order) and rounding by adding 1.5·2²³, which also
  * leaves the integer in the low mantissa bits, instead of floor + trunc_sat (which V8 expands
  * into long sequences).
  */
+
+import { madd } from './simd';
 
 const LOG2E: f32 = 1.44269504088896341;
 const LN2_HI: f32 = 0.693359375;
@@ -34,12 +36,12 @@ const ROUND_BITS: i32 = 0x4b400000;
   x = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(LN2_LO)));
   const z = f32x4.mul(x, x);
   let y = f32x4.splat(1.9875691500e-4);
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.3981999507e-3));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(8.3334519073e-3));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(4.1665795894e-2));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(1.6666665459e-1));
-  y = f32x4.add(f32x4.mul(y, x), f32x4.splat(5.0000001201e-1));
-  y = f32x4.add(f32x4.add(f32x4.mul(y, z), x), f32x4.splat(1));
+  y = madd(y, x, f32x4.splat(1.3981999507e-3));
+  y = madd(y, x, f32x4.splat(8.3334519073e-3));
+  y = madd(y, x, f32x4.splat(4.1665795894e-2));
+  y = madd(y, x, f32x4.splat(1.6666665459e-1));
+  y = madd(y, x, f32x4.splat(5.0000001201e-1));
+  y = f32x4.add(madd(y, z, x), f32x4.splat(1));
   // 2^fx from the integer in t's low bits, moved into the exponent field.
   const pow2 = i32x4.shl(i32x4.add(t, i32x4.splat(127 - ROUND_BITS)), 23);
   return v128.bitselect(f32x4.splat(Infinity), v128.andnot(f32x4.mul(y, pow2), under), over);
