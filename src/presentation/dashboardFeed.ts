@@ -148,7 +148,7 @@ export class DashboardFeed {
     this.disposed = true;
   }
 
-  /** The whole [L, H, W, W] pattern of the current window, if it is here (for tests and exports). */
+  /** The whole [L, H, W, W] pattern of the current window, if it is here (for tests). */
   get assembly(): MatrixAssembly | null {
     return this.matrix.value;
   }
