@@ -4,29 +4,12 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { engineSourceText, REPO_ROOT } from '../../helpers/corpus';
+import { cli, jsonLines, maxAbsDiff } from '../../helpers/cli';
+import { engineSourceText } from '../../helpers/corpus';
 import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
-
-interface Run { code: number; stdout: string; stderr: string }
-
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function jsonLines(run: Run): Record<string, unknown>[] {
-  assert.equal(run.code, 0, run.stderr);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-function maxAbsDiff(a: number[], b: number[]): number {
-  assert.equal(a.length, b.length);
-  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
-}
 
 describe('cli: attention-lens', function () {
   this.timeout(120_000);

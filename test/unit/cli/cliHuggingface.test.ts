@@ -5,39 +5,17 @@
  */
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseLlama2cCheckpoint } from '../../../src/engine/checkpoint/llama2c';
 import { Llama2cTokenizer } from '../../../src/engine/tokenizer/llama2cTokenizer';
-import { REPO_ROOT } from '../../helpers/corpus';
+import { cli, jsonError, jsonLines, maxAbsDiff } from '../../helpers/cli';
 import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
 import { writeLlamaFolder } from '../../helpers/hfExport';
 
-interface Run { code: number; stdout: string; stderr: string }
 interface Cases { cases: { text: string; token_ids: number[]; allowed_special?: 'all' | 'none' }[] }
 type TokenJson = { id: number; text: string; start: number; end: number };
-
-function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-function jsonLines(run: Run): Record<string, unknown>[] {
-  assert.equal(run.code, 0, run.stderr);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-function jsonError(run: Run): { code: string; message: string } {
-  assert.notEqual(run.code, 0, run.stdout);
-  return (JSON.parse(run.stderr.trim()) as { error: { code: string; message: string } }).error;
-}
-
-function maxAbsDiff(a: number[], b: number[]): number {
-  assert.equal(a.length, b.length);
-  return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
-}
 
 describe('cli: attention-lens on Hugging Face files', function () {
   this.timeout(180_000);
