@@ -32,14 +32,14 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     if (index < 0) return undefined;
     const own = await this.service.attention(doc, version, index, index + 1).catch(() => null);
     if (!own || cancel.isCancellationRequested) return undefined;
-    const md = this.describe(own, index);
+    const md = this.describe(own, index, doc);
     const k = index - own.windowStart;
     const start = doc.positionAt(own.window.starts[k]!);
     const end = doc.positionAt(own.window.ends[k]!);
     return new vscode.Hover(md, new vscode.Range(start, end));
   }
 
-  private describe(r: AttentionRows, index: number): vscode.MarkdownString {
+  private describe(r: AttentionRows, index: number, doc: vscode.TextDocument): vscode.MarkdownString {
     const topKCount = readSettings().hover.topK;
     const { layer, head } = this.view.selection;
     const k = index - r.windowStart;
@@ -53,8 +53,8 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const meanW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'mean' });
     const top = topK(headW, topKCount);
     md.appendMarkdown(`Top ${top.length} attended (layer ${layer}, head ${head} · mean of ${r.heads} heads):\n\n`);
-    md.appendMarkdown(`| # | token | head ${head} | mean |\n|---:|---|---:|---:|\n`);
-    top.forEach((t, i) => md.appendMarkdown(`| ${i + 1} | ${label(t.index)} | ${formatWeight(t.weight)} | ${formatWeight(meanW[t.index]!)} |\n`));
+    md.appendMarkdown(`| # | token | where | head ${head} | mean |\n|---:|---|---|---:|---:|\n`);
+    top.forEach((t, i) => md.appendMarkdown(`| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} | ${formatWeight(meanW[t.index]!)} |\n`));
     const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
     md.appendMarkdown(`\nMean over heads, top ${meanTop.length}: ${meanTop.join(' · ')}\n\n`);
 
@@ -78,6 +78,21 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     }
     return md;
   }
+}
+
+/**
+ * Where a token is, for people: its line and the characters around it with the token in
+ * brackets, so that the many `e`s of a character model can be told apart.
+ */
+function where(doc: vscode.TextDocument, start: number, end: number): string {
+  if (end <= start) return 'start';
+  const pos = doc.positionAt(start);
+  const line = doc.lineAt(pos.line).text;
+  const from = pos.character;
+  const to = Math.min(line.length, from + (end - start));
+  const before = line.slice(Math.max(0, from - 10), from);
+  const after = line.slice(to, to + 10);
+  return `line ${pos.line + 1}: ${code(`${before}[${line.slice(from, to)}]${after}`)}`;
 }
 
 /** Inline code that survives backticks and newlines in token text. */

@@ -78,6 +78,29 @@ export async function writeFileAtomic(target: string, bytes: Uint8Array, options
     throw describeFailure(e, target, dir, 'write');
   }
   await syncDirectory(fs, dir);
+  if (!options.fs) await removeAbandonedTemps(dir, path.basename(target));
+}
+
+/** A temporary file this old was left by a writer that died (a killed process or worker). */
+const ABANDONED_AFTER_MS = 60_000;
+
+/**
+ * Best effort: deletes the temporary files of earlier writes to the same target whose
+ * writer died mid-write (nothing else ever would). Fresh ones may belong to a writer still
+ * at work, so only old ones go.
+ */
+async function removeAbandonedTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  try {
+    for (const name of await fsp.readdir(dir)) {
+      if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+      const file = path.join(dir, name);
+      const stat = await fsp.stat(file).catch(() => null);
+      if (stat && stat.isFile() && Date.now() - stat.mtimeMs > ABANDONED_AFTER_MS) await fsp.unlink(file).catch(() => undefined);
+    }
+  } catch {
+    // Cleaning up is a courtesy; the write itself succeeded.
+  }
 }
 
 async function syncDirectory(fs: AtomicWriteFs, dir: string): Promise<void> {

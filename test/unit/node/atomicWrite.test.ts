@@ -80,6 +80,18 @@ describe('node/atomicWrite', () => {
     assert.deepEqual(fs.readdirSync(dir), ['model.safetensors']);
   });
 
+  it('removes temp files that dead writers left for the same target (old ones only)', async () => {
+    const abandoned = path.join(dir, '.model.safetensors.999999.0badc0ffee00.tmp');
+    const fresh = path.join(dir, '.model.safetensors.999998.00000000beef.tmp');
+    const unrelated = path.join(dir, '.other.safetensors.999999.0badc0ffee00.tmp');
+    for (const f of [abandoned, fresh, unrelated]) fs.writeFileSync(f, 'partial');
+    const old = new Date(Date.now() - 3600_000);
+    fs.utimesSync(abandoned, old, old);
+    fs.utimesSync(unrelated, old, old);
+    await writeFileAtomic(target, NEW);
+    assert.deepEqual(fs.readdirSync(dir).sort(), [path.basename(fresh), path.basename(unrelated), 'model.safetensors'].sort());
+  });
+
   it('writes empty and large files, looping over partial writes', async () => {
     await writeFileAtomic(target, new Uint8Array(0));
     assert.equal(fs.statSync(target).size, 0);
