@@ -81,6 +81,13 @@ if (only.includes('layers')) {
   const lx = rand(m), ly = new Float32Array(m), ldy = rand(m), ldx = new Float32Array(m), dw = new Float32Array(c), db = new Float32Array(c);
   cases.push({ name: `layerNorm fwd ${rows}×${c}`, flops: 0, run: (be) => be.layerNormForward(lx, w, bb, ly, mean, rstd, rows, c, 1e-5) });
   cases.push({ name: `layerNorm bwd ${rows}×${c}`, flops: 0, run: (be) => be.layerNormBackward(lx, w, mean, rstd, ldy, ldx, dw, db, rows, c) });
+  const V = 96, logits = rand(rows * V), probs = new Float32Array(rows * V), perToken = new Float32Array(rows), dl = new Float32Array(rows * V);
+  const targets = Int32Array.from({ length: rows }, (_, i) => (i * 7) % V);
+  cases.push({ name: `crossEntropy fwd ${rows}×${V}`, flops: 0, run: (be) => void be.crossEntropyForward(logits, targets, rows, V, probs, perToken) });
+  cases.push({ name: `crossEntropy bwd ${rows}×${V}`, flops: 0, run: (be) => be.crossEntropyBackward(probs, targets, rows, V, 1 / rows, dl) });
+  const np = 800_000, pw = rand(np), pg = rand(np), pm = new Float32Array(np), pv = new Float32Array(np);
+  const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, c1: 0.1, c2: 0.05 };
+  cases.push({ name: `adamw ${np} params`, flops: 0, run: (be) => be.adamwStep(pw, pg, pm, pv, np, hp) });
 }
 
 const results: { case: string; backend: string; median_ms: number; gflops: number | null }[] = [];

@@ -5,7 +5,7 @@
  * and a register-blocked MR×NR micro-kernel runs over the packed data. Packing is where
  * the transposes go: the micro-kernel only ever sees one layout, so A·B, A·Bᵀ and Aᵀ·B
  * all run at the same speed. Tiles at the ragged edges are computed whole into a scratch
- * tile and only their valid part is added to C.
+ * tile and only their valid part is added to (or stored in) C.
  *
  * gemm() takes row strides (so it can work on one head's columns of a [T, C] activation)
  * and a causal mode that skips work known to be zero or unused (attention's triangles).
