@@ -18,7 +18,7 @@ const WORKSPACE_FIXTURE = path.join(ROOT, 'test/integration/workspace');
  * Resolves { passes, failures, pending, crashed, reason }. `crashed` means no trustworthy counts
  * (no summary, timeout, server or browser died): the caller must treat the run as failed.
  */
-export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = false, workspace = WORKSPACE_FIXTURE, suffix = '.test.js' } = {}) {
+export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = false, workspace = WORKSPACE_FIXTURE, suffix = '.test.js', screenshotTo = null } = {}) {
   const t0 = Date.now();
   const say = msg => console.log(`[vscode-test +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
   if (!fs.existsSync(TESTS_ENTRY)) return crashed(`${path.relative(ROOT, TESTS_ENTRY)} missing: run the build first`);
@@ -35,7 +35,9 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
   fs.cpSync(workspace, folder, { recursive: true });
   fs.writeFileSync(files.mocha, '');
 
+  const shot = { ready: path.join(runDir, 'shot.ready'), done: path.join(runDir, 'shot.done') };
   const env = {
+    ...(screenshotTo ? { ATTENTION_LENS_SHOT_READY: shot.ready, ATTENTION_LENS_SHOT_DONE: shot.done } : {}),
     VSCODE_TEST_OUTPUT: files.mocha, VSCODE_TEST_SUMMARY: files.summary,
     ATTENTION_LENS_EXPECTED_VSCODE: VSCODE_VERSION,
     ...(grep ? { VSCODE_TEST_GREP: grep } : {}),
@@ -70,9 +72,14 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
     await page.goto(workbenchUrl(server.port, folder, payload));
 
     const timer = setTimeout(() => finish({ error: `timed out after ${timeoutMs / 1000}s`, timeout: true }), timeoutMs);
+    // The README's picture is taken while the suite waits (its decorations vanish with the host).
+    const shooting = screenshotTo ? photographWhenAsked(page, shot, screenshotTo, done) : null;
     result = await done;
     clearTimeout(timer);
+    await shooting;
     if (result.timeout) await screenshot(page, 'timeout');
+    // The README's picture: whatever the suite left on screen when it finished.
+
     say(result.error ? `test run did not finish: ${result.error}` : `extension host test run finished with exit code ${result.code}`);
   } catch (e) {
     result = { error: e.message };
@@ -93,6 +100,20 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
   removeRunDir();
   if (reason) return crashed(reason, summary ?? countFromOutput(out));
   return { passes: summary.passes, failures: summary.failures, pending: summary.pending, crashed: false };
+}
+
+/** Polls for the suite's "ready" file, takes the screenshot, then writes "done" so the suite can end. */
+async function photographWhenAsked(page, shot, to, finished) {
+  let over = false;
+  finished.then(() => { over = true; });
+  while (!over) {
+    if (fs.existsSync(shot.ready)) {
+      await page.screenshot({ path: to });
+      fs.writeFileSync(shot.done, '');
+      return;
+    }
+    await new Promise(r => setTimeout(r, 200));
+  }
 }
 
 function crashed(reason, summary) {
