@@ -13,6 +13,7 @@ import { headsCommand } from './commands/heads';
 import { infoCommand } from './commands/info';
 import { tokenizeCommand } from './commands/tokenize';
 import { trainCommand, TrainingDivergedError } from './commands/train';
+import { enableRelaxedSimd } from '../node/relaxedSimd';
 import { createOutput } from './output';
 
 const USAGE = `attention-lens — train small transformers and look at their attention
@@ -74,6 +75,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  enableRelaxedSimd();
+  // `attention-lens … | head`: a reader that stops reading is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -5,12 +5,14 @@
  */
 
 import { parentPort } from 'node:worker_threads';
+import { enableRelaxedSimd } from '../node/relaxedSimd';
 import { failure } from './errors';
 import { WorkerSession } from './session';
 
 const port = parentPort;
 if (!port) throw new Error('the Attention Lens worker must be started as a worker thread (new Worker(...)), not run directly');
 
+enableRelaxedSimd(); // before the session (and with it the engine's kernels) starts
 const session = new WorkerSession((message, transfer) => port.postMessage(message, transfer));
 port.on('message', (message: unknown) => session.handle(message));
 // A message that could not even be deserialised: answer as a malformed request.
