@@ -1,7 +1,6 @@
 /**
  * `stories260K_attention_500` (BENCHMARKS.md): the llama2.c stories260K fixture loaded once,
  * then attention (every layer and head) for a 500-token text; latency after load, median.
- * Not yet wired into scripts/bench.mjs: run it directly.
  *
  *   node --import tsx bench/kernelsStories.ts [--reps 20] [--relaxed] [--backend js|wasm|auto]
  */

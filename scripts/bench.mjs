@@ -3,7 +3,7 @@
  * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
  * run. Prints the machine, then tables of medians and ratios.
  *
- *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul]
+ *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,editor]
  *
  * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
@@ -20,7 +20,7 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,16 +36,22 @@ const RESULT_PREFIX = 'BENCH_RESULT ';
 
 const PLAN = quick
   ? { train: { warmup: 1, steps: 2, cpuWarmup: 0, cpuSteps: 1 }, f512: { warmup: 1, reps: 2 }, f2048: null, matmul: { sizes: [64, 128, 256, 512], targetMs: 100 } }
-  : { train: { warmup: 3, steps: 10, cpuWarmup: 1, cpuSteps: 3 }, f512: { warmup: 1, reps: 5 }, f2048: { warmup: 1, reps: 2 }, matmul: { sizes: [64, 128, 256, 512, 1024], targetMs: 300 } };
+  : { train: { warmup: 3, steps: 10, cpuWarmup: 1, cpuSteps: 3 }, f512: { warmup: 3, reps: 5 }, f2048: { warmup: 1, reps: 2 }, matmul: { sizes: [64, 128, 256, 512, 1024], targetMs: 300 } };
 
 const log = (s = '') => {
   if (!json) process.stdout.write(s + '\n');
 };
 
+/**
+ * Flags for every child: relaxed SIMD as VS Code (Electron) and Node 22+ have it on, so our
+ * engine runs the kernels it runs in the product (Node 20 refuses the flag in NODE_OPTIONS).
+ */
+const NODE_FLAGS = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+
 /** Runs `node --import tsx bench/<file> args`; progress passes through to stderr; resolves with its result object. */
 function child(file, args) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
@@ -133,7 +139,7 @@ const ratio = (x) => (!Number.isFinite(x) ? '–' : `${x >= 10 ? x.toFixed(1) : 
 
 /** A bench child driven over IPC: send() a message, next() awaits the child's next message. */
 function ipcChild(file, args) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const queue = [];
   const waiters = [];
   let exitCode = null;
@@ -274,7 +280,20 @@ async function editor(results) {
   }
   if (r.crashed || r.failures > 0) throw new Error(`the in-editor benchmark run failed${r.reason ? `: ${r.reason}` : ''}`);
   for (const [name, text] of lines) results[name] = text;
-  table(['workload', 'result'], lines);
+  log(table(['workload', 'result'], lines));
+}
+
+/** stories260K_attention_500: the llama2.c fixture loaded once, attention for 500 tokens (needs ../shared/fixtures). */
+async function stories(results) {
+  const fixtures = process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(root, '../shared/fixtures');
+  if (!existsSync(path.join(fixtures, 'stories260K/stories260K.bin'))) {
+    log('\nstories260K_attention_500: skipped (../shared/fixtures is not here)');
+    return;
+  }
+  log('\nstories260K_attention_500 — stories260K loaded once; attention, all layers and heads, 500 tokens');
+  const r = await child('kernelsStories.ts', ['--reps', quick ? '5' : '20']);
+  results.stories260K_attention_500 = r;
+  log(table(['engine', 'median', 'target'], [[r.backend, ms(r.median_ms), '≤ 50 ms']]));
 }
 
 async function main() {
@@ -298,6 +317,7 @@ async function main() {
   await step('forward_512', () => forward(results, 512, PLAN.f512));
   if (PLAN.f2048) await step('forward_2048', () => forward(results, 2048, PLAN.f2048));
   await step('train_small', () => trainSmall(results));
+  await step('stories260K_attention_500', () => stories(results));
   await step('editor', () => editor(results));
   const seconds = (Date.now() - started) / 1000;
   log(`\ntotal ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} workload(s) failed` : ''}`);
