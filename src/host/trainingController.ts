@@ -17,6 +17,8 @@ import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
 import { showError } from './notifications';
 
+const PROGRESS_INTERVAL_MS = 250;
+
 export interface TrainOverrides {
   readonly preset?: string;
   readonly steps?: number;
@@ -93,12 +95,17 @@ export class TrainingController {
         { location: vscode.ProgressLocation.Notification, title: `Attention Lens: training ${options.preset} on ${name}`, cancellable: true },
         async (progress, token) => {
           let reported = 0;
+          let lastReport = 0;
           const request = this.client.send({ type: 'train', text, options, checkpointPath, sourceName: name }, 'trainFinished', (m) => {
             if (m.type === 'trainStarted') {
               this.run.start(`${options.preset} on ${name}`, m.totalSteps);
               this.log.info(`training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`);
             } else if (m.type === 'trainStep') {
               this.run.addStep(m);
+              // Each report is a message to the window: a few a second is plenty for people.
+              const now = Date.now();
+              if (now - lastReport < PROGRESS_INTERVAL_MS && m.step < options.steps) return;
+              lastReport = now;
               const pct = (100 * m.step) / options.steps;
               progress.report({ increment: pct - reported, message: `step ${m.step}/${options.steps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s` });
               reported = pct;
