@@ -118,8 +118,8 @@ export class TrainingController {
           const cancelSub = token.onCancellationRequested(() => this.stop());
           try {
             const done = await request.reply;
-            const source = done.checkpointPath ? { path: done.checkpointPath, tokenizerPath: null } : null;
-            await this.model.set(done.info, source);
+            // A run stopped before its first step changes nothing: the previous model stays active.
+            if (done.step > 0) await this.model.set(done.info, done.checkpointPath ? { path: done.checkpointPath, tokenizerPath: null } : null);
             this.run.finish(done.reason, done.message);
             this.report(done, name);
             return { reason: done.reason, step: done.step, checkpointPath: done.checkpointPath, info: done.info, message: done.message };
