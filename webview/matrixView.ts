@@ -27,7 +27,6 @@ export class MatrixView {
   private readonly legend = el('canvas', { class: 'legend' });
   private readonly legendText = el('span', { class: 'legend-text' });
   private readonly hover = el('div', { class: 'hoverinfo' });
-  private readonly progress = el('progress', { class: 'progress' });
   private readonly note: HTMLElement;
   private readonly setNorm: (v: DashboardUiState['normalization']) => void;
   private geom = { left: 0, top: 0, cell: 1, W: 0, width: 0, height: 0 };
@@ -48,7 +47,7 @@ export class MatrixView {
       button('JSON', 'Save the attention shown (query rows and this matrix) as JSON', () => this.store.attention && this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.matrix))),
     );
     const stack = el('div', { class: 'stack' }, this.canvas, this.overlay);
-    s.body.append(this.progress, stack, el('div', { class: 'legend-row' }, this.legend, this.legendText), this.hover);
+    s.body.append(stack, el('div', { class: 'legend-row' }, this.legend, this.legendText), this.hover);
     this.overlay.addEventListener('mousemove', (e) => this.onHover(e));
     this.overlay.addEventListener('mouseleave', () => this.drawOverlay(null));
     this.overlay.addEventListener('click', (e) => {
@@ -67,17 +66,11 @@ export class MatrixView {
     const m = this.store.matrix;
     const a = this.store.attention;
     this.setNorm(this.store.ui.normalization);
-    this.progress.hidden = st.kind !== 'loading';
-    if (st.kind === 'loading') {
-      this.progress.max = st.total;
-      this.progress.value = st.done;
-      this.progress.title = `Collecting the window's attention: ${st.done} of ${st.total} query rows`;
-    }
     const visible = !!m && !!a;
     this.canvas.hidden = this.overlay.hidden = this.legend.hidden = !visible;
     this.legendText.hidden = !visible;
     if (!visible) {
-      setNote(this.note, !a ? 'The matrix of the window around the cursor appears here.' : st.kind === 'failed' ? `No matrix for this window: ${st.reason}` : st.kind === 'loading' ? `Collecting the window's attention: ${st.done} of ${st.total} query rows…` : 'Waiting for the window\'s attention…');
+      setNote(this.note, !a ? 'The matrix of the window around the cursor appears here.' : st.kind === 'failed' ? `No matrix for this window: ${st.reason}` : 'Waiting for the window\'s attention…');
       return;
     }
     setNote(this.note, m.layer !== this.store.selection.layer || m.head !== this.store.selection.head ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).` : null);

@@ -46,7 +46,8 @@ export class RolloutView {
     if (!r || !a) {
       this.chips.replaceChildren();
       const can = this.store.capabilities?.rollout;
-      setNote(this.note, !a ? 'Rollout needs a cursor token.' : can ? 'Computing the rollout…' : 'Rollout is not sent by this version of the engine yet.');
+      const failed = this.store.unavailable.rollout;
+      setNote(this.note, !a ? 'Rollout needs a cursor token.' : failed !== null ? `No rollout for this token: ${failed}` : can ? 'Computing the rollout…' : 'Rollout is not sent by this version of the engine yet.');
       return;
     }
     setNote(this.note, `Relevance of each window token to token ${a.windowStart + r.query} after all ${r.layers} layers (heads averaged, residual included).`);

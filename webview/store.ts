@@ -2,7 +2,9 @@
  * Everything the page knows, updated by host messages. apply() mutates and says which parts
  * changed; the page redraws those parts once per animation frame, so a burst of training
  * steps or cursor moves costs one draw. Payloads tied to a window (matrix, grid, head stats,
- * rollout, why) are dropped when the current query moves to another window or document version.
+ * rollout, why) are dropped when the current query moves to another window or document version;
+ * so are the reasons a view has nothing (`matrixUnavailable`, `viewUnavailable`), which new
+ * data for the view also clears.
  */
 
 import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../src/presentation/metricColumns';
@@ -22,13 +24,19 @@ import {
   type RolloutRow,
   type RunInfo,
   type StepColumns,
+  type UnavailableView,
   type WhyDetail,
   type WindowRef,
 } from '../src/protocol/webviewProtocol';
 
 export type Part = 'run' | 'model' | 'selection' | 'attention' | 'matrix' | 'grid' | 'stats' | 'extras' | 'ui' | 'banner';
 
-export type MatrixStatus = { readonly kind: 'none' } | { readonly kind: 'loading'; readonly done: number; readonly total: number } | { readonly kind: 'failed'; readonly reason: string } | { readonly kind: 'ready' };
+export type MatrixStatus = { readonly kind: 'none' } | { readonly kind: 'failed'; readonly reason: string } | { readonly kind: 'ready' };
+
+const NOTHING_UNAVAILABLE: Readonly<Record<UnavailableView, string | null>> = { headStats: null, rollout: null, why: null };
+
+/** The parts that draw each view told about by `viewUnavailable`. */
+const UNAVAILABLE_PARTS: Record<UnavailableView, Part[]> = { headStats: ['stats'], rollout: ['extras'], why: ['extras'] };
 
 export class Store {
   ui: DashboardUiState = DEFAULT_UI_STATE;
@@ -45,6 +53,8 @@ export class Store {
   stats: HeadStats | null = null;
   rollout: RolloutRow | null = null;
   why: WhyDetail | null = null;
+  /** Why head stats, rollout or "why" for the current window/query/head will not come (null: it may still). */
+  unavailable: Readonly<Record<UnavailableView, string | null>> = NOTHING_UNAVAILABLE;
   /** A message across the top (version mismatch, export result). */
   banner: { text: string; error: boolean } | null = null;
   /** Whether `init` arrived (before it, views show a loading state). */
@@ -81,18 +91,20 @@ export class Store {
         this.model = m.info;
         return ['model'];
       case 'selection':
+        // "Why" is about the selected head: another head's failure says nothing about this one.
+        if (m.layer !== this.selection.layer || m.head !== this.selection.head) this.unavailable = { ...this.unavailable, why: null };
         this.selection = { layer: m.layer, head: m.head };
         return ['selection'];
       case 'attention':
         return this.setAttention(m.attention);
-      case 'matrixProgress':
-        if (!this.current(m.window)) return [];
-        this.matrixStatus = { kind: 'loading', done: m.done, total: m.total };
-        return ['matrix'];
       case 'matrixUnavailable':
         if (!this.current(m.window)) return [];
         this.matrixStatus = { kind: 'failed', reason: m.reason };
         return ['matrix', 'grid'];
+      case 'viewUnavailable':
+        if (!this.current(m.window)) return [];
+        this.unavailable = { ...this.unavailable, [m.view]: m.reason };
+        return UNAVAILABLE_PARTS[m.view];
       case 'matrix':
         if (!this.current(m.matrix)) return [];
         this.matrix = m.matrix;
@@ -105,14 +117,17 @@ export class Store {
       case 'headStats':
         if (!this.current(m.stats)) return [];
         this.stats = m.stats;
+        this.unavailable = { ...this.unavailable, headStats: null };
         return ['stats', 'grid'];
       case 'rollout':
         if (!this.current(m.rollout)) return [];
         this.rollout = m.rollout;
+        this.unavailable = { ...this.unavailable, rollout: null };
         return ['extras'];
       case 'why':
         if (!this.current(m.detail)) return [];
         this.why = m.detail;
+        this.unavailable = { ...this.unavailable, why: null };
         return ['extras'];
       case 'saved':
         this.banner = { text: m.message, error: !m.ok };
@@ -143,6 +158,7 @@ export class Store {
     if (queryMoved) {
       this.rollout = null;
       this.why = null;
+      this.unavailable = { ...this.unavailable, rollout: null, why: null };
     }
     if (!moved) return ['attention', 'extras'];
     this.matrix = null;
@@ -151,6 +167,7 @@ export class Store {
     this.rollout = null;
     this.why = null;
     this.matrixStatus = { kind: 'none' };
+    this.unavailable = NOTHING_UNAVAILABLE;
     return ['attention', 'matrix', 'grid', 'stats', 'extras'];
   }
 

@@ -6,11 +6,12 @@
  * asked for once per thing it depends on; a request that no longer fits what the panel shows
  * is cancelled, and its reply, if it comes anyway, is dropped. Failures that only mean the
  * user moved on ('stale', 'cancelled', 'no-model') are quiet; others are logged and the view
- * told why it has nothing (for the matrix; see DashboardFeed.failed). The engine, the poster and
+ * told why it has nothing (`matrixUnavailable`, or `viewUnavailable` for the others; see
+ * DashboardFeed.failed). The engine, the poster and
  * the log are injected, so this stays free of VS Code and is unit-tested with fakes.
  */
 
-import type { HostToWebview, HeadStats, RolloutRow, WhyDetail, WindowRef } from '../protocol/webviewProtocol';
+import type { HostToWebview, HeadStats, RolloutRow, UnavailableView, WhyDetail, WindowRef } from '../protocol/webviewProtocol';
 import type { HostToWorker, WorkerReply } from '../protocol/workerProtocol';
 import { sameWindow, toHeadStats, toRolloutRow, toWhyDetail, windowOf } from './dashboardPayloads';
 import { checkMatrixSize, MatrixAssembly, MatrixTooLargeError } from './matrixAssembly';
@@ -55,6 +56,9 @@ export function isQuietFailure(e: unknown): boolean {
 
 const VIEW_NAMES: Record<ViewKind, string> = { attentionMatrix: 'attention matrix', headStats: 'head statistics', rollout: 'rollout', headVectors: 'q/k/v vectors' };
 
+/** The page's view told about a failed request of each kind (the matrix has its own message). */
+const UNAVAILABLE_VIEWS: Record<Exclude<ViewKind, 'attentionMatrix'>, UnavailableView> = { headStats: 'headStats', rollout: 'rollout', headVectors: 'why' };
+
 /** One view's request and result; `key` names what it is for (null: nothing). */
 class Slot<T> {
   key: string | null = null;
@@ -64,7 +68,8 @@ class Slot<T> {
    */
   ticket: object | null = null;
   value: T | null = null;
-  failure: string | null = null;
+  /** Why the current request failed (not quietly), and the window it was about: replayed to a reloaded page. */
+  failure: { readonly window: WindowRef; readonly reason: string } | null = null;
   cancel: (() => void) | null = null;
 }
 
@@ -81,8 +86,6 @@ export class DashboardFeed {
   private readonly stats = new Slot<HeadStats>();
   private readonly rollout = new Slot<RolloutRow>();
   private readonly why = new Slot<WhyDetail>();
-  /** The window the matrix slot is about (for replaying its failure). */
-  private matrixWindow: WindowRef | null = null;
   private selection: LayerHead = { layer: 0, head: 0 };
   private disposed = false;
 
@@ -130,12 +133,15 @@ export class DashboardFeed {
     if (m) {
       this.post({ type: 'matrix', matrix: m.headMatrix(this.selection.layer, this.selection.head) });
       this.post({ type: 'grid', grid: m.grid() });
-    } else if (this.matrix.failure !== null && this.matrixWindow) {
-      this.post({ type: 'matrixUnavailable', window: this.matrixWindow, reason: this.matrix.failure });
+    } else if (this.matrix.failure) {
+      this.postFailure('attentionMatrix', this.matrix.failure.window, this.matrix.failure.reason);
     }
     if (this.stats.value) this.post({ type: 'headStats', stats: this.stats.value });
+    else if (this.stats.failure) this.postFailure('headStats', this.stats.failure.window, this.stats.failure.reason);
     if (this.rollout.value) this.post({ type: 'rollout', rollout: this.rollout.value });
+    else if (this.rollout.failure) this.postFailure('rollout', this.rollout.failure.window, this.rollout.failure.reason);
     if (this.why.value) this.post({ type: 'why', detail: this.why.value });
+    else if (this.why.failure) this.postFailure('headVectors', this.why.failure.window, this.why.failure.reason);
   }
 
   /** Forgets everything (the model changed: nothing held is about it). */
@@ -154,7 +160,6 @@ export class DashboardFeed {
   }
 
   private loadMatrix(key: string, win: WindowRef, query: FeedQuery): void {
-    this.matrixWindow = win;
     try {
       checkMatrixSize(query.layers, query.heads, win.windowLength);
     } catch (e) {
@@ -188,7 +193,6 @@ export class DashboardFeed {
     slot.key = key;
     slot.value = null;
     slot.failure = null;
-    if (slot === this.matrix) this.matrixWindow = null;
     return key !== null;
   }
 
@@ -232,8 +236,8 @@ export class DashboardFeed {
 
   /**
    * Quiet failures are logged at debug and leave the view waiting for the next query; others
-   * are logged and, for the matrix, shown as its reason. The webview protocol has no
-   * "unavailable" message for head stats, rollout or "why": those views keep their waiting note.
+   * are logged and the view is told the reason (`matrixUnavailable` for the matrix,
+   * `viewUnavailable` for head stats, rollout and "why"), so it stops saying it is computing.
    */
   private failed(slot: Slot<unknown>, kind: ViewKind, win: WindowRef, e: unknown): void {
     const reason = e instanceof Error ? e.message : String(e);
@@ -244,8 +248,13 @@ export class DashboardFeed {
     }
     if (e instanceof MatrixTooLargeError) this.log.info(what);
     else this.log.warn(what);
-    slot.failure = reason;
+    slot.failure = { window: win, reason };
+    this.postFailure(kind, win, reason);
+  }
+
+  private postFailure(kind: ViewKind, win: WindowRef, reason: string): void {
     if (kind === 'attentionMatrix') this.post({ type: 'matrixUnavailable', window: win, reason });
+    else this.post({ type: 'viewUnavailable', view: UNAVAILABLE_VIEWS[kind], window: win, reason });
   }
 }
 

@@ -12,7 +12,7 @@
 
 import type { EvalPoint, ModelInfo, StepPoint } from './common';
 
-export const WEBVIEW_PROTOCOL_VERSION = 1;
+export const WEBVIEW_PROTOCOL_VERSION = 2;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
@@ -135,6 +135,9 @@ export interface Capabilities {
   readonly why: boolean;
 }
 
+/** The engine-fed views besides the matrix (which has its own `matrixUnavailable`). */
+export type UnavailableView = 'headStats' | 'rollout' | 'why';
+
 export type MatrixNormalization = 'head' | 'global';
 export type LossAxis = 'step' | 'time';
 export const HEAD_SORT_KEYS = ['head', ...HEAD_KIND_NAMES, 'entropy', 'keys50', 'keys90'] as const;
@@ -194,10 +197,10 @@ export type HostToWebview =
   | { readonly type: 'selection'; readonly layer: number; readonly head: number }
   /** What the editor shows now; null when nothing (no model, no editor, binary file…). */
   | { readonly type: 'attention'; readonly attention: QueryAttention | null }
-  /** How far the host is with assembling the matrix for the current window. */
-  | { readonly type: 'matrixProgress'; readonly window: WindowRef; readonly done: number; readonly total: number }
   /** The matrix for this window cannot be shown (too large, the document changed, the engine failed). */
   | { readonly type: 'matrixUnavailable'; readonly window: WindowRef; readonly reason: string }
+  /** Head stats, rollout or "why" for this window cannot be shown (the engine failed or sent a bad reply): the view shows the reason instead of waiting. */
+  | { readonly type: 'viewUnavailable'; readonly view: UnavailableView; readonly window: WindowRef; readonly reason: string }
   | { readonly type: 'matrix'; readonly matrix: AttentionMatrix }
   | { readonly type: 'grid'; readonly grid: HeadGrid }
   | { readonly type: 'headStats'; readonly stats: HeadStats }

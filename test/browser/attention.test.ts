@@ -2,7 +2,8 @@
  * The dashboard's attention views in real Chromium: the query strip, a 256×256 matrix drawn on
  * a canvas, the layers × heads grid, the "why" arithmetic, and the head-type table and rollout
  * once the engine sends them. Clicks must post the messages the host acts on (select a head,
- * select tokens in the editor, save an export). Screenshots of the whole dashboard in dark and
+ * select tokens in the editor, save an export). When the engine cannot send a view, the view
+ * says why instead of waiting. Screenshots of the whole dashboard in dark and
  * light themes go to test-results/.
  */
 
@@ -67,8 +68,8 @@ describe('dashboard webview: attention views (Chromium)', function () {
   it('labels a short window\'s matrix, reads out the hovered cell, and switches to a global colour scale', async () => {
     const w = attentionWindow(24);
     d = await openDashboard(browser);
-    await d.send(init({ attention: queryAttention(w, 17) }), { type: 'matrixProgress', window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 }, done: 5, total: 24 });
-    assert.match(await d.page.locator('#matrix .note').innerText(), /5 of 24 query rows/);
+    await d.send(init({ attention: queryAttention(w, 17) }));
+    assert.equal(await d.page.locator('#matrix .note').innerText(), 'Waiting for the window\'s attention…');
     await d.send(...matrixMessages(w, 0, 0));
     const overlay = d.page.locator('#matrix canvas.overlay');
     const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
@@ -129,7 +130,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const check = await d.page.locator('#why p.muted').first().innerText();
     const diff = Number(/within (\d[\d.]*(?:e[+-]?\d+)?)/.exec(check)?.[1]);
     assert.ok(diff < 1e-5, check);
-    assert.match(await d.page.locator('#why .vectors').innerText(), /not sent by this version of the engine/);
+    assert.equal(await d.page.locator('#why .vectors').innerText(), 'Loading q, k and v for this head…');
     const hs = 4;
     const q = Float32Array.of(1, 0, 0.5, -1);
     const k = Float32Array.from({ length: 24 * hs }, (_, i) => Math.sin(i));
@@ -142,7 +143,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const w = attentionWindow(24);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
-    assert.match(await d.page.locator('#types .note').innerText(), /attention-lens heads/);
+    assert.equal(await d.page.locator('#types .note').innerText(), 'Scoring the heads on the current window…');
     await d.send({ type: 'headStats', stats: headStats(w) });
     const rows = d.page.locator('#types tbody tr');
     assert.equal(await rows.count(), 8);
@@ -159,6 +160,52 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await d.send({ type: 'rollout', rollout: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layers: w.L, relevance } });
     assert.ok((await d.page.locator('#rollout button.chip').count()) > 0);
     await d.screenshot('head-types-dark.png');
+  });
+
+  it('head stats, rollout and "why" show the reason the engine could not send them, until new data for the window, query or head', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
+    const types = d.page.locator('#types .note');
+    const rollout = d.page.locator('#rollout .note');
+    const vectors = d.page.locator('#why .vectors p.muted');
+    assert.equal(await types.innerText(), 'Scoring the heads on the current window…');
+    assert.equal(await rollout.innerText(), 'Computing the rollout…');
+    assert.equal(await vectors.innerText(), 'Loading q, k and v for this head…');
+    const here = { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 };
+    // About an older version of the document: not this window's news.
+    await d.send({ type: 'viewUnavailable', view: 'headStats', window: { ...here, version: 0 }, reason: 'old news' });
+    assert.equal(await types.innerText(), 'Scoring the heads on the current window…');
+
+    await d.send(
+      { type: 'viewUnavailable', view: 'headStats', window: here, reason: 'the engine worker crashed' },
+      { type: 'viewUnavailable', view: 'rollout', window: here, reason: 'rollout ran out of memory' },
+      { type: 'viewUnavailable', view: 'why', window: here, reason: 'the reply had 3 values; 4 keys × 2 dims needs 8' },
+    );
+    assert.equal(await types.innerText(), 'No head-type scores for this window: the engine worker crashed');
+    assert.equal(await rollout.innerText(), 'No rollout for this token: rollout ran out of memory');
+    assert.equal(await vectors.innerText(), 'No q, k and v for this head: the reply had 3 values; 4 keys × 2 dims needs 8');
+    const muted = await d.page.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-descriptionForeground').trim());
+    assert.equal(muted, '#9d9d9d');
+    for (const note of [types, rollout, vectors]) assert.equal(await note.evaluate((e) => getComputedStyle(e).color), 'rgb(157, 157, 157)', 'a muted note');
+    await d.screenshot('views-unavailable-dark.png');
+
+    // New data (or a new question) replaces each reason.
+    await d.send({ type: 'headStats', stats: headStats(w) });
+    assert.match(await types.innerText(), /^Scores on the current window \(24 tokens\)/);
+    await d.send({ type: 'selection', layer: 1, head: 0 });
+    assert.equal(await vectors.innerText(), 'Loading q, k and v for this head…');
+    assert.equal(await rollout.innerText(), 'No rollout for this token: rollout ran out of memory', 'another head does not change the rollout');
+    await d.send({ type: 'attention', attention: queryAttention(w, 18) });
+    assert.equal(await rollout.innerText(), 'Computing the rollout…');
+    await d.send({ type: 'viewUnavailable', view: 'rollout', window: here, reason: 'still out of memory' });
+    assert.equal(await rollout.innerText(), 'No rollout for this token: still out of memory');
+    const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
+    const relevance = new Float32Array(w.L * w.W);
+    for (let l = 0; l < w.L; l++) relevance.set(rolloutRow(layers.slice(0, l + 1), w.H, w.W, 18), l * w.W);
+    await d.send({ type: 'rollout', rollout: { ...here, query: 18, layers: w.L, relevance } });
+    assert.match(await rollout.innerText(), /^Relevance of each window token to token 18/);
+    assert.ok((await d.page.locator('#rollout button.chip').count()) > 0);
   });
 
   it('exports: PNG of a view, CSV and JSON of attention and metrics, as save messages the host accepts', async () => {

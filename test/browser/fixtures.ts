@@ -132,10 +132,9 @@ export function queryAttention(w: Window, q: number, version = 1): QueryAttentio
   };
 }
 
-/** The matrix and grid messages the host sends once it has assembled the window. */
+/** The matrix and grid messages the host sends for the window's whole [L, H, W, W] block (the engine's attentionMatrix reply). */
 export function matrixMessages(w: Window, layer: number, head: number, version = 1): HostToWebview[] {
-  const m = new MatrixAssembly(ref(w, version), w.L, w.H);
-  for (let q = 0; q < w.W; q++) m.setRow(q, queryAttention(w, q, version).rows);
+  const m = new MatrixAssembly(ref(w, version), w.L, w.H, w.weights.slice());
   return [{ type: 'matrix', matrix: m.headMatrix(layer, head) }, { type: 'grid', grid: m.grid() }];
 }
 
@@ -145,7 +144,7 @@ export function init(o: { steps?: StepPoint[]; evals?: EvalPoint[]; attention?: 
     type: 'init',
     protocolVersion: WEBVIEW_PROTOCOL_VERSION,
     ui: DEFAULT_UI_STATE,
-    capabilities: { matrix: 'assembled', headStats: false, rollout: false, why: false },
+    capabilities: { matrix: 'engine', headStats: true, rollout: true, why: true },
     model: MODEL,
     selection: { layer: 0, head: 0 },
     run: { status: o.status ?? (steps.length ? 'completed' : 'idle'), label: 'story.txt', totalSteps: steps.length, message: null },

@@ -2,8 +2,8 @@
  * The dashboard's engine-fed views: one attentionMatrix request per window (the selected
  * head's matrix and the grid cut from it), head stats per window, rollout per query token,
  * "why" per query and head; superseded requests cancelled and their replies dropped; quiet
- * failures quiet, others logged and (for the matrix) shown with their reason; everything
- * held replayed to a reloaded page. The worker is a fake that answers when told to.
+ * failures quiet, others logged and shown with their reason (matrixUnavailable,
+ * viewUnavailable); everything held, and every reason, replayed to a reloaded page. The worker is a fake that answers when told to.
  */
 
 import assert from 'node:assert/strict';
@@ -201,7 +201,7 @@ describe('presentation: dashboard feed (engine window views)', () => {
     assert.equal(posts.length, 0, 'nothing posted');
   });
 
-  it('stale, cancelled and no-model failures are quiet; others are logged, and the matrix view is told why', async () => {
+  it('stale, cancelled and no-model failures are quiet; others are logged, and the view is told why', async () => {
     const { engine, feed, posts, logs } = setup();
     feed.show(QUERY, { layer: 0, head: 0 });
     engine.take('attentionMatrix').fail('stale');
@@ -218,9 +218,22 @@ describe('presentation: dashboard feed (engine window views)', () => {
     engine.take('attentionMatrix').fail('internal', 'the engine worker crashed');
     engine.take('headStats').fail('internal', 'boom');
     await settle();
-    assert.deepEqual(posts, [{ type: 'matrixUnavailable', window: { ...WIN, version: 5 }, reason: 'the engine worker crashed' }]);
+    const v5 = { ...WIN, version: 5 };
+    assert.deepEqual(posts, [
+      { type: 'matrixUnavailable', window: v5, reason: 'the engine worker crashed' },
+      { type: 'viewUnavailable', view: 'headStats', window: v5, reason: 'boom' },
+    ]);
     assert.equal(logs.warn.length, 2);
     assert.match(logs.warn[1]!, /no head statistics for file:\/\/\/t\.txt version 5, tokens 8\.\.11: boom/);
+    posts.length = 0;
+    engine.take('rollout').fail('internal', 'out of memory');
+    engine.take('headVectors').fail('bad-request', 'layer 7 is outside the model');
+    await settle();
+    assert.deepEqual(posts, [
+      { type: 'viewUnavailable', view: 'rollout', window: v5, reason: 'out of memory' },
+      { type: 'viewUnavailable', view: 'why', window: v5, reason: 'layer 7 is outside the model' },
+    ]);
+    assert.equal(logs.warn.length, 4);
 
     // A reply of the wrong shape is a failure too.
     posts.length = 0;
@@ -230,6 +243,38 @@ describe('presentation: dashboard feed (engine window views)', () => {
     await settle();
     assert.equal(ofType(posts, 'matrixUnavailable').length, 1);
     assert.match(ofType(posts, 'matrixUnavailable')[0]!.reason, /values/);
+    const stats = statsReply({ ...WIN, version: 6 });
+    engine.take('headStats').answer({ ...stats, keys90: new Float32Array(5) });
+    await settle();
+    assert.deepEqual(ofType(posts, 'viewUnavailable').map((p) => [p.view, p.window.version]), [['headStats', 6]]);
+    assert.match(ofType(posts, 'viewUnavailable')[0]!.reason, /values/);
+  });
+
+  it('a failure reason is replayed to a reloaded page, and dropped when the view asks again', async () => {
+    const { engine, feed, posts } = setup();
+    feed.show(QUERY, { layer: 0, head: 0 });
+    engine.take('attentionMatrix').fail('internal', 'crashed');
+    engine.take('headStats').answer(statsReply());
+    engine.take('rollout').fail('internal', 'no rollout today');
+    engine.take('headVectors').fail('internal', 'no vectors today');
+    await settle();
+    const first = [...posts];
+    assert.deepEqual(first.map((p) => p.type), ['matrixUnavailable', 'headStats', 'viewUnavailable', 'viewUnavailable']);
+    posts.length = 0;
+    feed.replay();
+    assert.deepEqual(posts, first);
+
+    // Another head: "why" is asked again, its old reason is not replayed; the rollout's still is.
+    feed.show(QUERY, { layer: 1, head: 0 });
+    assert.equal(engine.open('headVectors').length, 1);
+    posts.length = 0;
+    feed.replay();
+    assert.deepEqual(ofType(posts, 'viewUnavailable').map((p) => [p.view, p.reason]), [['rollout', 'no rollout today']]);
+    engine.take('headVectors').answer(whyReply(2, 1, 0));
+    await settle();
+    posts.length = 0;
+    feed.replay();
+    assert.deepEqual(posts.map((p) => p.type), ['matrixUnavailable', 'headStats', 'viewUnavailable', 'why']);
   });
 
   it('a window too large to hold is not asked for: the matrix view says so, the other views still come', async () => {
