@@ -15,6 +15,7 @@ import type { AttentionRows, AttentionService } from './attentionService';
 import { onDidChangeSettings, readSettings } from './config';
 import { AttentionDecorations } from './decorations';
 import { documentHead, documentLength, isTextEditorWeWant, looksBinary, MAX_VIEW_CHARS } from './documentText';
+import type { DocumentTokens } from './documentTokens';
 import { EngineError } from './engineClient';
 import type { Log } from './log';
 import type { ViewState } from './viewState';
@@ -118,7 +119,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     try {
       const tokens = await this.service.tokensFor(doc, [...visible, { start: selRange.start, end: Math.max(selRange.end, selRange.start + 1) }]);
       if (!tokens || generation !== this.generation) return;
-      const query = sel.isEmpty ? (() => { const t = tokens.tokenAt(selRange.start); return t < 0 ? null : { from: t, to: t + 1 }; })() : tokens.tokensIn(selRange.start, selRange.end);
+      const query = queryTokens(tokens, sel.isEmpty, selRange);
       if (!query) return this.show(null, editor);
       // A query range must stay inside one context window.
       const windowEnd = (Math.floor(query.from / tokens.windowSize) + 1) * tokens.windowSize;
@@ -178,4 +179,11 @@ export class AttentionHighlighter implements vscode.Disposable {
     for (const d of this.subscriptions) d.dispose();
     this.updated.dispose();
   }
+}
+
+/** The query: the token under the cursor, or every token the selection overlaps. */
+function queryTokens(tokens: DocumentTokens, cursorOnly: boolean, sel: { start: number; end: number }): { from: number; to: number } | null {
+  if (!cursorOnly) return tokens.tokensIn(sel.start, sel.end);
+  const t = tokens.tokenAt(sel.start);
+  return t < 0 ? null : { from: t, to: t + 1 };
 }
