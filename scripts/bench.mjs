@@ -9,7 +9,7 @@
  * --json    one JSON object on stdout (progress still goes to stderr)
  * editor    (in --only) the in-editor workloads, run in a real VS Code extension host
  *
- * Every engine runs in its own child process (bench/*.ts through tsx), so its peak RSS is its
+ * Every engine runs in its own child process (bench/*.ts, bundled), so its peak RSS is its
  * own and no engine's heap slows another's GC. For train_small and forward_N the children
  * start together, then the parent drives them in lockstep over IPC — one step (or forward
  * pass) of ours, then of each peer, repeat — so the shared machine's load falls on all alike.
@@ -20,7 +20,7 @@
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,14 +44,33 @@ const log = (s = '') => {
 
 /**
  * Flags for every child: relaxed SIMD as VS Code (Electron) and Node 22+ have it on, so our
- * engine runs the kernels it runs in the product (Node 20 refuses the flag in NODE_OPTIONS).
+ * engine runs the kernels it runs in the product (Node 20 refuses the flag in NODE_OPTIONS);
+ * gc() so a workload can collect between runs outside its timing.
  */
-const NODE_FLAGS = Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : [];
+const NODE_FLAGS = [...(Number(process.versions.node.split('.')[0]) < 22 ? ['--experimental-wasm-relaxed-simd'] : []), '--expose-gc'];
 
-/** Runs `node --import tsx bench/<file> args`; progress passes through to stderr; resolves with its result object. */
+/**
+ * The children run from esbuild bundles (dist/bench/*.js), not through the tsx loader: a
+ * loader's own ~90 MB would otherwise count in every engine's peak RSS.
+ */
+const BENCH_OUT = path.join(root, 'dist', 'bench');
+const childScript = (file) => path.join(BENCH_OUT, file.replace(/\.ts$/, '.js'));
+const CHILD_ENV = { ...process.env, ATTENTION_LENS_FIXTURES: process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(root, '../shared/fixtures') };
+
+async function bundleChildren() {
+  const esbuild = await import('esbuild');
+  const entries = readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts') && f !== 'common.ts');
+  await esbuild.build({
+    entryPoints: entries.map((f) => path.join(root, 'bench', f)),
+    outdir: BENCH_OUT, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
+    packages: 'external', logLevel: 'warning',
+  });
+}
+
+/** Runs `node dist/bench/<file>.js args`; progress passes through to stderr; resolves with its result object. */
 function child(file, args) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...NODE_FLAGS, childScript(file), ...args], { cwd: root, env: CHILD_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.on('error', reject);
@@ -139,7 +158,7 @@ const ratio = (x) => (!Number.isFinite(x) ? '–' : `${x >= 10 ? x.toFixed(1) : 
 
 /** A bench child driven over IPC: send() a message, next() awaits the child's next message. */
 function ipcChild(file, args) {
-  const proc = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join('bench', file), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, childScript(file), ...args], { cwd: root, env: CHILD_ENV, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const queue = [];
   const waiters = [];
   let exitCode = null;
@@ -302,6 +321,7 @@ async function main() {
   log(`Attention Lens benchmarks${quick ? ' (--quick)' : ''}`);
   log(`machine: ${info.cpu}, ${info.logical_cores} logical cores, ${info.memory_gb} GB; ${info.platform}; node ${info.node}; load average ${info.load_average_at_start.join(' ')} at start`);
   log(`peers: tfjs ${info.tfjs} (backend-cpu, backend-wasm ${info.tfjs_backend_wasm} SIMD, single-threaded in Node); numpy ${info.numpy ?? 'not available'}`);
+  await bundleChildren();
   const results = {};
   const errors = [];
   const step = async (name, f) => {
