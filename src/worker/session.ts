@@ -25,18 +25,17 @@ import * as path from 'node:path';
 import { backendStatus } from '../engine/kernels/backend';
 import { serializeCheckpoint } from '../engine/checkpoint/native';
 import type { Transformer } from '../engine/nn/transformer';
-import type { Tokenizer } from '../engine/tokenizer/tokenizer';
 import { assertNever, type ErrorCode } from '../protocol/common';
-import { WORKER_PROTOCOL_VERSION, type HostToWorker, type TokenSlice, type WorkerToHost } from '../protocol/workerProtocol';
+import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, type ActiveModel } from './activeModel';
 import { computeWindow, queryAttention, windowOf } from './attention';
-import { headStatsOf, headVectorsOf, matrixOf, rolloutOf } from './windowViews';
+import { windowViewReply } from './windowViews';
 import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES, type WindowAttention } from './attentionCache';
 import { DocumentStore } from './documents';
 import { failure, WorkerError } from './errors';
-import { tokensOverlapping, type TokenArrays } from './tokenArrays';
+import { tokenSlice, tokensOverlapping, type TokenArrays } from './tokenArrays';
 import { TrainingRun, type TrainRequest } from './training';
 import { parseHostMessage } from './validate';
 
@@ -334,33 +333,8 @@ export class WorkerSession {
 
   private windowView(r: Request<'attentionMatrix' | 'headStats' | 'rollout' | 'headVectors'>): void {
     const { m, tokens, win } = this.windowFor(r.documentKey, r.version, r.token);
-    const { nLayers: layers, nHeads: heads } = m.model.config;
-    const place = { id: r.id, documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
-    const query = r.token - win.start;
-    const ids = tokens.ids.subarray(win.start, win.start + win.length);
-    switch (r.type) {
-      case 'attentionMatrix': {
-        const weights = matrixOf(win);
-        const transfer: ArrayBuffer[] = [weights.buffer as ArrayBuffer];
-        const window = tokenSlice(tokens, win.start, win.start + win.length, m.tokenizer, transfer);
-        return this.send({ ...place, type: 'attentionMatrix', window, layers, heads, weights }, transfer);
-      }
-      case 'headStats': {
-        const s = headStatsOf(win, heads, ids);
-        const arrays = [...Object.values(s.scores), s.entropy, s.keys50, s.keys90] as Float32Array[];
-        return this.send({ ...place, type: 'headStats', layers, heads, ...s }, arrays.map((a) => a.buffer as ArrayBuffer));
-      }
-      case 'rollout': {
-        const relevance = rolloutOf(win, heads, query);
-        return this.send({ ...place, type: 'rollout', query, layers, relevance }, [relevance.buffer as ArrayBuffer]);
-      }
-      case 'headVectors': {
-        const v = headVectorsOf(m.model, ids, r.layer, r.head, query);
-        return this.send({ ...place, type: 'headVectors', query, layer: r.layer, head: r.head, ...v }, [v.q, v.k, v.v, v.output].map((a) => a.buffer as ArrayBuffer));
-      }
-      default:
-        return assertNever(r, 'window view');
-    }
+    const { message, transfer } = windowViewReply(r, m, tokens, win);
+    this.send(message, transfer);
   }
 
   private closeDocument(r: Request<'closeDocument'>): void {
@@ -397,15 +371,6 @@ export class WorkerSession {
       }
     }
   }
-}
-
-/** Tokens [first, last) as a slice of fresh arrays, whose buffers are added to `transfer`. */
-function tokenSlice(tokens: TokenArrays, first: number, last: number, tokenizer: Tokenizer, transfer: ArrayBuffer[]): TokenSlice {
-  const ids = tokens.ids.slice(first, last);
-  const starts = tokens.starts.slice(first, last);
-  const ends = tokens.ends.slice(first, last);
-  transfer.push(ids.buffer, starts.buffer, ends.buffer);
-  return { first, ids, starts, ends, labels: Array.from(ids, (id) => tokenizer.tokenLabel(id)) };
 }
 
 /** What an unforeseen error means for each request. */

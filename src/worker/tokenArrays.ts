@@ -13,6 +13,7 @@
  */
 
 import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import type { TokenSlice } from '../protocol/workerProtocol';
 
 export interface TokenArrays {
   readonly ids: Int32Array;
@@ -142,4 +143,13 @@ function isHighSurrogate(c: number): boolean {
 
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** Tokens [first, last) as a slice of fresh arrays, whose buffers are added to `transfer`. */
+export function tokenSlice(tokens: TokenArrays, first: number, last: number, tokenizer: Tokenizer, transfer: ArrayBuffer[]): TokenSlice {
+  const ids = tokens.ids.slice(first, last);
+  const starts = tokens.starts.slice(first, last);
+  const ends = tokens.ends.slice(first, last);
+  transfer.push(ids.buffer, starts.buffer, ends.buffer);
+  return { first, ids, starts, ends, labels: Array.from(ids, (id) => tokenizer.tokenLabel(id)) };
 }

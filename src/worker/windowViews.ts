@@ -2,16 +2,53 @@
  * The dashboard's window-level views, computed from a cached window's weights: the whole
  * attention matrix, head-type scores with entropy and concentration, the rollout row of a
  * query, and one head's q/k/v (which needs a forward that captures them, so it is recomputed
- * for that window rather than cached: it is asked for one head at a time).
+ * for that window rather than cached: it is asked for one head at a time) — and the reply
+ * message each of them travels in.
  */
 
 import { summarizeHeads } from '../engine/analysis/headSummary';
 import { headOutput, headVectors } from '../engine/analysis/headVectors';
 import { rolloutRows } from '../engine/analysis/rollout';
 import type { Transformer } from '../engine/nn/transformer';
-import type { HeadTypeScores } from '../protocol/workerProtocol';
+import { assertNever } from '../protocol/common';
+import type { HeadTypeScores, HostToWorker, WorkerToHost } from '../protocol/workerProtocol';
+import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
 import { WorkerError } from './errors';
+import { tokenSlice, type TokenArrays } from './tokenArrays';
+
+type ViewRequest = Extract<HostToWorker, { type: 'attentionMatrix' | 'headStats' | 'rollout' | 'headVectors' }>;
+
+/** The reply to a window-view request on window `win` of a document's tokens, with the buffers to transfer. */
+export function windowViewReply(r: ViewRequest, m: ActiveModel, tokens: TokenArrays, win: WindowAttention): { message: WorkerToHost; transfer: ArrayBuffer[] } {
+  const { nLayers: layers, nHeads: heads } = m.model.config;
+  const place = { id: r.id, documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
+  const query = r.token - win.start;
+  const ids = tokens.ids.subarray(win.start, win.start + win.length);
+  const buffers = (arrays: Float32Array[]): ArrayBuffer[] => arrays.map((a) => a.buffer as ArrayBuffer);
+  switch (r.type) {
+    case 'attentionMatrix': {
+      const weights = matrixOf(win);
+      const transfer = buffers([weights]);
+      const window = tokenSlice(tokens, win.start, win.start + win.length, m.tokenizer, transfer);
+      return { message: { ...place, type: 'attentionMatrix', window, layers, heads, weights }, transfer };
+    }
+    case 'headStats': {
+      const s = headStatsOf(win, heads, ids);
+      return { message: { ...place, type: 'headStats', layers, heads, ...s }, transfer: buffers([...Object.values(s.scores), s.entropy, s.keys50, s.keys90]) };
+    }
+    case 'rollout': {
+      const relevance = rolloutOf(win, heads, query);
+      return { message: { ...place, type: 'rollout', query, layers, relevance }, transfer: buffers([relevance]) };
+    }
+    case 'headVectors': {
+      const v = headVectorsOf(m.model, ids, r.layer, r.head, query);
+      return { message: { ...place, type: 'headVectors', query, layer: r.layer, head: r.head, ...v }, transfer: buffers([v.q, v.k, v.v, v.output]) };
+    }
+    default:
+      return assertNever(r, 'window view');
+  }
+}
 
 /** [L, H, W, W]: the window's weights, layer after layer. */
 export function matrixOf(win: WindowAttention): Float32Array {
