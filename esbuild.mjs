@@ -38,8 +38,8 @@ function findTests(dir) {
 /** Each build: [label, entry that must exist (or undefined = always), esbuild options]. */
 const integrationDir = at('test/integration');
 const builds = [
-  ['extension', 'src/extension.ts', {
-    ...nodeCommon, entryPoints: [at('src/extension.ts')], outfile: at('dist/extension.js'), external: ['vscode'],
+  ['extension', 'src/host/extension.ts', {
+    ...nodeCommon, entryPoints: [at('src/host/extension.ts')], outfile: at('dist/extension.js'), external: ['vscode'],
   }],
   ['worker', 'src/worker/main.ts', {
     ...nodeCommon, entryPoints: [at('src/worker/main.ts')], outfile: at('dist/worker.js'),

@@ -11,7 +11,7 @@ import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { parseCheckpoint } from '../../src/engine/checkpoint/native';
 import { tokenizerFromJson } from '../../src/engine/tokenizer/fromJson';
-import type { AttentionLensApi } from '../../src/extension';
+import type { AttentionLensApi } from '../../src/host/extension';
 import { bucketize, selectWeights } from '../../src/presentation/attentionView';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 

@@ -10,7 +10,7 @@
 
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import type { AttentionLensApi } from '../../src/extension';
+import type { AttentionLensApi } from '../../src/host/extension';
 import { DashboardPanel } from '../../src/host/dashboardPanel';
 import type { DashboardDeps } from '../../src/host/dashboardDeps';
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/webviewProtocol';

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
-import type { AttentionLensApi } from '../../src/extension';
+import type { AttentionLensApi } from '../../src/host/extension';
 import { activeExtension, report, waitFor } from '../helpers/vscodeTest';
 
 async function api(): Promise<AttentionLensApi> {

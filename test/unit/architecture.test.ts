@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../helpers/corpus';
 
-type Layer = 'engine' | 'protocol' | 'presentation' | 'worker' | 'host' | 'cli' | 'node' | 'webview' | 'root';
+type Layer = 'engine' | 'protocol' | 'presentation' | 'worker' | 'host' | 'cli' | 'node' | 'webview';
 
 /** Which layers each layer may import (besides itself). */
 const ALLOWED: Record<Layer, readonly Layer[]> = {
@@ -25,12 +25,11 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   cli: ['engine', 'node'],
   node: ['engine'],
   webview: ['presentation', 'protocol'],
-  root: ['host'], // src/extension.ts, the composition root
 };
 
 /** Which non-relative modules (node builtins, packages) each layer may use. */
 function externalAllowed(layer: Layer, spec: string): boolean {
-  if (spec === 'vscode') return layer === 'host' || layer === 'root';
+  if (spec === 'vscode') return layer === 'host';
   const isNode = spec.startsWith('node:') || ['fs', 'path', 'os', 'worker_threads', 'child_process', 'crypto', 'util', 'perf_hooks', 'url'].includes(spec);
   switch (layer) {
     case 'engine':
@@ -47,7 +46,6 @@ function externalAllowed(layer: Layer, spec: string): boolean {
 export function layerOf(file: string): Layer {
   const rel = path.relative(REPO_ROOT, file).split(path.sep);
   if (rel[0] === 'webview') return 'webview';
-  if (rel[0] === 'src' && rel.length === 2) return 'root';
   return rel[1] as Layer;
 }
 
@@ -84,6 +82,8 @@ describe('architecture: dependency rules', () => {
   it('every file under src/ and webview/ imports only what its layer may', () => {
     const files = [...sourceFiles(path.join(REPO_ROOT, 'src')), ...sourceFiles(path.join(REPO_ROOT, 'webview'))];
     assert.ok(files.length > 20, `only ${files.length} files found`);
+    const outside = files.filter((f) => !(layerOf(f) in ALLOWED)).map((f) => path.relative(REPO_ROOT, f));
+    assert.deepEqual(outside, [], 'files outside any layer folder (the composition root lives in src/host)');
     const bad = files.flatMap((f) => violations(f, fs.readFileSync(f, 'utf8')));
     assert.deepEqual(bad, []);
   });

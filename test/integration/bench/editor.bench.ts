@@ -11,7 +11,7 @@
 import * as assert from 'assert';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
-import type { AttentionLensApi } from '../../../src/extension';
+import type { AttentionLensApi } from '../../../src/host/extension';
 import { activeExtension, report, waitFor } from '../../helpers/vscodeTest';
 
 function percentile(sorted: number[], p: number): number {

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { activeExtension, waitFor, workspaceRoot } from '../../helpers/vscodeTest';
-import type { AttentionLensApi } from '../../../src/extension';
+import type { AttentionLensApi } from '../../../src/host/extension';
 
 describe('README screenshot', function () {
   this.timeout(300_000);

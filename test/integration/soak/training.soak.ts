@@ -8,7 +8,7 @@
 import * as assert from 'assert';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
-import type { AttentionLensApi } from '../../../src/extension';
+import type { AttentionLensApi } from '../../../src/host/extension';
 import { activeExtension, report } from '../../helpers/vscodeTest';
 
 const STEPS = Number(process.env.ATTENTION_LENS_SOAK_STEPS ?? 5000);

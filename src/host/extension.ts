@@ -4,20 +4,20 @@
  */
 
 import * as vscode from 'vscode';
-import { ActiveModel } from './host/activeModel';
-import { AttentionHighlighter } from './host/attentionHighlighter';
-import { AttentionService } from './host/attentionService';
-import { registerCommands } from './host/commands';
-import { DashboardPanel } from './host/dashboardPanel';
-import type { DashboardDeps } from './host/dashboardDeps';
-import { EngineClient } from './host/engineClient';
-import { AttentionHoverProvider } from './host/hoverProvider';
-import { createLog } from './host/log';
-import { showError } from './host/notifications';
-import { StatusBar } from './host/statusBar';
-import { TrainingController } from './host/trainingController';
-import { TrainingRun } from './host/trainingRun';
-import { ViewState } from './host/viewState';
+import { ActiveModel } from './activeModel';
+import { AttentionHighlighter } from './attentionHighlighter';
+import { AttentionService } from './attentionService';
+import { registerCommands } from './commands';
+import { DashboardPanel } from './dashboardPanel';
+import type { DashboardDeps } from './dashboardDeps';
+import { EngineClient } from './engineClient';
+import { AttentionHoverProvider } from './hoverProvider';
+import { createLog } from './log';
+import { showError } from './notifications';
+import { StatusBar } from './statusBar';
+import { TrainingController } from './trainingController';
+import { TrainingRun } from './trainingRun';
+import { ViewState } from './viewState';
 
 /** What activate() returns: the objects integration tests (and other extensions) may drive. */
 export interface AttentionLensApi {
