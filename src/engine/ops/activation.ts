@@ -1,44 +1,38 @@
 /**
  * Point-wise non-linearities: GELU (the tanh approximation GPT-2 calls gelu_new) and
- * SiLU (the gate of Llama's SwiGLU MLP).
+ * SiLU (the gate of Llama's SwiGLU MLP). Both are one backend kernel forward and one
+ * backward, recorded the same way.
  */
 
 import { Tape, output } from '../autograd';
-import { backend } from '../kernels/backend';
+import { backend, type Backend } from '../kernels/backend';
 import { Tensor } from '../tensor';
 
-/** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
-export function gelu(tape: Tape | null, x: Tensor): Tensor {
+type Forward = (b: Backend, x: Float32Array, y: Float32Array, n: number) => void;
+type Backward = (b: Backend, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number) => void;
+
+/** y = f(x) element-wise, with dx += f′(x)·dy on the tape. */
+function pointwise(tape: Tape | null, x: Tensor, forward: Forward, backward: Backward): Tensor {
   const n = x.size;
   const xd = x.data;
   const out = new Float32Array(n);
-  backend().geluForward(xd, out, n);
+  forward(backend(), xd, out, n);
   const tracked = Tape.needsGrad(tape, x);
   const y = output(out, x.shape, tracked);
   if (tracked) {
     tape.record(() => {
-      const dy = y.grad;
-      if (!dy) return;
-      backend().geluBackward(xd, dy, x.ensureGrad(), n);
+      if (y.grad) backward(backend(), xd, y.grad, x.ensureGrad(), n);
     });
   }
   return y;
 }
 
+/** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
+export function gelu(tape: Tape | null, x: Tensor): Tensor {
+  return pointwise(tape, x, (b, xs, y, n) => b.geluForward(xs, y, n), (b, xs, dy, dx, n) => b.geluBackward(xs, dy, dx, n));
+}
+
 /** x·σ(x) */
 export function silu(tape: Tape | null, x: Tensor): Tensor {
-  const n = x.size;
-  const xd = x.data;
-  const out = new Float32Array(n);
-  backend().siluForward(xd, out, n);
-  const tracked = Tape.needsGrad(tape, x);
-  const y = output(out, x.shape, tracked);
-  if (tracked) {
-    tape.record(() => {
-      const dy = y.grad;
-      if (!dy) return;
-      backend().siluBackward(xd, dy, x.ensureGrad(), n);
-    });
-  }
-  return y;
+  return pointwise(tape, x, (b, xs, y, n) => b.siluForward(xs, y, n), (b, xs, dy, dx, n) => b.siluBackward(xs, dy, dx, n));
 }
