@@ -1,19 +1,31 @@
 #!/usr/bin/env node
 /**
- * `npm run soak [-- --steps N]`: the long run of issue 7 inside a real VS Code extension host
- * (the test driver with the *.soak.ts suite): `small` trains for N steps (default 5,000, about
- * two hours on 2 cores) while the cursor moves every 100 ms; prints host lag percentiles and
- * memory growth after warm-up. Needs what `npm test` installs and builds.
+ * `npm run soak [-- --steps N] [--preset P] [--snapshots DIR]`: the long run of issue 7 inside
+ * a real VS Code extension host (the test driver with the *.soak.ts suite): preset P (default
+ * `small`) trains for N steps (default 5,000, about 35 minutes on 2 cores) while the cursor
+ * moves every 100 ms; prints host lag percentiles and memory (after a full collection) sampled
+ * through the run. --snapshots writes heap snapshots at warm-up and at the end into DIR.
+ * Needs what `npm test` installs and builds.
  */
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
-const i = argv.indexOf('--steps');
-if (i >= 0) process.env.ATTENTION_LENS_SOAK_STEPS = String(Number(argv[i + 1]));
+const option = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+if (option('--steps')) process.env.ATTENTION_LENS_SOAK_STEPS = String(Number(option('--steps')));
+if (option('--preset')) process.env.ATTENTION_LENS_SOAK_PRESET = option('--preset');
+if (option('--snapshots')) {
+  const dir = path.resolve(option('--snapshots'));
+  mkdirSync(dir, { recursive: true });
+  process.env.ATTENTION_LENS_SOAK_SNAPSHOTS = dir;
+}
 const build = spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);
 const { runIntegrationTests } = await import('./vscode-test/driver.mjs');

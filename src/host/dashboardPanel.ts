@@ -37,7 +37,7 @@ const UI_STATE_KEY = 'attentionLens.dashboard.ui';
 const FLUSH_MS = 50;
 
 /** What this host can feed the views: every one, from the worker's window requests. */
-const CAPABILITIES: Capabilities = { matrix: 'engine', headStats: true, rollout: true, why: true };
+const CAPABILITIES: Capabilities = { headStats: true, rollout: true, why: true };
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return {

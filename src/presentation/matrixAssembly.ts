@@ -1,7 +1,6 @@
 /**
- * Holds the full attention pattern of a window, [L, H, W, W] — normally the worker's whole
- * `attentionMatrix` block, or rows set one query at a time (what test pictures are built
- * from) — and cuts out what the dashboard draws: one head's matrix with the extremes over
+ * Holds the full attention pattern of a window, [L, H, W, W] — the worker's whole
+ * `attentionMatrix` block — and cuts out what the dashboard draws: one head's matrix with the extremes over
  * every head, and every head shrunk to a thumbnail for the layers × heads grid. Plain data in
  * and out: no VS Code, no DOM.
  */
@@ -26,29 +25,16 @@ export function checkMatrixSize(layers: number, heads: number, width: number): v
 export class MatrixAssembly {
   /** [L, H, W, W]: weights[((l·H + h)·W + q)·W + k]. */
   readonly weights: Float32Array;
-  /** Extremes over every head, computed once per content (a selection change must not rescan 40 MB). */
+  /** Extremes over every head, computed once (a selection change must not rescan 40 MB). */
   private extremes: { min: number; max: number } | null = null;
 
-  /** An empty pattern, or `weights` ([L, H, W, W], taken over, not copied). */
-  constructor(readonly window: WindowRef, readonly layers: number, readonly heads: number, weights?: Float32Array) {
+  /** `weights` is the [L, H, W, W] block, taken over (not copied) and not changed afterwards. */
+  constructor(readonly window: WindowRef, readonly layers: number, readonly heads: number, weights: Float32Array) {
     const W = window.windowLength;
     checkMatrixSize(layers, heads, W);
     const n = layers * heads * W * W;
-    if (weights && weights.length !== n) throw new RangeError(`an attention block has ${weights.length} values; ${layers}×${heads} heads over ${W} tokens need ${n}`);
-    this.weights = weights ?? new Float32Array(n);
-  }
-
-  /** The row block [L, H, W] of window query q (an attentionRows reply for that one token). */
-  setRow(q: number, rows: ArrayLike<number>): void {
-    const W = this.window.windowLength;
-    const LH = this.layers * this.heads;
-    if (!(Number.isInteger(q) && q >= 0 && q < W)) throw new RangeError(`query ${q} is outside the window of ${W}`);
-    if (rows.length !== LH * W) throw new RangeError(`a row block has ${rows.length} values; ${LH} heads × ${W} keys need ${LH * W}`);
-    for (let lh = 0; lh < LH; lh++) {
-      const dst = (lh * W + q) * W;
-      for (let k = 0; k < W; k++) this.weights[dst + k] = rows[lh * W + k]!;
-    }
-    this.extremes = null;
+    if (weights.length !== n) throw new RangeError(`an attention block has ${weights.length} values; ${layers}×${heads} heads over ${W} tokens need ${n}`);
+    this.weights = weights;
   }
 
   /** One head's W×W matrix (a copy, safe to post), with the extremes over all heads. */

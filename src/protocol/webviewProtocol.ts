@@ -12,7 +12,7 @@
 
 import type { EvalPoint, ModelInfo, StepPoint } from './common';
 
-export const WEBVIEW_PROTOCOL_VERSION = 2;
+export const WEBVIEW_PROTOCOL_VERSION = 3;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
@@ -126,10 +126,8 @@ export interface WhyDetail extends WindowRef {
   readonly output: Float32Array;
 }
 
-/** Which views have a data source in this host/engine. Views without one say so. */
+/** Which views beside the matrix have a data source in this host/engine. Views without one say so. */
 export interface Capabilities {
-  /** 'assembled': the host builds it from one attention request per query row (slower); 'engine': one request. */
-  readonly matrix: 'assembled' | 'engine';
   readonly headStats: boolean;
   readonly rollout: boolean;
   readonly why: boolean;

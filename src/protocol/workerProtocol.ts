@@ -11,7 +11,7 @@
 
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint } from './common';
 
-export const WORKER_PROTOCOL_VERSION = 1;
+export const WORKER_PROTOCOL_VERSION = 2;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -52,7 +52,9 @@ export type HostToWorker =
   /** Attention rollout for query `token`, layer by layer; replies rollout. */
   | { readonly type: 'rollout'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number }
   /** One head's q, k, v and output for query `token` (the "why" view); replies headVectors. */
-  | { readonly type: 'headVectors'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number; readonly layer: number; readonly head: number };
+  | { readonly type: 'headVectors'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number; readonly layer: number; readonly head: number }
+  /** The worker's memory, answered on arrival (after a full collection of its heap if asked); replies memory. */
+  | { readonly type: 'memory'; readonly id: number; readonly collectGarbage: boolean };
 
 /** The five head detectors of ANALYSIS.md (TransformerLens "mul" score, default options), [L, H] each. */
 export interface HeadTypeScores {
@@ -127,6 +129,20 @@ export type WorkerToHost =
   | (WindowPlace & { readonly type: 'rollout'; readonly query: number; readonly layers: number; readonly relevance: Float32Array })
   /** q [hs] of the query, k and v [W, hs] of every key, and output [hs] = Σ weights·v, for one head. */
   | (WindowPlace & { readonly type: 'headVectors'; readonly query: number; readonly layer: number; readonly head: number; readonly headSize: number; readonly q: Float32Array; readonly k: Float32Array; readonly v: Float32Array; readonly output: Float32Array })
+  /**
+   * The worker thread's share of the process's memory, in bytes: its JS heap, the typed arrays
+   * it holds, the kernels' WebAssembly memory, and what the attention cache keeps of it.
+   */
+  | {
+      readonly type: 'memory';
+      readonly id: number;
+      readonly heapUsed: number;
+      readonly arrayBuffers: number;
+      readonly kernelBytes: number;
+      readonly attentionCacheBytes: number;
+      readonly attentionWindows: number;
+      readonly documents: number;
+    }
   /** Any request that failed; `id` null for failures outside a request. */
   | { readonly type: 'failed'; readonly id: number | null; readonly code: ErrorCode; readonly message: string; readonly detail: string | null };
 

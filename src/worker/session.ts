@@ -22,13 +22,14 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { backendStatus } from '../engine/kernels/backend';
+import { backend, backendStatus } from '../engine/kernels/backend';
 import { serializeCheckpoint } from '../engine/checkpoint/native';
 import type { Transformer } from '../engine/nn/transformer';
 import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
+import { collectGarbage } from '../node/collectGarbage';
 import { activeModelInfo, type ActiveModel } from './activeModel';
 import { computeWindow, queryAttention, windowOf } from './attention';
 import { windowViewReply } from './windowViews';
@@ -48,7 +49,7 @@ export interface WorkerSessionOptions {
   readonly afterTrainStep?: (model: Transformer, step: number) => void;
 }
 
-type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' }>;
+type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' | 'memory' }>;
 type Request<T extends QueuedRequest['type']> = Extract<QueuedRequest, { type: T }>;
 
 interface Pending {
@@ -95,6 +96,9 @@ export class WorkerSession {
       switch (m.type) {
         case 'cancel':
           this.cancel(m.target, m.id);
+          return;
+        case 'memory':
+          this.memory(m.id, m.collectGarbage);
           return;
         case 'train':
         case 'load':
@@ -194,6 +198,21 @@ export class WorkerSession {
     }
     // A running request notices at its next check; an unknown or finished one has nothing to stop.
     if (this.current?.request.id === target) this.current.cancelled = true;
+  }
+
+  private memory(id: number, collect: boolean): void {
+    if (collect) collectGarbage();
+    const heap = process.memoryUsage(); // heap and array buffers are this thread's; rss would be the process's
+    this.send({
+      type: 'memory',
+      id,
+      heapUsed: heap.heapUsed,
+      arrayBuffers: heap.arrayBuffers,
+      kernelBytes: backend().memoryBytes(),
+      attentionCacheBytes: this.cache.bytes,
+      attentionWindows: this.cache.size,
+      documents: this.docs.size,
+    });
   }
 
   // ------------------------------------------------------------------ models

@@ -73,6 +73,9 @@ function build(r: Fields, id: number): HostToWorker {
     }
     case 'closeDocument':
       return { type, id, documentKey: str(r, 'documentKey') };
+    case 'memory':
+      if (typeof r.collectGarbage !== 'boolean') throw new BadRequest(`"collectGarbage" must be a boolean, got ${describe(r.collectGarbage)}`);
+      return { type, id, collectGarbage: r.collectGarbage };
     case 'attentionMatrix':
     case 'headStats':
     case 'rollout':

@@ -50,6 +50,8 @@ export interface AdamWStepParams {
 
 export interface Backend {
   readonly name: string;
+  /** Bytes the backend holds outside the JS heap (the WebAssembly memory, which only grows); 0 for JS. */
+  memoryBytes(): number;
   /**
    * C[M, N] (+)= op(A)[M, K] · op(B)[K, N], all row-major.
    * A is stored [M, K] (or [K, M] with transA); B is stored [K, N] (or [N, K] with transB).

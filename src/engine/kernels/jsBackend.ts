@@ -11,6 +11,9 @@ import { adamwStepJs, crossEntropyBackwardJs, crossEntropyForwardJs, geluBackwar
 
 export const jsBackend: Backend = {
   name: 'js',
+  memoryBytes() {
+    return 0;
+  },
   matmul(a, b, c, m, k, n, options: MatmulOptions = {}) {
     if (!options.accumulate) c.fill(0, 0, m * n);
     if (options.transA && options.transB) matmulTT(a, b, c, m, k, n);

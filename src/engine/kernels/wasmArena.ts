@@ -53,6 +53,11 @@ export class Arena {
     this.view = new Float32Array(this.memory.buffer);
   }
 
+  /** The memory's current size: its high-water mark, since WebAssembly memory never shrinks. */
+  get bytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
   /**
    * Reserves one region per entry (a count of 4-byte values; 0 reserves nothing and yields
    * offset 0, the kernels' "absent") and grows the memory to hold them. Returns the byte

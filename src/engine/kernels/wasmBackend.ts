@@ -89,6 +89,10 @@ class WasmBackend implements Backend {
     this.blockFloats = Math.max(1, options.attentionBlockFloats ?? 256 * 1024);
   }
 
+  memoryBytes(): number {
+    return this.arena.bytes;
+  }
+
   /** Query rows per attention chunk. */
   private chunkRows(T: number, Tk: number): number {
     return Math.max(1, Math.min(T, Math.floor(this.blockFloats / Math.max(1, Tk))));

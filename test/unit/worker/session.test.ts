@@ -75,6 +75,22 @@ describe('worker/session', function () {
     await h.expectFailure(h.request({ type: 'save', path: path.join(dir, 'none.safetensors') }), 'no-model');
   });
 
+  it('reports its memory: heap, kernel memory, and what the attention cache and documents hold', async () => {
+    const h = new Harness();
+    const empty = await h.expect(h.request({ type: 'memory', collectGarbage: true }), 'memory');
+    assert.deepEqual([empty.attentionCacheBytes, empty.attentionWindows, empty.documents], [0, 0, 0]);
+    assert.ok(empty.heapUsed > 0);
+    await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
+    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: SAMPLE_TEXT, ranges: [] }), 'tokens');
+    const rows = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 3, to: 4 }), 'attentionRows');
+    const used = await h.expect(h.request({ type: 'memory', collectGarbage: false }), 'memory');
+    assert.deepEqual([used.attentionWindows, used.documents], [1, 1]);
+    // The cached window holds at least its weights, [L, H, W, W] floats.
+    assert.ok(used.attentionCacheBytes >= rows.layers * rows.heads * rows.windowLength ** 2 * 4, `${used.attentionCacheBytes} bytes cached`);
+    if (backendStatus().name !== 'js') assert.ok(used.kernelBytes > 0, 'the WebAssembly kernels ran, so their memory is counted');
+    await h.expectFailure(h.request({ type: 'memory', collectGarbage: 'yes' }), 'bad-request');
+  });
+
   it('loads a native checkpoint, saves it (creating folders) and the saved file loads', async () => {
     const h = new Harness();
     const m = await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');

@@ -82,6 +82,10 @@ export function checkHostMessage(m: unknown): void {
       keysAre(m, ['type', 'id', 'documentKey']);
       str('documentKey');
       break;
+    case 'memory':
+      keysAre(m, ['type', 'id', 'collectGarbage']);
+      assert.ok(typeof m.collectGarbage === 'boolean');
+      break;
     default:
       assert.fail(`accepted unknown type ${String(m.type)}`);
   }
@@ -109,6 +113,7 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
   }),
   fieldsOf({ type: fc.constant('attention'), id: goodId, documentKey: fc.string(), version: fc.integer(), from: fc.nat(100), to: fc.nat(100) }),
   fieldsOf({ type: fc.constant('closeDocument'), id: goodId, documentKey: fc.string() }),
+  fieldsOf({ type: fc.constant('memory'), id: goodId, collectGarbage: fc.boolean() }),
 );
 
 const VALID_HOST_MESSAGES = [
