@@ -16,7 +16,8 @@ import { Tensor } from '../tensor';
 import { DEFAULT_TRAIN_OPTIONS, resolveTrainOptions, type TrainOptions } from '../train/options';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
 import { CheckpointError, describeValue, quote } from './errors';
-import { parseSafetensors, readTensorF32, serializeSafetensors, type SafetensorsFile, type TensorToWrite } from './safetensors';
+import { parseSafetensors, readTensorF32, type SafetensorsFile } from './safetensors';
+import { serializeSafetensors, type TensorToWrite } from './safetensorsWriter';
 
 export const NATIVE_FORMAT = 'attention-lens';
 export const NATIVE_FORMAT_VERSION = '1';

@@ -12,8 +12,8 @@ import {
   parseSafetensors,
   readTensorBytes,
   readTensorF32,
-  serializeSafetensors,
 } from '../../../../src/engine/checkpoint/safetensors';
+import { serializeSafetensors } from '../../../../src/engine/checkpoint/safetensorsWriter';
 
 const FIXTURES = process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(__dirname, '../../../../../shared/fixtures');
 

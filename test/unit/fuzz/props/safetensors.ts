@@ -8,7 +8,8 @@
 
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { SafetensorsError, parseSafetensors, readTensorF32, serializeSafetensors } from '../../../../src/engine/checkpoint/safetensors';
+import { SafetensorsError, parseSafetensors, readTensorF32 } from '../../../../src/engine/checkpoint/safetensors';
+import { serializeSafetensors } from '../../../../src/engine/checkpoint/safetensorsWriter';
 import {
   ADVERSARIAL_U64,
   ReaderProbe,
