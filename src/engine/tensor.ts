@@ -7,6 +7,8 @@
  * hs head size, V vocab, L layers.
  */
 
+import { floats } from './buffers';
+
 export type Shape = readonly number[];
 
 export class ShapeError extends Error {
@@ -53,7 +55,7 @@ export class Tensor {
 
   /** The gradient buffer, allocated (zeroed) on first use. */
   ensureGrad(): Float32Array {
-    if (this.grad === null) this.grad = new Float32Array(this.data.length);
+    if (this.grad === null) this.grad = floats(this.data.length);
     return this.grad;
   }
 

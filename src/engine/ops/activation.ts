@@ -5,6 +5,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { backend, type Backend } from '../kernels/backend';
 import { Tensor } from '../tensor';
 
@@ -15,7 +16,7 @@ type Backward = (b: Backend, x: Float32Array, dy: Float32Array, dx: Float32Array
 function pointwise(tape: Tape | null, x: Tensor, forward: Forward, backward: Backward): Tensor {
   const n = x.size;
   const xd = x.data;
-  const out = new Float32Array(n);
+  const out = floats(n);
   forward(backend(), xd, out, n);
   const tracked = Tape.needsGrad(tape, x);
   const y = output(out, x.shape, tracked);

@@ -5,6 +5,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
 
 function checkSuffix(a: Tensor, b: Tensor, what: string): void {
@@ -19,7 +20,7 @@ export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
   checkSuffix(a, b, 'add');
   const n = a.size;
   const m = b.size;
-  const out = new Float32Array(n);
+  const out = floats(n);
   const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i += m) {
     for (let j = 0; j < m; j++) out[i + j] = ad[i + j]! + bd[j]!;
@@ -49,7 +50,7 @@ export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
 export function mul(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
   if (a.size !== b.size) throw new ShapeError(`mul: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
   const n = a.size;
-  const out = new Float32Array(n);
+  const out = floats(n);
   const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i++) out[i] = ad[i]! * bd[i]!;
   const tracked = Tape.needsGrad(tape, a, b);
@@ -74,7 +75,7 @@ export function mul(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
 /** s · a for a constant s. */
 export function scale(tape: Tape | null, a: Tensor, s: number): Tensor {
   const n = a.size;
-  const out = new Float32Array(n);
+  const out = floats(n);
   for (let i = 0; i < n; i++) out[i] = a.data[i]! * s;
   const tracked = Tape.needsGrad(tape, a);
   const y = output(out, a.shape, tracked);

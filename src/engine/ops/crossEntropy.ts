@@ -5,6 +5,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { backend } from '../kernels/backend';
 import { ShapeError, Tensor } from '../tensor';
 
@@ -28,8 +29,8 @@ export function crossEntropy(tape: Tape | null, logits: Tensor, targets: Int32Ar
   if (targets.length !== rows) {
     throw new ShapeError(`crossEntropy: ${targets.length} targets for ${rows} rows of logits [${logits.shape.join(', ')}]`);
   }
-  const probs = new Float32Array(logits.size);
-  const perToken = new Float32Array(rows);
+  const probs = floats(logits.size);
+  const perToken = floats(rows);
   const { total, count, correct } = backend().crossEntropyForward(logits.data, targets, rows, v, probs, perToken);
   const tracked = Tape.needsGrad(tape, logits);
   const loss = output(Float32Array.of(count > 0 ? total / count : 0), [], tracked);

@@ -5,6 +5,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import type { Rng } from '../random';
 import { Tensor } from '../tensor';
 
@@ -13,8 +14,8 @@ export function dropout(tape: Tape | null, x: Tensor, p: number, rng: Rng | null
   if (p >= 1) throw new RangeError(`dropout probability must be below 1, got ${p}`);
   const n = x.size;
   const keep = 1 / (1 - p);
-  const mask = new Float32Array(n);
-  const out = new Float32Array(n);
+  const mask = floats(n);
+  const out = floats(n);
   for (let i = 0; i < n; i++) {
     const m = rng.uniform() < p ? 0 : keep;
     mask[i] = m;

@@ -4,6 +4,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
 
 export class TokenIdError extends RangeError {
@@ -18,7 +19,7 @@ export function embedding(tape: Tape | null, table: Tensor, ids: Int32Array, ids
   if (table.shape.length !== 2) throw new ShapeError(`embedding table must be [V, C], got [${table.shape.join(', ')}]`);
   const [v, c] = table.shape as [number, number];
   const n = ids.length;
-  const out = new Float32Array(n * c);
+  const out = floats(n * c);
   const td = table.data;
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;

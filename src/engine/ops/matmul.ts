@@ -7,6 +7,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { backend } from '../kernels/backend';
 import { ShapeError, Tensor } from '../tensor';
 
@@ -28,7 +29,7 @@ export function matmul(tape: Tape | null, a: Tensor, b: Tensor, options: MatmulO
     throw new ShapeError(`matmul inner dimensions differ: ${ka} (A${transA ? 'ᵀ' : ''} [${a.shape.join(', ')}]) vs ${kb} (B${transB ? 'ᵀ' : ''} [${b.shape.join(', ')}])`);
   }
   const k = ka;
-  const out = new Float32Array(m * n);
+  const out = floats(m * n);
   backend().matmul(a.data, b.data, out, m, k, n, { transA, transB });
   const tracked = Tape.needsGrad(tape, a, b);
   const y = output(out, [m, n], tracked);
@@ -63,7 +64,7 @@ export function linear(tape: Tape | null, x: Tensor, weight: Tensor, bias: Tenso
     throw new ShapeError(`linear: bias is [${bias.shape.join(', ')}], expected [${outF}]`);
   }
   const rows = x.size / inF;
-  const out = new Float32Array(rows * outF);
+  const out = floats(rows * outF);
   backend().linearForward(x.data, weight.data, bias ? bias.data : null, out, rows, inF, outF);
   const tracked = Tape.needsGrad(tape, x, weight, bias);
   const y = output(out, [...x.shape.slice(0, -1), outF], tracked);

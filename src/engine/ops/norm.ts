@@ -4,6 +4,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { backend } from '../kernels/backend';
 import { ShapeError, Tensor } from '../tensor';
 
@@ -20,9 +21,9 @@ export function layerNorm(tape: Tape | null, x: Tensor, weight: Tensor, bias: Te
   checkParam(bias, c, 'layerNorm bias');
   const rows = x.size / c;
   const xd = x.data, w = weight.data, b = bias ? bias.data : null;
-  const out = new Float32Array(x.size);
-  const mean = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const out = floats(x.size);
+  const mean = floats(rows);
+  const rstd = floats(rows);
   backend().layerNormForward(xd, w, b, out, mean, rstd, rows, c, eps);
   const tracked = Tape.needsGrad(tape, x, weight, bias);
   const y = output(out, x.shape, tracked);
@@ -45,8 +46,8 @@ export function rmsNorm(tape: Tape | null, x: Tensor, weight: Tensor, eps = 1e-5
   checkParam(weight, c, 'rmsNorm weight');
   const rows = x.size / c;
   const xd = x.data, w = weight.data;
-  const out = new Float32Array(x.size);
-  const rrms = new Float32Array(rows);
+  const out = floats(x.size);
+  const rrms = floats(rows);
   backend().rmsNormForward(xd, w, out, rrms, rows, c, eps);
   const tracked = Tape.needsGrad(tape, x, weight);
   const y = output(out, x.shape, tracked);

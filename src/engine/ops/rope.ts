@@ -9,6 +9,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
 
 export type RopeStyle = 'interleaved' | 'half';
@@ -29,8 +30,8 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
   const half = hs / 2;
   const offset = options.positionOffset ?? 0;
   // Angles computed in float64 once per (position, pair), as the reference code does.
-  const cos = new Float32Array(T * half);
-  const sin = new Float32Array(T * half);
+  const cos = floats(T * half);
+  const sin = floats(T * half);
   for (let t = 0; t < T; t++) {
     for (let m = 0; m < half; m++) {
       const freq = 1 / Math.pow(options.theta, (2 * m) / hs);
@@ -65,7 +66,7 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
       }
     }
   };
-  const out = new Float32Array(x.size);
+  const out = floats(x.size);
   rotate(x.data, out, 1, false);
   const tracked = Tape.needsGrad(tape, x);
   const y = output(out, x.shape, tracked);

@@ -5,6 +5,7 @@
  */
 
 import { Tape, output } from '../autograd';
+import { floats } from '../buffers';
 import { softmaxRow } from '../kernels/jsRows';
 import { ShapeError, Tensor } from '../tensor';
 
@@ -19,7 +20,7 @@ export function softmax(tape: Tape | null, x: Tensor, options: { causal?: boolea
   }
   const rows = x.size / n;
   const xd = x.data;
-  const out = new Float32Array(x.size);
+  const out = floats(x.size);
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     const visible = causal ? (r % rowsPerMatrix) + 1 : n;

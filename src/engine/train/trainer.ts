@@ -9,6 +9,7 @@
  */
 
 import { Tape } from '../autograd';
+import { BufferPool, withBufferPool } from '../buffers';
 import type { Transformer } from '../nn/transformer';
 import { AdamW, DEFAULT_ADAMW, type AdamWState } from '../optim/adamw';
 import { clipGradNorm } from '../optim/clip';
@@ -76,7 +77,11 @@ export class Trainer {
   private readonly stepHistory: StepMetrics[] = [];
   private readonly evalHistory: EvalMetrics[] = [];
 
-  constructor(model: Transformer, tokens: Int32Array, options: TrainOptions, resume?: TrainerState) {
+  /**
+   * `buffers` supplies the arrays of each step; every step has the same shapes, so the default
+   * pool reuses one step's arrays for the next (tests pass pools that never reuse, or poison).
+   */
+  constructor(model: Transformer, tokens: Int32Array, options: TrainOptions, resume?: TrainerState, private readonly buffers: BufferPool = new BufferPool()) {
     this.model = model;
     this.options = options;
     this.data = new TextDataset(tokens, model.config.contextLength, options.validationFraction);
@@ -138,9 +143,25 @@ export class Trainer {
 
   /**
    * One optimisation step. A non-finite loss or gradient is reported without updating the
-   * parameters, so the model stays at its last good state.
+   * parameters, so the model stays at its last good state. Its arrays come from the trainer's
+   * buffer pool and go back to it at the end, gradients included (they are cleared).
    */
   trainStep(elapsed: () => number = () => 0): StepMetrics {
+    return withBufferPool(this.buffers, () => {
+      try {
+        return this.stepWithin(elapsed);
+      } finally {
+        this.model.zeroGrad(); // the gradients' arrays are the pool's again
+      }
+    });
+  }
+
+  /** Bytes of the buffer pool: the arrays of one training step. */
+  get stepBytes(): number {
+    return this.buffers.bytes;
+  }
+
+  private stepWithin(elapsed: () => number): StepMetrics {
     const stepIndex = this.stepsDone;
     const lr = learningRateAt(stepIndex, {
       peak: this.options.learningRate,

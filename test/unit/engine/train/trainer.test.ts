@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { parseCheckpoint, serializeCheckpoint } from '../../../../src/engine/checkpoint/native';
+import { BufferPool } from '../../../../src/engine/buffers';
+import { validateModelConfig, type ModelConfig } from '../../../../src/engine/models/config';
 import { presetConfig } from '../../../../src/engine/models/presets';
 import { Transformer } from '../../../../src/engine/nn/transformer';
 import { Rng } from '../../../../src/engine/random';
@@ -29,8 +31,58 @@ async function losses(trainer: Trainer, steps?: number): Promise<number[]> {
   return out;
 }
 
+/** No reuse at all: every array is new, as without a pool. */
+class FreshArrays extends BufferPool {
+  override take(n: number): Float32Array {
+    return new Float32Array(n);
+  }
+}
+
+/** Reuses like the real pool, but fills what it takes back with NaN, so any later read shows. */
+class PoisoningPool extends BufferPool {
+  private out: Float32Array[] = [];
+  override take(n: number): Float32Array {
+    const a = super.take(n);
+    this.out.push(a);
+    return a;
+  }
+  override reclaim(): void {
+    for (const a of this.out) a.fill(NaN);
+    this.out = [];
+    super.reclaim();
+  }
+}
+
 describe('train/trainer', function () {
   this.timeout(120_000);
+
+  it('reusing one step\'s arrays for the next changes no bit of training (GPT with dropout; Llama with RoPE, RMSNorm, SwiGLU, GQA)', () => {
+    const text = engineSourceText(20_000);
+    const tok = CharTokenizer.fromText(text);
+    const gpt: ModelConfig = { ...presetConfig('tiny', tok.vocabSize), dropout: 0.1 };
+    const llama = validateModelConfig({
+      ...gpt, architecture: 'llama', norm: 'rmsnorm', positional: 'rope', mlp: 'swiglu', bias: false, nHeads: 4, nKvHeads: 2, mlpHidden: 96, dropout: 0,
+    });
+    for (const config of [gpt, llama]) {
+      const options = resolveTrainOptions({ steps: 6, batchSize: 3, seed: 9 });
+      const run = (pool: BufferPool): { losses: number[]; params: Float32Array[]; pool: BufferPool } => {
+        const model = Transformer.create(config, new Rng(4));
+        const trainer = new Trainer(model, tok.encode(text).ids, options, undefined, pool);
+        const out: number[] = [];
+        for (let i = 0; i < options.steps; i++) out.push(trainer.trainStep().loss);
+        return { losses: out, params: model.parameters().map((p) => p.data), pool };
+      };
+      const fresh = run(new FreshArrays());
+      const pooled = run(new BufferPool());
+      const poisoned = run(new PoisoningPool());
+      assert.ok(fresh.losses.every(Number.isFinite), `${config.architecture}: ${fresh.losses}`);
+      assert.deepEqual(pooled.losses, fresh.losses, config.architecture);
+      assert.deepEqual(poisoned.losses, fresh.losses, `${config.architecture}: an array was read after its step ended`);
+      pooled.params.forEach((p, i) => assert.deepEqual(p, fresh.params[i], `${config.architecture} parameter ${i}`));
+      poisoned.params.forEach((p, i) => assert.deepEqual(p, fresh.params[i], `${config.architecture} parameter ${i}`));
+      assert.ok(pooled.pool.bytes > 0, 'the pool held the step\'s arrays');
+    }
+  });
 
   it('tiny overfits a short text (training loss < 0.1)', async () => {
     const text = 'the cat sat on the mat. the dog sat on the log. ';

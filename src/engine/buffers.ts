@@ -1,0 +1,69 @@
+/**
+ * Where ops get the Float32Arrays of their results, saved intermediates and gradients.
+ *
+ * Normally `floats(n)` is a fresh zeroed array. Inside `withBufferPool(pool, fn)` — one training
+ * step — arrays come from the pool instead and all go back to it when `fn` returns, so a run of
+ * identical steps allocates nothing after the first. Why: a step of `small` makes hundreds of MB
+ * of typed arrays that die with it, and V8 frees such arrays lazily, so without the pool the
+ * process carries hundreds of MB of dead arrays through a training run (the extension host's
+ * memory, in VS Code). The pool holds one step's working set, and is dropped with its trainer.
+ *
+ * The rule that makes this safe: nothing taken inside the scope may be used after it ends. The
+ * trainer reads only numbers out of a step and clears the parameters' gradients before the
+ * scope closes; a test trains the same run with and without the pool and compares every bit.
+ */
+
+export class BufferPool {
+  /** Arrays free for reuse, by length. */
+  private readonly free = new Map<number, Float32Array[]>();
+  /** Arrays handed out in the current scope. */
+  private lent: Float32Array[] = [];
+  private held = 0;
+
+  /** Bytes the pool owns (free and lent): the working set of one step. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** A zeroed array of `n` floats, reused when one of that length is free. */
+  take(n: number): Float32Array {
+    const reused = this.free.get(n)?.pop();
+    const a = reused ?? new Float32Array(n);
+    if (reused) a.fill(0);
+    else this.held += a.byteLength;
+    this.lent.push(a);
+    return a;
+  }
+
+  /** Everything lent is free again. */
+  reclaim(): void {
+    for (const a of this.lent) {
+      const list = this.free.get(a.length);
+      if (list) list.push(a);
+      else this.free.set(a.length, [a]);
+    }
+    this.lent = [];
+  }
+}
+
+let active: BufferPool | null = null;
+
+/** A zeroed Float32Array of length n: from the active pool inside withBufferPool, else new. */
+export function floats(n: number): Float32Array {
+  return active ? active.take(n) : new Float32Array(n);
+}
+
+/**
+ * Runs `fn` with `pool` supplying floats(), then reclaims everything it lent. Synchronous by
+ * design: code running between steps (attention for the editor) never sees the pool.
+ */
+export function withBufferPool<T>(pool: BufferPool, fn: () => T): T {
+  if (active) throw new Error('withBufferPool: a buffer pool is already active');
+  active = pool;
+  try {
+    return fn();
+  } finally {
+    active = null;
+    pool.reclaim();
+  }
+}
