@@ -61,6 +61,11 @@ export class EngineClient implements vscode.Disposable {
 
   constructor(private readonly workerPath: string, private readonly log: Log) {}
 
+  /** Requests sent and not answered yet (a training run counts as one until it finishes). */
+  get pendingRequests(): number {
+    return this.pending.size;
+  }
+
   /** Starts the worker if needed and resolves once the handshake succeeded. */
   start(): Promise<string> {
     if (this.disposed) return Promise.reject(new EngineError('internal', 'the extension is shutting down'));

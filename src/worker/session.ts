@@ -9,9 +9,10 @@
  * training run stops within one step. A save that is already writing completes.
  *
  * Training runs beside the queue: its `train` request is queued like any other (so it is
- * refused with 'busy' while another run is going), and once started, the trainer yields to
- * the event loop after every step, so tokens and attention requests are answered between
- * steps. They use the active model: the model being trained becomes active only when its
+ * refused with 'busy' while another run is going), and once started, the trainer yields after
+ * every step until the queue is empty, so every request that arrived during a step is answered
+ * before the next one (a step of `small` takes ~0.4 s; one request per step would let the
+ * editor's requests pile up without bound). They use the active model: the model being trained becomes active only when its
  * training ends (completed, cancelled after at least one step, or diverged — the trainer then
  * holds the last good parameters); then it is saved and replaces the active model, and every
  * cached encoding and attention window is dropped. A run cancelled before its first step
@@ -22,19 +23,19 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { backend, backendStatus } from '../engine/kernels/backend';
+import { backendStatus } from '../engine/kernels/backend';
 import { serializeCheckpoint } from '../engine/checkpoint/native';
 import type { Transformer } from '../engine/nn/transformer';
 import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
-import { collectGarbage } from '../node/collectGarbage';
 import { activeModelInfo, type ActiveModel } from './activeModel';
 import { computeWindow, queryAttention, windowOf } from './attention';
 import { windowViewReply } from './windowViews';
 import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES, type WindowAttention } from './attentionCache';
 import { DocumentStore } from './documents';
+import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
 import { tokenSlice, tokensOverlapping, type TokenArrays } from './tokenArrays';
 import { TrainingRun, type TrainRequest } from './training';
@@ -63,6 +64,8 @@ export class WorkerSession {
   private readonly queue: Pending[] = [];
   private current: Pending | null = null;
   private draining = false;
+  /** Resolved when the queue runs dry (what the training loop waits for between steps). */
+  private drained: (() => void)[] = [];
   private disposed = false;
   private active: ActiveModel | null = null;
   private training: TrainingRun | null = null;
@@ -98,7 +101,7 @@ export class WorkerSession {
           this.cancel(m.target, m.id);
           return;
         case 'memory':
-          this.memory(m.id, m.collectGarbage);
+          this.send(memoryReport(m.id, m.collectGarbage, { attentionCacheBytes: this.cache.bytes, attentionWindows: this.cache.size, documents: this.docs.size }));
           return;
         case 'train':
         case 'load':
@@ -144,6 +147,12 @@ export class WorkerSession {
     setImmediate(() => void this.drain());
   }
 
+  /** Resolves once no request is queued or running. */
+  private untilDrained(): Promise<void> {
+    if (!this.draining) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.disposed) {
       const pending = this.queue.shift()!;
@@ -158,6 +167,7 @@ export class WorkerSession {
       await yieldToEventLoop();
     }
     this.draining = false;
+    for (const resolve of this.drained.splice(0)) resolve();
   }
 
   private execute(p: Pending): Promise<void> | void {
@@ -200,21 +210,6 @@ export class WorkerSession {
     if (this.current?.request.id === target) this.current.cancelled = true;
   }
 
-  private memory(id: number, collect: boolean): void {
-    if (collect) collectGarbage();
-    const heap = process.memoryUsage(); // heap and array buffers are this thread's; rss would be the process's
-    this.send({
-      type: 'memory',
-      id,
-      heapUsed: heap.heapUsed,
-      arrayBuffers: heap.arrayBuffers,
-      kernelBytes: backend().memoryBytes(),
-      attentionCacheBytes: this.cache.bytes,
-      attentionWindows: this.cache.size,
-      documents: this.docs.size,
-    });
-  }
-
   // ------------------------------------------------------------------ models
 
   private async startTraining(r: TrainRequest): Promise<void> {
@@ -238,7 +233,11 @@ export class WorkerSession {
     const id = run.id;
     try {
       const result = await run.run({
-        yieldControl: yieldToEventLoop,
+        // A macrotask first, so messages that arrived during the step are queued; then they are answered.
+        yieldControl: async () => {
+          await yieldToEventLoop();
+          await this.untilDrained();
+        },
         onStep: (m) => {
           this.send({ type: 'trainStep', id, step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSecond: m.tokensPerSecond, elapsedMs: m.elapsedMs });
           this.options.afterTrainStep?.(run.model, m.step);

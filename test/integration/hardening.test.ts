@@ -12,6 +12,7 @@ import * as path from 'path';
 import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
+import { DEFAULT_ATTENTION_CACHE_BYTES } from '../../src/worker/attentionCache';
 import { activeExtension, report, waitFor } from '../helpers/vscodeTest';
 
 async function api(): Promise<AttentionLensApi> {
@@ -74,10 +75,43 @@ describe('hardening in the editor', function () {
       const visibleChars = editor.visibleRanges.reduce((n, r) => n + doc.offsetAt(r.end) - doc.offsetAt(r.start), 0);
       assert.ok(shown.decorated <= visibleChars + 1, `${shown.decorated} ranges decorated for ${visibleChars} visible characters`);
       const mem = process.memoryUsage();
-      report(`    ${name}: first highlights after ${firstMs} ms, next cursor move ${moveMs} ms, ${shown.decorated} ranges decorated; host lag max ${Math.max(0, lag.max / 1e6 - 5).toFixed(1)} ms, p99 ${Math.max(0, lag.percentile(99) / 1e6 - 5).toFixed(1)} ms; host heap ${(mem.heapUsed / 2 ** 20).toFixed(0)} MB, rss ${(mem.rss / 2 ** 20).toFixed(0)} MB`);
+      const worker = await a.client.call({ type: 'memory', collectGarbage: false }, 'memory');
+      assert.ok(worker.attentionCacheBytes <= DEFAULT_ATTENTION_CACHE_BYTES, `the attention cache holds ${worker.attentionCacheBytes} bytes`);
+      const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
+      report(`    ${name}: first highlights after ${firstMs} ms, next cursor move ${moveMs} ms, ${shown.decorated} ranges decorated; host lag max ${Math.max(0, lag.max / 1e6 - 5).toFixed(1)} ms, p99 ${Math.max(0, lag.percentile(99) / 1e6 - 5).toFixed(1)} ms; host heap ${mb(mem.heapUsed)} MB, worker heap ${mb(worker.heapUsed)} MB + arrays ${mb(worker.arrayBuffers)} MB (attention cache ${mb(worker.attentionCacheBytes)} MB in ${worker.attentionWindows} windows), process rss ${mb(mem.rss)} MB`);
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     });
   }
+
+  it('the cursor moving faster than a training worker answers: at most one highlight request waits at a time, and the highlight catches up', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: checkpoint });
+    // The characters the checkpoint's tokenizer knows; every query below is another token.
+    const doc = await vscode.workspace.openTextDocument({ content: 'the quick brown fox jumps over the lazy dog. '.repeat(500) });
+    const editor = await vscode.window.showTextDocument(doc);
+    // `small` on this text: each step keeps the worker busy for a few hundred milliseconds.
+    const training = vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'small', steps: 10_000 });
+    await waitFor('the first training step', () => a.run.stepCount > 0, 60_000);
+    let most = 0;
+    for (let i = 1; i <= 40; i++) {
+      const p = doc.positionAt(i * 97);
+      editor.selection = new vscode.Selection(p, p);
+      await sleep(25);
+      most = Math.max(most, a.client.pendingRequests);
+    }
+    const last = doc.offsetAt(editor.selection.active);
+    await waitFor('the highlight of the last cursor position', () => {
+      const s = a.highlighter.shown;
+      if (s?.editor.document !== doc) return false;
+      const i = s.result.from - s.result.windowStart;
+      return s.result.window.starts[i]! <= last && last <= s.result.window.ends[i]!;
+    }, 30_000);
+    await vscode.commands.executeCommand('attentionLens.stopTraining');
+    await training;
+    report(`    40 cursor moves 25 ms apart while small trains: at most ${most} requests waiting (the run's included)`);
+    assert.ok(most <= 2, `${most} requests were waiting at once: the training run's and at most one highlight request should be`);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 
   it('the worker killed at random moments while training, saving and loading (100 trials): one report each, model and checkpoint intact', async () => {
     const a = await api();

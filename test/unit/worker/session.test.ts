@@ -222,6 +222,23 @@ describe('worker/session', function () {
     assert.equal(after.layers, 2, 'the trained model is active now');
   });
 
+  it('answers every request that arrived during a training step before it takes the next step', async () => {
+    const h = new Harness();
+    await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
+    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: SAMPLE_TEXT, ranges: [] }), 'tokens');
+    const id = h.request(trainRequest(path.join(dir, 'interleaved.safetensors'), { steps: 10_000 }));
+    await h.waitFor((m) => m.type === 'trainStep' && m.id === id);
+    // Six cursor moves' worth of requests at once, as a slow step would leave them queued.
+    const asked = [1, 2, 3, 4, 5, 6].map((t) => h.request({ type: 'attention', documentKey: DOC, version: 1, from: t, to: t + 1 }));
+    await Promise.all(asked.map((q) => h.expect(q, 'attentionRows')));
+    const at = asked.map((q) => h.messages.findIndex((m) => 'id' in m && m.id === q));
+    const between = h.messages.slice(Math.min(...at), Math.max(...at)).filter((m) => m.type === 'trainStep');
+    assert.equal(between.length, 0, `training steps were taken between the answers: ${between.map((m) => (m as Msg<'trainStep'>).step)}`);
+    await h.waitFor((m) => m.type === 'trainStep' && m.id === id && h.messages.indexOf(m) > Math.max(...at));
+    h.send({ type: 'cancel', id: h.id(), target: id });
+    await h.expect(id, 'trainFinished');
+  });
+
   it('a training cancelled before it starts is refused; one cancelled before its first step saves nothing', async () => {
     const h = new Harness();
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
