@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { dashboardHtml } from '../presentation/dashboardHtml';
-import { runInfo, runPayload, toQueryAttention } from '../presentation/dashboardPayloads';
+import { toQueryAttention } from '../presentation/dashboardPayloads';
 import { DashboardFeed, type ViewEngine } from '../presentation/dashboardFeed';
 import { evalColumns, stepColumns } from '../presentation/metricColumns';
 import { parseUiState, validateWebviewMessage } from '../presentation/webviewValidation';
@@ -68,17 +68,25 @@ export class DashboardPanel implements vscode.Disposable {
   static registerSerializer(deps: DashboardDeps): vscode.Disposable {
     const registration = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-        // The page keeps its own state (getState); the memento copy serves the next new panel.
-        const ui = parseUiState(typeof state === 'object' && state !== null ? (state as { ui?: unknown }).ui : undefined);
-        if (ui) await deps.memento.update(UI_STATE_KEY, ui);
-        DashboardPanel.current?.dispose();
-        new DashboardPanel(panel, deps);
+        await DashboardPanel.restore(panel, state, deps);
       },
     });
     return new vscode.Disposable(() => {
       registration.dispose();
       DashboardPanel.current?.release();
     });
+  }
+
+  /**
+   * Takes over a panel VS Code brought back after a reload, with the state the page last saved
+   * (untrusted: a malformed one is ignored). The page's UI state goes to the memento, which is
+   * what the new page is initialised from.
+   */
+  static async restore(panel: vscode.WebviewPanel, state: unknown, deps: DashboardDeps): Promise<DashboardPanel> {
+    const ui = parseUiState(typeof state === 'object' && state !== null ? (state as { ui?: unknown }).ui : undefined);
+    if (ui) await deps.memento.update(UI_STATE_KEY, ui);
+    DashboardPanel.current?.dispose();
+    return new DashboardPanel(panel, deps);
   }
 
   /** The open panel, if any (for tests and commands). */
@@ -206,7 +214,8 @@ export class DashboardPanel implements vscode.Disposable {
       capabilities: CAPABILITIES,
       model: this.deps.model.info,
       selection: { layer, head },
-      ...runPayload(this.deps.run.snapshot()),
+      run: this.deps.run.info(),
+      ...this.deps.run.columns(),
       attention: this.attention,
     });
     this.feed.replay();
@@ -217,7 +226,7 @@ export class DashboardPanel implements vscode.Disposable {
       case 'reset':
         this.pendingSteps = [];
         this.pendingEvals = [];
-        this.post({ type: 'runReset', ...runPayload(e.snapshot) });
+        this.post({ type: 'runReset', run: e.info, ...this.deps.run.columns() });
         break;
       case 'step':
         this.pendingSteps.push(e.point);
@@ -229,7 +238,7 @@ export class DashboardPanel implements vscode.Disposable {
         break;
       case 'status':
         this.flush();
-        this.post({ type: 'runStatus', run: runInfo(e.snapshot) });
+        this.post({ type: 'runStatus', run: e.info });
         break;
       default:
         assertNever(e, 'run event');

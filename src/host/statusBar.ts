@@ -30,7 +30,7 @@ export class StatusBar implements vscode.Disposable {
 
   private draw(): void {
     this.lastDraw = Date.now();
-    const snap = this.run.snapshot();
+    const snap = this.run.info();
     const last = this.run.lastStep;
     if (snap.status === 'running') {
       this.item.text = last

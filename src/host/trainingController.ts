@@ -148,7 +148,7 @@ export class TrainingController {
   }
 
   private report(done: { reason: string; step: number; message: string | null; checkpointPath: string | null }, name: string): void {
-    const last = this.run.snapshot().evals.at(-1);
+    const last = this.run.lastEval;
     const val = last ? `, validation loss ${last.valLoss.toFixed(3)} (accuracy ${(100 * last.valAccuracy).toFixed(1)} %)` : '';
     if (done.reason === 'diverged') {
       void vscode.window.showWarningMessage(`Attention Lens: ${done.message ?? 'training diverged'}. Try a lower learning rate.`, 'Show Dashboard').then((c) => {

@@ -2,35 +2,31 @@
  * The metrics of the current (or last) training run, as they stream in from the worker.
  * The status bar, the progress notification and the dashboard all read this one record
  * and listen to its events, so a dashboard opened mid-run sees the whole curve so far.
+ * The curve is kept as Float64Array columns (48 bytes a step), not as the messages it came
+ * in: a long run must not grow the extension host's heap by an object per step.
  */
 
 import * as vscode from 'vscode';
+import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../presentation/metricColumns';
 import type { EvalPoint, StepPoint } from '../protocol/common';
+import type { EvalColumns, RunInfo, RunStatus, StepColumns } from '../protocol/webviewProtocol';
 
-export type RunStatus = 'idle' | 'running' | 'completed' | 'cancelled' | 'diverged' | 'failed';
-
-export interface RunSnapshot {
-  readonly status: RunStatus;
-  readonly label: string;
-  readonly totalSteps: number;
-  readonly steps: readonly StepPoint[];
-  readonly evals: readonly EvalPoint[];
-  readonly message: string | null;
-}
+export type { RunStatus } from '../protocol/webviewProtocol';
 
 export type RunEvent =
-  | { readonly kind: 'reset'; readonly snapshot: RunSnapshot }
+  | { readonly kind: 'reset'; readonly info: RunInfo }
   | { readonly kind: 'step'; readonly point: StepPoint }
   | { readonly kind: 'eval'; readonly point: EvalPoint }
-  | { readonly kind: 'status'; readonly snapshot: RunSnapshot };
+  | { readonly kind: 'status'; readonly info: RunInfo };
 
 export class TrainingRun implements vscode.Disposable {
   private status: RunStatus = 'idle';
   private label = '';
   private totalSteps = 0;
-  private steps: StepPoint[] = [];
-  private evals: EvalPoint[] = [];
   private message: string | null = null;
+  private readonly steps = new ColumnStore(STEP_KEYS, 1024);
+  private readonly evals = new ColumnStore(EVAL_KEYS, 64);
+  private last: { step?: StepPoint; eval?: EvalPoint } = {};
   private readonly events = new vscode.EventEmitter<RunEvent>();
   readonly onDidChange = this.events.event;
 
@@ -38,39 +34,59 @@ export class TrainingRun implements vscode.Disposable {
     return this.status === 'running';
   }
 
-  snapshot(): RunSnapshot {
-    return { status: this.status, label: this.label, totalSteps: this.totalSteps, steps: this.steps, evals: this.evals, message: this.message };
+  info(): RunInfo {
+    return { status: this.status, label: this.label, totalSteps: this.totalSteps, message: this.message };
+  }
+
+  /** The curve so far, copied (safe to post). */
+  columns(): { readonly steps: StepColumns; readonly evals: EvalColumns } {
+    return { steps: this.steps.snapshot(), evals: this.evals.snapshot() };
+  }
+
+  get stepCount(): number {
+    return this.steps.length;
+  }
+
+  get evalCount(): number {
+    return this.evals.length;
+  }
+
+  /** The last step's numbers, for the status bar and the progress notification. */
+  get lastStep(): StepPoint | undefined {
+    return this.last.step;
+  }
+
+  get lastEval(): EvalPoint | undefined {
+    return this.last.eval;
   }
 
   start(label: string, totalSteps: number): void {
     this.status = 'running';
     this.label = label;
     this.totalSteps = totalSteps;
-    this.steps = [];
-    this.evals = [];
+    this.steps.clear();
+    this.evals.clear();
+    this.last = {};
     this.message = null;
-    this.events.fire({ kind: 'reset', snapshot: this.snapshot() });
+    this.events.fire({ kind: 'reset', info: this.info() });
   }
 
   addStep(point: StepPoint): void {
     this.steps.push(point);
+    this.last.step = point;
     this.events.fire({ kind: 'step', point });
   }
 
   addEval(point: EvalPoint): void {
     this.evals.push(point);
+    this.last.eval = point;
     this.events.fire({ kind: 'eval', point });
   }
 
   finish(status: Exclude<RunStatus, 'idle' | 'running'>, message: string | null): void {
     this.status = status;
     this.message = message;
-    this.events.fire({ kind: 'status', snapshot: this.snapshot() });
-  }
-
-  /** The last step's numbers, for the status bar. */
-  get lastStep(): StepPoint | undefined {
-    return this.steps[this.steps.length - 1];
+    this.events.fire({ kind: 'status', info: this.info() });
   }
 
   dispose(): void {

@@ -2,14 +2,11 @@
  * Turns what the host holds into what the dashboard is sent: the worker's attentionRows reply
  * into a QueryAttention, its headStats / rollout / headVectors replies into HeadStats,
  * RolloutRow and WhyDetail (shapes checked, typed arrays copied, so a post never drags along
- * a larger buffer they might view), and the training run into info + columns. Pure, for the
- * host's panel.
+ * a larger buffer they might view). Pure, for the host's panel.
  */
 
-import type { EvalPoint, StepPoint } from '../protocol/common';
-import { HEAD_KIND_NAMES, type HeadKindName, type HeadStats, type QueryAttention, type RolloutRow, type RunInfo, type RunStatus, type WhyDetail, type WindowRef } from '../protocol/webviewProtocol';
+import { HEAD_KIND_NAMES, type HeadKindName, type HeadStats, type QueryAttention, type RolloutRow, type WhyDetail, type WindowRef } from '../protocol/webviewProtocol';
 import type { WorkerToHost } from '../protocol/workerProtocol';
-import { evalColumns, stepColumns } from './metricColumns';
 
 export type AttentionRowsReply = Extract<WorkerToHost, { type: 'attentionRows' }>;
 export type HeadStatsReply = Extract<WorkerToHost, { type: 'headStats' }>;
@@ -93,21 +90,4 @@ export function windowOf(a: WindowRef): WindowRef {
 
 export function sameWindow(a: WindowRef | null, b: WindowRef | null): boolean {
   return !!a && !!b && a.documentKey === b.documentKey && a.version === b.version && a.windowStart === b.windowStart && a.windowLength === b.windowLength;
-}
-
-export interface RunLike {
-  readonly status: RunStatus;
-  readonly label: string;
-  readonly totalSteps: number;
-  readonly message: string | null;
-  readonly steps: readonly StepPoint[];
-  readonly evals: readonly EvalPoint[];
-}
-
-export function runInfo(s: RunLike): RunInfo {
-  return { status: s.status, label: s.label, totalSteps: s.totalSteps, message: s.message };
-}
-
-export function runPayload(s: RunLike): { run: RunInfo; steps: ReturnType<typeof stepColumns>; evals: ReturnType<typeof evalColumns> } {
-  return { run: runInfo(s), steps: stepColumns(s.steps), evals: evalColumns(s.evals) };
 }

@@ -50,7 +50,7 @@ describe('Attention Lens in the editor', function () {
     assert.ok(mean(losses.slice(-10)) < mean(losses.slice(0, 10)) - 0.5, `loss ${mean(losses.slice(0, 10))} → ${mean(losses.slice(-10))}`);
     assert.ok(outcome.checkpointPath && fs.existsSync(outcome.checkpointPath), 'checkpoint saved to storage');
     assert.strictEqual(a.model.info?.architecture, 'gpt');
-    assert.strictEqual(a.run.snapshot().evals.length, 2);
+    assert.strictEqual(a.run.evalCount, 2);
     // Reported, not asserted: timings belong in benchmarks.
     // The histogram includes the 5 ms timer resolution: subtract it to get the lag itself.
     const lagMs = (ns: number): string => Math.max(0, ns / 1e6 - 5).toFixed(1);
@@ -127,7 +127,7 @@ describe('Attention Lens in the editor', function () {
     sub.dispose();
     assert.strictEqual(outcome.reason, 'cancelled');
     assert.ok(outcome.step >= 3 && outcome.step <= 4, `stopped at step ${outcome.step}`);
-    assert.strictEqual(a.run.snapshot().status, 'cancelled');
+    assert.strictEqual(a.run.info().status, 'cancelled');
   });
 
   it('loads the stories260K llama2.c model through the command and shows its attention', async function () {
@@ -167,7 +167,7 @@ describe('Attention Lens in the editor', function () {
     const outcome = await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 5000, batchSize: 4 });
     stepSub.dispose();
     assert.strictEqual(outcome, undefined);
-    assert.strictEqual(a.run.snapshot().status, 'failed');
+    assert.strictEqual(a.run.info().status, 'failed');
     await waitFor('the previous model to be reloaded', () => a.model.info?.parameters === before.parameters, 20_000);
     crashSub.dispose();
     assert.strictEqual(crashes, 1);

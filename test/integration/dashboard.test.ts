@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
 import { DashboardPanel } from '../../src/host/dashboardPanel';
 import type { DashboardDeps } from '../../src/host/dashboardDeps';
-import type { HostToWebview, WebviewToHost } from '../../src/protocol/webviewProtocol';
+import { DASHBOARD_VIEW_TYPE, DEFAULT_UI_STATE, type DashboardUiState, type HostToWebview, type WebviewToHost } from '../../src/protocol/webviewProtocol';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
 function dashboardTabs(): vscode.Tab[] {
@@ -40,16 +40,22 @@ describe('the dashboard panel in the extension host', function () {
   const received: WebviewToHost[] = [];
   const posted: HostToWebview[] = [];
 
-  /** A panel of this test bundle's own DashboardPanel, wired to the running extension's objects. */
-  async function openPanel(): Promise<DashboardPanel> {
+  /** This test bundle's own DashboardPanel's dependencies, wired to the running extension's objects. */
+  async function panelDeps(): Promise<DashboardDeps> {
     const ext = await activeExtension();
     const a = ext.exports as AttentionLensApi;
     log ??= vscode.window.createOutputChannel('Attention Lens dashboard test', { log: true });
-    const deps: DashboardDeps = { extensionUri: ext.extensionUri, log, client: a.client, run: a.run, model: a.model, view: a.view, highlighter: a.highlighter, attention: a.attention, memento: new MemoryMemento() };
-    const p = DashboardPanel.createOrShow(deps);
+    return { extensionUri: ext.extensionUri, log, client: a.client, run: a.run, model: a.model, view: a.view, highlighter: a.highlighter, attention: a.attention, memento: new MemoryMemento() };
+  }
+
+  function listen(p: DashboardPanel): DashboardPanel {
     p.onDidReceiveMessage((m) => received.push(m));
     p.onDidPostMessage((m) => posted.push(m));
     return p;
+  }
+
+  async function openPanel(): Promise<DashboardPanel> {
+    return listen(DashboardPanel.createOrShow(await panelDeps()));
   }
 
   afterEach(async () => {
@@ -67,6 +73,36 @@ describe('the dashboard panel in the extension host', function () {
     await waitFor('the dashboard tab', () => dashboardTabs().length === 1);
     await vscode.commands.executeCommand('attentionLens.showDashboard');
     await new Promise((r) => setTimeout(r, 300));
+    assert.strictEqual(dashboardTabs().length, 1);
+  });
+
+  it('a panel VS Code brings back after a reload is taken over: the page\'s saved UI state is kept (a malformed one ignored), the page says ready, and "Show Dashboard" reveals it', async () => {
+    const deps = await panelDeps();
+    // What VS Code hands the serializer: a bare panel (no scripts yet) and the page's last setState.
+    const bare = (): vscode.WebviewPanel => vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Two, preserveFocus: true }, {});
+    const ui: DashboardUiState = { ...DEFAULT_UI_STATE, smoothing: 0.9, logY: true, sortKey: 'induction', sortDescending: true };
+    const first = bare();
+    panel = listen(await DashboardPanel.restore(first, { ui }, deps));
+    assert.strictEqual(panel.panel, first);
+    assert.ok(first.webview.options.enableScripts && first.webview.options.localResourceRoots?.length, 'the panel\'s webview options are set again');
+    await waitFor('the restored page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    const init = posted.find((m) => m.type === 'init');
+    assert.ok(init?.type === 'init');
+    assert.deepStrictEqual(init.ui, ui);
+    assert.strictEqual(DashboardPanel.createOrShow(deps), panel, 'the restored panel is the dashboard');
+
+    // A state that is not ours changes nothing; the new panel replaces the old one.
+    received.length = 0;
+    posted.length = 0;
+    const second = bare();
+    let firstClosed = false;
+    first.onDidDispose(() => (firstClosed = true));
+    panel = listen(await DashboardPanel.restore(second, { ui: { ...ui, smoothing: 'high', xAxis: '<script>' } }, deps));
+    assert.ok(firstClosed, 'only one dashboard stays open');
+    await waitFor('the second page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    const again = posted.find((m) => m.type === 'init');
+    assert.ok(again?.type === 'init');
+    assert.deepStrictEqual(again.ui, ui, 'the malformed state was ignored; the last good one is used');
     assert.strictEqual(dashboardTabs().length, 1);
   });
 

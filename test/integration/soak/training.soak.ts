@@ -54,13 +54,18 @@ describe('soak', function () {
     const lag = monitorEventLoopDelay({ resolution: 5 });
     const samples: Promise<Sample>[] = [];
     const started = Date.now();
+    let lagOn = false;
+    /** Memory after full collections; the lag monitor pauses meanwhile (the collections are ours, not the run's). */
     const sample = async (step: number, snapshotName?: string): Promise<Sample> => {
+      lag.disable();
       const minutes = (Date.now() - started) / 60000;
       const rssRunning = process.memoryUsage.rss();
       const worker = await api.client.call({ type: 'memory', collectGarbage: true }, 'memory');
       collectGarbage();
+      const host = process.memoryUsage();
       if (SNAPSHOTS && snapshotName) v8.writeHeapSnapshot(path.join(SNAPSHOTS, `${snapshotName}.heapsnapshot`));
-      return { step, minutes, rssRunning, host: process.memoryUsage(), worker };
+      if (lagOn) lag.enable();
+      return { step, minutes, rssRunning, host, worker };
     };
     let steps = 0;
     let moves = 0;
@@ -74,8 +79,8 @@ describe('soak', function () {
       if (!warmStep && evaluated && steps >= STEPS / 10) {
         warmStep = steps;
         every = Math.max(1, Math.floor((STEPS - warmStep) / SAMPLES));
+        lagOn = true;
         samples.push(sample(steps, 'warm'));
-        lag.enable();
       } else if (warmStep && steps > warmStep && (steps - warmStep) % every === 0 && steps < STEPS) {
         samples.push(sample(steps));
       }
@@ -86,6 +91,7 @@ describe('soak', function () {
     }, 100);
     const outcome = await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: PRESET, steps: STEPS, evalInterval: 500 });
     clearInterval(mover);
+    lagOn = false;
     lag.disable();
     sub.dispose();
     assert.ok(outcome, 'training did not finish');
