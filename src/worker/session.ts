@@ -12,10 +12,10 @@
  * refused with 'busy' while another run is going), and once started, the trainer yields after
  * every step until the queue is empty, so every request that arrived during a step is answered
  * before the next one (a step of `small` takes ~0.4 s; one request per step would let the
- * editor's requests pile up without bound). They use the active model: the model being trained becomes active only when its
- * training ends (completed, cancelled after at least one step, or diverged — the trainer then
- * holds the last good parameters); then it is saved and replaces the active model, and every
- * cached encoding and attention window is dropped. A run cancelled before its first step
+ * editor's requests pile up without bound). They use the active model: the model being
+ * trained becomes active only when its training ends (completed, cancelled after at least one
+ * step, or diverged — the trainer then holds the last good parameters); then it is saved and
+ * replaces the active model, and every cached encoding and attention window is dropped. A run cancelled before its first step
  * saves nothing and leaves the active model as it was.
  *
  * After dispose() nothing is posted, and a training run still going stops without saving.

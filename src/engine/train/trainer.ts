@@ -156,11 +156,6 @@ export class Trainer {
     });
   }
 
-  /** Bytes of the buffer pool: the arrays of one training step. */
-  get stepBytes(): number {
-    return this.buffers.bytes;
-  }
-
   private stepWithin(elapsed: () => number): StepMetrics {
     const stepIndex = this.stepsDone;
     const lr = learningRateAt(stepIndex, {
