@@ -2,7 +2,7 @@
 /**
  * `npm run soak [-- --steps N] [--preset P] [--snapshots DIR]`: the long run of issue 7 inside
  * a real VS Code extension host (the test driver with the *.soak.ts suite): preset P (default
- * `small`) trains for N steps (default 5,000, about 35 minutes on 2 cores) while the cursor
+ * `small`) trains for N steps (default 5,000, about 30 minutes on 2 cores) while the cursor
  * moves every 100 ms; prints host lag percentiles and memory (after a full collection) sampled
  * through the run. --snapshots writes heap snapshots at warm-up and at the end into DIR.
  * Needs what `npm test` installs and builds.
