@@ -1,11 +1,14 @@
 // `npm test`: the one test command. From a clean clone (Node 20 + npm, root, no stdin) it installs
 // what is missing (npm deps, apt packages, code-server), typechecks, builds, runs the unit tests,
 // the browser tests (if any), and the integration tests inside a real VS Code extension host.
+// With no suite flag it ends by packaging the .vsix (production bundles into dist/, so it runs
+// after everything that uses the development bundles), counted as one check.
 // The last line is always `N passed, N failed[, N skipped]` (a crashed suite, a failed typecheck,
 // build or install each count as one failure); the exit code is non-zero on any failure or if no
 // test ran.
 // Usage: npm test [-- --unit] [-- --browser] [-- --integration]   (default: all); env TEST_GREP.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ROOT, fixturesDir } from './lib/config.mjs';
 import { elapsed, run, step, stepTimings } from './lib/run.mjs';
@@ -86,6 +89,17 @@ async function main() {
       const timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT ?? 300) * 1000;
       suites.push(['integration', await withLock(DIST_LOCK, () => runIntegrationTests({ grep, timeoutMs }))]);
     });
+  }
+  if (all && !grep) {
+    await step('package the .vsix', () => withLock(DIST_LOCK, async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-vsix-'));
+      const vsix = path.join(dir, 'attention-lens.vsix');
+      const r = await run(process.execPath, [path.join(ROOT, 'scripts/package-vsix.mjs'), '--out', vsix], { cwd: ROOT, logTo: path.join(dir, 'package.log') });
+      const ok = r.code === 0 && fs.existsSync(vsix);
+      if (!ok) console.log(fs.readFileSync(path.join(dir, 'package.log'), 'utf8').split('\n').slice(-20).join('\n'));
+      suites.push(['package', { passes: ok ? 1 : 0, failures: ok ? 0 : 1, pending: 0, crashed: false }]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }));
   }
 }
 
