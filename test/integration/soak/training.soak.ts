@@ -51,24 +51,29 @@ describe('soak', function () {
     // A first model, so the highlights have something to show while the soak trains.
     await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 2, batchSize: 2 });
 
+    // Enabled once, at warm-up: a monitor disabled and enabled again counts the pause as one long
+    // delay. So the samples' own full collections (host heap ~35 MB) are inside the figures.
     const lag = monitorEventLoopDelay({ resolution: 5 });
     const samples: Promise<Sample>[] = [];
     const started = Date.now();
     let lagOn = false;
-    /** Memory after full collections; the lag monitor pauses meanwhile (the collections are ours, not the run's). */
+    let sampling = 0;
+    /** Memory after full collections of both threads. */
     const sample = async (step: number, snapshotName?: string): Promise<Sample> => {
-      lag.disable();
+      sampling++;
       const minutes = (Date.now() - started) / 60000;
       const rssRunning = process.memoryUsage.rss();
       const worker = await api.client.call({ type: 'memory', collectGarbage: true }, 'memory');
       collectGarbage();
       const host = process.memoryUsage();
       if (SNAPSHOTS && snapshotName) v8.writeHeapSnapshot(path.join(SNAPSHOTS, `${snapshotName}.heapsnapshot`));
-      if (lagOn) lag.enable();
+      sampling--;
+      tick = Date.now();
       return { step, minutes, rssRunning, host, worker };
     };
     let steps = 0;
     let moves = 0;
+    let tick = Date.now();
     let warmStep = 0;
     let evaluated = false;
     let every = 1;
@@ -80,17 +85,25 @@ describe('soak', function () {
         warmStep = steps;
         every = Math.max(1, Math.floor((STEPS - warmStep) / SAMPLES));
         lagOn = true;
-        samples.push(sample(steps, 'warm'));
+        samples.push(sample(steps, 'warm').finally(() => lag.enable()));
       } else if (warmStep && steps > warmStep && (steps - warmStep) % every === 0 && steps < STEPS) {
         samples.push(sample(steps));
       }
     });
+    // Stalls of the host's event loop over 100 ms, with the step they happened at: where to look.
+    const stalls: string[] = [];
+    const watchdog = setInterval(() => {
+      const now = Date.now();
+      if (lagOn && !sampling && now - tick > 120) stalls.push(`${now - tick - 20} ms at step ${steps} (${((now - started) / 60000).toFixed(1)} min)`);
+      tick = now;
+    }, 20);
     const mover = setInterval(() => {
       const p = doc.positionAt((moves++ * 37) % 5000);
       editor.selection = new vscode.Selection(p, p);
     }, 100);
     const outcome = await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: PRESET, steps: STEPS, evalInterval: 500 });
     clearInterval(mover);
+    clearInterval(watchdog);
     lagOn = false;
     lag.disable();
     sub.dispose();
@@ -102,6 +115,7 @@ describe('soak', function () {
     const ms = (ns: number): string => Math.max(0, ns / 1e6 - 5).toFixed(1);
     report(`    SOAK ${steps} steps of ${PRESET} in ${((Date.now() - started) / 60000).toFixed(1)} min, ${moves} cursor moves`);
     report(`    SOAK host lag after warm-up: p50 ${ms(lag.percentile(50))} ms, p90 ${ms(lag.percentile(90))} ms, p99 ${ms(lag.percentile(99))} ms, max ${ms(lag.max)} ms`);
+    report(`    SOAK host stalls over 100 ms after warm-up: ${stalls.length ? stalls.join('; ') : 'none'}`);
     report('    SOAK memory in MB after full collections: step, minutes | host heap | worker heap, buffers, kernels, attention cache (windows) | process rss running, collected');
     const col = (n: number): string => mb(n).padStart(6);
     for (const { step, minutes, rssRunning, host, worker: w } of curve) {
