@@ -93,19 +93,30 @@ describe('hardening in the editor', function () {
     const training = vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'small', steps: 10_000 });
     await waitFor('the first training step', () => a.run.stepCount > 0, 60_000);
     let most = 0;
-    for (let i = 1; i <= 40; i++) {
+    const MOVES = 40;
+    for (let i = 1; i <= MOVES; i++) {
       const p = doc.positionAt(i * 97);
       editor.selection = new vscode.Selection(p, p);
       await sleep(25);
       most = Math.max(most, a.client.pendingRequests);
     }
-    const last = doc.offsetAt(editor.selection.active);
+    // The offset set last, not editor.selection read back: with selections set this fast, the
+    // echo of an earlier one can still arrive from the window and overwrite the property.
+    const last = MOVES * 97;
+    const shownNow = (): string => {
+      const s = a.highlighter.shown;
+      if (!s) return 'nothing shown';
+      const i = s.result.from - s.result.windowStart;
+      return `${s.editor.document.uri.toString()} (ours: ${doc.uri.toString()}) v${s.result.version}/${doc.version}, token ${s.result.from} at [${s.result.window.starts[i]}, ${s.result.window.ends[i]}), cursor ${last}, active editor ${vscode.window.activeTextEditor?.document.uri.toString()}, pending ${a.client.pendingRequests}, steps ${a.run.stepCount}`;
+    };
     await waitFor('the highlight of the last cursor position', () => {
       const s = a.highlighter.shown;
       if (s?.editor.document !== doc) return false;
       const i = s.result.from - s.result.windowStart;
       return s.result.window.starts[i]! <= last && last <= s.result.window.ends[i]!;
-    }, 30_000);
+    }, 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}; shown: ${shownNow()}`);
+    });
     await vscode.commands.executeCommand('attentionLens.stopTraining');
     await training;
     report(`    40 cursor moves 25 ms apart while small trains: at most ${most} requests waiting (the run's included)`);
