@@ -34,9 +34,8 @@ export class HeadTable {
     const st = this.store.stats;
     this.table.hidden = !st;
     if (!st) {
-      const can = this.store.capabilities?.headStats;
       const failed = this.store.unavailable.headStats;
-      setNote(this.note, failed !== null ? `No head-type scores for this window: ${failed}` : can ? 'Scoring the heads on the current window…' : 'Head-type scores are not sent by this version of the engine yet. `attention-lens heads --checkpoint … --file …` prints the same table in a terminal.');
+      setNote(this.note, failed !== null ? `No head-type scores for this window: ${failed}` : 'Scoring the heads on the current window…');
       return;
     }
     setNote(this.note, `Scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`);

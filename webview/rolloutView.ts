@@ -45,9 +45,8 @@ export class RolloutView {
     this.canvas.hidden = !r || !a;
     if (!r || !a) {
       this.chips.replaceChildren();
-      const can = this.store.capabilities?.rollout;
       const failed = this.store.unavailable.rollout;
-      setNote(this.note, !a ? 'Rollout needs a cursor token.' : failed !== null ? `No rollout for this token: ${failed}` : can ? 'Computing the rollout…' : 'Rollout is not sent by this version of the engine yet.');
+      setNote(this.note, !a ? 'Rollout needs a cursor token.' : failed !== null ? `No rollout for this token: ${failed}` : 'Computing the rollout…');
       return;
     }
     setNote(this.note, `Relevance of each window token to token ${a.windowStart + r.query} after all ${r.layers} layers (heads averaged, residual included).`);

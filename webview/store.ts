@@ -14,7 +14,6 @@ import {
   DEFAULT_UI_STATE,
   WEBVIEW_PROTOCOL_VERSION,
   type AttentionMatrix,
-  type Capabilities,
   type DashboardUiState,
   type EvalColumns,
   type HeadGrid,
@@ -40,7 +39,6 @@ const UNAVAILABLE_PARTS: Record<UnavailableView, Part[]> = { headStats: ['stats'
 
 export class Store {
   ui: DashboardUiState = DEFAULT_UI_STATE;
-  capabilities: Capabilities | null = null;
   model: ModelInfo | null = null;
   selection = { layer: 0, head: 0 };
   run: RunInfo = { status: 'idle', label: '', totalSteps: 0, message: null };
@@ -69,7 +67,6 @@ export class Store {
         if (m.protocolVersion !== WEBVIEW_PROTOCOL_VERSION) return this.mismatch(m.protocolVersion);
         this.initialized = true;
         if (m.ui && !this.uiFromPage) this.ui = m.ui;
-        this.capabilities = m.capabilities;
         this.model = m.model;
         this.selection = m.selection;
         this.setRun(m.run, m.steps, m.evals);

@@ -81,9 +81,8 @@ export class WhyView {
     const a = this.store.attention!;
     const { layer, head } = this.store.selection;
     if (!d || d.layer !== layer || d.head !== head || d.query !== a.from - a.windowStart) {
-      const can = this.store.capabilities?.why;
       const failed = this.store.unavailable.why;
-      this.vectors.replaceChildren(el('p', { class: 'muted', text: failed !== null ? `No q, k and v for this head: ${failed}` : can ? 'Loading q, k and v for this head…' : 'The q, k and v vectors behind these scores are not sent by this version of the engine; the scores above are the model\'s own.' }));
+      this.vectors.replaceChildren(el('p', { class: 'muted', text: failed !== null ? `No q, k and v for this head: ${failed}` : 'Loading q, k and v for this head…' }));
       return;
     }
     const hs = d.headSize;

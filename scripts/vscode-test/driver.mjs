@@ -78,8 +78,6 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
     clearTimeout(timer);
     await shooting;
     if (result.timeout) await screenshot(page, 'timeout');
-    // The README's picture: whatever the suite left on screen when it finished.
-
     say(result.error ? `test run did not finish: ${result.error}` : `extension host test run finished with exit code ${result.code}`);
   } catch (e) {
     result = { error: e.message };

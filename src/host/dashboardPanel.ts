@@ -23,7 +23,6 @@ import { assertNever, type EvalPoint, type StepPoint } from '../protocol/common'
 import {
   DASHBOARD_VIEW_TYPE,
   WEBVIEW_PROTOCOL_VERSION,
-  type Capabilities,
   type HostToWebview,
   type QueryAttention,
   type WebviewToHost,
@@ -37,7 +36,6 @@ const UI_STATE_KEY = 'attentionLens.dashboard.ui';
 const FLUSH_MS = 50;
 
 /** What this host can feed the views: every one, from the worker's window requests. */
-const CAPABILITIES: Capabilities = { headStats: true, rollout: true, why: true };
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return {
@@ -211,7 +209,6 @@ export class DashboardPanel implements vscode.Disposable {
       type: 'init',
       protocolVersion: WEBVIEW_PROTOCOL_VERSION,
       ui: parseUiState(this.deps.memento.get(UI_STATE_KEY)),
-      capabilities: CAPABILITIES,
       model: this.deps.model.info,
       selection: { layer, head },
       run: this.deps.run.info(),

@@ -126,13 +126,6 @@ export interface WhyDetail extends WindowRef {
   readonly output: Float32Array;
 }
 
-/** Which views beside the matrix have a data source in this host/engine. Views without one say so. */
-export interface Capabilities {
-  readonly headStats: boolean;
-  readonly rollout: boolean;
-  readonly why: boolean;
-}
-
 /** The engine-fed views besides the matrix (which has its own `matrixUnavailable`). */
 export type UnavailableView = 'headStats' | 'rollout' | 'why';
 
@@ -174,7 +167,6 @@ export type HostToWebview =
       readonly type: 'init';
       readonly protocolVersion: number;
       readonly ui: DashboardUiState | null;
-      readonly capabilities: Capabilities;
       readonly model: ModelInfo | null;
       readonly selection: { readonly layer: number; readonly head: number };
       readonly run: RunInfo;

@@ -144,7 +144,6 @@ export function init(o: { steps?: StepPoint[]; evals?: EvalPoint[]; attention?: 
     type: 'init',
     protocolVersion: WEBVIEW_PROTOCOL_VERSION,
     ui: DEFAULT_UI_STATE,
-    capabilities: { headStats: true, rollout: true, why: true },
     model: MODEL,
     selection: { layer: 0, head: 0 },
     run: { status: o.status ?? (steps.length ? 'completed' : 'idle'), label: 'story.txt', totalSteps: steps.length, message: null },

@@ -185,7 +185,6 @@ describe('the dashboard panel in the extension host', function () {
     await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
     const init = posted.find((m) => m.type === 'init');
     assert.ok(init?.type === 'init');
-    assert.deepStrictEqual(init.capabilities, { headStats: true, rollout: true, why: true });
 
     const sel = a.view.selection;
     const find = <T extends HostToWebview['type']>(type: T, ok: (m: Extract<HostToWebview, { type: T }>) => boolean) => (): Extract<HostToWebview, { type: T }> | undefined =>

@@ -1,7 +1,8 @@
 /**
  * Sets the scene for the README's screenshot (`npm run screenshot`): a model trained on a
  * sample text, the cursor on a token with its attention highlighted and its hover open, and
- * the dashboard beside the editor. The driver takes the picture when this suite ends.
+ * the dashboard beside the editor. The suite then asks the driver for the picture and waits
+ * for it: the decorations vanish when this extension host ends.
  */
 
 import * as fs from 'fs';

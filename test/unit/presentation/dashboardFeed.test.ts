@@ -3,7 +3,8 @@
  * head's matrix and the grid cut from it), head stats per window, rollout per query token,
  * "why" per query and head; superseded requests cancelled and their replies dropped; quiet
  * failures quiet, others logged and shown with their reason (matrixUnavailable,
- * viewUnavailable); everything held, and every reason, replayed to a reloaded page. The worker is a fake that answers when told to.
+ * viewUnavailable); everything held, and every reason, replayed to a reloaded page. The
+ * worker is a fake that answers when told to.
  */
 
 import assert from 'node:assert/strict';
