@@ -6,7 +6,7 @@
  *   zero-embedding baseline with the position embeddings kept:
  *     attr_i = Σ_d E_id · ∫₀¹ ∂f/∂x_id (α·E) dα,
  *   the integral by the midpoint Riemann sum over N equal intervals (N gradient evaluations
- *   at α = (k + ½)/N, each weighted 1/N; f(E) and f(0) are evaluated besides). Completeness:
+ *   at α = (k + ½)/N, each weighted 1/N; f(E) and f(0) come from one more forward pass). Completeness:
  *   Σ_i attr_i ≈ f(E) − f(0).
  *   Why midpoints, not the trapezoid: the trapezoid needs ∇f at α = 0 exactly, which for a
  *   model without learned positions (Llama) is an all-zero residual stream, where every
@@ -26,7 +26,7 @@ import { Tape } from '../autograd';
 import type { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { checkPosition } from './positionError';
-import { logSoftmaxRow } from './predictions';
+import { logProbOf, logSoftmaxRow } from './predictions';
 
 export type AttributionMethod = 'ig' | 'grad';
 
@@ -61,7 +61,7 @@ export class AttributionTargetError extends RangeError {
 }
 
 /** At most this many token rows per batched forward (bounds memory on large models). */
-const ROWS_PER_BATCH = 2048;
+const ROWS_PER_BATCH = 1024;
 
 /** Runs `fn` with every parameter's requiresGrad off (only the input is differentiated), then restores them. */
 function withFrozenParameters<T>(model: Transformer, fn: () => T): T {
@@ -142,6 +142,21 @@ function mulSum(g: Float64Array, E: Float32Array, T: number, C: number): Float64
   return out;
 }
 
+/** [f(E), f(0)]: forward passes only (no tape), the real and the zero token embeddings as a batch of 2. */
+function endPoints(model: Transformer, ids: Int32Array, position: number, target: number): [number, number] {
+  const T = ids.length;
+  const { dModel: C, vocabSize: V } = model.config;
+  const emb = model.params.get('tok_emb');
+  if (!emb) throw new Error('attribution: the model has no token embedding table');
+  const x = new Float32Array(2 * T * C);
+  for (let t = 0; t < T; t++) x.set(emb.data.subarray(ids[t]! * C, (ids[t]! + 1) * C), t * C);
+  const batchIds = new Int32Array(2 * T);
+  batchIds.set(ids, 0);
+  batchIds.set(ids, T);
+  const { logits } = model.forward(null, batchIds, 2, T, { tokenEmbeddings: new Tensor(x, [2, T, C]) });
+  return [logProbOf(logits.data, position * V, V, target), logProbOf(logits.data, (T + position) * V, V, target)];
+}
+
 function resolveTarget(model: Transformer, ids: Int32Array, position: number, target: number | undefined): number {
   const V = model.config.vocabSize;
   if (target !== undefined) {
@@ -165,12 +180,9 @@ export function integratedGradients(model: Transformer, ids: Int32Array, positio
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`integrated gradients: steps must be a positive integer, got ${steps}`);
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);
-  // The end points ride along in the batches with weight 0 (their gradients are not used).
-  const alphas = [1, 0, ...Array.from({ length: steps }, (_, k) => (k + 0.5) / steps)];
-  const weights = alphas.map((_, i) => (i < 2 ? 0 : 1 / steps));
-  const r = pathGradients(model, prefix, position, target, alphas, weights);
-  const logProb = r.logProbs[0]!;
-  const baselineLogProb = r.logProbs[1]!;
+  const alphas = Array.from({ length: steps }, (_, k) => (k + 0.5) / steps);
+  const r = pathGradients(model, prefix, position, target, alphas, alphas.map(() => 1 / steps));
+  const [logProb, baselineLogProb] = endPoints(model, prefix, position, target);
   const sum = r.attributions.reduce((a, b) => a + b, 0);
   return { method: 'ig', position, target, logProb, baselineLogProb, steps, attributions: r.attributions, completenessGap: sum - (logProb - baselineLogProb) };
 }
@@ -180,6 +192,7 @@ export function gradientTimesInput(model: Transformer, ids: Int32Array, position
   checkPosition(position, ids.length);
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);
-  const r = pathGradients(model, prefix, position, target, [1, 0], [1, 0]);
-  return { method: 'grad', position, target, logProb: r.logProbs[0]!, baselineLogProb: r.logProbs[1]!, steps: 0, attributions: r.attributions, completenessGap: NaN };
+  const r = pathGradients(model, prefix, position, target, [1], [1]);
+  const [, baselineLogProb] = endPoints(model, prefix, position, target);
+  return { method: 'grad', position, target, logProb: r.logProbs[0]!, baselineLogProb, steps: 0, attributions: r.attributions, completenessGap: NaN };
 }
