@@ -91,7 +91,7 @@ function pathGradients(model: Transformer, ids: Int32Array, position: number, ta
   const E = new Float32Array(T * C);
   for (let t = 0; t < T; t++) E.set(emb.data.subarray(ids[t]! * C, (ids[t]! + 1) * C), t * C);
   const logProbs = new Float64Array(alphas.length);
-  const weightedGrad = new Float64Array(T * C);
+  const attributions = new Float64Array(T);
   const perBatch = Math.max(1, Math.floor(ROWS_PER_BATCH / T));
   const pool = new BufferPool();
   const row = new Float64Array(V);
@@ -122,24 +122,17 @@ function pathGradients(model: Transformer, ids: Int32Array, position: number, ta
         const g = input.grad;
         if (!g) throw new Error('attribution: no gradient reached the token embeddings');
         for (let b = 0; b < B; b++) {
-          const w = weights[start + b]!;
-          for (let i = 0; i < T * C; i++) weightedGrad[i] += w * g[b * T * C + i]!;
+          const w = weights[start + b] ?? 0;
+          for (let t = 0; t < T; t++) {
+            let s = 0;
+            for (let d = 0; d < C; d++) s += g[(b * T + t) * C + d]! * E[t * C + d]!;
+            attributions[t] = (attributions[t] ?? 0) + w * s;
+          }
         }
       });
     }
   });
-  return { logProbs, attributions: mulSum(weightedGrad, E, T, C) };
-}
-
-/** Per token: Σ_d g_td · E_td, [T]. */
-function mulSum(g: Float64Array, E: Float32Array, T: number, C: number): Float64Array {
-  const out = new Float64Array(T);
-  for (let t = 0; t < T; t++) {
-    let s = 0;
-    for (let d = 0; d < C; d++) s += g[t * C + d]! * E[t * C + d]!;
-    out[t] = s;
-  }
-  return out;
+  return { logProbs, attributions };
 }
 
 /** [f(E), f(0)]: forward passes only (no tape), the real and the zero token embeddings as a batch of 2. */

@@ -65,20 +65,21 @@ export function headOutputMeans(model: Transformer, ids: Int32Array): Float32Arr
   const r = model.forward(null, ids, 1, T, { capture: { attention: true, qkv: true } });
   const out = new Float32Array(L * H * hs);
   const colMean = new Float64Array(T);
-  const acc = new Float64Array(hs);
   for (let l = 0; l < L; l++) {
     const { attention: a, v } = r.layers[l] ?? {};
     if (!a || !v) throw new Error(`head means: layer ${l} kept no attention weights or values`);
     for (let h = 0; h < H; h++) {
-      colMean.fill(0);
-      for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) colMean[j] += a[(h * T + i) * T + j]! / T;
-      acc.fill(0);
-      const g = Math.floor(h / group);
       for (let j = 0; j < T; j++) {
-        const vo = j * Hkv * hs + g * hs;
-        for (let d = 0; d < hs; d++) acc[d] += colMean[j]! * v[vo + d]!;
+        let s = 0;
+        for (let i = j; i < T; i++) s += a[(h * T + i) * T + j]!;
+        colMean[j] = s / T;
       }
-      out.set(acc, (l * H + h) * hs);
+      const g = Math.floor(h / group);
+      for (let d = 0; d < hs; d++) {
+        let s = 0;
+        for (let j = 0; j < T; j++) s += colMean[j]! * v[j * Hkv * hs + g * hs + d]!;
+        out[(l * H + h) * hs + d] = s;
+      }
     }
   }
   return out;

@@ -50,7 +50,7 @@ export function replaceHeads(tape: Tape | null, x: Tensor, nHeads: number, repla
         for (let h = 0; h < nHeads; h++) {
           if (!kept[h]) continue;
           const o = t * C + h * hs;
-          for (let d = 0; d < hs; d++) dx[o + d] += dy[o + d]!;
+          for (let i = o; i < o + hs; i++) dx[i] = (dx[i] ?? 0) + (dy[i] ?? 0);
         }
       }
     });
