@@ -212,6 +212,7 @@ export class Transformer {
     x = dropout(tape, x, p, rng);
     const resume = options.resumeAt;
     if (resume) {
+      if (cache) throw new ShapeError('forward: resuming at a layer does not combine with a key/value cache');
       if (!Number.isInteger(resume.layer) || resume.layer < 0 || resume.layer >= cfg.nLayers) throw new ShapeError(`forward: cannot resume at layer ${resume.layer} of ${cfg.nLayers}`);
       if (resume.residual.length !== x.size) throw new ShapeError(`forward: a residual of ${resume.residual.length} values for a batch of ${B}×${T}×${cfg.dModel}`);
       x = new Tensor(resume.residual, x.shape);
