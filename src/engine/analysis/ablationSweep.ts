@@ -34,17 +34,17 @@ export function ablationSweep(model: Transformer, ids: Int32Array, position: num
   const prefix = ids.subarray(0, T);
   const pool = new BufferPool();
   // Blocks before the ablated one compute what the clean pass computed: start each ablated pass
-  // from the clean residual stream before its layer. Only the last row's logits matter: the number
-  // is read out before the pool takes the arrays back.
-  const clean = model.forward(null, prefix, 1, T, { capture: { hidden: true } });
-  const logProb = logProbOf(clean.logits.data, position * V, V, target);
+  // from the clean residual stream before its layer. Only the last row's logits matter (and only
+  // they are computed); the number is read out before the pool takes the arrays back.
+  const clean = model.forward(null, prefix, 1, T, { capture: { hidden: true }, lastLogitsOnly: true });
+  const logProb = logProbOf(clean.logits.data, 0, V, target);
   const effects = new Float64Array(L * H);
   for (let l = 0; l < L; l++) {
     const residual = clean.hidden[l];
     if (!residual) throw new Error(`ablation sweep: no residual stream before layer ${l}`);
     for (let h = 0; h < H; h++) {
-      const options = { resumeAt: { layer: l, residual }, headReplacements: new Map([[l, [{ head: h, value: null }]]]) };
-      effects[l * H + h] = withBufferPool(pool, () => logProbOf(model.forward(null, prefix, 1, T, options).logits.data, position * V, V, target)) - logProb;
+      const options = { resumeAt: { layer: l, residual }, headReplacements: new Map([[l, [{ head: h, value: null }]]]), lastLogitsOnly: true };
+      effects[l * H + h] = withBufferPool(pool, () => logProbOf(model.forward(null, prefix, 1, T, options).logits.data, 0, V, target)) - logProb;
     }
   }
   return { position, target, logProb, layers: L, heads: H, effects };

@@ -82,8 +82,11 @@ interface PathGradients {
   readonly attributions: Float64Array;
 }
 
-/** f at α·E for each α, and the weighted sum of its gradients w.r.t. the token embeddings, dotted with E per token. */
-function pathGradients(model: Transformer, ids: Int32Array, position: number, target: number, alphas: readonly number[], weights: readonly number[]): PathGradients {
+/**
+ * f at α·E for each α, and the weighted sum of its gradients w.r.t. the token embeddings,
+ * dotted with E per token. `ids` ends at the explained position (later tokens cannot matter).
+ */
+function pathGradients(model: Transformer, ids: Int32Array, target: number, alphas: readonly number[], weights: readonly number[]): PathGradients {
   const T = ids.length;
   const { dModel: C, vocabSize: V } = model.config;
   const emb = model.params.get('tok_emb');
@@ -108,15 +111,14 @@ function pathGradients(model: Transformer, ids: Int32Array, position: number, ta
         }
         const input = new Tensor(x, [B, T, C], true);
         const tape = new Tape();
-        const { logits } = model.forward(tape, batchIds, B, T, { tokenEmbeddings: input });
-        // df/dlogits at row (b, position) = onehot(target) − softmax; zero elsewhere.
+        // The position is the prefix's last: only its logits are computed, [B, 1, V].
+        const { logits } = model.forward(tape, batchIds, B, T, { tokenEmbeddings: input, lastLogitsOnly: true });
+        // df/dlogits = onehot(target) − softmax.
         const dy = new Float32Array(logits.size);
         for (let b = 0; b < B; b++) {
-          const o = (b * T + position) * V;
-          logSoftmaxRow(logits.data, o, V, row);
+          logSoftmaxRow(logits.data, b * V, V, row);
           logProbs[start + b] = row[target]!;
-          for (let v = 0; v < V; v++) dy[o + v] = -Math.exp(row[v]!);
-          dy[o + target]! += 1;
+          for (let v = 0; v < V; v++) dy[b * V + v] = (v === target ? 1 : 0) - Math.exp(row[v]!);
         }
         tape.backwardFrom(logits, dy);
         const g = input.grad;
@@ -135,8 +137,8 @@ function pathGradients(model: Transformer, ids: Int32Array, position: number, ta
   return { logProbs, attributions };
 }
 
-/** [f(E), f(0)]: forward passes only (no tape), the real and the zero token embeddings as a batch of 2. */
-function endPoints(model: Transformer, ids: Int32Array, position: number, target: number): [number, number] {
+/** [f(E), f(0)] at the last position of `ids`: no tape, the real and the zero token embeddings as a batch of 2. */
+function endPoints(model: Transformer, ids: Int32Array, target: number): [number, number] {
   const T = ids.length;
   const { dModel: C, vocabSize: V } = model.config;
   const emb = model.params.get('tok_emb');
@@ -146,8 +148,8 @@ function endPoints(model: Transformer, ids: Int32Array, position: number, target
   const batchIds = new Int32Array(2 * T);
   batchIds.set(ids, 0);
   batchIds.set(ids, T);
-  const { logits } = model.forward(null, batchIds, 2, T, { tokenEmbeddings: new Tensor(x, [2, T, C]) });
-  return [logProbOf(logits.data, position * V, V, target), logProbOf(logits.data, (T + position) * V, V, target)];
+  const { logits } = model.forward(null, batchIds, 2, T, { tokenEmbeddings: new Tensor(x, [2, T, C]), lastLogitsOnly: true });
+  return [logProbOf(logits.data, 0, V, target), logProbOf(logits.data, V, V, target)];
 }
 
 function resolveTarget(model: Transformer, ids: Int32Array, position: number, target: number | undefined): number {
@@ -159,8 +161,8 @@ function resolveTarget(model: Transformer, ids: Int32Array, position: number, ta
   if (position + 1 < ids.length) return ids[position + 1]!;
   // The last position has no next token: explain the model's own top guess.
   const T = position + 1;
-  const { logits } = model.forward(null, ids.subarray(0, T), 1, T);
-  const row = logSoftmaxRow(logits.data, position * V, V);
+  const { logits } = model.forward(null, ids.subarray(0, T), 1, T, { lastLogitsOnly: true });
+  const row = logSoftmaxRow(logits.data, 0, V);
   let best = 0;
   for (let v = 1; v < V; v++) if (row[v]! > row[best]!) best = v;
   return best;
@@ -174,8 +176,8 @@ export function integratedGradients(model: Transformer, ids: Int32Array, positio
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);
   const alphas = Array.from({ length: steps }, (_, k) => (k + 0.5) / steps);
-  const r = pathGradients(model, prefix, position, target, alphas, alphas.map(() => 1 / steps));
-  const [logProb, baselineLogProb] = endPoints(model, prefix, position, target);
+  const r = pathGradients(model, prefix, target, alphas, alphas.map(() => 1 / steps));
+  const [logProb, baselineLogProb] = endPoints(model, prefix, target);
   const sum = r.attributions.reduce((a, b) => a + b, 0);
   return { method: 'ig', position, target, logProb, baselineLogProb, steps, attributions: r.attributions, completenessGap: sum - (logProb - baselineLogProb) };
 }
@@ -185,7 +187,7 @@ export function gradientTimesInput(model: Transformer, ids: Int32Array, position
   checkPosition(position, ids.length);
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);
-  const r = pathGradients(model, prefix, position, target, [1], [1]);
-  const [, baselineLogProb] = endPoints(model, prefix, position, target);
+  const r = pathGradients(model, prefix, target, [1], [1]);
+  const [, baselineLogProb] = endPoints(model, prefix, target);
   return { method: 'grad', position, target, logProb: r.logProbs[0]!, baselineLogProb, steps: 0, attributions: r.attributions, completenessGap: NaN };
 }

@@ -19,6 +19,7 @@ import { crossEntropy } from '../ops/crossEntropy';
 import { dropout } from '../ops/dropout';
 import { embedding } from '../ops/embedding';
 import { replaceHeads, type HeadReplacement } from '../ops/headReplace';
+import { lastPosition } from '../ops/lastPosition';
 import { linear } from '../ops/matmul';
 import { layerNorm, rmsNorm } from '../ops/norm';
 import { rope } from '../ops/rope';
@@ -63,6 +64,8 @@ export interface ForwardOptions {
    * before that block as capture.hidden kept it (hidden[layer]). Captures then start at that block.
    */
   readonly resumeAt?: { readonly layer: number; readonly residual: Float32Array };
+  /** Analysis: logits for the last position of each sequence only, [B, 1, V] (no targets). */
+  readonly lastLogitsOnly?: boolean;
 }
 
 /** Keys and values of every position seen so far, per layer, for one sequence. */
@@ -262,7 +265,8 @@ export class Transformer {
       if (capture.hidden) hidden.push(x.data);
     }
     if (cache) cache.length += T;
-    const logits = this.readout(tape, x);
+    if (options.lastLogitsOnly && options.targets) throw new ShapeError('forward: lastLogitsOnly leaves no logits for the targets');
+    const logits = this.readout(tape, options.lastLogitsOnly ? lastPosition(tape, x) : x);
 
     if (!options.targets) {
       return { logits, loss: null, perTokenLoss: null, correct: 0, counted: 0, layers, hidden };
