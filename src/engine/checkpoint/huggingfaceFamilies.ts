@@ -126,8 +126,9 @@ export function qwen2Config(r: Fields): ModelConfig {
 /**
  * BERT: a bidirectional post-LayerNorm encoder with absolute positions and segment embeddings.
  * A *ForSequenceClassification checkpoint gets its labels (id2label, else num_labels
- * LABEL_i); every other architecture is read as the encoder (the importer decides whether
- * a pooler is stored and refuses heads it does not read).
+ * LABEL_i); BertForMaskedLM / BertForPreTraining its masked-LM head (tied to the word
+ * embeddings unless tie_word_embeddings is false); every other architecture is read as the
+ * encoder (the importer decides whether a pooler is stored and refuses heads it does not read).
  */
 export function bertConfig(r: Fields): ModelConfig {
   const posType = r.str('position_embedding_type', 'absolute');
@@ -139,6 +140,7 @@ export function bertConfig(r: Fields): ModelConfig {
   const C = r.int('hidden_size', 768);
   const classifier = r.architectures().some((a) => a.endsWith('ForSequenceClassification'));
   const labels = classifier ? labelsOf(r) : undefined;
+  const mlm = !classifier && r.architectures().some((a) => a === 'BertForMaskedLM' || a === 'BertForPreTraining');
   return finish('bert', {
     architecture: 'gpt',
     vocabSize: r.int('vocab_size', 30522),
@@ -155,13 +157,14 @@ export function bertConfig(r: Fields): ModelConfig {
     ropeStyle: 'half',
     mlp: 'gelu',
     bias: true,
-    tiedEmbeddings: false,
+    tiedEmbeddings: mlm ? r.bool('tie_word_embeddings', true) : false,
     attentionMode: 'soft',
     dropout: 0,
     causal: false,
     normPlacement: 'post',
     gelu: geluKind(r, 'hidden_act', 'gelu'),
-    lmHead: false,
+    lmHead: mlm ? undefined : false,
+    mlmHead: mlm || undefined,
     tokenTypes: r.int('type_vocab_size', 2),
     pooler: classifier ? true : undefined,
     labels,

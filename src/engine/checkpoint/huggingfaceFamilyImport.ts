@@ -7,7 +7,8 @@
  * [heads, 3, head_dim, C], head h's q rows come first, then its k rows, then its v rows — and
  * is split into q, k, v here; the LM head `embed_out` has no bias.
  * BERT (`BertModel` without prefix, `Bert*For*` under `bert.`): post-LayerNorm encoder blocks;
- * the pooler and a sequence classifier when stored; a pre-training/masked-LM head (`cls.*`) is
+ * the pooler and a sequence classifier when stored; the masked-LM head (`cls.predictions.*`)
+ * of BertForMaskedLM / BertForPreTraining; other `cls.*` heads (next-sentence prediction) are
  * not read, which a note says.
  */
 
@@ -106,10 +107,19 @@ export function importBert(cfg: ModelConfig, r: TensorReader, params: Params, no
   }
   if (hasPooler) linear('pooler', `${prefix}pooler.dense`, C, C, 'hidden_size × hidden_size');
   if (cfg.labels) linear('classifier', 'classifier', cfg.labels.length, C, 'num_labels × hidden_size');
-  const heads = r.names().filter((n) => n.startsWith('cls.'));
+  if (cfg.mlmHead) {
+    const p = 'cls.predictions.';
+    linear('mlm.dense', `${p}transform.dense`, C, C, 'hidden_size × hidden_size');
+    layerNorm('mlm.norm', `${p}transform.LayerNorm`);
+    set('mlm.bias', r.has(`${p}bias`) ? `${p}bias` : `${p}decoder.bias`, [cfg.vocabSize], 'vocab_size');
+    r.skip(`${p}decoder.bias`); // the same parameter as cls.predictions.bias, saved twice
+    if (cfg.tiedEmbeddings) r.skip(`${p}decoder.weight`);
+    else set('lm_head.weight', `${p}decoder.weight`, [cfg.vocabSize, C], 'vocab_size × hidden_size');
+  }
+  const heads = r.names().filter((n) => n.startsWith('cls.') && !(cfg.mlmHead && n.startsWith('cls.predictions.')));
   if (heads.length > 0) {
     for (const n of heads) r.skip(n);
-    notes.push('the checkpoint\'s pre-training / masked-LM head (cls.*) is not read: the model gives attention and hidden states, not token predictions');
+    notes.push(`the checkpoint's ${cfg.mlmHead ? 'next-sentence' : 'pre-training / masked-LM'} head (${heads[0]}${heads.length > 1 ? ', …' : ''}) is not read${cfg.mlmHead ? '' : ': the model gives attention and hidden states, not token predictions'}`);
   }
   return { ...cfg, pooler: hasPooler || undefined };
 }

@@ -56,6 +56,11 @@ export interface ModelConfig {
   readonly lmHead?: boolean;
   /** Segment (token-type) embeddings rows (BERT type_vocab_size). Absent or 0 = none. */
   readonly tokenTypes?: number;
+  /**
+   * BERT's masked-LM head before the (tied) output projection: dense → GELU → LayerNorm, and a
+   * bias on the logits. Absent = false.
+   */
+  readonly mlmHead?: boolean;
   /** BERT's pooler: tanh(dense(hidden of the first token)). Absent = false. */
   readonly pooler?: boolean;
   /** Sequence-classification labels (id → name, config.json id2label); a classifier reads the pooled output. Absent = none. */
@@ -139,7 +144,7 @@ function validateVariants(r: Record<string, unknown>, config: ModelConfig): Part
   const fail = (key: string, what: string): never => {
     throw new ModelConfigError(`model config field "${key}" must be ${what}, got ${describe(r[key])}`);
   };
-  for (const key of ['causal', 'parallelResidual', 'qkvBias', 'headBias', 'lmHead', 'pooler']) {
+  for (const key of ['causal', 'parallelResidual', 'qkvBias', 'headBias', 'lmHead', 'mlmHead', 'pooler']) {
     if (!present(key)) continue;
     if (typeof r[key] !== 'boolean') fail(key, 'true or false');
     out[key] = r[key];
@@ -169,6 +174,7 @@ function validateVariants(r: Record<string, unknown>, config: ModelConfig): Part
     out.labels = [...(v as string[])];
   }
   if (out.labels !== undefined && out.pooler !== true) throw new ModelConfigError('a sequence classifier (labels) reads the pooled output: it needs pooler true');
+  if (out.mlmHead === true && out.lmHead === false) throw new ModelConfigError('a masked-LM head (mlmHead) is an LM head: it contradicts lmHead false');
   return out;
 }
 

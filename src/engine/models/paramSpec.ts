@@ -58,7 +58,13 @@ export function paramSpec(config: ModelConfig): ParamSpec[] {
     }
   }
   if (!post) norm('norm_f');
-  if (config.lmHead !== false && !config.tiedEmbeddings) linear('lm_head', config.vocabSize, C, 'normal', config.headBias ?? config.bias);
+  if (config.mlmHead) {
+    linear('mlm.dense', C, C, 'normal', true);
+    add('mlm.norm.weight', [C], 'ones');
+    add('mlm.norm.bias', [C], 'zeros');
+  }
+  if (config.lmHead !== false && !config.tiedEmbeddings) linear('lm_head', config.vocabSize, C, 'normal', config.mlmHead ? false : config.headBias ?? config.bias);
+  if (config.mlmHead) add('mlm.bias', [config.vocabSize], 'zeros');
   if (config.pooler) linear('pooler', C, C, 'normal', true);
   if (config.labels) linear('classifier', config.labels.length, C, 'normal', true);
   return specs;

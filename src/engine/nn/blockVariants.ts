@@ -3,13 +3,18 @@
  * loop stays the pre-norm decoder everyone reads first:
  * - BERT's embeddings: + segment (token-type) embedding, then a LayerNorm (post-norm models);
  * - BERT's post-norm block: x = norm1(x + attn(x)); x = norm2(x + mlp(x));
+ * - BERT's masked-LM head: dense → GELU → LayerNorm before the output projection, + a bias;
  * - the empty logits of a bare encoder (no LM head).
  * GPT-NeoX's parallel residual is one line in the loop itself; partial RoPE is in ops/rope.ts.
  */
 
 import type { Tape } from '../autograd';
+import { gelu } from '../ops/activation';
 import { add } from '../ops/add';
 import { embedding } from '../ops/embedding';
+import { geluErf } from '../ops/geluErf';
+import { linear } from '../ops/matmul';
+import { layerNorm } from '../ops/norm';
 import { ShapeError, Tensor } from '../tensor';
 import type { Transformer } from './transformer';
 
@@ -32,6 +37,13 @@ export function postNormBlock(model: Transformer, tape: Tape | null, x: Tensor, 
   x = model.norm(tape, add(tape, x, attnOut), `${pre}.norm1`);
   if (model.config.mlp === 'none') return x;
   return model.norm(tape, add(tape, x, drop(model.mlp(tape, x, pre))), `${pre}.norm2`);
+}
+
+/** BERT's prediction-head transform, LayerNorm(GELU(dense(x))), applied before the tied output projection. */
+export function mlmTransform(model: Transformer, tape: Tape | null, x: Tensor): Tensor {
+  const h = linear(tape, x, model.p('mlm.dense.weight'), model.p('mlm.dense.bias'));
+  const act = model.config.gelu === 'erf' ? geluErf(tape, h) : gelu(tape, h);
+  return layerNorm(tape, act, model.p('mlm.norm.weight'), model.p('mlm.norm.bias'), model.config.normEps);
 }
 
 /** The logits of a model without an LM head: [B, T, 0]. */

@@ -26,7 +26,7 @@ import { layerNorm, rmsNorm } from '../ops/norm';
 import { rope } from '../ops/rope';
 import { Rng } from '../random';
 import { ShapeError, Tensor } from '../tensor';
-import { finishEmbeddings, headless, postNormBlock } from './blockVariants';
+import { finishEmbeddings, headless, mlmTransform, postNormBlock } from './blockVariants';
 
 export interface CaptureOptions {
   /** Post-softmax weights per layer, [B, H, T, T] ([1, H, T, cached + T] with a cache). */
@@ -248,9 +248,11 @@ export class Transformer {
       if (options.targets) throw new ShapeError('forward: this model has no LM head, so there is no token loss to compute');
       return { logits: headless(B, T), loss: null, perTokenLoss: null, correct: 0, counted: 0, layers, hidden };
     }
-    const logits = cfg.tiedEmbeddings
+    if (cfg.mlmHead) x = mlmTransform(this, tape, x);
+    let logits = cfg.tiedEmbeddings
       ? linear(tape, x, this.p('tok_emb'))
       : linear(tape, x, this.p('lm_head.weight'), this.pOpt('lm_head.bias'));
+    if (cfg.mlmHead) logits = add(tape, logits, this.p('mlm.bias'));
 
     if (!options.targets) {
       return { logits, loss: null, perTokenLoss: null, correct: 0, counted: 0, layers, hidden };
