@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { parseHuggingFaceModel, type HfModel } from '../../../../src/engine/checkpoint/huggingface';
 import { parseSafetensors } from '../../../../src/engine/checkpoint/safetensors';
 import { classifySequence, pooledOutput } from '../../../../src/engine/nn/classifier';
+import { KvCache } from '../../../../src/engine/nn/transformer';
 import { FIXTURES_DIR, readFixtureJson, requireFixture } from '../../../helpers/fixtures';
 
 const TOL = 1e-4;
@@ -52,6 +53,19 @@ describe('families: decoders against transformers float64 logits', function () {
       assert.ok(err < TOL, `max |Δ| ${err}`);
     });
   }
+
+  it('decoding token by token with a key/value cache (partial RoPE at each offset, q/k/v biases) gives transformers\' logits too', function () {
+    for (const dir of ['tiny_gptneox', 'tiny_qwen2']) {
+      const m = loadFixtureModel(this, dir);
+      const g = readFixtureJson<LogitsGolden>(requireFixture(this, dir, 'logits.json'));
+      const V = m.model.config.vocabSize;
+      const cache = new KvCache(m.model.config);
+      g.sequences[2]!.forEach((id, t) => {
+        const r = m.model.forward(null, Int32Array.of(id), 1, 1, { cache });
+        for (let v = 0; v < V; v++) assert.ok(Math.abs(r.logits.data[v]! - g.logits[2]![t]![v]!) < TOL, `${dir} position ${t} token ${v}`);
+      });
+    }
+  });
 
   it('tiny_gptneox with use_parallel_residual false (config_sequential.json) matches logits_sequential.json', function () {
     const config = readFixtureJson(requireFixture(this, 'tiny_gptneox', 'config_sequential.json'));
