@@ -61,7 +61,7 @@ export function geluErf(tape: Tape | null, x: Tensor): Tensor {
       for (let i = 0; i < dx.length; i++) {
         const v = xd[i]!;
         const cdf = 0.5 * (1 + erf(v * INV_SQRT2));
-        dx[i] += (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)) * dy[i]!;
+        dx[i] = (dx[i] ?? 0) + (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v)) * (dy[i] ?? 0);
       }
     });
   }

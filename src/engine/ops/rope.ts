@@ -93,7 +93,7 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
 function passThroughGrad(dy: Float32Array, dx: Float32Array, C: number, hs: number, rd: number): void {
   for (let row = 0; row < dy.length; row += C) {
     for (let base = row; base < row + C; base += hs) {
-      for (let d = rd; d < hs; d++) dx[base + d] += dy[base + d]!;
+      for (let d = rd; d < hs; d++) dx[base + d] = (dx[base + d] ?? 0) + (dy[base + d] ?? 0);
     }
   }
 }
