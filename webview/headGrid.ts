@@ -6,7 +6,7 @@
  */
 
 import { rampIndex } from '../src/presentation/colorScale';
-import { HEAD_KIND_NAMES, type HeadKindName } from '../src/protocol/webviewProtocol';
+import { HEAD_KIND_NAMES, type HeadKindName } from '../src/protocol/common';
 import { availableWidth, canvasPng, fitCanvas } from './canvas';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
@@ -61,7 +61,7 @@ export class HeadGrid {
 
   render(): void {
     const a = this.store.attention;
-    const g = this.store.grid;
+    const g = (this.store.view('matrix')?.grid ?? null);
     const layers = g?.layers ?? a?.layers ?? this.store.model?.layers ?? 0;
     const heads = g?.heads ?? a?.heads ?? this.store.model?.heads ?? 0;
     this.canvas.hidden = !a || layers === 0;
@@ -94,7 +94,7 @@ export class HeadGrid {
         ctx.strokeStyle = selected ? t.query : t.border;
         ctx.lineWidth = selected ? 2 : 1;
         ctx.strokeRect(x + 0.5, y + 0.5, tile - 1, tile - 1);
-        const stats = this.store.stats;
+        const stats = this.store.view('headStats');
         if (stats) {
           const best = strongest(stats.scores, l * heads + h);
           ctx.fillStyle = t.foreground;
@@ -152,7 +152,7 @@ export class HeadGrid {
       this.hover.textContent = '';
       return;
     }
-    const stats = this.store.stats;
+    const stats = this.store.view('headStats');
     const best = stats ? strongest(stats.scores, hit.layer * this.geom.heads + hit.head) : null;
     this.hover.textContent = `layer ${hit.layer}, head ${hit.head}${best ? ` · strongest: ${best.kind.replace('_', '-')} ${best.score.toFixed(3)}` : ''} — click to select this head everywhere`;
   }

@@ -42,9 +42,9 @@ export class MatrixView {
     this.setNorm = norm.set;
     s.tools.append(
       norm.root,
-      button('PNG', 'Save the matrix as PNG', () => this.exporter.save('png', `matrix-L${this.store.matrix?.layer}H${this.store.matrix?.head}.png`, canvasPng(this.canvas, this.theme.background))),
+      button('PNG', 'Save the matrix as PNG', () => this.exporter.save('png', `matrix-L${this.store.view('matrix')?.matrix.layer}H${this.store.view('matrix')?.matrix.head}.png`, canvasPng(this.canvas, this.theme.background))),
       button('CSV', "Save this head's matrix as CSV", () => this.exportCsv()),
-      button('JSON', 'Save the attention shown (query rows and this matrix) as JSON', () => this.store.attention && this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.matrix))),
+      button('JSON', 'Save the attention shown (query rows and this matrix) as JSON', () => this.store.attention && this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null))),
     );
     const stack = el('div', { class: 'stack' }, this.canvas, this.overlay);
     s.body.append(stack, el('div', { class: 'legend-row' }, this.legend, this.legendText), this.hover);
@@ -62,15 +62,15 @@ export class MatrixView {
   }
 
   render(): void {
-    const st = this.store.matrixStatus;
-    const m = this.store.matrix;
+    const failed = this.store.unavailable('matrix');
+    const m = this.store.view('matrix')?.matrix ?? null;
     const a = this.store.attention;
     this.setNorm(this.store.ui.normalization);
     const visible = !!m && !!a;
     this.canvas.hidden = this.overlay.hidden = this.legend.hidden = !visible;
     this.legendText.hidden = !visible;
     if (!visible) {
-      setNote(this.note, !a ? 'The matrix of the window around the cursor appears here.' : st.kind === 'failed' ? `No matrix for this window: ${st.reason}` : 'Waiting for the window\'s attention…');
+      setNote(this.note, !a ? 'The matrix of the window around the cursor appears here.' : failed !== null ? `No matrix for this window: ${failed}` : 'Waiting for the window\'s attention…');
       return;
     }
     setNote(this.note, m.layer !== this.store.selection.layer || m.head !== this.store.selection.head ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).` : null);
@@ -163,7 +163,7 @@ export class MatrixView {
     const c = this.cellAt(e);
     this.drawOverlay(c);
     const a = this.store.attention;
-    const m = this.store.matrix;
+    const m = this.store.view('matrix')?.matrix ?? null;
     if (!c || !a || !m) {
       this.hover.textContent = '';
       return;
@@ -186,7 +186,7 @@ export class MatrixView {
 
   private exportCsv(): void {
     const a = this.store.attention;
-    const m = this.store.matrix;
+    const m = this.store.view('matrix')?.matrix ?? null;
     if (!a || !m) return;
     this.exporter.save('csv', `matrix-L${m.layer}H${m.head}.csv`, matrixCsv(m, a.tokens.labels));
   }

@@ -77,11 +77,11 @@ export class WhyView {
 
   /** q, k·q and Σ w·v, when the engine sends the head's vectors for this query. */
   private renderVectors(weights: Float64Array): void {
-    const d = this.store.why;
+    const d = this.store.view('why');
     const a = this.store.attention!;
     const { layer, head } = this.store.selection;
     if (!d || d.layer !== layer || d.head !== head || d.query !== a.from - a.windowStart) {
-      const failed = this.store.unavailable.why;
+      const failed = this.store.unavailable('why');
       this.vectors.replaceChildren(el('p', { class: 'muted', text: failed !== null ? `No q, k and v for this head: ${failed}` : 'Loading q, k and v for this head…' }));
       return;
     }

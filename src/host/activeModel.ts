@@ -64,7 +64,7 @@ export class ActiveModel implements vscode.Disposable {
 
   /** Loads a checkpoint in the worker and makes it active; on failure the previous model stays. */
   async load(source: ModelSource): Promise<ModelInfo> {
-    const reply = await this.client.call({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath }, 'modelLoaded');
+    const reply = await this.client.call({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath });
     await this.set(reply.info, source);
     return reply.info;
   }

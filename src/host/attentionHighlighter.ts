@@ -11,6 +11,7 @@
 
 import * as vscode from 'vscode';
 import { bucketize, BUCKETS, selectWeights } from '../presentation/attentionView';
+import { isQuietFailure } from '../protocol/common';
 import type { Settings } from '../protocol/settings';
 import type { ActiveModel } from './activeModel';
 import type { AttentionRows, AttentionService } from './attentionService';
@@ -149,7 +150,7 @@ export class AttentionHighlighter implements vscode.Disposable {
       this.render(editor, result, visible);
     } catch (e) {
       if (generation !== this.generation) return;
-      if (e instanceof EngineError && (e.code === 'stale' || e.code === 'cancelled' || e.code === 'no-model')) return;
+      if (e instanceof EngineError && isQuietFailure(e)) return;
       this.show(null, editor);
       this.warnOnce(doc, e instanceof Error ? e.message : String(e));
     }

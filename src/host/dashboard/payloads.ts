@@ -1,17 +1,15 @@
 /**
- * Turns what the host holds into what the dashboard is sent: the worker's attentionRows reply
- * into a QueryAttention, its headStats / rollout / headVectors replies into HeadStats,
- * RolloutRow and WhyDetail (shapes checked, typed arrays copied, so a post never drags along
- * a larger buffer they might view). Pure, for the host's panel.
+ * Checks and copies what the engine sends before the dashboard holds it: the worker's
+ * attentionRows reply becomes the page's QueryAttention, and each view's payload is checked
+ * against the shape its own fields announce (a mismatch is a bug on the worker's side, shown as
+ * the view's reason instead of a broken drawing). Typed arrays are copied, so a post never drags
+ * along a larger buffer they might view. Pure (no VS Code), unit-tested.
  */
 
-import { HEAD_KIND_NAMES, type HeadKindName, type HeadStats, type QueryAttention, type RolloutRow, type WhyDetail, type WindowRef } from '../protocol/webviewProtocol';
-import type { WorkerToHost } from '../protocol/workerProtocol';
-
-export type AttentionRowsReply = Extract<WorkerToHost, { type: 'attentionRows' }>;
-export type HeadStatsReply = Extract<WorkerToHost, { type: 'headStats' }>;
-export type RolloutReply = Extract<WorkerToHost, { type: 'rollout' }>;
-export type HeadVectorsReply = Extract<WorkerToHost, { type: 'headVectors' }>;
+import { HEAD_KIND_NAMES, type HeadKindName } from '../../protocol/common';
+import { windowOf, type HeadStats, type RolloutRow, type WhyDetail } from '../../protocol/dashboardViews';
+import type { QueryAttention } from '../../protocol/webviewProtocol';
+import type { AttentionRows } from '../../protocol/workerProtocol';
 
 /** A reply whose arrays do not have the shape its own fields announce (a bug on the worker's side). */
 export class BadReplyError extends RangeError {
@@ -26,7 +24,7 @@ function copyOf(what: string, a: Float32Array, expected: number, shape: string):
   return a.slice();
 }
 
-export function toQueryAttention(r: AttentionRowsReply, documentName: string): QueryAttention {
+export function toQueryAttention(r: AttentionRows, documentName: string): QueryAttention {
   return {
     documentKey: r.documentKey,
     documentName,
@@ -44,8 +42,8 @@ export function toQueryAttention(r: AttentionRowsReply, documentName: string): Q
   };
 }
 
-/** The worker's per-head statistics ([L, H] each) as the dashboard's HeadStats. */
-export function toHeadStats(r: HeadStatsReply): HeadStats {
+/** Per-head statistics, [L, H] each. */
+export function checkedHeadStats(r: HeadStats): HeadStats {
   const n = r.layers * r.heads;
   const shape = `${r.layers} layers × ${r.heads} heads`;
   const scores = {} as Record<HeadKindName, Float32Array>;
@@ -61,14 +59,14 @@ export function toHeadStats(r: HeadStatsReply): HeadStats {
   };
 }
 
-/** The worker's rollout of one query ([L, W]) as the dashboard's RolloutRow. */
-export function toRolloutRow(r: RolloutReply): RolloutRow {
+/** The rollout of one query, [L, W]. */
+export function checkedRolloutRow(r: RolloutRow): RolloutRow {
   const relevance = copyOf('rollout relevance', r.relevance, r.layers * r.windowLength, `${r.layers} layers × ${r.windowLength} tokens`);
   return { ...windowOf(r), query: r.query, layers: r.layers, relevance };
 }
 
-/** The worker's q, k, v and output of one head for one query as the dashboard's WhyDetail. */
-export function toWhyDetail(r: HeadVectorsReply): WhyDetail {
+/** q, k, v and output of one head for one query. */
+export function checkedWhyDetail(r: WhyDetail): WhyDetail {
   const hs = r.headSize;
   const keys = `${r.windowLength} keys × ${hs} dims`;
   return {
@@ -82,12 +80,4 @@ export function toWhyDetail(r: HeadVectorsReply): WhyDetail {
     v: copyOf('value vectors', r.v, r.windowLength * hs, keys),
     output: copyOf('head output', r.output, hs, `a head of ${hs} dims`),
   };
-}
-
-export function windowOf(a: WindowRef): WindowRef {
-  return { documentKey: a.documentKey, version: a.version, windowStart: a.windowStart, windowLength: a.windowLength };
-}
-
-export function sameWindow(a: WindowRef | null, b: WindowRef | null): boolean {
-  return !!a && !!b && a.documentKey === b.documentKey && a.version === b.version && a.windowStart === b.windowStart && a.windowLength === b.windowLength;
 }
