@@ -69,4 +69,17 @@ describe('families: BERT masked-LM head (BertForMaskedLM)', function () {
       });
     });
   });
+
+  it('TensorFlow-converted names (LayerNorm.gamma / .beta) read as weight / bias: the same hidden states', function () {
+    const file = parseSafetensors(new Uint8Array(fs.readFileSync(requireFixture(this, 'tiny_bert', 'model.safetensors'))));
+    const base = readFixtureJson<Record<string, unknown>>(requireFixture(this, 'tiny_bert', 'config.json'));
+    const renamed: NamedTensor[] = [...file.tensors.keys()].map((name) => {
+      const t = readTensorF32(file, name);
+      return { name: name.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), shape: t.shape, data: Float32Array.from(t.data) };
+    });
+    assert.ok(renamed.some((t) => t.name.endsWith('.gamma')));
+    const ids = Int32Array.from([3, 1, 4, 1, 5]);
+    const run = (f: ReturnType<typeof parseSafetensors>): number[] => Array.from(parseHuggingFaceModel(base, f).model.forward(null, ids, 1, 5, { capture: { hidden: true } }).hidden[2]!);
+    assert.deepEqual(run(parseSafetensors(writeSafetensors(renamed, 'F32'))), run(file));
+  });
 });

@@ -29,6 +29,17 @@ describe('families: config.json refusals', () => {
     assert.equal(parseHfConfig({ ...qwen, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }).config.ropeTheta, 1e6);
   });
 
+  it('published configs (pythia-160m, Qwen2.5-0.5B, bert-base-uncased, a MiniLM cross-encoder) as transformers reads them', () => {
+    const pythia = parseHfConfig({ architectures: ['GPTNeoXForCausalLM'], bos_token_id: 0, eos_token_id: 0, hidden_act: 'gelu', hidden_size: 768, initializer_range: 0.02, intermediate_size: 3072, layer_norm_eps: 1e-5, max_position_embeddings: 2048, model_type: 'gpt_neox', num_attention_heads: 12, num_hidden_layers: 12, rotary_emb_base: 10000, rotary_pct: 0.25, tie_word_embeddings: false, torch_dtype: 'float16', transformers_version: '4.24.0', use_cache: true, use_parallel_residual: true, vocab_size: 50304 }).config;
+    assert.deepEqual([pythia.rotaryDims, pythia.parallelResidual, pythia.gelu, pythia.contextLength], [16, true, 'erf', 2048]);
+    const qwen25 = parseHfConfig({ architectures: ['Qwen2ForCausalLM'], attention_dropout: 0, bos_token_id: 151643, eos_token_id: 151643, hidden_act: 'silu', hidden_size: 896, initializer_range: 0.02, intermediate_size: 4864, max_position_embeddings: 32768, max_window_layers: 24, model_type: 'qwen2', num_attention_heads: 14, num_hidden_layers: 24, num_key_value_heads: 2, rms_norm_eps: 1e-6, rope_theta: 1000000, sliding_window: 32768, tie_word_embeddings: true, torch_dtype: 'bfloat16', use_cache: true, use_sliding_window: false, vocab_size: 151936 }).config;
+    assert.deepEqual([qwen25.nKvHeads, qwen25.ropeTheta, qwen25.tiedEmbeddings, qwen25.qkvBias], [2, 1e6, true, true]);
+    const bertBase = parseHfConfig({ architectures: ['BertForMaskedLM'], attention_probs_dropout_prob: 0.1, gradient_checkpointing: false, hidden_act: 'gelu', hidden_dropout_prob: 0.1, hidden_size: 768, initializer_range: 0.02, intermediate_size: 3072, layer_norm_eps: 1e-12, max_position_embeddings: 512, model_type: 'bert', num_attention_heads: 12, num_hidden_layers: 12, pad_token_id: 0, position_embedding_type: 'absolute', type_vocab_size: 2, use_cache: true, vocab_size: 30522 }).config;
+    assert.deepEqual([bertBase.mlmHead, bertBase.tiedEmbeddings, bertBase.causal, bertBase.lmHead], [true, true, false, undefined]);
+    const reranker = parseHfConfig({ architectures: ['BertForSequenceClassification'], hidden_size: 384, intermediate_size: 1536, model_type: 'bert', num_attention_heads: 12, num_hidden_layers: 6, id2label: { '0': 'LABEL_0' }, label2id: { LABEL_0: 0 }, vocab_size: 30522 }).config;
+    assert.deepEqual([reranker.labels, reranker.pooler, reranker.lmHead], [['LABEL_0'], true, false]);
+  });
+
   it('RoPE scaling, sliding windows, activations, relative positions, decoders, id2label gaps', () => {
     refuses({ ...qwen, rope_scaling: { type: 'yarn', factor: 4 } }, /rope_scaling .*"yarn".* not supported/);
     refuses({ ...neox, rope_scaling: { type: 'linear', factor: 2 } }, /rope_scaling .*"linear".* not supported/);
