@@ -58,7 +58,7 @@ export function gptNeoxConfig(r: Fields): ModelConfig {
   }
   const theta = r.has('rope_theta') || r.has('rope_parameters') ? ropeTheta(r, 'rope_theta', 10000) : (ropeTheta(r, 'rotary_emb_base', 10000));
   return finish('gpt_neox', {
-    architecture: 'gpt',
+    architecture: 'gpt_neox',
     vocabSize: r.int('vocab_size', 50432),
     contextLength: r.int('max_position_embeddings', 2048),
     dModel: C,
@@ -101,7 +101,7 @@ export function qwen2Config(r: Fields): ModelConfig {
     throw new HuggingFaceError(`config.json: head_dim ${describeValue(headDim)} is not supported; expected hidden_size / num_attention_heads = ${C / H}`);
   }
   return finish('qwen2', {
-    architecture: 'llama',
+    architecture: 'qwen2',
     vocabSize: r.int('vocab_size', 151936),
     contextLength: r.int('max_position_embeddings', 32768),
     dModel: C,
@@ -142,7 +142,7 @@ export function bertConfig(r: Fields): ModelConfig {
   const labels = classifier ? labelsOf(r) : undefined;
   const mlm = !classifier && r.architectures().some((a) => a === 'BertForMaskedLM' || a === 'BertForPreTraining');
   return finish('bert', {
-    architecture: 'gpt',
+    architecture: 'bert',
     vocabSize: r.int('vocab_size', 30522),
     contextLength: r.int('max_position_embeddings', 512),
     dModel: C,

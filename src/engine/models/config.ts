@@ -8,7 +8,8 @@
 import type { AttentionMode } from '../ops/attention';
 import type { RopeStyle } from '../ops/rope';
 
-export type Architecture = 'seed' | 'gpt' | 'llama';
+/** The family, for people (info, status bar); the maths follows the flags below, not this name. */
+export type Architecture = 'seed' | 'gpt' | 'llama' | 'gpt_neox' | 'qwen2' | 'bert';
 export type NormKind = 'layernorm' | 'rmsnorm' | 'none';
 export type PositionalKind = 'learned' | 'rope' | 'none';
 export type MlpKind = 'gelu' | 'swiglu' | 'none';
@@ -74,7 +75,7 @@ export class ModelConfigError extends Error {
   }
 }
 
-const ARCHITECTURES: readonly Architecture[] = ['seed', 'gpt', 'llama'];
+const ARCHITECTURES: readonly Architecture[] = ['seed', 'gpt', 'llama', 'gpt_neox', 'qwen2', 'bert'];
 const NORMS: readonly NormKind[] = ['layernorm', 'rmsnorm', 'none'];
 const POSITIONALS: readonly PositionalKind[] = ['learned', 'rope', 'none'];
 const MLPS: readonly MlpKind[] = ['gelu', 'swiglu', 'none'];
