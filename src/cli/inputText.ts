@@ -47,19 +47,32 @@ export function inputText(args: ParsedArgs): string {
 }
 
 /** "3,1,4" (commas and/or spaces) → ids, each checked against the vocabulary. */
-export function parseIds(raw: string, vocabSize: number): Int32Array {
+export function parseIds(raw: string, vocabSize: number, option = '--ids', what = 'token ids'): Int32Array {
   const parts = raw.split(/[\s,]+/).filter((p) => p !== '');
-  if (parts.length === 0) throw new UsageError('--ids needs at least one token id, e.g. --ids 3,1,4');
-  if (parts.length > MAX_IDS) throw new UsageError(`--ids has ${parts.length} ids; at most ${MAX_IDS} are accepted`);
+  if (parts.length === 0) throw new UsageError(`${option} needs at least one value, e.g. ${option} 3,1,4`);
+  if (parts.length > MAX_IDS) throw new UsageError(`${option} has ${parts.length} values; at most ${MAX_IDS} are accepted`);
   const ids = new Int32Array(parts.length);
   parts.forEach((p, i) => {
     const id = Number(p);
     if (!/^\d+$/.test(p) || !Number.isSafeInteger(id) || id >= vocabSize) {
-      throw new UsageError(`--ids: ${JSON.stringify(p.length > 20 ? `${p.slice(0, 20)}…` : p)} (item ${i + 1}) is not a token id; ids are integers from 0 to ${vocabSize - 1}`);
+      throw new UsageError(`${option}: ${JSON.stringify(p.length > 20 ? `${p.slice(0, 20)}…` : p)} (item ${i + 1}) is not one of the model's ${what}; they are integers from 0 to ${vocabSize - 1}`);
     }
     ids[i] = id;
   });
   return ids;
+}
+
+/**
+ * --token-types 0,0,1,1: segment ids for a model with token-type embeddings (BERT: sentence A
+ * / B of a cross-encoder pair), one per token; undefined when not given (all 0).
+ */
+export function inputTokenTypes(args: ParsedArgs, tokens: number, typeCount: number): Int32Array | undefined {
+  const raw = args.values.get('token-types');
+  if (raw === undefined) return undefined;
+  if (typeCount === 0) throw new UsageError('--token-types: this model has no token-type (segment) embeddings');
+  const types = parseIds(raw, typeCount, '--token-types', 'token types');
+  if (types.length !== tokens) throw new UsageError(`--token-types has ${types.length} values for ${tokens} tokens; give one per token`);
+  return types;
 }
 
 /** The encoding of --text, --file or --ids (exactly one); ids have the tokenizer's labels and empty spans. */

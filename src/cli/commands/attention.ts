@@ -6,12 +6,12 @@
  */
 
 import { parseArgs, UsageError } from '../args';
-import { inputEncoding } from '../inputText';
+import { inputEncoding, inputTokenTypes } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
 import { classificationJson, openModel, TextTooLongError, tokensJson } from './model';
 import { hasLmHead, isCausal } from '../../engine/models/config';
 
-export const ATTENTION_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids'], flags: ['logits', 'json', 'allow-special'] };
+export const ATTENTION_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types'], flags: ['logits', 'json', 'allow-special'] };
 
 export async function attentionCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, ATTENTION_OPTIONS);
@@ -24,7 +24,8 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   const logits = args.flags.has('logits');
   if (logits && !hasLmHead(model.config)) throw new UsageError('--logits: this model has no language-model head (a bare encoder or classifier); its output is hidden states');
   const causal = isCausal(model.config);
-  const r = model.forward(null, enc.ids, 1, T, { capture: { attention: true, hidden: model.config.labels !== undefined } });
+  const tokenTypes = inputTokenTypes(args, T, model.config.tokenTypes ?? 0);
+  const r = model.forward(null, enc.ids, 1, T, { tokenTypes, capture: { attention: true, hidden: model.config.labels !== undefined } });
   const classification = classificationJson(model, r.hidden);
 
   if (out.json) {

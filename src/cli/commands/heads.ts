@@ -11,12 +11,12 @@
 import { strongestKind, summarizeHeads } from '../../engine/analysis/headSummary';
 import { HEAD_KINDS } from '../../engine/analysis/patterns';
 import { parseArgs, UsageError } from '../args';
-import { inputEncoding } from '../inputText';
+import { inputEncoding, inputTokenTypes } from '../inputText';
 import { table, type Output } from '../output';
 import { openModel, TextTooLongError } from './model';
 import { isCausal } from '../../engine/models/config';
 
-export const HEADS_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids'], flags: ['json', 'allow-special'] };
+export const HEADS_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types'], flags: ['json', 'allow-special'] };
 
 const SHORT: Record<(typeof HEAD_KINDS)[number], string> = {
   previous_token: 'prev',
@@ -35,7 +35,7 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
   // A pattern over one token says nothing (TL refuses it too).
   if (T < 2) throw new UsageError(`the text encodes to ${T} token${T === 1 ? '' : 's'}; head detection needs at least 2`);
   if (T > model.config.contextLength) throw new TextTooLongError(T, model.config.contextLength);
-  const r = model.forward(null, enc.ids, 1, T, { capture: { attention: true } });
+  const r = model.forward(null, enc.ids, 1, T, { tokenTypes: inputTokenTypes(args, T, model.config.tokenTypes ?? 0), capture: { attention: true } });
   const layers = r.layers.map((l, i) => {
     if (!l.attention) throw new Error(`the model returned no attention weights for layer ${i}`);
     return l.attention;

@@ -70,14 +70,18 @@ describe('cli: model families without a tokenizer (--ids)', function () {
     assert.match(jsonError(cli('generate', '--checkpoint', folder, '--ids', ids, '--json')).message, /bidirectional encoder/);
   });
 
-  it('tiny_bert reranker: attention --json carries the classifier\'s label and probability (all segment 0, as transformers recorded)', function () {
+  it('tiny_bert reranker: attention --json carries the classifier\'s label and probability, with --token-types or all segment 0', function () {
     const folder = requireFixture(this, 'tiny_bert', 'reranker');
-    const g = readFixtureJson<{ input_ids: number[]; logit_all_seg0: number }>(path.join(folder, 'logits.json'));
-    const [r] = jsonLines(cli('attention', '--checkpoint', folder, '--ids', g.input_ids.join(','), '--json'));
+    const g = readFixtureJson<{ input_ids: number[]; token_type_ids: number[]; logit: number; prob: number; logit_all_seg0: number }>(path.join(folder, 'logits.json'));
+    const [r] = jsonLines(cli('attention', '--checkpoint', folder, '--ids', g.input_ids.join(','), '--token-types', g.token_type_ids.join(','), '--json'));
     const c = r!.classification as { label: string; probability: number; logits: number[] };
     assert.equal(c.label, 'relevance');
-    assert.ok(Math.abs(c.logits[0]! - g.logit_all_seg0) < 1e-4);
-    assert.ok(Math.abs(c.probability - 1 / (1 + Math.exp(-g.logit_all_seg0))) < 1e-4);
+    assert.ok(Math.abs(c.logits[0]! - g.logit) < 1e-4, `${c.logits[0]} vs ${g.logit}`);
+    assert.ok(Math.abs(c.probability - g.prob) < 1e-4);
+    const [r0] = jsonLines(cli('attention', '--checkpoint', folder, '--ids', g.input_ids.join(','), '--json'));
+    assert.ok(Math.abs((r0!.classification as { logits: number[] }).logits[0]! - g.logit_all_seg0) < 1e-4);
+    assert.match(jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,2,3', '--token-types', '0,1', '--json')).message, /--token-types has 2 values for 3 tokens/);
+    assert.match(jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,2', '--token-types', '0,2', '--json')).message, /--token-types: "2" \(item 2\) is not one of the model's token types; they are integers from 0 to 1/);
   });
 
   it('input errors: text for a model without a tokenizer, two inputs, an id outside the vocabulary', function () {
@@ -88,6 +92,6 @@ describe('cli: model families without a tokenizer (--ids)', function () {
     assert.match(jsonError(cli('heads', '--checkpoint', folder, '--text', 'a', '--ids', '1,2', '--json')).message, /exactly one of --text STR, --file PATH or --ids 3,1,4 \(got --text and --ids\)/);
     const bad = jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,12', '--json'));
     assert.equal(bad.code, 'usage');
-    assert.match(bad.message, /"12" \(item 2\) is not a token id; ids are integers from 0 to 11/);
+    assert.match(bad.message, /--ids: "12" \(item 2\) is not one of the model's token ids; they are integers from 0 to 11/);
   });
 });
