@@ -56,7 +56,7 @@ export function gptNeoxConfig(r: Fields): ModelConfig {
   if (!(pct <= 1) || rotaryDims < 2 || rotaryDims % 2 !== 0) {
     throw new HuggingFaceError(`config.json: rotary_pct ${pct} gives ${rotaryDims} rotary dimensions of the ${hs}-dimension heads; supported: an even number from 2 to ${hs}`);
   }
-  const theta = r.has('rope_theta') || r.has('rope_parameters') ? ropeTheta(r, 'rope_theta', 10000) : (ropeTheta(r, 'rotary_emb_base', 10000));
+  const theta = r.has('rope_theta') || r.has('rope_parameters') ? ropeTheta(r, 'rope_theta', 10000) : ropeTheta(r, 'rotary_emb_base', 10000);
   return finish('gpt_neox', {
     architecture: 'gpt_neox',
     vocabSize: r.int('vocab_size', 50432),
