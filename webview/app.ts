@@ -39,6 +39,10 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   headStats: ['table', 'grid'],
   rollout: ['rollout'],
   why: ['why'],
+  surprisal: [],
+  lens: [],
+  ablation: [],
+  attribution: [],
 };
 
 /** Which components redraw when each part of the store changes. */

@@ -30,6 +30,8 @@ export class MatrixView {
   private readonly note: HTMLElement;
   private readonly setNorm: (v: DashboardUiState['normalization']) => void;
   private geom = { left: 0, top: 0, cell: 1, W: 0, width: 0, height: 0 };
+  /** The cell under the mouse, if any. */
+  private hovered: { q: number; k: number } | null = null;
 
   constructor(private readonly store: Store, private theme: Theme, private readonly setUi: (p: Partial<DashboardUiState>) => void, private readonly exporter: Exporter) {
     const s = section('matrix', 'Attention matrix');
@@ -48,8 +50,16 @@ export class MatrixView {
     );
     const stack = el('div', { class: 'stack' }, this.canvas, this.overlay);
     s.body.append(stack, el('div', { class: 'legend-row' }, this.legend, this.legendText), this.hover);
-    this.overlay.addEventListener('mousemove', (e) => this.onHover(e));
-    this.overlay.addEventListener('mouseleave', () => this.drawOverlay(null));
+    this.overlay.addEventListener('mousemove', (e) => {
+      this.hovered = this.cellAt(e);
+      this.drawOverlay(this.hovered);
+      this.caption();
+    });
+    this.overlay.addEventListener('mouseleave', () => {
+      this.hovered = null;
+      this.drawOverlay(null);
+      this.caption();
+    });
     this.overlay.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
       if (cell && this.store.attention) selectWindowTokens(this.store.attention, cell.q);
@@ -62,6 +72,7 @@ export class MatrixView {
   }
 
   render(): void {
+    this.caption();
     const failed = this.store.unavailable('matrix');
     const m = this.store.view('matrix')?.matrix ?? null;
     const a = this.store.attention;
@@ -159,12 +170,12 @@ export class MatrixView {
     return q >= 0 && q < g.W && k >= 0 && k < g.W ? { q, k } : null;
   }
 
-  private onHover(e: MouseEvent): void {
-    const c = this.cellAt(e);
-    this.drawOverlay(c);
+  /** Describes the hovered cell with the data shown now (cleared when there is none: a caption never outlives its matrix). */
+  private caption(): void {
+    const c = this.hovered;
     const a = this.store.attention;
     const m = this.store.view('matrix')?.matrix ?? null;
-    if (!c || !a || !m) {
+    if (!c || !a || !m || c.q >= m.windowLength || c.k >= m.windowLength) {
       this.hover.textContent = '';
       return;
     }

@@ -32,7 +32,7 @@ export interface ShownAttention {
   /** The weight per window token that the colours show. */
   readonly weights: Float32Array;
   readonly buckets: Int8Array;
-  /** Ranges decorated (only tokens in the visible ranges are). */
+  /** Ranges decorated (only tokens in the visible ranges are; none with highlights turned off). */
   readonly decorated: number;
 }
 
@@ -125,7 +125,8 @@ export class AttentionHighlighter implements vscode.Disposable {
     const editor = vscode.window.activeTextEditor;
     for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
     this.decorated = new Set(editor ? [...this.decorated].filter((e) => e === editor) : []);
-    if (!isTextEditorWeWant(editor) || !this.settings.decorations.enabled || !this.model.info) return this.show(null, editor);
+    // With highlights off the query's attention is still computed: the dashboard shows it.
+    if (!isTextEditorWeWant(editor) || !this.model.info) return this.show(null, editor);
     const doc = editor.document;
     // Checked without copying the text: every cursor move passes here.
     const length = documentLength(doc);
@@ -175,9 +176,15 @@ export class AttentionHighlighter implements vscode.Disposable {
       if (index >= r.from && index < r.to) query.push(range);
       else if (buckets[k]! >= 0) perBucket[buckets[k]!]!.push(range);
     }
-    this.decorations.apply(editor, perBucket, query);
-    this.decorated.add(editor);
-    this.shown_ = { editor, result: r, weights, buckets, decorated: query.length + perBucket.reduce((n, b) => n + b.length, 0) };
+    const drawn = this.settings.decorations.enabled;
+    if (drawn) {
+      this.decorations.apply(editor, perBucket, query);
+      this.decorated.add(editor);
+    } else {
+      this.decorations.clear(editor);
+    }
+    const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
+    this.shown_ = { editor, result: r, weights, buckets, decorated };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }

@@ -5,6 +5,7 @@
  * path-like file names and oversized payloads are refused with a reason for the log.
  */
 
+import { isViewName, ON_DEMAND_VIEWS } from '../protocol/dashboardViews';
 import { bool, describe, fail, int, oneOf, record, str, validated } from '../protocol/validation';
 import {
   HEAD_SORT_KEYS,
@@ -72,6 +73,11 @@ function parse(raw: unknown): WebviewToHost {
   switch (type) {
     case 'ready':
       return { type, protocolVersion: int(o, 'protocolVersion', 0, MAX_INDEX) };
+    case 'computeView': {
+      const view = o.view;
+      if (!isViewName(view) || !ON_DEMAND_VIEWS.has(view)) fail(`view must be one of ${[...ON_DEMAND_VIEWS].join(', ')}, got ${describe(view)}`);
+      return { type, view };
+    }
     case 'selectHead':
       return { type, layer: int(o, 'layer', 0, MAX_INDEX), head: int(o, 'head', 0, MAX_INDEX) };
     case 'selectTokens': {

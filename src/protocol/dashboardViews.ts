@@ -94,6 +94,71 @@ export interface WhyDetail extends WindowRef {
   readonly output: Float32Array;
 }
 
+/**
+ * How surprised the model is by each window token, and what it expected instead: one forward
+ * pass over the window. Row i is about the prediction made at token i (of token i + 1).
+ */
+export interface TokenSurprisal extends WindowRef {
+  /** [W] nats: −ln p(token i | the window's tokens before it); NaN for the window's first token, which nothing predicts. */
+  readonly surprisal: Float32Array;
+  /** Mean surprisal over the window's predicted tokens (its loss in nats). */
+  readonly loss: number;
+  /** Predictions listed per position. */
+  readonly k: number;
+  /** [W·k] the k most likely next tokens at each position, by descending probability. */
+  readonly topIds: Int32Array;
+  readonly topProbs: Float32Array;
+  /** [W·k] their text, as token labels. */
+  readonly topLabels: readonly string[];
+  /** [W] 1-based rank of the token that actually follows (0 for the window's last token, nothing follows it here). */
+  readonly nextRank: Int32Array;
+  /** [W] the probability given to the token that actually follows (NaN for the last). */
+  readonly nextProb: Float32Array;
+}
+
+/** The logit lens for the query token: the top predictions read out of the residual stream after each layer. */
+export interface LogitLensView extends WindowRef {
+  readonly query: number;
+  readonly layers: number;
+  readonly k: number;
+  /** [L·k] row l: the top-k next tokens after layer l (through the final norm and the unembedding); row L−1 is the model's own. */
+  readonly topIds: Int32Array;
+  readonly topProbs: Float32Array;
+  readonly topLabels: readonly string[];
+  /** The token that actually follows the query in the window (−1 at the window's end), and its probability after each layer [L]. */
+  readonly nextId: number;
+  readonly nextLabel: string;
+  readonly nextProbs: Float32Array;
+}
+
+/** Each head alone zeroed: how much the log-probability of the token after the query changes. */
+export interface AblationSweepView extends WindowRef {
+  readonly query: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly targetId: number;
+  readonly targetLabel: string;
+  /** log p(target) with every head in place. */
+  readonly logProb: number;
+  /** [L·H] log p(target | head l.h zeroed) − logProb: negative where the head helps the prediction. */
+  readonly effects: Float32Array;
+}
+
+/** Which input tokens the prediction at the query relies on: integrated gradients over the token embeddings. */
+export interface AttributionView extends WindowRef {
+  readonly query: number;
+  readonly method: 'ig' | 'grad';
+  readonly steps: number;
+  readonly targetId: number;
+  readonly targetLabel: string;
+  readonly logProb: number;
+  /** log p(target) with every token embedding zero (positions kept). */
+  readonly baselineLogProb: number;
+  /** [query + 1] one value per window token up to the query; they sum to logProb − baselineLogProb (up to completenessGap). */
+  readonly attributions: Float32Array;
+  readonly completenessGap: number;
+}
+
 /** One view: what it depends on, what the engine sends the host, what the host sends the page. */
 interface View<S extends ViewScope, Engine extends ScopedRef<S>, Page extends ScopedRef<S>> {
   readonly scope: S;
@@ -107,6 +172,12 @@ export interface DashboardViews {
   readonly headStats: View<'window', HeadStats, HeadStats>;
   readonly rollout: View<'query', RolloutRow, RolloutRow>;
   readonly why: View<'head', WhyDetail, WhyDetail>;
+  readonly surprisal: View<'window', TokenSurprisal, TokenSurprisal>;
+  readonly lens: View<'query', LogitLensView, LogitLensView>;
+  /** One forward per head: asked for only when the page asks (ON_DEMAND_VIEWS). */
+  readonly ablation: View<'query', AblationSweepView, AblationSweepView>;
+  /** Dozens of forward and backward passes: asked for only when the page asks. */
+  readonly attribution: View<'query', AttributionView, AttributionView>;
 }
 
 export type ViewName = keyof DashboardViews;
@@ -118,7 +189,17 @@ export const VIEW_SCOPES: { readonly [N in ViewName]: DashboardViews[N]['scope']
   headStats: 'window',
   rollout: 'query',
   why: 'head',
+  surprisal: 'window',
+  lens: 'query',
+  ablation: 'query',
+  attribution: 'query',
 };
+
+/**
+ * Views too costly to compute for every cursor move: the host asks for them only when the page
+ * does (`computeView`), for the question shown then; a new question forgets the answer.
+ */
+export const ON_DEMAND_VIEWS: ReadonlySet<ViewName> = new Set<ViewName>(['ablation', 'attribution']);
 
 export const VIEW_NAMES = Object.keys(VIEW_SCOPES) as readonly ViewName[];
 

@@ -13,7 +13,7 @@
 import { HEAD_KIND_NAMES, type EvalPoint, type ModelInfo, type StepPoint, type TokenSlice, type WindowRef } from './common';
 import type { PagePayload, ViewName } from './dashboardViews';
 
-/** 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts. */
+/** 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
 export const WEBVIEW_PROTOCOL_VERSION = 4;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
@@ -127,6 +127,8 @@ export type SaveFormat = 'png' | 'csv' | 'json';
 export type WebviewToHost =
   /** Handshake: the page is loaded and listening. */
   | { readonly type: 'ready'; readonly protocolVersion: number }
+  /** Compute an on-demand view (ON_DEMAND_VIEWS) for the question shown now. */
+  | { readonly type: 'computeView'; readonly view: ViewName }
   /** Select this head everywhere. */
   | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
   /** Reveal and select [start, end) (UTF-16 offsets) of the document in its editor. */

@@ -16,7 +16,7 @@
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
 import type { EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 
-/** 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types. */
+/** 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
 export const WORKER_PROTOCOL_VERSION = 3;
 
 export interface TrainRequestOptions {
@@ -35,6 +35,13 @@ export interface CharRange {
 }
 
 // ---------------------------------------------------------------- the calls
+
+/** The metrics a checkpoint recorded while it was trained, and the run's planned length. */
+export interface TrainingHistory {
+  readonly totalSteps: number;
+  readonly steps: readonly StepPoint[];
+  readonly evals: readonly EvalPoint[];
+}
 
 /** Messages that only exist as answers: named here so WorkerCalls can pair them. */
 type Reply<T extends string, F = object> = { readonly type: T; readonly id: number } & F;
@@ -76,8 +83,8 @@ export interface WorkerCalls {
       | Reply<'trainStep', StepPoint>
       | Reply<'trainEval', EvalPoint>;
   };
-  /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model. */
-  readonly load: { readonly request: { readonly path: string; readonly tokenizerPath: string | null }; readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo }>; readonly progress: never };
+  /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
+  readonly load: { readonly request: { readonly path: string; readonly tokenizerPath: string | null }; readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo; readonly history: TrainingHistory | null }>; readonly progress: never };
   /** Writes the active model (with its training state) atomically to `path`. */
   readonly save: { readonly request: { readonly path: string }; readonly reply: Reply<'saved', { readonly path: string }>; readonly progress: never };
   /** Sets a document's text for `version` (null: the held text) and asks for its tokens overlapping `ranges`, a slice per range. */

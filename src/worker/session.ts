@@ -30,7 +30,7 @@ import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
-import { activeModelInfo, type ActiveModel } from './activeModel';
+import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
 import { computeWindow, queryAttention, windowOf } from './attention';
 import { viewReply } from './windowViews';
 import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES, type WindowAttention } from './attentionCache';
@@ -265,7 +265,7 @@ export class WorkerSession {
     const loaded = await loadModel(r.path, r.tokenizerPath ?? undefined);
     if (p.cancelled) throw new WorkerError('cancelled', `loading ${r.path} was cancelled; the active model is unchanged`);
     this.activate({ model: loaded.model, tokenizer: loaded.tokenizer, tokenizerJson: loaded.tokenizerJson ?? null, training: loaded.training, source: r.path });
-    this.send({ type: 'modelLoaded', id: r.id, info: activeModelInfo(this.active!) });
+    this.send({ type: 'modelLoaded', id: r.id, info: activeModelInfo(this.active!), history: trainingHistory(loaded.training) });
   }
 
   private async save(r: Request<'save'>): Promise<void> {

@@ -16,6 +16,7 @@ import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardVi
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
+import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
 import { WorkerError } from './errors';
 import { tokenSlice, type TokenArrays } from './tokenArrays';
 
@@ -57,6 +58,22 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
   why: ({ request: r, model: m, place, query, ids }) => {
     const v = headVectorsOf(m.model, ids, r.layer, r.head, query);
     return { payload: { ...place, query, layer: r.layer, head: r.head, ...v }, transfer: buffers([v.q, v.k, v.v, v.output]) };
+  },
+  surprisal: ({ model, place, ids }) => {
+    const p = tokenSurprisal(model, ids, place);
+    return { payload: p, transfer: [p.surprisal, p.topIds, p.topProbs, p.nextRank, p.nextProb].map((a) => a.buffer as ArrayBuffer) };
+  },
+  lens: ({ model, place, ids, query }) => {
+    const p = lensView(model, ids, place, query);
+    return { payload: p, transfer: [p.topIds, p.topProbs, p.nextProbs].map((a) => a.buffer as ArrayBuffer) };
+  },
+  ablation: ({ model, place, ids, query }) => {
+    const p = ablationView(model, ids, place, query);
+    return { payload: p, transfer: buffers([p.effects]) };
+  },
+  attribution: ({ model, place, ids, query }) => {
+    const p = attributionView(model, ids, place, query);
+    return { payload: p, transfer: buffers([p.attributions]) };
   },
 };
 

@@ -84,6 +84,36 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await d.send({ type: 'viewUnavailable', view: 'matrix', window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 }, reason: 'the document changed' });
   });
 
+  it('while a model trains, the header says the attention shown is the active model\'s, not the one in training', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17), status: 'running' }));
+    const header = d.page.locator('header.top .model');
+    assert.match(await header.innerText(), /^Attention below is from the active model \(.* heads .*\); the model in training replaces it when it finishes$/);
+    await d.send({ type: 'runStatus', run: { status: 'completed', label: 'story.txt', totalSteps: 0, message: null } });
+    assert.doesNotMatch(await header.innerText(), /Attention below/);
+  });
+
+  it('hover captions belong to what is shown: the matrix\'s goes with its matrix, the grid\'s follows a keyboard head change', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0), { type: 'view', view: 'headStats', payload: headStats(w) });
+    const overlay = d.page.locator('#matrix canvas.overlay');
+    const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
+    await overlay.hover({ position: { x: 72 + 3 * cell + cell / 2, y: 72 + 4 * cell + cell / 2 } });
+    const caption = d.page.locator('#matrix .hoverinfo');
+    assert.match(await caption.innerText(), /^query 4 /);
+    // Another model: the editor's attention goes, and the caption about the old matrix with it.
+    await d.send({ type: 'model', info: null }, { type: 'attention', attention: null });
+    assert.equal(await caption.innerText(), '');
+
+    await d.send({ type: 'attention', attention: queryAttention(w, 17) }, ...matrixMessages(w, 0, 0), { type: 'view', view: 'headStats', payload: headStats(w) });
+    const gridCaption = d.page.locator('#heads .hoverinfo');
+    assert.match(await gridCaption.innerText(), /^Selected: layer 0, head 0 · strongest: /);
+    await d.send({ type: 'selection', layer: 1, head: 2 });
+    assert.match(await gridCaption.innerText(), /^Selected: layer 1, head 2 · strongest: /);
+  });
+
   it('the query strip shows where the cursor token looks; bars and chips select tokens in the editor', async () => {
     const w = attentionWindow(24);
     d = await openDashboard(browser);
@@ -130,6 +160,8 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const rows = d.page.locator('#why tbody tr');
     assert.equal(await rows.count(), 10);
     const check = await d.page.locator('#why p.muted').first().innerText();
+    // Query 17 sees keys 0..17: the count is of every key it can see, not of the rows listed.
+    assert.match(check, /^Top 10 of 18 keys\./);
     const diff = Number(/within (\d[\d.]*(?:e[+-]?\d+)?)/.exec(check)?.[1]);
     assert.ok(diff < 1e-5, check);
     assert.equal(await d.page.locator('#why .vectors').innerText(), 'Loading q, k and v for this head…');

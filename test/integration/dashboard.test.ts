@@ -107,6 +107,48 @@ describe('the dashboard panel in the extension host', function () {
     assert.strictEqual(dashboardTabs().length, 1);
   });
 
+  it('turning the editor highlights off (Ctrl+Alt+A) keeps the dashboard showing the cursor\'s attention, with nothing drawn in the editor', async function () {
+    if (!fixturesDir()) return this.skip();
+    const a = (await activeExtension()).exports as AttentionLensApi;
+    if (a.model.info?.architecture !== 'llama') await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'training.txt'));
+    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(doc.positionAt(30), doc.positionAt(30));
+    await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
+    panel = await openPanel();
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await vscode.commands.executeCommand('attentionLens.toggleHighlights');
+    try {
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      editor.selection = new vscode.Selection(doc.positionAt(55), doc.positionAt(55));
+      const token = await waitFor('the new cursor token under highlights turned off', () => {
+        const shown = a.highlighter.shown;
+        return shown && shown.result.from !== undefined && doc.offsetAt(editor.selection.active) === 55 && shown.result.window.starts[shown.result.from - shown.result.windowStart]! <= 55 && shown.result.window.ends[shown.result.from - shown.result.windowStart]! > 55 ? shown : null;
+      }, 20_000);
+      assert.strictEqual(token.decorated, 0, 'nothing is drawn in the editor');
+      const sent = await waitFor('the dashboard\'s attention for that token', () => posted.find((m) => m.type === 'attention' && m.attention?.from === token.result.from), 20_000);
+      assert.ok(sent.type === 'attention' && sent.attention && sent.attention.rows.length > 0);
+    } finally {
+      await vscode.commands.executeCommand('attentionLens.toggleHighlights');
+    }
+  });
+
+  it('the curves shown are the active model\'s: loading a model trained elsewhere clears the previous run from the dashboard', async function () {
+    if (!fixturesDir()) return this.skip();
+    const a = (await activeExtension()).exports as AttentionLensApi;
+    panel = await openPanel();
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    assert.ok(!a.run.running, 'another test left a training run going');
+    a.run.start('tiny on seed_article.txt', 3);
+    for (let i = 1; i <= 3; i++) a.run.addStep({ step: i, loss: 3 - i / 2, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
+    a.run.finish('completed', null);
+    posted.length = 0;
+    await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    assert.deepStrictEqual([a.run.info().status, a.run.info().label, a.run.stepCount], ['idle', '', 0]);
+    const reset = await waitFor('the run reset posted to the page', () => posted.find((m) => m.type === 'runReset'), 10_000);
+    assert.ok(reset.type === 'runReset' && reset.run.status === 'idle' && reset.steps.loss.length === 0);
+  });
+
   it('the page loads under its CSP, says ready, and draws a stream of training points without an error', async () => {
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();

@@ -11,7 +11,7 @@
  */
 
 import { isQuietFailure, type WindowRef } from '../../protocol/common';
-import { payloadFits, sameWindow, VIEW_NAMES, VIEW_SCOPES, windowOf, type EnginePayload, type PagePayload, type ViewName, type ViewScope } from '../../protocol/dashboardViews';
+import { ON_DEMAND_VIEWS, payloadFits, sameWindow, VIEW_NAMES, VIEW_SCOPES, windowOf, type EnginePayload, type PagePayload, type ViewName, type ViewScope } from '../../protocol/dashboardViews';
 import type { HostToWebview } from '../../protocol/webviewProtocol';
 import type { CallRequest, ViewReply } from '../../protocol/workerProtocol';
 import { VIEW_SPECS, type Held, type LayerHead } from './viewSpecs';
@@ -74,6 +74,8 @@ function viewMessage<N extends ViewName>(view: N, payload: PagePayload<N>): Host
 export class DashboardFeed {
   private readonly slots = new Map<ViewName, Slot>(VIEW_NAMES.map((n) => [n, new Slot()]));
   private selection: LayerHead = { layer: 0, head: 0 };
+  /** The question shown now (on-demand views are asked about it). */
+  private query: FeedQuery | null = null;
   private disposed = false;
 
   constructor(private readonly engine: ViewEngine, private readonly post: (m: HostToWebview) => void, private readonly log: FeedLog) {}
@@ -88,6 +90,7 @@ export class DashboardFeed {
     const head = query ? clamp(selection.head, query.heads) : selection.head;
     const moved = layer !== this.selection.layer || head !== this.selection.head;
     this.selection = { layer, head };
+    this.query = query;
     for (const name of VIEW_NAMES) {
       const slot = this.slot(name);
       if (!query) {
@@ -95,9 +98,23 @@ export class DashboardFeed {
         continue;
       }
       const win = windowOf(query);
-      if (this.retarget(slot, questionKey(VIEW_SCOPES[name], win, query.from, this.selection))) this.ask(name, slot, win, query);
+      const asked = this.retarget(slot, questionKey(VIEW_SCOPES[name], win, query.from, this.selection));
+      if (asked && !ON_DEMAND_VIEWS.has(name)) this.ask(name, slot, win, query);
       else if (moved && slot.held !== null && VIEW_SPECS[name].followsSelection) this.present(name, slot.held as Held<typeof name>);
     }
+  }
+
+  /**
+   * Asks for an on-demand view (ON_DEMAND_VIEWS) about the question shown now, unless it is
+   * held or on its way; after a failure it asks again.
+   */
+  compute(name: ViewName): void {
+    const query = this.query;
+    if (this.disposed || !query || !ON_DEMAND_VIEWS.has(name)) return;
+    const slot = this.slot(name);
+    if (slot.held !== null || slot.ticket !== null) return;
+    slot.failure = null;
+    this.ask(name, slot, windowOf(query), query);
   }
 
   /** Posts everything held, or why it is not (after the page's `init`: a reloaded page starts empty). */
@@ -112,6 +129,7 @@ export class DashboardFeed {
 
   /** Forgets everything (the model changed: nothing held is about it). */
   reset(): void {
+    this.query = null;
     for (const slot of this.slots.values()) this.retarget(slot, null);
   }
 

@@ -120,6 +120,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.dispatch = pageMessageDispatcher(
       {
         ready: (m) => this.onReady(m.protocolVersion),
+        computeView: (m) => this.feed.compute(m.view),
         selectHead: (m) => deps.view.select(m.layer, m.head),
         selectTokens: (m) => {
           // Only the document the dashboard shows: a page asking for another one is refused.

@@ -7,7 +7,7 @@
  */
 
 import { HEAD_KIND_NAMES, type HeadKindName } from '../../protocol/common';
-import { windowOf, type HeadStats, type RolloutRow, type WhyDetail } from '../../protocol/dashboardViews';
+import { windowOf, type AblationSweepView, type AttributionView, type HeadStats, type LogitLensView, type RolloutRow, type TokenSurprisal, type WhyDetail } from '../../protocol/dashboardViews';
 import type { QueryAttention } from '../../protocol/webviewProtocol';
 import type { AttentionRows } from '../../protocol/workerProtocol';
 
@@ -63,6 +63,62 @@ export function checkedHeadStats(r: HeadStats): HeadStats {
 export function checkedRolloutRow(r: RolloutRow): RolloutRow {
   const relevance = copyOf('rollout relevance', r.relevance, r.layers * r.windowLength, `${r.layers} layers × ${r.windowLength} tokens`);
   return { ...windowOf(r), query: r.query, layers: r.layers, relevance };
+}
+
+function checkedLabels(what: string, labels: readonly string[], expected: number, shape: string): string[] {
+  if (labels.length !== expected) throw new BadReplyError(what, labels.length, expected, shape);
+  return [...labels];
+}
+
+function copyInts(what: string, a: Int32Array, expected: number, shape: string): Int32Array {
+  if (a.length !== expected) throw new BadReplyError(what, a.length, expected, shape);
+  return a.slice();
+}
+
+/** Surprisal and predictions of every window token: [W], and [W·k] for the predictions. */
+export function checkedSurprisal(r: TokenSurprisal): TokenSurprisal {
+  const W = r.windowLength;
+  const top = `${W} tokens × ${r.k} predictions`;
+  return {
+    ...windowOf(r),
+    surprisal: copyOf('surprisal', r.surprisal, W, `${W} tokens`),
+    loss: r.loss,
+    k: r.k,
+    topIds: copyInts('predicted ids', r.topIds, W * r.k, top),
+    topProbs: copyOf('predicted probabilities', r.topProbs, W * r.k, top),
+    topLabels: checkedLabels('predicted tokens', r.topLabels, W * r.k, top),
+    nextRank: copyInts('next-token ranks', r.nextRank, W, `${W} tokens`),
+    nextProb: copyOf('next-token probabilities', r.nextProb, W, `${W} tokens`),
+  };
+}
+
+/** The logit lens: [L·k] predictions, [L] probabilities of the actual next token. */
+export function checkedLens(r: LogitLensView): LogitLensView {
+  const top = `${r.layers} layers × ${r.k} predictions`;
+  return {
+    ...windowOf(r),
+    query: r.query,
+    layers: r.layers,
+    k: r.k,
+    topIds: copyInts('lens ids', r.topIds, r.layers * r.k, top),
+    topProbs: copyOf('lens probabilities', r.topProbs, r.layers * r.k, top),
+    topLabels: checkedLabels('lens tokens', r.topLabels, r.layers * r.k, top),
+    nextId: r.nextId,
+    nextLabel: r.nextLabel,
+    nextProbs: copyOf('next-token probabilities by layer', r.nextProbs, r.layers, `${r.layers} layers`),
+  };
+}
+
+/** The ablation sweep: one effect per head, [L·H]. */
+export function checkedAblation(r: AblationSweepView): AblationSweepView {
+  const effects = copyOf('ablation effects', r.effects, r.layers * r.heads, `${r.layers} layers × ${r.heads} heads`);
+  return { ...windowOf(r), query: r.query, layers: r.layers, heads: r.heads, targetId: r.targetId, targetLabel: r.targetLabel, logProb: r.logProb, effects };
+}
+
+/** Attribution: one value per window token up to the query. */
+export function checkedAttribution(r: AttributionView): AttributionView {
+  const attributions = copyOf('attributions', r.attributions, r.query + 1, `tokens 0..${r.query}`);
+  return { ...windowOf(r), query: r.query, method: r.method, steps: r.steps, targetId: r.targetId, targetLabel: r.targetLabel, logProb: r.logProb, baselineLogProb: r.baselineLogProb, attributions, completenessGap: r.completenessGap };
 }
 
 /** q, k, v and output of one head for one query. */

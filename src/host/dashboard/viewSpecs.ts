@@ -7,7 +7,7 @@
 
 import type { EnginePayload, PagePayload, ViewName } from '../../protocol/dashboardViews';
 import { checkMatrixSize, MatrixAssembly } from './matrixAssembly';
-import { checkedHeadStats, checkedRolloutRow, checkedWhyDetail } from './payloads';
+import { checkedAblation, checkedAttribution, checkedHeadStats, checkedLens, checkedRolloutRow, checkedSurprisal, checkedWhyDetail } from './payloads';
 
 export interface LayerHead {
   readonly layer: number;
@@ -41,4 +41,8 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   headStats: { title: 'head statistics', hold: checkedHeadStats, present: (s) => s, followsSelection: false },
   rollout: { title: 'rollout', hold: checkedRolloutRow, present: (r) => r, followsSelection: false },
   why: { title: 'q/k/v vectors', hold: checkedWhyDetail, present: (d) => d, followsSelection: false },
+  surprisal: { title: 'surprisal', hold: checkedSurprisal, present: (s) => s, followsSelection: false },
+  lens: { title: 'logit lens', hold: checkedLens, present: (l) => l, followsSelection: false },
+  ablation: { title: 'head ablation sweep', hold: checkedAblation, present: (a) => a, followsSelection: false },
+  attribution: { title: 'attribution', hold: checkedAttribution, present: (a) => a, followsSelection: false },
 };

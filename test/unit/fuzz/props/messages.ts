@@ -12,7 +12,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { MAX_ERROR_CHARS, MAX_KEY_CHARS, MAX_SAVE_CHARS, validateWebviewMessage } from '../../../../src/presentation/webviewValidation';
 import { DEFAULT_SETTINGS, SETTING_BOUNDS, parseSettings } from '../../../../src/protocol/settings';
-import { isViewName, VIEW_NAMES } from '../../../../src/protocol/dashboardViews';
+import { isViewName, ON_DEMAND_VIEWS, VIEW_NAMES } from '../../../../src/protocol/dashboardViews';
 import { DEFAULT_UI_STATE } from '../../../../src/protocol/webviewProtocol';
 import { MAX_RANGES, parseHostMessage } from '../../../../src/worker/validate';
 import { ReaderProbe, fieldsOf, hostileValue, isDense, jsonMutation, mutateJsonText, prop, type PropertySet } from '../harness';
@@ -214,6 +214,10 @@ export function checkWebviewMessage(m: unknown): void {
       keysAre(m, ['type', 'message']);
       assert.ok(typeof m.message === 'string' && m.message.length <= MAX_ERROR_CHARS);
       break;
+    case 'computeView':
+      keysAre(m, ['type', 'view']);
+      assert.ok(isViewName(m.view) && ON_DEMAND_VIEWS.has(m.view), 'an on-demand view');
+      break;
     default:
       // A message type added since this test was written: at least a plain object with a string type.
       assert.equal(typeof m.type, 'string');
@@ -234,6 +238,7 @@ function uiStateArb(): fc.Arbitrary<Record<string, unknown>> {
 const webviewMessages: fc.Arbitrary<unknown> = fc.oneof(
   fieldsOf({ type: fc.constant('ready'), protocolVersion: fc.nat(3) }),
   fieldsOf({ type: fc.constant('selectHead'), layer: fc.nat(40), head: fc.nat(40) }),
+  fieldsOf({ type: fc.constant('computeView'), view: fc.constantFrom(...VIEW_NAMES, 'constructor', '') }),
   fieldsOf({ type: fc.constant('selectTokens'), documentKey: fc.string(), start: fc.nat(1000), end: fc.nat(1000) }),
   fieldsOf({
     type: fc.constant('save'),
