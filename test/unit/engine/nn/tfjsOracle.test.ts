@@ -2,7 +2,8 @@
  * Whole-model check against an independent implementation: the same weights and batch
  * through the engine (hand-written backward) and through the tfjs reference
  * (test/reference/tfjsTransformer.ts, tfjs autodiff on backend 'cpu') must give the same
- * logits, loss and gradient for every parameter; and 40 steps of the engine's Trainer
+ * logits, loss and gradient for every parameter (GPT, the tutorial's seed model, and Llama
+ * with RMSNorm, both rotary pairings, SwiGLU and grouped-query attention); and 40 steps of the engine's Trainer
  * (warm-up + cosine schedule, clipping, AdamW) must follow 40 steps of the tfjs reference
  * trainer driven by the schedule written out here from its formula.
  */
@@ -150,6 +151,21 @@ describe('nn/transformer against the tfjs reference (independent implementation,
         else assert.ok(row.every((x) => x === 0), `${side}: position ${t} ≥ ${T} is unused, its gradient should be exactly 0 (max |g| ${maxAbs(row)})`);
       }
     }
+  });
+
+  /** A tiny Llama: RMSNorm, rotary positions, SwiGLU, 4 query heads on 2 key/value heads. */
+  const llama = (ropeStyle: 'interleaved' | 'half', tiedEmbeddings: boolean): ModelConfig => ({
+    architecture: 'llama', vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, mlpHidden: 48,
+    norm: 'rmsnorm', normEps: 1e-5, positional: 'rope', ropeTheta: 10000, ropeStyle, mlp: 'swiglu',
+    bias: false, tiedEmbeddings, attentionMode: 'soft', dropout: 0,
+  });
+
+  it('llama (RMSNorm, interleaved RoPE, SwiGLU, grouped-query 4→2, tied head): same logits, loss and gradient for every parameter', () => {
+    checkAgainstTfjs(llama('interleaved', true), 51, 3, 16);
+  });
+
+  it('llama with rotate-half RoPE, an untied head and a sequence shorter than the context: same logits, loss and gradients', () => {
+    checkAgainstTfjs(llama('half', false), 53, 2, 11);
   });
 
   it('seed architecture (embedding → one attention layer with residual → linear): same logits, loss and gradients', () => {
