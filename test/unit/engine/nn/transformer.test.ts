@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Tape } from '../../../../src/engine/autograd';
 import { validateModelConfig, type ModelConfig } from '../../../../src/engine/models/config';
 import { parameterCount } from '../../../../src/engine/models/paramSpec';
 import { presetConfig, UnknownPresetError } from '../../../../src/engine/models/presets';
