@@ -1,8 +1,11 @@
 /**
  * The product inside a real VS Code extension host: training through the command (loss
- * points stream, cancel works, the host stays responsive), highlights for the cursor token
- * that agree with an independent forward of the saved checkpoint, the hover's top-k, loading
- * stories260K through the command API, a crashed worker, and bad input.
+ * points stream, cancel works; the host's event-loop lag is reported), highlights for the
+ * cursor token consistent with the engine's forward of the saved checkpoint, loading
+ * stories260K through the command API, then — independently of our engine — what
+ * setDecorations receives and what the hover says, against llama2.c's attention for the
+ * fixture's prompt (both directions), a crashed worker whose restored model gives llama2.c's
+ * attention again, and bad input.
  */
 
 import * as assert from 'assert';
