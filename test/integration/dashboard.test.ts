@@ -36,7 +36,7 @@ class MemoryMemento implements vscode.Memento {
 }
 
 describe('the dashboard panel in the extension host', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let log: vscode.LogOutputChannel;
   let panel: DashboardPanel | undefined;
   const received: WebviewToHost[] = [];
@@ -87,7 +87,7 @@ describe('the dashboard panel in the extension host', function () {
     panel = listen(await DashboardPanel.restore(first, { ui }, deps));
     assert.strictEqual(panel.panel, first);
     assert.ok(first.webview.options.enableScripts && first.webview.options.localResourceRoots?.length, 'the panel\'s webview options are set again');
-    await waitFor('the restored page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the restored page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     const init = posted.find((m) => m.type === 'init');
     assert.ok(init?.type === 'init');
     assert.deepStrictEqual(init.ui, ui);
@@ -101,7 +101,7 @@ describe('the dashboard panel in the extension host', function () {
     first.onDidDispose(() => (firstClosed = true));
     panel = listen(await DashboardPanel.restore(second, { ui: { ...ui, smoothing: 'high', xAxis: '<script>' } }, deps));
     assert.ok(firstClosed, 'only one dashboard stays open');
-    await waitFor('the second page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the second page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     const again = posted.find((m) => m.type === 'init');
     assert.ok(again?.type === 'init');
     assert.deepStrictEqual(again.ui, ui, 'the malformed state was ignored; the last good one is used');
@@ -117,7 +117,7 @@ describe('the dashboard panel in the extension host', function () {
     editor.selection = new vscode.Selection(doc.positionAt(30), doc.positionAt(30));
     await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     await vscode.commands.executeCommand('attentionLens.toggleHighlights');
     try {
       await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
@@ -138,7 +138,7 @@ describe('the dashboard panel in the extension host', function () {
     if (!fixturesDir()) return this.skip();
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     assert.ok(!a.run.running, 'another test left a training run going');
     a.run.start('tiny on seed_article.txt', 3);
     for (let i = 1; i <= 3; i++) a.run.addStep({ step: i, loss: 3 - i / 2, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
@@ -153,7 +153,7 @@ describe('the dashboard panel in the extension host', function () {
   it('the page loads under its CSP, says ready, and draws a stream of training points without an error', async () => {
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     assert.ok(!a.run.running, 'another test left a training run going');
     a.run.start('dashboard test', 1000);
     for (let i = 1; i <= 1000; i++) a.run.addStep({ step: i, loss: i === 700 ? NaN : 3 * Math.exp(-i / 300) + 1, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
@@ -174,7 +174,7 @@ describe('the dashboard panel in the extension host', function () {
     const shown = await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
     const opened = Date.now();
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     // One worker request brings the window's whole matrix.
     await waitFor('the window\'s attention matrix', () => posted.some((m) => m.type === 'view' && m.view === 'matrix' && m.payload.windowStart === shown.result.windowStart), 30_000);
     report(`    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix shown ${Date.now() - opened} ms after opening`);
@@ -218,7 +218,7 @@ describe('the dashboard panel in the extension host', function () {
       const here = (w: { documentKey: string; version: number; windowStart: number; windowLength: number }): boolean =>
         w.documentKey === r.documentKey && w.version === r.version && w.windowStart === 0 && w.windowLength === fx.T;
       panel = await openPanel();
-      await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+      await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
       /** The payload of the first view message of view `name` that `ok` accepts, once it was posted. */
       const find = <N extends ViewName>(name: N, ok: (p: PagePayload<N>) => boolean) => (): PagePayload<N> | undefined => {
         for (const m of posted) if (m.type === 'view' && m.view === name && ok(m.payload as PagePayload<N>)) return m.payload as PagePayload<N>;
@@ -287,7 +287,7 @@ describe('the dashboard panel in the extension host', function () {
       w.documentKey === r.documentKey && w.version === r.version && w.windowStart === r.windowStart && w.windowLength === r.windowLength;
 
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     const init = posted.find((m) => m.type === 'init');
     assert.ok(init?.type === 'init');
 
