@@ -96,7 +96,7 @@ export class AblationView {
       const head = el('tr', {}, el('th', { text: 'layer \\ head' }), ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })));
       const rows = Array.from({ length: v.layers }, (_, l) => el('tr', {}, el('th', { attrs: { scope: 'row' }, text: String(l) }), ...Array.from({ length: v.heads }, (_, h) => {
         const e = v.effects[l * v.heads + h]!;
-        const b = this.headButton(l, h, e, e.toFixed(3));
+        const b = this.headButton(l, h, e, signed(e));
         b.style.backgroundColor = colours.css(e, scale);
         b.style.color = colours.text(e, scale);
         return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, b);
@@ -142,4 +142,10 @@ export class AblationView {
     const rows = Array.from({ length: v.layers * v.heads }, (_, i) => [Math.floor(i / v.heads), i % v.heads, v.targetLabel, v.logProb, v.effects[i]!]);
     this.exporter.save('csv', name, csv(['layer', 'head', 'target', 'log_p', 'delta_log_p_zeroed'], rows));
   }
+}
+
+/** "−1.750", "+0.420": the sign is the point, so it is always shown (with a real minus). */
+function signed(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return `${v < 0 ? '−' : v > 0 ? '+' : '±'}${Math.abs(v).toFixed(3)}`;
 }

@@ -54,12 +54,12 @@ export class LogitLens {
     setNote(this.note, null);
     const known = v.nextId >= 0;
     const next = `"${vocabLabel(v.nextLabel, 20)}"`;
-    this.intro.textContent = `Token ${a.windowStart + v.query} "${labelOf(a, v.query, 20)}": the top predictions read from the residual stream after each layer (final norm and unembedding applied); the last row is the model's own. ${known ? `The token that follows in the text is ${next}: its probability after each layer is in the last column.` : 'This is the window\'s last token: the token that follows is not in the window, so there is no probability to follow.'}`;
+    this.intro.textContent = `Token ${a.windowStart + v.query} "${labelOf(a, v.query, 20)}": the top predictions read from the residual stream after each layer (final norm and unembedding applied); the last row is the model's own. ${known ? `The token that follows in the text is ${next}: its probability after each layer is in the second column.` : 'This is the window\'s last token: the token that follows is not in the window, so there is no probability to follow.'}`;
     const shown = Math.min(SHOWN, v.k);
     const head = el('tr', {},
       el('th', { text: 'after layer', title: 'The residual stream after this layer' }),
-      ...Array.from({ length: shown }, (_, j) => el('th', { class: 'pred', text: `#${j + 1}`, title: `The ${ordinal(j + 1)} most likely next token` })),
-      el('th', { text: known ? `p(${vocabLabel(v.nextLabel, 12)})` : 'p(next)', title: known ? `Probability of ${next}, the token that follows in the text` : 'The window ends here: the next token is unknown' }));
+      el('th', { class: 'next', text: known ? `p(${vocabLabel(v.nextLabel, 12)})` : 'p(next)', title: known ? `Probability of ${next}, the token that follows in the text` : 'The window ends here: the next token is unknown' }),
+      ...Array.from({ length: shown }, (_, j) => el('th', { class: 'pred', text: `#${j + 1}`, title: `The ${ordinal(j + 1)} most likely next token` })));
     const rows = Array.from({ length: v.layers }, (_, l) => {
       const last = l === v.layers - 1;
       const cells = Array.from({ length: shown }, (_, j) => {
@@ -70,10 +70,10 @@ export class LogitLens {
       });
       const p = v.nextProbs[l]!;
       const nextCell = known
-        ? el('td', {}, el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }), formatWeight(p))
-        : el('td', { class: 'muted', text: '–' });
+        ? el('td', { class: 'next' }, el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }), formatWeight(p))
+        : el('td', { class: 'next muted', text: '–' });
       if (known) (nextCell.firstChild as HTMLElement).style.width = `${Math.round(Math.max(0, Math.min(1, p)) * 60)}px`;
-      return el('tr', { class: last ? 'output' : '' }, el('th', { attrs: { scope: 'row' }, text: last ? `${l} (output)` : String(l) }), ...cells, nextCell);
+      return el('tr', { class: last ? 'output' : '' }, el('th', { attrs: { scope: 'row' }, text: last ? `${l} (output)` : String(l) }), nextCell, ...cells);
     });
     this.table.replaceChildren(el('caption', { class: 'sr-only', text: `Logit lens for token ${a.windowStart + v.query}` }), el('thead', {}, head), el('tbody', {}, ...rows));
   }

@@ -60,9 +60,10 @@ export class Store {
     return this.reasons[name] ?? null;
   }
 
-  /** Notes that the page asked for view `name` (computeView) for the question shown now. */
+  /** Notes that the page asked for view `name` (computeView) for the question shown now; the host asks again after a failure, so its reason goes. */
   markRequested(name: ViewName): void {
     this.asked.add(name);
+    delete this.reasons[name];
   }
 
   /** Whether the page asked for view `name` for the current question and it has not come or failed since. */
