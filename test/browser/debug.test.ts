@@ -14,7 +14,7 @@ import type { Browser } from 'playwright-core';
 import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 import { ablation, attribution, lens, logits, softmax, surprisal, vocabulary } from './debugFixtures';
-import { attentionWindow, DOCUMENT_KEY, init, queryAttention } from './fixtures';
+import { attentionWindow, DOCUMENT_KEY, init, MODEL, queryAttention } from './fixtures';
 import { countPixels, launch, openDashboard, RESULTS, waitForPosted, type DashboardPage } from './harness';
 
 const W = 24;
@@ -158,6 +158,10 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     assert.ok(r! > g!, `a positive effect is reddish: ${await colour(3)}`);
     assert.equal(await cells.nth(0).getAttribute('aria-current'), 'true', 'head 0.0 is selected at first');
 
+    // Real buttons: the keyboard selects a head too.
+    await cells.nth(w.H + 1).focus();
+    await d.page.keyboard.press('Enter');
+    await waitForPosted(d, 'selectHead', (m) => m.layer === 1 && m.head === 1);
     await cells.nth(1 * w.H + 2).click();
     assert.deepEqual(await waitForPosted(d, 'selectHead'), { type: 'selectHead', layer: 1, head: 2 });
     await d.send({ type: 'selection', layer: 1, head: 2 });
@@ -191,6 +195,10 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     await d.page.locator('#ablation').getByRole('button', { name: 'Try again' }).click();
     assert.equal(await count('computeView', (m) => m.view === 'ablation'), 2);
     assert.equal(await d.page.locator('#ablation .computing').count(), 1);
+    // Another model: a request made of the old one may never be answered, so the button comes back.
+    await d.send({ type: 'model', info: { ...MODEL, layers: 3 } });
+    assert.equal(await d.page.locator('#ablation .computing').count(), 0);
+    assert.ok(await d.page.locator('#ablation').getByRole('button', { name: /Run the ablation sweep/ }).isVisible());
   });
 
   it('attribution runs on request and draws signed bars, the totals and chips that select tokens', async () => {
