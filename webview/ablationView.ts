@@ -10,7 +10,7 @@ import { formatWeight } from '../src/presentation/attentionView';
 import { csv, exportJson } from '../src/presentation/exportData';
 import type { AblationSweepView } from '../src/protocol/dashboardViews';
 import { labelOf } from './attentionCommon';
-import { computeButton, Diverging, maxAbs, queryIndex, signedNats, vocabLabel } from './debugCommon';
+import { ActionSlot, computeButton, Diverging, maxAbs, queryIndex, signedNats, vocabLabel } from './debugCommon';
 import { button, el, section, segmented, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -21,7 +21,7 @@ type Order = 'head' | 'effect';
 
 export class AblationView {
   readonly root: HTMLElement;
-  private readonly action = el('div', { class: 'ondemand' });
+  private readonly action = new ActionSlot(el('div', { class: 'ondemand' }));
   private readonly intro = el('p', { class: 'subtitle' });
   private readonly table = el('table', { class: 'numbers ablation' });
   private readonly note: HTMLElement;
@@ -47,7 +47,7 @@ export class AblationView {
       button('CSV', 'Save every head\'s effect as CSV', () => this.export('csv')),
       button('JSON', 'Save the ablation sweep as JSON', () => this.export('json')));
     s.tools.append(order.root, this.exports);
-    s.body.append(this.action, this.intro, el('div', { class: 'table-box' }, this.table));
+    s.body.append(this.action.root, this.intro, el('div', { class: 'table-box' }, this.table));
   }
 
   setTheme(theme: Theme): void {
@@ -72,21 +72,21 @@ export class AblationView {
       const run = (label: string): HTMLButtonElement => computeButton(this.store, 'ablation', label, 'Zero each head in turn and measure the change in log p of the next token (one forward pass per head)', () => this.render());
       if (!a) {
         setNote(this.note, 'Which heads the prediction at the cursor token needs: put the cursor in a text editor, then run the sweep.');
-        this.action.replaceChildren();
+        this.action.show('none', () => null);
       } else if (failed !== null) {
         setNote(this.note, `No ablation sweep for this token: ${failed}`);
-        this.action.replaceChildren(run('Try again'));
+        this.action.show(`retry ${failed}`, () => run('Try again'));
       } else if (this.store.requested('ablation')) {
         setNote(this.note, null);
-        this.action.replaceChildren(el('p', { class: 'computing', attrs: { role: 'status' }, text: `Computing… one forward pass per head${this.store.model ? ` (${this.store.model.layers * this.store.model.heads} heads)` : ''}.` }));
+        this.action.show('computing', () => el('p', { class: 'computing', attrs: { role: 'status' }, text: `Computing… one forward pass per head${this.store.model ? ` (${this.store.model.layers * this.store.model.heads} heads)` : ''}.` }));
       } else {
         setNote(this.note, `Which heads does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" need? Zero each head alone and see how log p of the next token changes.`);
-        this.action.replaceChildren(run('Run the ablation sweep (one forward per head)'));
+        this.action.show('ask', () => run('Run the ablation sweep (one forward per head)'));
       }
       return;
     }
     setNote(this.note, null);
-    this.action.replaceChildren();
+    this.action.show('none', () => null);
     this.intro.textContent = `Target "${vocabLabel(v.targetLabel, 20)}" after token ${a.windowStart + v.query} "${labelOf(a, v.query, 16)}": log p = ${v.logProb.toFixed(3)} (p = ${formatWeight(Math.exp(v.logProb))}) with every head. Each cell is Δ log p with that head alone zeroed: blue (negative) = the head helps this prediction, red (positive) = it works against it. Click a head to select it.`;
     const scale = maxAbs(v.effects);
     const colours = new Diverging(this.theme);

@@ -11,7 +11,7 @@ import { csv, exportJson } from '../src/presentation/exportData';
 import type { AttributionView as Attribution } from '../src/protocol/dashboardViews';
 import { labelOf, selectWindowTokens } from './attentionCommon';
 import { availableWidth, canvasPng, fitCanvas } from './canvas';
-import { computeButton, maxAbs, queryIndex, signedNats, vocabLabel } from './debugCommon';
+import { ActionSlot, computeButton, maxAbs, queryIndex, signedNats, vocabLabel } from './debugCommon';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -22,7 +22,7 @@ const LEFT = 4;
 
 export class AttributionView {
   readonly root: HTMLElement;
-  private readonly action = el('div', { class: 'ondemand' });
+  private readonly action = new ActionSlot(el('div', { class: 'ondemand' }));
   private readonly intro = el('p', { class: 'subtitle' });
   private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Attribution of each token' } });
   private readonly totals = el('p', { class: 'totals' });
@@ -41,7 +41,7 @@ export class AttributionView {
       button('CSV', 'Save each token\'s attribution as CSV', () => this.export('csv')),
       button('JSON', 'Save the attribution as JSON', () => this.export('json')));
     s.tools.append(this.exports);
-    s.body.append(this.action, this.intro, el('div', { class: 'canvas-box' }, this.canvas), this.hover, this.totals, this.chips);
+    s.body.append(this.action.root, this.intro, el('div', { class: 'canvas-box' }, this.canvas), this.hover, this.totals, this.chips);
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
     this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ''));
     this.canvas.addEventListener('click', (e) => {
@@ -72,21 +72,21 @@ export class AttributionView {
       const run = (label: string): HTMLButtonElement => computeButton(this.store, 'attribution', label, 'Integrated gradients of log p(next token) over the token embeddings, from an all-zero baseline', () => this.render());
       if (!a) {
         setNote(this.note, 'Which tokens the prediction at the cursor token relies on: put the cursor in a text editor, then attribute it.');
-        this.action.replaceChildren();
+        this.action.show('none', () => null);
       } else if (failed !== null) {
         setNote(this.note, `No attribution for this token: ${failed}`);
-        this.action.replaceChildren(run('Try again'));
+        this.action.show(`retry ${failed}`, () => run('Try again'));
       } else if (this.store.requested('attribution')) {
         setNote(this.note, null);
-        this.action.replaceChildren(el('p', { class: 'computing', attrs: { role: 'status' }, text: 'Computing… integrated gradients take dozens of forward and backward passes.' }));
+        this.action.show('computing', () => el('p', { class: 'computing', attrs: { role: 'status' }, text: 'Computing… integrated gradients take dozens of forward and backward passes.' }));
       } else {
         setNote(this.note, `Which tokens does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" rely on?`);
-        this.action.replaceChildren(run('Attribute this prediction (integrated gradients, 64 steps)'));
+        this.action.show('ask', () => run('Attribute this prediction (integrated gradients, 64 steps)'));
       }
       return;
     }
     setNote(this.note, null);
-    this.action.replaceChildren();
+    this.action.show('none', () => null);
     const n = v.attributions.length;
     let sum = 0;
     for (const x of v.attributions) sum += x;

@@ -88,3 +88,25 @@ export function maxAbs(values: ArrayLike<number>): number {
   }
   return m;
 }
+
+/**
+ * The place of an on-demand view's button or "Computing…" line. Its content is rebuilt only
+ * when its state changes, so a redraw (a head selected elsewhere) does not take the keyboard
+ * focus away from the button.
+ */
+export class ActionSlot {
+  readonly root: HTMLElement;
+  private key = '';
+
+  constructor(root: HTMLElement) {
+    this.root = root;
+  }
+
+  show(key: string, make: () => Node | null): void {
+    if (key === this.key) return;
+    this.key = key;
+    const node = make();
+    if (node) this.root.replaceChildren(node);
+    else this.root.replaceChildren();
+  }
+}

@@ -131,7 +131,11 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, Q) }));
     const run = d.page.locator('#ablation').getByRole('button', { name: 'Run the ablation sweep (one forward per head)' });
-    await run.click();
+    // A redraw (another head selected in the editor) keeps the keyboard focus on the button.
+    await run.focus();
+    await d.send({ type: 'selection', layer: 0, head: 1 }, { type: 'selection', layer: 0, head: 0 });
+    assert.ok(await run.evaluate((b) => b === document.activeElement), 'the button keeps the focus');
+    await d.page.keyboard.press('Enter');
     await waitForPosted(d, 'computeView', (m) => m.view === 'ablation');
     assert.match(await d.page.locator('#ablation .computing').innerText(), /^Computing… one forward pass per head \(8 heads\)\.$/);
     // Another query token: the request was about the old one, so the button comes back.
