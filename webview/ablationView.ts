@@ -10,7 +10,7 @@ import { formatWeight } from '../src/presentation/attentionView';
 import { csv, exportJson } from '../src/presentation/exportData';
 import type { AblationSweepView } from '../src/protocol/dashboardViews';
 import { labelOf } from './attentionCommon';
-import { ActionSlot, computeButton, Diverging, maxAbs, queryIndex, signedNats, vocabLabel } from './debugCommon';
+import { ActionSlot, computeButton, Diverging, maxAbs, num, queryIndex, signedNats, vocabLabel } from './debugCommon';
 import { button, el, section, segmented, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -95,7 +95,7 @@ export class AblationView {
     if (this.order === 'head') {
       const head = el('tr', {}, el('th', { text: 'layer \\ head' }), ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })));
       const rows = Array.from({ length: v.layers }, (_, l) => el('tr', {}, el('th', { attrs: { scope: 'row' }, text: String(l) }), ...Array.from({ length: v.heads }, (_, h) => {
-        const e = v.effects[l * v.heads + h]!;
+        const e = num(v.effects, l * v.heads + h);
         const b = this.headButton(l, h, e, signed(e));
         b.style.backgroundColor = colours.css(e, scale);
         b.style.color = colours.text(e, scale);
@@ -104,12 +104,12 @@ export class AblationView {
       this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
       return;
     }
-    const order = [...Array(v.layers * v.heads).keys()].sort((x, y) => v.effects[x]! - v.effects[y]! || x - y);
+    const order = [...Array(v.layers * v.heads).keys()].sort((x, y) => num(v.effects, x) - num(v.effects, y) || x - y);
     const head = el('tr', {}, el('th', { text: 'rank' }), el('th', { text: 'head' }), el('th', { text: 'Δ log p', title: 'log p(target | head zeroed) − log p(target)' }), el('th', { text: 'p without it' }));
     const rows = order.map((i, r) => {
       const l = Math.floor(i / v.heads);
       const h = i % v.heads;
-      const e = v.effects[i]!;
+      const e = num(v.effects, i);
       const swatch = el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } });
       swatch.style.width = `${Math.round((scale > 0 ? Math.abs(e) / scale : 0) * 60)}px`;
       swatch.style.backgroundColor = colours.css(e, scale);
@@ -139,7 +139,7 @@ export class AblationView {
       this.exporter.save('json', name, exportJson(v));
       return;
     }
-    const rows = Array.from({ length: v.layers * v.heads }, (_, i) => [Math.floor(i / v.heads), i % v.heads, v.targetLabel, v.logProb, v.effects[i]!]);
+    const rows = Array.from({ length: v.layers * v.heads }, (_, i) => [Math.floor(i / v.heads), i % v.heads, v.targetLabel, v.logProb, num(v.effects, i)]);
     this.exporter.save('csv', name, csv(['layer', 'head', 'target', 'log_p', 'delta_log_p_zeroed'], rows));
   }
 }

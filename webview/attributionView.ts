@@ -11,7 +11,7 @@ import { csv, exportJson } from '../src/presentation/exportData';
 import type { AttributionView as Attribution } from '../src/protocol/dashboardViews';
 import { labelOf, selectWindowTokens } from './attentionCommon';
 import { availableWidth, canvasPng, fitCanvas } from './canvas';
-import { ActionSlot, computeButton, maxAbs, queryIndex, signedNats, vocabLabel } from './debugCommon';
+import { ActionSlot, computeButton, maxAbs, num, queryIndex, signedNats, vocabLabel } from './debugCommon';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -103,7 +103,7 @@ export class AttributionView {
     const mid = H / 2;
     const scale = maxAbs(v.attributions);
     for (let k = 0; k < n; k++) {
-      const x = v.attributions[k]!;
+      const x = num(v.attributions, k);
       const h = scale > 0 ? (Math.abs(x) / scale) * (mid - 4) : 0;
       // Blue means "helps" in every debugging view: supporting tokens are drawn like helpful heads.
       ctx.fillStyle = x >= 0 ? t.accent : t.alarm;
@@ -117,11 +117,11 @@ export class AttributionView {
     ctx.lineTo(width, mid + 0.5);
     ctx.stroke();
     const top = topK(Array.from(v.attributions, Math.abs), 6);
-    this.canvas.setAttribute('aria-label', `Attribution of each token up to the query; strongest: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${signedNats(v.attributions[r.index]!)}`).join(', ')}`);
+    this.canvas.setAttribute('aria-label', `Attribution of each token up to the query; strongest: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${signedNats(num(v.attributions, r.index))}`).join(', ')}`);
     this.chips.replaceChildren(
       el('span', { class: 'muted', text: 'Strongest:' }),
       ...top.map((r) => {
-        const x = v.attributions[r.index]!;
+        const x = num(v.attributions, r.index);
         return button(`${labelOf(a, r.index, 16)} ${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`, `Token ${a.windowStart + r.index}, attribution ${signedNats(x)}: select it in the editor`, () => selectWindowTokens(a, r.index), `chip ${x >= 0 ? 'supports' : 'opposes'}`);
       }),
     );
@@ -138,7 +138,7 @@ export class AttributionView {
     const v = this.current();
     const a = this.store.attention;
     const k = this.tokenAt(e);
-    this.hover.textContent = v && a && k !== null ? `token ${a.windowStart + k} "${labelOf(a, k, 24)}": attribution ${signedNats(v.attributions[k]!)} — click to select it` : '';
+    this.hover.textContent = v && a && k !== null ? `token ${a.windowStart + k} "${labelOf(a, k, 24)}": attribution ${signedNats(num(v.attributions, k))} — click to select it` : '';
   }
 
   private export(format: 'csv' | 'json'): void {

@@ -19,6 +19,11 @@ export function queryIndex(a: QueryAttention): number {
   return a.from - a.windowStart;
 }
 
+/** Element i of a numeric array, NaN past its end (a short payload draws as gaps, not as a crash). */
+export function num(a: ArrayLike<number>, i: number): number {
+  return a[i] ?? NaN;
+}
+
 /** "2.31 nats" (NaN and infinities spelled out). */
 export function nats(v: number): string {
   if (Number.isNaN(v)) return 'n/a';
@@ -65,7 +70,7 @@ export class Diverging {
     if (!Number.isFinite(v) || maxAbs <= 0) return this.bg;
     const t = Math.min(1, Math.abs(v) / maxAbs);
     const c = v < 0 ? this.neg : this.pos;
-    const mix = (i: number): number => Math.round(this.bg[i]! + (c[i]! - this.bg[i]!) * t);
+    const mix = (i: number): number => Math.round(num(this.bg, i) + (num(c, i) - num(this.bg, i)) * t);
     return [mix(0), mix(1), mix(2)];
   }
 
@@ -83,7 +88,7 @@ export class Diverging {
 export function maxAbs(values: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
+    const v = num(values, i);
     if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
   }
   return m;

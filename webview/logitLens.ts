@@ -10,7 +10,7 @@ import { formatWeight } from '../src/presentation/attentionView';
 import { csv, exportJson } from '../src/presentation/exportData';
 import type { LogitLensView } from '../src/protocol/dashboardViews';
 import { labelOf } from './attentionCommon';
-import { queryIndex, vocabLabel } from './debugCommon';
+import { num, queryIndex, vocabLabel } from './debugCommon';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -66,9 +66,9 @@ export class LogitLens {
         const i = l * v.k + j;
         const hit = known && v.topIds[i] === v.nextId;
         return el('td', { class: `pred${hit ? ' hit' : ''}`, title: hit ? 'The token that actually follows' : '' },
-          el('span', { class: 'tok', text: vocabLabel(v.topLabels[i]) }), ' ', el('span', { class: 'p', text: formatWeight(v.topProbs[i]!) }));
+          el('span', { class: 'tok', text: vocabLabel(v.topLabels[i]) }), ' ', el('span', { class: 'p', text: formatWeight(num(v.topProbs, i)) }));
       });
-      const p = v.nextProbs[l]!;
+      const p = num(v.nextProbs, l);
       const nextCell = known
         ? el('td', { class: 'next' }, el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }), formatWeight(p))
         : el('td', { class: 'next muted', text: '–' });
@@ -89,8 +89,8 @@ export class LogitLens {
     }
     const header = ['layer', ...Array.from({ length: v.k }, (_, j) => [`top${j + 1}`, `top${j + 1}_prob`]).flat(), 'next_token', 'next_token_prob'];
     const rows = Array.from({ length: v.layers }, (_, l) => [
-      l, ...Array.from({ length: v.k }, (_, j) => [v.topLabels[l * v.k + j] ?? '', v.topProbs[l * v.k + j]!]).flat(),
-      v.nextId >= 0 ? v.nextLabel : '', v.nextId >= 0 ? v.nextProbs[l]! : NaN,
+      l, ...Array.from({ length: v.k }, (_, j) => [v.topLabels[l * v.k + j] ?? '', num(v.topProbs, l * v.k + j)]).flat(),
+      v.nextId >= 0 ? v.nextLabel : '', v.nextId >= 0 ? num(v.nextProbs, l) : NaN,
     ]);
     this.exporter.save('csv', name, csv(header, rows));
   }

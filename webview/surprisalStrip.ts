@@ -12,7 +12,7 @@ import { csv, exportJson } from '../src/presentation/exportData';
 import type { TokenSurprisal } from '../src/protocol/dashboardViews';
 import { labelOf, selectWindowTokens } from './attentionCommon';
 import { availableWidth, canvasPng, fitCanvas, fitText } from './canvas';
-import { nats, vocabLabel } from './debugCommon';
+import { nats, num, vocabLabel } from './debugCommon';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -90,7 +90,7 @@ export class SurprisalStrip {
     const q1 = a.to - a.windowStart;
     for (let k = 0; k < W; k++) {
       const x = LEFT + k * this.cell;
-      const s = v.surprisal[k]!;
+      const s = num(v.surprisal, k);
       const w = Math.max(1, this.cell - (this.cell > 3 ? 1 : 0));
       if (Number.isFinite(s)) {
         const i = rampIndex(s, 0, max || 1);
@@ -170,8 +170,8 @@ export class SurprisalStrip {
     }
     const header = ['token_index', 'token', 'surprisal_nats', 'next_token_prob', 'next_token_rank', ...Array.from({ length: v.k }, (_, j) => [`top${j + 1}`, `top${j + 1}_prob`]).flat()];
     const rows = Array.from({ length: v.windowLength }, (_, k) => [
-      v.windowStart + k, a.tokens.labels[k] ?? '', v.surprisal[k]!, v.nextProb[k]!, v.nextRank[k]!,
-      ...Array.from({ length: v.k }, (_, j) => [v.topLabels[k * v.k + j] ?? '', v.topProbs[k * v.k + j]!]).flat(),
+      v.windowStart + k, a.tokens.labels[k] ?? '', num(v.surprisal, k), num(v.nextProb, k), num(v.nextRank, k),
+      ...Array.from({ length: v.k }, (_, j) => [v.topLabels[k * v.k + j] ?? '', num(v.topProbs, k * v.k + j)]).flat(),
     ]);
     this.exporter.save('csv', name, csv(header, rows));
   }
@@ -185,9 +185,9 @@ function formatPerplexity(loss: number): string {
 /** The readout for window token k: its surprisal and what the model expected at the token before it. */
 export function describe(v: TokenSurprisal, k: number, label: string, windowStart: number): string {
   const head = `token ${windowStart + k} ${label}`;
-  if (k === 0 || !Number.isFinite(v.surprisal[k]!)) return `${head}: the window's first token — nothing before it in the window predicts it`;
+  if (k === 0 || !Number.isFinite(num(v.surprisal, k))) return `${head}: the window's first token — nothing before it in the window predicts it`;
   const row = k - 1;
   const expected: string[] = [];
-  for (let j = 0; j < Math.min(v.k, 5); j++) expected.push(`"${vocabLabel(v.topLabels[row * v.k + j])}" ${formatWeight(v.topProbs[row * v.k + j]!)}`);
-  return `${head}: surprisal ${nats(v.surprisal[k]!)} · p ${formatWeight(v.nextProb[row]!)} · rank ${v.nextRank[row]} · expected ${expected.join(', ')} — click to select it`;
+  for (let j = 0; j < Math.min(v.k, 5); j++) expected.push(`"${vocabLabel(v.topLabels[row * v.k + j])}" ${formatWeight(num(v.topProbs, row * v.k + j))}`);
+  return `${head}: surprisal ${nats(num(v.surprisal, k))} · p ${formatWeight(num(v.nextProb, row))} · rank ${v.nextRank[row]} · expected ${expected.join(', ')} — click to select it`;
 }
