@@ -28,8 +28,12 @@ interface Asked {
   fail(code: string, message?: string): void;
 }
 
+/** The views most tests follow; requests for the others are kept apart (`others`) so the counts stay readable. */
+const CORE: readonly ViewName[] = ['matrix', 'headStats', 'rollout', 'why'];
+
 class FakeEngine implements ViewEngine {
   readonly asked: Asked[] = [];
+  readonly others: Asked[] = [];
 
   request(message: CallRequest<'view'>): { reply: Promise<ViewReply>; cancel(): void } {
     let answer!: (r: ViewReply) => void;
@@ -44,19 +48,21 @@ class FakeEngine implements ViewEngine {
       answer: (r) => answer(r),
       fail: (code, text = `failed: ${code}`) => reject(Object.assign(new Error(text), { code })),
     };
-    this.asked.push(a);
+    (CORE.includes(message.view) ? this.asked : this.others).push(a);
     return { reply, cancel: () => (a.cancelled = true) };
   }
 
   /** The requests not yet answered or cancelled, for one view or all. */
   open(view?: ViewName): Asked[] {
-    return this.asked.filter((a) => !a.cancelled && (!view || a.message.view === view));
+    const list = view && !CORE.includes(view) ? this.others : this.asked;
+    return list.filter((a) => !a.cancelled && (!view || a.message.view === view));
   }
 
   take(view: ViewName): Asked {
-    const a = this.open(view).at(-1);
+    const list = CORE.includes(view) ? this.asked : this.others;
+    const a = list.filter((x) => !x.cancelled && x.message.view === view).at(-1);
     assert.ok(a, `no open ${view} request`);
-    this.asked.splice(this.asked.indexOf(a), 1);
+    list.splice(list.indexOf(a), 1);
     return a;
   }
 }
@@ -351,6 +357,38 @@ describe('host: dashboard feed (engine-fed views)', () => {
     engine.take('headStats').answer(statsReply());
     await settle();
     assert.deepEqual(kinds(posts), ['headStats']);
+  });
+
+  it('asks for the surprisal per window and the lens per query; ablation and attribution only when the page asks, once per question', async () => {
+    const { engine, feed, posts } = setup();
+    feed.show(QUERY, { layer: 0, head: 0 });
+    assert.deepEqual(engine.others.map((a) => a.message.view), ['surprisal', 'lens']);
+    feed.compute('why'); // not an on-demand view: nothing more
+    assert.deepEqual(engine.others.map((a) => a.message.view), ['surprisal', 'lens']);
+    feed.compute('ablation');
+    feed.compute('ablation');
+    assert.deepEqual(engine.others.filter((a) => a.message.view === 'ablation').map((a) => a.message.token), [10], 'asked once, about the query shown');
+    const sweep = { ...WIN, query: 2, layers: L, heads: H, targetId: 7, targetLabel: 'x', logProb: -1.5, effects: Float32Array.from({ length: L * H }, (_, i) => -i / 10) };
+    engine.take('ablation').answer(reply('ablation', sweep));
+    await settle();
+    assert.deepEqual(shown(posts, 'ablation').map((p) => Array.from(p.effects)), [Array.from(sweep.effects)]);
+    feed.compute('ablation');
+    assert.equal(engine.open('ablation').length, 0, 'held: not asked again');
+
+    // Another query token: the sweep was about the old one; it is forgotten and not asked for by itself.
+    feed.show({ ...QUERY, from: 11 }, { layer: 0, head: 0 });
+    assert.equal(engine.others.filter((a) => a.message.view === 'ablation').length, 0);
+    posts.length = 0;
+    feed.replay();
+    assert.equal(shown(posts, 'ablation').length, 0);
+    feed.compute('attribution');
+    const attribution = engine.take('attribution');
+    assert.equal(attribution.message.token, 11);
+    attribution.fail('internal', 'out of memory');
+    await settle();
+    assert.deepEqual(unavailable(posts).map((p) => [p.view, p.reason]), [['attribution', 'out of memory']]);
+    feed.compute('attribution');
+    assert.equal(engine.open('attribution').length, 1, 'after a failure the page may ask again');
   });
 
   it('checks the worker\'s payloads before they are held: fields by name, arrays copied, shapes checked', () => {
