@@ -9,6 +9,7 @@
 import { formatWeight, topK } from '../src/presentation/attentionView';
 import { rampIndex } from '../src/presentation/colorScale';
 import { csv, exportJson } from '../src/presentation/exportData';
+import { SURPRISAL_BOUNDS } from '../src/presentation/surprisalScale';
 import type { TokenSurprisal } from '../src/protocol/dashboardViews';
 import { labelOf, selectWindowTokens } from './attentionCommon';
 import { availableWidth, canvasPng, fitCanvas, fitText } from './canvas';
@@ -21,6 +22,12 @@ import type { Theme } from './theme';
 const BAR_H = 80;
 const LABEL_H = 56;
 const LEFT = 4;
+/**
+ * Colours use a fixed scale, like the editor's surprisal overlay (presentation/surprisalScale.ts),
+ * so a colour means the same in every window; bar heights use the window's own maximum, so
+ * differences within a well-predicted window still show.
+ */
+const COLOUR_MAX = (SURPRISAL_BOUNDS[SURPRISAL_BOUNDS.length - 1] ?? 7) + 1;
 
 export class SurprisalStrip {
   readonly root: HTMLElement;
@@ -76,7 +83,7 @@ export class SurprisalStrip {
       max = Math.max(max, s);
       predicted++;
     }
-    this.summary.textContent = `Window loss ${nats(v.loss)} (perplexity ${formatPerplexity(v.loss)}): the mean surprisal −ln p over the ${predicted} predicted tokens of ${a.windowStart}–${a.windowStart + W - 1}. Taller and brighter = more surprising. Click a token to select it.`;
+    this.summary.textContent = `Window loss ${nats(v.loss)} (perplexity ${formatPerplexity(v.loss)}): the mean surprisal −ln p over the ${predicted} predicted tokens of ${a.windowStart}–${a.windowStart + W - 1}. Taller = more surprising in this window; the colour is on a fixed scale. Click a token to select it.`;
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     this.cell = Math.max(1, Math.min(28, (width - 2 * LEFT) / W));
@@ -93,7 +100,7 @@ export class SurprisalStrip {
       const s = num(v.surprisal, k);
       const w = Math.max(1, this.cell - (this.cell > 3 ? 1 : 0));
       if (Number.isFinite(s)) {
-        const i = rampIndex(s, 0, max || 1);
+        const i = rampIndex(s, 0, COLOUR_MAX);
         const h = Math.max(1, max > 0 ? (s / max) * (BAR_H - 6) : 1);
         ctx.fillStyle = `rgb(${t.ramp[i * 4]}, ${t.ramp[i * 4 + 1]}, ${t.ramp[i * 4 + 2]})`;
         ctx.fillRect(x, BAR_H - h, w, h);
@@ -142,7 +149,7 @@ export class SurprisalStrip {
       ctx.fillStyle = `rgb(${ramp[i * 4]}, ${ramp[i * 4 + 1]}, ${ramp[i * 4 + 2]})`;
       ctx.fillRect(x, 0, 1, 10);
     }
-    this.legendText.textContent = `0 … ${max.toFixed(2)} nats (−ln p of the token); the yellow mark is the cursor token`;
+    this.legendText.textContent = `colour 0 … ${COLOUR_MAX}+ nats (−ln p: 1 nat ≈ p 37 %, ${COLOUR_MAX - 1} nats ≈ p 0.1 %), the same in every window; height up to ${max.toFixed(2)} nats here; the yellow mark is the cursor token`;
   }
 
   private tokenAt(e: MouseEvent): number | null {

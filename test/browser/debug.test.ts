@@ -81,6 +81,8 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     await waitForPosted(d, 'selectTokens', (m) => m.start === w.starts[worst]);
     // The cursor token is marked in the theme's query colour (--vscode-charts-yellow).
     assert.ok((await countPixels(d.page, '#surprisal canvas.strip', '#cca700', 10)) > 10, 'the cursor token is marked');
+    // The legend: the colour scale is the editor overlay's fixed one (buckets up to 7 nats), the height this window's largest surprisal.
+    assert.match(await d.page.locator('#surprisal .legend-text').innerText(), new RegExp(`^colour 0 … 8\\+ nats .* height up to ${(-Math.log(Math.min(...probs.slice(0, -1).map((q, i) => q[w.ids[i + 1]!]!)))).toFixed(2)} nats here`));
     await d.page.locator('#surprisal').screenshot({ path: path.join(RESULTS, 'debug-surprisal-dark.png') });
 
     // An edit (a new document version) forgets it; the host's reason replaces the wait.
