@@ -57,7 +57,7 @@ export class LogitLens {
     this.intro.textContent = `Token ${a.windowStart + v.query} "${labelOf(a, v.query, 20)}": the top predictions read from the residual stream after each layer (final norm and unembedding applied); the last row is the model's own. ${known ? `The token that follows in the text is ${next}: its probability after each layer is in the second column.` : 'This is the window\'s last token: the token that follows is not in the window, so there is no probability to follow.'}`;
     const shown = Math.min(SHOWN, v.k);
     const head = el('tr', {},
-      el('th', { text: 'after layer', title: 'The residual stream after this layer' }),
+      el('th', { text: 'layer', title: 'Read out after this layer' }),
       el('th', { class: 'next', text: known ? `p(${vocabLabel(v.nextLabel, 12)})` : 'p(next)', title: known ? `Probability of ${next}, the token that follows in the text` : 'The window ends here: the next token is unknown' }),
       ...Array.from({ length: shown }, (_, j) => el('th', { class: 'pred', text: `#${j + 1}`, title: `The ${ordinal(j + 1)} most likely next token` })));
     const rows = Array.from({ length: v.layers }, (_, l) => {
@@ -66,14 +66,14 @@ export class LogitLens {
         const i = l * v.k + j;
         const hit = known && v.topIds[i] === v.nextId;
         return el('td', { class: `pred${hit ? ' hit' : ''}`, title: hit ? 'The token that actually follows' : '' },
-          el('span', { class: 'tok', text: vocabLabel(v.topLabels[i]) }), ' ', el('span', { class: 'p', text: formatWeight(num(v.topProbs, i)) }));
+          el('span', { class: 'tok', text: vocabLabel(v.topLabels[i], 12) }), ' ', el('span', { class: 'p', text: formatWeight(num(v.topProbs, i)) }));
       });
       const p = num(v.nextProbs, l);
       const nextCell = known
         ? el('td', { class: 'next' }, el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }), formatWeight(p))
         : el('td', { class: 'next muted', text: '–' });
-      if (known) (nextCell.firstChild as HTMLElement).style.width = `${Math.round(Math.max(0, Math.min(1, p)) * 60)}px`;
-      return el('tr', { class: last ? 'output' : '' }, el('th', { attrs: { scope: 'row' }, text: last ? `${l} (output)` : String(l) }), nextCell, ...cells);
+      if (known) (nextCell.firstChild as HTMLElement).style.width = `${Math.round(Math.max(0, Math.min(1, p)) * 36)}px`;
+      return el('tr', { class: last ? 'output' : '' }, el('th', { attrs: { scope: 'row' }, title: last ? "The model's own prediction" : '' }, String(l), last && el('span', { class: 'sr-only', text: ' (output)' })), nextCell, ...cells);
     });
     this.table.replaceChildren(el('caption', { class: 'sr-only', text: `Logit lens for token ${a.windowStart + v.query}` }), el('thead', {}, head), el('tbody', {}, ...rows));
   }
