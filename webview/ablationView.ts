@@ -30,22 +30,33 @@ export class AblationView {
   private readonly setOrder: (o: Order) => void;
   private readonly orderControl: HTMLElement;
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('ablation', 'Head ablation');
     this.root = s.root;
     this.note = s.note;
-    const order = segmented([
-      { value: 'head', label: 'By head', title: 'Layers × heads, in model order' },
-      { value: 'effect', label: 'By effect', title: 'Ranked: the heads the prediction needs most first' },
-    ] as const, this.order, (o) => {
-      this.order = o;
-      this.render();
-    });
+    const order = segmented(
+      [
+        { value: 'head', label: 'By head', title: 'Layers × heads, in model order' },
+        { value: 'effect', label: 'By effect', title: 'Ranked: the heads the prediction needs most first' },
+      ] as const,
+      this.order,
+      (o) => {
+        this.order = o;
+        this.render();
+      },
+    );
     this.setOrder = order.set;
     this.orderControl = order.root;
-    this.exports = el('span', { class: 'tools' },
-      button('CSV', 'Save every head\'s effect as CSV', () => this.export('csv')),
-      button('JSON', 'Save the ablation sweep as JSON', () => this.export('json')));
+    this.exports = el(
+      'span',
+      { class: 'tools' },
+      button('CSV', "Save every head's effect as CSV", () => this.export('csv')),
+      button('JSON', 'Save the ablation sweep as JSON', () => this.export('json')),
+    );
     s.tools.append(order.root, this.exports);
     s.body.append(this.action.root, this.intro, el('div', { class: 'table-box' }, this.table));
   }
@@ -69,7 +80,14 @@ export class AblationView {
     if (!v || !a) {
       this.table.replaceChildren();
       const failed = this.store.unavailable('ablation');
-      const run = (label: string): HTMLButtonElement => computeButton(this.store, 'ablation', label, 'Zero each head in turn and measure the change in log p of the next token (one forward pass per head)', () => this.render());
+      const run = (label: string): HTMLButtonElement =>
+        computeButton(
+          this.store,
+          'ablation',
+          label,
+          'Zero each head in turn and measure the change in log p of the next token (one forward pass per head)',
+          () => this.render(),
+        );
       if (!a) {
         setNote(this.note, 'Which heads the prediction at the cursor token needs: put the cursor in a text editor, then run the sweep.');
         this.action.show('none', () => null);
@@ -78,9 +96,18 @@ export class AblationView {
         this.action.show(`retry ${failed}`, () => run('Try again'));
       } else if (this.store.requested('ablation')) {
         setNote(this.note, null);
-        this.action.show('computing', () => el('p', { class: 'computing', attrs: { role: 'status' }, text: `Computing… one forward pass per head${this.store.model ? ` (${this.store.model.layers * this.store.model.heads} heads)` : ''}.` }));
+        this.action.show('computing', () =>
+          el('p', {
+            class: 'computing',
+            attrs: { role: 'status' },
+            text: `Computing… one forward pass per head${this.store.model ? ` (${this.store.model.layers * this.store.model.heads} heads)` : ''}.`,
+          }),
+        );
       } else {
-        setNote(this.note, `Which heads does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" need? Zero each head alone and see how log p of the next token changes.`);
+        setNote(
+          this.note,
+          `Which heads does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" need? Zero each head alone and see how log p of the next token changes.`,
+        );
         this.action.show('ask', () => run('Run the ablation sweep (one forward per head)'));
       }
       return;
@@ -93,19 +120,38 @@ export class AblationView {
     const sel = this.store.selection;
     const caption = el('caption', { class: 'sr-only', text: `Change in log p of "${v.targetLabel}" when each head is zeroed` });
     if (this.order === 'head') {
-      const head = el('tr', {}, el('th', { text: 'layer \\ head' }), ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })));
-      const rows = Array.from({ length: v.layers }, (_, l) => el('tr', {}, el('th', { attrs: { scope: 'row' }, text: String(l) }), ...Array.from({ length: v.heads }, (_, h) => {
-        const e = num(v.effects, l * v.heads + h);
-        const b = this.headButton(l, h, e, signed(e));
-        b.style.backgroundColor = colours.css(e, scale);
-        b.style.color = colours.text(e, scale);
-        return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, b);
-      })));
+      const head = el(
+        'tr',
+        {},
+        el('th', { text: 'layer \\ head' }),
+        ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })),
+      );
+      const rows = Array.from({ length: v.layers }, (_, l) =>
+        el(
+          'tr',
+          {},
+          el('th', { attrs: { scope: 'row' }, text: String(l) }),
+          ...Array.from({ length: v.heads }, (_, h) => {
+            const e = num(v.effects, l * v.heads + h);
+            const b = this.headButton(l, h, e, signed(e));
+            b.style.backgroundColor = colours.css(e, scale);
+            b.style.color = colours.text(e, scale);
+            return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, b);
+          }),
+        ),
+      );
       this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
       return;
     }
     const order = [...Array(v.layers * v.heads).keys()].sort((x, y) => num(v.effects, x) - num(v.effects, y) || x - y);
-    const head = el('tr', {}, el('th', { text: 'rank' }), el('th', { text: 'head' }), el('th', { text: 'Δ log p', title: 'log p(target | head zeroed) − log p(target)' }), el('th', { text: 'p without it' }));
+    const head = el(
+      'tr',
+      {},
+      el('th', { text: 'rank' }),
+      el('th', { text: 'head' }),
+      el('th', { text: 'Δ log p', title: 'log p(target | head zeroed) − log p(target)' }),
+      el('th', { text: 'p without it' }),
+    );
     const rows = order.map((i, r) => {
       const l = Math.floor(i / v.heads);
       const h = i % v.heads;
@@ -113,18 +159,26 @@ export class AblationView {
       const swatch = el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } });
       swatch.style.width = `${Math.round((scale > 0 ? Math.abs(e) / scale : 0) * 60)}px`;
       swatch.style.backgroundColor = colours.css(e, scale);
-      return el('tr', { class: l === sel.layer && h === sel.head ? 'selected' : '' },
+      return el(
+        'tr',
+        { class: l === sel.layer && h === sel.head ? 'selected' : '' },
         el('td', { text: String(r + 1) }),
         el('td', {}, this.headButton(l, h, e, `${l}.${h}`, 'linkish')),
         el('td', {}, swatch, signedNats(e)),
-        el('td', { text: formatWeight(Math.exp(v.logProb + e)) }));
+        el('td', { text: formatWeight(Math.exp(v.logProb + e)) }),
+      );
     });
     this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
   }
 
   private headButton(layer: number, head: number, effect: number, text: string, cls = 'heatcell'): HTMLButtonElement {
     const selected = layer === this.store.selection.layer && head === this.store.selection.head;
-    const b = button(text, `Layer ${layer}, head ${head}: Δ log p ${signedNats(effect)} when zeroed — select this head`, () => postToHost({ type: 'selectHead', layer, head }), cls);
+    const b = button(
+      text,
+      `Layer ${layer}, head ${head}: Δ log p ${signedNats(effect)} when zeroed — select this head`,
+      () => postToHost({ type: 'selectHead', layer, head }),
+      cls,
+    );
     b.setAttribute('aria-label', `Layer ${layer}, head ${head}: ${signedNats(effect)}`);
     if (selected) b.setAttribute('aria-current', 'true');
     return b;

@@ -32,14 +32,21 @@ export class AttributionView {
   private readonly exports: HTMLElement;
   private cell = 1;
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('attribution', 'Attribution');
     this.root = s.root;
     this.note = s.note;
-    this.exports = el('span', { class: 'tools' },
+    this.exports = el(
+      'span',
+      { class: 'tools' },
       button('PNG', 'Save the attribution bars as PNG', () => this.exporter.save('png', 'attribution.png', canvasPng(this.canvas, this.theme.background))),
-      button('CSV', 'Save each token\'s attribution as CSV', () => this.export('csv')),
-      button('JSON', 'Save the attribution as JSON', () => this.export('json')));
+      button('CSV', "Save each token's attribution as CSV", () => this.export('csv')),
+      button('JSON', 'Save the attribution as JSON', () => this.export('json')),
+    );
     s.tools.append(this.exports);
     s.body.append(this.action.root, this.intro, el('div', { class: 'canvas-box' }, this.canvas), this.hover, this.totals, this.chips);
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
@@ -69,7 +76,10 @@ export class AttributionView {
       this.intro.textContent = this.totals.textContent = this.hover.textContent = '';
       this.chips.replaceChildren();
       const failed = this.store.unavailable('attribution');
-      const run = (label: string): HTMLButtonElement => computeButton(this.store, 'attribution', label, 'Integrated gradients of log p(next token) over the token embeddings, from an all-zero baseline', () => this.render());
+      const run = (label: string): HTMLButtonElement =>
+        computeButton(this.store, 'attribution', label, 'Integrated gradients of log p(next token) over the token embeddings, from an all-zero baseline', () =>
+          this.render(),
+        );
       if (!a) {
         setNote(this.note, 'Which tokens the prediction at the cursor token relies on: put the cursor in a text editor, then attribute it.');
         this.action.show('none', () => null);
@@ -78,7 +88,9 @@ export class AttributionView {
         this.action.show(`retry ${failed}`, () => run('Try again'));
       } else if (this.store.requested('attribution')) {
         setNote(this.note, null);
-        this.action.show('computing', () => el('p', { class: 'computing', attrs: { role: 'status' }, text: 'Computing… integrated gradients take dozens of forward and backward passes.' }));
+        this.action.show('computing', () =>
+          el('p', { class: 'computing', attrs: { role: 'status' }, text: 'Computing… integrated gradients take dozens of forward and backward passes.' }),
+        );
       } else {
         setNote(this.note, `Which tokens does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" rely on?`);
         this.action.show('ask', () => run('Attribute this prediction (integrated gradients, 64 steps)'));
@@ -117,12 +129,20 @@ export class AttributionView {
     ctx.lineTo(width, mid + 0.5);
     ctx.stroke();
     const top = topK(Array.from(v.attributions, Math.abs), 6);
-    this.canvas.setAttribute('aria-label', `Attribution of each token up to the query; strongest: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${signedNats(num(v.attributions, r.index))}`).join(', ')}`);
+    this.canvas.setAttribute(
+      'aria-label',
+      `Attribution of each token up to the query; strongest: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${signedNats(num(v.attributions, r.index))}`).join(', ')}`,
+    );
     this.chips.replaceChildren(
       el('span', { class: 'muted', text: 'Strongest:' }),
       ...top.map((r) => {
         const x = num(v.attributions, r.index);
-        return button(`${labelOf(a, r.index, 16)} ${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`, `Token ${a.windowStart + r.index}, attribution ${signedNats(x)}: select it in the editor`, () => selectWindowTokens(a, r.index), `chip ${x >= 0 ? 'supports' : 'opposes'}`);
+        return button(
+          `${labelOf(a, r.index, 16)} ${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`,
+          `Token ${a.windowStart + r.index}, attribution ${signedNats(x)}: select it in the editor`,
+          () => selectWindowTokens(a, r.index),
+          `chip ${x >= 0 ? 'supports' : 'opposes'}`,
+        );
       }),
     );
   }
@@ -138,7 +158,8 @@ export class AttributionView {
     const v = this.current();
     const a = this.store.attention;
     const k = this.tokenAt(e);
-    this.hover.textContent = v && a && k !== null ? `token ${a.windowStart + k} "${labelOf(a, k, 24)}": attribution ${signedNats(num(v.attributions, k))} — click to select it` : '';
+    this.hover.textContent =
+      v && a && k !== null ? `token ${a.windowStart + k} "${labelOf(a, k, 24)}": attribution ${signedNats(num(v.attributions, k))} — click to select it` : '';
   }
 
   private export(format: 'csv' | 'json'): void {

@@ -47,11 +47,16 @@ export function vocabLabel(text: string | undefined, maxChars = 14): string {
  * remembers it in the store, so the view shows "Computing…" until the answer (or a reason) comes.
  */
 export function computeButton(store: Store, name: ViewName, label: string, title: string, redraw: () => void): HTMLButtonElement {
-  return button(label, title, () => {
-    store.markRequested(name);
-    postToHost({ type: 'computeView', view: name });
-    redraw();
-  }, 'btn primary');
+  return button(
+    label,
+    title,
+    () => {
+      store.markRequested(name);
+      postToHost({ type: 'computeView', view: name });
+      redraw();
+    },
+    'btn primary',
+  );
 }
 
 /** Diverging colours: `negative` for v < 0, `positive` for v > 0, mixed with the background by |v| / maxAbs. */

@@ -40,16 +40,26 @@ export class SurprisalStrip {
   private readonly note: HTMLElement;
   private cell = 1;
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('surprisal', 'Loss per token');
     this.root = s.root;
     this.note = s.note;
     s.tools.append(
       button('PNG', 'Save the strip as PNG', () => this.exporter.save('png', 'surprisal.png', canvasPng(this.canvas, this.theme.background))),
-      button('CSV', 'Save each token\'s surprisal and the predictions as CSV', () => this.export('csv')),
+      button('CSV', "Save each token's surprisal and the predictions as CSV", () => this.export('csv')),
       button('JSON', 'Save the surprisal view as JSON', () => this.export('json')),
     );
-    s.body.append(this.summary, el('div', { class: 'canvas-box' }, this.canvas), el('div', { class: 'legend-row' }, this.legend, this.legendText), this.hover, this.chips);
+    s.body.append(
+      this.summary,
+      el('div', { class: 'canvas-box' }, this.canvas),
+      el('div', { class: 'legend-row' }, this.legend, this.legendText),
+      this.hover,
+      this.chips,
+    );
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
     this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ''));
     this.canvas.addEventListener('click', (e) => {
@@ -72,17 +82,25 @@ export class SurprisalStrip {
       this.summary.textContent = this.legendText.textContent = this.hover.textContent = '';
       this.chips.replaceChildren();
       const failed = this.store.unavailable('surprisal');
-      setNote(this.note, !a ? 'The surprisal of each token appears here for the window around the cursor.' : failed !== null ? `No surprisal for this window: ${failed}` : 'Computing the surprisal of each token…');
+      setNote(
+        this.note,
+        !a
+          ? 'The surprisal of each token appears here for the window around the cursor.'
+          : failed !== null
+            ? `No surprisal for this window: ${failed}`
+            : 'Computing the surprisal of each token…',
+      );
       return;
     }
     setNote(this.note, null);
     const W = v.windowLength;
     let max = 0;
     let predicted = 0;
-    for (const s of v.surprisal) if (Number.isFinite(s)) {
-      max = Math.max(max, s);
-      predicted++;
-    }
+    for (const s of v.surprisal)
+      if (Number.isFinite(s)) {
+        max = Math.max(max, s);
+        predicted++;
+      }
     this.summary.textContent = `Window loss ${nats(v.loss)} (perplexity ${formatPerplexity(v.loss)}): the mean surprisal −ln p over the ${predicted} predicted tokens of ${a.windowStart}–${a.windowStart + W - 1}. Taller = more surprising in this window; the colour is on a fixed scale. Click a token to select it.`;
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
@@ -134,10 +152,20 @@ export class SurprisalStrip {
     this.drawLegend(max);
     const finite = Array.from(v.surprisal, (s) => (Number.isFinite(s) ? s : -Infinity));
     const top = topK(finite, 6).filter((r) => Number.isFinite(r.weight));
-    this.canvas.setAttribute('aria-label', `Surprisal of each window token; window loss ${nats(v.loss)}; most surprising: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${nats(r.weight)}`).join(', ')}`);
+    this.canvas.setAttribute(
+      'aria-label',
+      `Surprisal of each window token; window loss ${nats(v.loss)}; most surprising: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${nats(r.weight)}`).join(', ')}`,
+    );
     this.chips.replaceChildren(
       el('span', { class: 'muted', text: 'Most surprising:' }),
-      ...top.map((r) => button(`${labelOf(a, r.index, 16)} ${r.weight.toFixed(2)}`, `Token ${a.windowStart + r.index}, surprisal ${nats(r.weight)}: select it in the editor`, () => selectWindowTokens(a, r.index), 'chip')),
+      ...top.map((r) =>
+        button(
+          `${labelOf(a, r.index, 16)} ${r.weight.toFixed(2)}`,
+          `Token ${a.windowStart + r.index}, surprisal ${nats(r.weight)}: select it in the editor`,
+          () => selectWindowTokens(a, r.index),
+          'chip',
+        ),
+      ),
     );
   }
 
@@ -175,9 +203,20 @@ export class SurprisalStrip {
       this.exporter.save('json', name, exportJson({ ...v, tokens: a.tokens.labels }));
       return;
     }
-    const header = ['token_index', 'token', 'surprisal_nats', 'next_token_prob', 'next_token_rank', ...Array.from({ length: v.k }, (_, j) => [`top${j + 1}`, `top${j + 1}_prob`]).flat()];
+    const header = [
+      'token_index',
+      'token',
+      'surprisal_nats',
+      'next_token_prob',
+      'next_token_rank',
+      ...Array.from({ length: v.k }, (_, j) => [`top${j + 1}`, `top${j + 1}_prob`]).flat(),
+    ];
     const rows = Array.from({ length: v.windowLength }, (_, k) => [
-      v.windowStart + k, a.tokens.labels[k] ?? '', num(v.surprisal, k), num(v.nextProb, k), num(v.nextRank, k),
+      v.windowStart + k,
+      a.tokens.labels[k] ?? '',
+      num(v.surprisal, k),
+      num(v.nextProb, k),
+      num(v.nextRank, k),
       ...Array.from({ length: v.k }, (_, j) => [v.topLabels[k * v.k + j] ?? '', num(v.topProbs, k * v.k + j)]).flat(),
     ]);
     this.exporter.save('csv', name, csv(header, rows));

@@ -42,9 +42,10 @@ describe('dashboard webview: debugging views (Chromium)', function () {
   });
   after(async () => browser?.close());
 
-  const count = async (type: string, where: (m: Record<string, unknown>) => boolean = () => true): Promise<number> => (await d!.posted()).filter((m) => m.type === type && where(m)).length;
+  const count = async (type: string, where: (m: Record<string, unknown>) => boolean = () => true): Promise<number> =>
+    (await d!.posted()).filter((m) => m.type === type && where(m)).length;
 
-  it('the loss strip draws each token\'s surprisal, reads out a hovered token, and selects tokens on click', async () => {
+  it("the loss strip draws each token's surprisal, reads out a hovered token, and selects tokens on click", async () => {
     const w = attentionWindow(W);
     const s = surprisal(w);
     d = await openDashboard(browser);
@@ -56,7 +57,10 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     const probs = logits(w).map(softmax);
     let total = 0;
     for (let i = 1; i < W; i++) total += -Math.log(probs[i - 1]![w.ids[i]!]!);
-    assert.match(await d.page.locator('#surprisal .subtitle').innerText(), new RegExp(`^Window loss ${(total / (W - 1)).toFixed(3)} nats \\(perplexity ${Math.exp(total / (W - 1)).toFixed(2)}\\)`));
+    assert.match(
+      await d.page.locator('#surprisal .subtitle').innerText(),
+      new RegExp(`^Window loss ${(total / (W - 1)).toFixed(3)} nats \\(perplexity ${Math.exp(total / (W - 1)).toFixed(2)}\\)`),
+    );
 
     const canvas = d.page.locator('#surprisal canvas.strip');
     const box = (await canvas.boundingBox())!;
@@ -68,7 +72,12 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     const rank = 1 + p.filter((x) => x > p[actual]!).length;
     const best = p.indexOf(Math.max(...p));
     const readout = await d.page.locator('#surprisal .hoverinfo').innerText();
-    assert.match(readout, new RegExp(`^token ${k} ".*": surprisal ${(-Math.log(p[actual]!)).toFixed(3)} nats · p [\\d.e+-]+ % · rank ${rank} · expected "${vocabulary(w)[best]!.replace(' ', '·')}"`));
+    assert.match(
+      readout,
+      new RegExp(
+        `^token ${k} ".*": surprisal ${(-Math.log(p[actual]!)).toFixed(3)} nats · p [\\d.e+-]+ % · rank ${rank} · expected "${vocabulary(w)[best]!.replace(' ', '·')}"`,
+      ),
+    );
     await canvas.hover({ position: { x: 4 + cell / 2, y: 40 } });
     assert.match(await d.page.locator('#surprisal .hoverinfo').innerText(), /first token — nothing before it in the window predicts it/);
 
@@ -82,27 +91,38 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     // The cursor token is marked in the theme's query colour (--vscode-charts-yellow).
     assert.ok((await countPixels(d.page, '#surprisal canvas.strip', '#cca700', 10)) > 10, 'the cursor token is marked');
     // The legend: the colour scale is the editor overlay's fixed one (buckets up to 7 nats), the height this window's largest surprisal.
-    assert.match(await d.page.locator('#surprisal .legend-text').innerText(), new RegExp(`^colour 0 … 8\\+ nats .* height up to ${(-Math.log(Math.min(...probs.slice(0, -1).map((q, i) => q[w.ids[i + 1]!]!)))).toFixed(2)} nats here`));
+    assert.match(
+      await d.page.locator('#surprisal .legend-text').innerText(),
+      new RegExp(`^colour 0 … 8\\+ nats .* height up to ${(-Math.log(Math.min(...probs.slice(0, -1).map((q, i) => q[w.ids[i + 1]!]!)))).toFixed(2)} nats here`),
+    );
     await d.page.locator('#surprisal').screenshot({ path: path.join(RESULTS, 'debug-surprisal-dark.png') });
 
     // An edit (a new document version) forgets it; the host's reason replaces the wait.
     await d.send({ type: 'attention', attention: queryAttention(w, Q, 2) });
     assert.equal(await d.page.locator('#surprisal .note').innerText(), 'Computing the surprisal of each token…');
     await d.send({ type: 'viewUnavailable', view: 'surprisal', window: WINDOW, reason: 'the window is too long for a forward pass' });
-    assert.equal(await d.page.locator('#surprisal .note').innerText(), 'Computing the surprisal of each token…', 'a reason about the old version is not this one\'s');
+    assert.equal(
+      await d.page.locator('#surprisal .note').innerText(),
+      'Computing the surprisal of each token…',
+      "a reason about the old version is not this one's",
+    );
     await d.send({ type: 'viewUnavailable', view: 'surprisal', window: { ...WINDOW, version: 2 }, reason: 'the window is too long for a forward pass' });
     assert.equal(await d.page.locator('#surprisal .note').innerText(), 'No surprisal for this window: the window is too long for a forward pass');
     assert.ok(await canvas.isHidden());
   });
 
-  it('the logit lens shows the top predictions after each layer and the next token\'s probability; at the window end it says there is none', async () => {
+  it("the logit lens shows the top predictions after each layer and the next token's probability; at the window end it says there is none", async () => {
     const w = attentionWindow(W);
     const v = lens(w, Q);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, Q) }), { type: 'view', view: 'lens', payload: v });
     const rows = d.page.locator('#lens tbody tr');
     assert.equal(await rows.count(), v.layers);
-    assert.equal(await rows.last().locator('th').textContent(), `${v.layers - 1} (output)`, 'the last row says, at least to a screen reader, that it is the output');
+    assert.equal(
+      await rows.last().locator('th').textContent(),
+      `${v.layers - 1} (output)`,
+      'the last row says, at least to a screen reader, that it is the output',
+    );
     // The last row is the model's own prediction: the fixture's softmax over its logits at the query.
     const p = softmax(logits(w)[Q]!);
     const best = p.indexOf(Math.max(...p));
@@ -114,7 +134,10 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     assert.match(await d.page.locator('#lens thead').innerText(), new RegExp(`p\\(${vocabulary(w)[next]!.replace(' ', '·')}\\)`));
     // Wherever the actual next token is among the shown predictions, it is marked.
     const hits = await d.page.locator('#lens td.hit .tok').allInnerTexts();
-    assert.ok(hits.every((t) => t === vocabulary(w)[next]!.replace(' ', '·')), `marked: ${hits.join(', ')}`);
+    assert.ok(
+      hits.every((t) => t === vocabulary(w)[next]!.replace(' ', '·')),
+      `marked: ${hits.join(', ')}`,
+    );
     await d.page.locator('#lens').screenshot({ path: path.join(RESULTS, 'debug-lens-dark.png') });
 
     // A lens of another query token is not shown as this one's.
@@ -155,7 +178,10 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     assert.equal(await cells.count(), w.L * w.H);
     assert.equal(await cells.nth(1 * w.H + 2).innerText(), '−1.750');
     assert.equal(await cells.nth(3).innerText(), '+0.420');
-    assert.match(await d.page.locator('#ablation .subtitle').innerText(), new RegExp(`^Target "${v.targetLabel.replace(' ', '·')}" after token ${Q} .*: log p = ${Math.log(softmax(logits(w)[Q]!)[w.ids[Q + 1]!]!).toFixed(3)} `));
+    assert.match(
+      await d.page.locator('#ablation .subtitle').innerText(),
+      new RegExp(`^Target "${v.targetLabel.replace(' ', '·')}" after token ${Q} .*: log p = ${Math.log(softmax(logits(w)[Q]!)[w.ids[Q + 1]!]!).toFixed(3)} `),
+    );
     // Diverging colours: the helpful head is blue, the harmful one red (the dark theme's charts colours, full strength for the largest |effect|).
     const colour = (i: number): Promise<string> => cells.nth(i).evaluate((b) => getComputedStyle(b).backgroundColor);
     assert.equal(await colour(1 * w.H + 2), 'rgb(55, 148, 255)');
@@ -182,7 +208,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     assert.equal(await ranked.count(), w.L * w.H);
     assert.match(await ranked.first().innerText(), /^1\s+1\.2\s+−1\.750 nats/);
     assert.match(await ranked.last().innerText(), /^8\s+0\.3\s+\+0\.420 nats/);
-    assert.match(await ranked.first().getAttribute('class') ?? '', /selected/);
+    assert.match((await ranked.first().getAttribute('class')) ?? '', /selected/);
     await ranked.last().getByRole('button').click();
     await waitForPosted(d, 'selectHead', (m) => m.layer === 0 && m.head === 3);
     await d.page.locator('#ablation').screenshot({ path: path.join(RESULTS, 'debug-ablation-ranked-dark.png') });
@@ -190,11 +216,14 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     await d.page.locator('#ablation').screenshot({ path: path.join(RESULTS, 'debug-ablation-ranked-light.png') });
   });
 
-  it('head ablation shows the host\'s reason and offers to try again', async () => {
+  it("head ablation shows the host's reason and offers to try again", async () => {
     const w = attentionWindow(W);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, Q) }));
-    await d.page.locator('#ablation').getByRole('button', { name: /Run the ablation sweep/ }).click();
+    await d.page
+      .locator('#ablation')
+      .getByRole('button', { name: /Run the ablation sweep/ })
+      .click();
     await d.send({ type: 'viewUnavailable', view: 'ablation', window: WINDOW, reason: 'the engine ran out of memory' });
     assert.equal(await d.page.locator('#ablation .note').innerText(), 'No ablation sweep for this token: the engine ran out of memory');
     assert.equal(await d.page.locator('#ablation .computing').count(), 0);
@@ -204,7 +233,12 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     // Another model: a request made of the old one may never be answered, so the button comes back.
     await d.send({ type: 'model', info: { ...MODEL, layers: 3 } });
     assert.equal(await d.page.locator('#ablation .computing').count(), 0);
-    assert.ok(await d.page.locator('#ablation').getByRole('button', { name: /Run the ablation sweep/ }).isVisible());
+    assert.ok(
+      await d.page
+        .locator('#ablation')
+        .getByRole('button', { name: /Run the ablation sweep/ })
+        .isVisible(),
+    );
   });
 
   it('attribution runs on request and draws signed bars, the totals and chips that select tokens', async () => {
@@ -221,7 +255,12 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     let sum = 0;
     for (const x of v.attributions) sum += x;
     const totals = await d.page.locator('#attribution .totals').innerText();
-    assert.match(totals, new RegExp(`^log p ${logProb.toFixed(3)} vs baseline ${baseline.toFixed(3)} \\(every embedding zero\\): difference −${(baseline - logProb < 0 ? logProb - baseline : 0).toFixed(3)}|^log p ${logProb.toFixed(3)} vs baseline ${baseline.toFixed(3)}`));
+    assert.match(
+      totals,
+      new RegExp(
+        `^log p ${logProb.toFixed(3)} vs baseline ${baseline.toFixed(3)} \\(every embedding zero\\): difference −${(baseline - logProb < 0 ? logProb - baseline : 0).toFixed(3)}|^log p ${logProb.toFixed(3)} vs baseline ${baseline.toFixed(3)}`,
+      ),
+    );
     assert.match(totals, new RegExp(`Σ attributions [+−]${Math.abs(sum).toFixed(3)} nats; completeness gap 2\\.10e-3\\.$`));
     // Positive bars in blue, negative in red (the dark theme's charts colours).
     assert.ok((await countPixels(d.page, '#attribution canvas.strip', '#3794ff', 6)) > 20);
@@ -230,20 +269,33 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     let strongest = 0;
     for (let k = 1; k < v.attributions.length; k++) if (Math.abs(v.attributions[k]!) > Math.abs(v.attributions[strongest]!)) strongest = k;
     await d.page.locator('#attribution button.chip').first().click();
-    assert.deepEqual(await waitForPosted(d, 'selectTokens'), { type: 'selectTokens', documentKey: DOCUMENT_KEY, start: w.starts[strongest], end: w.ends[strongest] });
+    assert.deepEqual(await waitForPosted(d, 'selectTokens'), {
+      type: 'selectTokens',
+      documentKey: DOCUMENT_KEY,
+      start: w.starts[strongest],
+      end: w.ends[strongest],
+    });
     // A token after the query has no bar: hovering there says nothing.
     const canvas = d.page.locator('#attribution canvas.strip');
     const box = (await canvas.boundingBox())!;
     const cell = Math.min(28, (box.width - 8) / W);
     await canvas.hover({ position: { x: 4 + 1 * cell + cell / 2, y: 50 } });
-    assert.match(await d.page.locator('#attribution .hoverinfo').innerText(), new RegExp(`^token 1 ".*": attribution −${Math.abs(v.attributions[1]!).toFixed(3)} nats`));
+    assert.match(
+      await d.page.locator('#attribution .hoverinfo').innerText(),
+      new RegExp(`^token 1 ".*": attribution −${Math.abs(v.attributions[1]!).toFixed(3)} nats`),
+    );
     await canvas.hover({ position: { x: 4 + (Q + 2) * cell + cell / 2, y: 50 } });
     assert.equal(await d.page.locator('#attribution .hoverinfo').innerText(), '');
     await d.page.locator('#attribution').screenshot({ path: path.join(RESULTS, 'debug-attribution-dark.png') });
 
     // The query moves: the attribution and the request are forgotten.
     await d.send({ type: 'attention', attention: queryAttention(w, 12) });
-    assert.ok(await d.page.locator('#attribution').getByRole('button', { name: /Attribute this prediction/ }).isVisible());
+    assert.ok(
+      await d.page
+        .locator('#attribution')
+        .getByRole('button', { name: /Attribute this prediction/ })
+        .isVisible(),
+    );
     assert.ok(await canvas.isHidden());
   });
 
@@ -257,7 +309,8 @@ describe('dashboard webview: debugging views (Chromium)', function () {
       { type: 'view', view: 'attribution', payload: attribution(w, Q) },
     ];
     await d.send(init({ attention: queryAttention(w, Q) }), ...views);
-    for (const id of ['surprisal', 'lens', 'ablation', 'attribution']) assert.equal(await d.page.locator(`#${id} .note`).isHidden(), true, `${id} shows its data`);
+    for (const id of ['surprisal', 'lens', 'ablation', 'attribution'])
+      assert.equal(await d.page.locator(`#${id} .note`).isHidden(), true, `${id} shows its data`);
     await d.screenshot('debug-views-dark.png');
     await d.setTheme('light');
     // Light theme: the helpful head's cell is the light theme's blue, and its text stays readable.

@@ -34,11 +34,13 @@ export function vocabulary(w: Window): string[] {
 export function logits(w: Window): number[][] {
   const V = vocabulary(w).length;
   const r = rng(23);
-  return Array.from({ length: w.W }, (_, i) => Array.from({ length: V }, (_, v) => {
-    let seen = false;
-    for (let j = 0; j < i; j++) if (w.ids[j] === w.ids[i] && w.ids[j + 1] === v) seen = true;
-    return (r() - 0.5) * 2 + (seen ? 3 : 0);
-  }));
+  return Array.from({ length: w.W }, (_, i) =>
+    Array.from({ length: V }, (_, v) => {
+      let seen = false;
+      for (let j = 0; j < i; j++) if (w.ids[j] === w.ids[i] && w.ids[j + 1] === v) seen = true;
+      return (r() - 0.5) * 2 + (seen ? 3 : 0);
+    }),
+  );
 }
 
 export function softmax(z: readonly number[]): number[] {
@@ -53,7 +55,12 @@ function ranked(p: readonly number[]): number[] {
   return [...p.keys()].sort((a, b) => p[b]! - p[a]! || a - b);
 }
 
-const ref = (w: Window): { documentKey: string; version: number; windowStart: number; windowLength: number } => ({ documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: w.W });
+const ref = (w: Window): { documentKey: string; version: number; windowStart: number; windowLength: number } => ({
+  documentKey: DOCUMENT_KEY,
+  version: 1,
+  windowStart: 0,
+  windowLength: w.W,
+});
 
 export function surprisal(w: Window, k = 5): TokenSurprisal {
   const vocab = vocabulary(w);
@@ -128,5 +135,16 @@ export function attribution(w: Window, q: number, gap = 0.0021): AttributionView
   const a = Array.from({ length: q + 1 }, (_, k) => (k === 3 ? 1.3 : k === 1 ? -0.9 : (r() - 0.5) * 0.2));
   const rest = logProb - baselineLogProb - gap - a.reduce((x, y) => x + y, 0);
   a[q] = a[q]! + rest;
-  return { ...ref(w), query: q, method: 'ig', steps: 64, targetId: target, targetLabel: vocab[target]!, logProb, baselineLogProb, attributions: Float32Array.from(a), completenessGap: gap };
+  return {
+    ...ref(w),
+    query: q,
+    method: 'ig',
+    steps: 64,
+    targetId: target,
+    targetLabel: vocab[target]!,
+    logProb,
+    baselineLogProb,
+    attributions: Float32Array.from(a),
+    completenessGap: gap,
+  };
 }
