@@ -4,6 +4,7 @@
  */
 
 import type { TrainingSnapshot } from '../engine/checkpoint/native';
+import { isCausal } from '../engine/models/config';
 import { parameterCount } from '../engine/models/paramSpec';
 import type { Transformer } from '../engine/nn/transformer';
 import type { Tokenizer } from '../engine/tokenizer/tokenizer';
@@ -35,6 +36,7 @@ export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: stri
     tokenizer: `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
     source,
     attentionMode: c.attentionMode,
+    causal: isCausal(c),
     trainedSteps,
   };
 }
