@@ -14,7 +14,7 @@ import { infoCommand } from './commands/info';
 import { tokenizeCommand } from './commands/tokenize';
 import { trainCommand, TrainingDivergedError } from './commands/train';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
-import { createOutput } from './output';
+import { createOutput, jsonAscii, printable } from './output';
 
 const USAGE = `attention-lens — train small transformers and look at their attention
 
@@ -29,7 +29,8 @@ CKPT is a native .safetensors checkpoint, a llama2.c .bin (with --tokenizer its 
 Hugging Face model folder (config.json + model.safetensors + tokenizer.json; GPT-2 and Llama families).
 TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
 
-type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | Promise<void>;
+/** A command returns its exit code when that is not 0 (an interrupted run: 130). */
+type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | number | Promise<void | number>;
 
 const COMMANDS: Record<string, Command> = {
   train: trainCommand,
@@ -46,9 +47,10 @@ export function errorCode(e: unknown): string {
   if (e instanceof CheckpointError) return 'checkpoint';
   if (e instanceof TrainingDivergedError) return 'diverged';
   const name = e instanceof Error ? e.name : '';
+  if (/SaveFailed|AtomicWrite|FileRead|FileTooLarge|OutputWrite/.test(name)) return 'io';
   if (/Tokenizer/.test(name)) return 'tokenizer';
   if (/ModelFile|InputText/.test(name)) return 'input';
-  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId/.test(name)) return 'invalid';
+  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Memory/.test(name)) return 'invalid';
   return 'internal';
 }
 
@@ -63,30 +65,41 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = COMMANDS[name];
   try {
     if (!command || !Object.prototype.hasOwnProperty.call(COMMANDS, name)) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    await command(rest, out);
-    return 0;
+    return (await command(rest, out)) ?? 0;
   } catch (e) {
     const code = errorCode(e);
     const message = e instanceof Error ? e.message : String(e);
-    if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
-    else process.stderr.write(`attention-lens ${name}: ${message}${code === 'internal' && e instanceof Error && e.stack ? `\n${e.stack}` : ''}\n`);
+    // Messages quote file names, tokenizer patterns and other untrusted text: control
+    // characters in them are escaped so they cannot drive the terminal or split the line.
+    if (json) process.stderr.write(jsonAscii(JSON.stringify({ error: { code, message } })) + '\n');
+    else process.stderr.write(`attention-lens ${name}: ${printable(message)}${code === 'internal' && e instanceof Error && e.stack ? `\n${e.stack}` : ''}\n`);
     return code === 'usage' ? 2 : 1;
   }
 }
 
+/** A failed write of the output itself (a full disk behind `> file`): one line and exit 1. */
+function onStdoutError(e: NodeJS.ErrnoException): never {
+  // `attention-lens … | head`: a reader that stops reading is not an error.
+  if (e.code === 'EPIPE') process.exit(0);
+  const reason = e.code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : printable(e.message);
+  try {
+    process.stderr.write(`attention-lens: cannot write the output: ${reason}\n`);
+  } catch {
+    // stderr is gone too: the exit code is all that is left.
+  }
+  process.exit(1);
+}
+
 if (require.main === module) {
   enableRelaxedSimd();
-  // `attention-lens … | head`: a reader that stops reading is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  process.stdout.on('error', onStdoutError);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`attention-lens: ${String(e)}\n`);
+      if (e !== null && typeof e === 'object' && typeof (e as NodeJS.ErrnoException).syscall === 'string' && /write/.test(String((e as NodeJS.ErrnoException).syscall))) onStdoutError(e as NodeJS.ErrnoException);
+      process.stderr.write(`attention-lens: ${printable(String(e))}\n`);
       process.exitCode = 1;
     },
   );

@@ -6,7 +6,7 @@
 import { generate } from '../../engine/inference/generate';
 import { Rng } from '../../engine/random';
 import { intOption, numberOption, parseArgs, requiredValue } from '../args';
-import type { Output } from '../output';
+import { printableText, type Output } from '../output';
 import { openModel, TextTooLongError } from './model';
 
 export const GENERATE_OPTIONS = { values: ['checkpoint', 'tokenizer', 'prompt', 'max-tokens', 'temperature', 'seed'], flags: ['json'] };
@@ -28,7 +28,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   // models stop at their end-of-sequence token.
   const stop = tokenizer.kind === 'llama2c' ? tokenizer.bosId : tokenizer.eosId;
   const stopIds = stop !== null ? [stop] : [];
-  if (!out.json) process.stdout.write(prompt);
+  if (!out.json) process.stdout.write(printableText(prompt));
   const generated: number[] = [];
   generate(model, promptIds, {
     maxTokens,
@@ -39,7 +39,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
       if (!out.json) {
         const before = tokenizer.decode(Int32Array.from([...promptIds, ...generated]));
         generated.push(id);
-        process.stdout.write(tokenizer.decode(Int32Array.from([...promptIds, ...generated])).slice(before.length));
+        process.stdout.write(printableText(tokenizer.decode(Int32Array.from([...promptIds, ...generated])).slice(before.length)));
       } else {
         generated.push(id);
       }
