@@ -7,18 +7,17 @@
 import { parseArgs, UsageError } from '../args';
 import { inputText } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
-import { openModel, TextTooLongError, tokensJson } from './model';
+import { encodeWithinContext, openModel, tokensJson } from './model';
 
 export const ATTENTION_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file'], flags: ['logits', 'json', 'allow-special'] };
 
 export async function attentionCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, ATTENTION_OPTIONS);
   const { model, tokenizer } = await openModel(args, out);
-  const enc = tokenizer.encode(inputText(args), { allowSpecial: args.flags.has('allow-special') });
+  const enc = encodeWithinContext(tokenizer, inputText(args), model.config.contextLength, { allowSpecial: args.flags.has('allow-special') });
   const T = enc.ids.length;
   const { nLayers: L, nHeads: H, vocabSize: V } = model.config;
   if (T === 0) throw new UsageError('the text encodes to no tokens: give a non-empty text');
-  if (T > model.config.contextLength) throw new TextTooLongError(T, model.config.contextLength);
   const r = model.forward(null, enc.ids, 1, T, { capture: { attention: true } });
 
   if (out.json) {

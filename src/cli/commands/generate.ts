@@ -7,7 +7,7 @@ import { generate } from '../../engine/inference/generate';
 import { Rng } from '../../engine/random';
 import { intOption, numberOption, parseArgs, requiredValue } from '../args';
 import { printableText, type Output } from '../output';
-import { openModel, TextTooLongError } from './model';
+import { encodeWithinContext, openModel, TextTooLongError } from './model';
 
 export const GENERATE_OPTIONS = { values: ['checkpoint', 'tokenizer', 'prompt', 'max-tokens', 'temperature', 'seed'], flags: ['json'] };
 
@@ -17,7 +17,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   const maxTokens = intOption(args, 'max-tokens', 0, 1_000_000) ?? 100;
   const temperature = numberOption(args, 'temperature', 0, 100) ?? 1;
   const { model, tokenizer } = await openModel(args, out);
-  let promptIds = tokenizer.encode(prompt).ids;
+  let promptIds = encodeWithinContext(tokenizer, prompt, model.config.contextLength).ids;
   if (promptIds.length === 0) {
     // Nothing to condition on: start from the tokenizer's BOS, else its end-of-text token
     // (GPT-2 uses <|endoftext|> as both), else its first symbol.

@@ -11,7 +11,7 @@ import { HEAD_KINDS } from '../../engine/analysis/patterns';
 import { parseArgs, UsageError } from '../args';
 import { inputText } from '../inputText';
 import { table, type Output } from '../output';
-import { openModel, TextTooLongError } from './model';
+import { encodeWithinContext, openModel } from './model';
 
 export const HEADS_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file'], flags: ['json', 'allow-special'] };
 
@@ -26,12 +26,11 @@ const SHORT: Record<(typeof HEAD_KINDS)[number], string> = {
 export async function headsCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, HEADS_OPTIONS);
   const { model, tokenizer } = await openModel(args, out);
-  const enc = tokenizer.encode(inputText(args), { allowSpecial: args.flags.has('allow-special') });
+  const enc = encodeWithinContext(tokenizer, inputText(args), model.config.contextLength, { allowSpecial: args.flags.has('allow-special') });
   const T = enc.ids.length;
   const { nLayers: L, nHeads: H } = model.config;
   // A pattern over one token says nothing (TL refuses it too).
   if (T < 2) throw new UsageError(`the text encodes to ${T} token${T === 1 ? '' : 's'}; head detection needs at least 2`);
-  if (T > model.config.contextLength) throw new TextTooLongError(T, model.config.contextLength);
   const r = model.forward(null, enc.ids, 1, T, { capture: { attention: true } });
   const layers = r.layers.map((l, i) => {
     if (!l.attention) throw new Error(`the model returned no attention weights for layer ${i}`);
