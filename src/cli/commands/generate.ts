@@ -35,6 +35,8 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
     temperature,
     rng: new Rng(intOption(args, 'seed', 0, 2 ** 32 - 1) ?? 1337),
     stopIds,
+    // A padded model vocabulary (50304 rows for GPT-2's 50257 tokens): never emit a padding id.
+    vocabLimit: Math.min(tokenizer.vocabSize, model.config.vocabSize),
     onToken: (id) => {
       if (!out.json) {
         const before = tokenizer.decode(Int32Array.from([...promptIds, ...generated]));
