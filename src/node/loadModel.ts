@@ -7,6 +7,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkCheckpointHead } from './checkpointHead';
 import { readFileBytes, readFileHead } from './readFileBytes';
 import { CheckpointError } from '../engine/checkpoint/errors';
 import { parseLlama2cCheckpoint } from '../engine/checkpoint/llama2c';
@@ -73,6 +74,7 @@ export async function loadModel(checkpointPath: string, tokenizerPath?: string, 
   if (ext === '.bin' && looksLikePytorchPickle(readHead(checkpointPath, 4))) {
     throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
   }
+  checkCheckpointHead(checkpointPath, ext);
   const bytes = await readBytes(checkpointPath, 'checkpoint');
   if (ext === '.bin') {
     if (looksLikePytorchPickle(bytes)) {
