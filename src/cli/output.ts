@@ -10,6 +10,8 @@ export interface Output {
   jsonLine(value: unknown): void;
   /** A line for people on stdout. */
   line(text?: string): void;
+  /** Text on stdout as is (pieces of one large JSON line written as they are made). */
+  raw(text: string): void;
   /** Progress for people on stderr: nothing in JSON mode. */
   progress(done: number, total: number, detail: string): void;
   /** Ends a progress display so the next line starts clean. */
@@ -24,6 +26,7 @@ export function createOutput(json: boolean, stdout = process.stdout, stderr = pr
     json,
     jsonLine: (value) => stdout.write(JSON.stringify(value) + '\n'),
     line: (text = '') => stdout.write(text + '\n'),
+    raw: (text) => stdout.write(text),
     progress(done, total, detail) {
       if (json) return;
       const frac = total > 0 ? Math.min(1, done / total) : 0;

@@ -21,12 +21,24 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   const r = model.forward(null, enc.ids, 1, T, { capture: { attention: true } });
 
   if (out.json) {
-    const attention = r.layers.map((layer) =>
-      Array.from({ length: H }, (_, h) => Array.from({ length: T }, (_, q) => Array.from(layer.attention!.subarray((h * T + q) * T, (h * T + q + 1) * T)))),
-    );
-    const result: Record<string, unknown> = { token_ids: Array.from(enc.ids), tokens: tokensJson(enc), layers: L, heads: H, attention };
-    if (args.flags.has('logits')) result.logits = Array.from({ length: T }, (_, t) => Array.from(r.logits.data.subarray(t * V, (t + 1) * V)));
-    out.jsonLine(result);
+    // Streamed a head (and a logits row) at a time: as one string, [L][H][T][T] of a 12 × 12-head
+    // model over 1,024 tokens is beyond V8's longest string ("Invalid string length").
+    out.raw(`{"token_ids":${JSON.stringify(Array.from(enc.ids))},"tokens":${JSON.stringify(tokensJson(enc))},"layers":${L},"heads":${H},"attention":[`);
+    r.layers.forEach((layer, l) => {
+      const a = layer.attention!;
+      for (let h = 0; h < H; h++) {
+        const rows: string[] = [];
+        for (let q = 0; q < T; q++) rows.push(JSON.stringify(Array.from(a.subarray((h * T + q) * T, (h * T + q + 1) * T))));
+        out.raw(`${h === 0 ? (l === 0 ? '[' : ',[') : ','}[${rows.join(',')}]${h === H - 1 ? ']' : ''}`);
+      }
+    });
+    out.raw(']');
+    if (args.flags.has('logits')) {
+      out.raw(',"logits":[');
+      for (let t = 0; t < T; t++) out.raw(`${t === 0 ? '' : ','}${JSON.stringify(Array.from(r.logits.data.subarray(t * V, (t + 1) * V)))}`);
+      out.raw(']');
+    }
+    out.raw('}\n');
     return;
   }
   // For people: each token's three most-attended earlier tokens, averaged over the heads of the last layer.

@@ -17,7 +17,7 @@ import { parseCheckpoint, serializeCheckpoint } from '../../../src/engine/checkp
 import { Transformer } from '../../../src/engine/nn/transformer';
 import { Rng } from '../../../src/engine/random';
 import { CharTokenizer } from '../../../src/engine/tokenizer/charTokenizer';
-import { cli, cliArgv, cliWith, jsonError } from '../../helpers/cli';
+import { cli, cliArgv, cliWith, jsonError, maxAbsDiff } from '../../helpers/cli';
 import { TINY_CONFIGS, tinyCheckpoint } from '../fuzz/props/native';
 
 const TEXT = 'the cat sat on the mat. the dog sat on the log.\n'.repeat(40);
@@ -164,6 +164,25 @@ describe('faults: hostile input to the command line', function () {
       const e = jsonError(cli('attention', '--checkpoint', ckpt, '--file', big, '--json'));
       assert.equal(e.code, 'invalid');
       assert.match(e.message, /its first 1280 characters are already 1280 tokens, and the model reads at most 4/);
+    });
+
+    it('attention --json is streamed a head at a time and is, parsed, the engine\'s weights and logits', () => {
+      const r = cli('attention', '--checkpoint', ckpt, '--text', 'abcd', '--logits', '--json');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.split('\n').length, 2, 'one JSON line');
+      const got = JSON.parse(r.stdout) as { attention: number[][][][]; logits: number[][]; layers: number; heads: number };
+      const { model } = parseCheckpoint(fs.readFileSync(ckpt));
+      const ids = CharTokenizer.fromText('abcde').encode('abcd').ids;
+      const f = model.forward(null, ids, 1, ids.length, { capture: { attention: true } });
+      const T = ids.length;
+      const H = model.config.nHeads;
+      assert.deepEqual([got.layers, got.heads], [model.config.nLayers, H]);
+      f.layers.forEach((layer, l) => {
+        for (let h = 0; h < H; h++) for (let q = 0; q < T; q++) assert.ok(maxAbsDiff(got.attention[l]![h]![q]!, Array.from(layer.attention!.subarray((h * T + q) * T, (h * T + q + 1) * T))) <= 1e-6);
+      });
+      const V = model.config.vocabSize;
+      // The CLI may run the WASM kernels and this process the JS ones: equal up to float rounding.
+      got.logits.forEach((row, t) => assert.ok(maxAbsDiff(row, Array.from(f.logits.data.subarray(t * V, (t + 1) * V))) <= 1e-6));
     });
 
     it('stdout that cannot be written (> /dev/full): one line on stderr and exit 1, no stack trace', function () {
