@@ -20,6 +20,7 @@ import { CharTokenizer } from '../../engine/tokenizer/charTokenizer';
 import { resolveTrainOptions } from '../../engine/train/options';
 import { estimateTrainingBytes, formatBytes } from '../../engine/train/memory';
 import { Trainer } from '../../engine/train/trainer';
+import { defaultTrainingBudgetMb } from '../../node/memoryBudget';
 import { saveWithFallback } from '../../node/saveWithFallback';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { readTextFile } from '../inputText';
@@ -31,10 +32,6 @@ export const TRAIN_OPTIONS = { values: ['preset', 'steps', 'batch', 'seed', 'out
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
 
-/** Default memory budget: 4 GB, or half the machine's memory when that is less. */
-export function defaultMemoryBudgetMb(): number {
-  return Math.max(256, Math.min(4096, Math.floor(os.totalmem() / 2 / 1024 ** 2)));
-}
 
 /** The configuration would need more memory than the budget. */
 export class TrainingMemoryError extends RangeError {
@@ -60,7 +57,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   // Every reader picks the format by extension: a native checkpoint named .bin would be read as llama2.c.
   if (path.extname(outPath).toLowerCase() !== '.safetensors') throw new UsageError(`--out ${outPath}: a checkpoint is written as .safetensors; name the file *.safetensors`);
   checkWritable(outPath);
-  const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultMemoryBudgetMb();
+  const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
 
   const text = args.positional.map(readTextFile).join('\n');
   if (text.length === 0) throw new UsageError('the input files are empty: there is nothing to train on');
