@@ -6,22 +6,28 @@
  */
 
 import * as vscode from 'vscode';
-import type { CharRange, WorkerReply } from '../protocol/workerProtocol';
+import type { TokenSurprisal } from '../protocol/dashboardViews';
+import type { CallReply, CharRange } from '../protocol/workerProtocol';
 import { documentLength } from './documentText';
 import { DocumentTokens } from './documentTokens';
 import type { EngineClient } from './engineClient';
 
-export type AttentionRows = Extract<WorkerReply, { type: 'attentionRows' }>;
+/** The worker's answer to an `attention` request. */
+export type AttentionRows = CallReply<'attention'>;
 
 /** Characters of context fetched around what is visible, so small scrolls need no request. */
 const RANGE_MARGIN = 2000;
 const CACHE_ENTRIES = 128;
+/** Windows of surprisal kept: a screenful spans one or two. */
+const SURPRISAL_WINDOWS = 16;
 
 export class AttentionService implements vscode.Disposable {
   private readonly tokens = new Map<string, DocumentTokens>();
   /** Document versions whose text the worker holds. */
   private readonly sent = new Map<string, number>();
   private readonly cache = new Map<string, AttentionRows>();
+  /** Surprisal of whole windows, by document version and window start (the overlay and the hover share them). */
+  private readonly surprisals = new Map<string, TokenSurprisal>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly client: EngineClient) {
@@ -36,13 +42,15 @@ export class AttentionService implements vscode.Disposable {
     this.tokens.clear();
     this.sent.clear();
     this.cache.clear();
+    this.surprisals.clear();
   }
 
   private forget(key: string, tellWorker: boolean): void {
     this.tokens.delete(key);
     this.sent.delete(key);
     for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
-    if (tellWorker) void this.client.call({ type: 'closeDocument', documentKey: key }, 'closed').catch(() => undefined);
+    for (const k of [...this.surprisals.keys()]) if (k.startsWith(`${key}@`)) this.surprisals.delete(k);
+    if (tellWorker) void this.client.call({ type: 'closeDocument', documentKey: key }).catch(() => undefined);
   }
 
   /** Tokens of `doc` covering `ranges` (UTF-16 offsets); null if the document changed meanwhile. */
@@ -54,7 +62,7 @@ export class AttentionService implements vscode.Disposable {
     const textLength = documentLength(doc);
     const wanted = ranges.map((r) => ({ start: Math.max(0, r.start - RANGE_MARGIN), end: Math.min(textLength, r.end + RANGE_MARGIN) }));
     const needText = this.sent.get(key) !== version;
-    const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted }, 'tokens');
+    const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted });
     this.sent.set(key, reply.version);
     if (reply.version !== doc.version) return null;
     let table = this.tokens.get(key);
@@ -77,11 +85,29 @@ export class AttentionService implements vscode.Disposable {
       this.cache.set(cacheKey, hit);
       return hit;
     }
-    const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to }, 'attentionRows');
+    const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to });
     if (reply.version !== doc.version) return null;
     this.cache.set(cacheKey, reply);
     while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     return reply;
+  }
+
+  /**
+   * Surprisal and next-token predictions of every token in the context window holding document
+   * token `token` (the worker's `surprisal` view); null when the version moved on.
+   */
+  async surprisal(doc: vscode.TextDocument, version: number, token: number): Promise<TokenSurprisal | null> {
+    const key = doc.uri.toString();
+    const size = this.tokens.get(key)?.windowSize ?? 0;
+    const start = size > 0 ? token - (token % size) : token;
+    const cacheKey = `${key}@${version}#${start}`;
+    const hit = this.surprisals.get(cacheKey);
+    if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;
+    const reply = await this.client.call({ type: 'view', view: 'surprisal', documentKey: key, version, token, layer: 0, head: 0 });
+    if (reply.view !== 'surprisal' || reply.payload.version !== doc.version) return null;
+    this.surprisals.set(`${key}@${version}#${reply.payload.windowStart}`, reply.payload);
+    while (this.surprisals.size > SURPRISAL_WINDOWS) this.surprisals.delete(this.surprisals.keys().next().value!);
+    return reply.payload;
   }
 
   /** The cached attention for a query, without asking the worker (for synchronous views). */

@@ -43,6 +43,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     reg('nextLayer', () => d.view.stepLayer(1)),
     reg('previousLayer', () => d.view.stepLayer(-1)),
     reg('toggleHighlights', () => updateSetting('decorations.enabled', !readSettings().decorations.enabled)),
+    reg('toggleSurprisal', () => updateSetting('surprisal.overlay', !readSettings().surprisal.overlay)),
     reg('setDirection', (value?: Direction) => pickDirection(value)),
     reg('setAggregation', (value?: Aggregation) => pickAggregation(value)),
     reg('showLog', () => d.log.show(true)),
@@ -70,7 +71,7 @@ async function saveCheckpoint(d: CommandDeps, target: string | undefined): Promi
     file = uri.fsPath;
   }
   try {
-    const reply = await d.client.call({ type: 'save', path: file }, 'saved');
+    const reply = await d.client.call({ type: 'save', path: file });
     void vscode.window.showInformationMessage(`Attention Lens: saved the model to ${reply.path}`);
     return reply.path;
   } catch (e) {

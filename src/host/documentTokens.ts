@@ -4,7 +4,7 @@
  * cursor or the mouse without asking the worker again.
  */
 
-import type { TokenSlice } from '../protocol/workerProtocol';
+import type { TokenSlice } from '../protocol/common';
 
 export class DocumentTokens {
   private slices: TokenSlice[] = [];
@@ -42,6 +42,17 @@ export class DocumentTokens {
       }
     }
     return -1;
+  }
+
+  /** The [start, end) UTF-16 span of document token `index`, or null when no slice held covers it. */
+  rangeOf(index: number): { start: number; end: number } | null {
+    for (const s of this.slices) {
+      const i = index - s.first;
+      const start = s.starts[i];
+      const end = s.ends[i];
+      if (start !== undefined && end !== undefined) return { start, end };
+    }
+    return null;
   }
 
   /** Tokens overlapping [start, end): [from, to) indices, or null when not covered. */

@@ -3,13 +3,16 @@
  * with the extension context so it is disposed on deactivate. No logic of its own lives here.
  */
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SurprisalOverlay } from './surprisalOverlay';
+import { SurprisalStatusItem } from './surprisalStatusItem';
 import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
-import { DashboardPanel } from './dashboardPanel';
-import type { DashboardDeps } from './dashboardDeps';
+import { DashboardPanel } from './dashboard/panel';
+import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
@@ -27,6 +30,7 @@ export interface AttentionLensApi {
   readonly view: ViewState;
   readonly highlighter: AttentionHighlighter;
   readonly attention: AttentionService;
+  readonly surprisal: SurprisalOverlay;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -38,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const attention = new AttentionService(client);
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
+  const surprisal = new SurprisalOverlay(attention, model, log);
   const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
 
   context.subscriptions.push(
@@ -49,10 +54,14 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     attention,
     highlighter,
     new StatusBar(model, run, view),
+    surprisal,
+    new SurprisalStatusItem(model),
     model.onDidChange((info) => {
       if (info) view.setShape(info.layers, info.heads);
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
     }),
+    // The curves shown are always the active model's: a loaded checkpoint brings its own history (or none).
+    model.onDidLoad(({ source, history }) => run.showHistory(`history of ${path.basename(source.path)}`, history)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
@@ -61,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   );
   log.info(`Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`);
   void model.restore();
-  return { client, model, run, view, highlighter, attention };
+  return { client, model, run, view, highlighter, attention, surprisal };
 }
 
 export function deactivate(): void {

@@ -7,6 +7,9 @@
 
 import type { ErrorCode } from '../protocol/common';
 import type { WorkerToHost } from '../protocol/workerProtocol';
+import { HeadRefError } from '../engine/analysis/headAblation';
+import { AttributionTargetError } from '../engine/analysis/attribution';
+import { PositionError } from '../engine/analysis/positionError';
 import { CheckpointError } from '../engine/checkpoint/errors';
 import { ModelConfigError } from '../engine/models/config';
 import { UnknownPresetError } from '../engine/models/presets';
@@ -35,6 +38,8 @@ export class WorkerError extends Error {
 export function errorCodeOf(e: unknown, fallback: ErrorCode = 'internal'): ErrorCode {
   if (e instanceof WorkerError) return e.code;
   if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError) return 'bad-input';
+  // A question the analyses cannot answer here (no next token, a head the model lacks).
+  if (e instanceof PositionError || e instanceof HeadRefError || e instanceof AttributionTargetError) return 'bad-input';
   if (
     e instanceof CheckpointError ||
     e instanceof ModelFileError ||
