@@ -10,7 +10,7 @@ import type { LoadedModel } from '../../node/loadModel';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { inputText } from '../inputText';
 import type { Output } from '../output';
-import { openModel, TextTooLongError } from './model';
+import { encodeWithinContext, openModel, TextTooLongError } from './model';
 
 /** Options every debugging command takes (beside its own). */
 export const INPUT_VALUES = ['checkpoint', 'tokenizer', 'text', 'file'] as const;
@@ -24,7 +24,8 @@ export interface AnalysisInput extends LoadedModel {
 export async function openAnalysisInput(args: ParsedArgs, out: Output, minTokens = 1): Promise<AnalysisInput> {
   const text = inputText(args);
   const loaded = await openModel(args, out);
-  const enc = loaded.tokenizer.encode(text, { allowSpecial: args.flags.has('allow-special') });
+  // The context is checked on a prefix first: a 60 MB text is not encoded whole to be refused.
+  const enc = encodeWithinContext(loaded.tokenizer, text, loaded.model.config.contextLength, { allowSpecial: args.flags.has('allow-special') });
   const T = enc.ids.length;
   if (T < minTokens) throw new UsageError(`the text encodes to ${T} token${T === 1 ? '' : 's'}; this command needs at least ${minTokens}`);
   if (T > loaded.model.config.contextLength) throw new TextTooLongError(T, loaded.model.config.contextLength);
