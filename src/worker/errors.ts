@@ -14,6 +14,7 @@ import { CheckpointError } from '../engine/checkpoint/errors';
 import { ModelConfigError } from '../engine/models/config';
 import { UnknownPresetError } from '../engine/models/presets';
 import { CharTokenizerError } from '../engine/tokenizer/charTokenizer';
+import { NoTokenizerError } from '../engine/tokenizer/idsOnly';
 import { TokenizerJsonError } from '../engine/tokenizer/fromJson';
 import { Llama2cTokenizerError } from '../engine/tokenizer/llama2cTokenizer';
 import { DatasetError } from '../engine/train/data';
@@ -37,7 +38,8 @@ export class WorkerError extends Error {
 /** The ErrorCode for a thrown value; `fallback` for errors no rule knows. */
 export function errorCodeOf(e: unknown, fallback: ErrorCode = 'internal'): ErrorCode {
   if (e instanceof WorkerError) return e.code;
-  if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError) return 'bad-input';
+  // A model without a tokenizer cannot read a document's text: the input is unusable with it.
+  if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError || e instanceof NoTokenizerError) return 'bad-input';
   // A question the analyses cannot answer here (no next token, a head the model lacks).
   if (e instanceof PositionError || e instanceof HeadRefError || e instanceof AttributionTargetError) return 'bad-input';
   if (

@@ -9,17 +9,11 @@ import * as path from 'node:path';
 import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
 import { loadModel, loadTokenizerFile } from '../../node/loadModel';
 import { parseArgs, requiredValue, UsageError } from '../args';
-import { inputText } from '../inputText';
+import { inputEncoding } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
 import { tokensJson } from './model';
 
-/**
- * Longest text tokenize takes: every token becomes an object and a line of output (about 200
- * bytes of memory per character), so a 60 MB file would exhaust the heap part-way.
- */
-export const MAX_TOKENIZE_CHARS = 8 * 1024 * 1024;
-
-export const TOKENIZE_OPTIONS = { values: ['tokenizer', 'text', 'file'], flags: ['json', 'allow-special'] };
+export const TOKENIZE_OPTIONS = { values: ['tokenizer', 'text', 'file', 'ids'], flags: ['json', 'allow-special'] };
 
 async function openTokenizer(file: string): Promise<Tokenizer> {
   const ext = path.extname(file).toLowerCase();
@@ -34,11 +28,7 @@ async function openTokenizer(file: string): Promise<Tokenizer> {
 export async function tokenizeCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, TOKENIZE_OPTIONS);
   const tokenizer = await openTokenizer(requiredValue(args, 'tokenizer'));
-  const text = inputText(args);
-  if (text.length > MAX_TOKENIZE_CHARS) {
-    throw new UsageError(`the text is ${text.length} characters; tokenize lists every token and takes at most ${MAX_TOKENIZE_CHARS} characters at once — split the file`);
-  }
-  const enc = tokenizer.encode(text, { allowSpecial: args.flags.has('allow-special') });
+  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') });
   if (out.json) {
     out.jsonLine({ token_ids: Array.from(enc.ids), tokens: tokensJson(enc) });
     return;

@@ -39,30 +39,31 @@ export function keysForMasses(row: ArrayLike<number>, fractions: readonly number
   return out;
 }
 
-/** keysForMass of every row of one head's n×n causal pattern (row i has i + 1 keys). */
-export function keysPerRow(a: ArrayLike<number>, n: number, fraction: number, offset = 0): Int32Array {
-  return keysPerRowMany(a, n, [fraction], offset)[0]!;
+/** keysForMass of every row of one head's n×n pattern: row i has i + 1 keys when causal, else n. */
+export function keysPerRow(a: ArrayLike<number>, n: number, fraction: number, offset = 0, causal = true): Int32Array {
+  return keysPerRowMany(a, n, [fraction], offset, causal)[0]!;
 }
 
 /** keysPerRow for several fractions, one sort per row. */
-export function keysPerRowMany(a: ArrayLike<number>, n: number, fractions: readonly number[], offset = 0): Int32Array[] {
+export function keysPerRowMany(a: ArrayLike<number>, n: number, fractions: readonly number[], offset = 0, causal = true): Int32Array[] {
   const out = fractions.map(() => new Int32Array(n));
   const row = new Float64Array(n);
   const scratch = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) row[j] = a[offset + i * n + j]!;
-    const k = keysForMasses(row.subarray(0, i + 1), fractions, scratch);
+    const keys = causal ? i + 1 : n;
+    for (let j = 0; j < keys; j++) row[j] = a[offset + i * n + j]!;
+    const k = keysForMasses(row.subarray(0, keys), fractions, scratch);
     for (let f = 0; f < fractions.length; f++) out[f]![i] = k[f]!;
   }
   return out;
 }
 
 /** Mean over rows of keysPerRow. */
-export function meanKeysForMass(a: ArrayLike<number>, n: number, fraction: number, offset = 0): number {
-  return meanKeysForMasses(a, n, [fraction], offset)[0]!;
+export function meanKeysForMass(a: ArrayLike<number>, n: number, fraction: number, offset = 0, causal = true): number {
+  return meanKeysForMasses(a, n, [fraction], offset, causal)[0]!;
 }
 
 /** meanKeysForMass for several fractions, one sort per row. */
-export function meanKeysForMasses(a: ArrayLike<number>, n: number, fractions: readonly number[], offset = 0): number[] {
-  return keysPerRowMany(a, n, fractions, offset).map((k) => k.reduce((s, v) => s + v, 0) / Math.max(1, n));
+export function meanKeysForMasses(a: ArrayLike<number>, n: number, fractions: readonly number[], offset = 0, causal = true): number[] {
+  return keysPerRowMany(a, n, fractions, offset, causal).map((k) => k.reduce((s, v) => s + v, 0) / Math.max(1, n));
 }
