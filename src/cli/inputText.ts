@@ -4,11 +4,15 @@
  * --ids 3,1,4 — for models that come without a tokenizer, and for feeding exact ids. Exactly
  * one of the three. inputEncoding() turns whichever was given into an Encoding; ids get the
  * tokenizer's label as their text and empty spans (they stand for no text).
+ *
+ * The file is read in pieces up to the byte limit whatever size it reports: a device
+ * (`/dev/zero`, `/dev/urandom`) or a pipe reports 0 bytes and would otherwise be read forever.
  */
 
 import * as fs from 'node:fs';
 import type { EncodeOptions, Encoding, Tokenizer } from '../engine/tokenizer/tokenizer';
 import { UsageError, type ParsedArgs } from './args';
+import { encodeWithinContext } from './commands/model';
 
 /** The value options that choose a command's input. */
 export const INPUT_OPTIONS = ['text', 'file', 'ids'] as const;
@@ -34,10 +38,47 @@ export function readTextFile(file: string): string {
   }
   if (stat.isDirectory()) throw new InputTextError(`${file} is a folder, not a text file`);
   if (stat.size > MAX_TEXT_BYTES) throw new InputTextError(`${file} is ${stat.size} bytes; texts up to ${MAX_TEXT_BYTES} bytes are supported`);
-  const bytes = fs.readFileSync(file);
-  if (bytes.subarray(0, 8192).includes(0)) throw new InputTextError(`${file} looks like a binary file (it contains NUL bytes), not text`);
+  const bytes = readLimited(file, MAX_TEXT_BYTES);
   return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
 }
+
+const BINARY_PROBE = 8192;
+
+/** Up to `limit` bytes of the file, refused beyond it; a NUL in the first 8 KB refuses it as binary as soon as it is read. */
+function readLimited(file: string, limit: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new InputTextError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(total < BINARY_PROBE ? BINARY_PROBE : 1 << 20);
+      let n: number;
+      try {
+        n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue; // a non-blocking pipe with nothing yet
+        throw new InputTextError(`cannot read ${file}: ${(e as Error).message}`);
+      }
+      if (n === 0) break;
+      const piece = chunk.subarray(0, n);
+      if (total < BINARY_PROBE && piece.subarray(0, BINARY_PROBE - total).includes(0)) {
+        throw new InputTextError(`${file} looks like a binary file (it contains NUL bytes), not text`);
+      }
+      total += n;
+      if (total > limit) throw new InputTextError(`${file} is more than ${limit} bytes; texts up to ${limit} bytes are supported`);
+      chunks.push(piece);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 
 export function inputText(args: ParsedArgs): string {
   const text = args.values.get('text');
@@ -75,12 +116,13 @@ export function inputTokenTypes(args: ParsedArgs, tokens: number, typeCount: num
   return types;
 }
 
-/** The encoding of --text, --file or --ids (exactly one); ids have the tokenizer's labels and empty spans. */
-export function inputEncoding(args: ParsedArgs, tokenizer: Tokenizer, options: EncodeOptions = {}): Encoding {
+/** The encoding of --text, --file or --ids (exactly one); ids have the tokenizer's labels and empty spans; `context` bounds a text's length. */
+export function inputEncoding(args: ParsedArgs, tokenizer: Tokenizer, options: EncodeOptions = {}, context?: number): Encoding {
   const given = INPUT_OPTIONS.filter((k) => args.values.has(k));
   if (given.length !== 1) throw new UsageError(`give exactly one of --text STR, --file PATH or --ids 3,1,4${given.length > 1 ? ` (got ${given.map((k) => `--${k}`).join(' and ')})` : ''}`);
   const raw = args.values.get('ids');
-  if (raw === undefined) return tokenizer.encode(inputText(args), options);
+  // With the model's context, a text far longer than it is refused from a prefix, not encoded whole.
+  if (raw === undefined) return context === undefined ? tokenizer.encode(inputText(args), options) : encodeWithinContext(tokenizer, inputText(args), context, options);
   const ids = parseIds(raw, tokenizer.vocabSize);
   return { ids, tokens: Array.from(ids, (id) => ({ id, text: tokenizer.tokenLabel(id), start: 0, end: 0 })) };
 }

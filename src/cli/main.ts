@@ -18,11 +18,11 @@ import { surprisalCommand } from './commands/surprisal';
 import { tokenizeCommand } from './commands/tokenize';
 import { trainCommand, TrainingDivergedError } from './commands/train';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
-import { createOutput } from './output';
+import { createOutput, jsonAscii, printable } from './output';
 
 const USAGE = `attention-lens — train small transformers and look at their attention
 
-  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT] [--json]
+  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT.safetensors] [--max-memory MB] [--json]
   attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--logits] [--json]
   attention-lens generate --checkpoint CKPT [--tokenizer TOK] (--prompt STR | --ids 3,1,4) --max-tokens N [--temperature T] [--json]
   attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--json]
@@ -38,7 +38,8 @@ Hugging Face model folder (config.json + model.safetensors [+ tokenizer.json]; G
 GPT-NeoX/Pythia and BERT families). A folder without a tokenizer takes token ids: --ids.
 TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
 
-type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | Promise<void>;
+/** A command returns its exit code when that is not 0 (an interrupted run: 130). */
+type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | number | Promise<void | number>;
 
 const COMMANDS: Record<string, Command> = {
   train: trainCommand,
@@ -59,9 +60,10 @@ export function errorCode(e: unknown): string {
   if (e instanceof CheckpointError) return 'checkpoint';
   if (e instanceof TrainingDivergedError) return 'diverged';
   const name = e instanceof Error ? e.name : '';
+  if (/SaveFailed|AtomicWrite|FileRead|FileTooLarge|OutputWrite/.test(name)) return 'io';
   if (/Tokenizer/.test(name)) return 'tokenizer';
   if (/ModelFile|InputText/.test(name)) return 'input';
-  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget/.test(name)) return 'invalid';
+  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget|Memory/.test(name)) return 'invalid';
   return 'internal';
 }
 
@@ -76,30 +78,41 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = COMMANDS[name];
   try {
     if (!command || !Object.prototype.hasOwnProperty.call(COMMANDS, name)) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    await command(rest, out);
-    return 0;
+    return (await command(rest, out)) ?? 0;
   } catch (e) {
     const code = errorCode(e);
     const message = e instanceof Error ? e.message : String(e);
-    if (json) process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
-    else process.stderr.write(`attention-lens ${name}: ${message}${code === 'internal' && e instanceof Error && e.stack ? `\n${e.stack}` : ''}\n`);
+    // Messages quote file names, tokenizer patterns and other untrusted text: control
+    // characters in them are escaped so they cannot drive the terminal or split the line.
+    if (json) process.stderr.write(jsonAscii(JSON.stringify({ error: { code, message } })) + '\n');
+    else process.stderr.write(`attention-lens ${name}: ${printable(message)}${code === 'internal' && e instanceof Error && e.stack ? `\n${e.stack}` : ''}\n`);
     return code === 'usage' ? 2 : 1;
   }
 }
 
+/** A failed write of the output itself (a full disk behind `> file`): one line and exit 1. */
+function onStdoutError(e: NodeJS.ErrnoException): never {
+  // `attention-lens … | head`: a reader that stops reading is not an error.
+  if (e.code === 'EPIPE') process.exit(0);
+  const reason = e.code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : printable(e.message);
+  try {
+    process.stderr.write(`attention-lens: cannot write the output: ${reason}\n`);
+  } catch {
+    // stderr is gone too: the exit code is all that is left.
+  }
+  process.exit(1);
+}
+
 if (require.main === module) {
   enableRelaxedSimd();
-  // `attention-lens … | head`: a reader that stops reading is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  process.stdout.on('error', onStdoutError);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`attention-lens: ${String(e)}\n`);
+      if (e !== null && typeof e === 'object' && typeof (e as NodeJS.ErrnoException).syscall === 'string' && /write/.test(String((e as NodeJS.ErrnoException).syscall))) onStdoutError(e as NodeJS.ErrnoException);
+      process.stderr.write(`attention-lens: ${printable(String(e))}\n`);
       process.exitCode = 1;
     },
   );

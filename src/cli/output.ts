@@ -10,6 +10,8 @@ export interface Output {
   jsonLine(value: unknown): void;
   /** A line for people on stdout. */
   line(text?: string): void;
+  /** Text on stdout as is (pieces of one large JSON line written as they are made). */
+  raw(text: string): void;
   /** Progress for people on stderr: nothing in JSON mode. */
   progress(done: number, total: number, detail: string): void;
   /** Ends a progress display so the next line starts clean. */
@@ -24,6 +26,7 @@ export function createOutput(json: boolean, stdout = process.stdout, stderr = pr
     json,
     jsonLine: (value) => stdout.write(JSON.stringify(value) + '\n'),
     line: (text = '') => stdout.write(text + '\n'),
+    raw: (text) => stdout.write(text),
     progress(done, total, detail) {
       if (json) return;
       const frac = total > 0 ? Math.min(1, done / total) : 0;
@@ -66,5 +69,30 @@ export function formatNumber(x: number): string {
 
 /** A token's text made visible on one line (newlines, tabs and spaces shown). */
 export function visibleToken(text: string): string {
-  return JSON.stringify(text).slice(1, -1).replace(/ /g, '␣');
+  return printable(JSON.stringify(text).slice(1, -1).replace(/ /g, '␣'));
+}
+
+/**
+ * Text safe to print on one terminal line: C0 and C1 control characters and DEL (ESC sequences
+ * that set the title or move the cursor, BEL, a newline that splits an error line) are shown as
+ * escapes (`\n`, `\x1b`, `\u009b`).
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    if (c === '\r') return '\\r';
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** JSON text with DEL and the C1 controls (which JSON.stringify leaves raw) written as \\u escapes. */
+export function jsonAscii(json: string): string {
+  return json.replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Generated text for a terminal: newlines and tabs kept, every other control character escaped. */
+export function printableText(text: string): string {
+  return text.split(/(\n|\t)/).map((part) => (part === '\n' || part === '\t' ? part : printable(part))).join('');
 }

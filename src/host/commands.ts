@@ -75,7 +75,11 @@ async function saveCheckpoint(d: CommandDeps, target: string | undefined): Promi
     void vscode.window.showInformationMessage(`Attention Lens: saved the model to ${reply.path}`);
     return reply.path;
   } catch (e) {
-    showError(d.log, `could not save the checkpoint to ${file}: ${(e as Error).message}`, e);
+    // The model is still in the worker: a failed save (a full disk) loses nothing if another place is offered.
+    d.log.error(`could not save the checkpoint to ${file}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`Attention Lens: could not save the checkpoint to ${file}: ${(e as Error).message}`, 'Save As…').then((c) => {
+      if (c) void saveCheckpoint(d, undefined);
+    });
     return undefined;
   }
 }

@@ -157,9 +157,28 @@ export class TrainingController {
       return;
     }
     const what = done.reason === 'cancelled' ? `Stopped after ${done.step} steps` : `Trained ${done.step} steps`;
-    this.log.info(`${what} on ${name}${val}; saved to ${done.checkpointPath}`);
-    void vscode.window.showInformationMessage(`Attention Lens: ${what} on ${name}${val}. Move the cursor to see attention.`, 'Show Dashboard').then((c) => {
+    if (done.checkpointPath === null) {
+      if (done.step > 0) this.offerSaveAs(`${what} on ${name}${val}, but ${done.message ?? 'the checkpoint was not saved'}.`);
+      return;
+    }
+    // A stopped run's checkpoint holds the optimizer state and the step, so it can be resumed.
+    const saved = done.reason === 'cancelled' ? `saved a resumable checkpoint (step ${done.step}) to ${done.checkpointPath}` : `saved to ${done.checkpointPath}`;
+    this.log.info(`${what} on ${name}${val}; ${saved}`);
+    void vscode.window.showInformationMessage(`Attention Lens: ${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`, 'Show Dashboard').then((c) => {
       if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
     });
+  }
+
+  /**
+   * The checkpoint could not be written (a full disk, a read-only folder): the trained model is
+   * still active in the worker, so nothing is lost yet — say so and offer to save it elsewhere.
+   */
+  private offerSaveAs(what: string): void {
+    this.log.warn(what);
+    void vscode.window
+      .showWarningMessage(`Attention Lens: ${what} The trained model is still active (until the window reloads); save it somewhere else?`, 'Save As…')
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('attentionLens.saveCheckpoint');
+      });
   }
 }

@@ -7,7 +7,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readFileBytes } from './readFileBytes';
+import { checkCheckpointHead } from './checkpointHead';
+import { readFileBytes, readFileHead } from './readFileBytes';
 import { CheckpointError } from '../engine/checkpoint/errors';
 import { parseLlama2cCheckpoint } from '../engine/checkpoint/llama2c';
 import { NATIVE_FORMAT, parseCheckpoint, type TrainingSnapshot } from '../engine/checkpoint/native';
@@ -73,6 +74,7 @@ export async function loadModel(checkpointPath: string, tokenizerPath?: string, 
   if (ext === '.bin' && looksLikePytorchPickle(readHead(checkpointPath, 4))) {
     throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
   }
+  checkCheckpointHead(checkpointPath, ext);
   const bytes = await readBytes(checkpointPath, 'checkpoint');
   if (ext === '.bin') {
     if (looksLikePytorchPickle(bytes)) {
@@ -86,6 +88,9 @@ export async function loadModel(checkpointPath: string, tokenizerPath?: string, 
   }
   if (ext !== '.safetensors') {
     throw new ModelFileError(`don't know how to read ${checkpointPath}: expected a native .safetensors checkpoint, a llama2.c .bin or a Hugging Face model folder (config.json + model.safetensors)`);
+  }
+  if (tokenizerPath) {
+    throw new ModelFileError(`${checkpointPath} is a native checkpoint with its own tokenizer; --tokenizer ${tokenizerPath} would not be used — leave it out`);
   }
   const ckpt = parseCheckpoint(bytes);
   const tokenizer = tokenizerFromJson(ckpt.tokenizer);
@@ -111,37 +116,21 @@ function huggingFaceFolderOf(file: string): string | null {
   return null;
 }
 
-/** Up to n first bytes of a file (empty when it cannot be read: the full read reports why). */
+/** Up to n first bytes of a regular file (empty otherwise: the full read reports why). */
 function readHead(file: string, n: number): Uint8Array {
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const head = Buffer.alloc(n);
-      return head.subarray(0, fs.readSync(fd, head, 0, n, 0));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return new Uint8Array(0);
-  }
+  return readFileHead(file, n);
 }
 
 /** Whether a safetensors file's header carries our format tag (read from the header only). */
 function looksNative(file: string): boolean {
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const head = Buffer.alloc(8);
-      if (fs.readSync(fd, head, 0, 8, 0) < 8) return false;
-      const n = Number(head.readBigUInt64LE(0));
-      if (n > 100_000_000) return false;
-      const header = Buffer.alloc(n);
-      fs.readSync(fd, header, 0, n, 8);
-      const meta = (JSON.parse(header.toString('utf8')) as { __metadata__?: { format?: unknown } }).__metadata__;
-      return meta?.format === NATIVE_FORMAT;
-    } finally {
-      fs.closeSync(fd);
-    }
+    const head = readFileHead(file, 8);
+    if (head.length < 8) return false;
+    const n = Number(Buffer.from(head.buffer, head.byteOffset, 8).readBigUInt64LE(0));
+    if (n > 100_000_000) return false;
+    const header = readFileHead(file, 8 + n).subarray(8);
+    const meta = (JSON.parse(Buffer.from(header).toString('utf8')) as { __metadata__?: { format?: unknown } }).__metadata__;
+    return meta?.format === NATIVE_FORMAT;
   } catch {
     return false;
   }

@@ -5,7 +5,14 @@
  */
 
 import { constants as bufferConstants } from 'node:buffer';
-import { promises as fsp } from 'node:fs';
+import * as fs from 'node:fs';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+
+/**
+ * Largest single read: one fs read of more than 2^31−1 bytes aborts the process (a native
+ * assertion, exit 134), so files from 2 GiB up are read in pieces of this size.
+ */
+export const READ_CHUNK_BYTES = 1 << 30;
 
 /** The file could not be read. `code` is the system error code, or 'TOO_LARGE' / 'NOT_A_FILE'. */
 export class FileReadError extends Error {
@@ -28,6 +35,8 @@ export class FileTooLargeError extends FileReadError {
 export interface ReadFileBytesOptions {
   /** Refuse files larger than this many bytes. Default: the largest buffer Node can allocate. */
   readonly maxBytes?: number;
+  /** Bytes per read call (at most READ_CHUNK_BYTES); smaller in tests. */
+  readonly chunkBytes?: number;
 }
 
 /**
@@ -37,20 +46,31 @@ export interface ReadFileBytesOptions {
  */
 export async function readFileBytes(file: string, options: ReadFileBytesOptions = {}): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? bufferConstants.MAX_LENGTH;
+  const chunk = Math.max(1, Math.min(READ_CHUNK_BYTES, options.chunkBytes ?? READ_CHUNK_BYTES));
+  // Stat before opening: opening a FIFO blocks until a writer appears, forever if none does.
+  let before;
+  try {
+    before = await fsp.stat(file);
+  } catch (e) {
+    throw describeOpenFailure(e, file);
+  }
+  if (before.isDirectory()) throw new FileReadError(`could not read ${file}: it is a directory`, 'EISDIR');
+  if (!before.isFile()) throw new FileReadError(`${file} is not a regular file (${kindOf(before)})`, 'NOT_A_FILE');
   let handle: fsp.FileHandle;
   try {
-    handle = await fsp.open(file, 'r');
+    // O_NONBLOCK: should the path have become a FIFO since the stat, opening still returns.
+    handle = await fsp.open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
   } catch (e) {
     throw describeOpenFailure(e, file);
   }
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new FileReadError(`${file} is not a regular file`, 'NOT_A_FILE');
+    if (!stat.isFile()) throw new FileReadError(`${file} is not a regular file (${kindOf(stat)})`, 'NOT_A_FILE');
     if (stat.size > maxBytes) throw new FileTooLargeError(file, stat.size, maxBytes);
     const out = new Uint8Array(stat.size);
     let filled = 0;
     while (filled < out.length) {
-      const { bytesRead } = await handle.read(out, filled, out.length - filled, filled);
+      const { bytesRead } = await handle.read(out, filled, Math.min(chunk, out.length - filled), filled);
       if (bytesRead === 0) break; // truncated while we read: return what is there
       filled += bytesRead;
     }
@@ -61,6 +81,40 @@ export async function readFileBytes(file: string, options: ReadFileBytesOptions 
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+/**
+ * Up to `n` first bytes of a regular file, synchronously; empty for anything else (a FIFO is
+ * never opened, so this cannot block) or when it cannot be read — the full read says why.
+ */
+export function readFileHead(file: string, n: number): Uint8Array {
+  try {
+    if (!fs.statSync(file).isFile()) return new Uint8Array(0);
+    const fd = fs.openSync(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0));
+    try {
+      if (!fs.fstatSync(fd).isFile()) return new Uint8Array(0);
+      const head = new Uint8Array(n);
+      let filled = 0;
+      while (filled < n) {
+        const got = fs.readSync(fd, head, filled, Math.min(READ_CHUNK_BYTES, n - filled), filled);
+        if (got === 0) break;
+        filled += got;
+      }
+      return head.subarray(0, filled);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+function kindOf(stat: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a file';
 }
 
 function describeOpenFailure(e: unknown, file: string): FileReadError {

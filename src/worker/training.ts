@@ -16,6 +16,8 @@ import { CharTokenizer } from '../engine/tokenizer/charTokenizer';
 import { resolveTrainOptions, type TrainOptions } from '../engine/train/options';
 import { Trainer, type EvalMetrics, type StepMetrics, type TrainResult } from '../engine/train/trainer';
 import { writeFileAtomic } from '../node/atomicWrite';
+import { defaultTrainingBudgetMb } from '../node/memoryBudget';
+import { estimateTrainingBytes, formatBytes } from '../engine/train/memory';
 import type { HostToWorker } from '../protocol/workerProtocol';
 import { modelInfo, type ActiveModel } from './activeModel';
 import type { ModelInfo } from '../protocol/common';
@@ -41,8 +43,17 @@ export class TrainingRun {
     readonly options: TrainOptions,
   ) {
     this.id = request.id;
-    const model = Transformer.create(presetConfig(request.options.preset, tokenizer.vocabSize), new Rng(options.seed));
-    this.trainer = new Trainer(model, encodeToArrays(tokenizer, request.text).ids, options);
+    const config = presetConfig(request.options.preset, tokenizer.vocabSize);
+    const ids = encodeToArrays(tokenizer, request.text).ids;
+    // Refused before the model exists: a batch that cannot fit would take the worker down by out-of-memory.
+    const T = Math.min(config.contextLength, Math.max(1, ids.length - Math.floor(ids.length * options.validationFraction) - 1));
+    const need = estimateTrainingBytes({ config, batchSize: options.batchSize, T, tokens: ids.length });
+    const budget = defaultTrainingBudgetMb() * 1024 ** 2;
+    if (need > budget) {
+      throw new WorkerError('bad-input', `training ${request.options.preset} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budget)} this machine allows; lower the batch size (attentionLens.training.batchSize)`);
+    }
+    const model = Transformer.create(config, new Rng(options.seed));
+    this.trainer = new Trainer(model, ids, options);
   }
 
   /** Validates the request and builds the model and trainer; throws bad-input errors. */

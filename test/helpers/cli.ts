@@ -15,8 +15,34 @@ export interface Run {
 }
 
 export function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  return cliWith({}, ...args);
+}
+
+/** The command and arguments that run the CLI (to spawn it asynchronously, or inside another command). */
+export function cliArgv(...args: string[]): [string, string[]] {
+  return [process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'src/cli/main.ts'), ...args]];
+}
+
+export interface CliOptions {
+  /** Where stdout goes: a file descriptor (e.g. /dev/full opened for writing); default a pipe. */
+  readonly stdoutFd?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Kills a run that hangs (the result then has code -1). */
+  readonly timeoutMs?: number;
+  readonly cwd?: string;
+}
+
+export function cliWith(options: CliOptions, ...args: string[]): Run {
+  const [exe, argv] = cliArgv(...args);
+  const r = spawnSync(exe, argv, {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', options.stdoutFd ?? 'pipe', 'pipe'],
+    env: options.env,
+    timeout: options.timeoutMs,
+    cwd: options.cwd,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 /** The JSON lines of a successful --json run. */

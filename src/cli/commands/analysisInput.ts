@@ -24,7 +24,8 @@ export interface AnalysisInput extends LoadedModel {
 /** Opens the model and encodes the text; refuses an empty text and one longer than the context. */
 export async function openAnalysisInput(args: ParsedArgs, out: Output, minTokens = 1): Promise<AnalysisInput> {
   const loaded = await openModel(args, out);
-  const enc = inputEncoding(args, loaded.tokenizer, { allowSpecial: args.flags.has('allow-special') });
+  // The context is checked on a prefix first: a 60 MB text is not encoded whole to be refused.
+  const enc = inputEncoding(args, loaded.tokenizer, { allowSpecial: args.flags.has('allow-special') }, loaded.model.config.contextLength);
   const T = enc.ids.length;
   if (T < minTokens) throw new UsageError(`the text encodes to ${T} token${T === 1 ? '' : 's'}; this command needs at least ${minTokens}`);
   if (T > loaded.model.config.contextLength) throw new TextTooLongError(T, loaded.model.config.contextLength);

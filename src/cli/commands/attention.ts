@@ -16,7 +16,7 @@ export const ATTENTION_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', '
 export async function attentionCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, ATTENTION_OPTIONS);
   const { model, tokenizer } = await openModel(args, out);
-  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') });
+  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') }, model.config.contextLength);
   const T = enc.ids.length;
   const { nLayers: L, nHeads: H, vocabSize: V } = model.config;
   if (T === 0) throw new UsageError('the text encodes to no tokens: give a non-empty text');
@@ -29,13 +29,25 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   const classification = classificationJson(model, r.hidden);
 
   if (out.json) {
-    const attention = r.layers.map((layer) =>
-      Array.from({ length: H }, (_, h) => Array.from({ length: T }, (_, q) => Array.from(layer.attention!.subarray((h * T + q) * T, (h * T + q + 1) * T)))),
-    );
-    const result: Record<string, unknown> = { token_ids: Array.from(enc.ids), tokens: tokensJson(enc), layers: L, heads: H, causal, attention };
-    if (classification) result.classification = classification;
-    if (logits) result.logits = Array.from({ length: T }, (_, t) => Array.from(r.logits.data.subarray(t * V, (t + 1) * V)));
-    out.jsonLine(result);
+    // Streamed a head (and a logits row) at a time: as one string, [L][H][T][T] of a 12 × 12-head
+    // model over 1,024 tokens is beyond V8's longest string ("Invalid string length").
+    out.raw(`{"token_ids":${JSON.stringify(Array.from(enc.ids))},"tokens":${JSON.stringify(tokensJson(enc))},"layers":${L},"heads":${H},"causal":${causal},"attention":[`);
+    r.layers.forEach((layer, l) => {
+      const a = layer.attention!;
+      for (let h = 0; h < H; h++) {
+        const rows: string[] = [];
+        for (let q = 0; q < T; q++) rows.push(JSON.stringify(Array.from(a.subarray((h * T + q) * T, (h * T + q + 1) * T))));
+        out.raw(`${h === 0 ? (l === 0 ? '[' : ',[') : ','}[${rows.join(',')}]${h === H - 1 ? ']' : ''}`);
+      }
+    });
+    out.raw(']');
+    if (classification) out.raw(`,"classification":${JSON.stringify(classification)}`);
+    if (logits) {
+      out.raw(',"logits":[');
+      for (let t = 0; t < T; t++) out.raw(`${t === 0 ? '' : ','}${JSON.stringify(Array.from(r.logits.data.subarray(t * V, (t + 1) * V)))}`);
+      out.raw(']');
+    }
+    out.raw('}\n');
     return;
   }
   // For people: each token's three most-attended tokens (earlier ones, or any for an encoder), averaged over the heads of the last layer.

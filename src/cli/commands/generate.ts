@@ -9,8 +9,8 @@ import { Rng } from '../../engine/random';
 import { hasLmHead, isCausal } from '../../engine/models/config';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { parseIds } from '../inputText';
-import type { Output } from '../output';
-import { openModel, TextTooLongError } from './model';
+import { printableText, type Output } from '../output';
+import { encodeWithinContext, openModel, TextTooLongError } from './model';
 
 export const GENERATE_OPTIONS = { values: ['checkpoint', 'tokenizer', 'prompt', 'ids', 'max-tokens', 'temperature', 'seed'], flags: ['json'] };
 
@@ -24,7 +24,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   if (!isCausal(model.config) || !hasLmHead(model.config)) {
     throw new UsageError(`this model cannot generate text: ${isCausal(model.config) ? 'it has no language-model head' : 'it is a bidirectional encoder (every token sees every other), not a left-to-right decoder'}`);
   }
-  let promptIds = rawIds !== undefined ? parseIds(rawIds, model.config.vocabSize) : tokenizer.encode(args.values.get('prompt') ?? '').ids;
+  let promptIds = rawIds !== undefined ? parseIds(rawIds, model.config.vocabSize) : encodeWithinContext(tokenizer, args.values.get('prompt') ?? '', model.config.contextLength).ids;
   const prompt = args.values.get('prompt') ?? tokenizer.decode(promptIds);
   if (promptIds.length === 0) {
     // Nothing to condition on: start from the tokenizer's BOS, else its end-of-text token
@@ -36,18 +36,20 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   // models stop at their end-of-sequence token.
   const stop = tokenizer.kind === 'llama2c' ? tokenizer.bosId : tokenizer.eosId;
   const stopIds = stop !== null ? [stop] : [];
-  if (!out.json) process.stdout.write(prompt);
+  if (!out.json) process.stdout.write(printableText(prompt));
   const generated: number[] = [];
   generate(model, promptIds, {
     maxTokens,
     temperature,
     rng: new Rng(intOption(args, 'seed', 0, 2 ** 32 - 1) ?? 1337),
     stopIds,
+    // A padded model vocabulary (50304 rows for GPT-2's 50257 tokens): never emit a padding id.
+    vocabLimit: Math.min(tokenizer.vocabSize, model.config.vocabSize),
     onToken: (id) => {
       if (!out.json) {
         const before = tokenizer.decode(Int32Array.from([...promptIds, ...generated]));
         generated.push(id);
-        process.stdout.write(tokenizer.decode(Int32Array.from([...promptIds, ...generated])).slice(before.length));
+        process.stdout.write(printableText(tokenizer.decode(Int32Array.from([...promptIds, ...generated])).slice(before.length)));
       } else {
         generated.push(id);
       }

@@ -29,7 +29,7 @@ const SHORT: Record<(typeof HEAD_KINDS)[number], string> = {
 export async function headsCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, HEADS_OPTIONS);
   const { model, tokenizer } = await openModel(args, out);
-  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') });
+  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') }, model.config.contextLength);
   const T = enc.ids.length;
   const { nLayers: L, nHeads: H } = model.config;
   // A pattern over one token says nothing (TL refuses it too).

@@ -5,7 +5,7 @@
 
 import { classifySequence } from '../../engine/nn/classifier';
 import type { Transformer } from '../../engine/nn/transformer';
-import type { Encoding } from '../../engine/tokenizer/tokenizer';
+import type { EncodeOptions, Encoding, Tokenizer } from '../../engine/tokenizer/tokenizer';
 import { loadModel, type LoadedModel } from '../../node/loadModel';
 import { requiredValue, type ParsedArgs } from '../args';
 import type { Output } from '../output';
@@ -39,8 +39,33 @@ export function classificationJson(model: Transformer, hidden: readonly Float32A
 }
 
 export class TextTooLongError extends RangeError {
-  constructor(tokens: number, context: number) {
-    super(`the text is ${tokens} tokens long; this model reads at most ${context} tokens at once`);
+  constructor(tokens: number, context: number, prefixChars?: number) {
+    super(
+      prefixChars === undefined
+        ? `the text is ${tokens} tokens long; this model reads at most ${context} tokens at once`
+        : `the text is longer than this model reads at once: its first ${prefixChars} characters are already ${tokens} tokens, and the model reads at most ${context}`,
+    );
     this.name = 'TextTooLongError';
   }
+}
+
+/** Characters per token probed before encoding a whole text (real vocabularies' tokens are far shorter). */
+const PROBE_CHARS_PER_TOKEN = 256;
+
+/**
+ * The text's encoding, refused when longer than the context — checked on a prefix first, so a
+ * 60 MB text costs the encoding of a few hundred KB, not gigabytes of token objects.
+ */
+export function encodeWithinContext(tokenizer: Tokenizer, text: string, context: number, options: EncodeOptions = {}): Encoding {
+  const probeLength = (context + 1) * PROBE_CHARS_PER_TOKEN;
+  if (text.length > probeLength) {
+    let cut = probeLength;
+    const c = text.charCodeAt(cut - 1);
+    if (c >= 0xd800 && c <= 0xdbff) cut++; // never split a surrogate pair
+    const probe = tokenizer.encode(text.slice(0, cut), options);
+    if (probe.ids.length > context) throw new TextTooLongError(probe.ids.length, context, cut);
+  }
+  const enc = tokenizer.encode(text, options);
+  if (enc.ids.length > context) throw new TextTooLongError(enc.ids.length, context);
+  return enc;
 }

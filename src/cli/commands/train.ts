@@ -1,10 +1,16 @@
 /**
  * `attention-lens train <file...>`: trains a preset on the files' text with a character
- * tokenizer and writes a native checkpoint. Ctrl-C stops after the current step and still
- * saves; a diverging run saves its last good state and exits non-zero.
+ * tokenizer and writes a native checkpoint. Ctrl-C stops after the current step, saves a
+ * resumable checkpoint (optimizer state and step included) and says so (`"stopped":
+ * "interrupted"`, exit 130); a diverging run saves its last good state and exits non-zero.
+ *
+ * Everything that can refuse the run is checked before the first step: the output is not an
+ * input and can be written, and the configuration's estimated memory fits the budget
+ * (--max-memory, in MB). A checkpoint that cannot be written (a full disk) is saved to the
+ * temporary folder instead, and the error says where.
  */
 
-import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { serializeCheckpoint } from '../../engine/checkpoint/native';
 import { getPreset, presetConfig } from '../../engine/models/presets';
@@ -12,13 +18,28 @@ import { Transformer } from '../../engine/nn/transformer';
 import { Rng } from '../../engine/random';
 import { CharTokenizer } from '../../engine/tokenizer/charTokenizer';
 import { resolveTrainOptions } from '../../engine/train/options';
+import { estimateTrainingBytes, formatBytes } from '../../engine/train/memory';
 import { Trainer } from '../../engine/train/trainer';
-import { writeFileAtomic } from '../../node/atomicWrite';
+import { defaultTrainingBudgetMb } from '../../node/memoryBudget';
+import { saveWithFallback } from '../../node/saveWithFallback';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { readTextFile } from '../inputText';
+import { checkNotAnInput, checkWritable } from '../outputPath';
 import type { Output } from '../output';
 
-export const TRAIN_OPTIONS = { values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval'], flags: ['json'] };
+export const TRAIN_OPTIONS = { values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory'], flags: ['json'] };
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+
+/** The configuration would need more memory than the budget. */
+export class TrainingMemoryError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingMemoryError';
+  }
+}
 
 export class TrainingDivergedError extends Error {
   constructor(message: string) {
@@ -27,12 +48,16 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-export async function trainCommand(argv: readonly string[], out: Output): Promise<void> {
+export async function trainCommand(argv: readonly string[], out: Output): Promise<number> {
   const args = parseArgs(argv, TRAIN_OPTIONS);
   if (args.positional.length === 0) throw new UsageError('train needs at least one text file: attention-lens train <file...>');
   const preset = getPreset(args.values.get('preset') ?? 'tiny');
   const outPath = path.resolve(args.values.get('out') ?? 'model.safetensors');
+  checkNotAnInput(outPath, args.positional);
+  // Every reader picks the format by extension: a native checkpoint named .bin would be read as llama2.c.
+  if (path.extname(outPath).toLowerCase() !== '.safetensors') throw new UsageError(`--out ${outPath}: a checkpoint is written as .safetensors; name the file *.safetensors`);
   checkWritable(outPath);
+  const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
 
   const text = args.positional.map(readTextFile).join('\n');
   if (text.length === 0) throw new UsageError('the input files are empty: there is nothing to train on');
@@ -44,8 +69,17 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     learningRate: numberOption(args, 'lr', 0, 10) ?? preset.learningRate,
     evalInterval: intOption(args, 'eval-interval', 1, 10_000_000) ?? 50,
   });
-  const model = Transformer.create(presetConfig(preset.name, tokenizer.vocabSize), new Rng(options.seed));
-  const trainer = new Trainer(model, tokenizer.encode(text).ids, options);
+  const config = presetConfig(preset.name, tokenizer.vocabSize);
+  const ids = encodeIds(tokenizer, text);
+  const T = Math.min(config.contextLength, Math.max(1, ids.length - Math.floor(ids.length * options.validationFraction) - 1));
+  const need = estimateTrainingBytes({ config, batchSize: options.batchSize, T, tokens: ids.length });
+  if (need > budgetMb * 1024 ** 2) {
+    throw new TrainingMemoryError(
+      `training ${preset.name} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budgetMb * 1024 ** 2)} budget; lower --batch, or raise --max-memory (MB) if the machine has the memory`,
+    );
+  }
+  const model = Transformer.create(config, new Rng(options.seed));
+  const trainer = new Trainer(model, ids, options);
 
   if (!out.json) {
     out.line(`Training ${preset.name} (${preset.description}) on ${text.length} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`);
@@ -76,28 +110,43 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     process.off('SIGINT', onSigint);
     out.endProgress();
   }
-  await writeFileAtomic(outPath, serializeCheckpoint(model, tokenizer.toJSON(), { options, state: trainer.snapshot() }));
+  // The snapshot holds the optimizer moments, the Rng and the step: an interrupted run resumes exactly.
+  await saveWithFallback(outPath, serializeCheckpoint(model, tokenizer.toJSON(), { options, state: trainer.snapshot() }), os.tmpdir());
   if (result.reason === 'diverged') {
     throw new TrainingDivergedError(`${result.message}; saved the last good state to ${outPath}`);
   }
-  if (out.json) out.jsonLine({ done: true, checkpoint: outPath });
-  else out.line(`${result.reason === 'cancelled' ? `Stopped at step ${result.step}; saved` : 'Saved'} checkpoint to ${outPath}`);
+  const interrupted = result.reason === 'cancelled';
+  if (out.json) {
+    out.jsonLine(interrupted ? { done: true, stopped: 'interrupted', step: result.step, steps: options.steps, checkpoint: outPath } : { done: true, checkpoint: outPath });
+  } else {
+    out.line(interrupted ? `Interrupted at step ${result.step} of ${options.steps}; saved a resumable checkpoint to ${outPath}` : `Saved checkpoint to ${outPath}`);
+  }
+  return interrupted ? EXIT_INTERRUPTED : 0;
 }
 
-/** Fails before any training when the checkpoint could not be written afterwards. */
-function checkWritable(file: string): void {
-  const dir = path.dirname(file);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    throw new UsageError(`cannot write ${file}: the folder ${dir} does not exist`);
+/**
+ * The text's token ids without the tokenizer's span objects (about 100 bytes a character,
+ * which on a 60 MB text exhausted the heap): a character tokenizer encodes each piece on its
+ * own, so the text is encoded in chunks that never split a surrogate pair.
+ */
+function encodeIds(tokenizer: CharTokenizer, text: string): Int32Array {
+  const CHUNK = 1 << 16;
+  const parts: Int32Array[] = [];
+  let total = 0;
+  for (let i = 0; i < text.length;) {
+    let end = Math.min(text.length, i + CHUNK);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    const part = tokenizer.encode(text.slice(i, end)).ids;
+    parts.push(part);
+    total += part.length;
+    i = end;
   }
-  if (!stat.isDirectory()) throw new UsageError(`cannot write ${file}: ${dir} is not a folder`);
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new UsageError(`cannot write ${file}: the folder ${dir} is not writable`);
+  const ids = new Int32Array(total);
+  let at = 0;
+  for (const p of parts) {
+    ids.set(p, at);
+    at += p.length;
   }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`cannot write ${file}: it is a folder`);
+  return ids;
 }

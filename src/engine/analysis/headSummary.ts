@@ -7,7 +7,7 @@
  * (patterns.ts says what each kind means then) and the next-token score is added.
  */
 
-import { meanKeysForMass } from './concentration';
+import { meanKeysForMasses } from './concentration';
 import { meanEntropy } from './entropy';
 import { headKindScores, type ScoreOptions } from './headScores';
 import { HEAD_KINDS, type HeadKind } from './patterns';
@@ -38,8 +38,9 @@ export function summarizeHeads(layers: readonly ArrayLike<number>[], heads: numb
     for (let h = 0; h < heads; h++) {
       const offset = h * n * n;
       entropy[l * heads + h] = meanEntropy(layers[l]!, n, offset, causal);
-      keys50[l * heads + h] = meanKeysForMass(layers[l]!, n, 0.5, offset, causal);
-      keys90[l * heads + h] = meanKeysForMass(layers[l]!, n, 0.9, offset, causal);
+      const [k50, k90] = meanKeysForMasses(layers[l]!, n, [0.5, 0.9], offset, causal);
+      keys50[l * heads + h] = k50!;
+      keys90[l * heads + h] = k90!;
     }
   }
   return { layers: L, heads, tokens: n, scores, entropy, keys50, keys90, ...(nextToken ? { nextToken } : {}) };

@@ -24,6 +24,7 @@ import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { parseHfConfig, HuggingFaceError, type HfConfig } from './huggingfaceConfig';
 import { quote } from './errors';
+import { checkFiniteTensors } from './finite';
 import { importBert, importGptNeox } from './huggingfaceFamilyImport';
 import { f16BitsToNumber, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
 
@@ -192,6 +193,7 @@ export class TensorReader {
   direct(name: string, shape: readonly number[], meaning: string): Float32Array {
     const { file } = this.check(name, shape, meaning);
     const data = readTensorF32(file, name).data;
+    checkFiniteTensors([[name, { data }]], 'tensor', (m) => new HuggingFaceError(m));
     this.mark(name);
     return data;
   }
@@ -206,6 +208,7 @@ export class TensorReader {
     for (let i = 0; i < rows; i++) {
       for (let o = 0; o < cols; o++) out[o * rows + i] = decode(i * cols + o);
     }
+    checkFiniteTensors([[name, { data: out }]], 'tensor', (m) => new HuggingFaceError(m));
     this.mark(name);
     return out;
   }

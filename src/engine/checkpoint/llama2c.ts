@@ -13,6 +13,7 @@ import type { ModelConfig } from '../models/config';
 import { validateModelConfig } from '../models/config';
 import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
+import { checkFiniteTensors } from './finite';
 import { CheckpointError } from './errors';
 
 export class Llama2cError extends CheckpointError {}
@@ -123,5 +124,6 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array): Transformer {
       params.set(grp.perLayer ? `blocks.${l}.${grp.name}` : grp.name, new Tensor(data, grp.shape, true));
     }
   }
+  checkFiniteTensors(params, 'weight', (m) => new Llama2cError(m));
   return new Transformer(config, params);
 }

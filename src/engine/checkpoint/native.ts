@@ -16,6 +16,7 @@ import { Tensor } from '../tensor';
 import { DEFAULT_TRAIN_OPTIONS, resolveTrainOptions, type TrainOptions } from '../train/options';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
 import { CheckpointError, describeValue, quote } from './errors';
+import { checkFiniteTensors } from './finite';
 import { parseSafetensors, readTensorF32, type SafetensorsFile } from './safetensors';
 import { serializeSafetensors, type TensorToWrite } from './safetensorsWriter';
 
@@ -71,9 +72,34 @@ export function parseCheckpoint(bytes: Uint8Array): NativeCheckpoint {
   const tokenizer = parseJsonField(file, 'tokenizer');
   const params = new Map<string, Tensor>();
   for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter'));
-  const model = new Transformer(config, params);
+  checkFiniteTensors(params, 'parameter');
   const training = file.metadata.training === undefined ? null : parseTraining(file, config);
+  checkNoLeftovers(file, config, training !== null);
+  const model = new Transformer(config, params);
   return { model, tokenizer, training };
+}
+
+/**
+ * Every tensor in the file must be one the config asks for: a norm weight in a file whose config
+ * says `norm: "none"`, or position embeddings with `positional: "rope"`, mean the metadata
+ * contradicts the weights (the Hugging Face importer refuses left-overs the same way).
+ */
+function checkNoLeftovers(file: SafetensorsFile, config: ModelConfig, training: boolean): void {
+  const expected = new Set<string>();
+  for (const p of paramSpec(config)) {
+    expected.add(p.name);
+    if (training) {
+      expected.add(`optimizer.m.${p.name}`);
+      expected.add(`optimizer.v.${p.name}`);
+    }
+  }
+  const left = [...file.tensors.keys()].filter((n) => !expected.has(n));
+  if (left.length > 0) {
+    const shown = left.slice(0, 5).map((n) => quote(n)).join(', ');
+    throw new CheckpointError(
+      `checkpoint holds ${left.length} tensor${left.length === 1 ? '' : 's'} its model config (norm ${quote(config.norm)}, positional ${quote(config.positional)}, mlp ${quote(config.mlp)}, ${config.nLayers} layers${training ? '' : ', no training state'}) does not use: ${shown}${left.length > 5 ? ', …' : ''}; the metadata contradicts the weights`,
+    );
+  }
 }
 
 function readParam(file: SafetensorsFile, name: string, shape: readonly number[], what: string): Tensor {
@@ -117,11 +143,14 @@ function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnap
   }
   const step = r.step;
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return bad(`step must be a non-negative integer, got ${describeValue(step)}`);
+  if (step > options.steps) return bad(`step ${step} is beyond the run's ${options.steps} steps`);
   const t = r.optimizer_t;
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) return bad(`optimizer_t must be a non-negative integer, got ${describeValue(t)}`);
   const rng = r.rng as { s?: unknown; spare?: unknown } | undefined;
   const s = rng?.s;
   if (!Array.isArray(s) || s.length !== 4 || !s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) return bad('rng.s must be four 32-bit unsigned integers');
+  // xoshiro's one forbidden state: from all zeros it yields zeros forever.
+  if (s.every((x) => x === 0)) return bad('rng.s is all zeros, which is not a valid generator state');
   const spare = rng?.spare;
   if (spare !== null && typeof spare !== 'number') return bad('rng.spare must be a number or null');
   const history = r.history as { steps?: unknown; evals?: unknown } | undefined;
@@ -130,8 +159,14 @@ function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnap
   const m: Float32Array[] = [];
   const v: Float32Array[] = [];
   for (const p of paramSpec(config)) {
-    m.push(readParam(file, `optimizer.m.${p.name}`, p.shape, 'optimizer moment').data);
-    v.push(readParam(file, `optimizer.v.${p.name}`, p.shape, 'optimizer moment').data);
+    const mi = readParam(file, `optimizer.m.${p.name}`, p.shape, 'optimizer moment').data;
+    const vi = readParam(file, `optimizer.v.${p.name}`, p.shape, 'optimizer moment').data;
+    checkFiniteTensors([[`optimizer.m.${p.name}`, { data: mi }], [`optimizer.v.${p.name}`, { data: vi }]], 'optimizer moment');
+    // The second moment is a running mean of squares: a negative one makes √v NaN on the next step.
+    const negative = vi.findIndex((x) => x < 0);
+    if (negative >= 0) return bad(`optimizer moment "optimizer.v.${p.name}" is negative at index ${negative} (${vi[negative]}); second moments are never negative`);
+    m.push(mi);
+    v.push(vi);
   }
   return {
     options,

@@ -15,6 +15,12 @@ export interface GenerateOptions {
   readonly stopIds?: readonly number[];
   /** Called with each new token id as it is produced. */
   readonly onToken?: (id: number) => void;
+  /**
+   * Only ids below this are ever produced: the tokenizer's vocabulary when the model's is padded
+   * (GPT-2's 50257 tokens in a 50304-row embedding). The padding rows' logits are masked, since
+   * the tokenizer cannot decode them. Default: the model's whole vocabulary.
+   */
+  readonly vocabLimit?: number;
 }
 
 export class GenerateError extends RangeError {
@@ -29,16 +35,19 @@ export function generate(model: Transformer, prompt: Int32Array, options: Genera
   if (prompt.length === 0) throw new GenerateError('generation needs at least one prompt token (an empty text with a tokenizer that has no BOS gives none)');
   if (!(options.temperature >= 0)) throw new GenerateError(`temperature must be ≥ 0, got ${options.temperature}`);
   if (prompt.length > ctx) throw new GenerateError(`the prompt has ${prompt.length} tokens, more than the model's context of ${ctx}`);
+  const V = model.config.vocabSize;
+  const limit = options.vocabLimit ?? V;
+  if (!Number.isInteger(limit) || limit < 1 || limit > V) throw new GenerateError(`vocabLimit must be an integer from 1 to the model's vocabulary ${V}, got ${limit}`);
   const maxTokens = Math.min(options.maxTokens, ctx - prompt.length);
   const out: number[] = [];
   const cache = new KvCache(model.config);
-  let logits = lastRow(model, prompt, cache);
+  let logits = lastRow(model, prompt, cache).subarray(0, limit);
   for (let i = 0; i < maxTokens; i++) {
     const next = options.temperature === 0 ? argmax(logits) : sample(logits, options.temperature, options.rng);
     if (options.stopIds?.includes(next)) break;
     out.push(next);
     options.onToken?.(next);
-    if (i + 1 < maxTokens) logits = lastRow(model, Int32Array.of(next), cache);
+    if (i + 1 < maxTokens) logits = lastRow(model, Int32Array.of(next), cache).subarray(0, limit);
   }
   return Int32Array.from(out);
 }

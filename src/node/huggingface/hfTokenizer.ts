@@ -16,6 +16,7 @@ import type { EncodeOptions, Encoding, Tokenizer, TokenSpan } from '../../engine
 import { quote } from '../../engine/checkpoint/errors';
 import { readableLabel } from '../../engine/tokenizer/utf8';
 import { byteLevelBytes, readableBytes, utf8 } from './byteLevel';
+import { unsafeRegexReason } from './regexSafety';
 import { alignSpans, type SpanSource } from './spans';
 
 export class HuggingFaceTokenizerError extends Error {
@@ -93,6 +94,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
       throw new HuggingFaceTokenizerError(`${source}: model type ${quote(model.type)} is not supported; expected ${MODEL_TYPES.join(', ')}`);
     }
     checkVocabIds(model, source);
+    checkPatterns(tokenizerJson, source);
     return new HuggingFaceTokenizer(tokenizerJson, isObject(tokenizerConfig) ? tokenizerConfig : {}, source);
   }
 
@@ -297,6 +299,27 @@ function findRun(hay: readonly string[], needle: readonly string[]): number {
     if (ok) return at;
   }
   return -1;
+}
+
+/**
+ * Every `{"Regex": …}` of the normalizer, pre-tokenizer and decoder (Replace, Split) must pass
+ * the static backtracking check before the library compiles it (regexSafety.ts).
+ */
+function checkPatterns(json: Json, source: string): void {
+  const visit = (x: unknown, where: string, depth: number): void => {
+    if (depth > 64 || typeof x !== 'object' || x === null) return;
+    if (Array.isArray(x)) {
+      x.forEach((c, i) => visit(c, `${where}[${i}]`, depth + 1));
+      return;
+    }
+    const o = x as Json;
+    if (typeof o.Regex === 'string') {
+      const reason = unsafeRegexReason(o.Regex);
+      if (reason) throw new HuggingFaceTokenizerError(`${source}: the pattern ${quote(o.Regex, 120)} of ${where} is refused: ${reason}`);
+    }
+    for (const [k, v] of Object.entries(o)) visit(v, typeof o.type === 'string' ? `${where} (${o.type}).${k}` : `${where}.${k}`, depth + 1);
+  };
+  for (const key of ['normalizer', 'pre_tokenizer', 'decoder', 'post_processor']) visit(json[key], key, 0);
 }
 
 function isObject(x: unknown): x is Json {

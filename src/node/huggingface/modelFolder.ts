@@ -48,8 +48,9 @@ const NOT_SUPPORTED_WEIGHTS: readonly [string, string][] = [
   ['model.ckpt.index', 'TensorFlow'],
 ];
 
+/** A folder with a config.json (even one that is not a regular file: reading it then says what it is). */
 export function isHfModelFolder(dir: string): boolean {
-  return isFile(path.join(dir, 'config.json'));
+  return exists(path.join(dir, 'config.json'));
 }
 
 export async function loadHfModelFolder(dir: string, options: HfFolderOptions = {}): Promise<HfFolderModel> {
@@ -98,6 +99,7 @@ async function readConfig(file: string): Promise<unknown> {
 async function weightFilesOf(dir: string): Promise<string[]> {
   const single = path.join(dir, 'model.safetensors');
   if (isFile(single)) return [single];
+  if (exists(single)) throw new HuggingFaceError(`${single} is ${fs.statSync(single).isDirectory() ? 'a folder' : 'not a regular file'}; the weights must be a model.safetensors file`);
   const index = path.join(dir, 'model.safetensors.index.json');
   if (isFile(index)) return shardsOf(index, dir);
   for (const [name, kind] of NOT_SUPPORTED_WEIGHTS) {
@@ -151,6 +153,15 @@ export async function readWithProgress(file: string, size: number, maxBytes: num
     return filled === size ? out : out.subarray(0, filled);
   } finally {
     await handle.close().catch(() => undefined);
+  }
+}
+
+function exists(p: string): boolean {
+  try {
+    fs.statSync(p);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -9,6 +9,7 @@
  */
 
 import { strict as assert } from 'node:assert';
+import { parseSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { parseCheckpoint, serializeCheckpoint } from '../../../src/engine/checkpoint/native';
 import { presetConfig } from '../../../src/engine/models/presets';
 import { Transformer } from '../../../src/engine/nn/transformer';
@@ -62,9 +63,12 @@ describe('faults: a weight that goes infinite during training', function () {
       t.model.parameters().forEach((p, i) => assert.deepEqual(p.data, params[i], `parameter ${t.model.spec[i]!.name}`));
 
       // What `attention-lens train` does next: save this state, then exit with the 'diverged' code.
-      const saved = parseCheckpoint(serializeCheckpoint(t.model, tok.toJSON(), { options: t.options, state: after }));
-      assert.equal(saved.training!.state.step, 2);
-      assert.equal(saved.training!.state.history.steps.length, 2);
+      // The poisoned weight is part of that state, so loading it back is refused, naming the weight.
+      const bytes = serializeCheckpoint(t.model, tok.toJSON(), { options: t.options, state: after });
+      assert.throws(() => parseCheckpoint(bytes), /parameter "blocks\.1\.mlp\.fc\.weight" holds 1 non-finite value of \d+ \(the first, at index 5, is -?Infinity\)/);
+      const training = JSON.parse(parseSafetensors(bytes).metadata.training!) as { step: number; history: { steps: unknown[] } };
+      assert.equal(training.step, 2);
+      assert.equal(training.history.steps.length, 2);
       assert.equal(errorCode(new TrainingDivergedError(`${result.message}; saved the last good state to x`)), 'diverged');
     });
   }

@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FileReadError, FileTooLargeError, readFileBytes } from '../../../src/node/readFileBytes';
+import { spawnSync } from 'node:child_process';
+import { FileReadError, FileTooLargeError, READ_CHUNK_BYTES, readFileBytes, readFileHead } from '../../../src/node/readFileBytes';
 
 describe('node/readFileBytes', () => {
   let dir: string;
@@ -48,5 +49,42 @@ describe('node/readFileBytes', () => {
       e instanceof FileReadError && e.code === 'ENOENT' && /could not read .*nope\.bin: no such file/.test(e.message));
     await assert.rejects(readFileBytes(dir), (e: unknown) =>
       e instanceof FileReadError && /is not a regular file|is a directory/.test(e.message));
+  });
+});
+
+describe('node/readFileBytes: large files, devices and FIFOs', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-read-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads in pieces (one read call over 2^31−1 bytes aborts Node): a sparse file with markers at the piece edges comes back exact', async () => {
+    const file = path.join(dir, 'sparse.bin');
+    const size = 3 * 1024 * 1024 + 17;
+    const chunk = 1024 * 1024;
+    fs.closeSync(fs.openSync(file, 'w'));
+    fs.truncateSync(file, size);
+    const marks = [0, chunk - 1, chunk, 2 * chunk + 5, size - 1];
+    const fd = fs.openSync(file, 'r+');
+    marks.forEach((at, i) => fs.writeSync(fd, Uint8Array.of(i + 1), 0, 1, at));
+    fs.closeSync(fd);
+    const bytes = await readFileBytes(file, { chunkBytes: chunk });
+    assert.equal(bytes.length, size);
+    const expected = new Uint8Array(size);
+    marks.forEach((at, i) => (expected[at] = i + 1));
+    assert.deepEqual(bytes, expected);
+    assert.ok(READ_CHUNK_BYTES <= 2 ** 31 - 1, 'the default piece is below the single-read limit');
+  });
+
+  it('refuses a FIFO without opening it (that would wait for a writer forever), and a character device', async function () {
+    const fifo = path.join(dir, 'fifo');
+    const { status } = spawnSync('mkfifo', [fifo]);
+    if (status !== 0) return this.skip();
+    await assert.rejects(readFileBytes(fifo), (e: unknown) => e instanceof FileReadError && e.code === 'NOT_A_FILE' && /is not a regular file \(a FIFO\)/.test((e as Error).message));
+    assert.equal(readFileHead(fifo, 8).length, 0);
+    if (fs.existsSync('/dev/zero')) {
+      await assert.rejects(readFileBytes('/dev/zero'), /is not a regular file \(a character device\)/);
+    }
   });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { backendStatus } from '../../../src/engine/kernels/backend';
+import { parseSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { loadModel } from '../../../src/node/loadModel';
 import { WORKER_PROTOCOL_VERSION } from '../../../src/protocol/workerProtocol';
 import type { WorkerToHost } from '../../../src/protocol/workerProtocol';
@@ -279,7 +280,10 @@ describe('worker/session', function () {
     assert.match(fin.message!, /step 3/);
     assert.ok(Number.isNaN(h.of('trainStep', id).at(-1)!.loss));
     assert.equal(fin.checkpointPath, out);
-    assert.equal((await loadModel(out)).training?.state.step, 2);
+    // The poisoned weight was saved with the state; loading it back is refused, naming it.
+    await assert.rejects(loadModel(out), /parameter "lm_head\.weight" holds 1 non-finite value/);
+    const training = JSON.parse(parseSafetensors(fs.readFileSync(out)).metadata.training!) as { step: number };
+    assert.equal(training.step, 2);
   });
 
   it('reports a checkpoint that cannot be written, and still activates the trained model', async () => {

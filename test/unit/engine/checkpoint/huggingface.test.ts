@@ -291,8 +291,9 @@ describe('checkpoint/huggingface: clear errors naming what was found and what wa
     throwsHf(() => parseHuggingFaceModel(cfg(), goldenFile(this, (t) => t.filter((x) => !x.name.includes('wte')))), /missing tensor "transformer\.wte\.weight"/);
     // An I32 tensor where a weight should be
     const bytes = writeSafetensors(tensorsOf(goldenBytes(this)), 'F32');
-    const text = new TextDecoder().decode(bytes);
-    const patched = new TextEncoder().encode(text.replace('"transformer.h.0.ln_1.weight":{"dtype":"F32"', '"transformer.h.0.ln_1.weight":{"dtype":"I32"'));
+    // latin1 keeps every byte (a UTF-8 round trip would turn the weights' invalid sequences into U+FFFD, i.e. NaNs).
+    const text = Buffer.from(bytes).toString('latin1');
+    const patched = new Uint8Array(Buffer.from(text.replace('"transformer.h.0.ln_1.weight":{"dtype":"F32"', '"transformer.h.0.ln_1.weight":{"dtype":"I32"'), 'latin1'));
     throwsHf(() => parseHuggingFaceModel(cfg(), parseSafetensors(patched)), /tensor "transformer\.h\.0\.ln_1\.weight" has dtype I32; supported: F32, F16, BF16/);
   });
 });
