@@ -7,5 +7,5 @@ describe('fuzz: tokenizer regex check (unsafeRegexReason + RegExp)', function ()
   this.timeout(120_000);
   const probe = new ReaderProbe('tokenizer regex', [], { maxMs: 1000 });
   reportAfter(probe);
-  fuzzEach(regexProperties(probe));
+  fuzzEach(regexProperties(probe), probe);
 });
