@@ -8,7 +8,7 @@
 
 import type { ModelConfig } from '../models/config';
 import { describeValue, quote } from './errors';
-import { Fields, HuggingFaceError, finish } from './huggingfaceConfig';
+import { Fields, HuggingFaceError, finish } from './huggingfaceFields';
 
 /** transformers' activation names the engine computes exactly, and as which GELU/SiLU. */
 const GELU_ERF = ['gelu'];

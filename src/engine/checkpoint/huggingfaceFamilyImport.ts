@@ -15,7 +15,7 @@
 import type { ModelConfig } from '../models/config';
 import { headSize } from '../models/config';
 import { Tensor } from '../tensor';
-import type { TensorReader } from './huggingface';
+import type { TensorReader } from './huggingfaceTensors';
 import { HuggingFaceError } from './huggingfaceConfig';
 
 type Params = Map<string, Tensor>;

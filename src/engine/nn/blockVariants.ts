@@ -16,10 +16,21 @@ import { geluErf } from '../ops/geluErf';
 import { linear } from '../ops/matmul';
 import { layerNorm } from '../ops/norm';
 import { ShapeError, Tensor } from '../tensor';
-import type { Transformer } from './transformer';
+import type { ModelConfig } from '../models/config';
+
+/**
+ * What these blocks use of the model: its config, its parameters by name, its norm and its MLP.
+ * An interface, so this file does not import transformer.ts (which calls into it).
+ */
+export interface BlockModel {
+  readonly config: ModelConfig;
+  p(name: string): Tensor;
+  norm(tape: Tape | null, x: Tensor, prefix: string): Tensor;
+  mlp(tape: Tape | null, h: Tensor, pre: string): Tensor;
+}
 
 /** After token (+ position) embeddings: add segment embeddings, and normalise when the model is post-norm. */
-export function finishEmbeddings(model: Transformer, tape: Tape | null, x: Tensor, tokenTypes: Int32Array | undefined, B: number, T: number): Tensor {
+export function finishEmbeddings(model: BlockModel, tape: Tape | null, x: Tensor, tokenTypes: Int32Array | undefined, B: number, T: number): Tensor {
   const cfg = model.config;
   const types = cfg.tokenTypes ?? 0;
   if (tokenTypes !== undefined && types === 0) throw new ShapeError('forward: token types were given but this model has no token-type embeddings');
@@ -33,14 +44,14 @@ export function finishEmbeddings(model: Transformer, tape: Tape | null, x: Tenso
 }
 
 /** One post-norm block after its attention output (dropout already applied to it). */
-export function postNormBlock(model: Transformer, tape: Tape | null, x: Tensor, attnOut: Tensor, pre: string, drop: (t: Tensor) => Tensor): Tensor {
+export function postNormBlock(model: BlockModel, tape: Tape | null, x: Tensor, attnOut: Tensor, pre: string, drop: (t: Tensor) => Tensor): Tensor {
   x = model.norm(tape, add(tape, x, attnOut), `${pre}.norm1`);
   if (model.config.mlp === 'none') return x;
   return model.norm(tape, add(tape, x, drop(model.mlp(tape, x, pre))), `${pre}.norm2`);
 }
 
 /** BERT's prediction-head transform, LayerNorm(GELU(dense(x))), applied before the tied output projection. */
-export function mlmTransform(model: Transformer, tape: Tape | null, x: Tensor): Tensor {
+export function mlmTransform(model: BlockModel, tape: Tape | null, x: Tensor): Tensor {
   const h = linear(tape, x, model.p('mlm.dense.weight'), model.p('mlm.dense.bias'));
   const act = model.config.gelu === 'erf' ? geluErf(tape, h) : gelu(tape, h);
   return layerNorm(tape, act, model.p('mlm.norm.weight'), model.p('mlm.norm.bias'), model.config.normEps);
