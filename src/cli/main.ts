@@ -5,7 +5,7 @@
  * and a non-zero exit code.
  */
 
-import { CheckpointError } from '../engine/checkpoint/errors';
+import { CheckpointError } from '../engine';
 import { UsageError } from './args';
 import { attentionCommand } from './commands/attention';
 import { generateCommand } from './commands/generate';

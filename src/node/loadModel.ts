@@ -8,14 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readFileBytes } from './readFileBytes';
-import { CheckpointError } from '../engine/checkpoint/errors';
-import { parseLlama2cCheckpoint } from '../engine/checkpoint/llama2c';
-import { NATIVE_FORMAT, parseCheckpoint, type TrainingSnapshot } from '../engine/checkpoint/native';
-import { HuggingFaceError } from '../engine/checkpoint/huggingface';
-import type { Transformer } from '../engine/nn/transformer';
-import { tokenizerFromJson } from '../engine/tokenizer/fromJson';
-import { Llama2cTokenizer } from '../engine/tokenizer/llama2cTokenizer';
-import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import { CheckpointError, parseLlama2cCheckpoint, NATIVE_FORMAT, parseCheckpoint, HuggingFaceError, tokenizerFromJson, Llama2cTokenizer, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
 import { isHfModelFolder, loadHfModelFolder, type ProgressCallback } from './huggingface/modelFolder';
 import { loadHfTokenizer } from './huggingface/tokenizerFiles';
 

@@ -14,7 +14,7 @@
  * query token) and the raw scores behind the first query token's row.
  */
 
-import type { Transformer } from '../engine/nn/transformer';
+import type { Transformer } from '../engine';
 import type { WindowAttention } from './attentionCache';
 
 /** The window containing document token `token`: its index, first token and length. */

@@ -7,14 +7,7 @@
 
 import type { ErrorCode } from '../protocol/common';
 import type { WorkerToHost } from '../protocol/workerProtocol';
-import { CheckpointError } from '../engine/checkpoint/errors';
-import { ModelConfigError } from '../engine/models/config';
-import { UnknownPresetError } from '../engine/models/presets';
-import { CharTokenizerError } from '../engine/tokenizer/charTokenizer';
-import { TokenizerJsonError } from '../engine/tokenizer/fromJson';
-import { Llama2cTokenizerError } from '../engine/tokenizer/llama2cTokenizer';
-import { DatasetError } from '../engine/train/data';
-import { TrainOptionsError } from '../engine/train/options';
+import { CheckpointError, ModelConfigError, UnknownPresetError, CharTokenizerError, TokenizerJsonError, Llama2cTokenizerError, DatasetError, TrainOptionsError } from '../engine';
 import { AtomicWriteError } from '../node/atomicWrite';
 import { ModelFileError } from '../node/loadModel';
 import { HuggingFaceTokenizerError } from '../node/huggingface/hfTokenizer';

@@ -6,10 +6,7 @@
  * message each of them travels in.
  */
 
-import { summarizeHeads } from '../engine/analysis/headSummary';
-import { headOutput, headVectors } from '../engine/analysis/headVectors';
-import { rolloutRows } from '../engine/analysis/rollout';
-import type { Transformer } from '../engine/nn/transformer';
+import { summarizeHeads, headOutput, headVectors, rolloutRows, type Transformer } from '../engine';
 import { assertNever } from '../protocol/common';
 import type { HeadTypeScores, HostToWorker, WorkerToHost } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';

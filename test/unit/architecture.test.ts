@@ -5,7 +5,9 @@
  *   webview → presentation → protocol ← worker → engine ← cli
  *   host → presentation, protocol (never engine);  engine imports nothing outside itself;
  *   only host imports 'vscode';  node/ (file helpers for worker and cli) → engine;
- *   the webview may bundle browser packages (uPlot) but no node:* module.
+ *   the webview may bundle browser packages (uPlot) but no node:* module;
+ *   outside the engine, the engine is imported only through its entry point src/engine/index.ts
+ *   (tests and benchmarks, which are not scanned here, may reach inside).
  */
 
 import assert from 'node:assert/strict';
@@ -56,6 +58,14 @@ export function importsOf(source: string): string[] {
   return specs;
 }
 
+/** The engine's one entry point (src/engine/index.ts), the only engine module other layers may name. */
+const ENGINE_ENTRY = path.join(REPO_ROOT, 'src/engine');
+
+/** Whether a resolved import target (without extension) is the engine's entry point. */
+function isEngineEntry(target: string): boolean {
+  return target === ENGINE_ENTRY || target === path.join(ENGINE_ENTRY, 'index');
+}
+
 export function violations(file: string, source: string): string[] {
   const layer = layerOf(file);
   const out: string[] = [];
@@ -64,6 +74,9 @@ export function violations(file: string, source: string): string[] {
       const target = path.resolve(path.dirname(file), spec);
       const targetLayer = layerOf(target);
       if (targetLayer !== layer && !ALLOWED[layer].includes(targetLayer)) out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports ${spec} (${targetLayer})`);
+      else if (targetLayer === 'engine' && layer !== 'engine' && !isEngineEntry(target.replace(/\.(ts|js)$/, ''))) {
+        out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports ${spec}: outside the engine, import it through src/engine/index.ts`);
+      }
     } else if (!externalAllowed(layer, spec)) {
       out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports '${spec}'`);
     }
@@ -99,10 +112,21 @@ describe('architecture: dependency rules', () => {
     assert.equal(violations(hostFile, "import type { Tensor } from '../engine/tensor';").length, 1);
     const workerFile = path.join(REPO_ROOT, 'src/worker/planted.ts');
     assert.equal(violations(workerFile, "import * as vscode from 'vscode';").length, 1);
-    assert.deepEqual(violations(workerFile, "import { Tensor } from '../engine/tensor';\nimport { parentPort } from 'node:worker_threads';"), []);
+    assert.deepEqual(violations(workerFile, "import { Tensor } from '../engine';\nimport { parentPort } from 'node:worker_threads';"), []);
     const webviewFile = path.join(REPO_ROOT, 'webview/planted.ts');
     assert.equal(violations(webviewFile, "import * as fs from 'node:fs';").length, 1);
     assert.equal(violations(webviewFile, "import * as vscode from 'vscode';").length, 1);
     assert.equal(violations(webviewFile, "import { Tensor } from '../src/engine/tensor';").length, 1);
+  });
+
+  it('catches a planted deep import into the engine from the worker, the CLI and node/', () => {
+    const deep = (rel: string, source: string): string[] => violations(path.join(REPO_ROOT, rel), source);
+    assert.deepEqual(deep('src/worker/planted.ts', "import { Tensor } from '../engine/tensor';"), [
+      'src/worker/planted.ts (worker) imports ../engine/tensor: outside the engine, import it through src/engine/index.ts',
+    ]);
+    assert.equal(deep('src/cli/commands/planted.ts', "import type { Tokenizer } from '../../engine/tokenizer/tokenizer';").length, 1);
+    assert.equal(deep('src/node/planted.ts', "export { parseCheckpoint } from '../engine/checkpoint/native';").length, 1);
+    assert.deepEqual(deep('src/cli/planted.ts', "import { Rng } from '../engine';\nimport { Tensor } from '../engine/index';"), []);
+    assert.deepEqual(deep('src/engine/ops/planted.ts', "import { Tensor } from '../tensor';"), [], 'inside the engine, modules import each other directly');
   });
 });

@@ -3,8 +3,7 @@
  * reproduces llama2.c's `run -t 0` token for token.
  */
 
-import { generate } from '../../engine/inference/generate';
-import { Rng } from '../../engine/random';
+import { generate, Rng } from '../../engine';
 import { intOption, numberOption, parseArgs, requiredValue } from '../args';
 import type { Output } from '../output';
 import { openModel, TextTooLongError } from './model';

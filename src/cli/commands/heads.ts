@@ -6,8 +6,7 @@
  * head's normalised entropy, how many keys hold 90 % of its attention, and its strongest kind.
  */
 
-import { strongestKind, summarizeHeads } from '../../engine/analysis/headSummary';
-import { HEAD_KINDS } from '../../engine/analysis/patterns';
+import { strongestKind, summarizeHeads, HEAD_KINDS } from '../../engine';
 import { parseArgs, UsageError } from '../args';
 import { inputText } from '../inputText';
 import { table, type Output } from '../output';

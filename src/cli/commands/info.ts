@@ -1,6 +1,6 @@
 /** `attention-lens info`: what a checkpoint holds — architecture, sizes, parameters, tokenizer. */
 
-import { parameterCount } from '../../engine/models/paramSpec';
+import { parameterCount } from '../../engine';
 import { parseArgs } from '../args';
 import { table, type Output } from '../output';
 import { openModel } from './model';

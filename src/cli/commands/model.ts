@@ -3,7 +3,7 @@
  * an encoding into the `tokens` array of the JSON contract.
  */
 
-import type { Encoding } from '../../engine/tokenizer/tokenizer';
+import type { Encoding } from '../../engine';
 import { loadModel, type LoadedModel } from '../../node/loadModel';
 import { requiredValue, type ParsedArgs } from '../args';
 import type { Output } from '../output';

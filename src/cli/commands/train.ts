@@ -6,13 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { serializeCheckpoint } from '../../engine/checkpoint/native';
-import { getPreset, presetConfig } from '../../engine/models/presets';
-import { Transformer } from '../../engine/nn/transformer';
-import { Rng } from '../../engine/random';
-import { CharTokenizer } from '../../engine/tokenizer/charTokenizer';
-import { resolveTrainOptions } from '../../engine/train/options';
-import { Trainer } from '../../engine/train/trainer';
+import { serializeCheckpoint, getPreset, presetConfig, Transformer, Rng, CharTokenizer, resolveTrainOptions, Trainer } from '../../engine';
 import { writeFileAtomic } from '../../node/atomicWrite';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { readTextFile } from '../inputText';

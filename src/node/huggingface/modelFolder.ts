@@ -8,10 +8,7 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseHuggingFaceModel, HuggingFaceError, type HfModel } from '../../engine/checkpoint/huggingface';
-import { CheckpointError } from '../../engine/checkpoint/errors';
-import { parseSafetensors } from '../../engine/checkpoint/safetensors';
-import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
+import { parseHuggingFaceModel, HuggingFaceError, CheckpointError, parseSafetensors, type HfModel, type Tokenizer } from '../../engine';
 import { readFileBytes } from '../readFileBytes';
 import type { HuggingFaceTokenizer } from './hfTokenizer';
 import { folderHasHfTokenizer, loadHfTokenizer } from './tokenizerFiles';
