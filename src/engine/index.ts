@@ -11,7 +11,7 @@
 // Tensors, randomness, kernels
 export { Tensor, ShapeError, type Shape } from './tensor';
 export { Rng, type RngState } from './random';
-export { backend, backendStatus, selectBackend, setBackend, type BackendChoice, type BackendStatus } from './kernels/backend';
+export { backend, backendStatus, selectBackend, setBackend, type BackendChoice, type BackendStatus } from './kernels/activeBackend';
 export type { Backend } from './kernels/backend';
 
 // Models

@@ -3,6 +3,30 @@
 
 export const WASM_SOURCE_SHA256 = 'a967c9eb1e11a8da037771f2ce98ab49fb7af2556b340a0950a088a03bbd5cd9';
 
+/** What both modules export (functions and their memory), read from the compiled bytes. */
+export const WASM_EXPORT_NAMES = [
+  'heapBase',
+  'matmul',
+  'matmulWorkspaceBytes',
+  'attnForwardHead',
+  'attnBackwardHead',
+  'geluForward',
+  'geluBackward',
+  'siluForward',
+  'siluBackward',
+  'colSum',
+  'linearForward',
+  'linearBackward',
+  'layerNormForward',
+  'layerNormBackward',
+  'rmsNormForward',
+  'rmsNormBackward',
+  'adamwStep',
+  'crossEntropyForward',
+  'crossEntropyBackward',
+  'memory',
+] as const;
+
 /** Kernels compiled with SIMD only (base64). */
 export const WASM_SIMD_BASE64 =
   'AGFzbQEAAAAB1AETYAR/f39/AGAKf39/f39/f39/fwBgA39/fwBgCH9/f39/f39/AGAPf39/f39/f39/f39/f39/AGAGf39/f39/AGABfAF8YAx/f39/f3x8' +
