@@ -5,7 +5,8 @@
  * and a non-zero exit code.
  */
 
-import { CheckpointError } from '../engine';
+import { CheckpointError, SUPPORTED_MODEL_TYPES } from '../engine';
+import { CHECKPOINT_FORMATS, listFormats } from '../protocol/checkpointFormats';
 import { UsageError } from './args';
 import { attentionCommand } from './commands/attention';
 import { generateCommand } from './commands/generate';
@@ -25,8 +26,8 @@ const USAGE = `attention-lens — train small transformers and look at their att
   attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
   attention-lens tokenize --tokenizer TOK (--text STR | --file PATH) [--json]
 
-CKPT is a native .safetensors checkpoint, a llama2.c .bin (with --tokenizer its tokenizer .bin), or a
-Hugging Face model folder (config.json + model.safetensors + tokenizer.json; GPT-2 and Llama families).
+CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
+Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}.
 TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
 
 type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | Promise<void>;

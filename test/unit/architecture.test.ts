@@ -4,7 +4,9 @@
  *
  *   webview → presentation → protocol ← worker → engine ← cli
  *   host → presentation, protocol (never engine);  engine imports nothing outside itself;
- *   only host imports 'vscode';  node/ (file helpers for worker and cli) → engine;
+ *   only host imports 'vscode';  node/ (file helpers for worker and cli) → engine, protocol;
+ *   cli → protocol too (the checkpoint-format table in src/protocol/checkpointFormats.ts is read by
+ *   the host's picker, the loader in node/ and the CLI's help alike);
  *   the webview may bundle browser packages (uPlot) but no node:* module;
  *   outside the engine, the engine is imported only through its entry point src/engine/index.ts
  *   (tests and benchmarks, which are not scanned here, may reach inside);
@@ -26,8 +28,8 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   presentation: ['protocol'],
   worker: ['engine', 'protocol', 'node'],
   host: ['presentation', 'protocol'],
-  cli: ['engine', 'node'],
-  node: ['engine'],
+  cli: ['engine', 'node', 'protocol'],
+  node: ['engine', 'protocol'],
   webview: ['presentation', 'protocol'],
 };
 
