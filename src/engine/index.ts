@@ -9,6 +9,7 @@
  */
 
 // Tensors, randomness, kernels
+export { addAt, mulAt, divAt } from './elements';
 export { Tensor, ShapeError, type Shape } from './tensor';
 export { Rng, type RngState } from './random';
 export { backend, backendStatus, selectBackend, setBackend, type BackendChoice, type BackendStatus } from './kernels/activeBackend';

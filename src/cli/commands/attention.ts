@@ -4,6 +4,7 @@
  * with --logits, the next-token logits [T][V].
  */
 
+import { addAt } from '../../engine';
 import { parseArgs, UsageError } from '../args';
 import { inputText } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
@@ -34,7 +35,7 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   const last = r.layers[L - 1]!.attention!;
   const rows = enc.tokens.map((tok, q) => {
     const mean = new Float64Array(q + 1);
-    for (let h = 0; h < H; h++) for (let k = 0; k <= q; k++) mean[k] += last[(h * T + q) * T + k]! / H;
+    for (let h = 0; h < H; h++) for (let k = 0; k <= q; k++) addAt(mean, k, last[(h * T + q) * T + k]! / H);
     const top = [...mean.keys()].sort((a, b) => mean[b]! - mean[a]!).slice(0, 3);
     return [q, visibleToken(tok.text), top.map((k) => `${visibleToken(enc.tokens[k]!.text)} ${(mean[k]! * 100).toFixed(0)}%`).join(', ')];
   });

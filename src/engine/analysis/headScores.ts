@@ -8,6 +8,7 @@
  */
 
 import { checkPattern, HeadPatternError, patternFor, type HeadKind } from './patterns';
+import { addAt } from '../elements';
 
 export type ScoreMethod = 'mul' | 'abs';
 
@@ -95,7 +96,7 @@ export function detectHead(prompts: readonly PromptAttention[], pattern: HeadKin
       if (block.length !== H * n * n) throw new HeadPatternError(`layer ${l} attention has ${block.length} values; ${H} heads over ${n} tokens need ${H * n * n}`);
       for (let h = 0; h < H; h++) {
         if (o.only && !o.only.get(l)?.includes(h)) continue;
-        scores[l * H + h] += score(block, p, n, o, h * n * n) / prompts.length;
+        addAt(scores, l * H + h, score(block, p, n, o, h * n * n) / prompts.length);
       }
     }
   }
