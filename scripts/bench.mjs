@@ -3,7 +3,7 @@
  * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
  * run. Prints the machine, then tables of medians and ratios.
  *
- *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,editor]
+ *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,ablate_sweep,ig_small,editor]
  *
  * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
@@ -315,6 +315,22 @@ async function stories(results) {
   log(table(['engine', 'median', 'target'], [[r.backend, ms(r.median_ms), '≤ 50 ms']]));
 }
 
+/**
+ * ablate_sweep (stories260K, 200 tokens, 40 heads) and ig_small (small preset, 64 steps):
+ * the debugging analyses, each beside one forward pass of the same model and tokens.
+ */
+async function debugAnalysis(results, name) {
+  const fixtures = process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(root, '../shared/fixtures');
+  if (name === 'ablate_sweep' && !existsSync(path.join(fixtures, 'stories260K/stories260K.bin'))) {
+    log('\nablate_sweep: skipped (../shared/fixtures is not here)');
+    return;
+  }
+  const r = await child('debugAnalyses.ts', ['--workload', name, '--reps', quick ? '3' : '5']);
+  results[name] = r;
+  log(`\n${name} — ${r.detail}; runs alternate with one forward pass`);
+  log(table(['engine', 'forward', 'analysis', 'analysis/forward', 'goal'], [[r.backend, ms(r.forward_ms), ms(r.analysis_ms), ratio(r.ratio), `< ${ms(r.goal_ms)}`]]));
+}
+
 async function main() {
   const started = Date.now();
   const info = machine();
@@ -338,6 +354,8 @@ async function main() {
   if (PLAN.f2048) await step('forward_2048', () => forward(results, 2048, PLAN.f2048));
   await step('train_small', () => trainSmall(results));
   await step('stories260K_attention_500', () => stories(results));
+  await step('ablate_sweep', () => debugAnalysis(results, 'ablate_sweep'));
+  await step('ig_small', () => debugAnalysis(results, 'ig_small'));
   await step('editor', () => editor(results));
   const seconds = (Date.now() - started) / 1000;
   log(`\ntotal ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} workload(s) failed` : ''}`);

@@ -6,6 +6,7 @@
  */
 
 import { parseUiState } from '../src/presentation/webviewValidation';
+import { VIEW_NAMES, type ViewName } from '../src/protocol/dashboardViews';
 import { WEBVIEW_PROTOCOL_VERSION, type DashboardUiState, type HostToWebview } from '../src/protocol/webviewProtocol';
 import { el } from './dom';
 import { hostExporter } from './exporter';
@@ -24,20 +25,44 @@ import { WhyView } from './whyView';
 
 const PERSIST_MS = 400;
 
-interface View {
+interface Component {
+  readonly root: HTMLElement;
   render(): void;
   setTheme?(t: ReturnType<typeof readTheme>): void;
 }
+
+type ComponentName = 'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table';
+
+/** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
+const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
+  matrix: ['matrix', 'grid'],
+  headStats: ['table', 'grid'],
+  rollout: ['rollout'],
+  why: ['why'],
+  surprisal: [],
+  lens: [],
+  ablation: [],
+  attribution: [],
+};
+
+/** Which components redraw when each part of the store changes. */
+const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
+  ...VIEW_COMPONENTS,
+  run: ['header', 'loss', 'metrics'],
+  model: ['header', 'query', 'grid'],
+  selection: ['query', 'matrix', 'grid', 'why', 'table'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout'],
+  ui: ['loss', 'metrics', 'matrix', 'table'],
+  banner: ['header'],
+};
 
 export class App {
   readonly store = new Store();
   private readonly dirty = new Set<Part>();
   private frame = 0;
   private persistTimer: number | undefined;
-  private readonly views: Record<string, View>;
+  private readonly components: { readonly [C in ComponentName]: Component };
   private readonly header: Header;
-  /** Which views each store part redraws. */
-  private readonly routes: Record<Part, string[]>;
 
   constructor(root: HTMLElement) {
     // The page's own saved state wins over the host's copy: it is what this panel last showed.
@@ -49,7 +74,7 @@ export class App {
     let theme = readTheme();
     const setUi = (p: Partial<DashboardUiState>): void => this.setUi(p);
     this.header = new Header(this.store);
-    this.views = {
+    this.components = {
       header: this.header,
       loss: new LossPanel(this.store, theme, setUi, hostExporter),
       metrics: new MetricPanels(this.store, theme, hostExporter),
@@ -60,34 +85,20 @@ export class App {
       rollout: new RolloutView(this.store, theme, hostExporter),
       table: new HeadTable(this.store, setUi),
     };
-    this.routes = {
-      run: ['header', 'loss', 'metrics'],
-      model: ['header', 'query', 'grid'],
-      selection: ['query', 'matrix', 'grid', 'why', 'table'],
-      attention: ['query', 'matrix', 'grid', 'why'],
-      matrix: ['matrix'],
-      grid: ['grid'],
-      stats: ['table', 'grid'],
-      extras: ['why', 'rollout'],
-      ui: ['loss', 'metrics', 'matrix', 'table'],
-      banner: ['header'],
-    };
-    const v = this.views as Record<string, View & { root: HTMLElement }>;
+    const c = this.components;
     root.replaceChildren(
       this.header.root,
       this.header.bannerElement,
-      el('div', { class: 'columns' },
-        el('div', { class: 'column' }, v.loss!.root, v.metrics!.root),
-        el('div', { class: 'column' }, v.query!.root, v.matrix!.root, v.grid!.root, v.why!.root, v.rollout!.root, v.table!.root)),
+      el('div', { class: 'columns' }, el('div', { class: 'column' }, c.loss.root, c.metrics.root), el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root)),
     );
     root.removeAttribute('aria-busy');
     watchTheme((t) => {
       theme = t;
-      for (const view of Object.values(this.views)) view.setTheme?.(t);
-      this.invalidate(['run', 'attention', 'matrix', 'grid', 'extras']);
+      for (const component of Object.values(this.components)) component.setTheme?.(t);
+      this.invalidate(['run', 'attention', ...VIEW_NAMES]);
     });
     window.addEventListener('message', (e: MessageEvent) => this.receive(e.data));
-    this.invalidate(['ui', 'run', 'model', 'attention', 'matrix', 'grid', 'stats', 'extras', 'banner']);
+    this.invalidate(['ui', 'run', 'model', 'attention', ...VIEW_NAMES, 'banner']);
     postToHost({ type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
   }
 
@@ -109,12 +120,12 @@ export class App {
 
   private draw(): void {
     this.frame = 0;
-    const views = new Set<string>();
-    for (const p of this.dirty) for (const v of this.routes[p]) views.add(v);
+    const names = new Set<ComponentName>();
+    for (const p of this.dirty) for (const c of ROUTES[p]) names.add(c);
     this.dirty.clear();
-    for (const name of views) {
+    for (const name of names) {
       try {
-        this.views[name]!.render();
+        this.components[name].render();
       } catch (e) {
         reportError(`drawing ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       }

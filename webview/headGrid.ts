@@ -6,7 +6,7 @@
  */
 
 import { rampIndex } from '../src/presentation/colorScale';
-import { HEAD_KIND_NAMES, type HeadKindName } from '../src/protocol/webviewProtocol';
+import { HEAD_KIND_NAMES, type HeadKindName } from '../src/protocol/common';
 import { availableWidth, canvasPng, fitCanvas } from './canvas';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
@@ -39,6 +39,8 @@ export class HeadGrid {
   private readonly hover = el('div', { class: 'hoverinfo' });
   private readonly note: HTMLElement;
   private geom = { tile: 0, layers: 0, heads: 0 };
+  /** The head under the mouse, if any: the caption describes it, otherwise the selected head. */
+  private hovered: { layer: number; head: number } | null = null;
 
   constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
     const s = section('heads', 'Layers × heads');
@@ -50,8 +52,14 @@ export class HeadGrid {
       const h = this.headAt(e);
       if (h) postToHost({ type: 'selectHead', layer: h.layer, head: h.head });
     });
-    this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
-    this.canvas.addEventListener('mouseleave', () => (this.hover.textContent = ''));
+    this.canvas.addEventListener('mousemove', (e) => {
+      this.hovered = this.headAt(e);
+      this.caption();
+    });
+    this.canvas.addEventListener('mouseleave', () => {
+      this.hovered = null;
+      this.caption();
+    });
     new ResizeObserver(() => this.render()).observe(s.body);
   }
 
@@ -61,12 +69,13 @@ export class HeadGrid {
 
   render(): void {
     const a = this.store.attention;
-    const g = this.store.grid;
+    const g = (this.store.view('matrix')?.grid ?? null);
     const layers = g?.layers ?? a?.layers ?? this.store.model?.layers ?? 0;
     const heads = g?.heads ?? a?.heads ?? this.store.model?.heads ?? 0;
     this.canvas.hidden = !a || layers === 0;
     if (!a || layers === 0) {
       setNote(this.note, 'Each head of the model appears here, drawn from the attention around the cursor.');
+      this.hover.textContent = '';
       return;
     }
     setNote(this.note, g ? null : "Each head's row for the cursor token; the whole window's patterns follow once collected.");
@@ -94,7 +103,7 @@ export class HeadGrid {
         ctx.strokeStyle = selected ? t.query : t.border;
         ctx.lineWidth = selected ? 2 : 1;
         ctx.strokeRect(x + 0.5, y + 0.5, tile - 1, tile - 1);
-        const stats = this.store.stats;
+        const stats = this.store.view('headStats');
         if (stats) {
           const best = strongest(stats.scores, l * heads + h);
           ctx.fillStyle = t.foreground;
@@ -102,6 +111,7 @@ export class HeadGrid {
         }
       }
     }
+    this.caption();
   }
 
   private drawThumbnail(ctx: CanvasRenderingContext2D, data: Float32Array, offset: number, size: number, x: number, y: number, tile: number): void {
@@ -146,14 +156,18 @@ export class HeadGrid {
     return inTile && h >= 0 && h < heads && l >= 0 && l < layers ? { layer: l, head: h } : null;
   }
 
-  private onHover(e: MouseEvent): void {
-    const hit = this.headAt(e);
+  /** Describes the hovered head, or the selected one (so a keyboard head change shows here too). */
+  private caption(): void {
+    const { layers, heads } = this.geom;
+    const sel = this.store.selection;
+    const hit = this.hovered ?? (this.store.attention && sel.layer < layers && sel.head < heads ? sel : null);
     if (!hit) {
       this.hover.textContent = '';
       return;
     }
-    const stats = this.store.stats;
-    const best = stats ? strongest(stats.scores, hit.layer * this.geom.heads + hit.head) : null;
-    this.hover.textContent = `layer ${hit.layer}, head ${hit.head}${best ? ` · strongest: ${best.kind.replace('_', '-')} ${best.score.toFixed(3)}` : ''} — click to select this head everywhere`;
+    const stats = this.store.view('headStats');
+    const best = stats ? strongest(stats.scores, hit.layer * heads + hit.head) : null;
+    const what = `layer ${hit.layer}, head ${hit.head}${best ? ` · strongest: ${best.kind.replace('_', '-')} ${best.score.toFixed(3)}` : ''}`;
+    this.hover.textContent = this.hovered ? `${what} — click to select this head everywhere` : `Selected: ${what}`;
   }
 }

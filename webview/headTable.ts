@@ -4,7 +4,8 @@
  * column (the choice is kept with the panel's state). Clicking a row selects the head.
  */
 
-import { HEAD_KIND_NAMES, type DashboardUiState, type HeadSortKey } from '../src/protocol/webviewProtocol';
+import { HEAD_KIND_NAMES } from '../src/protocol/common';
+import type { DashboardUiState, HeadSortKey } from '../src/protocol/webviewProtocol';
 import { el, section, setNote } from './dom';
 import { KIND_SHORT, strongest } from './headGrid';
 import { postToHost } from './vscodeApi';
@@ -31,10 +32,10 @@ export class HeadTable {
   }
 
   render(): void {
-    const st = this.store.stats;
+    const st = this.store.view('headStats');
     this.table.hidden = !st;
     if (!st) {
-      const failed = this.store.unavailable.headStats;
+      const failed = this.store.unavailable('headStats');
       setNote(this.note, failed !== null ? `No head-type scores for this window: ${failed}` : 'Scoring the heads on the current window…');
       return;
     }

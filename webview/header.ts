@@ -24,9 +24,17 @@ export class Header {
 
   render(): void {
     const m = this.store.model;
+    // While a model trains, the views still show the active one: say so, so nobody reads the
+    // old model's heads as the new one's.
+    const training = this.store.run.status === 'running';
+    const shape = m ? `${m.architecture} · ${m.layers} layers × ${m.heads} heads · d ${m.dModel} · context ${m.context} · ${formatCount(m.parameters)} parameters · ${m.tokenizer}` : '';
     this.model.textContent = m
-      ? `${m.architecture} · ${m.layers} layers × ${m.heads} heads · d ${m.dModel} · context ${m.context} · ${formatCount(m.parameters)} parameters · ${m.tokenizer}`
-      : 'No model loaded';
+      ? training
+        ? `Attention below is from the active model (${shape}); the model in training replaces it when it finishes`
+        : shape
+      : training
+        ? 'No model yet: the model in training becomes active when it finishes'
+        : 'No model loaded';
     this.model.title = m ? m.source : '';
     const r = this.store.run;
     const n = this.store.steps.length;

@@ -30,6 +30,8 @@ export class MatrixView {
   private readonly note: HTMLElement;
   private readonly setNorm: (v: DashboardUiState['normalization']) => void;
   private geom = { left: 0, top: 0, cell: 1, W: 0, width: 0, height: 0 };
+  /** The cell under the mouse, if any. */
+  private hovered: { q: number; k: number } | null = null;
 
   constructor(private readonly store: Store, private theme: Theme, private readonly setUi: (p: Partial<DashboardUiState>) => void, private readonly exporter: Exporter) {
     const s = section('matrix', 'Attention matrix');
@@ -42,14 +44,22 @@ export class MatrixView {
     this.setNorm = norm.set;
     s.tools.append(
       norm.root,
-      button('PNG', 'Save the matrix as PNG', () => this.exporter.save('png', `matrix-L${this.store.matrix?.layer}H${this.store.matrix?.head}.png`, canvasPng(this.canvas, this.theme.background))),
+      button('PNG', 'Save the matrix as PNG', () => this.exporter.save('png', `matrix-L${this.store.view('matrix')?.matrix.layer}H${this.store.view('matrix')?.matrix.head}.png`, canvasPng(this.canvas, this.theme.background))),
       button('CSV', "Save this head's matrix as CSV", () => this.exportCsv()),
-      button('JSON', 'Save the attention shown (query rows and this matrix) as JSON', () => this.store.attention && this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.matrix))),
+      button('JSON', 'Save the attention shown (query rows and this matrix) as JSON', () => this.store.attention && this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null))),
     );
     const stack = el('div', { class: 'stack' }, this.canvas, this.overlay);
     s.body.append(stack, el('div', { class: 'legend-row' }, this.legend, this.legendText), this.hover);
-    this.overlay.addEventListener('mousemove', (e) => this.onHover(e));
-    this.overlay.addEventListener('mouseleave', () => this.drawOverlay(null));
+    this.overlay.addEventListener('mousemove', (e) => {
+      this.hovered = this.cellAt(e);
+      this.drawOverlay(this.hovered);
+      this.caption();
+    });
+    this.overlay.addEventListener('mouseleave', () => {
+      this.hovered = null;
+      this.drawOverlay(null);
+      this.caption();
+    });
     this.overlay.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
       if (cell && this.store.attention) selectWindowTokens(this.store.attention, cell.q);
@@ -62,15 +72,16 @@ export class MatrixView {
   }
 
   render(): void {
-    const st = this.store.matrixStatus;
-    const m = this.store.matrix;
+    this.caption();
+    const failed = this.store.unavailable('matrix');
+    const m = this.store.view('matrix')?.matrix ?? null;
     const a = this.store.attention;
     this.setNorm(this.store.ui.normalization);
     const visible = !!m && !!a;
     this.canvas.hidden = this.overlay.hidden = this.legend.hidden = !visible;
     this.legendText.hidden = !visible;
     if (!visible) {
-      setNote(this.note, !a ? 'The matrix of the window around the cursor appears here.' : st.kind === 'failed' ? `No matrix for this window: ${st.reason}` : 'Waiting for the window\'s attention…');
+      setNote(this.note, !a ? 'The matrix of the window around the cursor appears here.' : failed !== null ? `No matrix for this window: ${failed}` : 'Waiting for the window\'s attention…');
       return;
     }
     setNote(this.note, m.layer !== this.store.selection.layer || m.head !== this.store.selection.head ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).` : null);
@@ -159,12 +170,12 @@ export class MatrixView {
     return q >= 0 && q < g.W && k >= 0 && k < g.W ? { q, k } : null;
   }
 
-  private onHover(e: MouseEvent): void {
-    const c = this.cellAt(e);
-    this.drawOverlay(c);
+  /** Describes the hovered cell with the data shown now (cleared when there is none: a caption never outlives its matrix). */
+  private caption(): void {
+    const c = this.hovered;
     const a = this.store.attention;
-    const m = this.store.matrix;
-    if (!c || !a || !m) {
+    const m = this.store.view('matrix')?.matrix ?? null;
+    if (!c || !a || !m || c.q >= m.windowLength || c.k >= m.windowLength) {
       this.hover.textContent = '';
       return;
     }
@@ -186,7 +197,7 @@ export class MatrixView {
 
   private exportCsv(): void {
     const a = this.store.attention;
-    const m = this.store.matrix;
+    const m = this.store.view('matrix')?.matrix ?? null;
     if (!a || !m) return;
     this.exporter.save('csv', `matrix-L${m.layer}H${m.head}.csv`, matrixCsv(m, a.tokens.labels));
   }

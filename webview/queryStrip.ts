@@ -45,7 +45,7 @@ export class QueryStrip {
       dir.root,
       button('PNG', 'Save this strip as PNG', () => this.exporter.save('png', 'query-attention.png', canvasPng(this.canvas, this.theme.background))),
       button('CSV', "Save the query's attention for every head as CSV", () => this.store.attention && this.exporter.save('csv', `attention-${this.store.attention.documentName}.csv`, attentionCsv(this.store.attention))),
-      button('JSON', "Save the query's attention (and the matrix, if loaded) as JSON", () => this.store.attention && this.exporter.save('json', `attention-${this.store.attention.documentName}.json`, attentionJson(this.store.attention, this.store.matrix))),
+      button('JSON', "Save the query's attention (and the matrix, if loaded) as JSON", () => this.store.attention && this.exporter.save('json', `attention-${this.store.attention.documentName}.json`, attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null))),
     );
     s.body.append(this.title, el('div', { class: 'canvas-box' }, this.canvas), this.hover, this.chips);
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));

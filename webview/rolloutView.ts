@@ -40,12 +40,12 @@ export class RolloutView {
   }
 
   render(): void {
-    const r = this.store.rollout;
+    const r = this.store.view('rollout');
     const a = this.store.attention;
     this.canvas.hidden = !r || !a;
     if (!r || !a) {
       this.chips.replaceChildren();
-      const failed = this.store.unavailable.rollout;
+      const failed = this.store.unavailable('rollout');
       setNote(this.note, !a ? 'Rollout needs a cursor token.' : failed !== null ? `No rollout for this token: ${failed}` : 'Computing the rollout…');
       return;
     }

@@ -48,7 +48,9 @@ export class WhyView {
     const model = a.rows.subarray(o, o + W);
     const single = a.to - a.from === 1;
     this.intro.textContent = `Query "${labelOf(a, q, 20)}" (token ${a.from}), layer ${layer}, head ${head}. Each key's score is q·k/√d; softmax subtracts the largest score (m = ${formatValue(steps.max)}), exponentiates, and divides by the sum Σ = ${formatValue(steps.sum)}. Keys after the query are masked (score −∞, weight 0).`;
-    const order = [...Array(W).keys()].filter((k) => Number.isFinite(scores[k]!)).sort((x, y) => steps.weights[y]! - steps.weights[x]!).slice(0, ROWS);
+    // Every key the query can see (masked keys score −∞), strongest first; the table shows the top ROWS.
+    const keys = [...Array(W).keys()].filter((k) => Number.isFinite(scores[k]!)).sort((x, y) => steps.weights[y]! - steps.weights[x]!);
+    const order = keys.slice(0, ROWS);
     const columns: [string, string][] = [
       ['key', 'The key token (click to select it in the editor)'],
       ['score', 'q·k/√d, from the model'],
@@ -68,20 +70,20 @@ export class WhyView {
     this.table.replaceChildren(el('thead', {}, head_), el('tbody', {}, ...rows));
     let diff = 0;
     for (let k = 0; k < W; k++) diff = Math.max(diff, Math.abs(steps.weights[k]! - model[k]!));
-    const shown = Math.min(ROWS, order.length);
+    const shown = order.length;
     this.check.textContent = single
-      ? `Top ${shown} of ${order.length} keys. Recomputed from the scores, the weights match the model's to within ${diff.toExponential(1)}.`
-      : `Top ${shown} of ${order.length} keys. The scores are the first query token's; the last column is the mean over the selected query range.`;
+      ? `Top ${shown} of ${keys.length} keys. Recomputed from the scores, the weights match the model's to within ${diff.toExponential(1)}.`
+      : `Top ${shown} of ${keys.length} keys. The scores are the first query token's; the last column is the mean over the selected query range.`;
     this.renderVectors(steps.weights);
   }
 
   /** q, k·q and Σ w·v, when the engine sends the head's vectors for this query. */
   private renderVectors(weights: Float64Array): void {
-    const d = this.store.why;
+    const d = this.store.view('why');
     const a = this.store.attention!;
     const { layer, head } = this.store.selection;
     if (!d || d.layer !== layer || d.head !== head || d.query !== a.from - a.windowStart) {
-      const failed = this.store.unavailable.why;
+      const failed = this.store.unavailable('why');
       this.vectors.replaceChildren(el('p', { class: 'muted', text: failed !== null ? `No q, k and v for this head: ${failed}` : 'Loading q, k and v for this head…' }));
       return;
     }

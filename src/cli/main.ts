@@ -8,10 +8,14 @@
 import { CheckpointError, SUPPORTED_MODEL_TYPES } from '../engine';
 import { CHECKPOINT_FORMATS, listFormats } from '../protocol/checkpointFormats';
 import { UsageError } from './args';
+import { ablateCommand } from './commands/ablate';
 import { attentionCommand } from './commands/attention';
+import { attributeCommand } from './commands/attribute';
 import { generateCommand } from './commands/generate';
 import { headsCommand } from './commands/heads';
 import { infoCommand } from './commands/info';
+import { lensCommand } from './commands/lens';
+import { surprisalCommand } from './commands/surprisal';
 import { tokenizeCommand } from './commands/tokenize';
 import { trainCommand, TrainingDivergedError } from './commands/train';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
@@ -25,6 +29,10 @@ const USAGE = `attention-lens — train small transformers and look at their att
   attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--json]
   attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
   attention-lens tokenize --tokenizer TOK (--text STR | --file PATH) [--json]
+  attention-lens surprisal --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--top K] [--json]
+  attention-lens lens --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) --position I [--top K] [--json]
+  attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
+  attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) --position I [--method ig|grad] [--steps N] [--target ID] [--json]
 
 CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
 Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}.
@@ -39,6 +47,10 @@ const COMMANDS: Record<string, Command> = {
   heads: headsCommand,
   info: infoCommand,
   tokenize: tokenizeCommand,
+  surprisal: surprisalCommand,
+  lens: lensCommand,
+  ablate: ablateCommand,
+  attribute: attributeCommand,
 };
 
 /** A stable, coarse error code for the JSON contract. */
@@ -49,7 +61,7 @@ export function errorCode(e: unknown): string {
   const name = e instanceof Error ? e.name : '';
   if (/Tokenizer/.test(name)) return 'tokenizer';
   if (/ModelFile|InputText/.test(name)) return 'input';
-  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId/.test(name)) return 'invalid';
+  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget/.test(name)) return 'invalid';
   return 'internal';
 }
 

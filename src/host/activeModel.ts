@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/common';
+import type { TrainingHistory } from '../protocol/workerProtocol';
 import type { EngineClient } from './engineClient';
 import type { Log } from './log';
 
@@ -21,6 +22,9 @@ export class ActiveModel implements vscode.Disposable {
   private info_: ModelInfo | null = null;
   private source_: ModelSource | null = null;
   private readonly changed = new vscode.EventEmitter<ModelInfo | null>();
+  private readonly loaded = new vscode.EventEmitter<{ readonly source: ModelSource; readonly history: TrainingHistory | null }>();
+  /** Fires after a model was loaded from a file, with the training history the file carries. */
+  readonly onDidLoad = this.loaded.event;
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Fires when a model becomes active (or none is). */
   readonly onDidChange = this.changed.event;
@@ -64,8 +68,9 @@ export class ActiveModel implements vscode.Disposable {
 
   /** Loads a checkpoint in the worker and makes it active; on failure the previous model stays. */
   async load(source: ModelSource): Promise<ModelInfo> {
-    const reply = await this.client.call({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath }, 'modelLoaded');
+    const reply = await this.client.call({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath });
     await this.set(reply.info, source);
+    this.loaded.fire({ source, history: reply.history });
     return reply.info;
   }
 
@@ -94,6 +99,7 @@ export class ActiveModel implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.loaded.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
 }

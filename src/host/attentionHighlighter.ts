@@ -11,6 +11,7 @@
 
 import * as vscode from 'vscode';
 import { bucketize, BUCKETS, selectWeights } from '../presentation/attentionView';
+import { isQuietFailure } from '../protocol/common';
 import type { Settings } from '../protocol/settings';
 import type { ActiveModel } from './activeModel';
 import type { AttentionRows, AttentionService } from './attentionService';
@@ -31,7 +32,7 @@ export interface ShownAttention {
   /** The weight per window token that the colours show. */
   readonly weights: Float32Array;
   readonly buckets: Int8Array;
-  /** Ranges decorated (only tokens in the visible ranges are). */
+  /** Ranges decorated (only tokens in the visible ranges are; none with highlights turned off). */
   readonly decorated: number;
 }
 
@@ -124,7 +125,8 @@ export class AttentionHighlighter implements vscode.Disposable {
     const editor = vscode.window.activeTextEditor;
     for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
     this.decorated = new Set(editor ? [...this.decorated].filter((e) => e === editor) : []);
-    if (!isTextEditorWeWant(editor) || !this.settings.decorations.enabled || !this.model.info) return this.show(null, editor);
+    // With highlights off the query's attention is still computed: the dashboard shows it.
+    if (!isTextEditorWeWant(editor) || !this.model.info) return this.show(null, editor);
     const doc = editor.document;
     // Checked without copying the text: every cursor move passes here.
     const length = documentLength(doc);
@@ -149,7 +151,7 @@ export class AttentionHighlighter implements vscode.Disposable {
       this.render(editor, result, visible);
     } catch (e) {
       if (generation !== this.generation) return;
-      if (e instanceof EngineError && (e.code === 'stale' || e.code === 'cancelled' || e.code === 'no-model')) return;
+      if (e instanceof EngineError && isQuietFailure(e)) return;
       this.show(null, editor);
       this.warnOnce(doc, e instanceof Error ? e.message : String(e));
     }
@@ -174,9 +176,15 @@ export class AttentionHighlighter implements vscode.Disposable {
       if (index >= r.from && index < r.to) query.push(range);
       else if (buckets[k]! >= 0) perBucket[buckets[k]!]!.push(range);
     }
-    this.decorations.apply(editor, perBucket, query);
-    this.decorated.add(editor);
-    this.shown_ = { editor, result: r, weights, buckets, decorated: query.length + perBucket.reduce((n, b) => n + b.length, 0) };
+    const drawn = this.settings.decorations.enabled;
+    if (drawn) {
+      this.decorations.apply(editor, perBucket, query);
+      this.decorated.add(editor);
+    } else {
+      this.decorations.clear(editor);
+    }
+    const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
+    this.shown_ = { editor, result: r, weights, buckets, decorated };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }

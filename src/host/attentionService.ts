@@ -6,12 +6,13 @@
  */
 
 import * as vscode from 'vscode';
-import type { CharRange, WorkerReply } from '../protocol/workerProtocol';
+import type { CallReply, CharRange } from '../protocol/workerProtocol';
 import { documentLength } from './documentText';
 import { DocumentTokens } from './documentTokens';
 import type { EngineClient } from './engineClient';
 
-export type AttentionRows = Extract<WorkerReply, { type: 'attentionRows' }>;
+/** The worker's answer to an `attention` request. */
+export type AttentionRows = CallReply<'attention'>;
 
 /** Characters of context fetched around what is visible, so small scrolls need no request. */
 const RANGE_MARGIN = 2000;
@@ -42,7 +43,7 @@ export class AttentionService implements vscode.Disposable {
     this.tokens.delete(key);
     this.sent.delete(key);
     for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
-    if (tellWorker) void this.client.call({ type: 'closeDocument', documentKey: key }, 'closed').catch(() => undefined);
+    if (tellWorker) void this.client.call({ type: 'closeDocument', documentKey: key }).catch(() => undefined);
   }
 
   /** Tokens of `doc` covering `ranges` (UTF-16 offsets); null if the document changed meanwhile. */
@@ -54,7 +55,7 @@ export class AttentionService implements vscode.Disposable {
     const textLength = documentLength(doc);
     const wanted = ranges.map((r) => ({ start: Math.max(0, r.start - RANGE_MARGIN), end: Math.min(textLength, r.end + RANGE_MARGIN) }));
     const needText = this.sent.get(key) !== version;
-    const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted }, 'tokens');
+    const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted });
     this.sent.set(key, reply.version);
     if (reply.version !== doc.version) return null;
     let table = this.tokens.get(key);
@@ -77,7 +78,7 @@ export class AttentionService implements vscode.Disposable {
       this.cache.set(cacheKey, hit);
       return hit;
     }
-    const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to }, 'attentionRows');
+    const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to });
     if (reply.version !== doc.version) return null;
     this.cache.set(cacheKey, reply);
     while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);

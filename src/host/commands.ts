@@ -71,7 +71,7 @@ async function saveCheckpoint(d: CommandDeps, target: string | undefined): Promi
     file = uri.fsPath;
   }
   try {
-    const reply = await d.client.call({ type: 'save', path: file }, 'saved');
+    const reply = await d.client.call({ type: 'save', path: file });
     void vscode.window.showInformationMessage(`Attention Lens: saved the model to ${reply.path}`);
     return reply.path;
   } catch (e) {

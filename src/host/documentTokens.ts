@@ -4,7 +4,7 @@
  * cursor or the mouse without asking the worker again.
  */
 
-import type { TokenSlice } from '../protocol/workerProtocol';
+import type { TokenSlice } from '../protocol/common';
 
 export class DocumentTokens {
   private slices: TokenSlice[] = [];

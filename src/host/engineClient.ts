@@ -10,11 +10,22 @@
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { ErrorCode } from '../protocol/common';
-import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerReply, type WorkerToHost } from '../protocol/workerProtocol';
+import {
+  PROGRESS_TYPES,
+  REPLY_TYPES,
+  WORKER_PROTOCOL_VERSION,
+  type CallProgress,
+  type CallReply,
+  type CallType,
+  type HostToWorker,
+  type WorkerCalls,
+  type WorkerReply,
+  type WorkerToHost,
+} from '../protocol/workerProtocol';
 import type { Log } from './log';
 
-/** A request as the caller writes it: the client assigns the id. */
-export type Request = HostToWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+/** A request of call K as the caller writes it: the client assigns the id. */
+export type Request<K extends CallType> = { readonly type: K } & WorkerCalls[K]['request'];
 
 /** A failed request, as data from the worker or from the client itself. */
 export class EngineError extends Error {
@@ -102,29 +113,34 @@ export class EngineClient implements vscode.Disposable {
   }
 
   /**
-   * Sends a request. `id` identifies it for cancel(); `reply` resolves with its final reply
-   * (checked to be of the `expected` type) or rejects with an EngineError.
+   * Sends a request. `id` identifies it for cancel(); `reply` resolves with the call's final
+   * reply (its type follows from the request's: protocol/workerProtocol.ts WorkerCalls) or
+   * rejects with an EngineError; progress messages before it go to `onProgress`.
    */
-  send<K extends WorkerReply['type']>(message: Request, expected: K, onProgress?: (m: WorkerReply) => void): { readonly id: number; readonly reply: Promise<Extract<WorkerReply, { type: K }>> } {
+  send<K extends CallType>(message: Request<K>, onProgress?: (m: CallProgress<K>) => void): { readonly id: number; readonly reply: Promise<CallReply<K>> } {
     const id = this.nextId++;
+    const type: K = message.type;
+    const expected: string = REPLY_TYPES[type];
+    const progress: readonly string[] = PROGRESS_TYPES[type];
     const reply = this.start().then(
       () =>
-        new Promise<Extract<WorkerReply, { type: K }>>((resolve, reject) => {
-          const isFinal = message.type === 'train' ? (m: WorkerReply) => m.type === 'trainFinished' : () => true;
+        new Promise<CallReply<K>>((resolve, reject) => {
+          const isFinal = (m: WorkerReply): boolean => !progress.includes(m.type);
           const accept = (m: WorkerReply): void => {
-            if (m.type === expected) resolve(m as Extract<WorkerReply, { type: K }>);
-            else reject(new EngineError('internal', `the engine answered "${m.type}" to a "${message.type}" request (expected "${expected}")`));
+            if (m.type === expected) resolve(m as CallReply<K>);
+            else reject(new EngineError('internal', `the engine answered "${m.type}" to a "${type}" request (expected "${expected}")`));
           };
-          this.pending.set(id, { resolve: accept, reject, onProgress, isFinal });
-          this.worker!.postMessage({ ...message, id } as HostToWorker);
+          const report = onProgress ? (m: WorkerReply): void => onProgress(m as CallProgress<K>) : undefined;
+          this.pending.set(id, { resolve: accept, reject, onProgress: report, isFinal });
+          this.worker?.postMessage({ ...message, id } as HostToWorker);
         }),
     );
     return { id, reply };
   }
 
   /** send() for callers that don't need the id. */
-  call<K extends WorkerReply['type']>(message: Request, expected: K): Promise<Extract<WorkerReply, { type: K }>> {
-    return this.send(message, expected).reply;
+  call<K extends CallType>(message: Request<K>): Promise<CallReply<K>> {
+    return this.send(message).reply;
   }
 
   /** Asks the worker to cancel request `target` (training stops within one step). */

@@ -3,13 +3,14 @@
  * with the extension context so it is disposed on deactivate. No logic of its own lives here.
  */
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
-import { DashboardPanel } from './dashboardPanel';
-import type { DashboardDeps } from './dashboardDeps';
+import { DashboardPanel } from './dashboard/panel';
+import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
@@ -53,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       if (info) view.setShape(info.layers, info.heads);
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
     }),
+    // The curves shown are always the active model's: a loaded checkpoint brings its own history (or none).
+    model.onDidLoad(({ source, history }) => run.showHistory(`history of ${path.basename(source.path)}`, history)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),

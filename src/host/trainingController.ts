@@ -96,7 +96,7 @@ export class TrainingController {
         async (progress, token) => {
           let reported = 0;
           let lastReport = 0;
-          const request = this.client.send({ type: 'train', text, options, checkpointPath, sourceName: name }, 'trainFinished', (m) => {
+          const request = this.client.send({ type: 'train', text, options, checkpointPath, sourceName: name }, (m) => {
             if (m.type === 'trainStarted') {
               this.run.start(`${options.preset} on ${name}`, m.totalSteps);
               this.log.info(`training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`);

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../presentation/metricColumns';
 import type { EvalPoint, StepPoint } from '../protocol/common';
 import type { EvalColumns, RunInfo, RunStatus, StepColumns } from '../protocol/webviewProtocol';
+import type { TrainingHistory } from '../protocol/workerProtocol';
 
 export type RunEvent =
   | { readonly kind: 'reset'; readonly info: RunInfo }
@@ -85,6 +86,25 @@ export class TrainingRun implements vscode.Disposable {
     this.status = status;
     this.message = message;
     this.events.fire({ kind: 'status', info: this.info() });
+  }
+
+  /**
+   * Shows the training history a loaded model carries (or none: a model trained elsewhere), so
+   * the curves on screen are always the active model's. A run going on is left alone.
+   */
+  showHistory(label: string, history: TrainingHistory | null): void {
+    if (this.running) return;
+    this.steps.clear();
+    this.evals.clear();
+    this.last = {};
+    this.message = null;
+    this.label = history ? label : '';
+    this.status = history ? 'completed' : 'idle';
+    this.totalSteps = history?.totalSteps ?? 0;
+    for (const p of history?.steps ?? []) this.steps.push(p);
+    for (const e of history?.evals ?? []) this.evals.push(e);
+    this.last = { step: history?.steps.at(-1), eval: history?.evals.at(-1) };
+    this.events.fire({ kind: 'reset', info: this.info() });
   }
 
   dispose(): void {

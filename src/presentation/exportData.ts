@@ -6,7 +6,8 @@
  * "-Infinity" rather than null — a diverged step must stay visible in an export too.
  */
 
-import type { AttentionMatrix, EvalColumns, QueryAttention, StepColumns } from '../protocol/webviewProtocol';
+import type { AttentionMatrix } from '../protocol/dashboardViews';
+import type { EvalColumns, QueryAttention, StepColumns } from '../protocol/webviewProtocol';
 
 /** A number as text that round-trips (and that pandas and spreadsheets read). */
 export function numberText(v: number): string {

@@ -5,6 +5,8 @@
  * path-like file names and oversized payloads are refused with a reason for the log.
  */
 
+import { isViewName, ON_DEMAND_VIEWS } from '../protocol/dashboardViews';
+import { bool, describe, fail, int, oneOf, record, str, validated } from '../protocol/validation';
 import {
   HEAD_SORT_KEYS,
   type DashboardUiState,
@@ -24,48 +26,6 @@ const MAX_OFFSET = 2 ** 31 - 1;
 
 const FILE_NAME = /^[\w][\w .()+-]{0,119}$/;
 const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
-
-class Invalid extends Error {}
-
-function fail(reason: string): never {
-  throw new Invalid(reason);
-}
-
-function record(v: unknown, what: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} is not an object`);
-  return v as Record<string, unknown>;
-}
-
-function int(o: Record<string, unknown>, key: string, min: number, max: number): number {
-  const v = o[key];
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(`${key} must be an integer in [${min}, ${max}], got ${describe(v)}`);
-  return v;
-}
-
-function str(o: Record<string, unknown>, key: string, maxChars: number): string {
-  const v = o[key];
-  if (typeof v !== 'string') fail(`${key} must be a string, got ${describe(v)}`);
-  if (v.length > maxChars) fail(`${key} is ${v.length} characters; at most ${maxChars}`);
-  return v;
-}
-
-function bool(o: Record<string, unknown>, key: string): boolean {
-  const v = o[key];
-  if (typeof v !== 'boolean') fail(`${key} must be true or false, got ${describe(v)}`);
-  return v;
-}
-
-function oneOf<T extends string>(o: Record<string, unknown>, key: string, options: readonly T[]): T {
-  const v = o[key];
-  if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) fail(`${key} must be one of ${options.join(', ')}, got ${describe(v)}`);
-  return v as T;
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  return Array.isArray(v) ? 'an array' : `a ${typeof v}`;
-}
 
 /** The UI state as the webview reports it; also used on what the memento returns. */
 export function validateUiState(raw: unknown): DashboardUiState {
@@ -113,6 +73,11 @@ function parse(raw: unknown): WebviewToHost {
   switch (type) {
     case 'ready':
       return { type, protocolVersion: int(o, 'protocolVersion', 0, MAX_INDEX) };
+    case 'computeView': {
+      const view = o.view;
+      if (!isViewName(view) || !ON_DEMAND_VIEWS.has(view)) fail(`view must be one of ${[...ON_DEMAND_VIEWS].join(', ')}, got ${describe(view)}`);
+      return { type, view };
+    }
     case 'selectHead':
       return { type, layer: int(o, 'layer', 0, MAX_INDEX), head: int(o, 'head', 0, MAX_INDEX) };
     case 'selectTokens': {
@@ -141,10 +106,6 @@ function parse(raw: unknown): WebviewToHost {
 
 /** Never throws: a malformed message comes back as {ok: false, reason}. */
 export function validateWebviewMessage(raw: unknown): Validated {
-  try {
-    return { ok: true, message: parse(raw) };
-  } catch (e) {
-    if (e instanceof Invalid) return { ok: false, reason: e.message };
-    return { ok: false, reason: `could not read the message: ${String(e)}` };
-  }
+  const v = validated(() => parse(raw));
+  return v.ok ? { ok: true, message: v.value } : v;
 }

@@ -51,6 +51,40 @@ export interface EvalPoint {
   readonly valPerplexity: number;
 }
 
+/**
+ * Engine failure codes that mean "the question went away" (the document changed, the request
+ * was withdrawn, the model was replaced), not "something is wrong": callers drop them quietly.
+ */
+export const QUIET_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['stale', 'cancelled', 'no-model']);
+
+/** Whether a rejection (an EngineError, a `failed` reply, anything with a `code`) is quiet. */
+export function isQuietFailure(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && QUIET_ERROR_CODES.has(code as ErrorCode);
+}
+
+/** Identifies a context window of a document version: tokens [windowStart, windowStart + windowLength). */
+export interface WindowRef {
+  readonly documentKey: string;
+  readonly version: number;
+  readonly windowStart: number;
+  readonly windowLength: number;
+}
+
+/** Tokens of a document, contiguous: token i of the slice is document token `first + i`. */
+export interface TokenSlice {
+  readonly first: number;
+  readonly ids: Int32Array;
+  /** [start, end) UTF-16 offsets into the document. */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly labels: readonly string[];
+}
+
+/** Head detectors, as named in the CLI's JSON contract (engine/analysis/patterns.ts HEAD_KINDS). */
+export const HEAD_KIND_NAMES = ['previous_token', 'duplicate_token', 'induction', 'first_token', 'current_token'] as const;
+export type HeadKindName = (typeof HEAD_KIND_NAMES)[number];
+
 /** Exhaustiveness check for dispatch switches. */
 export function assertNever(value: never, what = 'message'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(value)}`);

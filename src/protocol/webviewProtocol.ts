@@ -10,9 +10,11 @@
  * Everything the webview sends is untrusted and checked by presentation/webviewValidation.ts.
  */
 
-import type { EvalPoint, ModelInfo, StepPoint } from './common';
+import { HEAD_KIND_NAMES, type EvalPoint, type ModelInfo, type StepPoint, type TokenSlice, type WindowRef } from './common';
+import type { PagePayload, ViewName } from './dashboardViews';
 
-export const WEBVIEW_PROTOCOL_VERSION = 3;
+/** 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
+export const WEBVIEW_PROTOCOL_VERSION = 4;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
@@ -32,24 +34,6 @@ export type StepColumns = { readonly [K in keyof StepPoint]: Float64Array };
 /** Evaluations as columns: index i of every column is one EvalPoint. */
 export type EvalColumns = { readonly [K in keyof EvalPoint]: Float64Array };
 
-/** The tokens of one context window: token i is document token `first + i`. */
-export interface WindowTokens {
-  readonly first: number;
-  readonly ids: Int32Array;
-  /** [start, end) UTF-16 offsets into the document. */
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  readonly labels: readonly string[];
-}
-
-/** Identifies a window of a document version; every attention payload carries it. */
-export interface WindowRef {
-  readonly documentKey: string;
-  readonly version: number;
-  readonly windowStart: number;
-  readonly windowLength: number;
-}
-
 /** The current query's attention, as the editor shows it (see workerProtocol's attentionRows). */
 export interface QueryAttention extends WindowRef {
   /** File name for titles; the key (a URI) is what selectTokens sends back. */
@@ -57,7 +41,7 @@ export interface QueryAttention extends WindowRef {
   /** Query tokens [from, to), document indices. */
   readonly from: number;
   readonly to: number;
-  readonly tokens: WindowTokens;
+  readonly tokens: TokenSlice;
   readonly layers: number;
   readonly heads: number;
   /** [L, H, W]: where the query looks (mean over the query range). */
@@ -67,67 +51,6 @@ export interface QueryAttention extends WindowRef {
   /** [L, H, W]: q·k/√d behind the first query token's row (−Infinity where masked). */
   readonly scores: Float32Array;
 }
-
-/** One head's full pattern over the window: weights[q·W + k], row = query. */
-export interface AttentionMatrix extends WindowRef {
-  readonly layer: number;
-  readonly head: number;
-  readonly weights: Float32Array;
-  /** Extremes over every head of every layer, for the "global" colour scale. */
-  readonly globalMin: number;
-  readonly globalMax: number;
-}
-
-/** Every head's pattern shrunk to size×size (max-pooled, so thin stripes survive). */
-export interface HeadGrid extends WindowRef {
-  readonly layers: number;
-  readonly heads: number;
-  readonly size: number;
-  /** [L, H, size, size]. */
-  readonly thumbnails: Float32Array;
-}
-
-/** Head detectors, as named in the CLI's JSON contract (engine/analysis/patterns.ts HEAD_KINDS). */
-export const HEAD_KIND_NAMES = ['previous_token', 'duplicate_token', 'induction', 'first_token', 'current_token'] as const;
-export type HeadKindName = (typeof HEAD_KIND_NAMES)[number];
-
-/** Per-head statistics of a window (engine/analysis/headSummary.ts), each [L, H]. */
-export interface HeadStats extends WindowRef {
-  readonly layers: number;
-  readonly heads: number;
-  /** Detector name → TL "mul" score per head. */
-  readonly scores: Readonly<Record<HeadKindName, Float32Array>>;
-  /** Mean entropy normalised by ln(i + 1): 0 one key, 1 uniform. */
-  readonly entropy: Float32Array;
-  readonly keys50: Float32Array;
-  readonly keys90: Float32Array;
-}
-
-/** Rollout relevance of every window token for the query token, after each layer: [L, W]. */
-export interface RolloutRow extends WindowRef {
-  readonly query: number;
-  readonly layers: number;
-  readonly relevance: Float32Array;
-}
-
-/** The numbers behind one head's weights for one query token (window index). */
-export interface WhyDetail extends WindowRef {
-  readonly query: number;
-  readonly layer: number;
-  readonly head: number;
-  readonly headSize: number;
-  /** [hs] */
-  readonly q: Float32Array;
-  /** [W, hs] */
-  readonly k: Float32Array;
-  /** [W, hs] */
-  readonly v: Float32Array;
-  /** [hs]: Σ_k weight_k · v_k. */
-  readonly output: Float32Array;
-}
-
-/** The engine-fed views besides the matrix (which has its own `matrixUnavailable`). */
-export type UnavailableView = 'headStats' | 'rollout' | 'why';
 
 export type MatrixNormalization = 'head' | 'global';
 export type LossAxis = 'step' | 'time';
@@ -161,6 +84,9 @@ export const DEFAULT_UI_STATE: DashboardUiState = {
 
 // ---------------------------------------------------------------- host → webview
 
+/** The `view` message of each view, pairing its name with its payload. */
+export type ViewMessage<N extends ViewName = ViewName> = N extends ViewName ? { readonly type: 'view'; readonly view: N; readonly payload: PagePayload<N> } : never;
+
 export type HostToWebview =
   /** Handshake reply: everything to draw from scratch. */
   | {
@@ -187,15 +113,10 @@ export type HostToWebview =
   | { readonly type: 'selection'; readonly layer: number; readonly head: number }
   /** What the editor shows now; null when nothing (no model, no editor, binary file…). */
   | { readonly type: 'attention'; readonly attention: QueryAttention | null }
-  /** The matrix for this window cannot be shown (too large, the document changed, the engine failed). */
-  | { readonly type: 'matrixUnavailable'; readonly window: WindowRef; readonly reason: string }
-  /** Head stats, rollout or "why" for this window cannot be shown (the engine failed or sent a bad reply): the view shows the reason instead of waiting. */
-  | { readonly type: 'viewUnavailable'; readonly view: UnavailableView; readonly window: WindowRef; readonly reason: string }
-  | { readonly type: 'matrix'; readonly matrix: AttentionMatrix }
-  | { readonly type: 'grid'; readonly grid: HeadGrid }
-  | { readonly type: 'headStats'; readonly stats: HeadStats }
-  | { readonly type: 'rollout'; readonly rollout: RolloutRow }
-  | { readonly type: 'why'; readonly detail: WhyDetail }
+  /** A dashboard view's payload for the current query (dashboardViews.ts). */
+  | ViewMessage
+  /** A view cannot be shown for this window (too large, the engine failed or sent a bad reply): it shows the reason instead of waiting. */
+  | { readonly type: 'viewUnavailable'; readonly view: ViewName; readonly window: WindowRef; readonly reason: string }
   /** Outcome of a `save` request. */
   | { readonly type: 'saved'; readonly ok: boolean; readonly message: string };
 
@@ -206,6 +127,8 @@ export type SaveFormat = 'png' | 'csv' | 'json';
 export type WebviewToHost =
   /** Handshake: the page is loaded and listening. */
   | { readonly type: 'ready'; readonly protocolVersion: number }
+  /** Compute an on-demand view (ON_DEMAND_VIEWS) for the question shown now. */
+  | { readonly type: 'computeView'; readonly view: ViewName }
   /** Select this head everywhere. */
   | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
   /** Reveal and select [start, end) (UTF-16 offsets) of the document in its editor. */

@@ -7,11 +7,17 @@
  * Documents are identified by `documentKey` (the URI string) and `version` (VS Code's
  * document version); every reply about a document carries both so the host can drop
  * results computed for an older version.
+ *
+ * Requests and replies are declared as pairs (WorkerCalls): the request's fields, its final
+ * reply and any progress messages before it. The client derives the reply type from the
+ * request, so asking for one thing and accepting another is a compile error.
  */
 
-import type { ErrorCode, EvalPoint, ModelInfo, StepPoint } from './common';
+import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
+import type { EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 
-export const WORKER_PROTOCOL_VERSION = 2;
+/** 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 3;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -28,122 +34,129 @@ export interface CharRange {
   readonly end: number;
 }
 
+// ---------------------------------------------------------------- the calls
+
+/** The metrics a checkpoint recorded while it was trained, and the run's planned length. */
+export interface TrainingHistory {
+  readonly totalSteps: number;
+  readonly steps: readonly StepPoint[];
+  readonly evals: readonly EvalPoint[];
+}
+
+/** Messages that only exist as answers: named here so WorkerCalls can pair them. */
+type Reply<T extends string, F = object> = { readonly type: T; readonly id: number } & F;
+
+/** Attention for a query in its context window: see the `attention` call. */
+export interface AttentionRows {
+  readonly documentKey: string;
+  readonly version: number;
+  readonly from: number;
+  readonly to: number;
+  readonly windowStart: number;
+  readonly windowLength: number;
+  /** The window's tokens (window.first = windowStart), so views can label and place every key. */
+  readonly window: TokenSlice;
+  readonly layers: number;
+  readonly heads: number;
+  /** [L, H, W]: weight from the query to key windowStart + k (mean over the query range). */
+  readonly rows: Float32Array;
+  /** [L, H, W]: weight from token windowStart + q to the query token (first of the range). */
+  readonly columns: Float32Array;
+  /** [L, H, W]: q·k/√d behind rows for the first query token (−Infinity where masked). */
+  readonly scores: Float32Array;
+}
+
+/** The reply to a `view` request: view N's payload (dashboardViews.ts). */
+export type ViewReply<N extends ViewName = ViewName> = N extends ViewName ? Reply<'view', { readonly view: N; readonly payload: EnginePayload<N> }> : never;
+
+/**
+ * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
+ * the progress messages that may come before that reply (only training has any).
+ */
+export interface WorkerCalls {
+  /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
+  readonly train: {
+    readonly request: { readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string };
+    readonly reply: Reply<'trainFinished', { readonly reason: 'completed' | 'cancelled' | 'diverged'; readonly step: number; readonly message: string | null; readonly checkpointPath: string | null; readonly info: ModelInfo }>;
+    readonly progress:
+      | Reply<'trainStarted', { readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }>
+      | Reply<'trainStep', StepPoint>
+      | Reply<'trainEval', EvalPoint>;
+  };
+  /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
+  readonly load: { readonly request: { readonly path: string; readonly tokenizerPath: string | null }; readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo; readonly history: TrainingHistory | null }>; readonly progress: never };
+  /** Writes the active model (with its training state) atomically to `path`. */
+  readonly save: { readonly request: { readonly path: string }; readonly reply: Reply<'saved', { readonly path: string }>; readonly progress: never };
+  /** Sets a document's text for `version` (null: the held text) and asks for its tokens overlapping `ranges`, a slice per range. */
+  readonly tokens: {
+    readonly request: { readonly documentKey: string; readonly version: number; readonly text: string | null; readonly ranges: readonly CharRange[] };
+    readonly reply: Reply<'tokens', { readonly documentKey: string; readonly version: number; readonly tokenCount: number; readonly windowSize: number; readonly slices: readonly TokenSlice[] }>;
+    readonly progress: never;
+  };
+  /** Attention of the query tokens [from, to) (mean over them) in a document version, within the first one's window. */
+  readonly attention: { readonly request: { readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number }; readonly reply: Reply<'attentionRows', AttentionRows>; readonly progress: never };
+  /** Forgets a closed document. */
+  readonly closeDocument: { readonly request: { readonly documentKey: string }; readonly reply: Reply<'closed'>; readonly progress: never };
+  /** One dashboard view of the window holding `token` (dashboardViews.ts). */
+  readonly view: { readonly request: ViewQuestion & { readonly view: ViewName }; readonly reply: ViewReply; readonly progress: never };
+  /**
+   * The worker thread's share of the process's memory, in bytes (its JS heap, the typed arrays
+   * it holds, the kernels' WebAssembly memory and the attention cache's part of it), answered on
+   * arrival, after a full collection of its heap if asked.
+   */
+  readonly memory: {
+    readonly request: { readonly collectGarbage: boolean };
+    readonly reply: Reply<'memory', { readonly heapUsed: number; readonly arrayBuffers: number; readonly kernelBytes: number; readonly attentionCacheBytes: number; readonly attentionWindows: number; readonly documents: number }>;
+    readonly progress: never;
+  };
+}
+
+export type CallType = keyof WorkerCalls;
+
+/** The request message of call K, as the host writes it (the client adds the id). */
+export type CallRequest<K extends CallType = CallType> = K extends CallType ? { readonly type: K } & WorkerCalls[K]['request'] : never;
+/** The final reply of call K. */
+export type CallReply<K extends CallType> = WorkerCalls[K]['reply'];
+export type CallProgress<K extends CallType> = WorkerCalls[K]['progress'];
+
+/** The reply type of each call, for the client's run-time check (the compiler checks each entry). */
+export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
+  train: 'trainFinished',
+  load: 'modelLoaded',
+  save: 'saved',
+  tokens: 'tokens',
+  attention: 'attentionRows',
+  closeDocument: 'closed',
+  view: 'view',
+  memory: 'memory',
+};
+
+/** The progress messages each call may send before its reply (the compiler checks each name). */
+export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K>['type'][] } = {
+  train: ['trainStarted', 'trainStep', 'trainEval'],
+  load: [],
+  save: [],
+  tokens: [],
+  attention: [],
+  closeDocument: [],
+  view: [],
+  memory: [],
+};
+
 // ---------------------------------------------------------------- host → worker
 
 export type HostToWorker =
-  /** Starts training a fresh model on `text`; replies trainStarted, trainStep*, trainEval*, trainFinished. */
-  | { readonly type: 'train'; readonly id: number; readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string }
+  | (CallRequest & { readonly id: number })
   /** Cancels request `target` (training stops within one step; other requests reply 'cancelled'). */
-  | { readonly type: 'cancel'; readonly id: number; readonly target: number }
-  /** Loads a checkpoint (native .safetensors, or llama2.c .bin + tokenizer) as the active model; replies modelLoaded. */
-  | { readonly type: 'load'; readonly id: number; readonly path: string; readonly tokenizerPath: string | null }
-  /** Writes the active model (with its training state) atomically to `path`; replies saved. */
-  | { readonly type: 'save'; readonly id: number; readonly path: string }
-  /** Sets a document's text for `version` and asks for its tokens overlapping `ranges`; replies tokens. */
-  | { readonly type: 'tokens'; readonly id: number; readonly documentKey: string; readonly version: number; readonly text: string | null; readonly ranges: readonly CharRange[] }
-  /** Attention of the query tokens [from, to) (mean over them) in a document version; replies attentionRows. */
-  | { readonly type: 'attention'; readonly id: number; readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number }
-  /** Forgets a closed document. */
-  | { readonly type: 'closeDocument'; readonly id: number; readonly documentKey: string }
-  /** Every attention weight of the window containing document token `token`; replies attentionMatrix. */
-  | { readonly type: 'attentionMatrix'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number }
-  /** Head-type scores, entropy and concentration of every head on that window; replies headStats. */
-  | { readonly type: 'headStats'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number }
-  /** Attention rollout for query `token`, layer by layer; replies rollout. */
-  | { readonly type: 'rollout'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number }
-  /** One head's q, k, v and output for query `token` (the "why" view); replies headVectors. */
-  | { readonly type: 'headVectors'; readonly id: number; readonly documentKey: string; readonly version: number; readonly token: number; readonly layer: number; readonly head: number }
-  /** The worker's memory, answered on arrival (after a full collection of its heap if asked); replies memory. */
-  | { readonly type: 'memory'; readonly id: number; readonly collectGarbage: boolean };
-
-/** The five head detectors of ANALYSIS.md (TransformerLens "mul" score, default options), [L, H] each. */
-export interface HeadTypeScores {
-  readonly previous_token: Float32Array;
-  readonly duplicate_token: Float32Array;
-  readonly induction: Float32Array;
-  readonly first_token: Float32Array;
-  readonly current_token: Float32Array;
-}
-
-/** Where a window-level reply sits in its document: window tokens [windowStart, windowStart + windowLength). */
-interface WindowPlace {
-  readonly id: number;
-  readonly documentKey: string;
-  readonly version: number;
-  readonly windowStart: number;
-  readonly windowLength: number;
-}
+  | { readonly type: 'cancel'; readonly id: number; readonly target: number };
 
 // ---------------------------------------------------------------- worker → host
 
-/** Tokens of a document, a contiguous slice per requested range: token i of a slice is document token `first + i`. */
-export interface TokenSlice {
-  readonly first: number;
-  readonly ids: Int32Array;
-  readonly starts: Int32Array;
-  readonly ends: Int32Array;
-  readonly labels: readonly string[];
-}
+export type WorkerReply = { [K in CallType]: CallReply<K> | CallProgress<K> }[CallType];
 
 export type WorkerToHost =
   /** Handshake: the first message the worker posts. */
   | { readonly type: 'ready'; readonly protocolVersion: number; readonly backend: string; readonly backendFallbackReason: string | null }
-  | { readonly type: 'trainStarted'; readonly id: number; readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }
-  | ({ readonly type: 'trainStep'; readonly id: number } & StepPoint)
-  | ({ readonly type: 'trainEval'; readonly id: number } & EvalPoint)
-  /** Training ended; the model is active and (unless it never took a step) saved to `checkpointPath`. */
-  | { readonly type: 'trainFinished'; readonly id: number; readonly reason: 'completed' | 'cancelled' | 'diverged'; readonly step: number; readonly message: string | null; readonly checkpointPath: string | null; readonly info: ModelInfo }
-  | { readonly type: 'modelLoaded'; readonly id: number; readonly info: ModelInfo }
-  | { readonly type: 'saved'; readonly id: number; readonly path: string }
-  | { readonly type: 'tokens'; readonly id: number; readonly documentKey: string; readonly version: number; readonly tokenCount: number; readonly windowSize: number; readonly slices: readonly TokenSlice[] }
-  /**
-   * Attention for a query in its context window [windowStart, windowStart + windowLength):
-   * rows[l][h][k] = weight from the query to key windowStart + k (mean over the query range);
-   * columns[l][h][q] = weight from token windowStart + q to the query token (first of the range);
-   * scores[l][h][k] = q·k/√d behind rows for the first query token (−Infinity where masked).
-   * All three are [L, H, windowLength], flattened. `window` holds the window's tokens
-   * (window.first = windowStart) so views can label and place every key.
-   */
-  | {
-      readonly type: 'attentionRows';
-      readonly id: number;
-      readonly documentKey: string;
-      readonly version: number;
-      readonly from: number;
-      readonly to: number;
-      readonly windowStart: number;
-      readonly windowLength: number;
-      readonly window: TokenSlice;
-      readonly layers: number;
-      readonly heads: number;
-      readonly rows: Float32Array;
-      readonly columns: Float32Array;
-      readonly scores: Float32Array;
-    }
-  | { readonly type: 'closed'; readonly id: number }
-  /** weights [L, H, W, W] of the window (row = query, column = key). */
-  | (WindowPlace & { readonly type: 'attentionMatrix'; readonly window: TokenSlice; readonly layers: number; readonly heads: number; readonly weights: Float32Array })
-  /** [L, H] per statistic; entropy is the mean row entropy normalised by ln(i+1); keys50/90 the mean keys holding 50 %/90 % of a row. */
-  | (WindowPlace & { readonly type: 'headStats'; readonly layers: number; readonly heads: number; readonly scores: HeadTypeScores; readonly entropy: Float32Array; readonly keys50: Float32Array; readonly keys90: Float32Array })
-  /** relevance [L, W]: row `query` (window index) of the rollout through layers 1..l, for each l. */
-  | (WindowPlace & { readonly type: 'rollout'; readonly query: number; readonly layers: number; readonly relevance: Float32Array })
-  /** q [hs] of the query, k and v [W, hs] of every key, and output [hs] = Σ weights·v, for one head. */
-  | (WindowPlace & { readonly type: 'headVectors'; readonly query: number; readonly layer: number; readonly head: number; readonly headSize: number; readonly q: Float32Array; readonly k: Float32Array; readonly v: Float32Array; readonly output: Float32Array })
-  /**
-   * The worker thread's share of the process's memory, in bytes: its JS heap, the typed arrays
-   * it holds, the kernels' WebAssembly memory, and what the attention cache keeps of it.
-   */
-  | {
-      readonly type: 'memory';
-      readonly id: number;
-      readonly heapUsed: number;
-      readonly arrayBuffers: number;
-      readonly kernelBytes: number;
-      readonly attentionCacheBytes: number;
-      readonly attentionWindows: number;
-      readonly documents: number;
-    }
+  | WorkerReply
   /** Any request that failed; `id` null for failures outside a request. */
   | { readonly type: 'failed'; readonly id: number | null; readonly code: ErrorCode; readonly message: string; readonly detail: string | null };
-
-export type WorkerReply = Extract<WorkerToHost, { id: number }>;

@@ -5,6 +5,7 @@
 
 import { parameterCount, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
 import type { ModelInfo } from '../protocol/common';
+import type { TrainingHistory } from '../protocol/workerProtocol';
 
 export interface ActiveModel {
   readonly model: Transformer;
@@ -32,6 +33,17 @@ export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: stri
     source,
     attentionMode: c.attentionMode,
     trainedSteps,
+  };
+}
+
+/** What a checkpoint recorded of its training, for the host's loss curves (null: it was not trained here). */
+export function trainingHistory(training: TrainingSnapshot | null): TrainingHistory | null {
+  if (!training) return null;
+  const { steps, evals } = training.state.history;
+  return {
+    totalSteps: training.options.steps,
+    steps: steps.map((m) => ({ step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSecond: m.tokensPerSecond, elapsedMs: m.elapsedMs })),
+    evals: evals.map((e) => ({ step: e.step, valLoss: e.valLoss, valAccuracy: e.valAccuracy, valPerplexity: e.valPerplexity })),
   };
 }
 

@@ -28,9 +28,9 @@ import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
-import { activeModelInfo, type ActiveModel } from './activeModel';
+import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
 import { computeWindow, queryAttention, windowOf } from './attention';
-import { windowViewReply } from './windowViews';
+import { viewReply } from './windowViews';
 import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES, type WindowAttention } from './attentionCache';
 import { DocumentStore } from './documents';
 import { memoryReport } from './memoryReport';
@@ -107,10 +107,7 @@ export class WorkerSession {
         case 'tokens':
         case 'attention':
         case 'closeDocument':
-        case 'attentionMatrix':
-        case 'headStats':
-        case 'rollout':
-        case 'headVectors':
+        case 'view':
           this.queue.push({ request: m, cancelled: false });
           this.drainSoon();
           return;
@@ -183,11 +180,8 @@ export class WorkerSession {
         return this.attention(r);
       case 'closeDocument':
         return this.closeDocument(r);
-      case 'attentionMatrix':
-      case 'headStats':
-      case 'rollout':
-      case 'headVectors':
-        return this.windowView(r);
+      case 'view':
+        return this.view(r);
       default:
         return assertNever(r, 'request');
     }
@@ -269,7 +263,7 @@ export class WorkerSession {
     const loaded = await loadModel(r.path, r.tokenizerPath ?? undefined);
     if (p.cancelled) throw new WorkerError('cancelled', `loading ${r.path} was cancelled; the active model is unchanged`);
     this.activate({ model: loaded.model, tokenizer: loaded.tokenizer, tokenizerJson: loaded.tokenizerJson ?? null, training: loaded.training, source: r.path });
-    this.send({ type: 'modelLoaded', id: r.id, info: activeModelInfo(this.active!) });
+    this.send({ type: 'modelLoaded', id: r.id, info: activeModelInfo(this.active!), history: trainingHistory(loaded.training) });
   }
 
   private async save(r: Request<'save'>): Promise<void> {
@@ -347,9 +341,9 @@ export class WorkerSession {
     );
   }
 
-  private windowView(r: Request<'attentionMatrix' | 'headStats' | 'rollout' | 'headVectors'>): void {
+  private view(r: Request<'view'>): void {
     const { m, tokens, win } = this.windowFor(r.documentKey, r.version, r.token);
-    const { message, transfer } = windowViewReply(r, m, tokens, win);
+    const { message, transfer } = viewReply(r, m, tokens, win);
     this.send(message, transfer);
   }
 

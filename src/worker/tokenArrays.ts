@@ -13,7 +13,7 @@
  */
 
 import type { Tokenizer } from '../engine';
-import type { TokenSlice } from '../protocol/workerProtocol';
+import type { TokenSlice } from '../protocol/common';
 
 export interface TokenArrays {
   readonly ids: Int32Array;

@@ -1,50 +1,88 @@
 /**
- * The dashboard's window-level views, computed from a cached window's weights: the whole
- * attention matrix, head-type scores with entropy and concentration, the rollout row of a
- * query, and one head's q/k/v (which needs a forward that captures them, so it is recomputed
- * for that window rather than cached: it is asked for one head at a time) — and the reply
- * message each of them travels in.
+ * The worker's half of the dashboard views (protocol/dashboardViews.ts): how each is computed
+ * from a cached window's weights — the whole attention matrix, head-type scores with entropy
+ * and concentration, the rollout row of a query, and one head's q/k/v (which needs a forward
+ * that captures them, so it is recomputed for that window rather than cached: it is asked for
+ * one head at a time) — and the `view` reply each travels in.
  */
 
 import { summarizeHeads, headOutput, headVectors, rolloutRows, type Transformer } from '../engine';
-import { assertNever } from '../protocol/common';
-import type { HeadTypeScores, HostToWorker, WorkerToHost } from '../protocol/workerProtocol';
+import type { HeadKindName, WindowRef } from '../protocol/common';
+import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardViews';
+import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
+import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
 import { WorkerError } from './errors';
 import { tokenSlice, type TokenArrays } from './tokenArrays';
 
-type ViewRequest = Extract<HostToWorker, { type: 'attentionMatrix' | 'headStats' | 'rollout' | 'headVectors' }>;
+/** What every view is computed from: the request, the model, the document's tokens and the window's cached weights. */
+export interface ViewContext {
+  readonly request: CallRequest<'view'>;
+  readonly model: ActiveModel;
+  readonly tokens: TokenArrays;
+  readonly win: WindowAttention;
+  /** Where the window sits; every payload carries it. */
+  readonly place: WindowRef;
+  /** The query token, as a window index. */
+  readonly query: number;
+  /** The window's token ids. */
+  readonly ids: Int32Array;
+}
 
-/** The reply to a window-view request on window `win` of a document's tokens, with the buffers to transfer. */
-export function windowViewReply(r: ViewRequest, m: ActiveModel, tokens: TokenArrays, win: WindowAttention): { message: WorkerToHost; transfer: ArrayBuffer[] } {
-  const { nLayers: layers, nHeads: heads } = m.model.config;
-  const place = { id: r.id, documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
-  const query = r.token - win.start;
-  const ids = tokens.ids.subarray(win.start, win.start + win.length);
-  const buffers = (arrays: Float32Array[]): ArrayBuffer[] => arrays.map((a) => a.buffer as ArrayBuffer);
-  switch (r.type) {
-    case 'attentionMatrix': {
-      const weights = matrixOf(win);
-      const transfer = buffers([weights]);
-      const window = tokenSlice(tokens, win.start, win.start + win.length, m.tokenizer, transfer);
-      return { message: { ...place, type: 'attentionMatrix', window, layers, heads, weights }, transfer };
-    }
-    case 'headStats': {
-      const s = headStatsOf(win, heads, ids);
-      return { message: { ...place, type: 'headStats', layers, heads, ...s }, transfer: buffers([...Object.values(s.scores), s.entropy, s.keys50, s.keys90]) };
-    }
-    case 'rollout': {
-      const relevance = rolloutOf(win, heads, query);
-      return { message: { ...place, type: 'rollout', query, layers, relevance }, transfer: buffers([relevance]) };
-    }
-    case 'headVectors': {
-      const v = headVectorsOf(m.model, ids, r.layer, r.head, query);
-      return { message: { ...place, type: 'headVectors', query, layer: r.layer, head: r.head, ...v }, transfer: buffers([v.q, v.k, v.v, v.output]) };
-    }
-    default:
-      return assertNever(r, 'window view');
-  }
+type Computed<N extends ViewName> = { readonly payload: EnginePayload<N>; readonly transfer: ArrayBuffer[] };
+
+const buffers = (arrays: Float32Array[]): ArrayBuffer[] => arrays.map((a) => a.buffer as ArrayBuffer);
+
+/** How the worker computes each dashboard view (one entry per view: the compiler checks none is missing). */
+const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
+  matrix: ({ model: m, tokens, win, place }) => {
+    const weights = matrixOf(win);
+    const transfer = buffers([weights]);
+    const window = tokenSlice(tokens, win.start, win.start + win.length, m.tokenizer, transfer);
+    return { payload: { ...place, window, layers: m.model.config.nLayers, heads: m.model.config.nHeads, weights }, transfer };
+  },
+  headStats: ({ model: m, win, place, ids }) => {
+    const { nLayers: layers, nHeads: heads } = m.model.config;
+    const s = headStatsOf(win, heads, ids);
+    return { payload: { ...place, layers, heads, ...s }, transfer: buffers([...Object.values(s.scores), s.entropy, s.keys50, s.keys90]) };
+  },
+  rollout: ({ model: m, win, place, query }) => {
+    const relevance = rolloutOf(win, m.model.config.nHeads, query);
+    return { payload: { ...place, query, layers: m.model.config.nLayers, relevance }, transfer: buffers([relevance]) };
+  },
+  why: ({ request: r, model: m, place, query, ids }) => {
+    const v = headVectorsOf(m.model, ids, r.layer, r.head, query);
+    return { payload: { ...place, query, layer: r.layer, head: r.head, ...v }, transfer: buffers([v.q, v.k, v.v, v.output]) };
+  },
+  surprisal: ({ model, place, ids }) => {
+    const p = tokenSurprisal(model, ids, place);
+    return { payload: p, transfer: [p.surprisal, p.topIds, p.topProbs, p.nextRank, p.nextProb].map((a) => a.buffer as ArrayBuffer) };
+  },
+  lens: ({ model, place, ids, query }) => {
+    const p = lensView(model, ids, place, query);
+    return { payload: p, transfer: [p.topIds, p.topProbs, p.nextProbs].map((a) => a.buffer as ArrayBuffer) };
+  },
+  ablation: ({ model, place, ids, query }) => {
+    const p = ablationView(model, ids, place, query);
+    return { payload: p, transfer: buffers([p.effects]) };
+  },
+  attribution: ({ model, place, ids, query }) => {
+    const p = attributionView(model, ids, place, query);
+    return { payload: p, transfer: buffers([p.attributions]) };
+  },
+};
+
+/** The reply to a view request on window `win` of a document's tokens, with the buffers to transfer. */
+export function viewReply(r: CallRequest<'view'> & { readonly id: number }, model: ActiveModel, tokens: TokenArrays, win: WindowAttention): { message: ViewReply; transfer: ArrayBuffer[] } {
+  const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
+  const context: ViewContext = { request: r, model, tokens, win, place, query: r.token - win.start, ids: tokens.ids.subarray(win.start, win.start + win.length) };
+  return compute(r.view, r.id, context);
+}
+
+function compute<N extends ViewName>(view: N, id: number, context: ViewContext): { message: ViewReply; transfer: ArrayBuffer[] } {
+  const { payload, transfer } = VIEWS[view](context);
+  return { message: { type: 'view', id, view, payload } as ViewReply, transfer };
 }
 
 /** [L, H, W, W]: the window's weights, layer after layer. */
@@ -55,14 +93,9 @@ export function matrixOf(win: WindowAttention): Float32Array {
   return out;
 }
 
-export interface HeadStats {
-  readonly scores: HeadTypeScores;
-  readonly entropy: Float32Array;
-  readonly keys50: Float32Array;
-  readonly keys90: Float32Array;
-}
+export type HeadStatsArrays = Pick<HeadStats, 'scores' | 'entropy' | 'keys50' | 'keys90'>;
 
-export function headStatsOf(win: WindowAttention, heads: number, ids: Int32Array): HeadStats {
+export function headStatsOf(win: WindowAttention, heads: number, ids: Int32Array): HeadStatsArrays {
   const s = summarizeHeads(win.weights, heads, ids);
   const f = (a: Float64Array): Float32Array => Float32Array.from(a);
   return {
@@ -72,7 +105,7 @@ export function headStatsOf(win: WindowAttention, heads: number, ids: Int32Array
       induction: f(s.scores.induction),
       first_token: f(s.scores.first_token),
       current_token: f(s.scores.current_token),
-    },
+    } satisfies Record<HeadKindName, Float32Array>,
     entropy: f(s.entropy),
     keys50: f(s.keys50),
     keys90: f(s.keys90),

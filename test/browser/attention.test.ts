@@ -12,7 +12,9 @@ import type { Browser } from 'playwright-core';
 import { summarizeHeads } from '../../src/engine/analysis/headSummary';
 import { rolloutRow } from '../../src/engine/analysis/rollout';
 import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
-import { HEAD_KIND_NAMES, type HeadStats, type HostToWebview } from '../../src/protocol/webviewProtocol';
+import { HEAD_KIND_NAMES } from '../../src/protocol/common';
+import type { HeadStats } from '../../src/protocol/dashboardViews';
+import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention, trainingRun, type Window } from './fixtures';
 import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
 
@@ -79,7 +81,37 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const persisted = await waitForPosted(d, 'persist', (m) => (m.ui as { normalization: string }).normalization === 'global');
     assert.equal((persisted.ui as { normalization: string }).normalization, 'global');
     assert.match(await d.page.locator('#matrix .legend-text').innerText(), /every head/);
-    await d.send({ type: 'matrixUnavailable', window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 }, reason: 'the document changed' });
+    await d.send({ type: 'viewUnavailable', view: 'matrix', window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 }, reason: 'the document changed' });
+  });
+
+  it('while a model trains, the header says the attention shown is the active model\'s, not the one in training', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17), status: 'running' }));
+    const header = d.page.locator('header.top .model');
+    assert.match(await header.innerText(), /^Attention below is from the active model \(.* heads .*\); the model in training replaces it when it finishes$/);
+    await d.send({ type: 'runStatus', run: { status: 'completed', label: 'story.txt', totalSteps: 0, message: null } });
+    assert.doesNotMatch(await header.innerText(), /Attention below/);
+  });
+
+  it('hover captions belong to what is shown: the matrix\'s goes with its matrix, the grid\'s follows a keyboard head change', async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0), { type: 'view', view: 'headStats', payload: headStats(w) });
+    const overlay = d.page.locator('#matrix canvas.overlay');
+    const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
+    await overlay.hover({ position: { x: 72 + 3 * cell + cell / 2, y: 72 + 4 * cell + cell / 2 } });
+    const caption = d.page.locator('#matrix .hoverinfo');
+    assert.match(await caption.innerText(), /^query 4 /);
+    // Another model: the editor's attention goes, and the caption about the old matrix with it.
+    await d.send({ type: 'model', info: null }, { type: 'attention', attention: null });
+    assert.equal(await caption.innerText(), '');
+
+    await d.send({ type: 'attention', attention: queryAttention(w, 17) }, ...matrixMessages(w, 0, 0), { type: 'view', view: 'headStats', payload: headStats(w) });
+    const gridCaption = d.page.locator('#heads .hoverinfo');
+    assert.match(await gridCaption.innerText(), /^Selected: layer 0, head 0 · strongest: /);
+    await d.send({ type: 'selection', layer: 1, head: 2 });
+    assert.match(await gridCaption.innerText(), /^Selected: layer 1, head 2 · strongest: /);
   });
 
   it('the query strip shows where the cursor token looks; bars and chips select tokens in the editor', async () => {
@@ -128,6 +160,8 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const rows = d.page.locator('#why tbody tr');
     assert.equal(await rows.count(), 10);
     const check = await d.page.locator('#why p.muted').first().innerText();
+    // Query 17 sees keys 0..17: the count is of every key it can see, not of the rows listed.
+    assert.match(check, /^Top 10 of 18 keys\./);
     const diff = Number(/within (\d[\d.]*(?:e[+-]?\d+)?)/.exec(check)?.[1]);
     assert.ok(diff < 1e-5, check);
     assert.equal(await d.page.locator('#why .vectors').innerText(), 'Loading q, k and v for this head…');
@@ -135,7 +169,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const q = Float32Array.of(1, 0, 0.5, -1);
     const k = Float32Array.from({ length: 24 * hs }, (_, i) => Math.sin(i));
     const v = Float32Array.from({ length: 24 * hs }, (_, i) => Math.cos(i));
-    await d.send({ type: 'why', detail: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layer: 0, head: 0, headSize: hs, q, k, v, output: new Float32Array(hs) } });
+    await d.send({ type: 'view', view: 'why', payload: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layer: 0, head: 0, headSize: hs, q, k, v, output: new Float32Array(hs) } });
     assert.match(await d.page.locator('#why .vectors').innerText(), /q \(4 dims\) = \[1, 0, 0.5, -1\][\s\S]*÷ √4 =[\s\S]*output = Σ weight·v/);
   });
 
@@ -144,7 +178,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
     assert.equal(await d.page.locator('#types .note').innerText(), 'Scoring the heads on the current window…');
-    await d.send({ type: 'headStats', stats: headStats(w) });
+    await d.send({ type: 'view', view: 'headStats', payload: headStats(w) });
     const rows = d.page.locator('#types tbody tr');
     assert.equal(await rows.count(), 8);
     await d.page.locator('#types th', { hasText: 'prev' }).click();
@@ -157,7 +191,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
     const relevance = new Float32Array(w.L * w.W);
     for (let l = 0; l < w.L; l++) relevance.set(rolloutRow(layers.slice(0, l + 1), w.H, w.W, 17), l * w.W);
-    await d.send({ type: 'rollout', rollout: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layers: w.L, relevance } });
+    await d.send({ type: 'view', view: 'rollout', payload: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layers: w.L, relevance } });
     assert.ok((await d.page.locator('#rollout button.chip').count()) > 0);
     await d.screenshot('head-types-dark.png');
   });
@@ -191,7 +225,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await d.screenshot('views-unavailable-dark.png');
 
     // New data (or a new question) replaces each reason.
-    await d.send({ type: 'headStats', stats: headStats(w) });
+    await d.send({ type: 'view', view: 'headStats', payload: headStats(w) });
     assert.match(await types.innerText(), /^Scores on the current window \(24 tokens\)/);
     await d.send({ type: 'selection', layer: 1, head: 0 });
     assert.equal(await vectors.innerText(), 'Loading q, k and v for this head…');
@@ -203,7 +237,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
     const relevance = new Float32Array(w.L * w.W);
     for (let l = 0; l < w.L; l++) relevance.set(rolloutRow(layers.slice(0, l + 1), w.H, w.W, 18), l * w.W);
-    await d.send({ type: 'rollout', rollout: { ...here, query: 18, layers: w.L, relevance } });
+    await d.send({ type: 'view', view: 'rollout', payload: { ...here, query: 18, layers: w.L, relevance } });
     assert.match(await rollout.innerText(), /^Relevance of each window token to token 18/);
     assert.ok((await d.page.locator('#rollout button.chip').count()) > 0);
   });
@@ -230,7 +264,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     it(`the whole dashboard in the ${theme} theme (screenshot), redrawn when the theme changes`, async () => {
       const w = attentionWindow(32);
       d = await openDashboard(browser, { theme });
-      const messages: HostToWebview[] = [init({ ...trainingRun(10_000), attention: queryAttention(w, 29) }), ...matrixMessages(w, 0, 2), { type: 'selection', layer: 0, head: 2 }, { type: 'headStats', stats: headStats(w) }];
+      const messages: HostToWebview[] = [init({ ...trainingRun(10_000), attention: queryAttention(w, 29) }), ...matrixMessages(w, 0, 2), { type: 'selection', layer: 0, head: 2 }, { type: 'view', view: 'headStats', payload: headStats(w) }];
       await d.send(...messages);
       await d.screenshot(`dashboard-${theme}.png`);
       const bg = theme === 'dark' ? '#1f1f1f' : '#ffffff';

@@ -5,7 +5,7 @@
  * recognisable jobs (previous token, first token, induction, spread out) over a real text.
  */
 
-import { MatrixAssembly } from '../../src/presentation/matrixAssembly';
+import { MatrixAssembly } from '../../src/host/dashboard/matrixAssembly';
 import { evalColumns, stepColumns } from '../../src/presentation/metricColumns';
 import type { EvalPoint, ModelInfo, StepPoint } from '../../src/protocol/common';
 import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type QueryAttention } from '../../src/protocol/webviewProtocol';
@@ -132,10 +132,10 @@ export function queryAttention(w: Window, q: number, version = 1): QueryAttentio
   };
 }
 
-/** The matrix and grid messages the host sends for the window's whole [L, H, W, W] block (the engine's attentionMatrix reply). */
+/** The matrix view message the host sends for the window's whole [L, H, W, W] block (the engine's matrix payload). */
 export function matrixMessages(w: Window, layer: number, head: number, version = 1): HostToWebview[] {
   const m = new MatrixAssembly(ref(w, version), w.L, w.H, w.weights.slice());
-  return [{ type: 'matrix', matrix: m.headMatrix(layer, head) }, { type: 'grid', grid: m.grid() }];
+  return [{ type: 'view', view: 'matrix', payload: { ...m.window, matrix: m.headMatrix(layer, head), grid: m.grid() } }];
 }
 
 export function init(o: { steps?: StepPoint[]; evals?: EvalPoint[]; attention?: QueryAttention | null; status?: 'running' | 'completed' | 'idle' } = {}): HostToWebview {

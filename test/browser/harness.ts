@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { dashboardHtml } from '../../src/presentation/dashboardHtml';
+import { dashboardHtml } from '../../src/host/dashboard/html';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 
 export const ROOT = path.resolve(__dirname, '../..');

@@ -11,8 +11,9 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
-import { DashboardPanel } from '../../src/host/dashboardPanel';
-import type { DashboardDeps } from '../../src/host/dashboardDeps';
+import { DashboardPanel } from '../../src/host/dashboard/panel';
+import type { DashboardDeps } from '../../src/host/dashboard/deps';
+import type { PagePayload, ViewName } from '../../src/protocol/dashboardViews';
 import { DASHBOARD_VIEW_TYPE, DEFAULT_UI_STATE, type DashboardUiState, type HostToWebview, type WebviewToHost } from '../../src/protocol/webviewProtocol';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
@@ -106,6 +107,48 @@ describe('the dashboard panel in the extension host', function () {
     assert.strictEqual(dashboardTabs().length, 1);
   });
 
+  it('turning the editor highlights off (Ctrl+Alt+A) keeps the dashboard showing the cursor\'s attention, with nothing drawn in the editor', async function () {
+    if (!fixturesDir()) return this.skip();
+    const a = (await activeExtension()).exports as AttentionLensApi;
+    if (a.model.info?.architecture !== 'llama') await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'training.txt'));
+    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    editor.selection = new vscode.Selection(doc.positionAt(30), doc.positionAt(30));
+    await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
+    panel = await openPanel();
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await vscode.commands.executeCommand('attentionLens.toggleHighlights');
+    try {
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      editor.selection = new vscode.Selection(doc.positionAt(55), doc.positionAt(55));
+      const token = await waitFor('the new cursor token under highlights turned off', () => {
+        const shown = a.highlighter.shown;
+        return shown && shown.result.from !== undefined && doc.offsetAt(editor.selection.active) === 55 && shown.result.window.starts[shown.result.from - shown.result.windowStart]! <= 55 && shown.result.window.ends[shown.result.from - shown.result.windowStart]! > 55 ? shown : null;
+      }, 20_000);
+      assert.strictEqual(token.decorated, 0, 'nothing is drawn in the editor');
+      const sent = await waitFor('the dashboard\'s attention for that token', () => posted.find((m) => m.type === 'attention' && m.attention?.from === token.result.from), 20_000);
+      assert.ok(sent.type === 'attention' && sent.attention && sent.attention.rows.length > 0);
+    } finally {
+      await vscode.commands.executeCommand('attentionLens.toggleHighlights');
+    }
+  });
+
+  it('the curves shown are the active model\'s: loading a model trained elsewhere clears the previous run from the dashboard', async function () {
+    if (!fixturesDir()) return this.skip();
+    const a = (await activeExtension()).exports as AttentionLensApi;
+    panel = await openPanel();
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    assert.ok(!a.run.running, 'another test left a training run going');
+    a.run.start('tiny on seed_article.txt', 3);
+    for (let i = 1; i <= 3; i++) a.run.addStep({ step: i, loss: 3 - i / 2, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
+    a.run.finish('completed', null);
+    posted.length = 0;
+    await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    assert.deepStrictEqual([a.run.info().status, a.run.info().label, a.run.stepCount], ['idle', '', 0]);
+    const reset = await waitFor('the run reset posted to the page', () => posted.find((m) => m.type === 'runReset'), 10_000);
+    assert.ok(reset.type === 'runReset' && reset.run.status === 'idle' && reset.steps.loss.length === 0);
+  });
+
   it('the page loads under its CSP, says ready, and draws a stream of training points without an error', async () => {
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();
@@ -132,7 +175,7 @@ describe('the dashboard panel in the extension host', function () {
     panel = await openPanel();
     await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
     // One worker request brings the window's whole matrix.
-    await waitFor('the window\'s attention matrix', () => posted.some((m) => m.type === 'matrix' && m.matrix.windowStart === shown.result.windowStart), 30_000);
+    await waitFor('the window\'s attention matrix', () => posted.some((m) => m.type === 'view' && m.view === 'matrix' && m.payload.windowStart === shown.result.windowStart), 30_000);
     report(`    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix shown ${Date.now() - opened} ms after opening`);
     // The page's click on key token 2 of the window: its [start, end) in the document.
     const w = shown.result.window;
@@ -187,16 +230,18 @@ describe('the dashboard panel in the extension host', function () {
     assert.ok(init?.type === 'init');
 
     const sel = a.view.selection;
-    const find = <T extends HostToWebview['type']>(type: T, ok: (m: Extract<HostToWebview, { type: T }>) => boolean) => (): Extract<HostToWebview, { type: T }> | undefined =>
-      posted.find((m): m is Extract<HostToWebview, { type: T }> => m.type === type && ok(m as Extract<HostToWebview, { type: T }>));
+    /** The payload of the first `view` message of view `name` that `ok` accepts, once it was posted. */
+    const find = <N extends ViewName>(name: N, ok: (p: PagePayload<N>) => boolean) => (): PagePayload<N> | undefined => {
+      for (const m of posted) if (m.type === 'view' && m.view === name && ok(m.payload as PagePayload<N>)) return m.payload as PagePayload<N>;
+      return undefined;
+    };
     const started = Date.now();
-    const matrix = (await waitFor('the matrix of the selected head', find('matrix', (m) => here(m.matrix) && m.matrix.layer === sel.layer && m.matrix.head === sel.head), 30_000)).matrix;
-    const grid = (await waitFor('the head grid', find('grid', (m) => here(m.grid)), 30_000)).grid;
-    const stats = (await waitFor('the head statistics', find('headStats', (m) => here(m.stats)), 30_000)).stats;
-    const rollout = (await waitFor('the rollout of the query', find('rollout', (m) => here(m.rollout) && m.rollout.query === q), 30_000)).rollout;
-    const why = (await waitFor('the "why" of the selected head', find('why', (m) => here(m.detail) && m.detail.layer === sel.layer && m.detail.head === sel.head && m.detail.query === q), 60_000)).detail;
+    const { matrix, grid } = await waitFor('the matrix of the selected head', find('matrix', (p) => here(p) && p.matrix.layer === sel.layer && p.matrix.head === sel.head), 30_000);
+    const stats = await waitFor('the head statistics', find('headStats', here), 30_000);
+    const rollout = await waitFor('the rollout of the query', find('rollout', (p) => here(p) && p.query === q), 30_000);
+    const why = await waitFor('the "why" of the selected head', find('why', (p) => here(p) && p.layer === sel.layer && p.head === sel.head && p.query === q), 60_000);
     report(`    dashboard: matrix, grid, head stats, rollout and "why" for ${L}×${H} heads over ${W} tokens (window at ${r.windowStart}) within ${Date.now() - started} ms of the handshake`);
-    assert.deepStrictEqual(posted.filter((m) => m.type === 'matrixUnavailable'), []);
+    assert.deepStrictEqual(posted.filter((m) => m.type === 'viewUnavailable'), []);
 
     /** The editor's row for the query (one token: exactly one row of the matrix) of head (l, h). */
     const shownRow = (l: number, h: number): Float32Array => r.rows.subarray((l * H + h) * W, (l * H + h + 1) * W);
@@ -258,16 +303,16 @@ describe('the dashboard panel in the extension host', function () {
       close(why.output[d]!, o, 1e-4 * (1 + Math.abs(o)), `output dim ${d}`);
     }
 
-    // A head click in the page: that head's matrix (cut from the same block, no new grid) and its "why".
+    // A head click in the page: that head's matrix, cut from the same block (and the same grid), and its "why".
     const next = { layer: L - 1, head: 0 };
-    const gridsBefore = posted.filter((m) => m.type === 'grid').length;
     panel.handleMessage({ type: 'selectHead', ...next });
-    const m2 = (await waitFor('the clicked head\'s matrix', find('matrix', (m) => here(m.matrix) && m.matrix.layer === next.layer && m.matrix.head === next.head), 10_000)).matrix;
+    const clicked = await waitFor('the clicked head\'s matrix', find('matrix', (p) => here(p) && p.matrix.layer === next.layer && p.matrix.head === next.head), 10_000);
+    assert.deepStrictEqual(clicked.grid.thumbnails, grid.thumbnails, 'the grid of the same block');
+    const m2 = clicked.matrix;
     m2.weights.subarray(q * W, (q + 1) * W).forEach((v, k) => close(v, shownRow(next.layer, next.head)[k]!, 1e-6, `clicked head's row, key ${k}`));
     assert.deepStrictEqual([m2.globalMin, m2.globalMax], [matrix.globalMin, matrix.globalMax]);
-    const why2 = (await waitFor('the clicked head\'s "why"', find('why', (m) => here(m.detail) && m.detail.layer === next.layer && m.detail.head === next.head && m.detail.query === q), 60_000)).detail;
+    const why2 = await waitFor('the clicked head\'s "why"', find('why', (p) => here(p) && p.layer === next.layer && p.head === next.head && p.query === q), 60_000);
     assert.strictEqual(why2.headSize, hs);
-    assert.strictEqual(posted.filter((m) => m.type === 'grid').length, gridsBefore, 'the grid is not sent again for a head click');
     await new Promise((res) => setTimeout(res, 300));
     assert.deepStrictEqual(received.filter((m) => m.type === 'error'), [], 'the page reported errors');
   });

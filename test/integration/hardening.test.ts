@@ -75,7 +75,7 @@ describe('hardening in the editor', function () {
       const visibleChars = editor.visibleRanges.reduce((n, r) => n + doc.offsetAt(r.end) - doc.offsetAt(r.start), 0);
       assert.ok(shown.decorated <= visibleChars + 1, `${shown.decorated} ranges decorated for ${visibleChars} visible characters`);
       const mem = process.memoryUsage();
-      const worker = await a.client.call({ type: 'memory', collectGarbage: false }, 'memory');
+      const worker = await a.client.call({ type: 'memory', collectGarbage: false });
       assert.ok(worker.attentionCacheBytes <= DEFAULT_ATTENTION_CACHE_BYTES, `the attention cache holds ${worker.attentionCacheBytes} bytes`);
       const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
       report(`    ${name}: first highlights after ${firstMs} ms, next cursor move ${moveMs} ms, ${shown.decorated} ranges decorated; host lag max ${Math.max(0, lag.max / 1e6 - 5).toFixed(1)} ms, p99 ${Math.max(0, lag.percentile(99) / 1e6 - 5).toFixed(1)} ms; host heap ${mb(mem.heapUsed)} MB, worker heap ${mb(worker.heapUsed)} MB + arrays ${mb(worker.arrayBuffers)} MB (attention cache ${mb(worker.attentionCacheBytes)} MB in ${worker.attentionWindows} windows), process rss ${mb(mem.rss)} MB`);

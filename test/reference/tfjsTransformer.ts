@@ -142,8 +142,14 @@ export interface RefForward {
   readonly attention: tf.Tensor4D[];
 }
 
+/**
+ * Optional hook on each layer's per-head attention outputs Σα·v, [B, H, T, hs], before the
+ * heads are merged and projected: returns what the layer uses instead (head-ablation tests).
+ */
+export type RefHeadHook = (layer: number, heads: tf.Tensor4D) => tf.Tensor4D;
+
 /** The model as a pure function of its parameter tensors (call inside tf.tidy or a gradient). */
-export function referenceForward(cfg: RefConfig, p: P, ids: tf.Tensor1D, B: number, T: number, keepAttention = false): RefForward {
+export function referenceForward(cfg: RefConfig, p: P, ids: tf.Tensor1D, B: number, T: number, keepAttention = false, headHook?: RefHeadHook): RefForward {
   checkSupported(cfg);
   const C = cfg.dModel, H = cfg.nHeads, hs = C / H;
   if (T > cfg.contextLength) throw new Error(`tfjs reference: ${T} tokens exceed the context of ${cfg.contextLength}`);
@@ -168,7 +174,8 @@ export function referenceForward(cfg: RefConfig, p: P, ids: tf.Tensor1D, B: numb
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), maskAdd); // [B, H, T, T]
     const weights = tf.softmax(scores) as tf.Tensor4D;
     if (keepAttention) attention.push(weights);
-    const heads = tf.matMul(weights, v); // [B, H, T, hs]
+    const rawHeads = tf.matMul(weights, v) as tf.Tensor4D; // [B, H, T, hs]
+    const heads = headHook ? headHook(l, rawHeads) : rawHeads;
     const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D;
     x = tf.add(x, linear(p, merged, `${pre}.attn.o`));
     if (cfg.mlp === 'none') continue;
@@ -362,6 +369,18 @@ export async function useTfjsBackend(name: 'cpu' | 'wasm'): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok || tf.getBackend() !== name) throw new Error(`tfjs backend "${name}" could not be initialised`);
   await tf.ready();
+}
+
+/**
+ * Logits [B·T·V] with a head hook (see RefHeadHook), on the active backend: the oracle for
+ * head ablation, where the test writes the replacement itself with tf ops.
+ */
+export function referenceLogitsWithHeadHook(cfg: RefConfig, weights: Weights, ids: Int32Array, B: number, T: number, headHook: RefHeadHook): Float32Array {
+  return tf.tidy(() => {
+    const { names, tensors } = toTensors(cfg, weights);
+    const r = referenceForward(cfg, asMap(names, tensors), tf.tensor1d(ids, 'int32'), B, T, false, headHook);
+    return Float32Array.from(r.logits.dataSync() as Float32Array);
+  });
 }
 
 export { tf };

@@ -18,6 +18,8 @@ import { causalSelfAttention } from '../ops/attention';
 import { crossEntropy } from '../ops/crossEntropy';
 import { dropout } from '../ops/dropout';
 import { embedding } from '../ops/embedding';
+import { replaceHeads, type HeadReplacement } from '../ops/headReplace';
+import { lastPosition } from '../ops/lastPosition';
 import { linear } from '../ops/matmul';
 import { layerNorm, rmsNorm } from '../ops/norm';
 import { rope } from '../ops/rope';
@@ -46,6 +48,24 @@ export interface ForwardOptions {
    * next positions after what the cache holds, and their keys and values are appended.
    */
   readonly cache?: KvCache;
+  /**
+   * Analysis (head ablation): per layer, heads whose output Σα·v is replaced — by zeros or a
+   * given vector — before the output projection.
+   */
+  readonly headReplacements?: ReadonlyMap<number, readonly HeadReplacement[]>;
+  /**
+   * Analysis (attribution): token embeddings [B, T, C] used instead of looking the ids up,
+   * so a tape can differentiate with respect to them. Positions are still added; the ids
+   * are still checked and still give B and T.
+   */
+  readonly tokenEmbeddings?: Tensor;
+  /**
+   * Analysis (ablation sweeps): run only blocks `layer`… from `residual` [B, T, C], the stream
+   * before that block as capture.hidden kept it (hidden[layer]). Captures then start at that block.
+   */
+  readonly resumeAt?: { readonly layer: number; readonly residual: Float32Array };
+  /** Analysis: logits for the last position of each sequence only, [B, 1, V] (no targets). */
+  readonly lastLogitsOnly?: boolean;
 }
 
 /** Keys and values of every position seen so far, per layer, for one sequence. */
@@ -181,6 +201,11 @@ export class Transformer {
     const p = cfg.dropout;
 
     let x = embedding(tape, this.p('tok_emb'), ids, [B, T]);
+    if (options.tokenEmbeddings) {
+      const e = options.tokenEmbeddings;
+      if (e.size !== x.size) throw new ShapeError(`forward: token embeddings [${e.shape.join(', ')}] for a batch of ${B}×${T}×${cfg.dModel}`);
+      x = e.shape.length === 3 ? e : e.reshapedData([B, T, cfg.dModel]);
+    }
     if (cfg.positional === 'learned') {
       const posTable = this.p('pos_emb');
       const pos = new Int32Array(T);
@@ -188,10 +213,17 @@ export class Transformer {
       x = add(tape, x, embedding(tape, posTable, pos, [T]));
     }
     x = dropout(tape, x, p, rng);
+    const resume = options.resumeAt;
+    if (resume) {
+      if (cache) throw new ShapeError('forward: resuming at a layer does not combine with a key/value cache');
+      if (!Number.isInteger(resume.layer) || resume.layer < 0 || resume.layer >= cfg.nLayers) throw new ShapeError(`forward: cannot resume at layer ${resume.layer} of ${cfg.nLayers}`);
+      if (resume.residual.length !== x.size) throw new ShapeError(`forward: a residual of ${resume.residual.length} values for a batch of ${B}×${T}×${cfg.dModel}`);
+      x = new Tensor(resume.residual, x.shape);
+    }
     const hidden: Float32Array[] = capture.hidden ? [x.data] : [];
     const layers: LayerCapture[] = [];
 
-    for (let l = 0; l < cfg.nLayers; l++) {
+    for (let l = resume?.layer ?? 0; l < cfg.nLayers; l++) {
       const pre = `blocks.${l}`;
       const h = this.norm(tape, x, `${pre}.norm1`);
       let q = this.lin(tape, h, `${pre}.attn.q`);
@@ -216,7 +248,9 @@ export class Transformer {
         k: capture.qkv ? k.data : null,
         v: capture.qkv ? v.data : null,
       });
-      x = add(tape, x, dropout(tape, this.lin(tape, att.out, `${pre}.attn.o`), p, rng));
+      const replaced = options.headReplacements?.get(l);
+      const heads = replaced ? replaceHeads(tape, att.out, cfg.nHeads, replaced) : att.out;
+      x = add(tape, x, dropout(tape, this.lin(tape, heads, `${pre}.attn.o`), p, rng));
       if (cfg.mlp !== 'none') {
         const h2 = this.norm(tape, x, `${pre}.norm2`);
         let m: Tensor;
@@ -231,16 +265,22 @@ export class Transformer {
       if (capture.hidden) hidden.push(x.data);
     }
     if (cache) cache.length += T;
-    x = this.norm(tape, x, 'norm_f');
-    const logits = cfg.tiedEmbeddings
-      ? linear(tape, x, this.p('tok_emb'))
-      : linear(tape, x, this.p('lm_head.weight'), this.pOpt('lm_head.bias'));
+    if (options.lastLogitsOnly && options.targets) throw new ShapeError('forward: lastLogitsOnly leaves no logits for the targets');
+    const logits = this.readout(tape, options.lastLogitsOnly ? lastPosition(tape, x) : x);
 
     if (!options.targets) {
       return { logits, loss: null, perTokenLoss: null, correct: 0, counted: 0, layers, hidden };
     }
     const ce = crossEntropy(tape, logits, options.targets);
     return { logits, loss: ce.loss, perTokenLoss: ce.perToken, correct: ce.correct, counted: ce.count, layers, hidden };
+  }
+
+  /** Residual stream [..., C] → logits [..., V]: the final norm, then the unembedding (also the logit lens). */
+  readout(tape: Tape | null, x: Tensor): Tensor {
+    const h = this.norm(tape, x, 'norm_f');
+    return this.config.tiedEmbeddings
+      ? linear(tape, h, this.p('tok_emb'))
+      : linear(tape, h, this.p('lm_head.weight'), this.pOpt('lm_head.bias'));
   }
 
   get headSize(): number {

@@ -63,7 +63,7 @@ describe('soak', function () {
       sampling++;
       const minutes = (Date.now() - started) / 60000;
       const rssRunning = process.memoryUsage.rss();
-      const worker = await api.client.call({ type: 'memory', collectGarbage: true }, 'memory');
+      const worker = await api.client.call({ type: 'memory', collectGarbage: true });
       collectGarbage();
       const host = process.memoryUsage();
       if (SNAPSHOTS && snapshotName) v8.writeHeapSnapshot(path.join(SNAPSHOTS, `${snapshotName}.heapsnapshot`));

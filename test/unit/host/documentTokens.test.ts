@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DocumentTokens } from '../../../src/host/documentTokens';
-import type { TokenSlice } from '../../../src/protocol/workerProtocol';
+import type { TokenSlice } from '../../../src/protocol/common';
 
 /** A slice for tokens with the given [start, end) spans, numbered from `first`. */
 function slice(first: number, spans: [number, number][]): TokenSlice {

@@ -32,8 +32,8 @@ describe('presentation: validation of webview messages', () => {
   });
 
   it('refuses malformed messages with the reason', () => {
-    refused(null, /not an object/);
-    refused([], /not an object/);
+    refused(null, /must be an object/);
+    refused([], /must be an object/);
     refused({ type: 'launchMissiles' }, /unknown message type "launchMissiles"/);
     refused({ type: 'selectHead', layer: -1, head: 0 }, /layer must be an integer/);
     refused({ type: 'selectHead', layer: 0.5, head: 0 }, /layer/);

@@ -12,6 +12,7 @@ import { presetConfig } from '../../../src/engine/models/presets';
 import { Transformer } from '../../../src/engine/nn/transformer';
 import { Rng } from '../../../src/engine/random';
 import { CharTokenizer } from '../../../src/engine/tokenizer/charTokenizer';
+import type { EnginePayload, ViewName } from '../../../src/protocol/dashboardViews';
 import type { WorkerToHost } from '../../../src/protocol/workerProtocol';
 import { WorkerSession, type WorkerSessionOptions } from '../../../src/worker/session';
 
@@ -83,6 +84,13 @@ export class Harness {
     const m = await this.reply(id, timeoutMs);
     if (m.type !== type) throw new Error(`request ${id}: expected ${type}, got ${describe(m)}`);
     return m as Msg<T>;
+  }
+
+  /** Asks for dashboard view `view` of a document token (head 0.0 unless given) and returns its payload. */
+  async view<N extends ViewName>(view: N, q: { documentKey: string; version: number; token: number; layer?: number; head?: number }): Promise<EnginePayload<N>> {
+    const r = await this.expect(this.request({ type: 'view', view, layer: 0, head: 0, ...q }), 'view');
+    if (r.view !== view) throw new Error(`asked for the ${view} view, got ${r.view}`);
+    return r.payload as EnginePayload<N>;
   }
 
   async expectFailure(id: number, code: string): Promise<Msg<'failed'>> {

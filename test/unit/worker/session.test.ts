@@ -178,6 +178,10 @@ describe('worker/session', function () {
     assert.equal((await loadModel(copy)).training?.state.step, 3);
     const reloaded = await h.expect(h.request({ type: 'load', path: out, tokenizerPath: null }), 'modelLoaded');
     assert.equal(reloaded.info.trainedSteps, 3);
+    // The loaded model brings the curves it was trained with: what the run reported, step for step.
+    assert.equal(reloaded.history?.totalSteps, 3);
+    assert.deepEqual(reloaded.history?.steps.map((p) => [p.step, p.loss, p.lr]), steps.map((p) => [p.step, p.loss, p.lr]));
+    assert.deepEqual(reloaded.history?.evals.map((e) => [e.step, e.valLoss]), h.of('trainEval', id).map((e) => [e.step, e.valLoss]));
   });
 
   it('refuses bad training input with bad-input before anything starts', async () => {
@@ -299,6 +303,7 @@ describe('worker/session', function () {
     const m = await h.expect(h.request({ type: 'load', path: bin, tokenizerPath: tok }), 'modelLoaded');
     assert.deepEqual([m.info.architecture, m.info.layers, m.info.heads, m.info.kvHeads, m.info.context, m.info.vocabSize, m.info.trainedSteps], ['llama', 5, 8, 4, 512, 512, null]);
     assert.equal(m.info.tokenizer, 'llama2c (512 tokens)');
+    assert.equal(m.history, null, 'a model trained elsewhere has no history to show');
 
     const text = 'Once upon a time, there was a little girl named Lily.';
     const t = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 3, text, ranges: [{ start: 0, end: text.length }] }), 'tokens');

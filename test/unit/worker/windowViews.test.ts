@@ -1,5 +1,5 @@
 /**
- * The dashboard's window-level requests (attentionMatrix, headStats, rollout, headVectors)
+ * The dashboard's views as the worker computes them (matrix, headStats, rollout, why)
  * checked against the engine run directly on the same window: no numbers in these tests
  * come from the code under test alone.
  */
@@ -36,9 +36,9 @@ describe('worker: window views for the dashboard', function () {
     return { h, ids, forward: (x) => model.forward(null, x, 1, x.length, { capture: { attention: true, qkv: true } }) };
   }
 
-  it('attentionMatrix: every weight of the window, [L, H, W, W], equal to a direct forward', async () => {
+  it('matrix: every weight of the window, [L, H, W, W], equal to a direct forward', async () => {
     const { h, ids, forward } = await ready('the cat sat on the mat');
-    const m = await h.expect(h.request({ type: 'attentionMatrix', documentKey: DOC, version: 1, token: 5 }), 'attentionMatrix');
+    const m = await h.view('matrix', { documentKey: DOC, version: 1, token: 5 });
     assert.deepEqual([m.windowStart, m.windowLength, m.layers, m.heads], [0, ids.length, 2, 2]);
     const f = forward(ids);
     const W = ids.length;
@@ -48,7 +48,7 @@ describe('worker: window views for the dashboard', function () {
 
   it('headStats: the five head-type scores, entropy and concentration per head', async () => {
     const { h, ids, forward } = await ready('abcabcabcabc');
-    const s = await h.expect(h.request({ type: 'headStats', documentKey: DOC, version: 1, token: 0 }), 'headStats');
+    const s = await h.view('headStats', { documentKey: DOC, version: 1, token: 0 });
     const ref = summarizeHeads(forward(ids).layers.map((l) => l.attention!), 2, ids);
     for (const kind of ['previous_token', 'duplicate_token', 'induction', 'first_token', 'current_token'] as const) {
       assert.deepEqual([...s.scores[kind]], [...Float32Array.from(ref.scores[kind])], kind);
@@ -59,7 +59,7 @@ describe('worker: window views for the dashboard', function () {
 
   it('rollout: the last layer\'s row equals the single-row rollout of a direct forward', async () => {
     const { h, ids, forward } = await ready('the cat sat on the mat');
-    const r = await h.expect(h.request({ type: 'rollout', documentKey: DOC, version: 1, token: 7 }), 'rollout');
+    const r = await h.view('rollout', { documentKey: DOC, version: 1, token: 7 });
     const W = ids.length;
     const row = rolloutRow(forward(ids).layers.map((l) => l.attention!), 2, W, 7);
     const last = r.relevance.subarray((r.layers - 1) * W, r.layers * W);
@@ -67,9 +67,9 @@ describe('worker: window views for the dashboard', function () {
     assert.ok(Math.abs(last.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'a rollout row is a distribution');
   });
 
-  it('headVectors: q·k/√hs gives the scores, and the output is the weighted sum of v', async () => {
+  it('why: q·k/√hs gives the scores, and the output is the weighted sum of v', async () => {
     const { h, ids, forward } = await ready('the cat sat on the mat');
-    const v = await h.expect(h.request({ type: 'headVectors', documentKey: DOC, version: 1, token: 6, layer: 1, head: 1 }), 'headVectors');
+    const v = await h.view('why', { documentKey: DOC, version: 1, token: 6, layer: 1, head: 1 });
     const W = ids.length;
     const hs = v.headSize;
     const att = forward(ids).layers[1]!.attention!.subarray((1 * W + 6) * W, (1 * W + 7) * W);
@@ -84,12 +84,13 @@ describe('worker: window views for the dashboard', function () {
       for (let k = 0; k < W; k++) o += att[k]! * v.v[k * hs + d]!;
       assert.ok(Math.abs(o - v.output[d]!) < 1e-5);
     }
-    await h.expectFailure(h.request({ type: 'headVectors', documentKey: DOC, version: 1, token: 6, layer: 9, head: 0 }), 'bad-input');
+    await h.expectFailure(h.request({ type: 'view', view: 'why', documentKey: DOC, version: 1, token: 6, layer: 9, head: 0 }), 'bad-input');
   });
 
   it('an old version is stale; a malformed request is a bad request', async () => {
     const { h } = await ready('the cat');
-    await h.expectFailure(h.request({ type: 'rollout', documentKey: DOC, version: 2, token: 0 }), 'stale');
-    await h.expectFailure(h.request({ type: 'headStats', documentKey: DOC, version: 1, token: -1 }), 'bad-request');
+    await h.expectFailure(h.request({ type: 'view', view: 'rollout', documentKey: DOC, version: 2, token: 0, layer: 0, head: 0 }), 'stale');
+    await h.expectFailure(h.request({ type: 'view', view: 'headStats', documentKey: DOC, version: 1, token: -1, layer: 0, head: 0 }), 'bad-request');
+    await h.expectFailure(h.request({ type: 'view', view: 'attentionMatrix', documentKey: DOC, version: 1, token: 0, layer: 0, head: 0 }), 'bad-request');
   });
 });

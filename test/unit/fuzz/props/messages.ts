@@ -12,6 +12,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { MAX_ERROR_CHARS, MAX_KEY_CHARS, MAX_SAVE_CHARS, validateWebviewMessage } from '../../../../src/presentation/webviewValidation';
 import { DEFAULT_SETTINGS, SETTING_BOUNDS, parseSettings } from '../../../../src/protocol/settings';
+import { isViewName, ON_DEMAND_VIEWS, VIEW_NAMES } from '../../../../src/protocol/dashboardViews';
 import { DEFAULT_UI_STATE } from '../../../../src/protocol/webviewProtocol';
 import { MAX_RANGES, parseHostMessage } from '../../../../src/worker/validate';
 import { ReaderProbe, fieldsOf, hostileValue, isDense, jsonMutation, mutateJsonText, prop, type PropertySet } from '../harness';
@@ -86,6 +87,12 @@ export function checkHostMessage(m: unknown): void {
       keysAre(m, ['type', 'id', 'collectGarbage']);
       assert.ok(typeof m.collectGarbage === 'boolean');
       break;
+    case 'view':
+      keysAre(m, ['type', 'id', 'view', 'documentKey', 'version', 'token', 'layer', 'head']);
+      assert.ok(isViewName(m.view), 'a known view');
+      str('documentKey');
+      assert.ok(safeInt(m.version) && nonNeg(m.token) && nonNeg(m.layer) && nonNeg(m.head));
+      break;
     default:
       assert.fail(`accepted unknown type ${String(m.type)}`);
   }
@@ -114,6 +121,10 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
   fieldsOf({ type: fc.constant('attention'), id: goodId, documentKey: fc.string(), version: fc.integer(), from: fc.nat(100), to: fc.nat(100) }),
   fieldsOf({ type: fc.constant('closeDocument'), id: goodId, documentKey: fc.string() }),
   fieldsOf({ type: fc.constant('memory'), id: goodId, collectGarbage: fc.boolean() }),
+  fieldsOf({
+    type: fc.constant('view'), id: goodId, view: fc.constantFrom(...VIEW_NAMES, 'attentionMatrix', 'toString', '__proto__'), documentKey: fc.string(), version: fc.integer(),
+    token: fc.nat(100), layer: fc.nat(8), head: fc.nat(8),
+  }),
 );
 
 const VALID_HOST_MESSAGES = [
@@ -121,6 +132,7 @@ const VALID_HOST_MESSAGES = [
   { type: 'tokens', id: 2, documentKey: 'file:///a', version: 3, text: 'hello', ranges: [{ start: 0, end: 2 }, { start: 1, end: 5 }] },
   { type: 'attention', id: 3, documentKey: 'file:///a', version: 3, from: 0, to: 1 },
   { type: 'load', id: 4, path: '/m.bin', tokenizerPath: null },
+  { type: 'view', id: 5, view: 'why', documentKey: 'file:///a', version: 3, token: 2, layer: 1, head: 0 },
 ];
 
 export function hostMessageProperties(probe: ReaderProbe): PropertySet {
@@ -202,6 +214,10 @@ export function checkWebviewMessage(m: unknown): void {
       keysAre(m, ['type', 'message']);
       assert.ok(typeof m.message === 'string' && m.message.length <= MAX_ERROR_CHARS);
       break;
+    case 'computeView':
+      keysAre(m, ['type', 'view']);
+      assert.ok(isViewName(m.view) && ON_DEMAND_VIEWS.has(m.view), 'an on-demand view');
+      break;
     default:
       // A message type added since this test was written: at least a plain object with a string type.
       assert.equal(typeof m.type, 'string');
@@ -222,6 +238,7 @@ function uiStateArb(): fc.Arbitrary<Record<string, unknown>> {
 const webviewMessages: fc.Arbitrary<unknown> = fc.oneof(
   fieldsOf({ type: fc.constant('ready'), protocolVersion: fc.nat(3) }),
   fieldsOf({ type: fc.constant('selectHead'), layer: fc.nat(40), head: fc.nat(40) }),
+  fieldsOf({ type: fc.constant('computeView'), view: fc.constantFrom(...VIEW_NAMES, 'constructor', '') }),
   fieldsOf({ type: fc.constant('selectTokens'), documentKey: fc.string(), start: fc.nat(1000), end: fc.nat(1000) }),
   fieldsOf({
     type: fc.constant('save'),

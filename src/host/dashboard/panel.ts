@@ -11,31 +11,33 @@
  * request each, made and checked for staleness by presentation/dashboardFeed.ts.
  */
 
+/**
+ * The dashboard panel's lifecycle: one webview panel (created by "Show Dashboard", restored by
+ * VS Code after a reload through the registered serializer), the page's `ready` handshake,
+ * posting (nothing before the handshake or after the panel is gone) and disposal (every
+ * subscription ends with the panel). The page is untrusted: strict CSP with a nonce
+ * (html.ts), local resources only, every message validated (pageMessages.ts).
+ *
+ * The rest is delegated, one job per module: the training run's stream (metricBatcher.ts), the
+ * engine-fed views (feed.ts over viewSpecs.ts), which query to keep showing (shownAttention.ts),
+ * selecting clicked tokens in the editor (revealTokens.ts) and saving exports (exportSaver.ts).
+ */
+
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { dashboardHtml } from '../presentation/dashboardHtml';
-import { toQueryAttention } from '../presentation/dashboardPayloads';
-import { DashboardFeed, type ViewEngine } from '../presentation/dashboardFeed';
-import { evalColumns, stepColumns } from '../presentation/metricColumns';
-import { parseUiState, validateWebviewMessage } from '../presentation/webviewValidation';
-import { assertNever, type EvalPoint, type StepPoint } from '../protocol/common';
-import {
-  DASHBOARD_VIEW_TYPE,
-  WEBVIEW_PROTOCOL_VERSION,
-  type HostToWebview,
-  type QueryAttention,
-  type WebviewToHost,
-} from '../protocol/webviewProtocol';
-import type { DashboardDeps } from './dashboardDeps';
-import type { ShownAttention } from './attentionHighlighter';
-import type { RunEvent } from './trainingRun';
+import { parseUiState } from '../../presentation/webviewValidation';
+import { DASHBOARD_VIEW_TYPE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type QueryAttention, type WebviewToHost } from '../../protocol/webviewProtocol';
+import type { ShownAttention } from '../attentionHighlighter';
+import type { DashboardDeps } from './deps';
+import { saveExport } from './exportSaver';
+import { DashboardFeed, type ViewEngine } from './feed';
+import { dashboardHtml } from './html';
+import { MetricBatcher } from './metricBatcher';
+import { pageMessageDispatcher } from './pageMessages';
+import { revealTokens } from './revealTokens';
+import { nextShownAttention, queryAttentionOf } from './shownAttention';
 
 const UI_STATE_KEY = 'attentionLens.dashboard.ui';
-/** Training steps are coalesced for this long: hundreds of steps a second become ~20 posts. */
-const FLUSH_MS = 50;
-
-/** What this host can feed the views: every one, from the worker's window requests. */
 
 function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
   return {
@@ -96,11 +98,10 @@ export class DashboardPanel implements vscode.Disposable {
   private disposed = false;
   /** The page has said `ready` and not been hidden since (hidden webviews lose their page). */
   private ready = false;
-  private pendingSteps: StepPoint[] = [];
-  private pendingEvals: EvalPoint[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
   private attention: QueryAttention | null = null;
   private readonly feed: DashboardFeed;
+  private readonly metrics: MetricBatcher;
+  private readonly dispatch: (raw: unknown) => WebviewToHost | null;
   private readonly received = new vscode.EventEmitter<WebviewToHost>();
   /** Every valid message from the page (tests wait on `ready` with it). */
   readonly onDidReceiveMessage = this.received.event;
@@ -113,8 +114,25 @@ export class DashboardPanel implements vscode.Disposable {
     panel.webview.options = webviewOptions(deps.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard.svg');
     panel.webview.html = this.html();
-    this.attention = this.toAttention(deps.highlighter.shown);
+    this.attention = queryAttentionOf(deps.highlighter.shown);
     this.feed = new DashboardFeed(engineViews(deps), (m) => this.post(m), deps.log);
+    this.metrics = new MetricBatcher(deps.run, (m) => this.post(m));
+    this.dispatch = pageMessageDispatcher(
+      {
+        ready: (m) => this.onReady(m.protocolVersion),
+        computeView: (m) => this.feed.compute(m.view),
+        selectHead: (m) => deps.view.select(m.layer, m.head),
+        selectTokens: (m) => {
+          // Only the document the dashboard shows: a page asking for another one is refused.
+          if (this.attention?.documentKey === m.documentKey) void revealTokens(deps.log, m.documentKey, m.start, m.end);
+          else deps.log.warn(`dashboard: asked to select text in ${m.documentKey}, which it is not showing; ignored`);
+        },
+        save: (m) => void saveExport(deps.log, m.format, m.suggestedName, m.data).then((r) => this.post({ type: 'saved', ...r })),
+        persist: (m) => void deps.memento.update(UI_STATE_KEY, m.ui),
+        error: (m) => deps.log.error(`dashboard page: ${m.message}`),
+      },
+      (message) => deps.log.warn(message),
+    );
     this.subscriptions.push(
       this.received,
       this.posted,
@@ -123,7 +141,7 @@ export class DashboardPanel implements vscode.Disposable {
       panel.onDidChangeViewState((e) => {
         if (!e.webviewPanel.visible) this.ready = false;
       }),
-      deps.run.onDidChange((e) => this.onRun(e)),
+      deps.run.onDidChange((e) => this.metrics.onRun(e)),
       deps.model.onDidChange((info) => {
         // Attention from the previous model must not stay on screen (the highlighter sends the new one).
         this.feed.reset();
@@ -159,52 +177,28 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   /**
-   * Everything the page posts goes through here: validated, then acted on. Public so in-host
-   * tests can play the page (a webview cannot be clicked from the extension host).
+   * Everything the page posts goes through here (pageMessages.ts). Public so in-host tests can
+   * play the page (a webview cannot be clicked from the extension host).
    */
   handleMessage(raw: unknown): void {
     if (this.disposed) return;
-    const v = validateWebviewMessage(raw);
-    if (!v.ok) {
-      this.deps.log.warn(`dashboard: ignored a message from the webview: ${v.reason}`);
+    const m = this.dispatch(raw);
+    if (m) this.received.fire(m);
+  }
+
+  private onReady(protocolVersion: number): void {
+    if (protocolVersion !== WEBVIEW_PROTOCOL_VERSION) {
+      this.deps.log.warn(`dashboard: the page speaks protocol ${protocolVersion}, the extension ${WEBVIEW_PROTOCOL_VERSION}; reload the window`);
+      void this.panel.webview.postMessage({ type: 'versionMismatch', expected: WEBVIEW_PROTOCOL_VERSION } satisfies HostToWebview);
       return;
     }
-    const m = v.message;
-    switch (m.type) {
-      case 'ready':
-        if (m.protocolVersion !== WEBVIEW_PROTOCOL_VERSION) {
-          this.deps.log.warn(`dashboard: the page speaks protocol ${m.protocolVersion}, the extension ${WEBVIEW_PROTOCOL_VERSION}; reload the window`);
-          void this.panel.webview.postMessage({ type: 'versionMismatch', expected: WEBVIEW_PROTOCOL_VERSION } satisfies HostToWebview);
-          break;
-        }
-        this.ready = true;
-        this.sendInit();
-        break;
-      case 'selectHead':
-        this.deps.view.select(m.layer, m.head);
-        break;
-      case 'selectTokens':
-        void this.revealTokens(m.documentKey, m.start, m.end);
-        break;
-      case 'save':
-        void this.save(m.format, m.suggestedName, m.data);
-        break;
-      case 'persist':
-        void this.deps.memento.update(UI_STATE_KEY, m.ui);
-        break;
-      case 'error':
-        this.deps.log.error(`dashboard page: ${m.message}`);
-        break;
-      default:
-        assertNever(m);
-    }
-    this.received.fire(m);
+    this.ready = true;
+    this.sendInit();
   }
 
   private sendInit(): void {
     const { layer, head } = this.deps.view.selection;
-    this.pendingSteps = [];
-    this.pendingEvals = [];
+    this.metrics.clear();
     this.post({
       type: 'init',
       protocolVersion: WEBVIEW_PROTOCOL_VERSION,
@@ -218,99 +212,12 @@ export class DashboardPanel implements vscode.Disposable {
     this.feed.replay();
   }
 
-  private onRun(e: RunEvent): void {
-    switch (e.kind) {
-      case 'reset':
-        this.pendingSteps = [];
-        this.pendingEvals = [];
-        this.post({ type: 'runReset', run: e.info, ...this.deps.run.columns() });
-        break;
-      case 'step':
-        this.pendingSteps.push(e.point);
-        this.scheduleFlush();
-        break;
-      case 'eval':
-        this.pendingEvals.push(e.point);
-        this.scheduleFlush();
-        break;
-      case 'status':
-        this.flush();
-        this.post({ type: 'runStatus', run: e.info });
-        break;
-      default:
-        assertNever(e, 'run event');
-    }
-  }
-
-  private scheduleFlush(): void {
-    this.flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
-  }
-
-  private flush(): void {
-    clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    if (this.pendingSteps.length === 0 && this.pendingEvals.length === 0) return;
-    this.post({ type: 'runAppend', steps: stepColumns(this.pendingSteps), evals: evalColumns(this.pendingEvals) });
-    this.pendingSteps = [];
-    this.pendingEvals = [];
-  }
-
-  private toAttention(shown: ShownAttention | null): QueryAttention | null {
-    if (!shown) return null;
-    const uri = vscode.Uri.parse(shown.result.documentKey);
-    return toQueryAttention(shown.result, path.posix.basename(uri.path) || uri.toString());
-  }
-
   private onAttention(shown: ShownAttention | null): void {
-    // Focusing this panel leaves no active text editor, and the highlighter then shows nothing;
-    // keep showing the last query while its document is still on screen and unchanged.
-    if (!shown && this.attention && !vscode.window.activeTextEditor) {
-      const a = this.attention;
-      if (vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === a.documentKey && e.document.version === a.version)) return;
-    }
-    this.attention = this.toAttention(shown);
+    const next = nextShownAttention(shown, this.attention);
+    if (next === this.attention && next !== null) return;
+    this.attention = next;
     this.post({ type: 'attention', attention: this.attention });
     this.feed.show(this.attention, this.deps.view.selection);
-  }
-
-  /** Selects [start, end) in the editor showing the document the dashboard shows (opening it if needed). */
-  private async revealTokens(documentKey: string, start: number, end: number): Promise<void> {
-    if (!this.attention || this.attention.documentKey !== documentKey) {
-      this.deps.log.warn(`dashboard: asked to select text in ${documentKey}, which it is not showing; ignored`);
-      return;
-    }
-    try {
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === documentKey) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(documentKey)));
-      const length = doc.getText().length;
-      const range = new vscode.Range(doc.positionAt(Math.min(start, length)), doc.positionAt(Math.min(end, length)));
-      const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);
-      // Focus goes to the editor: the highlighter follows the active editor's selection, so
-      // this is what makes the clicked tokens the new query everywhere.
-      const editor = await vscode.window.showTextDocument(doc, { viewColumn: visible?.viewColumn, preserveFocus: false, selection: range });
-      editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    } catch (e) {
-      this.deps.log.warn(`dashboard: could not select tokens in ${documentKey}: ${(e as Error).message}`);
-    }
-  }
-
-  private async save(format: 'png' | 'csv' | 'json', suggestedName: string, data: string): Promise<void> {
-    const name = suggestedName.toLowerCase().endsWith(`.${format}`) ? suggestedName : `${suggestedName}.${format}`;
-    const filters: Record<string, string[]> = { [{ png: 'PNG image', csv: 'CSV', json: 'JSON' }[format]]: [format] };
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    try {
-      const target = await vscode.window.showSaveDialog({ title: `Attention Lens: save ${name}`, filters, defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined });
-      if (!target) {
-        this.post({ type: 'saved', ok: false, message: 'Not saved.' });
-        return;
-      }
-      const bytes = format === 'png' ? Buffer.from(data.slice(data.indexOf(',') + 1), 'base64') : Buffer.from(data, 'utf8');
-      await vscode.workspace.fs.writeFile(target, bytes);
-      this.deps.log.info(`dashboard: saved ${target.toString()} (${bytes.length} bytes)`);
-      this.post({ type: 'saved', ok: true, message: `Saved ${path.posix.basename(target.path)}.` });
-    } catch (e) {
-      this.deps.log.error(`dashboard: could not save ${name}: ${(e as Error).message}`);
-      this.post({ type: 'saved', ok: false, message: `Could not save ${name}: ${(e as Error).message}` });
-    }
   }
 
   /** Stops listening and posting; the panel itself stays open. */
@@ -319,7 +226,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.disposed = true;
     this.ready = false;
     if (DashboardPanel.current === this) DashboardPanel.current = undefined;
-    clearTimeout(this.flushTimer);
+    this.metrics.dispose();
     this.feed.dispose();
     for (const d of this.subscriptions) d.dispose();
     this.subscriptions.length = 0;
@@ -333,11 +240,11 @@ export class DashboardPanel implements vscode.Disposable {
   }
 }
 
-/** The worker's window requests as the feed asks for them: withdrawn with a `cancel` when superseded. */
+/** The worker's view requests as the feed asks for them: withdrawn with a `cancel` when superseded. */
 function engineViews(deps: DashboardDeps): ViewEngine {
   return {
-    request: (message, expected) => {
-      const { id, reply } = deps.client.send(message, expected);
+    request: (message) => {
+      const { id, reply } = deps.client.send(message);
       return { reply, cancel: () => deps.client.cancel(id) };
     },
   };

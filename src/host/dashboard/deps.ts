@@ -5,13 +5,13 @@
  */
 
 import type * as vscode from 'vscode';
-import type { ActiveModel } from './activeModel';
-import type { AttentionHighlighter } from './attentionHighlighter';
-import type { AttentionService } from './attentionService';
-import type { EngineClient } from './engineClient';
-import type { Log } from './log';
-import type { TrainingRun } from './trainingRun';
-import type { ViewState } from './viewState';
+import type { ActiveModel } from '../activeModel';
+import type { AttentionHighlighter } from '../attentionHighlighter';
+import type { AttentionService } from '../attentionService';
+import type { EngineClient } from '../engineClient';
+import type { Log } from '../log';
+import type { TrainingRun } from '../trainingRun';
+import type { ViewState } from '../viewState';
 
 export interface DashboardDeps {
   readonly extensionUri: vscode.Uri;

@@ -1,14 +1,18 @@
 /**
  * Holds the full attention pattern of a window, [L, H, W, W] — the worker's whole
- * `attentionMatrix` block — and cuts out what the dashboard draws: one head's matrix with the extremes over
+ * `matrix` view block — and cuts out what the dashboard draws: one head's matrix with the extremes over
  * every head, and every head shrunk to a thumbnail for the layers × heads grid. Plain data in
  * and out: no VS Code, no DOM.
  */
 
-import type { AttentionMatrix, HeadGrid, WindowRef } from '../protocol/webviewProtocol';
+import type { WindowRef } from '../../protocol/common';
+import { windowOf, type AttentionMatrix, type HeadGrid } from '../../protocol/dashboardViews';
 
 /** 64 MB of Float32: the largest full pattern the host keeps (stories260K's 5×8×512² is 42 MB). */
 export const MAX_ASSEMBLY_VALUES = 16 * 1024 * 1024;
+
+/** Thumbnail side in the layers × heads grid. */
+const GRID_SIZE = 48;
 
 export class MatrixTooLargeError extends RangeError {
   constructor(layers: number, heads: number, width: number) {
@@ -27,14 +31,19 @@ export class MatrixAssembly {
   readonly weights: Float32Array;
   /** Extremes over every head, computed once (a selection change must not rescan 40 MB). */
   private extremes: { min: number; max: number } | null = null;
+  /** The grid, computed once: it is re-sent with every head change. */
+  private thumbnails: HeadGrid | null = null;
 
   /** `weights` is the [L, H, W, W] block, taken over (not copied) and not changed afterwards. */
-  constructor(readonly window: WindowRef, readonly layers: number, readonly heads: number, weights: Float32Array) {
+  readonly window: WindowRef;
+
+  constructor(window: WindowRef, readonly layers: number, readonly heads: number, weights: Float32Array) {
     const W = window.windowLength;
     checkMatrixSize(layers, heads, W);
     const n = layers * heads * W * W;
     if (weights.length !== n) throw new RangeError(`an attention block has ${weights.length} values; ${layers}×${heads} heads over ${W} tokens need ${n}`);
     this.weights = weights;
+    this.window = windowOf(window);
   }
 
   /** One head's W×W matrix (a copy, safe to post), with the extremes over all heads. */
@@ -44,11 +53,17 @@ export class MatrixAssembly {
     const h = Math.min(Math.max(0, head), this.heads - 1);
     const o = (l * this.heads + h) * W * W;
     const { min, max } = this.globalExtremes();
-    return { ...ref(this.window), layer: l, head: h, weights: this.weights.slice(o, o + W * W), globalMin: min, globalMax: max };
+    return { ...this.window, layer: l, head: h, weights: this.weights.slice(o, o + W * W), globalMin: min, globalMax: max };
   }
 
   /** Every head max-pooled to size×size (size = min(W, maxSize)): thin stripes stay visible. */
-  grid(maxSize = 48): HeadGrid {
+  grid(maxSize = GRID_SIZE): HeadGrid {
+    if (maxSize !== GRID_SIZE) return this.pooled(maxSize);
+    this.thumbnails ??= this.pooled(GRID_SIZE);
+    return this.thumbnails;
+  }
+
+  private pooled(maxSize: number): HeadGrid {
     const W = this.window.windowLength;
     const size = Math.max(1, Math.min(W, maxSize));
     const LH = this.layers * this.heads;
@@ -65,7 +80,7 @@ export class MatrixAssembly {
         }
       }
     }
-    return { ...ref(this.window), layers: this.layers, heads: this.heads, size, thumbnails };
+    return { ...this.window, layers: this.layers, heads: this.heads, size, thumbnails };
   }
 
   private globalExtremes(): { min: number; max: number } {
@@ -81,8 +96,4 @@ export class MatrixAssembly {
     }
     return this.extremes;
   }
-}
-
-function ref(w: WindowRef): WindowRef {
-  return { documentKey: w.documentKey, version: w.version, windowStart: w.windowStart, windowLength: w.windowLength };
 }

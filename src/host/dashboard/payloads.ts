@@ -1,0 +1,139 @@
+/**
+ * Checks and copies what the engine sends before the dashboard holds it: the worker's
+ * attentionRows reply becomes the page's QueryAttention, and each view's payload is checked
+ * against the shape its own fields announce (a mismatch is a bug on the worker's side, shown as
+ * the view's reason instead of a broken drawing). Typed arrays are copied, so a post never drags
+ * along a larger buffer they might view. Pure (no VS Code), unit-tested.
+ */
+
+import { HEAD_KIND_NAMES, type HeadKindName } from '../../protocol/common';
+import { windowOf, type AblationSweepView, type AttributionView, type HeadStats, type LogitLensView, type RolloutRow, type TokenSurprisal, type WhyDetail } from '../../protocol/dashboardViews';
+import type { QueryAttention } from '../../protocol/webviewProtocol';
+import type { AttentionRows } from '../../protocol/workerProtocol';
+
+/** A reply whose arrays do not have the shape its own fields announce (a bug on the worker's side). */
+export class BadReplyError extends RangeError {
+  constructor(what: string, length: number, expected: number, shape: string) {
+    super(`the engine's ${what} has ${length} values; ${shape} needs ${expected}`);
+    this.name = 'BadReplyError';
+  }
+}
+
+function copyOf(what: string, a: Float32Array, expected: number, shape: string): Float32Array {
+  if (a.length !== expected) throw new BadReplyError(what, a.length, expected, shape);
+  return a.slice();
+}
+
+export function toQueryAttention(r: AttentionRows, documentName: string): QueryAttention {
+  return {
+    documentKey: r.documentKey,
+    documentName,
+    version: r.version,
+    from: r.from,
+    to: r.to,
+    windowStart: r.windowStart,
+    windowLength: r.windowLength,
+    tokens: { first: r.window.first, ids: r.window.ids.slice(), starts: r.window.starts.slice(), ends: r.window.ends.slice(), labels: [...r.window.labels] },
+    layers: r.layers,
+    heads: r.heads,
+    rows: r.rows.slice(),
+    columns: r.columns.slice(),
+    scores: r.scores.slice(),
+  };
+}
+
+/** Per-head statistics, [L, H] each. */
+export function checkedHeadStats(r: HeadStats): HeadStats {
+  const n = r.layers * r.heads;
+  const shape = `${r.layers} layers × ${r.heads} heads`;
+  const scores = {} as Record<HeadKindName, Float32Array>;
+  for (const kind of HEAD_KIND_NAMES) scores[kind] = copyOf(`${kind} score`, r.scores[kind], n, shape);
+  return {
+    ...windowOf(r),
+    layers: r.layers,
+    heads: r.heads,
+    scores,
+    entropy: copyOf('entropy', r.entropy, n, shape),
+    keys50: copyOf('keys50', r.keys50, n, shape),
+    keys90: copyOf('keys90', r.keys90, n, shape),
+  };
+}
+
+/** The rollout of one query, [L, W]. */
+export function checkedRolloutRow(r: RolloutRow): RolloutRow {
+  const relevance = copyOf('rollout relevance', r.relevance, r.layers * r.windowLength, `${r.layers} layers × ${r.windowLength} tokens`);
+  return { ...windowOf(r), query: r.query, layers: r.layers, relevance };
+}
+
+function checkedLabels(what: string, labels: readonly string[], expected: number, shape: string): string[] {
+  if (labels.length !== expected) throw new BadReplyError(what, labels.length, expected, shape);
+  return [...labels];
+}
+
+function copyInts(what: string, a: Int32Array, expected: number, shape: string): Int32Array {
+  if (a.length !== expected) throw new BadReplyError(what, a.length, expected, shape);
+  return a.slice();
+}
+
+/** Surprisal and predictions of every window token: [W], and [W·k] for the predictions. */
+export function checkedSurprisal(r: TokenSurprisal): TokenSurprisal {
+  const W = r.windowLength;
+  const top = `${W} tokens × ${r.k} predictions`;
+  return {
+    ...windowOf(r),
+    surprisal: copyOf('surprisal', r.surprisal, W, `${W} tokens`),
+    loss: r.loss,
+    k: r.k,
+    topIds: copyInts('predicted ids', r.topIds, W * r.k, top),
+    topProbs: copyOf('predicted probabilities', r.topProbs, W * r.k, top),
+    topLabels: checkedLabels('predicted tokens', r.topLabels, W * r.k, top),
+    nextRank: copyInts('next-token ranks', r.nextRank, W, `${W} tokens`),
+    nextProb: copyOf('next-token probabilities', r.nextProb, W, `${W} tokens`),
+  };
+}
+
+/** The logit lens: [L·k] predictions, [L] probabilities of the actual next token. */
+export function checkedLens(r: LogitLensView): LogitLensView {
+  const top = `${r.layers} layers × ${r.k} predictions`;
+  return {
+    ...windowOf(r),
+    query: r.query,
+    layers: r.layers,
+    k: r.k,
+    topIds: copyInts('lens ids', r.topIds, r.layers * r.k, top),
+    topProbs: copyOf('lens probabilities', r.topProbs, r.layers * r.k, top),
+    topLabels: checkedLabels('lens tokens', r.topLabels, r.layers * r.k, top),
+    nextId: r.nextId,
+    nextLabel: r.nextLabel,
+    nextProbs: copyOf('next-token probabilities by layer', r.nextProbs, r.layers, `${r.layers} layers`),
+  };
+}
+
+/** The ablation sweep: one effect per head, [L·H]. */
+export function checkedAblation(r: AblationSweepView): AblationSweepView {
+  const effects = copyOf('ablation effects', r.effects, r.layers * r.heads, `${r.layers} layers × ${r.heads} heads`);
+  return { ...windowOf(r), query: r.query, layers: r.layers, heads: r.heads, targetId: r.targetId, targetLabel: r.targetLabel, logProb: r.logProb, effects };
+}
+
+/** Attribution: one value per window token up to the query. */
+export function checkedAttribution(r: AttributionView): AttributionView {
+  const attributions = copyOf('attributions', r.attributions, r.query + 1, `tokens 0..${r.query}`);
+  return { ...windowOf(r), query: r.query, method: r.method, steps: r.steps, targetId: r.targetId, targetLabel: r.targetLabel, logProb: r.logProb, baselineLogProb: r.baselineLogProb, attributions, completenessGap: r.completenessGap };
+}
+
+/** q, k, v and output of one head for one query. */
+export function checkedWhyDetail(r: WhyDetail): WhyDetail {
+  const hs = r.headSize;
+  const keys = `${r.windowLength} keys × ${hs} dims`;
+  return {
+    ...windowOf(r),
+    query: r.query,
+    layer: r.layer,
+    head: r.head,
+    headSize: hs,
+    q: copyOf('query vector', r.q, hs, `a head of ${hs} dims`),
+    k: copyOf('key vectors', r.k, r.windowLength * hs, keys),
+    v: copyOf('value vectors', r.v, r.windowLength * hs, keys),
+    output: copyOf('head output', r.output, hs, `a head of ${hs} dims`),
+  };
+}
