@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, VSCODE_VERSION, fixturesDir } from './lib/config.mjs';
-import { onInterrupt, runOrThrow, step } from './lib/run.mjs';
+import { onInterrupt, runOrThrow, step, stopWithParent } from './lib/run.mjs';
 import { ensureDeps } from './lib/ensureDeps.mjs';
 import { ensureApt } from './lib/ensureApt.mjs';
 import { codeServerReady, ensureCodeServer } from './lib/ensureCodeServer.mjs';
@@ -19,6 +19,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
+stopWithParent();
 await step('npm dependencies', ensureDeps);
 if (!codeServerReady()) await step('apt packages for the code-server build', () => ensureApt(['libkrb5-dev', 'ripgrep']));
 await step('code-server (VS Code server)', ensureCodeServer);

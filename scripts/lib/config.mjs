@@ -10,7 +10,8 @@ export const VSCODE_VERSION = '1.' + CODE_SERVER_VERSION.split('.').slice(1).joi
 export const CS_DIR = path.join(ROOT, '.vscode-test', 'code-server');
 export const SERVER_MAIN = path.join(CS_DIR, 'node_modules/code-server/lib/vscode/out/server-main.js');
 export const CHROMIUM = '/usr/bin/chromium';
-export const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep'];
+// fonts-wqy-zenhei: a CJK font, so Chinese text renders in Chromium (tests, screenshots) instead of boxes.
+export const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'ripgrep', 'fonts-wqy-zenhei'];
 export const RESULTS_DIR = path.join(ROOT, 'test-results');
 
 /** ../shared/fixtures beside the repo, if present (read-only reference data for tests). */

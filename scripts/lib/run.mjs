@@ -67,23 +67,37 @@ export async function runOrThrow(cmd, args, opts) {
 const groups = new Set();
 let handlersInstalled = false;
 const cleanups = [];
+/** Kills every tracked group, runs the cleanups, exits 130 (SIGINT, SIGTERM, SIGHUP, or the parent gone). */
+function interrupted() {
+  for (const p of groups) killGroup(p, 0);
+  for (const fn of cleanups) { try { fn(); } catch { /* best effort */ } }
+  process.exit(130);
+}
+function installHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, interrupted);
+}
 /** Registers a process group to kill if this script is interrupted. */
 export function trackGroup(pid) {
   groups.add(pid);
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(sig, () => {
-      for (const p of groups) killGroup(p, 0);
-      for (const fn of cleanups) { try { fn(); } catch { /* best effort */ } }
-      process.exit(130);
-    });
-  }
+  installHandlers();
 }
 export function untrackGroup(pid) { groups.delete(pid); }
 /** Registers a synchronous cleanup for interruption (e.g. removing a temp dir). */
-export function onInterrupt(fn) { cleanups.push(fn); }
-
+export function onInterrupt(fn) {
+  cleanups.push(fn);
+  installHandlers();
+}
+/**
+ * Also treats the death of the parent as an interruption: `npm start` killed by SIGTERM or SIGHUP
+ * dies without passing the signal on (its shell child neither), and this script is re-parented.
+ */
+export function stopWithParent() {
+  installHandlers();
+  const parent = process.ppid;
+  setInterval(() => { if (process.ppid !== parent) interrupted(); }, 500).unref();
+}
 /** SIGTERM the process group, then SIGKILL whatever is left after `graceMs`. */
 export function killGroup(pid, graceMs = 2000) {
   if (!pid) return;

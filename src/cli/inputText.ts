@@ -1,10 +1,20 @@
 /**
- * The text a command works on, from --text or --file (exactly one), checked the way the
- * editor checks documents: a binary file or an oversized one is refused with a reason.
+ * The input a command works on: text from --text or --file, checked the way the editor checks
+ * documents (a binary file or an oversized one is refused with a reason), or token ids from
+ * --ids 3,1,4 — for models that come without a tokenizer, and for feeding exact ids. Exactly
+ * one of the three. inputEncoding() turns whichever was given into an Encoding; ids get the
+ * tokenizer's label as their text and empty spans (they stand for no text).
  */
 
 import * as fs from 'node:fs';
+import type { EncodeOptions, Encoding, Tokenizer } from '../engine';
 import { UsageError, type ParsedArgs } from './args';
+
+/** The value options that choose a command's input. */
+export const INPUT_OPTIONS = ['text', 'file', 'ids'] as const;
+
+/** Most ids one --ids accepts (far above any context length the engine runs). */
+const MAX_IDS = 1 << 20;
 
 export const MAX_TEXT_BYTES = 64 * 1024 * 1024;
 
@@ -34,4 +44,43 @@ export function inputText(args: ParsedArgs): string {
   const file = args.values.get('file');
   if ((text === undefined) === (file === undefined)) throw new UsageError('give exactly one of --text STR or --file PATH');
   return text ?? readTextFile(file!);
+}
+
+/** "3,1,4" (commas and/or spaces) → ids, each checked against the vocabulary. */
+export function parseIds(raw: string, vocabSize: number, option = '--ids', what = 'token ids'): Int32Array {
+  const parts = raw.split(/[\s,]+/).filter((p) => p !== '');
+  if (parts.length === 0) throw new UsageError(`${option} needs at least one value, e.g. ${option} 3,1,4`);
+  if (parts.length > MAX_IDS) throw new UsageError(`${option} has ${parts.length} values; at most ${MAX_IDS} are accepted`);
+  const ids = new Int32Array(parts.length);
+  parts.forEach((p, i) => {
+    const id = Number(p);
+    if (!/^\d+$/.test(p) || !Number.isSafeInteger(id) || id >= vocabSize) {
+      throw new UsageError(`${option}: ${JSON.stringify(p.length > 20 ? `${p.slice(0, 20)}…` : p)} (item ${i + 1}) is not one of the model's ${what}; they are integers from 0 to ${vocabSize - 1}`);
+    }
+    ids[i] = id;
+  });
+  return ids;
+}
+
+/**
+ * --token-types 0,0,1,1: segment ids for a model with token-type embeddings (BERT: sentence A
+ * / B of a cross-encoder pair), one per token; undefined when not given (all 0).
+ */
+export function inputTokenTypes(args: ParsedArgs, tokens: number, typeCount: number): Int32Array | undefined {
+  const raw = args.values.get('token-types');
+  if (raw === undefined) return undefined;
+  if (typeCount === 0) throw new UsageError('--token-types: this model has no token-type (segment) embeddings');
+  const types = parseIds(raw, typeCount, '--token-types', 'token types');
+  if (types.length !== tokens) throw new UsageError(`--token-types has ${types.length} values for ${tokens} tokens; give one per token`);
+  return types;
+}
+
+/** The encoding of --text, --file or --ids (exactly one); ids have the tokenizer's labels and empty spans. */
+export function inputEncoding(args: ParsedArgs, tokenizer: Tokenizer, options: EncodeOptions = {}): Encoding {
+  const given = INPUT_OPTIONS.filter((k) => args.values.has(k));
+  if (given.length !== 1) throw new UsageError(`give exactly one of --text STR, --file PATH or --ids 3,1,4${given.length > 1 ? ` (got ${given.map((k) => `--${k}`).join(' and ')})` : ''}`);
+  const raw = args.values.get('ids');
+  if (raw === undefined) return tokenizer.encode(inputText(args), options);
+  const ids = parseIds(raw, tokenizer.vocabSize);
+  return { ids, tokens: Array.from(ids, (id) => ({ id, text: tokenizer.tokenLabel(id), start: 0, end: 0 })) };
 }

@@ -24,18 +24,18 @@ import { createOutput } from './output';
 const USAGE = `attention-lens — train small transformers and look at their attention
 
   attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT] [--json]
-  attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--logits] [--json]
-  attention-lens generate --checkpoint CKPT [--tokenizer TOK] --prompt STR --max-tokens N [--temperature T] [--json]
-  attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--json]
+  attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--logits] [--json]
+  attention-lens generate --checkpoint CKPT [--tokenizer TOK] (--prompt STR | --ids 3,1,4) --max-tokens N [--temperature T] [--json]
+  attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--json]
   attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
-  attention-lens tokenize --tokenizer TOK (--text STR | --file PATH) [--json]
-  attention-lens surprisal --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) [--top K] [--json]
-  attention-lens lens --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) --position I [--top K] [--json]
-  attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
-  attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH) --position I [--method ig|grad] [--steps N] [--target ID] [--json]
+  attention-lens tokenize --tokenizer TOK (--text STR | --file PATH | --ids 3,1,4) [--json]
+  attention-lens surprisal --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--top K] [--json]
+  attention-lens lens --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) --position I [--top K] [--json]
+  attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
+  attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) --position I [--method ig|grad] [--steps N] [--target ID] [--json]
 
 CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
-Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}.
+Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. A folder without a tokenizer takes token ids: --ids.
 TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
 
 type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | Promise<void>;

@@ -17,7 +17,8 @@ export type { Backend } from './kernels/backend';
 
 // Models
 export { Transformer, KvCache, type ForwardOptions, type ForwardResult, type CaptureOptions, type LayerCapture } from './nn/transformer';
-export { ModelConfigError, validateModelConfig, headSize, type ModelConfig, type Architecture } from './models/config';
+export { classifySequence, pooledOutput, type SequenceClassification } from './nn/classifier';
+export { ModelConfigError, validateModelConfig, headSize, isCausal, hasLmHead, type ModelConfig, type Architecture } from './models/config';
 export { PRESETS, UnknownPresetError, getPreset, presetConfig, type Preset, type PresetName } from './models/presets';
 export { paramSpec, parameterCount, type ParamSpec } from './models/paramSpec';
 
@@ -26,6 +27,7 @@ export type { Tokenizer, TokenizerKind, Encoding, EncodeOptions, TokenSpan } fro
 export { CharTokenizer, CharTokenizerError } from './tokenizer/charTokenizer';
 export { Llama2cTokenizer, Llama2cTokenizerError } from './tokenizer/llama2cTokenizer';
 export { tokenizerFromJson, TokenizerJsonError } from './tokenizer/fromJson';
+export { IdsOnlyTokenizer, NoTokenizerError } from './tokenizer/idsOnly';
 export { readableLabel } from './tokenizer/utf8';
 
 // Checkpoints
@@ -33,7 +35,7 @@ export { CheckpointError, SafetensorsError, quote, describeValue } from './check
 export { parseSafetensors, type SafetensorsFile } from './checkpoint/safetensors';
 export { NATIVE_FORMAT, serializeCheckpoint, parseCheckpoint, isNativeCheckpoint, type NativeCheckpoint, type TrainingSnapshot } from './checkpoint/native';
 export { Llama2cError, parseLlama2cCheckpoint } from './checkpoint/llama2c';
-export { HuggingFaceError, parseHuggingFaceModel, SUPPORTED_MODEL_TYPES, type HfModel, type HfImportOptions } from './checkpoint/huggingface';
+export { HuggingFaceError, parseHuggingFaceModel, parseHfConfig, SUPPORTED_MODEL_TYPES, type HfModel, type HfImportOptions, type HfConfig } from './checkpoint/huggingface';
 
 // Training and inference
 export { Trainer, type StepMetrics, type EvalMetrics, type TrainResult, type TrainHooks, type StopReason, type CancellationFlag } from './train/trainer';

@@ -6,6 +6,7 @@
  */
 
 import * as vscode from 'vscode';
+import type { TokenSurprisal } from '../protocol/dashboardViews';
 import type { CallReply, CharRange } from '../protocol/workerProtocol';
 import { documentLength } from './documentText';
 import { DocumentTokens } from './documentTokens';
@@ -17,12 +18,16 @@ export type AttentionRows = CallReply<'attention'>;
 /** Characters of context fetched around what is visible, so small scrolls need no request. */
 const RANGE_MARGIN = 2000;
 const CACHE_ENTRIES = 128;
+/** Windows of surprisal kept: a screenful spans one or two. */
+const SURPRISAL_WINDOWS = 16;
 
 export class AttentionService implements vscode.Disposable {
   private readonly tokens = new Map<string, DocumentTokens>();
   /** Document versions whose text the worker holds. */
   private readonly sent = new Map<string, number>();
   private readonly cache = new Map<string, AttentionRows>();
+  /** Surprisal of whole windows, by document version and window start (the overlay and the hover share them). */
+  private readonly surprisals = new Map<string, TokenSurprisal>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly client: EngineClient) {
@@ -37,12 +42,14 @@ export class AttentionService implements vscode.Disposable {
     this.tokens.clear();
     this.sent.clear();
     this.cache.clear();
+    this.surprisals.clear();
   }
 
   private forget(key: string, tellWorker: boolean): void {
     this.tokens.delete(key);
     this.sent.delete(key);
     for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
+    for (const k of [...this.surprisals.keys()]) if (k.startsWith(`${key}@`)) this.surprisals.delete(k);
     if (tellWorker) void this.client.call({ type: 'closeDocument', documentKey: key }).catch(() => undefined);
   }
 
@@ -83,6 +90,24 @@ export class AttentionService implements vscode.Disposable {
     this.cache.set(cacheKey, reply);
     while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     return reply;
+  }
+
+  /**
+   * Surprisal and next-token predictions of every token in the context window holding document
+   * token `token` (the worker's `surprisal` view); null when the version moved on.
+   */
+  async surprisal(doc: vscode.TextDocument, version: number, token: number): Promise<TokenSurprisal | null> {
+    const key = doc.uri.toString();
+    const size = this.tokens.get(key)?.windowSize ?? 0;
+    const start = size > 0 ? token - (token % size) : token;
+    const cacheKey = `${key}@${version}#${start}`;
+    const hit = this.surprisals.get(cacheKey);
+    if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;
+    const reply = await this.client.call({ type: 'view', view: 'surprisal', documentKey: key, version, token, layer: 0, head: 0 });
+    if (reply.view !== 'surprisal' || reply.payload.version !== doc.version) return null;
+    this.surprisals.set(`${key}@${version}#${reply.payload.windowStart}`, reply.payload);
+    while (this.surprisals.size > SURPRISAL_WINDOWS) this.surprisals.delete(this.surprisals.keys().next().value!);
+    return reply.payload;
   }
 
   /** The cached attention for a query, without asking the worker (for synchronous views). */

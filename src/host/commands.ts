@@ -44,6 +44,7 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     reg('nextLayer', () => d.view.stepLayer(1)),
     reg('previousLayer', () => d.view.stepLayer(-1)),
     reg('toggleHighlights', () => updateSetting('decorations.enabled', !readSettings().decorations.enabled)),
+    reg('toggleSurprisal', () => updateSetting('surprisal.overlay', !readSettings().surprisal.overlay)),
     reg('setDirection', (value?: Direction) => pickDirection(value)),
     reg('setAggregation', (value?: Aggregation) => pickAggregation(value)),
     reg('showLog', () => d.log.show(true)),

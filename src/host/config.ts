@@ -4,18 +4,14 @@
  */
 
 import * as vscode from 'vscode';
-import { parseSettings, type Settings } from '../protocol/settings';
+import { DEFAULT_SETTINGS, parseSettings, type Settings } from '../protocol/settings';
 
 export const CONFIG_SECTION = 'attentionLens';
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(CONFIG_SECTION);
-  return parseSettings({
-    training: c.get('training'),
-    attention: c.get('attention'),
-    decorations: c.get('decorations'),
-    hover: c.get('hover'),
-  });
+  // Every group the parser knows, so a new settings group needs no change here.
+  return parseSettings(Object.fromEntries(Object.keys(DEFAULT_SETTINGS).map((group) => [group, c.get(group)])));
 }
 
 /** Writes one setting where the user will find it: the workspace if it overrides, else user settings. */

@@ -44,6 +44,17 @@ export class DocumentTokens {
     return -1;
   }
 
+  /** The [start, end) UTF-16 span of document token `index`, or null when no slice held covers it. */
+  rangeOf(index: number): { start: number; end: number } | null {
+    for (const s of this.slices) {
+      const i = index - s.first;
+      const start = s.starts[i];
+      const end = s.ends[i];
+      if (start !== undefined && end !== undefined) return { start, end };
+    }
+    return null;
+  }
+
   /** Tokens overlapping [start, end): [from, to) indices, or null when not covered. */
   tokensIn(start: number, end: number): { from: number; to: number } | null {
     const a = this.tokenAt(start);

@@ -5,6 +5,8 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SurprisalOverlay } from './surprisalOverlay';
+import { SurprisalStatusItem } from './surprisalStatusItem';
 import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
@@ -28,6 +30,7 @@ export interface AttentionLensApi {
   readonly view: ViewState;
   readonly highlighter: AttentionHighlighter;
   readonly attention: AttentionService;
+  readonly surprisal: SurprisalOverlay;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -39,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const attention = new AttentionService(client);
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
+  const surprisal = new SurprisalOverlay(attention, model, log);
   const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
 
   context.subscriptions.push(
@@ -50,6 +54,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     attention,
     highlighter,
     new StatusBar(model, run, view),
+    surprisal,
+    new SurprisalStatusItem(model),
     model.onDidChange((info) => {
       if (info) view.setShape(info.layers, info.heads);
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
@@ -64,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   );
   log.info(`Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`);
   void model.restore();
-  return { client, model, run, view, highlighter, attention };
+  return { client, model, run, view, highlighter, attention, surprisal };
 }
 
 export function deactivate(): void {

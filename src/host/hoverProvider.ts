@@ -6,6 +6,8 @@
 
 import * as vscode from 'vscode';
 import { formatWeight, selectWeights, topK } from '../presentation/attentionView';
+import { formatSurprisal } from '../presentation/surprisalScale';
+import type { TokenSurprisal } from '../protocol/dashboardViews';
 import type { ActiveModel } from './activeModel';
 import type { AttentionHighlighter } from './attentionHighlighter';
 import type { AttentionRows, AttentionService } from './attentionService';
@@ -33,6 +35,10 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const own = await this.service.attention(doc, version, index, index + 1).catch(() => null);
     if (!own || cancel.isCancellationRequested) return undefined;
     const md = this.describe(own, index, doc);
+    const predicted = await this.service.surprisal(doc, version, index).catch(() => null);
+    if (cancel.isCancellationRequested) return undefined;
+    const nextLabel = own.window.labels[index + 1 - own.windowStart] ?? null;
+    if (predicted) describePredictions(md, predicted, index, nextLabel, readSettings().hover.topK);
     const k = index - own.windowStart;
     const start = doc.positionAt(own.window.starts[k]!);
     const end = doc.positionAt(own.window.ends[k]!);
@@ -78,6 +84,24 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     }
     return md;
   }
+}
+
+/**
+ * What the model makes of this token and what it expects next: the token's surprisal, the top
+ * predictions for the next token with their probabilities, and the rank and probability of the
+ * token that actually follows.
+ */
+function describePredictions(md: vscode.MarkdownString, s: TokenSurprisal, index: number, nextLabel: string | null, k: number): void {
+  const i = index - s.windowStart;
+  if (i < 0 || i >= s.windowLength) return;
+  md.appendMarkdown(`\n\n---\n\n**Surprisal** of this token: ${formatSurprisal(s.surprisal[i] ?? NaN)}\n\n`);
+  const shown = Math.min(k, s.k);
+  const top: string[] = [];
+  for (let j = 0; j < shown; j++) top.push(`${code(s.topLabels[i * s.k + j] ?? '?')} ${formatWeight(s.topProbs[i * s.k + j] ?? NaN)}`);
+  md.appendMarkdown(`**Predicts next:** ${top.join(' · ')}\n\n`);
+  const rank = s.nextRank[i] ?? 0;
+  if (rank > 0) md.appendMarkdown(`What follows, ${code(nextLabel ?? '?')}, was ranked **${rank}** with p = ${formatWeight(s.nextProb[i] ?? NaN)}.\n\n`);
+  else md.appendMarkdown('Nothing follows this token in its context window.\n\n');
 }
 
 /**

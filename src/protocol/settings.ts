@@ -37,6 +37,10 @@ export interface Settings {
   readonly hover: {
     readonly topK: number;
   };
+  readonly surprisal: {
+    /** Colour every visible token by how surprised the model is by it (−ln p in nats). */
+    readonly overlay: boolean;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -44,6 +48,7 @@ export const DEFAULT_SETTINGS: Settings = {
   attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax' },
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
+  surprisal: { overlay: false },
 };
 
 /** Bounds shared with package.json's contributed configuration (kept in step by a test). */
@@ -92,6 +97,7 @@ export function parseSettings(raw: unknown): Settings {
   const a = section(raw, 'attention');
   const dec = section(raw, 'decorations');
   const h = section(raw, 'hover');
+  const s = section(raw, 'surprisal');
   const color = typeof dec.color === 'string' && HEX_COLOR.test(dec.color.trim()) ? dec.color.trim() : null;
   return {
     training: {
@@ -111,5 +117,6 @@ export function parseSettings(raw: unknown): Settings {
     },
     decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
+    surprisal: { overlay: bool(s.overlay, d.surprisal.overlay) },
   };
 }

@@ -15,11 +15,17 @@ import type { ActiveModel } from './activeModel';
 
 /** Predictions listed per position (the hover's top-k is at most this). */
 export const PREDICTIONS_PER_TOKEN = 10;
-/** Integrated-gradient intervals: completeness within about 1 % on the models tested (engine/analysis/attribution.ts). */
+/**
+ * Integrated-gradient intervals: completeness within about 1 % on GPT-style models. On models
+ * without learned positions (Llama) the zero baseline is degenerate and the gap stays large
+ * whatever the steps; the view carries the gap so the page can say so.
+ */
 export const ATTRIBUTION_STEPS = 64;
 
 const f32 = (a: ArrayLike<number>): Float32Array => Float32Array.from(a);
-const labels = (tokenizer: Tokenizer, ids: ArrayLike<number>): string[] => Array.from(ids, (id) => tokenizer.tokenLabel(id));
+/** A token's label; an id past the tokenizer's vocabulary (a model's padded rows) is named as such instead of failing. */
+const labelOf = (tokenizer: Tokenizer, id: number): string => (id >= 0 && id < tokenizer.vocabSize ? tokenizer.tokenLabel(id) : `<padding ${id}>`);
+const labels = (tokenizer: Tokenizer, ids: ArrayLike<number>): string[] => Array.from(ids, (id) => labelOf(tokenizer, id));
 
 /** Surprisal of every window token and the top predictions at every position: one forward over the window. */
 export function tokenSurprisal(m: ActiveModel, ids: Int32Array, place: WindowRef): TokenSurprisal {
@@ -56,7 +62,7 @@ export function lensView(m: ActiveModel, ids: Int32Array, place: WindowRef, quer
     topProbs: f32(r.topProbs),
     topLabels: labels(m.tokenizer, r.topIds),
     nextId,
-    nextLabel: nextId >= 0 ? m.tokenizer.tokenLabel(nextId) : '',
+    nextLabel: nextId >= 0 ? labelOf(m.tokenizer, nextId) : '',
     nextProbs,
   };
 }
@@ -65,7 +71,7 @@ export function lensView(m: ActiveModel, ids: Int32Array, place: WindowRef, quer
 export function ablationView(m: ActiveModel, ids: Int32Array, place: WindowRef, query: number): AblationSweepView {
   if (query + 1 >= ids.length) throw new WorkerError('bad-input', 'the cursor token is the last of its context window: no token follows it there to predict');
   const r = ablationSweep(m.model, ids, query);
-  return { ...place, query, layers: r.layers, heads: r.heads, targetId: r.target, targetLabel: m.tokenizer.tokenLabel(r.target), logProb: r.logProb, effects: f32(r.effects) };
+  return { ...place, query, layers: r.layers, heads: r.heads, targetId: r.target, targetLabel: labelOf(m.tokenizer, r.target), logProb: r.logProb, effects: f32(r.effects) };
 }
 
 /** Integrated gradients for the prediction at the query (of the token after it, or the model's top guess at the window's end). */
@@ -77,7 +83,7 @@ export function attributionView(m: ActiveModel, ids: Int32Array, place: WindowRe
     method: r.method,
     steps: r.steps,
     targetId: r.target,
-    targetLabel: m.tokenizer.tokenLabel(r.target),
+    targetLabel: labelOf(m.tokenizer, r.target),
     logProb: r.logProb,
     baselineLogProb: r.baselineLogProb,
     attributions: f32(r.attributions),

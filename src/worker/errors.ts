@@ -7,7 +7,7 @@
 
 import type { ErrorCode } from '../protocol/common';
 import type { WorkerToHost } from '../protocol/workerProtocol';
-import { HeadRefError, AttributionTargetError, PositionError, CheckpointError, ModelConfigError, UnknownPresetError, CharTokenizerError, TokenizerJsonError, Llama2cTokenizerError, DatasetError, TrainOptionsError } from '../engine';
+import { HeadRefError, AttributionTargetError, PositionError, CheckpointError, ModelConfigError, UnknownPresetError, CharTokenizerError, NoTokenizerError, TokenizerJsonError, Llama2cTokenizerError, DatasetError, TrainOptionsError } from '../engine';
 import { AtomicWriteError } from '../node/atomicWrite';
 import { ModelFileError } from '../node/loadModel';
 import { HuggingFaceTokenizerError } from '../node/huggingface/hfTokenizer';
@@ -27,7 +27,8 @@ export class WorkerError extends Error {
 /** The ErrorCode for a thrown value; `fallback` for errors no rule knows. */
 export function errorCodeOf(e: unknown, fallback: ErrorCode = 'internal'): ErrorCode {
   if (e instanceof WorkerError) return e.code;
-  if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError) return 'bad-input';
+  // A model without a tokenizer cannot read a document's text: the input is unusable with it.
+  if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError || e instanceof NoTokenizerError) return 'bad-input';
   // A question the analyses cannot answer here (no next token, a head the model lacks).
   if (e instanceof PositionError || e instanceof HeadRefError || e instanceof AttributionTargetError) return 'bad-input';
   if (

@@ -6,7 +6,7 @@
  * one head at a time) — and the `view` reply each travels in.
  */
 
-import { summarizeHeads, headOutput, headVectors, rolloutRows, type Transformer } from '../engine';
+import { summarizeHeads, isCausal, headOutput, headVectors, rolloutRows, type Transformer } from '../engine';
 import type { HeadKindName, WindowRef } from '../protocol/common';
 import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardViews';
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
@@ -44,7 +44,7 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
   },
   headStats: ({ model: m, win, place, ids }) => {
     const { nLayers: layers, nHeads: heads } = m.model.config;
-    const s = headStatsOf(win, heads, ids);
+    const s = headStatsOf(win, heads, ids, isCausal(m.model.config));
     return { payload: { ...place, layers, heads, ...s }, transfer: buffers([...Object.values(s.scores), s.entropy, s.keys50, s.keys90]) };
   },
   rollout: ({ model: m, win, place, query }) => {
@@ -95,8 +95,9 @@ export function matrixOf(win: WindowAttention): Float32Array {
 
 export type HeadStatsArrays = Pick<HeadStats, 'scores' | 'entropy' | 'keys50' | 'keys90'>;
 
-export function headStatsOf(win: WindowAttention, heads: number, ids: Int32Array): HeadStatsArrays {
-  const s = summarizeHeads(win.weights, heads, ids);
+/** `causal` false (an encoder): two-sided patterns, entropies and key counts over every key. */
+export function headStatsOf(win: WindowAttention, heads: number, ids: Int32Array, causal = true): HeadStatsArrays {
+  const s = summarizeHeads(win.weights, heads, ids, { causal });
   const f = (a: Float64Array): Float32Array => Float32Array.from(a);
   return {
     scores: {

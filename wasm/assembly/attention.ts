@@ -7,8 +7,9 @@
  *             dQ += dS·K   dK += dSᵀ·Q
  *
  * Each call handles T query rows (a chunk of a head's queries, so long sequences need only a
- * chunk-sized P in memory); query row i sees keys 0 … i + past, and only the first
- * n = min(Tk, T + past) keys are touched. Q, O, dO, dQ rows are `ldq` floats apart and K, V,
+ * chunk-sized P in memory); query row i sees keys 0 … min(i + past, Tk − 1), and only the
+ * first n = min(Tk, T + past) keys are touched. A past ≥ Tk − 1 lets every row see every key:
+ * that is how non-causal (encoder) attention runs through the same code. Q, O, dO, dQ rows are `ldq` floats apart and K, V,
  * dK, dV rows `ldkv` apart (one head's columns inside [T, C] activations); P, S and dP are
  * [T, Tk] contiguous. Hard attention uses the one-hot argmax of P in the forward and for dV,
  * and is straight-through the softmax otherwise.
@@ -30,14 +31,14 @@ export function attnForwardHead(q: usize, k: usize, v: usize, out: usize, p: usi
   gemm(q, ldq, false, k, ldkv, true, p, Tk, T, hs, n, OUT_CAUSAL, past, true, ws);
   for (let t = 0; t < T; t++) {
     const row = p + <usize>t * rowBytes;
-    const vis = t + past + 1;
+    const vis = min(t + past + 1, Tk);
     softmaxScaledRow(row, vis, Tk, scale, scores != 0 ? scores + <usize>t * rowBytes : 0);
   }
   if (hardIdx != 0) {
     const vb = <usize>hs << 2;
     for (let t = 0; t < T; t++) {
       const row = p + <usize>t * rowBytes;
-      const vis = t + past + 1;
+      const vis = min(t + past + 1, Tk);
       let arg = 0;
       let best = load<f32>(row);
       for (let j = 1; j < vis; j++) {
@@ -140,7 +141,7 @@ export function attnBackwardHead(q: usize, k: usize, v: usize, p: usize, hardIdx
   if (hs == 0) memory.fill(dp, 0, <usize>T * rowBytes);
   gemm(dy, ldq, false, v, ldkv, true, dp, Tk, T, hs, n, OUT_CAUSAL, past, true, ws);
   for (let t = 0; t < T; t++) {
-    const vis = t + past + 1;
+    const vis = min(t + past + 1, Tk);
     softmaxBackwardRow(p + <usize>t * rowBytes, dp + <usize>t * rowBytes, vis, Tk, scale);
   }
   if (dq != 0) gemm(dp, Tk, false, k, ldkv, false, dq, ldq, T, n, hs, K_UPPER, past, false, ws);

@@ -1,6 +1,7 @@
 /**
  * What the debugging commands (surprisal, lens, ablate, attribute) share: the model and
- * the text's tokens — read exactly as `attention` reads them (inputText + the tokenizer) —
+ * the text's tokens — read exactly as `attention` reads them (--text, --file or --ids, through
+ * inputEncoding) —
  * checked for length, plus --position and the `{"id", "text", "prob"}` shape of a
  * predicted token.
  */
@@ -8,12 +9,12 @@
 import type { Encoding, Tokenizer } from '../../engine';
 import type { LoadedModel } from '../../node/loadModel';
 import { intOption, UsageError, type ParsedArgs } from '../args';
-import { inputText } from '../inputText';
+import { inputEncoding } from '../inputText';
 import type { Output } from '../output';
 import { openModel, TextTooLongError } from './model';
 
 /** Options every debugging command takes (beside its own). */
-export const INPUT_VALUES = ['checkpoint', 'tokenizer', 'text', 'file'] as const;
+export const INPUT_VALUES = ['checkpoint', 'tokenizer', 'text', 'file', 'ids'] as const;
 export const INPUT_FLAGS = ['json', 'allow-special'] as const;
 
 export interface AnalysisInput extends LoadedModel {
@@ -22,9 +23,8 @@ export interface AnalysisInput extends LoadedModel {
 
 /** Opens the model and encodes the text; refuses an empty text and one longer than the context. */
 export async function openAnalysisInput(args: ParsedArgs, out: Output, minTokens = 1): Promise<AnalysisInput> {
-  const text = inputText(args);
   const loaded = await openModel(args, out);
-  const enc = loaded.tokenizer.encode(text, { allowSpecial: args.flags.has('allow-special') });
+  const enc = inputEncoding(args, loaded.tokenizer, { allowSpecial: args.flags.has('allow-special') });
   const T = enc.ids.length;
   if (T < minTokens) throw new UsageError(`the text encodes to ${T} token${T === 1 ? '' : 's'}; this command needs at least ${minTokens}`);
   if (T > loaded.model.config.contextLength) throw new TextTooLongError(T, loaded.model.config.contextLength);

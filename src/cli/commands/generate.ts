@@ -1,22 +1,29 @@
 /**
- * `attention-lens generate`: continues a prompt. Temperature 0 is greedy decoding and
- * reproduces llama2.c's `run -t 0` token for token.
+ * `attention-lens generate`: continues a prompt (--prompt text, or --ids for a model without a
+ * tokenizer). Temperature 0 is greedy decoding and reproduces llama2.c's `run -t 0` token for
+ * token. Only causal models with an LM head generate; an encoder is refused by name.
  */
 
-import { generate, Rng } from '../../engine';
-import { intOption, numberOption, parseArgs, requiredValue } from '../args';
+import { generate, Rng, hasLmHead, isCausal } from '../../engine';
+import { intOption, numberOption, parseArgs, UsageError } from '../args';
+import { parseIds } from '../inputText';
 import type { Output } from '../output';
 import { openModel, TextTooLongError } from './model';
 
-export const GENERATE_OPTIONS = { values: ['checkpoint', 'tokenizer', 'prompt', 'max-tokens', 'temperature', 'seed'], flags: ['json'] };
+export const GENERATE_OPTIONS = { values: ['checkpoint', 'tokenizer', 'prompt', 'ids', 'max-tokens', 'temperature', 'seed'], flags: ['json'] };
 
 export async function generateCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, GENERATE_OPTIONS);
-  const prompt = requiredValue(args, 'prompt');
+  const rawIds = args.values.get('ids');
+  if ((args.values.get('prompt') === undefined) === (rawIds === undefined)) throw new UsageError('give exactly one of --prompt STR or --ids 3,1,4');
   const maxTokens = intOption(args, 'max-tokens', 0, 1_000_000) ?? 100;
   const temperature = numberOption(args, 'temperature', 0, 100) ?? 1;
   const { model, tokenizer } = await openModel(args, out);
-  let promptIds = tokenizer.encode(prompt).ids;
+  if (!isCausal(model.config) || !hasLmHead(model.config)) {
+    throw new UsageError(`this model cannot generate text: ${isCausal(model.config) ? 'it has no language-model head' : 'it is a bidirectional encoder (every token sees every other), not a left-to-right decoder'}`);
+  }
+  let promptIds = rawIds !== undefined ? parseIds(rawIds, model.config.vocabSize) : tokenizer.encode(args.values.get('prompt') ?? '').ids;
+  const prompt = args.values.get('prompt') ?? tokenizer.decode(promptIds);
   if (promptIds.length === 0) {
     // Nothing to condition on: start from the tokenizer's BOS, else its end-of-text token
     // (GPT-2 uses <|endoftext|> as both), else its first symbol.

@@ -1,6 +1,6 @@
 /** `attention-lens info`: what a checkpoint holds — architecture, sizes, parameters, tokenizer. */
 
-import { parameterCount } from '../../engine';
+import { hasLmHead, isCausal, parameterCount } from '../../engine';
 import { parseArgs } from '../args';
 import { table, type Output } from '../output';
 import { openModel } from './model';
@@ -21,7 +21,10 @@ export async function infoCommand(argv: readonly string[], out: Output): Promise
     context: c.contextLength,
     vocab_size: c.vocabSize,
     parameters: parameterCount(c),
-    tokenizer: `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
+    tokenizer: tokenizer.kind === 'ids' ? 'none (token ids only: --ids)' : `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
+    causal: isCausal(c),
+    lm_head: hasLmHead(c),
+    ...(c.labels ? { labels: [...c.labels] } : {}),
   };
   if (out.json) {
     out.jsonLine(info);
@@ -30,7 +33,7 @@ export async function infoCommand(argv: readonly string[], out: Output): Promise
   const rows: [string, string | number][] = [
     ['format', loaded.description ? `${format}: ${loaded.description}` : format],
     ...Object.entries(info).map(([k, v]) => [k.replace(/_/g, ' '), v] as [string, string | number]),
-    ['norm / positions / mlp', `${c.norm} / ${c.positional}${c.positional === 'rope' ? ` (${c.ropeStyle}, θ=${c.ropeTheta})` : ''} / ${c.mlp}`],
+    ['norm / positions / mlp', `${c.norm}${c.normPlacement === 'post' ? ' (post)' : ''} / ${c.positional}${c.positional === 'rope' ? ` (${c.ropeStyle}${c.rotaryDims ? `, ${c.rotaryDims} of ${c.dModel / c.nHeads} dims` : ''}, θ=${c.ropeTheta})` : ''}${c.tokenTypes ? ` + ${c.tokenTypes} token types` : ''} / ${c.mlp}${c.gelu === 'erf' ? ' (erf)' : ''}${c.parallelResidual ? ', parallel residual' : ''}`],
     ['attention', c.attentionMode],
   ];
   if (training) rows.push(['trained steps', `${training.state.step} of ${training.options.steps}`]);

@@ -3,7 +3,7 @@
  * an encoding into the `tokens` array of the JSON contract.
  */
 
-import type { Encoding } from '../../engine';
+import { classifySequence, type Transformer, type Encoding } from '../../engine';
 import { loadModel, type LoadedModel } from '../../node/loadModel';
 import { requiredValue, type ParsedArgs } from '../args';
 import type { Output } from '../output';
@@ -26,6 +26,14 @@ export async function openModel(args: ParsedArgs, out?: Output): Promise<LoadedM
 
 export function tokensJson(enc: Encoding): { id: number; text: string; start: number; end: number }[] {
   return enc.tokens.map((t) => ({ id: t.id, text: t.text, start: t.start, end: t.end }));
+}
+
+/** A sequence classifier's verdict for the JSON contracts ({label, label_id, probability, logits}), or null for other models. */
+export function classificationJson(model: Transformer, hidden: readonly Float32Array[]): { label: string; label_id: number; probability: number; logits: number[] } | null {
+  const last = hidden[model.config.nLayers];
+  if (!model.config.labels || !last) return null;
+  const c = classifySequence(model, last);
+  return { label: c.label, label_id: c.labelIndex, probability: c.probability, logits: Array.from(c.logits) };
 }
 
 export class TextTooLongError extends RangeError {

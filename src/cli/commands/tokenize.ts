@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import type { Tokenizer } from '../../engine';
 import { loadModel, loadTokenizerFile } from '../../node/loadModel';
 import { parseArgs, requiredValue, UsageError } from '../args';
-import { inputText } from '../inputText';
+import { inputEncoding } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
 import { tokensJson } from './model';
 
-export const TOKENIZE_OPTIONS = { values: ['tokenizer', 'text', 'file'], flags: ['json', 'allow-special'] };
+export const TOKENIZE_OPTIONS = { values: ['tokenizer', 'text', 'file', 'ids'], flags: ['json', 'allow-special'] };
 
 async function openTokenizer(file: string): Promise<Tokenizer> {
   const ext = path.extname(file).toLowerCase();
@@ -28,7 +28,7 @@ async function openTokenizer(file: string): Promise<Tokenizer> {
 export async function tokenizeCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, TOKENIZE_OPTIONS);
   const tokenizer = await openTokenizer(requiredValue(args, 'tokenizer'));
-  const enc = tokenizer.encode(inputText(args), { allowSpecial: args.flags.has('allow-special') });
+  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') });
   if (out.json) {
     out.jsonLine({ token_ids: Array.from(enc.ids), tokens: tokensJson(enc) });
     return;

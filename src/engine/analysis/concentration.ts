@@ -20,19 +20,20 @@ export function keysForMass(row: ArrayLike<number>, fraction: number): number {
   return w.length;
 }
 
-/** keysForMass of every row of one head's n×n causal pattern (row i has i + 1 keys). */
-export function keysPerRow(a: ArrayLike<number>, n: number, fraction: number, offset = 0): Int32Array {
+/** keysForMass of every row of one head's n×n pattern (causal: row i has i + 1 keys; else all n). */
+export function keysPerRow(a: ArrayLike<number>, n: number, fraction: number, offset = 0, causal = true): Int32Array {
   const out = new Int32Array(n);
   const row = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) row[j] = a[offset + i * n + j]!;
-    out[i] = keysForMass(row.subarray(0, i + 1), fraction);
+    const keys = causal ? i + 1 : n;
+    for (let j = 0; j < keys; j++) row[j] = a[offset + i * n + j]!;
+    out[i] = keysForMass(row.subarray(0, keys), fraction);
   }
   return out;
 }
 
 /** Mean over rows of keysPerRow. */
-export function meanKeysForMass(a: ArrayLike<number>, n: number, fraction: number, offset = 0): number {
-  const k = keysPerRow(a, n, fraction, offset);
+export function meanKeysForMass(a: ArrayLike<number>, n: number, fraction: number, offset = 0, causal = true): number {
+  const k = keysPerRow(a, n, fraction, offset, causal);
   return k.reduce((s, v) => s + v, 0) / Math.max(1, n);
 }

@@ -7,7 +7,7 @@
  * cached pattern in place, which silently changes a shared cache, so we work on copies.
  */
 
-import { checkPattern, HeadPatternError, patternFor, type HeadKind } from './patterns';
+import { checkPattern, HeadPatternError, patternFor, type DetectorKind } from './patterns';
 import { addAt } from '../elements';
 
 export type ScoreMethod = 'mul' | 'abs';
@@ -17,6 +17,8 @@ export interface ScoreOptions {
   readonly excludeBos?: boolean;
   /** Leave the diagonal (attention to itself) out. TL's default: false. */
   readonly excludeCurrentToken?: boolean;
+  /** false: the attention is bidirectional (an encoder); named patterns use keys on both sides (patterns.ts). Default true. */
+  readonly causal?: boolean;
 }
 
 /** Σ A′·P / Σ A′, A′ = A with the excluded cells zeroed. 0 when nothing is left to score. */
@@ -77,7 +79,7 @@ export interface Detection {
  * or a custom one (a single prompt only, since a pattern has a fixed length). With several
  * prompts the result is the mean of the per-prompt score matrices.
  */
-export function detectHead(prompts: readonly PromptAttention[], pattern: HeadKind | ArrayLike<number>, o: DetectOptions = {}): Detection {
+export function detectHead(prompts: readonly PromptAttention[], pattern: DetectorKind | ArrayLike<number>, o: DetectOptions = {}): Detection {
   if (prompts.length === 0) throw new HeadPatternError('head detection needs at least one prompt');
   const custom = typeof pattern !== 'string';
   if (custom && prompts.length > 1) throw new HeadPatternError('a custom pattern fits one prompt length; give a named pattern for several prompts');
@@ -89,8 +91,8 @@ export function detectHead(prompts: readonly PromptAttention[], pattern: HeadKin
   for (const prompt of prompts) {
     const n = prompt.tokens.length;
     if (prompt.layers.length !== L || prompt.heads !== H) throw new HeadPatternError(`every prompt must come from the same model: ${L}×${H} heads, got ${prompt.layers.length}×${prompt.heads}`);
-    const p = custom ? pattern : patternFor(pattern, prompt.tokens);
-    if (!checkPattern(p, n).binary && warnings.length === 0) warnings.push('the detection pattern has values other than 0 and 1; scores are then hard to interpret');
+    const p = custom ? pattern : patternFor(pattern, prompt.tokens, o.causal !== false);
+    if (!checkPattern(p, n, o.causal !== false).binary && warnings.length === 0) warnings.push('the detection pattern has values other than 0 and 1; scores are then hard to interpret');
     for (let l = 0; l < L; l++) {
       const block = prompt.layers[l]!;
       if (block.length !== H * n * n) throw new HeadPatternError(`layer ${l} attention has ${block.length} values; ${H} heads over ${n} tokens need ${H * n * n}`);
@@ -105,8 +107,8 @@ export function detectHead(prompts: readonly PromptAttention[], pattern: HeadKin
 }
 
 /** Every named kind's "mul" score with TL's default options: what `attention-lens heads` prints. */
-export function headKindScores(prompt: PromptAttention, kinds: readonly HeadKind[], o: DetectOptions = {}): Record<HeadKind, Float64Array> {
-  const out = {} as Record<HeadKind, Float64Array>;
+export function headKindScores<K extends DetectorKind>(prompt: PromptAttention, kinds: readonly K[], o: DetectOptions = {}): Record<K, Float64Array> {
+  const out = {} as Record<K, Float64Array>;
   for (const kind of kinds) out[kind] = detectHead([prompt], kind, o).scores;
   return out;
 }

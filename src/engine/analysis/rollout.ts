@@ -4,7 +4,8 @@
  * heads are fused (mean, or max/min as in jacobgil/vit-explain) and the residual added
  * (Â = rownorm(Ā + I)); rollout is the product Â_L·…·Â_1. The whole product is O(L·n³); one
  * query's row is a vector–matrix chain, O(L·n²), which is what "rollout from the cursor token"
- * needs. Matrices are n×n row-major Float64Arrays.
+ * needs. Matrices are n×n row-major Float64Arrays, full or lower-triangular: nothing here
+ * assumes a causal mask, so an encoder's bidirectional attention rolls out the same way.
  */
 
 import { addAt, divAt } from '../elements';
@@ -60,7 +61,7 @@ export function layerMatrices(layers: readonly ArrayLike<number>[], heads: numbe
   });
 }
 
-/** C = A·B for n×n matrices, skipping the zeros a causal mask leaves. */
+/** C = A·B for n×n matrices, skipping zero entries (a causal mask's upper triangle, when there is one). */
 function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const c = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {

@@ -1,6 +1,7 @@
 /**
  * Importer for Hugging Face `transformers` checkpoints: `config.json` + `model.safetensors`
- * (or its shards) of the GPT-2 and Llama families, mapped onto the engine's parameter names.
+ * (or its shards) of the GPT-2 and Llama families (Qwen2 is Llama with q/k/v biases), mapped
+ * onto the engine's parameter names; GPT-NeoX and BERT are in huggingfaceFamilyImport.ts.
  *
  * GPT-2 (`GPT2LMHeadModel`, names under `transformer.`; a bare `GPT2Model` has no prefix):
  * Conv1D weights are stored [in, out] and are transposed to our [out, in]; the fused
@@ -23,6 +24,7 @@ import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { parseHfConfig, HuggingFaceError, type HfConfig } from './huggingfaceConfig';
 import { quote } from './errors';
+import { importBert, importGptNeox } from './huggingfaceFamilyImport';
 import { f16BitsToNumber, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
 
 export { HuggingFaceError, parseHfConfig, SUPPORTED_MODEL_TYPES, type HfConfig, type HfModelType } from './huggingfaceConfig';
@@ -44,7 +46,7 @@ export interface HfModel {
 const SUPPORTED_DTYPES = ['F32', 'F16', 'BF16'];
 
 /** Buffers older checkpoints save beside the weights; they carry no parameters. */
-const IGNORED = [/(^|\.)attn\.(bias|masked_bias)$/, /(^|\.)rotary_emb\.inv_freq$/];
+const IGNORED = [/(^|\.)attn\.(bias|masked_bias)$/, /(^|\.)rotary_emb\.inv_freq$/, /(^|\.)attention\.(bias|masked_bias)$/, /(^|\.)embeddings\.position_ids$/];
 
 /**
  * Builds a model from a parsed config.json and the safetensors file(s) holding its weights.
@@ -55,10 +57,14 @@ export function parseHuggingFaceModel(configJson: unknown, files: SafetensorsFil
   const reader = new TensorReader(Array.isArray(files) ? files : [files as SafetensorsFile], options.onProgress);
   const params = new Map<string, Tensor>();
   const notes: string[] = [];
-  if (hf.modelType === 'gpt2') importGpt2(hf.config, reader, params, notes);
-  else importLlama(hf.config, reader, params, notes);
+  let config = hf.config;
+  if (hf.modelType === 'gpt2') importGpt2(config, reader, params, notes);
+  else if (hf.modelType === 'gpt_neox') importGptNeox(config, reader, params, notes);
+  // BERT's importer settles what the config cannot say: whether a pooler is stored.
+  else if (hf.modelType === 'bert') config = importBert(config, reader, params, notes);
+  else importLlama(config, reader, params, notes);
   reader.finish();
-  return { model: new Transformer(hf.config, params), hf, dtypes: [...reader.dtypes].sort(), notes };
+  return { model: new Transformer(config, params), hf: { ...hf, config }, dtypes: [...reader.dtypes].sort(), notes };
 }
 
 function importGpt2(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, notes: string[]): void {
@@ -107,6 +113,12 @@ function importLlama(cfg: ModelConfig, r: TensorReader, params: Map<string, Tens
     const h = `${prefix}layers.${l}.`, b = `blocks.${l}.`;
     set(`${b}norm1.weight`, `${h}input_layernorm.weight`, [C], 'hidden_size');
     set(`${b}attn.q.weight`, `${h}self_attn.q_proj.weight`, [C, C], 'hidden_size × hidden_size');
+    if (cfg.qkvBias) {
+      // Qwen2: biased q/k/v, unbiased o.
+      set(`${b}attn.q.bias`, `${h}self_attn.q_proj.bias`, [C], 'hidden_size');
+      set(`${b}attn.k.bias`, `${h}self_attn.k_proj.bias`, [kvC], 'num_key_value_heads·head_dim');
+      set(`${b}attn.v.bias`, `${h}self_attn.v_proj.bias`, [kvC], 'num_key_value_heads·head_dim');
+    }
     set(`${b}attn.k.weight`, `${h}self_attn.k_proj.weight`, [kvC, C], 'num_key_value_heads·head_dim × hidden_size');
     set(`${b}attn.v.weight`, `${h}self_attn.v_proj.weight`, [kvC, C], 'num_key_value_heads·head_dim × hidden_size');
     set(`${b}attn.o.weight`, `${h}self_attn.o_proj.weight`, [C, C], 'hidden_size × hidden_size');
@@ -116,11 +128,11 @@ function importLlama(cfg: ModelConfig, r: TensorReader, params: Map<string, Tens
     set(`${b}mlp.down.weight`, `${h}mlp.down_proj.weight`, [C, F], 'hidden_size × intermediate_size');
   }
   set('norm_f.weight', `${prefix}norm.weight`, [C], 'hidden_size');
-  head(cfg, r, params, 'lm_head.weight', 'Llama');
+  head(cfg, r, params, 'lm_head.weight', cfg.qkvBias ? 'Qwen2' : 'Llama');
 }
 
 /** The LM head: tied to the embeddings (a stored copy is ignored, as transformers does) or its own tensor. */
-function head(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, name: string, family: string): void {
+export function head(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, name: string, family: string): void {
   if (cfg.tiedEmbeddings) {
     r.skip(name);
     return;
@@ -135,7 +147,7 @@ function head(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, na
 }
 
 /** Looks tensors up across the files, checks dtype and shape, decodes, and tracks what was used. */
-class TensorReader {
+export class TensorReader {
   readonly dtypes = new Set<string>();
   private readonly where = new Map<string, SafetensorsFile>();
   private readonly used = new Set<string>();
@@ -156,6 +168,11 @@ class TensorReader {
 
   has(name: string): boolean {
     return this.where.has(name);
+  }
+
+  /** Every tensor name in the checkpoint. */
+  names(): string[] {
+    return [...this.where.keys()];
   }
 
   /** The first prefix under which `probe` exists. */

@@ -1,20 +1,21 @@
 /**
- * Reads a Hugging Face `config.json` (GPT-2 and Llama families) into the engine's ModelConfig.
- * The file is untrusted: every field is type-checked, defaults are those of `transformers`
- * (GPT2Config, LlamaConfig), and every option that would change the maths in a way the engine
+ * Reads a Hugging Face `config.json` (GPT-2, Llama, and through huggingfaceFamilies.ts GPT-NeoX,
+ * Qwen2 and BERT) into the engine's ModelConfig. The file is untrusted: every field is
+ * type-checked, defaults are those of `transformers` (GPT2Config, LlamaConfig, …), and every option that would change the maths in a way the engine
  * does not implement (other activations, RoPE scaling, biased Llama projections, cross-attention,
  * …) is refused by name instead of being silently ignored.
  */
 
 import { ModelConfigError, validateModelConfig, type ModelConfig } from '../models/config';
 import { CheckpointError, describeValue, quote } from './errors';
+import { bertConfig, gptNeoxConfig, qwen2Config, ropeTheta } from './huggingfaceFamilies';
 
 /** A Hugging Face model folder (config.json or its tensors) that cannot be imported. */
 export class HuggingFaceError extends CheckpointError {}
 
-export type HfModelType = 'gpt2' | 'llama';
+export type HfModelType = 'gpt2' | 'llama' | 'gpt_neox' | 'qwen2' | 'bert';
 
-export const SUPPORTED_MODEL_TYPES: readonly HfModelType[] = ['gpt2', 'llama'];
+export const SUPPORTED_MODEL_TYPES: readonly HfModelType[] = ['gpt2', 'llama', 'gpt_neox', 'qwen2', 'bert'];
 
 export interface HfConfig {
   readonly modelType: HfModelType;
@@ -40,10 +41,10 @@ export function parseHfConfig(raw: unknown): HfConfig {
   }
   if (typeof modelType !== 'string' || !(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     throw new HuggingFaceError(
-      `config.json: model_type ${describeValue(modelType)}${r.architecturesNote()} is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => JSON.stringify(t)).join(', ')} (GPT-2 and Llama families)`,
+      `config.json: model_type ${describeValue(modelType)}${r.architecturesNote()} is not supported; supported: ${SUPPORTED_MODEL_TYPES.map((t) => JSON.stringify(t)).join(', ')} (GPT-2, Llama, GPT-NeoX/Pythia, Qwen2 and BERT families)`,
     );
   }
-  const config = modelType === 'gpt2' ? gpt2Config(r) : llamaConfig(r);
+  const config = configOf(modelType as HfModelType, r);
   return {
     modelType: modelType as HfModelType,
     config,
@@ -51,6 +52,21 @@ export function parseHfConfig(raw: unknown): HfConfig {
     bosTokenId: r.optionalTokenId('bos_token_id'),
     eosTokenId: r.optionalTokenId('eos_token_id'),
   };
+}
+
+function configOf(modelType: HfModelType, r: Fields): ModelConfig {
+  switch (modelType) {
+    case 'gpt2':
+      return gpt2Config(r);
+    case 'llama':
+      return llamaConfig(r);
+    case 'gpt_neox':
+      return gptNeoxConfig(r);
+    case 'qwen2':
+      return qwen2Config(r);
+    case 'bert':
+      return bertConfig(r);
+  }
 }
 
 function gpt2Config(r: Fields): ModelConfig {
@@ -93,11 +109,6 @@ function llamaConfig(r: Fields): ModelConfig {
   if (activation !== 'silu') throw new HuggingFaceError(`config.json: hidden_act ${quote(activation)} is not supported; expected "silu" (SwiGLU)`);
   r.expect('attention_bias', false, 'q/k/v/o projections without bias');
   r.expect('mlp_bias', false, 'gate/up/down projections without bias');
-  const scaling = r.get('rope_scaling');
-  if (scaling !== undefined && scaling !== null) {
-    const type = (scaling as { rope_type?: unknown; type?: unknown }).rope_type ?? (scaling as { type?: unknown }).type;
-    if (type !== 'default') throw new HuggingFaceError(`config.json: rope_scaling ${describeValue(scaling)} is not supported; expected null (plain RoPE)`);
-  }
   const headDim = r.get('head_dim');
   if (headDim !== undefined && headDim !== null && headDim !== C / H) {
     throw new HuggingFaceError(`config.json: head_dim ${describeValue(headDim)} is not supported; expected hidden_size / num_attention_heads = ${C / H}`);
@@ -114,7 +125,7 @@ function llamaConfig(r: Fields): ModelConfig {
     norm: 'rmsnorm',
     normEps: r.num('rms_norm_eps', 1e-6),
     positional: 'rope',
-    ropeTheta: r.num('rope_theta', 10000),
+    ropeTheta: ropeTheta(r, 'rope_theta', 10000),
     ropeStyle: 'half',
     mlp: 'swiglu',
     bias: false,
@@ -124,7 +135,7 @@ function llamaConfig(r: Fields): ModelConfig {
   });
 }
 
-function finish(modelType: HfModelType, config: ModelConfig): ModelConfig {
+export function finish(modelType: HfModelType, config: ModelConfig): ModelConfig {
   try {
     return validateModelConfig(config);
   } catch (e) {
@@ -134,7 +145,7 @@ function finish(modelType: HfModelType, config: ModelConfig): ModelConfig {
 }
 
 /** Typed access to an untrusted config object, with transformers' defaults for absent keys. */
-class Fields {
+export class Fields {
   constructor(private readonly raw: Record<string, unknown>) {}
 
   has(key: string): boolean {

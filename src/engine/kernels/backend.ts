@@ -18,7 +18,7 @@ export interface MatmulOptions {
   readonly accumulate?: boolean;
 }
 
-/** Causal self-attention shapes: q [B, T, H·hs], k and v [B, Tk, Hkv·hs], Tk ≥ T. */
+/** Self-attention shapes: q [B, T, H·hs], k and v [B, Tk, Hkv·hs], Tk ≥ T. */
 export interface AttentionDims {
   readonly B: number;
   /** Queries per sequence (the last T of the Tk positions). */
@@ -28,6 +28,8 @@ export interface AttentionDims {
   readonly H: number;
   readonly Hkv: number;
   readonly hs: number;
+  /** false: every query sees every key (encoders). Absent = true: query t sees keys ≤ t + Tk − T. */
+  readonly causal?: boolean;
 }
 
 export interface CrossEntropySums {

@@ -1,8 +1,9 @@
 /**
- * Reference causal self-attention kernels (plain JS), exactly the loops the tutorial
- * teaches: per query row, dot products with the visible keys, a softmax, a weighted sum of
- * values; the backward walks the same rows in reverse. See ops/attention.ts for the maths
- * and the meaning of every buffer.
+ * Reference self-attention kernels (plain JS), exactly the loops the tutorial teaches: per
+ * query row, dot products with the visible keys, a softmax, a weighted sum of values; the
+ * backward walks the same rows in reverse. Causal (query t sees keys ≤ t + past) unless
+ * dims.causal is false, when every query sees all Tk keys (encoders). See ops/attention.ts
+ * for the maths and the meaning of every buffer.
  */
 
 import type { AttentionDims } from './backend';
@@ -23,24 +24,25 @@ export function attentionForwardJs(qd: Float32Array, kd: Float32Array, vd: Float
       const bh = b * H + h;
       for (let t = 0; t < T; t++) {
         const qo = (b * T + t) * C + h * hs;
-        for (let j = 0; j <= t + past; j++) {
+        const vis = visible(dims, t, past);
+        for (let j = 0; j < vis; j++) {
           const ko = (b * Tk + j) * Ckv + g * hs;
           let s = 0;
           for (let d = 0; d < hs; d++) s += qd[qo + d]! * kd[ko + d]!;
           rowScores[j] = s * scale;
         }
-        if (scores) scores.set(rowScores.subarray(0, t + past + 1), (bh * T + t) * Tk);
+        if (scores) scores.set(rowScores.subarray(0, vis), (bh * T + t) * Tk);
         const p = probs ? probs.subarray((bh * T + t) * Tk, (bh * T + t + 1) * Tk) : rowProbs;
-        softmaxRow(rowScores, p, 0, t + past + 1);
+        softmaxRow(rowScores, p, 0, vis);
         const oo = (b * T + t) * C + h * hs;
         if (hardIdx) {
           let arg = 0;
-          for (let j = 1; j <= t + past; j++) if (p[j]! > p[arg]!) arg = j;
+          for (let j = 1; j < vis; j++) if (p[j]! > p[arg]!) arg = j;
           hardIdx[bh * T + t] = arg;
           const vo = (b * Tk + arg) * Ckv + g * hs;
           for (let d = 0; d < hs; d++) out[oo + d] = vd[vo + d]!;
         } else {
-          for (let j = 0; j <= t + past; j++) {
+          for (let j = 0; j < vis; j++) {
             const w = p[j]!;
             const vo = (b * Tk + j) * Ckv + g * hs;
             for (let d = 0; d < hs; d++) addAt(out, oo + d, w * vd[vo + d]!);
@@ -66,9 +68,10 @@ export function attentionBackwardJs(qd: Float32Array, kd: Float32Array, vd: Floa
         const oo = (b * T + t) * C + h * hs;
         const po = (bh * T + t) * Tk;
         const used = hardIdx ? hardIdx[bh * T + t]! : -1;
+        const vis = visible(dims, t, past);
         // dWeights[j] = dOut_t · v_j; dv_j gets the weight the forward actually used.
         let dot = 0;
-        for (let j = 0; j <= t + past; j++) {
+        for (let j = 0; j < vis; j++) {
           const vo = (b * Tk + j) * Ckv + g * hs;
           let s = 0;
           for (let d = 0; d < hs; d++) s += dy[oo + d]! * vd[vo + d]!;
@@ -79,7 +82,7 @@ export function attentionBackwardJs(qd: Float32Array, kd: Float32Array, vd: Floa
         }
         // Softmax backward (straight-through for hard attention), then into q and k.
         const qo = (b * T + t) * C + h * hs;
-        for (let j = 0; j <= t + past; j++) {
+        for (let j = 0; j < vis; j++) {
           const ds = P[po + j]! * (dP[j]! - dot) * scale;
           if (ds === 0) continue;
           const ko = (b * Tk + j) * Ckv + g * hs;
@@ -89,4 +92,9 @@ export function attentionBackwardJs(qd: Float32Array, kd: Float32Array, vd: Floa
       }
     }
   }
+}
+
+/** How many keys query t sees: 0 … t + past when causal, all Tk otherwise. */
+function visible(dims: AttentionDims, t: number, past: number): number {
+  return dims.causal === false ? dims.Tk : t + past + 1;
 }

@@ -123,7 +123,7 @@ class WasmBackend implements Backend {
   // one [rows, Tk] block, never all B·H·T·Tk weights, so long sequences need little memory.
   attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void {
     const { B, T, Tk, H, Hkv, hs } = dims;
-    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = Tk - T;
+    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = pastOf(dims);
     const nq = B * T * C, nkv = B * Tk * Ckv;
     const rows = this.chunkRows(T, Tk), block = rows * Tk;
     const ar = this.arena;
@@ -155,7 +155,7 @@ class WasmBackend implements Backend {
 
   attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void {
     const { B, T, Tk, H, Hkv, hs } = dims;
-    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = Tk - T;
+    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = pastOf(dims);
     const nq = B * T * C, nkv = B * Tk * Ckv;
     const rows = this.chunkRows(T, Tk), block = rows * Tk;
     const ar = this.arena;
@@ -371,4 +371,12 @@ class WasmBackend implements Backend {
     ar.get(pm, m, n);
     ar.get(pv, v, n);
   }
+}
+
+/**
+ * The kernel's `past`: query row i sees keys 0 … i + past. Without a causal mask every row sees
+ * all Tk keys, which past = Tk gives (the kernel clamps each row's visible keys to Tk).
+ */
+function pastOf(dims: AttentionDims): number {
+  return dims.causal === false ? dims.Tk : dims.Tk - dims.T;
 }

@@ -8,7 +8,8 @@
 import type { AttentionMode } from '../ops/attention';
 import type { RopeStyle } from '../ops/rope';
 
-export type Architecture = 'seed' | 'gpt' | 'llama';
+/** The family, for people (info, status bar); the maths follows the flags below, not this name. */
+export type Architecture = 'seed' | 'gpt' | 'llama' | 'gpt_neox' | 'qwen2' | 'bert';
 export type NormKind = 'layernorm' | 'rmsnorm' | 'none';
 export type PositionalKind = 'learned' | 'rope' | 'none';
 export type MlpKind = 'gelu' | 'swiglu' | 'none';
@@ -36,6 +37,35 @@ export interface ModelConfig {
   readonly tiedEmbeddings: boolean;
   readonly attentionMode: AttentionMode;
   readonly dropout: number;
+  // Family variants (modelVariants.ts). Absent means the decoder behaviour every older config
+  // and checkpoint has, so those stay valid unchanged.
+  /** Queries see only earlier keys (decoders). false: every token sees every token (BERT). Absent = true. */
+  readonly causal?: boolean;
+  /** Leading dimensions of each head that RoPE rotates (GPT-NeoX rotary_pct). Absent = the whole head. */
+  readonly rotaryDims?: number;
+  /** x + attn(norm1(x)) + mlp(norm2(x)) in one step (GPT-NeoX/Pythia). Absent = false (sequential). */
+  readonly parallelResidual?: boolean;
+  /** 'pre' (GPT-2, Llama) or 'post' (BERT: norm after each residual add, and on the embeddings). Absent = 'pre'. */
+  readonly normPlacement?: 'pre' | 'post';
+  /** GELU form: 'tanh' (GPT-2's gelu_new) or 'erf' (exact: BERT, GPT-NeoX). Absent = 'tanh'. */
+  readonly gelu?: 'tanh' | 'erf';
+  /** Biases on the q/k/v projections regardless of `bias` (Qwen2). Absent = `bias`. */
+  readonly qkvBias?: boolean;
+  /** A bias on the LM head. Absent = `bias`. */
+  readonly headBias?: boolean;
+  /** false: no LM head at all (a bare encoder); forward's logits are then [B, T, 0]. Absent = true. */
+  readonly lmHead?: boolean;
+  /** Segment (token-type) embeddings rows (BERT type_vocab_size). Absent or 0 = none. */
+  readonly tokenTypes?: number;
+  /**
+   * BERT's masked-LM head before the (tied) output projection: dense → GELU → LayerNorm, and a
+   * bias on the logits. Absent = false.
+   */
+  readonly mlmHead?: boolean;
+  /** BERT's pooler: tanh(dense(hidden of the first token)). Absent = false. */
+  readonly pooler?: boolean;
+  /** Sequence-classification labels (id → name, config.json id2label); a classifier reads the pooled output. Absent = none. */
+  readonly labels?: readonly string[];
 }
 
 export class ModelConfigError extends Error {
@@ -45,7 +75,7 @@ export class ModelConfigError extends Error {
   }
 }
 
-const ARCHITECTURES: readonly Architecture[] = ['seed', 'gpt', 'llama'];
+const ARCHITECTURES: readonly Architecture[] = ['seed', 'gpt', 'llama', 'gpt_neox', 'qwen2', 'bert'];
 const NORMS: readonly NormKind[] = ['layernorm', 'rmsnorm', 'none'];
 const POSITIONALS: readonly PositionalKind[] = ['learned', 'rope', 'none'];
 const MLPS: readonly MlpKind[] = ['gelu', 'swiglu', 'none'];
@@ -100,11 +130,63 @@ export function validateModelConfig(raw: unknown): ModelConfig {
     attentionMode: oneOf('attentionMode', ['soft', 'hard'] as const),
     dropout: num('dropout', 0, 0.99),
   };
+  Object.assign(config, validateVariants(r, config));
   if (config.dModel % config.nHeads !== 0) throw new ModelConfigError(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
   if (config.nHeads % config.nKvHeads !== 0) throw new ModelConfigError(`nHeads ${config.nHeads} is not a multiple of nKvHeads ${config.nKvHeads}`);
   if (config.positional === 'rope' && (config.dModel / config.nHeads) % 2 !== 0) throw new ModelConfigError(`rotary positions need an even head size, got ${config.dModel / config.nHeads}`);
   if (config.mlp !== 'none' && config.mlpHidden < 1) throw new ModelConfigError(`an MLP of kind ${config.mlp} needs mlpHidden ≥ 1`);
   return config;
+}
+
+/** The optional family fields, checked when present (an absent one keeps its default). */
+function validateVariants(r: Record<string, unknown>, config: ModelConfig): Partial<ModelConfig> {
+  const out: Record<string, unknown> = {};
+  const present = (key: string): boolean => r[key] !== undefined;
+  const fail = (key: string, what: string): never => {
+    throw new ModelConfigError(`model config field "${key}" must be ${what}, got ${describe(r[key])}`);
+  };
+  for (const key of ['causal', 'parallelResidual', 'qkvBias', 'headBias', 'lmHead', 'mlmHead', 'pooler']) {
+    if (!present(key)) continue;
+    if (typeof r[key] !== 'boolean') fail(key, 'true or false');
+    out[key] = r[key];
+  }
+  const hs = config.dModel / config.nHeads;
+  if (present('rotaryDims')) {
+    const v = r.rotaryDims;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 2 || v > hs || v % 2 !== 0) fail('rotaryDims', `an even integer in [2, ${hs}] (the head size)`);
+    out.rotaryDims = v;
+  }
+  if (present('normPlacement')) {
+    if (r.normPlacement !== 'pre' && r.normPlacement !== 'post') fail('normPlacement', 'one of pre, post');
+    out.normPlacement = r.normPlacement;
+  }
+  if (present('gelu')) {
+    if (r.gelu !== 'tanh' && r.gelu !== 'erf') fail('gelu', 'one of tanh, erf');
+    out.gelu = r.gelu;
+  }
+  if (present('tokenTypes')) {
+    const v = r.tokenTypes;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1 << 16) fail('tokenTypes', 'an integer in [0, 65536]');
+    out.tokenTypes = v;
+  }
+  if (present('labels')) {
+    const v = r.labels;
+    if (!Array.isArray(v) || v.length < 1 || v.length > 1 << 16 || !v.every((x) => typeof x === 'string' && x.length <= 1000)) fail('labels', 'a non-empty array of label names');
+    out.labels = [...(v as string[])];
+  }
+  if (out.labels !== undefined && out.pooler !== true) throw new ModelConfigError('a sequence classifier (labels) reads the pooled output: it needs pooler true');
+  if (out.mlmHead === true && out.lmHead === false) throw new ModelConfigError('a masked-LM head (mlmHead) is an LM head: it contradicts lmHead false');
+  return out;
+}
+
+/** Whether queries see only earlier keys (every decoder); false for encoders such as BERT. */
+export function isCausal(config: ModelConfig): boolean {
+  return config.causal !== false;
+}
+
+/** Whether the model has an LM head (next-token or masked-token logits). */
+export function hasLmHead(config: ModelConfig): boolean {
+  return config.lmHead !== false;
 }
 
 export function headSize(config: ModelConfig): number {

@@ -27,19 +27,24 @@ export function paramSpec(config: ModelConfig): ParamSpec[] {
     add(`${prefix}.weight`, [C], 'ones');
     if (config.norm === 'layernorm' && config.bias) add(`${prefix}.bias`, [C], 'zeros');
   };
-  const linear = (prefix: string, out: number, inF: number, init: ParamInit): void => {
+  const linear = (prefix: string, out: number, inF: number, init: ParamInit, bias = config.bias): void => {
     add(`${prefix}.weight`, [out, inF], init);
-    if (config.bias) add(`${prefix}.bias`, [out], 'zeros');
+    if (bias) add(`${prefix}.bias`, [out], 'zeros');
   };
+  const qkvBias = config.qkvBias ?? config.bias;
+  const post = config.normPlacement === 'post';
 
   add('tok_emb', [config.vocabSize, C], 'normal');
   if (config.positional === 'learned') add('pos_emb', [config.contextLength, C], 'normal');
+  if ((config.tokenTypes ?? 0) > 0) add('type_emb', [config.tokenTypes ?? 0, C], 'normal');
+  // Post-norm models (BERT) normalise the embeddings and end on a block's own norm: no final norm.
+  if (post) norm('emb_norm');
   for (let l = 0; l < config.nLayers; l++) {
     const p = `blocks.${l}`;
     norm(`${p}.norm1`);
-    linear(`${p}.attn.q`, C, C, 'normal');
-    linear(`${p}.attn.k`, kvC, C, 'normal');
-    linear(`${p}.attn.v`, kvC, C, 'normal');
+    linear(`${p}.attn.q`, C, C, 'normal', qkvBias);
+    linear(`${p}.attn.k`, kvC, C, 'normal', qkvBias);
+    linear(`${p}.attn.v`, kvC, C, 'normal', qkvBias);
     linear(`${p}.attn.o`, C, C, 'residual');
     if (config.mlp === 'none') continue;
     norm(`${p}.norm2`);
@@ -52,8 +57,16 @@ export function paramSpec(config: ModelConfig): ParamSpec[] {
       linear(`${p}.mlp.down`, C, config.mlpHidden, 'residual');
     }
   }
-  norm('norm_f');
-  if (!config.tiedEmbeddings) linear('lm_head', config.vocabSize, C, 'normal');
+  if (!post) norm('norm_f');
+  if (config.mlmHead) {
+    linear('mlm.dense', C, C, 'normal', true);
+    add('mlm.norm.weight', [C], 'ones');
+    add('mlm.norm.bias', [C], 'zeros');
+  }
+  if (config.lmHead !== false && !config.tiedEmbeddings) linear('lm_head', config.vocabSize, C, 'normal', config.mlmHead ? false : config.headBias ?? config.bias);
+  if (config.mlmHead) add('mlm.bias', [config.vocabSize], 'zeros');
+  if (config.pooler) linear('pooler', C, C, 'normal', true);
+  if (config.labels) linear('classifier', config.labels.length, C, 'normal', true);
   return specs;
 }
 

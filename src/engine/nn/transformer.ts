@@ -1,8 +1,10 @@
 /**
- * The decoder-only transformer every model family runs on: embeddings → blocks of
- * (norm → causal self-attention → residual, norm → MLP → residual) → final norm → logits.
+ * The transformer every model family runs on: embeddings → blocks of
+ * (norm → self-attention → residual, norm → MLP → residual) → final norm → logits.
  * Flags in ModelConfig select GPT-2 (LayerNorm, learned positions, GELU, biases),
- * Llama (RMSNorm, RoPE, SwiGLU, grouped-query attention) or the tutorial's seed model.
+ * Llama (RMSNorm, RoPE, SwiGLU, grouped-query attention) or the tutorial's seed model; the
+ * family variants (GPT-NeoX's parallel residual and partial RoPE, Qwen2's q/k/v biases,
+ * BERT's post-norm bidirectional encoder with segment embeddings) are in blockVariants.ts.
  *
  * forward() can capture, per layer, what the editor shows: attention weights, the raw
  * scores behind them, q/k/v and the residual stream. Nothing is kept unless asked for.
@@ -15,6 +17,7 @@ import { paramSpec, type ParamSpec } from '../models/paramSpec';
 import { gelu, silu } from '../ops/activation';
 import { add, mul } from '../ops/add';
 import { causalSelfAttention } from '../ops/attention';
+import { geluErf } from '../ops/geluErf';
 import { crossEntropy } from '../ops/crossEntropy';
 import { dropout } from '../ops/dropout';
 import { embedding } from '../ops/embedding';
@@ -25,6 +28,7 @@ import { layerNorm, rmsNorm } from '../ops/norm';
 import { rope } from '../ops/rope';
 import { Rng } from '../random';
 import { ShapeError, Tensor } from '../tensor';
+import { finishEmbeddings, headless, mlmTransform, postNormBlock } from './blockVariants';
 
 export interface CaptureOptions {
   /** Post-softmax weights per layer, [B, H, T, T] ([1, H, T, cached + T] with a cache). */
@@ -48,6 +52,8 @@ export interface ForwardOptions {
    * next positions after what the cache holds, and their keys and values are appended.
    */
   readonly cache?: KvCache;
+  /** Segment ids [B·T] for models with token-type embeddings (BERT); absent = all 0. */
+  readonly tokenTypes?: Int32Array;
   /**
    * Analysis (head ablation): per layer, heads whose output Σα·v is replaced — by zeros or a
    * given vector — before the output projection.
@@ -161,7 +167,8 @@ export class Transformer {
     for (const t of this.params.values()) t.grad = null;
   }
 
-  private p(name: string): Tensor {
+  /** @internal for blockVariants.ts */
+  p(name: string): Tensor {
     const t = this.params.get(name);
     if (!t) throw new Error(`no parameter named ${name}`);
     return t;
@@ -171,7 +178,8 @@ export class Transformer {
     return this.params.get(name) ?? null;
   }
 
-  private norm(tape: Tape | null, x: Tensor, prefix: string): Tensor {
+  /** @internal for blockVariants.ts */
+  norm(tape: Tape | null, x: Tensor, prefix: string): Tensor {
     switch (this.config.norm) {
       case 'layernorm':
         return layerNorm(tape, x, this.p(`${prefix}.weight`), this.pOpt(`${prefix}.bias`), this.config.normEps);
@@ -182,7 +190,8 @@ export class Transformer {
     }
   }
 
-  private lin(tape: Tape | null, x: Tensor, prefix: string): Tensor {
+  /** @internal for blockVariants.ts */
+  lin(tape: Tape | null, x: Tensor, prefix: string): Tensor {
     return linear(tape, x, this.p(`${prefix}.weight`), this.pOpt(`${prefix}.bias`));
   }
 
@@ -193,6 +202,7 @@ export class Transformer {
     const cache = options.cache ?? null;
     const offset = cache ? cache.length : 0;
     if (cache && (B !== 1 || tape !== null)) throw new ShapeError('forward: a key/value cache is for batch-1 inference only');
+    if (cache && cfg.causal === false) throw new ShapeError('forward: a key/value cache needs a causal model (an encoder re-reads every token)');
     if (offset + T > cfg.contextLength) {
       throw new ShapeError(`forward: ${offset + T} positions exceed the model's context of ${cfg.contextLength} tokens`);
     }
@@ -212,6 +222,7 @@ export class Transformer {
       for (let t = 0; t < T; t++) pos[t] = offset + t;
       x = add(tape, x, embedding(tape, posTable, pos, [T]));
     }
+    x = finishEmbeddings(this, tape, x, options.tokenTypes, B, T);
     x = dropout(tape, x, p, rng);
     const resume = options.resumeAt;
     if (resume) {
@@ -225,13 +236,15 @@ export class Transformer {
 
     for (let l = resume?.layer ?? 0; l < cfg.nLayers; l++) {
       const pre = `blocks.${l}`;
-      const h = this.norm(tape, x, `${pre}.norm1`);
+      // Post-norm blocks (BERT) attend over the residual stream itself and normalise after the add.
+      const h = cfg.normPlacement === 'post' ? x : this.norm(tape, x, `${pre}.norm1`);
       let q = this.lin(tape, h, `${pre}.attn.q`);
       let k = this.lin(tape, h, `${pre}.attn.k`);
       const v = this.lin(tape, h, `${pre}.attn.v`);
       if (cfg.positional === 'rope') {
-        q = rope(tape, q, { nHeads: cfg.nHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle, positionOffset: offset });
-        k = rope(tape, k, { nHeads: cfg.nKvHeads, theta: cfg.ropeTheta, style: cfg.ropeStyle, positionOffset: offset });
+        const ropeOptions = { theta: cfg.ropeTheta, style: cfg.ropeStyle, positionOffset: offset, rotaryDims: cfg.rotaryDims };
+        q = rope(tape, q, { ...ropeOptions, nHeads: cfg.nHeads });
+        k = rope(tape, k, { ...ropeOptions, nHeads: cfg.nKvHeads });
       }
       const [kAll, vAll] = cache ? cache.extend(l, k, v) : [k, v];
       const att = causalSelfAttention(tape, q, kAll, vAll, {
@@ -240,6 +253,7 @@ export class Transformer {
         mode: cfg.attentionMode,
         keepWeights: capture.attention ?? false,
         keepScores: capture.scores ?? false,
+        causal: cfg.causal !== false,
       });
       layers.push({
         attention: att.weights,
@@ -250,22 +264,24 @@ export class Transformer {
       });
       const replaced = options.headReplacements?.get(l);
       const heads = replaced ? replaceHeads(tape, att.out, cfg.nHeads, replaced) : att.out;
-      x = add(tape, x, dropout(tape, this.lin(tape, heads, `${pre}.attn.o`), p, rng));
-      if (cfg.mlp !== 'none') {
-        const h2 = this.norm(tape, x, `${pre}.norm2`);
-        let m: Tensor;
-        if (cfg.mlp === 'gelu') {
-          m = this.lin(tape, gelu(tape, this.lin(tape, h2, `${pre}.mlp.fc`)), `${pre}.mlp.proj`);
-        } else {
-          const gate = silu(tape, this.lin(tape, h2, `${pre}.mlp.gate`));
-          m = this.lin(tape, mul(tape, gate, this.lin(tape, h2, `${pre}.mlp.up`)), `${pre}.mlp.down`);
-        }
-        x = add(tape, x, dropout(tape, m, p, rng));
+      const attnOut = dropout(tape, this.lin(tape, heads, `${pre}.attn.o`), p, rng);
+      if (cfg.normPlacement === 'post') {
+        x = postNormBlock(this, tape, x, attnOut, pre, (t) => dropout(tape, t, p, rng));
+      } else if (cfg.parallelResidual && cfg.mlp !== 'none') {
+        // GPT-NeoX: both branches read the block's input; h is norm1(x), the MLP gets norm2(x).
+        x = add(tape, add(tape, x, attnOut), dropout(tape, this.mlp(tape, this.norm(tape, x, `${pre}.norm2`), pre), p, rng));
+      } else {
+        x = add(tape, x, attnOut);
+        if (cfg.mlp !== 'none') x = add(tape, x, dropout(tape, this.mlp(tape, this.norm(tape, x, `${pre}.norm2`), pre), p, rng));
       }
       if (capture.hidden) hidden.push(x.data);
     }
     if (cache) cache.length += T;
     if (options.lastLogitsOnly && options.targets) throw new ShapeError('forward: lastLogitsOnly leaves no logits for the targets');
+    if (cfg.lmHead === false) {
+      if (options.targets) throw new ShapeError('forward: this model has no LM head, so there is no token loss to compute');
+      return { logits: headless(B, options.lastLogitsOnly ? 1 : T), loss: null, perTokenLoss: null, correct: 0, counted: 0, layers, hidden };
+    }
     const logits = this.readout(tape, options.lastLogitsOnly ? lastPosition(tape, x) : x);
 
     if (!options.targets) {
@@ -275,12 +291,30 @@ export class Transformer {
     return { logits, loss: ce.loss, perTokenLoss: ce.perToken, correct: ce.correct, counted: ce.count, layers, hidden };
   }
 
-  /** Residual stream [..., C] → logits [..., V]: the final norm, then the unembedding (also the logit lens). */
+  /**
+   * Residual stream [..., C] → logits [..., V]: the final norm (none after post-norm blocks,
+   * whose stream is already normalised), BERT's masked-LM transform when present, then the
+   * unembedding (also the logit lens).
+   */
   readout(tape: Tape | null, x: Tensor): Tensor {
-    const h = this.norm(tape, x, 'norm_f');
-    return this.config.tiedEmbeddings
+    const cfg = this.config;
+    if (cfg.lmHead === false) throw new ShapeError('this model has no LM head: its residual stream cannot be read out as token logits');
+    let h = cfg.normPlacement === 'post' ? x : this.norm(tape, x, 'norm_f');
+    if (cfg.mlmHead) h = mlmTransform(this, tape, h);
+    const logits = cfg.tiedEmbeddings
       ? linear(tape, h, this.p('tok_emb'))
       : linear(tape, h, this.p('lm_head.weight'), this.pOpt('lm_head.bias'));
+    return cfg.mlmHead ? add(tape, logits, this.p('mlm.bias')) : logits;
+  }
+
+  /** The MLP of a block on its normalised input: GELU (tanh or exact erf) or SwiGLU. @internal for blockVariants.ts */
+  mlp(tape: Tape | null, h: Tensor, pre: string): Tensor {
+    if (this.config.mlp === 'gelu') {
+      const fc = this.lin(tape, h, `${pre}.mlp.fc`);
+      return this.lin(tape, this.config.gelu === 'erf' ? geluErf(tape, fc) : gelu(tape, fc), `${pre}.mlp.proj`);
+    }
+    const gate = silu(tape, this.lin(tape, h, `${pre}.mlp.gate`));
+    return this.lin(tape, mul(tape, gate, this.lin(tape, h, `${pre}.mlp.up`)), `${pre}.mlp.down`);
   }
 
   get headSize(): number {

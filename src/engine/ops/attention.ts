@@ -13,6 +13,8 @@
  * inference without that request only one row of scores exists at a time, so asking
  * nothing costs nothing.
  *
+ * With `causal: false` the mask is dropped: every query sees every key (BERT-style encoders).
+ *
  * Keys may outnumber queries (Tk ≥ Tq): with a key/value cache the queries are the last
  * Tq positions of Tk, and query t sees keys 0 .. t + (Tk − Tq).
  */
@@ -33,6 +35,8 @@ export interface AttentionOptions {
   readonly keepWeights?: boolean;
   /** Return the raw scores q·k/√hs before the softmax, [B, H, Tq, Tk] (masked entries −∞). */
   readonly keepScores?: boolean;
+  /** false: no causal mask, every query sees every key (bidirectional encoders). Default true. */
+  readonly causal?: boolean;
 }
 
 export interface AttentionResult {
@@ -60,7 +64,7 @@ export function causalSelfAttention(tape: Tape | null, q: Tensor, k: Tensor, v: 
     }
   }
   const tracked = Tape.needsGrad(tape, q, k, v);
-  const dims = { B, T, Tk, H, Hkv, hs };
+  const dims = { B, T, Tk, H, Hkv, hs, causal: options.causal !== false };
   const out = floats(B * T * C);
   // Soft probabilities are kept whole when the backward needs them or the caller asked; what the
   // caller keeps (weights, scores) is never from a buffer pool, which takes its arrays back.

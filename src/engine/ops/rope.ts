@@ -21,6 +21,11 @@ export interface RopeOptions {
   readonly style: RopeStyle;
   /** Position of the first time step (for windows that start later in a document). */
   readonly positionOffset?: number;
+  /**
+   * Rotate only each head's first `rotaryDims` dimensions, as if they were the whole head
+   * (GPT-NeoX's rotary_pct: pairs and frequencies over rotaryDims); the rest pass through.
+   */
+  readonly rotaryDims?: number;
 }
 
 export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor {
@@ -28,14 +33,16 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
   const [B, T, C] = x.shape as [number, number, number];
   const hs = C / options.nHeads;
   if (!Number.isInteger(hs) || hs % 2 !== 0) throw new ShapeError(`rope: head size ${hs} (from ${C} channels / ${options.nHeads} heads) must be an even integer`);
-  const half = hs / 2;
+  const rd = options.rotaryDims ?? hs;
+  if (!Number.isInteger(rd) || rd % 2 !== 0 || rd < 2 || rd > hs) throw new ShapeError(`rope: ${rd} rotary dimensions must be an even integer in [2, ${hs}]`);
+  const half = rd / 2;
   const offset = options.positionOffset ?? 0;
   // Angles computed in float64 once per (position, pair), as the reference code does.
   const cos = floats(T * half);
   const sin = floats(T * half);
   for (let t = 0; t < T; t++) {
     for (let m = 0; m < half; m++) {
-      const freq = 1 / Math.pow(options.theta, (2 * m) / hs);
+      const freq = 1 / Math.pow(options.theta, (2 * m) / rd);
       const angle = (t + offset) * freq;
       cos[t * half + m] = Math.cos(angle);
       sin[t * half + m] = Math.sin(angle);
@@ -68,13 +75,26 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
     }
   };
   const out = floats(x.size);
+  if (rd < hs) out.set(x.data); // the pass-through dimensions; the rotated ones are overwritten
   rotate(x.data, out, 1, false);
   const tracked = Tape.needsGrad(tape, x);
   const y = output(out, x.shape, tracked);
   if (tracked) {
     tape.record(() => {
-      if (y.grad) rotate(y.grad, x.ensureGrad(), -1, true);
+      if (!y.grad) return;
+      const dx = x.ensureGrad();
+      rotate(y.grad, dx, -1, true);
+      if (rd < hs) passThroughGrad(y.grad, dx, C, hs, rd);
     });
   }
   return y;
+}
+
+/** dx += dy on the dimensions RoPE leaves alone (each head's [rd, hs)). */
+function passThroughGrad(dy: Float32Array, dx: Float32Array, C: number, hs: number, rd: number): void {
+  for (let row = 0; row < dy.length; row += C) {
+    for (let base = row; base < row + C; base += hs) {
+      for (let d = rd; d < hs; d++) dx[base + d] = (dx[base + d] ?? 0) + (dy[base + d] ?? 0);
+    }
+  }
 }

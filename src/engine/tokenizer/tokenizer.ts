@@ -32,7 +32,8 @@ export interface EncodeOptions {
   readonly allowSpecial?: boolean;
 }
 
-export type TokenizerKind = 'char' | 'llama2c' | 'huggingface';
+/** 'ids': a model without a tokenizer, which takes token ids only (idsOnly.ts). */
+export type TokenizerKind = 'char' | 'llama2c' | 'huggingface' | 'ids';
 
 export interface Tokenizer {
   readonly kind: TokenizerKind;

@@ -8,9 +8,8 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseHuggingFaceModel, HuggingFaceError, CheckpointError, parseSafetensors, type HfModel, type Tokenizer } from '../../engine';
+import { parseHfConfig, parseHuggingFaceModel, HuggingFaceError, IdsOnlyTokenizer, CheckpointError, parseSafetensors, type HfModel, type Tokenizer } from '../../engine';
 import { readFileBytes } from '../readFileBytes';
-import type { HuggingFaceTokenizer } from './hfTokenizer';
 import { folderHasHfTokenizer, loadHfTokenizer } from './tokenizerFiles';
 
 /** Where a load is: reading the files from disk, then converting tensors into the model. */
@@ -51,9 +50,12 @@ export function isHfModelFolder(dir: string): boolean {
 
 export async function loadHfModelFolder(dir: string, options: HfFolderOptions = {}): Promise<HfFolderModel> {
   const configJson = await readConfig(path.join(dir, 'config.json'));
+  // An architecture or option the engine does not implement is refused before any weight is read.
+  const { config } = parseHfConfig(configJson);
   const weightFiles = await weightFilesOf(dir);
-  // The tokenizer first: a missing one fails before the (large) weights are read.
-  const tokenizer = options.tokenizer ?? (await folderTokenizer(dir));
+  // The tokenizer first: a broken one fails before the (large) weights are read. A folder
+  // without any is a model that takes token ids only.
+  const tokenizer = options.tokenizer ?? (folderHasHfTokenizer(dir) ? await loadHfTokenizer(dir) : new IdsOnlyTokenizer(config.vocabSize, `the model folder ${dir}`));
   const sizes = weightFiles.map((f) => fs.statSync(f).size);
   const total = sizes.reduce((a, b) => a + b, 0);
   let before = 0;
@@ -72,13 +74,6 @@ export async function loadHfModelFolder(dir: string, options: HfFolderOptions = 
     onProgress: options.onProgress ? (done, all) => options.onProgress!({ phase: 'convert', done, total: all }) : undefined,
   });
   return { ...hf, tokenizer, weightFiles };
-}
-
-async function folderTokenizer(dir: string): Promise<HuggingFaceTokenizer> {
-  if (!folderHasHfTokenizer(dir)) {
-    throw new HuggingFaceError(`the model folder ${dir} has no tokenizer.json (or vocab.json + merges.txt); give one with --tokenizer`);
-  }
-  return loadHfTokenizer(dir);
 }
 
 async function readConfig(file: string): Promise<unknown> {

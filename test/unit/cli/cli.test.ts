@@ -64,7 +64,7 @@ describe('cli: attention-lens', function () {
 
     it('info --json describes the model', () => {
       const [r] = jsonLines(cli('info', '--checkpoint', ckpt, '--json'));
-      assert.deepEqual(Object.keys(r!).sort(), ['architecture', 'context', 'd_model', 'heads', 'kv_heads', 'layers', 'parameters', 'tokenizer', 'vocab_size']);
+      assert.deepEqual(Object.keys(r!).sort(), ['architecture', 'causal', 'context', 'd_model', 'heads', 'kv_heads', 'layers', 'lm_head', 'parameters', 'tokenizer', 'vocab_size']);
       assert.equal(r!.architecture, 'gpt');
     });
 
@@ -168,7 +168,7 @@ describe('cli: attention-lens', function () {
       const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
       const tok = requireFixture(this, 'stories260K', 'tok512.bin');
       const [r] = jsonLines(cli('info', '--checkpoint', bin, '--tokenizer', tok, '--json'));
-      assert.deepEqual(r, { architecture: 'llama', layers: 5, heads: 8, kv_heads: 4, d_model: 64, context: 512, vocab_size: 512, parameters: 260032, tokenizer: 'llama2c (512 tokens)' });
+      assert.deepEqual(r, { architecture: 'llama', layers: 5, heads: 8, kv_heads: 4, d_model: 64, context: 512, vocab_size: 512, parameters: 260032, tokenizer: 'llama2c (512 tokens)', causal: true, lm_head: true });
       assert.match(cli('info', '--checkpoint', bin).stderr, /needs its tokenizer: add --tokenizer/);
     });
   });

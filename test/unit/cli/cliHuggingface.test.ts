@@ -61,7 +61,7 @@ describe('cli: attention-lens on Hugging Face files', function () {
   describe('info, attention and generate on a Hugging Face model folder', () => {
     it('info --json on tiny_random_gpt2; for people it names the format and notes a bare GPT2Model', function () {
       const [r] = jsonLines(cli('info', '--checkpoint', requireFixture(this, 'tiny_random_gpt2'), '--json'));
-      assert.deepEqual(r, { architecture: 'gpt', layers: 5, heads: 4, kv_heads: 4, d_model: 32, context: 512, vocab_size: 1000, parameters: 111968, tokenizer: 'huggingface (1000 tokens)' });
+      assert.deepEqual(r, { architecture: 'gpt', layers: 5, heads: 4, kv_heads: 4, d_model: 32, context: 512, vocab_size: 1000, parameters: 111968, tokenizer: 'huggingface (1000 tokens)', causal: true, lm_head: true });
       const people = cli('info', '--checkpoint', requireFixture(this, 'tiny_gpt2'));
       assert.equal(people.code, 0, people.stderr);
       assert.match(people.stdout, /huggingface: gpt2 \(GPT2Model\), F32 weights/);
@@ -117,7 +117,7 @@ describe('cli: attention-lens on Hugging Face files', function () {
 
       it('info --json: the llama architecture, GQA and 260,032 parameters', function () {
         const [r] = jsonLines(cli('info', '--checkpoint', path.join(exported(this), 'config.json'), '--json'));
-        assert.deepEqual(r, { architecture: 'llama', layers: 5, heads: 8, kv_heads: 4, d_model: 64, context: 512, vocab_size: 512, parameters: 260032, tokenizer: 'huggingface (512 tokens)' });
+        assert.deepEqual(r, { architecture: 'llama', layers: 5, heads: 8, kv_heads: 4, d_model: 64, context: 512, vocab_size: 512, parameters: 260032, tokenizer: 'huggingface (512 tokens)', causal: true, lm_head: true });
       });
     });
   });
@@ -134,10 +134,10 @@ describe('cli: attention-lens on Hugging Face files', function () {
 
       const neox = path.join(dir, 'neox');
       fs.mkdirSync(neox);
-      fs.writeFileSync(path.join(neox, 'config.json'), JSON.stringify({ model_type: 'gpt_neox', architectures: ['GPTNeoXForCausalLM'] }));
+      fs.writeFileSync(path.join(neox, 'config.json'), JSON.stringify({ model_type: 't5', architectures: ['T5ForConditionalGeneration'] }));
       fs.copyFileSync(requireFixture(this, 'tiny_random_gpt2', 'model.safetensors'), path.join(neox, 'model.safetensors'));
       e = jsonError(cli('attention', '--checkpoint', neox, '--tokenizer', requireFixture(this, 'tiny_random_gpt2'), '--text', 'hi', '--json'));
-      assert.match(e.message, /model_type string "gpt_neox" \(architectures GPTNeoXForCausalLM\) is not supported; supported: "gpt2", "llama"/);
+      assert.match(e.message, /model_type string "t5" \(architectures T5ForConditionalGeneration\) is not supported; supported: "gpt2", "llama", "gpt_neox", "qwen2", "bert"/);
 
       e = jsonError(cli('info', '--checkpoint', requireFixture(this, 'tiny_random_gpt2'), '--tokenizer', requireFixture(this, 'gpt2_tokenizer', 'tokenizer.json'), '--json'));
       assert.match(e.message, /the tokenizer has 50257 tokens but the model's vocabulary \(config\.json vocab_size\) is 1000/);

@@ -27,7 +27,7 @@ describe('cli: attention-lens heads', function () {
     const heads = cli('heads', ...model, '--text', TEXT, '--json');
     assert.equal(heads.code, 0, heads.stderr);
     const out = JSON.parse(heads.stdout) as { layers: number; heads: number; scores: Record<string, number[][]> };
-    assert.deepEqual(Object.keys(out).sort(), ['heads', 'layers', 'scores']);
+    assert.deepEqual(Object.keys(out).sort(), ['causal', 'heads', 'layers', 'scores']);
     assert.deepEqual(Object.keys(out.scores).sort(), [...HEAD_KINDS].sort());
     assert.equal(out.layers, 5);
     assert.equal(out.heads, 8);

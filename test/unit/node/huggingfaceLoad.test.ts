@@ -1,7 +1,7 @@
 /**
  * loadModel on Hugging Face model folders: the fixture folders, stories260K exported into the HF
  * Llama layout (F32/F16/BF16, tokenizer.json), sharded weights, progress, memory, and the
- * errors a person meets (PyTorch pickles, no config.json, no tokenizer, a mismatched vocabulary).
+ * errors a person meets (PyTorch pickles, no config.json, no tokenizer (ids only), a mismatched vocabulary).
  */
 
 import assert from 'node:assert/strict';
@@ -179,7 +179,10 @@ describe('node/loadModel: Hugging Face model folders', function () {
     fs.copyFileSync(requireFixture(this, 'tiny_gpt2_golden', 'model.safetensors'), path.join(golden, 'model.safetensors'));
     const g = JSON.parse(fs.readFileSync(requireFixture(this, 'tiny_gpt2_golden', 'gpt2_tiny_golden.json'), 'utf8')) as { config: object };
     fs.writeFileSync(path.join(golden, 'config.json'), JSON.stringify({ ...g.config, model_type: 'gpt2' }));
-    await assert.rejects(loadModel(golden), /has no tokenizer\.json \(or vocab\.json \+ merges\.txt\); give one with --tokenizer/);
+    // Without a tokenizer the model loads and takes token ids only; text is refused by name.
+    const idsOnly = await loadModel(golden);
+    assert.equal(idsOnly.tokenizer.kind, 'ids');
+    assert.throws(() => idsOnly.tokenizer.encode('hello'), /has no tokenizer \(tokenizer\.json, or vocab\.json \+ merges\.txt\), so text cannot be encoded; give token ids \(--ids 3,1,4\)/);
     await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json')), /the tokenizer has 1000 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/);
     await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_gpt2')), /the tokenizer has 21 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/);
     const tokenizer = requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json');
@@ -192,7 +195,7 @@ describe('node/loadModel: Hugging Face model folders', function () {
     fs.writeFileSync(path.join(golden, 'model.safetensors'), weights.subarray(0, 6));
     await assert.rejects(loadModel(golden, tokenizer), /golden\/model\.safetensors: .*6 bytes/);
     fs.writeFileSync(path.join(golden, 'model.safetensors'), weights);
-    fs.writeFileSync(path.join(golden, 'config.json'), JSON.stringify({ ...g.config, model_type: 'gpt_neox' }));
-    await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_random_gpt2')), /model_type string "gpt_neox" is not supported; supported: "gpt2", "llama"/);
+    fs.writeFileSync(path.join(golden, 'config.json'), JSON.stringify({ ...g.config, model_type: 't5' }));
+    await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_random_gpt2')), /model_type string "t5" is not supported; supported: "gpt2", "llama", "gpt_neox"/);
   });
 });

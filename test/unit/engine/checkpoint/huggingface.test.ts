@@ -266,7 +266,7 @@ describe('checkpoint/huggingface: clear errors naming what was found and what wa
 
   it('an unsupported or missing model_type', function () {
     const file = goldenFile(this);
-    throwsHf(() => parseHuggingFaceModel({ ...cfg(), model_type: 'bert', architectures: ['BertModel'] }, file), /model_type string "bert" \(architectures BertModel\) is not supported; supported: "gpt2", "llama"/);
+    throwsHf(() => parseHuggingFaceModel({ ...cfg(), model_type: 't5', architectures: ['T5Model'] }, file), /model_type string "t5" \(architectures T5Model\) is not supported; supported: "gpt2", "llama", "gpt_neox", "qwen2", "bert"/);
     throwsHf(() => parseHuggingFaceModel({ n_embd: 32 }, file), /no "model_type"/);
     throwsHf(() => parseHuggingFaceModel([], file), /config.json is an array/);
   });
@@ -278,7 +278,7 @@ describe('checkpoint/huggingface: clear errors naming what was found and what wa
     throwsHf(() => parseHuggingFaceModel(cfg({ n_head: 5 }), file), /impossible model: dModel 32 is not divisible by nHeads 5/);
     throwsHf(() => parseHuggingFaceModel(cfg({ n_embd: '32' }), file), /n_embd is string "32", expected a positive integer/);
     const llama = { model_type: 'llama', hidden_size: 64, num_attention_heads: 8 };
-    throwsHf(() => parseHuggingFaceModel({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, file), /rope_scaling .* is not supported; expected null/);
+    throwsHf(() => parseHuggingFaceModel({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, file), /rope_scaling .*"llama3".* is not supported; only plain RoPE/);
     throwsHf(() => parseHuggingFaceModel({ ...llama, attention_bias: true }, file), /attention_bias is true, which is not supported; expected false/);
     throwsHf(() => parseHuggingFaceModel({ ...llama, hidden_act: 'gelu' }, file), /hidden_act "gelu" is not supported; expected "silu"/);
   });

@@ -19,6 +19,8 @@ const FILES = [
   '../nn/tfjsOracle.test.ts',
   '../checkpoint/llama2c.test.ts',
   '../inference/generate.test.ts',
+  '../families/goldens.test.ts',
+  '../nn/familyVariants.test.ts',
 ];
 
 const other = requestedBackend() === 'js' ? 'wasm' : 'js';

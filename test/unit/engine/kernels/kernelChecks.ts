@@ -63,6 +63,10 @@ export const ATTENTION_DIMS: readonly AttentionDims[] = [
   { B: 2, T: 33, Tk: 33, H: 4, Hkv: 4, hs: 32 },
   { B: 1, T: 130, Tk: 130, H: 2, Hkv: 1, hs: 17 },
   { B: 1, T: 40, Tk: 300, H: 1, Hkv: 1, hs: 16 },
+  // Bidirectional (encoder) attention: every query sees every key.
+  { B: 2, T: 5, Tk: 5, H: 4, Hkv: 2, hs: 8, causal: false },
+  { B: 1, T: 130, Tk: 130, H: 2, Hkv: 1, hs: 17, causal: false },
+  { B: 1, T: 1, Tk: 1, H: 1, Hkv: 1, hs: 3, causal: false },
 ];
 
 /** Forward (probs, scores, soft and hard) and backward (every subset of dq, dk, dv) of fused attention. */
@@ -71,7 +75,7 @@ export function checkAttention(be: Backend): number {
   let checked = 0;
   for (const d of ATTENTION_DIMS) {
     const nq = d.B * d.T * d.H * d.hs, nkv = d.B * d.Tk * d.Hkv * d.hs, np = d.B * d.H * d.T * d.Tk;
-    const tag = `${be.name} attention B${d.B} T${d.T} Tk${d.Tk} H${d.H}/${d.Hkv} hs${d.hs}`;
+    const tag = `${be.name} attention B${d.B} T${d.T} Tk${d.Tk} H${d.H}/${d.Hkv} hs${d.hs}${d.causal === false ? ' bidirectional' : ''}`;
     for (const hard of [false, true]) {
       const q = randomArray(rng, nq, 1.5), k = randomArray(rng, nkv, 1.5), v = randomArray(rng, nkv);
       const run = (b: Backend): { out: Float32Array; probs: Float32Array; scores: Float32Array; idx: Int32Array | null } => {

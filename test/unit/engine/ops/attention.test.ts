@@ -50,6 +50,34 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
     }
   });
 
+  it('without the causal mask (an encoder): softmax over every key, from primitives; rows see later keys', () => {
+    const rng = new Rng(34);
+    const [B, T, H, hs] = [2, 5, 2, 3];
+    const q = randomTensor(rng, [B, T, H * hs], 1, false);
+    const k = randomTensor(rng, [B, T, H * hs], 1, false);
+    const v = randomTensor(rng, [B, T, H * hs], 1, false);
+    const fused = causalSelfAttention(null, q, k, v, { nHeads: H, nKvHeads: H, keepWeights: true, keepScores: true, causal: false });
+    assert.ok(fused.scores!.every(Number.isFinite), 'no masked scores');
+    for (let b = 0; b < B; b++) {
+      for (let h = 0; h < H; h++) {
+        const s = scale(null, matmul(null, head(q, b, h, H), head(k, b, h, H), { transB: true }), 1 / Math.sqrt(hs));
+        const p = softmax(null, s.reshapedData([1, T, T]), { causal: false });
+        const o = matmul(null, p.reshapedData([T, T]), head(v, b, h, H));
+        assertClose(head(fused.out, b, h, H).data, o.data, 1e-5, `out b${b} h${h}`);
+        assertClose(fused.weights!.subarray((b * H + h) * T * T, (b * H + h + 1) * T * T), p.data, 1e-6, `weights b${b} h${h}`);
+      }
+    }
+    assert.ok(fused.weights![1]! > 0, 'query 0 attends to key 1');
+  });
+
+  it('bidirectional gradients (q, k, v; with GQA) match finite differences', () => {
+    const rng = new Rng(35);
+    const q = randomTensor(rng, [2, 4, 6]);
+    const k = randomTensor(rng, [2, 4, 3]);
+    const v = randomTensor(rng, [2, 4, 3]);
+    gradCheck([q, k, v], (tape) => causalSelfAttention(tape, q, k, v, { nHeads: 2, nKvHeads: 1, causal: false }).out);
+  });
+
   it('grouped-query attention equals full attention with each kv head repeated', () => {
     const rng = new Rng(32);
     const [B, T, H, Hkv, hs] = [1, 4, 4, 2, 2];

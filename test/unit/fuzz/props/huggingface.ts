@@ -2,14 +2,17 @@
  * Fuzz properties of the Hugging Face readers: parseHfConfig (config.json),
  * parseHuggingFaceModel (config.json + safetensors weights), HuggingFaceTokenizer.fromJson
  * (tokenizer.json, then encode and decode random text) and byteLevelBpeJson (vocab.json +
- * merges.txt). Bases: the shared fixtures when present, and small Llama/GPT-2 folders built
- * with the test helpers (test/helpers/hfExport.ts) and the project's own writers.
+ * merges.txt). Bases: the shared fixtures when present (GPT-2, GPT-NeoX, Qwen2, SmolLM2, BERT
+ * and its classifier), and small Llama/GPT-2 folders built with the test helpers
+ * (test/helpers/hfExport.ts) and the project's own writers. Options the engine does not
+ * implement (RoPE scaling, sliding windows, other activations, relative positions, a BERT
+ * decoder) must be refused by a HuggingFaceError naming the option.
  */
 
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { CheckpointError } from '../../../../src/engine/checkpoint/errors';
-import { parseHfConfig, parseHuggingFaceModel } from '../../../../src/engine/checkpoint/huggingface';
+import { HuggingFaceError, parseHfConfig, parseHuggingFaceModel } from '../../../../src/engine/checkpoint/huggingface';
 import { parseSafetensors } from '../../../../src/engine/checkpoint/safetensors';
 import type { ModelConfig } from '../../../../src/engine/models/config';
 import { Transformer } from '../../../../src/engine/nn/transformer';
@@ -30,6 +33,7 @@ import {
   mutatedBytes,
   prop,
   splitSafetensors,
+  type FuzzProperty,
   type PropertySet,
 } from '../harness';
 import { checkValidConfig } from './modelConfig';
@@ -57,7 +61,7 @@ export function hfFolders(): { built: HfFolder[]; fixtures: HfFolder[] } {
     { config: llamaConfigJson(model, 'BF16'), weights: writeSafetensors(llamaTensors(model), 'BF16') },
   ];
   const fixtures: HfFolder[] = [];
-  for (const dir of ['tiny_gpt2', 'tiny_random_gpt2']) {
+  for (const dir of ['tiny_gpt2', 'tiny_random_gpt2', 'tiny_gptneox', 'tiny_qwen2', 'tiny_smollm2_sliced', 'tiny_bert', 'tiny_bert/seqcls']) {
     const config = json(fixtureBytes(dir, 'config.json'));
     const weights = fixtureBytes(dir, 'model.safetensors');
     if (config && weights) fixtures.push({ config, weights });
@@ -82,9 +86,27 @@ export function hfConfigProperties(probe: ReaderProbe): PropertySet {
   const goodish: Record<string, fc.Arbitrary<unknown>> = {};
   for (const k of keys) {
     const samples = configs.map((c) => c[k]).filter((v) => v !== undefined);
-    goodish[k] = fc.oneof(fc.constantFrom(...samples), fc.constantFrom(null, 0, -1, 1, 3, 2 ** 31, 2 ** 53, 1e308, 0.5, 'gelu', 'relu', 'silu', 'gpt2', 'llama', 'bert', true, false, [], {}, { type: 'linear', factor: 2 }, { rope_type: 'default' }));
+    goodish[k] = fc.oneof(fc.constantFrom(...samples), fc.constantFrom(null, 0, -1, 1, 3, 2 ** 31, 2 ** 53, 1e308, 0.5, 'gelu', 'relu', 'silu', 'gpt2', 'llama', 'bert', 'gpt_neox', 'qwen2', 'relative_key', true, false, [], {}, { type: 'linear', factor: 2 }, { rope_type: 'default' }, { '0': 'a', '2': 'b' }));
   }
+  // Every family's base config with one unimplemented option: refused, and the message names it.
+  const byType = new Map(configs.map((c) => [c.model_type as string, c]));
+  const unsupported: [string, string, unknown][] = [];
+  for (const type of ['llama', 'qwen2', 'gpt_neox']) {
+    for (const v of [{ type: 'linear', factor: 2 }, { rope_type: 'yarn', factor: 4 }, { rope_type: 'dynamic' }, { rope_type: 'llama3', factor: 8 }]) unsupported.push([type, 'rope_scaling', v]);
+    unsupported.push([type, 'rope_parameters', { rope_type: 'longrope', rope_theta: 10000 }]);
+  }
+  unsupported.push(['qwen2', 'use_sliding_window', true], ['qwen2', 'layer_types', ['sliding_attention', 'full_attention']]);
+  for (const act of ['relu', 'quick_gelu', 'gelu_10', 'swish']) unsupported.push(['gpt_neox', 'hidden_act', act], ['bert', 'hidden_act', act], ['qwen2', 'hidden_act', act]);
+  for (const pos of ['relative_key', 'relative_key_query', 'rotary']) unsupported.push(['bert', 'position_embedding_type', pos]);
+  unsupported.push(['bert', 'is_decoder', true], ['bert', 'add_cross_attention', true], ['gpt_neox', 'attention_bias', false], ['gpt_neox', 'rotary_pct', 0], ['gpt_neox', 'rotary_pct', 0.1]);
+  const cases = unsupported.filter(([type]) => byType.has(type));
+  const refused: Record<string, FuzzProperty> = cases.length === 0 ? {} : {
+    'unimplemented options are refused by name (RoPE scaling, sliding window, activations, relative positions, decoders)': prop(0.1, fc.property(fc.constantFrom(...cases), ([type, key, value]) => {
+      assert.throws(() => parseHfConfig({ ...byType.get(type), [key]: value }), (e: unknown) => e instanceof HuggingFaceError && e.message.includes(key), `${type} ${key}=${JSON.stringify(value)}`);
+    })),
+  };
   return {
+    ...refused,
     'hostile values as config.json': prop(0.15, fc.property(hostileValue, read)),
     'configs with fields replaced, removed or added': prop(0.4, fc.property(fc.constantFrom(...configs), fieldsOf(goodish), (base, fields) => {
       const raw: Record<string, unknown> = { ...base };

@@ -1,0 +1,36 @@
+/**
+ * How surprisal (−ln p, in nats) maps to the overlay's five colours, and how that reads to a
+ * person. The bounds are fixed probabilities, not relative to the text, so a colour means the
+ * same thing in every document and under every model: bucket 1 is a token the model gave more
+ * than 37 % (under 1 nat), bucket 5 one it gave less than 0.1 % (over 7 nats).
+ */
+
+export const SURPRISAL_BUCKETS = 5;
+
+/** Upper bounds in nats of buckets 1..4 (bucket 5 is everything above the last). */
+export const SURPRISAL_BOUNDS: readonly number[] = [1, 2, 4, 7];
+
+/** The bucket (0-based) of a surprisal; −1 for a token nothing predicts (NaN). */
+export function surprisalBucket(nats: number): number {
+  if (!Number.isFinite(nats)) return Number.isNaN(nats) ? -1 : SURPRISAL_BUCKETS - 1;
+  const i = SURPRISAL_BOUNDS.findIndex((b) => nats < b);
+  return i < 0 ? SURPRISAL_BUCKETS - 1 : i;
+}
+
+/** One line per bucket for the legend: its range in nats and in probability. */
+export function surprisalLegend(): string[] {
+  const pct = (nats: number): string => `${(100 * Math.exp(-nats)).toPrecision(2)} %`;
+  const lines: string[] = [];
+  for (let i = 0; i < SURPRISAL_BUCKETS; i++) {
+    const lo = i === 0 ? 0 : (SURPRISAL_BOUNDS[i - 1] ?? 0);
+    const hi = SURPRISAL_BOUNDS[i];
+    lines.push(hi === undefined ? `${i + 1}: over ${lo} nats (p under ${pct(lo)})` : `${i + 1}: ${lo}–${hi} nats (p ${pct(hi)} to ${pct(lo)})`);
+  }
+  return lines;
+}
+
+/** "2.31 nats (p = 9.9 %)". */
+export function formatSurprisal(nats: number): string {
+  if (!Number.isFinite(nats)) return 'not predicted (the first token of its window)';
+  return `${nats.toFixed(2)} nats (p = ${(100 * Math.exp(-nats)).toPrecision(3)} %)`;
+}
