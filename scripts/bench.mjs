@@ -3,7 +3,7 @@
  * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
  * run. Prints the machine, then tables of medians and ratios.
  *
- *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,ablate_sweep,ig_small,editor]
+ *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,ablate_sweep,ig_small,tokenize_llama2c_100k,editor]
  *
  * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
@@ -315,6 +315,19 @@ async function stories(results) {
   log(table(['engine', 'median', 'target'], [[r.backend, ms(r.median_ms), '≤ 50 ms']]));
 }
 
+/** tokenize_llama2c_100k: the llama2.c tokenizer on a 100 KB document (needs ../shared/fixtures). */
+async function tokenize(results) {
+  const fixtures = process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(root, '../shared/fixtures');
+  if (!existsSync(path.join(fixtures, 'stories260K/tok512.bin'))) {
+    log('\ntokenize_llama2c_100k: skipped (../shared/fixtures is not here)');
+    return;
+  }
+  log('\ntokenize_llama2c_100k — llama2.c tokenizer (tok512), 100 KB of words, emoji and newlines');
+  const r = await child('tokenizeLlama2c.ts', ['--reps', quick ? '3' : '10']);
+  results.tokenize_llama2c_100k = r;
+  log(table(['characters', 'tokens', 'median'], [[String(r.chars), String(r.tokens), ms(r.median_ms)]]));
+}
+
 /**
  * ablate_sweep (stories260K, 200 tokens, 40 heads) and ig_small (small preset, 64 steps):
  * the debugging analyses, each beside one forward pass of the same model and tokens.
@@ -356,6 +369,7 @@ async function main() {
   await step('stories260K_attention_500', () => stories(results));
   await step('ablate_sweep', () => debugAnalysis(results, 'ablate_sweep'));
   await step('ig_small', () => debugAnalysis(results, 'ig_small'));
+  await step('tokenize_llama2c_100k', () => tokenize(results));
   await step('editor', () => editor(results));
   const seconds = (Date.now() - started) / 1000;
   log(`\ntotal ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} workload(s) failed` : ''}`);

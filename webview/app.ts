@@ -10,15 +10,19 @@ import { VIEW_NAMES, type ViewName } from '../src/protocol/dashboardViews';
 import { WEBVIEW_PROTOCOL_VERSION, type DashboardUiState, type HostToWebview } from '../src/protocol/webviewProtocol';
 import { el } from './dom';
 import { hostExporter } from './exporter';
+import { AblationView } from './ablationView';
+import { AttributionView } from './attributionView';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
+import { LogitLens } from './logitLens';
 import { LossPanel } from './lossPanel';
 import { MatrixView } from './matrixView';
 import { MetricPanels } from './metricPanels';
 import { QueryStrip } from './queryStrip';
 import { RolloutView } from './rolloutView';
 import { Store, type Part } from './store';
+import { SurprisalStrip } from './surprisalStrip';
 import { readTheme, watchTheme } from './theme';
 import { loadPageState, postToHost, savePageState } from './vscodeApi';
 import { WhyView } from './whyView';
@@ -31,7 +35,7 @@ interface Component {
   setTheme?(t: ReturnType<typeof readTheme>): void;
 }
 
-type ComponentName = 'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table';
+type ComponentName = 'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -39,19 +43,19 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   headStats: ['table', 'grid'],
   rollout: ['rollout'],
   why: ['why'],
-  surprisal: [],
-  lens: [],
-  ablation: [],
-  attribution: [],
+  surprisal: ['surprisal'],
+  lens: ['lens'],
+  ablation: ['ablation'],
+  attribution: ['attribution'],
 };
 
 /** Which components redraw when each part of the store changes. */
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics'],
-  model: ['header', 'query', 'grid'],
-  selection: ['query', 'matrix', 'grid', 'why', 'table'],
-  attention: ['query', 'matrix', 'grid', 'why', 'rollout'],
+  model: ['header', 'query', 'grid', 'ablation'],
+  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution'],
   ui: ['loss', 'metrics', 'matrix', 'table'],
   banner: ['header'],
 };
@@ -84,12 +88,16 @@ export class App {
       why: new WhyView(this.store),
       rollout: new RolloutView(this.store, theme, hostExporter),
       table: new HeadTable(this.store, setUi),
+      surprisal: new SurprisalStrip(this.store, theme, hostExporter),
+      lens: new LogitLens(this.store, hostExporter),
+      ablation: new AblationView(this.store, theme, hostExporter),
+      attribution: new AttributionView(this.store, theme, hostExporter),
     };
     const c = this.components;
     root.replaceChildren(
       this.header.root,
       this.header.bannerElement,
-      el('div', { class: 'columns' }, el('div', { class: 'column' }, c.loss.root, c.metrics.root), el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root)),
+      el('div', { class: 'columns' }, el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root), el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root)),
     );
     root.removeAttribute('aria-busy');
     watchTheme((t) => {

@@ -4,7 +4,9 @@
  * steps or cursor moves costs one draw. The engine-fed views (protocol/dashboardViews.ts) are
  * held generically, by name: a view's payload, and the reason it has none (`viewUnavailable`),
  * are forgotten when the part of the question it depends on (its scope: window, query token,
- * selected head) changes, and a new payload clears the reason.
+ * selected head) changes, and a new payload clears the reason. On-demand views (computed only
+ * when the page asks) also remember that the page asked for the current question, so they show
+ * "Computing…" rather than their button; that too is forgotten with the question.
  */
 
 import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../src/presentation/metricColumns';
@@ -45,6 +47,9 @@ export class Store {
   /** Why a view will not come for the current query (absent: it may still). */
   private reasons: { [N in ViewName]?: string } = {};
 
+  /** On-demand views the page asked the host for, for the current question. */
+  private readonly asked = new Set<ViewName>();
+
   /** View `name`'s payload for the current query, or null while it has not come. */
   view<N extends ViewName>(name: N): PagePayload<N> | null {
     return (this.views[name] as PagePayload<N> | undefined) ?? null;
@@ -53,6 +58,17 @@ export class Store {
   /** Why view `name` has nothing for the current query, or null if it may still come. */
   unavailable(name: ViewName): string | null {
     return this.reasons[name] ?? null;
+  }
+
+  /** Notes that the page asked for view `name` (computeView) for the question shown now; the host asks again after a failure, so its reason goes. */
+  markRequested(name: ViewName): void {
+    this.asked.add(name);
+    delete this.reasons[name];
+  }
+
+  /** Whether the page asked for view `name` for the current question and it has not come or failed since. */
+  requested(name: ViewName): boolean {
+    return this.asked.has(name);
   }
 
   /** Applies one host message; returns the parts to redraw. */
@@ -91,7 +107,10 @@ export class Store {
     },
     model: (m) => {
       this.model = m.info;
-      return ['model'];
+      // A request made of the old model may never be answered (the host drops it quietly): offer the button again.
+      const asked = [...this.asked];
+      this.asked.clear();
+      return ['model', ...asked];
     },
     selection: (m) => {
       // Views about the selected head say nothing about another head.
@@ -104,11 +123,13 @@ export class Store {
       if (!this.current(m.payload)) return [];
       (this.views as Record<ViewName, unknown>)[m.view] = m.payload;
       delete this.reasons[m.view];
+      this.asked.delete(m.view);
       return [m.view];
     },
     viewUnavailable: (m) => {
       if (!this.current(m.window)) return [];
       this.reasons[m.view] = m.reason;
+      this.asked.delete(m.view);
       return [m.view];
     },
     saved: (m) => {
@@ -146,6 +167,7 @@ export class Store {
     for (const n of names) {
       delete this.views[n];
       delete this.reasons[n];
+      this.asked.delete(n);
     }
     return names;
   }

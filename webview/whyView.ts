@@ -47,7 +47,7 @@ export class WhyView {
     const steps = softmaxSteps(scores);
     const model = a.rows.subarray(o, o + W);
     const single = a.to - a.from === 1;
-    this.intro.textContent = `Query "${labelOf(a, q, 20)}" (token ${a.from}), layer ${layer}, head ${head}. Each key's score is q·k/√d; softmax subtracts the largest score (m = ${formatValue(steps.max)}), exponentiates, and divides by the sum Σ = ${formatValue(steps.sum)}. Keys after the query are masked (score −∞, weight 0).`;
+    this.intro.textContent = `Query "${labelOf(a, q, 20)}" (token ${a.from}), layer ${layer}, head ${head}. Each key's score is q·k/√d; softmax subtracts the largest score (m = ${formatValue(steps.max)}), exponentiates, and divides by the sum Σ = ${formatValue(steps.sum)}.${this.store.model?.causal === false ? ' This model is an encoder: the query sees the keys after it too.' : ' Keys after the query are masked (score −∞, weight 0).'}`;
     // Every key the query can see (masked keys score −∞), strongest first; the table shows the top ROWS.
     const keys = [...Array(W).keys()].filter((k) => Number.isFinite(scores[k]!)).sort((x, y) => steps.weights[y]! - steps.weights[x]!);
     const order = keys.slice(0, ROWS);

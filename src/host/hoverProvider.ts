@@ -64,22 +64,26 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
     md.appendMarkdown(`\nMean over heads, top ${meanTop.length}: ${meanTop.join(' · ')}\n\n`);
 
-    // Attention received: how much the later tokens of the window attend to this one.
+    // Attention received: how much the tokens that can see this one (the later ones, or every one in an encoder) attend to it.
+    const causal = this.model.info?.causal !== false;
     const colHead = selectWeights(r.columns, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'head' });
-    const later = r.windowLength - k;
+    const from = causal ? k : 0;
+    const seers = r.windowLength - from;
     let received = 0;
-    for (let q = k; q < r.windowLength; q++) received += colHead[q]!;
-    md.appendMarkdown(`Receives ${formatWeight(received / Math.max(1, later))} on average from the ${later} tokens from here to the end of its window (head ${head}).\n\n`);
+    for (let q = from; q < r.windowLength; q++) received += colHead[q]!;
+    const who = causal ? `the ${seers} tokens from here to the end of its window` : `the ${seers} tokens of its window`;
+    md.appendMarkdown(`Receives ${formatWeight(received / Math.max(1, seers))} on average from ${who} (head ${head}).\n\n`);
 
     // The why: the score behind the cursor query's weight on this token.
     const shown = this.highlighter.shown;
     if (shown && shown.result.documentKey === r.documentKey && shown.result.version === r.version && shown.result.windowStart === r.windowStart) {
       const q = shown.result;
-      if (index <= q.from && q.to === q.from + 1) {
+      if ((index <= q.from || !causal) && q.to === q.from + 1) {
         const base = (layer * q.heads + head) * q.windowLength + k;
         const score = q.scores[base]!;
         const weight = q.rows[base]!;
-        md.appendMarkdown(`Why: the query ${label(q.from - q.windowStart)} scores this key q·k/√d = **${score.toFixed(4)}**; softmax over the ${q.from - q.windowStart + 1} keys up to the query gives **${formatWeight(weight)}** (layer ${layer}, head ${head}).`);
+        const keys = this.model.info?.causal === false ? `all ${q.windowLength} keys of the window` : `the ${q.from - q.windowStart + 1} keys up to the query`;
+        md.appendMarkdown(`Why: the query ${label(q.from - q.windowStart)} scores this key q·k/√d = **${score.toFixed(4)}**; softmax over ${keys} gives **${formatWeight(weight)}** (layer ${layer}, head ${head}).`);
       }
     }
     return md;

@@ -31,6 +31,8 @@ export interface ModelInfo {
   readonly source: string;
   /** 'soft' or 'hard'. */
   readonly attentionMode: string;
+  /** False for an encoder (BERT): every token attends to the tokens after it too. */
+  readonly causal: boolean;
   /** Training steps this model has had, when known. */
   readonly trainedSteps: number | null;
 }

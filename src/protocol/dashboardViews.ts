@@ -1,8 +1,8 @@
 /**
  * The dashboard's engine-fed views, declared once for every layer. Each view has one name,
  * used by the worker (which computes it), the host (which asks for it, checks the reply and
- * replays it to a reloaded page: presentation/dashboard/viewSpecs.ts) and the page (which draws
- * it: webview/viewComponents.ts). Both of those tables are mapped over `ViewName`, so a view
+ * replays it to a reloaded page: host/dashboard/viewSpecs.ts) and the page (which draws
+ * it: VIEW_COMPONENTS in webview/app.ts). Both of those tables are mapped over `ViewName`, so a view
  * added here without its host spec or its page component is a compile error.
  *
  * A view answers one question — a document version, a query token and the selected head — and

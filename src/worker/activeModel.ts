@@ -3,7 +3,7 @@
  * It changes only as a whole: a successful load, or the end of a training run.
  */
 
-import { parameterCount, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
+import { isCausal, parameterCount, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
 import type { ModelInfo } from '../protocol/common';
 import type { TrainingHistory } from '../protocol/workerProtocol';
 
@@ -32,6 +32,7 @@ export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: stri
     tokenizer: `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
     source,
     attentionMode: c.attentionMode,
+    causal: isCausal(c),
     trainedSteps,
   };
 }

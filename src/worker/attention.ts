@@ -41,9 +41,9 @@ export function computeWindow(
 export interface QueryAttention {
   /** [L, H, T]: mean over the query range of each query's weight row. */
   readonly rows: Float32Array;
-  /** [L, H, T]: weight from every window token to the first query token (0 before it). */
+  /** [L, H, T]: weight from every window token to the first query token (0 before it, for a causal model). */
   readonly columns: Float32Array;
-  /** [L, H, T]: the first query token's raw scores (−Infinity for keys after it). */
+  /** [L, H, T]: the first query token's raw scores (−Infinity for keys after it, for a causal model). */
   readonly scores: Float32Array;
 }
 
@@ -66,10 +66,11 @@ export function queryAttention(w: WindowAttention, heads: number, qFrom: number,
       acc.fill(0);
       for (let q = qFrom; q < qTo; q++) {
         const row = head + q * T;
-        for (let k = 0; k <= q; k++) addAt(acc, k, A[row + k]!);
+        // Every key: a causal model's weights after the query are 0, an encoder's are not.
+        for (let k = 0; k < T; k++) addAt(acc, k, A[row + k]!);
       }
       for (let k = 0; k < T; k++) rows[o + k] = acc[k]! / n;
-      for (let k = qFrom; k < T; k++) columns[o + k] = A[head + k * T + qFrom]!;
+      for (let k = 0; k < T; k++) columns[o + k] = A[head + k * T + qFrom]!;
       scores.set(S.subarray(head + qFrom * T, head + (qFrom + 1) * T), o);
     }
   }

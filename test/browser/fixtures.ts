@@ -41,7 +41,7 @@ export function trainingRun(n: number, nonFinite: Record<number, number> = { 700
 
 export const MODEL: ModelInfo = {
   architecture: 'gpt2', layers: 2, heads: 4, kvHeads: 4, dModel: 64, context: 256, vocabSize: 97, parameters: 104_929,
-  tokenizer: 'char (97 tokens)', source: '/tmp/model.safetensors', attentionMode: 'soft', trainedSteps: 10_000,
+  tokenizer: 'char (97 tokens)', source: '/tmp/model.safetensors', attentionMode: 'soft', causal: true, trainedSteps: 10_000,
 };
 
 const TEXT = 'The cat sat on the mat. The dog sat on the log. The cat saw the dog, and the dog saw the cat. ';

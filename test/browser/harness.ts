@@ -80,10 +80,8 @@ export interface DashboardPage {
   readonly problems: string[];
   /** Messages the page posted to the "host", in order. */
   posted(): Promise<Record<string, unknown>[]>;
-  /** Delivers host messages and waits until the page has drawn them. */
+  /** Delivers host messages and waits for the next animation frame (what they change is drawn by then). */
   send(...messages: HostToWebview[]): Promise<void>;
-  /** Milliseconds from delivering the messages to the end of the frame that drew them. */
-  timeToDraw(...messages: HostToWebview[]): Promise<number>;
   screenshot(name: string): Promise<string>;
   setTheme(theme: ThemeName): Promise<void>;
 }
@@ -140,22 +138,19 @@ export async function openDashboard(browser: Browser, o: { theme?: ThemeName; st
       return v;
     };
     const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    w.__deliver = async (wire: unknown[]): Promise<number> => {
-      const t0 = performance.now();
+    w.__deliver = async (wire: unknown[]): Promise<void> => {
       for (const m of wire) window.dispatchEvent(new MessageEvent('message', { data: fromWire(m) }));
       await frame();
-      return performance.now() - t0;
     };
   }, (o.state ?? null) as object | null);
   await page.goto(`${ORIGIN}/index.html`);
   await page.waitForFunction(() => ((window as unknown as { __posted: { type: string }[] }).__posted ?? []).some((m) => m.type === 'ready'), undefined, { timeout: 10_000 }).catch((e: Error) => { throw new Error(`the page never posted ready: ${e.message}; problems: ${problems.join(' / ')}`); });
-  const deliver = (messages: HostToWebview[]): Promise<number> => page.evaluate((wire) => (window as unknown as { __deliver: (w: unknown[]) => Promise<number> }).__deliver(wire), messages.map(toWire) as unknown[]);
+  const deliver = (messages: HostToWebview[]): Promise<void> => page.evaluate((wire) => (window as unknown as { __deliver: (w: unknown[]) => Promise<void> }).__deliver(wire), messages.map(toWire) as unknown[]);
   return {
     page,
     problems,
     posted: () => page.evaluate(() => (window as unknown as { __posted: Record<string, unknown>[] }).__posted.slice()),
-    send: async (...messages) => void (await deliver(messages)),
-    timeToDraw: (...messages) => deliver(messages),
+    send: (...messages) => deliver(messages),
     async screenshot(name) {
       fs.mkdirSync(RESULTS, { recursive: true });
       const file = path.join(RESULTS, name);

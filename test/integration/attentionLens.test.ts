@@ -1,8 +1,11 @@
 /**
  * The product inside a real VS Code extension host: training through the command (loss
- * points stream, cancel works, the host stays responsive), highlights for the cursor token
- * that agree with an independent forward of the saved checkpoint, the hover's top-k, loading
- * stories260K through the command API, a crashed worker, and bad input.
+ * points stream, cancel works; the host's event-loop lag is reported), highlights for the
+ * cursor token consistent with the engine's forward of the saved checkpoint, loading
+ * stories260K through the command API, then — independently of our engine — what
+ * setDecorations receives and what the hover says, against llama2.c's attention for the
+ * fixture's prompt (both directions), a crashed worker whose restored model gives llama2.c's
+ * attention again, and bad input.
  */
 
 import * as assert from 'assert';
@@ -12,7 +15,9 @@ import * as vscode from 'vscode';
 import { parseCheckpoint } from '../../src/engine/checkpoint/native';
 import { tokenizerFromJson } from '../../src/engine/tokenizer/fromJson';
 import type { AttentionLensApi } from '../../src/host/extension';
-import { bucketize, selectWeights } from '../../src/presentation/attentionView';
+import { bucketize, BUCKETS, selectWeights } from '../../src/presentation/attentionView';
+import { DecorationRecorder } from '../helpers/decorationRecorder';
+import { expectedBuckets, parsePercent, readLlama2cAttention, tokenSpans, topKOf } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
 interface Outcome { reason: string; step: number; checkpointPath: string | null; info: { architecture: string; layers: number; heads: number } }
@@ -24,6 +29,73 @@ async function api(): Promise<AttentionLensApi> {
 async function openWorkspaceFile(name: string): Promise<vscode.TextEditor> {
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), name));
   return vscode.window.showTextDocument(doc);
+}
+
+/** The extension's decoration step (its highlighter's only caller of setDecorations). */
+function decorationsOf(a: AttentionLensApi): { apply: (editor: vscode.TextEditor, ...rest: unknown[]) => unknown } {
+  const d = (a.highlighter as unknown as { decorations?: { apply?: unknown } }).decorations;
+  if (!d || typeof d.apply !== 'function') throw new Error('the highlighter has no decorations.apply to observe');
+  return d as { apply: (editor: vscode.TextEditor, ...rest: unknown[]) => unknown };
+}
+
+/**
+ * Waits until what setDecorations last received is exactly the expected highlights for
+ * `weights` (one per token of the prompt) under the current settings: the query token
+ * outlined, every other token in its bucket or undecorated. Throws with the difference.
+ */
+async function expectHighlights(recorder: DecorationRecorder, spans: { start: number; end: number }[], q: number, weights: number[], direction: string): Promise<void> {
+  const c = vscode.workspace.getConfiguration('attentionLens.attention');
+  const expected = expectedBuckets(weights, { threshold: c.get('threshold')!, normalization: c.get('normalization')!, excludeFirstToken: c.get('excludeFirstToken')!, buckets: BUCKETS });
+  let last = '';
+  try {
+    await waitFor(`highlights for ${direction}`, () => {
+      const seen = recorder.byStart();
+      const problems: string[] = [];
+      const starts = new Set<number>();
+      spans.forEach((sp, k) => {
+        if (sp.end <= sp.start) return; // BOS: no text to decorate
+        starts.add(sp.start);
+        const got = seen.get(sp.start) ?? -1;
+        const want = k === q ? 'query' : expected[k]!;
+        if (want === 'either' ? got === 'query' : got !== want) problems.push(`token ${k} (${JSON.stringify(spans[k])}, weight ${weights[k]}): ${String(got)}, expected ${String(want)}`);
+      });
+      for (const st of seen.keys()) if (!starts.has(st)) problems.push(`a range starts at ${st}, which is no token start`);
+      last = problems.join('; ');
+      return problems.length === 0;
+    }, 20_000);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${last}`);
+  }
+}
+
+/**
+ * The active model is stories260K, the same weights as before: the attention rows of every
+ * layer and head for one query token of the fixture's prompt equal llama2.c's to 1e-4.
+ */
+async function expectLlama2cRows(a: AttentionLensApi): Promise<void> {
+  const fx = readLlama2cAttention(fixture('stories260K', 'attention_logits_lily_park.json'));
+  const spans = tokenSpans(fx);
+  const q = 14;
+  const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: fx.prompt }));
+  try {
+    const cursor = editor.document.positionAt(spans[q]!.start + 1);
+    editor.selection = new vscode.Selection(cursor, cursor);
+    const shown = await waitFor('attention for the fixture prompt', () => {
+      const s = a.highlighter.shown;
+      return s && s.editor.document === editor.document && s.result.from === q ? s : null;
+    }, 20_000);
+    const r = shown.result;
+    assert.deepStrictEqual([r.layers, r.heads, r.windowStart, r.windowLength], [fx.attention.length, fx.attention[0]!.length, 0, fx.T]);
+    for (let l = 0; l < r.layers; l++) {
+      for (let h = 0; h < r.heads; h++) {
+        const got = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer: l, head: h, aggregation: 'head' });
+        const want = fx.attention[l]![h]![q]!;
+        for (let k = 0; k < fx.T; k++) assert.ok(Math.abs(got[k]! - want[k]!) < 1e-4, `layer ${l} head ${h} key ${k}: ${got[k]} vs llama2.c ${want[k]}`);
+      }
+    }
+  } finally {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
 }
 
 function mean(xs: number[]): number {
@@ -86,19 +158,16 @@ describe('Attention Lens in the editor', function () {
     assert.ok(shown.buckets.some((b) => b >= 0), 'some token is highlighted');
   });
 
-  it('follows the selected head and the direction setting', async () => {
+  it('follows the selected head (what the highlights show for both directions is checked against llama2.c on stories260K below)', async () => {
     const a = await api();
     const before = a.highlighter.shown!;
     await vscode.commands.executeCommand('attentionLens.nextHead');
     assert.deepStrictEqual(a.view.selection, { layer: 0, head: 1 });
     await waitFor('highlights for head 1', () => a.highlighter.shown && a.highlighter.shown !== before);
-    await vscode.commands.executeCommand('attentionLens.setDirection', 'attendedBy');
-    await waitFor('direction applied', () => vscode.workspace.getConfiguration('attentionLens.attention').get('direction') === 'attendedBy');
-    await vscode.commands.executeCommand('attentionLens.setDirection', 'attendsTo');
     await vscode.commands.executeCommand('attentionLens.selectHead', { layer: 0, head: 0 });
   });
 
-  it('the hover lists the top-k attended tokens with their weights and the score behind one', async () => {
+  it('the hover lists the top-k attended tokens with their weights and the score behind one (its format; its numbers are checked against llama2.c on stories260K below)', async () => {
     const editor = await openWorkspaceFile('training.txt');
     const offset = editor.document.getText().indexOf('sat on') + 4;
     const hovers = await waitFor('a hover', async () => {
@@ -144,14 +213,83 @@ describe('Attention Lens in the editor', function () {
     assert.strictEqual(shown.result.heads, 8);
   });
 
+  it('stories260K: what setDecorations receives is llama2.c\'s attention (layer 2, head 5), in both directions, and the hover\'s numbers are llama2.c\'s', async function () {
+    if (!fixturesDir()) this.skip();
+    const a = await api();
+    assert.strictEqual(a.model.info?.architecture, 'llama', 'stories260K is the active model (previous test)');
+    const fx = readLlama2cAttention(fixture('stories260K', 'attention_logits_lily_park.json'));
+    const spans = tokenSpans(fx);
+    const [L, H, q] = [2, 5, 14]; // query: " Lily"
+    const recorder = await DecorationRecorder.install(decorationsOf(a));
+    try {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: fx.prompt }));
+      await vscode.commands.executeCommand('attentionLens.selectHead', { layer: L, head: H });
+      const cursor = editor.document.positionAt(spans[q]!.start + 1);
+      editor.selection = new vscode.Selection(cursor, cursor);
+      const row = fx.attention[L]![H]![q]!;
+      await expectHighlights(recorder, spans, q, row, 'attendsTo');
+      assert.ok([...recorder.byStart().entries()].every(([start, b]) => b === 'query' || start < spans[q]!.start), 'attending to: only earlier tokens are highlighted');
+
+      // The other direction: the tokens that attend to the query, i.e. column q of the same head.
+      await vscode.commands.executeCommand('attentionLens.setDirection', 'attendedBy');
+      const column = fx.attention[L]![H]!.map((r, k) => (k >= q ? r[q]! : 0));
+      await expectHighlights(recorder, spans, q, column, 'attendedBy');
+      const later = [...recorder.byStart().entries()].filter(([, b]) => b !== 'query');
+      assert.ok(later.length > 0 && later.every(([start]) => start >= spans[q]!.end), `attended by: only later tokens are highlighted (${later.map(([st]) => st).join(', ')})`);
+      await vscode.commands.executeCommand('attentionLens.setDirection', 'attendsTo');
+      await expectHighlights(recorder, spans, q, row, 'attendsTo');
+
+      // The hover on the query token: its top 5 for the head, the mean over heads, what it receives, and the why.
+      const hovers = await waitFor('a hover', async () => {
+        const h = (await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, cursor)) as vscode.Hover[];
+        return h.length > 0 ? h : null;
+      }, 20_000);
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      assert.match(text, new RegExp(`id ${fx.token_ids[q]} · #${q}\\b`), text);
+      const table = [...text.matchAll(/^\| ([1-5]) \| .+? \| .+? \| ([^|]+) \| ([^|]+) \|$/gm)];
+      const top = topKOf(row, 5);
+      assert.strictEqual(table.length, top.length, text);
+      const mean = row.map((_, k) => fx.attention[L]!.reduce((sum, hr) => sum + hr[q]![k]!, 0) / fx.attention[L]!.length);
+      top.forEach((t, i) => {
+        const w = parsePercent(table[i]![2]!), m = parsePercent(table[i]![3]!);
+        assert.ok(Math.abs(w.value - t.weight) <= w.tolerance + 1e-5, `top ${i + 1}: hover ${table[i]![2]}, llama2.c ${t.weight} (key ${t.index})`);
+        assert.ok(Math.abs(m.value - mean[t.index]!) <= m.tolerance + 1e-5, `top ${i + 1} mean: hover ${table[i]![3]}, llama2.c ${mean[t.index]}`);
+        assert.ok(table[i]![0]!.includes(`[${fx.prompt.slice(spans[t.index]!.start, spans[t.index]!.end)}]`) || spans[t.index]!.end === 0, `top ${i + 1} should be token ${t.index}: ${table[i]![0]}`);
+      });
+      const received = /Receives ([^ ]+ %) on average from the (\d+) tokens/.exec(text);
+      assert.ok(received, text);
+      assert.strictEqual(Number(received[2]), fx.T - q);
+      const r = parsePercent(received[1]!);
+      const expectedReceived = column.slice(q).reduce((x, y) => x + y, 0) / (fx.T - q);
+      assert.ok(Math.abs(r.value - expectedReceived) <= r.tolerance + 1e-5, `receives: hover ${received[1]}, llama2.c ${expectedReceived}`);
+      const why = /softmax over the (\d+) keys up to the query gives \*\*([^*]+)\*\*/.exec(text);
+      assert.ok(why, text);
+      assert.strictEqual(Number(why[1]), q + 1);
+      const ww = parsePercent(why[2]!);
+      assert.ok(Math.abs(ww.value - row[q]!) <= ww.tolerance + 1e-5, `why: hover ${why[2]}, llama2.c ${row[q]}`);
+    } finally {
+      recorder.dispose();
+      await vscode.commands.executeCommand('attentionLens.setDirection', 'attendsTo');
+      await vscode.commands.executeCommand('attentionLens.selectHead', { layer: 0, head: 0 });
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
+  });
+
   it('a worker that dies is reported, restarted, and the active model reloaded', async () => {
     const a = await api();
     const before = a.model.info;
     assert.ok(before);
-    const crashed = new Promise<string>((resolve) => a.client.onDidCrash(resolve));
+    let killed = false;
+    const crashed = new Promise<{ message: string; afterKill: boolean }>((resolve) => a.client.onDidCrash((message) => resolve({ message, afterKill: killed })));
+    killed = true;
     await a.client.terminateForTesting();
-    assert.match(await crashed, /stopped unexpectedly/);
+    const crash = await crashed;
+    assert.match(crash.message, /stopped unexpectedly/);
+    assert.ok(crash.afterKill, 'the crash reported is the kill');
     await waitFor('the model to be reloaded', () => a.model.info?.parameters === before.parameters, 20_000);
+    // The same model, not one of the same size: same description, and llama2.c's attention.
+    assert.deepStrictEqual(a.model.info, before);
+    if (fixturesDir()) await expectLlama2cRows(a);
   });
 
   it('a worker that dies mid-training: the run fails once, the worker restarts, the previous model comes back', async () => {
@@ -161,16 +299,29 @@ describe('Attention Lens in the editor', function () {
     let crashes = 0;
     const crashSub = a.client.onDidCrash(() => crashes++);
     let steps = 0;
+    let atKill: { running: boolean; steps: number; crashes: number } | null = null;
     const stepSub = a.run.onDidChange((e) => {
-      if (e.kind === 'step' && ++steps === 2) void a.client.terminateForTesting();
+      if (e.kind === 'step' && ++steps === 2) {
+        atKill = { running: a.run.running, steps, crashes };
+        void a.client.terminateForTesting();
+      }
     });
     const outcome = await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 5000, batchSize: 4 });
+    const crashesWhenDone = crashes;
     stepSub.dispose();
+    // The kill landed during the run: training was running, two of 5000 steps had streamed in,
+    // no crash had happened yet, and the run's command ended because of it.
+    assert.ok(atKill, 'the worker was never killed: the run sent fewer than 2 steps');
+    const k = atKill as { running: boolean; steps: number; crashes: number };
+    assert.deepStrictEqual(k, { running: true, steps: 2, crashes: 0 });
     assert.strictEqual(outcome, undefined);
     assert.strictEqual(a.run.info().status, 'failed');
+    assert.ok(a.run.stepCount < 5000, `the run went on to step ${a.run.stepCount} after the kill`);
     await waitFor('the previous model to be reloaded', () => a.model.info?.parameters === before.parameters, 20_000);
     crashSub.dispose();
-    assert.strictEqual(crashes, 1);
+    assert.ok(crashesWhenDone <= 1 && crashes === 1, `crashes: ${crashesWhenDone} when the command ended, ${crashes} in all`);
+    assert.deepStrictEqual(a.model.info, before);
+    if (fixturesDir()) await expectLlama2cRows(a);
   });
 
   it('bad input: an empty editor is refused with a message, nothing crashes', async () => {

@@ -15,6 +15,7 @@ import { DashboardPanel } from '../../src/host/dashboard/panel';
 import type { DashboardDeps } from '../../src/host/dashboard/deps';
 import type { PagePayload, ViewName } from '../../src/protocol/dashboardViews';
 import { DASHBOARD_VIEW_TYPE, DEFAULT_UI_STATE, type DashboardUiState, type HostToWebview, type WebviewToHost } from '../../src/protocol/webviewProtocol';
+import { readLlama2cAttention, referenceHeadStats, referenceRolloutRows, tokenSpans } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
 function dashboardTabs(): vscode.Tab[] {
@@ -35,7 +36,7 @@ class MemoryMemento implements vscode.Memento {
 }
 
 describe('the dashboard panel in the extension host', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let log: vscode.LogOutputChannel;
   let panel: DashboardPanel | undefined;
   const received: WebviewToHost[] = [];
@@ -86,7 +87,7 @@ describe('the dashboard panel in the extension host', function () {
     panel = listen(await DashboardPanel.restore(first, { ui }, deps));
     assert.strictEqual(panel.panel, first);
     assert.ok(first.webview.options.enableScripts && first.webview.options.localResourceRoots?.length, 'the panel\'s webview options are set again');
-    await waitFor('the restored page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the restored page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     const init = posted.find((m) => m.type === 'init');
     assert.ok(init?.type === 'init');
     assert.deepStrictEqual(init.ui, ui);
@@ -100,7 +101,7 @@ describe('the dashboard panel in the extension host', function () {
     first.onDidDispose(() => (firstClosed = true));
     panel = listen(await DashboardPanel.restore(second, { ui: { ...ui, smoothing: 'high', xAxis: '<script>' } }, deps));
     assert.ok(firstClosed, 'only one dashboard stays open');
-    await waitFor('the second page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the second page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     const again = posted.find((m) => m.type === 'init');
     assert.ok(again?.type === 'init');
     assert.deepStrictEqual(again.ui, ui, 'the malformed state was ignored; the last good one is used');
@@ -116,7 +117,7 @@ describe('the dashboard panel in the extension host', function () {
     editor.selection = new vscode.Selection(doc.positionAt(30), doc.positionAt(30));
     await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     await vscode.commands.executeCommand('attentionLens.toggleHighlights');
     try {
       await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
@@ -137,7 +138,7 @@ describe('the dashboard panel in the extension host', function () {
     if (!fixturesDir()) return this.skip();
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     assert.ok(!a.run.running, 'another test left a training run going');
     a.run.start('tiny on seed_article.txt', 3);
     for (let i = 1; i <= 3; i++) a.run.addStep({ step: i, loss: 3 - i / 2, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
@@ -152,7 +153,7 @@ describe('the dashboard panel in the extension host', function () {
   it('the page loads under its CSP, says ready, and draws a stream of training points without an error', async () => {
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     assert.ok(!a.run.running, 'another test left a training run going');
     a.run.start('dashboard test', 1000);
     for (let i = 1; i <= 1000; i++) a.run.addStep({ step: i, loss: i === 700 ? NaN : 3 * Math.exp(-i / 300) + 1, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
@@ -173,7 +174,7 @@ describe('the dashboard panel in the extension host', function () {
     const shown = await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
     const opened = Date.now();
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     // One worker request brings the window's whole matrix.
     await waitFor('the window\'s attention matrix', () => posted.some((m) => m.type === 'view' && m.view === 'matrix' && m.payload.windowStart === shown.result.windowStart), 30_000);
     report(`    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix shown ${Date.now() - opened} ms after opening`);
@@ -194,6 +195,67 @@ describe('the dashboard panel in the extension host', function () {
     const target = { layer: a.model.info!.layers - 1, head: a.model.info!.heads - 1 };
     panel.handleMessage({ type: 'selectHead', ...target });
     assert.deepStrictEqual(a.view.selection, target);
+  });
+
+  it('stories260K: the head statistics and the rollout the dashboard receives are those of llama2.c\'s attention, analysed by the definitions (ANALYSIS.md)', async function () {
+    if (!fixturesDir()) this.skip();
+    const a = (await activeExtension()).exports as AttentionLensApi;
+    if (a.model.info?.architecture !== 'llama' || a.model.info.layers !== 5) await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    const fx = readLlama2cAttention(fixture('stories260K', 'attention_logits_lily_park.json'));
+    const spans = tokenSpans(fx);
+    const q = 14;
+    const doc = await vscode.workspace.openTextDocument({ content: fx.prompt });
+    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    try {
+      const cursor = doc.positionAt(spans[q]!.start + 1);
+      editor.selection = new vscode.Selection(cursor, cursor);
+      const shown = await waitFor('attention for the fixture prompt', () => {
+        const sh = a.highlighter.shown;
+        return sh?.editor.document === doc && sh.result.from === q ? sh : null;
+      }, 30_000);
+      const r = shown.result;
+      assert.deepStrictEqual([r.windowStart, r.windowLength], [0, fx.T], 'the whole prompt is one window');
+      const here = (w: { documentKey: string; version: number; windowStart: number; windowLength: number }): boolean =>
+        w.documentKey === r.documentKey && w.version === r.version && w.windowStart === 0 && w.windowLength === fx.T;
+      panel = await openPanel();
+      await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+      /** The payload of the first view message of view `name` that `ok` accepts, once it was posted. */
+      const find = <N extends ViewName>(name: N, ok: (p: PagePayload<N>) => boolean) => (): PagePayload<N> | undefined => {
+        for (const m of posted) if (m.type === 'view' && m.view === name && ok(m.payload as PagePayload<N>)) return m.payload as PagePayload<N>;
+        return undefined;
+      };
+      const stats = await waitFor('the head statistics', find('headStats', here), 30_000);
+      const rollout = await waitFor('the rollout of the query', find('rollout', (p) => here(p) && p.query === q), 30_000);
+
+      const ref = referenceHeadStats(fx);
+      const L = fx.attention.length, H = fx.attention[0]!.length;
+      assert.deepStrictEqual([stats.layers, stats.heads], [L, H]);
+      const problems: string[] = [];
+      const near = (what: string, got: number | undefined, want: number, tol: number): void => {
+        if (!(got !== undefined && Math.abs(got - want) <= tol)) problems.push(`${what}: dashboard ${got}, reference ${want}`);
+      };
+      for (const [kind, want] of Object.entries(ref.scores)) {
+        const got = (stats.scores as Record<string, Float32Array | undefined>)[kind];
+        if (!got) problems.push(`no ${kind} score`);
+        else want.forEach((w, i) => near(`${kind} of head ${Math.floor(i / H)}.${i % H}`, got[i], w, 1e-4));
+      }
+      ref.entropy.forEach((w, i) => near(`entropy of head ${Math.floor(i / H)}.${i % H}`, stats.entropy[i], w, 1e-4));
+      for (const [name, got, want] of [['keys50', stats.keys50, ref.keys50], ['keys90', stats.keys90, ref.keys90]] as const) {
+        want.forEach((w, i) => {
+          const g = got[i]!;
+          if (!(g >= w.min - 1e-6 && g <= w.max + 1e-6)) problems.push(`${name} of head ${Math.floor(i / H)}.${i % H}: dashboard ${g}, reference ${w.min === w.max ? w.min : `${w.min}…${w.max}`}`);
+        });
+      }
+      const rows = referenceRolloutRows(fx, q);
+      assert.deepStrictEqual([rollout.layers, rollout.relevance.length], [L, L * fx.T]);
+      rows.forEach((row, l) => row.forEach((w, k) => near(`rollout after layer ${l + 1}, key ${k}`, rollout.relevance[l * fx.T + k], w, 1e-4)));
+      assert.deepStrictEqual(problems, [], `${problems.length} values differ from the reference:\n  ${problems.slice(0, 12).join('\n  ')}`);
+      // Not vacuous: the heads differ, and the rollout moves relevance off the query.
+      assert.ok(Math.max(...ref.scores.previous_token!) - Math.min(...ref.scores.previous_token!) > 0.1, 'the reference scores tell heads apart');
+      assert.ok(rows[L - 1]![q]! < 0.9, 'the reference rollout spreads relevance');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    }
   });
 
   it('the engine\'s window views arrive for the cursor\'s window and agree with the editor\'s attention; a head click brings that head\'s matrix and "why"', async function () {
@@ -225,7 +287,7 @@ describe('the dashboard panel in the extension host', function () {
       w.documentKey === r.documentKey && w.version === r.version && w.windowStart === r.windowStart && w.windowLength === r.windowLength;
 
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
     const init = posted.find((m) => m.type === 'init');
     assert.ok(init?.type === 'init');
 

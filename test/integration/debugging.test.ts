@@ -113,7 +113,7 @@ describe('the debugger in the editor (stories260K, llama2.c\'s logits as the ora
     try {
       panel.onDidPostMessage((m) => posted.push(m));
       panel.onDidReceiveMessage((m) => received.push(m));
-      await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 20_000);
+      await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
       const find = <N extends 'ablation' | 'attribution'>(name: N) => (): PagePayload<N> | undefined => {
         for (const m of posted) if (m.type === 'view' && m.view === name) return m.payload as PagePayload<N>;
         return undefined;

@@ -13,8 +13,10 @@
  * of the engine therefore cannot be mirrored here.
  *
  * Supported: architecture 'gpt' and 'seed' — learned positions, LayerNorm (with or without
- * bias) or no norm, GELU MLP or none, biases on or off, tied or untied head, soft attention
- * with nKvHeads = nHeads, no dropout. Anything else is rejected by name.
+ * bias) or no norm, GELU MLP or none, biases on or off, tied or untied head, soft attention,
+ * no dropout; and architecture 'llama' — RMSNorm, rotary positions (Meta's interleaved pairs
+ * or Hugging Face's rotate-half pairs), SwiGLU MLP and grouped-query attention (query head h
+ * reads key/value head ⌊h / (nHeads / nKvHeads)⌋). Anything else is rejected by name.
  *
  * Backends: 'cpu' is the oracle (tests); 'cpu' and 'wasm' are benchmark peers. On 'wasm'
  * the embedding lookup is a one-hot matMul because that backend has no kernel for
@@ -45,6 +47,10 @@ export interface RefConfig {
   readonly tiedEmbeddings: boolean;
   readonly attentionMode?: string;
   readonly dropout?: number;
+  /** Rotary base (positional 'rope'). */
+  readonly ropeTheta?: number;
+  /** 'interleaved': pairs (2m, 2m+1); 'half': pairs (m, m + hs/2). */
+  readonly ropeStyle?: string;
 }
 
 export type Weights = ReadonlyMap<string, Float32Array>;
@@ -61,15 +67,25 @@ export function referenceParamShapes(cfg: RefConfig): [name: string, shape: numb
   const norm = (prefix: string): void => {
     if (cfg.norm === 'none') return;
     out.push([`${prefix}.weight`, [C]]);
-    if (cfg.bias) out.push([`${prefix}.bias`, [C]]);
+    if (cfg.bias && cfg.norm !== 'rmsnorm') out.push([`${prefix}.bias`, [C]]);
   };
+  const kvC = (cfg.nKvHeads ?? cfg.nHeads) * (C / cfg.nHeads);
   out.push(['tok_emb', [cfg.vocabSize, C]]);
   if (cfg.positional === 'learned') out.push(['pos_emb', [cfg.contextLength, C]]);
   for (let l = 0; l < cfg.nLayers; l++) {
     norm(`blocks.${l}.norm1`);
-    for (const x of ['q', 'k', 'v', 'o']) linear(`blocks.${l}.attn.${x}`, C, C);
+    linear(`blocks.${l}.attn.q`, C, C);
+    linear(`blocks.${l}.attn.k`, kvC, C);
+    linear(`blocks.${l}.attn.v`, kvC, C);
+    linear(`blocks.${l}.attn.o`, C, C);
     if (cfg.mlp === 'none') continue;
     norm(`blocks.${l}.norm2`);
+    if (cfg.mlp === 'swiglu') {
+      linear(`blocks.${l}.mlp.gate`, cfg.mlpHidden, C);
+      linear(`blocks.${l}.mlp.up`, cfg.mlpHidden, C);
+      linear(`blocks.${l}.mlp.down`, C, cfg.mlpHidden);
+      continue;
+    }
     linear(`blocks.${l}.mlp.fc`, cfg.mlpHidden, C);
     linear(`blocks.${l}.mlp.proj`, C, cfg.mlpHidden);
   }
@@ -82,11 +98,14 @@ function checkSupported(cfg: RefConfig): void {
   const bad = (what: string): never => {
     throw new Error(`tfjs reference: unsupported ${what}`);
   };
-  if (cfg.architecture !== 'gpt' && cfg.architecture !== 'seed') bad(`architecture "${cfg.architecture}"`);
-  if (cfg.norm !== 'layernorm' && cfg.norm !== 'none') bad(`norm "${cfg.norm}"`);
-  if (cfg.mlp !== 'gelu' && cfg.mlp !== 'none') bad(`mlp "${cfg.mlp}"`);
-  if (cfg.positional !== 'learned' && cfg.positional !== 'none') bad(`positional "${cfg.positional}"`);
-  if (cfg.nKvHeads !== undefined && cfg.nKvHeads !== cfg.nHeads) bad(`grouped-query attention (${cfg.nHeads} heads, ${cfg.nKvHeads} kv heads)`);
+  if (cfg.architecture !== 'gpt' && cfg.architecture !== 'seed' && cfg.architecture !== 'llama') bad(`architecture "${cfg.architecture}"`);
+  if (cfg.norm !== 'layernorm' && cfg.norm !== 'rmsnorm' && cfg.norm !== 'none') bad(`norm "${cfg.norm}"`);
+  if (cfg.mlp !== 'gelu' && cfg.mlp !== 'swiglu' && cfg.mlp !== 'none') bad(`mlp "${cfg.mlp}"`);
+  if (cfg.positional !== 'learned' && cfg.positional !== 'rope' && cfg.positional !== 'none') bad(`positional "${cfg.positional}"`);
+  if (cfg.positional === 'rope' && (cfg.ropeStyle !== 'interleaved' && cfg.ropeStyle !== 'half')) bad(`rope style "${cfg.ropeStyle}"`);
+  if (cfg.positional === 'rope' && !(cfg.ropeTheta !== undefined && cfg.ropeTheta > 0)) bad(`rope theta ${cfg.ropeTheta}`);
+  if (cfg.positional === 'rope' && (cfg.dModel / cfg.nHeads) % 2 !== 0) bad(`rope with an odd head size ${cfg.dModel / cfg.nHeads}`);
+  if (cfg.nKvHeads !== undefined && (cfg.nKvHeads <= 0 || cfg.nHeads % cfg.nKvHeads !== 0)) bad(`grouped-query attention (${cfg.nHeads} heads, ${cfg.nKvHeads} kv heads)`);
   if (cfg.attentionMode !== undefined && cfg.attentionMode !== 'soft') bad(`attention mode "${cfg.attentionMode}"`);
   if (cfg.dropout) bad(`dropout ${cfg.dropout}`);
   if (cfg.dModel % cfg.nHeads !== 0) bad(`dModel ${cfg.dModel} with ${cfg.nHeads} heads`);
@@ -110,6 +129,7 @@ function linear(p: P, x: tf.Tensor2D, prefix: string): tf.Tensor2D {
 /** LayerNorm over the last axis, biased variance, written out so autodiff derives its gradient. */
 function layerNorm(cfg: RefConfig, p: P, x: tf.Tensor2D, prefix: string): tf.Tensor2D {
   if (cfg.norm === 'none') return x;
+  if (cfg.norm === 'rmsnorm') return rmsNorm(cfg, p, x, prefix);
   const mean = tf.mean(x, -1, true);
   const xc = tf.sub(x, mean);
   const variance = tf.mean(tf.square(xc), -1, true);
@@ -117,6 +137,56 @@ function layerNorm(cfg: RefConfig, p: P, x: tf.Tensor2D, prefix: string): tf.Ten
   y = tf.mul(y, need(p, `${prefix}.weight`)) as tf.Tensor2D;
   const b = p.get(`${prefix}.bias`);
   return b ? tf.add(y, b) : y;
+}
+
+/** RMSNorm over the last axis: x / √(mean(x²) + ε) · w (no centring, no bias). */
+function rmsNorm(cfg: RefConfig, p: P, x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+  const ms = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, cfg.normEps))), need(p, `${prefix}.weight`)) as tf.Tensor2D;
+}
+
+/** SwiGLU: down( silu(gate·x) ⊙ up·x ), silu(z) = z·σ(z). */
+function swiglu(p: P, x: tf.Tensor2D, prefix: string): tf.Tensor2D {
+  const g = linear(p, x, `${prefix}.gate`);
+  const silu = tf.mul(g, tf.sigmoid(g)) as tf.Tensor2D;
+  return linear(p, tf.mul(silu, linear(p, x, `${prefix}.up`)) as tf.Tensor2D, `${prefix}.down`);
+}
+
+/**
+ * Rotary positions on [B, T, nh, hs] (heads split, before the transpose): the pair (a, b) at
+ * position t and frequency index m turns by t·θ^(−2m/hs): (a cos − b sin, a sin + b cos).
+ * Angles in float64 here, as Meta's and Hugging Face's code compute them.
+ */
+function rotary(cfg: RefConfig, x: tf.Tensor4D): tf.Tensor4D {
+  const [B, T, nh, hs] = x.shape;
+  const half = hs / 2;
+  const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
+  for (let t = 0; t < T; t++) {
+    for (let m = 0; m < half; m++) {
+      const angle = t * Math.pow(cfg.ropeTheta!, (-2 * m) / hs);
+      cos[t * half + m] = Math.cos(angle);
+      sin[t * half + m] = Math.sin(angle);
+    }
+  }
+  if (cfg.ropeStyle === 'interleaved') {
+    const c = tf.tensor(cos, [1, T, 1, half, 1]), s = tf.tensor(sin, [1, T, 1, half, 1]);
+    const pairs = tf.reshape(x, [B, T, nh, half, 2]);
+    const [a, b] = tf.split(pairs, 2, 4);
+    const r = tf.concat([tf.sub(tf.mul(a!, c), tf.mul(b!, s)), tf.add(tf.mul(a!, s), tf.mul(b!, c))], 4);
+    return tf.reshape(r, [B, T, nh, hs]);
+  }
+  const c = tf.tensor(cos, [1, T, 1, half]), s = tf.tensor(sin, [1, T, 1, half]);
+  const [a, b] = tf.split(x, 2, 3);
+  return tf.concat([tf.sub(tf.mul(a!, c), tf.mul(b!, s)), tf.add(tf.mul(a!, s), tf.mul(b!, c))], 3) as tf.Tensor4D;
+}
+
+/** [B, Hkv, T, hs] → [B, H, T, hs]: each key/value head repeated for its H/Hkv query heads, in order. */
+function repeatKv(x: tf.Tensor4D, H: number): tf.Tensor4D {
+  const [B, Hkv, T, hs] = x.shape;
+  if (Hkv === H) return x;
+  const g = H / Hkv;
+  // Rank 4 (T·hs merged): tfjs has no gradient for a rank-5 tile.
+  return tf.reshape(tf.tile(tf.reshape(x, [B, Hkv, 1, T * hs]), [1, 1, g, 1]), [B, H, T, hs]);
 }
 
 /** GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). */
@@ -162,15 +232,20 @@ export function referenceForward(cfg: RefConfig, p: P, ids: tf.Tensor1D, B: numb
   const lower = tf.linalg.bandPart(tf.ones([T, T]), -1, 0);
   const maskAdd = tf.mul(tf.sub(1, lower), -1e9);
   const scale = 1 / Math.sqrt(hs);
-  const toHeads = (t: tf.Tensor2D): tf.Tensor4D => tf.transpose(tf.reshape(t, [B, T, H, hs]), [0, 2, 1, 3]);
+  const Hkv = cfg.nKvHeads ?? H;
+  /** [B·T, nh·hs] → [B, nh, T, hs], rotated first when the model uses rotary positions. */
+  const toHeads = (t: tf.Tensor2D, nh = H, rotate = false): tf.Tensor4D => {
+    const split = tf.reshape(t, [B, T, nh, hs]) as tf.Tensor4D;
+    return tf.transpose(rotate && cfg.positional === 'rope' ? rotary(cfg, split) : split, [0, 2, 1, 3]);
+  };
   const attention: tf.Tensor4D[] = [];
 
   for (let l = 0; l < cfg.nLayers; l++) {
     const pre = `blocks.${l}`;
     const h = layerNorm(cfg, p, x, `${pre}.norm1`);
-    const q = toHeads(linear(p, h, `${pre}.attn.q`));
-    const k = toHeads(linear(p, h, `${pre}.attn.k`));
-    const v = toHeads(linear(p, h, `${pre}.attn.v`));
+    const q = toHeads(linear(p, h, `${pre}.attn.q`), H, true);
+    const k = repeatKv(toHeads(linear(p, h, `${pre}.attn.k`), Hkv, true), H);
+    const v = repeatKv(toHeads(linear(p, h, `${pre}.attn.v`), Hkv), H);
     const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), maskAdd); // [B, H, T, T]
     const weights = tf.softmax(scores) as tf.Tensor4D;
     if (keepAttention) attention.push(weights);
@@ -180,6 +255,10 @@ export function referenceForward(cfg: RefConfig, p: P, ids: tf.Tensor1D, B: numb
     x = tf.add(x, linear(p, merged, `${pre}.attn.o`));
     if (cfg.mlp === 'none') continue;
     const h2 = layerNorm(cfg, p, x, `${pre}.norm2`);
+    if (cfg.mlp === 'swiglu') {
+      x = tf.add(x, swiglu(p, h2, `${pre}.mlp`));
+      continue;
+    }
     x = tf.add(x, linear(p, geluTanh(linear(p, h2, `${pre}.mlp.fc`)), `${pre}.mlp.proj`));
   }
   x = layerNorm(cfg, p, x, 'norm_f');

@@ -8,5 +8,5 @@ describe('fuzz: character tokenizer description (CharTokenizer.fromJSON)', funct
   this.timeout(120_000);
   const probe = new ReaderProbe('char tokenizer JSON', [CharTokenizerError]);
   reportAfter(probe);
-  fuzzEach(charTokenizerProperties(probe));
+  fuzzEach(charTokenizerProperties(probe), probe);
 });

@@ -8,7 +8,7 @@ describe('fuzz: Hugging Face config.json (parseHfConfig)', function () {
   this.timeout(120_000);
   const probe = new ReaderProbe('HF config.json', [HuggingFaceError]);
   reportAfter(probe);
-  fuzzEach(hfConfigProperties(probe));
+  fuzzEach(hfConfigProperties(probe), probe);
 });
 
 describe('fuzz: Hugging Face model (parseHuggingFaceModel over parseSafetensors)', function () {
@@ -19,7 +19,7 @@ describe('fuzz: Hugging Face model (parseHuggingFaceModel over parseSafetensors)
     const { built, fixtures } = hfFolders();
     for (const f of [...built, ...fixtures]) readHfModel(f.config, f.weights);
   });
-  fuzzEach(hfModelProperties(probe));
+  fuzzEach(hfModelProperties(probe), probe);
 });
 
 describe('fuzz: Hugging Face tokenizers (tokenizer.json, vocab.json + merges.txt)', function () {
@@ -29,5 +29,5 @@ describe('fuzz: Hugging Face tokenizers (tokenizer.json, vocab.json + merges.txt
   it('the valid bases load and encode', () => {
     for (const b of hfTokenizerBases()) useHfTokenizer(b.json, b.config, 'the ab é', false, undefined);
   });
-  fuzzEach(hfTokenizerProperties(probe));
+  fuzzEach(hfTokenizerProperties(probe), probe);
 });

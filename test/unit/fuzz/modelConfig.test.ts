@@ -8,5 +8,5 @@ describe('fuzz: model config validation (validateModelConfig)', function () {
   this.timeout(120_000);
   const probe = new ReaderProbe('model config', [ModelConfigError]);
   reportAfter(probe);
-  fuzzEach(modelConfigProperties(probe));
+  fuzzEach(modelConfigProperties(probe), probe);
 });

@@ -12,5 +12,5 @@ describe('fuzz: native checkpoint reader (parseCheckpoint + tokenizerFromJson)',
     for (const b of nativeBases()) loadNative(b);
   });
 
-  fuzzEach(nativeProperties(probe));
+  fuzzEach(nativeProperties(probe), probe);
 });

@@ -23,7 +23,7 @@ import { FIXTURES, MAX_MESSAGE_CHARS, ReaderProbe, joinSafetensors, replay, spli
 import { charTokenizerProperties } from './props/charTokenizer';
 import { HF_MODEL_ERRORS, hfConfigProperties, hfModelProperties, hfTokenizerBases, hfTokenizerProperties } from './props/huggingface';
 import { llama2cTokenizerProperties, tokenizerFile } from './props/llama2c';
-import { hostMessageProperties, settingsProperties } from './props/messages';
+import { hostMessageProperties } from './props/messages';
 import { NATIVE_ERRORS, TINY_CONFIGS, nativeProperties, tinyCheckpoint } from './props/native';
 import { safetensorsProperties } from './props/safetensors';
 
@@ -59,7 +59,6 @@ const REPLAYS: readonly Replay[] = [
   { properties: charTokenizerProperties, errors: CHAR, property: 'JSON mutations of valid descriptions', seed: 1403427563, path: '5:5:3:3:2:2:3:2:7:2:2:3:4:4:2:15:15:15:15', found: 'a 4,001-character CharTokenizerError (whole kind printed)' },
   { properties: llama2cTokenizerProperties, errors: [Llama2cTokenizerError], property: 'byte mutations of small tokenizer files (record lengths, max_token_length, pieces)', seed: -335735619, path: '425:1:1:1:1:1:1:1', found: 'a 4,966-character Llama2cTokenizerError (whole piece with a NUL byte printed)' },
   { properties: hostMessageProperties, errors: [], property: 'every message type with fields by turns valid, hostile, missing or extra', seed: -53049051, path: '179:2:3:4:4:4', found: 'a "tokens" message with sparse ranges accepted with holes' },
-  { properties: settingsProperties, errors: [], property: 'every setting by turns valid, out of range, of the wrong type or missing', seed: 1376114216, path: '3:1:0:2:2:2:2:2:2:2:2:2:2:2', found: 'training.batchSize of the wrong type became 1 instead of the default (null)' },
   { properties: hfConfigProperties, errors: [HuggingFaceError], property: 'hostile values as config.json', seed: -105967595, path: '4:4:3:4:3:3:4:4:4:3', found: 'TypeError (Do not know how to serialize a BigInt) describing a value' },
   { properties: hfConfigProperties, errors: [HuggingFaceError], property: 'one field set to each adversarial JSON value', seed: -246684602, path: '76:2', found: 'RangeError (Maximum call stack size exceeded) describing a deeply nested value', fixtures: true },
   { properties: hfConfigProperties, errors: [HuggingFaceError], property: 'JSON mutations of real and built config.json files', seed: 306894283, path: '30:3:3:3:3:29:29:28:28:30:35:28', found: 'a 4,001-character HuggingFaceError (whole activation_function printed)', fixtures: true },

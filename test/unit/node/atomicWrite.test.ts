@@ -3,6 +3,7 @@
  * every failure we can inject; no temporary files are left behind either way.
  */
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,7 +59,12 @@ describe('node/atomicWrite', () => {
     target = path.join(dir, 'model.safetensors');
   });
 
+  /** A directory a test made immutable (root), to be made mutable again before removal. */
+  let immutable: string | null = null;
+
   afterEach(() => {
+    if (immutable) execFileSync('chattr', ['-i', immutable]);
+    immutable = null;
     fs.chmodSync(dir, 0o755);
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -162,12 +168,34 @@ describe('node/atomicWrite', () => {
     await assertOldSurvives(writeFileAtomic(target, NEW, { fs: denied }), /directory .* is not writable \(EACCES\)/);
   });
 
-  it('says the directory is not writable (real read-only directory)', async function () {
-    // Root ignores permission bits, and Windows has no chmod-style read-only directories.
-    if (process.platform === 'win32' || process.getuid?.() === 0) return this.skip();
+  it('says the directory is not writable (a real unwritable directory; as root an immutable one)', async function () {
+    if (process.platform === 'win32') return this.skip(); // no chmod-style read-only directories
     fs.writeFileSync(target, OLD);
+    if (process.getuid?.() === 0) {
+      // Root ignores permission bits, but not the immutable attribute (ext4, xfs, btrfs):
+      // creating a file in such a directory fails with EPERM, for root too.
+      try {
+        execFileSync('chattr', ['+i', dir], { stdio: 'pipe' });
+        immutable = dir;
+      } catch {
+        return this.skip(); // chattr missing or the filesystem has no immutable attribute (tmpfs, overlayfs)
+      }
+      await assertOldSurvives(writeFileAtomic(target, NEW), /directory .* is not writable \(EPERM\)/);
+      return;
+    }
     fs.chmodSync(dir, 0o555);
     await assertOldSurvives(writeFileAtomic(target, NEW), /directory .* is not writable \(EACCES\)/);
+  });
+
+  it('says the directory is not a directory when a regular file stands in its place (real ENOTDIR, runs as root too)', async () => {
+    const notADir = path.join(dir, 'models');
+    fs.writeFileSync(notADir, OLD);
+    const err = await writeFileAtomic(path.join(notADir, 'model.safetensors'), NEW).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof AtomicWriteError, `expected AtomicWriteError, got ${String(err)}`);
+    assert.equal(err.code, 'ENOTDIR');
+    assert.match(err.message, /models is not a directory/);
+    assert.deepEqual(new Uint8Array(fs.readFileSync(notADir)), OLD, 'the file in the way is untouched');
+    assert.deepEqual(fs.readdirSync(dir), ['models'], 'nothing else created');
   });
 
   it('lets concurrent writers finish with one complete version and no leftovers', async () => {

@@ -20,6 +20,10 @@ describe('protocol/settings: parseSettings', () => {
     assert.equal(s.attention.threshold, 0);
     assert.equal(s.hover.topK, 1);
     assert.equal(parseSettings({ training: { steps: Number.NaN } }).training.steps, DEFAULT_SETTINGS.training.steps);
+    // Found by fuzzing (its recorded seed no longer replays since the settings grew a group): a
+    // nullable number of the wrong type falls back to its default, null, not to a bound.
+    for (const wrong of ['16', true, [], {}, Number.NaN]) assert.equal(parseSettings({ training: { batchSize: wrong } }).training.batchSize, null);
+    assert.equal(parseSettings({ surprisal: { overlay: 'yes' } }).surprisal.overlay, false);
   });
 
   it('accepts valid enums and hex colours, rejects others', () => {

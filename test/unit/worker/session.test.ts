@@ -96,7 +96,7 @@ describe('worker/session', function () {
     const m = await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
     assert.deepEqual(
       { ...m.info, parameters: m.info.parameters > 0 },
-      { architecture: 'seed', layers: 1, heads: 4, kvHeads: 4, dModel: 128, context: 64, vocabSize: new Set(SAMPLE_TEXT).size + 1, parameters: true, tokenizer: `char (${new Set(SAMPLE_TEXT).size + 1} tokens)`, source: ckpt, attentionMode: 'soft', trainedSteps: null },
+      { architecture: 'seed', layers: 1, heads: 4, kvHeads: 4, dModel: 128, context: 64, vocabSize: new Set(SAMPLE_TEXT).size + 1, parameters: true, tokenizer: `char (${new Set(SAMPLE_TEXT).size + 1} tokens)`, source: ckpt, attentionMode: 'soft', causal: true, trainedSteps: null },
     );
     const out = path.join(dir, 'nested', 'deeper', 'copy.safetensors');
     const saved = await h.expect(h.request({ type: 'save', path: out }), 'saved');

@@ -318,6 +318,7 @@ describe('safetensors: malformed files are SafetensorsErrors', () => {
   });
 
   it('a shape whose byte size disagrees with data_offsets (no allocation for huge claims)', () => {
+    const before = process.memoryUsage().arrayBuffers;
     const data = new Uint8Array(12);
     throwsSafetensors(
       () => parseSafetensors(makeFile({ t: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, data)),
@@ -333,6 +334,8 @@ describe('safetensors: malformed files are SafetensorsErrors', () => {
     );
     const empty = parseSafetensors(makeFile({ t: { dtype: 'F32', shape: [2 ** 40, 2 ** 40, 0], data_offsets: [4, 4] } }, four));
     assert.equal(readTensorF32(empty, 't').data.length, 0);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    assert.ok(grown < 1024 * 1024, `the huge claims allocated ${grown} bytes of ArrayBuffers`);
   });
 
   it('offsets outside the data section', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Tape } from '../../../../src/engine/autograd';
 import { crossEntropy, IGNORE_INDEX } from '../../../../src/engine/ops/crossEntropy';
 import { softmax } from '../../../../src/engine/ops/softmax';
 import { Rng } from '../../../../src/engine/random';
@@ -39,6 +40,15 @@ describe('ops/softmax and fused cross-entropy', () => {
     const r = crossEntropy(null, logits, Int32Array.of(IGNORE_INDEX, 0));
     assert.ok(Number.isNaN(r.perToken[0]));
     assertClose(r.loss.data, [Math.log(3)], 1e-6);
+    // Gradient: the ignored row gets exactly 0; the counted row gets softmax − onehot over a
+    // count of 1, i.e. [1/3 − 1, 1/3, 1/3] (hand-computed: its logits are equal).
+    const tape = new Tape();
+    const rt = crossEntropy(tape, logits, Int32Array.of(IGNORE_INDEX, 0));
+    tape.backward(rt.loss);
+    const g = logits.grad;
+    assert.ok(g, 'the logits should receive a gradient');
+    assert.deepEqual([...g.subarray(0, 3)], [0, 0, 0], 'the ignored row must get exactly zero gradient');
+    assertClose(g.subarray(3), [1 / 3 - 1, 1 / 3, 1 / 3], 1e-6, 'gradient of the counted row');
   });
 
   it('fused cross-entropy equals −log of the softmax composition, and its gradient matches finite differences', () => {

@@ -59,7 +59,7 @@ export function charTokenizerProperties(probe: ReaderProbe): PropertySet {
         try {
           json = JSON.parse(mutated);
         } catch {
-          return;
+          fc.pre(false); // not JSON: skipped, and not counted as a run
         }
         read(json, t);
       }),

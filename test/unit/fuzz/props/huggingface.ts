@@ -118,7 +118,7 @@ export function hfConfigProperties(probe: ReaderProbe): PropertySet {
       try {
         raw = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(base)));
       } catch {
-        return;
+        fc.pre(false); // not JSON: skipped, and not counted as a run
       }
       read(raw);
     })),
@@ -145,7 +145,7 @@ export function hfModelProperties(probe: ReaderProbe): PropertySet {
       try {
         config = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(folders[i]!.config)));
       } catch {
-        return;
+        fc.pre(false); // not JSON: skipped, and not counted as a run
       }
       read(config, folders[i]!.weights);
     })),
@@ -229,7 +229,7 @@ export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
         try {
           j = JSON.parse(ms.reduce(mutateJsonText, texts[i]!));
         } catch {
-          return;
+          fc.pre(false); // not JSON: skipped, and not counted as a run
         }
         read(j, bases[i]!.config, t, special, b);
       },
@@ -241,7 +241,7 @@ export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
         try {
           c = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify({ bos_token: '<s>', eos_token: { content: '</s>' }, unk_token: '<unk>', add_bos_token: true })));
         } catch {
-          return;
+          fc.pre(false); // not JSON: skipped, and not counted as a run
         }
         read(bases[i]!.json, c, t, false, undefined);
       },

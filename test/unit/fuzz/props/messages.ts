@@ -142,7 +142,8 @@ export function hostMessageProperties(probe: ReaderProbe): PropertySet {
     try {
       cloned = structuredClone(raw);
     } catch {
-      return; // too deep to clone: postMessage would refuse to send it
+      fc.pre(false); // too deep to clone (postMessage would refuse to send it): skipped, not counted as a run
+      return;
     }
     const r = probe.check(0, () => parseHostMessage(cloned))!;
     probe.note(r.ok ? 'accepted' : 'refused');
@@ -162,7 +163,7 @@ export function hostMessageProperties(probe: ReaderProbe): PropertySet {
         try {
           raw = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(m)));
         } catch {
-          return;
+          fc.pre(false); // not JSON: skipped, and not counted as a run
         }
         read(raw);
       }),
@@ -274,7 +275,7 @@ export function webviewMessageProperties(probe: ReaderProbe): PropertySet {
           try {
             raw = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(m)));
           } catch {
-            return;
+            fc.pre(false); // not JSON: skipped, and not counted as a run
           }
           read(raw);
         },

@@ -64,7 +64,7 @@ export function modelConfigProperties(probe: ReaderProbe): PropertySet {
         try {
           raw = JSON.parse(text);
         } catch {
-          return;
+          fc.pre(false); // not JSON: skipped, and not counted as a run
         }
         validate(raw);
       }),
