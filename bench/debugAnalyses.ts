@@ -18,7 +18,7 @@ import path from 'node:path';
 import { ablationSweep } from '../src/engine/analysis/ablationSweep';
 import { integratedGradients } from '../src/engine/analysis/attribution';
 import { parseLlama2cCheckpoint } from '../src/engine/checkpoint/llama2c';
-import { backend } from '../src/engine/kernels/backend';
+import { backend } from '../src/engine/kernels/activeBackend';
 import { Transformer } from '../src/engine/nn/transformer';
 import { Rng } from '../src/engine/random';
 import { Llama2cTokenizer } from '../src/engine/tokenizer/llama2cTokenizer';

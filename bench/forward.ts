@@ -11,7 +11,7 @@
  * Args: --engine ours|tfjs-wasm|tfjs-cpu  --T 512  --warmup 1  --reps 3
  */
 
-import { backend } from '../src/engine/kernels/backend';
+import { backend } from '../src/engine/kernels/activeBackend';
 import { Transformer } from '../src/engine/nn/transformer';
 import { Rng } from '../src/engine/random';
 import { benchText, charTokens, emitResult, intArg, median, parseArgs, peakRss, progress, smallConfig, weightsOf } from './common';

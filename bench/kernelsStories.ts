@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
-import { backendStatus, selectBackend } from '../src/engine/kernels/backend';
+import { backendStatus, selectBackend } from '../src/engine/kernels/activeBackend';
 import { parseLlama2cCheckpoint } from '../src/engine/checkpoint/llama2c';
 import { emitResult, median, parseArgs, peakRss, progress } from './common';
 

@@ -6,7 +6,7 @@
  * Args: --sizes 64,128,256,512,1024  --target-ms 300 (time spent per size and variant)
  */
 
-import { backend } from '../src/engine/kernels/backend';
+import { backend } from '../src/engine/kernels/activeBackend';
 import { Rng } from '../src/engine/random';
 import { emitResult, intArg, median, parseArgs, progress } from './common';
 

@@ -14,7 +14,7 @@
  * BENCH_RESULT line.  Args: --engine ours|tfjs-cpu|tfjs-wasm
  */
 
-import { backend } from '../src/engine/kernels/backend';
+import { backend } from '../src/engine/kernels/activeBackend';
 import { Transformer } from '../src/engine/nn/transformer';
 import { Rng } from '../src/engine/random';
 import { Trainer } from '../src/engine/train/trainer';

@@ -68,7 +68,7 @@ export function followWidth(container: HTMLElement, chart: () => uPlot | null, h
 /** Whether the user zoomed the x axis in (so new data must not reset the view). */
 export function isZoomed(u: uPlot, xs: ArrayLike<number>): boolean {
   if (xs.length < 2) return false;
-  const { min, max } = u.scales.x;
+  const { min, max } = u.scales.x ?? {};
   // An empty chart has no x range yet (null): that is not a zoom.
   if (min == null || max == null || u.data[0].length < 2) return false;
   return min > xs[0]! || max < u.data[0][u.data[0].length - 1]!;
@@ -80,7 +80,7 @@ export function updateData(u: uPlot, data: uPlot.AlignedData, zoomed: boolean): 
     u.setData(data);
     return;
   }
-  const { min, max } = u.scales.x;
+  const { min, max } = u.scales.x ?? {};
   u.setData(data, false);
-  u.setScale('x', { min: min!, max: max! });
+  if (min != null && max != null) u.setScale('x', { min, max });
 }

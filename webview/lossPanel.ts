@@ -116,7 +116,7 @@ export class LossPanel {
     const ui = this.store.ui;
     const range: RangeFunction = (u, min, max) => {
       const xs = this.series?.x ?? [];
-      const r = yRange(xs, [this.series?.loss ?? [], this.series?.smoothed ?? [], this.series?.valLoss ?? []], u.scales.x.min ?? -Infinity, u.scales.x.max ?? Infinity, { log: ui.logY, fromZero: ui.yFromZero, ignoreOutliers: ui.ignoreOutliers });
+      const r = yRange(xs, [this.series?.loss ?? [], this.series?.smoothed ?? [], this.series?.valLoss ?? []], u.scales.x?.min ?? -Infinity, u.scales.x?.max ?? Infinity, { log: ui.logY, fromZero: ui.yFromZero, ignoreOutliers: ui.ignoreOutliers });
       return r ?? (ui.logY ? [0.1, 10] : [Number.isFinite(min) ? min : 0, Number.isFinite(max) ? max : 1]);
     };
     return createChart(this.plotBox, t, {

@@ -10,7 +10,7 @@
  */
 
 import * as fs from 'node:fs';
-import type { EncodeOptions, Encoding, Tokenizer } from '../engine/tokenizer/tokenizer';
+import type { EncodeOptions, Encoding, Tokenizer } from '../engine';
 import { UsageError, type ParsedArgs } from './args';
 import { encodeWithinContext } from './commands/model';
 

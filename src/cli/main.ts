@@ -5,7 +5,8 @@
  * and a non-zero exit code.
  */
 
-import { CheckpointError } from '../engine/checkpoint/errors';
+import { CheckpointError, SUPPORTED_MODEL_TYPES } from '../engine';
+import { CHECKPOINT_FORMATS, listFormats } from '../protocol/checkpointFormats';
 import { UsageError } from './args';
 import { ablateCommand } from './commands/ablate';
 import { attentionCommand } from './commands/attention';
@@ -33,9 +34,8 @@ const USAGE = `attention-lens — train small transformers and look at their att
   attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
   attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) --position I [--method ig|grad] [--steps N] [--target ID] [--json]
 
-CKPT is a native .safetensors checkpoint, a llama2.c .bin (with --tokenizer its tokenizer .bin), or a
-Hugging Face model folder (config.json + model.safetensors [+ tokenizer.json]; GPT-2, Llama, Qwen2,
-GPT-NeoX/Pythia and BERT families). A folder without a tokenizer takes token ids: --ids.
+CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
+Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. A folder without a tokenizer takes token ids: --ids.
 TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
 
 /** A command returns its exit code when that is not 0 (an interrupted run: 130). */

@@ -6,6 +6,7 @@
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { extensionsOf, fileFormatByExtension, FILE_FORMATS, FOLDER_FORMATS, listFormats } from '../protocol/checkpointFormats';
 import type { Aggregation, Direction } from '../protocol/settings';
 import type { ActiveModel } from './activeModel';
 import { readSettings, updateSetting } from './config';
@@ -89,32 +90,36 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
   if (!source) {
     const kind = await vscode.window.showQuickPick(
       [
-        { label: '$(file) Checkpoint file', detail: 'An Attention Lens .safetensors checkpoint, or a llama2.c .bin model', folder: false },
-        { label: '$(folder) Hugging Face model folder', detail: 'A folder with config.json, model.safetensors and tokenizer.json (GPT-2 or Llama)', folder: true },
+        { label: '$(file) Checkpoint file', detail: FILE_FORMATS.map((f) => f.description).join('; '), folder: null },
+        ...FOLDER_FORMATS.map((f) => ({ label: `$(folder) ${f.name}`, detail: f.description, folder: f })),
       ],
       { title: 'Attention Lens: load which kind of model?' },
     );
     if (!kind) return false;
     if (kind.folder) {
-      const folder = await vscode.window.showOpenDialog({ title: 'Load a Hugging Face model folder', canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+      const folder = await vscode.window.showOpenDialog({ title: `Load a ${kind.folder.name}`, canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
       if (!folder?.[0]) return false;
       source = { path: folder[0].fsPath, tokenizerPath: null };
     }
   }
   if (!source) {
+    const filters: Record<string, string[]> = { Checkpoints: FILE_FORMATS.flatMap((f) => [...extensionsOf(f)]) };
+    for (const f of FILE_FORMATS) filters[f.name] = [...extensionsOf(f)];
     const picked = await vscode.window.showOpenDialog({
-      title: 'Load a checkpoint: Attention Lens .safetensors or llama2.c .bin',
+      title: `Load a checkpoint: ${listFormats(FILE_FORMATS)}`,
       canSelectMany: false,
-      filters: { Checkpoints: ['safetensors', 'bin'] },
+      filters,
     });
     if (!picked?.[0]) return false;
     let tokenizerPath: string | null = null;
-    if (picked[0].fsPath.toLowerCase().endsWith('.bin')) {
+    const format = fileFormatByExtension(picked[0].fsPath);
+    const needs = format?.tokenizer;
+    if (format && needs) {
       const tok = await vscode.window.showOpenDialog({
-        title: 'llama2.c checkpoints need their tokenizer: pick its tokenizer .bin',
+        title: `${format.name}s need their tokenizer: pick its ${needs.name} (${needs.extensions.map((e) => `.${e}`).join(', ')})`,
         canSelectMany: false,
         defaultUri: vscode.Uri.file(path.dirname(picked[0].fsPath)),
-        filters: { 'llama2.c tokenizer': ['bin'] },
+        filters: { [needs.name]: [...needs.extensions] },
       });
       if (!tok?.[0]) return false;
       tokenizerPath = tok[0].fsPath;

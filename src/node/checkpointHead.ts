@@ -5,9 +5,7 @@
  */
 
 import * as fs from 'node:fs';
-import { SafetensorsError } from '../engine/checkpoint/errors';
-import { readLlama2cHeader } from '../engine/checkpoint/llama2c';
-import { MAX_HEADER_BYTES } from '../engine/checkpoint/safetensors';
+import { MAX_HEADER_BYTES, readLlama2cHeader, SafetensorsError } from '../engine';
 import { readFileHead } from './readFileBytes';
 
 /** Files below this are read whole at once; the check only pays off for large ones. */

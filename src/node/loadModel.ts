@@ -3,26 +3,24 @@
  * (tokenizer inside), a llama2.c `.bin` with its tokenizer `.bin`, or a Hugging Face model
  * folder (config.json + model.safetensors + tokenizer). The bytes are read once and handed
  * to the engine's parsers, which treat them as untrusted.
+ *
+ * Which formats exist, and how they are named and described, is the table in
+ * src/protocol/checkpointFormats.ts; CHECKPOINT_LOADERS below gives each its recogniser and
+ * loader, and loadModel() tries them in the table's order.
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkCheckpointHead } from './checkpointHead';
 import { readFileBytes, readFileHead } from './readFileBytes';
-import { CheckpointError } from '../engine/checkpoint/errors';
-import { parseLlama2cCheckpoint } from '../engine/checkpoint/llama2c';
-import { NATIVE_FORMAT, parseCheckpoint, type TrainingSnapshot } from '../engine/checkpoint/native';
-import { HuggingFaceError } from '../engine/checkpoint/huggingface';
-import type { Transformer } from '../engine/nn/transformer';
-import { tokenizerFromJson } from '../engine/tokenizer/fromJson';
-import { Llama2cTokenizer } from '../engine/tokenizer/llama2cTokenizer';
-import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import { CheckpointError, parseLlama2cCheckpoint, NATIVE_FORMAT, parseCheckpoint, HuggingFaceError, tokenizerFromJson, Llama2cTokenizer, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
 import { isHfModelFolder, loadHfModelFolder, type ProgressCallback } from './huggingface/modelFolder';
 import { loadHfTokenizer } from './huggingface/tokenizerFiles';
+import { CHECKPOINT_FORMATS, FILE_FORMATS, FOLDER_FORMATS, listFormats, type CheckpointFormatId } from '../protocol/checkpointFormats';
 
 export type { LoadProgress, ProgressCallback } from './huggingface/modelFolder';
 
-export type ModelFormat = 'native' | 'llama2c' | 'huggingface';
+export type ModelFormat = CheckpointFormatId;
 
 export interface LoadedModel {
   readonly model: Transformer;
@@ -57,7 +55,7 @@ export const MAX_MODEL_BYTES = 4 * 1024 ** 3;
 /** The whole file, read once into an aligned buffer; folders and oversized files are refused by name. */
 export async function readBytes(file: string, what: string, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
-    throw new ModelFileError(`${what} ${file} is a folder without config.json; give a Hugging Face model folder (config.json + model.safetensors), a .safetensors checkpoint or a llama2.c .bin`);
+    throw new ModelFileError(`${what} ${file} is a folder without config.json; give ${listFormats([...FOLDER_FORMATS, ...FILE_FORMATS])}`);
   }
   try {
     return await readFileBytes(file, { maxBytes });
@@ -66,36 +64,76 @@ export async function readBytes(file: string, what: string, maxBytes = MAX_MODEL
   }
 }
 
+/** How one format of the table is recognised from a path and loaded. */
+interface CheckpointLoader {
+  /** Whether this format should load the path (cheap: a stat, an extension, a header peek). */
+  recognises(checkpointPath: string): boolean;
+  load(checkpointPath: string, tokenizerPath: string | undefined, options: LoadOptions): Promise<LoadedModel>;
+}
+
+/** One loader per format of src/protocol/checkpointFormats.ts (the Record makes the compiler ask for each). */
+const CHECKPOINT_LOADERS: Record<CheckpointFormatId, CheckpointLoader> = {
+  native: {
+    // A .safetensors file, unless it is a Hugging Face weight file (in a folder with config.json, without our tag).
+    recognises: (file) => path.extname(file).toLowerCase() === '.safetensors' && huggingFaceFolderOf(file) === null,
+    load: loadNative,
+  },
+  llama2c: {
+    recognises: (file) => path.extname(file).toLowerCase() === '.bin' && !isDirectory(file),
+    load: loadLlama2c,
+  },
+  huggingface: {
+    recognises: (file) => huggingFaceFolderOf(file) !== null,
+    load: (file, tokenizerPath, options) => loadHuggingFace(file, huggingFaceFolderOf(file) ?? file, tokenizerPath, options),
+  },
+};
+
 export async function loadModel(checkpointPath: string, tokenizerPath?: string, options: LoadOptions = {}): Promise<LoadedModel> {
-  const hfFolder = huggingFaceFolderOf(checkpointPath);
-  if (hfFolder !== null) return loadHuggingFace(checkpointPath, hfFolder, tokenizerPath, options);
-  const ext = path.extname(checkpointPath).toLowerCase();
-  // A PyTorch .bin can be gigabytes: recognise it from its first bytes before reading it all.
-  if (ext === '.bin' && looksLikePytorchPickle(readHead(checkpointPath, 4))) {
-    throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
+  for (const format of CHECKPOINT_FORMATS) {
+    const loader = CHECKPOINT_LOADERS[format.id];
+    if (loader.recognises(checkpointPath)) return loader.load(checkpointPath, tokenizerPath, options);
   }
-  checkCheckpointHead(checkpointPath, ext);
-  const bytes = await readBytes(checkpointPath, 'checkpoint');
-  if (ext === '.bin') {
-    if (looksLikePytorchPickle(bytes)) {
-      throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
-    }
-    if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
-    const model = parseLlama2cCheckpoint(bytes);
-    const tokenizer = path.extname(tokenizerPath).toLowerCase() === '.bin' ? await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize) : await loadTokenizerFile(tokenizerPath);
-    checkVocab(tokenizer, model, checkpointPath);
-    return { model, tokenizer, format: 'llama2c', checkpointPath, training: null, tokenizerJson: null };
-  }
-  if (ext !== '.safetensors') {
-    throw new ModelFileError(`don't know how to read ${checkpointPath}: expected a native .safetensors checkpoint, a llama2.c .bin or a Hugging Face model folder (config.json + model.safetensors)`);
-  }
+  // A missing or unreadable path, or a folder, gets its own message from the read.
+  await readBytes(checkpointPath, 'checkpoint');
+  throw new ModelFileError(`don't know how to read ${checkpointPath}: expected ${listFormats(CHECKPOINT_FORMATS)}`);
+}
+
+async function loadNative(checkpointPath: string, tokenizerPath: string | undefined): Promise<LoadedModel> {
   if (tokenizerPath) {
     throw new ModelFileError(`${checkpointPath} is a native checkpoint with its own tokenizer; --tokenizer ${tokenizerPath} would not be used — leave it out`);
   }
+  // A size claim beyond the file, or a file past what we read whole, is refused from its header.
+  checkCheckpointHead(checkpointPath, '.safetensors');
+  const bytes = await readBytes(checkpointPath, 'checkpoint');
   const ckpt = parseCheckpoint(bytes);
   const tokenizer = tokenizerFromJson(ckpt.tokenizer);
   checkVocab(tokenizer, ckpt.model, checkpointPath);
   return { model: ckpt.model, tokenizer, format: 'native', checkpointPath, training: ckpt.training, tokenizerJson: ckpt.tokenizer };
+}
+
+async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undefined): Promise<LoadedModel> {
+  // A PyTorch .bin can be gigabytes: recognise it from its first bytes before reading it all.
+  if (looksLikePytorchPickle(readHead(checkpointPath, 4))) {
+    throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
+  }
+  checkCheckpointHead(checkpointPath, '.bin');
+  const bytes = await readBytes(checkpointPath, 'checkpoint');
+  if (looksLikePytorchPickle(bytes)) {
+    throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
+  }
+  if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
+  const model = parseLlama2cCheckpoint(bytes);
+  const tokenizer = path.extname(tokenizerPath).toLowerCase() === '.bin' ? await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize) : await loadTokenizerFile(tokenizerPath);
+  checkVocab(tokenizer, model, checkpointPath);
+  return { model, tokenizer, format: 'llama2c', checkpointPath, training: null, tokenizerJson: null };
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false; // reported by the read
+  }
 }
 
 /**
@@ -185,6 +223,7 @@ function checkVocab(tokenizer: Tokenizer, model: Transformer, file: string): voi
  */
 function looksLikePytorchPickle(bytes: Uint8Array): boolean {
   const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
-  const pickle = bytes[0] === 0x80 && bytes[1]! >= 2 && bytes[1]! <= 5;
+  const protocol = bytes[1] ?? 0;
+  const pickle = bytes[0] === 0x80 && protocol >= 2 && protocol <= 5;
   return zip || pickle;
 }

@@ -33,7 +33,7 @@ export function selectWeights(block: Float32Array, layers: number, heads: number
     const o = base + h * width;
     for (let k = 0; k < width; k++) {
       const v = block[o + k]!;
-      if (sel.aggregation === 'mean') out[k] += v / heads;
+      if (sel.aggregation === 'mean') out[k] = (out[k] ?? NaN) + v / heads;
       else if (v > out[k]!) out[k] = v;
     }
   }

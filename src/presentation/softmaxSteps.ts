@@ -37,7 +37,7 @@ export function weightedSum(weights: ArrayLike<number>, v: ArrayLike<number>, he
   for (let k = 0; k < weights.length; k++) {
     const w = weights[k]!;
     if (w === 0) continue;
-    for (let d = 0; d < headSize; d++) out[d] += w * v[k * headSize + d]!;
+    for (let d = 0; d < headSize; d++) out[d] = (out[d] ?? NaN) + w * v[k * headSize + d]!;
   }
   return out;
 }

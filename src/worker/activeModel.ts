@@ -3,11 +3,7 @@
  * It changes only as a whole: a successful load, or the end of a training run.
  */
 
-import type { TrainingSnapshot } from '../engine/checkpoint/native';
-import { isCausal } from '../engine/models/config';
-import { parameterCount } from '../engine/models/paramSpec';
-import type { Transformer } from '../engine/nn/transformer';
-import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import { isCausal, parameterCount, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
 import type { ModelInfo } from '../protocol/common';
 import type { TrainingHistory } from '../protocol/workerProtocol';
 

@@ -14,7 +14,7 @@
  * query token) and the raw scores behind the first query token's row.
  */
 
-import type { Transformer } from '../engine/nn/transformer';
+import { addAt, type Transformer } from '../engine';
 import type { WindowAttention } from './attentionCache';
 
 /** The window containing document token `token`: its index, first token and length. */
@@ -67,7 +67,7 @@ export function queryAttention(w: WindowAttention, heads: number, qFrom: number,
       for (let q = qFrom; q < qTo; q++) {
         const row = head + q * T;
         // Every key: a causal model's weights after the query are 0, an encoder's are not.
-        for (let k = 0; k < T; k++) acc[k] += A[row + k]!;
+        for (let k = 0; k < T; k++) addAt(acc, k, A[row + k]!);
       }
       for (let k = 0; k < T; k++) rows[o + k] = acc[k]! / n;
       for (let k = 0; k < T; k++) columns[o + k] = A[head + k * T + qFrom]!;

@@ -7,11 +7,7 @@
  * attention reads it: tokens before the window are not seen.
  */
 
-import { ablationSweep } from '../engine/analysis/ablationSweep';
-import { integratedGradients } from '../engine/analysis/attribution';
-import { logitLens } from '../engine/analysis/logitLens';
-import { surprisalAndPredictions } from '../engine/analysis/surprisal';
-import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import { ablationSweep, integratedGradients, logitLens, surprisalAndPredictions, type Tokenizer } from '../engine';
 import type { WindowRef } from '../protocol/common';
 import type { AblationSweepView, AttributionView, LogitLensView, TokenSurprisal } from '../protocol/dashboardViews';
 import { WorkerError } from './errors';

@@ -9,7 +9,7 @@
  * encoding (forgetEncodings) but keeps the texts, so requests with `text: null` still work.
  */
 
-import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import type { Tokenizer } from '../engine';
 import { WorkerError } from './errors';
 import { encodeToArrays, reencodeToArrays, type TokenArrays } from './tokenArrays';
 

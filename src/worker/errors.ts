@@ -7,18 +7,7 @@
 
 import type { ErrorCode } from '../protocol/common';
 import type { WorkerToHost } from '../protocol/workerProtocol';
-import { HeadRefError } from '../engine/analysis/headAblation';
-import { AttributionTargetError } from '../engine/analysis/attribution';
-import { PositionError } from '../engine/analysis/positionError';
-import { CheckpointError } from '../engine/checkpoint/errors';
-import { ModelConfigError } from '../engine/models/config';
-import { UnknownPresetError } from '../engine/models/presets';
-import { CharTokenizerError } from '../engine/tokenizer/charTokenizer';
-import { NoTokenizerError } from '../engine/tokenizer/idsOnly';
-import { TokenizerJsonError } from '../engine/tokenizer/fromJson';
-import { Llama2cTokenizerError } from '../engine/tokenizer/llama2cTokenizer';
-import { DatasetError } from '../engine/train/data';
-import { TrainOptionsError } from '../engine/train/options';
+import { HeadRefError, AttributionTargetError, PositionError, CheckpointError, ModelConfigError, UnknownPresetError, CharTokenizerError, NoTokenizerError, TokenizerJsonError, Llama2cTokenizerError, DatasetError, TrainOptionsError } from '../engine';
 import { AtomicWriteError } from '../node/atomicWrite';
 import { ModelFileError } from '../node/loadModel';
 import { HuggingFaceTokenizerError } from '../node/huggingface/hfTokenizer';

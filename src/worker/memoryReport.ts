@@ -4,7 +4,7 @@
  * process's, which the host can read itself.
  */
 
-import { backend } from '../engine/kernels/backend';
+import { backend } from '../engine';
 import { collectGarbage } from '../node/collectGarbage';
 import type { WorkerToHost } from '../protocol/workerProtocol';
 

@@ -23,9 +23,7 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { backendStatus } from '../engine/kernels/backend';
-import { serializeCheckpoint } from '../engine/checkpoint/native';
-import type { Transformer } from '../engine/nn/transformer';
+import { backendStatus, serializeCheckpoint, type Transformer } from '../engine';
 import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel } from '../node/loadModel';

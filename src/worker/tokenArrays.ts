@@ -12,7 +12,7 @@
  * Any other tokenizer (BPE merges, a BOS and a dummy prefix) encodes the whole text at once.
  */
 
-import type { Tokenizer } from '../engine/tokenizer/tokenizer';
+import type { Tokenizer } from '../engine';
 import type { TokenSlice } from '../protocol/common';
 
 export interface TokenArrays {

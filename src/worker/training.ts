@@ -8,16 +8,9 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { serializeCheckpoint, type TrainingSnapshot } from '../engine/checkpoint/native';
-import { getPreset, presetConfig } from '../engine/models/presets';
-import { Transformer } from '../engine/nn/transformer';
-import { Rng } from '../engine/random';
-import { CharTokenizer } from '../engine/tokenizer/charTokenizer';
-import { resolveTrainOptions, type TrainOptions } from '../engine/train/options';
-import { Trainer, type EvalMetrics, type StepMetrics, type TrainResult } from '../engine/train/trainer';
+import { serializeCheckpoint, getPreset, presetConfig, Transformer, Rng, CharTokenizer, resolveTrainOptions, Trainer, estimateTrainingBytes, formatBytes, type TrainingSnapshot, type TrainOptions, type EvalMetrics, type StepMetrics, type TrainResult } from '../engine';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { defaultTrainingBudgetMb } from '../node/memoryBudget';
-import { estimateTrainingBytes, formatBytes } from '../engine/train/memory';
 import type { HostToWorker } from '../protocol/workerProtocol';
 import { modelInfo, type ActiveModel } from './activeModel';
 import type { ModelInfo } from '../protocol/common';

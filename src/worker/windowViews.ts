@@ -6,11 +6,7 @@
  * one head at a time) — and the `view` reply each travels in.
  */
 
-import { summarizeHeads } from '../engine/analysis/headSummary';
-import { isCausal } from '../engine/models/config';
-import { headOutput, headVectors } from '../engine/analysis/headVectors';
-import { rolloutRows } from '../engine/analysis/rollout';
-import type { Transformer } from '../engine/nn/transformer';
+import { summarizeHeads, isCausal, headOutput, headVectors, rolloutRows, type Transformer } from '../engine';
 import type { HeadKindName, WindowRef } from '../protocol/common';
 import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardViews';
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';

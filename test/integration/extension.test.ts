@@ -7,6 +7,16 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { activeExtension, EXTENSION_ID, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
+/** Sign of a − b for dotted versions ("1.100.3"), missing parts counting as 0. */
+function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number), pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return 0;
+}
+
 interface CommandContribution { command: string; title: string; category?: string }
 
 // The environment is in the suite title so a run's output shows it at a glance.
@@ -30,9 +40,7 @@ describe(`extension in the extension host (VS Code ${vscode.version}, Node ${pro
     const pinned = process.env.ATTENTION_LENS_EXPECTED_VSCODE;
     const ext = await activeExtension();
     const min = String(ext.packageJSON.engines.vscode).replace(/^\^/, '');
-    const [a, b] = [vscode.version, min].map(v => v.split('.').map(Number));
-    assert.ok(a[0] > b[0] || (a[0] === b[0] && (a[1] > b[1] || (a[1] === b[1] && a[2] >= b[2]))),
-      `VS Code ${vscode.version} is older than engines.vscode ${min}`);
+    assert.ok(compareVersions(vscode.version, min) >= 0, `VS Code ${vscode.version} is older than engines.vscode ${min}`);
     if (!pinned) this.skip(); // not started by our driver (e.g. desktop VS Code)
     assert.strictEqual(vscode.version, pinned);
   });
@@ -55,7 +63,9 @@ describe(`extension in the extension host (VS Code ${vscode.version}, Node ${pro
   it('opens the fixture workspace', async () => {
     const files = await vscode.workspace.findFiles('**/*.txt');
     assert.ok(files.length >= 1, `no .txt files in ${workspaceRoot().fsPath}`);
-    const doc = await vscode.workspace.openTextDocument(files[0]);
+    const first = files[0];
+    assert.ok(first, `no .txt files in ${workspaceRoot().fsPath}`);
+    const doc = await vscode.workspace.openTextDocument(first);
     assert.ok(doc.getText().length > 0);
   });
 });

@@ -6,8 +6,7 @@
  * the change of log p(token I+1) with each head alone zeroed.
  */
 
-import { ablationSweep } from '../../engine/analysis/ablationSweep';
-import { ablateHeads, type AblationMode, type HeadRef } from '../../engine/analysis/headAblation';
+import { ablationSweep, ablateHeads, type AblationMode, type HeadRef } from '../../engine';
 import { parseArgs, UsageError, type ParsedArgs } from '../args';
 import { table, visibleToken, type Output } from '../output';
 import { INPUT_FLAGS, INPUT_VALUES, openAnalysisInput, positionOption, tokenText } from './analysisInput';

@@ -6,7 +6,7 @@
  * predicted token.
  */
 
-import type { Encoding, Tokenizer } from '../../engine/tokenizer/tokenizer';
+import type { Encoding, Tokenizer } from '../../engine';
 import type { LoadedModel } from '../../node/loadModel';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { inputEncoding } from '../inputText';

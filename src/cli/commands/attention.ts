@@ -5,11 +5,12 @@
  * classifier's predicted label and, with --logits, the logits [T][V].
  */
 
+import { addAt } from '../../engine';
 import { parseArgs, UsageError } from '../args';
 import { inputEncoding, inputTokenTypes } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
 import { classificationJson, openModel, TextTooLongError, tokensJson } from './model';
-import { hasLmHead, isCausal } from '../../engine/models/config';
+import { hasLmHead, isCausal } from '../../engine';
 
 export const ATTENTION_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types'], flags: ['logits', 'json', 'allow-special'] };
 
@@ -54,7 +55,7 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   const last = r.layers[L - 1]!.attention!;
   const rows = enc.tokens.map((tok, q) => {
     const mean = new Float64Array(causal ? q + 1 : T);
-    for (let h = 0; h < H; h++) for (let k = 0; k < mean.length; k++) mean[k] += last[(h * T + q) * T + k]! / H;
+    for (let h = 0; h < H; h++) for (let k = 0; k < mean.length; k++) addAt(mean, k, last[(h * T + q) * T + k]! / H);
     const top = [...mean.keys()].sort((a, b) => mean[b]! - mean[a]!).slice(0, 3);
     return [q, visibleToken(tok.text), top.map((k) => `${visibleToken(enc.tokens[k]!.text)} ${(mean[k]! * 100).toFixed(0)}%`).join(', ')];
   });

@@ -5,7 +5,7 @@
  * JSON: `{"position", "target": {"id", "logprob"}, "baseline_logprob", "attributions": [I+1]}`.
  */
 
-import { gradientTimesInput, integratedGradients } from '../../engine/analysis/attribution';
+import { gradientTimesInput, integratedGradients } from '../../engine';
 import { intOption, parseArgs, UsageError } from '../args';
 import { table, visibleToken, type Output } from '../output';
 import { INPUT_FLAGS, INPUT_VALUES, openAnalysisInput, positionOption, tokenText } from './analysisInput';

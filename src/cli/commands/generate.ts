@@ -4,9 +4,7 @@
  * token. Only causal models with an LM head generate; an encoder is refused by name.
  */
 
-import { generate } from '../../engine/inference/generate';
-import { Rng } from '../../engine/random';
-import { hasLmHead, isCausal } from '../../engine/models/config';
+import { generate, Rng, hasLmHead, isCausal } from '../../engine';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { parseIds } from '../inputText';
 import { printableText, type Output } from '../output';

@@ -8,13 +8,12 @@
  * scores and two-sided patterns (engine/analysis/patterns.ts).
  */
 
-import { strongestKind, summarizeHeads } from '../../engine/analysis/headSummary';
-import { HEAD_KINDS } from '../../engine/analysis/patterns';
+import { strongestKind, summarizeHeads, HEAD_KINDS } from '../../engine';
 import { parseArgs, UsageError } from '../args';
 import { inputEncoding, inputTokenTypes } from '../inputText';
 import { table, type Output } from '../output';
 import { openModel, TextTooLongError } from './model';
-import { isCausal } from '../../engine/models/config';
+import { isCausal } from '../../engine';
 
 export const HEADS_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types'], flags: ['json', 'allow-special'] };
 

@@ -1,7 +1,6 @@
 /** `attention-lens info`: what a checkpoint holds — architecture, sizes, parameters, tokenizer. */
 
-import { hasLmHead, isCausal } from '../../engine/models/config';
-import { parameterCount } from '../../engine/models/paramSpec';
+import { hasLmHead, isCausal, parameterCount } from '../../engine';
 import { parseArgs } from '../args';
 import { table, type Output } from '../output';
 import { openModel } from './model';

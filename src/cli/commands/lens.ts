@@ -5,7 +5,7 @@
  * model's own prediction.
  */
 
-import { logitLens } from '../../engine/analysis/logitLens';
+import { logitLens } from '../../engine';
 import { parseArgs } from '../args';
 import { table, visibleToken, type Output } from '../output';
 import { INPUT_FLAGS, INPUT_VALUES, openAnalysisInput, positionOption, predictionsJson, predictionsLine, topOption } from './analysisInput';

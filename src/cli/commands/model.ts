@@ -3,9 +3,7 @@
  * an encoding into the `tokens` array of the JSON contract.
  */
 
-import { classifySequence } from '../../engine/nn/classifier';
-import type { Transformer } from '../../engine/nn/transformer';
-import type { EncodeOptions, Encoding, Tokenizer } from '../../engine/tokenizer/tokenizer';
+import { classifySequence, type EncodeOptions, type Encoding, type Tokenizer, type Transformer } from '../../engine';
 import { loadModel, type LoadedModel } from '../../node/loadModel';
 import { requiredValue, type ParsedArgs } from '../args';
 import type { Output } from '../output';

@@ -4,7 +4,7 @@
  * first token), "top": [T][K] {"id", "text", "prob"}}` — row i of `top` predicts token i+1.
  */
 
-import { meanSurprisal, surprisalAndPredictions } from '../../engine/analysis/surprisal';
+import { meanSurprisal, surprisalAndPredictions } from '../../engine';
 import { parseArgs } from '../args';
 import { table, visibleToken, type Output } from '../output';
 import { INPUT_FLAGS, INPUT_VALUES, openAnalysisInput, predictionsJson, predictionsLine, topOption } from './analysisInput';

@@ -6,7 +6,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
+import type { Tokenizer } from '../../engine';
 import { loadModel, loadTokenizerFile } from '../../node/loadModel';
 import { parseArgs, requiredValue, UsageError } from '../args';
 import { inputEncoding } from '../inputText';

@@ -12,14 +12,7 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { serializeCheckpoint } from '../../engine/checkpoint/native';
-import { getPreset, presetConfig } from '../../engine/models/presets';
-import { Transformer } from '../../engine/nn/transformer';
-import { Rng } from '../../engine/random';
-import { CharTokenizer } from '../../engine/tokenizer/charTokenizer';
-import { resolveTrainOptions } from '../../engine/train/options';
-import { estimateTrainingBytes, formatBytes } from '../../engine/train/memory';
-import { Trainer } from '../../engine/train/trainer';
+import { CharTokenizer, estimateTrainingBytes, formatBytes, getPreset, presetConfig, resolveTrainOptions, Rng, serializeCheckpoint, Trainer, Transformer } from '../../engine';
 import { defaultTrainingBudgetMb } from '../../node/memoryBudget';
 import { saveWithFallback } from '../../node/saveWithFallback';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';

@@ -10,6 +10,8 @@
  * rollout.ts's layerMatrices()).
  */
 
+import { addAt } from '../elements';
+
 const EPS = 1e-12;
 
 export class FlowTooLargeError extends RangeError {
@@ -40,10 +42,10 @@ class FlowGraph {
     }
     const degree = new Int32Array(nodes + 1);
     for (const [u, v] of edges) {
-      degree[u + 1]++;
-      degree[v + 1]++;
+      addAt(degree, u + 1, 1);
+      addAt(degree, v + 1, 1);
     }
-    for (let i = 0; i < nodes; i++) degree[i + 1] += degree[i]!;
+    for (let i = 0; i < nodes; i++) addAt(degree, i + 1, degree[i]!);
     this.start = degree;
     const m2 = edges.length * 2;
     this.to = new Int32Array(m2);
@@ -91,8 +93,8 @@ class FlowGraph {
       for (let v = t; v !== s; v = this.to[this.rev[via[v]!]!]!) push = Math.min(push, this.cap[via[v]!]! - this.flow[via[v]!]!);
       for (let v = t; v !== s; v = this.to[this.rev[via[v]!]!]!) {
         const e = via[v]!;
-        this.flow[e] += push;
-        this.flow[this.rev[e]!] -= push;
+        addAt(this.flow, e, push);
+        addAt(this.flow, this.rev[e]!, -push);
       }
       total += push;
     }

@@ -8,6 +8,7 @@
  */
 
 import { checkPattern, HeadPatternError, patternFor, type DetectorKind } from './patterns';
+import { addAt } from '../elements';
 
 export type ScoreMethod = 'mul' | 'abs';
 
@@ -97,7 +98,7 @@ export function detectHead(prompts: readonly PromptAttention[], pattern: Detecto
       if (block.length !== H * n * n) throw new HeadPatternError(`layer ${l} attention has ${block.length} values; ${H} heads over ${n} tokens need ${H * n * n}`);
       for (let h = 0; h < H; h++) {
         if (o.only && !o.only.get(l)?.includes(h)) continue;
-        scores[l * H + h] += score(block, p, n, o, h * n * n) / prompts.length;
+        addAt(scores, l * H + h, score(block, p, n, o, h * n * n) / prompts.length);
       }
     }
   }

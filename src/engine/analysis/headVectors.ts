@@ -5,6 +5,8 @@
  * weighted sum of the value rows, which is what the view checks against.
  */
 
+import { addAt } from '../elements';
+
 export interface HeadVectors {
   readonly headSize: number;
   /** [hs] the query token's query vector. */
@@ -49,7 +51,7 @@ export function headOutput(weights: ArrayLike<number>, v: ArrayLike<number>, hea
   const out = new Float32Array(headSize);
   for (let t = 0; t < weights.length; t++) {
     const w = weights[t]!;
-    if (w !== 0) for (let d = 0; d < headSize; d++) out[d] += w * v[t * headSize + d]!;
+    if (w !== 0) for (let d = 0; d < headSize; d++) addAt(out, d, w * v[t * headSize + d]!);
   }
   return out;
 }

@@ -6,6 +6,7 @@
  */
 
 import type { Rng } from '../random';
+import { addAt } from '../elements';
 
 /** [BOS?] r₁..r_N r₁..r_N with r uniform in [lo, hi). */
 export function repeatedRandomTokens(rng: Rng, n: number, lo: number, hi: number, bos: number | null = null): Int32Array {
@@ -70,9 +71,9 @@ export function repeatedTokenScores(layers: readonly ArrayLike<number>[], batch:
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < heads; h++) {
         const s = stripeScores(layers[l]!, n, half, o, ((b * heads + h) * n) * n);
-        out.previousToken[l * heads + h] += s.previousToken / batch;
-        out.duplicate[l * heads + h] += s.duplicate / batch;
-        out.induction[l * heads + h] += s.induction / batch;
+        addAt(out.previousToken, l * heads + h, s.previousToken / batch);
+        addAt(out.duplicate, l * heads + h, s.duplicate / batch);
+        addAt(out.induction, l * heads + h, s.induction / batch);
       }
     }
   }

@@ -8,6 +8,8 @@
  * assumes a causal mask, so an encoder's bidirectional attention rolls out the same way.
  */
 
+import { addAt, divAt } from '../elements';
+
 export type HeadFusion = 'mean' | 'max' | 'min';
 
 export interface RolloutOptions {
@@ -29,7 +31,7 @@ export function fuseHeads(block: ArrayLike<number>, heads: number, n: number, fu
     const o = h * n * n;
     for (let c = 0; c < n * n; c++) {
       const v = block[o + c]!;
-      if (fusion === 'mean') out[c] += v / heads;
+      if (fusion === 'mean') addAt(out, c, v / heads);
       else if (fusion === 'max' ? v > out[c]! : v < out[c]!) out[c] = v;
     }
   }
@@ -46,7 +48,7 @@ export function addResidual(a: ArrayLike<number>, n: number): Float64Array {
       out[i * n + j] = v;
       sum += v;
     }
-    if (sum > 0) for (let j = 0; j < n; j++) out[i * n + j] /= sum;
+    if (sum > 0) for (let j = 0; j < n; j++) divAt(out, i * n + j, sum);
   }
   return out;
 }
@@ -66,7 +68,7 @@ function matmul(a: Float64Array, b: Float64Array, n: number): Float64Array {
     for (let k = 0; k < n; k++) {
       const aik = a[i * n + k]!;
       if (aik === 0) continue;
-      for (let j = 0; j < n; j++) c[i * n + j] += aik * b[k * n + j]!;
+      for (let j = 0; j < n; j++) addAt(c, i * n + j, aik * b[k * n + j]!);
     }
   }
   return c;
@@ -99,7 +101,7 @@ export function rolloutRow(layers: readonly ArrayLike<number>[], heads: number, 
     for (let k = 0; k < n; k++) {
       const vk = v[k]!;
       if (vk === 0) continue;
-      for (let j = 0; j < n; j++) next[j] += vk * m[k * n + j]!;
+      for (let j = 0; j < n; j++) addAt(next, j, vk * m[k * n + j]!);
     }
     v = next;
   }

@@ -152,15 +152,12 @@ function parseTensorInfo(name: string, raw: unknown, dataLength: number): Tensor
       `${where} has shape ${quote(shape)}, expected an array of non-negative integers`,
     );
   }
-  if (
-    !Array.isArray(offsets) || offsets.length !== 2 ||
-    !offsets.every(isNonNegativeSafeInteger) || offsets[0] > offsets[1]
-  ) {
+  if (!isOffsetPair(offsets) || offsets[0] > offsets[1]) {
     throw new SafetensorsError(
       `${where} has data_offsets ${quote(offsets)}, expected [begin, end] with 0 <= begin <= end`,
     );
   }
-  const [begin, end] = offsets as [number, number];
+  const [begin, end] = offsets;
   if (end > dataLength) {
     throw new SafetensorsError(
       `${where} has data_offsets [${begin}, ${end}] past the end of the ${dataLength}-byte data section (file truncated?)`,
@@ -302,6 +299,11 @@ function f16Table(): Float32Array {
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** [begin, end]: two non-negative safe integers. */
+function isOffsetPair(x: unknown): x is [number, number] {
+  return Array.isArray(x) && x.length === 2 && x.every(isNonNegativeSafeInteger);
 }
 
 export function isNonNegativeSafeInteger(x: unknown): x is number {

@@ -1,14 +1,13 @@
 /**
- * The hot loops behind one interface. The plain-JS backend is the reference that tests
- * compare against; the WebAssembly SIMD backend (wasmBackend.ts) is the default wherever it
- * loads, and the JS one takes over, with the reason recorded, wherever it does not.
- * Ops never loop over matmuls themselves: they call the active backend.
+ * The kernel contract: the hot loops (matmul, attention, norms, losses, the optimizer step)
+ * as one interface that every backend implements. The plain-JS backend (jsBackend.ts) is the
+ * reference the tests compare against; the WebAssembly SIMD one (wasmBackend.ts) is the fast
+ * path. Ops never loop over matmuls themselves: they call the active backend, which
+ * activeBackend.ts chooses.
  *
- * The engine never logs: callers (worker, CLI) read backendStatus() and log it themselves.
+ * This file imports nothing, so implementations depend on the contract and never the other
+ * way round (no import cycle between the contract and its backends).
  */
-
-import { jsBackend } from './jsBackend';
-import { loadWasmBackend, type WasmModuleBytes } from './wasmBackend';
 
 export interface MatmulOptions {
   /** Read A as stored [K, M] and use its transpose. */
@@ -99,57 +98,4 @@ export interface Backend {
   rmsNormForward(x: Float32Array, w: Float32Array, y: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void;
   /** Its backward, accumulating into whichever of dx, dw is given. */
   rmsNormBackward(x: Float32Array, w: Float32Array, rrms: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, rows: number, c: number): void;
-}
-
-/** 'auto': WebAssembly where it loads, else JS. 'wasm': the same, but the caller asked for it. */
-export type BackendChoice = 'auto' | 'js' | 'wasm';
-
-export interface BackendStatus {
-  /** Name of the active backend: 'js', 'wasm-simd' or 'wasm-relaxed-simd'. */
-  readonly name: string;
-  readonly requested: BackendChoice;
-  /** Why WebAssembly is not in use when it was wanted (null when it is, or when JS was asked for). */
-  readonly fallbackReason: string | null;
-}
-
-let active: Backend | null = null;
-let status: BackendStatus = { name: 'js', requested: 'auto', fallbackReason: null };
-
-/** The active backend, chosen on first use ('auto') unless selectBackend()/setBackend() chose one. */
-export function backend(): Backend {
-  if (active === null) selectBackend('auto');
-  return active!;
-}
-
-/** How the active backend was chosen; selects one ('auto') if none is yet. */
-export function backendStatus(): BackendStatus {
-  if (active === null) selectBackend('auto');
-  return status;
-}
-
-/**
- * Chooses the backend. Never throws: when WebAssembly cannot be loaded the JS backend is
- * used and `fallbackReason` says why. `modules` replaces the built-in module bytes (tests).
- */
-export function selectBackend(choice: BackendChoice, modules?: WasmModuleBytes): BackendStatus {
-  if (choice === 'js') {
-    active = jsBackend;
-    status = { name: jsBackend.name, requested: choice, fallbackReason: null };
-    return status;
-  }
-  const loaded = loadWasmBackend(modules);
-  if (loaded.backend) {
-    active = loaded.backend;
-    status = { name: loaded.backend.name, requested: choice, fallbackReason: null };
-  } else {
-    active = jsBackend;
-    status = { name: jsBackend.name, requested: choice, fallbackReason: loaded.reason };
-  }
-  return status;
-}
-
-/** Installs a given backend (e.g. an instrumented one in a test). */
-export function setBackend(next: Backend): void {
-  active = next;
-  status = { name: next.name, requested: status.requested, fallbackReason: null };
 }

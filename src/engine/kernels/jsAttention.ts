@@ -8,6 +8,7 @@
 
 import type { AttentionDims } from './backend';
 import { softmaxRow } from './jsRows';
+import { addAt } from '../elements';
 
 export function attentionForwardJs(qd: Float32Array, kd: Float32Array, vd: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void {
   const { B, T, Tk, H, Hkv, hs } = dims;
@@ -44,7 +45,7 @@ export function attentionForwardJs(qd: Float32Array, kd: Float32Array, vd: Float
           for (let j = 0; j < vis; j++) {
             const w = p[j]!;
             const vo = (b * Tk + j) * Ckv + g * hs;
-            for (let d = 0; d < hs; d++) out[oo + d] += w * vd[vo + d]!;
+            for (let d = 0; d < hs; d++) addAt(out, oo + d, w * vd[vo + d]!);
           }
         }
       }
@@ -77,7 +78,7 @@ export function attentionBackwardJs(qd: Float32Array, kd: Float32Array, vd: Floa
           dP[j] = s;
           dot += P[po + j]! * s;
           const w = hardIdx ? (j === used ? 1 : 0) : P[po + j]!;
-          if (dv && w !== 0) for (let d = 0; d < hs; d++) dv[vo + d] += w * dy[oo + d]!;
+          if (dv && w !== 0) for (let d = 0; d < hs; d++) addAt(dv, vo + d, w * dy[oo + d]!);
         }
         // Softmax backward (straight-through for hard attention), then into q and k.
         const qo = (b * T + t) * C + h * hs;
@@ -85,8 +86,8 @@ export function attentionBackwardJs(qd: Float32Array, kd: Float32Array, vd: Floa
           const ds = P[po + j]! * (dP[j]! - dot) * scale;
           if (ds === 0) continue;
           const ko = (b * Tk + j) * Ckv + g * hs;
-          if (dq) for (let d = 0; d < hs; d++) dq[qo + d] += ds * kd[ko + d]!;
-          if (dk) for (let d = 0; d < hs; d++) dk[ko + d] += ds * qd[qo + d]!;
+          if (dq) for (let d = 0; d < hs; d++) addAt(dq, qo + d, ds * kd[ko + d]!);
+          if (dk) for (let d = 0; d < hs; d++) addAt(dk, ko + d, ds * qd[qo + d]!);
         }
       }
     }

@@ -8,6 +8,7 @@
 import type { Backend, MatmulOptions } from './backend';
 import { attentionBackwardJs, attentionForwardJs } from './jsAttention';
 import { adamwStepJs, crossEntropyBackwardJs, crossEntropyForwardJs, geluBackwardJs, geluForwardJs, layerNormBackwardJs, layerNormForwardJs, linearBackwardJs, linearForwardJs, rmsNormBackwardJs, rmsNormForwardJs, siluBackwardJs, siluForwardJs } from './jsLayers';
+import { addAt } from '../elements';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -52,13 +53,13 @@ function matmulNN(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
       const a0 = a[ai + p]!, a1 = a[ai + p + 1]!, a2 = a[ai + p + 2]!, a3 = a[ai + p + 3]!;
       const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
       for (let j = 0; j < n; j++) {
-        c[ci + j] += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
+        addAt(c, ci + j, a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!);
       }
     }
     for (; p < k; p++) {
       const a0 = a[ai + p]!;
       const b0 = p * n;
-      for (let j = 0; j < n; j++) c[ci + j] += a0 * b[b0 + j]!;
+      for (let j = 0; j < n; j++) addAt(c, ci + j, a0 * b[b0 + j]!);
     }
   }
 }
@@ -79,16 +80,16 @@ function matmulNT(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
         s2 += av * b[b2 + p]!;
         s3 += av * b[b3 + p]!;
       }
-      c[ci + j] += s0;
-      c[ci + j + 1] += s1;
-      c[ci + j + 2] += s2;
-      c[ci + j + 3] += s3;
+      addAt(c, ci + j, s0);
+      addAt(c, ci + j + 1, s1);
+      addAt(c, ci + j + 2, s2);
+      addAt(c, ci + j + 3, s3);
     }
     for (; j < n; j++) {
       const b0 = j * k;
       let s = 0;
       for (let p = 0; p < k; p++) s += a[ai + p]! * b[b0 + p]!;
-      c[ci + j] += s;
+      addAt(c, ci + j, s);
     }
   }
 }
@@ -103,7 +104,7 @@ function matmulTN(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
       const a0 = a[ap0 + i]!, a1 = a[ap1 + i]!, a2 = a[ap2 + i]!, a3 = a[ap3 + i]!;
       const ci = i * n;
       for (let j = 0; j < n; j++) {
-        c[ci + j] += a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!;
+        addAt(c, ci + j, a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!);
       }
     }
   }
@@ -113,7 +114,7 @@ function matmulTN(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
     for (let i = 0; i < m; i++) {
       const a0 = a[ap + i]!;
       const ci = i * n;
-      for (let j = 0; j < n; j++) c[ci + j] += a0 * b[b0 + j]!;
+      for (let j = 0; j < n; j++) addAt(c, ci + j, a0 * b[b0 + j]!);
     }
   }
 }
@@ -124,7 +125,7 @@ function matmulTT(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
     for (let j = 0; j < n; j++) {
       let s = 0;
       for (let p = 0; p < k; p++) s += a[p * m + i]! * b[j * k + p]!;
-      c[i * n + j] += s;
+      addAt(c, i * n + j, s);
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 
 import type { AdamWStepParams, CrossEntropySums, MatmulOptions } from './backend';
+import { addAt, mulAt } from '../elements';
 
 type Matmul = (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options?: MatmulOptions) => void;
 
@@ -13,7 +14,7 @@ export function linearForwardJs(matmul: Matmul, x: Float32Array, w: Float32Array
   if (bias) {
     for (let r = 0; r < rows; r++) {
       const o = r * outF;
-      for (let j = 0; j < outF; j++) y[o + j] += bias[j]!;
+      for (let j = 0; j < outF; j++) addAt(y, o + j, bias[j]!);
     }
   }
 }
@@ -25,7 +26,7 @@ export function linearBackwardJs(matmul: Matmul, x: Float32Array, w: Float32Arra
   if (db) {
     for (let r = 0; r < rows; r++) {
       const o = r * outF;
-      for (let j = 0; j < outF; j++) db[j] += dy[o + j]!;
+      for (let j = 0; j < outF; j++) addAt(db, j, dy[o + j]!);
     }
   }
 }
@@ -45,7 +46,7 @@ export function geluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Ar
     const u = GELU_C * (v + 0.044715 * v * v * v);
     const th = Math.tanh(u);
     const du = GELU_C * (1 + 3 * 0.044715 * v * v);
-    dx[i] += dy[i]! * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du);
+    addAt(dx, i, dy[i]! * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du));
   }
 }
 
@@ -60,7 +61,7 @@ export function siluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Ar
   for (let i = 0; i < n; i++) {
     const v = xd[i]!;
     const s = 1 / (1 + Math.exp(-v));
-    dx[i] += dy[i]! * s * (1 + v * (1 - s));
+    addAt(dx, i, dy[i]! * s * (1 + v * (1 - s)));
   }
 }
 
@@ -93,15 +94,15 @@ export function layerNormBackwardJs(xd: Float32Array, w: Float32Array, mean: Flo
       const g = dy[o + j]! * w[j]!;
       gMean += g;
       gnMean += g * n;
-      if (dw) dw[j] += dy[o + j]! * n;
-      if (db) db[j] += dy[o + j]!;
+      if (dw) addAt(dw, j, dy[o + j]! * n);
+      if (db) addAt(db, j, dy[o + j]!);
     }
     gMean /= c;
     gnMean /= c;
     if (dx) {
       for (let j = 0; j < c; j++) {
         const n = (xd[o + j]! - m) * rs;
-        dx[o + j] += rs * (dy[o + j]! * w[j]! - gMean - n * gnMean);
+        addAt(dx, o + j, rs * (dy[o + j]! * w[j]! - gMean - n * gnMean));
       }
     }
   }
@@ -126,12 +127,12 @@ export function rmsNormBackwardJs(xd: Float32Array, w: Float32Array, rrms: Float
     let gx = 0;
     for (let j = 0; j < c; j++) {
       gx += dy[o + j]! * w[j]! * xd[o + j]!;
-      if (dw) dw[j] += dy[o + j]! * xd[o + j]! * rs;
+      if (dw) addAt(dw, j, dy[o + j]! * xd[o + j]! * rs);
     }
     gx /= c;
     if (dx) {
       const k = rs * rs * rs * gx;
-      for (let j = 0; j < c; j++) dx[o + j] += rs * dy[o + j]! * w[j]! - xd[o + j]! * k;
+      for (let j = 0; j < c; j++) addAt(dx, o + j, rs * dy[o + j]! * w[j]! - xd[o + j]! * k);
     }
   }
 }
@@ -158,7 +159,7 @@ export function crossEntropyForwardJs(ld: Float32Array, targets: Int32Array, row
       sum += e;
     }
     const inv = 1 / sum;
-    for (let j = 0; j < v; j++) probs[o + j] *= inv;
+    for (let j = 0; j < v; j++) mulAt(probs, o + j, inv);
     if (t === -1) {
       perToken[r] = NaN;
       continue;
@@ -178,8 +179,8 @@ export function crossEntropyBackwardJs(probs: Float32Array, targets: Int32Array,
     const t = targets[r]!;
     if (t === -1) continue;
     const o = r * v;
-    for (let j = 0; j < v; j++) dx[o + j] += g * probs[o + j]!;
-    dx[o + t] -= g;
+    for (let j = 0; j < v; j++) addAt(dx, o + j, g * probs[o + j]!);
+    addAt(dx, o + t, -g);
   }
 }
 
@@ -189,6 +190,6 @@ export function adamwStepJs(w: Float32Array, g: Float32Array, m: Float32Array, v
     const gj = g[j]!;
     const mj = (m[j] = beta1 * m[j]! + (1 - beta1) * gj);
     const vj = (v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj);
-    w[j] -= lr * ((mj / c1) / (Math.sqrt(vj / c2) + eps) + wd * w[j]!);
+    addAt(w, j, -(lr * ((mj / c1) / (Math.sqrt(vj / c2) + eps) + wd * w[j]!)));
   }
 }

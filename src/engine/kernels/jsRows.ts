@@ -3,6 +3,8 @@
  * where a row at a time is all there is).
  */
 
+import { mulAt } from '../elements';
+
 /** out[o .. o+visible) = softmax(x[o .. o+visible)), the rest of the row stays 0. Max-subtracted. */
 export function softmaxRow(x: Float32Array, out: Float32Array, o: number, visible: number): void {
   let max = -Infinity;
@@ -14,5 +16,5 @@ export function softmaxRow(x: Float32Array, out: Float32Array, o: number, visibl
     sum += e;
   }
   const inv = 1 / sum;
-  for (let j = 0; j < visible; j++) out[o + j] *= inv;
+  for (let j = 0; j < visible; j++) mulAt(out, o + j, inv);
 }

@@ -13,7 +13,8 @@
 import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, MatmulOptions } from './backend';
 import { WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
 import { jsBackend } from './jsBackend';
-import { Arena, KERNEL_EXPORTS, type KernelExports } from './wasmArena';
+import { Arena } from './wasmArena';
+import { isKernelModule, missingKernelExports, type KernelExports } from './wasmExports';
 
 /** Compiled module bytes, one per build (tests substitute broken ones). */
 export interface WasmModuleBytes {
@@ -59,12 +60,12 @@ export function loadWasmBackend(modules?: WasmModuleBytes, options: WasmBackendO
         continue;
       }
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: onAbort } });
-      const missing = KERNEL_EXPORTS.filter((e) => !(e in instance.exports));
-      if (missing.length) {
-        reasons.push(`${name}: module lacks ${missing.join(', ')}`);
+      const exports = instance.exports;
+      if (!isKernelModule(exports)) {
+        reasons.push(`${name}: module lacks ${missingKernelExports(exports).join(', ')}`);
         continue;
       }
-      return { backend: new WasmBackend(name, instance.exports as unknown as KernelExports, options), reason: null };
+      return { backend: new WasmBackend(name, exports, options), reason: null };
     } catch (e) {
       reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -6,7 +6,8 @@
 
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
-import { backend, type Backend } from '../kernels/backend';
+import type { Backend } from '../kernels/backend';
+import { backend } from '../kernels/activeBackend';
 import { Tensor } from '../tensor';
 
 type Forward = (b: Backend, x: Float32Array, y: Float32Array, n: number) => void;

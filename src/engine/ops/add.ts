@@ -7,6 +7,7 @@
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
+import { addAt } from '../elements';
 
 function checkSuffix(a: Tensor, b: Tensor, what: string): void {
   const off = a.shape.length - b.shape.length;
@@ -33,12 +34,12 @@ export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
       if (!dy) return;
       if (a.requiresGrad) {
         const da = a.ensureGrad();
-        for (let i = 0; i < n; i++) da[i] += dy[i]!;
+        for (let i = 0; i < n; i++) addAt(da, i, dy[i]!);
       }
       if (b.requiresGrad) {
         const db = b.ensureGrad();
         for (let i = 0; i < n; i += m) {
-          for (let j = 0; j < m; j++) db[j] += dy[i + j]!;
+          for (let j = 0; j < m; j++) addAt(db, j, dy[i + j]!);
         }
       }
     });
@@ -61,11 +62,11 @@ export function mul(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
       if (!dy) return;
       if (a.requiresGrad) {
         const da = a.ensureGrad();
-        for (let i = 0; i < n; i++) da[i] += dy[i]! * bd[i]!;
+        for (let i = 0; i < n; i++) addAt(da, i, dy[i]! * bd[i]!);
       }
       if (b.requiresGrad) {
         const db = b.ensureGrad();
-        for (let i = 0; i < n; i++) db[i] += dy[i]! * ad[i]!;
+        for (let i = 0; i < n; i++) addAt(db, i, dy[i]! * ad[i]!);
       }
     });
   }
@@ -84,7 +85,7 @@ export function scale(tape: Tape | null, a: Tensor, s: number): Tensor {
       const dy = y.grad;
       if (!dy) return;
       const da = a.ensureGrad();
-      for (let i = 0; i < n; i++) da[i] += dy[i]! * s;
+      for (let i = 0; i < n; i++) addAt(da, i, dy[i]! * s);
     });
   }
   return y;

@@ -21,7 +21,7 @@
 
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
-import { backend } from '../kernels/backend';
+import { backend } from '../kernels/activeBackend';
 import { ShapeError, Tensor } from '../tensor';
 
 export type AttentionMode = 'soft' | 'hard';

@@ -6,7 +6,7 @@
 
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
-import { backend } from '../kernels/backend';
+import { backend } from '../kernels/activeBackend';
 import { ShapeError, Tensor } from '../tensor';
 
 /** Target id that contributes nothing to the loss (padding). */

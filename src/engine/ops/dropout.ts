@@ -8,6 +8,7 @@ import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
 import type { Rng } from '../random';
 import { Tensor } from '../tensor';
+import { addAt } from '../elements';
 
 export function dropout(tape: Tape | null, x: Tensor, p: number, rng: Rng | null): Tensor {
   if (p <= 0 || rng === null) return x;
@@ -28,7 +29,7 @@ export function dropout(tape: Tape | null, x: Tensor, p: number, rng: Rng | null
       const dy = y.grad;
       if (!dy) return;
       const dx = x.ensureGrad();
-      for (let i = 0; i < n; i++) dx[i] += dy[i]! * mask[i]!;
+      for (let i = 0; i < n; i++) addAt(dx, i, dy[i]! * mask[i]!);
     });
   }
   return y;

@@ -6,6 +6,7 @@
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
+import { addAt } from '../elements';
 
 export class TokenIdError extends RangeError {
   constructor(id: number, position: number, vocabSize: number) {
@@ -36,7 +37,7 @@ export function embedding(tape: Tape | null, table: Tensor, ids: Int32Array, ids
       for (let i = 0; i < n; i++) {
         const row = ids[i]! * c;
         const o = i * c;
-        for (let j = 0; j < c; j++) dt[row + j] += dy[o + j]!;
+        for (let j = 0; j < c; j++) addAt(dt, row + j, dy[o + j]!);
       }
     });
   }

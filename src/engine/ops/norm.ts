@@ -5,7 +5,7 @@
 
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
-import { backend } from '../kernels/backend';
+import { backend } from '../kernels/activeBackend';
 import { ShapeError, Tensor } from '../tensor';
 
 function checkParam(p: Tensor | null, c: number, what: string): void {

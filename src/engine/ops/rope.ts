@@ -11,6 +11,7 @@
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
+import { addAt } from '../elements';
 
 export type RopeStyle = 'interleaved' | 'half';
 
@@ -62,8 +63,8 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
             const r0 = a * c - e * s;
             const r1 = a * s + e * c;
             if (accumulate) {
-              dst[i0] += r0;
-              dst[i1] += r1;
+              addAt(dst, i0, r0);
+              addAt(dst, i1, r1);
             } else {
               dst[i0] = r0;
               dst[i1] = r1;

@@ -8,6 +8,7 @@ import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
 import { softmaxRow } from '../kernels/jsRows';
 import { ShapeError, Tensor } from '../tensor';
+import { addAt } from '../elements';
 
 export { softmaxRow };
 
@@ -38,7 +39,7 @@ export function softmax(tape: Tape | null, x: Tensor, options: { causal?: boolea
         const visible = causal ? (r % rowsPerMatrix) + 1 : n;
         let dot = 0;
         for (let j = 0; j < visible; j++) dot += out[o + j]! * dy[o + j]!;
-        for (let j = 0; j < visible; j++) dx[o + j] += out[o + j]! * (dy[o + j]! - dot);
+        for (let j = 0; j < visible; j++) addAt(dx, o + j, out[o + j]! * (dy[o + j]! - dot));
       }
     });
   }

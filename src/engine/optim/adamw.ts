@@ -5,7 +5,7 @@
  * them as tensors and a resumed run continues bit for bit.
  */
 
-import { backend } from '../kernels/backend';
+import { backend } from '../kernels/activeBackend';
 import type { Tensor } from '../tensor';
 
 export interface AdamWOptions {

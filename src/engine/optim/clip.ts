@@ -5,6 +5,7 @@
  */
 
 import type { Tensor } from '../tensor';
+import { mulAt } from '../elements';
 
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number {
   let ss = 0;
@@ -19,7 +20,7 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number): number
     for (const p of params) {
       const g = p.grad;
       if (!g) continue;
-      for (let i = 0; i < g.length; i++) g[i] *= s;
+      for (let i = 0; i < g.length; i++) mulAt(g, i, s);
     }
   }
   return norm;

@@ -12,9 +12,7 @@
  */
 
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
-import type { EncodeOptions, Encoding, Tokenizer, TokenSpan } from '../../engine/tokenizer/tokenizer';
-import { quote } from '../../engine/checkpoint/errors';
-import { readableLabel } from '../../engine/tokenizer/utf8';
+import { quote, readableLabel, type EncodeOptions, type Encoding, type Tokenizer, type TokenSpan } from '../../engine';
 import { byteLevelBytes, readableBytes, utf8 } from './byteLevel';
 import { unsafeRegexReason } from './regexSafety';
 import { alignSpans, type SpanSource } from './spans';

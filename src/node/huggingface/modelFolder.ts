@@ -8,11 +8,7 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseHfConfig, parseHuggingFaceModel, HuggingFaceError, type HfModel } from '../../engine/checkpoint/huggingface';
-import { IdsOnlyTokenizer } from '../../engine/tokenizer/idsOnly';
-import { CheckpointError } from '../../engine/checkpoint/errors';
-import { parseSafetensors } from '../../engine/checkpoint/safetensors';
-import type { Tokenizer } from '../../engine/tokenizer/tokenizer';
+import { parseHfConfig, parseHuggingFaceModel, HuggingFaceError, IdsOnlyTokenizer, CheckpointError, parseSafetensors, type HfModel, type Tokenizer } from '../../engine';
 import { readFileBytes } from '../readFileBytes';
 import { folderHasHfTokenizer, loadHfTokenizer } from './tokenizerFiles';
 

@@ -225,7 +225,10 @@ export function applyByteMutations(base: Uint8Array, mutations: readonly ByteMut
     const at = (x: number): number => (n === 0 ? 0 : x % n);
     switch (m.kind) {
       case 'flip':
-        if (n > 0) b[at(m.at)] ^= m.xor;
+        if (n > 0) {
+          const i = at(m.at);
+          b[i] = (b[i] ?? 0) ^ m.xor;
+        }
         break;
       case 'truncate':
         b = b.slice(0, at(m.at));

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { backendStatus } from '../../../src/engine/kernels/backend';
+import { backendStatus } from '../../../src/engine/kernels/activeBackend';
 import { parseSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { loadModel } from '../../../src/node/loadModel';
 import { WORKER_PROTOCOL_VERSION } from '../../../src/protocol/workerProtocol';

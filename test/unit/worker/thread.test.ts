@@ -11,7 +11,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { backendStatus } from '../../../src/engine/kernels/backend';
+import { backendStatus } from '../../../src/engine/kernels/activeBackend';
 import { WORKER_PROTOCOL_VERSION, type WorkerToHost } from '../../../src/protocol/workerProtocol';
 import { SAMPLE_TEXT, tempDir } from './harness';
 

@@ -3,6 +3,30 @@
 
 export const WASM_SOURCE_SHA256 = '342f8775f4c637d2aa1a963eb7d08199807d049d830684de89bf6655579e7a72';
 
+/** What both modules export (functions and their memory), read from the compiled bytes. */
+export const WASM_EXPORT_NAMES = [
+  'heapBase',
+  'matmul',
+  'matmulWorkspaceBytes',
+  'attnForwardHead',
+  'attnBackwardHead',
+  'geluForward',
+  'geluBackward',
+  'siluForward',
+  'siluBackward',
+  'colSum',
+  'linearForward',
+  'linearBackward',
+  'layerNormForward',
+  'layerNormBackward',
+  'rmsNormForward',
+  'rmsNormBackward',
+  'adamwStep',
+  'crossEntropyForward',
+  'crossEntropyBackward',
+  'memory',
+] as const;
+
 /** Kernels compiled with SIMD only (base64). */
 export const WASM_SIMD_BASE64 =
   'AGFzbQEAAAAB1AETYAR/f39/AGAKf39/f39/f39/fwBgA39/fwBgCH9/f39/f39/AGAPf39/f39/f39/f39/f39/AGAGf39/f39/AGABfAF8YAx/f39/f3x8' +

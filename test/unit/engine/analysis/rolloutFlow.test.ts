@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { attentionFlow, attentionFlowRow, FlowTooLargeError } from '../../../../src/engine/analysis/flow';
 import { addResidual, attentionRollout, fuseHeads, layerMatrices, rolloutRow } from '../../../../src/engine/analysis/rollout';
+import { divAt } from '../../../../src/engine/elements';
 import { Rng } from '../../../../src/engine/random';
 import { assertClose } from '../../../helpers/gradCheck';
 
@@ -21,7 +22,7 @@ function randomCausal(rng: Rng, heads: number, n: number): Float32Array {
     for (let i = 0; i < n; i++) {
       let sum = 0;
       for (let j = 0; j <= i; j++) sum += out[(h * n + i) * n + j] = rng.uniform() + 0.01;
-      for (let j = 0; j <= i; j++) out[(h * n + i) * n + j] /= sum;
+      for (let j = 0; j <= i; j++) divAt(out, (h * n + i) * n + j, sum);
     }
   }
   return out;

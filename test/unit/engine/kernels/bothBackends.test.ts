@@ -5,7 +5,7 @@
  * hand-computed values, gradient checks, tfjs oracle and llama2.c fixtures.
  */
 
-import { selectBackend } from '../../../../src/engine/kernels/backend';
+import { selectBackend } from '../../../../src/engine/kernels/activeBackend';
 import { requestedBackend, restoreDefaultBackend } from './selectBackend';
 
 const FILES = [

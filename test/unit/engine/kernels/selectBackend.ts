@@ -4,7 +4,7 @@
  * honours it) and usable as a mocha --require for single files.
  */
 
-import { selectBackend, type BackendChoice } from '../../../../src/engine/kernels/backend';
+import { selectBackend, type BackendChoice } from '../../../../src/engine/kernels/activeBackend';
 
 export function requestedBackend(): BackendChoice {
   const v = process.env.ATTENTION_LENS_BACKEND ?? 'auto';

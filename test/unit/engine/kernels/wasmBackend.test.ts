@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/backend';
+import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/activeBackend';
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
-import { checkActivations, checkAdamW, checkAttention, checkCrossEntropy, checkLayerNorm, checkLinear, checkMatmul, checkRmsNorm } from './kernelChecks';
+import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
+import { checkActivations, checkAdamW, checkAllKernels, checkAttention, checkCrossEntropy, checkLayerNorm, checkLinear, checkMatmul, checkRmsNorm, KERNEL_CHECKS } from './kernelChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -74,11 +75,14 @@ describe('kernels/wasmBackend', function () {
       throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded');
     };
     assert.ok(checkMatmul(fresh, [[300, 300, 300]]) > 100);
-    assert.ok(checkAttention(fresh) > 50);
-    assert.ok(checkLinear(fresh) > 20);
-    assert.ok(checkActivations(fresh) >= 20);
-    assert.ok(checkCrossEntropy(fresh) >= 10);
-    assert.ok(checkAdamW(fresh) >= 15);
+    assert.ok(checkAllKernels(fresh) > 250, 'every kernel, the norms included');
+  });
+
+  it('every kernel of the Backend contract has a check, and the WASM backend implements each with its own code', () => {
+    const kernels = Object.keys(jsBackend).filter((k) => k !== 'name' && k !== 'memoryBytes').sort();
+    assert.deepEqual(Object.keys(KERNEL_CHECKS).sort(), kernels);
+    const be = simd.backend!;
+    for (const k of kernels) assert.notEqual((be as unknown as Record<string, unknown>)[k], (jsBackend as unknown as Record<string, unknown>)[k], k);
   });
 
   it('the relaxed-SIMD build matches the JS reference (child process with relaxed SIMD enabled)', function () {

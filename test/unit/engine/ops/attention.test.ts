@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { addAt } from '../../../../src/engine/elements';
 import { Tape } from '../../../../src/engine/autograd';
 import { scale } from '../../../../src/engine/ops/add';
 import { causalSelfAttention } from '../../../../src/engine/ops/attention';
@@ -119,7 +120,7 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
     // Straight-through: dq and dk are the soft attention's (dWeights = dOut·v either way);
     // dv receives dOut only at the key the forward used.
     const dy = randomTensor(rng, [1, T, C], 1, false).data;
-    const grads = (mode: 'soft' | 'hard'): Float32Array[] => {
+    const grads = (mode: 'soft' | 'hard'): [Float32Array, Float32Array, Float32Array] => {
       for (const t of [q, k, v]) t.grad = null;
       const tape = new Tape();
       tape.backwardFrom(causalSelfAttention(tape, q, k, v, { nHeads: 1, nKvHeads: 1, mode }).out, dy);
@@ -132,7 +133,7 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
     const expectedDv = new Float32Array(T * C);
     for (let t = 0; t < T; t++) {
       const arg = hard.weights!.subarray(t * T, t * T + T).indexOf(1);
-      for (let d = 0; d < C; d++) expectedDv[arg * C + d] += dy[t * C + d]!;
+      for (let d = 0; d < C; d++) addAt(expectedDv, arg * C + d, dy[t * C + d]!);
     }
     assertClose(hv, expectedDv, 1e-6, 'dv');
   });

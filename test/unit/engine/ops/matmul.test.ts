@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { linear, matmul } from '../../../../src/engine/ops/matmul';
+import { addAt } from '../../../../src/engine/elements';
 import { Rng } from '../../../../src/engine/random';
 import { Tensor } from '../../../../src/engine/tensor';
 import { assertClose, gradCheck, randomTensor } from '../../../helpers/gradCheck';
@@ -52,7 +53,7 @@ describe('ops/matmul', () => {
       const a = randomTensor(rng, [m!, k!], 1, false);
       const b = randomTensor(rng, [k!, n!], 1, false);
       const expected = new Float64Array(m! * n!);
-      for (let i = 0; i < m!; i++) for (let j = 0; j < n!; j++) for (let p = 0; p < k!; p++) expected[i * n! + j] += a.data[i * k! + p]! * b.data[p * n! + j]!;
+      for (let i = 0; i < m!; i++) for (let j = 0; j < n!; j++) for (let p = 0; p < k!; p++) addAt(expected, i * n! + j, a.data[i * k! + p]! * b.data[p * n! + j]!);
       assertClose(matmul(null, a, b).data, expected, 1e-5, `matmul ${m}x${k}x${n}`);
     }
   });
