@@ -7,6 +7,7 @@
 // build or install each count as one failure); the exit code is non-zero on any failure or if no
 // test ran.
 // Usage: npm test [-- --unit] [-- --browser] [-- --integration]   (default: all); env TEST_GREP.
+// Every run also checks the formatting (Prettier), counted as one check.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,6 +61,12 @@ async function main() {
   await step('typecheck', async () => {
     const r = await run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'], { cwd: ROOT });
     if (r.code !== 0) problems.push('typecheck failed');
+  });
+  // The formatter's verdict (config in .prettierrc.json, exclusions in .prettierignore), counted as one check.
+  await step('formatting (prettier --check)', async () => {
+    const r = await run(process.execPath, [path.join(ROOT, 'node_modules/prettier/bin/prettier.cjs'), '--check', '.', '--log-level', 'warn'], { cwd: ROOT });
+    if (r.code !== 0) console.log('   run `npm run format` to format the files listed above');
+    suites.push(['format', { passes: r.code === 0 ? 1 : 0, failures: r.code === 0 ? 0 : 1, pending: 0, crashed: false }]);
   });
   let built = false;
   await step('build', () => withLock(DIST_LOCK, async () => {
