@@ -14,7 +14,7 @@ import { buildWasm } from './scripts/build-wasm.mjs';
 const root = path.dirname(fileURLToPath(import.meta.url));
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
-const at = p => path.join(root, p);
+const at = (p) => path.join(root, p);
 
 const common = {
   bundle: true,
@@ -28,35 +28,69 @@ const nodeCommon = { ...common, platform: 'node', format: 'cjs', target: 'node20
 
 function findTests(dir) {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter(e => e.isFile() && /\.(test|bench|soak|shot)\.ts$/.test(e.name))
-    .map(e => path.join(e.parentPath ?? e.path, e.name))
-    .filter(f => !path.relative(dir, f).split(path.sep).includes('workspace'))
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(test|bench|soak|shot)\.ts$/.test(e.name))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name))
+    .filter((f) => !path.relative(dir, f).split(path.sep).includes('workspace'))
     .sort();
 }
 
 /** Each build: [label, entry that must exist (or undefined = always), esbuild options]. */
 const integrationDir = at('test/integration');
 const builds = [
-  ['extension', 'src/host/extension.ts', {
-    ...nodeCommon, entryPoints: [at('src/host/extension.ts')], outfile: at('dist/extension.js'), external: ['vscode'],
-  }],
-  ['worker', 'src/worker/main.ts', {
-    ...nodeCommon, entryPoints: [at('src/worker/main.ts')], outfile: at('dist/worker.js'),
-  }],
-  ['webview', 'webview/main.ts', {
-    ...common, platform: 'browser', format: 'iife', target: 'es2022',
-    entryPoints: [at('webview/main.ts')], outfile: at('dist/webview.js'),
-  }],
-  ['cli', 'src/cli/main.ts', {
-    ...nodeCommon, entryPoints: [at('src/cli/main.ts')], outfile: at('dist/cli.js'),
-    banner: { js: '#!/usr/bin/env node' },
-  }],
-  ['integration tests', 'test/integration/index.ts', {
-    ...nodeCommon, external: ['vscode', 'mocha'],
-    entryPoints: [path.join(integrationDir, 'index.ts'), ...findTests(integrationDir)],
-    outbase: integrationDir, outdir: at('dist/test/integration'),
-  }],
+  [
+    'extension',
+    'src/host/extension.ts',
+    {
+      ...nodeCommon,
+      entryPoints: [at('src/host/extension.ts')],
+      outfile: at('dist/extension.js'),
+      external: ['vscode'],
+    },
+  ],
+  [
+    'worker',
+    'src/worker/main.ts',
+    {
+      ...nodeCommon,
+      entryPoints: [at('src/worker/main.ts')],
+      outfile: at('dist/worker.js'),
+    },
+  ],
+  [
+    'webview',
+    'webview/main.ts',
+    {
+      ...common,
+      platform: 'browser',
+      format: 'iife',
+      target: 'es2022',
+      entryPoints: [at('webview/main.ts')],
+      outfile: at('dist/webview.js'),
+    },
+  ],
+  [
+    'cli',
+    'src/cli/main.ts',
+    {
+      ...nodeCommon,
+      entryPoints: [at('src/cli/main.ts')],
+      outfile: at('dist/cli.js'),
+      banner: { js: '#!/usr/bin/env node' },
+    },
+  ],
+  [
+    'integration tests',
+    'test/integration/index.ts',
+    {
+      ...nodeCommon,
+      external: ['vscode', 'mocha'],
+      entryPoints: [path.join(integrationDir, 'index.ts'), ...findTests(integrationDir)],
+      outbase: integrationDir,
+      outdir: at('dist/test/integration'),
+    },
+  ],
 ];
 
 const active = builds.filter(([label, entry]) => {

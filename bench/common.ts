@@ -82,7 +82,9 @@ export function benchText(length = 120_000, seed = 2024): string {
   while (n < length) {
     const r = rng.uniform();
     if (r < 0.08) {
-      push(`  const ${pick(WORDS)}_${rng.int(100)} = [${rng.int(1000)}, ${rng.int(10)}]; // ${pick(WORDS)} {${pick(WORDS)}} <${pick(WORDS)}> ${pick(['+', '-', '*', '/', '%', '&', '|', '^', '~', '=', '!', '?', '@', '#', '$', '\\', '`', "'", '"'])}\n`);
+      push(
+        `  const ${pick(WORDS)}_${rng.int(100)} = [${rng.int(1000)}, ${rng.int(10)}]; // ${pick(WORDS)} {${pick(WORDS)}} <${pick(WORDS)}> ${pick(['+', '-', '*', '/', '%', '&', '|', '^', '~', '=', '!', '?', '@', '#', '$', '\\', '`', "'", '"'])}\n`,
+      );
       continue;
     }
     const words = 4 + rng.int(14);

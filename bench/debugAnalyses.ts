@@ -42,13 +42,25 @@ function setup(name: string): Workload {
     const ids = tokenizer.encode(benchText(4000)).ids.slice(0, 200);
     if (ids.length !== 200) throw new Error(`the benchmark text gave ${ids.length} tokens, not 200`);
     const position = 198;
-    return { model, ids, detail: `stories260K, T = 200, position ${position}, ${model.config.nLayers * model.config.nHeads} heads`, goalMs: 1000, run: () => ablationSweep(model, ids, position).effects[0]! };
+    return {
+      model,
+      ids,
+      detail: `stories260K, T = 200, position ${position}, ${model.config.nLayers * model.config.nHeads} heads`,
+      goalMs: 1000,
+      run: () => ablationSweep(model, ids, position).effects[0]!,
+    };
   }
   if (name === 'ig_small') {
     const { ids: tokens, vocab } = charTokens(benchText());
     const model = Transformer.create(smallConfig(vocab.length), new Rng(1));
     const ids = tokens.slice(0, 128);
-    return { model, ids, detail: 'small preset, T = 128, position 127, 64 steps', goalMs: 2000, run: () => integratedGradients(model, ids, 127, { steps: 64 }).attributions[0]! };
+    return {
+      model,
+      ids,
+      detail: 'small preset, T = 128, position 127, 64 steps',
+      goalMs: 2000,
+      run: () => integratedGradients(model, ids, 127, { steps: 64 }).attributions[0]!,
+    };
   }
   throw new Error(`unknown workload "${name}" (ablate_sweep, ig_small)`);
 }
@@ -83,15 +95,24 @@ function main(): void {
   const forwardMs = median(fwd);
   const analysisMs = median(analysis);
   emitResult({
-    workload: name, backend: backend().name, detail: w.detail, warmup, runs: reps,
-    forward_ms: forwardMs, analysis_ms: analysisMs, ratio: analysisMs / forwardMs, goal_ms: w.goalMs,
-    forward_times_ms: fwd, analysis_times_ms: analysis, peak_rss_bytes: peakRss(),
+    workload: name,
+    backend: backend().name,
+    detail: w.detail,
+    warmup,
+    runs: reps,
+    forward_ms: forwardMs,
+    analysis_ms: analysisMs,
+    ratio: analysisMs / forwardMs,
+    goal_ms: w.goalMs,
+    forward_times_ms: fwd,
+    analysis_times_ms: analysis,
+    peak_rss_bytes: peakRss(),
   });
 }
 
 try {
   main();
 } catch (e) {
-  process.stderr.write(`debugAnalyses failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`debugAnalyses failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 }

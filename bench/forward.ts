@@ -88,14 +88,21 @@ async function main(): Promise<void> {
     progress(`forward_${T} ${name} ${i < warmup ? 'warm-up' : 'run'} ${i + 1}: ${ms.toFixed(0)} ms`);
   }
   emitResult({
-    workload: `forward_${T}`, engine: name, T, warmup, runs: times.length,
-    median_ms: median(times), cold_ms: cold, times_ms: times,
-    baseline_rss_bytes: baselineRss, peak_rss_bytes: peakRss(),
+    workload: `forward_${T}`,
+    engine: name,
+    T,
+    warmup,
+    runs: times.length,
+    median_ms: median(times),
+    cold_ms: cold,
+    times_ms: times,
+    baseline_rss_bytes: baselineRss,
+    peak_rss_bytes: peakRss(),
     attention_bytes: L * H * T * T * 4,
   });
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`forward failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`forward failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

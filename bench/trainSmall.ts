@@ -32,7 +32,17 @@ async function setup(engine: string): Promise<{ name: string; vocab: number; ste
   const config = smallConfig(vocab.length);
   const model = Transformer.create(config, new Rng(1));
   if (engine === 'ours') {
-    const options = resolveTrainOptions({ steps: 1_000_000, batchSize: B, learningRate: LR, warmupSteps: 0, minLrRatio: 1, weightDecay: 0.1, gradClip: 1, evalInterval: 10_000_000, seed: 7 });
+    const options = resolveTrainOptions({
+      steps: 1_000_000,
+      batchSize: B,
+      learningRate: LR,
+      warmupSteps: 0,
+      minLrRatio: 1,
+      weightDecay: 0.1,
+      gradClip: 1,
+      evalInterval: 10_000_000,
+      seed: 7,
+    });
     const trainer = new Trainer(model, tokens, options);
     if (trainer.data.T !== T) throw new Error(`train_small needs windows of ${T}, the trainer uses ${trainer.data.T}`);
     return { name: `ours (${backend().name})`, vocab: vocab.length, step: () => trainer.trainStep().loss };
@@ -56,7 +66,8 @@ async function setup(engine: string): Promise<{ name: string; vocab: number; ste
 
 /** B random windows of T + 1 tokens (inputs and next-token targets). */
 function sample(train: Int32Array, rng: Rng): { inputs: Int32Array; targets: Int32Array } {
-  const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
+  const inputs = new Int32Array(B * T),
+    targets = new Int32Array(B * T);
   for (let b = 0; b < B; b++) {
     const s = rng.int(train.length - T - 1);
     inputs.set(train.subarray(s, s + T), b * T);
@@ -97,7 +108,8 @@ async function main(): Promise<void> {
 
   const warmup = intArg(args, 'warmup', 3);
   const steps = intArg(args, 'steps', 10);
-  const times: number[] = [], losses: number[] = [];
+  const times: number[] = [],
+    losses: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
     const r = timedStep(step);
     losses.push(r.loss);
@@ -105,10 +117,28 @@ async function main(): Promise<void> {
     progress(`${i < warmup ? 'warm-up' : 'step'} ${i + 1} ${name}: ${r.ms.toFixed(0)} ms, loss ${r.loss.toFixed(4)}`);
   }
   const med = median(times);
-  emitResult({ workload: 'train_small', batch: B, context: T, vocab, engines: [{ name, warmup, steps, median_ms: med, tokens_per_s: (B * T * 1000) / med, times_ms: times, first_loss: losses[0], last_loss: losses[losses.length - 1], peak_rss_bytes: peakRss() }] });
+  emitResult({
+    workload: 'train_small',
+    batch: B,
+    context: T,
+    vocab,
+    engines: [
+      {
+        name,
+        warmup,
+        steps,
+        median_ms: med,
+        tokens_per_s: (B * T * 1000) / med,
+        times_ms: times,
+        first_loss: losses[0],
+        last_loss: losses[losses.length - 1],
+        peak_rss_bytes: peakRss(),
+      },
+    ],
+  });
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`train_small failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`train_small failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
   process.exit(1);
 });

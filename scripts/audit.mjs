@@ -36,7 +36,9 @@ if (counts) {
   for (const [name, v] of Object.entries(audit.vulnerabilities ?? {})) {
     console.log(`${v.severity.padEnd(8)} ${name} ${v.range} ${v.fixAvailable ? '(fix available)' : ''}`);
   }
-  console.log(`npm audit --omit=dev: ${total} known vulnerabilit${total === 1 ? 'y' : 'ies'} in what ships (${audit.metadata.dependencies?.prod ?? '?'} production packages)`);
+  console.log(
+    `npm audit --omit=dev: ${total} known vulnerabilit${total === 1 ? 'y' : 'ies'} in what ships (${audit.metadata.dependencies?.prod ?? '?'} production packages)`,
+  );
   process.exit(total > 0 ? 1 : 0);
 }
 

@@ -35,8 +35,18 @@ const want = (name) => !only || only.has(name);
 const RESULT_PREFIX = 'BENCH_RESULT ';
 
 const PLAN = quick
-  ? { train: { warmup: 1, steps: 2, cpuWarmup: 0, cpuSteps: 1 }, f512: { warmup: 1, reps: 2 }, f2048: null, matmul: { sizes: [64, 128, 256, 512], targetMs: 100 } }
-  : { train: { warmup: 3, steps: 10, cpuWarmup: 1, cpuSteps: 3 }, f512: { warmup: 3, reps: 5 }, f2048: { warmup: 1, reps: 2 }, matmul: { sizes: [64, 128, 256, 512, 1024], targetMs: 300 } };
+  ? {
+      train: { warmup: 1, steps: 2, cpuWarmup: 0, cpuSteps: 1 },
+      f512: { warmup: 1, reps: 2 },
+      f2048: null,
+      matmul: { sizes: [64, 128, 256, 512], targetMs: 100 },
+    }
+  : {
+      train: { warmup: 3, steps: 10, cpuWarmup: 1, cpuSteps: 3 },
+      f512: { warmup: 3, reps: 5 },
+      f2048: { warmup: 1, reps: 2 },
+      matmul: { sizes: [64, 128, 256, 512, 1024], targetMs: 300 },
+    };
 
 const log = (s = '') => {
   if (!json) process.stdout.write(s + '\n');
@@ -62,8 +72,13 @@ async function bundleChildren() {
   const entries = readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts') && f !== 'common.ts');
   await esbuild.build({
     entryPoints: entries.map((f) => path.join(root, 'bench', f)),
-    outdir: BENCH_OUT, bundle: true, platform: 'node', format: 'cjs', target: 'node20',
-    packages: 'external', logLevel: 'warning',
+    outdir: BENCH_OUT,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
   });
 }
 
@@ -158,7 +173,11 @@ const ratio = (x) => (!Number.isFinite(x) ? '–' : `${x >= 10 ? x.toFixed(1) : 
 
 /** A bench child driven over IPC: send() a message, next() awaits the child's next message. */
 function ipcChild(file, args) {
-  const proc = spawn(process.execPath, [...NODE_FLAGS, childScript(file), ...args], { cwd: root, env: CHILD_ENV, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = spawn(process.execPath, [...NODE_FLAGS, childScript(file), ...args], {
+    cwd: root,
+    env: CHILD_ENV,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const queue = [];
   const waiters = [];
   let exitCode = null;
@@ -172,7 +191,11 @@ function ipcChild(file, args) {
     for (const w of waiters.splice(0)) w.reject(new Error(`bench/${file} ${args.join(' ')} exited with ${exitCode}`));
   });
   const next = async () => {
-    const m = queue.length ? queue.shift() : exitCode !== null ? Promise.reject(new Error(`bench/${file} ${args.join(' ')} exited with ${exitCode}`)) : new Promise((resolve, reject) => waiters.push({ resolve, reject }));
+    const m = queue.length
+      ? queue.shift()
+      : exitCode !== null
+        ? Promise.reject(new Error(`bench/${file} ${args.join(' ')} exited with ${exitCode}`))
+        : new Promise((resolve, reject) => waiters.push({ resolve, reject }));
     const msg = await m;
     if (msg.type === 'error') throw new Error(`bench/${file} ${args.join(' ')}: ${msg.message}`);
     return msg;
@@ -184,23 +207,60 @@ async function trainSmall(results) {
   const t = PLAN.train;
   const plan = { ours: [t.warmup, t.steps], 'tfjs-cpu': [t.cpuWarmup, t.cpuSteps], 'tfjs-wasm': [t.warmup, t.steps] };
   const engines = Object.keys(plan);
-  process.stderr.write(`  train_small: ${engines.map((e) => `${e} ${plan[e][0]}+${plan[e][1]}`).join(', ')} (warm-up + timed steps), one process each, interleaved\n`);
-  const kids = await lockstep('trainSmall.ts', engines, () => [], (e) => (e === null ? Math.max(...engines.map((x) => plan[x][0] + plan[x][1])) : plan[e][0] + plan[e][1]), (k, r, m) => {
-    process.stderr.write(`  ${r < plan[k.engine][0] ? 'warm-up' : 'step'} ${r + 1} ${k.ready.name}: ${Math.round(m.ms)} ms, loss ${m.loss.toFixed(4)}\n`);
-  });
+  process.stderr.write(
+    `  train_small: ${engines.map((e) => `${e} ${plan[e][0]}+${plan[e][1]}`).join(', ')} (warm-up + timed steps), one process each, interleaved\n`,
+  );
+  const kids = await lockstep(
+    'trainSmall.ts',
+    engines,
+    () => [],
+    (e) => (e === null ? Math.max(...engines.map((x) => plan[x][0] + plan[x][1])) : plan[e][0] + plan[e][1]),
+    (k, r, m) => {
+      process.stderr.write(`  ${r < plan[k.engine][0] ? 'warm-up' : 'step'} ${r + 1} ${k.ready.name}: ${Math.round(m.ms)} ms, loss ${m.loss.toFixed(4)}\n`);
+    },
+  );
   const { batch, context, vocab } = kids[0].ready;
   const out = kids.map((k) => {
     const times = k.steps.slice(plan[k.engine][0]).map((m) => m.ms);
     const med = median(times);
-    return { name: k.ready.name, warmup: plan[k.engine][0], steps: times.length, median_ms: med, tokens_per_s: (batch * context * 1000) / med, times_ms: times, first_loss: k.steps[0].loss, last_loss: k.steps[k.steps.length - 1].loss, peak_rss_bytes: k.peak_rss_bytes };
+    return {
+      name: k.ready.name,
+      warmup: plan[k.engine][0],
+      steps: times.length,
+      median_ms: med,
+      tokens_per_s: (batch * context * 1000) / med,
+      times_ms: times,
+      first_loss: k.steps[0].loss,
+      last_loss: k.steps[k.steps.length - 1].loss,
+      peak_rss_bytes: k.peak_rss_bytes,
+    };
   });
   const [ours, cpu, wasm] = out;
-  const r = { batch, context, vocab, engines: out, ratios: { ours_over_tfjs_cpu: ours.tokens_per_s / cpu.tokens_per_s, ours_over_tfjs_wasm: ours.tokens_per_s / wasm.tokens_per_s } };
+  const r = {
+    batch,
+    context,
+    vocab,
+    engines: out,
+    ratios: { ours_over_tfjs_cpu: ours.tokens_per_s / cpu.tokens_per_s, ours_over_tfjs_wasm: ours.tokens_per_s / wasm.tokens_per_s },
+  };
   results.train_small = r;
   log(`\ntrain_small — small preset, batch ${batch}, context ${context}, vocab ${vocab}, AdamW; one process per engine, steps interleaved A B C A B C …`);
-  log(table(['engine', 'warm-up+timed', 'median step', 'tokens/s', 'peak RSS', 'loss first→last'],
-    out.map((e) => [e.name, `${e.warmup}+${e.steps}`, ms(e.median_ms), e.tokens_per_s.toFixed(0), mb(e.peak_rss_bytes), `${e.first_loss.toFixed(3)}→${e.last_loss.toFixed(3)}`])));
-  log(`speed ours/tfjs-cpu: ${ratio(r.ratios.ours_over_tfjs_cpu)}   ours/tfjs-wasm: ${ratio(r.ratios.ours_over_tfjs_wasm)}   (tokens/s ratio, > 1 means ours is faster)`);
+  log(
+    table(
+      ['engine', 'warm-up+timed', 'median step', 'tokens/s', 'peak RSS', 'loss first→last'],
+      out.map((e) => [
+        e.name,
+        `${e.warmup}+${e.steps}`,
+        ms(e.median_ms),
+        e.tokens_per_s.toFixed(0),
+        mb(e.peak_rss_bytes),
+        `${e.first_loss.toFixed(3)}→${e.last_loss.toFixed(3)}`,
+      ]),
+    ),
+  );
+  log(
+    `speed ours/tfjs-cpu: ${ratio(r.ratios.ours_over_tfjs_cpu)}   ours/tfjs-wasm: ${ratio(r.ratios.ours_over_tfjs_wasm)}   (tokens/s ratio, > 1 means ours is faster)`,
+  );
 }
 
 function median(xs) {
@@ -238,20 +298,45 @@ async function lockstep(file, engines, argsFor, rounds, onStep) {
 
 async function forward(results, T, plan) {
   const total = plan.warmup + plan.reps;
-  const kids = await lockstep('forward.ts', ['ours', 'tfjs-wasm'], () => ['--T', String(T)], () => total, (k, r, m) => {
-    process.stderr.write(`  forward_${T} ${k.ready.name} ${r < plan.warmup ? 'warm-up' : 'run'} ${r + 1}: ${Math.round(m.ms)} ms\n`);
-  });
+  const kids = await lockstep(
+    'forward.ts',
+    ['ours', 'tfjs-wasm'],
+    () => ['--T', String(T)],
+    () => total,
+    (k, r, m) => {
+      process.stderr.write(`  forward_${T} ${k.ready.name} ${r < plan.warmup ? 'warm-up' : 'run'} ${r + 1}: ${Math.round(m.ms)} ms\n`);
+    },
+  );
   const runs = kids.map((k) => {
     const times = k.steps.slice(plan.warmup).map((m) => m.ms);
-    return { engine: k.ready.name, warmup: plan.warmup, runs: times.length, median_ms: median(times), cold_ms: k.steps[0].ms, times_ms: times, baseline_rss_bytes: k.ready.baseline_rss_bytes, peak_rss_bytes: k.peak_rss_bytes };
+    return {
+      engine: k.ready.name,
+      warmup: plan.warmup,
+      runs: times.length,
+      median_ms: median(times),
+      cold_ms: k.steps[0].ms,
+      times_ms: times,
+      baseline_rss_bytes: k.ready.baseline_rss_bytes,
+      peak_rss_bytes: k.peak_rss_bytes,
+    };
   });
   const [ours, wasm] = runs;
-  const w = { T, engines: runs, ratios: { speed_ours_over_tfjs_wasm: wasm.median_ms / ours.median_ms, peak_rss_ours_over_tfjs_wasm: ours.peak_rss_bytes / wasm.peak_rss_bytes } };
+  const w = {
+    T,
+    engines: runs,
+    ratios: { speed_ours_over_tfjs_wasm: wasm.median_ms / ours.median_ms, peak_rss_ours_over_tfjs_wasm: ours.peak_rss_bytes / wasm.peak_rss_bytes },
+  };
   results[`forward_${T}`] = w;
   log(`\nforward_${T} — small shape, context ${T}, batch 1, all attention weights kept (${mb(4 * 4 * 4 * T * T)}); one process per engine, runs alternating`);
-  log(table(['engine', 'warm-up+runs', 'median', 'first run', 'peak RSS', 'RSS before'],
-    runs.map((r) => [r.engine, `${r.warmup}+${r.runs}`, ms(r.median_ms), ms(r.cold_ms), mb(r.peak_rss_bytes), mb(r.baseline_rss_bytes)])));
-  log(`speed ours/tfjs-wasm: ${ratio(w.ratios.speed_ours_over_tfjs_wasm)} (> 1 means ours is faster)   peak RSS ours/tfjs-wasm: ${ratio(w.ratios.peak_rss_ours_over_tfjs_wasm)}`);
+  log(
+    table(
+      ['engine', 'warm-up+runs', 'median', 'first run', 'peak RSS', 'RSS before'],
+      runs.map((r) => [r.engine, `${r.warmup}+${r.runs}`, ms(r.median_ms), ms(r.cold_ms), mb(r.peak_rss_bytes), mb(r.baseline_rss_bytes)]),
+    ),
+  );
+  log(
+    `speed ours/tfjs-wasm: ${ratio(w.ratios.speed_ours_over_tfjs_wasm)} (> 1 means ours is faster)   peak RSS ours/tfjs-wasm: ${ratio(w.ratios.peak_rss_ours_over_tfjs_wasm)}`,
+  );
 }
 
 async function matmul(results, numpyVersion) {
@@ -272,8 +357,18 @@ async function matmul(results, numpyVersion) {
   results.matmul = { backend: ours.backend, numpy: np, ours: ours.results, rows };
   const npLabel = np && !np.error ? `numpy ${np.numpy} (${np.blas}, 1 thread)` : np?.error ? `numpy failed: ${np.error}` : 'numpy not available';
   log(`\nmatmul_N — float32 square, one thread, GFLOP/s = 2N³/median; ours = engine backend "${ours.backend}", ${npLabel}`);
-  log(table(['N', 'op', `ours (${ours.backend})`, 'numpy', 'ours/numpy'],
-    rows.map((r) => [r.n, r.variant, r.ours_gflops.toFixed(2), r.numpy_gflops === null ? '–' : r.numpy_gflops.toFixed(1), r.ours_over_numpy === null ? '–' : ratio(r.ours_over_numpy)])));
+  log(
+    table(
+      ['N', 'op', `ours (${ours.backend})`, 'numpy', 'ours/numpy'],
+      rows.map((r) => [
+        r.n,
+        r.variant,
+        r.ours_gflops.toFixed(2),
+        r.numpy_gflops === null ? '–' : r.numpy_gflops.toFixed(1),
+        r.ours_over_numpy === null ? '–' : ratio(r.ours_over_numpy),
+      ]),
+    ),
+  );
 }
 
 /**
@@ -341,14 +436,21 @@ async function debugAnalysis(results, name) {
   const r = await child('debugAnalyses.ts', ['--workload', name, '--reps', quick ? '3' : '5']);
   results[name] = r;
   log(`\n${name} — ${r.detail}; runs alternate with one forward pass`);
-  log(table(['engine', 'forward', 'analysis', 'analysis/forward', 'goal'], [[r.backend, ms(r.forward_ms), ms(r.analysis_ms), ratio(r.ratio), `< ${ms(r.goal_ms)}`]]));
+  log(
+    table(
+      ['engine', 'forward', 'analysis', 'analysis/forward', 'goal'],
+      [[r.backend, ms(r.forward_ms), ms(r.analysis_ms), ratio(r.ratio), `< ${ms(r.goal_ms)}`]],
+    ),
+  );
 }
 
 async function main() {
   const started = Date.now();
   const info = machine();
   log(`Attention Lens benchmarks${quick ? ' (--quick)' : ''}`);
-  log(`machine: ${info.cpu}, ${info.logical_cores} logical cores, ${info.memory_gb} GB; ${info.platform}; node ${info.node}; load average ${info.load_average_at_start.join(' ')} at start`);
+  log(
+    `machine: ${info.cpu}, ${info.logical_cores} logical cores, ${info.memory_gb} GB; ${info.platform}; node ${info.node}; load average ${info.load_average_at_start.join(' ')} at start`,
+  );
   log(`peers: tfjs ${info.tfjs} (backend-cpu, backend-wasm ${info.tfjs_backend_wasm} SIMD, single-threaded in Node); numpy ${info.numpy ?? 'not available'}`);
   await bundleChildren();
   const results = {};

@@ -15,12 +15,24 @@ const vsce = path.join(ROOT, 'node_modules/@vscode/vsce/vsce');
 
 try {
   await step('npm dependencies', ensureDeps);
-  await step('vsce package', () => runOrThrow(process.execPath, [
-    // The README's picture is media/screenshot.png, inside the package: keep its link relative
-    // (vsce would otherwise want a repository URL to rewrite it to).
-    vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out,
-    ...(fs.readdirSync(ROOT).some(f => /^LICEN[CS]E/i.test(f)) ? [] : ['--skip-license']),
-  ], { cwd: ROOT }));
+  await step('vsce package', () =>
+    runOrThrow(
+      process.execPath,
+      [
+        // The README's picture is media/screenshot.png, inside the package: keep its link relative
+        // (vsce would otherwise want a repository URL to rewrite it to).
+        vsce,
+        'package',
+        '--no-dependencies',
+        '--allow-missing-repository',
+        '--no-rewrite-relative-links',
+        '--out',
+        out,
+        ...(fs.readdirSync(ROOT).some((f) => /^LICEN[CS]E/i.test(f)) ? [] : ['--skip-license']),
+      ],
+      { cwd: ROOT },
+    ),
+  );
   await step('contents', () => runOrThrow(process.execPath, [vsce, 'ls', '--no-dependencies'], { cwd: ROOT }));
   console.log(`${path.relative(ROOT, out)} (${(fs.statSync(out).size / 1024).toFixed(1)} KiB)`);
 } catch (e) {

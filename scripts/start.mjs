@@ -38,10 +38,14 @@ const workspace = path.join(runDir, 'workspace');
 fs.cpSync(path.join(ROOT, 'samples'), workspace, { recursive: true });
 
 const logFile = path.join(runDir, 'server.log');
-const server = await step(`serve VS Code ${VSCODE_VERSION}`, () => startServer({
-  runDir, port, logFile,
-  env: fixturesDir() ? { ATTENTION_LENS_FIXTURES: fixturesDir() } : {},
-})).catch(e => {
+const server = await step(`serve VS Code ${VSCODE_VERSION}`, () =>
+  startServer({
+    runDir,
+    port,
+    logFile,
+    env: fixturesDir() ? { ATTENTION_LENS_FIXTURES: fixturesDir() } : {},
+  }),
+).catch((e) => {
   console.error(`!! ${e.message}`);
   if (fs.existsSync(logFile)) console.error(fs.readFileSync(logFile, 'utf8'));
   cleanup();

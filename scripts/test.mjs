@@ -31,10 +31,10 @@ const want = { unit: all || flags.has('--unit'), browser: all || flags.has('--br
 const grep = process.env.TEST_GREP || undefined;
 if (fixturesDir()) process.env.ATTENTION_LENS_FIXTURES = fixturesDir();
 
-const listTests = dir => {
+const listTests = (dir) => {
   const abs = path.join(ROOT, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs, { recursive: true }).filter(f => String(f).endsWith('.test.ts'));
+  return fs.readdirSync(abs, { recursive: true }).filter((f) => String(f).endsWith('.test.ts'));
 };
 const browserTests = listTests('test/browser');
 const needsHost = want.integration;
@@ -44,17 +44,18 @@ const needsChromium = needsHost || (want.browser && browserTests.length > 0);
 const DIST_LOCK = path.join(ROOT, '.vscode-test', '.lock-dist');
 
 const problems = []; // non-test failures (typecheck, build, install)
-const suites = [];   // [name, { passes, failures, pending, crashed, reason }]
+const suites = []; // [name, { passes, failures, pending, crashed, reason }]
 
 async function main() {
   await step('npm dependencies', ensureDeps);
   // Without chromium or code-server the other suites can still run: record, don't abort.
   let hostReady = true;
-  const tryEnsure = (what, fn) => fn().catch(e => {
-    console.error(`!! ${e.message}`);
-    problems.push(`${what} could not be installed`);
-    hostReady = false;
-  });
+  const tryEnsure = (what, fn) =>
+    fn().catch((e) => {
+      console.error(`!! ${e.message}`);
+      problems.push(`${what} could not be installed`);
+      hostReady = false;
+    });
   if (needsChromium) await step('apt packages', () => tryEnsure('apt packages', ensureApt));
   if (needsHost && hostReady) await step('code-server (VS Code server)', () => tryEnsure('code-server', ensureCodeServer));
 
@@ -69,10 +70,13 @@ async function main() {
     suites.push(['format', { passes: r.code === 0 ? 1 : 0, failures: r.code === 0 ? 0 : 1, pending: 0, crashed: false }]);
   });
   let built = false;
-  await step('build', () => withLock(DIST_LOCK, async () => {
-    const r = await run(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT });
-    if (r.code !== 0) problems.push('build failed'); else built = true;
-  }));
+  await step('build', () =>
+    withLock(DIST_LOCK, async () => {
+      const r = await run(process.execPath, [path.join(ROOT, 'esbuild.mjs')], { cwd: ROOT });
+      if (r.code !== 0) problems.push('build failed');
+      else built = true;
+    }),
+  );
 
   if (want.unit) {
     await step('unit tests', async () => {
@@ -83,9 +87,10 @@ async function main() {
   if (want.browser) {
     await step('browser tests', async () => {
       if (browserTests.length === 0) return console.log('   no test/browser/**/*.test.ts yet');
-      suites.push(['browser', await runMochaSuite('browser', [
-        '--no-config', '--require', 'tsx/cjs', '--timeout', '60000', '--recursive', 'test/browser/**/*.test.ts',
-      ], { grep })]);
+      suites.push([
+        'browser',
+        await runMochaSuite('browser', ['--no-config', '--require', 'tsx/cjs', '--timeout', '60000', '--recursive', 'test/browser/**/*.test.ts'], { grep }),
+      ]);
     });
   }
   if (want.integration) {
@@ -99,15 +104,20 @@ async function main() {
     });
   }
   if (all && !grep) {
-    await step('package the .vsix', () => withLock(DIST_LOCK, async () => {
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-vsix-'));
-      const vsix = path.join(dir, 'attention-lens.vsix');
-      const r = await run(process.execPath, [path.join(ROOT, 'scripts/package-vsix.mjs'), '--out', vsix], { cwd: ROOT, logTo: path.join(dir, 'package.log') });
-      const ok = r.code === 0 && fs.existsSync(vsix);
-      if (!ok) console.log(fs.readFileSync(path.join(dir, 'package.log'), 'utf8').split('\n').slice(-20).join('\n'));
-      suites.push(['package', { passes: ok ? 1 : 0, failures: ok ? 0 : 1, pending: 0, crashed: false }]);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }));
+    await step('package the .vsix', () =>
+      withLock(DIST_LOCK, async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-vsix-'));
+        const vsix = path.join(dir, 'attention-lens.vsix');
+        const r = await run(process.execPath, [path.join(ROOT, 'scripts/package-vsix.mjs'), '--out', vsix], {
+          cwd: ROOT,
+          logTo: path.join(dir, 'package.log'),
+        });
+        const ok = r.code === 0 && fs.existsSync(vsix);
+        if (!ok) console.log(fs.readFileSync(path.join(dir, 'package.log'), 'utf8').split('\n').slice(-20).join('\n'));
+        suites.push(['package', { passes: ok ? 1 : 0, failures: ok ? 0 : 1, pending: 0, crashed: false }]);
+        fs.rmSync(dir, { recursive: true, force: true });
+      }),
+    );
   }
 }
 
@@ -130,6 +140,9 @@ for (const [name, s] of suites) {
 // A failed typecheck, build or install is a failure too, so the last line never says "0 failed" then.
 total.failures += problems.length;
 for (const p of problems) console.log(`!! ${p}`);
-if (total.passes + total.failures === 0) { problems.push('no test ran'); console.log('!! no test ran'); }
+if (total.passes + total.failures === 0) {
+  problems.push('no test ran');
+  console.log('!! no test ran');
+}
 console.log(`${total.passes} passed, ${total.failures} failed${total.pending ? `, ${total.pending} skipped` : ''}`);
 process.exit(problems.length || total.failures ? 1 : 0);

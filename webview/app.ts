@@ -35,7 +35,8 @@ interface Component {
   setTheme?(t: ReturnType<typeof readTheme>): void;
 }
 
-type ComponentName = 'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution';
+type ComponentName =
+  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -97,7 +98,12 @@ export class App {
     root.replaceChildren(
       this.header.root,
       this.header.bannerElement,
-      el('div', { class: 'columns' }, el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root), el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root)),
+      el(
+        'div',
+        { class: 'columns' },
+        el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root),
+        el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
+      ),
     );
     root.removeAttribute('aria-busy');
     watchTheme((t) => {

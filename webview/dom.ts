@@ -6,7 +6,11 @@
 
 type Child = Node | string | null | undefined | false;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { class?: string; title?: string; text?: string; attrs?: Record<string, string> } = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: { class?: string; title?: string; text?: string; attrs?: Record<string, string> } = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   if (props.class) node.className = props.class;
   if (props.title) node.title = props.title;
@@ -23,7 +27,12 @@ export function button(label: string, title: string, onClick: (e: MouseEvent) =>
 }
 
 /** A labelled checkbox whose state the caller owns. */
-export function toggle(label: string, title: string, checked: boolean, onChange: (checked: boolean) => void): { root: HTMLLabelElement; input: HTMLInputElement } {
+export function toggle(
+  label: string,
+  title: string,
+  checked: boolean,
+  onChange: (checked: boolean) => void,
+): { root: HTMLLabelElement; input: HTMLInputElement } {
   const input = el('input', { attrs: { type: 'checkbox' } });
   input.checked = checked;
   input.addEventListener('change', () => onChange(input.checked));
@@ -31,7 +40,11 @@ export function toggle(label: string, title: string, checked: boolean, onChange:
 }
 
 /** A set of mutually exclusive buttons (aria-pressed). */
-export function segmented<T extends string>(options: readonly { value: T; label: string; title: string }[], value: T, onChange: (value: T) => void): { root: HTMLElement; set: (value: T) => void } {
+export function segmented<T extends string>(
+  options: readonly { value: T; label: string; title: string }[],
+  value: T,
+  onChange: (value: T) => void,
+): { root: HTMLElement; set: (value: T) => void } {
   const root = el('div', { class: 'segmented', attrs: { role: 'group' } });
   const buttons = options.map((o) => {
     const b = button(o.label, o.title, () => onChange(o.value), 'seg');

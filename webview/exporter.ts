@@ -12,7 +12,11 @@ export interface Exporter {
 }
 
 export function plainFileName(name: string): string {
-  const cleaned = name.replace(/[^\w .()+-]+/g, '_').replace(/^[^\w]+/, '').replace(/\.{2,}/g, '.').slice(0, 100);
+  const cleaned = name
+    .replace(/[^\w .()+-]+/g, '_')
+    .replace(/^[^\w]+/, '')
+    .replace(/\.{2,}/g, '.')
+    .slice(0, 100);
   return cleaned || 'export';
 }
 

@@ -42,7 +42,11 @@ export class HeadGrid {
   /** The head under the mouse, if any: the caption describes it, otherwise the selected head. */
   private hovered: { layer: number; head: number } | null = null;
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('heads', 'Layers × heads');
     this.root = s.root;
     this.note = s.note;
@@ -69,7 +73,7 @@ export class HeadGrid {
 
   render(): void {
     const a = this.store.attention;
-    const g = (this.store.view('matrix')?.grid ?? null);
+    const g = this.store.view('matrix')?.grid ?? null;
     const layers = g?.layers ?? a?.layers ?? this.store.model?.layers ?? 0;
     const heads = g?.heads ?? a?.heads ?? this.store.model?.heads ?? 0;
     this.canvas.hidden = !a || layers === 0;

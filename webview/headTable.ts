@@ -24,7 +24,10 @@ export class HeadTable {
   private readonly table = el('table', { class: 'numbers sortable' });
   private readonly note: HTMLElement;
 
-  constructor(private readonly store: Store, private readonly setUi: (p: Partial<DashboardUiState>) => void) {
+  constructor(
+    private readonly store: Store,
+    private readonly setUi: (p: Partial<DashboardUiState>) => void,
+  ) {
     const s = section('types', 'Head types');
     this.root = s.root;
     this.note = s.note;
@@ -42,27 +45,43 @@ export class HeadTable {
     setNote(this.note, `Scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`);
     const { sortKey, sortDescending } = this.store.ui;
     const n = st.layers * st.heads;
-    const value = (i: number, key: HeadSortKey): number => (key === 'head' ? i : key === 'entropy' ? st.entropy[i]! : key === 'keys50' ? st.keys50[i]! : key === 'keys90' ? st.keys90[i]! : st.scores[key][i]!);
+    const value = (i: number, key: HeadSortKey): number =>
+      key === 'head' ? i : key === 'entropy' ? st.entropy[i]! : key === 'keys50' ? st.keys50[i]! : key === 'keys90' ? st.keys90[i]! : st.scores[key][i]!;
     const order = [...Array(n).keys()].sort((a, b) => (value(a, sortKey) - value(b, sortKey)) * (sortDescending ? -1 : 1) || a - b);
-    const header = el('tr', {}, ...COLUMNS.map((c) => {
-      const th = el('th', { title: `${c.title} — click to sort`, attrs: { 'aria-sort': c.key === sortKey ? (sortDescending ? 'descending' : 'ascending') : 'none', tabindex: '0' } }, c.label + (c.key === sortKey ? (sortDescending ? ' ▾' : ' ▴') : ''));
-      const sort = (): void => this.setUi({ sortKey: c.key, sortDescending: c.key === sortKey ? !sortDescending : c.key !== 'head' && c.key !== 'entropy' });
-      th.addEventListener('click', sort);
-      th.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && sort());
-      return th;
-    }), el('th', { text: 'strongest' }));
+    const header = el(
+      'tr',
+      {},
+      ...COLUMNS.map((c) => {
+        const th = el(
+          'th',
+          {
+            title: `${c.title} — click to sort`,
+            attrs: { 'aria-sort': c.key === sortKey ? (sortDescending ? 'descending' : 'ascending') : 'none', tabindex: '0' },
+          },
+          c.label + (c.key === sortKey ? (sortDescending ? ' ▾' : ' ▴') : ''),
+        );
+        const sort = (): void => this.setUi({ sortKey: c.key, sortDescending: c.key === sortKey ? !sortDescending : c.key !== 'head' && c.key !== 'entropy' });
+        th.addEventListener('click', sort);
+        th.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && sort());
+        return th;
+      }),
+      el('th', { text: 'strongest' }),
+    );
     const sel = this.store.selection;
     const rows = order.map((i) => {
       const l = Math.floor(i / st.heads);
       const h = i % st.heads;
       const best = strongest(st.scores, i);
-      const tr = el('tr', { class: l === sel.layer && h === sel.head ? 'selected' : '', title: 'Select this head' },
+      const tr = el(
+        'tr',
+        { class: l === sel.layer && h === sel.head ? 'selected' : '', title: 'Select this head' },
         el('td', { text: `${l}.${h}` }),
         ...HEAD_KIND_NAMES.map((k) => el('td', { class: k === best.kind ? 'best' : '', text: st.scores[k][i]!.toFixed(3) })),
         el('td', { text: st.entropy[i]!.toFixed(3) }),
         el('td', { text: st.keys50[i]!.toFixed(1) }),
         el('td', { text: st.keys90[i]!.toFixed(1) }),
-        el('td', { text: KIND_SHORT[best.kind] }));
+        el('td', { text: KIND_SHORT[best.kind] }),
+      );
       const select = (): void => postToHost({ type: 'selectHead', layer: l, head: h });
       tr.tabIndex = 0;
       tr.addEventListener('click', select);

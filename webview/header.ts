@@ -27,7 +27,9 @@ export class Header {
     // While a model trains, the views still show the active one: say so, so nobody reads the
     // old model's heads as the new one's.
     const training = this.store.run.status === 'running';
-    const shape = m ? `${m.architecture} · ${m.layers} layers × ${m.heads} heads · d ${m.dModel} · context ${m.context} · ${formatCount(m.parameters)} parameters · ${m.tokenizer}` : '';
+    const shape = m
+      ? `${m.architecture} · ${m.layers} layers × ${m.heads} heads · d ${m.dModel} · context ${m.context} · ${formatCount(m.parameters)} parameters · ${m.tokenizer}`
+      : '';
     this.model.textContent = m
       ? training
         ? `Attention below is from the active model (${shape}); the model in training replaces it when it finishes`
@@ -41,7 +43,10 @@ export class Header {
     const last = n > 0 ? this.store.steps.column('loss')[n - 1]! : NaN;
     const step = n > 0 ? this.store.steps.column('step')[n - 1]! : 0;
     const progress = r.totalSteps ? ` · step ${step} of ${r.totalSteps}` : n > 0 ? ` · step ${step}` : '';
-    const status = r.status === 'idle' ? '' : `${r.label ? `${r.label}: ` : ''}${r.status}${progress}${n > 0 ? ` · loss ${formatValue(last)}` : ''}${r.message ? ` · ${r.message}` : ''}`;
+    const status =
+      r.status === 'idle'
+        ? ''
+        : `${r.label ? `${r.label}: ` : ''}${r.status}${progress}${n > 0 ? ` · loss ${formatValue(last)}` : ''}${r.message ? ` · ${r.message}` : ''}`;
     this.run.textContent = status;
     this.run.dataset.status = r.status;
     const b = this.store.banner;

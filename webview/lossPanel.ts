@@ -33,30 +33,59 @@ export class LossPanel {
   private series: RunSeries | null = null;
   private hovered: number | null = null;
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly setUi: (patch: Partial<DashboardUiState>) => void, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly setUi: (patch: Partial<DashboardUiState>) => void,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('loss', 'Loss');
     this.root = s.root;
     this.note = s.note;
-    this.smoothingInput = el('input', { class: 'slider', title: 'Smoothing weight (TensorBoard EMA). 0 = raw.', attrs: { type: 'range', min: '0', max: String(MAX_SMOOTHING), step: '0.001', 'aria-label': 'Smoothing' } });
+    this.smoothingInput = el('input', {
+      class: 'slider',
+      title: 'Smoothing weight (TensorBoard EMA). 0 = raw.',
+      attrs: { type: 'range', min: '0', max: String(MAX_SMOOTHING), step: '0.001', 'aria-label': 'Smoothing' },
+    });
     this.smoothingValue = el('output', { class: 'value' });
     this.smoothingInput.addEventListener('input', () => this.setUi({ smoothing: Math.min(MAX_SMOOTHING, Math.max(0, Number(this.smoothingInput.value))) }));
     const ui = store.ui;
     const logY = toggle('Log y', 'A true logarithmic y axis', ui.logY, (v) => this.setUi({ logY: v }));
     const fromZero = toggle('y from 0', 'Start the y axis at zero (linear axis only)', ui.yFromZero, (v) => this.setUi({ yFromZero: v }));
-    const outliers = toggle('Ignore outliers', 'Scale y to the 5 %–95 % quantiles of what is on screen (TensorBoard)', ui.ignoreOutliers, (v) => this.setUi({ ignoreOutliers: v }));
-    const axis = segmented([{ value: 'step', label: 'Step', title: 'x = training step' }, { value: 'time', label: 'Time', title: 'x = time since the run started' }] as const, ui.xAxis, (v) => this.setUi({ xAxis: v }));
+    const outliers = toggle('Ignore outliers', 'Scale y to the 5 %–95 % quantiles of what is on screen (TensorBoard)', ui.ignoreOutliers, (v) =>
+      this.setUi({ ignoreOutliers: v }),
+    );
+    const axis = segmented(
+      [
+        { value: 'step', label: 'Step', title: 'x = training step' },
+        { value: 'time', label: 'Time', title: 'x = time since the run started' },
+      ] as const,
+      ui.xAxis,
+      (v) => this.setUi({ xAxis: v }),
+    );
     this.controls = { logY: logY.input, fromZero: fromZero.input, outliers: outliers.input, axis: axis.set };
     s.tools.append(
       el('label', { class: 'toggle', title: 'Smoothing weight' }, 'Smoothing', this.smoothingInput, this.smoothingValue),
-      logY.root, fromZero.root, outliers.root, axis.root,
-      button('PNG', 'Save the loss chart as PNG', () => this.plot && this.exporter.save('png', 'loss.png', canvasPng(this.plot.ctx.canvas, this.theme.background))),
+      logY.root,
+      fromZero.root,
+      outliers.root,
+      axis.root,
+      button(
+        'PNG',
+        'Save the loss chart as PNG',
+        () => this.plot && this.exporter.save('png', 'loss.png', canvasPng(this.plot.ctx.canvas, this.theme.background)),
+      ),
       button('CSV', 'Save every step and evaluation as CSV', () => this.exportMetrics('csv')),
       button('JSON', 'Save every step and evaluation as JSON', () => this.exportMetrics('json')),
     );
     this.plotBox = el('div', { class: 'plot', attrs: { role: 'img' } });
     this.readout = el('div', { class: 'readout', attrs: { 'aria-live': 'off' } });
     s.body.append(this.plotBox, this.legend, this.readout);
-    followWidth(this.plotBox, () => this.plot, () => HEIGHT);
+    followWidth(
+      this.plotBox,
+      () => this.plot,
+      () => HEIGHT,
+    );
   }
 
   setTheme(theme: Theme): void {
@@ -77,7 +106,9 @@ export class LossPanel {
       item('loss (raw)', withAlpha(t.train, 0.45)),
       item(`smoothed (EMA ${this.store.ui.smoothing.toFixed(3)})`, t.train),
       item('validation loss', t.validation, 'dot'),
-      ...(this.series?.nonFinite.length ? [item(`${this.series.nonFinite.length} non-finite step${this.series.nonFinite.length > 1 ? 's' : ''}`, t.alarm, 'dashed')] : []),
+      ...(this.series?.nonFinite.length
+        ? [item(`${this.series.nonFinite.length} non-finite step${this.series.nonFinite.length > 1 ? 's' : ''}`, t.alarm, 'dashed')]
+        : []),
     );
   }
 
@@ -92,7 +123,14 @@ export class LossPanel {
     this.controls.outliers.checked = ui.ignoreOutliers;
     this.controls.axis(ui.xAxis);
     const n = this.store.steps.length;
-    setNote(this.note, n === 0 ? (this.store.run.status === 'running' ? 'Waiting for the first step…' : 'No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.') : null);
+    setNote(
+      this.note,
+      n === 0
+        ? this.store.run.status === 'running'
+          ? 'Waiting for the first step…'
+          : 'No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.'
+        : null,
+    );
     // An empty chart is only axes from 0 to 1: show the note alone until there is a point.
     this.plotBox.hidden = this.legend.hidden = this.readout.hidden = n === 0;
     this.series = buildSeries(this.store, ui.xAxis, ui.smoothing);
@@ -116,27 +154,40 @@ export class LossPanel {
     const ui = this.store.ui;
     const range: RangeFunction = (u, min, max) => {
       const xs = this.series?.x ?? [];
-      const r = yRange(xs, [this.series?.loss ?? [], this.series?.smoothed ?? [], this.series?.valLoss ?? []], u.scales.x?.min ?? -Infinity, u.scales.x?.max ?? Infinity, { log: ui.logY, fromZero: ui.yFromZero, ignoreOutliers: ui.ignoreOutliers });
+      const r = yRange(
+        xs,
+        [this.series?.loss ?? [], this.series?.smoothed ?? [], this.series?.valLoss ?? []],
+        u.scales.x?.min ?? -Infinity,
+        u.scales.x?.max ?? Infinity,
+        { log: ui.logY, fromZero: ui.yFromZero, ignoreOutliers: ui.ignoreOutliers },
+      );
       return r ?? (ui.logY ? [0.1, 10] : [Number.isFinite(min) ? min : 0, Number.isFinite(max) ? max : 1]);
     };
-    return createChart(this.plotBox, t, {
-      height: HEIGHT,
-      axis: ui.xAxis,
-      yLabel: 'loss (nats)',
-      yScale: { distr: ui.logY ? 3 : 1, log: 10, range },
-      series: [
-        { label: 'loss', stroke: withAlpha(t.train, 0.22), width: 1, points: { show: false } },
-        { label: 'smoothed', stroke: t.train, width: 2, points: { show: false } },
-        { label: 'validation', stroke: t.validation, width: 2, spanGaps: true, points: { show: true, size: 6, fill: t.validation, stroke: t.validation } },
-      ],
-      hooks: {
-        setCursor: [(u) => {
-          this.hovered = u.cursor.idx ?? null;
-          this.updateReadout();
-        }],
-        draw: [(u) => this.drawNonFinite(u)],
+    return createChart(
+      this.plotBox,
+      t,
+      {
+        height: HEIGHT,
+        axis: ui.xAxis,
+        yLabel: 'loss (nats)',
+        yScale: { distr: ui.logY ? 3 : 1, log: 10, range },
+        series: [
+          { label: 'loss', stroke: withAlpha(t.train, 0.22), width: 1, points: { show: false } },
+          { label: 'smoothed', stroke: t.train, width: 2, points: { show: false } },
+          { label: 'validation', stroke: t.validation, width: 2, spanGaps: true, points: { show: true, size: 6, fill: t.validation, stroke: t.validation } },
+        ],
+        hooks: {
+          setCursor: [
+            (u) => {
+              this.hovered = u.cursor.idx ?? null;
+              this.updateReadout();
+            },
+          ],
+          draw: [(u) => this.drawNonFinite(u)],
+        },
       },
-    }, data);
+      data,
+    );
   }
 
   /** A red dashed line and label at every step whose loss was not a finite number. */
@@ -204,7 +255,10 @@ export class LossPanel {
 /** A CSS colour at reduced opacity (hex or rgb from the theme). */
 export function withAlpha(color: string, alpha: number): string {
   const hex = /^#([0-9a-f]{6})/i.exec(color.trim());
-  if (hex) return `#${hex[1]}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
+  if (hex)
+    return `#${hex[1]}${Math.round(alpha * 255)
+      .toString(16)
+      .padStart(2, '0')}`;
   const rgb = /^rgba?\(([^)]+)\)/.exec(color.trim());
   if (rgb) return `rgba(${rgb[1]!.split(',').slice(0, 3).join(',')}, ${alpha})`;
   return color;

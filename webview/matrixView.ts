@@ -33,20 +33,41 @@ export class MatrixView {
   /** The cell under the mouse, if any. */
   private hovered: { q: number; k: number } | null = null;
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly setUi: (p: Partial<DashboardUiState>) => void, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly setUi: (p: Partial<DashboardUiState>) => void,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('matrix', 'Attention matrix');
     this.root = s.root;
     this.note = s.note;
-    const norm = segmented([
-      { value: 'head', label: 'Per head', title: "Colour from this head's smallest to largest weight" },
-      { value: 'global', label: 'Global', title: 'One colour scale for every head of the model' },
-    ] as const, store.ui.normalization, (v) => this.setUi({ normalization: v }));
+    const norm = segmented(
+      [
+        { value: 'head', label: 'Per head', title: "Colour from this head's smallest to largest weight" },
+        { value: 'global', label: 'Global', title: 'One colour scale for every head of the model' },
+      ] as const,
+      store.ui.normalization,
+      (v) => this.setUi({ normalization: v }),
+    );
     this.setNorm = norm.set;
     s.tools.append(
       norm.root,
-      button('PNG', 'Save the matrix as PNG', () => this.exporter.save('png', `matrix-L${this.store.view('matrix')?.matrix.layer}H${this.store.view('matrix')?.matrix.head}.png`, canvasPng(this.canvas, this.theme.background))),
+      button('PNG', 'Save the matrix as PNG', () =>
+        this.exporter.save(
+          'png',
+          `matrix-L${this.store.view('matrix')?.matrix.layer}H${this.store.view('matrix')?.matrix.head}.png`,
+          canvasPng(this.canvas, this.theme.background),
+        ),
+      ),
       button('CSV', "Save this head's matrix as CSV", () => this.exportCsv()),
-      button('JSON', 'Save the attention shown (query rows and this matrix) as JSON', () => this.store.attention && this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null))),
+      button(
+        'JSON',
+        'Save the attention shown (query rows and this matrix) as JSON',
+        () =>
+          this.store.attention &&
+          this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null)),
+      ),
     );
     const stack = el('div', { class: 'stack' }, this.canvas, this.overlay);
     s.body.append(stack, el('div', { class: 'legend-row' }, this.legend, this.legendText), this.hover);
@@ -81,10 +102,22 @@ export class MatrixView {
     this.canvas.hidden = this.overlay.hidden = this.legend.hidden = !visible;
     this.legendText.hidden = !visible;
     if (!visible) {
-      setNote(this.note, !a ? 'The matrix of the window around the cursor appears here.' : failed !== null ? `No matrix for this window: ${failed}` : 'Waiting for the window\'s attention…');
+      setNote(
+        this.note,
+        !a
+          ? 'The matrix of the window around the cursor appears here.'
+          : failed !== null
+            ? `No matrix for this window: ${failed}`
+            : "Waiting for the window's attention…",
+      );
       return;
     }
-    setNote(this.note, m.layer !== this.store.selection.layer || m.head !== this.store.selection.head ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).` : null);
+    setNote(
+      this.note,
+      m.layer !== this.store.selection.layer || m.head !== this.store.selection.head
+        ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).`
+        : null,
+    );
     const W = m.windowLength;
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     const cellFit = (width - 8) / W;

@@ -28,19 +28,49 @@ export class MetricPanels {
   private readonly note: HTMLElement;
   private builtFor = '';
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('metrics', 'Training metrics');
     this.root = s.root;
     const grid = el('div', { class: 'small-multiples' });
     this.grid = grid;
     this.note = s.note;
     s.body.append(grid);
-    const specs: [Small['key'], string][] = [['lr', 'Learning rate'], ['gradNorm', 'Gradient norm'], ['tokensPerSecond', 'Tokens / s'], ['valAccuracy', 'Validation accuracy']];
+    const specs: [Small['key'], string][] = [
+      ['lr', 'Learning rate'],
+      ['gradNorm', 'Gradient norm'],
+      ['tokensPerSecond', 'Tokens / s'],
+      ['valAccuracy', 'Validation accuracy'],
+    ];
     this.charts = specs.map(([key, title]) => {
       const box = el('div', { class: 'plot' });
       const c: Small = { key, title, box, plot: null };
-      grid.append(el('figure', { class: 'small' }, el('figcaption', {}, el('span', { text: title }), button('PNG', `Save ${title.toLowerCase()} as PNG`, () => c.plot && this.exporter.save('png', `${key}.png`, canvasPng(c.plot.ctx.canvas, this.theme.background)), 'btn small-btn')), box));
-      followWidth(box, () => c.plot, () => HEIGHT);
+      grid.append(
+        el(
+          'figure',
+          { class: 'small' },
+          el(
+            'figcaption',
+            {},
+            el('span', { text: title }),
+            button(
+              'PNG',
+              `Save ${title.toLowerCase()} as PNG`,
+              () => c.plot && this.exporter.save('png', `${key}.png`, canvasPng(c.plot.ctx.canvas, this.theme.background)),
+              'btn small-btn',
+            ),
+          ),
+          box,
+        ),
+      );
+      followWidth(
+        box,
+        () => c.plot,
+        () => HEIGHT,
+      );
       return c;
     });
   }
@@ -65,11 +95,24 @@ export class MetricPanels {
       if (!c.plot || rebuild) {
         c.plot?.destroy();
         const color = this.theme.series[i % this.theme.series.length]!;
-        c.plot = createChart(c.box, this.theme, {
-          height: HEIGHT,
-          axis: ui.xAxis,
-          series: [{ label: c.title, stroke: color, width: 1.5, spanGaps: c.key === 'valAccuracy', points: { show: c.key === 'valAccuracy', size: 5, fill: color, stroke: color } }],
-        }, data);
+        c.plot = createChart(
+          c.box,
+          this.theme,
+          {
+            height: HEIGHT,
+            axis: ui.xAxis,
+            series: [
+              {
+                label: c.title,
+                stroke: color,
+                width: 1.5,
+                spanGaps: c.key === 'valAccuracy',
+                points: { show: c.key === 'valAccuracy', size: 5, fill: color, stroke: color },
+              },
+            ],
+          },
+          data,
+        );
       } else {
         updateData(c.plot, data, isZoomed(c.plot, s.x));
       }

@@ -29,23 +29,45 @@ export class QueryStrip {
   private readonly setDirection: (d: Direction) => void;
   private layout = { left: 0, cell: 1, width: 0 };
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('query', 'Current query');
     this.root = s.root;
     this.note = s.note;
-    const dir = segmented([
-      { value: 'rows', label: 'Looks at', title: 'Where the query token attends (its row)' },
-      { value: 'columns', label: 'Looked at by', title: 'Which tokens attend to the query token (its column)' },
-    ] as const, this.direction, (d) => {
-      this.direction = d;
-      this.render();
-    });
+    const dir = segmented(
+      [
+        { value: 'rows', label: 'Looks at', title: 'Where the query token attends (its row)' },
+        { value: 'columns', label: 'Looked at by', title: 'Which tokens attend to the query token (its column)' },
+      ] as const,
+      this.direction,
+      (d) => {
+        this.direction = d;
+        this.render();
+      },
+    );
     this.setDirection = dir.set;
     s.tools.append(
       dir.root,
       button('PNG', 'Save this strip as PNG', () => this.exporter.save('png', 'query-attention.png', canvasPng(this.canvas, this.theme.background))),
-      button('CSV', "Save the query's attention for every head as CSV", () => this.store.attention && this.exporter.save('csv', `attention-${this.store.attention.documentName}.csv`, attentionCsv(this.store.attention))),
-      button('JSON', "Save the query's attention (and the matrix, if loaded) as JSON", () => this.store.attention && this.exporter.save('json', `attention-${this.store.attention.documentName}.json`, attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null))),
+      button(
+        'CSV',
+        "Save the query's attention for every head as CSV",
+        () => this.store.attention && this.exporter.save('csv', `attention-${this.store.attention.documentName}.csv`, attentionCsv(this.store.attention)),
+      ),
+      button(
+        'JSON',
+        "Save the query's attention (and the matrix, if loaded) as JSON",
+        () =>
+          this.store.attention &&
+          this.exporter.save(
+            'json',
+            `attention-${this.store.attention.documentName}.json`,
+            attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null),
+          ),
+      ),
     );
     s.body.append(this.title, el('div', { class: 'canvas-box' }, this.canvas), this.hover, this.chips);
     this.canvas.addEventListener('mousemove', (e) => this.onHover(e));
@@ -66,7 +88,12 @@ export class QueryStrip {
     this.setDirection(this.direction);
     this.canvas.hidden = !a;
     if (!a) {
-      setNote(this.note, this.store.model ? 'Put the cursor in a text editor to see its attention here.' : 'No model yet: train one or load a checkpoint, then move the cursor in a text file.');
+      setNote(
+        this.note,
+        this.store.model
+          ? 'Put the cursor in a text editor to see its attention here.'
+          : 'No model yet: train one or load a checkpoint, then move the cursor in a text file.',
+      );
       this.title.textContent = '';
       this.chips.replaceChildren();
       return;
@@ -126,7 +153,14 @@ export class QueryStrip {
     const top = topK(weights, 8);
     this.chips.replaceChildren(
       el('span', { class: 'muted', text: this.direction === 'rows' ? 'Strongest keys:' : 'Attended most by:' }),
-      ...top.map((r) => button(`${labelOf(a, r.index, 16)} ${formatWeight(r.weight)}`, `Token ${a.windowStart + r.index}: select it in the editor`, () => selectWindowTokens(a, r.index), 'chip')),
+      ...top.map((r) =>
+        button(
+          `${labelOf(a, r.index, 16)} ${formatWeight(r.weight)}`,
+          `Token ${a.windowStart + r.index}: select it in the editor`,
+          () => selectWindowTokens(a, r.index),
+          'chip',
+        ),
+      ),
     );
   }
 

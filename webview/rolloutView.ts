@@ -22,7 +22,11 @@ export class RolloutView {
   private readonly note: HTMLElement;
   private cell = 1;
 
-  constructor(private readonly store: Store, private theme: Theme, private readonly exporter: Exporter) {
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
     const s = section('rollout', 'Rollout from the cursor token');
     this.root = s.root;
     this.note = s.note;
@@ -66,6 +70,10 @@ export class RolloutView {
       ctx.fillStyle = `rgb(${ramp[i * 4]}, ${ramp[i * 4 + 1]}, ${ramp[i * 4 + 2]})`;
       ctx.fillRect(k * this.cell, H - h, Math.max(1, this.cell - 1), h);
     }
-    this.chips.replaceChildren(...topK(top, 6).map((t) => button(`${labelOf(a, t.index, 16)} ${formatWeight(t.weight)}`, 'Select it in the editor', () => selectWindowTokens(a, t.index), 'chip')));
+    this.chips.replaceChildren(
+      ...topK(top, 6).map((t) =>
+        button(`${labelOf(a, t.index, 16)} ${formatWeight(t.weight)}`, 'Select it in the editor', () => selectWindowTokens(a, t.index), 'chip'),
+      ),
+    );
   }
 }

@@ -139,7 +139,10 @@ export class Store {
   };
 
   private mismatch(expected: number): Part[] {
-    this.banner = { text: `This dashboard page is out of date (protocol ${WEBVIEW_PROTOCOL_VERSION}, the extension speaks ${expected}). Close and reopen the dashboard.`, error: true };
+    this.banner = {
+      text: `This dashboard page is out of date (protocol ${WEBVIEW_PROTOCOL_VERSION}, the extension speaks ${expected}). Close and reopen the dashboard.`,
+      error: true,
+    };
     return ['banner'];
   }
 

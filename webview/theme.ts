@@ -33,7 +33,13 @@ function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): str
 export function readTheme(): Theme {
   const style = getComputedStyle(document.documentElement);
   const body = document.body.classList;
-  const kind = body.contains('vscode-high-contrast-light') ? 'high-contrast-light' : body.contains('vscode-high-contrast') ? 'high-contrast' : body.contains('vscode-light') ? 'light' : 'dark';
+  const kind = body.contains('vscode-high-contrast-light')
+    ? 'high-contrast-light'
+    : body.contains('vscode-high-contrast')
+      ? 'high-contrast'
+      : body.contains('vscode-light')
+        ? 'light'
+        : 'dark';
   const dark = kind === 'dark' || kind === 'high-contrast';
   const background = cssVar(style, '--vscode-editor-background', dark ? '#1e1e1e' : '#ffffff');
   const foreground = cssVar(style, '--vscode-editor-foreground', cssVar(style, '--vscode-foreground', dark ? '#cccccc' : '#333333'));
@@ -53,7 +59,9 @@ export function readTheme(): Theme {
     validation: cssVar(style, '--vscode-charts-orange', '#d18616'),
     alarm: cssVar(style, '--vscode-charts-red', '#f14c4c'),
     query: cssVar(style, '--vscode-charts-yellow', '#cca700'),
-    series: ['--vscode-charts-blue', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-orange'].map((v, i) => cssVar(style, v, ['#3794ff', '#89d185', '#b180d7', '#d18616'][i]!)),
+    series: ['--vscode-charts-blue', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-orange'].map((v, i) =>
+      cssVar(style, v, ['#3794ff', '#89d185', '#b180d7', '#d18616'][i]!),
+    ),
     font: `${cssVar(style, '--vscode-font-size', '13px')} ${cssVar(style, '--vscode-font-family', 'system-ui, sans-serif')}`,
     monoFont: `${cssVar(style, '--vscode-editor-font-size', '12px')} ${cssVar(style, '--vscode-editor-font-family', 'monospace')}`,
     ramp: buildRamp([bg, rgb(blue, [55, 148, 255]), fg]),

@@ -33,7 +33,7 @@ export class WhyView {
     const a = this.store.attention;
     this.table.hidden = !a;
     if (!a) {
-      setNote(this.note, 'The arithmetic behind the selected head\'s weights for the cursor token appears here.');
+      setNote(this.note, "The arithmetic behind the selected head's weights for the cursor token appears here.");
       this.intro.textContent = this.check.textContent = '';
       this.vectors.replaceChildren();
       return;
@@ -63,9 +63,22 @@ export class WhyView {
     const rows = order.map((k) => {
       const cell = el('td', {}, el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }), formatWeight(steps.weights[k]!));
       (cell.firstChild as HTMLElement).style.width = `${Math.round(steps.weights[k]! * 60)}px`;
-      const token = el('td', { class: 'token' }, el('button', { class: 'linkish', text: labelOf(a, k, 20), title: `Token ${a.windowStart + k}: select it in the editor`, attrs: { type: 'button' } }));
+      const token = el(
+        'td',
+        { class: 'token' },
+        el('button', { class: 'linkish', text: labelOf(a, k, 20), title: `Token ${a.windowStart + k}: select it in the editor`, attrs: { type: 'button' } }),
+      );
       token.firstChild!.addEventListener('click', () => selectWindowTokens(a, k));
-      return el('tr', {}, token, el('td', { text: formatValue(scores[k]!) }), el('td', { text: formatValue(scores[k]! - steps.max) }), el('td', { text: formatValue(steps.exps[k]!) }), cell, el('td', { text: formatWeight(model[k]!) }));
+      return el(
+        'tr',
+        {},
+        token,
+        el('td', { text: formatValue(scores[k]!) }),
+        el('td', { text: formatValue(scores[k]! - steps.max) }),
+        el('td', { text: formatValue(steps.exps[k]!) }),
+        cell,
+        el('td', { text: formatWeight(model[k]!) }),
+      );
     });
     this.table.replaceChildren(el('thead', {}, head_), el('tbody', {}, ...rows));
     let diff = 0;
@@ -84,17 +97,27 @@ export class WhyView {
     const { layer, head } = this.store.selection;
     if (!d || d.layer !== layer || d.head !== head || d.query !== a.from - a.windowStart) {
       const failed = this.store.unavailable('why');
-      this.vectors.replaceChildren(el('p', { class: 'muted', text: failed !== null ? `No q, k and v for this head: ${failed}` : 'Loading q, k and v for this head…' }));
+      this.vectors.replaceChildren(
+        el('p', { class: 'muted', text: failed !== null ? `No q, k and v for this head: ${failed}` : 'Loading q, k and v for this head…' }),
+      );
       return;
     }
     const hs = d.headSize;
     const dots = dotProducts(d.q, d.k, hs);
     const out = weightedSum(weights, d.v, hs);
-    const vec = (v: ArrayLike<number>): string => `[${Array.from(v).slice(0, 8).map((x) => formatValue(x)).join(', ')}${v.length > 8 ? ', …' : ''}]`;
+    const vec = (v: ArrayLike<number>): string =>
+      `[${Array.from(v)
+        .slice(0, 8)
+        .map((x) => formatValue(x))
+        .join(', ')}${v.length > 8 ? ', …' : ''}]`;
     const top = [...weights.keys()].sort((x, y) => weights[y]! - weights[x]!).slice(0, 3);
     this.vectors.replaceChildren(
       el('p', { text: `q (${hs} dims) = ${vec(d.q)}` }),
-      ...top.map((k) => el('p', { text: `k of "${labelOf(a, k)}" = ${vec(d.k.subarray(k * hs, (k + 1) * hs))}; q·k = ${formatValue(dots[k]!)}; ÷ √${hs} = ${formatValue(dots[k]! / Math.sqrt(hs))}` })),
+      ...top.map((k) =>
+        el('p', {
+          text: `k of "${labelOf(a, k)}" = ${vec(d.k.subarray(k * hs, (k + 1) * hs))}; q·k = ${formatValue(dots[k]!)}; ÷ √${hs} = ${formatValue(dots[k]! / Math.sqrt(hs))}`,
+        }),
+      ),
       el('p', { text: `output = Σ weight·v = ${vec(out)} (engine: ${vec(d.output)})` }),
     );
   }

@@ -15,7 +15,10 @@ async function missing(pkgs) {
 }
 
 export async function ensureApt(pkgs = APT_PACKAGES) {
-  if ((await missing(pkgs)).length === 0) { console.log(`   apt packages present: ${pkgs.join(' ')}`); return; }
+  if ((await missing(pkgs)).length === 0) {
+    console.log(`   apt packages present: ${pkgs.join(' ')}`);
+    return;
+  }
   await withLock(path.join(ROOT, '.vscode-test', '.lock-apt'), () => install(pkgs));
 }
 
@@ -25,7 +28,7 @@ async function install(pkgs) {
   const root = process.getuid?.() === 0;
   if (!root) console.log('   not root: trying sudo -n (install these yourself if it fails)');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const cmd = args => root ? [args[0], args.slice(1)] : ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', ...args]];
+  const cmd = (args) => (root ? [args[0], args.slice(1)] : ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', ...args]]);
   await runOrThrow(...cmd(['apt-get', 'update']), { env, timeoutMs: 10 * 60_000 });
   await runOrThrow(...cmd(['apt-get', '-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...need]), { env, timeoutMs: 15 * 60_000 });
   const still = await missing(pkgs);

@@ -17,7 +17,10 @@ export function codeServerReady() {
 }
 
 export async function ensureCodeServer() {
-  if (codeServerReady()) { console.log(`   code-server ${CODE_SERVER_VERSION} already installed`); return; }
+  if (codeServerReady()) {
+    console.log(`   code-server ${CODE_SERVER_VERSION} already installed`);
+    return;
+  }
   await withLock(path.join(ROOT, '.vscode-test', '.lock-code-server'), async () => {
     if (!codeServerReady()) await install();
   });
@@ -27,9 +30,18 @@ async function install() {
   fs.rmSync(CS_DIR, { recursive: true, force: true });
   const tmp = path.join(CS_DIR, 'tmp');
   fs.mkdirSync(tmp, { recursive: true });
-  fs.writeFileSync(path.join(CS_DIR, 'package.json'), JSON.stringify({
-    name: 'vscode-test-code-server', private: true, dependencies: { 'code-server': CODE_SERVER_VERSION },
-  }, null, 2));
+  fs.writeFileSync(
+    path.join(CS_DIR, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'vscode-test-code-server',
+        private: true,
+        dependencies: { 'code-server': CODE_SERVER_VERSION },
+      },
+      null,
+      2,
+    ),
+  );
   const env = { ...process.env, TMPDIR: tmp };
   await runOrThrow('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: CS_DIR, env, timeoutMs: 15 * 60_000 });
 
@@ -41,7 +53,9 @@ async function install() {
   console.log(`   building native modules (log: ${path.relative(ROOT, LOG)})`);
   // unsafe_perm: postinstall.sh refuses to run as root without it; yes: node-pty runs `npx node-gyp`.
   const r = await run('npm', ['rebuild', '--foreground-scripts'], {
-    cwd: CS_DIR, logTo: LOG, timeoutMs: 20 * 60_000,
+    cwd: CS_DIR,
+    logTo: LOG,
+    timeoutMs: 20 * 60_000,
     env: { ...env, npm_config_unsafe_perm: 'true', npm_config_yes: 'true' },
   });
   if (r.code !== 0 || !fs.existsSync(SERVER_MAIN)) {
@@ -50,8 +64,9 @@ async function install() {
   }
   // postinstall.sh can log a failed sub-build and still exit 0: check what the server loads.
   const vsNm = path.join(CS_DIR, 'node_modules/code-server/lib/vscode/node_modules');
-  const missing = ['node-pty/build/Release/pty.node', '@vscode/spdlog/build/Release/spdlog.node', '@vscode/ripgrep/bin/rg']
-    .filter(f => !fs.existsSync(path.join(vsNm, f)));
+  const missing = ['node-pty/build/Release/pty.node', '@vscode/spdlog/build/Release/spdlog.node', '@vscode/ripgrep/bin/rg'].filter(
+    (f) => !fs.existsSync(path.join(vsNm, f)),
+  );
   if (missing.length) throw new Error(`code-server install incomplete, missing ${missing.join(', ')}; see ${LOG}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.writeFileSync(STAMP, wanted());
@@ -61,7 +76,7 @@ async function seedRipgrep(version, tmp, env) {
   const pack = path.join(tmp, 'p');
   fs.mkdirSync(pack, { recursive: true });
   await runOrThrow('npm', ['pack', `@vscode/ripgrep@${version}`, '--silent'], { cwd: pack, env });
-  const tgz = fs.readdirSync(pack).find(f => f.endsWith('.tgz'));
+  const tgz = fs.readdirSync(pack).find((f) => f.endsWith('.tgz'));
   await runOrThrow('tar', ['xzf', tgz], { cwd: pack });
   const src = fs.readFileSync(path.join(pack, 'package/lib/postinstall.js'), 'utf8');
   const tag = /^const VERSION = '(.*)';/m.exec(src)?.[1];

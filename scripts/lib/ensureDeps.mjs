@@ -15,12 +15,14 @@ function wanted() {
 }
 
 export function depsUpToDate() {
-  return fs.existsSync(path.join(ROOT, 'node_modules'))
-    && fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === wanted();
+  return fs.existsSync(path.join(ROOT, 'node_modules')) && fs.existsSync(STAMP) && fs.readFileSync(STAMP, 'utf8') === wanted();
 }
 
 export async function ensureDeps() {
-  if (depsUpToDate()) { console.log('   node_modules up to date with package-lock.json'); return; }
+  if (depsUpToDate()) {
+    console.log('   node_modules up to date with package-lock.json');
+    return;
+  }
   await withLock(path.join(ROOT, '.vscode-test', '.lock-deps'), async () => {
     if (depsUpToDate()) return;
     fs.rmSync(STAMP, { force: true });

@@ -3,7 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const alive = pid => { try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; } };
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+};
 
 export async function withLock(dir, fn, { waitMs = 30 * 60_000 } = {}) {
   fs.mkdirSync(path.dirname(dir), { recursive: true });
@@ -17,11 +24,21 @@ export async function withLock(dir, fn, { waitMs = 30 * 60_000 } = {}) {
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
       let owner = NaN;
-      try { owner = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8')); } catch { /* being written */ }
-      if (owner && !alive(owner)) { fs.rmSync(dir, { recursive: true, force: true }); continue; }
+      try {
+        owner = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+      } catch {
+        /* being written */
+      }
+      if (owner && !alive(owner)) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`lock ${dir} still held by pid ${owner}`);
-      if (!told) { console.log(`   waiting for lock ${path.basename(dir)} (held by pid ${owner})`); told = true; }
-      await new Promise(r => setTimeout(r, 500));
+      if (!told) {
+        console.log(`   waiting for lock ${path.basename(dir)} (held by pid ${owner})`);
+        told = true;
+      }
+      await new Promise((r) => setTimeout(r, 500));
     }
   }
   try {

@@ -17,19 +17,32 @@ const REPORTER = path.join(ROOT, 'scripts/lib/mochaSummaryReporter.cjs');
 /** `args` select the files (e.g. [] to use .mocharc.json, or ['--no-config', ...spec]). */
 export async function runMochaSuite(name, args, { grep, env, timeoutMs = 30 * 60_000 } = {}) {
   const summaryFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'al-mocha-')), 'summary.json');
-  let watchdog, lingered = false;
-  const onSpawn = child => {
+  let watchdog,
+    lingered = false;
+  const onSpawn = (child) => {
     watchdog = setInterval(() => {
       if (!fs.existsSync(summaryFile)) return;
       clearInterval(watchdog);
-      watchdog = setTimeout(() => { lingered = true; killGroup(child.pid); }, EXIT_GRACE_MS);
+      watchdog = setTimeout(() => {
+        lingered = true;
+        killGroup(child.pid);
+      }, EXIT_GRACE_MS);
     }, 250);
   };
-  const r = await run(process.execPath, [
-    MOCHA, ...args, '--reporter', REPORTER, '--reporter-option', `summary=${summaryFile}`,
-    ...(process.env.CI ? ['--forbid-only'] : []),
-    ...(grep ? ['--grep', grep] : []),
-  ], { cwd: ROOT, env: { ...process.env, ...env }, timeoutMs, onSpawn });
+  const r = await run(
+    process.execPath,
+    [
+      MOCHA,
+      ...args,
+      '--reporter',
+      REPORTER,
+      '--reporter-option',
+      `summary=${summaryFile}`,
+      ...(process.env.CI ? ['--forbid-only'] : []),
+      ...(grep ? ['--grep', grep] : []),
+    ],
+    { cwd: ROOT, env: { ...process.env, ...env }, timeoutMs, onSpawn },
+  );
   clearInterval(watchdog);
   clearTimeout(watchdog);
   const summary = fs.existsSync(summaryFile) ? JSON.parse(fs.readFileSync(summaryFile, 'utf8')) : undefined;

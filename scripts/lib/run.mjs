@@ -33,19 +33,27 @@ export function run(cmd, args, { cwd, env, capture = false, logTo, timeoutMs = 0
     if (!quiet) console.log(`$ ${[cmd, ...args].join(' ')}${logTo ? ` > ${logTo}` : ''}`);
     const fd = logTo ? fs.openSync(logTo, 'w') : undefined;
     const child = spawn(cmd, args, {
-      cwd, env: env ?? process.env, detached: true,
+      cwd,
+      env: env ?? process.env,
+      detached: true,
       stdio: ['ignore', fd ?? (capture ? 'pipe' : 'inherit'), fd ?? 'inherit'],
     });
     if (fd !== undefined) fs.closeSync(fd);
     onSpawn?.(child);
     let stdout = '';
-    if (capture) child.stdout.on('data', d => { stdout += d; });
+    if (capture)
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
     let timedOut = false;
-    const timer = timeoutMs > 0 ? setTimeout(() => {
-      timedOut = true;
-      console.error(`!! ${cmd} timed out after ${timeoutMs / 1000}s, killing it`);
-      killGroup(child.pid);
-    }, timeoutMs) : undefined;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            console.error(`!! ${cmd} timed out after ${timeoutMs / 1000}s, killing it`);
+            killGroup(child.pid);
+          }, timeoutMs)
+        : undefined;
     trackGroup(child.pid);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -59,7 +67,7 @@ export function run(cmd, args, { cwd, env, capture = false, logTo, timeoutMs = 0
 /** Runs a command and throws if it fails. */
 export async function runOrThrow(cmd, args, opts) {
   const r = await run(cmd, args, opts);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.timedOut ? 'timeout' : r.signal ?? 'exit ' + r.code})`);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.timedOut ? 'timeout' : (r.signal ?? 'exit ' + r.code)})`);
   return r;
 }
 
@@ -70,7 +78,13 @@ const cleanups = [];
 /** Kills every tracked group, runs the cleanups, exits 130 (SIGINT, SIGTERM, SIGHUP, or the parent gone). */
 function interrupted() {
   for (const p of groups) killGroup(p, 0);
-  for (const fn of cleanups) { try { fn(); } catch { /* best effort */ } }
+  for (const fn of cleanups) {
+    try {
+      fn();
+    } catch {
+      /* best effort */
+    }
+  }
   process.exit(130);
 }
 function installHandlers() {
@@ -83,7 +97,9 @@ export function trackGroup(pid) {
   groups.add(pid);
   installHandlers();
 }
-export function untrackGroup(pid) { groups.delete(pid); }
+export function untrackGroup(pid) {
+  groups.delete(pid);
+}
 /** Registers a synchronous cleanup for interruption (e.g. removing a temp dir). */
 export function onInterrupt(fn) {
   cleanups.push(fn);
@@ -96,11 +112,24 @@ export function onInterrupt(fn) {
 export function stopWithParent() {
   installHandlers();
   const parent = process.ppid;
-  setInterval(() => { if (process.ppid !== parent) interrupted(); }, 500).unref();
+  setInterval(() => {
+    if (process.ppid !== parent) interrupted();
+  }, 500).unref();
 }
 /** SIGTERM the process group, then SIGKILL whatever is left after `graceMs`. */
 export function killGroup(pid, graceMs = 2000) {
   if (!pid) return;
-  try { process.kill(-pid, graceMs ? 'SIGTERM' : 'SIGKILL'); } catch { return; }
-  if (graceMs) setTimeout(() => { try { process.kill(-pid, 'SIGKILL'); } catch { /* already gone */ } }, graceMs).unref();
+  try {
+    process.kill(-pid, graceMs ? 'SIGTERM' : 'SIGKILL');
+  } catch {
+    return;
+  }
+  if (graceMs)
+    setTimeout(() => {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, graceMs).unref();
 }

@@ -7,8 +7,14 @@ import { CHROMIUM } from '../lib/config.mjs';
 import { privateEnv } from './server.mjs';
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 
 /** Resolves { context, page }; the caller closes the context. */
@@ -20,7 +26,7 @@ export async function launchChromium(runDir, { width = 1400, height = 900 } = {}
     args: CHROMIUM_ARGS,
     viewport: { width, height },
   });
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   return { context, page };
 }
 

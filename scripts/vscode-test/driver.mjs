@@ -18,18 +18,29 @@ const WORKSPACE_FIXTURE = path.join(ROOT, 'test/integration/workspace');
  * Resolves { passes, failures, pending, crashed, reason }. `crashed` means no trustworthy counts
  * (no summary, timeout, server or browser died): the caller must treat the run as failed.
  */
-export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = false, workspace = WORKSPACE_FIXTURE, suffix = '.test.js', screenshotTo = null } = {}) {
+export async function runIntegrationTests({
+  grep,
+  timeoutMs = 300_000,
+  keep = false,
+  workspace = WORKSPACE_FIXTURE,
+  suffix = '.test.js',
+  screenshotTo = null,
+} = {}) {
   const t0 = Date.now();
-  const say = msg => console.log(`[vscode-test +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+  const say = (msg) => console.log(`[vscode-test +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
   if (!fs.existsSync(TESTS_ENTRY)) return crashed(`${path.relative(ROOT, TESTS_ENTRY)} missing: run the build first`);
 
   // Short, private dir: it is also TMPDIR, and unix socket paths are limited to 107 bytes.
   const runDir = fs.mkdtempSync(path.join('/tmp', 'vsct-'));
-  const removeRunDir = () => { if (!keep) fs.rmSync(runDir, { recursive: true, force: true }); };
+  const removeRunDir = () => {
+    if (!keep) fs.rmSync(runDir, { recursive: true, force: true });
+  };
   onInterrupt(removeRunDir);
   const files = {
-    server: path.join(runDir, 'server.log'), workbench: path.join(runDir, 'workbench.log'),
-    mocha: path.join(runDir, 'mocha.log'), summary: path.join(runDir, 'summary.json'),
+    server: path.join(runDir, 'server.log'),
+    workbench: path.join(runDir, 'workbench.log'),
+    mocha: path.join(runDir, 'mocha.log'),
+    summary: path.join(runDir, 'summary.json'),
   };
   const folder = path.join(runDir, 'workspace');
   fs.cpSync(workspace, folder, { recursive: true });
@@ -38,7 +49,8 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
   const shot = { ready: path.join(runDir, 'shot.ready'), done: path.join(runDir, 'shot.done') };
   const env = {
     ...(screenshotTo ? { ATTENTION_LENS_SHOT_READY: shot.ready, ATTENTION_LENS_SHOT_DONE: shot.done } : {}),
-    VSCODE_TEST_OUTPUT: files.mocha, VSCODE_TEST_SUMMARY: files.summary,
+    VSCODE_TEST_OUTPUT: files.mocha,
+    VSCODE_TEST_SUMMARY: files.summary,
     ATTENTION_LENS_EXPECTED_VSCODE: VSCODE_VERSION,
     ...(grep ? { VSCODE_TEST_GREP: grep } : {}),
     VSCODE_TEST_SUFFIX: suffix, // '.bench.js' runs the in-editor benchmarks instead of the tests
@@ -53,12 +65,14 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
     const { page } = browser;
     workbenchLog = fs.createWriteStream(files.workbench);
     let finish;
-    const done = new Promise(resolve => { finish = resolve; });
-    await page.exposeFunction('codeAutomationExit', code => finish({ code }));
+    const done = new Promise((resolve) => {
+      finish = resolve;
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => finish({ code }));
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       workbenchLog.write(`[${type}] ${(Array.isArray(args) ? args : [args]).join(' ')}\n`);
     });
-    page.on('pageerror', e => workbenchLog.write(`[pageerror] ${e.stack ?? e}\n`));
+    page.on('pageerror', (e) => workbenchLog.write(`[pageerror] ${e.stack ?? e}\n`));
     page.on('crash', () => finish({ error: 'the workbench page crashed' }));
     server.exited.then(({ code, signal }) => finish({ error: `the server exited (${signal ?? 'exit ' + code})` }));
 
@@ -66,7 +80,8 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
     const payload = [
       ['extensionDevelopmentPath', `vscode-remote://${a}${ROOT}`],
       ['extensionTestsPath', `vscode-remote://${a}${TESTS_ENTRY}`],
-      ['skipWelcome', 'true'], ['skipReleaseNotes', 'true'],
+      ['skipWelcome', 'true'],
+      ['skipReleaseNotes', 'true'],
     ];
     say(`opening workbench (extension ${ROOT}, workspace ${folder})`);
     await page.goto(workbenchUrl(server.port, folder, payload));
@@ -84,15 +99,18 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
   } finally {
     await browser?.context.close().catch(() => {});
     await server?.stop();
-    await new Promise(r => workbenchLog ? workbenchLog.end(r) : r());
+    await new Promise((r) => (workbenchLog ? workbenchLog.end(r) : r()));
   }
 
   const out = fs.readFileSync(files.mocha, 'utf8');
   process.stdout.write(out.endsWith('\n') || !out ? out : out + '\n');
   const summary = fs.existsSync(files.summary) ? JSON.parse(fs.readFileSync(files.summary, 'utf8')) : undefined;
-  const reason = result.error
-    ?? (!summary ? `no summary written (runner exit code ${result.code}); the host or the runner crashed`
-      : result.code !== 0 && summary.failures === 0 ? `runner exit code ${result.code} with no failed test${summary.passes ? '' : ' (no test ran)'}`
+  const reason =
+    result.error ??
+    (!summary
+      ? `no summary written (runner exit code ${result.code}); the host or the runner crashed`
+      : result.code !== 0 && summary.failures === 0
+        ? `runner exit code ${result.code} with no failed test${summary.passes ? '' : ' (no test ran)'}`
         : undefined);
   saveLogs(files, Boolean(reason)); // test failures speak for themselves; crashes need the logs
   removeRunDir();
@@ -103,14 +121,16 @@ export async function runIntegrationTests({ grep, timeoutMs = 300_000, keep = fa
 /** Polls for the suite's "ready" file, takes the screenshot, then writes "done" so the suite can end. */
 async function photographWhenAsked(page, shot, to, finished) {
   let over = false;
-  finished.then(() => { over = true; });
+  finished.then(() => {
+    over = true;
+  });
   while (!over) {
     if (fs.existsSync(shot.ready)) {
       await page.screenshot({ path: to });
       fs.writeFileSync(shot.done, '');
       return;
     }
-    await new Promise(r => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -121,14 +141,17 @@ function crashed(reason, summary) {
 
 /** Partial counts from the spec output when the run died before writing its summary. */
 function countFromOutput(out) {
-  const count = re => (out.match(re) ?? []).length;
+  const count = (re) => (out.match(re) ?? []).length;
   return { passes: count(/^\s+✔ /gm), failures: count(/^\s+\d+\) /gm), pending: count(/^\s+- /gm) };
 }
 
 async function screenshot(page, name) {
   const file = path.join(RESULTS_DIR, 'integration', `${name}.png`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  await page.screenshot({ path: file }).then(() => console.log(`   screenshot: ${path.relative(ROOT, file)}`), () => {});
+  await page.screenshot({ path: file }).then(
+    () => console.log(`   screenshot: ${path.relative(ROOT, file)}`),
+    () => {},
+  );
 }
 
 /** Keeps the logs in test-results/integration; after a crash prints the end of each. */
@@ -146,7 +169,10 @@ function saveLogs(files, crashed) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = name => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+  const arg = (name) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
   const r = await runIntegrationTests({
     grep: arg('--grep') ?? process.env.TEST_GREP,
     timeoutMs: Number(arg('--timeout') ?? 300) * 1000,

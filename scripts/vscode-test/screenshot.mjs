@@ -7,7 +7,10 @@ import path from 'node:path';
 import { launchChromium } from './browser.mjs';
 
 const [url, out] = process.argv.slice(2);
-const opt = name => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const opt = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
 if (!url || !out) {
   console.error('usage: screenshot.mjs URL OUT.png [--palette TEXT] [--run] [--wait-ms N]');
   process.exit(2);
@@ -27,7 +30,7 @@ try {
     await page.keyboard.type(palette);
     await page.waitForTimeout(1500);
     const rows = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
-    console.log(`palette "${palette}": ${rows.map(r => r.replace(/\s+/g, ' ').trim()).join(' | ') || '(no match)'}`);
+    console.log(`palette "${palette}": ${rows.map((r) => r.replace(/\s+/g, ' ').trim()).join(' | ') || '(no match)'}`);
     if (!rows.length) rc = 1;
     if (process.argv.includes('--run')) {
       await page.keyboard.press('Enter');

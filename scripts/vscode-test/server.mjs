@@ -28,34 +28,62 @@ export function privateEnv(runDir, extra = {}) {
  */
 export function startServer({ runDir, port = 0, env = {}, logFile, extraArgs = [], startTimeoutMs = 60_000 }) {
   const args = [
-    SERVER_MAIN, '--host', '127.0.0.1', '--port', String(port),
-    '--without-connection-token', '--accept-server-license-terms',
-    '--user-data-dir', path.join(runDir, 'user-data'),
-    '--server-data-dir', path.join(runDir, 'server-data'),
-    '--extensions-dir', path.join(runDir, 'extensions'),
-    '--disable-telemetry', '--disable-workspace-trust',
+    SERVER_MAIN,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--without-connection-token',
+    '--accept-server-license-terms',
+    '--user-data-dir',
+    path.join(runDir, 'user-data'),
+    '--server-data-dir',
+    path.join(runDir, 'server-data'),
+    '--extensions-dir',
+    path.join(runDir, 'extensions'),
+    '--disable-telemetry',
+    '--disable-workspace-trust',
     ...extraArgs,
   ];
   const log = fs.createWriteStream(logFile);
   const child = spawn(process.execPath, args, { env: privateEnv(runDir, env), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   trackGroup(child.pid);
-  const exited = new Promise(resolve => child.on('close', (code, signal) => { untrackGroup(child.pid); resolve({ code, signal }); }));
+  const exited = new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      untrackGroup(child.pid);
+      resolve({ code, signal });
+    }),
+  );
   const stop = async () => {
     killGroup(child.pid, 3000);
-    await Promise.race([exited, new Promise(r => setTimeout(r, 5000))]);
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* the whole group is gone */ }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* the whole group is gone */
+    }
     log.end();
   };
   return new Promise((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => { stop(); reject(new Error(`server did not start within ${startTimeoutMs / 1000}s; see ${logFile}`)); }, startTimeoutMs);
-    const onData = d => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`server did not start within ${startTimeoutMs / 1000}s; see ${logFile}`));
+    }, startTimeoutMs);
+    const onData = (d) => {
       log.write(d);
       if (seen === null) return;
       seen += d;
       const m = /Extension host agent listening on (\d+)/.exec(seen);
-      if (m) { seen = null; clearTimeout(timer); resolve({ port: Number(m[1]), pid: child.pid, stop, exited }); }
-      else if (/EADDRINUSE/.test(seen)) { clearTimeout(timer); stop(); reject(new Error(`port ${port} is already in use`)); }
+      if (m) {
+        seen = null;
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), pid: child.pid, stop, exited });
+      } else if (/EADDRINUSE/.test(seen)) {
+        clearTimeout(timer);
+        stop();
+        reject(new Error(`port ${port} is already in use`));
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

@@ -79,7 +79,6 @@ function readLimited(file: string, limit: number): Uint8Array {
   }
 }
 
-
 export function inputText(args: ParsedArgs): string {
   const text = args.values.get('text');
   const file = args.values.get('file');
@@ -96,7 +95,9 @@ export function parseIds(raw: string, vocabSize: number, option = '--ids', what 
   parts.forEach((p, i) => {
     const id = Number(p);
     if (!/^\d+$/.test(p) || !Number.isSafeInteger(id) || id >= vocabSize) {
-      throw new UsageError(`${option}: ${JSON.stringify(p.length > 20 ? `${p.slice(0, 20)}…` : p)} (item ${i + 1}) is not one of the model's ${what}; they are integers from 0 to ${vocabSize - 1}`);
+      throw new UsageError(
+        `${option}: ${JSON.stringify(p.length > 20 ? `${p.slice(0, 20)}…` : p)} (item ${i + 1}) is not one of the model's ${what}; they are integers from 0 to ${vocabSize - 1}`,
+      );
     }
     ids[i] = id;
   });
@@ -119,10 +120,14 @@ export function inputTokenTypes(args: ParsedArgs, tokens: number, typeCount: num
 /** The encoding of --text, --file or --ids (exactly one); ids have the tokenizer's labels and empty spans; `context` bounds a text's length. */
 export function inputEncoding(args: ParsedArgs, tokenizer: Tokenizer, options: EncodeOptions = {}, context?: number): Encoding {
   const given = INPUT_OPTIONS.filter((k) => args.values.has(k));
-  if (given.length !== 1) throw new UsageError(`give exactly one of --text STR, --file PATH or --ids 3,1,4${given.length > 1 ? ` (got ${given.map((k) => `--${k}`).join(' and ')})` : ''}`);
+  if (given.length !== 1)
+    throw new UsageError(
+      `give exactly one of --text STR, --file PATH or --ids 3,1,4${given.length > 1 ? ` (got ${given.map((k) => `--${k}`).join(' and ')})` : ''}`,
+    );
   const raw = args.values.get('ids');
   // With the model's context, a text far longer than it is refused from a prefix, not encoded whole.
-  if (raw === undefined) return context === undefined ? tokenizer.encode(inputText(args), options) : encodeWithinContext(tokenizer, inputText(args), context, options);
+  if (raw === undefined)
+    return context === undefined ? tokenizer.encode(inputText(args), options) : encodeWithinContext(tokenizer, inputText(args), context, options);
   const ids = parseIds(raw, tokenizer.vocabSize);
   return { ids, tokens: Array.from(ids, (id) => ({ id, text: tokenizer.tokenLabel(id), start: 0, end: 0 })) };
 }

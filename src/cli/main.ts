@@ -77,7 +77,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   try {
-    if (!command || !Object.prototype.hasOwnProperty.call(COMMANDS, name)) throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    if (!command || !Object.prototype.hasOwnProperty.call(COMMANDS, name))
+      throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
     return (await command(rest, out)) ?? 0;
   } catch (e) {
     const code = errorCode(e);
@@ -111,7 +112,13 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      if (e !== null && typeof e === 'object' && typeof (e as NodeJS.ErrnoException).syscall === 'string' && /write/.test(String((e as NodeJS.ErrnoException).syscall))) onStdoutError(e as NodeJS.ErrnoException);
+      if (
+        e !== null &&
+        typeof e === 'object' &&
+        typeof (e as NodeJS.ErrnoException).syscall === 'string' &&
+        /write/.test(String((e as NodeJS.ErrnoException).syscall))
+      )
+        onStdoutError(e as NodeJS.ErrnoException);
       process.stderr.write(`attention-lens: ${printable(String(e))}\n`);
       process.exitCode = 1;
     },

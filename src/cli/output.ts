@@ -57,7 +57,12 @@ export function table(header: readonly string[], rows: readonly (readonly (strin
   const widths = header.map((_, i) => Math.max(...cells.map((r) => [...(r[i] ?? '')].length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   return cells
-    .map((r) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -94,5 +99,8 @@ export function jsonAscii(json: string): string {
 
 /** Generated text for a terminal: newlines and tabs kept, every other control character escaped. */
 export function printableText(text: string): string {
-  return text.split(/(\n|\t)/).map((part) => (part === '\n' || part === '\t' ? part : printable(part))).join('');
+  return text
+    .split(/(\n|\t)/)
+    .map((part) => (part === '\n' || part === '\t' ? part : printable(part)))
+    .join('');
 }

@@ -15,9 +15,7 @@ export function checkNotAnInput(out: string, inputs: readonly string[], flag = '
   const outReal = realOrResolved(out);
   for (const input of inputs) {
     const inStat = statOrNull(input);
-    const same =
-      realOrResolved(input) === outReal ||
-      (outStat !== null && inStat !== null && outStat.dev === inStat.dev && outStat.ino === inStat.ino);
+    const same = realOrResolved(input) === outReal || (outStat !== null && inStat !== null && outStat.dev === inStat.dev && outStat.ino === inStat.ino);
     if (same) throw new UsageError(`${flag} ${out} is the input file ${input}; writing it would destroy the input — choose another output file`);
   }
 }

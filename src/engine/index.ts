@@ -35,7 +35,15 @@ export { CheckpointError, SafetensorsError, quote, describeValue } from './check
 export { MAX_HEADER_BYTES, parseSafetensors, type SafetensorsFile } from './checkpoint/safetensors';
 export { NATIVE_FORMAT, serializeCheckpoint, parseCheckpoint, isNativeCheckpoint, type NativeCheckpoint, type TrainingSnapshot } from './checkpoint/native';
 export { Llama2cError, parseLlama2cCheckpoint, readLlama2cHeader } from './checkpoint/llama2c';
-export { HuggingFaceError, parseHuggingFaceModel, parseHfConfig, SUPPORTED_MODEL_TYPES, type HfModel, type HfImportOptions, type HfConfig } from './checkpoint/huggingface';
+export {
+  HuggingFaceError,
+  parseHuggingFaceModel,
+  parseHfConfig,
+  SUPPORTED_MODEL_TYPES,
+  type HfModel,
+  type HfImportOptions,
+  type HfConfig,
+} from './checkpoint/huggingface';
 
 // Training and inference
 export { Trainer, type StepMetrics, type EvalMetrics, type TrainResult, type TrainHooks, type StopReason, type CancellationFlag } from './train/trainer';
@@ -53,5 +61,12 @@ export { surprisalAndPredictions, meanSurprisal, type SurprisalResult } from './
 export { logitLens, type LogitLensResult } from './analysis/logitLens';
 export { ablateHeads, HeadRefError, type AblationMode, type HeadRef, type AblationResult } from './analysis/headAblation';
 export { ablationSweep, type SweepResult } from './analysis/ablationSweep';
-export { integratedGradients, gradientTimesInput, AttributionTargetError, type AttributionMethod, type AttributionOptions, type AttributionResult } from './analysis/attribution';
+export {
+  integratedGradients,
+  gradientTimesInput,
+  AttributionTargetError,
+  type AttributionMethod,
+  type AttributionOptions,
+  type AttributionResult,
+} from './analysis/attribution';
 export { PositionError } from './analysis/positionError';

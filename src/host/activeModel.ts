@@ -29,7 +29,11 @@ export class ActiveModel implements vscode.Disposable {
   /** Fires when a model becomes active (or none is). */
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly client: EngineClient, private readonly memento: vscode.Memento, private readonly log: Log) {
+  constructor(
+    private readonly client: EngineClient,
+    private readonly memento: vscode.Memento,
+    private readonly log: Log,
+  ) {
     this.subscriptions.push(
       // The crashed worker took the model with it: nothing is active until the reload.
       client.onDidCrash(() => {

@@ -67,7 +67,9 @@ export class AttentionHighlighter implements vscode.Disposable {
       vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor === vscode.window.activeTextEditor && now()),
       vscode.window.onDidChangeActiveTextEditor(now),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && now()),
-      vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && e.contentChanges.length > 0 && this.schedule(EDIT_DEBOUNCE_MS)),
+      vscode.workspace.onDidChangeTextDocument(
+        (e) => e.document === vscode.window.activeTextEditor?.document && e.contentChanges.length > 0 && this.schedule(EDIT_DEBOUNCE_MS),
+      ),
       onDidChangeSettings((s) => {
         this.state++;
         this.settings = s;
@@ -120,7 +122,8 @@ export class AttentionHighlighter implements vscode.Disposable {
     // A webview or panel taking focus leaves no active text editor: keep what the editor
     // shows while it is still on screen (the dashboard is usually beside it).
     // (Unless what is shown is out of date: another model, head or setting.)
-    if (!vscode.window.activeTextEditor && this.shown_ && this.shownState === this.state && vscode.window.visibleTextEditors.includes(this.shown_.editor)) return;
+    if (!vscode.window.activeTextEditor && this.shown_ && this.shownState === this.state && vscode.window.visibleTextEditors.includes(this.shown_.editor))
+      return;
     const generation = ++this.generation;
     const editor = vscode.window.activeTextEditor;
     for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
@@ -132,7 +135,10 @@ export class AttentionHighlighter implements vscode.Disposable {
     const length = documentLength(doc);
     if (length === 0 || looksBinary(documentHead(doc))) return this.show(null, editor);
     if (length > MAX_VIEW_CHARS) {
-      this.warnOnce(doc, `this document has ${(length / 1e6).toFixed(1)} M characters; attention is shown for documents up to ${MAX_VIEW_CHARS / 1024 / 1024} M`);
+      this.warnOnce(
+        doc,
+        `this document has ${(length / 1e6).toFixed(1)} M characters; attention is shown for documents up to ${MAX_VIEW_CHARS / 1024 / 1024} M`,
+      );
       return this.show(null, editor);
     }
     const version = doc.version;
@@ -169,7 +175,8 @@ export class AttentionHighlighter implements vscode.Disposable {
     const w = r.window;
     const isVisible = (s: number, e: number): boolean => visible.some((v) => s < v.end && e > v.start);
     for (let k = 0; k < r.windowLength; k++) {
-      const start = w.starts[k]!, end = w.ends[k]!;
+      const start = w.starts[k]!,
+        end = w.ends[k]!;
       if (end <= start || !isVisible(start, end)) continue;
       const index = r.windowStart + k;
       const range = new vscode.Range(doc.positionAt(start), doc.positionAt(end));

@@ -97,7 +97,12 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
     );
     if (!kind) return false;
     if (kind.folder) {
-      const folder = await vscode.window.showOpenDialog({ title: `Load a ${kind.folder.name}`, canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+      const folder = await vscode.window.showOpenDialog({
+        title: `Load a ${kind.folder.name}`,
+        canSelectFiles: false,
+        canSelectFolders: true,
+        canSelectMany: false,
+      });
       if (!folder?.[0]) return false;
       source = { path: folder[0].fsPath, tokenizerPath: null };
     }
@@ -127,9 +132,14 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
     source = { path: picked[0].fsPath, tokenizerPath };
   }
   try {
-    const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Attention Lens: loading ${path.basename(source.path)}` }, () => d.model.load(source!));
+    const info = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Attention Lens: loading ${path.basename(source.path)}` },
+      () => d.model.load(source!),
+    );
     d.log.info(`loaded ${source.path}: ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters} parameters, ${info.tokenizer}`);
-    void vscode.window.showInformationMessage(`Attention Lens: loaded ${path.basename(source.path)} (${info.architecture}, ${info.layers}×${info.heads} heads). Move the cursor to see attention.`);
+    void vscode.window.showInformationMessage(
+      `Attention Lens: loaded ${path.basename(source.path)} (${info.architecture}, ${info.layers}×${info.heads} heads). Move the cursor to see attention.`,
+    );
     return true;
   } catch (e) {
     showError(d.log, `could not load ${source.path}: ${(e as Error).message}`, e);
@@ -158,7 +168,8 @@ async function pickDirection(value?: Direction): Promise<void> {
     { label: 'What the cursor token attends to', value: 'attendsTo', detail: 'Highlight the earlier tokens the query reads from' },
     { label: 'What attends to the cursor token', value: 'attendedBy', detail: 'Highlight the later tokens that read from it' },
   ];
-  const chosen = value && options.some((o) => o.value === value) ? value : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: direction' }))?.value;
+  const chosen =
+    value && options.some((o) => o.value === value) ? value : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: direction' }))?.value;
   if (chosen) await updateSetting('attention.direction', chosen);
 }
 
@@ -168,6 +179,9 @@ async function pickAggregation(value?: Aggregation): Promise<void> {
     { label: 'Mean over heads', value: 'mean', detail: 'Average of all heads of the selected layer' },
     { label: 'Max over heads', value: 'max', detail: 'Strongest head for each token' },
   ];
-  const chosen = value && options.some((o) => o.value === value) ? value : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: head aggregation' }))?.value;
+  const chosen =
+    value && options.some((o) => o.value === value)
+      ? value
+      : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: head aggregation' }))?.value;
   if (chosen) await updateSetting('attention.aggregation', chosen);
 }

@@ -29,7 +29,7 @@ export class AttentionDecorations implements vscode.Disposable {
     this.color = color;
     this.buckets = Array.from({ length: BUCKETS }, (_, i) =>
       vscode.window.createTextEditorDecorationType({
-        backgroundColor: color ? withAlpha(color, (i + 1) / BUCKETS * 0.75) : new vscode.ThemeColor(`attentionLens.weight${i + 1}`),
+        backgroundColor: color ? withAlpha(color, ((i + 1) / BUCKETS) * 0.75) : new vscode.ThemeColor(`attentionLens.weight${i + 1}`),
         rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
       }),
     );

@@ -44,6 +44,8 @@ export function checkTrainingText(text: string, name: string): void {
   if (text.trim().length === 0) throw new UnusableTextError(`${name} is empty: there is nothing to train on`);
   if (looksBinary(text)) throw new UnusableTextError(`${name} looks like a binary file (it contains NUL characters); open a text file to train on`);
   if (text.length > MAX_TRAIN_CHARS) {
-    throw new UnusableTextError(`${name} has ${(text.length / 1e6).toFixed(1)} M characters; training takes at most ${MAX_TRAIN_CHARS / 1024 / 1024} M — select a part of it and train on the selection`);
+    throw new UnusableTextError(
+      `${name} has ${(text.length / 1e6).toFixed(1)} M characters; training takes at most ${MAX_TRAIN_CHARS / 1024 / 1024} M — select a part of it and train on the selection`,
+    );
   }
 }

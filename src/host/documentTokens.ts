@@ -9,7 +9,12 @@ import type { TokenSlice } from '../protocol/common';
 export class DocumentTokens {
   private slices: TokenSlice[] = [];
 
-  constructor(readonly documentKey: string, readonly version: number, readonly tokenCount: number, readonly windowSize: number) {}
+  constructor(
+    readonly documentKey: string,
+    readonly version: number,
+    readonly tokenCount: number,
+    readonly windowSize: number,
+  ) {}
 
   add(slices: readonly TokenSlice[]): void {
     for (const s of slices) if (s.ids.length > 0) this.slices.push(s);
@@ -27,7 +32,8 @@ export class DocumentTokens {
       const n = s.ids.length;
       if (n === 0 || offset < s.starts[0]! || offset > s.ends[n - 1]!) continue;
       // Binary search for the last token starting at or before offset.
-      let lo = 0, hi = n - 1;
+      let lo = 0,
+        hi = n - 1;
       while (lo < hi) {
         const mid = (lo + hi + 1) >> 1;
         if (s.starts[mid]! <= offset) lo = mid;

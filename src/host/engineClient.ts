@@ -29,7 +29,12 @@ export type Request<K extends CallType> = { readonly type: K } & WorkerCalls[K][
 
 /** A failed request, as data from the worker or from the client itself. */
 export class EngineError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly detail: string | null = null, readonly workerCrashed = false) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly detail: string | null = null,
+    readonly workerCrashed = false,
+  ) {
     super(message);
     this.name = 'EngineError';
   }
@@ -70,7 +75,10 @@ export class EngineClient implements vscode.Disposable {
   /** Name of the numeric backend the worker reported ('js', 'wasm-simd', …). */
   backend = 'unknown';
 
-  constructor(private readonly workerPath: string, private readonly log: Log) {}
+  constructor(
+    private readonly workerPath: string,
+    private readonly log: Log,
+  ) {}
 
   /** Requests sent and not answered yet (a training run counts as one until it finishes). */
   get pendingRequests(): number {
@@ -89,7 +97,12 @@ export class EngineClient implements vscode.Disposable {
         worker.off('message', onFirst);
         if (m?.type !== 'ready' || m.protocolVersion !== WORKER_PROTOCOL_VERSION) {
           const found = m?.type === 'ready' ? `protocol ${m.protocolVersion}` : `a "${String(m?.type)}" message`;
-          reject(new EngineError('protocol', `the engine worker speaks ${found}, the extension expects protocol ${WORKER_PROTOCOL_VERSION}; reinstall the extension`));
+          reject(
+            new EngineError(
+              'protocol',
+              `the engine worker speaks ${found}, the extension expects protocol ${WORKER_PROTOCOL_VERSION}; reinstall the extension`,
+            ),
+          );
           void worker.terminate();
           return;
         }

@@ -68,7 +68,9 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
   );
-  log.info(`Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`);
+  log.info(
+    `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
+  );
   void model.restore();
   return { client, model, run, view, highlighter, attention, surprisal };
 }

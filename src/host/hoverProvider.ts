@@ -60,7 +60,11 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const top = topK(headW, topKCount);
     md.appendMarkdown(`Top ${top.length} attended (layer ${layer}, head ${head} · mean of ${r.heads} heads):\n\n`);
     md.appendMarkdown(`| # | token | where | head ${head} | mean |\n|---:|---|---|---:|---:|\n`);
-    top.forEach((t, i) => md.appendMarkdown(`| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} | ${formatWeight(meanW[t.index]!)} |\n`));
+    top.forEach((t, i) =>
+      md.appendMarkdown(
+        `| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} | ${formatWeight(meanW[t.index]!)} |\n`,
+      ),
+    );
     const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
     md.appendMarkdown(`\nMean over heads, top ${meanTop.length}: ${meanTop.join(' · ')}\n\n`);
 
@@ -83,7 +87,9 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
         const score = q.scores[base]!;
         const weight = q.rows[base]!;
         const keys = this.model.info?.causal === false ? `all ${q.windowLength} keys of the window` : `the ${q.from - q.windowStart + 1} keys up to the query`;
-        md.appendMarkdown(`Why: the query ${label(q.from - q.windowStart)} scores this key q·k/√d = **${score.toFixed(4)}**; softmax over ${keys} gives **${formatWeight(weight)}** (layer ${layer}, head ${head}).`);
+        md.appendMarkdown(
+          `Why: the query ${label(q.from - q.windowStart)} scores this key q·k/√d = **${score.toFixed(4)}**; softmax over ${keys} gives **${formatWeight(weight)}** (layer ${layer}, head ${head}).`,
+        );
       }
     }
     return md;

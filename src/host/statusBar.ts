@@ -13,7 +13,11 @@ export class StatusBar implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private lastDraw = 0;
 
-  constructor(private readonly model: ActiveModel, private readonly run: TrainingRun, private readonly view: ViewState) {
+  constructor(
+    private readonly model: ActiveModel,
+    private readonly run: TrainingRun,
+    private readonly view: ViewState,
+  ) {
     this.item.name = 'Attention Lens';
     this.item.command = 'attentionLens.showDashboard';
     this.subscriptions.push(

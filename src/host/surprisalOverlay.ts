@@ -37,7 +37,11 @@ export class SurprisalOverlay implements vscode.Disposable {
   readonly onDidUpdate = this.updated.event;
   private shown_: SurprisalDrawn | null = null;
 
-  constructor(private readonly service: AttentionService, private readonly model: ActiveModel, private readonly log: Log) {
+  constructor(
+    private readonly service: AttentionService,
+    private readonly model: ActiveModel,
+    private readonly log: Log,
+  ) {
     this.types = Array.from({ length: SURPRISAL_BUCKETS }, (_, i) =>
       vscode.window.createTextEditorDecorationType({
         borderStyle: 'solid',
@@ -110,14 +114,15 @@ export class SurprisalOverlay implements vscode.Disposable {
         const last = tokens.tokenAt(Math.max(v.start, v.end - 1));
         if (first < 0 || last < 0) continue;
         // One request per context window the visible range touches.
-        for (let t = first; t <= last; ) {
+        for (let t = first; t <= last;) {
           const s = await this.service.surprisal(doc, version, t);
           if (!s || generation !== this.generation) return;
           const end = Math.min(last + 1, s.windowStart + s.windowLength);
           for (let i = t; i < end; i++) {
             const range = tokens.rangeOf(i);
             const bucket = surprisalBucket(s.surprisal[i - s.windowStart] ?? NaN);
-            if (range && bucket >= 0 && range.end > range.start) perBucket[bucket]?.push(new vscode.Range(doc.positionAt(range.start), doc.positionAt(range.end)));
+            if (range && bucket >= 0 && range.end > range.start)
+              perBucket[bucket]?.push(new vscode.Range(doc.positionAt(range.start), doc.positionAt(range.end)));
           }
           t = end;
         }

@@ -16,7 +16,10 @@ export class SurprisalStatusItem implements vscode.Disposable {
   constructor(private readonly model: ActiveModel) {
     this.item.name = 'Attention Lens surprisal';
     this.item.command = 'attentionLens.toggleSurprisal';
-    this.subscriptions.push(model.onDidChange(() => this.draw()), onDidChangeSettings(() => this.draw()));
+    this.subscriptions.push(
+      model.onDidChange(() => this.draw()),
+      onDidChangeSettings(() => this.draw()),
+    );
     this.draw();
   }
 
@@ -27,7 +30,9 @@ export class SurprisalStatusItem implements vscode.Disposable {
     }
     const on = readSettings().surprisal.overlay;
     this.item.text = on ? '$(pulse) Surprisal' : '$(circle-slash) Surprisal';
-    const legend = surprisalLegend().map((line) => `- ${line}`).join('\n');
+    const legend = surprisalLegend()
+      .map((line) => `- ${line}`)
+      .join('\n');
     this.item.tooltip = new vscode.MarkdownString(
       `**Surprisal overlay: ${on ? 'on' : 'off'}** — click to turn it ${on ? 'off' : 'on'}.\n\nEach visible token is underlined by −ln p(token | the tokens before it in its context window), weak to strong:\n\n${legend}\n\nThe first token of each window is not predicted and is left plain.`,
     );

@@ -99,7 +99,9 @@ export class TrainingController {
           const request = this.client.send({ type: 'train', text, options, checkpointPath, sourceName: name }, (m) => {
             if (m.type === 'trainStarted') {
               this.run.start(`${options.preset} on ${name}`, m.totalSteps);
-              this.log.info(`training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`);
+              this.log.info(
+                `training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`,
+              );
             } else if (m.type === 'trainStep') {
               this.run.addStep(m);
               // Each report is a message to the window: a few a second is plenty for people.
@@ -107,7 +109,10 @@ export class TrainingController {
               if (now - lastReport < PROGRESS_INTERVAL_MS && m.step < options.steps) return;
               lastReport = now;
               const pct = (100 * m.step) / options.steps;
-              progress.report({ increment: pct - reported, message: `step ${m.step}/${options.steps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s` });
+              progress.report({
+                increment: pct - reported,
+                message: `step ${m.step}/${options.steps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s`,
+              });
               reported = pct;
             } else if (m.type === 'trainEval') {
               this.run.addEval(m);
@@ -126,7 +131,8 @@ export class TrainingController {
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
             this.run.finish('failed', message);
-            if (e instanceof EngineError && e.workerCrashed) this.log.error(`training ended: ${message}`); // the crash itself is reported once, by the client
+            if (e instanceof EngineError && e.workerCrashed)
+              this.log.error(`training ended: ${message}`); // the crash itself is reported once, by the client
             else if (e instanceof EngineError && e.code === 'bad-input') void vscode.window.showErrorMessage(`Attention Lens: ${message}`);
             else showError(this.log, `training failed: ${message}`, e);
             return undefined;
@@ -151,9 +157,11 @@ export class TrainingController {
     const last = this.run.lastEval;
     const val = last ? `, validation loss ${last.valLoss.toFixed(3)} (accuracy ${(100 * last.valAccuracy).toFixed(1)} %)` : '';
     if (done.reason === 'diverged') {
-      void vscode.window.showWarningMessage(`Attention Lens: ${done.message ?? 'training diverged'}. Try a lower learning rate.`, 'Show Dashboard').then((c) => {
-        if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
-      });
+      void vscode.window
+        .showWarningMessage(`Attention Lens: ${done.message ?? 'training diverged'}. Try a lower learning rate.`, 'Show Dashboard')
+        .then((c) => {
+          if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
+        });
       return;
     }
     const what = done.reason === 'cancelled' ? `Stopped after ${done.step} steps` : `Trained ${done.step} steps`;
@@ -162,11 +170,14 @@ export class TrainingController {
       return;
     }
     // A stopped run's checkpoint holds the optimizer state and the step, so it can be resumed.
-    const saved = done.reason === 'cancelled' ? `saved a resumable checkpoint (step ${done.step}) to ${done.checkpointPath}` : `saved to ${done.checkpointPath}`;
+    const saved =
+      done.reason === 'cancelled' ? `saved a resumable checkpoint (step ${done.step}) to ${done.checkpointPath}` : `saved to ${done.checkpointPath}`;
     this.log.info(`${what} on ${name}${val}; ${saved}`);
-    void vscode.window.showInformationMessage(`Attention Lens: ${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`, 'Show Dashboard').then((c) => {
-      if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
-    });
+    void vscode.window
+      .showInformationMessage(`Attention Lens: ${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`, 'Show Dashboard')
+      .then((c) => {
+        if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
+      });
   }
 
   /**

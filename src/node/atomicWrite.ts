@@ -110,11 +110,7 @@ async function syncDirectory(fs: AtomicWriteFs, dir: string): Promise<void> {
     await handle.sync();
   } catch (e) {
     if (!DIR_SYNC_UNSUPPORTED.has(errorCode(e) ?? '')) {
-      throw new AtomicWriteError(
-        `wrote the file but could not flush directory ${dir}: ${(e as Error).message}`,
-        errorCode(e),
-        e,
-      );
+      throw new AtomicWriteError(`wrote the file but could not flush directory ${dir}: ${(e as Error).message}`, errorCode(e), e);
     }
   } finally {
     await handle?.close().catch(() => undefined);
@@ -125,14 +121,25 @@ function describeFailure(e: unknown, target: string, dir: string, step: string):
   const code = errorCode(e);
   let reason: string;
   switch (code) {
-    case 'ENOENT': reason = `directory ${dir} does not exist`; break;
-    case 'ENOTDIR': reason = `${dir} is not a directory`; break;
+    case 'ENOENT':
+      reason = `directory ${dir} does not exist`;
+      break;
+    case 'ENOTDIR':
+      reason = `${dir} is not a directory`;
+      break;
     case 'EACCES':
     case 'EPERM':
-    case 'EROFS': reason = `directory ${dir} is not writable (${code})`; break;
-    case 'ENOSPC': reason = 'the disk is full (ENOSPC)'; break;
-    case 'EISDIR': reason = `${target} is a directory`; break;
-    default: reason = e instanceof Error ? e.message : String(e);
+    case 'EROFS':
+      reason = `directory ${dir} is not writable (${code})`;
+      break;
+    case 'ENOSPC':
+      reason = 'the disk is full (ENOSPC)';
+      break;
+    case 'EISDIR':
+      reason = `${target} is a directory`;
+      break;
+    default:
+      reason = e instanceof Error ? e.message : String(e);
   }
   return new AtomicWriteError(`could not ${step} ${target}: ${reason}; any existing file is unchanged`, code, e);
 }

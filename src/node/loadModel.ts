@@ -13,7 +13,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkCheckpointHead } from './checkpointHead';
 import { readFileBytes, readFileHead } from './readFileBytes';
-import { CheckpointError, parseLlama2cCheckpoint, NATIVE_FORMAT, parseCheckpoint, HuggingFaceError, tokenizerFromJson, Llama2cTokenizer, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
+import {
+  CheckpointError,
+  parseLlama2cCheckpoint,
+  NATIVE_FORMAT,
+  parseCheckpoint,
+  HuggingFaceError,
+  tokenizerFromJson,
+  Llama2cTokenizer,
+  type TrainingSnapshot,
+  type Transformer,
+  type Tokenizer,
+} from '../engine';
 import { isHfModelFolder, loadHfModelFolder, type ProgressCallback } from './huggingface/modelFolder';
 import { loadHfTokenizer } from './huggingface/tokenizerFiles';
 import { CHECKPOINT_FORMATS, FILE_FORMATS, FOLDER_FORMATS, listFormats, type CheckpointFormatId } from '../protocol/checkpointFormats';
@@ -114,16 +125,23 @@ async function loadNative(checkpointPath: string, tokenizerPath: string | undefi
 async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undefined): Promise<LoadedModel> {
   // A PyTorch .bin can be gigabytes: recognise it from its first bytes before reading it all.
   if (looksLikePytorchPickle(readHead(checkpointPath, 4))) {
-    throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
+    throw new ModelFileError(
+      `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
+    );
   }
   checkCheckpointHead(checkpointPath, '.bin');
   const bytes = await readBytes(checkpointPath, 'checkpoint');
   if (looksLikePytorchPickle(bytes)) {
-    throw new ModelFileError(`${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`);
+    throw new ModelFileError(
+      `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
+    );
   }
   if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
   const model = parseLlama2cCheckpoint(bytes);
-  const tokenizer = path.extname(tokenizerPath).toLowerCase() === '.bin' ? await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize) : await loadTokenizerFile(tokenizerPath);
+  const tokenizer =
+    path.extname(tokenizerPath).toLowerCase() === '.bin'
+      ? await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize)
+      : await loadTokenizerFile(tokenizerPath);
   checkVocab(tokenizer, model, checkpointPath);
   return { model, tokenizer, format: 'llama2c', checkpointPath, training: null, tokenizerJson: null };
 }
@@ -180,7 +198,12 @@ async function loadHuggingFace(checkpointPath: string, dir: string, tokenizerPat
   checkHfVocab(hf.tokenizer, hf.model, dir);
   const arch = hf.hf.architectures.length ? ` (${hf.hf.architectures.join(', ')})` : '';
   return {
-    model: hf.model, tokenizer: hf.tokenizer, format: 'huggingface', checkpointPath, training: null, tokenizerJson: null,
+    model: hf.model,
+    tokenizer: hf.tokenizer,
+    format: 'huggingface',
+    checkpointPath,
+    training: null,
+    tokenizerJson: null,
     description: `${hf.hf.modelType}${arch}, ${hf.dtypes.join('/')} weights in ${hf.weightFiles.length} file${hf.weightFiles.length === 1 ? '' : 's'}`,
     notes: hf.notes,
   };
@@ -199,7 +222,8 @@ export async function loadTokenizerFile(file: string): Promise<Tokenizer> {
  * (checkpoints round their embedding tables up, e.g. 50257 → 50304).
  */
 function checkHfVocab(tokenizer: Tokenizer, model: Transformer, dir: string): void {
-  const t = tokenizer.vocabSize, m = model.config.vocabSize;
+  const t = tokenizer.vocabSize,
+    m = model.config.vocabSize;
   const padded = m > t && m % 64 === 0 && m - t < 1024;
   if (t !== m && !padded) {
     throw new HuggingFaceError(`${dir}: the tokenizer has ${t} tokens but the model's vocabulary (config.json vocab_size) is ${m}; they must match`);

@@ -27,7 +27,11 @@ export class FileReadError extends Error {
 
 /** The file is larger than the caller's `maxBytes`. */
 export class FileTooLargeError extends FileReadError {
-  constructor(readonly file: string, readonly size: number, readonly maxBytes: number) {
+  constructor(
+    readonly file: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
     super(`${file} is ${size} bytes, more than the ${maxBytes}-byte limit`, 'TOO_LARGE');
   }
 }
@@ -120,10 +124,15 @@ function kindOf(stat: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlock
 function describeOpenFailure(e: unknown, file: string): FileReadError {
   const code = errorCode(e);
   const reason =
-    code === 'ENOENT' ? 'no such file' :
-    code === 'EACCES' || code === 'EPERM' ? `permission denied (${code})` :
-    code === 'EISDIR' ? 'it is a directory' :
-    e instanceof Error ? e.message : String(e);
+    code === 'ENOENT'
+      ? 'no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? `permission denied (${code})`
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : e instanceof Error
+            ? e.message
+            : String(e);
   return new FileReadError(`could not read ${file}: ${reason}`, code, e);
 }
 

@@ -58,7 +58,10 @@ export async function saveWithFallback(target: string, bytes: Uint8Array, fallba
     let savedTo: string | null = null;
     if (fallbackDir && path.resolve(fallbackDir) !== dir) {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const candidate = path.join(fallbackDir, `${path.basename(target, path.extname(target))}-${stamp}-${process.pid}${path.extname(target) || '.safetensors'}`);
+      const candidate = path.join(
+        fallbackDir,
+        `${path.basename(target, path.extname(target))}-${stamp}-${process.pid}${path.extname(target) || '.safetensors'}`,
+      );
       try {
         await writeFileAtomic(candidate, bytes);
         savedTo = candidate;
@@ -68,7 +71,9 @@ export async function saveWithFallback(target: string, bytes: Uint8Array, fallba
     }
     const where = savedTo
       ? `; the trained model was saved to ${savedTo} instead`
-      : fallbackDir ? `; saving it to ${fallbackDir} failed too, so the trained model is lost` : '';
+      : fallbackDir
+        ? `; saving it to ${fallbackDir} failed too, so the trained model is lost`
+        : '';
     throw new SaveFailedError(`${e.message}; ${space}${where}`, target, bytes.length, savedTo, e.code);
   }
 }

@@ -17,7 +17,13 @@ export interface RangeOptions {
  * [min, max] for the y values of every series whose x lies in [xMin, xMax]. null when there is
  * nothing finite (and, for log, nothing positive) to show.
  */
-export function yRange(xs: ArrayLike<number>, series: readonly ArrayLike<number | null>[], xMin: number, xMax: number, o: RangeOptions): [number, number] | null {
+export function yRange(
+  xs: ArrayLike<number>,
+  series: readonly ArrayLike<number | null>[],
+  xMin: number,
+  xMax: number,
+  o: RangeOptions,
+): [number, number] | null {
   const values: number[] = [];
   for (let i = 0; i < xs.length; i++) {
     const x = xs[i]!;

@@ -30,24 +30,39 @@ export function csv(header: readonly string[], rows: readonly (readonly (string 
 
 /** JSON.stringify that keeps non-finite numbers as strings and typed arrays as arrays. */
 export function exportJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return numberText(v);
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : numberText(x)));
-    return v;
-  }, 1);
+  return JSON.stringify(
+    value,
+    (_k, v: unknown) => {
+      if (typeof v === 'number' && !Number.isFinite(v)) return numberText(v);
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+        return Array.from(v as unknown as ArrayLike<number>, (x) => (Number.isFinite(x) ? x : numberText(x)));
+      return v;
+    },
+    1,
+  );
 }
 
 /** One row per step, evaluations joined on their step (evaluations at other steps get their own rows). */
 export function metricsCsv(steps: StepColumns, smoothed: ArrayLike<number>, evals: EvalColumns): string {
   const byStep = new Map<number, number>();
   for (let i = 0; i < evals.step.length; i++) byStep.set(evals.step[i]!, i);
-  const evalCells = (j: number | undefined): (string | number)[] => (j === undefined ? ['', '', ''] : [evals.valLoss[j]!, evals.valAccuracy[j]!, evals.valPerplexity[j]!]);
+  const evalCells = (j: number | undefined): (string | number)[] =>
+    j === undefined ? ['', '', ''] : [evals.valLoss[j]!, evals.valAccuracy[j]!, evals.valPerplexity[j]!];
   const rows: (string | number)[][] = [];
   for (let i = 0; i < steps.step.length; i++) {
     const s = steps.step[i]!;
     const j = byStep.get(s);
     byStep.delete(s);
-    rows.push([s, steps.elapsedMs[i]! / 1000, steps.loss[i]!, smoothed[i] ?? NaN, steps.lr[i]!, steps.gradNorm[i]!, steps.tokensPerSecond[i]!, ...evalCells(j)]);
+    rows.push([
+      s,
+      steps.elapsedMs[i]! / 1000,
+      steps.loss[i]!,
+      smoothed[i] ?? NaN,
+      steps.lr[i]!,
+      steps.gradNorm[i]!,
+      steps.tokensPerSecond[i]!,
+      ...evalCells(j),
+    ]);
   }
   for (const [s, j] of byStep) rows.push([s, '', '', '', '', '', '', ...evalCells(j)]);
   return csv(['step', 'elapsed_s', 'loss', 'loss_smoothed', 'lr', 'grad_norm', 'tokens_per_s', 'val_loss', 'val_accuracy', 'val_perplexity'], rows);
@@ -55,7 +70,15 @@ export function metricsCsv(steps: StepColumns, smoothed: ArrayLike<number>, eval
 
 export function metricsJson(steps: StepColumns, smoothed: ArrayLike<number>, smoothing: number, evals: EvalColumns): string {
   return exportJson({
-    steps: { step: steps.step, elapsed_ms: steps.elapsedMs, loss: steps.loss, loss_smoothed: smoothed, lr: steps.lr, grad_norm: steps.gradNorm, tokens_per_s: steps.tokensPerSecond },
+    steps: {
+      step: steps.step,
+      elapsed_ms: steps.elapsedMs,
+      loss: steps.loss,
+      loss_smoothed: smoothed,
+      lr: steps.lr,
+      grad_norm: steps.gradNorm,
+      tokens_per_s: steps.tokensPerSecond,
+    },
     smoothing: { method: 'tensorboard-classic', weight: smoothing },
     evals: { step: evals.step, val_loss: evals.valLoss, val_accuracy: evals.valAccuracy, val_perplexity: evals.valPerplexity },
   });
@@ -77,7 +100,9 @@ export function attentionCsv(a: QueryAttention): string {
 export function attentionJson(a: QueryAttention, matrix: AttentionMatrix | null): string {
   const W = a.windowLength;
   const perHead = (block: Float32Array): number[][][] =>
-    Array.from({ length: a.layers }, (_, l) => Array.from({ length: a.heads }, (_, h) => Array.from(block.subarray((l * a.heads + h) * W, (l * a.heads + h + 1) * W))));
+    Array.from({ length: a.layers }, (_, l) =>
+      Array.from({ length: a.heads }, (_, h) => Array.from(block.subarray((l * a.heads + h) * W, (l * a.heads + h + 1) * W))),
+    );
   return exportJson({
     document: a.documentKey,
     version: a.version,
@@ -89,7 +114,15 @@ export function attentionJson(a: QueryAttention, matrix: AttentionMatrix | null)
     rows: perHead(a.rows),
     columns: perHead(a.columns),
     scores: perHead(a.scores),
-    ...(matrix ? { matrix: { layer: matrix.layer, head: matrix.head, weights: Array.from({ length: matrix.windowLength }, (_, q) => matrix.weights.subarray(q * matrix.windowLength, (q + 1) * matrix.windowLength)) } } : {}),
+    ...(matrix
+      ? {
+          matrix: {
+            layer: matrix.layer,
+            head: matrix.head,
+            weights: Array.from({ length: matrix.windowLength }, (_, q) => matrix.weights.subarray(q * matrix.windowLength, (q + 1) * matrix.windowLength)),
+          },
+        }
+      : {}),
   });
 }
 

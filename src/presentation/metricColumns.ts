@@ -15,7 +15,10 @@ export class ColumnStore<K extends string> {
   private data: Record<K, Float64Array>;
   private size = 0;
 
-  constructor(readonly keys: readonly K[], capacity = 256) {
+  constructor(
+    readonly keys: readonly K[],
+    capacity = 256,
+  ) {
     this.data = Object.fromEntries(keys.map((k) => [k, new Float64Array(capacity)])) as Record<K, Float64Array>;
   }
 

@@ -7,12 +7,7 @@
 
 import { isViewName, ON_DEMAND_VIEWS } from '../protocol/dashboardViews';
 import { bool, describe, fail, int, oneOf, record, str, validated } from '../protocol/validation';
-import {
-  HEAD_SORT_KEYS,
-  type DashboardUiState,
-  type SaveFormat,
-  type WebviewToHost,
-} from '../protocol/webviewProtocol';
+import { HEAD_SORT_KEYS, type DashboardUiState, type SaveFormat, type WebviewToHost } from '../protocol/webviewProtocol';
 
 export type Validated = { readonly ok: true; readonly message: WebviewToHost } | { readonly ok: false; readonly reason: string };
 

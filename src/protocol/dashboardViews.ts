@@ -217,7 +217,13 @@ export interface ViewQuestion {
 }
 
 /** Whether a payload of view `name` answers the question (window-local `query`, selected head). */
-export function payloadFits(name: ViewName, p: WindowRef & { readonly query?: number; readonly layer?: number; readonly head?: number }, query: number, layer: number, head: number): boolean {
+export function payloadFits(
+  name: ViewName,
+  p: WindowRef & { readonly query?: number; readonly layer?: number; readonly head?: number },
+  query: number,
+  layer: number,
+  head: number,
+): boolean {
   const scope = VIEW_SCOPES[name];
   if (scope === 'window') return true;
   if (p.query !== query) return false;

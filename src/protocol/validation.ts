@@ -54,7 +54,12 @@ export function nonEmpty(o: Fields, key: string, maxChars?: number): string {
 export function int(o: Fields, key: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    const range = min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER ? 'a safe integer' : max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`;
+    const range =
+      min === Number.MIN_SAFE_INTEGER && max === Number.MAX_SAFE_INTEGER
+        ? 'a safe integer'
+        : max === Number.MAX_SAFE_INTEGER
+          ? `an integer ≥ ${min}`
+          : `an integer in [${min}, ${max}]`;
     fail(`${key} must be ${range}, got ${describe(v)}`);
   }
   return v;

@@ -85,7 +85,9 @@ export const DEFAULT_UI_STATE: DashboardUiState = {
 // ---------------------------------------------------------------- host → webview
 
 /** The `view` message of each view, pairing its name with its payload. */
-export type ViewMessage<N extends ViewName = ViewName> = N extends ViewName ? { readonly type: 'view'; readonly view: N; readonly payload: PagePayload<N> } : never;
+export type ViewMessage<N extends ViewName = ViewName> = N extends ViewName
+  ? { readonly type: 'view'; readonly view: N; readonly payload: PagePayload<N> }
+  : never;
 
 export type HostToWebview =
   /** Handshake reply: everything to draw from scratch. */

@@ -77,24 +77,50 @@ export interface WorkerCalls {
   /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
   readonly train: {
     readonly request: { readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string };
-    readonly reply: Reply<'trainFinished', { readonly reason: 'completed' | 'cancelled' | 'diverged'; readonly step: number; readonly message: string | null; readonly checkpointPath: string | null; readonly info: ModelInfo }>;
+    readonly reply: Reply<
+      'trainFinished',
+      {
+        readonly reason: 'completed' | 'cancelled' | 'diverged';
+        readonly step: number;
+        readonly message: string | null;
+        readonly checkpointPath: string | null;
+        readonly info: ModelInfo;
+      }
+    >;
     readonly progress:
       | Reply<'trainStarted', { readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }>
       | Reply<'trainStep', StepPoint>
       | Reply<'trainEval', EvalPoint>;
   };
   /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
-  readonly load: { readonly request: { readonly path: string; readonly tokenizerPath: string | null }; readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo; readonly history: TrainingHistory | null }>; readonly progress: never };
+  readonly load: {
+    readonly request: { readonly path: string; readonly tokenizerPath: string | null };
+    readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo; readonly history: TrainingHistory | null }>;
+    readonly progress: never;
+  };
   /** Writes the active model (with its training state) atomically to `path`. */
   readonly save: { readonly request: { readonly path: string }; readonly reply: Reply<'saved', { readonly path: string }>; readonly progress: never };
   /** Sets a document's text for `version` (null: the held text) and asks for its tokens overlapping `ranges`, a slice per range. */
   readonly tokens: {
     readonly request: { readonly documentKey: string; readonly version: number; readonly text: string | null; readonly ranges: readonly CharRange[] };
-    readonly reply: Reply<'tokens', { readonly documentKey: string; readonly version: number; readonly tokenCount: number; readonly windowSize: number; readonly slices: readonly TokenSlice[] }>;
+    readonly reply: Reply<
+      'tokens',
+      {
+        readonly documentKey: string;
+        readonly version: number;
+        readonly tokenCount: number;
+        readonly windowSize: number;
+        readonly slices: readonly TokenSlice[];
+      }
+    >;
     readonly progress: never;
   };
   /** Attention of the query tokens [from, to) (mean over them) in a document version, within the first one's window. */
-  readonly attention: { readonly request: { readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number }; readonly reply: Reply<'attentionRows', AttentionRows>; readonly progress: never };
+  readonly attention: {
+    readonly request: { readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number };
+    readonly reply: Reply<'attentionRows', AttentionRows>;
+    readonly progress: never;
+  };
   /** Forgets a closed document. */
   readonly closeDocument: { readonly request: { readonly documentKey: string }; readonly reply: Reply<'closed'>; readonly progress: never };
   /** One dashboard view of the window holding `token` (dashboardViews.ts). */
@@ -106,7 +132,17 @@ export interface WorkerCalls {
    */
   readonly memory: {
     readonly request: { readonly collectGarbage: boolean };
-    readonly reply: Reply<'memory', { readonly heapUsed: number; readonly arrayBuffers: number; readonly kernelBytes: number; readonly attentionCacheBytes: number; readonly attentionWindows: number; readonly documents: number }>;
+    readonly reply: Reply<
+      'memory',
+      {
+        readonly heapUsed: number;
+        readonly arrayBuffers: number;
+        readonly kernelBytes: number;
+        readonly attentionCacheBytes: number;
+        readonly attentionWindows: number;
+        readonly documents: number;
+      }
+    >;
     readonly progress: never;
   };
 }

@@ -71,7 +71,16 @@ export function lensView(m: ActiveModel, ids: Int32Array, place: WindowRef, quer
 export function ablationView(m: ActiveModel, ids: Int32Array, place: WindowRef, query: number): AblationSweepView {
   if (query + 1 >= ids.length) throw new WorkerError('bad-input', 'the cursor token is the last of its context window: no token follows it there to predict');
   const r = ablationSweep(m.model, ids, query);
-  return { ...place, query, layers: r.layers, heads: r.heads, targetId: r.target, targetLabel: labelOf(m.tokenizer, r.target), logProb: r.logProb, effects: f32(r.effects) };
+  return {
+    ...place,
+    query,
+    layers: r.layers,
+    heads: r.heads,
+    targetId: r.target,
+    targetLabel: labelOf(m.tokenizer, r.target),
+    logProb: r.logProb,
+    effects: f32(r.effects),
+  };
 }
 
 /** Integrated gradients for the prediction at the query (of the token after it, or the model's top guess at the window's end). */

@@ -7,7 +7,20 @@
 
 import type { ErrorCode } from '../protocol/common';
 import type { WorkerToHost } from '../protocol/workerProtocol';
-import { HeadRefError, AttributionTargetError, PositionError, CheckpointError, ModelConfigError, UnknownPresetError, CharTokenizerError, NoTokenizerError, TokenizerJsonError, Llama2cTokenizerError, DatasetError, TrainOptionsError } from '../engine';
+import {
+  HeadRefError,
+  AttributionTargetError,
+  PositionError,
+  CheckpointError,
+  ModelConfigError,
+  UnknownPresetError,
+  CharTokenizerError,
+  NoTokenizerError,
+  TokenizerJsonError,
+  Llama2cTokenizerError,
+  DatasetError,
+  TrainOptionsError,
+} from '../engine';
 import { AtomicWriteError } from '../node/atomicWrite';
 import { ModelFileError } from '../node/loadModel';
 import { HuggingFaceTokenizerError } from '../node/huggingface/hfTokenizer';

@@ -99,7 +99,9 @@ export class WorkerSession {
           this.cancel(m.target, m.id);
           return;
         case 'memory':
-          this.send(memoryReport(m.id, m.collectGarbage, { attentionCacheBytes: this.cache.bytes, attentionWindows: this.cache.size, documents: this.docs.size }));
+          this.send(
+            memoryReport(m.id, m.collectGarbage, { attentionCacheBytes: this.cache.bytes, attentionWindows: this.cache.size, documents: this.docs.size }),
+          );
           return;
         case 'train':
         case 'load':
@@ -217,7 +219,14 @@ export class WorkerSession {
       throw e;
     }
     const data = run.trainer.data;
-    this.send({ type: 'trainStarted', id: r.id, info: run.info(), totalSteps: run.options.steps, trainTokens: data.train.length, validationTokens: data.validation.length });
+    this.send({
+      type: 'trainStarted',
+      id: r.id,
+      info: run.info(),
+      totalSteps: run.options.steps,
+      trainTokens: data.train.length,
+      validationTokens: data.validation.length,
+    });
     this.trainingDone = this.train(run);
   }
 
@@ -231,7 +240,16 @@ export class WorkerSession {
           await this.untilDrained();
         },
         onStep: (m) => {
-          this.send({ type: 'trainStep', id, step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSecond: m.tokensPerSecond, elapsedMs: m.elapsedMs });
+          this.send({
+            type: 'trainStep',
+            id,
+            step: m.step,
+            loss: m.loss,
+            lr: m.lr,
+            gradNorm: m.gradNorm,
+            tokensPerSecond: m.tokensPerSecond,
+            elapsedMs: m.elapsedMs,
+          });
           this.options.afterTrainStep?.(run.model, m.step);
         },
         onEval: (e) => this.send({ type: 'trainEval', id, step: e.step, valLoss: e.valLoss, valAccuracy: e.valAccuracy, valPerplexity: e.valPerplexity }),
@@ -251,7 +269,15 @@ export class WorkerSession {
         notes.push('no training step completed, so nothing was saved and the previous model stays active');
       }
       this.training = null;
-      this.send({ type: 'trainFinished', id, reason: result.reason, step: result.step, message: notes.length ? notes.join('; ') : null, checkpointPath, info: run.info() });
+      this.send({
+        type: 'trainFinished',
+        id,
+        reason: result.reason,
+        step: result.step,
+        message: notes.length ? notes.join('; ') : null,
+        checkpointPath,
+        info: run.info(),
+      });
     } catch (e) {
       this.send(failure(id, e));
     } finally {
@@ -269,7 +295,10 @@ export class WorkerSession {
   private async save(r: Request<'save'>): Promise<void> {
     const m = this.requireModel();
     if (m.tokenizerJson === null || m.tokenizerJson === undefined) {
-      throw new WorkerError('checkpoint', `the active model (${m.source}) uses a ${m.tokenizer.kind} tokenizer, which a native checkpoint cannot store; it can only be used from its original files`);
+      throw new WorkerError(
+        'checkpoint',
+        `the active model (${m.source}) uses a ${m.tokenizer.kind} tokenizer, which a native checkpoint cannot store; it can only be used from its original files`,
+      );
     }
     // Serialised before any await, so the file holds the model as it was when asked.
     const bytes = serializeCheckpoint(m.model, m.tokenizerJson, m.training);
@@ -301,7 +330,15 @@ export class WorkerSession {
       return tokenSlice(tokens, first, last, m.tokenizer, transfer);
     });
     this.send(
-      { type: 'tokens', id: r.id, documentKey: r.documentKey, version: r.version, tokenCount: tokens.ids.length, windowSize: m.model.config.contextLength, slices },
+      {
+        type: 'tokens',
+        id: r.id,
+        documentKey: r.documentKey,
+        version: r.version,
+        tokenCount: tokens.ids.length,
+        windowSize: m.model.config.contextLength,
+        slices,
+      },
       transfer,
     );
   }
@@ -313,7 +350,10 @@ export class WorkerSession {
     const tokens = this.documentTokens(documentKey, version, m);
     const count = tokens.ids.length;
     if (token >= count) {
-      throw new WorkerError('stale', `token ${token} is past the end of ${documentKey} version ${version}, which has ${count} tokens under the active model (were its tokens fetched before a model change?)`);
+      throw new WorkerError(
+        'stale',
+        `token ${token} is past the end of ${documentKey} version ${version}, which has ${count} tokens under the active model (were its tokens fetched before a model change?)`,
+      );
     }
     const w = windowOf(token, count, m.model.config.contextLength);
     let win = this.cache.get(documentKey, version, w.window);
@@ -334,8 +374,20 @@ export class WorkerSession {
     const window = tokenSlice(tokens, w.start, w.start + w.length, m.tokenizer, transfer);
     this.send(
       {
-        type: 'attentionRows', id: r.id, documentKey: r.documentKey, version: r.version, from: r.from, to,
-        windowStart: w.start, windowLength: w.length, window, layers: L, heads: H, rows: q.rows, columns: q.columns, scores: q.scores,
+        type: 'attentionRows',
+        id: r.id,
+        documentKey: r.documentKey,
+        version: r.version,
+        from: r.from,
+        to,
+        windowStart: w.start,
+        windowLength: w.length,
+        window,
+        layers: L,
+        heads: H,
+        rows: q.rows,
+        columns: q.columns,
+        scores: q.scores,
       },
       transfer,
     );
@@ -360,7 +412,8 @@ export class WorkerSession {
     const ctx = m.model.config.contextLength;
     const count = tokens.ids.length;
     // A window is still right if its tokens are all in the unchanged prefix and its length is unchanged.
-    const keep = (e: WindowAttention): boolean => previous !== null && e.start + e.length <= previous.unchangedPrefix && e.length === Math.min(ctx, count - e.start);
+    const keep = (e: WindowAttention): boolean =>
+      previous !== null && e.start + e.length <= previous.unchangedPrefix && e.length === Math.min(ctx, count - e.start);
     this.cache.carryOver(documentKey, previous?.version ?? version, version, keep);
     return tokens;
   }

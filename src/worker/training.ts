@@ -8,7 +8,23 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { serializeCheckpoint, getPreset, presetConfig, Transformer, Rng, CharTokenizer, resolveTrainOptions, Trainer, estimateTrainingBytes, formatBytes, type TrainingSnapshot, type TrainOptions, type EvalMetrics, type StepMetrics, type TrainResult } from '../engine';
+import {
+  serializeCheckpoint,
+  getPreset,
+  presetConfig,
+  Transformer,
+  Rng,
+  CharTokenizer,
+  resolveTrainOptions,
+  Trainer,
+  estimateTrainingBytes,
+  formatBytes,
+  type TrainingSnapshot,
+  type TrainOptions,
+  type EvalMetrics,
+  type StepMetrics,
+  type TrainResult,
+} from '../engine';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { defaultTrainingBudgetMb } from '../node/memoryBudget';
 import type { HostToWorker } from '../protocol/workerProtocol';
@@ -43,7 +59,10 @@ export class TrainingRun {
     const need = estimateTrainingBytes({ config, batchSize: options.batchSize, T, tokens: ids.length });
     const budget = defaultTrainingBudgetMb() * 1024 ** 2;
     if (need > budget) {
-      throw new WorkerError('bad-input', `training ${request.options.preset} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budget)} this machine allows; lower the batch size (attentionLens.training.batchSize)`);
+      throw new WorkerError(
+        'bad-input',
+        `training ${request.options.preset} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budget)} this machine allows; lower the batch size (attentionLens.training.batchSize)`,
+      );
     }
     const model = Transformer.create(config, new Rng(options.seed));
     this.trainer = new Trainer(model, ids, options);

@@ -12,9 +12,7 @@ import { isViewName } from '../protocol/dashboardViews';
 import { describe, fail, InvalidMessage, int, nonEmpty, nonNegative, num, record, str, within, type Fields } from '../protocol/validation';
 import type { CharRange, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
 
-export type ParsedMessage =
-  | { readonly ok: true; readonly message: HostToWorker }
-  | { readonly ok: false; readonly id: number | null; readonly reason: string };
+export type ParsedMessage = { readonly ok: true; readonly message: HostToWorker } | { readonly ok: false; readonly id: number | null; readonly reason: string };
 
 /** More ranges than any editor shows at once; a guard against absurd requests. */
 export const MAX_RANGES = 10_000;
@@ -38,7 +36,14 @@ function build(r: Fields, id: number): HostToWorker {
   const type = r.type;
   switch (type) {
     case 'train':
-      return { type, id, text: str(r, 'text'), options: trainOptions(r.options), checkpointPath: nonEmpty(r, 'checkpointPath'), sourceName: str(r, 'sourceName') };
+      return {
+        type,
+        id,
+        text: str(r, 'text'),
+        options: trainOptions(r.options),
+        checkpointPath: nonEmpty(r, 'checkpointPath'),
+        sourceName: str(r, 'sourceName'),
+      };
     case 'cancel':
       return { type, id, target: int(r, 'target') };
     case 'load': {
@@ -48,7 +53,14 @@ function build(r: Fields, id: number): HostToWorker {
     case 'save':
       return { type, id, path: nonEmpty(r, 'path') };
     case 'tokens':
-      return { type, id, documentKey: str(r, 'documentKey'), version: int(r, 'version'), text: r.text === null ? null : str(r, 'text'), ranges: ranges(r.ranges) };
+      return {
+        type,
+        id,
+        documentKey: str(r, 'documentKey'),
+        version: int(r, 'version'),
+        text: r.text === null ? null : str(r, 'text'),
+        ranges: ranges(r.ranges),
+      };
     case 'attention': {
       const from = nonNegative(r, 'from');
       const to = nonNegative(r, 'to');
@@ -63,7 +75,16 @@ function build(r: Fields, id: number): HostToWorker {
     case 'view': {
       const view = r.view;
       if (!isViewName(view)) fail(`view must name a dashboard view, got ${describe(view)}`);
-      return { type, id, view, documentKey: str(r, 'documentKey'), version: int(r, 'version'), token: nonNegative(r, 'token'), layer: nonNegative(r, 'layer'), head: nonNegative(r, 'head') };
+      return {
+        type,
+        id,
+        view,
+        documentKey: str(r, 'documentKey'),
+        version: int(r, 'version'),
+        token: nonNegative(r, 'token'),
+        layer: nonNegative(r, 'layer'),
+        head: nonNegative(r, 'head'),
+      };
     }
     default:
       return fail(`unknown message type ${describe(type)}`);

@@ -74,9 +74,22 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
 };
 
 /** The reply to a view request on window `win` of a document's tokens, with the buffers to transfer. */
-export function viewReply(r: CallRequest<'view'> & { readonly id: number }, model: ActiveModel, tokens: TokenArrays, win: WindowAttention): { message: ViewReply; transfer: ArrayBuffer[] } {
+export function viewReply(
+  r: CallRequest<'view'> & { readonly id: number },
+  model: ActiveModel,
+  tokens: TokenArrays,
+  win: WindowAttention,
+): { message: ViewReply; transfer: ArrayBuffer[] } {
   const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
-  const context: ViewContext = { request: r, model, tokens, win, place, query: r.token - win.start, ids: tokens.ids.subarray(win.start, win.start + win.length) };
+  const context: ViewContext = {
+    request: r,
+    model,
+    tokens,
+    win,
+    place,
+    query: r.token - win.start,
+    ids: tokens.ids.subarray(win.start, win.start + win.length),
+  };
   return compute(r.view, r.id, context);
 }
 
@@ -129,7 +142,8 @@ export interface HeadVectorView {
 /** q, k, v and Σ weights·v of one head for window-local `query`, from a forward over the window's ids. */
 export function headVectorsOf(model: Transformer, ids: Int32Array, layer: number, head: number, query: number): HeadVectorView {
   const { nLayers, nHeads, nKvHeads } = model.config;
-  if (layer >= nLayers || head >= nHeads) throw new WorkerError('bad-input', `layer ${layer}, head ${head} does not exist: the model has ${nLayers} layers × ${nHeads} heads`);
+  if (layer >= nLayers || head >= nHeads)
+    throw new WorkerError('bad-input', `layer ${layer}, head ${head} does not exist: the model has ${nLayers} layers × ${nHeads} heads`);
   const T = ids.length;
   const r = model.forward(null, ids, 1, T, { capture: { attention: true, qkv: true } });
   const cap = r.layers[layer]!;

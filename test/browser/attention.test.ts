@@ -23,9 +23,16 @@ function headStats(w: Window): HeadStats {
   const s = summarizeHeads(layers, w.H, w.ids);
   const f32 = (a: Float64Array): Float32Array => Float32Array.from(a);
   return {
-    documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: w.W, layers: w.L, heads: w.H,
+    documentKey: DOCUMENT_KEY,
+    version: 1,
+    windowStart: 0,
+    windowLength: w.W,
+    layers: w.L,
+    heads: w.H,
     scores: Object.fromEntries(HEAD_KIND_NAMES.map((k) => [k, f32(s.scores[k])])) as HeadStats['scores'],
-    entropy: f32(s.entropy), keys50: f32(s.keys50), keys90: f32(s.keys90),
+    entropy: f32(s.entropy),
+    keys50: f32(s.keys50),
+    keys90: f32(s.keys90),
   };
 }
 
@@ -60,7 +67,11 @@ describe('dashboard webview: attention views (Chromium)', function () {
     });
     const inked = cw * ch - (await countPixels(d.page, '#matrix canvas.matrix', '#1f1f1f', 30));
     assert.ok(inked >= 256 * 4, `one frame after the matrix arrived only ${inked} of ${cw}×${ch} pixels differ from the background`);
-    assert.notEqual(await d.page.evaluate(() => (document.querySelector('#matrix canvas.matrix') as HTMLCanvasElement).toDataURL()), blank, 'the matrix canvas was drawn');
+    assert.notEqual(
+      await d.page.evaluate(() => (document.querySelector('#matrix canvas.matrix') as HTMLCanvasElement).toDataURL()),
+      blank,
+      'the matrix canvas was drawn',
+    );
     assert.ok((await d.page.locator('#matrix *').count()) < 60, 'the matrix is a canvas, not a DOM cell per weight');
     const canvas = d.page.locator('#matrix canvas.overlay');
     const box = (await canvas.boundingBox())!;
@@ -74,11 +85,11 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await d.screenshot('matrix-256-dark.png');
   });
 
-  it('labels a short window\'s matrix, reads out the hovered cell, and switches to a global colour scale', async () => {
+  it("labels a short window's matrix, reads out the hovered cell, and switches to a global colour scale", async () => {
     const w = attentionWindow(24);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, 17) }));
-    assert.equal(await d.page.locator('#matrix .note').innerText(), 'Waiting for the window\'s attention…');
+    assert.equal(await d.page.locator('#matrix .note').innerText(), "Waiting for the window's attention…");
     await d.send(...matrixMessages(w, 0, 0));
     const overlay = d.page.locator('#matrix canvas.overlay');
     const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
@@ -88,10 +99,15 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const persisted = await waitForPosted(d, 'persist', (m) => (m.ui as { normalization: string }).normalization === 'global');
     assert.equal((persisted.ui as { normalization: string }).normalization, 'global');
     assert.match(await d.page.locator('#matrix .legend-text').innerText(), /every head/);
-    await d.send({ type: 'viewUnavailable', view: 'matrix', window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 }, reason: 'the document changed' });
+    await d.send({
+      type: 'viewUnavailable',
+      view: 'matrix',
+      window: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 },
+      reason: 'the document changed',
+    });
   });
 
-  it('while a model trains, the header says the attention shown is the active model\'s, not the one in training', async () => {
+  it("while a model trains, the header says the attention shown is the active model's, not the one in training", async () => {
     const w = attentionWindow(24);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, 17), status: 'running' }));
@@ -101,7 +117,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     assert.doesNotMatch(await header.innerText(), /Attention below/);
   });
 
-  it('hover captions belong to what is shown: the matrix\'s goes with its matrix, the grid\'s follows a keyboard head change', async () => {
+  it("hover captions belong to what is shown: the matrix's goes with its matrix, the grid's follows a keyboard head change", async () => {
     const w = attentionWindow(24);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0), { type: 'view', view: 'headStats', payload: headStats(w) });
@@ -114,7 +130,11 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await d.send({ type: 'model', info: null }, { type: 'attention', attention: null });
     assert.equal(await caption.innerText(), '');
 
-    await d.send({ type: 'attention', attention: queryAttention(w, 17) }, ...matrixMessages(w, 0, 0), { type: 'view', view: 'headStats', payload: headStats(w) });
+    await d.send({ type: 'attention', attention: queryAttention(w, 17) }, ...matrixMessages(w, 0, 0), {
+      type: 'view',
+      view: 'headStats',
+      payload: headStats(w),
+    });
     const gridCaption = d.page.locator('#heads .hoverinfo');
     assert.match(await gridCaption.innerText(), /^Selected: layer 0, head 0 · strongest: /);
     await d.send({ type: 'selection', layer: 1, head: 2 });
@@ -176,11 +196,28 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const q = Float32Array.of(1, 0, 0.5, -1);
     const k = Float32Array.from({ length: 24 * hs }, (_, i) => Math.sin(i));
     const v = Float32Array.from({ length: 24 * hs }, (_, i) => Math.cos(i));
-    await d.send({ type: 'view', view: 'why', payload: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layer: 0, head: 0, headSize: hs, q, k, v, output: new Float32Array(hs) } });
+    await d.send({
+      type: 'view',
+      view: 'why',
+      payload: {
+        documentKey: DOCUMENT_KEY,
+        version: 1,
+        windowStart: 0,
+        windowLength: 24,
+        query: 17,
+        layer: 0,
+        head: 0,
+        headSize: hs,
+        q,
+        k,
+        v,
+        output: new Float32Array(hs),
+      },
+    });
     assert.match(await d.page.locator('#why .vectors').innerText(), /q \(4 dims\) = \[1, 0, 0.5, -1\][\s\S]*÷ √4 =[\s\S]*output = Σ weight·v/);
   });
 
-  it('head types: the engine\'s scores fill a sortable table and label the grid; rollout draws when sent', async () => {
+  it("head types: the engine's scores fill a sortable table and label the grid; rollout draws when sent", async () => {
     const w = attentionWindow(24);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
@@ -198,7 +235,11 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
     const relevance = new Float32Array(w.L * w.W);
     for (let l = 0; l < w.L; l++) relevance.set(rolloutRow(layers.slice(0, l + 1), w.H, w.W, 17), l * w.W);
-    await d.send({ type: 'view', view: 'rollout', payload: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layers: w.L, relevance } });
+    await d.send({
+      type: 'view',
+      view: 'rollout',
+      payload: { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24, query: 17, layers: w.L, relevance },
+    });
     assert.ok((await d.page.locator('#rollout button.chip').count()) > 0);
     await d.screenshot('head-types-dark.png');
   });
@@ -271,14 +312,22 @@ describe('dashboard webview: attention views (Chromium)', function () {
     it(`the whole dashboard in the ${theme} theme (screenshot), redrawn when the theme changes`, async () => {
       const w = attentionWindow(32);
       d = await openDashboard(browser, { theme });
-      const messages: HostToWebview[] = [init({ ...trainingRun(10_000), attention: queryAttention(w, 29) }), ...matrixMessages(w, 0, 2), { type: 'selection', layer: 0, head: 2 }, { type: 'view', view: 'headStats', payload: headStats(w) }];
+      const messages: HostToWebview[] = [
+        init({ ...trainingRun(10_000), attention: queryAttention(w, 29) }),
+        ...matrixMessages(w, 0, 2),
+        { type: 'selection', layer: 0, head: 2 },
+        { type: 'view', view: 'headStats', payload: headStats(w) },
+      ];
       await d.send(...messages);
       await d.screenshot(`dashboard-${theme}.png`);
       const bg = theme === 'dark' ? '#1f1f1f' : '#ffffff';
       assert.ok((await countPixels(d.page, '#matrix canvas.matrix', bg, 6)) > 1000, `the matrix is drawn on the ${theme} background`);
       const other = theme === 'dark' ? 'light' : 'dark';
       await d.setTheme(other);
-      assert.ok((await countPixels(d.page, '#matrix canvas.matrix', other === 'dark' ? '#1f1f1f' : '#ffffff', 6)) > 1000, `after switching, the matrix uses the ${other} background`);
+      assert.ok(
+        (await countPixels(d.page, '#matrix canvas.matrix', other === 'dark' ? '#1f1f1f' : '#ffffff', 6)) > 1000,
+        `after switching, the matrix uses the ${other} background`,
+      );
     });
   }
 });

@@ -40,8 +40,19 @@ export function trainingRun(n: number, nonFinite: Record<number, number> = { 700
 }
 
 export const MODEL: ModelInfo = {
-  architecture: 'gpt2', layers: 2, heads: 4, kvHeads: 4, dModel: 64, context: 256, vocabSize: 97, parameters: 104_929,
-  tokenizer: 'char (97 tokens)', source: '/tmp/model.safetensors', attentionMode: 'soft', causal: true, trainedSteps: 10_000,
+  architecture: 'gpt2',
+  layers: 2,
+  heads: 4,
+  kvHeads: 4,
+  dModel: 64,
+  context: 256,
+  vocabSize: 97,
+  parameters: 104_929,
+  tokenizer: 'char (97 tokens)',
+  source: '/tmp/model.safetensors',
+  attentionMode: 'soft',
+  causal: true,
+  trainedSteps: 10_000,
 };
 
 const TEXT = 'The cat sat on the mat. The dog sat on the log. The cat saw the dog, and the dog saw the cat. ';
@@ -112,7 +123,12 @@ export function attentionWindow(W: number, L = 2, H = 4): Window {
   return { W, L, H, ...t, weights, scores };
 }
 
-const ref = (w: Window, version = 1): { documentKey: string; version: number; windowStart: number; windowLength: number } => ({ documentKey: DOCUMENT_KEY, version, windowStart: 0, windowLength: w.W });
+const ref = (w: Window, version = 1): { documentKey: string; version: number; windowStart: number; windowLength: number } => ({
+  documentKey: DOCUMENT_KEY,
+  version,
+  windowStart: 0,
+  windowLength: w.W,
+});
 
 /** The attention message for query token q, sliced from the window like the worker does. */
 export function queryAttention(w: Window, q: number, version = 1): QueryAttention {
@@ -126,9 +142,16 @@ export function queryAttention(w: Window, q: number, version = 1): QueryAttentio
     for (let k = q; k < W; k++) columns[lh * W + k] = w.weights[(lh * W + k) * W + q]!;
   }
   return {
-    ...ref(w, version), documentName: 'story.txt', from: q, to: q + 1, layers: L, heads: H,
+    ...ref(w, version),
+    documentName: 'story.txt',
+    from: q,
+    to: q + 1,
+    layers: L,
+    heads: H,
     tokens: { first: 0, ids: Int32Array.from(w.ids), starts: Int32Array.from(w.starts), ends: Int32Array.from(w.ends), labels: w.labels },
-    rows, columns, scores,
+    rows,
+    columns,
+    scores,
   };
 }
 
@@ -138,7 +161,9 @@ export function matrixMessages(w: Window, layer: number, head: number, version =
   return [{ type: 'view', view: 'matrix', payload: { ...m.window, matrix: m.headMatrix(layer, head), grid: m.grid() } }];
 }
 
-export function init(o: { steps?: StepPoint[]; evals?: EvalPoint[]; attention?: QueryAttention | null; status?: 'running' | 'completed' | 'idle' } = {}): HostToWebview {
+export function init(
+  o: { steps?: StepPoint[]; evals?: EvalPoint[]; attention?: QueryAttention | null; status?: 'running' | 'completed' | 'idle' } = {},
+): HostToWebview {
   const steps = o.steps ?? [];
   return {
     type: 'init',

@@ -21,25 +21,58 @@ export const RESULTS = path.join(ROOT, 'test-results');
 const ORIGIN = 'https://webview.attention-lens.test';
 
 const DARK: Record<string, string> = {
-  'editor-background': '#1f1f1f', foreground: '#cccccc', 'editor-foreground': '#cccccc', descriptionForeground: '#9d9d9d',
-  'panel-border': '#2b2b2b', 'editorWidget-background': '#202020', focusBorder: '#0078d4', 'charts-blue': '#3794ff',
-  'charts-orange': '#d18616', 'charts-red': '#f14c4c', 'charts-yellow': '#cca700', 'charts-green': '#89d185', 'charts-purple': '#b180d7',
-  'button-background': '#0078d4', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#313131', 'button-secondaryForeground': '#cccccc',
-  'textLink-foreground': '#4daafc', errorForeground: '#f85149',
+  'editor-background': '#1f1f1f',
+  foreground: '#cccccc',
+  'editor-foreground': '#cccccc',
+  descriptionForeground: '#9d9d9d',
+  'panel-border': '#2b2b2b',
+  'editorWidget-background': '#202020',
+  focusBorder: '#0078d4',
+  'charts-blue': '#3794ff',
+  'charts-orange': '#d18616',
+  'charts-red': '#f14c4c',
+  'charts-yellow': '#cca700',
+  'charts-green': '#89d185',
+  'charts-purple': '#b180d7',
+  'button-background': '#0078d4',
+  'button-foreground': '#ffffff',
+  'button-secondaryBackground': '#313131',
+  'button-secondaryForeground': '#cccccc',
+  'textLink-foreground': '#4daafc',
+  errorForeground: '#f85149',
 };
 const LIGHT: Record<string, string> = {
-  'editor-background': '#ffffff', foreground: '#3b3b3b', 'editor-foreground': '#3b3b3b', descriptionForeground: '#6e6e6e',
-  'panel-border': '#e5e5e5', 'editorWidget-background': '#f8f8f8', focusBorder: '#005fb8', 'charts-blue': '#1a85ff',
-  'charts-orange': '#d18616', 'charts-red': '#e51400', 'charts-yellow': '#bf8803', 'charts-green': '#388a34', 'charts-purple': '#652d90',
-  'button-background': '#005fb8', 'button-foreground': '#ffffff', 'button-secondaryBackground': '#e5e5e5', 'button-secondaryForeground': '#3b3b3b',
-  'textLink-foreground': '#005fb8', errorForeground: '#f85149',
+  'editor-background': '#ffffff',
+  foreground: '#3b3b3b',
+  'editor-foreground': '#3b3b3b',
+  descriptionForeground: '#6e6e6e',
+  'panel-border': '#e5e5e5',
+  'editorWidget-background': '#f8f8f8',
+  focusBorder: '#005fb8',
+  'charts-blue': '#1a85ff',
+  'charts-orange': '#d18616',
+  'charts-red': '#e51400',
+  'charts-yellow': '#bf8803',
+  'charts-green': '#388a34',
+  'charts-purple': '#652d90',
+  'button-background': '#005fb8',
+  'button-foreground': '#ffffff',
+  'button-secondaryBackground': '#e5e5e5',
+  'button-secondaryForeground': '#3b3b3b',
+  'textLink-foreground': '#005fb8',
+  errorForeground: '#f85149',
 };
 
 export type ThemeName = 'dark' | 'light';
 
 function themeCss(theme: ThemeName): string {
   const vars = Object.entries(theme === 'dark' ? DARK : LIGHT).map(([k, v]) => `  --vscode-${k}: ${v};`);
-  vars.push('  --vscode-font-family: "DejaVu Sans", system-ui, sans-serif;', '  --vscode-font-size: 13px;', '  --vscode-editor-font-family: "DejaVu Sans Mono", monospace;', '  --vscode-editor-font-size: 12px;');
+  vars.push(
+    '  --vscode-font-family: "DejaVu Sans", system-ui, sans-serif;',
+    '  --vscode-font-size: 13px;',
+    '  --vscode-editor-font-family: "DejaVu Sans Mono", monospace;',
+    '  --vscode-editor-font-size: 12px;',
+  );
   return `:root {\n${vars.join('\n')}\n}\n`;
 }
 
@@ -47,7 +80,8 @@ function themeCss(theme: ThemeName): string {
 function newest(dirs: string[]): number {
   let t = 0;
   for (const d of dirs) {
-    for (const e of fs.readdirSync(d, { recursive: true, withFileTypes: true })) if (e.isFile()) t = Math.max(t, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
+    for (const e of fs.readdirSync(d, { recursive: true, withFileTypes: true }))
+      if (e.isFile()) t = Math.max(t, fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
   }
   return t;
 }
@@ -62,7 +96,16 @@ export async function webviewBundle(): Promise<{ js: string }> {
   const sources = newest(['webview', 'src/presentation', 'src/protocol'].map((d) => path.join(ROOT, d)));
   if (fs.existsSync(js) && fs.statSync(js).mtimeMs >= sources) return { js };
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'al-webview-'));
-  await esbuild.build({ bundle: true, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: [path.join(ROOT, 'webview/main.ts')], outfile: path.join(out, 'webview.js'), logLevel: 'warning', legalComments: 'none' });
+  await esbuild.build({
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: [path.join(ROOT, 'webview/main.ts')],
+    outfile: path.join(out, 'webview.js'),
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
   return { js: path.join(out, 'webview.js') };
 }
 
@@ -70,7 +113,16 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -95,8 +147,12 @@ export async function openDashboard(browser: Browser, o: { theme?: ThemeName; st
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   if (process.env.AL_DEBUG) page.on('console', (m) => console.log('[page]', m.type(), m.text()));
   const nonce = 'dGVzdC1ub25jZS0xMjM0NTY3OA';
-  const html = dashboardHtml({ cspSource: ORIGIN, nonce, scriptUri: `${ORIGIN}/dist/webview.js`, styleUris: [`${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`] })
-    .replace('<body>', `<body class="vscode-${o.theme ?? 'dark'}">`);
+  const html = dashboardHtml({
+    cspSource: ORIGIN,
+    nonce,
+    scriptUri: `${ORIGIN}/dist/webview.js`,
+    styleUris: [`${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`],
+  }).replace('<body>', `<body class="vscode-${o.theme ?? 'dark'}">`);
   let theme: ThemeName = o.theme ?? 'dark';
   const files: Record<string, () => [string, string]> = {
     '/index.html': () => [html, 'text/html'],
@@ -111,41 +167,61 @@ export async function openDashboard(browser: Browser, o: { theme?: ThemeName; st
     return route.fulfill({ status: 200, body, contentType });
   });
   // Nothing else may load: the CSP should already prevent it, this proves it.
-  await context.route((url) => !url.href.startsWith(ORIGIN) && !url.href.startsWith('data:'), (route) => {
-    problems.push(`request outside the webview origin: ${route.request().url()}`);
-    return route.abort();
-  });
+  await context.route(
+    (url) => !url.href.startsWith(ORIGIN) && !url.href.startsWith('data:'),
+    (route) => {
+      problems.push(`request outside the webview origin: ${route.request().url()}`);
+      return route.abort();
+    },
+  );
   // tsx compiles these callbacks with esbuild's keepNames, whose __name() helper the page lacks.
   await page.addInitScript({ content: 'window.__name = (f) => f;' });
-  await page.addInitScript((initial) => {
-    const w = window as unknown as Record<string, unknown>;
-    const posted: unknown[] = [];
-    let state = initial;
-    w.__posted = posted;
-    w.acquireVsCodeApi = () => ({ postMessage: (m: unknown) => posted.push(JSON.parse(JSON.stringify(m))), getState: () => state, setState: (s: unknown) => { state = s as typeof state; w.__state = s; } });
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-    const fromWire = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.map(fromWire);
-      if (v && typeof v === 'object') {
-        const o = v as Record<string, unknown>;
-        if (typeof o.$t === 'string') {
-          const nums = (o.v as (number | string)[]).map((x) => (typeof x === 'string' ? Number(x) : x));
-          return o.$t === 'f32' ? Float32Array.from(nums) : o.$t === 'f64' ? Float64Array.from(nums) : Int32Array.from(nums);
+  await page.addInitScript(
+    (initial) => {
+      const w = window as unknown as Record<string, unknown>;
+      const posted: unknown[] = [];
+      let state = initial;
+      w.__posted = posted;
+      w.acquireVsCodeApi = () => ({
+        postMessage: (m: unknown) => posted.push(JSON.parse(JSON.stringify(m))),
+        getState: () => state,
+        setState: (s: unknown) => {
+          state = s as typeof state;
+          w.__state = s;
+        },
+      });
+      document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+      const fromWire = (v: unknown): unknown => {
+        if (Array.isArray(v)) return v.map(fromWire);
+        if (v && typeof v === 'object') {
+          const o = v as Record<string, unknown>;
+          if (typeof o.$t === 'string') {
+            const nums = (o.v as (number | string)[]).map((x) => (typeof x === 'string' ? Number(x) : x));
+            return o.$t === 'f32' ? Float32Array.from(nums) : o.$t === 'f64' ? Float64Array.from(nums) : Int32Array.from(nums);
+          }
+          if (o.$n !== undefined) return Number(o.$n);
+          return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromWire(x)]));
         }
-        if (o.$n !== undefined) return Number(o.$n);
-        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, fromWire(x)]));
-      }
-      return v;
-    };
-    const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
-    w.__deliver = async (wire: unknown[]): Promise<void> => {
-      for (const m of wire) window.dispatchEvent(new MessageEvent('message', { data: fromWire(m) }));
-      await frame();
-    };
-  }, (o.state ?? null) as object | null);
+        return v;
+      };
+      const frame = (): Promise<void> => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      w.__deliver = async (wire: unknown[]): Promise<void> => {
+        for (const m of wire) window.dispatchEvent(new MessageEvent('message', { data: fromWire(m) }));
+        await frame();
+      };
+    },
+    (o.state ?? null) as object | null,
+  );
   await page.goto(`${ORIGIN}/index.html`);
-  await page.waitForFunction(() => ((window as unknown as { __posted: { type: string }[] }).__posted ?? []).some((m) => m.type === 'ready'), undefined, { timeout: 10_000 }).catch((e: Error) => { throw new Error(`the page never posted ready: ${e.message}; problems: ${problems.join(' / ')}`); });
-  const deliver = (messages: HostToWebview[]): Promise<void> => page.evaluate((wire) => (window as unknown as { __deliver: (w: unknown[]) => Promise<void> }).__deliver(wire), messages.map(toWire) as unknown[]);
+  await page
+    .waitForFunction(() => ((window as unknown as { __posted: { type: string }[] }).__posted ?? []).some((m) => m.type === 'ready'), undefined, {
+      timeout: 10_000,
+    })
+    .catch((e: Error) => {
+      throw new Error(`the page never posted ready: ${e.message}; problems: ${problems.join(' / ')}`);
+    });
+  const deliver = (messages: HostToWebview[]): Promise<void> =>
+    page.evaluate((wire) => (window as unknown as { __deliver: (w: unknown[]) => Promise<void> }).__deliver(wire), messages.map(toWire) as unknown[]);
   return {
     page,
     problems,
@@ -165,7 +241,10 @@ export async function openDashboard(browser: Browser, o: { theme?: ThemeName; st
         const link = Array.from(document.querySelectorAll('link')).find((l) => l.href.endsWith('/theme.css'))!;
         const fresh = link.cloneNode() as HTMLLinkElement;
         fresh.href = `${link.href.split('?')[0]}?${Date.now()}`;
-        await new Promise((r) => { fresh.onload = r; link.after(fresh); });
+        await new Promise((r) => {
+          fresh.onload = r;
+          link.after(fresh);
+        });
         link.remove();
         document.body.className = `vscode-${t}`;
         await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
@@ -188,19 +267,27 @@ export function toWire(v: unknown): unknown {
 
 /** How many pixels of the first canvas under `selector` are within `tolerance` of the colour #rrggbb. */
 export async function countPixels(page: Page, selector: string, hex: string, tolerance = 40): Promise<number> {
-  return page.evaluate(({ selector, hex, tolerance }) => {
-    const c = document.querySelector(selector) as HTMLCanvasElement | null;
-    if (!c) return -1;
-    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-    const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i]! - r!) + Math.abs(d[i + 1]! - g!) + Math.abs(d[i + 2]! - b!) <= tolerance) n++;
-    return n;
-  }, { selector, hex, tolerance });
+  return page.evaluate(
+    ({ selector, hex, tolerance }) => {
+      const c = document.querySelector(selector) as HTMLCanvasElement | null;
+      if (!c) return -1;
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i]! - r!) + Math.abs(d[i + 1]! - g!) + Math.abs(d[i + 2]! - b!) <= tolerance) n++;
+      return n;
+    },
+    { selector, hex, tolerance },
+  );
 }
 
 /** Waits until the page has posted a message of `type` matching `where`, and returns it. */
-export async function waitForPosted(d: DashboardPage, type: string, where: (m: Record<string, unknown>) => boolean = () => true, timeoutMs = 3000): Promise<Record<string, unknown>> {
+export async function waitForPosted(
+  d: DashboardPage,
+  type: string,
+  where: (m: Record<string, unknown>) => boolean = () => true,
+  timeoutMs = 3000,
+): Promise<Record<string, unknown>> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const found = (await d.posted()).filter((m) => m.type === type && where(m)).at(-1);

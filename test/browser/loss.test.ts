@@ -89,7 +89,12 @@ describe('dashboard webview: training views (Chromium)', function () {
     assert.match(await d.page.locator('header.top .run').innerText(), /running · step 10000/);
     await d.send({ type: 'runStatus', run: { status: 'diverged', label: 'story.txt', totalSteps: 10_000, message: 'loss became NaN at step 7000' } });
     assert.match(await d.page.locator('header.top .run').innerText(), /diverged.*NaN at step 7000/);
-    await d.send({ type: 'runReset', run: { status: 'running', label: 'again', totalSteps: 5, message: null }, steps: stepColumns([]), evals: evalColumns([]) });
+    await d.send({
+      type: 'runReset',
+      run: { status: 'running', label: 'again', totalSteps: 5, message: null },
+      steps: stepColumns([]),
+      evals: evalColumns([]),
+    });
     assert.match(await d.page.locator('#loss .note').innerText(), /Waiting for the first step/);
   });
 

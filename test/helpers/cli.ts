@@ -48,7 +48,10 @@ export function cliWith(options: CliOptions, ...args: string[]): Run {
 /** The JSON lines of a successful --json run. */
 export function jsonLines(run: Run): Record<string, unknown>[] {
   assert.equal(run.code, 0, run.stderr);
-  return run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** The `{"error": {code, message}}` of a failed --json run. */

@@ -72,7 +72,9 @@ export class DecorationRecorder implements vscode.Disposable {
     while (roles().filter((x) => x.kind === 'bucket').length < 8 || !roles().some((x) => x.kind === 'query')) {
       if (Date.now() > deadline) {
         r.dispose();
-        throw new Error(`after a colour change the extension created ${roles().length} decoration types through vscode.window.createTextEditorDecorationType, not the 8 buckets and the query outline`);
+        throw new Error(
+          `after a colour change the extension created ${roles().length} decoration types through vscode.window.createTextEditorDecorationType, not the 8 buckets and the query outline`,
+        );
       }
       await new Promise((res) => setTimeout(res, 50));
     }

@@ -38,12 +38,12 @@ export function f32ToF16Bits(x: number): number {
     const half = 1 << (shift - 1);
     let m = mant >>> shift;
     const rest = mant & ((1 << shift) - 1);
-    if (rest > half || (rest === half && (m & 1))) m++;
+    if (rest > half || (rest === half && m & 1)) m++;
     return sign | m;
   }
   let m = mant >>> 13;
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1))) {
+  if (rest > 0x1000 || (rest === 0x1000 && m & 1)) {
     m++;
     if (m === 0x400) {
       m = 0;
@@ -67,7 +67,9 @@ export function roundTo(dtype: Dtype, x: number): number {
   if (dtype === 'F32') return x;
   if (dtype === 'BF16') return new Float32Array(new Uint32Array([f32ToBf16Bits(x) << 16]).buffer)[0]!;
   const h = f32ToF16Bits(x);
-  const e = (h >> 10) & 0x1f, m = h & 0x3ff, s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f,
+    m = h & 0x3ff,
+    s = h & 0x8000 ? -1 : 1;
   if (e === 0) return s * m * Math.pow(2, -24);
   if (e === 31) return m ? NaN : s * Infinity;
   return s * Math.pow(2, e - 15) * (1 + m / 1024);
@@ -91,7 +93,8 @@ export function writeSafetensors(tensors: readonly NamedTensor[], dtype: Dtype, 
   out.set(headerBytes, 8);
   let at = 8 + headerBytes.length;
   for (const t of tensors) {
-    if (dtype === 'F32') out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at); // little-endian hosts
+    if (dtype === 'F32')
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at); // little-endian hosts
     else for (let i = 0; i < t.data.length; i++) view.setUint16(at + 2 * i, dtype === 'F16' ? f32ToF16Bits(t.data[i]!) : f32ToBf16Bits(t.data[i]!), true);
     at += t.data.length * width;
   }
@@ -104,12 +107,14 @@ export function writeSafetensors(tensors: readonly NamedTensor[], dtype: Dtype, 
  * into rotate-half ones.
  */
 export function permuteForRotateHalf(w: Float32Array, nHeads: number, rows: number, cols: number): Float32Array {
-  const hs = rows / nHeads, half = hs / 2;
+  const hs = rows / nHeads,
+    half = hs / 2;
   const out = new Float32Array(w.length);
   for (let h = 0; h < nHeads; h++) {
     for (let i = 0; i < half; i++) {
       for (let p = 0; p < 2; p++) {
-        const src = h * hs + 2 * i + p, dst = h * hs + p * half + i;
+        const src = h * hs + 2 * i + p,
+          dst = h * hs + p * half + i;
         out.set(w.subarray(src * cols, (src + 1) * cols), dst * cols);
       }
     }
@@ -124,11 +129,16 @@ export function llamaTensors(model: Transformer): NamedTensor[] {
   const hs = c.dModel / c.nHeads;
   const out: NamedTensor[] = [{ name: 'model.embed_tokens.weight', shape: [c.vocabSize, c.dModel], data: p('tok_emb') }];
   for (let l = 0; l < c.nLayers; l++) {
-    const b = `blocks.${l}.`, h = `model.layers.${l}.`;
+    const b = `blocks.${l}.`,
+      h = `model.layers.${l}.`;
     out.push(
       { name: `${h}input_layernorm.weight`, shape: [c.dModel], data: p(`${b}norm1.weight`) },
       { name: `${h}self_attn.q_proj.weight`, shape: [c.dModel, c.dModel], data: permuteForRotateHalf(p(`${b}attn.q.weight`), c.nHeads, c.dModel, c.dModel) },
-      { name: `${h}self_attn.k_proj.weight`, shape: [c.nKvHeads * hs, c.dModel], data: permuteForRotateHalf(p(`${b}attn.k.weight`), c.nKvHeads, c.nKvHeads * hs, c.dModel) },
+      {
+        name: `${h}self_attn.k_proj.weight`,
+        shape: [c.nKvHeads * hs, c.dModel],
+        data: permuteForRotateHalf(p(`${b}attn.k.weight`), c.nKvHeads, c.nKvHeads * hs, c.dModel),
+      },
       { name: `${h}self_attn.v_proj.weight`, shape: [c.nKvHeads * hs, c.dModel], data: p(`${b}attn.v.weight`) },
       { name: `${h}self_attn.o_proj.weight`, shape: [c.dModel, c.dModel], data: p(`${b}attn.o.weight`) },
       { name: `${h}post_attention_layernorm.weight`, shape: [c.dModel], data: p(`${b}norm2.weight`) },
@@ -145,11 +155,23 @@ export function llamaTensors(model: Transformer): NamedTensor[] {
 export function llamaConfigJson(model: Transformer, dtype: Dtype): Record<string, unknown> {
   const c = model.config;
   return {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_act: 'silu',
-    hidden_size: c.dModel, intermediate_size: c.mlpHidden, num_hidden_layers: c.nLayers,
-    num_attention_heads: c.nHeads, num_key_value_heads: c.nKvHeads, max_position_embeddings: c.contextLength,
-    rms_norm_eps: c.normEps, rope_theta: c.ropeTheta, rope_scaling: null, tie_word_embeddings: c.tiedEmbeddings,
-    vocab_size: c.vocabSize, attention_bias: false, bos_token_id: 1, eos_token_id: 2,
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_act: 'silu',
+    hidden_size: c.dModel,
+    intermediate_size: c.mlpHidden,
+    num_hidden_layers: c.nLayers,
+    num_attention_heads: c.nHeads,
+    num_key_value_heads: c.nKvHeads,
+    max_position_embeddings: c.contextLength,
+    rms_norm_eps: c.normEps,
+    rope_theta: c.ropeTheta,
+    rope_scaling: null,
+    tie_word_embeddings: c.tiedEmbeddings,
+    vocab_size: c.vocabSize,
+    attention_bias: false,
+    bos_token_id: 1,
+    eos_token_id: 2,
     torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype],
   };
 }
@@ -172,7 +194,8 @@ export function llamaTokenizerJson(tok: Llama2cTokenizer): Record<string, unknow
     const local: { l: string; r: string }[] = [];
     const chars = [...piece];
     for (let k = 1; k < chars.length; k++) {
-      const l = chars.slice(0, k).join(''), r = chars.slice(k).join('');
+      const l = chars.slice(0, k).join(''),
+        r = chars.slice(k).join('');
       if (vocab[l] !== undefined && vocab[r] !== undefined && vocab[l]! >= 3 && vocab[r]! >= 3) local.push({ l, r });
     }
     local.sort((a, b) => vocab[a.l]! - vocab[b.l]! || vocab[a.r]! - vocab[b.r]!);
@@ -181,20 +204,49 @@ export function llamaTokenizerJson(tok: Llama2cTokenizer): Record<string, unknow
   merges.sort((a, b) => b.score - a.score || a.order - b.order);
   const added = special.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
   return {
-    version: '1.0', truncation: null, padding: null, added_tokens: added,
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '\u2581' }, { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' }] },
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '\u2581' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '\u2581' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '<s>', type_id: 1 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: '<s>', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '<s>', type_id: 1 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
     },
     decoder: {
       type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: '\u2581' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+      decoders: [
+        { type: 'Replace', pattern: { String: '\u2581' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
     },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges: merges.map((m) => `${m.l} ${m.r}`) },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      vocab,
+      merges: merges.map((m) => `${m.l} ${m.r}`),
+    },
   };
 }
 
@@ -205,6 +257,9 @@ export function writeLlamaFolder(dir: string, model: Transformer, dtype: Dtype, 
   fs.writeFileSync(path.join(dir, 'model.safetensors'), writeSafetensors(llamaTensors(model), dtype));
   if (tokenizer) {
     fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(llamaTokenizerJson(tokenizer)));
-    fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'LlamaTokenizer', bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', add_bos_token: true, legacy: true }));
+    fs.writeFileSync(
+      path.join(dir, 'tokenizer_config.json'),
+      JSON.stringify({ tokenizer_class: 'LlamaTokenizer', bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', add_bos_token: true, legacy: true }),
+    );
   }
 }

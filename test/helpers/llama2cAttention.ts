@@ -97,11 +97,14 @@ type Pattern = (i: number, j: number) => boolean;
 
 /** TransformerLens "mul" score with its defaults: Σ A·P / Σ A over the whole n×n pattern. */
 function mulScore(a: number[][], p: Pattern): number {
-  let num = 0, den = 0;
-  a.forEach((row, i) => row.forEach((v, j) => {
-    den += v;
-    if (p(i, j)) num += v;
-  }));
+  let num = 0,
+    den = 0;
+  a.forEach((row, i) =>
+    row.forEach((v, j) => {
+      den += v;
+      if (p(i, j)) num += v;
+    }),
+  );
   return den > 0 ? num / den : 0;
 }
 
@@ -129,7 +132,9 @@ export interface ReferenceHeadStats {
 export function referenceHeadStats(fx: Llama2cAttention): ReferenceHeadStats {
   const patterns = headKindPatterns(fx.token_ids);
   const scores: Record<string, number[]> = Object.fromEntries(Object.keys(patterns).map((k) => [k, []]));
-  const entropy: number[] = [], keys50: { min: number; max: number }[] = [], keys90: { min: number; max: number }[] = [];
+  const entropy: number[] = [],
+    keys50: { min: number; max: number }[] = [],
+    keys90: { min: number; max: number }[] = [];
   for (const layer of fx.attention) {
     for (const a of layer) {
       for (const [kind, p] of Object.entries(patterns)) scores[kind]!.push(mulScore(a, p));
@@ -148,7 +153,8 @@ export function referenceHeadStats(fx: Llama2cAttention): ReferenceHeadStats {
 }
 
 function meanKeys(a: number[][], fraction: number): { min: number; max: number } {
-  let min = 0, max = 0;
+  let min = 0,
+    max = 0;
   a.forEach((row, i) => {
     const w = row.slice(0, i + 1).sort((x, y) => y - x);
     const total = w.reduce((s, v) => s + v, 0);
@@ -171,7 +177,9 @@ function meanKeys(a: number[][], fraction: number): { min: number; max: number }
 export function referenceRolloutRows(fx: Llama2cAttention, query: number): number[][] {
   const n = fx.T;
   const hats = fx.attention.map((layer) => {
-    const m = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => layer.reduce((s, a) => s + a[i]![j]!, 0) / layer.length + (i === j ? 1 : 0)));
+    const m = Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => layer.reduce((s, a) => s + a[i]![j]!, 0) / layer.length + (i === j ? 1 : 0)),
+    );
     return m.map((row) => {
       const sum = row.reduce((s, v) => s + v, 0);
       return row.map((v) => v / sum);

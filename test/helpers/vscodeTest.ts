@@ -12,8 +12,7 @@ export const EXTENSION_ID = 'attention-lens.attention-lens';
 export async function activeExtension(): Promise<vscode.Extension<unknown>> {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
   if (!ext) {
-    throw new Error(`extension ${EXTENSION_ID} is not loaded in VS Code ${vscode.version}`
-      + ' (check engines.vscode and the server log)');
+    throw new Error(`extension ${EXTENSION_ID} is not loaded in VS Code ${vscode.version}` + ' (check engines.vscode and the server log)');
   }
   await ext.activate();
   return ext;
@@ -26,7 +25,7 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, time
     const value = await probe();
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(r => setTimeout(r, everyMs));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 

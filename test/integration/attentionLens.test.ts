@@ -20,7 +20,12 @@ import { DecorationRecorder } from '../helpers/decorationRecorder';
 import { expectedBuckets, parsePercent, readLlama2cAttention, tokenSpans, topKOf } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
-interface Outcome { reason: string; step: number; checkpointPath: string | null; info: { architecture: string; layers: number; heads: number } }
+interface Outcome {
+  reason: string;
+  step: number;
+  checkpointPath: string | null;
+  info: { architecture: string; layers: number; heads: number };
+}
 
 async function api(): Promise<AttentionLensApi> {
   return (await activeExtension()).exports as AttentionLensApi;
@@ -43,26 +48,42 @@ function decorationsOf(a: AttentionLensApi): { apply: (editor: vscode.TextEditor
  * `weights` (one per token of the prompt) under the current settings: the query token
  * outlined, every other token in its bucket or undecorated. Throws with the difference.
  */
-async function expectHighlights(recorder: DecorationRecorder, spans: { start: number; end: number }[], q: number, weights: number[], direction: string): Promise<void> {
+async function expectHighlights(
+  recorder: DecorationRecorder,
+  spans: { start: number; end: number }[],
+  q: number,
+  weights: number[],
+  direction: string,
+): Promise<void> {
   const c = vscode.workspace.getConfiguration('attentionLens.attention');
-  const expected = expectedBuckets(weights, { threshold: c.get('threshold')!, normalization: c.get('normalization')!, excludeFirstToken: c.get('excludeFirstToken')!, buckets: BUCKETS });
+  const expected = expectedBuckets(weights, {
+    threshold: c.get('threshold')!,
+    normalization: c.get('normalization')!,
+    excludeFirstToken: c.get('excludeFirstToken')!,
+    buckets: BUCKETS,
+  });
   let last = '';
   try {
-    await waitFor(`highlights for ${direction}`, () => {
-      const seen = recorder.byStart();
-      const problems: string[] = [];
-      const starts = new Set<number>();
-      spans.forEach((sp, k) => {
-        if (sp.end <= sp.start) return; // BOS: no text to decorate
-        starts.add(sp.start);
-        const got = seen.get(sp.start) ?? -1;
-        const want = k === q ? 'query' : expected[k]!;
-        if (want === 'either' ? got === 'query' : got !== want) problems.push(`token ${k} (${JSON.stringify(spans[k])}, weight ${weights[k]}): ${String(got)}, expected ${String(want)}`);
-      });
-      for (const st of seen.keys()) if (!starts.has(st)) problems.push(`a range starts at ${st}, which is no token start`);
-      last = problems.join('; ');
-      return problems.length === 0;
-    }, 20_000);
+    await waitFor(
+      `highlights for ${direction}`,
+      () => {
+        const seen = recorder.byStart();
+        const problems: string[] = [];
+        const starts = new Set<number>();
+        spans.forEach((sp, k) => {
+          if (sp.end <= sp.start) return; // BOS: no text to decorate
+          starts.add(sp.start);
+          const got = seen.get(sp.start) ?? -1;
+          const want = k === q ? 'query' : expected[k]!;
+          if (want === 'either' ? got === 'query' : got !== want)
+            problems.push(`token ${k} (${JSON.stringify(spans[k])}, weight ${weights[k]}): ${String(got)}, expected ${String(want)}`);
+        });
+        for (const st of seen.keys()) if (!starts.has(st)) problems.push(`a range starts at ${st}, which is no token start`);
+        last = problems.join('; ');
+        return problems.length === 0;
+      },
+      20_000,
+    );
   } catch (e) {
     throw new Error(`${(e as Error).message}: ${last}`);
   }
@@ -80,10 +101,14 @@ async function expectLlama2cRows(a: AttentionLensApi): Promise<void> {
   try {
     const cursor = editor.document.positionAt(spans[q]!.start + 1);
     editor.selection = new vscode.Selection(cursor, cursor);
-    const shown = await waitFor('attention for the fixture prompt', () => {
-      const s = a.highlighter.shown;
-      return s && s.editor.document === editor.document && s.result.from === q ? s : null;
-    }, 20_000);
+    const shown = await waitFor(
+      'attention for the fixture prompt',
+      () => {
+        const s = a.highlighter.shown;
+        return s && s.editor.document === editor.document && s.result.from === q ? s : null;
+      },
+      20_000,
+    );
     const r = shown.result;
     assert.deepStrictEqual([r.layers, r.heads, r.windowStart, r.windowLength], [fx.attention.length, fx.attention[0]!.length, 0, fx.T]);
     for (let l = 0; l < r.layers; l++) {
@@ -113,7 +138,13 @@ describe('Attention Lens in the editor', function () {
     const sub = a.run.onDidChange((e) => e.kind === 'step' && losses.push(e.point.loss));
     const lag = monitorEventLoopDelay({ resolution: 5 });
     lag.enable();
-    const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 80, batchSize: 8, learningRate: 0.01, evalInterval: 40 })) as Outcome;
+    const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', {
+      preset: 'tiny',
+      steps: 80,
+      batchSize: 8,
+      learningRate: 0.01,
+      evalInterval: 40,
+    })) as Outcome;
     lag.disable();
     sub.dispose();
     assert.ok(outcome, 'the command returned no outcome');
@@ -130,16 +161,24 @@ describe('Attention Lens in the editor', function () {
     trained = outcome;
   });
 
-  it('highlights what the cursor token attends to, in buckets that agree with the engine\'s weights', async () => {
+  it("highlights what the cursor token attends to, in buckets that agree with the engine's weights", async () => {
     const a = await api();
     const editor = await openWorkspaceFile('training.txt');
     const offset = editor.document.getText().indexOf('sat on') + 4; // inside "on"
     const pos = editor.document.positionAt(offset);
     editor.selection = new vscode.Selection(pos, pos);
-    const shown = await waitFor('highlights for the cursor token', () => {
-      const s = a.highlighter.shown;
-      return s && s.result.window.starts[s.result.from - s.result.windowStart]! <= offset && offset < s.result.window.ends[s.result.from - s.result.windowStart]! ? s : null;
-    }, 20_000);
+    const shown = await waitFor(
+      'highlights for the cursor token',
+      () => {
+        const s = a.highlighter.shown;
+        return s &&
+          s.result.window.starts[s.result.from - s.result.windowStart]! <= offset &&
+          offset < s.result.window.ends[s.result.from - s.result.windowStart]!
+          ? s
+          : null;
+      },
+      20_000,
+    );
     const r = shown.result;
     // Independent check: load the saved checkpoint with the engine and run the window ourselves.
     const ckpt = parseCheckpoint(new Uint8Array(fs.readFileSync(trained.checkpointPath!)));
@@ -153,9 +192,16 @@ describe('Attention Lens in the editor', function () {
     const got = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'head' });
     for (let k = 0; k < T; k++) assert.ok(Math.abs(got[k]! - expectedRow[k]!) < 1e-5, `weight of key ${k}: ${got[k]} vs ${expectedRow[k]}`);
     const settings = vscode.workspace.getConfiguration('attentionLens.attention');
-    const expectedBuckets = bucketize(expectedRow, { threshold: settings.get('threshold')!, normalization: settings.get('normalization')!, exclude: settings.get('excludeFirstToken') ? 0 : -1 });
+    const expectedBuckets = bucketize(expectedRow, {
+      threshold: settings.get('threshold')!,
+      normalization: settings.get('normalization')!,
+      exclude: settings.get('excludeFirstToken') ? 0 : -1,
+    });
     assert.deepStrictEqual([...shown.buckets], [...expectedBuckets]);
-    assert.ok(shown.buckets.some((b) => b >= 0), 'some token is highlighted');
+    assert.ok(
+      shown.buckets.some((b) => b >= 0),
+      'some token is highlighted',
+    );
   });
 
   it('follows the selected head (what the highlights show for both directions is checked against llama2.c on stories260K below)', async () => {
@@ -170,10 +216,18 @@ describe('Attention Lens in the editor', function () {
   it('the hover lists the top-k attended tokens with their weights and the score behind one (its format; its numbers are checked against llama2.c on stories260K below)', async () => {
     const editor = await openWorkspaceFile('training.txt');
     const offset = editor.document.getText().indexOf('sat on') + 4;
-    const hovers = await waitFor('a hover', async () => {
-      const h = (await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, editor.document.positionAt(offset))) as vscode.Hover[];
-      return h.length > 0 ? h : null;
-    }, 20_000);
+    const hovers = await waitFor(
+      'a hover',
+      async () => {
+        const h = (await vscode.commands.executeCommand(
+          'vscode.executeHoverProvider',
+          editor.document.uri,
+          editor.document.positionAt(offset),
+        )) as vscode.Hover[];
+        return h.length > 0 ? h : null;
+      },
+      20_000,
+    );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Attention Lens/);
     assert.match(text, /Top 5 attended \(layer 0, head 0/);
@@ -202,7 +256,10 @@ describe('Attention Lens in the editor', function () {
   it('loads the stories260K llama2.c model through the command and shows its attention', async function () {
     if (!fixturesDir()) this.skip();
     const a = await api();
-    const ok = await vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    const ok = await vscode.commands.executeCommand('attentionLens.loadCheckpoint', {
+      path: fixture('stories260K', 'stories260K.bin'),
+      tokenizerPath: fixture('stories260K', 'tok512.bin'),
+    });
     assert.strictEqual(ok, true);
     assert.strictEqual(a.model.info?.architecture, 'llama');
     assert.deepStrictEqual([a.model.info?.layers, a.model.info?.heads, a.model.info?.vocabSize], [5, 8, 512]);
@@ -213,7 +270,7 @@ describe('Attention Lens in the editor', function () {
     assert.strictEqual(shown.result.heads, 8);
   });
 
-  it('stories260K: what setDecorations receives is llama2.c\'s attention (layer 2, head 5), in both directions, and the hover\'s numbers are llama2.c\'s', async function () {
+  it("stories260K: what setDecorations receives is llama2.c's attention (layer 2, head 5), in both directions, and the hover's numbers are llama2.c's", async function () {
     if (!fixturesDir()) this.skip();
     const a = await api();
     assert.strictEqual(a.model.info?.architecture, 'llama', 'stories260K is the active model (previous test)');
@@ -228,22 +285,32 @@ describe('Attention Lens in the editor', function () {
       editor.selection = new vscode.Selection(cursor, cursor);
       const row = fx.attention[L]![H]![q]!;
       await expectHighlights(recorder, spans, q, row, 'attendsTo');
-      assert.ok([...recorder.byStart().entries()].every(([start, b]) => b === 'query' || start < spans[q]!.start), 'attending to: only earlier tokens are highlighted');
+      assert.ok(
+        [...recorder.byStart().entries()].every(([start, b]) => b === 'query' || start < spans[q]!.start),
+        'attending to: only earlier tokens are highlighted',
+      );
 
       // The other direction: the tokens that attend to the query, i.e. column q of the same head.
       await vscode.commands.executeCommand('attentionLens.setDirection', 'attendedBy');
       const column = fx.attention[L]![H]!.map((r, k) => (k >= q ? r[q]! : 0));
       await expectHighlights(recorder, spans, q, column, 'attendedBy');
       const later = [...recorder.byStart().entries()].filter(([, b]) => b !== 'query');
-      assert.ok(later.length > 0 && later.every(([start]) => start >= spans[q]!.end), `attended by: only later tokens are highlighted (${later.map(([st]) => st).join(', ')})`);
+      assert.ok(
+        later.length > 0 && later.every(([start]) => start >= spans[q]!.end),
+        `attended by: only later tokens are highlighted (${later.map(([st]) => st).join(', ')})`,
+      );
       await vscode.commands.executeCommand('attentionLens.setDirection', 'attendsTo');
       await expectHighlights(recorder, spans, q, row, 'attendsTo');
 
       // The hover on the query token: its top 5 for the head, the mean over heads, what it receives, and the why.
-      const hovers = await waitFor('a hover', async () => {
-        const h = (await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, cursor)) as vscode.Hover[];
-        return h.length > 0 ? h : null;
-      }, 20_000);
+      const hovers = await waitFor(
+        'a hover',
+        async () => {
+          const h = (await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, cursor)) as vscode.Hover[];
+          return h.length > 0 ? h : null;
+        },
+        20_000,
+      );
       const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
       assert.match(text, new RegExp(`id ${fx.token_ids[q]} · #${q}\\b`), text);
       const table = [...text.matchAll(/^\| ([1-5]) \| .+? \| .+? \| ([^|]+) \| ([^|]+) \|$/gm)];
@@ -251,10 +318,14 @@ describe('Attention Lens in the editor', function () {
       assert.strictEqual(table.length, top.length, text);
       const mean = row.map((_, k) => fx.attention[L]!.reduce((sum, hr) => sum + hr[q]![k]!, 0) / fx.attention[L]!.length);
       top.forEach((t, i) => {
-        const w = parsePercent(table[i]![2]!), m = parsePercent(table[i]![3]!);
+        const w = parsePercent(table[i]![2]!),
+          m = parsePercent(table[i]![3]!);
         assert.ok(Math.abs(w.value - t.weight) <= w.tolerance + 1e-5, `top ${i + 1}: hover ${table[i]![2]}, llama2.c ${t.weight} (key ${t.index})`);
         assert.ok(Math.abs(m.value - mean[t.index]!) <= m.tolerance + 1e-5, `top ${i + 1} mean: hover ${table[i]![3]}, llama2.c ${mean[t.index]}`);
-        assert.ok(table[i]![0]!.includes(`[${fx.prompt.slice(spans[t.index]!.start, spans[t.index]!.end)}]`) || spans[t.index]!.end === 0, `top ${i + 1} should be token ${t.index}: ${table[i]![0]}`);
+        assert.ok(
+          table[i]![0]!.includes(`[${fx.prompt.slice(spans[t.index]!.start, spans[t.index]!.end)}]`) || spans[t.index]!.end === 0,
+          `top ${i + 1} should be token ${t.index}: ${table[i]![0]}`,
+        );
       });
       const received = /Receives ([^ ]+ %) on average from the (\d+) tokens/.exec(text);
       assert.ok(received, text);
@@ -280,7 +351,9 @@ describe('Attention Lens in the editor', function () {
     const before = a.model.info;
     assert.ok(before);
     let killed = false;
-    const crashed = new Promise<{ message: string; afterKill: boolean }>((resolve) => a.client.onDidCrash((message) => resolve({ message, afterKill: killed })));
+    const crashed = new Promise<{ message: string; afterKill: boolean }>((resolve) =>
+      a.client.onDidCrash((message) => resolve({ message, afterKill: killed })),
+    );
     killed = true;
     await a.client.terminateForTesting();
     const crash = await crashed;

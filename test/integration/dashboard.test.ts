@@ -19,7 +19,9 @@ import { readLlama2cAttention, referenceHeadStats, referenceRolloutRows, tokenSp
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
 
 function dashboardTabs(): vscode.Tab[] {
-  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('attentionLens.dashboard'));
+  return vscode.window.tabGroups.all
+    .flatMap((g) => g.tabs)
+    .filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.endsWith('attentionLens.dashboard'));
 }
 
 class MemoryMemento implements vscode.Memento {
@@ -47,7 +49,17 @@ describe('the dashboard panel in the extension host', function () {
     const ext = await activeExtension();
     const a = ext.exports as AttentionLensApi;
     log ??= vscode.window.createOutputChannel('Attention Lens dashboard test', { log: true });
-    return { extensionUri: ext.extensionUri, log, client: a.client, run: a.run, model: a.model, view: a.view, highlighter: a.highlighter, attention: a.attention, memento: new MemoryMemento() };
+    return {
+      extensionUri: ext.extensionUri,
+      log,
+      client: a.client,
+      run: a.run,
+      model: a.model,
+      view: a.view,
+      highlighter: a.highlighter,
+      attention: a.attention,
+      memento: new MemoryMemento(),
+    };
   }
 
   function listen(p: DashboardPanel): DashboardPanel {
@@ -81,13 +93,14 @@ describe('the dashboard panel in the extension host', function () {
   it('a panel VS Code brings back after a reload is taken over: the page\'s saved UI state is kept (a malformed one ignored), the page says ready, and "Show Dashboard" reveals it', async () => {
     const deps = await panelDeps();
     // What VS Code hands the serializer: a bare panel (no scripts yet) and the page's last setState.
-    const bare = (): vscode.WebviewPanel => vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Two, preserveFocus: true }, {});
+    const bare = (): vscode.WebviewPanel =>
+      vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Two, preserveFocus: true }, {});
     const ui: DashboardUiState = { ...DEFAULT_UI_STATE, smoothing: 0.9, logY: true, sortKey: 'induction', sortDescending: true };
     const first = bare();
     panel = listen(await DashboardPanel.restore(first, { ui }, deps));
     assert.strictEqual(panel.panel, first);
-    assert.ok(first.webview.options.enableScripts && first.webview.options.localResourceRoots?.length, 'the panel\'s webview options are set again');
-    await waitFor('the restored page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+    assert.ok(first.webview.options.enableScripts && first.webview.options.localResourceRoots?.length, "the panel's webview options are set again");
+    await waitFor("the restored page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
     const init = posted.find((m) => m.type === 'init');
     assert.ok(init?.type === 'init');
     assert.deepStrictEqual(init.ui, ui);
@@ -101,44 +114,59 @@ describe('the dashboard panel in the extension host', function () {
     first.onDidDispose(() => (firstClosed = true));
     panel = listen(await DashboardPanel.restore(second, { ui: { ...ui, smoothing: 'high', xAxis: '<script>' } }, deps));
     assert.ok(firstClosed, 'only one dashboard stays open');
-    await waitFor('the second page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+    await waitFor("the second page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
     const again = posted.find((m) => m.type === 'init');
     assert.ok(again?.type === 'init');
     assert.deepStrictEqual(again.ui, ui, 'the malformed state was ignored; the last good one is used');
     assert.strictEqual(dashboardTabs().length, 1);
   });
 
-  it('turning the editor highlights off (Ctrl+Alt+A) keeps the dashboard showing the cursor\'s attention, with nothing drawn in the editor', async function () {
+  it("turning the editor highlights off (Ctrl+Alt+A) keeps the dashboard showing the cursor's attention, with nothing drawn in the editor", async function () {
     if (!fixturesDir()) return this.skip();
     const a = (await activeExtension()).exports as AttentionLensApi;
-    if (a.model.info?.architecture !== 'llama') await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    if (a.model.info?.architecture !== 'llama')
+      await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'training.txt'));
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(doc.positionAt(30), doc.positionAt(30));
-    await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
+    await waitFor('attention for the cursor token', () => (a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null), 20_000);
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+    await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
     await vscode.commands.executeCommand('attentionLens.toggleHighlights');
     try {
       await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
       editor.selection = new vscode.Selection(doc.positionAt(55), doc.positionAt(55));
-      const token = await waitFor('the new cursor token under highlights turned off', () => {
-        const shown = a.highlighter.shown;
-        return shown && shown.result.from !== undefined && doc.offsetAt(editor.selection.active) === 55 && shown.result.window.starts[shown.result.from - shown.result.windowStart]! <= 55 && shown.result.window.ends[shown.result.from - shown.result.windowStart]! > 55 ? shown : null;
-      }, 20_000);
+      const token = await waitFor(
+        'the new cursor token under highlights turned off',
+        () => {
+          const shown = a.highlighter.shown;
+          return shown &&
+            shown.result.from !== undefined &&
+            doc.offsetAt(editor.selection.active) === 55 &&
+            shown.result.window.starts[shown.result.from - shown.result.windowStart]! <= 55 &&
+            shown.result.window.ends[shown.result.from - shown.result.windowStart]! > 55
+            ? shown
+            : null;
+        },
+        20_000,
+      );
       assert.strictEqual(token.decorated, 0, 'nothing is drawn in the editor');
-      const sent = await waitFor('the dashboard\'s attention for that token', () => posted.find((m) => m.type === 'attention' && m.attention?.from === token.result.from), 20_000);
+      const sent = await waitFor(
+        "the dashboard's attention for that token",
+        () => posted.find((m) => m.type === 'attention' && m.attention?.from === token.result.from),
+        20_000,
+      );
       assert.ok(sent.type === 'attention' && sent.attention && sent.attention.rows.length > 0);
     } finally {
       await vscode.commands.executeCommand('attentionLens.toggleHighlights');
     }
   });
 
-  it('the curves shown are the active model\'s: loading a model trained elsewhere clears the previous run from the dashboard', async function () {
+  it("the curves shown are the active model's: loading a model trained elsewhere clears the previous run from the dashboard", async function () {
     if (!fixturesDir()) return this.skip();
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+    await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
     assert.ok(!a.run.running, 'another test left a training run going');
     a.run.start('tiny on seed_article.txt', 3);
     for (let i = 1; i <= 3; i++) a.run.addStep({ step: i, loss: 3 - i / 2, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
@@ -153,10 +181,11 @@ describe('the dashboard panel in the extension host', function () {
   it('the page loads under its CSP, says ready, and draws a stream of training points without an error', async () => {
     const a = (await activeExtension()).exports as AttentionLensApi;
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+    await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
     assert.ok(!a.run.running, 'another test left a training run going');
     a.run.start('dashboard test', 1000);
-    for (let i = 1; i <= 1000; i++) a.run.addStep({ step: i, loss: i === 700 ? NaN : 3 * Math.exp(-i / 300) + 1, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
+    for (let i = 1; i <= 1000; i++)
+      a.run.addStep({ step: i, loss: i === 700 ? NaN : 3 * Math.exp(-i / 300) + 1, lr: 1e-3, gradNorm: 1, tokensPerSecond: 5000, elapsedMs: i * 10 });
     a.run.addEval({ step: 1000, valLoss: 1.2, valAccuracy: 0.5, valPerplexity: 3.3 });
     a.run.finish('completed', null);
     await new Promise((r) => setTimeout(r, 1000));
@@ -167,17 +196,24 @@ describe('the dashboard panel in the extension host', function () {
   it('a token click in the page selects those tokens in the editor; a head click selects the head', async function () {
     if (!fixturesDir()) this.skip();
     const a = (await activeExtension()).exports as AttentionLensApi;
-    if (a.model.info?.architecture !== 'llama') await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    if (a.model.info?.architecture !== 'llama')
+      await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'training.txt'));
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(doc.positionAt(40), doc.positionAt(40));
-    const shown = await waitFor('attention for the cursor token', () => a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null, 20_000);
+    const shown = await waitFor('attention for the cursor token', () => (a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null), 20_000);
     const opened = Date.now();
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+    await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
     // One worker request brings the window's whole matrix.
-    await waitFor('the window\'s attention matrix', () => posted.some((m) => m.type === 'view' && m.view === 'matrix' && m.payload.windowStart === shown.result.windowStart), 30_000);
-    report(`    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix shown ${Date.now() - opened} ms after opening`);
+    await waitFor(
+      "the window's attention matrix",
+      () => posted.some((m) => m.type === 'view' && m.view === 'matrix' && m.payload.windowStart === shown.result.windowStart),
+      30_000,
+    );
+    report(
+      `    dashboard: ${shown.result.layers}×${shown.result.heads} heads × ${shown.result.windowLength}² matrix shown ${Date.now() - opened} ms after opening`,
+    );
     // The page's click on key token 2 of the window: its [start, end) in the document.
     const w = shown.result.window;
     const [start, end] = [w.starts[2]!, w.ends[2]!];
@@ -197,10 +233,11 @@ describe('the dashboard panel in the extension host', function () {
     assert.deepStrictEqual(a.view.selection, target);
   });
 
-  it('stories260K: the head statistics and the rollout the dashboard receives are those of llama2.c\'s attention, analysed by the definitions (ANALYSIS.md)', async function () {
+  it("stories260K: the head statistics and the rollout the dashboard receives are those of llama2.c's attention, analysed by the definitions (ANALYSIS.md)", async function () {
     if (!fixturesDir()) this.skip();
     const a = (await activeExtension()).exports as AttentionLensApi;
-    if (a.model.info?.architecture !== 'llama' || a.model.info.layers !== 5) await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    if (a.model.info?.architecture !== 'llama' || a.model.info.layers !== 5)
+      await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     const fx = readLlama2cAttention(fixture('stories260K', 'attention_logits_lily_park.json'));
     const spans = tokenSpans(fx);
     const q = 14;
@@ -209,26 +246,37 @@ describe('the dashboard panel in the extension host', function () {
     try {
       const cursor = doc.positionAt(spans[q]!.start + 1);
       editor.selection = new vscode.Selection(cursor, cursor);
-      const shown = await waitFor('attention for the fixture prompt', () => {
-        const sh = a.highlighter.shown;
-        return sh?.editor.document === doc && sh.result.from === q ? sh : null;
-      }, 30_000);
+      const shown = await waitFor(
+        'attention for the fixture prompt',
+        () => {
+          const sh = a.highlighter.shown;
+          return sh?.editor.document === doc && sh.result.from === q ? sh : null;
+        },
+        30_000,
+      );
       const r = shown.result;
       assert.deepStrictEqual([r.windowStart, r.windowLength], [0, fx.T], 'the whole prompt is one window');
       const here = (w: { documentKey: string; version: number; windowStart: number; windowLength: number }): boolean =>
         w.documentKey === r.documentKey && w.version === r.version && w.windowStart === 0 && w.windowLength === fx.T;
       panel = await openPanel();
-      await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+      await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
       /** The payload of the first view message of view `name` that `ok` accepts, once it was posted. */
-      const find = <N extends ViewName>(name: N, ok: (p: PagePayload<N>) => boolean) => (): PagePayload<N> | undefined => {
-        for (const m of posted) if (m.type === 'view' && m.view === name && ok(m.payload as PagePayload<N>)) return m.payload as PagePayload<N>;
-        return undefined;
-      };
+      const find =
+        <N extends ViewName>(name: N, ok: (p: PagePayload<N>) => boolean) =>
+        (): PagePayload<N> | undefined => {
+          for (const m of posted) if (m.type === 'view' && m.view === name && ok(m.payload as PagePayload<N>)) return m.payload as PagePayload<N>;
+          return undefined;
+        };
       const stats = await waitFor('the head statistics', find('headStats', here), 30_000);
-      const rollout = await waitFor('the rollout of the query', find('rollout', (p) => here(p) && p.query === q), 30_000);
+      const rollout = await waitFor(
+        'the rollout of the query',
+        find('rollout', (p) => here(p) && p.query === q),
+        30_000,
+      );
 
       const ref = referenceHeadStats(fx);
-      const L = fx.attention.length, H = fx.attention[0]!.length;
+      const L = fx.attention.length,
+        H = fx.attention[0]!.length;
       assert.deepStrictEqual([stats.layers, stats.heads], [L, H]);
       const problems: string[] = [];
       const near = (what: string, got: number | undefined, want: number, tol: number): void => {
@@ -240,10 +288,14 @@ describe('the dashboard panel in the extension host', function () {
         else want.forEach((w, i) => near(`${kind} of head ${Math.floor(i / H)}.${i % H}`, got[i], w, 1e-4));
       }
       ref.entropy.forEach((w, i) => near(`entropy of head ${Math.floor(i / H)}.${i % H}`, stats.entropy[i], w, 1e-4));
-      for (const [name, got, want] of [['keys50', stats.keys50, ref.keys50], ['keys90', stats.keys90, ref.keys90]] as const) {
+      for (const [name, got, want] of [
+        ['keys50', stats.keys50, ref.keys50],
+        ['keys90', stats.keys90, ref.keys90],
+      ] as const) {
         want.forEach((w, i) => {
           const g = got[i]!;
-          if (!(g >= w.min - 1e-6 && g <= w.max + 1e-6)) problems.push(`${name} of head ${Math.floor(i / H)}.${i % H}: dashboard ${g}, reference ${w.min === w.max ? w.min : `${w.min}…${w.max}`}`);
+          if (!(g >= w.min - 1e-6 && g <= w.max + 1e-6))
+            problems.push(`${name} of head ${Math.floor(i / H)}.${i % H}: dashboard ${g}, reference ${w.min === w.max ? w.min : `${w.min}…${w.max}`}`);
         });
       }
       const rows = referenceRolloutRows(fx, q);
@@ -258,14 +310,20 @@ describe('the dashboard panel in the extension host', function () {
     }
   });
 
-  it('the engine\'s window views arrive for the cursor\'s window and agree with the editor\'s attention; a head click brings that head\'s matrix and "why"', async function () {
+  it("the engine's window views arrive for the cursor's window and agree with the editor's attention; a head click brings that head's matrix and \"why\"", async function () {
     const a = (await activeExtension()).exports as AttentionLensApi;
     const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(workspaceRoot(), 'training.txt'));
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     if (fixturesDir()) {
-      if (a.model.info?.architecture !== 'llama') await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+      if (a.model.info?.architecture !== 'llama')
+        await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     } else if (!a.model.info) {
-      const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 20, batchSize: 4, evalInterval: 20 })) as { reason: string } | undefined;
+      const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', {
+        preset: 'tiny',
+        steps: 20,
+        batchSize: 4,
+        evalInterval: 20,
+      })) as { reason: string } | undefined;
       assert.strictEqual(outcome?.reason, 'completed');
     }
     const info = a.model.info!;
@@ -274,12 +332,16 @@ describe('the dashboard panel in the extension host', function () {
     const offset = Math.floor(doc.getText().length * 0.7);
     editor.selection = new vscode.Selection(doc.positionAt(offset), doc.positionAt(offset));
     editor.revealRange(editor.selection, vscode.TextEditorRevealType.InCenter);
-    const shown = await waitFor('attention for the cursor token', () => {
-      const s = a.highlighter.shown;
-      if (s?.editor.document !== doc) return null;
-      const i = s.result.from - s.result.windowStart;
-      return s.result.window.starts[i]! <= offset && offset <= s.result.window.ends[i]! ? s : null;
-    }, 30_000);
+    const shown = await waitFor(
+      'attention for the cursor token',
+      () => {
+        const s = a.highlighter.shown;
+        if (s?.editor.document !== doc) return null;
+        const i = s.result.from - s.result.windowStart;
+        return s.result.window.starts[i]! <= offset && offset <= s.result.window.ends[i]! ? s : null;
+      },
+      30_000,
+    );
     const r = shown.result;
     const [L, H, W, q] = [r.layers, r.heads, r.windowLength, r.from - r.windowStart];
     assert.strictEqual(r.to - r.from, 1, 'a cursor queries one token');
@@ -287,23 +349,42 @@ describe('the dashboard panel in the extension host', function () {
       w.documentKey === r.documentKey && w.version === r.version && w.windowStart === r.windowStart && w.windowLength === r.windowLength;
 
     panel = await openPanel();
-    await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
+    await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
     const init = posted.find((m) => m.type === 'init');
     assert.ok(init?.type === 'init');
 
     const sel = a.view.selection;
     /** The payload of the first `view` message of view `name` that `ok` accepts, once it was posted. */
-    const find = <N extends ViewName>(name: N, ok: (p: PagePayload<N>) => boolean) => (): PagePayload<N> | undefined => {
-      for (const m of posted) if (m.type === 'view' && m.view === name && ok(m.payload as PagePayload<N>)) return m.payload as PagePayload<N>;
-      return undefined;
-    };
+    const find =
+      <N extends ViewName>(name: N, ok: (p: PagePayload<N>) => boolean) =>
+      (): PagePayload<N> | undefined => {
+        for (const m of posted) if (m.type === 'view' && m.view === name && ok(m.payload as PagePayload<N>)) return m.payload as PagePayload<N>;
+        return undefined;
+      };
     const started = Date.now();
-    const { matrix, grid } = await waitFor('the matrix of the selected head', find('matrix', (p) => here(p) && p.matrix.layer === sel.layer && p.matrix.head === sel.head), 30_000);
+    const { matrix, grid } = await waitFor(
+      'the matrix of the selected head',
+      find('matrix', (p) => here(p) && p.matrix.layer === sel.layer && p.matrix.head === sel.head),
+      30_000,
+    );
     const stats = await waitFor('the head statistics', find('headStats', here), 30_000);
-    const rollout = await waitFor('the rollout of the query', find('rollout', (p) => here(p) && p.query === q), 30_000);
-    const why = await waitFor('the "why" of the selected head', find('why', (p) => here(p) && p.layer === sel.layer && p.head === sel.head && p.query === q), 60_000);
-    report(`    dashboard: matrix, grid, head stats, rollout and "why" for ${L}×${H} heads over ${W} tokens (window at ${r.windowStart}) within ${Date.now() - started} ms of the handshake`);
-    assert.deepStrictEqual(posted.filter((m) => m.type === 'viewUnavailable'), []);
+    const rollout = await waitFor(
+      'the rollout of the query',
+      find('rollout', (p) => here(p) && p.query === q),
+      30_000,
+    );
+    const why = await waitFor(
+      'the "why" of the selected head',
+      find('why', (p) => here(p) && p.layer === sel.layer && p.head === sel.head && p.query === q),
+      60_000,
+    );
+    report(
+      `    dashboard: matrix, grid, head stats, rollout and "why" for ${L}×${H} heads over ${W} tokens (window at ${r.windowStart}) within ${Date.now() - started} ms of the handshake`,
+    );
+    assert.deepStrictEqual(
+      posted.filter((m) => m.type === 'viewUnavailable'),
+      [],
+    );
 
     /** The editor's row for the query (one token: exactly one row of the matrix) of head (l, h). */
     const shownRow = (l: number, h: number): Float32Array => r.rows.subarray((l * H + h) * W, (l * H + h + 1) * W);
@@ -313,7 +394,12 @@ describe('the dashboard panel in the extension host', function () {
     assert.strictEqual(matrix.weights.length, W * W);
     const row = matrix.weights.subarray(q * W, (q + 1) * W);
     shownRow(sel.layer, sel.head).forEach((v, k) => close(row[k]!, v, 1e-6, `matrix row ${q}, key ${k}`));
-    close(row.reduce((s, v) => s + v, 0), 1, 1e-4, 'the query row sums to 1');
+    close(
+      row.reduce((s, v) => s + v, 0),
+      1,
+      1e-4,
+      'the query row sums to 1',
+    );
     for (let k = q + 1; k < W; k++) assert.strictEqual(row[k], 0, `key ${k} is after the query`);
     let [min, max] = [Infinity, -Infinity];
     for (const v of matrix.weights) [min, max] = [Math.min(min, v), Math.max(max, v)];
@@ -325,11 +411,15 @@ describe('the dashboard panel in the extension host', function () {
     const gr = Math.floor((q * size) / W);
     for (let lh = 0; lh < L * H; lh++) {
       const editorRow = shownRow(Math.floor(lh / H), lh % H);
-      for (let k = 0; k < W; k++) assert.ok(grid.thumbnails[(lh * size + gr) * size + Math.floor((k * size) / W)]! >= editorRow[k]!, `grid head ${lh}, key ${k}`);
+      for (let k = 0; k < W; k++)
+        assert.ok(grid.thumbnails[(lh * size + gr) * size + Math.floor((k * size) / W)]! >= editorRow[k]!, `grid head ${lh}, key ${k}`);
     }
 
     // Head stats: L·H finite entries per statistic; entropy normalised; 90 % needs at least the keys 50 % does.
-    for (const [name, values] of [...Object.entries(stats.scores), ['entropy', stats.entropy], ['keys50', stats.keys50], ['keys90', stats.keys90]] as [string, Float32Array][]) {
+    for (const [name, values] of [...Object.entries(stats.scores), ['entropy', stats.entropy], ['keys50', stats.keys50], ['keys90', stats.keys90]] as [
+      string,
+      Float32Array,
+    ][]) {
       assert.strictEqual(values.length, L * H, name);
       assert.ok(values.every(Number.isFinite), `${name} is finite`);
     }
@@ -341,7 +431,12 @@ describe('the dashboard panel in the extension host', function () {
     assert.deepStrictEqual([rollout.layers, rollout.relevance.length], [L, L * W]);
     for (let l = 0; l < L; l++) {
       const rel = rollout.relevance.subarray(l * W, (l + 1) * W);
-      close(rel.reduce((s, v) => s + v, 0), 1, 1e-4, `rollout after layer ${l} sums to 1`);
+      close(
+        rel.reduce((s, v) => s + v, 0),
+        1,
+        1e-4,
+        `rollout after layer ${l} sums to 1`,
+      );
       for (let k = q + 1; k < W; k++) close(rel[k]!, 0, 1e-6, `rollout key ${k} after the query`);
     }
 
@@ -368,14 +463,26 @@ describe('the dashboard panel in the extension host', function () {
     // A head click in the page: that head's matrix, cut from the same block (and the same grid), and its "why".
     const next = { layer: L - 1, head: 0 };
     panel.handleMessage({ type: 'selectHead', ...next });
-    const clicked = await waitFor('the clicked head\'s matrix', find('matrix', (p) => here(p) && p.matrix.layer === next.layer && p.matrix.head === next.head), 10_000);
+    const clicked = await waitFor(
+      "the clicked head's matrix",
+      find('matrix', (p) => here(p) && p.matrix.layer === next.layer && p.matrix.head === next.head),
+      10_000,
+    );
     assert.deepStrictEqual(clicked.grid.thumbnails, grid.thumbnails, 'the grid of the same block');
     const m2 = clicked.matrix;
     m2.weights.subarray(q * W, (q + 1) * W).forEach((v, k) => close(v, shownRow(next.layer, next.head)[k]!, 1e-6, `clicked head's row, key ${k}`));
     assert.deepStrictEqual([m2.globalMin, m2.globalMax], [matrix.globalMin, matrix.globalMax]);
-    const why2 = await waitFor('the clicked head\'s "why"', find('why', (p) => here(p) && p.layer === next.layer && p.head === next.head && p.query === q), 60_000);
+    const why2 = await waitFor(
+      'the clicked head\'s "why"',
+      find('why', (p) => here(p) && p.layer === next.layer && p.head === next.head && p.query === q),
+      60_000,
+    );
     assert.strictEqual(why2.headSize, hs);
     await new Promise((res) => setTimeout(res, 300));
-    assert.deepStrictEqual(received.filter((m) => m.type === 'error'), [], 'the page reported errors');
+    assert.deepStrictEqual(
+      received.filter((m) => m.type === 'error'),
+      [],
+      'the page reported errors',
+    );
   });
 });

@@ -36,7 +36,7 @@ const bucketOf = (nats: number): number => {
   return i < 0 ? BOUNDS.length : i;
 };
 
-describe('the debugger in the editor (stories260K, llama2.c\'s logits as the oracle)', function () {
+describe("the debugger in the editor (stories260K, llama2.c's logits as the oracle)", function () {
   this.timeout(120_000);
   let a: AttentionLensApi;
   let fx: Fixture;
@@ -47,7 +47,8 @@ describe('the debugger in the editor (stories260K, llama2.c\'s logits as the ora
     if (!fixturesDir()) return this.skip();
     a = (await activeExtension()).exports as AttentionLensApi;
     fx = JSON.parse(fs.readFileSync(fixture('stories260K', 'attention_logits_lily_park.json'), 'utf8')) as Fixture;
-    if (a.model.info?.architecture !== 'llama') await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
+    if (a.model.info?.architecture !== 'llama')
+      await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     doc = await vscode.workspace.openTextDocument({ content: fx.prompt });
     editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
     editor.selection = new vscode.Selection(doc.positionAt(5), doc.positionAt(5));
@@ -61,7 +62,11 @@ describe('the debugger in the editor (stories260K, llama2.c\'s logits as the ora
 
   it('the surprisal overlay underlines every predicted token in the colour of its surprisal', async () => {
     await vscode.workspace.getConfiguration('attentionLens.surprisal').update('overlay', true, vscode.ConfigurationTarget.Global);
-    const drawn = await waitFor('the overlay drawn on the prompt', () => (a.surprisal.shown?.editor.document === doc && a.surprisal.shown.version === doc.version ? a.surprisal.shown : null), 30_000);
+    const drawn = await waitFor(
+      'the overlay drawn on the prompt',
+      () => (a.surprisal.shown?.editor.document === doc && a.surprisal.shown.version === doc.version ? a.surprisal.shown : null),
+      30_000,
+    );
     // Expected: token t (t ≥ 1, BOS first) has −log p(ids[t]) under row t − 1 of llama2.c's logits.
     const expected = new Array(BOUNDS.length + 1).fill(0);
     let nearBoundary = 0;
@@ -73,13 +78,17 @@ describe('the debugger in the editor (stories260K, llama2.c\'s logits as the ora
     const got = drawn.ranges.map((r) => r.length);
     const off = got.reduce((s, n, i) => s + Math.abs(n - expected[i]), 0) / 2;
     assert.ok(off <= nearBoundary, `tokens per bucket ${JSON.stringify(got)}, llama2.c's logits give ${JSON.stringify(expected)}`);
-    assert.strictEqual(got.reduce((s, n) => s + n, 0), fx.T - 1, 'every token but BOS is underlined');
+    assert.strictEqual(
+      got.reduce((s, n) => s + n, 0),
+      fx.T - 1,
+      'every token but BOS is underlined',
+    );
 
     await vscode.workspace.getConfiguration('attentionLens.surprisal').update('overlay', false, vscode.ConfigurationTarget.Global);
     await waitFor('the overlay cleared', () => a.surprisal.shown === null, 10_000);
   });
 
-  it('the hover shows the token\'s surprisal, the top predictions and the rank and probability of what follows', async () => {
+  it("the hover shows the token's surprisal, the top predictions and the rank and probability of what follows", async () => {
     // Token 11 of the prompt; the hover is at its first character.
     const tokens = await a.attention.tokensFor(doc, [{ start: 0, end: doc.getText().length }]);
     const span = tokens?.rangeOf(11);
@@ -100,7 +109,17 @@ describe('the debugger in the editor (stories260K, llama2.c\'s logits as the ora
   });
 
   it('the dashboard runs the ablation sweep and the attribution when asked, about the token after the cursor', async () => {
-    const deps = { extensionUri: (await activeExtension()).extensionUri, log: vscode.window.createOutputChannel('Attention Lens debugging test', { log: true }), client: a.client, run: a.run, model: a.model, view: a.view, highlighter: a.highlighter, attention: a.attention, memento: { keys: () => [], get: () => undefined, update: async () => undefined } as vscode.Memento };
+    const deps = {
+      extensionUri: (await activeExtension()).extensionUri,
+      log: vscode.window.createOutputChannel('Attention Lens debugging test', { log: true }),
+      client: a.client,
+      run: a.run,
+      model: a.model,
+      view: a.view,
+      highlighter: a.highlighter,
+      attention: a.attention,
+      memento: { keys: () => [], get: () => undefined, update: async () => undefined } as vscode.Memento,
+    };
     const posted: HostToWebview[] = [];
     const received: WebviewToHost[] = [];
     const tokens = await a.attention.tokensFor(doc, [{ start: 0, end: doc.getText().length }]);
@@ -113,11 +132,13 @@ describe('the debugger in the editor (stories260K, llama2.c\'s logits as the ora
     try {
       panel.onDidPostMessage((m) => posted.push(m));
       panel.onDidReceiveMessage((m) => received.push(m));
-      await waitFor('the page\'s ready message', () => received.some((m) => m.type === 'ready'), 60_000);
-      const find = <N extends 'ablation' | 'attribution'>(name: N) => (): PagePayload<N> | undefined => {
-        for (const m of posted) if (m.type === 'view' && m.view === name) return m.payload as PagePayload<N>;
-        return undefined;
-      };
+      await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);
+      const find =
+        <N extends 'ablation' | 'attribution'>(name: N) =>
+        (): PagePayload<N> | undefined => {
+          for (const m of posted) if (m.type === 'view' && m.view === name) return m.payload as PagePayload<N>;
+          return undefined;
+        };
       assert.strictEqual(find('ablation')(), undefined, 'not computed before the page asks');
       panel.handleMessage({ type: 'computeView', view: 'ablation' });
       const sweep = await waitFor('the ablation sweep', find('ablation'), 60_000);
@@ -132,7 +153,10 @@ describe('the debugger in the editor (stories260K, llama2.c\'s logits as the ora
       assert.ok(Math.abs(ig.logProb - lp) < 1e-3);
       // On a Llama model the zero baseline is degenerate (no learned positions): the gap is reported, not hidden.
       const total = ig.attributions.reduce((s, x) => s + x, 0);
-      assert.ok(Math.abs(total - (ig.logProb - ig.baselineLogProb) - ig.completenessGap) < 1e-3, 'the reported completeness gap is Σ attributions − (log p − baseline)');
+      assert.ok(
+        Math.abs(total - (ig.logProb - ig.baselineLogProb) - ig.completenessGap) < 1e-3,
+        'the reported completeness gap is Σ attributions − (log p − baseline)',
+      );
     } finally {
       panel.dispose();
       deps.log.dispose();

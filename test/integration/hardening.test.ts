@@ -38,7 +38,9 @@ describe('hardening in the editor', function () {
     const a = await api();
     const doc = await vscode.workspace.openTextDocument({ content: 'the quick brown fox jumps over the lazy dog. '.repeat(40) });
     await vscode.window.showTextDocument(doc);
-    const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 4, batchSize: 2 })) as { checkpointPath: string };
+    const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 4, batchSize: 2 })) as {
+      checkpointPath: string;
+    };
     checkpoint = outcome.checkpointPath;
     assert.ok(a.model.info);
   });
@@ -60,10 +62,17 @@ describe('hardening in the editor', function () {
       const pos = doc.positionAt(offset);
       editor.selection = new vscode.Selection(pos, pos);
       editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
-      const shown = await waitFor('highlights in the big document', () => {
-        const s = a.highlighter.shown;
-        return s && s.editor.document === doc && s.result.from <= offset && s.result.window.starts[s.result.from - s.result.windowStart]! <= offset ? s : null;
-      }, 120_000, 100);
+      const shown = await waitFor(
+        'highlights in the big document',
+        () => {
+          const s = a.highlighter.shown;
+          return s && s.editor.document === doc && s.result.from <= offset && s.result.window.starts[s.result.from - s.result.windowStart]! <= offset
+            ? s
+            : null;
+        },
+        120_000,
+        100,
+      );
       const firstMs = Date.now() - t0;
       // A second cursor move inside the same document, now that its tokens are known.
       const t1 = Date.now();
@@ -78,7 +87,9 @@ describe('hardening in the editor', function () {
       const worker = await a.client.call({ type: 'memory', collectGarbage: false });
       assert.ok(worker.attentionCacheBytes <= DEFAULT_ATTENTION_CACHE_BYTES, `the attention cache holds ${worker.attentionCacheBytes} bytes`);
       const mb = (n: number): string => (n / 2 ** 20).toFixed(0);
-      report(`    ${name}: first highlights after ${firstMs} ms, next cursor move ${moveMs} ms, ${shown.decorated} ranges decorated; host lag max ${Math.max(0, lag.max / 1e6 - 5).toFixed(1)} ms, p99 ${Math.max(0, lag.percentile(99) / 1e6 - 5).toFixed(1)} ms; host heap ${mb(mem.heapUsed)} MB, worker heap ${mb(worker.heapUsed)} MB + arrays ${mb(worker.arrayBuffers)} MB (attention cache ${mb(worker.attentionCacheBytes)} MB in ${worker.attentionWindows} windows), process rss ${mb(mem.rss)} MB`);
+      report(
+        `    ${name}: first highlights after ${firstMs} ms, next cursor move ${moveMs} ms, ${shown.decorated} ranges decorated; host lag max ${Math.max(0, lag.max / 1e6 - 5).toFixed(1)} ms, p99 ${Math.max(0, lag.percentile(99) / 1e6 - 5).toFixed(1)} ms; host heap ${mb(mem.heapUsed)} MB, worker heap ${mb(worker.heapUsed)} MB + arrays ${mb(worker.arrayBuffers)} MB (attention cache ${mb(worker.attentionCacheBytes)} MB in ${worker.attentionWindows} windows), process rss ${mb(mem.rss)} MB`,
+      );
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     });
   }
@@ -109,12 +120,16 @@ describe('hardening in the editor', function () {
       const i = s.result.from - s.result.windowStart;
       return `${s.editor.document.uri.toString()} (ours: ${doc.uri.toString()}) v${s.result.version}/${doc.version}, token ${s.result.from} at [${s.result.window.starts[i]}, ${s.result.window.ends[i]}), cursor ${last}, active editor ${vscode.window.activeTextEditor?.document.uri.toString()}, pending ${a.client.pendingRequests}, steps ${a.run.stepCount}`;
     };
-    await waitFor('the highlight of the last cursor position', () => {
-      const s = a.highlighter.shown;
-      if (s?.editor.document !== doc) return false;
-      const i = s.result.from - s.result.windowStart;
-      return s.result.window.starts[i]! <= last && last <= s.result.window.ends[i]!;
-    }, 30_000).catch((e: Error) => {
+    await waitFor(
+      'the highlight of the last cursor position',
+      () => {
+        const s = a.highlighter.shown;
+        if (s?.editor.document !== doc) return false;
+        const i = s.result.from - s.result.windowStart;
+        return s.result.window.starts[i]! <= last && last <= s.result.window.ends[i]!;
+      },
+      30_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}; shown: ${shownNow()}`);
     });
     await vscode.commands.executeCommand('attentionLens.stopTraining');
@@ -141,9 +156,11 @@ describe('hardening in the editor', function () {
     for (let trial = 0; trial < 100; trial++) {
       const kind = kinds[trial % 3]!;
       const op: Thenable<unknown> =
-        kind === 'train' ? vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 50, batchSize: 2 })
-        : kind === 'save' ? vscode.commands.executeCommand('attentionLens.saveCheckpoint', saved)
-        : vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: saved });
+        kind === 'train'
+          ? vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 50, batchSize: 2 })
+          : kind === 'save'
+            ? vscode.commands.executeCommand('attentionLens.saveCheckpoint', saved)
+            : vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: saved });
       await sleep(Math.floor(random() * 40));
       const before = crashes;
       await a.client.terminateForTesting();

@@ -11,11 +11,14 @@ import * as util from 'util';
 import Mocha from 'mocha';
 
 function findTests(dir: string, suffix: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap(e => {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) return findTests(full, suffix);
-    return e.isFile() && e.name.endsWith(suffix) ? [full] : [];
-  }).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) return findTests(full, suffix);
+      return e.isFile() && e.name.endsWith(suffix) ? [full] : [];
+    })
+    .sort();
 }
 
 export async function run(): Promise<void> {
@@ -40,7 +43,7 @@ export async function run(): Promise<void> {
 
   let stats: Mocha.Stats;
   try {
-    stats = await new Promise<Mocha.Stats>(resolve => {
+    stats = await new Promise<Mocha.Stats>((resolve) => {
       const runner = mocha.run(() => resolve(runner.stats!));
     });
   } catch (e) {

@@ -102,10 +102,11 @@ function checkSupported(cfg: RefConfig): void {
   if (cfg.norm !== 'layernorm' && cfg.norm !== 'rmsnorm' && cfg.norm !== 'none') bad(`norm "${cfg.norm}"`);
   if (cfg.mlp !== 'gelu' && cfg.mlp !== 'swiglu' && cfg.mlp !== 'none') bad(`mlp "${cfg.mlp}"`);
   if (cfg.positional !== 'learned' && cfg.positional !== 'rope' && cfg.positional !== 'none') bad(`positional "${cfg.positional}"`);
-  if (cfg.positional === 'rope' && (cfg.ropeStyle !== 'interleaved' && cfg.ropeStyle !== 'half')) bad(`rope style "${cfg.ropeStyle}"`);
+  if (cfg.positional === 'rope' && cfg.ropeStyle !== 'interleaved' && cfg.ropeStyle !== 'half') bad(`rope style "${cfg.ropeStyle}"`);
   if (cfg.positional === 'rope' && !(cfg.ropeTheta !== undefined && cfg.ropeTheta > 0)) bad(`rope theta ${cfg.ropeTheta}`);
   if (cfg.positional === 'rope' && (cfg.dModel / cfg.nHeads) % 2 !== 0) bad(`rope with an odd head size ${cfg.dModel / cfg.nHeads}`);
-  if (cfg.nKvHeads !== undefined && (cfg.nKvHeads <= 0 || cfg.nHeads % cfg.nKvHeads !== 0)) bad(`grouped-query attention (${cfg.nHeads} heads, ${cfg.nKvHeads} kv heads)`);
+  if (cfg.nKvHeads !== undefined && (cfg.nKvHeads <= 0 || cfg.nHeads % cfg.nKvHeads !== 0))
+    bad(`grouped-query attention (${cfg.nHeads} heads, ${cfg.nKvHeads} kv heads)`);
   if (cfg.attentionMode !== undefined && cfg.attentionMode !== 'soft') bad(`attention mode "${cfg.attentionMode}"`);
   if (cfg.dropout) bad(`dropout ${cfg.dropout}`);
   if (cfg.dModel % cfg.nHeads !== 0) bad(`dModel ${cfg.dModel} with ${cfg.nHeads} heads`);
@@ -160,7 +161,8 @@ function swiglu(p: P, x: tf.Tensor2D, prefix: string): tf.Tensor2D {
 function rotary(cfg: RefConfig, x: tf.Tensor4D): tf.Tensor4D {
   const [B, T, nh, hs] = x.shape;
   const half = hs / 2;
-  const cos = new Float32Array(T * half), sin = new Float32Array(T * half);
+  const cos = new Float32Array(T * half),
+    sin = new Float32Array(T * half);
   for (let t = 0; t < T; t++) {
     for (let m = 0; m < half; m++) {
       const angle = t * Math.pow(cfg.ropeTheta!, (-2 * m) / hs);
@@ -169,13 +171,15 @@ function rotary(cfg: RefConfig, x: tf.Tensor4D): tf.Tensor4D {
     }
   }
   if (cfg.ropeStyle === 'interleaved') {
-    const c = tf.tensor(cos, [1, T, 1, half, 1]), s = tf.tensor(sin, [1, T, 1, half, 1]);
+    const c = tf.tensor(cos, [1, T, 1, half, 1]),
+      s = tf.tensor(sin, [1, T, 1, half, 1]);
     const pairs = tf.reshape(x, [B, T, nh, half, 2]);
     const [a, b] = tf.split(pairs, 2, 4);
     const r = tf.concat([tf.sub(tf.mul(a!, c), tf.mul(b!, s)), tf.add(tf.mul(a!, s), tf.mul(b!, c))], 4);
     return tf.reshape(r, [B, T, nh, hs]);
   }
-  const c = tf.tensor(cos, [1, T, 1, half]), s = tf.tensor(sin, [1, T, 1, half]);
+  const c = tf.tensor(cos, [1, T, 1, half]),
+    s = tf.tensor(sin, [1, T, 1, half]);
   const [a, b] = tf.split(x, 2, 3);
   return tf.concat([tf.sub(tf.mul(a!, c), tf.mul(b!, s)), tf.add(tf.mul(a!, s), tf.mul(b!, c))], 3) as tf.Tensor4D;
 }
@@ -221,7 +225,9 @@ export type RefHeadHook = (layer: number, heads: tf.Tensor4D) => tf.Tensor4D;
 /** The model as a pure function of its parameter tensors (call inside tf.tidy or a gradient). */
 export function referenceForward(cfg: RefConfig, p: P, ids: tf.Tensor1D, B: number, T: number, keepAttention = false, headHook?: RefHeadHook): RefForward {
   checkSupported(cfg);
-  const C = cfg.dModel, H = cfg.nHeads, hs = C / H;
+  const C = cfg.dModel,
+    H = cfg.nHeads,
+    hs = C / H;
   if (T > cfg.contextLength) throw new Error(`tfjs reference: ${T} tokens exceed the context of ${cfg.contextLength}`);
   let x = embed(need(p, 'tok_emb') as tf.Tensor2D, ids); // [B·T, C]
   if (cfg.positional === 'learned') {
@@ -347,8 +353,13 @@ export const REF_ADAMW: RefAdamWOptions = { beta1: 0.9, beta2: 0.95, eps: 1e-8, 
  *   w ← w − lr·( (m/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) + λ·w )   (λ only for rank ≥ 2).
  */
 export function adamwUpdate(
-  params: readonly tf.Tensor[], grads: readonly tf.Tensor[], m: readonly tf.Tensor[], v: readonly tf.Tensor[],
-  t: number, lr: number, o: RefAdamWOptions,
+  params: readonly tf.Tensor[],
+  grads: readonly tf.Tensor[],
+  m: readonly tf.Tensor[],
+  v: readonly tf.Tensor[],
+  t: number,
+  lr: number,
+  o: RefAdamWOptions,
 ): { params: tf.Tensor[]; m: tf.Tensor[]; v: tf.Tensor[]; gradNorm: tf.Scalar } {
   const gradNorm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
   let gs = grads;
@@ -425,7 +436,13 @@ export class TfjsTrainer {
  * Inference with every attention weight kept and downloaded (what the editor needs):
  * returns the logits and the [B, H, T, T] weights of every layer as Float32Arrays.
  */
-export function referenceForwardWithAttention(cfg: RefConfig, weights: Weights, ids: Int32Array, B: number, T: number): { logits: Float32Array; attention: Float32Array[] } {
+export function referenceForwardWithAttention(
+  cfg: RefConfig,
+  weights: Weights,
+  ids: Int32Array,
+  B: number,
+  T: number,
+): { logits: Float32Array; attention: Float32Array[] } {
   let out = null as { logits: Float32Array; attention: Float32Array[] } | null;
   tf.tidy(() => {
     const { names, tensors } = toTensors(cfg, weights);

@@ -57,7 +57,8 @@ export function layerOf(file: string): Layer {
 
 export function importsOf(source: string): string[] {
   const specs: string[] = [];
-  const re = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const re =
+    /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]\s*\)|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const m of source.matchAll(re)) specs.push((m[1] ?? m[2] ?? m[3] ?? m[4])!);
   return specs;
 }
@@ -77,7 +78,8 @@ export function violations(file: string, source: string): string[] {
     if (spec.startsWith('.')) {
       const target = path.resolve(path.dirname(file), spec);
       const targetLayer = layerOf(target);
-      if (targetLayer !== layer && !ALLOWED[layer].includes(targetLayer)) out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports ${spec} (${targetLayer})`);
+      if (targetLayer !== layer && !ALLOWED[layer].includes(targetLayer))
+        out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports ${spec} (${targetLayer})`);
       else if (targetLayer === 'engine' && layer !== 'engine' && !isEngineEntry(target.replace(/\.(ts|js)$/, ''))) {
         out.push(`${path.relative(REPO_ROOT, file)} (${layer}) imports ${spec}: outside the engine, import it through src/engine/index.ts`);
       }
@@ -104,7 +106,9 @@ export function importCycles(sources: ReadonlyMap<string, string>): string[] {
   const known = new Set(sources.keys());
   const edges = new Map<string, string[]>();
   for (const [file, source] of sources) {
-    const targets = importsOf(source).filter((s) => s.startsWith('.')).map((s) => resolveImport(file, s, known));
+    const targets = importsOf(source)
+      .filter((s) => s.startsWith('.'))
+      .map((s) => resolveImport(file, s, known));
     edges.set(file, [...new Set(targets.filter((t): t is string => t !== null))].sort());
   }
   const index = new Map<string, number>();
@@ -166,7 +170,8 @@ function cyclePath(component: readonly string[], edges: ReadonlyMap<string, read
 
 function sourceFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && /\.tsx?$/.test(e.name))
     .map((e) => path.join(e.parentPath, e.name));
 }

@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, '../..');
 
 describe('set-up: install scripts', function () {
   this.timeout(60_000);
-  it('every dependency\'s install script is reviewed in package.json (npm install-scripts ls)', function () {
+  it("every dependency's install script is reviewed in package.json (npm install-scripts ls)", function () {
     const r = spawnSync('npm', ['install-scripts', 'ls'], { cwd: ROOT, encoding: 'utf8' });
     const out = `${r.stdout}${r.stderr}`;
     // npm before 11 has no install-script review: nothing would warn either.

@@ -46,10 +46,17 @@ export async function ablateCommand(argv: readonly string[], out: Output): Promi
       out.jsonLine({ position, target: { id: s.target, logprob: s.logProb }, effects });
       return;
     }
-    out.line(`Position ${position}: the next token is ${visibleToken(tokenText(tokenizer, s.target))}, log p = ${s.logProb.toFixed(3)} (p = ${Math.exp(s.logProb).toPrecision(3)}).`);
+    out.line(
+      `Position ${position}: the next token is ${visibleToken(tokenText(tokenizer, s.target))}, log p = ${s.logProb.toFixed(3)} (p = ${Math.exp(s.logProb).toPrecision(3)}).`,
+    );
     out.line('Change of log p with each head alone zeroed (negative = the model needs that head here):');
     const header = ['layer', ...Array.from({ length: s.heads }, (_, h) => `h${h}`)];
-    out.line(table(header, effects.map((row, l) => [String(l), ...row.map((x) => (x >= 0 ? '+' : '') + x.toFixed(3))])));
+    out.line(
+      table(
+        header,
+        effects.map((row, l) => [String(l), ...row.map((x) => (x >= 0 ? '+' : '') + x.toFixed(3))]),
+      ),
+    );
     return;
   }
   if (args.values.has('position')) throw new UsageError('--position applies to --sweep; --heads ablates over the whole text');
@@ -69,10 +76,13 @@ export async function ablateCommand(argv: readonly string[], out: Output): Promi
     return;
   }
   const names = r.heads.map((h) => `${h.layer}.${h.head}`).join(', ');
-  out.line(`Heads ${names} ${mode === 'zero' ? 'zeroed' : 'replaced by their mean output'}: loss ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)} nats per token (${r.lossAfter >= r.lossBefore ? '+' : ''}${(r.lossAfter - r.lossBefore).toFixed(4)}).`);
+  out.line(
+    `Heads ${names} ${mode === 'zero' ? 'zeroed' : 'replaced by their mean output'}: loss ${r.lossBefore.toFixed(4)} → ${r.lossAfter.toFixed(4)} nats per token (${r.lossAfter >= r.lossBefore ? '+' : ''}${(r.lossAfter - r.lossBefore).toFixed(4)}).`,
+  );
   const rows = enc.tokens.map((tok, i) => {
     if (i === 0) return [i, visibleToken(tok.text), '–', '–', '–'];
-    const b = r.surprisalBefore[i]!, a = r.surprisalAfter[i]!;
+    const b = r.surprisalBefore[i]!,
+      a = r.surprisalAfter[i]!;
     return [i, visibleToken(tok.text), b.toFixed(3), a.toFixed(3), (a - b >= 0 ? '+' : '') + (a - b).toFixed(3)];
   });
   out.line(table(['#', 'token', 'before', 'after', 'change'], rows));

@@ -23,7 +23,8 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   if (T === 0) throw new UsageError('the text encodes to no tokens: give a non-empty text');
   if (T > model.config.contextLength) throw new TextTooLongError(T, model.config.contextLength);
   const logits = args.flags.has('logits');
-  if (logits && !hasLmHead(model.config)) throw new UsageError('--logits: this model has no language-model head (a bare encoder or classifier); its output is hidden states');
+  if (logits && !hasLmHead(model.config))
+    throw new UsageError('--logits: this model has no language-model head (a bare encoder or classifier); its output is hidden states');
   const causal = isCausal(model.config);
   const tokenTypes = inputTokenTypes(args, T, model.config.tokenTypes ?? 0);
   const r = model.forward(null, enc.ids, 1, T, { tokenTypes, capture: { attention: true, hidden: model.config.labels !== undefined } });
@@ -32,7 +33,9 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   if (out.json) {
     // Streamed a head (and a logits row) at a time: as one string, [L][H][T][T] of a 12 × 12-head
     // model over 1,024 tokens is beyond V8's longest string ("Invalid string length").
-    out.raw(`{"token_ids":${JSON.stringify(Array.from(enc.ids))},"tokens":${JSON.stringify(tokensJson(enc))},"layers":${L},"heads":${H},"causal":${causal},"attention":[`);
+    out.raw(
+      `{"token_ids":${JSON.stringify(Array.from(enc.ids))},"tokens":${JSON.stringify(tokensJson(enc))},"layers":${L},"heads":${H},"causal":${causal},"attention":[`,
+    );
     r.layers.forEach((layer, l) => {
       const a = layer.attention!;
       for (let h = 0; h < H; h++) {
@@ -59,7 +62,9 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
     const top = [...mean.keys()].sort((a, b) => mean[b]! - mean[a]!).slice(0, 3);
     return [q, visibleToken(tok.text), top.map((k) => `${visibleToken(enc.tokens[k]!.text)} ${(mean[k]! * 100).toFixed(0)}%`).join(', ')];
   });
-  out.line(`${T} tokens, ${L} layers × ${H} heads, ${causal ? 'causal' : 'bidirectional (every token sees every token)'}. Most-attended tokens (layer ${L - 1}, mean over heads):`);
+  out.line(
+    `${T} tokens, ${L} layers × ${H} heads, ${causal ? 'causal' : 'bidirectional (every token sees every token)'}. Most-attended tokens (layer ${L - 1}, mean over heads):`,
+  );
   out.line(table(['#', 'token', 'attends to'], rows));
   if (classification) out.line(`Predicted label: ${classification.label} (p = ${classification.probability.toFixed(4)})`);
   out.line('Use --json for every weight.');

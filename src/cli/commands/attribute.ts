@@ -28,7 +28,9 @@ export async function attributeCommand(argv: readonly string[], out: Output): Pr
     return;
   }
   const what = method === 'ig' ? `integrated gradients, ${steps} steps` : 'gradient × input';
-  out.line(`Position ${position} → ${visibleToken(tokenText(tokenizer, r.target))}: log p = ${r.logProb.toFixed(4)}, with zero token embeddings ${r.baselineLogProb.toFixed(4)} (${what}).`);
+  out.line(
+    `Position ${position} → ${visibleToken(tokenText(tokenizer, r.target))}: log p = ${r.logProb.toFixed(4)}, with zero token embeddings ${r.baselineLogProb.toFixed(4)} (${what}).`,
+  );
   const max = Math.max(1e-12, ...Array.from(r.attributions, Math.abs));
   const rows = Array.from(r.attributions, (a, i) => {
     const bar = '█'.repeat(Math.round((Math.abs(a) / max) * 20));
@@ -40,7 +42,9 @@ export async function attributeCommand(argv: readonly string[], out: Output): Pr
     const delta = r.logProb - r.baselineLogProb;
     out.line(`Σ attributions ${sum.toFixed(4)} vs log p − baseline ${delta.toFixed(4)}.`);
     if (Math.abs(r.completenessGap) > 0.01 * Math.max(Math.abs(delta), 1e-3)) {
-      out.line(`Warning: they differ by ${Math.abs(r.completenessGap).toPrecision(3)}: the path from zero embeddings is not resolved at ${steps} steps${model.config.positional === 'learned' ? '; try more --steps' : ' (without learned positions the zero baseline is an all-zero residual stream, where the model is erratic; read the attributions as relative, or use --method grad)'}.`);
+      out.line(
+        `Warning: they differ by ${Math.abs(r.completenessGap).toPrecision(3)}: the path from zero embeddings is not resolved at ${steps} steps${model.config.positional === 'learned' ? '; try more --steps' : ' (without learned positions the zero baseline is an all-zero residual stream, where the model is erratic; read the attributions as relative, or use --method grad)'}.`,
+      );
     }
   }
 }

@@ -20,9 +20,14 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   const temperature = numberOption(args, 'temperature', 0, 100) ?? 1;
   const { model, tokenizer } = await openModel(args, out);
   if (!isCausal(model.config) || !hasLmHead(model.config)) {
-    throw new UsageError(`this model cannot generate text: ${isCausal(model.config) ? 'it has no language-model head' : 'it is a bidirectional encoder (every token sees every other), not a left-to-right decoder'}`);
+    throw new UsageError(
+      `this model cannot generate text: ${isCausal(model.config) ? 'it has no language-model head' : 'it is a bidirectional encoder (every token sees every other), not a left-to-right decoder'}`,
+    );
   }
-  let promptIds = rawIds !== undefined ? parseIds(rawIds, model.config.vocabSize) : encodeWithinContext(tokenizer, args.values.get('prompt') ?? '', model.config.contextLength).ids;
+  let promptIds =
+    rawIds !== undefined
+      ? parseIds(rawIds, model.config.vocabSize)
+      : encodeWithinContext(tokenizer, args.values.get('prompt') ?? '', model.config.contextLength).ids;
   const prompt = args.values.get('prompt') ?? tokenizer.decode(promptIds);
   if (promptIds.length === 0) {
     // Nothing to condition on: start from the tokenizer's BOS, else its end-of-text token

@@ -61,7 +61,9 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
       rows.push([`${l}.${h}`, ...HEAD_KINDS.map((k) => f3(s.scores[k][i]!)), ...next, f3(s.entropy[i]!), s.keys90[i]!.toFixed(1), kind]);
     }
   }
-  out.line(`${T} tokens, ${L} layers × ${H} heads${causal ? '' : ', bidirectional'}. Scores: share of each head's attention on the pattern (TransformerLens "mul").`);
+  out.line(
+    `${T} tokens, ${L} layers × ${H} heads${causal ? '' : ', bidirectional'}. Scores: share of each head's attention on the pattern (TransformerLens "mul").`,
+  );
   out.line(table(['head', ...HEAD_KINDS.map((k) => SHORT[k]), ...(s.nextToken ? ['next'] : []), 'entropy', 'keys@90%', 'strongest'], rows));
   out.line('entropy: 0 = one key, 1 = uniform over the keys a row can see. Use --json for the scores alone.');
 }

@@ -33,10 +33,18 @@ export async function infoCommand(argv: readonly string[], out: Output): Promise
   const rows: [string, string | number][] = [
     ['format', loaded.description ? `${format}: ${loaded.description}` : format],
     ...Object.entries(info).map(([k, v]) => [k.replace(/_/g, ' '), v] as [string, string | number]),
-    ['norm / positions / mlp', `${c.norm}${c.normPlacement === 'post' ? ' (post)' : ''} / ${c.positional}${c.positional === 'rope' ? ` (${c.ropeStyle}${c.rotaryDims ? `, ${c.rotaryDims} of ${c.dModel / c.nHeads} dims` : ''}, θ=${c.ropeTheta})` : ''}${c.tokenTypes ? ` + ${c.tokenTypes} token types` : ''} / ${c.mlp}${c.gelu === 'erf' ? ' (erf)' : ''}${c.parallelResidual ? ', parallel residual' : ''}`],
+    [
+      'norm / positions / mlp',
+      `${c.norm}${c.normPlacement === 'post' ? ' (post)' : ''} / ${c.positional}${c.positional === 'rope' ? ` (${c.ropeStyle}${c.rotaryDims ? `, ${c.rotaryDims} of ${c.dModel / c.nHeads} dims` : ''}, θ=${c.ropeTheta})` : ''}${c.tokenTypes ? ` + ${c.tokenTypes} token types` : ''} / ${c.mlp}${c.gelu === 'erf' ? ' (erf)' : ''}${c.parallelResidual ? ', parallel residual' : ''}`,
+    ],
     ['attention', c.attentionMode],
   ];
   if (training) rows.push(['trained steps', `${training.state.step} of ${training.options.steps}`]);
   for (const note of loaded.notes ?? []) rows.push(['note', note]);
-  out.line(table(['field', 'value'], rows.map(([k, v]) => [k, String(v)])));
+  out.line(
+    table(
+      ['field', 'value'],
+      rows.map(([k, v]) => [k, String(v)]),
+    ),
+  );
 }

@@ -27,6 +27,11 @@ export async function lensCommand(argv: readonly string[], out: Output): Promise
   const tok = enc.tokens[position];
   const next = enc.tokens[position + 1];
   out.line(`Logit lens at position ${position} (${visibleToken(tok?.text ?? '')})${next ? `; the actual next token is ${visibleToken(next.text)}` : ''}.`);
-  out.line(table(['after layer', `top ${r.k}`], layers.map((row, l) => [l, predictionsLine(row, visibleToken)])));
+  out.line(
+    table(
+      ['after layer', `top ${r.k}`],
+      layers.map((row, l) => [l, predictionsLine(row, visibleToken)]),
+    ),
+  );
   out.line(`The row after layer ${r.layers - 1} is the model's own prediction.`);
 }

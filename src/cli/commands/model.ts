@@ -13,11 +13,12 @@ export async function openModel(args: ParsedArgs, out?: Output): Promise<LoadedM
   const MB = 1024 * 1024;
   try {
     return await loadModel(requiredValue(args, 'checkpoint'), args.values.get('tokenizer'), {
-      onProgress: out && !out.json
-        ? (p) => {
-            if (p.total >= 16 * MB) out.progress(Math.round(p.done / MB), Math.round(p.total / MB), p.phase === 'read' ? 'MB read' : 'MB converted');
-          }
-        : undefined,
+      onProgress:
+        out && !out.json
+          ? (p) => {
+              if (p.total >= 16 * MB) out.progress(Math.round(p.done / MB), Math.round(p.total / MB), p.phase === 'read' ? 'MB read' : 'MB converted');
+            }
+          : undefined,
     });
   } finally {
     out?.endProgress();
@@ -29,7 +30,10 @@ export function tokensJson(enc: Encoding): { id: number; text: string; start: nu
 }
 
 /** A sequence classifier's verdict for the JSON contracts ({label, label_id, probability, logits}), or null for other models. */
-export function classificationJson(model: Transformer, hidden: readonly Float32Array[]): { label: string; label_id: number; probability: number; logits: number[] } | null {
+export function classificationJson(
+  model: Transformer,
+  hidden: readonly Float32Array[],
+): { label: string; label_id: number; probability: number; logits: number[] } | null {
   const last = hidden[model.config.nLayers];
   if (!model.config.labels || !last) return null;
   const c = classifySequence(model, last);

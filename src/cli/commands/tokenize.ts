@@ -33,5 +33,10 @@ export async function tokenizeCommand(argv: readonly string[], out: Output): Pro
     out.jsonLine({ token_ids: Array.from(enc.ids), tokens: tokensJson(enc) });
     return;
   }
-  out.line(table(['#', 'id', 'token', 'span'], enc.tokens.map((t, i) => [i, t.id, visibleToken(t.text), `${t.start}–${t.end}`])));
+  out.line(
+    table(
+      ['#', 'id', 'token', 'span'],
+      enc.tokens.map((t, i) => [i, t.id, visibleToken(t.text), `${t.start}–${t.end}`]),
+    ),
+  );
 }

@@ -12,7 +12,18 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CharTokenizer, estimateTrainingBytes, formatBytes, getPreset, presetConfig, resolveTrainOptions, Rng, serializeCheckpoint, Trainer, Transformer } from '../../engine';
+import {
+  CharTokenizer,
+  estimateTrainingBytes,
+  formatBytes,
+  getPreset,
+  presetConfig,
+  resolveTrainOptions,
+  Rng,
+  serializeCheckpoint,
+  Trainer,
+  Transformer,
+} from '../../engine';
 import { defaultTrainingBudgetMb } from '../../node/memoryBudget';
 import { saveWithFallback } from '../../node/saveWithFallback';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
@@ -24,7 +35,6 @@ export const TRAIN_OPTIONS = { values: ['preset', 'steps', 'batch', 'seed', 'out
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
-
 
 /** The configuration would need more memory than the budget. */
 export class TrainingMemoryError extends RangeError {
@@ -48,7 +58,8 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   const outPath = path.resolve(args.values.get('out') ?? 'model.safetensors');
   checkNotAnInput(outPath, args.positional);
   // Every reader picks the format by extension: a native checkpoint named .bin would be read as llama2.c.
-  if (path.extname(outPath).toLowerCase() !== '.safetensors') throw new UsageError(`--out ${outPath}: a checkpoint is written as .safetensors; name the file *.safetensors`);
+  if (path.extname(outPath).toLowerCase() !== '.safetensors')
+    throw new UsageError(`--out ${outPath}: a checkpoint is written as .safetensors; name the file *.safetensors`);
   checkWritable(outPath);
   const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
 
@@ -75,7 +86,9 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   const trainer = new Trainer(model, ids, options);
 
   if (!out.json) {
-    out.line(`Training ${preset.name} (${preset.description}) on ${text.length} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`);
+    out.line(
+      `Training ${preset.name} (${preset.description}) on ${text.length} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`,
+    );
   }
   const cancellation = { isCancellationRequested: false };
   const onSigint = (): void => {
@@ -95,7 +108,9 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
         if (out.json) out.jsonLine({ step: e.step, val_loss: e.valLoss, val_accuracy: e.valAccuracy });
         else {
           out.endProgress();
-          out.line(`step ${e.step}: test loss ${e.valLoss.toFixed(4)}, test accuracy ${(100 * e.valAccuracy).toFixed(1)} %, perplexity ${e.valPerplexity.toFixed(2)}`);
+          out.line(
+            `step ${e.step}: test loss ${e.valLoss.toFixed(4)}, test accuracy ${(100 * e.valAccuracy).toFixed(1)} %, perplexity ${e.valPerplexity.toFixed(2)}`,
+          );
         }
       },
     });
@@ -110,9 +125,13 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   }
   const interrupted = result.reason === 'cancelled';
   if (out.json) {
-    out.jsonLine(interrupted ? { done: true, stopped: 'interrupted', step: result.step, steps: options.steps, checkpoint: outPath } : { done: true, checkpoint: outPath });
+    out.jsonLine(
+      interrupted ? { done: true, stopped: 'interrupted', step: result.step, steps: options.steps, checkpoint: outPath } : { done: true, checkpoint: outPath },
+    );
   } else {
-    out.line(interrupted ? `Interrupted at step ${result.step} of ${options.steps}; saved a resumable checkpoint to ${outPath}` : `Saved checkpoint to ${outPath}`);
+    out.line(
+      interrupted ? `Interrupted at step ${result.step} of ${options.steps}; saved a resumable checkpoint to ${outPath}` : `Saved checkpoint to ${outPath}`,
+    );
   }
   return interrupted ? EXIT_INTERRUPTED : 0;
 }

@@ -176,7 +176,13 @@ export function integratedGradients(model: Transformer, ids: Int32Array, positio
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);
   const alphas = Array.from({ length: steps }, (_, k) => (k + 0.5) / steps);
-  const r = pathGradients(model, prefix, target, alphas, alphas.map(() => 1 / steps));
+  const r = pathGradients(
+    model,
+    prefix,
+    target,
+    alphas,
+    alphas.map(() => 1 / steps),
+  );
   const [logProb, baselineLogProb] = endPoints(model, prefix, target);
   const sum = r.attributions.reduce((a, b) => a + b, 0);
   return { method: 'ig', position, target, logProb, baselineLogProb, steps, attributions: r.attributions, completenessGap: sum - (logProb - baselineLogProb) };

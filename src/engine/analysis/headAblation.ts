@@ -43,8 +43,10 @@ export function checkHeads(model: Transformer, heads: readonly HeadRef[]): HeadR
   const seen = new Set<number>();
   const out: HeadRef[] = [];
   for (const { layer, head } of heads) {
-    if (!Number.isInteger(layer) || layer < 0 || layer >= L) throw new HeadRefError(`head ${layer}.${head}: layer ${layer} does not exist; this model has layers 0 to ${L - 1}`);
-    if (!Number.isInteger(head) || head < 0 || head >= H) throw new HeadRefError(`head ${layer}.${head}: head ${head} does not exist; this model has heads 0 to ${H - 1} in each layer`);
+    if (!Number.isInteger(layer) || layer < 0 || layer >= L)
+      throw new HeadRefError(`head ${layer}.${head}: layer ${layer} does not exist; this model has layers 0 to ${L - 1}`);
+    if (!Number.isInteger(head) || head < 0 || head >= H)
+      throw new HeadRefError(`head ${layer}.${head}: head ${head} does not exist; this model has heads 0 to ${H - 1} in each layer`);
     if (seen.has(layer * H + head)) continue;
     seen.add(layer * H + head);
     out.push({ layer, head });
@@ -86,10 +88,16 @@ export function headOutputMeans(model: Transformer, ids: Int32Array): Float32Arr
 }
 
 /** The forward option that ablates `heads` (checked) in `mode`; means from headOutputMeans for "mean". */
-export function headReplacements(model: Transformer, heads: readonly HeadRef[], mode: AblationMode, means: Float32Array | null): Map<number, HeadReplacement[]> {
+export function headReplacements(
+  model: Transformer,
+  heads: readonly HeadRef[],
+  mode: AblationMode,
+  means: Float32Array | null,
+): Map<number, HeadReplacement[]> {
   const H = model.config.nHeads;
   const hs = model.headSize;
-  if (mode === 'mean' && (!means || means.length !== model.config.nLayers * H * hs)) throw new ShapeError('head ablation: mean mode needs every head\'s mean output');
+  if (mode === 'mean' && (!means || means.length !== model.config.nLayers * H * hs))
+    throw new ShapeError("head ablation: mean mode needs every head's mean output");
   const byLayer = new Map<number, HeadReplacement[]>();
   for (const { layer, head } of heads) {
     const value = mode === 'mean' && means ? means.slice((layer * H + head) * hs, (layer * H + head + 1) * hs) : null;
@@ -119,7 +127,11 @@ export function ablateHeads(model: Transformer, ids: Int32Array, heads: readonly
   const surprisalBefore = surprisalOf(model, ids);
   const surprisalAfter = surprisalOf(model, ids, headReplacements(model, checked, mode, means));
   return {
-    heads: checked, mode, surprisalBefore, surprisalAfter,
-    lossBefore: meanSurprisal(surprisalBefore), lossAfter: meanSurprisal(surprisalAfter),
+    heads: checked,
+    mode,
+    surprisalBefore,
+    surprisalAfter,
+    lossBefore: meanSurprisal(surprisalBefore),
+    lossAfter: meanSurprisal(surprisalAfter),
   };
 }

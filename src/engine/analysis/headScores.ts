@@ -90,12 +90,15 @@ export function detectHead(prompts: readonly PromptAttention[], pattern: Detecto
   const score = o.method === 'abs' ? absScore : mulScore;
   for (const prompt of prompts) {
     const n = prompt.tokens.length;
-    if (prompt.layers.length !== L || prompt.heads !== H) throw new HeadPatternError(`every prompt must come from the same model: ${L}×${H} heads, got ${prompt.layers.length}×${prompt.heads}`);
+    if (prompt.layers.length !== L || prompt.heads !== H)
+      throw new HeadPatternError(`every prompt must come from the same model: ${L}×${H} heads, got ${prompt.layers.length}×${prompt.heads}`);
     const p = custom ? pattern : patternFor(pattern, prompt.tokens, o.causal !== false);
-    if (!checkPattern(p, n, o.causal !== false).binary && warnings.length === 0) warnings.push('the detection pattern has values other than 0 and 1; scores are then hard to interpret');
+    if (!checkPattern(p, n, o.causal !== false).binary && warnings.length === 0)
+      warnings.push('the detection pattern has values other than 0 and 1; scores are then hard to interpret');
     for (let l = 0; l < L; l++) {
       const block = prompt.layers[l]!;
-      if (block.length !== H * n * n) throw new HeadPatternError(`layer ${l} attention has ${block.length} values; ${H} heads over ${n} tokens need ${H * n * n}`);
+      if (block.length !== H * n * n)
+        throw new HeadPatternError(`layer ${l} attention has ${block.length} values; ${H} heads over ${n} tokens need ${H * n * n}`);
       for (let h = 0; h < H; h++) {
         if (o.only && !o.only.get(l)?.includes(h)) continue;
         addAt(scores, l * H + h, score(block, p, n, o, h * n * n) / prompts.length);

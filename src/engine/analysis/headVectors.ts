@@ -24,13 +24,20 @@ export interface HeadShape {
   readonly headSize: number;
 }
 
-export function headVectors(capture: { q: ArrayLike<number>; k: ArrayLike<number>; v: ArrayLike<number> }, s: HeadShape, head: number, query: number): HeadVectors {
+export function headVectors(
+  capture: { q: ArrayLike<number>; k: ArrayLike<number>; v: ArrayLike<number> },
+  s: HeadShape,
+  head: number,
+  query: number,
+): HeadVectors {
   const { tokens: T, heads: H, kvHeads: Hkv, headSize: hs } = s;
   if (!(Number.isInteger(head) && head >= 0 && head < H)) throw new RangeError(`head ${head} is outside 0..${H - 1}`);
   if (!(Number.isInteger(query) && query >= 0 && query < T)) throw new RangeError(`query ${query} is outside the ${T} tokens`);
   if (H % Hkv !== 0) throw new RangeError(`${H} heads cannot share ${Hkv} key/value heads`);
   if (capture.q.length !== T * H * hs || capture.k.length !== T * Hkv * hs || capture.v.length !== T * Hkv * hs) {
-    throw new RangeError(`captured q/k/v have ${capture.q.length}/${capture.k.length}/${capture.v.length} values; ${T} tokens × ${H}(${Hkv}) heads × ${hs} need ${T * H * hs}/${T * Hkv * hs}`);
+    throw new RangeError(
+      `captured q/k/v have ${capture.q.length}/${capture.k.length}/${capture.v.length} values; ${T} tokens × ${H}(${Hkv}) heads × ${hs} need ${T * H * hs}/${T * Hkv * hs}`,
+    );
   }
   const kvHead = Math.floor(head / (H / Hkv));
   const q = new Float32Array(hs);

@@ -64,13 +64,20 @@ export function stripeScores(a: ArrayLike<number>, n: number, half: number, o: S
  * Stripe means for every head, averaged over a batch of repeated sequences: per layer a
  * [B, H, n, n] block. Returns [L, H] arrays for each stripe.
  */
-export function repeatedTokenScores(layers: readonly ArrayLike<number>[], batch: number, heads: number, n: number, half: number, o: StripeOptions): { previousToken: Float64Array; duplicate: Float64Array; induction: Float64Array } {
+export function repeatedTokenScores(
+  layers: readonly ArrayLike<number>[],
+  batch: number,
+  heads: number,
+  n: number,
+  half: number,
+  o: StripeOptions,
+): { previousToken: Float64Array; duplicate: Float64Array; induction: Float64Array } {
   const L = layers.length;
   const out = { previousToken: new Float64Array(L * heads), duplicate: new Float64Array(L * heads), induction: new Float64Array(L * heads) };
   for (let l = 0; l < L; l++) {
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < heads; h++) {
-        const s = stripeScores(layers[l]!, n, half, o, ((b * heads + h) * n) * n);
+        const s = stripeScores(layers[l]!, n, half, o, (b * heads + h) * n * n);
         addAt(out.previousToken, l * heads + h, s.previousToken / batch);
         addAt(out.duplicate, l * heads + h, s.duplicate / batch);
         addAt(out.induction, l * heads + h, s.induction / batch);

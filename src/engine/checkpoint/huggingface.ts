@@ -63,16 +63,23 @@ export function parseHuggingFaceModel(configJson: unknown, files: SafetensorsFil
 }
 
 function importGpt2(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, notes: string[]): void {
-  const C = cfg.dModel, F = cfg.mlpHidden;
-  const prefix = r.findPrefix(['transformer.', ''], 'wte.weight', 'GPT-2 token embeddings (transformer.wte.weight in a GPT2LMHeadModel, wte.weight in a bare GPT2Model)');
-  if (prefix === '') notes.push('a bare GPT2Model (no "transformer." prefix, no LM head): logits use the tied token embeddings, as GPT2LMHeadModel.from_pretrained would');
+  const C = cfg.dModel,
+    F = cfg.mlpHidden;
+  const prefix = r.findPrefix(
+    ['transformer.', ''],
+    'wte.weight',
+    'GPT-2 token embeddings (transformer.wte.weight in a GPT2LMHeadModel, wte.weight in a bare GPT2Model)',
+  );
+  if (prefix === '')
+    notes.push('a bare GPT2Model (no "transformer." prefix, no LM head): logits use the tied token embeddings, as GPT2LMHeadModel.from_pretrained would');
   const set = (name: string, data: Float32Array, shape: number[]): void => {
     params.set(name, new Tensor(data, shape, true));
   };
   set('tok_emb', r.direct(`${prefix}wte.weight`, [cfg.vocabSize, C], 'vocab_size × n_embd'), [cfg.vocabSize, C]);
   set('pos_emb', r.direct(`${prefix}wpe.weight`, [cfg.contextLength, C], 'n_positions × n_embd'), [cfg.contextLength, C]);
   for (let l = 0; l < cfg.nLayers; l++) {
-    const h = `${prefix}h.${l}.`, b = `blocks.${l}.`;
+    const h = `${prefix}h.${l}.`,
+      b = `blocks.${l}.`;
     set(`${b}norm1.weight`, r.direct(`${h}ln_1.weight`, [C], 'n_embd'), [C]);
     set(`${b}norm1.bias`, r.direct(`${h}ln_1.bias`, [C], 'n_embd'), [C]);
     // c_attn is Conv1D [C, 3C]; transposed it is [3C, C] = q rows, then k rows, then v rows.
@@ -97,7 +104,9 @@ function importGpt2(cfg: ModelConfig, r: TensorReader, params: Map<string, Tenso
 }
 
 function importLlama(cfg: ModelConfig, r: TensorReader, params: Map<string, Tensor>, notes: string[]): void {
-  const C = cfg.dModel, F = cfg.mlpHidden, kvC = cfg.nKvHeads * headSize(cfg);
+  const C = cfg.dModel,
+    F = cfg.mlpHidden,
+    kvC = cfg.nKvHeads * headSize(cfg);
   const prefix = r.findPrefix(['model.', ''], 'embed_tokens.weight', 'Llama token embeddings (model.embed_tokens.weight)');
   if (prefix === '') notes.push('a bare LlamaModel (no "model." prefix)');
   const set = (name: string, source: string, shape: number[], meaning: string): void => {
@@ -105,7 +114,8 @@ function importLlama(cfg: ModelConfig, r: TensorReader, params: Map<string, Tens
   };
   set('tok_emb', `${prefix}embed_tokens.weight`, [cfg.vocabSize, C], 'vocab_size × hidden_size');
   for (let l = 0; l < cfg.nLayers; l++) {
-    const h = `${prefix}layers.${l}.`, b = `blocks.${l}.`;
+    const h = `${prefix}layers.${l}.`,
+      b = `blocks.${l}.`;
     set(`${b}norm1.weight`, `${h}input_layernorm.weight`, [C], 'hidden_size');
     set(`${b}attn.q.weight`, `${h}self_attn.q_proj.weight`, [C, C], 'hidden_size × hidden_size');
     if (cfg.qkvBias) {

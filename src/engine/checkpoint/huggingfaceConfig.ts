@@ -72,7 +72,9 @@ function gpt2Config(r: Fields): ModelConfig {
   const nInner = r.get('n_inner');
   const activation = r.str('activation_function', 'gelu_new');
   if (!TANH_GELUS.includes(activation)) {
-    throw new HuggingFaceError(`config.json: activation_function ${quote(activation)} is not supported; expected one of ${TANH_GELUS.join(', ')} (the tanh-approximated GELU)`);
+    throw new HuggingFaceError(
+      `config.json: activation_function ${quote(activation)} is not supported; expected one of ${TANH_GELUS.join(', ')} (the tanh-approximated GELU)`,
+    );
   }
   r.expect('scale_attn_weights', true, 'attention scores divided by √head_dim');
   r.expect('scale_attn_by_inverse_layer_idx', false, 'no extra 1/(layer+1) attention scaling');
@@ -132,4 +134,3 @@ function llamaConfig(r: Fields): ModelConfig {
     dropout: 0,
   });
 }
-

@@ -18,7 +18,9 @@ function geluKind(r: Fields, key: string, fallback: string): 'erf' | 'tanh' {
   const act = r.str(key, fallback);
   if (GELU_ERF.includes(act)) return 'erf';
   if (GELU_TANH.includes(act)) return 'tanh';
-  throw new HuggingFaceError(`config.json: ${key} ${quote(act)} is not supported; expected one of ${[...GELU_ERF, ...GELU_TANH].join(', ')} (exact or tanh GELU)`);
+  throw new HuggingFaceError(
+    `config.json: ${key} ${quote(act)} is not supported; expected one of ${[...GELU_ERF, ...GELU_TANH].join(', ')} (exact or tanh GELU)`,
+  );
 }
 
 /**
@@ -32,7 +34,9 @@ export function ropeTheta(r: Fields, key: string, fallback: number): number {
     const o = typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
     const type = o.rope_type ?? o.type;
     if (type !== 'default') {
-      throw new HuggingFaceError(`config.json: ${field} ${describeValue(v)} (RoPE scaling type ${describeValue(type)}) is not supported; only plain RoPE (null or rope_type "default")`);
+      throw new HuggingFaceError(
+        `config.json: ${field} ${describeValue(v)} (RoPE scaling type ${describeValue(type)}) is not supported; only plain RoPE (null or rope_type "default")`,
+      );
     }
     if (field === 'rope_parameters' && o.rope_theta !== undefined) {
       if (typeof o.rope_theta !== 'number' || !Number.isFinite(o.rope_theta) || o.rope_theta < 1) {
@@ -54,7 +58,9 @@ export function gptNeoxConfig(r: Fields): ModelConfig {
   // transformers: rotary_ndims = int(head_size * rotary_pct)
   const rotaryDims = Math.floor(hs * pct);
   if (!(pct <= 1) || rotaryDims < 2 || rotaryDims % 2 !== 0) {
-    throw new HuggingFaceError(`config.json: rotary_pct ${pct} gives ${rotaryDims} rotary dimensions of the ${hs}-dimension heads; supported: an even number from 2 to ${hs}`);
+    throw new HuggingFaceError(
+      `config.json: rotary_pct ${pct} gives ${rotaryDims} rotary dimensions of the ${hs}-dimension heads; supported: an even number from 2 to ${hs}`,
+    );
   }
   const theta = r.has('rope_theta') || r.has('rope_parameters') ? ropeTheta(r, 'rope_theta', 10000) : ropeTheta(r, 'rotary_emb_base', 10000);
   return finish('gpt_neox', {
@@ -90,7 +96,9 @@ export function qwen2Config(r: Fields): ModelConfig {
   const act = r.str('hidden_act', 'silu');
   if (act !== 'silu') throw new HuggingFaceError(`config.json: hidden_act ${quote(act)} is not supported; expected "silu" (SwiGLU)`);
   if (r.bool('use_sliding_window', false)) {
-    throw new HuggingFaceError(`config.json: use_sliding_window is true; sliding-window attention (window ${describeValue(r.get('sliding_window'))}) is not supported, only full causal attention`);
+    throw new HuggingFaceError(
+      `config.json: use_sliding_window is true; sliding-window attention (window ${describeValue(r.get('sliding_window'))}) is not supported, only full causal attention`,
+    );
   }
   const layerTypes = r.get('layer_types');
   if (Array.isArray(layerTypes) && layerTypes.some((t) => t !== 'full_attention')) {
@@ -176,17 +184,21 @@ function labelsOf(r: Fields): string[] {
   const raw = r.get('id2label');
   const n = r.has('num_labels') ? r.int('num_labels') : undefined;
   if (raw === undefined || raw === null) return Array.from({ length: n ?? 2 }, (_, i) => `LABEL_${i}`);
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new HuggingFaceError(`config.json: id2label is ${describeValue(raw)}, expected an object of id → label name`);
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new HuggingFaceError(`config.json: id2label is ${describeValue(raw)}, expected an object of id → label name`);
   const entries = Object.entries(raw as Record<string, unknown>);
   const labels = new Array<string>(entries.length);
   for (const [k, v] of entries) {
     const i = Number(k);
     if (!/^\d+$/.test(k) || i >= entries.length || typeof v !== 'string') {
-      throw new HuggingFaceError(`config.json: id2label entry ${quote(k)} → ${describeValue(v)} is not supported; expected ids 0 … ${entries.length - 1} with string names`);
+      throw new HuggingFaceError(
+        `config.json: id2label entry ${quote(k)} → ${describeValue(v)} is not supported; expected ids 0 … ${entries.length - 1} with string names`,
+      );
     }
     labels[i] = v;
   }
   if (n !== undefined && n !== labels.length) throw new HuggingFaceError(`config.json: num_labels is ${n} but id2label names ${labels.length} labels`);
-  if (labels.length < 1 || [...labels.keys()].some((i) => labels[i] === undefined)) throw new HuggingFaceError('config.json: id2label must name labels 0 … n−1 once each');
+  if (labels.length < 1 || [...labels.keys()].some((i) => labels[i] === undefined))
+    throw new HuggingFaceError('config.json: id2label must name labels 0 … n−1 once each');
   return labels;
 }

@@ -21,7 +21,10 @@ import { HuggingFaceError } from './huggingfaceConfig';
 type Params = Map<string, Tensor>;
 
 export function importGptNeox(cfg: ModelConfig, r: TensorReader, params: Params, notes: string[]): void {
-  const C = cfg.dModel, F = cfg.mlpHidden, H = cfg.nHeads, hs = headSize(cfg);
+  const C = cfg.dModel,
+    F = cfg.mlpHidden,
+    H = cfg.nHeads,
+    hs = headSize(cfg);
   const prefix = r.findPrefix(['gpt_neox.', ''], 'embed_in.weight', 'GPT-NeoX token embeddings (gpt_neox.embed_in.weight)');
   if (prefix === '') notes.push('a bare GPTNeoXModel (no "gpt_neox." prefix)');
   const set = (name: string, source: string, shape: number[], meaning: string): void => {
@@ -29,13 +32,15 @@ export function importGptNeox(cfg: ModelConfig, r: TensorReader, params: Params,
   };
   set('tok_emb', `${prefix}embed_in.weight`, [cfg.vocabSize, C], 'vocab_size × hidden_size');
   for (let l = 0; l < cfg.nLayers; l++) {
-    const h = `${prefix}layers.${l}.`, b = `blocks.${l}.`;
+    const h = `${prefix}layers.${l}.`,
+      b = `blocks.${l}.`;
     set(`${b}norm1.weight`, `${h}input_layernorm.weight`, [C], 'hidden_size');
     set(`${b}norm1.bias`, `${h}input_layernorm.bias`, [C], 'hidden_size');
     const w = r.direct(`${h}attention.query_key_value.weight`, [3 * C, C], '3·hidden_size × hidden_size, per head [q; k; v]');
     const bias = r.direct(`${h}attention.query_key_value.bias`, [3 * C], '3·hidden_size');
     ['q', 'k', 'v'].forEach((x, part) => {
-      const wOut = new Float32Array(C * C), bOut = new Float32Array(C);
+      const wOut = new Float32Array(C * C),
+        bOut = new Float32Array(C);
       for (let head = 0; head < H; head++) {
         const src = (head * 3 + part) * hs; // first fused row of this head's part
         wOut.set(w.subarray(src * C, (src + hs) * C), head * hs * C);
@@ -70,8 +75,13 @@ export function importGptNeox(cfg: ModelConfig, r: TensorReader, params: Params,
 
 /** Reads a BERT encoder (+ pooler, + classifier); returns the config with `pooler` set to what is stored. */
 export function importBert(cfg: ModelConfig, r: TensorReader, params: Params, notes: string[]): ModelConfig {
-  const C = cfg.dModel, F = cfg.mlpHidden;
-  const prefix = r.findPrefix(['bert.', ''], 'embeddings.word_embeddings.weight', 'BERT token embeddings (embeddings.word_embeddings.weight, under bert. in a BertFor… model)');
+  const C = cfg.dModel,
+    F = cfg.mlpHidden;
+  const prefix = r.findPrefix(
+    ['bert.', ''],
+    'embeddings.word_embeddings.weight',
+    'BERT token embeddings (embeddings.word_embeddings.weight, under bert. in a BertFor… model)',
+  );
   const set = (name: string, source: string, shape: number[], meaning: string): void => {
     params.set(name, new Tensor(r.direct(source, shape, meaning), shape, true));
   };
@@ -91,7 +101,8 @@ export function importBert(cfg: ModelConfig, r: TensorReader, params: Params, no
   set('type_emb', `${e}token_type_embeddings.weight`, [cfg.tokenTypes ?? 0, C], 'type_vocab_size × hidden_size');
   layerNorm('emb_norm', `${e}LayerNorm`);
   for (let l = 0; l < cfg.nLayers; l++) {
-    const h = `${prefix}encoder.layer.${l}.`, b = `blocks.${l}.`;
+    const h = `${prefix}encoder.layer.${l}.`,
+      b = `blocks.${l}.`;
     linear(`${b}attn.q`, `${h}attention.self.query`, C, C, 'hidden_size × hidden_size');
     linear(`${b}attn.k`, `${h}attention.self.key`, C, C, 'hidden_size × hidden_size');
     linear(`${b}attn.v`, `${h}attention.self.value`, C, C, 'hidden_size × hidden_size');
@@ -103,7 +114,9 @@ export function importBert(cfg: ModelConfig, r: TensorReader, params: Params, no
   }
   const hasPooler = r.has(`${prefix}pooler.dense.weight`);
   if (cfg.labels && !hasPooler) {
-    throw new HuggingFaceError(`missing tensor "${prefix}pooler.dense.weight": a sequence classifier reads the pooled [CLS] vector, so the checkpoint must store the pooler`);
+    throw new HuggingFaceError(
+      `missing tensor "${prefix}pooler.dense.weight": a sequence classifier reads the pooled [CLS] vector, so the checkpoint must store the pooler`,
+    );
   }
   if (hasPooler) linear('pooler', `${prefix}pooler.dense`, C, C, 'hidden_size × hidden_size');
   if (cfg.labels) linear('classifier', 'classifier', cfg.labels.length, C, 'num_labels × hidden_size');
@@ -119,7 +132,9 @@ export function importBert(cfg: ModelConfig, r: TensorReader, params: Params, no
   const heads = r.names().filter((n) => n.startsWith('cls.') && !(cfg.mlmHead && n.startsWith('cls.predictions.')));
   if (heads.length > 0) {
     for (const n of heads) r.skip(n);
-    notes.push(`the checkpoint's ${cfg.mlmHead ? 'next-sentence' : 'pre-training / masked-LM'} head (${heads[0]}${heads.length > 1 ? ', …' : ''}) is not read${cfg.mlmHead ? '' : ': the model gives attention and hidden states, not token predictions'}`);
+    notes.push(
+      `the checkpoint's ${cfg.mlmHead ? 'next-sentence' : 'pre-training / masked-LM'} head (${heads[0]}${heads.length > 1 ? ', …' : ''}) is not read${cfg.mlmHead ? '' : ': the model gives attention and hidden states, not token predictions'}`,
+    );
   }
   return { ...cfg, pooler: hasPooler || undefined };
 }

@@ -23,7 +23,10 @@ export class TensorReader {
   private readonly totalBytes: number;
   private doneBytes = 0;
 
-  constructor(files: readonly SafetensorsFile[], private readonly onProgress?: (done: number, total: number) => void) {
+  constructor(
+    files: readonly SafetensorsFile[],
+    private readonly onProgress?: (done: number, total: number) => void,
+  ) {
     let total = 0;
     for (const file of files) {
       for (const [name, info] of file.tensors) {
@@ -85,7 +88,10 @@ export class TensorReader {
   finish(): void {
     const left = [...this.where.keys()].filter((n) => !this.used.has(n) && !IGNORED.some((re) => re.test(n)));
     if (left.length > 0) {
-      const shown = left.slice(0, 6).map((n) => quote(n, 200)).join(', ');
+      const shown = left
+        .slice(0, 6)
+        .map((n) => quote(n, 200))
+        .join(', ');
       throw new HuggingFaceError(
         `the checkpoint has ${left.length} tensor${left.length === 1 ? '' : 's'} config.json does not account for: ${shown}${left.length > 6 ? ', …' : ''} ` +
           `(wrong config.json, more layers than num layers, or biases the config says are absent?)`,
@@ -118,7 +124,10 @@ export class TensorReader {
 
   private listing(): string {
     const names = [...this.where.keys()];
-    return `the checkpoint has ${names.length} tensors${names.length ? ': ' : ''}${names.slice(0, 6).map((n) => quote(n, 200)).join(', ')}${names.length > 6 ? ', …' : ''}`;
+    return `the checkpoint has ${names.length} tensors${names.length ? ': ' : ''}${names
+      .slice(0, 6)
+      .map((n) => quote(n, 200))
+      .join(', ')}${names.length > 6 ? ', …' : ''}`;
   }
 }
 

@@ -44,7 +44,8 @@ export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
   let o = 0;
   let shared: boolean | null = null;
   if (magic === V1_MAGIC) {
-    if (bytes.length < V1_HEADER_BYTES) throw new Llama2cError(`file has the v1 magic "ak42" but only ${bytes.length} bytes; the v1 header is ${V1_HEADER_BYTES}`);
+    if (bytes.length < V1_HEADER_BYTES)
+      throw new Llama2cError(`file has the v1 magic "ak42" but only ${bytes.length} bytes; the v1 header is ${V1_HEADER_BYTES}`);
     const v = view.getInt32(4, true);
     if (v !== 1) throw new Llama2cError(`llama2.c format version ${v} is not supported (only v0 "legacy" and v1 float32 files are; v2 is int8-quantised)`);
     version = 1;
@@ -55,7 +56,9 @@ export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
   const [dim, hiddenDim, nLayers, nHeads, nKvHeads, rawVocab, seqLen] = ints as [number, number, number, number, number, number, number];
   const check = (name: string, value: number, max: number): void => {
     if (value < 1 || value > max) {
-      throw new Llama2cError(`header field ${name} is ${value}, expected 1..${max} — this does not look like a llama2.c checkpoint (header ints: ${ints.join(', ')})`);
+      throw new Llama2cError(
+        `header field ${name} is ${value}, expected 1..${max} — this does not look like a llama2.c checkpoint (header ints: ${ints.join(', ')})`,
+      );
     }
   };
   check('dim', dim, 65536);
@@ -68,7 +71,13 @@ export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
   if (dim % nHeads !== 0) throw new Llama2cError(`header: dim ${dim} is not divisible by n_heads ${nHeads}`);
   if (nHeads % nKvHeads !== 0) throw new Llama2cError(`header: n_heads ${nHeads} is not a multiple of n_kv_heads ${nKvHeads}`);
   return {
-    version, dim, hiddenDim, nLayers, nHeads, nKvHeads, seqLen,
+    version,
+    dim,
+    hiddenDim,
+    nLayers,
+    nHeads,
+    nKvHeads,
+    seqLen,
     vocabSize: Math.abs(rawVocab),
     sharedClassifier: shared ?? rawVocab > 0,
   };
@@ -76,10 +85,24 @@ export function readLlama2cHeader(bytes: Uint8Array): Llama2cHeader {
 
 export function llama2cConfig(h: Llama2cHeader): ModelConfig {
   return validateModelConfig({
-    architecture: 'llama', vocabSize: h.vocabSize, contextLength: h.seqLen, dModel: h.dim, nLayers: h.nLayers,
-    nHeads: h.nHeads, nKvHeads: h.nKvHeads, mlpHidden: h.hiddenDim, norm: 'rmsnorm', normEps: 1e-5,
-    positional: 'rope', ropeTheta: 10000, ropeStyle: 'interleaved', mlp: 'swiglu', bias: false,
-    tiedEmbeddings: h.sharedClassifier, attentionMode: 'soft', dropout: 0,
+    architecture: 'llama',
+    vocabSize: h.vocabSize,
+    contextLength: h.seqLen,
+    dModel: h.dim,
+    nLayers: h.nLayers,
+    nHeads: h.nHeads,
+    nKvHeads: h.nKvHeads,
+    mlpHidden: h.hiddenDim,
+    norm: 'rmsnorm',
+    normEps: 1e-5,
+    positional: 'rope',
+    ropeTheta: 10000,
+    ropeStyle: 'interleaved',
+    mlp: 'swiglu',
+    bias: false,
+    tiedEmbeddings: h.sharedClassifier,
+    attentionMode: 'soft',
+    dropout: 0,
   });
 }
 
@@ -94,10 +117,19 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array): Transformer {
   const g = (name: string, perLayer: boolean, shape: number[]): Group => ({ name, perLayer, shape });
   const attn = [g('attn.q.weight', true, [C, C]), g('attn.k.weight', true, [kvC, C]), g('attn.v.weight', true, [kvC, C]), g('attn.o.weight', true, [C, C])];
   const mlp = [g('mlp.gate.weight', true, [F, C]), g('mlp.down.weight', true, [C, F]), g('mlp.up.weight', true, [F, C])];
-  const layout: Group[] = h.version === 0
-    ? [g('tok_emb', false, [V, C]), g('norm1.weight', true, [C]), ...attn, g('norm2.weight', true, [C]), ...mlp, g('norm_f.weight', false, [C]),
-       g('(legacy rope cos)', false, [seqLen, hs / 2]), g('(legacy rope sin)', false, [seqLen, hs / 2])]
-    : [g('norm1.weight', true, [C]), g('norm2.weight', true, [C]), g('norm_f.weight', false, [C]), g('tok_emb', false, [V, C]), ...attn, ...mlp];
+  const layout: Group[] =
+    h.version === 0
+      ? [
+          g('tok_emb', false, [V, C]),
+          g('norm1.weight', true, [C]),
+          ...attn,
+          g('norm2.weight', true, [C]),
+          ...mlp,
+          g('norm_f.weight', false, [C]),
+          g('(legacy rope cos)', false, [seqLen, hs / 2]),
+          g('(legacy rope sin)', false, [seqLen, hs / 2]),
+        ]
+      : [g('norm1.weight', true, [C]), g('norm2.weight', true, [C]), g('norm_f.weight', false, [C]), g('tok_emb', false, [V, C]), ...attn, ...mlp];
   if (!h.sharedClassifier) layout.push(g('lm_head.weight', false, [V, C]));
 
   const headerBytes = h.version === 0 ? V0_HEADER_BYTES : V1_HEADER_BYTES;

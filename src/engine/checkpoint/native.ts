@@ -63,10 +63,14 @@ export function parseCheckpoint(bytes: Uint8Array): NativeCheckpoint {
   const file = parseSafetensors(bytes);
   if (file.metadata.format !== NATIVE_FORMAT) {
     const found = file.metadata.format === undefined ? 'no "format" entry in its metadata' : `format ${quote(file.metadata.format)}`;
-    throw new CheckpointError(`this safetensors file is not an Attention Lens checkpoint (${found}); for a Hugging Face model, open its folder with config.json`);
+    throw new CheckpointError(
+      `this safetensors file is not an Attention Lens checkpoint (${found}); for a Hugging Face model, open its folder with config.json`,
+    );
   }
   if (file.metadata.format_version !== NATIVE_FORMAT_VERSION) {
-    throw new CheckpointError(`checkpoint format version ${quote(file.metadata.format_version)} is not supported (this version reads ${NATIVE_FORMAT_VERSION})`);
+    throw new CheckpointError(
+      `checkpoint format version ${quote(file.metadata.format_version)} is not supported (this version reads ${NATIVE_FORMAT_VERSION})`,
+    );
   }
   const config = validateModelConfig(parseJsonField(file, 'model_config'));
   const tokenizer = parseJsonField(file, 'tokenizer');
@@ -95,7 +99,10 @@ function checkNoLeftovers(file: SafetensorsFile, config: ModelConfig, training: 
   }
   const left = [...file.tensors.keys()].filter((n) => !expected.has(n));
   if (left.length > 0) {
-    const shown = left.slice(0, 5).map((n) => quote(n)).join(', ');
+    const shown = left
+      .slice(0, 5)
+      .map((n) => quote(n))
+      .join(', ');
     throw new CheckpointError(
       `checkpoint holds ${left.length} tensor${left.length === 1 ? '' : 's'} its model config (norm ${quote(config.norm)}, positional ${quote(config.positional)}, mlp ${quote(config.mlp)}, ${config.nLayers} layers${training ? '' : ', no training state'}) does not use: ${shown}${left.length > 5 ? ', …' : ''}; the metadata contradicts the weights`,
     );
@@ -148,7 +155,8 @@ function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnap
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 0) return bad(`optimizer_t must be a non-negative integer, got ${describeValue(t)}`);
   const rng = r.rng as { s?: unknown; spare?: unknown } | undefined;
   const s = rng?.s;
-  if (!Array.isArray(s) || s.length !== 4 || !s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) return bad('rng.s must be four 32-bit unsigned integers');
+  if (!Array.isArray(s) || s.length !== 4 || !s.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32))
+    return bad('rng.s must be four 32-bit unsigned integers');
   // xoshiro's one forbidden state: from all zeros it yields zeros forever.
   if (s.every((x) => x === 0)) return bad('rng.s is all zeros, which is not a valid generator state');
   const spare = rng?.spare;
@@ -161,16 +169,28 @@ function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnap
   for (const p of paramSpec(config)) {
     const mi = readParam(file, `optimizer.m.${p.name}`, p.shape, 'optimizer moment').data;
     const vi = readParam(file, `optimizer.v.${p.name}`, p.shape, 'optimizer moment').data;
-    checkFiniteTensors([[`optimizer.m.${p.name}`, { data: mi }], [`optimizer.v.${p.name}`, { data: vi }]], 'optimizer moment');
+    checkFiniteTensors(
+      [
+        [`optimizer.m.${p.name}`, { data: mi }],
+        [`optimizer.v.${p.name}`, { data: vi }],
+      ],
+      'optimizer moment',
+    );
     // The second moment is a running mean of squares: a negative one makes √v NaN on the next step.
     const negative = vi.findIndex((x) => x < 0);
-    if (negative >= 0) return bad(`optimizer moment "optimizer.v.${p.name}" is negative at index ${negative} (${vi[negative]}); second moments are never negative`);
+    if (negative >= 0)
+      return bad(`optimizer moment "optimizer.v.${p.name}" is negative at index ${negative} (${vi[negative]}); second moments are never negative`);
     m.push(mi);
     v.push(vi);
   }
   return {
     options,
-    state: { step, rng: { s: s as unknown as [number, number, number, number], spare: spare as number | null }, optimizer: { t, m, v }, history: { steps, evals } },
+    state: {
+      step,
+      rng: { s: s as unknown as [number, number, number, number], spare: spare as number | null },
+      optimizer: { t, m, v },
+      history: { steps, evals },
+    },
   };
 }
 

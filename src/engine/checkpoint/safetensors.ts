@@ -20,10 +20,21 @@ export { SafetensorsError } from './errors';
 export const MAX_HEADER_BYTES = 100_000_000;
 
 const DTYPE_BYTES = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1,
-  I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4,
-  I64: 8, U64: 8, F64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
 } as const;
 
 export type SafetensorsDtype = keyof typeof DTYPE_BYTES;
@@ -66,23 +77,17 @@ const NAME_CHARS = 200;
 /** Parses and validates the header of a safetensors file; tensor data is read on demand. */
 export function parseSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8) {
-    throw new SafetensorsError(
-      `file is ${bytes.length} bytes long; a safetensors file starts with an 8-byte header length`,
-    );
+    throw new SafetensorsError(`file is ${bytes.length} bytes long; a safetensors file starts with an 8-byte header length`);
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // BigInt so a claim like 2^60 is reported exactly and never turned into an allocation.
   const claimed = view.getBigUint64(0, true);
   if (claimed > BigInt(MAX_HEADER_BYTES)) {
-    throw new SafetensorsError(
-      `header length ${claimed} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`,
-    );
+    throw new SafetensorsError(`header length ${claimed} bytes exceeds the ${MAX_HEADER_BYTES}-byte limit (corrupt or not a safetensors file)`);
   }
   const headerLength = Number(claimed);
   if (headerLength > bytes.length - 8) {
-    throw new SafetensorsError(
-      `header length ${headerLength} bytes, but only ${bytes.length - 8} bytes follow the length prefix (file truncated?)`,
-    );
+    throw new SafetensorsError(`header length ${headerLength} bytes, but only ${bytes.length - 8} bytes follow the length prefix (file truncated?)`);
   }
   const header = decodeHeaderJson(bytes.subarray(8, 8 + headerLength));
   const dataStart = 8 + headerLength;
@@ -110,9 +115,7 @@ function decodeHeaderJson(headerBytes: Uint8Array): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new SafetensorsError(
-      `header is not valid JSON (${(e as Error).message}); starts with ${JSON.stringify(text.slice(0, 40))}`,
-    );
+    throw new SafetensorsError(`header is not valid JSON (${(e as Error).message}); starts with ${JSON.stringify(text.slice(0, 40))}`);
   }
   if (!isPlainObject(parsed)) {
     throw new SafetensorsError(`header is ${describe(parsed)}, expected a JSON object`);
@@ -126,9 +129,7 @@ function parseMetadata(raw: unknown): Record<string, string> {
   }
   for (const [key, value] of Object.entries(raw)) {
     if (typeof value !== 'string') {
-      throw new SafetensorsError(
-        `__metadata__[${quote(key, NAME_CHARS)}] is ${describe(value)}, expected a string`,
-      );
+      throw new SafetensorsError(`__metadata__[${quote(key, NAME_CHARS)}] is ${describe(value)}, expected a string`);
     }
   }
   // fromEntries defines own properties, so a "__proto__" key stays data; the null prototype
@@ -143,25 +144,17 @@ function parseTensorInfo(name: string, raw: unknown, dataLength: number): Tensor
   }
   const { dtype, shape, data_offsets: offsets } = raw;
   if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_BYTES, dtype)) {
-    throw new SafetensorsError(
-      `${where} has dtype ${quote(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
-    );
+    throw new SafetensorsError(`${where} has dtype ${quote(dtype)}, expected one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeSafeInteger)) {
-    throw new SafetensorsError(
-      `${where} has shape ${quote(shape)}, expected an array of non-negative integers`,
-    );
+    throw new SafetensorsError(`${where} has shape ${quote(shape)}, expected an array of non-negative integers`);
   }
   if (!isOffsetPair(offsets) || offsets[0] > offsets[1]) {
-    throw new SafetensorsError(
-      `${where} has data_offsets ${quote(offsets)}, expected [begin, end] with 0 <= begin <= end`,
-    );
+    throw new SafetensorsError(`${where} has data_offsets ${quote(offsets)}, expected [begin, end] with 0 <= begin <= end`);
   }
   const [begin, end] = offsets;
   if (end > dataLength) {
-    throw new SafetensorsError(
-      `${where} has data_offsets [${begin}, ${end}] past the end of the ${dataLength}-byte data section (file truncated?)`,
-    );
+    throw new SafetensorsError(`${where} has data_offsets [${begin}, ${end}] past the end of the ${dataLength}-byte data section (file truncated?)`);
   }
   const typedDtype = dtype as SafetensorsDtype;
   const expected = byteSize(shape as number[], DTYPE_BYTES[typedDtype]);
@@ -187,9 +180,7 @@ function byteSize(shape: readonly number[], elementBytes: number): number | null
 
 function checkNoOverlap(tensors: ReadonlyMap<string, TensorInfo>): void {
   // Empty tensors occupy no bytes, so they cannot overlap anything.
-  const ranges = [...tensors.values()]
-    .filter((t) => t.dataOffsets[1] > t.dataOffsets[0])
-    .sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
+  const ranges = [...tensors.values()].filter((t) => t.dataOffsets[1] > t.dataOffsets[0]).sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0]);
   for (let i = 1; i < ranges.length; i++) {
     const prev = ranges[i - 1]!;
     const cur = ranges[i]!;
@@ -206,10 +197,11 @@ function tensorInfo(file: SafetensorsFile, name: string): TensorInfo {
   const info = file.tensors.get(name);
   if (info === undefined) {
     const names = [...file.tensors.keys()];
-    const shown = names.slice(0, 8).map((n) => quote(n, NAME_CHARS)).join(', ');
-    throw new SafetensorsError(
-      `no tensor named ${quote(name, NAME_CHARS)}; the file has ${names.length}: ${shown}${names.length > 8 ? ', …' : ''}`,
-    );
+    const shown = names
+      .slice(0, 8)
+      .map((n) => quote(n, NAME_CHARS))
+      .join(', ');
+    throw new SafetensorsError(`no tensor named ${quote(name, NAME_CHARS)}; the file has ${names.length}: ${shown}${names.length > 8 ? ', …' : ''}`);
   }
   return info;
 }
@@ -241,8 +233,12 @@ function convertToF32(info: TensorInfo, raw: Uint8Array, n: number): Float32Arra
   const out = new Float32Array(n);
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   switch (info.dtype) {
-    case 'F32': for (let i = 0; i < n; i++) out[i] = v.getFloat32(4 * i, true); break;
-    case 'F64': for (let i = 0; i < n; i++) out[i] = v.getFloat64(8 * i, true); break;
+    case 'F32':
+      for (let i = 0; i < n; i++) out[i] = v.getFloat32(4 * i, true);
+      break;
+    case 'F64':
+      for (let i = 0; i < n; i++) out[i] = v.getFloat64(8 * i, true);
+      break;
     case 'F16': {
       const table = f16Table();
       for (let i = 0; i < n; i++) out[i] = table[v.getUint16(2 * i, true)]!;
@@ -254,15 +250,33 @@ function convertToF32(info: TensorInfo, raw: Uint8Array, n: number): Float32Arra
       for (let i = 0; i < n; i++) bits[i] = v.getUint16(2 * i, true) << 16;
       break;
     }
-    case 'BOOL': for (let i = 0; i < n; i++) out[i] = raw[i] !== 0 ? 1 : 0; break;
-    case 'U8': for (let i = 0; i < n; i++) out[i] = raw[i]!; break;
-    case 'I8': for (let i = 0; i < n; i++) out[i] = v.getInt8(i); break;
-    case 'U16': for (let i = 0; i < n; i++) out[i] = v.getUint16(2 * i, true); break;
-    case 'I16': for (let i = 0; i < n; i++) out[i] = v.getInt16(2 * i, true); break;
-    case 'U32': for (let i = 0; i < n; i++) out[i] = v.getUint32(4 * i, true); break;
-    case 'I32': for (let i = 0; i < n; i++) out[i] = v.getInt32(4 * i, true); break;
-    case 'U64': for (let i = 0; i < n; i++) out[i] = Number(v.getBigUint64(8 * i, true)); break;
-    case 'I64': for (let i = 0; i < n; i++) out[i] = Number(v.getBigInt64(8 * i, true)); break;
+    case 'BOOL':
+      for (let i = 0; i < n; i++) out[i] = raw[i] !== 0 ? 1 : 0;
+      break;
+    case 'U8':
+      for (let i = 0; i < n; i++) out[i] = raw[i]!;
+      break;
+    case 'I8':
+      for (let i = 0; i < n; i++) out[i] = v.getInt8(i);
+      break;
+    case 'U16':
+      for (let i = 0; i < n; i++) out[i] = v.getUint16(2 * i, true);
+      break;
+    case 'I16':
+      for (let i = 0; i < n; i++) out[i] = v.getInt16(2 * i, true);
+      break;
+    case 'U32':
+      for (let i = 0; i < n; i++) out[i] = v.getUint32(4 * i, true);
+      break;
+    case 'I32':
+      for (let i = 0; i < n; i++) out[i] = v.getInt32(4 * i, true);
+      break;
+    case 'U64':
+      for (let i = 0; i < n; i++) out[i] = Number(v.getBigUint64(8 * i, true));
+      break;
+    case 'I64':
+      for (let i = 0; i < n; i++) out[i] = Number(v.getBigInt64(8 * i, true));
+      break;
     case 'F8_E4M3':
     case 'F8_E5M2':
       throw new SafetensorsError(

@@ -19,10 +19,7 @@ export interface TensorToWrite {
  * sorted by name and stored contiguously in that order, header padded with spaces to a
  * multiple of 8 bytes so the data section is 8-byte aligned.
  */
-export function serializeSafetensors(
-  tensors: readonly TensorToWrite[],
-  metadata: Readonly<Record<string, string>> = {},
-): Uint8Array {
+export function serializeSafetensors(tensors: readonly TensorToWrite[], metadata: Readonly<Record<string, string>> = {}): Uint8Array {
   const seen = new Set<string>();
   for (const t of tensors) validateTensorToWrite(t, seen);
   const metaEntries = Object.entries(metadata);
@@ -43,9 +40,7 @@ export function serializeSafetensors(
   let offset = 0;
   for (const t of sorted) {
     const end = offset + t.data.byteLength;
-    parts.push(
-      `${JSON.stringify(t.name)}:{"dtype":"F32","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`,
-    );
+    parts.push(`${JSON.stringify(t.name)}:{"dtype":"F32","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`);
     offset = end;
   }
   const headerText = new TextEncoder().encode(`{${parts.join(',')}}`);
@@ -84,9 +79,7 @@ function validateTensorToWrite(t: TensorToWrite, seen: Set<string>): void {
   }
   const elements = t.shape.reduce((a, b) => a * b, 1);
   if (elements !== t.data.length) {
-    throw new SafetensorsError(
-      `${where} has shape ${JSON.stringify(t.shape)} (${elements} elements) but ${t.data.length} values`,
-    );
+    throw new SafetensorsError(`${where} has shape ${JSON.stringify(t.shape)} (${elements} elements) but ${t.data.length} values`);
   }
 }
 

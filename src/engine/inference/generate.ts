@@ -37,7 +37,8 @@ export function generate(model: Transformer, prompt: Int32Array, options: Genera
   if (prompt.length > ctx) throw new GenerateError(`the prompt has ${prompt.length} tokens, more than the model's context of ${ctx}`);
   const V = model.config.vocabSize;
   const limit = options.vocabLimit ?? V;
-  if (!Number.isInteger(limit) || limit < 1 || limit > V) throw new GenerateError(`vocabLimit must be an integer from 1 to the model's vocabulary ${V}, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > V)
+    throw new GenerateError(`vocabLimit must be an integer from 1 to the model's vocabulary ${V}, got ${limit}`);
   const maxTokens = Math.min(options.maxTokens, ctx - prompt.length);
   const out: number[] = [];
   const cache = new KvCache(model.config);

@@ -64,13 +64,43 @@ export interface Backend {
    * scores (if given, pre-filled with −Infinity) the scaled scores at visible positions;
    * hardIdx [B·H·T] (if given) selects hard attention: out rows are the argmax value rows.
    */
-  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void;
+  attentionForward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    dims: AttentionDims,
+    out: Float32Array,
+    probs: Float32Array | null,
+    scores: Float32Array | null,
+    hardIdx: Int32Array | null,
+  ): void;
   /** Its backward: accumulates into whichever of dq, dk, dv is given. */
-  attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void;
+  attentionBackward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    dims: AttentionDims,
+    probs: Float32Array,
+    hardIdx: Int32Array | null,
+    dy: Float32Array,
+    dq: Float32Array | null,
+    dk: Float32Array | null,
+    dv: Float32Array | null,
+  ): void;
   /** y[rows, outF] = x[rows, inF]·W[outF, inF]ᵀ + bias[outF] (ops/matmul.ts linear). */
   linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void;
   /** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy, for whichever is given. */
-  linearBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, inF: number, outF: number): void;
+  linearBackward(
+    x: Float32Array,
+    w: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+    rows: number,
+    inF: number,
+    outF: number,
+  ): void;
   /** out[i] = gelu(x[i]) (tanh form) for i < n. */
   geluForward(x: Float32Array, out: Float32Array, n: number): void;
   /** dx[i] += dy[i]·gelu′(x[i]) for i < n. */
@@ -80,9 +110,30 @@ export interface Backend {
   /** dx[i] += dy[i]·silu′(x[i]) for i < n. */
   siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
   /** LayerNorm of `rows` rows of c values; mean and rstd [rows] receive the statistics. */
-  layerNormForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void;
+  layerNormForward(
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    c: number,
+    eps: number,
+  ): void;
   /** Its backward, accumulating into whichever of dx, dw, db is given. */
-  layerNormBackward(x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void;
+  layerNormBackward(
+    x: Float32Array,
+    w: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+    rows: number,
+    c: number,
+  ): void;
   /**
    * Fused softmax + cross-entropy (ops/crossEntropy.ts): probs [rows, V] ← softmax(logits),
    * perToken[r] ← −log probs[r, targets[r]] (NaN where the target is −1, ignored). Returns
@@ -97,5 +148,14 @@ export interface Backend {
   /** RMSNorm of `rows` rows of c values; rrms [rows] receives 1/rms per row. */
   rmsNormForward(x: Float32Array, w: Float32Array, y: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void;
   /** Its backward, accumulating into whichever of dx, dw is given. */
-  rmsNormBackward(x: Float32Array, w: Float32Array, rrms: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, rows: number, c: number): void;
+  rmsNormBackward(
+    x: Float32Array,
+    w: Float32Array,
+    rrms: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    rows: number,
+    c: number,
+  ): void;
 }

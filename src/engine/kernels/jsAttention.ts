@@ -10,9 +10,19 @@ import type { AttentionDims } from './backend';
 import { softmaxRow } from './jsRows';
 import { addAt } from '../elements';
 
-export function attentionForwardJs(qd: Float32Array, kd: Float32Array, vd: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void {
+export function attentionForwardJs(
+  qd: Float32Array,
+  kd: Float32Array,
+  vd: Float32Array,
+  dims: AttentionDims,
+  out: Float32Array,
+  probs: Float32Array | null,
+  scores: Float32Array | null,
+  hardIdx: Int32Array | null,
+): void {
   const { B, T, Tk, H, Hkv, hs } = dims;
-  const C = H * hs, Ckv = Hkv * hs;
+  const C = H * hs,
+    Ckv = Hkv * hs;
   const past = Tk - T;
   const group = H / Hkv;
   const scale = 1 / Math.sqrt(hs);
@@ -53,9 +63,21 @@ export function attentionForwardJs(qd: Float32Array, kd: Float32Array, vd: Float
   }
 }
 
-export function attentionBackwardJs(qd: Float32Array, kd: Float32Array, vd: Float32Array, dims: AttentionDims, P: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void {
+export function attentionBackwardJs(
+  qd: Float32Array,
+  kd: Float32Array,
+  vd: Float32Array,
+  dims: AttentionDims,
+  P: Float32Array,
+  hardIdx: Int32Array | null,
+  dy: Float32Array,
+  dq: Float32Array | null,
+  dk: Float32Array | null,
+  dv: Float32Array | null,
+): void {
   const { B, T, Tk, H, Hkv, hs } = dims;
-  const C = H * hs, Ckv = Hkv * hs;
+  const C = H * hs,
+    Ckv = Hkv * hs;
   const past = Tk - T;
   const group = H / Hkv;
   const scale = 1 / Math.sqrt(hs);

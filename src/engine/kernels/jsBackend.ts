@@ -7,7 +7,21 @@
 
 import type { Backend, MatmulOptions } from './backend';
 import { attentionBackwardJs, attentionForwardJs } from './jsAttention';
-import { adamwStepJs, crossEntropyBackwardJs, crossEntropyForwardJs, geluBackwardJs, geluForwardJs, layerNormBackwardJs, layerNormForwardJs, linearBackwardJs, linearForwardJs, rmsNormBackwardJs, rmsNormForwardJs, siluBackwardJs, siluForwardJs } from './jsLayers';
+import {
+  adamwStepJs,
+  crossEntropyBackwardJs,
+  crossEntropyForwardJs,
+  geluBackwardJs,
+  geluForwardJs,
+  layerNormBackwardJs,
+  layerNormForwardJs,
+  linearBackwardJs,
+  linearForwardJs,
+  rmsNormBackwardJs,
+  rmsNormForwardJs,
+  siluBackwardJs,
+  siluForwardJs,
+} from './jsLayers';
 import { addAt } from '../elements';
 
 export const jsBackend: Backend = {
@@ -50,8 +64,14 @@ function matmulNN(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
     const ai = i * k;
     let p = 0;
     for (; p + 3 < k; p += 4) {
-      const a0 = a[ai + p]!, a1 = a[ai + p + 1]!, a2 = a[ai + p + 2]!, a3 = a[ai + p + 3]!;
-      const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+      const a0 = a[ai + p]!,
+        a1 = a[ai + p + 1]!,
+        a2 = a[ai + p + 2]!,
+        a3 = a[ai + p + 3]!;
+      const b0 = p * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n;
       for (let j = 0; j < n; j++) {
         addAt(c, ci + j, a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!);
       }
@@ -71,8 +91,14 @@ function matmulNT(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
     const ci = i * n;
     let j = 0;
     for (; j + 3 < n; j += 4) {
-      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      const b0 = j * k,
+        b1 = b0 + k,
+        b2 = b1 + k,
+        b3 = b2 + k;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       for (let p = 0; p < k; p++) {
         const av = a[ai + p]!;
         s0 += av * b[b0 + p]!;
@@ -98,10 +124,19 @@ function matmulNT(a: Float32Array, b: Float32Array, c: Float32Array, m: number, 
 function matmulTN(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
   let p = 0;
   for (; p + 3 < k; p += 4) {
-    const ap0 = p * m, ap1 = ap0 + m, ap2 = ap1 + m, ap3 = ap2 + m;
-    const b0 = p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+    const ap0 = p * m,
+      ap1 = ap0 + m,
+      ap2 = ap1 + m,
+      ap3 = ap2 + m;
+    const b0 = p * n,
+      b1 = b0 + n,
+      b2 = b1 + n,
+      b3 = b2 + n;
     for (let i = 0; i < m; i++) {
-      const a0 = a[ap0 + i]!, a1 = a[ap1 + i]!, a2 = a[ap2 + i]!, a3 = a[ap3 + i]!;
+      const a0 = a[ap0 + i]!,
+        a1 = a[ap1 + i]!,
+        a2 = a[ap2 + i]!,
+        a3 = a[ap3 + i]!;
       const ci = i * n;
       for (let j = 0; j < n; j++) {
         addAt(c, ci + j, a0 * b[b0 + j]! + a1 * b[b1 + j]! + a2 * b[b2 + j]! + a3 * b[b3 + j]!);

@@ -9,7 +9,16 @@ import { addAt, mulAt } from '../elements';
 type Matmul = (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options?: MatmulOptions) => void;
 
 /** y[rows, outF] = x·Wᵀ + bias. */
-export function linearForwardJs(matmul: Matmul, x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
+export function linearForwardJs(
+  matmul: Matmul,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+  rows: number,
+  inF: number,
+  outF: number,
+): void {
   matmul(x, w, y, rows, inF, outF, { transB: true });
   if (bias) {
     for (let r = 0; r < rows; r++) {
@@ -20,7 +29,18 @@ export function linearForwardJs(matmul: Matmul, x: Float32Array, w: Float32Array
 }
 
 /** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy (each when given). */
-export function linearBackwardJs(matmul: Matmul, x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, inF: number, outF: number): void {
+export function linearBackwardJs(
+  matmul: Matmul,
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+  rows: number,
+  inF: number,
+  outF: number,
+): void {
   if (dx) matmul(dy, w, dx, rows, outF, inF, { accumulate: true });
   if (dw) matmul(dy, x, dw, outF, rows, inF, { transA: true, accumulate: true });
   if (db) {
@@ -65,7 +85,17 @@ export function siluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Ar
   }
 }
 
-export function layerNormForwardJs(xd: Float32Array, w: Float32Array, b: Float32Array | null, out: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void {
+export function layerNormForwardJs(
+  xd: Float32Array,
+  w: Float32Array,
+  b: Float32Array | null,
+  out: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+  rows: number,
+  c: number,
+  eps: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * c;
     let m = 0;
@@ -83,12 +113,25 @@ export function layerNormForwardJs(xd: Float32Array, w: Float32Array, b: Float32
   }
 }
 
-export function layerNormBackwardJs(xd: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void {
+export function layerNormBackwardJs(
+  xd: Float32Array,
+  w: Float32Array,
+  mean: Float32Array,
+  rstd: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+  rows: number,
+  c: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * c;
-    const m = mean[r]!, rs = rstd[r]!;
+    const m = mean[r]!,
+      rs = rstd[r]!;
     // With n = normalised x and g = dy·w: dx = rs · (g − mean(g) − n·mean(g·n)).
-    let gMean = 0, gnMean = 0;
+    let gMean = 0,
+      gnMean = 0;
     for (let j = 0; j < c; j++) {
       const n = (xd[o + j]! - m) * rs;
       const g = dy[o + j]! * w[j]!;
@@ -119,7 +162,16 @@ export function rmsNormForwardJs(xd: Float32Array, w: Float32Array, out: Float32
   }
 }
 
-export function rmsNormBackwardJs(xd: Float32Array, w: Float32Array, rrms: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, rows: number, c: number): void {
+export function rmsNormBackwardJs(
+  xd: Float32Array,
+  w: Float32Array,
+  rrms: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  rows: number,
+  c: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * c;
     const rs = rrms[r]!;
@@ -137,7 +189,14 @@ export function rmsNormBackwardJs(xd: Float32Array, w: Float32Array, rrms: Float
   }
 }
 
-export function crossEntropyForwardJs(ld: Float32Array, targets: Int32Array, rows: number, v: number, probs: Float32Array, perToken: Float32Array): CrossEntropySums {
+export function crossEntropyForwardJs(
+  ld: Float32Array,
+  targets: Int32Array,
+  rows: number,
+  v: number,
+  probs: Float32Array,
+  perToken: Float32Array,
+): CrossEntropySums {
   let total = 0;
   let count = 0;
   let correct = 0;
@@ -190,6 +249,6 @@ export function adamwStepJs(w: Float32Array, g: Float32Array, m: Float32Array, v
     const gj = g[j]!;
     const mj = (m[j] = beta1 * m[j]! + (1 - beta1) * gj);
     const vj = (v[j] = beta2 * v[j]! + (1 - beta2) * gj * gj);
-    addAt(w, j, -(lr * ((mj / c1) / (Math.sqrt(vj / c2) + eps) + wd * w[j]!)));
+    addAt(w, j, -(lr * (mj / c1 / (Math.sqrt(vj / c2) + eps) + wd * w[j]!)));
   }
 }

@@ -121,11 +121,25 @@ class WasmBackend implements Backend {
 
   // One head, and one chunk of its query rows, at a time: the module holds q, k, v, out and
   // one [rows, Tk] block, never all B·H·T·Tk weights, so long sequences need little memory.
-  attentionForward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, out: Float32Array, probs: Float32Array | null, scores: Float32Array | null, hardIdx: Int32Array | null): void {
+  attentionForward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    dims: AttentionDims,
+    out: Float32Array,
+    probs: Float32Array | null,
+    scores: Float32Array | null,
+    hardIdx: Int32Array | null,
+  ): void {
     const { B, T, Tk, H, Hkv, hs } = dims;
-    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = pastOf(dims);
-    const nq = B * T * C, nkv = B * Tk * Ckv;
-    const rows = this.chunkRows(T, Tk), block = rows * Tk;
+    const C = H * hs,
+      Ckv = Hkv * hs,
+      group = H / Hkv,
+      past = pastOf(dims);
+    const nq = B * T * C,
+      nkv = B * Tk * Ckv;
+    const rows = this.chunkRows(T, Tk),
+      block = rows * Tk;
     const ar = this.arena;
     const o = ar.reserve([nq, nkv, nkv, nq, block, scores ? block : 0, hardIdx ? rows : 0, this.workspace([rows, hs, Tk], [rows, Tk, hs])]);
     if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
@@ -153,13 +167,41 @@ class WasmBackend implements Backend {
     ar.get(po, out, nq);
   }
 
-  attentionBackward(q: Float32Array, k: Float32Array, v: Float32Array, dims: AttentionDims, probs: Float32Array, hardIdx: Int32Array | null, dy: Float32Array, dq: Float32Array | null, dk: Float32Array | null, dv: Float32Array | null): void {
+  attentionBackward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    dims: AttentionDims,
+    probs: Float32Array,
+    hardIdx: Int32Array | null,
+    dy: Float32Array,
+    dq: Float32Array | null,
+    dk: Float32Array | null,
+    dv: Float32Array | null,
+  ): void {
     const { B, T, Tk, H, Hkv, hs } = dims;
-    const C = H * hs, Ckv = Hkv * hs, group = H / Hkv, past = pastOf(dims);
-    const nq = B * T * C, nkv = B * Tk * Ckv;
-    const rows = this.chunkRows(T, Tk), block = rows * Tk;
+    const C = H * hs,
+      Ckv = Hkv * hs,
+      group = H / Hkv,
+      past = pastOf(dims);
+    const nq = B * T * C,
+      nkv = B * Tk * Ckv;
+    const rows = this.chunkRows(T, Tk),
+      block = rows * Tk;
     const ar = this.arena;
-    const o = ar.reserve([nq, nkv, nkv, nq, dq ? nq : 0, dk ? nkv : 0, dv ? nkv : 0, block, block, hardIdx ? rows : 0, this.workspace([rows, hs, Tk], [rows, Tk, hs], [Tk, rows, hs])]);
+    const o = ar.reserve([
+      nq,
+      nkv,
+      nkv,
+      nq,
+      dq ? nq : 0,
+      dk ? nkv : 0,
+      dv ? nkv : 0,
+      block,
+      block,
+      hardIdx ? rows : 0,
+      this.workspace([rows, hs, Tk], [rows, Tk, hs], [Tk, rows, hs]),
+    ]);
     if (!o) return jsBackend.attentionBackward(q, k, v, dims, probs, hardIdx, dy, dq, dk, dv);
     const [pq, pk, pv, pdy, pdq, pdk, pdv, pp, pdp, ph, ws] = o as [number, number, number, number, number, number, number, number, number, number, number];
     ar.put(pq, q, nq);
@@ -180,7 +222,26 @@ class WasmBackend implements Backend {
           const at = ((b * H + h) * T + t0) * Tk;
           ar.f32().set(probs.subarray(at, at + n * Tk), pp >> 2);
           if (hardIdx) ar.i32(ph, n).set(hardIdx.subarray((b * H + h) * T + t0, (b * H + h) * T + t0 + n));
-          this.ex.attnBackwardHead(pq + qo, pk + ko, pv + ko, pp, ph, pdy + qo, dq ? pdq + qo : 0, dk ? pdk + ko : 0, dv ? pdv + ko : 0, pdp, n, Tk, past + t0, C, Ckv, hs, scale, ws);
+          this.ex.attnBackwardHead(
+            pq + qo,
+            pk + ko,
+            pv + ko,
+            pp,
+            ph,
+            pdy + qo,
+            dq ? pdq + qo : 0,
+            dk ? pdk + ko : 0,
+            dv ? pdv + ko : 0,
+            pdp,
+            n,
+            Tk,
+            past + t0,
+            C,
+            Ckv,
+            hs,
+            scale,
+            ws,
+          );
         }
       }
     }
@@ -201,9 +262,27 @@ class WasmBackend implements Backend {
     ar.get(py, y, rows * outF);
   }
 
-  linearBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, inF: number, outF: number): void {
+  linearBackward(
+    x: Float32Array,
+    w: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+    rows: number,
+    inF: number,
+    outF: number,
+  ): void {
     const ar = this.arena;
-    const o = ar.reserve([dw ? rows * inF : 0, dx ? outF * inF : 0, rows * outF, dx ? rows * inF : 0, dw ? outF * inF : 0, db ? outF : 0, this.workspace([rows, outF, inF], [outF, rows, inF])]);
+    const o = ar.reserve([
+      dw ? rows * inF : 0,
+      dx ? outF * inF : 0,
+      rows * outF,
+      dx ? rows * inF : 0,
+      dw ? outF * inF : 0,
+      db ? outF : 0,
+      this.workspace([rows, outF, inF], [outF, rows, inF]),
+    ]);
     if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF);
     const [px, pw, pdy, pdx, pdw, pdb, ws] = o as [number, number, number, number, number, number, number];
     if (dw) ar.put(px, x, rows * inF);
@@ -231,7 +310,13 @@ class WasmBackend implements Backend {
   }
 
   /** An element-wise backward dx += dy·f′(x). */
-  private unaryBackward(kernel: (x: number, dy: number, dx: number, n: number) => void, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): boolean {
+  private unaryBackward(
+    kernel: (x: number, dy: number, dx: number, n: number) => void,
+    x: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    n: number,
+  ): boolean {
     const ar = this.arena;
     const o = ar.reserve([n, n, n]);
     if (!o) return false;
@@ -260,7 +345,17 @@ class WasmBackend implements Backend {
     if (!this.unaryBackward(this.ex.siluBackward, x, dy, dx, n)) jsBackend.siluBackward(x, dy, dx, n);
   }
 
-  layerNormForward(x: Float32Array, w: Float32Array, b: Float32Array | null, y: Float32Array, mean: Float32Array, rstd: Float32Array, rows: number, c: number, eps: number): void {
+  layerNormForward(
+    x: Float32Array,
+    w: Float32Array,
+    b: Float32Array | null,
+    y: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    rows: number,
+    c: number,
+    eps: number,
+  ): void {
     const ar = this.arena;
     const n = rows * c;
     const o = ar.reserve([n, c, b ? c : 0, n, rows, rows]);
@@ -275,7 +370,18 @@ class WasmBackend implements Backend {
     ar.get(pr, rstd, rows);
   }
 
-  layerNormBackward(x: Float32Array, w: Float32Array, mean: Float32Array, rstd: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, rows: number, c: number): void {
+  layerNormBackward(
+    x: Float32Array,
+    w: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    db: Float32Array | null,
+    rows: number,
+    c: number,
+  ): void {
     const ar = this.arena;
     const n = rows * c;
     const o = ar.reserve([n, c, rows, rows, n, dx ? n : 0, dw ? c : 0, db ? c : 0]);
@@ -308,7 +414,16 @@ class WasmBackend implements Backend {
     ar.get(pr, rrms, rows);
   }
 
-  rmsNormBackward(x: Float32Array, w: Float32Array, rrms: Float32Array, dy: Float32Array, dx: Float32Array | null, dw: Float32Array | null, rows: number, c: number): void {
+  rmsNormBackward(
+    x: Float32Array,
+    w: Float32Array,
+    rrms: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array | null,
+    dw: Float32Array | null,
+    rows: number,
+    c: number,
+  ): void {
     const ar = this.arena;
     const n = rows * c;
     const o = ar.reserve([n, c, rows, n, dx ? n : 0, dw ? c : 0]);

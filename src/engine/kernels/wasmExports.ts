@@ -18,8 +18,43 @@ export interface KernelExports {
   heapBase(): number;
   matmulWorkspaceBytes(m: number, k: number, n: number): number;
   matmul(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, ws: number): void;
-  attnForwardHead(q: number, k: number, v: number, out: number, p: number, scores: number, hardIdx: number, T: number, Tk: number, past: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
-  attnBackwardHead(q: number, k: number, v: number, p: number, hardIdx: number, dy: number, dq: number, dk: number, dv: number, dp: number, T: number, Tk: number, past: number, ldq: number, ldkv: number, hs: number, scale: number, ws: number): void;
+  attnForwardHead(
+    q: number,
+    k: number,
+    v: number,
+    out: number,
+    p: number,
+    scores: number,
+    hardIdx: number,
+    T: number,
+    Tk: number,
+    past: number,
+    ldq: number,
+    ldkv: number,
+    hs: number,
+    scale: number,
+    ws: number,
+  ): void;
+  attnBackwardHead(
+    q: number,
+    k: number,
+    v: number,
+    p: number,
+    hardIdx: number,
+    dy: number,
+    dq: number,
+    dk: number,
+    dv: number,
+    dp: number,
+    T: number,
+    Tk: number,
+    past: number,
+    ldq: number,
+    ldkv: number,
+    hs: number,
+    scale: number,
+    ws: number,
+  ): void;
   linearForward(x: number, w: number, bias: number, y: number, rows: number, inF: number, outF: number, ws: number): void;
   linearBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, rows: number, inF: number, outF: number, ws: number): void;
   geluForward(x: number, out: number, n: number): void;
@@ -30,7 +65,20 @@ export interface KernelExports {
   rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, c: number): void;
   crossEntropyForward(logits: number, targets: number, probs: number, perToken: number, stats: number, rows: number, V: number): number;
   crossEntropyBackward(probs: number, targets: number, dx: number, rows: number, V: number, g: number): void;
-  adamwStep(w: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, wd: number, c1: number, c2: number): void;
+  adamwStep(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    wd: number,
+    c1: number,
+    c2: number,
+  ): void;
   layerNormForward(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
   layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, c: number): void;
 }

@@ -133,7 +133,8 @@ export function validateModelConfig(raw: unknown): ModelConfig {
   Object.assign(config, validateVariants(r, config));
   if (config.dModel % config.nHeads !== 0) throw new ModelConfigError(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
   if (config.nHeads % config.nKvHeads !== 0) throw new ModelConfigError(`nHeads ${config.nHeads} is not a multiple of nKvHeads ${config.nKvHeads}`);
-  if (config.positional === 'rope' && (config.dModel / config.nHeads) % 2 !== 0) throw new ModelConfigError(`rotary positions need an even head size, got ${config.dModel / config.nHeads}`);
+  if (config.positional === 'rope' && (config.dModel / config.nHeads) % 2 !== 0)
+    throw new ModelConfigError(`rotary positions need an even head size, got ${config.dModel / config.nHeads}`);
   if (config.mlp !== 'none' && config.mlpHidden < 1) throw new ModelConfigError(`an MLP of kind ${config.mlp} needs mlpHidden ≥ 1`);
   return config;
 }
@@ -171,10 +172,12 @@ function validateVariants(r: Record<string, unknown>, config: ModelConfig): Part
   }
   if (present('labels')) {
     const v = r.labels;
-    if (!Array.isArray(v) || v.length < 1 || v.length > 1 << 16 || !v.every((x) => typeof x === 'string' && x.length <= 1000)) fail('labels', 'a non-empty array of label names');
+    if (!Array.isArray(v) || v.length < 1 || v.length > 1 << 16 || !v.every((x) => typeof x === 'string' && x.length <= 1000))
+      fail('labels', 'a non-empty array of label names');
     out.labels = [...(v as string[])];
   }
-  if (out.labels !== undefined && out.pooler !== true) throw new ModelConfigError('a sequence classifier (labels) reads the pooled output: it needs pooler true');
+  if (out.labels !== undefined && out.pooler !== true)
+    throw new ModelConfigError('a sequence classifier (labels) reads the pooled output: it needs pooler true');
   if (out.mlmHead === true && out.lmHead === false) throw new ModelConfigError('a masked-LM head (mlmHead) is an LM head: it contradicts lmHead false');
   return out;
 }

@@ -63,7 +63,8 @@ export function paramSpec(config: ModelConfig): ParamSpec[] {
     add('mlm.norm.weight', [C], 'ones');
     add('mlm.norm.bias', [C], 'zeros');
   }
-  if (config.lmHead !== false && !config.tiedEmbeddings) linear('lm_head', config.vocabSize, C, 'normal', config.mlmHead ? false : config.headBias ?? config.bias);
+  if (config.lmHead !== false && !config.tiedEmbeddings)
+    linear('lm_head', config.vocabSize, C, 'normal', config.mlmHead ? false : (config.headBias ?? config.bias));
   if (config.mlmHead) add('mlm.bias', [config.vocabSize], 'zeros');
   if (config.pooler) linear('pooler', C, C, 'normal', true);
   if (config.labels) linear('classifier', config.labels.length, C, 'normal', true);

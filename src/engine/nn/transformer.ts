@@ -227,8 +227,10 @@ export class Transformer {
     const resume = options.resumeAt;
     if (resume) {
       if (cache) throw new ShapeError('forward: resuming at a layer does not combine with a key/value cache');
-      if (!Number.isInteger(resume.layer) || resume.layer < 0 || resume.layer >= cfg.nLayers) throw new ShapeError(`forward: cannot resume at layer ${resume.layer} of ${cfg.nLayers}`);
-      if (resume.residual.length !== x.size) throw new ShapeError(`forward: a residual of ${resume.residual.length} values for a batch of ${B}×${T}×${cfg.dModel}`);
+      if (!Number.isInteger(resume.layer) || resume.layer < 0 || resume.layer >= cfg.nLayers)
+        throw new ShapeError(`forward: cannot resume at layer ${resume.layer} of ${cfg.nLayers}`);
+      if (resume.residual.length !== x.size)
+        throw new ShapeError(`forward: a residual of ${resume.residual.length} values for a batch of ${B}×${T}×${cfg.dModel}`);
       x = new Tensor(resume.residual, x.shape);
     }
     const hidden: Float32Array[] = capture.hidden ? [x.data] : [];
@@ -301,9 +303,7 @@ export class Transformer {
     if (cfg.lmHead === false) throw new ShapeError('this model has no LM head: its residual stream cannot be read out as token logits');
     let h = cfg.normPlacement === 'post' ? x : this.norm(tape, x, 'norm_f');
     if (cfg.mlmHead) h = mlmTransform(this, tape, h);
-    const logits = cfg.tiedEmbeddings
-      ? linear(tape, h, this.p('tok_emb'))
-      : linear(tape, h, this.p('lm_head.weight'), this.pOpt('lm_head.bias'));
+    const logits = cfg.tiedEmbeddings ? linear(tape, h, this.p('tok_emb')) : linear(tape, h, this.p('lm_head.weight'), this.pOpt('lm_head.bias'));
     return cfg.mlmHead ? add(tape, logits, this.p('mlm.bias')) : logits;
   }
 

@@ -31,10 +31,20 @@ function pointwise(tape: Tape | null, x: Tensor, forward: Forward, backward: Bac
 
 /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) */
 export function gelu(tape: Tape | null, x: Tensor): Tensor {
-  return pointwise(tape, x, (b, xs, y, n) => b.geluForward(xs, y, n), (b, xs, dy, dx, n) => b.geluBackward(xs, dy, dx, n));
+  return pointwise(
+    tape,
+    x,
+    (b, xs, y, n) => b.geluForward(xs, y, n),
+    (b, xs, dy, dx, n) => b.geluBackward(xs, dy, dx, n),
+  );
 }
 
 /** x·σ(x) */
 export function silu(tape: Tape | null, x: Tensor): Tensor {
-  return pointwise(tape, x, (b, xs, y, n) => b.siluForward(xs, y, n), (b, xs, dy, dx, n) => b.siluBackward(xs, dy, dx, n));
+  return pointwise(
+    tape,
+    x,
+    (b, xs, y, n) => b.siluForward(xs, y, n),
+    (b, xs, dy, dx, n) => b.siluBackward(xs, dy, dx, n),
+  );
 }

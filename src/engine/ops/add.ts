@@ -22,7 +22,8 @@ export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
   const n = a.size;
   const m = b.size;
   const out = floats(n);
-  const ad = a.data, bd = b.data;
+  const ad = a.data,
+    bd = b.data;
   for (let i = 0; i < n; i += m) {
     for (let j = 0; j < m; j++) out[i + j] = ad[i + j]! + bd[j]!;
   }
@@ -52,7 +53,8 @@ export function mul(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
   if (a.size !== b.size) throw new ShapeError(`mul: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
   const n = a.size;
   const out = floats(n);
-  const ad = a.data, bd = b.data;
+  const ad = a.data,
+    bd = b.data;
   for (let i = 0; i < n; i++) out[i] = ad[i]! * bd[i]!;
   const tracked = Tape.needsGrad(tape, a, b);
   const y = output(out, a.shape, tracked);

@@ -58,7 +58,10 @@ export function causalSelfAttention(tape: Tape | null, q: Tensor, k: Tensor, v: 
   const Ckv = Hkv * hs;
   const Tk = k.shape[1] ?? 0;
   if (Tk < T) throw new ShapeError(`attention has ${T} queries but only ${Tk} keys`);
-  for (const [t, name] of [[k, 'k'], [v, 'v']] as const) {
+  for (const [t, name] of [
+    [k, 'k'],
+    [v, 'v'],
+  ] as const) {
     if (t.shape.length !== 3 || t.shape[0] !== B || t.shape[1] !== Tk || t.shape[2] !== Ckv) {
       throw new ShapeError(`attention ${name} must be [${B}, ${Tk}, ${Ckv}], got [${t.shape.join(', ')}]`);
     }

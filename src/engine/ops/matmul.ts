@@ -26,7 +26,9 @@ export function matmul(tape: Tape | null, a: Tensor, b: Tensor, options: MatmulO
   const [m, ka] = transA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [kb, n] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
   if (ka !== kb) {
-    throw new ShapeError(`matmul inner dimensions differ: ${ka} (A${transA ? 'ᵀ' : ''} [${a.shape.join(', ')}]) vs ${kb} (B${transB ? 'ᵀ' : ''} [${b.shape.join(', ')}])`);
+    throw new ShapeError(
+      `matmul inner dimensions differ: ${ka} (A${transA ? 'ᵀ' : ''} [${a.shape.join(', ')}]) vs ${kb} (B${transB ? 'ᵀ' : ''} [${b.shape.join(', ')}])`,
+    );
   }
   const k = ka;
   const out = floats(m * n);

@@ -20,7 +20,9 @@ export function layerNorm(tape: Tape | null, x: Tensor, weight: Tensor, bias: Te
   checkParam(weight, c, 'layerNorm weight');
   checkParam(bias, c, 'layerNorm bias');
   const rows = x.size / c;
-  const xd = x.data, w = weight.data, b = bias ? bias.data : null;
+  const xd = x.data,
+    w = weight.data,
+    b = bias ? bias.data : null;
   const out = floats(x.size);
   const mean = floats(rows);
   const rstd = floats(rows);
@@ -45,7 +47,8 @@ export function rmsNorm(tape: Tape | null, x: Tensor, weight: Tensor, eps = 1e-5
   const c = x.lastDim;
   checkParam(weight, c, 'rmsNorm weight');
   const rows = x.size / c;
-  const xd = x.data, w = weight.data;
+  const xd = x.data,
+    w = weight.data;
   const out = floats(x.size);
   const rrms = floats(rows);
   backend().rmsNormForward(xd, w, out, rrms, rows, c, eps);

@@ -32,7 +32,8 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
   if (x.shape.length !== 3) throw new ShapeError(`rope input must be [B, T, C], got [${x.shape.join(', ')}]`);
   const [B, T, C] = x.shape as [number, number, number];
   const hs = C / options.nHeads;
-  if (!Number.isInteger(hs) || hs % 2 !== 0) throw new ShapeError(`rope: head size ${hs} (from ${C} channels / ${options.nHeads} heads) must be an even integer`);
+  if (!Number.isInteger(hs) || hs % 2 !== 0)
+    throw new ShapeError(`rope: head size ${hs} (from ${C} channels / ${options.nHeads} heads) must be an even integer`);
   const rd = options.rotaryDims ?? hs;
   if (!Number.isInteger(rd) || rd % 2 !== 0 || rd < 2 || rd > hs) throw new ShapeError(`rope: ${rd} rotary dimensions must be an even integer in [2, ${hs}]`);
   const half = rd / 2;
@@ -58,8 +59,10 @@ export function rope(tape: Tape | null, x: Tensor, options: RopeOptions): Tensor
           for (let m = 0; m < half; m++) {
             const i0 = interleaved ? base + 2 * m : base + m;
             const i1 = interleaved ? i0 + 1 : i0 + half;
-            const c = cos[t * half + m]!, s = sign * sin[t * half + m]!;
-            const a = src[i0]!, e = src[i1]!;
+            const c = cos[t * half + m]!,
+              s = sign * sin[t * half + m]!;
+            const a = src[i0]!,
+              e = src[i1]!;
             const r0 = a * c - e * s;
             const r1 = a * s + e * c;
             if (accumulate) {

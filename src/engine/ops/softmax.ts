@@ -15,7 +15,7 @@ export { softmaxRow };
 export function softmax(tape: Tape | null, x: Tensor, options: { causal?: boolean } = {}): Tensor {
   const n = x.lastDim;
   const causal = options.causal ?? false;
-  const rowsPerMatrix = causal ? x.shape[x.shape.length - 2] ?? 0 : 1;
+  const rowsPerMatrix = causal ? (x.shape[x.shape.length - 2] ?? 0) : 1;
   if (causal && rowsPerMatrix !== n) {
     throw new ShapeError(`causal softmax needs square [.., T, T] scores, got [${x.shape.join(', ')}]`);
   }

@@ -54,7 +54,9 @@ export class AdamW {
       const p = this.params[i]!;
       const g = p.grad;
       if (!g) continue;
-      const w = p.data, m = this.m[i]!, v = this.v[i]!;
+      const w = p.data,
+        m = this.m[i]!,
+        v = this.v[i]!;
       const wd = this.decay[i] ? weightDecay : 0;
       backend().adamwStep(w, g, m, v, w.length, { lr, beta1, beta2, eps, weightDecay: wd, c1, c2 });
     }
@@ -69,7 +71,8 @@ export class AdamW {
       throw new RangeError(`optimizer state has ${state.m.length} moment tensors, the model has ${this.params.length} parameters`);
     }
     state.m.forEach((m, i) => {
-      if (m.length !== this.params[i]!.size || state.v[i]!.length !== m.length) throw new RangeError(`optimizer moment ${i} has ${m.length} values, parameter has ${this.params[i]!.size}`);
+      if (m.length !== this.params[i]!.size || state.v[i]!.length !== m.length)
+        throw new RangeError(`optimizer moment ${i} has ${m.length} values, parameter has ${this.params[i]!.size}`);
     });
     this.t = state.t;
     this.m = state.m.map((a) => Float32Array.from(a));

@@ -75,9 +75,7 @@ export class CharTokenizer implements Tokenizer {
       throw new CharTokenizerError(`tokenizer kind is ${show(kind)}, expected "char"`);
     }
     if (version !== FORMAT_VERSION) {
-      throw new CharTokenizerError(
-        `char tokenizer version ${show(version)} is not supported (expected ${FORMAT_VERSION})`,
-      );
+      throw new CharTokenizerError(`char tokenizer version ${show(version)} is not supported (expected ${FORMAT_VERSION})`);
     }
     if (!Array.isArray(codePoints)) {
       throw new CharTokenizerError(`codePoints is ${describe(codePoints)}, expected an array of code points`);
@@ -90,9 +88,7 @@ export class CharTokenizer implements Tokenizer {
       }
       // Strictly increasing means sorted and unique: ids stay stable and unambiguous.
       if (i > 0 && cp <= (codePoints[i - 1] as number)) {
-        throw new CharTokenizerError(
-          `codePoints[${i}] = ${cp} is not greater than codePoints[${i - 1}] = ${codePoints[i - 1]} (must be strictly increasing)`,
-        );
+        throw new CharTokenizerError(`codePoints[${i}] = ${cp} is not greater than codePoints[${i - 1}] = ${codePoints[i - 1]} (must be strictly increasing)`);
       }
     }
     return new CharTokenizer([...(codePoints as number[])]);

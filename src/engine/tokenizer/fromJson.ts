@@ -18,6 +18,7 @@ export function tokenizerFromJson(json: unknown): Tokenizer {
   const kind = typeof json === 'object' && json !== null ? (json as { kind?: unknown }).kind : undefined;
   if (kind === 'char') return CharTokenizer.fromJSON(json);
   // `kind` is untrusted JSON: name objects rather than print them (they can be huge or nested too deep to print).
-  const shown = typeof kind === 'object' && kind !== null ? (Array.isArray(kind) ? 'an array' : 'an object') : String(JSON.stringify(kind ?? null)).slice(0, 60);
+  const shown =
+    typeof kind === 'object' && kind !== null ? (Array.isArray(kind) ? 'an array' : 'an object') : String(JSON.stringify(kind ?? null)).slice(0, 60);
   throw new TokenizerJsonError(`checkpoint tokenizer of kind ${shown} is not supported (expected "char")`);
 }

@@ -19,10 +19,15 @@ export class IdsOnlyTokenizer implements Tokenizer {
   readonly bosId = null;
   readonly eosId = null;
 
-  constructor(readonly vocabSize: number, private readonly source: string) {}
+  constructor(
+    readonly vocabSize: number,
+    private readonly source: string,
+  ) {}
 
   encode(_text: string, _options?: EncodeOptions): Encoding {
-    throw new NoTokenizerError(`${this.source} has no tokenizer (tokenizer.json, or vocab.json + merges.txt), so text cannot be encoded; give token ids (--ids 3,1,4) or a tokenizer (--tokenizer)`);
+    throw new NoTokenizerError(
+      `${this.source} has no tokenizer (tokenizer.json, or vocab.json + merges.txt), so text cannot be encoded; give token ids (--ids 3,1,4) or a tokenizer (--tokenizer)`,
+    );
   }
 
   decode(ids: ArrayLike<number>): string {

@@ -279,14 +279,14 @@ function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTok
     at += len;
     if (piece.includes(0)) {
       // Show only the start: a piece can be as long as the file.
-      throw new Llama2cTokenizerError(`record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece.subarray(0, 40)))}${piece.length > 40 ? '…' : ''}`);
+      throw new Llama2cTokenizerError(
+        `record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece.subarray(0, 40)))}${piece.length > 40 ? '…' : ''}`,
+      );
     }
     pieces.push(piece);
   }
   if (at !== bytes.length) {
-    throw new Llama2cTokenizerError(
-      `${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`,
-    );
+    throw new Llama2cTokenizerError(`${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`);
   }
   return { maxTokenLength, pieces, scores };
 }

@@ -10,10 +10,7 @@
  * surrogate is reported as its own code point in 0xD800–0xDFFF rather than throwing, because
  * editor text can contain them.
  */
-export function forEachCodePoint(
-  text: string,
-  fn: (codePoint: number, start: number, end: number) => void,
-): void {
+export function forEachCodePoint(text: string, fn: (codePoint: number, start: number, end: number) => void): void {
   const n = text.length;
   let i = 0;
   while (i < n) {

@@ -81,7 +81,13 @@ export class Trainer {
    * `buffers` supplies the arrays of each step; every step has the same shapes, so the default
    * pool reuses one step's arrays for the next (tests pass pools that never reuse, or poison).
    */
-  constructor(model: Transformer, tokens: Int32Array, options: TrainOptions, resume?: TrainerState, private readonly buffers: BufferPool = new BufferPool()) {
+  constructor(
+    model: Transformer,
+    tokens: Int32Array,
+    options: TrainOptions,
+    resume?: TrainerState,
+    private readonly buffers: BufferPool = new BufferPool(),
+  ) {
     this.model = model;
     this.options = options;
     this.data = new TextDataset(tokens, model.config.contextLength, options.validationFraction);
@@ -187,7 +193,9 @@ export class Trainer {
   evaluate(): EvalMetrics | null {
     const batches = this.data.validationBatches(this.options.evalWindows, this.options.batchSize);
     if (batches.length === 0) return null;
-    let total = 0, count = 0, correct = 0;
+    let total = 0,
+      count = 0,
+      correct = 0;
     for (const b of batches) {
       const r = this.model.forward(null, b.inputs, b.B, b.T, { targets: b.targets });
       total += r.loss!.data[0]! * r.counted;

@@ -11,11 +11,20 @@ import type { Log } from '../log';
 const FILTER_NAMES: Record<SaveFormat, string> = { png: 'PNG image', csv: 'CSV', json: 'JSON' };
 
 /** The outcome, as the page's banner shows it. */
-export async function saveExport(log: Log, format: SaveFormat, suggestedName: string, data: string): Promise<{ readonly ok: boolean; readonly message: string }> {
+export async function saveExport(
+  log: Log,
+  format: SaveFormat,
+  suggestedName: string,
+  data: string,
+): Promise<{ readonly ok: boolean; readonly message: string }> {
   const name = suggestedName.toLowerCase().endsWith(`.${format}`) ? suggestedName : `${suggestedName}.${format}`;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   try {
-    const target = await vscode.window.showSaveDialog({ title: `Attention Lens: save ${name}`, filters: { [FILTER_NAMES[format]]: [format] }, defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined });
+    const target = await vscode.window.showSaveDialog({
+      title: `Attention Lens: save ${name}`,
+      filters: { [FILTER_NAMES[format]]: [format] },
+      defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
+    });
     if (!target) return { ok: false, message: 'Not saved.' };
     const bytes = format === 'png' ? Buffer.from(data.slice(data.indexOf(',') + 1), 'base64') : Buffer.from(data, 'utf8');
     await vscode.workspace.fs.writeFile(target, bytes);

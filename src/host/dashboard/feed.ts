@@ -11,7 +11,18 @@
  */
 
 import { isQuietFailure, type WindowRef } from '../../protocol/common';
-import { ON_DEMAND_VIEWS, payloadFits, sameWindow, VIEW_NAMES, VIEW_SCOPES, windowOf, type EnginePayload, type PagePayload, type ViewName, type ViewScope } from '../../protocol/dashboardViews';
+import {
+  ON_DEMAND_VIEWS,
+  payloadFits,
+  sameWindow,
+  VIEW_NAMES,
+  VIEW_SCOPES,
+  windowOf,
+  type EnginePayload,
+  type PagePayload,
+  type ViewName,
+  type ViewScope,
+} from '../../protocol/dashboardViews';
 import type { HostToWebview } from '../../protocol/webviewProtocol';
 import type { CallRequest, ViewReply } from '../../protocol/workerProtocol';
 import { VIEW_SPECS, type Held, type LayerHead } from './viewSpecs';
@@ -78,7 +89,11 @@ export class DashboardFeed {
   private query: FeedQuery | null = null;
   private disposed = false;
 
-  constructor(private readonly engine: ViewEngine, private readonly post: (m: HostToWebview) => void, private readonly log: FeedLog) {}
+  constructor(
+    private readonly engine: ViewEngine,
+    private readonly post: (m: HostToWebview) => void,
+    private readonly log: FeedLog,
+  ) {}
 
   /**
    * Follows what the panel shows (call it on every query or selection change): asks for each
@@ -179,7 +194,15 @@ export class DashboardFeed {
       return;
     }
     const ticket = {};
-    const { reply, cancel } = this.engine.request({ type: 'view', view: name, documentKey: win.documentKey, version: win.version, token: query.from, layer, head });
+    const { reply, cancel } = this.engine.request({
+      type: 'view',
+      view: name,
+      documentKey: win.documentKey,
+      version: win.version,
+      token: query.from,
+      layer,
+      head,
+    });
     slot.ticket = ticket;
     slot.cancel = cancel;
     const current = (): boolean => slot.ticket === ticket && !this.disposed;

@@ -16,7 +16,9 @@ const GRID_SIZE = 48;
 
 export class MatrixTooLargeError extends RangeError {
   constructor(layers: number, heads: number, width: number) {
-    super(`the attention pattern of ${layers}×${heads} heads over ${width} tokens (${((layers * heads * width * width * 4) / 2 ** 20).toFixed(0)} MB) is too large to show`);
+    super(
+      `the attention pattern of ${layers}×${heads} heads over ${width} tokens (${((layers * heads * width * width * 4) / 2 ** 20).toFixed(0)} MB) is too large to show`,
+    );
     this.name = 'MatrixTooLargeError';
   }
 }
@@ -37,7 +39,12 @@ export class MatrixAssembly {
   /** `weights` is the [L, H, W, W] block, taken over (not copied) and not changed afterwards. */
   readonly window: WindowRef;
 
-  constructor(window: WindowRef, readonly layers: number, readonly heads: number, weights: Float32Array) {
+  constructor(
+    window: WindowRef,
+    readonly layers: number,
+    readonly heads: number,
+    weights: Float32Array,
+  ) {
     const W = window.windowLength;
     checkMatrixSize(layers, heads, W);
     const n = layers * heads * W * W;

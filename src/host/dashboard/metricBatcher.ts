@@ -16,7 +16,10 @@ export class MetricBatcher {
   private evals: EvalPoint[] = [];
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly run: TrainingRun, private readonly post: (m: HostToWebview) => void) {}
+  constructor(
+    private readonly run: TrainingRun,
+    private readonly post: (m: HostToWebview) => void,
+  ) {}
 
   onRun(e: RunEvent): void {
     switch (e.kind) {

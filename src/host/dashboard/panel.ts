@@ -56,7 +56,12 @@ export class DashboardPanel implements vscode.Disposable {
       DashboardPanel.current.panel.reveal(undefined, true);
       return DashboardPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'Attention Lens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(deps.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      DASHBOARD_VIEW_TYPE,
+      'Attention Lens',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      webviewOptions(deps.extensionUri),
+    );
     return new DashboardPanel(panel, deps);
   }
 
@@ -109,7 +114,10 @@ export class DashboardPanel implements vscode.Disposable {
   /** Every message posted to the page (tests read the matrix, stats, rollout and "why" from it). */
   readonly onDidPostMessage = this.posted.event;
 
-  private constructor(readonly panel: vscode.WebviewPanel, private readonly deps: DashboardDeps) {
+  private constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly deps: DashboardDeps,
+  ) {
     DashboardPanel.current = this;
     panel.webview.options = webviewOptions(deps.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'dashboard.svg');
@@ -173,7 +181,9 @@ export class DashboardPanel implements vscode.Disposable {
   private post(message: HostToWebview): void {
     if (this.disposed || !this.ready) return;
     this.posted.fire(message);
-    this.panel.webview.postMessage(message).then(undefined, (e: unknown) => this.deps.log.debug(`dashboard: a ${message.type} message was not delivered: ${String(e)}`));
+    this.panel.webview
+      .postMessage(message)
+      .then(undefined, (e: unknown) => this.deps.log.debug(`dashboard: a ${message.type} message was not delivered: ${String(e)}`));
   }
 
   /**

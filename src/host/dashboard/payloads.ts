@@ -7,7 +7,16 @@
  */
 
 import { HEAD_KIND_NAMES, type HeadKindName } from '../../protocol/common';
-import { windowOf, type AblationSweepView, type AttributionView, type HeadStats, type LogitLensView, type RolloutRow, type TokenSurprisal, type WhyDetail } from '../../protocol/dashboardViews';
+import {
+  windowOf,
+  type AblationSweepView,
+  type AttributionView,
+  type HeadStats,
+  type LogitLensView,
+  type RolloutRow,
+  type TokenSurprisal,
+  type WhyDetail,
+} from '../../protocol/dashboardViews';
 import type { QueryAttention } from '../../protocol/webviewProtocol';
 import type { AttentionRows } from '../../protocol/workerProtocol';
 
@@ -118,7 +127,18 @@ export function checkedAblation(r: AblationSweepView): AblationSweepView {
 /** Attribution: one value per window token up to the query. */
 export function checkedAttribution(r: AttributionView): AttributionView {
   const attributions = copyOf('attributions', r.attributions, r.query + 1, `tokens 0..${r.query}`);
-  return { ...windowOf(r), query: r.query, method: r.method, steps: r.steps, targetId: r.targetId, targetLabel: r.targetLabel, logProb: r.logProb, baselineLogProb: r.baselineLogProb, attributions, completenessGap: r.completenessGap };
+  return {
+    ...windowOf(r),
+    query: r.query,
+    method: r.method,
+    steps: r.steps,
+    targetId: r.targetId,
+    targetLabel: r.targetLabel,
+    logProb: r.logProb,
+    baselineLogProb: r.baselineLogProb,
+    attributions,
+    completenessGap: r.completenessGap,
+  };
 }
 
 /** q, k, v and output of one head for one query. */

@@ -10,7 +10,8 @@ import type { Log } from '../log';
 /** Selects [start, end) (UTF-16 offsets, clamped to the text) of the document `documentKey`. */
 export async function revealTokens(log: Log, documentKey: string, start: number, end: number): Promise<void> {
   try {
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === documentKey) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(documentKey)));
+    const doc =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === documentKey) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(documentKey)));
     const length = doc.getText().length;
     const range = new vscode.Range(doc.positionAt(Math.min(start, length)), doc.positionAt(Math.min(end, length)));
     const visible = vscode.window.visibleTextEditors.find((e) => e.document === doc);

@@ -41,7 +41,8 @@ interface LibInternals {
 }
 
 const GPT2_PATTERN_SOURCE = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
-const GPT2_PATTERN_UNICODE_WS = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
+const GPT2_PATTERN_UNICODE_WS =
+  /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\p{White_Space}\p{L}\p{N}]+|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}+/gu;
 const BYTE_FALLBACK = /^<0x([0-9A-Fa-f]{2})>$/;
 /** The tokenizer.json models the library implements. */
 const MODEL_TYPES = ['BPE', 'WordPiece', 'Unigram'];
@@ -67,7 +68,10 @@ export class HuggingFaceTokenizer implements Tokenizer {
     const added = readAddedTokens(json);
     this.added = new Map(added.map((t) => [t.content, t]));
     this.specialIds = new Set(added.filter((t) => t.special).map((t) => t.id));
-    const libConfig = { clean_up_tokenization_spaces: false, ...(typeof tokenizerConfig.eos_token === 'string' ? { eos_token: tokenizerConfig.eos_token } : {}) };
+    const libConfig = {
+      clean_up_tokenization_spaces: false,
+      ...(typeof tokenizerConfig.eos_token === 'string' ? { eos_token: tokenizerConfig.eos_token } : {}),
+    };
     this.full = build(json, libConfig, source);
     this.plain = added.some((t) => t.special) ? withoutSpecialTokens(this.full, json, added, libConfig, source) : this.full;
     const model = json.model as Json;
@@ -100,9 +104,15 @@ export class HuggingFaceTokenizer implements Tokenizer {
     const lib = options.allowSpecial ? this.full : this.plain;
     const enc = viaLibrary(this.source, () => lib.encode(text, { add_special_tokens: false }));
     const missing = enc.ids.findIndex((id) => typeof id !== 'number');
-    if (missing >= 0) throw new HuggingFaceTokenizerError(`${this.source}: token ${quote(enc.tokens[missing], 200)} has no id and the tokenizer has no unk token`);
+    if (missing >= 0)
+      throw new HuggingFaceTokenizerError(`${this.source}: token ${quote(enc.tokens[missing], 200)} has no id and the tokenizer has no unk token`);
     const spans = alignSpans(text, enc.tokens, this.spanSource);
-    const tokens: TokenSpan[] = enc.tokens.map((t, i) => ({ id: enc.ids[i]!, text: this.pieceText(enc.ids[i]!, t), start: spans.start[i]!, end: spans.end[i]! }));
+    const tokens: TokenSpan[] = enc.tokens.map((t, i) => ({
+      id: enc.ids[i]!,
+      text: this.pieceText(enc.ids[i]!, t),
+      start: spans.start[i]!,
+      end: spans.end[i]!,
+    }));
     if (options.bos !== false) this.addTemplateTokens(enc.tokens, tokens, text.length, options.bos === true);
     return { ids: Int32Array.from(tokens, (t) => t.id), tokens };
   }
@@ -136,7 +146,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
       out.unshift(...before);
       out.push(...after);
     }
-    if (forceBos && this.bosId !== null && out[0]?.id !== this.bosId) out.unshift({ id: this.bosId, text: this.pieceText(this.bosId, this.idToToken(this.bosId)), start: 0, end: 0 });
+    if (forceBos && this.bosId !== null && out[0]?.id !== this.bosId)
+      out.unshift({ id: this.bosId, text: this.pieceText(this.bosId, this.idToToken(this.bosId)), start: 0, end: 0 });
   }
 
   private templateToken(token: string, at: number): TokenSpan {
@@ -196,7 +207,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
     const pp = json.post_processor;
     const single = isObject(pp) && pp.type === 'TemplateProcessing' && Array.isArray(pp.single) ? pp.single : [];
     const first = single[0];
-    if (isObject(first) && isObject(first.SpecialToken) && typeof first.SpecialToken.id === 'string') return this.full.token_to_id(first.SpecialToken.id) ?? null;
+    if (isObject(first) && isObject(first.SpecialToken) && typeof first.SpecialToken.id === 'string')
+      return this.full.token_to_id(first.SpecialToken.id) ?? null;
     return null;
   }
 

@@ -8,7 +8,16 @@
 import * as fs from 'node:fs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { parseHfConfig, parseHuggingFaceModel, HuggingFaceError, IdsOnlyTokenizer, CheckpointError, parseSafetensors, type HfModel, type Tokenizer } from '../../engine';
+import {
+  parseHfConfig,
+  parseHuggingFaceModel,
+  HuggingFaceError,
+  IdsOnlyTokenizer,
+  CheckpointError,
+  parseSafetensors,
+  type HfModel,
+  type Tokenizer,
+} from '../../engine';
 import { readFileBytes } from '../readFileBytes';
 import { folderHasHfTokenizer, loadHfTokenizer } from './tokenizerFiles';
 
@@ -56,13 +65,16 @@ export async function loadHfModelFolder(dir: string, options: HfFolderOptions = 
   const weightFiles = await weightFilesOf(dir);
   // The tokenizer first: a broken one fails before the (large) weights are read. A folder
   // without any is a model that takes token ids only.
-  const tokenizer = options.tokenizer ?? (folderHasHfTokenizer(dir) ? await loadHfTokenizer(dir) : new IdsOnlyTokenizer(config.vocabSize, `the model folder ${dir}`));
+  const tokenizer =
+    options.tokenizer ?? (folderHasHfTokenizer(dir) ? await loadHfTokenizer(dir) : new IdsOnlyTokenizer(config.vocabSize, `the model folder ${dir}`));
   const sizes = weightFiles.map((f) => fs.statSync(f).size);
   const total = sizes.reduce((a, b) => a + b, 0);
   let before = 0;
   const files = [];
   for (let i = 0; i < weightFiles.length; i++) {
-    const bytes = await readWithProgress(weightFiles[i]!, sizes[i]!, options.maxBytes, (done) => options.onProgress?.({ phase: 'read', done: before + done, total }));
+    const bytes = await readWithProgress(weightFiles[i]!, sizes[i]!, options.maxBytes, (done) =>
+      options.onProgress?.({ phase: 'read', done: before + done, total }),
+    );
     before += sizes[i]!;
     try {
       files.push(parseSafetensors(bytes));
@@ -95,7 +107,10 @@ async function readConfig(file: string): Promise<unknown> {
 async function weightFilesOf(dir: string): Promise<string[]> {
   const single = path.join(dir, 'model.safetensors');
   if (isFile(single)) return [single];
-  if (exists(single)) throw new HuggingFaceError(`${single} is ${fs.statSync(single).isDirectory() ? 'a folder' : 'not a regular file'}; the weights must be a model.safetensors file`);
+  if (exists(single))
+    throw new HuggingFaceError(
+      `${single} is ${fs.statSync(single).isDirectory() ? 'a folder' : 'not a regular file'}; the weights must be a model.safetensors file`,
+    );
   const index = path.join(dir, 'model.safetensors.index.json');
   if (isFile(index)) return shardsOf(index, dir);
   for (const [name, kind] of NOT_SUPPORTED_WEIGHTS) {

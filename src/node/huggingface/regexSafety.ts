@@ -231,7 +231,8 @@ function analyse(node: Node, src: string, caseless = false): Facts {
         if (alt) {
           const branches = alt.branches.map((b) => analyse(b, src, caseless));
           for (let i = 0; i < branches.length; i++) {
-            if (branches[i]!.nullable) throw new Unsafe(`quantified alternation ${show(node)} has a branch that matches nothing, which can backtrack exponentially`);
+            if (branches[i]!.nullable)
+              throw new Unsafe(`quantified alternation ${show(node)} has a branch that matches nothing, which can backtrack exponentially`);
             for (let j = i + 1; j < branches.length; j++) {
               if (overlaps(branches[i]!.first, branches[j]!.first)) {
                 throw new Unsafe(`quantified alternation ${show(node)} has branches that can match the same text, which can backtrack exponentially`);
@@ -241,7 +242,9 @@ function analyse(node: Node, src: string, caseless = false): Facts {
         }
       }
       if (node.max > 1 && f.variable) {
-        throw new Unsafe(`nested quantifier ${show(node)}: a repeated group that can match the same text in several ways (a variable repetition or overlapping alternatives inside) can backtrack exponentially`);
+        throw new Unsafe(
+          `nested quantifier ${show(node)}: a repeated group that can match the same text in several ways (a variable repetition or overlapping alternatives inside) can backtrack exponentially`,
+        );
       }
       return {
         unbounded: f.unbounded || (node.max === Infinity && !f.nullable),

@@ -88,7 +88,8 @@ function prefixIsInserted(surfaces: readonly Uint8Array[], k: number, i: number,
   let inText = 0;
   for (let at = j; startsWith(o, at, P); at += P.length) inText++;
   let inTokens = 0;
-  let kk = k, ii = i;
+  let kk = k,
+    ii = i;
   while (kk < surfaces.length && inTokens <= inText) {
     const s = surfaces[kk]!;
     if (ii >= s.length) {

@@ -27,7 +27,8 @@ export function folderHasHfTokenizer(dir: string): boolean {
 export async function loadHfTokenizer(file: string): Promise<HuggingFaceTokenizer> {
   if (isDirectory(file)) {
     if (isFile(path.join(file, 'tokenizer.json'))) return fromTokenizerJson(path.join(file, 'tokenizer.json'));
-    if (isFile(path.join(file, 'vocab.json')) && isFile(path.join(file, 'merges.txt'))) return fromSlowFiles(path.join(file, 'vocab.json'), path.join(file, 'merges.txt'));
+    if (isFile(path.join(file, 'vocab.json')) && isFile(path.join(file, 'merges.txt')))
+      return fromSlowFiles(path.join(file, 'vocab.json'), path.join(file, 'merges.txt'));
     throw new HuggingFaceTokenizerError(`folder ${file} has no tokenizer.json and no vocab.json + merges.txt`);
   }
   const base = path.basename(file).toLowerCase();
@@ -75,7 +76,9 @@ export function byteLevelBpeJson(vocab: unknown, mergesText: string, config: Jso
     }
     for (const part of [parts[0]!, parts[1]!, parts[0]! + parts[1]!]) {
       if (!Object.prototype.hasOwnProperty.call(vocab, part)) {
-        throw new HuggingFaceTokenizerError(`merges.txt line ${i + 1} (${JSON.stringify(line.slice(0, 60))}) uses ${JSON.stringify(part.slice(0, 60))}, which is not in ${path.basename(source)}`);
+        throw new HuggingFaceTokenizerError(
+          `merges.txt line ${i + 1} (${JSON.stringify(line.slice(0, 60))}) uses ${JSON.stringify(part.slice(0, 60))}, which is not in ${path.basename(source)}`,
+        );
       }
     }
     merges.push(line);
@@ -94,9 +97,15 @@ export function byteLevelBpeJson(vocab: unknown, mergesText: string, config: Jso
       : { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
-      type: 'BPE', dropout: null, continuing_subword_prefix: '', end_of_word_suffix: '', fuse_unk: false, byte_fallback: false,
+      type: 'BPE',
+      dropout: null,
+      continuing_subword_prefix: '',
+      end_of_word_suffix: '',
+      fuse_unk: false,
+      byte_fallback: false,
       unk_token: unk !== null && Object.prototype.hasOwnProperty.call(vocab, unk) ? unk : null,
-      vocab, merges,
+      vocab,
+      merges,
     },
   };
 }
@@ -107,11 +116,23 @@ function addedTokens(vocab: Json, config: Json): Json[] {
   if (isObject(decoder)) {
     return Object.entries(decoder).flatMap(([id, t]) => {
       if (!isObject(t) || typeof t.content !== 'string' || !/^\d+$/.test(id)) return [];
-      return [{ id: Number(id), content: t.content, single_word: t.single_word === true, lstrip: t.lstrip === true, rstrip: t.rstrip === true, normalized: t.normalized === true, special: t.special === true }];
+      return [
+        {
+          id: Number(id),
+          content: t.content,
+          single_word: t.single_word === true,
+          lstrip: t.lstrip === true,
+          rstrip: t.rstrip === true,
+          normalized: t.normalized === true,
+          special: t.special === true,
+        },
+      ];
     });
   }
   const names = new Set(['bos_token', 'eos_token', 'unk_token', 'pad_token'].map((k) => tokenContent(config[k])).filter((c): c is string => c !== null));
-  return [...names].filter((c) => typeof vocab[c] === 'number').map((c) => ({ id: vocab[c], content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+  return [...names]
+    .filter((c) => typeof vocab[c] === 'number')
+    .map((c) => ({ id: vocab[c], content: c, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
 }
 
 function tokenContent(v: unknown): string | null {

@@ -62,7 +62,9 @@ describe('editor benchmarks', function () {
     const times: number[] = [];
     for (let round = 0; round < 3; round++) for (const o of offsets) times.push(await moveTo(o));
     times.sort((a, b) => a - b);
-    report(`    BENCH cursor_to_decorations: median ${percentile(times, 50).toFixed(2)} ms, p95 ${percentile(times, 95).toFixed(2)} ms, max ${times[times.length - 1]!.toFixed(2)} ms over ${times.length} moves (target: median < 16 ms)`);
+    report(
+      `    BENCH cursor_to_decorations: median ${percentile(times, 50).toFixed(2)} ms, p95 ${percentile(times, 95).toFixed(2)} ms, max ${times[times.length - 1]!.toFixed(2)} ms over ${times.length} moves (target: median < 16 ms)`,
+    );
     assert.ok(times.length > 0);
   });
 
@@ -89,11 +91,15 @@ describe('editor benchmarks', function () {
     h.disable();
     clearInterval(probe);
     report(`    gaps over 12 ms (time into training: gap): ${spikes.join(' ') || 'none'}`);
-    report(`    idle host for comparison: max ${Math.max(0, idle.max / 1e6 - 1).toFixed(2)} ms, p99 ${Math.max(0, idle.percentile(99) / 1e6 - 1).toFixed(2)} ms over 5 s`);
+    report(
+      `    idle host for comparison: max ${Math.max(0, idle.max / 1e6 - 1).toFixed(2)} ms, p99 ${Math.max(0, idle.percentile(99) / 1e6 - 1).toFixed(2)} ms over 5 s`,
+    );
     assert.ok(outcome);
     // The histogram includes the 1 ms timer resolution itself: subtract it to get the lag.
     const ms = (ns: number): string => Math.max(0, ns / 1e6 - 1).toFixed(2);
-    report(`    BENCH host_lag_training: max ${ms(h.max)} ms, p99 ${ms(h.percentile(99))} ms, mean ${ms(h.mean)} ms over ${((performance.now() - started) / 1000).toFixed(1)} s of training small (target: max < 10 ms)`);
+    report(
+      `    BENCH host_lag_training: max ${ms(h.max)} ms, p99 ${ms(h.percentile(99))} ms, mean ${ms(h.mean)} ms over ${((performance.now() - started) / 1000).toFixed(1)} s of training small (target: max < 10 ms)`,
+    );
     await waitFor('idle', () => true);
   });
 });

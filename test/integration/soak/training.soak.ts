@@ -114,17 +114,25 @@ describe('soak', function () {
 
     const ms = (ns: number): string => Math.max(0, ns / 1e6 - 5).toFixed(1);
     report(`    SOAK ${steps} steps of ${PRESET} in ${((Date.now() - started) / 60000).toFixed(1)} min, ${moves} cursor moves`);
-    report(`    SOAK host lag after warm-up: p50 ${ms(lag.percentile(50))} ms, p90 ${ms(lag.percentile(90))} ms, p99 ${ms(lag.percentile(99))} ms, max ${ms(lag.max)} ms`);
+    report(
+      `    SOAK host lag after warm-up: p50 ${ms(lag.percentile(50))} ms, p90 ${ms(lag.percentile(90))} ms, p99 ${ms(lag.percentile(99))} ms, max ${ms(lag.max)} ms`,
+    );
     report(`    SOAK host stalls over 100 ms after warm-up: ${stalls.length ? stalls.join('; ') : 'none'}`);
-    report('    SOAK memory in MB after full collections: step, minutes | host heap | worker heap, buffers, kernels, attention cache (windows) | process rss running, collected');
+    report(
+      '    SOAK memory in MB after full collections: step, minutes | host heap | worker heap, buffers, kernels, attention cache (windows) | process rss running, collected',
+    );
     const col = (n: number): string => mb(n).padStart(6);
     for (const { step, minutes, rssRunning, host, worker: w } of curve) {
-      report(`    SOAK   ${String(step).padStart(6)} ${minutes.toFixed(1).padStart(6)} |${col(host.heapUsed)} |${col(w.heapUsed)}${col(w.arrayBuffers)}${col(w.kernelBytes)}${col(w.attentionCacheBytes)} (${w.attentionWindows}) |${col(rssRunning)}${col(host.rss)}`);
+      report(
+        `    SOAK   ${String(step).padStart(6)} ${minutes.toFixed(1).padStart(6)} |${col(host.heapUsed)} |${col(w.heapUsed)}${col(w.arrayBuffers)}${col(w.kernelBytes)}${col(w.attentionCacheBytes)} (${w.attentionWindows}) |${col(rssRunning)}${col(host.rss)}`,
+      );
     }
     // Growth is judged on the last sample taken while training; the one after it shows what the run let go.
     const first = curve[0]!;
     const last = curve[Math.max(0, curve.length - 2)]!;
     const change = (what: string, a: number, b: number): string => `${what} ${mb(a)} → ${mb(b)} MB (${(((b - a) / a) * 100).toFixed(1)} %)`;
-    report(`    SOAK memory from warm-up (step ${first.step}) to the last sample of the run (step ${last.step}): ${change('host heap', first.host.heapUsed, last.host.heapUsed)}, ${change('worker heap', first.worker.heapUsed, last.worker.heapUsed)}, ${change('rss collected', first.host.rss, last.host.rss)}, ${change('rss running', first.rssRunning, last.rssRunning)} (goal: under 10 %)`);
+    report(
+      `    SOAK memory from warm-up (step ${first.step}) to the last sample of the run (step ${last.step}): ${change('host heap', first.host.heapUsed, last.host.heapUsed)}, ${change('worker heap', first.worker.heapUsed, last.worker.heapUsed)}, ${change('rss collected', first.host.rss, last.host.rss)}, ${change('rss running', first.rssRunning, last.rssRunning)} (goal: under 10 %)`,
+    );
   });
 });

@@ -29,12 +29,20 @@ describe('cli: attention-lens', function () {
 
     it('train --json streams step and evaluation lines, then {"done": true, "checkpoint"}', () => {
       ckpt = path.join(dir, 'model.safetensors');
-      const lines = jsonLines(cli('train', corpus(), '--preset', 'tiny', '--steps', '6', '--batch', '2', '--eval-interval', '3', '--seed', '3', '--out', ckpt, '--json'));
+      const lines = jsonLines(
+        cli('train', corpus(), '--preset', 'tiny', '--steps', '6', '--batch', '2', '--eval-interval', '3', '--seed', '3', '--out', ckpt, '--json'),
+      );
       const steps = lines.filter((l) => 'loss' in l);
       const evals = lines.filter((l) => 'val_loss' in l);
-      assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4, 5, 6]);
+      assert.deepEqual(
+        steps.map((s) => s.step),
+        [1, 2, 3, 4, 5, 6],
+      );
       for (const s of steps) assert.deepEqual(Object.keys(s).sort(), ['grad_norm', 'loss', 'lr', 'step', 'tokens_per_s']);
-      assert.deepEqual(evals.map((e) => e.step), [3, 6]);
+      assert.deepEqual(
+        evals.map((e) => e.step),
+        [3, 6],
+      );
       for (const e of evals) assert.deepEqual(Object.keys(e).sort(), ['step', 'val_accuracy', 'val_loss']);
       assert.deepEqual(lines[lines.length - 1], { done: true, checkpoint: ckpt });
       assert.ok(fs.statSync(ckpt).size > 100_000);
@@ -64,7 +72,19 @@ describe('cli: attention-lens', function () {
 
     it('info --json describes the model', () => {
       const [r] = jsonLines(cli('info', '--checkpoint', ckpt, '--json'));
-      assert.deepEqual(Object.keys(r!).sort(), ['architecture', 'causal', 'context', 'd_model', 'heads', 'kv_heads', 'layers', 'lm_head', 'parameters', 'tokenizer', 'vocab_size']);
+      assert.deepEqual(Object.keys(r!).sort(), [
+        'architecture',
+        'causal',
+        'context',
+        'd_model',
+        'heads',
+        'kv_heads',
+        'layers',
+        'lm_head',
+        'parameters',
+        'tokenizer',
+        'vocab_size',
+      ]);
       assert.equal(r!.architecture, 'gpt');
     });
 
@@ -134,7 +154,9 @@ describe('cli: attention-lens', function () {
       it(`attention --logits --json: same token ids, attention within 1e-4, logits within 1e-3 (${name})`, function () {
         const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
         const tok = requireFixture(this, 'stories260K', 'tok512.bin');
-        const ref = readFixtureJson<{ prompt: string; token_ids: number[]; attention: number[][][][]; logits: number[][] }>(requireFixture(this, 'stories260K', `attention_logits_${name}.json`));
+        const ref = readFixtureJson<{ prompt: string; token_ids: number[]; attention: number[][][][]; logits: number[][] }>(
+          requireFixture(this, 'stories260K', `attention_logits_${name}.json`),
+        );
         const [r] = jsonLines(cli('attention', '--checkpoint', bin, '--tokenizer', tok, '--text', ref.prompt, '--logits', '--json'));
         assert.deepEqual(r!.token_ids, ref.token_ids);
         assert.ok(maxAbsDiff((r!.attention as number[][][][]).flat(3), ref.attention.flat(3)) <= 1e-4);
@@ -145,10 +167,14 @@ describe('cli: attention-lens', function () {
     it('generate --temperature 0 --json gives every greedy reference (the empty prompt included)', function () {
       const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
       const tok = requireFixture(this, 'stories260K', 'tok512.bin');
-      const ref = readFixtureJson<{ cases: { prompt: string; steps: number; prompt_token_ids: number[]; generated_token_ids: number[]; text: string }[] }>(requireFixture(this, 'stories260K', 'greedy_generations.json'));
+      const ref = readFixtureJson<{ cases: { prompt: string; steps: number; prompt_token_ids: number[]; generated_token_ids: number[]; text: string }[] }>(
+        requireFixture(this, 'stories260K', 'greedy_generations.json'),
+      );
       for (const c of ref.cases) {
         const maxTokens = String(c.steps - c.prompt_token_ids.length + 1);
-        const [r] = jsonLines(cli('generate', '--checkpoint', bin, '--tokenizer', tok, '--prompt', c.prompt, '--max-tokens', maxTokens, '--temperature', '0', '--json'));
+        const [r] = jsonLines(
+          cli('generate', '--checkpoint', bin, '--tokenizer', tok, '--prompt', c.prompt, '--max-tokens', maxTokens, '--temperature', '0', '--json'),
+        );
         assert.deepEqual(r!.prompt_token_ids, c.prompt_token_ids, c.prompt);
         assert.deepEqual(r!.generated_token_ids, c.generated_token_ids, c.prompt);
         assert.equal(r!.text, c.text, c.prompt);
@@ -168,7 +194,19 @@ describe('cli: attention-lens', function () {
       const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
       const tok = requireFixture(this, 'stories260K', 'tok512.bin');
       const [r] = jsonLines(cli('info', '--checkpoint', bin, '--tokenizer', tok, '--json'));
-      assert.deepEqual(r, { architecture: 'llama', layers: 5, heads: 8, kv_heads: 4, d_model: 64, context: 512, vocab_size: 512, parameters: 260032, tokenizer: 'llama2c (512 tokens)', causal: true, lm_head: true });
+      assert.deepEqual(r, {
+        architecture: 'llama',
+        layers: 5,
+        heads: 8,
+        kv_heads: 4,
+        d_model: 64,
+        context: 512,
+        vocab_size: 512,
+        parameters: 260032,
+        tokenizer: 'llama2c (512 tokens)',
+        causal: true,
+        lm_head: true,
+      });
       assert.match(cli('info', '--checkpoint', bin).stderr, /needs its tokenizer: add --tokenizer/);
     });
   });

@@ -9,7 +9,10 @@ import * as path from 'node:path';
 import { cli, jsonError, jsonLines } from '../../helpers/cli';
 import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
 
-interface LogitsGolden { sequences: number[][]; logits: number[][][] }
+interface LogitsGolden {
+  sequences: number[][];
+  logits: number[][][];
+}
 type TokenJson = { id: number; text: string; start: number; end: number };
 
 describe('cli: model families without a tokenizer (--ids)', function () {
@@ -24,7 +27,10 @@ describe('cli: model families without a tokenizer (--ids)', function () {
       assert.equal(r!.causal, true);
       assert.deepEqual(r!.token_ids, seq);
       const tokens = r!.tokens as TokenJson[];
-      assert.deepEqual(tokens.map((t) => [t.id, t.start, t.end]), seq.map((id) => [id, 0, 0]));
+      assert.deepEqual(
+        tokens.map((t) => [t.id, t.start, t.end]),
+        seq.map((id) => [id, 0, 0]),
+      );
       const logits = r!.logits as number[][];
       let worst = 0;
       logits.forEach((row, t) => row.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - g.logits[1]![t]![i]!)))));
@@ -35,7 +41,7 @@ describe('cli: model families without a tokenizer (--ids)', function () {
     });
   }
 
-  it('tiny_gptneox: info says causal with an LM head; generate --ids greedily continues with transformers\' argmax', function () {
+  it("tiny_gptneox: info says causal with an LM head; generate --ids greedily continues with transformers' argmax", function () {
     const folder = requireFixture(this, 'tiny_gptneox');
     const [info] = jsonLines(cli('info', '--checkpoint', folder, '--json'));
     assert.equal(info!.causal, true);
@@ -70,9 +76,11 @@ describe('cli: model families without a tokenizer (--ids)', function () {
     assert.match(jsonError(cli('generate', '--checkpoint', folder, '--ids', ids, '--json')).message, /bidirectional encoder/);
   });
 
-  it('tiny_bert reranker: attention --json carries the classifier\'s label and probability, with --token-types or all segment 0', function () {
+  it("tiny_bert reranker: attention --json carries the classifier's label and probability, with --token-types or all segment 0", function () {
     const folder = requireFixture(this, 'tiny_bert', 'reranker');
-    const g = readFixtureJson<{ input_ids: number[]; token_type_ids: number[]; logit: number; prob: number; logit_all_seg0: number }>(path.join(folder, 'logits.json'));
+    const g = readFixtureJson<{ input_ids: number[]; token_type_ids: number[]; logit: number; prob: number; logit_all_seg0: number }>(
+      path.join(folder, 'logits.json'),
+    );
     const [r] = jsonLines(cli('attention', '--checkpoint', folder, '--ids', g.input_ids.join(','), '--token-types', g.token_type_ids.join(','), '--json'));
     const c = r!.classification as { label: string; probability: number; logits: number[] };
     assert.equal(c.label, 'relevance');
@@ -80,8 +88,14 @@ describe('cli: model families without a tokenizer (--ids)', function () {
     assert.ok(Math.abs(c.probability - g.prob) < 1e-4);
     const [r0] = jsonLines(cli('attention', '--checkpoint', folder, '--ids', g.input_ids.join(','), '--json'));
     assert.ok(Math.abs((r0!.classification as { logits: number[] }).logits[0]! - g.logit_all_seg0) < 1e-4);
-    assert.match(jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,2,3', '--token-types', '0,1', '--json')).message, /--token-types has 2 values for 3 tokens/);
-    assert.match(jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,2', '--token-types', '0,2', '--json')).message, /--token-types: "2" \(item 2\) is not one of the model's token types; they are integers from 0 to 1/);
+    assert.match(
+      jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,2,3', '--token-types', '0,1', '--json')).message,
+      /--token-types has 2 values for 3 tokens/,
+    );
+    assert.match(
+      jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,2', '--token-types', '0,2', '--json')).message,
+      /--token-types: "2" \(item 2\) is not one of the model's token types; they are integers from 0 to 1/,
+    );
   });
 
   it('input errors: text for a model without a tokenizer, two inputs, an id outside the vocabulary', function () {
@@ -89,7 +103,10 @@ describe('cli: model families without a tokenizer (--ids)', function () {
     const noTok = jsonError(cli('attention', '--checkpoint', folder, '--text', 'hello', '--json'));
     assert.equal(noTok.code, 'tokenizer');
     assert.match(noTok.message, /has no tokenizer .* give token ids \(--ids 3,1,4\)/);
-    assert.match(jsonError(cli('heads', '--checkpoint', folder, '--text', 'a', '--ids', '1,2', '--json')).message, /exactly one of --text STR, --file PATH or --ids 3,1,4 \(got --text and --ids\)/);
+    assert.match(
+      jsonError(cli('heads', '--checkpoint', folder, '--text', 'a', '--ids', '1,2', '--json')).message,
+      /exactly one of --text STR, --file PATH or --ids 3,1,4 \(got --text and --ids\)/,
+    );
     const bad = jsonError(cli('attention', '--checkpoint', folder, '--ids', '1,12', '--json'));
     assert.equal(bad.code, 'usage');
     assert.match(bad.message, /--ids: "12" \(item 2\) is not one of the model's token ids; they are integers from 0 to 11/);

@@ -14,7 +14,9 @@ import { cli, jsonError, jsonLines, maxAbsDiff } from '../../helpers/cli';
 import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
 import { writeLlamaFolder } from '../../helpers/hfExport';
 
-interface Cases { cases: { text: string; token_ids: number[]; allowed_special?: 'all' | 'none' }[] }
+interface Cases {
+  cases: { text: string; token_ids: number[]; allowed_special?: 'all' | 'none' }[];
+}
 type TokenJson = { id: number; text: string; start: number; end: number };
 
 describe('cli: attention-lens on Hugging Face files', function () {
@@ -36,7 +38,10 @@ describe('cli: attention-lens on Hugging Face files', function () {
         const [r] = jsonLines(cli('tokenize', '--tokenizer', tok, '--text', c.text, ...(c.allowed_special === 'all' ? ['--allow-special'] : []), '--json'));
         assert.deepEqual(r!.token_ids, c.token_ids, JSON.stringify(c.text));
         const tokens = r!.tokens as TokenJson[];
-        assert.deepEqual(tokens.map((t) => t.id), c.token_ids);
+        assert.deepEqual(
+          tokens.map((t) => t.id),
+          c.token_ids,
+        );
         for (const t of tokens) assert.ok(t.start <= t.end && t.end <= c.text.length);
       });
     });
@@ -61,7 +66,19 @@ describe('cli: attention-lens on Hugging Face files', function () {
   describe('info, attention and generate on a Hugging Face model folder', () => {
     it('info --json on tiny_random_gpt2; for people it names the format and notes a bare GPT2Model', function () {
       const [r] = jsonLines(cli('info', '--checkpoint', requireFixture(this, 'tiny_random_gpt2'), '--json'));
-      assert.deepEqual(r, { architecture: 'gpt', layers: 5, heads: 4, kv_heads: 4, d_model: 32, context: 512, vocab_size: 1000, parameters: 111968, tokenizer: 'huggingface (1000 tokens)', causal: true, lm_head: true });
+      assert.deepEqual(r, {
+        architecture: 'gpt',
+        layers: 5,
+        heads: 4,
+        kv_heads: 4,
+        d_model: 32,
+        context: 512,
+        vocab_size: 1000,
+        parameters: 111968,
+        tokenizer: 'huggingface (1000 tokens)',
+        causal: true,
+        lm_head: true,
+      });
       const people = cli('info', '--checkpoint', requireFixture(this, 'tiny_gpt2'));
       assert.equal(people.code, 0, people.stderr);
       assert.match(people.stdout, /huggingface: gpt2 \(GPT2Model\), F32 weights/);
@@ -91,9 +108,11 @@ describe('cli: attention-lens on Hugging Face files', function () {
         return folder;
       };
 
-      it('attention --logits --json gives run.c\'s token ids, attention within 1e-4 and logits within 1e-3, and llama2.c\'s spans', function () {
+      it("attention --logits --json gives run.c's token ids, attention within 1e-4 and logits within 1e-3, and llama2.c's spans", function () {
         const hf = exported(this);
-        const ref = readFixtureJson<{ prompt: string; token_ids: number[]; attention: number[][][][]; logits: number[][] }>(requireFixture(this, 'stories260K', 'attention_logits_tom_dog_newline.json'));
+        const ref = readFixtureJson<{ prompt: string; token_ids: number[]; attention: number[][][][]; logits: number[][] }>(
+          requireFixture(this, 'stories260K', 'attention_logits_tom_dog_newline.json'),
+        );
         const [r] = jsonLines(cli('attention', '--checkpoint', hf, '--text', ref.prompt, '--logits', '--json'));
         assert.deepEqual(r!.token_ids, ref.token_ids);
         assert.ok(maxAbsDiff((r!.attention as number[][][][]).flat(3), ref.attention.flat(3)) <= 1e-4);
@@ -103,9 +122,11 @@ describe('cli: attention-lens on Hugging Face files', function () {
         assert.deepEqual(spans(r!.tokens), spans(l!.tokens));
       });
 
-      it('generate --temperature 0 --json gives run.c\'s greedy token ids (the empty prompt included)', function () {
+      it("generate --temperature 0 --json gives run.c's greedy token ids (the empty prompt included)", function () {
         const hf = exported(this);
-        const ref = readFixtureJson<{ cases: { prompt: string; steps: number; prompt_token_ids: number[]; generated_token_ids: number[]; text: string }[] }>(requireFixture(this, 'stories260K', 'greedy_generations.json'));
+        const ref = readFixtureJson<{ cases: { prompt: string; steps: number; prompt_token_ids: number[]; generated_token_ids: number[]; text: string }[] }>(
+          requireFixture(this, 'stories260K', 'greedy_generations.json'),
+        );
         for (const c of ref.cases) {
           const maxTokens = String(c.steps - c.prompt_token_ids.length + 1);
           const [r] = jsonLines(cli('generate', '--checkpoint', hf, '--prompt', c.prompt, '--max-tokens', maxTokens, '--temperature', '0', '--json'));
@@ -117,7 +138,19 @@ describe('cli: attention-lens on Hugging Face files', function () {
 
       it('info --json: the llama architecture, GQA and 260,032 parameters', function () {
         const [r] = jsonLines(cli('info', '--checkpoint', path.join(exported(this), 'config.json'), '--json'));
-        assert.deepEqual(r, { architecture: 'llama', layers: 5, heads: 8, kv_heads: 4, d_model: 64, context: 512, vocab_size: 512, parameters: 260032, tokenizer: 'huggingface (512 tokens)', causal: true, lm_head: true });
+        assert.deepEqual(r, {
+          architecture: 'llama',
+          layers: 5,
+          heads: 8,
+          kv_heads: 4,
+          d_model: 64,
+          context: 512,
+          vocab_size: 512,
+          parameters: 260032,
+          tokenizer: 'huggingface (512 tokens)',
+          causal: true,
+          lm_head: true,
+        });
       });
     });
   });
@@ -137,9 +170,21 @@ describe('cli: attention-lens on Hugging Face files', function () {
       fs.writeFileSync(path.join(neox, 'config.json'), JSON.stringify({ model_type: 't5', architectures: ['T5ForConditionalGeneration'] }));
       fs.copyFileSync(requireFixture(this, 'tiny_random_gpt2', 'model.safetensors'), path.join(neox, 'model.safetensors'));
       e = jsonError(cli('attention', '--checkpoint', neox, '--tokenizer', requireFixture(this, 'tiny_random_gpt2'), '--text', 'hi', '--json'));
-      assert.match(e.message, /model_type string "t5" \(architectures T5ForConditionalGeneration\) is not supported; supported: "gpt2", "llama", "gpt_neox", "qwen2", "bert"/);
+      assert.match(
+        e.message,
+        /model_type string "t5" \(architectures T5ForConditionalGeneration\) is not supported; supported: "gpt2", "llama", "gpt_neox", "qwen2", "bert"/,
+      );
 
-      e = jsonError(cli('info', '--checkpoint', requireFixture(this, 'tiny_random_gpt2'), '--tokenizer', requireFixture(this, 'gpt2_tokenizer', 'tokenizer.json'), '--json'));
+      e = jsonError(
+        cli(
+          'info',
+          '--checkpoint',
+          requireFixture(this, 'tiny_random_gpt2'),
+          '--tokenizer',
+          requireFixture(this, 'gpt2_tokenizer', 'tokenizer.json'),
+          '--json',
+        ),
+      );
       assert.match(e.message, /the tokenizer has 50257 tokens but the model's vocabulary \(config\.json vocab_size\) is 1000/);
 
       const r = cli('tokenize', '--tokenizer', requireFixture(this, 'tiny_gpt2_golden', 'model.safetensors'), '--text', 'x');

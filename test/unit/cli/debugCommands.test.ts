@@ -56,8 +56,15 @@ describe('cli: surprisal, lens, ablate, attribute', function () {
       top.forEach((row, t) => {
         assert.equal(row.length, 4);
         const lp = logSoftmax(lg[t]!);
-        const want = lp.map((x, v) => [x, v] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 4);
-        assert.deepEqual(row.map((p) => p.id), want.map(([, v]) => v), `row ${t}`);
+        const want = lp
+          .map((x, v) => [x, v] as const)
+          .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+          .slice(0, 4);
+        assert.deepEqual(
+          row.map((p) => p.id),
+          want.map(([, v]) => v),
+          `row ${t}`,
+        );
         row.forEach((p, j) => {
           assert.deepEqual(Object.keys(p).sort(), ['id', 'prob', 'text']);
           assert.equal(typeof p.text, 'string');
@@ -66,8 +73,10 @@ describe('cli: surprisal, lens, ablate, attribute', function () {
       });
     });
 
-    it('surprisal on llama2.c\'s own prompt = −log softmax of run.c\'s logits; people get a table', function () {
-      const ref = readFixtureJson<{ prompt: string; token_ids: number[]; logits: number[][] }>(requireFixture(this, 'stories260K', 'attention_logits_lily_park.json'));
+    it("surprisal on llama2.c's own prompt = −log softmax of run.c's logits; people get a table", function () {
+      const ref = readFixtureJson<{ prompt: string; token_ids: number[]; logits: number[][] }>(
+        requireFixture(this, 'stories260K', 'attention_logits_lily_park.json'),
+      );
       const [r] = jsonLines(cli('surprisal', ...stories(this), '--text', ref.prompt, '--json'));
       assert.deepEqual(r!.token_ids, ref.token_ids);
       const s = r!.surprisal as (number | null)[];
@@ -88,20 +97,29 @@ describe('cli: surprisal, lens, ablate, attribute', function () {
       assert.equal(layers.length, 5);
       for (const l of layers) assert.equal(l.length, 3);
       const lp = logSoftmax(lg[6]!);
-      const want = lp.map((x, v) => [x, v] as const).sort((a, b) => b[0] - a[0]).slice(0, 3);
-      assert.deepEqual(layers[4]!.map((p) => p.id), want.map(([, v]) => v));
+      const want = lp
+        .map((x, v) => [x, v] as const)
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 3);
+      assert.deepEqual(
+        layers[4]!.map((p) => p.id),
+        want.map(([, v]) => v),
+      );
       layers[4]!.forEach((p, j) => assert.ok(Math.abs(p.prob - Math.exp(want[j]![0])) < 1e-5));
       const human = cli('lens', ...stories(this), '--text', TEXT, '--position', '6');
       assert.equal(human.code, 0, human.stderr);
       assert.match(human.stdout, /after layer\s+top 5/);
     });
 
-    it('ablate --heads --json: {heads, mode, loss_before/after, surprisal_before/after}; before = surprisal\'s', function () {
+    it("ablate --heads --json: {heads, mode, loss_before/after, surprisal_before/after}; before = surprisal's", function () {
       const [s] = jsonLines(cli('surprisal', ...stories(this), '--text', TEXT, '--json'));
       for (const mode of ['zero', 'mean']) {
         const [r] = jsonLines(cli('ablate', ...stories(this), '--text', TEXT, '--heads', '4.2,0.3', '--mode', mode, '--json'));
         assert.deepEqual(Object.keys(r!).sort(), ['heads', 'loss_after', 'loss_before', 'mode', 'surprisal_after', 'surprisal_before']);
-        assert.deepEqual(r!.heads, [[4, 2], [0, 3]]);
+        assert.deepEqual(r!.heads, [
+          [4, 2],
+          [0, 3],
+        ]);
         assert.equal(r!.mode, mode);
         const before = r!.surprisal_before as (number | null)[];
         const after = r!.surprisal_after as (number | null)[];
@@ -111,7 +129,10 @@ describe('cli: surprisal, lens, ablate, attribute', function () {
         const mean = (xs: (number | null)[]): number => xs.slice(1).reduce((a: number, b) => a + b!, 0) / (xs.length - 1);
         assert.ok(Math.abs((r!.loss_before as number) - mean(before)) < 1e-9);
         assert.ok(Math.abs((r!.loss_after as number) - mean(after)) < 1e-9);
-        assert.ok(after.some((x, i) => i > 0 && Math.abs(x! - before[i]!) > 1e-3), `${mode} ablation changes something`);
+        assert.ok(
+          after.some((x, i) => i > 0 && Math.abs(x! - before[i]!) > 1e-3),
+          `${mode} ablation changes something`,
+        );
       }
       const human = cli('ablate', ...stories(this), '--text', TEXT, '--heads', '4.2');
       assert.equal(human.code, 0, human.stderr);
@@ -167,7 +188,11 @@ describe('cli: surprisal, lens, ablate, attribute', function () {
         [['ablate', ...m, '--text', TEXT, '--heads', '0.1', '--mode', 'half'], 'usage', /--mode must be zero or mean/],
         [['ablate', ...m, '--text', TEXT], 'usage', /either --heads .* or --sweep --position I/],
         [['ablate', ...m, '--text', TEXT, '--heads', '0.1', '--sweep', '--position', '2'], 'usage', /either --heads/],
-        [['ablate', ...m, '--text', TEXT, '--sweep', '--position', '18'], 'invalid', /position 18 is the last token, so there is no next token to predict; choose 0 to 17/],
+        [
+          ['ablate', ...m, '--text', TEXT, '--sweep', '--position', '18'],
+          'invalid',
+          /position 18 is the last token, so there is no next token to predict; choose 0 to 17/,
+        ],
         [['ablate', ...m, '--text', TEXT, '--sweep'], 'usage', /--position I is required/],
         [['attribute', ...m, '--text', TEXT, '--position', '3', '--method', 'shap'], 'usage', /--method must be ig or grad/],
         [['attribute', ...m, '--text', TEXT, '--position', '3', '--target', '512'], 'invalid', /target token 512 is outside the vocabulary \(0 to 511\)/],
@@ -216,7 +241,10 @@ describe('cli: surprisal, lens, ablate, attribute', function () {
       const [lens] = jsonLines(cli('lens', '--checkpoint', ckpt, '--text', text, '--position', '3', '--json'));
       assert.equal((lens!.layers as unknown[]).length, 2);
       const [sweep] = jsonLines(cli('ablate', '--checkpoint', ckpt, '--text', text, '--sweep', '--position', '3', '--json'));
-      assert.deepEqual((sweep!.effects as number[][]).map((row) => row.length), [2, 2]);
+      assert.deepEqual(
+        (sweep!.effects as number[][]).map((row) => row.length),
+        [2, 2],
+      );
     });
   });
 });

@@ -13,7 +13,10 @@ import { REPO_ROOT } from '../../helpers/corpus';
 import { requireFixture } from '../../helpers/fixtures';
 
 function cli(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['-r', require.resolve('tsx/cjs'), path.join(REPO_ROOT, 'src/cli/main.ts'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,7 +25,7 @@ const TEXT = 'Lily saw a cat. The cat was big. Lily saw a cat. The cat was big.'
 describe('cli: attention-lens heads', function () {
   this.timeout(60_000);
 
-  it('--json prints {layers, heads, scores: {kind: [L][H]}} matching the detectors on `attention`\'s weights', function () {
+  it("--json prints {layers, heads, scores: {kind: [L][H]}} matching the detectors on `attention`'s weights", function () {
     const model = ['--checkpoint', requireFixture(this, 'stories260K', 'stories260K.bin'), '--tokenizer', requireFixture(this, 'stories260K', 'tok512.bin')];
     const heads = cli('heads', ...model, '--text', TEXT, '--json');
     assert.equal(heads.code, 0, heads.stderr);

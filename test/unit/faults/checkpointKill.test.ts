@@ -38,9 +38,24 @@ interface Trial {
 
 /** A 2-layer model with its AdamW moments: a checkpoint of ~230 KB. */
 const CONFIG: ModelConfig = {
-  architecture: 'gpt', vocabSize: 20, contextLength: 32, dModel: 32, nLayers: 2, nHeads: 2, nKvHeads: 2, mlpHidden: 64,
-  norm: 'layernorm', normEps: 1e-5, positional: 'learned', ropeTheta: 10000, ropeStyle: 'half', mlp: 'gelu',
-  bias: true, tiedEmbeddings: false, attentionMode: 'soft', dropout: 0,
+  architecture: 'gpt',
+  vocabSize: 20,
+  contextLength: 32,
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 2,
+  nKvHeads: 2,
+  mlpHidden: 64,
+  norm: 'layernorm',
+  normEps: 1e-5,
+  positional: 'learned',
+  ropeTheta: 10000,
+  ropeStyle: 'half',
+  mlp: 'gelu',
+  bias: true,
+  tiedEmbeddings: false,
+  attentionMode: 'soft',
+  dropout: 0,
 };
 
 /** mulberry32: a tiny seeded generator, so a failing schedule can be replayed with KILL_SEED. */
@@ -88,7 +103,15 @@ describe('faults: the process is killed while writing a checkpoint', function ()
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'attention-lens-kill-'));
     child = path.join(dir, 'killChild.js');
-    buildSync({ entryPoints: [path.join(__dirname, 'killChild.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: child, logLevel: 'error' });
+    buildSync({
+      entryPoints: [path.join(__dirname, 'killChild.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      outfile: child,
+      logLevel: 'error',
+    });
     previous = tinyCheckpoint(CONFIG, 11, true);
     next = tinyCheckpoint(CONFIG, 12, true);
     assert.equal(previous.length, next.length);
@@ -125,7 +148,8 @@ describe('faults: the process is killed while writing a checkpoint', function ()
     const isPrevious = Buffer.from(bytes).equals(Buffer.from(previous));
     const isNew = Buffer.from(bytes).equals(Buffer.from(next));
     assert.ok(isPrevious || isNew, `${what}: the target is neither checkpoint (${bytes.length} bytes)`);
-    if (t.mode === 'stage' && t.stage !== 'afterRename' && t.stage !== 'afterDirSync') assert.ok(isPrevious, `${what}: killed before the rename, yet the target changed`);
+    if (t.mode === 'stage' && t.stage !== 'afterRename' && t.stage !== 'afterDirSync')
+      assert.ok(isPrevious, `${what}: killed before the rename, yet the target changed`);
     if (t.stage === 'afterRename' || t.stage === 'afterDirSync') assert.ok(isNew, `${what}: killed after the rename, yet the target is the old file`);
     parseCheckpoint(bytes); // loads
 
@@ -150,12 +174,16 @@ describe('faults: the process is killed while writing a checkpoint', function ()
     }
     const temps = outcomes.reduce((n, o) => n + o.tempFiles, 0);
     if (process.env.FUZZ_REPORT) {
-      console.log(`      [kill] KILL_SEED=${seed}: ${outcomes.length} kills; ${[...byStage].map(([k, v]) => `${k}: ${v.previous} previous / ${v.new} new`).join('; ')}; ` +
-        `${temps} stale temporary files left beside the target; 0 bytes of the previous checkpoint lost`);
+      console.log(
+        `      [kill] KILL_SEED=${seed}: ${outcomes.length} kills; ${[...byStage].map(([k, v]) => `${k}: ${v.previous} previous / ${v.new} new`).join('; ')}; ` +
+          `${temps} stale temporary files left beside the target; 0 bytes of the previous checkpoint lost`,
+      );
     }
     // The loop trials must really land inside writes, not only between them.
-    assert.ok(outcomes.some((o) => o.trial.mode === 'loop' && o.tempFiles > 0) || outcomes.filter((o) => o.trial.mode === 'loop').length === 0,
-      `KILL_SEED=${seed}: no random kill landed during a write (no temporary file left); the random delays are too long`);
+    assert.ok(
+      outcomes.some((o) => o.trial.mode === 'loop' && o.tempFiles > 0) || outcomes.filter((o) => o.trial.mode === 'loop').length === 0,
+      `KILL_SEED=${seed}: no random kill landed during a write (no temporary file left); the random delays are too long`,
+    );
 
     // Stale temporary files never get in the way of the next save.
     const withTemp = outcomes.find((o) => o.tempFiles > 0);

@@ -37,7 +37,13 @@ describe('faults: a weight that goes infinite during training', function () {
       const { trainer: t, tok } = trainer();
       const seen: StepMetrics[] = [];
       const flag = { isCancellationRequested: false };
-      await t.run({ onStep: (m) => { seen.push(m); if (m.step === 2) flag.isCancellationRequested = true; }, cancellation: flag });
+      await t.run({
+        onStep: (m) => {
+          seen.push(m);
+          if (m.step === 2) flag.isCancellationRequested = true;
+        },
+        cancellation: flag,
+      });
       assert.equal(t.step, 2);
 
       t.model.params.get('blocks.1.mlp.fc.weight')!.data[5] = poison;
@@ -48,7 +54,10 @@ describe('faults: a weight that goes infinite during training', function () {
 
       assert.equal(result.reason, 'diverged');
       assert.equal(result.step, 2);
-      assert.match(result.message!, /training stopped at step 3: the loss is (NaN|-?Infinity) \(learning rate [0-9.e-]+\); the parameters from the last good step are kept/);
+      assert.match(
+        result.message!,
+        /training stopped at step 3: the loss is (NaN|-?Infinity) \(learning rate [0-9.e-]+\); the parameters from the last good step are kept/,
+      );
       // Reported once, so the loss panel can mark the point; not part of the history that is saved.
       assert.equal(reported.length, 1);
       assert.ok(!Number.isFinite(reported[0]!.loss));
@@ -65,7 +74,10 @@ describe('faults: a weight that goes infinite during training', function () {
       // What `attention-lens train` does next: save this state, then exit with the 'diverged' code.
       // The poisoned weight is part of that state, so loading it back is refused, naming the weight.
       const bytes = serializeCheckpoint(t.model, tok.toJSON(), { options: t.options, state: after });
-      assert.throws(() => parseCheckpoint(bytes), /parameter "blocks\.1\.mlp\.fc\.weight" holds 1 non-finite value of \d+ \(the first, at index 5, is -?Infinity\)/);
+      assert.throws(
+        () => parseCheckpoint(bytes),
+        /parameter "blocks\.1\.mlp\.fc\.weight" holds 1 non-finite value of \d+ \(the first, at index 5, is -?Infinity\)/,
+      );
       const training = JSON.parse(parseSafetensors(bytes).metadata.training!) as { step: number; history: { steps: unknown[] } };
       assert.equal(training.step, 2);
       assert.equal(training.history.steps.length, 2);
@@ -76,7 +88,12 @@ describe('faults: a weight that goes infinite during training', function () {
   it('once the bad weight is repaired, the saved state resumes from the last good step', async () => {
     const { trainer: t, tok } = trainer();
     const flag = { isCancellationRequested: false };
-    await t.run({ onStep: (m) => { if (m.step === 2) flag.isCancellationRequested = true; }, cancellation: flag });
+    await t.run({
+      onStep: (m) => {
+        if (m.step === 2) flag.isCancellationRequested = true;
+      },
+      cancellation: flag,
+    });
     const w = t.model.params.get('lm_head.weight')!.data;
     const good = w[0]!;
     w[0] = Infinity;

@@ -44,7 +44,13 @@ describe('faults: hostile input to the command line', function () {
       fs.symlinkSync(notes, link);
       const hard = path.join(dir, 'hard.safetensors');
       fs.linkSync(notes, hard);
-      for (const [inputs, out] of [[[notes], notes], [[notes], link], [[notes], hard], [[other, notes], notes], [[other, notes], link]] as const) {
+      for (const [inputs, out] of [
+        [[notes], notes],
+        [[notes], link],
+        [[notes], hard],
+        [[other, notes], notes],
+        [[other, notes], link],
+      ] as const) {
         const e = jsonError(cli('train', ...inputs, '--out', out, '--steps', '2', '--json'));
         assert.equal(e.code, 'usage');
         assert.match(e.message, /is the input file .*notes\.txt; writing it would destroy the input/);
@@ -77,7 +83,12 @@ describe('faults: hostile input to the command line', function () {
       const saved = fs.readdirSync(fallback).filter((f) => f.endsWith('.safetensors'));
       assert.equal(saved.length, 1);
       const bytes = fs.readFileSync(path.join(fallback, saved[0]!));
-      assert.match(e.message, new RegExp(`needs [0-9.]+ [KM]B \\(${bytes.length} bytes\\).*saved to ${path.join(fallback, saved[0]!).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} instead`));
+      assert.match(
+        e.message,
+        new RegExp(
+          `needs [0-9.]+ [KM]B \\(${bytes.length} bytes\\).*saved to ${path.join(fallback, saved[0]!).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} instead`,
+        ),
+      );
       assert.equal(parseCheckpoint(bytes).training!.state.step, 3, 'the fallback holds the whole trained state');
     });
 
@@ -100,7 +111,10 @@ describe('faults: hostile input to the command line', function () {
         child.on('close', (c) => resolve(c));
       });
       assert.equal(code, 130, stderr);
-      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const last = lines.at(-1)!;
       const steps = lines.filter((l) => 'loss' in l);
       assert.deepEqual(last, { done: true, stopped: 'interrupted', step: steps.length, steps: 100000, checkpoint: out });
@@ -132,7 +146,9 @@ describe('faults: hostile input to the command line', function () {
       assert.ok(m, e.message);
       // Attention weights alone, computed here: 4 layers × batch 4096 × 4 heads × 128² floats.
       assert.ok(Number(m[1]) * 1024 ** 3 >= 4 * 4096 * 4 * 128 * 128 * 4);
-      const small = jsonError(cli('train', notes, '--max-memory', '64', '--preset', 'small', '--batch', '64', '--out', path.join(dir, 'b.safetensors'), '--json'));
+      const small = jsonError(
+        cli('train', notes, '--max-memory', '64', '--preset', 'small', '--batch', '64', '--out', path.join(dir, 'b.safetensors'), '--json'),
+      );
       assert.match(small.message, /more than the 64 MB budget/);
       assert.ok(!fs.existsSync(path.join(dir, 'b.safetensors')));
     });
@@ -166,7 +182,7 @@ describe('faults: hostile input to the command line', function () {
       assert.match(e.message, /its first 1280 characters are already 1280 tokens, and the model reads at most 4/);
     });
 
-    it('attention --json is streamed a head at a time and is, parsed, the engine\'s weights and logits', () => {
+    it("attention --json is streamed a head at a time and is, parsed, the engine's weights and logits", () => {
       const r = cli('attention', '--checkpoint', ckpt, '--text', 'abcd', '--logits', '--json');
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.split('\n').length, 2, 'one JSON line');
@@ -178,7 +194,9 @@ describe('faults: hostile input to the command line', function () {
       const H = model.config.nHeads;
       assert.deepEqual([got.layers, got.heads], [model.config.nLayers, H]);
       f.layers.forEach((layer, l) => {
-        for (let h = 0; h < H; h++) for (let q = 0; q < T; q++) assert.ok(maxAbsDiff(got.attention[l]![h]![q]!, Array.from(layer.attention!.subarray((h * T + q) * T, (h * T + q + 1) * T))) <= 1e-6);
+        for (let h = 0; h < H; h++)
+          for (let q = 0; q < T; q++)
+            assert.ok(maxAbsDiff(got.attention[l]![h]![q]!, Array.from(layer.attention!.subarray((h * T + q) * T, (h * T + q + 1) * T))) <= 1e-6);
       });
       const V = model.config.vocabSize;
       // The CLI may run the WASM kernels and this process the JS ones: equal up to float rounding.
@@ -226,7 +244,10 @@ describe('faults: hostile input to the command line', function () {
       fs.rmSync(path.join(hf, 'config.json'), { recursive: true });
       fs.writeFileSync(path.join(hf, 'config.json'), JSON.stringify({ model_type: 'gpt2' }));
       fs.mkdirSync(path.join(hf, 'model.safetensors'));
-      assert.match(jsonError(cli('info', '--checkpoint', hf, '--json')).message, /model\.safetensors is a folder; the weights must be a model\.safetensors file/);
+      assert.match(
+        jsonError(cli('info', '--checkpoint', hf, '--json')).message,
+        /model\.safetensors is a folder; the weights must be a model\.safetensors file/,
+      );
     });
 
     it('NaN or Inf weights are refused at load, naming the tensor', () => {
@@ -242,10 +263,13 @@ describe('faults: hostile input to the command line', function () {
     it('a tokenizer.json whose Split regex backtracks catastrophically is refused by name, at once', () => {
       const tok = path.join(dir, 'evil-tokenizer.json');
       const vocab = { '<unk>': 0, a: 1, b: 2 };
-      fs.writeFileSync(tok, JSON.stringify({
-        model: { type: 'BPE', vocab, merges: [], unk_token: '<unk>' },
-        pre_tokenizer: { type: 'Split', pattern: { Regex: '(a+)+\x1b]0;x\x07$' }, behavior: 'Isolated', invert: false },
-      }));
+      fs.writeFileSync(
+        tok,
+        JSON.stringify({
+          model: { type: 'BPE', vocab, merges: [], unk_token: '<unk>' },
+          pre_tokenizer: { type: 'Split', pattern: { Regex: '(a+)+\x1b]0;x\x07$' }, behavior: 'Isolated', invert: false },
+        }),
+      );
       const r = cliWith({ timeoutMs: 30_000 }, 'tokenize', '--tokenizer', tok, '--text', 'a'.repeat(40) + 'b');
       assert.equal(r.code, 1);
       assert.match(r.stderr, /the pattern "\(a\+\)\+\\u001b\]0;x\\u0007\$" of pre_tokenizer \(Split\)\.pattern is refused: nested quantifier/);

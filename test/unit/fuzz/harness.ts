@@ -95,7 +95,11 @@ export class ReaderProbe {
   private readonly limits: ProbeLimits;
 
   /** `allowed`: the named error classes this reader may throw (empty: it must never throw). */
-  constructor(readonly name: string, readonly allowed: readonly ErrorClass[], limits: Partial<ProbeLimits> = {}) {
+  constructor(
+    readonly name: string,
+    readonly allowed: readonly ErrorClass[],
+    limits: Partial<ProbeLimits> = {},
+  ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
   }
 
@@ -134,12 +138,17 @@ export class ReaderProbe {
     const named = this.allowed.some((cls) => error instanceof cls);
     if (!named) {
       const e = error as Error;
-      assert.fail(`${this.name}: threw ${e?.constructor?.name ?? typeof error} (${String(e?.message ?? error).slice(0, 200)}), not one of its named errors [${this.allowed.map((c) => c.name).join(', ')}]\n${e?.stack ?? ''}`);
+      assert.fail(
+        `${this.name}: threw ${e?.constructor?.name ?? typeof error} (${String(e?.message ?? error).slice(0, 200)}), not one of its named errors [${this.allowed.map((c) => c.name).join(', ')}]\n${e?.stack ?? ''}`,
+      );
     }
     const message = (error as Error).message;
     assert.equal(typeof message, 'string');
     assert.ok(message.length > 0, `${this.name}: ${(error as Error).name} with an empty message`);
-    assert.ok(message.length <= MAX_MESSAGE_CHARS, `${this.name}: ${(error as Error).name} message is ${message.length} characters (limit ${MAX_MESSAGE_CHARS}): ${message.slice(0, 200)}…`);
+    assert.ok(
+      message.length <= MAX_MESSAGE_CHARS,
+      `${this.name}: ${(error as Error).name} message is ${message.length} characters (limit ${MAX_MESSAGE_CHARS}): ${message.slice(0, 200)}…`,
+    );
     const key = (error as Error).name;
     this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
     return undefined;
@@ -153,8 +162,10 @@ export class ReaderProbe {
   /** One line of figures (printed when FUZZ_REPORT is set). */
   summary(): string {
     const errs = [...this.errors].map(([k, v]) => `${k} ${v}`).join(', ');
-    return `${this.name}: ${this.inputs} inputs in ${(this.totalMs / 1000).toFixed(2)} s of reader time (worst ${this.worstMs.toFixed(1)} ms, ` +
-      `worst ArrayBuffer (external memory) growth ${(this.worstArrayBufferGrowth / 1024).toFixed(0)} KiB): ${this.results} results${errs ? `, ${errs}` : ''}`;
+    return (
+      `${this.name}: ${this.inputs} inputs in ${(this.totalMs / 1000).toFixed(2)} s of reader time (worst ${this.worstMs.toFixed(1)} ms, ` +
+      `worst ArrayBuffer (external memory) growth ${(this.worstArrayBufferGrowth / 1024).toFixed(0)} KiB): ${this.results} results${errs ? `, ${errs}` : ''}`
+    );
   }
 }
 
@@ -170,14 +181,53 @@ export function reportAfter(...probes: ReaderProbe[]): void {
 
 /** Length and count claims that have broken readers elsewhere: 0, ±1 around powers of two, 2^60, 2^64 − 1, the header cap. */
 export const ADVERSARIAL_U64: readonly bigint[] = [
-  0n, 1n, 7n, 8n, 255n, 256n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n,
-  2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 60n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n,
-  99_999_999n, 100_000_000n, 100_000_001n, 104_857_600n,
+  0n,
+  1n,
+  7n,
+  8n,
+  255n,
+  256n,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 53n + 1n,
+  2n ** 60n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+  99_999_999n,
+  100_000_000n,
+  100_000_001n,
+  104_857_600n,
 ];
 
 export const ADVERSARIAL_I32: readonly number[] = [
-  0, 1, -1, 2, 3, 7, 8, 255, 256, 258, 259, 260, 4095, 65535, 65536, 65537, (1 << 18) + 1, (1 << 20) + 1,
-  (1 << 22) + 1, 1 << 30, 0x7fffffff, -0x80000000, 0x616b3432,
+  0,
+  1,
+  -1,
+  2,
+  3,
+  7,
+  8,
+  255,
+  256,
+  258,
+  259,
+  260,
+  4095,
+  65535,
+  65536,
+  65537,
+  (1 << 18) + 1,
+  (1 << 20) + 1,
+  (1 << 22) + 1,
+  1 << 30,
+  0x7fffffff,
+  -0x80000000,
+  0x616b3432,
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -198,12 +248,11 @@ export type ByteMutation =
  * taken modulo the current length so every mutation applies to whatever is left.
  */
 export function byteMutation(hot: readonly number[] = [0]): fc.Arbitrary<ByteMutation> {
-  const pos = fc.oneof(
-    { arbitrary: fc.constantFrom(...hot), weight: 3 },
-    { arbitrary: fc.nat(64), weight: 2 },
-    { arbitrary: fc.nat(), weight: 3 },
+  const pos = fc.oneof({ arbitrary: fc.constantFrom(...hot), weight: 3 }, { arbitrary: fc.nat(64), weight: 2 }, { arbitrary: fc.nat(), weight: 3 });
+  const u32 = fc.oneof(
+    fc.constantFrom(...ADVERSARIAL_I32).map((x) => x >>> 0),
+    fc.nat({ max: 0xffffffff }),
   );
-  const u32 = fc.oneof(fc.constantFrom(...ADVERSARIAL_I32).map((x) => x >>> 0), fc.nat({ max: 0xffffffff }));
   const u64 = fc.oneof(fc.constantFrom(...ADVERSARIAL_U64), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }));
   return fc.oneof(
     { arbitrary: fc.record({ kind: fc.constant('flip' as const), at: pos, xor: fc.integer({ min: 1, max: 255 }) }), weight: 6 },
@@ -280,9 +329,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 
 /** One to `max` byte mutations of a base file chosen from `bases`. */
 export function mutatedBytes(bases: readonly Uint8Array[], hot: readonly number[] = [0], max = 6): fc.Arbitrary<Uint8Array> {
-  return fc
-    .tuple(fc.nat(bases.length - 1), fc.array(byteMutation(hot), { minLength: 1, maxLength: max }))
-    .map(([i, ms]) => applyByteMutations(bases[i]!, ms));
+  return fc.tuple(fc.nat(bases.length - 1), fc.array(byteMutation(hot), { minLength: 1, maxLength: max })).map(([i, ms]) => applyByteMutations(bases[i]!, ms));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -299,12 +346,58 @@ export const adversarialJsonText: fc.Arbitrary<string> = fc.oneof(
   {
     weight: 10,
     arbitrary: fc.constantFrom(
-      '1e400', '-1e400', '-0', '0', '1', '-1', '2', '0.5', '-0.5', '1e-400', '1e308', '4294967295', '4294967296',
-      '9007199254740991', '9007199254740993', '1152921504606846976', '18446744073709551615', '1e21', '3.4e38', '1e39',
-      'null', 'true', 'false', '""', '"NaN"', '"Infinity"', '"-Infinity"', '"1e400"', '"__proto__"', '"constructor"',
-      '"\\ud800"', '"\\u0000"', '"F32"', '"F8_E4M3"', '"I64"', '"BOOL"', '"llama"', '"char"', '"rope"',
-      '[]', '{}', '[0]', '[[]]', '[0,0]', '[-1,5]', '[5,1]', '[0,1e400]', '[1,2,3,4]', '[4294967295,0,0,0]',
-      '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"__proto__":null}',
+      '1e400',
+      '-1e400',
+      '-0',
+      '0',
+      '1',
+      '-1',
+      '2',
+      '0.5',
+      '-0.5',
+      '1e-400',
+      '1e308',
+      '4294967295',
+      '4294967296',
+      '9007199254740991',
+      '9007199254740993',
+      '1152921504606846976',
+      '18446744073709551615',
+      '1e21',
+      '3.4e38',
+      '1e39',
+      'null',
+      'true',
+      'false',
+      '""',
+      '"NaN"',
+      '"Infinity"',
+      '"-Infinity"',
+      '"1e400"',
+      '"__proto__"',
+      '"constructor"',
+      '"\\ud800"',
+      '"\\u0000"',
+      '"F32"',
+      '"F8_E4M3"',
+      '"I64"',
+      '"BOOL"',
+      '"llama"',
+      '"char"',
+      '"rope"',
+      '[]',
+      '{}',
+      '[0]',
+      '[[]]',
+      '[0,0]',
+      '[-1,5]',
+      '[5,1]',
+      '[0,1e400]',
+      '[1,2,3,4]',
+      '[4294967295,0,0,0]',
+      '{"__proto__":{"polluted":1}}',
+      '{"constructor":{"prototype":{"polluted":1}}}',
+      '{"__proto__":null}',
       '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}',
     ),
   },
@@ -331,7 +424,10 @@ export const jsonMutation: fc.Arbitrary<JsonMutation> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant('addKey' as const),
       path: fc.array(fc.nat(), { maxLength: 4 }),
-      key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__metadata__', 'length', ''), fc.string({ maxLength: 8 })),
+      key: fc.oneof(
+        fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__metadata__', 'length', ''),
+        fc.string({ maxLength: 8 }),
+      ),
       raw: adversarialJsonText,
     }),
   },
@@ -364,7 +460,8 @@ function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
@@ -459,11 +556,43 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     { weight: 8, arbitrary: tie('leaf') },
     { weight: 2, arbitrary: fc.array(tie('value'), { maxLength: 4 }) },
     { weight: 1, arbitrary: fc.sparseArray(tie('value'), { maxLength: 6 }) },
-    { weight: 2, arbitrary: fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'type', 'id', 'start', 'end')), tie('value'), { maxKeys: 4 }) },
-    { weight: 1, arbitrary: fc.object({ maxDepth: 2, withNullPrototype: true, withTypedArray: true, withMap: true, withSet: true, withDate: true, withBigInt: true }) },
+    {
+      weight: 2,
+      arbitrary: fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'type', 'id', 'start', 'end')), tie('value'), {
+        maxKeys: 4,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.object({ maxDepth: 2, withNullPrototype: true, withTypedArray: true, withMap: true, withSet: true, withDate: true, withBigInt: true }),
+    },
   ),
   leaf: fc.oneof(
-    fc.constantFrom(null, undefined, true, false, 0, -0, 1, -1, 0.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 32, 2 ** 53, 2 ** 53 + 2, -(2 ** 53) - 2, Number.MAX_VALUE, Number.MIN_VALUE, '', 'NaN', '__proto__', '\ud800'),
+    fc.constantFrom(
+      null,
+      undefined,
+      true,
+      false,
+      0,
+      -0,
+      1,
+      -1,
+      0.5,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 31,
+      2 ** 32,
+      2 ** 53,
+      2 ** 53 + 2,
+      -(2 ** 53) - 2,
+      Number.MAX_VALUE,
+      Number.MIN_VALUE,
+      '',
+      'NaN',
+      '__proto__',
+      '\ud800',
+    ),
     fc.double(),
     fc.integer(),
     fc.string({ maxLength: 12 }),
@@ -478,7 +607,10 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 export function fieldsOf(good: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<Record<string, unknown>> {
   const entries = Object.entries(good).map(([k, arb]) => [k, fc.oneof({ weight: 5, arbitrary: arb }, { weight: 1, arbitrary: hostileValue })] as const);
   return fc
-    .tuple(fc.record(Object.fromEntries(entries), { requiredKeys: [] }), fc.dictionary(fc.constantFrom('__proto__', 'extra', 'constructor'), hostileValue, { maxKeys: 1 }))
+    .tuple(
+      fc.record(Object.fromEntries(entries), { requiredKeys: [] }),
+      fc.dictionary(fc.constantFrom('__proto__', 'extra', 'constructor'), hostileValue, { maxKeys: 1 }),
+    )
     .map(([fields, extra]) => {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(extra)) setOwn(out, k, v);

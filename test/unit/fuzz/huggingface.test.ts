@@ -2,7 +2,17 @@
 
 import { HuggingFaceError } from '../../../src/engine/checkpoint/huggingface';
 import { ReaderProbe, fuzzEach, reportAfter } from './harness';
-import { HF_MODEL_ERRORS, HuggingFaceTokenizerError, hfConfigProperties, hfFolders, hfModelProperties, hfTokenizerBases, hfTokenizerProperties, readHfModel, useHfTokenizer } from './props/huggingface';
+import {
+  HF_MODEL_ERRORS,
+  HuggingFaceTokenizerError,
+  hfConfigProperties,
+  hfFolders,
+  hfModelProperties,
+  hfTokenizerBases,
+  hfTokenizerProperties,
+  readHfModel,
+  useHfTokenizer,
+} from './props/huggingface';
 
 describe('fuzz: Hugging Face config.json (parseHfConfig)', function () {
   this.timeout(120_000);

@@ -47,23 +47,147 @@ const ST = [SafetensorsError];
 const CHAR = [CharTokenizerError];
 
 const REPLAYS: readonly Replay[] = [
-  { properties: st, errors: ST, property: 'JSON mutations of valid headers (adversarial values, __proto__ keys, deep nesting), exact or hostile length prefix', seed: 1294212613, path: '72:0:0', found: 'RangeError (Maximum call stack size exceeded) from a deeply nested header value' },
-  { properties: st, errors: ST, property: 'adversarial JSON values in each field of a one-tensor file', seed: -1740027037, path: '25:0:0', found: 'RangeError (Maximum call stack size exceeded) from a deeply nested header value' },
-  { properties: st, errors: ST, property: 'byte and JSON mutations of the Hugging Face fixtures (skipped without ../shared/fixtures)', seed: -35762748, path: '75:0:1:2:1:1:1:1:1:1:1:1:1:1:1:1:1:1:2:1:1:1:1:1:1:1:1:1:1:1:1:1:1:3:3:4:3:3:4:3:3:3:3:6:3:3', found: 'a 4,003-character SafetensorsError (whole dtype value printed)', fixtures: true },
-  { properties: nativeProperties, errors: NATIVE_ERRORS, property: 'JSON mutations inside the metadata strings (model config, training state, tokenizer, format)', seed: -430315232, path: '6:1:1', found: 'a 192,070-character CheckpointError (whole format_version printed)' },
-  { properties: nativeProperties, errors: NATIVE_ERRORS, property: 'one model-config field or training field set to an adversarial value', seed: 21298551, path: '27:0', found: 'RangeError (Maximum call stack size exceeded) printing a deeply nested training field' },
-  { properties: nativeProperties, errors: NATIVE_ERRORS, property: 'one model-config field or training field set to an adversarial value', seed: -320472273, path: '6:0:1:0:0:2:0:1:0:1:0', found: 'a 4,001-character CheckpointError (whole training.step printed)' },
-  { properties: nativeProperties, errors: NATIVE_ERRORS, property: 'JSON mutations of the safetensors header', seed: -342980114, path: '9:0:0', found: 'RangeError (Maximum call stack size exceeded) from a deeply nested header value' },
-  { properties: charTokenizerProperties, errors: CHAR, property: 'descriptions with fields replaced (sparse, unsorted, out-of-range, huge code point lists)', seed: 518527842, path: '0:3:3:3:3:3:3', found: 'RangeError (Invalid code point NaN): a sparse codePoints array passed validation' },
-  { properties: charTokenizerProperties, errors: CHAR, property: 'one field set to each adversarial JSON value', seed: -61445294, path: '1:0:0:0', found: 'RangeError (Maximum call stack size exceeded) printing a deeply nested kind' },
-  { properties: charTokenizerProperties, errors: CHAR, property: 'JSON mutations of valid descriptions', seed: 1403427563, path: '5:5:3:3:2:2:3:2:7:2:2:3:4:4:2:15:15:15:15', found: 'a 4,001-character CharTokenizerError (whole kind printed)' },
-  { properties: llama2cTokenizerProperties, errors: [Llama2cTokenizerError], property: 'byte mutations of small tokenizer files (record lengths, max_token_length, pieces)', seed: -335735619, path: '425:1:1:1:1:1:1:1', found: 'a 4,966-character Llama2cTokenizerError (whole piece with a NUL byte printed)' },
-  { properties: hostMessageProperties, errors: [], property: 'every message type with fields by turns valid, hostile, missing or extra', seed: -53049051, path: '179:2:3:4:4:4', found: 'a "tokens" message with sparse ranges accepted with holes' },
-  { properties: hfConfigProperties, errors: [HuggingFaceError], property: 'hostile values as config.json', seed: -105967595, path: '4:4:3:4:3:3:4:4:4:3', found: 'TypeError (Do not know how to serialize a BigInt) describing a value' },
-  { properties: hfConfigProperties, errors: [HuggingFaceError], property: 'one field set to each adversarial JSON value', seed: -246684602, path: '76:2', found: 'RangeError (Maximum call stack size exceeded) describing a deeply nested value', fixtures: true },
-  { properties: hfConfigProperties, errors: [HuggingFaceError], property: 'JSON mutations of real and built config.json files', seed: 306894283, path: '30:3:3:3:3:29:29:28:28:30:35:28', found: 'a 4,001-character HuggingFaceError (whole activation_function printed)', fixtures: true },
-  { properties: hfModelProperties, errors: HF_MODEL_ERRORS, property: 'JSON mutations of config.json against intact weights', seed: 1428481611, path: '0:0:0:0', found: 'RangeError (Maximum call stack size exceeded) describing a deeply nested config value', fixtures: true },
-  { properties: hfTokenizerProperties, errors: [HuggingFaceTokenizerError], property: 'JSON mutations of tokenizer.json (model, vocab, merges, added tokens, normalizer, templates)', seed: 855157479, path: '192:25:23:21:16:25:16:16:19:18:18:20:19:19:19:20:19:19:20:20', found: 'TypeError (Cannot convert object to primitive value) from a mutated tokenizer.json', fixtures: true },
+  {
+    properties: st,
+    errors: ST,
+    property: 'JSON mutations of valid headers (adversarial values, __proto__ keys, deep nesting), exact or hostile length prefix',
+    seed: 1294212613,
+    path: '72:0:0',
+    found: 'RangeError (Maximum call stack size exceeded) from a deeply nested header value',
+  },
+  {
+    properties: st,
+    errors: ST,
+    property: 'adversarial JSON values in each field of a one-tensor file',
+    seed: -1740027037,
+    path: '25:0:0',
+    found: 'RangeError (Maximum call stack size exceeded) from a deeply nested header value',
+  },
+  {
+    properties: st,
+    errors: ST,
+    property: 'byte and JSON mutations of the Hugging Face fixtures (skipped without ../shared/fixtures)',
+    seed: -35762748,
+    path: '75:0:1:2:1:1:1:1:1:1:1:1:1:1:1:1:1:1:2:1:1:1:1:1:1:1:1:1:1:1:1:1:1:3:3:4:3:3:4:3:3:3:3:6:3:3',
+    found: 'a 4,003-character SafetensorsError (whole dtype value printed)',
+    fixtures: true,
+  },
+  {
+    properties: nativeProperties,
+    errors: NATIVE_ERRORS,
+    property: 'JSON mutations inside the metadata strings (model config, training state, tokenizer, format)',
+    seed: -430315232,
+    path: '6:1:1',
+    found: 'a 192,070-character CheckpointError (whole format_version printed)',
+  },
+  {
+    properties: nativeProperties,
+    errors: NATIVE_ERRORS,
+    property: 'one model-config field or training field set to an adversarial value',
+    seed: 21298551,
+    path: '27:0',
+    found: 'RangeError (Maximum call stack size exceeded) printing a deeply nested training field',
+  },
+  {
+    properties: nativeProperties,
+    errors: NATIVE_ERRORS,
+    property: 'one model-config field or training field set to an adversarial value',
+    seed: -320472273,
+    path: '6:0:1:0:0:2:0:1:0:1:0',
+    found: 'a 4,001-character CheckpointError (whole training.step printed)',
+  },
+  {
+    properties: nativeProperties,
+    errors: NATIVE_ERRORS,
+    property: 'JSON mutations of the safetensors header',
+    seed: -342980114,
+    path: '9:0:0',
+    found: 'RangeError (Maximum call stack size exceeded) from a deeply nested header value',
+  },
+  {
+    properties: charTokenizerProperties,
+    errors: CHAR,
+    property: 'descriptions with fields replaced (sparse, unsorted, out-of-range, huge code point lists)',
+    seed: 518527842,
+    path: '0:3:3:3:3:3:3',
+    found: 'RangeError (Invalid code point NaN): a sparse codePoints array passed validation',
+  },
+  {
+    properties: charTokenizerProperties,
+    errors: CHAR,
+    property: 'one field set to each adversarial JSON value',
+    seed: -61445294,
+    path: '1:0:0:0',
+    found: 'RangeError (Maximum call stack size exceeded) printing a deeply nested kind',
+  },
+  {
+    properties: charTokenizerProperties,
+    errors: CHAR,
+    property: 'JSON mutations of valid descriptions',
+    seed: 1403427563,
+    path: '5:5:3:3:2:2:3:2:7:2:2:3:4:4:2:15:15:15:15',
+    found: 'a 4,001-character CharTokenizerError (whole kind printed)',
+  },
+  {
+    properties: llama2cTokenizerProperties,
+    errors: [Llama2cTokenizerError],
+    property: 'byte mutations of small tokenizer files (record lengths, max_token_length, pieces)',
+    seed: -335735619,
+    path: '425:1:1:1:1:1:1:1',
+    found: 'a 4,966-character Llama2cTokenizerError (whole piece with a NUL byte printed)',
+  },
+  {
+    properties: hostMessageProperties,
+    errors: [],
+    property: 'every message type with fields by turns valid, hostile, missing or extra',
+    seed: -53049051,
+    path: '179:2:3:4:4:4',
+    found: 'a "tokens" message with sparse ranges accepted with holes',
+  },
+  {
+    properties: hfConfigProperties,
+    errors: [HuggingFaceError],
+    property: 'hostile values as config.json',
+    seed: -105967595,
+    path: '4:4:3:4:3:3:4:4:4:3',
+    found: 'TypeError (Do not know how to serialize a BigInt) describing a value',
+  },
+  {
+    properties: hfConfigProperties,
+    errors: [HuggingFaceError],
+    property: 'one field set to each adversarial JSON value',
+    seed: -246684602,
+    path: '76:2',
+    found: 'RangeError (Maximum call stack size exceeded) describing a deeply nested value',
+    fixtures: true,
+  },
+  {
+    properties: hfConfigProperties,
+    errors: [HuggingFaceError],
+    property: 'JSON mutations of real and built config.json files',
+    seed: 306894283,
+    path: '30:3:3:3:3:29:29:28:28:30:35:28',
+    found: 'a 4,001-character HuggingFaceError (whole activation_function printed)',
+    fixtures: true,
+  },
+  {
+    properties: hfModelProperties,
+    errors: HF_MODEL_ERRORS,
+    property: 'JSON mutations of config.json against intact weights',
+    seed: 1428481611,
+    path: '0:0:0:0',
+    found: 'RangeError (Maximum call stack size exceeded) describing a deeply nested config value',
+    fixtures: true,
+  },
+  {
+    properties: hfTokenizerProperties,
+    errors: [HuggingFaceTokenizerError],
+    property: 'JSON mutations of tokenizer.json (model, vocab, merges, added tokens, normalizer, templates)',
+    seed: 855157479,
+    path: '192:25:23:21:16:25:16:16:19:18:18:20:19:19:19:20:19:19:20:20',
+    found: 'TypeError (Cannot convert object to primitive value) from a mutated tokenizer.json',
+    fixtures: true,
+  },
 ];
 
 const haveFixtures = ['tiny_gpt2', 'tiny_random_gpt2', 'tiny_gpt2_golden', 'stories260K'].every((d) => fs.existsSync(`${FIXTURES}/${d}`));
@@ -95,7 +219,10 @@ describe('fuzz regressions: recorded seeds replay', function () {
 
 describe('fuzz regressions: concrete inputs', () => {
   it('safetensors: a header value nested 20,000 deep is a SafetensorsError, not a stack overflow', () => {
-    throwsNamed(() => parseSafetensors(joinSafetensors(`{"t":{"dtype":"F32","shape":${deepArray(20_000)},"data_offsets":[0,0]}}`, new Uint8Array(0))), SafetensorsError);
+    throwsNamed(
+      () => parseSafetensors(joinSafetensors(`{"t":{"dtype":"F32","shape":${deepArray(20_000)},"data_offsets":[0,0]}}`, new Uint8Array(0))),
+      SafetensorsError,
+    );
     throwsNamed(() => parseSafetensors(joinSafetensors(deepArray(20_000), new Uint8Array(0))), SafetensorsError);
     throwsNamed(() => parseSafetensors(joinSafetensors(`{"__metadata__":{"k":${deepArray(20_000)}}}`, new Uint8Array(0))), SafetensorsError);
   });
@@ -116,7 +243,10 @@ describe('fuzz regressions: concrete inputs', () => {
     throwsNamed(() => parseCheckpoint(withMeta((m) => (m.format_version = long))), CheckpointError);
     throwsNamed(() => parseCheckpoint(withMeta((m) => (m.format = long))), CheckpointError);
     throwsNamed(() => parseCheckpoint(withMeta((m) => (m.training = m.training!.replace(/"step":\d+/, `"step":${deepArray(20_000)}`)))), CheckpointError);
-    throwsNamed(() => parseCheckpoint(withMeta((m) => (m.training = m.training!.replace(/"options":\{"steps":\d+/, `"options":{"steps":${deepArray(20_000)}`)))), CheckpointError);
+    throwsNamed(
+      () => parseCheckpoint(withMeta((m) => (m.training = m.training!.replace(/"options":\{"steps":\d+/, `"options":{"steps":${deepArray(20_000)}`)))),
+      CheckpointError,
+    );
   });
 
   it('char tokenizer: a sparse codePoints array is refused; huge or deep kinds give short messages', () => {
@@ -136,7 +266,10 @@ describe('fuzz regressions: concrete inputs', () => {
 
   it('worker messages: sparse "ranges" are refused, not passed on with holes', () => {
     // eslint-disable-next-line no-sparse-arrays
-    for (const ranges of [[, , ,], [{ start: 0, end: 1 }, , { start: 2, end: 3 }]]) {
+    for (const ranges of [
+      [, , ,],
+      [{ start: 0, end: 1 }, , { start: 2, end: 3 }],
+    ]) {
       const r = parseHostMessage(structuredClone({ type: 'tokens', id: 1, documentKey: 'k', version: 0, text: null, ranges }));
       assert.equal(r.ok, false);
     }

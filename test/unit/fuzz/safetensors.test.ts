@@ -36,11 +36,15 @@ describe('fuzz: safetensors reader (parseSafetensors + readTensorF32)', function
       if (claim === 2n) continue;
       const bytes = joinSafetensors('{}', data, claim);
       const before = process.memoryUsage().arrayBuffers;
-      assert.throws(() => parseSafetensors(bytes), (e: unknown) => {
-        assert.ok(e instanceof SafetensorsError, `claim ${claim}: ${String(e)}`);
-        if (claim > BigInt(MAX_HEADER_BYTES)) assert.match(e.message, new RegExp(`header length ${claim} bytes exceeds`));
-        return true;
-      }, `a header length of ${claim} bytes (the header is 2) must be refused`);
+      assert.throws(
+        () => parseSafetensors(bytes),
+        (e: unknown) => {
+          assert.ok(e instanceof SafetensorsError, `claim ${claim}: ${String(e)}`);
+          if (claim > BigInt(MAX_HEADER_BYTES)) assert.match(e.message, new RegExp(`header length ${claim} bytes exceeds`));
+          return true;
+        },
+        `a header length of ${claim} bytes (the header is 2) must be refused`,
+      );
       assert.ok(process.memoryUsage().arrayBuffers - before < 1024 * 1024, `claim ${claim} allocated memory`);
       refused++;
     }
@@ -69,7 +73,10 @@ describe('fuzz: safetensors reader (parseSafetensors + readTensorF32)', function
       }
     };
     try {
-      assert.throws(() => parseSafetensors(bytes), (e: unknown) => e instanceof SafetensorsError && /exceeds the 100000000-byte limit/.test(e.message));
+      assert.throws(
+        () => parseSafetensors(bytes),
+        (e: unknown) => e instanceof SafetensorsError && /exceeds the 100000000-byte limit/.test(e.message),
+      );
     } finally {
       JSON.parse = realParse;
       globalThis.TextDecoder = RealDecoder;

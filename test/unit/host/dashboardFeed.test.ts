@@ -85,7 +85,13 @@ function reply<N extends ViewName>(view: N, payload: EnginePayload<N>, id = 1): 
 function matrixPayload(w: WindowRef = WIN): EnginePayload<'matrix'> {
   const n = L * H * w.windowLength * w.windowLength;
   const weights = Float32Array.from({ length: n }, (_, i) => i / n);
-  const window = { first: w.windowStart, ids: new Int32Array(w.windowLength), starts: new Int32Array(w.windowLength), ends: new Int32Array(w.windowLength), labels: Array(w.windowLength).fill('x') };
+  const window = {
+    first: w.windowStart,
+    ids: new Int32Array(w.windowLength),
+    starts: new Int32Array(w.windowLength),
+    ends: new Int32Array(w.windowLength),
+    labels: Array(w.windowLength).fill('x'),
+  };
   return { ...w, window, layers: L, heads: H, weights };
 }
 const matrixReply = (w: WindowRef = WIN): ViewReply => reply('matrix', matrixPayload(w));
@@ -93,9 +99,13 @@ const matrixReply = (w: WindowRef = WIN): ViewReply => reply('matrix', matrixPay
 function statsPayload(w: WindowRef = WIN): EnginePayload<'headStats'> {
   const f = (k: number): Float32Array => Float32Array.from({ length: L * H }, (_, i) => k + i / 10);
   return {
-    ...w, layers: L, heads: H,
+    ...w,
+    layers: L,
+    heads: H,
     scores: { previous_token: f(0), duplicate_token: f(1), induction: f(2), first_token: f(3), current_token: f(4) },
-    entropy: f(5), keys50: f(6), keys90: f(7),
+    entropy: f(5),
+    keys50: f(6),
+    keys90: f(7),
   };
 }
 const statsReply = (w: WindowRef = WIN): ViewReply => reply('headStats', statsPayload(w), 2);
@@ -107,8 +117,15 @@ const rolloutReply = (query: number, w: WindowRef = WIN): ViewReply => reply('ro
 
 function whyPayload(query: number, layer: number, head: number, w: WindowRef = WIN): EnginePayload<'why'> {
   return {
-    ...w, query, layer, head, headSize: HS,
-    q: Float32Array.of(1, 2), k: new Float32Array(w.windowLength * HS).fill(layer), v: new Float32Array(w.windowLength * HS).fill(head), output: Float32Array.of(head, head),
+    ...w,
+    query,
+    layer,
+    head,
+    headSize: HS,
+    q: Float32Array.of(1, 2),
+    k: new Float32Array(w.windowLength * HS).fill(layer),
+    v: new Float32Array(w.windowLength * HS).fill(head),
+    output: Float32Array.of(head, head),
   };
 }
 const whyReply = (query: number, layer: number, head: number, w: WindowRef = WIN): ViewReply => reply('why', whyPayload(query, layer, head, w), 4);
@@ -132,12 +149,15 @@ describe('host: dashboard feed (engine-fed views)', () => {
     const { engine, feed, posts } = setup();
     feed.show({ ...QUERY, to: 12 } as FeedQuery, { layer: 1, head: 2 });
     const at = { type: 'view', documentKey: WIN.documentKey, version: WIN.version, token: 10, layer: 1, head: 2 };
-    assert.deepEqual(engine.asked.map((a) => a.message), [
-      { ...at, view: 'matrix' },
-      { ...at, view: 'headStats' },
-      { ...at, view: 'rollout' },
-      { ...at, view: 'why' },
-    ]);
+    assert.deepEqual(
+      engine.asked.map((a) => a.message),
+      [
+        { ...at, view: 'matrix' },
+        { ...at, view: 'headStats' },
+        { ...at, view: 'rollout' },
+        { ...at, view: 'why' },
+      ],
+    );
     feed.show(QUERY, { layer: 1, head: 2 });
     assert.equal(engine.asked.length, 4, 'the same query asks nothing again');
 
@@ -152,10 +172,16 @@ describe('host: dashboard feed (engine-fed views)', () => {
     const n = L * H * W * W;
     const o = (1 * H + 2) * W * W;
     assert.deepEqual([m!.matrix.layer, m!.matrix.head], [1, 2]);
-    assert.deepEqual(Array.from(m!.matrix.weights), Array.from({ length: W * W }, (_, i) => Math.fround((o + i) / n)));
+    assert.deepEqual(
+      Array.from(m!.matrix.weights),
+      Array.from({ length: W * W }, (_, i) => Math.fround((o + i) / n)),
+    );
     assert.deepEqual([m!.matrix.globalMin, m!.matrix.globalMax], [0, Math.fround((n - 1) / n)]);
     assert.equal(m!.grid.thumbnails.length, L * H * W * W);
-    assert.deepEqual({ ...shown(posts, 'headStats')[0]!, scores: null, entropy: null, keys50: null, keys90: null }, { ...WIN, layers: L, heads: H, scores: null, entropy: null, keys50: null, keys90: null });
+    assert.deepEqual(
+      { ...shown(posts, 'headStats')[0]!, scores: null, entropy: null, keys50: null, keys90: null },
+      { ...WIN, layers: L, heads: H, scores: null, entropy: null, keys50: null, keys90: null },
+    );
     assert.equal(shown(posts, 'rollout')[0]!.query, 2);
     assert.deepEqual([shown(posts, 'why')[0]!.layer, shown(posts, 'why')[0]!.head], [1, 2]);
     assert.ok(feed.held('matrix'));
@@ -172,7 +198,13 @@ describe('host: dashboard feed (engine-fed views)', () => {
 
     feed.show({ ...QUERY, from: 11 }, { layer: 0, head: 0 });
     assert.ok(oldRollout.cancelled && oldWhy.cancelled, 'the superseded requests are withdrawn');
-    assert.deepEqual(engine.open().map((a) => [a.message.view, a.message.token]), [['rollout', 11], ['why', 11]]);
+    assert.deepEqual(
+      engine.open().map((a) => [a.message.view, a.message.token]),
+      [
+        ['rollout', 11],
+        ['why', 11],
+      ],
+    );
     // The old replies come anyway (they were running): dropped.
     oldRollout.answer(rolloutReply(2));
     oldWhy.answer(whyReply(2, 0, 0));
@@ -196,7 +228,11 @@ describe('host: dashboard feed (engine-fed views)', () => {
     assert.equal(shown(posts, 'why').length, 0);
 
     feed.show({ ...QUERY, from: 11 }, { layer: 7, head: 9 });
-    assert.deepEqual(engine.take('why').message, { type: 'view', view: 'why', documentKey: WIN.documentKey, version: 3, token: 11, layer: 1, head: 2 }, 'the selection is clamped to the model');
+    assert.deepEqual(
+      engine.take('why').message,
+      { type: 'view', view: 'why', documentKey: WIN.documentKey, version: 3, token: 11, layer: 1, head: 2 },
+      'the selection is clamped to the model',
+    );
   });
 
   it('a new document version or window drops every reply for the old one', async () => {
@@ -221,7 +257,10 @@ describe('host: dashboard feed (engine-fed views)', () => {
 
     posts.length = 0;
     feed.show(null, { layer: 0, head: 0 });
-    assert.ok(engine.asked.every((a) => a.cancelled), 'no query: nothing is wanted');
+    assert.ok(
+      engine.asked.every((a) => a.cancelled),
+      'no query: nothing is wanted',
+    );
     engine.asked.forEach((a) => a.answer(a.message.view === 'rollout' ? rolloutReply(2, next) : whyReply(2, 0, 0, next)));
     await settle();
     assert.equal(posts.length, 0, 'nothing posted');
@@ -267,12 +306,21 @@ describe('host: dashboard feed (engine-fed views)', () => {
     const bad = matrixPayload({ ...WIN, version: 6 });
     engine.take('matrix').answer(reply('matrix', { ...bad, weights: bad.weights.subarray(1) }));
     await settle();
-    assert.deepEqual(unavailable(posts).map((p) => p.view), ['matrix']);
+    assert.deepEqual(
+      unavailable(posts).map((p) => p.view),
+      ['matrix'],
+    );
     assert.match(unavailable(posts)[0]!.reason, /values/);
     const stats = statsPayload({ ...WIN, version: 6 });
     engine.take('headStats').answer(reply('headStats', { ...stats, keys90: new Float32Array(5) }));
     await settle();
-    assert.deepEqual(unavailable(posts).map((p) => [p.view, p.window.version]), [['matrix', 6], ['headStats', 6]]);
+    assert.deepEqual(
+      unavailable(posts).map((p) => [p.view, p.window.version]),
+      [
+        ['matrix', 6],
+        ['headStats', 6],
+      ],
+    );
     assert.match(unavailable(posts)[1]!.reason, /values/);
   });
 
@@ -295,7 +343,13 @@ describe('host: dashboard feed (engine-fed views)', () => {
     assert.equal(engine.open('why').length, 1);
     posts.length = 0;
     feed.replay();
-    assert.deepEqual(unavailable(posts).map((p) => [p.view, p.reason]), [['matrix', 'crashed'], ['rollout', 'no rollout today']]);
+    assert.deepEqual(
+      unavailable(posts).map((p) => [p.view, p.reason]),
+      [
+        ['matrix', 'crashed'],
+        ['rollout', 'no rollout today'],
+      ],
+    );
     engine.take('why').answer(whyReply(2, 1, 0));
     await settle();
     posts.length = 0;
@@ -307,7 +361,10 @@ describe('host: dashboard feed (engine-fed views)', () => {
     const { engine, feed, posts, logs } = setup();
     const big = { ...QUERY, windowLength: 4096, layers: 8, heads: 8 };
     feed.show(big, { layer: 0, head: 0 });
-    assert.deepEqual(engine.open().map((a) => a.message.view), ['headStats', 'rollout', 'why']);
+    assert.deepEqual(
+      engine.open().map((a) => a.message.view),
+      ['headStats', 'rollout', 'why'],
+    );
     assert.deepEqual(kinds(posts), ['!matrix']);
     assert.match((posts[0] as { reason: string }).reason, /too large to show/);
     assert.equal(logs.info.length, 1);
@@ -339,7 +396,7 @@ describe('host: dashboard feed (engine-fed views)', () => {
     assert.equal(engine.open().length, 0, 'nothing is asked after dispose');
   });
 
-  it('after a model change the same window is asked for again, and the old model\'s late replies are dropped', async () => {
+  it("after a model change the same window is asked for again, and the old model's late replies are dropped", async () => {
     const { engine, feed, posts } = setup();
     feed.show(QUERY, { layer: 0, head: 0 });
     const old = [...engine.asked];
@@ -362,16 +419,38 @@ describe('host: dashboard feed (engine-fed views)', () => {
   it('asks for the surprisal per window and the lens per query; ablation and attribution only when the page asks, once per question', async () => {
     const { engine, feed, posts } = setup();
     feed.show(QUERY, { layer: 0, head: 0 });
-    assert.deepEqual(engine.others.map((a) => a.message.view), ['surprisal', 'lens']);
+    assert.deepEqual(
+      engine.others.map((a) => a.message.view),
+      ['surprisal', 'lens'],
+    );
     feed.compute('why'); // not an on-demand view: nothing more
-    assert.deepEqual(engine.others.map((a) => a.message.view), ['surprisal', 'lens']);
+    assert.deepEqual(
+      engine.others.map((a) => a.message.view),
+      ['surprisal', 'lens'],
+    );
     feed.compute('ablation');
     feed.compute('ablation');
-    assert.deepEqual(engine.others.filter((a) => a.message.view === 'ablation').map((a) => a.message.token), [10], 'asked once, about the query shown');
-    const sweep = { ...WIN, query: 2, layers: L, heads: H, targetId: 7, targetLabel: 'x', logProb: -1.5, effects: Float32Array.from({ length: L * H }, (_, i) => -i / 10) };
+    assert.deepEqual(
+      engine.others.filter((a) => a.message.view === 'ablation').map((a) => a.message.token),
+      [10],
+      'asked once, about the query shown',
+    );
+    const sweep = {
+      ...WIN,
+      query: 2,
+      layers: L,
+      heads: H,
+      targetId: 7,
+      targetLabel: 'x',
+      logProb: -1.5,
+      effects: Float32Array.from({ length: L * H }, (_, i) => -i / 10),
+    };
     engine.take('ablation').answer(reply('ablation', sweep));
     await settle();
-    assert.deepEqual(shown(posts, 'ablation').map((p) => Array.from(p.effects)), [Array.from(sweep.effects)]);
+    assert.deepEqual(
+      shown(posts, 'ablation').map((p) => Array.from(p.effects)),
+      [Array.from(sweep.effects)],
+    );
     feed.compute('ablation');
     assert.equal(engine.open('ablation').length, 0, 'held: not asked again');
 
@@ -386,12 +465,15 @@ describe('host: dashboard feed (engine-fed views)', () => {
     assert.equal(attribution.message.token, 11);
     attribution.fail('internal', 'out of memory');
     await settle();
-    assert.deepEqual(unavailable(posts).map((p) => [p.view, p.reason]), [['attribution', 'out of memory']]);
+    assert.deepEqual(
+      unavailable(posts).map((p) => [p.view, p.reason]),
+      [['attribution', 'out of memory']],
+    );
     feed.compute('attribution');
     assert.equal(engine.open('attribution').length, 1, 'after a failure the page may ask again');
   });
 
-  it('checks the worker\'s payloads before they are held: fields by name, arrays copied, shapes checked', () => {
+  it("checks the worker's payloads before they are held: fields by name, arrays copied, shapes checked", () => {
     const s = statsPayload();
     const stats = checkedHeadStats(s);
     for (const kind of HEAD_KIND_NAMES) {
@@ -400,7 +482,10 @@ describe('host: dashboard feed (engine-fed views)', () => {
     }
     assert.deepEqual([stats.entropy, stats.keys50, stats.keys90], [s.entropy, s.keys50, s.keys90]);
     assert.throws(() => checkedHeadStats({ ...s, keys90: new Float32Array(5) }), BadReplyError);
-    assert.throws(() => checkedHeadStats({ ...s, scores: { ...s.scores, induction: new Float32Array(7) } }), /induction score has 7 values; 2 layers × 3 heads needs 6/);
+    assert.throws(
+      () => checkedHeadStats({ ...s, scores: { ...s.scores, induction: new Float32Array(7) } }),
+      /induction score has 7 values; 2 layers × 3 heads needs 6/,
+    );
 
     const r = rolloutPayload(1);
     assert.deepEqual(checkedRolloutRow(r), { ...WIN, query: 1, layers: L, relevance: r.relevance });

@@ -15,7 +15,15 @@ function slice(first: number, spans: [number, number][]): TokenSlice {
 
 describe('host/documentTokens: finding the token under the cursor', () => {
   // "ab cd🙂": tokens a b ␣ c d 🙂 (the emoji spans two UTF-16 units), after a BOS at [0, 0)
-  const spans: [number, number][] = [[0, 0], [0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 7]];
+  const spans: [number, number][] = [
+    [0, 0],
+    [0, 1],
+    [1, 2],
+    [2, 3],
+    [3, 4],
+    [4, 5],
+    [5, 7],
+  ];
   const t = new DocumentTokens('untitled:1', 3, 7, 64);
   t.add([slice(0, spans)]);
 
@@ -38,10 +46,25 @@ describe('host/documentTokens: finding the token under the cursor', () => {
 
   it('knows which ranges its slices cover, across several slices', () => {
     const big = new DocumentTokens('file:///x', 1, 1000, 64);
-    big.add([slice(500, [[5000, 5003], [5003, 5010]]), slice(0, [[0, 4], [4, 9]])]);
+    big.add([
+      slice(500, [
+        [5000, 5003],
+        [5003, 5010],
+      ]),
+      slice(0, [
+        [0, 4],
+        [4, 9],
+      ]),
+    ]);
     assert.equal(big.tokenAt(6), 1);
     assert.equal(big.tokenAt(5004), 501);
-    assert.equal(big.covers([{ start: 0, end: 9 }, { start: 5000, end: 5010 }]), true);
+    assert.equal(
+      big.covers([
+        { start: 0, end: 9 },
+        { start: 5000, end: 5010 },
+      ]),
+      true,
+    );
     assert.equal(big.covers([{ start: 10, end: 20 }]), false);
   });
 });

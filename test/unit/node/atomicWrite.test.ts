@@ -7,12 +7,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  AtomicWriteError,
-  writeFileAtomic,
-  type AtomicFileHandle,
-  type AtomicWriteFs,
-} from '../../../src/node/atomicWrite';
+import { AtomicWriteError, writeFileAtomic, type AtomicFileHandle, type AtomicWriteFs } from '../../../src/node/atomicWrite';
 
 const OLD = new TextEncoder().encode('the good old checkpoint');
 const NEW = new TextEncoder().encode('a brand new checkpoint, longer than the old one');
@@ -70,11 +65,18 @@ describe('node/atomicWrite', () => {
   });
 
   const assertOldSurvives = async (p: Promise<void>, pattern: RegExp): Promise<AtomicWriteError> => {
-    const err = await p.then(() => null, (e: unknown) => e);
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AtomicWriteError, `expected AtomicWriteError, got ${String(err)}`);
     assert.match(err.message, pattern);
     assert.deepEqual(new Uint8Array(fs.readFileSync(target)), OLD, 'existing file untouched');
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== 'model.safetensors'), [], 'no temp files left');
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f !== 'model.safetensors'),
+      [],
+      'no temp files left',
+    );
     return err;
   };
 
@@ -114,15 +116,36 @@ describe('node/atomicWrite', () => {
         if (call === 2) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
       },
     });
-    const err = await assertOldSurvives(writeFileAtomic(target, NEW, { fs: failing }), /could not write .*model\.safetensors: the disk is full \(ENOSPC\); any existing file is unchanged/);
+    const err = await assertOldSurvives(
+      writeFileAtomic(target, NEW, { fs: failing }),
+      /could not write .*model\.safetensors: the disk is full \(ENOSPC\); any existing file is unchanged/,
+    );
     assert.equal(err.code, 'ENOSPC');
     assert.match(String((err.cause as Error).message), /no space left/);
   });
 
   it('keeps the old file when fsync or rename fails', async () => {
     fs.writeFileSync(target, OLD);
-    await assertOldSurvives(writeFileAtomic(target, NEW, { fs: faultyFs({ sync: () => { throw new Error('I/O error'); } }) }), /I\/O error/);
-    await assertOldSurvives(writeFileAtomic(target, NEW, { fs: faultyFs({ rename: () => { throw new Error('rename refused'); } }) }), /rename refused/);
+    await assertOldSurvives(
+      writeFileAtomic(target, NEW, {
+        fs: faultyFs({
+          sync: () => {
+            throw new Error('I/O error');
+          },
+        }),
+      }),
+      /I\/O error/,
+    );
+    await assertOldSurvives(
+      writeFileAtomic(target, NEW, {
+        fs: faultyFs({
+          rename: () => {
+            throw new Error('rename refused');
+          },
+        }),
+      }),
+      /rename refused/,
+    );
   });
 
   it('keeps the old file when the temp path is already taken (by a directory)', async () => {
@@ -132,7 +155,10 @@ describe('node/atomicWrite', () => {
         if (flags === 'wx') fs.mkdirSync(file);
       },
     });
-    const err = await writeFileAtomic(target, NEW, { fs: blocking }).then(() => null, (e: unknown) => e);
+    const err = await writeFileAtomic(target, NEW, { fs: blocking }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AtomicWriteError);
     assert.equal(err.code, 'EEXIST');
     assert.match(err.message, /could not create a temporary file for/);
@@ -141,7 +167,10 @@ describe('node/atomicWrite', () => {
 
   it('fails clearly, removing its temp file, when the target is a directory', async () => {
     fs.mkdirSync(target);
-    const err = await writeFileAtomic(target, NEW).then(() => null, (e: unknown) => e);
+    const err = await writeFileAtomic(target, NEW).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AtomicWriteError);
     assert.match(err.message, /is a directory|EISDIR|EEXIST|ENOTEMPTY/);
     assert.deepEqual(fs.readdirSync(dir), ['model.safetensors']);
@@ -190,7 +219,10 @@ describe('node/atomicWrite', () => {
   it('says the directory is not a directory when a regular file stands in its place (real ENOTDIR, runs as root too)', async () => {
     const notADir = path.join(dir, 'models');
     fs.writeFileSync(notADir, OLD);
-    const err = await writeFileAtomic(path.join(notADir, 'model.safetensors'), NEW).then(() => null, (e: unknown) => e);
+    const err = await writeFileAtomic(path.join(notADir, 'model.safetensors'), NEW).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AtomicWriteError, `expected AtomicWriteError, got ${String(err)}`);
     assert.equal(err.code, 'ENOTDIR');
     assert.match(err.message, /models is not a directory/);

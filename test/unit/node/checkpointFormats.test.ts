@@ -40,8 +40,14 @@ describe('checkpoint formats: one table, read by the loader', function () {
   }
 
   it('lists the formats in one sentence, in the order they are tried', () => {
-    assert.deepEqual(CHECKPOINT_FORMATS.map((f) => f.id), ['native', 'llama2c', 'huggingface']);
-    assert.equal(listFormats(CHECKPOINT_FORMATS), 'a native .safetensors checkpoint, a llama2.c .bin or a Hugging Face model folder (config.json + model.safetensors)');
+    assert.deepEqual(
+      CHECKPOINT_FORMATS.map((f) => f.id),
+      ['native', 'llama2c', 'huggingface'],
+    );
+    assert.equal(
+      listFormats(CHECKPOINT_FORMATS),
+      'a native .safetensors checkpoint, a llama2.c .bin or a Hugging Face model folder (config.json + model.safetensors)',
+    );
     assert.equal(listFormats(CHECKPOINT_FORMATS.slice(1, 2), true), 'a llama2.c .bin (with --tokenizer its tokenizer .bin)');
     assert.equal(fileFormatByExtension('/x/Model.BIN')?.id, 'llama2c');
     assert.equal(fileFormatByExtension('model.safetensors')?.id, 'native');
@@ -78,7 +84,10 @@ describe('checkpoint formats: one table, read by the loader', function () {
     await assert.rejects(loadModel(text), (e: Error) => e.message === `don't know how to read ${text}: expected ${listFormats(CHECKPOINT_FORMATS)}`);
     const binFolder = path.join(dir, 'weights.bin');
     fs.mkdirSync(binFolder);
-    await assert.rejects(loadModel(binFolder), /weights\.bin is a folder without config\.json; give a Hugging Face model folder \(config\.json \+ model\.safetensors\), a native \.safetensors checkpoint or a llama2\.c \.bin$/);
+    await assert.rejects(
+      loadModel(binFolder),
+      /weights\.bin is a folder without config\.json; give a Hugging Face model folder \(config\.json \+ model\.safetensors\), a native \.safetensors checkpoint or a llama2\.c \.bin$/,
+    );
     await assert.rejects(loadModel(path.join(dir, 'missing.safetensors')), /cannot read checkpoint/);
   });
 });

@@ -11,7 +11,11 @@ import * as path from 'node:path';
 import { HuggingFaceTokenizer } from '../../../src/node/huggingface/hfTokenizer';
 import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
 
-interface Case { text: string; ids: number[]; decoded: string }
+interface Case {
+  text: string;
+  ids: number[];
+  decoded: string;
+}
 const SPECIAL = /<\|endoftext\|>|<\|im_end\|>|<s>|<\/s>|\[CLS\]|\[SEP\]/;
 
 describe('node/huggingface: family tokenizers against HF tokenizers', function () {
@@ -36,7 +40,9 @@ describe('node/huggingface: family tokenizers against HF tokenizers', function (
   const groups = ['byte_level', 'metaspace', 'wordpiece', 'split_qwen2'];
   for (const group of groups) {
     it(`toy ${group} tokenizer.json: ids (special strings as specials) and decoded text`, function () {
-      const cases = readFixtureJson<Record<string, { tokenizer: string; cases: Case[] }>>(requireFixture(this, 'neural_api_tokenizers', 'hf_tokenizer_cases.json'));
+      const cases = readFixtureJson<Record<string, { tokenizer: string; cases: Case[] }>>(
+        requireFixture(this, 'neural_api_tokenizers', 'hf_tokenizer_cases.json'),
+      );
       const g = cases[group]!;
       const tok = HuggingFaceTokenizer.fromJson(readFixtureJson(requireFixture(this, 'neural_api_tokenizers', g.tokenizer)), {});
       for (const c of g.cases) {
@@ -49,12 +55,15 @@ describe('node/huggingface: family tokenizers against HF tokenizers', function (
   }
 
   it('WordPiece spans: "##" pieces cover only their characters; [CLS]/[SEP] of a BERT template cover no text', function () {
-    const json = readFixtureJson<{ model: { vocab: Record<string, number> }; post_processor: unknown }>(requireFixture(this, 'neural_api_tokenizers', 'tiny_wordpiece_tokenizer.json'));
+    const json = readFixtureJson<{ model: { vocab: Record<string, number> }; post_processor: unknown }>(
+      requireFixture(this, 'neural_api_tokenizers', 'tiny_wordpiece_tokenizer.json'),
+    );
     const text = 'Hello, world!';
     const plain = HuggingFaceTokenizer.fromJson(json, {}).encode(text);
     for (const t of plain.tokens) assert.equal(text.slice(t.start, t.end).toLowerCase(), t.text.replace(/^##/, ''), `${t.text} at [${t.start}, ${t.end})`);
     const v = json.model.vocab;
-    const cls = v['[CLS]']!, sep = v['[SEP]']!;
+    const cls = v['[CLS]']!,
+      sep = v['[SEP]']!;
     json.post_processor = {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
@@ -62,10 +71,14 @@ describe('node/huggingface: family tokenizers against HF tokenizers', function (
       special_tokens: { '[CLS]': { id: '[CLS]', ids: [cls], tokens: ['[CLS]'] }, '[SEP]': { id: '[SEP]', ids: [sep], tokens: ['[SEP]'] } },
     };
     const enc = HuggingFaceTokenizer.fromJson(json, {}).encode(text);
-    const first = enc.tokens[0]!, last = enc.tokens[enc.tokens.length - 1]!;
+    const first = enc.tokens[0]!,
+      last = enc.tokens[enc.tokens.length - 1]!;
     assert.deepEqual([first.id, first.start, first.end], [cls, 0, 0]);
     assert.deepEqual([last.id, last.start, last.end], [sep, text.length, text.length]);
-    assert.deepEqual(enc.tokens.slice(1, -1).map((t) => [t.id, t.start, t.end]), plain.tokens.map((t) => [t.id, t.start, t.end]));
+    assert.deepEqual(
+      enc.tokens.slice(1, -1).map((t) => [t.id, t.start, t.end]),
+      plain.tokens.map((t) => [t.id, t.start, t.end]),
+    );
   });
 });
 

@@ -80,7 +80,10 @@ describe('node/loadModel: Hugging Face model folders', function () {
       const text = 'Lily went to the park. She saw a big dog! 🙂';
       const enc = m.tokenizer.encode(text);
       const ref = tok512.encode(text);
-      assert.deepEqual(enc.tokens.map((t) => [t.id, t.start, t.end]), ref.tokens.map((t) => [t.id, t.start, t.end]));
+      assert.deepEqual(
+        enc.tokens.map((t) => [t.id, t.start, t.end]),
+        ref.tokens.map((t) => [t.id, t.start, t.end]),
+      );
       const T = enc.ids.length;
       const a = m.model.forward(null, enc.ids, 1, T).logits.data;
       const b = stories.forward(null, ref.ids, 1, T).logits.data;
@@ -109,7 +112,10 @@ describe('node/loadModel: Hugging Face model folders', function () {
     writeLlamaFolder(folder, stories, 'F32', tok512);
     fs.rmSync(path.join(folder, 'model.safetensors'));
     const tensors = llamaTensors(stories);
-    const parts: [string, NamedTensor[]][] = [['model-00001-of-00002.safetensors', tensors.slice(0, 20)], ['model-00002-of-00002.safetensors', tensors.slice(20)]];
+    const parts: [string, NamedTensor[]][] = [
+      ['model-00001-of-00002.safetensors', tensors.slice(0, 20)],
+      ['model-00002-of-00002.safetensors', tensors.slice(20)],
+    ];
     const weightMap: Record<string, string> = {};
     for (const [name, list] of parts) {
       fs.writeFileSync(path.join(folder, name), writeSafetensors(list, 'F32'));
@@ -128,8 +134,21 @@ describe('node/loadModel: Hugging Face model folders', function () {
   it('loading a ~100 MB F32 Llama checkpoint allocates the file once (tensors are views of it)', async function () {
     const folder = path.join(dir, 'big');
     fs.mkdirSync(folder);
-    const C = 512, F = 1408, L = 7, V = 8192;
-    const cfg = { model_type: 'llama', hidden_size: C, intermediate_size: F, num_hidden_layers: L, num_attention_heads: 8, num_key_value_heads: 8, vocab_size: V, max_position_embeddings: 64, tie_word_embeddings: true };
+    const C = 512,
+      F = 1408,
+      L = 7,
+      V = 8192;
+    const cfg = {
+      model_type: 'llama',
+      hidden_size: C,
+      intermediate_size: F,
+      num_hidden_layers: L,
+      num_attention_heads: 8,
+      num_key_value_heads: 8,
+      vocab_size: V,
+      max_position_embeddings: 64,
+      tie_word_embeddings: true,
+    };
     const t = (name: string, shape: number[]): NamedTensor => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.01) });
     const tensors = [t('model.embed_tokens.weight', [V, C]), t('model.norm.weight', [C])];
     for (let l = 0; l < L; l++) {
@@ -144,7 +163,10 @@ describe('node/loadModel: Hugging Face model folders', function () {
     // A byte-level tokenizer with exactly V tokens (256 bytes + placeholders), so the folder is complete.
     const vocab: Record<string, number> = {};
     for (let i = 0; i < V; i++) vocab[i < 256 ? String.fromCodePoint(i < 94 ? 33 + i : 256 + i) : `tok${i}`] = i;
-    fs.writeFileSync(path.join(folder, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab, merges: [] }, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false } }));
+    fs.writeFileSync(
+      path.join(folder, 'tokenizer.json'),
+      JSON.stringify({ model: { type: 'BPE', vocab, merges: [] }, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false } }),
+    );
     const size = fs.statSync(path.join(folder, 'model.safetensors')).size;
     assert.ok(size > 100e6, `${size} bytes`);
     const gc = collector();
@@ -166,7 +188,10 @@ describe('node/loadModel: Hugging Face model folders', function () {
     fs.writeFileSync(path.join(bare, 'pytorch_model.bin'), Buffer.from('PK\x03\x04 not really a zip'));
     fs.copyFileSync(requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json'), path.join(bare, 'tokenizer.json'));
     await assert.rejects(loadModel(bare), /pytorch_model\.bin holds PyTorch pickle weights, which are not supported .* use model\.safetensors/);
-    await assert.rejects(loadModel(path.join(bare, 'pytorch_model.bin')), /is a PyTorch pickle\/zip file; PyTorch \.bin weights are not supported — use model\.safetensors/);
+    await assert.rejects(
+      loadModel(path.join(bare, 'pytorch_model.bin')),
+      /is a PyTorch pickle\/zip file; PyTorch \.bin weights are not supported — use model\.safetensors/,
+    );
     fs.writeFileSync(path.join(bare, 'old.bin'), Buffer.from([0x80, 0x02, 0x8a, 0x0a, 1, 2, 3, 4]));
     await assert.rejects(loadModel(path.join(bare, 'old.bin'), 'tok.bin'), /PyTorch pickle\/zip file/);
 
@@ -182,9 +207,18 @@ describe('node/loadModel: Hugging Face model folders', function () {
     // Without a tokenizer the model loads and takes token ids only; text is refused by name.
     const idsOnly = await loadModel(golden);
     assert.equal(idsOnly.tokenizer.kind, 'ids');
-    assert.throws(() => idsOnly.tokenizer.encode('hello'), /has no tokenizer \(tokenizer\.json, or vocab\.json \+ merges\.txt\), so text cannot be encoded; give token ids \(--ids 3,1,4\)/);
-    await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json')), /the tokenizer has 1000 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/);
-    await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_gpt2')), /the tokenizer has 21 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/);
+    assert.throws(
+      () => idsOnly.tokenizer.encode('hello'),
+      /has no tokenizer \(tokenizer\.json, or vocab\.json \+ merges\.txt\), so text cannot be encoded; give token ids \(--ids 3,1,4\)/,
+    );
+    await assert.rejects(
+      loadModel(golden, requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json')),
+      /the tokenizer has 1000 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/,
+    );
+    await assert.rejects(
+      loadModel(golden, requireFixture(this, 'tiny_gpt2')),
+      /the tokenizer has 21 tokens but the model's vocabulary \(config\.json vocab_size\) is 61/,
+    );
     const tokenizer = requireFixture(this, 'tiny_random_gpt2', 'tokenizer.json');
     fs.writeFileSync(path.join(golden, 'config.json'), '{"model_type": "gpt2",');
     await assert.rejects(loadModel(golden, tokenizer), /config\.json is not valid JSON/);
@@ -196,6 +230,9 @@ describe('node/loadModel: Hugging Face model folders', function () {
     await assert.rejects(loadModel(golden, tokenizer), /golden\/model\.safetensors: .*6 bytes/);
     fs.writeFileSync(path.join(golden, 'model.safetensors'), weights);
     fs.writeFileSync(path.join(golden, 'config.json'), JSON.stringify({ ...g.config, model_type: 't5' }));
-    await assert.rejects(loadModel(golden, requireFixture(this, 'tiny_random_gpt2')), /model_type string "t5" is not supported; supported: "gpt2", "llama", "gpt_neox"/);
+    await assert.rejects(
+      loadModel(golden, requireFixture(this, 'tiny_random_gpt2')),
+      /model_type string "t5" is not supported; supported: "gpt2", "llama", "gpt_neox"/,
+    );
   });
 });

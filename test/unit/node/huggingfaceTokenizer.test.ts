@@ -16,7 +16,9 @@ import { loadHfTokenizer } from '../../../src/node/huggingface/tokenizerFiles';
 import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
 import { llamaTokenizerJson } from '../../helpers/hfExport';
 
-interface Cases { cases: { text: string; token_ids: number[]; allowed_special?: 'all' | 'none' }[] }
+interface Cases {
+  cases: { text: string; token_ids: number[]; allowed_special?: 'all' | 'none' }[];
+}
 
 const gpt2 = async (ctx: Mocha.Context): Promise<HuggingFaceTokenizer> => loadHfTokenizer(requireFixture(ctx, 'gpt2_tokenizer', 'tokenizer.json'));
 
@@ -45,10 +47,16 @@ function expectedByteLevelSpans(text: string, enc: Encoding, vocab: Map<number, 
 function checkSpanRules(text: string, enc: Encoding): void {
   let prevStart = 0;
   for (const t of enc.tokens) {
-    assert.ok(t.start >= prevStart && t.start <= t.end && t.end <= text.length, `span [${t.start}, ${t.end}) of ${JSON.stringify(t.text)} in ${JSON.stringify(text)}`);
+    assert.ok(
+      t.start >= prevStart && t.start <= t.end && t.end <= text.length,
+      `span [${t.start}, ${t.end}) of ${JSON.stringify(t.text)} in ${JSON.stringify(text)}`,
+    );
     for (const edge of [t.start, t.end]) {
       const low = text.charCodeAt(edge);
-      assert.ok(!(edge > 0 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(edge - 1) >= 0xd800 && text.charCodeAt(edge - 1) <= 0xdbff), `span edge ${edge} splits a surrogate pair`);
+      assert.ok(
+        !(edge > 0 && low >= 0xdc00 && low <= 0xdfff && text.charCodeAt(edge - 1) >= 0xd800 && text.charCodeAt(edge - 1) <= 0xdbff),
+        `span edge ${edge} splits a surrogate pair`,
+      );
     }
     prevStart = t.start;
   }
@@ -70,9 +78,11 @@ describe('node/huggingface tokenizer: GPT-2 byte-level BPE (gpt2_tokenizer)', fu
     }
   });
 
-  it('matches transformers\' encodings (llama.cpp\'s 46 inputs, swift-transformers\' French paragraph)', async function () {
+  it("matches transformers' encodings (llama.cpp's 46 inputs, swift-transformers' French paragraph)", async function () {
     const tok = await gpt2(this);
-    const inputs = fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'hf_reference', 'ggml-vocab-gpt-2.gguf.inp'), 'utf8').split('\n__ggml_vocab_test__\n');
+    const inputs = fs
+      .readFileSync(requireFixture(this, 'gpt2_tokenizer', 'hf_reference', 'ggml-vocab-gpt-2.gguf.inp'), 'utf8')
+      .split('\n__ggml_vocab_test__\n');
     inputs.pop();
     const outputs = fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'hf_reference', 'ggml-vocab-gpt-2.gguf.out'), 'utf8').split('\n');
     assert.equal(inputs.length, 46);
@@ -86,7 +96,7 @@ describe('node/huggingface tokenizer: GPT-2 byte-level BPE (gpt2_tokenizer)', fu
     assert.deepEqual(Array.from(tok.encode(french.text).ids), french.token_ids);
   });
 
-  it('splits whitespace as Hugging Face does, not as JavaScript\'s \\s: U+FEFF is not a space', async function () {
+  it("splits whitespace as Hugging Face does, not as JavaScript's \\s: U+FEFF is not a space", async function () {
     const tok = await gpt2(this);
     assert.deepEqual(Array.from(tok.encode('a \uFEFFb').ids), [64, 27332, 119, 123, 65]);
     assert.deepEqual(Array.from(tok.encode('Hello<|endoftext|>World', { allowSpecial: true }).ids), [15496, 50256, 10603]);
@@ -95,12 +105,21 @@ describe('node/huggingface tokenizer: GPT-2 byte-level BPE (gpt2_tokenizer)', fu
 
   it('spans: each token covers the code points its bytes come from (byte tokens of one emoji each span the whole emoji)', async function () {
     const tok = await gpt2(this);
-    const vocab = new Map(Object.entries(JSON.parse(fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'vocab.json'), 'utf8')) as Record<string, number>).map(([k, v]) => [v, k]));
+    const vocab = new Map(
+      Object.entries(JSON.parse(fs.readFileSync(requireFixture(this, 'gpt2_tokenizer', 'vocab.json'), 'utf8')) as Record<string, number>).map(([k, v]) => [
+        v,
+        k,
+      ]),
+    );
     const ref = readFixtureJson<Cases>(requireFixture(this, 'gpt2_tokenizer', 'reference_encodings.json'));
     const texts = [...ref.cases.filter((c) => !c.allowed_special).map((c) => c.text), 'a 👨‍👩‍👧 b 🏳️‍🌈 é\u0301 注意力', '\uD83D lone \uDC00 surrogates'];
     for (const text of texts) {
       const enc = tok.encode(text);
-      assert.deepEqual(enc.tokens.map((t) => [t.start, t.end]), expectedByteLevelSpans(text, enc, vocab), JSON.stringify(text));
+      assert.deepEqual(
+        enc.tokens.map((t) => [t.start, t.end]),
+        expectedByteLevelSpans(text, enc, vocab),
+        JSON.stringify(text),
+      );
     }
     const emoji = tok.encode('x🙂');
     assert.ok(emoji.tokens.length >= 2);
@@ -112,7 +131,14 @@ describe('node/huggingface tokenizer: GPT-2 byte-level BPE (gpt2_tokenizer)', fu
   it('the special token spans its text; BOS on request is the empty span at 0; labels are readable', async function () {
     const tok = await gpt2(this);
     const enc = tok.encode('Hi<|endoftext|>', { allowSpecial: true, bos: true });
-    assert.deepEqual(enc.tokens.map((t) => [t.id, t.text, t.start, t.end]), [[50256, '<|endoftext|>', 0, 0], [17250, 'Hi', 0, 2], [50256, '<|endoftext|>', 2, 15]]);
+    assert.deepEqual(
+      enc.tokens.map((t) => [t.id, t.text, t.start, t.end]),
+      [
+        [50256, '<|endoftext|>', 0, 0],
+        [17250, 'Hi', 0, 2],
+        [50256, '<|endoftext|>', 2, 15],
+      ],
+    );
     assert.equal(tok.tokenLabel(198), '\\n');
     assert.equal(tok.tokenLabel(995), ' world');
     assert.equal(tok.decode([17250, 50256, 995]), 'Hi world', 'special tokens are left out of decoded text');
@@ -151,10 +177,18 @@ describe('node/huggingface tokenizer: other vocabularies and files', function ()
     const tok = await loadHfTokenizer(requireFixture(this, 'tiny_gpt2'));
     assert.equal(tok.vocabSize, 21);
     const enc = tok.encode(' lower q');
-    assert.deepEqual(enc.tokens.map((t) => [t.id, t.start, t.end]), [[14, 0, 4], [15, 4, 6], [10, 6, 7], [19, 7, 8]]);
+    assert.deepEqual(
+      enc.tokens.map((t) => [t.id, t.start, t.end]),
+      [
+        [14, 0, 4],
+        [15, 4, 6],
+        [10, 6, 7],
+        [19, 7, 8],
+      ],
+    );
   });
 
-  it('a Llama-style tokenizer.json (Prepend ▁, byte fallback, <s> template) gives run.c\'s ids and the llama2.c spans', function () {
+  it("a Llama-style tokenizer.json (Prepend ▁, byte fallback, <s> template) gives run.c's ids and the llama2.c spans", function () {
     const lt = Llama2cTokenizer.fromBytes(new Uint8Array(fs.readFileSync(requireFixture(this, 'stories260K', 'tok512.bin'))), 512);
     const tok = HuggingFaceTokenizer.fromJson(llamaTokenizerJson(lt), { bos_token: '<s>', eos_token: '</s>' });
     assert.deepEqual([tok.vocabSize, tok.bosId, tok.eosId], [512, 1, 2]);
@@ -163,19 +197,36 @@ describe('node/huggingface tokenizer: other vocabularies and files', function ()
     for (const text of texts) {
       const a = lt.encode(text);
       const b = tok.encode(text);
-      assert.deepEqual(b.tokens.map((t) => [t.id, t.start, t.end]), a.tokens.map((t) => [t.id, t.start, t.end]), JSON.stringify(text));
+      assert.deepEqual(
+        b.tokens.map((t) => [t.id, t.start, t.end]),
+        a.tokens.map((t) => [t.id, t.start, t.end]),
+        JSON.stringify(text),
+      );
       assert.equal(tok.decode(b.ids), text);
     }
     for (const c of ref.cases) assert.deepEqual(Array.from(tok.encode(c.text).ids), c.token_ids, JSON.stringify(c.text));
     assert.deepEqual(Array.from(tok.encode('Hi', { bos: false }).ids), Array.from(lt.encode('Hi', { bos: false }).ids));
-    assert.deepEqual(tok.encode('x<s>y', { allowSpecial: true }).tokens.filter((t) => t.id === 1).map((t) => [t.start, t.end]), [[0, 0], [1, 4]]);
+    assert.deepEqual(
+      tok
+        .encode('x<s>y', { allowSpecial: true })
+        .tokens.filter((t) => t.id === 1)
+        .map((t) => [t.start, t.end]),
+      [
+        [0, 0],
+        [1, 4],
+      ],
+    );
     assert.equal(tok.tokenLabel(3 + 0x0a), '<0x0A>');
   });
 
   it('other layouts of the same vocabularies give the same ids and spans: Metaspace pre-tokenizer (Llama, legacy false), Split + ByteLevel sequence (Llama 3 style)', async function () {
     const lt = Llama2cTokenizer.fromBytes(new Uint8Array(fs.readFileSync(requireFixture(this, 'stories260K', 'tok512.bin'))), 512);
     const legacy = llamaTokenizerJson(lt);
-    const meta = HuggingFaceTokenizer.fromJson({ ...legacy, normalizer: null, pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false } });
+    const meta = HuggingFaceTokenizer.fromJson({
+      ...legacy,
+      normalizer: null,
+      pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'first', split: false },
+    });
     const prepend = HuggingFaceTokenizer.fromJson(legacy);
     for (const text of ['Lily went to the park.', 'a  b\n\nc', '注意🙂 x', 'end ']) {
       assert.deepEqual(meta.encode(text).tokens, prepend.encode(text).tokens, JSON.stringify(text));
@@ -184,7 +235,13 @@ describe('node/huggingface tokenizer: other vocabularies and files', function ()
     const pattern = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
     const split = HuggingFaceTokenizer.fromJson({
       ...gpt2Json,
-      pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] },
+      pre_tokenizer: {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'Split', pattern: { Regex: pattern }, behavior: 'Isolated', invert: false },
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false },
+        ],
+      },
     });
     const plain = await gpt2(this);
     for (const text of ['Hello world', "DON'T stop 🙂👨‍👩‍👧", '  spaced\r\n\tout  ', '注意力机制 é']) {
@@ -201,8 +258,14 @@ describe('node/huggingface tokenizer: other vocabularies and files', function ()
       };
       await assert.rejects(loadHfTokenizer(write('tokenizer.json', '{"model": ')), /tokenizer file .* is not valid JSON/);
       await assert.rejects(loadHfTokenizer(write('t2.json', '{"a": 1}')), /not a tokenizer.json \(no "model"\); as a vocab.json it needs merges.txt beside it/);
-      await assert.rejects(loadHfTokenizer(write('tokenizer.json', '{"model": {"type": "BPE", "vocab": {"a": -1}, "merges": []}}')), /"a" has id -1, expected an integer/);
-      await assert.rejects(loadHfTokenizer(write('tokenizer.json', '{"model": {"type": "Magic", "vocab": {}}}')), /model type "Magic" is not supported; expected BPE, WordPiece, Unigram/);
+      await assert.rejects(
+        loadHfTokenizer(write('tokenizer.json', '{"model": {"type": "BPE", "vocab": {"a": -1}, "merges": []}}')),
+        /"a" has id -1, expected an integer/,
+      );
+      await assert.rejects(
+        loadHfTokenizer(write('tokenizer.json', '{"model": {"type": "Magic", "vocab": {}}}')),
+        /model type "Magic" is not supported; expected BPE, WordPiece, Unigram/,
+      );
       write('vocab.json', '{"a": 0, "b": 1}');
       await assert.rejects(loadHfTokenizer(write('merges.txt', '#version: 0.2\na b\n')), /merges.txt line 2 \("a b"\) uses "ab", which is not in vocab.json/);
       fs.rmSync(path.join(dir, 'tokenizer.json'));

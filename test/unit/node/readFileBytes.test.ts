@@ -45,10 +45,11 @@ describe('node/readFileBytes', () => {
   });
 
   it('explains missing files and directories', async () => {
-    await assert.rejects(readFileBytes(path.join(dir, 'nope.bin')), (e: unknown) =>
-      e instanceof FileReadError && e.code === 'ENOENT' && /could not read .*nope\.bin: no such file/.test(e.message));
-    await assert.rejects(readFileBytes(dir), (e: unknown) =>
-      e instanceof FileReadError && /is not a regular file|is a directory/.test(e.message));
+    await assert.rejects(
+      readFileBytes(path.join(dir, 'nope.bin')),
+      (e: unknown) => e instanceof FileReadError && e.code === 'ENOENT' && /could not read .*nope\.bin: no such file/.test(e.message),
+    );
+    await assert.rejects(readFileBytes(dir), (e: unknown) => e instanceof FileReadError && /is not a regular file|is a directory/.test(e.message));
   });
 });
 
@@ -81,7 +82,10 @@ describe('node/readFileBytes: large files, devices and FIFOs', () => {
     const fifo = path.join(dir, 'fifo');
     const { status } = spawnSync('mkfifo', [fifo]);
     if (status !== 0) return this.skip();
-    await assert.rejects(readFileBytes(fifo), (e: unknown) => e instanceof FileReadError && e.code === 'NOT_A_FILE' && /is not a regular file \(a FIFO\)/.test((e as Error).message));
+    await assert.rejects(
+      readFileBytes(fifo),
+      (e: unknown) => e instanceof FileReadError && e.code === 'NOT_A_FILE' && /is not a regular file \(a FIFO\)/.test((e as Error).message),
+    );
     assert.equal(readFileHead(fifo, 8).length, 0);
     if (fs.existsSync('/dev/zero')) {
       await assert.rejects(readFileBytes('/dev/zero'), /is not a regular file \(a character device\)/);

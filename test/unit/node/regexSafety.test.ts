@@ -36,15 +36,21 @@ const GOOD: readonly string[] = [
   "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-  ' ', '\\s+', '(ab|cd)+', '[0-9]{1,3}(?:,[0-9]{3})*', 'a{2,5}b?', '(?:\\p{L}+)',
+  ' ',
+  '\\s+',
+  '(ab|cd)+',
+  '[0-9]{1,3}(?:,[0-9]{3})*',
+  'a{2,5}b?',
+  '(?:\\p{L}+)',
 ];
 
 /** A ByteLevel-free BPE tokenizer.json whose pre-tokenizer splits on `regex`. */
 function splitTokenizer(regex: string, where: 'pre_tokenizer' | 'normalizer' = 'pre_tokenizer'): Record<string, unknown> {
   const vocab: Record<string, number> = { '<unk>': 0, a: 1, b: 2, ' ': 3, x: 4 };
-  const component = where === 'pre_tokenizer'
-    ? { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false }] }
-    : { type: 'Replace', pattern: { Regex: regex }, content: 'b' };
+  const component =
+    where === 'pre_tokenizer'
+      ? { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false }] }
+      : { type: 'Replace', pattern: { Regex: regex }, content: 'b' };
   return { version: '1.0', model: { type: 'BPE', vocab, merges: [], unk_token: '<unk>' }, [where]: component, added_tokens: [] };
 }
 
@@ -65,7 +71,8 @@ describe('node/huggingface/regexSafety: untrusted tokenizer regexes', () => {
     for (const where of ['pre_tokenizer', 'normalizer'] as const) {
       assert.throws(
         () => HuggingFaceTokenizer.fromJson(splitTokenizer('(a+)+$', where), {}, 'evil.json'),
-        (e: unknown) => e instanceof HuggingFaceTokenizerError && /evil\.json: the pattern "\(a\+\)\+\$" of .* is refused: nested quantifier/.test((e as Error).message),
+        (e: unknown) =>
+          e instanceof HuggingFaceTokenizerError && /evil\.json: the pattern "\(a\+\)\+\$" of .* is refused: nested quantifier/.test((e as Error).message),
       );
     }
     // The same tokenizer with a safe pattern loads and splits as the pattern says.

@@ -3,10 +3,7 @@ import { bucketize, BUCKETS, formatWeight, selectWeights, topK } from '../../../
 
 describe('presentation/attentionView', () => {
   // [L=2, H=2, W=3]
-  const block = Float32Array.from([
-    1, 0, 0, /* l0 h0 */ 0.5, 0.5, 0, /* l0 h1 */
-    0.2, 0.3, 0.5, /* l1 h0 */ 0.6, 0.1, 0.3, /* l1 h1 */
-  ]);
+  const block = Float32Array.from([1, 0, 0, /* l0 h0 */ 0.5, 0.5, 0 /* l0 h1 */, 0.2, 0.3, 0.5, /* l1 h0 */ 0.6, 0.1, 0.3 /* l1 h1 */]);
 
   it('selects one head, or the mean / max over the heads of a layer', () => {
     assert.deepEqual([...selectWeights(block, 2, 2, 3, { layer: 1, head: 1, aggregation: 'head' })], [...Float32Array.of(0.6, 0.1, 0.3)]);
@@ -28,8 +25,15 @@ describe('presentation/attentionView', () => {
   });
 
   it('top-k: largest first, ties by position, excluded and zero weights left out', () => {
-    assert.deepEqual(topK([0.1, 0.4, 0.4, 0, 0.1], 3), [{ index: 1, weight: 0.4 }, { index: 2, weight: 0.4 }, { index: 0, weight: 0.1 }]);
-    assert.deepEqual(topK([0.1, 0.4, 0.4], 5, 1).map((r) => r.index), [2, 0]);
+    assert.deepEqual(topK([0.1, 0.4, 0.4, 0, 0.1], 3), [
+      { index: 1, weight: 0.4 },
+      { index: 2, weight: 0.4 },
+      { index: 0, weight: 0.1 },
+    ]);
+    assert.deepEqual(
+      topK([0.1, 0.4, 0.4], 5, 1).map((r) => r.index),
+      [2, 0],
+    );
     assert.deepEqual(topK([], 3), []);
   });
 

@@ -29,7 +29,16 @@ describe('presentation: dashboard view-models', () => {
   });
 
   it('ramps from the background to the foreground: the top of the scale contrasts most, in dark and light themes', () => {
-    for (const [bg, fg] of [[[30, 30, 30], [204, 204, 204]], [[255, 255, 255], [30, 30, 30]]] as const) {
+    for (const [bg, fg] of [
+      [
+        [30, 30, 30],
+        [204, 204, 204],
+      ],
+      [
+        [255, 255, 255],
+        [30, 30, 30],
+      ],
+    ] as const) {
       const lut = buildRamp([bg, [55, 148, 255], fg]);
       assert.deepEqual(Array.from(lut.subarray(0, 3)), [...bg]);
       assert.deepEqual(Array.from(lut.subarray(255 * 4, 255 * 4 + 3)), [...fg]);
@@ -60,7 +69,7 @@ describe('presentation: dashboard view-models', () => {
     assertClose(weightedSum([0.25, 0.75], [1, 0, 0, 1], 2), [0.25, 0.75], 1e-12);
   });
 
-  it('holds a window\'s [L, H, W, W] pattern, one head at a time or as thumbnails', () => {
+  it("holds a window's [L, H, W, W] pattern, one head at a time or as thumbnails", () => {
     // Head 0 looks at itself, head 1 at the first token: [L=1, H=2, W=3, W=3].
     const m = new MatrixAssembly(WINDOW, 1, 2, Float32Array.of(1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0));
     const h0 = m.headMatrix(0, 0);
@@ -89,16 +98,33 @@ describe('presentation: dashboard view-models', () => {
     assert.equal(csvCell(NaN), 'NaN');
     assert.equal(exportJson({ a: Float32Array.of(1, NaN), b: -Infinity }), '{\n "a": [\n  1,\n  "NaN"\n ],\n "b": "-Infinity"\n}');
     const steps = stepColumns([1, 2].map((s) => ({ step: s, loss: s === 2 ? NaN : 2, lr: 0.1, gradNorm: 1, tokensPerSecond: 50, elapsedMs: s * 1000 })));
-    const text = metricsCsv(steps, [2, NaN], evalColumns([{ step: 2, valLoss: 1.5, valAccuracy: 0.5, valPerplexity: 4.48 }, { step: 9, valLoss: 1, valAccuracy: 0.6, valPerplexity: 2.7 }]));
-    assert.equal(text, 'step,elapsed_s,loss,loss_smoothed,lr,grad_norm,tokens_per_s,val_loss,val_accuracy,val_perplexity\r\n'
-      + '1,1,2,2,0.1,1,50,,,\r\n2,2,NaN,NaN,0.1,1,50,1.5,0.5,4.48\r\n9,,,,,,,1,0.6,2.7\r\n');
+    const text = metricsCsv(
+      steps,
+      [2, NaN],
+      evalColumns([
+        { step: 2, valLoss: 1.5, valAccuracy: 0.5, valPerplexity: 4.48 },
+        { step: 9, valLoss: 1, valAccuracy: 0.6, valPerplexity: 2.7 },
+      ]),
+    );
+    assert.equal(
+      text,
+      'step,elapsed_s,loss,loss_smoothed,lr,grad_norm,tokens_per_s,val_loss,val_accuracy,val_perplexity\r\n' +
+        '1,1,2,2,0.1,1,50,,,\r\n2,2,NaN,NaN,0.1,1,50,1.5,0.5,4.48\r\n9,,,,,,,1,0.6,2.7\r\n',
+    );
   });
 
-  it('exports the query\'s attention per head and one head\'s matrix', () => {
+  it("exports the query's attention per head and one head's matrix", () => {
     const a: QueryAttention = {
-      ...WINDOW, documentName: 't.txt', from: 12, to: 13, layers: 1, heads: 2,
+      ...WINDOW,
+      documentName: 't.txt',
+      from: 12,
+      to: 13,
+      layers: 1,
+      heads: 2,
       tokens: { first: 10, ids: Int32Array.of(1, 2, 3), starts: Int32Array.of(0, 1, 2), ends: Int32Array.of(1, 2, 3), labels: ['a', ',', '='] },
-      rows: Float32Array.of(0.5, 0.25, 0.25, 0, 0, 1), columns: new Float32Array(6), scores: new Float32Array(6),
+      rows: Float32Array.of(0.5, 0.25, 0.25, 0, 0, 1),
+      columns: new Float32Array(6),
+      scores: new Float32Array(6),
     };
     assert.equal(attentionCsv(a), 'token_index,token,start,end,L0H0,L0H1\r\n10,a,0,1,0.5,0\r\n11,",",1,2,0.25,0\r\n12,\'=,2,3,0.25,1\r\n');
     const m = { ...WINDOW, layer: 0, head: 1, weights: Float32Array.of(1, 0, 0, 0.5, 0.5, 0, 0, 0, 1), globalMin: 0, globalMax: 1 };
@@ -109,7 +135,10 @@ describe('presentation: dashboard view-models', () => {
     const root = path.resolve(__dirname, '../../..');
     const upstream = fs.readFileSync(require.resolve('uplot/dist/uPlot.min.css'), 'utf8');
     const ours = fs.readFileSync(path.join(root, 'media/dashboard.css'), 'utf8').replace(/\s+/g, ' ');
-    const selectors = upstream.split('}').map((r) => r.split('{')[0]!.trim()).filter((sel) => sel && !/u-legend|u-title|u-inline|u-series/.test(sel));
+    const selectors = upstream
+      .split('}')
+      .map((r) => r.split('{')[0]!.trim())
+      .filter((sel) => sel && !/u-legend|u-title|u-inline|u-series/.test(sel));
     assert.ok(selectors.length >= 10);
     for (const sel of selectors) assert.ok(ours.includes(`${sel.replace(/\s+/g, ' ')} {`), `media/dashboard.css lacks uPlot's "${sel}" rule`);
   });
@@ -119,7 +148,12 @@ describe('presentation: dashboard view-models', () => {
     assert.match(csp, /default-src 'none'/);
     assert.match(csp, /script-src 'nonce-abcdefghijklmnopqrstuv'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-    const html = dashboardHtml({ cspSource: 'https://res.example', nonce: 'abcdefghijklmnopqrstuv', scriptUri: 'https://res.example/dist/webview.js', styleUris: ['https://res.example/media/dashboard.css'] });
+    const html = dashboardHtml({
+      cspSource: 'https://res.example',
+      nonce: 'abcdefghijklmnopqrstuv',
+      scriptUri: 'https://res.example/dist/webview.js',
+      styleUris: ['https://res.example/media/dashboard.css'],
+    });
     assert.equal((html.match(/<script/g) ?? []).length, 1);
     assert.match(html, /<script nonce="abcdefghijklmnopqrstuv" src="https:\/\/res.example\/dist\/webview.js"><\/script>/);
     assert.doesNotMatch(html, /style="/);

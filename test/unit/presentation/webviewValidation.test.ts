@@ -23,8 +23,18 @@ describe('presentation: validation of webview messages', () => {
   it('accepts every well-formed message and drops fields it does not know', () => {
     assert.deepEqual(ok({ type: 'ready', protocolVersion: 1, extra: 'x' }), { type: 'ready', protocolVersion: 1 });
     assert.deepEqual(ok({ type: 'selectHead', layer: 2, head: 3 }), { type: 'selectHead', layer: 2, head: 3 });
-    assert.deepEqual(ok({ type: 'selectTokens', documentKey: 'file:///a.txt', start: 4, end: 9 }), { type: 'selectTokens', documentKey: 'file:///a.txt', start: 4, end: 9 });
-    assert.deepEqual(ok({ type: 'save', format: 'csv', suggestedName: 'loss (run 1).csv', data: 'a,b\r\n' }), { type: 'save', format: 'csv', suggestedName: 'loss (run 1).csv', data: 'a,b\r\n' });
+    assert.deepEqual(ok({ type: 'selectTokens', documentKey: 'file:///a.txt', start: 4, end: 9 }), {
+      type: 'selectTokens',
+      documentKey: 'file:///a.txt',
+      start: 4,
+      end: 9,
+    });
+    assert.deepEqual(ok({ type: 'save', format: 'csv', suggestedName: 'loss (run 1).csv', data: 'a,b\r\n' }), {
+      type: 'save',
+      format: 'csv',
+      suggestedName: 'loss (run 1).csv',
+      data: 'a,b\r\n',
+    });
     ok({ type: 'save', format: 'png', suggestedName: 'matrix.png', data: 'data:image/png;base64,iVBORw0KGgo=' });
     ok({ type: 'save', format: 'json', suggestedName: 'attention.json', data: '{"a":[1,2]}' });
     assert.deepEqual(ok({ type: 'persist', ui: { ...DEFAULT_UI_STATE, junk: 1 } }), { type: 'persist', ui: DEFAULT_UI_STATE });

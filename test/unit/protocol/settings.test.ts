@@ -40,7 +40,8 @@ describe('protocol/settings: parseSettings', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
     const props = pkg.contributes.configuration.properties as Record<string, { default: unknown; minimum?: number; maximum?: number; description?: string }>;
     const flat: Record<string, unknown> = {};
-    for (const [group, values] of Object.entries(DEFAULT_SETTINGS)) for (const [k, v] of Object.entries(values as object)) flat[`attentionLens.${group}.${k}`] = v;
+    for (const [group, values] of Object.entries(DEFAULT_SETTINGS))
+      for (const [k, v] of Object.entries(values as object)) flat[`attentionLens.${group}.${k}`] = v;
     assert.deepEqual(Object.keys(props).sort(), Object.keys(flat).sort());
     for (const [key, p] of Object.entries(props)) {
       assert.ok(p.description && p.description.length > 10, `${key} needs a description`);

@@ -45,7 +45,7 @@ describe('worker: debugging views for the dashboard and the editor', function ()
   // 64-token context (tiny): token 70 is in the second window, [64, 128).
   const text = SAMPLE_TEXT.repeat(2).slice(0, 120);
 
-  it('surprisal: −log p of each window token from a forward over that window, the top predictions and the next token\'s rank', async () => {
+  it("surprisal: −log p of each window token from a forward over that window, the top predictions and the next token's rank", async () => {
     const { h, model, tokenizer, ids } = await ready(text);
     const s = await h.view('surprisal', { documentKey: DOC, version: 1, token: 70 });
     assert.deepEqual([s.windowStart, s.windowLength], [64, ids.length - 64]);
@@ -72,7 +72,7 @@ describe('worker: debugging views for the dashboard and the editor', function ()
     assert.equal(s.nextRank[win.length - 1], 0, 'nothing follows the last token inside the window');
   });
 
-  it('lens: after the last layer it is the model\'s own prediction at the query; the actual next token\'s probability per layer', async () => {
+  it("lens: after the last layer it is the model's own prediction at the query; the actual next token's probability per layer", async () => {
     const { h, model, ids } = await ready(text);
     const l = await h.view('lens', { documentKey: DOC, version: 1, token: 70 });
     const q = 70 - 64;

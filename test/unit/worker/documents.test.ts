@@ -65,7 +65,13 @@ describe('worker/session: documents', function () {
   it('replies with the tokens overlapping each range, whose spans match the text', async () => {
     const h = await loaded();
     const emoji = text.indexOf('😀');
-    const r = await tokens(h, [{ start: 0, end: 5 }, { start: 4, end: 9 }, { start: emoji, end: emoji + 1 }, { start: 10, end: 10 }, { start: text.length + 5, end: text.length + 9 }]);
+    const r = await tokens(h, [
+      { start: 0, end: 5 },
+      { start: 4, end: 9 },
+      { start: emoji, end: emoji + 1 },
+      { start: 10, end: 10 },
+      { start: text.length + 5, end: text.length + 9 },
+    ]);
     assert.equal(r.documentKey, DOC);
     assert.equal(r.version, 1);
     assert.equal(r.windowSize, 64);
@@ -73,7 +79,10 @@ describe('worker/session: documents', function () {
     const [a, b, c, cursor, beyond] = r.slices;
     assert.equal(a!.first, 0);
     assert.deepEqual(Array.from(a!.starts), [0, 1, 2, 3, 4]);
-    assert.deepEqual(a!.labels, Array.from(a!.ids, (id) => tokenizer.tokenLabel(id)));
+    assert.deepEqual(
+      a!.labels,
+      Array.from(a!.ids, (id) => tokenizer.tokenLabel(id)),
+    );
     assert.equal(b!.first, 4);
     for (const s of r.slices) {
       for (let i = 0; i < s.ids.length; i++) {
@@ -230,8 +239,18 @@ describe('worker/session: documents', function () {
     }
   });
 
-  async function bigDocument(h: Harness, big: string, bigCount: number, encodes: ReturnType<typeof countCalls>, forwards: ReturnType<typeof countCalls>): Promise<void> {
-    const r = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: big, ranges: [{ start: 5_000_000, end: 5_000_100 }] }), 'tokens', 60_000);
+  async function bigDocument(
+    h: Harness,
+    big: string,
+    bigCount: number,
+    encodes: ReturnType<typeof countCalls>,
+    forwards: ReturnType<typeof countCalls>,
+  ): Promise<void> {
+    const r = await h.expect(
+      h.request({ type: 'tokens', documentKey: DOC, version: 1, text: big, ranges: [{ start: 5_000_000, end: 5_000_100 }] }),
+      'tokens',
+      60_000,
+    );
     assert.equal(encodes.chars, big.length, 'the first version is encoded once, every character once');
     assert.equal(r.tokenCount, bigCount);
     const mid = r.slices[0]!.first;
@@ -239,7 +258,7 @@ describe('worker/session: documents', function () {
     const a = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: mid, to: mid + 1 }), 'attentionRows');
     assert.equal(a.windowStart, Math.floor(mid / 64) * 64);
 
-    assert.equal(forwards.calls, 1, 'attention is one forward of the query\'s window, not of the document');
+    assert.equal(forwards.calls, 1, "attention is one forward of the query's window, not of the document");
 
     // Same version, text null: no re-encode; queries in computed windows: no forward.
     const encodedBefore = encodes.calls;
@@ -255,9 +274,24 @@ describe('worker/session: documents', function () {
     // An edit near the end: the new version's tokens are right (spans shifted after the edit).
     const edited = `${big.slice(0, 9_000_000)}😀${big.slice(9_000_000)}`;
     const charsBefore = encodes.chars;
-    const e = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 2, text: edited, ranges: [{ start: 9_000_000, end: 9_000_003 }, { start: 9_999_990, end: 10_000_002 }] }), 'tokens');
+    const e = await h.expect(
+      h.request({
+        type: 'tokens',
+        documentKey: DOC,
+        version: 2,
+        text: edited,
+        ranges: [
+          { start: 9_000_000, end: 9_000_003 },
+          { start: 9_999_990, end: 10_000_002 },
+        ],
+      }),
+      'tokens',
+    );
     const reencoded = encodes.chars - charsBefore;
-    assert.ok(reencoded > 0 && reencoded < big.length / 100, `the edit re-encoded ${reencoded} characters of ${edited.length}: incremental means around the edit only`);
+    assert.ok(
+      reencoded > 0 && reencoded < big.length / 100,
+      `the edit re-encoded ${reencoded} characters of ${edited.length}: incremental means around the edit only`,
+    );
     assert.equal(e.tokenCount, bigCount + 1);
     for (const s of e.slices) {
       for (let i = 0; i < s.ids.length; i++) assert.equal(edited.slice(s.starts[i], s.ends[i]), tokenizer.decode([s.ids[i]!]));

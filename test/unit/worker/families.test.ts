@@ -11,7 +11,11 @@ import { Harness } from './harness';
 describe('worker/session: model families', function () {
   this.timeout(60_000);
 
-  for (const [dir, layers, heads, dModel] of [['tiny_gptneox', 2, 2, 16], ['tiny_bert', 2, 2, 8], ['tiny_qwen2', 2, 2, 8]] as const) {
+  for (const [dir, layers, heads, dModel] of [
+    ['tiny_gptneox', 2, 2, 16],
+    ['tiny_bert', 2, 2, 8],
+    ['tiny_qwen2', 2, 2, 8],
+  ] as const) {
     it(`loads ${dir} (no tokenizer); text documents are refused as bad-input`, async function () {
       const folder = requireFixture(this, dir);
       const h = new Harness();

@@ -87,7 +87,10 @@ export class Harness {
   }
 
   /** Asks for dashboard view `view` of a document token (head 0.0 unless given) and returns its payload. */
-  async view<N extends ViewName>(view: N, q: { documentKey: string; version: number; token: number; layer?: number; head?: number }): Promise<EnginePayload<N>> {
+  async view<N extends ViewName>(
+    view: N,
+    q: { documentKey: string; version: number; token: number; layer?: number; head?: number },
+  ): Promise<EnginePayload<N>> {
     const r = await this.expect(this.request({ type: 'view', view, layer: 0, head: 0, ...q }), 'view');
     if (r.view !== view) throw new Error(`asked for the ${view} view, got ${r.view}`);
     return r.payload as EnginePayload<N>;

@@ -43,13 +43,20 @@ describe('worker/session', function () {
   it('posts the handshake first', () => {
     const h = new Harness();
     h.session.start();
-    assert.deepEqual(h.messages, [{ type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: backendStatus().name, backendFallbackReason: backendStatus().fallbackReason }]);
+    assert.deepEqual(h.messages, [
+      { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: backendStatus().name, backendFallbackReason: backendStatus().fallbackReason },
+    ]);
   });
 
   it('answers malformed messages with bad-request (with the id when readable) and keeps working', async () => {
     const h = new Harness();
     const garbage: unknown[] = [
-      null, 42, 'train', [1, 2], {}, { type: 'train' },
+      null,
+      42,
+      'train',
+      [1, 2],
+      {},
+      { type: 'train' },
       { type: 'nope', id: 101 },
       { type: 'attention', id: 102, documentKey: DOC, version: 1, from: 3, to: 3 },
       { type: 'tokens', id: 103, documentKey: DOC, version: 1.5, text: '', ranges: [] },
@@ -63,7 +70,10 @@ describe('worker/session', function () {
     const failures = h.of('failed');
     assert.equal(failures.length, garbage.length);
     assert.ok(failures.every((f) => f.code === 'bad-request' && f.message.length > 0));
-    assert.deepEqual(failures.map((f) => f.id), [null, null, null, null, null, null, 101, 102, 103, 104, 105, 106, 107, null]);
+    assert.deepEqual(
+      failures.map((f) => f.id),
+      [null, null, null, null, null, null, 101, 102, 103, 104, 105, 106, 107, null],
+    );
     assert.match(failures[6]!.message, /unknown message type "nope"/);
     // Still alive.
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
@@ -97,7 +107,21 @@ describe('worker/session', function () {
     const m = await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
     assert.deepEqual(
       { ...m.info, parameters: m.info.parameters > 0 },
-      { architecture: 'seed', layers: 1, heads: 4, kvHeads: 4, dModel: 128, context: 64, vocabSize: new Set(SAMPLE_TEXT).size + 1, parameters: true, tokenizer: `char (${new Set(SAMPLE_TEXT).size + 1} tokens)`, source: ckpt, attentionMode: 'soft', causal: true, trainedSteps: null },
+      {
+        architecture: 'seed',
+        layers: 1,
+        heads: 4,
+        kvHeads: 4,
+        dModel: 128,
+        context: 64,
+        vocabSize: new Set(SAMPLE_TEXT).size + 1,
+        parameters: true,
+        tokenizer: `char (${new Set(SAMPLE_TEXT).size + 1} tokens)`,
+        source: ckpt,
+        attentionMode: 'soft',
+        causal: true,
+        trainedSteps: null,
+      },
     );
     const out = path.join(dir, 'nested', 'deeper', 'copy.safetensors');
     const saved = await h.expect(h.request({ type: 'save', path: out }), 'saved');
@@ -159,9 +183,15 @@ describe('worker/session', function () {
     assert.ok(started.trainTokens > 0 && started.validationTokens > 0);
     assert.ok(h.messages.indexOf(started) < h.messages.findIndex((m) => m.type === 'trainStep'));
     const steps = h.of('trainStep', id);
-    assert.deepEqual(steps.map((s) => s.step), [1, 2, 3]);
+    assert.deepEqual(
+      steps.map((s) => s.step),
+      [1, 2, 3],
+    );
     assert.ok(steps.every((s) => Number.isFinite(s.loss) && s.loss > 0 && s.lr > 0 && s.tokensPerSecond > 0 && Number.isFinite(s.gradNorm)));
-    assert.deepEqual(h.of('trainEval', id).map((e) => e.step), [2, 3]);
+    assert.deepEqual(
+      h.of('trainEval', id).map((e) => e.step),
+      [2, 3],
+    );
     assert.deepEqual([fin.reason, fin.step, fin.message, fin.checkpointPath], ['completed', 3, null, out]);
     assert.equal(fin.info.trainedSteps, 3);
 
@@ -181,8 +211,14 @@ describe('worker/session', function () {
     assert.equal(reloaded.info.trainedSteps, 3);
     // The loaded model brings the curves it was trained with: what the run reported, step for step.
     assert.equal(reloaded.history?.totalSteps, 3);
-    assert.deepEqual(reloaded.history?.steps.map((p) => [p.step, p.loss, p.lr]), steps.map((p) => [p.step, p.loss, p.lr]));
-    assert.deepEqual(reloaded.history?.evals.map((e) => [e.step, e.valLoss]), h.of('trainEval', id).map((e) => [e.step, e.valLoss]));
+    assert.deepEqual(
+      reloaded.history?.steps.map((p) => [p.step, p.loss, p.lr]),
+      steps.map((p) => [p.step, p.loss, p.lr]),
+    );
+    assert.deepEqual(
+      reloaded.history?.evals.map((e) => [e.step, e.valLoss]),
+      h.of('trainEval', id).map((e) => [e.step, e.valLoss]),
+    );
   });
 
   it('refuses bad training input with bad-input before anything starts', async () => {
@@ -305,7 +341,10 @@ describe('worker/session', function () {
     const h = new Harness();
     await h.expectFailure(h.request({ type: 'load', path: bin, tokenizerPath: null }), 'checkpoint');
     const m = await h.expect(h.request({ type: 'load', path: bin, tokenizerPath: tok }), 'modelLoaded');
-    assert.deepEqual([m.info.architecture, m.info.layers, m.info.heads, m.info.kvHeads, m.info.context, m.info.vocabSize, m.info.trainedSteps], ['llama', 5, 8, 4, 512, 512, null]);
+    assert.deepEqual(
+      [m.info.architecture, m.info.layers, m.info.heads, m.info.kvHeads, m.info.context, m.info.vocabSize, m.info.trainedSteps],
+      ['llama', 5, 8, 4, 512, 512, null],
+    );
     assert.equal(m.info.tokenizer, 'llama2c (512 tokens)');
     assert.equal(m.history, null, 'a model trained elsewhere has no history to show');
 
@@ -315,7 +354,10 @@ describe('worker/session', function () {
     const enc = direct.tokenizer.encode(text);
     const s = t.slices[0]!;
     assert.deepEqual(Array.from(s.ids), Array.from(enc.ids), 'BOS included: it belongs to a range starting at 0');
-    assert.deepEqual(Array.from(s.starts), enc.tokens.map((x) => x.start));
+    assert.deepEqual(
+      Array.from(s.starts),
+      enc.tokens.map((x) => x.start),
+    );
     assert.equal(t.tokenCount, enc.ids.length);
 
     const T = enc.ids.length;

@@ -77,7 +77,11 @@ describe('worker thread (bundled main.ts)', function () {
 
     const out = path.join(dir, 'trained', 'model.safetensors');
     worker.postMessage({
-      type: 'train', id: 2, text: SAMPLE_TEXT.repeat(2), checkpointPath: out, sourceName: 'sample',
+      type: 'train',
+      id: 2,
+      text: SAMPLE_TEXT.repeat(2),
+      checkpointPath: out,
+      sourceName: 'sample',
       options: { preset: 'tiny', steps: 100_000, batchSize: 1, learningRate: null, seed: 1, evalInterval: 1000 },
     });
     await next((m) => m.type === 'trainStarted' && m.id === 2);

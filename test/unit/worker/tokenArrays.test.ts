@@ -39,7 +39,7 @@ describe('worker/tokenArrays', () => {
   const tokenizer = CharTokenizer.fromText(ALPHABET.join('') + 'xyz');
 
   it('encodes in chunks exactly as the tokenizer does, with a surrogate pair across a chunk boundary', () => {
-    const text = `${'a'.repeat(65_535)}😀${'b'.repeat(70_000)}\uD800${'x'.repeat(65_535 - 70_000 % 65_536)}\uDC00q`;
+    const text = `${'a'.repeat(65_535)}😀${'b'.repeat(70_000)}\uD800${'x'.repeat(65_535 - (70_000 % 65_536))}\uDC00q`;
     assertSame(encodeToArrays(tokenizer, text), reference(tokenizer, text), 'chunked');
     assertSame(encodeToArrays(tokenizer, ''), reference(tokenizer, ''), 'empty');
   });

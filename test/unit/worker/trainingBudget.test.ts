@@ -22,7 +22,10 @@ describe('worker/training: memory budget', function () {
       sourceName: 'sample.txt',
     });
     const f = await h.expectFailure(id, 'bad-input');
-    assert.match(f.message, /training small with batch 4096 × window 128 on \d+ tokens needs about [0-9.]+ GB, more than the [0-9.]+ [GM]B this machine allows/);
+    assert.match(
+      f.message,
+      /training small with batch 4096 × window 128 on \d+ tokens needs about [0-9.]+ GB, more than the [0-9.]+ [GM]B this machine allows/,
+    );
     assert.equal(h.of('trainStarted', id).length, 0);
   });
 });

@@ -49,7 +49,11 @@ describe('worker: window views for the dashboard', function () {
   it('headStats: the five head-type scores, entropy and concentration per head', async () => {
     const { h, ids, forward } = await ready('abcabcabcabc');
     const s = await h.view('headStats', { documentKey: DOC, version: 1, token: 0 });
-    const ref = summarizeHeads(forward(ids).layers.map((l) => l.attention!), 2, ids);
+    const ref = summarizeHeads(
+      forward(ids).layers.map((l) => l.attention!),
+      2,
+      ids,
+    );
     for (const kind of ['previous_token', 'duplicate_token', 'induction', 'first_token', 'current_token'] as const) {
       assert.deepEqual([...s.scores[kind]], [...Float32Array.from(ref.scores[kind])], kind);
     }
@@ -57,11 +61,16 @@ describe('worker: window views for the dashboard', function () {
     assert.ok(s.keys90.every((k, i) => k >= s.keys50[i]!));
   });
 
-  it('rollout: the last layer\'s row equals the single-row rollout of a direct forward', async () => {
+  it("rollout: the last layer's row equals the single-row rollout of a direct forward", async () => {
     const { h, ids, forward } = await ready('the cat sat on the mat');
     const r = await h.view('rollout', { documentKey: DOC, version: 1, token: 7 });
     const W = ids.length;
-    const row = rolloutRow(forward(ids).layers.map((l) => l.attention!), 2, W, 7);
+    const row = rolloutRow(
+      forward(ids).layers.map((l) => l.attention!),
+      2,
+      W,
+      7,
+    );
     const last = r.relevance.subarray((r.layers - 1) * W, r.layers * W);
     for (let k = 0; k < W; k++) assert.ok(Math.abs(last[k]! - row[k]!) < 1e-6);
     assert.ok(Math.abs(last.reduce((a, b) => a + b, 0) - 1) < 1e-5, 'a rollout row is a distribution');
@@ -74,7 +83,11 @@ describe('worker: window views for the dashboard', function () {
     const hs = v.headSize;
     const att = forward(ids).layers[1]!.attention!.subarray((1 * W + 6) * W, (1 * W + 7) * W);
     // softmax(q·k/√hs) over keys ≤ 6 must reproduce the model's weights
-    const scores = Array.from({ length: 7 }, (_, k) => { let s = 0; for (let d = 0; d < hs; d++) s += v.q[d]! * v.k[k * hs + d]!; return s / Math.sqrt(hs); });
+    const scores = Array.from({ length: 7 }, (_, k) => {
+      let s = 0;
+      for (let d = 0; d < hs; d++) s += v.q[d]! * v.k[k * hs + d]!;
+      return s / Math.sqrt(hs);
+    });
     const max = Math.max(...scores);
     const exps = scores.map((s) => Math.exp(s - max));
     const sum = exps.reduce((a, b) => a + b, 0);

@@ -47,7 +47,7 @@ describe('analysis: attribution', function () {
     await useTfjsBackend('cpu');
   });
 
-  it('GPT-style (reduced small): IG at 64 steps is complete within 1 %; f(E) and f(0) equal the tfjs reference\'s', () => {
+  it("GPT-style (reduced small): IG at 64 steps is complete within 1 %; f(E) and f(0) equal the tfjs reference's", () => {
     const config = reducedConfig('small', 19);
     const model = perturbedModel(config, 31);
     const T = 14;
@@ -79,13 +79,16 @@ describe('analysis: attribution', function () {
     assert.ok(Math.abs(ig.completenessGap - (sum - delta)) < 1e-9);
   });
 
-  it('stories260K (no learned positions): f(E) is llama2.c\'s, f(0) a forward with zero embeddings; the gap is reported, not hidden', function () {
+  it("stories260K (no learned positions): f(E) is llama2.c's, f(0) a forward with zero embeddings; the gap is reported, not hidden", function () {
     // The zero baseline of a RoPE + RMSNorm model is an all-zero residual stream, where f is
     // erratic (see attribution.ts): completeness is not promised there, only reported.
     const model = storiesModel(this);
     const ref = storiesReference(this, 'lily_park');
     const ids = Int32Array.from(ref.token_ids);
-    for (const [position, target] of [[20, undefined], [44, 300]] as const) {
+    for (const [position, target] of [
+      [20, undefined],
+      [44, 300],
+    ] as const) {
       const ig = integratedGradients(model, ids, position, { steps: 64, target });
       const t = target ?? ids[position + 1]!;
       assert.equal(ig.target, t);
@@ -100,14 +103,14 @@ describe('analysis: attribution', function () {
     }
   });
 
-  it('gradient × input = finite differences along each token\'s embedding (GPT-style, seed, stories260K)', function () {
+  it("gradient × input = finite differences along each token's embedding (GPT-style, seed, stories260K)", function () {
     checkGradTimesInput(perturbedModel(reducedConfig('small', 19), 41), randomIds(42, 19, 12), 8);
     checkGradTimesInput(perturbedModel(reducedConfig('seed', 19), 43), randomIds(44, 19, 10), 9);
     const ref = storiesReference(this, 'tom_dog_newline');
     checkGradTimesInput(storiesModel(this), Int32Array.from(ref.token_ids), 12);
   });
 
-  it('the last position explains the model\'s top guess; bad targets, steps and positions are refused', () => {
+  it("the last position explains the model's top guess; bad targets, steps and positions are refused", () => {
     const model = perturbedModel(reducedConfig('seed', 19), 45);
     const ids = randomIds(46, 19, 6);
     const g = gradientTimesInput(model, ids, 5);

@@ -18,14 +18,39 @@ describe('analysis: bidirectional attention', () => {
   const t = [7, 8, 7, 8];
 
   it('two-sided patterns: next token, duplicates on either side, the token after any other copy of me', () => {
-    assert.deepEqual(rows(nextTokenPattern(4), 4), [[0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [0, 0, 0, 0]]);
-    assert.deepEqual(rows(duplicateTokenPattern(t, false), 4), [[0, 0, 1, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 1, 0, 0]]);
+    assert.deepEqual(rows(nextTokenPattern(4), 4), [
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+      [0, 0, 0, 0],
+    ]);
+    assert.deepEqual(rows(duplicateTokenPattern(t, false), 4), [
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
     // query 0 (7): copies of 7 at 2 → the token after it, 3. query 2 (7): copy at 0 → 1.
     // query 1 (8): copy at 3 → nothing after it; query 3 (8): copy at 1 → 2.
-    assert.deepEqual(rows(inductionPattern(t, false), 4), [[0, 0, 0, 1], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
+    assert.deepEqual(rows(inductionPattern(t, false), 4), [
+      [0, 0, 0, 1],
+      [0, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ]);
     // The causal forms keep TL's lower triangle.
-    assert.deepEqual(rows(inductionPattern(t), 4), [[0, 0, 0, 0], [0, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]);
-    assert.deepEqual(rows(patternFor('duplicate_token', t, true), 4), [[0, 0, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0]]);
+    assert.deepEqual(rows(inductionPattern(t), 4), [
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ]);
+    assert.deepEqual(rows(patternFor('duplicate_token', t, true), 4), [
+      [0, 0, 0, 0],
+      [0, 0, 0, 0],
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
   });
 
   it('a pattern above the diagonal is refused for a causal model only', () => {
@@ -56,7 +81,8 @@ describe('analysis: bidirectional attention', () => {
     const a1 = [0.2, 0.5, 0.3, 0.6, 0.1, 0.3, 0.1, 0.1, 0.8];
     const a2 = [0.1, 0.1, 0.8, 0.5, 0.25, 0.25, 0.3, 0.3, 0.4];
     const aug = (a: number[]): number[] => a.map((v, c) => (v + (Math.floor(c / n) === c % n ? 1 : 0)) / 2);
-    const m1 = aug(a1), m2 = aug(a2);
+    const m1 = aug(a1),
+      m2 = aug(a2);
     const want = new Array<number>(n * n).fill(0);
     for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) for (let j = 0; j < n; j++) want[i * n + j]! += m2[i * n + k]! * m1[k * n + j]!;
     const r = attentionRollout([a1, a2], 1, n);

@@ -27,7 +27,11 @@ describe('analysis/concentration: several mass fractions from one sort', () => {
       const power = [1, 4, 12][t % 3]!;
       const row = Array.from({ length: n }, () => (rng.uniform() < 0.1 ? -rng.uniform() : rng.uniform() ** power));
       const fractions = [0.9, 0.5, 1, 0.25];
-      assert.deepEqual(keysForMasses(row, fractions), fractions.map((f) => reference(row, f)), `row ${t}`);
+      assert.deepEqual(
+        keysForMasses(row, fractions),
+        fractions.map((f) => reference(row, f)),
+        `row ${t}`,
+      );
     }
     assert.deepEqual(keysForMasses([0, 0], [0.5]), [0]);
     assert.throws(() => keysForMasses([1], [0.5, 1.5]), RangeError);

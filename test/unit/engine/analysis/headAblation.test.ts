@@ -11,7 +11,16 @@ import { ablationSweep } from '../../../../src/engine/analysis/ablationSweep';
 import { ablateHeads, type HeadRef } from '../../../../src/engine/analysis/headAblation';
 import type { Transformer } from '../../../../src/engine/nn/transformer';
 import { referenceLogitsWithHeadHook, tf, useTfjsBackend, type RefHeadHook } from '../../../reference/tfjsTransformer';
-import { editedCopy, perturbedModel, randomIds, reducedConfig, refLogSoftmax, storiesModel, storiesReference, weightsOf } from '../../../helpers/analysisModels';
+import {
+  editedCopy,
+  perturbedModel,
+  randomIds,
+  reducedConfig,
+  refLogSoftmax,
+  storiesModel,
+  storiesReference,
+  weightsOf,
+} from '../../../helpers/analysisModels';
 
 /** −log p(ids[i] | <i) from logits [T·V] in float64; NaN at 0. */
 function surprisalFrom(logits: ArrayLike<number>, ids: Int32Array, V: number): number[] {
@@ -46,9 +55,13 @@ describe('analysis: head ablation', function () {
   });
 
   const config = reducedConfig('small', 23);
-  const heads: HeadRef[] = [{ layer: 0, head: 1 }, { layer: 1, head: 2 }, { layer: 1, head: 0 }];
+  const heads: HeadRef[] = [
+    { layer: 0, head: 1 },
+    { layer: 1, head: 2 },
+    { layer: 1, head: 0 },
+  ];
 
-  it('GPT-style, zero: surprisal after = the tfjs reference with those heads\' Σα·v zeroed', () => {
+  it("GPT-style, zero: surprisal after = the tfjs reference with those heads' Σα·v zeroed", () => {
     const model = perturbedModel(config, 3);
     const T = 18;
     const ids = randomIds(4, 23, T);
@@ -67,7 +80,7 @@ describe('analysis: head ablation', function () {
     assert.ok(Math.abs(r.lossAfter - r.lossBefore) > 1e-3, 'ablating three heads of a perturbed model changes its loss');
   });
 
-  it('GPT-style, mean: the heads\' Σα·v replaced by its mean over positions in the clean tfjs pass', () => {
+  it("GPT-style, mean: the heads' Σα·v replaced by its mean over positions in the clean tfjs pass", () => {
     const model = perturbedModel(config, 13);
     const T = 16;
     const ids = randomIds(14, 23, T);
@@ -92,16 +105,25 @@ describe('analysis: head ablation', function () {
     assert.ok(Math.abs(zero.lossAfter - r.lossAfter) > 1e-4, 'mean and zero ablation differ');
   });
 
-  it('stories260K (Llama, GQA), zero: equal to zeroing those heads\' columns of W_O', function () {
+  it("stories260K (Llama, GQA), zero: equal to zeroing those heads' columns of W_O", function () {
     const model = storiesModel(this);
     const ref = storiesReference(this, 'tom_dog_newline');
     const ids = Int32Array.from(ref.token_ids);
-    const some: HeadRef[] = [{ layer: 0, head: 3 }, { layer: 2, head: 6 }, { layer: 4, head: 0 }];
+    const some: HeadRef[] = [
+      { layer: 0, head: 3 },
+      { layer: 2, head: 6 },
+      { layer: 4, head: 0 },
+    ];
     const r = ablateHeads(model, ids, some, 'zero');
     const T = ids.length;
     const cut = withoutHeads(model, some).forward(null, ids, 1, T).logits.data;
     assertClose(r.surprisalAfter, surprisalFrom(cut, ids, 512), 1e-4, 'after');
-    assertClose(r.surprisalBefore, Array.from(ids, (id, i) => (i === 0 ? NaN : -refLogSoftmax(ref.logits[i - 1]!, 0, 512)[id]!)), 1e-3, 'before (llama2.c)');
+    assertClose(
+      r.surprisalBefore,
+      Array.from(ids, (id, i) => (i === 0 ? NaN : -refLogSoftmax(ref.logits[i - 1]!, 0, 512)[id]!)),
+      1e-3,
+      'before (llama2.c)',
+    );
   });
 
   it('refuses heads that do not exist and an empty list; duplicates count once', () => {
@@ -110,14 +132,25 @@ describe('analysis: head ablation', function () {
     assert.throws(() => ablateHeads(model, ids, [{ layer: 2, head: 0 }], 'zero'), /layer 2 does not exist; this model has layers 0 to 1/);
     assert.throws(() => ablateHeads(model, ids, [{ layer: 0, head: 4 }], 'mean'), /head 4 does not exist; this model has heads 0 to 3/);
     assert.throws(() => ablateHeads(model, ids, [], 'zero'), /no heads/);
-    assert.deepEqual(ablateHeads(model, ids, [{ layer: 1, head: 1 }, { layer: 1, head: 1 }], 'zero').heads, [{ layer: 1, head: 1 }]);
+    assert.deepEqual(
+      ablateHeads(
+        model,
+        ids,
+        [
+          { layer: 1, head: 1 },
+          { layer: 1, head: 1 },
+        ],
+        'zero',
+      ).heads,
+      [{ layer: 1, head: 1 }],
+    );
   });
 });
 
 describe('analysis: head-ablation sweep', function () {
   this.timeout(120_000);
 
-  it('stories260K: effects[l][h] = log p(next) with W_O\'s head columns zeroed − log p(next), for all 40 heads', function () {
+  it("stories260K: effects[l][h] = log p(next) with W_O's head columns zeroed − log p(next), for all 40 heads", function () {
     const model = storiesModel(this);
     const ref = storiesReference(this, 'lily_park');
     const ids = Int32Array.from(ref.token_ids);

@@ -6,7 +6,14 @@
 
 import assert from 'node:assert/strict';
 import { absScore, detectHead, headKindScores, mulScore } from '../../../../src/engine/analysis/headScores';
-import { checkPattern, duplicateTokenPattern, HEAD_KINDS, HeadPatternError, inductionPattern, previousTokenPattern } from '../../../../src/engine/analysis/patterns';
+import {
+  checkPattern,
+  duplicateTokenPattern,
+  HEAD_KINDS,
+  HeadPatternError,
+  inductionPattern,
+  previousTokenPattern,
+} from '../../../../src/engine/analysis/patterns';
 import { assertClose } from '../../../helpers/gradCheck';
 
 const A = [1, 0, 0, 0, 0.5, 0.5, 0, 0, 0.2, 0.3, 0.5, 0, 0.1, 0.15, 0.5, 0.25];
@@ -35,8 +42,16 @@ describe('engine/analysis: head detectors (TransformerLens detect_head)', () => 
 
   it('induction pattern of "BOS seven token sequence seven token sequence" has exactly (4,2), (5,3), (6,4)', () => {
     const tokens = [0, 11, 12, 13, 11, 12, 13];
-    assert.deepEqual(ones(inductionPattern(tokens), 7), [[4, 2], [5, 3], [6, 4]]);
-    assert.deepEqual(ones(duplicateTokenPattern(tokens), 7), [[4, 1], [5, 2], [6, 3]]);
+    assert.deepEqual(ones(inductionPattern(tokens), 7), [
+      [4, 2],
+      [5, 3],
+      [6, 4],
+    ]);
+    assert.deepEqual(ones(duplicateTokenPattern(tokens), 7), [
+      [4, 1],
+      [5, 2],
+      [6, 3],
+    ]);
   });
 
   it('a sequence without repeats has an all-zero duplicate pattern', () => {
@@ -57,7 +72,21 @@ describe('engine/analysis: head detectors (TransformerLens detect_head)', () => 
     assertClose(all.scores, [0.325, 0, 0.325, 0], 1e-6);
     const some = detectHead([prompt], 'previous_token', { only: new Map([[1, [0]]]) });
     assertClose(some.scores, [-1, -1, 0.325, -1], 1e-6);
-    const twice = detectHead([prompt, { ...prompt, layers: [self.slice(), self.slice()].map((s) => { const b = new Float32Array(32); b.set(s); b.set(s, 16); return b; }) }], 'current_token');
+    const twice = detectHead(
+      [
+        prompt,
+        {
+          ...prompt,
+          layers: [self.slice(), self.slice()].map((s) => {
+            const b = new Float32Array(32);
+            b.set(s);
+            b.set(s, 16);
+            return b;
+          }),
+        },
+      ],
+      'current_token',
+    );
     // prompt 1: head 0 puts 1.0/4 on the diagonal except row 0 … (1 + .5 + .5 + .25)/4; head 1 = 1. prompt 2: both 1.
     assertClose(twice.scores, [(0.5625 + 1) / 2, 1, (0.5625 + 1) / 2, 1], 1e-6);
   });
@@ -70,7 +99,14 @@ describe('engine/analysis: head detectors (TransformerLens detect_head)', () => 
     const block = new Float32Array(heads * n * n);
     // Build one head per kind that follows its pattern, falling back to the first token where the pattern row is empty.
     HEAD_KINDS.forEach((kind, h) => {
-      const p = kind === 'previous_token' ? previousTokenPattern(n) : kind === 'duplicate_token' ? duplicateTokenPattern(tokens) : kind === 'induction' ? inductionPattern(tokens) : null;
+      const p =
+        kind === 'previous_token'
+          ? previousTokenPattern(n)
+          : kind === 'duplicate_token'
+            ? duplicateTokenPattern(tokens)
+            : kind === 'induction'
+              ? inductionPattern(tokens)
+              : null;
       for (let i = 0; i < n; i++) {
         const o = h * n * n + i * n;
         const targets = p ? [...Array(n).keys()].filter((j) => p[i * n + j] === 1) : [kind === 'first_token' ? 0 : i];
@@ -80,7 +116,8 @@ describe('engine/analysis: head detectors (TransformerLens detect_head)', () => 
     });
     const s = headKindScores({ layers: [block], heads, tokens }, HEAD_KINDS);
     HEAD_KINDS.forEach((kind, h) => {
-      for (const other of HEAD_KINDS) if (other !== kind) assert.ok(s[kind][h]! > s[other][h]!, `${kind} head: ${kind} ${s[kind][h]} vs ${other} ${s[other][h]}`);
+      for (const other of HEAD_KINDS)
+        if (other !== kind) assert.ok(s[kind][h]! > s[other][h]!, `${kind} head: ${kind} ${s[kind][h]} vs ${other} ${s[other][h]}`);
     });
   });
 
@@ -94,7 +131,7 @@ describe('engine/analysis: head detectors (TransformerLens detect_head)', () => 
     assert.throws(() => detectHead([{ layers: [new Float32Array(3)], heads: 1, tokens: [1, 2] }], 'induction'), /need 4/);
   });
 
-  it('leaves the caller\'s attention untouched (TL zeroes its cache in place)', () => {
+  it("leaves the caller's attention untouched (TL zeroes its cache in place)", () => {
     const a = Float32Array.from(A);
     mulScore(a, previousTokenPattern(4), 4, both);
     absScore(a, previousTokenPattern(4), 4, both);

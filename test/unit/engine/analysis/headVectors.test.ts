@@ -38,8 +38,17 @@ describe('engine/analysis: head vectors and rollout rows from a forward pass', (
     const out = headOutput(weights, vec.v, hs);
     assert.equal(out.length, hs);
     assert.throws(() => headVectors({ q: layer.q!, k: layer.k!, v: layer.v! }, shape, config.nHeads, 0), RangeError);
-    const rows = rolloutRows(r.layers.map((l) => l.attention!), config.nHeads, T, query);
-    const full = attentionRollout(r.layers.map((l) => l.attention!), config.nHeads, T);
+    const rows = rolloutRows(
+      r.layers.map((l) => l.attention!),
+      config.nHeads,
+      T,
+      query,
+    );
+    const full = attentionRollout(
+      r.layers.map((l) => l.attention!),
+      config.nHeads,
+      T,
+    );
     for (let l = 0; l < config.nLayers; l++) assertClose(rows.subarray(l * T, (l + 1) * T), full[l]!.subarray(query * T, (query + 1) * T), 1e-9);
   });
 });

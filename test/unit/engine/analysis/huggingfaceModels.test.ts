@@ -18,12 +18,26 @@ import { Tensor } from '../../../../src/engine/tensor';
 import { editedCopy, refLogSoftmax } from '../../../helpers/analysisModels';
 import { readFixtureJson, requireFixture } from '../../../helpers/fixtures';
 
-interface Golden { sequences: number[][]; logits: number[][][] }
+interface Golden {
+  sequences: number[][];
+  logits: number[][][];
+}
 
 /** distilgpt2 ships no config.json; this is the generator's GPT2Config (fixture README). */
 const DISTILGPT2_CONFIG = {
-  architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', vocab_size: 12, n_positions: 16, n_embd: 8, n_layer: 2, n_head: 2,
-  activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, attn_pdrop: 0, embd_pdrop: 0, resid_pdrop: 0, tie_word_embeddings: true,
+  architectures: ['GPT2LMHeadModel'],
+  model_type: 'gpt2',
+  vocab_size: 12,
+  n_positions: 16,
+  n_embd: 8,
+  n_layer: 2,
+  n_head: 2,
+  activation_function: 'gelu_new',
+  layer_norm_epsilon: 1e-5,
+  attn_pdrop: 0,
+  embd_pdrop: 0,
+  resid_pdrop: 0,
+  tie_word_embeddings: true,
 };
 
 function load(ctx: Mocha.Context, name: 'tiny_distilgpt2_sliced' | 'tiny_smollm2_sliced'): { model: Transformer; golden: Golden } {
@@ -33,7 +47,9 @@ function load(ctx: Mocha.Context, name: 'tiny_distilgpt2_sliced' | 'tiny_smollm2
 }
 
 function fScaled(model: Transformer, ids: Int32Array, position: number, target: number, i: number, s: number): number {
-  const T = position + 1, C = model.config.dModel, V = model.config.vocabSize;
+  const T = position + 1,
+    C = model.config.dModel,
+    V = model.config.vocabSize;
   const table = model.params.get('tok_emb')!.data;
   const x = new Float32Array(T * C);
   for (let t = 0; t < T; t++) for (let d = 0; d < C; d++) x[t * C + d] = (t === i ? s : 1) * table[ids[t]! * C + d]!;
@@ -44,7 +60,7 @@ for (const name of ['tiny_distilgpt2_sliced', 'tiny_smollm2_sliced'] as const) {
   describe(`analysis on Hugging Face ${name === 'tiny_distilgpt2_sliced' ? 'GPT-2 (distilgpt2)' : 'Llama (SmolLM2)'} weights`, function () {
     this.timeout(60_000);
 
-    it('surprisal and the last lens layer = transformers\' logits', function () {
+    it("surprisal and the last lens layer = transformers' logits", function () {
       const { model, golden } = load(this, name);
       golden.sequences.forEach((seq, s) => {
         const ids = Int32Array.from(seq);
@@ -64,7 +80,8 @@ for (const name of ['tiny_distilgpt2_sliced', 'tiny_smollm2_sliced'] as const) {
       const { model, golden } = load(this, name);
       const ids = Int32Array.from(golden.sequences[1]!);
       const s = ablationSweep(model, ids, 12);
-      const hs = model.headSize, C = model.config.dModel;
+      const hs = model.headSize,
+        C = model.config.dModel;
       for (let l = 0; l < 2; l++) {
         for (let h = 0; h < 2; h++) {
           const cut = editedCopy(model, (w) => {

@@ -47,7 +47,8 @@ describe('engine/analysis: attention rollout and flow (Abnar & Zuidema 2020)', (
 
   it('the O(L·n²) single row equals the row of the full product, on a random 4-layer model', () => {
     const rng = new Rng(5);
-    const n = 9, heads = 3;
+    const n = 9,
+      heads = 3;
     const layers = Array.from({ length: 4 }, () => randomCausal(rng, heads, n));
     const full = attentionRollout(layers, heads, n).at(-1)!;
     for (let q = 0; q < n; q++) {

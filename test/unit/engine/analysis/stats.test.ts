@@ -65,7 +65,8 @@ describe('engine/analysis: entropy, concentration, token loss, repeated tokens',
   });
 
   it('stripe scores: a perfect induction head scores 1 (strict), a previous-token head 1 on its stripe', () => {
-    const N = 4, n = 2 * N + 1; // with BOS
+    const N = 4,
+      n = 2 * N + 1; // with BOS
     const induction = new Float64Array(n * n);
     for (let q = 0; q < n; q++) induction[q * n + (q >= 1 + N ? q - N + 1 : 0)] = 1;
     const s = stripeScores(induction, n, N, { bos: true, strict: true });

@@ -45,7 +45,11 @@ describe('analysis: surprisal and next-token predictions', function () {
           assert.ok(Number.isNaN(r.nextProb[t]!));
         }
       }
-      const mean = Array.from(r.surprisal).slice(1).reduce((a, b) => a + b, 0) / (ref.T - 1);
+      const mean =
+        Array.from(r.surprisal)
+          .slice(1)
+          .reduce((a, b) => a + b, 0) /
+        (ref.T - 1);
       assert.ok(Math.abs(meanSurprisal(r.surprisal) - mean) < 1e-12);
     });
   }
@@ -73,7 +77,7 @@ describe('analysis: logit lens', function () {
     await useTfjsBackend('cpu');
   });
 
-  it('stories260K: the last layer\'s readout is llama2.c\'s logits; layer l\'s is the model cut after layer l', function () {
+  it("stories260K: the last layer's readout is llama2.c's logits; layer l's is the model cut after layer l", function () {
     const model = storiesModel(this);
     const ref = storiesReference(this, 'lily_park');
     const ids = Int32Array.from(ref.token_ids);
@@ -96,7 +100,7 @@ describe('analysis: logit lens', function () {
     }
   });
 
-  it('GPT-style (reduced small): every layer\'s readout equals the tfjs reference cut after that layer', () => {
+  it("GPT-style (reduced small): every layer's readout equals the tfjs reference cut after that layer", () => {
     const config = { ...reducedConfig('small', 31), nLayers: 3 };
     const model = perturbedModel(config, 8);
     const T = 15;
@@ -110,7 +114,11 @@ describe('analysis: logit lens', function () {
       const want = refLogSoftmax(ref.logits, position * 31, 31);
       const got = lens.logProbs.subarray(l * 31, (l + 1) * 31);
       want.forEach((x, v) => assert.ok(Math.abs(got[v]! - x) < 1e-4, `layer ${l} token ${v}: ${got[v]} vs ${x}`));
-      const order = want.map((x, v) => [x, v] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, 4).map(([, v]) => v);
+      const order = want
+        .map((x, v) => [x, v] as const)
+        .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+        .slice(0, 4)
+        .map(([, v]) => v);
       assert.deepEqual(Array.from(lens.topIds.subarray(l * 4, (l + 1) * 4)), order);
     }
   });

@@ -12,12 +12,15 @@ import { storiesModel, storiesReference } from '../../../helpers/analysisModels'
 describe('analysis: value-weighted attention', function () {
   this.timeout(60_000);
 
-  it('stories260K: α_ij·‖W_O,h v_j‖ from llama2.c\'s α and values computed here', function () {
+  it("stories260K: α_ij·‖W_O,h v_j‖ from llama2.c's α and values computed here", function () {
     const model = storiesModel(this);
     const ref = storiesReference(this, 'tom_dog_newline');
     const ids = Int32Array.from(ref.token_ids);
     const T = ids.length;
-    const C = 64, H = 8, hs = 8, Ckv = 32;
+    const C = 64,
+      H = 8,
+      hs = 8,
+      Ckv = 32;
     const r = valueWeightedAttention(model, ids);
     const hidden = model.forward(null, ids, 1, T, { capture: { hidden: true } }).hidden;
     let checked = 0;

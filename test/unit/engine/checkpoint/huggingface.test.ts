@@ -58,7 +58,7 @@ const goldenConfig = (g: Golden): Record<string, unknown> => ({ ...g.config, mod
 describe('checkpoint/huggingface: GPT-2 against PyTorch transformers (tiny_gpt2_golden)', function () {
   this.timeout(60_000);
 
-  it('gives transformers\' hidden states after the embeddings and block 0, and its logits (max |Δ| ≤ 1e-5)', function () {
+  it("gives transformers' hidden states after the embeddings and block 0, and its logits (max |Δ| ≤ 1e-5)", function () {
     const g = golden(this);
     const { model, dtypes, notes } = parseHuggingFaceModel(goldenConfig(g), parseSafetensors(goldenBytes(this)));
     assert.deepEqual(dtypes, ['F32']);
@@ -75,7 +75,12 @@ describe('checkpoint/huggingface: GPT-2 against PyTorch transformers (tiny_gpt2_
     it(`reads ${dtype} weights: the same logits as F32 weights rounded to ${dtype}`, function () {
       const g = golden(this);
       const tensors = tensorsOf(goldenBytes(this));
-      const rounded = tensorsOf(writeSafetensors(tensors.map((t) => ({ ...t, data: t.data.map((x) => roundTo(dtype, x)) })), 'F32'));
+      const rounded = tensorsOf(
+        writeSafetensors(
+          tensors.map((t) => ({ ...t, data: t.data.map((x) => roundTo(dtype, x)) })),
+          'F32',
+        ),
+      );
       const half = parseHuggingFaceModel(goldenConfig(g), parseSafetensors(writeSafetensors(tensors, dtype)));
       const ref = parseHuggingFaceModel(goldenConfig(g), parseSafetensors(writeSafetensors(rounded, 'F32')));
       assert.deepEqual(half.dtypes, [dtype]);
@@ -143,10 +148,16 @@ describe('checkpoint/huggingface: GPT-2 against PyTorch transformers (tiny_gpt2_
 
 describe('checkpoint/huggingface: Llama (stories260K exported into the HF layout)', function () {
   this.timeout(60_000);
-  const llama2c = (ctx: Mocha.Context): Transformer => parseLlama2cCheckpoint(new Uint8Array(fs.readFileSync(requireFixture(ctx, 'stories260K', 'stories260K.bin'))));
-  interface AttentionFixture { T: number; token_ids: number[]; attention: number[][][][]; logits: number[][] }
+  const llama2c = (ctx: Mocha.Context): Transformer =>
+    parseLlama2cCheckpoint(new Uint8Array(fs.readFileSync(requireFixture(ctx, 'stories260K', 'stories260K.bin'))));
+  interface AttentionFixture {
+    T: number;
+    token_ids: number[];
+    attention: number[][][][];
+    logits: number[][];
+  }
 
-  it('rotate-half RoPE with the q/k permutation, GQA (8 heads, 4 kv heads), RMSNorm, SwiGLU: run.c\'s attention and logits', function () {
+  it("rotate-half RoPE with the q/k permutation, GQA (8 heads, 4 kv heads), RMSNorm, SwiGLU: run.c's attention and logits", function () {
     const src = llama2c(this);
     const { model } = parseHuggingFaceModel(llamaConfigJson(src, 'F32'), parseSafetensors(writeSafetensors(llamaTensors(src), 'F32')));
     assert.equal(model.config.ropeStyle, 'half');
@@ -175,7 +186,15 @@ describe('checkpoint/huggingface: Llama (stories260K exported into the HF layout
       const src = llama2c(this);
       const { model, dtypes } = parseHuggingFaceModel(llamaConfigJson(src, dtype), parseSafetensors(writeSafetensors(llamaTensors(src), dtype)));
       assert.deepEqual(dtypes, [dtype]);
-      const params = new Map([...src.params].map(([n, t]) => [n, new Tensor(t.data.map((x) => roundTo(dtype, x)), t.shape)]));
+      const params = new Map(
+        [...src.params].map(([n, t]) => [
+          n,
+          new Tensor(
+            t.data.map((x) => roundTo(dtype, x)),
+            t.shape,
+          ),
+        ]),
+      );
       const rounded = new Transformer(src.config, params);
       const ids = Int32Array.from([1, 403, 407, 261, 378, 410, 270, 299, 12, 400]);
       const d = maxAbsDiff(model.forward(null, ids, 1, ids.length).logits.data, rounded.forward(null, ids, 1, ids.length).logits.data);
@@ -207,14 +226,23 @@ describe('checkpoint/huggingface: Llama (stories260K exported into the HF layout
 describe('checkpoint/huggingface: real folders, memory and progress', function () {
   this.timeout(60_000);
   const load = (ctx: Mocha.Context, dir: string): ReturnType<typeof parseHuggingFaceModel> =>
-    parseHuggingFaceModel(JSON.parse(fs.readFileSync(requireFixture(ctx, dir, 'config.json'), 'utf8')), parseSafetensors(new Uint8Array(fs.readFileSync(requireFixture(ctx, dir, 'model.safetensors')))));
+    parseHuggingFaceModel(
+      JSON.parse(fs.readFileSync(requireFixture(ctx, dir, 'config.json'), 'utf8')),
+      parseSafetensors(new Uint8Array(fs.readFileSync(requireFixture(ctx, dir, 'model.safetensors')))),
+    );
 
   it('tiny_random_gpt2 (GPT2LMHeadModel, 5 layers × 4 heads, context 512, no lm_head in the file) loads with a tied head', function () {
     const { model, hf } = load(this, 'tiny_random_gpt2');
     const c = model.config;
-    assert.deepEqual([c.architecture, c.nLayers, c.nHeads, c.dModel, c.contextLength, c.vocabSize, c.mlpHidden, c.tiedEmbeddings, c.normEps], ['gpt', 5, 4, 32, 512, 1000, 128, true, 1e-5]);
+    assert.deepEqual(
+      [c.architecture, c.nLayers, c.nHeads, c.dModel, c.contextLength, c.vocabSize, c.mlpHidden, c.tiedEmbeddings, c.normEps],
+      ['gpt', 5, 4, 32, 512, 1000, 128, true, 1e-5],
+    );
     assert.deepEqual(hf.architectures, ['GPT2LMHeadModel']);
-    assert.equal(model.spec.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0), 111_968);
+    assert.equal(
+      model.spec.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0),
+      111_968,
+    );
     const r = model.forward(null, Int32Array.from([40, 416, 79]), 1, 3, { capture: { attention: true } });
     assert.ok(r.logits.data.every(Number.isFinite));
   });
@@ -257,7 +285,16 @@ describe('checkpoint/huggingface: real folders, memory and progress', function (
 });
 
 describe('checkpoint/huggingface: clear errors naming what was found and what was expected', function () {
-  const cfg = (over: Record<string, unknown> = {}): Record<string, unknown> => ({ model_type: 'gpt2', vocab_size: 61, n_positions: 16, n_embd: 32, n_layer: 2, n_head: 2, n_inner: 64, ...over });
+  const cfg = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+    model_type: 'gpt2',
+    vocab_size: 61,
+    n_positions: 16,
+    n_embd: 32,
+    n_layer: 2,
+    n_head: 2,
+    n_inner: 64,
+    ...over,
+  });
   const goldenFile = (ctx: Mocha.Context, edit: (t: NamedTensor[]) => NamedTensor[] = (t) => t, dtype: Dtype = 'F32'): ReturnType<typeof parseSafetensors> =>
     parseSafetensors(writeSafetensors(edit(tensorsOf(goldenBytes(ctx))), dtype));
   const throwsHf = (fn: () => unknown, re: RegExp): void => {
@@ -266,7 +303,10 @@ describe('checkpoint/huggingface: clear errors naming what was found and what wa
 
   it('an unsupported or missing model_type', function () {
     const file = goldenFile(this);
-    throwsHf(() => parseHuggingFaceModel({ ...cfg(), model_type: 't5', architectures: ['T5Model'] }, file), /model_type string "t5" \(architectures T5Model\) is not supported; supported: "gpt2", "llama", "gpt_neox", "qwen2", "bert"/);
+    throwsHf(
+      () => parseHuggingFaceModel({ ...cfg(), model_type: 't5', architectures: ['T5Model'] }, file),
+      /model_type string "t5" \(architectures T5Model\) is not supported; supported: "gpt2", "llama", "gpt_neox", "qwen2", "bert"/,
+    );
     throwsHf(() => parseHuggingFaceModel({ n_embd: 32 }, file), /no "model_type"/);
     throwsHf(() => parseHuggingFaceModel([], file), /config.json is an array/);
   });
@@ -274,26 +314,57 @@ describe('checkpoint/huggingface: clear errors naming what was found and what wa
   it('options the engine does not implement', function () {
     const file = goldenFile(this);
     throwsHf(() => parseHuggingFaceModel(cfg({ activation_function: 'relu' }), file), /activation_function "relu" is not supported; expected one of gelu_new/);
-    throwsHf(() => parseHuggingFaceModel(cfg({ scale_attn_by_inverse_layer_idx: true }), file), /scale_attn_by_inverse_layer_idx is true, which is not supported; expected false/);
+    throwsHf(
+      () => parseHuggingFaceModel(cfg({ scale_attn_by_inverse_layer_idx: true }), file),
+      /scale_attn_by_inverse_layer_idx is true, which is not supported; expected false/,
+    );
     throwsHf(() => parseHuggingFaceModel(cfg({ n_head: 5 }), file), /impossible model: dModel 32 is not divisible by nHeads 5/);
     throwsHf(() => parseHuggingFaceModel(cfg({ n_embd: '32' }), file), /n_embd is string "32", expected a positive integer/);
     const llama = { model_type: 'llama', hidden_size: 64, num_attention_heads: 8 };
-    throwsHf(() => parseHuggingFaceModel({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, file), /rope_scaling .*"llama3".* is not supported; only plain RoPE/);
+    throwsHf(
+      () => parseHuggingFaceModel({ ...llama, rope_scaling: { rope_type: 'llama3', factor: 8 } }, file),
+      /rope_scaling .*"llama3".* is not supported; only plain RoPE/,
+    );
     throwsHf(() => parseHuggingFaceModel({ ...llama, attention_bias: true }, file), /attention_bias is true, which is not supported; expected false/);
     throwsHf(() => parseHuggingFaceModel({ ...llama, hidden_act: 'gelu' }, file), /hidden_act "gelu" is not supported; expected "silu"/);
   });
 
   it('a missing tensor, a wrong shape, an unsupported dtype, unexplained tensors, a missing untied head', function () {
-    throwsHf(() => parseHuggingFaceModel(cfg(), goldenFile(this, (t) => t.filter((x) => x.name !== 'transformer.h.1.mlp.c_fc.bias'))), /missing tensor "transformer\.h\.1\.mlp\.c_fc\.bias" \(expected shape \[64\] = n_inner\)/);
-    throwsHf(() => parseHuggingFaceModel(cfg({ n_inner: 48 }), goldenFile(this)), /tensor "transformer\.h\.0\.mlp\.c_fc\.weight" has shape \[32, 64\], expected \[32, 48\]/);
+    throwsHf(
+      () =>
+        parseHuggingFaceModel(
+          cfg(),
+          goldenFile(this, (t) => t.filter((x) => x.name !== 'transformer.h.1.mlp.c_fc.bias')),
+        ),
+      /missing tensor "transformer\.h\.1\.mlp\.c_fc\.bias" \(expected shape \[64\] = n_inner\)/,
+    );
+    throwsHf(
+      () => parseHuggingFaceModel(cfg({ n_inner: 48 }), goldenFile(this)),
+      /tensor "transformer\.h\.0\.mlp\.c_fc\.weight" has shape \[32, 64\], expected \[32, 48\]/,
+    );
     throwsHf(() => parseHuggingFaceModel(cfg({ n_layer: 1 }), goldenFile(this)), /12 tensors config\.json does not account for: "transformer\.h\.1\./);
-    throwsHf(() => parseHuggingFaceModel(cfg({ tie_word_embeddings: false }), goldenFile(this)), /missing tensor "lm_head\.weight": config\.json sets tie_word_embeddings false/);
-    throwsHf(() => parseHuggingFaceModel(cfg(), goldenFile(this, (t) => t.filter((x) => !x.name.includes('wte')))), /missing tensor "transformer\.wte\.weight"/);
+    throwsHf(
+      () => parseHuggingFaceModel(cfg({ tie_word_embeddings: false }), goldenFile(this)),
+      /missing tensor "lm_head\.weight": config\.json sets tie_word_embeddings false/,
+    );
+    throwsHf(
+      () =>
+        parseHuggingFaceModel(
+          cfg(),
+          goldenFile(this, (t) => t.filter((x) => !x.name.includes('wte'))),
+        ),
+      /missing tensor "transformer\.wte\.weight"/,
+    );
     // An I32 tensor where a weight should be
     const bytes = writeSafetensors(tensorsOf(goldenBytes(this)), 'F32');
     // latin1 keeps every byte (a UTF-8 round trip would turn the weights' invalid sequences into U+FFFD, i.e. NaNs).
     const text = Buffer.from(bytes).toString('latin1');
-    const patched = new Uint8Array(Buffer.from(text.replace('"transformer.h.0.ln_1.weight":{"dtype":"F32"', '"transformer.h.0.ln_1.weight":{"dtype":"I32"'), 'latin1'));
-    throwsHf(() => parseHuggingFaceModel(cfg(), parseSafetensors(patched)), /tensor "transformer\.h\.0\.ln_1\.weight" has dtype I32; supported: F32, F16, BF16/);
+    const patched = new Uint8Array(
+      Buffer.from(text.replace('"transformer.h.0.ln_1.weight":{"dtype":"F32"', '"transformer.h.0.ln_1.weight":{"dtype":"I32"'), 'latin1'),
+    );
+    throwsHf(
+      () => parseHuggingFaceModel(cfg(), parseSafetensors(patched)),
+      /tensor "transformer\.h\.0\.ln_1\.weight" has dtype I32; supported: F32, F16, BF16/,
+    );
   });
 });

@@ -10,8 +10,15 @@ import { generate } from '../../../../src/engine/inference/generate';
 import { Rng } from '../../../../src/engine/random';
 import { readFixtureJson, requireFixture } from '../../../helpers/fixtures';
 
-interface AttentionFixture { T: number; token_ids: number[]; attention: number[][][][]; logits: number[][] }
-interface GreedyFixture { cases: { prompt: string; steps: number; prompt_token_ids: number[]; generated_token_ids: number[] }[] }
+interface AttentionFixture {
+  T: number;
+  token_ids: number[];
+  attention: number[][][][];
+  logits: number[][];
+}
+interface GreedyFixture {
+  cases: { prompt: string; steps: number; prompt_token_ids: number[]; generated_token_ids: number[] }[];
+}
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
@@ -43,11 +50,16 @@ describe('checkpoint/llama2c against run.c (stories260K)', function () {
     });
   }
 
-  it('greedy generation gives run.c\'s token ids for every reference prompt (steps = forward passes, so steps − prompt + 1 tokens)', function () {
+  it("greedy generation gives run.c's token ids for every reference prompt (steps = forward passes, so steps − prompt + 1 tokens)", function () {
     const model = parseLlama2cCheckpoint(fs.readFileSync(requireFixture(this, 'stories260K', 'stories260K.bin')));
     const ref = readFixtureJson<GreedyFixture>(requireFixture(this, 'stories260K', 'greedy_generations.json'));
     for (const c of ref.cases) {
-      const out = generate(model, Int32Array.from(c.prompt_token_ids), { maxTokens: c.steps - c.prompt_token_ids.length + 1, temperature: 0, rng: new Rng(0), stopIds: [1] });
+      const out = generate(model, Int32Array.from(c.prompt_token_ids), {
+        maxTokens: c.steps - c.prompt_token_ids.length + 1,
+        temperature: 0,
+        rng: new Rng(0),
+        stopIds: [1],
+      });
       assert.deepEqual([...out], c.generated_token_ids, `prompt ${JSON.stringify(c.prompt)}`);
     }
   });
@@ -64,9 +76,17 @@ describe('checkpoint/llama2c against run.c (stories260K)', function () {
     const p = (n: string): Float32Array => a.params.get(n)!.data;
     const layers = (n: string): Float32Array[] => [0, 1, 2, 3, 4].map((l) => p(`blocks.${l}.${n}`));
     const arrays = [
-      ...layers('norm1.weight'), ...layers('norm2.weight'), p('norm_f.weight'), p('tok_emb'),
-      ...layers('attn.q.weight'), ...layers('attn.k.weight'), ...layers('attn.v.weight'), ...layers('attn.o.weight'),
-      ...layers('mlp.gate.weight'), ...layers('mlp.down.weight'), ...layers('mlp.up.weight'),
+      ...layers('norm1.weight'),
+      ...layers('norm2.weight'),
+      p('norm_f.weight'),
+      p('tok_emb'),
+      ...layers('attn.q.weight'),
+      ...layers('attn.k.weight'),
+      ...layers('attn.v.weight'),
+      ...layers('attn.o.weight'),
+      ...layers('mlp.gate.weight'),
+      ...layers('mlp.down.weight'),
+      ...layers('mlp.up.weight'),
     ];
     const v1 = Buffer.concat([header, ...arrays.map((x) => Buffer.from(x.buffer, x.byteOffset, x.byteLength))]);
     const b = parseLlama2cCheckpoint(v1);
@@ -76,7 +96,10 @@ describe('checkpoint/llama2c against run.c (stories260K)', function () {
 
   it('refuses truncated, padded and foreign files with what was found and expected', function () {
     const bytes = fs.readFileSync(requireFixture(this, 'stories260K', 'stories260K.bin'));
-    assert.throws(() => parseLlama2cCheckpoint(bytes.subarray(0, bytes.length - 4)), /is 1056536 bytes but its header .* implies 1056540 — the file is truncated/);
+    assert.throws(
+      () => parseLlama2cCheckpoint(bytes.subarray(0, bytes.length - 4)),
+      /is 1056536 bytes but its header .* implies 1056540 — the file is truncated/,
+    );
     assert.throws(() => parseLlama2cCheckpoint(Buffer.concat([bytes, Buffer.alloc(4)])), /implies 1056540/);
     assert.throws(() => parseLlama2cCheckpoint(Buffer.from('not a model at all, just some text.')), Llama2cError);
     assert.throws(() => parseLlama2cCheckpoint(new Uint8Array(10)), /starts with a 28-byte header/);

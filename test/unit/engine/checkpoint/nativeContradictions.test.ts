@@ -27,12 +27,19 @@ function rewrite(bytes: Uint8Array, edit: (tensors: TensorToWrite[], meta: Recor
 }
 
 const refuses = (bytes: Uint8Array, re: RegExp): void => {
-  assert.throws(() => parseCheckpoint(bytes), (e: unknown) => e instanceof CheckpointError && re.test((e as Error).message));
+  assert.throws(
+    () => parseCheckpoint(bytes),
+    (e: unknown) => e instanceof CheckpointError && re.test((e as Error).message),
+  );
 };
 
 describe('checkpoint/native: metadata that contradicts the file', () => {
   it('the unedited files load (GPT with training state, Llama, seed)', () => {
-    for (const [c, training] of [[TINY_CONFIGS.gpt, true], [TINY_CONFIGS.llama, false], [TINY_CONFIGS.seed, true]] as const) {
+    for (const [c, training] of [
+      [TINY_CONFIGS.gpt, true],
+      [TINY_CONFIGS.llama, false],
+      [TINY_CONFIGS.seed, true],
+    ] as const) {
       assert.ok(parseCheckpoint(tinyCheckpoint(c, 1, training)).model);
     }
   });
@@ -49,9 +56,15 @@ describe('checkpoint/native: metadata that contradicts the file', () => {
     });
     refuses(rope, /tensor its model config \(norm "layernorm", positional "rope".*does not use: "pos_emb"/);
     // A stray tensor of any name, and optimizer moments without a training state.
-    refuses(rewrite(gpt, (t) => t.push({ name: 'extra', shape: [1], data: new Float32Array(1) })), /does not use: "extra"/);
+    refuses(
+      rewrite(gpt, (t) => t.push({ name: 'extra', shape: [1], data: new Float32Array(1) })),
+      /does not use: "extra"/,
+    );
     const trained = tinyCheckpoint(TINY_CONFIGS.gpt, 1, true);
-    refuses(rewrite(trained, (_t, meta) => delete meta.training), /no training state\) does not use: "optimizer\.m\./);
+    refuses(
+      rewrite(trained, (_t, meta) => delete meta.training),
+      /no training state\) does not use: "optimizer\.m\./,
+    );
   });
 
   it('a training step beyond the total, the all-zero generator state, negative second moments', () => {
@@ -62,17 +75,32 @@ describe('checkpoint/native: metadata that contradicts the file', () => {
         edit(t);
         meta.training = JSON.stringify(t);
       });
-    refuses(training((t) => (t.step = 11)), /step 11 is beyond the run's 10 steps/);
+    refuses(
+      training((t) => (t.step = 11)),
+      /step 11 is beyond the run's 10 steps/,
+    );
     assert.equal(parseCheckpoint(training((t) => (t.step = 10))).training!.state.step, 10, 'a finished run is fine');
-    refuses(training((t) => (t.rng = { s: [0, 0, 0, 0], spare: null })), /rng\.s is all zeros/);
-    refuses(rewrite(trained, (t) => (t.find((x) => x.name === 'optimizer.v.tok_emb')!.data[4] = -1)), /"optimizer\.v\.tok_emb" is negative at index 4/);
+    refuses(
+      training((t) => (t.rng = { s: [0, 0, 0, 0], spare: null })),
+      /rng\.s is all zeros/,
+    );
+    refuses(
+      rewrite(trained, (t) => (t.find((x) => x.name === 'optimizer.v.tok_emb')!.data[4] = -1)),
+      /"optimizer\.v\.tok_emb" is negative at index 4/,
+    );
   });
 
   it('NaN and ±Inf in a parameter or an optimizer moment, named with the first position', () => {
     const trained = tinyCheckpoint(TINY_CONFIGS.llama, 1, true);
     for (const bad of [Number.NaN, Infinity, -Infinity]) {
-      refuses(rewrite(trained, (t) => (t.find((x) => x.name === 'blocks.1.mlp.up.weight')!.data[7] = bad)), new RegExp(`parameter "blocks\\.1\\.mlp\\.up\\.weight" holds 1 non-finite value of 32 \\(the first, at index 7, is ${String(bad).replace('+', '')}\\)`));
-      refuses(rewrite(trained, (t) => (t.find((x) => x.name === 'optimizer.m.norm_f.weight')!.data[0] = bad)), /optimizer moment "optimizer\.m\.norm_f\.weight" holds 1 non-finite/);
+      refuses(
+        rewrite(trained, (t) => (t.find((x) => x.name === 'blocks.1.mlp.up.weight')!.data[7] = bad)),
+        new RegExp(`parameter "blocks\\.1\\.mlp\\.up\\.weight" holds 1 non-finite value of 32 \\(the first, at index 7, is ${String(bad).replace('+', '')}\\)`),
+      );
+      refuses(
+        rewrite(trained, (t) => (t.find((x) => x.name === 'optimizer.m.norm_f.weight')!.data[0] = bad)),
+        /optimizer moment "optimizer\.m\.norm_f\.weight" holds 1 non-finite/,
+      );
     }
     // Exactly the serialized model otherwise: a finite file round-trips.
     const ok = parseCheckpoint(trained);

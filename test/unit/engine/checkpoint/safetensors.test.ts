@@ -92,7 +92,9 @@ describe('safetensors: real Hugging Face files', () => {
     const goldenBytes = fixture('tiny_gpt2_golden/gpt2_tiny_golden.json');
     if (!bytes || !goldenBytes) return this.skip();
     const golden = JSON.parse(new TextDecoder().decode(goldenBytes)) as {
-      input_ids: number[]; hidden_after_embed: number[]; safetensors_keys: string[];
+      input_ids: number[];
+      hidden_after_embed: number[];
+      safetensors_keys: string[];
     };
     const file = parseSafetensors(bytes);
     assert.equal(file.dataStart, 8 + 2576);
@@ -157,14 +159,17 @@ describe('safetensors: writing and round trips', () => {
   ];
 
   it('round-trips names, shapes, values (incl. -0, inf, NaN) and metadata', () => {
-    const meta = { format: 'attention-lens', config: '{"layers":2}', 'ünïcode': '✓' };
+    const meta = { format: 'attention-lens', config: '{"layers":2}', ünïcode: '✓' };
     const file = parseSafetensors(serializeSafetensors(tensors, meta));
     assert.deepEqual({ ...file.metadata }, meta);
     for (const t of tensors) {
       const got = readTensorF32(file, t.name);
       assert.deepEqual(got.shape, t.shape);
       assert.deepEqual([...got.data], [...t.data]);
-      assert.ok(got.data.every((x, i) => Object.is(x, t.data[i])), 'bit-level values');
+      assert.ok(
+        got.data.every((x, i) => Object.is(x, t.data[i])),
+        'bit-level values',
+      );
     }
   });
 
@@ -194,9 +199,7 @@ describe('safetensors: writing and round trips', () => {
   });
 
   it('treats "__proto__" as an ordinary tensor name and metadata key', () => {
-    const file = parseSafetensors(
-      serializeSafetensors([{ name: '__proto__', shape: [1], data: Float32Array.from([7]) }], { ['__proto__']: 'v' }),
-    );
+    const file = parseSafetensors(serializeSafetensors([{ name: '__proto__', shape: [1], data: Float32Array.from([7]) }], { ['__proto__']: 'v' }));
     assert.deepEqual([...readTensorF32(file, '__proto__').data], [7]);
     assert.equal(Object.getOwnPropertyDescriptor(file.metadata, '__proto__')?.value, 'v');
   });
@@ -204,7 +207,14 @@ describe('safetensors: writing and round trips', () => {
   it('refuses to write invalid tensors or metadata', () => {
     const one = Float32Array.from([1]);
     throwsSafetensors(() => serializeSafetensors([{ name: 'x', shape: [2], data: one }]), /shape \[2\] \(2 elements\) but 1 values/);
-    throwsSafetensors(() => serializeSafetensors([{ name: 'x', shape: [1], data: one }, { name: 'x', shape: [1], data: one }]), /"x" appears more than once/);
+    throwsSafetensors(
+      () =>
+        serializeSafetensors([
+          { name: 'x', shape: [1], data: one },
+          { name: 'x', shape: [1], data: one },
+        ]),
+      /"x" appears more than once/,
+    );
     throwsSafetensors(() => serializeSafetensors([{ name: '__metadata__', shape: [1], data: one }]), /reserved/);
     throwsSafetensors(() => serializeSafetensors([{ name: 'x', shape: [-1], data: one }]), /shape \[-1\]/);
     throwsSafetensors(() => serializeSafetensors([{ name: 'bad\uD800', shape: [1], data: one }]), /lone UTF-16 surrogate/);
@@ -219,9 +229,20 @@ describe('safetensors: writing and round trips', () => {
 describe('safetensors: dtype conversion to float32', () => {
   it('F16: normals, subnormals, signed zero, infinities, NaN (hand-computed)', () => {
     const cases: [number, number][] = [
-      [0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125], [0x7bff, 65504],
-      [0x0400, 2 ** -14], [0x0001, 2 ** -24], [0x03ff, 1023 * 2 ** -24], [0x8001, -(2 ** -24)],
-      [0x0000, 0], [0x8000, -0], [0x7c00, Infinity], [0xfc00, -Infinity], [0x7e00, NaN], [0xfc01, NaN],
+      [0x3c00, 1],
+      [0xc000, -2],
+      [0x3555, 0.333251953125],
+      [0x7bff, 65504],
+      [0x0400, 2 ** -14],
+      [0x0001, 2 ** -24],
+      [0x03ff, 1023 * 2 ** -24],
+      [0x8001, -(2 ** -24)],
+      [0x0000, 0],
+      [0x8000, -0],
+      [0x7c00, Infinity],
+      [0xfc00, -Infinity],
+      [0x7e00, NaN],
+      [0xfc01, NaN],
     ];
     for (const [bits, value] of cases) assert.ok(Object.is(f16BitsToNumber(bits), value), `0x${bits.toString(16)}`);
     const bytes = makeFile({ h: { dtype: 'F16', shape: [2, 7], data_offsets: [0, 28] } }, u16le(cases.map((c) => c[0])));
@@ -232,8 +253,14 @@ describe('safetensors: dtype conversion to float32', () => {
 
   it('BF16: top half of float32 (1.0, -2, pi-ish, subnormal, -0, inf, NaN)', () => {
     const cases: [number, number][] = [
-      [0x3f80, 1], [0xc000, -2], [0x4049, 3.140625], [0x0001, 2 ** -133],
-      [0x8000, -0], [0x7f80, Infinity], [0xff80, -Infinity], [0x7fc0, NaN],
+      [0x3f80, 1],
+      [0xc000, -2],
+      [0x4049, 3.140625],
+      [0x0001, 2 ** -133],
+      [0x8000, -0],
+      [0x7f80, Infinity],
+      [0xff80, -Infinity],
+      [0x7fc0, NaN],
     ];
     const bytes = makeFile({ b: { dtype: 'BF16', shape: [8], data_offsets: [0, 16] } }, u16le(cases.map((c) => c[0])));
     const got = readTensorF32(parseSafetensors(bytes), 'b').data;
@@ -243,18 +270,28 @@ describe('safetensors: dtype conversion to float32', () => {
   it('F64, I32, I64, U8 and BOOL convert by value; F8 is refused clearly', () => {
     const data = new Uint8Array(16 + 8 + 16 + 2 + 2 + 1);
     const v = new DataView(data.buffer);
-    v.setFloat64(0, 1.5, true); v.setFloat64(8, 1e300, true);
-    v.setInt32(16, -5, true); v.setInt32(20, 7, true);
-    v.setBigInt64(24, -(2n ** 40n), true); v.setBigInt64(32, 3n, true);
-    data.set([200, 1], 40); data.set([0, 9], 42); data[44] = 0x38;
-    const file = parseSafetensors(makeFile({
-      f64: { dtype: 'F64', shape: [2], data_offsets: [0, 16] },
-      i32: { dtype: 'I32', shape: [2], data_offsets: [16, 24] },
-      i64: { dtype: 'I64', shape: [2], data_offsets: [24, 40] },
-      u8: { dtype: 'U8', shape: [2], data_offsets: [40, 42] },
-      bool: { dtype: 'BOOL', shape: [2], data_offsets: [42, 44] },
-      f8: { dtype: 'F8_E4M3', shape: [1], data_offsets: [44, 45] },
-    }, data));
+    v.setFloat64(0, 1.5, true);
+    v.setFloat64(8, 1e300, true);
+    v.setInt32(16, -5, true);
+    v.setInt32(20, 7, true);
+    v.setBigInt64(24, -(2n ** 40n), true);
+    v.setBigInt64(32, 3n, true);
+    data.set([200, 1], 40);
+    data.set([0, 9], 42);
+    data[44] = 0x38;
+    const file = parseSafetensors(
+      makeFile(
+        {
+          f64: { dtype: 'F64', shape: [2], data_offsets: [0, 16] },
+          i32: { dtype: 'I32', shape: [2], data_offsets: [16, 24] },
+          i64: { dtype: 'I64', shape: [2], data_offsets: [24, 40] },
+          u8: { dtype: 'U8', shape: [2], data_offsets: [40, 42] },
+          bool: { dtype: 'BOOL', shape: [2], data_offsets: [42, 44] },
+          f8: { dtype: 'F8_E4M3', shape: [1], data_offsets: [44, 45] },
+        },
+        data,
+      ),
+    );
     assert.deepEqual([...readTensorF32(file, 'f64').data], [1.5, Infinity]);
     assert.deepEqual([...readTensorF32(file, 'i32').data], [-5, 7]);
     assert.deepEqual([...readTensorF32(file, 'i64').data], [-(2 ** 40), 3]);
@@ -352,25 +389,42 @@ describe('safetensors: malformed files are SafetensorsErrors', () => {
   it('overlapping tensors', () => {
     const data = new Uint8Array(12);
     throwsSafetensors(
-      () => parseSafetensors(makeFile({
-        a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
-        b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
-      }, data)),
+      () =>
+        parseSafetensors(
+          makeFile(
+            {
+              a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+              b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+            },
+            data,
+          ),
+        ),
       /tensors "a" \[0, 8\] and "b" \[4, 12\] overlap/,
     );
     throwsSafetensors(
-      () => parseSafetensors(makeFile({
-        a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
-        b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
-      }, data)),
+      () =>
+        parseSafetensors(
+          makeFile(
+            {
+              a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+              b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+            },
+            data,
+          ),
+        ),
       /overlap/,
     );
     // Touching ranges, gaps and empty tensors are fine.
-    const file = parseSafetensors(makeFile({
-      a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
-      e: { dtype: 'F32', shape: [0], data_offsets: [2, 2] },
-      b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
-    }, data));
+    const file = parseSafetensors(
+      makeFile(
+        {
+          a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+          e: { dtype: 'F32', shape: [0], data_offsets: [2, 2] },
+          b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+        },
+        data,
+      ),
+    );
     assert.equal(file.tensors.size, 3);
   });
 

@@ -14,27 +14,33 @@ import { writeSafetensors, type NamedTensor } from '../../../helpers/hfExport';
 import { readFixtureJson, requireFixture } from '../../../helpers/fixtures';
 
 function erfSimpson(x: number): number {
-  const n = 4000, h = x / n;
+  const n = 4000,
+    h = x / n;
   let s = 1 + Math.exp(-x * x);
   for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * Math.exp(-((i * h) ** 2));
-  return (2 / Math.sqrt(Math.PI)) * (s * h) / 3;
+  return ((2 / Math.sqrt(Math.PI)) * (s * h)) / 3;
 }
 
 describe('families: BERT masked-LM head (BertForMaskedLM)', function () {
-  it('logits = LayerNorm(GELU(dense(h)))·Eᵀ + bias on transformers\' hidden states (1e-4), tied to the word embeddings', function () {
+  it("logits = LayerNorm(GELU(dense(h)))·Eᵀ + bias on transformers' hidden states (1e-4), tied to the word embeddings", function () {
     const file = parseSafetensors(new Uint8Array(fs.readFileSync(requireFixture(this, 'tiny_bert', 'model.safetensors'))));
     const g = readFixtureJson<{ sequences: number[][]; token_types: number[][]; hidden: number[][][] }>(requireFixture(this, 'tiny_bert', 'hidden.json'));
     const base = readFixtureJson<Record<string, unknown>>(requireFixture(this, 'tiny_bert', 'config.json'));
-    const tensors: NamedTensor[] = [...file.tensors.keys()].filter((n) => !n.startsWith('pooler.')).map((name) => {
-      const t = readTensorF32(file, name);
-      return { name: `bert.${name}`, shape: t.shape, data: Float32Array.from(t.data) };
-    });
-    const C = 8, V = 11;
+    const tensors: NamedTensor[] = [...file.tensors.keys()]
+      .filter((n) => !n.startsWith('pooler.'))
+      .map((name) => {
+        const t = readTensorF32(file, name);
+        return { name: `bert.${name}`, shape: t.shape, data: Float32Array.from(t.data) };
+      });
+    const C = 8,
+      V = 11;
     let seed = 12345;
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
     const head = {
-      dense: Float32Array.from({ length: C * C }, () => rand() * 0.8), denseB: Float32Array.from({ length: C }, () => rand() * 0.2),
-      gamma: Float32Array.from({ length: C }, () => 1 + rand() * 0.3), beta: Float32Array.from({ length: C }, () => rand() * 0.2),
+      dense: Float32Array.from({ length: C * C }, () => rand() * 0.8),
+      denseB: Float32Array.from({ length: C }, () => rand() * 0.2),
+      gamma: Float32Array.from({ length: C }, () => 1 + rand() * 0.3),
+      beta: Float32Array.from({ length: C }, () => rand() * 0.2),
       bias: Float32Array.from({ length: V }, () => rand() * 0.5),
     };
     tensors.push(
@@ -75,11 +81,16 @@ describe('families: BERT masked-LM head (BertForMaskedLM)', function () {
     const base = readFixtureJson<Record<string, unknown>>(requireFixture(this, 'tiny_bert', 'config.json'));
     const renamed: NamedTensor[] = [...file.tensors.keys()].map((name) => {
       const t = readTensorF32(file, name);
-      return { name: name.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'), shape: t.shape, data: Float32Array.from(t.data) };
+      return {
+        name: name.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta'),
+        shape: t.shape,
+        data: Float32Array.from(t.data),
+      };
     });
     assert.ok(renamed.some((t) => t.name.endsWith('.gamma')));
     const ids = Int32Array.from([3, 1, 4, 1, 5]);
-    const run = (f: ReturnType<typeof parseSafetensors>): number[] => Array.from(parseHuggingFaceModel(base, f).model.forward(null, ids, 1, 5, { capture: { hidden: true } }).hidden[2]!);
+    const run = (f: ReturnType<typeof parseSafetensors>): number[] =>
+      Array.from(parseHuggingFaceModel(base, f).model.forward(null, ids, 1, 5, { capture: { hidden: true } }).hidden[2]!);
     assert.deepEqual(run(parseSafetensors(writeSafetensors(renamed, 'F32'))), run(file));
   });
 });

@@ -54,7 +54,7 @@ describe('families: decoders against transformers float64 logits', function () {
     });
   }
 
-  it('decoding token by token with a key/value cache (partial RoPE at each offset, q/k/v biases) gives transformers\' logits too', function () {
+  it("decoding token by token with a key/value cache (partial RoPE at each offset, q/k/v biases) gives transformers' logits too", function () {
     for (const dir of ['tiny_gptneox', 'tiny_qwen2']) {
       const m = loadFixtureModel(this, dir);
       const g = readFixtureJson<LogitsGolden>(requireFixture(this, dir, 'logits.json'));
@@ -82,8 +82,17 @@ describe('families: decoders against transformers float64 logits', function () {
     assert.ok(maxLogitError(loadFixtureModel(this, 'tiny_gptneox', { ...base, rotary_pct: 1 }), g) > 1e-3);
   });
 
-  it('tiny_distilgpt2_sliced — real distilgpt2 weights (no config.json upstream: the generator\'s GPT2Config)', function () {
-    const config = { model_type: 'gpt2', vocab_size: 12, n_positions: 16, n_embd: 8, n_layer: 2, n_head: 2, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 };
+  it("tiny_distilgpt2_sliced — real distilgpt2 weights (no config.json upstream: the generator's GPT2Config)", function () {
+    const config = {
+      model_type: 'gpt2',
+      vocab_size: 12,
+      n_positions: 16,
+      n_embd: 8,
+      n_layer: 2,
+      n_head: 2,
+      activation_function: 'gelu_new',
+      layer_norm_epsilon: 1e-5,
+    };
     const m = loadFixtureModel(this, 'tiny_distilgpt2_sliced', config);
     const err = maxLogitError(m, readFixtureJson<LogitsGolden>(requireFixture(this, 'tiny_distilgpt2_sliced', 'logits.json')));
     assert.ok(err < TOL, `max |Δ| ${err}`);
@@ -106,7 +115,8 @@ describe('families: BERT against transformers float64 (tiny_bert)', function () 
     const g = readFixtureJson<BertGolden>(requireFixture(this, 'tiny_bert', 'hidden.json'));
     let worst = 0;
     g.sequences.forEach((seq, s) => {
-      const T = seq.length, C = c.dModel;
+      const T = seq.length,
+        C = c.dModel;
       const r = m.model.forward(null, Int32Array.from(seq), 1, T, { tokenTypes: Int32Array.from(g.token_types[s]!), capture: { hidden: true } });
       assert.deepEqual(r.logits.shape, [1, T, 0], 'a bare encoder has no logits');
       const last = r.hidden[c.nLayers]!;
@@ -131,8 +141,10 @@ describe('families: BERT against transformers float64 (tiny_bert)', function () 
   it('the outputs depend on later tokens (no causal mask): changing the last token moves position 0', function () {
     const m = loadFixtureModel(this, 'tiny_bert');
     const C = m.model.config.dModel;
-    const run = (ids: number[]): Float32Array => m.model.forward(null, Int32Array.from(ids), 1, ids.length, { capture: { hidden: true } }).hidden[2]!.slice(0, C);
-    const a = run([1, 2, 3, 4]), b = run([1, 2, 3, 9]);
+    const run = (ids: number[]): Float32Array =>
+      m.model.forward(null, Int32Array.from(ids), 1, ids.length, { capture: { hidden: true } }).hidden[2]!.slice(0, C);
+    const a = run([1, 2, 3, 4]),
+      b = run([1, 2, 3, 9]);
     assert.ok(a.some((v, i) => Math.abs(v - b[i]!) > 1e-4));
   });
 
@@ -154,9 +166,17 @@ describe('families: BERT against transformers float64 (tiny_bert)', function () 
 
   it('cross-encoder reranker: one logit and its sigmoid, with and without segment B (pads attended, as recorded)', function () {
     const m = loadFixtureModel(this, path.join('tiny_bert', 'reranker'));
-    const g = readFixtureJson<{ input_ids: number[]; token_type_ids: number[]; logit: number; prob: number; logit_all_seg0: number }>(requireFixture(this, 'tiny_bert', 'reranker', 'logits.json'));
+    const g = readFixtureJson<{ input_ids: number[]; token_type_ids: number[]; logit: number; prob: number; logit_all_seg0: number }>(
+      requireFixture(this, 'tiny_bert', 'reranker', 'logits.json'),
+    );
     const L = m.model.config.nLayers;
-    const run = (types: number[]) => classifySequence(m.model, m.model.forward(null, Int32Array.from(g.input_ids), 1, g.input_ids.length, { tokenTypes: Int32Array.from(types), capture: { hidden: true } }).hidden[L]!);
+    const run = (types: number[]) =>
+      classifySequence(
+        m.model,
+        m.model.forward(null, Int32Array.from(g.input_ids), 1, g.input_ids.length, { tokenTypes: Int32Array.from(types), capture: { hidden: true } }).hidden[
+          L
+        ]!,
+      );
     const k = run(g.token_type_ids);
     assert.equal(k.label, 'relevance');
     assert.ok(Math.abs(k.logits[0]! - g.logit) < TOL, `${k.logits[0]} vs ${g.logit}`);

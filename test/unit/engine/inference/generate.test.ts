@@ -68,9 +68,15 @@ describe('inference/generate with a padded vocabulary (GPT-2: 50257 tokens in 50
   it('sampling at any temperature stays below the tokenizer vocabulary; a limit outside 1..V is refused', () => {
     for (const temperature of [0.5, 1, 5, 100]) {
       const out = generate(model, Int32Array.of(1), { maxTokens: 7, temperature, rng: new Rng(temperature), vocabLimit: TOKENS });
-      assert.ok([...out].every((id) => id >= 0 && id < TOKENS), `temperature ${temperature}: ${[...out]}`);
+      assert.ok(
+        [...out].every((id) => id >= 0 && id < TOKENS),
+        `temperature ${temperature}: ${[...out]}`,
+      );
     }
-    assert.throws(() => generate(model, Int32Array.of(1), { maxTokens: 1, temperature: 0, rng: new Rng(1), vocabLimit: V + 1 }), /vocabLimit must be an integer from 1 to the model's vocabulary 50304/);
+    assert.throws(
+      () => generate(model, Int32Array.of(1), { maxTokens: 1, temperature: 0, rng: new Rng(1), vocabLimit: V + 1 }),
+      /vocabLimit must be an integer from 1 to the model's vocabulary 50304/,
+    );
     assert.throws(() => generate(model, Int32Array.of(1), { maxTokens: 1, temperature: 0, rng: new Rng(1), vocabLimit: 0 }), GenerateError);
   });
 });

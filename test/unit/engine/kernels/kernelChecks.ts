@@ -20,7 +20,8 @@ export function randomArray(rng: Rng, n: number, scale = 1): Float32Array {
 export function expectClose(actual: Float32Array, expected: Float32Array, tol: number, what: string): void {
   if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length} vs ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     if (Number.isNaN(a) && Number.isNaN(e)) continue;
     if (a === e) continue; // ±Infinity
     if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) throw new Error(`${what}[${i}]: ${a} vs reference ${e} (tol ${tol})`);
@@ -28,8 +29,21 @@ export function expectClose(actual: Float32Array, expected: Float32Array, tol: n
 }
 
 export const MATMUL_SHAPES: readonly (readonly [number, number, number])[] = [
-  [1, 1, 1], [1, 3, 1], [3, 1, 17], [1, 17, 3], [3, 3, 3], [4, 8, 8], [5, 9, 7], [17, 17, 17],
-  [33, 7, 65], [7, 300, 9], [130, 5, 12], [129, 257, 17], [3, 20, 1030], [64, 64, 64], [96, 128, 128],
+  [1, 1, 1],
+  [1, 3, 1],
+  [3, 1, 17],
+  [1, 17, 3],
+  [3, 3, 3],
+  [4, 8, 8],
+  [5, 9, 7],
+  [17, 17, 17],
+  [33, 7, 65],
+  [7, 300, 9],
+  [130, 5, 12],
+  [129, 257, 17],
+  [3, 20, 1030],
+  [64, 64, 64],
+  [96, 128, 128],
 ];
 
 /** Every transpose variant, overwrite and accumulate, on MATMUL_SHAPES (+ any extra shapes). */
@@ -40,8 +54,11 @@ export function checkMatmul(be: Backend, extra: readonly (readonly [number, numb
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         for (const accumulate of [false, true]) {
-          const a = randomArray(rng, m * k), b = randomArray(rng, k * n), c0 = randomArray(rng, m * n);
-          const want = c0.slice(), got = c0.slice();
+          const a = randomArray(rng, m * k),
+            b = randomArray(rng, k * n),
+            c0 = randomArray(rng, m * n);
+          const want = c0.slice(),
+            got = c0.slice();
           jsBackend.matmul(a, b, want, m, k, n, { transA, transB, accumulate });
           be.matmul(a, b, got, m, k, n, { transA, transB, accumulate });
           // Float32 sums of k terms in another order: error grows like √k·ε·|terms|.
@@ -74,17 +91,24 @@ export function checkAttention(be: Backend): number {
   const rng = new Rng(12);
   let checked = 0;
   for (const d of ATTENTION_DIMS) {
-    const nq = d.B * d.T * d.H * d.hs, nkv = d.B * d.Tk * d.Hkv * d.hs, np = d.B * d.H * d.T * d.Tk;
+    const nq = d.B * d.T * d.H * d.hs,
+      nkv = d.B * d.Tk * d.Hkv * d.hs,
+      np = d.B * d.H * d.T * d.Tk;
     const tag = `${be.name} attention B${d.B} T${d.T} Tk${d.Tk} H${d.H}/${d.Hkv} hs${d.hs}${d.causal === false ? ' bidirectional' : ''}`;
     for (const hard of [false, true]) {
-      const q = randomArray(rng, nq, 1.5), k = randomArray(rng, nkv, 1.5), v = randomArray(rng, nkv);
+      const q = randomArray(rng, nq, 1.5),
+        k = randomArray(rng, nkv, 1.5),
+        v = randomArray(rng, nkv);
       const run = (b: Backend): { out: Float32Array; probs: Float32Array; scores: Float32Array; idx: Int32Array | null } => {
-        const out = new Float32Array(nq), probs = new Float32Array(np), scores = new Float32Array(np).fill(-Infinity);
+        const out = new Float32Array(nq),
+          probs = new Float32Array(np),
+          scores = new Float32Array(np).fill(-Infinity);
         const idx = hard ? new Int32Array(d.B * d.H * d.T) : null;
         b.attentionForward(q, k, v, d, out, probs, scores, idx);
         return { out, probs, scores, idx };
       };
-      const want = run(jsBackend), got = run(be);
+      const want = run(jsBackend),
+        got = run(be);
       expectClose(got.probs, want.probs, 2e-6, `${tag} hard=${hard} probs`);
       expectClose(got.scores, want.scores, 2e-6, `${tag} hard=${hard} scores`);
       expectClose(got.out, want.out, 1e-5, `${tag} hard=${hard} out`);
@@ -94,7 +118,8 @@ export function checkAttention(be: Backend): number {
         const qn = q.slice();
         qn[nq - 1] = NaN;
         const nanRun = (b: Backend): Float32Array => {
-          const out = new Float32Array(nq), probs = new Float32Array(np);
+          const out = new Float32Array(nq),
+            probs = new Float32Array(np);
           b.attentionForward(qn, k, v, d, out, probs, null, null);
           return probs;
         };
@@ -109,11 +134,16 @@ export function checkAttention(be: Backend): number {
       const dy = randomArray(rng, nq);
       for (const mask of [7, 1, 2, 4, 6]) {
         const grads = (b: Backend): (Float32Array | null)[] => {
-          const g = [mask & 1 ? randomArray(new Rng(mask), nq) : null, mask & 2 ? randomArray(new Rng(mask + 1), nkv) : null, mask & 4 ? randomArray(new Rng(mask + 2), nkv) : null];
+          const g = [
+            mask & 1 ? randomArray(new Rng(mask), nq) : null,
+            mask & 2 ? randomArray(new Rng(mask + 1), nkv) : null,
+            mask & 4 ? randomArray(new Rng(mask + 2), nkv) : null,
+          ];
           b.attentionBackward(q, k, v, d, want.probs, want.idx, dy, g[0]!, g[1]!, g[2]!);
           return g;
         };
-        const gw = grads(jsBackend), gg = grads(be);
+        const gw = grads(jsBackend),
+          gg = grads(be);
         ['dq', 'dk', 'dv'].forEach((name, i) => {
           if (gw[i]) expectClose(gg[i]!, gw[i]!, 2e-5 * Math.sqrt(d.Tk), `${tag} hard=${hard} ${name} (mask ${mask})`);
         });
@@ -124,7 +154,13 @@ export function checkAttention(be: Backend): number {
   return checked;
 }
 
-const LAYER_SHAPES: readonly (readonly [number, number, number])[] = [[1, 1, 1], [3, 5, 7], [17, 16, 33], [64, 128, 96], [33, 3, 130]];
+const LAYER_SHAPES: readonly (readonly [number, number, number])[] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [17, 16, 33],
+  [64, 128, 96],
+  [33, 3, 130],
+];
 
 /** Linear layer forward (with and without bias) and backward (every subset of dx, dW, db). */
 export function checkLinear(be: Backend): number {
@@ -132,9 +168,12 @@ export function checkLinear(be: Backend): number {
   let checked = 0;
   for (const [rows, inF, outF] of LAYER_SHAPES) {
     const tag = `${be.name} linear ${rows}×${inF}→${outF}`;
-    const x = randomArray(rng, rows * inF), w = randomArray(rng, outF * inF, 0.3), bias = randomArray(rng, outF);
+    const x = randomArray(rng, rows * inF),
+      w = randomArray(rng, outF * inF, 0.3),
+      bias = randomArray(rng, outF);
     for (const withBias of [false, true]) {
-      const want = new Float32Array(rows * outF), got = new Float32Array(rows * outF);
+      const want = new Float32Array(rows * outF),
+        got = new Float32Array(rows * outF);
       jsBackend.linearForward(x, w, withBias ? bias : null, want, rows, inF, outF);
       be.linearForward(x, w, withBias ? bias : null, got, rows, inF, outF);
       expectClose(got, want, 1e-5 * Math.sqrt(inF), `${tag} bias=${withBias} y`);
@@ -143,11 +182,16 @@ export function checkLinear(be: Backend): number {
     const dy = randomArray(rng, rows * outF);
     for (const mask of [7, 1, 2, 4]) {
       const grads = (b: Backend): (Float32Array | null)[] => {
-        const g = [mask & 1 ? randomArray(new Rng(1), rows * inF) : null, mask & 2 ? randomArray(new Rng(2), outF * inF) : null, mask & 4 ? randomArray(new Rng(3), outF) : null];
+        const g = [
+          mask & 1 ? randomArray(new Rng(1), rows * inF) : null,
+          mask & 2 ? randomArray(new Rng(2), outF * inF) : null,
+          mask & 4 ? randomArray(new Rng(3), outF) : null,
+        ];
         b.linearBackward(x, w, dy, g[0]!, g[1]!, g[2]!, rows, inF, outF);
         return g;
       };
-      const gw = grads(jsBackend), gg = grads(be);
+      const gw = grads(jsBackend),
+        gg = grads(be);
       ['dx', 'dW', 'db'].forEach((name, i) => {
         if (gw[i]) expectClose(gg[i]!, gw[i]!, 1e-5 * Math.sqrt(Math.max(rows, outF)), `${tag} ${name} (mask ${mask})`);
       });
@@ -167,13 +211,21 @@ export function checkActivations(be: Backend): number {
     for (const n of [1, 3, 4, 17, 1000]) {
       const x = randomArray(rng, n, 3);
       if (n === 1000) x.set([0, -0, 1e-8, -1e-8, 10, -10, 30, -30, 87, -87, 89, -89, 100, -100, 1e30, -1e30, NaN, Infinity, -Infinity]);
-      const want = new Float32Array(n), got = new Float32Array(n);
+      const want = new Float32Array(n),
+        got = new Float32Array(n);
       jsBackend[fwd](x, want, n);
       be[fwd](x, got, n);
       // Far tails differ only below 1e-30 (float32 rounding of e^±x near its limits).
-      expectClose(got.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)), want.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)), 2e-6, `${be.name} ${fn} n=${n}`);
+      expectClose(
+        got.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)),
+        want.map((v) => (Math.abs(v) < 1e-30 ? 0 : v)),
+        2e-6,
+        `${be.name} ${fn} n=${n}`,
+      );
       const finite = x.map((v) => (Number.isFinite(v) && Math.abs(v) < 1e20 ? v : 0.5));
-      const dy = randomArray(rng, n), dxWant = randomArray(new Rng(5), n), dxGot = dxWant.slice();
+      const dy = randomArray(rng, n),
+        dxWant = randomArray(new Rng(5), n),
+        dxGot = dxWant.slice();
       jsBackend[bwd](finite, dy, dxWant, n);
       be[bwd](finite, dy, dxGot, n);
       expectClose(dxGot, dxWant, 1e-5, `${be.name} ${fn}′ n=${n}`);
@@ -187,26 +239,43 @@ export function checkActivations(be: Backend): number {
 export function checkLayerNorm(be: Backend): number {
   const rng = new Rng(15);
   let checked = 0;
-  for (const [rows, c] of [[1, 1], [1, 3], [5, 7], [17, 16], [64, 128], [3, 130]] as const) {
-    const x = randomArray(rng, rows * c, 2), w = randomArray(rng, c), b = randomArray(rng, c);
+  for (const [rows, c] of [
+    [1, 1],
+    [1, 3],
+    [5, 7],
+    [17, 16],
+    [64, 128],
+    [3, 130],
+  ] as const) {
+    const x = randomArray(rng, rows * c, 2),
+      w = randomArray(rng, c),
+      b = randomArray(rng, c);
     for (let i = 0; i < rows * c; i++) addAt(x, i, 3); // an offset mean, as real activations have
     for (const withBias of [false, true]) {
       const tag = `${be.name} layerNorm ${rows}×${c} bias=${withBias}`;
       const run = (k: Backend): Float32Array[] => {
-        const y = new Float32Array(rows * c), mean = new Float32Array(rows), rstd = new Float32Array(rows);
+        const y = new Float32Array(rows * c),
+          mean = new Float32Array(rows),
+          rstd = new Float32Array(rows);
         k.layerNormForward(x, w, withBias ? b : null, y, mean, rstd, rows, c, 1e-5);
         return [y, mean, rstd];
       };
-      const want = run(jsBackend), got = run(be);
+      const want = run(jsBackend),
+        got = run(be);
       ['y', 'mean', 'rstd'].forEach((name, i) => expectClose(got[i]!, want[i]!, 2e-5, `${tag} ${name}`));
       const dy = randomArray(rng, rows * c);
       for (const mask of [7, 1, 6]) {
         const grads = (k: Backend): (Float32Array | null)[] => {
-          const g = [mask & 1 ? randomArray(new Rng(1), rows * c) : null, mask & 2 ? randomArray(new Rng(2), c) : null, mask & 4 && withBias ? randomArray(new Rng(3), c) : null];
+          const g = [
+            mask & 1 ? randomArray(new Rng(1), rows * c) : null,
+            mask & 2 ? randomArray(new Rng(2), c) : null,
+            mask & 4 && withBias ? randomArray(new Rng(3), c) : null,
+          ];
           k.layerNormBackward(x, w, want[1]!, want[2]!, dy, g[0]!, g[1]!, g[2]!, rows, c);
           return g;
         };
-        const gw = grads(jsBackend), gg = grads(be);
+        const gw = grads(jsBackend),
+          gg = grads(be);
         ['dx', 'dw', 'db'].forEach((name, i) => {
           if (gw[i]) expectClose(gg[i]!, gw[i]!, 2e-5 * Math.sqrt(rows), `${tag} ${name} (mask ${mask})`);
         });
@@ -221,15 +290,25 @@ export function checkLayerNorm(be: Backend): number {
 export function checkRmsNorm(be: Backend): number {
   const rng = new Rng(16);
   let checked = 0;
-  for (const [rows, c] of [[1, 1], [1, 3], [5, 7], [17, 16], [64, 128], [3, 130]] as const) {
+  for (const [rows, c] of [
+    [1, 1],
+    [1, 3],
+    [5, 7],
+    [17, 16],
+    [64, 128],
+    [3, 130],
+  ] as const) {
     const tag = `${be.name} rmsNorm ${rows}×${c}`;
-    const x = randomArray(rng, rows * c, 2), w = randomArray(rng, c);
+    const x = randomArray(rng, rows * c, 2),
+      w = randomArray(rng, c);
     const run = (k: Backend): Float32Array[] => {
-      const y = new Float32Array(rows * c), rrms = new Float32Array(rows);
+      const y = new Float32Array(rows * c),
+        rrms = new Float32Array(rows);
       k.rmsNormForward(x, w, y, rrms, rows, c, 1e-5);
       return [y, rrms];
     };
-    const want = run(jsBackend), got = run(be);
+    const want = run(jsBackend),
+      got = run(be);
     ['y', 'rrms'].forEach((name, i) => expectClose(got[i]!, want[i]!, 2e-5, `${tag} ${name}`));
     const dy = randomArray(rng, rows * c);
     for (const mask of [3, 1, 2]) {
@@ -238,7 +317,8 @@ export function checkRmsNorm(be: Backend): number {
         k.rmsNormBackward(x, w, want[1]!, dy, g[0]!, g[1]!, rows, c);
         return g;
       };
-      const gw = grads(jsBackend), gg = grads(be);
+      const gw = grads(jsBackend),
+        gg = grads(be);
       ['dx', 'dw'].forEach((name, i) => {
         if (gw[i]) expectClose(gg[i]!, gw[i]!, 2e-5 * Math.sqrt(rows), `${tag} ${name} (mask ${mask})`);
       });
@@ -252,21 +332,32 @@ export function checkRmsNorm(be: Backend): number {
 export function checkCrossEntropy(be: Backend): number {
   const rng = new Rng(17);
   let checked = 0;
-  for (const [rows, V] of [[1, 1], [3, 5], [17, 96], [64, 512], [5, 130]] as const) {
+  for (const [rows, V] of [
+    [1, 1],
+    [3, 5],
+    [17, 96],
+    [64, 512],
+    [5, 130],
+  ] as const) {
     const tag = `${be.name} crossEntropy ${rows}×${V}`;
     const logits = randomArray(rng, rows * V, 3);
     const targets = Int32Array.from({ length: rows }, (_, r) => (r % 4 === 3 ? -1 : rng.int(V)));
     if (rows >= 3 && V >= 3) logits.set([2, 2, 2], V); // a tie: argmax is the first of them
     const run = (k: Backend): { probs: Float32Array; perToken: Float32Array; sums: { total: number; count: number; correct: number } } => {
-      const probs = new Float32Array(rows * V), perToken = new Float32Array(rows);
+      const probs = new Float32Array(rows * V),
+        perToken = new Float32Array(rows);
       return { probs, perToken, sums: k.crossEntropyForward(logits, targets, rows, V, probs, perToken) };
     };
-    const want = run(jsBackend), got = run(be);
+    const want = run(jsBackend),
+      got = run(be);
     expectClose(got.probs, want.probs, 2e-6, `${tag} probs`);
     expectClose(got.perToken, want.perToken, 2e-6, `${tag} perToken`);
-    if (Math.abs(got.sums.total - want.sums.total) > 1e-5 * Math.max(1, Math.abs(want.sums.total))) throw new Error(`${tag}: total ${got.sums.total} vs ${want.sums.total}`);
-    if (got.sums.count !== want.sums.count || got.sums.correct !== want.sums.correct) throw new Error(`${tag}: count/correct ${got.sums.count}/${got.sums.correct} vs ${want.sums.count}/${want.sums.correct}`);
-    const dxWant = randomArray(new Rng(3), rows * V), dxGot = dxWant.slice();
+    if (Math.abs(got.sums.total - want.sums.total) > 1e-5 * Math.max(1, Math.abs(want.sums.total)))
+      throw new Error(`${tag}: total ${got.sums.total} vs ${want.sums.total}`);
+    if (got.sums.count !== want.sums.count || got.sums.correct !== want.sums.correct)
+      throw new Error(`${tag}: count/correct ${got.sums.count}/${got.sums.correct} vs ${want.sums.count}/${want.sums.correct}`);
+    const dxWant = randomArray(new Rng(3), rows * V),
+      dxGot = dxWant.slice();
     jsBackend.crossEntropyBackward(want.probs, targets, rows, V, 0.37, dxWant);
     be.crossEntropyBackward(want.probs, targets, rows, V, 0.37, dxGot);
     expectClose(dxGot, dxWant, 1e-6, `${tag} dlogits`);
@@ -290,16 +381,25 @@ export function checkAdamW(be: Backend): number {
   const rng = new Rng(18);
   let checked = 0;
   for (const n of [1, 2, 3, 17, 1000]) {
-    const w0 = randomArray(rng, n), m0 = randomArray(rng, n, 0.01), v0 = randomArray(rng, n, 0.01).map(Math.abs);
-    for (const [t, wd] of [[1, 0], [7, 0.1], [1000, 0.1]] as const) {
+    const w0 = randomArray(rng, n),
+      m0 = randomArray(rng, n, 0.01),
+      v0 = randomArray(rng, n, 0.01).map(Math.abs);
+    for (const [t, wd] of [
+      [1, 0],
+      [7, 0.1],
+      [1000, 0.1],
+    ] as const) {
       const hp = { lr: 3e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: wd, c1: 1 - 0.9 ** t, c2: 1 - 0.95 ** t };
       const g = randomArray(rng, n);
-      const a = [w0.slice(), m0.slice(), v0.slice()] as const, b = [w0.slice(), m0.slice(), v0.slice()] as const;
+      const a = [w0.slice(), m0.slice(), v0.slice()] as const,
+        b = [w0.slice(), m0.slice(), v0.slice()] as const;
       jsBackend.adamwStep(a[0], g, a[1], a[2], n, hp);
       be.adamwStep(b[0], g, b[1], b[2], n, hp);
       ['w', 'm', 'v'].forEach((name, i) => {
-        const x = a[i]!, y = b[i]!;
-        for (let j = 0; j < n; j++) if (!Object.is(x[j], y[j])) throw new Error(`${be.name} adamw n=${n} t=${t} ${name}[${j}]: ${y[j]} vs reference ${x[j]} (must be identical)`);
+        const x = a[i]!,
+          y = b[i]!;
+        for (let j = 0; j < n; j++)
+          if (!Object.is(x[j], y[j])) throw new Error(`${be.name} adamw n=${n} t=${t} ${name}[${j}]: ${y[j]} vs reference ${x[j]} (must be identical)`);
       });
       checked++;
     }

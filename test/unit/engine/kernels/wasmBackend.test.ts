@@ -5,7 +5,18 @@ import { backend, backendStatus, selectBackend } from '../../../../src/engine/ke
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
-import { checkActivations, checkAdamW, checkAllKernels, checkAttention, checkCrossEntropy, checkLayerNorm, checkLinear, checkMatmul, checkRmsNorm, KERNEL_CHECKS } from './kernelChecks';
+import {
+  checkActivations,
+  checkAdamW,
+  checkAllKernels,
+  checkAttention,
+  checkCrossEntropy,
+  checkLayerNorm,
+  checkLinear,
+  checkMatmul,
+  checkRmsNorm,
+  KERNEL_CHECKS,
+} from './kernelChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -59,7 +70,9 @@ describe('kernels/wasmBackend', function () {
   it('matmul handles operands larger than the current memory (it grows) and reuses it after', () => {
     const be = simd.backend!;
     const n = 700;
-    const a = new Float32Array(n * n).fill(1), b = new Float32Array(n * n).fill(0.5), c = new Float32Array(n * n);
+    const a = new Float32Array(n * n).fill(1),
+      b = new Float32Array(n * n).fill(0.5),
+      c = new Float32Array(n * n);
     be.matmul(a, b, c, n, n, n, { transB: true });
     assert.equal(c[0], 350);
     assert.equal(c[n * n - 1], 350);
@@ -79,7 +92,9 @@ describe('kernels/wasmBackend', function () {
   });
 
   it('every kernel of the Backend contract has a check, and the WASM backend implements each with its own code', () => {
-    const kernels = Object.keys(jsBackend).filter((k) => k !== 'name' && k !== 'memoryBytes').sort();
+    const kernels = Object.keys(jsBackend)
+      .filter((k) => k !== 'name' && k !== 'memoryBytes')
+      .sort();
     assert.deepEqual(Object.keys(KERNEL_CHECKS).sort(), kernels);
     const be = simd.backend!;
     for (const k of kernels) assert.notEqual((be as unknown as Record<string, unknown>)[k], (jsBackend as unknown as Record<string, unknown>)[k], k);
@@ -87,7 +102,10 @@ describe('kernels/wasmBackend', function () {
 
   it('the relaxed-SIMD build matches the JS reference (child process with relaxed SIMD enabled)', function () {
     this.timeout(120_000);
-    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', path.join(__dirname, 'relaxedSimdCheck.ts')], { cwd: REPO_ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--import', 'tsx', path.join(__dirname, 'relaxedSimdCheck.ts')], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `child failed:\n${r.stderr}`);
     assert.match(r.stdout, /^relaxed-simd ok \d+/);
   });

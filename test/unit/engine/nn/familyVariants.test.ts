@@ -15,15 +15,46 @@ import { Rng } from '../../../../src/engine/random';
 import { gradCheck } from '../../../helpers/gradCheck';
 
 const BASE: ModelConfig = {
-  architecture: 'gpt', vocabSize: 7, contextLength: 8, dModel: 8, nLayers: 2, nHeads: 2, nKvHeads: 2, mlpHidden: 12,
-  norm: 'layernorm', normEps: 1e-5, positional: 'learned', ropeTheta: 10000, ropeStyle: 'half', mlp: 'gelu',
-  bias: true, tiedEmbeddings: false, attentionMode: 'soft', dropout: 0,
+  architecture: 'gpt',
+  vocabSize: 7,
+  contextLength: 8,
+  dModel: 8,
+  nLayers: 2,
+  nHeads: 2,
+  nKvHeads: 2,
+  mlpHidden: 12,
+  norm: 'layernorm',
+  normEps: 1e-5,
+  positional: 'learned',
+  ropeTheta: 10000,
+  ropeStyle: 'half',
+  mlp: 'gelu',
+  bias: true,
+  tiedEmbeddings: false,
+  attentionMode: 'soft',
+  dropout: 0,
 };
 
 const VARIANTS: Record<string, ModelConfig> = {
   'BERT-style: post-norm, bidirectional, token types, exact GELU': { ...BASE, causal: false, normPlacement: 'post', tokenTypes: 2, gelu: 'erf' },
-  'GPT-NeoX-style: parallel residual, partial RoPE, exact GELU, unbiased head': { ...BASE, positional: 'rope', rotaryDims: 2, parallelResidual: true, gelu: 'erf', headBias: false },
-  'Qwen2-style: RMSNorm, SwiGLU, GQA, biases on q/k/v only': { ...BASE, architecture: 'llama', norm: 'rmsnorm', positional: 'rope', mlp: 'swiglu', bias: false, qkvBias: true, nKvHeads: 1 },
+  'GPT-NeoX-style: parallel residual, partial RoPE, exact GELU, unbiased head': {
+    ...BASE,
+    positional: 'rope',
+    rotaryDims: 2,
+    parallelResidual: true,
+    gelu: 'erf',
+    headBias: false,
+  },
+  'Qwen2-style: RMSNorm, SwiGLU, GQA, biases on q/k/v only': {
+    ...BASE,
+    architecture: 'llama',
+    norm: 'rmsnorm',
+    positional: 'rope',
+    mlp: 'swiglu',
+    bias: false,
+    qkvBias: true,
+    nKvHeads: 1,
+  },
 };
 
 describe('nn/transformer: family variants', () => {
@@ -43,7 +74,12 @@ describe('nn/transformer: family variants', () => {
   it('parameters follow the flags: q/k/v biases without o bias, no head bias, segment table and embedding norm, no final norm after post-norm', () => {
     const names = (c: ModelConfig): string[] => paramSpec(c).map((s) => s.name);
     const qwen = names(VARIANTS['Qwen2-style: RMSNorm, SwiGLU, GQA, biases on q/k/v only']!);
-    assert.ok(qwen.includes('blocks.0.attn.q.bias') && qwen.includes('blocks.0.attn.v.bias') && !qwen.includes('blocks.0.attn.o.bias') && !qwen.includes('blocks.0.mlp.up.bias'));
+    assert.ok(
+      qwen.includes('blocks.0.attn.q.bias') &&
+        qwen.includes('blocks.0.attn.v.bias') &&
+        !qwen.includes('blocks.0.attn.o.bias') &&
+        !qwen.includes('blocks.0.mlp.up.bias'),
+    );
     const neox = names(VARIANTS['GPT-NeoX-style: parallel residual, partial RoPE, exact GELU, unbiased head']!);
     assert.ok(neox.includes('lm_head.weight') && !neox.includes('lm_head.bias'));
     const bert = names({ ...VARIANTS['BERT-style: post-norm, bidirectional, token types, exact GELU']!, lmHead: false, pooler: true, labels: ['a', 'b'] });
@@ -51,12 +87,15 @@ describe('nn/transformer: family variants', () => {
     assert.ok(bert.includes('pooler.weight') && bert.includes('classifier.bias'));
   });
 
-  it('a bidirectional model\'s first position depends on later tokens; a causal one\'s does not', () => {
+  it("a bidirectional model's first position depends on later tokens; a causal one's does not", () => {
     for (const causal of [true, false]) {
       const model = Transformer.create({ ...BASE, causal }, new Rng(5));
       const a = model.forward(null, Int32Array.from([1, 2, 3]), 1, 3).logits.data.slice(0, 7);
       const b = model.forward(null, Int32Array.from([1, 2, 6]), 1, 3).logits.data.slice(0, 7);
-      assert.equal(a.some((v, i) => v !== b[i]), !causal);
+      assert.equal(
+        a.some((v, i) => v !== b[i]),
+        !causal,
+      );
     }
   });
 

@@ -16,9 +16,7 @@ import { Transformer } from '../../../../src/engine/nn/transformer';
 import { Rng } from '../../../../src/engine/random';
 import { Trainer } from '../../../../src/engine/train/trainer';
 import { resolveTrainOptions } from '../../../../src/engine/train/options';
-import {
-  REF_ADAMW, referenceLossAndGrads, referenceParamShapes, TfjsTrainer, useTfjsBackend,
-} from '../../../reference/tfjsTransformer';
+import { REF_ADAMW, referenceLossAndGrads, referenceParamShapes, TfjsTrainer, useTfjsBackend } from '../../../reference/tfjsTransformer';
 
 /** The `small` preset's shape, reduced so a test runs in well under a second. */
 function reducedConfig(preset: 'small' | 'seed', V: number): ModelConfig {
@@ -71,7 +69,8 @@ interface Comparison {
 /** max |ours − ref| against rtol·max|ref| + atol. */
 function compare(name: string, ours: ArrayLike<number>, ref: ArrayLike<number>, rtol: number, atol: number): Comparison {
   assert.equal(ours.length, ref.length, `${name}: ${ours.length} values vs ${ref.length} in the reference`);
-  let maxDiff = 0, at = 0;
+  let maxDiff = 0,
+    at = 0;
   for (let i = 0; i < ref.length; i++) {
     const d = Math.abs(ours[i]! - ref[i]!);
     if (!(d <= maxDiff)) {
@@ -140,24 +139,48 @@ describe('nn/transformer against the tfjs reference (independent implementation,
   });
 
   it('gpt with a sequence shorter than the context: unused positions get zero gradient in both', () => {
-    const config = reducedConfig('small', 13), T = 9, C = config.dModel;
+    const config = reducedConfig('small', 13),
+      T = 9,
+      C = config.dModel;
     const { ours, tfjs } = checkAgainstTfjs(config, 23, 2, T);
-    for (const [side, grads] of [['ours', ours], ['tfjs', tfjs]] as const) {
+    for (const [side, grads] of [
+      ['ours', ours],
+      ['tfjs', tfjs],
+    ] as const) {
       const g = grads.get('pos_emb');
       assert.ok(g && g.length === config.contextLength * C, `${side}: pos_emb gradient missing`);
       for (let t = 0; t < config.contextLength; t++) {
         const row = g.subarray(t * C, (t + 1) * C);
         if (t < T) assert.ok(maxAbs(row) > 0, `${side}: position ${t} is used, its gradient should not be zero`);
-        else assert.ok(row.every((x) => x === 0), `${side}: position ${t} ≥ ${T} is unused, its gradient should be exactly 0 (max |g| ${maxAbs(row)})`);
+        else
+          assert.ok(
+            row.every((x) => x === 0),
+            `${side}: position ${t} ≥ ${T} is unused, its gradient should be exactly 0 (max |g| ${maxAbs(row)})`,
+          );
       }
     }
   });
 
   /** A tiny Llama: RMSNorm, rotary positions, SwiGLU, 4 query heads on 2 key/value heads. */
   const llama = (ropeStyle: 'interleaved' | 'half', tiedEmbeddings: boolean): ModelConfig => ({
-    architecture: 'llama', vocabSize: 13, contextLength: 16, dModel: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, mlpHidden: 48,
-    norm: 'rmsnorm', normEps: 1e-5, positional: 'rope', ropeTheta: 10000, ropeStyle, mlp: 'swiglu',
-    bias: false, tiedEmbeddings, attentionMode: 'soft', dropout: 0,
+    architecture: 'llama',
+    vocabSize: 13,
+    contextLength: 16,
+    dModel: 32,
+    nLayers: 2,
+    nHeads: 4,
+    nKvHeads: 2,
+    mlpHidden: 48,
+    norm: 'rmsnorm',
+    normEps: 1e-5,
+    positional: 'rope',
+    ropeTheta: 10000,
+    ropeStyle,
+    mlp: 'swiglu',
+    bias: false,
+    tiedEmbeddings,
+    attentionMode: 'soft',
+    dropout: 0,
   });
 
   it('llama (RMSNorm, interleaved RoPE, SwiGLU, grouped-query 4→2, tied head): same logits, loss and gradient for every parameter', () => {
@@ -179,13 +202,24 @@ describe('nn/transformer against the tfjs reference (independent implementation,
     // arithmetic, so Adam would turn its rounding noise into ±lr steps in both, differently.
     const config: ModelConfig = { ...reducedConfig('small', 13), bias: false };
     const model = perturbedModel(config, 41);
-    const T = 12, B = 3, STEPS = 40, WARMUP = 6, PEAK = 1e-2, MIN_RATIO = 0.1, WD = 0.1;
+    const T = 12,
+      B = 3,
+      STEPS = 40,
+      WARMUP = 6,
+      PEAK = 1e-2,
+      MIN_RATIO = 0.1,
+      WD = 0.1;
     // T + 1 tokens and no validation split: every training window is the whole text, so each
     // step's batch is known without replaying the trainer's sampling.
     const tokens = new Int32Array(T + 1).map((_, i) => (i * 5 + 3) % config.vocabSize);
-    const ids = tokens.subarray(0, T), tg = tokens.subarray(1);
-    const batchIds = new Int32Array(B * T), batchTargets = new Int32Array(B * T);
-    for (let b = 0; b < B; b++) { batchIds.set(ids, b * T); batchTargets.set(tg, b * T); }
+    const ids = tokens.subarray(0, T),
+      tg = tokens.subarray(1);
+    const batchIds = new Int32Array(B * T),
+      batchTargets = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      batchIds.set(ids, b * T);
+      batchTargets.set(tg, b * T);
+    }
 
     const before = weightsOf(model);
     const first = referenceLossAndGrads(config, before, batchIds, batchTargets, B, T);
@@ -201,15 +235,23 @@ describe('nn/transformer against the tfjs reference (independent implementation,
     };
 
     const options = resolveTrainOptions({
-      steps: STEPS, batchSize: B, learningRate: PEAK, warmupSteps: WARMUP, minLrRatio: MIN_RATIO,
-      weightDecay: WD, gradClip, validationFraction: 0, seed: 5,
+      steps: STEPS,
+      batchSize: B,
+      learningRate: PEAK,
+      warmupSteps: WARMUP,
+      minLrRatio: MIN_RATIO,
+      weightDecay: WD,
+      gradClip,
+      validationFraction: 0,
+      seed: 5,
     });
     const trainer = new Trainer(model, tokens, options);
     assert.equal(trainer.data.T, T);
     const ref = new TfjsTrainer(config, before, { ...REF_ADAMW, weightDecay: WD, gradClip });
     try {
       const lossFailures: string[] = [];
-      let firstLoss = NaN, lastLoss = NaN;
+      let firstLoss = NaN,
+        lastLoss = NaN;
       for (let s = 0; s < STEPS; s++) {
         const m = trainer.trainStep();
         const r = ref.step(batchIds, batchTargets, B, T, lrAt(s));

@@ -7,9 +7,24 @@ import { Rng } from '../../../../src/engine/random';
 import { assertClose, gradCheck } from '../../../helpers/gradCheck';
 
 const LLAMA: ModelConfig = {
-  architecture: 'llama', vocabSize: 11, contextLength: 16, dModel: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, mlpHidden: 24,
-  norm: 'rmsnorm', normEps: 1e-5, positional: 'rope', ropeTheta: 10000, ropeStyle: 'interleaved', mlp: 'swiglu',
-  bias: false, tiedEmbeddings: true, attentionMode: 'soft', dropout: 0,
+  architecture: 'llama',
+  vocabSize: 11,
+  contextLength: 16,
+  dModel: 16,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  mlpHidden: 24,
+  norm: 'rmsnorm',
+  normEps: 1e-5,
+  positional: 'rope',
+  ropeTheta: 10000,
+  ropeStyle: 'interleaved',
+  mlp: 'swiglu',
+  bias: false,
+  tiedEmbeddings: true,
+  attentionMode: 'soft',
+  dropout: 0,
 };
 
 function randomIds(rng: Rng, n: number, V: number): Int32Array {
@@ -19,7 +34,10 @@ function randomIds(rng: Rng, n: number, V: number): Int32Array {
 describe('nn/transformer', () => {
   it('the small preset has the reference workload shape', () => {
     const c = presetConfig('small', 96);
-    assert.deepEqual([c.nLayers, c.nHeads, c.dModel, c.contextLength, c.mlpHidden, c.norm, c.positional, c.mlp], [4, 4, 128, 128, 512, 'layernorm', 'learned', 'gelu']);
+    assert.deepEqual(
+      [c.nLayers, c.nHeads, c.dModel, c.contextLength, c.mlpHidden, c.norm, c.positional, c.mlp],
+      [4, 4, 128, 128, 512, 'layernorm', 'learned', 'gelu'],
+    );
     // 4 blocks × (4·128² + 4·128 attention + 2·128·512 + 512 + 128 MLP + 4·128 norms) + embeddings + head
     const block = 4 * 128 * 128 + 4 * 128 + 2 * 128 * 512 + 512 + 128 + 4 * 128;
     assert.equal(parameterCount(c), 4 * block + 96 * 128 + 128 * 128 + 2 * 128 + 96 * 128 + 96);
@@ -63,7 +81,7 @@ describe('nn/transformer', () => {
     });
   }
 
-  it('a Llama-style model (RMSNorm, RoPE, SwiGLU, GQA, tied head): every parameter tensor\'s gradient matches finite differences of the loss', () => {
+  it("a Llama-style model (RMSNorm, RoPE, SwiGLU, GQA, tied head): every parameter tensor's gradient matches finite differences of the loss", () => {
     // The full comparison with tfjs autodiff is in tfjsOracle.test.ts; this is a second,
     // independent oracle (central differences of the engine's own forward, float32, so
     // a sample of elements per tensor with a loose tolerance).

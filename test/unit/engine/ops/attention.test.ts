@@ -26,7 +26,7 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
     const v = Tensor.from([10, 20], [1, 2, 1]);
     const r = causalSelfAttention(null, q, k, v, { nHeads: 1, nKvHeads: 1, keepWeights: true, keepScores: true });
     const e = Math.E;
-    assertClose(r.out.data, [10, 10 / (1 + e) + 20 * e / (1 + e)], 1e-5);
+    assertClose(r.out.data, [10, 10 / (1 + e) + (20 * e) / (1 + e)], 1e-5);
     assertClose(r.weights!, [1, 0, 1 / (1 + e), e / (1 + e)], 1e-6);
     assertClose(r.scores!.filter(Number.isFinite), [1, 1, 2], 1e-6);
     assert.equal(r.scores![1], -Infinity);
@@ -86,7 +86,9 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
     const v = randomTensor(rng, [B, T, Hkv * hs], 1, false);
     const repeat = (x: Tensor): Tensor => {
       const out = new Float32Array(B * T * H * hs);
-      for (let t = 0; t < T; t++) for (let h = 0; h < H; h++) out.set(x.data.subarray(t * Hkv * hs + Math.floor(h / 2) * hs, t * Hkv * hs + (Math.floor(h / 2) + 1) * hs), t * H * hs + h * hs);
+      for (let t = 0; t < T; t++)
+        for (let h = 0; h < H; h++)
+          out.set(x.data.subarray(t * Hkv * hs + Math.floor(h / 2) * hs, t * Hkv * hs + (Math.floor(h / 2) + 1) * hs), t * H * hs + h * hs);
       return new Tensor(out, [B, T, H * hs]);
     };
     const gqa = causalSelfAttention(null, q, k, v, { nHeads: H, nKvHeads: Hkv });
@@ -115,7 +117,10 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
       const arg = row.indexOf(Math.max(...row));
       assertClose(hard.out.data.subarray(t * C, t * C + C), v.data.subarray(arg * C, arg * C + C), 0, `row ${t}`);
       assert.equal(hard.weights![t * T + arg], 1);
-      assert.equal(hard.weights!.subarray(t * T, t * T + T).reduce((a, b) => a + b, 0), 1);
+      assert.equal(
+        hard.weights!.subarray(t * T, t * T + T).reduce((a, b) => a + b, 0),
+        1,
+      );
     }
     // Straight-through: dq and dk are the soft attention's (dWeights = dOut·v either way);
     // dv receives dOut only at the key the forward used.
@@ -149,9 +154,20 @@ describe('ops/attention (fused multi-head causal self-attention)', () => {
     const cached = causalSelfAttention(null, lastQ, k, v, { nHeads: 2, nKvHeads: 2, keepWeights: true });
     assertClose(cached.out.data, full.out.data.subarray(past * C), 1e-6);
     for (let h = 0; h < 2; h++) {
-      assertClose(cached.weights!.subarray(h * (T - past) * T, (h + 1) * (T - past) * T), full.weights!.subarray((h * T + past) * T, (h + 1) * T * T), 1e-6, `head ${h}`);
+      assertClose(
+        cached.weights!.subarray(h * (T - past) * T, (h + 1) * (T - past) * T),
+        full.weights!.subarray((h * T + past) * T, (h + 1) * T * T),
+        1e-6,
+        `head ${h}`,
+      );
     }
-    gradCheck([lastQ, k, v].map((t) => { t.requiresGrad = true; return t; }), (tape) => causalSelfAttention(tape, lastQ, k, v, { nHeads: 2, nKvHeads: 2 }).out);
+    gradCheck(
+      [lastQ, k, v].map((t) => {
+        t.requiresGrad = true;
+        return t;
+      }),
+      (tape) => causalSelfAttention(tape, lastQ, k, v, { nHeads: 2, nKvHeads: 2 }).out,
+    );
   });
 
   it('keeps no T×T buffers during inference unless asked', () => {

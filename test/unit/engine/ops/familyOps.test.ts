@@ -14,8 +14,16 @@ import { assertClose, gradCheck, randomTensor } from '../../../helpers/gradCheck
 describe('ops for the GPT-NeoX / BERT families', () => {
   it('erf matches tabulated values (Abramowitz & Stegun table 7.1 / mpmath) to 1.2e-7 (float32 resolution)', () => {
     const table: [number, number][] = [
-      [0, 0], [0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149], [-1.5, -0.9661051464753108],
-      [2, 0.9953222650189527], [3, 0.9999779095030014], [3.5, 0.9999992569016276], [-4, -0.9999999845827421], [7, 1],
+      [0, 0],
+      [0.1, 0.1124629160182849],
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [-1.5, -0.9661051464753108],
+      [2, 0.9953222650189527],
+      [3, 0.9999779095030014],
+      [3.5, 0.9999992569016276],
+      [-4, -0.9999999845827421],
+      [7, 1],
     ];
     for (const [x, want] of table) assert.ok(Math.abs(erf(x) - want) < 1.2e-7, `erf(${x}) = ${erf(x)}, want ${want}`);
     assert.ok(Number.isNaN(erf(NaN)));

@@ -10,12 +10,18 @@ import { Rng } from '../../../../src/engine/random';
 import { gradCheck, randomTensor } from '../../../helpers/gradCheck';
 
 describe('ops/replaceHeads', () => {
-  const H = 4, hs = 3, B = 2, T = 5;
+  const H = 4,
+    hs = 3,
+    B = 2,
+    T = 5;
 
   it('writes zeros or the given vector into the chosen heads at every position; the rest is untouched', () => {
     const x = randomTensor(new Rng(1), [B, T, H * hs], 1, false);
     const mean = Float32Array.of(0.5, -1, 2);
-    const y = replaceHeads(null, x, H, [{ head: 1, value: null }, { head: 3, value: mean }]);
+    const y = replaceHeads(null, x, H, [
+      { head: 1, value: null },
+      { head: 3, value: mean },
+    ]);
     for (let r = 0; r < B * T; r++) {
       for (let h = 0; h < H; h++) {
         for (let d = 0; d < hs; d++) {
@@ -29,7 +35,12 @@ describe('ops/replaceHeads', () => {
 
   it('backward = finite differences (zero through replaced heads)', () => {
     const x = randomTensor(new Rng(2), [B, T, H * hs]);
-    gradCheck([x], (tape) => replaceHeads(tape, x, H, [{ head: 0, value: Float32Array.of(1, 2, 3) }, { head: 2, value: null }]));
+    gradCheck([x], (tape) =>
+      replaceHeads(tape, x, H, [
+        { head: 0, value: Float32Array.of(1, 2, 3) },
+        { head: 2, value: null },
+      ]),
+    );
   });
 
   it('refuses heads outside the layer and values of the wrong size', () => {

@@ -29,7 +29,12 @@ describe('ops/matmul', () => {
     assert.deepEqual([...y.data], [1.5, 2, 2, -0.5, 0, -2]);
   });
 
-  for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+  for (const [transA, transB] of [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const) {
     it(`matmul gradients match finite differences (transA=${transA}, transB=${transB}, odd sizes)`, () => {
       const rng = new Rng(1);
       const [m, k, n] = [3, 5, 7];
@@ -49,11 +54,17 @@ describe('ops/matmul', () => {
 
   it('agrees with a naive triple loop on awkward shapes (1, 17, 33)', () => {
     const rng = new Rng(3);
-    for (const [m, k, n] of [[1, 1, 1], [17, 3, 1], [1, 33, 17], [5, 17, 33]]) {
+    for (const [m, k, n] of [
+      [1, 1, 1],
+      [17, 3, 1],
+      [1, 33, 17],
+      [5, 17, 33],
+    ]) {
       const a = randomTensor(rng, [m!, k!], 1, false);
       const b = randomTensor(rng, [k!, n!], 1, false);
       const expected = new Float64Array(m! * n!);
-      for (let i = 0; i < m!; i++) for (let j = 0; j < n!; j++) for (let p = 0; p < k!; p++) addAt(expected, i * n! + j, a.data[i * k! + p]! * b.data[p * n! + j]!);
+      for (let i = 0; i < m!; i++)
+        for (let j = 0; j < n!; j++) for (let p = 0; p < k!; p++) addAt(expected, i * n! + j, a.data[i * k! + p]! * b.data[p * n! + j]!);
       assertClose(matmul(null, a, b).data, expected, 1e-5, `matmul ${m}x${k}x${n}`);
     }
   });

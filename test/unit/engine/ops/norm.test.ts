@@ -14,7 +14,7 @@ describe('ops/norm', () => {
   it('rmsNorm divides by the root mean square and scales (hand-computed)', () => {
     const y = rmsNorm(null, Tensor.from([3, 4], [1, 2]), Tensor.from([1, 0.5], [2]), 0);
     const rms = Math.sqrt(12.5);
-    assertClose(y.data, [3 / rms, 0.5 * 4 / rms], 1e-6);
+    assertClose(y.data, [3 / rms, (0.5 * 4) / rms], 1e-6);
   });
 
   it('layerNorm gradients (x, weight, bias) match finite differences', () => {

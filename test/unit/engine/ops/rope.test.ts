@@ -27,7 +27,13 @@ describe('ops/rope (rotary position embeddings)', () => {
       for (let base = 0; base < src.length; base += hs) {
         for (let m = 0; m < hs / 2; m++) {
           const [i0, i1, h0, h1] = [base + 2 * m, base + 2 * m + 1, base + m, base + m + hs / 2];
-          if (toHalf) { out[h0] = src[i0]!; out[h1] = src[i1]!; } else { out[i0] = src[h0]!; out[i1] = src[h1]!; }
+          if (toHalf) {
+            out[h0] = src[i0]!;
+            out[h1] = src[i1]!;
+          } else {
+            out[i0] = src[h0]!;
+            out[i1] = src[h1]!;
+          }
         }
       }
       return out;

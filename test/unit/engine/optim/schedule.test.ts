@@ -15,7 +15,9 @@ function close(actual: number, expected: number, what: string): void {
 
 /** The definition, written from the formula above (not from the implementation). */
 function definition(s: number, o: ScheduleOptions): number {
-  const W = o.warmupSteps, N = o.totalSteps, min = o.peak * o.minRatio;
+  const W = o.warmupSteps,
+    N = o.totalSteps,
+    min = o.peak * o.minRatio;
   if (s < W) return (o.peak * (s + 1)) / W;
   const p = Math.min(1, (s - W) / Math.max(1, N - W));
   return min + 0.5 * (o.peak - min) * (1 + Math.cos(Math.PI * p));

@@ -28,9 +28,16 @@ describe('CharTokenizer', () => {
     assert.equal(tok.eosId, null);
     const enc = tok.encode('hello');
     assert.deepEqual([...enc.ids], [2, 1, 3, 3, 4]); // <unk>=0, e=1, h=2, l=3, o=4
-    assert.deepEqual(enc.tokens.map((t) => [t.id, t.text, t.start, t.end]), [
-      [2, 'h', 0, 1], [1, 'e', 1, 2], [3, 'l', 2, 3], [3, 'l', 3, 4], [4, 'o', 4, 5],
-    ]);
+    assert.deepEqual(
+      enc.tokens.map((t) => [t.id, t.text, t.start, t.end]),
+      [
+        [2, 'h', 0, 1],
+        [1, 'e', 1, 2],
+        [3, 'l', 2, 3],
+        [3, 'l', 3, 4],
+        [4, 'o', 4, 5],
+      ],
+    );
     assert.equal(tok.decode(enc.ids), 'hello');
   });
 
@@ -54,9 +61,16 @@ describe('CharTokenizer', () => {
     const text = 'a\u{1F642}x\uD800c';
     const enc = tok.encode(text);
     assert.deepEqual([...enc.ids], [1, 0, 0, 0, 3]);
-    assert.deepEqual(enc.tokens.map((t) => [t.text, t.start, t.end]), [
-      ['a', 0, 1], ['<unk>', 1, 3], ['<unk>', 3, 4], ['<unk>', 4, 5], ['c', 5, 6],
-    ]);
+    assert.deepEqual(
+      enc.tokens.map((t) => [t.text, t.start, t.end]),
+      [
+        ['a', 0, 1],
+        ['<unk>', 1, 3],
+        ['<unk>', 3, 4],
+        ['<unk>', 4, 5],
+        ['c', 5, 6],
+      ],
+    );
     assert.equal(tok.decode(enc.ids), 'a\uFFFD\uFFFD\uFFFDc');
     assert.equal(tok.tokenLabel(0), '<unk>');
   });
@@ -66,7 +80,16 @@ describe('CharTokenizer', () => {
     const tok = CharTokenizer.fromText(text);
     assert.equal(tok.vocabSize, 1 + 5); // x, y, U+D800, U+DC00, U+1F600
     const enc = tok.encode(text);
-    assert.deepEqual(enc.tokens.map((t) => [t.start, t.end]), [[0, 1], [1, 2], [2, 3], [3, 4], [4, 6]]);
+    assert.deepEqual(
+      enc.tokens.map((t) => [t.start, t.end]),
+      [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+        [3, 4],
+        [4, 6],
+      ],
+    );
     assert.equal(tok.decode(enc.ids), text);
     assert.equal(tok.tokenLabel(enc.ids[1]!), '\\u{D800}');
   });
@@ -80,7 +103,10 @@ describe('CharTokenizer', () => {
 
   it('labels control characters readably and rejects ids outside the vocabulary', () => {
     const tok = CharTokenizer.fromText('a\n\t\u0007');
-    assert.deepEqual([1, 2, 3, 4].map((id) => tok.tokenLabel(id)), ['\\x07', '\\t', '\\n', 'a']);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((id) => tok.tokenLabel(id)),
+      ['\\x07', '\\t', '\\n', 'a'],
+    );
     throwsCharError(() => tok.decode([1, 5]), /token id 5 is outside the vocabulary 0\.\.4/);
     throwsCharError(() => tok.decode([-1]), /token id -1/);
     throwsCharError(() => tok.tokenLabel(1.5), /token id 1\.5/);
@@ -107,7 +133,10 @@ describe('CharTokenizer', () => {
     throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [-1] }), /codePoints\[0\] is number -1/);
     throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [0x110000] }), /1114112, expected an integer in 0\.\.0x10FFFF/);
     throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [1.5] }), /1\.5/);
-    throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [98, 97] }), /codePoints\[1\] = 97 is not greater than codePoints\[0\] = 98/);
+    throwsCharError(
+      () => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [98, 97] }),
+      /codePoints\[1\] = 97 is not greater than codePoints\[0\] = 98/,
+    );
     throwsCharError(() => CharTokenizer.fromJSON({ kind: 'char', version: 1, codePoints: [97, 97] }), /strictly increasing/);
   });
 });

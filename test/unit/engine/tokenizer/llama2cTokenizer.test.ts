@@ -137,8 +137,18 @@ function randomText(rand: () => number, alphabet: string[], length: number): str
   return s;
 }
 
-interface EncodeCase { text: string; token_ids: number[]; token_vocab_strings: string[] }
-interface GreedyCase { prompt: string; prompt_token_ids: number[]; token_ids: number[]; text: string; printed_pieces: string[] }
+interface EncodeCase {
+  text: string;
+  token_ids: number[];
+  token_vocab_strings: string[];
+}
+interface GreedyCase {
+  prompt: string;
+  prompt_token_ids: number[];
+  token_ids: number[];
+  text: string;
+  printed_pieces: string[];
+}
 
 describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
   let tok: Llama2cTokenizer;
@@ -170,7 +180,11 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
     for (const c of data.cases) {
       const enc = tok.encode(c.text);
       assert.deepEqual([...enc.ids], c.token_ids, JSON.stringify(c.text));
-      assert.deepEqual(enc.tokens.map((t) => t.text), c.token_vocab_strings, JSON.stringify(c.text));
+      assert.deepEqual(
+        enc.tokens.map((t) => t.text),
+        c.token_vocab_strings,
+        JSON.stringify(c.text),
+      );
       assert.equal(checkSpans(c.text, enc), c.text, `spans of ${JSON.stringify(c.text)}`);
     }
   });
@@ -196,10 +210,37 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
   it('gives the README span layout: BOS and dummy prefix empty, byte tokens span their character', () => {
     const spans = (text: string): [number, number, number][] => tok.encode(text).tokens.map((t) => [t.id, t.start, t.end]);
     assert.deepEqual(spans(''), [[1, 0, 0]]);
-    assert.deepEqual(spans('🙂'), [[1, 0, 0], [410, 0, 0], [243, 0, 2], [162, 0, 2], [156, 0, 2], [133, 0, 2]]);
-    assert.deepEqual(spans('naïve'), [[1, 0, 0], [297, 0, 1], [412, 1, 2], [198, 2, 3], [178, 2, 3], [360, 3, 5]]);
-    assert.deepEqual(spans('Hello\nWorld'), [[1, 0, 0], [346, 0, 2], [306, 2, 4], [414, 4, 5], [13, 5, 6], [448, 6, 7], [304, 7, 9], [341, 9, 11]]);
-    assert.deepEqual(spans(' '), [[1, 0, 0], [410, 0, 0], [410, 0, 1]]);
+    assert.deepEqual(spans('🙂'), [
+      [1, 0, 0],
+      [410, 0, 0],
+      [243, 0, 2],
+      [162, 0, 2],
+      [156, 0, 2],
+      [133, 0, 2],
+    ]);
+    assert.deepEqual(spans('naïve'), [
+      [1, 0, 0],
+      [297, 0, 1],
+      [412, 1, 2],
+      [198, 2, 3],
+      [178, 2, 3],
+      [360, 3, 5],
+    ]);
+    assert.deepEqual(spans('Hello\nWorld'), [
+      [1, 0, 0],
+      [346, 0, 2],
+      [306, 2, 4],
+      [414, 4, 5],
+      [13, 5, 6],
+      [448, 6, 7],
+      [304, 7, 9],
+      [341, 9, 11],
+    ]);
+    assert.deepEqual(spans(' '), [
+      [1, 0, 0],
+      [410, 0, 0],
+      [410, 0, 1],
+    ]);
   });
 
   it('bos: false drops only the BOS; the dummy prefix stays (run.c encode(text, 0, 0))', () => {
@@ -214,13 +255,24 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
     assert.equal(tok.decode([13, 2]), '\n\n</s>\n', 'newline byte printed; EOS printed as its piece');
     assert.equal(tok.decode([3, 4, 0x7f + 3, 0x41 + 3]), 'A', '<0x00>, control bytes and DEL are not printed');
     assert.deepEqual([...tok.decodePiece(1, 410)], []);
-    assert.throws(() => tok.decode([512]), (e: unknown) => e instanceof Llama2cTokenizerError && /token id 512 is outside the vocabulary 0\.\.511/.test(e.message));
+    assert.throws(
+      () => tok.decode([512]),
+      (e: unknown) => e instanceof Llama2cTokenizerError && /token id 512 is outside the vocabulary 0\.\.511/.test(e.message),
+    );
   });
 
   it('never crashes on NUL or lone surrogates (byte fallback of U+0000 and of U+FFFD)', () => {
     const enc = tok.encode('a\u0000\uD800');
     assert.deepEqual([...enc.ids], [1, 261, 3, 0xef + 3, 0xbf + 3, 0xbd + 3]);
-    assert.deepEqual(enc.tokens.slice(2).map((t) => [t.start, t.end]), [[1, 2], [2, 3], [2, 3], [2, 3]]);
+    assert.deepEqual(
+      enc.tokens.slice(2).map((t) => [t.start, t.end]),
+      [
+        [1, 2],
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
+    );
     assert.equal(checkSpans('a\u0000\uD800', enc), 'a\u0000\uD800');
   });
 
@@ -236,7 +288,7 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
     }
   });
 
-  it('encodes a 100 KB document with a linear number of vocabulary look-ups (heap merges, not run.c\'s O(n²) rescans)', function () {
+  it("encodes a 100 KB document with a linear number of vocabulary look-ups (heap merges, not run.c's O(n²) rescans)", function () {
     const greedy = readJson<{ cases: GreedyCase[] }>('greedy_generations.json')!;
     const words = greedy.cases.flatMap((c) => c.text.split(/\s+/)).filter((w) => w.length > 0);
     const rand = lcg(7);
@@ -277,9 +329,25 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
 describe('Llama2cTokenizer merge order on synthetic vocabularies', () => {
   it('breaks equal scores leftmost-first, exactly as run.c (random strings over a tiny alphabet)', () => {
     const extra: [string, number][] = [
-      [' ', -5], ['a', -5], ['b', -5], ['c', -5],
-      ['aa', 0], ['ab', 0], ['ba', 0], ['bb', 0], ['aab', 0], ['aba', 0], ['abab', 1], ['bba', 0],
-      ['baa', -1], [' a', -1], [' ab', 0], ['cc', Number.NaN], ['ac', -1e10], ['ca', -9.9e9], ['\n<s>\n ', 0],
+      [' ', -5],
+      ['a', -5],
+      ['b', -5],
+      ['c', -5],
+      ['aa', 0],
+      ['ab', 0],
+      ['ba', 0],
+      ['bb', 0],
+      ['aab', 0],
+      ['aba', 0],
+      ['abab', 1],
+      ['bba', 0],
+      ['baa', -1],
+      [' a', -1],
+      [' ab', 0],
+      ['cc', Number.NaN],
+      ['ac', -1e10],
+      ['ca', -9.9e9],
+      ['\n<s>\n ', 0],
     ];
     const bin = buildBin(extra);
     const size = 259 + extra.length;
@@ -298,13 +366,23 @@ describe('Llama2cTokenizer merge order on synthetic vocabularies', () => {
   });
 
   it('a vocabulary without a " " piece simply gets no dummy prefix', () => {
-    const tok = Llama2cTokenizer.fromBytes(buildBin([['h', -1], ['i', -2], ['hi', 0]]), 262);
+    const tok = Llama2cTokenizer.fromBytes(
+      buildBin([
+        ['h', -1],
+        ['i', -2],
+        ['hi', 0],
+      ]),
+      262,
+    );
     assert.deepEqual([...tok.encode('hi').ids], [1, 261]);
   });
 });
 
 describe('Llama2cTokenizer rejects malformed tokenizer files', () => {
-  const good = buildBin([[' ', 0], ['ab', -1]]);
+  const good = buildBin([
+    [' ', 0],
+    ['ab', -1],
+  ]);
   const throwsTok = (fn: () => unknown, pattern: RegExp): void => {
     assert.throws(fn, (e: unknown) => {
       assert.ok(e instanceof Llama2cTokenizerError, String(e));
@@ -347,7 +425,10 @@ describe('Llama2cTokenizer rejects malformed tokenizer files', () => {
     throwsTok(() => Llama2cTokenizer.fromBytes(withLength(0x7fffffff), 261), /length 2147483647/);
     throwsTok(() => Llama2cTokenizer.fromBytes(buildBin([['a\0b', 0]]), 260), /record 259 contains a NUL byte/);
     throwsTok(() => Llama2cTokenizer.fromBytes(buildBin([['abcdefgh', 0]], { maxLen: 7 }), 260), /record 259 has length 8, expected 0\.\.7/);
-    const notByteTokens = buildBin(Array.from({ length: 262 }, (_, i): [string, number] => [`p${i}`, 0]), { prefix: false });
+    const notByteTokens = buildBin(
+      Array.from({ length: 262 }, (_, i): [string, number] => [`p${i}`, 0]),
+      { prefix: false },
+    );
     throwsTok(() => Llama2cTokenizer.fromBytes(notByteTokens, 262), /id 3 is "p3", expected the byte-fallback piece "<0x00>"/);
   });
 });

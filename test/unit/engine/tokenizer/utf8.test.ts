@@ -1,14 +1,17 @@
 /** Tests for the tokenizer text helpers, checked against the platform's TextEncoder/TextDecoder. */
 import { strict as assert } from 'node:assert';
-import {
-  byteString, decodeUtf8Lossy, forEachCodePoint, readableLabel, utf8BytesOfCodePoint,
-} from '../../../../src/engine/tokenizer/utf8';
+import { byteString, decodeUtf8Lossy, forEachCodePoint, readableLabel, utf8BytesOfCodePoint } from '../../../../src/engine/tokenizer/utf8';
 
 describe('tokenizer/utf8', () => {
   it('walks code points with UTF-16 spans, lone surrogates included', () => {
     const seen: [number, number, number][] = [];
     forEachCodePoint('a\u{1F642}\uDC00\uD800', (cp, s, e) => seen.push([cp, s, e]));
-    assert.deepEqual(seen, [[0x61, 0, 1], [0x1f642, 1, 3], [0xdc00, 3, 4], [0xd800, 4, 5]]);
+    assert.deepEqual(seen, [
+      [0x61, 0, 1],
+      [0x1f642, 1, 3],
+      [0xdc00, 3, 4],
+      [0xd800, 4, 5],
+    ]);
   });
 
   it('produces the same UTF-8 bytes as TextEncoder for every boundary code point and lone surrogates', () => {

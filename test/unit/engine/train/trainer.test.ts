@@ -56,12 +56,21 @@ class PoisoningPool extends BufferPool {
 describe('train/trainer', function () {
   this.timeout(120_000);
 
-  it('reusing one step\'s arrays for the next changes no bit of training (GPT with dropout; Llama with RoPE, RMSNorm, SwiGLU, GQA)', () => {
+  it("reusing one step's arrays for the next changes no bit of training (GPT with dropout; Llama with RoPE, RMSNorm, SwiGLU, GQA)", () => {
     const text = engineSourceText(20_000);
     const tok = CharTokenizer.fromText(text);
     const gpt: ModelConfig = { ...presetConfig('tiny', tok.vocabSize), dropout: 0.1 };
     const llama = validateModelConfig({
-      ...gpt, architecture: 'llama', norm: 'rmsnorm', positional: 'rope', mlp: 'swiglu', bias: false, nHeads: 4, nKvHeads: 2, mlpHidden: 96, dropout: 0,
+      ...gpt,
+      architecture: 'llama',
+      norm: 'rmsnorm',
+      positional: 'rope',
+      mlp: 'swiglu',
+      bias: false,
+      nHeads: 4,
+      nKvHeads: 2,
+      mlpHidden: 96,
+      dropout: 0,
     });
     for (const config of [gpt, llama]) {
       const options = resolveTrainOptions({ steps: 6, batchSize: 3, seed: 9 });
@@ -80,7 +89,7 @@ describe('train/trainer', function () {
       assert.deepEqual(poisoned.losses, fresh.losses, `${config.architecture}: an array was read after its step ended`);
       pooled.params.forEach((p, i) => assert.deepEqual(p, fresh.params[i], `${config.architecture} parameter ${i}`));
       poisoned.params.forEach((p, i) => assert.deepEqual(p, fresh.params[i], `${config.architecture} parameter ${i}`));
-      assert.ok(pooled.pool.bytes > 0, 'the pool held the step\'s arrays');
+      assert.ok(pooled.pool.bytes > 0, "the pool held the step's arrays");
     }
   });
 
@@ -92,9 +101,19 @@ describe('train/trainer', function () {
     assert.ok(last < 0.1, `final loss ${last} (first ${l[0]})`);
   });
 
-  for (const [preset, steps, batch] of [['seed', 60, 8], ['small', 25, 2]] as const) {
+  for (const [preset, steps, batch] of [
+    ['seed', 60, 8],
+    ['small', 25, 2],
+  ] as const) {
     it(`${preset} lowers the validation loss on a real text`, async () => {
-      const { trainer } = setup(preset, engineSourceText(60_000), { steps, batchSize: batch, learningRate: 3e-3, warmupSteps: 5, evalInterval: steps, evalWindows: 8 });
+      const { trainer } = setup(preset, engineSourceText(60_000), {
+        steps,
+        batchSize: batch,
+        learningRate: 3e-3,
+        warmupSteps: 5,
+        evalInterval: steps,
+        evalWindows: 8,
+      });
       const before = trainer.evaluate()!;
       const result = await trainer.run();
       assert.equal(result.reason, 'completed');
@@ -118,7 +137,10 @@ describe('train/trainer', function () {
     const { trainer } = setup('tiny', engineSourceText(20_000), { steps: 4, batchSize: 2, warmupSteps: 2, learningRate: 1e-3 });
     const seen: StepMetrics[] = [];
     await trainer.run({ onStep: (m) => seen.push(m) });
-    assert.deepEqual(seen.map((m) => m.step), [1, 2, 3, 4]);
+    assert.deepEqual(
+      seen.map((m) => m.step),
+      [1, 2, 3, 4],
+    );
     assert.equal(seen[0]!.lr, 0.5e-3);
     assert.equal(seen[1]!.lr, 1e-3);
     assert.ok(seen.every((m) => m.gradNorm > 0 && Number.isFinite(m.gradNorm) && m.tokensPerSecond > 0));
@@ -129,8 +151,12 @@ describe('train/trainer', function () {
     const flag = { isCancellationRequested: false };
     let yields = 0;
     const result = await trainer.run({
-      onStep: (m) => { if (m.step === 3) flag.isCancellationRequested = true; },
-      yieldControl: async () => { yields++; },
+      onStep: (m) => {
+        if (m.step === 3) flag.isCancellationRequested = true;
+      },
+      yieldControl: async () => {
+        yields++;
+      },
       cancellation: flag,
     });
     assert.equal(result.reason, 'cancelled');

@@ -26,7 +26,11 @@ export function useCharTokenizer(json: unknown, text: string): number {
 }
 
 export function charTokenizerProperties(probe: ReaderProbe): PropertySet {
-  const valid = [CharTokenizer.fromText('hello, world').toJSON(), CharTokenizer.fromText('\u0000\ud800é😀\udfff').toJSON(), CharTokenizer.fromText('').toJSON()];
+  const valid = [
+    CharTokenizer.fromText('hello, world').toJSON(),
+    CharTokenizer.fromText('\u0000\ud800é😀\udfff').toJSON(),
+    CharTokenizer.fromText('').toJSON(),
+  ];
   const text = fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('', 'hello', '\ud800😀\u0000'));
   const read = (json: unknown, t: string): void => {
     probe.check(0, () => useCharTokenizer(json, t));

@@ -42,9 +42,24 @@ import { tokenizerFile } from './llama2c';
 export const HF_MODEL_ERRORS = [CheckpointError];
 
 const TINY_HF_LLAMA: ModelConfig = {
-  architecture: 'llama', vocabSize: 8, contextLength: 8, dModel: 8, nLayers: 1, nHeads: 2, nKvHeads: 1, mlpHidden: 6,
-  norm: 'rmsnorm', normEps: 1e-5, positional: 'rope', ropeTheta: 10000, ropeStyle: 'half', mlp: 'swiglu',
-  bias: false, tiedEmbeddings: false, attentionMode: 'soft', dropout: 0,
+  architecture: 'llama',
+  vocabSize: 8,
+  contextLength: 8,
+  dModel: 8,
+  nLayers: 1,
+  nHeads: 2,
+  nKvHeads: 1,
+  mlpHidden: 6,
+  norm: 'rmsnorm',
+  normEps: 1e-5,
+  positional: 'rope',
+  ropeTheta: 10000,
+  ropeStyle: 'half',
+  mlp: 'swiglu',
+  bias: false,
+  tiedEmbeddings: false,
+  attentionMode: 'soft',
+  dropout: 0,
 };
 
 const json = (bytes: Uint8Array | null): unknown => (bytes ? JSON.parse(new TextDecoder().decode(bytes)) : null);
@@ -86,45 +101,101 @@ export function hfConfigProperties(probe: ReaderProbe): PropertySet {
   const goodish: Record<string, fc.Arbitrary<unknown>> = {};
   for (const k of keys) {
     const samples = configs.map((c) => c[k]).filter((v) => v !== undefined);
-    goodish[k] = fc.oneof(fc.constantFrom(...samples), fc.constantFrom(null, 0, -1, 1, 3, 2 ** 31, 2 ** 53, 1e308, 0.5, 'gelu', 'relu', 'silu', 'gpt2', 'llama', 'bert', 'gpt_neox', 'qwen2', 'relative_key', true, false, [], {}, { type: 'linear', factor: 2 }, { rope_type: 'default' }, { '0': 'a', '2': 'b' }));
+    goodish[k] = fc.oneof(
+      fc.constantFrom(...samples),
+      fc.constantFrom(
+        null,
+        0,
+        -1,
+        1,
+        3,
+        2 ** 31,
+        2 ** 53,
+        1e308,
+        0.5,
+        'gelu',
+        'relu',
+        'silu',
+        'gpt2',
+        'llama',
+        'bert',
+        'gpt_neox',
+        'qwen2',
+        'relative_key',
+        true,
+        false,
+        [],
+        {},
+        { type: 'linear', factor: 2 },
+        { rope_type: 'default' },
+        { '0': 'a', '2': 'b' },
+      ),
+    );
   }
   // Every family's base config with one unimplemented option: refused, and the message names it.
   const byType = new Map(configs.map((c) => [c.model_type as string, c]));
   const unsupported: [string, string, unknown][] = [];
   for (const type of ['llama', 'qwen2', 'gpt_neox']) {
-    for (const v of [{ type: 'linear', factor: 2 }, { rope_type: 'yarn', factor: 4 }, { rope_type: 'dynamic' }, { rope_type: 'llama3', factor: 8 }]) unsupported.push([type, 'rope_scaling', v]);
+    for (const v of [{ type: 'linear', factor: 2 }, { rope_type: 'yarn', factor: 4 }, { rope_type: 'dynamic' }, { rope_type: 'llama3', factor: 8 }])
+      unsupported.push([type, 'rope_scaling', v]);
     unsupported.push([type, 'rope_parameters', { rope_type: 'longrope', rope_theta: 10000 }]);
   }
   unsupported.push(['qwen2', 'use_sliding_window', true], ['qwen2', 'layer_types', ['sliding_attention', 'full_attention']]);
-  for (const act of ['relu', 'quick_gelu', 'gelu_10', 'swish']) unsupported.push(['gpt_neox', 'hidden_act', act], ['bert', 'hidden_act', act], ['qwen2', 'hidden_act', act]);
+  for (const act of ['relu', 'quick_gelu', 'gelu_10', 'swish'])
+    unsupported.push(['gpt_neox', 'hidden_act', act], ['bert', 'hidden_act', act], ['qwen2', 'hidden_act', act]);
   for (const pos of ['relative_key', 'relative_key_query', 'rotary']) unsupported.push(['bert', 'position_embedding_type', pos]);
-  unsupported.push(['bert', 'is_decoder', true], ['bert', 'add_cross_attention', true], ['gpt_neox', 'attention_bias', false], ['gpt_neox', 'rotary_pct', 0], ['gpt_neox', 'rotary_pct', 0.1]);
+  unsupported.push(
+    ['bert', 'is_decoder', true],
+    ['bert', 'add_cross_attention', true],
+    ['gpt_neox', 'attention_bias', false],
+    ['gpt_neox', 'rotary_pct', 0],
+    ['gpt_neox', 'rotary_pct', 0.1],
+  );
   const cases = unsupported.filter(([type]) => byType.has(type));
-  const refused: Record<string, FuzzProperty> = cases.length === 0 ? {} : {
-    'unimplemented options are refused by name (RoPE scaling, sliding window, activations, relative positions, decoders)': prop(0.1, fc.property(fc.constantFrom(...cases), ([type, key, value]) => {
-      assert.throws(() => parseHfConfig({ ...byType.get(type), [key]: value }), (e: unknown) => e instanceof HuggingFaceError && e.message.includes(key), `${type} ${key}=${JSON.stringify(value)}`);
-    })),
-  };
+  const refused: Record<string, FuzzProperty> =
+    cases.length === 0
+      ? {}
+      : {
+          'unimplemented options are refused by name (RoPE scaling, sliding window, activations, relative positions, decoders)': prop(
+            0.1,
+            fc.property(fc.constantFrom(...cases), ([type, key, value]) => {
+              assert.throws(
+                () => parseHfConfig({ ...byType.get(type), [key]: value }),
+                (e: unknown) => e instanceof HuggingFaceError && e.message.includes(key),
+                `${type} ${key}=${JSON.stringify(value)}`,
+              );
+            }),
+          ),
+        };
   return {
     ...refused,
     'hostile values as config.json': prop(0.15, fc.property(hostileValue, read)),
-    'configs with fields replaced, removed or added': prop(0.4, fc.property(fc.constantFrom(...configs), fieldsOf(goodish), (base, fields) => {
-      const raw: Record<string, unknown> = { ...base };
-      for (const [k, v] of Object.entries(fields)) Object.defineProperty(raw, k, { value: v, enumerable: true, writable: true, configurable: true });
-      read(raw);
-    })),
-    'JSON mutations of real and built config.json files': prop(0.3, fc.property(fc.constantFrom(...configs), fc.array(jsonMutation, { minLength: 1, maxLength: 3 }), (base, ms) => {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(base)));
-      } catch {
-        fc.pre(false); // not JSON: skipped, and not counted as a run
-      }
-      read(raw);
-    })),
-    'one field set to each adversarial JSON value': prop(0.15, fc.property(fc.constantFrom(...configs), fc.constantFrom(...keys), adversarialJsonText, (base, key, raw) => {
-      read(JSON.parse(JSON.stringify({ ...base, [key]: '\u0002' }).replace('"\\u0002"', () => raw)));
-    })),
+    'configs with fields replaced, removed or added': prop(
+      0.4,
+      fc.property(fc.constantFrom(...configs), fieldsOf(goodish), (base, fields) => {
+        const raw: Record<string, unknown> = { ...base };
+        for (const [k, v] of Object.entries(fields)) Object.defineProperty(raw, k, { value: v, enumerable: true, writable: true, configurable: true });
+        read(raw);
+      }),
+    ),
+    'JSON mutations of real and built config.json files': prop(
+      0.3,
+      fc.property(fc.constantFrom(...configs), fc.array(jsonMutation, { minLength: 1, maxLength: 3 }), (base, ms) => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(base)));
+        } catch {
+          fc.pre(false); // not JSON: skipped, and not counted as a run
+        }
+        read(raw);
+      }),
+    ),
+    'one field set to each adversarial JSON value': prop(
+      0.15,
+      fc.property(fc.constantFrom(...configs), fc.constantFrom(...keys), adversarialJsonText, (base, key, raw) => {
+        read(JSON.parse(JSON.stringify({ ...base, [key]: '\u0002' }).replace('"\\u0002"', () => raw)));
+      }),
+    ),
   };
 }
 
@@ -135,20 +206,32 @@ export function hfModelProperties(probe: ReaderProbe): PropertySet {
     probe.check(weights.length, () => readHfModel(config, weights));
   };
   return {
-    'byte mutations of the weights (built Llama F32/BF16, GPT-2 fixtures)': prop(0.35, fc.property(fc.nat(folders.length - 1).chain((i) => fc.tuple(fc.constant(i), mutatedBytes([folders[i]!.weights], [0, 8]))), ([i, bytes]) => read(folders[i]!.config, bytes))),
-    'JSON mutations of the weights header (renamed, reshaped, retyped, extra and missing tensors)': prop(0.35, fc.property(fc.nat(folders.length - 1), fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), (i, ms) => {
-      const { headerText, data } = splitSafetensors(folders[i]!.weights);
-      read(folders[i]!.config, joinSafetensors(ms.reduce(mutateJsonText, headerText), data));
-    })),
-    'JSON mutations of config.json against intact weights': prop(0.3, fc.property(fc.nat(folders.length - 1), fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), (i, ms) => {
-      let config: unknown;
-      try {
-        config = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(folders[i]!.config)));
-      } catch {
-        fc.pre(false); // not JSON: skipped, and not counted as a run
-      }
-      read(config, folders[i]!.weights);
-    })),
+    'byte mutations of the weights (built Llama F32/BF16, GPT-2 fixtures)': prop(
+      0.35,
+      fc.property(
+        fc.nat(folders.length - 1).chain((i) => fc.tuple(fc.constant(i), mutatedBytes([folders[i]!.weights], [0, 8]))),
+        ([i, bytes]) => read(folders[i]!.config, bytes),
+      ),
+    ),
+    'JSON mutations of the weights header (renamed, reshaped, retyped, extra and missing tensors)': prop(
+      0.35,
+      fc.property(fc.nat(folders.length - 1), fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), (i, ms) => {
+        const { headerText, data } = splitSafetensors(folders[i]!.weights);
+        read(folders[i]!.config, joinSafetensors(ms.reduce(mutateJsonText, headerText), data));
+      }),
+    ),
+    'JSON mutations of config.json against intact weights': prop(
+      0.3,
+      fc.property(fc.nat(folders.length - 1), fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), (i, ms) => {
+        let config: unknown;
+        try {
+          config = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify(folders[i]!.config)));
+        } catch {
+          fc.pre(false); // not JSON: skipped, and not counted as a run
+        }
+        read(config, folders[i]!.weights);
+      }),
+    ),
   };
 }
 
@@ -162,7 +245,16 @@ interface TokenizerBase {
 
 export function hfTokenizerBases(): TokenizerBase[] {
   const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-  const llama2c = Llama2cTokenizer.fromBytes(tokenizerFile([[enc(' '), -1], [enc('a'), -2], [enc('b'), -3], [enc('ab'), -0.5], [enc(' ab'), 0.25], [enc('é'), -4]]));
+  const llama2c = Llama2cTokenizer.fromBytes(
+    tokenizerFile([
+      [enc(' '), -1],
+      [enc('a'), -2],
+      [enc('b'), -3],
+      [enc('ab'), -0.5],
+      [enc(' ab'), 0.25],
+      [enc('é'), -4],
+    ]),
+  );
   const byteVocab: Record<string, number> = {};
   const chars = byteLevelChars();
   chars.forEach((c, i) => (byteVocab[c] = i));
@@ -172,10 +264,17 @@ export function hfTokenizerBases(): TokenizerBase[] {
   byteVocab['<|endoftext|>'] = 259;
   const bases: TokenizerBase[] = [
     { json: llamaTokenizerJson(llama2c), config: { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>' } },
-    { json: byteLevelBpeJson(byteVocab, '#version: 0.2\nĠ t\nh e\nĠt he\n', { eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' }), config: { eos_token: '<|endoftext|>' } },
+    {
+      json: byteLevelBpeJson(byteVocab, '#version: 0.2\nĠ t\nh e\nĠt he\n', { eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' }),
+      config: { eos_token: '<|endoftext|>' },
+    },
   ];
   const fixture = json(fixtureBytes('tiny_random_gpt2', 'tokenizer.json'));
-  if (fixture) bases.push({ json: fixture as Record<string, unknown>, config: (json(fixtureBytes('tiny_random_gpt2', 'tokenizer_config.json')) ?? {}) as Record<string, unknown> });
+  if (fixture)
+    bases.push({
+      json: fixture as Record<string, unknown>,
+      config: (json(fixtureBytes('tiny_random_gpt2', 'tokenizer_config.json')) ?? {}) as Record<string, unknown>,
+    });
   return bases;
 }
 
@@ -212,7 +311,11 @@ export function useHfTokenizer(tokenizerJson: unknown, config: unknown, text: st
 
 export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
   const bases = hfTokenizerBases();
-  const text = fc.oneof(fc.string({ maxLength: 16 }), fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('', 'the ab', '<|endoftext|>x', '<s> é', '\ud800 \u0000'));
+  const text = fc.oneof(
+    fc.string({ maxLength: 16 }),
+    fc.string({ unit: 'binary', maxLength: 8 }),
+    fc.constantFrom('', 'the ab', '<|endoftext|>x', '<s> é', '\ud800 \u0000'),
+  );
   const read = (j: unknown, config: unknown, t: string, allowSpecial: boolean, bos: boolean | undefined): void => {
     probe.check(0, () => useHfTokenizer(j, config, t, allowSpecial, bos));
   };
@@ -221,10 +324,13 @@ export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
   // The fixture (31 KB, ~1000 merges) costs ten times a built one to load: a sixth of the inputs.
   const base = fc.oneof({ weight: 5, arbitrary: fc.nat(1) }, { weight: bases.length > 2 ? 1 : 0, arbitrary: fc.constant(bases.length - 1) });
   return {
-    'hostile values as tokenizer.json and tokenizer_config.json': prop(0.1, fc.property(hostileValue, fc.oneof(hostileValue, fc.constant({})), text, fc.boolean(), bos, read)),
-    'JSON mutations of tokenizer.json (model, vocab, merges, added tokens, normalizer, templates)': prop(0.55, fc.property(
-      base, fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), text, fc.boolean(), bos,
-      (i, ms, t, special, b) => {
+    'hostile values as tokenizer.json and tokenizer_config.json': prop(
+      0.1,
+      fc.property(hostileValue, fc.oneof(hostileValue, fc.constant({})), text, fc.boolean(), bos, read),
+    ),
+    'JSON mutations of tokenizer.json (model, vocab, merges, added tokens, normalizer, templates)': prop(
+      0.55,
+      fc.property(base, fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), text, fc.boolean(), bos, (i, ms, t, special, b) => {
         let j: unknown;
         try {
           j = JSON.parse(ms.reduce(mutateJsonText, texts[i]!));
@@ -232,33 +338,44 @@ export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
           fc.pre(false); // not JSON: skipped, and not counted as a run
         }
         read(j, bases[i]!.config, t, special, b);
-      },
-    )),
-    'JSON mutations of tokenizer_config.json': prop(0.15, fc.property(
-      base, fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), text,
-      (i, ms, t) => {
+      }),
+    ),
+    'JSON mutations of tokenizer_config.json': prop(
+      0.15,
+      fc.property(base, fc.array(jsonMutation, { minLength: 1, maxLength: 2 }), text, (i, ms, t) => {
         let c: unknown;
         try {
-          c = JSON.parse(ms.reduce(mutateJsonText, JSON.stringify({ bos_token: '<s>', eos_token: { content: '</s>' }, unk_token: '<unk>', add_bos_token: true })));
+          c = JSON.parse(
+            ms.reduce(mutateJsonText, JSON.stringify({ bos_token: '<s>', eos_token: { content: '</s>' }, unk_token: '<unk>', add_bos_token: true })),
+          );
         } catch {
           fc.pre(false); // not JSON: skipped, and not counted as a run
         }
         read(bases[i]!.json, c, t, false, undefined);
-      },
-    )),
-    'vocab.json + merges.txt: random merges lines and vocabularies': prop(0.2, fc.property(
-      fc.dictionary(fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom('Ġ', 't', 'h', 'Ġt', 'he', 'th', '<|endoftext|>', '__proto__')), fc.oneof(fc.nat(40), fc.constantFrom(-1, 0.5, 2 ** 22, NaN as unknown as number)), { maxKeys: 12 }),
-      fc.array(fc.oneof(fc.constantFrom('#version: 0.2', '', 'Ġ t', 't h', 'a', 'a b c', ' t', 'Ġt he', 'h e'), fc.string({ maxLength: 6 })), { maxLength: 6 }),
-      fc.oneof(fc.constant({}), fc.constant({ unk_token: '<|endoftext|>', add_prefix_space: true }), hostileValue),
-      text,
-      (vocab, lines, config, t) => {
-        probe.check(0, () => {
-          const cfg = typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
-          const j = byteLevelBpeJson(vocab, lines.join('\n'), cfg);
-          return useHfTokenizer(j, cfg, t, false, undefined);
-        });
-      },
-    )),
+      }),
+    ),
+    'vocab.json + merges.txt: random merges lines and vocabularies': prop(
+      0.2,
+      fc.property(
+        fc.dictionary(
+          fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom('Ġ', 't', 'h', 'Ġt', 'he', 'th', '<|endoftext|>', '__proto__')),
+          fc.oneof(fc.nat(40), fc.constantFrom(-1, 0.5, 2 ** 22, NaN as unknown as number)),
+          { maxKeys: 12 },
+        ),
+        fc.array(fc.oneof(fc.constantFrom('#version: 0.2', '', 'Ġ t', 't h', 'a', 'a b c', ' t', 'Ġt he', 'h e'), fc.string({ maxLength: 6 })), {
+          maxLength: 6,
+        }),
+        fc.oneof(fc.constant({}), fc.constant({ unk_token: '<|endoftext|>', add_prefix_space: true }), hostileValue),
+        text,
+        (vocab, lines, config, t) => {
+          probe.check(0, () => {
+            const cfg = typeof config === 'object' && config !== null && !Array.isArray(config) ? (config as Record<string, unknown>) : {};
+            const j = byteLevelBpeJson(vocab, lines.join('\n'), cfg);
+            return useHfTokenizer(j, cfg, t, false, undefined);
+          });
+        },
+      ),
+    ),
   };
 }
 

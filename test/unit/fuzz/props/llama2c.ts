@@ -29,7 +29,10 @@ export interface Llama2cShape {
 
 /** Floats a file of this shape holds after its header (the importer's layout, counted independently). */
 export function llama2cFloats(s: Llama2cShape): number {
-  const C = s.dim, F = s.hiddenDim, L = s.nLayers, V = s.vocabSize;
+  const C = s.dim,
+    F = s.hiddenDim,
+    L = s.nLayers,
+    V = s.vocabSize;
   const hs = C / s.nHeads;
   const kvC = s.nKvHeads * hs;
   const perLayer = 2 * C + 2 * C * C + 2 * kvC * C + 3 * F * C;
@@ -70,8 +73,15 @@ const shapeArb: fc.Arbitrary<Llama2cShape> = fc
     shared: fc.boolean(),
   })
   .map((r) => ({
-    version: r.version, dim: r.headSize * r.nKvHeads * r.group, hiddenDim: r.hiddenDim, nLayers: r.nLayers,
-    nHeads: r.nKvHeads * r.group, nKvHeads: r.nKvHeads, vocabSize: r.vocabSize, seqLen: r.seqLen, shared: r.shared,
+    version: r.version,
+    dim: r.headSize * r.nKvHeads * r.group,
+    hiddenDim: r.hiddenDim,
+    nLayers: r.nLayers,
+    nHeads: r.nKvHeads * r.group,
+    nKvHeads: r.nKvHeads,
+    vocabSize: r.vocabSize,
+    seqLen: r.seqLen,
+    shared: r.shared,
   }));
 
 /** Offsets of the header ints (v0 and v1), the v1 shared flag, and a few inside the data. */
@@ -82,7 +92,10 @@ export function readLlama2cCheckpoint(bytes: Uint8Array): number {
   let n = 0;
   for (const s of model.spec) {
     const t = model.params.get(s.name)!;
-    assert.equal(t.data.length, s.shape.reduce((a, b) => a * b, 1));
+    assert.equal(
+      t.data.length,
+      s.shape.reduce((a, b) => a * b, 1),
+    );
     n += t.data.length;
   }
   return n;
@@ -101,7 +114,9 @@ export function llama2cCheckpointProperties(probe: ReaderProbe): PropertySet {
   return {
     'generated files of random shapes, exact size or off by a few bytes': prop(
       0.3,
-      fc.property(shapeArb, fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -64, max: 64 }) }), (s, extra) => read(llama2cFile(s, extra))),
+      fc.property(shapeArb, fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -64, max: 64 }) }), (s, extra) =>
+        read(llama2cFile(s, extra)),
+      ),
     ),
     'header ints set to adversarial values (dims up to 2^31, negative vocab, odd head sizes), sized to match when possible': prop(
       0.3,
@@ -112,10 +127,23 @@ export function llama2cCheckpointProperties(probe: ReaderProbe): PropertySet {
         fc.integer({ min: -8, max: 8 }),
         (version, ints, shared, extra) => {
           const [dim, hiddenDim, nLayers, nHeads, nKvHeads, vocab, seqLen] = ints as [number, number, number, number, number, number, number];
-          const s: Llama2cShape = { version, dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize: Math.abs(vocab), seqLen, shared: version === 1 ? shared : vocab > 0 };
+          const s: Llama2cShape = {
+            version,
+            dim,
+            hiddenDim,
+            nLayers,
+            nHeads,
+            nKvHeads,
+            vocabSize: Math.abs(vocab),
+            seqLen,
+            shared: version === 1 ? shared : vocab > 0,
+          };
           const floats = llama2cFloats(s);
           // Build the implied size only when small; otherwise a short file claiming it.
-          const bytes = Number.isSafeInteger(floats) && floats >= 0 && floats < 4096 ? llama2cFile(s, extra) : llama2cFile({ ...s, dim: 1, hiddenDim: 1, nLayers: 1, nHeads: 1, nKvHeads: 1, vocabSize: 1, seqLen: 1 }, extra);
+          const bytes =
+            Number.isSafeInteger(floats) && floats >= 0 && floats < 4096
+              ? llama2cFile(s, extra)
+              : llama2cFile({ ...s, dim: 1, hiddenDim: 1, nLayers: 1, nHeads: 1, nKvHeads: 1, vocabSize: 1, seqLen: 1 }, extra);
           const view = new DataView(bytes.buffer);
           const o = version === 1 ? 8 : 0;
           ints.forEach((x, i) => {
@@ -140,7 +168,11 @@ export function llama2cCheckpointProperties(probe: ReaderProbe): PropertySet {
 /** A tokenizer .bin: <unk>, BOS, EOS, the 256 byte pieces, then `extra` pieces with scores. */
 export function tokenizerFile(extra: readonly [Uint8Array, number][], maxLen?: number): Uint8Array {
   const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-  const records: [Uint8Array, number][] = [[enc('<unk>'), 0], [enc('\n<s>\n'), 0], [enc('\n</s>\n'), 0]];
+  const records: [Uint8Array, number][] = [
+    [enc('<unk>'), 0],
+    [enc('\n<s>\n'), 0],
+    [enc('\n</s>\n'), 0],
+  ];
   for (let b = 0; b < 256; b++) records.push([enc(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`), 0]);
   records.push(...extra);
   const out = new Uint8Array(4 + records.reduce((n, [p]) => n + 8 + p.length, 0));
@@ -177,8 +209,22 @@ export function useTokenizer(bytes: Uint8Array, vocabSize: number | undefined, t
 
 export function llama2cTokenizerProperties(probe: ReaderProbe): PropertySet {
   const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-  const built = tokenizerFile([[enc(' '), -1], [enc('a'), -2], [enc('b'), -3], [enc('ab'), -0.5], [enc(' ab'), 0.25], [enc('é'), -4], [enc('abab'), 1]]);
-  const nanScores = tokenizerFile([[enc(' '), NaN], [enc('x'), Infinity], [enc('xx'), -Infinity], [enc('xxx'), NaN], [enc('x x'), -1e10]]);
+  const built = tokenizerFile([
+    [enc(' '), -1],
+    [enc('a'), -2],
+    [enc('b'), -3],
+    [enc('ab'), -0.5],
+    [enc(' ab'), 0.25],
+    [enc('é'), -4],
+    [enc('abab'), 1],
+  ]);
+  const nanScores = tokenizerFile([
+    [enc(' '), NaN],
+    [enc('x'), Infinity],
+    [enc('xx'), -Infinity],
+    [enc('xxx'), NaN],
+    [enc('x x'), -1e10],
+  ]);
   const fixture = fixtureBytes('stories260K', 'tok512.bin');
   const bases = [built, nanScores];
   const vocabFor = (bytes: Uint8Array): number => (bytes === built ? RECORDS_BEFORE_EXTRAS + 7 : RECORDS_BEFORE_EXTRAS + 5);
@@ -188,7 +234,11 @@ export function llama2cTokenizerProperties(probe: ReaderProbe): PropertySet {
     { weight: 1, arbitrary: fc.constantFrom(-1, 0, 258, 259, 260, 1.5, NaN, Infinity, 2 ** 31, 2 ** 53, 2 ** 60, 512, 513) },
     { weight: 1, arbitrary: fc.integer({ min: -3, max: 3 }).map((d) => ({ delta: d })) },
   );
-  const text = fc.oneof(fc.string({ maxLength: 24 }), fc.string({ unit: 'binary', maxLength: 12 }), fc.constantFrom('', 'ab ab abab', '\ud800x\udc00', 'é😀\u0000'));
+  const text = fc.oneof(
+    fc.string({ maxLength: 24 }),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+    fc.constantFrom('', 'ab ab abab', '\ud800x\udc00', 'é😀\u0000'),
+  );
   const resolve = (v: 'exact' | undefined | number | { delta: number }, exact: number): number | undefined =>
     v === 'exact' ? exact : v === undefined ? undefined : typeof v === 'number' ? v : exact + v.delta;
   const read = (bytes: Uint8Array, vocab: number | undefined, t: string): void => {
@@ -205,9 +255,14 @@ export function llama2cTokenizerProperties(probe: ReaderProbe): PropertySet {
     ),
     'byte mutations of small tokenizer files (record lengths, max_token_length, pieces)': prop(
       0.45,
-      fc.property(fc.nat(bases.length - 1).chain((i) => fc.tuple(fc.constant(i), mutatedBytes([bases[i]!], hot))), vocabChoice, text, ([i, bytes], v, t) => {
-        read(bytes, resolve(v, vocabFor(bases[i]!)), t);
-      }),
+      fc.property(
+        fc.nat(bases.length - 1).chain((i) => fc.tuple(fc.constant(i), mutatedBytes([bases[i]!], hot))),
+        vocabChoice,
+        text,
+        ([i, bytes], v, t) => {
+          read(bytes, resolve(v, vocabFor(bases[i]!)), t);
+        },
+      ),
     ),
     'random records after a valid prefix (lengths, scores, NUL bytes, invalid UTF-8)': prop(
       0.2,

@@ -38,7 +38,9 @@ export function checkHostMessage(m: unknown): void {
   switch (m.type) {
     case 'train': {
       keysAre(m, ['type', 'id', 'text', 'options', 'checkpointPath', 'sourceName']);
-      str('text'); nonEmpty('checkpointPath'); str('sourceName');
+      str('text');
+      nonEmpty('checkpointPath');
+      str('sourceName');
       const o = m.options;
       assert.ok(isPlainRecord(o));
       keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval']);
@@ -101,17 +103,29 @@ export function checkHostMessage(m: unknown): void {
 const goodId = fc.oneof(fc.nat(), fc.constantFrom(0, 2 ** 53 - 1, -(2 ** 53) + 1));
 const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
   fieldsOf({
-    type: fc.constant('train'), id: goodId, text: fc.string(), checkpointPath: fc.string({ minLength: 1 }), sourceName: fc.string(),
+    type: fc.constant('train'),
+    id: goodId,
+    text: fc.string(),
+    checkpointPath: fc.string({ minLength: 1 }),
+    sourceName: fc.string(),
     options: fieldsOf({
-      preset: fc.constantFrom('tiny', 'seed', 'huge'), steps: fc.integer(), batchSize: fc.option(fc.integer()), learningRate: fc.option(fc.double()),
-      seed: fc.nat(), evalInterval: fc.integer(),
+      preset: fc.constantFrom('tiny', 'seed', 'huge'),
+      steps: fc.integer(),
+      batchSize: fc.option(fc.integer()),
+      learningRate: fc.option(fc.double()),
+      seed: fc.nat(),
+      evalInterval: fc.integer(),
     }),
   }),
   fieldsOf({ type: fc.constant('cancel'), id: goodId, target: goodId }),
   fieldsOf({ type: fc.constant('load'), id: goodId, path: fc.string({ minLength: 1 }), tokenizerPath: fc.option(fc.string()) }),
   fieldsOf({ type: fc.constant('save'), id: goodId, path: fc.string() }),
   fieldsOf({
-    type: fc.constant('tokens'), id: goodId, documentKey: fc.string(), version: fc.integer(), text: fc.option(fc.string()),
+    type: fc.constant('tokens'),
+    id: goodId,
+    documentKey: fc.string(),
+    version: fc.integer(),
+    text: fc.option(fc.string()),
     ranges: fc.oneof(
       fc.array(fieldsOf({ start: fc.nat(100), end: fc.nat(100) }), { maxLength: 4 }),
       fc.sparseArray(fc.record({ start: fc.nat(100), end: fc.nat(100) }), { maxLength: 6 }),
@@ -122,14 +136,37 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
   fieldsOf({ type: fc.constant('closeDocument'), id: goodId, documentKey: fc.string() }),
   fieldsOf({ type: fc.constant('memory'), id: goodId, collectGarbage: fc.boolean() }),
   fieldsOf({
-    type: fc.constant('view'), id: goodId, view: fc.constantFrom(...VIEW_NAMES, 'attentionMatrix', 'toString', '__proto__'), documentKey: fc.string(), version: fc.integer(),
-    token: fc.nat(100), layer: fc.nat(8), head: fc.nat(8),
+    type: fc.constant('view'),
+    id: goodId,
+    view: fc.constantFrom(...VIEW_NAMES, 'attentionMatrix', 'toString', '__proto__'),
+    documentKey: fc.string(),
+    version: fc.integer(),
+    token: fc.nat(100),
+    layer: fc.nat(8),
+    head: fc.nat(8),
   }),
 );
 
 const VALID_HOST_MESSAGES = [
-  { type: 'train', id: 1, text: 'abc', options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1 }, checkpointPath: '/tmp/x', sourceName: 'a.txt' },
-  { type: 'tokens', id: 2, documentKey: 'file:///a', version: 3, text: 'hello', ranges: [{ start: 0, end: 2 }, { start: 1, end: 5 }] },
+  {
+    type: 'train',
+    id: 1,
+    text: 'abc',
+    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1 },
+    checkpointPath: '/tmp/x',
+    sourceName: 'a.txt',
+  },
+  {
+    type: 'tokens',
+    id: 2,
+    documentKey: 'file:///a',
+    version: 3,
+    text: 'hello',
+    ranges: [
+      { start: 0, end: 2 },
+      { start: 1, end: 5 },
+    ],
+  },
   { type: 'attention', id: 3, documentKey: 'file:///a', version: 3, from: 0, to: 1 },
   { type: 'load', id: 4, path: '/m.bin', tokenizerPath: null },
   { type: 'view', id: 5, view: 'why', documentKey: 'file:///a', version: 3, token: 2, layer: 1, head: 0 },
@@ -196,7 +233,10 @@ export function checkWebviewMessage(m: unknown): void {
       keysAre(m, ['type', 'format', 'suggestedName', 'data']);
       assert.ok(['png', 'csv', 'json'].includes(m.format as string));
       const name = m.suggestedName as string;
-      assert.ok(typeof name === 'string' && name.length <= 120 && !name.includes('/') && !name.includes('\\') && !name.includes('..') && !/^[.\s]/.test(name), `file name ${JSON.stringify(name)}`);
+      assert.ok(
+        typeof name === 'string' && name.length <= 120 && !name.includes('/') && !name.includes('\\') && !name.includes('..') && !/^[.\s]/.test(name),
+        `file name ${JSON.stringify(name)}`,
+      );
       assert.ok(typeof m.data === 'string' && m.data.length <= MAX_SAVE_CHARS);
       if (m.format === 'json') JSON.parse(m.data);
       if (m.format === 'png') assert.match(m.data, /^data:image\/png;base64,/);
@@ -229,9 +269,11 @@ function uiStateArb(): fc.Arbitrary<Record<string, unknown>> {
   const fields: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [k, v] of Object.entries(DEFAULT_UI_STATE)) {
     fields[k] =
-      typeof v === 'boolean' ? fc.boolean() :
-      typeof v === 'number' ? fc.oneof(fc.double({ min: 0, max: 1 }), fc.constantFrom(0, 0.999, 1, -0, NaN)) :
-      fc.constantFrom(v, 'step', 'time', 'head', 'global', 'entropy', 'keys50', 'previous_token', 'bogus');
+      typeof v === 'boolean'
+        ? fc.boolean()
+        : typeof v === 'number'
+          ? fc.oneof(fc.double({ min: 0, max: 1 }), fc.constantFrom(0, 0.999, 1, -0, NaN))
+          : fc.constantFrom(v, 'step', 'time', 'head', 'global', 'entropy', 'keys50', 'previous_token', 'bogus');
   }
   return fieldsOf(fields);
 }
@@ -244,11 +286,37 @@ const webviewMessages: fc.Arbitrary<unknown> = fc.oneof(
   fieldsOf({
     type: fc.constant('save'),
     format: fc.constantFrom('png', 'csv', 'json', 'exe'),
-    suggestedName: fc.oneof(fc.constantFrom('loss.csv', 'a (1).png', '../../etc/passwd', '..', '.bashrc', 'a/b.csv', 'a\\b.csv', 'C:\\x', ' x', 'x'.repeat(121), 'na\u0000me', 'ok..csv', '~/x'), fc.string({ maxLength: 20 })),
-    data: fc.oneof(fc.string(), fc.constantFrom('{"a":1}', '{', 'data:image/png;base64,iVBORw0KGgo=', 'data:image/png;base64,<script>', 'data:text/html;base64,AAAA')),
+    suggestedName: fc.oneof(
+      fc.constantFrom(
+        'loss.csv',
+        'a (1).png',
+        '../../etc/passwd',
+        '..',
+        '.bashrc',
+        'a/b.csv',
+        'a\\b.csv',
+        'C:\\x',
+        ' x',
+        'x'.repeat(121),
+        'na\u0000me',
+        'ok..csv',
+        '~/x',
+      ),
+      fc.string({ maxLength: 20 }),
+    ),
+    data: fc.oneof(
+      fc.string(),
+      fc.constantFrom('{"a":1}', '{', 'data:image/png;base64,iVBORw0KGgo=', 'data:image/png;base64,<script>', 'data:text/html;base64,AAAA'),
+    ),
   }),
   fieldsOf({ type: fc.constant('persist'), ui: uiStateArb() }),
-  fieldsOf({ type: fc.constant('error'), message: fc.oneof(fc.string(), fc.integer({ min: 0, max: 100_000 }).map((n) => 'e'.repeat(n))) }),
+  fieldsOf({
+    type: fc.constant('error'),
+    message: fc.oneof(
+      fc.string(),
+      fc.integer({ min: 0, max: 100_000 }).map((n) => 'e'.repeat(n)),
+    ),
+  }),
 );
 
 export function webviewMessageProperties(probe: ReaderProbe): PropertySet {
@@ -288,10 +356,14 @@ export function webviewMessageProperties(probe: ReaderProbe): PropertySet {
 // settings
 
 type Leaf = { group: string; key: string; def: unknown };
-const LEAVES: Leaf[] = Object.entries(DEFAULT_SETTINGS).flatMap(([group, values]) => Object.entries(values as object).map(([key, def]) => ({ group, key, def })));
+const LEAVES: Leaf[] = Object.entries(DEFAULT_SETTINGS).flatMap(([group, values]) =>
+  Object.entries(values as object).map(([key, def]) => ({ group, key, def })),
+);
 const ENUMS: Record<string, readonly string[]> = {
-  'training.preset': ['seed', 'tiny', 'small'], 'attention.aggregation': ['head', 'mean', 'max'],
-  'attention.direction': ['attendsTo', 'attendedBy'], 'attention.normalization': ['rowMax', 'absolute'],
+  'training.preset': ['seed', 'tiny', 'small'],
+  'attention.aggregation': ['head', 'mean', 'max'],
+  'attention.direction': ['attendsTo', 'attendedBy'],
+  'attention.normalization': ['rowMax', 'absolute'],
 };
 const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK']);
 
@@ -340,11 +412,13 @@ export function settingsProperties(probe: ReaderProbe): PropertySet {
     const fields: Record<string, fc.Arbitrary<unknown>> = {};
     for (const { key, def } of LEAVES.filter((l) => l.group === group)) {
       const path = `${group}.${key}`;
-      fields[key] =
-        ENUMS[path] ? fc.constantFrom(...ENUMS[path]!, 'bogus') :
-        typeof def === 'boolean' ? fc.boolean() :
-        path === 'decorations.color' ? fc.constantFrom('#ff8800', ' #abc ', '#GGG', 'red', 'url(javascript:1)', '', null) :
-        fc.oneof(fc.double(), fc.integer(), fc.constantFrom(null, -0, NaN, Infinity, 1e-7, 0.5, 2 ** 53, '3', '1e-3', true));
+      fields[key] = ENUMS[path]
+        ? fc.constantFrom(...ENUMS[path]!, 'bogus')
+        : typeof def === 'boolean'
+          ? fc.boolean()
+          : path === 'decorations.color'
+            ? fc.constantFrom('#ff8800', ' #abc ', '#GGG', 'red', 'url(javascript:1)', '', null)
+            : fc.oneof(fc.double(), fc.integer(), fc.constantFrom(null, -0, NaN, Infinity, 1e-7, 0.5, 2 ** 53, '3', '1e-3', true));
     }
     groups[group] = fieldsOf(fields);
   }

@@ -13,8 +13,13 @@ import { ReaderProbe, adversarialJsonText, fieldsOf, hostileValue, jsonMutation,
 import { TINY_CONFIGS } from './native';
 
 const INT_BOUNDS: Record<string, [number, number]> = {
-  vocabSize: [1, 1 << 22], contextLength: [1, 1 << 20], dModel: [1, 1 << 16], nLayers: [1, 1024],
-  nHeads: [1, 1024], nKvHeads: [1, 1024], mlpHidden: [0, 1 << 18],
+  vocabSize: [1, 1 << 22],
+  contextLength: [1, 1 << 20],
+  dModel: [1, 1 << 16],
+  nLayers: [1, 1024],
+  nHeads: [1, 1024],
+  nKvHeads: [1, 1024],
+  mlpHidden: [0, 1 << 18],
 };
 
 /** The documented invariants of a validated config. */
@@ -27,7 +32,11 @@ export function checkValidConfig(c: ModelConfig): void {
   assert.ok(Number.isFinite(c.normEps) && Number.isFinite(c.ropeTheta) && Number.isFinite(c.dropout));
   assert.ok(Object.getPrototypeOf(c) === Object.prototype && !Object.prototype.hasOwnProperty.call(c, '__proto__'));
   assert.ok(Number.isFinite(parameterCount(c)));
-  for (const s of paramSpec(c)) assert.ok(s.shape.every((d) => Number.isSafeInteger(d) && d >= 1), `${s.name} [${s.shape}]`);
+  for (const s of paramSpec(c))
+    assert.ok(
+      s.shape.every((d) => Number.isSafeInteger(d) && d >= 1),
+      `${s.name} [${s.shape}]`,
+    );
 }
 
 export function modelConfigProperties(probe: ReaderProbe): PropertySet {
@@ -44,7 +53,8 @@ export function modelConfigProperties(probe: ReaderProbe): PropertySet {
   const goodish: Record<string, fc.Arbitrary<unknown>> = {};
   for (const k of Object.keys(TINY_CONFIGS.gpt)) {
     const samples = bases.map((b) => (b as unknown as Record<string, unknown>)[k]);
-    goodish[k] = typeof samples[0] === 'number' ? fc.oneof(fc.constantFrom(...samples), numberish) : fc.constantFrom(...samples, 'none', 'learned', 'rope', 'gpt', 'seed');
+    goodish[k] =
+      typeof samples[0] === 'number' ? fc.oneof(fc.constantFrom(...samples), numberish) : fc.constantFrom(...samples, 'none', 'learned', 'rope', 'gpt', 'seed');
   }
   return {
     'hostile values as the whole config': prop(0.2, fc.property(hostileValue, validate)),

@@ -32,13 +32,36 @@ import {
 export const NATIVE_ERRORS = [CheckpointError, ModelConfigError, TokenizerJsonError, CharTokenizerError];
 
 const TINY_GPT: ModelConfig = {
-  architecture: 'gpt', vocabSize: 6, contextLength: 4, dModel: 4, nLayers: 1, nHeads: 2, nKvHeads: 2, mlpHidden: 8,
-  norm: 'layernorm', normEps: 1e-5, positional: 'learned', ropeTheta: 10000, ropeStyle: 'half', mlp: 'gelu',
-  bias: true, tiedEmbeddings: false, attentionMode: 'soft', dropout: 0,
+  architecture: 'gpt',
+  vocabSize: 6,
+  contextLength: 4,
+  dModel: 4,
+  nLayers: 1,
+  nHeads: 2,
+  nKvHeads: 2,
+  mlpHidden: 8,
+  norm: 'layernorm',
+  normEps: 1e-5,
+  positional: 'learned',
+  ropeTheta: 10000,
+  ropeStyle: 'half',
+  mlp: 'gelu',
+  bias: true,
+  tiedEmbeddings: false,
+  attentionMode: 'soft',
+  dropout: 0,
 };
 const TINY_LLAMA: ModelConfig = {
-  ...TINY_GPT, architecture: 'llama', nLayers: 2, nKvHeads: 1, norm: 'rmsnorm', positional: 'rope', ropeStyle: 'interleaved',
-  mlp: 'swiglu', bias: false, tiedEmbeddings: true,
+  ...TINY_GPT,
+  architecture: 'llama',
+  nLayers: 2,
+  nKvHeads: 1,
+  norm: 'rmsnorm',
+  positional: 'rope',
+  ropeStyle: 'interleaved',
+  mlp: 'swiglu',
+  bias: false,
+  tiedEmbeddings: true,
 };
 const TINY_SEED: ModelConfig = { ...TINY_GPT, architecture: 'seed', norm: 'none', mlp: 'none', mlpHidden: 0, nHeads: 1, nKvHeads: 1 };
 
@@ -108,10 +131,16 @@ export function nativeProperties(probe: ReaderProbe): PropertySet {
     ),
     'JSON mutations inside the metadata strings (model config, training state, tokenizer, format)': prop(
       0.35,
-      fc.property(fc.nat(bases.length - 1), fc.constantFrom(...METADATA_FIELDS), fc.array(jsonMutation, { minLength: 1, maxLength: 3 }), fc.nat(4), (i, field, ms, raw) => {
-        const { headerText, data } = splitSafetensors(bases[i]!);
-        read(joinSafetensors(mutateMetadataField(headerText, field, ms, raw === 0), data));
-      }),
+      fc.property(
+        fc.nat(bases.length - 1),
+        fc.constantFrom(...METADATA_FIELDS),
+        fc.array(jsonMutation, { minLength: 1, maxLength: 3 }),
+        fc.nat(4),
+        (i, field, ms, raw) => {
+          const { headerText, data } = splitSafetensors(bases[i]!);
+          read(joinSafetensors(mutateMetadataField(headerText, field, ms, raw === 0), data));
+        },
+      ),
     ),
     'one model-config field or training field set to an adversarial value': prop(
       0.25,

@@ -25,7 +25,23 @@ import {
 } from '../harness';
 
 export const DTYPES = ['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'I64', 'U64', 'F64'] as const;
-const DTYPE_BYTES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2, I32: 4, U32: 4, F32: 4, I64: 8, U64: 8, F64: 8 };
+const DTYPE_BYTES: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+};
 
 /** Parses and reads every tensor, checking each read tensor against its declared shape. */
 export function readWholeSafetensors(bytes: Uint8Array): number {
@@ -91,7 +107,12 @@ export function safetensorsProperties(probe: ReaderProbe): PropertySet {
   const header = fc
     .tuple(
       fc.dictionary(fc.oneof(fc.string({ maxLength: 5 }), fc.constantFrom('__proto__', 'constructor')), entry, { maxKeys: 5 }),
-      fc.option(fc.oneof(fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 10 }), { maxKeys: 3 }), fc.json({ maxDepth: 2 }).map((t) => JSON.parse(t) as unknown))),
+      fc.option(
+        fc.oneof(
+          fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 10 }), { maxKeys: 3 }),
+          fc.json({ maxDepth: 2 }).map((t) => JSON.parse(t) as unknown),
+        ),
+      ),
     )
     .map(([tensors, meta]) => {
       const parts = Object.entries(tensors).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`);
@@ -105,7 +126,8 @@ export function safetensorsProperties(probe: ReaderProbe): PropertySet {
       fc.property(
         fc.oneof(
           fc.uint8Array({ maxLength: 64 }),
-          fc.tuple(fc.oneof(fc.constantFrom(...ADVERSARIAL_U64), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })), fc.string({ maxLength: 80 }))
+          fc
+            .tuple(fc.oneof(fc.constantFrom(...ADVERSARIAL_U64), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })), fc.string({ maxLength: 80 }))
             .map(([claim, text]) => joinSafetensors(text, new Uint8Array(0), claim)),
         ),
         read,
@@ -133,12 +155,16 @@ export function safetensorsProperties(probe: ReaderProbe): PropertySet {
     'adversarial JSON values in each field of a one-tensor file': prop(
       0.1,
       fc.property(adversarialJsonText, fc.constantFrom('dtype', 'shape', 'data_offsets', 'meta', 'entry', 'header'), (raw, where) => {
-        const entryText = (o: Record<string, string>): string => `{"dtype":${o.dtype ?? '"F32"'},"shape":${o.shape ?? '[1]'},"data_offsets":${o.data_offsets ?? '[0,4]'}}`;
+        const entryText = (o: Record<string, string>): string =>
+          `{"dtype":${o.dtype ?? '"F32"'},"shape":${o.shape ?? '[1]'},"data_offsets":${o.data_offsets ?? '[0,4]'}}`;
         const text =
-          where === 'meta' ? `{"__metadata__":{"k":${raw}},"t":${entryText({})}}` :
-          where === 'entry' ? `{"t":${raw}}` :
-          where === 'header' ? raw :
-          `{"t":${entryText({ [where]: raw })}}`;
+          where === 'meta'
+            ? `{"__metadata__":{"k":${raw}},"t":${entryText({})}}`
+            : where === 'entry'
+              ? `{"t":${raw}}`
+              : where === 'header'
+                ? raw
+                : `{"t":${entryText({ [where]: raw })}}`;
         read(joinSafetensors(text, new Uint8Array(4)));
       }),
     ),
