@@ -1,6 +1,6 @@
 /**
  * Runs the built dashboard page in real Chromium (playwright-core + Debian's /usr/bin/chromium)
- * the way VS Code hosts it: the HTML from presentation/dashboardHtml.ts with its CSP and
+ * the way VS Code hosts it: the HTML from host/dashboard/html.ts with its CSP and
  * nonce, resources served from one origin standing in for the webview resource origin, a
  * fake `acquireVsCodeApi` that records what the page posts, and VS Code's theme variables and
  * body class for dark or light. Messages go in as VS Code delivers them (MessageEvent data with

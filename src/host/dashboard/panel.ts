@@ -1,17 +1,4 @@
 /**
- * The dashboard: one webview panel (created by "Show Dashboard", restored by VS Code after a
- * reload through the registered serializer) that shows the training run, the model and the
- * attention the editor shows, and sends clicks back as head selections and editor
- * selections. The page is untrusted: strict CSP with a nonce, local resources only, and every
- * message validated on arrival. Nothing is posted before the page's `ready` handshake or after
- * the panel is gone; every subscription ends with the panel.
- *
- * The window views the engine computes — the full attention matrix and the layers × heads grid,
- * head statistics, the query's rollout and the selected head's q/k/v — come from one worker
- * request each, made and checked for staleness by presentation/dashboardFeed.ts.
- */
-
-/**
  * The dashboard panel's lifecycle: one webview panel (created by "Show Dashboard", restored by
  * VS Code after a reload through the registered serializer), the page's `ready` handshake,
  * posting (nothing before the handshake or after the panel is gone) and disposal (every
