@@ -159,11 +159,15 @@ export function hfConfigProperties(probe: ReaderProbe): PropertySet {
           'unimplemented options are refused by name (RoPE scaling, sliding window, activations, relative positions, decoders)': prop(
             0.1,
             fc.property(fc.constantFrom(...cases), ([type, key, value]) => {
-              assert.throws(
-                () => parseHfConfig({ ...byType.get(type), [key]: value }),
-                (e: unknown) => e instanceof HuggingFaceError && e.message.includes(key),
-                `${type} ${key}=${JSON.stringify(value)}`,
-              );
+              // Through the probe, so each case counts as an input the reader saw.
+              probe.check(0, () => {
+                assert.throws(
+                  () => parseHfConfig({ ...byType.get(type), [key]: value }),
+                  (e: unknown) => e instanceof HuggingFaceError && e.message.includes(key),
+                  `${type} ${key}=${JSON.stringify(value)}`,
+                );
+                return null;
+              });
             }),
           ),
         };
