@@ -241,7 +241,9 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 
   tokenLabel(id: number): string {
-    return readableLabel(this.texts[this.checkId(id)]!);
+    const text = this.texts[this.checkId(id)] ?? '';
+    // llama2.c stores BOS and EOS as "\n<s>\n" and "\n</s>\n": a label shows the marker, not escaped newlines.
+    return /^\s*<\/?s>\s*$/.test(text) ? text.trim() : readableLabel(text);
   }
 
   private checkId(id: number): number {

@@ -167,7 +167,8 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
     assert.equal(tok.bosId, 1);
     assert.equal(tok.eosId, 2);
     assert.equal(new TextDecoder().decode(tok.piece(410)), ' ');
-    assert.equal(tok.tokenLabel(1), '\\n<s>\\n');
+    assert.equal(tok.tokenLabel(1), '<s>', 'BOS (stored as "\\n<s>\\n") is labelled as the marker, not with escaped newlines');
+    assert.equal(tok.tokenLabel(2), '</s>');
     assert.equal(tok.tokenLabel(13), '<0x0A>');
     assert.equal(tok.score(259), -0);
     assert.equal(tok.score(511), -252);
