@@ -84,22 +84,25 @@ export class SurprisalOverlay implements vscode.Disposable {
     this.timer = setTimeout(() => void this.update(), delay);
   }
 
-  private clearAll(): void {
-    for (const e of this.drawn) for (const t of this.types) e.setDecorations(t, []);
-    this.drawn.clear();
+  /** Clears every editor drawn on but `keep` (whose underlines are replaced when the new ones are ready, without a flicker). */
+  private clearAll(keep?: vscode.TextEditor): void {
+    for (const e of this.drawn) if (e !== keep) for (const t of this.types) e.setDecorations(t, []);
+    this.drawn = new Set(keep && this.drawn.has(keep) ? [keep] : []);
   }
 
   private async update(): Promise<void> {
     const generation = ++this.generation;
     const editor = vscode.window.activeTextEditor;
-    this.clearAll();
     if (!this.enabled || !this.model.info || !isTextEditorWeWant(editor)) {
+      this.clearAll();
       this.report(null);
       return;
     }
+    this.clearAll(editor);
     const doc = editor.document;
     const length = documentLength(doc);
     if (length === 0 || length > MAX_VIEW_CHARS || looksBinary(documentHead(doc))) {
+      this.clearAll();
       this.report(null);
       return;
     }
@@ -134,6 +137,7 @@ export class SurprisalOverlay implements vscode.Disposable {
     } catch (e) {
       if (isQuietFailure(e) || generation !== this.generation) return;
       this.log.warn(`surprisal overlay for ${doc.uri.toString()}: ${(e as Error).message}`);
+      this.clearAll();
       this.report(null);
     }
   }
