@@ -29,13 +29,11 @@ import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '.
 import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
-import { computeWindow, queryAttention, windowOf } from './attention';
 import { viewReply } from './windowViews';
-import { AttentionCache, DEFAULT_ATTENTION_CACHE_BYTES, type WindowAttention } from './attentionCache';
-import { DocumentStore } from './documents';
+import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
+import { DocumentWindows } from './documentWindows';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
-import { tokenSlice, tokensOverlapping, type TokenArrays } from './tokenArrays';
 import { TrainingRun, type TrainRequest } from './training';
 import { parseHostMessage } from './validate';
 
@@ -68,14 +66,13 @@ export class WorkerSession {
   private active: ActiveModel | null = null;
   private training: TrainingRun | null = null;
   private trainingDone: Promise<void> = Promise.resolve();
-  private readonly docs = new DocumentStore();
-  private readonly cache: AttentionCache;
+  private readonly windows: DocumentWindows;
 
   constructor(
     private readonly post: PostFn,
     private readonly options: WorkerSessionOptions = {},
   ) {
-    this.cache = new AttentionCache(options.attentionCacheBytes ?? DEFAULT_ATTENTION_CACHE_BYTES);
+    this.windows = new DocumentWindows(options.attentionCacheBytes ?? DEFAULT_ATTENTION_CACHE_BYTES);
   }
 
   /** Posts the handshake; call once, before the first message is handled. */
@@ -99,9 +96,7 @@ export class WorkerSession {
           this.cancel(m.target, m.id);
           return;
         case 'memory':
-          this.send(
-            memoryReport(m.id, m.collectGarbage, { attentionCacheBytes: this.cache.bytes, attentionWindows: this.cache.size, documents: this.docs.size }),
-          );
+          this.send(memoryReport(m.id, m.collectGarbage, this.windows.memory()));
           return;
         case 'train':
         case 'load':
@@ -309,8 +304,7 @@ export class WorkerSession {
 
   private activate(m: ActiveModel): void {
     this.active = m;
-    this.docs.forgetEncodings();
-    this.cache.clear();
+    this.windows.forgetModel();
   }
 
   private requireModel(): ActiveModel {
@@ -318,104 +312,27 @@ export class WorkerSession {
     return this.active;
   }
 
-  // ------------------------------------------------------------------ documents
+  // ------------------------------------------------------------------ documents (documentWindows.ts)
 
   private tokens(r: Request<'tokens'>): void {
-    this.docs.setText(r.documentKey, r.version, r.text);
-    const m = this.requireModel();
-    const tokens = this.documentTokens(r.documentKey, r.version, m);
-    const transfer: ArrayBuffer[] = [];
-    const slices = r.ranges.map((range) => {
-      const [first, last] = tokensOverlapping(tokens, range.start, range.end);
-      return tokenSlice(tokens, first, last, m.tokenizer, transfer);
-    });
-    this.send(
-      {
-        type: 'tokens',
-        id: r.id,
-        documentKey: r.documentKey,
-        version: r.version,
-        tokenCount: tokens.ids.length,
-        windowSize: m.model.config.contextLength,
-        slices,
-      },
-      transfer,
-    );
-  }
-
-  /** The held version's window that contains document token `token`, computed or from the cache. */
-  private windowFor(documentKey: string, version: number, token: number): { m: ActiveModel; tokens: TokenArrays; win: WindowAttention } {
-    this.docs.setText(documentKey, version, null); // 'stale' unless this version is held
-    const m = this.requireModel();
-    const tokens = this.documentTokens(documentKey, version, m);
-    const count = tokens.ids.length;
-    if (token >= count) {
-      throw new WorkerError(
-        'stale',
-        `token ${token} is past the end of ${documentKey} version ${version}, which has ${count} tokens under the active model (were its tokens fetched before a model change?)`,
-      );
-    }
-    const w = windowOf(token, count, m.model.config.contextLength);
-    let win = this.cache.get(documentKey, version, w.window);
-    if (!win) {
-      win = computeWindow(m.model, tokens.ids.subarray(w.start, w.start + w.length), { documentKey, version, window: w.window, start: w.start });
-      this.cache.set(win);
-    }
-    return { m, tokens, win };
+    const { message, transfer } = this.windows.tokensReply(r, () => this.requireModel());
+    this.send(message, transfer);
   }
 
   private attention(r: Request<'attention'>): void {
-    const { m, tokens, win } = this.windowFor(r.documentKey, r.version, r.from);
-    const { nLayers: L, nHeads: H } = m.model.config;
-    const w = { start: win.start, length: win.length };
-    const to = Math.min(r.to, w.start + w.length);
-    const q = queryAttention(win, H, r.from - w.start, to - w.start);
-    const transfer: ArrayBuffer[] = [q.rows.buffer as ArrayBuffer, q.columns.buffer as ArrayBuffer, q.scores.buffer as ArrayBuffer];
-    const window = tokenSlice(tokens, w.start, w.start + w.length, m.tokenizer, transfer);
-    this.send(
-      {
-        type: 'attentionRows',
-        id: r.id,
-        documentKey: r.documentKey,
-        version: r.version,
-        from: r.from,
-        to,
-        windowStart: w.start,
-        windowLength: w.length,
-        window,
-        layers: L,
-        heads: H,
-        rows: q.rows,
-        columns: q.columns,
-        scores: q.scores,
-      },
-      transfer,
-    );
+    const { message, transfer } = this.windows.attentionReply(r, () => this.requireModel());
+    this.send(message, transfer);
   }
 
   private view(r: Request<'view'>): void {
-    const { m, tokens, win } = this.windowFor(r.documentKey, r.version, r.token);
+    const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
     const { message, transfer } = viewReply(r, m, tokens, win);
     this.send(message, transfer);
   }
 
   private closeDocument(r: Request<'closeDocument'>): void {
-    this.docs.close(r.documentKey);
-    this.cache.dropDocument(r.documentKey);
+    this.windows.close(r.documentKey);
     this.send({ type: 'closed', id: r.id });
-  }
-
-  /** Tokens of the held version; attention windows whose tokens survived an edit are kept. */
-  private documentTokens(documentKey: string, version: number, m: ActiveModel): TokenArrays {
-    const { tokens, changed, previous } = this.docs.tokens(documentKey, version, m.tokenizer);
-    if (!changed) return tokens;
-    const ctx = m.model.config.contextLength;
-    const count = tokens.ids.length;
-    // A window is still right if its tokens are all in the unchanged prefix and its length is unchanged.
-    const keep = (e: WindowAttention): boolean =>
-      previous !== null && e.start + e.length <= previous.unchangedPrefix && e.length === Math.min(ctx, count - e.start);
-    this.cache.carryOver(documentKey, previous?.version ?? version, version, keep);
-    return tokens;
   }
 
   // ------------------------------------------------------------------ posting
