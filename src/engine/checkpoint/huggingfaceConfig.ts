@@ -8,7 +8,7 @@
 
 import type { ModelConfig } from '../models/config';
 import { describeValue, quote } from './errors';
-import { bertConfig, gptNeoxConfig, qwen2Config, ropeTheta } from './huggingfaceFamilies';
+import { bertConfig, gptNeoxConfig, llamaLayout, qwen2Config } from './huggingfaceFamilies';
 import { Fields, finish, HuggingFaceError, type HfModelType } from './huggingfaceFields';
 
 export { HuggingFaceError, type HfModelType } from './huggingfaceFields';
@@ -103,34 +103,8 @@ function gpt2Config(r: Fields): ModelConfig {
 }
 
 function llamaConfig(r: Fields): ModelConfig {
-  const C = r.int('hidden_size', 4096);
-  const H = r.int('num_attention_heads', 32);
-  const activation = r.str('hidden_act', 'silu');
-  if (activation !== 'silu') throw new HuggingFaceError(`config.json: hidden_act ${quote(activation)} is not supported; expected "silu" (SwiGLU)`);
-  r.expect('attention_bias', false, 'q/k/v/o projections without bias');
-  r.expect('mlp_bias', false, 'gate/up/down projections without bias');
-  const headDim = r.get('head_dim');
-  if (headDim !== undefined && headDim !== null && headDim !== C / H) {
-    throw new HuggingFaceError(`config.json: head_dim ${describeValue(headDim)} is not supported; expected hidden_size / num_attention_heads = ${C / H}`);
-  }
-  return finish('llama', {
-    architecture: 'llama',
-    vocabSize: r.int('vocab_size', 32000),
-    contextLength: r.int('max_position_embeddings', 2048),
-    dModel: C,
-    nLayers: r.int('num_hidden_layers', 32),
-    nHeads: H,
-    nKvHeads: r.has('num_key_value_heads') && r.get('num_key_value_heads') !== null ? r.int('num_key_value_heads') : H,
-    mlpHidden: r.int('intermediate_size', 11008),
-    norm: 'rmsnorm',
-    normEps: r.num('rms_norm_eps', 1e-6),
-    positional: 'rope',
-    ropeTheta: ropeTheta(r, 'rope_theta', 10000),
-    ropeStyle: 'half',
-    mlp: 'swiglu',
-    bias: false,
-    tiedEmbeddings: r.bool('tie_word_embeddings', false),
-    attentionMode: 'soft',
-    dropout: 0,
+  return llamaLayout(r, 'llama', { vocabSize: 32000, contextLength: 2048, mlpHidden: 11008 }, false, () => {
+    r.expect('attention_bias', false, 'q/k/v/o projections without bias');
+    r.expect('mlp_bias', false, 'gate/up/down projections without bias');
   });
 }

@@ -91,32 +91,51 @@ export function gptNeoxConfig(r: Fields): ModelConfig {
 
 /** Qwen2: Llama with biases on q/k/v (not o), GQA, tied or untied embeddings; no sliding window. */
 export function qwen2Config(r: Fields): ModelConfig {
+  return llamaLayout(r, 'qwen2', { vocabSize: 151936, contextLength: 32768, mlpHidden: 22016 }, true, () => {
+    if (r.bool('use_sliding_window', false)) {
+      throw new HuggingFaceError(
+        `config.json: use_sliding_window is true; sliding-window attention (window ${describeValue(r.get('sliding_window'))}) is not supported, only full causal attention`,
+      );
+    }
+    const layerTypes = r.get('layer_types');
+    if (Array.isArray(layerTypes) && layerTypes.some((t) => t !== 'full_attention')) {
+      throw new HuggingFaceError(`config.json: layer_types has layers other than "full_attention" (sliding-window attention is not supported)`);
+    }
+  });
+}
+
+/**
+ * The layout Llama, SmolLM2 and Qwen2 share: RMSNorm, rotate-half RoPE, SwiGLU, grouped-query
+ * attention, with transformers' defaults for `defaults`. `qkvBias` is Qwen2's q/k/v biases;
+ * `checks` refuses the family's own unsupported options (after the activation, before head_dim,
+ * the order the messages have always come in).
+ */
+export function llamaLayout(
+  r: Fields,
+  modelType: 'llama' | 'qwen2',
+  defaults: { readonly vocabSize: number; readonly contextLength: number; readonly mlpHidden: number },
+  qkvBias: boolean,
+  checks: () => void,
+): ModelConfig {
   const C = r.int('hidden_size', 4096);
   const H = r.int('num_attention_heads', 32);
   const act = r.str('hidden_act', 'silu');
   if (act !== 'silu') throw new HuggingFaceError(`config.json: hidden_act ${quote(act)} is not supported; expected "silu" (SwiGLU)`);
-  if (r.bool('use_sliding_window', false)) {
-    throw new HuggingFaceError(
-      `config.json: use_sliding_window is true; sliding-window attention (window ${describeValue(r.get('sliding_window'))}) is not supported, only full causal attention`,
-    );
-  }
-  const layerTypes = r.get('layer_types');
-  if (Array.isArray(layerTypes) && layerTypes.some((t) => t !== 'full_attention')) {
-    throw new HuggingFaceError(`config.json: layer_types has layers other than "full_attention" (sliding-window attention is not supported)`);
-  }
+  checks();
   const headDim = r.get('head_dim');
   if (headDim !== undefined && headDim !== null && headDim !== C / H) {
     throw new HuggingFaceError(`config.json: head_dim ${describeValue(headDim)} is not supported; expected hidden_size / num_attention_heads = ${C / H}`);
   }
-  return finish('qwen2', {
-    architecture: 'qwen2',
-    vocabSize: r.int('vocab_size', 151936),
-    contextLength: r.int('max_position_embeddings', 32768),
+  const kvHeads = r.get('num_key_value_heads');
+  return finish(modelType, {
+    architecture: modelType,
+    vocabSize: r.int('vocab_size', defaults.vocabSize),
+    contextLength: r.int('max_position_embeddings', defaults.contextLength),
     dModel: C,
     nLayers: r.int('num_hidden_layers', 32),
     nHeads: H,
-    nKvHeads: r.get('num_key_value_heads') !== undefined && r.get('num_key_value_heads') !== null ? r.int('num_key_value_heads') : H,
-    mlpHidden: r.int('intermediate_size', 22016),
+    nKvHeads: kvHeads !== undefined && kvHeads !== null ? r.int('num_key_value_heads') : H,
+    mlpHidden: r.int('intermediate_size', defaults.mlpHidden),
     norm: 'rmsnorm',
     normEps: r.num('rms_norm_eps', 1e-6),
     positional: 'rope',
@@ -127,7 +146,7 @@ export function qwen2Config(r: Fields): ModelConfig {
     tiedEmbeddings: r.bool('tie_word_embeddings', false),
     attentionMode: 'soft',
     dropout: 0,
-    qkvBias: true,
+    ...(qkvBias ? { qkvBias: true } : {}),
   });
 }
 
