@@ -8,7 +8,8 @@
 
 import { formatDuration, formatValue } from '../src/presentation/chartRange';
 import { detectOverfitting } from '../src/presentation/overfitting';
-import { el } from './dom';
+import { button, el } from './dom';
+import { postToHost } from './vscodeApi';
 import type { PageRun } from './pageRuns';
 import type { Store } from './store';
 
@@ -58,6 +59,11 @@ export class RunList {
           })
         : null,
     );
+    // Earlier runs can be forgotten (the host drops them from the workspace); the current one stays.
+    if (!r.current)
+      li.append(
+        button('Forget', `Forget ${r.label} (remove it from this workspace's runs)`, () => postToHost({ type: 'forgetRun', id: r.id }), 'btn small-btn'),
+      );
     li.title = runDetails(r);
     return li;
   }

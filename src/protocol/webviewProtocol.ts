@@ -141,4 +141,6 @@ export type WebviewToHost =
   /** The UI state changed; the host keeps it for the next panel. */
   | { readonly type: 'persist'; readonly ui: DashboardUiState }
   /** An error inside the page, for the host's log. */
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string }
+  /** Forget a kept run (protocol/runs.ts) of this workspace. */
+  | { readonly type: 'forgetRun'; readonly id: string };

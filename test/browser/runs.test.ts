@@ -13,7 +13,8 @@ import type { EvalPoint, StepPoint } from '../../src/protocol/common';
 import type { KeptRun, RunSample } from '../../src/protocol/runs';
 import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/webviewProtocol';
 import { MODEL } from './fixtures';
-import { countPixels, launch, openDashboard, type DashboardPage } from './harness';
+import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
+import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 
 const BLUE = '#3794ff'; // the current run's train loss
 const GREEN = '#89d185'; // the first earlier run
@@ -127,6 +128,12 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     await d.page.getByLabel('Show small on story.txt').check();
     await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
     assert.ok((await countPixels(d.page, canvas, GREEN)) > 300, 'shown again');
+
+    // An earlier run can be forgotten: the page asks the host (which drops it and sends the list again).
+    assert.equal(await d.page.locator('#loss li.run.current button').count(), 0, 'the current run cannot be forgotten');
+    await d.page.locator('#loss li.run[data-run="run-earlier"]').getByRole('button', { name: 'Forget' }).click();
+    const forget = await waitForPosted(d, 'forgetRun');
+    assert.deepEqual(validateWebviewMessage(forget), { ok: true, message: { type: 'forgetRun', id: 'run-earlier' } });
 
     await d.page.getByLabel('Show tiny on story.txt').uncheck();
     await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));

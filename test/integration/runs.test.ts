@@ -117,6 +117,14 @@ describe('training runs are kept and compared (in-host)', function () {
       assert.strictEqual(a.run.stepCount, 30);
       await a.model.load({ path: second.checkpointPath!, tokenizerPath: null });
       assert.strictEqual(a.run.info().id, secondId);
+
+      // The page's "Forget" on the first run: dropped from the workspace, and the page told.
+      panel.handleMessage({ type: 'forgetRun', id: firstId });
+      assert.strictEqual(a.runs.get(firstId), undefined);
+      await waitFor('the kept runs posted without the first', () => {
+        const last = posted.filter((m) => m.type === 'runs').at(-1);
+        return last?.type === 'runs' && !last.runs.some((r) => r.id === firstId) && last.runs.some((r) => r.id === secondId);
+      });
     } finally {
       panel.dispose();
     }

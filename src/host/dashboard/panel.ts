@@ -125,6 +125,7 @@ export class DashboardPanel implements vscode.Disposable {
         save: (m) => void saveExport(deps.log, m.format, m.suggestedName, m.data).then((r) => this.post({ type: 'saved', ...r })),
         persist: (m) => void deps.memento.update(UI_STATE_KEY, m.ui),
         error: (m) => deps.log.error(`dashboard page: ${m.message}`),
+        forgetRun: (m) => deps.runs.remove(m.id),
       },
       (message) => deps.log.warn(message),
     );
