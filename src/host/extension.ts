@@ -83,7 +83,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       const record = history ? run.record() : null;
       if (record) runs.add(record);
     }),
-    run.onDidFinish((kept) => runs.add(kept)),
+    // A run that stopped before its first step has nothing to compare.
+    run.onDidFinish((kept) => kept.steps.step.length > 0 && runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
