@@ -50,7 +50,7 @@ export { Trainer, type StepMetrics, type EvalMetrics, type TrainResult, type Tra
 export { resolveTrainOptions, TrainOptionsError, DEFAULT_TRAIN_OPTIONS, type TrainOptions } from './train/options';
 export { DatasetError } from './train/data';
 export { estimateTrainingBytes, formatBytes } from './train/memory';
-export { generate, GenerateError, type GenerateOptions } from './inference/generate';
+export { generate, GenerateError, generationLimit, type GenerateOptions } from './inference/generate';
 
 // Analysis
 export { HEAD_KINDS, type HeadKind } from './analysis/patterns';
