@@ -150,8 +150,9 @@ export class AttentionHighlighter implements vscode.Disposable {
       if (!tokens || generation !== this.generation) return;
       const query = queryTokens(tokens, sel.isEmpty, selRange);
       if (!query) return this.show(null, editor);
-      // A query range must stay inside one context window.
-      const windowEnd = (Math.floor(query.from / tokens.windowSize) + 1) * tokens.windowSize;
+      // A query range must stay inside one context window: the one its first token is read in.
+      const win = tokens.windowOf(query.from);
+      const windowEnd = win.start + win.length;
       const result = await this.service.attention(doc, version, query.from, Math.min(query.to, windowEnd));
       if (!result || generation !== this.generation || doc.version !== version) return;
       this.render(editor, result, visible);

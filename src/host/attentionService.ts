@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import type { TokenSurprisal } from '../protocol/dashboardViews';
 import type { CallReply, CharRange } from '../protocol/workerProtocol';
+import { onDidChangeSettings, readSettings } from './config';
 import { documentLength } from './documentText';
 import { DocumentTokens } from './documentTokens';
 import type { EngineClient } from './engineClient';
@@ -29,11 +30,18 @@ export class AttentionService implements vscode.Disposable {
   /** Surprisal of whole windows, by document version and window start (the overlay and the hover share them). */
   private readonly surprisals = new Map<string, TokenSurprisal>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** attentionLens.attention.windowStride: where the windows start changes every window. */
+  private windowStride = readSettings().attention.windowStride;
 
   constructor(private readonly client: EngineClient) {
     this.subscriptions.push(
       vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri.toString(), true)),
       client.onDidRestart(() => this.reset()),
+      onDidChangeSettings((s) => {
+        if (s.attention.windowStride === this.windowStride) return;
+        this.windowStride = s.attention.windowStride;
+        this.reset(); // the next tokens request tells the worker the new stride
+      }),
     );
   }
 
@@ -62,13 +70,20 @@ export class AttentionService implements vscode.Disposable {
     const textLength = documentLength(doc);
     const wanted = ranges.map((r) => ({ start: Math.max(0, r.start - RANGE_MARGIN), end: Math.min(textLength, r.end + RANGE_MARGIN) }));
     const needText = this.sent.get(key) !== version;
-    const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted });
+    const reply = await this.client.call({
+      type: 'tokens',
+      documentKey: key,
+      version,
+      text: needText ? doc.getText() : null,
+      ranges: wanted,
+      windowStride: this.windowStride,
+    });
     this.sent.set(key, reply.version);
     if (reply.version !== doc.version) return null;
     let table = this.tokens.get(key);
     if (!table || table.version !== reply.version) {
       for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
-      table = new DocumentTokens(key, reply.version, reply.tokenCount, reply.windowSize);
+      table = new DocumentTokens(key, reply.version, reply.tokenCount, reply.windowSize, reply.windowStride, reply.causal);
       this.tokens.set(key, table);
     }
     table.add(reply.slices);
@@ -93,16 +108,15 @@ export class AttentionService implements vscode.Disposable {
   }
 
   /**
-   * Surprisal and next-token predictions of every token in the context window holding document
-   * token `token` (the worker's `surprisal` view); null when the version moved on.
+   * Surprisal and next-token predictions of every token in the context window that document token
+   * `token` is read in (the worker's `surprisal` view); null when the version moved on.
    */
   async surprisal(doc: vscode.TextDocument, version: number, token: number): Promise<TokenSurprisal | null> {
     const key = doc.uri.toString();
-    const size = this.tokens.get(key)?.windowSize ?? 0;
-    const start = size > 0 ? token - (token % size) : token;
-    const cacheKey = `${key}@${version}#${start}`;
-    const hit = this.surprisals.get(cacheKey);
-    if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;
+    const table = this.tokens.get(key);
+    const start = table && table.version === version ? table.windowOf(token).start : -1;
+    const hit = this.surprisals.get(`${key}@${version}#${start}`);
+    if (hit) return hit;
     const reply = await this.client.call({ type: 'view', view: 'surprisal', documentKey: key, version, token, layer: 0, head: 0 });
     if (reply.view !== 'surprisal' || reply.payload.version !== doc.version) return null;
     this.surprisals.set(`${key}@${version}#${reply.payload.windowStart}`, reply.payload);

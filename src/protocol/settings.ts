@@ -28,6 +28,8 @@ export interface Settings {
     /** Leave the first token (BOS, the usual attention sink) out of highlights and scaling. */
     readonly excludeFirstToken: boolean;
     readonly normalization: Normalization;
+    /** Tokens between the starts of a long document's sliding context windows; 0 = half the model's context. */
+    readonly windowStride: number;
   };
   readonly decorations: {
     readonly enabled: boolean;
@@ -45,7 +47,7 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
-  attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax' },
+  attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax', windowStride: 0 },
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
   surprisal: { overlay: false },
@@ -59,6 +61,7 @@ export const SETTING_BOUNDS = {
   'training.seed': [0, 4_294_967_295],
   'training.evalInterval': [1, 100_000],
   'attention.threshold': [0, 1],
+  'attention.windowStride': [0, 1_048_576],
   'hover.topK': [1, 50],
 } as const;
 
@@ -114,6 +117,7 @@ export function parseSettings(raw: unknown): Settings {
       threshold: num(a.threshold, d.attention.threshold, SETTING_BOUNDS['attention.threshold']),
       excludeFirstToken: bool(a.excludeFirstToken, d.attention.excludeFirstToken),
       normalization: oneOf(a.normalization, ['rowMax', 'absolute'] as const, d.attention.normalization),
+      windowStride: num(a.windowStride, d.attention.windowStride, SETTING_BOUNDS['attention.windowStride'], true),
     },
     decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },

@@ -16,8 +16,8 @@
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
 import type { EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 
-/** 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 3;
+/** 4: sliding context windows (a document's stride in `tokens`). 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 4;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -100,9 +100,18 @@ export interface WorkerCalls {
   };
   /** Writes the active model (with its training state) atomically to `path`. */
   readonly save: { readonly request: { readonly path: string }; readonly reply: Reply<'saved', { readonly path: string }>; readonly progress: never };
-  /** Sets a document's text for `version` (null: the held text) and asks for its tokens overlapping `ranges`, a slice per range. */
+  /**
+   * Sets a document's text for `version` (null: the held text) and asks for its tokens overlapping `ranges`, a slice per range;
+   * `windowStride` is the stride of its sliding context windows (contextWindows.ts; 0: half the context) from now on.
+   */
   readonly tokens: {
-    readonly request: { readonly documentKey: string; readonly version: number; readonly text: string | null; readonly ranges: readonly CharRange[] };
+    readonly request: {
+      readonly documentKey: string;
+      readonly version: number;
+      readonly text: string | null;
+      readonly ranges: readonly CharRange[];
+      readonly windowStride: number;
+    };
     readonly reply: Reply<
       'tokens',
       {
@@ -110,6 +119,10 @@ export interface WorkerCalls {
         readonly version: number;
         readonly tokenCount: number;
         readonly windowSize: number;
+        /** The stride in use (the request's, or half the context for 0, at most the context). */
+        readonly windowStride: number;
+        /** Whether the model is causal (a query is then read in the window with the most tokens before it). */
+        readonly causal: boolean;
         readonly slices: readonly TokenSlice[];
       }
     >;

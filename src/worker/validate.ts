@@ -60,6 +60,7 @@ function build(r: Fields, id: number): HostToWorker {
         version: int(r, 'version'),
         text: r.text === null ? null : str(r, 'text'),
         ranges: ranges(r.ranges),
+        windowStride: nonNegative(r, 'windowStride'),
       };
     case 'attention': {
       const from = nonNegative(r, 'from');

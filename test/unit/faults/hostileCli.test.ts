@@ -174,12 +174,13 @@ describe('faults: hostile input to the command line', function () {
       }
     });
 
-    it('a text far longer than the context is refused from a prefix, before the whole of it is encoded', () => {
+    it('a text whose [L,H,T,T] attention would pass 2 GiB is refused from a prefix, before the whole of it is encoded', () => {
       const big = path.join(dir, 'big.txt');
       fs.writeFileSync(big, 'abcde '.repeat(2_000_000)); // 12 MB
       const e = jsonError(cli('attention', '--checkpoint', ckpt, '--file', big, '--json'));
       assert.equal(e.code, 'invalid');
-      assert.match(e.message, /its first 20 characters are already 20 tokens, and the model reads at most 4 tokens at once/);
+      // 1 layer × 2 heads: √(2³¹ / (4 · 2)) = 16384 tokens; the first probe is 4 characters per allowed token.
+      assert.match(e.message, /its first 65540 characters are already 65540 tokens, and attention writes \[L,H,T,T\] = 1×2×T×T weights, at most 16384 tokens/);
     });
 
     it('tokenize refuses a text of more tokens than it lists, from a prefix when the text is far longer', () => {

@@ -63,7 +63,7 @@ export function checkHostMessage(m: unknown): void {
       nonEmpty('path');
       break;
     case 'tokens': {
-      keysAre(m, ['type', 'id', 'documentKey', 'version', 'text', 'ranges']);
+      keysAre(m, ['type', 'id', 'documentKey', 'version', 'text', 'ranges', 'windowStride']);
       str('documentKey');
       assert.ok(safeInt(m.version));
       assert.ok(m.text === null || typeof m.text === 'string');
@@ -159,6 +159,7 @@ const VALID_HOST_MESSAGES = [
   {
     type: 'tokens',
     id: 2,
+    windowStride: 16,
     documentKey: 'file:///a',
     version: 3,
     text: 'hello',
