@@ -11,6 +11,7 @@
 
 import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../src/presentation/metricColumns';
 import { assertNever, type ModelInfo, type WindowRef } from '../src/protocol/common';
+import type { KeptRun } from '../src/protocol/runs';
 import { sameWindow, VIEW_NAMES, VIEW_SCOPES, type PagePayload, type ViewName, type ViewScope } from '../src/protocol/dashboardViews';
 import {
   DEFAULT_UI_STATE,
@@ -36,6 +37,12 @@ export class Store {
   readonly steps = new ColumnStore(STEP_KEYS, 1024);
   readonly evals = new ColumnStore(EVAL_KEYS, 64);
   attention: QueryAttention | null = null;
+  /** The runs kept in this workspace, newest first (the current run may be among them). */
+  runs: readonly KeptRun[] = [];
+  /** Runs the user hid on the loss panel (by id; page-local). */
+  readonly hiddenRuns = new Set<string>();
+  /** The two steps the step table compares (null: the first / the last step). */
+  stepPick: { a: number | null; b: number | null } = { a: null, b: null };
   /** A message across the top (version mismatch, export result). */
   banner: { text: string; error: boolean } | null = null;
   /** Whether `init` arrived (before it, views show a loading state). */
@@ -103,6 +110,10 @@ export class Store {
     },
     runStatus: (m) => {
       this.run = m.run;
+      return ['run'];
+    },
+    runs: (m) => {
+      this.runs = m.runs;
       return ['run'];
     },
     model: (m) => {

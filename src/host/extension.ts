@@ -20,6 +20,7 @@ import { showError } from './notifications';
 import { StatusBar } from './statusBar';
 import { TrainingController } from './trainingController';
 import { TrainingRun } from './trainingRun';
+import { RunHistory } from './runHistory';
 import { ViewState } from './viewState';
 
 /** What activate() returns: the objects integration tests (and other extensions) may drive. */
@@ -31,6 +32,7 @@ export interface AttentionLensApi {
   readonly highlighter: AttentionHighlighter;
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
+  readonly runs: RunHistory;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -38,12 +40,24 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
   const model = new ActiveModel(client, context.globalState, log);
   const run = new TrainingRun();
+  const runs = new RunHistory(context.workspaceState);
   const view = new ViewState(context.workspaceState);
   const attention = new AttentionService(client);
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
-  const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
+  const deps: DashboardDeps = {
+    extensionUri: context.extensionUri,
+    log,
+    client,
+    run,
+    model,
+    view,
+    highlighter,
+    attention,
+    memento: context.workspaceState,
+    runs,
+  };
 
   context.subscriptions.push(
     log,
@@ -61,18 +75,26 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
     }),
     // The curves shown are always the active model's: a loaded checkpoint brings its own history (or none).
-    model.onDidLoad(({ source, history }) => run.showHistory(`history of ${path.basename(source.path)}`, history)),
+    // A model trained here comes back with its whole run (after a reload too); any other checkpoint's history is kept as a run.
+    model.onDidLoad(({ source, history }) => {
+      const kept = runs.byCheckpoint(source.path);
+      if (kept) return run.showRecord(kept);
+      run.showHistory(`history of ${path.basename(source.path)}`, history, source.path);
+      const record = history ? run.record() : null;
+      if (record) runs.add(record);
+    }),
+    run.onDidFinish((kept) => runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
     DashboardPanel.registerSerializer(deps),
-    ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal };
+  return { client, model, run, view, highlighter, attention, surprisal, runs };
 }
 
 export function deactivate(): void {

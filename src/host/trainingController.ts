@@ -8,6 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/common';
+import type { BestCheckpoint } from '../protocol/runs';
 import type { TrainRequestOptions } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { readSettings } from './config';
@@ -16,6 +17,7 @@ import { EngineError, type EngineClient } from './engineClient';
 import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
 import { showError } from './notifications';
+import { reportRun } from './runReport';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -34,6 +36,10 @@ export interface TrainOutcome {
   readonly checkpointPath: string | null;
   readonly info: ModelInfo;
   readonly message: string | null;
+  /** The validation-best checkpoint, when it is not the final model. */
+  readonly best: BestCheckpoint | null;
+  /** The finish message's overfitting note (presentation/overfitting.ts), if the run overfits. */
+  readonly overfitting: string | null;
 }
 
 export class TrainingController {
@@ -86,48 +92,62 @@ export class TrainingController {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const base = path.basename(doc.uri.path).replace(/[^\w.-]+/g, '_') || 'untitled';
     const checkpointPath = vscode.Uri.joinPath(this.storage, 'models', `${base}-${options.preset}-${stamp}.safetensors`).fsPath;
-    return this.train(text, name, options, checkpointPath);
+    // The probe the model continues at every evaluation: the text before the cursor on its line.
+    const cursor = editor.selection.active;
+    const probe = useSelection ? '' : doc.lineAt(cursor.line).text.slice(0, cursor.character).slice(-64);
+    return this.train(text, name, options, checkpointPath, probe || undefined);
   }
 
-  private train(text: string, name: string, options: TrainRequestOptions, checkpointPath: string): Promise<TrainOutcome | undefined> {
+  private train(text: string, name: string, options: TrainRequestOptions, checkpointPath: string, samplePrompt?: string): Promise<TrainOutcome | undefined> {
     return Promise.resolve(
       vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Attention Lens: training ${options.preset} on ${name}`, cancellable: true },
         async (progress, token) => {
           let reported = 0;
           let lastReport = 0;
-          const request = this.client.send({ type: 'train', text, options, checkpointPath, sourceName: name }, (m) => {
-            if (m.type === 'trainStarted') {
-              this.run.start(`${options.preset} on ${name}`, m.totalSteps);
-              this.log.info(
-                `training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`,
-              );
-            } else if (m.type === 'trainStep') {
-              this.run.addStep(m);
-              // Each report is a message to the window: a few a second is plenty for people.
-              const now = Date.now();
-              if (now - lastReport < PROGRESS_INTERVAL_MS && m.step < options.steps) return;
-              lastReport = now;
-              const pct = (100 * m.step) / options.steps;
-              progress.report({
-                increment: pct - reported,
-                message: `step ${m.step}/${options.steps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s`,
-              });
-              reported = pct;
-            } else if (m.type === 'trainEval') {
-              this.run.addEval(m);
-              this.log.info(`step ${m.step}: validation loss ${m.valLoss.toFixed(4)}, accuracy ${(100 * m.valAccuracy).toFixed(1)} %`);
-            }
-          });
+          const request = this.client.send(
+            { type: 'train', text, options, checkpointPath, sourceName: name, ...(samplePrompt ? { samplePrompt } : {}) },
+            (m) => {
+              if (m.type === 'trainStarted') {
+                this.run.start(`${options.preset} on ${name}`, m.totalSteps, { ...options });
+                this.log.info(
+                  `training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`,
+                );
+              } else if (m.type === 'trainStep') {
+                this.run.addStep(m);
+                // Each report is a message to the window: a few a second is plenty for people.
+                const now = Date.now();
+                if (now - lastReport < PROGRESS_INTERVAL_MS && m.step < options.steps) return;
+                lastReport = now;
+                const pct = (100 * m.step) / options.steps;
+                progress.report({
+                  increment: pct - reported,
+                  message: `step ${m.step}/${options.steps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s`,
+                });
+                reported = pct;
+              } else if (m.type === 'trainEval') {
+                this.run.addEval(m, m.sample);
+                this.log.info(`step ${m.step}: validation loss ${m.valLoss.toFixed(4)}, accuracy ${(100 * m.valAccuracy).toFixed(1)} %`);
+              }
+            },
+          );
           this.currentId = request.id;
           const cancelSub = token.onCancellationRequested(() => this.stop());
           try {
             const done = await request.reply;
             // A run stopped before its first step changes nothing: the previous model stays active.
             if (done.step > 0) await this.model.set(done.info, done.checkpointPath ? { path: done.checkpointPath, tokenizerPath: null } : null);
-            this.run.finish(done.reason, done.message);
-            this.report(done, name);
-            return { reason: done.reason, step: done.step, checkpointPath: done.checkpointPath, info: done.info, message: done.message };
+            this.run.finish(done.reason, done.message, { checkpointPath: done.checkpointPath, best: done.best ?? null });
+            const note = reportRun(this.log, done, name, this.run);
+            return {
+              reason: done.reason,
+              step: done.step,
+              checkpointPath: done.checkpointPath,
+              info: done.info,
+              message: done.message,
+              best: done.best ?? null,
+              overfitting: note,
+            };
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
             this.run.finish('failed', message);
@@ -151,45 +171,5 @@ export class TrainingController {
       return;
     }
     this.client.cancel(this.currentId);
-  }
-
-  private report(done: { reason: string; step: number; message: string | null; checkpointPath: string | null }, name: string): void {
-    const last = this.run.lastEval;
-    const val = last ? `, validation loss ${last.valLoss.toFixed(3)} (accuracy ${(100 * last.valAccuracy).toFixed(1)} %)` : '';
-    if (done.reason === 'diverged') {
-      void vscode.window
-        .showWarningMessage(`Attention Lens: ${done.message ?? 'training diverged'}. Try a lower learning rate.`, 'Show Dashboard')
-        .then((c) => {
-          if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
-        });
-      return;
-    }
-    const what = done.reason === 'cancelled' ? `Stopped after ${done.step} steps` : `Trained ${done.step} steps`;
-    if (done.checkpointPath === null) {
-      if (done.step > 0) this.offerSaveAs(`${what} on ${name}${val}, but ${done.message ?? 'the checkpoint was not saved'}.`);
-      return;
-    }
-    // A stopped run's checkpoint holds the optimizer state and the step, so it can be resumed.
-    const saved =
-      done.reason === 'cancelled' ? `saved a resumable checkpoint (step ${done.step}) to ${done.checkpointPath}` : `saved to ${done.checkpointPath}`;
-    this.log.info(`${what} on ${name}${val}; ${saved}`);
-    void vscode.window
-      .showInformationMessage(`Attention Lens: ${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`, 'Show Dashboard')
-      .then((c) => {
-        if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
-      });
-  }
-
-  /**
-   * The checkpoint could not be written (a full disk, a read-only folder): the trained model is
-   * still active in the worker, so nothing is lost yet — say so and offer to save it elsewhere.
-   */
-  private offerSaveAs(what: string): void {
-    this.log.warn(what);
-    void vscode.window
-      .showWarningMessage(`Attention Lens: ${what} The trained model is still active (until the window reloads); save it somewhere else?`, 'Save As…')
-      .then((c) => {
-        if (c) void vscode.commands.executeCommand('attentionLens.saveCheckpoint');
-      });
   }
 }

@@ -10,29 +10,28 @@
  * Everything the webview sends is untrusted and checked by presentation/webviewValidation.ts.
  */
 
-import { HEAD_KIND_NAMES, type EvalPoint, type ModelInfo, type StepPoint, type TokenSlice, type WindowRef } from './common';
+import { HEAD_KIND_NAMES, type ModelInfo, type TokenSlice, type WindowRef } from './common';
+import type { EvalColumns, KeptRun, RunSample, RunStatus, StepColumns } from './runs';
 import type { PagePayload, ViewName } from './dashboardViews';
 
-/** 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
-export const WEBVIEW_PROTOCOL_VERSION = 4;
+/** 5: the kept runs travel in a `runs` message, and a run's info carries its id and eval samples. 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
+export const WEBVIEW_PROTOCOL_VERSION = 5;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
 
-export type RunStatus = 'idle' | 'running' | 'completed' | 'cancelled' | 'diverged' | 'failed';
+export type { EvalColumns, RunStatus, StepColumns } from './runs';
 
 export interface RunInfo {
   readonly status: RunStatus;
   readonly label: string;
   readonly totalSteps: number;
   readonly message: string | null;
+  /** The run's id in the kept runs (protocol/runs.ts); absent for no run. */
+  readonly id?: string;
+  /** Text generated from the probe at each evaluation so far. */
+  readonly samples?: readonly RunSample[];
 }
-
-/** Training steps as columns: index i of every column is one StepPoint. */
-export type StepColumns = { readonly [K in keyof StepPoint]: Float64Array };
-
-/** Evaluations as columns: index i of every column is one EvalPoint. */
-export type EvalColumns = { readonly [K in keyof EvalPoint]: Float64Array };
 
 /** The current query's attention, as the editor shows it (see workerProtocol's attentionRows). */
 export interface QueryAttention extends WindowRef {
@@ -110,6 +109,8 @@ export type HostToWebview =
   | { readonly type: 'runAppend'; readonly steps: StepColumns; readonly evals: EvalColumns }
   /** The run finished, was cancelled or diverged. */
   | { readonly type: 'runStatus'; readonly run: RunInfo }
+  /** The runs kept in this workspace (newest first), for comparison with the current one. */
+  | { readonly type: 'runs'; readonly runs: readonly KeptRun[] }
   | { readonly type: 'model'; readonly info: ModelInfo | null }
   /** The layer/head selected everywhere (editor, status bar, dashboard). */
   | { readonly type: 'selection'; readonly layer: number; readonly head: number }

@@ -76,7 +76,14 @@ export type ViewReply<N extends ViewName = ViewName> = N extends ViewName ? Repl
 export interface WorkerCalls {
   /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
   readonly train: {
-    readonly request: { readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string };
+    readonly request: {
+      readonly text: string;
+      readonly options: TrainRequestOptions;
+      readonly checkpointPath: string;
+      readonly sourceName: string;
+      /** The probe text the model continues at every evaluation (its eval samples); absent: the start of the validation text. */
+      readonly samplePrompt?: string;
+    };
     readonly reply: Reply<
       'trainFinished',
       {
@@ -85,12 +92,14 @@ export interface WorkerCalls {
         readonly message: string | null;
         readonly checkpointPath: string | null;
         readonly info: ModelInfo;
+        /** The validation-best weights, saved beside the checkpoint when they differ from the last ones. */
+        readonly best?: { readonly path: string; readonly step: number; readonly valLoss: number } | null;
       }
     >;
     readonly progress:
       | Reply<'trainStarted', { readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }>
       | Reply<'trainStep', StepPoint>
-      | Reply<'trainEval', EvalPoint>;
+      | Reply<'trainEval', EvalPoint & { readonly sample?: { readonly prompt: string; readonly text: string } }>;
   };
   /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
   readonly load: {

@@ -35,6 +35,7 @@ import { DocumentWindows } from './documentWindows';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
 import { TrainingRun, type TrainRequest } from './training';
+import { EvalWatch } from './evalWatch';
 import { parseHostMessage } from './validate';
 
 export type PostFn = (message: WorkerToHost, transfer: ArrayBuffer[]) => void;
@@ -222,10 +223,10 @@ export class WorkerSession {
       trainTokens: data.train.length,
       validationTokens: data.validation.length,
     });
-    this.trainingDone = this.train(run);
+    this.trainingDone = this.train(run, new EvalWatch(run.trainer, run.tokenizer, r.samplePrompt));
   }
 
-  private async train(run: TrainingRun): Promise<void> {
+  private async train(run: TrainingRun, watch: EvalWatch): Promise<void> {
     const id = run.id;
     try {
       const result = await run.run({
@@ -247,17 +248,36 @@ export class WorkerSession {
           });
           this.options.afterTrainStep?.(run.model, m.step);
         },
-        onEval: (e) => this.send({ type: 'trainEval', id, step: e.step, valLoss: e.valLoss, valAccuracy: e.valAccuracy, valPerplexity: e.valPerplexity }),
+        onEval: (e) => {
+          const sample = watch.onEval(e);
+          this.send({
+            type: 'trainEval',
+            id,
+            step: e.step,
+            valLoss: e.valLoss,
+            valAccuracy: e.valAccuracy,
+            valPerplexity: e.valPerplexity,
+            ...(sample ? { sample } : {}),
+          });
+        },
       });
       if (this.disposed) return;
       const notes: string[] = result.message ? [result.message] : [];
       let checkpointPath: string | null = null;
+      let best: { path: string; step: number; valLoss: number } | null = null;
       if (result.step > 0) {
         const trained = run.toActiveModel();
         try {
           checkpointPath = await run.save(trained);
         } catch (e) {
           notes.push(`the checkpoint was not saved: ${(e as Error).message}`);
+        }
+        if (checkpointPath !== null) {
+          try {
+            best = await saveBest(watch, result.step, trained.tokenizerJson, checkpointPath);
+          } catch (e) {
+            notes.push(`the validation-best checkpoint was not saved: ${(e as Error).message}`);
+          }
         }
         this.activate(trained);
       } else {
@@ -272,6 +292,7 @@ export class WorkerSession {
         message: notes.length ? notes.join('; ') : null,
         checkpointPath,
         info: run.info(),
+        best,
       });
     } catch (e) {
       this.send(failure(id, e));
@@ -351,6 +372,20 @@ export class WorkerSession {
       }
     }
   }
+}
+
+/** Writes the validation-best checkpoint beside the run's (`x.safetensors` → `x.best.safetensors`) when it is not the final model. */
+async function saveBest(
+  watch: EvalWatch,
+  finalStep: number,
+  tokenizerJson: unknown,
+  checkpointPath: string,
+): Promise<{ path: string; step: number; valLoss: number } | null> {
+  const best = watch.bestCheckpoint(finalStep, tokenizerJson);
+  if (!best) return null;
+  const file = checkpointPath.replace(/(\.safetensors)?$/, '.best.safetensors');
+  await writeFileAtomic(file, best.bytes);
+  return { path: file, step: best.step, valLoss: best.valLoss };
 }
 
 /** What an unforeseen error means for each request. */

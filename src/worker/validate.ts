@@ -43,6 +43,7 @@ function build(r: Fields, id: number): HostToWorker {
         options: trainOptions(r.options),
         checkpointPath: nonEmpty(r, 'checkpointPath'),
         sourceName: str(r, 'sourceName'),
+        ...(r.samplePrompt === undefined ? {} : { samplePrompt: str(r, 'samplePrompt') }),
       };
     case 'cancel':
       return { type, id, target: int(r, 'target') };

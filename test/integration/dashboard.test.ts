@@ -59,6 +59,7 @@ describe('the dashboard panel in the extension host', function () {
       highlighter: a.highlighter,
       attention: a.attention,
       memento: new MemoryMemento(),
+      runs: a.runs,
     };
   }
 

@@ -137,6 +137,7 @@ export class DashboardPanel implements vscode.Disposable {
         if (!e.webviewPanel.visible) this.ready = false;
       }),
       deps.run.onDidChange((e) => this.metrics.onRun(e)),
+      deps.runs.onDidChange(() => this.post({ type: 'runs', runs: deps.runs.list() })),
       deps.model.onDidChange((info) => {
         // Attention from the previous model must not stay on screen (the highlighter sends the new one).
         this.feed.reset();
@@ -206,6 +207,7 @@ export class DashboardPanel implements vscode.Disposable {
       ...this.deps.run.columns(),
       attention: this.attention,
     });
+    this.post({ type: 'runs', runs: this.deps.runs.list() });
     this.feed.replay();
   }
 
