@@ -34,6 +34,7 @@ import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentWindows } from './documentWindows';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
+import { runGeneration } from './generation';
 import { TrainingRun, type TrainRequest } from './training';
 import { parseHostMessage } from './validate';
 
@@ -105,6 +106,7 @@ export class WorkerSession {
         case 'attention':
         case 'closeDocument':
         case 'view':
+        case 'generate':
           this.queue.push({ request: m, cancelled: false });
           this.drainSoon();
           return;
@@ -179,6 +181,13 @@ export class WorkerSession {
         return this.closeDocument(r);
       case 'view':
         return this.view(r);
+      case 'generate':
+        return runGeneration(
+          r,
+          this.requireModel(),
+          () => p.cancelled || this.disposed,
+          (m) => this.send(m),
+        );
       default:
         return assertNever(r, 'request');
     }

@@ -86,6 +86,17 @@ function build(r: Fields, id: number): HostToWorker {
         head: nonNegative(r, 'head'),
       };
     }
+    case 'generate':
+      return {
+        type,
+        id,
+        prompt: str(r, 'prompt'),
+        maxTokens: int(r, 'maxTokens', 1, 100_000),
+        temperature: num(r, 'temperature'),
+        topP: num(r, 'topP'),
+        seed: int(r, 'seed', 0, 2 ** 32 - 1),
+        topK: int(r, 'topK', 1, 100),
+      };
     default:
       return fail(`unknown message type ${describe(type)}`);
   }

@@ -95,6 +95,12 @@ export function checkHostMessage(m: unknown): void {
       str('documentKey');
       assert.ok(safeInt(m.version) && nonNeg(m.token) && nonNeg(m.layer) && nonNeg(m.head));
       break;
+    case 'generate':
+      keysAre(m, ['type', 'id', 'prompt', 'maxTokens', 'temperature', 'topP', 'seed', 'topK']);
+      str('prompt');
+      assert.ok(safeInt(m.maxTokens) && (m.maxTokens as number) >= 1 && typeof m.temperature === 'number' && typeof m.topP === 'number');
+      assert.ok(nonNeg(m.seed) && safeInt(m.topK) && (m.topK as number) >= 1);
+      break;
     default:
       assert.fail(`accepted unknown type ${String(m.type)}`);
   }
@@ -145,6 +151,16 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
     layer: fc.nat(8),
     head: fc.nat(8),
   }),
+  fieldsOf({
+    type: fc.constant('generate'),
+    id: goodId,
+    prompt: fc.string(),
+    maxTokens: fc.integer(),
+    temperature: fc.double(),
+    topP: fc.double(),
+    seed: fc.integer(),
+    topK: fc.integer({ min: -2, max: 200 }),
+  }),
 );
 
 const VALID_HOST_MESSAGES = [
@@ -170,6 +186,7 @@ const VALID_HOST_MESSAGES = [
   { type: 'attention', id: 3, documentKey: 'file:///a', version: 3, from: 0, to: 1 },
   { type: 'load', id: 4, path: '/m.bin', tokenizerPath: null },
   { type: 'view', id: 5, view: 'why', documentKey: 'file:///a', version: 3, token: 2, layer: 1, head: 0 },
+  { type: 'generate', id: 6, prompt: 'the ', maxTokens: 8, temperature: 0.8, topP: 0.9, seed: 1, topK: 5 },
 ];
 
 export function hostMessageProperties(probe: ReaderProbe): PropertySet {
