@@ -381,8 +381,9 @@ const ENUMS: Record<string, readonly string[]> = {
   'attention.aggregation': ['head', 'mean', 'max'],
   'attention.direction': ['attendsTo', 'attendedBy'],
   'attention.normalization': ['rowMax', 'absolute'],
+  'generation.into': ['document', 'preview', 'ask'],
 };
-const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK']);
+const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK', 'generation.maxTokens']);
 
 /** Documented contract: usable values, clamped; wrong types and unknown enum values give the default. */
 export function checkSettings(raw: unknown, s: ReturnType<typeof parseSettings>): void {
