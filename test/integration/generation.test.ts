@@ -102,12 +102,12 @@ describe('Generate from Cursor (stories260K, llama2.c as the oracle)', function 
   it('Stop Generating ends a long generation early; what was written stays, and one undo removes it', async () => {
     const prompt = 'Once upon a time';
     const editor = await openAtEnd(prompt);
-    const running = generate({ maxTokens: 200, temperature: 1, into: 'document', seed: 7 });
+    const running = generate({ maxTokens: 2000, temperature: 1, into: 'document', seed: 7 });
     await waitFor('the first generated token', () => editor.document.getText().length > prompt.length, 30_000);
     await vscode.commands.executeCommand('attentionLens.stopGenerating');
     const outcome = await running;
     assert.strictEqual(outcome?.reason, 'cancelled');
-    assert.ok(outcome.tokens >= 1 && outcome.tokens < 200, `${outcome.tokens} tokens`);
+    assert.ok(outcome.tokens >= 1 && outcome.tokens < 400, `${outcome.tokens} tokens`);
     assert.ok(editor.document.getText().startsWith(prompt) && editor.document.getText().length > prompt.length);
     await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
     await vscode.commands.executeCommand('undo');

@@ -114,14 +114,18 @@ export class CursorGeneration implements vscode.Disposable {
             },
             (m) => writer.write(m, () => this.client.cancel(id)),
           );
-          this.stopCurrent = () => this.client.cancel(id);
+          // Stopping also drops the tokens not written yet: the worker can be far ahead of the edits.
+          this.stopCurrent = () => {
+            writer.stop();
+            this.client.cancel(id);
+          };
           const sub = cancel.onCancellationRequested(() => this.stop());
           try {
             const done = await reply;
             await writer.finish();
-            const reason = writer.editorClosed ? 'editor-closed' : done.reason;
+            const reason = writer.editorClosed ? 'editor-closed' : writer.stopped ? 'cancelled' : done.reason;
             if (writer.editorClosed) void vscode.window.showWarningMessage('Attention Lens: generation stopped: its editor was closed.');
-            else vscode.window.setStatusBarMessage(`Attention Lens: generated ${writer.count} tokens (${describeEnd(done.reason)})`, 5000);
+            else vscode.window.setStatusBarMessage(`Attention Lens: generated ${writer.count} tokens (${describeEnd(reason)})`, 5000);
             this.log.info(`generated ${writer.count} tokens into ${doc.uri.toString()} (${reason}; prompt ${done.promptTokens} tokens)`);
             return { reason, tokens: writer.count, into, uri: doc.uri.toString() };
           } finally {
@@ -152,6 +156,8 @@ export class CursorGeneration implements vscode.Disposable {
 class TokenWriter {
   count = 0;
   editorClosed = false;
+  /** Stopped by the user: tokens still to be written are dropped. */
+  stopped = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -163,7 +169,7 @@ class TokenWriter {
 
   write(m: CallProgress<'generate'>, stopGenerating: () => void): void {
     this.chain = this.chain.then(async () => {
-      if (this.editorClosed || m.text.length === 0) return;
+      if (this.editorClosed || this.stopped || m.text.length === 0) return;
       const first = this.count === 0;
       const doc = this.editor.document;
       let ok = false;
@@ -191,6 +197,10 @@ class TokenWriter {
     });
   }
 
+  stop(): void {
+    this.stopped = true;
+  }
+
   /** Waits for the last edit and closes the undo group. */
   async finish(): Promise<void> {
     await this.chain;
@@ -212,8 +222,10 @@ async function pickTarget(): Promise<'document' | 'preview' | undefined> {
   return (await vscode.window.showQuickPick(items, { title: 'Attention Lens: generate where?' }))?.value;
 }
 
-function describeEnd(reason: CallReply<'generate'>['reason']): string {
+function describeEnd(reason: GenerateOutcome['reason']): string {
   switch (reason) {
+    case 'editor-closed':
+      return 'its editor was closed';
     case 'length':
       return 'the maximum number of tokens';
     case 'stop-token':
