@@ -79,6 +79,13 @@ export interface GeneratedAlternative {
 /** Why a generation ended: maxTokens reached, a stop token, the context full, or the host cancelled it. */
 export type GenerationEndReason = 'length' | 'stop-token' | 'context' | 'cancelled';
 
+/** What a document is compared with (the `compare` call; the dashboard's `compare` view shows it). */
+export type CompareWith =
+  /** Another document read by the active model, from the window holding its token `token` (Compare with Edit). */
+  | { readonly kind: 'edit'; readonly documentKey: string; readonly token: number; readonly label: string }
+  /** The same document read by a second model (Compare with Checkpoint…). */
+  | { readonly kind: 'checkpoint'; readonly path: string; readonly tokenizerPath: string | null; readonly label: string };
+
 /**
  * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
  * the progress messages that may come before that reply (only training has any).
@@ -156,6 +163,12 @@ export interface WorkerCalls {
       { readonly step: number; readonly tokenId: number; readonly text: string; readonly prob: number; readonly alternatives: readonly GeneratedAlternative[] }
     >;
   };
+  /** Compares a document with another one or with a second model (null: with nothing); a checkpoint is loaded here. */
+  readonly compare: {
+    readonly request: { readonly documentKey: string; readonly with: CompareWith | null };
+    readonly reply: Reply<'compareSet', { readonly documentKey: string; readonly label: string | null }>;
+    readonly progress: never;
+  };
   /**
    * The worker thread's share of the process's memory, in bytes (its JS heap, the typed arrays
    * it holds, the kernels' WebAssembly memory and the attention cache's part of it), answered on
@@ -197,6 +210,7 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   view: 'view',
   memory: 'memory',
   generate: 'generationFinished',
+  compare: 'compareSet',
 };
 
 /** The progress messages each call may send before its reply (the compiler checks each name). */
@@ -210,6 +224,7 @@ export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K
   view: [],
   memory: [],
   generate: ['generatedToken'],
+  compare: [],
 };
 
 // ---------------------------------------------------------------- host → worker
