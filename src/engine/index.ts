@@ -51,6 +51,7 @@ export { resolveTrainOptions, TrainOptionsError, DEFAULT_TRAIN_OPTIONS, type Tra
 export { DatasetError } from './train/data';
 export { estimateTrainingBytes, formatBytes } from './train/memory';
 export { generate, GenerateError, generationLimit, type GenerateOptions } from './inference/generate';
+export { generationSteps, type GenerationStep, type GenerationStepOptions, type GenerationEnd } from './inference/generationSteps';
 
 // Analysis
 export { HEAD_KINDS, type HeadKind } from './analysis/patterns';

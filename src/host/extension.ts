@@ -14,6 +14,7 @@ import { registerCommands } from './commands';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
+import { CursorGeneration, registerGeneration } from './generation/generateFromCursor';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
 import { showError } from './notifications';
@@ -33,6 +34,7 @@ export interface AttentionLensApi {
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
   readonly runs: RunHistory;
+  readonly generation: CursorGeneration;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -46,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
+  const generation = new CursorGeneration(client, model, log);
   const deps: DashboardDeps = {
     extensionUri: context.extensionUri,
     log,
@@ -89,12 +92,13 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerGeneration(generation),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, runs };
+  return { client, model, run, view, highlighter, attention, surprisal, runs, generation };
 }
 
 export function deactivate(): void {

@@ -9,6 +9,8 @@ export type PresetSetting = 'seed' | 'tiny' | 'small';
 export type Aggregation = 'head' | 'mean' | 'max';
 export type Direction = 'attendsTo' | 'attendedBy';
 export type Normalization = 'rowMax' | 'absolute';
+/** Where Generate from Cursor writes: into the document, into a preview beside it, or ask each time. */
+export type GenerationTarget = 'document' | 'preview' | 'ask';
 
 export interface Settings {
   readonly training: {
@@ -43,6 +45,14 @@ export interface Settings {
     /** Colour every visible token by how surprised the model is by it (−ln p in nats). */
     readonly overlay: boolean;
   };
+  readonly generation: {
+    /** 0 = greedy. */
+    readonly temperature: number;
+    /** Nucleus sampling: the most probable tokens adding up to this probability (1 = all). */
+    readonly topP: number;
+    readonly maxTokens: number;
+    readonly into: GenerationTarget;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -51,6 +61,7 @@ export const DEFAULT_SETTINGS: Settings = {
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
   surprisal: { overlay: false },
+  generation: { temperature: 0.8, topP: 0.95, maxTokens: 64, into: 'document' },
 };
 
 /** Bounds shared with package.json's contributed configuration (kept in step by a test). */
@@ -63,6 +74,9 @@ export const SETTING_BOUNDS = {
   'attention.threshold': [0, 1],
   'attention.windowStride': [0, 1_048_576],
   'hover.topK': [1, 50],
+  'generation.temperature': [0, 2],
+  'generation.topP': [0.01, 1],
+  'generation.maxTokens': [1, 2048],
 } as const;
 
 function section(raw: unknown, key: string): Record<string, unknown> {
@@ -101,6 +115,7 @@ export function parseSettings(raw: unknown): Settings {
   const dec = section(raw, 'decorations');
   const h = section(raw, 'hover');
   const s = section(raw, 'surprisal');
+  const g = section(raw, 'generation');
   const color = typeof dec.color === 'string' && HEX_COLOR.test(dec.color.trim()) ? dec.color.trim() : null;
   return {
     training: {
@@ -122,5 +137,11 @@ export function parseSettings(raw: unknown): Settings {
     decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
     surprisal: { overlay: bool(s.overlay, d.surprisal.overlay) },
+    generation: {
+      temperature: num(g.temperature, d.generation.temperature, SETTING_BOUNDS['generation.temperature']),
+      topP: num(g.topP, d.generation.topP, SETTING_BOUNDS['generation.topP']),
+      maxTokens: num(g.maxTokens, d.generation.maxTokens, SETTING_BOUNDS['generation.maxTokens'], true),
+      into: oneOf(g.into, ['document', 'preview', 'ask'] as const, d.generation.into),
+    },
   };
 }

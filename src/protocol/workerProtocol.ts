@@ -69,6 +69,23 @@ export interface AttentionRows {
 /** The reply to a `view` request: view N's payload (dashboardViews.ts). */
 export type ViewReply<N extends ViewName = ViewName> = N extends ViewName ? Reply<'view', { readonly view: N; readonly payload: EnginePayload<N> }> : never;
 
+/** One alternative the model considered at a generation step. */
+export interface GeneratedAlternative {
+  readonly id: number;
+  readonly label: string;
+  readonly prob: number;
+}
+
+/** Why a generation ended: maxTokens reached, a stop token, the context full, or the host cancelled it. */
+export type GenerationEndReason = 'length' | 'stop-token' | 'context' | 'cancelled';
+
+/** What a document is compared with (the `compare` call; the dashboard's `compare` view shows it). */
+export type CompareWith =
+  /** Another document read by the active model, from the window holding its token `token` (Compare with Edit). */
+  | { readonly kind: 'edit'; readonly documentKey: string; readonly token: number; readonly label: string }
+  /** The same document read by a second model (Compare with Checkpoint…). */
+  | { readonly kind: 'checkpoint'; readonly path: string; readonly tokenizerPath: string | null; readonly label: string };
+
 /**
  * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
  * the progress messages that may come before that reply (only training has any).
@@ -148,6 +165,33 @@ export interface WorkerCalls {
   /** One dashboard view of the window holding `token` (dashboardViews.ts). */
   readonly view: { readonly request: ViewQuestion & { readonly view: ViewName }; readonly reply: ViewReply; readonly progress: never };
   /**
+   * Continues `prompt` (the text before the cursor; its last tokens that leave room for
+   * maxTokens are the context) with the active model; progress `generatedToken` per token,
+   * each with the text it adds, its probability and the model's top alternatives. Cancelling
+   * ends it with reason 'cancelled' (what was generated stays generated).
+   */
+  readonly generate: {
+    readonly request: {
+      readonly prompt: string;
+      readonly maxTokens: number;
+      readonly temperature: number;
+      readonly topP: number;
+      readonly seed: number;
+      readonly topK: number;
+    };
+    readonly reply: Reply<'generationFinished', { readonly reason: GenerationEndReason; readonly tokens: number; readonly promptTokens: number }>;
+    readonly progress: Reply<
+      'generatedToken',
+      { readonly step: number; readonly tokenId: number; readonly text: string; readonly prob: number; readonly alternatives: readonly GeneratedAlternative[] }
+    >;
+  };
+  /** Compares a document with another one or with a second model (null: with nothing); a checkpoint is loaded here. */
+  readonly compare: {
+    readonly request: { readonly documentKey: string; readonly with: CompareWith | null };
+    readonly reply: Reply<'compareSet', { readonly documentKey: string; readonly label: string | null }>;
+    readonly progress: never;
+  };
+  /**
    * The worker thread's share of the process's memory, in bytes (its JS heap, the typed arrays
    * it holds, the kernels' WebAssembly memory and the attention cache's part of it), answered on
    * arrival, after a full collection of its heap if asked.
@@ -187,6 +231,8 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   closeDocument: 'closed',
   view: 'view',
   memory: 'memory',
+  generate: 'generationFinished',
+  compare: 'compareSet',
 };
 
 /** The progress messages each call may send before its reply (the compiler checks each name). */
@@ -199,6 +245,8 @@ export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K
   closeDocument: [],
   view: [],
   memory: [],
+  generate: ['generatedToken'],
+  compare: [],
 };
 
 // ---------------------------------------------------------------- host → worker

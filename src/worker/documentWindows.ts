@@ -113,6 +113,16 @@ export class DocumentWindows {
     return windowPlan(count, m.model.config.contextLength, this.strides.get(documentKey) ?? 0, isCausal(m.model.config));
   }
 
+  /** The version of a document the worker holds, or null (what a comparison reads its other side from). */
+  heldVersion(documentKey: string): number | null {
+    return this.docs.heldVersion(documentKey);
+  }
+
+  /** The held text of a document version ('stale' for another version). */
+  text(documentKey: string, version: number): string {
+    return this.docs.text(documentKey, version);
+  }
+
   /** Forgets a closed document. */
   close(documentKey: string): void {
     this.docs.close(documentKey);

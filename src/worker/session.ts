@@ -34,6 +34,8 @@ import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentWindows } from './documentWindows';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
+import { Comparisons, type OtherWindowSource } from './comparison';
+import { runGeneration } from './generation';
 import { TrainingRun, type TrainRequest } from './training';
 import { EvalWatch } from './evalWatch';
 import { parseHostMessage } from './validate';
@@ -68,6 +70,17 @@ export class WorkerSession {
   private training: TrainingRun | null = null;
   private trainingDone: Promise<void> = Promise.resolve();
   private readonly windows: DocumentWindows;
+  private readonly comparisons = new Comparisons();
+  /** How a comparison reaches the other document's window (comparison.ts). */
+  private readonly otherWindows: OtherWindowSource = {
+    active: () => this.requireModel(),
+    heldVersion: (key) => this.windows.heldVersion(key),
+    text: (key, version) => this.windows.text(key, version),
+    window: (key, version, token) => {
+      const { tokens, win } = this.windows.windowFor(key, version, token, () => this.requireModel());
+      return { tokens, start: win.start, length: win.length, weights: win.weights };
+    },
+  };
 
   constructor(
     private readonly post: PostFn,
@@ -106,6 +119,8 @@ export class WorkerSession {
         case 'attention':
         case 'closeDocument':
         case 'view':
+        case 'generate':
+        case 'compare':
           this.queue.push({ request: m, cancelled: false });
           this.drainSoon();
           return;
@@ -180,6 +195,17 @@ export class WorkerSession {
         return this.closeDocument(r);
       case 'view':
         return this.view(r);
+      case 'generate':
+        return runGeneration(
+          r,
+          this.requireModel(),
+          () => p.cancelled || this.disposed,
+          (m) => this.send(m),
+        );
+      case 'compare':
+        return this.comparisons
+          .setFor(r, () => this.requireModel())
+          .then((label) => this.send({ type: 'compareSet', id: r.id, documentKey: r.documentKey, label }));
       default:
         return assertNever(r, 'request');
     }
@@ -347,11 +373,13 @@ export class WorkerSession {
 
   private view(r: Request<'view'>): void {
     const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
-    const { message, transfer } = viewReply(r, m, tokens, win);
+    const other = r.view === 'compare' ? this.comparisons.otherSide(r.documentKey, r.version, tokens, win.start, win.length, this.otherWindows) : null;
+    const { message, transfer } = viewReply(r, m, tokens, win, other);
     this.send(message, transfer);
   }
 
   private closeDocument(r: Request<'closeDocument'>): void {
+    this.comparisons.forgetDocument(r.documentKey);
     this.windows.close(r.documentKey);
     this.send({ type: 'closed', id: r.id });
   }

@@ -10,7 +10,7 @@
 
 import { isViewName } from '../protocol/dashboardViews';
 import { describe, fail, InvalidMessage, int, nonEmpty, nonNegative, num, record, str, within, type Fields } from '../protocol/validation';
-import type { CharRange, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
+import type { CharRange, CompareWith, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
 
 export type ParsedMessage = { readonly ok: true; readonly message: HostToWorker } | { readonly ok: false; readonly id: number | null; readonly reason: string };
 
@@ -88,9 +88,34 @@ function build(r: Fields, id: number): HostToWorker {
         head: nonNegative(r, 'head'),
       };
     }
+    case 'generate':
+      return {
+        type,
+        id,
+        prompt: str(r, 'prompt'),
+        maxTokens: int(r, 'maxTokens', 1, 100_000),
+        temperature: num(r, 'temperature'),
+        topP: num(r, 'topP'),
+        seed: int(r, 'seed', 0, 2 ** 32 - 1),
+        topK: int(r, 'topK', 1, 100),
+      };
+    case 'compare':
+      return { type, id, documentKey: str(r, 'documentKey'), with: r.with === null ? null : compareWith(r.with) };
     default:
       return fail(`unknown message type ${describe(type)}`);
   }
+}
+
+function compareWith(raw: unknown): CompareWith {
+  return within('with', () => {
+    const o = record(raw, 'with');
+    if (o.kind === 'edit') return { kind: 'edit', documentKey: str(o, 'documentKey'), token: nonNegative(o, 'token'), label: str(o, 'label', 500) };
+    if (o.kind === 'checkpoint') {
+      const tokenizerPath = o.tokenizerPath === null ? null : nonEmpty(o, 'tokenizerPath');
+      return { kind: 'checkpoint', path: nonEmpty(o, 'path'), tokenizerPath, label: str(o, 'label', 500) };
+    }
+    return fail(`kind must be "edit" or "checkpoint", got ${describe(o.kind)}`);
+  });
 }
 
 function trainOptions(raw: unknown): TrainRequestOptions {

@@ -12,6 +12,8 @@ import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardVi
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
+import type { OtherSide } from './comparison';
+import { comparisonView } from './comparisonView';
 import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
 import { WorkerError } from './errors';
 import { tokenSlice, type TokenArrays } from './tokenArrays';
@@ -28,6 +30,8 @@ export interface ViewContext {
   readonly query: number;
   /** The window's token ids. */
   readonly ids: Int32Array;
+  /** What the document is compared with, for the `compare` view (null: nothing, or another view). */
+  readonly other: OtherSide | null;
 }
 
 type Computed<N extends ViewName> = { readonly payload: EnginePayload<N>; readonly transfer: ArrayBuffer[] };
@@ -71,6 +75,15 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
     const p = attributionView(model, ids, place, query);
     return { payload: p, transfer: buffers([p.attributions]) };
   },
+  compare: ({ model, place, ids, query, win, other }) => {
+    const p = comparisonView(model, ids, place, query, win, other);
+    const c = p.comparison;
+    // aligned may be a view of the other side's arrays: copied, not transferred.
+    return {
+      payload: c ? { ...p, comparison: { ...c, aligned: c.aligned.slice() } } : p,
+      transfer: c ? buffers([c.headDelta, c.rowDelta, c.surprisal, c.otherSurprisal]) : [],
+    };
+  },
 };
 
 /** The reply to a view request on window `win` of a document's tokens, with the buffers to transfer. */
@@ -79,6 +92,7 @@ export function viewReply(
   model: ActiveModel,
   tokens: TokenArrays,
   win: WindowAttention,
+  other: OtherSide | null = null,
 ): { message: ViewReply; transfer: ArrayBuffer[] } {
   const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
   const context: ViewContext = {
@@ -89,6 +103,7 @@ export function viewReply(
     place,
     query: r.token - win.start,
     ids: tokens.ids.subarray(win.start, win.start + win.length),
+    other,
   };
   return compute(r.view, r.id, context);
 }

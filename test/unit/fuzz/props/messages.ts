@@ -95,6 +95,24 @@ export function checkHostMessage(m: unknown): void {
       str('documentKey');
       assert.ok(safeInt(m.version) && nonNeg(m.token) && nonNeg(m.layer) && nonNeg(m.head));
       break;
+    case 'generate':
+      keysAre(m, ['type', 'id', 'prompt', 'maxTokens', 'temperature', 'topP', 'seed', 'topK']);
+      str('prompt');
+      assert.ok(safeInt(m.maxTokens) && (m.maxTokens as number) >= 1 && typeof m.temperature === 'number' && typeof m.topP === 'number');
+      assert.ok(nonNeg(m.seed) && safeInt(m.topK) && (m.topK as number) >= 1);
+      break;
+    case 'compare': {
+      keysAre(m, ['type', 'id', 'documentKey', 'with']);
+      str('documentKey');
+      const w = m.with as Record<string, unknown> | null;
+      if (w !== null) {
+        assert.ok(isPlainRecord(w));
+        if (w.kind === 'edit') keysAre(w, ['kind', 'documentKey', 'token', 'label']);
+        else if (w.kind === 'checkpoint') keysAre(w, ['kind', 'path', 'tokenizerPath', 'label']);
+        else assert.fail(`accepted a comparison of kind ${String(w.kind)}`);
+      }
+      break;
+    }
     default:
       assert.fail(`accepted unknown type ${String(m.type)}`);
   }
@@ -145,6 +163,26 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
     layer: fc.nat(8),
     head: fc.nat(8),
   }),
+  fieldsOf({
+    type: fc.constant('generate'),
+    id: goodId,
+    prompt: fc.string(),
+    maxTokens: fc.integer(),
+    temperature: fc.double(),
+    topP: fc.double(),
+    seed: fc.integer(),
+    topK: fc.integer({ min: -2, max: 200 }),
+  }),
+  fieldsOf({
+    type: fc.constant('compare'),
+    id: goodId,
+    documentKey: fc.string(),
+    with: fc.oneof(
+      fc.constant(null),
+      fieldsOf({ kind: fc.constantFrom('edit', 'other'), documentKey: fc.string(), token: fc.integer(), label: fc.string() }),
+      fieldsOf({ kind: fc.constant('checkpoint'), path: fc.string(), tokenizerPath: fc.option(fc.string()), label: fc.string() }),
+    ),
+  }),
 );
 
 const VALID_HOST_MESSAGES = [
@@ -171,6 +209,8 @@ const VALID_HOST_MESSAGES = [
   { type: 'attention', id: 3, documentKey: 'file:///a', version: 3, from: 0, to: 1 },
   { type: 'load', id: 4, path: '/m.bin', tokenizerPath: null },
   { type: 'view', id: 5, view: 'why', documentKey: 'file:///a', version: 3, token: 2, layer: 1, head: 0 },
+  { type: 'generate', id: 6, prompt: 'the ', maxTokens: 8, temperature: 0.8, topP: 0.9, seed: 1, topK: 5 },
+  { type: 'compare', id: 7, documentKey: 'untitled:1', with: { kind: 'edit', documentKey: 'file:///a', token: 0, label: 'original' } },
 ];
 
 export function hostMessageProperties(probe: ReaderProbe): PropertySet {
@@ -365,8 +405,9 @@ const ENUMS: Record<string, readonly string[]> = {
   'attention.aggregation': ['head', 'mean', 'max'],
   'attention.direction': ['attendsTo', 'attendedBy'],
   'attention.normalization': ['rowMax', 'absolute'],
+  'generation.into': ['document', 'preview', 'ask'],
 };
-const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK']);
+const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK', 'generation.maxTokens']);
 
 /** Documented contract: usable values, clamped; wrong types and unknown enum values give the default. */
 export function checkSettings(raw: unknown, s: ReturnType<typeof parseSettings>): void {
