@@ -85,6 +85,7 @@ export class AttentionService implements vscode.Disposable {
       this.cache.set(cacheKey, hit);
       return hit;
     }
+    if (version !== doc.version) return null; // typed past it: nobody will read the answer
     const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to });
     if (reply.version !== doc.version) return null;
     this.cache.set(cacheKey, reply);
@@ -103,6 +104,7 @@ export class AttentionService implements vscode.Disposable {
     const cacheKey = `${key}@${version}#${start}`;
     const hit = this.surprisals.get(cacheKey);
     if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;
+    if (version !== doc.version) return null;
     const reply = await this.client.call({ type: 'view', view: 'surprisal', documentKey: key, version, token, layer: 0, head: 0 });
     if (reply.view !== 'surprisal' || reply.payload.version !== doc.version) return null;
     this.surprisals.set(`${key}@${version}#${reply.payload.windowStart}`, reply.payload);
