@@ -11,6 +11,7 @@
 
 import * as vscode from 'vscode';
 import { bucketize, BUCKETS, selectWeights } from '../presentation/attentionView';
+import { normalizedEntropy, uniformFade } from '../presentation/rowEntropy';
 import { isQuietFailure } from '../protocol/common';
 import type { Settings } from '../protocol/settings';
 import type { ActiveModel } from './activeModel';
@@ -34,6 +35,10 @@ export interface ShownAttention {
   readonly buckets: Int8Array;
   /** Ranges decorated (only tokens in the visible ranges are; none with highlights turned off). */
   readonly decorated: number;
+  /** Normalised entropy of the query's row as shown (rowEntropy.ts; NaN for "looked at by" or a single key). */
+  readonly entropy: number;
+  /** What the colours were multiplied by (below 1: a near-uniform row, drawn faded). */
+  readonly fade: number;
 }
 
 export class AttentionHighlighter implements vscode.Disposable {
@@ -170,7 +175,11 @@ export class AttentionHighlighter implements vscode.Disposable {
     const { layer, head } = this.view.selection;
     const block = a.direction === 'attendsTo' ? r.rows : r.columns;
     const weights = selectWeights(block, r.layers, r.heads, r.windowLength, { layer, head, aggregation: a.aggregation });
-    const buckets = bucketize(weights, { threshold: a.threshold, normalization: a.normalization, exclude: a.excludeFirstToken ? 0 : -1 });
+    const exclude = a.excludeFirstToken ? 0 : -1;
+    // A row (not a column) is a distribution: how peaked it is decides whether row-max colours fade.
+    const entropy = a.direction === 'attendsTo' ? normalizedEntropy(weights, exclude) : NaN;
+    const fade = a.normalization === 'rowMax' ? uniformFade(entropy) : 1;
+    const buckets = bucketize(weights, { threshold: a.threshold, normalization: a.normalization, exclude, fade });
     const perBucket: vscode.Range[][] = Array.from({ length: BUCKETS }, () => []);
     const query: vscode.Range[] = [];
     const w = r.window;
@@ -192,7 +201,7 @@ export class AttentionHighlighter implements vscode.Disposable {
       this.decorations.clear(editor);
     }
     const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
-    this.shown_ = { editor, result: r, weights, buckets, decorated };
+    this.shown_ = { editor, result: r, weights, buckets, decorated, entropy, fade };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }

@@ -100,6 +100,7 @@ export class AttentionService implements vscode.Disposable {
       this.cache.set(cacheKey, hit);
       return hit;
     }
+    if (version !== doc.version) return null; // typed past it: nobody will read the answer
     const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to });
     if (reply.version !== doc.version) return null;
     this.cache.set(cacheKey, reply);
@@ -117,6 +118,7 @@ export class AttentionService implements vscode.Disposable {
     const start = table && table.version === version ? table.windowOf(token).start : -1;
     const hit = this.surprisals.get(`${key}@${version}#${start}`);
     if (hit) return hit;
+    if (version !== doc.version) return null;
     const reply = await this.client.call({ type: 'view', view: 'surprisal', documentKey: key, version, token, layer: 0, head: 0 });
     if (reply.view !== 'surprisal' || reply.payload.version !== doc.version) return null;
     this.surprisals.set(`${key}@${version}#${reply.payload.windowStart}`, reply.payload);

@@ -70,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     view,
     attention,
     highlighter,
-    new StatusBar(model, run, view),
+    new StatusBar(model, run, view, highlighter),
     surprisal,
     new SurprisalStatusItem(model),
     model.onDidChange((info) => {

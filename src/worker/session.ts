@@ -6,7 +6,9 @@
  * order, with a macrotask yield between them (so a `cancel` sent behind a request can still
  * reach it while it waits). `cancel` itself is handled on arrival: a queued request fails
  * with 'cancelled' at once; a running load is discarded when its file has been read; a
- * training run stops within one step. A save that is already writing completes.
+ * training run stops within one step. A save that is already writing completes. A document's
+ * new text (a `tokens` request with text) fails the queued requests about its older versions
+ * as 'stale' on arrival: typing fast never leaves a backlog of answers nobody will read.
  *
  * Training runs beside the queue: its `train` request is queued like any other (so it is
  * refused with 'busy' while another run is going), and once started, the trainer yields after
@@ -112,10 +114,16 @@ export class WorkerSession {
         case 'memory':
           this.send(memoryReport(m.id, m.collectGarbage, this.windows.memory()));
           return;
+        case 'tokens':
+          // A new text makes every queued question about an older version moot: drop them now, so
+          // the latest text is answered next however many requests a burst of typing queued.
+          if (m.text !== null) this.dropSuperseded(m.documentKey, m.version);
+          this.queue.push({ request: m, cancelled: false });
+          this.drainSoon();
+          return;
         case 'train':
         case 'load':
         case 'save':
-        case 'tokens':
         case 'attention':
         case 'closeDocument':
         case 'view':
@@ -224,6 +232,23 @@ export class WorkerSession {
     }
     // A running request notices at its next check; an unknown or finished one has nothing to stop.
     if (this.current?.request.id === target) this.current.cancelled = true;
+  }
+
+  /** Fails (as 'stale') the queued requests about versions of `documentKey` older than `version`. */
+  private dropSuperseded(documentKey: string, version: number): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const r = this.queue[i]!.request;
+      if ((r.type === 'tokens' || r.type === 'attention' || r.type === 'view') && r.documentKey === documentKey && r.version < version) {
+        this.queue.splice(i, 1);
+        this.send({
+          type: 'failed',
+          id: r.id,
+          code: 'stale',
+          message: `${documentKey} version ${r.version} was replaced by version ${version} before it was answered`,
+          detail: null,
+        });
+      }
+    }
   }
 
   // ------------------------------------------------------------------ models
