@@ -5,6 +5,8 @@
  * values and wrong types fall back to the default. It never throws.
  */
 
+import { DEFAULT_HUB_URL, parseHubUrl } from './hubModels';
+
 export type PresetSetting = 'seed' | 'tiny' | 'small';
 export type Aggregation = 'head' | 'mean' | 'max';
 export type Direction = 'attendsTo' | 'attendedBy';
@@ -41,6 +43,10 @@ export interface Settings {
     /** Colour every visible token by how surprised the model is by it (−ln p in nats). */
     readonly overlay: boolean;
   };
+  readonly hub: {
+    /** The Hugging Face Hub (or a mirror) models are downloaded from, without a trailing slash. */
+    readonly url: string;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -49,6 +55,7 @@ export const DEFAULT_SETTINGS: Settings = {
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
   surprisal: { overlay: false },
+  hub: { url: DEFAULT_HUB_URL },
 };
 
 /** Bounds shared with package.json's contributed configuration (kept in step by a test). */
@@ -88,6 +95,11 @@ function bool(v: unknown, fallback: boolean): boolean {
   return typeof v === 'boolean' ? v : fallback;
 }
 
+function hubUrl(v: unknown): string {
+  const url = parseHubUrl(v);
+  return typeof url === 'string' ? url : DEFAULT_HUB_URL;
+}
+
 const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
 /** `raw` is the `attentionLens` configuration section as an object (e.g. getConfiguration('attentionLens') read into plain data). */
@@ -118,5 +130,6 @@ export function parseSettings(raw: unknown): Settings {
     decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
     surprisal: { overlay: bool(s.overlay, d.surprisal.overlay) },
+    hub: { url: hubUrl(section(raw, 'hub').url) },
   };
 }

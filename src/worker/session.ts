@@ -32,6 +32,7 @@ import { activeModelInfo, trainingHistory, type ActiveModel } from './activeMode
 import { viewReply } from './windowViews';
 import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentWindows } from './documentWindows';
+import { HubDownloads } from './hubDownloads';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
 import { TrainingRun, type TrainRequest } from './training';
@@ -46,7 +47,7 @@ export interface WorkerSessionOptions {
   readonly afterTrainStep?: (model: Transformer, step: number) => void;
 }
 
-type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' | 'memory' }>;
+type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' | 'memory' | 'hubDownload' }>;
 type Request<T extends QueuedRequest['type']> = Extract<QueuedRequest, { type: T }>;
 
 interface Pending {
@@ -67,6 +68,7 @@ export class WorkerSession {
   private training: TrainingRun | null = null;
   private trainingDone: Promise<void> = Promise.resolve();
   private readonly windows: DocumentWindows;
+  private readonly downloads = new HubDownloads((m) => this.send(m));
 
   constructor(
     private readonly post: PostFn,
@@ -98,6 +100,9 @@ export class WorkerSession {
         case 'memory':
           this.send(memoryReport(m.id, m.collectGarbage, this.windows.memory()));
           return;
+        case 'hubDownload':
+          this.downloads.start(m);
+          return;
         case 'train':
         case 'load':
         case 'save':
@@ -120,6 +125,7 @@ export class WorkerSession {
   dispose(): void {
     this.disposed = true;
     this.queue.length = 0;
+    this.downloads.dispose();
     if (this.training) this.training.cancellation.isCancellationRequested = true;
   }
 
@@ -185,6 +191,7 @@ export class WorkerSession {
   }
 
   private cancel(target: number, by: number): void {
+    if (this.downloads.cancel(target)) return;
     if (this.training?.id === target) {
       this.training.cancellation.isCancellationRequested = true;
       return;
