@@ -12,6 +12,7 @@ import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
 import { registerHubCommands } from './hub/hubCommands';
+import { registerSidebar, type Sidebar } from './sidebar/sidebar';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
@@ -32,6 +33,7 @@ export interface AttentionLensApi {
   readonly highlighter: AttentionHighlighter;
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
+  readonly sidebar: Sidebar;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -45,6 +47,17 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
   const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
+  const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
+  const { sidebar, disposables: sidebarParts } = registerSidebar({
+    client,
+    attention,
+    model,
+    view,
+    run,
+    trainedDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath,
+    hubDir,
+    showDashboard: () => DashboardPanel.createOrShow(deps),
+  });
 
   context.subscriptions.push(
     log,
@@ -68,13 +81,14 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
-    ...registerHubCommands({ client, model, log, cacheDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath }),
+    ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
+    ...sidebarParts,
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal };
+  return { client, model, run, view, highlighter, attention, surprisal, sidebar };
 }
 
 export function deactivate(): void {

@@ -41,7 +41,7 @@ describe('Open Model from Hugging Face (local hub)', function () {
     assert.equal(api.model.info?.layers, config.n_layer);
     assert.equal(api.model.info?.heads, config.n_head);
     const source = api.model.source?.path ?? '';
-    assert.match(source.split(path.sep).join('/'), /\/models\/hf-internal-testing--tiny-random-gpt2\/[0-9a-f]{40}$/);
+    assert.match(source.split(path.sep).join('/'), /\/hub\/hf-internal-testing--tiny-random-gpt2\/[0-9a-f]{40}$/);
     assert.ok(
       hub!.requests.some((r) => r.path.startsWith('/cdn/')),
       'the weights came from the local hub',

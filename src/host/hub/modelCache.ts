@@ -1,6 +1,6 @@
 /**
  * The models downloaded from the Hugging Face Hub, as the host sees them on disk: one folder per
- * repository and commit under the extension's global storage (`models/owner--name/commit`),
+ * repository and commit under the extension's global storage (`hub/owner--name/commit`),
  * complete when the worker wrote its manifest (protocol/hubModels.ts), otherwise an interrupted
  * download that the next open of the same model resumes. Listing and deleting only: the worker
  * writes.
