@@ -11,6 +11,8 @@ import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
+import { registerHubCommands } from './hub/hubCommands';
+import { registerSidebar, type Sidebar } from './sidebar/sidebar';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
@@ -35,6 +37,7 @@ export interface AttentionLensApi {
   readonly surprisal: SurprisalOverlay;
   readonly runs: RunHistory;
   readonly generation: CursorGeneration;
+  readonly sidebar: Sidebar;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -61,6 +64,17 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     memento: context.workspaceState,
     runs,
   };
+  const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
+  const { sidebar, disposables: sidebarParts } = registerSidebar({
+    client,
+    attention,
+    model,
+    view,
+    run,
+    trainedDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath,
+    hubDir,
+    showDashboard: () => DashboardPanel.createOrShow(deps),
+  });
 
   context.subscriptions.push(
     log,
@@ -93,12 +107,14 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
     ...registerGeneration(generation),
+    ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
+    ...sidebarParts,
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, runs, generation };
+  return { client, model, run, view, highlighter, attention, surprisal, runs, generation, sidebar };
 }
 
 export function deactivate(): void {

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'diverged' // training hit a non-finite loss
   | 'stale' // the document version moved on
   | 'protocol' // handshake mismatch
+  | 'offline' // the Hugging Face Hub cannot be reached
+  | 'download' // a hub download failed: not found, gated, unsupported, a wrong hash, a broken transfer
   | 'internal';
 
 export interface ModelInfo {

@@ -5,6 +5,8 @@
  * values and wrong types fall back to the default. It never throws.
  */
 
+import { DEFAULT_HUB_URL, parseHubUrl } from './hubModels';
+
 export type PresetSetting = 'seed' | 'tiny' | 'small';
 export type Aggregation = 'head' | 'mean' | 'max';
 export type Direction = 'attendsTo' | 'attendedBy';
@@ -53,6 +55,10 @@ export interface Settings {
     readonly maxTokens: number;
     readonly into: GenerationTarget;
   };
+  readonly hub: {
+    /** The Hugging Face Hub (or a mirror) models are downloaded from, without a trailing slash. */
+    readonly url: string;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -62,6 +68,7 @@ export const DEFAULT_SETTINGS: Settings = {
   hover: { topK: 5 },
   surprisal: { overlay: false },
   generation: { temperature: 0.8, topP: 0.95, maxTokens: 64, into: 'document' },
+  hub: { url: DEFAULT_HUB_URL },
 };
 
 /** Bounds shared with package.json's contributed configuration (kept in step by a test). */
@@ -105,6 +112,11 @@ function bool(v: unknown, fallback: boolean): boolean {
   return typeof v === 'boolean' ? v : fallback;
 }
 
+function hubUrl(v: unknown): string {
+  const url = parseHubUrl(v);
+  return typeof url === 'string' ? url : DEFAULT_HUB_URL;
+}
+
 const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
 /** `raw` is the `attentionLens` configuration section as an object (e.g. getConfiguration('attentionLens') read into plain data). */
@@ -143,5 +155,6 @@ export function parseSettings(raw: unknown): Settings {
       maxTokens: num(g.maxTokens, d.generation.maxTokens, SETTING_BOUNDS['generation.maxTokens'], true),
       into: oneOf(g.into, ['document', 'preview', 'ask'] as const, d.generation.into),
     },
+    hub: { url: hubUrl(section(raw, 'hub').url) },
   };
 }

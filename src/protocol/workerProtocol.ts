@@ -15,8 +15,9 @@
 
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
 import type { EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
+import type { HubDownloadProgress, HubDownloadRequest, HubDownloadResult } from './hubModels';
 
-/** 4: sliding context windows (a document's stride in `tokens`). 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+/** 4: sliding context windows (a document's stride in `tokens`); hubDownload. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
 export const WORKER_PROTOCOL_VERSION = 4;
 
 export interface TrainRequestOptions {
@@ -211,6 +212,16 @@ export interface WorkerCalls {
     >;
     readonly progress: never;
   };
+  /**
+   * Brings a model from the Hugging Face Hub into the cache (src/node/hub), answered beside the
+   * queue so the editor's requests go on meanwhile; progress hubProgress*; cancel keeps the
+   * partial file for a later resume. The reply says what to `load`.
+   */
+  readonly hubDownload: {
+    readonly request: HubDownloadRequest;
+    readonly reply: Reply<'hubDownloaded', HubDownloadResult>;
+    readonly progress: Reply<'hubProgress', HubDownloadProgress>;
+  };
 }
 
 export type CallType = keyof WorkerCalls;
@@ -233,6 +244,7 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   memory: 'memory',
   generate: 'generationFinished',
   compare: 'compareSet',
+  hubDownload: 'hubDownloaded',
 };
 
 /** The progress messages each call may send before its reply (the compiler checks each name). */
@@ -247,6 +259,7 @@ export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K
   memory: [],
   generate: ['generatedToken'],
   compare: [],
+  hubDownload: ['hubProgress'],
 };
 
 // ---------------------------------------------------------------- host → worker

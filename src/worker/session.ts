@@ -34,6 +34,7 @@ import { activeModelInfo, trainingHistory, type ActiveModel } from './activeMode
 import { viewReply } from './windowViews';
 import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentWindows } from './documentWindows';
+import { HubDownloads } from './hubDownloads';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
 import { Comparisons, type OtherWindowSource } from './comparison';
@@ -51,7 +52,7 @@ export interface WorkerSessionOptions {
   readonly afterTrainStep?: (model: Transformer, step: number) => void;
 }
 
-type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' | 'memory' }>;
+type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' | 'memory' | 'hubDownload' }>;
 type Request<T extends QueuedRequest['type']> = Extract<QueuedRequest, { type: T }>;
 
 interface Pending {
@@ -83,6 +84,7 @@ export class WorkerSession {
       return { tokens, start: win.start, length: win.length, weights: win.weights };
     },
   };
+  private readonly downloads = new HubDownloads((m) => this.send(m));
 
   constructor(
     private readonly post: PostFn,
@@ -121,6 +123,9 @@ export class WorkerSession {
           this.queue.push({ request: m, cancelled: false });
           this.drainSoon();
           return;
+        case 'hubDownload':
+          this.downloads.start(m);
+          return;
         case 'train':
         case 'load':
         case 'save':
@@ -144,6 +149,7 @@ export class WorkerSession {
   dispose(): void {
     this.disposed = true;
     this.queue.length = 0;
+    this.downloads.dispose();
     if (this.training) this.training.cancellation.isCancellationRequested = true;
   }
 
@@ -220,6 +226,7 @@ export class WorkerSession {
   }
 
   private cancel(target: number, by: number): void {
+    if (this.downloads.cancel(target)) return;
     if (this.training?.id === target) {
       this.training.cancellation.isCancellationRequested = true;
       return;

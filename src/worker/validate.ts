@@ -74,6 +74,22 @@ function build(r: Fields, id: number): HostToWorker {
     case 'memory':
       if (typeof r.collectGarbage !== 'boolean') fail(`collectGarbage must be a boolean, got ${describe(r.collectGarbage)}`);
       return { type, id, collectGarbage: r.collectGarbage };
+    case 'hubDownload': {
+      const files = r.files === null ? null : strings(r.files, 'files');
+      const opt = (k: string): string | null => (r[k] === null ? null : nonEmpty(r, k));
+      return {
+        type,
+        id,
+        baseUrl: nonEmpty(r, 'baseUrl'),
+        repo: nonEmpty(r, 'repo'),
+        revision: nonEmpty(r, 'revision'),
+        cacheDir: nonEmpty(r, 'cacheDir'),
+        token: opt('token'),
+        files,
+        loadPath: opt('loadPath'),
+        tokenizerPath: opt('tokenizerPath'),
+      };
+    }
     case 'view': {
       const view = r.view;
       if (!isViewName(view)) fail(`view must name a dashboard view, got ${describe(view)}`);
@@ -131,6 +147,13 @@ function trainOptions(raw: unknown): TrainRequestOptions {
       evalInterval: num(o, 'evalInterval'),
     };
   });
+}
+
+function strings(raw: unknown, name: string): string[] {
+  if (!Array.isArray(raw) || raw.length > 1000 || !raw.every((x): x is string => typeof x === 'string' && x.length > 0)) {
+    fail(`${name} must be an array of non-empty strings, got ${describe(raw)}`);
+  }
+  return [...raw];
 }
 
 function ranges(raw: unknown): CharRange[] {
