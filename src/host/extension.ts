@@ -6,6 +6,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SurprisalOverlay } from './surprisalOverlay';
+import { AblationOverlay } from './ablationOverlay';
+import { AblationStatusItem } from './ablationStatusItem';
+import { registerDebugCommands } from './debugCommands';
 import { SurprisalStatusItem } from './surprisalStatusItem';
 import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
@@ -31,6 +34,8 @@ export interface AttentionLensApi {
   readonly highlighter: AttentionHighlighter;
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
+  readonly ablation: AblationOverlay;
+  readonly ablationStatus: AblationStatusItem;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -43,6 +48,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
+  const ablation = new AblationOverlay(attention, model, log);
+  const ablationStatus = new AblationStatusItem(ablation, highlighter);
   const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
 
   context.subscriptions.push(
@@ -56,6 +63,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     new StatusBar(model, run, view),
     surprisal,
     new SurprisalStatusItem(model),
+    ablation,
+    ablationStatus,
     model.onDidChange((info) => {
       if (info) view.setShape(info.layers, info.heads);
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
@@ -64,15 +73,16 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     model.onDidLoad(({ source, history }) => run.showHistory(`history of ${path.basename(source.path)}`, history)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter, ablation)),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerDebugCommands({ ablation, highlighter, view }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal };
+  return { client, model, run, view, highlighter, attention, surprisal, ablation, ablationStatus };
 }
 
 export function deactivate(): void {

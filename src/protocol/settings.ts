@@ -9,6 +9,10 @@ export type PresetSetting = 'seed' | 'tiny' | 'small';
 export type Aggregation = 'head' | 'mean' | 'max';
 export type Direction = 'attendsTo' | 'attendedBy';
 export type Normalization = 'rowMax' | 'absolute';
+/** What the highlights weigh: the attention weights α, or ‖α·v·W_O‖, the size of what each key adds (Kobayashi et al. 2020). */
+export type Weighting = 'attention' | 'valueWeighted';
+/** What the editor highlights for the query: attention, or the attribution of the query's prediction to the tokens before it. */
+export type HighlightMode = 'attention' | 'integratedGradients' | 'gradientTimesInput';
 
 export interface Settings {
   readonly training: {
@@ -28,6 +32,8 @@ export interface Settings {
     /** Leave the first token (BOS, the usual attention sink) out of highlights and scaling. */
     readonly excludeFirstToken: boolean;
     readonly normalization: Normalization;
+    readonly weighting: Weighting;
+    readonly highlight: HighlightMode;
   };
   readonly decorations: {
     readonly enabled: boolean;
@@ -45,7 +51,15 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
-  attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax' },
+  attention: {
+    aggregation: 'head',
+    direction: 'attendsTo',
+    threshold: 0.05,
+    excludeFirstToken: false,
+    normalization: 'rowMax',
+    weighting: 'attention',
+    highlight: 'attention',
+  },
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
   surprisal: { overlay: false },
@@ -114,6 +128,8 @@ export function parseSettings(raw: unknown): Settings {
       threshold: num(a.threshold, d.attention.threshold, SETTING_BOUNDS['attention.threshold']),
       excludeFirstToken: bool(a.excludeFirstToken, d.attention.excludeFirstToken),
       normalization: oneOf(a.normalization, ['rowMax', 'absolute'] as const, d.attention.normalization),
+      weighting: oneOf(a.weighting, ['attention', 'valueWeighted'] as const, d.attention.weighting),
+      highlight: oneOf(a.highlight, ['attention', 'integratedGradients', 'gradientTimesInput'] as const, d.attention.highlight),
     },
     decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
