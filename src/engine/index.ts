@@ -61,10 +61,14 @@ export { rolloutRows, attentionRollout, type RolloutOptions, type HeadFusion } f
 export { surprisalAndPredictions, meanSurprisal, type SurprisalResult } from './analysis/surprisal';
 export { logitLens, type LogitLensResult } from './analysis/logitLens';
 export { ablateHeads, HeadRefError, type AblationMode, type HeadRef, type AblationResult } from './analysis/headAblation';
-export { ablationSweep, type SweepResult } from './analysis/ablationSweep';
+export { ablationSweep, ablationSweepSteps, type SweepResult } from './analysis/ablationSweep';
+export { runPasses, type PassCount, type PassSteps } from './analysis/passes';
+export { valueWeightedAttention, type ValueWeightedResult } from './analysis/valueWeighted';
 export {
   integratedGradients,
+  integratedGradientsSteps,
   gradientTimesInput,
+  gradientTimesInputSteps,
   AttributionTargetError,
   type AttributionMethod,
   type AttributionOptions,

@@ -6,6 +6,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SurprisalOverlay } from './surprisalOverlay';
+import { AblationOverlay } from './ablationOverlay';
+import { AblationStatusItem } from './ablationStatusItem';
+import { registerDebugCommands } from './debugCommands';
 import { SurprisalStatusItem } from './surprisalStatusItem';
 import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
@@ -38,6 +41,8 @@ export interface AttentionLensApi {
   readonly runs: RunHistory;
   readonly generation: CursorGeneration;
   readonly sidebar: Sidebar;
+  readonly ablation: AblationOverlay;
+  readonly ablationStatus: AblationStatusItem;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -51,6 +56,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
+  const ablation = new AblationOverlay(attention, model, log);
+  const ablationStatus = new AblationStatusItem(ablation, highlighter);
   const generation = new CursorGeneration(client, model, log);
   const deps: DashboardDeps = {
     extensionUri: context.extensionUri,
@@ -87,6 +94,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     new StatusBar(model, run, view, highlighter),
     surprisal,
     new SurprisalStatusItem(model),
+    ablation,
+    ablationStatus,
     model.onDidChange((info) => {
       if (info) view.setShape(info.layers, info.heads);
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
@@ -103,18 +112,19 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     run.onDidFinish((kept) => runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter, ablation)),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
     ...registerGeneration(generation),
     ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
     ...sidebarParts,
+    ...registerDebugCommands({ ablation, highlighter, view }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, runs, generation, sidebar };
+  return { client, model, run, view, highlighter, attention, surprisal, runs, generation, sidebar, ablation, ablationStatus };
 }
 
 export function deactivate(): void {

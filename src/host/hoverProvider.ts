@@ -12,7 +12,11 @@ import { formatSurprisal } from '../presentation/surprisalScale';
 import { tokenLabel } from '../presentation/tokenLabel';
 import type { TokenSurprisal } from '../protocol/dashboardViews';
 import type { ActiveModel } from './activeModel';
-import type { AttentionHighlighter } from './attentionHighlighter';
+import { formatDelta, formatHeads } from '../presentation/ablationScale';
+import type { AblatedWindow } from '../protocol/workerProtocol';
+import type { AblationOverlay } from './ablationOverlay';
+import { lossChange } from './ablationStatusItem';
+import { MODE_NAMES, type AttentionHighlighter, type ShownAttention } from './attentionHighlighter';
 import type { AttentionRows, AttentionService } from './attentionService';
 import { readSettings } from './config';
 import { isTextEditorWeWant } from './documentText';
@@ -25,6 +29,7 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     private readonly model: ActiveModel,
     private readonly view: ViewState,
     private readonly highlighter: AttentionHighlighter,
+    private readonly ablation?: AblationOverlay,
   ) {}
 
   async provideHover(doc: vscode.TextDocument, position: vscode.Position, cancel: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
@@ -63,22 +68,34 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     md.appendMarkdown(`**Attention Lens** · token ${label(k)} · id ${r.window.ids[k]} · #${index}\n\n`);
     const causal = this.model.info?.causal !== false;
 
-    // The why first (above the fold): the score behind the cursor query's weight on this token.
+    // The why first (above the fold): the score behind the cursor query's weight on this token (a selection: the mean over its tokens, worker/attention.ts).
     const shown = this.highlighter.shown;
     if (shown && shown.result.documentKey === r.documentKey && shown.result.version === r.version && shown.result.windowStart === r.windowStart) {
       const q = shown.result;
-      if ((index <= q.from || !causal) && q.to === q.from + 1) {
-        const base = (layer * q.heads + head) * q.windowLength + k;
-        const score = q.scores[base]!;
+      const base = (layer * q.heads + head) * q.windowLength + k;
+      const score = q.scores[base] ?? -Infinity;
+      if (score !== -Infinity || !causal) {
         const weight = q.rows[base]!;
-        const keys = causal ? `the ${q.from - q.windowStart + 1} keys up to the query` : `all ${q.windowLength} keys of the window`;
+        const n = q.to - q.from;
+        const keys = !causal
+          ? `all ${q.windowLength} keys of the window`
+          : n === 1
+            ? `the ${q.from - q.windowStart + 1} keys up to the query`
+            : 'the keys up to each query';
         const who =
-          index === q.from
-            ? `this token is the cursor's query; as a key of its own query it scores q·k/√d = **${score.toFixed(4)}**`
-            : `the cursor's query ${label(q.from - q.windowStart)} (#${q.from}) scores this token, as a key, q·k/√d = **${score.toFixed(4)}**`;
+          n > 1
+            ? `the ${n} selected query tokens score this token, as a key, q·k/√d = **${score.toFixed(4)}** (mean over those that see it)`
+            : index === q.from
+              ? `this token is the cursor's query; as a key of its own query it scores q·k/√d = **${score.toFixed(4)}**`
+              : `the cursor's query ${label(q.from - q.windowStart)} (#${q.from}) scores this token, as a key, q·k/√d = **${score.toFixed(4)}**`;
+        const gives =
+          q.weighting === 'valueWeighted'
+            ? `weighted by the size of its value, ‖α·v‖ = **${formatWeight(weight)}**`
+            : `softmax over ${keys} gives **${formatWeight(weight)}**${n === 1 ? '' : ' (mean)'}`;
         const headNote = aggregation === 'head' ? '' : ` — scores are per head; the highlights show the ${aggregation} of ${q.heads} heads`;
-        md.appendMarkdown(`Why: ${who}; softmax over ${keys} gives **${formatWeight(weight)}** (layer ${layer}, head ${head}${headNote}).\n\n`);
+        md.appendMarkdown(`Why: ${who}; ${gives} (layer ${layer}, head ${head}${headNote}).\n\n`);
       }
+      describeMode(md, shown, k);
     }
 
     // This token as a query: its row under what the highlights show (the head, or the mean/max over heads).
@@ -108,6 +125,10 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     for (let q = from; q < r.windowLength; q++) received += colShown[q]!;
     const who = causal ? `the ${seers} tokens from here to the end of its window` : `the ${seers} tokens of its window`;
     md.appendMarkdown(`Receives ${formatWeight(received / Math.max(1, seers))} on average from ${who} (${named.long}).\n\n`);
+
+    const ablated = this.ablation?.ablation;
+    const held = ablated ? this.service.heldAblation(doc, index, ablated.heads, ablated.mode) : undefined;
+    if (ablated && held) describeAblation(md, held, k);
     return md;
   }
 }
@@ -128,6 +149,36 @@ function describePredictions(md: vscode.MarkdownString, s: TokenSurprisal, index
   const rank = s.nextRank[i] ?? 0;
   if (rank > 0) md.appendMarkdown(`What follows, ${code(nextLabel ?? '?')}, was ranked **${rank}** with p = ${formatWeight(s.nextProb[i] ?? NaN)}.\n\n`);
   else md.appendMarkdown('Nothing follows this token in its context window.\n\n');
+}
+
+/** Which highlights the editor shows, and in an attribution mode this token's share of the prediction. */
+function describeMode(md: vscode.MarkdownString, shown: ShownAttention, k: number): void {
+  const r = shown.result;
+  const pin = shown.pinned ? ' (query pinned)' : '';
+  if (shown.attribution) {
+    const a = shown.attribution;
+    const x = a.attributions[k];
+    const of = `log p(${code(a.targetLabel)}) after token #${r.windowStart + a.query}`;
+    md.appendMarkdown(
+      `Highlights: **${MODE_NAMES[shown.mode]}** of ${of}${pin}` +
+        (x === undefined
+          ? '; this token comes after it.\n\n'
+          : `: this token ${x >= 0 ? 'supports' : 'works against'} it, **${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}**.\n\n`),
+    );
+    return;
+  }
+  const weighing = r.weighting === 'valueWeighted' ? 'value-weighted attention ‖α·v‖' : 'attention weights α';
+  md.appendMarkdown(`Highlights: **${weighing}**${pin}.\n\n`);
+}
+
+/** This token's surprisal with the ablated heads switched off, and its window's loss before and after. */
+function describeAblation(md: vscode.MarkdownString, a: AblatedWindow, k: number): void {
+  const before = a.surprisalBefore[k] ?? NaN;
+  const after = a.surprisalAfter[k] ?? NaN;
+  const token = Number.isFinite(before)
+    ? `${before.toFixed(2)} → ${after.toFixed(2)} nats, ${formatDelta(after - before)}`
+    : 'not predicted (the first token of its window)';
+  md.appendMarkdown(`\n\n---\n\n**Heads ${formatHeads(a.heads)} ablated** (${a.mode}): surprisal ${token}; window loss ${lossChange(a)}.\n\n`);
 }
 
 /**

@@ -13,6 +13,10 @@ export type Direction = 'attendsTo' | 'attendedBy';
 export type Normalization = 'rowMax' | 'absolute';
 /** Where Generate from Cursor writes: into the document, into a preview beside it, or ask each time. */
 export type GenerationTarget = 'document' | 'preview' | 'ask';
+/** What the highlights weigh: the attention weights α, or ‖α·v·W_O‖, the size of what each key adds (Kobayashi et al. 2020). */
+export type Weighting = 'attention' | 'valueWeighted';
+/** What the editor highlights for the query: attention, or the attribution of the query's prediction to the tokens before it. */
+export type HighlightMode = 'attention' | 'integratedGradients' | 'gradientTimesInput';
 
 export interface Settings {
   readonly training: {
@@ -34,6 +38,8 @@ export interface Settings {
     readonly normalization: Normalization;
     /** Tokens between the starts of a long document's sliding context windows; 0 = half the model's context. */
     readonly windowStride: number;
+    readonly weighting: Weighting;
+    readonly highlight: HighlightMode;
   };
   readonly decorations: {
     readonly enabled: boolean;
@@ -63,7 +69,16 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Settings = {
   training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
-  attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax', windowStride: 0 },
+  attention: {
+    aggregation: 'head',
+    direction: 'attendsTo',
+    threshold: 0.05,
+    excludeFirstToken: false,
+    normalization: 'rowMax',
+    windowStride: 0,
+    weighting: 'attention',
+    highlight: 'attention',
+  },
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
   surprisal: { overlay: false },
@@ -145,6 +160,8 @@ export function parseSettings(raw: unknown): Settings {
       excludeFirstToken: bool(a.excludeFirstToken, d.attention.excludeFirstToken),
       normalization: oneOf(a.normalization, ['rowMax', 'absolute'] as const, d.attention.normalization),
       windowStride: num(a.windowStride, d.attention.windowStride, SETTING_BOUNDS['attention.windowStride'], true),
+      weighting: oneOf(a.weighting, ['attention', 'valueWeighted'] as const, d.attention.weighting),
+      highlight: oneOf(a.highlight, ['attention', 'integratedGradients', 'gradientTimesInput'] as const, d.attention.highlight),
     },
     decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },

@@ -14,8 +14,11 @@
  */
 
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
-import type { EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
+import type { AttributionView, EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 import type { HubDownloadProgress, HubDownloadRequest, HubDownloadResult } from './hubModels';
+import type { Weighting } from './settings';
+
+export type { Weighting } from './settings';
 
 /** 4: sliding context windows (a document's stride in `tokens`); hubDownload. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
 export const WORKER_PROTOCOL_VERSION = 4;
@@ -61,10 +64,40 @@ export interface AttentionRows {
   readonly heads: number;
   /** [L, H, W]: weight from the query to key windowStart + k (mean over the query range). */
   readonly rows: Float32Array;
-  /** [L, H, W]: weight from token windowStart + q to the query token (first of the range). */
+  /** [L, H, W]: weight from token windowStart + q to the query tokens (mean over the query range). */
   readonly columns: Float32Array;
-  /** [L, H, W]: q·k/√d behind rows for the first query token (−Infinity where masked). */
+  /** [L, H, W]: q·k/√d behind rows, mean over the query tokens that see each key (−Infinity where none does). */
   readonly scores: Float32Array;
+  /** What rows and columns weigh: post-softmax weights α, or ‖α·v‖ (engine/analysis/valueWeighted.ts). */
+  readonly weighting: Weighting;
+}
+
+/** A head switched off, by layer and head index. */
+export interface HeadAddress {
+  readonly layer: number;
+  readonly head: number;
+}
+
+/** One context window's surprisal with heads switched off, beside the unablated one: the editor's ablation overlay. */
+export interface AblatedWindow {
+  readonly documentKey: string;
+  readonly version: number;
+  readonly windowStart: number;
+  readonly windowLength: number;
+  readonly heads: readonly HeadAddress[];
+  readonly mode: 'zero' | 'mean';
+  /** [W] nats, NaN for the window's first token (nothing predicts it). */
+  readonly surprisalBefore: Float32Array;
+  readonly surprisalAfter: Float32Array;
+  /** Mean surprisal over the window's predicted tokens. */
+  readonly lossBefore: number;
+  readonly lossAfter: number;
+}
+
+/** How far a long computation is: `done` of `total` passes. */
+export interface PassProgress {
+  readonly done: number;
+  readonly total: number;
 }
 
 /** The reply to a `view` request: view N's payload (dashboardViews.ts). */
@@ -89,7 +122,7 @@ export type CompareWith =
 
 /**
  * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
- * the progress messages that may come before that reply (only training has any).
+ * the progress messages that may come before that reply (training; the long analyses: `progress`).
  */
 export interface WorkerCalls {
   /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
@@ -155,16 +188,42 @@ export interface WorkerCalls {
     >;
     readonly progress: never;
   };
-  /** Attention of the query tokens [from, to) (mean over them) in a document version, within the first one's window. */
+  /** Attention of the query tokens [from, to) (mean over them) in a document version, within the first one's window; α unless `weighting` says otherwise. */
   readonly attention: {
-    readonly request: { readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number };
+    readonly request: { readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number; readonly weighting?: Weighting };
     readonly reply: Reply<'attentionRows', AttentionRows>;
     readonly progress: never;
   };
   /** Forgets a closed document. */
   readonly closeDocument: { readonly request: { readonly documentKey: string }; readonly reply: Reply<'closed'>; readonly progress: never };
   /** One dashboard view of the window holding `token` (dashboardViews.ts). */
-  readonly view: { readonly request: ViewQuestion & { readonly view: ViewName }; readonly reply: ViewReply; readonly progress: never };
+  readonly view: {
+    readonly request: ViewQuestion & { readonly view: ViewName };
+    readonly reply: ViewReply;
+    readonly progress: Reply<'progress', PassProgress>;
+  };
+  /** The window holding `token` with `heads` switched off together (zeroed, or replaced by their mean output): surprisal before and after. */
+  readonly ablate: {
+    readonly request: {
+      readonly documentKey: string;
+      readonly version: number;
+      readonly token: number;
+      readonly heads: readonly HeadAddress[];
+      readonly mode: 'zero' | 'mean';
+    };
+    readonly reply: Reply<'ablated', AblatedWindow>;
+    readonly progress: never;
+  };
+  /**
+   * Attribution of the prediction at `token` (of the token after it in its window) to the window's
+   * tokens: integrated gradients or gradient × input; progress after each batch of passes,
+   * cancellable between them.
+   */
+  readonly attribute: {
+    readonly request: { readonly documentKey: string; readonly version: number; readonly token: number; readonly method: 'ig' | 'grad' };
+    readonly reply: Reply<'attributed', { readonly payload: AttributionView }>;
+    readonly progress: Reply<'progress', PassProgress>;
+  };
   /**
    * Continues `prompt` (the text before the cursor; its last tokens that leave room for
    * maxTokens are the context) with the active model; progress `generatedToken` per token,
@@ -245,6 +304,8 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   generate: 'generationFinished',
   compare: 'compareSet',
   hubDownload: 'hubDownloaded',
+  ablate: 'ablated',
+  attribute: 'attributed',
 };
 
 /** The progress messages each call may send before its reply (the compiler checks each name). */
@@ -255,11 +316,13 @@ export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K
   tokens: [],
   attention: [],
   closeDocument: [],
-  view: [],
+  view: ['progress'],
   memory: [],
   generate: ['generatedToken'],
   compare: [],
   hubDownload: ['hubProgress'],
+  ablate: [],
+  attribute: ['progress'],
 };
 
 // ---------------------------------------------------------------- host → worker

@@ -32,6 +32,8 @@ import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
 import { viewReply } from './windowViews';
+import { ablatedWindow, attributionView } from './debugViews';
+import { passDriver, type PassDriver } from './passes';
 import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentWindows } from './documentWindows';
 import { HubDownloads } from './hubDownloads';
@@ -134,6 +136,8 @@ export class WorkerSession {
         case 'view':
         case 'generate':
         case 'compare':
+        case 'ablate':
+        case 'attribute':
           this.queue.push({ request: m, cancelled: false });
           this.drainSoon();
           return;
@@ -208,7 +212,11 @@ export class WorkerSession {
       case 'closeDocument':
         return this.closeDocument(r);
       case 'view':
-        return this.view(r);
+        return this.view(r, p);
+      case 'ablate':
+        return this.ablate(r);
+      case 'attribute':
+        return this.attribute(r, p);
       case 'generate':
         return runGeneration(
           r,
@@ -403,11 +411,34 @@ export class WorkerSession {
     this.send(message, transfer);
   }
 
-  private view(r: Request<'view'>): void {
+  private async view(r: Request<'view'>, p: Pending): Promise<void> {
     const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
     const other = r.view === 'compare' ? this.comparisons.otherSide(r.documentKey, r.version, tokens, win.start, win.length, this.otherWindows) : null;
-    const { message, transfer } = viewReply(r, m, tokens, win, other);
+    const { message, transfer } = await viewReply(r, m, tokens, win, this.passes(r.id, p), other);
     this.send(message, transfer);
+  }
+
+  private ablate(r: Request<'ablate'>): void {
+    const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
+    const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
+    const a = ablatedWindow(m, tokens.ids.subarray(win.start, win.start + win.length), place, r);
+    this.send({ type: 'ablated', id: r.id, ...a }, [a.surprisalBefore.buffer as ArrayBuffer, a.surprisalAfter.buffer as ArrayBuffer]);
+  }
+
+  private async attribute(r: Request<'attribute'>, p: Pending): Promise<void> {
+    const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
+    const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
+    const ids = tokens.ids.subarray(win.start, win.start + win.length);
+    const payload = await attributionView(m, ids, place, r.token - win.start, this.passes(r.id, p), r.method);
+    this.send({ type: 'attributed', id: r.id, payload }, [payload.attributions.buffer as ArrayBuffer]);
+  }
+
+  /** Runs a request's long analysis pass by pass: `progress` after each batch, stopped by a cancel of that request. */
+  private passes(id: number, p: Pending): PassDriver {
+    return passDriver(
+      () => p.cancelled || this.disposed,
+      (c) => this.send({ type: 'progress', id, done: c.done, total: c.total }),
+    );
   }
 
   private closeDocument(r: Request<'closeDocument'>): void {

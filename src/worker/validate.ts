@@ -10,7 +10,7 @@
 
 import { isViewName } from '../protocol/dashboardViews';
 import { describe, fail, InvalidMessage, int, nonEmpty, nonNegative, num, record, str, within, type Fields } from '../protocol/validation';
-import type { CharRange, CompareWith, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
+import type { CharRange, CompareWith, HeadAddress, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
 
 export type ParsedMessage = { readonly ok: true; readonly message: HostToWorker } | { readonly ok: false; readonly id: number | null; readonly reason: string };
 
@@ -67,10 +67,31 @@ function build(r: Fields, id: number): HostToWorker {
       const from = nonNegative(r, 'from');
       const to = nonNegative(r, 'to');
       if (to <= from) fail(`to (${to}) must be greater than from (${from})`);
-      return { type, id, documentKey: str(r, 'documentKey'), version: int(r, 'version'), from, to };
+      const w = r.weighting;
+      if (w !== undefined && w !== 'attention' && w !== 'valueWeighted') fail(`weighting must be "attention" or "valueWeighted", got ${describe(w)}`);
+      return { type, id, documentKey: str(r, 'documentKey'), version: int(r, 'version'), from, to, ...(w ? { weighting: w } : {}) };
     }
     case 'closeDocument':
       return { type, id, documentKey: str(r, 'documentKey') };
+    case 'ablate':
+      return {
+        type,
+        id,
+        documentKey: str(r, 'documentKey'),
+        version: int(r, 'version'),
+        token: nonNegative(r, 'token'),
+        heads: headList(r.heads),
+        mode: r.mode === 'mean' ? 'mean' : r.mode === 'zero' ? 'zero' : fail(`mode must be "zero" or "mean", got ${describe(r.mode)}`),
+      };
+    case 'attribute':
+      return {
+        type,
+        id,
+        documentKey: str(r, 'documentKey'),
+        version: int(r, 'version'),
+        token: nonNegative(r, 'token'),
+        method: r.method === 'ig' ? 'ig' : r.method === 'grad' ? 'grad' : fail(`method must be "ig" or "grad", got ${describe(r.method)}`),
+      };
     case 'memory':
       if (typeof r.collectGarbage !== 'boolean') fail(`collectGarbage must be a boolean, got ${describe(r.collectGarbage)}`);
       return { type, id, collectGarbage: r.collectGarbage };
@@ -154,6 +175,25 @@ function strings(raw: unknown, name: string): string[] {
     fail(`${name} must be an array of non-empty strings, got ${describe(raw)}`);
   }
   return [...raw];
+}
+
+/** More heads than any model has; a guard against absurd requests. */
+const MAX_HEADS = 4096;
+
+function headList(raw: unknown): HeadAddress[] {
+  if (!Array.isArray(raw)) fail(`heads must be an array, got ${describe(raw)}`);
+  if (raw.length === 0) fail('heads must name at least one head');
+  if (raw.length > MAX_HEADS) fail(`heads holds ${raw.length} heads; at most ${MAX_HEADS} are accepted`);
+  const out: HeadAddress[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    out.push(
+      within(`heads[${i}]`, () => {
+        const item = record(raw[i], 'a head');
+        return { layer: nonNegative(item, 'layer'), head: nonNegative(item, 'head') };
+      }),
+    );
+  }
+  return out;
 }
 
 function ranges(raw: unknown): CharRange[] {

@@ -77,9 +77,31 @@ export function checkHostMessage(m: unknown): void {
       break;
     }
     case 'attention':
-      keysAre(m, ['type', 'id', 'documentKey', 'version', 'from', 'to']);
+      keysAre(
+        m,
+        'weighting' in m ? ['type', 'id', 'documentKey', 'version', 'from', 'to', 'weighting'] : ['type', 'id', 'documentKey', 'version', 'from', 'to'],
+      );
       str('documentKey');
       assert.ok(safeInt(m.version) && nonNeg(m.from) && nonNeg(m.to) && (m.to as number) > (m.from as number));
+      assert.ok(!('weighting' in m) || m.weighting === 'attention' || m.weighting === 'valueWeighted');
+      break;
+    case 'ablate': {
+      keysAre(m, ['type', 'id', 'documentKey', 'version', 'token', 'heads', 'mode']);
+      str('documentKey');
+      assert.ok(safeInt(m.version) && nonNeg(m.token) && (m.mode === 'zero' || m.mode === 'mean'));
+      const heads = m.heads as unknown[];
+      assert.ok(Array.isArray(heads) && heads.length > 0 && isDense(heads), 'heads: a dense, non-empty array');
+      for (const h of heads) {
+        assert.ok(isPlainRecord(h));
+        keysAre(h, ['layer', 'head']);
+        assert.ok(nonNeg(h.layer) && nonNeg(h.head));
+      }
+      break;
+    }
+    case 'attribute':
+      keysAre(m, ['type', 'id', 'documentKey', 'version', 'token', 'method']);
+      str('documentKey');
+      assert.ok(safeInt(m.version) && nonNeg(m.token) && (m.method === 'ig' || m.method === 'grad'));
       break;
     case 'closeDocument':
       keysAre(m, ['type', 'id', 'documentKey']);
@@ -151,6 +173,35 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
     ),
   }),
   fieldsOf({ type: fc.constant('attention'), id: goodId, documentKey: fc.string(), version: fc.integer(), from: fc.nat(100), to: fc.nat(100) }),
+  fieldsOf({
+    type: fc.constant('attention'),
+    id: goodId,
+    documentKey: fc.string(),
+    version: fc.integer(),
+    from: fc.nat(100),
+    to: fc.nat(100),
+    weighting: fc.constantFrom('attention', 'valueWeighted', 'softmax', ''),
+  }),
+  fieldsOf({
+    type: fc.constant('ablate'),
+    id: goodId,
+    documentKey: fc.string(),
+    version: fc.integer(),
+    token: fc.nat(100),
+    heads: fc.oneof(
+      fc.array(fieldsOf({ layer: fc.nat(8), head: fc.nat(8) }), { maxLength: 4 }),
+      fc.sparseArray(fc.record({ layer: fc.nat(8), head: fc.nat(8) }), { maxLength: 4 }),
+    ),
+    mode: fc.constantFrom('zero', 'mean', 'resample'),
+  }),
+  fieldsOf({
+    type: fc.constant('attribute'),
+    id: goodId,
+    documentKey: fc.string(),
+    version: fc.integer(),
+    token: fc.nat(100),
+    method: fc.constantFrom('ig', 'grad', 'lime'),
+  }),
   fieldsOf({ type: fc.constant('closeDocument'), id: goodId, documentKey: fc.string() }),
   fieldsOf({ type: fc.constant('memory'), id: goodId, collectGarbage: fc.boolean() }),
   fieldsOf({
@@ -211,6 +262,9 @@ const VALID_HOST_MESSAGES = [
   { type: 'view', id: 5, view: 'why', documentKey: 'file:///a', version: 3, token: 2, layer: 1, head: 0 },
   { type: 'generate', id: 6, prompt: 'the ', maxTokens: 8, temperature: 0.8, topP: 0.9, seed: 1, topK: 5 },
   { type: 'compare', id: 7, documentKey: 'untitled:1', with: { kind: 'edit', documentKey: 'file:///a', token: 0, label: 'original' } },
+  { type: 'attention', id: 8, documentKey: 'file:///a', version: 3, from: 0, to: 2, weighting: 'valueWeighted' },
+  { type: 'ablate', id: 9, documentKey: 'file:///a', version: 3, token: 1, heads: [{ layer: 0, head: 1 }], mode: 'zero' },
+  { type: 'attribute', id: 10, documentKey: 'file:///a', version: 3, token: 1, method: 'grad' },
 ];
 
 export function hostMessageProperties(probe: ReaderProbe): PropertySet {
