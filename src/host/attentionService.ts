@@ -140,8 +140,8 @@ export class AttentionService implements vscode.Disposable {
    */
   async ablated(doc: vscode.TextDocument, version: number, token: number, heads: readonly HeadAddress[], mode: 'zero' | 'mean'): Promise<AblatedWindow | null> {
     const key = doc.uri.toString();
-    const size = this.tokens.get(key)?.windowSize ?? 0;
-    const start = size > 0 ? token - (token % size) : token;
+    const table = this.tokens.get(key);
+    const start = table && table.version === version ? table.windowOf(token).start : -1;
     const what = `${mode}:${heads.map((h) => `${h.layer}.${h.head}`).join(',')}`;
     const hit = this.ablations.get(`${key}@${version}#${start}|${what}`);
     if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;

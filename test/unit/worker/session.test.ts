@@ -173,16 +173,16 @@ describe('worker/session', function () {
   it("a document's new text drops the queued requests about its older versions (stale), and answers the new version next", async () => {
     const h = new Harness();
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
     // A burst of typing: each version's text and questions queued before the worker got to any.
     const old: number[] = [];
     for (let v = 2; v <= 6; v++) {
-      old.push(h.request({ type: 'tokens', documentKey: DOC, version: v, text: `the cat${'s'.repeat(v)}`, ranges: [] }));
+      old.push(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: v, text: `the cat${'s'.repeat(v)}`, ranges: [] }));
       old.push(h.request({ type: 'attention', documentKey: DOC, version: v, from: 0, to: 1 }));
       old.push(h.request({ type: 'view', view: 'matrix', documentKey: DOC, version: v, token: 0, layer: 0, head: 0 }));
     }
-    const other = h.request({ type: 'tokens', documentKey: 'file:///other.txt', version: 1, text: 'a cat', ranges: [] });
-    const latest = h.request({ type: 'tokens', documentKey: DOC, version: 7, text: 'the cat sat', ranges: [] });
+    const other = h.request({ type: 'tokens', windowStride: 0, documentKey: 'file:///other.txt', version: 1, text: 'a cat', ranges: [] });
+    const latest = h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 7, text: 'the cat sat', ranges: [] });
     const rows = h.request({ type: 'attention', documentKey: DOC, version: 7, from: 0, to: 1 });
     for (const id of old) await h.expectFailure(id, 'stale');
     await h.expect(other, 'tokens');
