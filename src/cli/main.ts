@@ -63,7 +63,8 @@ export function errorCode(e: unknown): string {
   if (/SaveFailed|AtomicWrite|FileRead|FileTooLarge|OutputWrite/.test(name)) return 'io';
   if (/Tokenizer/.test(name)) return 'tokenizer';
   if (/ModelFile|InputText/.test(name)) return 'input';
-  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget|Memory/.test(name)) return 'invalid';
+  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget|Memory|Resume/.test(name))
+    return 'invalid';
   return 'internal';
 }
 

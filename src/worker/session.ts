@@ -267,7 +267,8 @@ export class WorkerSession {
       this.send({
         type: 'trainFinished',
         id,
-        reason: result.reason,
+        // The worker sets no `until`: its runs end completed, cancelled or diverged.
+        reason: result.reason === 'until' ? 'cancelled' : result.reason,
         step: result.step,
         message: notes.length ? notes.join('; ') : null,
         checkpointPath,
