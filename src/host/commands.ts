@@ -35,6 +35,9 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   return [
     reg('trainOnCurrentFile', (overrides?: TrainOverrides) => d.training.trainOnCurrentFile(isObject(overrides) ? overrides : {})),
     reg('stopTraining', () => d.training.stop()),
+    reg('continueTraining', (args?: { checkpoint?: unknown }) =>
+      d.training.continueTraining(isObject(args) && typeof args.checkpoint === 'string' ? { checkpoint: args.checkpoint } : {}),
+    ),
     reg('saveCheckpoint', (target?: string) => saveCheckpoint(d, typeof target === 'string' ? target : undefined)),
     reg('loadCheckpoint', (args?: LoadArgs) => loadCheckpoint(d, isObject(args) && typeof args.path === 'string' ? args : undefined)),
     reg('showDashboard', () => d.showDashboard()),

@@ -16,8 +16,8 @@
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
 import type { EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 
-/** 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 3;
+/** 4: continueTraining; trainStarted says where a continued run resumed; ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 4;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -69,6 +69,33 @@ export interface AttentionRows {
 /** The reply to a `view` request: view N's payload (dashboardViews.ts). */
 export type ViewReply<N extends ViewName = ViewName> = N extends ViewName ? Reply<'view', { readonly view: N; readonly payload: EnginePayload<N> }> : never;
 
+/** The end of a training run (fresh or continued); a cancelled run with steps done is saved resumable. */
+export type TrainFinished = Reply<
+  'trainFinished',
+  {
+    readonly reason: 'completed' | 'cancelled' | 'diverged';
+    readonly step: number;
+    readonly message: string | null;
+    readonly checkpointPath: string | null;
+    readonly info: ModelInfo;
+  }
+>;
+
+/** What a training run reports before it ends; `resumed` is the history up to where a continued run starts (null for a fresh one). */
+export type TrainProgress =
+  | Reply<
+      'trainStarted',
+      {
+        readonly info: ModelInfo;
+        readonly totalSteps: number;
+        readonly trainTokens: number;
+        readonly validationTokens: number;
+        readonly resumed: TrainingHistory | null;
+      }
+    >
+  | Reply<'trainStep', StepPoint>
+  | Reply<'trainEval', EvalPoint>;
+
 /**
  * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
  * the progress messages that may come before that reply (only training has any).
@@ -77,20 +104,19 @@ export interface WorkerCalls {
   /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
   readonly train: {
     readonly request: { readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string };
-    readonly reply: Reply<
-      'trainFinished',
-      {
-        readonly reason: 'completed' | 'cancelled' | 'diverged';
-        readonly step: number;
-        readonly message: string | null;
-        readonly checkpointPath: string | null;
-        readonly info: ModelInfo;
-      }
-    >;
-    readonly progress:
-      | Reply<'trainStarted', { readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }>
-      | Reply<'trainStep', StepPoint>
-      | Reply<'trainEval', EvalPoint>;
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
+  };
+  /**
+   * Continues the active model's run from its training state (optimizer, schedule, step, generator)
+   * to the run's total, on `text`, which must be the text it was trained on; saved to
+   * `checkpointPath`. Refused ('bad-input') for a model without training state, a complete run or
+   * another text. The same progress and reply as train.
+   */
+  readonly continueTraining: {
+    readonly request: { readonly text: string; readonly checkpointPath: string; readonly sourceName: string };
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
   };
   /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
   readonly load: {
@@ -158,6 +184,7 @@ export type CallProgress<K extends CallType> = WorkerCalls[K]['progress'];
 /** The reply type of each call, for the client's run-time check (the compiler checks each entry). */
 export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   train: 'trainFinished',
+  continueTraining: 'trainFinished',
   load: 'modelLoaded',
   save: 'saved',
   tokens: 'tokens',
@@ -170,6 +197,7 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
 /** The progress messages each call may send before its reply (the compiler checks each name). */
 export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K>['type'][] } = {
   train: ['trainStarted', 'trainStep', 'trainEval'],
+  continueTraining: ['trainStarted', 'trainStep', 'trainEval'],
   load: [],
   save: [],
   tokens: [],

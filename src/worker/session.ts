@@ -34,7 +34,7 @@ import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentWindows } from './documentWindows';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
-import { TrainingRun, type TrainRequest } from './training';
+import { TrainingRun, type ContinueRequest, type TrainRequest } from './training';
 import { parseHostMessage } from './validate';
 
 export type PostFn = (message: WorkerToHost, transfer: ArrayBuffer[]) => void;
@@ -99,6 +99,7 @@ export class WorkerSession {
           this.send(memoryReport(m.id, m.collectGarbage, this.windows.memory()));
           return;
         case 'train':
+        case 'continueTraining':
         case 'load':
         case 'save':
         case 'tokens':
@@ -167,6 +168,8 @@ export class WorkerSession {
     switch (r.type) {
       case 'train':
         return this.startTraining(r);
+      case 'continueTraining':
+        return this.startTraining(r);
       case 'load':
         return this.load(r, p);
       case 'save':
@@ -201,11 +204,11 @@ export class WorkerSession {
 
   // ------------------------------------------------------------------ models
 
-  private async startTraining(r: TrainRequest): Promise<void> {
+  private async startTraining(r: TrainRequest | ContinueRequest): Promise<void> {
     if (this.training) {
       throw new WorkerError('busy', `a model is already training (request ${this.training.id}); cancel it or wait for it to finish`);
     }
-    const run = TrainingRun.prepare(r);
+    const run = r.type === 'train' ? TrainingRun.prepare(r) : TrainingRun.prepareContinue(r, this.requireModel());
     this.training = run; // before any await: a second train request is refused from now on
     try {
       await run.prepareCheckpointFolder();
@@ -221,6 +224,7 @@ export class WorkerSession {
       totalSteps: run.options.steps,
       trainTokens: data.train.length,
       validationTokens: data.validation.length,
+      resumed: trainingHistory(run.resumedFrom),
     });
     this.trainingDone = this.train(run);
   }
@@ -252,7 +256,8 @@ export class WorkerSession {
       if (this.disposed) return;
       const notes: string[] = result.message ? [result.message] : [];
       let checkpointPath: string | null = null;
-      if (result.step > 0) {
+      // A continued run stopped before its first new step changed nothing: the active model stays as it is.
+      if (result.step > (run.resumedFrom?.state.step ?? 0)) {
         const trained = run.toActiveModel();
         try {
           checkpointPath = await run.save(trained);
@@ -261,7 +266,11 @@ export class WorkerSession {
         }
         this.activate(trained);
       } else {
-        notes.push('no training step completed, so nothing was saved and the previous model stays active');
+        notes.push(
+          run.resumedFrom
+            ? 'no further training step completed, so nothing was saved and the active model is unchanged'
+            : 'no training step completed, so nothing was saved and the previous model stays active',
+        );
       }
       this.training = null;
       this.send({

@@ -44,6 +44,8 @@ function build(r: Fields, id: number): HostToWorker {
         checkpointPath: nonEmpty(r, 'checkpointPath'),
         sourceName: str(r, 'sourceName'),
       };
+    case 'continueTraining':
+      return { type, id, text: str(r, 'text'), checkpointPath: nonEmpty(r, 'checkpointPath'), sourceName: str(r, 'sourceName') };
     case 'cancel':
       return { type, id, target: int(r, 'target') };
     case 'load': {

@@ -121,6 +121,7 @@ describe('worker/session', function () {
         attentionMode: 'soft',
         causal: true,
         trainedSteps: null,
+        runSteps: null,
       },
     );
     const out = path.join(dir, 'nested', 'deeper', 'copy.safetensors');
