@@ -26,6 +26,7 @@ export interface TrainOverrides {
   readonly learningRate?: number;
   readonly seed?: number;
   readonly evalInterval?: number;
+  readonly attention?: 'soft' | 'hard';
 }
 
 export interface TrainOutcome {
@@ -66,9 +67,14 @@ export class TrainingController {
       learningRate: overrides.learningRate ?? s.learningRate,
       seed: overrides.seed ?? s.seed,
       evalInterval: overrides.evalInterval ?? s.evalInterval,
+      attention: overrides.attention ?? s.attention,
     };
     const checkpointPath = this.newCheckpointPath(source.doc, options.preset);
-    return this.train({ type: 'train', text: source.text, options, checkpointPath, sourceName: source.name }, `training ${options.preset} on ${source.name}`);
+    const mode = options.attention === 'hard' ? ' with hard attention' : '';
+    return this.train(
+      { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name },
+      `training ${options.preset}${mode} on ${source.name}`,
+    );
   }
 
   /**

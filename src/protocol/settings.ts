@@ -9,6 +9,7 @@ export type PresetSetting = 'seed' | 'tiny' | 'small';
 export type Aggregation = 'head' | 'mean' | 'max';
 export type Direction = 'attendsTo' | 'attendedBy';
 export type Normalization = 'rowMax' | 'absolute';
+export type AttentionModeSetting = 'soft' | 'hard';
 
 export interface Settings {
   readonly training: {
@@ -19,6 +20,8 @@ export interface Settings {
     readonly batchSize: number | null;
     readonly seed: number;
     readonly evalInterval: number;
+    /** Soft (softmax) or hard (one-hot argmax, straight-through backward) attention for new models. */
+    readonly attention: AttentionModeSetting;
   };
   readonly attention: {
     readonly aggregation: Aggregation;
@@ -44,7 +47,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
+  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50, attention: 'soft' },
   attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax' },
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
@@ -107,6 +110,7 @@ export function parseSettings(raw: unknown): Settings {
       batchSize: nullableNum(t.batchSize, d.training.batchSize, SETTING_BOUNDS['training.batchSize'], true),
       seed: num(t.seed, d.training.seed, SETTING_BOUNDS['training.seed'], true),
       evalInterval: num(t.evalInterval, d.training.evalInterval, SETTING_BOUNDS['training.evalInterval'], true),
+      attention: oneOf(t.attention, ['soft', 'hard'] as const, d.training.attention),
     },
     attention: {
       aggregation: oneOf(a.aggregation, ['head', 'mean', 'max'] as const, d.attention.aggregation),

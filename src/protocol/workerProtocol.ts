@@ -26,6 +26,8 @@ export interface TrainRequestOptions {
   readonly learningRate: number | null; // null = the preset's default
   readonly seed: number;
   readonly evalInterval: number;
+  /** Soft (softmax) or hard (one-hot argmax) attention. */
+  readonly attention: 'soft' | 'hard';
 }
 
 /** A [start, end) range of UTF-16 offsets in a document. */

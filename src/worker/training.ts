@@ -88,7 +88,7 @@ export class TrainingRun {
       evalInterval: r.options.evalInterval,
     });
     const tokenizer = CharTokenizer.fromText(r.text);
-    const model = Transformer.create(presetConfig(preset.name, tokenizer.vocabSize), new Rng(options.seed));
+    const model = Transformer.create({ ...presetConfig(preset.name, tokenizer.vocabSize), attentionMode: r.options.attention }, new Rng(options.seed));
     return new TrainingRun(r, tokenizer, options, model, encodeToArrays(tokenizer, r.text).ids, preset.name, null);
   }
 

@@ -104,6 +104,7 @@ function trainOptions(raw: unknown): TrainRequestOptions {
       learningRate: o.learningRate === null ? null : num(o, 'learningRate'),
       seed: num(o, 'seed'),
       evalInterval: num(o, 'evalInterval'),
+      attention: o.attention === 'soft' || o.attention === 'hard' ? o.attention : fail(`attention must be "soft" or "hard", got ${describe(o.attention)}`),
     };
   });
 }

@@ -36,7 +36,10 @@ import { readTextFile } from '../inputText';
 import { checkNotAnInput, checkWritable } from '../outputPath';
 import type { Output } from '../output';
 
-export const TRAIN_OPTIONS = { values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until'], flags: ['json'] };
+export const TRAIN_OPTIONS = {
+  values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention'],
+  flags: ['json'],
+};
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -78,6 +81,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   checkWritable(outPath);
   const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
   const until = intOption(args, 'until', 1, 10_000_000);
+  const attention = attentionOption(args.values.get('attention'));
 
   const text = args.positional.map(readTextFile).join('\n');
   if (text.length === 0) throw new UsageError('the input files are empty: there is nothing to train on');
@@ -89,7 +93,9 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     learningRate: numberOption(args, 'lr', 0, 10),
     evalInterval: intOption(args, 'eval-interval', 1, 10_000_000),
   };
-  const setup = resumePath ? await resumedSetup(resumePath, text, given, args.values.get('preset'), out) : freshSetup(text, given, args.values.get('preset'));
+  const setup = resumePath
+    ? await resumedSetup(resumePath, text, given, { preset: args.values.get('preset'), attention }, out)
+    : freshSetup(text, given, args.values.get('preset'), attention ?? 'soft');
   const { model, tokenizer, options } = setup;
   const startStep = setup.resume?.state.step ?? 0;
   if (until !== undefined && until > options.steps) throw new UsageError(`--until ${until} is beyond the run's ${options.steps} steps (--steps)`);
@@ -161,7 +167,13 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   return stopped === 'interrupted' ? EXIT_INTERRUPTED : 0;
 }
 
-function freshSetup(text: string, given: Partial<TrainOptions>, presetName: string | undefined): RunSetup {
+/** --attention soft|hard: the attention the model is trained with (hard: the one-hot argmax of each row, straight-through backward). */
+function attentionOption(raw: string | undefined): 'soft' | 'hard' | undefined {
+  if (raw === undefined || raw === 'soft' || raw === 'hard') return raw;
+  throw new UsageError(`--attention must be soft or hard, got "${raw}"`);
+}
+
+function freshSetup(text: string, given: Partial<TrainOptions>, presetName: string | undefined, attention: 'soft' | 'hard'): RunSetup {
   const preset = getPreset(presetName ?? 'tiny');
   const tokenizer = CharTokenizer.fromText(text);
   const options = resolveTrainOptions({
@@ -171,13 +183,20 @@ function freshSetup(text: string, given: Partial<TrainOptions>, presetName: stri
     learningRate: given.learningRate ?? preset.learningRate,
     evalInterval: given.evalInterval ?? 50,
   });
-  const model = Transformer.create(presetConfig(preset.name, tokenizer.vocabSize), new Rng(options.seed));
-  return { model, tokenizer, options, resume: null, label: `${preset.name} (${preset.description})` };
+  const model = Transformer.create({ ...presetConfig(preset.name, tokenizer.vocabSize), attentionMode: attention }, new Rng(options.seed));
+  const mode = attention === 'hard' ? ', hard attention' : '';
+  return { model, tokenizer, options, resume: null, label: `${preset.name} (${preset.description}${mode})` };
 }
 
-async function resumedSetup(checkpoint: string, text: string, given: Partial<TrainOptions>, preset: string | undefined, out: Output): Promise<RunSetup> {
-  if (preset !== undefined) getPreset(preset); // an unknown name is a usage error before the file is read
-  const r = await loadResumable(checkpoint, text, encodeIds, { options: given, preset });
+async function resumedSetup(
+  checkpoint: string,
+  text: string,
+  given: Partial<TrainOptions>,
+  model: { readonly preset?: string; readonly attention?: 'soft' | 'hard' },
+  out: Output,
+): Promise<RunSetup> {
+  if (model.preset !== undefined) getPreset(model.preset); // an unknown name is a usage error before the file is read
+  const r = await loadResumable(checkpoint, text, encodeIds, { options: given, ...model });
   if (r.note && !out.json) out.line(`Note: ${r.note}`);
   return { model: r.model, tokenizer: r.tokenizer, options: r.options, resume: r.training, label: r.label };
 }

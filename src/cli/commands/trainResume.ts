@@ -44,7 +44,7 @@ export async function loadResumable(
   checkpoint: string,
   text: string,
   encode: (tokenizer: CharTokenizer, text: string) => Int32Array,
-  given: { readonly options: Partial<TrainOptions>; readonly preset?: string },
+  given: { readonly options: Partial<TrainOptions>; readonly preset?: string; readonly attention?: 'soft' | 'hard' },
 ): Promise<ResumedRun> {
   const what = `--resume ${checkpoint}`;
   // Told apart before reading: a llama2.c file would otherwise be refused for want of --tokenizer.
@@ -61,6 +61,8 @@ export async function loadResumable(
   const { training, note } = checkResumable(loaded.training, ids, what);
   const conflicts = optionConflicts(training.options, given.options, FLAG_NAMES);
   const label = presetOf(loaded.model);
+  const mode = loaded.model.config.attentionMode;
+  if (given.attention !== undefined && given.attention !== mode) conflicts.unshift(`--attention ${given.attention} differs from the run's ${mode}`);
   if (given.preset !== undefined && given.preset !== label) conflicts.unshift(`--preset ${given.preset} differs from the run's ${label}`);
   if (conflicts.length > 0) {
     throw new ResumeError(`${conflicts.join('; ')}: a resumed run keeps the configuration it was started with; leave these options out`);

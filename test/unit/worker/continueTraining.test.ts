@@ -17,7 +17,7 @@ function train(checkpointPath: string, steps: number): Record<string, unknown> {
   return {
     type: 'train',
     text: TEXT,
-    options: { preset: 'tiny', steps, batchSize: 2, learningRate: null, seed: 9, evalInterval: 2 },
+    options: { preset: 'tiny', steps, batchSize: 2, learningRate: null, seed: 9, evalInterval: 2, attention: 'soft' },
     checkpointPath,
     sourceName: 'sample.txt',
   };
