@@ -100,6 +100,11 @@ const CHECKPOINT_LOADERS: Record<CheckpointFormatId, CheckpointLoader> = {
   },
 };
 
+/** The format loadModel would read `checkpointPath` as (from its name and a header peek), or null when none recognises it. */
+export function checkpointFormatOf(checkpointPath: string): ModelFormat | null {
+  return CHECKPOINT_FORMATS.find((format) => CHECKPOINT_LOADERS[format.id].recognises(checkpointPath))?.id ?? null;
+}
+
 export async function loadModel(checkpointPath: string, tokenizerPath?: string, options: LoadOptions = {}): Promise<LoadedModel> {
   for (const format of CHECKPOINT_FORMATS) {
     const loader = CHECKPOINT_LOADERS[format.id];

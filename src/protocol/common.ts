@@ -37,6 +37,8 @@ export interface ModelInfo {
   readonly causal: boolean;
   /** Training steps this model has had, when known. */
   readonly trainedSteps: number | null;
+  /** The total steps of the run it comes from, when it carries that run's state: below it, Continue Training can resume it. */
+  readonly runSteps: number | null;
 }
 
 export interface StepPoint {

@@ -17,6 +17,7 @@ export type GenerationTarget = 'document' | 'preview' | 'ask';
 export type Weighting = 'attention' | 'valueWeighted';
 /** What the editor highlights for the query: attention, or the attribution of the query's prediction to the tokens before it. */
 export type HighlightMode = 'attention' | 'integratedGradients' | 'gradientTimesInput';
+export type AttentionModeSetting = 'soft' | 'hard';
 
 export interface Settings {
   readonly training: {
@@ -27,6 +28,8 @@ export interface Settings {
     readonly batchSize: number | null;
     readonly seed: number;
     readonly evalInterval: number;
+    /** Soft (softmax) or hard (one-hot argmax, straight-through backward) attention for new models. */
+    readonly attention: AttentionModeSetting;
   };
   readonly attention: {
     readonly aggregation: Aggregation;
@@ -68,7 +71,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
+  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50, attention: 'soft' },
   attention: {
     aggregation: 'head',
     direction: 'attendsTo',
@@ -152,6 +155,7 @@ export function parseSettings(raw: unknown): Settings {
       batchSize: nullableNum(t.batchSize, d.training.batchSize, SETTING_BOUNDS['training.batchSize'], true),
       seed: num(t.seed, d.training.seed, SETTING_BOUNDS['training.seed'], true),
       evalInterval: num(t.evalInterval, d.training.evalInterval, SETTING_BOUNDS['training.evalInterval'], true),
+      attention: oneOf(t.attention, ['soft', 'hard'] as const, d.training.attention),
     },
     attention: {
       aggregation: oneOf(a.aggregation, ['head', 'mean', 'max'] as const, d.attention.aggregation),

@@ -20,7 +20,7 @@ import type { Weighting } from './settings';
 
 export type { Weighting } from './settings';
 
-/** 4: sliding context windows (a document's stride in `tokens`); hubDownload. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+/** 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
 export const WORKER_PROTOCOL_VERSION = 4;
 
 export interface TrainRequestOptions {
@@ -30,6 +30,8 @@ export interface TrainRequestOptions {
   readonly learningRate: number | null; // null = the preset's default
   readonly seed: number;
   readonly evalInterval: number;
+  /** Soft (softmax) or hard (one-hot argmax) attention. */
+  readonly attention: 'soft' | 'hard';
 }
 
 /** A [start, end) range of UTF-16 offsets in a document. */
@@ -120,6 +122,35 @@ export type CompareWith =
   /** The same document read by a second model (Compare with Checkpoint…). */
   | { readonly kind: 'checkpoint'; readonly path: string; readonly tokenizerPath: string | null; readonly label: string };
 
+/** The end of a training run (fresh or continued); a cancelled run with steps done is saved resumable. */
+export type TrainFinished = Reply<
+  'trainFinished',
+  {
+    readonly reason: 'completed' | 'cancelled' | 'diverged';
+    readonly step: number;
+    readonly message: string | null;
+    readonly checkpointPath: string | null;
+    readonly info: ModelInfo;
+    /** The validation-best weights, saved beside the checkpoint when they differ from the last ones. */
+    readonly best?: { readonly path: string; readonly step: number; readonly valLoss: number } | null;
+  }
+>;
+
+/** What a training run reports before it ends; `resumed` is the history up to where a continued run starts (null for a fresh one). */
+export type TrainProgress =
+  | Reply<
+      'trainStarted',
+      {
+        readonly info: ModelInfo;
+        readonly totalSteps: number;
+        readonly trainTokens: number;
+        readonly validationTokens: number;
+        readonly resumed: TrainingHistory | null;
+      }
+    >
+  | Reply<'trainStep', StepPoint>
+  | Reply<'trainEval', EvalPoint & { readonly sample?: { readonly prompt: string; readonly text: string } }>;
+
 /**
  * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
  * the progress messages that may come before that reply (training; the long analyses: `progress`).
@@ -135,22 +166,19 @@ export interface WorkerCalls {
       /** The probe text the model continues at every evaluation (its eval samples); absent: the start of the validation text. */
       readonly samplePrompt?: string;
     };
-    readonly reply: Reply<
-      'trainFinished',
-      {
-        readonly reason: 'completed' | 'cancelled' | 'diverged';
-        readonly step: number;
-        readonly message: string | null;
-        readonly checkpointPath: string | null;
-        readonly info: ModelInfo;
-        /** The validation-best weights, saved beside the checkpoint when they differ from the last ones. */
-        readonly best?: { readonly path: string; readonly step: number; readonly valLoss: number } | null;
-      }
-    >;
-    readonly progress:
-      | Reply<'trainStarted', { readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }>
-      | Reply<'trainStep', StepPoint>
-      | Reply<'trainEval', EvalPoint & { readonly sample?: { readonly prompt: string; readonly text: string } }>;
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
+  };
+  /**
+   * Continues the active model's run from its training state (optimizer, schedule, step, generator)
+   * to the run's total, on `text`, which must be the text it was trained on; saved to
+   * `checkpointPath`. Refused ('bad-input') for a model without training state, a complete run or
+   * another text. The same progress and reply as train.
+   */
+  readonly continueTraining: {
+    readonly request: { readonly text: string; readonly checkpointPath: string; readonly sourceName: string; readonly samplePrompt?: string };
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
   };
   /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
   readonly load: {
@@ -294,6 +322,7 @@ export type CallProgress<K extends CallType> = WorkerCalls[K]['progress'];
 /** The reply type of each call, for the client's run-time check (the compiler checks each entry). */
 export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   train: 'trainFinished',
+  continueTraining: 'trainFinished',
   load: 'modelLoaded',
   save: 'saved',
   tokens: 'tokens',
@@ -311,6 +340,7 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
 /** The progress messages each call may send before its reply (the compiler checks each name). */
 export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K>['type'][] } = {
   train: ['trainStarted', 'trainStep', 'trainEval'],
+  continueTraining: ['trainStarted', 'trainStep', 'trainEval'],
   load: [],
   save: [],
   tokens: [],

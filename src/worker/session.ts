@@ -41,7 +41,7 @@ import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
 import { Comparisons, type OtherWindowSource } from './comparison';
 import { runGeneration } from './generation';
-import { TrainingRun, type TrainRequest } from './training';
+import { TrainingRun, type ContinueRequest, type TrainRequest } from './training';
 import { EvalWatch } from './evalWatch';
 import { parseHostMessage } from './validate';
 
@@ -129,6 +129,7 @@ export class WorkerSession {
           this.downloads.start(m);
           return;
         case 'train':
+        case 'continueTraining':
         case 'load':
         case 'save':
         case 'attention':
@@ -201,6 +202,8 @@ export class WorkerSession {
     switch (r.type) {
       case 'train':
         return this.startTraining(r);
+      case 'continueTraining':
+        return this.startTraining(r);
       case 'load':
         return this.load(r, p);
       case 'save':
@@ -268,11 +271,11 @@ export class WorkerSession {
 
   // ------------------------------------------------------------------ models
 
-  private async startTraining(r: TrainRequest): Promise<void> {
+  private async startTraining(r: TrainRequest | ContinueRequest): Promise<void> {
     if (this.training) {
       throw new WorkerError('busy', `a model is already training (request ${this.training.id}); cancel it or wait for it to finish`);
     }
-    const run = TrainingRun.prepare(r);
+    const run = r.type === 'train' ? TrainingRun.prepare(r) : TrainingRun.prepareContinue(r, this.requireModel());
     this.training = run; // before any await: a second train request is refused from now on
     try {
       await run.prepareCheckpointFolder();
@@ -288,6 +291,7 @@ export class WorkerSession {
       totalSteps: run.options.steps,
       trainTokens: data.train.length,
       validationTokens: data.validation.length,
+      resumed: trainingHistory(run.resumedFrom),
     });
     this.trainingDone = this.train(run, new EvalWatch(run.trainer, run.tokenizer, r.samplePrompt));
   }
@@ -331,7 +335,8 @@ export class WorkerSession {
       const notes: string[] = result.message ? [result.message] : [];
       let checkpointPath: string | null = null;
       let best: { path: string; step: number; valLoss: number } | null = null;
-      if (result.step > 0) {
+      // A continued run stopped before its first new step changed nothing: the active model stays as it is.
+      if (result.step > (run.resumedFrom?.state.step ?? 0)) {
         const trained = run.toActiveModel();
         try {
           checkpointPath = await run.save(trained);
@@ -347,13 +352,18 @@ export class WorkerSession {
         }
         this.activate(trained);
       } else {
-        notes.push('no training step completed, so nothing was saved and the previous model stays active');
+        notes.push(
+          run.resumedFrom
+            ? 'no further training step completed, so nothing was saved and the active model is unchanged'
+            : 'no training step completed, so nothing was saved and the previous model stays active',
+        );
       }
       this.training = null;
       this.send({
         type: 'trainFinished',
         id,
-        reason: result.reason,
+        // The worker sets no `until`: its runs end completed, cancelled or diverged.
+        reason: result.reason === 'until' ? 'cancelled' : result.reason,
         step: result.step,
         message: notes.length ? notes.join('; ') : null,
         checkpointPath,

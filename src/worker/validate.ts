@@ -45,6 +45,15 @@ function build(r: Fields, id: number): HostToWorker {
         sourceName: str(r, 'sourceName'),
         ...(r.samplePrompt === undefined ? {} : { samplePrompt: str(r, 'samplePrompt') }),
       };
+    case 'continueTraining':
+      return {
+        type,
+        id,
+        text: str(r, 'text'),
+        checkpointPath: nonEmpty(r, 'checkpointPath'),
+        sourceName: str(r, 'sourceName'),
+        ...(r.samplePrompt === undefined ? {} : { samplePrompt: str(r, 'samplePrompt') }),
+      };
     case 'cancel':
       return { type, id, target: int(r, 'target') };
     case 'load': {
@@ -166,6 +175,7 @@ function trainOptions(raw: unknown): TrainRequestOptions {
       learningRate: o.learningRate === null ? null : num(o, 'learningRate'),
       seed: num(o, 'seed'),
       evalInterval: num(o, 'evalInterval'),
+      attention: o.attention === 'soft' || o.attention === 'hard' ? o.attention : fail(`attention must be "soft" or "hard", got ${describe(o.attention)}`),
     };
   });
 }

@@ -22,7 +22,7 @@ function trainRequest(checkpointPath: string, options: Record<string, unknown> =
   return {
     type: 'train',
     text: SAMPLE_TEXT.repeat(2),
-    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, ...options },
+    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft', ...options },
     checkpointPath,
     sourceName: 'sample.txt',
   };
@@ -121,6 +121,7 @@ describe('worker/session', function () {
         attentionMode: 'soft',
         causal: true,
         trainedSteps: null,
+        runSteps: null,
       },
     );
     const out = path.join(dir, 'nested', 'deeper', 'copy.safetensors');

@@ -43,12 +43,19 @@ export function checkHostMessage(m: unknown): void {
       str('sourceName');
       const o = m.options;
       assert.ok(isPlainRecord(o));
-      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval']);
+      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval', 'attention']);
       assert.equal(typeof o.preset, 'string');
+      assert.ok(o.attention === 'soft' || o.attention === 'hard', 'attention');
       for (const k of ['steps', 'seed', 'evalInterval']) assert.equal(typeof o[k], 'number', k);
       for (const k of ['batchSize', 'learningRate']) assert.ok(o[k] === null || typeof o[k] === 'number', k);
       break;
     }
+    case 'continueTraining':
+      keysAre(m, ['type', 'id', 'text', 'checkpointPath', 'sourceName']);
+      str('text');
+      nonEmpty('checkpointPath');
+      str('sourceName');
+      break;
     case 'cancel':
       keysAre(m, ['type', 'id', 'target']);
       assert.ok(safeInt(m.target));
@@ -155,8 +162,10 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
       learningRate: fc.option(fc.double()),
       seed: fc.nat(),
       evalInterval: fc.integer(),
+      attention: fc.constantFrom('soft', 'hard', 'medium'),
     }),
   }),
+  fieldsOf({ type: fc.constant('continueTraining'), id: goodId, text: fc.string(), checkpointPath: fc.string(), sourceName: fc.string() }),
   fieldsOf({ type: fc.constant('cancel'), id: goodId, target: goodId }),
   fieldsOf({ type: fc.constant('load'), id: goodId, path: fc.string({ minLength: 1 }), tokenizerPath: fc.option(fc.string()) }),
   fieldsOf({ type: fc.constant('save'), id: goodId, path: fc.string() }),
@@ -241,7 +250,7 @@ const VALID_HOST_MESSAGES = [
     type: 'train',
     id: 1,
     text: 'abc',
-    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1 },
+    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1, attention: 'soft' },
     checkpointPath: '/tmp/x',
     sourceName: 'a.txt',
   },
@@ -456,6 +465,7 @@ const LEAVES: Leaf[] = Object.entries(DEFAULT_SETTINGS).flatMap(([group, values]
 );
 const ENUMS: Record<string, readonly string[]> = {
   'training.preset': ['seed', 'tiny', 'small'],
+  'training.attention': ['soft', 'hard'],
   'attention.aggregation': ['head', 'mean', 'max'],
   'attention.direction': ['attendsTo', 'attendedBy'],
   'attention.normalization': ['rowMax', 'absolute'],
