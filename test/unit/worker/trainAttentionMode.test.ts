@@ -28,7 +28,7 @@ describe('worker: training attention mode', function () {
     const fin = await h.expect(h.request(train('hard')), 'trainFinished');
     assert.equal(fin.info.attentionMode, 'hard');
     const text = 'the cat sat on the mat';
-    await h.expect(h.request({ type: 'tokens', documentKey: 'doc', version: 1, text, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: 'doc', version: 1, text, ranges: [] }), 'tokens');
     const r = await h.expect(h.request({ type: 'attention', documentKey: 'doc', version: 1, from: 10, to: 11 }), 'attentionRows');
     const W = r.windowLength;
     for (let lh = 0; lh < r.layers * r.heads; lh++) {
