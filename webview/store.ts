@@ -13,6 +13,7 @@ import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../src/presentation/metricCol
 import { assertNever, type ModelInfo, type WindowRef } from '../src/protocol/common';
 import type { KeptRun } from '../src/protocol/runs';
 import { sameWindow, VIEW_NAMES, VIEW_SCOPES, type PagePayload, type ViewName, type ViewScope } from '../src/protocol/dashboardViews';
+import type { Aggregation, Direction } from '../src/protocol/settings';
 import {
   DEFAULT_UI_STATE,
   WEBVIEW_PROTOCOL_VERSION,
@@ -33,6 +34,8 @@ export class Store {
   ui: DashboardUiState = DEFAULT_UI_STATE;
   model: ModelInfo | null = null;
   selection = { layer: 0, head: 0 };
+  /** What the editor's highlights mean; the query strip and the grid show the same. */
+  mode: { direction: Direction; aggregation: Aggregation } = { direction: 'attendsTo', aggregation: 'head' };
   run: RunInfo = { status: 'idle', label: '', totalSteps: 0, message: null };
   readonly steps = new ColumnStore(STEP_KEYS, 1024);
   readonly evals = new ColumnStore(EVAL_KEYS, 64);
@@ -127,6 +130,10 @@ export class Store {
       // Views about the selected head say nothing about another head.
       if (m.layer !== this.selection.layer || m.head !== this.selection.head) this.forget('head');
       this.selection = { layer: m.layer, head: m.head };
+      return ['selection'];
+    },
+    attentionMode: (m) => {
+      this.mode = { direction: m.direction, aggregation: m.aggregation };
       return ['selection'];
     },
     attention: (m) => this.setAttention(m.attention),

@@ -40,6 +40,9 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   return [
     reg('trainOnCurrentFile', (overrides?: TrainOverrides) => d.training.trainOnCurrentFile(isObject(overrides) ? overrides : {})),
     reg('stopTraining', () => d.training.stop()),
+    reg('continueTraining', (args?: { checkpoint?: unknown }) =>
+      d.training.continueTraining(isObject(args) && typeof args.checkpoint === 'string' ? { checkpoint: args.checkpoint } : {}),
+    ),
     reg('saveCheckpoint', (target?: string, which?: WhichCheckpoint) =>
       saveCheckpoint(d, typeof target === 'string' ? target : undefined, which === 'best' || which === 'last' ? which : undefined),
     ),

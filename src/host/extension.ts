@@ -6,14 +6,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SurprisalOverlay } from './surprisalOverlay';
+import { AblationOverlay } from './ablationOverlay';
+import { AblationStatusItem } from './ablationStatusItem';
+import { registerDebugCommands } from './debugCommands';
 import { SurprisalStatusItem } from './surprisalStatusItem';
 import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
+import { registerHubCommands } from './hub/hubCommands';
+import { registerSidebar, type Sidebar } from './sidebar/sidebar';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
+import { CursorGeneration, registerGeneration } from './generation/generateFromCursor';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
 import { showError } from './notifications';
@@ -33,6 +39,10 @@ export interface AttentionLensApi {
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
   readonly runs: RunHistory;
+  readonly generation: CursorGeneration;
+  readonly sidebar: Sidebar;
+  readonly ablation: AblationOverlay;
+  readonly ablationStatus: AblationStatusItem;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -46,6 +56,9 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
+  const ablation = new AblationOverlay(attention, model, log);
+  const ablationStatus = new AblationStatusItem(ablation, highlighter);
+  const generation = new CursorGeneration(client, model, log);
   const deps: DashboardDeps = {
     extensionUri: context.extensionUri,
     log,
@@ -58,6 +71,17 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     memento: context.workspaceState,
     runs,
   };
+  const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
+  const { sidebar, disposables: sidebarParts } = registerSidebar({
+    client,
+    attention,
+    model,
+    view,
+    run,
+    trainedDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath,
+    hubDir,
+    showDashboard: () => DashboardPanel.createOrShow(deps),
+  });
 
   context.subscriptions.push(
     log,
@@ -67,9 +91,11 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     view,
     attention,
     highlighter,
-    new StatusBar(model, run, view),
+    new StatusBar(model, run, view, highlighter),
     surprisal,
     new SurprisalStatusItem(model),
+    ablation,
+    ablationStatus,
     model.onDidChange((info) => {
       if (info) view.setShape(info.layers, info.heads);
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
@@ -87,15 +113,19 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     run.onDidFinish((kept) => kept.steps.step.length > 0 && runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter, ablation)),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerGeneration(generation),
+    ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
+    ...sidebarParts,
+    ...registerDebugCommands({ ablation, highlighter, view }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, runs };
+  return { client, model, run, view, highlighter, attention, surprisal, runs, generation, sidebar, ablation, ablationStatus };
 }
 
 export function deactivate(): void {

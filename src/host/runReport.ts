@@ -29,42 +29,49 @@ export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): 
   return `${capitalise(describeOverfitting(f))}.${kept}`;
 }
 
-/** Shows the finish message; returns the overfitting note it carried, if any. */
-export function reportRun(log: Log, done: FinishedRun, name: string, run: TrainingRun): string | null {
+/**
+ * Shows the finish message; returns what it said (the command's outcome carries it, for scripts
+ * and tests) and the overfitting note it carried, if any.
+ */
+export function reportRun(log: Log, done: FinishedRun, name: string, totalSteps: number, run: TrainingRun): { said: string; note: string | null } {
   const last = run.lastEval;
   const val = last ? `, validation loss ${last.valLoss.toFixed(3)} (accuracy ${(100 * last.valAccuracy).toFixed(1)} %)` : '';
-  const showDashboard = (c: string | undefined): void => {
+  const act = (c: string | undefined): void => {
     if (c === 'Show Dashboard') void vscode.commands.executeCommand('attentionLens.showDashboard');
+    else if (c === 'Continue Training') void vscode.commands.executeCommand('attentionLens.continueTraining');
   };
   if (done.reason === 'diverged') {
-    void vscode.window
-      .showWarningMessage(`Attention Lens: ${done.message ?? 'training diverged'}. Try a lower learning rate.`, 'Show Dashboard')
-      .then(showDashboard);
-    return null;
+    const said = `${done.message ?? 'training diverged'}. Try a lower learning rate.`;
+    void vscode.window.showWarningMessage(`Attention Lens: ${said}`, 'Show Dashboard').then(act);
+    return { said, note: null };
   }
-  const what = done.reason === 'cancelled' ? `Stopped after ${done.step} steps` : `Trained ${done.step} steps`;
+  const stopped = done.reason === 'cancelled';
+  const what = stopped ? `Stopped at step ${done.step} of ${totalSteps}` : `Trained ${done.step} steps`;
   if (done.checkpointPath === null) {
-    if (done.step > 0) offerSaveAs(log, `${what} on ${name}${val}, but ${done.message ?? 'the checkpoint was not saved'}.`);
-    return null;
+    const said = `${what} on ${name}${val}, but ${done.message ?? 'the checkpoint was not saved'}.`;
+    if (done.step > 0) offerSaveAs(log, said);
+    return { said, note: null };
   }
-  // A stopped run's checkpoint holds the optimizer state and the step, so it can be resumed.
-  const saved = done.reason === 'cancelled' ? `saved a resumable checkpoint (step ${done.step}) to ${done.checkpointPath}` : `saved to ${done.checkpointPath}`;
+  // A stopped run's checkpoint holds the optimizer state, the step and the generator: Continue Training resumes it exactly.
+  const saved = stopped
+    ? `saved a resumable checkpoint (step ${done.step} of ${totalSteps}) to ${done.checkpointPath}; Continue Training resumes it`
+    : `saved to ${done.checkpointPath}`;
   const best = done.best ?? null;
   const note = overfittingNote(run, best);
   log.info(`${what} on ${name}${val}; ${saved}`);
+  const actions = stopped ? ['Continue Training', 'Show Dashboard'] : ['Show Dashboard'];
   if (note) {
     log.warn(note);
-    const actions = best ? ['Load Best Checkpoint', 'Show Dashboard'] : ['Show Dashboard'];
-    void vscode.window.showWarningMessage(`Attention Lens: ${what} on ${name}${val}; ${saved}. ${note}`, ...actions).then((c) => {
+    const said = `${what} on ${name}${val}; ${saved}. ${note}`;
+    void vscode.window.showWarningMessage(`Attention Lens: ${said}`, ...(best ? ['Load Best Checkpoint'] : []), ...actions).then((c) => {
       if (c === 'Load Best Checkpoint' && best) void vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: best.path });
-      else showDashboard(c);
+      else act(c);
     });
-    return note;
+    return { said, note };
   }
-  void vscode.window
-    .showInformationMessage(`Attention Lens: ${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`, 'Show Dashboard')
-    .then(showDashboard);
-  return null;
+  const said = `${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`;
+  void vscode.window.showInformationMessage(`Attention Lens: ${said}`, ...actions).then(act);
+  return { said, note: null };
 }
 
 /**

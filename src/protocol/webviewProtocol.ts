@@ -13,6 +13,7 @@
 import { HEAD_KIND_NAMES, type ModelInfo, type TokenSlice, type WindowRef } from './common';
 import type { EvalColumns, KeptRun, RunSample, RunStatus, StepColumns } from './runs';
 import type { PagePayload, ViewName } from './dashboardViews';
+import type { Aggregation, Direction } from './settings';
 
 /** 5: the kept runs travel in a `runs` message, and a run's info carries its id and eval samples. 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
 export const WEBVIEW_PROTOCOL_VERSION = 5;
@@ -114,6 +115,8 @@ export type HostToWebview =
   | { readonly type: 'model'; readonly info: ModelInfo | null }
   /** The layer/head selected everywhere (editor, status bar, dashboard). */
   | { readonly type: 'selection'; readonly layer: number; readonly head: number }
+  /** What the editor's highlights mean (settings attention.direction and attention.aggregation): the page shows the same; sent after `init` and on change. */
+  | { readonly type: 'attentionMode'; readonly direction: Direction; readonly aggregation: Aggregation }
   /** What the editor shows now; null when nothing (no model, no editor, binary file…). */
   | { readonly type: 'attention'; readonly attention: QueryAttention | null }
   /** A dashboard view's payload for the current query (dashboardViews.ts). */
@@ -142,5 +145,7 @@ export type WebviewToHost =
   | { readonly type: 'persist'; readonly ui: DashboardUiState }
   /** An error inside the page, for the host's log. */
   | { readonly type: 'error'; readonly message: string }
+  /** The page's "Looks at / Looked at by" toggle: the editor's direction setting follows it. */
+  | { readonly type: 'setDirection'; readonly direction: Direction }
   /** Forget a kept run (protocol/runs.ts) of this workspace. */
   | { readonly type: 'forgetRun'; readonly id: string };
