@@ -12,6 +12,7 @@ import { el } from './dom';
 import { hostExporter } from './exporter';
 import { AblationView } from './ablationView';
 import { AttributionView } from './attributionView';
+import { ClassificationView } from './classificationView';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
@@ -36,7 +37,20 @@ interface Component {
 }
 
 type ComponentName =
-  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution';
+  | 'header'
+  | 'loss'
+  | 'metrics'
+  | 'query'
+  | 'matrix'
+  | 'grid'
+  | 'why'
+  | 'rollout'
+  | 'table'
+  | 'surprisal'
+  | 'lens'
+  | 'ablation'
+  | 'attribution'
+  | 'classification';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -48,15 +62,16 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   lens: ['lens'],
   ablation: ['ablation'],
   attribution: ['attribution'],
+  classification: ['classification'],
 };
 
 /** Which components redraw when each part of the store changes. */
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics'],
-  model: ['header', 'query', 'grid', 'ablation'],
+  model: ['header', 'query', 'grid', 'ablation', 'classification'],
   selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation'],
-  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'classification'],
   ui: ['loss', 'metrics', 'matrix', 'table'],
   banner: ['header'],
 };
@@ -93,6 +108,7 @@ export class App {
       lens: new LogitLens(this.store, hostExporter),
       ablation: new AblationView(this.store, theme, hostExporter),
       attribution: new AttributionView(this.store, theme, hostExporter),
+      classification: new ClassificationView(this.store),
     };
     const c = this.components;
     root.replaceChildren(
@@ -102,7 +118,7 @@ export class App {
         'div',
         { class: 'columns' },
         el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root),
-        el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
+        el('div', { class: 'column' }, c.classification.root, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
       ),
     );
     root.removeAttribute('aria-busy');

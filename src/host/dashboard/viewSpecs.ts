@@ -7,7 +7,16 @@
 
 import type { EnginePayload, PagePayload, ViewName } from '../../protocol/dashboardViews';
 import { checkMatrixSize, MatrixAssembly } from './matrixAssembly';
-import { checkedAblation, checkedAttribution, checkedHeadStats, checkedLens, checkedRolloutRow, checkedSurprisal, checkedWhyDetail } from './payloads';
+import {
+  checkedAblation,
+  checkedAttribution,
+  checkedClassification,
+  checkedHeadStats,
+  checkedLens,
+  checkedRolloutRow,
+  checkedSurprisal,
+  checkedWhyDetail,
+} from './payloads';
 
 export interface LayerHead {
   readonly layer: number;
@@ -45,4 +54,5 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   lens: { title: 'logit lens', hold: checkedLens, present: (l) => l, followsSelection: false },
   ablation: { title: 'head ablation sweep', hold: checkedAblation, present: (a) => a, followsSelection: false },
   attribution: { title: 'attribution', hold: checkedAttribution, present: (a) => a, followsSelection: false },
+  classification: { title: 'classification', hold: checkedClassification, present: (c) => c, followsSelection: false },
 };

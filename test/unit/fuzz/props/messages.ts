@@ -259,6 +259,10 @@ export function checkWebviewMessage(m: unknown): void {
       keysAre(m, ['type', 'view']);
       assert.ok(isViewName(m.view) && ON_DEMAND_VIEWS.has(m.view), 'an on-demand view');
       break;
+    case 'setDirection':
+      keysAre(m, ['type', 'direction']);
+      assert.ok(m.direction === 'attendsTo' || m.direction === 'attendedBy');
+      break;
     default:
       // A message type added since this test was written: at least a plain object with a string type.
       assert.equal(typeof m.type, 'string');
@@ -310,6 +314,7 @@ const webviewMessages: fc.Arbitrary<unknown> = fc.oneof(
     ),
   }),
   fieldsOf({ type: fc.constant('persist'), ui: uiStateArb() }),
+  fieldsOf({ type: fc.constant('setDirection'), direction: fc.constantFrom('attendsTo', 'attendedBy', 'rows', '', 'constructor') }),
   fieldsOf({
     type: fc.constant('error'),
     message: fc.oneof(
