@@ -14,8 +14,11 @@ import { HEAD_KIND_NAMES, type EvalPoint, type ModelInfo, type StepPoint, type T
 import type { PagePayload, ViewName } from './dashboardViews';
 import type { Aggregation, Direction } from './settings';
 
-/** 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
-export const WEBVIEW_PROTOCOL_VERSION = 4;
+/**
+ * 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`.
+ * 5: `attentionMode` (the editor's direction and aggregation) to the page, `setDirection` from it; the `classification` view.
+ */
+export const WEBVIEW_PROTOCOL_VERSION = 5;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';

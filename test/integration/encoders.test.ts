@@ -105,7 +105,7 @@ describe('an encoder in the editor (issue 15)', function () {
     }
   });
 
-  it('a classification checkpoint: the dashboard receives its predicted label and probability for the window', async () => {
+  it("a classification checkpoint: the dashboard receives its predicted label and probability for the window; the page's direction toggle and the editor's setting follow each other", async () => {
     const ext = await activeExtension();
     const a = ext.exports as AttentionLensApi;
     log = vscode.window.createOutputChannel('Attention Lens encoder test', { log: true });
@@ -147,5 +147,19 @@ describe('an encoder in the editor (issue 15)', function () {
       received.filter((m) => m.type === 'error'),
       [],
     );
+
+    // The page's "Looked at by" sets the editor's direction; the editor's command moves the page's toggle.
+    const c = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('attentionLens.attention');
+    const mode = (direction: string) => (): boolean => posted.some((m) => m.type === 'attentionMode' && m.direction === direction);
+    try {
+      panel.handleMessage({ type: 'setDirection', direction: 'attendedBy' });
+      await waitFor('the direction setting from the page', () => c().get('direction') === 'attendedBy');
+      await waitFor('the page told the new mode', mode('attendedBy'));
+      posted.length = 0;
+      await vscode.commands.executeCommand('attentionLens.setDirection', 'attendsTo');
+      await waitFor("the page told the editor's direction", mode('attendsTo'));
+    } finally {
+      await c().update('direction', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });
