@@ -13,6 +13,7 @@ import { hostExporter } from './exporter';
 import { AblationView } from './ablationView';
 import { AttributionView } from './attributionView';
 import { ComparisonPanel } from './comparisonView';
+import { ClassificationView } from './classificationView';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
@@ -37,7 +38,21 @@ interface Component {
 }
 
 type ComponentName =
-  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution' | 'compare';
+  | 'header'
+  | 'loss'
+  | 'metrics'
+  | 'query'
+  | 'matrix'
+  | 'grid'
+  | 'why'
+  | 'rollout'
+  | 'table'
+  | 'surprisal'
+  | 'lens'
+  | 'ablation'
+  | 'attribution'
+  | 'compare'
+  | 'classification';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -50,15 +65,16 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   ablation: ['ablation'],
   attribution: ['attribution'],
   compare: ['compare'],
+  classification: ['classification'],
 };
 
 /** Which components redraw when each part of the store changes. */
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics'],
-  model: ['header', 'query', 'grid', 'ablation'],
+  model: ['header', 'query', 'grid', 'ablation', 'classification'],
   selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare'],
-  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification'],
   ui: ['loss', 'metrics', 'matrix', 'table'],
   banner: ['header'],
 };
@@ -96,6 +112,7 @@ export class App {
       ablation: new AblationView(this.store, theme, hostExporter),
       attribution: new AttributionView(this.store, theme, hostExporter),
       compare: new ComparisonPanel(this.store, theme, hostExporter),
+      classification: new ClassificationView(this.store),
     };
     const c = this.components;
     root.replaceChildren(
@@ -105,7 +122,7 @@ export class App {
         'div',
         { class: 'columns' },
         el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root, c.compare.root),
-        el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
+        el('div', { class: 'column' }, c.classification.root, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
       ),
     );
     root.removeAttribute('aria-busy');

@@ -204,7 +204,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     try {
       const tokens = await this.service.tokensFor(doc, [...visible, { start: selRange.start, end: Math.max(selRange.end, selRange.start + 1) }]);
       if (!tokens || generation !== this.generation) return;
-      const query = pin ?? queryTokens(tokens, sel.isEmpty, selRange);
+      const query = pin ?? queryTokens(tokens, sel.isEmpty, selRange) ?? (this.model.info?.causal === false ? encoderDefault(tokens, selRange.start) : null);
       if (!query) return this.show(null, editor);
       // A query range must stay inside one context window: the one its first token is read in.
       const win = tokens.windowOf(query.from);
@@ -305,6 +305,18 @@ export class AttentionHighlighter implements vscode.Disposable {
     for (const d of this.subscriptions) d.dispose();
     this.updated.dispose();
   }
+}
+
+/**
+ * An encoder's query when the cursor is on no token (a space, a blank line, past the end): the
+ * first token of the cursor's window — [CLS] in the first window, the token whose final state a
+ * classifier reads — so an encoder always shows something natural to start from.
+ */
+function encoderDefault(tokens: DocumentTokens, offset: number): { from: number; to: number } | null {
+  if (tokens.tokenCount === 0) return null;
+  const before = Math.max(0, tokens.tokenBefore(offset));
+  const start = before - (before % Math.max(1, tokens.windowSize));
+  return { from: start, to: start + 1 };
 }
 
 /** The query: the token under the cursor, or every token the selection overlaps. */

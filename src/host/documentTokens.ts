@@ -68,6 +68,20 @@ export class DocumentTokens {
     return -1;
   }
 
+  /** Index of the last token (with text) starting at or before `offset`, −1 when the slices held have none. */
+  tokenBefore(offset: number): number {
+    let best = -1;
+    for (const s of this.slices) {
+      for (let i = s.ids.length - 1; i >= 0; i--) {
+        if (s.starts[i]! <= offset && s.ends[i]! > s.starts[i]!) {
+          best = Math.max(best, s.first + i);
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
   /** The [start, end) UTF-16 span of document token `index`, or null when no slice held covers it. */
   rangeOf(index: number): { start: number; end: number } | null {
     for (const s of this.slices) {

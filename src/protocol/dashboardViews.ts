@@ -195,6 +195,21 @@ export interface ComparisonView extends WindowRef {
   readonly comparison: WhatIf | null;
 }
 
+/**
+ * A sequence classifier's reading of the window (BERT: the pooled [CLS] state through the
+ * classifier, labels from config.json id2label). `labels` is empty for a model without a
+ * classification head (the page then shows nothing).
+ */
+export interface SequenceClassificationView extends WindowRef {
+  readonly labels: readonly string[];
+  /** [labels] */
+  readonly logits: Float32Array;
+  /** [labels] softmax of the logits; for a single-label model (a reranker) the sigmoid of its one logit. */
+  readonly probabilities: Float32Array;
+  /** Index of the predicted label (−1 without a head). */
+  readonly predicted: number;
+}
+
 /** One view: what it depends on, what the engine sends the host, what the host sends the page. */
 interface View<S extends ViewScope, Engine extends ScopedRef<S>, Page extends ScopedRef<S>> {
   readonly scope: S;
@@ -216,6 +231,8 @@ export interface DashboardViews {
   readonly attribution: View<'query', AttributionView, AttributionView>;
   /** What-if (Compare with Edit / with Checkpoint…): attention and surprisal differences at the query. */
   readonly compare: View<'query', ComparisonView, ComparisonView>;
+  /** A classification checkpoint's predicted label and probabilities for the window. */
+  readonly classification: View<'window', SequenceClassificationView, SequenceClassificationView>;
 }
 
 export type ViewName = keyof DashboardViews;
@@ -232,6 +249,7 @@ export const VIEW_SCOPES: { readonly [N in ViewName]: DashboardViews[N]['scope']
   ablation: 'query',
   attribution: 'query',
   compare: 'query',
+  classification: 'window',
 };
 
 /**

@@ -15,8 +15,12 @@ import type { EvalColumns, KeptRun, RunSample, RunStatus, StepColumns } from './
 import type { PagePayload, ViewName } from './dashboardViews';
 import type { Aggregation, Direction } from './settings';
 
-/** 5: the kept runs travel in a `runs` message, and a run's info carries its id and eval samples. 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
-export const WEBVIEW_PROTOCOL_VERSION = 5;
+/**
+ * 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`.
+ * 5: the kept runs travel in a `runs` message, and a run's info carries its id and eval samples.
+ * 6: `attentionMode` (the editor's direction and aggregation) to the page, `setDirection` from it; the `classification` view.
+ */
+export const WEBVIEW_PROTOCOL_VERSION = 6;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';

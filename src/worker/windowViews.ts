@@ -6,9 +6,9 @@
  * one head at a time) — and the `view` reply each travels in.
  */
 
-import { summarizeHeads, isCausal, headOutput, headVectors, rolloutRows, type Transformer } from '../engine';
+import { summarizeHeads, isCausal, headOutput, headVectors, rolloutRows, classifySequence, type Transformer } from '../engine';
 import type { HeadKindName, WindowRef } from '../protocol/common';
-import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardViews';
+import type { EnginePayload, HeadStats, SequenceClassificationView, ViewName } from '../protocol/dashboardViews';
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
@@ -87,7 +87,26 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> | Promi
       transfer: c ? buffers([c.headDelta, c.rowDelta, c.surprisal, c.otherSurprisal]) : [],
     };
   },
+  classification: ({ model: m, place, ids }) => {
+    const p = { ...place, ...classificationOf(m.model, ids) };
+    return { payload: p, transfer: buffers([p.logits, p.probabilities]) };
+  },
 };
+
+/** The classifier's logits, probabilities and prediction for a window's ids (all token types 0); none without a head. */
+export function classificationOf(model: Transformer, ids: Int32Array): Pick<SequenceClassificationView, 'labels' | 'logits' | 'probabilities' | 'predicted'> {
+  const labels = model.config.labels;
+  if (!labels || ids.length === 0) return { labels: [], logits: new Float32Array(0), probabilities: new Float32Array(0), predicted: -1 };
+  const r = model.forward(null, ids, 1, ids.length, { capture: { hidden: true } });
+  const last = r.hidden?.[model.config.nLayers];
+  if (!last) throw new WorkerError('internal', 'the forward pass did not return the last hidden state the classifier reads');
+  const c = classifySequence(model, last);
+  const top = Math.max(...c.logits);
+  const exps = Array.from(c.logits, (z) => Math.exp(z - top));
+  const sum = exps.reduce((s, e) => s + e, 0);
+  const probabilities = labels.length === 1 ? Float32Array.of(c.probability) : Float32Array.from(exps, (e) => e / sum);
+  return { labels: [...labels], logits: Float32Array.from(c.logits), probabilities, predicted: c.labelIndex };
+}
 
 /** The reply to a view request on window `win` of a document's tokens, with the buffers to transfer. */
 export async function viewReply(

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
-import { attentionWindow, init, matrixMessages, queryAttention } from './fixtures';
+import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention } from './fixtures';
 import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
 
 describe('dashboard webview: the editor modes (Chromium)', function () {
@@ -87,5 +87,31 @@ describe('dashboard webview: the editor modes (Chromium)', function () {
     // Ctrl+Alt+] in the editor: the host announces the new selection; the mouse has not moved.
     await d.send({ type: 'selection', layer: 1, head: 2 });
     assert.match(await caption.innerText(), /^Selected: layer 1, head 2/);
+  });
+
+  it("a classification checkpoint's predicted label and probability are shown for the window; a model without a head shows no such card", async () => {
+    const w = attentionWindow(24);
+    d = await openDashboard(browser);
+    await d.send(init({ attention: queryAttention(w, 0) }));
+    const card = d.page.locator('#classification');
+    assert.equal(await card.isVisible(), false);
+    const logits = [0.4485, 0.4791, -0.065];
+    const e = logits.map((z) => Math.exp(z - 0.4791));
+    const probabilities = Float32Array.from(e, (x) => x / e.reduce((a, b) => a + b, 0));
+    const place = { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 };
+    await d.send({
+      type: 'view',
+      view: 'classification',
+      payload: { ...place, labels: ['neg', 'neu', 'pos'], logits: Float32Array.from(logits), probabilities, predicted: 1 },
+    });
+    assert.equal(await card.isVisible(), true);
+    assert.match(await card.locator('.subtitle').innerText(), new RegExp(`^neu · p = ${(probabilities[1]! * 100).toFixed(1)} %`));
+    assert.equal(await card.locator('.class-row').count(), 3);
+    await d.send({
+      type: 'view',
+      view: 'classification',
+      payload: { ...place, labels: [], logits: new Float32Array(0), probabilities: new Float32Array(0), predicted: -1 },
+    });
+    assert.equal(await card.isVisible(), false);
   });
 });

@@ -192,10 +192,17 @@ describe('Attention Lens in the editor', function () {
     const got = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'head' });
     for (let k = 0; k < T; k++) assert.ok(Math.abs(got[k]! - expectedRow[k]!) < 1e-5, `weight of key ${k}: ${got[k]} vs ${expectedRow[k]}`);
     const settings = vscode.workspace.getConfiguration('attentionLens.attention');
+    const exclude = settings.get('excludeFirstToken') ? 0 : -1;
+    // The fading rule (README, "Colours"): a row whose normalised entropy is over 0.9 is drawn at (1 − H)/0.1.
+    const p = Array.from(expectedRow).filter((w, i) => i !== exclude && w > 0);
+    const total = p.reduce((x, y) => x + y, 0);
+    const entropy = p.length < 2 ? NaN : -p.reduce((h, w) => h + (w / total) * Math.log(w / total), 0) / Math.log(p.length);
+    const fade = settings.get('normalization') === 'rowMax' && entropy > 0.9 ? (1 - entropy) / 0.1 : 1;
     const expectedBuckets = bucketize(expectedRow, {
       threshold: settings.get('threshold')!,
       normalization: settings.get('normalization')!,
-      exclude: settings.get('excludeFirstToken') ? 0 : -1,
+      exclude,
+      fade,
     });
     assert.deepStrictEqual([...shown.buckets], [...expectedBuckets]);
     assert.ok(
@@ -230,7 +237,7 @@ describe('Attention Lens in the editor', function () {
     );
     const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     assert.match(text, /Attention Lens/);
-    assert.match(text, /Top 5 attended \(layer 0, head 0/);
+    assert.match(text, /Top 5 attended, ranked by layer 0, head 0:/);
     assert.strictEqual((text.match(/^\| [1-5] \|/gm) ?? []).length, 5, text);
     assert.match(text, /q·k\/√d = \*\*-?\d+\.\d+\*\*/);
   });

@@ -14,6 +14,7 @@ import {
   type HeadStats,
   type LogitLensView,
   type RolloutRow,
+  type SequenceClassificationView,
   type TokenSurprisal,
   type WhyDetail,
 } from '../../protocol/dashboardViews';
@@ -156,4 +157,15 @@ export function checkedWhyDetail(r: WhyDetail): WhyDetail {
     v: copyOf('value vectors', r.v, r.windowLength * hs, keys),
     output: copyOf('head output', r.output, hs, `a head of ${hs} dims`),
   };
+}
+
+/** A classifier's reading: one logit and one probability per label, the prediction one of them (or −1 with no labels). */
+export function checkedClassification(r: SequenceClassificationView): SequenceClassificationView {
+  const n = r.labels.length;
+  const labels = r.labels.map((l) => (typeof l === 'string' ? l : String(l)));
+  const logits = copyOf('class logits', r.logits, n, `${n} labels`);
+  const probabilities = copyOf('class probabilities', r.probabilities, n, `${n} labels`);
+  if (!(Number.isInteger(r.predicted) && r.predicted >= (n ? 0 : -1) && r.predicted < Math.max(1, n) && (n > 0 || r.predicted === -1)))
+    throw new BadReplyError('predicted label', r.predicted, n, `an index below ${n}`);
+  return { ...windowOf(r), labels, logits, probabilities, predicted: r.predicted };
 }

@@ -8,7 +8,16 @@
 import type { EnginePayload, PagePayload, ViewName } from '../../protocol/dashboardViews';
 import { checkedComparison } from './comparisonPayload';
 import { checkMatrixSize, MatrixAssembly } from './matrixAssembly';
-import { checkedAblation, checkedAttribution, checkedHeadStats, checkedLens, checkedRolloutRow, checkedSurprisal, checkedWhyDetail } from './payloads';
+import {
+  checkedAblation,
+  checkedAttribution,
+  checkedClassification,
+  checkedHeadStats,
+  checkedLens,
+  checkedRolloutRow,
+  checkedSurprisal,
+  checkedWhyDetail,
+} from './payloads';
 
 export interface LayerHead {
   readonly layer: number;
@@ -47,4 +56,5 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   ablation: { title: 'head ablation sweep', hold: checkedAblation, present: (a) => a, followsSelection: false },
   attribution: { title: 'attribution', hold: checkedAttribution, present: (a) => a, followsSelection: false },
   compare: { title: 'comparison', hold: checkedComparison, present: (c) => c, followsSelection: false },
+  classification: { title: 'classification', hold: checkedClassification, present: (c) => c, followsSelection: false },
 };

@@ -416,17 +416,17 @@ describe('host: dashboard feed (engine-fed views)', () => {
     assert.deepEqual(kinds(posts), ['headStats']);
   });
 
-  it('asks for the surprisal per window and the lens per query; ablation and attribution only when the page asks, once per question', async () => {
+  it('asks for the surprisal and the classification per window and the lens per query; ablation and attribution only when the page asks, once per question', async () => {
     const { engine, feed, posts } = setup();
     feed.show(QUERY, { layer: 0, head: 0 });
     assert.deepEqual(
       engine.others.map((a) => a.message.view),
-      ['surprisal', 'lens', 'compare'],
+      ['surprisal', 'lens', 'compare', 'classification'],
     );
     feed.compute('why'); // not an on-demand view: nothing more
     assert.deepEqual(
       engine.others.map((a) => a.message.view),
-      ['surprisal', 'lens', 'compare'],
+      ['surprisal', 'lens', 'compare', 'classification'],
     );
     feed.compute('ablation');
     feed.compute('ablation');

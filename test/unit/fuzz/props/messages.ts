@@ -367,6 +367,10 @@ export function checkWebviewMessage(m: unknown): void {
       keysAre(m, ['type', 'id']);
       assert.ok(typeof m.id === 'string' && m.id.length <= MAX_KEY_CHARS);
       break;
+    case 'setDirection':
+      keysAre(m, ['type', 'direction']);
+      assert.ok(m.direction === 'attendsTo' || m.direction === 'attendedBy');
+      break;
     default:
       // A message type added since this test was written: at least a plain object with a string type.
       assert.equal(typeof m.type, 'string');
@@ -419,6 +423,7 @@ const webviewMessages: fc.Arbitrary<unknown> = fc.oneof(
   }),
   fieldsOf({ type: fc.constant('persist'), ui: uiStateArb() }),
   fieldsOf({ type: fc.constant('forgetRun'), id: fc.oneof(fc.string(), fc.constantFrom('run-1', 'checkpoint:/m/a.safetensors', 'x'.repeat(9000))) }),
+  fieldsOf({ type: fc.constant('setDirection'), direction: fc.constantFrom('attendsTo', 'attendedBy', 'rows', '', 'constructor') }),
   fieldsOf({
     type: fc.constant('error'),
     message: fc.oneof(
