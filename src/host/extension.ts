@@ -15,6 +15,7 @@ import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
 import { CursorGeneration, registerGeneration } from './generation/generateFromCursor';
+import { registerWhatIf } from './whatIf/compareCommands';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
 import { showError } from './notifications';
@@ -33,6 +34,8 @@ export interface AttentionLensApi {
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
   readonly generation: CursorGeneration;
+  /** The open dashboard panel, if any. */
+  readonly dashboard: () => DashboardPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -71,12 +74,13 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
     ...registerGeneration(generation),
+    ...registerWhatIf({ client, model, attention, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, generation };
+  return { client, model, run, view, highlighter, attention, surprisal, generation, dashboard: () => DashboardPanel.instance };
 }
 
 export function deactivate(): void {

@@ -8,6 +8,8 @@
 
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
 import type { GenerateOutcome } from '../../src/host/generation/generateFromCursor';
@@ -32,8 +34,12 @@ function probOf(row: readonly number[], id: number): number {
   return Math.exp((row[id] ?? NaN) - max) / sum;
 }
 
+let opened = 0;
+/** A fresh file (untitled documents reuse names, and a just-closed one can come back stale). */
 async function openAtEnd(content: string): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument({ content });
+  const file = path.join(os.tmpdir(), `al-generate-${process.pid}-${opened++}.txt`);
+  fs.writeFileSync(file, content);
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
   const end = doc.positionAt(content.length);
   editor.selection = new vscode.Selection(end, end);
@@ -125,5 +131,7 @@ describe('Generate from Cursor (stories260K, llama2.c as the oracle)', function 
     assert.ok(preview.getText().startsWith(prompt) && preview.getText().length > prompt.length, preview.getText());
     await vscode.window.showTextDocument(preview);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    // Gone before the next untitled document is made (a name reused too soon comes back as this one).
+    await waitFor('the preview closed', () => !vscode.workspace.textDocuments.some((d) => d.uri.toString() === outcome.uri), 10_000).catch(() => undefined);
   });
 });
