@@ -46,6 +46,13 @@ async function openAtEnd(content: string): Promise<vscode.TextEditor> {
   return editor;
 }
 
+/** One Undo, as Ctrl+Z in the editor: the keyboard focus goes to the editor first. */
+async function undoOnce(editor: vscode.TextEditor): Promise<void> {
+  await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false });
+  await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+  await vscode.commands.executeCommand('undo');
+}
+
 function generate(args: Record<string, unknown>): Thenable<GenerateOutcome | undefined> {
   return vscode.commands.executeCommand<GenerateOutcome | undefined>('attentionLens.generateFromCursor', args);
 }
@@ -75,9 +82,10 @@ describe('Generate from Cursor (stories260K, llama2.c as the oracle)', function 
     assert.deepStrictEqual([outcome?.reason, outcome?.tokens, outcome?.into], ['length', N, 'document']);
     const pieces = ref.printed_pieces.slice(ref.prompt_token_ids.length - 1, ref.prompt_token_ids.length - 1 + N);
     assert.strictEqual(editor.document.getText(), ref.prompt + pieces.join(''));
-    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
-    await vscode.commands.executeCommand('undo');
-    await waitFor('one undo to restore the prompt', () => editor.document.getText() === ref.prompt, 5000);
+    await undoOnce(editor);
+    await waitFor('one undo to restore the prompt', () => editor.document.getText() === ref.prompt, 5000).catch((e: Error) => {
+      throw new Error(`${e.message}; the document reads ${JSON.stringify(editor.document.getText())}`);
+    });
   });
 
   it("the hover over a generated token says generated: p=…, the probability llama2.c's logits give it", async () => {
@@ -115,9 +123,10 @@ describe('Generate from Cursor (stories260K, llama2.c as the oracle)', function 
     assert.strictEqual(outcome?.reason, 'cancelled');
     assert.ok(outcome.tokens >= 1 && outcome.tokens < 400, `${outcome.tokens} tokens`);
     assert.ok(editor.document.getText().startsWith(prompt) && editor.document.getText().length > prompt.length);
-    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
-    await vscode.commands.executeCommand('undo');
-    await waitFor('one undo to restore the prompt', () => editor.document.getText() === prompt, 5000);
+    await undoOnce(editor);
+    await waitFor('one undo to restore the prompt', () => editor.document.getText() === prompt, 5000).catch((e: Error) => {
+      throw new Error(`${e.message}; the document reads ${JSON.stringify(editor.document.getText())}`);
+    });
   });
 
   it('into a preview: a scratch document beside holds the text and its continuation; the document is untouched', async () => {
