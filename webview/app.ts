@@ -83,7 +83,7 @@ export class App {
     this.header = new Header(this.store);
     this.components = {
       header: this.header,
-      loss: new LossPanel(this.store, theme, setUi, hostExporter),
+      loss: new LossPanel(this.store, theme, setUi, hostExporter, () => this.invalidate(['run'])),
       metrics: new MetricPanels(this.store, theme, hostExporter),
       query: new QueryStrip(this.store, theme, hostExporter),
       matrix: new MatrixView(this.store, theme, setUi, hostExporter),

@@ -16,6 +16,7 @@ import type { OtherSide } from './comparison';
 import { comparisonView } from './comparisonView';
 import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
 import { WorkerError } from './errors';
+import type { PassDriver } from './passes';
 import { tokenSlice, type TokenArrays } from './tokenArrays';
 
 /** What every view is computed from: the request, the model, the document's tokens and the window's cached weights. */
@@ -32,6 +33,8 @@ export interface ViewContext {
   readonly ids: Int32Array;
   /** What the document is compared with, for the `compare` view (null: nothing, or another view). */
   readonly other: OtherSide | null;
+  /** Runs the long analyses pass by pass (progress, cancellation). */
+  readonly passes: PassDriver;
 }
 
 type Computed<N extends ViewName> = { readonly payload: EnginePayload<N>; readonly transfer: ArrayBuffer[] };
@@ -39,7 +42,7 @@ type Computed<N extends ViewName> = { readonly payload: EnginePayload<N>; readon
 const buffers = (arrays: Float32Array[]): ArrayBuffer[] => arrays.map((a) => a.buffer as ArrayBuffer);
 
 /** How the worker computes each dashboard view (one entry per view: the compiler checks none is missing). */
-const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
+const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> | Promise<Computed<N>> } = {
   matrix: ({ model: m, tokens, win, place }) => {
     const weights = matrixOf(win);
     const transfer = buffers([weights]);
@@ -67,12 +70,12 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
     const p = lensView(model, ids, place, query);
     return { payload: p, transfer: [p.topIds, p.topProbs, p.nextProbs].map((a) => a.buffer as ArrayBuffer) };
   },
-  ablation: ({ model, place, ids, query }) => {
-    const p = ablationView(model, ids, place, query);
+  ablation: async ({ model, place, ids, query, passes }) => {
+    const p = await ablationView(model, ids, place, query, passes);
     return { payload: p, transfer: buffers([p.effects]) };
   },
-  attribution: ({ model, place, ids, query }) => {
-    const p = attributionView(model, ids, place, query);
+  attribution: async ({ model, place, ids, query, passes }) => {
+    const p = await attributionView(model, ids, place, query, passes);
     return { payload: p, transfer: buffers([p.attributions]) };
   },
   compare: ({ model, place, ids, query, win, other }) => {
@@ -87,13 +90,14 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
 };
 
 /** The reply to a view request on window `win` of a document's tokens, with the buffers to transfer. */
-export function viewReply(
+export async function viewReply(
   r: CallRequest<'view'> & { readonly id: number },
   model: ActiveModel,
   tokens: TokenArrays,
   win: WindowAttention,
+  passes: PassDriver,
   other: OtherSide | null = null,
-): { message: ViewReply; transfer: ArrayBuffer[] } {
+): Promise<{ message: ViewReply; transfer: ArrayBuffer[] }> {
   const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
   const context: ViewContext = {
     request: r,
@@ -104,12 +108,13 @@ export function viewReply(
     query: r.token - win.start,
     ids: tokens.ids.subarray(win.start, win.start + win.length),
     other,
+    passes,
   };
   return compute(r.view, r.id, context);
 }
 
-function compute<N extends ViewName>(view: N, id: number, context: ViewContext): { message: ViewReply; transfer: ArrayBuffer[] } {
-  const { payload, transfer } = VIEWS[view](context);
+async function compute<N extends ViewName>(view: N, id: number, context: ViewContext): Promise<{ message: ViewReply; transfer: ArrayBuffer[] }> {
+  const { payload, transfer } = await VIEWS[view](context);
   return { message: { type: 'view', id, view, payload } as ViewReply, transfer };
 }
 

@@ -4,7 +4,7 @@
  * token. Only causal models with an LM head generate; an encoder is refused by name.
  */
 
-import { generate, Rng, hasLmHead, isCausal } from '../../engine';
+import { generate, generationLimit, Rng, hasLmHead, isCausal } from '../../engine';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { parseIds } from '../inputText';
 import { printableText, type Output } from '../output';
@@ -76,6 +76,19 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
     });
   }
   const all = Int32Array.from([...promptIds, ...generated]);
-  if (out.json) out.jsonLine({ prompt_token_ids: Array.from(promptIds), generated_token_ids: generated, text: tokenizer.decode(all) });
+  // Fewer tokens than asked, cut by the context rather than a stop token: say so.
+  const limit = generationLimit(model.config.contextLength, promptIds.length);
+  const atContext = maxTokens > limit && generated.length === limit;
+  if (out.json)
+    out.jsonLine({
+      prompt_token_ids: Array.from(promptIds),
+      generated_token_ids: generated,
+      text: tokenizer.decode(all),
+      ...(atContext ? { stopped: 'context' } : {}),
+    });
   else out.line();
+  if (atContext && !out.json)
+    process.stderr.write(
+      `stopped at the model's context of ${model.config.contextLength} tokens: ${generated.length} tokens generated after the ${promptIds.length}-token prompt, ${maxTokens} asked\n`,
+    );
 }

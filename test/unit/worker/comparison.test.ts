@@ -57,8 +57,8 @@ describe('worker/comparison', function () {
     const h = await session();
     const original = 'the cat sat on the mat.';
     const edited = 'the dog sat on the mat.'; // "cat" → "dog": tokens 4..6 are new
-    await h.expect(h.request({ type: 'tokens', documentKey: ORIGINAL, version: 1, text: original, ranges: [] }), 'tokens');
-    await h.expect(h.request({ type: 'tokens', documentKey: SCRATCH, version: 3, text: edited, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: ORIGINAL, version: 1, text: original, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: SCRATCH, version: 3, text: edited, ranges: [] }), 'tokens');
     const set = await h.expect(
       h.request({ type: 'compare', documentKey: SCRATCH, with: { kind: 'edit', documentKey: ORIGINAL, token: 0, label: 'original' } }),
       'compareSet',
@@ -103,7 +103,7 @@ describe('worker/comparison', function () {
   it('Compare with Checkpoint: the same text under a second model, against both models run here', async () => {
     const h = await session();
     const text = 'the fox ran far away.';
-    await h.expect(h.request({ type: 'tokens', documentKey: ORIGINAL, version: 1, text, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: ORIGINAL, version: 1, text, ranges: [] }), 'tokens');
     assert.equal((await h.view('compare', { documentKey: ORIGINAL, version: 1, token: 3 })).comparison, null, 'compared with nothing yet');
     const other = { kind: 'checkpoint', path: path.join(dir, 'b.safetensors'), tokenizerPath: null, label: 'b.safetensors' };
     await h.expect(h.request({ type: 'compare', documentKey: ORIGINAL, with: other }), 'compareSet');

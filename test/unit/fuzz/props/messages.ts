@@ -43,12 +43,19 @@ export function checkHostMessage(m: unknown): void {
       str('sourceName');
       const o = m.options;
       assert.ok(isPlainRecord(o));
-      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval']);
+      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval', 'attention']);
       assert.equal(typeof o.preset, 'string');
+      assert.ok(o.attention === 'soft' || o.attention === 'hard', 'attention');
       for (const k of ['steps', 'seed', 'evalInterval']) assert.equal(typeof o[k], 'number', k);
       for (const k of ['batchSize', 'learningRate']) assert.ok(o[k] === null || typeof o[k] === 'number', k);
       break;
     }
+    case 'continueTraining':
+      keysAre(m, ['type', 'id', 'text', 'checkpointPath', 'sourceName']);
+      str('text');
+      nonEmpty('checkpointPath');
+      str('sourceName');
+      break;
     case 'cancel':
       keysAre(m, ['type', 'id', 'target']);
       assert.ok(safeInt(m.target));
@@ -63,7 +70,7 @@ export function checkHostMessage(m: unknown): void {
       nonEmpty('path');
       break;
     case 'tokens': {
-      keysAre(m, ['type', 'id', 'documentKey', 'version', 'text', 'ranges']);
+      keysAre(m, ['type', 'id', 'documentKey', 'version', 'text', 'ranges', 'windowStride']);
       str('documentKey');
       assert.ok(safeInt(m.version));
       assert.ok(m.text === null || typeof m.text === 'string');
@@ -77,9 +84,31 @@ export function checkHostMessage(m: unknown): void {
       break;
     }
     case 'attention':
-      keysAre(m, ['type', 'id', 'documentKey', 'version', 'from', 'to']);
+      keysAre(
+        m,
+        'weighting' in m ? ['type', 'id', 'documentKey', 'version', 'from', 'to', 'weighting'] : ['type', 'id', 'documentKey', 'version', 'from', 'to'],
+      );
       str('documentKey');
       assert.ok(safeInt(m.version) && nonNeg(m.from) && nonNeg(m.to) && (m.to as number) > (m.from as number));
+      assert.ok(!('weighting' in m) || m.weighting === 'attention' || m.weighting === 'valueWeighted');
+      break;
+    case 'ablate': {
+      keysAre(m, ['type', 'id', 'documentKey', 'version', 'token', 'heads', 'mode']);
+      str('documentKey');
+      assert.ok(safeInt(m.version) && nonNeg(m.token) && (m.mode === 'zero' || m.mode === 'mean'));
+      const heads = m.heads as unknown[];
+      assert.ok(Array.isArray(heads) && heads.length > 0 && isDense(heads), 'heads: a dense, non-empty array');
+      for (const h of heads) {
+        assert.ok(isPlainRecord(h));
+        keysAre(h, ['layer', 'head']);
+        assert.ok(nonNeg(h.layer) && nonNeg(h.head));
+      }
+      break;
+    }
+    case 'attribute':
+      keysAre(m, ['type', 'id', 'documentKey', 'version', 'token', 'method']);
+      str('documentKey');
+      assert.ok(safeInt(m.version) && nonNeg(m.token) && (m.method === 'ig' || m.method === 'grad'));
       break;
     case 'closeDocument':
       keysAre(m, ['type', 'id', 'documentKey']);
@@ -133,8 +162,10 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
       learningRate: fc.option(fc.double()),
       seed: fc.nat(),
       evalInterval: fc.integer(),
+      attention: fc.constantFrom('soft', 'hard', 'medium'),
     }),
   }),
+  fieldsOf({ type: fc.constant('continueTraining'), id: goodId, text: fc.string(), checkpointPath: fc.string(), sourceName: fc.string() }),
   fieldsOf({ type: fc.constant('cancel'), id: goodId, target: goodId }),
   fieldsOf({ type: fc.constant('load'), id: goodId, path: fc.string({ minLength: 1 }), tokenizerPath: fc.option(fc.string()) }),
   fieldsOf({ type: fc.constant('save'), id: goodId, path: fc.string() }),
@@ -151,6 +182,35 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
     ),
   }),
   fieldsOf({ type: fc.constant('attention'), id: goodId, documentKey: fc.string(), version: fc.integer(), from: fc.nat(100), to: fc.nat(100) }),
+  fieldsOf({
+    type: fc.constant('attention'),
+    id: goodId,
+    documentKey: fc.string(),
+    version: fc.integer(),
+    from: fc.nat(100),
+    to: fc.nat(100),
+    weighting: fc.constantFrom('attention', 'valueWeighted', 'softmax', ''),
+  }),
+  fieldsOf({
+    type: fc.constant('ablate'),
+    id: goodId,
+    documentKey: fc.string(),
+    version: fc.integer(),
+    token: fc.nat(100),
+    heads: fc.oneof(
+      fc.array(fieldsOf({ layer: fc.nat(8), head: fc.nat(8) }), { maxLength: 4 }),
+      fc.sparseArray(fc.record({ layer: fc.nat(8), head: fc.nat(8) }), { maxLength: 4 }),
+    ),
+    mode: fc.constantFrom('zero', 'mean', 'resample'),
+  }),
+  fieldsOf({
+    type: fc.constant('attribute'),
+    id: goodId,
+    documentKey: fc.string(),
+    version: fc.integer(),
+    token: fc.nat(100),
+    method: fc.constantFrom('ig', 'grad', 'lime'),
+  }),
   fieldsOf({ type: fc.constant('closeDocument'), id: goodId, documentKey: fc.string() }),
   fieldsOf({ type: fc.constant('memory'), id: goodId, collectGarbage: fc.boolean() }),
   fieldsOf({
@@ -190,13 +250,14 @@ const VALID_HOST_MESSAGES = [
     type: 'train',
     id: 1,
     text: 'abc',
-    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1 },
+    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1, attention: 'soft' },
     checkpointPath: '/tmp/x',
     sourceName: 'a.txt',
   },
   {
     type: 'tokens',
     id: 2,
+    windowStride: 16,
     documentKey: 'file:///a',
     version: 3,
     text: 'hello',
@@ -210,6 +271,9 @@ const VALID_HOST_MESSAGES = [
   { type: 'view', id: 5, view: 'why', documentKey: 'file:///a', version: 3, token: 2, layer: 1, head: 0 },
   { type: 'generate', id: 6, prompt: 'the ', maxTokens: 8, temperature: 0.8, topP: 0.9, seed: 1, topK: 5 },
   { type: 'compare', id: 7, documentKey: 'untitled:1', with: { kind: 'edit', documentKey: 'file:///a', token: 0, label: 'original' } },
+  { type: 'attention', id: 8, documentKey: 'file:///a', version: 3, from: 0, to: 2, weighting: 'valueWeighted' },
+  { type: 'ablate', id: 9, documentKey: 'file:///a', version: 3, token: 1, heads: [{ layer: 0, head: 1 }], mode: 'zero' },
+  { type: 'attribute', id: 10, documentKey: 'file:///a', version: 3, token: 1, method: 'grad' },
 ];
 
 export function hostMessageProperties(probe: ReaderProbe): PropertySet {
@@ -401,6 +465,7 @@ const LEAVES: Leaf[] = Object.entries(DEFAULT_SETTINGS).flatMap(([group, values]
 );
 const ENUMS: Record<string, readonly string[]> = {
   'training.preset': ['seed', 'tiny', 'small'],
+  'training.attention': ['soft', 'hard'],
   'attention.aggregation': ['head', 'mean', 'max'],
   'attention.direction': ['attendsTo', 'attendedBy'],
   'attention.normalization': ['rowMax', 'absolute'],
