@@ -119,7 +119,7 @@ export class ComparisonPanel {
     const { layer, head } = this.store.selection;
     const W = a.windowLength;
     const base = (layer * c.heads + head) * W;
-    const keys = Array.from({ length: W }, (_, k) => k).filter((k) => Number.isFinite(num(c.rowDelta, base + k)));
+    const keys = Array.from({ length: W }, (_, k) => k).filter((k) => Math.abs(num(c.rowDelta, base + k)) > 1e-6);
     keys.sort((x, y) => Math.abs(num(c.rowDelta, base + y)) - Math.abs(num(c.rowDelta, base + x)));
     const shown = keys.slice(0, MOVED_SHOWN).map((k) => {
       const d = num(c.rowDelta, base + k);

@@ -20,6 +20,7 @@ import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
 import { CursorGeneration, registerGeneration } from './generation/generateFromCursor';
+import { registerWhatIf } from './whatIf/compareCommands';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
 import { showError } from './notifications';
@@ -43,6 +44,8 @@ export interface AttentionLensApi {
   readonly sidebar: Sidebar;
   readonly ablation: AblationOverlay;
   readonly ablationStatus: AblationStatusItem;
+  /** The open dashboard panel, if any. */
+  readonly dashboard: () => DashboardPanel | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -120,12 +123,27 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
     ...sidebarParts,
     ...registerDebugCommands({ ablation, highlighter, view }),
+    ...registerWhatIf({ client, model, attention, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, runs, generation, sidebar, ablation, ablationStatus };
+  return {
+    client,
+    model,
+    run,
+    view,
+    highlighter,
+    attention,
+    surprisal,
+    runs,
+    generation,
+    sidebar,
+    ablation,
+    ablationStatus,
+    dashboard: () => DashboardPanel.instance,
+  };
 }
 
 export function deactivate(): void {

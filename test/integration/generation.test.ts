@@ -8,6 +8,8 @@
 
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
 import type { GenerateOutcome } from '../../src/host/generation/generateFromCursor';
@@ -32,12 +34,23 @@ function probOf(row: readonly number[], id: number): number {
   return Math.exp((row[id] ?? NaN) - max) / sum;
 }
 
+let opened = 0;
+/** A fresh file (untitled documents reuse names, and a just-closed one can come back stale). */
 async function openAtEnd(content: string): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument({ content });
+  const file = path.join(os.tmpdir(), `al-generate-${process.pid}-${opened++}.txt`);
+  fs.writeFileSync(file, content);
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
   const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
   const end = doc.positionAt(content.length);
   editor.selection = new vscode.Selection(end, end);
   return editor;
+}
+
+/** One Undo, as Ctrl+Z in the editor: the keyboard focus goes to the editor first. */
+async function undoOnce(editor: vscode.TextEditor): Promise<void> {
+  await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, preserveFocus: false });
+  await vscode.commands.executeCommand('workbench.action.focusActiveEditorGroup');
+  await vscode.commands.executeCommand('undo');
 }
 
 function generate(args: Record<string, unknown>): Thenable<GenerateOutcome | undefined> {
@@ -69,9 +82,10 @@ describe('Generate from Cursor (stories260K, llama2.c as the oracle)', function 
     assert.deepStrictEqual([outcome?.reason, outcome?.tokens, outcome?.into], ['length', N, 'document']);
     const pieces = ref.printed_pieces.slice(ref.prompt_token_ids.length - 1, ref.prompt_token_ids.length - 1 + N);
     assert.strictEqual(editor.document.getText(), ref.prompt + pieces.join(''));
-    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
-    await vscode.commands.executeCommand('undo');
-    await waitFor('one undo to restore the prompt', () => editor.document.getText() === ref.prompt, 5000);
+    await undoOnce(editor);
+    await waitFor('one undo to restore the prompt', () => editor.document.getText() === ref.prompt, 5000).catch((e: Error) => {
+      throw new Error(`${e.message}; the document reads ${JSON.stringify(editor.document.getText())}`);
+    });
   });
 
   it("the hover over a generated token says generated: p=…, the probability llama2.c's logits give it", async () => {
@@ -109,9 +123,10 @@ describe('Generate from Cursor (stories260K, llama2.c as the oracle)', function 
     assert.strictEqual(outcome?.reason, 'cancelled');
     assert.ok(outcome.tokens >= 1 && outcome.tokens < 400, `${outcome.tokens} tokens`);
     assert.ok(editor.document.getText().startsWith(prompt) && editor.document.getText().length > prompt.length);
-    await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
-    await vscode.commands.executeCommand('undo');
-    await waitFor('one undo to restore the prompt', () => editor.document.getText() === prompt, 5000);
+    await undoOnce(editor);
+    await waitFor('one undo to restore the prompt', () => editor.document.getText() === prompt, 5000).catch((e: Error) => {
+      throw new Error(`${e.message}; the document reads ${JSON.stringify(editor.document.getText())}`);
+    });
   });
 
   it('into a preview: a scratch document beside holds the text and its continuation; the document is untouched', async () => {
@@ -125,5 +140,7 @@ describe('Generate from Cursor (stories260K, llama2.c as the oracle)', function 
     assert.ok(preview.getText().startsWith(prompt) && preview.getText().length > prompt.length, preview.getText());
     await vscode.window.showTextDocument(preview);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    // Gone before the next untitled document is made (a name reused too soon comes back as this one).
+    await waitFor('the preview closed', () => !vscode.workspace.textDocuments.some((d) => d.uri.toString() === outcome.uri), 10_000).catch(() => undefined);
   });
 });

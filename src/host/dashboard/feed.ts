@@ -132,6 +132,13 @@ export class DashboardFeed {
     this.ask(name, slot, windowOf(query), query);
   }
 
+  /** Asks again for view `name` about the question shown now: its answer changed without the question (a comparison was set). */
+  refresh(name: ViewName): void {
+    if (this.disposed) return;
+    this.retarget(this.slot(name), null);
+    this.show(this.query, this.selection);
+  }
+
   /** Posts everything held, or why it is not (after the page's `init`: a reloaded page starts empty). */
   replay(): void {
     if (this.disposed) return;

@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { parseUiState } from '../../presentation/webviewValidation';
+import type { ViewName } from '../../protocol/dashboardViews';
 import { DASHBOARD_VIEW_TYPE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type QueryAttention, type WebviewToHost } from '../../protocol/webviewProtocol';
 import type { ShownAttention } from '../attentionHighlighter';
 import { onDidChangeSettings, readSettings, updateSetting } from '../config';
@@ -80,6 +81,11 @@ export class DashboardPanel implements vscode.Disposable {
     if (ui) await deps.memento.update(UI_STATE_KEY, ui);
     DashboardPanel.current?.dispose();
     return new DashboardPanel(panel, deps);
+  }
+
+  /** Asks again for a view whose answer changed while the question did not (e.g. a comparison was set). */
+  refreshView(name: ViewName): void {
+    this.feed.refresh(name);
   }
 
   /** The open panel, if any (for tests and commands). */
