@@ -34,6 +34,21 @@ export interface ShownAttention {
   readonly buckets: Int8Array;
   /** Ranges decorated (only tokens in the visible ranges are; none with highlights turned off). */
   readonly decorated: number;
+  /** The context window the query is read in, for the status bar's tooltip. */
+  readonly window: ShownWindow;
+}
+
+/** Which tokens and characters the query's context window covers, out of the document's. */
+export interface ShownWindow {
+  /** Document tokens [first, last] of the window. */
+  readonly first: number;
+  readonly last: number;
+  readonly tokenCount: number;
+  /** UTF-16 offsets [startChar, endChar) the window's tokens span. */
+  readonly startChar: number;
+  readonly endChar: number;
+  readonly context: number;
+  readonly stride: number;
 }
 
 export class AttentionHighlighter implements vscode.Disposable {
@@ -155,7 +170,7 @@ export class AttentionHighlighter implements vscode.Disposable {
       const windowEnd = win.start + win.length;
       const result = await this.service.attention(doc, version, query.from, Math.min(query.to, windowEnd));
       if (!result || generation !== this.generation || doc.version !== version) return;
-      this.render(editor, result, visible);
+      this.render(editor, result, visible, tokens);
     } catch (e) {
       if (generation !== this.generation) return;
       if (e instanceof EngineError && isQuietFailure(e)) return;
@@ -164,7 +179,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     }
   }
 
-  private render(editor: vscode.TextEditor, r: AttentionRows, visible: readonly { start: number; end: number }[]): void {
+  private render(editor: vscode.TextEditor, r: AttentionRows, visible: readonly { start: number; end: number }[], tokens: DocumentTokens): void {
     const doc = editor.document;
     const a = this.settings.attention;
     const { layer, head } = this.view.selection;
@@ -184,15 +199,21 @@ export class AttentionHighlighter implements vscode.Disposable {
       if (index >= r.from && index < r.to) query.push(range);
       else if (buckets[k]! >= 0) perBucket[buckets[k]!]!.push(range);
     }
+    const window = shownWindow(r, tokens);
+    // Marks where the window begins and ends, unless that is where the document does.
+    const bounds = {
+      start: r.windowStart > 0 ? [new vscode.Range(doc.positionAt(window.startChar), doc.positionAt(firstTextEnd(r)))] : [],
+      end: r.windowStart + r.windowLength < tokens.tokenCount ? [new vscode.Range(doc.positionAt(lastTextStart(r)), doc.positionAt(window.endChar))] : [],
+    };
     const drawn = this.settings.decorations.enabled;
     if (drawn) {
-      this.decorations.apply(editor, perBucket, query);
+      this.decorations.apply(editor, perBucket, query, bounds);
       this.decorated.add(editor);
     } else {
       this.decorations.clear(editor);
     }
     const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
-    this.shown_ = { editor, result: r, weights, buckets, decorated };
+    this.shown_ = { editor, result: r, weights, buckets, decorated, window };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }
@@ -223,4 +244,42 @@ function queryTokens(tokens: DocumentTokens, cursorOnly: boolean, sel: { start: 
   if (!cursorOnly) return tokens.tokensIn(sel.start, sel.end);
   const t = tokens.tokenAt(sel.start);
   return t < 0 ? null : { from: t, to: t + 1 };
+}
+
+/** The window of a result: its tokens, and the characters from its first to its last token that span text. */
+function shownWindow(r: AttentionRows, tokens: DocumentTokens): ShownWindow {
+  const w = r.window;
+  let startChar = 0;
+  let endChar = 0;
+  for (let k = 0; k < r.windowLength; k++)
+    if (w.ends[k]! > w.starts[k]!) {
+      startChar = w.starts[k]!;
+      break;
+    }
+  for (let k = r.windowLength - 1; k >= 0; k--)
+    if (w.ends[k]! > w.starts[k]!) {
+      endChar = w.ends[k]!;
+      break;
+    }
+  return {
+    first: r.windowStart,
+    last: r.windowStart + r.windowLength - 1,
+    tokenCount: tokens.tokenCount,
+    startChar,
+    endChar,
+    context: tokens.windowSize,
+    stride: tokens.windowStride,
+  };
+}
+
+/** End offset of the window's first token that spans text (BOS spans none). */
+function firstTextEnd(r: AttentionRows): number {
+  for (let k = 0; k < r.windowLength; k++) if (r.window.ends[k]! > r.window.starts[k]!) return r.window.ends[k]!;
+  return 0;
+}
+
+/** Start offset of the window's last token that spans text. */
+function lastTextStart(r: AttentionRows): number {
+  for (let k = r.windowLength - 1; k >= 0; k--) if (r.window.ends[k]! > r.window.starts[k]!) return r.window.starts[k]!;
+  return 0;
 }

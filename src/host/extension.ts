@@ -29,6 +29,7 @@ export interface AttentionLensApi {
   readonly run: TrainingRun;
   readonly view: ViewState;
   readonly highlighter: AttentionHighlighter;
+  readonly statusBar: StatusBar;
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
 }
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const view = new ViewState(context.workspaceState);
   const attention = new AttentionService(client);
   const highlighter = new AttentionHighlighter(attention, model, view, log);
+  const statusBar = new StatusBar(model, run, view, highlighter);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
   const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
@@ -53,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     view,
     attention,
     highlighter,
-    new StatusBar(model, run, view),
+    statusBar,
     surprisal,
     new SurprisalStatusItem(model),
     model.onDidChange((info) => {
@@ -72,7 +74,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal };
+  return { client, model, run, view, highlighter, attention, surprisal, statusBar };
 }
 
 export function deactivate(): void {

@@ -1,10 +1,12 @@
 /**
  * The status bar item: while training, step, loss and tokens/s; otherwise the active
- * model and the selected layer/head. Clicking it opens the dashboard.
+ * model and the selected layer/head, and in its tooltip which tokens and characters the
+ * context window of the cursor's query covers. Clicking it opens the dashboard.
  */
 
 import * as vscode from 'vscode';
 import type { ActiveModel } from './activeModel';
+import type { AttentionHighlighter, ShownWindow } from './attentionHighlighter';
 import type { TrainingRun } from './trainingRun';
 import type { ViewState } from './viewState';
 
@@ -17,12 +19,14 @@ export class StatusBar implements vscode.Disposable {
     private readonly model: ActiveModel,
     private readonly run: TrainingRun,
     private readonly view: ViewState,
+    private readonly highlighter: AttentionHighlighter,
   ) {
     this.item.name = 'Attention Lens';
     this.item.command = 'attentionLens.showDashboard';
     this.subscriptions.push(
       model.onDidChange(() => this.draw()),
       view.onDidChange(() => this.draw()),
+      highlighter.onDidUpdate(() => this.draw()),
       run.onDidChange((e) => {
         // Steps can arrive many times a second: redraw at most 4 times a second.
         if (e.kind !== 'step' || Date.now() - this.lastDraw > 250) this.draw();
@@ -53,12 +57,31 @@ export class StatusBar implements vscode.Disposable {
     this.item.text = `$(eye) L${layer} H${head}`;
     this.item.tooltip = new vscode.MarkdownString(
       `**Attention Lens** — ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters.toLocaleString('en-US')} parameters\n\n` +
-        `${info.source}${info.trainedSteps !== null ? ` · ${info.trainedSteps} steps` : ''}\n\nShowing layer ${layer}, head ${head}. Click for the dashboard.`,
+        `${info.source}${info.trainedSteps !== null ? ` · ${info.trainedSteps} steps` : ''}\n\nShowing layer ${layer}, head ${head}.` +
+        windowLine(this.highlighter.shown?.window) +
+        ' Click for the dashboard.',
     );
+  }
+
+  /** The tooltip's text (for tests: a status bar item cannot be read back through the API). */
+  get tooltipText(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
   }
 
   dispose(): void {
     this.item.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
+}
+
+/** Which part of the document the cursor's query is read in (its context window). */
+function windowLine(w: ShownWindow | undefined): string {
+  if (!w) return '';
+  const whole = w.first === 0 && w.last === w.tokenCount - 1;
+  if (whole) return `\n\nContext window: the whole document (${w.tokenCount} tokens).`;
+  return (
+    `\n\nContext window: tokens ${w.first}–${w.last} of ${w.tokenCount}, characters ${w.startChar}–${w.endChar}; the query attends only within it. ` +
+    `Windows are ${w.context} tokens, ${w.stride} apart (attentionLens.attention.windowStride).`
+  );
 }
