@@ -12,6 +12,7 @@ import { el } from './dom';
 import { hostExporter } from './exporter';
 import { AblationView } from './ablationView';
 import { AttributionView } from './attributionView';
+import { ComparisonPanel } from './comparisonView';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
@@ -36,7 +37,7 @@ interface Component {
 }
 
 type ComponentName =
-  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution';
+  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution' | 'compare';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -48,6 +49,7 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   lens: ['lens'],
   ablation: ['ablation'],
   attribution: ['attribution'],
+  compare: ['compare'],
 };
 
 /** Which components redraw when each part of the store changes. */
@@ -55,8 +57,8 @@ const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics'],
   model: ['header', 'query', 'grid', 'ablation'],
-  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation'],
-  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution'],
+  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare'],
   ui: ['loss', 'metrics', 'matrix', 'table'],
   banner: ['header'],
 };
@@ -81,7 +83,7 @@ export class App {
     this.header = new Header(this.store);
     this.components = {
       header: this.header,
-      loss: new LossPanel(this.store, theme, setUi, hostExporter),
+      loss: new LossPanel(this.store, theme, setUi, hostExporter, () => this.invalidate(['run'])),
       metrics: new MetricPanels(this.store, theme, hostExporter),
       query: new QueryStrip(this.store, theme, hostExporter),
       matrix: new MatrixView(this.store, theme, setUi, hostExporter),
@@ -93,6 +95,7 @@ export class App {
       lens: new LogitLens(this.store, hostExporter),
       ablation: new AblationView(this.store, theme, hostExporter),
       attribution: new AttributionView(this.store, theme, hostExporter),
+      compare: new ComparisonPanel(this.store, theme, hostExporter),
     };
     const c = this.components;
     root.replaceChildren(
@@ -101,7 +104,7 @@ export class App {
       el(
         'div',
         { class: 'columns' },
-        el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root),
+        el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root, c.compare.root),
         el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
       ),
     );

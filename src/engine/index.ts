@@ -49,8 +49,11 @@ export {
 export { Trainer, type StepMetrics, type EvalMetrics, type TrainResult, type TrainHooks, type StopReason, type CancellationFlag } from './train/trainer';
 export { resolveTrainOptions, TrainOptionsError, DEFAULT_TRAIN_OPTIONS, type TrainOptions } from './train/options';
 export { DatasetError } from './train/data';
+export { dataFingerprint, sameData, type DataFingerprint } from './train/fingerprint';
+export { checkResumable, optionConflicts, ResumeError } from './train/resume';
 export { estimateTrainingBytes, formatBytes } from './train/memory';
 export { generate, GenerateError, generationLimit, type GenerateOptions } from './inference/generate';
+export { generationSteps, type GenerationStep, type GenerationStepOptions, type GenerationEnd } from './inference/generationSteps';
 
 // Analysis
 export { HEAD_KINDS, type HeadKind } from './analysis/patterns';
@@ -60,10 +63,14 @@ export { rolloutRows, attentionRollout, type RolloutOptions, type HeadFusion } f
 export { surprisalAndPredictions, meanSurprisal, type SurprisalResult } from './analysis/surprisal';
 export { logitLens, type LogitLensResult } from './analysis/logitLens';
 export { ablateHeads, HeadRefError, type AblationMode, type HeadRef, type AblationResult } from './analysis/headAblation';
-export { ablationSweep, type SweepResult } from './analysis/ablationSweep';
+export { ablationSweep, ablationSweepSteps, type SweepResult } from './analysis/ablationSweep';
+export { runPasses, type PassCount, type PassSteps } from './analysis/passes';
+export { valueWeightedAttention, type ValueWeightedResult } from './analysis/valueWeighted';
 export {
   integratedGradients,
+  integratedGradientsSteps,
   gradientTimesInput,
+  gradientTimesInputSteps,
   AttributionTargetError,
   type AttributionMethod,
   type AttributionOptions,

@@ -11,24 +11,41 @@
 
 import * as vscode from 'vscode';
 import { bucketize, BUCKETS, selectWeights } from '../presentation/attentionView';
+import { normalizedEntropy, uniformFade } from '../presentation/rowEntropy';
 import { isQuietFailure } from '../protocol/common';
-import type { Settings } from '../protocol/settings';
+import type { AttributionView } from '../protocol/dashboardViews';
+import type { HighlightMode, Settings } from '../protocol/settings';
 import type { ActiveModel } from './activeModel';
 import type { AttentionRows, AttentionService } from './attentionService';
 import { onDidChangeSettings, readSettings } from './config';
 import { AttentionDecorations } from './decorations';
 import { documentHead, documentLength, isTextEditorWeWant, looksBinary, MAX_VIEW_CHARS } from './documentText';
 import type { DocumentTokens } from './documentTokens';
+import { firstTextEnd, lastTextStart, shownWindow, type ShownWindow } from './windowBounds';
 import { EngineError } from './engineClient';
 import type { Log } from './log';
 import type { ViewState } from './viewState';
 
 const EDIT_DEBOUNCE_MS = 250;
 
+/** A query held in place while the cursor moves ("Pin the Query Token"): document tokens [from, to) of one version. */
+export interface PinnedQuery {
+  readonly documentKey: string;
+  readonly version: number;
+  readonly from: number;
+  readonly to: number;
+}
+
 /** What is shown right now, for the hover, the status bar and the dashboard. */
 export interface ShownAttention {
   readonly editor: vscode.TextEditor;
   readonly result: AttentionRows;
+  /** What the colours show: attention (weighed as result.weighting says) or an attribution of the query's prediction. */
+  readonly mode: HighlightMode;
+  /** In an attribution mode: the attribution of the prediction at the query's last token. */
+  readonly attribution: AttributionView | null;
+  /** Whether the query is pinned (the cursor does not move it). */
+  readonly pinned: boolean;
   /** The weight per window token that the colours show. */
   readonly weights: Float32Array;
   readonly buckets: Int8Array;
@@ -36,19 +53,10 @@ export interface ShownAttention {
   readonly decorated: number;
   /** The context window the query is read in, for the status bar's tooltip. */
   readonly window: ShownWindow;
-}
-
-/** Which tokens and characters the query's context window covers, out of the document's. */
-export interface ShownWindow {
-  /** Document tokens [first, last] of the window. */
-  readonly first: number;
-  readonly last: number;
-  readonly tokenCount: number;
-  /** UTF-16 offsets [startChar, endChar) the window's tokens span. */
-  readonly startChar: number;
-  readonly endChar: number;
-  readonly context: number;
-  readonly stride: number;
+  /** Normalised entropy of the query's row as shown (rowEntropy.ts; NaN for "looked at by" or a single key). */
+  readonly entropy: number;
+  /** What the colours were multiplied by (below 1: a near-uniform row, drawn faded). */
+  readonly fade: number;
 }
 
 export class AttentionHighlighter implements vscode.Disposable {
@@ -68,6 +76,9 @@ export class AttentionHighlighter implements vscode.Disposable {
   /** Bumped when the model, the selected head or a setting changes; what `shown_` was drawn with. */
   private state = 0;
   private shownState = -1;
+  private pinned_: PinnedQuery | null = null;
+  /** Withdraws the attribution request of an update that was superseded. */
+  private cancelPending: (() => void) | null = null;
 
   constructor(
     private readonly service: AttentionService,
@@ -79,7 +90,12 @@ export class AttentionHighlighter implements vscode.Disposable {
     const now = (): void => this.schedule(0);
     this.subscriptions.push(
       this.decorations,
-      vscode.window.onDidChangeTextEditorSelection((e) => e.textEditor === vscode.window.activeTextEditor && now()),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor !== vscode.window.activeTextEditor) return;
+        // A new query: an attribution still computing for the old one is withdrawn (pinned, the query stays).
+        if (!this.pinned_) this.cancelPending?.();
+        now();
+      }),
       vscode.window.onDidChangeActiveTextEditor(now),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && now()),
       vscode.workspace.onDidChangeTextDocument(
@@ -106,6 +122,29 @@ export class AttentionHighlighter implements vscode.Disposable {
 
   get shown(): ShownAttention | null {
     return this.shown_;
+  }
+
+  /** The pinned query, if any. */
+  get pinned(): PinnedQuery | null {
+    return this.pinned_;
+  }
+
+  /** Pins the query shown now (false when nothing is shown); the highlights and the dashboard stay on it until unpinned. */
+  pin(): boolean {
+    const r = this.shown_?.result;
+    if (!r) return false;
+    this.pinned_ = { documentKey: r.documentKey, version: r.version, from: r.from, to: r.to };
+    this.state++;
+    this.schedule(0);
+    return true;
+  }
+
+  /** Back to following the cursor. */
+  unpin(): void {
+    if (!this.pinned_) return;
+    this.pinned_ = null;
+    this.state++;
+    this.schedule(0);
   }
 
   /** Re-runs the update after `delay` ms; a newer call supersedes an older one. */
@@ -157,20 +196,36 @@ export class AttentionHighlighter implements vscode.Disposable {
       return this.show(null, editor);
     }
     const version = doc.version;
+    // An edit moves tokens: a pin on the old text no longer names the same ones.
+    if (this.pinned_ && this.pinned_.documentKey === doc.uri.toString() && this.pinned_.version !== version) this.pinned_ = null;
+    const pin = this.pinned_ && this.pinned_.documentKey === doc.uri.toString() ? this.pinned_ : null;
     const visible = editor.visibleRanges.map((r) => ({ start: doc.offsetAt(r.start), end: doc.offsetAt(r.end) }));
     const sel = editor.selection;
     const selRange = { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
+    this.cancelPending?.();
+    this.cancelPending = null;
     try {
       const tokens = await this.service.tokensFor(doc, [...visible, { start: selRange.start, end: Math.max(selRange.end, selRange.start + 1) }]);
       if (!tokens || generation !== this.generation) return;
-      const query = queryTokens(tokens, sel.isEmpty, selRange);
+      const query = pin ?? queryTokens(tokens, sel.isEmpty, selRange);
       if (!query) return this.show(null, editor);
       // A query range must stay inside one context window: the one its first token is read in.
       const win = tokens.windowOf(query.from);
       const windowEnd = win.start + win.length;
-      const result = await this.service.attention(doc, version, query.from, Math.min(query.to, windowEnd));
+      const a = this.settings.attention;
+      const result = await this.service.attention(doc, version, query.from, Math.min(query.to, windowEnd), a.weighting);
       if (!result || generation !== this.generation || doc.version !== version) return;
-      this.render(editor, result, visible, tokens);
+      let attribution: AttributionView | null = null;
+      if (a.highlight !== 'attention') {
+        // The prediction made at the query's last token (of the token after it).
+        const asked = this.service.attribution(doc, version, result.to - 1, a.highlight === 'integratedGradients' ? 'ig' : 'grad', (p) =>
+          this.progress(a.highlight, p.done, p.total),
+        );
+        this.cancelPending = asked.cancel;
+        attribution = await asked.reply.finally(() => this.progress(a.highlight, 0, 0));
+        if (!attribution || generation !== this.generation || doc.version !== version) return;
+      }
+      this.render(editor, result, visible, attribution, pin !== null, tokens);
     } catch (e) {
       if (generation !== this.generation) return;
       if (e instanceof EngineError && isQuietFailure(e)) return;
@@ -179,13 +234,34 @@ export class AttentionHighlighter implements vscode.Disposable {
     }
   }
 
-  private render(editor: vscode.TextEditor, r: AttentionRows, visible: readonly { start: number; end: number }[], tokens: DocumentTokens): void {
+  /** The status bar says how far a long attribution is (total 0: done). */
+  private progress(mode: HighlightMode, done: number, total: number): void {
+    this.progressMessage?.dispose();
+    this.progressMessage =
+      total > 0 ? vscode.window.setStatusBarMessage(`$(sync~spin) Attention Lens: ${MODE_NAMES[mode]}, ${done} of ${total} passes…`) : undefined;
+  }
+  private progressMessage: vscode.Disposable | undefined;
+
+  private render(
+    editor: vscode.TextEditor,
+    r: AttentionRows,
+    visible: readonly { start: number; end: number }[],
+    attribution: AttributionView | null,
+    pinned: boolean,
+    tokens: DocumentTokens,
+  ): void {
     const doc = editor.document;
     const a = this.settings.attention;
     const { layer, head } = this.view.selection;
     const block = a.direction === 'attendsTo' ? r.rows : r.columns;
-    const weights = selectWeights(block, r.layers, r.heads, r.windowLength, { layer, head, aggregation: a.aggregation });
-    const buckets = bucketize(weights, { threshold: a.threshold, normalization: a.normalization, exclude: a.excludeFirstToken ? 0 : -1 });
+    const weights = attribution
+      ? attributionWeights(attribution, r.windowLength)
+      : selectWeights(block, r.layers, r.heads, r.windowLength, { layer, head, aggregation: a.aggregation });
+    const exclude = a.excludeFirstToken ? 0 : -1;
+    // A row of α (not a column, an attribution or ‖α·v‖) is a distribution: how peaked it is decides whether row-max colours fade.
+    const entropy = !attribution && r.weighting !== 'valueWeighted' && a.direction === 'attendsTo' ? normalizedEntropy(weights, exclude) : NaN;
+    const fade = a.normalization === 'rowMax' ? uniformFade(entropy) : 1;
+    const buckets = bucketize(weights, { threshold: a.threshold, normalization: a.normalization, exclude, fade });
     const perBucket: vscode.Range[][] = Array.from({ length: BUCKETS }, () => []);
     const query: vscode.Range[] = [];
     const w = r.window;
@@ -213,7 +289,7 @@ export class AttentionHighlighter implements vscode.Disposable {
       this.decorations.clear(editor);
     }
     const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
-    this.shown_ = { editor, result: r, weights, buckets, decorated, window };
+    this.shown_ = { editor, result: r, mode: attribution ? a.highlight : 'attention', attribution, pinned, weights, buckets, decorated, entropy, fade, window };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }
@@ -234,6 +310,8 @@ export class AttentionHighlighter implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.editTimer);
+    this.cancelPending?.();
+    this.progressMessage?.dispose();
     for (const d of this.subscriptions) d.dispose();
     this.updated.dispose();
   }
@@ -246,40 +324,20 @@ function queryTokens(tokens: DocumentTokens, cursorOnly: boolean, sel: { start: 
   return t < 0 ? null : { from: t, to: t + 1 };
 }
 
-/** The window of a result: its tokens, and the characters from its first to its last token that span text. */
-function shownWindow(r: AttentionRows, tokens: DocumentTokens): ShownWindow {
-  const w = r.window;
-  let startChar = 0;
-  let endChar = 0;
-  for (let k = 0; k < r.windowLength; k++)
-    if (w.ends[k]! > w.starts[k]!) {
-      startChar = w.starts[k]!;
-      break;
-    }
-  for (let k = r.windowLength - 1; k >= 0; k--)
-    if (w.ends[k]! > w.starts[k]!) {
-      endChar = w.ends[k]!;
-      break;
-    }
-  return {
-    first: r.windowStart,
-    last: r.windowStart + r.windowLength - 1,
-    tokenCount: tokens.tokenCount,
-    startChar,
-    endChar,
-    context: tokens.windowSize,
-    stride: tokens.windowStride,
-  };
-}
+/** How each highlight mode is named to people (hover, status bar). */
+export const MODE_NAMES: { readonly [M in HighlightMode]: string } = {
+  attention: 'attention',
+  integratedGradients: 'integrated gradients',
+  gradientTimesInput: 'gradient × input',
+};
 
-/** End offset of the window's first token that spans text (BOS spans none). */
-function firstTextEnd(r: AttentionRows): number {
-  for (let k = 0; k < r.windowLength; k++) if (r.window.ends[k]! > r.window.starts[k]!) return r.window.ends[k]!;
-  return 0;
-}
-
-/** Start offset of the window's last token that spans text. */
-function lastTextStart(r: AttentionRows): number {
-  for (let k = r.windowLength - 1; k >= 0; k--) if (r.window.ends[k]! > r.window.starts[k]!) return r.window.starts[k]!;
-  return 0;
+/**
+ * The highlight weight of each window token in an attribution mode: |attribution| (a token that
+ * works against the prediction matters as much as one that supports it; the hover gives the
+ * sign), 0 after the query, whose prediction is explained.
+ */
+export function attributionWeights(a: AttributionView, windowLength: number): Float32Array {
+  const out = new Float32Array(windowLength);
+  for (let k = 0; k < Math.min(windowLength, a.attributions.length); k++) out[k] = Math.abs(a.attributions[k] ?? 0);
+  return out;
 }

@@ -6,8 +6,8 @@
  */
 
 import * as vscode from 'vscode';
-import type { TokenSurprisal } from '../protocol/dashboardViews';
-import type { CallReply, CharRange } from '../protocol/workerProtocol';
+import type { AttributionView, TokenSurprisal } from '../protocol/dashboardViews';
+import type { AblatedWindow, CallReply, CharRange, HeadAddress, PassProgress, Weighting } from '../protocol/workerProtocol';
 import { onDidChangeSettings, readSettings } from './config';
 import { documentLength } from './documentText';
 import { DocumentTokens } from './documentTokens';
@@ -29,6 +29,10 @@ export class AttentionService implements vscode.Disposable {
   private readonly cache = new Map<string, AttentionRows>();
   /** Surprisal of whole windows, by document version and window start (the overlay and the hover share them). */
   private readonly surprisals = new Map<string, TokenSurprisal>();
+  /** Windows with heads ablated, by document version, window start, heads and mode (the ablation overlay and the hover). */
+  private readonly ablations = new Map<string, AblatedWindow>();
+  /** Attributions of a query's prediction, by document version, token and method (the attribution highlights). */
+  private readonly attributions = new Map<string, AttributionView>();
   private readonly subscriptions: vscode.Disposable[] = [];
   /** attentionLens.attention.windowStride: where the windows start changes every window. */
   private windowStride = readSettings().attention.windowStride;
@@ -51,6 +55,8 @@ export class AttentionService implements vscode.Disposable {
     this.sent.clear();
     this.cache.clear();
     this.surprisals.clear();
+    this.ablations.clear();
+    this.attributions.clear();
   }
 
   private forget(key: string, tellWorker: boolean): void {
@@ -58,6 +64,8 @@ export class AttentionService implements vscode.Disposable {
     this.sent.delete(key);
     for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
     for (const k of [...this.surprisals.keys()]) if (k.startsWith(`${key}@`)) this.surprisals.delete(k);
+    for (const k of [...this.ablations.keys()]) if (k.startsWith(`${key}@`)) this.ablations.delete(k);
+    for (const k of [...this.attributions.keys()]) if (k.startsWith(`${key}@`)) this.attributions.delete(k);
     if (tellWorker) void this.client.call({ type: 'closeDocument', documentKey: key }).catch(() => undefined);
   }
 
@@ -90,17 +98,18 @@ export class AttentionService implements vscode.Disposable {
     return table;
   }
 
-  /** Attention for query tokens [from, to) of a document version; null when the version moved on. */
-  async attention(doc: vscode.TextDocument, version: number, from: number, to: number): Promise<AttentionRows | null> {
+  /** Attention for query tokens [from, to) of a document version (α, or ‖α·v‖); null when the version moved on. */
+  async attention(doc: vscode.TextDocument, version: number, from: number, to: number, weighting: Weighting = 'attention'): Promise<AttentionRows | null> {
     const key = doc.uri.toString();
-    const cacheKey = `${key}@${version}:${from}-${to}`;
+    const cacheKey = `${key}@${version}:${from}-${to}${weighting === 'attention' ? '' : `:${weighting}`}`;
     const hit = this.cache.get(cacheKey);
     if (hit) {
       this.cache.delete(cacheKey); // refresh its LRU position
       this.cache.set(cacheKey, hit);
       return hit;
     }
-    const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to });
+    if (version !== doc.version) return null; // typed past it: nobody will read the answer
+    const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to, weighting });
     if (reply.version !== doc.version) return null;
     this.cache.set(cacheKey, reply);
     while (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
@@ -117,11 +126,67 @@ export class AttentionService implements vscode.Disposable {
     const start = table && table.version === version ? table.windowOf(token).start : -1;
     const hit = this.surprisals.get(`${key}@${version}#${start}`);
     if (hit) return hit;
+    if (version !== doc.version) return null;
     const reply = await this.client.call({ type: 'view', view: 'surprisal', documentKey: key, version, token, layer: 0, head: 0 });
     if (reply.view !== 'surprisal' || reply.payload.version !== doc.version) return null;
     this.surprisals.set(`${key}@${version}#${reply.payload.windowStart}`, reply.payload);
     while (this.surprisals.size > SURPRISAL_WINDOWS) this.surprisals.delete(this.surprisals.keys().next().value!);
     return reply.payload;
+  }
+
+  /**
+   * The context window holding document token `token` with `heads` switched off together
+   * (cached: the overlay redraws on every scroll, the hover reads it); null when the version moved on.
+   */
+  async ablated(doc: vscode.TextDocument, version: number, token: number, heads: readonly HeadAddress[], mode: 'zero' | 'mean'): Promise<AblatedWindow | null> {
+    const key = doc.uri.toString();
+    const table = this.tokens.get(key);
+    const start = table && table.version === version ? table.windowOf(token).start : -1;
+    const what = `${mode}:${heads.map((h) => `${h.layer}.${h.head}`).join(',')}`;
+    const hit = this.ablations.get(`${key}@${version}#${start}|${what}`);
+    if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;
+    const reply = await this.client.call({ type: 'ablate', documentKey: key, version, token, heads, mode });
+    if (reply.version !== doc.version) return null;
+    this.ablations.set(`${key}@${version}#${reply.windowStart}|${what}`, reply);
+    while (this.ablations.size > SURPRISAL_WINDOWS) this.ablations.delete(this.ablations.keys().next().value!);
+    return reply;
+  }
+
+  /** The held ablation of the window holding `token`, without asking the worker (for the hover). */
+  heldAblation(doc: vscode.TextDocument, token: number, heads: readonly HeadAddress[], mode: 'zero' | 'mean'): AblatedWindow | undefined {
+    const what = `${mode}:${heads.map((h) => `${h.layer}.${h.head}`).join(',')}`;
+    for (const [k, a] of this.ablations)
+      if (k.startsWith(`${doc.uri.toString()}@${doc.version}#`) && k.endsWith(`|${what}`) && token >= a.windowStart && token < a.windowStart + a.windowLength)
+        return a;
+    return undefined;
+  }
+
+  /**
+   * Attribution of the prediction at document token `token` (integrated gradients or gradient ×
+   * input), cached; `cancel` withdraws it (the worker stops before its next pass). The reply is
+   * null when the version moved on.
+   */
+  attribution(
+    doc: vscode.TextDocument,
+    version: number,
+    token: number,
+    method: 'ig' | 'grad',
+    onProgress?: (p: PassProgress) => void,
+  ): { readonly reply: Promise<AttributionView | null>; cancel(): void } {
+    const key = doc.uri.toString();
+    const cacheKey = `${key}@${version}#${token}:${method}`;
+    const hit = this.attributions.get(cacheKey);
+    if (hit) return { reply: Promise.resolve(hit), cancel: () => undefined };
+    const { id, reply } = this.client.send({ type: 'attribute', documentKey: key, version, token, method }, onProgress);
+    return {
+      reply: reply.then((r) => {
+        if (r.payload.version !== doc.version) return null;
+        this.attributions.set(cacheKey, r.payload);
+        while (this.attributions.size > CACHE_ENTRIES) this.attributions.delete(this.attributions.keys().next().value!);
+        return r.payload;
+      }),
+      cancel: () => this.client.cancel(id),
+    };
   }
 
   /** The cached attention for a query, without asking the worker (for synchronous views). */

@@ -6,20 +6,27 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { SurprisalOverlay } from './surprisalOverlay';
+import { AblationOverlay } from './ablationOverlay';
+import { AblationStatusItem } from './ablationStatusItem';
+import { registerDebugCommands } from './debugCommands';
 import { SurprisalStatusItem } from './surprisalStatusItem';
 import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
+import { registerHubCommands } from './hub/hubCommands';
+import { registerSidebar, type Sidebar } from './sidebar/sidebar';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
+import { CursorGeneration, registerGeneration } from './generation/generateFromCursor';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
 import { showError } from './notifications';
 import { StatusBar } from './statusBar';
 import { TrainingController } from './trainingController';
 import { TrainingRun } from './trainingRun';
+import { RunHistory } from './runHistory';
 import { ViewState } from './viewState';
 
 /** What activate() returns: the objects integration tests (and other extensions) may drive. */
@@ -32,6 +39,11 @@ export interface AttentionLensApi {
   readonly statusBar: StatusBar;
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
+  readonly runs: RunHistory;
+  readonly generation: CursorGeneration;
+  readonly sidebar: Sidebar;
+  readonly ablation: AblationOverlay;
+  readonly ablationStatus: AblationStatusItem;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -39,13 +51,39 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
   const model = new ActiveModel(client, context.globalState, log);
   const run = new TrainingRun();
+  const runs = new RunHistory(context.workspaceState);
   const view = new ViewState(context.workspaceState);
   const attention = new AttentionService(client);
   const highlighter = new AttentionHighlighter(attention, model, view, log);
   const statusBar = new StatusBar(model, run, view, highlighter);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
-  const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
+  const ablation = new AblationOverlay(attention, model, log);
+  const ablationStatus = new AblationStatusItem(ablation, highlighter);
+  const generation = new CursorGeneration(client, model, log);
+  const deps: DashboardDeps = {
+    extensionUri: context.extensionUri,
+    log,
+    client,
+    run,
+    model,
+    view,
+    highlighter,
+    attention,
+    memento: context.workspaceState,
+    runs,
+  };
+  const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
+  const { sidebar, disposables: sidebarParts } = registerSidebar({
+    client,
+    attention,
+    model,
+    view,
+    run,
+    trainedDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath,
+    hubDir,
+    showDashboard: () => DashboardPanel.createOrShow(deps),
+  });
 
   context.subscriptions.push(
     log,
@@ -58,23 +96,37 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     statusBar,
     surprisal,
     new SurprisalStatusItem(model),
+    ablation,
+    ablationStatus,
     model.onDidChange((info) => {
       if (info) view.setShape(info.layers, info.heads);
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
     }),
     // The curves shown are always the active model's: a loaded checkpoint brings its own history (or none).
-    model.onDidLoad(({ source, history }) => run.showHistory(`history of ${path.basename(source.path)}`, history)),
+    // A model trained here comes back with its whole run (after a reload too); any other checkpoint's history is kept as a run.
+    model.onDidLoad(({ source, history }) => {
+      const kept = runs.byCheckpoint(source.path);
+      if (kept) return run.showRecord(kept);
+      run.showHistory(`history of ${path.basename(source.path)}`, history, source.path);
+      const record = history ? run.record() : null;
+      if (record) runs.add(record);
+    }),
+    run.onDidFinish((kept) => runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter, ablation)),
     DashboardPanel.registerSerializer(deps),
-    ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerGeneration(generation),
+    ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
+    ...sidebarParts,
+    ...registerDebugCommands({ ablation, highlighter, view }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, statusBar };
+  return { client, model, run, view, highlighter, attention, surprisal, runs, generation, sidebar, ablation, ablationStatus, statusBar };
 }
 
 export function deactivate(): void {

@@ -14,9 +14,13 @@
  */
 
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
-import type { EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
+import type { AttributionView, EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
+import type { HubDownloadProgress, HubDownloadRequest, HubDownloadResult } from './hubModels';
+import type { Weighting } from './settings';
 
-/** 4: sliding context windows (a document's stride in `tokens`). 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export type { Weighting } from './settings';
+
+/** 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
 export const WORKER_PROTOCOL_VERSION = 4;
 
 export interface TrainRequestOptions {
@@ -26,6 +30,8 @@ export interface TrainRequestOptions {
   readonly learningRate: number | null; // null = the preset's default
   readonly seed: number;
   readonly evalInterval: number;
+  /** Soft (softmax) or hard (one-hot argmax) attention. */
+  readonly attention: 'soft' | 'hard';
 }
 
 /** A [start, end) range of UTF-16 offsets in a document. */
@@ -60,37 +66,119 @@ export interface AttentionRows {
   readonly heads: number;
   /** [L, H, W]: weight from the query to key windowStart + k (mean over the query range). */
   readonly rows: Float32Array;
-  /** [L, H, W]: weight from token windowStart + q to the query token (first of the range). */
+  /** [L, H, W]: weight from token windowStart + q to the query tokens (mean over the query range). */
   readonly columns: Float32Array;
-  /** [L, H, W]: q·k/√d behind rows for the first query token (−Infinity where masked). */
+  /** [L, H, W]: q·k/√d behind rows, mean over the query tokens that see each key (−Infinity where none does). */
   readonly scores: Float32Array;
+  /** What rows and columns weigh: post-softmax weights α, or ‖α·v‖ (engine/analysis/valueWeighted.ts). */
+  readonly weighting: Weighting;
+}
+
+/** A head switched off, by layer and head index. */
+export interface HeadAddress {
+  readonly layer: number;
+  readonly head: number;
+}
+
+/** One context window's surprisal with heads switched off, beside the unablated one: the editor's ablation overlay. */
+export interface AblatedWindow {
+  readonly documentKey: string;
+  readonly version: number;
+  readonly windowStart: number;
+  readonly windowLength: number;
+  readonly heads: readonly HeadAddress[];
+  readonly mode: 'zero' | 'mean';
+  /** [W] nats, NaN for the window's first token (nothing predicts it). */
+  readonly surprisalBefore: Float32Array;
+  readonly surprisalAfter: Float32Array;
+  /** Mean surprisal over the window's predicted tokens. */
+  readonly lossBefore: number;
+  readonly lossAfter: number;
+}
+
+/** How far a long computation is: `done` of `total` passes. */
+export interface PassProgress {
+  readonly done: number;
+  readonly total: number;
 }
 
 /** The reply to a `view` request: view N's payload (dashboardViews.ts). */
 export type ViewReply<N extends ViewName = ViewName> = N extends ViewName ? Reply<'view', { readonly view: N; readonly payload: EnginePayload<N> }> : never;
 
+/** One alternative the model considered at a generation step. */
+export interface GeneratedAlternative {
+  readonly id: number;
+  readonly label: string;
+  readonly prob: number;
+}
+
+/** Why a generation ended: maxTokens reached, a stop token, the context full, or the host cancelled it. */
+export type GenerationEndReason = 'length' | 'stop-token' | 'context' | 'cancelled';
+
+/** What a document is compared with (the `compare` call; the dashboard's `compare` view shows it). */
+export type CompareWith =
+  /** Another document read by the active model, from the window holding its token `token` (Compare with Edit). */
+  | { readonly kind: 'edit'; readonly documentKey: string; readonly token: number; readonly label: string }
+  /** The same document read by a second model (Compare with Checkpoint…). */
+  | { readonly kind: 'checkpoint'; readonly path: string; readonly tokenizerPath: string | null; readonly label: string };
+
+/** The end of a training run (fresh or continued); a cancelled run with steps done is saved resumable. */
+export type TrainFinished = Reply<
+  'trainFinished',
+  {
+    readonly reason: 'completed' | 'cancelled' | 'diverged';
+    readonly step: number;
+    readonly message: string | null;
+    readonly checkpointPath: string | null;
+    readonly info: ModelInfo;
+    /** The validation-best weights, saved beside the checkpoint when they differ from the last ones. */
+    readonly best?: { readonly path: string; readonly step: number; readonly valLoss: number } | null;
+  }
+>;
+
+/** What a training run reports before it ends; `resumed` is the history up to where a continued run starts (null for a fresh one). */
+export type TrainProgress =
+  | Reply<
+      'trainStarted',
+      {
+        readonly info: ModelInfo;
+        readonly totalSteps: number;
+        readonly trainTokens: number;
+        readonly validationTokens: number;
+        readonly resumed: TrainingHistory | null;
+      }
+    >
+  | Reply<'trainStep', StepPoint>
+  | Reply<'trainEval', EvalPoint & { readonly sample?: { readonly prompt: string; readonly text: string } }>;
+
 /**
  * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
- * the progress messages that may come before that reply (only training has any).
+ * the progress messages that may come before that reply (training; the long analyses: `progress`).
  */
 export interface WorkerCalls {
   /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
   readonly train: {
-    readonly request: { readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string };
-    readonly reply: Reply<
-      'trainFinished',
-      {
-        readonly reason: 'completed' | 'cancelled' | 'diverged';
-        readonly step: number;
-        readonly message: string | null;
-        readonly checkpointPath: string | null;
-        readonly info: ModelInfo;
-      }
-    >;
-    readonly progress:
-      | Reply<'trainStarted', { readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }>
-      | Reply<'trainStep', StepPoint>
-      | Reply<'trainEval', EvalPoint>;
+    readonly request: {
+      readonly text: string;
+      readonly options: TrainRequestOptions;
+      readonly checkpointPath: string;
+      readonly sourceName: string;
+      /** The probe text the model continues at every evaluation (its eval samples); absent: the start of the validation text. */
+      readonly samplePrompt?: string;
+    };
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
+  };
+  /**
+   * Continues the active model's run from its training state (optimizer, schedule, step, generator)
+   * to the run's total, on `text`, which must be the text it was trained on; saved to
+   * `checkpointPath`. Refused ('bad-input') for a model without training state, a complete run or
+   * another text. The same progress and reply as train.
+   */
+  readonly continueTraining: {
+    readonly request: { readonly text: string; readonly checkpointPath: string; readonly sourceName: string; readonly samplePrompt?: string };
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
   };
   /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
   readonly load: {
@@ -128,16 +216,69 @@ export interface WorkerCalls {
     >;
     readonly progress: never;
   };
-  /** Attention of the query tokens [from, to) (mean over them) in a document version, within the first one's window. */
+  /** Attention of the query tokens [from, to) (mean over them) in a document version, within the first one's window; α unless `weighting` says otherwise. */
   readonly attention: {
-    readonly request: { readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number };
+    readonly request: { readonly documentKey: string; readonly version: number; readonly from: number; readonly to: number; readonly weighting?: Weighting };
     readonly reply: Reply<'attentionRows', AttentionRows>;
     readonly progress: never;
   };
   /** Forgets a closed document. */
   readonly closeDocument: { readonly request: { readonly documentKey: string }; readonly reply: Reply<'closed'>; readonly progress: never };
   /** One dashboard view of the window holding `token` (dashboardViews.ts). */
-  readonly view: { readonly request: ViewQuestion & { readonly view: ViewName }; readonly reply: ViewReply; readonly progress: never };
+  readonly view: {
+    readonly request: ViewQuestion & { readonly view: ViewName };
+    readonly reply: ViewReply;
+    readonly progress: Reply<'progress', PassProgress>;
+  };
+  /** The window holding `token` with `heads` switched off together (zeroed, or replaced by their mean output): surprisal before and after. */
+  readonly ablate: {
+    readonly request: {
+      readonly documentKey: string;
+      readonly version: number;
+      readonly token: number;
+      readonly heads: readonly HeadAddress[];
+      readonly mode: 'zero' | 'mean';
+    };
+    readonly reply: Reply<'ablated', AblatedWindow>;
+    readonly progress: never;
+  };
+  /**
+   * Attribution of the prediction at `token` (of the token after it in its window) to the window's
+   * tokens: integrated gradients or gradient × input; progress after each batch of passes,
+   * cancellable between them.
+   */
+  readonly attribute: {
+    readonly request: { readonly documentKey: string; readonly version: number; readonly token: number; readonly method: 'ig' | 'grad' };
+    readonly reply: Reply<'attributed', { readonly payload: AttributionView }>;
+    readonly progress: Reply<'progress', PassProgress>;
+  };
+  /**
+   * Continues `prompt` (the text before the cursor; its last tokens that leave room for
+   * maxTokens are the context) with the active model; progress `generatedToken` per token,
+   * each with the text it adds, its probability and the model's top alternatives. Cancelling
+   * ends it with reason 'cancelled' (what was generated stays generated).
+   */
+  readonly generate: {
+    readonly request: {
+      readonly prompt: string;
+      readonly maxTokens: number;
+      readonly temperature: number;
+      readonly topP: number;
+      readonly seed: number;
+      readonly topK: number;
+    };
+    readonly reply: Reply<'generationFinished', { readonly reason: GenerationEndReason; readonly tokens: number; readonly promptTokens: number }>;
+    readonly progress: Reply<
+      'generatedToken',
+      { readonly step: number; readonly tokenId: number; readonly text: string; readonly prob: number; readonly alternatives: readonly GeneratedAlternative[] }
+    >;
+  };
+  /** Compares a document with another one or with a second model (null: with nothing); a checkpoint is loaded here. */
+  readonly compare: {
+    readonly request: { readonly documentKey: string; readonly with: CompareWith | null };
+    readonly reply: Reply<'compareSet', { readonly documentKey: string; readonly label: string | null }>;
+    readonly progress: never;
+  };
   /**
    * The worker thread's share of the process's memory, in bytes (its JS heap, the typed arrays
    * it holds, the kernels' WebAssembly memory and the attention cache's part of it), answered on
@@ -158,6 +299,16 @@ export interface WorkerCalls {
     >;
     readonly progress: never;
   };
+  /**
+   * Brings a model from the Hugging Face Hub into the cache (src/node/hub), answered beside the
+   * queue so the editor's requests go on meanwhile; progress hubProgress*; cancel keeps the
+   * partial file for a later resume. The reply says what to `load`.
+   */
+  readonly hubDownload: {
+    readonly request: HubDownloadRequest;
+    readonly reply: Reply<'hubDownloaded', HubDownloadResult>;
+    readonly progress: Reply<'hubProgress', HubDownloadProgress>;
+  };
 }
 
 export type CallType = keyof WorkerCalls;
@@ -171,6 +322,7 @@ export type CallProgress<K extends CallType> = WorkerCalls[K]['progress'];
 /** The reply type of each call, for the client's run-time check (the compiler checks each entry). */
 export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   train: 'trainFinished',
+  continueTraining: 'trainFinished',
   load: 'modelLoaded',
   save: 'saved',
   tokens: 'tokens',
@@ -178,18 +330,29 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   closeDocument: 'closed',
   view: 'view',
   memory: 'memory',
+  generate: 'generationFinished',
+  compare: 'compareSet',
+  hubDownload: 'hubDownloaded',
+  ablate: 'ablated',
+  attribute: 'attributed',
 };
 
 /** The progress messages each call may send before its reply (the compiler checks each name). */
 export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K>['type'][] } = {
   train: ['trainStarted', 'trainStep', 'trainEval'],
+  continueTraining: ['trainStarted', 'trainStep', 'trainEval'],
   load: [],
   save: [],
   tokens: [],
   attention: [],
   closeDocument: [],
-  view: [],
+  view: ['progress'],
   memory: [],
+  generate: ['generatedToken'],
+  compare: [],
+  hubDownload: ['hubProgress'],
+  ablate: [],
+  attribute: ['progress'],
 };
 
 // ---------------------------------------------------------------- host → worker

@@ -9,9 +9,16 @@
  * lets the worker cache a window and answer every cursor move inside it from memory. The host
  * sees the boundaries (windowStart, windowLength in every reply).
  *
- * From one window's captured weights and scores, a query [from, to) gives the editor:
- * rows (where the query looks, averaged over the range), columns (who looks at the first
- * query token) and the raw scores behind the first query token's row.
+ * From one window's captured weights and scores, a query [from, to) gives the editor three
+ * [L, H, T] blocks, each the MEAN over the query tokens, so a selection reads like one token
+ * standing for all of them in both directions:
+ * - rows[k]    = mean_q A[q][k]  (where the selection looks; each row still sums to 1),
+ * - columns[k] = mean_q A[k][q]  (how much token k reads the selection, per selected token),
+ * - scores[k]  = mean of S[q][k] over the selected q that can see key k (−Infinity if none can:
+ *   a masked score is not a number to average). For one query token these are its own row,
+ *   column and scores.
+ * `weights` may be the post-softmax α or the value-weighted ‖α·v‖ (valueWeighted.ts); the
+ * scores are always q·k/√d.
  */
 
 import { addAt, type Transformer } from '../engine';
@@ -34,37 +41,56 @@ export function computeWindow(
 export interface QueryAttention {
   /** [L, H, T]: mean over the query range of each query's weight row. */
   readonly rows: Float32Array;
-  /** [L, H, T]: weight from every window token to the first query token (0 before it, for a causal model). */
+  /** [L, H, T]: mean over the query range of the weight from every window token to it (0 before it, for a causal model). */
   readonly columns: Float32Array;
-  /** [L, H, T]: the first query token's raw scores (−Infinity for keys after it, for a causal model). */
+  /** [L, H, T]: mean over the query range of the raw scores, over the queries that see each key (−Infinity where none does). */
   readonly scores: Float32Array;
 }
 
-/** Query tokens [qFrom, qTo) are window-local indices, 0 ≤ qFrom < qTo ≤ window length. */
-export function queryAttention(w: WindowAttention, heads: number, qFrom: number, qTo: number): QueryAttention {
+/**
+ * Query tokens [qFrom, qTo) are window-local indices, 0 ≤ qFrom < qTo ≤ window length;
+ * `weights` defaults to the window's α (per layer [H, T, T]).
+ */
+export function queryAttention(w: WindowAttention, heads: number, qFrom: number, qTo: number, weights: readonly Float32Array[] = w.weights): QueryAttention {
   const T = w.length;
-  const L = w.weights.length;
+  const L = weights.length;
   const H = heads;
   const rows = new Float32Array(L * H * T);
   const columns = new Float32Array(L * H * T);
   const scores = new Float32Array(L * H * T);
   const acc = new Float64Array(T);
+  const col = new Float64Array(T);
+  const sum = new Float64Array(T);
+  const seen = new Int32Array(T);
   const n = qTo - qFrom;
   for (let l = 0; l < L; l++) {
-    const A = w.weights[l]!;
+    const A = weights[l]!;
     const S = w.scores[l]!;
     for (let h = 0; h < H; h++) {
       const o = (l * H + h) * T;
       const head = h * T * T;
       acc.fill(0);
+      col.fill(0);
+      sum.fill(0);
+      seen.fill(0);
       for (let q = qFrom; q < qTo; q++) {
         const row = head + q * T;
         // Every key: a causal model's weights after the query are 0, an encoder's are not.
-        for (let k = 0; k < T; k++) addAt(acc, k, A[row + k]!);
+        for (let k = 0; k < T; k++) {
+          addAt(acc, k, A[row + k]!);
+          addAt(col, k, A[head + k * T + q]!);
+          const s = S[row + k]!;
+          if (s !== -Infinity) {
+            addAt(sum, k, s);
+            addAt(seen, k, 1);
+          }
+        }
       }
-      for (let k = 0; k < T; k++) rows[o + k] = acc[k]! / n;
-      for (let k = 0; k < T; k++) columns[o + k] = A[head + k * T + qFrom]!;
-      scores.set(S.subarray(head + qFrom * T, head + (qFrom + 1) * T), o);
+      for (let k = 0; k < T; k++) {
+        rows[o + k] = acc[k]! / n;
+        columns[o + k] = col[k]! / n;
+        scores[o + k] = seen[k]! > 0 ? sum[k]! / seen[k]! : -Infinity;
+      }
     }
   }
   return { rows, columns, scores };

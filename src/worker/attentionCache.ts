@@ -22,6 +22,8 @@ export interface WindowAttention {
   readonly weights: readonly Float32Array[];
   /** Per layer, raw scores q·k/√hs [H, T, T], −Infinity where masked. */
   readonly scores: readonly Float32Array[];
+  /** Per layer ‖α·v·W_O‖ [H, T, T], once the editor asked for value-weighted attention (counted in bytes then). */
+  readonly valueWeighted?: readonly Float32Array[];
   readonly bytes: number;
 }
 

@@ -7,11 +7,22 @@
  * attention reads it: tokens before the window are not seen.
  */
 
-import { ablationSweep, integratedGradients, logitLens, surprisalAndPredictions, type Tokenizer } from '../engine';
+import {
+  ablateHeads,
+  ablationSweepSteps,
+  gradientTimesInputSteps,
+  HeadRefError,
+  integratedGradientsSteps,
+  logitLens,
+  surprisalAndPredictions,
+  type Tokenizer,
+} from '../engine';
 import type { WindowRef } from '../protocol/common';
 import type { AblationSweepView, AttributionView, LogitLensView, TokenSurprisal } from '../protocol/dashboardViews';
+import type { AblatedWindow, CallRequest } from '../protocol/workerProtocol';
 import { WorkerError } from './errors';
 import type { ActiveModel } from './activeModel';
+import type { PassDriver } from './passes';
 
 /** Predictions listed per position (the hover's top-k is at most this). */
 export const PREDICTIONS_PER_TOKEN = 10;
@@ -68,9 +79,9 @@ export function lensView(m: ActiveModel, ids: Int32Array, place: WindowRef, quer
 }
 
 /** Each head alone zeroed (one forward per head): the change in log p(the token after the query). */
-export function ablationView(m: ActiveModel, ids: Int32Array, place: WindowRef, query: number): AblationSweepView {
+export async function ablationView(m: ActiveModel, ids: Int32Array, place: WindowRef, query: number, passes: PassDriver): Promise<AblationSweepView> {
   if (query + 1 >= ids.length) throw new WorkerError('bad-input', 'the cursor token is the last of its context window: no token follows it there to predict');
-  const r = ablationSweep(m.model, ids, query);
+  const r = await passes.run(ablationSweepSteps(m.model, ids, query), 'the ablation sweep');
   return {
     ...place,
     query,
@@ -83,9 +94,20 @@ export function ablationView(m: ActiveModel, ids: Int32Array, place: WindowRef, 
   };
 }
 
-/** Integrated gradients for the prediction at the query (of the token after it, or the model's top guess at the window's end). */
-export function attributionView(m: ActiveModel, ids: Int32Array, place: WindowRef, query: number): AttributionView {
-  const r = integratedGradients(m.model, ids, query, { steps: ATTRIBUTION_STEPS });
+/**
+ * Integrated gradients (or gradient × input) for the prediction at the query (of the token after
+ * it, or the model's top guess at the window's end).
+ */
+export async function attributionView(
+  m: ActiveModel,
+  ids: Int32Array,
+  place: WindowRef,
+  query: number,
+  passes: PassDriver,
+  method: 'ig' | 'grad' = 'ig',
+): Promise<AttributionView> {
+  const steps = method === 'ig' ? integratedGradientsSteps(m.model, ids, query, { steps: ATTRIBUTION_STEPS }) : gradientTimesInputSteps(m.model, ids, query);
+  const r = await passes.run(steps, method === 'ig' ? 'integrated gradients' : 'gradient × input');
   return {
     ...place,
     query,
@@ -97,5 +119,25 @@ export function attributionView(m: ActiveModel, ids: Int32Array, place: WindowRe
     baselineLogProb: r.baselineLogProb,
     attributions: f32(r.attributions),
     completenessGap: r.completenessGap,
+  };
+}
+
+/** The window's surprisal with `heads` switched off together, beside the unablated one (the editor's ablation overlay). */
+export function ablatedWindow(m: ActiveModel, ids: Int32Array, place: WindowRef, r: CallRequest<'ablate'>): AblatedWindow {
+  let a;
+  try {
+    a = ablateHeads(m.model, ids, r.heads, r.mode);
+  } catch (e) {
+    if (e instanceof HeadRefError) throw new WorkerError('bad-input', e.message);
+    throw e;
+  }
+  return {
+    ...place,
+    heads: a.heads.map(({ layer, head }) => ({ layer, head })),
+    mode: a.mode,
+    surprisalBefore: f32(a.surprisalBefore),
+    surprisalAfter: f32(a.surprisalAfter),
+    lossBefore: a.lossBefore,
+    lossAfter: a.lossAfter,
   };
 }

@@ -6,9 +6,9 @@
  * the window a dashboard view is about; the session only queues and posts.
  */
 
-import { isCausal } from '../engine';
+import { isCausal, valueWeightedAttention } from '../engine';
 import { effectiveStride, windowForQuery, windowPlan, type WindowPlan } from '../protocol/contextWindows';
-import type { CallReply, CallRequest } from '../protocol/workerProtocol';
+import type { CallReply, CallRequest, Weighting } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { computeWindow, queryAttention } from './attention';
 import { AttentionCache, type WindowAttention } from './attentionCache';
@@ -65,7 +65,9 @@ export class DocumentWindows {
     const { m, tokens, win } = this.windowFor(r.documentKey, r.version, r.from, requireModel);
     const { nLayers: layers, nHeads: heads } = m.model.config;
     const to = Math.min(r.to, win.start + win.length);
-    const q = queryAttention(win, heads, r.from - win.start, to - win.start);
+    const weighting: Weighting = r.weighting ?? 'attention';
+    const weights = weighting === 'valueWeighted' ? this.valueWeighted(win, tokens, m) : win.weights;
+    const q = queryAttention(win, heads, r.from - win.start, to - win.start, weights);
     const transfer: ArrayBuffer[] = [q.rows.buffer as ArrayBuffer, q.columns.buffer as ArrayBuffer, q.scores.buffer as ArrayBuffer];
     const window = tokenSlice(tokens, win.start, win.start + win.length, m.tokenizer, transfer);
     const message = {
@@ -83,6 +85,7 @@ export class DocumentWindows {
       rows: q.rows,
       columns: q.columns,
       scores: q.scores,
+      weighting,
     } as const;
     return { message, transfer };
   }
@@ -111,6 +114,25 @@ export class DocumentWindows {
   /** The sliding windows of a document of `count` tokens under the active model. */
   private plan(documentKey: string, count: number, m: ActiveModel): WindowPlan {
     return windowPlan(count, m.model.config.contextLength, this.strides.get(documentKey) ?? 0, isCausal(m.model.config));
+  }
+
+  /** The version of a document the worker holds, or null (what a comparison reads its other side from). */
+  heldVersion(documentKey: string): number | null {
+    return this.docs.heldVersion(documentKey);
+  }
+
+  /** The held text of a document version ('stale' for another version). */
+  text(documentKey: string, version: number): string {
+    return this.docs.text(documentKey, version);
+  }
+
+  /** The window's value-weighted attention, computed once (one forward that keeps the values) and cached with the window. */
+  private valueWeighted(win: WindowAttention, tokens: TokenArrays, m: ActiveModel): readonly Float32Array[] {
+    if (win.valueWeighted) return win.valueWeighted;
+    const vw = valueWeightedAttention(m.model, tokens.ids.subarray(win.start, win.start + win.length)).weights;
+    const extra = vw.reduce((n, a) => n + a.byteLength, 0);
+    this.cache.set({ ...win, valueWeighted: vw, bytes: win.bytes + extra });
+    return vw;
   }
 
   /** Forgets a closed document. */

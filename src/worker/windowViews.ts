@@ -12,8 +12,11 @@ import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardVi
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
+import type { OtherSide } from './comparison';
+import { comparisonView } from './comparisonView';
 import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
 import { WorkerError } from './errors';
+import type { PassDriver } from './passes';
 import { tokenSlice, type TokenArrays } from './tokenArrays';
 
 /** What every view is computed from: the request, the model, the document's tokens and the window's cached weights. */
@@ -28,6 +31,10 @@ export interface ViewContext {
   readonly query: number;
   /** The window's token ids. */
   readonly ids: Int32Array;
+  /** What the document is compared with, for the `compare` view (null: nothing, or another view). */
+  readonly other: OtherSide | null;
+  /** Runs the long analyses pass by pass (progress, cancellation). */
+  readonly passes: PassDriver;
 }
 
 type Computed<N extends ViewName> = { readonly payload: EnginePayload<N>; readonly transfer: ArrayBuffer[] };
@@ -35,7 +42,7 @@ type Computed<N extends ViewName> = { readonly payload: EnginePayload<N>; readon
 const buffers = (arrays: Float32Array[]): ArrayBuffer[] => arrays.map((a) => a.buffer as ArrayBuffer);
 
 /** How the worker computes each dashboard view (one entry per view: the compiler checks none is missing). */
-const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
+const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> | Promise<Computed<N>> } = {
   matrix: ({ model: m, tokens, win, place }) => {
     const weights = matrixOf(win);
     const transfer = buffers([weights]);
@@ -63,23 +70,34 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> } = {
     const p = lensView(model, ids, place, query);
     return { payload: p, transfer: [p.topIds, p.topProbs, p.nextProbs].map((a) => a.buffer as ArrayBuffer) };
   },
-  ablation: ({ model, place, ids, query }) => {
-    const p = ablationView(model, ids, place, query);
+  ablation: async ({ model, place, ids, query, passes }) => {
+    const p = await ablationView(model, ids, place, query, passes);
     return { payload: p, transfer: buffers([p.effects]) };
   },
-  attribution: ({ model, place, ids, query }) => {
-    const p = attributionView(model, ids, place, query);
+  attribution: async ({ model, place, ids, query, passes }) => {
+    const p = await attributionView(model, ids, place, query, passes);
     return { payload: p, transfer: buffers([p.attributions]) };
+  },
+  compare: ({ model, place, ids, query, win, other }) => {
+    const p = comparisonView(model, ids, place, query, win, other);
+    const c = p.comparison;
+    // aligned may be a view of the other side's arrays: copied, not transferred.
+    return {
+      payload: c ? { ...p, comparison: { ...c, aligned: c.aligned.slice() } } : p,
+      transfer: c ? buffers([c.headDelta, c.rowDelta, c.surprisal, c.otherSurprisal]) : [],
+    };
   },
 };
 
 /** The reply to a view request on window `win` of a document's tokens, with the buffers to transfer. */
-export function viewReply(
+export async function viewReply(
   r: CallRequest<'view'> & { readonly id: number },
   model: ActiveModel,
   tokens: TokenArrays,
   win: WindowAttention,
-): { message: ViewReply; transfer: ArrayBuffer[] } {
+  passes: PassDriver,
+  other: OtherSide | null = null,
+): Promise<{ message: ViewReply; transfer: ArrayBuffer[] }> {
   const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
   const context: ViewContext = {
     request: r,
@@ -89,12 +107,14 @@ export function viewReply(
     place,
     query: r.token - win.start,
     ids: tokens.ids.subarray(win.start, win.start + win.length),
+    other,
+    passes,
   };
   return compute(r.view, r.id, context);
 }
 
-function compute<N extends ViewName>(view: N, id: number, context: ViewContext): { message: ViewReply; transfer: ArrayBuffer[] } {
-  const { payload, transfer } = VIEWS[view](context);
+async function compute<N extends ViewName>(view: N, id: number, context: ViewContext): Promise<{ message: ViewReply; transfer: ArrayBuffer[] }> {
+  const { payload, transfer } = await VIEWS[view](context);
   return { message: { type: 'view', id, view, payload } as ViewReply, transfer };
 }
 

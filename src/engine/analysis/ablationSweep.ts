@@ -12,6 +12,7 @@
 import { BufferPool, withBufferPool } from '../buffers';
 import type { Transformer } from '../nn/transformer';
 import { checkPredictingPosition } from './positionError';
+import { runPasses, type PassSteps } from './passes';
 import { logProbOf } from './predictions';
 
 export interface SweepResult {
@@ -27,6 +28,11 @@ export interface SweepResult {
 }
 
 export function ablationSweep(model: Transformer, ids: Int32Array, position: number): SweepResult {
+  return runPasses(ablationSweepSteps(model, ids, position));
+}
+
+/** The sweep one layer at a time: yields after each layer's heads (L·H passes in all). */
+export function* ablationSweepSteps(model: Transformer, ids: Int32Array, position: number): PassSteps<SweepResult> {
   checkPredictingPosition(position, ids.length);
   const { nLayers: L, nHeads: H, vocabSize: V } = model.config;
   const target = ids[position + 1]!;
@@ -46,6 +52,7 @@ export function ablationSweep(model: Transformer, ids: Int32Array, position: num
       const options = { resumeAt: { layer: l, residual }, headReplacements: new Map([[l, [{ head: h, value: null }]]]), lastLogitsOnly: true };
       effects[l * H + h] = withBufferPool(pool, () => logProbOf(model.forward(null, prefix, 1, T, options).logits.data, 0, V, target)) - logProb;
     }
+    yield { done: (l + 1) * H, total: L * H };
   }
   return { position, target, logProb, layers: L, heads: H, effects };
 }

@@ -26,6 +26,7 @@ import { Tape } from '../autograd';
 import type { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { checkPosition } from './positionError';
+import { runPasses, type PassSteps } from './passes';
 import { logProbOf, logSoftmaxRow } from './predictions';
 
 export type AttributionMethod = 'ig' | 'grad';
@@ -86,7 +87,7 @@ interface PathGradients {
  * f at α·E for each α, and the weighted sum of its gradients w.r.t. the token embeddings,
  * dotted with E per token. `ids` ends at the explained position (later tokens cannot matter).
  */
-function pathGradients(model: Transformer, ids: Int32Array, target: number, alphas: readonly number[], weights: readonly number[]): PathGradients {
+function* pathGradients(model: Transformer, ids: Int32Array, target: number, alphas: readonly number[], weights: readonly number[]): PassSteps<PathGradients> {
   const T = ids.length;
   const { dModel: C, vocabSize: V } = model.config;
   const emb = model.params.get('tok_emb');
@@ -98,9 +99,10 @@ function pathGradients(model: Transformer, ids: Int32Array, target: number, alph
   const perBatch = Math.max(1, Math.floor(ROWS_PER_BATCH / T));
   const pool = new BufferPool();
   const row = new Float64Array(V);
-  withFrozenParameters(model, () => {
-    for (let start = 0; start < alphas.length; start += perBatch) {
-      const B = Math.min(perBatch, alphas.length - start);
+  for (let start = 0; start < alphas.length; start += perBatch) {
+    const B = Math.min(perBatch, alphas.length - start);
+    // Frozen per batch, not around the loop: a caller may run other passes between two batches.
+    withFrozenParameters(model, () =>
       withBufferPool(pool, () => {
         const batchIds = new Int32Array(B * T);
         const x = new Float32Array(B * T * C);
@@ -131,9 +133,10 @@ function pathGradients(model: Transformer, ids: Int32Array, target: number, alph
             attributions[t] = (attributions[t] ?? 0) + w * s;
           }
         }
-      });
-    }
-  });
+      }),
+    );
+    yield { done: start + B, total: alphas.length };
+  }
   return { logProbs, attributions };
 }
 
@@ -170,13 +173,23 @@ function resolveTarget(model: Transformer, ids: Int32Array, position: number, ta
 
 /** Integrated gradients for the prediction at `position` (tokens after it are not read). */
 export function integratedGradients(model: Transformer, ids: Int32Array, position: number, options: AttributionOptions = {}): AttributionResult {
+  return runPasses(integratedGradientsSteps(model, ids, position, options));
+}
+
+/** integratedGradients, yielding after each batch of gradient passes. */
+export function* integratedGradientsSteps(
+  model: Transformer,
+  ids: Int32Array,
+  position: number,
+  options: AttributionOptions = {},
+): PassSteps<AttributionResult> {
   checkPosition(position, ids.length);
   const steps = options.steps ?? 64;
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`integrated gradients: steps must be a positive integer, got ${steps}`);
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);
   const alphas = Array.from({ length: steps }, (_, k) => (k + 0.5) / steps);
-  const r = pathGradients(
+  const r = yield* pathGradients(
     model,
     prefix,
     target,
@@ -190,10 +203,20 @@ export function integratedGradients(model: Transformer, ids: Int32Array, positio
 
 /** Gradient × input for the prediction at `position`; the baseline log-probability is reported too. */
 export function gradientTimesInput(model: Transformer, ids: Int32Array, position: number, options: Omit<AttributionOptions, 'steps'> = {}): AttributionResult {
+  return runPasses(gradientTimesInputSteps(model, ids, position, options));
+}
+
+/** gradientTimesInput as steps (one gradient pass). */
+export function* gradientTimesInputSteps(
+  model: Transformer,
+  ids: Int32Array,
+  position: number,
+  options: Omit<AttributionOptions, 'steps'> = {},
+): PassSteps<AttributionResult> {
   checkPosition(position, ids.length);
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);
-  const r = pathGradients(model, prefix, target, [1], [1]);
+  const r = yield* pathGradients(model, prefix, target, [1], [1]);
   const [, baselineLogProb] = endPoints(model, prefix, target);
   return { method: 'grad', position, target, logProb: r.logProbs[0]!, baselineLogProb, steps: 0, attributions: r.attributions, completenessGap: NaN };
 }

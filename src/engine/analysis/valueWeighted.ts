@@ -19,7 +19,7 @@ export interface ValueWeightedResult {
   readonly layers: number;
   readonly heads: number;
   readonly tokens: number;
-  /** Per layer [H·T·T]: head h, query i, key j at (h·T + i)·T + j (zero above the diagonal). */
+  /** Per layer [H·T·T]: head h, query i, key j at (h·T + i)·T + j (zero where α is: after the query, in a causal model). */
   readonly weights: Float32Array[];
   /** Per layer [H·T]: ‖W_O,h v_j‖ for head h, key j. */
   readonly valueNorms: Float32Array[];
@@ -59,7 +59,8 @@ export function valueWeightedAttention(model: Transformer, ids: Int32Array): Val
     for (let h = 0; h < H; h++) {
       for (let i = 0; i < T; i++) {
         const o = (h * T + i) * T;
-        for (let j = 0; j <= i; j++) w[o + j] = a[o + j]! * norms[h * T + j]!;
+        // Every key: a causal model's weights after the query are 0, an encoder's are not.
+        for (let j = 0; j < T; j++) w[o + j] = a[o + j]! * norms[h * T + j]!;
       }
     }
     weights.push(w);

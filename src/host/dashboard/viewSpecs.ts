@@ -6,6 +6,7 @@
  */
 
 import type { EnginePayload, PagePayload, ViewName } from '../../protocol/dashboardViews';
+import { checkedComparison } from './comparisonPayload';
 import { checkMatrixSize, MatrixAssembly } from './matrixAssembly';
 import { checkedAblation, checkedAttribution, checkedHeadStats, checkedLens, checkedRolloutRow, checkedSurprisal, checkedWhyDetail } from './payloads';
 
@@ -45,4 +46,5 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   lens: { title: 'logit lens', hold: checkedLens, present: (l) => l, followsSelection: false },
   ablation: { title: 'head ablation sweep', hold: checkedAblation, present: (a) => a, followsSelection: false },
   attribution: { title: 'attribution', hold: checkedAttribution, present: (a) => a, followsSelection: false },
+  compare: { title: 'comparison', hold: checkedComparison, present: (c) => c, followsSelection: false },
 };

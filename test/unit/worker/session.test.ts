@@ -22,7 +22,7 @@ function trainRequest(checkpointPath: string, options: Record<string, unknown> =
   return {
     type: 'train',
     text: SAMPLE_TEXT.repeat(2),
-    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, ...options },
+    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft', ...options },
     checkpointPath,
     sourceName: 'sample.txt',
   };
@@ -121,6 +121,7 @@ describe('worker/session', function () {
         attentionMode: 'soft',
         causal: true,
         trainedSteps: null,
+        runSteps: null,
       },
     );
     const out = path.join(dir, 'nested', 'deeper', 'copy.safetensors');
@@ -168,6 +169,31 @@ describe('worker/session', function () {
     h.send({ type: 'cancel', id: h.id(), target: 12345 });
     await h.session.idle();
     assert.equal(h.of('failed').length, 2);
+  });
+
+  it("a document's new text drops the queued requests about its older versions (stale), and answers the new version next", async () => {
+    const h = new Harness();
+    await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
+    // A burst of typing: each version's text and questions queued before the worker got to any.
+    const old: number[] = [];
+    for (let v = 2; v <= 6; v++) {
+      old.push(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: v, text: `the cat${'s'.repeat(v)}`, ranges: [] }));
+      old.push(h.request({ type: 'attention', documentKey: DOC, version: v, from: 0, to: 1 }));
+      old.push(h.request({ type: 'view', view: 'matrix', documentKey: DOC, version: v, token: 0, layer: 0, head: 0 }));
+    }
+    const other = h.request({ type: 'tokens', windowStride: 0, documentKey: 'file:///other.txt', version: 1, text: 'a cat', ranges: [] });
+    const latest = h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 7, text: 'the cat sat', ranges: [] });
+    const rows = h.request({ type: 'attention', documentKey: DOC, version: 7, from: 0, to: 1 });
+    for (const id of old) await h.expectFailure(id, 'stale');
+    await h.expect(other, 'tokens');
+    assert.equal((await h.expect(latest, 'tokens')).version, 7);
+    assert.equal((await h.expect(rows, 'attentionRows')).version, 7);
+    // Nothing about the old versions was answered after the new text arrived.
+    assert.deepEqual(
+      h.messages.filter((m) => 'id' in m && m.id !== null && old.includes(m.id) && m.type !== 'failed'),
+      [],
+    );
   });
 
   it('trains: progress, evaluation, checkpoint (loadable, with its training state), then the model is active', async () => {
