@@ -21,6 +21,7 @@ import { onDidChangeSettings, readSettings } from './config';
 import { AttentionDecorations } from './decorations';
 import { documentHead, documentLength, isTextEditorWeWant, looksBinary, MAX_VIEW_CHARS } from './documentText';
 import type { DocumentTokens } from './documentTokens';
+import { firstTextEnd, lastTextStart, shownWindow, type ShownWindow } from './windowBounds';
 import { EngineError } from './engineClient';
 import type { Log } from './log';
 import type { ViewState } from './viewState';
@@ -50,6 +51,8 @@ export interface ShownAttention {
   readonly buckets: Int8Array;
   /** Ranges decorated (only tokens in the visible ranges are; none with highlights turned off). */
   readonly decorated: number;
+  /** The context window the query is read in, for the status bar's tooltip. */
+  readonly window: ShownWindow;
   /** Normalised entropy of the query's row as shown (rowEntropy.ts; NaN for "looked at by" or a single key). */
   readonly entropy: number;
   /** What the colours were multiplied by (below 1: a near-uniform row, drawn faded). */
@@ -222,7 +225,7 @@ export class AttentionHighlighter implements vscode.Disposable {
         attribution = await asked.reply.finally(() => this.progress(a.highlight, 0, 0));
         if (!attribution || generation !== this.generation || doc.version !== version) return;
       }
-      this.render(editor, result, visible, attribution, pin !== null);
+      this.render(editor, result, visible, attribution, pin !== null, tokens);
     } catch (e) {
       if (generation !== this.generation) return;
       if (e instanceof EngineError && isQuietFailure(e)) return;
@@ -245,6 +248,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     visible: readonly { start: number; end: number }[],
     attribution: AttributionView | null,
     pinned: boolean,
+    tokens: DocumentTokens,
   ): void {
     const doc = editor.document;
     const a = this.settings.attention;
@@ -271,15 +275,21 @@ export class AttentionHighlighter implements vscode.Disposable {
       if (index >= r.from && index < r.to) query.push(range);
       else if (buckets[k]! >= 0) perBucket[buckets[k]!]!.push(range);
     }
+    const window = shownWindow(r, tokens);
+    // Marks where the window begins and ends, unless that is where the document does.
+    const bounds = {
+      start: r.windowStart > 0 ? [new vscode.Range(doc.positionAt(window.startChar), doc.positionAt(firstTextEnd(r)))] : [],
+      end: r.windowStart + r.windowLength < tokens.tokenCount ? [new vscode.Range(doc.positionAt(lastTextStart(r)), doc.positionAt(window.endChar))] : [],
+    };
     const drawn = this.settings.decorations.enabled;
     if (drawn) {
-      this.decorations.apply(editor, perBucket, query);
+      this.decorations.apply(editor, perBucket, query, bounds);
       this.decorated.add(editor);
     } else {
       this.decorations.clear(editor);
     }
     const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
-    this.shown_ = { editor, result: r, mode: attribution ? a.highlight : 'attention', attribution, pinned, weights, buckets, decorated, entropy, fade };
+    this.shown_ = { editor, result: r, mode: attribution ? a.highlight : 'attention', attribution, pinned, weights, buckets, decorated, entropy, fade, window };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }

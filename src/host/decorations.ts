@@ -2,8 +2,10 @@
  * The fixed set of decoration types attention is drawn with: BUCKETS background colours
  * from weak to strong (theme colours contributed in package.json, with dark, light and
  * high-contrast defaults — or one user colour at rising opacity) and a distinct outline
- * for the query token(s). Types are created once and replaced only when the colour
- * setting changes; ranges are recomputed on every update.
+ * for the query token(s), and two marks for the bounds of the context window the query is
+ * read in (a thin bar before its first token and after its last, also on the overview ruler).
+ * Types are created once and replaced only when the colour setting changes; ranges are
+ * recomputed on every update.
  */
 
 import * as vscode from 'vscode';
@@ -12,6 +14,8 @@ import { BUCKETS } from '../presentation/attentionView';
 export class AttentionDecorations implements vscode.Disposable {
   private buckets: vscode.TextEditorDecorationType[] = [];
   private query!: vscode.TextEditorDecorationType;
+  private windowStart!: vscode.TextEditorDecorationType;
+  private windowEnd!: vscode.TextEditorDecorationType;
   private color: string | null = null;
 
   constructor(color: string | null) {
@@ -39,12 +43,25 @@ export class AttentionDecorations implements vscode.Disposable {
       backgroundColor: new vscode.ThemeColor('attentionLens.queryBackground'),
       rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
     });
+    const bound = (borderWidth: string): vscode.TextEditorDecorationType =>
+      vscode.window.createTextEditorDecorationType({
+        borderStyle: 'solid',
+        borderWidth,
+        borderColor: new vscode.ThemeColor('attentionLens.windowBorder'),
+        overviewRulerColor: new vscode.ThemeColor('attentionLens.windowBorder'),
+        overviewRulerLane: vscode.OverviewRulerLane.Left,
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      });
+    this.windowStart = bound('0 0 0 2px');
+    this.windowEnd = bound('0 2px 0 0');
   }
 
-  /** Applies one range list per bucket plus the query ranges; empty lists clear. */
-  apply(editor: vscode.TextEditor, perBucket: readonly vscode.Range[][], query: readonly vscode.Range[]): void {
+  /** Applies one range list per bucket, the query ranges and the window's bound marks; empty lists clear. */
+  apply(editor: vscode.TextEditor, perBucket: readonly vscode.Range[][], query: readonly vscode.Range[], bounds: WindowBoundRanges = NO_BOUNDS): void {
     this.buckets.forEach((t, i) => editor.setDecorations(t, perBucket[i] ?? []));
     editor.setDecorations(this.query, query);
+    editor.setDecorations(this.windowStart, bounds.start);
+    editor.setDecorations(this.windowEnd, bounds.end);
   }
 
   clear(editor: vscode.TextEditor): void {
@@ -54,12 +71,22 @@ export class AttentionDecorations implements vscode.Disposable {
   private disposeTypes(): void {
     for (const t of this.buckets) t.dispose();
     this.query?.dispose();
+    this.windowStart?.dispose();
+    this.windowEnd?.dispose();
   }
 
   dispose(): void {
     this.disposeTypes();
   }
 }
+
+/** The first token of the query's window (unless the document starts there) and its last (unless the document ends there). */
+export interface WindowBoundRanges {
+  readonly start: readonly vscode.Range[];
+  readonly end: readonly vscode.Range[];
+}
+
+const NO_BOUNDS: WindowBoundRanges = { start: [], end: [] };
 
 function withAlpha(hex: string, alpha: number): string {
   const h = hex.slice(1);

@@ -37,6 +37,7 @@ export interface AttentionLensApi {
   readonly run: TrainingRun;
   readonly view: ViewState;
   readonly highlighter: AttentionHighlighter;
+  readonly statusBar: StatusBar;
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
   readonly runs: RunHistory;
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const view = new ViewState(context.workspaceState);
   const attention = new AttentionService(client);
   const highlighter = new AttentionHighlighter(attention, model, view, log);
+  const statusBar = new StatusBar(model, run, view, highlighter);
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
   const ablation = new AblationOverlay(attention, model, log);
@@ -94,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     view,
     attention,
     highlighter,
-    new StatusBar(model, run, view, highlighter),
+    statusBar,
     surprisal,
     new SurprisalStatusItem(model),
     ablation,
@@ -143,6 +145,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     ablation,
     ablationStatus,
     dashboard: () => DashboardPanel.instance,
+    statusBar,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * The status bar item: while training, step, loss and tokens/s; otherwise the active
  * model and the selected layer/head — or, with Mean/Max aggregation, the layer and the mode
- * ("L1 mean of 8 heads"). The tooltip says how peaked the shown row is. Clicking it opens the
- * dashboard.
+ * ("L1 mean of 8 heads"). The tooltip says how peaked the shown row is and which tokens and
+ * characters the context window of the cursor's query covers. Clicking it opens the dashboard.
  */
 
 import * as vscode from 'vscode';
@@ -12,6 +12,7 @@ import type { AttentionHighlighter } from './attentionHighlighter';
 import { onDidChangeSettings, readSettings } from './config';
 import { headShown } from './headShown';
 import type { TrainingRun } from './trainingRun';
+import type { ShownWindow } from './windowBounds';
 import type { ViewState } from './viewState';
 
 export class StatusBar implements vscode.Disposable {
@@ -64,12 +65,31 @@ export class StatusBar implements vscode.Disposable {
     this.item.tooltip = new vscode.MarkdownString(
       `**Attention Lens** — ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters.toLocaleString('en-US')} parameters\n\n` +
         `${info.source}${info.trainedSteps !== null ? ` · ${info.trainedSteps} steps` : ''}\n\nShowing ${shown.long}.` +
-        `${entropy !== undefined && Number.isFinite(entropy) ? ` Row entropy ${describeEntropy(entropy)}.` : ''} Click for the dashboard.`,
+        `${entropy !== undefined && Number.isFinite(entropy) ? ` Row entropy ${describeEntropy(entropy)}.` : ''}` +
+        windowLine(this.highlighter?.shown?.window) +
+        ' Click for the dashboard.',
     );
+  }
+
+  /** The tooltip's text (for tests: a status bar item cannot be read back through the API). */
+  get tooltipText(): string {
+    const t = this.item.tooltip;
+    return typeof t === 'string' ? t : (t?.value ?? '');
   }
 
   dispose(): void {
     this.item.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
+}
+
+/** Which part of the document the cursor's query is read in (its context window). */
+function windowLine(w: ShownWindow | undefined): string {
+  if (!w) return '';
+  const whole = w.first === 0 && w.last === w.tokenCount - 1;
+  if (whole) return `\n\nContext window: the whole document (${w.tokenCount} tokens).`;
+  return (
+    `\n\nContext window: tokens ${w.first}–${w.last} of ${w.tokenCount}, characters ${w.startChar}–${w.endChar}; the query attends only within it. ` +
+    `Windows are ${w.context} tokens, ${w.stride} apart (attentionLens.attention.windowStride).`
+  );
 }

@@ -17,7 +17,7 @@ import * as vscode from 'vscode';
 
 /** One setDecorations call: the type's role and the document offsets of its ranges. */
 export interface DecorationCall {
-  readonly role: { kind: 'bucket'; index: number } | { kind: 'query' } | { kind: 'unknown' };
+  readonly role: { kind: 'bucket'; index: number } | { kind: 'query' } | { kind: 'windowStart' } | { kind: 'windowEnd' } | { kind: 'unknown' };
   readonly ranges: readonly { start: number; end: number }[];
 }
 
@@ -26,6 +26,9 @@ export interface Observed {
   /** bucket index → [start, end) offsets of the ranges it colours. */
   readonly buckets: Map<number, { start: number; end: number }[]>;
   readonly query: { start: number; end: number }[];
+  /** The marks on the first and last token of the query's context window. */
+  readonly windowStart: { start: number; end: number }[];
+  readonly windowEnd: { start: number; end: number }[];
   readonly calls: number;
 }
 
@@ -109,7 +112,13 @@ export class DecorationRecorder implements vscode.Disposable {
     const buckets = new Map<number, { start: number; end: number }[]>();
     for (const [k, ranges] of this.latest) if (k.startsWith('bucket')) buckets.set(Number(k.slice(6)), ranges);
     if (this.latest.has('unknown')) throw new Error('setDecorations received a decoration type the recorder did not see created');
-    return { buckets, query: this.latest.get('query') ?? [], calls: this.calls };
+    return {
+      buckets,
+      query: this.latest.get('query') ?? [],
+      windowStart: this.latest.get('windowStart') ?? [],
+      windowEnd: this.latest.get('windowEnd') ?? [],
+      calls: this.calls,
+    };
   }
 
   /** Offset of each decorated range's start → its bucket (query ranges: 'query'). */
@@ -118,6 +127,7 @@ export class DecorationRecorder implements vscode.Disposable {
     const out = new Map<number, number | 'query'>();
     for (const [b, ranges] of o.buckets) for (const r of ranges) out.set(r.start, b);
     for (const r of o.query) out.set(r.start, 'query');
+    // (window marks sit on tokens that also have a bucket or none: they are not highlights)
     return out;
   }
 
@@ -139,6 +149,8 @@ function roleOf(options: vscode.DecorationRenderOptions): DecorationCall['role']
     if (m) return { kind: 'bucket', index: Number(m[1]) - 1 };
   }
   const border = options.borderColor;
-  if (border instanceof vscode.ThemeColor && (border as unknown as { id: string }).id === 'attentionLens.queryBorder') return { kind: 'query' };
+  const borderId = border instanceof vscode.ThemeColor ? (border as unknown as { id: string }).id : '';
+  if (borderId === 'attentionLens.queryBorder') return { kind: 'query' };
+  if (borderId === 'attentionLens.windowBorder') return { kind: options.borderWidth === '0 0 0 2px' ? 'windowStart' : 'windowEnd' };
   return { kind: 'unknown' };
 }

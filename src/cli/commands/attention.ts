@@ -11,11 +11,13 @@ import { addAt, hasLmHead } from '../../engine';
 import { intOption, parseArgs, UsageError } from '../args';
 import { inputEncoding, inputTokenTypes } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
-import { attentionInWindows, maxAttentionTokens } from './attentionWindows';
+import { writeSafetensorsStreamed } from '../../node/streamSafetensors';
+import { checkNotAnInput, checkWritable } from '../outputPath';
+import { attentionInWindows, maxAttentionTokens, type WindowedAttention } from './attentionWindows';
 import { classificationJson, openModel, TextTooLongError, tokensJson } from './model';
 
 export const ATTENTION_OPTIONS = {
-  values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types', 'stride'],
+  values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types', 'stride', 'out'],
   flags: ['logits', 'json', 'allow-special'],
 };
 
@@ -31,6 +33,13 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   if (T === 0) throw new UsageError('the text encodes to no tokens: give a non-empty text');
   if (T > maxTokens) throw new TextTooLongError(T, maxTokens, undefined, bound);
   const stride = intOption(args, 'stride', 1, C) ?? 0;
+  const outFile = args.values.get('out');
+  if (outFile !== undefined) {
+    if (!/\.safetensors$/i.test(outFile)) throw new UsageError(`--out ${outFile}: the attention is written as a .safetensors file; name it FILE.safetensors`);
+    const inputs = ['checkpoint', 'tokenizer', 'file'].flatMap((k) => args.values.get(k) ?? []);
+    checkNotAnInput(outFile, inputs);
+    checkWritable(outFile);
+  }
   const logits = args.flags.has('logits');
   if (logits && !hasLmHead(model.config))
     throw new UsageError('--logits: this model has no language-model head (a bare encoder or classifier); its output is hidden states');
@@ -47,6 +56,16 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   out.endProgress();
   const causal = run.plan.causal;
   const classification = classifier ? classificationJson(model, run.windows[0]!.hidden) : null;
+  if (outFile !== undefined) {
+    writeAttentionFile(outFile, run, L, H, logits ? model.config.vocabSize : 0, Array.from(enc.ids));
+    const summary = { token_ids: Array.from(enc.ids), tokens: tokensJson(enc), layers: L, heads: H, causal, context: C, stride: run.plan.stride };
+    if (out.json) out.jsonLine({ ...summary, windows: run.windowsJson, ...(classification ? { classification } : {}), out: outFile });
+    else
+      out.line(
+        `${T} tokens, ${L} layers × ${H} heads, ${run.windows.length} window(s): attention [${L},${H},${T},${T}]${logits ? ` and logits [${T},${model.config.vocabSize}]` : ''} written to ${outFile}`,
+      );
+    return;
+  }
 
   if (out.json) {
     // Streamed a head (and a logits row) at a time: as one string, [L][H][T][T] of a 12 × 12-head
@@ -92,4 +111,36 @@ export async function attentionCommand(argv: readonly string[], out: Output): Pr
   out.line(table(['#', 'token', 'attends to'], rows));
   if (classification) out.line(`Predicted label: ${classification.label} (p = ${classification.probability.toFixed(4)})`);
   out.line('Use --json for every weight.');
+}
+
+/**
+ * --out: `attention` [L,H,T,T] and, with --logits, `logits` [T,V] as F32 in a safetensors file,
+ * streamed a row at a time; the metadata repeats the token ids and the windows.
+ */
+function writeAttentionFile(file: string, run: WindowedAttention, L: number, H: number, V: number, ids: number[]): void {
+  const T = ids.length;
+  const tensors = [
+    {
+      name: 'attention',
+      shape: [L, H, T, T],
+      *chunks() {
+        for (let l = 0; l < L; l++) for (let h = 0; h < H; h++) for (let q = 0; q < T; q++) yield run.row(l, h, q);
+      },
+    },
+  ];
+  if (V > 0)
+    tensors.push({
+      name: 'logits',
+      shape: [T, V],
+      *chunks() {
+        for (let q = 0; q < T; q++) yield run.logitsRow(q);
+      },
+    });
+  writeSafetensorsStreamed(file, tensors, {
+    format: 'attention-lens-attention',
+    token_ids: JSON.stringify(ids),
+    windows: JSON.stringify(run.windowsJson),
+    stride: String(run.plan.stride),
+    causal: String(run.plan.causal),
+  });
 }

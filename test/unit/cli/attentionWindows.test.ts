@@ -133,4 +133,63 @@ describe('CLI attention over a text longer than the context (stories260K cut to 
     assert.equal(people.code, 0, people.stderr);
     assert.match(people.stdout, /read in \d+ windows of 64 tokens, 32 apart/);
   });
+
+  it('--out writes attention [L,H,T,T] and logits [T,V] to a safetensors file equal to --json, and the JSON stays small', () => {
+    const j = run();
+    const file = path.join(dir, 'attention.safetensors');
+    fs.writeFileSync(file, 'an older file, replaced whole');
+    const r = cli('attention', '--checkpoint', ckpt, '--tokenizer', tok, '--text', text, '--logits', '--json', '--out', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.length < 100_000, `the JSON is ${r.stdout.length} bytes`);
+    const summary = JSON.parse(r.stdout) as Omit<AttentionJson, 'attention' | 'logits'> & { out: string; attention?: unknown };
+    assert.equal(summary.out, file);
+    assert.equal(summary.attention, undefined);
+    assert.deepEqual(summary.windows, j.windows);
+    assert.deepEqual(summary.token_ids, j.token_ids);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+      [],
+      'no temporary file left',
+    );
+
+    // An independent reader: u64 header length, JSON header, little-endian float32 data.
+    const bytes = fs.readFileSync(file);
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<
+      string,
+      { dtype: string; shape: number[]; data_offsets: [number, number] }
+    > & {
+      __metadata__: Record<string, string>;
+    };
+    const T = j.token_ids.length;
+    assert.deepEqual(header.attention!.shape, [j.layers, j.heads, T, T]);
+    assert.deepEqual(header.logits!.shape, [T, 512]);
+    assert.equal(header.attention!.dtype, 'F32');
+    assert.deepEqual(JSON.parse(header.__metadata__.windows!), j.windows);
+    const tensor = (name: string): ((i: number) => number) => {
+      const [from, to] = header[name]!.data_offsets;
+      const data = bytes.subarray(8 + headerLength + from, 8 + headerLength + to);
+      return (i) => data.readFloatLE(4 * i);
+    };
+    const a = tensor('attention');
+    let i = 0;
+    for (let l = 0; l < j.layers; l++)
+      for (let h = 0; h < j.heads; h++)
+        for (let q = 0; q < T; q++)
+          for (let k = 0; k < T; k++, i++)
+            if (a(i) !== Math.fround(j.attention[l]![h]![q]![k]!)) assert.fail(`attention[${l}][${h}][${q}][${k}]: ${a(i)} vs ${j.attention[l]![h]![q]![k]}`);
+    assert.equal(i * 4, header.attention!.data_offsets[1] - header.attention!.data_offsets[0]);
+    const g = tensor('logits');
+    for (let q = 0; q < T; q++) for (let v = 0; v < 512; v++) if (g(q * 512 + v) !== Math.fround(j.logits![q]![v]!)) assert.fail(`logits[${q}][${v}]`);
+  });
+
+  it('--out refuses a name without .safetensors and an output that is an input, before any work', () => {
+    const notSt = cli('attention', '--checkpoint', ckpt, '--tokenizer', tok, '--text', 'hi', '--json', '--out', path.join(dir, 'a.json'));
+    assert.match(notSt.stdout + notSt.stderr, /name it FILE\.safetensors/);
+    const input = path.join(dir, 'in.safetensors');
+    fs.writeFileSync(input, text);
+    const same = cli('attention', '--checkpoint', ckpt, '--tokenizer', tok, '--file', input, '--json', '--out', input);
+    assert.match(same.stdout + same.stderr, /is the input file/);
+    assert.equal(fs.readFileSync(input, 'utf8'), text);
+  });
 });

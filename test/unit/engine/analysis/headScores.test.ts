@@ -131,6 +131,39 @@ describe('engine/analysis: head detectors (TransformerLens detect_head)', () => 
     assert.throws(() => detectHead([{ layers: [new Float32Array(3)], heads: 1, tokens: [1, 2] }], 'induction'), /need 4/);
   });
 
+  it('detectHead "mul" (reading only the pattern\'s non-zero cells) equals the dense Σ A′·P / Σ A′ written out here, with and without exclusions', () => {
+    const n = 9;
+    const H = 3;
+    let seed = 7;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const block = new Float64Array(H * n * n);
+    for (let h = 0; h < H; h++)
+      for (let i = 0; i < n; i++) {
+        let sum = 0;
+        for (let j = 0; j <= i; j++) sum += block[(h * n + i) * n + j] = rand();
+        for (let j = 0; j <= i; j++) block[(h * n + i) * n + j]! /= sum;
+      }
+    const tokens = [1, 5, 6, 7, 5, 6, 7, 2, 5];
+    for (const o of [{}, { excludeBos: true }, { excludeCurrentToken: true }, { excludeBos: true, excludeCurrentToken: true }])
+      for (const kind of ['previous_token', 'duplicate_token', 'induction', 'first_token', 'current_token'] as const) {
+        const got = detectHead([{ layers: [block], heads: H, tokens }], kind, o).scores;
+        const p = headKindScores({ layers: [block], heads: H, tokens }, [kind], o)[kind];
+        const pattern = patternOf(kind, tokens);
+        for (let h = 0; h < H; h++) {
+          let num = 0;
+          let den = 0;
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < n; j++) {
+              if (((o as { excludeBos?: boolean }).excludeBos && j === 0) || ((o as { excludeCurrentToken?: boolean }).excludeCurrentToken && i === j))
+                continue;
+              num += block[(h * n + i) * n + j]! * pattern[i * n + j]!;
+              den += block[(h * n + i) * n + j]!;
+            }
+          assertClose([got[h]!, p[h]!], [num / den, num / den], 1e-12);
+        }
+      }
+  });
+
   it("leaves the caller's attention untouched (TL zeroes its cache in place)", () => {
     const a = Float32Array.from(A);
     mulScore(a, previousTokenPattern(4), 4, both);
@@ -138,3 +171,24 @@ describe('engine/analysis: head detectors (TransformerLens detect_head)', () => 
     assert.deepEqual(Array.from(a), Array.from(Float32Array.from(A)));
   });
 });
+
+/** The named patterns, written out independently: TL's definitions (ANALYSIS.md §1). */
+function patternOf(kind: string, t: number[]): number[] {
+  const n = t.length;
+  const p = new Array<number>(n * n).fill(0);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j <= i; j++) {
+      const on =
+        kind === 'previous_token'
+          ? j === i - 1
+          : kind === 'current_token'
+            ? j === i
+            : kind === 'first_token'
+              ? j === 0
+              : kind === 'duplicate_token'
+                ? j < i && t[j] === t[i]
+                : j >= 1 && j < i && t[j - 1] === t[i]; // induction: the token after an earlier copy of the query's token
+      if (on) p[i * n + j] = 1;
+    }
+  return p;
+}
