@@ -34,7 +34,15 @@ export { readableLabel } from './tokenizer/utf8';
 // Checkpoints
 export { CheckpointError, SafetensorsError, quote, describeValue } from './checkpoint/errors';
 export { MAX_HEADER_BYTES, parseSafetensors, type SafetensorsFile } from './checkpoint/safetensors';
-export { NATIVE_FORMAT, serializeCheckpoint, parseCheckpoint, isNativeCheckpoint, type NativeCheckpoint, type TrainingSnapshot } from './checkpoint/native';
+export {
+  NATIVE_FORMAT,
+  serializeCheckpoint,
+  parseCheckpoint,
+  isNativeCheckpoint,
+  type NativeCheckpoint,
+  type NativeParseOptions,
+  type TrainingSnapshot,
+} from './checkpoint/native';
 export { Llama2cError, parseLlama2cCheckpoint, readLlama2cHeader, type Llama2cParseOptions } from './checkpoint/llama2c';
 export {
   HuggingFaceError,

@@ -116,8 +116,9 @@ async function loadNative(checkpointPath: string, tokenizerPath: string | undefi
   }
   // A size claim beyond the file, or a file past what we read whole, is refused from its header.
   checkCheckpointHead(checkpointPath, '.safetensors');
-  const bytes = await readBytes(checkpointPath, 'checkpoint');
-  const ckpt = parseCheckpoint(bytes);
+  // Read once, straight into the memory the kernels use: aligned weights stay views of these bytes.
+  const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes);
+  const ckpt = parseCheckpoint(bytes, { adopt: true });
   const tokenizer = tokenizerFromJson(ckpt.tokenizer);
   checkVocab(tokenizer, ckpt.model, checkpointPath);
   return { model: ckpt.model, tokenizer, format: 'native', checkpointPath, training: ckpt.training, tokenizerJson: ckpt.tokenizer };

@@ -12,6 +12,12 @@ import { parseLlama2cCheckpoint } from '../../../src/engine/checkpoint/llama2c';
 import { generate } from '../../../src/engine/inference/generate';
 import { backend, selectBackend } from '../../../src/engine/kernels/activeBackend';
 import { Rng } from '../../../src/engine/random';
+import { serializeCheckpoint } from '../../../src/engine/checkpoint/native';
+import { presetConfig } from '../../../src/engine/models/presets';
+import { Transformer } from '../../../src/engine/nn/transformer';
+import { CharTokenizer } from '../../../src/engine/tokenizer/charTokenizer';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { loadModel } from '../../../src/node/loadModel';
 import { requireFixture } from '../../helpers/fixtures';
 import { restoreDefaultBackend } from '../engine/kernels/selectBackend';
@@ -48,6 +54,25 @@ describe('node/loadModel: zero-copy llama2.c loading', () => {
       const prompt = Int32Array.of(1, 403, 407);
       const opts = { maxTokens: 20, temperature: 0, rng: new Rng(1) };
       assert.deepEqual([...generate(model, prompt, opts)], [...generate(copied, prompt, opts)]);
+    });
+  }
+
+  for (const choice of ['wasm', 'js'] as const) {
+    it(`a native checkpoint's weights are views of the bytes it was read into, equal to the saved ones (${choice} backend)`, async () => {
+      selectBackend(choice);
+      const tokenizer = CharTokenizer.fromText('hello, attention');
+      const saved = Transformer.create(presetConfig('tiny', tokenizer.vocabSize), new Rng(3));
+      const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'zero-copy-')), 'model.safetensors');
+      const bytes = serializeCheckpoint(saved, tokenizer.toJSON(), null);
+      fs.writeFileSync(file, bytes);
+      const { model } = await loadModel(file);
+      const buffers = new Set([...model.params.values()].map((t) => t.data.buffer));
+      assert.equal(buffers.size, 1, 'every weight is in the one buffer the file was read into');
+      for (const [name, t] of model.params) assert.deepEqual(t.data, saved.p(name).data, name);
+      const emb = model.p('tok_emb');
+      if (choice === 'wasm') assert.ok(backend().decode?.resident(emb.data));
+      else assert.equal(emb.data.buffer.byteLength, bytes.length);
+      fs.rmSync(path.dirname(file), { recursive: true });
     });
   }
 });
