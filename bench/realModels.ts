@@ -20,7 +20,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseLlama2cCheckpoint } from '../src/engine/checkpoint/llama2c';
+import { generate } from '../src/engine/inference/generate';
 import { backendStatus } from '../src/engine/kernels/activeBackend';
+import { Rng } from '../src/engine/random';
 import { Llama2cTokenizer } from '../src/engine/tokenizer/llama2cTokenizer';
 import { emitResult, intArg, median, parseArgs, progress } from './common';
 import { enableRelaxedSimd } from '../src/node/relaxedSimd';
@@ -138,7 +140,30 @@ function decode(exe: string, m: Model) {
     times_1_ms: runs.peer1.map((r) => r.ms),
     times_n_ms: runs.peerN.map((r) => r.ms),
   };
-  return { model: m.name, tokens: m.n, file_bytes: fs.statSync(m.bin).size, ours: o, run_c: p };
+  return { model: m.name, tokens: m.n, file_bytes: fs.statSync(m.bin).size, ours: { ...o, in_process_tokens_per_s: inProcess(m) }, run_c: p };
+}
+
+/**
+ * Ours timed inside one process after load, like run.c's own "achieved tok/s" (whole-process
+ * differences drown a model as small as stories260K in start-up noise): (N − 1) / (generate(N) −
+ * generate(1)), medians over reps, no stop id (the same N tokens every time).
+ */
+function inProcess(m: Model): number {
+  enableRelaxedSimd();
+  const model = parseLlama2cCheckpoint(new Uint8Array(fs.readFileSync(m.bin)));
+  const prompt = Int32Array.of(1, 9038, 2501, 263, 931).map((id) => Math.min(id, model.config.vocabSize - 1));
+  const time = (n: number): number => {
+    const t0 = performance.now();
+    generate(model, prompt, { maxTokens: n, temperature: 0, rng: new Rng(1) });
+    return performance.now() - t0;
+  };
+  const one: number[] = [];
+  const many: number[] = [];
+  for (let r = 0; r < reps + 1; r++) {
+    one.push(time(1));
+    many.push(time(m.n));
+  }
+  return (m.n - 1) / ((median(many.slice(1)) - median(one.slice(1))) / 1000);
 }
 
 /**

@@ -466,13 +466,26 @@ async function real(results) {
   );
   log(
     table(
-      ['model', 'tokens', 'ours tok/s', 'run.c tok/s', 'ours/run.c', 'ours start-up', 'run.c start-up', 'ours peak RSS', 'run.c peak RSS', 'file'],
+      [
+        'model',
+        'tokens',
+        'ours tok/s',
+        'run.c tok/s',
+        'ours/run.c',
+        'ours in-process / run.c own',
+        'ours start-up',
+        'run.c start-up',
+        'ours peak RSS',
+        'run.c peak RSS',
+        'file',
+      ],
       r.decode.map((d) => [
         d.model,
         String(d.tokens),
         d.ours.tokens_per_s.toFixed(0),
         `${d.run_c.tokens_per_s.toFixed(0)} (own ${d.run_c.self_reported_tokens_per_s.toFixed(0)})`,
         ratio(d.ours.tokens_per_s / d.run_c.tokens_per_s),
+        `${d.ours.in_process_tokens_per_s.toFixed(0)} / ${d.run_c.self_reported_tokens_per_s.toFixed(0)} = ${ratio(d.ours.in_process_tokens_per_s / d.run_c.self_reported_tokens_per_s)}`,
         ms(d.ours.startup_ms),
         ms(d.run_c.startup_ms),
         mb(d.ours.peak_rss_bytes),

@@ -24,10 +24,27 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SRC_DIR = path.join(root, 'wasm/assembly');
 const ENTRY = 'wasm/assembly/index.ts';
 const OUT = path.join(root, 'src/engine/kernels/generated/wasmModules.ts');
-const COMMON_FLAGS = ['-O3', '--runtime', 'stub', '--noAssert'];
+/**
+ * The memory is imported and shared (src/engine/kernels/wasmBackend.ts makes it): views on a
+ * shared memory stay valid when it grows, so tensors can live in it (resident weights, the
+ * decoder's cache) and compute threads can share it. 65536 pages = 4 GiB, wasm32's limit.
+ */
+export const INITIAL_PAGES = 16;
+const COMMON_FLAGS = [
+  '-O3',
+  '--runtime',
+  'stub',
+  '--noAssert',
+  '--importMemory',
+  '--sharedMemory',
+  '--initialMemory',
+  String(INITIAL_PAGES),
+  '--maximumMemory',
+  '65536',
+];
 const VARIANTS = {
-  simd: ['--enable', 'simd'],
-  relaxedSimd: ['--enable', 'simd,relaxed-simd'],
+  simd: ['--enable', 'simd,threads'],
+  relaxedSimd: ['--enable', 'simd,relaxed-simd,threads'],
 };
 
 function compilerVersion() {
@@ -118,6 +135,9 @@ function render(hash, modules) {
     '// Rebuilt by `node esbuild.mjs` when the sources change; test/unit/engine/kernels checks it is current.',
     '',
     `export const WASM_SOURCE_SHA256 = '${hash}';`,
+    '',
+    '/** The shared memory both modules import as env.memory: its initial and maximum size in 64 KiB pages. */',
+    `export const WASM_MEMORY_PAGES = { initial: ${INITIAL_PAGES}, maximum: 65536 } as const;`,
     '',
     '/** What both modules export (functions and their memory), read from the compiled bytes. */',
     `export const WASM_EXPORT_NAMES = [\n${names.join(',\n').replace(/^/gm, '  ')},\n] as const;`,

@@ -13,7 +13,8 @@ export { addAt, mulAt, divAt } from './elements';
 export { Tensor, ShapeError, type Shape } from './tensor';
 export { Rng, type RngState } from './random';
 export { backend, backendStatus, selectBackend, setBackend, type BackendChoice, type BackendStatus } from './kernels/activeBackend';
-export type { Backend } from './kernels/backend';
+export type { Backend, DecodeKernels } from './kernels/backend';
+export { residentBytes } from './kernels/resident';
 
 // Models
 export { Transformer, KvCache, type ForwardOptions, type ForwardResult, type CaptureOptions, type LayerCapture } from './nn/transformer';
@@ -33,8 +34,16 @@ export { readableLabel } from './tokenizer/utf8';
 // Checkpoints
 export { CheckpointError, SafetensorsError, quote, describeValue } from './checkpoint/errors';
 export { MAX_HEADER_BYTES, parseSafetensors, type SafetensorsFile } from './checkpoint/safetensors';
-export { NATIVE_FORMAT, serializeCheckpoint, parseCheckpoint, isNativeCheckpoint, type NativeCheckpoint, type TrainingSnapshot } from './checkpoint/native';
-export { Llama2cError, parseLlama2cCheckpoint, readLlama2cHeader } from './checkpoint/llama2c';
+export {
+  NATIVE_FORMAT,
+  serializeCheckpoint,
+  parseCheckpoint,
+  isNativeCheckpoint,
+  type NativeCheckpoint,
+  type NativeParseOptions,
+  type TrainingSnapshot,
+} from './checkpoint/native';
+export { Llama2cError, parseLlama2cCheckpoint, readLlama2cHeader, type Llama2cParseOptions } from './checkpoint/llama2c';
 export {
   HuggingFaceError,
   parseHuggingFaceModel,
@@ -54,6 +63,7 @@ export { checkResumable, optionConflicts, ResumeError } from './train/resume';
 export { estimateTrainingBytes, formatBytes } from './train/memory';
 export { generate, GenerateError, generationLimit, type GenerateOptions } from './inference/generate';
 export { generationSteps, type GenerationStep, type GenerationStepOptions, type GenerationEnd } from './inference/generationSteps';
+export { Decoder } from './inference/decoder';
 
 // Analysis
 export { HEAD_KINDS, type HeadKind } from './analysis/patterns';

@@ -25,8 +25,14 @@ export class Tensor {
   requiresGrad: boolean;
   /** d(loss)/d(this), same layout as data; null until backward reaches this tensor. */
   grad: Float32Array | null = null;
+  /**
+   * What `data` is a view of, kept reachable as long as the tensor: a resident block of the
+   * kernels' memory (kernels/resident.ts) is given back only when its owner is collected, so a
+   * tensor whose data lives there holds the owner. Null for data the tensor owns itself.
+   */
+  readonly owner: object | null;
 
-  constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
+  constructor(data: Float32Array, shape: Shape, requiresGrad = false, owner: object | null = null) {
     const n = sizeOf(shape);
     if (data.length !== n) {
       throw new ShapeError(`data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
@@ -34,6 +40,7 @@ export class Tensor {
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
+    this.owner = owner;
   }
 
   static zeros(shape: Shape, requiresGrad = false): Tensor {
@@ -65,7 +72,7 @@ export class Tensor {
 
   /** Same data, another shape with the same element count (no copy). Gradients are not shared. */
   reshapedData(shape: Shape): Tensor {
-    return new Tensor(this.data, shape, false);
+    return new Tensor(this.data, shape, false, this.owner);
   }
 }
 

@@ -16,6 +16,7 @@ import { readFileBytes, readFileHead } from './readFileBytes';
 import {
   CheckpointError,
   parseLlama2cCheckpoint,
+  residentBytes,
   NATIVE_FORMAT,
   parseCheckpoint,
   HuggingFaceError,
@@ -65,12 +66,12 @@ export class ModelFileError extends Error {
 export const MAX_MODEL_BYTES = 4 * 1024 ** 3;
 
 /** The whole file, read once into an aligned buffer; folders and oversized files are refused by name. */
-export async function readBytes(file: string, what: string, maxBytes = MAX_MODEL_BYTES): Promise<Uint8Array> {
+export async function readBytes(file: string, what: string, maxBytes = MAX_MODEL_BYTES, allocate?: (n: number) => Uint8Array): Promise<Uint8Array> {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
     throw new ModelFileError(`${what} ${file} is a folder without config.json; give ${listFormats([...FOLDER_FORMATS, ...FILE_FORMATS])}`);
   }
   try {
-    return await readFileBytes(file, { maxBytes });
+    return await readFileBytes(file, { maxBytes, allocate });
   } catch (e) {
     throw new ModelFileError(`cannot read ${what}: ${(e as Error).message}`);
   }
@@ -121,8 +122,9 @@ async function loadNative(checkpointPath: string, tokenizerPath: string | undefi
   }
   // A size claim beyond the file, or a file past what we read whole, is refused from its header.
   checkCheckpointHead(checkpointPath, '.safetensors');
-  const bytes = await readBytes(checkpointPath, 'checkpoint');
-  const ckpt = parseCheckpoint(bytes);
+  // Read once, straight into the memory the kernels use: aligned weights stay views of these bytes.
+  const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes);
+  const ckpt = parseCheckpoint(bytes, { adopt: true });
   const tokenizer = tokenizerFromJson(ckpt.tokenizer);
   checkVocab(tokenizer, ckpt.model, checkpointPath);
   return { model: ckpt.model, tokenizer, format: 'native', checkpointPath, training: ckpt.training, tokenizerJson: ckpt.tokenizer };
@@ -138,14 +140,15 @@ async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undef
   let model: Transformer;
   try {
     checkCheckpointHead(checkpointPath, '.bin');
-    const bytes = await readBytes(checkpointPath, 'checkpoint');
+    // Read once, straight into the memory the kernels use: the weights are views of these bytes.
+    const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes);
     if (looksLikePytorchPickle(bytes)) {
       throw new ModelFileError(
         `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
       );
     }
     if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
-    model = parseLlama2cCheckpoint(bytes);
+    model = parseLlama2cCheckpoint(bytes, { adopt: true });
   } catch (e) {
     throw (await swappedFile(checkpointPath, 'model', e)) ?? e;
   }

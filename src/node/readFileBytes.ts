@@ -41,11 +41,16 @@ export interface ReadFileBytesOptions {
   readonly maxBytes?: number;
   /** Bytes per read call (at most READ_CHUNK_BYTES); smaller in tests. */
   readonly chunkBytes?: number;
+  /**
+   * Where the bytes go: a zeroed array of the file's size (e.g. the engine's residentBytes, so
+   * the kernels use the file's weights where they were read). Default: a fresh Uint8Array.
+   */
+  readonly allocate?: (n: number) => Uint8Array;
 }
 
 /**
- * The file's bytes in a fresh ArrayBuffer starting at offset 0 (so 4-byte-aligned data such as
- * safetensors F32 tensors can be viewed without copying). The size is checked before
+ * The file's bytes in a fresh ArrayBuffer starting at offset 0, or in options.allocate's array
+ * (so 4-byte-aligned data such as safetensors F32 tensors can be viewed without copying). The size is checked before
  * allocating; a file that changes while being read yields the bytes present at the start.
  */
 export async function readFileBytes(file: string, options: ReadFileBytesOptions = {}): Promise<Uint8Array> {
@@ -71,7 +76,7 @@ export async function readFileBytes(file: string, options: ReadFileBytesOptions 
     const stat = await handle.stat();
     if (!stat.isFile()) throw new FileReadError(`${file} is not a regular file (${kindOf(stat)})`, 'NOT_A_FILE');
     if (stat.size > maxBytes) throw new FileTooLargeError(file, stat.size, maxBytes);
-    const out = new Uint8Array(stat.size);
+    const out = options.allocate ? options.allocate(stat.size) : new Uint8Array(stat.size);
     let filled = 0;
     while (filled < out.length) {
       const { bytesRead } = await handle.read(out, filled, Math.min(chunk, out.length - filled), filled);

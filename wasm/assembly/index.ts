@@ -16,3 +16,4 @@ export { geluForward, geluBackward, siluForward, siluBackward, colSum, linearFor
 export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } from './norm';
 export { adamwStep } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
+export { matvec, attnDecode } from './decode';

@@ -12,6 +12,7 @@
 import type { ModelConfig } from '../models/config';
 import { validateModelConfig } from '../models/config';
 import { Transformer } from '../nn/transformer';
+import { residentBytes } from '../kernels/resident';
 import { Tensor } from '../tensor';
 import { checkFiniteTensors } from './finite';
 import { CheckpointError } from './errors';
@@ -106,8 +107,18 @@ export function llama2cConfig(h: Llama2cHeader): ModelConfig {
   });
 }
 
+export interface Llama2cParseOptions {
+  /**
+   * The model takes `bytes` as its storage: its weights are views of them, no copy (when they
+   * are 4-byte aligned, as a read into residentBytes() or a fresh buffer is). The caller hands
+   * the bytes over and must not change them. Default: the weights are copied once, into
+   * memory the kernels use in place (kernels/resident.ts).
+   */
+  readonly adopt?: boolean;
+}
+
 /** Parses a whole llama2.c `.bin` into a model. */
-export function parseLlama2cCheckpoint(bytes: Uint8Array): Transformer {
+export function parseLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cParseOptions = {}): Transformer {
   const h = readLlama2cHeader(bytes);
   const config = llama2cConfig(h);
   const { dim: C, hiddenDim: F, nLayers: L, vocabSize: V, seqLen } = h;
@@ -142,9 +153,12 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array): Transformer {
         (bytes.length < expected ? ' — the file is truncated' : ''),
     );
   }
-  // One copy into an aligned buffer (the input may sit at any byte offset).
-  const all = new Float32Array(floats);
-  new Uint8Array(all.buffer).set(bytes.subarray(headerBytes));
+  // The weights where they are (adopted, aligned), else one copy into resident memory.
+  // The tensors hold the array their data is in (a resident block is reused once unreachable).
+  const adopted = options.adopt === true && (bytes.byteOffset + headerBytes) % 4 === 0;
+  const owner = adopted ? bytes : residentBytes(4 * floats);
+  if (!adopted) owner.set(bytes.subarray(headerBytes));
+  const all = new Float32Array(owner.buffer, owner.byteOffset + (adopted ? headerBytes : 0), floats);
   const params = new Map<string, Tensor>();
   let at = 0;
   for (const grp of layout) {
@@ -153,7 +167,7 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array): Transformer {
       const data = all.subarray(at, at + n);
       at += n;
       if (grp.name.startsWith('(')) continue; // llama2.c's precomputed RoPE tables: run.c ignores them too
-      params.set(grp.perLayer ? `blocks.${l}.${grp.name}` : grp.name, new Tensor(data, grp.shape, true));
+      params.set(grp.perLayer ? `blocks.${l}.${grp.name}` : grp.name, new Tensor(data, grp.shape, true, owner));
     }
   }
   checkFiniteTensors(params, 'weight', (m) => new Llama2cError(m));

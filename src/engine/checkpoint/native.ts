@@ -69,8 +69,18 @@ export function isNativeCheckpoint(file: SafetensorsFile): boolean {
   return file.metadata.format === NATIVE_FORMAT;
 }
 
-export function parseCheckpoint(bytes: Uint8Array): NativeCheckpoint {
+export interface NativeParseOptions {
+  /**
+   * The model takes `bytes` as its storage: aligned float32 tensors stay views of them (no
+   * copy; read into residentBytes(), the kernels use them in place). The caller hands the
+   * bytes over and must not change them. Default: every tensor is copied.
+   */
+  readonly adopt?: boolean;
+}
+
+export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions = {}): NativeCheckpoint {
   const file = parseSafetensors(bytes);
+  const owner = options.adopt ? bytes : null;
   if (file.metadata.format !== NATIVE_FORMAT) {
     const found = file.metadata.format === undefined ? 'no "format" entry in its metadata' : `format ${quote(file.metadata.format)}`;
     throw new CheckpointError(
@@ -85,7 +95,7 @@ export function parseCheckpoint(bytes: Uint8Array): NativeCheckpoint {
   const config = validateModelConfig(parseJsonField(file, 'model_config'));
   const tokenizer = parseJsonField(file, 'tokenizer');
   const params = new Map<string, Tensor>();
-  for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter'));
+  for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter', owner));
   checkFiniteTensors(params, 'parameter');
   const training = file.metadata.training === undefined ? null : parseTraining(file, config);
   checkNoLeftovers(file, config, training !== null);
@@ -119,13 +129,14 @@ function checkNoLeftovers(file: SafetensorsFile, config: ModelConfig, training: 
   }
 }
 
-function readParam(file: SafetensorsFile, name: string, shape: readonly number[], what: string): Tensor {
+function readParam(file: SafetensorsFile, name: string, shape: readonly number[], what: string, owner: Uint8Array | null = null): Tensor {
   if (!file.tensors.has(name)) throw new CheckpointError(`checkpoint is missing ${what} "${name}" [${shape.join(', ')}]`);
   const t = readTensorF32(file, name);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new CheckpointError(`${what} "${name}" is [${t.shape.join(', ')}] in the file, the model config needs [${shape.join(', ')}]`);
   }
-  // Own the data: the file's bytes may be a view the caller reuses.
+  // Own the data (the file's bytes may be a view the caller reuses), unless the caller handed them over.
+  if (owner && t.data.buffer === owner.buffer) return new Tensor(t.data, shape, true, owner);
   return new Tensor(Float32Array.from(t.data), shape, true);
 }
 

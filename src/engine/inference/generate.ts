@@ -1,10 +1,12 @@
 /**
  * Autoregressive generation with a key/value cache: the prompt is run once (prefill), then
- * one token at a time. Temperature 0 is greedy (first index wins ties, as llama2.c's argmax);
+ * one token at a time — by the Decoder (inference/decoder.ts: preallocated, matrix-vector
+ * kernels on weights where they lie) for the models it runs, else by forward() with a KvCache. Temperature 0 is greedy (first index wins ties, as llama2.c's argmax);
  * otherwise tokens are sampled from softmax(logits / temperature) with the seeded Rng.
  */
 
 import { KvCache, type Transformer } from '../nn/transformer';
+import { Decoder } from './decoder';
 import type { Rng } from '../random';
 
 export interface GenerateOptions {
@@ -43,14 +45,23 @@ export function generate(model: Transformer, prompt: Int32Array, options: Genera
   // fed back: ctx − prompt + 1 tokens at most, as run.c (whose last step is pos = seq_len − 1).
   const maxTokens = Math.min(options.maxTokens, generationLimit(ctx, prompt.length));
   const out: number[] = [];
-  const cache = new KvCache(model.config);
-  let logits = lastRow(model, prompt, cache).subarray(0, limit);
+  let stepper: (ids: Int32Array) => Float32Array;
+  if (Decoder.unsupported(model.config) === null) {
+    const decoder = new Decoder(model);
+    stepper = (ids) => (ids.length === 1 ? decoder.step(ids[0]!) : decoder.prefill(ids));
+  } else {
+    const cache = new KvCache(model.config);
+    stepper = (ids) => lastRow(model, ids, cache);
+  }
+  const one = new Int32Array(1);
+  let logits = stepper(prompt).subarray(0, limit);
   for (let i = 0; i < maxTokens; i++) {
     const next = options.temperature === 0 ? argmax(logits) : sample(logits, options.temperature, options.rng);
     if (options.stopIds?.includes(next)) break;
     out.push(next);
     options.onToken?.(next);
-    if (i + 1 < maxTokens) logits = lastRow(model, Int32Array.of(next), cache).subarray(0, limit);
+    one[0] = next;
+    if (i + 1 < maxTokens) logits = stepper(one).subarray(0, limit);
   }
   return Int32Array.from(out);
 }

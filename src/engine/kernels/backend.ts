@@ -49,8 +49,46 @@ export interface AdamWStepParams {
   readonly c2: number;
 }
 
+/**
+ * One-token decoding (inference/decoder.ts): matrix-vector products and attention of one query
+ * over a key/value cache, on arrays from alloc() (for WebAssembly: resident in its memory, so
+ * nothing is copied per call). Every array passed must come from alloc() or be resident().
+ */
+export interface DecodeKernels {
+  /** A zeroed array of n floats where these kernels work in place; kept while `owner` lives. Null if there is no room. */
+  alloc(n: number, owner: object): Float32Array | null;
+  /** Whether the kernels can use `a` where it is (else the caller copies it into alloc()'d memory once). */
+  resident(a: Float32Array): boolean;
+  /** y[r] = W[r, :]·x (+ bias[r]) for r < rows; W [rows, cols]. */
+  matvec(w: Float32Array, x: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, cols: number): void;
+  /**
+   * For each head h (key/value head h / (nH / nKv)): att[h, t] = softmax over t < n of
+   * q_h·k_t·scale, out_h = Σ att[h, t]·v_t. q, out [nH·hs]; kc, vc [≥ n, nKv·hs]; att [nH, n].
+   */
+  attention(
+    q: Float32Array,
+    kc: Float32Array,
+    vc: Float32Array,
+    out: Float32Array,
+    att: Float32Array,
+    n: number,
+    nH: number,
+    nKv: number,
+    hs: number,
+    scale: number,
+  ): void;
+}
+
 export interface Backend {
   readonly name: string;
+  /** Kernels for one-token decoding; absent: the JS ones (kernels/jsDecode.ts). */
+  readonly decode?: DecodeKernels;
+  /**
+   * A zeroed byte block where the kernels use data in place (resident), kept while `owner`
+   * (default: the block itself) is reachable — weights read from a file into it are never copied
+   * again; null where the backend has no such memory (JS) or no room.
+   */
+  residentBytes?(n: number, owner?: object): Uint8Array | null;
   /** Bytes the backend holds outside the JS heap (the WebAssembly memory, which only grows); 0 for JS. */
   memoryBytes(): number;
   /**

@@ -23,6 +23,7 @@ import {
   siluForwardJs,
 } from './jsLayers';
 import { addAt } from '../elements';
+import { jsDecode } from './jsDecode';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -55,6 +56,9 @@ export const jsBackend: Backend = {
   crossEntropyForward: crossEntropyForwardJs,
   crossEntropyBackward: crossEntropyBackwardJs,
   adamwStep: adamwStepJs,
+  decode: jsDecode,
+  // Plain arrays are where the JS kernels work: nothing is resident elsewhere.
+  residentBytes: () => null,
 };
 
 /** C[M,N] += A[M,K] · B[K,N] */

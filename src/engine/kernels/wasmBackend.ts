@@ -1,17 +1,18 @@
 /**
  * The WebAssembly SIMD backend: loads the kernels compiled from wasm/assembly (embedded as
  * base64 in generated/wasmModules.ts), preferring the relaxed-SIMD build (fused
- * multiply-add) when the runtime validates it, and runs every kernel on copies of its
- * operands in the module's memory (wasmArena.ts). Copy-in/copy-out is a memcpy per operand,
- * a few % of the kernels' time at the engine's shapes, and keeps tensors plain
- * Float32Arrays that never detach when the memory grows. When the memory cannot grow, the
- * call runs on the JS reference instead.
+ * multiply-add) when the runtime validates it. The module's memory is shared (a
+ * SharedArrayBuffer: views on it never detach when it grows), and holds resident arrays —
+ * weights read from a checkpoint straight into it, the decoder's cache — which kernels use in
+ * place; other operands are copied in and out per call (wasmArena.ts), a memcpy per operand,
+ * a few % of the kernels' time at the engine's shapes. When the memory cannot grow, the call
+ * runs on the JS reference instead.
  *
  * Loading never throws: failures come back as a reason for backendStatus().
  */
 
-import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, MatmulOptions } from './backend';
-import { WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
+import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, MatmulOptions } from './backend';
+import { WASM_MEMORY_PAGES, WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
 import { jsBackend } from './jsBackend';
 import { Arena } from './wasmArena';
 import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
@@ -60,7 +61,8 @@ export function loadWasmBackend(modules?: WasmModuleBytes, options: WasmBackendO
         reasons.push(`${name}: not supported by this runtime (module does not validate)`);
         continue;
       }
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: onAbort } });
+      const memory = new WebAssembly.Memory({ ...WASM_MEMORY_PAGES, shared: true });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: onAbort, memory } });
       const exports = instance.exports;
       if (!isKernelModule(exports)) {
         reasons.push(`${name}: module lacks ${missingKernelExports(exports).join(', ')}`);
@@ -74,6 +76,23 @@ export function loadWasmBackend(modules?: WasmModuleBytes, options: WasmBackendO
   return { backend: null, reason: reasons.join('; ') };
 }
 
+/** The decoding kernels on resident arrays: pointers are the arrays' own offsets. */
+function wasmDecode(ex: KernelExports, arena: Arena): DecodeKernels {
+  return {
+    alloc(n, owner) {
+      const block = arena.allocate(4 * n, owner);
+      return block && new Float32Array(block.buffer, block.byteOffset, n);
+    },
+    resident: (a) => arena.holds(a),
+    matvec(w, x, bias, y, rows, cols) {
+      ex.matvec(w.byteOffset, x.byteOffset, bias ? bias.byteOffset : 0, y.byteOffset, rows, cols);
+    },
+    attention(q, kc, vc, out, att, n, nH, nKv, hs, scale) {
+      ex.attnDecode(q.byteOffset, kc.byteOffset, vc.byteOffset, out.byteOffset, att.byteOffset, n, nH, nKv, hs, scale);
+    },
+  };
+}
+
 function onAbort(): never {
   throw new Error('WebAssembly kernel aborted');
 }
@@ -85,6 +104,7 @@ class WasmBackend implements Backend {
   private readonly blockFloats: number;
   /** What the attention kernels (wasmAttention.ts) use of this backend. */
   private readonly context: WasmContext;
+  readonly decode: DecodeKernels;
 
   constructor(name: string, ex: KernelExports, options: WasmBackendOptions) {
     this.name = name;
@@ -92,10 +112,21 @@ class WasmBackend implements Backend {
     this.arena = new Arena(ex);
     this.blockFloats = Math.max(1, options.attentionBlockFloats ?? 256 * 1024);
     this.context = { ex, arena: this.arena, chunkRows: (T, Tk) => this.chunkRows(T, Tk), workspace: (...shapes) => this.workspace(...shapes) };
+    this.decode = wasmDecode(ex, this.arena);
   }
 
   memoryBytes(): number {
     return this.arena.bytes;
+  }
+
+  residentBytes(n: number, owner?: object): Uint8Array | null {
+    return this.arena.allocate(n, owner);
+  }
+
+  /** `a` itself when it is resident (kernels use it in place), else the number of floats to reserve for a copy. */
+  private operand(a: Float32Array | null, n: number): number | Float32Array | null {
+    if (a === null) return 0;
+    return this.arena.holds(a) ? a : n;
   }
 
   /** Query rows per attention chunk. */
@@ -113,7 +144,7 @@ class WasmBackend implements Backend {
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options: MatmulOptions = {}): void {
     const accumulate = options.accumulate ?? false;
     const ar = this.arena;
-    const o = ar.reserve([m * k, k * n, m * n, this.workspace([m, k, n])]);
+    const o = ar.place([this.operand(a, m * k), this.operand(b, k * n), this.operand(c, m * n), this.workspace([m, k, n])]);
     if (!o) return jsBackend.matmul(a, b, c, m, k, n, options);
     const [pa, pb, pc, ws] = o as [number, number, number, number];
     ar.put(pa, a, m * k);
@@ -153,7 +184,13 @@ class WasmBackend implements Backend {
 
   linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
     const ar = this.arena;
-    const o = ar.reserve([rows * inF, outF * inF, bias ? outF : 0, rows * outF, this.workspace([rows, inF, outF])]);
+    const o = ar.place([
+      this.operand(x, rows * inF),
+      this.operand(w, outF * inF),
+      this.operand(bias, outF),
+      this.operand(y, rows * outF),
+      this.workspace([rows, inF, outF]),
+    ]);
     if (!o) return jsBackend.linearForward(x, w, bias, y, rows, inF, outF);
     const [px, pw, pb, py, ws] = o as [number, number, number, number, number];
     ar.put(px, x, rows * inF);

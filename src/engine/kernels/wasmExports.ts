@@ -80,6 +80,8 @@ export interface KernelExports {
     c2: number,
   ): void;
   layerNormForward(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
+  matvec(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
+  attnDecode(q: number, kc: number, vc: number, out: number, att: number, n: number, nH: number, nKv: number, hs: number, scale: number): void;
   layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, c: number): void;
 }
 
@@ -113,6 +115,8 @@ const REQUIRED = {
   crossEntropyForward: 'function',
   crossEntropyBackward: 'function',
   adamwStep: 'function',
+  matvec: 'function',
+  attnDecode: 'function',
 } as const satisfies Record<KernelExportName, 'memory' | 'function'>;
 
 export const KERNEL_EXPORTS = Object.keys(REQUIRED) as readonly KernelExportName[];

@@ -8,6 +8,7 @@
 import type { AttentionDims, Backend } from '../../../../src/engine/kernels/backend';
 import { addAt } from '../../../../src/engine/elements';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
+import { jsDecode } from '../../../../src/engine/kernels/jsDecode';
 import { Rng } from '../../../../src/engine/random';
 
 export function randomArray(rng: Rng, n: number, scale = 1): Float32Array {
@@ -407,6 +408,101 @@ export function checkAdamW(be: Backend): number {
   return checked;
 }
 
+/**
+ * The one-token decoding kernels (matvec, attention over a cache) against the JS ones
+ * (jsDecode.ts), which the decoder test checks against the full forward pass; sizes straddle
+ * the WASM matvec's blocks (4 rows, 8 columns) and GQA groups.
+ */
+export function checkDecode(be: Backend): number {
+  const k = be.decode ?? jsDecode;
+  const owner = {};
+  const rng = new Rng(21);
+  const resident = (src: Float32Array): Float32Array => {
+    const a = k.alloc(src.length, owner);
+    if (!a) throw new Error(`${be.name}: no room for ${src.length} resident floats`);
+    if (!k.resident(a)) throw new Error(`${be.name}: an alloc()'d array is not resident`);
+    a.set(src);
+    return a;
+  };
+  let checked = 0;
+  for (const [rows, cols] of [
+    [1, 1],
+    [3, 7],
+    [4, 8],
+    [5, 9],
+    [17, 33],
+    [64, 288],
+    [131, 172],
+  ] as const) {
+    const w = randomArray(rng, rows * cols),
+      x = randomArray(rng, cols),
+      bias = randomArray(rng, rows);
+    for (const withBias of [false, true]) {
+      const want = new Float32Array(rows);
+      jsDecode.matvec(w, x, withBias ? bias : null, want, rows, cols);
+      const got = resident(new Float32Array(rows));
+      k.matvec(resident(w), resident(x), withBias ? resident(bias) : null, got, rows, cols);
+      expectClose(got, want, 1e-5 * Math.sqrt(cols), `${be.name} matvec ${rows}×${cols} bias=${withBias}`);
+      checked++;
+    }
+  }
+  for (const [n, nH, nKv, hs] of [
+    [1, 1, 1, 1],
+    [5, 2, 1, 3],
+    [17, 8, 4, 8],
+    [64, 6, 6, 48],
+    [3, 4, 2, 6],
+  ] as const) {
+    const q = randomArray(rng, nH * hs),
+      kc = randomArray(rng, (n + 2) * nKv * hs),
+      vc = randomArray(rng, (n + 2) * nKv * hs);
+    const want = new Float32Array(nH * hs),
+      wantAtt = new Float32Array(nH * n);
+    jsDecode.attention(q, kc, vc, want, wantAtt, n, nH, nKv, hs, 1 / Math.sqrt(hs));
+    // The cache holds more rows than are visible (n of n + 2): the rest must not count.
+    const got = resident(new Float32Array(nH * hs)),
+      gotAtt = resident(new Float32Array(nH * n));
+    k.attention(resident(q), resident(kc), resident(vc), got, gotAtt, n, nH, nKv, hs, 1 / Math.sqrt(hs));
+    expectClose(gotAtt, wantAtt, 1e-5, `${be.name} decode attention n=${n} H=${nH}/${nKv} hs=${hs} weights`);
+    expectClose(got, want, 1e-5, `${be.name} decode attention n=${n} H=${nH}/${nKv} hs=${hs} out`);
+    checked++;
+  }
+  return checked;
+}
+
+/**
+ * Resident blocks: zeroed, usable by the kernels in place (a linear whose weights and output
+ * are resident equals the copied-in one), and still valid after the memory grows.
+ */
+export function checkResident(be: Backend): number {
+  if (!be.residentBytes) return 0;
+  const owner = {};
+  const rng = new Rng(22);
+  const floatsIn = (n: number): Float32Array => {
+    const b = be.residentBytes!(4 * n, owner);
+    if (!b) throw new Error(`${be.name}: no room for a resident block`);
+    if (b.some((v) => v !== 0)) throw new Error(`${be.name}: a resident block is not zeroed`);
+    return new Float32Array(b.buffer, b.byteOffset, n);
+  };
+  const [rows, inF, outF] = [7, 33, 19];
+  const x = randomArray(rng, rows * inF),
+    w = randomArray(rng, outF * inF);
+  const want = new Float32Array(rows * outF);
+  jsBackend.linearForward(x, w, null, want, rows, inF, outF);
+  const rw = floatsIn(outF * inF);
+  rw.set(w);
+  const ry = floatsIn(rows * outF);
+  be.linearForward(x, rw, null, ry, rows, inF, outF);
+  expectClose(ry, want, 1e-5 * Math.sqrt(inF), `${be.name} linear with resident weights and output`);
+  // A call needing far more scratch than there is grows the memory; the resident views stay valid.
+  const big = 1 << 22;
+  be.matmul(new Float32Array(big), new Float32Array(1), new Float32Array(big), big, 1, 1);
+  if (rw.length !== outF * inF || rw[3] !== w[3]) throw new Error(`${be.name}: a resident view changed when the memory grew`);
+  be.linearForward(x, rw, null, ry, rows, inF, outF);
+  expectClose(ry, want, 1e-5 * Math.sqrt(inF), `${be.name} linear with resident weights after growth`);
+  return 2;
+}
+
 /** A kernel of the Backend contract (everything but its name and memory report). */
 export type KernelName = Exclude<keyof Backend, 'name' | 'memoryBytes'>;
 
@@ -431,6 +527,8 @@ export const KERNEL_CHECKS: Record<KernelName, (be: Backend) => number> = {
   crossEntropyForward: checkCrossEntropy,
   crossEntropyBackward: checkCrossEntropy,
   adamwStep: checkAdamW,
+  decode: checkDecode,
+  residentBytes: checkResident,
 };
 
 /** Every kernel check (each once); returns how many cases ran. */

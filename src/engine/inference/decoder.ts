@@ -1,0 +1,317 @@
+/**
+ * The decode fast path: one token at a time through a causal model, with its key/value cache
+ * and every vector allocated once, up front, where the kernels work in place (the WebAssembly
+ * memory, on that backend). A step is matrix-vector products (DecodeKernels.matvec, which read
+ * the weights where they lie: a checkpoint loaded into the WebAssembly memory is never copied)
+ * and one attention call per layer; norms, RoPE and activations are short loops over one vector.
+ * Nothing is allocated per token.
+ *
+ * It computes what Transformer.forward computes for the same tokens (the test compares logits
+ * at every position), for the pre-norm causal families: GPT-2, Llama, GPT-NeoX (parallel
+ * residual, partial rotary), Qwen2, the seed model. Others (hard attention, encoders, post-norm)
+ * use forward() with a KvCache: Decoder.unsupported() says why.
+ */
+
+import { backend } from '../kernels/activeBackend';
+import type { DecodeKernels } from '../kernels/backend';
+import { jsDecode } from '../kernels/jsDecode';
+import { geluForwardJs, layerNormForwardJs, rmsNormForwardJs } from '../kernels/jsLayers';
+import type { ModelConfig } from '../models/config';
+import { headSize } from '../models/config';
+import { KvCache, type Transformer } from '../nn/transformer';
+import { erf } from '../ops/geluErf';
+import { ShapeError } from '../tensor';
+
+/** Prompts up to this many tokens are prefilled one token at a time. */
+const PREFILL_BY_STEPS = 16;
+
+interface LayerWeights {
+  norm1: [Float32Array, Float32Array | null] | null;
+  q: Linear;
+  k: Linear;
+  v: Linear;
+  o: Linear;
+  norm2: [Float32Array, Float32Array | null] | null;
+  /** gelu: [fc, proj]; swiglu: [gate, up, down]; none: []. */
+  mlp: Linear[];
+  kc: Float32Array;
+  vc: Float32Array;
+}
+
+interface Linear {
+  readonly w: Float32Array;
+  readonly b: Float32Array | null;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+export class Decoder {
+  readonly model: Transformer;
+  private readonly cfg: ModelConfig;
+  private readonly k: DecodeKernels;
+  private readonly layers: LayerWeights[];
+  private readonly tokEmb: Float32Array;
+  private readonly posEmb: Float32Array | null;
+  private readonly normF: [Float32Array, Float32Array | null] | null;
+  private readonly head: Linear;
+  private readonly hs: number;
+  private readonly kvC: number;
+  // Working vectors, [C] unless said.
+  private readonly x: Float32Array;
+  private readonly xb: Float32Array;
+  private readonly q: Float32Array;
+  /** New key and value rows [kvC], rotated then copied into the caches. */
+  private readonly kRow: Float32Array;
+  private readonly vRow: Float32Array;
+  private readonly attOut: Float32Array;
+  private readonly proj: Float32Array;
+  /** [H, context]: the last step's attention weights of the layer being run. */
+  private readonly att: Float32Array;
+  private readonly h1: Float32Array;
+  private readonly h2: Float32Array;
+  private readonly logits: Float32Array;
+  private readonly stat = new Float32Array(2);
+  /** RoPE tables [context, rotary/2] (float32, as ops/rope.ts rounds them). */
+  private readonly cos: Float32Array;
+  private readonly sin: Float32Array;
+  /** Positions held in the cache. */
+  length = 0;
+
+  /** Why `config` cannot use the decoder (null when it can). */
+  static unsupported(config: ModelConfig): string | null {
+    if (config.causal === false) return 'an encoder re-reads every token';
+    if (config.lmHead === false) return 'the model has no LM head';
+    if (config.normPlacement === 'post') return 'post-norm blocks';
+    if (config.mlmHead) return 'a masked-LM head';
+    if (config.attentionMode !== 'soft') return 'hard attention';
+    if ((config.tokenTypes ?? 0) > 0) return 'token-type embeddings';
+    return null;
+  }
+
+  constructor(model: Transformer, kernels: DecodeKernels = backend().decode ?? jsDecode) {
+    const cfg = model.config;
+    const why = Decoder.unsupported(cfg);
+    if (why) throw new ShapeError(`the one-token decoder does not run this model: ${why}`);
+    this.model = model;
+    this.cfg = cfg;
+    this.k = kernels;
+    const C = cfg.dModel,
+      F = cfg.mlpHidden,
+      ctx = cfg.contextLength;
+    this.hs = headSize(cfg);
+    this.kvC = cfg.nKvHeads * this.hs;
+    const alloc = (n: number): Float32Array => {
+      const a = this.k.alloc(n, this);
+      if (!a) throw new RangeError(`the decoder cannot get ${n} floats of kernel memory`);
+      return a;
+    };
+    // Weights the kernels read must be where they work; a loaded checkpoint already is.
+    const resident = (a: Float32Array): Float32Array => {
+      if (this.k.resident(a)) return a;
+      const r = alloc(a.length);
+      r.set(a);
+      return r;
+    };
+    const opt = (name: string): Float32Array | null => model.params.get(name)?.data ?? null;
+    const lin = (prefix: string, rows: number, cols: number): Linear => {
+      const b = opt(`${prefix}.bias`);
+      return { w: resident(model.p(`${prefix}.weight`).data), b: b && resident(b), rows, cols };
+    };
+    const norm = (prefix: string): [Float32Array, Float32Array | null] | null =>
+      cfg.norm === 'none' ? null : [model.p(`${prefix}.weight`).data, opt(`${prefix}.bias`)];
+    this.layers = [];
+    for (let l = 0; l < cfg.nLayers; l++) {
+      const p = `blocks.${l}`;
+      const mlp =
+        cfg.mlp === 'none'
+          ? []
+          : cfg.mlp === 'gelu'
+            ? [lin(`${p}.mlp.fc`, F, C), lin(`${p}.mlp.proj`, C, F)]
+            : [lin(`${p}.mlp.gate`, F, C), lin(`${p}.mlp.up`, F, C), lin(`${p}.mlp.down`, C, F)];
+      this.layers.push({
+        norm1: norm(`${p}.norm1`),
+        q: lin(`${p}.attn.q`, C, C),
+        k: lin(`${p}.attn.k`, this.kvC, C),
+        v: lin(`${p}.attn.v`, this.kvC, C),
+        o: lin(`${p}.attn.o`, C, C),
+        norm2: cfg.mlp === 'none' ? null : norm(`${p}.norm2`),
+        mlp,
+        kc: alloc(ctx * this.kvC),
+        vc: alloc(ctx * this.kvC),
+      });
+    }
+    this.tokEmb = model.p('tok_emb').data;
+    this.posEmb = cfg.positional === 'learned' ? model.p('pos_emb').data : null;
+    this.normF = norm('norm_f');
+    this.head = cfg.tiedEmbeddings ? { w: resident(this.tokEmb), b: null, rows: cfg.vocabSize, cols: C } : lin('lm_head', cfg.vocabSize, C);
+    this.x = alloc(C);
+    this.xb = alloc(C);
+    this.q = alloc(C);
+    this.kRow = alloc(this.kvC);
+    this.vRow = alloc(this.kvC);
+    this.attOut = alloc(C);
+    this.proj = alloc(C);
+    this.att = alloc(cfg.nHeads * ctx);
+    this.h1 = alloc(Math.max(F, 1));
+    this.h2 = alloc(Math.max(F, 1));
+    this.logits = alloc(cfg.vocabSize);
+    const rd = cfg.rotaryDims ?? this.hs;
+    const half = cfg.positional === 'rope' ? rd / 2 : 0;
+    this.cos = new Float32Array(ctx * half);
+    this.sin = new Float32Array(ctx * half);
+    for (let t = 0; t < ctx; t++) {
+      for (let m = 0; m < half; m++) {
+        const angle = t * (1 / Math.pow(cfg.ropeTheta, (2 * m) / rd));
+        this.cos[t * half + m] = Math.cos(angle);
+        this.sin[t * half + m] = Math.sin(angle);
+      }
+    }
+  }
+
+  /** Forgets every position (the next step is position 0). */
+  reset(): void {
+    this.length = 0;
+  }
+
+  /**
+   * Runs token `id` at the next position and returns the logits [V] for the token after it: a
+   * view into the decoder's memory, overwritten by the next step (copy it to keep it).
+   */
+  step(id: number): Float32Array {
+    const cfg = this.cfg;
+    const C = cfg.dModel,
+      F = cfg.mlpHidden,
+      H = cfg.nHeads,
+      pos = this.length;
+    if (pos >= cfg.contextLength) throw new ShapeError(`decoder: position ${pos} is past the model's context of ${cfg.contextLength} tokens`);
+    if (!(Number.isInteger(id) && id >= 0 && id < cfg.vocabSize))
+      throw new RangeError(`decoder: token id ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
+    const { x, xb, q, kRow, vRow, attOut, proj, att } = this;
+    const k = this.k;
+    for (let c = 0; c < C; c++) x[c] = this.tokEmb[id * C + c]!;
+    if (this.posEmb) for (let c = 0; c < C; c++) x[c] = x[c]! + this.posEmb[pos * C + c]!;
+    const scale = 1 / Math.sqrt(this.hs);
+    for (const L of this.layers) {
+      this.norm(x, L.norm1, xb);
+      this.linear(L.q, xb, q);
+      this.linear(L.k, xb, kRow);
+      this.linear(L.v, xb, vRow);
+      if (cfg.positional === 'rope') {
+        this.rope(q, H, pos);
+        this.rope(kRow, cfg.nKvHeads, pos);
+      }
+      L.kc.set(kRow, pos * this.kvC);
+      L.vc.set(vRow, pos * this.kvC);
+      k.attention(q, L.kc, L.vc, attOut, att, pos + 1, H, cfg.nKvHeads, this.hs, scale);
+      this.linear(L.o, attOut, proj);
+      if (cfg.mlp !== 'none' && cfg.parallelResidual) {
+        // GPT-NeoX: both branches read the block's input.
+        this.norm(x, L.norm2, xb);
+        for (let c = 0; c < C; c++) x[c] = x[c]! + proj[c]!;
+        this.mlp(L, xb, F, proj);
+        for (let c = 0; c < C; c++) x[c] = x[c]! + proj[c]!;
+        continue;
+      }
+      for (let c = 0; c < C; c++) x[c] = x[c]! + proj[c]!;
+      if (cfg.mlp === 'none') continue;
+      this.norm(x, L.norm2, xb);
+      this.mlp(L, xb, F, proj);
+      for (let c = 0; c < C; c++) x[c] = x[c]! + proj[c]!;
+    }
+    this.norm(x, this.normF, xb);
+    this.linear(this.head, xb, this.logits);
+    this.length = pos + 1;
+    return this.logits;
+  }
+
+  /** The last step's attention weights in its last layer, [H, length] (a copy). */
+  lastAttention(): Float32Array {
+    return this.att.slice(0, this.cfg.nHeads * this.length);
+  }
+
+  /**
+   * Runs a prompt of several tokens in one forward pass (matrix products, faster than token by
+   * token), keeps its keys and values, and returns the logits after its last token (as step()).
+   */
+  prefill(ids: Int32Array): Float32Array {
+    if (ids.length === 0) throw new ShapeError('decoder: an empty prompt');
+    // A short prompt is cheaper token by token: a matrix product packs every weight first.
+    if (ids.length <= PREFILL_BY_STEPS) {
+      let logits = this.logits;
+      for (const id of ids) logits = this.step(id);
+      return logits;
+    }
+    const cache = new KvCache(this.cfg);
+    cache.length = 0;
+    // The positions already held continue: copy them in so the forward pass sees them.
+    const held = this.length * this.kvC;
+    this.layers.forEach((L, l) => {
+      cache.k[l]!.set(L.kc.subarray(0, held));
+      cache.v[l]!.set(L.vc.subarray(0, held));
+    });
+    cache.length = this.length;
+    const r = this.model.forward(null, ids, 1, ids.length, { cache, lastLogitsOnly: true });
+    const n = cache.length * this.kvC;
+    this.layers.forEach((L, l) => {
+      L.kc.set(cache.k[l]!.subarray(0, n));
+      L.vc.set(cache.v[l]!.subarray(0, n));
+    });
+    this.length = cache.length;
+    this.logits.set(r.logits.data);
+    return this.logits;
+  }
+
+  private linear(l: Linear, x: Float32Array, y: Float32Array): void {
+    this.k.matvec(l.w, x, l.b, y, l.rows, l.cols);
+  }
+
+  private norm(x: Float32Array, n: [Float32Array, Float32Array | null] | null, out: Float32Array): void {
+    const C = this.cfg.dModel;
+    if (n === null) out.set(x);
+    else if (this.cfg.norm === 'rmsnorm') rmsNormForwardJs(x, n[0], out, this.stat, 1, C, this.cfg.normEps);
+    else layerNormForwardJs(x, n[0], n[1], out, this.stat, this.stat.subarray(1), 1, C, this.cfg.normEps);
+  }
+
+  /** The MLP of a block on its normalised input h [C], into out [C]. */
+  private mlp(L: LayerWeights, h: Float32Array, F: number, out: Float32Array): void {
+    const { h1, h2 } = this;
+    if (this.cfg.mlp === 'gelu') {
+      const [fc, pr] = L.mlp as [Linear, Linear];
+      this.linear(fc, h, h1);
+      if (this.cfg.gelu === 'erf') for (let i = 0; i < F; i++) h1[i] = 0.5 * h1[i]! * (1 + erf(h1[i]! * Math.SQRT1_2));
+      else geluForwardJs(h1, h1, F);
+      this.linear(pr, h1, out);
+      return;
+    }
+    const [gate, up, down] = L.mlp as [Linear, Linear, Linear];
+    this.linear(gate, h, h1);
+    this.linear(up, h, h2);
+    for (let i = 0; i < F; i++) {
+      const g = h1[i]!;
+      h1[i] = (g / (1 + Math.exp(-g))) * h2[i]!;
+    }
+    this.linear(down, h1, out);
+  }
+
+  /** Rotates each head's pairs of `v` [heads·hs] by position `pos` (ops/rope.ts's conventions). */
+  private rope(v: Float32Array, heads: number, pos: number): void {
+    const hs = this.hs;
+    const rd = this.cfg.rotaryDims ?? hs;
+    const half = rd / 2;
+    const interleaved = this.cfg.ropeStyle === 'interleaved';
+    const t = pos * half;
+    for (let h = 0; h < heads; h++) {
+      const base = h * hs;
+      for (let m = 0; m < half; m++) {
+        const i0 = interleaved ? base + 2 * m : base + m;
+        const i1 = interleaved ? i0 + 1 : i0 + half;
+        const c = this.cos[t + m]!,
+          s = this.sin[t + m]!;
+        const a = v[i0]!,
+          e = v[i1]!;
+        v[i0] = a * c - e * s;
+        v[i1] = a * s + e * c;
+      }
+    }
+  }
+}

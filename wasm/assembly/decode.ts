@@ -1,0 +1,133 @@
+/**
+ * Kernels for decoding one token at a time (src/engine/inference/decoder.ts): a matrix-vector
+ * product that reads the weights where they lie (no packing: each weight is read once per
+ * token, so the product is bound by memory bandwidth, and packing would only add a copy), and
+ * attention of one query per head over the key/value cache. Both work on byte offsets into
+ * this module's memory, where the decoder keeps its weights, cache and vectors.
+ */
+
+import { exp1 } from './math';
+import { hsum, madd } from './simd';
+
+/** y[r] = W[r, :]·x (+ bias[r] when bias ≠ 0) for r < rows; W is [rows, cols] row-major. */
+export function matvec(w: usize, x: usize, bias: usize, y: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  const c8 = cols & ~7;
+  let r = 0;
+  // Four rows at a time, two accumulators each: eight independent multiply-add chains, and
+  // every load of x serves four rows.
+  for (; r + 4 <= rows; r += 4) {
+    const w0 = w + <usize>r * rowBytes;
+    const w1 = w0 + rowBytes;
+    const w2 = w1 + rowBytes;
+    const w3 = w2 + rowBytes;
+    let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0), b1 = f32x4.splat(0);
+    let a2 = f32x4.splat(0), b2 = f32x4.splat(0);
+    let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
+    for (let j = 0; j < c8; j += 8) {
+      const o = <usize>j << 2;
+      const xa = v128.load(x + o);
+      const xb = v128.load(x + o + 16);
+      a0 = madd(v128.load(w0 + o), xa, a0);
+      b0 = madd(v128.load(w0 + o + 16), xb, b0);
+      a1 = madd(v128.load(w1 + o), xa, a1);
+      b1 = madd(v128.load(w1 + o + 16), xb, b1);
+      a2 = madd(v128.load(w2 + o), xa, a2);
+      b2 = madd(v128.load(w2 + o + 16), xb, b2);
+      a3 = madd(v128.load(w3 + o), xa, a3);
+      b3 = madd(v128.load(w3 + o + 16), xb, b3);
+    }
+    let s0 = hsum(f32x4.add(a0, b0));
+    let s1 = hsum(f32x4.add(a1, b1));
+    let s2 = hsum(f32x4.add(a2, b2));
+    let s3 = hsum(f32x4.add(a3, b3));
+    for (let j = c8; j < cols; j++) {
+      const o = <usize>j << 2;
+      const xj = load<f32>(x + o);
+      s0 += load<f32>(w0 + o) * xj;
+      s1 += load<f32>(w1 + o) * xj;
+      s2 += load<f32>(w2 + o) * xj;
+      s3 += load<f32>(w3 + o) * xj;
+    }
+    const yo = y + (<usize>r << 2);
+    if (bias != 0) {
+      const bo = bias + (<usize>r << 2);
+      s0 += load<f32>(bo);
+      s1 += load<f32>(bo, 4);
+      s2 += load<f32>(bo, 8);
+      s3 += load<f32>(bo, 12);
+    }
+    store<f32>(yo, s0);
+    store<f32>(yo, s1, 4);
+    store<f32>(yo, s2, 8);
+    store<f32>(yo, s3, 12);
+  }
+  for (; r < rows; r++) {
+    const w0 = w + <usize>r * rowBytes;
+    let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
+    for (let j = 0; j < c8; j += 8) {
+      const o = <usize>j << 2;
+      a0 = madd(v128.load(w0 + o), v128.load(x + o), a0);
+      b0 = madd(v128.load(w0 + o + 16), v128.load(x + o + 16), b0);
+    }
+    let s0 = hsum(f32x4.add(a0, b0));
+    for (let j = c8; j < cols; j++) s0 += load<f32>(w0 + (<usize>j << 2)) * load<f32>(x + (<usize>j << 2));
+    if (bias != 0) s0 += load<f32>(bias + (<usize>r << 2));
+    store<f32>(y + (<usize>r << 2), s0);
+  }
+}
+
+/** Σ a[j]·b[j] for j < n. */
+// @ts-ignore: decorator
+@inline function dot(a: usize, b: usize, n: i32): f32 {
+  const n4 = n & ~3;
+  let acc = f32x4.splat(0);
+  for (let j = 0; j < n4; j += 4) acc = madd(v128.load(a + (<usize>j << 2)), v128.load(b + (<usize>j << 2)), acc);
+  let s = hsum(acc);
+  for (let j = n4; j < n; j++) s += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
+  return s;
+}
+
+/**
+ * One query per head over the first n cached positions: for head h (key/value head
+ * h / (nH / nKv)), att[h, t] = softmax_t(q_h·k_t · scale) and out_h = Σ_t att[h, t]·v_t.
+ * q and out are [nH·hs]; the caches are [n, nKv·hs]; att is [nH, n].
+ */
+export function attnDecode(q: usize, kc: usize, vc: usize, out: usize, att: usize, n: i32, nH: i32, nKv: i32, hs: i32, scale: f32): void {
+  const group = nH / nKv;
+  const ldkv = <usize>(nKv * hs) << 2;
+  const hb = <usize>hs << 2;
+  for (let h = 0; h < nH; h++) {
+    const qh = q + <usize>h * hb;
+    const kvOff = <usize>(h / group) * hb;
+    const row = att + <usize>h * (<usize>n << 2);
+    let max: f32 = -Infinity;
+    for (let t = 0; t < n; t++) {
+      const s = dot(qh, kc + <usize>t * ldkv + kvOff, hs) * scale;
+      store<f32>(row + (<usize>t << 2), s);
+      if (s > max) max = s;
+    }
+    let sum: f32 = 0;
+    for (let t = 0; t < n; t++) {
+      const e = exp1(load<f32>(row + (<usize>t << 2)) - max);
+      store<f32>(row + (<usize>t << 2), e);
+      sum += e;
+    }
+    const inv: f32 = 1 / sum;
+    const oh = out + <usize>h * hb;
+    memory.fill(oh, 0, hb);
+    const hs4 = hs & ~3;
+    for (let t = 0; t < n; t++) {
+      const a = load<f32>(row + (<usize>t << 2)) * inv;
+      store<f32>(row + (<usize>t << 2), a);
+      const vt = vc + <usize>t * ldkv + kvOff;
+      const av = f32x4.splat(a);
+      for (let d = 0; d < hs4; d += 4) {
+        const o = <usize>d << 2;
+        v128.store(oh + o, madd(av, v128.load(vt + o), v128.load(oh + o)));
+      }
+      for (let d = hs4; d < hs; d++) store<f32>(oh + (<usize>d << 2), load<f32>(oh + (<usize>d << 2)) + a * load<f32>(vt + (<usize>d << 2)));
+    }
+  }
+}
