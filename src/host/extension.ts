@@ -13,6 +13,7 @@ import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
 import { registerHubCommands } from './hub/hubCommands';
 import { registerSidebar, type Sidebar } from './sidebar/sidebar';
+import { openSample, trackingHovers, WalkthroughProgress } from './walkthrough';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
@@ -34,6 +35,7 @@ export interface AttentionLensApi {
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
   readonly sidebar: Sidebar;
+  readonly walkthrough: WalkthroughProgress;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -47,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const training = new TrainingController(client, model, run, context.globalStorageUri, log);
   const surprisal = new SurprisalOverlay(attention, model, log);
   const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
+  const samplesDir = vscode.Uri.joinPath(context.extensionUri, 'samples').fsPath;
+  const walkthrough = new WalkthroughProgress(samplesDir, highlighter);
   const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
   const { sidebar, disposables: sidebarParts } = registerSidebar({
     client,
@@ -78,17 +82,19 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     model.onDidLoad(({ source, history }) => run.showHistory(`history of ${path.basename(source.path)}`, history)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter)),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, trackingHovers(new AttentionHoverProvider(attention, model, view, highlighter), walkthrough)),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
     ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
     ...sidebarParts,
+    walkthrough,
+    vscode.commands.registerCommand('attentionLens.openSample', (name?: string) => openSample(samplesDir, name)),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, sidebar };
+  return { client, model, run, view, highlighter, attention, surprisal, sidebar, walkthrough };
 }
 
 export function deactivate(): void {
