@@ -4,7 +4,10 @@
  */
 
 import * as vscode from 'vscode';
+import { BUCKETS } from '../presentation/attentionView';
+import { legendMarkdown } from '../presentation/weightPalette';
 import type { ActiveModel } from './activeModel';
+import { onDidChangeSettings, readSettings } from './config';
 import type { TrainingRun } from './trainingRun';
 import type { ViewState } from './viewState';
 
@@ -23,6 +26,8 @@ export class StatusBar implements vscode.Disposable {
     this.subscriptions.push(
       model.onDidChange(() => this.draw()),
       view.onDidChange(() => this.draw()),
+      onDidChangeSettings(() => this.draw()),
+      vscode.window.onDidChangeActiveColorTheme(() => this.draw()),
       run.onDidChange((e) => {
         // Steps can arrive many times a second: redraw at most 4 times a second.
         if (e.kind !== 'step' || Date.now() - this.lastDraw > 250) this.draw();
@@ -51,14 +56,37 @@ export class StatusBar implements vscode.Disposable {
     }
     const { layer, head } = this.view.selection;
     this.item.text = `$(eye) L${layer} H${head}`;
-    this.item.tooltip = new vscode.MarkdownString(
+    const s = readSettings();
+    const tooltip = new vscode.MarkdownString(
       `**Attention Lens** — ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters.toLocaleString('en-US')} parameters\n\n` +
-        `${info.source}${info.trainedSteps !== null ? ` · ${info.trainedSteps} steps` : ''}\n\nShowing layer ${layer}, head ${head}. Click for the dashboard.`,
+        `${info.source}${info.trainedSteps !== null ? ` · ${info.trainedSteps} steps` : ''}\n\nShowing layer ${layer}, head ${head}. Click for the dashboard.\n\n` +
+        legendMarkdown({ ...s.attention, ...s.decorations }, themeWeightColors()),
     );
+    tooltip.supportHtml = true;
+    this.item.tooltip = tooltip;
   }
 
   dispose(): void {
     this.item.dispose();
     for (const d of this.subscriptions) d.dispose();
   }
+}
+
+/** The contributed defaults of attentionLens.weight1…8 for the current theme kind (the legend's swatches for the theme palette). */
+function themeWeightColors(): string[] {
+  const kind = vscode.window.activeColorTheme.kind;
+  const key =
+    kind === vscode.ColorThemeKind.Light
+      ? 'light'
+      : kind === vscode.ColorThemeKind.HighContrast
+        ? 'highContrast'
+        : kind === vscode.ColorThemeKind.HighContrastLight
+          ? 'highContrastLight'
+          : 'dark';
+  const colors = (
+    vscode.extensions.getExtension('attention-lens.attention-lens')?.packageJSON as {
+      contributes?: { colors?: { id: string; defaults: Record<string, string> }[] };
+    }
+  )?.contributes?.colors;
+  return Array.from({ length: BUCKETS }, (_, i) => colors?.find((c) => c.id === `attentionLens.weight${i + 1}`)?.defaults[key] ?? '#808080');
 }

@@ -11,6 +11,8 @@ export type PresetSetting = 'seed' | 'tiny' | 'small';
 export type Aggregation = 'head' | 'mean' | 'max';
 export type Direction = 'attendsTo' | 'attendedBy';
 export type Normalization = 'rowMax' | 'absolute';
+/** 'theme': the theme colours attentionLens.weight1…8; the others are colour-blind-safe maps. */
+export type WeightPalette = 'theme' | 'viridis' | 'cividis';
 
 export interface Settings {
   readonly training: {
@@ -35,6 +37,8 @@ export interface Settings {
     readonly enabled: boolean;
     /** A CSS hex colour to use instead of the theme colours, or null. */
     readonly color: string | null;
+    /** The bucket colours when no `color` is set. */
+    readonly palette: WeightPalette;
   };
   readonly hover: {
     readonly topK: number;
@@ -52,7 +56,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
   attention: { aggregation: 'head', direction: 'attendsTo', threshold: 0.05, excludeFirstToken: false, normalization: 'rowMax' },
-  decorations: { enabled: true, color: null },
+  decorations: { enabled: true, color: null, palette: 'theme' },
   hover: { topK: 5 },
   surprisal: { overlay: false },
   hub: { url: DEFAULT_HUB_URL },
@@ -127,7 +131,11 @@ export function parseSettings(raw: unknown): Settings {
       excludeFirstToken: bool(a.excludeFirstToken, d.attention.excludeFirstToken),
       normalization: oneOf(a.normalization, ['rowMax', 'absolute'] as const, d.attention.normalization),
     },
-    decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
+    decorations: {
+      enabled: bool(dec.enabled, d.decorations.enabled),
+      color,
+      palette: oneOf(dec.palette, ['theme', 'viridis', 'cividis'] as const, d.decorations.palette),
+    },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
     surprisal: { overlay: bool(s.overlay, d.surprisal.overlay) },
     hub: { url: hubUrl(section(raw, 'hub').url) },
