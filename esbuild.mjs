@@ -107,7 +107,15 @@ const started = Date.now();
 try {
   await buildWasm(); // the engine's WASM kernels → src/engine/kernels/generated (a no-op when current)
   if (watch) {
-    for (const [, , options] of active) await (await esbuild.context(options)).watch();
+    // The begin/end lines are what .vscode/tasks.json's background problem matcher waits for (F5).
+    const announce = (label) => ({
+      name: 'watch-log',
+      setup(b) {
+        b.onStart(() => console.log(`[watch] build started (${label})`));
+        b.onEnd((r) => console.log(`[watch] build finished (${label}, ${r.errors.length} errors)`));
+      },
+    });
+    for (const [label, , options] of active) await (await esbuild.context({ ...options, plugins: [...(options.plugins ?? []), announce(label)] })).watch();
     console.log('esbuild: watching for changes (Ctrl-C to stop)');
   } else {
     const results = await Promise.allSettled(active.map(([, , options]) => esbuild.build(options)));

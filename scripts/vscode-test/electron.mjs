@@ -1,7 +1,7 @@
-// Optional: the same in-host suite on desktop VS Code via @vscode/test-electron, for people with
-// internet access (it downloads VS Code). Never used by `npm test` or CI: that package cannot work
-// offline (design/TESTING.md, "What failed"). It is deliberately not a devDependency.
-// Usage: npm i --no-save @vscode/test-electron && npm run build && node scripts/vscode-test/electron.mjs
+// `npm run test:desktop`: the same in-host suite on desktop VS Code via @vscode/test-electron (a
+// devDependency), for people with internet access (it downloads VS Code on first use). Never used
+// by `npm test` or CI: that download cannot work offline (design/TESTING.md, "What failed").
+// Usage: npm run test:desktop   (builds, then runs dist/test/integration in a downloaded VS Code)
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, VSCODE_VERSION } from '../lib/config.mjs';
@@ -10,7 +10,7 @@ let runTests;
 try {
   ({ runTests } = await import('@vscode/test-electron'));
 } catch {
-  console.error('@vscode/test-electron is not installed: npm i --no-save @vscode/test-electron (needs internet)');
+  console.error('@vscode/test-electron is not installed: run npm install (it is a devDependency)');
   process.exit(2);
 }
 const workspace = fs.mkdtempSync(path.join('/tmp', 'al-electron-'));
@@ -21,6 +21,7 @@ try {
     extensionDevelopmentPath: ROOT,
     extensionTestsPath: path.join(ROOT, 'dist/test/integration/index.js'),
     launchArgs: [workspace, '--disable-extensions'],
+    extensionTestsEnv: { ATTENTION_LENS_FIXTURES: path.resolve(ROOT, '../shared/fixtures') },
   });
 } catch (e) {
   console.error(`!! ${e.message ?? e}`);

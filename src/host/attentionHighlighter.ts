@@ -86,7 +86,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     private readonly view: ViewState,
     private readonly log: Log,
   ) {
-    this.decorations = new AttentionDecorations(this.settings.decorations.color);
+    this.decorations = new AttentionDecorations(this.settings.decorations.color, this.settings.decorations.palette);
     const now = (): void => this.schedule(0);
     this.subscriptions.push(
       this.decorations,
@@ -104,7 +104,7 @@ export class AttentionHighlighter implements vscode.Disposable {
       onDidChangeSettings((s) => {
         this.state++;
         this.settings = s;
-        this.decorations.setColor(s.decorations.color);
+        this.decorations.setColor(s.decorations.color, s.decorations.palette);
         now();
       }),
       view.onDidChange(() => {

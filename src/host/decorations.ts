@@ -10,6 +10,8 @@
 
 import * as vscode from 'vscode';
 import { BUCKETS } from '../presentation/attentionView';
+import { paletteColor } from '../presentation/weightPalette';
+import type { WeightPalette } from '../protocol/settings';
 
 export class AttentionDecorations implements vscode.Disposable {
   private buckets: vscode.TextEditorDecorationType[] = [];
@@ -17,23 +19,27 @@ export class AttentionDecorations implements vscode.Disposable {
   private windowStart!: vscode.TextEditorDecorationType;
   private windowEnd!: vscode.TextEditorDecorationType;
   private color: string | null = null;
+  private palette: WeightPalette = 'theme';
 
-  constructor(color: string | null) {
-    this.create(color);
+  constructor(color: string | null, palette: WeightPalette = 'theme') {
+    this.create(color, palette);
   }
 
-  /** Recreates the types when the user colour changed (types are immutable in VS Code). */
-  setColor(color: string | null): void {
-    if (color === this.color) return;
+  /** Recreates the types when the user colour or the palette changed (types are immutable in VS Code). */
+  setColor(color: string | null, palette: WeightPalette = this.palette): void {
+    if (color === this.color && palette === this.palette) return;
     this.disposeTypes();
-    this.create(color);
+    this.create(color, palette);
   }
 
-  private create(color: string | null): void {
+  private create(color: string | null, palette: WeightPalette): void {
     this.color = color;
+    this.palette = palette;
     this.buckets = Array.from({ length: BUCKETS }, (_, i) =>
       vscode.window.createTextEditorDecorationType({
-        backgroundColor: color ? withAlpha(color, ((i + 1) / BUCKETS) * 0.75) : new vscode.ThemeColor(`attentionLens.weight${i + 1}`),
+        backgroundColor: color
+          ? withAlpha(color, ((i + 1) / BUCKETS) * 0.75)
+          : (paletteColor(palette, i) ?? new vscode.ThemeColor(`attentionLens.weight${i + 1}`)),
         rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
       }),
     );

@@ -16,6 +16,7 @@ import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
 import { registerHubCommands } from './hub/hubCommands';
 import { registerSidebar, type Sidebar } from './sidebar/sidebar';
+import { openSample, trackingHovers, WalkthroughProgress } from './walkthrough';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
@@ -47,6 +48,7 @@ export interface AttentionLensApi {
   readonly ablationStatus: AblationStatusItem;
   /** The open dashboard panel, if any. */
   readonly dashboard: () => DashboardPanel | undefined;
+  readonly walkthrough: WalkthroughProgress;
 }
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
@@ -76,6 +78,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     memento: context.workspaceState,
     runs,
   };
+  const samplesDir = vscode.Uri.joinPath(context.extensionUri, 'samples').fsPath;
+  const walkthrough = new WalkthroughProgress(samplesDir, highlighter);
   const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
   const { sidebar, disposables: sidebarParts } = registerSidebar({
     client,
@@ -118,7 +122,10 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     run.onDidFinish((kept) => kept.steps.step.length > 0 && runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
-    vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter, ablation)),
+    vscode.languages.registerHoverProvider(
+      { scheme: '*' },
+      trackingHovers(new AttentionHoverProvider(attention, model, view, highlighter, ablation), walkthrough),
+    ),
     DashboardPanel.registerSerializer(deps),
     ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
     ...registerGeneration(generation),
@@ -126,6 +133,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     ...sidebarParts,
     ...registerDebugCommands({ ablation, highlighter, view }),
     ...registerWhatIf({ client, model, attention, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    walkthrough,
+    vscode.commands.registerCommand('attentionLens.openSample', (name?: string) => openSample(samplesDir, name)),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
@@ -146,6 +155,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     ablationStatus,
     dashboard: () => DashboardPanel.instance,
     statusBar,
+    walkthrough,
   };
 }
 

@@ -6,7 +6,9 @@
  */
 
 import * as vscode from 'vscode';
+import { BUCKETS } from '../presentation/attentionView';
 import { describeEntropy } from '../presentation/rowEntropy';
+import { legendMarkdown } from '../presentation/weightPalette';
 import type { ActiveModel } from './activeModel';
 import type { AttentionHighlighter } from './attentionHighlighter';
 import { onDidChangeSettings, readSettings } from './config';
@@ -32,6 +34,7 @@ export class StatusBar implements vscode.Disposable {
       model.onDidChange(() => this.draw()),
       view.onDidChange(() => this.draw()),
       onDidChangeSettings(() => this.draw()),
+      vscode.window.onDidChangeActiveColorTheme(() => this.draw()),
       run.onDidChange((e) => {
         // Steps can arrive many times a second: redraw at most 4 times a second.
         if (e.kind !== 'step' || Date.now() - this.lastDraw > 250) this.draw();
@@ -59,16 +62,20 @@ export class StatusBar implements vscode.Disposable {
       this.item.tooltip = 'No model yet: run "Attention Lens: Train on Current File" or "Load Checkpoint…".';
       return;
     }
-    const shown = headShown(this.view.selection, readSettings().attention.aggregation, info.heads);
+    const s = readSettings();
+    const shown = headShown(this.view.selection, s.attention.aggregation, info.heads);
     const entropy = this.highlighter?.shown?.entropy;
     this.item.text = `$(eye) ${shown.short}`;
-    this.item.tooltip = new vscode.MarkdownString(
+    const tooltip = new vscode.MarkdownString(
       `**Attention Lens** — ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters.toLocaleString('en-US')} parameters\n\n` +
         `${info.source}${info.trainedSteps !== null ? ` · ${info.trainedSteps} steps` : ''}\n\nShowing ${shown.long}.` +
         `${entropy !== undefined && Number.isFinite(entropy) ? ` Row entropy ${describeEntropy(entropy)}.` : ''}` +
         windowLine(this.highlighter?.shown?.window) +
-        ' Click for the dashboard.',
+        ' Click for the dashboard.\n\n' +
+        legendMarkdown({ ...s.attention, ...s.decorations }, themeWeightColors()),
     );
+    tooltip.supportHtml = true;
+    this.item.tooltip = tooltip;
   }
 
   /** The tooltip's text (for tests: a status bar item cannot be read back through the API). */
@@ -92,4 +99,23 @@ function windowLine(w: ShownWindow | undefined): string {
     `\n\nContext window: tokens ${w.first}–${w.last} of ${w.tokenCount}, characters ${w.startChar}–${w.endChar}; the query attends only within it. ` +
     `Windows are ${w.context} tokens, ${w.stride} apart (attentionLens.attention.windowStride).`
   );
+}
+
+/** The contributed defaults of attentionLens.weight1…8 for the current theme kind (the legend's swatches for the theme palette). */
+function themeWeightColors(): string[] {
+  const kind = vscode.window.activeColorTheme.kind;
+  const key =
+    kind === vscode.ColorThemeKind.Light
+      ? 'light'
+      : kind === vscode.ColorThemeKind.HighContrast
+        ? 'highContrast'
+        : kind === vscode.ColorThemeKind.HighContrastLight
+          ? 'highContrastLight'
+          : 'dark';
+  const colors = (
+    vscode.extensions.getExtension('attention-lens.attention-lens')?.packageJSON as {
+      contributes?: { colors?: { id: string; defaults: Record<string, string> }[] };
+    }
+  )?.contributes?.colors;
+  return Array.from({ length: BUCKETS }, (_, i) => colors?.find((c) => c.id === `attentionLens.weight${i + 1}`)?.defaults[key] ?? '#808080');
 }

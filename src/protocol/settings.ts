@@ -18,6 +18,8 @@ export type Weighting = 'attention' | 'valueWeighted';
 /** What the editor highlights for the query: attention, or the attribution of the query's prediction to the tokens before it. */
 export type HighlightMode = 'attention' | 'integratedGradients' | 'gradientTimesInput';
 export type AttentionModeSetting = 'soft' | 'hard';
+/** 'theme': the theme colours attentionLens.weight1…8; the others are colour-blind-safe maps. */
+export type WeightPalette = 'theme' | 'viridis' | 'cividis';
 
 export interface Settings {
   readonly training: {
@@ -48,6 +50,8 @@ export interface Settings {
     readonly enabled: boolean;
     /** A CSS hex colour to use instead of the theme colours, or null. */
     readonly color: string | null;
+    /** The bucket colours when no `color` is set. */
+    readonly palette: WeightPalette;
   };
   readonly hover: {
     readonly topK: number;
@@ -82,7 +86,7 @@ export const DEFAULT_SETTINGS: Settings = {
     weighting: 'attention',
     highlight: 'attention',
   },
-  decorations: { enabled: true, color: null },
+  decorations: { enabled: true, color: null, palette: 'theme' },
   hover: { topK: 5 },
   surprisal: { overlay: false },
   generation: { temperature: 0.8, topP: 0.95, maxTokens: 64, into: 'document' },
@@ -167,7 +171,11 @@ export function parseSettings(raw: unknown): Settings {
       weighting: oneOf(a.weighting, ['attention', 'valueWeighted'] as const, d.attention.weighting),
       highlight: oneOf(a.highlight, ['attention', 'integratedGradients', 'gradientTimesInput'] as const, d.attention.highlight),
     },
-    decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
+    decorations: {
+      enabled: bool(dec.enabled, d.decorations.enabled),
+      color,
+      palette: oneOf(dec.palette, ['theme', 'viridis', 'cividis'] as const, d.decorations.palette),
+    },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
     surprisal: { overlay: bool(s.overlay, d.surprisal.overlay) },
     generation: {

@@ -1,0 +1,102 @@
+/**
+ * The first-run walkthrough (`contributes.walkthroughs` in package.json): its steps complete on
+ * context keys this file sets when the real thing happened — a sample shown in an editor,
+ * attention drawn for a cursor that moved, a hover with attention in it — and on the
+ * `attentionLens.hasModel` key and the dashboard commands that exist anyway. Also the
+ * "Open a Sample" command the first step offers.
+ */
+
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { AttentionHighlighter } from './attentionHighlighter';
+
+/** The walkthrough's own context keys (package.json's completionEvents name them; a unit test keeps them in step). */
+export const WALKTHROUGH_KEYS = {
+  sampleOpen: 'attentionLens.walkthrough.sampleOpen',
+  cursorMoved: 'attentionLens.walkthrough.cursorMoved',
+  hovered: 'attentionLens.walkthrough.hovered',
+} as const;
+
+export type WalkthroughStep = keyof typeof WALKTHROUGH_KEYS;
+
+export class WalkthroughProgress implements vscode.Disposable {
+  /** Steps done in this session, in the order they happened (tests read it). */
+  readonly done = new Set<WalkthroughStep>();
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private selectionMoved = false;
+
+  constructor(
+    private readonly samplesDir: string,
+    highlighter: AttentionHighlighter,
+  ) {
+    const checkEditor = (e: vscode.TextEditor | undefined): void => {
+      if (e && e.document.uri.scheme === 'file' && isInside(this.samplesDir, e.document.uri.fsPath)) this.complete('sampleOpen');
+    };
+    checkEditor(vscode.window.activeTextEditor);
+    this.subscriptions.push(
+      vscode.window.onDidChangeActiveTextEditor(checkEditor),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor === vscode.window.activeTextEditor) this.selectionMoved = true;
+      }),
+      // Done when the editor actually showed attention for a cursor that moved, not on the move alone.
+      highlighter.onDidUpdate((shown) => {
+        if (shown && this.selectionMoved) this.complete('cursorMoved');
+      }),
+    );
+  }
+
+  /** A hover with attention in it was shown (called by the hover provider's wrapper). */
+  hovered(): void {
+    this.complete('hovered');
+  }
+
+  /** Forgets what was done (the in-host tests start from nothing; VS Code keeps completed steps itself). */
+  resetForTesting(): void {
+    this.done.clear();
+    this.selectionMoved = false;
+    for (const key of Object.values(WALKTHROUGH_KEYS)) void vscode.commands.executeCommand('setContext', key, false);
+  }
+
+  private complete(step: WalkthroughStep): void {
+    if (this.done.has(step)) return;
+    this.done.add(step);
+    void vscode.commands.executeCommand('setContext', WALKTHROUGH_KEYS[step], true);
+  }
+
+  dispose(): void {
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
+
+/** A hover provider that tells the walkthrough when it produced a hover. */
+export function trackingHovers(inner: vscode.HoverProvider, progress: WalkthroughProgress): vscode.HoverProvider {
+  return {
+    async provideHover(doc, position, token) {
+      const hover = await inner.provideHover(doc, position, token);
+      if (hover) progress.hovered();
+      return hover;
+    },
+  };
+}
+
+/** "Open a Sample": one of the texts shipped in samples/, picked (or named by the argument). */
+export async function openSample(samplesDir: string, name?: string): Promise<vscode.TextEditor | undefined> {
+  let file = typeof name === 'string' ? name : undefined;
+  if (!file) {
+    const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(samplesDir));
+    const pick = await vscode.window.showQuickPick(
+      entries.filter(([, type]) => type === vscode.FileType.File).map(([n]) => n),
+      { title: 'Attention Lens: open a sample text' },
+    );
+    if (!pick) return undefined;
+    file = pick;
+  }
+  if (path.basename(file) !== file) throw new Error(`${file} is not a sample name`);
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(samplesDir, file)));
+  return vscode.window.showTextDocument(doc);
+}
+
+function isInside(dir: string, file: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
