@@ -15,6 +15,7 @@ import { AttributionView } from './attributionView';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
+import { InductionView } from './inductionView';
 import { LogitLens } from './logitLens';
 import { LossPanel } from './lossPanel';
 import { MatrixView } from './matrixView';
@@ -36,7 +37,7 @@ interface Component {
 }
 
 type ComponentName =
-  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution';
+  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution' | 'induction';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -48,15 +49,17 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   lens: ['lens'],
   ablation: ['ablation'],
   attribution: ['attribution'],
+  flow: ['rollout'],
+  induction: ['induction'],
 };
 
 /** Which components redraw when each part of the store changes. */
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics'],
-  model: ['header', 'query', 'grid', 'ablation'],
-  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation'],
-  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution'],
+  model: ['header', 'query', 'grid', 'ablation', 'induction'],
+  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'induction'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'induction'],
   ui: ['loss', 'metrics', 'matrix', 'table'],
   banner: ['header'],
 };
@@ -93,6 +96,7 @@ export class App {
       lens: new LogitLens(this.store, hostExporter),
       ablation: new AblationView(this.store, theme, hostExporter),
       attribution: new AttributionView(this.store, theme, hostExporter),
+      induction: new InductionView(this.store, theme, hostExporter),
     };
     const c = this.components;
     root.replaceChildren(
@@ -102,7 +106,7 @@ export class App {
         'div',
         { class: 'columns' },
         el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root),
-        el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
+        el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root, c.induction.root),
       ),
     );
     root.removeAttribute('aria-busy');

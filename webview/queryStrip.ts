@@ -14,6 +14,7 @@ import { button, el, section, segmented, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { postToHost } from './vscodeApi';
 
 const BAR_H = 90;
 const LABEL_H = 56;
@@ -25,6 +26,10 @@ export class QueryStrip {
   private readonly chips = el('div', { class: 'chips' });
   private readonly hover = el('div', { class: 'hoverinfo' });
   private readonly note: HTMLElement;
+  /** Pins the query shown (the editor's cursor then leaves it in place) or unpins it. */
+  private readonly pin = button('Pin', 'Keep the dashboard and the highlights on this query while the cursor moves', () =>
+    postToHost({ type: 'pinQuery', pinned: !this.store.attention?.pinned }),
+  );
   private direction: Direction = 'rows';
   private readonly setDirection: (d: Direction) => void;
   private layout = { left: 0, cell: 1, width: 0 };
@@ -50,6 +55,7 @@ export class QueryStrip {
     );
     this.setDirection = dir.set;
     s.tools.append(
+      this.pin,
       dir.root,
       button('PNG', 'Save this strip as PNG', () => this.exporter.save('png', 'query-attention.png', canvasPng(this.canvas, this.theme.background))),
       button(
@@ -86,7 +92,10 @@ export class QueryStrip {
   render(): void {
     const a = this.store.attention;
     this.setDirection(this.direction);
-    this.canvas.hidden = !a;
+    this.canvas.hidden = this.pin.hidden = !a;
+    this.pin.textContent = a?.pinned ? 'Unpin' : 'Pin';
+    this.pin.setAttribute('aria-pressed', String(!!a?.pinned));
+    this.pin.title = a?.pinned ? 'Follow the cursor again' : 'Keep the dashboard and the highlights on this query while the cursor moves';
     if (!a) {
       setNote(
         this.note,
@@ -102,7 +111,7 @@ export class QueryStrip {
     const { layer, head } = this.store.selection;
     const W = a.windowLength;
     const weights = queryWeights(a, layer, head, this.direction);
-    this.title.textContent = `${queryText(a)} in ${a.documentName} · layer ${layer}, head ${head} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
+    this.title.textContent = `${a.pinned ? 'Pinned: ' : ''}${queryText(a)} in ${a.documentName} · layer ${layer}, head ${head} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     const cell = Math.max(1, Math.min(28, (width - 8) / W));

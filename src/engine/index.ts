@@ -56,7 +56,10 @@ export { generate, GenerateError, type GenerateOptions } from './inference/gener
 export { HEAD_KINDS, type HeadKind } from './analysis/patterns';
 export { summarizeHeads, strongestKind, type HeadSummary } from './analysis/headSummary';
 export { headVectors, headOutput, type HeadVectors, type HeadShape } from './analysis/headVectors';
-export { rolloutRows, attentionRollout, type RolloutOptions, type HeadFusion } from './analysis/rollout';
+export { rolloutRows, attentionRollout, layerMatrices, type RolloutOptions, type HeadFusion } from './analysis/rollout';
+export { attentionFlowRowSteps, FlowTooLargeError, FLOW_ROW_MAX_TOKENS, type FlowRow } from './analysis/flow';
+export { repeatedRandomTokens, repeatedTokenScores, secondHalfLoss } from './analysis/repeatedTokens';
+export { headKindScores } from './analysis/headScores';
 export { surprisalAndPredictions, meanSurprisal, type SurprisalResult } from './analysis/surprisal';
 export { logitLens, type LogitLensResult } from './analysis/logitLens';
 export { ablateHeads, HeadRefError, type AblationMode, type HeadRef, type AblationResult } from './analysis/headAblation';

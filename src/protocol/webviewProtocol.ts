@@ -13,8 +13,8 @@
 import { HEAD_KIND_NAMES, type EvalPoint, type ModelInfo, type StepPoint, type TokenSlice, type WindowRef } from './common';
 import type { PagePayload, ViewName } from './dashboardViews';
 
-/** 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`. */
-export const WEBVIEW_PROTOCOL_VERSION = 4;
+/** 5: on-demand views report `viewProgress` and can be cancelled (`cancelView`); the page can ablate heads and pin the query. */
+export const WEBVIEW_PROTOCOL_VERSION = 5;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
@@ -46,10 +46,12 @@ export interface QueryAttention extends WindowRef {
   readonly heads: number;
   /** [L, H, W]: where the query looks (mean over the query range). */
   readonly rows: Float32Array;
-  /** [L, H, W]: who looks at the first query token. */
+  /** [L, H, W]: who looks at the query tokens (mean over them). */
   readonly columns: Float32Array;
-  /** [L, H, W]: q·k/√d behind the first query token's row (−Infinity where masked). */
+  /** [L, H, W]: q·k/√d behind rows, mean over the query tokens that see each key (−Infinity where none does). */
   readonly scores: Float32Array;
+  /** The query is pinned: the editor's cursor does not move it (absent: not pinned). */
+  readonly pinned?: boolean;
 }
 
 export type MatrixNormalization = 'head' | 'global';
@@ -117,6 +119,8 @@ export type HostToWebview =
   | { readonly type: 'attention'; readonly attention: QueryAttention | null }
   /** A dashboard view's payload for the current query (dashboardViews.ts). */
   | ViewMessage
+  /** An on-demand view being computed for this window: `done` of `total` passes (it can be cancelled with `cancelView`). */
+  | { readonly type: 'viewProgress'; readonly view: ViewName; readonly window: WindowRef; readonly done: number; readonly total: number }
   /** A view cannot be shown for this window (too large, the engine failed or sent a bad reply): it shows the reason instead of waiting. */
   | { readonly type: 'viewUnavailable'; readonly view: ViewName; readonly window: WindowRef; readonly reason: string }
   /** Outcome of a `save` request. */
@@ -131,6 +135,12 @@ export type WebviewToHost =
   | { readonly type: 'ready'; readonly protocolVersion: number }
   /** Compute an on-demand view (ON_DEMAND_VIEWS) for the question shown now. */
   | { readonly type: 'computeView'; readonly view: ViewName }
+  /** Stop computing an on-demand view (its progress was shown); it can be asked for again. */
+  | { readonly type: 'cancelView'; readonly view: ViewName }
+  /** Switch these heads off together in the editor (the ablation overlay); none: restore them. */
+  | { readonly type: 'ablateHeads'; readonly heads: readonly { readonly layer: number; readonly head: number }[] }
+  /** Pin the query shown now (the editor's cursor no longer moves it), or unpin it. */
+  | { readonly type: 'pinQuery'; readonly pinned: boolean }
   /** Select this head everywhere. */
   | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
   /** Reveal and select [start, end) (UTF-16 offsets) of the document in its editor. */

@@ -162,7 +162,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     assert.ok(await run.evaluate((b) => b === document.activeElement), 'the button keeps the focus');
     await d.page.keyboard.press('Enter');
     await waitForPosted(d, 'computeView', (m) => m.view === 'ablation');
-    assert.match(await d.page.locator('#ablation .computing').innerText(), /^Computing… one forward pass per head \(8 heads\)\.$/);
+    assert.match(await d.page.locator('#ablation .computing span').innerText(), /^Computing… one forward pass per head \(8 heads\)\.$/);
     // Another query token: the request was about the old one, so the button comes back.
     await d.send({ type: 'attention', attention: queryAttention(w, 12) });
     assert.ok(await run.isVisible());

@@ -7,7 +7,17 @@
 
 import type { EnginePayload, PagePayload, ViewName } from '../../protocol/dashboardViews';
 import { checkMatrixSize, MatrixAssembly } from './matrixAssembly';
-import { checkedAblation, checkedAttribution, checkedHeadStats, checkedLens, checkedRolloutRow, checkedSurprisal, checkedWhyDetail } from './payloads';
+import {
+  checkedAblation,
+  checkedAttribution,
+  checkedFlow,
+  checkedHeadStats,
+  checkedInduction,
+  checkedLens,
+  checkedRolloutRow,
+  checkedSurprisal,
+  checkedWhyDetail,
+} from './payloads';
 
 export interface LayerHead {
   readonly layer: number;
@@ -45,4 +55,6 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   lens: { title: 'logit lens', hold: checkedLens, present: (l) => l, followsSelection: false },
   ablation: { title: 'head ablation sweep', hold: checkedAblation, present: (a) => a, followsSelection: false },
   attribution: { title: 'attribution', hold: checkedAttribution, present: (a) => a, followsSelection: false },
+  flow: { title: 'attention flow', hold: checkedFlow, present: (f) => f, followsSelection: false },
+  induction: { title: 'repeated-random-tokens test', hold: checkedInduction, present: (i) => i, followsSelection: false },
 };
