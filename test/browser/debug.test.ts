@@ -206,8 +206,8 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     await d.page.locator('#ablation').getByRole('button', { name: 'By effect' }).click();
     const ranked = d.page.locator('#ablation tbody tr');
     assert.equal(await ranked.count(), w.L * w.H);
-    assert.match(await ranked.first().innerText(), /^1\s+1\.2\s+−1\.750 nats/);
-    assert.match(await ranked.last().innerText(), /^8\s+0\.3\s+\+0\.420 nats/);
+    assert.match(await ranked.first().innerText(), /^\s*1\s+1\.2\s+−1\.750 nats/);
+    assert.match(await ranked.last().innerText(), /^\s*8\s+0\.3\s+\+0\.420 nats/);
     assert.match((await ranked.first().getAttribute('class')) ?? '', /selected/);
     await ranked.last().getByRole('button').click();
     await waitForPosted(d, 'selectHead', (m) => m.layer === 0 && m.head === 3);
