@@ -111,7 +111,8 @@ export class QueryStrip {
     const { layer, head } = this.store.selection;
     const W = a.windowLength;
     const weights = queryWeights(a, layer, head, this.direction);
-    this.title.textContent = `${a.pinned ? 'Pinned: ' : ''}${queryText(a)} in ${a.documentName} · layer ${layer}, head ${head} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
+    const weighed = a.weighting === 'valueWeighted' ? ' · value-weighted ‖α·v‖' : '';
+    this.title.textContent = `${a.pinned ? 'Pinned: ' : ''}${queryText(a)} in ${a.documentName} · layer ${layer}, head ${head}${weighed} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     const cell = Math.max(1, Math.min(28, (width - 8) / W));

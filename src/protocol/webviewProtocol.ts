@@ -50,6 +50,8 @@ export interface QueryAttention extends WindowRef {
   readonly columns: Float32Array;
   /** [L, H, W]: q·k/√d behind rows, mean over the query tokens that see each key (−Infinity where none does). */
   readonly scores: Float32Array;
+  /** What rows and columns weigh, as in the editor: α, or ‖α·v‖ (absent: α). */
+  readonly weighting?: 'attention' | 'valueWeighted';
   /** The query is pinned: the editor's cursor does not move it (absent: not pinned). */
   readonly pinned?: boolean;
 }

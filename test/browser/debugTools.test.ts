@@ -133,7 +133,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
     assert.deepEqual(restore.heads, []);
   });
 
-  it('the query strip pins and unpins the query', async () => {
+  it('the query strip pins and unpins the query, and says when it shows value-weighted attention', async () => {
     const w = attentionWindow(W);
     d = await openDashboard(browser);
     await d.send(init({ attention: queryAttention(w, Q) }));
@@ -147,6 +147,9 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
     await d.page.locator('#query').screenshot({ path: path.join(RESULTS, 'debug-pinned-dark.png') });
     await unpin.click();
     await waitForPosted(d, 'pinQuery', (m) => m.pinned === false);
+    // With the editor on value-weighted attention, the strip says what its bars weigh.
+    await d.send({ type: 'attention', attention: { ...queryAttention(w, Q), weighting: 'valueWeighted' } });
+    assert.match(await d.page.locator('#query .subtitle').innerText(), /layer 0, head 0 · value-weighted ‖α·v‖ · window tokens/);
   });
 
   it('attention flow is computed on request and drawn beside rollout, its strongest tokens as chips', async () => {

@@ -50,6 +50,7 @@ export function toQueryAttention(r: AttentionRows, documentName: string): QueryA
     rows: r.rows.slice(),
     columns: r.columns.slice(),
     scores: r.scores.slice(),
+    weighting: r.weighting,
   };
 }
 
