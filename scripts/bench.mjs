@@ -3,11 +3,12 @@
  * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
  * run. Prints the machine, then tables of medians and ratios.
  *
- *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,ablate_sweep,ig_small,tokenize_llama2c_100k,editor]
+ *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,ablate_sweep,ig_small,tokenize_llama2c_100k,editor,real]
  *
  * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
  * editor    (in --only) the in-editor workloads, run in a real VS Code extension host
+ * real      stories15M/260K beside llama2.c run.c (gcc needed; [-- --threads N] for ours)
  *
  * Every engine runs in its own child process (bench/*.ts, bundled), so its peak RSS is its
  * own and no engine's heap slows another's GC. For train_small and forward_N the children
@@ -444,6 +445,48 @@ async function debugAnalysis(results, name) {
   );
 }
 
+/**
+ * real: stories15M and stories260K beside llama2.c's run.c (built by the child from
+ * ../shared/peers/llama2c): decode tokens/s, start-up, peak RSS, and a 256-token prompt pass
+ * (bench/realModels.ts). Our side runs the built CLI, so dist/ is rebuilt first.
+ */
+async function real(results) {
+  const fixtures = process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(root, '../shared/fixtures');
+  if (!existsSync(path.join(fixtures, 'stories15M/stories15M.bin')) || !existsSync(path.resolve(root, '../shared/peers/llama2c/run.c'))) {
+    log('\nreal: skipped (../shared/fixtures/stories15M or ../shared/peers/llama2c is not here)');
+    return;
+  }
+  const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run build failed: ${built.stderr.trim().split('\n').pop()}`);
+  const threads = argv.includes('--threads') ? ['--threads', argv[argv.indexOf('--threads') + 1]] : [];
+  const r = await child('realModels.ts', ['--reps', quick ? '3' : '5', ...threads]);
+  results.real = r;
+  log(
+    '\nreal — our CLI `generate` beside llama2.c run.c (1 thread, -O3 -march=native -ffast-math), greedy, "Once upon a time"; processes interleaved, medians',
+  );
+  log(
+    table(
+      ['model', 'tokens', 'ours tok/s', 'run.c tok/s', 'ours/run.c', 'ours start-up', 'run.c start-up', 'ours peak RSS', 'run.c peak RSS', 'file'],
+      r.decode.map((d) => [
+        d.model,
+        String(d.tokens),
+        d.ours.tokens_per_s.toFixed(0),
+        `${d.run_c.tokens_per_s.toFixed(0)} (own ${d.run_c.self_reported_tokens_per_s.toFixed(0)})`,
+        ratio(d.ours.tokens_per_s / d.run_c.tokens_per_s),
+        ms(d.ours.startup_ms),
+        ms(d.run_c.startup_ms),
+        mb(d.ours.peak_rss_bytes),
+        mb(d.run_c.peak_rss_bytes),
+        mb(d.file_bytes),
+      ]),
+    ),
+  );
+  const p = r.prompt_256;
+  log(
+    `stories15M prompt of ${p.tokens} tokens: ours ${ms(p.ours_ms)} (one forward, every attention weight kept, ${p.backend}), run.c ${ms(p.run_c_ms)} (token by token); run.c/ours ${ratio(p.run_c_ms / p.ours_ms)} (> 1 means ours is faster)`,
+  );
+}
+
 async function main() {
   const started = Date.now();
   const info = machine();
@@ -473,6 +516,7 @@ async function main() {
   await step('ig_small', () => debugAnalysis(results, 'ig_small'));
   await step('tokenize_llama2c_100k', () => tokenize(results));
   await step('editor', () => editor(results));
+  await step('real', () => real(results));
   const seconds = (Date.now() - started) / 1000;
   log(`\ntotal ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} workload(s) failed` : ''}`);
   if (json) process.stdout.write(JSON.stringify({ machine: info, mode: quick ? 'quick' : 'full', seconds, workloads: results, errors }) + '\n');

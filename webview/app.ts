@@ -12,6 +12,7 @@ import { el } from './dom';
 import { hostExporter } from './exporter';
 import { AblationView } from './ablationView';
 import { AttributionView } from './attributionView';
+import { ComparisonPanel } from './comparisonView';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
@@ -37,7 +38,21 @@ interface Component {
 }
 
 type ComponentName =
-  'header' | 'loss' | 'metrics' | 'query' | 'matrix' | 'grid' | 'why' | 'rollout' | 'table' | 'surprisal' | 'lens' | 'ablation' | 'attribution' | 'induction';
+  | 'header'
+  | 'loss'
+  | 'metrics'
+  | 'query'
+  | 'matrix'
+  | 'grid'
+  | 'why'
+  | 'rollout'
+  | 'table'
+  | 'surprisal'
+  | 'lens'
+  | 'ablation'
+  | 'attribution'
+  | 'induction'
+  | 'compare';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -51,6 +66,7 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   attribution: ['attribution'],
   flow: ['rollout'],
   induction: ['induction'],
+  compare: ['compare'],
 };
 
 /** Which components redraw when each part of the store changes. */
@@ -84,7 +100,7 @@ export class App {
     this.header = new Header(this.store);
     this.components = {
       header: this.header,
-      loss: new LossPanel(this.store, theme, setUi, hostExporter),
+      loss: new LossPanel(this.store, theme, setUi, hostExporter, () => this.invalidate(['run'])),
       metrics: new MetricPanels(this.store, theme, hostExporter),
       query: new QueryStrip(this.store, theme, hostExporter),
       matrix: new MatrixView(this.store, theme, setUi, hostExporter),
@@ -97,6 +113,7 @@ export class App {
       ablation: new AblationView(this.store, theme, hostExporter),
       attribution: new AttributionView(this.store, theme, hostExporter),
       induction: new InductionView(this.store, theme, hostExporter),
+      compare: new ComparisonPanel(this.store, theme, hostExporter),
     };
     const c = this.components;
     root.replaceChildren(
@@ -105,7 +122,7 @@ export class App {
       el(
         'div',
         { class: 'columns' },
-        el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root),
+        el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root, c.compare.root),
         el('div', { class: 'column' }, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root, c.induction.root),
       ),
     );

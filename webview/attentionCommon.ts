@@ -5,14 +5,23 @@
 
 import { selectWeights } from '../src/presentation/attentionView';
 import { tokenLabel } from '../src/presentation/tokenLabel';
+import type { Aggregation } from '../src/protocol/settings';
 import type { QueryAttention } from '../src/protocol/webviewProtocol';
 import { postToHost } from './vscodeApi';
 
 export type Direction = 'rows' | 'columns';
 
-/** The selected head's weights for the current query: where it looks ('rows') or who looks at it ('columns'). */
-export function queryWeights(a: QueryAttention, layer: number, head: number, direction: Direction): Float32Array {
-  return selectWeights(direction === 'rows' ? a.rows : a.columns, a.layers, a.heads, a.windowLength, { layer, head, aggregation: 'head' });
+/**
+ * The current query's weights for the selected head — or, with `aggregation` mean/max, over the
+ * selected layer's heads, as the editor shows them: where it looks ('rows') or who looks at it ('columns').
+ */
+export function queryWeights(a: QueryAttention, layer: number, head: number, direction: Direction, aggregation: Aggregation = 'head'): Float32Array {
+  return selectWeights(direction === 'rows' ? a.rows : a.columns, a.layers, a.heads, a.windowLength, { layer, head, aggregation });
+}
+
+/** "layer 1, head 2", or "layer 1, mean of 8 heads" when the editor aggregates heads. */
+export function headName(layer: number, head: number, aggregation: Aggregation, heads: number): string {
+  return aggregation === 'head' ? `layer ${layer}, head ${head}` : `layer ${layer}, ${aggregation} of ${heads} heads`;
 }
 
 export function labelOf(a: QueryAttention, k: number, maxChars = 12): string {

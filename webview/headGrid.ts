@@ -41,6 +41,8 @@ export class HeadGrid {
   private geom = { tile: 0, layers: 0, heads: 0 };
   /** The head under the mouse, if any: the caption describes it, otherwise the selected head. */
   private hovered: { layer: number; head: number } | null = null;
+  /** The selection last drawn: a change that did not come from the mouse (a key) retires the hovered caption. */
+  private drawnSelection = { layer: -1, head: -1 };
 
   constructor(
     private readonly store: Store,
@@ -103,7 +105,8 @@ export class HeadGrid {
         const x = LABEL_W + h * (tile + GAP);
         if (g) this.drawThumbnail(ctx, g.thumbnails, (l * heads + h) * g.size * g.size, g.size, x, y, tile);
         else this.drawRow(ctx, l, h, x, y, tile);
-        const selected = l === this.store.selection.layer && h === this.store.selection.head;
+        // With Mean/Max the editor shows the whole layer: every head of it is outlined.
+        const selected = l === this.store.selection.layer && (this.store.mode.aggregation !== 'head' || h === this.store.selection.head);
         ctx.strokeStyle = selected ? t.query : t.border;
         ctx.lineWidth = selected ? 2 : 1;
         ctx.strokeRect(x + 0.5, y + 0.5, tile - 1, tile - 1);
@@ -115,6 +118,9 @@ export class HeadGrid {
         }
       }
     }
+    const sel = this.store.selection;
+    if (sel.layer !== this.drawnSelection.layer || sel.head !== this.drawnSelection.head) this.hovered = null;
+    this.drawnSelection = { ...sel };
     this.caption();
   }
 
@@ -172,6 +178,8 @@ export class HeadGrid {
     const stats = this.store.view('headStats');
     const best = stats ? strongest(stats.scores, hit.layer * heads + hit.head) : null;
     const what = `layer ${hit.layer}, head ${hit.head}${best ? ` · strongest: ${best.kind.replace('_', '-')} ${best.score.toFixed(3)}` : ''}`;
-    this.hover.textContent = this.hovered ? `${what} — click to select this head everywhere` : `Selected: ${what}`;
+    const { aggregation } = this.store.mode;
+    const shownAs = aggregation === 'head' ? '' : ` · the editor shows the ${aggregation} of layer ${sel.layer}'s ${heads} heads`;
+    this.hover.textContent = this.hovered ? `${what} — click to select this head everywhere` : `Selected: ${what}${shownAs}`;
   }
 }

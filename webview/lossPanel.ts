@@ -3,16 +3,30 @@
  * whole series, so zooming never changes it), validation loss as points, a true log y axis,
  * optional y from zero and outlier-robust scaling, steps or relative time on x, a red marker at
  * every step whose loss was NaN or infinite, and a readout of every metric at the hovered step.
+ *
+ * Runs are compared here: the runs kept in this workspace are drawn beside the current one
+ * (their smoothed loss and validation points, each in its colour), listed with a checkbox to
+ * show or hide each and the samples they generated (runList.ts), and read side by side in the
+ * step table (stepTable.ts). When the current run overfits, the stretch after its best
+ * evaluation is marked (lossMarks.ts) and a note says so.
  */
 
 import { formatDuration, formatValue, yRange } from '../src/presentation/chartRange';
 import { metricsCsv, metricsJson } from '../src/presentation/exportData';
+import { describeOverfitting, detectOverfitting, type OverfitFinding } from '../src/presentation/overfitting';
 import { MAX_SMOOTHING } from '../src/presentation/smoothing';
+import { indexAtOrBefore } from '../src/presentation/stepCompare';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import { canvasPng } from './canvas';
 import { createChart, followWidth, isZoomed, updateData, type Plot, type PlotData, type RangeFunction } from './charts';
 import { button, el, section, segmented, setNote, toggle } from './dom';
 import { buildSeries, type RunSeries } from './seriesData';
+import { lossChartData, xOfStep, type LossChartData } from './lossData';
+import { drawNonFinite, drawOverfitting } from './lossMarks';
+import { pageRuns, type PageRun } from './pageRuns';
+import { RunList } from './runList';
+import { StepTable } from './stepTable';
+import { withAlpha } from './colors';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import type { Exporter } from './exporter';
@@ -31,6 +45,12 @@ export class LossPanel {
   private plot: Plot | null = null;
   private builtFor = '';
   private series: RunSeries | null = null;
+  private chart: LossChartData | null = null;
+  private runs: PageRun[] = [];
+  private overfit: OverfitFinding | null = null;
+  private readonly overfitNote = el('p', { class: 'overfit-note', attrs: { role: 'status' } });
+  private readonly runList: RunList;
+  private readonly stepTable: StepTable;
   private hovered: number | null = null;
 
   constructor(
@@ -38,7 +58,10 @@ export class LossPanel {
     private theme: Theme,
     private readonly setUi: (patch: Partial<DashboardUiState>) => void,
     private readonly exporter: Exporter,
+    redraw: () => void = () => this.render(),
   ) {
+    this.runList = new RunList(store, redraw);
+    this.stepTable = new StepTable(store, redraw);
     const s = section('loss', 'Loss');
     this.root = s.root;
     this.note = s.note;
@@ -80,7 +103,8 @@ export class LossPanel {
     );
     this.plotBox = el('div', { class: 'plot', attrs: { role: 'img' } });
     this.readout = el('div', { class: 'readout', attrs: { 'aria-live': 'off' } });
-    s.body.append(this.plotBox, this.legend, this.readout);
+    s.body.append(this.plotBox, this.legend, this.overfitNote, this.readout, this.runList.root, this.stepTable.root, this.runList.samples);
+    this.plotBox.addEventListener('click', (e) => this.pickStep(e.shiftKey));
     followWidth(
       this.plotBox,
       () => this.plot,
@@ -109,6 +133,7 @@ export class LossPanel {
       ...(this.series?.nonFinite.length
         ? [item(`${this.series.nonFinite.length} non-finite step${this.series.nonFinite.length > 1 ? 's' : ''}`, t.alarm, 'dashed')]
         : []),
+      ...(this.chart?.others ?? []).map((r) => item(r.label, r.color, r.dash ? 'dashed' : '')),
     );
   }
 
@@ -123,40 +148,80 @@ export class LossPanel {
     this.controls.outliers.checked = ui.ignoreOutliers;
     this.controls.axis(ui.xAxis);
     const n = this.store.steps.length;
+    this.runs = pageRuns(this.store, this.theme);
+    const current = this.runs.find((r) => r.current);
+    const others = this.runs.some((r) => !r.current && r.visible && r.steps.step.length > 0);
     setNote(
       this.note,
       n === 0
         ? this.store.run.status === 'running'
           ? 'Waiting for the first step…'
-          : 'No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.'
+          : this.runs.length > 0
+            ? 'Earlier runs of this workspace; train or load a model to add the current one.'
+            : 'No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.'
         : null,
     );
     // An empty chart is only axes from 0 to 1: show the note alone until there is a point.
-    this.plotBox.hidden = this.legend.hidden = this.readout.hidden = n === 0;
+    this.plotBox.hidden = this.legend.hidden = this.readout.hidden = n === 0 && !others;
     this.series = buildSeries(this.store, ui.xAxis, ui.smoothing);
-    const data: PlotData = [this.series.x, this.series.loss, this.series.smoothed, this.series.valLoss];
-    // Log and axis kind are fixed at construction in uPlot: rebuild when they change.
-    const key = `${ui.logY}|${ui.xAxis}|${this.theme.background}|${this.theme.foreground}`;
+    const currentVisible = !current || current.visible;
+    this.chart = lossChartData(this.series, currentVisible, this.runs, ui.xAxis, ui.smoothing);
+    this.overfit = current && currentVisible ? detectOverfitting(current.steps, current.evals) : null;
+    const best = current?.best;
+    setNote(
+      this.overfitNote,
+      this.overfit
+        ? `Overfitting: ${describeOverfitting(this.overfit).replace(/^the model is overfitting: /, '')}.${best ? ` The validation-best model (step ${best.step}) is kept: Save Checkpoint… offers it.` : ''}`
+        : null,
+    );
+    const data = this.chart.data;
+    // Log, axis kind and the series drawn are fixed at construction in uPlot: rebuild when they change.
+    const key = `${ui.logY}|${ui.xAxis}|${this.theme.background}|${this.theme.foreground}|${this.chart.layout}`;
     if (!this.plot || key !== this.builtFor) {
       this.plotBox.setAttribute('aria-label', `Loss by ${ui.xAxis === 'time' ? 'time since the start' : 'step'}, ${ui.logY ? 'logarithmic' : 'linear'} y axis`);
       this.plot?.destroy();
       this.plot = this.create(data);
       this.builtFor = key;
     } else {
-      updateData(this.plot, data, isZoomed(this.plot, this.series.x));
+      updateData(this.plot, data, isZoomed(this.plot, data[0] as ArrayLike<number>));
     }
     this.renderLegend();
     this.updateReadout();
+    this.runList.render(this.runs);
+    this.stepTable.render(this.runs, ui.smoothing);
+  }
+
+  /** A click on the chart picks step B of the step table (shift: step A). */
+  private pickStep(shift: boolean): void {
+    const u = this.plot;
+    const idx = u?.cursor.idx;
+    if (!u || idx === null || idx === undefined) return;
+    const x = u.data[0][idx];
+    if (x === undefined) return;
+    let step = x;
+    if (this.store.ui.xAxis === 'time') {
+      // The step of the current run (else the first run drawn) at that time.
+      const run = this.runs.find((r) => r.visible && r.steps.step.length > 0);
+      if (!run) return;
+      const i = indexAtOrBefore(
+        Float64Array.from(run.steps.elapsedMs, (ms) => ms / 1000),
+        x,
+      );
+      step = run.steps.step[Math.max(0, i)]!;
+    }
+    this.store.stepPick = { ...this.store.stepPick, [shift ? 'a' : 'b']: step };
+    this.stepTable.render(this.runs, this.store.ui.smoothing);
   }
 
   private create(data: PlotData): Plot {
     const t = this.theme;
+    const compared = (this.chart?.others.length ?? 0) > 0;
     const ui = this.store.ui;
     const range: RangeFunction = (u, min, max) => {
-      const xs = this.series?.x ?? [];
+      const d = this.chart?.data;
       const r = yRange(
-        xs,
-        [this.series?.loss ?? [], this.series?.smoothed ?? [], this.series?.valLoss ?? []],
+        (d?.[0] as ArrayLike<number> | undefined) ?? [],
+        (d?.slice(1) ?? []) as ArrayLike<number | null>[],
         u.scales.x?.min ?? -Infinity,
         u.scales.x?.max ?? Infinity,
         { log: ui.logY, fromZero: ui.yFromZero, ignoreOutliers: ui.ignoreOutliers },
@@ -172,9 +237,20 @@ export class LossPanel {
         yLabel: 'loss (nats)',
         yScale: { distr: ui.logY ? 3 : 1, log: 10, range },
         series: [
-          { label: 'loss', stroke: withAlpha(t.train, 0.22), width: 1, points: { show: false } },
-          { label: 'smoothed', stroke: t.train, width: 2, points: { show: false } },
+          // Beside other runs the shared x has points the current run lacks: its line spans them.
+          { label: 'loss', stroke: withAlpha(t.train, 0.22), width: 1, spanGaps: compared, points: { show: false } },
+          { label: 'smoothed', stroke: t.train, width: 2, spanGaps: compared, points: { show: false } },
           { label: 'validation', stroke: t.validation, width: 2, spanGaps: true, points: { show: true, size: 6, fill: t.validation, stroke: t.validation } },
+          ...(this.chart?.others ?? []).flatMap((r) => [
+            { label: r.label, stroke: r.color, width: 2, spanGaps: true, ...(r.dash ? { dash: r.dash } : {}), points: { show: false } },
+            {
+              label: `${r.label} validation`,
+              stroke: r.valColor,
+              width: 1,
+              spanGaps: true,
+              points: { show: true, size: 5, fill: r.valColor, stroke: r.valColor },
+            },
+          ]),
         ],
         hooks: {
           setCursor: [
@@ -183,41 +259,28 @@ export class LossPanel {
               this.updateReadout();
             },
           ],
-          draw: [(u) => this.drawNonFinite(u)],
+          draw: [(u) => this.drawMarks(u)],
         },
       },
       data,
     );
   }
 
-  /** A red dashed line and label at every step whose loss was not a finite number. */
-  private drawNonFinite(u: Plot): void {
+  private drawMarks(u: Plot): void {
     const s = this.series;
-    if (!s || s.nonFinite.length === 0) return;
-    const ctx = u.ctx;
-    const dpr = window.devicePixelRatio || 1;
-    const { top, height } = u.bbox;
-    ctx.save();
-    ctx.strokeStyle = this.theme.alarm;
-    ctx.fillStyle = this.theme.alarm;
-    ctx.lineWidth = dpr;
-    ctx.setLineDash([4 * dpr, 3 * dpr]);
-    ctx.font = `${Math.round(10 * dpr)}px sans-serif`;
-    ctx.textAlign = 'center';
-    let lastLabel = -Infinity;
-    for (const { index, value } of s.nonFinite) {
-      const x = u.valToPos(s.x[index]!, 'x', true);
-      if (!(x >= u.bbox.left && x <= u.bbox.left + u.bbox.width)) continue;
-      ctx.beginPath();
-      ctx.moveTo(x, top);
-      ctx.lineTo(x, top + height);
-      ctx.stroke();
-      if (x - lastLabel > 40 * dpr) {
-        ctx.fillText(Number.isNaN(value) ? 'NaN' : value > 0 ? '+∞' : '−∞', x, top + 11 * dpr);
-        lastLabel = x;
-      }
-    }
-    ctx.restore();
+    const current = this.runs.find((r) => r.current);
+    if (!s || (current && !current.visible)) return;
+    drawNonFinite(
+      u,
+      this.theme,
+      s.nonFinite.map(({ index, value }) => ({ x: s.x[index]!, value })),
+    );
+    const f = this.overfit;
+    if (!f || !current) return;
+    const axis = this.store.ui.xAxis;
+    const bestX = xOfStep(current, f.bestStep, axis);
+    const lastX = xOfStep(current, f.lastStep, axis);
+    if (bestX !== null && lastX !== null) drawOverfitting(u, this.theme, f, bestX, lastX);
   }
 
   private updateReadout(): void {
@@ -228,7 +291,11 @@ export class LossPanel {
       this.readout.textContent = '';
       return;
     }
-    const i = this.hovered ?? n - 1;
+    const i = this.baseIndex();
+    if (i < 0) {
+      this.readout.textContent = '';
+      return;
+    }
     const col = (k: Parameters<typeof steps.column>[0]): number => steps.column(k)[i]!;
     const parts = [
       `${this.hovered === null ? 'last step' : 'step'} ${col('step')}`,
@@ -240,7 +307,24 @@ export class LossPanel {
       `grad ${formatValue(col('gradNorm'))}`,
       `${formatValue(col('tokensPerSecond'))} tok/s`,
     ];
+    // Other runs at the hovered x, in their colours' order.
+    const others = this.chart?.others ?? [];
+    if (this.hovered !== null && others.length > 0) {
+      others.forEach((r, k) => {
+        const v = this.chart?.data[4 + 2 * k]?.[this.hovered!];
+        if (v !== null && v !== undefined) parts.push(`${r.label} ${formatValue(v)}`);
+      });
+    }
     this.readout.textContent = parts.join('  ·  ');
+  }
+
+  /** The current run's index at the hovered x (its last point at or before it), or its last point. */
+  private baseIndex(): number {
+    const n = this.store.steps.length;
+    if (this.hovered === null || !this.plot) return n - 1;
+    const x = this.plot.data[0][this.hovered];
+    if (x === undefined || !this.series) return n - 1;
+    return indexAtOrBefore(this.series.x, x);
   }
 
   private exportMetrics(format: 'csv' | 'json'): void {
@@ -252,14 +336,4 @@ export class LossPanel {
   }
 }
 
-/** A CSS colour at reduced opacity (hex or rgb from the theme). */
-export function withAlpha(color: string, alpha: number): string {
-  const hex = /^#([0-9a-f]{6})/i.exec(color.trim());
-  if (hex)
-    return `#${hex[1]}${Math.round(alpha * 255)
-      .toString(16)
-      .padStart(2, '0')}`;
-  const rgb = /^rgba?\(([^)]+)\)/.exec(color.trim());
-  if (rgb) return `rgba(${rgb[1]!.split(',').slice(0, 3).join(',')}, ${alpha})`;
-  return color;
-}
+export { withAlpha } from './colors';

@@ -8,13 +8,13 @@
 import { formatWeight, topK } from '../src/presentation/attentionView';
 import { rampIndex } from '../src/presentation/colorScale';
 import { attentionCsv, attentionJson } from '../src/presentation/exportData';
-import { labelOf, queryText, queryWeights, selectWindowTokens, type Direction } from './attentionCommon';
+import { headName, labelOf, queryText, queryWeights, selectWindowTokens, type Direction } from './attentionCommon';
 import { availableWidth, canvasPng, fitCanvas, fitText } from './canvas';
 import { button, el, section, segmented, setNote } from './dom';
 import type { Exporter } from './exporter';
+import { postToHost } from './vscodeApi';
 import type { Store } from './store';
 import type { Theme } from './theme';
-import { postToHost } from './vscodeApi';
 
 const BAR_H = 90;
 const LABEL_H = 56;
@@ -30,7 +30,6 @@ export class QueryStrip {
   private readonly pin = button('Pin', 'Keep the dashboard and the highlights on this query while the cursor moves', () =>
     postToHost({ type: 'pinQuery', pinned: !this.store.attention?.pinned }),
   );
-  private direction: Direction = 'rows';
   private readonly setDirection: (d: Direction) => void;
   private layout = { left: 0, cell: 1, width: 0 };
 
@@ -47,9 +46,11 @@ export class QueryStrip {
         { value: 'rows', label: 'Looks at', title: 'Where the query token attends (its row)' },
         { value: 'columns', label: 'Looked at by', title: 'Which tokens attend to the query token (its column)' },
       ] as const,
-      this.direction,
+      'rows',
       (d) => {
-        this.direction = d;
+        // The editor's direction setting follows the toggle (and comes back as attentionMode).
+        this.store.mode = { ...this.store.mode, direction: d === 'rows' ? 'attendsTo' : 'attendedBy' };
+        postToHost({ type: 'setDirection', direction: this.store.mode.direction });
         this.render();
       },
     );
@@ -85,6 +86,11 @@ export class QueryStrip {
     new ResizeObserver(() => this.render()).observe(s.body);
   }
 
+  /** Follows the editor's direction setting. */
+  private get direction(): Direction {
+    return this.store.mode.direction === 'attendsTo' ? 'rows' : 'columns';
+  }
+
   setTheme(theme: Theme): void {
     this.theme = theme;
   }
@@ -110,9 +116,10 @@ export class QueryStrip {
     setNote(this.note, null);
     const { layer, head } = this.store.selection;
     const W = a.windowLength;
-    const weights = queryWeights(a, layer, head, this.direction);
+    const { aggregation } = this.store.mode;
+    const weights = queryWeights(a, layer, head, this.direction, aggregation);
     const weighed = a.weighting === 'valueWeighted' ? ' · value-weighted ‖α·v‖' : '';
-    this.title.textContent = `${a.pinned ? 'Pinned: ' : ''}${queryText(a)} in ${a.documentName} · layer ${layer}, head ${head}${weighed} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
+    this.title.textContent = `${a.pinned ? 'Pinned: ' : ''}${queryText(a)} in ${a.documentName} · ${headName(layer, head, aggregation, a.heads)}${weighed} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     const cell = Math.max(1, Math.min(28, (width - 8) / W));
@@ -189,8 +196,10 @@ export class QueryStrip {
       return;
     }
     const { layer, head } = this.store.selection;
-    const w = queryWeights(a, layer, head, this.direction)[k]!;
-    const score = this.direction === 'rows' ? a.scores[(layer * a.heads + head) * a.windowLength + k]! : NaN;
+    const aggregation = this.store.mode.aggregation;
+    const w = queryWeights(a, layer, head, this.direction, aggregation)[k]!;
+    // Scores are per head: with an aggregate there is no one q·k/√d to show.
+    const score = this.direction === 'rows' && aggregation === 'head' ? a.scores[(layer * a.heads + head) * a.windowLength + k]! : NaN;
     this.hover.textContent = `token ${a.windowStart + k} "${labelOf(a, k, 24)}": ${formatWeight(w)}${Number.isFinite(score) ? ` · score q·k/√d ${score.toFixed(3)}` : ''} — click to select it in the editor`;
   }
 }

@@ -11,7 +11,9 @@
 
 import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../src/presentation/metricColumns';
 import { assertNever, type ModelInfo, type WindowRef } from '../src/protocol/common';
+import type { KeptRun } from '../src/protocol/runs';
 import { sameWindow, VIEW_NAMES, VIEW_SCOPES, type PagePayload, type ViewName, type ViewScope } from '../src/protocol/dashboardViews';
+import type { Aggregation, Direction } from '../src/protocol/settings';
 import {
   DEFAULT_UI_STATE,
   WEBVIEW_PROTOCOL_VERSION,
@@ -32,10 +34,18 @@ export class Store {
   ui: DashboardUiState = DEFAULT_UI_STATE;
   model: ModelInfo | null = null;
   selection = { layer: 0, head: 0 };
+  /** What the editor's highlights mean; the query strip and the grid show the same. */
+  mode: { direction: Direction; aggregation: Aggregation } = { direction: 'attendsTo', aggregation: 'head' };
   run: RunInfo = { status: 'idle', label: '', totalSteps: 0, message: null };
   readonly steps = new ColumnStore(STEP_KEYS, 1024);
   readonly evals = new ColumnStore(EVAL_KEYS, 64);
   attention: QueryAttention | null = null;
+  /** The runs kept in this workspace, newest first (the current run may be among them). */
+  runs: readonly KeptRun[] = [];
+  /** Runs the user hid on the loss panel (by id; page-local). */
+  readonly hiddenRuns = new Set<string>();
+  /** The two steps the step table compares (null: the first / the last step). */
+  stepPick: { a: number | null; b: number | null } = { a: null, b: null };
   /** A message across the top (version mismatch, export result). */
   banner: { text: string; error: boolean } | null = null;
   /** Whether `init` arrived (before it, views show a loading state). */
@@ -113,6 +123,10 @@ export class Store {
       this.run = m.run;
       return ['run'];
     },
+    runs: (m) => {
+      this.runs = m.runs;
+      return ['run'];
+    },
     model: (m) => {
       this.model = m.info;
       // A request made of the old model may never be answered (the host drops it quietly): offer the button again.
@@ -124,6 +138,10 @@ export class Store {
       // Views about the selected head say nothing about another head.
       if (m.layer !== this.selection.layer || m.head !== this.selection.head) this.forget('head');
       this.selection = { layer: m.layer, head: m.head };
+      return ['selection'];
+    },
+    attentionMode: (m) => {
+      this.mode = { direction: m.direction, aggregation: m.aggregation };
       return ['selection'];
     },
     attention: (m) => this.setAttention(m.attention),

@@ -117,8 +117,12 @@ export function inputTokenTypes(args: ParsedArgs, tokens: number, typeCount: num
   return types;
 }
 
-/** The encoding of --text, --file or --ids (exactly one); ids have the tokenizer's labels and empty spans; `context` bounds a text's length. */
-export function inputEncoding(args: ParsedArgs, tokenizer: Tokenizer, options: EncodeOptions = {}, context?: number): Encoding {
+/**
+ * The encoding of --text, --file or --ids (exactly one); ids have the tokenizer's labels and empty
+ * spans; `context` bounds a text's length in tokens (checked on prefixes before the whole text is
+ * encoded), `reads` names that bound in the message (default: the model's context).
+ */
+export function inputEncoding(args: ParsedArgs, tokenizer: Tokenizer, options: EncodeOptions = {}, context?: number, reads?: string): Encoding {
   const given = INPUT_OPTIONS.filter((k) => args.values.has(k));
   if (given.length !== 1)
     throw new UsageError(
@@ -127,7 +131,7 @@ export function inputEncoding(args: ParsedArgs, tokenizer: Tokenizer, options: E
   const raw = args.values.get('ids');
   // With the model's context, a text far longer than it is refused from a prefix, not encoded whole.
   if (raw === undefined)
-    return context === undefined ? tokenizer.encode(inputText(args), options) : encodeWithinContext(tokenizer, inputText(args), context, options);
+    return context === undefined ? tokenizer.encode(inputText(args), options) : encodeWithinContext(tokenizer, inputText(args), context, options, reads);
   const ids = parseIds(raw, tokenizer.vocabSize);
   return { ids, tokens: Array.from(ids, (id) => ({ id, text: tokenizer.tokenLabel(id), start: 0, end: 0 })) };
 }

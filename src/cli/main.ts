@@ -23,9 +23,9 @@ import { createOutput, jsonAscii, printable } from './output';
 
 const USAGE = `attention-lens — train small transformers and look at their attention
 
-  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT.safetensors] [--max-memory MB] [--json]
+  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT.safetensors] [--max-memory MB] [--attention soft|hard] [--until K] [--resume CKPT] [--json]
   attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--logits] [--json]
-  attention-lens generate --checkpoint CKPT [--tokenizer TOK] (--prompt STR | --ids 3,1,4) --max-tokens N [--temperature T] [--json]
+  attention-lens generate --checkpoint CKPT [--tokenizer TOK] (--prompt STR | --ids 3,1,4) --max-tokens N [--temperature T] [--top-p P] [--seed S] [--attention [--top K]] [--json]
   attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--json]
   attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
   attention-lens tokenize --tokenizer TOK (--text STR | --file PATH | --ids 3,1,4) [--json]
@@ -63,7 +63,8 @@ export function errorCode(e: unknown): string {
   if (/SaveFailed|AtomicWrite|FileRead|FileTooLarge|OutputWrite/.test(name)) return 'io';
   if (/Tokenizer/.test(name)) return 'tokenizer';
   if (/ModelFile|InputText/.test(name)) return 'input';
-  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget|Memory/.test(name)) return 'invalid';
+  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget|Memory|Resume/.test(name))
+    return 'invalid';
   return 'internal';
 }
 

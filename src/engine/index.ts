@@ -49,8 +49,11 @@ export {
 export { Trainer, type StepMetrics, type EvalMetrics, type TrainResult, type TrainHooks, type StopReason, type CancellationFlag } from './train/trainer';
 export { resolveTrainOptions, TrainOptionsError, DEFAULT_TRAIN_OPTIONS, type TrainOptions } from './train/options';
 export { DatasetError } from './train/data';
+export { dataFingerprint, sameData, type DataFingerprint } from './train/fingerprint';
+export { checkResumable, optionConflicts, ResumeError } from './train/resume';
 export { estimateTrainingBytes, formatBytes } from './train/memory';
-export { generate, GenerateError, type GenerateOptions } from './inference/generate';
+export { generate, GenerateError, generationLimit, type GenerateOptions } from './inference/generate';
+export { generationSteps, type GenerationStep, type GenerationStepOptions, type GenerationEnd } from './inference/generationSteps';
 
 // Analysis
 export { HEAD_KINDS, type HeadKind } from './analysis/patterns';

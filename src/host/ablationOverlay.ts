@@ -143,12 +143,13 @@ export class AblationOverlay implements vscode.Disposable {
         const first = tokens.tokenAt(v.start);
         const last = tokens.tokenAt(Math.max(v.start, v.end - 1));
         if (first < 0 || last < 0) continue;
-        // One request per context window the visible range touches.
+        // One request per context window the visible range's tokens are read in (each token's
+        // change comes from its own window, the one with the most tokens before it).
         for (let t = first; t <= last;) {
           const a = await this.service.ablated(doc, version, t, ablation.heads, ablation.mode);
           if (!a || generation !== this.generation) return;
           if (!windows.some((w) => w.windowStart === a.windowStart)) windows.push(a);
-          const end = Math.min(last + 1, a.windowStart + a.windowLength);
+          const end = Math.max(t + 1, Math.min(last + 1, tokens.queriesWith(t).to, a.windowStart + a.windowLength));
           for (let i = t; i < end; i++) {
             const range = tokens.rangeOf(i);
             const k = i - a.windowStart;

@@ -11,6 +11,7 @@
 
 import * as vscode from 'vscode';
 import { bucketize, BUCKETS, selectWeights } from '../presentation/attentionView';
+import { normalizedEntropy, uniformFade } from '../presentation/rowEntropy';
 import { isQuietFailure } from '../protocol/common';
 import type { AttributionView } from '../protocol/dashboardViews';
 import type { HighlightMode, Settings } from '../protocol/settings';
@@ -49,6 +50,10 @@ export interface ShownAttention {
   readonly buckets: Int8Array;
   /** Ranges decorated (only tokens in the visible ranges are; none with highlights turned off). */
   readonly decorated: number;
+  /** Normalised entropy of the query's row as shown (rowEntropy.ts; NaN for "looked at by" or a single key). */
+  readonly entropy: number;
+  /** What the colours were multiplied by (below 1: a near-uniform row, drawn faded). */
+  readonly fade: number;
 }
 
 export class AttentionHighlighter implements vscode.Disposable {
@@ -208,8 +213,9 @@ export class AttentionHighlighter implements vscode.Disposable {
       if (!tokens || generation !== this.generation) return;
       const query = pin ?? queryTokens(tokens, sel.isEmpty, selRange);
       if (!query) return this.show(null, editor);
-      // A query range must stay inside one context window.
-      const windowEnd = (Math.floor(query.from / tokens.windowSize) + 1) * tokens.windowSize;
+      // A query range must stay inside one context window: the one its first token is read in.
+      const win = tokens.windowOf(query.from);
+      const windowEnd = win.start + win.length;
       const a = this.settings.attention;
       const result = await this.service.attention(doc, version, query.from, Math.min(query.to, windowEnd), a.weighting);
       if (!result || generation !== this.generation || doc.version !== version) return;
@@ -254,7 +260,11 @@ export class AttentionHighlighter implements vscode.Disposable {
     const weights = attribution
       ? attributionWeights(attribution, r.windowLength)
       : selectWeights(block, r.layers, r.heads, r.windowLength, { layer, head, aggregation: a.aggregation });
-    const buckets = bucketize(weights, { threshold: a.threshold, normalization: a.normalization, exclude: a.excludeFirstToken ? 0 : -1 });
+    const exclude = a.excludeFirstToken ? 0 : -1;
+    // A row of α (not a column, an attribution or ‖α·v‖) is a distribution: how peaked it is decides whether row-max colours fade.
+    const entropy = !attribution && r.weighting !== 'valueWeighted' && a.direction === 'attendsTo' ? normalizedEntropy(weights, exclude) : NaN;
+    const fade = a.normalization === 'rowMax' ? uniformFade(entropy) : 1;
+    const buckets = bucketize(weights, { threshold: a.threshold, normalization: a.normalization, exclude, fade });
     const perBucket: vscode.Range[][] = Array.from({ length: BUCKETS }, () => []);
     const query: vscode.Range[] = [];
     const w = r.window;
@@ -276,7 +286,7 @@ export class AttentionHighlighter implements vscode.Disposable {
       this.decorations.clear(editor);
     }
     const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
-    this.shown_ = { editor, result: r, mode: attribution ? a.highlight : 'attention', attribution, pinned, weights, buckets, decorated };
+    this.shown_ = { editor, result: r, mode: attribution ? a.highlight : 'attention', attribution, pinned, weights, buckets, decorated, entropy, fade };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }

@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import type { AttributionView, TokenSurprisal } from '../protocol/dashboardViews';
 import type { AblatedWindow, CallReply, CharRange, HeadAddress, PassProgress, Weighting } from '../protocol/workerProtocol';
+import { onDidChangeSettings, readSettings } from './config';
 import { documentLength } from './documentText';
 import { DocumentTokens } from './documentTokens';
 import type { EngineClient } from './engineClient';
@@ -33,11 +34,18 @@ export class AttentionService implements vscode.Disposable {
   /** Attributions of a query's prediction, by document version, token and method (the attribution highlights). */
   private readonly attributions = new Map<string, AttributionView>();
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** attentionLens.attention.windowStride: where the windows start changes every window. */
+  private windowStride = readSettings().attention.windowStride;
 
   constructor(private readonly client: EngineClient) {
     this.subscriptions.push(
       vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri.toString(), true)),
       client.onDidRestart(() => this.reset()),
+      onDidChangeSettings((s) => {
+        if (s.attention.windowStride === this.windowStride) return;
+        this.windowStride = s.attention.windowStride;
+        this.reset(); // the next tokens request tells the worker the new stride
+      }),
     );
   }
 
@@ -70,13 +78,20 @@ export class AttentionService implements vscode.Disposable {
     const textLength = documentLength(doc);
     const wanted = ranges.map((r) => ({ start: Math.max(0, r.start - RANGE_MARGIN), end: Math.min(textLength, r.end + RANGE_MARGIN) }));
     const needText = this.sent.get(key) !== version;
-    const reply = await this.client.call({ type: 'tokens', documentKey: key, version, text: needText ? doc.getText() : null, ranges: wanted });
+    const reply = await this.client.call({
+      type: 'tokens',
+      documentKey: key,
+      version,
+      text: needText ? doc.getText() : null,
+      ranges: wanted,
+      windowStride: this.windowStride,
+    });
     this.sent.set(key, reply.version);
     if (reply.version !== doc.version) return null;
     let table = this.tokens.get(key);
     if (!table || table.version !== reply.version) {
       for (const k of [...this.cache.keys()]) if (k.startsWith(`${key}@`)) this.cache.delete(k);
-      table = new DocumentTokens(key, reply.version, reply.tokenCount, reply.windowSize);
+      table = new DocumentTokens(key, reply.version, reply.tokenCount, reply.windowSize, reply.windowStride, reply.causal);
       this.tokens.set(key, table);
     }
     table.add(reply.slices);
@@ -93,6 +108,7 @@ export class AttentionService implements vscode.Disposable {
       this.cache.set(cacheKey, hit);
       return hit;
     }
+    if (version !== doc.version) return null; // typed past it: nobody will read the answer
     const reply = await this.client.call({ type: 'attention', documentKey: key, version, from, to, weighting });
     if (reply.version !== doc.version) return null;
     this.cache.set(cacheKey, reply);
@@ -101,16 +117,16 @@ export class AttentionService implements vscode.Disposable {
   }
 
   /**
-   * Surprisal and next-token predictions of every token in the context window holding document
-   * token `token` (the worker's `surprisal` view); null when the version moved on.
+   * Surprisal and next-token predictions of every token in the context window that document token
+   * `token` is read in (the worker's `surprisal` view); null when the version moved on.
    */
   async surprisal(doc: vscode.TextDocument, version: number, token: number): Promise<TokenSurprisal | null> {
     const key = doc.uri.toString();
-    const size = this.tokens.get(key)?.windowSize ?? 0;
-    const start = size > 0 ? token - (token % size) : token;
-    const cacheKey = `${key}@${version}#${start}`;
-    const hit = this.surprisals.get(cacheKey);
-    if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;
+    const table = this.tokens.get(key);
+    const start = table && table.version === version ? table.windowOf(token).start : -1;
+    const hit = this.surprisals.get(`${key}@${version}#${start}`);
+    if (hit) return hit;
+    if (version !== doc.version) return null;
     const reply = await this.client.call({ type: 'view', view: 'surprisal', documentKey: key, version, token, layer: 0, head: 0 });
     if (reply.view !== 'surprisal' || reply.payload.version !== doc.version) return null;
     this.surprisals.set(`${key}@${version}#${reply.payload.windowStart}`, reply.payload);
@@ -124,8 +140,8 @@ export class AttentionService implements vscode.Disposable {
    */
   async ablated(doc: vscode.TextDocument, version: number, token: number, heads: readonly HeadAddress[], mode: 'zero' | 'mean'): Promise<AblatedWindow | null> {
     const key = doc.uri.toString();
-    const size = this.tokens.get(key)?.windowSize ?? 0;
-    const start = size > 0 ? token - (token % size) : token;
+    const table = this.tokens.get(key);
+    const start = table && table.version === version ? table.windowOf(token).start : -1;
     const what = `${mode}:${heads.map((h) => `${h.layer}.${h.head}`).join(',')}`;
     const hit = this.ablations.get(`${key}@${version}#${start}|${what}`);
     if (hit && token >= hit.windowStart && token < hit.windowStart + hit.windowLength) return hit;

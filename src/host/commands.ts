@@ -4,6 +4,7 @@
  * tests can run them without a dialog.
  */
 
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { extensionsOf, fileFormatByExtension, FILE_FORMATS, FOLDER_FORMATS, listFormats } from '../protocol/checkpointFormats';
@@ -14,6 +15,8 @@ import type { EngineClient } from './engineClient';
 import type { Log } from './log';
 import { showError } from './notifications';
 import type { TrainingController, TrainOverrides } from './trainingController';
+import type { TrainingRun } from './trainingRun';
+import { bestCheckpointFor, pickBestOrLast, type WhichCheckpoint } from './saveChoice';
 import type { ViewState } from './viewState';
 
 export interface CommandDeps {
@@ -23,6 +26,8 @@ export interface CommandDeps {
   readonly view: ViewState;
   readonly log: Log;
   readonly showDashboard: () => void;
+  /** The run shown on the dashboard: its validation-best checkpoint is offered by Save Checkpoint…. */
+  readonly run?: TrainingRun;
 }
 
 export interface LoadArgs {
@@ -35,7 +40,12 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   return [
     reg('trainOnCurrentFile', (overrides?: TrainOverrides) => d.training.trainOnCurrentFile(isObject(overrides) ? overrides : {})),
     reg('stopTraining', () => d.training.stop()),
-    reg('saveCheckpoint', (target?: string) => saveCheckpoint(d, typeof target === 'string' ? target : undefined)),
+    reg('continueTraining', (args?: { checkpoint?: unknown }) =>
+      d.training.continueTraining(isObject(args) && typeof args.checkpoint === 'string' ? { checkpoint: args.checkpoint } : {}),
+    ),
+    reg('saveCheckpoint', (target?: string, which?: WhichCheckpoint) =>
+      saveCheckpoint(d, typeof target === 'string' ? target : undefined, which === 'best' || which === 'last' ? which : undefined),
+    ),
     reg('loadCheckpoint', (args?: LoadArgs) => loadCheckpoint(d, isObject(args) && typeof args.path === 'string' ? args : undefined)),
     reg('showDashboard', () => d.showDashboard()),
     reg('selectHead', (args?: { layer: number; head: number }) => selectHead(d, args)),
@@ -55,11 +65,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-async function saveCheckpoint(d: CommandDeps, target: string | undefined): Promise<string | undefined> {
+async function saveCheckpoint(d: CommandDeps, target: string | undefined, which?: WhichCheckpoint): Promise<string | undefined> {
   if (!d.model.info) {
     void vscode.window.showErrorMessage('Attention Lens: there is no model to save yet — train one or load a checkpoint.');
     return undefined;
   }
+  // A run that went on past its best validation loss kept that model too: offer it.
+  const best = bestCheckpointFor(d.run, d.model.source?.path ?? null);
+  const choice = best ? (which ?? (await pickBestOrLast(best, d.model.info.trainedSteps))) : 'last';
+  if (!choice) return undefined;
   let file = target;
   if (!file) {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -72,6 +86,11 @@ async function saveCheckpoint(d: CommandDeps, target: string | undefined): Promi
     file = uri.fsPath;
   }
   try {
+    if (choice === 'best' && best) {
+      await fs.promises.copyFile(best.path, file);
+      void vscode.window.showInformationMessage(`Attention Lens: saved the validation-best model (step ${best.step}) to ${file}`);
+      return file;
+    }
     const reply = await d.client.call({ type: 'save', path: file });
     void vscode.window.showInformationMessage(`Attention Lens: saved the model to ${reply.path}`);
     return reply.path;

@@ -5,6 +5,7 @@
  */
 
 import type { TokenSlice } from '../protocol/common';
+import { queriesOf, windowForQuery, windowPlan, type ContextWindow, type WindowPlan } from '../protocol/contextWindows';
 
 export class DocumentTokens {
   private slices: TokenSlice[] = [];
@@ -14,7 +15,24 @@ export class DocumentTokens {
     readonly version: number,
     readonly tokenCount: number,
     readonly windowSize: number,
-  ) {}
+    readonly windowStride: number,
+    readonly causal: boolean,
+  ) {
+    this.plan = windowPlan(tokenCount, windowSize, windowStride, causal);
+  }
+
+  /** The document's sliding context windows (contextWindows.ts), as the worker runs them. */
+  readonly plan: WindowPlan;
+
+  /** The window query token `token` is read in. */
+  windowOf(token: number): ContextWindow {
+    return windowForQuery(this.plan, token);
+  }
+
+  /** The queries [from, to) read in the window that `token` is read in. */
+  queriesWith(token: number): { from: number; to: number } {
+    return queriesOf(this.plan, this.windowOf(token).index);
+  }
 
   add(slices: readonly TokenSlice[]): void {
     for (const s of slices) if (s.ids.length > 0) this.slices.push(s);

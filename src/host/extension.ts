@@ -14,15 +14,19 @@ import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
+import { registerHubCommands } from './hub/hubCommands';
+import { registerSidebar, type Sidebar } from './sidebar/sidebar';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
 import { EngineClient } from './engineClient';
+import { CursorGeneration, registerGeneration } from './generation/generateFromCursor';
 import { AttentionHoverProvider } from './hoverProvider';
 import { createLog } from './log';
 import { showError } from './notifications';
 import { StatusBar } from './statusBar';
 import { TrainingController } from './trainingController';
 import { TrainingRun } from './trainingRun';
+import { RunHistory } from './runHistory';
 import { ViewState } from './viewState';
 
 /** What activate() returns: the objects integration tests (and other extensions) may drive. */
@@ -34,6 +38,9 @@ export interface AttentionLensApi {
   readonly highlighter: AttentionHighlighter;
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
+  readonly runs: RunHistory;
+  readonly generation: CursorGeneration;
+  readonly sidebar: Sidebar;
   readonly ablation: AblationOverlay;
   readonly ablationStatus: AblationStatusItem;
 }
@@ -43,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
   const model = new ActiveModel(client, context.globalState, log);
   const run = new TrainingRun();
+  const runs = new RunHistory(context.workspaceState);
   const view = new ViewState(context.workspaceState);
   const attention = new AttentionService(client);
   const highlighter = new AttentionHighlighter(attention, model, view, log);
@@ -50,7 +58,30 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const surprisal = new SurprisalOverlay(attention, model, log);
   const ablation = new AblationOverlay(attention, model, log);
   const ablationStatus = new AblationStatusItem(ablation, highlighter);
-  const deps: DashboardDeps = { extensionUri: context.extensionUri, log, client, run, model, view, highlighter, attention, memento: context.workspaceState };
+  const generation = new CursorGeneration(client, model, log);
+  const deps: DashboardDeps = {
+    extensionUri: context.extensionUri,
+    log,
+    client,
+    run,
+    model,
+    view,
+    highlighter,
+    attention,
+    memento: context.workspaceState,
+    runs,
+  };
+  const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
+  const { sidebar, disposables: sidebarParts } = registerSidebar({
+    client,
+    attention,
+    model,
+    view,
+    run,
+    trainedDir: vscode.Uri.joinPath(context.globalStorageUri, 'models').fsPath,
+    hubDir,
+    showDashboard: () => DashboardPanel.createOrShow(deps),
+  });
 
   context.subscriptions.push(
     log,
@@ -60,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     view,
     attention,
     highlighter,
-    new StatusBar(model, run, view),
+    new StatusBar(model, run, view, highlighter),
     surprisal,
     new SurprisalStatusItem(model),
     ablation,
@@ -70,19 +101,30 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       void vscode.commands.executeCommand('setContext', 'attentionLens.hasModel', info !== null);
     }),
     // The curves shown are always the active model's: a loaded checkpoint brings its own history (or none).
-    model.onDidLoad(({ source, history }) => run.showHistory(`history of ${path.basename(source.path)}`, history)),
+    // A model trained here comes back with its whole run (after a reload too); any other checkpoint's history is kept as a run.
+    model.onDidLoad(({ source, history }) => {
+      const kept = runs.byCheckpoint(source.path);
+      if (kept) return run.showRecord(kept);
+      run.showHistory(`history of ${path.basename(source.path)}`, history, source.path);
+      const record = history ? run.record() : null;
+      if (record) runs.add(record);
+    }),
+    run.onDidFinish((kept) => runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
     client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
     vscode.languages.registerHoverProvider({ scheme: '*' }, new AttentionHoverProvider(attention, model, view, highlighter, ablation)),
     DashboardPanel.registerSerializer(deps),
-    ...registerCommands({ client, model, training, view, log, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerCommands({ client, model, training, view, log, run, showDashboard: () => DashboardPanel.createOrShow(deps) }),
+    ...registerGeneration(generation),
+    ...registerHubCommands({ client, model, log, cacheDir: hubDir }),
+    ...sidebarParts,
     ...registerDebugCommands({ ablation, highlighter, view }),
   );
   log.info(
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
-  return { client, model, run, view, highlighter, attention, surprisal, ablation, ablationStatus };
+  return { client, model, run, view, highlighter, attention, surprisal, runs, generation, sidebar, ablation, ablationStatus };
 }
 
 export function deactivate(): void {

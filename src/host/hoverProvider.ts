@@ -1,12 +1,15 @@
 /**
- * Hover on any token: its text and id, the tokens it attends to most (selected head and
- * the mean over heads), the attention it receives, and — for the token under the cursor's
- * query — the raw score q·k/√d behind the weight, so the "why" is one glance away.
+ * Hover on any token: its text and id; first — for the token under the cursor's query — the
+ * raw score q·k/√d behind the weight, so the "why" is one glance away; then the tokens it
+ * attends to most, ranked by what the highlights show (the selected head, or the mean/max over
+ * heads, named as such), how peaked that row is, and the attention it receives.
  */
 
 import * as vscode from 'vscode';
 import { formatWeight, selectWeights, topK } from '../presentation/attentionView';
+import { describeEntropy, normalizedEntropy } from '../presentation/rowEntropy';
 import { formatSurprisal } from '../presentation/surprisalScale';
+import { tokenLabel } from '../presentation/tokenLabel';
 import type { TokenSurprisal } from '../protocol/dashboardViews';
 import type { ActiveModel } from './activeModel';
 import { formatDelta, formatHeads } from '../presentation/ablationScale';
@@ -17,6 +20,7 @@ import { MODE_NAMES, type AttentionHighlighter, type ShownAttention } from './at
 import type { AttentionRows, AttentionService } from './attentionService';
 import { readSettings } from './config';
 import { isTextEditorWeWant } from './documentText';
+import { headShown } from './headShown';
 import type { ViewState } from './viewState';
 
 export class AttentionHoverProvider implements vscode.HoverProvider {
@@ -51,39 +55,20 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
   }
 
   private describe(r: AttentionRows, index: number, doc: vscode.TextDocument): vscode.MarkdownString {
-    const topKCount = readSettings().hover.topK;
+    const settings = readSettings();
+    const topKCount = settings.hover.topK;
     const { layer, head } = this.view.selection;
+    const aggregation = settings.attention.aggregation;
+    const named = headShown(this.view.selection, aggregation, r.heads);
     const k = index - r.windowStart;
     const label = (i: number): string => code(r.window.labels[i] ?? '?');
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
     md.isTrusted = false;
     md.appendMarkdown(`**Attention Lens** · token ${label(k)} · id ${r.window.ids[k]} · #${index}\n\n`);
-
-    const headW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'head' });
-    const meanW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'mean' });
-    const top = topK(headW, topKCount);
-    md.appendMarkdown(`Top ${top.length} attended (layer ${layer}, head ${head} · mean of ${r.heads} heads):\n\n`);
-    md.appendMarkdown(`| # | token | where | head ${head} | mean |\n|---:|---|---|---:|---:|\n`);
-    top.forEach((t, i) =>
-      md.appendMarkdown(
-        `| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} | ${formatWeight(meanW[t.index]!)} |\n`,
-      ),
-    );
-    const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
-    md.appendMarkdown(`\nMean over heads, top ${meanTop.length}: ${meanTop.join(' · ')}\n\n`);
-
-    // Attention received: how much the tokens that can see this one (the later ones, or every one in an encoder) attend to it.
     const causal = this.model.info?.causal !== false;
-    const colHead = selectWeights(r.columns, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'head' });
-    const from = causal ? k : 0;
-    const seers = r.windowLength - from;
-    let received = 0;
-    for (let q = from; q < r.windowLength; q++) received += colHead[q]!;
-    const who = causal ? `the ${seers} tokens from here to the end of its window` : `the ${seers} tokens of its window`;
-    md.appendMarkdown(`Receives ${formatWeight(received / Math.max(1, seers))} on average from ${who} (head ${head}).\n\n`);
 
-    // The why: the score behind the cursor query's weight on this token (a selection: the mean over its tokens, worker/attention.ts).
+    // The why first (above the fold): the score behind the cursor query's weight on this token (a selection: the mean over its tokens, worker/attention.ts).
     const shown = this.highlighter.shown;
     if (shown && shown.result.documentKey === r.documentKey && shown.result.version === r.version && shown.result.windowStart === r.windowStart) {
       const q = shown.result;
@@ -92,16 +77,55 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
       if (score !== -Infinity || !causal) {
         const weight = q.rows[base]!;
         const n = q.to - q.from;
-        const who = n === 1 ? `the query ${label(q.from - q.windowStart)}` : `the ${n} selected query tokens (mean over those that see it)`;
-        const keys = this.model.info?.causal === false ? `all ${q.windowLength} keys of the window` : `the keys up to the query`;
+        const keys = !causal
+          ? `all ${q.windowLength} keys of the window`
+          : n === 1
+            ? `the ${q.from - q.windowStart + 1} keys up to the query`
+            : 'the keys up to each query';
+        const who =
+          n > 1
+            ? `the ${n} selected query tokens score this token, as a key, q·k/√d = **${score.toFixed(4)}** (mean over those that see it)`
+            : index === q.from
+              ? `this token is the cursor's query; as a key of its own query it scores q·k/√d = **${score.toFixed(4)}**`
+              : `the cursor's query ${label(q.from - q.windowStart)} (#${q.from}) scores this token, as a key, q·k/√d = **${score.toFixed(4)}**`;
         const gives =
           q.weighting === 'valueWeighted'
             ? `weighted by the size of its value, ‖α·v‖ = **${formatWeight(weight)}**`
             : `softmax over ${keys} gives **${formatWeight(weight)}**${n === 1 ? '' : ' (mean)'}`;
-        md.appendMarkdown(`Why: ${who} scores this key q·k/√d = **${score.toFixed(4)}**; ${gives} (layer ${layer}, head ${head}).\n\n`);
+        const headNote = aggregation === 'head' ? '' : ` — scores are per head; the highlights show the ${aggregation} of ${q.heads} heads`;
+        md.appendMarkdown(`Why: ${who}; ${gives} (layer ${layer}, head ${head}${headNote}).\n\n`);
       }
       describeMode(md, shown, k);
     }
+
+    // This token as a query: its row under what the highlights show (the head, or the mean/max over heads).
+    const excluded = settings.attention.excludeFirstToken ? 0 : -1;
+    const shownW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation });
+    const meanW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'mean' });
+    const top = topK(shownW, topKCount);
+    md.appendMarkdown(`Top ${top.length} attended, ranked by ${named.long}:\n\n`);
+    const second = aggregation === 'mean' ? '' : ' mean |';
+    md.appendMarkdown(`| # | token | where | ${named.column} |${second}\n|---:|---|---|---:|${second ? '---:|' : ''}\n`);
+    top.forEach((t, i) =>
+      md.appendMarkdown(
+        `| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} |${second ? ` ${formatWeight(meanW[t.index]!)} |` : ''}\n`,
+      ),
+    );
+    md.appendMarkdown(`\nHow peaked this row is: entropy ${describeEntropy(normalizedEntropy(shownW, excluded))}.\n\n`);
+    if (aggregation === 'head') {
+      const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
+      md.appendMarkdown(`Mean over heads, top ${meanTop.length}: ${meanTop.join(' · ')}\n\n`);
+    }
+
+    // Attention received: how much the tokens that can see this one (the later ones, or every one in an encoder) attend to it.
+    const colShown = selectWeights(r.columns, r.layers, r.heads, r.windowLength, { layer, head, aggregation });
+    const from = causal ? k : 0;
+    const seers = r.windowLength - from;
+    let received = 0;
+    for (let q = from; q < r.windowLength; q++) received += colShown[q]!;
+    const who = causal ? `the ${seers} tokens from here to the end of its window` : `the ${seers} tokens of its window`;
+    md.appendMarkdown(`Receives ${formatWeight(received / Math.max(1, seers))} on average from ${who} (${named.long}).\n\n`);
+
     const ablated = this.ablation?.ablation;
     const held = ablated ? this.service.heldAblation(doc, index, ablated.heads, ablated.mode) : undefined;
     if (ablated && held) describeAblation(md, held, k);
@@ -169,11 +193,19 @@ function where(doc: vscode.TextDocument, start: number, end: number): string {
   const to = Math.min(line.length, from + (end - start));
   const before = line.slice(Math.max(0, from - 10), from);
   const after = line.slice(to, to + 10);
-  return `line ${pos.line + 1}: ${code(`${before}[${line.slice(from, to)}]${after}`)}`;
+  return `line ${pos.line + 1}: ${inline(`${before}[${line.slice(from, to)}]${after}`)}`;
 }
 
-/** Inline code that survives backticks and newlines in token text. */
+/** A token as inline code, labelled as the dashboard labels it (tokenLabel.ts: "·" for a space, "↵" for a newline). */
 function code(text: string): string {
-  const visible = JSON.stringify(text).slice(1, -1);
+  return backticks(tokenLabel(text, 24));
+}
+
+/** Inline code that survives backticks and newlines in any text. */
+function inline(text: string): string {
+  return backticks(JSON.stringify(text).slice(1, -1));
+}
+
+function backticks(visible: string): string {
   return visible.includes('`') ? `\`\` ${visible} \`\`` : `\`${visible}\``;
 }

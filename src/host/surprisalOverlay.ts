@@ -116,11 +116,12 @@ export class SurprisalOverlay implements vscode.Disposable {
         const first = tokens.tokenAt(v.start);
         const last = tokens.tokenAt(Math.max(v.start, v.end - 1));
         if (first < 0 || last < 0) continue;
-        // One request per context window the visible range touches.
+        // One request per context window the visible range's tokens are read in (each token's
+        // surprisal comes from its own window, the one with the most tokens before it).
         for (let t = first; t <= last;) {
           const s = await this.service.surprisal(doc, version, t);
           if (!s || generation !== this.generation) return;
-          const end = Math.min(last + 1, s.windowStart + s.windowLength);
+          const end = Math.max(t + 1, Math.min(last + 1, tokens.queriesWith(t).to, s.windowStart + s.windowLength));
           for (let i = t; i < end; i++) {
             const range = tokens.rangeOf(i);
             const bucket = surprisalBucket(s.surprisal[i - s.windowStart] ?? NaN);

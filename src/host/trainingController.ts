@@ -1,5 +1,5 @@
 /**
- * Train on Current File / Stop Training: validates the document, starts training in the
+ * Train on Current File / Continue Training / Stop Training: validates the document, starts training in the
  * worker, shows a cancellable progress notification, streams metrics into the TrainingRun,
  * and at the end makes the trained model active (it was saved by the worker into the
  * extension's storage, so it survives a reload).
@@ -8,7 +8,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/common';
-import type { TrainRequestOptions } from '../protocol/workerProtocol';
+import type { BestCheckpoint } from '../protocol/runs';
+import type { CallProgress, CallRequest, TrainRequestOptions } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { readSettings } from './config';
 import { checkTrainingText, UnusableTextError } from './documentText';
@@ -16,6 +17,7 @@ import { EngineError, type EngineClient } from './engineClient';
 import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
 import { showError } from './notifications';
+import { reportRun } from './runReport';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -26,6 +28,7 @@ export interface TrainOverrides {
   readonly learningRate?: number;
   readonly seed?: number;
   readonly evalInterval?: number;
+  readonly attention?: 'soft' | 'hard';
 }
 
 export interface TrainOutcome {
@@ -34,6 +37,12 @@ export interface TrainOutcome {
   readonly checkpointPath: string | null;
   readonly info: ModelInfo;
   readonly message: string | null;
+  /** What the notification told the user. */
+  readonly said: string;
+  /** The validation-best checkpoint, when it is not the final model. */
+  readonly best: BestCheckpoint | null;
+  /** The finish message's overfitting note (presentation/overfitting.ts), if the run overfits. */
+  readonly overfitting: string | null;
 }
 
 export class TrainingController {
@@ -53,11 +62,74 @@ export class TrainingController {
 
   /** The command: returns the outcome (for tests and scripts) or undefined when nothing ran. */
   async trainOnCurrentFile(overrides: TrainOverrides = {}): Promise<TrainOutcome | undefined> {
-    if (this.isTraining) {
-      // Not awaited: the command returns at once while the message waits for the user.
-      void vscode.window.showWarningMessage('Attention Lens is already training a model.', 'Stop Training').then((stop) => stop && this.stop());
-      return undefined;
+    if (this.refuseWhileTraining()) return undefined;
+    const source = this.textToTrainOn();
+    if (!source) return undefined;
+    const s = readSettings().training;
+    const options: TrainRequestOptions = {
+      preset: overrides.preset ?? s.preset,
+      steps: overrides.steps ?? s.steps,
+      batchSize: overrides.batchSize ?? s.batchSize,
+      learningRate: overrides.learningRate ?? s.learningRate,
+      seed: overrides.seed ?? s.seed,
+      evalInterval: overrides.evalInterval ?? s.evalInterval,
+      attention: overrides.attention ?? s.attention,
+    };
+    const checkpointPath = this.newCheckpointPath(source.doc, options.preset);
+    const mode = options.attention === 'hard' ? ' with hard attention' : '';
+    return this.train(
+      { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name, ...source.probe },
+      `training ${options.preset}${mode} on ${source.name}`,
+    );
+  }
+
+  /**
+   * Continue Training: resumes the active model's run when it has one left to finish (a run
+   * stopped by Stop Training, or a checkpoint saved part-way), otherwise the checkpoint given or
+   * picked, on the open file (or selection), which must be the text the run was trained on. The
+   * run goes on to its own total and is saved back to the checkpoint it came from.
+   */
+  async continueTraining(args: { readonly checkpoint?: string } = {}): Promise<TrainOutcome | undefined> {
+    if (this.refuseWhileTraining()) return undefined;
+    const source = this.textToTrainOn();
+    if (!source) return undefined;
+    let checkpoint = args.checkpoint;
+    const info = this.model.info;
+    const resumable = info !== null && info.trainedSteps !== null && info.runSteps !== null && info.trainedSteps < info.runSteps;
+    if (checkpoint === undefined && !resumable) {
+      const picked = await vscode.window.showOpenDialog({
+        title: 'Continue Training: pick a checkpoint saved part-way through its run',
+        canSelectMany: false,
+        filters: { 'Attention Lens checkpoint': ['safetensors'] },
+      });
+      if (!picked?.[0]) return undefined;
+      checkpoint = picked[0].fsPath;
     }
+    if (checkpoint !== undefined) {
+      try {
+        await this.model.load({ path: checkpoint, tokenizerPath: null });
+      } catch (e) {
+        showError(this.log, `could not load ${checkpoint} to continue its training: ${(e as Error).message}`, e);
+        return undefined;
+      }
+    }
+    const from = this.model.source?.path;
+    const checkpointPath = from && from.toLowerCase().endsWith('.safetensors') ? from : this.newCheckpointPath(source.doc, 'continued');
+    return this.train(
+      { type: 'continueTraining', text: source.text, checkpointPath, sourceName: source.name, ...source.probe },
+      `continuing training on ${source.name}`,
+    );
+  }
+
+  private refuseWhileTraining(): boolean {
+    if (!this.isTraining) return false;
+    // Not awaited: the command returns at once while the message waits for the user.
+    void vscode.window.showWarningMessage('Attention Lens is already training a model.', 'Stop Training').then((stop) => stop && this.stop());
+    return true;
+  }
+
+  /** The active editor's selection, or its whole text, checked as training text; undefined (after saying why) when unusable. */
+  private textToTrainOn(): { text: string; name: string; doc: vscode.TextDocument; probe: { samplePrompt?: string } } | undefined {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       void vscode.window.showErrorMessage('Attention Lens: open a text file to train on.');
@@ -74,63 +146,82 @@ export class TrainingController {
       else throw e;
       return undefined;
     }
-    const s = readSettings().training;
-    const options: TrainRequestOptions = {
-      preset: overrides.preset ?? s.preset,
-      steps: overrides.steps ?? s.steps,
-      batchSize: overrides.batchSize ?? s.batchSize,
-      learningRate: overrides.learningRate ?? s.learningRate,
-      seed: overrides.seed ?? s.seed,
-      evalInterval: overrides.evalInterval ?? s.evalInterval,
-    };
-    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const base = path.basename(doc.uri.path).replace(/[^\w.-]+/g, '_') || 'untitled';
-    const checkpointPath = vscode.Uri.joinPath(this.storage, 'models', `${base}-${options.preset}-${stamp}.safetensors`).fsPath;
-    return this.train(text, name, options, checkpointPath);
+    // The probe the model continues at every evaluation: the text before the cursor on its line.
+    const cursor = editor.selection.active;
+    const probe = useSelection ? '' : doc.lineAt(cursor.line).text.slice(0, cursor.character).slice(-64);
+    return { text, name, doc, probe: probe ? { samplePrompt: probe } : {} };
   }
 
-  private train(text: string, name: string, options: TrainRequestOptions, checkpointPath: string): Promise<TrainOutcome | undefined> {
+  private newCheckpointPath(doc: vscode.TextDocument, tag: string): string {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const base = path.basename(doc.uri.path).replace(/[^\w.-]+/g, '_') || 'untitled';
+    return vscode.Uri.joinPath(this.storage, 'models', `${base}-${tag}-${stamp}.safetensors`).fsPath;
+  }
+
+  private train(request: CallRequest<'train'> | CallRequest<'continueTraining'>, title: string): Promise<TrainOutcome | undefined> {
+    const name = request.sourceName;
     return Promise.resolve(
       vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Attention Lens: training ${options.preset} on ${name}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: `Attention Lens: ${title}`, cancellable: true },
         async (progress, token) => {
           let reported = 0;
           let lastReport = 0;
-          const request = this.client.send({ type: 'train', text, options, checkpointPath, sourceName: name }, (m) => {
+          let totalSteps = 0;
+          let startStep = 0;
+          let started = false;
+          const onProgress = (m: CallProgress<'train'>): void => {
             if (m.type === 'trainStarted') {
-              this.run.start(`${options.preset} on ${name}`, m.totalSteps);
+              totalSteps = m.totalSteps;
+              startStep = m.resumed?.steps.at(-1)?.step ?? 0;
+              const preset = request.type === 'train' ? request.options.preset : m.info.architecture;
+              started = true;
+              this.run.start(`${preset} on ${name}`, m.totalSteps, request.type === 'train' ? { ...request.options } : null);
+              // A continued run's curve starts where the run was stopped, with the points it had.
+              for (const p of m.resumed?.steps ?? []) this.run.addStep(p);
+              for (const e of m.resumed?.evals ?? []) this.run.addEval(e);
               this.log.info(
-                `training ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`,
+                `${m.resumed ? `continuing at step ${m.info.trainedSteps} of ${m.totalSteps}:` : 'training'} ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`,
               );
             } else if (m.type === 'trainStep') {
               this.run.addStep(m);
               // Each report is a message to the window: a few a second is plenty for people.
               const now = Date.now();
-              if (now - lastReport < PROGRESS_INTERVAL_MS && m.step < options.steps) return;
+              if (now - lastReport < PROGRESS_INTERVAL_MS && m.step < totalSteps) return;
               lastReport = now;
-              const pct = (100 * m.step) / options.steps;
+              const pct = (100 * m.step) / totalSteps;
               progress.report({
                 increment: pct - reported,
-                message: `step ${m.step}/${options.steps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s`,
+                message: `step ${m.step}/${totalSteps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s`,
               });
               reported = pct;
             } else if (m.type === 'trainEval') {
-              this.run.addEval(m);
+              this.run.addEval(m, m.sample);
               this.log.info(`step ${m.step}: validation loss ${m.valLoss.toFixed(4)}, accuracy ${(100 * m.valAccuracy).toFixed(1)} %`);
             }
-          });
-          this.currentId = request.id;
+          };
+          const sent = request.type === 'train' ? this.client.send(request, onProgress) : this.client.send(request, onProgress);
+          this.currentId = sent.id;
           const cancelSub = token.onCancellationRequested(() => this.stop());
           try {
-            const done = await request.reply;
-            // A run stopped before its first step changes nothing: the previous model stays active.
-            if (done.step > 0) await this.model.set(done.info, done.checkpointPath ? { path: done.checkpointPath, tokenizerPath: null } : null);
-            this.run.finish(done.reason, done.message);
-            this.report(done, name);
-            return { reason: done.reason, step: done.step, checkpointPath: done.checkpointPath, info: done.info, message: done.message };
+            const done = await sent.reply;
+            // A run stopped before its first (new) step changes nothing: the active model stays as it was.
+            if (done.step > startStep) await this.model.set(done.info, done.checkpointPath ? { path: done.checkpointPath, tokenizerPath: null } : null);
+            this.run.finish(done.reason, done.message, { checkpointPath: done.checkpointPath, best: done.best ?? null });
+            const { said, note } = reportRun(this.log, done, name, totalSteps, this.run);
+            return {
+              reason: done.reason,
+              step: done.step,
+              checkpointPath: done.checkpointPath,
+              info: done.info,
+              message: done.message,
+              said,
+              best: done.best ?? null,
+              overfitting: note,
+            };
           } catch (e) {
             const message = e instanceof Error ? e.message : String(e);
-            this.run.finish('failed', message);
+            // A request refused before it started leaves the curves on screen (the active model's) alone.
+            if (started) this.run.finish('failed', message);
             if (e instanceof EngineError && e.workerCrashed)
               this.log.error(`training ended: ${message}`); // the crash itself is reported once, by the client
             else if (e instanceof EngineError && e.code === 'bad-input') void vscode.window.showErrorMessage(`Attention Lens: ${message}`);
@@ -151,45 +242,5 @@ export class TrainingController {
       return;
     }
     this.client.cancel(this.currentId);
-  }
-
-  private report(done: { reason: string; step: number; message: string | null; checkpointPath: string | null }, name: string): void {
-    const last = this.run.lastEval;
-    const val = last ? `, validation loss ${last.valLoss.toFixed(3)} (accuracy ${(100 * last.valAccuracy).toFixed(1)} %)` : '';
-    if (done.reason === 'diverged') {
-      void vscode.window
-        .showWarningMessage(`Attention Lens: ${done.message ?? 'training diverged'}. Try a lower learning rate.`, 'Show Dashboard')
-        .then((c) => {
-          if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
-        });
-      return;
-    }
-    const what = done.reason === 'cancelled' ? `Stopped after ${done.step} steps` : `Trained ${done.step} steps`;
-    if (done.checkpointPath === null) {
-      if (done.step > 0) this.offerSaveAs(`${what} on ${name}${val}, but ${done.message ?? 'the checkpoint was not saved'}.`);
-      return;
-    }
-    // A stopped run's checkpoint holds the optimizer state and the step, so it can be resumed.
-    const saved =
-      done.reason === 'cancelled' ? `saved a resumable checkpoint (step ${done.step}) to ${done.checkpointPath}` : `saved to ${done.checkpointPath}`;
-    this.log.info(`${what} on ${name}${val}; ${saved}`);
-    void vscode.window
-      .showInformationMessage(`Attention Lens: ${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`, 'Show Dashboard')
-      .then((c) => {
-        if (c) void vscode.commands.executeCommand('attentionLens.showDashboard');
-      });
-  }
-
-  /**
-   * The checkpoint could not be written (a full disk, a read-only folder): the trained model is
-   * still active in the worker, so nothing is lost yet — say so and offer to save it elsewhere.
-   */
-  private offerSaveAs(what: string): void {
-    this.log.warn(what);
-    void vscode.window
-      .showWarningMessage(`Attention Lens: ${what} The trained model is still active (until the window reloads); save it somewhere else?`, 'Save As…')
-      .then((c) => {
-        if (c) void vscode.commands.executeCommand('attentionLens.saveCheckpoint');
-      });
   }
 }

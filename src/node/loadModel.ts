@@ -27,6 +27,7 @@ import {
 } from '../engine';
 import { isHfModelFolder, loadHfModelFolder, type ProgressCallback } from './huggingface/modelFolder';
 import { loadHfTokenizer } from './huggingface/tokenizerFiles';
+import { describeAsLlama2cModel, describeAsLlama2cTokenizer } from './llama2cSwap';
 import { CHECKPOINT_FORMATS, FILE_FORMATS, FOLDER_FORMATS, listFormats, type CheckpointFormatId } from '../protocol/checkpointFormats';
 
 export type { LoadProgress, ProgressCallback } from './huggingface/modelFolder';
@@ -99,6 +100,11 @@ const CHECKPOINT_LOADERS: Record<CheckpointFormatId, CheckpointLoader> = {
   },
 };
 
+/** The format loadModel would read `checkpointPath` as (from its name and a header peek), or null when none recognises it. */
+export function checkpointFormatOf(checkpointPath: string): ModelFormat | null {
+  return CHECKPOINT_FORMATS.find((format) => CHECKPOINT_LOADERS[format.id].recognises(checkpointPath))?.id ?? null;
+}
+
 export async function loadModel(checkpointPath: string, tokenizerPath?: string, options: LoadOptions = {}): Promise<LoadedModel> {
   for (const format of CHECKPOINT_FORMATS) {
     const loader = CHECKPOINT_LOADERS[format.id];
@@ -129,15 +135,20 @@ async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undef
       `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
     );
   }
-  checkCheckpointHead(checkpointPath, '.bin');
-  const bytes = await readBytes(checkpointPath, 'checkpoint');
-  if (looksLikePytorchPickle(bytes)) {
-    throw new ModelFileError(
-      `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
-    );
+  let model: Transformer;
+  try {
+    checkCheckpointHead(checkpointPath, '.bin');
+    const bytes = await readBytes(checkpointPath, 'checkpoint');
+    if (looksLikePytorchPickle(bytes)) {
+      throw new ModelFileError(
+        `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
+      );
+    }
+    if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
+    model = parseLlama2cCheckpoint(bytes);
+  } catch (e) {
+    throw (await swappedFile(checkpointPath, 'model', e)) ?? e;
   }
-  if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
-  const model = parseLlama2cCheckpoint(bytes);
   const tokenizer =
     path.extname(tokenizerPath).toLowerCase() === '.bin'
       ? await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize)
@@ -232,7 +243,32 @@ function checkHfVocab(tokenizer: Tokenizer, model: Transformer, dir: string): vo
 
 export async function loadLlama2cTokenizer(file: string, vocabSize?: number): Promise<Llama2cTokenizer> {
   const bytes = await readBytes(file, 'tokenizer', 512 * 1024 * 1024);
-  return Llama2cTokenizer.fromBytes(bytes, vocabSize);
+  try {
+    return Llama2cTokenizer.fromBytes(bytes, vocabSize);
+  } catch (e) {
+    const model = describeAsLlama2cModel(bytes);
+    if (model)
+      throw new ModelFileError(
+        `${file} looks like ${model}, not a tokenizer: give the model as the checkpoint and its tokenizer .bin (e.g. tok512.bin) as the tokenizer`,
+      );
+    throw e;
+  }
+}
+
+/**
+ * The message for a llama2.c tokenizer given as the model (the parser's own complaint is about a
+ * header field), or null when the file is not one (or cannot be read: the original error stands).
+ */
+async function swappedFile(file: string, expected: 'model', cause: unknown): Promise<ModelFileError | null> {
+  if (cause instanceof ModelFileError) return null;
+  try {
+    const tokenizer = describeAsLlama2cTokenizer(await readBytes(file, 'checkpoint', 512 * 1024 * 1024));
+    return tokenizer
+      ? new ModelFileError(`${file} looks like ${tokenizer}, not a ${expected}: give the model .bin as the checkpoint and this file as its tokenizer`)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 function checkVocab(tokenizer: Tokenizer, model: Transformer, file: string): void {

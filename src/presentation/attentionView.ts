@@ -46,6 +46,8 @@ export interface BucketOptions {
   /** Index (within `weights`) left out of scaling and highlighting, or −1. */
   readonly exclude: number;
   readonly buckets?: number;
+  /** Factor on the scaled weights (rowEntropy.ts uniformFade: a near-uniform row is drawn fainter); 1 by default. */
+  readonly fade?: number;
 }
 
 /**
@@ -62,12 +64,13 @@ export function bucketize(weights: ArrayLike<number>, o: BucketOptions): Int8Arr
     for (let i = 0; i < n; i++) if (i !== o.exclude && weights[i]! > max) max = weights[i]!;
     scale = max > 0 ? 1 / max : 0;
   }
+  const fade = o.fade ?? 1;
   const out = new Int8Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     if (i === o.exclude) continue;
     const w = weights[i]!;
     if (!(w > 0)) continue;
-    const s = Math.min(1, w * scale);
+    const s = Math.min(1, w * scale) * fade;
     if (s < o.threshold || s === 0) continue;
     out[i] = Math.min(nb - 1, Math.max(0, Math.ceil(s * nb) - 1));
   }

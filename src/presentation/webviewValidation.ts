@@ -114,6 +114,8 @@ function parse(raw: unknown): WebviewToHost {
       return { type, ui: validateUiState(o.ui) };
     case 'error':
       return { type, message: str(o, 'message', Number.MAX_SAFE_INTEGER).slice(0, MAX_ERROR_CHARS) };
+    case 'setDirection':
+      return { type, direction: oneOf(o, 'direction', ['attendsTo', 'attendedBy'] as const) };
     default:
       return fail(`unknown message type ${describe(type)}`);
   }

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'diverged' // training hit a non-finite loss
   | 'stale' // the document version moved on
   | 'protocol' // handshake mismatch
+  | 'offline' // the Hugging Face Hub cannot be reached
+  | 'download' // a hub download failed: not found, gated, unsupported, a wrong hash, a broken transfer
   | 'internal';
 
 export interface ModelInfo {
@@ -35,6 +37,8 @@ export interface ModelInfo {
   readonly causal: boolean;
   /** Training steps this model has had, when known. */
   readonly trainedSteps: number | null;
+  /** The total steps of the run it comes from, when it carries that run's state: below it, Continue Training can resume it. */
+  readonly runSteps: number | null;
 }
 
 export interface StepPoint {

@@ -194,6 +194,42 @@ export interface InductionTestView extends WindowRef {
   readonly lossSecondHalf: number;
 }
 
+/**
+ * What-if: this window against another side — an edited copy of the text (Compare with Edit) or
+ * the same text under a second model (Compare with Checkpoint…) — for the query token: how each
+ * head's attention row and each token's surprisal changed. Tokens are aligned (a token-level
+ * diff for an edit, equal character spans for a second model); an unaligned token is new here.
+ */
+export interface WhatIf {
+  readonly kind: 'edit' | 'checkpoint';
+  /** What the other side is ("original of Untitled-2", "checkpoint step500.safetensors"). */
+  readonly label: string;
+  readonly layers: number;
+  readonly heads: number;
+  /** Tokens on the other side. */
+  readonly otherLength: number;
+  /** [W]: index of each window token's counterpart on the other side, −1 where it has none. */
+  readonly aligned: Int32Array;
+  /** The query's counterpart (−1: the query is new here, and only surprisal compares). */
+  readonly otherQuery: number;
+  /** [L·H]: total-variation distance between the query's attention row here and there (0 same, 1 disjoint); NaN without a counterpart. */
+  readonly headDelta: Float32Array;
+  /** [L·H·W]: weight here − weight there on each window key (0 there for a key without counterpart); NaN without a counterpart. */
+  readonly rowDelta: Float32Array;
+  /** [W] nats here, and there for each aligned token (NaN where none or for a first token). */
+  readonly surprisal: Float32Array;
+  readonly otherSurprisal: Float32Array;
+  /** Mean surprisal of each side's own window. */
+  readonly loss: number;
+  readonly otherLoss: number;
+}
+
+/** The `compare` view: null while the document is compared with nothing. */
+export interface ComparisonView extends WindowRef {
+  readonly query: number;
+  readonly comparison: WhatIf | null;
+}
+
 /** One view: what it depends on, what the engine sends the host, what the host sends the page. */
 interface View<S extends ViewScope, Engine extends ScopedRef<S>, Page extends ScopedRef<S>> {
   readonly scope: S;
@@ -217,6 +253,8 @@ export interface DashboardViews {
   readonly flow: View<'query', FlowRowView, FlowRowView>;
   /** About the model, not the text (random tokens): asked for only when the page asks, held while the window stays. */
   readonly induction: View<'window', InductionTestView, InductionTestView>;
+  /** What-if (Compare with Edit / with Checkpoint…): attention and surprisal differences at the query. */
+  readonly compare: View<'query', ComparisonView, ComparisonView>;
 }
 
 export type ViewName = keyof DashboardViews;
@@ -234,6 +272,7 @@ export const VIEW_SCOPES: { readonly [N in ViewName]: DashboardViews[N]['scope']
   attribution: 'query',
   flow: 'query',
   induction: 'window',
+  compare: 'query',
 };
 
 /**

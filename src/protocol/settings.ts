@@ -5,14 +5,19 @@
  * values and wrong types fall back to the default. It never throws.
  */
 
+import { DEFAULT_HUB_URL, parseHubUrl } from './hubModels';
+
 export type PresetSetting = 'seed' | 'tiny' | 'small';
 export type Aggregation = 'head' | 'mean' | 'max';
 export type Direction = 'attendsTo' | 'attendedBy';
 export type Normalization = 'rowMax' | 'absolute';
+/** Where Generate from Cursor writes: into the document, into a preview beside it, or ask each time. */
+export type GenerationTarget = 'document' | 'preview' | 'ask';
 /** What the highlights weigh: the attention weights α, or ‖α·v·W_O‖, the size of what each key adds (Kobayashi et al. 2020). */
 export type Weighting = 'attention' | 'valueWeighted';
 /** What the editor highlights for the query: attention, or the attribution of the query's prediction to the tokens before it. */
 export type HighlightMode = 'attention' | 'integratedGradients' | 'gradientTimesInput';
+export type AttentionModeSetting = 'soft' | 'hard';
 
 export interface Settings {
   readonly training: {
@@ -23,6 +28,8 @@ export interface Settings {
     readonly batchSize: number | null;
     readonly seed: number;
     readonly evalInterval: number;
+    /** Soft (softmax) or hard (one-hot argmax, straight-through backward) attention for new models. */
+    readonly attention: AttentionModeSetting;
   };
   readonly attention: {
     readonly aggregation: Aggregation;
@@ -32,6 +39,8 @@ export interface Settings {
     /** Leave the first token (BOS, the usual attention sink) out of highlights and scaling. */
     readonly excludeFirstToken: boolean;
     readonly normalization: Normalization;
+    /** Tokens between the starts of a long document's sliding context windows; 0 = half the model's context. */
+    readonly windowStride: number;
     readonly weighting: Weighting;
     readonly highlight: HighlightMode;
   };
@@ -47,22 +56,37 @@ export interface Settings {
     /** Colour every visible token by how surprised the model is by it (−ln p in nats). */
     readonly overlay: boolean;
   };
+  readonly generation: {
+    /** 0 = greedy. */
+    readonly temperature: number;
+    /** Nucleus sampling: the most probable tokens adding up to this probability (1 = all). */
+    readonly topP: number;
+    readonly maxTokens: number;
+    readonly into: GenerationTarget;
+  };
+  readonly hub: {
+    /** The Hugging Face Hub (or a mirror) models are downloaded from, without a trailing slash. */
+    readonly url: string;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50 },
+  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50, attention: 'soft' },
   attention: {
     aggregation: 'head',
     direction: 'attendsTo',
     threshold: 0.05,
     excludeFirstToken: false,
     normalization: 'rowMax',
+    windowStride: 0,
     weighting: 'attention',
     highlight: 'attention',
   },
   decorations: { enabled: true, color: null },
   hover: { topK: 5 },
   surprisal: { overlay: false },
+  generation: { temperature: 0.8, topP: 0.95, maxTokens: 64, into: 'document' },
+  hub: { url: DEFAULT_HUB_URL },
 };
 
 /** Bounds shared with package.json's contributed configuration (kept in step by a test). */
@@ -73,7 +97,11 @@ export const SETTING_BOUNDS = {
   'training.seed': [0, 4_294_967_295],
   'training.evalInterval': [1, 100_000],
   'attention.threshold': [0, 1],
+  'attention.windowStride': [0, 1_048_576],
   'hover.topK': [1, 50],
+  'generation.temperature': [0, 2],
+  'generation.topP': [0.01, 1],
+  'generation.maxTokens': [1, 2048],
 } as const;
 
 function section(raw: unknown, key: string): Record<string, unknown> {
@@ -102,6 +130,11 @@ function bool(v: unknown, fallback: boolean): boolean {
   return typeof v === 'boolean' ? v : fallback;
 }
 
+function hubUrl(v: unknown): string {
+  const url = parseHubUrl(v);
+  return typeof url === 'string' ? url : DEFAULT_HUB_URL;
+}
+
 const HEX_COLOR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
 /** `raw` is the `attentionLens` configuration section as an object (e.g. getConfiguration('attentionLens') read into plain data). */
@@ -112,6 +145,7 @@ export function parseSettings(raw: unknown): Settings {
   const dec = section(raw, 'decorations');
   const h = section(raw, 'hover');
   const s = section(raw, 'surprisal');
+  const g = section(raw, 'generation');
   const color = typeof dec.color === 'string' && HEX_COLOR.test(dec.color.trim()) ? dec.color.trim() : null;
   return {
     training: {
@@ -121,6 +155,7 @@ export function parseSettings(raw: unknown): Settings {
       batchSize: nullableNum(t.batchSize, d.training.batchSize, SETTING_BOUNDS['training.batchSize'], true),
       seed: num(t.seed, d.training.seed, SETTING_BOUNDS['training.seed'], true),
       evalInterval: num(t.evalInterval, d.training.evalInterval, SETTING_BOUNDS['training.evalInterval'], true),
+      attention: oneOf(t.attention, ['soft', 'hard'] as const, d.training.attention),
     },
     attention: {
       aggregation: oneOf(a.aggregation, ['head', 'mean', 'max'] as const, d.attention.aggregation),
@@ -128,11 +163,19 @@ export function parseSettings(raw: unknown): Settings {
       threshold: num(a.threshold, d.attention.threshold, SETTING_BOUNDS['attention.threshold']),
       excludeFirstToken: bool(a.excludeFirstToken, d.attention.excludeFirstToken),
       normalization: oneOf(a.normalization, ['rowMax', 'absolute'] as const, d.attention.normalization),
+      windowStride: num(a.windowStride, d.attention.windowStride, SETTING_BOUNDS['attention.windowStride'], true),
       weighting: oneOf(a.weighting, ['attention', 'valueWeighted'] as const, d.attention.weighting),
       highlight: oneOf(a.highlight, ['attention', 'integratedGradients', 'gradientTimesInput'] as const, d.attention.highlight),
     },
     decorations: { enabled: bool(dec.enabled, d.decorations.enabled), color },
     hover: { topK: num(h.topK, d.hover.topK, SETTING_BOUNDS['hover.topK'], true) },
     surprisal: { overlay: bool(s.overlay, d.surprisal.overlay) },
+    generation: {
+      temperature: num(g.temperature, d.generation.temperature, SETTING_BOUNDS['generation.temperature']),
+      topP: num(g.topP, d.generation.topP, SETTING_BOUNDS['generation.topP']),
+      maxTokens: num(g.maxTokens, d.generation.maxTokens, SETTING_BOUNDS['generation.maxTokens'], true),
+      into: oneOf(g.into, ['document', 'preview', 'ask'] as const, d.generation.into),
+    },
+    hub: { url: hubUrl(section(raw, 'hub').url) },
   };
 }

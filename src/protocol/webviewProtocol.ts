@@ -10,29 +10,29 @@
  * Everything the webview sends is untrusted and checked by presentation/webviewValidation.ts.
  */
 
-import { HEAD_KIND_NAMES, type EvalPoint, type ModelInfo, type StepPoint, type TokenSlice, type WindowRef } from './common';
+import { HEAD_KIND_NAMES, type ModelInfo, type TokenSlice, type WindowRef } from './common';
+import type { EvalColumns, KeptRun, RunSample, RunStatus, StepColumns } from './runs';
 import type { PagePayload, ViewName } from './dashboardViews';
+import type { Aggregation, Direction } from './settings';
 
-/** 5: on-demand views report `viewProgress` and can be cancelled (`cancelView`); the page can ablate heads and pin the query. */
+/** 6: on-demand views report `viewProgress` and can be cancelled (`cancelView`); the page can ablate heads and pin the query. 5: the kept runs travel in a `runs` message, and a run's info carries its id and eval samples. 4: every engine-fed view travels in one `view` / `viewUnavailable` pair; on-demand views are asked for with `computeView`. */
 export const WEBVIEW_PROTOCOL_VERSION = 5;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
 
-export type RunStatus = 'idle' | 'running' | 'completed' | 'cancelled' | 'diverged' | 'failed';
+export type { EvalColumns, RunStatus, StepColumns } from './runs';
 
 export interface RunInfo {
   readonly status: RunStatus;
   readonly label: string;
   readonly totalSteps: number;
   readonly message: string | null;
+  /** The run's id in the kept runs (protocol/runs.ts); absent for no run. */
+  readonly id?: string;
+  /** Text generated from the probe at each evaluation so far. */
+  readonly samples?: readonly RunSample[];
 }
-
-/** Training steps as columns: index i of every column is one StepPoint. */
-export type StepColumns = { readonly [K in keyof StepPoint]: Float64Array };
-
-/** Evaluations as columns: index i of every column is one EvalPoint. */
-export type EvalColumns = { readonly [K in keyof EvalPoint]: Float64Array };
 
 /** The current query's attention, as the editor shows it (see workerProtocol's attentionRows). */
 export interface QueryAttention extends WindowRef {
@@ -114,9 +114,13 @@ export type HostToWebview =
   | { readonly type: 'runAppend'; readonly steps: StepColumns; readonly evals: EvalColumns }
   /** The run finished, was cancelled or diverged. */
   | { readonly type: 'runStatus'; readonly run: RunInfo }
+  /** The runs kept in this workspace (newest first), for comparison with the current one. */
+  | { readonly type: 'runs'; readonly runs: readonly KeptRun[] }
   | { readonly type: 'model'; readonly info: ModelInfo | null }
   /** The layer/head selected everywhere (editor, status bar, dashboard). */
   | { readonly type: 'selection'; readonly layer: number; readonly head: number }
+  /** What the editor's highlights mean (settings attention.direction and attention.aggregation): the page shows the same; sent after `init` and on change. */
+  | { readonly type: 'attentionMode'; readonly direction: Direction; readonly aggregation: Aggregation }
   /** What the editor shows now; null when nothing (no model, no editor, binary file…). */
   | { readonly type: 'attention'; readonly attention: QueryAttention | null }
   /** A dashboard view's payload for the current query (dashboardViews.ts). */
@@ -152,4 +156,6 @@ export type WebviewToHost =
   /** The UI state changed; the host keeps it for the next panel. */
   | { readonly type: 'persist'; readonly ui: DashboardUiState }
   /** An error inside the page, for the host's log. */
-  | { readonly type: 'error'; readonly message: string };
+  | { readonly type: 'error'; readonly message: string }
+  /** The page's "Looks at / Looked at by" toggle: the editor's direction setting follows it. */
+  | { readonly type: 'setDirection'; readonly direction: Direction };

@@ -15,12 +15,13 @@
 
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
 import type { AttributionView, EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
+import type { HubDownloadProgress, HubDownloadRequest, HubDownloadResult } from './hubModels';
 import type { Weighting } from './settings';
 
 export type { Weighting } from './settings';
 
-/** 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 3;
+/** 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 4;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -29,6 +30,8 @@ export interface TrainRequestOptions {
   readonly learningRate: number | null; // null = the preset's default
   readonly seed: number;
   readonly evalInterval: number;
+  /** Soft (softmax) or hard (one-hot argmax) attention. */
+  readonly attention: 'soft' | 'hard';
 }
 
 /** A [start, end) range of UTF-16 offsets in a document. */
@@ -102,6 +105,52 @@ export interface PassProgress {
 /** The reply to a `view` request: view N's payload (dashboardViews.ts). */
 export type ViewReply<N extends ViewName = ViewName> = N extends ViewName ? Reply<'view', { readonly view: N; readonly payload: EnginePayload<N> }> : never;
 
+/** One alternative the model considered at a generation step. */
+export interface GeneratedAlternative {
+  readonly id: number;
+  readonly label: string;
+  readonly prob: number;
+}
+
+/** Why a generation ended: maxTokens reached, a stop token, the context full, or the host cancelled it. */
+export type GenerationEndReason = 'length' | 'stop-token' | 'context' | 'cancelled';
+
+/** What a document is compared with (the `compare` call; the dashboard's `compare` view shows it). */
+export type CompareWith =
+  /** Another document read by the active model, from the window holding its token `token` (Compare with Edit). */
+  | { readonly kind: 'edit'; readonly documentKey: string; readonly token: number; readonly label: string }
+  /** The same document read by a second model (Compare with Checkpoint…). */
+  | { readonly kind: 'checkpoint'; readonly path: string; readonly tokenizerPath: string | null; readonly label: string };
+
+/** The end of a training run (fresh or continued); a cancelled run with steps done is saved resumable. */
+export type TrainFinished = Reply<
+  'trainFinished',
+  {
+    readonly reason: 'completed' | 'cancelled' | 'diverged';
+    readonly step: number;
+    readonly message: string | null;
+    readonly checkpointPath: string | null;
+    readonly info: ModelInfo;
+    /** The validation-best weights, saved beside the checkpoint when they differ from the last ones. */
+    readonly best?: { readonly path: string; readonly step: number; readonly valLoss: number } | null;
+  }
+>;
+
+/** What a training run reports before it ends; `resumed` is the history up to where a continued run starts (null for a fresh one). */
+export type TrainProgress =
+  | Reply<
+      'trainStarted',
+      {
+        readonly info: ModelInfo;
+        readonly totalSteps: number;
+        readonly trainTokens: number;
+        readonly validationTokens: number;
+        readonly resumed: TrainingHistory | null;
+      }
+    >
+  | Reply<'trainStep', StepPoint>
+  | Reply<'trainEval', EvalPoint & { readonly sample?: { readonly prompt: string; readonly text: string } }>;
+
 /**
  * Every request the host can make: its fields (besides `type` and `id`), its final reply, and
  * the progress messages that may come before that reply (training; the long analyses: `progress`).
@@ -109,21 +158,27 @@ export type ViewReply<N extends ViewName = ViewName> = N extends ViewName ? Repl
 export interface WorkerCalls {
   /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
   readonly train: {
-    readonly request: { readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string };
-    readonly reply: Reply<
-      'trainFinished',
-      {
-        readonly reason: 'completed' | 'cancelled' | 'diverged';
-        readonly step: number;
-        readonly message: string | null;
-        readonly checkpointPath: string | null;
-        readonly info: ModelInfo;
-      }
-    >;
-    readonly progress:
-      | Reply<'trainStarted', { readonly info: ModelInfo; readonly totalSteps: number; readonly trainTokens: number; readonly validationTokens: number }>
-      | Reply<'trainStep', StepPoint>
-      | Reply<'trainEval', EvalPoint>;
+    readonly request: {
+      readonly text: string;
+      readonly options: TrainRequestOptions;
+      readonly checkpointPath: string;
+      readonly sourceName: string;
+      /** The probe text the model continues at every evaluation (its eval samples); absent: the start of the validation text. */
+      readonly samplePrompt?: string;
+    };
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
+  };
+  /**
+   * Continues the active model's run from its training state (optimizer, schedule, step, generator)
+   * to the run's total, on `text`, which must be the text it was trained on; saved to
+   * `checkpointPath`. Refused ('bad-input') for a model without training state, a complete run or
+   * another text. The same progress and reply as train.
+   */
+  readonly continueTraining: {
+    readonly request: { readonly text: string; readonly checkpointPath: string; readonly sourceName: string; readonly samplePrompt?: string };
+    readonly reply: TrainFinished;
+    readonly progress: TrainProgress;
   };
   /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
   readonly load: {
@@ -133,9 +188,18 @@ export interface WorkerCalls {
   };
   /** Writes the active model (with its training state) atomically to `path`. */
   readonly save: { readonly request: { readonly path: string }; readonly reply: Reply<'saved', { readonly path: string }>; readonly progress: never };
-  /** Sets a document's text for `version` (null: the held text) and asks for its tokens overlapping `ranges`, a slice per range. */
+  /**
+   * Sets a document's text for `version` (null: the held text) and asks for its tokens overlapping `ranges`, a slice per range;
+   * `windowStride` is the stride of its sliding context windows (contextWindows.ts; 0: half the context) from now on.
+   */
   readonly tokens: {
-    readonly request: { readonly documentKey: string; readonly version: number; readonly text: string | null; readonly ranges: readonly CharRange[] };
+    readonly request: {
+      readonly documentKey: string;
+      readonly version: number;
+      readonly text: string | null;
+      readonly ranges: readonly CharRange[];
+      readonly windowStride: number;
+    };
     readonly reply: Reply<
       'tokens',
       {
@@ -143,6 +207,10 @@ export interface WorkerCalls {
         readonly version: number;
         readonly tokenCount: number;
         readonly windowSize: number;
+        /** The stride in use (the request's, or half the context for 0, at most the context). */
+        readonly windowStride: number;
+        /** Whether the model is causal (a query is then read in the window with the most tokens before it). */
+        readonly causal: boolean;
         readonly slices: readonly TokenSlice[];
       }
     >;
@@ -185,6 +253,33 @@ export interface WorkerCalls {
     readonly progress: Reply<'progress', PassProgress>;
   };
   /**
+   * Continues `prompt` (the text before the cursor; its last tokens that leave room for
+   * maxTokens are the context) with the active model; progress `generatedToken` per token,
+   * each with the text it adds, its probability and the model's top alternatives. Cancelling
+   * ends it with reason 'cancelled' (what was generated stays generated).
+   */
+  readonly generate: {
+    readonly request: {
+      readonly prompt: string;
+      readonly maxTokens: number;
+      readonly temperature: number;
+      readonly topP: number;
+      readonly seed: number;
+      readonly topK: number;
+    };
+    readonly reply: Reply<'generationFinished', { readonly reason: GenerationEndReason; readonly tokens: number; readonly promptTokens: number }>;
+    readonly progress: Reply<
+      'generatedToken',
+      { readonly step: number; readonly tokenId: number; readonly text: string; readonly prob: number; readonly alternatives: readonly GeneratedAlternative[] }
+    >;
+  };
+  /** Compares a document with another one or with a second model (null: with nothing); a checkpoint is loaded here. */
+  readonly compare: {
+    readonly request: { readonly documentKey: string; readonly with: CompareWith | null };
+    readonly reply: Reply<'compareSet', { readonly documentKey: string; readonly label: string | null }>;
+    readonly progress: never;
+  };
+  /**
    * The worker thread's share of the process's memory, in bytes (its JS heap, the typed arrays
    * it holds, the kernels' WebAssembly memory and the attention cache's part of it), answered on
    * arrival, after a full collection of its heap if asked.
@@ -204,6 +299,16 @@ export interface WorkerCalls {
     >;
     readonly progress: never;
   };
+  /**
+   * Brings a model from the Hugging Face Hub into the cache (src/node/hub), answered beside the
+   * queue so the editor's requests go on meanwhile; progress hubProgress*; cancel keeps the
+   * partial file for a later resume. The reply says what to `load`.
+   */
+  readonly hubDownload: {
+    readonly request: HubDownloadRequest;
+    readonly reply: Reply<'hubDownloaded', HubDownloadResult>;
+    readonly progress: Reply<'hubProgress', HubDownloadProgress>;
+  };
 }
 
 export type CallType = keyof WorkerCalls;
@@ -217,6 +322,7 @@ export type CallProgress<K extends CallType> = WorkerCalls[K]['progress'];
 /** The reply type of each call, for the client's run-time check (the compiler checks each entry). */
 export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   train: 'trainFinished',
+  continueTraining: 'trainFinished',
   load: 'modelLoaded',
   save: 'saved',
   tokens: 'tokens',
@@ -224,6 +330,9 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
   closeDocument: 'closed',
   view: 'view',
   memory: 'memory',
+  generate: 'generationFinished',
+  compare: 'compareSet',
+  hubDownload: 'hubDownloaded',
   ablate: 'ablated',
   attribute: 'attributed',
 };
@@ -231,6 +340,7 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
 /** The progress messages each call may send before its reply (the compiler checks each name). */
 export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K>['type'][] } = {
   train: ['trainStarted', 'trainStep', 'trainEval'],
+  continueTraining: ['trainStarted', 'trainStep', 'trainEval'],
   load: [],
   save: [],
   tokens: [],
@@ -238,6 +348,9 @@ export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K
   closeDocument: [],
   view: ['progress'],
   memory: [],
+  generate: ['generatedToken'],
+  compare: [],
+  hubDownload: ['hubProgress'],
   ablate: [],
   attribute: ['progress'],
 };

@@ -18,7 +18,7 @@ export interface ActiveModel {
   readonly source: string;
 }
 
-export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: string, trainedSteps: number | null): ModelInfo {
+export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: string, trainedSteps: number | null, runSteps: number | null): ModelInfo {
   const c = model.config;
   return {
     architecture: c.architecture,
@@ -34,6 +34,7 @@ export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: stri
     attentionMode: c.attentionMode,
     causal: isCausal(c),
     trainedSteps,
+    runSteps,
   };
 }
 
@@ -49,5 +50,5 @@ export function trainingHistory(training: TrainingSnapshot | null): TrainingHist
 }
 
 export function activeModelInfo(m: ActiveModel): ModelInfo {
-  return modelInfo(m.model, m.tokenizer, m.source, m.training ? m.training.state.step : null);
+  return modelInfo(m.model, m.tokenizer, m.source, m.training ? m.training.state.step : null, m.training ? m.training.options.steps : null);
 }

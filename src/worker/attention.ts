@@ -1,13 +1,13 @@
 /**
  * Attention over a long document, one context window at a time.
  *
- * Windows: a document's tokens are cut into consecutive, non-overlapping windows of the
- * model's context length — window w is tokens [w·ctx, (w+1)·ctx) — and each window is run
- * through the model on its own. So the first token of a window sees only itself, not the
- * end of the previous window. Sliding windows would give every token a full context but
- * cost a forward per query token; fixed windows cost one forward per window, which is what
- * lets the worker cache a window and answer every cursor move inside it from memory. The
- * host sees the boundaries (windowStart, windowLength in every reply).
+ * Windows: sliding windows with overlap (src/protocol/contextWindows.ts, the plan the CLI and
+ * the host share): window w is tokens [w·S, w·S + ctx) for the stride S (default half the
+ * context), each run through the model on its own, and a query is read in the window that gives
+ * it the most preceding tokens (for an encoder: the most context on both sides) — at least half
+ * a context once the text is longer than one. One forward per window, not per query, is what
+ * lets the worker cache a window and answer every cursor move inside it from memory. The host
+ * sees the boundaries (windowStart, windowLength in every reply).
  *
  * From one window's captured weights and scores, a query [from, to) gives the editor three
  * [L, H, T] blocks, each the MEAN over the query tokens, so a selection reads like one token
@@ -23,13 +23,6 @@
 
 import { addAt, type Transformer } from '../engine';
 import type { WindowAttention } from './attentionCache';
-
-/** The window containing document token `token`: its index, first token and length. */
-export function windowOf(token: number, tokenCount: number, context: number): { window: number; start: number; length: number } {
-  const window = Math.floor(token / context);
-  const start = window * context;
-  return { window, start, length: Math.min(context, tokenCount - start) };
-}
 
 /** Runs one window through the model, keeping every layer's weights and scores. */
 export function computeWindow(

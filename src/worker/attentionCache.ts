@@ -3,7 +3,8 @@
  * bounded by bytes rather than entries: a window of a llama2.c model (5 layers × 8 heads ×
  * 512², weights and scores) is 80 MB while one of the `tiny` preset is 130 kB.
  *
- * Keyed by document, version and window index. Only the version the worker holds is ever
+ * Keyed by document, version and the window's first token and length (the same tokens give the
+ * same attention whatever the stride that placed the window). Only the version the worker holds is ever
  * asked for; when a document moves to a new version, the windows whose tokens did not change
  * are carried over to it (carryOver) and the rest of the old version's entries are dropped.
  */
@@ -42,8 +43,8 @@ export class AttentionCache {
     return this.entries.size;
   }
 
-  get(documentKey: string, version: number, window: number): WindowAttention | undefined {
-    const key = keyOf(documentKey, version, window);
+  get(documentKey: string, version: number, start: number, length: number): WindowAttention | undefined {
+    const key = keyOf(documentKey, version, start, length);
     const entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
@@ -54,7 +55,7 @@ export class AttentionCache {
 
   /** Stores an entry (unless it alone exceeds the budget), evicting the least recently used. */
   set(entry: WindowAttention): void {
-    const key = keyOf(entry.documentKey, entry.version, entry.window);
+    const key = keyOf(entry.documentKey, entry.version, entry.start, entry.length);
     this.remove(key);
     if (entry.bytes > this.maxBytes) return;
     this.entries.set(key, entry);
@@ -76,7 +77,7 @@ export class AttentionCache {
       this.remove(k);
       if (e.version === fromVersion && keep(e)) {
         const moved: WindowAttention = { ...e, version: toVersion };
-        this.entries.set(keyOf(documentKey, toVersion, e.window), moved);
+        this.entries.set(keyOf(documentKey, toVersion, e.start, e.length), moved);
         this.total += moved.bytes;
       }
     }
@@ -99,6 +100,6 @@ export class AttentionCache {
   }
 }
 
-function keyOf(documentKey: string, version: number, window: number): string {
-  return `${version}:${window}:${documentKey}`;
+function keyOf(documentKey: string, version: number, start: number, length: number): string {
+  return `${version}:${start}+${length}:${documentKey}`;
 }

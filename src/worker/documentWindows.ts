@@ -6,10 +6,11 @@
  * the window a dashboard view is about; the session only queues and posts.
  */
 
-import { valueWeightedAttention } from '../engine';
+import { isCausal, valueWeightedAttention } from '../engine';
+import { effectiveStride, windowForQuery, windowPlan, type WindowPlan } from '../protocol/contextWindows';
 import type { CallReply, CallRequest, Weighting } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
-import { computeWindow, queryAttention, windowOf } from './attention';
+import { computeWindow, queryAttention } from './attention';
 import { AttentionCache, type WindowAttention } from './attentionCache';
 import { DocumentStore } from './documents';
 import { WorkerError } from './errors';
@@ -27,6 +28,8 @@ type RequireModel = () => ActiveModel;
 export class DocumentWindows {
   private readonly docs = new DocumentStore();
   private readonly cache: AttentionCache;
+  /** Each document's requested window stride (0: half the context), as its last `tokens` request said. */
+  private readonly strides = new Map<string, number>();
 
   constructor(attentionCacheBytes: number) {
     this.cache = new AttentionCache(attentionCacheBytes);
@@ -35,6 +38,7 @@ export class DocumentWindows {
   /** Sets a document's text for a version and returns its tokens overlapping each requested range. */
   tokensReply(r: CallRequest<'tokens'> & { readonly id: number }, requireModel: RequireModel): Reply<CallReply<'tokens'>> {
     this.docs.setText(r.documentKey, r.version, r.text);
+    this.strides.set(r.documentKey, r.windowStride);
     const m = requireModel();
     const tokens = this.documentTokens(r.documentKey, r.version, m);
     const transfer: ArrayBuffer[] = [];
@@ -49,6 +53,8 @@ export class DocumentWindows {
       version: r.version,
       tokenCount: tokens.ids.length,
       windowSize: m.model.config.contextLength,
+      windowStride: effectiveStride(m.model.config.contextLength, r.windowStride),
+      causal: isCausal(m.model.config),
       slices,
     } as const;
     return { message, transfer };
@@ -96,13 +102,28 @@ export class DocumentWindows {
         `token ${token} is past the end of ${documentKey} version ${version}, which has ${count} tokens under the active model (were its tokens fetched before a model change?)`,
       );
     }
-    const w = windowOf(token, count, m.model.config.contextLength);
-    let win = this.cache.get(documentKey, version, w.window);
+    const w = windowForQuery(this.plan(documentKey, count, m), token);
+    let win = this.cache.get(documentKey, version, w.start, w.length);
     if (!win) {
-      win = computeWindow(m.model, tokens.ids.subarray(w.start, w.start + w.length), { documentKey, version, window: w.window, start: w.start });
+      win = computeWindow(m.model, tokens.ids.subarray(w.start, w.start + w.length), { documentKey, version, window: w.index, start: w.start });
       this.cache.set(win);
     }
     return { m, tokens, win };
+  }
+
+  /** The sliding windows of a document of `count` tokens under the active model. */
+  private plan(documentKey: string, count: number, m: ActiveModel): WindowPlan {
+    return windowPlan(count, m.model.config.contextLength, this.strides.get(documentKey) ?? 0, isCausal(m.model.config));
+  }
+
+  /** The version of a document the worker holds, or null (what a comparison reads its other side from). */
+  heldVersion(documentKey: string): number | null {
+    return this.docs.heldVersion(documentKey);
+  }
+
+  /** The held text of a document version ('stale' for another version). */
+  text(documentKey: string, version: number): string {
+    return this.docs.text(documentKey, version);
   }
 
   /** The window's value-weighted attention, computed once (one forward that keeps the values) and cached with the window. */
@@ -117,6 +138,7 @@ export class DocumentWindows {
   /** Forgets a closed document. */
   close(documentKey: string): void {
     this.docs.close(documentKey);
+    this.strides.delete(documentKey);
     this.cache.dropDocument(documentKey);
   }
 

@@ -84,6 +84,16 @@ export class DocumentStore {
     return { tokens, changed: true, previous };
   }
 
+  /** The version held for a document, or null. */
+  heldVersion(documentKey: string): number | null {
+    return this.docs.get(documentKey)?.version ?? null;
+  }
+
+  /** The text of the held `version` ('stale' otherwise). */
+  text(documentKey: string, version: number): string {
+    return this.require(documentKey, version).text;
+  }
+
   close(documentKey: string): boolean {
     return this.docs.delete(documentKey);
   }

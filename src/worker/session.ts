@@ -6,7 +6,9 @@
  * order, with a macrotask yield between them (so a `cancel` sent behind a request can still
  * reach it while it waits). `cancel` itself is handled on arrival: a queued request fails
  * with 'cancelled' at once; a running load is discarded when its file has been read; a
- * training run stops within one step. A save that is already writing completes.
+ * training run stops within one step. A save that is already writing completes. A document's
+ * new text (a `tokens` request with text) fails the queued requests about its older versions
+ * as 'stale' on arrival: typing fast never leaves a backlog of answers nobody will read.
  *
  * Training runs beside the queue: its `train` request is queued like any other (so it is
  * refused with 'busy' while another run is going), and once started, the trainer yields after
@@ -34,9 +36,13 @@ import { ablatedWindow, attributionView } from './debugViews';
 import { passDriver, type PassDriver } from './passes';
 import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentWindows } from './documentWindows';
+import { HubDownloads } from './hubDownloads';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
-import { TrainingRun, type TrainRequest } from './training';
+import { Comparisons, type OtherWindowSource } from './comparison';
+import { runGeneration } from './generation';
+import { TrainingRun, type ContinueRequest, type TrainRequest } from './training';
+import { EvalWatch } from './evalWatch';
 import { parseHostMessage } from './validate';
 
 export type PostFn = (message: WorkerToHost, transfer: ArrayBuffer[]) => void;
@@ -48,7 +54,7 @@ export interface WorkerSessionOptions {
   readonly afterTrainStep?: (model: Transformer, step: number) => void;
 }
 
-type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' | 'memory' }>;
+type QueuedRequest = Exclude<HostToWorker, { type: 'cancel' | 'memory' | 'hubDownload' }>;
 type Request<T extends QueuedRequest['type']> = Extract<QueuedRequest, { type: T }>;
 
 interface Pending {
@@ -69,6 +75,18 @@ export class WorkerSession {
   private training: TrainingRun | null = null;
   private trainingDone: Promise<void> = Promise.resolve();
   private readonly windows: DocumentWindows;
+  private readonly comparisons = new Comparisons();
+  /** How a comparison reaches the other document's window (comparison.ts). */
+  private readonly otherWindows: OtherWindowSource = {
+    active: () => this.requireModel(),
+    heldVersion: (key) => this.windows.heldVersion(key),
+    text: (key, version) => this.windows.text(key, version),
+    window: (key, version, token) => {
+      const { tokens, win } = this.windows.windowFor(key, version, token, () => this.requireModel());
+      return { tokens, start: win.start, length: win.length, weights: win.weights };
+    },
+  };
+  private readonly downloads = new HubDownloads((m) => this.send(m));
 
   constructor(
     private readonly post: PostFn,
@@ -100,13 +118,25 @@ export class WorkerSession {
         case 'memory':
           this.send(memoryReport(m.id, m.collectGarbage, this.windows.memory()));
           return;
+        case 'tokens':
+          // A new text makes every queued question about an older version moot: drop them now, so
+          // the latest text is answered next however many requests a burst of typing queued.
+          if (m.text !== null) this.dropSuperseded(m.documentKey, m.version);
+          this.queue.push({ request: m, cancelled: false });
+          this.drainSoon();
+          return;
+        case 'hubDownload':
+          this.downloads.start(m);
+          return;
         case 'train':
+        case 'continueTraining':
         case 'load':
         case 'save':
-        case 'tokens':
         case 'attention':
         case 'closeDocument':
         case 'view':
+        case 'generate':
+        case 'compare':
         case 'ablate':
         case 'attribute':
           this.queue.push({ request: m, cancelled: false });
@@ -124,6 +154,7 @@ export class WorkerSession {
   dispose(): void {
     this.disposed = true;
     this.queue.length = 0;
+    this.downloads.dispose();
     if (this.training) this.training.cancellation.isCancellationRequested = true;
   }
 
@@ -171,6 +202,8 @@ export class WorkerSession {
     switch (r.type) {
       case 'train':
         return this.startTraining(r);
+      case 'continueTraining':
+        return this.startTraining(r);
       case 'load':
         return this.load(r, p);
       case 'save':
@@ -187,12 +220,24 @@ export class WorkerSession {
         return this.ablate(r);
       case 'attribute':
         return this.attribute(r, p);
+      case 'generate':
+        return runGeneration(
+          r,
+          this.requireModel(),
+          () => p.cancelled || this.disposed,
+          (m) => this.send(m),
+        );
+      case 'compare':
+        return this.comparisons
+          .setFor(r, () => this.requireModel())
+          .then((label) => this.send({ type: 'compareSet', id: r.id, documentKey: r.documentKey, label }));
       default:
         return assertNever(r, 'request');
     }
   }
 
   private cancel(target: number, by: number): void {
+    if (this.downloads.cancel(target)) return;
     if (this.training?.id === target) {
       this.training.cancellation.isCancellationRequested = true;
       return;
@@ -207,13 +252,30 @@ export class WorkerSession {
     if (this.current?.request.id === target) this.current.cancelled = true;
   }
 
+  /** Fails (as 'stale') the queued requests about versions of `documentKey` older than `version`. */
+  private dropSuperseded(documentKey: string, version: number): void {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const r = this.queue[i]!.request;
+      if ((r.type === 'tokens' || r.type === 'attention' || r.type === 'view') && r.documentKey === documentKey && r.version < version) {
+        this.queue.splice(i, 1);
+        this.send({
+          type: 'failed',
+          id: r.id,
+          code: 'stale',
+          message: `${documentKey} version ${r.version} was replaced by version ${version} before it was answered`,
+          detail: null,
+        });
+      }
+    }
+  }
+
   // ------------------------------------------------------------------ models
 
-  private async startTraining(r: TrainRequest): Promise<void> {
+  private async startTraining(r: TrainRequest | ContinueRequest): Promise<void> {
     if (this.training) {
       throw new WorkerError('busy', `a model is already training (request ${this.training.id}); cancel it or wait for it to finish`);
     }
-    const run = TrainingRun.prepare(r);
+    const run = r.type === 'train' ? TrainingRun.prepare(r) : TrainingRun.prepareContinue(r, this.requireModel());
     this.training = run; // before any await: a second train request is refused from now on
     try {
       await run.prepareCheckpointFolder();
@@ -229,11 +291,12 @@ export class WorkerSession {
       totalSteps: run.options.steps,
       trainTokens: data.train.length,
       validationTokens: data.validation.length,
+      resumed: trainingHistory(run.resumedFrom),
     });
-    this.trainingDone = this.train(run);
+    this.trainingDone = this.train(run, new EvalWatch(run.trainer, run.tokenizer, r.samplePrompt));
   }
 
-  private async train(run: TrainingRun): Promise<void> {
+  private async train(run: TrainingRun, watch: EvalWatch): Promise<void> {
     const id = run.id;
     try {
       const result = await run.run({
@@ -255,31 +318,57 @@ export class WorkerSession {
           });
           this.options.afterTrainStep?.(run.model, m.step);
         },
-        onEval: (e) => this.send({ type: 'trainEval', id, step: e.step, valLoss: e.valLoss, valAccuracy: e.valAccuracy, valPerplexity: e.valPerplexity }),
+        onEval: (e) => {
+          const sample = watch.onEval(e);
+          this.send({
+            type: 'trainEval',
+            id,
+            step: e.step,
+            valLoss: e.valLoss,
+            valAccuracy: e.valAccuracy,
+            valPerplexity: e.valPerplexity,
+            ...(sample ? { sample } : {}),
+          });
+        },
       });
       if (this.disposed) return;
       const notes: string[] = result.message ? [result.message] : [];
       let checkpointPath: string | null = null;
-      if (result.step > 0) {
+      let best: { path: string; step: number; valLoss: number } | null = null;
+      // A continued run stopped before its first new step changed nothing: the active model stays as it is.
+      if (result.step > (run.resumedFrom?.state.step ?? 0)) {
         const trained = run.toActiveModel();
         try {
           checkpointPath = await run.save(trained);
         } catch (e) {
           notes.push(`the checkpoint was not saved: ${(e as Error).message}`);
         }
+        if (checkpointPath !== null) {
+          try {
+            best = await saveBest(watch, result.step, trained.tokenizerJson, checkpointPath);
+          } catch (e) {
+            notes.push(`the validation-best checkpoint was not saved: ${(e as Error).message}`);
+          }
+        }
         this.activate(trained);
       } else {
-        notes.push('no training step completed, so nothing was saved and the previous model stays active');
+        notes.push(
+          run.resumedFrom
+            ? 'no further training step completed, so nothing was saved and the active model is unchanged'
+            : 'no training step completed, so nothing was saved and the previous model stays active',
+        );
       }
       this.training = null;
       this.send({
         type: 'trainFinished',
         id,
-        reason: result.reason,
+        // The worker sets no `until`: its runs end completed, cancelled or diverged.
+        reason: result.reason === 'until' ? 'cancelled' : result.reason,
         step: result.step,
         message: notes.length ? notes.join('; ') : null,
         checkpointPath,
         info: run.info(),
+        best,
       });
     } catch (e) {
       this.send(failure(id, e));
@@ -334,7 +423,8 @@ export class WorkerSession {
 
   private async view(r: Request<'view'>, p: Pending): Promise<void> {
     const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
-    const { message, transfer } = await viewReply(r, m, tokens, win, this.passes(r.id, p));
+    const other = r.view === 'compare' ? this.comparisons.otherSide(r.documentKey, r.version, tokens, win.start, win.length, this.otherWindows) : null;
+    const { message, transfer } = await viewReply(r, m, tokens, win, this.passes(r.id, p), other);
     this.send(message, transfer);
   }
 
@@ -362,6 +452,7 @@ export class WorkerSession {
   }
 
   private closeDocument(r: Request<'closeDocument'>): void {
+    this.comparisons.forgetDocument(r.documentKey);
     this.windows.close(r.documentKey);
     this.send({ type: 'closed', id: r.id });
   }
@@ -382,6 +473,20 @@ export class WorkerSession {
       }
     }
   }
+}
+
+/** Writes the validation-best checkpoint beside the run's (`x.safetensors` → `x.best.safetensors`) when it is not the final model. */
+async function saveBest(
+  watch: EvalWatch,
+  finalStep: number,
+  tokenizerJson: unknown,
+  checkpointPath: string,
+): Promise<{ path: string; step: number; valLoss: number } | null> {
+  const best = watch.bestCheckpoint(finalStep, tokenizerJson);
+  if (!best) return null;
+  const file = checkpointPath.replace(/(\.safetensors)?$/, '.best.safetensors');
+  await writeFileAtomic(file, best.bytes);
+  return { path: file, step: best.step, valLoss: best.valLoss };
 }
 
 /** What an unforeseen error means for each request. */

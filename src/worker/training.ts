@@ -1,6 +1,7 @@
 /**
  * One training run requested by the host: a character tokenizer built from the text, a fresh
- * model of the chosen preset, the engine's Trainer — and, when it ends, the checkpoint.
+ * model of the chosen preset (or the active model's run, continued), the engine's Trainer —
+ * and, when it ends, the checkpoint.
  *
  * `prepare` does everything that can refuse the request (empty text, unknown preset, bad
  * options, too little text) before anything is posted, so a refusal is a plain `failed`.
@@ -17,6 +18,9 @@ import {
   CharTokenizer,
   resolveTrainOptions,
   Trainer,
+  Tensor,
+  checkResumable,
+  ResumeError,
   estimateTrainingBytes,
   formatBytes,
   type TrainingSnapshot,
@@ -34,6 +38,7 @@ import { WorkerError } from './errors';
 import { encodeToArrays } from './tokenArrays';
 
 export type TrainRequest = Extract<HostToWorker, { type: 'train' }>;
+export type ContinueRequest = Extract<HostToWorker, { type: 'continueTraining' }>;
 
 export interface TrainingHooks {
   readonly onStep: (m: StepMetrics) => void;
@@ -47,25 +52,28 @@ export class TrainingRun {
   readonly trainer: Trainer;
 
   private constructor(
-    readonly request: TrainRequest,
+    readonly request: TrainRequest | ContinueRequest,
     readonly tokenizer: CharTokenizer,
     readonly options: TrainOptions,
+    model: Transformer,
+    ids: Int32Array,
+    label: string,
+    /** The training state a continued run starts from (null: a fresh run). */
+    readonly resumedFrom: TrainingSnapshot | null,
   ) {
     this.id = request.id;
-    const config = presetConfig(request.options.preset, tokenizer.vocabSize);
-    const ids = encodeToArrays(tokenizer, request.text).ids;
-    // Refused before the model exists: a batch that cannot fit would take the worker down by out-of-memory.
+    // Refused before training: a batch that cannot fit would take the worker down by out-of-memory.
+    const config = model.config;
     const T = Math.min(config.contextLength, Math.max(1, ids.length - Math.floor(ids.length * options.validationFraction) - 1));
     const need = estimateTrainingBytes({ config, batchSize: options.batchSize, T, tokens: ids.length });
     const budget = defaultTrainingBudgetMb() * 1024 ** 2;
     if (need > budget) {
       throw new WorkerError(
         'bad-input',
-        `training ${request.options.preset} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budget)} this machine allows; lower the batch size (attentionLens.training.batchSize)`,
+        `training ${label} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budget)} this machine allows; lower the batch size (attentionLens.training.batchSize)`,
       );
     }
-    const model = Transformer.create(config, new Rng(options.seed));
-    this.trainer = new Trainer(model, ids, options);
+    this.trainer = new Trainer(model, ids, options, resumedFrom?.state);
   }
 
   /** Validates the request and builds the model and trainer; throws bad-input errors. */
@@ -79,7 +87,35 @@ export class TrainingRun {
       seed: r.options.seed,
       evalInterval: r.options.evalInterval,
     });
-    return new TrainingRun(r, CharTokenizer.fromText(r.text), options);
+    const tokenizer = CharTokenizer.fromText(r.text);
+    const model = Transformer.create({ ...presetConfig(preset.name, tokenizer.vocabSize), attentionMode: r.options.attention }, new Rng(options.seed));
+    return new TrainingRun(r, tokenizer, options, model, encodeToArrays(tokenizer, r.text).ids, preset.name, null);
+  }
+
+  /**
+   * The active model's run, continued on `r.text`: refused (bad-input) when it has no training
+   * state, is complete, or was trained on another text. The trainer works on a copy of the
+   * weights: the active model keeps answering the editor until the run ends.
+   */
+  static prepareContinue(r: ContinueRequest, active: ActiveModel): TrainingRun {
+    const what = `the active model (${active.source})`;
+    if (!(active.tokenizer instanceof CharTokenizer)) {
+      throw new WorkerError(
+        'bad-input',
+        `${what} uses a ${active.tokenizer.kind} tokenizer and holds no training run to continue; only models trained here can be continued`,
+      );
+    }
+    const ids = encodeToArrays(active.tokenizer, r.text).ids;
+    let training: TrainingSnapshot;
+    try {
+      training = checkResumable(active.training, ids, what).training;
+    } catch (e) {
+      if (e instanceof ResumeError) throw new WorkerError('bad-input', e.message);
+      throw e;
+    }
+    const copy = new Map([...active.model.params].map(([name, t]) => [name, new Tensor(t.data.slice(), t.shape, true)] as const));
+    const model = new Transformer(active.model.config, copy);
+    return new TrainingRun(r, active.tokenizer, training.options, model, ids, active.model.config.architecture, training);
   }
 
   get model(): Transformer {
@@ -87,7 +123,7 @@ export class TrainingRun {
   }
 
   info(): ModelInfo {
-    return modelInfo(this.model, this.tokenizer, this.request.sourceName, this.trainer.step);
+    return modelInfo(this.model, this.tokenizer, this.request.sourceName, this.trainer.step, this.options.steps);
   }
 
   /** Creates the checkpoint's folder up front, so an unusable path fails before training. */
@@ -106,7 +142,7 @@ export class TrainingRun {
 
   /** The trained model as the worker's active model (with the state a checkpoint stores). */
   toActiveModel(): ActiveModel {
-    const training: TrainingSnapshot = { options: this.options, state: this.trainer.snapshot() };
+    const training: TrainingSnapshot = { options: this.options, state: this.trainer.snapshot(), data: this.trainer.fingerprint };
     return { model: this.model, tokenizer: this.tokenizer, tokenizerJson: this.tokenizer.toJSON(), training, source: this.request.sourceName };
   }
 

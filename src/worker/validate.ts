@@ -10,7 +10,7 @@
 
 import { isViewName } from '../protocol/dashboardViews';
 import { describe, fail, InvalidMessage, int, nonEmpty, nonNegative, num, record, str, within, type Fields } from '../protocol/validation';
-import type { CharRange, HeadAddress, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
+import type { CharRange, CompareWith, HeadAddress, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
 
 export type ParsedMessage = { readonly ok: true; readonly message: HostToWorker } | { readonly ok: false; readonly id: number | null; readonly reason: string };
 
@@ -43,6 +43,16 @@ function build(r: Fields, id: number): HostToWorker {
         options: trainOptions(r.options),
         checkpointPath: nonEmpty(r, 'checkpointPath'),
         sourceName: str(r, 'sourceName'),
+        ...(r.samplePrompt === undefined ? {} : { samplePrompt: str(r, 'samplePrompt') }),
+      };
+    case 'continueTraining':
+      return {
+        type,
+        id,
+        text: str(r, 'text'),
+        checkpointPath: nonEmpty(r, 'checkpointPath'),
+        sourceName: str(r, 'sourceName'),
+        ...(r.samplePrompt === undefined ? {} : { samplePrompt: str(r, 'samplePrompt') }),
       };
     case 'cancel':
       return { type, id, target: int(r, 'target') };
@@ -60,6 +70,7 @@ function build(r: Fields, id: number): HostToWorker {
         version: int(r, 'version'),
         text: r.text === null ? null : str(r, 'text'),
         ranges: ranges(r.ranges),
+        windowStride: nonNegative(r, 'windowStride'),
       };
     case 'attention': {
       const from = nonNegative(r, 'from');
@@ -93,6 +104,22 @@ function build(r: Fields, id: number): HostToWorker {
     case 'memory':
       if (typeof r.collectGarbage !== 'boolean') fail(`collectGarbage must be a boolean, got ${describe(r.collectGarbage)}`);
       return { type, id, collectGarbage: r.collectGarbage };
+    case 'hubDownload': {
+      const files = r.files === null ? null : strings(r.files, 'files');
+      const opt = (k: string): string | null => (r[k] === null ? null : nonEmpty(r, k));
+      return {
+        type,
+        id,
+        baseUrl: nonEmpty(r, 'baseUrl'),
+        repo: nonEmpty(r, 'repo'),
+        revision: nonEmpty(r, 'revision'),
+        cacheDir: nonEmpty(r, 'cacheDir'),
+        token: opt('token'),
+        files,
+        loadPath: opt('loadPath'),
+        tokenizerPath: opt('tokenizerPath'),
+      };
+    }
     case 'view': {
       const view = r.view;
       if (!isViewName(view)) fail(`view must name a dashboard view, got ${describe(view)}`);
@@ -107,9 +134,34 @@ function build(r: Fields, id: number): HostToWorker {
         head: nonNegative(r, 'head'),
       };
     }
+    case 'generate':
+      return {
+        type,
+        id,
+        prompt: str(r, 'prompt'),
+        maxTokens: int(r, 'maxTokens', 1, 100_000),
+        temperature: num(r, 'temperature'),
+        topP: num(r, 'topP'),
+        seed: int(r, 'seed', 0, 2 ** 32 - 1),
+        topK: int(r, 'topK', 1, 100),
+      };
+    case 'compare':
+      return { type, id, documentKey: str(r, 'documentKey'), with: r.with === null ? null : compareWith(r.with) };
     default:
       return fail(`unknown message type ${describe(type)}`);
   }
+}
+
+function compareWith(raw: unknown): CompareWith {
+  return within('with', () => {
+    const o = record(raw, 'with');
+    if (o.kind === 'edit') return { kind: 'edit', documentKey: str(o, 'documentKey'), token: nonNegative(o, 'token'), label: str(o, 'label', 500) };
+    if (o.kind === 'checkpoint') {
+      const tokenizerPath = o.tokenizerPath === null ? null : nonEmpty(o, 'tokenizerPath');
+      return { kind: 'checkpoint', path: nonEmpty(o, 'path'), tokenizerPath, label: str(o, 'label', 500) };
+    }
+    return fail(`kind must be "edit" or "checkpoint", got ${describe(o.kind)}`);
+  });
 }
 
 function trainOptions(raw: unknown): TrainRequestOptions {
@@ -123,8 +175,16 @@ function trainOptions(raw: unknown): TrainRequestOptions {
       learningRate: o.learningRate === null ? null : num(o, 'learningRate'),
       seed: num(o, 'seed'),
       evalInterval: num(o, 'evalInterval'),
+      attention: o.attention === 'soft' || o.attention === 'hard' ? o.attention : fail(`attention must be "soft" or "hard", got ${describe(o.attention)}`),
     };
   });
+}
+
+function strings(raw: unknown, name: string): string[] {
+  if (!Array.isArray(raw) || raw.length > 1000 || !raw.every((x): x is string => typeof x === 'string' && x.length > 0)) {
+    fail(`${name} must be an array of non-empty strings, got ${describe(raw)}`);
+  }
+  return [...raw];
 }
 
 /** More heads than any model has; a guard against absurd requests. */

@@ -12,6 +12,8 @@ import type { EnginePayload, HeadStats, ViewName } from '../protocol/dashboardVi
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
+import type { OtherSide } from './comparison';
+import { comparisonView } from './comparisonView';
 import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
 import { flowView, inductionTest } from './modelTests';
 import { WorkerError } from './errors';
@@ -30,6 +32,8 @@ export interface ViewContext {
   readonly query: number;
   /** The window's token ids. */
   readonly ids: Int32Array;
+  /** What the document is compared with, for the `compare` view (null: nothing, or another view). */
+  readonly other: OtherSide | null;
   /** Runs the long analyses pass by pass (progress, cancellation). */
   readonly passes: PassDriver;
 }
@@ -86,6 +90,15 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> | Promi
     const p = inductionTest(model, place);
     return { payload: p, transfer: [...buffers([p.induction, p.duplicate, p.previousToken]), p.ids.buffer as ArrayBuffer] };
   },
+  compare: ({ model, place, ids, query, win, other }) => {
+    const p = comparisonView(model, ids, place, query, win, other);
+    const c = p.comparison;
+    // aligned may be a view of the other side's arrays: copied, not transferred.
+    return {
+      payload: c ? { ...p, comparison: { ...c, aligned: c.aligned.slice() } } : p,
+      transfer: c ? buffers([c.headDelta, c.rowDelta, c.surprisal, c.otherSurprisal]) : [],
+    };
+  },
 };
 
 /** The reply to a view request on window `win` of a document's tokens, with the buffers to transfer. */
@@ -95,6 +108,7 @@ export async function viewReply(
   tokens: TokenArrays,
   win: WindowAttention,
   passes: PassDriver,
+  other: OtherSide | null = null,
 ): Promise<{ message: ViewReply; transfer: ArrayBuffer[] }> {
   const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
   const context: ViewContext = {
@@ -105,6 +119,7 @@ export async function viewReply(
     place,
     query: r.token - win.start,
     ids: tokens.ids.subarray(win.start, win.start + win.length),
+    other,
     passes,
   };
   return compute(r.view, r.id, context);

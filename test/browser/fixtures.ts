@@ -53,6 +53,7 @@ export const MODEL: ModelInfo = {
   attentionMode: 'soft',
   causal: true,
   trainedSteps: 10_000,
+  runSteps: 10_000,
 };
 
 const TEXT = 'The cat sat on the mat. The dog sat on the log. The cat saw the dog, and the dog saw the cat. ';

@@ -59,6 +59,7 @@ describe('the dashboard panel in the extension host', function () {
       highlighter: a.highlighter,
       attention: a.attention,
       memento: new MemoryMemento(),
+      runs: a.runs,
     };
   }
 
@@ -218,9 +219,14 @@ describe('the dashboard panel in the extension host', function () {
     const w = shown.result.window;
     const [start, end] = [w.starts[2]!, w.ends[2]!];
     panel.handleMessage({ type: 'selectTokens', documentKey: doc.uri.toString(), start, end });
-    await waitFor('the editor selection on the clicked token', () => {
+    // The cursor at the token's start, nothing selected (a selection would set off VS Code's occurrence highlighting).
+    await waitFor('the editor cursor on the clicked token', () => {
       const e = vscode.window.visibleTextEditors.find((x) => x.document === doc);
-      return e && doc.offsetAt(e.selection.start) === start && doc.offsetAt(e.selection.end) === end;
+      return e && e.selection.isEmpty && doc.offsetAt(e.selection.start) === start;
+    });
+    await waitFor('the clicked token as the query', () => {
+      const s = a.highlighter.shown;
+      return s?.editor.document === doc && s.result.window.starts[s.result.from - s.result.windowStart] === start && s.result.to === s.result.from + 1;
     });
     // A document the dashboard is not showing, and a malformed message, change nothing.
     panel.handleMessage({ type: 'selectTokens', documentKey: 'file:///etc/passwd', start: 0, end: 4 });

@@ -119,6 +119,7 @@ describe("the debugger in the editor (stories260K, llama2.c's logits as the orac
       highlighter: a.highlighter,
       attention: a.attention,
       memento: { keys: () => [], get: () => undefined, update: async () => undefined } as vscode.Memento,
+      runs: a.runs,
     };
     const posted: HostToWebview[] = [];
     const received: WebviewToHost[] = [];

@@ -4,13 +4,18 @@
  * token. Only causal models with an LM head generate; an encoder is refused by name.
  */
 
-import { generate, Rng, hasLmHead, isCausal } from '../../engine';
+import { generate, generationLimit, Rng, hasLmHead, isCausal } from '../../engine';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { parseIds } from '../inputText';
 import { printableText, type Output } from '../output';
+import { topOption } from './analysisInput';
+import { generateWithAttention } from './generateAttention';
 import { encodeWithinContext, openModel, TextTooLongError } from './model';
 
-export const GENERATE_OPTIONS = { values: ['checkpoint', 'tokenizer', 'prompt', 'ids', 'max-tokens', 'temperature', 'seed'], flags: ['json'] };
+export const GENERATE_OPTIONS = {
+  values: ['checkpoint', 'tokenizer', 'prompt', 'ids', 'max-tokens', 'temperature', 'seed', 'top-p', 'top'],
+  flags: ['json', 'attention'],
+};
 
 export async function generateCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, GENERATE_OPTIONS);
@@ -18,6 +23,9 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   if ((args.values.get('prompt') === undefined) === (rawIds === undefined)) throw new UsageError('give exactly one of --prompt STR or --ids 3,1,4');
   const maxTokens = intOption(args, 'max-tokens', 0, 1_000_000) ?? 100;
   const temperature = numberOption(args, 'temperature', 0, 100) ?? 1;
+  const topP = numberOption(args, 'top-p', Number.MIN_VALUE, 1) ?? 1;
+  const withAttention = args.flags.has('attention');
+  if (args.values.has('top') && !withAttention) throw new UsageError('--top K lists alternatives per token: it goes with --attention');
   const { model, tokenizer } = await openModel(args, out);
   if (!isCausal(model.config) || !hasLmHead(model.config)) {
     throw new UsageError(
@@ -40,25 +48,47 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
   const stop = tokenizer.kind === 'llama2c' ? tokenizer.bosId : tokenizer.eosId;
   const stopIds = stop !== null ? [stop] : [];
   if (!out.json) process.stdout.write(printableText(prompt));
+  const seed = intOption(args, 'seed', 0, 2 ** 32 - 1) ?? 1337;
+  const vocabLimit = Math.min(tokenizer.vocabSize, model.config.vocabSize);
   const generated: number[] = [];
-  generate(model, promptIds, {
-    maxTokens,
-    temperature,
-    rng: new Rng(intOption(args, 'seed', 0, 2 ** 32 - 1) ?? 1337),
-    stopIds,
-    // A padded model vocabulary (50304 rows for GPT-2's 50257 tokens): never emit a padding id.
-    vocabLimit: Math.min(tokenizer.vocabSize, model.config.vocabSize),
-    onToken: (id) => {
-      if (!out.json) {
-        const before = tokenizer.decode(Int32Array.from([...promptIds, ...generated]));
-        generated.push(id);
-        process.stdout.write(printableText(tokenizer.decode(Int32Array.from([...promptIds, ...generated])).slice(before.length)));
-      } else {
-        generated.push(id);
-      }
-    },
-  });
+  if (withAttention || topP < 1) {
+    const topK = topOption(args);
+    // Nucleus sampling goes through the step-wise path, which prints per-token lines only when asked.
+    const input = { model, tokenizer, promptIds, maxTokens, temperature, topP, seed, stopIds, vocabLimit, topK, trace: withAttention };
+    generated.push(...generateWithAttention(input, out));
+  } else {
+    generate(model, promptIds, {
+      maxTokens,
+      temperature,
+      rng: new Rng(seed),
+      stopIds,
+      // A padded model vocabulary (50304 rows for GPT-2's 50257 tokens): never emit a padding id.
+      vocabLimit,
+      onToken: (id) => {
+        if (!out.json) {
+          const before = tokenizer.decode(Int32Array.from([...promptIds, ...generated]));
+          generated.push(id);
+          process.stdout.write(printableText(tokenizer.decode(Int32Array.from([...promptIds, ...generated])).slice(before.length)));
+        } else {
+          generated.push(id);
+        }
+      },
+    });
+  }
   const all = Int32Array.from([...promptIds, ...generated]);
-  if (out.json) out.jsonLine({ prompt_token_ids: Array.from(promptIds), generated_token_ids: generated, text: tokenizer.decode(all) });
+  // Fewer tokens than asked, cut by the context rather than a stop token: say so.
+  const limit = generationLimit(model.config.contextLength, promptIds.length);
+  const atContext = maxTokens > limit && generated.length === limit;
+  if (out.json)
+    out.jsonLine({
+      prompt_token_ids: Array.from(promptIds),
+      generated_token_ids: generated,
+      text: tokenizer.decode(all),
+      ...(atContext ? { stopped: 'context' } : {}),
+    });
   else out.line();
+  if (atContext && !out.json)
+    process.stderr.write(
+      `stopped at the model's context of ${model.config.contextLength} tokens: ${generated.length} tokens generated after the ${promptIds.length}-token prompt, ${maxTokens} asked\n`,
+    );
 }

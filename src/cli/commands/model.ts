@@ -41,33 +41,40 @@ export function classificationJson(
 }
 
 export class TextTooLongError extends RangeError {
-  constructor(tokens: number, context: number, prefixChars?: number) {
+  /** `reads` is the clause naming the bound (default: the model's context of `limit` tokens). */
+  constructor(tokens: number, limit: number, prefixChars?: number, reads = `the model reads at most ${limit} tokens at once`) {
     super(
       prefixChars === undefined
-        ? `the text is ${tokens} tokens long; this model reads at most ${context} tokens at once`
-        : `the text is longer than this model reads at once: its first ${prefixChars} characters are already ${tokens} tokens, and the model reads at most ${context}`,
+        ? `the text is ${tokens} tokens long; ${reads}`
+        : `the text is too long: its first ${prefixChars} characters are already ${tokens} tokens, and ${reads}`,
     );
     this.name = 'TextTooLongError';
   }
 }
 
-/** Characters per token probed before encoding a whole text (real vocabularies' tokens are far shorter). */
-const PROBE_CHARS_PER_TOKEN = 256;
+/**
+ * Characters per token of the prefixes probed before encoding a whole text, shortest first:
+ * real vocabularies' tokens are far shorter than 256 characters, and a character tokenizer is
+ * caught by the first probe, at the cost of encoding 4 characters per allowed token.
+ */
+const PROBE_CHARS_PER_TOKEN = [4, 16, 64, 256];
 
 /**
- * The text's encoding, refused when longer than the context — checked on a prefix first, so a
- * 60 MB text costs the encoding of a few hundred KB, not gigabytes of token objects.
+ * The text's encoding, refused when longer than `limit` tokens — checked on growing prefixes
+ * first, so a 60 MB text costs the encoding of a few times the limit, not gigabytes of token
+ * objects. `reads` names the bound in the message (default: the model's context).
  */
-export function encodeWithinContext(tokenizer: Tokenizer, text: string, context: number, options: EncodeOptions = {}): Encoding {
-  const probeLength = (context + 1) * PROBE_CHARS_PER_TOKEN;
-  if (text.length > probeLength) {
+export function encodeWithinContext(tokenizer: Tokenizer, text: string, limit: number, options: EncodeOptions = {}, reads?: string): Encoding {
+  for (const perToken of PROBE_CHARS_PER_TOKEN) {
+    const probeLength = (limit + 1) * perToken;
+    if (text.length <= probeLength) break;
     let cut = probeLength;
     const c = text.charCodeAt(cut - 1);
     if (c >= 0xd800 && c <= 0xdbff) cut++; // never split a surrogate pair
     const probe = tokenizer.encode(text.slice(0, cut), options);
-    if (probe.ids.length > context) throw new TextTooLongError(probe.ids.length, context, cut);
+    if (probe.ids.length > limit) throw new TextTooLongError(probe.ids.length, limit, cut, reads);
   }
   const enc = tokenizer.encode(text, options);
-  if (enc.ids.length > context) throw new TextTooLongError(enc.ids.length, context);
+  if (enc.ids.length > limit) throw new TextTooLongError(enc.ids.length, limit, undefined, reads);
   return enc;
 }

@@ -13,6 +13,13 @@ import { inputEncoding } from '../inputText';
 import { table, visibleToken, type Output } from '../output';
 import { tokensJson } from './model';
 
+/**
+ * Most tokens one run lists: each token is an object of ~100 bytes in memory and ~50 in the JSON,
+ * so a 64 MB text of one-character tokens would take gigabytes. Checked before the whole text is
+ * encoded (inputEncoding probes prefixes first).
+ */
+export const MAX_TOKENIZE_TOKENS = 1 << 20;
+
 export const TOKENIZE_OPTIONS = { values: ['tokenizer', 'text', 'file', 'ids'], flags: ['json', 'allow-special'] };
 
 async function openTokenizer(file: string): Promise<Tokenizer> {
@@ -28,7 +35,13 @@ async function openTokenizer(file: string): Promise<Tokenizer> {
 export async function tokenizeCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, TOKENIZE_OPTIONS);
   const tokenizer = await openTokenizer(requiredValue(args, 'tokenizer'));
-  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') });
+  const enc = inputEncoding(
+    args,
+    tokenizer,
+    { allowSpecial: args.flags.has('allow-special') },
+    MAX_TOKENIZE_TOKENS,
+    `tokenize lists at most ${MAX_TOKENIZE_TOKENS} tokens at once: split the text`,
+  );
   if (out.json) {
     out.jsonLine({ token_ids: Array.from(enc.ids), tokens: tokensJson(enc) });
     return;

@@ -1,6 +1,8 @@
 /**
  * `attention-lens train <file...>`: trains a preset on the files' text with a character
- * tokenizer and writes a native checkpoint. Ctrl-C stops after the current step, saves a
+ * tokenizer and writes a native checkpoint, or continues one (`--resume CKPT`: the run's own
+ * options, optimizer state, step and generator, on the same text, to its total); `--until K`
+ * stops after step K with a resumable checkpoint, the schedule still that of --steps. Ctrl-C stops after the current step, saves a
  * resumable checkpoint (optimizer state and step included) and says so (`"stopped":
  * "interrupted"`, exit 130); a diverging run saves its last good state and exits non-zero.
  *
@@ -23,7 +25,10 @@ import {
   serializeCheckpoint,
   Trainer,
   Transformer,
+  type TrainingSnapshot,
+  type TrainOptions,
 } from '../../engine';
+import { loadResumable } from './trainResume';
 import { defaultTrainingBudgetMb } from '../../node/memoryBudget';
 import { saveWithFallback } from '../../node/saveWithFallback';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
@@ -31,7 +36,10 @@ import { readTextFile } from '../inputText';
 import { checkNotAnInput, checkWritable } from '../outputPath';
 import type { Output } from '../output';
 
-export const TRAIN_OPTIONS = { values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory'], flags: ['json'] };
+export const TRAIN_OPTIONS = {
+  values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention'],
+  flags: ['json'],
+};
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
 export const EXIT_INTERRUPTED = 130;
@@ -51,43 +59,62 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** The model, tokenizer and options a run starts (or continues) with. */
+interface RunSetup {
+  readonly model: Transformer;
+  readonly tokenizer: CharTokenizer;
+  readonly options: TrainOptions;
+  readonly resume: TrainingSnapshot | null;
+  readonly label: string;
+}
+
 export async function trainCommand(argv: readonly string[], out: Output): Promise<number> {
   const args = parseArgs(argv, TRAIN_OPTIONS);
   if (args.positional.length === 0) throw new UsageError('train needs at least one text file: attention-lens train <file...>');
-  const preset = getPreset(args.values.get('preset') ?? 'tiny');
-  const outPath = path.resolve(args.values.get('out') ?? 'model.safetensors');
+  const resumePath = args.values.has('resume') ? path.resolve(args.values.get('resume')!) : null;
+  // A resumed run goes on in its own file unless told otherwise (written atomically: a failure keeps the old one).
+  const outPath = path.resolve(args.values.get('out') ?? resumePath ?? 'model.safetensors');
   checkNotAnInput(outPath, args.positional);
   // Every reader picks the format by extension: a native checkpoint named .bin would be read as llama2.c.
   if (path.extname(outPath).toLowerCase() !== '.safetensors')
     throw new UsageError(`--out ${outPath}: a checkpoint is written as .safetensors; name the file *.safetensors`);
   checkWritable(outPath);
   const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
+  const until = intOption(args, 'until', 1, 10_000_000);
+  const attention = attentionOption(args.values.get('attention'));
 
   const text = args.positional.map(readTextFile).join('\n');
   if (text.length === 0) throw new UsageError('the input files are empty: there is nothing to train on');
-  const tokenizer = CharTokenizer.fromText(text);
-  const options = resolveTrainOptions({
-    steps: intOption(args, 'steps', 1, 10_000_000) ?? 500,
-    batchSize: intOption(args, 'batch', 1, 4096) ?? preset.batchSize,
-    seed: intOption(args, 'seed', 0, 2 ** 32 - 1) ?? 1337,
-    learningRate: numberOption(args, 'lr', 0, 10) ?? preset.learningRate,
-    evalInterval: intOption(args, 'eval-interval', 1, 10_000_000) ?? 50,
-  });
-  const config = presetConfig(preset.name, tokenizer.vocabSize);
+  // Only what the user typed: on a resume, each must agree with the run's own.
+  const given = {
+    steps: intOption(args, 'steps', 1, 10_000_000),
+    batchSize: intOption(args, 'batch', 1, 4096),
+    seed: intOption(args, 'seed', 0, 2 ** 32 - 1),
+    learningRate: numberOption(args, 'lr', 0, 10),
+    evalInterval: intOption(args, 'eval-interval', 1, 10_000_000),
+  };
+  const setup = resumePath
+    ? await resumedSetup(resumePath, text, given, { preset: args.values.get('preset'), attention }, out)
+    : freshSetup(text, given, args.values.get('preset'), attention ?? 'soft');
+  const { model, tokenizer, options } = setup;
+  const startStep = setup.resume?.state.step ?? 0;
+  if (until !== undefined && until > options.steps) throw new UsageError(`--until ${until} is beyond the run's ${options.steps} steps (--steps)`);
+  if (until !== undefined && until <= startStep) throw new UsageError(`--until ${until}: the run is already at step ${startStep}`);
   const ids = encodeIds(tokenizer, text);
+  const config = model.config;
   const T = Math.min(config.contextLength, Math.max(1, ids.length - Math.floor(ids.length * options.validationFraction) - 1));
   const need = estimateTrainingBytes({ config, batchSize: options.batchSize, T, tokens: ids.length });
   if (need > budgetMb * 1024 ** 2) {
     throw new TrainingMemoryError(
-      `training ${preset.name} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budgetMb * 1024 ** 2)} budget; lower --batch, or raise --max-memory (MB) if the machine has the memory`,
+      `training ${setup.label} with batch ${options.batchSize} × window ${T} on ${ids.length} tokens needs about ${formatBytes(need)}, more than the ${formatBytes(budgetMb * 1024 ** 2)} budget; lower --batch, or raise --max-memory (MB) if the machine has the memory`,
     );
   }
-  const model = Transformer.create(config, new Rng(options.seed));
-  const trainer = new Trainer(model, ids, options);
+  const trainer = new Trainer(model, ids, options, setup.resume?.state);
 
   if (!out.json) {
+    const what = setup.resume ? `Resuming ${setup.label} at step ${startStep} of ${options.steps}` : `Training ${setup.label}`;
     out.line(
-      `Training ${preset.name} (${preset.description}) on ${text.length} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`,
+      `${what} on ${text.length} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`,
     );
   }
   const cancellation = { isCancellationRequested: false };
@@ -99,6 +126,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   try {
     result = await trainer.run({
       cancellation,
+      until,
       yieldControl: () => new Promise((resolve) => setImmediate(resolve)),
       onStep: (m) => {
         if (out.json) out.jsonLine({ step: m.step, loss: m.loss, lr: m.lr, grad_norm: m.gradNorm, tokens_per_s: Math.round(m.tokensPerSecond) });
@@ -119,21 +147,58 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     out.endProgress();
   }
   // The snapshot holds the optimizer moments, the Rng and the step: an interrupted run resumes exactly.
-  await saveWithFallback(outPath, serializeCheckpoint(model, tokenizer.toJSON(), { options, state: trainer.snapshot() }), os.tmpdir());
+  await saveWithFallback(
+    outPath,
+    serializeCheckpoint(model, tokenizer.toJSON(), { options, state: trainer.snapshot(), data: trainer.fingerprint }),
+    os.tmpdir(),
+  );
   if (result.reason === 'diverged') {
     throw new TrainingDivergedError(`${result.message}; saved the last good state to ${outPath}`);
   }
-  const interrupted = result.reason === 'cancelled';
+  const stopped = result.reason === 'cancelled' ? 'interrupted' : result.reason === 'until' ? 'until' : null;
   if (out.json) {
-    out.jsonLine(
-      interrupted ? { done: true, stopped: 'interrupted', step: result.step, steps: options.steps, checkpoint: outPath } : { done: true, checkpoint: outPath },
-    );
+    out.jsonLine(stopped ? { done: true, stopped, step: result.step, steps: options.steps, checkpoint: outPath } : { done: true, checkpoint: outPath });
+  } else if (stopped) {
+    const why = stopped === 'interrupted' ? 'Interrupted' : 'Stopped (--until)';
+    out.line(`${why} at step ${result.step} of ${options.steps}; saved a resumable checkpoint to ${outPath} (continue with --resume ${outPath})`);
   } else {
-    out.line(
-      interrupted ? `Interrupted at step ${result.step} of ${options.steps}; saved a resumable checkpoint to ${outPath}` : `Saved checkpoint to ${outPath}`,
-    );
+    out.line(`Saved checkpoint to ${outPath}`);
   }
-  return interrupted ? EXIT_INTERRUPTED : 0;
+  return stopped === 'interrupted' ? EXIT_INTERRUPTED : 0;
+}
+
+/** --attention soft|hard: the attention the model is trained with (hard: the one-hot argmax of each row, straight-through backward). */
+function attentionOption(raw: string | undefined): 'soft' | 'hard' | undefined {
+  if (raw === undefined || raw === 'soft' || raw === 'hard') return raw;
+  throw new UsageError(`--attention must be soft or hard, got "${raw}"`);
+}
+
+function freshSetup(text: string, given: Partial<TrainOptions>, presetName: string | undefined, attention: 'soft' | 'hard'): RunSetup {
+  const preset = getPreset(presetName ?? 'tiny');
+  const tokenizer = CharTokenizer.fromText(text);
+  const options = resolveTrainOptions({
+    steps: given.steps ?? 500,
+    batchSize: given.batchSize ?? preset.batchSize,
+    seed: given.seed ?? 1337,
+    learningRate: given.learningRate ?? preset.learningRate,
+    evalInterval: given.evalInterval ?? 50,
+  });
+  const model = Transformer.create({ ...presetConfig(preset.name, tokenizer.vocabSize), attentionMode: attention }, new Rng(options.seed));
+  const mode = attention === 'hard' ? ', hard attention' : '';
+  return { model, tokenizer, options, resume: null, label: `${preset.name} (${preset.description}${mode})` };
+}
+
+async function resumedSetup(
+  checkpoint: string,
+  text: string,
+  given: Partial<TrainOptions>,
+  model: { readonly preset?: string; readonly attention?: 'soft' | 'hard' },
+  out: Output,
+): Promise<RunSetup> {
+  if (model.preset !== undefined) getPreset(model.preset); // an unknown name is a usage error before the file is read
+  const r = await loadResumable(checkpoint, text, encodeIds, { options: given, ...model });
+  if (r.note && !out.json) out.line(`Note: ${r.note}`);
+  return { model: r.model, tokenizer: r.tokenizer, options: r.options, resume: r.training, label: r.label };
 }
 
 /**

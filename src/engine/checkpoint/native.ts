@@ -14,6 +14,7 @@ import { paramSpec } from '../models/paramSpec';
 import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { DEFAULT_TRAIN_OPTIONS, resolveTrainOptions, type TrainOptions } from '../train/options';
+import type { DataFingerprint } from '../train/fingerprint';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
 import { CheckpointError, describeValue, quote } from './errors';
 import { checkFiniteTensors } from './finite';
@@ -26,6 +27,8 @@ export const NATIVE_FORMAT_VERSION = '1';
 export interface TrainingSnapshot {
   readonly options: TrainOptions;
   readonly state: TrainerState;
+  /** The ids the run trains on (absent in checkpoints written before resume checked the text). */
+  readonly data?: DataFingerprint | null;
 }
 
 export interface NativeCheckpoint {
@@ -49,7 +52,14 @@ export function serializeCheckpoint(model: Transformer, tokenizer: unknown, trai
       tensors.push({ name: `optimizer.m.${s.name}`, shape: s.shape, data: optimizer.m[i]! });
       tensors.push({ name: `optimizer.v.${s.name}`, shape: s.shape, data: optimizer.v[i]! });
     });
-    metadata.training = JSON.stringify({ options: training.options, step: rest.step, rng: rest.rng, history: rest.history, optimizer_t: optimizer.t });
+    metadata.training = JSON.stringify({
+      options: training.options,
+      step: rest.step,
+      rng: rest.rng,
+      history: rest.history,
+      optimizer_t: optimizer.t,
+      ...(training.data ? { data: training.data } : {}),
+    });
   }
   return serializeSafetensors(tensors, metadata);
 }
@@ -183,8 +193,10 @@ function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnap
     m.push(mi);
     v.push(vi);
   }
+  const data = r.data === undefined ? null : parseData(r.data, bad);
   return {
     options,
+    data,
     state: {
       step,
       rng: { s: s as unknown as [number, number, number, number], spare: spare as number | null },
@@ -192,6 +204,15 @@ function parseTraining(file: SafetensorsFile, config: ModelConfig): TrainingSnap
       history: { steps, evals },
     },
   };
+}
+
+function parseData(raw: unknown, bad: (w: string) => never): DataFingerprint {
+  const d = raw as { tokens?: unknown; hash?: unknown } | null;
+  if (typeof d !== 'object' || d === null) return bad('data must be an object');
+  if (typeof d.tokens !== 'number' || !Number.isInteger(d.tokens) || d.tokens < 0)
+    return bad(`data.tokens must be a non-negative integer, got ${describeValue(d.tokens)}`);
+  if (typeof d.hash !== 'string' || !/^[0-9a-f]{16}$/.test(d.hash)) return bad(`data.hash must be 16 hex digits, got ${describeValue(d.hash)}`);
+  return { tokens: d.tokens, hash: d.hash };
 }
 
 function metricList<T>(raw: unknown, keys: readonly string[], bad: (w: string) => never): T[] {

@@ -39,7 +39,9 @@ export function generate(model: Transformer, prompt: Int32Array, options: Genera
   const limit = options.vocabLimit ?? V;
   if (!Number.isInteger(limit) || limit < 1 || limit > V)
     throw new GenerateError(`vocabLimit must be an integer from 1 to the model's vocabulary ${V}, got ${limit}`);
-  const maxTokens = Math.min(options.maxTokens, ctx - prompt.length);
+  // The forward at the last position (ctx − 1) still predicts a token, which is emitted but never
+  // fed back: ctx − prompt + 1 tokens at most, as run.c (whose last step is pos = seq_len − 1).
+  const maxTokens = Math.min(options.maxTokens, generationLimit(ctx, prompt.length));
   const out: number[] = [];
   const cache = new KvCache(model.config);
   let logits = lastRow(model, prompt, cache).subarray(0, limit);
@@ -51,6 +53,11 @@ export function generate(model: Transformer, prompt: Int32Array, options: Genera
     if (i + 1 < maxTokens) logits = lastRow(model, Int32Array.of(next), cache).subarray(0, limit);
   }
   return Int32Array.from(out);
+}
+
+/** Most tokens a prompt of `promptLength` can be continued by in a context of `context` (see generate). */
+export function generationLimit(context: number, promptLength: number): number {
+  return Math.max(0, context - promptLength + 1);
 }
 
 function lastRow(model: Transformer, ids: Int32Array, cache: KvCache): Float32Array {

@@ -14,7 +14,13 @@
  * Deliberate extensions over run.c, which never sees these inputs: text containing U+0000 is
  * encoded like any other character (byte fallback `<0x00>`), and a lone surrogate is encoded
  * as U+FFFD, as TextEncoder would write it. Vocabulary pieces containing a NUL byte are
- * rejected because run.c would silently cut them short at that byte.
+ * rejected because run.c would silently cut them short at that byte — except the byte token
+ * 0x00 of the older format.
+ *
+ * The older format (llama2.c before August 2023, still shipped with many ports) stores the byte
+ * tokens as the raw bytes themselves (id 3 is the one byte 0x00) instead of `<0xNN>`. run.c's
+ * build_tokenizer reads either (it only copies bytes); here a raw byte piece is read as its
+ * `<0xNN>` name, so both formats encode, decode and label alike.
  */
 
 import type { EncodeOptions, Encoding, Tokenizer, TokenSpan } from './tokenizer';
@@ -95,6 +101,9 @@ export class Llama2cTokenizer implements Tokenizer {
     }
     for (let b = 0; b < 256; b++) {
       const want = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
+      const raw = pieces[b + BYTE_FALLBACK_OFFSET]!;
+      // The older format's raw byte: read as its name (see the header).
+      if (raw.length === 1 && raw[0] === b) pieces[b + BYTE_FALLBACK_OFFSET] = new TextEncoder().encode(want);
       const got = byteString(pieces[b + BYTE_FALLBACK_OFFSET]!);
       if (got !== want) {
         throw new Llama2cTokenizerError(
@@ -279,7 +288,9 @@ function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTok
     }
     const piece = bytes.slice(at, at + len);
     at += len;
-    if (piece.includes(0)) {
+    // The older format's byte token 0x00 is the one byte 0 (see the header); any other NUL is refused.
+    const oldByteZero = id === BYTE_FALLBACK_OFFSET && len === 1;
+    if (piece.includes(0) && !oldByteZero) {
       // Show only the start: a piece can be as long as the file.
       throw new Llama2cTokenizerError(
         `record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece.subarray(0, 40)))}${piece.length > 40 ? '…' : ''}`,

@@ -16,6 +16,7 @@ import { clipGradNorm } from '../optim/clip';
 import { learningRateAt } from '../optim/schedule';
 import { Rng, type RngState } from '../random';
 import { TextDataset } from './data';
+import { dataFingerprint, type DataFingerprint } from './fingerprint';
 import type { TrainOptions } from './options';
 
 export interface StepMetrics {
@@ -55,9 +56,14 @@ export interface TrainHooks {
   readonly cancellation?: CancellationFlag;
   /** Milliseconds clock; defaults to performance.now(). */
   readonly now?: () => number;
+  /**
+   * Stop once this many steps are done (reason 'until'), short of the run's total: the learning-rate
+   * schedule stays that of `options.steps`, so resuming later continues the same run.
+   */
+  readonly until?: number;
 }
 
-export type StopReason = 'completed' | 'cancelled' | 'diverged';
+export type StopReason = 'completed' | 'cancelled' | 'diverged' | 'until';
 
 export interface TrainResult {
   readonly reason: StopReason;
@@ -71,6 +77,8 @@ export class Trainer {
   readonly model: Transformer;
   readonly options: TrainOptions;
   readonly data: TextDataset;
+  /** What the run trains on, saved with its checkpoints so a resume can check it is given the same. */
+  readonly fingerprint: DataFingerprint;
   private readonly optimizer: AdamW;
   private readonly rng: Rng;
   private stepsDone = 0;
@@ -91,6 +99,7 @@ export class Trainer {
     this.model = model;
     this.options = options;
     this.data = new TextDataset(tokens, model.config.contextLength, options.validationFraction);
+    this.fingerprint = dataFingerprint(tokens);
     this.optimizer = new AdamW(model.parameters(), { ...DEFAULT_ADAMW, weightDecay: options.weightDecay });
     this.rng = new Rng(options.seed);
     if (resume) {
@@ -121,6 +130,7 @@ export class Trainer {
     let lastEval: EvalMetrics | null = this.evalHistory[this.evalHistory.length - 1] ?? null;
     while (!this.done) {
       if (hooks.cancellation?.isCancellationRequested) return { reason: 'cancelled', step: this.stepsDone, lastEval };
+      if (hooks.until !== undefined && this.stepsDone >= hooks.until) return { reason: 'until', step: this.stepsDone, lastEval };
       const t0 = now();
       const m = this.trainStep(() => now() - start);
       const withSpeed: StepMetrics = { ...m, tokensPerSecond: (this.options.batchSize * this.data.T * 1000) / Math.max(1e-6, now() - t0) };

@@ -10,6 +10,7 @@ import type { AttentionHighlighter } from '../attentionHighlighter';
 import type { AttentionService } from '../attentionService';
 import type { EngineClient } from '../engineClient';
 import type { Log } from '../log';
+import type { RunHistory } from '../runHistory';
 import type { TrainingRun } from '../trainingRun';
 import type { ViewState } from '../viewState';
 
@@ -24,4 +25,6 @@ export interface DashboardDeps {
   readonly attention: AttentionService;
   /** Workspace-scoped storage for the panel's persisted state. */
   readonly memento: vscode.Memento;
+  /** The runs kept in this workspace, compared on the loss panel. */
+  readonly runs: RunHistory;
 }

@@ -15,6 +15,7 @@ import * as vscode from 'vscode';
 import { parseUiState } from '../../presentation/webviewValidation';
 import { DASHBOARD_VIEW_TYPE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type QueryAttention, type WebviewToHost } from '../../protocol/webviewProtocol';
 import type { ShownAttention } from '../attentionHighlighter';
+import { onDidChangeSettings, readSettings, updateSetting } from '../config';
 import type { DashboardDeps } from './deps';
 import { saveExport } from './exportSaver';
 import { DashboardFeed, type ViewEngine } from './feed';
@@ -129,6 +130,7 @@ export class DashboardPanel implements vscode.Disposable {
         save: (m) => void saveExport(deps.log, m.format, m.suggestedName, m.data).then((r) => this.post({ type: 'saved', ...r })),
         persist: (m) => void deps.memento.update(UI_STATE_KEY, m.ui),
         error: (m) => deps.log.error(`dashboard page: ${m.message}`),
+        setDirection: (m) => void updateSetting('attention.direction', m.direction),
       },
       (message) => deps.log.warn(message),
     );
@@ -141,6 +143,7 @@ export class DashboardPanel implements vscode.Disposable {
         if (!e.webviewPanel.visible) this.ready = false;
       }),
       deps.run.onDidChange((e) => this.metrics.onRun(e)),
+      deps.runs.onDidChange(() => this.post({ type: 'runs', runs: deps.runs.list() })),
       deps.model.onDidChange((info) => {
         // Attention from the previous model must not stay on screen (the highlighter sends the new one).
         this.feed.reset();
@@ -153,6 +156,7 @@ export class DashboardPanel implements vscode.Disposable {
         this.feed.show(this.attention, { layer, head });
       }),
       deps.highlighter.onDidUpdate((shown) => this.onAttention(shown)),
+      onDidChangeSettings(() => this.postMode()),
     );
     this.feed.show(this.attention, deps.view.selection);
   }
@@ -210,7 +214,15 @@ export class DashboardPanel implements vscode.Disposable {
       ...this.deps.run.columns(),
       attention: this.attention,
     });
+    this.post({ type: 'runs', runs: this.deps.runs.list() });
+    this.postMode();
     this.feed.replay();
+  }
+
+  /** What the editor's highlights mean, so the page shows the same direction and aggregation. */
+  private postMode(): void {
+    const { direction, aggregation } = readSettings().attention;
+    this.post({ type: 'attentionMode', direction, aggregation });
   }
 
   private onAttention(shown: ShownAttention | null): void {

@@ -6,6 +6,7 @@
  */
 
 import type { EnginePayload, PagePayload, ViewName } from '../../protocol/dashboardViews';
+import { checkedComparison } from './comparisonPayload';
 import { checkMatrixSize, MatrixAssembly } from './matrixAssembly';
 import {
   checkedAblation,
@@ -57,4 +58,5 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   attribution: { title: 'attribution', hold: checkedAttribution, present: (a) => a, followsSelection: false },
   flow: { title: 'attention flow', hold: checkedFlow, present: (f) => f, followsSelection: false },
   induction: { title: 'repeated-random-tokens test', hold: checkedInduction, present: (i) => i, followsSelection: false },
+  compare: { title: 'comparison', hold: checkedComparison, present: (c) => c, followsSelection: false },
 };

@@ -190,6 +190,21 @@ describe('cli: attention-lens', function () {
       }
     });
 
+    it('the model and the tokenizer given the wrong way round are recognised as such, in one line', function () {
+      const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
+      const tok = requireFixture(this, 'stories260K', 'tok512.bin');
+      const asModel = cli('info', '--checkpoint', tok, '--tokenizer', tok, '--json');
+      assert.notEqual(asModel.code, 0);
+      const m = JSON.parse(asModel.stderr.trim()) as { error: { message: string } };
+      assert.match(m.error.message, /tok512\.bin looks like a llama2\.c tokenizer \(512 tokens\), not a model/);
+      const asTokenizer = cli('info', '--checkpoint', bin, '--tokenizer', bin);
+      assert.notEqual(asTokenizer.code, 0);
+      assert.match(asTokenizer.stderr, /stories260K\.bin looks like a llama2\.c model \(5 layers × 8 heads, vocabulary 512\), not a tokenizer/);
+      assert.equal(asTokenizer.stderr.trim().split('\n').length, 1);
+      const tokenize = cli('tokenize', '--tokenizer', bin, '--text', 'hi');
+      assert.match(tokenize.stderr, /looks like a llama2\.c model .*, not a tokenizer/);
+    });
+
     it('info names the llama architecture and its 260,032 parameters; a wrong tokenizer is refused', function () {
       const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
       const tok = requireFixture(this, 'stories260K', 'tok512.bin');

@@ -174,12 +174,27 @@ describe('faults: hostile input to the command line', function () {
       }
     });
 
-    it('a text far longer than the context is refused from a prefix, before the whole of it is encoded', () => {
+    it('a text whose [L,H,T,T] attention would pass 2 GiB is refused from a prefix, before the whole of it is encoded', () => {
       const big = path.join(dir, 'big.txt');
       fs.writeFileSync(big, 'abcde '.repeat(2_000_000)); // 12 MB
       const e = jsonError(cli('attention', '--checkpoint', ckpt, '--file', big, '--json'));
       assert.equal(e.code, 'invalid');
-      assert.match(e.message, /its first 1280 characters are already 1280 tokens, and the model reads at most 4/);
+      // 1 layer × 2 heads: √(2³¹ / (4 · 2)) = 16384 tokens; the first probe is 4 characters per allowed token.
+      assert.match(e.message, /its first 65540 characters are already 65540 tokens, and attention writes \[L,H,T,T\] = 1×2×T×T weights, at most 16384 tokens/);
+    });
+
+    it('tokenize refuses a text of more tokens than it lists, from a prefix when the text is far longer', () => {
+      const over = path.join(dir, 'over.txt');
+      fs.writeFileSync(over, 'ab '.repeat(400_000)); // 1.2 M one-character tokens
+      const e = jsonError(cli('tokenize', '--tokenizer', ckpt, '--file', over, '--json'));
+      assert.equal(e.code, 'invalid');
+      assert.match(e.message, /^the text is 1200000 tokens long; tokenize lists at most 1048576 tokens at once: split the text$/);
+      const far = path.join(dir, 'far.txt');
+      fs.writeFileSync(far, 'ab '.repeat(2_000_000)); // 6 MB: refused from its first 4 × (1048576 + 1) characters
+      const f = jsonError(cli('tokenize', '--tokenizer', ckpt, '--file', far, '--json'));
+      assert.match(f.message, /its first 4194308 characters are already 4194308 tokens, and tokenize lists at most 1048576 tokens at once/);
+      const ok = cli('tokenize', '--tokenizer', ckpt, '--text', 'abcde', '--json');
+      assert.equal(JSON.parse(ok.stdout).token_ids.length, 5);
     });
 
     it("attention --json is streamed a head at a time and is, parsed, the engine's weights and logits", () => {

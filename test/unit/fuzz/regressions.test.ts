@@ -270,7 +270,7 @@ describe('fuzz regressions: concrete inputs', () => {
       [, , ,],
       [{ start: 0, end: 1 }, , { start: 2, end: 3 }],
     ]) {
-      const r = parseHostMessage(structuredClone({ type: 'tokens', id: 1, documentKey: 'k', version: 0, text: null, ranges }));
+      const r = parseHostMessage(structuredClone({ type: 'tokens', id: 1, windowStride: 0, documentKey: 'k', version: 0, text: null, ranges }));
       assert.equal(r.ok, false);
     }
   });

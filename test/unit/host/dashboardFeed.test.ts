@@ -425,12 +425,12 @@ describe('host: dashboard feed (engine-fed views)', () => {
     feed.show(QUERY, { layer: 0, head: 0 });
     assert.deepEqual(
       engine.others.map((a) => a.message.view),
-      ['surprisal', 'lens'],
+      ['surprisal', 'lens', 'compare'],
     );
     feed.compute('why'); // not an on-demand view: nothing more
     assert.deepEqual(
       engine.others.map((a) => a.message.view),
-      ['surprisal', 'lens'],
+      ['surprisal', 'lens', 'compare'],
     );
     feed.compute('ablation');
     feed.compute('ablation');

@@ -24,7 +24,7 @@ describe('host/documentTokens: finding the token under the cursor', () => {
     [4, 5],
     [5, 7],
   ];
-  const t = new DocumentTokens('untitled:1', 3, 7, 64);
+  const t = new DocumentTokens('untitled:1', 3, 7, 64, 32, true);
   t.add([slice(0, spans)]);
 
   it('maps offsets inside a token to it, skipping tokens that cover no text (BOS)', () => {
@@ -45,7 +45,7 @@ describe('host/documentTokens: finding the token under the cursor', () => {
   });
 
   it('knows which ranges its slices cover, across several slices', () => {
-    const big = new DocumentTokens('file:///x', 1, 1000, 64);
+    const big = new DocumentTokens('file:///x', 1, 1000, 64, 32, true);
     big.add([
       slice(500, [
         [5000, 5003],

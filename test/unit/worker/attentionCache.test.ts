@@ -12,10 +12,10 @@ describe('worker/attentionCache', () => {
     const c = new AttentionCache(100);
     c.set(entry('a', 1, 0, 40));
     c.set(entry('a', 1, 1, 40));
-    assert.ok(c.get('a', 1, 0)); // now most recent
+    assert.ok(c.get('a', 1, 0 * 4, 4)); // now most recent
     c.set(entry('a', 1, 2, 40));
-    assert.equal(c.get('a', 1, 1), undefined);
-    assert.ok(c.get('a', 1, 0) && c.get('a', 1, 2));
+    assert.equal(c.get('a', 1, 1 * 4, 4), undefined);
+    assert.ok(c.get('a', 1, 0 * 4, 4) && c.get('a', 1, 2 * 4, 4));
     assert.equal(c.bytes, 80);
   });
 
@@ -23,8 +23,8 @@ describe('worker/attentionCache', () => {
     const c = new AttentionCache(100);
     c.set(entry('a', 1, 0, 40));
     c.set(entry('a', 1, 1, 101));
-    assert.equal(c.get('a', 1, 1), undefined);
-    assert.ok(c.get('a', 1, 0));
+    assert.equal(c.get('a', 1, 1 * 4, 4), undefined);
+    assert.ok(c.get('a', 1, 0 * 4, 4));
     assert.equal(c.bytes, 40);
   });
 
@@ -33,10 +33,10 @@ describe('worker/attentionCache', () => {
     for (let w = 0; w < 3; w++) c.set(entry('a', 1, w, 10));
     c.set(entry('b', 1, 0, 10));
     c.carryOver('a', 1, 2, (e) => e.window < 2);
-    assert.ok(c.get('a', 2, 0) && c.get('a', 2, 1));
-    assert.equal(c.get('a', 2, 2), undefined);
-    assert.equal(c.get('a', 1, 0), undefined);
-    assert.ok(c.get('b', 1, 0));
+    assert.ok(c.get('a', 2, 0 * 4, 4) && c.get('a', 2, 1 * 4, 4));
+    assert.equal(c.get('a', 2, 2 * 4, 4), undefined);
+    assert.equal(c.get('a', 1, 0 * 4, 4), undefined);
+    assert.ok(c.get('b', 1, 0 * 4, 4));
     assert.equal(c.bytes, 30);
     c.dropDocument('a');
     assert.deepEqual([c.size, c.bytes], [1, 10]);

@@ -37,12 +37,12 @@ describe('worker: debugging views for the dashboard and the editor', function ()
     const h = new Harness();
     h.session.start();
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 64, documentKey: DOC, version: 1, text, ranges: [] }), 'tokens');
     const { model, tokenizer } = await loadModel(ckpt);
     return { h, model, tokenizer, ids: tokenizer.encode(text).ids };
   }
 
-  // 64-token context (tiny): token 70 is in the second window, [64, 128).
+  // 64-token context (tiny) and disjoint windows (stride 64): token 70 is in the second window, [64, 128).
   const text = SAMPLE_TEXT.repeat(2).slice(0, 120);
 
   it("surprisal: −log p of each window token from a forward over that window, the top predictions and the next token's rank", async () => {

@@ -58,8 +58,8 @@ describe('worker/session: documents', function () {
     return h;
   }
 
-  async function tokens(h: Harness, ranges: { start: number; end: number }[], version = 1, t: string | null = text): Promise<Msg<'tokens'>> {
-    return h.expect(h.request({ type: 'tokens', documentKey: DOC, version, text: t, ranges }), 'tokens');
+  async function tokens(h: Harness, ranges: { start: number; end: number }[], version = 1, t: string | null = text, windowStride = 0): Promise<Msg<'tokens'>> {
+    return h.expect(h.request({ type: 'tokens', windowStride, documentKey: DOC, version, text: t, ranges }), 'tokens');
   }
 
   it('replies with the tokens overlapping each range, whose spans match the text', async () => {
@@ -103,8 +103,8 @@ describe('worker/session: documents', function () {
     await tokens(h, [{ start: 0, end: 3 }], 7);
     const again = await tokens(h, [{ start: 0, end: 3 }], 7, null);
     assert.equal(again.tokenCount, [...text].length);
-    await h.expectFailure(h.request({ type: 'tokens', documentKey: DOC, version: 8, text: null, ranges: [] }), 'stale');
-    await h.expectFailure(h.request({ type: 'tokens', documentKey: 'file:///never-sent', version: 1, text: null, ranges: [] }), 'stale');
+    await h.expectFailure(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 8, text: null, ranges: [] }), 'stale');
+    await h.expectFailure(h.request({ type: 'tokens', windowStride: 0, documentKey: 'file:///never-sent', version: 1, text: null, ranges: [] }), 'stale');
     await h.expectFailure(h.request({ type: 'attention', documentKey: DOC, version: 6, from: 0, to: 1 }), 'stale');
     // A new version with its text replaces the old one.
     const edited = await tokens(h, [{ start: 0, end: 3 }], 8, `X${text}`);
@@ -112,20 +112,22 @@ describe('worker/session: documents', function () {
     await h.expectFailure(h.request({ type: 'attention', documentKey: DOC, version: 7, from: 0, to: 1 }), 'stale');
   });
 
-  it('answers attention for a query range in its window, matching a direct forward pass', async () => {
+  it('answers attention for a query range in its sliding window, matching a direct forward pass over exactly that slice', async () => {
     const h = await loaded();
     const t = await tokens(h, [{ start: 0, end: 0 }]);
+    assert.equal(t.windowStride, 32, 'default: half the context');
     const ids = tokenizer.encode(text).ids;
     const { nLayers: L, nHeads: H } = model.config;
+    // Query 70 is read in the window that gives it the most earlier tokens: [32, 96), where it is local token 38.
     const a = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 70, to: 73 }), 'attentionRows');
-    assert.deepEqual([a.from, a.to, a.windowStart, a.windowLength, a.layers, a.heads], [70, 73, 64, 64, L, H]);
+    assert.deepEqual([a.from, a.to, a.windowStart, a.windowLength, a.layers, a.heads], [70, 73, 32, 64, L, H]);
     assert.equal(a.rows.length, L * H * 64);
     assert.equal(a.columns.length, L * H * 64);
     assert.equal(a.scores.length, L * H * 64);
-    assert.equal(a.window.first, 64);
-    assert.deepEqual(Array.from(a.window.ids), Array.from(ids.subarray(64, 128)));
+    assert.equal(a.window.first, 32);
+    assert.deepEqual(Array.from(a.window.ids), Array.from(ids.subarray(32, 96)));
 
-    const direct = model.forward(null, ids.subarray(64, 128), 1, 64, { capture: { attention: true, scores: true } });
+    const direct = model.forward(null, ids.subarray(32, 96), 1, 64, { capture: { attention: true, scores: true } });
     for (let l = 0; l < L; l++) {
       const A = direct.layers[l]!.attention!;
       const S = direct.layers[l]!.scores!;
@@ -133,17 +135,17 @@ describe('worker/session: documents', function () {
         const o = (l * H + h2) * 64;
         let sum = 0;
         for (let k = 0; k < 64; k++) {
-          const mean = (A[(h2 * 64 + 6) * 64 + k]! + A[(h2 * 64 + 7) * 64 + k]! + A[(h2 * 64 + 8) * 64 + k]!) / 3;
+          const mean = (A[(h2 * 64 + 38) * 64 + k]! + A[(h2 * 64 + 39) * 64 + k]! + A[(h2 * 64 + 40) * 64 + k]!) / 3;
           assert.ok(Math.abs(a.rows[o + k]! - mean) < 1e-6, `row l${l} h${h2} k${k}`);
-          if (k > 8) assert.equal(a.rows[o + k], 0, 'keys after the last query get nothing');
+          if (k > 40) assert.equal(a.rows[o + k], 0, 'keys after the last query get nothing');
           sum += a.rows[o + k]!;
-          // A selection is the query both ways: the mean over its tokens 6..8 (worker/attention.ts).
-          const col = (A[(h2 * 64 + k) * 64 + 6]! + A[(h2 * 64 + k) * 64 + 7]! + A[(h2 * 64 + k) * 64 + 8]!) / 3;
+          // A selection is the query both ways: the mean over its tokens 38..40 (worker/attention.ts).
+          const col = (A[(h2 * 64 + k) * 64 + 38]! + A[(h2 * 64 + k) * 64 + 39]! + A[(h2 * 64 + k) * 64 + 40]!) / 3;
           assert.ok(Math.abs(a.columns[o + k]! - col) < 1e-6, `column l${l} h${h2} k${k}`);
-          if (k > 8) assert.equal(a.scores[o + k], -Infinity);
+          if (k > 40) assert.equal(a.scores[o + k], -Infinity);
           else {
             // Scores: the mean over the selected queries that see key k.
-            const seeing = [6, 7, 8].filter((q) => q >= k);
+            const seeing = [38, 39, 40].filter((q) => q >= k);
             const score = seeing.reduce((s2, q) => s2 + S[(h2 * 64 + q) * 64 + k]!, 0) / seeing.length;
             assert.ok(Math.abs(a.scores[o + k]! - score) < 1e-5, `score l${l} h${h2} k${k}`);
           }
@@ -154,11 +156,22 @@ describe('worker/session: documents', function () {
     assert.ok(t.tokenCount > 128);
   });
 
-  it('clamps the query to its window; the last window is shorter; the first token of a window sees only itself', async () => {
+  it('every query past the first window is read with at least half a context before it; the query is clamped to its window', async () => {
     const h = await loaded();
     const t = await tokens(h, []);
     const clamped = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 60, to: 100 }), 'attentionRows');
     assert.deepEqual([clamped.to, clamped.windowStart, clamped.windowLength], [64, 0, 64]);
+    for (let q = 0; q < t.tokenCount; q += 7) {
+      const a = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: q, to: q + 1 }), 'attentionRows');
+      assert.ok(q - a.windowStart >= Math.min(q, 32), `query ${q} sees ${q - a.windowStart} earlier tokens`);
+      assert.ok(a.windowStart + a.windowLength > q && a.windowLength === Math.min(64, t.tokenCount - a.windowStart));
+    }
+  });
+
+  it('with the stride of a whole context (disjoint windows) the last window is shorter and its first token sees only itself', async () => {
+    const h = await loaded();
+    const t = await tokens(h, [], 1, text, 64);
+    assert.equal(t.windowStride, 64);
     const last = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 128, to: 129 }), 'attentionRows');
     assert.deepEqual([last.windowStart, last.windowLength], [128, t.tokenCount - 128]);
     const T = last.windowLength;
@@ -226,7 +239,7 @@ describe('worker/session: documents', function () {
     await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 0, to: 1 }), 'attentionRows');
     await h.expect(h.request({ type: 'closeDocument', documentKey: DOC }), 'closed');
     await h.expectFailure(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 0, to: 1 }), 'stale');
-    await h.expectFailure(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: null, ranges: [] }), 'stale');
+    await h.expectFailure(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: null, ranges: [] }), 'stale');
     // Closing an unknown document is not an error.
     await h.expect(h.request({ type: 'closeDocument', documentKey: 'file:///other' }), 'closed');
   });
@@ -254,7 +267,7 @@ describe('worker/session: documents', function () {
     forwards: ReturnType<typeof countCalls>,
   ): Promise<void> {
     const r = await h.expect(
-      h.request({ type: 'tokens', documentKey: DOC, version: 1, text: big, ranges: [{ start: 5_000_000, end: 5_000_100 }] }),
+      h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: big, ranges: [{ start: 5_000_000, end: 5_000_100 }] }),
       'tokens',
       60_000,
     );
@@ -271,7 +284,10 @@ describe('worker/session: documents', function () {
     const encodedBefore = encodes.calls;
     const windows = new Set<number>([Math.floor(mid / 64)]);
     for (let i = 0; i < 5; i++) {
-      await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: null, ranges: [{ start: 9_999_000, end: 9_999_010 }] }), 'tokens');
+      await h.expect(
+        h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: null, ranges: [{ start: 9_999_000, end: 9_999_010 }] }),
+        'tokens',
+      );
       await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: mid + i, to: mid + i + 1 }), 'attentionRows');
       windows.add(Math.floor((mid + i) / 64));
     }
@@ -284,6 +300,7 @@ describe('worker/session: documents', function () {
     const e = await h.expect(
       h.request({
         type: 'tokens',
+        windowStride: 0,
         documentKey: DOC,
         version: 2,
         text: edited,

@@ -69,7 +69,7 @@ describe('worker: attention flow and the repeated-random-tokens test', function 
     const h = new Harness();
     h.session.start();
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: TEXT, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: TEXT, ranges: [] }), 'tokens');
     return h;
   }
 

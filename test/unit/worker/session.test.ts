@@ -22,7 +22,7 @@ function trainRequest(checkpointPath: string, options: Record<string, unknown> =
   return {
     type: 'train',
     text: SAMPLE_TEXT.repeat(2),
-    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, ...options },
+    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft', ...options },
     checkpointPath,
     sourceName: 'sample.txt',
   };
@@ -59,8 +59,8 @@ describe('worker/session', function () {
       { type: 'train' },
       { type: 'nope', id: 101 },
       { type: 'attention', id: 102, documentKey: DOC, version: 1, from: 3, to: 3 },
-      { type: 'tokens', id: 103, documentKey: DOC, version: 1.5, text: '', ranges: [] },
-      { type: 'tokens', id: 104, documentKey: DOC, version: 1, text: 'x', ranges: [{ start: 2, end: 1 }] },
+      { type: 'tokens', id: 103, windowStride: 0, documentKey: DOC, version: 1.5, text: '', ranges: [] },
+      { type: 'tokens', id: 104, windowStride: 0, documentKey: DOC, version: 1, text: 'x', ranges: [{ start: 2, end: 1 }] },
       { type: 'load', id: 105, path: '', tokenizerPath: null },
       { type: 'train', id: 106, text: 'abc', options: null, checkpointPath: 'x', sourceName: 's' },
       { type: 'cancel', id: 107 },
@@ -81,7 +81,7 @@ describe('worker/session', function () {
 
   it('requires a model for tokens, attention and save', async () => {
     const h = new Harness();
-    await h.expectFailure(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'hello', ranges: [] }), 'no-model');
+    await h.expectFailure(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'hello', ranges: [] }), 'no-model');
     await h.expectFailure(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 0, to: 1 }), 'no-model');
     await h.expectFailure(h.request({ type: 'save', path: path.join(dir, 'none.safetensors') }), 'no-model');
   });
@@ -92,7 +92,7 @@ describe('worker/session', function () {
     assert.deepEqual([empty.attentionCacheBytes, empty.attentionWindows, empty.documents], [0, 0, 0]);
     assert.ok(empty.heapUsed > 0);
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: SAMPLE_TEXT, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: SAMPLE_TEXT, ranges: [] }), 'tokens');
     const rows = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 3, to: 4 }), 'attentionRows');
     const used = await h.expect(h.request({ type: 'memory', collectGarbage: false }), 'memory');
     assert.deepEqual([used.attentionWindows, used.documents], [1, 1]);
@@ -121,6 +121,7 @@ describe('worker/session', function () {
         attentionMode: 'soft',
         causal: true,
         trainedSteps: null,
+        runSteps: null,
       },
     );
     const out = path.join(dir, 'nested', 'deeper', 'copy.safetensors');
@@ -141,7 +142,7 @@ describe('worker/session', function () {
     await h.expectFailure(h.request({ type: 'load', path: path.join(dir, 'missing.safetensors'), tokenizerPath: null }), 'checkpoint');
     await h.expectFailure(h.request({ type: 'load', path: path.join(dir, 'x.bin'), tokenizerPath: null }), 'checkpoint');
     await h.expectFailure(h.request({ type: 'load', path: dir, tokenizerPath: null }), 'checkpoint');
-    const t = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
+    const t = await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
     assert.equal(t.windowSize, 64);
     await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 0, to: 2 }), 'attentionRows');
   });
@@ -149,7 +150,7 @@ describe('worker/session', function () {
   it('cancels a queued request, and a load whose file is still being read', async () => {
     const h = new Harness();
     const load = h.request({ type: 'load', path: ckpt, tokenizerPath: null });
-    const tokens = h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'the cat', ranges: [] });
+    const tokens = h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the cat', ranges: [] });
     h.send({ type: 'cancel', id: h.id(), target: tokens });
     assert.equal((await h.expectFailure(tokens, 'cancelled')).id, tokens);
     await h.expect(load, 'modelLoaded');
@@ -160,7 +161,7 @@ describe('worker/session', function () {
     await new Promise((r) => setImmediate(r)); // the load is now reading its file
     h.send({ type: 'cancel', id: h.id(), target: second });
     await h.expectFailure(second, 'cancelled');
-    const t = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
+    const t = await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
     assert.equal(t.windowSize, 64);
     const info = (await h.expect(h.request({ type: 'save', path: path.join(dir, 'still-seed.safetensors') }), 'saved')).path;
     assert.equal((await loadModel(info)).model.config.architecture, 'seed');
@@ -168,6 +169,31 @@ describe('worker/session', function () {
     h.send({ type: 'cancel', id: h.id(), target: 12345 });
     await h.session.idle();
     assert.equal(h.of('failed').length, 2);
+  });
+
+  it("a document's new text drops the queued requests about its older versions (stale), and answers the new version next", async () => {
+    const h = new Harness();
+    await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the cat', ranges: [] }), 'tokens');
+    // A burst of typing: each version's text and questions queued before the worker got to any.
+    const old: number[] = [];
+    for (let v = 2; v <= 6; v++) {
+      old.push(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: v, text: `the cat${'s'.repeat(v)}`, ranges: [] }));
+      old.push(h.request({ type: 'attention', documentKey: DOC, version: v, from: 0, to: 1 }));
+      old.push(h.request({ type: 'view', view: 'matrix', documentKey: DOC, version: v, token: 0, layer: 0, head: 0 }));
+    }
+    const other = h.request({ type: 'tokens', windowStride: 0, documentKey: 'file:///other.txt', version: 1, text: 'a cat', ranges: [] });
+    const latest = h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 7, text: 'the cat sat', ranges: [] });
+    const rows = h.request({ type: 'attention', documentKey: DOC, version: 7, from: 0, to: 1 });
+    for (const id of old) await h.expectFailure(id, 'stale');
+    await h.expect(other, 'tokens');
+    assert.equal((await h.expect(latest, 'tokens')).version, 7);
+    assert.equal((await h.expect(rows, 'attentionRows')).version, 7);
+    // Nothing about the old versions was answered after the new text arrived.
+    assert.deepEqual(
+      h.messages.filter((m) => 'id' in m && m.id !== null && old.includes(m.id) && m.type !== 'failed'),
+      [],
+    );
   });
 
   it('trains: progress, evaluation, checkpoint (loadable, with its training state), then the model is active', async () => {
@@ -201,7 +227,10 @@ describe('worker/session', function () {
     assert.equal(loaded.tokenizer.vocabSize, fin.info.vocabSize);
 
     // Active now: the document requests use it, and save includes the training state.
-    const t = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'the dog', ranges: [{ start: 0, end: 7 }] }), 'tokens');
+    const t = await h.expect(
+      h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the dog', ranges: [{ start: 0, end: 7 }] }),
+      'tokens',
+    );
     assert.equal(t.slices[0]!.ids.length, 7);
     await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: 2, to: 4 }), 'attentionRows');
     const copy = path.join(dir, 'copy-of-trained.safetensors');
@@ -243,7 +272,7 @@ describe('worker/session', function () {
     await h.expectFailure(h.request(trainRequest(path.join(dir, 'second.safetensors'))), 'busy');
 
     // The previous model answers while the new one trains.
-    const tokens = h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'the cat sat', ranges: [{ start: 0, end: 3 }] });
+    const tokens = h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'the cat sat', ranges: [{ start: 0, end: 3 }] });
     const attention = h.request({ type: 'attention', documentKey: DOC, version: 1, from: 1, to: 2 });
     const t = await h.expect(tokens, 'tokens');
     const a = await h.expect(attention, 'attentionRows');
@@ -266,7 +295,7 @@ describe('worker/session', function () {
   it('answers every request that arrived during a training step before it takes the next step', async () => {
     const h = new Harness();
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: SAMPLE_TEXT, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: SAMPLE_TEXT, ranges: [] }), 'tokens');
     const id = h.request(trainRequest(path.join(dir, 'interleaved.safetensors'), { steps: 10_000 }));
     await h.waitFor((m) => m.type === 'trainStep' && m.id === id);
     // Six cursor moves' worth of requests at once, as a slow step would leave them queued.
@@ -297,7 +326,7 @@ describe('worker/session', function () {
     assert.deepEqual([fin.reason, fin.step, fin.checkpointPath, h.of('trainStep', started).length], ['cancelled', 0, null, 0]);
     assert.match(fin.message!, /nothing was saved/);
     assert.ok(!fs.existsSync(out));
-    const a = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'x', ranges: [] }), 'tokens');
+    const a = await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'x', ranges: [] }), 'tokens');
     assert.equal(a.windowSize, 64, 'the seed model is still active');
   });
 
@@ -332,7 +361,7 @@ describe('worker/session', function () {
     const fin = await h.expect(h.request(trainRequest(isDir)), 'trainFinished');
     assert.equal(fin.checkpointPath, null);
     assert.match(fin.message!, /not saved/);
-    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text: 'cat', ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: 'cat', ranges: [] }), 'tokens');
   });
 
   it('loads the llama2.c stories260K model; attention matches a direct engine forward; it cannot be re-saved natively', async function () {
@@ -349,7 +378,10 @@ describe('worker/session', function () {
     assert.equal(m.history, null, 'a model trained elsewhere has no history to show');
 
     const text = 'Once upon a time, there was a little girl named Lily.';
-    const t = await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 3, text, ranges: [{ start: 0, end: text.length }] }), 'tokens');
+    const t = await h.expect(
+      h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 3, text, ranges: [{ start: 0, end: text.length }] }),
+      'tokens',
+    );
     const direct = await loadModel(bin, tok);
     const enc = direct.tokenizer.encode(text);
     const s = t.slices[0]!;

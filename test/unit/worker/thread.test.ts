@@ -82,7 +82,7 @@ describe('worker thread (bundled main.ts)', function () {
       text: SAMPLE_TEXT.repeat(2),
       checkpointPath: out,
       sourceName: 'sample',
-      options: { preset: 'tiny', steps: 100_000, batchSize: 1, learningRate: null, seed: 1, evalInterval: 1000 },
+      options: { preset: 'tiny', steps: 100_000, batchSize: 1, learningRate: null, seed: 1, evalInterval: 1000, attention: 'soft' },
     });
     await next((m) => m.type === 'trainStarted' && m.id === 2);
     await next((m) => m.type === 'trainStep' && m.id === 2 && m.step >= 3);
@@ -97,7 +97,7 @@ describe('worker thread (bundled main.ts)', function () {
     assert.ok(fs.existsSync(out));
 
     // The trained model is active: attention over the thread boundary, typed arrays intact.
-    worker.postMessage({ type: 'tokens', id: 4, documentKey: 'd', version: 1, text: 'the cat sat', ranges: [{ start: 0, end: 11 }] });
+    worker.postMessage({ type: 'tokens', id: 4, windowStride: 0, documentKey: 'd', version: 1, text: 'the cat sat', ranges: [{ start: 0, end: 11 }] });
     worker.postMessage({ type: 'attention', id: 5, documentKey: 'd', version: 1, from: 2, to: 3 });
     const tok = await next((m) => 'id' in m && m.id === 4);
     assert.ok(tok.type === 'tokens' && tok.slices[0]!.ids instanceof Int32Array && tok.slices[0]!.ids.length === 11);

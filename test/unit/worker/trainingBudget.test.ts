@@ -17,7 +17,7 @@ describe('worker/training: memory budget', function () {
     const id = h.request({
       type: 'train',
       text: SAMPLE_TEXT.repeat(20),
-      options: { preset: 'small', steps: 3, batchSize: 4096, learningRate: null, seed: 5, evalInterval: 2 },
+      options: { preset: 'small', steps: 3, batchSize: 4096, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft' },
       checkpointPath: out,
       sourceName: 'sample.txt',
     });

@@ -30,7 +30,7 @@ describe('worker: window views for the dashboard', function () {
     const h = new Harness();
     h.session.start();
     await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', documentKey: DOC, version: 1, text, ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text, ranges: [] }), 'tokens');
     const { model, tokenizer } = await loadModel(ckpt);
     const ids = tokenizer.encode(text).ids;
     return { h, ids, forward: (x) => model.forward(null, x, 1, x.length, { capture: { attention: true, qkv: true } }) };

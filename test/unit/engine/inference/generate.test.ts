@@ -30,7 +30,8 @@ describe('inference/generate', () => {
     const greedy = generate(model, Int32Array.of(2), { maxTokens: 5, temperature: 0, rng: new Rng(1) });
     const stopped = generate(model, Int32Array.of(2), { maxTokens: 5, temperature: 0, rng: new Rng(1), stopIds: [greedy[2]!] });
     assert.deepEqual([...stopped], [...greedy.subarray(0, greedy.indexOf(greedy[2]!))]);
-    assert.equal(generate(model, new Int32Array(60), { maxTokens: 50, temperature: 0, rng: new Rng(1) }).length, 4);
+    // Context 64, prompt 60: forwards at positions 59..63 each emit a token (run.c's last step is pos = seq_len − 1).
+    assert.equal(generate(model, new Int32Array(60), { maxTokens: 50, temperature: 0, rng: new Rng(1) }).length, 5);
     assert.throws(() => generate(model, new Int32Array(0), { maxTokens: 5, temperature: 0, rng: new Rng(1) }), GenerateError);
     assert.throws(() => generate(model, Int32Array.of(1), { maxTokens: 5, temperature: -1, rng: new Rng(1) }), /temperature must be ≥ 0/);
   });

@@ -43,12 +43,19 @@ export function checkHostMessage(m: unknown): void {
       str('sourceName');
       const o = m.options;
       assert.ok(isPlainRecord(o));
-      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval']);
+      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval', 'attention']);
       assert.equal(typeof o.preset, 'string');
+      assert.ok(o.attention === 'soft' || o.attention === 'hard', 'attention');
       for (const k of ['steps', 'seed', 'evalInterval']) assert.equal(typeof o[k], 'number', k);
       for (const k of ['batchSize', 'learningRate']) assert.ok(o[k] === null || typeof o[k] === 'number', k);
       break;
     }
+    case 'continueTraining':
+      keysAre(m, ['type', 'id', 'text', 'checkpointPath', 'sourceName']);
+      str('text');
+      nonEmpty('checkpointPath');
+      str('sourceName');
+      break;
     case 'cancel':
       keysAre(m, ['type', 'id', 'target']);
       assert.ok(safeInt(m.target));
@@ -63,7 +70,7 @@ export function checkHostMessage(m: unknown): void {
       nonEmpty('path');
       break;
     case 'tokens': {
-      keysAre(m, ['type', 'id', 'documentKey', 'version', 'text', 'ranges']);
+      keysAre(m, ['type', 'id', 'documentKey', 'version', 'text', 'ranges', 'windowStride']);
       str('documentKey');
       assert.ok(safeInt(m.version));
       assert.ok(m.text === null || typeof m.text === 'string');
@@ -117,6 +124,24 @@ export function checkHostMessage(m: unknown): void {
       str('documentKey');
       assert.ok(safeInt(m.version) && nonNeg(m.token) && nonNeg(m.layer) && nonNeg(m.head));
       break;
+    case 'generate':
+      keysAre(m, ['type', 'id', 'prompt', 'maxTokens', 'temperature', 'topP', 'seed', 'topK']);
+      str('prompt');
+      assert.ok(safeInt(m.maxTokens) && (m.maxTokens as number) >= 1 && typeof m.temperature === 'number' && typeof m.topP === 'number');
+      assert.ok(nonNeg(m.seed) && safeInt(m.topK) && (m.topK as number) >= 1);
+      break;
+    case 'compare': {
+      keysAre(m, ['type', 'id', 'documentKey', 'with']);
+      str('documentKey');
+      const w = m.with as Record<string, unknown> | null;
+      if (w !== null) {
+        assert.ok(isPlainRecord(w));
+        if (w.kind === 'edit') keysAre(w, ['kind', 'documentKey', 'token', 'label']);
+        else if (w.kind === 'checkpoint') keysAre(w, ['kind', 'path', 'tokenizerPath', 'label']);
+        else assert.fail(`accepted a comparison of kind ${String(w.kind)}`);
+      }
+      break;
+    }
     default:
       assert.fail(`accepted unknown type ${String(m.type)}`);
   }
@@ -137,8 +162,10 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
       learningRate: fc.option(fc.double()),
       seed: fc.nat(),
       evalInterval: fc.integer(),
+      attention: fc.constantFrom('soft', 'hard', 'medium'),
     }),
   }),
+  fieldsOf({ type: fc.constant('continueTraining'), id: goodId, text: fc.string(), checkpointPath: fc.string(), sourceName: fc.string() }),
   fieldsOf({ type: fc.constant('cancel'), id: goodId, target: goodId }),
   fieldsOf({ type: fc.constant('load'), id: goodId, path: fc.string({ minLength: 1 }), tokenizerPath: fc.option(fc.string()) }),
   fieldsOf({ type: fc.constant('save'), id: goodId, path: fc.string() }),
@@ -196,6 +223,26 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
     layer: fc.nat(8),
     head: fc.nat(8),
   }),
+  fieldsOf({
+    type: fc.constant('generate'),
+    id: goodId,
+    prompt: fc.string(),
+    maxTokens: fc.integer(),
+    temperature: fc.double(),
+    topP: fc.double(),
+    seed: fc.integer(),
+    topK: fc.integer({ min: -2, max: 200 }),
+  }),
+  fieldsOf({
+    type: fc.constant('compare'),
+    id: goodId,
+    documentKey: fc.string(),
+    with: fc.oneof(
+      fc.constant(null),
+      fieldsOf({ kind: fc.constantFrom('edit', 'other'), documentKey: fc.string(), token: fc.integer(), label: fc.string() }),
+      fieldsOf({ kind: fc.constant('checkpoint'), path: fc.string(), tokenizerPath: fc.option(fc.string()), label: fc.string() }),
+    ),
+  }),
 );
 
 const VALID_HOST_MESSAGES = [
@@ -203,13 +250,14 @@ const VALID_HOST_MESSAGES = [
     type: 'train',
     id: 1,
     text: 'abc',
-    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1 },
+    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1, attention: 'soft' },
     checkpointPath: '/tmp/x',
     sourceName: 'a.txt',
   },
   {
     type: 'tokens',
     id: 2,
+    windowStride: 16,
     documentKey: 'file:///a',
     version: 3,
     text: 'hello',
@@ -221,9 +269,11 @@ const VALID_HOST_MESSAGES = [
   { type: 'attention', id: 3, documentKey: 'file:///a', version: 3, from: 0, to: 1 },
   { type: 'load', id: 4, path: '/m.bin', tokenizerPath: null },
   { type: 'view', id: 5, view: 'why', documentKey: 'file:///a', version: 3, token: 2, layer: 1, head: 0 },
-  { type: 'attention', id: 6, documentKey: 'file:///a', version: 3, from: 0, to: 2, weighting: 'valueWeighted' },
-  { type: 'ablate', id: 7, documentKey: 'file:///a', version: 3, token: 1, heads: [{ layer: 0, head: 1 }], mode: 'zero' },
-  { type: 'attribute', id: 8, documentKey: 'file:///a', version: 3, token: 1, method: 'grad' },
+  { type: 'generate', id: 6, prompt: 'the ', maxTokens: 8, temperature: 0.8, topP: 0.9, seed: 1, topK: 5 },
+  { type: 'compare', id: 7, documentKey: 'untitled:1', with: { kind: 'edit', documentKey: 'file:///a', token: 0, label: 'original' } },
+  { type: 'attention', id: 8, documentKey: 'file:///a', version: 3, from: 0, to: 2, weighting: 'valueWeighted' },
+  { type: 'ablate', id: 9, documentKey: 'file:///a', version: 3, token: 1, heads: [{ layer: 0, head: 1 }], mode: 'zero' },
+  { type: 'attribute', id: 10, documentKey: 'file:///a', version: 3, token: 1, method: 'grad' },
 ];
 
 export function hostMessageProperties(probe: ReaderProbe): PropertySet {
@@ -415,11 +465,13 @@ const LEAVES: Leaf[] = Object.entries(DEFAULT_SETTINGS).flatMap(([group, values]
 );
 const ENUMS: Record<string, readonly string[]> = {
   'training.preset': ['seed', 'tiny', 'small'],
+  'training.attention': ['soft', 'hard'],
   'attention.aggregation': ['head', 'mean', 'max'],
   'attention.direction': ['attendsTo', 'attendedBy'],
   'attention.normalization': ['rowMax', 'absolute'],
+  'generation.into': ['document', 'preview', 'ask'],
 };
-const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK']);
+const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK', 'generation.maxTokens']);
 
 /** Documented contract: usable values, clamped; wrong types and unknown enum values give the default. */
 export function checkSettings(raw: unknown, s: ReturnType<typeof parseSettings>): void {

@@ -1,0 +1,257 @@
+/**
+ * "Generate from Cursor": the active model continues the text before the cursor. The worker
+ * generates (the host only moves messages and edits text); each token is written as it comes,
+ * into the document at the cursor — all of it one undoable edit — or into a preview beside it
+ * (a scratch document holding the text before the cursor, then the continuation). A progress
+ * notification with Cancel (or "Stop Generating") stops it after the token in flight; the
+ * tokens written so far stay. Each written token is remembered with its probability and the
+ * model's alternatives (generatedTokens.ts) for the hover.
+ */
+
+import * as vscode from 'vscode';
+import { parseSettings, type GenerationTarget, type Settings } from '../../protocol/settings';
+import type { CallProgress, CallReply } from '../../protocol/workerProtocol';
+import type { ActiveModel } from '../activeModel';
+import { readSettings } from '../config';
+import { isTextEditorWeWant } from '../documentText';
+import type { EngineClient } from '../engineClient';
+import type { Log } from '../log';
+import { showError } from '../notifications';
+import { GeneratedTokenHoverProvider } from './generatedHover';
+import { GeneratedTokens, type TrackedPoint } from './generatedTokens';
+
+/** Arguments a script, keybinding or test may pass instead of the settings. */
+export interface GenerateArgs {
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly into?: GenerationTarget;
+  readonly seed?: number;
+}
+
+export interface GenerateOutcome {
+  readonly reason: CallReply<'generate'>['reason'] | 'editor-closed';
+  readonly tokens: number;
+  readonly into: 'document' | 'preview';
+  readonly uri: string;
+}
+
+/** Characters before the cursor sent as the prompt, per token of context (the worker keeps the last tokens that fit). */
+const PROMPT_CHARS_PER_CONTEXT_TOKEN = 32;
+const MIN_PROMPT_CHARS = 4096;
+
+export class CursorGeneration implements vscode.Disposable {
+  readonly generated = new GeneratedTokens();
+  private stopCurrent: (() => void) | null = null;
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly model: ActiveModel,
+    private readonly log: Log,
+  ) {}
+
+  get running(): boolean {
+    return this.stopCurrent !== null;
+  }
+
+  /** Stops a running generation after the token in flight (what was written stays). */
+  stop(): void {
+    this.stopCurrent?.();
+  }
+
+  async run(args: GenerateArgs = {}): Promise<GenerateOutcome | undefined> {
+    const info = this.model.info;
+    if (!info) {
+      void vscode.window.showErrorMessage('Attention Lens: no model is active — train one or load a checkpoint first.');
+      return undefined;
+    }
+    if (!info.causal) {
+      void vscode.window.showErrorMessage(`Attention Lens: the active model (${info.architecture}) reads in both directions and cannot generate text.`);
+      return undefined;
+    }
+    if (this.running) {
+      void vscode.window.showInformationMessage('Attention Lens: a generation is already running; stop it first.');
+      return undefined;
+    }
+    const editor = vscode.window.activeTextEditor;
+    if (!isTextEditorWeWant(editor)) {
+      void vscode.window.showErrorMessage('Attention Lens: put the cursor in a text editor to generate from it.');
+      return undefined;
+    }
+    const options = withArgs(readSettings().generation, args);
+    const into = options.into === 'ask' ? await pickTarget() : options.into;
+    if (!into) return undefined;
+
+    const source = editor.document;
+    const cursor = source.offsetAt(editor.selection.active);
+    const promptStart = Math.max(0, cursor - Math.max(MIN_PROMPT_CHARS, info.context * PROMPT_CHARS_PER_CONTEXT_TOKEN));
+    const prompt = source.getText(new vscode.Range(source.positionAt(promptStart), source.positionAt(cursor)));
+    const target =
+      into === 'document'
+        ? editor
+        : await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: prompt, language: source.languageId }), {
+            viewColumn: vscode.ViewColumn.Beside,
+          });
+    const doc = target.document;
+    const point = this.generated.track(doc, into === 'document' ? cursor : doc.getText().length);
+    void vscode.commands.executeCommand('setContext', 'attentionLens.generating', true);
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Attention Lens: generating', cancellable: true },
+        async (progress, cancel) => {
+          const writer = new TokenWriter(target, point, this.generated, (n) =>
+            progress.report({ increment: 100 / options.maxTokens, message: `${n} of at most ${options.maxTokens} tokens` }),
+          );
+          const { id, reply } = this.client.send(
+            {
+              type: 'generate',
+              prompt,
+              maxTokens: options.maxTokens,
+              temperature: options.temperature,
+              topP: options.topP,
+              seed: args.seed ?? freshSeed(),
+              topK: 5,
+            },
+            (m) => writer.write(m, () => this.client.cancel(id)),
+          );
+          // Stopping also drops the tokens not written yet: the worker can be far ahead of the edits.
+          this.stopCurrent = () => {
+            writer.stop();
+            this.client.cancel(id);
+          };
+          const sub = cancel.onCancellationRequested(() => this.stop());
+          try {
+            const done = await reply;
+            await writer.finish();
+            const reason = writer.editorClosed ? 'editor-closed' : writer.stopped ? 'cancelled' : done.reason;
+            if (writer.editorClosed) void vscode.window.showWarningMessage('Attention Lens: generation stopped: its editor was closed.');
+            else vscode.window.setStatusBarMessage(`Attention Lens: generated ${writer.count} tokens (${describeEnd(reason)})`, 5000);
+            this.log.info(`generated ${writer.count} tokens into ${doc.uri.toString()} (${reason}; prompt ${done.promptTokens} tokens)`);
+            return { reason, tokens: writer.count, into, uri: doc.uri.toString() };
+          } finally {
+            sub.dispose();
+          }
+        },
+      );
+    } catch (e) {
+      showError(this.log, `generation failed: ${(e as Error).message}`, e);
+      return undefined;
+    } finally {
+      this.stopCurrent = null;
+      this.generated.release(doc, point);
+      void vscode.commands.executeCommand('setContext', 'attentionLens.generating', false);
+    }
+  }
+
+  dispose(): void {
+    this.stop();
+    this.generated.dispose();
+  }
+}
+
+/**
+ * Writes tokens in order (edits are asynchronous: each waits for the one before) at the tracked
+ * point. Only the first edit opens an undo group; the rest join it, so one undo removes them all.
+ */
+class TokenWriter {
+  count = 0;
+  editorClosed = false;
+  /** Stopped by the user: tokens still to be written are dropped. */
+  stopped = false;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly editor: vscode.TextEditor,
+    private readonly point: TrackedPoint,
+    private readonly generated: GeneratedTokens,
+    private readonly reported: (count: number) => void,
+  ) {}
+
+  write(m: CallProgress<'generate'>, stopGenerating: () => void): void {
+    this.chain = this.chain.then(async () => {
+      if (this.editorClosed || this.stopped || m.text.length === 0) return;
+      const first = this.count === 0;
+      const doc = this.editor.document;
+      let ok = false;
+      try {
+        ok = await this.editor.edit((b) => b.insert(doc.positionAt(this.point.offset), m.text), { undoStopBefore: first, undoStopAfter: false });
+      } catch {
+        ok = false; // the editor was closed
+      }
+      if (!ok) {
+        this.editorClosed = true;
+        stopGenerating();
+        return;
+      }
+      this.count++;
+      // The tracked point moved past the insertion; the token ends there.
+      this.generated.add(doc, {
+        start: this.point.offset - m.text.length,
+        end: this.point.offset,
+        step: m.step,
+        tokenId: m.tokenId,
+        prob: m.prob,
+        alternatives: m.alternatives,
+      });
+      this.reported(this.count);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Waits for the last edit and closes the undo group. */
+  async finish(): Promise<void> {
+    await this.chain;
+    if (this.count > 0 && !this.editorClosed)
+      await Promise.resolve(this.editor.edit(() => undefined, { undoStopBefore: false, undoStopAfter: true })).catch(() => false);
+  }
+}
+
+function withArgs(settings: Settings['generation'], args: GenerateArgs): Settings['generation'] {
+  // Arguments go through the settings parser: out-of-range values are clamped, wrong types ignored.
+  return parseSettings({ generation: { ...settings, ...args } }).generation;
+}
+
+async function pickTarget(): Promise<'document' | 'preview' | undefined> {
+  const items: (vscode.QuickPickItem & { value: 'document' | 'preview' })[] = [
+    { label: 'Into the document', detail: 'Insert at the cursor as one undoable edit', value: 'document' },
+    { label: 'Into a preview', detail: 'A scratch document beside this one: the text before the cursor, then the continuation', value: 'preview' },
+  ];
+  return (await vscode.window.showQuickPick(items, { title: 'Attention Lens: generate where?' }))?.value;
+}
+
+function describeEnd(reason: GenerateOutcome['reason']): string {
+  switch (reason) {
+    case 'editor-closed':
+      return 'its editor was closed';
+    case 'length':
+      return 'the maximum number of tokens';
+    case 'stop-token':
+      return 'the model ended the text';
+    case 'context':
+      return "the model's context is full";
+    case 'cancelled':
+      return 'stopped';
+  }
+}
+
+/** A different sample each run (Math.random is kept out of anything that must be reproducible; this is a user's fresh draw). */
+function freshSeed(): number {
+  return (Date.now() % 2 ** 32) >>> 0;
+}
+
+/** The commands and the hover of Generate from Cursor. */
+export function registerGeneration(generation: CursorGeneration): vscode.Disposable[] {
+  return [
+    generation,
+    vscode.commands.registerCommand('attentionLens.generateFromCursor', (args?: GenerateArgs) => generation.run(isObject(args) ? args : {})),
+    vscode.commands.registerCommand('attentionLens.stopGenerating', () => generation.stop()),
+    vscode.languages.registerHoverProvider({ scheme: '*' }, new GeneratedTokenHoverProvider(generation.generated)),
+  ];
+}
+
+function isObject(v: unknown): v is GenerateArgs {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,35 @@
+/**
+ * "Save Checkpoint…" after a run that went on past its lowest validation loss: the worker
+ * kept the validation-best model beside the last one, so the command offers both. Which one
+ * is asked in a quick pick (scripts and tests pass it as an argument).
+ */
+
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import type { BestCheckpoint } from '../protocol/runs';
+import type { TrainingRun } from './trainingRun';
+
+export type WhichCheckpoint = 'best' | 'last';
+
+/** The validation-best checkpoint of the run whose model is active, if it is still on disk. */
+export function bestCheckpointFor(run: TrainingRun | undefined, activePath: string | null): BestCheckpoint | null {
+  const c = run?.checkpoints;
+  if (!c?.best || activePath === null || c.last !== activePath) return null;
+  return fs.existsSync(c.best.path) ? c.best : null;
+}
+
+export async function pickBestOrLast(best: BestCheckpoint, lastStep: number | null): Promise<WhichCheckpoint | undefined> {
+  const pick = await vscode.window.showQuickPick(
+    [
+      { label: 'Last model', description: lastStep === null ? '' : `step ${lastStep}`, detail: 'The model as training left it', value: 'last' as const },
+      {
+        label: 'Validation-best model',
+        description: `step ${best.step} · validation loss ${best.valLoss.toFixed(3)}`,
+        detail: 'The weights at the evaluation with the lowest validation loss (before overfitting)',
+        value: 'best' as const,
+      },
+    ],
+    { title: 'Attention Lens: save which model?' },
+  );
+  return pick?.value;
+}

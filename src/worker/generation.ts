@@ -1,0 +1,78 @@
+/**
+ * The worker's side of "Generate from Cursor": encodes the text before the cursor as the
+ * document store does (tokenArrays.ts), keeps its last tokens that leave room for the new ones,
+ * and runs the engine's generationSteps one token at a time, posting each token (the text it
+ * adds, its probability, the top alternatives) and yielding to the event loop in between, so a
+ * `cancel` from the host is seen before the next token. A cancelled run is not a failure: it
+ * ends with reason 'cancelled' and what was generated stays.
+ */
+
+import { generationSteps, hasLmHead, isCausal, Rng, type GenerationEnd } from '../engine';
+import type { CallRequest, GenerationEndReason, WorkerToHost } from '../protocol/workerProtocol';
+import type { ActiveModel } from './activeModel';
+import { WorkerError } from './errors';
+import { encodeToArrays } from './tokenArrays';
+
+export type GenerateRequest = CallRequest<'generate'> & { readonly id: number };
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Runs one generation request to its reply; `isCancelled` is polled between tokens. */
+export async function runGeneration(r: GenerateRequest, m: ActiveModel, isCancelled: () => boolean, send: (message: WorkerToHost) => void): Promise<void> {
+  const { model, tokenizer } = m;
+  const cfg = model.config;
+  if (!isCausal(cfg) || !hasLmHead(cfg)) {
+    throw new WorkerError(
+      'bad-input',
+      `the active model (${m.source}) cannot generate text: it is ${isCausal(cfg) ? 'without a language-model head' : 'a bidirectional encoder'}`,
+    );
+  }
+  if (!(r.temperature >= 0 && r.temperature <= 100)) throw new WorkerError('bad-input', `temperature must be from 0 to 100, got ${r.temperature}`);
+  if (!(r.topP > 0 && r.topP <= 1)) throw new WorkerError('bad-input', `top-p must be in (0, 1], got ${r.topP}`);
+  const ctx = cfg.contextLength;
+  if (ctx < 2) throw new WorkerError('bad-input', `the model's context of ${ctx} token leaves no room to generate`);
+  const maxTokens = Math.min(r.maxTokens, ctx - 1);
+  let ids = encodeToArrays(tokenizer, r.prompt).ids;
+  // Nothing before the cursor: start from BOS (else end-of-text, else the first symbol), as the CLI does.
+  if (ids.length === 0) ids = Int32Array.of(tokenizer.bosId ?? tokenizer.eosId ?? 0);
+  const prompt = ids.subarray(Math.max(0, ids.length - (ctx - maxTokens)));
+  // llama2.c stops at BOS (its sequence delimiter), Hugging Face models at end-of-sequence.
+  const stop = tokenizer.kind === 'llama2c' ? tokenizer.bosId : tokenizer.eosId;
+  const steps = generationSteps(model, prompt, {
+    maxTokens,
+    temperature: r.temperature,
+    topP: r.topP,
+    rng: new Rng(r.seed),
+    stopIds: stop !== null ? [stop] : [],
+    vocabLimit: Math.min(tokenizer.vocabSize, cfg.vocabSize),
+    topK: r.topK,
+  });
+  const generated: number[] = [];
+  let decoded = tokenizer.decode(prompt);
+  let reason: GenerationEndReason | null = null;
+  for (;;) {
+    if (isCancelled()) {
+      reason = 'cancelled';
+      break;
+    }
+    const next = steps.next();
+    if (next.done) {
+      reason = next.value satisfies GenerationEnd;
+      break;
+    }
+    const s = next.value;
+    generated.push(s.id);
+    const now = tokenizer.decode(Int32Array.from([...prompt, ...generated]));
+    // The text this token adds; a decode that rewrote earlier text (never for these tokenizers) falls back to the token's label.
+    const text = now.startsWith(decoded) ? now.slice(decoded.length) : tokenizer.tokenLabel(s.id);
+    decoded = now;
+    const alternatives = Array.from(s.topIds, (id, j) => ({ id, label: label(m, id), prob: s.topProbs[j]! }));
+    send({ type: 'generatedToken', id: r.id, step: s.step, tokenId: s.id, text, prob: s.prob, alternatives });
+    await yieldToEventLoop();
+  }
+  send({ type: 'generationFinished', id: r.id, reason, tokens: generated.length, promptTokens: prompt.length });
+}
+
+function label(m: ActiveModel, id: number): string {
+  return id < m.tokenizer.vocabSize ? m.tokenizer.tokenLabel(id) : `<id ${id}>`;
+}

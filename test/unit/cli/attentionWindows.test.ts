@@ -1,0 +1,136 @@
+/**
+ * `attention` on a text longer than the model's context: sliding windows with overlap, the plan
+ * the editor uses. Checked on real weights — stories260K with its context cut to 64 tokens (the
+ * header's seq_len and the legacy RoPE tables shortened; run.c computes RoPE itself) — against an
+ * independent computation: the windows listed by brute force here, and for each query the
+ * forward run on exactly the slice of the text its window covers.
+ */
+
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Llama2cTokenizer, parseLlama2cCheckpoint } from '../../../src/engine';
+import { cli } from '../../helpers/cli';
+import { requireFixture } from '../../helpers/fixtures';
+
+interface AttentionJson {
+  token_ids: number[];
+  layers: number;
+  heads: number;
+  causal: boolean;
+  context: number;
+  stride: number;
+  windows: { start: number; end: number; query_start: number; query_end: number }[];
+  attention: number[][][][];
+  logits?: number[][];
+}
+
+/** stories260K.bin with seq_len `ctx` (< 512): the header field and the two legacy [seq_len, hs/2] RoPE tables cut to `ctx` rows. */
+function withContext(bin: Buffer, ctx: number): Buffer {
+  const [dim, , , nHeads, , vocab, seqLen] = Array.from({ length: 7 }, (_, i) => bin.readInt32LE(i * 4));
+  const half = dim! / nHeads! / 2;
+  const tables = 2 * seqLen! * half * 4;
+  const wcls = vocab! < 0 ? Math.abs(vocab!) * dim! * 4 : 0;
+  const tablesAt = bin.length - wcls - tables;
+  const real = bin.subarray(tablesAt, tablesAt + seqLen! * half * 4).subarray(0, ctx * half * 4);
+  const imag = bin.subarray(tablesAt + seqLen! * half * 4, tablesAt + tables).subarray(0, ctx * half * 4);
+  const header = Buffer.from(bin.subarray(0, 28));
+  header.writeInt32LE(ctx, 24);
+  return Buffer.concat([header, bin.subarray(28, tablesAt), real, imag, bin.subarray(bin.length - wcls)]);
+}
+
+/** Causal: windows [s, s + C) for s = 0, S, 2S, … until one reaches T; each query read in the earliest window that holds it. */
+function expectedWindows(T: number, C: number, S: number): { start: number; end: number; query_start: number; query_end: number }[] {
+  const out: { start: number; end: number; query_start: number; query_end: number }[] = [];
+  for (let s = 0; ; s += S) {
+    out.push({ start: s, end: Math.min(s + C, T), query_start: 0, query_end: 0 });
+    if (s + C >= T) break;
+  }
+  const owner = (q: number): number => out.findIndex((w) => q >= w.start && q < w.end);
+  out.forEach((w, i) => {
+    const queries = Array.from({ length: T }, (_, q) => q).filter((q) => owner(q) === i);
+    w.query_start = queries[0] ?? 0;
+    w.query_end = queries.length > 0 ? queries[queries.length - 1]! + 1 : 0;
+  });
+  return out;
+}
+
+describe('CLI attention over a text longer than the context (stories260K cut to a 64-token context)', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let ckpt: string;
+  let tok: string;
+  let text: string;
+
+  before(function () {
+    const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
+    tok = requireFixture(this, 'stories260K', 'tok512.bin');
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-windows-'));
+    ckpt = path.join(dir, 'stories260K-ctx64.bin');
+    fs.writeFileSync(ckpt, withContext(fs.readFileSync(bin), 64));
+    const greedy = JSON.parse(fs.readFileSync(path.join(path.dirname(bin), 'greedy_generations.json'), 'utf8')) as { cases: { text: string }[] };
+    text = greedy.cases.map((c) => c.text).join(' ');
+  });
+  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+
+  function run(...extra: string[]): AttentionJson {
+    const r = cli('attention', '--checkpoint', ckpt, '--tokenizer', tok, '--text', text, '--logits', '--json', ...extra);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as AttentionJson;
+  }
+
+  it('lists the windows (half a context apart) and reads every query in its window: rows and logits of a forward over exactly that slice', () => {
+    const j = run();
+    const T = j.token_ids.length;
+    assert.ok(T > 3 * 64, `a text of ${T} tokens spans several windows`);
+    assert.deepEqual([j.context, j.stride, j.causal], [64, 32, true]);
+    assert.deepEqual(j.windows, expectedWindows(T, 64, 32));
+    const tokenizer = Llama2cTokenizer.fromBytes(new Uint8Array(fs.readFileSync(tok)), 512);
+    assert.deepEqual(j.token_ids, Array.from(tokenizer.encode(text).ids));
+    const model = parseLlama2cCheckpoint(new Uint8Array(fs.readFileSync(ckpt)));
+    assert.equal(model.config.contextLength, 64);
+    let worst = 0;
+    let worstLogit = 0;
+    for (const w of j.windows) {
+      const slice = Int32Array.from(j.token_ids.slice(w.start, w.end));
+      const f = model.forward(null, slice, 1, slice.length, { capture: { attention: true } });
+      const W = slice.length;
+      for (let q = w.query_start; q < w.query_end; q++) {
+        assert.ok(q - w.start >= Math.min(q, 32), `query ${q} has at least half a context before it`);
+        const local = q - w.start;
+        for (let l = 0; l < j.layers; l++)
+          for (let h = 0; h < j.heads; h++) {
+            const row = j.attention[l]![h]![q]!;
+            assert.equal(row.length, T);
+            const A = f.layers[l]!.attention!;
+            for (let k = 0; k < T; k++) {
+              const want = k >= w.start && k < w.end ? A[(h * W + local) * W + (k - w.start)]! : 0;
+              worst = Math.max(worst, Math.abs(row[k]! - want));
+            }
+          }
+        const logits = f.logits.data.subarray(local * 512, (local + 1) * 512);
+        j.logits![q]!.forEach((x, v) => (worstLogit = Math.max(worstLogit, Math.abs(x - logits[v]!))));
+      }
+    }
+    assert.ok(worst < 1e-5, `largest weight difference ${worst}`);
+    assert.ok(worstLogit < 1e-4, `largest logit difference ${worstLogit}`);
+  });
+
+  it('--stride 64 gives disjoint windows: the first token of the second window then sees only itself', () => {
+    const j = run('--stride', '64');
+    const T = j.token_ids.length;
+    assert.equal(j.stride, 64);
+    assert.deepEqual(j.windows, expectedWindows(T, 64, 64));
+    for (let h = 0; h < j.heads; h++) assert.equal(j.attention[0]![h]![64]![64], 1);
+  });
+
+  it('refuses a stride beyond the context, and for people says how many windows were read', () => {
+    const bad = cli('attention', '--checkpoint', ckpt, '--tokenizer', tok, '--text', text, '--stride', '65', '--json');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stdout + bad.stderr, /--stride/);
+    const people = cli('attention', '--checkpoint', ckpt, '--tokenizer', tok, '--text', text);
+    assert.equal(people.code, 0, people.stderr);
+    assert.match(people.stdout, /read in \d+ windows of 64 tokens, 32 apart/);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The what-if panel (the `compare` view): this text against its edited copy (Compare with Edit)
+ * or against the same text under a second model (Compare with Checkpoint…). For the cursor token:
+ * a layers × heads table of how far each head's attention row moved (total-variation distance,
+ * 0 = the same row, 1 = disjoint; click a head to select it), the keys whose weight moved most
+ * in the selected head, and the tokens of the window coloured by how their surprisal changed
+ * (red: more surprising here, blue: less), new tokens (no counterpart) outlined.
+ */
+
+import { exportJson } from '../src/presentation/exportData';
+import type { WhatIf } from '../src/protocol/dashboardViews';
+import { labelOf } from './attentionCommon';
+import { Diverging, maxAbs, nats, num, queryIndex, signedNats } from './debugCommon';
+import { button, el, section, setNote } from './dom';
+import type { Exporter } from './exporter';
+import type { Store } from './store';
+import type { Theme } from './theme';
+import { postToHost } from './vscodeApi';
+
+const MOVED_SHOWN = 5;
+
+export class ComparisonPanel {
+  readonly root: HTMLElement;
+  private readonly intro = el('p', { class: 'subtitle' });
+  private readonly heads = el('table', { class: 'numbers compare-heads' });
+  private readonly moved = el('p', { class: 'subtitle compare-moved' });
+  private readonly tokens = el('div', { class: 'chips compare-tokens' });
+  private readonly note: HTMLElement;
+  private colours: Diverging;
+
+  constructor(
+    private readonly store: Store,
+    theme: Theme,
+    private readonly exporter: Exporter,
+  ) {
+    const s = section('compare', 'What if');
+    this.root = s.root;
+    this.note = s.note;
+    this.colours = new Diverging(theme);
+    s.tools.append(button('JSON', 'Save the comparison as JSON', () => this.export()));
+    s.body.append(this.intro, el('div', { class: 'table-box' }, this.heads), this.moved, this.tokens);
+  }
+
+  setTheme(theme: Theme): void {
+    this.colours = new Diverging(theme);
+  }
+
+  private current(): WhatIf | null {
+    const v = this.store.view('compare');
+    const a = this.store.attention;
+    return v && a && v.query === queryIndex(a) ? v.comparison : null;
+  }
+
+  render(): void {
+    const v = this.store.view('compare');
+    const a = this.store.attention;
+    const c = this.current();
+    this.heads.hidden = this.moved.hidden = this.tokens.hidden = !c;
+    if (!c || !a) {
+      this.intro.textContent = '';
+      const failed = this.store.unavailable('compare');
+      setNote(
+        this.note,
+        !a
+          ? 'How attention and loss change under an edit or another model, for the cursor token, appears here.'
+          : failed !== null
+            ? `No comparison here: ${failed}`
+            : v && v.comparison === null
+              ? 'Run "Attention Lens: Compare with Edit" to edit a copy of this window and see what changes, or "Compare with Checkpoint…" to read this text with a second model.'
+              : 'Comparing…',
+      );
+      return;
+    }
+    setNote(this.note, null);
+    const q = queryIndex(a);
+    const other = c.kind === 'edit' ? 'there' : 'under the other model';
+    const where = c.otherQuery >= 0 ? `its counterpart is token ${c.otherQuery} there` : 'it is new in this text, so only the loss compares';
+    this.intro.textContent = `Against ${c.label}: token ${a.windowStart + q} "${labelOf(a, q, 16)}" (${where}). Loss here ${nats(c.loss)}, ${other} ${nats(c.otherLoss)} (${signedNats(c.loss - c.otherLoss)}).`;
+    this.drawHeads(c);
+    this.drawMoved(c);
+    this.drawTokens(c);
+  }
+
+  /** Layers × heads: how far the query's row moved in each head. */
+  private drawHeads(c: WhatIf): void {
+    const { layer, head } = this.store.selection;
+    const header = el('tr', {}, el('th', { text: 'layer' }), ...Array.from({ length: c.heads }, (_, h) => el('th', { text: `head ${h}` })));
+    const rows = Array.from({ length: c.layers }, (_, l) =>
+      el(
+        'tr',
+        {},
+        el('th', { text: String(l) }),
+        ...Array.from({ length: c.heads }, (_, h) => {
+          const d = num(c.headDelta, l * c.heads + h);
+          const cell = el('td', {
+            text: Number.isFinite(d) ? d.toFixed(3) : '–',
+            title: Number.isFinite(d)
+              ? `Layer ${l}, head ${h}: the query's attention moved ${(d * 100).toFixed(1)} % of its weight`
+              : 'No counterpart to compare with',
+            class: l === layer && h === head ? 'selected' : '',
+          });
+          cell.style.background = this.colours.css(d, 1);
+          cell.style.color = this.colours.text(d, 1);
+          cell.addEventListener('click', () => postToHost({ type: 'selectHead', layer: l, head: h }));
+          return cell;
+        }),
+      ),
+    );
+    this.heads.replaceChildren(el('caption', { text: "Distance between the query's attention rows (0 same, 1 disjoint)" }), header, ...rows);
+  }
+
+  /** The selected head's keys whose weight moved most. */
+  private drawMoved(c: WhatIf): void {
+    const a = this.store.attention;
+    if (!a || c.otherQuery < 0) {
+      this.moved.textContent = '';
+      return;
+    }
+    const { layer, head } = this.store.selection;
+    const W = a.windowLength;
+    const base = (layer * c.heads + head) * W;
+    const keys = Array.from({ length: W }, (_, k) => k).filter((k) => Number.isFinite(num(c.rowDelta, base + k)));
+    keys.sort((x, y) => Math.abs(num(c.rowDelta, base + y)) - Math.abs(num(c.rowDelta, base + x)));
+    const shown = keys.slice(0, MOVED_SHOWN).map((k) => {
+      const d = num(c.rowDelta, base + k);
+      return `"${labelOf(a, k, 12)}" ${d >= 0 ? '+' : '−'}${(Math.abs(d) * 100).toFixed(1)} %`;
+    });
+    this.moved.textContent = `Head ${layer}.${head}, weights that moved most (here − ${c.kind === 'edit' ? 'there' : 'other model'}): ${shown.join(' · ') || 'none'}`;
+  }
+
+  /** The window's tokens: colour = change of surprisal, outline = new token. */
+  private drawTokens(c: WhatIf): void {
+    const a = this.store.attention;
+    if (!a) return;
+    const deltas = Array.from({ length: a.windowLength }, (_, i) => num(c.surprisal, i) - num(c.otherSurprisal, i));
+    const scale = Math.max(maxAbs(deltas), 1e-6);
+    const q = queryIndex(a);
+    const chips = deltas.map((d, i) => {
+      const isNew = num(c.aligned, i) < 0;
+      const chip = el('span', {
+        class: `chip${isNew ? ' new' : ''}${i === q ? ' query' : ''}`,
+        text: labelOf(a, i, 10),
+        title: isNew
+          ? `"${labelOf(a, i, 24)}" is new here: surprisal ${nats(num(c.surprisal, i))}`
+          : `"${labelOf(a, i, 24)}": surprisal ${nats(num(c.surprisal, i))} here, ${nats(num(c.otherSurprisal, i))} ${c.kind === 'edit' ? 'there' : 'under the other model'} (${signedNats(d)})`,
+      });
+      chip.style.background = this.colours.css(d, scale);
+      chip.style.color = this.colours.text(d, scale);
+      if (isNew) chip.style.outline = '1px dashed currentColor';
+      return chip;
+    });
+    this.tokens.replaceChildren(...chips);
+  }
+
+  private export(): void {
+    const v = this.store.view('compare');
+    if (!v?.comparison) return;
+    this.exporter.save('json', 'comparison.json', exportJson(v));
+  }
+}
