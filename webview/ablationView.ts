@@ -10,7 +10,7 @@ import { formatWeight } from '../src/presentation/attentionView';
 import { csv, exportJson } from '../src/presentation/exportData';
 import type { AblationSweepView } from '../src/protocol/dashboardViews';
 import { labelOf } from './attentionCommon';
-import { ActionSlot, computeButton, Diverging, maxAbs, num, queryIndex, signedNats, vocabLabel } from './debugCommon';
+import { ActionSlot, computeButton, computing, Diverging, maxAbs, num, queryIndex, signedNats, vocabLabel } from './debugCommon';
 import { button, el, section, segmented, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -24,6 +24,9 @@ export class AblationView {
   private readonly action = new ActionSlot(el('div', { class: 'ondemand' }));
   private readonly intro = el('p', { class: 'subtitle' });
   private readonly table = el('table', { class: 'numbers ablation' });
+  /** Heads picked to switch off together in the editor ("l.h"); kept across queries, the model's shape permitting. */
+  private readonly picked = new Set<string>();
+  private readonly pickBar = el('div', { class: 'pickbar' });
   private readonly note: HTMLElement;
   private readonly exports: HTMLElement;
   private order: Order = 'head';
@@ -58,7 +61,7 @@ export class AblationView {
       button('JSON', 'Save the ablation sweep as JSON', () => this.export('json')),
     );
     s.tools.append(order.root, this.exports);
-    s.body.append(this.action.root, this.intro, el('div', { class: 'table-box' }, this.table));
+    s.body.append(this.action.root, this.intro, el('div', { class: 'table-box' }, this.table), this.pickBar);
   }
 
   setTheme(theme: Theme): void {
@@ -75,8 +78,9 @@ export class AblationView {
     const v = this.current();
     const a = this.store.attention;
     this.setOrder(this.order);
-    this.table.hidden = this.orderControl.hidden = this.exports.hidden = !v;
+    this.table.hidden = this.orderControl.hidden = this.exports.hidden = this.pickBar.hidden = !v;
     this.intro.textContent = '';
+    if (v) this.drawPickBar(v);
     if (!v || !a) {
       this.table.replaceChildren();
       const failed = this.store.unavailable('ablation');
@@ -96,13 +100,12 @@ export class AblationView {
         this.action.show(`retry ${failed}`, () => run('Try again'));
       } else if (this.store.requested('ablation')) {
         setNote(this.note, null);
-        this.action.show('computing', () =>
-          el('p', {
-            class: 'computing',
-            attrs: { role: 'status' },
-            text: `Computing… one forward pass per head${this.store.model ? ` (${this.store.model.layers * this.store.model.heads} heads)` : ''}.`,
-          }),
+        const c = computing(
+          this.store,
+          'ablation',
+          `Computing… one forward pass per head${this.store.model ? ` (${this.store.model.layers * this.store.model.heads} heads)` : ''}.`,
         );
+        this.action.show(c.key, c.make);
       } else {
         setNote(
           this.note,
@@ -136,7 +139,7 @@ export class AblationView {
             const b = this.headButton(l, h, e, signed(e));
             b.style.backgroundColor = colours.css(e, scale);
             b.style.color = colours.text(e, scale);
-            return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, b);
+            return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, this.pickBox(v, l, h), b);
           }),
         ),
       );
@@ -147,6 +150,7 @@ export class AblationView {
     const head = el(
       'tr',
       {},
+      el('th', { text: 'pick', title: 'Heads to switch off together in the editor' }),
       el('th', { text: 'rank' }),
       el('th', { text: 'head' }),
       el('th', { text: 'Δ log p', title: 'log p(target | head zeroed) − log p(target)' }),
@@ -162,6 +166,7 @@ export class AblationView {
       return el(
         'tr',
         { class: l === sel.layer && h === sel.head ? 'selected' : '' },
+        el('td', {}, this.pickBox(v, l, h)),
         el('td', { text: String(r + 1) }),
         el('td', {}, this.headButton(l, h, e, `${l}.${h}`, 'linkish')),
         el('td', {}, swatch, signedNats(e)),
@@ -169,6 +174,65 @@ export class AblationView {
       );
     });
     this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
+  }
+
+  /** A head's "pick" box: picked heads are ablated together in the editor by the pick bar's button. */
+  private pickBox(v: AblationSweepView, layer: number, head: number): HTMLInputElement {
+    const key = `${layer}.${head}`;
+    const box = el('input', { class: 'pick', attrs: { type: 'checkbox', 'aria-label': `Pick head ${key} to ablate in the editor` } });
+    box.checked = this.picked.has(key);
+    box.addEventListener('change', () => {
+      if (box.checked) this.picked.add(key);
+      else this.picked.delete(key);
+      this.drawPickBar(v);
+    });
+    return box;
+  }
+
+  /** "Ablate these": the picked heads switched off together in the editor (its overlay shows each token's change). */
+  private drawPickBar(v: AblationSweepView): void {
+    for (const key of [...this.picked]) {
+      const [l, h] = key.split('.').map(Number) as [number, number];
+      if (!(l < v.layers && h < v.heads)) this.picked.delete(key);
+    }
+    const heads = [...this.picked]
+      .map((k) => k.split('.').map(Number) as [number, number])
+      .sort((x, y) => x[0] - y[0] || x[1] - y[1])
+      .map(([layer, head]) => ({ layer, head }));
+    const ablate = button(
+      heads.length > 0 ? `Ablate ${heads.length === 1 ? 'this head' : `these ${heads.length} heads`} in the editor` : 'Pick heads to ablate in the editor',
+      'Switch the picked heads off together: the editor outlines each token by how its surprisal changes, with the loss before and after',
+      () => postToHost({ type: 'ablateHeads', heads }),
+      'btn primary',
+    );
+    ablate.disabled = heads.length === 0;
+    const helpers = [...Array(v.layers * v.heads).keys()]
+      .filter((i) => num(v.effects, i) < 0)
+      .sort((x, y) => num(v.effects, x) - num(v.effects, y))
+      .slice(0, 3);
+    this.pickBar.replaceChildren(
+      ablate,
+      button(
+        'Pick the 3 that help most',
+        'Pick the heads whose removal lowers log p of the target most',
+        () => {
+          this.picked.clear();
+          for (const i of helpers) this.picked.add(`${Math.floor(i / v.heads)}.${i % v.heads}`);
+          this.render();
+        },
+        'btn',
+      ),
+      button(
+        'Clear picks',
+        'Unpick every head',
+        () => {
+          this.picked.clear();
+          this.render();
+        },
+        'btn',
+      ),
+      button('Restore all heads', 'Clear the ablation in the editor', () => postToHost({ type: 'ablateHeads', heads: [] }), 'btn'),
+    );
   }
 
   private headButton(layer: number, head: number, effect: number, text: string, cls = 'heatcell'): HTMLButtonElement {

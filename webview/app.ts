@@ -17,6 +17,7 @@ import { ClassificationView } from './classificationView';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
+import { InductionView } from './inductionView';
 import { LogitLens } from './logitLens';
 import { LossPanel } from './lossPanel';
 import { MatrixView } from './matrixView';
@@ -51,6 +52,7 @@ type ComponentName =
   | 'lens'
   | 'ablation'
   | 'attribution'
+  | 'induction'
   | 'compare'
   | 'classification';
 
@@ -64,6 +66,8 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   lens: ['lens'],
   ablation: ['ablation'],
   attribution: ['attribution'],
+  flow: ['rollout'],
+  induction: ['induction'],
   compare: ['compare'],
   classification: ['classification'],
 };
@@ -72,9 +76,9 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics'],
-  model: ['header', 'query', 'grid', 'ablation', 'classification'],
-  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare'],
-  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification'],
+  model: ['header', 'query', 'grid', 'ablation', 'classification', 'induction'],
+  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification', 'induction'],
   ui: ['loss', 'metrics', 'matrix', 'table'],
   banner: ['header'],
 };
@@ -111,6 +115,7 @@ export class App {
       lens: new LogitLens(this.store, hostExporter),
       ablation: new AblationView(this.store, theme, hostExporter),
       attribution: new AttributionView(this.store, theme, hostExporter),
+      induction: new InductionView(this.store, theme, hostExporter),
       compare: new ComparisonPanel(this.store, theme, hostExporter),
       classification: new ClassificationView(this.store),
     };
@@ -122,7 +127,18 @@ export class App {
         'div',
         { class: 'columns' },
         el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root, c.compare.root),
-        el('div', { class: 'column' }, c.classification.root, c.query.root, c.matrix.root, c.grid.root, c.why.root, c.rollout.root, c.table.root),
+        el(
+          'div',
+          { class: 'column' },
+          c.classification.root,
+          c.query.root,
+          c.matrix.root,
+          c.grid.root,
+          c.why.root,
+          c.rollout.root,
+          c.table.root,
+          c.induction.root,
+        ),
       ),
     );
     root.removeAttribute('aria-busy');

@@ -11,7 +11,7 @@ import { csv, exportJson } from '../src/presentation/exportData';
 import type { AttributionView as Attribution } from '../src/protocol/dashboardViews';
 import { labelOf, selectWindowTokens } from './attentionCommon';
 import { availableWidth, canvasPng, fitCanvas } from './canvas';
-import { ActionSlot, computeButton, maxAbs, num, queryIndex, signedNats, vocabLabel } from './debugCommon';
+import { ActionSlot, computeButton, computing, maxAbs, num, queryIndex, signedNats, vocabLabel } from './debugCommon';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
@@ -88,9 +88,8 @@ export class AttributionView {
         this.action.show(`retry ${failed}`, () => run('Try again'));
       } else if (this.store.requested('attribution')) {
         setNote(this.note, null);
-        this.action.show('computing', () =>
-          el('p', { class: 'computing', attrs: { role: 'status' }, text: 'Computing… integrated gradients take dozens of forward and backward passes.' }),
-        );
+        const c = computing(this.store, 'attribution', 'Computing… integrated gradients take dozens of forward and backward passes.');
+        this.action.show(c.key, c.make);
       } else {
         setNote(this.note, `Which tokens does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" rely on?`);
         this.action.show('ask', () => run('Attribute this prediction (integrated gradients, 64 steps)'));

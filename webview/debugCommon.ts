@@ -9,7 +9,7 @@ import { luminance, parseColor, type Rgb } from '../src/presentation/colorScale'
 import { tokenLabel } from '../src/presentation/tokenLabel';
 import type { ViewName } from '../src/protocol/dashboardViews';
 import type { QueryAttention } from '../src/protocol/webviewProtocol';
-import { button } from './dom';
+import { button, el } from './dom';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
@@ -57,6 +57,31 @@ export function computeButton(store: Store, name: ViewName, label: string, title
     },
     'btn primary',
   );
+}
+
+/**
+ * The "Computing…" line of an on-demand view: what it is doing, how far (a progress bar once
+ * the host reports passes) and a Cancel button that withdraws the request. Its key changes with
+ * the progress, so the ActionSlot redraws it on each report.
+ */
+export function computing(store: Store, name: ViewName, what: string): { readonly key: string; make(): HTMLElement } {
+  const p = store.progress(name);
+  return {
+    key: `computing ${p ? `${p.done}/${p.total}` : ''}`,
+    make: () => {
+      const text = p ? `${what} ${p.done} of ${p.total} passes.` : what;
+      const bar = el('progress', { attrs: { max: String(p?.total ?? 1), 'aria-label': `${name} progress` } });
+      if (p) bar.value = p.done;
+      else bar.removeAttribute('value'); // indeterminate until the first report
+      return el(
+        'div',
+        { class: 'computing', attrs: { role: 'status' } },
+        el('span', { text }),
+        bar,
+        button('Cancel', 'Stop this computation (it can be asked for again)', () => postToHost({ type: 'cancelView', view: name }), 'btn'),
+      );
+    },
+  };
 }
 
 /** Diverging colours: `negative` for v < 0, `positive` for v > 0, mixed with the background by |v| / maxAbs. */

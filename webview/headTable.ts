@@ -1,12 +1,14 @@
 /**
- * The head-type table: every layer.head with its detector scores (TransformerLens "mul"),
- * normalised entropy and how many keys hold 50 % / 90 % of its attention, sortable by any
- * column (the choice is kept with the panel's state). Clicking a row selects the head.
+ * The head-type table: every layer.head with its detector scores — TransformerLens's "mul"
+ * (the share of attention on the pattern) or, switched, its "abs" (1 − the rounded mean |A − P|
+ * scaled by n, which also penalises attention the pattern does not ask for) — normalised entropy
+ * and how many keys hold 50 % / 90 % of its attention, sortable by any column (the choice is kept
+ * with the panel's state). Clicking a row selects the head.
  */
 
 import { HEAD_KIND_NAMES } from '../src/protocol/common';
 import type { DashboardUiState, HeadSortKey } from '../src/protocol/webviewProtocol';
-import { el, section, setNote } from './dom';
+import { el, section, segmented, setNote } from './dom';
 import { KIND_SHORT, strongest } from './headGrid';
 import { postToHost } from './vscodeApi';
 import type { Store } from './store';
@@ -23,6 +25,8 @@ export class HeadTable {
   readonly root: HTMLElement;
   private readonly table = el('table', { class: 'numbers sortable' });
   private readonly note: HTMLElement;
+  private method: 'mul' | 'abs' = 'mul';
+  private readonly setMethod: (m: 'mul' | 'abs') => void;
 
   constructor(
     private readonly store: Store,
@@ -31,6 +35,19 @@ export class HeadTable {
     const s = section('types', 'Head types');
     this.root = s.root;
     this.note = s.note;
+    const method = segmented(
+      [
+        { value: 'mul', label: 'mul', title: 'TransformerLens "mul": the share of the head’s attention that lands on the pattern' },
+        { value: 'abs', label: 'abs', title: 'TransformerLens "abs": 1 − round(Σ|A − P| / n, 3), from −1 (opposite) to 1 (exactly the pattern)' },
+      ] as const,
+      this.method,
+      (m) => {
+        this.method = m;
+        this.render();
+      },
+    );
+    this.setMethod = method.set;
+    s.tools.append(method.root);
     s.body.append(el('div', { class: 'table-box' }, this.table));
   }
 
@@ -42,11 +59,16 @@ export class HeadTable {
       setNote(this.note, failed !== null ? `No head-type scores for this window: ${failed}` : 'Scoring the heads on the current window…');
       return;
     }
-    setNote(this.note, `Scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`);
+    this.setMethod(this.method);
+    const scores = this.method === 'abs' ? st.absScores : st.scores;
+    setNote(
+      this.note,
+      `${this.method === 'abs' ? '"abs"' : '"mul"'} scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`,
+    );
     const { sortKey, sortDescending } = this.store.ui;
     const n = st.layers * st.heads;
     const value = (i: number, key: HeadSortKey): number =>
-      key === 'head' ? i : key === 'entropy' ? st.entropy[i]! : key === 'keys50' ? st.keys50[i]! : key === 'keys90' ? st.keys90[i]! : st.scores[key][i]!;
+      key === 'head' ? i : key === 'entropy' ? st.entropy[i]! : key === 'keys50' ? st.keys50[i]! : key === 'keys90' ? st.keys90[i]! : scores[key][i]!;
     const order = [...Array(n).keys()].sort((a, b) => (value(a, sortKey) - value(b, sortKey)) * (sortDescending ? -1 : 1) || a - b);
     const header = el(
       'tr',
@@ -71,12 +93,12 @@ export class HeadTable {
     const rows = order.map((i) => {
       const l = Math.floor(i / st.heads);
       const h = i % st.heads;
-      const best = strongest(st.scores, i);
+      const best = strongest(scores, i);
       const tr = el(
         'tr',
         { class: l === sel.layer && h === sel.head ? 'selected' : '', title: 'Select this head' },
         el('td', { text: `${l}.${h}` }),
-        ...HEAD_KIND_NAMES.map((k) => el('td', { class: k === best.kind ? 'best' : '', text: st.scores[k][i]!.toFixed(3) })),
+        ...HEAD_KIND_NAMES.map((k) => el('td', { class: k === best.kind ? 'best' : '', text: scores[k][i]!.toFixed(3) })),
         el('td', { text: st.entropy[i]!.toFixed(3) }),
         el('td', { text: st.keys50[i]!.toFixed(1) }),
         el('td', { text: st.keys90[i]!.toFixed(1) }),

@@ -26,6 +26,10 @@ export class QueryStrip {
   private readonly chips = el('div', { class: 'chips' });
   private readonly hover = el('div', { class: 'hoverinfo' });
   private readonly note: HTMLElement;
+  /** Pins the query shown (the editor's cursor then leaves it in place) or unpins it. */
+  private readonly pin = button('Pin', 'Keep the dashboard and the highlights on this query while the cursor moves', () =>
+    postToHost({ type: 'pinQuery', pinned: !this.store.attention?.pinned }),
+  );
   private readonly setDirection: (d: Direction) => void;
   private layout = { left: 0, cell: 1, width: 0 };
 
@@ -52,6 +56,7 @@ export class QueryStrip {
     );
     this.setDirection = dir.set;
     s.tools.append(
+      this.pin,
       dir.root,
       button('PNG', 'Save this strip as PNG', () => this.exporter.save('png', 'query-attention.png', canvasPng(this.canvas, this.theme.background))),
       button(
@@ -93,7 +98,10 @@ export class QueryStrip {
   render(): void {
     const a = this.store.attention;
     this.setDirection(this.direction);
-    this.canvas.hidden = !a;
+    this.canvas.hidden = this.pin.hidden = !a;
+    this.pin.textContent = a?.pinned ? 'Unpin' : 'Pin';
+    this.pin.setAttribute('aria-pressed', String(!!a?.pinned));
+    this.pin.title = a?.pinned ? 'Follow the cursor again' : 'Keep the dashboard and the highlights on this query while the cursor moves';
     if (!a) {
       setNote(
         this.note,
@@ -110,7 +118,8 @@ export class QueryStrip {
     const W = a.windowLength;
     const { aggregation } = this.store.mode;
     const weights = queryWeights(a, layer, head, this.direction, aggregation);
-    this.title.textContent = `${queryText(a)} in ${a.documentName} · ${headName(layer, head, aggregation, a.heads)} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
+    const weighed = a.weighting === 'valueWeighted' ? ' · value-weighted ‖α·v‖' : '';
+    this.title.textContent = `${a.pinned ? 'Pinned: ' : ''}${queryText(a)} in ${a.documentName} · ${headName(layer, head, aggregation, a.heads)}${weighed} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     const cell = Math.max(1, Math.min(28, (width - 8) / W));

@@ -59,6 +59,13 @@ export class Store {
 
   /** On-demand views the page asked the host for, for the current question. */
   private readonly asked = new Set<ViewName>();
+  /** How far each on-demand view being computed is (passes done of total). */
+  private progress_: { [N in ViewName]?: { done: number; total: number } } = {};
+
+  /** How far view `name` is while it is computed, or null before its first report. */
+  progress(name: ViewName): { readonly done: number; readonly total: number } | null {
+    return this.asked.has(name) ? (this.progress_[name] ?? null) : null;
+  }
 
   /** View `name`'s payload for the current query, or null while it has not come. */
   view<N extends ViewName>(name: N): PagePayload<N> | null {
@@ -74,6 +81,7 @@ export class Store {
   markRequested(name: ViewName): void {
     this.asked.add(name);
     delete this.reasons[name];
+    delete this.progress_[name];
   }
 
   /** Whether the page asked for view `name` for the current question and it has not come or failed since. */
@@ -141,6 +149,7 @@ export class Store {
       if (!this.current(m.payload)) return [];
       (this.views as Record<ViewName, unknown>)[m.view] = m.payload;
       delete this.reasons[m.view];
+      delete this.progress_[m.view];
       this.asked.delete(m.view);
       return [m.view];
     },
@@ -148,6 +157,12 @@ export class Store {
       if (!this.current(m.window)) return [];
       this.reasons[m.view] = m.reason;
       this.asked.delete(m.view);
+      delete this.progress_[m.view];
+      return [m.view];
+    },
+    viewProgress: (m) => {
+      if (!this.current(m.window) || !this.asked.has(m.view)) return [];
+      this.progress_[m.view] = { done: m.done, total: m.total };
       return [m.view];
     },
     saved: (m) => {
@@ -188,6 +203,7 @@ export class Store {
     for (const n of names) {
       delete this.views[n];
       delete this.reasons[n];
+      delete this.progress_[n];
       this.asked.delete(n);
     }
     return names;

@@ -134,16 +134,23 @@ export class AttentionHighlighter implements vscode.Disposable {
     const r = this.shown_?.result;
     if (!r) return false;
     this.pinned_ = { documentKey: r.documentKey, version: r.version, from: r.from, to: r.to };
-    this.state++;
-    this.schedule(0);
+    this.markPinned(true);
     return true;
   }
 
-  /** Back to following the cursor. */
+  /** Back to following the cursor (at once if an editor has the focus, else when one has it again). */
   unpin(): void {
     if (!this.pinned_) return;
     this.pinned_ = null;
-    this.state++;
+    this.markPinned(false);
+  }
+
+  /** What is shown is the same query, now (un)pinned: say so without recomputing (the dashboard may have the focus). */
+  private markPinned(pinned: boolean): void {
+    if (this.shown_) {
+      this.shown_ = { ...this.shown_, pinned };
+      this.updated.fire(this.shown_);
+    }
     this.schedule(0);
   }
 

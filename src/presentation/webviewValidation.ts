@@ -18,6 +18,8 @@ export const MAX_ERROR_CHARS = 4000;
 /** Layers/heads and character offsets beyond these are nonsense, whatever the model. */
 const MAX_INDEX = 1 << 16;
 const MAX_OFFSET = 2 ** 31 - 1;
+/** More heads than any model has. */
+const MAX_HEADS = 4096;
 
 const FILE_NAME = /^[\w][\w .()+-]{0,119}$/;
 const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
@@ -73,6 +75,24 @@ function parse(raw: unknown): WebviewToHost {
       if (!isViewName(view) || !ON_DEMAND_VIEWS.has(view)) fail(`view must be one of ${[...ON_DEMAND_VIEWS].join(', ')}, got ${describe(view)}`);
       return { type, view };
     }
+    case 'cancelView': {
+      const view = o.view;
+      if (!isViewName(view) || !ON_DEMAND_VIEWS.has(view)) fail(`view must be one of ${[...ON_DEMAND_VIEWS].join(', ')}, got ${describe(view)}`);
+      return { type, view };
+    }
+    case 'ablateHeads': {
+      const raw = o.heads;
+      if (!Array.isArray(raw)) fail(`heads must be an array, got ${describe(raw)}`);
+      if (raw.length > MAX_HEADS) fail(`heads holds ${raw.length} heads; at most ${MAX_HEADS}`);
+      const heads: { layer: number; head: number }[] = [];
+      for (let i = 0; i < raw.length; i++) {
+        const h = record(raw[i], `heads[${i}]`);
+        heads.push({ layer: int(h, 'layer', 0, MAX_INDEX), head: int(h, 'head', 0, MAX_INDEX) });
+      }
+      return { type, heads };
+    }
+    case 'pinQuery':
+      return { type, pinned: bool(o, 'pinned') };
     case 'selectHead':
       return { type, layer: int(o, 'layer', 0, MAX_INDEX), head: int(o, 'head', 0, MAX_INDEX) };
     case 'selectTokens': {

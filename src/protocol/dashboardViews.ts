@@ -64,6 +64,8 @@ export interface HeadStats extends WindowRef {
   readonly heads: number;
   /** Detector name → TransformerLens "mul" score per head (ANALYSIS.md). */
   readonly scores: Readonly<Record<HeadKindName, Float32Array>>;
+  /** Detector name → TransformerLens "abs" score per head: 1 − round(Σ|A − P| / n, 3) (ANALYSIS.md §1). */
+  readonly absScores: Readonly<Record<HeadKindName, Float32Array>>;
   /** Mean row entropy normalised by ln(i + 1): 0 one key, 1 uniform. */
   readonly entropy: Float32Array;
   /** Mean number of keys holding 50 % / 90 % of a row. */
@@ -159,6 +161,39 @@ export interface AttributionView extends WindowRef {
   readonly completenessGap: number;
 }
 
+/** Attention flow (Abnar & Zuidema 2020) from the query at the top of the model to each window token up to it, beside rollout. */
+export interface FlowRowView extends WindowRef {
+  readonly query: number;
+  readonly layers: number;
+  /** [W] max-flow from node (L, query) to each input token, normalised to sum 1 (0 after the query in a causal model). */
+  readonly flow: Float32Array;
+}
+
+/**
+ * The repeated-random-tokens test for induction heads (ANALYSIS.md §2): `batch` sequences
+ * [BOS?] r₁..r_N r₁..r_N of random tokens through the model, each head's stripe means averaged
+ * over second-half queries, and the loss on each half (an induction circuit makes the second low).
+ */
+export interface InductionTestView extends WindowRef {
+  readonly layers: number;
+  readonly heads: number;
+  /** N: the length of the repeated half. */
+  readonly half: number;
+  readonly batch: number;
+  readonly bos: boolean;
+  /** [batch · (BOS + 2N)] the sequences the model read. */
+  readonly ids: Int32Array;
+  /** [L·H] mean of A[q][q−N+1]: the token after the earlier copy. */
+  readonly induction: Float32Array;
+  /** [L·H] mean of A[q][q−N]: the earlier copy itself. */
+  readonly duplicate: Float32Array;
+  /** [L·H] mean of A[q][q−1]. */
+  readonly previousToken: Float32Array;
+  /** Mean surprisal of the first copy's predictions and of the second copy's, in nats. */
+  readonly lossFirstHalf: number;
+  readonly lossSecondHalf: number;
+}
+
 /**
  * What-if: this window against another side — an edited copy of the text (Compare with Edit) or
  * the same text under a second model (Compare with Checkpoint…) — for the query token: how each
@@ -229,6 +264,10 @@ export interface DashboardViews {
   readonly ablation: View<'query', AblationSweepView, AblationSweepView>;
   /** Dozens of forward and backward passes: asked for only when the page asks. */
   readonly attribution: View<'query', AttributionView, AttributionView>;
+  /** One max-flow per window token: asked for only when the page asks. */
+  readonly flow: View<'query', FlowRowView, FlowRowView>;
+  /** About the model, not the text (random tokens): asked for only when the page asks, held while the window stays. */
+  readonly induction: View<'window', InductionTestView, InductionTestView>;
   /** What-if (Compare with Edit / with Checkpoint…): attention and surprisal differences at the query. */
   readonly compare: View<'query', ComparisonView, ComparisonView>;
   /** A classification checkpoint's predicted label and probabilities for the window. */
@@ -248,6 +287,8 @@ export const VIEW_SCOPES: { readonly [N in ViewName]: DashboardViews[N]['scope']
   lens: 'query',
   ablation: 'query',
   attribution: 'query',
+  flow: 'query',
+  induction: 'window',
   compare: 'query',
   classification: 'window',
 };
@@ -256,7 +297,7 @@ export const VIEW_SCOPES: { readonly [N in ViewName]: DashboardViews[N]['scope']
  * Views too costly to compute for every cursor move: the host asks for them only when the page
  * does (`computeView`), for the question shown then; a new question forgets the answer.
  */
-export const ON_DEMAND_VIEWS: ReadonlySet<ViewName> = new Set<ViewName>(['ablation', 'attribution']);
+export const ON_DEMAND_VIEWS: ReadonlySet<ViewName> = new Set<ViewName>(['ablation', 'attribution', 'flow', 'induction']);
 
 export const VIEW_NAMES = Object.keys(VIEW_SCOPES) as readonly ViewName[];
 

@@ -19,8 +19,9 @@ import type { Aggregation, Direction } from './settings';
  * 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`.
  * 5: the kept runs travel in a `runs` message, and a run's info carries its id and eval samples.
  * 6: `attentionMode` (the editor's direction and aggregation) to the page, `setDirection` from it; the `classification` view.
+ * 7: on-demand views report `viewProgress` and can be cancelled (`cancelView`); the page can ablate heads and pin the query; the `flow` and `induction` views.
  */
-export const WEBVIEW_PROTOCOL_VERSION = 6;
+export const WEBVIEW_PROTOCOL_VERSION = 7;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
@@ -50,10 +51,14 @@ export interface QueryAttention extends WindowRef {
   readonly heads: number;
   /** [L, H, W]: where the query looks (mean over the query range). */
   readonly rows: Float32Array;
-  /** [L, H, W]: who looks at the first query token. */
+  /** [L, H, W]: who looks at the query tokens (mean over them). */
   readonly columns: Float32Array;
-  /** [L, H, W]: q·k/√d behind the first query token's row (−Infinity where masked). */
+  /** [L, H, W]: q·k/√d behind rows, mean over the query tokens that see each key (−Infinity where none does). */
   readonly scores: Float32Array;
+  /** What rows and columns weigh, as in the editor: α, or ‖α·v‖ (absent: α). */
+  readonly weighting?: 'attention' | 'valueWeighted';
+  /** The query is pinned: the editor's cursor does not move it (absent: not pinned). */
+  readonly pinned?: boolean;
 }
 
 export type MatrixNormalization = 'head' | 'global';
@@ -125,6 +130,8 @@ export type HostToWebview =
   | { readonly type: 'attention'; readonly attention: QueryAttention | null }
   /** A dashboard view's payload for the current query (dashboardViews.ts). */
   | ViewMessage
+  /** An on-demand view being computed for this window: `done` of `total` passes (it can be cancelled with `cancelView`). */
+  | { readonly type: 'viewProgress'; readonly view: ViewName; readonly window: WindowRef; readonly done: number; readonly total: number }
   /** A view cannot be shown for this window (too large, the engine failed or sent a bad reply): it shows the reason instead of waiting. */
   | { readonly type: 'viewUnavailable'; readonly view: ViewName; readonly window: WindowRef; readonly reason: string }
   /** Outcome of a `save` request. */
@@ -139,6 +146,12 @@ export type WebviewToHost =
   | { readonly type: 'ready'; readonly protocolVersion: number }
   /** Compute an on-demand view (ON_DEMAND_VIEWS) for the question shown now. */
   | { readonly type: 'computeView'; readonly view: ViewName }
+  /** Stop computing an on-demand view (its progress was shown); it can be asked for again. */
+  | { readonly type: 'cancelView'; readonly view: ViewName }
+  /** Switch these heads off together in the editor (the ablation overlay); none: restore them. */
+  | { readonly type: 'ablateHeads'; readonly heads: readonly { readonly layer: number; readonly head: number }[] }
+  /** Pin the query shown now (the editor's cursor no longer moves it), or unpin it. */
+  | { readonly type: 'pinQuery'; readonly pinned: boolean }
   /** Select this head everywhere. */
   | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
   /** Reveal and select [start, end) (UTF-16 offsets) of the document in its editor. */

@@ -6,7 +6,7 @@
  * one head at a time) — and the `view` reply each travels in.
  */
 
-import { summarizeHeads, isCausal, headOutput, headVectors, rolloutRows, classifySequence, type Transformer } from '../engine';
+import { summarizeHeads, isCausal, headOutput, headVectors, headKindScores, rolloutRows, classifySequence, HEAD_KINDS, type Transformer } from '../engine';
 import type { HeadKindName, WindowRef } from '../protocol/common';
 import type { EnginePayload, HeadStats, SequenceClassificationView, ViewName } from '../protocol/dashboardViews';
 import type { CallRequest, ViewReply } from '../protocol/workerProtocol';
@@ -15,6 +15,7 @@ import type { WindowAttention } from './attentionCache';
 import type { OtherSide } from './comparison';
 import { comparisonView } from './comparisonView';
 import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
+import { flowView, inductionTest } from './modelTests';
 import { WorkerError } from './errors';
 import type { PassDriver } from './passes';
 import { tokenSlice, type TokenArrays } from './tokenArrays';
@@ -52,7 +53,10 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> | Promi
   headStats: ({ model: m, win, place, ids }) => {
     const { nLayers: layers, nHeads: heads } = m.model.config;
     const s = headStatsOf(win, heads, ids, isCausal(m.model.config));
-    return { payload: { ...place, layers, heads, ...s }, transfer: buffers([...Object.values(s.scores), s.entropy, s.keys50, s.keys90]) };
+    return {
+      payload: { ...place, layers, heads, ...s },
+      transfer: buffers([...Object.values(s.scores), ...Object.values(s.absScores), s.entropy, s.keys50, s.keys90]),
+    };
   },
   rollout: ({ model: m, win, place, query }) => {
     const relevance = rolloutOf(win, m.model.config.nHeads, query);
@@ -77,6 +81,14 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> | Promi
   attribution: async ({ model, place, ids, query, passes }) => {
     const p = await attributionView(model, ids, place, query, passes);
     return { payload: p, transfer: buffers([p.attributions]) };
+  },
+  flow: async ({ model, win, place, query, passes }) => {
+    const p = await flowView(model, win, place, query, passes);
+    return { payload: p, transfer: buffers([p.flow]) };
+  },
+  induction: ({ model, place }) => {
+    const p = inductionTest(model, place);
+    return { payload: p, transfer: [...buffers([p.induction, p.duplicate, p.previousToken]), p.ids.buffer as ArrayBuffer] };
   },
   compare: ({ model, place, ids, query, win, other }) => {
     const p = comparisonView(model, ids, place, query, win, other);
@@ -145,13 +157,21 @@ export function matrixOf(win: WindowAttention): Float32Array {
   return out;
 }
 
-export type HeadStatsArrays = Pick<HeadStats, 'scores' | 'entropy' | 'keys50' | 'keys90'>;
+export type HeadStatsArrays = Pick<HeadStats, 'scores' | 'absScores' | 'entropy' | 'keys50' | 'keys90'>;
 
 /** `causal` false (an encoder): two-sided patterns, entropies and key counts over every key. */
 export function headStatsOf(win: WindowAttention, heads: number, ids: Int32Array, causal = true): HeadStatsArrays {
   const s = summarizeHeads(win.weights, heads, ids, { causal });
   const f = (a: Float64Array): Float32Array => Float32Array.from(a);
+  const abs = headKindScores({ layers: win.weights, heads, tokens: ids }, HEAD_KINDS, { causal, method: 'abs' });
   return {
+    absScores: {
+      previous_token: f(abs.previous_token),
+      duplicate_token: f(abs.duplicate_token),
+      induction: f(abs.induction),
+      first_token: f(abs.first_token),
+      current_token: f(abs.current_token),
+    } satisfies Record<HeadKindName, Float32Array>,
     scores: {
       previous_token: f(s.scores.previous_token),
       duplicate_token: f(s.scores.duplicate_token),

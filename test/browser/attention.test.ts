@@ -9,7 +9,9 @@
 
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
+import { headKindScores } from '../../src/engine/analysis/headScores';
 import { summarizeHeads } from '../../src/engine/analysis/headSummary';
+import { HEAD_KINDS } from '../../src/engine/analysis/patterns';
 import { rolloutRow } from '../../src/engine/analysis/rollout';
 import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import { HEAD_KIND_NAMES } from '../../src/protocol/common';
@@ -21,6 +23,7 @@ import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage }
 function headStats(w: Window): HeadStats {
   const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
   const s = summarizeHeads(layers, w.H, w.ids);
+  const abs = headKindScores({ layers, heads: w.H, tokens: w.ids }, HEAD_KINDS, { method: 'abs' });
   const f32 = (a: Float64Array): Float32Array => Float32Array.from(a);
   return {
     documentKey: DOCUMENT_KEY,
@@ -30,6 +33,7 @@ function headStats(w: Window): HeadStats {
     layers: w.L,
     heads: w.H,
     scores: Object.fromEntries(HEAD_KIND_NAMES.map((k) => [k, f32(s.scores[k])])) as HeadStats['scores'],
+    absScores: Object.fromEntries(HEAD_KIND_NAMES.map((k) => [k, f32(abs[k])])) as HeadStats['absScores'],
     entropy: f32(s.entropy),
     keys50: f32(s.keys50),
     keys90: f32(s.keys90),

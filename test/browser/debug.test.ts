@@ -162,7 +162,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     assert.ok(await run.evaluate((b) => b === document.activeElement), 'the button keeps the focus');
     await d.page.keyboard.press('Enter');
     await waitForPosted(d, 'computeView', (m) => m.view === 'ablation');
-    assert.match(await d.page.locator('#ablation .computing').innerText(), /^Computing… one forward pass per head \(8 heads\)\.$/);
+    assert.match(await d.page.locator('#ablation .computing span').innerText(), /^Computing… one forward pass per head \(8 heads\)\.$/);
     // Another query token: the request was about the old one, so the button comes back.
     await d.send({ type: 'attention', attention: queryAttention(w, 12) });
     assert.ok(await run.isVisible());
@@ -206,8 +206,8 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     await d.page.locator('#ablation').getByRole('button', { name: 'By effect' }).click();
     const ranked = d.page.locator('#ablation tbody tr');
     assert.equal(await ranked.count(), w.L * w.H);
-    assert.match(await ranked.first().innerText(), /^1\s+1\.2\s+−1\.750 nats/);
-    assert.match(await ranked.last().innerText(), /^8\s+0\.3\s+\+0\.420 nats/);
+    assert.match(await ranked.first().innerText(), /^\s*1\s+1\.2\s+−1\.750 nats/);
+    assert.match(await ranked.last().innerText(), /^\s*8\s+0\.3\s+\+0\.420 nats/);
     assert.match((await ranked.first().getAttribute('class')) ?? '', /selected/);
     await ranked.last().getByRole('button').click();
     await waitForPosted(d, 'selectHead', (m) => m.layer === 0 && m.head === 3);

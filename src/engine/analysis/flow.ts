@@ -11,6 +11,7 @@
  */
 
 import { addAt } from '../elements';
+import type { PassSteps } from './passes';
 
 const EPS = 1e-12;
 
@@ -114,6 +115,28 @@ export function attentionFlowRow(mats: readonly Float64Array[], n: number, layer
   if (!(Number.isInteger(layer) && layer >= 1 && layer <= mats.length)) throw new RangeError(`layer ${layer} is outside 1..${mats.length}`);
   if (!(Number.isInteger(query) && query >= 0 && query < n)) throw new RangeError(`query ${query} is outside the ${n} tokens`);
   return flowRow(new FlowGraph(mats, n, layer), n, layer, query);
+}
+
+/** attentionFlowRow one max-flow at a time: yields after each input token's (n passes). */
+export function* attentionFlowRowSteps(
+  mats: readonly Float64Array[],
+  n: number,
+  layer: number,
+  query: number,
+  maxTokens = FLOW_ROW_MAX_TOKENS,
+): PassSteps<FlowRow> {
+  if (n > maxTokens) throw new FlowTooLargeError(n, maxTokens, 'for one query');
+  if (!(Number.isInteger(layer) && layer >= 1 && layer <= mats.length)) throw new RangeError(`layer ${layer} is outside 1..${mats.length}`);
+  if (!(Number.isInteger(query) && query >= 0 && query < n)) throw new RangeError(`query ${query} is outside the ${n} tokens`);
+  const g = new FlowGraph(mats, n, layer);
+  const raw = new Float64Array(n);
+  let sum = 0;
+  for (let k = 0; k < n; k++) {
+    raw[k] = g.maxFlow(layer * n + query, k);
+    sum += raw[k]!;
+    yield { done: k + 1, total: n };
+  }
+  return { raw, normalized: raw.map((v) => (sum > 0 ? v / sum : 0)) };
 }
 
 function flowRow(g: FlowGraph, n: number, layer: number, query: number): FlowRow {

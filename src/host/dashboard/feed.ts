@@ -24,14 +24,17 @@ import {
   type ViewScope,
 } from '../../protocol/dashboardViews';
 import type { HostToWebview } from '../../protocol/webviewProtocol';
-import type { CallRequest, ViewReply } from '../../protocol/workerProtocol';
+import type { CallRequest, PassProgress, ViewReply } from '../../protocol/workerProtocol';
 import { VIEW_SPECS, type Held, type LayerHead } from './viewSpecs';
 
 export type { LayerHead } from './viewSpecs';
 
 export interface ViewEngine {
-  /** Sends one view request; `cancel` withdraws it (the reply then fails with 'cancelled', or comes anyway if it was running). */
-  request(message: CallRequest<'view'>): { readonly reply: Promise<ViewReply>; cancel(): void };
+  /**
+   * Sends one view request; `cancel` withdraws it (the reply then fails with 'cancelled'; a long
+   * analysis stops before its next pass). `onProgress` hears how far a long one is.
+   */
+  request(message: CallRequest<'view'>, onProgress?: (p: PassProgress) => void): { readonly reply: Promise<ViewReply>; cancel(): void };
 }
 
 export interface FeedLog {
@@ -139,6 +142,24 @@ export class DashboardFeed {
     this.show(this.query, this.selection);
   }
 
+  /**
+   * Stops computing an on-demand view: its request is withdrawn and the page is told it was
+   * cancelled (it offers to ask again; compute() then starts over).
+   */
+  cancel(name: ViewName): void {
+    const query = this.query;
+    if (this.disposed || !query || !ON_DEMAND_VIEWS.has(name)) return;
+    const slot = this.slot(name);
+    if (slot.ticket === null) return;
+    slot.cancel?.();
+    slot.cancel = null;
+    slot.ticket = null;
+    const win = windowOf(query);
+    slot.failure = { window: win, reason: 'cancelled' };
+    this.log.info(`dashboard: ${VIEW_SPECS[name].title} cancelled for ${placeOf(win)}`);
+    this.post({ type: 'viewUnavailable', view: name, window: win, reason: 'cancelled' });
+  }
+
   /** Posts everything held, or why it is not (after the page's `init`: a reloaded page starts empty). */
   replay(): void {
     if (this.disposed) return;
@@ -201,18 +222,23 @@ export class DashboardFeed {
       return;
     }
     const ticket = {};
-    const { reply, cancel } = this.engine.request({
-      type: 'view',
-      view: name,
-      documentKey: win.documentKey,
-      version: win.version,
-      token: query.from,
-      layer,
-      head,
-    });
+    const current = (): boolean => slot.ticket === ticket && !this.disposed;
+    const { reply, cancel } = this.engine.request(
+      {
+        type: 'view',
+        view: name,
+        documentKey: win.documentKey,
+        version: win.version,
+        token: query.from,
+        layer,
+        head,
+      },
+      (p) => {
+        if (current()) this.post({ type: 'viewProgress', view: name, window: win, done: p.done, total: p.total });
+      },
+    );
     slot.ticket = ticket;
     slot.cancel = cancel;
-    const current = (): boolean => slot.ticket === ticket && !this.disposed;
     const local = query.from - win.windowStart;
     reply.then(
       (r) => {

@@ -123,6 +123,10 @@ export class DashboardPanel implements vscode.Disposable {
       {
         ready: (m) => this.onReady(m.protocolVersion),
         computeView: (m) => this.feed.compute(m.view),
+        cancelView: (m) => this.feed.cancel(m.view),
+        ablateHeads: (m) =>
+          void vscode.commands.executeCommand(m.heads.length > 0 ? 'attentionLens.ablateHeads' : 'attentionLens.clearAblation', { heads: m.heads }),
+        pinQuery: (m) => (m.pinned ? deps.highlighter.pin() : deps.highlighter.unpin()),
         selectHead: (m) => deps.view.select(m.layer, m.head),
         selectTokens: (m) => {
           // Only the document the dashboard shows: a page asking for another one is refused.
@@ -259,8 +263,8 @@ export class DashboardPanel implements vscode.Disposable {
 /** The worker's view requests as the feed asks for them: withdrawn with a `cancel` when superseded. */
 function engineViews(deps: DashboardDeps): ViewEngine {
   return {
-    request: (message) => {
-      const { id, reply } = deps.client.send(message);
+    request: (message, onProgress) => {
+      const { id, reply } = deps.client.send(message, onProgress);
       return { reply, cancel: () => deps.client.cancel(id) };
     },
   };

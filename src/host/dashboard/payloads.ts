@@ -11,7 +11,9 @@ import {
   windowOf,
   type AblationSweepView,
   type AttributionView,
+  type FlowRowView,
   type HeadStats,
+  type InductionTestView,
   type LogitLensView,
   type RolloutRow,
   type SequenceClassificationView,
@@ -49,6 +51,7 @@ export function toQueryAttention(r: AttentionRows, documentName: string): QueryA
     rows: r.rows.slice(),
     columns: r.columns.slice(),
     scores: r.scores.slice(),
+    weighting: r.weighting,
   };
 }
 
@@ -57,12 +60,15 @@ export function checkedHeadStats(r: HeadStats): HeadStats {
   const n = r.layers * r.heads;
   const shape = `${r.layers} layers × ${r.heads} heads`;
   const scores = {} as Record<HeadKindName, Float32Array>;
+  const absScores = {} as Record<HeadKindName, Float32Array>;
   for (const kind of HEAD_KIND_NAMES) scores[kind] = copyOf(`${kind} score`, r.scores[kind], n, shape);
+  for (const kind of HEAD_KIND_NAMES) absScores[kind] = copyOf(`${kind} "abs" score`, r.absScores[kind], n, shape);
   return {
     ...windowOf(r),
     layers: r.layers,
     heads: r.heads,
     scores,
+    absScores,
     entropy: copyOf('entropy', r.entropy, n, shape),
     keys50: copyOf('keys50', r.keys50, n, shape),
     keys90: copyOf('keys90', r.keys90, n, shape),
@@ -168,4 +174,29 @@ export function checkedClassification(r: SequenceClassificationView): SequenceCl
   if (!(Number.isInteger(r.predicted) && r.predicted >= (n ? 0 : -1) && r.predicted < Math.max(1, n) && (n > 0 || r.predicted === -1)))
     throw new BadReplyError('predicted label', r.predicted, n, `an index below ${n}`);
   return { ...windowOf(r), labels, logits, probabilities, predicted: r.predicted };
+}
+
+/** Attention flow from the query: one value per window token. */
+export function checkedFlow(r: FlowRowView): FlowRowView {
+  return { ...windowOf(r), query: r.query, layers: r.layers, flow: copyOf('attention flow', r.flow, r.windowLength, `${r.windowLength} tokens`) };
+}
+
+/** The repeated-random-tokens test: three stripe scores per head, [L·H]. */
+export function checkedInduction(r: InductionTestView): InductionTestView {
+  const n = r.layers * r.heads;
+  const shape = `${r.layers} layers × ${r.heads} heads`;
+  return {
+    ...windowOf(r),
+    layers: r.layers,
+    heads: r.heads,
+    half: r.half,
+    batch: r.batch,
+    bos: r.bos,
+    ids: copyInts('test tokens', r.ids, r.batch * ((r.bos ? 1 : 0) + 2 * r.half), `${r.batch} sequences of ${(r.bos ? 1 : 0) + 2 * r.half} tokens`),
+    induction: copyOf('induction stripe', r.induction, n, shape),
+    duplicate: copyOf('duplicate stripe', r.duplicate, n, shape),
+    previousToken: copyOf('previous-token stripe', r.previousToken, n, shape),
+    lossFirstHalf: r.lossFirstHalf,
+    lossSecondHalf: r.lossSecondHalf,
+  };
 }

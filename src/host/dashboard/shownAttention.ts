@@ -14,7 +14,7 @@ import { toQueryAttention } from './payloads';
 export function queryAttentionOf(shown: ShownAttention | null): QueryAttention | null {
   if (!shown) return null;
   const uri = vscode.Uri.parse(shown.result.documentKey);
-  return toQueryAttention(shown.result, path.posix.basename(uri.path) || uri.toString());
+  return { ...toQueryAttention(shown.result, path.posix.basename(uri.path) || uri.toString()), pinned: shown.pinned };
 }
 
 /** The attention to show after the highlighter showed `shown`, given what the dashboard shows now. */

@@ -12,7 +12,9 @@ import {
   checkedAblation,
   checkedAttribution,
   checkedClassification,
+  checkedFlow,
   checkedHeadStats,
+  checkedInduction,
   checkedLens,
   checkedRolloutRow,
   checkedSurprisal,
@@ -55,6 +57,8 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   lens: { title: 'logit lens', hold: checkedLens, present: (l) => l, followsSelection: false },
   ablation: { title: 'head ablation sweep', hold: checkedAblation, present: (a) => a, followsSelection: false },
   attribution: { title: 'attribution', hold: checkedAttribution, present: (a) => a, followsSelection: false },
+  flow: { title: 'attention flow', hold: checkedFlow, present: (f) => f, followsSelection: false },
+  induction: { title: 'repeated-random-tokens test', hold: checkedInduction, present: (i) => i, followsSelection: false },
   compare: { title: 'comparison', hold: checkedComparison, present: (c) => c, followsSelection: false },
   classification: { title: 'classification', hold: checkedClassification, present: (c) => c, followsSelection: false },
 };

@@ -12,7 +12,7 @@ import { DashboardFeed, type FeedQuery, type ViewEngine } from '../../../src/hos
 import { HEAD_KIND_NAMES, isQuietFailure, type WindowRef } from '../../../src/protocol/common';
 import type { EnginePayload, PagePayload, ViewName } from '../../../src/protocol/dashboardViews';
 import type { HostToWebview } from '../../../src/protocol/webviewProtocol';
-import type { CallRequest, ViewReply } from '../../../src/protocol/workerProtocol';
+import type { CallRequest, PassProgress, ViewReply } from '../../../src/protocol/workerProtocol';
 
 const L = 2;
 const H = 3;
@@ -26,6 +26,8 @@ interface Asked {
   cancelled: boolean;
   answer(reply: ViewReply): void;
   fail(code: string, message?: string): void;
+  /** The progress callback the feed gave with the request. */
+  progress?: (p: PassProgress) => void;
 }
 
 /** The views most tests follow; requests for the others are kept apart (`others`) so the counts stay readable. */
@@ -35,7 +37,7 @@ class FakeEngine implements ViewEngine {
   readonly asked: Asked[] = [];
   readonly others: Asked[] = [];
 
-  request(message: CallRequest<'view'>): { reply: Promise<ViewReply>; cancel(): void } {
+  request(message: CallRequest<'view'>, progress?: (p: PassProgress) => void): { reply: Promise<ViewReply>; cancel(): void } {
     let answer!: (r: ViewReply) => void;
     let reject!: (e: unknown) => void;
     const reply = new Promise<ViewReply>((res, rej) => {
@@ -47,6 +49,7 @@ class FakeEngine implements ViewEngine {
       cancelled: false,
       answer: (r) => answer(r),
       fail: (code, text = `failed: ${code}`) => reject(Object.assign(new Error(text), { code })),
+      progress,
     };
     (CORE.includes(message.view) ? this.asked : this.others).push(a);
     return { reply, cancel: () => (a.cancelled = true) };
@@ -103,6 +106,7 @@ function statsPayload(w: WindowRef = WIN): EnginePayload<'headStats'> {
     layers: L,
     heads: H,
     scores: { previous_token: f(0), duplicate_token: f(1), induction: f(2), first_token: f(3), current_token: f(4) },
+    absScores: { previous_token: f(10), duplicate_token: f(11), induction: f(12), first_token: f(13), current_token: f(14) },
     entropy: f(5),
     keys50: f(6),
     keys90: f(7),
@@ -179,8 +183,8 @@ describe('host: dashboard feed (engine-fed views)', () => {
     assert.deepEqual([m!.matrix.globalMin, m!.matrix.globalMax], [0, Math.fround((n - 1) / n)]);
     assert.equal(m!.grid.thumbnails.length, L * H * W * W);
     assert.deepEqual(
-      { ...shown(posts, 'headStats')[0]!, scores: null, entropy: null, keys50: null, keys90: null },
-      { ...WIN, layers: L, heads: H, scores: null, entropy: null, keys50: null, keys90: null },
+      { ...shown(posts, 'headStats')[0]!, scores: null, absScores: null, entropy: null, keys50: null, keys90: null },
+      { ...WIN, layers: L, heads: H, scores: null, absScores: null, entropy: null, keys50: null, keys90: null },
     );
     assert.equal(shown(posts, 'rollout')[0]!.query, 2);
     assert.deepEqual([shown(posts, 'why')[0]!.layer, shown(posts, 'why')[0]!.head], [1, 2]);
@@ -471,6 +475,32 @@ describe('host: dashboard feed (engine-fed views)', () => {
     );
     feed.compute('attribution');
     assert.equal(engine.open('attribution').length, 1, 'after a failure the page may ask again');
+  });
+
+  it('an on-demand view reports its progress to the page while it is current, and a cancel withdraws it until asked again', async () => {
+    const { engine, feed, posts } = setup();
+    feed.show(QUERY, { layer: 0, head: 0 });
+    feed.compute('ablation');
+    const first = engine.take('ablation');
+    first.progress?.({ done: 3, total: 6 });
+    const progress = posts.filter((m) => m.type === 'viewProgress');
+    assert.deepEqual(
+      progress.map((m) => m.type === 'viewProgress' && [m.view, m.done, m.total, m.window.windowStart]),
+      [['ablation', 3, 6, WIN.windowStart]],
+    );
+    posts.length = 0;
+    feed.cancel('ablation');
+    assert.ok(first.cancelled, 'the engine request is withdrawn');
+    assert.deepEqual(
+      unavailable(posts).map((p) => [p.view, p.reason]),
+      [['ablation', 'cancelled']],
+    );
+    first.progress?.({ done: 4, total: 6 });
+    assert.equal(posts.filter((m) => m.type === 'viewProgress').length, 0, 'a withdrawn request reports nothing more');
+    feed.cancel('ablation'); // nothing running: nothing to do
+    assert.equal(unavailable(posts).length, 1);
+    feed.compute('ablation');
+    assert.equal(engine.open('ablation').length, 1, 'asked again after a cancel');
   });
 
   it("checks the worker's payloads before they are held: fields by name, arrays copied, shapes checked", () => {
