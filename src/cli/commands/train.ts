@@ -127,7 +127,9 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     result = await trainer.run({
       cancellation,
       until,
+      // Also between the micro-batches of a long step: Ctrl-C is seen within one part, not one whole step.
       yieldControl: () => new Promise((resolve) => setImmediate(resolve)),
+      onMicroBatch: (step, done, total) => out.progress(step - 1, options.steps, `step ${step}: part ${done}/${total} of its batch`),
       onStep: (m) => {
         if (out.json) out.jsonLine({ step: m.step, loss: m.loss, lr: m.lr, grad_norm: m.gradNorm, tokens_per_s: Math.round(m.tokensPerSecond) });
         else out.progress(m.step, options.steps, `loss ${m.loss.toFixed(4)}  ${Math.round(m.tokensPerSecond)} tok/s`);
