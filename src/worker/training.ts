@@ -142,7 +142,12 @@ export class TrainingRun {
 
   /** The trained model as the worker's active model (with the state a checkpoint stores). */
   toActiveModel(): ActiveModel {
-    const training: TrainingSnapshot = { options: this.options, state: this.trainer.snapshot(), data: this.trainer.fingerprint };
+    const training: TrainingSnapshot = {
+      options: this.options,
+      state: this.trainer.snapshot(),
+      data: this.trainer.fingerprint,
+      snapshots: this.trainer.snapshots?.record() ?? null,
+    };
     return { model: this.model, tokenizer: this.tokenizer, tokenizerJson: this.tokenizer.toJSON(), training, source: this.request.sourceName };
   }
 

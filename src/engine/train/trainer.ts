@@ -19,6 +19,7 @@ import { clipGradNorm } from '../optim/clip';
 import { learningRateAt } from '../optim/schedule';
 import { Rng, type RngState } from '../random';
 import { TextDataset, type Batch } from './data';
+import { SnapshotRecorder, type HeadSnapshot } from './snapshots';
 import { countedTargets, GradientAccumulator, MICRO_BATCH_TOKENS, microBatchWindows, sliceBatch } from './microBatches';
 import { dataFingerprint, type DataFingerprint } from './fingerprint';
 import type { TrainOptions } from './options';
@@ -57,6 +58,8 @@ export interface TrainHooks {
   readonly onEval?: (m: EvalMetrics) => void;
   /** Awaited between steps, and between the micro-batches of a long step, so the host of the loop can handle messages (cancel, queries). */
   readonly yieldControl?: () => Promise<void>;
+  /** After each snapshot the trainer's recorder takes (see `Trainer.snapshots`). */
+  readonly onSnapshot?: (s: HeadSnapshot) => void;
   /** After each micro-batch of a step cut into several: `done` of `total` parts of step `step` are through. */
   readonly onMicroBatch?: (step: number, done: number, total: number) => void;
   readonly cancellation?: CancellationFlag;
@@ -95,6 +98,8 @@ export class Trainer {
    * larger batches (the gradient is summed in another order), so a run and its resumes share it.
    */
   microBatchTokens = MICRO_BATCH_TOKENS;
+  /** Records head snapshots every so many steps when set (it draws nothing from the generator). */
+  snapshots: SnapshotRecorder | null = null;
   private readonly evalHistory: EvalMetrics[] = [];
 
   /**
@@ -149,6 +154,8 @@ export class Trainer {
       const withSpeed: StepMetrics = { ...m, tokensPerSecond: (this.options.batchSize * this.data.T * 1000) / Math.max(1e-6, now() - t0) };
       if (Number.isFinite(withSpeed.loss) && Number.isFinite(withSpeed.gradNorm)) this.stepHistory.push(withSpeed);
       hooks.onStep?.(withSpeed);
+      const snapshot = Number.isFinite(withSpeed.loss) ? this.snapshots?.afterStep(this.model, this.stepsDone) : null;
+      if (snapshot) hooks.onSnapshot?.(snapshot);
       if (!Number.isFinite(withSpeed.loss) || !Number.isFinite(withSpeed.gradNorm)) {
         const what = !Number.isFinite(withSpeed.loss) ? `loss is ${withSpeed.loss}` : `gradient norm is ${withSpeed.gradNorm}`;
         return {
