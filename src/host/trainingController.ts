@@ -68,11 +68,12 @@ export class TrainingController {
       seed: overrides.seed ?? s.seed,
       evalInterval: overrides.evalInterval ?? s.evalInterval,
       attention: overrides.attention ?? s.attention,
+      snapshotEvery: s.snapshotEvery,
     };
     const checkpointPath = this.newCheckpointPath(source.doc, options.preset);
     const mode = options.attention === 'hard' ? ' with hard attention' : '';
     return this.train(
-      { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name },
+      { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name, probe: source.probe },
       `training ${options.preset}${mode} on ${source.name}`,
     );
   }
@@ -120,7 +121,7 @@ export class TrainingController {
   }
 
   /** The active editor's selection, or its whole text, checked as training text; undefined (after saying why) when unusable. */
-  private textToTrainOn(): { text: string; name: string; doc: vscode.TextDocument } | undefined {
+  private textToTrainOn(): { text: string; name: string; doc: vscode.TextDocument; probe: { start: number; end: number } } | undefined {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       void vscode.window.showErrorMessage('Attention Lens: open a text file to train on.');
@@ -137,7 +138,9 @@ export class TrainingController {
       else throw e;
       return undefined;
     }
-    return { text, name, doc };
+    // The snapshots' probe: the selection's start, or the text around the cursor (the worker keeps its first 64 tokens).
+    const at = useSelection ? 0 : Math.max(0, doc.offsetAt(editor.selection.active) - 32);
+    return { text, name, doc, probe: { start: at, end: Math.min(text.length, at + 256) } };
   }
 
   private newCheckpointPath(doc: vscode.TextDocument, tag: string): string {

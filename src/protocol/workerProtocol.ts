@@ -28,6 +28,8 @@ export interface TrainRequestOptions {
   readonly evalInterval: number;
   /** Soft (softmax) or hard (one-hot argmax) attention. */
   readonly attention: 'soft' | 'hard';
+  /** Head snapshots every this many steps (0: none; null: about 50 in the run). */
+  readonly snapshotEvery: number | null;
 }
 
 /** A [start, end) range of UTF-16 offsets in a document. */
@@ -105,7 +107,14 @@ export type TrainProgress =
 export interface WorkerCalls {
   /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
   readonly train: {
-    readonly request: { readonly text: string; readonly options: TrainRequestOptions; readonly checkpointPath: string; readonly sourceName: string };
+    readonly request: {
+      readonly text: string;
+      readonly options: TrainRequestOptions;
+      readonly checkpointPath: string;
+      readonly sourceName: string;
+      /** The snapshots' probe window: a range of `text` (its first tokens, up to 64, are used); null: the text's start. */
+      readonly probe: CharRange | null;
+    };
     readonly reply: TrainFinished;
     readonly progress: TrainProgress;
   };

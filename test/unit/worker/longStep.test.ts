@@ -26,9 +26,10 @@ describe('worker: a long training step', function () {
     const run = h.request({
       type: 'train',
       text: engineSourceText(30_000),
-      options: { preset: 'tiny', steps: 5, batchSize: 200, learningRate: null, seed: 1, evalInterval: 10, attention: 'soft' },
+      options: { preset: 'tiny', steps: 5, batchSize: 200, learningRate: null, seed: 1, evalInterval: 10, attention: 'soft', snapshotEvery: null },
       checkpointPath: out,
       sourceName: 'engine.ts',
+      probe: null,
     });
     await h.waitFor((m) => m.type === 'trainStarted' && m.id === run);
     // The first part of step 1 has run; the step has three more.
