@@ -60,6 +60,7 @@ export { resolveTrainOptions, TrainOptionsError, DEFAULT_TRAIN_OPTIONS, type Tra
 export { DatasetError } from './train/data';
 export { dataFingerprint, sameData, type DataFingerprint } from './train/fingerprint';
 export { checkResumable, optionConflicts, ResumeError } from './train/resume';
+export { SnapshotRecorder, headSnapshot, PROBE_TOKENS, SNAPSHOT_LIMIT, type HeadSnapshot, type SnapshotsRecord } from './train/snapshots';
 export { estimateTrainingBytes, formatBytes } from './train/memory';
 export { generate, GenerateError, generationLimit, type GenerateOptions } from './inference/generate';
 export { generationSteps, type GenerationStep, type GenerationStepOptions, type GenerationEnd } from './inference/generationSteps';

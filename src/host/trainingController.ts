@@ -74,11 +74,12 @@ export class TrainingController {
       seed: overrides.seed ?? s.seed,
       evalInterval: overrides.evalInterval ?? s.evalInterval,
       attention: overrides.attention ?? s.attention,
+      snapshotEvery: s.snapshotEvery,
     };
     const checkpointPath = this.newCheckpointPath(source.doc, options.preset);
     const mode = options.attention === 'hard' ? ' with hard attention' : '';
     return this.train(
-      { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name, ...source.probe },
+      { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name, probe: source.probe, ...source.sample },
       `training ${options.preset}${mode} on ${source.name}`,
     );
   }
@@ -116,7 +117,7 @@ export class TrainingController {
     const from = this.model.source?.path;
     const checkpointPath = from && from.toLowerCase().endsWith('.safetensors') ? from : this.newCheckpointPath(source.doc, 'continued');
     return this.train(
-      { type: 'continueTraining', text: source.text, checkpointPath, sourceName: source.name, ...source.probe },
+      { type: 'continueTraining', text: source.text, checkpointPath, sourceName: source.name, ...source.sample },
       `continuing training on ${source.name}`,
     );
   }
@@ -129,7 +130,8 @@ export class TrainingController {
   }
 
   /** The active editor's selection, or its whole text, checked as training text; undefined (after saying why) when unusable. */
-  private textToTrainOn(): { text: string; name: string; doc: vscode.TextDocument; probe: { samplePrompt?: string } } | undefined {
+  private textToTrainOn():
+    { text: string; name: string; doc: vscode.TextDocument; probe: { start: number; end: number }; sample: { samplePrompt?: string } } | undefined {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       void vscode.window.showErrorMessage('Attention Lens: open a text file to train on.');
@@ -146,10 +148,12 @@ export class TrainingController {
       else throw e;
       return undefined;
     }
-    // The probe the model continues at every evaluation: the text before the cursor on its line.
+    // The snapshots' probe: the selection's start, or the text around the cursor (the worker keeps its first 64 tokens).
+    const at = useSelection ? 0 : Math.max(0, doc.offsetAt(editor.selection.active) - 32);
+    // The text the model continues at every evaluation (its eval samples): the text before the cursor on its line.
     const cursor = editor.selection.active;
-    const probe = useSelection ? '' : doc.lineAt(cursor.line).text.slice(0, cursor.character).slice(-64);
-    return { text, name, doc, probe: probe ? { samplePrompt: probe } : {} };
+    const sample = useSelection ? '' : doc.lineAt(cursor.line).text.slice(0, cursor.character).slice(-64);
+    return { text, name, doc, probe: { start: at, end: Math.min(text.length, at + 256) }, sample: sample ? { samplePrompt: sample } : {} };
   }
 
   private newCheckpointPath(doc: vscode.TextDocument, tag: string): string {

@@ -32,6 +32,8 @@ export interface Settings {
     readonly evalInterval: number;
     /** Soft (softmax) or hard (one-hot argmax, straight-through backward) attention for new models. */
     readonly attention: AttentionModeSetting;
+    /** Head snapshots every this many steps (0: none); null: about 50 in a run. */
+    readonly snapshotEvery: number | null;
   };
   readonly attention: {
     readonly aggregation: Aggregation;
@@ -75,7 +77,7 @@ export interface Settings {
 }
 
 export const DEFAULT_SETTINGS: Settings = {
-  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50, attention: 'soft' },
+  training: { preset: 'tiny', steps: 300, learningRate: null, batchSize: null, seed: 1337, evalInterval: 50, attention: 'soft', snapshotEvery: null },
   attention: {
     aggregation: 'head',
     direction: 'attendsTo',
@@ -100,6 +102,7 @@ export const SETTING_BOUNDS = {
   'training.batchSize': [1, 256],
   'training.seed': [0, 4_294_967_295],
   'training.evalInterval': [1, 100_000],
+  'training.snapshotEvery': [0, 100_000],
   'attention.threshold': [0, 1],
   'attention.windowStride': [0, 1_048_576],
   'hover.topK': [1, 50],
@@ -160,6 +163,7 @@ export function parseSettings(raw: unknown): Settings {
       seed: num(t.seed, d.training.seed, SETTING_BOUNDS['training.seed'], true),
       evalInterval: num(t.evalInterval, d.training.evalInterval, SETTING_BOUNDS['training.evalInterval'], true),
       attention: oneOf(t.attention, ['soft', 'hard'] as const, d.training.attention),
+      snapshotEvery: nullableNum(t.snapshotEvery, d.training.snapshotEvery, SETTING_BOUNDS['training.snapshotEvery'], true),
     },
     attention: {
       aggregation: oneOf(a.aggregation, ['head', 'mean', 'max'] as const, d.attention.aggregation),

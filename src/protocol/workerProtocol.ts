@@ -32,6 +32,8 @@ export interface TrainRequestOptions {
   readonly evalInterval: number;
   /** Soft (softmax) or hard (one-hot argmax) attention. */
   readonly attention: 'soft' | 'hard';
+  /** Head snapshots every this many steps (0: none; null: about 50 in the run). */
+  readonly snapshotEvery: number | null;
 }
 
 /** A [start, end) range of UTF-16 offsets in a document. */
@@ -165,6 +167,8 @@ export interface WorkerCalls {
       readonly sourceName: string;
       /** The probe text the model continues at every evaluation (its eval samples); absent: the start of the validation text. */
       readonly samplePrompt?: string;
+      /** The snapshots' probe window: a range of `text` (its first tokens, up to 64, are used); null: the text's start. */
+      readonly probe: CharRange | null;
     };
     readonly reply: TrainFinished;
     readonly progress: TrainProgress;

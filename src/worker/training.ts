@@ -19,6 +19,8 @@ import {
   resolveTrainOptions,
   Trainer,
   Tensor,
+  SnapshotRecorder,
+  PROBE_TOKENS,
   checkResumable,
   ResumeError,
   estimateTrainingBytes,
@@ -89,7 +91,16 @@ export class TrainingRun {
     });
     const tokenizer = CharTokenizer.fromText(r.text);
     const model = Transformer.create({ ...presetConfig(preset.name, tokenizer.vocabSize), attentionMode: r.options.attention }, new Rng(options.seed));
-    return new TrainingRun(r, tokenizer, options, model, encodeToArrays(tokenizer, r.text).ids, preset.name, null);
+    const run = new TrainingRun(r, tokenizer, options, model, encodeToArrays(tokenizer, r.text).ids, preset.name, null);
+    const every = r.options.snapshotEvery ?? SnapshotRecorder.defaultEvery(options.steps);
+    if (every > 0) {
+      // The probe: the window the host chose (under the cursor, or the selection), its first tokens.
+      const from = Math.min(r.probe?.start ?? 0, r.text.length);
+      const probe = tokenizer.encode(r.text.slice(from, Math.max(from, r.probe?.end ?? r.text.length))).ids.slice(0, PROBE_TOKENS);
+      const ids = probe.length > 0 ? probe : tokenizer.encode(r.text).ids.slice(0, PROBE_TOKENS);
+      run.trainer.snapshots = new SnapshotRecorder(ids, every);
+    }
+    return run;
   }
 
   /**
@@ -115,7 +126,10 @@ export class TrainingRun {
     }
     const copy = new Map([...active.model.params].map(([name, t]) => [name, new Tensor(t.data.slice(), t.shape, true)] as const));
     const model = new Transformer(active.model.config, copy);
-    return new TrainingRun(r, active.tokenizer, training.options, model, ids, active.model.config.architecture, training);
+    const run = new TrainingRun(r, active.tokenizer, training.options, model, ids, active.model.config.architecture, training);
+    const kept = training.snapshots;
+    if (kept) run.trainer.snapshots = new SnapshotRecorder(kept.probe, kept.every, undefined, kept);
+    return run;
   }
 
   get model(): Transformer {
@@ -142,7 +156,12 @@ export class TrainingRun {
 
   /** The trained model as the worker's active model (with the state a checkpoint stores). */
   toActiveModel(): ActiveModel {
-    const training: TrainingSnapshot = { options: this.options, state: this.trainer.snapshot(), data: this.trainer.fingerprint };
+    const training: TrainingSnapshot = {
+      options: this.options,
+      state: this.trainer.snapshot(),
+      data: this.trainer.fingerprint,
+      snapshots: this.trainer.snapshots?.record() ?? null,
+    };
     return { model: this.model, tokenizer: this.tokenizer, tokenizerJson: this.tokenizer.toJSON(), training, source: this.request.sourceName };
   }
 

@@ -44,6 +44,7 @@ function build(r: Fields, id: number): HostToWorker {
         checkpointPath: nonEmpty(r, 'checkpointPath'),
         sourceName: str(r, 'sourceName'),
         ...(r.samplePrompt === undefined ? {} : { samplePrompt: str(r, 'samplePrompt') }),
+        probe: r.probe === null ? null : within('probe', () => charRange(r.probe)),
       };
     case 'continueTraining':
       return {
@@ -175,6 +176,7 @@ function trainOptions(raw: unknown): TrainRequestOptions {
       learningRate: o.learningRate === null ? null : num(o, 'learningRate'),
       seed: num(o, 'seed'),
       evalInterval: num(o, 'evalInterval'),
+      snapshotEvery: o.snapshotEvery === null ? null : num(o, 'snapshotEvery'),
       attention: o.attention === 'soft' || o.attention === 'hard' ? o.attention : fail(`attention must be "soft" or "hard", got ${describe(o.attention)}`),
     };
   });
@@ -206,21 +208,21 @@ function headList(raw: unknown): HeadAddress[] {
   return out;
 }
 
+function charRange(raw: unknown): CharRange {
+  const item = record(raw, 'a range');
+  const start = nonNegative(item, 'start');
+  const end = nonNegative(item, 'end');
+  if (end < start) fail(`it ends (${end}) before it starts (${start})`);
+  return { start, end };
+}
+
 function ranges(raw: unknown): CharRange[] {
   if (!Array.isArray(raw)) fail(`ranges must be an array, got ${describe(raw)}`);
   if (raw.length > MAX_RANGES) fail(`ranges holds ${raw.length} ranges; at most ${MAX_RANGES} are accepted`);
   // A plain loop, not map: map skips the holes of a sparse array (structured clone keeps them).
   const out: CharRange[] = [];
   for (let i = 0; i < raw.length; i++) {
-    out.push(
-      within(`ranges[${i}]`, () => {
-        const item = record(raw[i], 'a range');
-        const start = nonNegative(item, 'start');
-        const end = nonNegative(item, 'end');
-        if (end < start) fail(`it ends (${end}) before it starts (${start})`);
-        return { start, end };
-      }),
-    );
+    out.push(within(`ranges[${i}]`, () => charRange(raw[i])));
   }
   return out;
 }

@@ -25,6 +25,8 @@ import {
   serializeCheckpoint,
   Trainer,
   Transformer,
+  SnapshotRecorder,
+  PROBE_TOKENS,
   type TrainingSnapshot,
   type TrainOptions,
 } from '../../engine';
@@ -37,7 +39,7 @@ import { checkNotAnInput, checkWritable } from '../outputPath';
 import type { Output } from '../output';
 
 export const TRAIN_OPTIONS = {
-  values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention'],
+  values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention', 'snapshot-every'],
   flags: ['json'],
 };
 
@@ -110,6 +112,11 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     );
   }
   const trainer = new Trainer(model, ids, options, setup.resume?.state);
+  // Head snapshots on the text's first window (at most PROBE_TOKENS tokens); a resume keeps the run's.
+  const snapshotEvery = intOption(args, 'snapshot-every', 0, 10_000_000) ?? SnapshotRecorder.defaultEvery(options.steps);
+  const kept = setup.resume?.snapshots ?? null;
+  if (kept) trainer.snapshots = new SnapshotRecorder(kept.probe, kept.every, undefined, kept);
+  else if (snapshotEvery > 0) trainer.snapshots = new SnapshotRecorder(ids.slice(0, Math.min(PROBE_TOKENS, ids.length)), snapshotEvery);
 
   if (!out.json) {
     const what = setup.resume ? `Resuming ${setup.label} at step ${startStep} of ${options.steps}` : `Training ${setup.label}`;
@@ -127,7 +134,9 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     result = await trainer.run({
       cancellation,
       until,
+      // Also between the micro-batches of a long step: Ctrl-C is seen within one part, not one whole step.
       yieldControl: () => new Promise((resolve) => setImmediate(resolve)),
+      onMicroBatch: (step, done, total) => out.progress(step - 1, options.steps, `step ${step}: part ${done}/${total} of its batch`),
       onStep: (m) => {
         if (out.json) out.jsonLine({ step: m.step, loss: m.loss, lr: m.lr, grad_norm: m.gradNorm, tokens_per_s: Math.round(m.tokensPerSecond) });
         else out.progress(m.step, options.steps, `loss ${m.loss.toFixed(4)}  ${Math.round(m.tokensPerSecond)} tok/s`);
@@ -149,7 +158,12 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   // The snapshot holds the optimizer moments, the Rng and the step: an interrupted run resumes exactly.
   await saveWithFallback(
     outPath,
-    serializeCheckpoint(model, tokenizer.toJSON(), { options, state: trainer.snapshot(), data: trainer.fingerprint }),
+    serializeCheckpoint(model, tokenizer.toJSON(), {
+      options,
+      state: trainer.snapshot(),
+      data: trainer.fingerprint,
+      snapshots: trainer.snapshots?.record() ?? null,
+    }),
     os.tmpdir(),
   );
   if (result.reason === 'diverged') {

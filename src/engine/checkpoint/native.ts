@@ -15,6 +15,8 @@ import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { DEFAULT_TRAIN_OPTIONS, resolveTrainOptions, type TrainOptions } from '../train/options';
 import type { DataFingerprint } from '../train/fingerprint';
+import type { SnapshotsRecord } from '../train/snapshots';
+import { snapshotTensors, parseSnapshots, SNAPSHOT_TENSORS } from './nativeSnapshots';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
 import { CheckpointError, describeValue, quote } from './errors';
 import { checkFiniteTensors } from './finite';
@@ -29,6 +31,8 @@ export interface TrainingSnapshot {
   readonly state: TrainerState;
   /** The ids the run trains on (absent in checkpoints written before resume checked the text). */
   readonly data?: DataFingerprint | null;
+  /** Head snapshots taken while training (absent when none were recorded). */
+  readonly snapshots?: SnapshotsRecord | null;
 }
 
 export interface NativeCheckpoint {
@@ -60,6 +64,11 @@ export function serializeCheckpoint(model: Transformer, tokenizer: unknown, trai
       optimizer_t: optimizer.t,
       ...(training.data ? { data: training.data } : {}),
     });
+    if (training.snapshots && training.snapshots.list.length > 0) {
+      const { tensors: extra, meta } = snapshotTensors(model.config, training.snapshots);
+      tensors.push(...extra);
+      metadata.snapshots = meta;
+    }
   }
   return serializeSafetensors(tensors, metadata);
 }
@@ -97,8 +106,10 @@ export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions =
   const params = new Map<string, Tensor>();
   for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter', owner));
   checkFiniteTensors(params, 'parameter');
-  const training = file.metadata.training === undefined ? null : parseTraining(file, config);
-  checkNoLeftovers(file, config, training !== null);
+  const parsed = file.metadata.training === undefined ? null : parseTraining(file, config);
+  const snapshots = parsed && file.metadata.snapshots !== undefined ? parseSnapshots(file, config) : null;
+  const training = parsed && snapshots ? { ...parsed, snapshots } : parsed;
+  checkNoLeftovers(file, config, training !== null, snapshots !== null);
   const model = new Transformer(config, params);
   return { model, tokenizer, training };
 }
@@ -108,8 +119,8 @@ export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions =
  * says `norm: "none"`, or position embeddings with `positional: "rope"`, mean the metadata
  * contradicts the weights (the Hugging Face importer refuses left-overs the same way).
  */
-function checkNoLeftovers(file: SafetensorsFile, config: ModelConfig, training: boolean): void {
-  const expected = new Set<string>();
+function checkNoLeftovers(file: SafetensorsFile, config: ModelConfig, training: boolean, snapshots: boolean): void {
+  const expected = new Set<string>(snapshots ? SNAPSHOT_TENSORS : []);
   for (const p of paramSpec(config)) {
     expected.add(p.name);
     if (training) {

@@ -17,9 +17,10 @@ function train(checkpointPath: string, steps: number): Record<string, unknown> {
   return {
     type: 'train',
     text: TEXT,
-    options: { preset: 'tiny', steps, batchSize: 2, learningRate: null, seed: 9, evalInterval: 2, attention: 'soft' },
+    options: { preset: 'tiny', steps, batchSize: 2, learningRate: null, seed: 9, evalInterval: 2, attention: 'soft', snapshotEvery: null },
     checkpointPath,
     sourceName: 'sample.txt',
+    probe: null,
   };
 }
 

@@ -22,9 +22,10 @@ function trainRequest(checkpointPath: string, options: Record<string, unknown> =
   return {
     type: 'train',
     text: SAMPLE_TEXT.repeat(2),
-    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft', ...options },
+    options: { preset: 'tiny', steps: 3, batchSize: 1, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft', snapshotEvery: null, ...options },
     checkpointPath,
     sourceName: 'sample.txt',
+    probe: null,
   };
 }
 

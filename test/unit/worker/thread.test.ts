@@ -82,7 +82,8 @@ describe('worker thread (bundled main.ts)', function () {
       text: SAMPLE_TEXT.repeat(2),
       checkpointPath: out,
       sourceName: 'sample',
-      options: { preset: 'tiny', steps: 100_000, batchSize: 1, learningRate: null, seed: 1, evalInterval: 1000, attention: 'soft' },
+      probe: null,
+      options: { preset: 'tiny', steps: 100_000, batchSize: 1, learningRate: null, seed: 1, evalInterval: 1000, attention: 'soft', snapshotEvery: null },
     });
     await next((m) => m.type === 'trainStarted' && m.id === 2);
     await next((m) => m.type === 'trainStep' && m.id === 2 && m.step >= 3);

@@ -18,9 +18,10 @@ describe('worker: training attention mode', function () {
   const train = (attention: unknown): Record<string, unknown> => ({
     type: 'train',
     text: SAMPLE_TEXT.repeat(2),
-    options: { preset: 'tiny', steps: 3, batchSize: 2, learningRate: null, seed: 2, evalInterval: 10, attention },
+    options: { preset: 'tiny', steps: 3, batchSize: 2, learningRate: null, seed: 2, evalInterval: 10, attention, snapshotEvery: null },
     checkpointPath: path.join(dir, `${String(attention)}.safetensors`),
     sourceName: 'sample.txt',
+    probe: null,
   });
 
   it('hard: the model says so and every head attends to exactly one key', async () => {

@@ -17,9 +17,10 @@ describe('worker/training: memory budget', function () {
     const id = h.request({
       type: 'train',
       text: SAMPLE_TEXT.repeat(20),
-      options: { preset: 'small', steps: 3, batchSize: 4096, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft' },
+      options: { preset: 'small', steps: 3, batchSize: 4096, learningRate: null, seed: 5, evalInterval: 2, attention: 'soft', snapshotEvery: null },
       checkpointPath: out,
       sourceName: 'sample.txt',
+      probe: null,
     });
     const f = await h.expectFailure(id, 'bad-input');
     assert.match(

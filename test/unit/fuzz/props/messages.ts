@@ -37,13 +37,14 @@ export function checkHostMessage(m: unknown): void {
   const nonEmpty = (k: string): void => assert.ok(typeof m[k] === 'string' && (m[k] as string).length > 0, k);
   switch (m.type) {
     case 'train': {
-      keysAre(m, ['type', 'id', 'text', 'options', 'checkpointPath', 'sourceName']);
+      keysAre(m, ['type', 'id', 'text', 'options', 'checkpointPath', 'sourceName', 'probe']);
       str('text');
       nonEmpty('checkpointPath');
       str('sourceName');
       const o = m.options;
       assert.ok(isPlainRecord(o));
-      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval', 'attention']);
+      keysAre(o, ['preset', 'steps', 'batchSize', 'learningRate', 'seed', 'evalInterval', 'attention', 'snapshotEvery']);
+      assert.ok(o.snapshotEvery === null || typeof o.snapshotEvery === 'number', 'snapshotEvery');
       assert.equal(typeof o.preset, 'string');
       assert.ok(o.attention === 'soft' || o.attention === 'hard', 'attention');
       for (const k of ['steps', 'seed', 'evalInterval']) assert.equal(typeof o[k], 'number', k);
@@ -163,7 +164,9 @@ const hostMessages: fc.Arbitrary<unknown> = fc.oneof(
       seed: fc.nat(),
       evalInterval: fc.integer(),
       attention: fc.constantFrom('soft', 'hard', 'medium'),
+      snapshotEvery: fc.option(fc.integer()),
     }),
+    probe: fc.option(fieldsOf({ start: fc.integer(), end: fc.integer() })),
   }),
   fieldsOf({ type: fc.constant('continueTraining'), id: goodId, text: fc.string(), checkpointPath: fc.string(), sourceName: fc.string() }),
   fieldsOf({ type: fc.constant('cancel'), id: goodId, target: goodId }),
@@ -250,9 +253,10 @@ const VALID_HOST_MESSAGES = [
     type: 'train',
     id: 1,
     text: 'abc',
-    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1, attention: 'soft' },
+    options: { preset: 'tiny', steps: 3, batchSize: null, learningRate: 0.001, seed: 1, evalInterval: 1, attention: 'soft', snapshotEvery: null },
     checkpointPath: '/tmp/x',
     sourceName: 'a.txt',
+    probe: { start: 0, end: 2 },
   },
   {
     type: 'tokens',
@@ -481,7 +485,15 @@ const ENUMS: Record<string, readonly string[]> = {
   'attention.normalization': ['rowMax', 'absolute'],
   'generation.into': ['document', 'preview', 'ask'],
 };
-const INTEGER_SETTINGS = new Set(['training.steps', 'training.batchSize', 'training.seed', 'training.evalInterval', 'hover.topK', 'generation.maxTokens']);
+const INTEGER_SETTINGS = new Set([
+  'training.snapshotEvery',
+  'training.steps',
+  'training.batchSize',
+  'training.seed',
+  'training.evalInterval',
+  'hover.topK',
+  'generation.maxTokens',
+]);
 
 /** Documented contract: usable values, clamped; wrong types and unknown enum values give the default. */
 export function checkSettings(raw: unknown, s: ReturnType<typeof parseSettings>): void {
