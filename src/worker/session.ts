@@ -43,6 +43,7 @@ import { Comparisons, type OtherWindowSource } from './comparison';
 import { runGeneration } from './generation';
 import { TrainingRun, type ContinueRequest, type TrainRequest } from './training';
 import { EvalWatch } from './evalWatch';
+import { driveTraining } from './trainingDriver';
 import { parseHostMessage } from './validate';
 
 export type PostFn = (message: WorkerToHost, transfer: ArrayBuffer[]) => void;
@@ -297,81 +298,23 @@ export class WorkerSession {
   }
 
   private async train(run: TrainingRun, watch: EvalWatch): Promise<void> {
-    const id = run.id;
     try {
-      const result = await run.run({
+      const finished = await driveTraining(run, watch, {
+        send: (m) => this.send(m),
         // A macrotask first, so messages that arrived during the step are queued; then they are answered.
         yieldControl: async () => {
           await yieldToEventLoop();
           await this.untilDrained();
         },
-        onStep: (m) => {
-          this.send({
-            type: 'trainStep',
-            id,
-            step: m.step,
-            loss: m.loss,
-            lr: m.lr,
-            gradNorm: m.gradNorm,
-            tokensPerSecond: m.tokensPerSecond,
-            elapsedMs: m.elapsedMs,
-          });
-          this.options.afterTrainStep?.(run.model, m.step);
-        },
-        onEval: (e) => {
-          const sample = watch.onEval(e);
-          this.send({
-            type: 'trainEval',
-            id,
-            step: e.step,
-            valLoss: e.valLoss,
-            valAccuracy: e.valAccuracy,
-            valPerplexity: e.valPerplexity,
-            ...(sample ? { sample } : {}),
-          });
-        },
+        afterTrainStep: (model, step) => this.options.afterTrainStep?.(model, step),
+        disposed: () => this.disposed,
+        activate: (m) => this.activate(m),
       });
-      if (this.disposed) return;
-      const notes: string[] = result.message ? [result.message] : [];
-      let checkpointPath: string | null = null;
-      let best: { path: string; step: number; valLoss: number } | null = null;
-      // A continued run stopped before its first new step changed nothing: the active model stays as it is.
-      if (result.step > (run.resumedFrom?.state.step ?? 0)) {
-        const trained = run.toActiveModel();
-        try {
-          checkpointPath = await run.save(trained);
-        } catch (e) {
-          notes.push(`the checkpoint was not saved: ${(e as Error).message}`);
-        }
-        if (checkpointPath !== null) {
-          try {
-            best = await saveBest(watch, result.step, trained.tokenizerJson, checkpointPath);
-          } catch (e) {
-            notes.push(`the validation-best checkpoint was not saved: ${(e as Error).message}`);
-          }
-        }
-        this.activate(trained);
-      } else {
-        notes.push(
-          run.resumedFrom
-            ? 'no further training step completed, so nothing was saved and the active model is unchanged'
-            : 'no training step completed, so nothing was saved and the previous model stays active',
-        );
-      }
+      if (!finished) return;
       this.training = null;
-      this.send({
-        type: 'trainFinished',
-        id,
-        // The worker sets no `until`: its runs end completed, cancelled or diverged.
-        reason: result.reason === 'until' ? 'cancelled' : result.reason,
-        step: result.step,
-        message: notes.length ? notes.join('; ') : null,
-        checkpointPath,
-        info: run.info(),
-        best,
-      });
+      this.send(finished);
     } catch (e) {
-      this.send(failure(id, e));
+      this.send(failure(run.id, e));
     } finally {
       if (this.training === run) this.training = null;
     }
@@ -473,20 +416,6 @@ export class WorkerSession {
       }
     }
   }
-}
-
-/** Writes the validation-best checkpoint beside the run's (`x.safetensors` → `x.best.safetensors`) when it is not the final model. */
-async function saveBest(
-  watch: EvalWatch,
-  finalStep: number,
-  tokenizerJson: unknown,
-  checkpointPath: string,
-): Promise<{ path: string; step: number; valLoss: number } | null> {
-  const best = watch.bestCheckpoint(finalStep, tokenizerJson);
-  if (!best) return null;
-  const file = checkpointPath.replace(/(\.safetensors)?$/, '.best.safetensors');
-  await writeFileAtomic(file, best.bytes);
-  return { path: file, step: best.step, valLoss: best.valLoss };
 }
 
 /** What an unforeseen error means for each request. */

@@ -35,7 +35,7 @@ describe('worker: the classification view', function () {
       const h = new Harness();
       await h.expect(h.request({ type: 'load', path: dir, tokenizerPath: null }), 'modelLoaded');
       const doc = 'file:///review.txt';
-      await h.expect(h.request({ type: 'tokens', documentKey: doc, version: 1, text: 'The cat sat on the mat', ranges: [] }), 'tokens');
+      await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: doc, version: 1, text: 'The cat sat on the mat', ranges: [] }), 'tokens');
       const v = await h.expect(h.request({ type: 'view', view: 'classification', documentKey: doc, version: 1, token: 0, layer: 0, head: 0 }), 'view');
       assert.equal(v.view, 'classification');
       const p = v.payload as { readonly labels: readonly string[]; logits: Float32Array; probabilities: Float32Array; predicted: number };
@@ -51,7 +51,7 @@ describe('worker: the classification view', function () {
       const base = bertFolderWithTokenizer(requireFixture(this, 'tiny_bert'));
       dirs.push(base);
       await bare.expect(bare.request({ type: 'load', path: base, tokenizerPath: null }), 'modelLoaded');
-      await bare.expect(bare.request({ type: 'tokens', documentKey: doc, version: 1, text: 'the cat', ranges: [] }), 'tokens');
+      await bare.expect(bare.request({ type: 'tokens', windowStride: 0, documentKey: doc, version: 1, text: 'the cat', ranges: [] }), 'tokens');
       const none = await bare.expect(bare.request({ type: 'view', view: 'classification', documentKey: doc, version: 1, token: 0, layer: 0, head: 0 }), 'view');
       assert.deepEqual((none.payload as { readonly labels?: readonly string[] }).labels, []);
     } finally {

@@ -35,10 +35,19 @@ describe('worker/evalWatch: eval samples and the validation-best checkpoint', fu
 
   it('an overfitting run keeps its validation-best weights, equal to re-training to that step; samples at each evaluation', async () => {
     const text = randomLetters(400, 11);
-    const options = { preset: 'tiny', steps: 240, batchSize: 8, learningRate: 3e-3, seed: 3, evalInterval: 20, attention: 'soft' as const };
+    const options = {
+      preset: 'tiny',
+      steps: 240,
+      batchSize: 8,
+      learningRate: 3e-3,
+      seed: 3,
+      evalInterval: 20,
+      attention: 'soft' as const,
+      snapshotEvery: null,
+    };
     const h = new Harness();
     const out = path.join(dir, 'overfit.safetensors');
-    const id = h.request({ type: 'train', text, options, checkpointPath: out, sourceName: 'letters.txt', samplePrompt: 'abcab' });
+    const id = h.request({ type: 'train', text, options, checkpointPath: out, sourceName: 'letters.txt', samplePrompt: 'abcab', probe: null });
     const fin = await h.expect(id, 'trainFinished', 240_000);
     assert.equal(fin.reason, 'completed');
     const evals = h.of('trainEval', id);
@@ -97,9 +106,10 @@ describe('worker/evalWatch: eval samples and the validation-best checkpoint', fu
     const id = h.request({
       type: 'train',
       text: SAMPLE_TEXT.repeat(3),
-      options: { preset: 'tiny', steps: 6, batchSize: 2, learningRate: null, seed: 5, evalInterval: 3, attention: 'soft' },
+      options: { preset: 'tiny', steps: 6, batchSize: 2, learningRate: null, seed: 5, evalInterval: 3, attention: 'soft', snapshotEvery: null },
       checkpointPath: out,
       sourceName: 'sample.txt',
+      probe: null,
     });
     const fin = await h.expect(id, 'trainFinished');
     const evals = h.of('trainEval', id);

@@ -33,7 +33,7 @@ describe('worker: a long training step', function () {
     });
     await h.waitFor((m) => m.type === 'trainStarted' && m.id === run);
     // The first part of step 1 has run; the step has three more.
-    const asked = h.request({ type: 'tokens', documentKey: 'doc', version: 1, text: 'the cat', ranges: [{ start: 0, end: 7 }] });
+    const asked = h.request({ type: 'tokens', windowStride: 0, documentKey: 'doc', version: 1, text: 'the cat', ranges: [{ start: 0, end: 7 }] });
     const answer = await h.expect(asked, 'tokens');
     assert.equal(answer.slices[0]!.ids.length, 7);
     assert.equal(h.of('trainStep', run).length, 0, 'answered while step 1 was still going');
@@ -43,7 +43,7 @@ describe('worker: a long training step', function () {
     assert.equal(h.of('trainStep', run).length, 0, 'step 1 never finished');
     assert.match(fin.message!, /no training step completed, so nothing was saved and the previous model stays active/);
     assert.ok(!fs.existsSync(out));
-    await h.expect(h.request({ type: 'tokens', documentKey: 'doc2', version: 1, text: 'the dog', ranges: [] }), 'tokens');
+    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: 'doc2', version: 1, text: 'the dog', ranges: [] }), 'tokens');
     const rows = await h.expect(h.request({ type: 'attention', documentKey: 'doc2', version: 1, from: 2, to: 3 }), 'attentionRows');
     assert.equal(rows.layers, 1, 'the seed model loaded before (1 layer; tiny has 2) is still the active one');
   });
