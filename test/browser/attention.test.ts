@@ -278,7 +278,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
     // New data (or a new question) replaces each reason.
     await d.send({ type: 'view', view: 'headStats', payload: headStats(w) });
-    assert.match(await types.innerText(), /^Scores on the current window \(24 tokens\)/);
+    assert.match(await types.innerText(), /^"mul" scores on the current window \(24 tokens\)/);
     await d.send({ type: 'selection', layer: 1, head: 0 });
     assert.equal(await vectors.innerText(), 'Loading q, k and v for this head…');
     assert.equal(await rollout.innerText(), 'No rollout for this token: rollout ran out of memory', 'another head does not change the rollout');
