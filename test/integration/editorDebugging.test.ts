@@ -196,7 +196,10 @@ describe('debugging modes in the editor (stories260K, llama2.c as the oracle)', 
     const { layer, head } = a.view.selection;
     const score = shown.result.scores[(layer * shown.result.heads + head) * shown.result.windowLength + 4]!;
     const hover = await hoverText(doc, spans[4]!.start);
-    assert.ok(hover.includes(`Why: the 3 selected query tokens (mean over those that see it) scores this key q·k/√d = **${score.toFixed(4)}**`), hover);
+    assert.ok(
+      hover.includes(`Why: the 3 selected query tokens score this token, as a key, q·k/√d = **${score.toFixed(4)}** (mean over those that see it)`),
+      hover,
+    );
     // The mean weight over the selection, from llama2.c's α.
     const mean = [10, 11, 12].reduce((s, q) => s + fx.attention[layer]![head]![q]![4]!, 0) / 3;
     assert.ok(Math.abs(shown.result.rows[(layer * shown.result.heads + head) * shown.result.windowLength + 4]! - mean) < 1e-4);
