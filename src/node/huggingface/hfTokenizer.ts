@@ -114,6 +114,13 @@ export class HuggingFaceTokenizer implements Tokenizer {
       end: spans.end[i]!,
     }));
     if (options.bos !== false) this.addTemplateTokens(enc.tokens, tokens, text.length, options.bos === true);
+    // The library trusts the file's maps (vocabulary, added tokens, templates): an id that is not a
+    // whole number inside the vocabulary is the file's fault, named here rather than truncated by Int32Array.
+    const bad = tokens.find((t) => !(Number.isInteger(t.id) && t.id >= 0 && t.id < this.vocabSize));
+    if (bad)
+      throw new HuggingFaceTokenizerError(
+        `${this.source}: token ${quote(bad.text, 200)} has id ${quote(bad.id)}, outside the vocabulary 0..${this.vocabSize - 1}`,
+      );
     return { ids: Int32Array.from(tokens, (t) => t.id), tokens };
   }
 

@@ -188,6 +188,15 @@ const REPLAYS: readonly Replay[] = [
     found: 'TypeError (Cannot convert object to primitive value) from a mutated tokenizer.json',
     fixtures: true,
   },
+  {
+    properties: hfTokenizerProperties,
+    errors: [HuggingFaceTokenizerError],
+    property: 'JSON mutations of tokenizer.json (model, vocab, merges, added tokens, normalizer, templates)',
+    seed: 1075203472,
+    path: '4198:12:15:3:3:3:3:3:3:15:31:33:42:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:41:44:43:43:44:43:43:49:49:49',
+    found: 'an encoding with id 5e-324 (not a whole number) from a mutated tokenizer.json, which Int32Array truncated to 0',
+    fixtures: true,
+  },
 ];
 
 const haveFixtures = ['tiny_gpt2', 'tiny_random_gpt2', 'tiny_gpt2_golden', 'stories260K'].every((d) => fs.existsSync(`${FIXTURES}/${d}`));
