@@ -77,6 +77,8 @@ export class AttentionHighlighter implements vscode.Disposable {
   private state = 0;
   private shownState = -1;
   private pinned_: PinnedQuery | null = null;
+  /** The document version whose text was sent again after the worker said it lost it. */
+  private resentFor = '';
   /** Withdraws the attribution request of an update that was superseded. */
   private cancelPending: (() => void) | null = null;
 
@@ -235,6 +237,12 @@ export class AttentionHighlighter implements vscode.Disposable {
       this.render(editor, result, visible, attribution, pin !== null, tokens);
     } catch (e) {
       if (generation !== this.generation) return;
+      if (e instanceof EngineError && e.code === 'stale' && doc.version === version && this.resentFor !== `${doc.uri.toString()}@${version}`) {
+        // Not typed past: the worker lost this text. Send it again, once per version.
+        this.resentFor = `${doc.uri.toString()}@${version}`;
+        this.service.lostText(doc);
+        return this.schedule(0);
+      }
       if (e instanceof EngineError && isQuietFailure(e)) return;
       this.show(null, editor);
       this.warnOnce(doc, e instanceof Error ? e.message : String(e));

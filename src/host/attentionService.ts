@@ -39,7 +39,12 @@ export class AttentionService implements vscode.Disposable {
 
   constructor(private readonly client: EngineClient) {
     this.subscriptions.push(
-      vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc.uri.toString(), true)),
+      // A document of the same name may be open again already (a closed Untitled-1 and a new one):
+      // then the worker must keep the text, which is the new document's or is replaced by it.
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        const key = doc.uri.toString();
+        this.forget(key, !vscode.workspace.textDocuments.some((d) => !d.isClosed && d.uri.toString() === key));
+      }),
       client.onDidRestart(() => this.reset()),
       onDidChangeSettings((s) => {
         if (s.attention.windowStride === this.windowStride) return;
@@ -57,6 +62,14 @@ export class AttentionService implements vscode.Disposable {
     this.surprisals.clear();
     this.ablations.clear();
     this.attributions.clear();
+  }
+
+  /**
+   * The worker answered `stale` about the version the document is at: it no longer holds that
+   * text (a same-named document was closed after it was sent). The next request sends it again.
+   */
+  lostText(doc: vscode.TextDocument): void {
+    this.forget(doc.uri.toString(), false);
   }
 
   private forget(key: string, tellWorker: boolean): void {

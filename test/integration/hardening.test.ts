@@ -139,6 +139,33 @@ describe('hardening in the editor', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 
+  it('a document whose text the worker no longer holds (a same-named document closed late) is sent again; a new Untitled-N after a closed one is highlighted', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: checkpoint });
+    const content = 'the quick brown fox jumps over the lazy dog. '.repeat(5);
+    const highlightedAt = (doc: vscode.TextDocument, offset: number) => () => {
+      const s = a.highlighter.shown;
+      if (s?.editor.document !== doc) return false;
+      const i = s.result.from - s.result.windowStart;
+      return s.result.window.starts[i]! <= offset && offset < s.result.window.ends[i]!;
+    };
+    const first = await vscode.workspace.openTextDocument({ content });
+    const editor = await vscode.window.showTextDocument(first);
+    editor.selection = new vscode.Selection(first.positionAt(5), first.positionAt(5));
+    await waitFor('highlights of the first document', highlightedAt(first, 5), 30_000);
+    // What the late close of an earlier document of the same name does: the worker drops the text.
+    await a.client.call({ type: 'closeDocument', documentKey: first.uri.toString() });
+    editor.selection = new vscode.Selection(first.positionAt(60), first.positionAt(60));
+    await waitFor('highlights after the worker dropped the text', highlightedAt(first, 60), 30_000);
+
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    const second = await vscode.workspace.openTextDocument({ content: `${content}and more.` });
+    const again = await vscode.window.showTextDocument(second);
+    again.selection = new vscode.Selection(second.positionAt(60), second.positionAt(60));
+    await waitFor(`highlights of the new ${second.uri.toString()} (the closed one was ${first.uri.toString()})`, highlightedAt(second, 60), 30_000);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   it('the worker killed at random moments while training, saving and loading (100 trials): one report each, model and checkpoint intact', async () => {
     const a = await api();
     await vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: checkpoint });

@@ -63,7 +63,11 @@ describe('what a newcomer sees (issue 18)', function () {
         return s?.editor.document === editor.document && s.result.from === q ? s : null;
       },
       30_000,
-    );
+    ).catch((e: Error) => {
+      const s = a.highlighter.shown;
+      const what = s ? `${s.editor.document.uri.toString()} v${s.result.version}, query ${s.result.from}` : 'nothing';
+      throw new Error(`${e.message}; shown: ${what}; ours: ${editor.document.uri.toString()} v${editor.document.version}, query ${q}`);
+    });
     return { editor, shown };
   }
 
