@@ -48,14 +48,22 @@ async function dashboardPosts(a: AttentionLensApi): Promise<HostToWebview[]> {
   return posted;
 }
 
-/** The latest What-if payload posted for a document version with a comparison in it. */
-function comparisonFor(posted: readonly HostToWebview[], doc: vscode.TextDocument): () => (ComparisonView & { comparison: WhatIf }) | undefined {
+/**
+ * The latest What-if payload posted for a document version with a comparison in it (for query
+ * token `query` if given: one for where the cursor was before it moved can come first).
+ */
+function comparisonFor(
+  posted: readonly HostToWebview[],
+  doc: vscode.TextDocument,
+  query?: number,
+): () => (ComparisonView & { comparison: WhatIf }) | undefined {
   return () => {
     for (let i = posted.length - 1; i >= 0; i--) {
       const m = posted[i]!;
       if (m.type !== 'view' || m.view !== 'compare') continue;
       const p = m.payload as ComparisonView;
-      if (p.documentKey === doc.uri.toString() && p.version === doc.version && p.comparison) return p as ComparisonView & { comparison: WhatIf };
+      if (p.documentKey === doc.uri.toString() && p.version === doc.version && p.comparison && (query === undefined || p.query === query))
+        return p as ComparisonView & { comparison: WhatIf };
     }
     return undefined;
   };
@@ -105,8 +113,8 @@ describe('What-if: Compare with Edit and Compare with Checkpoint…', function (
     assert.ok(await vscode.workspace.applyEdit(edit));
     assert.strictEqual(copy.getText(), fx.prompt);
     await cursorAt(copy, fx.prompt.length - 1); // the final "."
-    const c = (await waitFor('the What-if panel for the edited copy', comparisonFor(posted, copy), 60_000)).comparison;
     const T = fx.token_ids.length;
+    const c = (await waitFor('the What-if panel for the edited copy', comparisonFor(posted, copy, T - 1), 60_000)).comparison;
     assert.strictEqual(c.kind, 'edit');
     assert.strictEqual(c.surprisal.length, T);
     // The token where the texts differ: the first whose text is not a common prefix.
