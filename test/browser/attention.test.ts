@@ -8,17 +8,15 @@
  */
 
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { headKindScores } from '../../src/engine/analysis/headScores';
 import { summarizeHeads } from '../../src/engine/analysis/headSummary';
 import { HEAD_KINDS } from '../../src/engine/analysis/patterns';
 import { rolloutRow } from '../../src/engine/analysis/rollout';
-import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import { HEAD_KIND_NAMES } from '../../src/protocol/common';
 import type { HeadStats } from '../../src/protocol/dashboardViews';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention, trainingRun, type Window } from './fixtures';
-import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
 
 function headStats(w: Window): HeadStats {
   const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
@@ -42,26 +40,12 @@ function headStats(w: Window): HeadStats {
 
 describe('dashboard webview: attention views (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (!d) return;
-    for (const m of await d.posted()) {
-      const v = validateWebviewMessage(m);
-      assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
-    }
-    assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-    await d.page.context().close();
-    d = undefined;
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   it('draws a 256×256 matrix on one canvas (not 65,536 DOM cells) in the frame after the message; clicking a cell selects its query token', async () => {
     const w = attentionWindow(256);
-    d = await openDashboard(browser, { width: 1400 });
+    d = await open({ width: 1400 });
     await d.send(init({ attention: queryAttention(w, 200) }));
     const blank = await d.page.evaluate(() => (document.querySelector('#matrix canvas.matrix') as HTMLCanvasElement | null)?.toDataURL() ?? '');
     await d.send(...matrixMessages(w, 0, 0)); // returns after the next animation frame
@@ -91,7 +75,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it("labels a short window's matrix, reads out the hovered cell, and switches to a global colour scale", async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }));
     assert.equal(await d.page.locator('#matrix .note').innerText(), "Waiting for the window's attention…");
     await d.send(...matrixMessages(w, 0, 0));
@@ -113,7 +97,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it("while a model trains, the header says the attention shown is the active model's, not the one in training", async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17), status: 'running' }));
     const header = d.page.locator('header.top .model');
     assert.match(await header.innerText(), /^Attention below is from the active model \(.* heads .*\); the model in training replaces it when it finishes$/);
@@ -123,7 +107,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it("hover captions belong to what is shown: the matrix's goes with its matrix, the grid's follows a keyboard head change", async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0), { type: 'view', view: 'headStats', payload: headStats(w) });
     const overlay = d.page.locator('#matrix canvas.overlay');
     const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
@@ -147,7 +131,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it('the query strip shows where the cursor token looks; bars and chips select tokens in the editor', async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }));
     assert.match(await d.page.locator('#query .subtitle').innerText(), /token 17\) in story.txt · layer 0, head 0/);
     const chips = d.page.locator('#query button.chip');
@@ -168,7 +152,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it('the grid: a tile per head; clicking one selects it, and the selection message moves the outline and the matrix', async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }));
     assert.match(await d.page.locator('#heads .note').innerText(), /row for the cursor token/);
     await d.send(...matrixMessages(w, 0, 0));
@@ -186,7 +170,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it('"why": recomputes the softmax from the model\'s scores and matches its weights; q·k and Σ w·v once the engine sends them', async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }));
     const rows = d.page.locator('#why tbody tr');
     assert.equal(await rows.count(), 10);
@@ -223,7 +207,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it("head types: the engine's scores fill a sortable table and label the grid; rollout draws when sent", async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
     assert.equal(await d.page.locator('#types .note').innerText(), 'Scoring the heads on the current window…');
     await d.send({ type: 'view', view: 'headStats', payload: headStats(w) });
@@ -250,7 +234,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it('head stats, rollout and "why" show the reason the engine could not send them, until new data for the window, query or head', async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
     const types = d.page.locator('#types .note');
     const rollout = d.page.locator('#rollout .note');
@@ -296,7 +280,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
   it('exports: PNG of a view, CSV and JSON of attention and metrics, as save messages the host accepts', async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ ...trainingRun(500, {}), attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
     await d.page.locator('#matrix').getByRole('button', { name: 'PNG' }).click();
     const png = await waitForPosted(d, 'save', (m) => m.format === 'png');
@@ -315,7 +299,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
   for (const theme of ['dark', 'light'] as const) {
     it(`the whole dashboard in the ${theme} theme (screenshot), redrawn when the theme changes`, async () => {
       const w = attentionWindow(32);
-      d = await openDashboard(browser, { theme });
+      d = await open({ theme });
       const messages: HostToWebview[] = [
         init({ ...trainingRun(10_000), attention: queryAttention(w, 29) }),
         ...matrixMessages(w, 0, 2),

@@ -9,11 +9,9 @@
 
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import type { ComparisonView } from '../../src/protocol/dashboardViews';
 import { attentionWindow, DOCUMENT_KEY, init, queryAttention } from './fixtures';
-import { launch, openDashboard, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage } from './harness';
 
 const W = 12;
 const Q = 9;
@@ -55,26 +53,12 @@ function payload(query = Q): ComparisonView {
 
 describe('dashboard webview: What-if panel (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (!d) return;
-    for (const m of await d.posted()) {
-      const v = validateWebviewMessage(m);
-      assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
-    }
-    assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-    await d.page.context().close();
-    d = undefined;
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   it('prints every head’s distance, the keys that moved, the tokens by change of loss, and selects a head on click', async () => {
     const w = attentionWindow(W, L, H);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     assert.equal(await d.page.locator('#compare .note').innerText(), 'Comparing…');
     const p = payload();
@@ -109,7 +93,7 @@ describe('dashboard webview: What-if panel (Chromium)', function () {
 
   it('says how to start a comparison, and shows no head distances when the query is new', async () => {
     const w = attentionWindow(W, L, H);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.send({ type: 'view', view: 'compare', payload: { ...WINDOW, query: Q, comparison: null } });
     assert.match(await d.page.locator('#compare .note').innerText(), /Run "Attention Lens: Compare with Edit"/);

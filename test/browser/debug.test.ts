@@ -10,12 +10,10 @@
 
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 import { ablation, attribution, lens, logits, softmax, surprisal, vocabulary } from './debugFixtures';
 import { attentionWindow, DOCUMENT_KEY, init, MODEL, queryAttention } from './fixtures';
-import { countPixels, launch, openDashboard, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, RESULTS, waitForPosted, type DashboardPage } from './harness';
 
 const W = 24;
 const Q = 17;
@@ -25,22 +23,8 @@ const WINDOW = { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLe
 
 describe('dashboard webview: debugging views (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (!d) return;
-    for (const m of await d.posted()) {
-      const v = validateWebviewMessage(m);
-      assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
-    }
-    assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-    await d.page.context().close();
-    d = undefined;
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   const count = async (type: string, where: (m: Record<string, unknown>) => boolean = () => true): Promise<number> =>
     (await d!.posted()).filter((m) => m.type === type && where(m)).length;
@@ -48,7 +32,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
   it("the loss strip draws each token's surprisal, reads out a hovered token, and selects tokens on click", async () => {
     const w = attentionWindow(W);
     const s = surprisal(w);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     assert.equal(await d.page.locator('#surprisal .note').innerText(), 'Computing the surprisal of each token…');
     await d.send({ type: 'view', view: 'surprisal', payload: s });
@@ -114,7 +98,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
   it("the logit lens shows the top predictions after each layer and the next token's probability; at the window end it says there is none", async () => {
     const w = attentionWindow(W);
     const v = lens(w, Q);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }), { type: 'view', view: 'lens', payload: v });
     const rows = d.page.locator('#lens tbody tr');
     assert.equal(await rows.count(), v.layers);
@@ -153,7 +137,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
   it('head ablation runs on request, shows "Computing…", draws the heat-map, sorts by effect and selects heads', async () => {
     const w = attentionWindow(W);
     const v = ablation(w, Q);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     const run = d.page.locator('#ablation').getByRole('button', { name: 'Run the ablation sweep (one forward per head)' });
     // A redraw (another head selected in the editor) keeps the keyboard focus on the button.
@@ -218,7 +202,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
 
   it("head ablation shows the host's reason and offers to try again", async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.page
       .locator('#ablation')
@@ -244,7 +228,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
   it('attribution runs on request and draws signed bars, the totals and chips that select tokens', async () => {
     const w = attentionWindow(W);
     const v = attribution(w, Q);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.page.locator('#attribution').getByRole('button', { name: 'Attribute this prediction (integrated gradients, 64 steps)' }).click();
     await waitForPosted(d, 'computeView', (m) => m.view === 'attribution');
@@ -301,7 +285,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
 
   it('all four views together, in dark and light themes', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser, { height: 1400 });
+    d = await open({ height: 1400 });
     const views: HostToWebview[] = [
       { type: 'view', view: 'surprisal', payload: surprisal(w) },
       { type: 'view', view: 'lens', payload: lens(w, Q) },

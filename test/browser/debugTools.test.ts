@@ -9,13 +9,11 @@
 
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import { HEAD_KIND_NAMES } from '../../src/protocol/common';
 import type { FlowRowView, HeadStats, InductionTestView } from '../../src/protocol/dashboardViews';
 import { ablation } from './debugFixtures';
 import { attentionWindow, DOCUMENT_KEY, init, queryAttention, type Window } from './fixtures';
-import { launch, openDashboard, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage } from './harness';
 
 const W = 24;
 const Q = 17;
@@ -56,26 +54,12 @@ function headStats(w: Window): HeadStats {
 
 describe('dashboard webview: debugging tools (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (!d) return;
-    for (const m of await d.posted()) {
-      const v = validateWebviewMessage(m);
-      assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
-    }
-    assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-    await d.page.context().close();
-    d = undefined;
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   it('an on-demand view shows its progress and a Cancel button; cancelled, it offers to try again', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.page
       .locator('#ablation')
@@ -101,7 +85,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
 
   it('picked heads in the ablation table are ablated together in the editor; "restore" clears it', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.send({ type: 'view', view: 'ablation', payload: ablation(w, Q) });
     const ablate = d.page.locator('#ablation .pickbar button.primary');
@@ -135,7 +119,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
 
   it('the query strip pins and unpins the query, and says when it shows value-weighted attention', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     const pin = d.page.locator('#query').getByRole('button', { name: 'Pin' });
     await pin.click();
@@ -154,7 +138,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
 
   it('attention flow is computed on request and drawn beside rollout, its strongest tokens as chips', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     const run = d.page.locator('#rollout').getByRole('button', { name: 'Compute attention flow' });
     await run.click();
@@ -176,7 +160,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
 
   it('the repeated-random-tokens test runs on request and shows every head’s induction score, the strongest ranked', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.page.locator('#induction').getByRole('button', { name: 'Run the repeated-random-tokens test' }).click();
     await waitForPosted(d, 'computeView', (m) => m.view === 'induction');
@@ -197,7 +181,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
 
   it('the head table switches between the "mul" and "abs" detector scores', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     const st = headStats(w);
     await d.send({ type: 'view', view: 'headStats', payload: st });

@@ -8,12 +8,14 @@
  * arrays and NaN/±Infinity.
  */
 
+import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dashboardHtml } from '../../src/host/dashboard/html';
+import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -138,7 +140,48 @@ export interface DashboardPage {
   setTheme(theme: ThemeName): Promise<void>;
 }
 
-export async function openDashboard(browser: Browser, o: { theme?: ThemeName; state?: unknown; width?: number; height?: number } = {}): Promise<DashboardPage> {
+export interface OpenOptions {
+  readonly theme?: ThemeName;
+  readonly state?: unknown;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/**
+ * The hooks every dashboard suite needs, registered in the calling `describe`, and its opener:
+ * one browser for the suite; after each test every message the page posted must pass the host's
+ * validator and the page must have reported no problem (CSP, console errors, exceptions), then it
+ * is closed. Call it in the describe body, then `d = await open(...)` in each test.
+ */
+export function dashboardSuite(): (o?: OpenOptions) => Promise<DashboardPage> {
+  let browser: Browser | undefined;
+  let open: DashboardPage | undefined;
+  before(async () => {
+    browser = await launch();
+  });
+  afterEach(async function () {
+    const d = open;
+    open = undefined;
+    if (!d) return;
+    try {
+      for (const m of await d.posted()) {
+        const v = validateWebviewMessage(m);
+        assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
+      }
+      assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
+    } finally {
+      await d.page.context().close();
+    }
+  });
+  after(async () => browser?.close());
+  return async (o = {}) => {
+    if (!browser) throw new Error('dashboardSuite(): the browser is launched in its before hook');
+    open = await openDashboard(browser, o);
+    return open;
+  };
+}
+
+export async function openDashboard(browser: Browser, o: OpenOptions = {}): Promise<DashboardPage> {
   const bundle = await webviewBundle();
   const context = await browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();

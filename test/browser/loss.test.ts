@@ -7,12 +7,10 @@
  */
 
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { stepColumns, evalColumns } from '../../src/presentation/metricColumns';
-import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION } from '../../src/protocol/webviewProtocol';
 import { init, trainingRun } from './fixtures';
-import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
 
 const BLUE = '#3794ff'; // --vscode-charts-blue in the dark test theme: the train loss
 const RED = '#f14c4c'; // --vscode-charts-red: non-finite markers
@@ -20,27 +18,11 @@ const ORANGE = '#d18616'; // --vscode-charts-orange: validation
 
 describe('dashboard webview: training views (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (d) {
-      // Whatever happened, nothing may have broken the CSP or thrown, and every message must pass the host's checks.
-      for (const m of await d.posted()) {
-        const v = validateWebviewMessage(m);
-        assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
-      }
-      assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-      await d.page.context().close();
-      d = undefined;
-    }
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   it('loads under its CSP, loads nothing from elsewhere, and opens with the handshake', async () => {
-    d = await openDashboard(browser);
+    d = await open();
     const posted = await d.posted();
     assert.deepEqual(posted[0], { type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
     const csp = await d.page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'));
@@ -49,7 +31,7 @@ describe('dashboard webview: training views (Chromium)', function () {
   });
 
   it('draws 10,000 loss points: raw + smoothed train loss, validation points, NaN/Inf marked; the readout follows the cursor', async () => {
-    d = await openDashboard(browser);
+    d = await open();
     const run = trainingRun(10_000);
     await d.send(init(run)); // returns after the next animation frame: what follows is drawn in that frame
     const canvas = '#loss canvas';
@@ -69,7 +51,7 @@ describe('dashboard webview: training views (Chromium)', function () {
   });
 
   it('keeps up with a live run: 40 appends of 250 steps, each drawn in the frame after it arrives', async () => {
-    d = await openDashboard(browser);
+    d = await open();
     const run = trainingRun(10_000);
     await d.send(init({ status: 'running' }));
     const image = (): Promise<string> => d!.page.evaluate(() => (document.querySelector('#loss canvas') as HTMLCanvasElement | null)?.toDataURL() ?? '');
@@ -99,7 +81,7 @@ describe('dashboard webview: training views (Chromium)', function () {
   });
 
   it('log y, y from 0, outliers, smoothing and the time axis redraw the chart and are kept for the panel', async () => {
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init(trainingRun(3000, {})));
     const plot = d.page.locator('#loss .plot');
     assert.equal(await plot.getAttribute('aria-label'), 'Loss by step, linear y axis');
@@ -121,14 +103,14 @@ describe('dashboard webview: training views (Chromium)', function () {
 
   it('restores its UI state after a reload from getState, before the host answers', async () => {
     const ui = { ...DEFAULT_UI_STATE, smoothing: 0.9, logY: true, normalization: 'global' as const };
-    d = await openDashboard(browser, { state: { ui } });
+    d = await open({ state: { ui } });
     await d.send(init(trainingRun(100, {})));
     assert.equal(await d.page.locator('#loss input.slider').inputValue(), '0.9');
     assert.equal(await d.page.getByLabel('Log y').isChecked(), true);
   });
 
   it('says when the page and the extension speak different protocol versions; reports unknown messages', async () => {
-    d = await openDashboard(browser);
+    d = await open();
     await d.send({ type: 'versionMismatch', expected: WEBVIEW_PROTOCOL_VERSION + 1 });
     assert.match(await d.page.locator('.banner').innerText(), /out of date.*Close and reopen/);
     await d.page.evaluate(() => window.postMessage('not a host message', '*'));

@@ -7,33 +7,17 @@
  */
 
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention } from './fixtures';
-import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
 
 describe('dashboard webview: the editor modes (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (!d) return;
-    for (const m of await d.posted()) {
-      const v = validateWebviewMessage(m);
-      assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
-    }
-    assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-    await d.page.context().close();
-    d = undefined;
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   it("the direction toggle follows the editor's setting, and a click asks the host to change the setting", async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }));
     const looksAt = d.page.locator('#query').getByRole('button', { name: 'Looks at', exact: true });
     const lookedAtBy = d.page.locator('#query').getByRole('button', { name: 'Looked at by' });
@@ -51,7 +35,7 @@ describe('dashboard webview: the editor modes (Chromium)', function () {
   it('Mean aggregation: the query strip weighs and names the mean, the grid outlines the whole layer and says so', async () => {
     const w = attentionWindow(24);
     const q = 17;
-    d = await openDashboard(browser, { width: 1400 });
+    d = await open({ width: 1400 });
     await d.send(init({ attention: queryAttention(w, q) }), ...matrixMessages(w, 1, 2), { type: 'selection', layer: 1, head: 2 });
     const outlined = async (): Promise<number> => countPixels(d!.page, '#heads canvas', '#cca700', 30);
     const one = await outlined();
@@ -76,7 +60,7 @@ describe('dashboard webview: the editor modes (Chromium)', function () {
 
   it("the grid's caption follows a keyboard head change even with the mouse over another head", async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser, { width: 1400 });
+    d = await open({ width: 1400 });
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
     const grid = d.page.locator('#heads canvas');
     const box = (await grid.boundingBox())!;
@@ -91,7 +75,7 @@ describe('dashboard webview: the editor modes (Chromium)', function () {
 
   it("a classification checkpoint's predicted label and probability are shown for the window; a model without a head shows no such card", async () => {
     const w = attentionWindow(24);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, 0) }));
     const card = d.page.locator('#classification');
     assert.equal(await card.isVisible(), false);

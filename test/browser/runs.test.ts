@@ -7,13 +7,12 @@
  */
 
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
 import { evalColumns, stepColumns } from '../../src/presentation/metricColumns';
 import type { EvalPoint, StepPoint } from '../../src/protocol/common';
 import type { KeptRun, RunSample } from '../../src/protocol/runs';
 import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/webviewProtocol';
 import { MODEL } from './fixtures';
-import { countPixels, launch, openDashboard, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
 import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 
 const BLUE = '#3794ff'; // the current run's train loss
@@ -61,19 +60,8 @@ function kept(id: string, label: string, r: ReturnType<typeof synthRun>, origin:
 
 describe('dashboard webview: runs compared on the loss panel (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (d) {
-      assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-      await d.page.context().close();
-      d = undefined;
-    }
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   // The current run overfits after step 200; an earlier run of 400 steps; a checkpoint's history.
   const current = synthRun(600, 50, 200);
@@ -106,7 +94,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
   }
 
   it('draws the earlier runs beside the current one, lists them, and shows or hides each', async () => {
-    d = await openDashboard(browser, { state: { ui: { ...DEFAULT_UI_STATE, smoothing: 0 } } });
+    d = await open({ state: { ui: { ...DEFAULT_UI_STATE, smoothing: 0 } } });
     await d.send(...messages());
     const canvas = '#loss canvas';
     const rows = d.page.locator('#loss ul.run-list li.run');
@@ -141,7 +129,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
   });
 
   it('the step table gives each run its value at two steps, the change and the % change', async () => {
-    d = await openDashboard(browser, { state: { ui: { ...DEFAULT_UI_STATE, smoothing: 0 } } });
+    d = await open({ state: { ui: { ...DEFAULT_UI_STATE, smoothing: 0 } } });
     await d.send(...messages());
     const table = d.page.locator('#loss table.compare');
     await d.page.getByLabel('Step A').fill('100');
@@ -181,7 +169,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
   });
 
   it('marks an overfitting run, lists each run’s samples, and compares runs by time', async () => {
-    d = await openDashboard(browser, { state: { ui: { ...DEFAULT_UI_STATE, smoothing: 0 } } });
+    d = await open({ state: { ui: { ...DEFAULT_UI_STATE, smoothing: 0 } } });
     await d.send(...messages());
     const note = await d.page.locator('#loss .overfit-note').innerText();
     assert.match(note, /Overfitting: validation loss has not improved since step 200 .* while training loss kept falling/);
