@@ -8,54 +8,26 @@
  */
 
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { serializeCheckpoint } from '../../../src/engine/checkpoint/native';
-import { presetConfig } from '../../../src/engine/models/presets';
-import type { Transformer } from '../../../src/engine/nn/transformer';
-import { CharTokenizer } from '../../../src/engine/tokenizer/charTokenizer';
-import { editedCopy, perturbedModel, refLogSoftmax } from '../../helpers/analysisModels';
-import { Harness, SAMPLE_TEXT, tempDir } from './harness';
+import { editedCopy, refLogSoftmax } from '../../helpers/analysisModels';
+import { perturbedTinySuite, SAMPLE_TEXT } from './harness';
 
 const DOC = 'untitled:editor-analyses';
 const TEXT = SAMPLE_TEXT.slice(0, 50);
 
 describe('worker: the editor’s debugging modes', function () {
   this.timeout(120_000);
-  let dir: string;
-  let ckpt: string;
-  let model: Transformer;
-  let ids: Int32Array;
-
-  before(() => {
-    dir = tempDir();
-    ckpt = path.join(dir, 'tiny.safetensors');
-    const tokenizer = CharTokenizer.fromText(SAMPLE_TEXT);
-    // Far from initialisation, so attention is not uniform and values differ in size.
-    model = perturbedModel(presetConfig('tiny', tokenizer.vocabSize), 7);
-    fs.writeFileSync(ckpt, serializeCheckpoint(model, tokenizer.toJSON(), null));
-    ids = tokenizer.encode(TEXT).ids;
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  async function ready(): Promise<Harness> {
-    const h = new Harness();
-    h.session.start();
-    await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: TEXT, ranges: [] }), 'tokens');
-    return h;
-  }
+  const fx = perturbedTinySuite(7, DOC, TEXT);
 
   /** Per layer: α [H, T, T], q·k/√d [H, T, T] and v [T, H·hs] from one forward over the whole text. */
   function captured(): { a: Float32Array[]; s: Float32Array[]; v: Float32Array[] } {
-    const r = model.forward(null, ids, 1, ids.length, { capture: { attention: true, scores: true, qkv: true } });
+    const r = fx.model.forward(null, fx.ids, 1, fx.ids.length, { capture: { attention: true, scores: true, qkv: true } });
     return { a: r.layers.map((l) => l.attention!), s: r.layers.map((l) => l.scores!), v: r.layers.map((l) => l.v!) };
   }
 
   it('a selection is the query for both directions and for the scores: each is the mean over the selected tokens', async () => {
-    const h = await ready();
-    const T = ids.length;
-    const { nLayers: L, nHeads: H } = model.config;
+    const h = await fx.ready();
+    const T = fx.ids.length;
+    const { nLayers: L, nHeads: H } = fx.model.config;
     const from = 20;
     const to = 25;
     const r = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from, to }), 'attentionRows');
@@ -89,17 +61,17 @@ describe('worker: the editor’s debugging modes', function () {
   });
 
   it('value-weighted attention: α·‖W_O,h v_k‖, the norm of what each key adds to the residual stream', async () => {
-    const h = await ready();
-    const T = ids.length;
-    const { nLayers: L, nHeads: H, dModel: C } = model.config;
-    const hs = model.headSize;
+    const h = await fx.ready();
+    const T = fx.ids.length;
+    const { nLayers: L, nHeads: H, dModel: C } = fx.model.config;
+    const hs = fx.model.headSize;
     const q = 30;
     const r = await h.expect(h.request({ type: 'attention', documentKey: DOC, version: 1, from: q, to: q + 1, weighting: 'valueWeighted' }), 'attentionRows');
     assert.equal(r.weighting, 'valueWeighted');
     const { a, v } = captured();
     let differs = 0;
     for (let l = 0; l < L; l++) {
-      const wo = model.params.get(`blocks.${l}.attn.o.weight`)!.data; // [C, H·hs]
+      const wo = fx.model.params.get(`blocks.${l}.attn.o.weight`)!.data; // [C, H·hs]
       for (let hd = 0; hd < H; hd++) {
         for (let k = 0; k <= q; k++) {
           // The head's output for key k alone: W_O[:, head columns] · v_k.
@@ -124,12 +96,12 @@ describe('worker: the editor’s debugging modes', function () {
   });
 
   it('ablating chosen heads: surprisal before and after equal forwards without and with those heads’ output-projection columns zeroed', async () => {
-    const h = await ready();
-    const T = ids.length;
-    const V = model.config.vocabSize;
-    const H = model.config.nHeads;
-    const hs = model.headSize;
-    const C = model.config.dModel;
+    const h = await fx.ready();
+    const T = fx.ids.length;
+    const V = fx.model.config.vocabSize;
+    const H = fx.model.config.nHeads;
+    const hs = fx.model.headSize;
+    const C = fx.model.config.dModel;
     const heads = [
       { layer: 0, head: 1 },
       { layer: 1, head: 0 },
@@ -137,20 +109,20 @@ describe('worker: the editor’s debugging modes', function () {
     const r = await h.expect(h.request({ type: 'ablate', documentKey: DOC, version: 1, token: 10, heads, mode: 'zero' }), 'ablated');
     assert.deepEqual([r.windowStart, r.windowLength, r.mode], [0, T, 'zero']);
     assert.deepEqual(r.heads, heads);
-    const ablated = editedCopy(model, (w) => {
+    const ablated = editedCopy(fx.model, (w) => {
       for (const { layer, head } of heads) {
         const wo = w.get(`blocks.${layer}.attn.o.weight`)!;
         for (let c = 0; c < C; c++) for (let d = 0; d < hs; d++) wo[c * H * hs + head * hs + d] = 0;
       }
     });
-    const before = model.forward(null, ids, 1, T).logits.data;
-    const after = ablated.forward(null, ids, 1, T).logits.data;
+    const before = fx.model.forward(null, fx.ids, 1, T).logits.data;
+    const after = ablated.forward(null, fx.ids, 1, T).logits.data;
     let sumBefore = 0;
     let sumAfter = 0;
     assert.ok(Number.isNaN(r.surprisalBefore[0]!) && Number.isNaN(r.surprisalAfter[0]!), 'the first token is not predicted');
     for (let t = 1; t < T; t++) {
-      const b = -refLogSoftmax(before, (t - 1) * V, V)[ids[t]!]!;
-      const x = -refLogSoftmax(after, (t - 1) * V, V)[ids[t]!]!;
+      const b = -refLogSoftmax(before, (t - 1) * V, V)[fx.ids[t]!]!;
+      const x = -refLogSoftmax(after, (t - 1) * V, V)[fx.ids[t]!]!;
       assert.ok(Math.abs(r.surprisalBefore[t]! - b) < 1e-4, `token ${t} before: ${r.surprisalBefore[t]} vs ${b}`);
       assert.ok(Math.abs(r.surprisalAfter[t]! - x) < 1e-4, `token ${t} after: ${r.surprisalAfter[t]} vs ${x}`);
       sumBefore += b;
@@ -167,8 +139,8 @@ describe('worker: the editor’s debugging modes', function () {
   });
 
   it('the long analyses report progress between passes and stop at a cancel, before their next pass', async () => {
-    const h = await ready();
-    const { nLayers: L, nHeads: H } = model.config;
+    const h = await fx.ready();
+    const { nLayers: L, nHeads: H } = fx.model.config;
     const sweep = h.request({ type: 'view', view: 'ablation', documentKey: DOC, version: 1, token: 10, layer: 0, head: 0 });
     const done = await h.expect(sweep, 'view');
     assert.equal(done.view, 'ablation');
@@ -187,6 +159,6 @@ describe('worker: the editor’s debugging modes', function () {
     assert.equal(h.of('progress', ig).length, 1, 'no pass ran after the cancel');
 
     const grad = await h.expect(h.request({ type: 'attribute', documentKey: DOC, version: 1, token: 40, method: 'grad' }), 'attributed');
-    assert.deepEqual([grad.payload.method, grad.payload.query, grad.payload.attributions.length, grad.payload.targetId], ['grad', 40, 41, ids[41]]);
+    assert.deepEqual([grad.payload.method, grad.payload.query, grad.payload.attributions.length, grad.payload.targetId], ['grad', 40, 41, fx.ids[41]]);
   });
 });

@@ -12,6 +12,7 @@ import { presetConfig } from '../../../src/engine/models/presets';
 import { Transformer } from '../../../src/engine/nn/transformer';
 import { Rng } from '../../../src/engine/random';
 import { CharTokenizer } from '../../../src/engine/tokenizer/charTokenizer';
+import { perturbedModel } from '../../helpers/analysisModels';
 import type { EnginePayload, ViewName } from '../../../src/protocol/dashboardViews';
 import type { WorkerToHost } from '../../../src/protocol/workerProtocol';
 import { WorkerSession, type WorkerSessionOptions } from '../../../src/worker/session';
@@ -122,6 +123,48 @@ export function writeCheckpoint(file: string, preset: string, text: string, seed
   const model = Transformer.create(presetConfig(preset, tokenizer.vocabSize), new Rng(seed));
   fs.writeFileSync(file, serializeCheckpoint(model, tokenizer.toJSON(), null));
   return { model, tokenizer };
+}
+
+/**
+ * For a suite about one model and one document: hooks that write a `tiny` checkpoint far from
+ * initialisation (perturbed with `seed`, so attention is not uniform and values differ in size)
+ * before the suite and remove it after. `ready()` is a harness that has loaded it and holds
+ * `text` as document `doc`; `ids` are the text's token ids.
+ */
+export function perturbedTinySuite(
+  seed: number,
+  doc: string,
+  text: string,
+): { readonly model: Transformer; readonly ids: Int32Array; ready(): Promise<Harness> } {
+  let dir = '';
+  let ckpt = '';
+  let model: Transformer | undefined;
+  let ids: Int32Array = new Int32Array(0);
+  before(() => {
+    dir = tempDir();
+    ckpt = path.join(dir, 'tiny.safetensors');
+    const tokenizer = CharTokenizer.fromText(SAMPLE_TEXT);
+    model = perturbedModel(presetConfig('tiny', tokenizer.vocabSize), seed);
+    fs.writeFileSync(ckpt, serializeCheckpoint(model, tokenizer.toJSON(), null));
+    ids = tokenizer.encode(text).ids;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return {
+    get model(): Transformer {
+      if (!model) throw new Error('perturbedTinySuite: the model is written in its before hook');
+      return model;
+    },
+    get ids(): Int32Array {
+      return ids;
+    },
+    async ready(): Promise<Harness> {
+      const h = new Harness();
+      h.session.start();
+      await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
+      await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: doc, version: 1, text, ranges: [] }), 'tokens');
+      return h;
+    },
+  };
 }
 
 export const SAMPLE_TEXT = 'the cat sat on the mat. the dog sat on the log. a bird sang in the tree; the fox ran far away. ';

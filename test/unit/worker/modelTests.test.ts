@@ -7,14 +7,8 @@
  */
 
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { serializeCheckpoint } from '../../../src/engine/checkpoint/native';
-import { presetConfig } from '../../../src/engine/models/presets';
-import type { Transformer } from '../../../src/engine/nn/transformer';
-import { CharTokenizer } from '../../../src/engine/tokenizer/charTokenizer';
-import { perturbedModel, refLogSoftmax } from '../../helpers/analysisModels';
-import { Harness, SAMPLE_TEXT, tempDir } from './harness';
+import { refLogSoftmax } from '../../helpers/analysisModels';
+import { perturbedTinySuite } from './harness';
 
 const DOC = 'untitled:model-tests';
 const TEXT = 'the cat sat on';
@@ -50,33 +44,12 @@ function maxFlow(cap: number[][], s: number, t: number): number {
 
 describe('worker: attention flow and the repeated-random-tokens test', function () {
   this.timeout(120_000);
-  let dir: string;
-  let ckpt: string;
-  let model: Transformer;
-  let ids: Int32Array;
-
-  before(() => {
-    dir = tempDir();
-    ckpt = path.join(dir, 'tiny.safetensors');
-    const tokenizer = CharTokenizer.fromText(SAMPLE_TEXT);
-    model = perturbedModel(presetConfig('tiny', tokenizer.vocabSize), 11);
-    fs.writeFileSync(ckpt, serializeCheckpoint(model, tokenizer.toJSON(), null));
-    ids = tokenizer.encode(TEXT).ids;
-  });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  async function ready(): Promise<Harness> {
-    const h = new Harness();
-    h.session.start();
-    await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
-    await h.expect(h.request({ type: 'tokens', windowStride: 0, documentKey: DOC, version: 1, text: TEXT, ranges: [] }), 'tokens');
-    return h;
-  }
+  const fx = perturbedTinySuite(11, DOC, TEXT);
 
   it('flow from the query at the top layer equals a max-flow through the layered attention graph, normalised', async () => {
-    const h = await ready();
-    const T = ids.length;
-    const { nLayers: L, nHeads: H } = model.config;
+    const h = await fx.ready();
+    const T = fx.ids.length;
+    const { nLayers: L, nHeads: H } = fx.model.config;
     const q = 9;
     const id = h.request({ type: 'view', view: 'flow', documentKey: DOC, version: 1, token: q, layer: 0, head: 0 });
     const r = await h.expect(id, 'view');
@@ -86,7 +59,7 @@ describe('worker: attention flow and the repeated-random-tokens test', function 
     assert.equal(h.of('progress', id).length, T, 'one progress report per max-flow');
 
     // Â_l = rownorm(mean over heads of A_l + I); node (l, i) is l·T + i; edges (l, q) → (l − 1, k).
-    const a = model.forward(null, ids, 1, T, { capture: { attention: true } }).layers.map((x) => x.attention!);
+    const a = fx.model.forward(null, fx.ids, 1, T, { capture: { attention: true } }).layers.map((x) => x.attention!);
     const N = (L + 1) * T;
     const cap = Array.from({ length: N }, () => new Array<number>(N).fill(0));
     for (let l = 1; l <= L; l++) {
@@ -107,11 +80,11 @@ describe('worker: attention flow and the repeated-random-tokens test', function 
   });
 
   it('the induction test: stripes over second-copy queries and the loss on each copy, from the sequences it reports', async () => {
-    const h = await ready();
+    const h = await fx.ready();
     const r = await h.expect(h.request({ type: 'view', view: 'induction', documentKey: DOC, version: 1, token: 0, layer: 0, head: 0 }), 'view');
     assert.equal(r.view, 'induction');
     const v = r.payload as import('../../../src/protocol/dashboardViews').InductionTestView;
-    const { nLayers: L, nHeads: H, vocabSize: V, contextLength } = model.config;
+    const { nLayers: L, nHeads: H, vocabSize: V, contextLength } = fx.model.config;
     assert.equal(v.bos, false, 'a character tokenizer has no BOS');
     const N = v.half;
     const n = 2 * N;
@@ -119,7 +92,7 @@ describe('worker: attention flow and the repeated-random-tokens test', function 
     assert.equal(v.ids.length, v.batch * n);
     for (let b = 0; b < v.batch; b++) for (let i = 0; i < N; i++) assert.equal(v.ids[b * n + i], v.ids[b * n + N + i], `sequence ${b} repeats token ${i}`);
 
-    const out = model.forward(null, v.ids, v.batch, n, { capture: { attention: true } });
+    const out = fx.model.forward(null, v.ids, v.batch, n, { capture: { attention: true } });
     for (let l = 0; l < L; l++) {
       const a = out.layers[l]!.attention!;
       for (let hd = 0; hd < H; hd++) {
