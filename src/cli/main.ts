@@ -29,10 +29,10 @@ const USAGE = `attention-lens — train small transformers and look at their att
   attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--json]
   attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
   attention-lens tokenize --tokenizer TOK (--text STR | --file PATH | --ids 3,1,4) [--json]
-  attention-lens surprisal --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--top K] [--json]
-  attention-lens lens --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) --position I [--top K] [--json]
-  attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
-  attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) --position I [--method ig|grad] [--steps N] [--target ID] [--json]
+  attention-lens surprisal --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] [--top K] [--json]
+  attention-lens lens --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] --position I [--top K] [--json]
+  attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
+  attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] --position I [--method ig|grad] [--steps N] [--target ID] [--json]
 
 CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
 Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. A folder without a tokenizer takes token ids: --ids.

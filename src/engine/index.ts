@@ -90,4 +90,4 @@ export {
   type AttributionOptions,
   type AttributionResult,
 } from './analysis/attribution';
-export { PositionError } from './analysis/positionError';
+export { checkPosition, checkPredictingPosition, PositionError } from './analysis/positionError';

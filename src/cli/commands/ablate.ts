@@ -3,13 +3,17 @@
  * `--heads L.H[,L.H…] [--mode zero|mean]` → `{"heads": [[l,h]…], "mode", "loss_before",
  * "loss_after", "surprisal_before": [T], "surprisal_after": [T]}` (null for the first token);
  * `--sweep --position I` → `{"position", "target": {"id", "logprob"}, "effects": [L][H]}`,
- * the change of log p(token I+1) with each head alone zeroed.
+ * the change of log p(token I+1) with each head alone zeroed. A text longer than the context is
+ * read in sliding windows (analysisWindows.ts): --heads adds "stride" and "windows", --sweep
+ * "window".
  */
 
-import { ablationSweep, ablateHeads, type AblationMode, type HeadRef } from '../../engine';
+import { ablationSweep, ablateHeads, checkPredictingPosition, meanSurprisal, type AblationMode, type HeadRef, type Transformer } from '../../engine';
+import { windowCount, type WindowPlan } from '../../protocol/contextWindows';
 import { parseArgs, UsageError, type ParsedArgs } from '../args';
 import { table, visibleToken, type Output } from '../output';
 import { INPUT_FLAGS, INPUT_VALUES, openAnalysisInput, positionOption, tokenText } from './analysisInput';
+import { analysisPlan, forEachQueryWindow, positionWindow, windowsJson } from './analysisWindows';
 
 export const ABLATE_OPTIONS = { values: [...INPUT_VALUES, 'heads', 'mode', 'position'], flags: [...INPUT_FLAGS, 'sweep'] };
 
@@ -31,6 +35,32 @@ function modeOption(args: ParsedArgs): AblationMode {
 
 const nullFirst = (xs: Float64Array): (number | null)[] => Array.from(xs, (s, i) => (i === 0 ? null : s));
 
+/**
+ * `ablateHeads` over each window, each token's surprisal (before and after) read in the window
+ * that reads it as a query; the losses are the means over the whole text. A "mean" ablation
+ * replaces a head by its mean output over its window's positions.
+ */
+function ablateInWindows(model: Transformer, ids: Int32Array, heads: readonly HeadRef[], mode: AblationMode, plan: WindowPlan) {
+  const T = ids.length;
+  const before = new Float64Array(T).fill(NaN);
+  const after = new Float64Array(T).fill(NaN);
+  let checked: readonly HeadRef[] = heads;
+  forEachQueryWindow(
+    plan,
+    ids,
+    (slice) => ablateHeads(model, slice, heads, mode),
+    (r, w, from, to) => {
+      checked = r.heads;
+      for (let t = from; t < to; t++) {
+        before[t] = r.surprisalBefore[t - w.start]!;
+        after[t] = r.surprisalAfter[t - w.start]!;
+      }
+    },
+  );
+  const windows = windowCount(plan) > 1 ? { stride: plan.stride, list: windowsJson(plan) } : null;
+  return { heads: checked, mode, lossBefore: meanSurprisal(before), lossAfter: meanSurprisal(after), surprisalBefore: before, surprisalAfter: after, windows };
+}
+
 export async function ablateCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, ABLATE_OPTIONS);
   const sweep = args.flags.has('sweep');
@@ -40,14 +70,16 @@ export async function ablateCommand(argv: readonly string[], out: Output): Promi
     if (args.values.has('mode')) throw new UsageError('--mode applies to --heads; the sweep zeroes each head in turn');
     const position = positionOption(args);
     const { model, tokenizer, enc } = await openAnalysisInput(args, out, 2);
-    const s = ablationSweep(model, enc.ids, position);
+    checkPredictingPosition(position, enc.ids.length);
+    const at = positionWindow(model, enc.ids, position, args);
+    const s = ablationSweep(model, at.ids, at.local);
     const effects = Array.from({ length: s.layers }, (_, l) => Array.from(s.effects.subarray(l * s.heads, (l + 1) * s.heads)));
     if (out.json) {
-      out.jsonLine({ position, target: { id: s.target, logprob: s.logProb }, effects });
+      out.jsonLine({ position, target: { id: s.target, logprob: s.logProb }, effects, ...(at.json ? { window: at.json } : {}) });
       return;
     }
     out.line(
-      `Position ${position}: the next token is ${visibleToken(tokenText(tokenizer, s.target))}, log p = ${s.logProb.toFixed(3)} (p = ${Math.exp(s.logProb).toPrecision(3)}).`,
+      `Position ${position}${at.json ? ` (read in tokens ${at.json.start}–${at.json.end - 1})` : ''}: the next token is ${visibleToken(tokenText(tokenizer, s.target))}, log p = ${s.logProb.toFixed(3)} (p = ${Math.exp(s.logProb).toPrecision(3)}).`,
     );
     out.line('Change of log p with each head alone zeroed (negative = the model needs that head here):');
     const header = ['layer', ...Array.from({ length: s.heads }, (_, h) => `h${h}`)];
@@ -63,7 +95,7 @@ export async function ablateCommand(argv: readonly string[], out: Output): Promi
   const heads = parseHeads(headsRaw ?? '');
   const mode = modeOption(args);
   const { model, enc } = await openAnalysisInput(args, out, 2);
-  const r = ablateHeads(model, enc.ids, heads, mode);
+  const r = ablateInWindows(model, enc.ids, heads, mode, analysisPlan(model, enc.ids.length, args));
   if (out.json) {
     out.jsonLine({
       heads: r.heads.map((h) => [h.layer, h.head]),
@@ -72,6 +104,7 @@ export async function ablateCommand(argv: readonly string[], out: Output): Promi
       loss_after: r.lossAfter,
       surprisal_before: nullFirst(r.surprisalBefore),
       surprisal_after: nullFirst(r.surprisalAfter),
+      ...(r.windows ? { stride: r.windows.stride, windows: r.windows.list } : {}),
     });
     return;
   }

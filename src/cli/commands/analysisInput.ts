@@ -6,29 +6,38 @@
  * predicted token.
  */
 
-import type { Encoding, Tokenizer } from '../../engine';
+import { isCausal, type Encoding, type Tokenizer } from '../../engine';
 import type { LoadedModel } from '../../node/loadModel';
 import { intOption, UsageError, type ParsedArgs } from '../args';
 import { inputEncoding } from '../inputText';
 import type { Output } from '../output';
+import { MAX_ANALYSIS_TOKENS } from './analysisWindows';
 import { openModel, TextTooLongError } from './model';
 
 /** Options every debugging command takes (beside its own). */
-export const INPUT_VALUES = ['checkpoint', 'tokenizer', 'text', 'file', 'ids'] as const;
+export const INPUT_VALUES = ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'stride'] as const;
 export const INPUT_FLAGS = ['json', 'allow-special'] as const;
 
 export interface AnalysisInput extends LoadedModel {
   readonly enc: Encoding;
 }
 
-/** Opens the model and encodes the text; refuses an empty text and one longer than the context. */
+/**
+ * Opens the model and encodes the text; refuses an empty text. A causal model reads a text
+ * longer than its context in sliding windows (analysisWindows.ts), up to MAX_ANALYSIS_TOKENS; a
+ * bidirectional one, whose predictions are not next-token ones, reads at most its context.
+ */
 export async function openAnalysisInput(args: ParsedArgs, out: Output, minTokens = 1): Promise<AnalysisInput> {
   const loaded = await openModel(args, out);
-  // The context is checked on a prefix first: a 60 MB text is not encoded whole to be refused.
-  const enc = inputEncoding(args, loaded.tokenizer, { allowSpecial: args.flags.has('allow-special') }, loaded.model.config.contextLength);
+  const C = loaded.model.config.contextLength;
+  const windowed = isCausal(loaded.model.config);
+  const limit = windowed ? MAX_ANALYSIS_TOKENS : C;
+  const reads = windowed ? `the debugging commands read at most ${limit} tokens (in windows of ${C})` : undefined;
+  // The bound is checked on a prefix first: a 60 MB text is not encoded whole to be refused.
+  const enc = inputEncoding(args, loaded.tokenizer, { allowSpecial: args.flags.has('allow-special') }, limit, reads);
   const T = enc.ids.length;
   if (T < minTokens) throw new UsageError(`the text encodes to ${T} token${T === 1 ? '' : 's'}; this command needs at least ${minTokens}`);
-  if (T > loaded.model.config.contextLength) throw new TextTooLongError(T, loaded.model.config.contextLength);
+  if (T > limit) throw new TextTooLongError(T, limit, undefined, reads);
   return { ...loaded, enc };
 }
 

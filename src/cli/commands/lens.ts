@@ -2,13 +2,15 @@
  * `attention-lens lens`: the logit lens at one position — the top-k next-token predictions
  * read out of the residual stream after every layer (final norm + unembedding).
  * JSON: `{"position", "layers": [L] of [K] {"id", "text", "prob"}}`; the last row is the
- * model's own prediction.
+ * model's own prediction. In a text longer than the context, the window the position's
+ * prediction is read in (analysisWindows.ts) is added as `"window": {"start", "end"}`.
  */
 
 import { logitLens } from '../../engine';
 import { parseArgs } from '../args';
 import { table, visibleToken, type Output } from '../output';
 import { INPUT_FLAGS, INPUT_VALUES, openAnalysisInput, positionOption, predictionsJson, predictionsLine, topOption } from './analysisInput';
+import { positionWindow } from './analysisWindows';
 
 export const LENS_OPTIONS = { values: [...INPUT_VALUES, 'position', 'top'], flags: [...INPUT_FLAGS] };
 
@@ -17,16 +19,20 @@ export async function lensCommand(argv: readonly string[], out: Output): Promise
   const position = positionOption(args);
   const k = topOption(args);
   const { model, tokenizer, enc } = await openAnalysisInput(args, out);
-  const r = logitLens(model, enc.ids, position, k);
+  const at = positionWindow(model, enc.ids, position, args);
+  const r = logitLens(model, at.ids, at.local, k);
   const layers = Array.from({ length: r.layers }, (_, l) => predictionsJson(tokenizer, r.topIds, r.topProbs, l, r.k));
 
   if (out.json) {
-    out.jsonLine({ position, layers });
+    out.jsonLine({ position, layers, ...(at.json ? { window: at.json } : {}) });
     return;
   }
   const tok = enc.tokens[position];
   const next = enc.tokens[position + 1];
-  out.line(`Logit lens at position ${position} (${visibleToken(tok?.text ?? '')})${next ? `; the actual next token is ${visibleToken(next.text)}` : ''}.`);
+  const read = at.json ? `, read in tokens ${at.json.start}–${at.json.end - 1}` : '';
+  out.line(
+    `Logit lens at position ${position} (${visibleToken(tok?.text ?? '')})${read}${next ? `; the actual next token is ${visibleToken(next.text)}` : ''}.`,
+  );
   out.line(
     table(
       ['after layer', `top ${r.k}`],

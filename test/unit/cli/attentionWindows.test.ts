@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Llama2cTokenizer, parseLlama2cCheckpoint } from '../../../src/engine';
 import { cli } from '../../helpers/cli';
+import { expectedWindows, withContext } from '../../helpers/cutContext';
 import { requireFixture } from '../../helpers/fixtures';
 
 interface AttentionJson {
@@ -24,36 +25,6 @@ interface AttentionJson {
   windows: { start: number; end: number; query_start: number; query_end: number }[];
   attention: number[][][][];
   logits?: number[][];
-}
-
-/** stories260K.bin with seq_len `ctx` (< 512): the header field and the two legacy [seq_len, hs/2] RoPE tables cut to `ctx` rows. */
-function withContext(bin: Buffer, ctx: number): Buffer {
-  const [dim, , , nHeads, , vocab, seqLen] = Array.from({ length: 7 }, (_, i) => bin.readInt32LE(i * 4));
-  const half = dim! / nHeads! / 2;
-  const tables = 2 * seqLen! * half * 4;
-  const wcls = vocab! < 0 ? Math.abs(vocab!) * dim! * 4 : 0;
-  const tablesAt = bin.length - wcls - tables;
-  const real = bin.subarray(tablesAt, tablesAt + seqLen! * half * 4).subarray(0, ctx * half * 4);
-  const imag = bin.subarray(tablesAt + seqLen! * half * 4, tablesAt + tables).subarray(0, ctx * half * 4);
-  const header = Buffer.from(bin.subarray(0, 28));
-  header.writeInt32LE(ctx, 24);
-  return Buffer.concat([header, bin.subarray(28, tablesAt), real, imag, bin.subarray(bin.length - wcls)]);
-}
-
-/** Causal: windows [s, s + C) for s = 0, S, 2S, … until one reaches T; each query read in the earliest window that holds it. */
-function expectedWindows(T: number, C: number, S: number): { start: number; end: number; query_start: number; query_end: number }[] {
-  const out: { start: number; end: number; query_start: number; query_end: number }[] = [];
-  for (let s = 0; ; s += S) {
-    out.push({ start: s, end: Math.min(s + C, T), query_start: 0, query_end: 0 });
-    if (s + C >= T) break;
-  }
-  const owner = (q: number): number => out.findIndex((w) => q >= w.start && q < w.end);
-  out.forEach((w, i) => {
-    const queries = Array.from({ length: T }, (_, q) => q).filter((q) => owner(q) === i);
-    w.query_start = queries[0] ?? 0;
-    w.query_end = queries.length > 0 ? queries[queries.length - 1]! + 1 : 0;
-  });
-  return out;
 }
 
 describe('CLI attention over a text longer than the context (stories260K cut to a 64-token context)', function () {
