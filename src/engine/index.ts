@@ -73,7 +73,8 @@ export { headVectors, headOutput, type HeadVectors, type HeadShape } from './ana
 export { rolloutRows, attentionRollout, layerMatrices, type RolloutOptions, type HeadFusion } from './analysis/rollout';
 export { attentionFlowRowSteps, FlowTooLargeError, FLOW_ROW_MAX_TOKENS, type FlowRow } from './analysis/flow';
 export { repeatedRandomTokens, repeatedTokenScores, secondHalfLoss } from './analysis/repeatedTokens';
-export { headKindScores } from './analysis/headScores';
+export { headKindScores, detectHead, type Detection, type ScoreMethod } from './analysis/headScores';
+export { offsetPattern, occurrencePattern, keySetPattern, positionPattern } from './analysis/rulePatterns';
 export { surprisalAndPredictions, meanSurprisal, type SurprisalResult } from './analysis/surprisal';
 export { logitLens, type LogitLensResult } from './analysis/logitLens';
 export { ablateHeads, HeadRefError, type AblationMode, type HeadRef, type AblationResult } from './analysis/headAblation';
