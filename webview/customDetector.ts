@@ -202,6 +202,7 @@ export class CustomDetectorView {
     this.setOrder(this.order);
     const v = this.current();
     this.results.hidden = !v;
+    if (!v) this.table.replaceChildren();
     if (!d) {
       setNote(
         this.note,
