@@ -57,6 +57,21 @@ export function ruleRegex(source: string): RegExp | string {
   }
 }
 
+/**
+ * A `match` rule's test of a token id: its regex on the first MAX_MATCHED_TEXT_CHARS of the
+ * token's text (`label`), once per distinct id. Refuses (InvalidMessage) a regex ruleRegex refuses.
+ */
+export function tokenMatcher(source: string, label: (id: number) => string): (id: number) => boolean {
+  const re = ruleRegex(source);
+  if (typeof re === 'string') fail(re);
+  const seen = new Map<number, boolean>();
+  return (id) => {
+    let hit = seen.get(id);
+    if (hit === undefined) seen.set(id, (hit = re.test(label(id).slice(0, MAX_MATCHED_TEXT_CHARS))));
+    return hit;
+  };
+}
+
 function checkedRule(raw: unknown): HeadRule {
   const o = record(raw, 'the rule');
   const kind = oneOf(o, 'kind', HEAD_RULE_KINDS);

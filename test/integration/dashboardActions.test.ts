@@ -4,7 +4,9 @@
  * "Pin" keeps the query while the editor's cursor moves and "Unpin" follows it again, for the
  * highlights and for what the dashboard is sent; "Ablate these" draws the editor's ablation
  * overlay, whose window loss before is llama2.c's (its fixture's logits) and after is the worker's
- * own `ablate` reply for those heads, asked for separately; an empty selection clears it.
+ * own `ablate` reply for those heads, asked for separately; an empty selection clears it. A custom
+ * head detector set by the page is scored on the editor's window, equal to the share of
+ * llama2.c's attention on the rule's keys.
  */
 
 import * as assert from 'assert';
@@ -12,6 +14,8 @@ import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
 import { DashboardPanel } from '../../src/host/dashboard/panel';
+import type { PagePayload } from '../../src/protocol/dashboardViews';
+import type { CustomDetector } from '../../src/protocol/headRules';
 import type { HostToWebview, QueryAttention, WebviewToHost } from '../../src/protocol/webviewProtocol';
 import { activeExtension, fixture, fixturesDir, waitFor } from '../helpers/vscodeTest';
 
@@ -20,6 +24,8 @@ interface Fixture {
   readonly T: number;
   readonly token_ids: number[];
   readonly logits: number[][];
+  /** [L][H][T][T], row = query. */
+  readonly attention: number[][][][];
 }
 
 function logProb(logits: readonly number[], id: number): number {
@@ -150,5 +156,32 @@ describe('dashboard actions in the editor: Pin and Ablate these (stories260K)', 
 
     panel.handleMessage({ type: 'ablateHeads', heads: [] });
     await waitFor('the overlay cleared', () => a.ablation.shown === null && a.ablationStatus.text === '', 10_000);
+  });
+
+  it('a custom head detector set by the page scores every head on the window: "2 back" is the share of llama2.c’s attention on i − 2', async () => {
+    await cursorOn(12);
+    const detector: CustomDetector = { rule: { kind: 'offset', offset: 2 }, method: 'mul', excludeBos: false, excludeCurrentToken: false };
+    const find = (): PagePayload<'customHeads'> | undefined => {
+      for (const m of posted) if (m.type === 'view' && m.view === 'customHeads' && m.payload.detector.rule.kind === 'offset') return m.payload;
+      return undefined;
+    };
+    assert.strictEqual(find(), undefined, 'nothing scored before the page sets a rule');
+    panel.handleMessage({ type: 'setHeadDetector', detector });
+    const v = await waitFor('the custom detector scores', find, 30_000);
+    assert.deepStrictEqual([v.layers, v.heads, v.windowLength, v.cells], [5, 8, fx.T, fx.T - 2]);
+    fx.attention.forEach((layer, l) =>
+      layer.forEach((rows, h) => {
+        const expected = rows.reduce((s, row, i) => s + (i >= 2 ? row[i - 2]! : 0), 0) / fx.T;
+        const got = v.scores[l * 8 + h]!;
+        assert.ok(Math.abs(got - expected) < 2e-4, `head ${l}.${h}: ${got} vs llama2.c ${expected}`);
+      }),
+    );
+    // A hostile rule is refused by the host's check: nothing new is asked for.
+    const before = posted.length;
+    panel.handleMessage({ type: 'setHeadDetector', detector: { ...detector, rule: { kind: 'match', regex: '(a+)+$' } } });
+    await settle(300);
+    assert.ok(!received.slice(-1).some((m) => m.type === 'setHeadDetector' && m.detector?.rule.kind === 'match'), 'refused, not dispatched');
+    assert.ok(posted.slice(before).every((m) => m.type !== 'view' || m.view !== 'customHeads'));
+    panel.handleMessage({ type: 'setHeadDetector', detector: null });
   });
 });

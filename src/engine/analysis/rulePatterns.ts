@@ -9,7 +9,8 @@
  * - position p: P[i][p] = 1 (p = 0 first token).
  * Under the causal mask (the default) a query sees only keys j ≤ i, so cells above the
  * diagonal stay 0; a bidirectional model (an encoder) uses both sides, and "earlier copy" then
- * means any other copy, as in patterns.ts.
+ * means any other copy, as in patterns.ts. `rulePattern` builds the pattern of a rule (the
+ * worker's customHeads view and `attention-lens heads --rule` share it).
  */
 
 import { HeadPatternError } from './patterns';
@@ -61,4 +62,30 @@ export function positionPattern(n: number, q: number, causal = true): Float64Arr
   if (!(Number.isInteger(q) && q >= 0 && q < n)) return p;
   for (let i = causal ? q : 0; i < n; i++) p[i * n + q] = 1;
   return p;
+}
+
+/** A rule as the engine takes it: a `match` rule brings its test of a token id (the caller owns the regex). */
+export type PatternRule =
+  | { readonly kind: 'offset'; readonly offset: number }
+  | { readonly kind: 'occurrence'; readonly offset: number }
+  | { readonly kind: 'match'; readonly test: (id: number) => boolean }
+  | { readonly kind: 'position'; readonly position: number };
+
+/** The rule's n×n pattern over `ids`. A key ahead of the query under the causal mask is refused: no head could ever score on it. */
+export function rulePattern(rule: PatternRule, ids: ArrayLike<number>, causal = true): Float64Array {
+  switch (rule.kind) {
+    case 'offset':
+      if (causal && rule.offset < 0)
+        throw new HeadPatternError(`the token ${-rule.offset} ahead is never visible to a causal model (each token sees only the tokens before it)`);
+      return offsetPattern(ids.length, rule.offset, causal);
+    case 'occurrence':
+      return occurrencePattern(ids, rule.offset, causal);
+    case 'match':
+      return keySetPattern(
+        Array.from(ids, (id) => rule.test(id)),
+        causal,
+      );
+    case 'position':
+      return positionPattern(ids.length, rule.position, causal);
+  }
 }

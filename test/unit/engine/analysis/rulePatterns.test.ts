@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { detectHead, type ScoreOptions } from '../../../../src/engine/analysis/headScores';
-import { keySetPattern, occurrencePattern, offsetPattern, positionPattern } from '../../../../src/engine/analysis/rulePatterns';
+import { keySetPattern, occurrencePattern, offsetPattern, positionPattern, rulePattern } from '../../../../src/engine/analysis/rulePatterns';
 import { firstTokenPattern, nextTokenPattern, type DetectorKind } from '../../../../src/engine/analysis/patterns';
 import { readLlama2cAttention, type Llama2cAttention } from '../../../helpers/llama2cAttention';
 import { requireFixture } from '../../../helpers/fixtures';
@@ -140,5 +140,13 @@ describe('engine/analysis/rulePatterns: custom detectors on llama2.c attention (
       [3, 2],
     ]);
     assert.deepEqual(Array.from(keySetPattern([false, true, false], false)), [0, 1, 0, 0, 1, 0, 0, 1, 0]);
+  });
+
+  it('rulePattern: a match rule marks the keys its test accepts; a key ahead is refused under the causal mask', () => {
+    const ids = [5, 9, 5, 2];
+    assert.deepEqual(rulePattern({ kind: 'match', test: (id) => id === 5 }, ids), keySetPattern([true, false, true, false]));
+    assert.deepEqual(rulePattern({ kind: 'occurrence', offset: 1 }, ids), occurrencePattern(ids, 1));
+    assert.throws(() => rulePattern({ kind: 'offset', offset: -2 }, ids), /the token 2 ahead is never visible to a causal model/);
+    assert.deepEqual(rulePattern({ kind: 'offset', offset: -1 }, ids, false), nextTokenPattern(4));
   });
 });
