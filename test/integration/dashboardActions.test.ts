@@ -36,7 +36,7 @@ function logProb(logits: readonly number[], id: number): number {
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe('dashboard actions in the editor: Pin and Ablate these (stories260K)', function () {
+describe('dashboard actions in the editor: Pin, Ablate these and a custom head detector (stories260K)', function () {
   this.timeout(180_000);
   let a: AttentionLensApi;
   let fx: Fixture;
