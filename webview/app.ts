@@ -14,6 +14,7 @@ import { AblationView } from './ablationView';
 import { AttributionView } from './attributionView';
 import { ComparisonPanel } from './comparisonView';
 import { ClassificationView } from './classificationView';
+import { CustomDetectorView } from './customDetector';
 import { HeadGrid } from './headGrid';
 import { Header } from './header';
 import { HeadTable } from './headTable';
@@ -54,7 +55,8 @@ type ComponentName =
   | 'attribution'
   | 'induction'
   | 'compare'
-  | 'classification';
+  | 'classification'
+  | 'custom';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -70,6 +72,7 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
   induction: ['induction'],
   compare: ['compare'],
   classification: ['classification'],
+  customHeads: ['custom'],
 };
 
 /** Which components redraw when each part of the store changes. */
@@ -77,9 +80,9 @@ const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics'],
   model: ['header', 'query', 'grid', 'ablation', 'classification', 'induction'],
-  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction'],
-  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification', 'induction'],
-  ui: ['loss', 'metrics', 'matrix', 'table'],
+  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction', 'custom'],
+  attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification', 'induction', 'custom'],
+  ui: ['loss', 'metrics', 'matrix', 'table', 'custom'],
   banner: ['header'],
 };
 
@@ -118,6 +121,7 @@ export class App {
       induction: new InductionView(this.store, theme, hostExporter),
       compare: new ComparisonPanel(this.store, theme, hostExporter),
       classification: new ClassificationView(this.store),
+      custom: new CustomDetectorView(this.store, theme, setUi, hostExporter, () => this.invalidate(this.forgetView('customHeads'))),
     };
     const c = this.components;
     root.replaceChildren(
@@ -137,6 +141,7 @@ export class App {
           c.why.root,
           c.rollout.root,
           c.table.root,
+          c.custom.root,
           c.induction.root,
         ),
       ),
@@ -156,7 +161,10 @@ export class App {
     // The host is trusted, but anything else posting into the page is ignored.
     if (typeof data !== 'object' || data === null || typeof (data as { type?: unknown }).type !== 'string') return;
     try {
-      this.invalidate(this.store.apply(data as HostToWebview));
+      const m = data as HostToWebview;
+      this.invalidate(this.store.apply(m));
+      // The host scores heads with the page's kept detector only once told (a new panel, a reload).
+      if (m.type === 'init' && this.store.initialized && this.store.ui.detector) postToHost({ type: 'setHeadDetector', detector: this.store.ui.detector });
     } catch (e) {
       reportError(e instanceof Error ? e.message : String(e));
     }
@@ -180,6 +188,11 @@ export class App {
         reportError(`drawing ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       }
     }
+  }
+
+  private forgetView(name: ViewName): ViewName[] {
+    this.store.forgetView(name);
+    return [name];
   }
 
   private setUi(patch: Partial<DashboardUiState>): void {

@@ -89,6 +89,14 @@ export class Store {
     return this.asked.has(name);
   }
 
+  /** Forgets view `name`'s payload and reason: the page changed what it asks (a new custom detector). */
+  forgetView(name: ViewName): void {
+    delete this.views[name];
+    delete this.reasons[name];
+    delete this.progress_[name];
+    this.asked.delete(name);
+  }
+
   /** Applies one host message; returns the parts to redraw. */
   apply(m: HostToWebview): Part[] {
     const handler = this.handlers[m.type] as ((m: HostToWebview) => Part[]) | undefined;

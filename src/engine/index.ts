@@ -67,13 +67,14 @@ export { generationSteps, type GenerationStep, type GenerationStepOptions, type 
 export { Decoder } from './inference/decoder';
 
 // Analysis
-export { HEAD_KINDS, type HeadKind } from './analysis/patterns';
+export { HEAD_KINDS, HeadPatternError, type HeadKind } from './analysis/patterns';
 export { summarizeHeads, strongestKind, type HeadSummary } from './analysis/headSummary';
 export { headVectors, headOutput, type HeadVectors, type HeadShape } from './analysis/headVectors';
 export { rolloutRows, attentionRollout, layerMatrices, type RolloutOptions, type HeadFusion } from './analysis/rollout';
 export { attentionFlowRowSteps, FlowTooLargeError, FLOW_ROW_MAX_TOKENS, type FlowRow } from './analysis/flow';
 export { repeatedRandomTokens, repeatedTokenScores, secondHalfLoss } from './analysis/repeatedTokens';
-export { headKindScores } from './analysis/headScores';
+export { headKindScores, detectHead, type Detection, type ScoreMethod } from './analysis/headScores';
+export { rulePattern, type PatternRule } from './analysis/rulePatterns';
 export { surprisalAndPredictions, meanSurprisal, type SurprisalResult } from './analysis/surprisal';
 export { logitLens, type LogitLensResult } from './analysis/logitLens';
 export { ablateHeads, HeadRefError, type AblationMode, type HeadRef, type AblationResult } from './analysis/headAblation';

@@ -6,7 +6,8 @@
  */
 
 import { isViewName, ON_DEMAND_VIEWS } from '../protocol/dashboardViews';
-import { bool, describe, fail, int, oneOf, record, str, validated } from '../protocol/validation';
+import { checkedDetector } from '../protocol/headRules';
+import { bool, describe, fail, int, oneOf, record, str, validated, within } from '../protocol/validation';
 import { HEAD_SORT_KEYS, type DashboardUiState, type SaveFormat, type WebviewToHost } from '../protocol/webviewProtocol';
 
 export type Validated = { readonly ok: true; readonly message: WebviewToHost } | { readonly ok: false; readonly reason: string };
@@ -38,6 +39,8 @@ export function validateUiState(raw: unknown): DashboardUiState {
     normalization: oneOf(o, 'normalization', ['head', 'global'] as const),
     sortKey: oneOf(o, 'sortKey', HEAD_SORT_KEYS),
     sortDescending: bool(o, 'sortDescending'),
+    // Absent in states kept before custom detectors existed.
+    detector: o.detector === undefined || o.detector === null ? null : within('detector', () => checkedDetector(o.detector)),
   };
 }
 
@@ -93,6 +96,8 @@ function parse(raw: unknown): WebviewToHost {
     }
     case 'pinQuery':
       return { type, pinned: bool(o, 'pinned') };
+    case 'setHeadDetector':
+      return { type, detector: o.detector === null ? null : within('detector', () => checkedDetector(o.detector)) };
     case 'selectHead':
       return { type, layer: int(o, 'layer', 0, MAX_INDEX), head: int(o, 'head', 0, MAX_INDEX) };
     case 'selectTokens': {

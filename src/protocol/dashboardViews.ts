@@ -15,6 +15,7 @@
  */
 
 import type { HeadKindName, TokenSlice, WindowRef } from './common';
+import type { CustomDetector } from './headRules';
 
 export type ViewScope = 'window' | 'query' | 'head';
 
@@ -245,6 +246,17 @@ export interface SequenceClassificationView extends WindowRef {
   readonly predicted: number;
 }
 
+/** The user's own head detector (protocol/headRules.ts) scored on every head of the window. */
+export interface CustomHeadScores extends WindowRef {
+  readonly detector: CustomDetector;
+  readonly layers: number;
+  readonly heads: number;
+  /** [L·H] TransformerLens "mul" or "abs" score (detector.method) of each head against the rule's pattern for this window. */
+  readonly scores: Float32Array;
+  /** How many cells of the window's pattern are 1 (0: the rule marks nothing here, and every score says so). */
+  readonly cells: number;
+}
+
 /** One view: what it depends on, what the engine sends the host, what the host sends the page. */
 interface View<S extends ViewScope, Engine extends ScopedRef<S>, Page extends ScopedRef<S>> {
   readonly scope: S;
@@ -272,6 +284,8 @@ export interface DashboardViews {
   readonly compare: View<'query', ComparisonView, ComparisonView>;
   /** A classification checkpoint's predicted label and probabilities for the window. */
   readonly classification: View<'window', SequenceClassificationView, SequenceClassificationView>;
+  /** The page's custom head detector: asked for only while the page has set one (DETECTOR_VIEWS), again for each window. */
+  readonly customHeads: View<'window', CustomHeadScores, CustomHeadScores>;
 }
 
 export type ViewName = keyof DashboardViews;
@@ -291,6 +305,7 @@ export const VIEW_SCOPES: { readonly [N in ViewName]: DashboardViews[N]['scope']
   induction: 'window',
   compare: 'query',
   classification: 'window',
+  customHeads: 'window',
 };
 
 /**
@@ -298,6 +313,13 @@ export const VIEW_SCOPES: { readonly [N in ViewName]: DashboardViews[N]['scope']
  * does (`computeView`), for the question shown then; a new question forgets the answer.
  */
 export const ON_DEMAND_VIEWS: ReadonlySet<ViewName> = new Set<ViewName>(['ablation', 'attribution', 'flow', 'induction']);
+
+/**
+ * Views about the page's custom head detector: the view request carries it (ViewQuestion's
+ * `detector`), the host asks only while the page has set one, and a payload fits only the
+ * detector it was computed for.
+ */
+export const DETECTOR_VIEWS: ReadonlySet<ViewName> = new Set<ViewName>(['customHeads']);
 
 export const VIEW_NAMES = Object.keys(VIEW_SCOPES) as readonly ViewName[];
 
@@ -312,6 +334,8 @@ export interface ViewQuestion {
   readonly token: number;
   readonly layer: number;
   readonly head: number;
+  /** The custom head detector, for the DETECTOR_VIEWS (absent for the others). */
+  readonly detector?: CustomDetector;
 }
 
 /** Whether a payload of view `name` answers the question (window-local `query`, selected head). */

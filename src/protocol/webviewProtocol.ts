@@ -13,6 +13,7 @@
 import { HEAD_KIND_NAMES, type ModelInfo, type TokenSlice, type WindowRef } from './common';
 import type { EvalColumns, KeptRun, RunSample, RunStatus, StepColumns } from './runs';
 import type { PagePayload, ViewName } from './dashboardViews';
+import type { CustomDetector } from './headRules';
 import type { Aggregation, Direction } from './settings';
 
 /**
@@ -20,8 +21,9 @@ import type { Aggregation, Direction } from './settings';
  * 5: the kept runs travel in a `runs` message, and a run's info carries its id and eval samples.
  * 6: `attentionMode` (the editor's direction and aggregation) to the page, `setDirection` from it; the `classification` view.
  * 7: on-demand views report `viewProgress` and can be cancelled (`cancelView`); the page can ablate heads and pin the query; the `flow` and `induction` views.
+ * 8: the page's custom head detector (`setHeadDetector`, kept in the UI state) and its `customHeads` view.
  */
-export const WEBVIEW_PROTOCOL_VERSION = 7;
+export const WEBVIEW_PROTOCOL_VERSION = 8;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
@@ -78,6 +80,8 @@ export interface DashboardUiState {
   readonly normalization: MatrixNormalization;
   readonly sortKey: HeadSortKey;
   readonly sortDescending: boolean;
+  /** The custom head detector the page scores heads with (null: none defined). */
+  readonly detector: CustomDetector | null;
 }
 
 export const DEFAULT_UI_STATE: DashboardUiState = {
@@ -89,6 +93,7 @@ export const DEFAULT_UI_STATE: DashboardUiState = {
   normalization: 'head',
   sortKey: 'head',
   sortDescending: false,
+  detector: null,
 };
 
 // ---------------------------------------------------------------- host → webview
@@ -152,6 +157,8 @@ export type WebviewToHost =
   | { readonly type: 'ablateHeads'; readonly heads: readonly { readonly layer: number; readonly head: number }[] }
   /** Pin the query shown now (the editor's cursor no longer moves it), or unpin it. */
   | { readonly type: 'pinQuery'; readonly pinned: boolean }
+  /** Score every head with this custom detector on each window from now on (null: stop). */
+  | { readonly type: 'setHeadDetector'; readonly detector: CustomDetector | null }
   /** Select this head everywhere. */
   | { readonly type: 'selectHead'; readonly layer: number; readonly head: number }
   /** Reveal and select [start, end) (UTF-16 offsets) of the document in its editor. */

@@ -20,8 +20,8 @@ import type { Weighting } from './settings';
 
 export type { Weighting } from './settings';
 
-/** 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 4;
+/** 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 5;
 
 export interface TrainRequestOptions {
   readonly preset: string;

@@ -9,6 +9,7 @@ import type { ErrorCode } from '../protocol/common';
 import type { WorkerToHost } from '../protocol/workerProtocol';
 import {
   HeadRefError,
+  HeadPatternError,
   AttributionTargetError,
   PositionError,
   CheckpointError,
@@ -43,7 +44,7 @@ export function errorCodeOf(e: unknown, fallback: ErrorCode = 'internal'): Error
   // A model without a tokenizer cannot read a document's text: the input is unusable with it.
   if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError || e instanceof NoTokenizerError) return 'bad-input';
   // A question the analyses cannot answer here (no next token, a head the model lacks).
-  if (e instanceof PositionError || e instanceof HeadRefError || e instanceof AttributionTargetError) return 'bad-input';
+  if (e instanceof PositionError || e instanceof HeadRefError || e instanceof HeadPatternError || e instanceof AttributionTargetError) return 'bad-input';
   if (
     e instanceof CheckpointError ||
     e instanceof ModelFileError ||

@@ -8,7 +8,8 @@
  * count's range) is decided by the engine and reported as 'bad-input'.
  */
 
-import { isViewName } from '../protocol/dashboardViews';
+import { DETECTOR_VIEWS, isViewName } from '../protocol/dashboardViews';
+import { checkedDetector } from '../protocol/headRules';
 import { describe, fail, InvalidMessage, int, nonEmpty, nonNegative, num, record, str, within, type Fields } from '../protocol/validation';
 import type { CharRange, CompareWith, HeadAddress, HostToWorker, TrainRequestOptions } from '../protocol/workerProtocol';
 
@@ -133,6 +134,7 @@ function build(r: Fields, id: number): HostToWorker {
         token: nonNegative(r, 'token'),
         layer: nonNegative(r, 'layer'),
         head: nonNegative(r, 'head'),
+        ...(DETECTOR_VIEWS.has(view) ? { detector: within('detector', () => checkedDetector(r.detector)) } : {}),
       };
     }
     case 'generate':

@@ -14,6 +14,7 @@ import type { ActiveModel } from './activeModel';
 import type { WindowAttention } from './attentionCache';
 import type { OtherSide } from './comparison';
 import { comparisonView } from './comparisonView';
+import { customHeadsView } from './customHeads';
 import { ablationView, attributionView, lensView, tokenSurprisal } from './debugViews';
 import { flowView, inductionTest } from './modelTests';
 import { WorkerError } from './errors';
@@ -102,6 +103,10 @@ const VIEWS: { readonly [N in ViewName]: (c: ViewContext) => Computed<N> | Promi
   classification: ({ model: m, place, ids }) => {
     const p = { ...place, ...classificationOf(m.model, ids) };
     return { payload: p, transfer: buffers([p.logits, p.probabilities]) };
+  },
+  customHeads: ({ request: r, model, win, place, ids }) => {
+    const p = customHeadsView(model, win, ids, place, r.detector);
+    return { payload: p, transfer: buffers([p.scores]) };
   },
 };
 

@@ -6,16 +6,22 @@
  * head's normalised entropy, how many keys hold 90 % of its attention, and its strongest kind.
  * The JSON says whether the model is causal; a bidirectional one (BERT) also gets next_token
  * scores and two-sided patterns (engine/analysis/patterns.ts).
+ *
+ * `--rule` (with `--method mul|abs`) also scores every head against a custom detector, as the
+ * dashboard's: the JSON then has `"custom": {"rule", "method", "scores": [L][H]}`, the table a
+ * `rule` column.
  */
 
-import { strongestKind, summarizeHeads, HEAD_KINDS } from '../../engine';
+import { detectHead, rulePattern, strongestKind, summarizeHeads, HEAD_KINDS } from '../../engine';
+import { describeRule, tokenMatcher } from '../../protocol/headRules';
+import { detectorOfArgs } from '../headRule';
 import { parseArgs, UsageError } from '../args';
 import { inputEncoding, inputTokenTypes } from '../inputText';
 import { table, type Output } from '../output';
 import { openModel, TextTooLongError } from './model';
 import { isCausal } from '../../engine';
 
-export const HEADS_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types'], flags: ['json', 'allow-special'] };
+export const HEADS_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types', 'rule', 'method'], flags: ['json', 'allow-special'] };
 
 const SHORT: Record<(typeof HEAD_KINDS)[number], string> = {
   previous_token: 'prev',
@@ -27,6 +33,10 @@ const SHORT: Record<(typeof HEAD_KINDS)[number], string> = {
 
 export async function headsCommand(argv: readonly string[], out: Output): Promise<void> {
   const args = parseArgs(argv, HEADS_OPTIONS);
+  const ruleArg = args.values.get('rule');
+  if (!ruleArg && args.values.has('method')) throw new UsageError('--method applies to --rule; the named detectors are scored with "mul"');
+  // Checked before the model is read: a bad rule is a usage error, however large the checkpoint.
+  const detector = ruleArg === undefined ? null : detectorOfArgs(ruleArg, args.values.get('method'));
   const { model, tokenizer } = await openModel(args, out);
   const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') }, model.config.contextLength);
   const T = enc.ids.length;
@@ -42,11 +52,23 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
   const causal = isCausal(model.config);
   const s = summarizeHeads(layers, H, enc.ids, { causal });
   const perHead = (a: Float64Array): number[][] => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * H, (l + 1) * H)));
+  let custom: Float64Array | null = null;
+  if (detector) {
+    const r = detector.rule;
+    const rule = r.kind === 'match' ? { kind: r.kind, test: tokenMatcher(r.regex, (id) => tokenizer.tokenLabel(id)) } : r;
+    custom = detectHead([{ layers, heads: H, tokens: enc.ids }], rulePattern(rule, enc.ids, causal), { method: detector.method, causal }).scores;
+  }
 
   if (out.json) {
     const scores: Record<string, number[][]> = Object.fromEntries(HEAD_KINDS.map((k) => [k, perHead(s.scores[k])]));
     if (s.nextToken) scores.next_token = perHead(s.nextToken);
-    out.jsonLine({ layers: L, heads: H, causal, scores });
+    out.jsonLine({
+      layers: L,
+      heads: H,
+      causal,
+      scores,
+      ...(detector && custom ? { custom: { rule: detector.rule, method: detector.method, scores: perHead(custom) } } : {}),
+    });
     return;
   }
   // Fixed decimals line the columns up (the table's own number format varies the precision).
@@ -58,12 +80,19 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
       const best = strongestKind(s, i);
       const next = s.nextToken ? [f3(s.nextToken[i]!)] : [];
       const kind = s.nextToken && s.nextToken[i]! > best.score ? 'next-token' : best.kind.replace('_', '-');
-      rows.push([`${l}.${h}`, ...HEAD_KINDS.map((k) => f3(s.scores[k][i]!)), ...next, f3(s.entropy[i]!), s.keys90[i]!.toFixed(1), kind]);
+      const rule = custom ? [f3(custom[i]!)] : [];
+      rows.push([`${l}.${h}`, ...HEAD_KINDS.map((k) => f3(s.scores[k][i]!)), ...next, ...rule, f3(s.entropy[i]!), s.keys90[i]!.toFixed(1), kind]);
     }
   }
   out.line(
     `${T} tokens, ${L} layers × ${H} heads${causal ? '' : ', bidirectional'}. Scores: share of each head's attention on the pattern (TransformerLens "mul").`,
   );
-  out.line(table(['head', ...HEAD_KINDS.map((k) => SHORT[k]), ...(s.nextToken ? ['next'] : []), 'entropy', 'keys@90%', 'strongest'], rows));
+  if (detector) out.line(`rule: attending to ${describeRule(detector.rule)} (TransformerLens "${detector.method}").`);
+  out.line(
+    table(
+      ['head', ...HEAD_KINDS.map((k) => SHORT[k]), ...(s.nextToken ? ['next'] : []), ...(detector ? ['rule'] : []), 'entropy', 'keys@90%', 'strongest'],
+      rows,
+    ),
+  );
   out.line('entropy: 0 = one key, 1 = uniform over the keys a row can see. Use --json for the scores alone.');
 }

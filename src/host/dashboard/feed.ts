@@ -12,6 +12,7 @@
 
 import { isQuietFailure, type WindowRef } from '../../protocol/common';
 import {
+  DETECTOR_VIEWS,
   ON_DEMAND_VIEWS,
   payloadFits,
   sameWindow,
@@ -23,6 +24,7 @@ import {
   type ViewName,
   type ViewScope,
 } from '../../protocol/dashboardViews';
+import { detectorKey, type CustomDetector } from '../../protocol/headRules';
 import type { HostToWebview } from '../../protocol/webviewProtocol';
 import type { CallRequest, PassProgress, ViewReply } from '../../protocol/workerProtocol';
 import { VIEW_SPECS, type Held, type LayerHead } from './viewSpecs';
@@ -90,6 +92,8 @@ export class DashboardFeed {
   private selection: LayerHead = { layer: 0, head: 0 };
   /** The question shown now (on-demand views are asked about it). */
   private query: FeedQuery | null = null;
+  /** The page's custom head detector (DETECTOR_VIEWS are asked for only while there is one). */
+  private detector: CustomDetector | null = null;
   private disposed = false;
 
   constructor(
@@ -116,7 +120,8 @@ export class DashboardFeed {
         continue;
       }
       const win = windowOf(query);
-      const asked = this.retarget(slot, questionKey(VIEW_SCOPES[name], win, query.from, this.selection));
+      const key = questionKey(VIEW_SCOPES[name], win, query.from, this.selection);
+      const asked = this.retarget(slot, DETECTOR_VIEWS.has(name) ? (this.detector ? `${key}|${detectorKey(this.detector)}` : null) : key);
       if (asked && !ON_DEMAND_VIEWS.has(name)) this.ask(name, slot, win, query);
       else if (moved && slot.held !== null && VIEW_SPECS[name].followsSelection) this.present(name, slot.held as Held<typeof name>);
     }
@@ -140,6 +145,13 @@ export class DashboardFeed {
     if (this.disposed) return;
     this.retarget(this.slot(name), null);
     this.show(this.query, this.selection);
+  }
+
+  /** Scores heads with this detector from now on (null: stop); asks again only when it differs from the one in use. */
+  setDetector(detector: CustomDetector | null): void {
+    if (this.disposed || (detector && this.detector ? detectorKey(detector) === detectorKey(this.detector) : detector === this.detector)) return;
+    this.detector = detector;
+    for (const name of DETECTOR_VIEWS) this.refresh(name);
   }
 
   /**
@@ -232,6 +244,7 @@ export class DashboardFeed {
         token: query.from,
         layer,
         head,
+        ...(DETECTOR_VIEWS.has(name) && this.detector ? { detector: this.detector } : {}),
       },
       (p) => {
         if (current()) this.post({ type: 'viewProgress', view: name, window: win, done: p.done, total: p.total });
@@ -245,7 +258,7 @@ export class DashboardFeed {
         if (!current()) return; // the panel moved on while it was computed
         slot.ticket = null;
         slot.cancel = null;
-        if (r.view !== name || !sameWindow(r.payload, win) || !payloadFits(name, r.payload, local, layer, head)) {
+        if (r.view !== name || !sameWindow(r.payload, win) || !payloadFits(name, r.payload, local, layer, head) || !this.sameDetector(r)) {
           this.log.debug(`dashboard: dropped a ${r.view} reply that is not about ${placeOf(win)} (query ${query.from}, head ${layer}.${head})`);
           return;
         }
@@ -266,6 +279,12 @@ export class DashboardFeed {
         this.failed(name, slot, win, e, 'warn');
       },
     );
+  }
+
+  /** A custom-detector reply was computed for the detector in use (other views: always true). */
+  private sameDetector(r: ViewReply): boolean {
+    if (r.view !== 'customHeads') return true;
+    return this.detector !== null && detectorKey(r.payload.detector) === detectorKey(this.detector);
   }
 
   /**

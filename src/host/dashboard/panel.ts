@@ -127,6 +127,7 @@ export class DashboardPanel implements vscode.Disposable {
         ablateHeads: (m) =>
           void vscode.commands.executeCommand(m.heads.length > 0 ? 'attentionLens.ablateHeads' : 'attentionLens.clearAblation', { heads: m.heads }),
         pinQuery: (m) => (m.pinned ? deps.highlighter.pin() : deps.highlighter.unpin()),
+        setHeadDetector: (m) => this.feed.setDetector(m.detector),
         selectHead: (m) => deps.view.select(m.layer, m.head),
         selectTokens: (m) => {
           // Only the document the dashboard shows: a page asking for another one is refused.

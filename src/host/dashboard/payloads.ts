@@ -11,6 +11,7 @@ import {
   windowOf,
   type AblationSweepView,
   type AttributionView,
+  type CustomHeadScores,
   type FlowRowView,
   type HeadStats,
   type InductionTestView,
@@ -129,6 +130,12 @@ export function checkedLens(r: LogitLensView): LogitLensView {
 export function checkedAblation(r: AblationSweepView): AblationSweepView {
   const effects = copyOf('ablation effects', r.effects, r.layers * r.heads, `${r.layers} layers × ${r.heads} heads`);
   return { ...windowOf(r), query: r.query, layers: r.layers, heads: r.heads, targetId: r.targetId, targetLabel: r.targetLabel, logProb: r.logProb, effects };
+}
+
+/** The custom detector's score of every head, [L, H]. */
+export function checkedCustomHeads(r: CustomHeadScores): CustomHeadScores {
+  const scores = copyOf('custom detector scores', r.scores, r.layers * r.heads, `${r.layers} layers × ${r.heads} heads`);
+  return { ...windowOf(r), detector: r.detector, layers: r.layers, heads: r.heads, scores, cells: r.cells };
 }
 
 /** Attribution: one value per window token up to the query. */

@@ -12,6 +12,7 @@ import {
   checkedAblation,
   checkedAttribution,
   checkedClassification,
+  checkedCustomHeads,
   checkedFlow,
   checkedHeadStats,
   checkedInduction,
@@ -61,4 +62,5 @@ export const VIEW_SPECS: { readonly [N in ViewName]: HostViewSpec<N> } = {
   induction: { title: 'repeated-random-tokens test', hold: checkedInduction, present: (i) => i, followsSelection: false },
   compare: { title: 'comparison', hold: checkedComparison, present: (c) => c, followsSelection: false },
   classification: { title: 'classification', hold: checkedClassification, present: (c) => c, followsSelection: false },
+  customHeads: { title: 'custom head detector', hold: checkedCustomHeads, present: (c) => c, followsSelection: false },
 };

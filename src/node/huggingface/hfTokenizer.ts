@@ -14,7 +14,7 @@
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { quote, readableLabel, type EncodeOptions, type Encoding, type Tokenizer, type TokenSpan } from '../../engine';
 import { byteLevelBytes, readableBytes, utf8 } from './byteLevel';
-import { unsafeRegexReason } from './regexSafety';
+import { unsafeRegexReason } from '../../protocol/regexSafety';
 import { alignSpans, type SpanSource } from './spans';
 
 export class HuggingFaceTokenizerError extends Error {

@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { headKindScores } from '../../../src/engine/analysis/headScores';
 import { HEAD_KINDS } from '../../../src/engine/analysis/patterns';
@@ -63,5 +64,52 @@ describe('cli: attention-lens heads', function () {
     const empty = cli('heads', ...model, '--text', '', '--json');
     assert.notEqual(empty.code, 0);
     assert.match(JSON.parse(empty.stderr).error.message, /at least 2/);
+  });
+
+  it('--rule scores every head against a custom detector: "custom" in the JSON, equal to the share of llama2.c attention on the rule\'s keys', function () {
+    const fx = JSON.parse(fs.readFileSync(requireFixture(this, 'stories260K', 'attention_logits_lily_park.json'), 'utf8')) as {
+      prompt: string;
+      T: number;
+      token_ids: number[];
+      attention: number[][][][];
+    };
+    const model = ['--checkpoint', requireFixture(this, 'stories260K', 'stories260K.bin'), '--tokenizer', requireFixture(this, 'stories260K', 'tok512.bin')];
+    const run = cli('heads', ...model, '--text', fx.prompt, '--rule', 'copy:1', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const out = JSON.parse(run.stdout) as { scores: Record<string, number[][]>; custom: { rule: unknown; method: string; scores: number[][] } };
+    assert.deepEqual([out.custom.rule, out.custom.method], [{ kind: 'occurrence', offset: 1 }, 'mul']);
+    // Keys: the token after each earlier copy of the query's token (the induction pattern), from llama2.c's rows.
+    const ids = fx.token_ids;
+    fx.attention.forEach((layer, l) =>
+      layer.forEach((rows, h) => {
+        let on = 0;
+        rows.forEach((row, i) => {
+          for (let m = 0; m < i; m++) if (ids[m] === ids[i]) on += row[m + 1]!;
+        });
+        const got = out.custom.scores[l]![h]!;
+        assert.ok(Math.abs(got - on / fx.T) < 2e-4, `head ${l}.${h}: ${got} vs llama2.c ${on / fx.T}`);
+        assert.equal(got, out.scores.induction![l]![h], 'copy:1 is the induction detector');
+      }),
+    );
+    const table = cli('heads', ...model, '--text', fx.prompt, '--rule', 'offset:2', '--method', 'abs');
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /rule: attending to the token 2 back \(TransformerLens "abs"\)\./);
+    assert.match(table.stdout, /head +prev +dup +induct +first +self +rule +entropy/);
+  });
+
+  it('--rule refuses what the dashboard refuses, before reading the model', () => {
+    for (const [rule, reason] of [
+      ['match:(a+)+$', /exponential time: nested quantifier/],
+      ['offset:99999999', /offset must be an integer in \[-65536, 65536\]/],
+      ['offset:1.5', /offset must be an integer/],
+      ['matrix:1,0', /--rule must be offset:K, copy:K, match:REGEX or position:P/],
+      [`match:${'x'.repeat(300)}`, /300 characters; at most 200/],
+    ] as const) {
+      const r = cli('heads', '--checkpoint', '/nonexistent.bin', '--text', 'a b', '--rule', rule);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, reason, rule);
+    }
+    const m = cli('heads', '--checkpoint', '/nonexistent.bin', '--text', 'a b', '--method', 'abs');
+    assert.match(m.stderr, /--method applies to --rule/);
   });
 });

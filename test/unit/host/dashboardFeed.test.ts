@@ -11,6 +11,7 @@ import { BadReplyError, checkedHeadStats, checkedRolloutRow, checkedWhyDetail } 
 import { DashboardFeed, type FeedQuery, type ViewEngine } from '../../../src/host/dashboard/feed';
 import { HEAD_KIND_NAMES, isQuietFailure, type WindowRef } from '../../../src/protocol/common';
 import type { EnginePayload, PagePayload, ViewName } from '../../../src/protocol/dashboardViews';
+import type { CustomDetector } from '../../../src/protocol/headRules';
 import type { HostToWebview } from '../../../src/protocol/webviewProtocol';
 import type { CallRequest, PassProgress, ViewReply } from '../../../src/protocol/workerProtocol';
 
@@ -526,5 +527,52 @@ describe('host: dashboard feed (engine-fed views)', () => {
     assert.deepEqual(d, { ...WIN, query: 1, layer: 1, head: 2, headSize: HS, q: v.q, k: v.k, v: v.v, output: v.output });
     assert.notEqual(d.k.buffer, v.k.buffer);
     assert.throws(() => checkedWhyDetail({ ...v, v: new Float32Array(3) }), /value vectors has 3 values; 4 keys × 2 dims needs 8/);
+  });
+
+  it('scores heads with the custom detector only once the page set one: per window, again for a new detector, and drops replies for an old one', async () => {
+    const { engine, feed, posts } = setup();
+    const d1: CustomDetector = { rule: { kind: 'offset', offset: 2 }, method: 'mul', excludeBos: false, excludeCurrentToken: false };
+    const d2: CustomDetector = { rule: { kind: 'match', regex: '^ [A-Z]' }, method: 'abs', excludeBos: true, excludeCurrentToken: false };
+    const payload = (d: CustomDetector): EnginePayload<'customHeads'> => ({
+      ...WIN,
+      detector: d,
+      layers: L,
+      heads: H,
+      scores: new Float32Array(L * H).fill(0.25),
+      cells: 3,
+    });
+    const shown = (): PagePayload<'customHeads'>[] =>
+      posts.flatMap((m) => (m.type === 'view' && m.view === 'customHeads' ? [m.payload as PagePayload<'customHeads'>] : []));
+    feed.show(QUERY, { layer: 0, head: 0 });
+    assert.equal(engine.open('customHeads').length, 0, 'no detector, nothing asked');
+
+    feed.setDetector(d1);
+    const first = engine.take('customHeads');
+    assert.deepEqual(first.message.detector, d1, 'the request carries the detector');
+    first.answer({ type: 'view', id: 1, view: 'customHeads', payload: payload(d1) });
+    await settle();
+    assert.deepEqual(
+      shown().map((p) => p.detector),
+      [d1],
+    );
+    feed.setDetector({ ...d1, rule: { kind: 'offset', offset: 2 } });
+    feed.show({ ...QUERY, from: 11 }, { layer: 1, head: 2 });
+    assert.equal(engine.open('customHeads').length, 0, 'the same detector on the same window is not asked again');
+
+    feed.setDetector(d2);
+    const second = engine.take('customHeads');
+    assert.deepEqual(second.message.detector, d2);
+    second.answer({ type: 'view', id: 2, view: 'customHeads', payload: payload(d1) });
+    await settle();
+    assert.equal(shown().length, 1, 'a reply computed for another detector is dropped');
+
+    feed.setDetector(d1);
+    const third = engine.take('customHeads');
+    feed.setDetector(null);
+    assert.ok(third.cancelled, 'clearing the detector withdraws its request');
+    feed.show({ ...QUERY, windowStart: 9, from: 12 }, { layer: 0, head: 0 });
+    assert.equal(engine.open('customHeads').length, 0, 'and nothing is asked for the next window');
+    feed.setDetector(d2);
+    assert.equal(engine.take('customHeads').message.token, 12, 'set again: asked about the question shown now');
   });
 });

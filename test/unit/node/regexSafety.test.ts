@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { HuggingFaceTokenizer, HuggingFaceTokenizerError } from '../../../src/node/huggingface/hfTokenizer';
 import { loadHfTokenizer } from '../../../src/node/huggingface/tokenizerFiles';
-import { unsafeRegexReason } from '../../../src/node/huggingface/regexSafety';
+import { unsafeRegexReason } from '../../../src/protocol/regexSafety';
 import { requireFixture } from '../../helpers/fixtures';
 
 /** The textbook catastrophic patterns (OWASP ReDoS list and variants), each with why it is refused. */

@@ -66,6 +66,48 @@ describe('presentation: validation of webview messages', () => {
     refused({ type: 'save', format: 'exe', suggestedName: 'a.exe', data: '' }, /format must be one of/);
   });
 
+  it('a custom head detector is rebuilt field by field; offsets are bounded and the regex short, safe and compiling', () => {
+    const d = { rule: { kind: 'match', regex: '^ [A-Z]', junk: 1 }, method: 'abs', excludeBos: true, excludeCurrentToken: false, extra: 2 };
+    assert.deepEqual(ok({ type: 'setHeadDetector', detector: d }), {
+      type: 'setHeadDetector',
+      detector: { rule: { kind: 'match', regex: '^ [A-Z]' }, method: 'abs', excludeBos: true, excludeCurrentToken: false },
+    });
+    assert.deepEqual(ok({ type: 'setHeadDetector', detector: null }), { type: 'setHeadDetector', detector: null });
+    const base = { method: 'mul', excludeBos: false, excludeCurrentToken: false };
+    for (const rule of [
+      { kind: 'offset', offset: -65536 },
+      { kind: 'occurrence', offset: 1 },
+      { kind: 'position', position: 0 },
+    ])
+      ok({ type: 'setHeadDetector', detector: { ...base, rule } });
+    const bad = (rule: unknown, reason: RegExp, fields: object = {}): void =>
+      refused({ type: 'setHeadDetector', detector: { ...base, rule, ...fields } }, reason);
+    bad({ kind: 'offset', offset: 65537 }, /detector: rule: offset must be an integer in \[-65536, 65536\]/);
+    bad({ kind: 'offset', offset: 1.5 }, /offset/);
+    bad({ kind: 'occurrence', offset: '1' }, /offset/);
+    bad({ kind: 'position', position: -1 }, /position/);
+    bad({ kind: 'match', regex: '(a+)+$' }, /exponential time: nested quantifier/);
+    bad({ kind: 'match', regex: '(x|x)*y' }, /exponential time/);
+    bad({ kind: 'match', regex: '(a*)\\1' }, /backreference/);
+    bad({ kind: 'match', regex: 'a'.repeat(201) }, /201 characters; at most 200/);
+    bad({ kind: 'match', regex: '' }, /empty/);
+    bad({ kind: 'match', regex: '[' }, /does not compile/);
+    bad({ kind: 'match', regex: 7 }, /regex must be a string/);
+    bad({ kind: 'matrix', cells: [1, 0, 0, 1] }, /kind must be one of offset, occurrence, match, position/);
+    bad(null, /rule must be an object/);
+    bad({ kind: 'offset', offset: 1 }, /method must be one of mul, abs/, { method: 'max' });
+    bad({ kind: 'offset', offset: 1 }, /excludeBos must be true or false/, { excludeBos: 1 });
+    refused({ type: 'setHeadDetector' }, /detector must be an object/);
+    // Kept in the UI state: absent in states kept before it existed, and checked like the message.
+    const { detector: _, ...old } = DEFAULT_UI_STATE;
+    assert.deepEqual(parseUiState(old), DEFAULT_UI_STATE);
+    assert.deepEqual(parseUiState({ ...DEFAULT_UI_STATE, detector: { ...base, rule: { kind: 'offset', offset: 2 } } })?.detector, {
+      ...base,
+      rule: { kind: 'offset', offset: 2 },
+    });
+    assert.equal(parseUiState({ ...DEFAULT_UI_STATE, detector: { ...base, rule: { kind: 'match', regex: '(a|a)*' } } }), null);
+  });
+
   it('reads stored UI state leniently: anything unreadable is null, not an exception', () => {
     assert.deepEqual(parseUiState(DEFAULT_UI_STATE), DEFAULT_UI_STATE);
     assert.equal(parseUiState(undefined), null);

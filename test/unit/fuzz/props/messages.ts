@@ -14,8 +14,69 @@ import { MAX_ERROR_CHARS, MAX_KEY_CHARS, MAX_SAVE_CHARS, validateWebviewMessage 
 import { DEFAULT_SETTINGS, SETTING_BOUNDS, parseSettings } from '../../../../src/protocol/settings';
 import { isViewName, ON_DEMAND_VIEWS, VIEW_NAMES } from '../../../../src/protocol/dashboardViews';
 import { DEFAULT_UI_STATE } from '../../../../src/protocol/webviewProtocol';
+import { MAX_MATCHED_TEXT_CHARS, MAX_RULE_OFFSET, MAX_RULE_REGEX_CHARS } from '../../../../src/protocol/headRules';
+import { unsafeRegexReason } from '../../../../src/protocol/regexSafety';
 import { MAX_RANGES, parseHostMessage } from '../../../../src/worker/validate';
 import { ReaderProbe, fieldsOf, hostileValue, isDense, jsonMutation, mutateJsonText, prop, type PropertySet } from '../harness';
+
+/** Texts that make a backtracking regex try every split, at the longest a token is matched on. */
+const TOKEN_TEXTS = ['a'.repeat(MAX_MATCHED_TEXT_CHARS), ' '.repeat(MAX_MATCHED_TEXT_CHARS - 1) + '!', 'ab'.repeat(MAX_MATCHED_TEXT_CHARS / 2 - 1) + '\u0000'];
+
+/** An accepted custom head detector: only its fields, offsets bounded, a regex short, statically safe, compiling — and quick on hostile token texts. */
+function checkDetector(d: unknown): void {
+  assert.ok(isPlainRecord(d));
+  keysAre(d, ['rule', 'method', 'excludeBos', 'excludeCurrentToken']);
+  assert.ok(d.method === 'mul' || d.method === 'abs');
+  assert.ok(typeof d.excludeBos === 'boolean' && typeof d.excludeCurrentToken === 'boolean');
+  const r = d.rule;
+  assert.ok(isPlainRecord(r));
+  const bounded = (v: unknown, min: number): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= MAX_RULE_OFFSET;
+  switch (r.kind) {
+    case 'offset':
+    case 'occurrence':
+      keysAre(r, ['kind', 'offset']);
+      assert.ok(bounded(r.offset, -MAX_RULE_OFFSET));
+      break;
+    case 'position':
+      keysAre(r, ['kind', 'position']);
+      assert.ok(bounded(r.position, 0));
+      break;
+    case 'match': {
+      keysAre(r, ['kind', 'regex']);
+      const source = r.regex as string;
+      assert.ok(typeof source === 'string' && source.length > 0 && source.length <= MAX_RULE_REGEX_CHARS);
+      assert.equal(unsafeRegexReason(source), null);
+      // Within the probe's time bound, as the worker runs it.
+      const re = new RegExp(source, 'u');
+      for (const t of TOKEN_TEXTS) re.test(t);
+      break;
+    }
+    default:
+      assert.fail(`rule kind ${String(r.kind)}`);
+  }
+}
+
+const regexArb = fc.oneof(
+  fc.string({ maxLength: 12 }),
+  fc.constantFrom('^ [A-Z]', '(a+)+$', '(a|a)*$', '(\\w+\\s?)*$', '(a*)\\1', '[', '', '.*', 'x'.repeat(201), '\\p{Lu}', '(?<n>a)\\k<n>', 'a{1,99999}'),
+);
+
+const ruleArb: fc.Arbitrary<unknown> = fc.oneof(
+  fieldsOf({
+    kind: fc.constantFrom('offset', 'occurrence'),
+    offset: fc.oneof(fc.integer({ min: -70_000, max: 70_000 }), fc.constantFrom(0.5, NaN, 1e300, '1')),
+  }),
+  fieldsOf({ kind: fc.constant('position'), position: fc.oneof(fc.integer({ min: -5, max: 70_000 }), fc.constantFrom(Infinity, null)) }),
+  fieldsOf({ kind: fc.constant('match'), regex: regexArb }),
+  fieldsOf({ kind: fc.constantFrom('matrix', '__proto__', ''), cells: fc.array(fc.nat(1), { maxLength: 9 }) }),
+);
+
+const detectorArb: fc.Arbitrary<unknown> = fieldsOf({
+  rule: ruleArb,
+  method: fc.constantFrom('mul', 'abs', 'max', ''),
+  excludeBos: fc.oneof(fc.boolean(), fc.constant('yes')),
+  excludeCurrentToken: fc.boolean(),
+});
 
 const isPlainRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
@@ -120,8 +181,9 @@ export function checkHostMessage(m: unknown): void {
       assert.ok(typeof m.collectGarbage === 'boolean');
       break;
     case 'view':
-      keysAre(m, ['type', 'id', 'view', 'documentKey', 'version', 'token', 'layer', 'head']);
+      keysAre(m, ['type', 'id', 'view', 'documentKey', 'version', 'token', 'layer', 'head', ...(m.view === 'customHeads' ? ['detector'] : [])]);
       assert.ok(isViewName(m.view), 'a known view');
+      if (m.view === 'customHeads') checkDetector(m.detector);
       str('documentKey');
       assert.ok(safeInt(m.version) && nonNeg(m.token) && nonNeg(m.layer) && nonNeg(m.head));
       break;
@@ -301,6 +363,24 @@ export function hostMessageProperties(probe: ReaderProbe): PropertySet {
   return {
     'hostile values as the message': prop(0.2, fc.property(hostileValue, read)),
     'every message type with fields by turns valid, hostile, missing or extra': prop(0.6, fc.property(hostMessages, read)),
+    // Its own property: a new field in hostMessages' arbitraries would change what the kept replays test.
+    'customHeads view requests with detectors by turns valid and hostile (unsafe regexes, unbounded offsets)': prop(
+      0.15,
+      fc.property(
+        fieldsOf({
+          type: fc.constant('view'),
+          id: fc.nat(1000),
+          view: fc.constant('customHeads'),
+          documentKey: fc.string(),
+          version: fc.integer(),
+          token: fc.nat(100),
+          layer: fc.nat(8),
+          head: fc.nat(8),
+          detector: detectorArb,
+        }),
+        read,
+      ),
+    ),
     'JSON mutations of valid messages': prop(
       0.25,
       fc.property(fc.constantFrom(...VALID_HOST_MESSAGES), fc.array(jsonMutation, { minLength: 1, maxLength: 3 }), (m, ms) => {
@@ -356,6 +436,7 @@ export function checkWebviewMessage(m: unknown): void {
       assert.ok(isPlainRecord(ui));
       keysAre(ui, Object.keys(DEFAULT_UI_STATE));
       for (const [k, v] of Object.entries(DEFAULT_UI_STATE)) assert.equal(typeof ui[k], typeof v, `ui.${k}`);
+      if (ui.detector !== null) checkDetector(ui.detector);
       assert.ok((ui.smoothing as number) >= 0 && (ui.smoothing as number) <= 0.999);
       break;
     }
@@ -370,6 +451,10 @@ export function checkWebviewMessage(m: unknown): void {
     case 'forgetRun':
       keysAre(m, ['type', 'id']);
       assert.ok(typeof m.id === 'string' && m.id.length <= MAX_KEY_CHARS);
+      break;
+    case 'setHeadDetector':
+      keysAre(m, ['type', 'detector']);
+      if (m.detector !== null) checkDetector(m.detector);
       break;
     case 'setDirection':
       keysAre(m, ['type', 'direction']);
@@ -391,6 +476,7 @@ function uiStateArb(): fc.Arbitrary<Record<string, unknown>> {
           ? fc.oneof(fc.double({ min: 0, max: 1 }), fc.constantFrom(0, 0.999, 1, -0, NaN))
           : fc.constantFrom(v, 'step', 'time', 'head', 'global', 'entropy', 'keys50', 'previous_token', 'bogus');
   }
+  fields.detector = fc.oneof(fc.constant(null), detectorArb);
   return fieldsOf(fields);
 }
 
@@ -427,6 +513,7 @@ const webviewMessages: fc.Arbitrary<unknown> = fc.oneof(
   }),
   fieldsOf({ type: fc.constant('persist'), ui: uiStateArb() }),
   fieldsOf({ type: fc.constant('forgetRun'), id: fc.oneof(fc.string(), fc.constantFrom('run-1', 'checkpoint:/m/a.safetensors', 'x'.repeat(9000))) }),
+  fieldsOf({ type: fc.constant('setHeadDetector'), detector: fc.oneof(fc.constant(null), detectorArb) }),
   fieldsOf({ type: fc.constant('setDirection'), direction: fc.constantFrom('attendsTo', 'attendedBy', 'rows', '', 'constructor') }),
   fieldsOf({
     type: fc.constant('error'),
@@ -454,6 +541,8 @@ export function webviewMessageProperties(probe: ReaderProbe): PropertySet {
           { type: 'persist', ui: DEFAULT_UI_STATE },
           { type: 'save', format: 'json', suggestedName: 'a.json', data: '{"x":[1,2]}' },
           { type: 'selectTokens', documentKey: 'file:///a', start: 1, end: 2 },
+          { type: 'setHeadDetector', detector: { rule: { kind: 'match', regex: '^ [a-z]+$' }, method: 'abs', excludeBos: true, excludeCurrentToken: false } },
+          { type: 'setHeadDetector', detector: { rule: { kind: 'occurrence', offset: 1 }, method: 'mul', excludeBos: false, excludeCurrentToken: false } },
         ),
         fc.array(jsonMutation, { minLength: 1, maxLength: 3 }),
         (m, ms) => {

@@ -1,5 +1,5 @@
 /**
- * Fuzz properties of the tokenizer-regex check (src/node/huggingface/regexSafety.ts): random
+ * Fuzz properties of the tokenizer-regex check (src/protocol/regexSafety.ts): random
  * patterns built from the pieces catastrophic patterns are made of (groups, alternations,
  * nested and adjacent quantifiers over overlapping classes) are either refused with a reason,
  * or — when accepted — run by JavaScript's own RegExp over adversarial texts (long runs of the
@@ -8,7 +8,7 @@
  */
 
 import fc from 'fast-check';
-import { unsafeRegexReason } from '../../../../src/node/huggingface/regexSafety';
+import { unsafeRegexReason } from '../../../../src/protocol/regexSafety';
 import { prop, type PropertySet, type ReaderProbe } from '../harness';
 
 const atom = fc.constantFrom('a', 'b', '\\s', '\\w', '.', '[ab]', '[^b]', '\\p{L}', ' ');

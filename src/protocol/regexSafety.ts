@@ -1,8 +1,9 @@
 /**
- * A static check of the regular expressions a tokenizer.json brings (a Replace normalizer's or
- * a Split pre-tokenizer's `{"Regex": …}`): they run in JavaScript's backtracking engine on the
- * worker and in the CLI, and a pattern such as `(a+)+$` takes exponential time on a few dozen
- * characters — the tokenizer would freeze with no way to stop it. Patterns that can backtrack
+ * A static check of untrusted regular expressions: those a tokenizer.json brings (a Replace
+ * normalizer's or a Split pre-tokenizer's `{"Regex": …}`) and a custom head detector's token
+ * rule from the dashboard page or `heads --rule` (headRules.ts). They run in JavaScript's
+ * backtracking engine on the worker and in the CLI, and a pattern such as `(a+)+$` takes
+ * exponential time on a few dozen characters — the worker would freeze with no way to stop it. Patterns that can backtrack
  * catastrophically are refused before they are compiled, and the message names the part.
  *
  * Refused (conservatively; real tokenizers' patterns are flat alternations of classes):

@@ -1,0 +1,309 @@
+/**
+ * The custom head detector: the user builds a rule — k tokens back, the token after an earlier
+ * copy of the current one (+ offset), tokens matching a regex, a window position — picks
+ * TransformerLens's "mul" or "abs" score, and every head is scored against the rule's pattern on
+ * the current window (the worker builds the pattern for the window's tokens: the page sends only
+ * the rule, checked here as the host will check it). The rule is kept in the UI state, so the
+ * panel scores with it again after a reload. Scores show as a layers × heads heat table or
+ * ranked by score; clicking a head selects it everywhere.
+ */
+
+import { csv, exportJson } from '../src/presentation/exportData';
+import type { CustomHeadScores } from '../src/protocol/dashboardViews';
+import {
+  checkedDetector,
+  DEFAULT_DETECTOR,
+  describeRule,
+  detectorKey,
+  MAX_RULE_REGEX_CHARS,
+  type CustomDetector,
+  type HeadRuleKind,
+} from '../src/protocol/headRules';
+import { validated } from '../src/protocol/validation';
+import type { DashboardUiState } from '../src/protocol/webviewProtocol';
+import { Diverging, num } from './debugCommon';
+import { button, el, section, segmented, setNote, toggle } from './dom';
+import type { Exporter } from './exporter';
+import type { Store } from './store';
+import type { Theme } from './theme';
+import { postToHost } from './vscodeApi';
+
+type Order = 'head' | 'score';
+
+const KINDS: readonly { value: HeadRuleKind; label: string; amount: string | null }[] = [
+  { value: 'offset', label: 'the token k back', amount: 'k' },
+  { value: 'occurrence', label: 'an earlier copy of the token, + offset', amount: 'offset' },
+  { value: 'match', label: 'tokens matching a regex', amount: null },
+  { value: 'position', label: 'window position p', amount: 'p' },
+];
+
+export class CustomDetectorView {
+  readonly root: HTMLElement;
+  private readonly note: HTMLElement;
+  private readonly intro = el('p', { class: 'subtitle' });
+  private readonly table = el('table', { class: 'numbers ablation custom-heads' });
+  private readonly kind = el('select', { attrs: { 'aria-label': 'Attend to' } });
+  private readonly amount = el('input', { attrs: { type: 'number', step: '1', 'aria-label': 'k' } });
+  private readonly amountLabel = el('span', { class: 'field-label' });
+  private readonly regex = el('input', {
+    attrs: { type: 'text', spellcheck: 'false', maxlength: String(MAX_RULE_REGEX_CHARS), placeholder: '^ [A-Z]', 'aria-label': 'Regular expression' },
+  });
+  private readonly excludeBos;
+  private readonly excludeCurrent;
+  private method: 'mul' | 'abs' = DEFAULT_DETECTOR.method;
+  private readonly setMethod: (m: 'mul' | 'abs') => void;
+  private order: Order = 'head';
+  private readonly setOrder: (o: Order) => void;
+  private readonly results: HTMLElement;
+  private readonly error = el('p', { class: 'form-error', attrs: { role: 'alert' } });
+  /** The detector the form shows (synced from the UI state when that changes from outside). */
+  private synced: string | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private theme: Theme,
+    private readonly setUi: (p: Partial<DashboardUiState>) => void,
+    private readonly exporter: Exporter,
+    private readonly forget: () => void,
+  ) {
+    const s = section('custom-heads', 'Custom head detector');
+    this.root = s.root;
+    this.note = s.note;
+    for (const k of KINDS) this.kind.append(el('option', { text: k.label, attrs: { value: k.value } }));
+    this.kind.addEventListener('change', () => this.showFields());
+    this.excludeBos = toggle('leave out the first token', 'Score without the first key column (BOS, the usual attention sink)', false, () => undefined);
+    this.excludeCurrent = toggle('leave out the token itself', 'Score without the diagonal (attention of a token to itself)', false, () => undefined);
+    const method = segmented(
+      [
+        { value: 'mul', label: 'mul', title: 'TransformerLens "mul": the share of the head’s attention that lands on the pattern' },
+        { value: 'abs', label: 'abs', title: 'TransformerLens "abs": 1 − round(Σ|A − P| / n, 3), from −1 (opposite) to 1 (exactly the pattern)' },
+      ] as const,
+      this.method,
+      (m) => {
+        this.method = m;
+        this.setMethod(m);
+      },
+    );
+    this.setMethod = method.set;
+    const order = segmented(
+      [
+        { value: 'head', label: 'By head', title: 'Layers × heads, in model order' },
+        { value: 'score', label: 'By score', title: 'Ranked: the heads that fit the rule best first' },
+      ] as const,
+      this.order,
+      (o) => {
+        this.order = o;
+        this.render();
+      },
+    );
+    this.setOrder = order.set;
+    this.regex.addEventListener('keydown', (e) => e.key === 'Enter' && this.apply());
+    this.amount.addEventListener('keydown', (e) => e.key === 'Enter' && this.apply());
+    const form = el(
+      'div',
+      { class: 'rulebar' },
+      el('label', { class: 'field' }, el('span', { class: 'field-label', text: 'Attend to' }), this.kind),
+      el('label', { class: 'field amount' }, this.amountLabel, this.amount),
+      el('label', { class: 'field regex' }, el('span', { class: 'field-label', text: 'regex' }), this.regex),
+      method.root,
+      this.excludeBos.root,
+      this.excludeCurrent.root,
+      button('Score heads', 'Score every head against this rule on the current window', () => this.apply(), 'btn primary'),
+      button('Clear', 'Forget the rule', () => this.clear(), 'btn'),
+    );
+    this.results = el(
+      'div',
+      {},
+      el(
+        'div',
+        { class: 'tools' },
+        order.root,
+        button('CSV', "Save every head's score as CSV", () => this.export('csv')),
+        button('JSON', 'Save the scores and the rule as JSON', () => this.export('json')),
+      ),
+      this.intro,
+      el('div', { class: 'table-box' }, this.table),
+    );
+    s.body.append(form, this.error, this.results);
+    this.error.hidden = true;
+    this.fill(DEFAULT_DETECTOR);
+  }
+
+  setTheme(theme: Theme): void {
+    this.theme = theme;
+  }
+
+  /** The form's rule, checked as the host will check it; null (and the reason shown) when it is not valid. */
+  private read(): CustomDetector | null {
+    const kind = this.kind.value as HeadRuleKind;
+    const amount = this.amount.value.trim() === '' ? NaN : Number(this.amount.value);
+    const rule = kind === 'match' ? { kind, regex: this.regex.value } : kind === 'position' ? { kind, position: amount } : { kind, offset: amount };
+    const v = validated(() =>
+      checkedDetector({ rule, method: this.method, excludeBos: this.excludeBos.input.checked, excludeCurrentToken: this.excludeCurrent.input.checked }),
+    );
+    this.error.hidden = v.ok;
+    this.error.textContent = v.ok ? '' : `This rule cannot be used: ${v.reason}`;
+    return v.ok ? v.value : null;
+  }
+
+  private apply(): void {
+    const d = this.read();
+    if (!d) return;
+    if (this.store.ui.detector && detectorKey(this.store.ui.detector) === detectorKey(d)) return;
+    this.synced = detectorKey(d);
+    this.forget();
+    this.setUi({ detector: d });
+    postToHost({ type: 'setHeadDetector', detector: d });
+  }
+
+  private clear(): void {
+    this.synced = null;
+    this.forget();
+    this.setUi({ detector: null });
+    postToHost({ type: 'setHeadDetector', detector: null });
+  }
+
+  private fill(d: CustomDetector): void {
+    const r = d.rule;
+    this.kind.value = r.kind;
+    this.amount.value = r.kind === 'match' ? '' : String(r.kind === 'position' ? r.position : r.offset);
+    if (r.kind === 'match') this.regex.value = r.regex;
+    this.method = d.method;
+    this.setMethod(d.method);
+    this.excludeBos.input.checked = d.excludeBos;
+    this.excludeCurrent.input.checked = d.excludeCurrentToken;
+    this.showFields();
+  }
+
+  private showFields(): void {
+    const k = KINDS.find((x) => x.value === this.kind.value) ?? KINDS[0]!;
+    const amount = this.amount.parentElement!;
+    amount.hidden = k.amount === null;
+    this.amountLabel.textContent = k.amount ?? '';
+    this.amount.setAttribute('aria-label', k.amount ?? '');
+    this.regex.parentElement!.hidden = k.value !== 'match';
+    if (k.value === 'position') this.amount.min = '0';
+    else this.amount.removeAttribute('min');
+  }
+
+  private current(): CustomHeadScores | null {
+    const v = this.store.view('customHeads');
+    const d = this.store.ui.detector;
+    return v && d && detectorKey(v.detector) === detectorKey(d) ? v : null;
+  }
+
+  render(): void {
+    const d = this.store.ui.detector;
+    const key = d ? detectorKey(d) : null;
+    if (d && key !== this.synced) {
+      this.synced = key;
+      this.fill(d);
+    }
+    this.setOrder(this.order);
+    const v = this.current();
+    this.results.hidden = !v;
+    if (!v) this.table.replaceChildren();
+    if (!d) {
+      setNote(
+        this.note,
+        'Define where a head of your kind attends, then score every head on the current window. "k back" with k = 1 is the previous-token detector; an earlier copy + 1 is the induction pattern.',
+      );
+      return;
+    }
+    if (!v) {
+      const failed = this.store.unavailable('customHeads');
+      setNote(
+        this.note,
+        !this.store.attention
+          ? 'Put the cursor in a text editor to score the heads on its window.'
+          : failed !== null
+            ? `No scores for ${describeRule(d.rule)}: ${failed}`
+            : `Scoring every head on attending to ${describeRule(d.rule)}…`,
+      );
+      return;
+    }
+    setNote(this.note, null);
+    this.draw(v);
+  }
+
+  private draw(v: CustomHeadScores): void {
+    const d = v.detector;
+    const what = d.method === 'mul' ? '"mul": the share of each head’s attention on the pattern' : '"abs": 1 − the rounded mean |A − P| scaled by the window';
+    const left = [d.excludeBos && 'the first token', d.excludeCurrentToken && 'the token itself'].filter(Boolean).join(' and ');
+    this.intro.textContent =
+      v.cells === 0
+        ? `Attending to ${describeRule(d.rule)}: the rule marks no key in this window (${v.windowLength} tokens), so no head can score on it.`
+        : `Attending to ${describeRule(d.rule)} — ${what}${left ? `, leaving out ${left}` : ''}; the pattern marks ${v.cells} cells of this ${v.windowLength}-token window. Click a head to select it.`;
+    const colours = new Diverging(this.theme);
+    const sel = this.store.selection;
+    const caption = el('caption', { class: 'sr-only', text: `Each head's ${d.method} score on attending to ${describeRule(d.rule)}` });
+    const cell = (l: number, h: number, text: string, cls: string): HTMLButtonElement => {
+      const s = num(v.scores, l * v.heads + h);
+      const b = button(
+        text,
+        `Layer ${l}, head ${h}: ${d.method} score ${s.toFixed(3)} — select this head`,
+        () => postToHost({ type: 'selectHead', layer: l, head: h }),
+        cls,
+      );
+      b.setAttribute('aria-label', `Layer ${l}, head ${h}: ${s.toFixed(3)}`);
+      if (l === sel.layer && h === sel.head) b.setAttribute('aria-current', 'true');
+      return b;
+    };
+    if (this.order === 'head') {
+      const head = el(
+        'tr',
+        {},
+        el('th', { text: 'layer \\ head' }),
+        ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })),
+      );
+      const rows = Array.from({ length: v.layers }, (_, l) =>
+        el(
+          'tr',
+          {},
+          el('th', { attrs: { scope: 'row' }, text: String(l) }),
+          ...Array.from({ length: v.heads }, (_, h) => {
+            const s = num(v.scores, l * v.heads + h);
+            const b = cell(l, h, s.toFixed(3), 'heatcell');
+            b.style.backgroundColor = colours.css(s, 1);
+            b.style.color = colours.text(s, 1);
+            return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, b);
+          }),
+        ),
+      );
+      this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
+      return;
+    }
+    const order = [...Array(v.layers * v.heads).keys()].sort((x, y) => num(v.scores, y) - num(v.scores, x) || x - y);
+    const head = el('tr', {}, el('th', { text: 'rank' }), el('th', { text: 'head' }), el('th', { text: `${d.method} score` }));
+    const rows = order.map((i, r) => {
+      const l = Math.floor(i / v.heads);
+      const h = i % v.heads;
+      const s = num(v.scores, i);
+      const swatch = el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } });
+      swatch.style.width = `${Math.round(Math.min(1, Math.abs(s)) * 60)}px`;
+      swatch.style.backgroundColor = colours.css(s, 1);
+      return el(
+        'tr',
+        { class: l === sel.layer && h === sel.head ? 'selected' : '' },
+        el('td', { text: String(r + 1) }),
+        el('td', {}, cell(l, h, `${l}.${h}`, 'linkish')),
+        el('td', {}, swatch, s.toFixed(3)),
+      );
+    });
+    this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
+  }
+
+  private export(format: 'csv' | 'json'): void {
+    const v = this.current();
+    const a = this.store.attention;
+    if (!v || !a) return;
+    const name = `custom-heads-${a.documentName}-tokens${v.windowStart}-${v.windowStart + v.windowLength - 1}.${format}`;
+    if (format === 'json') {
+      this.exporter.save('json', name, exportJson(v));
+      return;
+    }
+    const rule = describeRule(v.detector.rule);
+    const rows = Array.from({ length: v.layers * v.heads }, (_, i) => [Math.floor(i / v.heads), i % v.heads, rule, v.detector.method, num(v.scores, i)]);
+    this.exporter.save('csv', name, csv(['layer', 'head', 'rule', 'method', 'score'], rows));
+  }
+}
