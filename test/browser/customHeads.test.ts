@@ -9,13 +9,11 @@
 
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import type { CustomHeadScores } from '../../src/protocol/dashboardViews';
 import type { CustomDetector } from '../../src/protocol/headRules';
 import { DEFAULT_UI_STATE } from '../../src/protocol/webviewProtocol';
 import { attentionWindow, DOCUMENT_KEY, init, queryAttention, type Window } from './fixtures';
-import { launch, openDashboard, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage } from './harness';
 
 const W = 24;
 const Q = 17;
@@ -30,26 +28,12 @@ function scores(w: Window, detector: CustomDetector): CustomHeadScores {
 
 describe('dashboard webview: custom head detector (Chromium)', function () {
   this.timeout(60_000);
-  let browser: Browser;
-  let d: DashboardPage | undefined;
-  before(async () => {
-    browser = await launch();
-  });
-  afterEach(async function () {
-    if (!d) return;
-    for (const m of await d.posted()) {
-      const v = validateWebviewMessage(m);
-      assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
-    }
-    assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
-    await d.page.context().close();
-    d = undefined;
-  });
-  after(async () => browser?.close());
+  const open = dashboardSuite();
+  let d: DashboardPage;
 
   it('a rule is checked before it is sent, scored heads are drawn as layers × heads and ranked, and a click selects the head', async () => {
     const w = attentionWindow(W);
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     const card = d.page.locator('#custom-heads');
     assert.match(await card.locator('.note').innerText(), /^Define where a head of your kind attends/);
@@ -104,7 +88,7 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
   it('the rule is kept with the page: reopened, the form shows it and the host is asked again; Clear forgets it', async () => {
     const w = attentionWindow(W);
     const induction: CustomDetector = { rule: { kind: 'occurrence', offset: 1 }, method: 'mul', excludeBos: false, excludeCurrentToken: false };
-    d = await openDashboard(browser);
+    d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     const card = d.page.locator('#custom-heads');
     await card.getByRole('combobox', { name: 'Attend to' }).selectOption('occurrence');
@@ -115,7 +99,7 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
     assert.deepEqual((persisted.ui as { detector: unknown }).detector, induction);
     await d.page.context().close();
 
-    d = await openDashboard(browser, { state: { ui: { ...DEFAULT_UI_STATE, detector: induction } } });
+    d = await open({ state: { ui: { ...DEFAULT_UI_STATE, detector: induction } } });
     await d.send(init({ attention: queryAttention(w, Q) }));
     const again = await waitForPosted(d, 'setHeadDetector');
     assert.deepEqual(again.detector, induction, 'the reopened page asks the host to score with its kept rule');

@@ -155,29 +155,31 @@ export interface OpenOptions {
  */
 export function dashboardSuite(): (o?: OpenOptions) => Promise<DashboardPage> {
   let browser: Browser | undefined;
-  let open: DashboardPage | undefined;
+  let opened: DashboardPage[] = [];
   before(async () => {
     browser = await launch();
   });
   afterEach(async function () {
-    const d = open;
-    open = undefined;
-    if (!d) return;
+    const pages = opened;
+    opened = [];
     try {
-      for (const m of await d.posted()) {
-        const v = validateWebviewMessage(m);
-        assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
+      for (const d of pages) {
+        for (const m of await d.posted()) {
+          const v = validateWebviewMessage(m);
+          assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
+        }
+        assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
       }
-      assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
     } finally {
-      await d.page.context().close();
+      for (const d of pages) await d.page.context().close();
     }
   });
   after(async () => browser?.close());
   return async (o = {}) => {
     if (!browser) throw new Error('dashboardSuite(): the browser is launched in its before hook');
-    open = await openDashboard(browser, o);
-    return open;
+    const d = await openDashboard(browser, o);
+    opened.push(d);
+    return d;
   };
 }
 
