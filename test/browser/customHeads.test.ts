@@ -97,7 +97,7 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
     await waitForPosted(d, 'setHeadDetector');
     const persisted = await waitForPosted(d, 'persist', (m) => (m.ui as { detector?: unknown }).detector !== null);
     assert.deepEqual((persisted.ui as { detector: unknown }).detector, induction);
-    await d.page.context().close();
+    // A new page from the kept state, as VS Code makes when the panel is shown again (the suite closes both).
 
     d = await open({ state: { ui: { ...DEFAULT_UI_STATE, detector: induction } } });
     await d.send(init({ attention: queryAttention(w, Q) }));

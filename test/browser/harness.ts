@@ -164,6 +164,7 @@ export function dashboardSuite(): (o?: OpenOptions) => Promise<DashboardPage> {
     opened = [];
     try {
       for (const d of pages) {
+        if (d.page.isClosed()) continue; // the test closed it itself
         for (const m of await d.posted()) {
           const v = validateWebviewMessage(m);
           assert.ok(v.ok, `the host would refuse ${JSON.stringify(m).slice(0, 200)}: ${v.ok ? '' : v.reason}`);
@@ -171,7 +172,7 @@ export function dashboardSuite(): (o?: OpenOptions) => Promise<DashboardPage> {
         assert.deepEqual(d.problems, [], `${this.currentTest?.title}: page problems`);
       }
     } finally {
-      for (const d of pages) await d.page.context().close();
+      for (const d of pages) if (!d.page.isClosed()) await d.page.context().close();
     }
   });
   after(async () => browser?.close());
