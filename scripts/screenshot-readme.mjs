@@ -2,8 +2,9 @@
 /**
  * `npm run screenshot`: regenerates the README's pictures by running the *.shot.ts suites in a
  * real VS Code (the test driver) and photographing the workbench each leaves: media/screenshot.png
- * (a model trained on an English sample) and media/screenshot-zh.png (on a Chinese text; needs the
- * CJK font the set-up installs). `-- --only zh` (or `en`) makes one of them. Needs what `npm test`
+ * (a model trained on an English sample), media/screenshot-zh.png (on a Chinese text; needs the
+ * CJK font the set-up installs), media/screenshot-sidebar.png and media/screenshot-walkthrough.png.
+ * `-- --only NAME` (en, zh, sidebar, walkthrough) makes one of them. Needs what `npm test`
  * installs and builds.
  */
 
@@ -15,6 +16,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHOTS = [
   { name: 'en', grep: 'README screenshot trains', file: 'screenshot.png' },
   { name: 'zh', grep: 'README screenshot in Chinese', file: 'screenshot-zh.png' },
+  { name: 'sidebar', grep: 'README screenshot of the sidebar', file: 'screenshot-sidebar.png' },
+  { name: 'walkthrough', grep: 'README screenshot of the walkthrough', file: 'screenshot-walkthrough.png' },
 ];
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 const build = spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { stdio: 'inherit' });

@@ -79,7 +79,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     runs,
   };
   const samplesDir = vscode.Uri.joinPath(context.extensionUri, 'samples').fsPath;
-  const walkthrough = new WalkthroughProgress(samplesDir, highlighter);
+  const walkthrough = new WalkthroughProgress(highlighter);
   const hubDir = vscode.Uri.joinPath(context.globalStorageUri, 'hub').fsPath;
   const { sidebar, disposables: sidebarParts } = registerSidebar({
     client,

@@ -1,6 +1,6 @@
 /**
  * The first-run walkthrough (`contributes.walkthroughs` in package.json): its steps complete on
- * context keys this file sets when the real thing happened — a sample shown in an editor,
+ * context keys this file sets when the real thing happened — a text (a sample or any other) shown in an editor,
  * attention drawn for a cursor that moved, a hover with attention in it — and on the
  * `attentionLens.hasModel` key and the dashboard commands that exist anyway. Also the
  * "Open a Sample" command the first step offers.
@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AttentionHighlighter } from './attentionHighlighter';
+import { documentHead, documentLength, isTextEditorWeWant, looksBinary } from './documentText';
 
 /** The walkthrough's own context keys (package.json's completionEvents name them; a unit test keeps them in step). */
 export const WALKTHROUGH_KEYS = {
@@ -25,12 +26,10 @@ export class WalkthroughProgress implements vscode.Disposable {
   private readonly subscriptions: vscode.Disposable[] = [];
   private selectionMoved = false;
 
-  constructor(
-    private readonly samplesDir: string,
-    highlighter: AttentionHighlighter,
-  ) {
+  constructor(highlighter: AttentionHighlighter) {
+    // "Any text works": a sample, a file of one's own or an untitled buffer, once it has text.
     const checkEditor = (e: vscode.TextEditor | undefined): void => {
-      if (e && e.document.uri.scheme === 'file' && isInside(this.samplesDir, e.document.uri.fsPath)) this.complete('sampleOpen');
+      if (isTextEditorWeWant(e) && documentLength(e.document) > 0 && !looksBinary(documentHead(e.document))) this.complete('sampleOpen');
     };
     checkEditor(vscode.window.activeTextEditor);
     this.subscriptions.push(
@@ -96,7 +95,3 @@ export async function openSample(samplesDir: string, name?: string): Promise<vsc
   return vscode.window.showTextDocument(doc);
 }
 
-function isInside(dir: string, file: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
