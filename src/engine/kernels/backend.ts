@@ -15,6 +15,8 @@ import type { ThreadSpawner } from './computeThreads';
 export interface ThreadUse {
   readonly threads: number;
   readonly reason: string | null;
+  /** Kernel calls split across the threads so far (for tests and diagnostics). */
+  readonly splitCalls?: number;
 }
 
 export interface MatmulOptions {

@@ -144,6 +144,8 @@ export class ComputeThreads {
   private readonly opIndex = new Map<string, number>();
   /** Why the pool stopped (a helper died), or null while it runs. */
   private stoppedReason: string | null = null;
+  /** Calls split so far (tests check that a workload really was split). */
+  splitCalls = 0;
 
   private constructor(
     helpers: Helper[],
@@ -221,6 +223,7 @@ export class ComputeThreads {
    */
   run(jobs: readonly ThreadJob[]): void {
     if (jobs.length > this.size) throw new RangeError(`${jobs.length} parts for ${this.size} compute threads`);
+    if (jobs.length > 1) this.splitCalls++;
     for (let i = 1; i < jobs.length; i++) this.post(this.helpers[i - 1]!, jobs[i]!);
     let error: unknown = null;
     if (jobs.length > 0) {

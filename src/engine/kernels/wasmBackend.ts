@@ -125,7 +125,7 @@ class WasmBackend implements Backend {
   }
 
   threadStatus(): ThreadUse {
-    return { threads: this.threadPool()?.size ?? 1, reason: this.pool?.failure ?? null };
+    return { threads: this.threadPool()?.size ?? 1, reason: this.pool?.failure ?? null, splitCalls: this.pool?.splitCalls ?? 0 };
   }
 
   /** The pool while it runs (null after a helper failed: calls then run on this thread). */
