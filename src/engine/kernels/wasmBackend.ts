@@ -18,6 +18,7 @@ import { Arena } from './wasmArena';
 import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
 import { ComputeThreads, type ThreadSpawner } from './computeThreads';
 import { wasmDecode } from './wasmDecode';
+import { wasmLinearBackward, wasmLinearForward } from './wasmLinear';
 import { isKernelModule, missingKernelExports, type KernelExports } from './wasmExports';
 import { passiveDataSegments } from './wasmPassiveData';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
@@ -218,27 +219,7 @@ class WasmBackend implements Backend {
   }
 
   linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
-    const ar = this.arena;
-    const pool = this.threadPool();
-    const parts = partsFor(pool, rows * inF * outF, rows);
-    const wsFloats = this.workspace([rows, inF, outF]);
-    const o = ar.place([this.operand(x, rows * inF), this.operand(w, outF * inF), this.operand(bias, outF), this.operand(y, rows * outF), wsFloats * parts]);
-    if (!o) return jsBackend.linearForward(x, w, bias, y, rows, inF, outF);
-    const [px, pw, pb, py, ws] = o as [number, number, number, number, number];
-    ar.put(px, x, rows * inF);
-    ar.put(pw, w, outF * inF);
-    ar.put(pb, bias, outF);
-    if (pool && parts > 1) {
-      pool.run(
-        splitRange(rows, parts, ROW_ALIGN).map(([r0, r1], i) => ({
-          op: 'linearForward',
-          args: [px + r0 * inF * 4, pw, pb, py + r0 * outF * 4, r1 - r0, inF, outF, ws + i * wsFloats * 4],
-        })),
-      );
-    } else {
-      this.ex.linearForward(px, pw, pb, py, rows, inF, outF, ws);
-    }
-    ar.get(py, y, rows * outF);
+    wasmLinearForward(this.context, x, w, bias, y, rows, inF, outF);
   }
 
   linearBackward(
@@ -252,35 +233,7 @@ class WasmBackend implements Backend {
     inF: number,
     outF: number,
   ): void {
-    const ar = this.arena;
-    const pool = this.threadPool();
-    const parts = partsFor(pool, rows * inF * outF * ((dx ? 1 : 0) + (dw ? 1 : 0)), Math.min(dx ? rows : outF, dw || db ? outF : rows));
-    const wsFloats = this.workspace([rows, outF, inF], [outF, rows, inF]);
-    const o = ar.reserve([dw ? rows * inF : 0, dx ? outF * inF : 0, rows * outF, dx ? rows * inF : 0, dw ? outF * inF : 0, db ? outF : 0, wsFloats * parts]);
-    if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF);
-    const [px, pw, pdy, pdx, pdw, pdb, ws] = o as [number, number, number, number, number, number, number];
-    if (dw) ar.put(px, x, rows * inF);
-    if (dx) ar.put(pw, w, outF * inF);
-    ar.put(pdy, dy, rows * outF);
-    ar.put(pdx, dx, rows * inF);
-    ar.put(pdw, dw, outF * inF);
-    ar.put(pdb, db, outF);
-    if (pool && parts > 1) {
-      // Each thread: some rows of dx, and some output features' rows of dW and entries of db.
-      const dxRows = splitRange(rows, parts, ROW_ALIGN),
-        dwRows = splitRange(outF, parts, ROW_ALIGN);
-      pool.run(
-        dxRows.map(([r0, r1], i) => ({
-          op: 'linearBackwardPart',
-          args: [px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws + i * wsFloats * 4, r0, r1, dwRows[i]![0], dwRows[i]![1]],
-        })),
-      );
-    } else {
-      this.ex.linearBackward(px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws);
-    }
-    ar.get(pdx, dx, rows * inF);
-    ar.get(pdw, dw, outF * inF);
-    ar.get(pdb, db, outF);
+    wasmLinearBackward(this.context, x, w, dy, dx, dw, db, rows, inF, outF);
   }
 
   /** An element-wise kernel f(x) → out. */
