@@ -5,7 +5,7 @@
  * stopped when the command ends, so nothing keeps the process from exiting.
  */
 
-import { setComputeThreads } from '../engine';
+import { setComputeThreads, threadStatus, type ThreadStatus } from '../engine';
 import { defaultThreads, nodeThreadSpawner } from '../node/computeThreads';
 import { UsageError } from './args';
 
@@ -41,10 +41,16 @@ export function takeThreads(argv: readonly string[]): { threads: number | null; 
 
 /**
  * Starts the compute threads; says on stderr when fewer than asked could be had (the command
- * still runs, on one thread). Returns the function that stops them.
+ * still runs, on one thread), at the start or, for a helper that failed later, at the end.
+ * Returns the function that stops them.
  */
 export function startThreads(requested: number | null, warn: (line: string) => void): () => void {
+  const note = (s: ThreadStatus): void => warn(`${s.threads} of ${s.requested} compute threads in use: ${s.fallbackReason}`);
   const status = setComputeThreads(requested ?? defaultThreads(), nodeThreadSpawner);
-  if (status.fallbackReason) warn(`running on ${status.threads} compute thread${status.threads === 1 ? '' : 's'}: ${status.fallbackReason}`);
-  return () => setComputeThreads(1, null);
+  if (status.fallbackReason) note(status);
+  return () => {
+    const now = threadStatus();
+    if (now.fallbackReason && now.fallbackReason !== status.fallbackReason) note(now);
+    setComputeThreads(1, null);
+  };
 }

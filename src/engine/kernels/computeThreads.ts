@@ -146,6 +146,8 @@ export class ComputeThreads {
   private stoppedReason: string | null = null;
   /** Calls split so far (tests check that a workload really was split). */
   splitCalls = 0;
+  /** Whether the helpers have yet to be seen ready (the first split call waits for them). */
+  private pendingStart = true;
 
   private constructor(
     helpers: Helper[],
@@ -160,8 +162,9 @@ export class ComputeThreads {
   }
 
   /**
-   * Starts `count − 1` helpers and waits (synchronously) until each has instantiated the
-   * module. Never throws: returns the reason instead when threads cannot be had.
+   * Starts `count − 1` helpers, without waiting for them: they instantiate the module while the
+   * caller goes on (loading a model, say), and the first split call waits until they are ready.
+   * Never throws: returns the reason instead when threads cannot be had.
    */
   static start(
     spawner: ThreadSpawner,
@@ -191,15 +194,6 @@ export class ComputeThreads {
           seq: 0,
         });
       }
-      const deadline = Date.now() + START_MS;
-      for (const [i, h] of helpers.entries()) {
-        while (Atomics.load(h.words, STATE) === 0) {
-          const left = deadline - Date.now();
-          if (left <= 0) throw new Error(`compute thread ${i + 2} did not start within ${START_MS / 1000} s`);
-          Atomics.wait(h.words, STATE, 0, Math.min(left, 100));
-        }
-        if (Atomics.load(h.words, STATE) !== 1) throw new Error(`compute thread ${i + 2} could not start: ${message(h) || 'it exited'}`);
-      }
     } catch (e) {
       for (const h of helpers) stop(h);
       return { pool: null, reason: e instanceof Error ? e.message : String(e) };
@@ -223,6 +217,11 @@ export class ComputeThreads {
    */
   run(jobs: readonly ThreadJob[]): void {
     if (jobs.length > this.size) throw new RangeError(`${jobs.length} parts for ${this.size} compute threads`);
+    if (jobs.length > 1 && !this.started()) {
+      // The helpers could not start (the reason is kept): the parts run here, one after another.
+      for (const { op, args } of jobs) (this.own[op] as (...a: number[]) => void)(...args);
+      return;
+    }
     if (jobs.length > 1) this.splitCalls++;
     for (let i = 1; i < jobs.length; i++) this.post(this.helpers[i - 1]!, jobs[i]!);
     let error: unknown = null;
@@ -247,6 +246,28 @@ export class ComputeThreads {
       throw new Error(`${dead}; the engine continues on one thread`);
     }
     if (error !== null) throw error;
+  }
+
+  /** Waits, the first time, until every helper has instantiated the module; false (and the pool stopped) if one cannot. */
+  private started(): boolean {
+    if (!this.pendingStart) return this.helpers.length > 0;
+    this.pendingStart = false;
+    try {
+      const deadline = Date.now() + START_MS;
+      for (const [i, h] of this.helpers.entries()) {
+        while (Atomics.load(h.words, STATE) === 0) {
+          const left = deadline - Date.now();
+          if (left <= 0) throw new Error(`compute thread ${i + 2} did not start within ${START_MS / 1000} s`);
+          Atomics.wait(h.words, STATE, 0, Math.min(left, 100));
+        }
+        if (Atomics.load(h.words, STATE) !== 1) throw new Error(`compute thread ${i + 2} could not start: ${message(h) || 'it exited'}`);
+      }
+      return true;
+    } catch (e) {
+      this.stoppedReason = e instanceof Error ? e.message : String(e);
+      this.dispose();
+      return false;
+    }
   }
 
   private post(h: Helper, job: ThreadJob): void {

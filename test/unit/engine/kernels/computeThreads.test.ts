@@ -199,6 +199,31 @@ describe('compute threads: kernels split across helper threads on the shared Web
     assert.equal(threadStatus().threads, 2);
   });
 
+  it('helpers that cannot start: the split parts run on the calling thread, correctly, and the status says why', () => {
+    const failing: ThreadSpawner = {
+      spawn: (source, data) =>
+        nodeThreadSpawner.spawn(
+          `(data, onExit) => { WebAssembly.Instance = function () { throw new Error('planted: no instance'); }; (${source})(data, onExit); }`,
+          data,
+        ),
+    };
+    assert.equal(setComputeThreads(2, failing).threads, 2); // they start in the background
+    const m = 200,
+      k = 96,
+      n = 160;
+    const rng = new Rng(11);
+    const a = Float32Array.from({ length: m * k }, () => rng.normal()),
+      b = Float32Array.from({ length: k * n }, () => rng.normal());
+    const c = new Float32Array(m * n),
+      want = new Float32Array(m * n);
+    backend().matmul(a, b, c, m, k, n);
+    jsBackend.matmul(a, b, want, m, k, n);
+    assert.ok(worst(c, want) <= 1e-4);
+    const status = threadStatus();
+    assert.equal(status.threads, 1);
+    assert.equal(status.fallbackReason, 'compute thread 2 could not start: planted: no instance');
+  });
+
   it('a helper thread that dies mid-call gives a clear error, and the engine goes on (correctly) on one thread', () => {
     setComputeThreads(2, sabotaged('matmulStrided', '() => process.exit(3)'));
     const m = 256,
