@@ -6,7 +6,9 @@
  * Each child prints progress to stderr and exactly one `BENCH_RESULT {json}` line to stdout.
  */
 
+import { setComputeThreads } from '../src/engine/kernels/activeBackend';
 import type { ModelConfig } from '../src/engine/models/config';
+import { nodeThreadSpawner } from '../src/node/computeThreads';
 import { presetConfig } from '../src/engine/models/presets';
 import { Transformer } from '../src/engine/nn/transformer';
 import { Rng } from '../src/engine/random';
@@ -126,4 +128,18 @@ export function weightsOf(model: Transformer): Map<string, Float32Array> {
 /** Peak resident set size of this process so far, in bytes. */
 export function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
+}
+
+/**
+ * Our engine as a bench engine name: "ours" runs on one compute thread, "ours:N" on N (the
+ * engine's compute threads, started here as the CLI starts them). Returns the thread count,
+ * or null when `engine` is not ours.
+ */
+export function startOurs(engine: string): number | null {
+  const m = /^ours(?::(\d+))?$/.exec(engine);
+  if (!m) return null;
+  const want = m[1] ? Number(m[1]) : 1;
+  const got = setComputeThreads(want, nodeThreadSpawner);
+  if (got.threads !== want) throw new Error(`${want} compute threads were asked for, ${got.threads} started: ${got.fallbackReason}`);
+  return got.threads;
 }

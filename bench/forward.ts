@@ -8,13 +8,13 @@
  * stepped {ms}, finish → done {peak_rss_bytes}) so engines' runs alternate; run directly it
  * does --warmup and --reps on its own and prints a BENCH_RESULT line.
  *
- * Args: --engine ours|tfjs-wasm|tfjs-cpu  --T 512  --warmup 1  --reps 3
+ * Args: --engine ours|ours:N|tfjs-wasm|tfjs-cpu  --T 512  --warmup 1  --reps 3
  */
 
 import { backend } from '../src/engine/kernels/activeBackend';
 import { Transformer } from '../src/engine/nn/transformer';
 import { Rng } from '../src/engine/random';
-import { benchText, charTokens, emitResult, intArg, median, parseArgs, peakRss, progress, smallConfig, weightsOf } from './common';
+import { benchText, charTokens, emitResult, intArg, median, parseArgs, peakRss, progress, smallConfig, weightsOf, startOurs } from './common';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -31,8 +31,9 @@ async function main(): Promise<void> {
 
   let run: () => Promise<number>; // returns a checksum of the kept attention, so nothing is optimised away
   let name: string;
-  if (engine === 'ours') {
-    name = `ours (${backend().name})`;
+  const threads = startOurs(engine);
+  if (threads !== null) {
+    name = `ours (${backend().name}, ${threads} thread${threads === 1 ? '' : 's'})`;
     run = async () => {
       const r = model.forward(null, ids, 1, T, { capture: { attention: true } });
       if (r.layers.length !== L || r.layers.some((l) => l.attention?.length !== H * T * T)) throw new Error('attention weights were not all kept');

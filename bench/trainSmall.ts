@@ -11,7 +11,7 @@
  * {type:'stepped', ms, loss}; parent → {type:'finish'}; child → {type:'done', peak_rss_bytes}.
  *
  * Run directly (no IPC) it does --warmup N (3) then --steps N (10) on its own and prints a
- * BENCH_RESULT line.  Args: --engine ours|tfjs-cpu|tfjs-wasm
+ * BENCH_RESULT line.  Args: --engine ours|ours:N|tfjs-cpu|tfjs-wasm
  */
 
 import { backend } from '../src/engine/kernels/activeBackend';
@@ -19,7 +19,7 @@ import { Transformer } from '../src/engine/nn/transformer';
 import { Rng } from '../src/engine/random';
 import { Trainer } from '../src/engine/train/trainer';
 import { resolveTrainOptions } from '../src/engine/train/options';
-import { benchText, charTokens, emitResult, intArg, median, parseArgs, peakRss, progress, smallConfig, weightsOf } from './common';
+import { benchText, charTokens, emitResult, intArg, median, parseArgs, peakRss, progress, smallConfig, weightsOf, startOurs } from './common';
 
 const B = 16;
 const T = 128;
@@ -31,7 +31,8 @@ async function setup(engine: string): Promise<{ name: string; vocab: number; ste
   const { ids: tokens, vocab } = charTokens(benchText());
   const config = smallConfig(vocab.length);
   const model = Transformer.create(config, new Rng(1));
-  if (engine === 'ours') {
+  const threads = startOurs(engine);
+  if (threads !== null) {
     const options = resolveTrainOptions({
       steps: 1_000_000,
       batchSize: B,
@@ -45,7 +46,7 @@ async function setup(engine: string): Promise<{ name: string; vocab: number; ste
     });
     const trainer = new Trainer(model, tokens, options);
     if (trainer.data.T !== T) throw new Error(`train_small needs windows of ${T}, the trainer uses ${trainer.data.T}`);
-    return { name: `ours (${backend().name})`, vocab: vocab.length, step: () => trainer.trainStep().loss };
+    return { name: `ours (${backend().name}, ${threads} thread${threads === 1 ? '' : 's'})`, vocab: vocab.length, step: () => trainer.trainStep().loss };
   }
   if (engine !== 'tfjs-cpu' && engine !== 'tfjs-wasm') throw new Error(`unknown engine "${engine}" (ours, tfjs-cpu, tfjs-wasm)`);
   // Loaded only for the tfjs engines, so our engine's process carries none of tfjs.

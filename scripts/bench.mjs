@@ -206,7 +206,7 @@ function ipcChild(file, args) {
 
 async function trainSmall(results) {
   const t = PLAN.train;
-  const plan = { ours: [t.warmup, t.steps], 'tfjs-cpu': [t.cpuWarmup, t.cpuSteps], 'tfjs-wasm': [t.warmup, t.steps] };
+  const plan = { ours: [t.warmup, t.steps], 'ours:2': [t.warmup, t.steps], 'tfjs-cpu': [t.cpuWarmup, t.cpuSteps], 'tfjs-wasm': [t.warmup, t.steps] };
   const engines = Object.keys(plan);
   process.stderr.write(
     `  train_small: ${engines.map((e) => `${e} ${plan[e][0]}+${plan[e][1]}`).join(', ')} (warm-up + timed steps), one process each, interleaved\n`,
@@ -236,13 +236,17 @@ async function trainSmall(results) {
       peak_rss_bytes: k.peak_rss_bytes,
     };
   });
-  const [ours, cpu, wasm] = out;
+  const [ours, ours2, cpu, wasm] = out;
   const r = {
     batch,
     context,
     vocab,
     engines: out,
-    ratios: { ours_over_tfjs_cpu: ours.tokens_per_s / cpu.tokens_per_s, ours_over_tfjs_wasm: ours.tokens_per_s / wasm.tokens_per_s },
+    ratios: {
+      ours_over_tfjs_cpu: ours.tokens_per_s / cpu.tokens_per_s,
+      ours_over_tfjs_wasm: ours.tokens_per_s / wasm.tokens_per_s,
+      ours_2_threads_over_1: ours2.tokens_per_s / ours.tokens_per_s,
+    },
   };
   results.train_small = r;
   log(`\ntrain_small — small preset, batch ${batch}, context ${context}, vocab ${vocab}, AdamW; one process per engine, steps interleaved A B C A B C …`);
@@ -260,7 +264,7 @@ async function trainSmall(results) {
     ),
   );
   log(
-    `speed ours/tfjs-cpu: ${ratio(r.ratios.ours_over_tfjs_cpu)}   ours/tfjs-wasm: ${ratio(r.ratios.ours_over_tfjs_wasm)}   (tokens/s ratio, > 1 means ours is faster)`,
+    `speed ours/tfjs-cpu: ${ratio(r.ratios.ours_over_tfjs_cpu)}   ours/tfjs-wasm: ${ratio(r.ratios.ours_over_tfjs_wasm)}   (tokens/s ratio, > 1 means ours is faster)   ours 2 threads/1: ${ratio(r.ratios.ours_2_threads_over_1)} (target ≥ 1.7)`,
   );
 }
 
@@ -301,7 +305,7 @@ async function forward(results, T, plan) {
   const total = plan.warmup + plan.reps;
   const kids = await lockstep(
     'forward.ts',
-    ['ours', 'tfjs-wasm'],
+    ['ours', 'ours:2', 'tfjs-wasm'],
     () => ['--T', String(T)],
     () => total,
     (k, r, m) => {
@@ -321,11 +325,15 @@ async function forward(results, T, plan) {
       peak_rss_bytes: k.peak_rss_bytes,
     };
   });
-  const [ours, wasm] = runs;
+  const [ours, ours2, wasm] = runs;
   const w = {
     T,
     engines: runs,
-    ratios: { speed_ours_over_tfjs_wasm: wasm.median_ms / ours.median_ms, peak_rss_ours_over_tfjs_wasm: ours.peak_rss_bytes / wasm.peak_rss_bytes },
+    ratios: {
+      speed_ours_over_tfjs_wasm: wasm.median_ms / ours.median_ms,
+      peak_rss_ours_over_tfjs_wasm: ours.peak_rss_bytes / wasm.peak_rss_bytes,
+      speed_ours_2_threads_over_1: ours.median_ms / ours2.median_ms,
+    },
   };
   results[`forward_${T}`] = w;
   log(`\nforward_${T} — small shape, context ${T}, batch 1, all attention weights kept (${mb(4 * 4 * 4 * T * T)}); one process per engine, runs alternating`);
@@ -336,7 +344,7 @@ async function forward(results, T, plan) {
     ),
   );
   log(
-    `speed ours/tfjs-wasm: ${ratio(w.ratios.speed_ours_over_tfjs_wasm)} (> 1 means ours is faster)   peak RSS ours/tfjs-wasm: ${ratio(w.ratios.peak_rss_ours_over_tfjs_wasm)}`,
+    `speed ours/tfjs-wasm: ${ratio(w.ratios.speed_ours_over_tfjs_wasm)} (> 1 means ours is faster)   peak RSS ours/tfjs-wasm: ${ratio(w.ratios.peak_rss_ours_over_tfjs_wasm)}   ours 2 threads/1: ${ratio(w.ratios.speed_ours_2_threads_over_1)} (target ≥ 1.7)`,
   );
 }
 

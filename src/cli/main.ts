@@ -20,6 +20,7 @@ import { tokenizeCommand } from './commands/tokenize';
 import { trainCommand, TrainingDivergedError } from './commands/train';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
 import { createOutput, jsonAscii, printable } from './output';
+import { startThreads, takeThreads, THREADED_COMMANDS } from './threads';
 
 const USAGE = `attention-lens — train small transformers and look at their attention
 
@@ -34,6 +35,7 @@ const USAGE = `attention-lens — train small transformers and look at their att
   attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
   attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] --position I [--method ig|grad] [--steps N] [--target ID] [--json]
 
+Every command that runs the model takes --threads N: compute threads (1: one; default: the machine's cores, at most 4).
 CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
 Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. A folder without a tokenizer takes token ids: --ids.
 TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
@@ -80,7 +82,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     if (!command || !Object.prototype.hasOwnProperty.call(COMMANDS, name))
       throw new UsageError(`unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    return (await command(rest, out)) ?? 0;
+    if (!THREADED_COMMANDS.has(name)) return (await command(rest, out)) ?? 0;
+    const { threads, rest: args } = takeThreads(rest);
+    const stopThreads = startThreads(threads, (line) => process.stderr.write(`attention-lens ${name}: ${line}\n`));
+    try {
+      return (await command(args, out)) ?? 0;
+    } finally {
+      stopThreads();
+    }
   } catch (e) {
     const code = errorCode(e);
     const message = e instanceof Error ? e.message : String(e);

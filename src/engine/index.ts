@@ -12,7 +12,18 @@
 export { addAt, mulAt, divAt } from './elements';
 export { Tensor, ShapeError, type Shape } from './tensor';
 export { Rng, type RngState } from './random';
-export { backend, backendStatus, selectBackend, setBackend, type BackendChoice, type BackendStatus } from './kernels/activeBackend';
+export {
+  backend,
+  backendStatus,
+  selectBackend,
+  setBackend,
+  setComputeThreads,
+  threadStatus,
+  type BackendChoice,
+  type BackendStatus,
+  type ThreadStatus,
+} from './kernels/activeBackend';
+export type { HelperData, SpawnedThread, ThreadSpawner } from './kernels/computeThreads';
 export type { Backend, DecodeKernels } from './kernels/backend';
 export { residentBytes } from './kernels/resident';
 

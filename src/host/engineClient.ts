@@ -78,6 +78,8 @@ export class EngineClient implements vscode.Disposable {
   constructor(
     private readonly workerPath: string,
     private readonly log: Log,
+    /** The compute threads to start the worker with (attentionLens.engine.threads; 0: automatic). */
+    private readonly threads: () => number = () => 0,
   ) {}
 
   /** Requests sent and not answered yet (a training run counts as one until it finishes). */
@@ -89,7 +91,7 @@ export class EngineClient implements vscode.Disposable {
   start(): Promise<string> {
     if (this.disposed) return Promise.reject(new EngineError('internal', 'the extension is shutting down'));
     if (this.ready) return this.ready;
-    const worker = new Worker(this.workerPath, { name: 'attention-lens-engine' });
+    const worker = new Worker(this.workerPath, { name: 'attention-lens-engine', workerData: { threads: this.threads() } });
     this.worker = worker;
     this.ready = new Promise<string>((resolve, reject) => {
       this.failStart = reject;
@@ -107,8 +109,10 @@ export class EngineClient implements vscode.Disposable {
           return;
         }
         this.backend = m.backend;
-        this.log.info(`engine worker ready (protocol ${m.protocolVersion}, ${m.backend} kernels)`);
+        const threads = `${m.threads} compute thread${m.threads === 1 ? '' : 's'}`;
+        this.log.info(`engine worker ready (protocol ${m.protocolVersion}, ${m.backend} kernels, ${threads})`);
         if (m.backendFallbackReason) this.log.warn(`WebAssembly kernels unavailable, using the JavaScript ones: ${m.backendFallbackReason}`);
+        if (m.threadsFallbackReason) this.log.warn(`the engine runs on ${threads}: ${m.threadsFallbackReason}`);
         worker.on('message', (msg: WorkerToHost) => this.route(msg));
         this.failStart = null;
         resolve(m.backend);

@@ -19,6 +19,7 @@ import { registerSidebar, type Sidebar } from './sidebar/sidebar';
 import { openSample, trackingHovers, WalkthroughProgress } from './walkthrough';
 import { DashboardPanel } from './dashboard/panel';
 import type { DashboardDeps } from './dashboard/deps';
+import { readSettings } from './config';
 import { EngineClient } from './engineClient';
 import { CursorGeneration, registerGeneration } from './generation/generateFromCursor';
 import { registerWhatIf } from './whatIf/compareCommands';
@@ -53,7 +54,7 @@ export interface AttentionLensApi {
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const log = createLog();
-  const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log);
+  const client = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, log, () => readSettings().engine.threads);
   const model = new ActiveModel(client, context.globalState, log);
   const run = new TrainingRun();
   const runs = new RunHistory(context.workspaceState);

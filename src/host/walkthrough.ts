@@ -94,4 +94,3 @@ export async function openSample(samplesDir: string, name?: string): Promise<vsc
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(samplesDir, file)));
   return vscode.window.showTextDocument(doc);
 }
-

@@ -74,6 +74,10 @@ export interface Settings {
     /** The Hugging Face Hub (or a mirror) models are downloaded from, without a trailing slash. */
     readonly url: string;
   };
+  readonly engine: {
+    /** Compute threads for the engine's kernels; 0 = automatic (the machine's cores, at most 4); 1 = one thread. */
+    readonly threads: number;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -93,6 +97,7 @@ export const DEFAULT_SETTINGS: Settings = {
   surprisal: { overlay: false },
   generation: { temperature: 0.8, topP: 0.95, maxTokens: 64, into: 'document' },
   hub: { url: DEFAULT_HUB_URL },
+  engine: { threads: 0 },
 };
 
 /** Bounds shared with package.json's contributed configuration (kept in step by a test). */
@@ -109,6 +114,7 @@ export const SETTING_BOUNDS = {
   'generation.temperature': [0, 2],
   'generation.topP': [0.01, 1],
   'generation.maxTokens': [1, 2048],
+  'engine.threads': [0, 64],
 } as const;
 
 function section(raw: unknown, key: string): Record<string, unknown> {
@@ -189,5 +195,6 @@ export function parseSettings(raw: unknown): Settings {
       into: oneOf(g.into, ['document', 'preview', 'ask'] as const, d.generation.into),
     },
     hub: { url: hubUrl(section(raw, 'hub').url) },
+    engine: { threads: num(section(raw, 'engine').threads, d.engine.threads, SETTING_BOUNDS['engine.threads'], true) },
   };
 }

@@ -20,8 +20,8 @@ import type { Weighting } from './settings';
 
 export type { Weighting } from './settings';
 
-/** 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 5;
+/** 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 6;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -372,7 +372,16 @@ export type WorkerReply = { [K in CallType]: CallReply<K> | CallProgress<K> }[Ca
 
 export type WorkerToHost =
   /** Handshake: the first message the worker posts. */
-  | { readonly type: 'ready'; readonly protocolVersion: number; readonly backend: string; readonly backendFallbackReason: string | null }
+  | {
+      readonly type: 'ready';
+      readonly protocolVersion: number;
+      readonly backend: string;
+      readonly backendFallbackReason: string | null;
+      /** Compute threads the kernels use (1: the calling thread alone). */
+      readonly threads: number;
+      /** Why fewer threads than the setting asked for are in use (null when all are). */
+      readonly threadsFallbackReason: string | null;
+    }
   | WorkerReply
   /** Any request that failed; `id` null for failures outside a request. */
   | { readonly type: 'failed'; readonly id: number | null; readonly code: ErrorCode; readonly message: string; readonly detail: string | null };

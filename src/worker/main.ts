@@ -1,10 +1,13 @@
 /**
  * The worker thread's entry (bundled to dist/worker.js; the host starts it with
- * `new Worker(path)`). It only wires the thread's port to a WorkerSession, which holds all
- * the behaviour, and posts the handshake before anything else.
+ * `new Worker(path, { workerData: { threads } })`). It only starts the engine's compute
+ * threads, wires the thread's port to a WorkerSession, which holds all the behaviour, and posts
+ * the handshake before anything else.
  */
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { setComputeThreads } from '../engine';
+import { defaultThreads, nodeThreadSpawner } from '../node/computeThreads';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
 import { failure } from './errors';
 import { WorkerSession } from './session';
@@ -13,11 +16,21 @@ const port = parentPort;
 if (!port) throw new Error('the Attention Lens worker must be started as a worker thread (new Worker(...)), not run directly');
 
 enableRelaxedSimd(); // before the session (and with it the engine's kernels) starts
+setComputeThreads(requestedThreads(workerData), nodeThreadSpawner);
 const session = new WorkerSession((message, transfer) => port.postMessage(message, transfer));
 port.on('message', (message: unknown) => session.handle(message));
 // A message that could not even be deserialised: answer as a malformed request.
 port.on('messageerror', (e: Error) => port.postMessage({ ...failure(null, e), code: 'bad-request' }));
-port.on('close', () => session.dispose());
+port.on('close', () => {
+  session.dispose();
+  setComputeThreads(1, null); // the helper threads end with the session
+});
 // Requests catch their own errors; this is the last line for anything that escapes them.
 process.on('unhandledRejection', (reason) => port.postMessage(failure(null, reason)));
 session.start();
+
+/** The compute threads the host asks for (0 or absent: automatic); anything else is ignored. */
+function requestedThreads(data: unknown): number {
+  const t = typeof data === 'object' && data !== null ? (data as { threads?: unknown }).threads : undefined;
+  return typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= 64 ? t : defaultThreads();
+}

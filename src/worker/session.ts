@@ -25,7 +25,7 @@
 
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { backendStatus, serializeCheckpoint, type Transformer } from '../engine';
+import { backendStatus, serializeCheckpoint, threadStatus, type Transformer } from '../engine';
 import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel } from '../node/loadModel';
@@ -99,7 +99,15 @@ export class WorkerSession {
   /** Posts the handshake; call once, before the first message is handled. */
   start(): void {
     const kernels = backendStatus();
-    this.send({ type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: kernels.name, backendFallbackReason: kernels.fallbackReason });
+    const threads = threadStatus();
+    this.send({
+      type: 'ready',
+      protocolVersion: WORKER_PROTOCOL_VERSION,
+      backend: kernels.name,
+      backendFallbackReason: kernels.fallbackReason,
+      threads: threads.threads,
+      threadsFallbackReason: threads.fallbackReason,
+    });
   }
 
   /** Entry point for every message from the host; never throws. */

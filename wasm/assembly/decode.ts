@@ -95,10 +95,15 @@ export function matvec(w: usize, x: usize, bias: usize, y: usize, rows: i32, col
  * q and out are [nH·hs]; the caches are [n, nKv·hs]; att is [nH, n].
  */
 export function attnDecode(q: usize, kc: usize, vc: usize, out: usize, att: usize, n: i32, nH: i32, nKv: i32, hs: i32, scale: f32): void {
+  attnDecodeHeads(q, kc, vc, out, att, n, nH, nKv, hs, scale, 0, nH);
+}
+
+/** attnDecode() for heads [h0, h1) only: one compute thread's share. */
+export function attnDecodeHeads(q: usize, kc: usize, vc: usize, out: usize, att: usize, n: i32, nH: i32, nKv: i32, hs: i32, scale: f32, h0: i32, h1: i32): void {
   const group = nH / nKv;
   const ldkv = <usize>(nKv * hs) << 2;
   const hb = <usize>hs << 2;
-  for (let h = 0; h < nH; h++) {
+  for (let h = h0; h < h1; h++) {
     const qh = q + <usize>h * hb;
     const kvOff = <usize>(h / group) * hb;
     const row = att + <usize>h * (<usize>n << 2);

@@ -5,15 +5,15 @@
  * (src/engine/kernels/wasmBackend.ts) grows and fills; nothing here allocates.
  */
 
-export { matmul, matmulWorkspaceBytes } from './matmul';
+export { matmul, matmulStrided, matmulWorkspaceBytes } from './matmul';
 export { attnForwardHead, attnBackwardHead } from './attention';
 
 /** First byte the JS side may use (after this module's static data). */
 export function heapBase(): usize {
   return __heap_base;
 }
-export { geluForward, geluBackward, siluForward, siluBackward, colSum, linearForward, linearBackward } from './pointwise';
+export { geluForward, geluBackward, siluForward, siluBackward, colSum, linearForward, linearBackward, linearBackwardPart } from './pointwise';
 export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } from './norm';
 export { adamwStep } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
-export { matvec, attnDecode } from './decode';
+export { matvec, attnDecode, attnDecodeHeads } from './decode';

@@ -54,6 +54,16 @@ export function matmul(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, tra
 }
 
 /**
+ * matmul() on operands with row strides (in floats): how a product split by rows across
+ * compute threads gives each thread its rows of C (op(A)'s rows at a + r0·lda, or at column
+ * r0 of a transposed A).
+ */
+export function matmulStrided(a: usize, lda: i32, transA: bool, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32, m: i32, k: i32, n: i32, accumulate: bool, ws: usize): void {
+  if (k == 0 && !accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * <usize>ldc * 4, 0, <usize>n * 4);
+  gemm(a, lda, transA, b, ldb, transB, c, ldc, m, k, n, DENSE, 0, !accumulate, ws);
+}
+
+/**
  * C[M,N] (+)= op(A)·op(B) with row strides lda, ldb, ldc (in floats) and a causal `mode`
  * (with `past`: row i is query i + past's position). Parts of C a mode skips are left
  * untouched. `overwrite` (DENSE and OUT_CAUSAL only) stores instead of adding, so C need

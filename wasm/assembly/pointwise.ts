@@ -97,7 +97,12 @@ export function fillRows(out: usize, bias: usize, rows: i32, n: i32): void {
 
 /** acc[n] += Σ_r m[r, n] over `rows` rows. */
 export function colSum(m: usize, acc: usize, rows: i32, n: i32): void {
-  const rb = <usize>n << 2;
+  colSumStrided(m, n, acc, rows, n);
+}
+
+/** acc[n] += Σ_r m[r, n] over `rows` rows that are `ld` floats apart. */
+function colSumStrided(m: usize, ld: i32, acc: usize, rows: i32, n: i32): void {
+  const rb = <usize>ld << 2;
   let j = 0;
   for (; j + 16 <= n; j += 16) {
     const o = <usize>j << 2;
@@ -135,4 +140,18 @@ export function linearBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usi
   if (dx != 0) gemm(dy, outF, false, w, inF, false, dx, inF, rows, outF, inF, DENSE, 0, false, ws);
   if (dw != 0) gemm(dy, outF, true, x, inF, false, dw, inF, outF, rows, inF, DENSE, 0, false, ws);
   if (db != 0) colSum(dy, db, rows, outF);
+}
+
+/**
+ * One compute thread's share of linearBackward(): dx rows [r0, r1) and the dW rows and db
+ * entries of output features [o0, o1). The shares of all threads are disjoint, so they run at
+ * once without locks, and each sums in the same order as the whole call does.
+ */
+export function linearBackwardPart(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, rows: i32, inF: i32, outF: i32, ws: usize, r0: i32, r1: i32, o0: i32, o1: i32): void {
+  if (dx != 0 && r1 > r0) {
+    gemm(dy + <usize>r0 * <usize>outF * 4, outF, false, w, inF, false, dx + <usize>r0 * <usize>inF * 4, inF, r1 - r0, outF, inF, DENSE, 0, false, ws);
+  }
+  if (o1 <= o0) return;
+  if (dw != 0) gemm(dy + (<usize>o0 << 2), outF, true, x, inF, false, dw + <usize>o0 * <usize>inF * 4, inF, o1 - o0, rows, inF, DENSE, 0, false, ws);
+  if (db != 0) colSumStrided(dy + (<usize>o0 << 2), outF, db + (<usize>o0 << 2), rows, o1 - o0);
 }

@@ -9,6 +9,7 @@
  */
 
 import type { Backend } from './backend';
+import type { ThreadSpawner } from './computeThreads';
 import { jsBackend } from './jsBackend';
 import { loadWasmBackend, type WasmModuleBytes } from './wasmBackend';
 
@@ -50,13 +51,64 @@ export function selectBackend(choice: BackendChoice, modules?: WasmModuleBytes):
 function choose(choice: BackendChoice, modules?: WasmModuleBytes): Backend {
   const loaded = choice === 'js' ? { backend: jsBackend, reason: null } : loadWasmBackend(modules);
   const next = loaded.backend ?? jsBackend;
-  active = next;
+  install(next);
   status = { name: next.name, requested: choice, fallbackReason: loaded.reason };
   return next;
 }
 
 /** Installs a given backend (e.g. an instrumented one in a test). */
 export function setBackend(next: Backend): void {
-  active = next;
+  install(next);
   status = { name: next.name, requested: status.requested, fallbackReason: null };
+}
+
+/** Makes `next` active: the previous one's threads stop, the new one gets the threads asked for. */
+function install(next: Backend): void {
+  if (active !== next) active?.useThreads?.(1, null);
+  active = next;
+  threads = applyThreads(next);
+}
+
+// ---- compute threads ----
+
+export interface ThreadStatus {
+  /** Threads kernel calls are split across (the caller included). */
+  readonly threads: number;
+  readonly requested: number;
+  /** Why fewer threads than requested are in use (null when all are, or one was asked for). */
+  readonly fallbackReason: string | null;
+}
+
+let threadRequest: { count: number; spawner: ThreadSpawner | null } = { count: 1, spawner: null };
+let threads: ThreadStatus = { threads: 1, requested: 1, fallbackReason: null };
+
+function applyThreads(b: Backend): ThreadStatus {
+  const { count, spawner } = threadRequest;
+  if (count <= 1) {
+    b.useThreads?.(1, null);
+    return { threads: 1, requested: count, fallbackReason: null };
+  }
+  if (!b.useThreads) return { threads: 1, requested: count, fallbackReason: `the ${b.name} backend runs on one thread` };
+  const used = b.useThreads(count, spawner);
+  return { threads: used.threads, requested: count, fallbackReason: used.reason };
+}
+
+/**
+ * Splits big kernel calls across `count` threads (the caller included; 1: none), started by
+ * `spawner` (the host's: the engine starts no threads itself). Applies to the active backend
+ * (choosing one first) and to any chosen later. Never throws: when threads cannot be had the
+ * engine runs on one and `fallbackReason` says why. setComputeThreads(1, null) stops them.
+ */
+export function setComputeThreads(count: number, spawner: ThreadSpawner | null): ThreadStatus {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`compute threads must be a whole number ≥ 1, not ${count}`);
+  threadRequest = { count, spawner };
+  threads = applyThreads(backend());
+  return threads;
+}
+
+/** The compute threads in use now (fewer than set after a helper thread failed: the reason says why). */
+export function threadStatus(): ThreadStatus {
+  const now = active?.threadStatus?.();
+  if (now && now.threads < threads.threads) threads = { ...threads, threads: now.threads, fallbackReason: now.reason };
+  return threads;
 }

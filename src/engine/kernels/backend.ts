@@ -5,9 +5,19 @@
  * path. Ops never loop over matmuls themselves: they call the active backend, which
  * activeBackend.ts chooses.
  *
- * This file imports nothing, so implementations depend on the contract and never the other
- * way round (no import cycle between the contract and its backends).
+ * This file imports only the type of a thread spawner, so implementations depend on the
+ * contract and never the other way round (no import cycle between the contract and its backends).
  */
+
+import type { ThreadSpawner } from './computeThreads';
+
+/** Compute threads a backend uses, and the reason when that is fewer than asked for. */
+export interface ThreadUse {
+  readonly threads: number;
+  readonly reason: string | null;
+  /** Kernel calls split across the threads so far (for tests and diagnostics). */
+  readonly splitCalls?: number;
+}
 
 export interface MatmulOptions {
   /** Read A as stored [K, M] and use its transpose. */
@@ -91,6 +101,14 @@ export interface Backend {
   residentBytes?(n: number, owner?: object): Uint8Array | null;
   /** Bytes the backend holds outside the JS heap (the WebAssembly memory, which only grows); 0 for JS. */
   memoryBytes(): number;
+  /**
+   * Splits big kernel calls across `count` compute threads (the caller included; 1: none),
+   * started with `spawner`; stops any it had. Returns the threads in use and, when fewer than
+   * asked, why. Absent: the backend runs on one thread (the JS reference).
+   */
+  useThreads?(count: number, spawner: ThreadSpawner | null): ThreadUse;
+  /** The threads in use now, and why fewer after a helper failed. */
+  threadStatus?(): ThreadUse;
   /**
    * C[M, N] (+)= op(A)[M, K] · op(B)[K, N], all row-major.
    * A is stored [M, K] (or [K, M] with transA); B is stored [K, N] (or [N, K] with transB).

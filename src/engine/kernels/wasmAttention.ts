@@ -2,9 +2,15 @@
  * The WebAssembly attention kernels, forward and backward (wasm/assembly/attention.ts): one head,
  * and one chunk of its query rows, at a time, on copies in the module's memory. Kept apart from
  * wasmBackend.ts (which delegates to them) because they were most of its length.
+ *
+ * With compute threads, each thread takes its own (head, chunk) with its own block of weights,
+ * a round at a time. In the backward, heads that share a key/value head add into the same dK
+ * and dV rows, so a round's threads take different key/value heads (each thread then adds in
+ * the same order as one thread would: the result does not depend on the thread count).
  */
 
 import type { AttentionDims } from './backend';
+import type { ComputeThreads, ThreadJob } from './computeThreads';
 import { jsBackend } from './jsBackend';
 import type { Arena } from './wasmArena';
 import type { KernelExports } from './wasmExports';
@@ -15,6 +21,13 @@ export interface WasmContext {
   readonly arena: Arena;
   chunkRows(T: number, Tk: number): number;
   workspace(...shapes: [number, number, number][]): number;
+  /** The compute threads, when more than one is in use. */
+  pool(): ComputeThreads | null;
+}
+
+/** Threads for `units` independent (head, chunk) units of `work` multiply-adds each. */
+function threadsFor(pool: ComputeThreads | null, units: number, work: number): number {
+  return pool === null || units < 2 || work < 16 * 1024 ? 1 : Math.min(pool.size, units);
 }
 
 // One head, and one chunk of its query rows, at a time: the module holds q, k, v, out and
@@ -38,30 +51,48 @@ export function wasmAttentionForward(
   const nq = B * T * C,
     nkv = B * Tk * Ckv;
   const rows = ctx.chunkRows(T, Tk),
-    block = rows * Tk;
+    block = rows * Tk,
+    chunks = Math.ceil(T / rows);
+  const pool = ctx.pool();
+  const units = B * H * chunks;
+  const nt = threadsFor(pool, units, rows * Tk * hs);
   const ar = ctx.arena;
-  const o = ar.reserve([nq, nkv, nkv, nq, block, scores ? block : 0, hardIdx ? rows : 0, ctx.workspace([rows, hs, Tk], [rows, Tk, hs])]);
+  const wsFloats = ctx.workspace([rows, hs, Tk], [rows, Tk, hs]);
+  const perThread = [block, scores ? block : 0, hardIdx ? rows : 0, wsFloats];
+  const o = ar.reserve([nq, nkv, nkv, nq, ...Array.from({ length: nt }, () => perThread).flat()]);
   if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
-  const [pq, pk, pv, po, pp, ps, ph, ws] = o as [number, number, number, number, number, number, number, number];
+  const [pq, pk, pv, po] = o as [number, number, number, number];
   ar.put(pq, q, nq);
   ar.put(pk, k, nkv);
   ar.put(pv, v, nkv);
   ar.zero(po, nq);
   const scale = 1 / Math.sqrt(hs);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const g = Math.floor(h / group);
-      const ko = (b * Tk * Ckv + g * hs) * 4;
-      for (let t0 = 0; t0 < T; t0 += rows) {
-        const n = Math.min(rows, T - t0);
-        const qo = ((b * T + t0) * C + h * hs) * 4;
-        ctx.ex.attnForwardHead(pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, n, Tk, past + t0, C, Ckv, hs, scale, ws);
-        const at = ((b * H + h) * T + t0) * Tk;
-        if (probs) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + n * Tk), at);
-        if (scores) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
-        if (hardIdx) hardIdx.set(ar.i32(ph, n), (b * H + h) * T + t0);
-      }
+  // Unit u: batch item, head and chunk of query rows, in the order one thread takes them.
+  const unit = (u: number): { b: number; h: number; t0: number; n: number } => {
+    const c = u % chunks,
+      bh = (u - c) / chunks;
+    const t0 = c * rows;
+    return { b: Math.floor(bh / H), h: bh % H, t0, n: Math.min(rows, T - t0) };
+  };
+  for (let u0 = 0; u0 < units; u0 += nt) {
+    const jobs: ThreadJob[] = [];
+    for (let i = 0; i < nt && u0 + i < units; i++) {
+      const { b, h, t0, n } = unit(u0 + i);
+      const [pp, ps, ph, ws] = o.slice(4 + 4 * i, 8 + 4 * i) as [number, number, number, number];
+      const ko = (b * Tk * Ckv + Math.floor(h / group) * hs) * 4;
+      const qo = ((b * T + t0) * C + h * hs) * 4;
+      jobs.push({ op: 'attnForwardHead', args: [pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, n, Tk, past + t0, C, Ckv, hs, scale, ws] });
     }
+    if (jobs.length === 1) ctx.ex.attnForwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnForwardHead']>));
+    else pool!.run(jobs);
+    jobs.forEach((_, i) => {
+      const { b, h, t0, n } = unit(u0 + i);
+      const [pp, ps, ph] = o.slice(4 + 4 * i, 7 + 4 * i) as [number, number, number];
+      const at = ((b * H + h) * T + t0) * Tk;
+      if (probs) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + n * Tk), at);
+      if (scores) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
+      if (hardIdx) hardIdx.set(ar.i32(ph, n), (b * H + h) * T + t0);
+    });
   }
   ar.get(po, out, nq);
 }
@@ -88,22 +119,16 @@ export function wasmAttentionBackward(
     nkv = B * Tk * Ckv;
   const rows = ctx.chunkRows(T, Tk),
     block = rows * Tk;
+  const pool = ctx.pool();
+  // Threads take different (batch item, key/value head) pairs: their dK and dV rows are apart.
+  const pairs = B * Hkv;
+  const nt = threadsFor(pool, pairs, rows * Tk * hs);
   const ar = ctx.arena;
-  const o = ar.reserve([
-    nq,
-    nkv,
-    nkv,
-    nq,
-    dq ? nq : 0,
-    dk ? nkv : 0,
-    dv ? nkv : 0,
-    block,
-    block,
-    hardIdx ? rows : 0,
-    ctx.workspace([rows, hs, Tk], [rows, Tk, hs], [Tk, rows, hs]),
-  ]);
+  const wsFloats = ctx.workspace([rows, hs, Tk], [rows, Tk, hs], [Tk, rows, hs]);
+  const perThread = [block, block, hardIdx ? rows : 0, wsFloats];
+  const o = ar.reserve([nq, nkv, nkv, nq, dq ? nq : 0, dk ? nkv : 0, dv ? nkv : 0, ...Array.from({ length: nt }, () => perThread).flat()]);
   if (!o) return jsBackend.attentionBackward(q, k, v, dims, probs, hardIdx, dy, dq, dk, dv);
-  const [pq, pk, pv, pdy, pdq, pdk, pdv, pp, pdp, ph, ws] = o as [number, number, number, number, number, number, number, number, number, number, number];
+  const [pq, pk, pv, pdy, pdq, pdk, pdv] = o as [number, number, number, number, number, number, number];
   ar.put(pq, q, nq);
   ar.put(pk, k, nkv);
   ar.put(pv, v, nkv);
@@ -112,36 +137,48 @@ export function wasmAttentionBackward(
   ar.put(pdk, dk, nkv);
   ar.put(pdv, dv, nkv);
   const scale = 1 / Math.sqrt(hs);
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const g = Math.floor(h / group);
-      const ko = (b * Tk * Ckv + g * hs) * 4;
+  for (let p0 = 0; p0 < pairs; p0 += nt) {
+    const width = Math.min(nt, pairs - p0);
+    // Each pair's heads and chunks in the order one thread takes them: head by head, chunk by chunk.
+    for (let j = 0; j < group; j++) {
       for (let t0 = 0; t0 < T; t0 += rows) {
         const n = Math.min(rows, T - t0);
-        const qo = ((b * T + t0) * C + h * hs) * 4;
-        const at = ((b * H + h) * T + t0) * Tk;
-        ar.f32().set(probs.subarray(at, at + n * Tk), pp >> 2);
-        if (hardIdx) ar.i32(ph, n).set(hardIdx.subarray((b * H + h) * T + t0, (b * H + h) * T + t0 + n));
-        ctx.ex.attnBackwardHead(
-          pq + qo,
-          pk + ko,
-          pv + ko,
-          pp,
-          ph,
-          pdy + qo,
-          dq ? pdq + qo : 0,
-          dk ? pdk + ko : 0,
-          dv ? pdv + ko : 0,
-          pdp,
-          n,
-          Tk,
-          past + t0,
-          C,
-          Ckv,
-          hs,
-          scale,
-          ws,
-        );
+        const jobs: ThreadJob[] = [];
+        for (let i = 0; i < width; i++) {
+          const pair = p0 + i,
+            b = Math.floor(pair / Hkv),
+            g = pair % Hkv,
+            h = g * group + j;
+          const [pp, pdp, ph, ws] = o.slice(7 + 4 * i, 11 + 4 * i) as [number, number, number, number];
+          const ko = (b * Tk * Ckv + g * hs) * 4;
+          const qo = ((b * T + t0) * C + h * hs) * 4;
+          const at = ((b * H + h) * T + t0) * Tk;
+          ar.f32().set(probs.subarray(at, at + n * Tk), pp >> 2);
+          if (hardIdx) ar.i32(ph, n).set(hardIdx.subarray((b * H + h) * T + t0, (b * H + h) * T + t0 + n));
+          const args = [
+            pq + qo,
+            pk + ko,
+            pv + ko,
+            pp,
+            ph,
+            pdy + qo,
+            dq ? pdq + qo : 0,
+            dk ? pdk + ko : 0,
+            dv ? pdv + ko : 0,
+            pdp,
+            n,
+            Tk,
+            past + t0,
+            C,
+            Ckv,
+            hs,
+            scale,
+            ws,
+          ];
+          jobs.push({ op: 'attnBackwardHead', args });
+        }
+        if (jobs.length === 1) ctx.ex.attnBackwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnBackwardHead']>));
+        else pool!.run(jobs);
       }
     }
   }

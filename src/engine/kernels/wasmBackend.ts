@@ -11,12 +11,17 @@
  * Loading never throws: failures come back as a reason for backendStatus().
  */
 
-import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, MatmulOptions } from './backend';
+import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, MatmulOptions, ThreadUse } from './backend';
 import { WASM_MEMORY_PAGES, WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
 import { jsBackend } from './jsBackend';
 import { Arena } from './wasmArena';
 import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
+import { ComputeThreads, type ThreadSpawner } from './computeThreads';
+import { wasmDecode } from './wasmDecode';
+import { wasmLinearBackward, wasmLinearForward } from './wasmLinear';
 import { isKernelModule, missingKernelExports, type KernelExports } from './wasmExports';
+import { passiveDataSegments } from './wasmPassiveData';
+import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
 
 /** Compiled module bytes, one per build (tests substitute broken ones). */
 export interface WasmModuleBytes {
@@ -68,29 +73,12 @@ export function loadWasmBackend(modules?: WasmModuleBytes, options: WasmBackendO
         reasons.push(`${name}: module lacks ${missingKernelExports(exports).join(', ')}`);
         continue;
       }
-      return { backend: new WasmBackend(name, exports, options), reason: null };
+      return { backend: new WasmBackend(name, exports, bytes, options), reason: null };
     } catch (e) {
       reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return { backend: null, reason: reasons.join('; ') };
-}
-
-/** The decoding kernels on resident arrays: pointers are the arrays' own offsets. */
-function wasmDecode(ex: KernelExports, arena: Arena): DecodeKernels {
-  return {
-    alloc(n, owner) {
-      const block = arena.allocate(4 * n, owner);
-      return block && new Float32Array(block.buffer, block.byteOffset, n);
-    },
-    resident: (a) => arena.holds(a),
-    matvec(w, x, bias, y, rows, cols) {
-      ex.matvec(w.byteOffset, x.byteOffset, bias ? bias.byteOffset : 0, y.byteOffset, rows, cols);
-    },
-    attention(q, kc, vc, out, att, n, nH, nKv, hs, scale) {
-      ex.attnDecode(q.byteOffset, kc.byteOffset, vc.byteOffset, out.byteOffset, att.byteOffset, n, nH, nKv, hs, scale);
-    },
-  };
 }
 
 function onAbort(): never {
@@ -105,14 +93,46 @@ class WasmBackend implements Backend {
   /** What the attention kernels (wasmAttention.ts) use of this backend. */
   private readonly context: WasmContext;
   readonly decode: DecodeKernels;
+  /** The module's bytes, for the compute threads to instantiate. */
+  private readonly bytes: Uint8Array;
+  /** Compute threads, when more than one is in use. */
+  private pool: ComputeThreads | null = null;
 
-  constructor(name: string, ex: KernelExports, options: WasmBackendOptions) {
+  constructor(name: string, ex: KernelExports, bytes: Uint8Array, options: WasmBackendOptions) {
     this.name = name;
     this.ex = ex;
+    this.bytes = bytes;
     this.arena = new Arena(ex);
     this.blockFloats = Math.max(1, options.attentionBlockFloats ?? 256 * 1024);
-    this.context = { ex, arena: this.arena, chunkRows: (T, Tk) => this.chunkRows(T, Tk), workspace: (...shapes) => this.workspace(...shapes) };
-    this.decode = wasmDecode(ex, this.arena);
+    const pool = (): ComputeThreads | null => this.threadPool();
+    this.context = { ex, arena: this.arena, chunkRows: (T, Tk) => this.chunkRows(T, Tk), workspace: (...shapes) => this.workspace(...shapes), pool };
+    this.decode = wasmDecode(ex, this.arena, pool);
+  }
+
+  useThreads(count: number, spawner: ThreadSpawner | null): ThreadUse {
+    this.pool?.dispose();
+    this.pool = null;
+    if (count <= 1) return { threads: 1, reason: null };
+    if (spawner === null) return { threads: 1, reason: 'this runtime cannot start threads' };
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(passiveDataSegments(this.bytes) ?? new Uint8Array(this.bytes));
+    } catch (e) {
+      return { threads: 1, reason: `the kernel module cannot be compiled for helper threads: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    const started = ComputeThreads.start(spawner, module, this.ex.memory, this.ex as unknown as Record<string, unknown>, count);
+    this.pool = started.pool;
+    return started.pool ? { threads: started.pool.size, reason: null } : { threads: 1, reason: started.reason };
+  }
+
+  threadStatus(): ThreadUse {
+    return { threads: this.threadPool()?.size ?? 1, reason: this.pool?.failure ?? null, splitCalls: this.pool?.splitCalls ?? 0 };
+  }
+
+  /** The pool while it runs (null after a helper failed: calls then run on this thread). */
+  private threadPool(): ComputeThreads | null {
+    const p = this.pool;
+    return p !== null && p.size > 1 ? p : null;
   }
 
   memoryBytes(): number {
@@ -144,13 +164,29 @@ class WasmBackend implements Backend {
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options: MatmulOptions = {}): void {
     const accumulate = options.accumulate ?? false;
     const ar = this.arena;
-    const o = ar.place([this.operand(a, m * k), this.operand(b, k * n), this.operand(c, m * n), this.workspace([m, k, n])]);
+    const pool = this.threadPool();
+    const parts = partsFor(pool, m * k * n, m);
+    const wsFloats = this.workspace([m, k, n]);
+    const o = ar.place([this.operand(a, m * k), this.operand(b, k * n), this.operand(c, m * n), wsFloats * parts]);
     if (!o) return jsBackend.matmul(a, b, c, m, k, n, options);
     const [pa, pb, pc, ws] = o as [number, number, number, number];
     ar.put(pa, a, m * k);
     ar.put(pb, b, k * n);
     if (accumulate) ar.put(pc, c, m * n);
-    this.ex.matmul(pa, pb, pc, m, k, n, options.transA ? 1 : 0, options.transB ? 1 : 0, accumulate ? 1 : 0, ws);
+    const tA = options.transA ? 1 : 0,
+      tB = options.transB ? 1 : 0,
+      acc = accumulate ? 1 : 0;
+    if (pool && parts > 1) {
+      // Rows [r0, r1) of C: of A's rows, or of its columns when it is read transposed.
+      pool.run(
+        splitRange(m, parts, ROW_ALIGN).map(([r0, r1], i) => ({
+          op: 'matmulStrided',
+          args: [tA ? pa + r0 * 4 : pa + r0 * k * 4, tA ? m : k, tA, pb, tB ? k : n, tB, pc + r0 * n * 4, n, r1 - r0, k, n, acc, ws + i * wsFloats * 4],
+        })),
+      );
+    } else {
+      this.ex.matmul(pa, pb, pc, m, k, n, tA, tB, acc, ws);
+    }
     ar.get(pc, c, m * n);
   }
 
@@ -183,21 +219,7 @@ class WasmBackend implements Backend {
   }
 
   linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
-    const ar = this.arena;
-    const o = ar.place([
-      this.operand(x, rows * inF),
-      this.operand(w, outF * inF),
-      this.operand(bias, outF),
-      this.operand(y, rows * outF),
-      this.workspace([rows, inF, outF]),
-    ]);
-    if (!o) return jsBackend.linearForward(x, w, bias, y, rows, inF, outF);
-    const [px, pw, pb, py, ws] = o as [number, number, number, number, number];
-    ar.put(px, x, rows * inF);
-    ar.put(pw, w, outF * inF);
-    ar.put(pb, bias, outF);
-    this.ex.linearForward(px, pw, pb, py, rows, inF, outF, ws);
-    ar.get(py, y, rows * outF);
+    wasmLinearForward(this.context, x, w, bias, y, rows, inF, outF);
   }
 
   linearBackward(
@@ -211,28 +233,7 @@ class WasmBackend implements Backend {
     inF: number,
     outF: number,
   ): void {
-    const ar = this.arena;
-    const o = ar.reserve([
-      dw ? rows * inF : 0,
-      dx ? outF * inF : 0,
-      rows * outF,
-      dx ? rows * inF : 0,
-      dw ? outF * inF : 0,
-      db ? outF : 0,
-      this.workspace([rows, outF, inF], [outF, rows, inF]),
-    ]);
-    if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF);
-    const [px, pw, pdy, pdx, pdw, pdb, ws] = o as [number, number, number, number, number, number, number];
-    if (dw) ar.put(px, x, rows * inF);
-    if (dx) ar.put(pw, w, outF * inF);
-    ar.put(pdy, dy, rows * outF);
-    ar.put(pdx, dx, rows * inF);
-    ar.put(pdw, dw, outF * inF);
-    ar.put(pdb, db, outF);
-    this.ex.linearBackward(px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws);
-    ar.get(pdx, dx, rows * inF);
-    ar.get(pdw, dw, outF * inF);
-    ar.get(pdb, db, outF);
+    wasmLinearBackward(this.context, x, w, dy, dx, dw, db, rows, inF, outF);
   }
 
   /** An element-wise kernel f(x) → out. */

@@ -18,6 +18,21 @@ export interface KernelExports {
   heapBase(): number;
   matmulWorkspaceBytes(m: number, k: number, n: number): number;
   matmul(a: number, b: number, c: number, m: number, k: number, n: number, transA: number, transB: number, accumulate: number, ws: number): void;
+  matmulStrided(
+    a: number,
+    lda: number,
+    transA: number,
+    b: number,
+    ldb: number,
+    transB: number,
+    c: number,
+    ldc: number,
+    m: number,
+    k: number,
+    n: number,
+    accumulate: number,
+    ws: number,
+  ): void;
   attnForwardHead(
     q: number,
     k: number,
@@ -57,6 +72,22 @@ export interface KernelExports {
   ): void;
   linearForward(x: number, w: number, bias: number, y: number, rows: number, inF: number, outF: number, ws: number): void;
   linearBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, rows: number, inF: number, outF: number, ws: number): void;
+  linearBackwardPart(
+    x: number,
+    w: number,
+    dy: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    inF: number,
+    outF: number,
+    ws: number,
+    r0: number,
+    r1: number,
+    o0: number,
+    o1: number,
+  ): void;
   geluForward(x: number, out: number, n: number): void;
   geluBackward(x: number, dy: number, dx: number, n: number): void;
   siluForward(x: number, out: number, n: number): void;
@@ -82,6 +113,20 @@ export interface KernelExports {
   layerNormForward(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
   matvec(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
   attnDecode(q: number, kc: number, vc: number, out: number, att: number, n: number, nH: number, nKv: number, hs: number, scale: number): void;
+  attnDecodeHeads(
+    q: number,
+    kc: number,
+    vc: number,
+    out: number,
+    att: number,
+    n: number,
+    nH: number,
+    nKv: number,
+    hs: number,
+    scale: number,
+    h0: number,
+    h1: number,
+  ): void;
   layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, c: number): void;
 }
 
@@ -100,10 +145,12 @@ const REQUIRED = {
   heapBase: 'function',
   matmulWorkspaceBytes: 'function',
   matmul: 'function',
+  matmulStrided: 'function',
   attnForwardHead: 'function',
   attnBackwardHead: 'function',
   linearForward: 'function',
   linearBackward: 'function',
+  linearBackwardPart: 'function',
   geluForward: 'function',
   geluBackward: 'function',
   siluForward: 'function',
@@ -117,6 +164,7 @@ const REQUIRED = {
   adamwStep: 'function',
   matvec: 'function',
   attnDecode: 'function',
+  attnDecodeHeads: 'function',
 } as const satisfies Record<KernelExportName, 'memory' | 'function'>;
 
 export const KERNEL_EXPORTS = Object.keys(REQUIRED) as readonly KernelExportName[];

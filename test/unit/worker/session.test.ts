@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { backendStatus } from '../../../src/engine/kernels/activeBackend';
+import { backendStatus, threadStatus } from '../../../src/engine/kernels/activeBackend';
 import { parseSafetensors } from '../../../src/engine/checkpoint/safetensors';
 import { loadModel } from '../../../src/node/loadModel';
 import { WORKER_PROTOCOL_VERSION } from '../../../src/protocol/workerProtocol';
@@ -45,7 +45,14 @@ describe('worker/session', function () {
     const h = new Harness();
     h.session.start();
     assert.deepEqual(h.messages, [
-      { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backend: backendStatus().name, backendFallbackReason: backendStatus().fallbackReason },
+      {
+        type: 'ready',
+        protocolVersion: WORKER_PROTOCOL_VERSION,
+        backend: backendStatus().name,
+        backendFallbackReason: backendStatus().fallbackReason,
+        threads: threadStatus().threads,
+        threadsFallbackReason: threadStatus().fallbackReason,
+      },
     ]);
   });
 

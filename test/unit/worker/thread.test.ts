@@ -57,7 +57,8 @@ describe('worker thread (bundled main.ts)', function () {
   }
 
   it('handshakes, survives garbage, streams training steps and cancels within a step', async () => {
-    worker = new Worker(path.join(dir, 'worker.js'));
+    // As the host starts it: with the attentionLens.engine.threads setting (here 2 compute threads).
+    worker = new Worker(path.join(dir, 'worker.js'), { workerData: { threads: 2 } });
     worker.on('message', (m: WorkerToHost) => {
       messages.push(m);
       notify();
@@ -67,7 +68,7 @@ describe('worker thread (bundled main.ts)', function () {
     const ready = await next(() => true);
     // The thread turns relaxed SIMD on for itself, so it may pick a faster build than this process.
     const { backend, ...rest } = ready as Extract<WorkerToHost, { type: 'ready' }>;
-    assert.deepEqual(rest, { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backendFallbackReason: null });
+    assert.deepEqual(rest, { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backendFallbackReason: null, threads: 2, threadsFallbackReason: null });
     assert.ok(backend === backendStatus().name || backend === 'wasm-relaxed-simd', `backend ${backend}`);
 
     worker.postMessage({ type: 'bogus', id: 1 });

@@ -1,0 +1,316 @@
+/**
+ * Compute threads for the WebAssembly kernels: helper threads that instantiate the same kernel
+ * module on the same shared memory, so a kernel call can be split into parts (rows of a matrix
+ * product, heads of attention) that run at once, the calling thread doing one part itself.
+ *
+ * The engine starts no threads itself (it imports no node:*): the host gives it a
+ * ThreadSpawner (src/node/computeThreads.ts, over node:worker_threads) that runs HELPER_SOURCE
+ * in a new thread. Calls are synchronous, like every kernel call: the caller posts each
+ * helper's part in a control block (a SharedArrayBuffer), wakes it with Atomics.notify, does
+ * its own part, then waits (Atomics.wait) until every helper has stored "done". Both sides
+ * spin briefly before sleeping, because a futex wake costs about as much as a small part.
+ *
+ * A helper whose kernel throws reports the message; one that dies (its thread exits) marks
+ * itself stopped: the call in flight throws a clear error and the pool is shut down, so later
+ * calls run on the calling thread alone (and ThreadStatus says why).
+ */
+
+/** Starts one helper thread; the host's side of compute threads. */
+export interface ThreadSpawner {
+  /**
+   * Runs `source` — the text of a function `(data, onExit) => void` — in a new thread with `data`
+   * (structured-cloned: the module, and the shared memory and control block, shared). `onExit`
+   * registers a callback for when that thread exits, however it exits.
+   */
+  spawn(source: string, data: HelperData): SpawnedThread;
+}
+
+export interface SpawnedThread {
+  /** Ends the thread now (it need not be idle). */
+  terminate(): void;
+}
+
+/** What a helper thread is given. */
+export interface HelperData {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly control: SharedArrayBuffer;
+  /** This helper's slot in the control block. */
+  readonly slot: number;
+  /** Kernel export names, by the op number the caller posts. */
+  readonly names: readonly string[];
+}
+
+/** One part of a split call: an export of the kernel module and its arguments. */
+export interface ThreadJob {
+  readonly op: string;
+  readonly args: readonly number[];
+}
+
+/** The kernel module's functions, by name, as the calling thread calls its own part. */
+export type KernelFunctions = Readonly<Record<string, unknown>>;
+
+// Control block layout: per helper a slot of SLOT_INTS int32 words (128 bytes: no two helpers
+// share a cache line), then per helper MAX_ARGS float64 arguments, then a message of MSG_CHARS.
+const SLOT_INTS = 32;
+const SEQ = 0; // bumped by the caller to post a job
+const DONE = 1; // set to SEQ by the helper when the job is finished
+const STATE = 2; // 0 starting, 1 ready, 2 stopped
+const OP = 3; // export index, or -1: stop
+const STATUS = 4; // 0 ok, 1 the job failed (message below)
+const MSG_LEN = 5;
+const MAX_ARGS = 20;
+const MSG_CHARS = 240;
+/** Spin iterations before a futex wait (a few µs): a decode step posts hundreds of small jobs. */
+const SPIN = 20000;
+/** How long the pool waits for a helper to start (instantiate the module) before giving up. */
+const START_MS = 30000;
+
+function layout(helpers: number): { argsAt: number; msgAt: number; bytes: number } {
+  const argsAt = helpers * SLOT_INTS * 4;
+  const msgAt = argsAt + helpers * MAX_ARGS * 8;
+  return { argsAt, msgAt, bytes: msgAt + helpers * MSG_CHARS * 2 };
+}
+
+/**
+ * The helper's program, as source text (it runs in a fresh thread, which cannot import this
+ * module). Plain JS using only WebAssembly and Atomics; the layout constants are spliced in.
+ */
+export const HELPER_SOURCE = `(data, onExit) => {
+  const { module, memory, control, slot, names } = data;
+  const helpers = ${'${HELPERS}'};
+  const w = new Int32Array(control, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
+  const args = new Float64Array(control, helpers * ${SLOT_INTS * 4} + slot * ${MAX_ARGS * 8}, ${MAX_ARGS});
+  const msg = new Uint16Array(control, helpers * ${SLOT_INTS * 4 + MAX_ARGS * 8} + slot * ${MSG_CHARS * 2}, ${MSG_CHARS});
+  const stopped = () => {
+    Atomics.store(w, ${STATE}, 2);
+    Atomics.notify(w, ${STATE});
+    Atomics.notify(w, ${DONE});
+  };
+  onExit(stopped);
+  const fail = (e) => {
+    const text = String((e && e.message) || e).slice(0, ${MSG_CHARS});
+    for (let i = 0; i < text.length; i++) msg[i] = text.charCodeAt(i);
+    Atomics.store(w, ${MSG_LEN}, text.length);
+    Atomics.store(w, ${STATUS}, 1);
+  };
+  let ex;
+  try {
+    const abort = () => { throw new Error('WebAssembly kernel aborted'); };
+    ex = new WebAssembly.Instance(module, { env: { abort, memory } }).exports;
+  } catch (e) {
+    fail(e);
+    stopped();
+    return;
+  }
+  // Read before saying ready: the caller may post the first job the moment it sees that.
+  let seen = Atomics.load(w, ${SEQ});
+  Atomics.store(w, ${STATE}, 1);
+  Atomics.notify(w, ${STATE});
+  for (;;) {
+    for (let spin = ${SPIN}; Atomics.load(w, ${SEQ}) === seen; ) {
+      if (spin > 0) spin--;
+      else Atomics.wait(w, ${SEQ}, seen);
+    }
+    seen = Atomics.load(w, ${SEQ});
+    const op = w[${OP}];
+    if (op < 0) break;
+    try {
+      const f = ex[names[op]];
+      if (typeof f !== 'function') throw new Error('the kernel module has no function ' + names[op]);
+      const a = args;
+      f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19]);
+      Atomics.store(w, ${STATUS}, 0);
+    } catch (e) {
+      fail(e);
+    }
+    Atomics.store(w, ${DONE}, seen);
+    Atomics.notify(w, ${DONE});
+  }
+  stopped();
+}`;
+
+interface Helper {
+  readonly thread: SpawnedThread;
+  readonly words: Int32Array;
+  readonly args: Float64Array;
+  readonly msg: Uint16Array;
+  seq: number;
+}
+
+export class ComputeThreads {
+  private helpers: Helper[];
+  private readonly names: string[] = [];
+  private readonly opIndex = new Map<string, number>();
+  /** Why the pool stopped (a helper died), or null while it runs. */
+  private stoppedReason: string | null = null;
+  /** Calls split so far (tests check that a workload really was split). */
+  splitCalls = 0;
+  /** Whether the helpers have yet to be seen ready (the first split call waits for them). */
+  private pendingStart = true;
+
+  private constructor(
+    helpers: Helper[],
+    names: readonly string[],
+    private readonly own: KernelFunctions,
+  ) {
+    this.helpers = helpers;
+    names.forEach((n, i) => {
+      this.names.push(n);
+      this.opIndex.set(n, i);
+    });
+  }
+
+  /**
+   * Starts `count − 1` helpers, without waiting for them: they instantiate the module while the
+   * caller goes on (loading a model, say), and the first split call waits until they are ready.
+   * Never throws: returns the reason instead when threads cannot be had.
+   */
+  static start(
+    spawner: ThreadSpawner,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    own: KernelFunctions,
+    count: number,
+  ): { pool: ComputeThreads; reason: null } | { pool: null; reason: string } {
+    if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object')
+      return { pool: null, reason: 'shared memory (SharedArrayBuffer, Atomics) is not available' };
+    if (!(memory.buffer instanceof SharedArrayBuffer)) return { pool: null, reason: "the kernels' memory is not shared" };
+    const n = count - 1;
+    const { argsAt, msgAt, bytes } = layout(n);
+    const control = new SharedArrayBuffer(bytes);
+    const names = Object.keys(own).filter((k) => typeof own[k] === 'function');
+    const source = HELPER_SOURCE.replace('${HELPERS}', String(n));
+    const helpers: Helper[] = [];
+    try {
+      for (let slot = 0; slot < n; slot++) {
+        const words = new Int32Array(control, slot * SLOT_INTS * 4, SLOT_INTS);
+        const thread = spawner.spawn(source, { module, memory, control, slot, names });
+        helpers.push({
+          thread,
+          words,
+          args: new Float64Array(control, argsAt + slot * MAX_ARGS * 8, MAX_ARGS),
+          msg: new Uint16Array(control, msgAt + slot * MSG_CHARS * 2, MSG_CHARS),
+          seq: 0,
+        });
+      }
+    } catch (e) {
+      for (const h of helpers) stop(h);
+      return { pool: null, reason: e instanceof Error ? e.message : String(e) };
+    }
+    return { pool: new ComputeThreads(helpers, names, own), reason: null };
+  }
+
+  /** Threads a call can be split across (the caller included); 1 once stopped. */
+  get size(): number {
+    return this.helpers.length + 1;
+  }
+
+  /** Why the helpers were stopped after a failure (null while they run, or after dispose()). */
+  get failure(): string | null {
+    return this.stoppedReason;
+  }
+
+  /**
+   * Runs jobs[0] on this thread and jobs[i] on helper i at the same time; returns once all are
+   * done. Throws the first failure (after every part has finished or its thread has died).
+   */
+  run(jobs: readonly ThreadJob[]): void {
+    if (jobs.length > this.size) throw new RangeError(`${jobs.length} parts for ${this.size} compute threads`);
+    if (jobs.length > 1 && !this.started()) {
+      // The helpers could not start (the reason is kept): the parts run here, one after another.
+      for (const { op, args } of jobs) (this.own[op] as (...a: number[]) => void)(...args);
+      return;
+    }
+    if (jobs.length > 1) this.splitCalls++;
+    for (let i = 1; i < jobs.length; i++) this.post(this.helpers[i - 1]!, jobs[i]!);
+    let error: unknown = null;
+    if (jobs.length > 0) {
+      try {
+        const { op, args } = jobs[0]!;
+        (this.own[op] as (...a: number[]) => void)(...args);
+      } catch (e) {
+        error = e;
+      }
+    }
+    let dead: string | null = null;
+    for (let i = 1; i < jobs.length; i++) {
+      const h = this.helpers[i - 1]!;
+      const outcome = this.await(h);
+      if (outcome === 'stopped') dead ??= `compute thread ${i + 1} stopped during a ${jobs[i]!.op} call${message(h) ? `: ${message(h)}` : ''}`;
+      else if (outcome !== null) error ??= new Error(`compute thread ${i + 1} failed in ${jobs[i]!.op}: ${outcome}`);
+    }
+    if (dead !== null) {
+      this.stoppedReason = dead;
+      this.dispose();
+      throw new Error(`${dead}; the engine continues on one thread`);
+    }
+    if (error !== null) throw error;
+  }
+
+  /** Waits, the first time, until every helper has instantiated the module; false (and the pool stopped) if one cannot. */
+  private started(): boolean {
+    if (!this.pendingStart) return this.helpers.length > 0;
+    this.pendingStart = false;
+    try {
+      const deadline = Date.now() + START_MS;
+      for (const [i, h] of this.helpers.entries()) {
+        while (Atomics.load(h.words, STATE) === 0) {
+          const left = deadline - Date.now();
+          if (left <= 0) throw new Error(`compute thread ${i + 2} did not start within ${START_MS / 1000} s`);
+          Atomics.wait(h.words, STATE, 0, Math.min(left, 100));
+        }
+        if (Atomics.load(h.words, STATE) !== 1) throw new Error(`compute thread ${i + 2} could not start: ${message(h) || 'it exited'}`);
+      }
+      return true;
+    } catch (e) {
+      this.stoppedReason = e instanceof Error ? e.message : String(e);
+      this.dispose();
+      return false;
+    }
+  }
+
+  private post(h: Helper, job: ThreadJob): void {
+    const op = this.opIndex.get(job.op);
+    if (op === undefined) throw new RangeError(`no kernel named ${job.op}`);
+    if (job.args.length > MAX_ARGS) throw new RangeError(`${job.op}: more than ${MAX_ARGS} arguments`);
+    h.args.fill(0);
+    h.args.set(job.args);
+    h.words[OP] = op;
+    h.words[STATUS] = 0;
+    h.seq = (h.seq + 1) | 0;
+    Atomics.store(h.words, SEQ, h.seq);
+    Atomics.notify(h.words, SEQ);
+  }
+
+  /** Waits for a helper's job: null when it succeeded, its error message, or 'stopped' if the thread died. */
+  private await(h: Helper): string | null {
+    let spin = SPIN;
+    for (;;) {
+      const done = Atomics.load(h.words, DONE);
+      if (done === h.seq) return Atomics.load(h.words, STATUS) === 0 ? null : message(h);
+      if (Atomics.load(h.words, STATE) === 2) return 'stopped';
+      if (spin > 0) spin--;
+      // A bounded sleep: a thread ended from outside (terminate) may not get to say so.
+      else Atomics.wait(h.words, DONE, done, 50);
+    }
+  }
+
+  /** Stops every helper (they exit their loop; terminated in case one is stuck). Idempotent. */
+  dispose(): void {
+    for (const h of this.helpers) stop(h);
+    this.helpers = [];
+  }
+}
+
+function stop(h: Helper): void {
+  h.words[OP] = -1;
+  h.seq = (h.seq + 1) | 0;
+  Atomics.store(h.words, SEQ, h.seq);
+  Atomics.notify(h.words, SEQ);
+  h.thread.terminate();
+}
+
+function message(h: Helper): string {
+  return String.fromCharCode(...h.msg.subarray(0, Atomics.load(h.words, MSG_LEN)));
+}

@@ -1,0 +1,42 @@
+/**
+ * The WebAssembly decoding kernels (wasm/assembly/decode.ts) on resident arrays: pointers are
+ * the arrays' own offsets, nothing is copied. With compute threads, a matrix-vector product
+ * big enough to pay for it is split by rows and attention by heads.
+ */
+
+import type { DecodeKernels } from './backend';
+import type { ComputeThreads } from './computeThreads';
+import type { Arena } from './wasmArena';
+import type { KernelExports } from './wasmExports';
+import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
+
+export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => ComputeThreads | null): DecodeKernels {
+  return {
+    alloc(n, owner) {
+      const block = arena.allocate(4 * n, owner);
+      return block && new Float32Array(block.buffer, block.byteOffset, n);
+    },
+    resident: (a) => arena.holds(a),
+    matvec(w, x, bias, y, rows, cols) {
+      const pool = threads();
+      const parts = partsFor(pool, rows * cols, rows);
+      if (pool === null || parts <= 1) return ex.matvec(w.byteOffset, x.byteOffset, bias ? bias.byteOffset : 0, y.byteOffset, rows, cols);
+      const pw = w.byteOffset,
+        pb = bias ? bias.byteOffset : 0,
+        py = y.byteOffset;
+      pool.run(
+        splitRange(rows, parts, ROW_ALIGN).map(([r0, r1]) => ({
+          op: 'matvec',
+          args: [pw + r0 * cols * 4, x.byteOffset, pb && pb + r0 * 4, py + r0 * 4, r1 - r0, cols],
+        })),
+      );
+    },
+    attention(q, kc, vc, out, att, n, nH, nKv, hs, scale) {
+      const pool = threads();
+      const parts = partsFor(pool, 2 * n * nH * hs, nH, 1);
+      const args = [q.byteOffset, kc.byteOffset, vc.byteOffset, out.byteOffset, att.byteOffset, n, nH, nKv, hs, scale];
+      if (pool === null || parts <= 1) return ex.attnDecode(...(args as Parameters<KernelExports['attnDecode']>));
+      pool.run(splitRange(nH, parts).map(([h0, h1]) => ({ op: 'attnDecodeHeads', args: [...args, h0, h1] })));
+    },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The WebAssembly linear layer, forward and backward (wasm/assembly/pointwise.ts), split across
+ * compute threads when big enough: the forward by rows of y; the backward by rows of dx and by
+ * output features for dW and db (linearBackwardPart), so parts never write the same values.
+ * Kept apart from wasmBackend.ts (which delegates to them) for length.
+ */
+
+import { jsBackend } from './jsBackend';
+import type { WasmContext } from './wasmAttention';
+import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
+
+/** `a` itself when it is resident (kernels use it in place), else the number of floats to reserve for a copy. */
+function operand(ctx: WasmContext, a: Float32Array | null, n: number): number | Float32Array | null {
+  if (a === null) return 0;
+  return ctx.arena.holds(a) ? a : n;
+}
+
+export function wasmLinearForward(
+  ctx: WasmContext,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  y: Float32Array,
+  rows: number,
+  inF: number,
+  outF: number,
+): void {
+  const ar = ctx.arena;
+  const pool = ctx.pool();
+  const parts = partsFor(pool, rows * inF * outF, rows);
+  const wsFloats = ctx.workspace([rows, inF, outF]);
+  const o = ar.place([operand(ctx, x, rows * inF), operand(ctx, w, outF * inF), operand(ctx, bias, outF), operand(ctx, y, rows * outF), wsFloats * parts]);
+  if (!o) return jsBackend.linearForward(x, w, bias, y, rows, inF, outF);
+  const [px, pw, pb, py, ws] = o as [number, number, number, number, number];
+  ar.put(px, x, rows * inF);
+  ar.put(pw, w, outF * inF);
+  ar.put(pb, bias, outF);
+  if (pool && parts > 1) {
+    pool.run(
+      splitRange(rows, parts, ROW_ALIGN).map(([r0, r1], i) => ({
+        op: 'linearForward',
+        args: [px + r0 * inF * 4, pw, pb, py + r0 * outF * 4, r1 - r0, inF, outF, ws + i * wsFloats * 4],
+      })),
+    );
+  } else {
+    ctx.ex.linearForward(px, pw, pb, py, rows, inF, outF, ws);
+  }
+  ar.get(py, y, rows * outF);
+}
+
+export function wasmLinearBackward(
+  ctx: WasmContext,
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+  rows: number,
+  inF: number,
+  outF: number,
+): void {
+  const ar = ctx.arena;
+  const pool = ctx.pool();
+  const parts = partsFor(pool, rows * inF * outF * ((dx ? 1 : 0) + (dw ? 1 : 0)), Math.min(dx ? rows : outF, dw || db ? outF : rows));
+  const wsFloats = ctx.workspace([rows, outF, inF], [outF, rows, inF]);
+  const o = ar.reserve([dw ? rows * inF : 0, dx ? outF * inF : 0, rows * outF, dx ? rows * inF : 0, dw ? outF * inF : 0, db ? outF : 0, wsFloats * parts]);
+  if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF);
+  const [px, pw, pdy, pdx, pdw, pdb, ws] = o as [number, number, number, number, number, number, number];
+  if (dw) ar.put(px, x, rows * inF);
+  if (dx) ar.put(pw, w, outF * inF);
+  ar.put(pdy, dy, rows * outF);
+  ar.put(pdx, dx, rows * inF);
+  ar.put(pdw, dw, outF * inF);
+  ar.put(pdb, db, outF);
+  if (pool && parts > 1) {
+    // Each thread: some rows of dx, and some output features' rows of dW and entries of db.
+    const dxRows = splitRange(rows, parts, ROW_ALIGN),
+      dwRows = splitRange(outF, parts, ROW_ALIGN);
+    pool.run(
+      dxRows.map(([r0, r1], i) => ({
+        op: 'linearBackwardPart',
+        args: [px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws + i * wsFloats * 4, r0, r1, dwRows[i]![0], dwRows[i]![1]],
+      })),
+    );
+  } else {
+    ctx.ex.linearBackward(px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws);
+  }
+  ar.get(pdx, dx, rows * inF);
+  ar.get(pdw, dw, outF * inF);
+  ar.get(pdb, db, outF);
+}
