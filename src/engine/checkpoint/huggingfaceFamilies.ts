@@ -198,10 +198,14 @@ export function bertConfig(r: Fields): ModelConfig {
   });
 }
 
+/** More labels than any classifier has: num_labels beyond it is a broken file, not an array to allocate. */
+const MAX_LABELS = 1_000_000;
+
 /** Label names by id: id2label when given (keys "0" … "n−1"), else LABEL_0 … for num_labels (default 2). */
 function labelsOf(r: Fields): string[] {
   const raw = r.get('id2label');
   const n = r.has('num_labels') ? r.int('num_labels') : undefined;
+  if (n !== undefined && n > MAX_LABELS) throw new HuggingFaceError(`config.json: num_labels is ${n}; at most ${MAX_LABELS} labels are supported`);
   if (raw === undefined || raw === null) return Array.from({ length: n ?? 2 }, (_, i) => `LABEL_${i}`);
   if (typeof raw !== 'object' || Array.isArray(raw))
     throw new HuggingFaceError(`config.json: id2label is ${describeValue(raw)}, expected an object of id → label name`);

@@ -171,6 +171,15 @@ const REPLAYS: readonly Replay[] = [
     fixtures: true,
   },
   {
+    properties: hfConfigProperties,
+    errors: [HuggingFaceError],
+    property: 'JSON mutations of real and built config.json files',
+    seed: -739858325,
+    path: '408:3:2:4:35:42:36:36:36:36:50',
+    found: 'RangeError (Invalid array length): a classifier with num_labels 4294967296 and no id2label',
+    fixtures: true,
+  },
+  {
     properties: hfModelProperties,
     errors: HF_MODEL_ERRORS,
     property: 'JSON mutations of config.json against intact weights',
@@ -297,6 +306,11 @@ describe('fuzz regressions: concrete inputs', () => {
     throwsNamed(() => parseHfConfig({ model_type: 'gpt2', activation_function: long }), CheckpointError);
     throwsNamed(() => parseHfConfig({ model_type: JSON.parse(deepArray(20_000)) }), CheckpointError);
     throwsNamed(() => parseHfConfig({ model_type: 't5', architectures: [long] }), CheckpointError);
+  });
+
+  it('HF config.json: a classifier with num_labels 2³² and no id2label is a HuggingFaceError, not an array of 2³² labels', () => {
+    const bert = { model_type: 'bert', architectures: ['BertForSequenceClassification'], hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 2 };
+    throwsNamed(() => parseHfConfig({ ...bert, intermediate_size: 16, vocab_size: 11, max_position_embeddings: 16, num_labels: 4294967296 }), HuggingFaceError);
   });
 
   it('HF tokenizer.json: a deep model type, a broken template and an added token id of 1e21 are HuggingFaceTokenizerErrors', () => {
