@@ -24,6 +24,7 @@ import { MatrixView } from './matrixView';
 import { MetricPanels } from './metricPanels';
 import { QueryStrip } from './queryStrip';
 import { RolloutView } from './rolloutView';
+import { Scrubber } from './scrubber';
 import { Store, type Part } from './store';
 import { SurprisalStrip } from './surprisalStrip';
 import { readTheme, watchTheme } from './theme';
@@ -54,7 +55,8 @@ type ComponentName =
   | 'attribution'
   | 'induction'
   | 'compare'
-  | 'classification';
+  | 'classification'
+  | 'scrubber';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -75,12 +77,13 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
 /** Which components redraw when each part of the store changes. */
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
-  run: ['header', 'loss', 'metrics'],
+  run: ['header', 'loss', 'metrics', 'scrubber'],
   model: ['header', 'query', 'grid', 'ablation', 'classification', 'induction'],
-  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction'],
+  selection: ['scrubber', 'query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction'],
   attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification', 'induction'],
   ui: ['loss', 'metrics', 'matrix', 'table'],
   banner: ['header'],
+  snapshots: ['scrubber', 'matrix', 'grid', 'table'],
 };
 
 export class App {
@@ -118,6 +121,7 @@ export class App {
       induction: new InductionView(this.store, theme, hostExporter),
       compare: new ComparisonPanel(this.store, theme, hostExporter),
       classification: new ClassificationView(this.store),
+      scrubber: new Scrubber(this.store, theme, (parts) => this.invalidate(parts)),
     };
     const c = this.components;
     root.replaceChildren(
@@ -126,7 +130,18 @@ export class App {
       el(
         'div',
         { class: 'columns' },
-        el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root, c.compare.root),
+        el(
+          'div',
+          { class: 'column' },
+          c.loss.root,
+          c.scrubber.root,
+          c.metrics.root,
+          c.surprisal.root,
+          c.lens.root,
+          c.ablation.root,
+          c.attribution.root,
+          c.compare.root,
+        ),
         el(
           'div',
           { class: 'column' },
@@ -148,7 +163,7 @@ export class App {
       this.invalidate(['run', 'attention', ...VIEW_NAMES]);
     });
     window.addEventListener('message', (e: MessageEvent) => this.receive(e.data));
-    this.invalidate(['ui', 'run', 'model', 'attention', ...VIEW_NAMES, 'banner']);
+    this.invalidate(['ui', 'run', 'model', 'attention', ...VIEW_NAMES, 'banner', 'snapshots']);
     postToHost({ type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
   }
 

@@ -10,6 +10,7 @@ import type { CallReply, WorkerToHost } from '../protocol/workerProtocol';
 import { writeFileAtomic } from '../node/atomicWrite';
 import type { ActiveModel } from './activeModel';
 import type { EvalWatch } from './evalWatch';
+import { runSnapshot } from './snapshotMessages';
 import type { TrainingRun } from './training';
 
 export interface TrainingHooks {
@@ -42,6 +43,7 @@ export async function driveTraining(run: TrainingRun, watch: EvalWatch, hooks: T
       });
       hooks.afterTrainStep(run.model, m.step);
     },
+    onSnapshot: (s) => hooks.send({ type: 'trainSnapshot', id, every: run.trainer.snapshots?.every ?? 1, snapshot: runSnapshot(s) }),
     onEval: (e) => {
       const sample = watch.onEval(e);
       hooks.send({
