@@ -98,6 +98,8 @@ export function checkRunSnapshots(s: RunSnapshots): RunSnapshots {
 /**
  * `list` with `next` added as the recorder keeps it: at interval `every` (doubled by a thinning
  * in the worker), a step that is not a multiple of it is dropped; a step already there is replaced.
+ * A thinning on a step that takes no snapshot shows here with the next one (until then the list
+ * holds a few more snapshots than the worker's, each still a true one).
  */
 export function addSnapshot(list: readonly RunSnapshot[], next: RunSnapshot, every: number): RunSnapshot[] {
   return [...list.filter((s) => s.step % every === 0 && s.step < next.step), next];
