@@ -24,8 +24,8 @@ export interface HeadScoresState {
   readonly selected: { readonly layer: number; readonly head: number };
   /** The scrubbed step (null: live). */
   readonly step: number | null;
-  /** The run's planned length: the x axis reaches it, as the loss chart's does at the end. */
-  readonly totalSteps: number;
+  /** The x axis's steps: the loss chart's (its first step to the run's planned length), so a step sits under its loss. */
+  readonly xRange: readonly [number, number];
 }
 
 export class HeadScoresPlot {
@@ -79,6 +79,8 @@ export class HeadScoresPlot {
     } else {
       this.plot.setData(data);
     }
+    const [lo, hi] = state.xRange;
+    if (hi > lo) this.plot.setScale('x', { min: lo, max: hi });
     this.describe();
   }
 

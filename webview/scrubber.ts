@@ -102,7 +102,14 @@ export class Scrubber {
     this.slider.setAttribute('aria-valuetext', text);
     this.live.disabled = index < 0;
     this.setMeasure(this.measure);
-    this.plot.render({ snapshots: s, measure: this.measure, selected: this.store.selection, step: index < 0 ? null : s.list[index]!.step, totalSteps: total });
+    const first = this.store.steps.length > 0 ? this.store.steps.column('step')[0]! : (s.list[0]?.step ?? 0);
+    this.plot.render({
+      snapshots: s,
+      measure: this.measure,
+      selected: this.store.selection,
+      step: index < 0 ? null : s.list[index]!.step,
+      xRange: [Math.min(first, s.list[0]?.step ?? first), total],
+    });
   }
 }
 
