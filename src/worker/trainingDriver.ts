@@ -5,7 +5,7 @@
  * queue and decides when the run may start; this file only drives the run it is given.
  */
 
-import type { Transformer } from '../engine';
+import { bestCheckpointPath, type Transformer } from '../engine';
 import type { CallReply, WorkerToHost } from '../protocol/workerProtocol';
 import { writeFileAtomic } from '../node/atomicWrite';
 import type { ActiveModel } from './activeModel';
@@ -101,7 +101,7 @@ export async function driveTraining(run: TrainingRun, watch: EvalWatch, hooks: T
 async function saveBest(watch: EvalWatch, finalStep: number, tokenizerJson: unknown, checkpointPath: string): Promise<BestCheckpoint | null> {
   const best = watch.bestCheckpoint(finalStep, tokenizerJson);
   if (!best) return null;
-  const file = checkpointPath.replace(/(\.safetensors)?$/, '.best.safetensors');
+  const file = bestCheckpointPath(checkpointPath);
   await writeFileAtomic(file, best.bytes);
   return { path: file, step: best.step, valLoss: best.valLoss };
 }
