@@ -81,9 +81,13 @@ describe('the step scrubber (in-host)', function () {
       const H = held.heads;
       await waitFor('live highlights', () => a.highlighter.shown !== null && a.highlighter.shown.snapshotStep === undefined);
 
-      // The page scrubs to step 5 (as its slider posts it).
+      // The page scrubs to step 5 (as its slider posts it), with the probe on screen (earlier tests may have scrolled).
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      editor.revealRange(new vscode.Range(doc.positionAt(cursorAt - 32), doc.positionAt(cursorAt + 32)), vscode.TextEditorRevealType.InCenter);
       panel.handleMessage({ type: 'scrub', step: 5 });
-      const shown = await waitFor('the highlights at step 5', () => (a.highlighter.shown?.snapshotStep === 5 ? a.highlighter.shown : null));
+      const shown = await waitFor('the highlights at step 5, drawn', () =>
+        a.highlighter.shown?.snapshotStep === 5 && a.highlighter.shown.decorated > 0 ? a.highlighter.shown : null,
+      );
       assert.ok(posted.some((m) => m.type === 'scrubbed' && m.step === 5));
       const r = shown.result;
       assert.strictEqual(r.windowLength, T);
@@ -96,7 +100,6 @@ describe('the step scrubber (in-host)', function () {
       assert.deepStrictEqual(Array.from(shown.weights), Array.from(at5.attention.subarray(base, base + T)), "the selected head's row at step 5");
       const last = saved.list.at(-1)!.attention.subarray(base, base + T);
       assert.notDeepStrictEqual(Array.from(shown.weights), Array.from(last), 'not the trained model (its step-12 snapshot)');
-      assert.ok(shown.decorated > 0, 'drawn in the editor');
       // The dashboard keeps its live query; it draws the step from the snapshots it was sent.
       assert.ok(!posted.some((m) => m.type === 'attention' && m.attention?.windowLength === T && m.attention.tokens.starts[0] === cursorAt - 32));
 
