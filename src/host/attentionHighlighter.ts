@@ -205,7 +205,8 @@ export class AttentionHighlighter implements vscode.Disposable {
     const generation = ++this.generation;
     // Scrubbing (or leaving a step) happens in the dashboard: the editor beside it follows.
     const scrubbing = this.snapshots !== null && (this.snapshots.step !== null || this.snapshotEditor !== null);
-    const beside = scrubbing && this.snapshotEditor && vscode.window.visibleTextEditors.includes(this.snapshotEditor) ? this.snapshotEditor : undefined;
+    const last = this.snapshotEditor ?? this.shown_?.editor ?? null;
+    const beside = scrubbing && last && vscode.window.visibleTextEditors.includes(last) ? last : undefined;
     const editor = vscode.window.activeTextEditor ?? beside;
     this.snapshotEditor = null;
     for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
