@@ -3,7 +3,7 @@
  * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
  * run. Prints the machine, then tables of medians and ratios.
  *
- *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,ablate_sweep,ig_small,tokenize_llama2c_100k,editor,real]
+ *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,matmul,stories260K_attention_500,ablate_sweep,ig_small,tokenize_llama2c_100k,snapshots_small,editor,real]
  *
  * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
@@ -432,6 +432,38 @@ async function tokenize(results) {
   log(table(['characters', 'tokens', 'median'], [[String(r.chars), String(r.tokens), ms(r.median_ms)]]));
 }
 
+/** snapshots_small: the memory of a 5,000-step small run's head snapshots and their cost in training throughput. */
+async function snapshotsSmall(results) {
+  log('\nsnapshots_small — head snapshots of a 5,000-step small run (probe of 64 tokens): memory, and cost beside training steps (batch 16 × 128)');
+  const r = await child('snapshotsSmall.ts', quick ? ['--steps', '4', '--snapshots', '12'] : ['--steps', '10', '--snapshots', '30']);
+  results.snapshots_small = r;
+  const MB = (b) => `${(b / 1e6).toFixed(1)} MB`;
+  log(
+    table(
+      ['interval', 'kept', 'worker', '+ host + page', 'bound'],
+      [
+        [`every ${r.default_every} (default)`, String(r.default_snapshots), MB(r.default_bytes), MB(3 * r.default_bytes), '< 50 MB'],
+        ['every step', `${r.every_step_kept} (of ${r.every_step_taken} taken)`, MB(r.every_step_bytes), MB(3 * r.every_step_bytes), '< 50 MB'],
+      ],
+    ),
+  );
+  log(
+    table(
+      ['median step', 'median snapshot', `cost every ${r.default_every}`, 'cost every step', 'target', 'one message'],
+      [
+        [
+          ms(r.step_median_ms),
+          ms(r.snapshot_median_ms),
+          `${(100 * r.overhead_default).toFixed(2)} %`,
+          `${(100 * r.overhead_every_step).toFixed(1)} %`,
+          '< 5 %',
+          MB(r.message_bytes),
+        ],
+      ],
+    ),
+  );
+}
+
 /**
  * ablate_sweep (stories260K, 200 tokens, 40 heads) and ig_small (small preset, 64 steps):
  * the debugging analyses, each beside one forward pass of the same model and tokens.
@@ -536,6 +568,7 @@ async function main() {
   await step('ablate_sweep', () => debugAnalysis(results, 'ablate_sweep'));
   await step('ig_small', () => debugAnalysis(results, 'ig_small'));
   await step('tokenize_llama2c_100k', () => tokenize(results));
+  await step('snapshots_small', () => snapshotsSmall(results));
   await step('editor', () => editor(results));
   await step('real', () => real(results));
   const seconds = (Date.now() - started) / 1000;

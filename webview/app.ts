@@ -25,6 +25,7 @@ import { MatrixView } from './matrixView';
 import { MetricPanels } from './metricPanels';
 import { QueryStrip } from './queryStrip';
 import { RolloutView } from './rolloutView';
+import { Scrubber } from './scrubber';
 import { Store, type Part } from './store';
 import { SurprisalStrip } from './surprisalStrip';
 import { readTheme, watchTheme } from './theme';
@@ -56,7 +57,8 @@ type ComponentName =
   | 'induction'
   | 'compare'
   | 'classification'
-  | 'custom';
+  | 'custom'
+  | 'scrubber';
 
 /** Which components draw each engine-fed view (protocol/dashboardViews.ts): a view without an entry does not compile. */
 const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = {
@@ -78,12 +80,13 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
 /** Which components redraw when each part of the store changes. */
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
-  run: ['header', 'loss', 'metrics'],
+  run: ['header', 'loss', 'metrics', 'scrubber'],
   model: ['header', 'query', 'grid', 'ablation', 'classification', 'induction'],
-  selection: ['query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction', 'custom'],
+  selection: ['scrubber', 'query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction', 'custom'],
   attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification', 'induction', 'custom'],
   ui: ['loss', 'metrics', 'matrix', 'table', 'custom'],
   banner: ['header'],
+  snapshots: ['scrubber', 'matrix', 'grid', 'table'],
 };
 
 export class App {
@@ -122,6 +125,7 @@ export class App {
       compare: new ComparisonPanel(this.store, theme, hostExporter),
       classification: new ClassificationView(this.store),
       custom: new CustomDetectorView(this.store, theme, setUi, hostExporter, () => this.invalidate(this.forgetView('customHeads'))),
+      scrubber: new Scrubber(this.store, theme, (parts) => this.invalidate(parts)),
     };
     const c = this.components;
     root.replaceChildren(
@@ -130,7 +134,18 @@ export class App {
       el(
         'div',
         { class: 'columns' },
-        el('div', { class: 'column' }, c.loss.root, c.metrics.root, c.surprisal.root, c.lens.root, c.ablation.root, c.attribution.root, c.compare.root),
+        el(
+          'div',
+          { class: 'column' },
+          c.loss.root,
+          c.scrubber.root,
+          c.metrics.root,
+          c.surprisal.root,
+          c.lens.root,
+          c.ablation.root,
+          c.attribution.root,
+          c.compare.root,
+        ),
         el(
           'div',
           { class: 'column' },
@@ -153,7 +168,7 @@ export class App {
       this.invalidate(['run', 'attention', ...VIEW_NAMES]);
     });
     window.addEventListener('message', (e: MessageEvent) => this.receive(e.data));
-    this.invalidate(['ui', 'run', 'model', 'attention', ...VIEW_NAMES, 'banner']);
+    this.invalidate(['ui', 'run', 'model', 'attention', ...VIEW_NAMES, 'banner', 'snapshots']);
     postToHost({ type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
   }
 

@@ -12,6 +12,7 @@ import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import { postToHost } from './vscodeApi';
 import type { Store } from './store';
+import { shownAttention, shownMatrix, shownStats } from './snapshotShown';
 import type { Theme } from './theme';
 
 const LABEL_W = 28;
@@ -74,8 +75,8 @@ export class HeadGrid {
   }
 
   render(): void {
-    const a = this.store.attention;
-    const g = this.store.view('matrix')?.grid ?? null;
+    const a = shownAttention(this.store);
+    const g = shownMatrix(this.store)?.grid ?? null;
     const layers = g?.layers ?? a?.layers ?? this.store.model?.layers ?? 0;
     const heads = g?.heads ?? a?.heads ?? this.store.model?.heads ?? 0;
     this.canvas.hidden = !a || layers === 0;
@@ -110,7 +111,7 @@ export class HeadGrid {
         ctx.strokeStyle = selected ? t.query : t.border;
         ctx.lineWidth = selected ? 2 : 1;
         ctx.strokeRect(x + 0.5, y + 0.5, tile - 1, tile - 1);
-        const stats = this.store.view('headStats');
+        const stats = shownStats(this.store);
         if (stats) {
           const best = strongest(stats.scores, l * heads + h);
           ctx.fillStyle = t.foreground;
@@ -142,7 +143,7 @@ export class HeadGrid {
 
   /** Before the window's patterns arrive: the query's row for this head as bars. */
   private drawRow(ctx: CanvasRenderingContext2D, l: number, h: number, x: number, y: number, tile: number): void {
-    const a = this.store.attention!;
+    const a = shownAttention(this.store)!;
     const W = a.windowLength;
     const o = (l * a.heads + h) * W;
     let max = 0;
@@ -170,12 +171,12 @@ export class HeadGrid {
   private caption(): void {
     const { layers, heads } = this.geom;
     const sel = this.store.selection;
-    const hit = this.hovered ?? (this.store.attention && sel.layer < layers && sel.head < heads ? sel : null);
+    const hit = this.hovered ?? (shownAttention(this.store) && sel.layer < layers && sel.head < heads ? sel : null);
     if (!hit) {
       this.hover.textContent = '';
       return;
     }
-    const stats = this.store.view('headStats');
+    const stats = shownStats(this.store);
     const best = stats ? strongest(stats.scores, hit.layer * heads + hit.head) : null;
     const what = `layer ${hit.layer}, head ${hit.head}${best ? ` · strongest: ${best.kind.replace('_', '-')} ${best.score.toFixed(3)}` : ''}`;
     const { aggregation } = this.store.mode;

@@ -11,6 +11,7 @@ import type { DashboardUiState, HeadSortKey } from '../src/protocol/webviewProto
 import { el, section, segmented, setNote } from './dom';
 import { KIND_SHORT, strongest } from './headGrid';
 import { postToHost } from './vscodeApi';
+import { shownStats, snapshotShown } from './snapshotShown';
 import type { Store } from './store';
 
 const COLUMNS: { key: HeadSortKey; label: string; title: string }[] = [
@@ -52,7 +53,7 @@ export class HeadTable {
   }
 
   render(): void {
-    const st = this.store.view('headStats');
+    const st = shownStats(this.store);
     this.table.hidden = !st;
     if (!st) {
       const failed = this.store.unavailable('headStats');
@@ -63,7 +64,9 @@ export class HeadTable {
     const scores = this.method === 'abs' ? st.absScores : st.scores;
     setNote(
       this.note,
-      `${this.method === 'abs' ? '"abs"' : '"mul"'} scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`,
+      snapshotShown(this.store)
+        ? `${this.method === 'abs' ? '"abs" scores are not recorded in snapshots (—); switch to "mul". ' : '"mul" scores'} on the probe window at training step ${snapshotShown(this.store)!.snapshot.step} (snapshot). Click a column to sort, a row to select the head.`
+        : `${this.method === 'abs' ? '"abs"' : '"mul"'} scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`,
     );
     const { sortKey, sortDescending } = this.store.ui;
     const n = st.layers * st.heads;
@@ -98,7 +101,7 @@ export class HeadTable {
         'tr',
         { class: l === sel.layer && h === sel.head ? 'selected' : '', title: 'Select this head' },
         el('td', { text: `${l}.${h}` }),
-        ...HEAD_KIND_NAMES.map((k) => el('td', { class: k === best.kind ? 'best' : '', text: scores[k][i]!.toFixed(3) })),
+        ...HEAD_KIND_NAMES.map((k) => el('td', { class: k === best.kind ? 'best' : '', text: Number.isNaN(scores[k][i]!) ? '—' : scores[k][i]!.toFixed(3) })),
         el('td', { text: st.entropy[i]!.toFixed(3) }),
         el('td', { text: st.keys50[i]!.toFixed(1) }),
         el('td', { text: st.keys90[i]!.toFixed(1) }),

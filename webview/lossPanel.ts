@@ -24,6 +24,8 @@ import { buildSeries, type RunSeries } from './seriesData';
 import { lossChartData, xOfStep, type LossChartData } from './lossData';
 import { drawNonFinite, drawOverfitting } from './lossMarks';
 import { pageRuns, type PageRun } from './pageRuns';
+import { onlyCurrent, shownRuns } from './shownRuns';
+import { runsMetricsCsv, runsMetricsJson } from '../src/presentation/runsExport';
 import { RunList } from './runList';
 import { StepTable } from './stepTable';
 import { withAlpha } from './colors';
@@ -98,8 +100,8 @@ export class LossPanel {
         'Save the loss chart as PNG',
         () => this.plot && this.exporter.save('png', 'loss.png', canvasPng(this.plot.ctx.canvas, this.theme.background)),
       ),
-      button('CSV', 'Save every step and evaluation as CSV', () => this.exportMetrics('csv')),
-      button('JSON', 'Save every step and evaluation as JSON', () => this.exportMetrics('json')),
+      button('CSV', 'Save every step and evaluation of the runs shown as CSV', () => this.exportMetrics('csv')),
+      button('JSON', 'Save every step and evaluation of the runs shown as JSON', () => this.exportMetrics('json')),
     );
     this.plotBox = el('div', { class: 'plot', attrs: { role: 'img' } });
     this.readout = el('div', { class: 'readout', attrs: { 'aria-live': 'off' } });
@@ -328,6 +330,14 @@ export class LossPanel {
   }
 
   private exportMetrics(format: 'csv' | 'json'): void {
+    // Several runs shown (or another than the current one): all of them, one block each.
+    const shown = shownRuns(this.store, this.theme);
+    if (shown.length > 0 && !onlyCurrent(shown)) {
+      const runs = shown.map((r) => ({ id: r.run.id, label: r.run.label, current: r.run.current, steps: r.steps, evals: r.evals }));
+      const smoothing = this.store.ui.smoothing;
+      this.exporter.save(format, `runs-metrics.${format}`, format === 'csv' ? runsMetricsCsv(runs, smoothing) : runsMetricsJson(runs, smoothing));
+      return;
+    }
     const steps = this.store.steps.snapshot();
     const evals = this.store.evals.snapshot();
     const smoothed = this.series?.smoothedRaw ?? new Float64Array(0);

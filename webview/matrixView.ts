@@ -15,6 +15,7 @@ import { button, el, section, segmented, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import type { Store } from './store';
+import { shownAttention, shownMatrix, snapshotShown } from './snapshotShown';
 import type { Theme } from './theme';
 
 const MAX_CELL = 22;
@@ -56,7 +57,7 @@ export class MatrixView {
       button('PNG', 'Save the matrix as PNG', () =>
         this.exporter.save(
           'png',
-          `matrix-L${this.store.view('matrix')?.matrix.layer}H${this.store.view('matrix')?.matrix.head}.png`,
+          `matrix-L${shownMatrix(this.store)?.matrix.layer}H${shownMatrix(this.store)?.matrix.head}.png`,
           canvasPng(this.canvas, this.theme.background),
         ),
       ),
@@ -65,8 +66,8 @@ export class MatrixView {
         'JSON',
         'Save the attention shown (query rows and this matrix) as JSON',
         () =>
-          this.store.attention &&
-          this.exporter.save('json', 'attention-matrix.json', attentionJson(this.store.attention, this.store.view('matrix')?.matrix ?? null)),
+          shownAttention(this.store) &&
+          this.exporter.save('json', 'attention-matrix.json', attentionJson(shownAttention(this.store)!, shownMatrix(this.store)?.matrix ?? null)),
       ),
     );
     const stack = el('div', { class: 'stack' }, this.canvas, this.overlay);
@@ -83,7 +84,8 @@ export class MatrixView {
     });
     this.overlay.addEventListener('click', (e) => {
       const cell = this.cellAt(e);
-      if (cell && this.store.attention) selectWindowTokens(this.store.attention, cell.q);
+      // A snapshot's probe is not a document the page can select in.
+      if (cell && this.store.attention && !snapshotShown(this.store)) selectWindowTokens(this.store.attention, cell.q);
     });
     new ResizeObserver(() => this.render()).observe(s.body);
   }
@@ -95,8 +97,8 @@ export class MatrixView {
   render(): void {
     this.caption();
     const failed = this.store.unavailable('matrix');
-    const m = this.store.view('matrix')?.matrix ?? null;
-    const a = this.store.attention;
+    const m = shownMatrix(this.store)?.matrix ?? null;
+    const a = shownAttention(this.store);
     this.setNorm(this.store.ui.normalization);
     const visible = !!m && !!a;
     this.canvas.hidden = this.overlay.hidden = this.legend.hidden = !visible;
@@ -112,11 +114,14 @@ export class MatrixView {
       );
       return;
     }
+    const snap = snapshotShown(this.store);
     setNote(
       this.note,
-      m.layer !== this.store.selection.layer || m.head !== this.store.selection.head
-        ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).`
-        : null,
+      snap
+        ? `Training step ${snap.snapshot.step} (snapshot): the probe window's ${snap.attention.windowLength} tokens as the model attended then.`
+        : m.layer !== this.store.selection.layer || m.head !== this.store.selection.head
+          ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).`
+          : null,
     );
     const W = m.windowLength;
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
@@ -167,7 +172,7 @@ export class MatrixView {
   }
 
   private drawLabels(ctx: CanvasRenderingContext2D, left: number, top: number, cell: number, W: number): void {
-    const a = this.store.attention!;
+    const a = shownAttention(this.store)!;
     ctx.font = this.theme.monoFont;
     ctx.fillStyle = this.theme.foreground;
     ctx.textBaseline = 'middle';
@@ -206,8 +211,8 @@ export class MatrixView {
   /** Describes the hovered cell with the data shown now (cleared when there is none: a caption never outlives its matrix). */
   private caption(): void {
     const c = this.hovered;
-    const a = this.store.attention;
-    const m = this.store.view('matrix')?.matrix ?? null;
+    const a = shownAttention(this.store);
+    const m = shownMatrix(this.store)?.matrix ?? null;
     if (!c || !a || !m || c.q >= m.windowLength || c.k >= m.windowLength) {
       this.hover.textContent = '';
       return;
@@ -229,8 +234,8 @@ export class MatrixView {
   }
 
   private exportCsv(): void {
-    const a = this.store.attention;
-    const m = this.store.view('matrix')?.matrix ?? null;
+    const a = shownAttention(this.store);
+    const m = shownMatrix(this.store)?.matrix ?? null;
     if (!a || !m) return;
     this.exporter.save('csv', `matrix-L${m.layer}H${m.head}.csv`, matrixCsv(m, a.tokens.labels));
   }

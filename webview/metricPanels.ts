@@ -1,7 +1,9 @@
 /**
  * The run's other numbers, one small chart each, sharing the loss chart's x axis and cursor:
  * learning rate (the schedule's shape), gradient norm (spikes before divergence), tokens per
- * second (throughput) and validation accuracy (at evaluation steps).
+ * second (throughput) and validation accuracy (at evaluation steps). With other runs shown on
+ * the loss panel (its run list), each chart draws every shown run in that run's colour
+ * (metricRuns.ts); with only the current run, its columns go to the charts as they are.
  */
 
 import { canvasPng } from './canvas';
@@ -9,13 +11,15 @@ import { createChart, followWidth, isZoomed, updateData, type Plot, type PlotDat
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import { buildSeries, type RunSeries } from './seriesData';
+import { metricRunsData, type MetricKey } from './metricRuns';
+import { onlyCurrent, shownRuns } from './shownRuns';
 import type { Store } from './store';
 import type { Theme } from './theme';
 
 const HEIGHT = 140;
 
 interface Small {
-  readonly key: 'lr' | 'gradNorm' | 'tokensPerSecond' | 'valAccuracy';
+  readonly key: MetricKey;
   readonly title: string;
   readonly box: HTMLElement;
   plot: Plot | null;
@@ -82,10 +86,22 @@ export class MetricPanels {
 
   render(): void {
     const ui = this.store.ui;
-    const empty = this.store.steps.length === 0;
+    const runs = shownRuns(this.store, this.theme);
+    const multi = this.store.runs.length > 0 && !onlyCurrent(runs);
+    const empty = multi ? runs.length === 0 : this.store.steps.length === 0;
     this.grid.hidden = empty;
-    setNote(this.note, empty ? 'Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.' : null);
+    setNote(
+      this.note,
+      empty
+        ? multi
+          ? 'No run is shown: tick one in the loss panel’s run list.'
+          : 'Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.'
+        : multi
+          ? `The ${runs.length} runs shown on the loss panel, each in its colour.`
+          : null,
+    );
     if (empty) return;
+    if (multi) return this.renderRuns(runs);
     const s: RunSeries = buildSeries(this.store, ui.xAxis, null);
     const key = `${ui.xAxis}|${this.theme.background}|${this.theme.foreground}`;
     const rebuild = key !== this.builtFor;
@@ -115,6 +131,41 @@ export class MetricPanels {
         );
       } else {
         updateData(c.plot, data, isZoomed(c.plot, s.x));
+      }
+    });
+  }
+
+  /** Every shown run in each chart, over one x (the loss panel's colours and dashes). */
+  private renderRuns(runs: ReturnType<typeof shownRuns>): void {
+    const axis = this.store.ui.xAxis;
+    const key = `runs|${axis}|${this.theme.background}|${this.theme.foreground}|${runs.map((r) => `${r.run.id}:${r.run.color}`).join(',')}`;
+    const rebuild = key !== this.builtFor;
+    this.builtFor = key;
+    this.charts.forEach((c) => {
+      const { x, series } = metricRunsData(runs, c.key, axis);
+      const data = [x, ...series] as PlotData;
+      if (!c.plot || rebuild) {
+        c.plot?.destroy();
+        const points = c.key === 'valAccuracy';
+        c.plot = createChart(
+          c.box,
+          this.theme,
+          {
+            height: HEIGHT,
+            axis,
+            series: runs.map((r) => ({
+              label: `${c.title} · ${r.run.label}`,
+              stroke: r.run.color,
+              width: 1.5,
+              ...(r.run.dash ? { dash: r.run.dash } : {}),
+              spanGaps: true,
+              points: { show: points, size: 5, fill: r.run.color, stroke: r.run.color },
+            })),
+          },
+          data,
+        );
+      } else {
+        updateData(c.plot, data, isZoomed(c.plot, x));
       }
     });
   }

@@ -12,6 +12,7 @@
 import { ColumnStore, EVAL_KEYS, STEP_KEYS } from '../src/presentation/metricColumns';
 import { assertNever, type ModelInfo, type WindowRef } from '../src/protocol/common';
 import type { KeptRun } from '../src/protocol/runs';
+import { addSnapshot, type RunSnapshots } from '../src/protocol/snapshots';
 import { sameWindow, VIEW_NAMES, VIEW_SCOPES, type PagePayload, type ViewName, type ViewScope } from '../src/protocol/dashboardViews';
 import type { Aggregation, Direction } from '../src/protocol/settings';
 import {
@@ -26,7 +27,7 @@ import {
 } from '../src/protocol/webviewProtocol';
 
 /** What a host message can change; the page redraws the components routed from each (app.ts). */
-export type Part = ViewName | 'run' | 'model' | 'selection' | 'attention' | 'ui' | 'banner';
+export type Part = ViewName | 'run' | 'model' | 'selection' | 'attention' | 'ui' | 'banner' | 'snapshots';
 
 type Handlers = { readonly [T in HostToWebview['type']]: (m: Extract<HostToWebview, { type: T }>) => Part[] };
 
@@ -46,6 +47,9 @@ export class Store {
   readonly hiddenRuns = new Set<string>();
   /** The two steps the step table compares (null: the first / the last step). */
   stepPick: { a: number | null; b: number | null } = { a: null, b: null };
+  /** The shown run's head snapshots (null: none), and the step the scrubber shows (null: live). */
+  snapshots: RunSnapshots | null = null;
+  scrubStep: number | null = null;
   /** A message across the top (version mismatch, export result). */
   banner: { text: string; error: boolean } | null = null;
   /** Whether `init` arrived (before it, views show a loading state). */
@@ -176,6 +180,21 @@ export class Store {
     saved: (m) => {
       this.banner = { text: m.message, error: !m.ok };
       return ['banner'];
+    },
+    snapshots: (m) => {
+      this.snapshots = m.snapshots;
+      this.scrubStep = m.step;
+      return ['snapshots'];
+    },
+    snapshotAdded: (m) => {
+      if (!this.snapshots) return [];
+      this.snapshots = { ...this.snapshots, every: m.every, list: addSnapshot(this.snapshots.list, m.snapshot, m.every) };
+      this.scrubStep = m.step;
+      return ['snapshots'];
+    },
+    scrubbed: (m) => {
+      this.scrubStep = m.step;
+      return ['snapshots'];
     },
   };
 

@@ -24,7 +24,7 @@ import { startThreads, takeThreads, THREADED_COMMANDS } from './threads';
 
 const USAGE = `attention-lens — train small transformers and look at their attention
 
-  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT.safetensors] [--max-memory MB] [--attention soft|hard] [--until K] [--resume CKPT] [--snapshot-every N] [--json]
+  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT.safetensors] [--best-out BEST.safetensors] [--max-memory MB] [--attention soft|hard] [--until K] [--resume CKPT] [--snapshot-every N] [--json]
   attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--logits] [--stride S] [--out FILE.safetensors] [--json]
   attention-lens generate --checkpoint CKPT [--tokenizer TOK] (--prompt STR | --ids 3,1,4) --max-tokens N [--temperature T] [--top-p P] [--seed S] [--attention [--top K]] [--json]
   attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--rule offset:K|copy:K|match:REGEX|position:P [--method mul|abs]] [--json]

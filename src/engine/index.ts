@@ -73,6 +73,7 @@ export { dataFingerprint, sameData, type DataFingerprint } from './train/fingerp
 export { checkResumable, optionConflicts, ResumeError } from './train/resume';
 export { SnapshotRecorder, headSnapshot, PROBE_TOKENS, SNAPSHOT_LIMIT, type HeadSnapshot, type SnapshotsRecord } from './train/snapshots';
 export { estimateTrainingBytes, formatBytes } from './train/memory';
+export { ValidationBest, bestCheckpointPath } from './train/validationBest';
 export { generate, GenerateError, generationLimit, type GenerateOptions } from './inference/generate';
 export { generationSteps, type GenerationStep, type GenerationStepOptions, type GenerationEnd } from './inference/generationSteps';
 export { Decoder } from './inference/decoder';

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/common';
+import type { RunSnapshots } from '../protocol/snapshots';
 import type { TrainingHistory } from '../protocol/workerProtocol';
 import type { EngineClient } from './engineClient';
 import type { Log } from './log';
@@ -22,8 +23,12 @@ export class ActiveModel implements vscode.Disposable {
   private info_: ModelInfo | null = null;
   private source_: ModelSource | null = null;
   private readonly changed = new vscode.EventEmitter<ModelInfo | null>();
-  private readonly loaded = new vscode.EventEmitter<{ readonly source: ModelSource; readonly history: TrainingHistory | null }>();
-  /** Fires after a model was loaded from a file, with the training history the file carries. */
+  private readonly loaded = new vscode.EventEmitter<{
+    readonly source: ModelSource;
+    readonly history: TrainingHistory | null;
+    readonly snapshots: RunSnapshots | null;
+  }>();
+  /** Fires after a model was loaded from a file, with the training history and head snapshots the file carries. */
   readonly onDidLoad = this.loaded.event;
   private readonly subscriptions: vscode.Disposable[] = [];
   /** Fires when a model becomes active (or none is). */
@@ -74,7 +79,7 @@ export class ActiveModel implements vscode.Disposable {
   async load(source: ModelSource): Promise<ModelInfo> {
     const reply = await this.client.call({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath });
     await this.set(reply.info, source);
-    this.loaded.fire({ source, history: reply.history });
+    this.loaded.fire({ source, history: reply.history, snapshots: reply.snapshots });
     return reply.info;
   }
 

@@ -21,6 +21,8 @@ import { onDidChangeSettings, readSettings } from './config';
 import { AttentionDecorations } from './decorations';
 import { documentHead, documentLength, isTextEditorWeWant, looksBinary, MAX_VIEW_CHARS } from './documentText';
 import type { DocumentTokens } from './documentTokens';
+import type { RunSnapshotStore } from './runSnapshots';
+import { locateProbe, snapshotRows } from './snapshotHighlights';
 import { firstTextEnd, lastTextStart, shownWindow, type ShownWindow } from './windowBounds';
 import { EngineError } from './engineClient';
 import type { Log } from './log';
@@ -57,6 +59,8 @@ export interface ShownAttention {
   readonly entropy: number;
   /** What the colours were multiplied by (below 1: a near-uniform row, drawn faded). */
   readonly fade: number;
+  /** The training step whose snapshot is shown (the dashboard's scrubber), absent for the live model. */
+  readonly snapshotStep?: number;
 }
 
 export class AttentionHighlighter implements vscode.Disposable {
@@ -81,12 +85,15 @@ export class AttentionHighlighter implements vscode.Disposable {
   private resentFor = '';
   /** Withdraws the attribution request of an update that was superseded. */
   private cancelPending: (() => void) | null = null;
+  /** The editor a scrubbed snapshot was last drawn in (the dashboard has the focus while scrubbing). */
+  private snapshotEditor: vscode.TextEditor | null = null;
 
   constructor(
     private readonly service: AttentionService,
     private readonly model: ActiveModel,
     private readonly view: ViewState,
     private readonly log: Log,
+    private readonly snapshots: RunSnapshotStore | null = null,
   ) {
     this.decorations = new AttentionDecorations(this.settings.decorations.color, this.settings.decorations.palette);
     const now = (): void => this.schedule(0);
@@ -119,6 +126,14 @@ export class AttentionHighlighter implements vscode.Disposable {
         now();
       }),
     );
+    if (snapshots) {
+      const sub = snapshots.onDidChange((change) => {
+        if (change === 'added' && snapshots.step === null) return;
+        this.state++;
+        now();
+      });
+      this.subscriptions.push({ dispose: () => sub.dispose() });
+    }
     now();
   }
 
@@ -188,7 +203,12 @@ export class AttentionHighlighter implements vscode.Disposable {
     if (!vscode.window.activeTextEditor && this.shown_ && this.shownState === this.state && vscode.window.visibleTextEditors.includes(this.shown_.editor))
       return;
     const generation = ++this.generation;
-    const editor = vscode.window.activeTextEditor;
+    // Scrubbing (or leaving a step) happens in the dashboard: the editor beside it follows.
+    const scrubbing = this.snapshots !== null && (this.snapshots.step !== null || this.snapshotEditor !== null);
+    const last = this.snapshotEditor ?? this.shown_?.editor ?? null;
+    const beside = scrubbing && last && vscode.window.visibleTextEditors.includes(last) ? last : undefined;
+    const editor = vscode.window.activeTextEditor ?? beside;
+    this.snapshotEditor = null;
     for (const e of this.decorated) if (e !== editor) this.decorations.clear(e);
     this.decorated = new Set(editor ? [...this.decorated].filter((e) => e === editor) : []);
     // With highlights off the query's attention is still computed: the dashboard shows it.
@@ -213,10 +233,22 @@ export class AttentionHighlighter implements vscode.Disposable {
     const selRange = { start: doc.offsetAt(sel.start), end: doc.offsetAt(sel.end) };
     this.cancelPending?.();
     this.cancelPending = null;
+    const probe = this.snapshots ? locateProbe(this.snapshots, doc.uri.toString(), () => doc.getText()) : null;
     try {
-      const tokens = await this.service.tokensFor(doc, [...visible, { start: selRange.start, end: Math.max(selRange.end, selRange.start + 1) }]);
+      const tokens = await this.service.tokensFor(doc, [
+        ...visible,
+        { start: selRange.start, end: Math.max(selRange.end, selRange.start + 1) },
+        ...(probe ? [probe.range] : []),
+      ]);
       if (!tokens || generation !== this.generation) return;
       const query = pin ?? queryTokens(tokens, sel.isEmpty, selRange) ?? (this.model.info?.causal === false ? encoderDefault(tokens, selRange.start) : null);
+      if (probe) {
+        const rows = snapshotRows(probe, doc.uri.toString(), version, tokens.tokenAt(probe.at), query?.from ?? -1);
+        if (rows) {
+          this.snapshotEditor = editor;
+          return this.render(editor, rows, visible, null, false, tokens, probe.snapshot.step);
+        }
+      }
       if (!query) return this.show(null, editor);
       // A query range must stay inside one context window: the one its first token is read in.
       const win = tokens.windowOf(query.from);
@@ -264,6 +296,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     attribution: AttributionView | null,
     pinned: boolean,
     tokens: DocumentTokens,
+    snapshotStep?: number,
   ): void {
     const doc = editor.document;
     const a = this.settings.attention;
@@ -304,7 +337,20 @@ export class AttentionHighlighter implements vscode.Disposable {
       this.decorations.clear(editor);
     }
     const decorated = drawn ? query.length + perBucket.reduce((n, b) => n + b.length, 0) : 0;
-    this.shown_ = { editor, result: r, mode: attribution ? a.highlight : 'attention', attribution, pinned, weights, buckets, decorated, entropy, fade, window };
+    this.shown_ = {
+      editor,
+      result: r,
+      mode: attribution ? a.highlight : 'attention',
+      attribution,
+      pinned,
+      weights,
+      buckets,
+      decorated,
+      entropy,
+      fade,
+      window,
+      ...(snapshotStep === undefined ? {} : { snapshotStep }),
+    };
     this.shownState = this.state;
     this.updated.fire(this.shown_);
   }

@@ -30,6 +30,7 @@ import { StatusBar } from './statusBar';
 import { TrainingController } from './trainingController';
 import { TrainingRun } from './trainingRun';
 import { RunHistory } from './runHistory';
+import { RunSnapshotStore } from './runSnapshots';
 import { ViewState } from './viewState';
 
 /** What activate() returns: the objects integration tests (and other extensions) may drive. */
@@ -43,6 +44,8 @@ export interface AttentionLensApi {
   readonly attention: AttentionService;
   readonly surprisal: SurprisalOverlay;
   readonly runs: RunHistory;
+  /** The shown run's head snapshots and the dashboard scrubber's step. */
+  readonly snapshots: RunSnapshotStore;
   readonly generation: CursorGeneration;
   readonly sidebar: Sidebar;
   readonly ablation: AblationOverlay;
@@ -60,9 +63,10 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const runs = new RunHistory(context.workspaceState);
   const view = new ViewState(context.workspaceState);
   const attention = new AttentionService(client);
-  const highlighter = new AttentionHighlighter(attention, model, view, log);
+  const snapshots = new RunSnapshotStore(log);
+  const highlighter = new AttentionHighlighter(attention, model, view, log, snapshots);
   const statusBar = new StatusBar(model, run, view, highlighter);
-  const training = new TrainingController(client, model, run, context.globalStorageUri, log);
+  const training = new TrainingController(client, model, run, context.globalStorageUri, log, snapshots);
   const surprisal = new SurprisalOverlay(attention, model, log);
   const ablation = new AblationOverlay(attention, model, log);
   const ablationStatus = new AblationStatusItem(ablation, highlighter);
@@ -78,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     attention,
     memento: context.workspaceState,
     runs,
+    snapshots,
   };
   const samplesDir = vscode.Uri.joinPath(context.extensionUri, 'samples').fsPath;
   const walkthrough = new WalkthroughProgress(highlighter);
@@ -112,7 +117,9 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     }),
     // The curves shown are always the active model's: a loaded checkpoint brings its own history (or none).
     // A model trained here comes back with its whole run (after a reload too); any other checkpoint's history is kept as a run.
-    model.onDidLoad(({ source, history }) => {
+    model.onDidLoad(({ source, history, snapshots: recorded }) => {
+      // The scrubber shows the loaded model's own snapshots (or none).
+      snapshots.reset(recorded, null);
       const kept = runs.byCheckpoint(source.path);
       if (kept) return run.showRecord(kept);
       run.showHistory(`history of ${path.basename(source.path)}`, history, source.path);
@@ -150,6 +157,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     attention,
     surprisal,
     runs,
+    snapshots,
     generation,
     sidebar,
     ablation,

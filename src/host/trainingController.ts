@@ -18,6 +18,7 @@ import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
 import { showError } from './notifications';
 import { reportRun } from './runReport';
+import type { RunSnapshotStore, SnapshotSource } from './runSnapshots';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -54,6 +55,8 @@ export class TrainingController {
     private readonly run: TrainingRun,
     private readonly storage: vscode.Uri,
     private readonly log: Log,
+    /** Where the runs' head snapshots go (the dashboard's scrubber); null: nowhere. */
+    private readonly snapshots: RunSnapshotStore | null = null,
   ) {}
 
   get isTraining(): boolean {
@@ -81,6 +84,7 @@ export class TrainingController {
     return this.train(
       { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name, probe: source.probe, ...source.sample },
       `training ${options.preset}${mode} on ${source.name}`,
+      source.snapshotSource,
     );
   }
 
@@ -119,6 +123,7 @@ export class TrainingController {
     return this.train(
       { type: 'continueTraining', text: source.text, checkpointPath, sourceName: source.name, ...source.sample },
       `continuing training on ${source.name}`,
+      source.snapshotSource,
     );
   }
 
@@ -131,7 +136,15 @@ export class TrainingController {
 
   /** The active editor's selection, or its whole text, checked as training text; undefined (after saying why) when unusable. */
   private textToTrainOn():
-    { text: string; name: string; doc: vscode.TextDocument; probe: { start: number; end: number }; sample: { samplePrompt?: string } } | undefined {
+    | {
+        text: string;
+        name: string;
+        doc: vscode.TextDocument;
+        probe: { start: number; end: number };
+        sample: { samplePrompt?: string };
+        snapshotSource: SnapshotSource;
+      }
+    | undefined {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       void vscode.window.showErrorMessage('Attention Lens: open a text file to train on.');
@@ -153,7 +166,14 @@ export class TrainingController {
     // The text the model continues at every evaluation (its eval samples): the text before the cursor on its line.
     const cursor = editor.selection.active;
     const sample = useSelection ? '' : doc.lineAt(cursor.line).text.slice(0, cursor.character).slice(-64);
-    return { text, name, doc, probe: { start: at, end: Math.min(text.length, at + 256) }, sample: sample ? { samplePrompt: sample } : {} };
+    return {
+      text,
+      name,
+      doc,
+      probe: { start: at, end: Math.min(text.length, at + 256) },
+      sample: sample ? { samplePrompt: sample } : {},
+      snapshotSource: { documentKey: doc.uri.toString(), textStart: useSelection ? doc.offsetAt(editor.selection.start) : 0 },
+    };
   }
 
   private newCheckpointPath(doc: vscode.TextDocument, tag: string): string {
@@ -162,7 +182,11 @@ export class TrainingController {
     return vscode.Uri.joinPath(this.storage, 'models', `${base}-${tag}-${stamp}.safetensors`).fsPath;
   }
 
-  private train(request: CallRequest<'train'> | CallRequest<'continueTraining'>, title: string): Promise<TrainOutcome | undefined> {
+  private train(
+    request: CallRequest<'train'> | CallRequest<'continueTraining'>,
+    title: string,
+    snapshotSource: SnapshotSource,
+  ): Promise<TrainOutcome | undefined> {
     const name = request.sourceName;
     return Promise.resolve(
       vscode.window.withProgress(
@@ -183,6 +207,7 @@ export class TrainingController {
               // A continued run's curve starts where the run was stopped, with the points it had.
               for (const p of m.resumed?.steps ?? []) this.run.addStep(p);
               for (const e of m.resumed?.evals ?? []) this.run.addEval(e);
+              this.snapshots?.reset(m.snapshots, snapshotSource);
               this.log.info(
                 `${m.resumed ? `continuing at step ${m.info.trainedSteps} of ${m.totalSteps}:` : 'training'} ${m.info.architecture} (${m.info.parameters} parameters) on ${name}: ${m.trainTokens} training / ${m.validationTokens} validation tokens`,
               );
@@ -198,6 +223,8 @@ export class TrainingController {
                 message: `step ${m.step}/${totalSteps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s`,
               });
               reported = pct;
+            } else if (m.type === 'trainSnapshot') {
+              this.snapshots?.add(m.every, m.snapshot);
             } else if (m.type === 'trainEval') {
               this.run.addEval(m, m.sample);
               this.log.info(`step ${m.step}: validation loss ${m.valLoss.toFixed(4)}, accuracy ${(100 * m.valAccuracy).toFixed(1)} %`);

@@ -123,6 +123,10 @@ function parse(raw: unknown): WebviewToHost {
       return { type, direction: oneOf(o, 'direction', ['attendsTo', 'attendedBy'] as const) };
     case 'forgetRun':
       return { type, id: str(o, 'id', MAX_KEY_CHARS) };
+    case 'scrub':
+      // A step number (which snapshot is the host's to judge) or null for live; a missing step is not "live".
+      if (!('step' in o)) fail('step must be a whole number ≥ 0 or null, got nothing');
+      return { type, step: o.step === null ? null : int(o, 'step', 0, Number.MAX_SAFE_INTEGER) };
     default:
       return fail(`unknown message type ${describe(type)}`);
   }

@@ -15,6 +15,7 @@ import type { EvalColumns, KeptRun, RunSample, RunStatus, StepColumns } from './
 import type { PagePayload, ViewName } from './dashboardViews';
 import type { CustomDetector } from './headRules';
 import type { Aggregation, Direction } from './settings';
+import type { RunSnapshot, RunSnapshots } from './snapshots';
 
 /**
  * 4: every engine-fed view travels in one `view` / `viewUnavailable` pair, named as in dashboardViews.ts; on-demand views are asked for with `computeView`.
@@ -22,8 +23,9 @@ import type { Aggregation, Direction } from './settings';
  * 6: `attentionMode` (the editor's direction and aggregation) to the page, `setDirection` from it; the `classification` view.
  * 7: on-demand views report `viewProgress` and can be cancelled (`cancelView`); the page can ablate heads and pin the query; the `flow` and `induction` views.
  * 8: the page's custom head detector (`setHeadDetector`, kept in the UI state) and its `customHeads` view.
+ * 9: the run's head snapshots (`snapshots`, then `snapshotAdded` per new one) and the scrubber's step (`scrubbed`); the page's `scrub`.
  */
-export const WEBVIEW_PROTOCOL_VERSION = 8;
+export const WEBVIEW_PROTOCOL_VERSION = 9;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';
@@ -140,7 +142,13 @@ export type HostToWebview =
   /** A view cannot be shown for this window (too large, the engine failed or sent a bad reply): it shows the reason instead of waiting. */
   | { readonly type: 'viewUnavailable'; readonly view: ViewName; readonly window: WindowRef; readonly reason: string }
   /** Outcome of a `save` request. */
-  | { readonly type: 'saved'; readonly ok: boolean; readonly message: string };
+  | { readonly type: 'saved'; readonly ok: boolean; readonly message: string }
+  /** The shown run's head snapshots (protocol/snapshots.ts; null: none) and the step scrubbed to (null: live). */
+  | { readonly type: 'snapshots'; readonly snapshots: RunSnapshots | null; readonly step: number | null }
+  /** A snapshot the running training just took; `every` is the interval now (steps off it were thinned away). */
+  | { readonly type: 'snapshotAdded'; readonly every: number; readonly snapshot: RunSnapshot; readonly step: number | null }
+  /** The step the scrubber is on (null: live), as the host holds it. */
+  | { readonly type: 'scrubbed'; readonly step: number | null };
 
 // ---------------------------------------------------------------- webview → host
 
@@ -172,4 +180,6 @@ export type WebviewToHost =
   /** The page's "Looks at / Looked at by" toggle: the editor's direction setting follows it. */
   | { readonly type: 'setDirection'; readonly direction: Direction }
   /** Forget a kept run (protocol/runs.ts) of this workspace. */
-  | { readonly type: 'forgetRun'; readonly id: string };
+  | { readonly type: 'forgetRun'; readonly id: string }
+  /** Show the model at this snapshot's training step (the editor's highlights follow), or live again (null). */
+  | { readonly type: 'scrub'; readonly step: number | null };

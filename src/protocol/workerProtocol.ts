@@ -17,11 +17,12 @@ import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './c
 import type { AttributionView, EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 import type { HubDownloadProgress, HubDownloadRequest, HubDownloadResult } from './hubModels';
 import type { Weighting } from './settings';
+import type { RunSnapshot, RunSnapshots } from './snapshots';
 
 export type { Weighting } from './settings';
 
-/** 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 6;
+/** 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 7;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -148,9 +149,13 @@ export type TrainProgress =
         readonly trainTokens: number;
         readonly validationTokens: number;
         readonly resumed: TrainingHistory | null;
+        /** The run's head snapshots: its probe and those kept so far (a continued run's); null when it takes none. */
+        readonly snapshots: RunSnapshots | null;
       }
     >
   | Reply<'trainStep', StepPoint>
+  /** A head snapshot just taken; `every` is the interval now (a thinning doubles it: drop the kept steps that are not multiples). */
+  | Reply<'trainSnapshot', { readonly every: number; readonly snapshot: RunSnapshot }>
   | Reply<'trainEval', EvalPoint & { readonly sample?: { readonly prompt: string; readonly text: string } }>;
 
 /**
@@ -158,7 +163,7 @@ export type TrainProgress =
  * the progress messages that may come before that reply (training; the long analyses: `progress`).
  */
 export interface WorkerCalls {
-  /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, then trainFinished. */
+  /** Trains a fresh model on `text`; progress trainStarted, trainStep*, trainEval*, trainSnapshot*, then trainFinished. */
   readonly train: {
     readonly request: {
       readonly text: string;
@@ -187,7 +192,7 @@ export interface WorkerCalls {
   /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
   readonly load: {
     readonly request: { readonly path: string; readonly tokenizerPath: string | null };
-    readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo; readonly history: TrainingHistory | null }>;
+    readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo; readonly history: TrainingHistory | null; readonly snapshots: RunSnapshots | null }>;
     readonly progress: never;
   };
   /** Writes the active model (with its training state) atomically to `path`. */
@@ -343,8 +348,8 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
 
 /** The progress messages each call may send before its reply (the compiler checks each name). */
 export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K>['type'][] } = {
-  train: ['trainStarted', 'trainStep', 'trainEval'],
-  continueTraining: ['trainStarted', 'trainStep', 'trainEval'],
+  train: ['trainStarted', 'trainStep', 'trainEval', 'trainSnapshot'],
+  continueTraining: ['trainStarted', 'trainStep', 'trainEval', 'trainSnapshot'],
   load: [],
   save: [],
   tokens: [],

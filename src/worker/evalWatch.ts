@@ -11,7 +11,7 @@
  * no tape; the copies are taken between steps.
  */
 
-import { generate, Rng, serializeCheckpoint, Tensor, Transformer, type EvalMetrics, type Tokenizer, type Trainer, type TrainingSnapshot } from '../engine';
+import { generate, Rng, ValidationBest, type EvalMetrics, type Tokenizer, type Trainer } from '../engine';
 
 /** Tokens of the probe the model continues, and tokens it generates. */
 export const PROBE_TOKENS = 32;
@@ -22,16 +22,9 @@ export interface EvalSample {
   readonly text: string;
 }
 
-interface BestState {
-  readonly step: number;
-  readonly valLoss: number;
-  readonly params: Map<string, Tensor>;
-  readonly training: TrainingSnapshot;
-}
-
 export class EvalWatch {
   private readonly probe: Int32Array;
-  private best: BestState | null = null;
+  private readonly best: ValidationBest;
 
   constructor(
     private readonly trainer: Trainer,
@@ -39,35 +32,23 @@ export class EvalWatch {
     samplePrompt: string | undefined,
   ) {
     this.probe = probeIds(trainer, tokenizer, samplePrompt);
+    this.best = new ValidationBest(trainer);
   }
 
   /** Called at each evaluation (between steps): keeps the best state, returns the sample. */
   onEval(e: EvalMetrics): EvalSample | null {
-    if (Number.isFinite(e.valLoss) && (this.best === null || e.valLoss < this.best.valLoss)) this.keepBest(e);
+    this.best.observe(e);
     return this.sample();
   }
 
   /** The step and validation loss of the best evaluation so far. */
   get bestEval(): { readonly step: number; readonly valLoss: number } | null {
-    return this.best ? { step: this.best.step, valLoss: this.best.valLoss } : null;
+    return this.best.bestEval;
   }
 
   /** The validation-best checkpoint's bytes, or null when there is none or it is the final model (step `finalStep`). */
   bestCheckpoint(finalStep: number, tokenizerJson: unknown): { readonly bytes: Uint8Array; readonly step: number; readonly valLoss: number } | null {
-    const b = this.best;
-    if (!b || b.step === finalStep) return null;
-    const model = new Transformer(this.trainer.model.config, b.params);
-    return { bytes: serializeCheckpoint(model, tokenizerJson, b.training), step: b.step, valLoss: b.valLoss };
-  }
-
-  private keepBest(e: EvalMetrics): void {
-    const model = this.trainer.model;
-    const params = new Map<string, Tensor>();
-    for (const s of model.spec) {
-      const t = model.params.get(s.name);
-      if (t) params.set(s.name, new Tensor(t.data.slice(), s.shape, false));
-    }
-    this.best = { step: e.step, valLoss: e.valLoss, params, training: { options: this.trainer.options, state: this.trainer.snapshot() } };
+    return this.best.checkpoint(finalStep, tokenizerJson);
   }
 
   private sample(): EvalSample | null {

@@ -31,6 +31,7 @@ import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '.
 import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
+import { runSnapshots } from './snapshotMessages';
 import { viewReply } from './windowViews';
 import { ablatedWindow, attributionView } from './debugViews';
 import { passDriver, type PassDriver } from './passes';
@@ -301,6 +302,7 @@ export class WorkerSession {
       trainTokens: data.train.length,
       validationTokens: data.validation.length,
       resumed: trainingHistory(run.resumedFrom),
+      snapshots: runSnapshots(run.trainer.snapshots?.record(), run.tokenizer, run.model.config, run.probeOffset),
     });
     this.trainingDone = this.train(run, new EvalWatch(run.trainer, run.tokenizer, r.samplePrompt));
   }
@@ -332,7 +334,13 @@ export class WorkerSession {
     const loaded = await loadModel(r.path, r.tokenizerPath ?? undefined);
     if (p.cancelled) throw new WorkerError('cancelled', `loading ${r.path} was cancelled; the active model is unchanged`);
     this.activate({ model: loaded.model, tokenizer: loaded.tokenizer, tokenizerJson: loaded.tokenizerJson ?? null, training: loaded.training, source: r.path });
-    this.send({ type: 'modelLoaded', id: r.id, info: activeModelInfo(this.active!), history: trainingHistory(loaded.training) });
+    this.send({
+      type: 'modelLoaded',
+      id: r.id,
+      info: activeModelInfo(this.active!),
+      history: trainingHistory(loaded.training),
+      snapshots: runSnapshots(loaded.training?.snapshots, loaded.tokenizer, loaded.model.config, null),
+    });
   }
 
   private async save(r: Request<'save'>): Promise<void> {

@@ -25,6 +25,7 @@ import {
   ResumeError,
   estimateTrainingBytes,
   formatBytes,
+  type HeadSnapshot,
   type TrainingSnapshot,
   type TrainOptions,
   type EvalMetrics,
@@ -45,6 +46,7 @@ export type ContinueRequest = Extract<HostToWorker, { type: 'continueTraining' }
 export interface TrainingHooks {
   readonly onStep: (m: StepMetrics) => void;
   readonly onEval: (e: EvalMetrics) => void;
+  readonly onSnapshot?: (s: HeadSnapshot) => void;
   readonly yieldControl: () => Promise<void>;
 }
 
@@ -52,6 +54,8 @@ export class TrainingRun {
   readonly id: number;
   readonly cancellation = { isCancellationRequested: false };
   readonly trainer: Trainer;
+  /** Where the snapshots' probe begins in the training text (null: not known, a continued run). */
+  probeOffset: number | null = null;
 
   private constructor(
     readonly request: TrainRequest | ContinueRequest,
@@ -99,6 +103,7 @@ export class TrainingRun {
       const probe = tokenizer.encode(r.text.slice(from, Math.max(from, r.probe?.end ?? r.text.length))).ids.slice(0, PROBE_TOKENS);
       const ids = probe.length > 0 ? probe : tokenizer.encode(r.text).ids.slice(0, PROBE_TOKENS);
       run.trainer.snapshots = new SnapshotRecorder(ids, every);
+      run.probeOffset = probe.length > 0 ? from : 0;
     }
     return run;
   }

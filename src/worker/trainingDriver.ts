@@ -5,11 +5,12 @@
  * queue and decides when the run may start; this file only drives the run it is given.
  */
 
-import type { Transformer } from '../engine';
+import { bestCheckpointPath, type Transformer } from '../engine';
 import type { CallReply, WorkerToHost } from '../protocol/workerProtocol';
 import { writeFileAtomic } from '../node/atomicWrite';
 import type { ActiveModel } from './activeModel';
 import type { EvalWatch } from './evalWatch';
+import { runSnapshot } from './snapshotMessages';
 import type { TrainingRun } from './training';
 
 export interface TrainingHooks {
@@ -42,6 +43,7 @@ export async function driveTraining(run: TrainingRun, watch: EvalWatch, hooks: T
       });
       hooks.afterTrainStep(run.model, m.step);
     },
+    onSnapshot: (s) => hooks.send({ type: 'trainSnapshot', id, every: run.trainer.snapshots?.every ?? 1, snapshot: runSnapshot(s) }),
     onEval: (e) => {
       const sample = watch.onEval(e);
       hooks.send({
@@ -99,7 +101,7 @@ export async function driveTraining(run: TrainingRun, watch: EvalWatch, hooks: T
 async function saveBest(watch: EvalWatch, finalStep: number, tokenizerJson: unknown, checkpointPath: string): Promise<BestCheckpoint | null> {
   const best = watch.bestCheckpoint(finalStep, tokenizerJson);
   if (!best) return null;
-  const file = checkpointPath.replace(/(\.safetensors)?$/, '.best.safetensors');
+  const file = bestCheckpointPath(checkpointPath);
   await writeFileAtomic(file, best.bytes);
   return { path: file, step: best.step, valLoss: best.valLoss };
 }

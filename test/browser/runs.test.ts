@@ -192,4 +192,68 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     assert.ok((await countPixels(d.page, '#loss canvas', GREEN)) > 300, 'the earlier run is drawn on the time axis');
     await d.screenshot('runs-time-axis-dark.png');
   });
+
+  it('the metric panels and the export cover the runs shown: each in its colour, a hidden one left out', async () => {
+    d = await open({ state: { ui: { ...DEFAULT_UI_STATE, smoothing: 0 } } });
+    // The runs' other metrics apart, so each line can be seen: the earlier run's gradient norm higher, the checkpoint's learning rate lower.
+    const [init, runsMessage] = messages() as [HostToWebview, Extract<HostToWebview, { type: 'runs' }>];
+    const apart = runsMessage.runs.map((r, i) =>
+      i === 0
+        ? r
+        : {
+            ...r,
+            steps: {
+              ...r.steps,
+              gradNorm: r.steps.gradNorm.map(() => (i === 1 ? 3 : 1)),
+              lr: r.steps.lr.map(() => (i === 2 ? 2e-4 : 1e-3)),
+            },
+          },
+    );
+    await d.send(init, { type: 'runs', runs: apart });
+    const lr = '#metrics figure:nth-of-type(1) canvas';
+    const grad = '#metrics figure:nth-of-type(2) canvas';
+    assert.match(await d.page.locator('#metrics .note').innerText(), /The 3 runs shown on the loss panel/);
+    assert.ok((await countPixels(d.page, grad, GREEN)) > 50, 'the earlier run’s gradient norm in its colour');
+    assert.ok((await countPixels(d.page, lr, PURPLE)) > 50, 'the checkpoint’s learning rate in its colour');
+    assert.ok((await countPixels(d.page, lr, BLUE)) > 50, 'the current run too');
+    await d.screenshot('runs-metrics-dark.png');
+
+    const exported = async (): Promise<{ name: string; data: string }> => {
+      const before = (await d!.posted()).filter((m) => m.type === 'save').length;
+      await d!.page.locator('#loss').getByRole('button', { name: 'CSV', exact: true }).click();
+      const m = await waitForPosted(d!, 'save', () => true);
+      const all = (await d!.posted()).filter((x) => x.type === 'save');
+      assert.equal(all.length, before + 1);
+      const v = validateWebviewMessage(m);
+      assert.ok(v.ok, v.ok ? '' : v.reason);
+      return { name: m.suggestedName as string, data: m.data as string };
+    };
+    const csv = await exported();
+    assert.equal(csv.name, 'runs-metrics.csv');
+    const rows = csv.data.trimEnd().split('\r\n');
+    const count = (id: string): number => rows.filter((r) => r.startsWith(`${id},`) || r.startsWith(`"${id}",`)).length;
+    assert.deepEqual([count('run-current'), count('run-earlier'), count('checkpoint:/m/old.safetensors')], [600, 400, 300]);
+
+    await d.page.getByLabel('Show small on story.txt').uncheck();
+    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    assert.ok((await countPixels(d.page, grad, GREEN)) < 10, 'a hidden run leaves the metric panels');
+    assert.match(await d.page.locator('#metrics .note').innerText(), /The 2 runs shown/);
+    const fewer = await exported();
+    assert.equal(
+      fewer.data
+        .trimEnd()
+        .split('\r\n')
+        .filter((r) => r.startsWith('run-earlier,')).length,
+      0,
+      'and the export',
+    );
+
+    // Only the current run shown: the panels and the export are the single run's, as before.
+    await d.page.getByLabel('Show history of old.safetensors').uncheck();
+    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    assert.equal(await d.page.locator('#metrics .note').isHidden(), true);
+    const single = await exported();
+    assert.equal(single.name, 'metrics.csv');
+    assert.match(single.data, /^step,elapsed_s,loss,/);
+  });
 });

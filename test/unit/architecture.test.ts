@@ -6,7 +6,8 @@
  *   host → presentation, protocol (never engine);  engine imports nothing outside itself;
  *   only host imports 'vscode';  node/ (file helpers for worker and cli) → engine, protocol;
  *   cli → protocol too (the checkpoint-format table in src/protocol/checkpointFormats.ts is read by
- *   the host's picker, the loader in node/ and the CLI's help alike);
+ *   the host's picker, the loader in node/ and the CLI's help alike), and → presentation for the
+ *   editor's overfitting rule (presentation/overfitting.ts), so `train` and the editor agree;
  *   the webview may bundle browser packages (uPlot) but no node:* module;
  *   outside the engine, the engine is imported only through its entry point src/engine/index.ts
  *   (tests and benchmarks, which are not scanned here, may reach inside);
@@ -28,7 +29,8 @@ const ALLOWED: Record<Layer, readonly Layer[]> = {
   presentation: ['protocol'],
   worker: ['engine', 'protocol', 'node'],
   host: ['presentation', 'protocol'],
-  cli: ['engine', 'node', 'protocol'],
+  // presentation/overfitting.ts: `train` says when a run overfits by the editor's own rule.
+  cli: ['engine', 'node', 'protocol', 'presentation'],
   node: ['engine', 'protocol'],
   webview: ['presentation', 'protocol'],
 };

@@ -6,6 +6,11 @@
  * resumable checkpoint (optimizer state and step included) and says so (`"stopped":
  * "interrupted"`, exit 130); a diverging run saves its last good state and exits non-zero.
  *
+ * The validation-best model is kept as the editor keeps it: when training went on past the
+ * evaluation with the lowest validation loss, its weights are saved beside the checkpoint
+ * (`x.best.safetensors`, or --best-out), and a run that overfits (presentation/overfitting.ts,
+ * the editor's rule) says so; --json reports both in the last line.
+ *
  * Everything that can refuse the run is checked before the first step: the output is not an
  * input and can be written, and the configuration's estimated memory fits the budget
  * (--max-memory, in MB). A checkpoint that cannot be written (a full disk) is saved to the
@@ -27,10 +32,13 @@ import {
   Transformer,
   SnapshotRecorder,
   PROBE_TOKENS,
+  ValidationBest,
+  bestCheckpointPath,
   type TrainingSnapshot,
   type TrainOptions,
 } from '../../engine';
 import { loadResumable } from './trainResume';
+import { detectOverfitting, describeOverfitting } from '../../presentation/overfitting';
 import { defaultTrainingBudgetMb } from '../../node/memoryBudget';
 import { saveWithFallback } from '../../node/saveWithFallback';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
@@ -39,7 +47,7 @@ import { checkNotAnInput, checkWritable } from '../outputPath';
 import type { Output } from '../output';
 
 export const TRAIN_OPTIONS = {
-  values: ['preset', 'steps', 'batch', 'seed', 'out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention', 'snapshot-every'],
+  values: ['preset', 'steps', 'batch', 'seed', 'out', 'best-out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention', 'snapshot-every'],
   flags: ['json'],
 };
 
@@ -81,6 +89,11 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   if (path.extname(outPath).toLowerCase() !== '.safetensors')
     throw new UsageError(`--out ${outPath}: a checkpoint is written as .safetensors; name the file *.safetensors`);
   checkWritable(outPath);
+  const bestPath = path.resolve(args.values.get('best-out') ?? bestCheckpointPath(outPath));
+  if (bestPath === outPath) throw new UsageError(`--best-out ${bestPath} is the --out checkpoint; give the validation-best model its own file`);
+  if (path.extname(bestPath).toLowerCase() !== '.safetensors') throw new UsageError(`--best-out ${bestPath}: name the file *.safetensors`);
+  checkNotAnInput(bestPath, args.positional, '--best-out');
+  checkWritable(bestPath);
   const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
   const until = intOption(args, 'until', 1, 10_000_000);
   const attention = attentionOption(args.values.get('attention'));
@@ -112,6 +125,9 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     );
   }
   const trainer = new Trainer(model, ids, options, setup.resume?.state);
+  // A resumed run's earlier evaluations count: their weights are not here, so only a lower loss makes a new best.
+  const earlier = (setup.resume?.state.history.evals ?? []).map((e) => e.valLoss).filter(Number.isFinite);
+  const best = new ValidationBest(trainer, Math.min(Infinity, ...earlier));
   // Head snapshots on the text's first window (at most PROBE_TOKENS tokens); a resume keeps the run's.
   const snapshotEvery = intOption(args, 'snapshot-every', 0, 10_000_000) ?? SnapshotRecorder.defaultEvery(options.steps);
   const kept = setup.resume?.snapshots ?? null;
@@ -142,6 +158,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
         else out.progress(m.step, options.steps, `loss ${m.loss.toFixed(4)}  ${Math.round(m.tokensPerSecond)} tok/s`);
       },
       onEval: (e) => {
+        best.observe(e);
         if (out.json) out.jsonLine({ step: e.step, val_loss: e.valLoss, val_accuracy: e.valAccuracy });
         else {
           out.endProgress();
@@ -166,17 +183,43 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     }),
     os.tmpdir(),
   );
+  // The validation-best model, when it is not the final one (as the editor keeps it).
+  const bestSaved = best.checkpoint(result.step, tokenizer.toJSON());
+  if (bestSaved) await saveWithFallback(bestPath, bestSaved.bytes, os.tmpdir());
+  const bestJson = bestSaved ? { checkpoint: bestPath, step: bestSaved.step, val_loss: bestSaved.valLoss } : null;
+  const { steps, evals } = trainer.history;
+  const overfit = detectOverfitting(
+    { step: steps.map((m) => m.step), loss: steps.map((m) => m.loss) },
+    { step: evals.map((e) => e.step), valLoss: evals.map((e) => e.valLoss) },
+  );
   if (result.reason === 'diverged') {
-    throw new TrainingDivergedError(`${result.message}; saved the last good state to ${outPath}`);
+    const also = bestSaved ? `; the validation-best model (step ${bestSaved.step}) is at ${bestPath}` : '';
+    throw new TrainingDivergedError(`${result.message}; saved the last good state to ${outPath}${also}`);
   }
   const stopped = result.reason === 'cancelled' ? 'interrupted' : result.reason === 'until' ? 'until' : null;
   if (out.json) {
-    out.jsonLine(stopped ? { done: true, stopped, step: result.step, steps: options.steps, checkpoint: outPath } : { done: true, checkpoint: outPath });
-  } else if (stopped) {
-    const why = stopped === 'interrupted' ? 'Interrupted' : 'Stopped (--until)';
-    out.line(`${why} at step ${result.step} of ${options.steps}; saved a resumable checkpoint to ${outPath} (continue with --resume ${outPath})`);
+    const overfitting = overfit
+      ? {
+          best_step: overfit.bestStep,
+          best_val_loss: overfit.bestValLoss,
+          last_step: overfit.lastStep,
+          last_val_loss: overfit.lastValLoss,
+          train_loss_at_best: overfit.trainAtBest,
+          train_loss_at_last: overfit.trainAtLast,
+        }
+      : null;
+    // Additive: `best` and `overfitting` appear only when there is one (the contract's last line is otherwise as before).
+    const tail = { checkpoint: outPath, ...(bestJson ? { best: bestJson } : {}), ...(overfitting ? { overfitting } : {}) };
+    out.jsonLine(stopped ? { done: true, stopped, step: result.step, steps: options.steps, ...tail } : { done: true, ...tail });
   } else {
-    out.line(`Saved checkpoint to ${outPath}`);
+    if (stopped) {
+      const why = stopped === 'interrupted' ? 'Interrupted' : 'Stopped (--until)';
+      out.line(`${why} at step ${result.step} of ${options.steps}; saved a resumable checkpoint to ${outPath} (continue with --resume ${outPath})`);
+    } else {
+      out.line(`Saved checkpoint to ${outPath}`);
+    }
+    if (bestSaved) out.line(`Validation-best model (step ${bestSaved.step}, validation loss ${bestSaved.valLoss.toFixed(4)}) saved to ${bestPath}`);
+    if (overfit) out.line(`Note: ${describeOverfitting(overfit)}.`);
   }
   return stopped === 'interrupted' ? EXIT_INTERRUPTED : 0;
 }

@@ -11,6 +11,7 @@ import type { AttentionService } from '../attentionService';
 import type { EngineClient } from '../engineClient';
 import type { Log } from '../log';
 import type { RunHistory } from '../runHistory';
+import type { RunSnapshotStore } from '../runSnapshots';
 import type { TrainingRun } from '../trainingRun';
 import type { ViewState } from '../viewState';
 
@@ -27,4 +28,6 @@ export interface DashboardDeps {
   readonly memento: vscode.Memento;
   /** The runs kept in this workspace, compared on the loss panel. */
   readonly runs: RunHistory;
+  /** The shown run's head snapshots and the step the scrubber is on (absent: no scrubber). */
+  readonly snapshots?: RunSnapshotStore;
 }

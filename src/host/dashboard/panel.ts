@@ -24,6 +24,7 @@ import { dashboardHtml } from './html';
 import { MetricBatcher } from './metricBatcher';
 import { pageMessageDispatcher } from './pageMessages';
 import { revealTokens } from './revealTokens';
+import { snapshotFeed, snapshotsMessage } from './snapshotFeed';
 import { nextShownAttention, queryAttentionOf } from './shownAttention';
 
 const UI_STATE_KEY = 'attentionLens.dashboard.ui';
@@ -139,6 +140,13 @@ export class DashboardPanel implements vscode.Disposable {
         error: (m) => deps.log.error(`dashboard page: ${m.message}`),
         setDirection: (m) => void updateSetting('attention.direction', m.direction),
         forgetRun: (m) => deps.runs.remove(m.id),
+        scrub: (m) => {
+          // A step the host does not hold (thinned away meanwhile): the page is told where the scrubber really is.
+          if (!deps.snapshots?.scrub(m.step)) {
+            deps.log.warn(`dashboard: asked to show training step ${m.step}, which has no snapshot; ignored`);
+            this.post({ type: 'scrubbed', step: deps.snapshots?.step ?? null });
+          }
+        },
       },
       (message) => deps.log.warn(message),
     );
@@ -164,6 +172,7 @@ export class DashboardPanel implements vscode.Disposable {
         this.feed.show(this.attention, { layer, head });
       }),
       deps.highlighter.onDidUpdate((shown) => this.onAttention(shown)),
+      ...(deps.snapshots ? [snapshotFeed(deps.snapshots, (m) => this.post(m))] : []),
       onDidChangeSettings(() => this.postMode()),
     );
     this.feed.show(this.attention, deps.view.selection);
@@ -223,6 +232,7 @@ export class DashboardPanel implements vscode.Disposable {
       attention: this.attention,
     });
     this.post({ type: 'runs', runs: this.deps.runs.list() });
+    if (this.deps.snapshots) this.post(snapshotsMessage(this.deps.snapshots));
     this.postMode();
     this.feed.replay();
   }
@@ -234,6 +244,8 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private onAttention(shown: ShownAttention | null): void {
+    // A scrubbed training step in the editor: the page draws that step from its own snapshots, the live query stays.
+    if (shown?.snapshotStep !== undefined) return;
     const next = nextShownAttention(shown, this.attention);
     if (next === this.attention && next !== null) return;
     this.attention = next;

@@ -448,6 +448,10 @@ export function checkWebviewMessage(m: unknown): void {
       keysAre(m, ['type', 'view']);
       assert.ok(isViewName(m.view) && ON_DEMAND_VIEWS.has(m.view), 'an on-demand view');
       break;
+    case 'scrub':
+      keysAre(m, ['type', 'step']);
+      assert.ok(m.step === null || (typeof m.step === 'number' && Number.isSafeInteger(m.step) && m.step >= 0), 'a step ≥ 0 or null');
+      break;
     case 'forgetRun':
       keysAre(m, ['type', 'id']);
       assert.ok(typeof m.id === 'string' && m.id.length <= MAX_KEY_CHARS);
@@ -514,6 +518,10 @@ const webviewMessages: fc.Arbitrary<unknown> = fc.oneof(
   fieldsOf({ type: fc.constant('persist'), ui: uiStateArb() }),
   fieldsOf({ type: fc.constant('forgetRun'), id: fc.oneof(fc.string(), fc.constantFrom('run-1', 'checkpoint:/m/a.safetensors', 'x'.repeat(9000))) }),
   fieldsOf({ type: fc.constant('setHeadDetector'), detector: fc.oneof(fc.constant(null), detectorArb) }),
+  fieldsOf({
+    type: fc.constant('scrub'),
+    step: fc.oneof(fc.constant(null), fc.integer({ min: -5, max: 1e6 }), fc.double(), fc.string(), fc.constant(undefined)),
+  }),
   fieldsOf({ type: fc.constant('setDirection'), direction: fc.constantFrom('attendsTo', 'attendedBy', 'rows', '', 'constructor') }),
   fieldsOf({
     type: fc.constant('error'),
