@@ -51,14 +51,21 @@ export class AblationStatusItem implements vscode.Disposable {
     const drawn = this.overlay.shown;
     const w = drawn ? windowInView(drawn, this.highlighter.shown?.result.windowStart ?? null) : undefined;
     const heads = formatHeads(ablation.heads);
-    this.text = `$(debug-disconnect) Ablated ${heads}${w ? ` · loss ${lossChange(w)}` : ' · computing…'}`;
+    this.text = `$(debug-disconnect) ${w ? vscode.l10n.t('Ablated {0} · loss {1}', heads, lossChange(w)) : vscode.l10n.t('Ablated {0} · computing…', heads)}`;
     this.item.text = this.text;
     const legend = ablationLegend()
       .map((l) => `- ${l}`)
       .join('\n');
-    const where = w ? `\n\nLoss (mean surprisal) of tokens ${w.windowStart}–${w.windowStart + w.windowLength - 1}: ${lossChange(w)}.` : '';
+    const where = w
+      ? '\n\n' + vscode.l10n.t('Loss (mean surprisal) of tokens {0}–{1}: {2}.', w.windowStart, w.windowStart + w.windowLength - 1, lossChange(w))
+      : '';
+    const how = ablation.mode === 'zero' ? vscode.l10n.t('output zeroed') : vscode.l10n.t('output replaced by its mean');
     this.item.tooltip = new vscode.MarkdownString(
-      `**Heads ${heads} ablated** (${ablation.mode === 'zero' ? 'output zeroed' : 'output replaced by its mean'}) — click to restore them.${where}\n\nTokens are outlined by how their surprisal changed:\n\n${legend}`,
+      vscode.l10n.t('**Heads {0} ablated** ({1}) — click to restore them.', heads, how) +
+        where +
+        '\n\n' +
+        vscode.l10n.t('Tokens are outlined by how their surprisal changed:') +
+        `\n\n${legend}`,
     );
     this.item.show();
   }
