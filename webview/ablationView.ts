@@ -16,6 +16,7 @@ import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
+import { t } from './l10n';
 
 type Order = 'head' | 'effect';
 
@@ -38,7 +39,7 @@ export class AblationView {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('ablation', 'Head ablation');
+    const s = section('ablation', t('Head ablation'));
     this.root = s.root;
     this.note = s.note;
     const order = segmented(

@@ -16,6 +16,7 @@ import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const H = 110;
 const LEFT = 4;
@@ -37,7 +38,7 @@ export class AttributionView {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('attribution', 'Attribution');
+    const s = section('attribution', t('Attribution'));
     this.root = s.root;
     this.note = s.note;
     this.exports = el(

@@ -7,6 +7,7 @@
 import { formatWeight } from '../src/presentation/attentionView';
 import { el, section, setNote } from './dom';
 import type { Store } from './store';
+import { t } from './l10n';
 
 export class ClassificationView {
   readonly root: HTMLElement;
@@ -15,7 +16,7 @@ export class ClassificationView {
   private readonly note: HTMLElement;
 
   constructor(private readonly store: Store) {
-    const s = section('classification', 'Predicted label');
+    const s = section('classification', t('Predicted label'));
     this.root = s.root;
     this.note = s.note;
     s.body.append(this.verdict, this.bars);

@@ -16,6 +16,7 @@ import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
+import { t } from './l10n';
 
 const MOVED_SHOWN = 5;
 
@@ -33,7 +34,7 @@ export class ComparisonPanel {
     theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('compare', 'What if');
+    const s = section('compare', t('What if'));
     this.root = s.root;
     this.note = s.note;
     this.colours = new Diverging(theme);

@@ -13,6 +13,7 @@ import type { Exporter } from './exporter';
 import { postToHost } from './vscodeApi';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const LABEL_W = 28;
 const GAP = 6;
@@ -49,7 +50,7 @@ export class HeadGrid {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('heads', 'Layers × heads');
+    const s = section('heads', t('Layers × heads'));
     this.root = s.root;
     this.note = s.note;
     s.tools.append(button('PNG', 'Save the grid as PNG', () => this.exporter.save('png', 'heads.png', canvasPng(this.canvas, this.theme.background))));

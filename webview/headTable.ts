@@ -12,6 +12,7 @@ import { el, section, segmented, setNote } from './dom';
 import { KIND_SHORT, strongest } from './headGrid';
 import { postToHost } from './vscodeApi';
 import type { Store } from './store';
+import { t } from './l10n';
 
 const COLUMNS: { key: HeadSortKey; label: string; title: string }[] = [
   { key: 'head', label: 'head', title: 'layer.head' },
@@ -32,7 +33,7 @@ export class HeadTable {
     private readonly store: Store,
     private readonly setUi: (p: Partial<DashboardUiState>) => void,
   ) {
-    const s = section('types', 'Head types');
+    const s = section('types', t('Head types'));
     this.root = s.root;
     this.note = s.note;
     const method = segmented(

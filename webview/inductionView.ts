@@ -13,6 +13,7 @@ import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
+import { t } from './l10n';
 
 /** ARENA's threshold: a head whose mean induction stripe exceeds it is an induction head. */
 const INDUCTION_THRESHOLD = 0.4;
@@ -31,7 +32,7 @@ export class InductionView {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('induction', 'Induction heads: repeated random tokens');
+    const s = section('induction', t('Induction heads: repeated random tokens'));
     this.root = s.root;
     this.note = s.note;
     this.exports = el(

@@ -14,6 +14,7 @@ import { num, queryIndex, vocabLabel } from './debugCommon';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
+import { t } from './l10n';
 
 const SHOWN = 5;
 
@@ -27,7 +28,7 @@ export class LogitLens {
     private readonly store: Store,
     private readonly exporter: Exporter,
   ) {
-    const s = section('lens', 'Logit lens');
+    const s = section('lens', t('Logit lens'));
     this.root = s.root;
     this.note = s.note;
     s.tools.append(

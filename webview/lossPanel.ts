@@ -30,6 +30,7 @@ import { withAlpha } from './colors';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import type { Exporter } from './exporter';
+import { t } from './l10n';
 
 const HEIGHT = 280;
 
@@ -62,7 +63,7 @@ export class LossPanel {
   ) {
     this.runList = new RunList(store, redraw);
     this.stepTable = new StepTable(store, redraw);
-    const s = section('loss', 'Loss');
+    const s = section('loss', t('Loss'));
     this.root = s.root;
     this.note = s.note;
     this.smoothingInput = el('input', {

@@ -16,6 +16,7 @@ import type { Exporter } from './exporter';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const MAX_CELL = 22;
 const LABEL_SPACE = 72;
@@ -39,7 +40,7 @@ export class MatrixView {
     private readonly setUi: (p: Partial<DashboardUiState>) => void,
     private readonly exporter: Exporter,
   ) {
-    const s = section('matrix', 'Attention matrix');
+    const s = section('matrix', t('Attention matrix'));
     this.root = s.root;
     this.note = s.note;
     const norm = segmented(

@@ -11,6 +11,7 @@ import type { Exporter } from './exporter';
 import { buildSeries, type RunSeries } from './seriesData';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const HEIGHT = 140;
 
@@ -33,7 +34,7 @@ export class MetricPanels {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('metrics', 'Training metrics');
+    const s = section('metrics', t('Training metrics'));
     this.root = s.root;
     const grid = el('div', { class: 'small-multiples' });
     this.grid = grid;

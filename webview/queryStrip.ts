@@ -15,6 +15,7 @@ import type { Exporter } from './exporter';
 import { postToHost } from './vscodeApi';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const BAR_H = 90;
 const LABEL_H = 56;
@@ -38,7 +39,7 @@ export class QueryStrip {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('query', 'Current query');
+    const s = section('query', t('Current query'));
     this.root = s.root;
     this.note = s.note;
     const dir = segmented(

@@ -15,6 +15,7 @@ import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const H = 70;
 
@@ -34,7 +35,7 @@ export class RolloutView {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('rollout', 'Rollout from the cursor token');
+    const s = section('rollout', t('Rollout from the cursor token'));
     this.root = s.root;
     this.note = s.note;
     s.tools.append(button('PNG', 'Save the rollout as PNG', () => this.exporter.save('png', 'rollout.png', canvasPng(this.canvas, this.theme.background))));

@@ -14,6 +14,7 @@ import { assertNever, type ModelInfo, type WindowRef } from '../src/protocol/com
 import type { KeptRun } from '../src/protocol/runs';
 import { sameWindow, VIEW_NAMES, VIEW_SCOPES, type PagePayload, type ViewName, type ViewScope } from '../src/protocol/dashboardViews';
 import type { Aggregation, Direction } from '../src/protocol/settings';
+import { t } from './l10n';
 import {
   DEFAULT_UI_STATE,
   WEBVIEW_PROTOCOL_VERSION,
@@ -173,7 +174,11 @@ export class Store {
 
   private mismatch(expected: number): Part[] {
     this.banner = {
-      text: `This dashboard page is out of date (protocol ${WEBVIEW_PROTOCOL_VERSION}, the extension speaks ${expected}). Close and reopen the dashboard.`,
+      text: t(
+        'This dashboard page is out of date (protocol {0}, the extension speaks {1}). Close and reopen the dashboard.',
+        WEBVIEW_PROTOCOL_VERSION,
+        expected,
+      ),
       error: true,
     };
     return ['banner'];

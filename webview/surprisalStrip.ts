@@ -18,6 +18,7 @@ import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const BAR_H = 80;
 const LABEL_H = 56;
@@ -45,7 +46,7 @@ export class SurprisalStrip {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('surprisal', 'Loss per token');
+    const s = section('surprisal', t('Loss per token'));
     this.root = s.root;
     this.note = s.note;
     s.tools.append(

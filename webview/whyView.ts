@@ -11,6 +11,7 @@ import { dotProducts, softmaxSteps, weightedSum } from '../src/presentation/soft
 import { labelOf, selectWindowTokens } from './attentionCommon';
 import { el, section, setNote } from './dom';
 import type { Store } from './store';
+import { t } from './l10n';
 
 const ROWS = 10;
 
@@ -23,7 +24,7 @@ export class WhyView {
   private readonly note: HTMLElement;
 
   constructor(private readonly store: Store) {
-    const s = section('why', 'Why these weights');
+    const s = section('why', t('Why these weights'));
     this.root = s.root;
     this.note = s.note;
     s.body.append(this.intro, el('div', { class: 'table-box' }, this.table), this.check, this.vectors);

@@ -138,7 +138,10 @@ export interface DashboardPage {
   setTheme(theme: ThemeName): Promise<void>;
 }
 
-export async function openDashboard(browser: Browser, o: { theme?: ThemeName; state?: unknown; width?: number; height?: number } = {}): Promise<DashboardPage> {
+export async function openDashboard(
+  browser: Browser,
+  o: { theme?: ThemeName; state?: unknown; width?: number; height?: number; language?: string; strings?: Record<string, string> } = {},
+): Promise<DashboardPage> {
   const bundle = await webviewBundle();
   const context = await browser.newContext({ viewport: { width: o.width ?? 1280, height: o.height ?? 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
@@ -152,6 +155,8 @@ export async function openDashboard(browser: Browser, o: { theme?: ThemeName; st
     nonce,
     scriptUri: `${ORIGIN}/dist/webview.js`,
     styleUris: [`${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`],
+    language: o.language,
+    strings: o.strings,
   }).replace('<body>', `<body class="vscode-${o.theme ?? 'dark'}">`);
   let theme: ThemeName = o.theme ?? 'dark';
   const files: Record<string, () => [string, string]> = {
