@@ -23,8 +23,8 @@ function tsFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** Calls whose callee is written exactly `callee` (e.g. 'vscode.l10n.t' or 't') in the .ts files under `dir`. */
-export function findCalls(dir: string, callee: string): FoundCall[] {
+/** Calls whose callee is written exactly `callee` (e.g. 'vscode.l10n.t' or 't') in the .ts files under `dir`; `arg` is the message's position. */
+export function findCalls(dir: string, callee: string, arg = 0): FoundCall[] {
   const out: FoundCall[] = [];
   for (const file of tsFiles(dir)) {
     const text = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
@@ -32,8 +32,8 @@ export function findCalls(dir: string, callee: string): FoundCall[] {
     const src = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && node.expression.getText(src) === callee) {
-        const arg = node.arguments[0];
-        const message = arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) ? arg.text : null;
+        const a = node.arguments[arg];
+        const message = a && (ts.isStringLiteral(a) || ts.isNoSubstitutionTemplateLiteral(a)) ? a.text : null;
         out.push({ file, line: src.getLineAndCharacterOfPosition(node.getStart(src)).line + 1, message });
       }
       ts.forEachChild(node, visit);
