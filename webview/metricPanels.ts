@@ -41,10 +41,10 @@ export class MetricPanels {
     this.note = s.note;
     s.body.append(grid);
     const specs: [Small['key'], string][] = [
-      ['lr', 'Learning rate'],
-      ['gradNorm', 'Gradient norm'],
-      ['tokensPerSecond', 'Tokens / s'],
-      ['valAccuracy', 'Validation accuracy'],
+      ['lr', t('Learning rate')],
+      ['gradNorm', t('Gradient norm')],
+      ['tokensPerSecond', t('Tokens / s')],
+      ['valAccuracy', t('Validation accuracy')],
     ];
     this.charts = specs.map(([key, title]) => {
       const box = el('div', { class: 'plot' });
@@ -59,7 +59,7 @@ export class MetricPanels {
             el('span', { text: title }),
             button(
               'PNG',
-              `Save ${title.toLowerCase()} as PNG`,
+              t('Save “{0}” as PNG', title),
               () => c.plot && this.exporter.save('png', `${key}.png`, canvasPng(c.plot.ctx.canvas, this.theme.background)),
               'btn small-btn',
             ),
@@ -85,7 +85,7 @@ export class MetricPanels {
     const ui = this.store.ui;
     const empty = this.store.steps.length === 0;
     this.grid.hidden = empty;
-    setNote(this.note, empty ? 'Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.' : null);
+    setNote(this.note, empty ? t('Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.') : null);
     if (empty) return;
     const s: RunSeries = buildSeries(this.store, ui.xAxis, null);
     const key = `${ui.xAxis}|${this.theme.background}|${this.theme.foreground}`;
