@@ -69,7 +69,7 @@ export class Header {
 }
 
 /** A run's status in the display language. */
-function statusName(status: RunStatus): string {
+export function statusName(status: RunStatus): string {
   switch (status) {
     case 'idle':
       return t('idle');
