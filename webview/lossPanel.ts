@@ -13,7 +13,7 @@
 
 import { formatDuration, formatValue, yRange } from '../src/presentation/chartRange';
 import { metricsCsv, metricsJson } from '../src/presentation/exportData';
-import { describeOverfitting, detectOverfitting, type OverfitFinding } from '../src/presentation/overfitting';
+import { detectOverfitting, overfittingDetail, type OverfitFinding } from '../src/presentation/overfitting';
 import { MAX_SMOOTHING } from '../src/presentation/smoothing';
 import { indexAtOrBefore } from '../src/presentation/stepCompare';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
@@ -173,12 +173,8 @@ export class LossPanel {
       this.overfitNote,
       this.overfit
         ? best
-          ? t(
-              'Overfitting: {0}. The validation-best model (step {1}) is kept: Save Checkpoint… offers it.',
-              describeOverfitting(this.overfit).replace(/^the model is overfitting: /, ''),
-              best.step,
-            )
-          : t('Overfitting: {0}.', describeOverfitting(this.overfit).replace(/^the model is overfitting: /, ''))
+          ? t('Overfitting: {0}. The validation-best model (step {1}) is kept: Save Checkpoint… offers it.', overfittingDetail(this.overfit, t), best.step)
+          : t('Overfitting: {0}.', overfittingDetail(this.overfit, t))
         : null,
     );
     const data = this.chart.data;

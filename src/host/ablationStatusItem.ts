@@ -9,6 +9,7 @@ import { ablationLegend, formatHeads } from '../presentation/ablationScale';
 import type { AblatedWindow } from '../protocol/workerProtocol';
 import type { AblationDrawn, AblationOverlay } from './ablationOverlay';
 import type { AttentionHighlighter } from './attentionHighlighter';
+import { tr } from './translate';
 
 /** The window the status bar speaks of: the one holding the cursor's query, else the first drawn. */
 export function windowInView(drawn: AblationDrawn, queryWindowStart: number | null): AblatedWindow | undefined {
@@ -18,7 +19,7 @@ export function windowInView(drawn: AblationDrawn, queryWindowStart: number | nu
 /** "2.31 → 2.87 nats (+0.56)". */
 export function lossChange(w: AblatedWindow): string {
   const d = w.lossAfter - w.lossBefore;
-  return `${w.lossBefore.toFixed(3)} → ${w.lossAfter.toFixed(3)} nats (${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)})`;
+  return vscode.l10n.t('{0} → {1} nats ({2})', w.lossBefore.toFixed(3), w.lossAfter.toFixed(3), `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)}`);
 }
 
 export class AblationStatusItem implements vscode.Disposable {
@@ -53,7 +54,7 @@ export class AblationStatusItem implements vscode.Disposable {
     const heads = formatHeads(ablation.heads);
     this.text = `$(debug-disconnect) ${w ? vscode.l10n.t('Ablated {0} · loss {1}', heads, lossChange(w)) : vscode.l10n.t('Ablated {0} · computing…', heads)}`;
     this.item.text = this.text;
-    const legend = ablationLegend()
+    const legend = ablationLegend(tr)
       .map((l) => `- ${l}`)
       .join('\n');
     const where = w

@@ -22,6 +22,7 @@ import { readSettings } from './config';
 import { isTextEditorWeWant } from './documentText';
 import { headShown } from './headShown';
 import type { ViewState } from './viewState';
+import { tr } from './translate';
 
 export class AttentionHoverProvider implements vscode.HoverProvider {
   constructor(
@@ -123,7 +124,7 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
         `| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} |${second ? ` ${formatWeight(meanW[t.index]!)} |` : ''}\n`,
       ),
     );
-    md.appendMarkdown('\n' + vscode.l10n.t('How peaked this row is: entropy {0}.', describeEntropy(normalizedEntropy(shownW, excluded))) + '\n\n');
+    md.appendMarkdown('\n' + vscode.l10n.t('How peaked this row is: entropy {0}.', describeEntropy(normalizedEntropy(shownW, excluded), tr)) + '\n\n');
     if (aggregation === 'head') {
       const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
       md.appendMarkdown(vscode.l10n.t('Mean over heads, top {0}: {1}', meanTop.length, meanTop.join(' · ')) + '\n\n');
@@ -157,7 +158,7 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
 function describePredictions(md: vscode.MarkdownString, s: TokenSurprisal, index: number, nextLabel: string | null, k: number): void {
   const i = index - s.windowStart;
   if (i < 0 || i >= s.windowLength) return;
-  md.appendMarkdown('\n\n---\n\n' + vscode.l10n.t('**Surprisal** of this token: {0}', formatSurprisal(s.surprisal[i] ?? NaN)) + '\n\n');
+  md.appendMarkdown('\n\n---\n\n' + vscode.l10n.t('**Surprisal** of this token: {0}', formatSurprisal(s.surprisal[i] ?? NaN, tr)) + '\n\n');
   const shown = Math.min(k, s.k);
   const top: string[] = [];
   for (let j = 0; j < shown; j++) top.push(`${code(s.topLabels[i * s.k + j] ?? '?')} ${formatWeight(s.topProbs[i * s.k + j] ?? NaN)}`);
@@ -199,7 +200,7 @@ function describeAblation(md: vscode.MarkdownString, a: AblatedWindow, k: number
   const before = a.surprisalBefore[k] ?? NaN;
   const after = a.surprisalAfter[k] ?? NaN;
   const token = Number.isFinite(before)
-    ? vscode.l10n.t('{0} → {1} nats, {2}', before.toFixed(2), after.toFixed(2), formatDelta(after - before))
+    ? vscode.l10n.t('{0} → {1} nats, {2}', before.toFixed(2), after.toFixed(2), formatDelta(after - before, tr))
     : vscode.l10n.t('not predicted (the first token of its window)');
   const mode = a.mode === 'mean' ? vscode.l10n.t('mean') : vscode.l10n.t('zero');
   md.appendMarkdown(

@@ -10,6 +10,7 @@ import { describeOverfitting, detectOverfitting } from '../presentation/overfitt
 import type { BestCheckpoint } from '../protocol/runs';
 import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
+import { tr } from './translate';
 
 export interface FinishedRun {
   readonly reason: string;
@@ -25,7 +26,7 @@ export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): 
   if (!r) return null;
   const f = detectOverfitting(r.steps, r.evals);
   if (!f) return null;
-  const what = capitalise(describeOverfitting(f));
+  const what = capitalise(describeOverfitting(f, tr));
   return best
     ? vscode.l10n.t('{0}. The validation-best model (step {1}) is kept at {2}; Save Checkpoint… offers it too.', what, best.step, best.path)
     : vscode.l10n.t('{0}.', what);

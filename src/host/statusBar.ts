@@ -16,6 +16,7 @@ import { headShown } from './headShown';
 import type { TrainingRun } from './trainingRun';
 import type { ShownWindow } from './windowBounds';
 import type { ViewState } from './viewState';
+import { tr } from './translate';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('attentionLens.status', vscode.StatusBarAlignment.Right, 100);
@@ -76,7 +77,7 @@ export class StatusBar implements vscode.Disposable {
     const source = info.trainedSteps !== null ? vscode.l10n.t('{0} · {1} steps', info.source, info.trainedSteps) : info.source;
     const showing =
       entropy !== undefined && Number.isFinite(entropy)
-        ? vscode.l10n.t('Showing {0}. Row entropy {1}.', shown.long, describeEntropy(entropy))
+        ? vscode.l10n.t('Showing {0}. Row entropy {1}.', shown.long, describeEntropy(entropy, tr))
         : vscode.l10n.t('Showing {0}.', shown.long);
     const tooltip = new vscode.MarkdownString(
       `${sizes}\n\n${source}\n\n${showing}` +
@@ -84,7 +85,7 @@ export class StatusBar implements vscode.Disposable {
         ' ' +
         vscode.l10n.t('Click for the dashboard.') +
         '\n\n' +
-        legendMarkdown({ ...s.attention, ...s.decorations }, themeWeightColors()),
+        legendMarkdown({ ...s.attention, ...s.decorations }, themeWeightColors(), undefined, tr),
     );
     tooltip.supportHtml = true;
     this.item.tooltip = tooltip;

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { surprisalLegend } from '../presentation/surprisalScale';
 import type { ActiveModel } from './activeModel';
 import { onDidChangeSettings, readSettings } from './config';
+import { tr } from './translate';
 
 export class SurprisalStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('attentionLens.surprisal', vscode.StatusBarAlignment.Right, 99);
@@ -30,7 +31,7 @@ export class SurprisalStatusItem implements vscode.Disposable {
     }
     const on = readSettings().surprisal.overlay;
     this.item.text = `${on ? '$(pulse)' : '$(circle-slash)'} ${vscode.l10n.t('Surprisal')}`;
-    const legend = surprisalLegend()
+    const legend = surprisalLegend(tr)
       .map((line) => `- ${line}`)
       .join('\n');
     this.item.tooltip = new vscode.MarkdownString(

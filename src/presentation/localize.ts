@@ -28,3 +28,9 @@ export function parseStrings(raw: unknown): Strings {
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) if (typeof v === 'string') out[k] = v;
   return out;
 }
+
+/** A translator: vscode.l10n.t in the host, the page's t() in the dashboard; `english` fills placeholders only. */
+export type Translate = (message: string, ...args: (string | number)[]) => string;
+
+/** The default of the presentation helpers' `tr` parameter: the English text itself. */
+export const english: Translate = (message, ...args) => formatMessage(message, args);
