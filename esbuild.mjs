@@ -30,7 +30,7 @@ function findTests(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && /\.(test|bench|soak|shot)\.ts$/.test(e.name))
+    .filter((e) => e.isFile() && /\.(test|bench|soak|shot|l10n)\.ts$/.test(e.name))
     .map((e) => path.join(e.parentPath ?? e.path, e.name))
     .filter((f) => !path.relative(dir, f).split(path.sep).includes('workspace'))
     .sort();

@@ -29,6 +29,8 @@ for (const f of flags) {
 const all = flags.size === 0;
 const want = { unit: all || flags.has('--unit'), browser: all || flags.has('--browser'), integration: all || flags.has('--integration') };
 const grep = process.env.TEST_GREP || undefined;
+// The describe title of test/integration/l10n/zhCn.l10n.ts: a TEST_GREP that matches it runs that suite too.
+const ZH_CN_SUITE = 'the extension in Simplified Chinese (zh-cn)';
 if (fixturesDir()) process.env.ATTENTION_LENS_FIXTURES = fixturesDir();
 
 const listTests = (dir) => {
@@ -101,6 +103,11 @@ async function main() {
       // A guard against a hung host, not a time budget: a loaded 2-core machine takes 4–6 minutes.
       const timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT ?? 900) * 1000;
       suites.push(['integration', await withLock(DIST_LOCK, () => runIntegrationTests({ grep, timeoutMs }))]);
+      // The same extension in VS Code's Simplified Chinese: a second, short host run (one start, a
+      // few seconds of tests) with the display language zh-cn, of test/integration/l10n/*.l10n.ts.
+      if (!grep || new RegExp(grep).test(ZH_CN_SUITE)) {
+        suites.push(['integration (zh-cn)', await withLock(DIST_LOCK, () => runIntegrationTests({ grep, timeoutMs, suffix: '.l10n.js', locale: 'zh-cn' }))]);
+      }
     });
   }
   if (all && !grep) {

@@ -16,6 +16,7 @@ import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
+import { t } from './l10n';
 
 type Order = 'head' | 'effect';
 
@@ -38,13 +39,13 @@ export class AblationView {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('ablation', 'Head ablation');
+    const s = section('ablation', t('Head ablation'));
     this.root = s.root;
     this.note = s.note;
     const order = segmented(
       [
-        { value: 'head', label: 'By head', title: 'Layers × heads, in model order' },
-        { value: 'effect', label: 'By effect', title: 'Ranked: the heads the prediction needs most first' },
+        { value: 'head', label: t('By head'), title: t('Layers × heads, in model order') },
+        { value: 'effect', label: t('By effect'), title: t('Ranked: the heads the prediction needs most first') },
       ] as const,
       this.order,
       (o) => {
@@ -57,8 +58,8 @@ export class AblationView {
     this.exports = el(
       'span',
       { class: 'tools' },
-      button('CSV', "Save every head's effect as CSV", () => this.export('csv')),
-      button('JSON', 'Save the ablation sweep as JSON', () => this.export('json')),
+      button('CSV', t("Save every head's effect as CSV"), () => this.export('csv')),
+      button('JSON', t('Save the ablation sweep as JSON'), () => this.export('json')),
     );
     s.tools.append(order.root, this.exports);
     s.body.append(this.action.root, this.intro, el('div', { class: 'table-box' }, this.table), this.pickBar);
@@ -89,44 +90,57 @@ export class AblationView {
           this.store,
           'ablation',
           label,
-          'Zero each head in turn and measure the change in log p of the next token (one forward pass per head)',
+          t('Zero each head in turn and measure the change in log p of the next token (one forward pass per head)'),
           () => this.render(),
         );
       if (!a) {
-        setNote(this.note, 'Which heads the prediction at the cursor token needs: put the cursor in a text editor, then run the sweep.');
+        setNote(this.note, t('Which heads the prediction at the cursor token needs: put the cursor in a text editor, then run the sweep.'));
         this.action.show('none', () => null);
       } else if (failed !== null) {
-        setNote(this.note, `No ablation sweep for this token: ${failed}`);
-        this.action.show(`retry ${failed}`, () => run('Try again'));
+        setNote(this.note, t('No ablation sweep for this token: {0}', failed));
+        this.action.show(`retry ${failed}`, () => run(t('Try again')));
       } else if (this.store.requested('ablation')) {
         setNote(this.note, null);
         const c = computing(
           this.store,
           'ablation',
-          `Computing… one forward pass per head${this.store.model ? ` (${this.store.model.layers * this.store.model.heads} heads)` : ''}.`,
+          this.store.model
+            ? t('Computing… one forward pass per head ({0} heads).', this.store.model.layers * this.store.model.heads)
+            : t('Computing… one forward pass per head.'),
         );
         this.action.show(c.key, c.make);
       } else {
         setNote(
           this.note,
-          `Which heads does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" need? Zero each head alone and see how log p of the next token changes.`,
+          t(
+            'Which heads does the prediction at token {0} "{1}" need? Zero each head alone and see how log p of the next token changes.',
+            a.from,
+            labelOf(a, queryIndex(a), 16),
+          ),
         );
-        this.action.show('ask', () => run('Run the ablation sweep (one forward per head)'));
+        this.action.show('ask', () => run(t('Run the ablation sweep (one forward per head)')));
       }
       return;
     }
     setNote(this.note, null);
     this.action.show('none', () => null);
-    this.intro.textContent = `Target "${vocabLabel(v.targetLabel, 20)}" after token ${a.windowStart + v.query} "${labelOf(a, v.query, 16)}": log p = ${v.logProb.toFixed(3)} (p = ${formatWeight(Math.exp(v.logProb))}) with every head. Each cell is Δ log p with that head alone zeroed: blue (negative) = the head helps this prediction, red (positive) = it works against it. Click a head to select it.`;
+    this.intro.textContent = t(
+      'Target "{0}" after token {1} "{2}": log p = {3} (p = {4}) with every head. Each cell is Δ log p with that head alone zeroed: blue (negative) = the head helps this prediction, red (positive) = it works against it. Click a head to select it.',
+      vocabLabel(v.targetLabel, 20),
+      a.windowStart + v.query,
+      labelOf(a, v.query, 16),
+      v.logProb.toFixed(3),
+      formatWeight(Math.exp(v.logProb)),
+    );
     const scale = maxAbs(v.effects);
     const colours = new Diverging(this.theme);
     const sel = this.store.selection;
-    const caption = el('caption', { class: 'sr-only', text: `Change in log p of "${v.targetLabel}" when each head is zeroed` });
+    const caption = el('caption', { class: 'sr-only', text: t('Change in log p of "{0}" when each head is zeroed', v.targetLabel) });
     if (this.order === 'head') {
       const head = el(
         'tr',
         {},
-        el('th', { text: 'layer \\ head' }),
+        el('th', { text: t('layer \\ head') }),
         ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })),
       );
       const rows = Array.from({ length: v.layers }, (_, l) =>
@@ -150,11 +164,11 @@ export class AblationView {
     const head = el(
       'tr',
       {},
-      el('th', { text: 'pick', title: 'Heads to switch off together in the editor' }),
-      el('th', { text: 'rank' }),
-      el('th', { text: 'head' }),
-      el('th', { text: 'Δ log p', title: 'log p(target | head zeroed) − log p(target)' }),
-      el('th', { text: 'p without it' }),
+      el('th', { text: t('pick'), title: t('Heads to switch off together in the editor') }),
+      el('th', { text: t('rank') }),
+      el('th', { text: t('head') }),
+      el('th', { text: 'Δ log p', title: t('log p(target | head zeroed) − log p(target)') }),
+      el('th', { text: t('p without it') }),
     );
     const rows = order.map((i, r) => {
       const l = Math.floor(i / v.heads);
@@ -179,7 +193,7 @@ export class AblationView {
   /** A head's "pick" box: picked heads are ablated together in the editor by the pick bar's button. */
   private pickBox(v: AblationSweepView, layer: number, head: number): HTMLInputElement {
     const key = `${layer}.${head}`;
-    const box = el('input', { class: 'pick', attrs: { type: 'checkbox', 'aria-label': `Pick head ${key} to ablate in the editor` } });
+    const box = el('input', { class: 'pick', attrs: { type: 'checkbox', 'aria-label': t('Pick head {0} to ablate in the editor', key) } });
     box.checked = this.picked.has(key);
     box.addEventListener('change', () => {
       if (box.checked) this.picked.add(key);
@@ -200,8 +214,12 @@ export class AblationView {
       .sort((x, y) => x[0] - y[0] || x[1] - y[1])
       .map(([layer, head]) => ({ layer, head }));
     const ablate = button(
-      heads.length > 0 ? `Ablate ${heads.length === 1 ? 'this head' : `these ${heads.length} heads`} in the editor` : 'Pick heads to ablate in the editor',
-      'Switch the picked heads off together: the editor outlines each token by how its surprisal changes, with the loss before and after',
+      heads.length === 0
+        ? t('Pick heads to ablate in the editor')
+        : heads.length === 1
+          ? t('Ablate this head in the editor')
+          : t('Ablate these {0} heads in the editor', heads.length),
+      t('Switch the picked heads off together: the editor outlines each token by how its surprisal changes, with the loss before and after'),
       () => postToHost({ type: 'ablateHeads', heads }),
       'btn primary',
     );
@@ -213,8 +231,8 @@ export class AblationView {
     this.pickBar.replaceChildren(
       ablate,
       button(
-        'Pick the 3 that help most',
-        'Pick the heads whose removal lowers log p of the target most',
+        t('Pick the 3 that help most'),
+        t('Pick the heads whose removal lowers log p of the target most'),
         () => {
           this.picked.clear();
           for (const i of helpers) this.picked.add(`${Math.floor(i / v.heads)}.${i % v.heads}`);
@@ -223,15 +241,15 @@ export class AblationView {
         'btn',
       ),
       button(
-        'Clear picks',
-        'Unpick every head',
+        t('Clear picks'),
+        t('Unpick every head'),
         () => {
           this.picked.clear();
           this.render();
         },
         'btn',
       ),
-      button('Restore all heads', 'Clear the ablation in the editor', () => postToHost({ type: 'ablateHeads', heads: [] }), 'btn'),
+      button(t('Restore all heads'), t('Clear the ablation in the editor'), () => postToHost({ type: 'ablateHeads', heads: [] }), 'btn'),
     );
   }
 
@@ -239,11 +257,11 @@ export class AblationView {
     const selected = layer === this.store.selection.layer && head === this.store.selection.head;
     const b = button(
       text,
-      `Layer ${layer}, head ${head}: Δ log p ${signedNats(effect)} when zeroed — select this head`,
+      t('Layer {0}, head {1}: Δ log p {2} when zeroed — select this head', layer, head, signedNats(effect)),
       () => postToHost({ type: 'selectHead', layer, head }),
       cls,
     );
-    b.setAttribute('aria-label', `Layer ${layer}, head ${head}: ${signedNats(effect)}`);
+    b.setAttribute('aria-label', t('Layer {0}, head {1}: {2}', layer, head, signedNats(effect)));
     if (selected) b.setAttribute('aria-current', 'true');
     return b;
   }

@@ -8,6 +8,7 @@ import { tokenLabel } from '../src/presentation/tokenLabel';
 import type { Aggregation } from '../src/protocol/settings';
 import type { QueryAttention } from '../src/protocol/webviewProtocol';
 import { postToHost } from './vscodeApi';
+import { t } from './l10n';
 
 export type Direction = 'rows' | 'columns';
 
@@ -21,7 +22,8 @@ export function queryWeights(a: QueryAttention, layer: number, head: number, dir
 
 /** "layer 1, head 2", or "layer 1, mean of 8 heads" when the editor aggregates heads. */
 export function headName(layer: number, head: number, aggregation: Aggregation, heads: number): string {
-  return aggregation === 'head' ? `layer ${layer}, head ${head}` : `layer ${layer}, ${aggregation} of ${heads} heads`;
+  if (aggregation === 'head') return t('layer {0}, head {1}', layer, head);
+  return t('layer {0}, {1} of {2} heads', layer, aggregation === 'mean' ? t('mean') : t('max'), heads);
 }
 
 export function labelOf(a: QueryAttention, k: number, maxChars = 12): string {
@@ -39,7 +41,8 @@ export function selectWindowTokens(a: QueryAttention, k0: number, k1 = k0): void
 /** The query's tokens as text, e.g. `"·the" (#41)`. */
 export function queryText(a: QueryAttention): string {
   const labels: string[] = [];
-  for (let t = a.from; t < a.to && labels.length < 6; t++) labels.push(labelOf(a, t - a.windowStart, 16));
+  for (let i = a.from; i < a.to && labels.length < 6; i++) labels.push(labelOf(a, i - a.windowStart, 16));
   const more = a.to - a.from > 6 ? '…' : '';
-  return `"${labels.join('')}${more}" (token${a.to - a.from > 1 ? `s ${a.from}–${a.to - 1}` : ` ${a.from}`})`;
+  const text = `"${labels.join('')}${more}"`;
+  return a.to - a.from > 1 ? t('{0} (tokens {1}–{2})', text, a.from, a.to - 1) : t('{0} (token {1})', text, a.from);
 }

@@ -16,6 +16,7 @@ import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const H = 110;
 const LEFT = 4;
@@ -24,7 +25,7 @@ export class AttributionView {
   readonly root: HTMLElement;
   private readonly action = new ActionSlot(el('div', { class: 'ondemand' }));
   private readonly intro = el('p', { class: 'subtitle' });
-  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Attribution of each token' } });
+  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': t('Attribution of each token') } });
   private readonly totals = el('p', { class: 'totals' });
   private readonly hover = el('div', { class: 'hoverinfo', attrs: { 'aria-live': 'polite' } });
   private readonly chips = el('div', { class: 'chips' });
@@ -37,15 +38,15 @@ export class AttributionView {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('attribution', 'Attribution');
+    const s = section('attribution', t('Attribution'));
     this.root = s.root;
     this.note = s.note;
     this.exports = el(
       'span',
       { class: 'tools' },
       button('PNG', 'Save the attribution bars as PNG', () => this.exporter.save('png', 'attribution.png', canvasPng(this.canvas, this.theme.background))),
-      button('CSV', "Save each token's attribution as CSV", () => this.export('csv')),
-      button('JSON', 'Save the attribution as JSON', () => this.export('json')),
+      button('CSV', t("Save each token's attribution as CSV"), () => this.export('csv')),
+      button('JSON', t('Save the attribution as JSON'), () => this.export('json')),
     );
     s.tools.append(this.exports);
     s.body.append(this.action.root, this.intro, el('div', { class: 'canvas-box' }, this.canvas), this.hover, this.totals, this.chips);
@@ -77,22 +78,26 @@ export class AttributionView {
       this.chips.replaceChildren();
       const failed = this.store.unavailable('attribution');
       const run = (label: string): HTMLButtonElement =>
-        computeButton(this.store, 'attribution', label, 'Integrated gradients of log p(next token) over the token embeddings, from an all-zero baseline', () =>
-          this.render(),
+        computeButton(
+          this.store,
+          'attribution',
+          label,
+          t('Integrated gradients of log p(next token) over the token embeddings, from an all-zero baseline'),
+          () => this.render(),
         );
       if (!a) {
-        setNote(this.note, 'Which tokens the prediction at the cursor token relies on: put the cursor in a text editor, then attribute it.');
+        setNote(this.note, t('Which tokens the prediction at the cursor token relies on: put the cursor in a text editor, then attribute it.'));
         this.action.show('none', () => null);
       } else if (failed !== null) {
-        setNote(this.note, `No attribution for this token: ${failed}`);
-        this.action.show(`retry ${failed}`, () => run('Try again'));
+        setNote(this.note, t('No attribution for this token: {0}', failed));
+        this.action.show(`retry ${failed}`, () => run(t('Try again')));
       } else if (this.store.requested('attribution')) {
         setNote(this.note, null);
-        const c = computing(this.store, 'attribution', 'Computing… integrated gradients take dozens of forward and backward passes.');
+        const c = computing(this.store, 'attribution', t('Computing… integrated gradients take dozens of forward and backward passes.'));
         this.action.show(c.key, c.make);
       } else {
-        setNote(this.note, `Which tokens does the prediction at token ${a.from} "${labelOf(a, queryIndex(a), 16)}" rely on?`);
-        this.action.show('ask', () => run('Attribute this prediction (integrated gradients, 64 steps)'));
+        setNote(this.note, t('Which tokens does the prediction at token {0} "{1}" rely on?', a.from, labelOf(a, queryIndex(a), 16)));
+        this.action.show('ask', () => run(t('Attribute this prediction (integrated gradients, 64 steps)')));
       }
       return;
     }
@@ -101,15 +106,28 @@ export class AttributionView {
     const n = v.attributions.length;
     let sum = 0;
     for (const x of v.attributions) sum += x;
-    const method = v.method === 'ig' ? `integrated gradients, ${v.steps} steps` : 'gradient × input';
-    this.intro.textContent = `Target "${vocabLabel(v.targetLabel, 20)}" after token ${a.windowStart + v.query} "${labelOf(a, v.query, 16)}" (${method}). Up, blue: the token supports this prediction; down, red: it works against it. Click a bar or a chip to select the token.`;
-    this.totals.textContent = `log p ${v.logProb.toFixed(3)} vs baseline ${v.baselineLogProb.toFixed(3)} (every embedding zero): difference ${signedNats(v.logProb - v.baselineLogProb)}; Σ attributions ${signedNats(sum)}; completeness gap ${v.completenessGap.toExponential(2)}.`;
+    const method = v.method === 'ig' ? t('integrated gradients, {0} steps', v.steps) : t('gradient × input');
+    this.intro.textContent = t(
+      'Target "{0}" after token {1} "{2}" ({3}). Up, blue: the token supports this prediction; down, red: it works against it. Click a bar or a chip to select the token.',
+      vocabLabel(v.targetLabel, 20),
+      a.windowStart + v.query,
+      labelOf(a, v.query, 16),
+      method,
+    );
+    this.totals.textContent = t(
+      'log p {0} vs baseline {1} (every embedding zero): difference {2}; Σ attributions {3}; completeness gap {4}.',
+      v.logProb.toFixed(3),
+      v.baselineLogProb.toFixed(3),
+      signedNats(v.logProb - v.baselineLogProb),
+      signedNats(sum),
+      v.completenessGap.toExponential(2),
+    );
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     this.cell = Math.max(1, Math.min(28, (width - 2 * LEFT) / Math.max(1, a.windowLength)));
     const ctx = fitCanvas(this.canvas, width, H);
-    const t = this.theme;
-    ctx.fillStyle = t.background;
+    const th = this.theme;
+    ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, width, H);
     const mid = H / 2;
     const scale = maxAbs(v.attributions);
@@ -117,12 +135,12 @@ export class AttributionView {
       const x = num(v.attributions, k);
       const h = scale > 0 ? (Math.abs(x) / scale) * (mid - 4) : 0;
       // Blue means "helps" in every debugging view: supporting tokens are drawn like helpful heads.
-      ctx.fillStyle = x >= 0 ? t.accent : t.alarm;
+      ctx.fillStyle = x >= 0 ? th.accent : th.alarm;
       ctx.fillRect(LEFT + k * this.cell, x >= 0 ? mid - h : mid, Math.max(1, this.cell - (this.cell > 3 ? 1 : 0)), Math.max(h, Number.isFinite(x) ? 0.5 : 0));
     }
-    ctx.fillStyle = t.query;
+    ctx.fillStyle = th.query;
     ctx.fillRect(LEFT + v.query * this.cell, H - 3, Math.max(1, this.cell - 1), 3);
-    ctx.strokeStyle = t.grid;
+    ctx.strokeStyle = th.grid;
     ctx.beginPath();
     ctx.moveTo(0, mid + 0.5);
     ctx.lineTo(width, mid + 0.5);
@@ -130,15 +148,18 @@ export class AttributionView {
     const top = topK(Array.from(v.attributions, Math.abs), 6);
     this.canvas.setAttribute(
       'aria-label',
-      `Attribution of each token up to the query; strongest: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${signedNats(num(v.attributions, r.index))}`).join(', ')}`,
+      t(
+        'Attribution of each token up to the query; strongest: {0}',
+        top.map((r) => `"${labelOf(a, r.index, 16)}" ${signedNats(num(v.attributions, r.index))}`).join(', '),
+      ),
     );
     this.chips.replaceChildren(
-      el('span', { class: 'muted', text: 'Strongest:' }),
+      el('span', { class: 'muted', text: t('Strongest:') }),
       ...top.map((r) => {
         const x = num(v.attributions, r.index);
         return button(
           `${labelOf(a, r.index, 16)} ${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`,
-          `Token ${a.windowStart + r.index}, attribution ${signedNats(x)}: select it in the editor`,
+          t('Token {0}, attribution {1}: select it in the editor', a.windowStart + r.index, signedNats(x)),
           () => selectWindowTokens(a, r.index),
           `chip ${x >= 0 ? 'supports' : 'opposes'}`,
         );
@@ -158,7 +179,9 @@ export class AttributionView {
     const a = this.store.attention;
     const k = this.tokenAt(e);
     this.hover.textContent =
-      v && a && k !== null ? `token ${a.windowStart + k} "${labelOf(a, k, 24)}": attribution ${signedNats(num(v.attributions, k))} — click to select it` : '';
+      v && a && k !== null
+        ? t('token {0} "{1}": attribution {2} — click to select it', a.windowStart + k, labelOf(a, k, 24), signedNats(num(v.attributions, k)))
+        : '';
   }
 
   private export(format: 'csv' | 'json'): void {

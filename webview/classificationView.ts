@@ -7,6 +7,7 @@
 import { formatWeight } from '../src/presentation/attentionView';
 import { el, section, setNote } from './dom';
 import type { Store } from './store';
+import { t } from './l10n';
 
 export class ClassificationView {
   readonly root: HTMLElement;
@@ -15,7 +16,7 @@ export class ClassificationView {
   private readonly note: HTMLElement;
 
   constructor(private readonly store: Store) {
-    const s = section('classification', 'Predicted label');
+    const s = section('classification', t('Predicted label'));
     this.root = s.root;
     this.note = s.note;
     s.body.append(this.verdict, this.bars);
@@ -37,7 +38,16 @@ export class ClassificationView {
     setNote(this.note, null);
     const p = c.probabilities[c.predicted] ?? NaN;
     const single = c.labels.length === 1;
-    this.verdict.textContent = `${c.labels[c.predicted]} · p = ${formatWeight(p)}${single ? ' (sigmoid of the one logit)' : ''} — read from the pooled first token ([CLS]) of tokens ${c.windowStart}–${c.windowStart + c.windowLength - 1}`;
+    const last = c.windowStart + c.windowLength - 1;
+    this.verdict.textContent = single
+      ? t(
+          '{0} · p = {1} (sigmoid of the one logit) — read from the pooled first token ([CLS]) of tokens {2}–{3}',
+          c.labels[c.predicted] ?? '',
+          formatWeight(p),
+          c.windowStart,
+          last,
+        )
+      : t('{0} · p = {1} — read from the pooled first token ([CLS]) of tokens {2}–{3}', c.labels[c.predicted] ?? '', formatWeight(p), c.windowStart, last);
     this.bars.replaceChildren(
       ...c.labels.map((label, i) => {
         const q = c.probabilities[i] ?? 0;

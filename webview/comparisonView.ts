@@ -16,6 +16,7 @@ import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
+import { t } from './l10n';
 
 const MOVED_SHOWN = 5;
 
@@ -33,11 +34,11 @@ export class ComparisonPanel {
     theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('compare', 'What if');
+    const s = section('compare', t('What if'));
     this.root = s.root;
     this.note = s.note;
     this.colours = new Diverging(theme);
-    s.tools.append(button('JSON', 'Save the comparison as JSON', () => this.export()));
+    s.tools.append(button('JSON', t('Save the comparison as JSON'), () => this.export()));
     s.body.append(this.intro, el('div', { class: 'table-box' }, this.heads), this.moved, this.tokens);
   }
 
@@ -62,20 +63,27 @@ export class ComparisonPanel {
       setNote(
         this.note,
         !a
-          ? 'How attention and loss change under an edit or another model, for the cursor token, appears here.'
+          ? t('How attention and loss change under an edit or another model, for the cursor token, appears here.')
           : failed !== null
-            ? `No comparison here: ${failed}`
+            ? t('No comparison here: {0}', failed)
             : v && v.comparison === null
-              ? 'Run "Attention Lens: Compare with Edit" to edit a copy of this window and see what changes, or "Compare with Checkpoint…" to read this text with a second model.'
-              : 'Comparing…',
+              ? t(
+                  'Run "Attention Lens: Compare with Edit" to edit a copy of this window and see what changes, or "Compare with Checkpoint…" to read this text with a second model.',
+                )
+              : t('Comparing…'),
       );
       return;
     }
     setNote(this.note, null);
     const q = queryIndex(a);
-    const other = c.kind === 'edit' ? 'there' : 'under the other model';
-    const where = c.otherQuery >= 0 ? `its counterpart is token ${c.otherQuery} there` : 'it is new in this text, so only the loss compares';
-    this.intro.textContent = `Against ${c.label}: token ${a.windowStart + q} "${labelOf(a, q, 16)}" (${where}). Loss here ${nats(c.loss)}, ${other} ${nats(c.otherLoss)} (${signedNats(c.loss - c.otherLoss)}).`;
+    const where = c.otherQuery >= 0 ? t('its counterpart is token {0} there', c.otherQuery) : t('it is new in this text, so only the loss compares');
+    const against = t('Against {0}: token {1} "{2}" ({3}).', c.label, a.windowStart + q, labelOf(a, q, 16), where);
+    const delta = signedNats(c.loss - c.otherLoss);
+    const losses =
+      c.kind === 'edit'
+        ? t('Loss here {0}, there {1} ({2}).', nats(c.loss), nats(c.otherLoss), delta)
+        : t('Loss here {0}, under the other model {1} ({2}).', nats(c.loss), nats(c.otherLoss), delta);
+    this.intro.textContent = `${against} ${losses}`;
     this.drawHeads(c);
     this.drawMoved(c);
     this.drawTokens(c);
@@ -84,7 +92,7 @@ export class ComparisonPanel {
   /** Layers × heads: how far the query's row moved in each head. */
   private drawHeads(c: WhatIf): void {
     const { layer, head } = this.store.selection;
-    const header = el('tr', {}, el('th', { text: 'layer' }), ...Array.from({ length: c.heads }, (_, h) => el('th', { text: `head ${h}` })));
+    const header = el('tr', {}, el('th', { text: t('layer') }), ...Array.from({ length: c.heads }, (_, h) => el('th', { text: t('head {0}', h) })));
     const rows = Array.from({ length: c.layers }, (_, l) =>
       el(
         'tr',
@@ -95,8 +103,8 @@ export class ComparisonPanel {
           const cell = el('td', {
             text: Number.isFinite(d) ? d.toFixed(3) : '–',
             title: Number.isFinite(d)
-              ? `Layer ${l}, head ${h}: the query's attention moved ${(d * 100).toFixed(1)} % of its weight`
-              : 'No counterpart to compare with',
+              ? t("Layer {0}, head {1}: the query's attention moved {2} % of its weight", l, h, (d * 100).toFixed(1))
+              : t('No counterpart to compare with'),
             class: l === layer && h === head ? 'selected' : '',
           });
           cell.style.background = this.colours.css(d, 1);
@@ -106,7 +114,7 @@ export class ComparisonPanel {
         }),
       ),
     );
-    this.heads.replaceChildren(el('caption', { text: "Distance between the query's attention rows (0 same, 1 disjoint)" }), header, ...rows);
+    this.heads.replaceChildren(el('caption', { text: t("Distance between the query's attention rows (0 same, 1 disjoint)") }), header, ...rows);
   }
 
   /** The selected head's keys whose weight moved most. */
@@ -125,7 +133,11 @@ export class ComparisonPanel {
       const d = num(c.rowDelta, base + k);
       return `"${labelOf(a, k, 12)}" ${d >= 0 ? '+' : '−'}${(Math.abs(d) * 100).toFixed(1)} %`;
     });
-    this.moved.textContent = `Head ${layer}.${head}, weights that moved most (here − ${c.kind === 'edit' ? 'there' : 'other model'}): ${shown.join(' · ') || 'none'}`;
+    const moved = shown.join(' · ') || t('none');
+    this.moved.textContent =
+      c.kind === 'edit'
+        ? t('Head {0}.{1}, weights that moved most (here − there): {2}', layer, head, moved)
+        : t('Head {0}.{1}, weights that moved most (here − other model): {2}', layer, head, moved);
   }
 
   /** The window's tokens: colour = change of surprisal, outline = new token. */
@@ -141,8 +153,16 @@ export class ComparisonPanel {
         class: `chip${isNew ? ' new' : ''}${i === q ? ' query' : ''}`,
         text: labelOf(a, i, 10),
         title: isNew
-          ? `"${labelOf(a, i, 24)}" is new here: surprisal ${nats(num(c.surprisal, i))}`
-          : `"${labelOf(a, i, 24)}": surprisal ${nats(num(c.surprisal, i))} here, ${nats(num(c.otherSurprisal, i))} ${c.kind === 'edit' ? 'there' : 'under the other model'} (${signedNats(d)})`,
+          ? t('"{0}" is new here: surprisal {1}', labelOf(a, i, 24), nats(num(c.surprisal, i)))
+          : c.kind === 'edit'
+            ? t('"{0}": surprisal {1} here, {2} there ({3})', labelOf(a, i, 24), nats(num(c.surprisal, i)), nats(num(c.otherSurprisal, i)), signedNats(d))
+            : t(
+                '"{0}": surprisal {1} here, {2} under the other model ({3})',
+                labelOf(a, i, 24),
+                nats(num(c.surprisal, i)),
+                nats(num(c.otherSurprisal, i)),
+                signedNats(d),
+              ),
       });
       chip.style.background = this.colours.css(d, scale);
       chip.style.color = this.colours.text(d, scale);

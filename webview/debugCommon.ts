@@ -13,6 +13,7 @@ import { button, el } from './dom';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
+import { t } from './l10n';
 
 /** The query's first token as a window index: the views of scope 'query' are about it. */
 export function queryIndex(a: QueryAttention): number {
@@ -26,9 +27,9 @@ export function num(a: ArrayLike<number>, i: number): number {
 
 /** "2.31 nats" (NaN and infinities spelled out). */
 export function nats(v: number): string {
-  if (Number.isNaN(v)) return 'n/a';
-  if (!Number.isFinite(v)) return v > 0 ? '+∞ nats' : '−∞ nats';
-  return `${v.toFixed(Math.abs(v) >= 100 ? 1 : Math.abs(v) >= 0.01 || v === 0 ? 3 : 4)} nats`;
+  if (Number.isNaN(v)) return t('n/a');
+  if (!Number.isFinite(v)) return t('{0} nats', v > 0 ? '+∞' : '−∞');
+  return t('{0} nats', v.toFixed(Math.abs(v) >= 100 ? 1 : Math.abs(v) >= 0.01 || v === 0 ? 3 : 4));
 }
 
 /** A signed change in nats, with an explicit + (a Δ must show its direction). */
@@ -69,8 +70,8 @@ export function computing(store: Store, name: ViewName, what: string): { readonl
   return {
     key: `computing ${p ? `${p.done}/${p.total}` : ''}`,
     make: () => {
-      const text = p ? `${what} ${p.done} of ${p.total} passes.` : what;
-      const bar = el('progress', { attrs: { max: String(p?.total ?? 1), 'aria-label': `${name} progress` } });
+      const text = p ? t('{0} {1} of {2} passes.', what, p.done, p.total) : what;
+      const bar = el('progress', { attrs: { max: String(p?.total ?? 1), 'aria-label': t('{0} progress', name) } });
       if (p) bar.value = p.done;
       else bar.removeAttribute('value'); // indeterminate until the first report
       return el(
@@ -78,7 +79,7 @@ export function computing(store: Store, name: ViewName, what: string): { readonl
         { class: 'computing', attrs: { role: 'status' } },
         el('span', { text }),
         bar,
-        button('Cancel', 'Stop this computation (it can be asked for again)', () => postToHost({ type: 'cancelView', view: name }), 'btn'),
+        button(t('Cancel'), t('Stop this computation (it can be asked for again)'), () => postToHost({ type: 'cancelView', view: name }), 'btn'),
       );
     },
   };

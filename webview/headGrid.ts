@@ -14,6 +14,7 @@ import { postToHost } from './vscodeApi';
 import type { Store } from './store';
 import { shownAttention, shownMatrix, shownStats } from './snapshotShown';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const LABEL_W = 28;
 const GAP = 6;
@@ -36,7 +37,7 @@ export function strongest(scores: Readonly<Record<HeadKindName, Float32Array>>, 
 
 export class HeadGrid {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { class: 'grid', attrs: { role: 'img', 'aria-label': 'Every layer and head' } });
+  private readonly canvas = el('canvas', { class: 'grid', attrs: { role: 'img', 'aria-label': t('Every layer and head') } });
   private readonly hover = el('div', { class: 'hoverinfo' });
   private readonly note: HTMLElement;
   private geom = { tile: 0, layers: 0, heads: 0 };
@@ -50,10 +51,10 @@ export class HeadGrid {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('heads', 'Layers × heads');
+    const s = section('heads', t('Layers × heads'));
     this.root = s.root;
     this.note = s.note;
-    s.tools.append(button('PNG', 'Save the grid as PNG', () => this.exporter.save('png', 'heads.png', canvasPng(this.canvas, this.theme.background))));
+    s.tools.append(button('PNG', t('Save the grid as PNG'), () => this.exporter.save('png', 'heads.png', canvasPng(this.canvas, this.theme.background))));
     s.body.append(el('div', { class: 'canvas-box' }, this.canvas), this.hover);
     this.canvas.addEventListener('click', (e) => {
       const h = this.headAt(e);
@@ -81,26 +82,26 @@ export class HeadGrid {
     const heads = g?.heads ?? a?.heads ?? this.store.model?.heads ?? 0;
     this.canvas.hidden = !a || layers === 0;
     if (!a || layers === 0) {
-      setNote(this.note, 'Each head of the model appears here, drawn from the attention around the cursor.');
+      setNote(this.note, t('Each head of the model appears here, drawn from the attention around the cursor.'));
       this.hover.textContent = '';
       return;
     }
-    setNote(this.note, g ? null : "Each head's row for the cursor token; the whole window's patterns follow once collected.");
+    setNote(this.note, g ? null : t("Each head's row for the cursor token; the whole window's patterns follow once collected."));
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     const tile = Math.max(24, Math.min(96, Math.floor((width - LABEL_W) / heads) - GAP));
     this.geom = { tile, layers, heads };
     const height = 16 + layers * (tile + GAP + CAPTION_H);
     const ctx = fitCanvas(this.canvas, Math.min(width, LABEL_W + heads * (tile + GAP)), height);
-    const t = this.theme;
-    ctx.fillStyle = t.background;
+    const th = this.theme;
+    ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
-    ctx.font = t.font;
+    ctx.font = th.font;
     ctx.textBaseline = 'middle';
-    ctx.fillStyle = t.muted;
+    ctx.fillStyle = th.muted;
     for (let h = 0; h < heads; h++) ctx.fillText(`H${h}`, LABEL_W + h * (tile + GAP) + 2, 8);
     for (let l = 0; l < layers; l++) {
       const y = 16 + l * (tile + GAP + CAPTION_H);
-      ctx.fillStyle = t.muted;
+      ctx.fillStyle = th.muted;
       ctx.fillText(`L${l}`, 2, y + tile / 2);
       for (let h = 0; h < heads; h++) {
         const x = LABEL_W + h * (tile + GAP);
@@ -108,13 +109,13 @@ export class HeadGrid {
         else this.drawRow(ctx, l, h, x, y, tile);
         // With Mean/Max the editor shows the whole layer: every head of it is outlined.
         const selected = l === this.store.selection.layer && (this.store.mode.aggregation !== 'head' || h === this.store.selection.head);
-        ctx.strokeStyle = selected ? t.query : t.border;
+        ctx.strokeStyle = selected ? th.query : th.border;
         ctx.lineWidth = selected ? 2 : 1;
         ctx.strokeRect(x + 0.5, y + 0.5, tile - 1, tile - 1);
         const stats = shownStats(this.store);
         if (stats) {
           const best = strongest(stats.scores, l * heads + h);
-          ctx.fillStyle = t.foreground;
+          ctx.fillStyle = th.foreground;
           ctx.fillText(`${KIND_SHORT[best.kind]} ${best.score.toFixed(2)}`, x, y + tile + CAPTION_H / 2 + 1, tile);
         }
       }
@@ -178,9 +179,14 @@ export class HeadGrid {
     }
     const stats = shownStats(this.store);
     const best = stats ? strongest(stats.scores, hit.layer * heads + hit.head) : null;
-    const what = `layer ${hit.layer}, head ${hit.head}${best ? ` · strongest: ${best.kind.replace('_', '-')} ${best.score.toFixed(3)}` : ''}`;
+    const where = t('layer {0}, head {1}', hit.layer, hit.head);
+    const what = best ? t('{0} · strongest: {1} {2}', where, best.kind.replace('_', '-'), best.score.toFixed(3)) : where;
     const { aggregation } = this.store.mode;
-    const shownAs = aggregation === 'head' ? '' : ` · the editor shows the ${aggregation} of layer ${sel.layer}'s ${heads} heads`;
-    this.hover.textContent = this.hovered ? `${what} — click to select this head everywhere` : `Selected: ${what}${shownAs}`;
+    const mode = aggregation === 'mean' ? t('mean') : t('max');
+    this.hover.textContent = this.hovered
+      ? t('{0} — click to select this head everywhere', what)
+      : aggregation === 'head'
+        ? t('Selected: {0}', what)
+        : t("Selected: {0} · the editor shows the {1} of layer {2}'s {3} heads", what, mode, sel.layer, heads);
   }
 }

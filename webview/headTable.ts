@@ -13,13 +13,14 @@ import { KIND_SHORT, strongest } from './headGrid';
 import { postToHost } from './vscodeApi';
 import { shownStats, snapshotShown } from './snapshotShown';
 import type { Store } from './store';
+import { t } from './l10n';
 
 const COLUMNS: { key: HeadSortKey; label: string; title: string }[] = [
-  { key: 'head', label: 'head', title: 'layer.head' },
-  ...HEAD_KIND_NAMES.map((k) => ({ key: k, label: KIND_SHORT[k], title: `Share of attention on the ${k.replace('_', '-')} pattern` })),
-  { key: 'entropy', label: 'entropy', title: 'Mean entropy per row ÷ ln(i+1): 0 = one key, 1 = uniform' },
-  { key: 'keys50', label: 'keys 50%', title: 'Mean number of keys holding half of the attention' },
-  { key: 'keys90', label: 'keys 90%', title: 'Mean number of keys holding 90 % of the attention' },
+  { key: 'head', label: t('head'), title: t('layer.head') },
+  ...HEAD_KIND_NAMES.map((k) => ({ key: k, label: KIND_SHORT[k], title: t('Share of attention on the {0} pattern', k.replace('_', '-')) })),
+  { key: 'entropy', label: t('entropy'), title: t('Mean entropy per row ÷ ln(i+1): 0 = one key, 1 = uniform') },
+  { key: 'keys50', label: t('keys 50%'), title: t('Mean number of keys holding half of the attention') },
+  { key: 'keys90', label: t('keys 90%'), title: t('Mean number of keys holding 90 % of the attention') },
 ];
 
 export class HeadTable {
@@ -33,13 +34,13 @@ export class HeadTable {
     private readonly store: Store,
     private readonly setUi: (p: Partial<DashboardUiState>) => void,
   ) {
-    const s = section('types', 'Head types');
+    const s = section('types', t('Head types'));
     this.root = s.root;
     this.note = s.note;
     const method = segmented(
       [
-        { value: 'mul', label: 'mul', title: 'TransformerLens "mul": the share of the head’s attention that lands on the pattern' },
-        { value: 'abs', label: 'abs', title: 'TransformerLens "abs": 1 − round(Σ|A − P| / n, 3), from −1 (opposite) to 1 (exactly the pattern)' },
+        { value: 'mul', label: 'mul', title: t('TransformerLens "mul": the share of the head’s attention that lands on the pattern') },
+        { value: 'abs', label: 'abs', title: t('TransformerLens "abs": 1 − round(Σ|A − P| / n, 3), from −1 (opposite) to 1 (exactly the pattern)') },
       ] as const,
       this.method,
       (m) => {
@@ -57,16 +58,22 @@ export class HeadTable {
     this.table.hidden = !st;
     if (!st) {
       const failed = this.store.unavailable('headStats');
-      setNote(this.note, failed !== null ? `No head-type scores for this window: ${failed}` : 'Scoring the heads on the current window…');
+      setNote(this.note, failed !== null ? t('No head-type scores for this window: {0}', failed) : t('Scoring the heads on the current window…'));
       return;
     }
     this.setMethod(this.method);
     const scores = this.method === 'abs' ? st.absScores : st.scores;
+    const snap = snapshotShown(this.store);
     setNote(
       this.note,
-      snapshotShown(this.store)
-        ? `${this.method === 'abs' ? '"abs" scores are not recorded in snapshots (—); switch to "mul". ' : '"mul" scores'} on the probe window at training step ${snapshotShown(this.store)!.snapshot.step} (snapshot). Click a column to sort, a row to select the head.`
-        : `${this.method === 'abs' ? '"abs"' : '"mul"'} scores on the current window (${st.windowLength} tokens). Click a column to sort, a row to select the head.`,
+      snap
+        ? this.method === 'abs'
+          ? t(
+              '"abs" scores are not recorded in snapshots (—); switch to "mul". "mul" scores on the probe window at training step {0} (snapshot). Click a column to sort, a row to select the head.',
+              snap.snapshot.step,
+            )
+          : t('"mul" scores on the probe window at training step {0} (snapshot). Click a column to sort, a row to select the head.', snap.snapshot.step)
+        : t('"{0}" scores on the current window ({1} tokens). Click a column to sort, a row to select the head.', this.method, st.windowLength),
     );
     const { sortKey, sortDescending } = this.store.ui;
     const n = st.layers * st.heads;
@@ -80,7 +87,7 @@ export class HeadTable {
         const th = el(
           'th',
           {
-            title: `${c.title} — click to sort`,
+            title: t('{0} — click to sort', c.title),
             attrs: { 'aria-sort': c.key === sortKey ? (sortDescending ? 'descending' : 'ascending') : 'none', tabindex: '0' },
           },
           c.label + (c.key === sortKey ? (sortDescending ? ' ▾' : ' ▴') : ''),
@@ -90,7 +97,7 @@ export class HeadTable {
         th.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && sort());
         return th;
       }),
-      el('th', { text: 'strongest' }),
+      el('th', { text: t('strongest') }),
     );
     const sel = this.store.selection;
     const rows = order.map((i) => {
@@ -99,7 +106,7 @@ export class HeadTable {
       const best = strongest(scores, i);
       const tr = el(
         'tr',
-        { class: l === sel.layer && h === sel.head ? 'selected' : '', title: 'Select this head' },
+        { class: l === sel.layer && h === sel.head ? 'selected' : '', title: t('Select this head') },
         el('td', { text: `${l}.${h}` }),
         ...HEAD_KIND_NAMES.map((k) => el('td', { class: k === best.kind ? 'best' : '', text: Number.isNaN(scores[k][i]!) ? '—' : scores[k][i]!.toFixed(3) })),
         el('td', { text: st.entropy[i]!.toFixed(3) }),

@@ -14,6 +14,7 @@ import { num, queryIndex, vocabLabel } from './debugCommon';
 import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
+import { t } from './l10n';
 
 const SHOWN = 5;
 
@@ -27,12 +28,12 @@ export class LogitLens {
     private readonly store: Store,
     private readonly exporter: Exporter,
   ) {
-    const s = section('lens', 'Logit lens');
+    const s = section('lens', t('Logit lens'));
     this.root = s.root;
     this.note = s.note;
     s.tools.append(
-      button('CSV', 'Save the top predictions after each layer as CSV', () => this.export('csv')),
-      button('JSON', 'Save the logit lens as JSON', () => this.export('json')),
+      button('CSV', t('Save the top predictions after each layer as CSV'), () => this.export('csv')),
+      button('JSON', t('Save the logit lens as JSON'), () => this.export('json')),
     );
     s.body.append(this.intro, el('div', { class: 'table-box' }, this.table));
   }
@@ -54,28 +55,36 @@ export class LogitLens {
       setNote(
         this.note,
         !a
-          ? 'What the model would predict after each layer, for the cursor token, appears here.'
+          ? t('What the model would predict after each layer, for the cursor token, appears here.')
           : failed !== null
-            ? `No logit lens for this token: ${failed}`
-            : 'Reading the prediction after each layer…',
+            ? t('No logit lens for this token: {0}', failed)
+            : t('Reading the prediction after each layer…'),
       );
       return;
     }
     setNote(this.note, null);
     const known = v.nextId >= 0;
     const next = `"${vocabLabel(v.nextLabel, 20)}"`;
-    this.intro.textContent = `Token ${a.windowStart + v.query} "${labelOf(a, v.query, 20)}": the top predictions read from the residual stream after each layer (final norm and unembedding applied); the last row is the model's own. ${known ? `The token that follows in the text is ${next}: its probability after each layer is in the second column.` : "This is the window's last token: the token that follows is not in the window, so there is no probability to follow."}`;
+    const intro = t(
+      'Token {0} "{1}": the top predictions read from the residual stream after each layer (final norm and unembedding applied); the last row is the model\'s own.',
+      a.windowStart + v.query,
+      labelOf(a, v.query, 20),
+    );
+    const following = known
+      ? t('The token that follows in the text is {0}: its probability after each layer is in the second column.', next)
+      : t("This is the window's last token: the token that follows is not in the window, so there is no probability to follow.");
+    this.intro.textContent = `${intro} ${following}`;
     const shown = Math.min(SHOWN, v.k);
     const head = el(
       'tr',
       {},
-      el('th', { text: 'layer', title: 'Read out after this layer' }),
+      el('th', { text: t('layer'), title: t('Read out after this layer') }),
       el('th', {
         class: 'next',
-        text: known ? `p(${vocabLabel(v.nextLabel, 12)})` : 'p(next)',
-        title: known ? `Probability of ${next}, the token that follows in the text` : 'The window ends here: the next token is unknown',
+        text: known ? `p(${vocabLabel(v.nextLabel, 12)})` : t('p(next)'),
+        title: known ? t('Probability of {0}, the token that follows in the text', next) : t('The window ends here: the next token is unknown'),
       }),
-      ...Array.from({ length: shown }, (_, j) => el('th', { class: 'pred', text: `#${j + 1}`, title: `The ${ordinal(j + 1)} most likely next token` })),
+      ...Array.from({ length: shown }, (_, j) => el('th', { class: 'pred', text: `#${j + 1}`, title: t('Most likely next token #{0}', j + 1) })),
     );
     const rows = Array.from({ length: v.layers }, (_, l) => {
       const last = l === v.layers - 1;
@@ -84,7 +93,7 @@ export class LogitLens {
         const hit = known && v.topIds[i] === v.nextId;
         return el(
           'td',
-          { class: `pred${hit ? ' hit' : ''}`, title: hit ? 'The token that actually follows' : '' },
+          { class: `pred${hit ? ' hit' : ''}`, title: hit ? t('The token that actually follows') : '' },
           el('span', { class: 'tok', text: vocabLabel(v.topLabels[i], 12) }),
           ' ',
           el('span', { class: 'p', text: formatWeight(num(v.topProbs, i)) }),
@@ -100,16 +109,16 @@ export class LogitLens {
         { class: last ? 'output' : '' },
         el(
           'th',
-          { attrs: { scope: 'row' }, title: last ? "The model's own prediction" : '' },
+          { attrs: { scope: 'row' }, title: last ? t("The model's own prediction") : '' },
           String(l),
-          last && el('span', { class: 'sr-only', text: ' (output)' }),
+          last && el('span', { class: 'sr-only', text: t(' (output)') }),
         ),
         nextCell,
         ...cells,
       );
     });
     this.table.replaceChildren(
-      el('caption', { class: 'sr-only', text: `Logit lens for token ${a.windowStart + v.query}` }),
+      el('caption', { class: 'sr-only', text: t('Logit lens for token {0}', a.windowStart + v.query) }),
       el('thead', {}, head),
       el('tbody', {}, ...rows),
     );
@@ -133,8 +142,4 @@ export class LogitLens {
     ]);
     this.exporter.save('csv', name, csv(header, rows));
   }
-}
-
-function ordinal(n: number): string {
-  return n === 1 ? '1st' : n === 2 ? '2nd' : n === 3 ? '3rd' : `${n}th`;
 }

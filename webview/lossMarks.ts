@@ -9,6 +9,7 @@ import type { OverfitFinding } from '../src/presentation/overfitting';
 import type { Plot } from './charts';
 import type { Theme } from './theme';
 import { withAlpha } from './colors';
+import { t } from './l10n';
 
 /** A red dashed line and label at every x whose loss was not a finite number. */
 export function drawNonFinite(u: Plot, theme: Theme, marks: readonly { readonly x: number; readonly value: number }[]): void {
@@ -60,8 +61,8 @@ export function drawOverfitting(u: Plot, theme: Theme, f: OverfitFinding, bestX:
   ctx.font = `${Math.round(11 * dpr)}px sans-serif`;
   ctx.fillStyle = theme.foreground;
   ctx.textAlign = 'left';
-  ctx.fillText(`best val · step ${f.bestStep}`, x0 + 4 * dpr, top + 24 * dpr);
+  ctx.fillText(t('best val · step {0}', f.bestStep), x0 + 4 * dpr, top + 24 * dpr);
   ctx.fillStyle = theme.alarm;
-  ctx.fillText('overfitting', x0 + 4 * dpr, top + 38 * dpr);
+  ctx.fillText(t('overfitting'), x0 + 4 * dpr, top + 38 * dpr);
   ctx.restore();
 }

@@ -13,7 +13,7 @@
 
 import { formatDuration, formatValue, yRange } from '../src/presentation/chartRange';
 import { metricsCsv, metricsJson } from '../src/presentation/exportData';
-import { describeOverfitting, detectOverfitting, type OverfitFinding } from '../src/presentation/overfitting';
+import { detectOverfitting, overfittingDetail, type OverfitFinding } from '../src/presentation/overfitting';
 import { MAX_SMOOTHING } from '../src/presentation/smoothing';
 import { indexAtOrBefore } from '../src/presentation/stepCompare';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
@@ -32,6 +32,7 @@ import { withAlpha } from './colors';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import type { Exporter } from './exporter';
+import { t } from './l10n';
 
 const HEIGHT = 280;
 
@@ -64,44 +65,44 @@ export class LossPanel {
   ) {
     this.runList = new RunList(store, redraw);
     this.stepTable = new StepTable(store, redraw);
-    const s = section('loss', 'Loss');
+    const s = section('loss', t('Loss'));
     this.root = s.root;
     this.note = s.note;
     this.smoothingInput = el('input', {
       class: 'slider',
-      title: 'Smoothing weight (TensorBoard EMA). 0 = raw.',
-      attrs: { type: 'range', min: '0', max: String(MAX_SMOOTHING), step: '0.001', 'aria-label': 'Smoothing' },
+      title: t('Smoothing weight (TensorBoard EMA). 0 = raw.'),
+      attrs: { type: 'range', min: '0', max: String(MAX_SMOOTHING), step: '0.001', 'aria-label': t('Smoothing') },
     });
     this.smoothingValue = el('output', { class: 'value' });
     this.smoothingInput.addEventListener('input', () => this.setUi({ smoothing: Math.min(MAX_SMOOTHING, Math.max(0, Number(this.smoothingInput.value))) }));
     const ui = store.ui;
-    const logY = toggle('Log y', 'A true logarithmic y axis', ui.logY, (v) => this.setUi({ logY: v }));
-    const fromZero = toggle('y from 0', 'Start the y axis at zero (linear axis only)', ui.yFromZero, (v) => this.setUi({ yFromZero: v }));
-    const outliers = toggle('Ignore outliers', 'Scale y to the 5 %–95 % quantiles of what is on screen (TensorBoard)', ui.ignoreOutliers, (v) =>
+    const logY = toggle(t('Log y'), t('A true logarithmic y axis'), ui.logY, (v) => this.setUi({ logY: v }));
+    const fromZero = toggle(t('y from 0'), t('Start the y axis at zero (linear axis only)'), ui.yFromZero, (v) => this.setUi({ yFromZero: v }));
+    const outliers = toggle(t('Ignore outliers'), t('Scale y to the 5 %–95 % quantiles of what is on screen (TensorBoard)'), ui.ignoreOutliers, (v) =>
       this.setUi({ ignoreOutliers: v }),
     );
     const axis = segmented(
       [
-        { value: 'step', label: 'Step', title: 'x = training step' },
-        { value: 'time', label: 'Time', title: 'x = time since the run started' },
+        { value: 'step', label: t('Step'), title: t('x = training step') },
+        { value: 'time', label: t('Time'), title: t('x = time since the run started') },
       ] as const,
       ui.xAxis,
       (v) => this.setUi({ xAxis: v }),
     );
     this.controls = { logY: logY.input, fromZero: fromZero.input, outliers: outliers.input, axis: axis.set };
     s.tools.append(
-      el('label', { class: 'toggle', title: 'Smoothing weight' }, 'Smoothing', this.smoothingInput, this.smoothingValue),
+      el('label', { class: 'toggle', title: t('Smoothing weight') }, t('Smoothing'), this.smoothingInput, this.smoothingValue),
       logY.root,
       fromZero.root,
       outliers.root,
       axis.root,
       button(
         'PNG',
-        'Save the loss chart as PNG',
+        t('Save the loss chart as PNG'),
         () => this.plot && this.exporter.save('png', 'loss.png', canvasPng(this.plot.ctx.canvas, this.theme.background)),
       ),
-      button('CSV', 'Save every step and evaluation of the runs shown as CSV', () => this.exportMetrics('csv')),
-      button('JSON', 'Save every step and evaluation of the runs shown as JSON', () => this.exportMetrics('json')),
+      button('CSV', t('Save every step and evaluation of the runs shown as CSV'), () => this.exportMetrics('csv')),
+      button('JSON', t('Save every step and evaluation of the runs shown as JSON'), () => this.exportMetrics('json')),
     );
     this.plotBox = el('div', { class: 'plot', attrs: { role: 'img' } });
     this.readout = el('div', { class: 'readout', attrs: { 'aria-live': 'off' } });
@@ -121,7 +122,7 @@ export class LossPanel {
 
   /** What each line is, in the chart's colours (uPlot's own legend is off: the readout replaces it). */
   private renderLegend(): void {
-    const t = this.theme;
+    const th = this.theme;
     const item = (label: string, color: string, kind: '' | 'dot' | 'dashed' = ''): HTMLElement => {
       const swatch = el('span', { class: `swatch ${kind}`.trim() });
       swatch.style.background = color;
@@ -129,11 +130,11 @@ export class LossPanel {
       return el('span', {}, swatch, label);
     };
     this.legend.replaceChildren(
-      item('loss (raw)', withAlpha(t.train, 0.45)),
-      item(`smoothed (EMA ${this.store.ui.smoothing.toFixed(3)})`, t.train),
-      item('validation loss', t.validation, 'dot'),
+      item(t('loss (raw)'), withAlpha(th.train, 0.45)),
+      item(t('smoothed (EMA {0})', this.store.ui.smoothing.toFixed(3)), th.train),
+      item(t('validation loss'), th.validation, 'dot'),
       ...(this.series?.nonFinite.length
-        ? [item(`${this.series.nonFinite.length} non-finite step${this.series.nonFinite.length > 1 ? 's' : ''}`, t.alarm, 'dashed')]
+        ? [item(this.series.nonFinite.length > 1 ? t('{0} non-finite steps', this.series.nonFinite.length) : t('1 non-finite step'), th.alarm, 'dashed')]
         : []),
       ...(this.chart?.others ?? []).map((r) => item(r.label, r.color, r.dash ? 'dashed' : '')),
     );
@@ -157,10 +158,10 @@ export class LossPanel {
       this.note,
       n === 0
         ? this.store.run.status === 'running'
-          ? 'Waiting for the first step…'
+          ? t('Waiting for the first step…')
           : this.runs.length > 0
-            ? 'Earlier runs of this workspace; train or load a model to add the current one.'
-            : 'No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.'
+            ? t('Earlier runs of this workspace; train or load a model to add the current one.')
+            : t('No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.')
         : null,
     );
     // An empty chart is only axes from 0 to 1: show the note alone until there is a point.
@@ -173,14 +174,24 @@ export class LossPanel {
     setNote(
       this.overfitNote,
       this.overfit
-        ? `Overfitting: ${describeOverfitting(this.overfit).replace(/^the model is overfitting: /, '')}.${best ? ` The validation-best model (step ${best.step}) is kept: Save Checkpoint… offers it.` : ''}`
+        ? best
+          ? t('Overfitting: {0}. The validation-best model (step {1}) is kept: Save Checkpoint… offers it.', overfittingDetail(this.overfit, t), best.step)
+          : t('Overfitting: {0}.', overfittingDetail(this.overfit, t))
         : null,
     );
     const data = this.chart.data;
     // Log, axis kind and the series drawn are fixed at construction in uPlot: rebuild when they change.
     const key = `${ui.logY}|${ui.xAxis}|${this.theme.background}|${this.theme.foreground}|${this.chart.layout}`;
     if (!this.plot || key !== this.builtFor) {
-      this.plotBox.setAttribute('aria-label', `Loss by ${ui.xAxis === 'time' ? 'time since the start' : 'step'}, ${ui.logY ? 'logarithmic' : 'linear'} y axis`);
+      const label =
+        ui.xAxis === 'time'
+          ? ui.logY
+            ? t('Loss by time since the start, logarithmic y axis')
+            : t('Loss by time since the start, linear y axis')
+          : ui.logY
+            ? t('Loss by step, logarithmic y axis')
+            : t('Loss by step, linear y axis');
+      this.plotBox.setAttribute('aria-label', label);
       this.plot?.destroy();
       this.plot = this.create(data);
       this.builtFor = key;
@@ -216,7 +227,7 @@ export class LossPanel {
   }
 
   private create(data: PlotData): Plot {
-    const t = this.theme;
+    const th = this.theme;
     const compared = (this.chart?.others.length ?? 0) > 0;
     const ui = this.store.ui;
     const range: RangeFunction = (u, min, max) => {
@@ -232,21 +243,27 @@ export class LossPanel {
     };
     return createChart(
       this.plotBox,
-      t,
+      th,
       {
         height: HEIGHT,
         axis: ui.xAxis,
-        yLabel: 'loss (nats)',
+        yLabel: t('loss (nats)'),
         yScale: { distr: ui.logY ? 3 : 1, log: 10, range },
         series: [
           // Beside other runs the shared x has points the current run lacks: its line spans them.
-          { label: 'loss', stroke: withAlpha(t.train, 0.22), width: 1, spanGaps: compared, points: { show: false } },
-          { label: 'smoothed', stroke: t.train, width: 2, spanGaps: compared, points: { show: false } },
-          { label: 'validation', stroke: t.validation, width: 2, spanGaps: true, points: { show: true, size: 6, fill: t.validation, stroke: t.validation } },
+          { label: t('loss'), stroke: withAlpha(th.train, 0.22), width: 1, spanGaps: compared, points: { show: false } },
+          { label: t('smoothed'), stroke: th.train, width: 2, spanGaps: compared, points: { show: false } },
+          {
+            label: t('validation'),
+            stroke: th.validation,
+            width: 2,
+            spanGaps: true,
+            points: { show: true, size: 6, fill: th.validation, stroke: th.validation },
+          },
           ...(this.chart?.others ?? []).flatMap((r) => [
             { label: r.label, stroke: r.color, width: 2, spanGaps: true, ...(r.dash ? { dash: r.dash } : {}), points: { show: false } },
             {
-              label: `${r.label} validation`,
+              label: t('{0} validation', r.label),
               stroke: r.valColor,
               width: 1,
               spanGaps: true,
@@ -300,14 +317,14 @@ export class LossPanel {
     }
     const col = (k: Parameters<typeof steps.column>[0]): number => steps.column(k)[i]!;
     const parts = [
-      `${this.hovered === null ? 'last step' : 'step'} ${col('step')}`,
+      this.hovered === null ? t('last step {0}', col('step')) : t('step {0}', col('step')),
       formatDuration(col('elapsedMs') / 1000),
-      `loss ${formatValue(col('loss'))}`,
-      `smoothed ${formatValue(s.smoothedRaw[i])}`,
-      ...(s.valLoss[i] !== null ? [`val ${formatValue(s.valLoss[i])}`, `val acc ${formatValue(s.valAccuracy[i])}`] : []),
+      t('loss {0}', formatValue(col('loss'))),
+      t('smoothed {0}', formatValue(s.smoothedRaw[i])),
+      ...(s.valLoss[i] !== null ? [t('val {0}', formatValue(s.valLoss[i])), t('val acc {0}', formatValue(s.valAccuracy[i]))] : []),
       `lr ${formatValue(col('lr'))}`,
-      `grad ${formatValue(col('gradNorm'))}`,
-      `${formatValue(col('tokensPerSecond'))} tok/s`,
+      t('grad {0}', formatValue(col('gradNorm'))),
+      t('{0} tok/s', formatValue(col('tokensPerSecond'))),
     ];
     // Other runs at the hovered x, in their colours' order.
     const others = this.chart?.others ?? [];

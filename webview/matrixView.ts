@@ -17,13 +17,14 @@ import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import type { Store } from './store';
 import { shownAttention, shownMatrix, snapshotShown } from './snapshotShown';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const MAX_CELL = 22;
 const LABEL_SPACE = 72;
 
 export class MatrixView {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { class: 'matrix', attrs: { role: 'img', 'aria-label': 'Attention matrix: query rows, key columns' } });
+  private readonly canvas = el('canvas', { class: 'matrix', attrs: { role: 'img', 'aria-label': t('Attention matrix: query rows, key columns') } });
   private readonly overlay = el('canvas', { class: 'overlay' });
   private readonly legend = el('canvas', { class: 'legend' });
   private readonly legendText = el('span', { class: 'legend-text' });
@@ -40,13 +41,13 @@ export class MatrixView {
     private readonly setUi: (p: Partial<DashboardUiState>) => void,
     private readonly exporter: Exporter,
   ) {
-    const s = section('matrix', 'Attention matrix');
+    const s = section('matrix', t('Attention matrix'));
     this.root = s.root;
     this.note = s.note;
     const norm = segmented(
       [
-        { value: 'head', label: 'Per head', title: "Colour from this head's smallest to largest weight" },
-        { value: 'global', label: 'Global', title: 'One colour scale for every head of the model' },
+        { value: 'head', label: t('Per head'), title: t("Colour from this head's smallest to largest weight") },
+        { value: 'global', label: t('Global'), title: t('One colour scale for every head of the model') },
       ] as const,
       store.ui.normalization,
       (v) => this.setUi({ normalization: v }),
@@ -54,17 +55,17 @@ export class MatrixView {
     this.setNorm = norm.set;
     s.tools.append(
       norm.root,
-      button('PNG', 'Save the matrix as PNG', () =>
+      button('PNG', t('Save the matrix as PNG'), () =>
         this.exporter.save(
           'png',
           `matrix-L${shownMatrix(this.store)?.matrix.layer}H${shownMatrix(this.store)?.matrix.head}.png`,
           canvasPng(this.canvas, this.theme.background),
         ),
       ),
-      button('CSV', "Save this head's matrix as CSV", () => this.exportCsv()),
+      button('CSV', t("Save this head's matrix as CSV"), () => this.exportCsv()),
       button(
         'JSON',
-        'Save the attention shown (query rows and this matrix) as JSON',
+        t('Save the attention shown (query rows and this matrix) as JSON'),
         () =>
           shownAttention(this.store) &&
           this.exporter.save('json', 'attention-matrix.json', attentionJson(shownAttention(this.store)!, shownMatrix(this.store)?.matrix ?? null)),
@@ -107,10 +108,10 @@ export class MatrixView {
       setNote(
         this.note,
         !a
-          ? 'The matrix of the window around the cursor appears here.'
+          ? t('The matrix of the window around the cursor appears here.')
           : failed !== null
-            ? `No matrix for this window: ${failed}`
-            : "Waiting for the window's attention…",
+            ? t('No matrix for this window: {0}', failed)
+            : t("Waiting for the window's attention…"),
       );
       return;
     }
@@ -118,9 +119,9 @@ export class MatrixView {
     setNote(
       this.note,
       snap
-        ? `Training step ${snap.snapshot.step} (snapshot): the probe window's ${snap.attention.windowLength} tokens as the model attended then.`
+        ? t("Training step {0} (snapshot): the probe window's {1} tokens as the model attended then.", snap.snapshot.step, snap.attention.windowLength)
         : m.layer !== this.store.selection.layer || m.head !== this.store.selection.head
-          ? `Showing layer ${m.layer}, head ${m.head} (the selected head's matrix is on its way).`
+          ? t("Showing layer {0}, head {1} (the selected head's matrix is on its way).", m.layer, m.head)
           : null,
     );
     const W = m.windowLength;
@@ -135,8 +136,8 @@ export class MatrixView {
     this.geom = { left, top, cell, W, width, height };
     const ctx = fitCanvas(this.canvas, width, height);
     fitCanvas(this.overlay, width, height);
-    const t = this.theme;
-    ctx.fillStyle = t.background;
+    const th = this.theme;
+    ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, width, height);
     // Colour scale: this head's extremes, or every head's.
     let lo = Infinity;
@@ -153,7 +154,7 @@ export class MatrixView {
     const img = new ImageData(W, W);
     for (let c = 0; c < W * W; c++) {
       const i = rampIndex(m.weights[c]!, lo, hi);
-      img.data.set(t.ramp.subarray(i * 4, i * 4 + 4), c * 4);
+      img.data.set(th.ramp.subarray(i * 4, i * 4 + 4), c * 4);
     }
     const off = document.createElement('canvas');
     off.width = off.height = W;
@@ -161,7 +162,7 @@ export class MatrixView {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(off, left, top, size, size);
     // The query's row(s).
-    ctx.strokeStyle = t.query;
+    ctx.strokeStyle = th.query;
     ctx.lineWidth = 1.5;
     const q0 = a.from - a.windowStart;
     const q1 = a.to - a.windowStart;
@@ -196,7 +197,7 @@ export class MatrixView {
       ctx.fillStyle = `rgb(${ramp[i * 4]}, ${ramp[i * 4 + 1]}, ${ramp[i * 4 + 2]})`;
       ctx.fillRect(x, 0, 1, 10);
     }
-    const scope = this.store.ui.normalization === 'global' ? 'every head' : 'this head';
+    const scope = this.store.ui.normalization === 'global' ? t('every head') : t('this head');
     const pct = (v: number): string => (v === 0 ? '0 %' : formatWeight(v));
     this.legendText.textContent = `${pct(lo)} … ${pct(hi)} (${scope})`;
   }
@@ -218,7 +219,14 @@ export class MatrixView {
       return;
     }
     const w = m.weights[c.q * m.windowLength + c.k]!;
-    this.hover.textContent = `query ${a.windowStart + c.q} "${labelOf(a, c.q, 20)}" → key ${a.windowStart + c.k} "${labelOf(a, c.k, 20)}": ${formatWeight(w)} — click to make this query the cursor token`;
+    this.hover.textContent = t(
+      'query {0} "{1}" → key {2} "{3}": {4} — click to make this query the cursor token',
+      a.windowStart + c.q,
+      labelOf(a, c.q, 20),
+      a.windowStart + c.k,
+      labelOf(a, c.k, 20),
+      formatWeight(w),
+    );
   }
 
   private drawOverlay(c: { q: number; k: number } | null): void {

@@ -15,6 +15,7 @@ import { metricRunsData, type MetricKey } from './metricRuns';
 import { onlyCurrent, shownRuns } from './shownRuns';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const HEIGHT = 140;
 
@@ -37,17 +38,17 @@ export class MetricPanels {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('metrics', 'Training metrics');
+    const s = section('metrics', t('Training metrics'));
     this.root = s.root;
     const grid = el('div', { class: 'small-multiples' });
     this.grid = grid;
     this.note = s.note;
     s.body.append(grid);
     const specs: [Small['key'], string][] = [
-      ['lr', 'Learning rate'],
-      ['gradNorm', 'Gradient norm'],
-      ['tokensPerSecond', 'Tokens / s'],
-      ['valAccuracy', 'Validation accuracy'],
+      ['lr', t('Learning rate')],
+      ['gradNorm', t('Gradient norm')],
+      ['tokensPerSecond', t('Tokens / s')],
+      ['valAccuracy', t('Validation accuracy')],
     ];
     this.charts = specs.map(([key, title]) => {
       const box = el('div', { class: 'plot' });
@@ -62,7 +63,7 @@ export class MetricPanels {
             el('span', { text: title }),
             button(
               'PNG',
-              `Save ${title.toLowerCase()} as PNG`,
+              t('Save “{0}” as PNG', title),
               () => c.plot && this.exporter.save('png', `${key}.png`, canvasPng(c.plot.ctx.canvas, this.theme.background)),
               'btn small-btn',
             ),
@@ -94,10 +95,10 @@ export class MetricPanels {
       this.note,
       empty
         ? multi
-          ? 'No run is shown: tick one in the loss panel’s run list.'
-          : 'Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.'
+          ? t('No run is shown: tick one in the loss panel’s run list.')
+          : t('Learning rate, gradient norm, throughput and validation accuracy appear here while a model trains.')
         : multi
-          ? `The ${runs.length} runs shown on the loss panel, each in its colour.`
+          ? t('The {0} runs shown on the loss panel, each in its colour.', runs.length)
           : null,
     );
     if (empty) return;

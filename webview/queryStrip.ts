@@ -15,19 +15,20 @@ import type { Exporter } from './exporter';
 import { postToHost } from './vscodeApi';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const BAR_H = 90;
 const LABEL_H = 56;
 
 export class QueryStrip {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Attention of the query token over its window' } });
+  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': t('Attention of the query token over its window') } });
   private readonly title = el('p', { class: 'subtitle' });
   private readonly chips = el('div', { class: 'chips' });
   private readonly hover = el('div', { class: 'hoverinfo' });
   private readonly note: HTMLElement;
   /** Pins the query shown (the editor's cursor then leaves it in place) or unpins it. */
-  private readonly pin = button('Pin', 'Keep the dashboard and the highlights on this query while the cursor moves', () =>
+  private readonly pin = button(t('Pin'), t('Keep the dashboard and the highlights on this query while the cursor moves'), () =>
     postToHost({ type: 'pinQuery', pinned: !this.store.attention?.pinned }),
   );
   private readonly setDirection: (d: Direction) => void;
@@ -38,13 +39,13 @@ export class QueryStrip {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('query', 'Current query');
+    const s = section('query', t('Current query'));
     this.root = s.root;
     this.note = s.note;
     const dir = segmented(
       [
-        { value: 'rows', label: 'Looks at', title: 'Where the query token attends (its row)' },
-        { value: 'columns', label: 'Looked at by', title: 'Which tokens attend to the query token (its column)' },
+        { value: 'rows', label: t('Looks at'), title: t('Where the query token attends (its row)') },
+        { value: 'columns', label: t('Looked at by'), title: t('Which tokens attend to the query token (its column)') },
       ] as const,
       'rows',
       (d) => {
@@ -58,15 +59,15 @@ export class QueryStrip {
     s.tools.append(
       this.pin,
       dir.root,
-      button('PNG', 'Save this strip as PNG', () => this.exporter.save('png', 'query-attention.png', canvasPng(this.canvas, this.theme.background))),
+      button('PNG', t('Save this strip as PNG'), () => this.exporter.save('png', 'query-attention.png', canvasPng(this.canvas, this.theme.background))),
       button(
         'CSV',
-        "Save the query's attention for every head as CSV",
+        t("Save the query's attention for every head as CSV"),
         () => this.store.attention && this.exporter.save('csv', `attention-${this.store.attention.documentName}.csv`, attentionCsv(this.store.attention)),
       ),
       button(
         'JSON',
-        "Save the query's attention (and the matrix, if loaded) as JSON",
+        t("Save the query's attention (and the matrix, if loaded) as JSON"),
         () =>
           this.store.attention &&
           this.exporter.save(
@@ -99,15 +100,15 @@ export class QueryStrip {
     const a = this.store.attention;
     this.setDirection(this.direction);
     this.canvas.hidden = this.pin.hidden = !a;
-    this.pin.textContent = a?.pinned ? 'Unpin' : 'Pin';
+    this.pin.textContent = a?.pinned ? t('Unpin') : t('Pin');
     this.pin.setAttribute('aria-pressed', String(!!a?.pinned));
-    this.pin.title = a?.pinned ? 'Follow the cursor again' : 'Keep the dashboard and the highlights on this query while the cursor moves';
+    this.pin.title = a?.pinned ? t('Follow the cursor again') : t('Keep the dashboard and the highlights on this query while the cursor moves');
     if (!a) {
       setNote(
         this.note,
         this.store.model
-          ? 'Put the cursor in a text editor to see its attention here.'
-          : 'No model yet: train one or load a checkpoint, then move the cursor in a text file.',
+          ? t('Put the cursor in a text editor to see its attention here.')
+          : t('No model yet: train one or load a checkpoint, then move the cursor in a text file.'),
       );
       this.title.textContent = '';
       this.chips.replaceChildren();
@@ -118,8 +119,13 @@ export class QueryStrip {
     const W = a.windowLength;
     const { aggregation } = this.store.mode;
     const weights = queryWeights(a, layer, head, this.direction, aggregation);
-    const weighed = a.weighting === 'valueWeighted' ? ' · value-weighted ‖α·v‖' : '';
-    this.title.textContent = `${a.pinned ? 'Pinned: ' : ''}${queryText(a)} in ${a.documentName} · ${headName(layer, head, aggregation, a.heads)}${weighed} · window tokens ${a.windowStart}–${a.windowStart + W - 1}`;
+    const parts = [
+      t('{0} in {1}', queryText(a), a.documentName),
+      headName(layer, head, aggregation, a.heads),
+      ...(a.weighting === 'valueWeighted' ? [t('value-weighted ‖α·v‖')] : []),
+      t('window tokens {0}–{1}', a.windowStart, a.windowStart + W - 1),
+    ];
+    this.title.textContent = a.pinned ? t('Pinned: {0}', parts.join(' · ')) : parts.join(' · ');
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     const cell = Math.max(1, Math.min(28, (width - 8) / W));
@@ -127,8 +133,8 @@ export class QueryStrip {
     const height = BAR_H + (showLabels ? LABEL_H : 14);
     const ctx = fitCanvas(this.canvas, width, height);
     this.layout = { left: 4, cell, width };
-    const t = this.theme;
-    ctx.fillStyle = t.background;
+    const th = this.theme;
+    ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, width, height);
     let max = 0;
     for (const w of weights) if (w > max) max = w;
@@ -138,21 +144,21 @@ export class QueryStrip {
       const isQuery = a.windowStart + k >= a.from && a.windowStart + k < a.to;
       const i = rampIndex(w, 0, max || 1);
       const h = max > 0 ? (w / max) * (BAR_H - 6) : 0;
-      ctx.fillStyle = `rgb(${t.ramp[i * 4]}, ${t.ramp[i * 4 + 1]}, ${t.ramp[i * 4 + 2]})`;
+      ctx.fillStyle = `rgb(${th.ramp[i * 4]}, ${th.ramp[i * 4 + 1]}, ${th.ramp[i * 4 + 2]})`;
       ctx.fillRect(x, BAR_H - h, Math.max(1, cell - (cell > 3 ? 1 : 0)), h);
       if (isQuery) {
-        ctx.fillStyle = t.query;
+        ctx.fillStyle = th.query;
         ctx.fillRect(x, BAR_H + 1, Math.max(1, cell - 1), 3);
       }
     }
-    ctx.strokeStyle = t.grid;
+    ctx.strokeStyle = th.grid;
     ctx.beginPath();
     ctx.moveTo(0, BAR_H + 0.5);
     ctx.lineTo(width, BAR_H + 0.5);
     ctx.stroke();
     if (showLabels) {
-      ctx.font = t.monoFont;
-      ctx.fillStyle = t.foreground;
+      ctx.font = th.monoFont;
+      ctx.fillStyle = th.foreground;
       ctx.textBaseline = 'middle';
       for (let k = 0; k < W; k++) {
         ctx.save();
@@ -169,11 +175,11 @@ export class QueryStrip {
     const a = this.store.attention!;
     const top = topK(weights, 8);
     this.chips.replaceChildren(
-      el('span', { class: 'muted', text: this.direction === 'rows' ? 'Strongest keys:' : 'Attended most by:' }),
+      el('span', { class: 'muted', text: this.direction === 'rows' ? t('Strongest keys:') : t('Attended most by:') }),
       ...top.map((r) =>
         button(
           `${labelOf(a, r.index, 16)} ${formatWeight(r.weight)}`,
-          `Token ${a.windowStart + r.index}: select it in the editor`,
+          t('Token {0}: select it in the editor', a.windowStart + r.index),
           () => selectWindowTokens(a, r.index),
           'chip',
         ),
@@ -200,6 +206,8 @@ export class QueryStrip {
     const w = queryWeights(a, layer, head, this.direction, aggregation)[k]!;
     // Scores are per head: with an aggregate there is no one q·k/√d to show.
     const score = this.direction === 'rows' && aggregation === 'head' ? a.scores[(layer * a.heads + head) * a.windowLength + k]! : NaN;
-    this.hover.textContent = `token ${a.windowStart + k} "${labelOf(a, k, 24)}": ${formatWeight(w)}${Number.isFinite(score) ? ` · score q·k/√d ${score.toFixed(3)}` : ''} — click to select it in the editor`;
+    this.hover.textContent = Number.isFinite(score)
+      ? t('token {0} "{1}": {2} · score q·k/√d {3} — click to select it in the editor', a.windowStart + k, labelOf(a, k, 24), formatWeight(w), score.toFixed(3))
+      : t('token {0} "{1}": {2} — click to select it in the editor', a.windowStart + k, labelOf(a, k, 24), formatWeight(w));
   }
 }

@@ -15,15 +15,16 @@ import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const H = 70;
 
 export class RolloutView {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Rollout relevance of each token' } });
+  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': t('Rollout relevance of each token') } });
   private readonly chips = el('div', { class: 'chips' });
   private readonly note: HTMLElement;
-  private readonly flowCanvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Attention flow to each token' } });
+  private readonly flowCanvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': t('Attention flow to each token') } });
   private readonly flowAction = new ActionSlot(el('div', { class: 'ondemand' }));
   private readonly flowNote = el('p', { class: 'subtitle flow-note' });
   private readonly flowChips = el('div', { class: 'chips' });
@@ -34,14 +35,14 @@ export class RolloutView {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('rollout', 'Rollout from the cursor token');
+    const s = section('rollout', t('Rollout from the cursor token'));
     this.root = s.root;
     this.note = s.note;
     s.tools.append(button('PNG', 'Save the rollout as PNG', () => this.exporter.save('png', 'rollout.png', canvasPng(this.canvas, this.theme.background))));
     s.body.append(
       el('div', { class: 'canvas-box' }, this.canvas),
       this.chips,
-      el('h3', { class: 'subhead', text: 'Attention flow' }),
+      el('h3', { class: 'subhead', text: t('Attention flow') }),
       this.flowAction.root,
       this.flowNote,
       el('div', { class: 'canvas-box' }, this.flowCanvas),
@@ -66,15 +67,18 @@ export class RolloutView {
     if (!r || !a) {
       this.chips.replaceChildren();
       const failed = this.store.unavailable('rollout');
-      setNote(this.note, !a ? 'Rollout needs a cursor token.' : failed !== null ? `No rollout for this token: ${failed}` : 'Computing the rollout…');
+      setNote(this.note, !a ? t('Rollout needs a cursor token.') : failed !== null ? t('No rollout for this token: {0}', failed) : t('Computing the rollout…'));
       return;
     }
-    setNote(this.note, `Relevance of each window token to token ${a.windowStart + r.query} after all ${r.layers} layers (heads averaged, residual included).`);
+    setNote(
+      this.note,
+      t('Relevance of each window token to token {0} after all {1} layers (heads averaged, residual included).', a.windowStart + r.query, r.layers),
+    );
     const W = r.windowLength;
     const top = r.relevance.subarray((r.layers - 1) * W, r.layers * W);
     this.chips.replaceChildren(
-      ...topK(top, 6).map((t) =>
-        button(`${labelOf(a, t.index, 16)} ${formatWeight(t.weight)}`, 'Select it in the editor', () => selectWindowTokens(a, t.index), 'chip'),
+      ...topK(top, 6).map((x) =>
+        button(`${labelOf(a, x.index, 16)} ${formatWeight(x.weight)}`, t('Select it in the editor'), () => selectWindowTokens(a, x.index), 'chip'),
       ),
     );
     this.bars(this.canvas, top, W);
@@ -113,29 +117,34 @@ export class RolloutView {
     if (!shown) {
       const failed = this.store.unavailable('flow');
       const run = (label: string): HTMLButtonElement =>
-        computeButton(this.store, 'flow', label, 'Max-flow from the query at the top layer to every token of the window (one max-flow per token)', () =>
+        computeButton(this.store, 'flow', label, t('Max-flow from the query at the top layer to every token of the window (one max-flow per token)'), () =>
           this.render(),
         );
       if (failed !== null) {
-        this.flowNote.textContent = `No attention flow for this token: ${failed}`;
-        this.flowAction.show(`retry ${failed}`, () => run('Try again'));
+        this.flowNote.textContent = t('No attention flow for this token: {0}', failed);
+        this.flowAction.show(`retry ${failed}`, () => run(t('Try again')));
       } else if (this.store.requested('flow')) {
         this.flowNote.textContent = '';
-        const c = computing(this.store, 'flow', 'Computing… one max-flow per token.');
+        const c = computing(this.store, 'flow', t('Computing… one max-flow per token.'));
         this.flowAction.show(c.key, c.make);
       } else {
-        this.flowNote.textContent =
-          'Flow treats the layers as a network whose capacities are the attention weights (residual included) and measures how much can reach each token.';
-        this.flowAction.show('ask', () => run('Compute attention flow'));
+        this.flowNote.textContent = t(
+          'Flow treats the layers as a network whose capacities are the attention weights (residual included) and measures how much can reach each token.',
+        );
+        this.flowAction.show('ask', () => run(t('Compute attention flow')));
       }
       return;
     }
     this.flowAction.show('none', () => null);
-    this.flowNote.textContent = `Flow from token ${a.windowStart + shown.query} at layer ${shown.layers} to each token (normalised to sum 1), beside the rollout above.`;
+    this.flowNote.textContent = t(
+      'Flow from token {0} at layer {1} to each token (normalised to sum 1), beside the rollout above.',
+      a.windowStart + shown.query,
+      shown.layers,
+    );
     this.bars(this.flowCanvas, shown.flow, shown.windowLength);
     this.flowChips.replaceChildren(
-      ...topK(shown.flow, 6).map((t) =>
-        button(`${labelOf(a, t.index, 16)} ${formatWeight(t.weight)}`, 'Select it in the editor', () => selectWindowTokens(a, t.index), 'chip'),
+      ...topK(shown.flow, 6).map((x) =>
+        button(`${labelOf(a, x.index, 16)} ${formatWeight(x.weight)}`, t('Select it in the editor'), () => selectWindowTokens(a, x.index), 'chip'),
       ),
     );
   }

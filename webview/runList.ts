@@ -12,10 +12,12 @@ import { button, el } from './dom';
 import { postToHost } from './vscodeApi';
 import type { PageRun } from './pageRuns';
 import type { Store } from './store';
+import { statusName } from './header';
+import { t } from './l10n';
 
 export class RunList {
   readonly root = el('div', { class: 'runs' });
-  private readonly list = el('ul', { class: 'run-list', attrs: { 'aria-label': 'Runs' } });
+  private readonly list = el('ul', { class: 'run-list', attrs: { 'aria-label': t('Runs') } });
   /** The samples, placed by the panel (below the step table). */
   readonly samples = el('div', { class: 'run-samples' });
   /** Which runs' samples are unfolded (kept across redraws; the current run's are by default). */
@@ -35,7 +37,7 @@ export class RunList {
   }
 
   private row(r: PageRun): HTMLElement {
-    const box = el('input', { attrs: { type: 'checkbox', 'aria-label': `Show ${r.label}` } });
+    const box = el('input', { attrs: { type: 'checkbox', 'aria-label': t('Show {0}', r.label) } });
     box.checked = r.visible;
     box.addEventListener('change', () => {
       if (box.checked) this.store.hiddenRuns.delete(r.id);
@@ -54,8 +56,8 @@ export class RunList {
       overfit
         ? el('span', {
             class: 'badge overfit',
-            text: `overfits after step ${overfit.bestStep}`,
-            title: 'Validation loss stopped improving while training loss kept falling',
+            text: t('overfits after step {0}', overfit.bestStep),
+            title: t('Validation loss stopped improving while training loss kept falling'),
           })
         : null,
     );
@@ -75,7 +77,7 @@ export class RunList {
       return;
     }
     this.samples.replaceChildren(
-      el('h3', { text: 'Samples at evaluation points' }),
+      el('h3', { text: t('Samples at evaluation points') }),
       ...runs.map((r) => {
         const first = r.samples[0];
         const rows = r.samples.map((s) =>
@@ -86,11 +88,11 @@ export class RunList {
           'details',
           // The current run's samples open; earlier runs' folded (a click opens them).
           { class: 'run-sample', attrs: { ...(open ? { open: '' } : {}), 'data-run': r.id } },
-          el('summary', {}, `${r.label}`, first ? el('span', { class: 'prompt', text: ` — continuing “${first.prompt}”` }) : null),
+          el('summary', {}, `${r.label}`, first ? el('span', { class: 'prompt', text: t(' — continuing “{0}”', first.prompt) }) : null),
           el(
             'table',
             { class: 'numbers samples' },
-            el('thead', {}, el('tr', {}, el('th', { text: 'step' }), el('th', { text: 'generated' }))),
+            el('thead', {}, el('tr', {}, el('th', { text: t('step') }), el('th', { text: t('generated') }))),
             el('tbody', {}, ...rows),
           ),
         );
@@ -104,29 +106,37 @@ export class RunList {
 /** "completed · 300 steps · loss 1.06 · best val 3.34 @ 100 · 1m 42s" */
 function facts(r: PageRun): string {
   const n = r.steps.step.length;
-  const parts: string[] = [r.current ? `${r.status} (current)` : r.status];
-  if (n > 0) parts.push(`${r.steps.step[n - 1]} of ${r.totalSteps} steps`);
+  const parts: string[] = [r.current ? t('{0} (current)', statusName(r.status)) : statusName(r.status)];
+  if (n > 0) parts.push(t('{0} of {1} steps', r.steps.step[n - 1]!, r.totalSteps));
   const lastLoss = lastFinite(r.steps.loss);
-  if (lastLoss !== null) parts.push(`loss ${formatValue(lastLoss)}`);
+  if (lastLoss !== null) parts.push(t('loss {0}', formatValue(lastLoss)));
   let best = -1;
   for (let j = 0; j < r.evals.valLoss.length; j++)
     if (Number.isFinite(r.evals.valLoss[j]!) && (best < 0 || r.evals.valLoss[j]! < r.evals.valLoss[best]!)) best = j;
-  if (best >= 0) parts.push(`best val ${formatValue(r.evals.valLoss[best])} @ ${r.evals.step[best]}`);
+  if (best >= 0) parts.push(t('best val {0} @ {1}', formatValue(r.evals.valLoss[best]), r.evals.step[best]!));
   if (n > 0) parts.push(formatDuration(r.steps.elapsedMs[n - 1]! / 1000));
-  if (r.origin === 'checkpoint') parts.push('from a checkpoint');
+  if (r.origin === 'checkpoint') parts.push(t('from a checkpoint'));
   return parts.join(' · ');
 }
 
 function runDetails(r: PageRun): string {
   const lines: string[] = [r.label];
-  if (r.startedAt !== null) lines.push(`started ${new Date(r.startedAt).toLocaleString()}`);
-  if (r.startedAt !== null && r.finishedAt !== null) lines.push(`wall-clock ${formatDuration((r.finishedAt - r.startedAt) / 1000)}`);
+  if (r.startedAt !== null) lines.push(t('started {0}', new Date(r.startedAt).toLocaleString()));
+  if (r.startedAt !== null && r.finishedAt !== null) lines.push(t('wall-clock {0}', formatDuration((r.finishedAt - r.startedAt) / 1000)));
   const c = r.config;
   if (c)
     lines.push(
-      `preset ${c.preset}, ${c.steps} steps, batch ${c.batchSize ?? 'preset default'}, learning rate ${c.learningRate ?? 'preset default'}, seed ${c.seed}, eval every ${c.evalInterval}`,
+      t(
+        'preset {0}, {1} steps, batch {2}, learning rate {3}, seed {4}, eval every {5}',
+        c.preset,
+        c.steps,
+        c.batchSize ?? t('preset default'),
+        c.learningRate ?? t('preset default'),
+        c.seed,
+        c.evalInterval,
+      ),
     );
-  if (r.best) lines.push(`validation-best checkpoint (step ${r.best.step}): ${r.best.path}`);
+  if (r.best) lines.push(t('validation-best checkpoint (step {0}): {1}', r.best.step, r.best.path));
   if (r.message) lines.push(r.message);
   return lines.join('\n');
 }

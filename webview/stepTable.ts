@@ -11,11 +11,12 @@ import { compareSteps, formatChange, formatPercent, type StepComparison } from '
 import { el } from './dom';
 import type { PageRun } from './pageRuns';
 import type { Store } from './store';
+import { t } from './l10n';
 
 export class StepTable {
   readonly root = el('div', { class: 'step-table' });
-  private readonly inputA = stepInput('Step A');
-  private readonly inputB = stepInput('Step B');
+  private readonly inputA = stepInput(t('Step A'));
+  private readonly inputB = stepInput(t('Step B'));
   private readonly table = el('table', { class: 'numbers compare' });
 
   constructor(
@@ -32,9 +33,9 @@ export class StepTable {
     this.root.append(
       el(
         'div',
-        { class: 'step-pick', title: 'Click the chart to set step B, shift-click to set step A' },
-        el('label', {}, 'Compare step ', this.inputA),
-        el('label', {}, ' with step ', this.inputB),
+        { class: 'step-pick', title: t('Click the chart to set step B, shift-click to set step A') },
+        el('label', {}, t('Compare step'), ' ', this.inputA),
+        el('label', {}, ' ', t('with step'), ' ', this.inputB),
       ),
       this.table,
     );
@@ -64,14 +65,20 @@ export class StepTable {
     for (const r of runs) {
       if (!r.visible || r.steps.step.length === 0) continue;
       const smoothed = classicSmoothing(r.steps.loss, smoothing);
-      rows.push(row(r, 'loss (smoothed)', compareSteps(r.steps.step, smoothed, at.a, at.b), at));
-      if (r.evals.step.length > 0) rows.push(row(r, 'validation loss', compareSteps(r.evals.step, r.evals.valLoss, at.a, at.b), at));
+      rows.push(row(r, t('loss (smoothed)'), compareSteps(r.steps.step, smoothed, at.a, at.b), at));
+      if (r.evals.step.length > 0) rows.push(row(r, t('validation loss'), compareSteps(r.evals.step, r.evals.valLoss, at.a, at.b), at));
     }
     this.table.replaceChildren(
       el(
         'thead',
         {},
-        el('tr', {}, ...['run', 'series', `step ${at.a}`, `step ${at.b}`, 'change', '% change'].map((t) => el('th', { text: t, attrs: { scope: 'col' } }))),
+        el(
+          'tr',
+          {},
+          ...[t('run'), t('series'), t('step {0}', at.a), t('step {0}', at.b), t('change'), t('% change')].map((name) =>
+            el('th', { text: name, attrs: { scope: 'col' } }),
+          ),
+        ),
       ),
       el('tbody', {}, ...rows),
     );

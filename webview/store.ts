@@ -15,6 +15,7 @@ import type { KeptRun } from '../src/protocol/runs';
 import { addSnapshot, type RunSnapshots } from '../src/protocol/snapshots';
 import { sameWindow, VIEW_NAMES, VIEW_SCOPES, type PagePayload, type ViewName, type ViewScope } from '../src/protocol/dashboardViews';
 import type { Aggregation, Direction } from '../src/protocol/settings';
+import { t } from './l10n';
 import {
   DEFAULT_UI_STATE,
   WEBVIEW_PROTOCOL_VERSION,
@@ -200,7 +201,11 @@ export class Store {
 
   private mismatch(expected: number): Part[] {
     this.banner = {
-      text: `This dashboard page is out of date (protocol ${WEBVIEW_PROTOCOL_VERSION}, the extension speaks ${expected}). Close and reopen the dashboard.`,
+      text: t(
+        'This dashboard page is out of date (protocol {0}, the extension speaks {1}). Close and reopen the dashboard.',
+        WEBVIEW_PROTOCOL_VERSION,
+        expected,
+      ),
       error: true,
     };
     return ['banner'];

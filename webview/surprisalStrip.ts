@@ -18,6 +18,7 @@ import { button, el, section, setNote } from './dom';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 const BAR_H = 80;
 const LABEL_H = 56;
@@ -31,7 +32,7 @@ const COLOUR_MAX = (SURPRISAL_BOUNDS[SURPRISAL_BOUNDS.length - 1] ?? 7) + 1;
 
 export class SurprisalStrip {
   readonly root: HTMLElement;
-  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': 'Surprisal of each window token' } });
+  private readonly canvas = el('canvas', { class: 'strip', attrs: { role: 'img', 'aria-label': t('Surprisal of each window token') } });
   private readonly legend = el('canvas', { class: 'legend', attrs: { 'aria-hidden': 'true' } });
   private readonly legendText = el('span', { class: 'legend-text' });
   private readonly summary = el('p', { class: 'subtitle' });
@@ -45,13 +46,13 @@ export class SurprisalStrip {
     private theme: Theme,
     private readonly exporter: Exporter,
   ) {
-    const s = section('surprisal', 'Loss per token');
+    const s = section('surprisal', t('Loss per token'));
     this.root = s.root;
     this.note = s.note;
     s.tools.append(
       button('PNG', 'Save the strip as PNG', () => this.exporter.save('png', 'surprisal.png', canvasPng(this.canvas, this.theme.background))),
-      button('CSV', "Save each token's surprisal and the predictions as CSV", () => this.export('csv')),
-      button('JSON', 'Save the surprisal view as JSON', () => this.export('json')),
+      button('CSV', t("Save each token's surprisal and the predictions as CSV"), () => this.export('csv')),
+      button('JSON', t('Save the surprisal view as JSON'), () => this.export('json')),
     );
     s.body.append(
       this.summary,
@@ -85,10 +86,10 @@ export class SurprisalStrip {
       setNote(
         this.note,
         !a
-          ? 'The surprisal of each token appears here for the window around the cursor.'
+          ? t('The surprisal of each token appears here for the window around the cursor.')
           : failed !== null
-            ? `No surprisal for this window: ${failed}`
-            : 'Computing the surprisal of each token…',
+            ? t('No surprisal for this window: {0}', failed)
+            : t('Computing the surprisal of each token…'),
       );
       return;
     }
@@ -101,15 +102,22 @@ export class SurprisalStrip {
         max = Math.max(max, s);
         predicted++;
       }
-    this.summary.textContent = `Window loss ${nats(v.loss)} (perplexity ${formatPerplexity(v.loss)}): the mean surprisal −ln p over the ${predicted} predicted tokens of ${a.windowStart}–${a.windowStart + W - 1}. Taller = more surprising in this window; the colour is on a fixed scale. Click a token to select it.`;
+    this.summary.textContent = t(
+      'Window loss {0} (perplexity {1}): the mean surprisal −ln p over the {2} predicted tokens of {3}–{4}. Taller = more surprising in this window; the colour is on a fixed scale. Click a token to select it.',
+      nats(v.loss),
+      formatPerplexity(v.loss),
+      predicted,
+      a.windowStart,
+      a.windowStart + W - 1,
+    );
 
     const width = availableWidth(this.root.querySelector('.body') as HTMLElement);
     this.cell = Math.max(1, Math.min(28, (width - 2 * LEFT) / W));
     const showLabels = this.cell >= 11;
     const height = BAR_H + (showLabels ? LABEL_H : 8);
     const ctx = fitCanvas(this.canvas, width, height);
-    const t = this.theme;
-    ctx.fillStyle = t.background;
+    const th = this.theme;
+    ctx.fillStyle = th.background;
     ctx.fillRect(0, 0, width, height);
     const q0 = a.from - a.windowStart;
     const q1 = a.to - a.windowStart;
@@ -120,26 +128,26 @@ export class SurprisalStrip {
       if (Number.isFinite(s)) {
         const i = rampIndex(s, 0, COLOUR_MAX);
         const h = Math.max(1, max > 0 ? (s / max) * (BAR_H - 6) : 1);
-        ctx.fillStyle = `rgb(${t.ramp[i * 4]}, ${t.ramp[i * 4 + 1]}, ${t.ramp[i * 4 + 2]})`;
+        ctx.fillStyle = `rgb(${th.ramp[i * 4]}, ${th.ramp[i * 4 + 1]}, ${th.ramp[i * 4 + 2]})`;
         ctx.fillRect(x, BAR_H - h, w, h);
       } else {
         // Nothing predicts the window's first token: an outline, not a bar of zero.
-        ctx.strokeStyle = t.grid;
+        ctx.strokeStyle = th.grid;
         ctx.strokeRect(x + 0.5, BAR_H - 12.5, w - 1, 12);
       }
       if (k >= q0 && k < q1) {
-        ctx.fillStyle = t.query;
+        ctx.fillStyle = th.query;
         ctx.fillRect(x, BAR_H + 1, w, 3);
       }
     }
-    ctx.strokeStyle = t.grid;
+    ctx.strokeStyle = th.grid;
     ctx.beginPath();
     ctx.moveTo(0, BAR_H + 0.5);
     ctx.lineTo(width, BAR_H + 0.5);
     ctx.stroke();
     if (showLabels) {
-      ctx.font = t.monoFont;
-      ctx.fillStyle = t.foreground;
+      ctx.font = th.monoFont;
+      ctx.fillStyle = th.foreground;
       ctx.textBaseline = 'middle';
       for (let k = 0; k < W; k++) {
         ctx.save();
@@ -154,14 +162,18 @@ export class SurprisalStrip {
     const top = topK(finite, 6).filter((r) => Number.isFinite(r.weight));
     this.canvas.setAttribute(
       'aria-label',
-      `Surprisal of each window token; window loss ${nats(v.loss)}; most surprising: ${top.map((r) => `"${labelOf(a, r.index, 16)}" ${nats(r.weight)}`).join(', ')}`,
+      t(
+        'Surprisal of each window token; window loss {0}; most surprising: {1}',
+        nats(v.loss),
+        top.map((r) => `"${labelOf(a, r.index, 16)}" ${nats(r.weight)}`).join(', '),
+      ),
     );
     this.chips.replaceChildren(
-      el('span', { class: 'muted', text: 'Most surprising:' }),
+      el('span', { class: 'muted', text: t('Most surprising:') }),
       ...top.map((r) =>
         button(
           `${labelOf(a, r.index, 16)} ${r.weight.toFixed(2)}`,
-          `Token ${a.windowStart + r.index}, surprisal ${nats(r.weight)}: select it in the editor`,
+          t('Token {0}, surprisal {1}: select it in the editor', a.windowStart + r.index, nats(r.weight)),
           () => selectWindowTokens(a, r.index),
           'chip',
         ),
@@ -177,7 +189,12 @@ export class SurprisalStrip {
       ctx.fillStyle = `rgb(${ramp[i * 4]}, ${ramp[i * 4 + 1]}, ${ramp[i * 4 + 2]})`;
       ctx.fillRect(x, 0, 1, 10);
     }
-    this.legendText.textContent = `colour 0 … ${COLOUR_MAX}+ nats (−ln p: 1 nat ≈ p 37 %, ${COLOUR_MAX - 1} nats ≈ p 0.1 %), the same in every window; height up to ${max.toFixed(2)} nats here; the yellow mark is the cursor token`;
+    this.legendText.textContent = t(
+      'colour 0 … {0}+ nats (−ln p: 1 nat ≈ p 37 %, {1} nats ≈ p 0.1 %), the same in every window; height up to {2} nats here; the yellow mark is the cursor token',
+      COLOUR_MAX,
+      COLOUR_MAX - 1,
+      max.toFixed(2),
+    );
   }
 
   private tokenAt(e: MouseEvent): number | null {
@@ -230,10 +247,17 @@ function formatPerplexity(loss: number): string {
 
 /** The readout for window token k: its surprisal and what the model expected at the token before it. */
 export function describe(v: TokenSurprisal, k: number, label: string, windowStart: number): string {
-  const head = `token ${windowStart + k} ${label}`;
-  if (k === 0 || !Number.isFinite(num(v.surprisal, k))) return `${head}: the window's first token — nothing before it in the window predicts it`;
+  const head = t('token {0} {1}', windowStart + k, label);
+  if (k === 0 || !Number.isFinite(num(v.surprisal, k))) return t("{0}: the window's first token — nothing before it in the window predicts it", head);
   const row = k - 1;
   const expected: string[] = [];
   for (let j = 0; j < Math.min(v.k, 5); j++) expected.push(`"${vocabLabel(v.topLabels[row * v.k + j])}" ${formatWeight(num(v.topProbs, row * v.k + j))}`);
-  return `${head}: surprisal ${nats(num(v.surprisal, k))} · p ${formatWeight(num(v.nextProb, row))} · rank ${v.nextRank[row]} · expected ${expected.join(', ')} — click to select it`;
+  return t(
+    '{0}: surprisal {1} · p {2} · rank {3} · expected {4} — click to select it',
+    head,
+    nats(num(v.surprisal, k)),
+    formatWeight(num(v.nextProb, row)),
+    v.nextRank[row] ?? 0,
+    expected.join(', '),
+  );
 }

@@ -11,6 +11,7 @@ import { dotProducts, softmaxSteps, weightedSum } from '../src/presentation/soft
 import { labelOf, selectWindowTokens } from './attentionCommon';
 import { el, section, setNote } from './dom';
 import type { Store } from './store';
+import { t } from './l10n';
 
 const ROWS = 10;
 
@@ -23,7 +24,7 @@ export class WhyView {
   private readonly note: HTMLElement;
 
   constructor(private readonly store: Store) {
-    const s = section('why', 'Why these weights');
+    const s = section('why', t('Why these weights'));
     this.root = s.root;
     this.note = s.note;
     s.body.append(this.intro, el('div', { class: 'table-box' }, this.table), this.check, this.vectors);
@@ -33,7 +34,7 @@ export class WhyView {
     const a = this.store.attention;
     this.table.hidden = !a;
     if (!a) {
-      setNote(this.note, "The arithmetic behind the selected head's weights for the cursor token appears here.");
+      setNote(this.note, t("The arithmetic behind the selected head's weights for the cursor token appears here."));
       this.intro.textContent = this.check.textContent = '';
       this.vectors.replaceChildren();
       return;
@@ -47,26 +48,44 @@ export class WhyView {
     const steps = softmaxSteps(scores);
     const model = a.rows.subarray(o, o + W);
     const single = a.to - a.from === 1;
-    this.intro.textContent = `Query "${labelOf(a, q, 20)}" (token ${a.from}), layer ${layer}, head ${head}. Each key's score is q·k/√d; softmax subtracts the largest score (m = ${formatValue(steps.max)}), exponentiates, and divides by the sum Σ = ${formatValue(steps.sum)}.${this.store.model?.causal === false ? ' This model is an encoder: the query sees the keys after it too.' : ' Keys after the query are masked (score −∞, weight 0).'}`;
+    const intro = t(
+      'Query "{0}" (token {1}), layer {2}, head {3}. Each key\'s score is q·k/√d; softmax subtracts the largest score (m = {4}), exponentiates, and divides by the sum Σ = {5}.',
+      labelOf(a, q, 20),
+      a.from,
+      layer,
+      head,
+      formatValue(steps.max),
+      formatValue(steps.sum),
+    );
+    const masking =
+      this.store.model?.causal === false
+        ? t('This model is an encoder: the query sees the keys after it too.')
+        : t('Keys after the query are masked (score −∞, weight 0).');
+    this.intro.textContent = `${intro} ${masking}`;
     // Every key the query can see (masked keys score −∞), strongest first; the table shows the top ROWS.
     const keys = [...Array(W).keys()].filter((k) => Number.isFinite(scores[k]!)).sort((x, y) => steps.weights[y]! - steps.weights[x]!);
     const order = keys.slice(0, ROWS);
     const columns: [string, string][] = [
-      ['key', 'The key token (click to select it in the editor)'],
-      ['score', 'q·k/√d, from the model'],
-      ['− m', 'score minus the largest score'],
+      [t('key'), t('The key token (click to select it in the editor)')],
+      [t('score'), t('q·k/√d, from the model')],
+      ['− m', t('score minus the largest score')],
       ['exp', 'exp(score − m)'],
-      ['÷ Σ', 'exp / Σ exp: the softmax weight'],
-      [single ? 'model' : 'mean', single ? "The model's own weight" : 'Mean weight over the selected query range'],
+      ['÷ Σ', t('exp / Σ exp: the softmax weight')],
+      [single ? t('model') : t('mean'), single ? t("The model's own weight") : t('Mean weight over the selected query range')],
     ];
-    const head_ = el('tr', {}, ...columns.map(([t, title]) => el('th', { text: t, title })));
+    const head_ = el('tr', {}, ...columns.map(([name, title]) => el('th', { text: name, title })));
     const rows = order.map((k) => {
       const cell = el('td', {}, el('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }), formatWeight(steps.weights[k]!));
       (cell.firstChild as HTMLElement).style.width = `${Math.round(steps.weights[k]! * 60)}px`;
       const token = el(
         'td',
         { class: 'token' },
-        el('button', { class: 'linkish', text: labelOf(a, k, 20), title: `Token ${a.windowStart + k}: select it in the editor`, attrs: { type: 'button' } }),
+        el('button', {
+          class: 'linkish',
+          text: labelOf(a, k, 20),
+          title: t('Token {0}: select it in the editor', a.windowStart + k),
+          attrs: { type: 'button' },
+        }),
       );
       token.firstChild!.addEventListener('click', () => selectWindowTokens(a, k));
       return el(
@@ -85,8 +104,8 @@ export class WhyView {
     for (let k = 0; k < W; k++) diff = Math.max(diff, Math.abs(steps.weights[k]! - model[k]!));
     const shown = order.length;
     this.check.textContent = single
-      ? `Top ${shown} of ${keys.length} keys. Recomputed from the scores, the weights match the model's to within ${diff.toExponential(1)}.`
-      : `Top ${shown} of ${keys.length} keys. The scores are the first query token's; the last column is the mean over the selected query range.`;
+      ? t("Top {0} of {1} keys. Recomputed from the scores, the weights match the model's to within {2}.", shown, keys.length, diff.toExponential(1))
+      : t("Top {0} of {1} keys. The scores are the first query token's; the last column is the mean over the selected query range.", shown, keys.length);
     this.renderVectors(steps.weights);
   }
 
@@ -98,7 +117,7 @@ export class WhyView {
     if (!d || d.layer !== layer || d.head !== head || d.query !== a.from - a.windowStart) {
       const failed = this.store.unavailable('why');
       this.vectors.replaceChildren(
-        el('p', { class: 'muted', text: failed !== null ? `No q, k and v for this head: ${failed}` : 'Loading q, k and v for this head…' }),
+        el('p', { class: 'muted', text: failed !== null ? t('No q, k and v for this head: {0}', failed) : t('Loading q, k and v for this head…') }),
       );
       return;
     }
@@ -118,7 +137,7 @@ export class WhyView {
           text: `k of "${labelOf(a, k)}" = ${vec(d.k.subarray(k * hs, (k + 1) * hs))}; q·k = ${formatValue(dots[k]!)}; ÷ √${hs} = ${formatValue(dots[k]! / Math.sqrt(hs))}`,
         }),
       ),
-      el('p', { text: `output = Σ weight·v = ${vec(out)} (engine: ${vec(d.output)})` }),
+      el('p', { text: t('output = Σ weight·v = {0} (engine: {1})', vec(out), vec(d.output)) }),
     );
   }
 }

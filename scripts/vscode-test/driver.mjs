@@ -25,6 +25,7 @@ export async function runIntegrationTests({
   workspace = WORKSPACE_FIXTURE,
   suffix = '.test.js',
   screenshotTo = null,
+  locale = null,
 } = {}) {
   const t0 = Date.now();
   const say = (msg) => console.log(`[vscode-test +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
@@ -58,7 +59,8 @@ export async function runIntegrationTests({
   };
   let server, browser, result, workbenchLog;
   try {
-    server = await startServer({ runDir, env, logFile: files.server, extraArgs: ['--enable-smoke-test-driver'] });
+    const localeArgs = locale ? ['--locale', installDisplayLanguage(runDir, locale)] : [];
+    server = await startServer({ runDir, env, logFile: files.server, extraArgs: ['--enable-smoke-test-driver', ...localeArgs] });
     say(`vscode-server ${VSCODE_VERSION} listening on 127.0.0.1:${server.port} (pid ${server.pid})`);
 
     browser = await launchChromium(runDir);
@@ -116,6 +118,28 @@ export async function runIntegrationTests({
   removeRunDir();
   if (reason) return crashed(reason, summary ?? countFromOutput(out));
   return { passes: summary.passes, failures: summary.failures, pending: summary.pending, crashed: false };
+}
+
+/**
+ * Makes `locale` (e.g. 'zh-cn') the workbench's display language, so `vscode.env.language` is it and
+ * VS Code loads the extension's package.nls.<locale>.json and l10n/bundle.l10n.<locale>.json. The
+ * server takes the language from `--locale`, but only uses a language that a language pack in the
+ * profile's languagepacks.json provides (vs/base/node/nls.ts); Microsoft's packs come from the
+ * Marketplace, which is out of reach, so this registers a stand-in pack with no translations of
+ * its own: VS Code's own strings stay English, everything else follows the locale.
+ */
+function installDisplayLanguage(runDir, locale) {
+  const userData = path.join(runDir, 'user-data');
+  const pack = path.join(runDir, 'language-pack');
+  fs.mkdirSync(userData, { recursive: true });
+  fs.mkdirSync(pack, { recursive: true });
+  const main = path.join(pack, 'main.i18n.json');
+  fs.writeFileSync(main, JSON.stringify({ version: '1.0.0', contents: {} }));
+  // `extensions` names the pack's extension: the workbench asks which extension provides the locale.
+  const id = `attention-lens-test.language-pack-${locale}`;
+  const entry = { hash: id, extensions: [{ extensionIdentifier: { id }, version: '1.0.0' }], translations: { vscode: main }, label: locale };
+  fs.writeFileSync(path.join(userData, 'languagepacks.json'), JSON.stringify({ [locale]: entry }));
+  return locale;
 }
 
 /** Polls for the suite's "ready" file, takes the screenshot, then writes "done" so the suite can end. */

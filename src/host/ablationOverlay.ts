@@ -168,7 +168,7 @@ export class AblationOverlay implements vscode.Disposable {
     } catch (e) {
       if (isQuietFailure(e) || generation !== this.generation) return;
       this.log.warn(`ablation overlay for ${doc.uri.toString()}: ${(e as Error).message}`);
-      void vscode.window.showWarningMessage(`Attention Lens: could not ablate heads: ${(e as Error).message}`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: could not ablate heads: {0}', (e as Error).message));
       this.ablation_ = null;
       this.changed.fire(null);
       this.nothing();

@@ -9,6 +9,7 @@ import { ablationLegend, formatHeads } from '../presentation/ablationScale';
 import type { AblatedWindow } from '../protocol/workerProtocol';
 import type { AblationDrawn, AblationOverlay } from './ablationOverlay';
 import type { AttentionHighlighter } from './attentionHighlighter';
+import { tr } from './translate';
 
 /** The window the status bar speaks of: the one holding the cursor's query, else the first drawn. */
 export function windowInView(drawn: AblationDrawn, queryWindowStart: number | null): AblatedWindow | undefined {
@@ -18,7 +19,7 @@ export function windowInView(drawn: AblationDrawn, queryWindowStart: number | nu
 /** "2.31 → 2.87 nats (+0.56)". */
 export function lossChange(w: AblatedWindow): string {
   const d = w.lossAfter - w.lossBefore;
-  return `${w.lossBefore.toFixed(3)} → ${w.lossAfter.toFixed(3)} nats (${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)})`;
+  return vscode.l10n.t('{0} → {1} nats ({2})', w.lossBefore.toFixed(3), w.lossAfter.toFixed(3), `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(3)}`);
 }
 
 export class AblationStatusItem implements vscode.Disposable {
@@ -51,14 +52,21 @@ export class AblationStatusItem implements vscode.Disposable {
     const drawn = this.overlay.shown;
     const w = drawn ? windowInView(drawn, this.highlighter.shown?.result.windowStart ?? null) : undefined;
     const heads = formatHeads(ablation.heads);
-    this.text = `$(debug-disconnect) Ablated ${heads}${w ? ` · loss ${lossChange(w)}` : ' · computing…'}`;
+    this.text = `$(debug-disconnect) ${w ? vscode.l10n.t('Ablated {0} · loss {1}', heads, lossChange(w)) : vscode.l10n.t('Ablated {0} · computing…', heads)}`;
     this.item.text = this.text;
-    const legend = ablationLegend()
+    const legend = ablationLegend(tr)
       .map((l) => `- ${l}`)
       .join('\n');
-    const where = w ? `\n\nLoss (mean surprisal) of tokens ${w.windowStart}–${w.windowStart + w.windowLength - 1}: ${lossChange(w)}.` : '';
+    const where = w
+      ? '\n\n' + vscode.l10n.t('Loss (mean surprisal) of tokens {0}–{1}: {2}.', w.windowStart, w.windowStart + w.windowLength - 1, lossChange(w))
+      : '';
+    const how = ablation.mode === 'zero' ? vscode.l10n.t('output zeroed') : vscode.l10n.t('output replaced by its mean');
     this.item.tooltip = new vscode.MarkdownString(
-      `**Heads ${heads} ablated** (${ablation.mode === 'zero' ? 'output zeroed' : 'output replaced by its mean'}) — click to restore them.${where}\n\nTokens are outlined by how their surprisal changed:\n\n${legend}`,
+      vscode.l10n.t('**Heads {0} ablated** ({1}) — click to restore them.', heads, how) +
+        where +
+        '\n\n' +
+        vscode.l10n.t('Tokens are outlined by how their surprisal changed:') +
+        `\n\n${legend}`,
     );
     this.item.show();
   }

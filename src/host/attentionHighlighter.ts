@@ -220,7 +220,11 @@ export class AttentionHighlighter implements vscode.Disposable {
     if (length > MAX_VIEW_CHARS) {
       this.warnOnce(
         doc,
-        `this document has ${(length / 1e6).toFixed(1)} M characters; attention is shown for documents up to ${MAX_VIEW_CHARS / 1024 / 1024} M`,
+        vscode.l10n.t(
+          'this document has {0} M characters; attention is shown for documents up to {1} M',
+          (length / 1e6).toFixed(1),
+          MAX_VIEW_CHARS / 1024 / 1024,
+        ),
       );
       return this.show(null, editor);
     }
@@ -285,7 +289,9 @@ export class AttentionHighlighter implements vscode.Disposable {
   private progress(mode: HighlightMode, done: number, total: number): void {
     this.progressMessage?.dispose();
     this.progressMessage =
-      total > 0 ? vscode.window.setStatusBarMessage(`$(sync~spin) Attention Lens: ${MODE_NAMES[mode]}, ${done} of ${total} passes…`) : undefined;
+      total > 0
+        ? vscode.window.setStatusBarMessage(`$(sync~spin) ${vscode.l10n.t('Attention Lens: {0}, {1} of {2} passes…', modeName(mode), done, total)}`)
+        : undefined;
   }
   private progressMessage: vscode.Disposable | undefined;
 
@@ -366,7 +372,7 @@ export class AttentionHighlighter implements vscode.Disposable {
     if (this.warnedFor.has(key)) return;
     this.warnedFor.add(key);
     this.log.warn(`attention for ${doc.uri.toString()}: ${message}`);
-    void vscode.window.setStatusBarMessage(`Attention Lens: ${message}`, 8000);
+    void vscode.window.setStatusBarMessage(vscode.l10n.t('Attention Lens: {0}', message), 8000);
   }
 
   dispose(): void {
@@ -398,11 +404,12 @@ function queryTokens(tokens: DocumentTokens, cursorOnly: boolean, sel: { start: 
 }
 
 /** How each highlight mode is named to people (hover, status bar). */
-export const MODE_NAMES: { readonly [M in HighlightMode]: string } = {
-  attention: 'attention',
-  integratedGradients: 'integrated gradients',
-  gradientTimesInput: 'gradient × input',
-};
+/** What a highlight mode is called in the hover and the status bar (in the display language). */
+export function modeName(mode: HighlightMode): string {
+  if (mode === 'integratedGradients') return vscode.l10n.t('integrated gradients');
+  if (mode === 'gradientTimesInput') return vscode.l10n.t('gradient × input');
+  return vscode.l10n.t('attention');
+}
 
 /**
  * The highlight weight of each window token in an attribution mode: |attribution| (a token that

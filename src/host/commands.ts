@@ -67,7 +67,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 async function saveCheckpoint(d: CommandDeps, target: string | undefined, which?: WhichCheckpoint): Promise<string | undefined> {
   if (!d.model.info) {
-    void vscode.window.showErrorMessage('Attention Lens: there is no model to save yet — train one or load a checkpoint.');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: there is no model to save yet — train one or load a checkpoint.'));
     return undefined;
   }
   // A run that went on past its best validation loss kept that model too: offer it.
@@ -78,8 +78,8 @@ async function saveCheckpoint(d: CommandDeps, target: string | undefined, which?
   if (!file) {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const uri = await vscode.window.showSaveDialog({
-      title: 'Save Attention Lens checkpoint',
-      filters: { 'Attention Lens checkpoint': ['safetensors'] },
+      title: vscode.l10n.t('Save Attention Lens checkpoint'),
+      filters: { [vscode.l10n.t('Attention Lens checkpoint')]: ['safetensors'] },
       defaultUri: folder ? vscode.Uri.joinPath(folder, 'model.safetensors') : undefined,
     });
     if (!uri) return undefined;
@@ -88,16 +88,17 @@ async function saveCheckpoint(d: CommandDeps, target: string | undefined, which?
   try {
     if (choice === 'best' && best) {
       await fs.promises.copyFile(best.path, file);
-      void vscode.window.showInformationMessage(`Attention Lens: saved the validation-best model (step ${best.step}) to ${file}`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: saved the validation-best model (step {0}) to {1}', best.step, file));
       return file;
     }
     const reply = await d.client.call({ type: 'save', path: file });
-    void vscode.window.showInformationMessage(`Attention Lens: saved the model to ${reply.path}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: saved the model to {0}', reply.path));
     return reply.path;
   } catch (e) {
     // The model is still in the worker: a failed save (a full disk) loses nothing if another place is offered.
     d.log.error(`could not save the checkpoint to ${file}: ${(e as Error).message}`);
-    void vscode.window.showErrorMessage(`Attention Lens: could not save the checkpoint to ${file}: ${(e as Error).message}`, 'Save As…').then((c) => {
+    const message = vscode.l10n.t('Attention Lens: could not save the checkpoint to {0}: {1}', file, (e as Error).message);
+    void vscode.window.showErrorMessage(message, vscode.l10n.t('Save As…')).then((c) => {
       if (c) void saveCheckpoint(d, undefined);
     });
     return undefined;
@@ -109,15 +110,15 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
   if (!source) {
     const kind = await vscode.window.showQuickPick(
       [
-        { label: '$(file) Checkpoint file', detail: FILE_FORMATS.map((f) => f.description).join('; '), folder: null },
+        { label: `$(file) ${vscode.l10n.t('Checkpoint file')}`, detail: FILE_FORMATS.map((f) => f.description).join('; '), folder: null },
         ...FOLDER_FORMATS.map((f) => ({ label: `$(folder) ${f.name}`, detail: f.description, folder: f })),
       ],
-      { title: 'Attention Lens: load which kind of model?' },
+      { title: vscode.l10n.t('Attention Lens: load which kind of model?') },
     );
     if (!kind) return false;
     if (kind.folder) {
       const folder = await vscode.window.showOpenDialog({
-        title: `Load a ${kind.folder.name}`,
+        title: vscode.l10n.t('Load a {0}', kind.folder.name),
         canSelectFiles: false,
         canSelectFolders: true,
         canSelectMany: false,
@@ -127,10 +128,10 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
     }
   }
   if (!source) {
-    const filters: Record<string, string[]> = { Checkpoints: FILE_FORMATS.flatMap((f) => [...extensionsOf(f)]) };
+    const filters: Record<string, string[]> = { [vscode.l10n.t('Checkpoints')]: FILE_FORMATS.flatMap((f) => [...extensionsOf(f)]) };
     for (const f of FILE_FORMATS) filters[f.name] = [...extensionsOf(f)];
     const picked = await vscode.window.showOpenDialog({
-      title: `Load a checkpoint: ${listFormats(FILE_FORMATS)}`,
+      title: vscode.l10n.t('Load a checkpoint: {0}', listFormats(FILE_FORMATS)),
       canSelectMany: false,
       filters,
     });
@@ -140,7 +141,7 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
     const needs = format?.tokenizer;
     if (format && needs) {
       const tok = await vscode.window.showOpenDialog({
-        title: `${format.name}s need their tokenizer: pick its ${needs.name} (${needs.extensions.map((e) => `.${e}`).join(', ')})`,
+        title: vscode.l10n.t('{0} needs its tokenizer: pick its {1} ({2})', format.name, needs.name, needs.extensions.map((e) => `.${e}`).join(', ')),
         canSelectMany: false,
         defaultUri: vscode.Uri.file(path.dirname(picked[0].fsPath)),
         filters: { [needs.name]: [...needs.extensions] },
@@ -152,16 +153,22 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
   }
   try {
     const info = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Attention Lens: loading ${path.basename(source.path)}` },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: loading {0}', path.basename(source.path)) },
       () => d.model.load(source!),
     );
     d.log.info(`loaded ${source.path}: ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters} parameters, ${info.tokenizer}`);
     void vscode.window.showInformationMessage(
-      `Attention Lens: loaded ${path.basename(source.path)} (${info.architecture}, ${info.layers}×${info.heads} heads). Move the cursor to see attention.`,
+      vscode.l10n.t(
+        'Attention Lens: loaded {0} ({1}, {2}×{3} heads). Move the cursor to see attention.',
+        path.basename(source.path),
+        info.architecture,
+        info.layers,
+        info.heads,
+      ),
     );
     return true;
   } catch (e) {
-    showError(d.log, `could not load ${source.path}: ${(e as Error).message}`, e);
+    showError(d.log, vscode.l10n.t('could not load {0}: {1}', source.path, (e as Error).message), e);
     return false;
   }
 }
@@ -175,32 +182,47 @@ async function selectHead(d: CommandDeps, args?: { layer: number; head: number }
   for (let l = 0; l < d.view.layers; l++) {
     for (let h = 0; h < d.view.heads; h++) {
       const current = l === d.view.selection.layer && h === d.view.selection.head;
-      items.push({ label: `Layer ${l} · Head ${h}`, description: current ? 'current' : undefined, layer: l, head: h, picked: current });
+      items.push({
+        label: vscode.l10n.t('Layer {0} · Head {1}', l, h),
+        description: current ? vscode.l10n.t('current') : undefined,
+        layer: l,
+        head: h,
+        picked: current,
+      });
     }
   }
-  const pick = await vscode.window.showQuickPick(items, { title: 'Attention Lens: show which head?', placeHolder: 'Layer · Head' });
+  const pick = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Attention Lens: show which head?'),
+    placeHolder: vscode.l10n.t('Layer · Head'),
+  });
   if (pick) d.view.select(pick.layer, pick.head);
 }
 
 async function pickDirection(value?: Direction): Promise<void> {
   const options: { label: string; value: Direction; detail: string }[] = [
-    { label: 'What the cursor token attends to', value: 'attendsTo', detail: 'Highlight the earlier tokens the query reads from' },
-    { label: 'What attends to the cursor token', value: 'attendedBy', detail: 'Highlight the later tokens that read from it' },
+    {
+      label: vscode.l10n.t('What the cursor token attends to'),
+      value: 'attendsTo',
+      detail: vscode.l10n.t('Highlight the earlier tokens the query reads from'),
+    },
+    { label: vscode.l10n.t('What attends to the cursor token'), value: 'attendedBy', detail: vscode.l10n.t('Highlight the later tokens that read from it') },
   ];
   const chosen =
-    value && options.some((o) => o.value === value) ? value : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: direction' }))?.value;
+    value && options.some((o) => o.value === value)
+      ? value
+      : (await vscode.window.showQuickPick(options, { title: vscode.l10n.t('Attention Lens: direction') }))?.value;
   if (chosen) await updateSetting('attention.direction', chosen);
 }
 
 async function pickAggregation(value?: Aggregation): Promise<void> {
   const options: { label: string; value: Aggregation; detail: string }[] = [
-    { label: 'Selected head', value: 'head', detail: 'One head of the selected layer' },
-    { label: 'Mean over heads', value: 'mean', detail: 'Average of all heads of the selected layer' },
-    { label: 'Max over heads', value: 'max', detail: 'Strongest head for each token' },
+    { label: vscode.l10n.t('Selected head'), value: 'head', detail: vscode.l10n.t('One head of the selected layer') },
+    { label: vscode.l10n.t('Mean over heads'), value: 'mean', detail: vscode.l10n.t('Average of all heads of the selected layer') },
+    { label: vscode.l10n.t('Max over heads'), value: 'max', detail: vscode.l10n.t('Strongest head for each token') },
   ];
   const chosen =
     value && options.some((o) => o.value === value)
       ? value
-      : (await vscode.window.showQuickPick(options, { title: 'Attention Lens: head aggregation' }))?.value;
+      : (await vscode.window.showQuickPick(options, { title: vscode.l10n.t('Attention Lens: head aggregation') }))?.value;
   if (chosen) await updateSetting('attention.aggregation', chosen);
 }

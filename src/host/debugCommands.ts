@@ -22,26 +22,33 @@ export interface DebugCommandDeps {
 /** The highlight choices: a mode, and for attention its weighting. */
 export type HighlightChoice = 'attention' | 'valueWeighted' | 'integratedGradients' | 'gradientTimesInput';
 
-const CHOICES: readonly { value: HighlightChoice; label: string; detail: string; mode: HighlightMode; weighting: Weighting | null }[] = [
-  { value: 'attention', label: 'Attention', detail: 'The attention weights α of the query', mode: 'attention', weighting: 'attention' },
+// A function, not a constant: vscode.l10n answers in the display language only once the extension is activating.
+const choices = (): readonly { value: HighlightChoice; label: string; detail: string; mode: HighlightMode; weighting: Weighting | null }[] => [
+  {
+    value: 'attention',
+    label: vscode.l10n.t('Attention'),
+    detail: vscode.l10n.t('The attention weights α of the query'),
+    mode: 'attention',
+    weighting: 'attention',
+  },
   {
     value: 'valueWeighted',
-    label: 'Value-weighted attention ‖α·v‖',
-    detail: 'Each weight times the size of what that key adds (Kobayashi et al. 2020): sinks with tiny values fade',
+    label: vscode.l10n.t('Value-weighted attention ‖α·v‖'),
+    detail: vscode.l10n.t('Each weight times the size of what that key adds (Kobayashi et al. 2020): sinks with tiny values fade'),
     mode: 'attention',
     weighting: 'valueWeighted',
   },
   {
     value: 'integratedGradients',
-    label: 'Integrated gradients',
-    detail: 'Which earlier tokens the prediction at the query rests on (64 steps from a zero-embedding baseline)',
+    label: vscode.l10n.t('Integrated gradients'),
+    detail: vscode.l10n.t('Which earlier tokens the prediction at the query rests on (64 steps from a zero-embedding baseline)'),
     mode: 'integratedGradients',
     weighting: null,
   },
   {
     value: 'gradientTimesInput',
-    label: 'Gradient × input',
-    detail: 'The first-order attribution of the prediction at the query (one backward pass)',
+    label: vscode.l10n.t('Gradient × input'),
+    detail: vscode.l10n.t('The first-order attribution of the prediction at the query (one backward pass)'),
     mode: 'gradientTimesInput',
     weighting: null,
   },
@@ -54,18 +61,20 @@ export function registerDebugCommands(d: DebugCommandDeps): vscode.Disposable[] 
     reg('ablateHeads', (args?: { heads?: unknown; mode?: unknown }) => ablateHeads(d, args)),
     reg('clearAblation', () => d.ablation.clear()),
     reg('pinQuery', () => {
-      if (!d.highlighter.pin()) void vscode.window.showInformationMessage('Attention Lens: there is no query to pin — put the cursor on a token first.');
+      if (!d.highlighter.pin())
+        void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: there is no query to pin — put the cursor on a token first.'));
     }),
     reg('unpinQuery', () => d.highlighter.unpin()),
   ];
 }
 
 async function setHighlightMode(value?: HighlightChoice): Promise<void> {
+  const all = choices();
   const chosen =
-    CHOICES.find((c) => c.value === value) ??
+    all.find((c) => c.value === value) ??
     (await vscode.window.showQuickPick(
-      CHOICES.map((c) => ({ ...c, description: undefined })),
-      { title: 'Attention Lens: what the editor highlights for the query' },
+      all.map((c) => ({ ...c, description: undefined })),
+      { title: vscode.l10n.t('Attention Lens: what the editor highlights for the query') },
     ));
   if (!chosen) return;
   await updateSetting('attention.highlight', chosen.mode);
@@ -93,9 +102,14 @@ async function ablateHeads(d: DebugCommandDeps, args?: { heads?: unknown; mode?:
     const items: (vscode.QuickPickItem & HeadAddress)[] = [];
     for (let layer = 0; layer < d.view.layers; layer++)
       for (let head = 0; head < d.view.heads; head++)
-        items.push({ label: `Layer ${layer} · Head ${head}`, layer, head, picked: current.some((h) => h.layer === layer && h.head === head) });
+        items.push({
+          label: vscode.l10n.t('Layer {0} · Head {1}', layer, head),
+          layer,
+          head,
+          picked: current.some((h) => h.layer === layer && h.head === head),
+        });
     const picked = await vscode.window.showQuickPick(items, {
-      title: 'Attention Lens: switch off which heads? (the editor then shows how each token’s surprisal changes)',
+      title: vscode.l10n.t('Attention Lens: switch off which heads? (the editor then shows how each token’s surprisal changes)'),
       canPickMany: true,
     });
     if (!picked) return;

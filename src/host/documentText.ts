@@ -41,11 +41,17 @@ export function looksBinary(text: string): boolean {
 }
 
 export function checkTrainingText(text: string, name: string): void {
-  if (text.trim().length === 0) throw new UnusableTextError(`${name} is empty: there is nothing to train on`);
-  if (looksBinary(text)) throw new UnusableTextError(`${name} looks like a binary file (it contains NUL characters); open a text file to train on`);
+  if (text.trim().length === 0) throw new UnusableTextError(vscode.l10n.t('{0} is empty: there is nothing to train on', name));
+  if (looksBinary(text))
+    throw new UnusableTextError(vscode.l10n.t('{0} looks like a binary file (it contains NUL characters); open a text file to train on', name));
   if (text.length > MAX_TRAIN_CHARS) {
     throw new UnusableTextError(
-      `${name} has ${(text.length / 1e6).toFixed(1)} M characters; training takes at most ${MAX_TRAIN_CHARS / 1024 / 1024} M — select a part of it and train on the selection`,
+      vscode.l10n.t(
+        '{0} has {1} M characters; training takes at most {2} M — select a part of it and train on the selection',
+        name,
+        (text.length / 1e6).toFixed(1),
+        MAX_TRAIN_CHARS / 1024 / 1024,
+      ),
     );
   }
 }

@@ -129,7 +129,14 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     // A run that stopped before its first step has nothing to compare.
     run.onDidFinish((kept) => kept.steps.step.length > 0 && runs.add(kept)),
     run.onDidChange(() => void vscode.commands.executeCommand('setContext', 'attentionLens.training', run.running)),
-    client.onDidCrash((reason) => showError(log, `${reason}. It is being restarted${model.source ? ' and the active model reloaded' : ''}.`)),
+    client.onDidCrash((reason) =>
+      showError(
+        log,
+        model.source
+          ? vscode.l10n.t('{0}. It is being restarted and the active model reloaded.', reason)
+          : vscode.l10n.t('{0}. It is being restarted.', reason),
+      ),
+    ),
     vscode.languages.registerHoverProvider(
       { scheme: '*' },
       trackingHovers(new AttentionHoverProvider(attention, model, view, highlighter, ablation), walkthrough),

@@ -4,6 +4,7 @@
  * as head 0.
  */
 
+import * as vscode from 'vscode';
 import type { Aggregation } from '../protocol/settings';
 import type { LayerHead } from './viewState';
 
@@ -17,6 +18,13 @@ export interface HeadName {
 }
 
 export function headShown({ layer, head }: LayerHead, aggregation: Aggregation, heads: number): HeadName {
-  if (aggregation === 'head') return { short: `L${layer} H${head}`, long: `layer ${layer}, head ${head}`, column: `head ${head}` };
-  return { short: `L${layer} ${aggregation} of ${heads} heads`, long: `layer ${layer}, ${aggregation} of ${heads} heads`, column: aggregation };
+  if (aggregation === 'head') {
+    return { short: `L${layer} H${head}`, long: vscode.l10n.t('layer {0}, head {1}', layer, head), column: vscode.l10n.t('head {0}', head) };
+  }
+  const mode = aggregation === 'mean' ? vscode.l10n.t('mean') : vscode.l10n.t('max');
+  return {
+    short: vscode.l10n.t('L{0} {1} of {2} heads', layer, mode, heads),
+    long: vscode.l10n.t('layer {0}, {1} of {2} heads', layer, mode, heads),
+    column: mode,
+  };
 }

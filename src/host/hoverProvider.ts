@@ -16,12 +16,13 @@ import { formatDelta, formatHeads } from '../presentation/ablationScale';
 import type { AblatedWindow } from '../protocol/workerProtocol';
 import type { AblationOverlay } from './ablationOverlay';
 import { lossChange } from './ablationStatusItem';
-import { MODE_NAMES, type AttentionHighlighter, type ShownAttention } from './attentionHighlighter';
+import { modeName, type AttentionHighlighter, type ShownAttention } from './attentionHighlighter';
 import type { AttentionRows, AttentionService } from './attentionService';
 import { readSettings } from './config';
 import { isTextEditorWeWant } from './documentText';
 import { headShown } from './headShown';
 import type { ViewState } from './viewState';
+import { tr } from './translate';
 
 export class AttentionHoverProvider implements vscode.HoverProvider {
   constructor(
@@ -65,7 +66,7 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const md = new vscode.MarkdownString(undefined, true);
     md.supportHtml = false;
     md.isTrusted = false;
-    md.appendMarkdown(`**Attention Lens** · token ${label(k)} · id ${r.window.ids[k]} · #${index}\n\n`);
+    md.appendMarkdown(vscode.l10n.t('**Attention Lens** · token {0} · id {1} · #{2}', label(k), r.window.ids[k]!, index) + '\n\n');
     const causal = this.model.info?.causal !== false;
 
     // The why first (above the fold): the score behind the cursor query's weight on this token (a selection: the mean over its tokens, worker/attention.ts).
@@ -77,23 +78,33 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
       if (score !== -Infinity || !causal) {
         const weight = q.rows[base]!;
         const n = q.to - q.from;
-        const keys = !causal
-          ? `all ${q.windowLength} keys of the window`
-          : n === 1
-            ? `the ${q.from - q.windowStart + 1} keys up to the query`
-            : 'the keys up to each query';
+        const s = score.toFixed(4);
+        const w = formatWeight(weight);
         const who =
           n > 1
-            ? `the ${n} selected query tokens score this token, as a key, q·k/√d = **${score.toFixed(4)}** (mean over those that see it)`
+            ? vscode.l10n.t('the {0} selected query tokens score this token, as a key, q·k/√d = **{1}** (mean over those that see it)', n, s)
             : index === q.from
-              ? `this token is the cursor's query; as a key of its own query it scores q·k/√d = **${score.toFixed(4)}**`
-              : `the cursor's query ${label(q.from - q.windowStart)} (#${q.from}) scores this token, as a key, q·k/√d = **${score.toFixed(4)}**`;
+              ? vscode.l10n.t("this token is the cursor's query; as a key of its own query it scores q·k/√d = **{0}**", s)
+              : vscode.l10n.t("the cursor's query {0} (#{1}) scores this token, as a key, q·k/√d = **{2}**", label(q.from - q.windowStart), q.from, s);
         const gives =
           q.weighting === 'valueWeighted'
-            ? `weighted by the size of its value, ‖α·v‖ = **${formatWeight(weight)}**`
-            : `softmax over ${keys} gives **${formatWeight(weight)}**${n === 1 ? '' : ' (mean)'}`;
-        const headNote = aggregation === 'head' ? '' : ` — scores are per head; the highlights show the ${aggregation} of ${q.heads} heads`;
-        md.appendMarkdown(`Why: ${who}; ${gives} (layer ${layer}, head ${head}${headNote}).\n\n`);
+            ? vscode.l10n.t('weighted by the size of its value, ‖α·v‖ = **{0}**', w)
+            : !causal
+              ? vscode.l10n.t('softmax over all {0} keys of the window gives **{1}**', q.windowLength, w)
+              : n === 1
+                ? vscode.l10n.t('softmax over the {0} keys up to the query gives **{1}**', q.from - q.windowStart + 1, w)
+                : vscode.l10n.t('softmax over the keys up to each query gives **{0}** (mean)', w);
+        const where =
+          aggregation === 'head'
+            ? vscode.l10n.t('layer {0}, head {1}', layer, head)
+            : vscode.l10n.t(
+                'layer {0}, head {1} — scores are per head; the highlights show the {2} of {3} heads',
+                layer,
+                head,
+                aggregation === 'mean' ? vscode.l10n.t('mean') : vscode.l10n.t('max'),
+                q.heads,
+              );
+        md.appendMarkdown(vscode.l10n.t('Why: {0}; {1} ({2}).', who, gives, where) + '\n\n');
       }
       describeMode(md, shown, k);
     }
@@ -103,18 +114,20 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const shownW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation });
     const meanW = selectWeights(r.rows, r.layers, r.heads, r.windowLength, { layer, head, aggregation: 'mean' });
     const top = topK(shownW, topKCount);
-    md.appendMarkdown(`Top ${top.length} attended, ranked by ${named.long}:\n\n`);
-    const second = aggregation === 'mean' ? '' : ' mean |';
-    md.appendMarkdown(`| # | token | where | ${named.column} |${second}\n|---:|---|---|---:|${second ? '---:|' : ''}\n`);
+    md.appendMarkdown(vscode.l10n.t('Top {0} attended, ranked by {1}:', top.length, named.long) + '\n\n');
+    const second = aggregation === 'mean' ? '' : ` ${vscode.l10n.t('mean')} |`;
+    md.appendMarkdown(
+      `| # | ${vscode.l10n.t('token')} | ${vscode.l10n.t('where')} | ${named.column} |${second}\n|---:|---|---|---:|${second ? '---:|' : ''}\n`,
+    );
     top.forEach((t, i) =>
       md.appendMarkdown(
         `| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} |${second ? ` ${formatWeight(meanW[t.index]!)} |` : ''}\n`,
       ),
     );
-    md.appendMarkdown(`\nHow peaked this row is: entropy ${describeEntropy(normalizedEntropy(shownW, excluded))}.\n\n`);
+    md.appendMarkdown('\n' + vscode.l10n.t('How peaked this row is: entropy {0}.', describeEntropy(normalizedEntropy(shownW, excluded), tr)) + '\n\n');
     if (aggregation === 'head') {
       const meanTop = topK(meanW, topKCount).map((t) => `${label(t.index)} ${formatWeight(t.weight)}`);
-      md.appendMarkdown(`Mean over heads, top ${meanTop.length}: ${meanTop.join(' · ')}\n\n`);
+      md.appendMarkdown(vscode.l10n.t('Mean over heads, top {0}: {1}', meanTop.length, meanTop.join(' · ')) + '\n\n');
     }
 
     // Attention received: how much the tokens that can see this one (the later ones, or every one in an encoder) attend to it.
@@ -123,8 +136,12 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     const seers = r.windowLength - from;
     let received = 0;
     for (let q = from; q < r.windowLength; q++) received += colShown[q]!;
-    const who = causal ? `the ${seers} tokens from here to the end of its window` : `the ${seers} tokens of its window`;
-    md.appendMarkdown(`Receives ${formatWeight(received / Math.max(1, seers))} on average from ${who} (${named.long}).\n\n`);
+    const average = formatWeight(received / Math.max(1, seers));
+    md.appendMarkdown(
+      (causal
+        ? vscode.l10n.t('Receives {0} on average from the {1} tokens from here to the end of its window ({2}).', average, seers, named.long)
+        : vscode.l10n.t('Receives {0} on average from the {1} tokens of its window ({2}).', average, seers, named.long)) + '\n\n',
+    );
 
     const ablated = this.ablation?.ablation;
     const held = ablated ? this.service.heldAblation(doc, index, ablated.heads, ablated.mode) : undefined;
@@ -141,34 +158,41 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
 function describePredictions(md: vscode.MarkdownString, s: TokenSurprisal, index: number, nextLabel: string | null, k: number): void {
   const i = index - s.windowStart;
   if (i < 0 || i >= s.windowLength) return;
-  md.appendMarkdown(`\n\n---\n\n**Surprisal** of this token: ${formatSurprisal(s.surprisal[i] ?? NaN)}\n\n`);
+  md.appendMarkdown('\n\n---\n\n' + vscode.l10n.t('**Surprisal** of this token: {0}', formatSurprisal(s.surprisal[i] ?? NaN, tr)) + '\n\n');
   const shown = Math.min(k, s.k);
   const top: string[] = [];
   for (let j = 0; j < shown; j++) top.push(`${code(s.topLabels[i * s.k + j] ?? '?')} ${formatWeight(s.topProbs[i * s.k + j] ?? NaN)}`);
-  md.appendMarkdown(`**Predicts next:** ${top.join(' · ')}\n\n`);
+  md.appendMarkdown(vscode.l10n.t('**Predicts next:** {0}', top.join(' · ')) + '\n\n');
   const rank = s.nextRank[i] ?? 0;
-  if (rank > 0) md.appendMarkdown(`What follows, ${code(nextLabel ?? '?')}, was ranked **${rank}** with p = ${formatWeight(s.nextProb[i] ?? NaN)}.\n\n`);
-  else md.appendMarkdown('Nothing follows this token in its context window.\n\n');
+  if (rank > 0) {
+    md.appendMarkdown(
+      vscode.l10n.t('What follows, {0}, was ranked **{1}** with p = {2}.', code(nextLabel ?? '?'), rank, formatWeight(s.nextProb[i] ?? NaN)) + '\n\n',
+    );
+  } else md.appendMarkdown(vscode.l10n.t('Nothing follows this token in its context window.') + '\n\n');
 }
 
 /** Which highlights the editor shows, and in an attribution mode this token's share of the prediction. */
 function describeMode(md: vscode.MarkdownString, shown: ShownAttention, k: number): void {
   const r = shown.result;
-  const pin = shown.pinned ? ' (query pinned)' : '';
   if (shown.attribution) {
     const a = shown.attribution;
     const x = a.attributions[k];
-    const of = `log p(${code(a.targetLabel)}) after token #${r.windowStart + a.query}`;
+    const of = vscode.l10n.t('log p({0}) after token #{1}', code(a.targetLabel), r.windowStart + a.query);
+    const what = shown.pinned
+      ? vscode.l10n.t('Highlights: **{0}** of {1} (query pinned)', modeName(shown.mode), of)
+      : vscode.l10n.t('Highlights: **{0}** of {1}', modeName(shown.mode), of);
+    const share = x === undefined ? '' : `**${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}**`;
     md.appendMarkdown(
-      `Highlights: **${MODE_NAMES[shown.mode]}** of ${of}${pin}` +
-        (x === undefined
-          ? '; this token comes after it.\n\n'
-          : `: this token ${x >= 0 ? 'supports' : 'works against'} it, **${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}**.\n\n`),
+      (x === undefined
+        ? vscode.l10n.t('{0}; this token comes after it.', what)
+        : x >= 0
+          ? vscode.l10n.t('{0}: this token supports it, {1}.', what, share)
+          : vscode.l10n.t('{0}: this token works against it, {1}.', what, share)) + '\n\n',
     );
     return;
   }
-  const weighing = r.weighting === 'valueWeighted' ? 'value-weighted attention ‖α·v‖' : 'attention weights α';
-  md.appendMarkdown(`Highlights: **${weighing}**${pin}.\n\n`);
+  const weighing = r.weighting === 'valueWeighted' ? vscode.l10n.t('value-weighted attention ‖α·v‖') : vscode.l10n.t('attention weights α');
+  md.appendMarkdown((shown.pinned ? vscode.l10n.t('Highlights: **{0}** (query pinned).', weighing) : vscode.l10n.t('Highlights: **{0}**.', weighing)) + '\n\n');
 }
 
 /** This token's surprisal with the ablated heads switched off, and its window's loss before and after. */
@@ -176,9 +200,12 @@ function describeAblation(md: vscode.MarkdownString, a: AblatedWindow, k: number
   const before = a.surprisalBefore[k] ?? NaN;
   const after = a.surprisalAfter[k] ?? NaN;
   const token = Number.isFinite(before)
-    ? `${before.toFixed(2)} → ${after.toFixed(2)} nats, ${formatDelta(after - before)}`
-    : 'not predicted (the first token of its window)';
-  md.appendMarkdown(`\n\n---\n\n**Heads ${formatHeads(a.heads)} ablated** (${a.mode}): surprisal ${token}; window loss ${lossChange(a)}.\n\n`);
+    ? vscode.l10n.t('{0} → {1} nats, {2}', before.toFixed(2), after.toFixed(2), formatDelta(after - before, tr))
+    : vscode.l10n.t('not predicted (the first token of its window)');
+  const mode = a.mode === 'mean' ? vscode.l10n.t('mean') : vscode.l10n.t('zero');
+  md.appendMarkdown(
+    '\n\n---\n\n' + vscode.l10n.t('**Heads {0} ablated** ({1}): surprisal {2}; window loss {3}.', formatHeads(a.heads), mode, token, lossChange(a)) + '\n\n',
+  );
 }
 
 /**
@@ -186,14 +213,14 @@ function describeAblation(md: vscode.MarkdownString, a: AblatedWindow, k: number
  * brackets, so that the many `e`s of a character model can be told apart.
  */
 function where(doc: vscode.TextDocument, start: number, end: number): string {
-  if (end <= start) return 'start';
+  if (end <= start) return vscode.l10n.t('start');
   const pos = doc.positionAt(start);
   const line = doc.lineAt(pos.line).text;
   const from = pos.character;
   const to = Math.min(line.length, from + (end - start));
   const before = line.slice(Math.max(0, from - 10), from);
   const after = line.slice(to, to + 10);
-  return `line ${pos.line + 1}: ${inline(`${before}[${line.slice(from, to)}]${after}`)}`;
+  return vscode.l10n.t('line {0}: {1}', pos.line + 1, inline(`${before}[${line.slice(from, to)}]${after}`));
 }
 
 /** A token as inline code, labelled as the dashboard labels it (tokenLabel.ts: "·" for a space, "↵" for a newline). */

@@ -9,7 +9,7 @@ import type { Log } from './log';
 export function showError(log: Log, message: string, error?: unknown): void {
   const detail = error instanceof Error ? `${error.stack ?? error.message}${'detail' in error && error.detail ? `\n${String(error.detail)}` : ''}` : '';
   log.error(`${message}${detail ? `\n${detail}` : ''}`);
-  void vscode.window.showErrorMessage(`Attention Lens: ${message}`, 'Show Log').then((choice) => {
+  void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', message), vscode.l10n.t('Show Log')).then((choice) => {
     if (choice) log.show(true);
   });
 }

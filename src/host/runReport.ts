@@ -10,6 +10,7 @@ import { describeOverfitting, detectOverfitting } from '../presentation/overfitt
 import type { BestCheckpoint } from '../protocol/runs';
 import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
+import { tr } from './translate';
 
 export interface FinishedRun {
   readonly reason: string;
@@ -25,8 +26,10 @@ export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): 
   if (!r) return null;
   const f = detectOverfitting(r.steps, r.evals);
   if (!f) return null;
-  const kept = best ? ` The validation-best model (step ${best.step}) is kept at ${best.path}; Save Checkpoint… offers it too.` : '';
-  return `${capitalise(describeOverfitting(f))}.${kept}`;
+  const what = capitalise(describeOverfitting(f, tr));
+  return best
+    ? vscode.l10n.t('{0}. The validation-best model (step {1}) is kept at {2}; Save Checkpoint… offers it too.', what, best.step, best.path)
+    : vscode.l10n.t('{0}.', what);
 }
 
 /**
@@ -35,43 +38,61 @@ export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): 
  */
 export function reportRun(log: Log, done: FinishedRun, name: string, totalSteps: number, run: TrainingRun): { said: string; note: string | null } {
   const last = run.lastEval;
-  const val = last ? `, validation loss ${last.valLoss.toFixed(3)} (accuracy ${(100 * last.valAccuracy).toFixed(1)} %)` : '';
+  const showDashboard = vscode.l10n.t('Show Dashboard');
+  const continueTraining = vscode.l10n.t('Continue Training');
+  const loadBest = vscode.l10n.t('Load Best Checkpoint');
   const act = (c: string | undefined): void => {
-    if (c === 'Show Dashboard') void vscode.commands.executeCommand('attentionLens.showDashboard');
-    else if (c === 'Continue Training') void vscode.commands.executeCommand('attentionLens.continueTraining');
+    if (c === showDashboard) void vscode.commands.executeCommand('attentionLens.showDashboard');
+    else if (c === continueTraining) void vscode.commands.executeCommand('attentionLens.continueTraining');
   };
   if (done.reason === 'diverged') {
-    const said = `${done.message ?? 'training diverged'}. Try a lower learning rate.`;
-    void vscode.window.showWarningMessage(`Attention Lens: ${said}`, 'Show Dashboard').then(act);
+    const said = done.message ? vscode.l10n.t('{0}. Try a lower learning rate.', done.message) : vscode.l10n.t('Training diverged. Try a lower learning rate.');
+    void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', said), showDashboard).then(act);
     return { said, note: null };
   }
   const stopped = done.reason === 'cancelled';
-  const what = stopped ? `Stopped at step ${done.step} of ${totalSteps}` : `Trained ${done.step} steps`;
+  const what = headline(stopped, done.step, totalSteps, name, last);
   if (done.checkpointPath === null) {
-    const said = `${what} on ${name}${val}, but ${done.message ?? 'the checkpoint was not saved'}.`;
+    const said = done.message ? vscode.l10n.t('{0}, but {1}.', what, done.message) : vscode.l10n.t('{0}, but the checkpoint was not saved.', what);
     if (done.step > 0) offerSaveAs(log, said);
     return { said, note: null };
   }
   // A stopped run's checkpoint holds the optimizer state, the step and the generator: Continue Training resumes it exactly.
   const saved = stopped
-    ? `saved a resumable checkpoint (step ${done.step} of ${totalSteps}) to ${done.checkpointPath}; Continue Training resumes it`
-    : `saved to ${done.checkpointPath}`;
+    ? vscode.l10n.t(
+        '{0}; saved a resumable checkpoint (step {1} of {2}) to {3}; Continue Training resumes it.',
+        what,
+        done.step,
+        totalSteps,
+        done.checkpointPath,
+      )
+    : vscode.l10n.t('{0}; saved to {1}.', what, done.checkpointPath);
   const best = done.best ?? null;
   const note = overfittingNote(run, best);
-  log.info(`${what} on ${name}${val}; ${saved}`);
-  const actions = stopped ? ['Continue Training', 'Show Dashboard'] : ['Show Dashboard'];
+  log.info(saved);
+  const actions = stopped ? [continueTraining, showDashboard] : [showDashboard];
   if (note) {
     log.warn(note);
-    const said = `${what} on ${name}${val}; ${saved}. ${note}`;
-    void vscode.window.showWarningMessage(`Attention Lens: ${said}`, ...(best ? ['Load Best Checkpoint'] : []), ...actions).then((c) => {
-      if (c === 'Load Best Checkpoint' && best) void vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: best.path });
+    const said = vscode.l10n.t('{0} {1}', saved, note);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', said), ...(best ? [loadBest] : []), ...actions).then((c) => {
+      if (c === loadBest && best) void vscode.commands.executeCommand('attentionLens.loadCheckpoint', { path: best.path });
       else act(c);
     });
     return { said, note };
   }
-  const said = `${what} on ${name}${val}; ${saved}. Move the cursor to see attention.`;
-  void vscode.window.showInformationMessage(`Attention Lens: ${said}`, ...actions).then(act);
+  const said = vscode.l10n.t('{0} Move the cursor to see attention.', saved);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: {0}', said), ...actions).then(act);
   return { said, note: null };
+}
+
+/** The run's first clause: how far it went, on what, and its last validation loss. */
+function headline(stopped: boolean, step: number, total: number, name: string, last: { valLoss: number; valAccuracy: number } | null | undefined): string {
+  if (!last) return stopped ? vscode.l10n.t('Stopped at step {0} of {1} on {2}', step, total, name) : vscode.l10n.t('Trained {0} steps on {1}', step, name);
+  const loss = last.valLoss.toFixed(3);
+  const accuracy = (100 * last.valAccuracy).toFixed(1);
+  return stopped
+    ? vscode.l10n.t('Stopped at step {0} of {1} on {2}, validation loss {3} (accuracy {4} %)', step, total, name, loss, accuracy)
+    : vscode.l10n.t('Trained {0} steps on {1}, validation loss {2} (accuracy {3} %)', step, name, loss, accuracy);
 }
 
 /**
@@ -81,7 +102,10 @@ export function reportRun(log: Log, done: FinishedRun, name: string, totalSteps:
 function offerSaveAs(log: Log, what: string): void {
   log.warn(what);
   void vscode.window
-    .showWarningMessage(`Attention Lens: ${what} The trained model is still active (until the window reloads); save it somewhere else?`, 'Save As…')
+    .showWarningMessage(
+      vscode.l10n.t('Attention Lens: {0} The trained model is still active (until the window reloads); save it somewhere else?', what),
+      vscode.l10n.t('Save As…'),
+    )
     .then((c) => {
       if (c) void vscode.commands.executeCommand('attentionLens.saveCheckpoint');
     });

@@ -21,15 +21,20 @@ export function bestCheckpointFor(run: TrainingRun | undefined, activePath: stri
 export async function pickBestOrLast(best: BestCheckpoint, lastStep: number | null): Promise<WhichCheckpoint | undefined> {
   const pick = await vscode.window.showQuickPick(
     [
-      { label: 'Last model', description: lastStep === null ? '' : `step ${lastStep}`, detail: 'The model as training left it', value: 'last' as const },
       {
-        label: 'Validation-best model',
-        description: `step ${best.step} · validation loss ${best.valLoss.toFixed(3)}`,
-        detail: 'The weights at the evaluation with the lowest validation loss (before overfitting)',
+        label: vscode.l10n.t('Last model'),
+        description: lastStep === null ? '' : vscode.l10n.t('step {0}', lastStep),
+        detail: vscode.l10n.t('The model as training left it'),
+        value: 'last' as const,
+      },
+      {
+        label: vscode.l10n.t('Validation-best model'),
+        description: vscode.l10n.t('step {0} · validation loss {1}', best.step, best.valLoss.toFixed(3)),
+        detail: vscode.l10n.t('The weights at the evaluation with the lowest validation loss (before overfitting)'),
         value: 'best' as const,
       },
     ],
-    { title: 'Attention Lens: save which model?' },
+    { title: vscode.l10n.t('Attention Lens: save which model?') },
   );
   return pick?.value;
 }

@@ -16,6 +16,7 @@ import { headShown } from './headShown';
 import type { TrainingRun } from './trainingRun';
 import type { ShownWindow } from './windowBounds';
 import type { ViewState } from './viewState';
+import { tr } from './translate';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('attentionLens.status', vscode.StatusBarAlignment.Right, 100);
@@ -51,28 +52,40 @@ export class StatusBar implements vscode.Disposable {
     const last = this.run.lastStep;
     if (snap.status === 'running') {
       this.item.text = last
-        ? `$(sync~spin) ${last.step}/${snap.totalSteps} · loss ${last.loss.toFixed(3)} · ${Math.round(last.tokensPerSecond)} tok/s`
-        : `$(sync~spin) Attention Lens: starting…`;
-      this.item.tooltip = `Training ${snap.label}. Click for the dashboard.`;
+        ? `$(sync~spin) ${vscode.l10n.t('{0}/{1} · loss {2} · {3} tok/s', last.step, snap.totalSteps, last.loss.toFixed(3), Math.round(last.tokensPerSecond))}`
+        : `$(sync~spin) ${vscode.l10n.t('Attention Lens: starting…')}`;
+      this.item.tooltip = vscode.l10n.t('Training {0}. Click for the dashboard.', snap.label);
       return;
     }
     const info = this.model.info;
     if (!info) {
       this.item.text = '$(eye) Attention Lens';
-      this.item.tooltip = 'No model yet: run "Attention Lens: Train on Current File" or "Load Checkpoint…".';
+      this.item.tooltip = vscode.l10n.t('No model yet: run "Attention Lens: Train on Current File" or "Load Checkpoint…".');
       return;
     }
     const s = readSettings();
     const shown = headShown(this.view.selection, s.attention.aggregation, info.heads);
     const entropy = this.highlighter?.shown?.entropy;
     this.item.text = `$(eye) ${shown.short}`;
+    const sizes = vscode.l10n.t(
+      '**Attention Lens** — {0}, {1} layers × {2} heads, {3} parameters',
+      info.architecture,
+      info.layers,
+      info.heads,
+      info.parameters.toLocaleString('en-US'),
+    );
+    const source = info.trainedSteps !== null ? vscode.l10n.t('{0} · {1} steps', info.source, info.trainedSteps) : info.source;
+    const showing =
+      entropy !== undefined && Number.isFinite(entropy)
+        ? vscode.l10n.t('Showing {0}. Row entropy {1}.', shown.long, describeEntropy(entropy, tr))
+        : vscode.l10n.t('Showing {0}.', shown.long);
     const tooltip = new vscode.MarkdownString(
-      `**Attention Lens** — ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters.toLocaleString('en-US')} parameters\n\n` +
-        `${info.source}${info.trainedSteps !== null ? ` · ${info.trainedSteps} steps` : ''}\n\nShowing ${shown.long}.` +
-        `${entropy !== undefined && Number.isFinite(entropy) ? ` Row entropy ${describeEntropy(entropy)}.` : ''}` +
+      `${sizes}\n\n${source}\n\n${showing}` +
         windowLine(this.highlighter?.shown?.window) +
-        ' Click for the dashboard.\n\n' +
-        legendMarkdown({ ...s.attention, ...s.decorations }, themeWeightColors()),
+        ' ' +
+        vscode.l10n.t('Click for the dashboard.') +
+        '\n\n' +
+        legendMarkdown({ ...s.attention, ...s.decorations }, themeWeightColors(), undefined, tr),
     );
     tooltip.supportHtml = true;
     this.item.tooltip = tooltip;
@@ -94,10 +107,19 @@ export class StatusBar implements vscode.Disposable {
 function windowLine(w: ShownWindow | undefined): string {
   if (!w) return '';
   const whole = w.first === 0 && w.last === w.tokenCount - 1;
-  if (whole) return `\n\nContext window: the whole document (${w.tokenCount} tokens).`;
+  if (whole) return '\n\n' + vscode.l10n.t('Context window: the whole document ({0} tokens).', w.tokenCount);
   return (
-    `\n\nContext window: tokens ${w.first}–${w.last} of ${w.tokenCount}, characters ${w.startChar}–${w.endChar}; the query attends only within it. ` +
-    `Windows are ${w.context} tokens, ${w.stride} apart (attentionLens.attention.windowStride).`
+    '\n\n' +
+    vscode.l10n.t(
+      'Context window: tokens {0}–{1} of {2}, characters {3}–{4}; the query attends only within it. Windows are {5} tokens, {6} apart (attentionLens.attention.windowStride).',
+      w.first,
+      w.last,
+      w.tokenCount,
+      w.startChar,
+      w.endChar,
+      w.context,
+      w.stride,
+    )
   );
 }
 

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { surprisalLegend } from '../presentation/surprisalScale';
 import type { ActiveModel } from './activeModel';
 import { onDidChangeSettings, readSettings } from './config';
+import { tr } from './translate';
 
 export class SurprisalStatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('attentionLens.surprisal', vscode.StatusBarAlignment.Right, 99);
@@ -29,12 +30,16 @@ export class SurprisalStatusItem implements vscode.Disposable {
       return;
     }
     const on = readSettings().surprisal.overlay;
-    this.item.text = on ? '$(pulse) Surprisal' : '$(circle-slash) Surprisal';
-    const legend = surprisalLegend()
+    this.item.text = `${on ? '$(pulse)' : '$(circle-slash)'} ${vscode.l10n.t('Surprisal')}`;
+    const legend = surprisalLegend(tr)
       .map((line) => `- ${line}`)
       .join('\n');
     this.item.tooltip = new vscode.MarkdownString(
-      `**Surprisal overlay: ${on ? 'on' : 'off'}** — click to turn it ${on ? 'off' : 'on'}.\n\nEach visible token is underlined by −ln p(token | the tokens before it in its context window), weak to strong:\n\n${legend}\n\nThe first token of each window is not predicted and is left plain.`,
+      (on ? vscode.l10n.t('**Surprisal overlay: on** — click to turn it off.') : vscode.l10n.t('**Surprisal overlay: off** — click to turn it on.')) +
+        '\n\n' +
+        vscode.l10n.t('Each visible token is underlined by −ln p(token | the tokens before it in its context window), weak to strong:') +
+        `\n\n${legend}\n\n` +
+        vscode.l10n.t('The first token of each window is not predicted and is left plain.'),
     );
     this.item.show();
   }

@@ -80,10 +80,13 @@ export class TrainingController {
       snapshotEvery: s.snapshotEvery,
     };
     const checkpointPath = this.newCheckpointPath(source.doc, options.preset);
-    const mode = options.attention === 'hard' ? ' with hard attention' : '';
+    const title =
+      options.attention === 'hard'
+        ? vscode.l10n.t('training {0} with hard attention on {1}', options.preset, source.name)
+        : vscode.l10n.t('training {0} on {1}', options.preset, source.name);
     return this.train(
       { type: 'train', text: source.text, options, checkpointPath, sourceName: source.name, probe: source.probe, ...source.sample },
-      `training ${options.preset}${mode} on ${source.name}`,
+      title,
       source.snapshotSource,
     );
   }
@@ -103,9 +106,9 @@ export class TrainingController {
     const resumable = info !== null && info.trainedSteps !== null && info.runSteps !== null && info.trainedSteps < info.runSteps;
     if (checkpoint === undefined && !resumable) {
       const picked = await vscode.window.showOpenDialog({
-        title: 'Continue Training: pick a checkpoint saved part-way through its run',
+        title: vscode.l10n.t('Continue Training: pick a checkpoint saved part-way through its run'),
         canSelectMany: false,
-        filters: { 'Attention Lens checkpoint': ['safetensors'] },
+        filters: { [vscode.l10n.t('Attention Lens checkpoint')]: ['safetensors'] },
       });
       if (!picked?.[0]) return undefined;
       checkpoint = picked[0].fsPath;
@@ -114,7 +117,7 @@ export class TrainingController {
       try {
         await this.model.load({ path: checkpoint, tokenizerPath: null });
       } catch (e) {
-        showError(this.log, `could not load ${checkpoint} to continue its training: ${(e as Error).message}`, e);
+        showError(this.log, vscode.l10n.t('could not load {0} to continue its training: {1}', checkpoint, (e as Error).message), e);
         return undefined;
       }
     }
@@ -122,7 +125,7 @@ export class TrainingController {
     const checkpointPath = from && from.toLowerCase().endsWith('.safetensors') ? from : this.newCheckpointPath(source.doc, 'continued');
     return this.train(
       { type: 'continueTraining', text: source.text, checkpointPath, sourceName: source.name, ...source.sample },
-      `continuing training on ${source.name}`,
+      vscode.l10n.t('continuing training on {0}', source.name),
       source.snapshotSource,
     );
   }
@@ -130,7 +133,9 @@ export class TrainingController {
   private refuseWhileTraining(): boolean {
     if (!this.isTraining) return false;
     // Not awaited: the command returns at once while the message waits for the user.
-    void vscode.window.showWarningMessage('Attention Lens is already training a model.', 'Stop Training').then((stop) => stop && this.stop());
+    void vscode.window
+      .showWarningMessage(vscode.l10n.t('Attention Lens is already training a model.'), vscode.l10n.t('Stop Training'))
+      .then((stop) => stop && this.stop());
     return true;
   }
 
@@ -147,17 +152,18 @@ export class TrainingController {
     | undefined {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
-      void vscode.window.showErrorMessage('Attention Lens: open a text file to train on.');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: open a text file to train on.'));
       return undefined;
     }
     const doc = editor.document;
     const useSelection = !editor.selection.isEmpty;
     const text = useSelection ? doc.getText(editor.selection) : doc.getText();
-    const name = `${path.basename(doc.uri.path) || doc.uri.toString()}${useSelection ? ' (selection)' : ''}`;
+    const file = path.basename(doc.uri.path) || doc.uri.toString();
+    const name = useSelection ? vscode.l10n.t('{0} (selection)', file) : file;
     try {
       checkTrainingText(text, name);
     } catch (e) {
-      if (e instanceof UnusableTextError) void vscode.window.showErrorMessage(`Attention Lens: ${e.message}`);
+      if (e instanceof UnusableTextError) void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', e.message));
       else throw e;
       return undefined;
     }
@@ -190,7 +196,7 @@ export class TrainingController {
     const name = request.sourceName;
     return Promise.resolve(
       vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Attention Lens: ${title}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: {0}', title), cancellable: true },
         async (progress, token) => {
           let reported = 0;
           let lastReport = 0;
@@ -203,7 +209,7 @@ export class TrainingController {
               startStep = m.resumed?.steps.at(-1)?.step ?? 0;
               const preset = request.type === 'train' ? request.options.preset : m.info.architecture;
               started = true;
-              this.run.start(`${preset} on ${name}`, m.totalSteps, request.type === 'train' ? { ...request.options } : null);
+              this.run.start(vscode.l10n.t('{0} on {1}', preset, name), m.totalSteps, request.type === 'train' ? { ...request.options } : null);
               // A continued run's curve starts where the run was stopped, with the points it had.
               for (const p of m.resumed?.steps ?? []) this.run.addStep(p);
               for (const e of m.resumed?.evals ?? []) this.run.addEval(e);
@@ -220,7 +226,7 @@ export class TrainingController {
               const pct = (100 * m.step) / totalSteps;
               progress.report({
                 increment: pct - reported,
-                message: `step ${m.step}/${totalSteps} · loss ${m.loss.toFixed(3)} · ${Math.round(m.tokensPerSecond)} tok/s`,
+                message: vscode.l10n.t('step {0}/{1} · loss {2} · {3} tok/s', m.step, totalSteps, m.loss.toFixed(3), Math.round(m.tokensPerSecond)),
               });
               reported = pct;
             } else if (m.type === 'trainSnapshot') {
@@ -255,8 +261,8 @@ export class TrainingController {
             if (started) this.run.finish('failed', message);
             if (e instanceof EngineError && e.workerCrashed)
               this.log.error(`training ended: ${message}`); // the crash itself is reported once, by the client
-            else if (e instanceof EngineError && e.code === 'bad-input') void vscode.window.showErrorMessage(`Attention Lens: ${message}`);
-            else showError(this.log, `training failed: ${message}`, e);
+            else if (e instanceof EngineError && e.code === 'bad-input') void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', message));
+            else showError(this.log, vscode.l10n.t('training failed: {0}', message), e);
             return undefined;
           } finally {
             cancelSub.dispose();
@@ -269,7 +275,7 @@ export class TrainingController {
 
   stop(): void {
     if (this.currentId === null) {
-      void vscode.window.showInformationMessage('Attention Lens is not training.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens is not training.'));
       return;
     }
     this.client.cancel(this.currentId);

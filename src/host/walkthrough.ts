@@ -85,7 +85,7 @@ export async function openSample(samplesDir: string, name?: string): Promise<vsc
     const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(samplesDir));
     const pick = await vscode.window.showQuickPick(
       entries.filter(([, type]) => type === vscode.FileType.File).map(([n]) => n),
-      { title: 'Attention Lens: open a sample text' },
+      { title: vscode.l10n.t('Attention Lens: open a sample text') },
     );
     if (!pick) return undefined;
     file = pick;

@@ -7,6 +7,8 @@
  */
 
 /** Buckets, in the order of their theme colours: much better, better, worse, much worse. */
+import { english, type Translate } from './localize';
+
 export const ABLATION_BUCKETS = 4;
 export const ABLATION_COLOR_IDS = ['ablationMuchBetter', 'ablationBetter', 'ablationWorse', 'ablationMuchWorse'] as const;
 
@@ -22,13 +24,13 @@ export function ablationBucket(delta: number): number {
 }
 
 /** One line per bucket, for the status bar's tooltip and the README. */
-export function ablationLegend(): string[] {
+export function ablationLegend(tr: Translate = english): string[] {
   return [
-    `much better: surprisal fell by ${STRONG_NATS} nat or more (p × e or more)`,
-    `better: fell by ${UNCHANGED_NATS}–${STRONG_NATS} nat`,
-    `worse: rose by ${UNCHANGED_NATS}–${STRONG_NATS} nat`,
-    `much worse: rose by ${STRONG_NATS} nat or more (p ÷ e or less)`,
-    `unchanged (under ${UNCHANGED_NATS} nat either way): not outlined`,
+    tr('much better: surprisal fell by {0} nat or more (p × e or more)', STRONG_NATS),
+    tr('better: fell by {0}–{1} nat', UNCHANGED_NATS, STRONG_NATS),
+    tr('worse: rose by {0}–{1} nat', UNCHANGED_NATS, STRONG_NATS),
+    tr('much worse: rose by {0} nat or more (p ÷ e or less)', STRONG_NATS),
+    tr('unchanged (under {0} nat either way): not outlined', UNCHANGED_NATS),
   ];
 }
 
@@ -38,8 +40,9 @@ export function formatHeads(heads: readonly { readonly layer: number; readonly h
 }
 
 /** "+1.40 nats (worse)", "−0.05 nats (unchanged)". */
-export function formatDelta(delta: number): string {
-  if (!Number.isFinite(delta)) return 'not predicted';
-  const word = ['much better', 'better', 'worse', 'much worse'][ablationBucket(delta)] ?? 'unchanged';
-  return `${delta > 0 ? '+' : delta < 0 ? '−' : '±'}${Math.abs(delta).toFixed(2)} nats (${word})`;
+export function formatDelta(delta: number, tr: Translate = english): string {
+  if (!Number.isFinite(delta)) return tr('not predicted');
+  const words = [tr('much better'), tr('better'), tr('worse'), tr('much worse')];
+  const word = words[ablationBucket(delta)] ?? tr('unchanged');
+  return tr('{0} nats ({1})', `${delta > 0 ? '+' : delta < 0 ? '−' : '±'}${Math.abs(delta).toFixed(2)}`, word);
 }

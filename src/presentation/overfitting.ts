@@ -11,6 +11,8 @@
  * checkpoint).
  */
 
+import { english, type Translate } from './localize';
+
 export const OVERFIT_PATIENCE = 3;
 export const TRAIN_DROP = 0.02;
 
@@ -86,9 +88,19 @@ export function detectOverfitting(steps: StepSeries, evals: EvalSeries, patience
 }
 
 /** One sentence for people: what happened, in the run's own numbers. */
-export function describeOverfitting(f: OverfitFinding): string {
-  return (
-    `the model is overfitting: validation loss has not improved since step ${f.bestStep} (best ${f.bestValLoss.toFixed(3)}, ` +
-    `${f.lastValLoss.toFixed(3)} at step ${f.lastStep}) while training loss kept falling (${f.trainAtBest.toFixed(3)} → ${f.trainAtLast.toFixed(3)})`
+export function describeOverfitting(f: OverfitFinding, tr: Translate = english): string {
+  return tr('the model is overfitting: {0}', overfittingDetail(f, tr));
+}
+
+/** The sentence's numbers alone (the dashboard's note says "Overfitting:" itself). */
+export function overfittingDetail(f: OverfitFinding, tr: Translate = english): string {
+  return tr(
+    'validation loss has not improved since step {0} (best {1}, {2} at step {3}) while training loss kept falling ({4} → {5})',
+    f.bestStep,
+    f.bestValLoss.toFixed(3),
+    f.lastValLoss.toFixed(3),
+    f.lastStep,
+    f.trainAtBest.toFixed(3),
+    f.trainAtLast.toFixed(3),
   );
 }

@@ -11,6 +11,8 @@
  */
 
 /** Normalised entropy above which a row counts as near uniform and its highlights fade. */
+import { english, type Translate } from './localize';
+
 export const NEAR_UNIFORM = 0.9;
 
 /** H / ln n of the positive weights (index `exclude` left out); NaN when fewer than two keys have weight. */
@@ -41,8 +43,8 @@ export function uniformFade(entropy: number): number {
 }
 
 /** "0.93 (near uniform)" — for the status bar and the hover. */
-export function describeEntropy(entropy: number): string {
-  if (!Number.isFinite(entropy)) return 'n/a (one key)';
-  const how = entropy > NEAR_UNIFORM ? 'near uniform: highlights faded' : entropy < 0.5 ? 'peaked' : 'spread';
-  return `${entropy.toFixed(2)} of uniform (${how})`;
+export function describeEntropy(entropy: number, tr: Translate = english): string {
+  if (!Number.isFinite(entropy)) return tr('n/a (one key)');
+  const how = entropy > NEAR_UNIFORM ? tr('near uniform: highlights faded') : entropy < 0.5 ? tr('peaked') : tr('spread');
+  return tr('{0} of uniform ({1})', entropy.toFixed(2), how);
 }

@@ -5,6 +5,8 @@
  * than 37 % (under 1 nat), bucket 5 one it gave less than 0.1 % (over 7 nats).
  */
 
+import { english, type Translate } from './localize';
+
 export const SURPRISAL_BUCKETS = 5;
 
 /** Upper bounds in nats of buckets 1..4 (bucket 5 is everything above the last). */
@@ -18,19 +20,21 @@ export function surprisalBucket(nats: number): number {
 }
 
 /** One line per bucket for the legend: its range in nats and in probability. */
-export function surprisalLegend(): string[] {
+export function surprisalLegend(tr: Translate = english): string[] {
   const pct = (nats: number): string => `${(100 * Math.exp(-nats)).toPrecision(2)} %`;
   const lines: string[] = [];
   for (let i = 0; i < SURPRISAL_BUCKETS; i++) {
     const lo = i === 0 ? 0 : (SURPRISAL_BOUNDS[i - 1] ?? 0);
     const hi = SURPRISAL_BOUNDS[i];
-    lines.push(hi === undefined ? `${i + 1}: over ${lo} nats (p under ${pct(lo)})` : `${i + 1}: ${lo}–${hi} nats (p ${pct(hi)} to ${pct(lo)})`);
+    lines.push(
+      hi === undefined ? tr('{0}: over {1} nats (p under {2})', i + 1, lo, pct(lo)) : tr('{0}: {1}–{2} nats (p {3} to {4})', i + 1, lo, hi, pct(hi), pct(lo)),
+    );
   }
   return lines;
 }
 
 /** "2.31 nats (p = 9.9 %)". */
-export function formatSurprisal(nats: number): string {
-  if (!Number.isFinite(nats)) return 'not predicted (the first token of its window)';
-  return `${nats.toFixed(2)} nats (p = ${(100 * Math.exp(-nats)).toPrecision(3)} %)`;
+export function formatSurprisal(nats: number, tr: Translate = english): string {
+  if (!Number.isFinite(nats)) return tr('not predicted (the first token of its window)');
+  return tr('{0} nats (p = {1} %)', nats.toFixed(2), (100 * Math.exp(-nats)).toPrecision(3));
 }

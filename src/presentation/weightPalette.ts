@@ -9,6 +9,7 @@
 
 import type { Normalization, WeightPalette } from '../protocol/settings';
 import { BUCKETS } from './attentionView';
+import { english, type Translate } from './localize';
 
 /** Eight steps of each map from weak to strong, lightness rising (matplotlib's colormaps, their dark end left out). */
 export const PALETTES: Readonly<Record<Exclude<WeightPalette, 'theme'>, readonly string[]>> = {
@@ -51,10 +52,10 @@ export function legendRows(threshold: number, buckets = BUCKETS): LegendRow[] {
 }
 
 /** "12.5–25 % of the strongest shown weight" / "weight 12.5–25 %". */
-export function legendText(row: LegendRow, normalization: Normalization): string {
+export function legendText(row: LegendRow, normalization: Normalization, tr: Translate = english): string {
   const pct = (x: number): string => `${Number((x * 100).toFixed(1))}`;
   const range = `${pct(row.from)}–${pct(row.to)} %`;
-  return normalization === 'rowMax' ? `${range} of the strongest shown weight` : `weight ${range}`;
+  return normalization === 'rowMax' ? tr('{0} of the strongest shown weight', range) : tr('weight {0}', range);
 }
 
 /**
@@ -82,14 +83,21 @@ export function legendMarkdown(
   s: { normalization: Normalization; threshold: number; palette: WeightPalette; color: string | null },
   themeColors: readonly string[],
   buckets = BUCKETS,
+  tr: Translate = english,
 ): string {
   const rows = legendRows(s.threshold, buckets).reverse();
   const lines = rows.map(
     (r) =>
-      `<span style="background-color:${swatchColor(s.palette, s.color, r.bucket, themeColors, buckets)};border-radius:3px;">&nbsp;&nbsp;&nbsp;&nbsp;</span> ${legendText(r, s.normalization)}`,
+      `<span style="background-color:${swatchColor(s.palette, s.color, r.bucket, themeColors, buckets)};border-radius:3px;">&nbsp;&nbsp;&nbsp;&nbsp;</span> ${legendText(r, s.normalization, tr)}`,
   );
-  const what = s.normalization === 'rowMax' ? 'the strongest weight shown gets the strongest colour' : 'colours follow the weight itself';
-  const below =
-    s.threshold > 0 ? `; below ${Number((s.threshold * 100).toFixed(1))} %${s.normalization === 'rowMax' ? ' of the strongest' : ''}: not highlighted` : '';
-  return `**Colours** (${what}${below}):\n\n${lines.join('<br>\n')}`;
+  const rowMax = s.normalization === 'rowMax';
+  const what = rowMax ? tr('the strongest weight shown gets the strongest colour') : tr('colours follow the weight itself');
+  const threshold = Number((s.threshold * 100).toFixed(1));
+  const title =
+    s.threshold <= 0
+      ? tr('**Colours** ({0}):', what)
+      : rowMax
+        ? tr('**Colours** ({0}; below {1} % of the strongest: not highlighted):', what, threshold)
+        : tr('**Colours** ({0}; below {1} %: not highlighted):', what, threshold);
+  return `${title}\n\n${lines.join('<br>\n')}`;
 }

@@ -145,6 +145,9 @@ export interface OpenOptions {
   readonly state?: unknown;
   readonly width?: number;
   readonly height?: number;
+  /** The display language and the l10n bundle the host would put in the page (default: English, none). */
+  readonly language?: string;
+  readonly strings?: Record<string, string>;
 }
 
 /**
@@ -198,6 +201,8 @@ export async function openDashboard(browser: Browser, o: OpenOptions = {}): Prom
     nonce,
     scriptUri: `${ORIGIN}/dist/webview.js`,
     styleUris: [`${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`],
+    language: o.language,
+    strings: o.strings,
   }).replace('<body>', `<body class="vscode-${o.theme ?? 'dark'}">`);
   let theme: ThemeName = o.theme ?? 'dark';
   const files: Record<string, () => [string, string]> = {

@@ -5,6 +5,8 @@
  * anything, no eval.
  */
 
+import { localize, type Strings } from '../../presentation/localize';
+
 export interface DashboardHtmlOptions {
   /** webview.cspSource: the origin VS Code serves local resources from. */
   readonly cspSource: string;
@@ -12,6 +14,9 @@ export interface DashboardHtmlOptions {
   readonly nonce: string;
   readonly scriptUri: string;
   readonly styleUris: readonly string[];
+  /** VS Code's display language (vscode.env.language) and its l10n bundle, for the page's t() (webview/l10n.ts). */
+  readonly language?: string;
+  readonly strings?: Strings;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
@@ -25,17 +30,20 @@ const escapeAttr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g,
 export function dashboardHtml(o: DashboardHtmlOptions): string {
   if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(o.nonce)) throw new RangeError('the nonce must be at least 16 base64 characters');
   const styles = o.styleUris.map((u) => `  <link rel="stylesheet" href="${escapeAttr(u)}">`).join('\n');
+  const strings = o.strings ?? {};
+  const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttr(o.language ?? 'en')}">
 <head>
   <meta charset="utf-8">
   <meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(o.cspSource, o.nonce))}">
   <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="attention-lens-l10n" content="${escapeAttr(JSON.stringify(strings))}">
 ${styles}
   <title>Attention Lens</title>
 </head>
 <body>
-  <main id="app" aria-busy="true"><p class="placeholder">Loading the dashboard…</p></main>
+  <main id="app" aria-busy="true"><p class="placeholder">${escapeText(localize(strings, 'Loading the dashboard…'))}</p></main>
   <script nonce="${escapeAttr(o.nonce)}" src="${escapeAttr(o.scriptUri)}"></script>
 </body>
 </html>

@@ -186,6 +186,8 @@ export class DashboardPanel implements vscode.Disposable {
       nonce: randomBytes(18).toString('base64'),
       scriptUri: at('dist', 'webview.js'),
       styleUris: [at('media', 'dashboard.css')],
+      language: vscode.env.language,
+      strings: vscode.l10n.bundle ?? {},
     });
   }
 

@@ -62,20 +62,22 @@ export class CursorGeneration implements vscode.Disposable {
   async run(args: GenerateArgs = {}): Promise<GenerateOutcome | undefined> {
     const info = this.model.info;
     if (!info) {
-      void vscode.window.showErrorMessage('Attention Lens: no model is active — train one or load a checkpoint first.');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: no model is active — train one or load a checkpoint first.'));
       return undefined;
     }
     if (!info.causal) {
-      void vscode.window.showErrorMessage(`Attention Lens: the active model (${info.architecture}) reads in both directions and cannot generate text.`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t('Attention Lens: the active model ({0}) reads in both directions and cannot generate text.', info.architecture),
+      );
       return undefined;
     }
     if (this.running) {
-      void vscode.window.showInformationMessage('Attention Lens: a generation is already running; stop it first.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: a generation is already running; stop it first.'));
       return undefined;
     }
     const editor = vscode.window.activeTextEditor;
     if (!isTextEditorWeWant(editor)) {
-      void vscode.window.showErrorMessage('Attention Lens: put the cursor in a text editor to generate from it.');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: put the cursor in a text editor to generate from it.'));
       return undefined;
     }
     const options = withArgs(readSettings().generation, args);
@@ -97,10 +99,10 @@ export class CursorGeneration implements vscode.Disposable {
     void vscode.commands.executeCommand('setContext', 'attentionLens.generating', true);
     try {
       return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Attention Lens: generating', cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: generating'), cancellable: true },
         async (progress, cancel) => {
           const writer = new TokenWriter(target, point, this.generated, (n) =>
-            progress.report({ increment: 100 / options.maxTokens, message: `${n} of at most ${options.maxTokens} tokens` }),
+            progress.report({ increment: 100 / options.maxTokens, message: vscode.l10n.t('{0} of at most {1} tokens', n, options.maxTokens) }),
           );
           const { id, reply } = this.client.send(
             {
@@ -124,8 +126,8 @@ export class CursorGeneration implements vscode.Disposable {
             const done = await reply;
             await writer.finish();
             const reason = writer.editorClosed ? 'editor-closed' : writer.stopped ? 'cancelled' : done.reason;
-            if (writer.editorClosed) void vscode.window.showWarningMessage('Attention Lens: generation stopped: its editor was closed.');
-            else vscode.window.setStatusBarMessage(`Attention Lens: generated ${writer.count} tokens (${describeEnd(reason)})`, 5000);
+            if (writer.editorClosed) void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: generation stopped: its editor was closed.'));
+            else vscode.window.setStatusBarMessage(vscode.l10n.t('Attention Lens: generated {0} tokens ({1})', writer.count, describeEnd(reason)), 5000);
             this.log.info(`generated ${writer.count} tokens into ${doc.uri.toString()} (${reason}; prompt ${done.promptTokens} tokens)`);
             return { reason, tokens: writer.count, into, uri: doc.uri.toString() };
           } finally {
@@ -134,7 +136,7 @@ export class CursorGeneration implements vscode.Disposable {
         },
       );
     } catch (e) {
-      showError(this.log, `generation failed: ${(e as Error).message}`, e);
+      showError(this.log, vscode.l10n.t('generation failed: {0}', (e as Error).message), e);
       return undefined;
     } finally {
       this.stopCurrent = null;
@@ -216,24 +218,28 @@ function withArgs(settings: Settings['generation'], args: GenerateArgs): Setting
 
 async function pickTarget(): Promise<'document' | 'preview' | undefined> {
   const items: (vscode.QuickPickItem & { value: 'document' | 'preview' })[] = [
-    { label: 'Into the document', detail: 'Insert at the cursor as one undoable edit', value: 'document' },
-    { label: 'Into a preview', detail: 'A scratch document beside this one: the text before the cursor, then the continuation', value: 'preview' },
+    { label: vscode.l10n.t('Into the document'), detail: vscode.l10n.t('Insert at the cursor as one undoable edit'), value: 'document' },
+    {
+      label: vscode.l10n.t('Into a preview'),
+      detail: vscode.l10n.t('A scratch document beside this one: the text before the cursor, then the continuation'),
+      value: 'preview',
+    },
   ];
-  return (await vscode.window.showQuickPick(items, { title: 'Attention Lens: generate where?' }))?.value;
+  return (await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Attention Lens: generate where?') }))?.value;
 }
 
 function describeEnd(reason: GenerateOutcome['reason']): string {
   switch (reason) {
     case 'editor-closed':
-      return 'its editor was closed';
+      return vscode.l10n.t('its editor was closed');
     case 'length':
-      return 'the maximum number of tokens';
+      return vscode.l10n.t('the maximum number of tokens');
     case 'stop-token':
-      return 'the model ended the text';
+      return vscode.l10n.t('the model ended the text');
     case 'context':
-      return "the model's context is full";
+      return vscode.l10n.t("the model's context is full");
     case 'cancelled':
-      return 'stopped';
+      return vscode.l10n.t('stopped');
   }
 }
 

@@ -25,7 +25,12 @@ export class GeneratedTokenHoverProvider implements vscode.HoverProvider {
 /** "generated: p=0.6132, alternatives `a` 0.2010 · `b` 0.0412 (step 3)", as Markdown. */
 export function describeGenerated(t: GeneratedToken): string {
   const others = t.alternatives.filter((a) => a.id !== t.tokenId).map((a) => `${code(a.label)} ${formatProb(a.prob)}`);
-  return `**Attention Lens** · generated: p=${formatProb(t.prob)}, alternatives ${others.join(' · ') || 'none'} (step ${t.step + 1})`;
+  return vscode.l10n.t(
+    '**Attention Lens** · generated: p={0}, alternatives {1} (step {2})',
+    formatProb(t.prob),
+    others.join(' · ') || vscode.l10n.t('none'),
+    t.step + 1,
+  );
 }
 
 /** Four significant digits: enough to tell near ties apart. */

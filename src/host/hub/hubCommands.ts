@@ -47,12 +47,12 @@ async function openFromHub(d: HubDeps, args: OpenFromHubArgs | string | undefine
   }
   const cached = (await listCachedModels(d.cacheDir)).filter((m) => m.manifest);
   const qp = vscode.window.createQuickPick<Pick>();
-  qp.title = 'Attention Lens: open a model from Hugging Face';
-  qp.placeholder = 'Type a model id (owner/name or owner/name@revision), or pick one';
+  qp.title = vscode.l10n.t('Attention Lens: open a model from Hugging Face');
+  qp.placeholder = vscode.l10n.t('Type a model id (owner/name or owner/name@revision), or pick one');
   const fixed: Pick[] = [
-    ...(cached.length ? [{ label: 'Downloaded', kind: vscode.QuickPickItemKind.Separator, run: async () => false }] : []),
+    ...(cached.length ? [{ label: vscode.l10n.t('Downloaded'), kind: vscode.QuickPickItemKind.Separator, run: async () => false }] : []),
     ...cached.map((m) => ({ label: `$(check) ${m.repo}`, description: `${m.manifest!.revision} · ${formatBytes(m.bytes)}`, run: () => loadCached(d, m) })),
-    { label: 'Models the engine reads', kind: vscode.QuickPickItemKind.Separator, run: async () => false },
+    { label: vscode.l10n.t('Models the engine reads'), kind: vscode.QuickPickItemKind.Separator, run: async () => false },
     ...CURATED_MODELS.map((m) => ({ label: `$(cloud-download) ${m.label}`, description: m.repo, detail: m.detail, run: () => download(d, m.repo, m) })),
   ];
   qp.items = fixed;
@@ -60,7 +60,14 @@ async function openFromHub(d: HubDeps, args: OpenFromHubArgs | string | undefine
     const ref = v.trim() ? parseRepoRef(v) : null;
     const typed: Pick[] =
       ref && typeof ref !== 'string'
-        ? [{ label: `$(cloud-download) ${v.trim()}`, description: 'download from the hub', alwaysShow: true, run: () => download(d, v.trim(), undefined) }]
+        ? [
+            {
+              label: `$(cloud-download) ${v.trim()}`,
+              description: vscode.l10n.t('download from the hub'),
+              alwaysShow: true,
+              run: () => download(d, v.trim(), undefined),
+            },
+          ]
         : [];
     qp.items = [...typed, ...fixed];
   });
@@ -83,20 +90,20 @@ function hubUrl(): string {
 async function download(d: HubDeps, text: string, curated: CuratedModel | undefined): Promise<boolean> {
   const ref = parseRepoRef(text);
   if (typeof ref === 'string') {
-    void vscode.window.showErrorMessage(`Attention Lens: ${ref}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', ref));
     return false;
   }
   let baseUrl: string;
   try {
     baseUrl = hubUrl();
   } catch (e) {
-    void vscode.window.showErrorMessage(`Attention Lens: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: {0}', (e as Error).message));
     return false;
   }
   let result: HubDownloadResult;
   try {
     result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Attention Lens: ${ref.repo}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: {0}', ref.repo), cancellable: true },
       async (progress, token) => {
         let reported = 0;
         const { id, reply } = d.client.send(
@@ -115,12 +122,20 @@ async function download(d: HubDeps, text: string, curated: CuratedModel | undefi
             const fraction = p.total > 0 ? (100 * p.done) / p.total : 0;
             const what =
               p.phase === 'listing'
-                ? 'asking the hub for its files…'
+                ? vscode.l10n.t('asking the hub for its files…')
                 : p.phase === 'config'
-                  ? 'checking config.json…'
+                  ? vscode.l10n.t('checking config.json…')
                   : p.phase === 'verify'
-                    ? 'verified'
-                    : `${p.file ?? ''} ${formatBytes(p.done)} of ${formatBytes(p.total)}${p.bytesPerSecond > 0 ? `, ${formatBytes(Math.round(p.bytesPerSecond))}/s` : ''}`;
+                    ? vscode.l10n.t('verified')
+                    : p.bytesPerSecond > 0
+                      ? vscode.l10n.t(
+                          '{0} {1} of {2}, {3}/s',
+                          p.file ?? '',
+                          formatBytes(p.done),
+                          formatBytes(p.total),
+                          formatBytes(Math.round(p.bytesPerSecond)),
+                        )
+                      : vscode.l10n.t('{0} {1} of {2}', p.file ?? '', formatBytes(p.done), formatBytes(p.total));
             progress.report({ message: what, increment: Math.max(0, fraction - reported) });
             reported = Math.max(reported, fraction);
           },
@@ -132,7 +147,9 @@ async function download(d: HubDeps, text: string, curated: CuratedModel | undefi
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === 'cancelled') {
-      void vscode.window.showInformationMessage(`Attention Lens: the download of ${ref.repo} was cancelled; opening it again continues where it stopped.`);
+      void vscode.window.showInformationMessage(
+        vscode.l10n.t('Attention Lens: the download of {0} was cancelled; opening it again continues where it stopped.', ref.repo),
+      );
     } else if (code === 'offline') {
       await offerCache(d, (e as Error).message);
     } else {
@@ -147,12 +164,14 @@ async function download(d: HubDeps, text: string, curated: CuratedModel | undefi
 async function offerCache(d: HubDeps, reason: string): Promise<void> {
   d.log.warn(reason);
   const cached = (await listCachedModels(d.cacheDir)).filter((m) => m.manifest);
-  const message = `Attention Lens: you seem to be offline — ${reason}.${cached.length ? ' Models downloaded before are still here.' : ''}`;
-  const choice = await vscode.window.showWarningMessage(message, ...(cached.length ? ['Open a Downloaded Model…'] : []));
+  const message = cached.length
+    ? vscode.l10n.t('Attention Lens: you seem to be offline — {0}. Models downloaded before are still here.', reason)
+    : vscode.l10n.t('Attention Lens: you seem to be offline — {0}.', reason);
+  const choice = await vscode.window.showWarningMessage(message, ...(cached.length ? [vscode.l10n.t('Open a Downloaded Model…')] : []));
   if (!choice) return;
   const pick = await vscode.window.showQuickPick(
     cached.map((m) => ({ label: m.repo, description: `${m.manifest!.revision} · ${formatBytes(m.bytes)}`, m })),
-    { title: 'Attention Lens: open a downloaded model' },
+    { title: vscode.l10n.t('Attention Lens: open a downloaded model') },
   );
   if (pick) await loadCached(d, pick.m);
 }
@@ -164,15 +183,16 @@ function loadCached(d: HubDeps, m: CachedModel): Promise<boolean> {
 
 async function loadInto(d: HubDeps, source: { path: string; tokenizerPath: string | null }, name: string): Promise<boolean> {
   try {
-    const info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Attention Lens: loading ${name}` }, () =>
-      d.model.load(source),
+    const info = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: loading {0}', name) },
+      () => d.model.load(source),
     );
     void vscode.window.showInformationMessage(
-      `Attention Lens: loaded ${name} (${info.architecture}, ${info.layers}×${info.heads} heads). Move the cursor to see attention.`,
+      vscode.l10n.t('Attention Lens: loaded {0} ({1}, {2}×{3} heads). Move the cursor to see attention.', name, info.architecture, info.layers, info.heads),
     );
     return true;
   } catch (e) {
-    showError(d.log, `could not load ${name} from ${source.path}: ${(e as Error).message}`, e);
+    showError(d.log, vscode.l10n.t('could not load {0} from {1}: {2}', name, source.path, (e as Error).message), e);
     return false;
   }
 }
@@ -186,17 +206,17 @@ async function manageModels(d: HubDeps, args: { readonly delete?: string } | und
   for (;;) {
     const models = await listCachedModels(d.cacheDir);
     if (models.length === 0) {
-      void vscode.window.showInformationMessage('Attention Lens: no models are downloaded. "Open Model from Hugging Face…" brings one.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: no models are downloaded. "Open Model from Hugging Face…" brings one.'));
       return models;
     }
     const total = models.reduce((a, m) => a + m.bytes, 0);
-    const trash = { iconPath: new vscode.ThemeIcon('trash'), tooltip: 'Delete' };
+    const trash = { iconPath: new vscode.ThemeIcon('trash'), tooltip: vscode.l10n.t('Delete') };
     const qp = vscode.window.createQuickPick<vscode.QuickPickItem & { m: CachedModel }>();
-    qp.title = `Attention Lens: downloaded models (${formatBytes(total)} in ${d.cacheDir})`;
-    qp.placeholder = 'Pick one to open it; the trash button deletes it';
+    qp.title = vscode.l10n.t('Attention Lens: downloaded models ({0} in {1})', formatBytes(total), d.cacheDir);
+    qp.placeholder = vscode.l10n.t('Pick one to open it; the trash button deletes it');
     qp.items = models.map((m) => ({
       label: m.repo,
-      description: `${formatBytes(m.bytes)} · ${m.manifest ? `${m.manifest.revision} (${m.commit.slice(0, 8)})` : `interrupted download (${m.commit.slice(0, 8)}), resumes when opened again`}`,
+      description: `${formatBytes(m.bytes)} · ${m.manifest ? `${m.manifest.revision} (${m.commit.slice(0, 8)})` : vscode.l10n.t('interrupted download ({0}), resumes when opened again', m.commit.slice(0, 8))}`,
       detail: m.folder,
       buttons: [trash],
       m,
@@ -220,9 +240,9 @@ async function manageModels(d: HubDeps, args: { readonly delete?: string } | und
       return listCachedModels(d.cacheDir);
     }
     const ok = await vscode.window.showWarningMessage(
-      `Delete ${pick.m.repo} (${formatBytes(pick.m.bytes)}) from ${path.dirname(pick.m.folder)}?`,
+      vscode.l10n.t('Delete {0} ({1}) from {2}?', pick.m.repo, formatBytes(pick.m.bytes), path.dirname(pick.m.folder)),
       { modal: true },
-      'Delete',
+      vscode.l10n.t('Delete'),
     );
     if (ok) await deleteCachedModel(d.cacheDir, pick.m.folder);
   }

@@ -18,13 +18,29 @@ import type { ViewState } from '../viewState';
 
 export type HeadNode = { readonly kind: 'layer'; readonly layer: number } | { readonly kind: 'head'; readonly layer: number; readonly head: number };
 
-const KIND_LABEL: Record<HeadKindName, { label: string; icon: string }> = {
-  previous_token: { label: 'previous token', icon: 'arrow-left' },
-  duplicate_token: { label: 'duplicate token', icon: 'copy' },
-  induction: { label: 'induction', icon: 'debug-step-over' },
-  first_token: { label: 'first token', icon: 'debug-step-back' },
-  current_token: { label: 'current token', icon: 'circle-small-filled' },
+const KIND_ICON: Record<HeadKindName, string> = {
+  previous_token: 'arrow-left',
+  duplicate_token: 'copy',
+  induction: 'debug-step-over',
+  first_token: 'debug-step-back',
+  current_token: 'circle-small-filled',
 };
+
+/** A head kind's name in the display language (a function: vscode.l10n answers once the extension is activating). */
+function kindLabel(kind: HeadKindName): string {
+  switch (kind) {
+    case 'previous_token':
+      return vscode.l10n.t('previous token');
+    case 'duplicate_token':
+      return vscode.l10n.t('duplicate token');
+    case 'induction':
+      return vscode.l10n.t('induction');
+    case 'first_token':
+      return vscode.l10n.t('first token');
+    case 'current_token':
+      return vscode.l10n.t('current token');
+  }
+}
 /** Below this no kind describes the head (the detectors' scores are fractions of attention, ANALYSIS.md). */
 export const CLEAR_SCORE = 0.3;
 
@@ -129,34 +145,36 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadNode>, vscode.Disp
     const sel = this.view.selection;
     if (node.kind === 'layer') {
       const item = new vscode.TreeItem(
-        `Layer ${node.layer}`,
+        vscode.l10n.t('Layer {0}', node.layer),
         sel.layer === node.layer ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
       );
       item.id = `layer-${node.layer}`;
       item.iconPath = new vscode.ThemeIcon('layers');
       const kinds = this.stats ? Array.from({ length: this.model.info?.heads ?? 0 }, (_, h) => headKind(this.stats!, node.layer, h)).filter((k) => k) : [];
-      item.description = kinds.length ? [...new Set(kinds.map((k) => KIND_LABEL[k!.kind].label))].join(', ') : undefined;
+      item.description = kinds.length ? [...new Set(kinds.map((k) => kindLabel(k!.kind)))].join(', ') : undefined;
       return item;
     }
     const selected = sel.layer === node.layer && sel.head === node.head;
     const kind = this.stats ? headKind(this.stats, node.layer, node.head) : null;
-    const item = new vscode.TreeItem(`Head ${node.head}`);
+    const item = new vscode.TreeItem(vscode.l10n.t('Head {0}', node.head));
     item.id = `head-${node.layer}-${node.head}`;
-    item.description = `${kind ? `${KIND_LABEL[kind.kind].label} ${kind.score.toFixed(2)}` : this.stats ? 'no clear pattern' : ''}${selected ? ' · shown' : ''}`;
-    item.iconPath = new vscode.ThemeIcon(kind ? KIND_LABEL[kind.kind].icon : 'circle-outline', selected ? new vscode.ThemeColor('charts.orange') : undefined);
+    const what = kind ? `${kindLabel(kind.kind)} ${kind.score.toFixed(2)}` : this.stats ? vscode.l10n.t('no clear pattern') : '';
+    item.description = selected ? (what ? vscode.l10n.t('{0} · shown', what) : vscode.l10n.t('shown')) : what;
+    item.iconPath = new vscode.ThemeIcon(kind ? KIND_ICON[kind.kind] : 'circle-outline', selected ? new vscode.ThemeColor('charts.orange') : undefined);
     item.tooltip = this.tooltip(node);
     item.contextValue = 'attentionLens.head';
-    item.command = { command: 'attentionLens.selectHead', title: 'Show This Head', arguments: [{ layer: node.layer, head: node.head }] };
+    item.command = { command: 'attentionLens.selectHead', title: vscode.l10n.t('Show This Head'), arguments: [{ layer: node.layer, head: node.head }] };
     return item;
   }
 
   private tooltip(node: { layer: number; head: number }): vscode.MarkdownString {
-    const md = new vscode.MarkdownString(`**Layer ${node.layer} · Head ${node.head}**\n\n`);
-    if (!this.stats) return md.appendText('Scores appear for the window at the cursor of a text editor.');
+    const md = new vscode.MarkdownString(`**${vscode.l10n.t('Layer {0} · Head {1}', node.layer, node.head)}**\n\n`);
+    if (!this.stats) return md.appendText(vscode.l10n.t('Scores appear for the window at the cursor of a text editor.'));
     const i = node.layer * this.stats.heads + node.head;
-    md.appendMarkdown('| kind | score |\n|---|---:|\n');
-    for (const k of HEAD_KIND_NAMES) md.appendMarkdown(`| ${KIND_LABEL[k].label} | ${(this.stats.scores[k][i] ?? NaN).toFixed(3)} |\n`);
-    md.appendMarkdown(`\nOver tokens ${this.stats.windowStart}–${this.stats.windowStart + this.stats.windowLength - 1} of the active editor's document.`);
+    md.appendMarkdown(`| ${vscode.l10n.t('kind')} | ${vscode.l10n.t('score')} |\n|---|---:|\n`);
+    for (const k of HEAD_KIND_NAMES) md.appendMarkdown(`| ${kindLabel(k)} | ${(this.stats.scores[k][i] ?? NaN).toFixed(3)} |\n`);
+    const last = this.stats.windowStart + this.stats.windowLength - 1;
+    md.appendMarkdown('\n' + vscode.l10n.t("Over tokens {0}–{1} of the active editor's document.", this.stats.windowStart, last));
     return md;
   }
 

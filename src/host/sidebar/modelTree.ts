@@ -22,21 +22,50 @@ export interface InfoRow {
 /** The rows the view shows for a model (exported for tests). */
 export function modelRows(info: ModelInfo, sourcePath: string | null, hub: HubManifest | null): InfoRow[] {
   const rows: InfoRow[] = [
-    { label: 'Architecture', value: `${info.architecture}${info.causal ? '' : ' (bidirectional encoder)'}`, icon: 'symbol-class' },
     {
-      label: 'Layers × heads',
-      value: `${info.layers} × ${info.heads}${info.kvHeads !== info.heads ? ` (${info.kvHeads} key/value heads)` : ''}`,
+      label: vscode.l10n.t('Architecture'),
+      value: info.causal ? info.architecture : vscode.l10n.t('{0} (bidirectional encoder)', info.architecture),
+      icon: 'symbol-class',
+    },
+    {
+      label: vscode.l10n.t('Layers × heads'),
+      value:
+        info.kvHeads !== info.heads
+          ? vscode.l10n.t('{0} × {1} ({2} key/value heads)', info.layers, info.heads, info.kvHeads)
+          : `${info.layers} × ${info.heads}`,
       icon: 'layers',
     },
-    { label: 'Width', value: `d_model ${info.dModel}, context ${info.context}`, icon: 'symbol-ruler' },
-    { label: 'Parameters', value: formatCount(info.parameters), icon: 'symbol-number', tooltip: `${info.parameters.toLocaleString('en-US')} parameters` },
-    { label: 'Vocabulary', value: `${info.vocabSize.toLocaleString('en-US')} tokens`, icon: 'symbol-key' },
-    { label: 'Tokenizer', value: info.tokenizer, icon: 'symbol-string' },
+    { label: vscode.l10n.t('Width'), value: vscode.l10n.t('d_model {0}, context {1}', info.dModel, info.context), icon: 'symbol-ruler' },
+    {
+      label: vscode.l10n.t('Parameters'),
+      value: formatCount(info.parameters),
+      icon: 'symbol-number',
+      tooltip: vscode.l10n.t('{0} parameters', info.parameters.toLocaleString('en-US')),
+    },
+    { label: vscode.l10n.t('Vocabulary'), value: vscode.l10n.t('{0} tokens', info.vocabSize.toLocaleString('en-US')), icon: 'symbol-key' },
+    { label: vscode.l10n.t('Tokenizer'), value: info.tokenizer, icon: 'symbol-string' },
   ];
-  if (info.trainedSteps !== null) rows.push({ label: 'Trained', value: `${info.trainedSteps} steps (${info.attentionMode} attention)`, icon: 'pulse' });
+  if (info.trainedSteps !== null) {
+    const steps =
+      info.attentionMode === 'hard'
+        ? vscode.l10n.t('{0} steps (hard attention)', info.trainedSteps)
+        : vscode.l10n.t('{0} steps (soft attention)', info.trainedSteps);
+    rows.push({ label: vscode.l10n.t('Trained'), value: steps, icon: 'pulse' });
+  }
   if (hub)
-    rows.push({ label: 'Source', value: `${hub.repo}@${hub.revision}`, icon: 'cloud', tooltip: `Hugging Face Hub ${hub.baseUrl}, commit ${hub.commit}` });
-  else rows.push({ label: 'Source', value: sourcePath ? path.basename(sourcePath) : info.source, icon: 'file', tooltip: sourcePath ?? info.source });
+    rows.push({
+      label: vscode.l10n.t('Source'),
+      value: `${hub.repo}@${hub.revision}`,
+      icon: 'cloud',
+      tooltip: vscode.l10n.t('Hugging Face Hub {0}, commit {1}', hub.baseUrl, hub.commit),
+    });
+  else
+    rows.push({
+      label: vscode.l10n.t('Source'),
+      value: sourcePath ? path.basename(sourcePath) : info.source,
+      icon: 'file',
+      tooltip: sourcePath ?? info.source,
+    });
   return rows;
 }
 

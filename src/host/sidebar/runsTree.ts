@@ -9,6 +9,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatBytes } from '../../protocol/hubModels';
+import type { RunStatus } from '../../protocol/runs';
 import type { ActiveModel } from '../activeModel';
 import { listCachedModels, loadSourceOf } from '../hub/modelCache';
 import type { TrainingRun } from '../trainingRun';
@@ -55,10 +56,10 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
   async getChildren(element?: RunNode): Promise<RunNode[]> {
     if (!element) {
       return [
-        { kind: 'group', id: 'run', label: 'Training run' },
-        { kind: 'group', id: 'trained', label: 'Trained in VS Code' },
-        { kind: 'group', id: 'workspace', label: 'In this workspace' },
-        { kind: 'group', id: 'hub', label: 'Downloaded from Hugging Face' },
+        { kind: 'group', id: 'run', label: vscode.l10n.t('Training run') },
+        { kind: 'group', id: 'trained', label: vscode.l10n.t('Trained in VS Code') },
+        { kind: 'group', id: 'workspace', label: vscode.l10n.t('In this workspace') },
+        { kind: 'group', id: 'hub', label: vscode.l10n.t('Downloaded from Hugging Face') },
       ];
     }
     if (element.kind !== 'group') return [];
@@ -89,19 +90,28 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
 
   private runRows(): RunNode[] {
     const info = this.run.info();
-    if (info.status === 'idle') return [{ kind: 'info', label: 'No run yet', value: 'Train on This File starts one', icon: 'info' }];
-    const rows: RunNode[] = [{ kind: 'info', label: info.label || 'run', value: info.status, icon: info.status === 'running' ? 'sync~spin' : 'pass' }];
+    if (info.status === 'idle')
+      return [{ kind: 'info', label: vscode.l10n.t('No run yet'), value: vscode.l10n.t('Train on This File starts one'), icon: 'info' }];
+    const rows: RunNode[] = [
+      { kind: 'info', label: info.label || vscode.l10n.t('run'), value: statusName(info.status), icon: info.status === 'running' ? 'sync~spin' : 'pass' },
+    ];
     const step = this.run.lastStep;
-    if (step) rows.push({ kind: 'info', label: 'Step', value: `${step.step} of ${info.totalSteps} · loss ${step.loss.toFixed(3)}`, icon: 'graph-line' });
+    if (step)
+      rows.push({
+        kind: 'info',
+        label: vscode.l10n.t('Step'),
+        value: vscode.l10n.t('{0} of {1} · loss {2}', step.step, info.totalSteps, step.loss.toFixed(3)),
+        icon: 'graph-line',
+      });
     const ev = this.run.lastEval;
     if (ev)
       rows.push({
         kind: 'info',
-        label: 'Validation',
-        value: `loss ${ev.valLoss.toFixed(3)} · accuracy ${(100 * ev.valAccuracy).toFixed(1)} %`,
+        label: vscode.l10n.t('Validation'),
+        value: vscode.l10n.t('loss {0} · accuracy {1} %', ev.valLoss.toFixed(3), (100 * ev.valAccuracy).toFixed(1)),
         icon: 'beaker',
       });
-    if (info.message) rows.push({ kind: 'info', label: 'Note', value: info.message, icon: 'note' });
+    if (info.message) rows.push({ kind: 'info', label: vscode.l10n.t('Note'), value: info.message, icon: 'note' });
     return rows;
   }
 
@@ -139,11 +149,15 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     }
     const active = this.model.source?.path === node.path;
     const item = new vscode.TreeItem(node.label);
-    item.description = `${node.detail}${active ? ' · active' : ''}`;
+    item.description = active ? (node.detail ? vscode.l10n.t('{0} · active', node.detail) : vscode.l10n.t('active')) : node.detail;
     item.tooltip = node.path;
     item.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'package');
     item.contextValue = 'attentionLens.checkpoint';
-    item.command = { command: 'attentionLens.loadCheckpoint', title: 'Load', arguments: [{ path: node.path, tokenizerPath: node.tokenizerPath ?? undefined }] };
+    item.command = {
+      command: 'attentionLens.loadCheckpoint',
+      title: vscode.l10n.t('Load'),
+      arguments: [{ path: node.path, tokenizerPath: node.tokenizerPath ?? undefined }],
+    };
     return item;
   }
 
@@ -151,5 +165,23 @@ export class RunsTree implements vscode.TreeDataProvider<RunNode>, vscode.Dispos
     if (this.pending) clearTimeout(this.pending);
     this.changed.dispose();
     for (const d of this.subscriptions) d.dispose();
+  }
+}
+
+/** A run's status as the view shows it, in the display language. */
+function statusName(status: RunStatus): string {
+  switch (status) {
+    case 'idle':
+      return vscode.l10n.t('idle');
+    case 'running':
+      return vscode.l10n.t('running');
+    case 'completed':
+      return vscode.l10n.t('completed');
+    case 'cancelled':
+      return vscode.l10n.t('cancelled');
+    case 'diverged':
+      return vscode.l10n.t('diverged');
+    case 'failed':
+      return vscode.l10n.t('failed');
   }
 }

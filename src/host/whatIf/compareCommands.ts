@@ -43,12 +43,12 @@ export function registerWhatIf(d: WhatIfDeps): vscode.Disposable[] {
 /** The active text editor when a model can read it; otherwise says why and returns undefined. */
 function readyEditor(d: WhatIfDeps): vscode.TextEditor | undefined {
   if (!d.model.info) {
-    void vscode.window.showErrorMessage('Attention Lens: no model is active — train one or load a checkpoint first.');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: no model is active — train one or load a checkpoint first.'));
     return undefined;
   }
   const editor = vscode.window.activeTextEditor;
   if (!isTextEditorWeWant(editor)) {
-    void vscode.window.showErrorMessage('Attention Lens: put the cursor in a text editor to compare its text.');
+    void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: put the cursor in a text editor to compare its text.'));
     return undefined;
   }
   return editor;
@@ -69,11 +69,11 @@ async function compareWithEdit(d: WhatIfDeps): Promise<string | undefined> {
     // The window under the cursor, as the worker splits the document.
     const offset = doc.offsetAt(editor.selection.active);
     const tokens = await d.attention.tokensFor(doc, [{ start: Math.max(0, offset - 1), end: offset + 1 }]);
-    if (!tokens || tokens.tokenCount === 0) throw new Error('the document has no tokens to compare');
+    if (!tokens || tokens.tokenCount === 0) throw new Error(vscode.l10n.t('the document has no tokens to compare'));
     let index = tokens.tokenAt(offset);
     if (index < 0) index = 0;
     const rows = await d.attention.attention(doc, doc.version, index, index + 1);
-    if (!rows) throw new Error('the document changed while its window was read; try again');
+    if (!rows) throw new Error(vscode.l10n.t('the document changed while its window was read; try again'));
     const starts = rows.window.starts;
     const ends = rows.window.ends;
     const from = starts.reduce((m, x) => Math.min(m, x), Infinity);
@@ -94,18 +94,23 @@ async function compareWithEdit(d: WhatIfDeps): Promise<string | undefined> {
     await d.client.call({
       type: 'compare',
       documentKey: copy.uri.toString(),
-      with: { kind: 'edit', documentKey: doc.uri.toString(), token: rows.windowStart, label: `the original, ${name} (tokens ${rows.windowStart}–${last})` },
+      with: {
+        kind: 'edit',
+        documentKey: doc.uri.toString(),
+        token: rows.windowStart,
+        label: vscode.l10n.t('the original, {0} (tokens {1}–{2})', name, rows.windowStart, last),
+      },
     });
     await d.client.call({
       type: 'compare',
       documentKey: doc.uri.toString(),
-      with: { kind: 'edit', documentKey: copy.uri.toString(), token: 0, label: `the edited copy, ${path.basename(copy.uri.path)}` },
+      with: { kind: 'edit', documentKey: copy.uri.toString(), token: 0, label: vscode.l10n.t('the edited copy, {0}', path.basename(copy.uri.path)) },
     });
     d.log.info(`comparing ${copy.uri.toString()} with ${doc.uri.toString()} (tokens ${rows.windowStart}–${last})`);
     showComparison(d);
     return copy.uri.toString();
   } catch (e) {
-    showError(d.log, `could not start Compare with Edit: ${(e as Error).message}`, e);
+    showError(d.log, vscode.l10n.t('could not start Compare with Edit: {0}', (e as Error).message), e);
     return undefined;
   }
 }
@@ -117,12 +122,12 @@ async function compareWithCheckpoint(d: WhatIfDeps, args: CheckpointArgs | undef
   const source = args ? { path: args.path, tokenizerPath: args.tokenizerPath ?? null } : await pickCheckpoint();
   if (!source) return undefined;
   const doc = editor.document;
-  const label = `checkpoint ${path.basename(source.path)}`;
+  const label = vscode.l10n.t('checkpoint {0}', path.basename(source.path));
   try {
     // The worker must hold this version's text (it usually does: the editor shows its attention).
     await d.attention.tokensFor(doc, [{ start: 0, end: 0 }]);
     await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Attention Lens: loading ${path.basename(source.path)} to compare` },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: loading {0} to compare', path.basename(source.path)) },
       () =>
         d.client.call({
           type: 'compare',
@@ -134,7 +139,7 @@ async function compareWithCheckpoint(d: WhatIfDeps, args: CheckpointArgs | undef
     showComparison(d);
     return label;
   } catch (e) {
-    showError(d.log, `could not compare with ${source.path}: ${(e as Error).message}`, e);
+    showError(d.log, vscode.l10n.t('could not compare with {0}: {1}', source.path, (e as Error).message), e);
     return undefined;
   }
 }
@@ -142,23 +147,23 @@ async function compareWithCheckpoint(d: WhatIfDeps, args: CheckpointArgs | undef
 async function pickCheckpoint(): Promise<{ path: string; tokenizerPath: string | null } | undefined> {
   const kind = await vscode.window.showQuickPick(
     [
-      { label: '$(file) Checkpoint file', detail: FILE_FORMATS.map((f) => f.description).join('; '), folder: false },
+      { label: `$(file) ${vscode.l10n.t('Checkpoint file')}`, detail: FILE_FORMATS.map((f) => f.description).join('; '), folder: false },
       ...FOLDER_FORMATS.map((f) => ({ label: `$(folder) ${f.name}`, detail: f.description, folder: true })),
     ],
-    { title: 'Attention Lens: compare with which kind of model?' },
+    { title: vscode.l10n.t('Attention Lens: compare with which kind of model?') },
   );
   if (!kind) return undefined;
   if (kind.folder) {
-    const folder = await vscode.window.showOpenDialog({ title: 'Compare with a model folder', canSelectFiles: false, canSelectFolders: true });
+    const folder = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Compare with a model folder'), canSelectFiles: false, canSelectFolders: true });
     return folder?.[0] ? { path: folder[0].fsPath, tokenizerPath: null } : undefined;
   }
-  const filters: Record<string, string[]> = { Checkpoints: FILE_FORMATS.flatMap((f) => [...extensionsOf(f)]) };
-  const picked = await vscode.window.showOpenDialog({ title: 'Compare with a checkpoint', canSelectMany: false, filters });
+  const filters: Record<string, string[]> = { [vscode.l10n.t('Checkpoints')]: FILE_FORMATS.flatMap((f) => [...extensionsOf(f)]) };
+  const picked = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Compare with a checkpoint'), canSelectMany: false, filters });
   if (!picked?.[0]) return undefined;
   const needs = fileFormatByExtension(picked[0].fsPath)?.tokenizer;
   if (!needs) return { path: picked[0].fsPath, tokenizerPath: null };
   const tok = await vscode.window.showOpenDialog({
-    title: `Pick its tokenizer (${needs.name})`,
+    title: vscode.l10n.t('Pick its tokenizer ({0})', needs.name),
     canSelectMany: false,
     defaultUri: vscode.Uri.file(path.dirname(picked[0].fsPath)),
     filters: { [needs.name]: [...needs.extensions] },

@@ -26,6 +26,7 @@ describe('README screenshot in Chinese', function () {
     editor.selection = new vscode.Selection(pos, pos);
     editor.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
     await waitFor('highlights', () => api.highlighter.shown?.editor === editor, 30_000);
+    await vscode.commands.executeCommand('notifications.clearAll'); // the training message would cover the dashboard
     await vscode.commands.executeCommand('editor.action.showHover');
     await new Promise((r) => setTimeout(r, 4000)); // let the dashboard and the hover draw
     // The driver photographs the workbench now: decorations vanish once this host ends.
