@@ -32,15 +32,12 @@ import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
 import { runSnapshots } from './snapshotMessages';
-import { viewReply } from './windowViews';
-import { ablatedWindow, attributionView } from './debugViews';
 import { passDriver, type PassDriver } from './passes';
 import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
-import { DocumentWindows } from './documentWindows';
+import { DocumentRequests } from './documentRequests';
 import { HubDownloads } from './hubDownloads';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
-import { Comparisons, type OtherWindowSource } from './comparison';
 import { runGeneration } from './generation';
 import { TrainingRun, type ContinueRequest, type TrainRequest } from './training';
 import { EvalWatch } from './evalWatch';
@@ -76,25 +73,19 @@ export class WorkerSession {
   private active: ActiveModel | null = null;
   private training: TrainingRun | null = null;
   private trainingDone: Promise<void> = Promise.resolve();
-  private readonly windows: DocumentWindows;
-  private readonly comparisons = new Comparisons();
-  /** How a comparison reaches the other document's window (comparison.ts). */
-  private readonly otherWindows: OtherWindowSource = {
-    active: () => this.requireModel(),
-    heldVersion: (key) => this.windows.heldVersion(key),
-    text: (key, version) => this.windows.text(key, version),
-    window: (key, version, token) => {
-      const { tokens, win } = this.windows.windowFor(key, version, token, () => this.requireModel());
-      return { tokens, start: win.start, length: win.length, weights: win.weights };
-    },
-  };
   private readonly downloads = new HubDownloads((m) => this.send(m));
+  /** Everything asked about a document's text: tokens, attention, views, ablation, attribution, comparisons. */
+  private readonly docs: DocumentRequests;
 
   constructor(
     private readonly post: PostFn,
     private readonly options: WorkerSessionOptions = {},
   ) {
-    this.windows = new DocumentWindows(options.attentionCacheBytes ?? DEFAULT_ATTENTION_CACHE_BYTES);
+    this.docs = new DocumentRequests(
+      options.attentionCacheBytes ?? DEFAULT_ATTENTION_CACHE_BYTES,
+      () => this.requireModel(),
+      (m, t) => this.send(m, t),
+    );
   }
 
   /** Posts the handshake; call once, before the first message is handled. */
@@ -126,7 +117,7 @@ export class WorkerSession {
           this.cancel(m.target, m.id);
           return;
         case 'memory':
-          this.send(memoryReport(m.id, m.collectGarbage, this.windows.memory()));
+          this.send(memoryReport(m.id, m.collectGarbage, this.docs.memory()));
           return;
         case 'tokens':
           // A new text makes every queued question about an older version moot: drop them now, so
@@ -219,17 +210,17 @@ export class WorkerSession {
       case 'save':
         return this.save(r);
       case 'tokens':
-        return this.tokens(r);
+        return this.docs.tokens(r);
       case 'attention':
-        return this.attention(r);
+        return this.docs.attention(r);
       case 'closeDocument':
-        return this.closeDocument(r);
+        return this.docs.close(r);
       case 'view':
-        return this.view(r, p);
+        return this.docs.view(r, this.passes(r.id, p));
       case 'ablate':
-        return this.ablate(r);
+        return this.docs.ablate(r);
       case 'attribute':
-        return this.attribute(r, p);
+        return this.docs.attribute(r, this.passes(r.id, p));
       case 'generate':
         return runGeneration(
           r,
@@ -238,9 +229,7 @@ export class WorkerSession {
           (m) => this.send(m),
         );
       case 'compare':
-        return this.comparisons
-          .setFor(r, () => this.requireModel())
-          .then((label) => this.send({ type: 'compareSet', id: r.id, documentKey: r.documentKey, label }));
+        return this.docs.compare(r);
       default:
         return assertNever(r, 'request');
     }
@@ -360,7 +349,7 @@ export class WorkerSession {
 
   private activate(m: ActiveModel): void {
     this.active = m;
-    this.windows.forgetModel();
+    this.docs.forgetModel();
   }
 
   private requireModel(): ActiveModel {
@@ -368,39 +357,7 @@ export class WorkerSession {
     return this.active;
   }
 
-  // ------------------------------------------------------------------ documents (documentWindows.ts)
-
-  private tokens(r: Request<'tokens'>): void {
-    const { message, transfer } = this.windows.tokensReply(r, () => this.requireModel());
-    this.send(message, transfer);
-  }
-
-  private attention(r: Request<'attention'>): void {
-    const { message, transfer } = this.windows.attentionReply(r, () => this.requireModel());
-    this.send(message, transfer);
-  }
-
-  private async view(r: Request<'view'>, p: Pending): Promise<void> {
-    const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
-    const other = r.view === 'compare' ? this.comparisons.otherSide(r.documentKey, r.version, tokens, win.start, win.length, this.otherWindows) : null;
-    const { message, transfer } = await viewReply(r, m, tokens, win, this.passes(r.id, p), other);
-    this.send(message, transfer);
-  }
-
-  private ablate(r: Request<'ablate'>): void {
-    const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
-    const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
-    const a = ablatedWindow(m, tokens.ids.subarray(win.start, win.start + win.length), place, r);
-    this.send({ type: 'ablated', id: r.id, ...a }, [a.surprisalBefore.buffer as ArrayBuffer, a.surprisalAfter.buffer as ArrayBuffer]);
-  }
-
-  private async attribute(r: Request<'attribute'>, p: Pending): Promise<void> {
-    const { m, tokens, win } = this.windows.windowFor(r.documentKey, r.version, r.token, () => this.requireModel());
-    const place = { documentKey: r.documentKey, version: r.version, windowStart: win.start, windowLength: win.length };
-    const ids = tokens.ids.subarray(win.start, win.start + win.length);
-    const payload = await attributionView(m, ids, place, r.token - win.start, this.passes(r.id, p), r.method);
-    this.send({ type: 'attributed', id: r.id, payload }, [payload.attributions.buffer as ArrayBuffer]);
-  }
+  // ------------------------------------------------------------------ long analyses
 
   /** Runs a request's long analysis pass by pass: `progress` after each batch, stopped by a cancel of that request. */
   private passes(id: number, p: Pending): PassDriver {
@@ -408,12 +365,6 @@ export class WorkerSession {
       () => p.cancelled || this.disposed,
       (c) => this.send({ type: 'progress', id, done: c.done, total: c.total }),
     );
-  }
-
-  private closeDocument(r: Request<'closeDocument'>): void {
-    this.comparisons.forgetDocument(r.documentKey);
-    this.windows.close(r.documentKey);
-    this.send({ type: 'closed', id: r.id });
   }
 
   // ------------------------------------------------------------------ posting
