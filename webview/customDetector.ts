@@ -11,13 +11,22 @@
 import { csv, exportJson } from '../src/presentation/exportData';
 import type { CustomHeadScores } from '../src/protocol/dashboardViews';
 import { describeRule } from '../src/presentation/headRuleWords';
-import { checkedDetector, DEFAULT_DETECTOR, detectorKey, MAX_RULE_REGEX_CHARS, type CustomDetector, type HeadRuleKind } from '../src/protocol/headRules';
+import {
+  checkedDetector,
+  DEFAULT_DETECTOR,
+  detectorKey,
+  MAX_RULE_REGEX_CHARS,
+  type CustomDetector,
+  type HeadRule,
+  type HeadRuleKind,
+} from '../src/protocol/headRules';
 import { validated } from '../src/protocol/validation';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import { Diverging, num } from './debugCommon';
 import { button, el, section, segmented, setNote, toggle } from './dom';
 import type { Exporter } from './exporter';
 import { t } from './l10n';
+import { formRuleProblem } from './ruleProblem';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
@@ -131,10 +140,14 @@ export class CustomDetectorView {
   private read(): CustomDetector | null {
     const kind = this.kind.value as HeadRuleKind;
     const amount = this.amount.value.trim() === '' ? NaN : Number(this.amount.value);
-    const rule = kind === 'match' ? { kind, regex: this.regex.value } : kind === 'position' ? { kind, position: amount } : { kind, offset: amount };
-    const v = validated(() =>
-      checkedDetector({ rule, method: this.method, excludeBos: this.excludeBos.input.checked, excludeCurrentToken: this.excludeCurrent.input.checked }),
-    );
+    const rule: HeadRule = kind === 'match' ? { kind, regex: this.regex.value } : kind === 'position' ? { kind, position: amount } : { kind, offset: amount };
+    // The page's own words first; checkedDetector (English, shared with the CLI) has the last say.
+    const problem = formRuleProblem(rule, this.amountLabel.textContent ?? '');
+    const v = problem
+      ? ({ ok: false, reason: problem } as const)
+      : validated(() =>
+          checkedDetector({ rule, method: this.method, excludeBos: this.excludeBos.input.checked, excludeCurrentToken: this.excludeCurrent.input.checked }),
+        );
     this.error.hidden = v.ok;
     this.error.textContent = v.ok ? '' : t('This rule cannot be used: {0}', v.reason);
     return v.ok ? v.value : null;
