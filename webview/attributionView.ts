@@ -44,7 +44,7 @@ export class AttributionView {
     this.exports = el(
       'span',
       { class: 'tools' },
-      button('PNG', 'Save the attribution bars as PNG', () => this.exporter.save('png', 'attribution.png', canvasPng(this.canvas, this.theme.background))),
+      button('PNG', t('Save the attribution bars as PNG'), () => this.exporter.save('png', 'attribution.png', canvasPng(this.canvas, this.theme.background))),
       button('CSV', t("Save each token's attribution as CSV"), () => this.export('csv')),
       button('JSON', t('Save the attribution as JSON'), () => this.export('json')),
     );

@@ -10,13 +10,14 @@
 
 import { csv, exportJson } from '../src/presentation/exportData';
 import type { CustomHeadScores } from '../src/protocol/dashboardViews';
+import { describeRule } from '../src/presentation/headRuleWords';
 import {
   checkedDetector,
   DEFAULT_DETECTOR,
-  describeRule,
   detectorKey,
   MAX_RULE_REGEX_CHARS,
   type CustomDetector,
+  type HeadRule,
   type HeadRuleKind,
 } from '../src/protocol/headRules';
 import { validated } from '../src/protocol/validation';
@@ -24,6 +25,8 @@ import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import { Diverging, num } from './debugCommon';
 import { button, el, section, segmented, setNote, toggle } from './dom';
 import type { Exporter } from './exporter';
+import { t } from './l10n';
+import { formRuleProblem } from './ruleProblem';
 import type { Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
@@ -31,10 +34,10 @@ import { postToHost } from './vscodeApi';
 type Order = 'head' | 'score';
 
 const KINDS: readonly { value: HeadRuleKind; label: string; amount: string | null }[] = [
-  { value: 'offset', label: 'the token k back', amount: 'k' },
-  { value: 'occurrence', label: 'an earlier copy of the token, + offset', amount: 'offset' },
-  { value: 'match', label: 'tokens matching a regex', amount: null },
-  { value: 'position', label: 'window position p', amount: 'p' },
+  { value: 'offset', label: t('the token k back'), amount: 'k' },
+  { value: 'occurrence', label: t('an earlier copy of the token, + offset'), amount: t('offset') },
+  { value: 'match', label: t('tokens matching a regex'), amount: null },
+  { value: 'position', label: t('window position p'), amount: 'p' },
 ];
 
 export class CustomDetectorView {
@@ -42,11 +45,11 @@ export class CustomDetectorView {
   private readonly note: HTMLElement;
   private readonly intro = el('p', { class: 'subtitle' });
   private readonly table = el('table', { class: 'numbers ablation custom-heads' });
-  private readonly kind = el('select', { attrs: { 'aria-label': 'Attend to' } });
+  private readonly kind = el('select', { attrs: { 'aria-label': t('Attend to') } });
   private readonly amount = el('input', { attrs: { type: 'number', step: '1', 'aria-label': 'k' } });
   private readonly amountLabel = el('span', { class: 'field-label' });
   private readonly regex = el('input', {
-    attrs: { type: 'text', spellcheck: 'false', maxlength: String(MAX_RULE_REGEX_CHARS), placeholder: '^ [A-Z]', 'aria-label': 'Regular expression' },
+    attrs: { type: 'text', spellcheck: 'false', maxlength: String(MAX_RULE_REGEX_CHARS), placeholder: '^ [A-Z]', 'aria-label': t('Regular expression') },
   });
   private readonly excludeBos;
   private readonly excludeCurrent;
@@ -66,17 +69,17 @@ export class CustomDetectorView {
     private readonly exporter: Exporter,
     private readonly forget: () => void,
   ) {
-    const s = section('custom-heads', 'Custom head detector');
+    const s = section('custom-heads', t('Custom head detector'));
     this.root = s.root;
     this.note = s.note;
     for (const k of KINDS) this.kind.append(el('option', { text: k.label, attrs: { value: k.value } }));
     this.kind.addEventListener('change', () => this.showFields());
-    this.excludeBos = toggle('leave out the first token', 'Score without the first key column (BOS, the usual attention sink)', false, () => undefined);
-    this.excludeCurrent = toggle('leave out the token itself', 'Score without the diagonal (attention of a token to itself)', false, () => undefined);
+    this.excludeBos = toggle(t('leave out the first token'), t('Score without the first key column (BOS, the usual attention sink)'), false, () => undefined);
+    this.excludeCurrent = toggle(t('leave out the token itself'), t('Score without the diagonal (attention of a token to itself)'), false, () => undefined);
     const method = segmented(
       [
-        { value: 'mul', label: 'mul', title: 'TransformerLens "mul": the share of the head’s attention that lands on the pattern' },
-        { value: 'abs', label: 'abs', title: 'TransformerLens "abs": 1 − round(Σ|A − P| / n, 3), from −1 (opposite) to 1 (exactly the pattern)' },
+        { value: 'mul', label: 'mul', title: t('TransformerLens "mul": the share of the head’s attention that lands on the pattern') },
+        { value: 'abs', label: 'abs', title: t('TransformerLens "abs": 1 − round(Σ|A − P| / n, 3), from −1 (opposite) to 1 (exactly the pattern)') },
       ] as const,
       this.method,
       (m) => {
@@ -87,8 +90,8 @@ export class CustomDetectorView {
     this.setMethod = method.set;
     const order = segmented(
       [
-        { value: 'head', label: 'By head', title: 'Layers × heads, in model order' },
-        { value: 'score', label: 'By score', title: 'Ranked: the heads that fit the rule best first' },
+        { value: 'head', label: t('By head'), title: t('Layers × heads, in model order') },
+        { value: 'score', label: t('By score'), title: t('Ranked: the heads that fit the rule best first') },
       ] as const,
       this.order,
       (o) => {
@@ -102,14 +105,14 @@ export class CustomDetectorView {
     const form = el(
       'div',
       { class: 'rulebar' },
-      el('label', { class: 'field' }, el('span', { class: 'field-label', text: 'Attend to' }), this.kind),
+      el('label', { class: 'field' }, el('span', { class: 'field-label', text: t('Attend to') }), this.kind),
       el('label', { class: 'field amount' }, this.amountLabel, this.amount),
-      el('label', { class: 'field regex' }, el('span', { class: 'field-label', text: 'regex' }), this.regex),
+      el('label', { class: 'field regex' }, el('span', { class: 'field-label', text: t('regex') }), this.regex),
       method.root,
       this.excludeBos.root,
       this.excludeCurrent.root,
-      button('Score heads', 'Score every head against this rule on the current window', () => this.apply(), 'btn primary'),
-      button('Clear', 'Forget the rule', () => this.clear(), 'btn'),
+      button(t('Score heads'), t('Score every head against this rule on the current window'), () => this.apply(), 'btn primary'),
+      button(t('Clear'), t('Forget the rule'), () => this.clear(), 'btn'),
     );
     this.results = el(
       'div',
@@ -118,8 +121,8 @@ export class CustomDetectorView {
         'div',
         { class: 'tools' },
         order.root,
-        button('CSV', "Save every head's score as CSV", () => this.export('csv')),
-        button('JSON', 'Save the scores and the rule as JSON', () => this.export('json')),
+        button('CSV', t("Save every head's score as CSV"), () => this.export('csv')),
+        button('JSON', t('Save the scores and the rule as JSON'), () => this.export('json')),
       ),
       this.intro,
       el('div', { class: 'table-box' }, this.table),
@@ -137,12 +140,16 @@ export class CustomDetectorView {
   private read(): CustomDetector | null {
     const kind = this.kind.value as HeadRuleKind;
     const amount = this.amount.value.trim() === '' ? NaN : Number(this.amount.value);
-    const rule = kind === 'match' ? { kind, regex: this.regex.value } : kind === 'position' ? { kind, position: amount } : { kind, offset: amount };
-    const v = validated(() =>
-      checkedDetector({ rule, method: this.method, excludeBos: this.excludeBos.input.checked, excludeCurrentToken: this.excludeCurrent.input.checked }),
-    );
+    const rule: HeadRule = kind === 'match' ? { kind, regex: this.regex.value } : kind === 'position' ? { kind, position: amount } : { kind, offset: amount };
+    // The page's own words first; checkedDetector (English, shared with the CLI) has the last say.
+    const problem = formRuleProblem(rule, this.amountLabel.textContent ?? '');
+    const v = problem
+      ? ({ ok: false, reason: problem } as const)
+      : validated(() =>
+          checkedDetector({ rule, method: this.method, excludeBos: this.excludeBos.input.checked, excludeCurrentToken: this.excludeCurrent.input.checked }),
+        );
     this.error.hidden = v.ok;
-    this.error.textContent = v.ok ? '' : `This rule cannot be used: ${v.reason}`;
+    this.error.textContent = v.ok ? '' : t('This rule cannot be used: {0}', v.reason);
     return v.ok ? v.value : null;
   }
 
@@ -206,7 +213,9 @@ export class CustomDetectorView {
     if (!d) {
       setNote(
         this.note,
-        'Define where a head of your kind attends, then score every head on the current window. "k back" with k = 1 is the previous-token detector; an earlier copy + 1 is the induction pattern.',
+        t(
+          'Define where a head of your kind attends, then score every head on the current window. "k back" with k = 1 is the previous-token detector; an earlier copy + 1 is the induction pattern.',
+        ),
       );
       return;
     }
@@ -215,10 +224,10 @@ export class CustomDetectorView {
       setNote(
         this.note,
         !this.store.attention
-          ? 'Put the cursor in a text editor to score the heads on its window.'
+          ? t('Put the cursor in a text editor to score the heads on its window.')
           : failed !== null
-            ? `No scores for ${describeRule(d.rule)}: ${failed}`
-            : `Scoring every head on attending to ${describeRule(d.rule)}…`,
+            ? t('No scores for {0}: {1}', describeRule(d.rule, t), failed)
+            : t('Scoring every head on attending to {0}…', describeRule(d.rule, t)),
       );
       return;
     }
@@ -228,24 +237,42 @@ export class CustomDetectorView {
 
   private draw(v: CustomHeadScores): void {
     const d = v.detector;
-    const what = d.method === 'mul' ? '"mul": the share of each head’s attention on the pattern' : '"abs": 1 − the rounded mean |A − P| scaled by the window';
-    const left = [d.excludeBos && 'the first token', d.excludeCurrentToken && 'the token itself'].filter(Boolean).join(' and ');
+    const rule = describeRule(d.rule, t);
+    const what =
+      d.method === 'mul' ? t('"mul": the share of each head’s attention on the pattern') : t('"abs": 1 − the rounded mean |A − P| scaled by the window');
+    const left =
+      d.excludeBos && d.excludeCurrentToken
+        ? t('the first token and the token itself')
+        : d.excludeBos
+          ? t('the first token')
+          : d.excludeCurrentToken
+            ? t('the token itself')
+            : null;
     this.intro.textContent =
       v.cells === 0
-        ? `Attending to ${describeRule(d.rule)}: the rule marks no key in this window (${v.windowLength} tokens), so no head can score on it.`
-        : `Attending to ${describeRule(d.rule)} — ${what}${left ? `, leaving out ${left}` : ''}; the pattern marks ${v.cells} cells of this ${v.windowLength}-token window. Click a head to select it.`;
+        ? t('Attending to {0}: the rule marks no key in this window ({1} tokens), so no head can score on it.', rule, v.windowLength)
+        : left
+          ? t(
+              'Attending to {0} — {1}, leaving out {2}; the pattern marks {3} cells of this {4}-token window. Click a head to select it.',
+              rule,
+              what,
+              left,
+              v.cells,
+              v.windowLength,
+            )
+          : t('Attending to {0} — {1}; the pattern marks {2} cells of this {3}-token window. Click a head to select it.', rule, what, v.cells, v.windowLength);
     const colours = new Diverging(this.theme);
     const sel = this.store.selection;
-    const caption = el('caption', { class: 'sr-only', text: `Each head's ${d.method} score on attending to ${describeRule(d.rule)}` });
+    const caption = el('caption', { class: 'sr-only', text: t("Each head's {0} score on attending to {1}", d.method, rule) });
     const cell = (l: number, h: number, text: string, cls: string): HTMLButtonElement => {
       const s = num(v.scores, l * v.heads + h);
       const b = button(
         text,
-        `Layer ${l}, head ${h}: ${d.method} score ${s.toFixed(3)} — select this head`,
+        t('Layer {0}, head {1}: {2} score {3} — select this head', l, h, d.method, s.toFixed(3)),
         () => postToHost({ type: 'selectHead', layer: l, head: h }),
         cls,
       );
-      b.setAttribute('aria-label', `Layer ${l}, head ${h}: ${s.toFixed(3)}`);
+      b.setAttribute('aria-label', t('Layer {0}, head {1}: {2}', l, h, s.toFixed(3)));
       if (l === sel.layer && h === sel.head) b.setAttribute('aria-current', 'true');
       return b;
     };
@@ -253,7 +280,7 @@ export class CustomDetectorView {
       const head = el(
         'tr',
         {},
-        el('th', { text: 'layer \\ head' }),
+        el('th', { text: t('layer \\ head') }),
         ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })),
       );
       const rows = Array.from({ length: v.layers }, (_, l) =>
@@ -274,7 +301,7 @@ export class CustomDetectorView {
       return;
     }
     const order = [...Array(v.layers * v.heads).keys()].sort((x, y) => num(v.scores, y) - num(v.scores, x) || x - y);
-    const head = el('tr', {}, el('th', { text: 'rank' }), el('th', { text: 'head' }), el('th', { text: `${d.method} score` }));
+    const head = el('tr', {}, el('th', { text: t('rank') }), el('th', { text: t('head') }), el('th', { text: t('{0} score', d.method) }));
     const rows = order.map((i, r) => {
       const l = Math.floor(i / v.heads);
       const h = i % v.heads;

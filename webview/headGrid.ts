@@ -20,12 +20,22 @@ const LABEL_W = 28;
 const GAP = 6;
 const CAPTION_H = 14;
 
+/** Each head type's short label (grid tiles, table columns, the scrubber's measure buttons). */
 export const KIND_SHORT: Record<HeadKindName, string> = {
-  previous_token: 'prev',
-  duplicate_token: 'dup',
-  induction: 'induction',
-  first_token: 'first',
-  current_token: 'self',
+  previous_token: t('prev'),
+  duplicate_token: t('dup'),
+  induction: t('induction'),
+  first_token: t('first'),
+  current_token: t('self'),
+};
+
+/** Each head type's name in a sentence ("previous-token"), in the display language. */
+export const KIND_NAME: Record<HeadKindName, string> = {
+  previous_token: t('previous-token'),
+  duplicate_token: t('duplicate-token'),
+  induction: t('induction'),
+  first_token: t('first-token'),
+  current_token: t('current-token'),
 };
 
 /** The kind head i scores highest on, from the engine's stats. */
@@ -180,7 +190,7 @@ export class HeadGrid {
     const stats = shownStats(this.store);
     const best = stats ? strongest(stats.scores, hit.layer * heads + hit.head) : null;
     const where = t('layer {0}, head {1}', hit.layer, hit.head);
-    const what = best ? t('{0} · strongest: {1} {2}', where, best.kind.replace('_', '-'), best.score.toFixed(3)) : where;
+    const what = best ? t('{0} · strongest: {1} {2}', where, KIND_NAME[best.kind], best.score.toFixed(3)) : where;
     const { aggregation } = this.store.mode;
     const mode = aggregation === 'mean' ? t('mean') : t('max');
     this.hover.textContent = this.hovered

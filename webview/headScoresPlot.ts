@@ -11,6 +11,8 @@ import type { RunSnapshots } from '../src/protocol/snapshots';
 import { createChart, followWidth, type Plot, type PlotData } from './charts';
 import { withAlpha } from './colors';
 import { el } from './dom';
+import { KIND_NAME } from './headGrid';
+import { t } from './l10n';
 import type { Theme } from './theme';
 
 export type PlottedMeasure = HeadKindName | 'entropy';
@@ -29,7 +31,7 @@ export interface HeadScoresState {
 }
 
 export class HeadScoresPlot {
-  readonly root = el('div', { class: 'plot head-scores', attrs: { role: 'img', 'aria-label': 'Head scores over training steps' } });
+  readonly root = el('div', { class: 'plot head-scores', attrs: { role: 'img', 'aria-label': t('Head scores over training steps') } });
   readonly caption = el('div', { class: 'hoverinfo', attrs: { 'aria-live': 'polite' } });
   private plot: Plot | null = null;
   private builtFor = '';
@@ -93,23 +95,23 @@ export class HeadScoresPlot {
   }
 
   private build(state: HeadScoresState, data: PlotData): Plot {
-    const t = this.theme;
+    const th = this.theme;
     const { snapshots: s, selected } = state;
     const series = [];
     for (let l = 0; l < s.layers; l++)
       for (let h = 0; h < s.heads; h++) {
         const isSel = l === selected.layer && h === selected.head;
-        const color = t.series[(l * s.heads + h) % t.series.length]!;
+        const color = th.series[(l * s.heads + h) % th.series.length]!;
         series.push({ label: `L${l}.H${h}`, stroke: isSel ? color : withAlpha(color, 0.55), width: isSel ? 3 : 1.25, points: { show: s.list.length < 3 } });
       }
     this.root.replaceChildren();
     return createChart(
       this.root,
-      t,
+      th,
       {
         height: HEIGHT,
         axis: 'step',
-        yLabel: state.measure === 'entropy' ? 'entropy' : 'score',
+        yLabel: state.measure === 'entropy' ? t('entropy') : t('score'),
         yScale: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] },
         series,
         hooks: {
@@ -150,19 +152,26 @@ export class HeadScoresPlot {
     const st = this.state;
     if (!st) return;
     const h = this.hovered;
-    const name = st.measure === 'entropy' ? 'entropy' : st.measure.replace('_', '-');
+    const name = st.measure === 'entropy' ? t('entropy') : KIND_NAME[st.measure];
     if (!h || idx === undefined) {
       const { layer, head } = st.selected;
       const i = layer * st.snapshots.heads + head;
       const last = st.snapshots.list.at(-1)!;
       const v = st.measure === 'entropy' ? last.entropy[i] : last.scores[st.measure][i];
-      this.caption.textContent = `Selected: layer ${layer}, head ${head} · ${name} ${v?.toFixed(3) ?? '—'} at step ${last.step}. Hover a line to name its head, click to select it.`;
+      this.caption.textContent = t(
+        'Selected: layer {0}, head {1} · {2} {3} at step {4}. Hover a line to name its head, click to select it.',
+        layer,
+        head,
+        name,
+        v?.toFixed(3) ?? '—',
+        last.step,
+      );
       return;
     }
     const snap = st.snapshots.list[idx]!;
     const i = h.layer * st.snapshots.heads + h.head;
     const v = st.measure === 'entropy' ? snap.entropy[i]! : snap.scores[st.measure][i]!;
-    this.caption.textContent = `layer ${h.layer}, head ${h.head} · ${name} ${v.toFixed(3)} at step ${snap.step} — click to select this head`;
+    this.caption.textContent = t('layer {0}, head {1} · {2} {3} at step {4} — click to select this head', h.layer, h.head, name, v.toFixed(3), snap.step);
   }
 
   /** A vertical line at the scrubbed step. */

@@ -9,7 +9,7 @@
 import { HEAD_KIND_NAMES } from '../src/protocol/common';
 import type { DashboardUiState, HeadSortKey } from '../src/protocol/webviewProtocol';
 import { el, section, segmented, setNote } from './dom';
-import { KIND_SHORT, strongest } from './headGrid';
+import { KIND_NAME, KIND_SHORT, strongest } from './headGrid';
 import { postToHost } from './vscodeApi';
 import { shownStats, snapshotShown } from './snapshotShown';
 import type { Store } from './store';
@@ -17,7 +17,7 @@ import { t } from './l10n';
 
 const COLUMNS: { key: HeadSortKey; label: string; title: string }[] = [
   { key: 'head', label: t('head'), title: t('layer.head') },
-  ...HEAD_KIND_NAMES.map((k) => ({ key: k, label: KIND_SHORT[k], title: t('Share of attention on the {0} pattern', k.replace('_', '-')) })),
+  ...HEAD_KIND_NAMES.map((k) => ({ key: k, label: KIND_SHORT[k], title: t('Share of attention on the {0} pattern', KIND_NAME[k]) })),
   { key: 'entropy', label: t('entropy'), title: t('Mean entropy per row ÷ ln(i+1): 0 = one key, 1 = uniform') },
   { key: 'keys50', label: t('keys 50%'), title: t('Mean number of keys holding half of the attention') },
   { key: 'keys90', label: t('keys 90%'), title: t('Mean number of keys holding 90 % of the attention') },

@@ -9,6 +9,7 @@
 import type { KeptRun, RunConfig, RunSample, RunStatus } from '../src/protocol/runs';
 import type { Store } from './store';
 import type { Theme } from './theme';
+import { t } from './l10n';
 
 export interface RunColumns {
   readonly step: Float64Array;
@@ -58,7 +59,7 @@ export function pageRuns(store: Store, theme: Theme): PageRun[] {
   if (store.steps.length > 0 || r.status === 'running') {
     out.push({
       id: currentId,
-      label: r.label || 'current run',
+      label: r.label || t('current run'),
       current: true,
       origin: kept?.origin ?? 'trained',
       status: r.status,

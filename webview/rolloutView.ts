@@ -38,7 +38,7 @@ export class RolloutView {
     const s = section('rollout', t('Rollout from the cursor token'));
     this.root = s.root;
     this.note = s.note;
-    s.tools.append(button('PNG', 'Save the rollout as PNG', () => this.exporter.save('png', 'rollout.png', canvasPng(this.canvas, this.theme.background))));
+    s.tools.append(button('PNG', t('Save the rollout as PNG'), () => this.exporter.save('png', 'rollout.png', canvasPng(this.canvas, this.theme.background))));
     s.body.append(
       el('div', { class: 'canvas-box' }, this.canvas),
       this.chips,

@@ -64,7 +64,12 @@ export class RunList {
     // Earlier runs can be forgotten (the host drops them from the workspace); the current one stays.
     if (!r.current)
       li.append(
-        button('Forget', `Forget ${r.label} (remove it from this workspace's runs)`, () => postToHost({ type: 'forgetRun', id: r.id }), 'btn small-btn'),
+        button(
+          t('Forget'),
+          t("Forget {0} (remove it from this workspace's runs)", r.label),
+          () => postToHost({ type: 'forgetRun', id: r.id }),
+          'btn small-btn',
+        ),
       );
     li.title = runDetails(r);
     return li;

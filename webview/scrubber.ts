@@ -10,7 +10,8 @@
 import type { RunSnapshots } from '../src/protocol/snapshots';
 import { button, el, section, segmented, setNote } from './dom';
 import { HeadScoresPlot, PLOTTED_MEASURES, type PlottedMeasure } from './headScoresPlot';
-import { KIND_SHORT } from './headGrid';
+import { KIND_NAME, KIND_SHORT } from './headGrid';
+import { t } from './l10n';
 import type { Part, Store } from './store';
 import type { Theme } from './theme';
 import { postToHost } from './vscodeApi';
@@ -22,7 +23,7 @@ export class Scrubber {
   private readonly note: HTMLElement;
   private readonly slider = el('input', {
     class: 'slider scrubber',
-    attrs: { type: 'range', min: '0', max: '0', step: '1', value: '0', 'aria-label': 'Training step shown (the last position is live)' },
+    attrs: { type: 'range', min: '0', max: '0', step: '1', value: '0', 'aria-label': t('Training step shown (the last position is live)') },
   });
   private readonly indicator = el('output', { class: 'step-indicator', attrs: { 'aria-live': 'polite' } });
   private readonly live: HTMLButtonElement;
@@ -35,14 +36,14 @@ export class Scrubber {
     theme: Theme,
     private readonly invalidate: (parts: readonly Part[]) => void,
   ) {
-    const s = section('snapshots', 'Heads over training');
+    const s = section('snapshots', t('Heads over training'));
     this.root = s.root;
     this.note = s.note;
     const measure = segmented(
       PLOTTED_MEASURES.map((m) => ({
         value: m,
-        label: m === 'entropy' ? 'entropy' : KIND_SHORT[m],
-        title: m === 'entropy' ? "Each head's mean normalised entropy over steps" : `Each head's ${m.replace('_', '-')} score over steps`,
+        label: m === 'entropy' ? t('entropy') : KIND_SHORT[m],
+        title: m === 'entropy' ? t("Each head's mean normalised entropy over steps") : t("Each head's {0} score over steps", KIND_NAME[m]),
       })),
       this.measure,
       (m) => {
@@ -51,7 +52,7 @@ export class Scrubber {
       },
     );
     this.setMeasure = measure.set;
-    this.live = button('Live', 'Back to the model as it is now (Escape)', () => this.scrubTo(null));
+    this.live = button(t('Live'), t('Back to the model as it is now (Escape)'), () => this.scrubTo(null));
     s.tools.append(measure.root);
     this.plot = new HeadScoresPlot(theme, (layer, head) => postToHost({ type: 'selectHead', layer, head }));
     this.slider.addEventListener('input', () => {
@@ -85,8 +86,10 @@ export class Scrubber {
     setNote(
       this.note,
       n === 0
-        ? 'Snapshots of every head on the probe window are taken while training; the first appears here soon.'
-        : `${n} snapshot${n > 1 ? 's' : ''} of the probe window "${preview(s)}", every ${number(s.every)} steps. Drag to see the model at a step.`,
+        ? t('Snapshots of every head on the probe window are taken while training; the first appears here soon.')
+        : n === 1
+          ? t('1 snapshot of the probe window "{0}", every {1} steps. Drag to see the model at a step.', preview(s), number(s.every))
+          : t('{0} snapshots of the probe window "{1}", every {2} steps. Drag to see the model at a step.', n, preview(s), number(s.every)),
     );
     this.slider.max = String(n);
     this.slider.disabled = n === 0;
@@ -96,8 +99,10 @@ export class Scrubber {
     const total = Math.max(this.store.run.totalSteps, s.list.at(-1)?.step ?? 0);
     const text =
       index < 0
-        ? `Live / latest: the model as it is now${this.store.run.status === 'running' ? ' (training)' : ''}`
-        : `Step ${number(s.list[index]!.step)} of ${number(total)} (snapshot ${index + 1} of ${n})`;
+        ? this.store.run.status === 'running'
+          ? t('Live / latest: the model as it is now (training)')
+          : t('Live / latest: the model as it is now')
+        : t('Step {0} of {1} (snapshot {2} of {3})', number(s.list[index]!.step), number(total), index + 1, n);
     this.indicator.textContent = text;
     this.slider.setAttribute('aria-valuetext', text);
     this.live.disabled = index < 0;

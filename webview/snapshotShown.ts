@@ -14,6 +14,7 @@ import type { HeadStats, MatrixPayload } from '../src/protocol/dashboardViews';
 import type { RunSnapshot, RunSnapshots } from '../src/protocol/snapshots';
 import type { QueryAttention } from '../src/protocol/webviewProtocol';
 import type { Store } from './store';
+import { t } from './l10n';
 
 /** The document key of the probe window (not a document: nothing the page sends names it). */
 export const SNAPSHOT_KEY = 'attention-lens:snapshot';
@@ -84,7 +85,7 @@ function derive(s: RunSnapshots, index: number, layer: number, head: number): Sn
   const one = (layer * H + head) * T * T;
   const attention: QueryAttention = {
     ...ref,
-    documentName: `probe window at step ${snapshot.step}`,
+    documentName: t('probe window at step {0}', snapshot.step),
     from: q,
     to: q + 1,
     tokens: { first: 0, ids: probe.ids, starts: probe.starts, ends: probe.ends, labels: probe.labels },

@@ -50,7 +50,7 @@ export class SurprisalStrip {
     this.root = s.root;
     this.note = s.note;
     s.tools.append(
-      button('PNG', 'Save the strip as PNG', () => this.exporter.save('png', 'surprisal.png', canvasPng(this.canvas, this.theme.background))),
+      button('PNG', t('Save the strip as PNG'), () => this.exporter.save('png', 'surprisal.png', canvasPng(this.canvas, this.theme.background))),
       button('CSV', t("Save each token's surprisal and the predictions as CSV"), () => this.export('csv')),
       button('JSON', t('Save the surprisal view as JSON'), () => this.export('json')),
     );

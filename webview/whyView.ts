@@ -131,10 +131,17 @@ export class WhyView {
         .join(', ')}${v.length > 8 ? ', …' : ''}]`;
     const top = [...weights.keys()].sort((x, y) => weights[y]! - weights[x]!).slice(0, 3);
     this.vectors.replaceChildren(
-      el('p', { text: `q (${hs} dims) = ${vec(d.q)}` }),
+      el('p', { text: t('q ({0} dims) = {1}', hs, vec(d.q)) }),
       ...top.map((k) =>
         el('p', {
-          text: `k of "${labelOf(a, k)}" = ${vec(d.k.subarray(k * hs, (k + 1) * hs))}; q·k = ${formatValue(dots[k]!)}; ÷ √${hs} = ${formatValue(dots[k]! / Math.sqrt(hs))}`,
+          text: t(
+            'k of "{0}" = {1}; q·k = {2}; ÷ √{3} = {4}',
+            labelOf(a, k),
+            vec(d.k.subarray(k * hs, (k + 1) * hs)),
+            formatValue(dots[k]!),
+            hs,
+            formatValue(dots[k]! / Math.sqrt(hs)),
+          ),
         }),
       ),
       el('p', { text: t('output = Σ weight·v = {0} (engine: {1})', vec(out), vec(d.output)) }),

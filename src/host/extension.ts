@@ -122,7 +122,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       snapshots.reset(recorded, null);
       const kept = runs.byCheckpoint(source.path);
       if (kept) return run.showRecord(kept);
-      run.showHistory(`history of ${path.basename(source.path)}`, history, source.path);
+      run.showHistory(vscode.l10n.t('history of {0}', path.basename(source.path)), history, source.path);
       const record = history ? run.record() : null;
       if (record) runs.add(record);
     }),

@@ -107,20 +107,3 @@ export function detectorKey(d: CustomDetector): string {
   const rule = r.kind === 'match' ? `match:${r.regex}` : r.kind === 'position' ? `position:${r.position}` : `${r.kind}:${r.offset}`;
   return `${d.method}|${d.excludeBos ? 'B' : ''}${d.excludeCurrentToken ? 'C' : ''}|${rule}`;
 }
-
-/** The rule in words, for titles and notes ("2 tokens back", "tokens matching /^ [A-Z]/"). */
-export function describeRule(r: HeadRule): string {
-  switch (r.kind) {
-    case 'offset':
-      if (r.offset === 0) return 'the token itself';
-      if (r.offset > 0) return r.offset === 1 ? 'the previous token' : `the token ${r.offset} back`;
-      return r.offset === -1 ? 'the next token' : `the token ${-r.offset} ahead`;
-    case 'occurrence':
-      if (r.offset === 0) return 'an earlier copy of the token';
-      return `the token ${Math.abs(r.offset)} ${r.offset > 0 ? 'after' : 'before'} an earlier copy of the token`;
-    case 'match':
-      return `tokens matching /${r.regex}/`;
-    case 'position':
-      return r.position === 0 ? 'the first token (position 0)' : `window position ${r.position}`;
-  }
-}

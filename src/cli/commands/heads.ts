@@ -13,7 +13,8 @@
  */
 
 import { detectHead, rulePattern, strongestKind, summarizeHeads, HEAD_KINDS } from '../../engine';
-import { describeRule, tokenMatcher } from '../../protocol/headRules';
+import { tokenMatcher } from '../../protocol/headRules';
+import { describeRule } from '../../presentation/headRuleWords';
 import { detectorOfArgs } from '../headRule';
 import { parseArgs, UsageError } from '../args';
 import { inputEncoding, inputTokenTypes } from '../inputText';
