@@ -12,7 +12,7 @@
 import v8 from 'node:v8';
 import type { Backend } from '../src/engine/kernels/backend';
 import { jsBackend } from '../src/engine/kernels/jsBackend';
-import { decodeBase64, loadWasmBackend } from '../src/engine/kernels/wasmBackend';
+import { decodeBase64, loadWasmBackend } from '../src/engine/kernels/wasmLoad';
 import { WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from '../src/engine/kernels/generated/wasmModules';
 import { Rng } from '../src/engine/random';
 import { median, parseArgs } from './common';

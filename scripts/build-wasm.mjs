@@ -25,7 +25,7 @@ const SRC_DIR = path.join(root, 'wasm/assembly');
 const ENTRY = 'wasm/assembly/index.ts';
 const OUT = path.join(root, 'src/engine/kernels/generated/wasmModules.ts');
 /**
- * The memory is imported and shared (src/engine/kernels/wasmBackend.ts makes it): views on a
+ * The memory is imported and shared (src/engine/kernels/wasmLoad.ts makes it): views on a
  * shared memory stay valid when it grows, so tensors can live in it (resident weights, the
  * decoder's cache) and compute threads can share it. 65536 pages = 4 GiB, wasm32's limit.
  */

@@ -12,6 +12,7 @@ import type { AblationSweepView } from '../src/protocol/dashboardViews';
 import { labelOf } from './attentionCommon';
 import { ActionSlot, computeButton, computing, Diverging, maxAbs, num, queryIndex, signedNats, vocabLabel } from './debugCommon';
 import { button, el, section, segmented, setNote } from './dom';
+import { headHeatTable } from './headHeatTable';
 import type { Exporter } from './exporter';
 import type { Store } from './store';
 import type { Theme } from './theme';
@@ -137,27 +138,14 @@ export class AblationView {
     const sel = this.store.selection;
     const caption = el('caption', { class: 'sr-only', text: t('Change in log p of "{0}" when each head is zeroed', v.targetLabel) });
     if (this.order === 'head') {
-      const head = el(
-        'tr',
-        {},
-        el('th', { text: t('layer \\ head') }),
-        ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })),
-      );
-      const rows = Array.from({ length: v.layers }, (_, l) =>
-        el(
-          'tr',
-          {},
-          el('th', { attrs: { scope: 'row' }, text: String(l) }),
-          ...Array.from({ length: v.heads }, (_, h) => {
-            const e = num(v.effects, l * v.heads + h);
-            const b = this.headButton(l, h, e, signed(e));
-            b.style.backgroundColor = colours.css(e, scale);
-            b.style.color = colours.text(e, scale);
-            return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, this.pickBox(v, l, h), b);
-          }),
-        ),
-      );
-      this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
+      const cells = headHeatTable(v.layers, v.heads, sel, (l, h) => {
+        const e = num(v.effects, l * v.heads + h);
+        const b = this.headButton(l, h, e, signed(e));
+        b.style.backgroundColor = colours.css(e, scale);
+        b.style.color = colours.text(e, scale);
+        return [this.pickBox(v, l, h), b];
+      });
+      this.table.replaceChildren(caption, ...cells);
       return;
     }
     const order = [...Array(v.layers * v.heads).keys()].sort((x, y) => num(v.effects, x) - num(v.effects, y) || x - y);

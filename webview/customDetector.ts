@@ -24,6 +24,7 @@ import { validated } from '../src/protocol/validation';
 import type { DashboardUiState } from '../src/protocol/webviewProtocol';
 import { Diverging, num } from './debugCommon';
 import { button, el, section, segmented, setNote, toggle } from './dom';
+import { headHeatTable } from './headHeatTable';
 import type { Exporter } from './exporter';
 import { t } from './l10n';
 import { formRuleProblem } from './ruleProblem';
@@ -277,27 +278,14 @@ export class CustomDetectorView {
       return b;
     };
     if (this.order === 'head') {
-      const head = el(
-        'tr',
-        {},
-        el('th', { text: t('layer \\ head') }),
-        ...Array.from({ length: v.heads }, (_, h) => el('th', { attrs: { scope: 'col' }, text: String(h) })),
-      );
-      const rows = Array.from({ length: v.layers }, (_, l) =>
-        el(
-          'tr',
-          {},
-          el('th', { attrs: { scope: 'row' }, text: String(l) }),
-          ...Array.from({ length: v.heads }, (_, h) => {
-            const s = num(v.scores, l * v.heads + h);
-            const b = cell(l, h, s.toFixed(3), 'heatcell');
-            b.style.backgroundColor = colours.css(s, 1);
-            b.style.color = colours.text(s, 1);
-            return el('td', { class: `heat${l === sel.layer && h === sel.head ? ' selected' : ''}` }, b);
-          }),
-        ),
-      );
-      this.table.replaceChildren(caption, el('thead', {}, head), el('tbody', {}, ...rows));
+      const cells = headHeatTable(v.layers, v.heads, sel, (l, h) => {
+        const s = num(v.scores, l * v.heads + h);
+        const b = cell(l, h, s.toFixed(3), 'heatcell');
+        b.style.backgroundColor = colours.css(s, 1);
+        b.style.color = colours.text(s, 1);
+        return [b];
+      });
+      this.table.replaceChildren(caption, ...cells);
       return;
     }
     const order = [...Array(v.layers * v.heads).keys()].sort((x, y) => num(v.scores, y) - num(v.scores, x) || x - y);

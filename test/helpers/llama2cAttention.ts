@@ -19,8 +19,21 @@ export interface Llama2cAttention {
   readonly attention: number[][][][];
 }
 
-export function readLlama2cAttention(file: string): Llama2cAttention {
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as Llama2cAttention;
+/** A fixture that also has run.c's logits: row t predicts token t+1. */
+export interface Llama2cLogits extends Llama2cAttention {
+  /** [T][vocab] */
+  readonly logits: number[][];
+}
+
+export function readLlama2cAttention(file: string): Llama2cLogits {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as Llama2cLogits;
+}
+
+/** log softmax(logits)[id], in float64 (the oracle for surprisal and ablation losses). */
+export function logProb(logits: readonly number[], id: number): number {
+  const max = Math.max(...logits);
+  const lse = max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0));
+  return (logits[id] ?? NaN) - lse;
 }
 
 /**

@@ -17,29 +17,16 @@ import { DashboardPanel } from '../../src/host/dashboard/panel';
 import type { PagePayload } from '../../src/protocol/dashboardViews';
 import type { CustomDetector } from '../../src/protocol/headRules';
 import type { HostToWebview, QueryAttention, WebviewToHost } from '../../src/protocol/webviewProtocol';
+import { logProb, type Llama2cLogits } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, waitFor } from '../helpers/vscodeTest';
-
-interface Fixture {
-  readonly prompt: string;
-  readonly T: number;
-  readonly token_ids: number[];
-  readonly logits: number[][];
-  /** [L][H][T][T], row = query. */
-  readonly attention: number[][][][];
-}
-
-function logProb(logits: readonly number[], id: number): number {
-  const max = Math.max(...logits);
-  const lse = max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0));
-  return (logits[id] ?? NaN) - lse;
-}
+import { dashboardDeps } from '../helpers/dashboardDeps';
 
 const settle = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('dashboard actions in the editor: Pin, Ablate these and a custom head detector (stories260K)', function () {
   this.timeout(180_000);
   let a: AttentionLensApi;
-  let fx: Fixture;
+  let fx: Llama2cLogits;
   let doc: vscode.TextDocument;
   let spans: { start: number; end: number }[];
   let panel: DashboardPanel;
@@ -65,7 +52,7 @@ describe('dashboard actions in the editor: Pin, Ablate these and a custom head d
   before(async function () {
     if (!fixturesDir()) return this.skip();
     a = (await activeExtension()).exports as AttentionLensApi;
-    fx = JSON.parse(fs.readFileSync(fixture('stories260K', 'attention_logits_lily_park.json'), 'utf8')) as Fixture;
+    fx = JSON.parse(fs.readFileSync(fixture('stories260K', 'attention_logits_lily_park.json'), 'utf8')) as Llama2cLogits;
     if (a.model.info?.architecture !== 'llama')
       await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     doc = await vscode.workspace.openTextDocument({ content: fx.prompt });
@@ -74,19 +61,9 @@ describe('dashboard actions in the editor: Pin, Ablate these and a custom head d
     await waitFor('attention for the prompt', () => (a.highlighter.shown?.editor.document === doc ? a.highlighter.shown : null), 30_000);
     const tokens = await a.attention.tokensFor(doc, [{ start: 0, end: doc.getText().length }]);
     spans = Array.from({ length: fx.T }, (_, i) => tokens?.rangeOf(i) ?? { start: 0, end: 0 });
-    log = vscode.window.createOutputChannel('Attention Lens dashboard actions test', { log: true });
-    panel = DashboardPanel.createOrShow({
-      extensionUri: (await activeExtension()).extensionUri,
-      log,
-      client: a.client,
-      run: a.run,
-      model: a.model,
-      view: a.view,
-      highlighter: a.highlighter,
-      attention: a.attention,
-      memento: { keys: () => [], get: () => undefined, update: async () => undefined } as vscode.Memento,
-      runs: a.runs,
-    });
+    const deps = await dashboardDeps(a, 'Attention Lens dashboard actions test');
+    log = deps.log;
+    panel = DashboardPanel.createOrShow(deps);
     panel.onDidPostMessage((m) => posted.push(m));
     panel.onDidReceiveMessage((m) => received.push(m));
     await waitFor("the page's ready message", () => received.some((m) => m.type === 'ready'), 60_000);

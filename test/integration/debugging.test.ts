@@ -13,22 +13,11 @@ import type { AttentionLensApi } from '../../src/host/extension';
 import { DashboardPanel } from '../../src/host/dashboard/panel';
 import type { PagePayload } from '../../src/protocol/dashboardViews';
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/webviewProtocol';
+import { logProb, type Llama2cLogits } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, waitFor } from '../helpers/vscodeTest';
-
-interface Fixture {
-  readonly prompt: string;
-  readonly T: number;
-  readonly token_ids: number[];
-  readonly logits: number[][];
-}
+import { dashboardDeps } from '../helpers/dashboardDeps';
 
 /** log p(id) under row `logits` (float64 log-softmax). */
-function logProb(logits: readonly number[], id: number): number {
-  const max = Math.max(...logits);
-  const lse = max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0));
-  return (logits[id] ?? NaN) - lse;
-}
-
 /** The overlay's buckets (presentation/surprisalScale.ts): under 1, 2, 4, 7 nats, and above. */
 const BOUNDS = [1, 2, 4, 7];
 const bucketOf = (nats: number): number => {
@@ -39,14 +28,14 @@ const bucketOf = (nats: number): number => {
 describe("the debugger in the editor (stories260K, llama2.c's logits as the oracle)", function () {
   this.timeout(120_000);
   let a: AttentionLensApi;
-  let fx: Fixture;
+  let fx: Llama2cLogits;
   let doc: vscode.TextDocument;
   let editor: vscode.TextEditor;
 
   before(async function () {
     if (!fixturesDir()) return this.skip();
     a = (await activeExtension()).exports as AttentionLensApi;
-    fx = JSON.parse(fs.readFileSync(fixture('stories260K', 'attention_logits_lily_park.json'), 'utf8')) as Fixture;
+    fx = JSON.parse(fs.readFileSync(fixture('stories260K', 'attention_logits_lily_park.json'), 'utf8')) as Llama2cLogits;
     if (a.model.info?.architecture !== 'llama')
       await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     doc = await vscode.workspace.openTextDocument({ content: fx.prompt });
@@ -109,18 +98,7 @@ describe("the debugger in the editor (stories260K, llama2.c's logits as the orac
   });
 
   it('the dashboard runs the ablation sweep and the attribution when asked, about the token after the cursor', async () => {
-    const deps = {
-      extensionUri: (await activeExtension()).extensionUri,
-      log: vscode.window.createOutputChannel('Attention Lens debugging test', { log: true }),
-      client: a.client,
-      run: a.run,
-      model: a.model,
-      view: a.view,
-      highlighter: a.highlighter,
-      attention: a.attention,
-      memento: { keys: () => [], get: () => undefined, update: async () => undefined } as vscode.Memento,
-      runs: a.runs,
-    };
+    const deps = await dashboardDeps(a, 'Attention Lens debugging test');
     const posted: HostToWebview[] = [];
     const received: WebviewToHost[] = [];
     const tokens = await a.attention.tokensFor(doc, [{ start: 0, end: doc.getText().length }]);

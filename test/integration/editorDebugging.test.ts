@@ -10,22 +10,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
+import { logProb, type Llama2cLogits } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, waitFor } from '../helpers/vscodeTest';
-
-interface Fixture {
-  readonly prompt: string;
-  readonly T: number;
-  readonly token_ids: number[];
-  readonly logits: number[][];
-  /** [L][H][T][T], row = query. */
-  readonly attention: number[][][][];
-}
-
-function logProb(logits: readonly number[], id: number): number {
-  const max = Math.max(...logits);
-  const lse = max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0));
-  return (logits[id] ?? NaN) - lse;
-}
 
 /** The overlay's buckets of Δ surprisal (presentation/ablationScale.ts), written out here. */
 function deltaBucket(d: number): number {
@@ -44,7 +30,7 @@ async function hoverText(doc: vscode.TextDocument, offset: number): Promise<stri
 describe('debugging modes in the editor (stories260K, llama2.c as the oracle)', function () {
   this.timeout(180_000);
   let a: AttentionLensApi;
-  let fx: Fixture;
+  let fx: Llama2cLogits;
   let doc: vscode.TextDocument;
   let editor: vscode.TextEditor;
   let spans: { start: number; end: number }[];
@@ -59,7 +45,7 @@ describe('debugging modes in the editor (stories260K, llama2.c as the oracle)', 
   before(async function () {
     if (!fixturesDir()) return this.skip();
     a = (await activeExtension()).exports as AttentionLensApi;
-    fx = JSON.parse(fs.readFileSync(fixture('stories260K', 'attention_logits_lily_park.json'), 'utf8')) as Fixture;
+    fx = JSON.parse(fs.readFileSync(fixture('stories260K', 'attention_logits_lily_park.json'), 'utf8')) as Llama2cLogits;
     if (a.model.info?.architecture !== 'llama')
       await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     doc = await vscode.workspace.openTextDocument({ content: fx.prompt });

@@ -16,6 +16,7 @@ import type { AttentionLensApi } from '../../src/host/extension';
 import { DashboardPanel } from '../../src/host/dashboard/panel';
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/webviewProtocol';
 import { activeExtension, waitFor, workspaceRoot } from '../helpers/vscodeTest';
+import { dashboardDeps } from '../helpers/dashboardDeps';
 
 interface Outcome {
   readonly reason: string;
@@ -40,21 +41,9 @@ describe('training runs are kept and compared (in-host)', function () {
     editor.selection = new vscode.Selection(line.range.start.translate(0, 12), line.range.start.translate(0, 12));
     const probe = line.text.slice(0, 12);
 
-    const ext = await activeExtension();
     const posted: HostToWebview[] = [];
     const received: WebviewToHost[] = [];
-    const panel = DashboardPanel.createOrShow({
-      extensionUri: ext.extensionUri,
-      log: vscode.window.createOutputChannel('Attention Lens runs test', { log: true }),
-      client: a.client,
-      run: a.run,
-      model: a.model,
-      view: a.view,
-      highlighter: a.highlighter,
-      attention: a.attention,
-      memento: { keys: () => [], get: () => undefined, update: async () => undefined } as vscode.Memento,
-      runs: a.runs,
-    });
+    const panel = DashboardPanel.createOrShow(await dashboardDeps(a, 'Attention Lens runs test'));
     try {
       panel.onDidPostMessage((m) => posted.push(m));
       panel.onDidReceiveMessage((m) => received.push(m));

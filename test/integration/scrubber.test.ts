@@ -15,6 +15,7 @@ import type { AttentionLensApi } from '../../src/host/extension';
 import { DashboardPanel } from '../../src/host/dashboard/panel';
 import type { HostToWebview, WebviewToHost } from '../../src/protocol/webviewProtocol';
 import { activeExtension, waitFor, workspaceRoot } from '../helpers/vscodeTest';
+import { dashboardDeps } from '../helpers/dashboardDeps';
 
 describe('the step scrubber (in-host)', function () {
   this.timeout(600_000);
@@ -29,22 +30,9 @@ describe('the step scrubber (in-host)', function () {
     // The probe starts 32 characters before the cursor; the cursor is in it.
     const cursorAt = 300;
     editor.selection = new vscode.Selection(doc.positionAt(cursorAt), doc.positionAt(cursorAt));
-    const ext = await activeExtension();
     const posted: HostToWebview[] = [];
     const received: WebviewToHost[] = [];
-    const panel = DashboardPanel.createOrShow({
-      extensionUri: ext.extensionUri,
-      log: vscode.window.createOutputChannel('Attention Lens scrubber test', { log: true }),
-      client: a.client,
-      run: a.run,
-      model: a.model,
-      view: a.view,
-      highlighter: a.highlighter,
-      attention: a.attention,
-      memento: { keys: () => [], get: () => undefined, update: async () => undefined } as vscode.Memento,
-      runs: a.runs,
-      snapshots: a.snapshots,
-    });
+    const panel = DashboardPanel.createOrShow(await dashboardDeps(a, 'Attention Lens scrubber test', { snapshots: true }));
     try {
       panel.onDidPostMessage((m) => posted.push(m));
       panel.onDidReceiveMessage((m) => received.push(m));

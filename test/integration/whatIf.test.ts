@@ -20,17 +20,13 @@ import { CharTokenizer } from '../../src/engine/tokenizer/charTokenizer';
 import type { AttentionLensApi } from '../../src/host/extension';
 import type { ComparisonView, WhatIf } from '../../src/protocol/dashboardViews';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
+import { logProb } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, waitFor } from '../helpers/vscodeTest';
 
 interface LogitsFixture {
   readonly prompt: string;
   readonly token_ids: number[];
   readonly logits: number[][];
-}
-
-function logProb(row: readonly number[], id: number): number {
-  const max = Math.max(...row);
-  return (row[id] ?? NaN) - max - Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
 }
 
 async function openFile(dir: string, name: string, content: string): Promise<vscode.TextDocument> {

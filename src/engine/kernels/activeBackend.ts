@@ -11,7 +11,7 @@
 import type { Backend } from './backend';
 import type { ThreadSpawner } from './computeThreads';
 import { jsBackend } from './jsBackend';
-import { loadWasmBackend, type WasmModuleBytes } from './wasmBackend';
+import { loadWasmBackend, type WasmModuleBytes } from './wasmLoad';
 
 /** 'auto': WebAssembly where it loads, else JS. 'wasm': the same, but the caller asked for it. */
 export type BackendChoice = 'auto' | 'js' | 'wasm';

@@ -1,33 +1,23 @@
 /**
- * The WebAssembly SIMD backend: loads the kernels compiled from wasm/assembly (embedded as
- * base64 in generated/wasmModules.ts), preferring the relaxed-SIMD build (fused
- * multiply-add) when the runtime validates it. The module's memory is shared (a
+ * The WebAssembly SIMD backend: the kernels compiled from wasm/assembly, instantiated by
+ * wasmLoad.ts (relaxed SIMD when the runtime has it). The module's memory is shared (a
  * SharedArrayBuffer: views on it never detach when it grows), and holds resident arrays —
  * weights read from a checkpoint straight into it, the decoder's cache — which kernels use in
  * place; other operands are copied in and out per call (wasmArena.ts), a memcpy per operand,
  * a few % of the kernels' time at the engine's shapes. When the memory cannot grow, the call
  * runs on the JS reference instead.
- *
- * Loading never throws: failures come back as a reason for backendStatus().
  */
 
 import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, MatmulOptions, ThreadUse } from './backend';
-import { WASM_MEMORY_PAGES, WASM_RELAXED_SIMD_BASE64, WASM_SIMD_BASE64 } from './generated/wasmModules';
 import { jsBackend } from './jsBackend';
 import { Arena } from './wasmArena';
 import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
 import { ComputeThreads, type ThreadSpawner } from './computeThreads';
 import { wasmDecode } from './wasmDecode';
 import { wasmLinearBackward, wasmLinearForward } from './wasmLinear';
-import { isKernelModule, missingKernelExports, type KernelExports } from './wasmExports';
+import type { KernelExports } from './wasmExports';
 import { passiveDataSegments } from './wasmPassiveData';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
-
-/** Compiled module bytes, one per build (tests substitute broken ones). */
-export interface WasmModuleBytes {
-  readonly simd?: Uint8Array<ArrayBuffer>;
-  readonly relaxedSimd?: Uint8Array<ArrayBuffer>;
-}
 
 export interface WasmBackendOptions {
   /**
@@ -37,55 +27,8 @@ export interface WasmBackendOptions {
   readonly attentionBlockFloats?: number;
 }
 
-export type WasmLoadResult = { readonly backend: Backend; readonly reason: null } | { readonly backend: null; readonly reason: string };
-
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-export function loadWasmBackend(modules?: WasmModuleBytes, options: WasmBackendOptions = {}): WasmLoadResult {
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
-    return { backend: null, reason: 'WebAssembly is not available in this runtime' };
-  }
-  const reasons: string[] = [];
-  const candidates: [string, () => Uint8Array<ArrayBuffer> | undefined][] = [
-    ['wasm-relaxed-simd', () => (modules ? modules.relaxedSimd : decodeBase64(WASM_RELAXED_SIMD_BASE64))],
-    ['wasm-simd', () => (modules ? modules.simd : decodeBase64(WASM_SIMD_BASE64))],
-  ];
-  for (const [name, bytesOf] of candidates) {
-    try {
-      const bytes = bytesOf();
-      if (!bytes) {
-        reasons.push(`${name}: no module`);
-        continue;
-      }
-      if (!WebAssembly.validate(bytes)) {
-        reasons.push(`${name}: not supported by this runtime (module does not validate)`);
-        continue;
-      }
-      const memory = new WebAssembly.Memory({ ...WASM_MEMORY_PAGES, shared: true });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { abort: onAbort, memory } });
-      const exports = instance.exports;
-      if (!isKernelModule(exports)) {
-        reasons.push(`${name}: module lacks ${missingKernelExports(exports).join(', ')}`);
-        continue;
-      }
-      return { backend: new WasmBackend(name, exports, bytes, options), reason: null };
-    } catch (e) {
-      reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }
-  return { backend: null, reason: reasons.join('; ') };
-}
-
-function onAbort(): never {
-  throw new Error('WebAssembly kernel aborted');
-}
-
-class WasmBackend implements Backend {
+/** The kernels on one instance of the module (made by wasmLoad.ts), with the compute threads that share its memory. */
+export class WasmBackend implements Backend {
   readonly name: string;
   private readonly ex: KernelExports;
   private readonly arena: Arena;

@@ -4,7 +4,7 @@
  * every kernel against the JS reference. Prints `relaxed-simd ok <n>` or exits non-zero.
  */
 
-import { loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
+import { loadWasmBackend } from '../../../../src/engine/kernels/wasmLoad';
 import { checkAllKernels } from './kernelChecks';
 
 const loaded = loadWasmBackend();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/activeBackend';
-import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmBackend';
+import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmLoad';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
 import {
