@@ -7,12 +7,15 @@
  */
 
 import { meanSurprisal, surprisalAndPredictions } from '../../engine';
-import { parseArgs } from '../args';
+import { parseArgs, UsageError } from '../args';
 import { table, visibleToken, type Output } from '../output';
 import { windowCount } from '../../protocol/contextWindows';
 import { INPUT_FLAGS, INPUT_VALUES, openAnalysisInput, predictionsJson, predictionsLine, topOption, type PredictionJson } from './analysisInput';
 import { analysisPlan, forEachQueryWindow, windowsJson } from './analysisWindows';
 import { tokensJson } from './model';
+
+/** Predictions (tokens × --top) one run lists. */
+const MAX_PREDICTIONS = 5_000_000;
 
 export const SURPRISAL_OPTIONS = { values: [...INPUT_VALUES, 'top'], flags: [...INPUT_FLAGS] };
 
@@ -21,6 +24,9 @@ export async function surprisalCommand(argv: readonly string[], out: Output): Pr
   const k = topOption(args);
   const { model, tokenizer, enc } = await openAnalysisInput(args, out);
   const T = enc.ids.length;
+  // Every token's top-k is held for the JSON: a long text with a large --top is refused, not run out of memory.
+  if (T * k > MAX_PREDICTIONS)
+    throw new UsageError(`--top ${k} over ${T} tokens would list ${T * k} predictions; at most ${MAX_PREDICTIONS} (use a smaller --top or a shorter text)`);
   const plan = analysisPlan(model, T, args);
   // Each token's surprisal from the window that reads it as a query; row i's top-k from the
   // window its next token's surprisal comes from (predictionWindow), so the two agree.

@@ -156,5 +156,9 @@ describe('CLI debugging commands over a text longer than the context (stories260
     assert.match(r.stdout + r.stderr, new RegExp(`position ${ids.length} is outside the text's ${ids.length} tokens`));
     const last = cli('ablate', ...model(), '--text', text, '--sweep', '--position', String(ids.length - 1), '--json');
     assert.match(last.stdout + last.stderr, /is the last token/);
+    // A long text times a large --top is refused up front rather than held in memory.
+    const big = cli('surprisal', ...model(), '--text', text.repeat(60), '--top', '1000', '--json');
+    assert.equal(big.code, 2, big.stderr);
+    assert.match(big.stdout + big.stderr, /--top 1000 over \d+ tokens would list \d+ predictions; at most 5000000/);
   });
 });
