@@ -16,7 +16,7 @@ import { HEAD_KIND_NAMES } from '../../src/protocol/common';
 import type { HeadStats } from '../../src/protocol/dashboardViews';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention, trainingRun, type Window } from './fixtures';
-import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage, expectText } from './harness';
 
 function headStats(w: Window): HeadStats {
   const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
@@ -69,7 +69,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await canvas.click({ position: { x: 4 + 99 * cell + cell / 2, y: 4 + 100 * cell + cell / 2 } });
     const sel = await waitForPosted(d, 'selectTokens');
     assert.deepEqual(sel, { type: 'selectTokens', documentKey: DOCUMENT_KEY, start: w.starts[100], end: w.ends[100] });
-    assert.match(await d.page.locator('#matrix .legend-text').innerText(), /0 % … [\d.]+ % \(this head\)/);
+    await expectText(d.page.locator('#matrix .legend-text'), /0 % … [\d.]+ % \(this head\)/);
     await d.screenshot('matrix-256-dark.png');
   });
 
@@ -82,11 +82,11 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const overlay = d.page.locator('#matrix canvas.overlay');
     const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
     await overlay.hover({ position: { x: 72 + 3 * cell + cell / 2, y: 72 + 4 * cell + cell / 2 } });
-    assert.match(await d.page.locator('#matrix .hoverinfo').innerText(), /^query 4 ".*" → key 3 ".*": [\d.]+ %/);
+    await expectText(d.page.locator('#matrix .hoverinfo'), /^query 4 ".*" → key 3 ".*": [\d.]+ %/);
     await d.page.locator('#matrix').getByRole('button', { name: 'Global' }).click();
     const persisted = await waitForPosted(d, 'persist', (m) => (m.ui as { normalization: string }).normalization === 'global');
     assert.equal((persisted.ui as { normalization: string }).normalization, 'global');
-    assert.match(await d.page.locator('#matrix .legend-text').innerText(), /every head/);
+    await expectText(d.page.locator('#matrix .legend-text'), /every head/);
     await d.send({
       type: 'viewUnavailable',
       view: 'matrix',
@@ -100,7 +100,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     d = await open();
     await d.send(init({ attention: queryAttention(w, 17), status: 'running' }));
     const header = d.page.locator('header.top .model');
-    assert.match(await header.innerText(), /^Attention below is from the active model \(.* heads .*\); the model in training replaces it when it finishes$/);
+    await expectText(header, /^Attention below is from the active model \(.* heads .*\); the model in training replaces it when it finishes$/);
     await d.send({ type: 'runStatus', run: { status: 'completed', label: 'story.txt', totalSteps: 0, message: null } });
     assert.doesNotMatch(await header.innerText(), /Attention below/);
   });
@@ -113,10 +113,10 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const cell = Math.min(22, Math.floor(((await overlay.boundingBox())!.width - 72 - 4) / 24));
     await overlay.hover({ position: { x: 72 + 3 * cell + cell / 2, y: 72 + 4 * cell + cell / 2 } });
     const caption = d.page.locator('#matrix .hoverinfo');
-    assert.match(await caption.innerText(), /^query 4 /);
+    await expectText(caption, /^query 4 /);
     // Another model: the editor's attention goes, and the caption about the old matrix with it.
     await d.send({ type: 'model', info: null }, { type: 'attention', attention: null });
-    assert.equal(await caption.innerText(), '');
+    await expectText(caption, '');
 
     await d.send({ type: 'attention', attention: queryAttention(w, 17) }, ...matrixMessages(w, 0, 0), {
       type: 'view',
@@ -124,19 +124,19 @@ describe('dashboard webview: attention views (Chromium)', function () {
       payload: headStats(w),
     });
     const gridCaption = d.page.locator('#heads .hoverinfo');
-    assert.match(await gridCaption.innerText(), /^Selected: layer 0, head 0 · strongest: /);
+    await expectText(gridCaption, /^Selected: layer 0, head 0 · strongest: /);
     await d.send({ type: 'selection', layer: 1, head: 2 });
-    assert.match(await gridCaption.innerText(), /^Selected: layer 1, head 2 · strongest: /);
+    await expectText(gridCaption, /^Selected: layer 1, head 2 · strongest: /);
   });
 
   it('the query strip shows where the cursor token looks; bars and chips select tokens in the editor', async () => {
     const w = attentionWindow(24);
     d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }));
-    assert.match(await d.page.locator('#query .subtitle').innerText(), /token 17\) in story.txt · layer 0, head 0/);
+    await expectText(d.page.locator('#query .subtitle'), /token 17\) in story.txt · layer 0, head 0/);
     const chips = d.page.locator('#query button.chip');
     assert.ok((await chips.count()) >= 3);
-    assert.match(await chips.first().innerText(), /[\d.]+ %$/);
+    await expectText(chips.first(), /[\d.]+ %$/);
     await chips.first().click();
     const strongest = await waitForPosted(d, 'selectTokens');
     // Head 0 is a previous-token head: its strongest key is token 16.
@@ -147,14 +147,14 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await strip.click({ position: { x: 4 + 2 * cell + cell / 2, y: 40 } });
     await waitForPosted(d, 'selectTokens', (m) => m.start === w.starts[2]);
     await d.page.getByRole('button', { name: 'Looked at by' }).click();
-    assert.match(await d.page.locator('#query .chips').innerText(), /Attended most by/);
+    await expectText(d.page.locator('#query .chips'), /Attended most by/);
   });
 
   it('the grid: a tile per head; clicking one selects it, and the selection message moves the outline and the matrix', async () => {
     const w = attentionWindow(24);
     d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }));
-    assert.match(await d.page.locator('#heads .note').innerText(), /row for the cursor token/);
+    await expectText(d.page.locator('#heads .note'), /row for the cursor token/);
     await d.send(...matrixMessages(w, 0, 0));
     const grid = d.page.locator('#heads canvas');
     const box = (await grid.boundingBox())!;
@@ -162,10 +162,10 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await grid.click({ position: { x: 28 + 2 * (tile + 6) + tile / 2, y: 16 + 1 * (tile + 6 + 14) + tile / 2 } });
     assert.deepEqual(await waitForPosted(d, 'selectHead'), { type: 'selectHead', layer: 1, head: 2 });
     await d.send({ type: 'selection', layer: 1, head: 2 });
-    assert.match(await d.page.locator('#matrix .note').innerText(), /Showing layer 0, head 0/);
+    await expectText(d.page.locator('#matrix .note'), /Showing layer 0, head 0/);
     await d.send(matrixMessages(w, 1, 2)[0]!);
     assert.equal(await d.page.locator('#matrix .note').isHidden(), true);
-    assert.match(await d.page.locator('#query .subtitle').innerText(), /layer 1, head 2/);
+    await expectText(d.page.locator('#query .subtitle'), /layer 1, head 2/);
   });
 
   it('"why": recomputes the softmax from the model\'s scores and matches its weights; q·k and Σ w·v once the engine sends them', async () => {
@@ -179,7 +179,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     assert.match(check, /^Top 10 of 18 keys\./);
     const diff = Number(/within (\d[\d.]*(?:e[+-]?\d+)?)/.exec(check)?.[1]);
     assert.ok(diff < 1e-5, check);
-    assert.equal(await d.page.locator('#why .vectors').innerText(), 'Loading q, k and v for this head…');
+    await expectText(d.page.locator('#why .vectors'), 'Loading q, k and v for this head…');
     const hs = 4;
     const q = Float32Array.of(1, 0, 0.5, -1);
     const k = Float32Array.from({ length: 24 * hs }, (_, i) => Math.sin(i));
@@ -202,18 +202,19 @@ describe('dashboard webview: attention views (Chromium)', function () {
         output: new Float32Array(hs),
       },
     });
-    assert.match(await d.page.locator('#why .vectors').innerText(), /q \(4 dims\) = \[1, 0, 0.5, -1\][\s\S]*÷ √4 =[\s\S]*output = Σ weight·v/);
+    await expectText(d.page.locator('#why .vectors'), /q \(4 dims\) = \[1, 0, 0.5, -1\][\s\S]*÷ √4 =[\s\S]*output = Σ weight·v/);
   });
 
   it("head types: the engine's scores fill a sortable table and label the grid; rollout draws when sent", async () => {
     const w = attentionWindow(24);
     d = await open();
     await d.send(init({ attention: queryAttention(w, 17) }), ...matrixMessages(w, 0, 0));
-    assert.equal(await d.page.locator('#types .note').innerText(), 'Scoring the heads on the current window…');
+    await expectText(d.page.locator('#types .note'), 'Scoring the heads on the current window…');
     await d.send({ type: 'view', view: 'headStats', payload: headStats(w) });
     const rows = d.page.locator('#types tbody tr');
     assert.equal(await rows.count(), 8);
     await d.page.locator('#types th', { hasText: 'prev' }).click();
+    await d.frame();
     const first = await rows.first().locator('td').allInnerTexts();
     assert.equal(first.at(-1), 'prev', `sorted by the previous-token score, the top head is one: ${first.join(' ')}`);
     assert.ok(['0.0', '1.0'].includes(first[0]!));
@@ -239,22 +240,22 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const types = d.page.locator('#types .note');
     const rollout = d.page.locator('#rollout .note');
     const vectors = d.page.locator('#why .vectors p.muted');
-    assert.equal(await types.innerText(), 'Scoring the heads on the current window…');
-    assert.equal(await rollout.innerText(), 'Computing the rollout…');
-    assert.equal(await vectors.innerText(), 'Loading q, k and v for this head…');
+    await expectText(types, 'Scoring the heads on the current window…');
+    await expectText(rollout, 'Computing the rollout…');
+    await expectText(vectors, 'Loading q, k and v for this head…');
     const here = { documentKey: DOCUMENT_KEY, version: 1, windowStart: 0, windowLength: 24 };
     // About an older version of the document: not this window's news.
     await d.send({ type: 'viewUnavailable', view: 'headStats', window: { ...here, version: 0 }, reason: 'old news' });
-    assert.equal(await types.innerText(), 'Scoring the heads on the current window…');
+    await expectText(types, 'Scoring the heads on the current window…');
 
     await d.send(
       { type: 'viewUnavailable', view: 'headStats', window: here, reason: 'the engine worker crashed' },
       { type: 'viewUnavailable', view: 'rollout', window: here, reason: 'rollout ran out of memory' },
       { type: 'viewUnavailable', view: 'why', window: here, reason: 'the reply had 3 values; 4 keys × 2 dims needs 8' },
     );
-    assert.equal(await types.innerText(), 'No head-type scores for this window: the engine worker crashed');
-    assert.equal(await rollout.innerText(), 'No rollout for this token: rollout ran out of memory');
-    assert.equal(await vectors.innerText(), 'No q, k and v for this head: the reply had 3 values; 4 keys × 2 dims needs 8');
+    await expectText(types, 'No head-type scores for this window: the engine worker crashed');
+    await expectText(rollout, 'No rollout for this token: rollout ran out of memory');
+    await expectText(vectors, 'No q, k and v for this head: the reply had 3 values; 4 keys × 2 dims needs 8');
     const muted = await d.page.evaluate(() => getComputedStyle(document.body).getPropertyValue('--vscode-descriptionForeground').trim());
     assert.equal(muted, '#9d9d9d');
     for (const note of [types, rollout, vectors]) assert.equal(await note.evaluate((e) => getComputedStyle(e).color), 'rgb(157, 157, 157)', 'a muted note');
@@ -262,19 +263,19 @@ describe('dashboard webview: attention views (Chromium)', function () {
 
     // New data (or a new question) replaces each reason.
     await d.send({ type: 'view', view: 'headStats', payload: headStats(w) });
-    assert.match(await types.innerText(), /^"mul" scores on the current window \(24 tokens\)/);
+    await expectText(types, /^"mul" scores on the current window \(24 tokens\)/);
     await d.send({ type: 'selection', layer: 1, head: 0 });
-    assert.equal(await vectors.innerText(), 'Loading q, k and v for this head…');
+    await expectText(vectors, 'Loading q, k and v for this head…');
     assert.equal(await rollout.innerText(), 'No rollout for this token: rollout ran out of memory', 'another head does not change the rollout');
     await d.send({ type: 'attention', attention: queryAttention(w, 18) });
-    assert.equal(await rollout.innerText(), 'Computing the rollout…');
+    await expectText(rollout, 'Computing the rollout…');
     await d.send({ type: 'viewUnavailable', view: 'rollout', window: here, reason: 'still out of memory' });
-    assert.equal(await rollout.innerText(), 'No rollout for this token: still out of memory');
+    await expectText(rollout, 'No rollout for this token: still out of memory');
     const layers = Array.from({ length: w.L }, (_, l) => w.weights.subarray(l * w.H * w.W * w.W, (l + 1) * w.H * w.W * w.W));
     const relevance = new Float32Array(w.L * w.W);
     for (let l = 0; l < w.L; l++) relevance.set(rolloutRow(layers.slice(0, l + 1), w.H, w.W, 18), l * w.W);
     await d.send({ type: 'view', view: 'rollout', payload: { ...here, query: 18, layers: w.L, relevance } });
-    assert.match(await rollout.innerText(), /^Relevance of each window token to token 18/);
+    await expectText(rollout, /^Relevance of each window token to token 18/);
     assert.ok((await d.page.locator('#rollout button.chip').count()) > 0);
   });
 
@@ -293,7 +294,7 @@ describe('dashboard webview: attention views (Chromium)', function () {
     const json = JSON.parse(String((await waitForPosted(d, 'save', (m) => m.format === 'json')).data));
     assert.equal(json.steps.step.length, 500);
     await d.send({ type: 'saved', ok: true, message: 'Saved metrics.json.' });
-    assert.equal(await d.page.locator('.banner').innerText(), 'Saved metrics.json.');
+    await expectText(d.page.locator('.banner'), 'Saved metrics.json.');
   });
 
   for (const theme of ['dark', 'light'] as const) {

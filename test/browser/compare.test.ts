@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { ComparisonView } from '../../src/protocol/dashboardViews';
 import { attentionWindow, DOCUMENT_KEY, init, queryAttention } from './fixtures';
-import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage, expectText } from './harness';
 
 const W = 12;
 const Q = 9;
@@ -60,7 +60,7 @@ describe('dashboard webview: What-if panel (Chromium)', function () {
     const w = attentionWindow(W, L, H);
     d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
-    assert.equal(await d.page.locator('#compare .note').innerText(), 'Comparing…');
+    await expectText(d.page.locator('#compare .note'), 'Comparing…');
     const p = payload();
     await d.send({ type: 'view', view: 'compare', payload: p });
     const c = p.comparison!;
@@ -96,7 +96,7 @@ describe('dashboard webview: What-if panel (Chromium)', function () {
     d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.send({ type: 'view', view: 'compare', payload: { ...WINDOW, query: Q, comparison: null } });
-    assert.match(await d.page.locator('#compare .note').innerText(), /Run "Attention Lens: Compare with Edit"/);
+    await expectText(d.page.locator('#compare .note'), /Run "Attention Lens: Compare with Edit"/);
     // A payload about another token is not shown as this one's.
     await d.send({ type: 'view', view: 'compare', payload: payload(3) });
     assert.ok(await d.page.locator('#compare table.compare-heads').isHidden());
@@ -106,7 +106,7 @@ describe('dashboard webview: What-if panel (Chromium)', function () {
     const c = { ...p.comparison!, otherQuery: -1, headDelta: new Float32Array(L * H).fill(NaN), rowDelta: new Float32Array(L * H * W).fill(NaN) };
     await d.send({ type: 'view', view: 'compare', payload: { ...p, comparison: c } });
     assert.deepEqual(new Set(await d.page.locator('#compare table.compare-heads td').allInnerTexts()), new Set(['–']));
-    assert.match(await d.page.locator('#compare .subtitle').first().innerText(), /it is new in this text, so only the loss compares/);
-    assert.equal(await d.page.locator('#compare .compare-moved').innerText(), '');
+    await expectText(d.page.locator('#compare .subtitle').first(), /it is new in this text, so only the loss compares/);
+    await expectText(d.page.locator('#compare .compare-moved'), '');
   });
 });

@@ -13,7 +13,7 @@ import type { CustomHeadScores } from '../../src/protocol/dashboardViews';
 import type { CustomDetector } from '../../src/protocol/headRules';
 import { DEFAULT_UI_STATE } from '../../src/protocol/webviewProtocol';
 import { attentionWindow, DOCUMENT_KEY, init, queryAttention, type Window } from './fixtures';
-import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage, expectText } from './harness';
 
 const W = 24;
 const Q = 17;
@@ -36,12 +36,12 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
     d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
     const card = d.page.locator('#custom-heads');
-    assert.match(await card.locator('.note').innerText(), /^Define where a head of your kind attends/);
+    await expectText(card.locator('.note'), /^Define where a head of your kind attends/);
     await card.getByRole('combobox', { name: 'Attend to' }).selectOption('match');
     const regex = card.getByRole('textbox', { name: 'Regular expression' });
     await regex.fill('(a+)+$');
     await card.getByRole('button', { name: 'Score heads' }).click();
-    assert.match(await card.getByRole('alert').innerText(), /^This rule cannot be used: .*exponential time: nested quantifier/);
+    await expectText(card.getByRole('alert'), /^This rule cannot be used: .*exponential time: nested quantifier/);
     assert.equal((await d.posted()).filter((m) => m.type === 'setHeadDetector').length, 0, 'nothing the host would refuse is posted');
 
     await regex.fill('^ [A-Z]');
@@ -51,7 +51,7 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
     const sent = await waitForPosted(d, 'setHeadDetector');
     assert.deepEqual(sent.detector, CAPITALS);
     assert.ok(await card.getByRole('alert').isHidden());
-    assert.equal(await card.locator('.note').innerText(), 'Scoring every head on attending to tokens matching /^ [A-Z]/…');
+    await expectText(card.locator('.note'), 'Scoring every head on attending to tokens matching /^ [A-Z]/…');
 
     // Scores for another rule (a late reply) are not this rule's.
     await d.send({ type: 'view', view: 'customHeads', payload: scores(w, { ...CAPITALS, method: 'mul' }) });
@@ -69,6 +69,7 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
     assert.equal(await card.getByRole('button', { name: 'Layer 1, head 3: 0.910' }).getAttribute('aria-current'), 'true');
 
     await card.getByRole('button', { name: 'By score' }).click();
+    await d.frame();
     const ranked = await card.locator('tbody tr td:nth-child(2)').allInnerTexts();
     assert.deepEqual(ranked.slice(0, 2), ['1.3', '0.2']);
     assert.equal(ranked.length, w.L * w.H);
@@ -82,7 +83,7 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
     await card.getByRole('button', { name: 'Score heads' }).click();
     await waitForPosted(d, 'setHeadDetector', (m) => (m.detector as CustomDetector | null)?.rule.kind === 'offset');
     await d.send({ type: 'viewUnavailable', view: 'customHeads', window: WINDOW, reason: 'the next token is never visible to a causal model' });
-    assert.equal(await card.locator('.note').innerText(), 'No scores for the next token: the next token is never visible to a causal model');
+    await expectText(card.locator('.note'), 'No scores for the next token: the next token is never visible to a causal model');
   });
 
   it('the rule is kept with the page: reopened, the form shows it and the host is asked again; Clear forgets it', async () => {
@@ -110,7 +111,8 @@ describe('dashboard webview: custom head detector (Chromium)', function () {
     assert.equal(await reopened.locator('button.heatcell').count(), w.L * w.H);
     await reopened.getByRole('button', { name: 'Clear' }).click();
     await waitForPosted(d, 'setHeadDetector', (m) => m.detector === null);
+    await d.frame();
     assert.equal(await reopened.locator('button.heatcell').count(), 0);
-    assert.match(await reopened.locator('.note').innerText(), /^Define where a head of your kind attends/);
+    await expectText(reopened.locator('.note'), /^Define where a head of your kind attends/);
   });
 });

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
 import { ablation, attribution, lens, logits, softmax, surprisal, vocabulary } from './debugFixtures';
 import { attentionWindow, DOCUMENT_KEY, init, MODEL, queryAttention } from './fixtures';
-import { dashboardSuite, countPixels, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, RESULTS, waitForPosted, type DashboardPage, expectText } from './harness';
 
 const W = 24;
 const Q = 17;
@@ -34,7 +34,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     const s = surprisal(w);
     d = await open();
     await d.send(init({ attention: queryAttention(w, Q) }));
-    assert.equal(await d.page.locator('#surprisal .note').innerText(), 'Computing the surprisal of each token…');
+    await expectText(d.page.locator('#surprisal .note'), 'Computing the surprisal of each token…');
     await d.send({ type: 'view', view: 'surprisal', payload: s });
 
     // The window loss: the mean of −ln p over the predicted tokens, recomputed here from the fixture's logits.
@@ -63,7 +63,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
       ),
     );
     await canvas.hover({ position: { x: 4 + cell / 2, y: 40 } });
-    assert.match(await d.page.locator('#surprisal .hoverinfo').innerText(), /first token — nothing before it in the window predicts it/);
+    await expectText(d.page.locator('#surprisal .hoverinfo'), /first token — nothing before it in the window predicts it/);
 
     await canvas.click({ position: { x: 4 + k * cell + cell / 2, y: 40 } });
     assert.deepEqual(await waitForPosted(d, 'selectTokens'), { type: 'selectTokens', documentKey: DOCUMENT_KEY, start: w.starts[k], end: w.ends[k] });
@@ -83,7 +83,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
 
     // An edit (a new document version) forgets it; the host's reason replaces the wait.
     await d.send({ type: 'attention', attention: queryAttention(w, Q, 2) });
-    assert.equal(await d.page.locator('#surprisal .note').innerText(), 'Computing the surprisal of each token…');
+    await expectText(d.page.locator('#surprisal .note'), 'Computing the surprisal of each token…');
     await d.send({ type: 'viewUnavailable', view: 'surprisal', window: WINDOW, reason: 'the window is too long for a forward pass' });
     assert.equal(
       await d.page.locator('#surprisal .note').innerText(),
@@ -91,7 +91,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
       "a reason about the old version is not this one's",
     );
     await d.send({ type: 'viewUnavailable', view: 'surprisal', window: { ...WINDOW, version: 2 }, reason: 'the window is too long for a forward pass' });
-    assert.equal(await d.page.locator('#surprisal .note').innerText(), 'No surprisal for this window: the window is too long for a forward pass');
+    await expectText(d.page.locator('#surprisal .note'), 'No surprisal for this window: the window is too long for a forward pass');
     assert.ok(await canvas.isHidden());
   });
 
@@ -126,11 +126,11 @@ describe('dashboard webview: debugging views (Chromium)', function () {
 
     // A lens of another query token is not shown as this one's.
     await d.send({ type: 'attention', attention: queryAttention(w, W - 1) });
-    assert.equal(await d.page.locator('#lens .note').innerText(), 'Reading the prediction after each layer…');
+    await expectText(d.page.locator('#lens .note'), 'Reading the prediction after each layer…');
     await d.send({ type: 'view', view: 'lens', payload: v });
     assert.ok(await d.page.locator('#lens table').isHidden());
     await d.send({ type: 'view', view: 'lens', payload: lens(w, W - 1) });
-    assert.match(await d.page.locator('#lens .subtitle').innerText(), /window's last token: the token that follows is not in the window/);
+    await expectText(d.page.locator('#lens .subtitle'), /window's last token: the token that follows is not in the window/);
     assert.deepEqual(new Set(await d.page.locator('#lens tbody td.next').allInnerTexts()), new Set(['–']));
   });
 
@@ -146,7 +146,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     assert.ok(await run.evaluate((b) => b === document.activeElement), 'the button keeps the focus');
     await d.page.keyboard.press('Enter');
     await waitForPosted(d, 'computeView', (m) => m.view === 'ablation');
-    assert.match(await d.page.locator('#ablation .computing span').innerText(), /^Computing… one forward pass per head \(8 heads\)\.$/);
+    await expectText(d.page.locator('#ablation .computing span'), /^Computing… one forward pass per head \(8 heads\)\.$/);
     // Another query token: the request was about the old one, so the button comes back.
     await d.send({ type: 'attention', attention: queryAttention(w, 12) });
     assert.ok(await run.isVisible());
@@ -160,8 +160,8 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     await d.send({ type: 'view', view: 'ablation', payload: v });
     const cells = d.page.locator('#ablation button.heatcell');
     assert.equal(await cells.count(), w.L * w.H);
-    assert.equal(await cells.nth(1 * w.H + 2).innerText(), '−1.750');
-    assert.equal(await cells.nth(3).innerText(), '+0.420');
+    await expectText(cells.nth(1 * w.H + 2), '−1.750');
+    await expectText(cells.nth(3), '+0.420');
     assert.match(
       await d.page.locator('#ablation .subtitle').innerText(),
       new RegExp(`^Target "${v.targetLabel.replace(' ', '·')}" after token ${Q} .*: log p = ${Math.log(softmax(logits(w)[Q]!)[w.ids[Q + 1]!]!).toFixed(3)} `),
@@ -188,10 +188,11 @@ describe('dashboard webview: debugging views (Chromium)', function () {
 
     // Ranked: most helpful first, the harmful head last; a row's head button selects it.
     await d.page.locator('#ablation').getByRole('button', { name: 'By effect' }).click();
+    await d.frame();
     const ranked = d.page.locator('#ablation tbody tr');
     assert.equal(await ranked.count(), w.L * w.H);
-    assert.match(await ranked.first().innerText(), /^\s*1\s+1\.2\s+−1\.750 nats/);
-    assert.match(await ranked.last().innerText(), /^\s*8\s+0\.3\s+\+0\.420 nats/);
+    await expectText(ranked.first(), /^\s*1\s+1\.2\s+−1\.750 nats/);
+    await expectText(ranked.last(), /^\s*8\s+0\.3\s+\+0\.420 nats/);
     assert.match((await ranked.first().getAttribute('class')) ?? '', /selected/);
     await ranked.last().getByRole('button').click();
     await waitForPosted(d, 'selectHead', (m) => m.layer === 0 && m.head === 3);
@@ -209,10 +210,11 @@ describe('dashboard webview: debugging views (Chromium)', function () {
       .getByRole('button', { name: /Run the ablation sweep/ })
       .click();
     await d.send({ type: 'viewUnavailable', view: 'ablation', window: WINDOW, reason: 'the engine ran out of memory' });
-    assert.equal(await d.page.locator('#ablation .note').innerText(), 'No ablation sweep for this token: the engine ran out of memory');
+    await expectText(d.page.locator('#ablation .note'), 'No ablation sweep for this token: the engine ran out of memory');
     assert.equal(await d.page.locator('#ablation .computing').count(), 0);
     await d.page.locator('#ablation').getByRole('button', { name: 'Try again' }).click();
     assert.equal(await count('computeView', (m) => m.view === 'ablation'), 2);
+    await d.frame();
     assert.equal(await d.page.locator('#ablation .computing').count(), 1);
     // Another model: a request made of the old one may never be answered, so the button comes back.
     await d.send({ type: 'model', info: { ...MODEL, layers: 3 } });
@@ -232,7 +234,7 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.page.locator('#attribution').getByRole('button', { name: 'Attribute this prediction (integrated gradients, 64 steps)' }).click();
     await waitForPosted(d, 'computeView', (m) => m.view === 'attribution');
-    assert.match(await d.page.locator('#attribution .computing').innerText(), /^Computing…/);
+    await expectText(d.page.locator('#attribution .computing'), /^Computing…/);
     await d.send({ type: 'view', view: 'attribution', payload: v });
     const logProb = Math.log(softmax(logits(w)[Q]!)[w.ids[Q + 1]!]!);
     const baseline = -Math.log(vocabulary(w).length);
@@ -264,12 +266,9 @@ describe('dashboard webview: debugging views (Chromium)', function () {
     const box = (await canvas.boundingBox())!;
     const cell = Math.min(28, (box.width - 8) / W);
     await canvas.hover({ position: { x: 4 + 1 * cell + cell / 2, y: 50 } });
-    assert.match(
-      await d.page.locator('#attribution .hoverinfo').innerText(),
-      new RegExp(`^token 1 ".*": attribution −${Math.abs(v.attributions[1]!).toFixed(3)} nats`),
-    );
+    await expectText(d.page.locator('#attribution .hoverinfo'), new RegExp(`^token 1 ".*": attribution −${Math.abs(v.attributions[1]!).toFixed(3)} nats`));
     await canvas.hover({ position: { x: 4 + (Q + 2) * cell + cell / 2, y: 50 } });
-    assert.equal(await d.page.locator('#attribution .hoverinfo').innerText(), '');
+    await expectText(d.page.locator('#attribution .hoverinfo'), '');
     await d.page.locator('#attribution').screenshot({ path: path.join(RESULTS, 'debug-attribution-dark.png') });
 
     // The query moves: the attribution and the request are forgotten.

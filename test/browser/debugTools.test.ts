@@ -13,7 +13,7 @@ import { HEAD_KIND_NAMES } from '../../src/protocol/common';
 import type { FlowRowView, HeadStats, InductionTestView } from '../../src/protocol/dashboardViews';
 import { ablation } from './debugFixtures';
 import { attentionWindow, DOCUMENT_KEY, init, queryAttention, type Window } from './fixtures';
-import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, RESULTS, waitForPosted, type DashboardPage, expectText } from './harness';
 
 const W = 24;
 const Q = 17;
@@ -67,19 +67,20 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
       .click();
     await waitForPosted(d, 'computeView', (m) => m.view === 'ablation');
     await d.send({ type: 'viewProgress', view: 'ablation', window: WINDOW, done: 4, total: 8 });
-    assert.equal(await d.page.locator('#ablation .computing span').innerText(), 'Computing… one forward pass per head (8 heads). 4 of 8 passes.');
+    await expectText(d.page.locator('#ablation .computing span'), 'Computing… one forward pass per head (8 heads). 4 of 8 passes.');
     assert.deepEqual(await d.page.locator('#ablation .computing progress').evaluate((p: HTMLProgressElement) => [p.value, p.max]), [4, 8]);
     await d.page.locator('#ablation').screenshot({ path: path.join(RESULTS, 'debug-progress-dark.png') });
     // A report about another window is not this question's.
     await d.send({ type: 'viewProgress', view: 'ablation', window: { ...WINDOW, version: 2 }, done: 7, total: 8 });
-    assert.match(await d.page.locator('#ablation .computing span').innerText(), /4 of 8 passes/);
+    await expectText(d.page.locator('#ablation .computing span'), /4 of 8 passes/);
     await d.page.locator('#ablation').getByRole('button', { name: 'Cancel' }).click();
     await waitForPosted(d, 'cancelView', (m) => m.view === 'ablation');
     await d.send({ type: 'viewUnavailable', view: 'ablation', window: WINDOW, reason: 'cancelled' });
-    assert.equal(await d.page.locator('#ablation .note').innerText(), 'No ablation sweep for this token: cancelled');
+    await expectText(d.page.locator('#ablation .note'), 'No ablation sweep for this token: cancelled');
     assert.equal(await d.page.locator('#ablation .computing').count(), 0);
     await d.page.locator('#ablation').getByRole('button', { name: 'Try again' }).click();
     assert.equal((await d.posted()).filter((m) => m.type === 'computeView' && m.view === 'ablation').length, 2);
+    await d.frame();
     assert.equal(await d.page.locator('#ablation .computing progress:not([value])').count(), 1, 'an indeterminate bar until the first report');
   });
 
@@ -89,11 +90,11 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
     await d.send(init({ attention: queryAttention(w, Q) }));
     await d.send({ type: 'view', view: 'ablation', payload: ablation(w, Q) });
     const ablate = d.page.locator('#ablation .pickbar button.primary');
-    assert.equal(await ablate.innerText(), 'Pick heads to ablate in the editor');
+    await expectText(ablate, 'Pick heads to ablate in the editor');
     assert.ok(await ablate.isDisabled());
     await d.page.getByRole('checkbox', { name: 'Pick head 1.2 to ablate in the editor' }).check();
     await d.page.getByRole('checkbox', { name: 'Pick head 0.1 to ablate in the editor' }).check();
-    assert.equal(await ablate.innerText(), 'Ablate these 2 heads in the editor');
+    await expectText(ablate, 'Ablate these 2 heads in the editor');
     await d.page.locator('#ablation').screenshot({ path: path.join(RESULTS, 'debug-ablate-picked-dark.png') });
     await ablate.click();
     const m = await waitForPosted(d, 'ablateHeads');
@@ -103,6 +104,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
     ]);
     // The fixture's only helpful head is 1.2 (Δ −1.75): "the 3 that help most" are the negative ones, strongest first.
     await d.page.getByRole('button', { name: 'Clear picks' }).click();
+    await d.frame();
     assert.equal(await d.page.locator('#ablation input.pick:checked').count(), 0);
     await d.page.getByRole('button', { name: 'Pick the 3 that help most' }).click();
     const effects = ablation(w, Q).effects;
@@ -125,7 +127,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
     await pin.click();
     await waitForPosted(d, 'pinQuery', (m) => m.pinned === true);
     await d.send({ type: 'attention', attention: { ...queryAttention(w, Q), pinned: true } });
-    assert.match(await d.page.locator('#query .subtitle').innerText(), /^Pinned: /);
+    await expectText(d.page.locator('#query .subtitle'), /^Pinned: /);
     const unpin = d.page.locator('#query').getByRole('button', { name: 'Unpin' });
     assert.equal(await unpin.getAttribute('aria-pressed'), 'true');
     await d.page.locator('#query').screenshot({ path: path.join(RESULTS, 'debug-pinned-dark.png') });
@@ -133,7 +135,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
     await waitForPosted(d, 'pinQuery', (m) => m.pinned === false);
     // With the editor on value-weighted attention, the strip says what its bars weigh.
     await d.send({ type: 'attention', attention: { ...queryAttention(w, Q), weighting: 'valueWeighted' } });
-    assert.match(await d.page.locator('#query .subtitle').innerText(), /layer 0, head 0 · value-weighted ‖α·v‖ · window tokens/);
+    await expectText(d.page.locator('#query .subtitle'), /layer 0, head 0 · value-weighted ‖α·v‖ · window tokens/);
   });
 
   it('attention flow is computed on request and drawn beside rollout, its strongest tokens as chips', async () => {
@@ -195,7 +197,7 @@ describe('dashboard webview: debugging tools (Chromium)', function () {
       await firstRow(),
       HEAD_KIND_NAMES.map((k) => st.absScores[k][0]!.toFixed(3)),
     );
-    assert.match(await d.page.locator('#types .note').innerText(), /^"abs" scores/);
+    await expectText(d.page.locator('#types .note'), /^"abs" scores/);
     await d.page.locator('#types').screenshot({ path: path.join(RESULTS, 'debug-abs-scores-dark.png') });
   });
 });

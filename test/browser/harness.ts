@@ -13,7 +13,7 @@ import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { dashboardHtml } from '../../src/host/dashboard/html';
 import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
@@ -136,6 +136,8 @@ export interface DashboardPage {
   posted(): Promise<Record<string, unknown>[]>;
   /** Delivers host messages and waits for the next animation frame (what they change is drawn by then). */
   send(...messages: HostToWebview[]): Promise<void>;
+  /** Waits for the next animation frame: what a click or key press changed is drawn by then. */
+  frame(): Promise<void>;
   screenshot(name: string): Promise<string>;
   setTheme(theme: ThemeName): Promise<void>;
 }
@@ -278,6 +280,7 @@ export async function openDashboard(browser: Browser, o: OpenOptions = {}): Prom
     problems,
     posted: () => page.evaluate(() => (window as unknown as { __posted: Record<string, unknown>[] }).__posted.slice()),
     send: (...messages) => deliver(messages),
+    frame: () => deliver([]),
     async screenshot(name) {
       fs.mkdirSync(RESULTS, { recursive: true });
       const file = path.join(RESULTS, name);
@@ -345,5 +348,25 @@ export async function waitForPosted(
     if (found) return found;
     if (Date.now() > end) throw new Error(`the page posted no ${type} message; it posted ${(await d.posted()).map((m) => m.type).join(', ')}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The text of `locator` once it is `expected`. The page draws on the next animation frame, so a
+ * read straight after a click, key press or fill can still see the previous frame: this waits
+ * (up to `timeoutMs`) for the expected text and fails with the last text seen.
+ */
+export async function expectText(locator: Locator, expected: string | RegExp, timeoutMs = 5000): Promise<string> {
+  const matches = (s: string): boolean => (typeof expected === 'string' ? s === expected : expected.test(s));
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await locator.innerText({ timeout: timeoutMs });
+    if (matches(text)) return text;
+    if (Date.now() > end) {
+      if (typeof expected === 'string') assert.equal(text, expected);
+      else assert.match(text, expected);
+      return text;
+    }
+    await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -15,7 +15,7 @@ import type { CustomHeadScores } from '../../src/protocol/dashboardViews';
 import { HEAD_KIND_NAMES, type HeadKindName } from '../../src/protocol/common';
 import type { RunSnapshots } from '../../src/protocol/snapshots';
 import { attentionWindow, DOCUMENT_KEY, init, queryAttention, trainingRun } from './fixtures';
-import { launch, openDashboard, RESULTS, ROOT } from './harness';
+import { launch, openDashboard, RESULTS, ROOT, expectText } from './harness';
 
 const ZH = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n/bundle.l10n.zh-cn.json'), 'utf8')) as Record<string, string>;
 const CJK = /[\u4e00-\u9fff]/;
@@ -82,23 +82,23 @@ describe('the dashboard in the display language (l10n bundle)', function () {
       await d.send(init({ steps, evals, status: 'completed', attention: queryAttention(w, 9) }), { type: 'snapshots', snapshots, step: null });
 
       const card = d.page.locator('#custom-heads');
-      assert.equal(await card.locator('h2').innerText(), '自定义注意力头检测器');
-      assert.match(await card.locator('.note').innerText(), /^定义你要找的注意力头关注哪里/);
+      await expectText(card.locator('h2'), '自定义注意力头检测器');
+      await expectText(card.locator('.note'), /^定义你要找的注意力头关注哪里/);
       const kinds = await card.getByRole('combobox', { name: '关注' }).locator('option').allInnerTexts();
       assert.ok(kinds.length === 4 && kinds.every((k) => CJK.test(k)), kinds.join(' | '));
       await card.getByRole('combobox', { name: '关注' }).selectOption('match');
       const regex = card.getByRole('textbox', { name: '正则表达式' });
       await regex.fill('(a+)+$');
       await card.getByRole('button', { name: '为注意力头打分' }).click();
-      assert.match(await card.getByRole('alert').innerText(), /^无法使用此规则：此正则表达式的匹配可能耗费指数级时间：nested quantifier/);
+      await expectText(card.getByRole('alert'), /^无法使用此规则：此正则表达式的匹配可能耗费指数级时间：nested quantifier/);
       await card.getByRole('combobox', { name: '关注' }).selectOption('offset');
       await card.getByRole('spinbutton', { name: 'k' }).fill('');
       await card.getByRole('button', { name: '为注意力头打分' }).click();
-      assert.equal(await card.getByRole('alert').innerText(), '无法使用此规则：k 必须是 -65536 到 65536 之间的整数');
+      await expectText(card.getByRole('alert'), '无法使用此规则：k 必须是 -65536 到 65536 之间的整数');
       await card.getByRole('spinbutton', { name: 'k' }).fill('2');
       await card.getByRole('checkbox', { name: '不计第一个词元' }).check();
       await card.getByRole('button', { name: '为注意力头打分' }).click();
-      assert.equal(await card.locator('.note').innerText(), '正在按“关注往前第 2 个词元”为每个注意力头打分…');
+      await expectText(card.locator('.note'), '正在按“关注往前第 2 个词元”为每个注意力头打分…');
       const detector = { rule: { kind: 'offset', offset: 2 }, method: 'mul', excludeBos: true, excludeCurrentToken: false } as const;
       const scores: CustomHeadScores = {
         documentKey: DOCUMENT_KEY,
@@ -116,22 +116,22 @@ describe('the dashboard in the display language (l10n bundle)', function () {
         await card.locator('.subtitle').innerText(),
         /^关注往前第 2 个词元——"mul"：.*，不计第一个词元；该模式在这个 16 个词元的窗口中标出了 13 个单元格。/,
       );
-      assert.equal(await card.locator('thead th').first().innerText(), '层 \\ 头');
+      await expectText(card.locator('thead th').first(), '层 \\ 头');
       assert.ok(await card.getByRole('button', { name: '第 1 层，第 3 个头：0.700' }).isVisible());
       await card.screenshot({ path: path.join(RESULTS, 'custom-heads-zh-cn.png') });
 
       const scrubber = d.page.locator('#snapshots');
-      assert.equal(await scrubber.locator('h2').innerText(), '注意力头随训练的变化');
-      assert.match(await scrubber.locator('.note').innerText(), /^探测窗口“.*”的 2 个快照，每 100 步一个。/);
-      assert.equal(await scrubber.locator('.step-indicator').innerText(), '实时 / 最新：当前的模型');
+      await expectText(scrubber.locator('h2'), '注意力头随训练的变化');
+      await expectText(scrubber.locator('.note'), /^探测窗口“.*”的 2 个快照，每 100 步一个。/);
+      await expectText(scrubber.locator('.step-indicator'), '实时 / 最新：当前的模型');
       const slider = d.page.getByLabel('显示的训练步（最后一个位置是实时模型）');
       await slider.focus();
       await slider.press('ArrowLeft');
-      assert.equal(await scrubber.locator('.step-indicator').innerText(), '第 200/200 步（第 2/2 个快照）');
+      await expectText(scrubber.locator('.step-indicator'), '第 200/200 步（第 2/2 个快照）');
       const measures = await scrubber.locator('.tools button').allInnerTexts();
       assert.deepEqual(measures, ['前一', '重复', '归纳', '首个', '自身', '熵']);
       await scrubber.screenshot({ path: path.join(RESULTS, 'scrubber-zh-cn.png') });
-      assert.match(await scrubber.locator('.hoverinfo').innerText(), /^已选中：第 0 层，第 0 个头 · 第 200 步时归纳 0\.500。/);
+      await expectText(scrubber.locator('.hoverinfo'), /^已选中：第 0 层，第 0 个头 · 第 200 步时归纳 0\.500。/);
       assert.deepEqual(d.problems, []);
     } finally {
       await d.page.context().close();

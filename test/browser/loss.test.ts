@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { stepColumns, evalColumns } from '../../src/presentation/metricColumns';
 import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION } from '../../src/protocol/webviewProtocol';
 import { init, trainingRun } from './fixtures';
-import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage, expectText } from './harness';
 
 const BLUE = '#3794ff'; // --vscode-charts-blue in the dark test theme: the train loss
 const RED = '#f14c4c'; // --vscode-charts-red: non-finite markers
@@ -27,7 +27,7 @@ describe('dashboard webview: training views (Chromium)', function () {
     assert.deepEqual(posted[0], { type: 'ready', protocolVersion: WEBVIEW_PROTOCOL_VERSION });
     const csp = await d.page.evaluate(() => document.querySelector('meta[http-equiv="Content-Security-Policy"]')?.getAttribute('content'));
     assert.match(csp ?? '', /default-src 'none'/);
-    assert.match(await d.page.locator('#loss .note').innerText(), /No training run yet/);
+    await expectText(d.page.locator('#loss .note'), /No training run yet/);
   });
 
   it('draws 10,000 loss points: raw + smoothed train loss, validation points, NaN/Inf marked; the readout follows the cursor', async () => {
@@ -38,8 +38,8 @@ describe('dashboard webview: training views (Chromium)', function () {
     assert.ok((await countPixels(d.page, canvas, BLUE)) > 2000, 'the train loss line is drawn');
     assert.ok((await countPixels(d.page, canvas, ORANGE)) > 50, 'validation points are drawn');
     assert.ok((await countPixels(d.page, canvas, RED)) > 50, 'non-finite steps are marked');
-    assert.match(await d.page.locator('#loss .series-legend').innerText(), /2 non-finite steps/);
-    assert.match(await d.page.locator('#loss .readout').innerText(), /^last step 10000 ·/);
+    await expectText(d.page.locator('#loss .series-legend'), /2 non-finite steps/);
+    await expectText(d.page.locator('#loss .readout'), /^last step 10000 ·/);
     const over = d.page.locator('#loss .u-over');
     const box = (await over.boundingBox())!;
     await d.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -67,17 +67,17 @@ describe('dashboard webview: training views (Chromium)', function () {
       previous = now;
     }
     assert.ok((await countPixels(d.page, '#loss canvas', BLUE)) > 2000, 'the whole train loss line is drawn');
-    assert.match(await d.page.locator('#loss .readout').innerText(), /^last step 10000 ·/);
-    assert.match(await d.page.locator('header.top .run').innerText(), /running · step 10000/);
+    await expectText(d.page.locator('#loss .readout'), /^last step 10000 ·/);
+    await expectText(d.page.locator('header.top .run'), /running · step 10000/);
     await d.send({ type: 'runStatus', run: { status: 'diverged', label: 'story.txt', totalSteps: 10_000, message: 'loss became NaN at step 7000' } });
-    assert.match(await d.page.locator('header.top .run').innerText(), /diverged.*NaN at step 7000/);
+    await expectText(d.page.locator('header.top .run'), /diverged.*NaN at step 7000/);
     await d.send({
       type: 'runReset',
       run: { status: 'running', label: 'again', totalSteps: 5, message: null },
       steps: stepColumns([]),
       evals: evalColumns([]),
     });
-    assert.match(await d.page.locator('#loss .note').innerText(), /Waiting for the first step/);
+    await expectText(d.page.locator('#loss .note'), /Waiting for the first step/);
   });
 
   it('log y, y from 0, outliers, smoothing and the time axis redraw the chart and are kept for the panel', async () => {
@@ -97,7 +97,7 @@ describe('dashboard webview: training views (Chromium)', function () {
     assert.deepEqual(persisted.ui, { ...DEFAULT_UI_STATE, logY: true, smoothing: 0.95, xAxis: 'time' });
     assert.deepEqual(await d.page.evaluate(() => (window as unknown as { __state: unknown }).__state), { ui: persisted.ui });
     assert.equal(await plot.getAttribute('aria-label'), 'Loss by time since the start, logarithmic y axis');
-    assert.match(await d.page.locator('#loss .readout').innerText(), /^last step 3000 · 1m 42s ·/);
+    await expectText(d.page.locator('#loss .readout'), /^last step 3000 · 1m 42s ·/);
     assert.ok(await d.page.getByLabel('y from 0').isDisabled(), 'y from 0 has no meaning on a log axis');
   });
 
@@ -112,7 +112,7 @@ describe('dashboard webview: training views (Chromium)', function () {
   it('says when the page and the extension speak different protocol versions; reports unknown messages', async () => {
     d = await open();
     await d.send({ type: 'versionMismatch', expected: WEBVIEW_PROTOCOL_VERSION + 1 });
-    assert.match(await d.page.locator('.banner').innerText(), /out of date.*Close and reopen/);
+    await expectText(d.page.locator('.banner'), /out of date.*Close and reopen/);
     await d.page.evaluate(() => window.postMessage('not a host message', '*'));
     await d.page.evaluate(() => window.postMessage({ nonsense: true }, '*'));
     // A message type the page does not know is a bug on one side: the host's log hears of it.

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention } from './fixtures';
-import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage, expectText } from './harness';
 
 describe('dashboard webview: the editor modes (Chromium)', function () {
   this.timeout(60_000);
@@ -25,11 +25,11 @@ describe('dashboard webview: the editor modes (Chromium)', function () {
     // The editor's "Attention Direction…" changed the setting: the page follows.
     await d.send({ type: 'attentionMode', direction: 'attendedBy', aggregation: 'head' });
     assert.equal(await lookedAtBy.getAttribute('aria-pressed'), 'true');
-    assert.match(await d.page.locator('#query .chips').innerText(), /Attended most by/);
+    await expectText(d.page.locator('#query .chips'), /Attended most by/);
     // And the other way: the toggle asks for the setting.
     await looksAt.click();
     assert.deepEqual(await waitForPosted(d, 'setDirection'), { type: 'setDirection', direction: 'attendsTo' });
-    assert.match(await d.page.locator('#query .chips').innerText(), /Strongest keys/);
+    await expectText(d.page.locator('#query .chips'), /Strongest keys/);
   });
 
   it('Mean aggregation: the query strip weighs and names the mean, the grid outlines the whole layer and says so', async () => {
@@ -43,8 +43,8 @@ describe('dashboard webview: the editor modes (Chromium)', function () {
     await d.send({ type: 'attentionMode', direction: 'attendsTo', aggregation: 'mean' });
     const all = await outlined();
     assert.ok(all > 3.5 * one, `every head of layer 1 is outlined: ${all} outline pixels, ${one} for one head`);
-    assert.match(await d.page.locator('#query .subtitle').innerText(), /· layer 1, mean of 4 heads ·/);
-    assert.match(await d.page.locator('#heads .hoverinfo').innerText(), /^Selected: layer 1, head 2 .*the editor shows the mean of layer 1's 4 heads$/);
+    await expectText(d.page.locator('#query .subtitle'), /· layer 1, mean of 4 heads ·/);
+    await expectText(d.page.locator('#heads .hoverinfo'), /^Selected: layer 1, head 2 .*the editor shows the mean of layer 1's 4 heads$/);
     // The strongest key of the mean over layer 1's heads, computed here.
     const { W, H } = w;
     const mean = Array.from({ length: W }, (_, k) => {
@@ -67,10 +67,10 @@ describe('dashboard webview: the editor modes (Chromium)', function () {
     const tile = Math.max(24, Math.min(96, Math.floor((box.width - 28) / 4) - 6));
     await grid.hover({ position: { x: 28 + tile / 2, y: 16 + tile / 2 } });
     const caption = d.page.locator('#heads .hoverinfo');
-    assert.match(await caption.innerText(), /^layer 0, head 0.* — click to select this head everywhere$/);
+    await expectText(caption, /^layer 0, head 0.* — click to select this head everywhere$/);
     // Ctrl+Alt+] in the editor: the host announces the new selection; the mouse has not moved.
     await d.send({ type: 'selection', layer: 1, head: 2 });
-    assert.match(await caption.innerText(), /^Selected: layer 1, head 2/);
+    await expectText(caption, /^Selected: layer 1, head 2/);
   });
 
   it("a classification checkpoint's predicted label and probability are shown for the window; a model without a head shows no such card", async () => {

@@ -12,7 +12,7 @@ import type { EvalPoint, StepPoint } from '../../src/protocol/common';
 import type { KeptRun, RunSample } from '../../src/protocol/runs';
 import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/webviewProtocol';
 import { MODEL } from './fixtures';
-import { dashboardSuite, countPixels, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, countPixels, waitForPosted, type DashboardPage, expectText } from './harness';
 import { validateWebviewMessage } from '../../src/presentation/webviewValidation';
 
 const BLUE = '#3794ff'; // the current run's train loss
@@ -99,22 +99,22 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     const canvas = '#loss canvas';
     const rows = d.page.locator('#loss ul.run-list li.run');
     assert.equal(await rows.count(), 3, 'the current run is listed once, with the two earlier ones');
-    assert.match(await rows.nth(0).innerText(), /tiny on story\.txt[\s\S]*completed \(current\)[\s\S]*600 of 600 steps/);
-    assert.match(await rows.nth(1).innerText(), /small on story\.txt[\s\S]*400 of 400 steps/);
-    assert.match(await rows.nth(2).innerText(), /history of old\.safetensors[\s\S]*from a checkpoint/);
+    await expectText(rows.nth(0), /tiny on story\.txt[\s\S]*completed \(current\)[\s\S]*600 of 600 steps/);
+    await expectText(rows.nth(1), /small on story\.txt[\s\S]*400 of 400 steps/);
+    await expectText(rows.nth(2), /history of old\.safetensors[\s\S]*from a checkpoint/);
     assert.ok((await countPixels(d.page, canvas, BLUE)) > 500, 'the current run is drawn');
     assert.ok((await countPixels(d.page, canvas, GREEN)) > 300, 'the earlier run is drawn in green');
     assert.ok((await countPixels(d.page, canvas, PURPLE)) > 200, "the checkpoint's history is drawn in purple");
-    assert.match(await d.page.locator('#loss .series-legend').innerText(), /small on story\.txt[\s\S]*history of old\.safetensors/);
+    await expectText(d.page.locator('#loss .series-legend'), /small on story\.txt[\s\S]*history of old\.safetensors/);
     await d.screenshot('runs-compared-dark.png');
 
     await d.page.getByLabel('Show small on story.txt').uncheck();
-    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await d.frame();
     assert.ok((await countPixels(d.page, canvas, GREEN)) < 20, 'a hidden run is not drawn');
     assert.ok((await countPixels(d.page, canvas, PURPLE)) > 200, 'the others still are');
     assert.equal(await d.page.locator('#loss table.compare tbody tr[data-run="run-earlier"]').count(), 0, 'nor is it in the step table');
     await d.page.getByLabel('Show small on story.txt').check();
-    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await d.frame();
     assert.ok((await countPixels(d.page, canvas, GREEN)) > 300, 'shown again');
 
     // An earlier run can be forgotten: the page asks the host (which drops it and sends the list again).
@@ -124,7 +124,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     assert.deepEqual(validateWebviewMessage(forget), { ok: true, message: { type: 'forgetRun', id: 'run-earlier' } });
 
     await d.page.getByLabel('Show tiny on story.txt').uncheck();
-    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await d.frame();
     assert.ok((await countPixels(d.page, canvas, BLUE)) < 20, 'the current run can be hidden too');
   });
 
@@ -136,7 +136,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     await d.page.getByLabel('Step A').press('Enter');
     await d.page.getByLabel('Step B').fill('350');
     await d.page.getByLabel('Step B').press('Enter');
-    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await d.frame();
     assert.deepEqual(await table.locator('thead th').allInnerTexts(), ['run', 'series', 'step 100', 'step 350', 'change', '% change']);
     const cells = async (run: string, series: string): Promise<string[]> =>
       table.locator(`tbody tr[data-run="${run}"]`).filter({ hasText: series }).locator('td').allInnerTexts();
@@ -174,7 +174,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     const note = await d.page.locator('#loss .overfit-note').innerText();
     assert.match(note, /Overfitting: validation loss has not improved since step 200 .* while training loss kept falling/);
     assert.match(note, /validation-best model \(step 200\) is kept/);
-    assert.match(await d.page.locator('#loss li.run[data-run="run-current"] .badge.overfit').innerText(), /overfits after step 200/);
+    await expectText(d.page.locator('#loss li.run[data-run="run-current"] .badge.overfit'), /overfits after step 200/);
     assert.equal(await d.page.locator('#loss li.run[data-run="run-earlier"] .badge').count(), 0, 'a run whose validation keeps falling is not marked');
 
     const samples = d.page.locator('#loss .run-samples details');
@@ -182,11 +182,11 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     const currentRows = await d.page.locator('#loss .run-samples details[data-run="run-current"] tbody tr').allInnerTexts();
     assert.equal(currentRows.length, current.samples.length);
     assert.match(currentRows[0]!, /^50\s+a time #50$/);
-    assert.match(await d.page.locator('#loss .run-samples details[data-run="run-current"] summary').innerText(), /continuing “Once upon”/);
+    await expectText(d.page.locator('#loss .run-samples details[data-run="run-current"] summary'), /continuing “Once upon”/);
     await d.screenshot('runs-overfitting-samples-dark.png');
 
     await d.page.getByRole('button', { name: 'Time' }).click();
-    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await d.frame();
     assert.equal(await d.page.locator('#loss .plot').getAttribute('aria-label'), 'Loss by time since the start, linear y axis');
     assert.match(await d.page.locator('#loss .readout').innerText(), /^last step 600 · 12s ·/, 'the current run read out by its own elapsed time');
     assert.ok((await countPixels(d.page, '#loss canvas', GREEN)) > 300, 'the earlier run is drawn on the time axis');
@@ -212,7 +212,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     await d.send(init, { type: 'runs', runs: apart });
     const lr = '#metrics figure:nth-of-type(1) canvas';
     const grad = '#metrics figure:nth-of-type(2) canvas';
-    assert.match(await d.page.locator('#metrics .note').innerText(), /The 3 runs shown on the loss panel/);
+    await expectText(d.page.locator('#metrics .note'), /The 3 runs shown on the loss panel/);
     assert.ok((await countPixels(d.page, grad, GREEN)) > 50, 'the earlier run’s gradient norm in its colour');
     assert.ok((await countPixels(d.page, lr, PURPLE)) > 50, 'the checkpoint’s learning rate in its colour');
     assert.ok((await countPixels(d.page, lr, BLUE)) > 50, 'the current run too');
@@ -235,9 +235,9 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
     assert.deepEqual([count('run-current'), count('run-earlier'), count('checkpoint:/m/old.safetensors')], [600, 400, 300]);
 
     await d.page.getByLabel('Show small on story.txt').uncheck();
-    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await d.frame();
     assert.ok((await countPixels(d.page, grad, GREEN)) < 10, 'a hidden run leaves the metric panels');
-    assert.match(await d.page.locator('#metrics .note').innerText(), /The 2 runs shown/);
+    await expectText(d.page.locator('#metrics .note'), /The 2 runs shown/);
     const fewer = await exported();
     assert.equal(
       fewer.data
@@ -250,7 +250,7 @@ describe('dashboard webview: runs compared on the loss panel (Chromium)', functi
 
     // Only the current run shown: the panels and the export are the single run's, as before.
     await d.page.getByLabel('Show history of old.safetensors').uncheck();
-    await d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    await d.frame();
     assert.equal(await d.page.locator('#metrics .note').isHidden(), true);
     const single = await exported();
     assert.equal(single.name, 'metrics.csv');

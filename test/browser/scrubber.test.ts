@@ -14,7 +14,7 @@ import { validateWebviewMessage } from '../../src/presentation/webviewValidation
 import { HEAD_KIND_NAMES, type HeadKindName } from '../../src/protocol/common';
 import type { RunSnapshot, RunSnapshots } from '../../src/protocol/snapshots';
 import { attentionWindow, init, matrixMessages, queryAttention, trainingRun } from './fixtures';
-import { dashboardSuite, waitForPosted, type DashboardPage } from './harness';
+import { dashboardSuite, waitForPosted, type DashboardPage, expectText } from './harness';
 
 const T = 16;
 const L = 2;
@@ -60,8 +60,6 @@ function snapshots(): RunSnapshots {
   };
 }
 
-const frame = (d: DashboardPage): Promise<unknown> => d.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
-
 describe('dashboard webview: the step scrubber (Chromium)', function () {
   this.timeout(60_000);
   const open = dashboardSuite();
@@ -78,7 +76,7 @@ describe('dashboard webview: the step scrubber (Chromium)', function () {
       step: null,
     });
     const indicator = d.page.locator('#snapshots .step-indicator');
-    assert.match(await indicator.innerText(), /^Live \/ latest/);
+    await expectText(indicator, /^Live \/ latest/);
     assert.equal(await d.page.locator('#types table').isHidden(), true, 'live: no head stats came for the window');
 
     // Drag the slider from its live end to its start: the first snapshot.
@@ -88,15 +86,15 @@ describe('dashboard webview: the step scrubber (Chromium)', function () {
     await d.page.mouse.down();
     await d.page.mouse.move(b.x + 1, b.y + b.height / 2, { steps: 8 });
     await d.page.mouse.up();
-    await frame(d);
-    assert.equal(await indicator.innerText(), 'Step 100 of 300 (snapshot 1 of 3)');
+    await d.frame();
+    await expectText(indicator, 'Step 100 of 300 (snapshot 1 of 3)');
     const scrub = await waitForPosted(d, 'scrub', (m) => m.step === 100);
     assert.deepEqual(validateWebviewMessage(scrub), { ok: true, message: { type: 'scrub', step: 100 } });
 
     // The keyboard: one step right is the second snapshot.
     await slider.press('ArrowRight');
-    await frame(d);
-    assert.equal(await indicator.innerText(), 'Step 200 of 300 (snapshot 2 of 3)');
+    await d.frame();
+    await expectText(indicator, 'Step 200 of 300 (snapshot 2 of 3)');
     assert.equal(await slider.getAttribute('aria-valuetext'), 'Step 200 of 300 (snapshot 2 of 3)');
     const snap = s.list[1]!;
 
@@ -110,7 +108,7 @@ describe('dashboard webview: the step scrubber (Chromium)', function () {
       k50!.toFixed(1),
       k90!.toFixed(1),
     ]);
-    assert.match(await d.page.locator('#types .note').innerText(), /training step 200 \(snapshot\)/);
+    await expectText(d.page.locator('#types .note'), /training step 200 \(snapshot\)/);
 
     // The matrix: hovering a cell reads the snapshot's weight for the selected head (0.0), on the probe's tokens.
     const over = d.page.locator('#matrix canvas.overlay');
@@ -124,18 +122,18 @@ describe('dashboard webview: the step scrubber (Chromium)', function () {
     assert.ok(
       !caption.includes(formatWeight(live.weights[q * 24 + k]!)) || formatWeight(live.weights[q * 24 + k]!) === formatWeight(snap.attention[q * T + k]!),
     );
-    assert.match(await d.page.locator('#matrix .note').innerText(), /Training step 200 \(snapshot\)/);
+    await expectText(d.page.locator('#matrix .note'), /Training step 200 \(snapshot\)/);
 
     // The grid: the selected head's strongest type from the snapshot's scores.
     await d.page.mouse.move(0, 0);
-    await frame(d);
+    await d.frame();
     assert.match(await d.page.locator('#heads .hoverinfo').innerText(), new RegExp(`strongest: current-token ${snap.scores.current_token[0]!.toFixed(3)}`));
     await d.screenshot('scrubber-step-dark.png');
 
     // Escape (or Live) goes back to the model as it is.
     await slider.press('Escape');
-    await frame(d);
-    assert.match(await indicator.innerText(), /^Live \/ latest/);
+    await d.frame();
+    await expectText(indicator, /^Live \/ latest/);
     await waitForPosted(d, 'scrub', (m) => m.step === null);
     assert.equal(await d.page.locator('#types table').isHidden(), true, 'live again: the window has no stats yet');
     assert.doesNotMatch(await d.page.locator('#matrix .note').innerText(), /snapshot/);
@@ -146,13 +144,13 @@ describe('dashboard webview: the step scrubber (Chromium)', function () {
     d = await open();
     await d.send(init({ ...trainingRun(300, {}), status: 'running' }), { type: 'snapshots', snapshots: { ...s, list: s.list.slice(0, 2) }, step: null });
     await d.send({ type: 'snapshotAdded', every: 100, snapshot: s.list[2]!, step: null });
-    assert.match(await d.page.locator('#snapshots .note').innerText(), /^3 snapshots of the probe window/);
+    await expectText(d.page.locator('#snapshots .note'), /^3 snapshots of the probe window/);
     const over = d.page.locator('#snapshots .u-over');
     const box = (await over.boundingBox())!;
     // At step 300 (the right end), induction of head 0.2 is 0.9; every other head is near 0.1.
     await d.page.mouse.move(box.x + box.width - 2, box.y + (1 - 0.88) * box.height);
-    await frame(d);
-    assert.match(await d.page.locator('#snapshots .hoverinfo').innerText(), /^layer 0, head 2 · induction 0\.900 at step 300/);
+    await d.frame();
+    await expectText(d.page.locator('#snapshots .hoverinfo'), /^layer 0, head 2 · induction 0\.900 at step 300/);
     await d.page.mouse.click(box.x + box.width - 2, box.y + (1 - 0.88) * box.height);
     const select = await waitForPosted(d, 'selectHead');
     assert.deepEqual(validateWebviewMessage(select), { ok: true, message: { type: 'selectHead', layer: 0, head: 2 } });
@@ -160,8 +158,8 @@ describe('dashboard webview: the step scrubber (Chromium)', function () {
     await d.page.locator('#snapshots').getByRole('button', { name: 'entropy' }).click();
     // The x axis is the loss chart's, steps 1..300: step 100 is a third of the way.
     await d.page.mouse.move(box.x + (box.width * 99) / 299, box.y + (1 - 0.99) * box.height);
-    await frame(d);
-    assert.match(await d.page.locator('#snapshots .hoverinfo').innerText(), /^layer 0, head [01] · entropy (1\.000|0\.990) at step 100/);
+    await d.frame();
+    await expectText(d.page.locator('#snapshots .hoverinfo'), /^layer 0, head [01] · entropy (1\.000|0\.990) at step 100/);
     await d.page.locator('#snapshots').getByRole('button', { name: 'induction' }).click();
     await d.send({ type: 'selection', layer: 0, head: 2 });
     await d.screenshot('scrubber-scores-dark.png');
