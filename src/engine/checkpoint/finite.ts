@@ -7,13 +7,28 @@
 
 import { CheckpointError } from './errors';
 
+/** A float32 is NaN or ±Inf exactly when all eight of its exponent bits are set. */
+const EXPONENT = 0x7f800000;
+
 /** Index of the first NaN or ±Inf in `data`, or -1. */
 export function firstNonFinite(data: ArrayLike<number>): number {
+  if (data instanceof Float32Array) return firstNonFiniteF32(data);
   for (let i = 0; i < data.length; i++) {
     const x = data[i]!;
     // x − x is 0 for every finite x and NaN for NaN and ±Inf.
     if (x - x !== 0) return i;
   }
+  return -1;
+}
+
+/**
+ * The same for float32 weights, on their bits: one monomorphic integer loop, so a 15M-weight
+ * checkpoint is checked in milliseconds (a loop on ArrayLike<number> that also sees other array
+ * types runs an order of magnitude slower, and the check is on every load's path).
+ */
+function firstNonFiniteF32(data: Float32Array): number {
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < bits.length; i++) if ((bits[i]! & EXPONENT) === EXPONENT) return i;
   return -1;
 }
 

@@ -50,9 +50,12 @@ export function byteString(bytes: ArrayLike<number>): string {
   return s;
 }
 
+/** One decoder for every call: a tokenizer decodes each of its (tens of thousands of) pieces at load. */
+const lossyDecoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
 /** UTF-8 decoding that never throws: invalid sequences become U+FFFD; a leading BOM is kept. */
 export function decodeUtf8Lossy(bytes: Uint8Array): string {
-  return new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }).decode(bytes);
+  return lossyDecoder.decode(bytes);
 }
 
 const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
