@@ -44,6 +44,7 @@ export { readableLabel } from './tokenizer/utf8';
 
 // Checkpoints
 export { CheckpointError, SafetensorsError, quote, describeValue } from './checkpoint/errors';
+export type { ParseProgress } from './checkpoint/finite';
 export { MAX_HEADER_BYTES, parseSafetensors, type SafetensorsFile } from './checkpoint/safetensors';
 export {
   NATIVE_FORMAT,

@@ -17,14 +17,27 @@ export function firstNonFinite(data: ArrayLike<number>): number {
   return -1;
 }
 
-/** Throws a CheckpointError naming the first tensor that holds a NaN or ±Inf. */
+/**
+ * How far a parser is, for a caller that shows it (a large file takes a noticeable time to check):
+ * 'check' counts the weights checked for non-finite values, 'build' the steps of making the model.
+ */
+export type ParseProgress = (phase: 'check' | 'build', done: number, total: number) => void;
+
+/** Throws a CheckpointError naming the first tensor that holds a NaN or ±Inf; `onProgress` gets the values checked after each tensor. */
 export function checkFiniteTensors(
   tensors: Iterable<readonly [string, { readonly data: ArrayLike<number> }]>,
   what = 'weight',
   makeError: (message: string) => Error = (m) => new CheckpointError(m),
+  onProgress?: (done: number, total: number) => void,
 ): void {
-  for (const [name, t] of tensors) {
+  const list = onProgress ? [...tensors] : tensors;
+  const total = onProgress ? (list as (readonly [string, { readonly data: ArrayLike<number> }])[]).reduce((n, [, t]) => n + t.data.length, 0) : 0;
+  let done = 0;
+  onProgress?.(0, total);
+  for (const [name, t] of list) {
     const i = firstNonFinite(t.data);
+    done += t.data.length;
+    onProgress?.(done, total);
     if (i < 0) continue;
     let count = 0;
     for (let j = i; j < t.data.length; j++) if (t.data[j]! - t.data[j]! !== 0) count++;

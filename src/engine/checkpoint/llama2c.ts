@@ -14,7 +14,7 @@ import { validateModelConfig } from '../models/config';
 import { Transformer } from '../nn/transformer';
 import { residentBytes } from '../kernels/resident';
 import { Tensor } from '../tensor';
-import { checkFiniteTensors } from './finite';
+import { checkFiniteTensors, type ParseProgress } from './finite';
 import { CheckpointError } from './errors';
 
 export class Llama2cError extends CheckpointError {}
@@ -115,6 +115,8 @@ export interface Llama2cParseOptions {
    * memory the kernels use in place (kernels/resident.ts).
    */
   readonly adopt?: boolean;
+  /** The check of the weights for non-finite values, then the model's construction. */
+  readonly onProgress?: ParseProgress;
 }
 
 /** Parses a whole llama2.c `.bin` into a model. */
@@ -170,6 +172,10 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cParseO
       params.set(grp.perLayer ? `blocks.${l}.${grp.name}` : grp.name, new Tensor(data, grp.shape, true, owner));
     }
   }
-  checkFiniteTensors(params, 'weight', (m) => new Llama2cError(m));
-  return new Transformer(config, params);
+  const progress = options.onProgress;
+  checkFiniteTensors(params, 'weight', (m) => new Llama2cError(m), progress && ((done, total) => progress('check', done, total)));
+  progress?.('build', 0, 1);
+  const model = new Transformer(config, params);
+  progress?.('build', 1, 1);
+  return model;
 }

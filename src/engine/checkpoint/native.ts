@@ -19,7 +19,7 @@ import type { SnapshotsRecord } from '../train/snapshots';
 import { snapshotTensors, parseSnapshots, SNAPSHOT_TENSORS } from './nativeSnapshots';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
 import { CheckpointError, describeValue, quote } from './errors';
-import { checkFiniteTensors } from './finite';
+import { checkFiniteTensors, type ParseProgress } from './finite';
 import { parseSafetensors, readTensorF32, type SafetensorsFile } from './safetensors';
 import { serializeSafetensors, type TensorToWrite } from './safetensorsWriter';
 
@@ -85,6 +85,8 @@ export interface NativeParseOptions {
    * bytes over and must not change them. Default: every tensor is copied.
    */
   readonly adopt?: boolean;
+  /** The check of the parameters for non-finite values, then the rest (training state, snapshots, the model). */
+  readonly onProgress?: ParseProgress;
 }
 
 export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions = {}): NativeCheckpoint {
@@ -105,12 +107,15 @@ export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions =
   const tokenizer = parseJsonField(file, 'tokenizer');
   const params = new Map<string, Tensor>();
   for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter', owner));
-  checkFiniteTensors(params, 'parameter');
+  const progress = options.onProgress;
+  checkFiniteTensors(params, 'parameter', undefined, progress && ((done, total) => progress('check', done, total)));
+  progress?.('build', 0, 1);
   const parsed = file.metadata.training === undefined ? null : parseTraining(file, config);
   const snapshots = parsed && file.metadata.snapshots !== undefined ? parseSnapshots(file, config) : null;
   const training = parsed && snapshots ? { ...parsed, snapshots } : parsed;
   checkNoLeftovers(file, config, training !== null, snapshots !== null);
   const model = new Transformer(config, params);
+  progress?.('build', 1, 1);
   return { model, tokenizer, training };
 }
 
