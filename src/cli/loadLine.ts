@@ -38,15 +38,19 @@ export interface LoadLine {
   end(): void;
 }
 
-export function loadLine(checkpointPath: string, stream: LineStream, json: boolean): LoadLine {
+/** `now`: the throttle's clock (tests give a fixed one). */
+export function loadLine(checkpointPath: string, stream: LineStream, json: boolean, now: () => number = Date.now): LoadLine {
   if (json || !stream.isTTY) return { onProgress: undefined, end: () => undefined };
   const name = path.basename(checkpointPath.replace(/[/\\]+$/, '')) || checkpointPath;
   let large: boolean | null = null;
   let drawn = false;
-  const draw = throttleProgress((p) => {
-    stream.write(`\r${formatLoadLine(name, p, stream.columns)}\x1b[K`);
-    drawn = true;
-  });
+  const draw = throttleProgress(
+    (p) => {
+      stream.write(`\r${formatLoadLine(name, p, stream.columns)}\x1b[K`);
+      drawn = true;
+    },
+    { now },
+  );
   return {
     onProgress: (p) => {
       // The weights' size is the read's total, known from its first report.

@@ -39,7 +39,7 @@ describe('cli/loadLine: progress of a large model load on stderr', () => {
 
   it('on a terminal: one line redrawn with \\r per report that passes the throttle, cleared at the end', () => {
     const tty = new FakeStream(true, 120);
-    const line = loadLine('/models/stories15M.bin', tty, false);
+    const line = loadLine('/models/stories15M.bin', tty, false, () => 0);
     assert.ok(line.onProgress);
     for (const done of [0, 16, 32, 48, 60]) line.onProgress({ phase: 'read', done: done * MB, total: 60 * MB });
     line.onProgress({ phase: 'check', done: 0, total: 10 });

@@ -7,10 +7,11 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { LoadPhase } from '../../../src/protocol/loadProgress';
 import type { WorkerToHost } from '../../../src/protocol/workerProtocol';
 import { requireFixture } from '../../helpers/fixtures';
-import { Harness, type Msg } from './harness';
+import { Harness, SAMPLE_TEXT, tempDir, writeCheckpoint, type Msg } from './harness';
 
 const DOC = 'file:///story.txt';
 const PHASES: readonly LoadPhase[] = ['read', 'check', 'build'];
@@ -66,6 +67,39 @@ describe('worker: loading a large checkpoint (stories15M, 60 MB): progress and c
     assert.ok(check.length < 57, `${check.length} messages while checking`);
     // All before the reply.
     assert.ok(h.messages.indexOf(loaded) > h.messages.indexOf(progress[progress.length - 1]!));
+  });
+
+  it('a native checkpoint reports the same phases: its bytes read, its parameters checked, then building', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'small.safetensors');
+      const { model } = writeCheckpoint(file, 'small', SAMPLE_TEXT);
+      const h = new Harness();
+      const id = h.request({ type: 'load', path: file, tokenizerPath: null });
+      await h.expect(id, 'modelLoaded');
+      const progress = h.of('loadProgress', id);
+      const size = fs.statSync(file).size;
+      const weights = [...model.params.values()].reduce((n, t) => n + t.data.length, 0);
+      // Each phase from 0 to its total, in order (what passes the throttle in between depends on time).
+      const ends = PHASES.flatMap((phase) => {
+        const seen = progress.filter((p) => p.phase === phase);
+        return [seen[0], seen[seen.length - 1]].map((p) => p && [p.phase, p.done, p.total]);
+      });
+      assert.deepEqual(ends, [
+        ['read', 0, size],
+        ['read', size, size],
+        ['check', 0, weights],
+        ['check', weights, weights],
+        ['build', 0, 1],
+        ['build', 1, 1],
+      ]);
+      assert.deepEqual(
+        progress.map((p) => PHASES.indexOf(p.phase)),
+        progress.map((p) => PHASES.indexOf(p.phase)).sort((a, b) => a - b),
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const when of ['read', 'check'] as const) {
