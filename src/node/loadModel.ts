@@ -15,10 +15,10 @@ import { checkCheckpointHead } from './checkpointHead';
 import { readFileBytes, readFileHead } from './readFileBytes';
 import {
   CheckpointError,
-  parseLlama2cCheckpoint,
+  llama2cParseSteps,
   residentBytes,
   NATIVE_FORMAT,
-  parseCheckpoint,
+  nativeParseSteps,
   HuggingFaceError,
   tokenizerFromJson,
   Llama2cTokenizer,
@@ -27,7 +27,7 @@ import {
   type Tokenizer,
 } from '../engine';
 import { isHfModelFolder, loadHfModelFolder } from './huggingface/modelFolder';
-import { checkNotCancelled, LoadCancelledError, type ProgressCallback } from './loadProgress';
+import { checkNotCancelled, LoadCancelledError, runParse, type ProgressCallback } from './loadProgress';
 import { loadHfTokenizer } from './huggingface/tokenizerFiles';
 import { describeAsLlama2cModel, describeAsLlama2cTokenizer } from './llama2cSwap';
 import { CHECKPOINT_FORMATS, FILE_FORMATS, FOLDER_FORMATS, listFormats, type CheckpointFormatId } from '../protocol/checkpointFormats';
@@ -94,12 +94,6 @@ export async function readBytes(
   }
 }
 
-/** The engine parsers' progress as load progress. */
-function parseProgress(options: LoadOptions): ((phase: 'check' | 'build', done: number, total: number) => void) | undefined {
-  const progress = options.onProgress;
-  return progress && ((phase, done, total) => progress({ phase, done, total }));
-}
-
 /** How one format of the table is recognised from a path and loaded. */
 interface CheckpointLoader {
   /** Whether this format should load the path (cheap: a stat, an extension, a header peek). */
@@ -147,7 +141,7 @@ async function loadNative(checkpointPath: string, tokenizerPath: string | undefi
   checkCheckpointHead(checkpointPath, '.safetensors');
   // Read once, straight into the memory the kernels use: aligned weights stay views of these bytes.
   const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes, options);
-  const ckpt = parseCheckpoint(bytes, { adopt: true, onProgress: parseProgress(options) });
+  const ckpt = await runParse(nativeParseSteps(bytes, { adopt: true }), checkpointPath, options.onProgress, options.signal);
   checkNotCancelled(options.signal, checkpointPath);
   const tokenizer = tokenizerFromJson(ckpt.tokenizer);
   checkVocab(tokenizer, ckpt.model, checkpointPath);
@@ -172,7 +166,7 @@ async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undef
       );
     }
     if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
-    model = parseLlama2cCheckpoint(bytes, { adopt: true, onProgress: parseProgress(options) });
+    model = await runParse(llama2cParseSteps(bytes, { adopt: true }), checkpointPath, options.onProgress, options.signal);
   } catch (e) {
     if (e instanceof LoadCancelledError) throw e;
     throw (await swappedFile(checkpointPath, 'model', e)) ?? e;

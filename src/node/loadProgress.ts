@@ -3,8 +3,11 @@
  * throttle (a 60 MB file read in 16 MB pieces, then a check tensor by tensor, would otherwise post
  * a message per step; a slow disk reading gigabytes one every few milliseconds), and a load whose
  * AbortSignal fires stops at its next check with a LoadCancelledError, having changed nothing.
+ * A cancellable parse yields to the event loop between its steps, so that a cancel message is
+ * read while the weights are checked.
  */
 
+import { runParseSteps, type ParseSteps } from '../engine';
 import type { LoadProgress } from '../protocol/loadProgress';
 
 export type { LoadPhase, LoadProgress } from '../protocol/loadProgress';
@@ -21,6 +24,25 @@ export class LoadCancelledError extends Error {
 /** Throws a LoadCancelledError naming `file` once `signal` has fired. */
 export function checkNotCancelled(signal: AbortSignal | undefined, file: string): void {
   if (signal?.aborted) throw new LoadCancelledError(file);
+}
+
+/**
+ * Runs a parser's steps (engine checkpoint/finite.ts) to its result, reporting each; with a signal,
+ * yields to the event loop after each step and stops with a LoadCancelledError once it fires.
+ */
+export async function runParse<T>(steps: ParseSteps<T>, file: string, onProgress?: ProgressCallback, signal?: AbortSignal): Promise<T> {
+  const report = onProgress && ((phase: 'check' | 'build', done: number, total: number) => onProgress({ phase, done, total }));
+  if (!signal) return runParseSteps(steps, report);
+  for (;;) {
+    if (signal.aborted) {
+      steps.return(undefined as never);
+      throw new LoadCancelledError(file);
+    }
+    const r = steps.next();
+    if (r.done) return r.value;
+    report?.(r.value.phase, r.value.done, r.value.total);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 export interface ThrottleOptions {

@@ -192,8 +192,9 @@ export interface WorkerCalls {
   };
   /**
    * Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the
-   * training history it carries; progress loadProgress* (reading, checking, building; rate-limited). Cancelling stops the read at
-   * its next piece (a check or build under way finishes first, then is dropped): the active model stays, the reply is 'cancelled'.
+   * training history it carries; progress loadProgress* (reading, checking, building; rate-limited). Cancelling stops it at its
+   * next piece of the file or tensor checked (a Hugging Face conversion under way finishes first, then is dropped): the active
+   * model stays, the reply is 'cancelled'.
    */
   readonly load: {
     readonly request: { readonly path: string; readonly tokenizerPath: string | null };

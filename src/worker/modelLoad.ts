@@ -28,7 +28,7 @@ export async function loadForRequest(r: LoadRequest, p: Cancellable, send: (m: W
   try {
     loaded = await loadModel(r.path, r.tokenizerPath ?? undefined, {
       signal: controller.signal,
-      // Nothing more once cancelled: the checking under way finishes without telling anyone.
+      // Nothing more once cancelled: a conversion under way finishes without telling anyone.
       onProgress: throttleProgress((x) => {
         if (!p.cancelled) send({ type: 'loadProgress', id: r.id, phase: x.phase, done: x.done, total: x.total });
       }),
@@ -38,7 +38,7 @@ export async function loadForRequest(r: LoadRequest, p: Cancellable, send: (m: W
   } finally {
     p.abort = undefined;
   }
-  // A cancel that arrived while the weights were checked (synchronous work, the port unread) is
+  // A cancel that arrived during synchronous work (a Hugging Face conversion; the port unread) is
   // read now: a macrotask ends this loop turn, the next turn's poll phase delivers port messages,
   // and the second macrotask runs after it.
   await nextMacrotask();

@@ -5,9 +5,9 @@
  * Ordering. Requests are validated on arrival, then queued and run one at a time in arrival
  * order, with a macrotask yield between them (so a `cancel` sent behind a request can still
  * reach it while it waits). `cancel` itself is handled on arrival: a queued request fails
- * with 'cancelled' at once; a running load stops at its next piece of the file (or, when past
- * the read, is discarded once parsed), leaving the active model as it was; a training run stops
- * within one step. A save that is already writing completes. A document's
+ * with 'cancelled' at once; a running load stops at its next piece of the file or tensor checked
+ * (a Hugging Face conversion under way ends first), leaving the active model as it was; a training
+ * run stops within one step. A save that is already writing completes. A document's
  * new text (a `tokens` request with text) fails the queued requests about its older versions
  * as 'stale' on arrival: typing fast never leaves a backlog of answers nobody will read.
  *

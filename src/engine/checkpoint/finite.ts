@@ -17,32 +17,59 @@ export function firstNonFinite(data: ArrayLike<number>): number {
   return -1;
 }
 
-/**
- * How far a parser is, for a caller that shows it (a large file takes a noticeable time to check):
- * 'check' counts the weights checked for non-finite values, 'build' the steps of making the model.
- */
-export type ParseProgress = (phase: 'check' | 'build', done: number, total: number) => void;
+/** How far a parser is: 'check' counts the weights checked for non-finite values, 'build' the steps of making the model. */
+export interface ParseStep {
+  readonly phase: 'check' | 'build';
+  readonly done: number;
+  readonly total: number;
+}
 
-/** Throws a CheckpointError naming the first tensor that holds a NaN or ±Inf; `onProgress` gets the values checked after each tensor. */
-export function checkFiniteTensors(
-  tensors: Iterable<readonly [string, { readonly data: ArrayLike<number> }]>,
+/** A parser's progress callback (a large file takes a noticeable time to check). */
+export type ParseProgress = (phase: ParseStep['phase'], done: number, total: number) => void;
+
+/**
+ * A parse as steps, for a caller that reports progress and lets other work (a cancel) in between:
+ * a step is yielded before the check and after each tensor is checked, and at the start and end of
+ * building; the model is the return value. Run whole by runParseSteps.
+ */
+export type ParseSteps<T> = Generator<ParseStep, T, void>;
+
+/** Runs a parse's steps to its result at once, telling `onProgress` each one. */
+export function runParseSteps<T>(steps: ParseSteps<T>, onProgress?: ParseProgress): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    onProgress?.(r.value.phase, r.value.done, r.value.total);
+  }
+}
+
+type NamedData = readonly [string, { readonly data: ArrayLike<number> }];
+
+/** checkFiniteTensors as steps: the values checked so far of all, before the first tensor and after each. */
+export function* finiteCheckSteps(
+  tensors: Iterable<NamedData>,
   what = 'weight',
   makeError: (message: string) => Error = (m) => new CheckpointError(m),
-  onProgress?: (done: number, total: number) => void,
-): void {
-  const list = onProgress ? [...tensors] : tensors;
-  const total = onProgress ? (list as (readonly [string, { readonly data: ArrayLike<number> }])[]).reduce((n, [, t]) => n + t.data.length, 0) : 0;
+): Generator<ParseStep, void, void> {
+  const list = [...tensors];
+  const total = list.reduce((n, [, t]) => n + t.data.length, 0);
   let done = 0;
-  onProgress?.(0, total);
+  yield { phase: 'check', done, total };
   for (const [name, t] of list) {
     const i = firstNonFinite(t.data);
+    if (i >= 0) {
+      let count = 0;
+      for (let j = i; j < t.data.length; j++) if (t.data[j]! - t.data[j]! !== 0) count++;
+      throw makeError(
+        `${what} "${name}" holds ${count} non-finite value${count === 1 ? '' : 's'} of ${t.data.length} (the first, at index ${i}, is ${t.data[i]}); the file is corrupt or was saved from a diverged run`,
+      );
+    }
     done += t.data.length;
-    onProgress?.(done, total);
-    if (i < 0) continue;
-    let count = 0;
-    for (let j = i; j < t.data.length; j++) if (t.data[j]! - t.data[j]! !== 0) count++;
-    throw makeError(
-      `${what} "${name}" holds ${count} non-finite value${count === 1 ? '' : 's'} of ${t.data.length} (the first, at index ${i}, is ${t.data[i]}); the file is corrupt or was saved from a diverged run`,
-    );
+    yield { phase: 'check', done, total };
   }
+}
+
+/** Throws a CheckpointError naming the first tensor that holds a NaN or ±Inf. */
+export function checkFiniteTensors(tensors: Iterable<NamedData>, what = 'weight', makeError: (message: string) => Error = (m) => new CheckpointError(m)): void {
+  runParseSteps(finiteCheckSteps(tensors, what, makeError));
 }

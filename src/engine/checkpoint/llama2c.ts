@@ -14,7 +14,7 @@ import { validateModelConfig } from '../models/config';
 import { Transformer } from '../nn/transformer';
 import { residentBytes } from '../kernels/resident';
 import { Tensor } from '../tensor';
-import { checkFiniteTensors, type ParseProgress } from './finite';
+import { finiteCheckSteps, runParseSteps, type ParseProgress, type ParseSteps } from './finite';
 import { CheckpointError } from './errors';
 
 export class Llama2cError extends CheckpointError {}
@@ -121,6 +121,11 @@ export interface Llama2cParseOptions {
 
 /** Parses a whole llama2.c `.bin` into a model. */
 export function parseLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cParseOptions = {}): Transformer {
+  return runParseSteps(llama2cParseSteps(bytes, options), options.onProgress);
+}
+
+/** parseLlama2cCheckpoint as steps (finite.ts): the header and layout at the first step, then the check tensor by tensor, then the model. */
+export function* llama2cParseSteps(bytes: Uint8Array, options: Omit<Llama2cParseOptions, 'onProgress'> = {}): ParseSteps<Transformer> {
   const h = readLlama2cHeader(bytes);
   const config = llama2cConfig(h);
   const { dim: C, hiddenDim: F, nLayers: L, vocabSize: V, seqLen } = h;
@@ -172,10 +177,9 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cParseO
       params.set(grp.perLayer ? `blocks.${l}.${grp.name}` : grp.name, new Tensor(data, grp.shape, true, owner));
     }
   }
-  const progress = options.onProgress;
-  checkFiniteTensors(params, 'weight', (m) => new Llama2cError(m), progress && ((done, total) => progress('check', done, total)));
-  progress?.('build', 0, 1);
+  yield* finiteCheckSteps(params, 'weight', (m) => new Llama2cError(m));
+  yield { phase: 'build', done: 0, total: 1 };
   const model = new Transformer(config, params);
-  progress?.('build', 1, 1);
+  yield { phase: 'build', done: 1, total: 1 };
   return model;
 }

@@ -19,7 +19,7 @@ import type { SnapshotsRecord } from '../train/snapshots';
 import { snapshotTensors, parseSnapshots, SNAPSHOT_TENSORS } from './nativeSnapshots';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
 import { CheckpointError, describeValue, quote } from './errors';
-import { checkFiniteTensors, type ParseProgress } from './finite';
+import { checkFiniteTensors, finiteCheckSteps, runParseSteps, type ParseProgress, type ParseSteps } from './finite';
 import { parseSafetensors, readTensorF32, type SafetensorsFile } from './safetensors';
 import { serializeSafetensors, type TensorToWrite } from './safetensorsWriter';
 
@@ -90,6 +90,11 @@ export interface NativeParseOptions {
 }
 
 export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions = {}): NativeCheckpoint {
+  return runParseSteps(nativeParseSteps(bytes, options), options.onProgress);
+}
+
+/** parseCheckpoint as steps (finite.ts): the container, metadata and shapes at the first step, the parameters' check tensor by tensor, then the rest. */
+export function* nativeParseSteps(bytes: Uint8Array, options: Omit<NativeParseOptions, 'onProgress'> = {}): ParseSteps<NativeCheckpoint> {
   const file = parseSafetensors(bytes);
   const owner = options.adopt ? bytes : null;
   if (file.metadata.format !== NATIVE_FORMAT) {
@@ -107,15 +112,14 @@ export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions =
   const tokenizer = parseJsonField(file, 'tokenizer');
   const params = new Map<string, Tensor>();
   for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter', owner));
-  const progress = options.onProgress;
-  checkFiniteTensors(params, 'parameter', undefined, progress && ((done, total) => progress('check', done, total)));
-  progress?.('build', 0, 1);
+  yield* finiteCheckSteps(params, 'parameter');
+  yield { phase: 'build', done: 0, total: 1 };
   const parsed = file.metadata.training === undefined ? null : parseTraining(file, config);
   const snapshots = parsed && file.metadata.snapshots !== undefined ? parseSnapshots(file, config) : null;
   const training = parsed && snapshots ? { ...parsed, snapshots } : parsed;
   checkNoLeftovers(file, config, training !== null, snapshots !== null);
   const model = new Transformer(config, params);
-  progress?.('build', 1, 1);
+  yield { phase: 'build', done: 1, total: 1 };
   return { model, tokenizer, training };
 }
 

@@ -1,8 +1,10 @@
 /**
  * Loading a large checkpoint in the worker as the editor does (a `load` request): progress while
  * the file is read and parsed, and a cancel that leaves the previous model active. The file is
- * the real 60 MB stories15M (llama2.c), the previous model stories260K; a cancel is sent from the
- * session's own post (as soon as a progress message goes out), so where it lands is exact.
+ * the real 60 MB stories15M (llama2.c), the previous model stories260K; a cancel is sent when the
+ * session posts a phase's first progress message, as the next macrotask (as a message from the
+ * host arrives), so it lands inside that phase: between two pieces of the read, or two tensors
+ * of the check.
  */
 
 import assert from 'node:assert/strict';
@@ -106,10 +108,11 @@ describe('worker: loading a large checkpoint (stories15M, 60 MB): progress and c
     it(`a cancel while ${when === 'read' ? 'reading the file' : 'checking the weights'} fails the load as cancelled; the previous model stays active and a later load works`, async () => {
       let cancelOn: number | null = null;
       const h: Harness = new Harness({}, (m: WorkerToHost) => {
-        // The first progress message of the phase: the cancel reaches the session before the load's next step.
+        // At the first progress message of the phase, a cancel arrives as the host's would: as a
+        // later message (a macrotask), read while the worker is still in that phase.
         if (m.type === 'loadProgress' && m.id === cancelOn && m.phase === when) {
           cancelOn = null;
-          h.send({ type: 'cancel', id: h.id(), target: m.id });
+          setImmediate(() => h.send({ type: 'cancel', id: h.id(), target: m.id }));
         }
       });
       h.session.start();
