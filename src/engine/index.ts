@@ -44,17 +44,19 @@ export { readableLabel } from './tokenizer/utf8';
 
 // Checkpoints
 export { CheckpointError, SafetensorsError, quote, describeValue } from './checkpoint/errors';
+export { runParseSteps, type ParseProgress, type ParseStep, type ParseSteps } from './checkpoint/parseSteps';
 export { MAX_HEADER_BYTES, parseSafetensors, type SafetensorsFile } from './checkpoint/safetensors';
 export {
   NATIVE_FORMAT,
   serializeCheckpoint,
   parseCheckpoint,
+  nativeParseSteps,
   isNativeCheckpoint,
   type NativeCheckpoint,
   type NativeParseOptions,
   type TrainingSnapshot,
 } from './checkpoint/native';
-export { Llama2cError, parseLlama2cCheckpoint, readLlama2cHeader, type Llama2cParseOptions } from './checkpoint/llama2c';
+export { Llama2cError, parseLlama2cCheckpoint, llama2cParseSteps, readLlama2cHeader, type Llama2cParseOptions } from './checkpoint/llama2c';
 export {
   HuggingFaceError,
   parseHuggingFaceModel,

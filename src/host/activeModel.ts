@@ -5,8 +5,11 @@
  */
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/common';
+import { LARGE_MODEL_BYTES } from '../protocol/loadProgress';
+import { loadWithProgress, modelBytes, type LoadWatch } from './loadProgress';
 import type { RunSnapshots } from '../protocol/snapshots';
 import type { TrainingHistory } from '../protocol/workerProtocol';
 import type { EngineClient } from './engineClient';
@@ -68,19 +71,46 @@ export class ActiveModel implements vscode.Disposable {
       return;
     }
     try {
-      await this.load(saved);
+      if (!(await this.loadShown(saved))) return;
       this.log.info(`restored the active model from ${saved.path}`);
     } catch (e) {
       this.log.warn(`could not restore the active model from ${saved.path}: ${(e as Error).message}`);
     }
   }
 
-  /** Loads a checkpoint in the worker and makes it active; on failure the previous model stays. */
-  async load(source: ModelSource): Promise<ModelInfo> {
-    const reply = await this.client.call({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath });
+  /** Loads a checkpoint in the worker and makes it active; on failure (or when cancelled) the previous model stays. */
+  async load(source: ModelSource, watch: LoadWatch = {}): Promise<ModelInfo> {
+    const { id, reply: answer } = this.client.send({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath }, (m) =>
+      watch.onProgress?.({ phase: m.phase, done: m.done, total: m.total }),
+    );
+    const token = watch.cancellation;
+    let listener: vscode.Disposable | undefined;
+    if (token?.isCancellationRequested) this.client.cancel(id);
+    else listener = token?.onCancellationRequested(() => this.client.cancel(id));
+    let reply;
+    try {
+      reply = await answer;
+    } finally {
+      listener?.dispose();
+    }
     await this.set(reply.info, source);
     this.loaded.fire({ source, history: reply.history, snapshots: reply.snapshots });
     return reply.info;
+  }
+
+  /**
+   * A load nobody asked for just now (restoring, reloading after a crash): quiet for a small
+   * model; a large one gets the progress notification, whose Cancel leaves no model loaded.
+   * Resolves false when cancelled.
+   */
+  private async loadShown(source: ModelSource): Promise<boolean> {
+    if (modelBytes(source.path) < LARGE_MODEL_BYTES) {
+      await this.load(source);
+      return true;
+    }
+    const info = await loadWithProgress(path.basename(source.path), (watch) => this.load(source, watch), this.info_ !== null);
+    if (!info) this.log.info(`loading ${source.path} was cancelled; no model is loaded`);
+    return info !== null;
   }
 
   /** A model the worker already made active (after training). */
@@ -99,7 +129,7 @@ export class ActiveModel implements vscode.Disposable {
     }
     if (!source) return;
     try {
-      await this.load(source);
+      if (!(await this.loadShown(source))) return;
       this.log.info(`reloaded ${source.path} in the restarted engine worker`);
     } catch (e) {
       this.log.error(`could not reload ${source.path} after the worker restarted: ${(e as Error).message}`);

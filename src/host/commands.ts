@@ -14,6 +14,7 @@ import { readSettings, updateSetting } from './config';
 import type { EngineClient } from './engineClient';
 import type { Log } from './log';
 import { showError } from './notifications';
+import { loadWithProgress } from './loadProgress';
 import type { TrainingController, TrainOverrides } from './trainingController';
 import type { TrainingRun } from './trainingRun';
 import { bestCheckpointFor, pickBestOrLast, type WhichCheckpoint } from './saveChoice';
@@ -152,10 +153,11 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
     source = { path: picked[0].fsPath, tokenizerPath };
   }
   try {
-    const info = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: loading {0}', path.basename(source.path)) },
-      () => d.model.load(source!),
-    );
+    const info = await loadWithProgress(path.basename(source.path), (watch) => d.model.load(source!, watch), d.model.info !== null);
+    if (!info) {
+      d.log.info(`loading ${source.path} was cancelled`);
+      return false;
+    }
     d.log.info(`loaded ${source.path}: ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters} parameters, ${info.tokenizer}`);
     void vscode.window.showInformationMessage(
       vscode.l10n.t(

@@ -160,10 +160,18 @@ export class EngineClient implements vscode.Disposable {
     return this.send(message).reply;
   }
 
-  /** Asks the worker to cancel request `target` (training stops within one step). */
+  /**
+   * Asks the worker to cancel request `target` (training stops within one step). Posted after
+   * the handshake, like the requests: a request sent just before is posted first, so a cancel
+   * right after send() is never ahead of what it cancels.
+   */
   cancel(target: number): void {
-    if (!this.worker || this.disposed) return;
-    this.worker.postMessage({ type: 'cancel', id: this.nextId++, target } satisfies HostToWorker);
+    if (!this.ready || this.disposed) return;
+    const id = this.nextId++;
+    void this.ready.then(
+      () => this.worker?.postMessage({ type: 'cancel', id, target } satisfies HostToWorker),
+      () => undefined,
+    );
   }
 
   /** Stops the worker on purpose (tests use it to simulate a crash). */

@@ -15,10 +15,10 @@ import { checkCheckpointHead } from './checkpointHead';
 import { readFileBytes, readFileHead } from './readFileBytes';
 import {
   CheckpointError,
-  parseLlama2cCheckpoint,
+  llama2cParseSteps,
   residentBytes,
   NATIVE_FORMAT,
-  parseCheckpoint,
+  nativeParseSteps,
   HuggingFaceError,
   tokenizerFromJson,
   Llama2cTokenizer,
@@ -26,12 +26,14 @@ import {
   type Transformer,
   type Tokenizer,
 } from '../engine';
-import { isHfModelFolder, loadHfModelFolder, type ProgressCallback } from './huggingface/modelFolder';
+import { isHfModelFolder, loadHfModelFolder } from './huggingface/modelFolder';
+import { checkNotCancelled, LoadCancelledError, runParse, type ProgressCallback } from './loadProgress';
 import { loadHfTokenizer } from './huggingface/tokenizerFiles';
 import { describeAsLlama2cModel, describeAsLlama2cTokenizer } from './llama2cSwap';
 import { CHECKPOINT_FORMATS, FILE_FORMATS, FOLDER_FORMATS, listFormats, type CheckpointFormatId } from '../protocol/checkpointFormats';
 
-export type { LoadProgress, ProgressCallback } from './huggingface/modelFolder';
+export type { LoadProgress, ProgressCallback } from './loadProgress';
+export { LoadCancelledError } from './loadProgress';
 
 export type ModelFormat = CheckpointFormatId;
 
@@ -51,8 +53,10 @@ export interface LoadedModel {
 }
 
 export interface LoadOptions {
-  /** Reading and conversion progress (Hugging Face folders, whose weights can be large). */
+  /** Progress of the checkpoint's phases: reading its bytes, checking its weights, building the model (unthrottled: see loadProgress.ts). */
   readonly onProgress?: ProgressCallback;
+  /** Stops the load at its next check (between pieces of the read, between phases) with a LoadCancelledError. */
+  readonly signal?: AbortSignal;
 }
 
 export class ModelFileError extends Error {
@@ -66,13 +70,26 @@ export class ModelFileError extends Error {
 export const MAX_MODEL_BYTES = 4 * 1024 ** 3;
 
 /** The whole file, read once into an aligned buffer; folders and oversized files are refused by name. */
-export async function readBytes(file: string, what: string, maxBytes = MAX_MODEL_BYTES, allocate?: (n: number) => Uint8Array): Promise<Uint8Array> {
+export async function readBytes(
+  file: string,
+  what: string,
+  maxBytes = MAX_MODEL_BYTES,
+  allocate?: (n: number) => Uint8Array,
+  options: LoadOptions = {},
+): Promise<Uint8Array> {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) {
     throw new ModelFileError(`${what} ${file} is a folder without config.json; give ${listFormats([...FOLDER_FORMATS, ...FILE_FORMATS])}`);
   }
+  const progress = options.onProgress;
   try {
-    return await readFileBytes(file, { maxBytes, allocate });
+    return await readFileBytes(file, {
+      maxBytes,
+      allocate,
+      signal: options.signal,
+      onProgress: progress && ((done, total) => progress({ phase: 'read', done, total })),
+    });
   } catch (e) {
+    if (e instanceof LoadCancelledError) throw e;
     throw new ModelFileError(`cannot read ${what}: ${(e as Error).message}`);
   }
 }
@@ -116,21 +133,22 @@ export async function loadModel(checkpointPath: string, tokenizerPath?: string, 
   throw new ModelFileError(`don't know how to read ${checkpointPath}: expected ${listFormats(CHECKPOINT_FORMATS)}`);
 }
 
-async function loadNative(checkpointPath: string, tokenizerPath: string | undefined): Promise<LoadedModel> {
+async function loadNative(checkpointPath: string, tokenizerPath: string | undefined, options: LoadOptions): Promise<LoadedModel> {
   if (tokenizerPath) {
     throw new ModelFileError(`${checkpointPath} is a native checkpoint with its own tokenizer; --tokenizer ${tokenizerPath} would not be used — leave it out`);
   }
   // A size claim beyond the file, or a file past what we read whole, is refused from its header.
   checkCheckpointHead(checkpointPath, '.safetensors');
   // Read once, straight into the memory the kernels use: aligned weights stay views of these bytes.
-  const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes);
-  const ckpt = parseCheckpoint(bytes, { adopt: true });
+  const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes, options);
+  const ckpt = await runParse(nativeParseSteps(bytes, { adopt: true }), checkpointPath, options.onProgress, options.signal);
+  checkNotCancelled(options.signal, checkpointPath);
   const tokenizer = tokenizerFromJson(ckpt.tokenizer);
   checkVocab(tokenizer, ckpt.model, checkpointPath);
   return { model: ckpt.model, tokenizer, format: 'native', checkpointPath, training: ckpt.training, tokenizerJson: ckpt.tokenizer };
 }
 
-async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undefined): Promise<LoadedModel> {
+async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undefined, options: LoadOptions): Promise<LoadedModel> {
   // A PyTorch .bin can be gigabytes: recognise it from its first bytes before reading it all.
   if (looksLikePytorchPickle(readHead(checkpointPath, 4))) {
     throw new ModelFileError(
@@ -141,17 +159,19 @@ async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undef
   try {
     checkCheckpointHead(checkpointPath, '.bin');
     // Read once, straight into the memory the kernels use: the weights are views of these bytes.
-    const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes);
+    const bytes = await readBytes(checkpointPath, 'checkpoint', MAX_MODEL_BYTES, residentBytes, options);
     if (looksLikePytorchPickle(bytes)) {
       throw new ModelFileError(
         `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
       );
     }
     if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
-    model = parseLlama2cCheckpoint(bytes, { adopt: true });
+    model = await runParse(llama2cParseSteps(bytes, { adopt: true }), checkpointPath, options.onProgress, options.signal);
   } catch (e) {
+    if (e instanceof LoadCancelledError) throw e;
     throw (await swappedFile(checkpointPath, 'model', e)) ?? e;
   }
+  checkNotCancelled(options.signal, checkpointPath);
   const tokenizer =
     path.extname(tokenizerPath).toLowerCase() === '.bin'
       ? await loadLlama2cTokenizer(tokenizerPath, model.config.vocabSize)
@@ -208,7 +228,7 @@ function looksNative(file: string): boolean {
 
 async function loadHuggingFace(checkpointPath: string, dir: string, tokenizerPath: string | undefined, options: LoadOptions): Promise<LoadedModel> {
   const tokenizer = tokenizerPath ? await loadTokenizerFile(tokenizerPath) : undefined;
-  const hf = await loadHfModelFolder(dir, { tokenizer, onProgress: options.onProgress, maxBytes: MAX_MODEL_BYTES });
+  const hf = await loadHfModelFolder(dir, { tokenizer, onProgress: options.onProgress, signal: options.signal, maxBytes: MAX_MODEL_BYTES });
   checkHfVocab(hf.tokenizer, hf.model, dir);
   const arch = hf.hf.architectures.length ? ` (${hf.hf.architectures.join(', ')})` : '';
   return {

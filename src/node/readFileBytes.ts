@@ -7,12 +7,16 @@
 import { constants as bufferConstants } from 'node:buffer';
 import * as fs from 'node:fs';
 import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { checkNotCancelled, LoadCancelledError } from './loadProgress';
 
 /**
  * Largest single read: one fs read of more than 2^31−1 bytes aborts the process (a native
  * assertion, exit 134), so files from 2 GiB up are read in pieces of this size.
  */
 export const READ_CHUNK_BYTES = 1 << 30;
+
+/** Bytes per read when progress is reported or the read can be cancelled: a step every few ms from a fast disk. */
+export const PROGRESS_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** The file could not be read. `code` is the system error code, or 'TOO_LARGE' / 'NOT_A_FILE'. */
 export class FileReadError extends Error {
@@ -46,6 +50,10 @@ export interface ReadFileBytesOptions {
    * the kernels use the file's weights where they were read). Default: a fresh Uint8Array.
    */
   readonly allocate?: (n: number) => Uint8Array;
+  /** Called with the bytes read so far and the file's size: once before the first read, then after each. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Stops the read between two pieces with a LoadCancelledError. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -55,7 +63,8 @@ export interface ReadFileBytesOptions {
  */
 export async function readFileBytes(file: string, options: ReadFileBytesOptions = {}): Promise<Uint8Array> {
   const maxBytes = options.maxBytes ?? bufferConstants.MAX_LENGTH;
-  const chunk = Math.max(1, Math.min(READ_CHUNK_BYTES, options.chunkBytes ?? READ_CHUNK_BYTES));
+  const watched = options.onProgress !== undefined || options.signal !== undefined;
+  const chunk = Math.max(1, Math.min(READ_CHUNK_BYTES, options.chunkBytes ?? (watched ? PROGRESS_CHUNK_BYTES : READ_CHUNK_BYTES)));
   // Stat before opening: opening a FIFO blocks until a writer appears, forever if none does.
   let before;
   try {
@@ -78,14 +87,18 @@ export async function readFileBytes(file: string, options: ReadFileBytesOptions 
     if (stat.size > maxBytes) throw new FileTooLargeError(file, stat.size, maxBytes);
     const out = options.allocate ? options.allocate(stat.size) : new Uint8Array(stat.size);
     let filled = 0;
+    options.onProgress?.(0, out.length);
     while (filled < out.length) {
+      checkNotCancelled(options.signal, file);
       const { bytesRead } = await handle.read(out, filled, Math.min(chunk, out.length - filled), filled);
       if (bytesRead === 0) break; // truncated while we read: return what is there
       filled += bytesRead;
+      options.onProgress?.(filled, out.length);
     }
+    checkNotCancelled(options.signal, file);
     return filled === out.length ? out : out.subarray(0, filled);
   } catch (e) {
-    if (e instanceof FileReadError) throw e;
+    if (e instanceof FileReadError || e instanceof LoadCancelledError) throw e;
     throw new FileReadError(`could not read ${file}: ${(e as Error).message}`, errorCode(e), e);
   } finally {
     await handle.close().catch(() => undefined);

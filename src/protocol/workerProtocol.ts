@@ -16,13 +16,14 @@
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
 import type { AttributionView, EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 import type { HubDownloadProgress, HubDownloadRequest, HubDownloadResult } from './hubModels';
+import type { LoadProgress } from './loadProgress';
 import type { Weighting } from './settings';
 import type { RunSnapshot, RunSnapshots } from './snapshots';
 
 export type { Weighting } from './settings';
 
-/** 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 7;
+/** 8: a `load` reports `loadProgress` (phase, done, total; at most about one per 100 ms and 1 % of a phase) and a cancel stops it mid-read. 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 8;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -189,11 +190,16 @@ export interface WorkerCalls {
     readonly reply: TrainFinished;
     readonly progress: TrainProgress;
   };
-  /** Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the training history it carries. */
+  /**
+   * Loads a checkpoint (native .safetensors, llama2.c .bin + tokenizer, or a Hugging Face folder) as the active model, with the
+   * training history it carries; progress loadProgress* (reading, checking, building; rate-limited). Cancelling stops it at its
+   * next piece of the file or tensor checked (a Hugging Face conversion under way finishes first, then is dropped): the active
+   * model stays, the reply is 'cancelled'.
+   */
   readonly load: {
     readonly request: { readonly path: string; readonly tokenizerPath: string | null };
     readonly reply: Reply<'modelLoaded', { readonly info: ModelInfo; readonly history: TrainingHistory | null; readonly snapshots: RunSnapshots | null }>;
-    readonly progress: never;
+    readonly progress: Reply<'loadProgress', LoadProgress>;
   };
   /** Writes the active model (with its training state) atomically to `path`. */
   readonly save: { readonly request: { readonly path: string }; readonly reply: Reply<'saved', { readonly path: string }>; readonly progress: never };
@@ -350,7 +356,7 @@ export const REPLY_TYPES: { readonly [K in CallType]: CallReply<K>['type'] } = {
 export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K>['type'][] } = {
   train: ['trainStarted', 'trainStep', 'trainEval', 'trainSnapshot'],
   continueTraining: ['trainStarted', 'trainStep', 'trainEval', 'trainSnapshot'],
-  load: [],
+  load: ['loadProgress'],
   save: [],
   tokens: [],
   attention: [],

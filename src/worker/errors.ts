@@ -23,7 +23,7 @@ import {
   TrainOptionsError,
 } from '../engine';
 import { AtomicWriteError } from '../node/atomicWrite';
-import { ModelFileError } from '../node/loadModel';
+import { LoadCancelledError, ModelFileError } from '../node/loadModel';
 import { HuggingFaceTokenizerError } from '../node/huggingface/hfTokenizer';
 import { FileReadError } from '../node/readFileBytes';
 
@@ -41,6 +41,7 @@ export class WorkerError extends Error {
 /** The ErrorCode for a thrown value; `fallback` for errors no rule knows. */
 export function errorCodeOf(e: unknown, fallback: ErrorCode = 'internal'): ErrorCode {
   if (e instanceof WorkerError) return e.code;
+  if (e instanceof LoadCancelledError) return 'cancelled';
   // A model without a tokenizer cannot read a document's text: the input is unusable with it.
   if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError || e instanceof NoTokenizerError) return 'bad-input';
   // A question the analyses cannot answer here (no next token, a head the model lacks).

@@ -5,8 +5,9 @@
  * Ordering. Requests are validated on arrival, then queued and run one at a time in arrival
  * order, with a macrotask yield between them (so a `cancel` sent behind a request can still
  * reach it while it waits). `cancel` itself is handled on arrival: a queued request fails
- * with 'cancelled' at once; a running load is discarded when its file has been read; a
- * training run stops within one step. A save that is already writing completes. A document's
+ * with 'cancelled' at once; a running load stops at its next piece of the file or tensor checked
+ * (a Hugging Face conversion under way ends first), leaving the active model as it was; a training
+ * run stops within one step. A save that is already writing completes. A document's
  * new text (a `tokens` request with text) fails the queued requests about its older versions
  * as 'stale' on arrival: typing fast never leaves a backlog of answers nobody will read.
  *
@@ -28,7 +29,6 @@ import * as path from 'node:path';
 import { backendStatus, serializeCheckpoint, threadStatus, type Transformer } from '../engine';
 import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
-import { loadModel } from '../node/loadModel';
 import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
 import { runSnapshots } from './snapshotMessages';
@@ -36,6 +36,7 @@ import { passDriver, type PassDriver } from './passes';
 import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentRequests } from './documentRequests';
 import { HubDownloads } from './hubDownloads';
+import { loadForRequest } from './modelLoad';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
 import { runGeneration } from './generation';
@@ -59,6 +60,8 @@ type Request<T extends QueuedRequest['type']> = Extract<QueuedRequest, { type: T
 interface Pending {
   readonly request: QueuedRequest;
   cancelled: boolean;
+  /** Stops the running request at once, where it can be (a load's file read). */
+  abort?: () => void;
 }
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -155,6 +158,7 @@ export class WorkerSession {
   dispose(): void {
     this.disposed = true;
     this.queue.length = 0;
+    this.current?.abort?.();
     this.downloads.dispose();
     if (this.training) this.training.cancellation.isCancellationRequested = true;
   }
@@ -248,7 +252,10 @@ export class WorkerSession {
       return;
     }
     // A running request notices at its next check; an unknown or finished one has nothing to stop.
-    if (this.current?.request.id === target) this.current.cancelled = true;
+    if (this.current?.request.id === target) {
+      this.current.cancelled = true;
+      this.current.abort?.();
+    }
   }
 
   /** Fails (as 'stale') the queued requests about versions of `documentKey` older than `version`. */
@@ -320,8 +327,12 @@ export class WorkerSession {
   }
 
   private async load(r: Request<'load'>, p: Pending): Promise<void> {
-    const loaded = await loadModel(r.path, r.tokenizerPath ?? undefined);
-    if (p.cancelled) throw new WorkerError('cancelled', `loading ${r.path} was cancelled; the active model is unchanged`);
+    const loaded = await loadForRequest(
+      r,
+      p,
+      (m) => this.send(m),
+      () => this.disposed,
+    );
     this.activate({ model: loaded.model, tokenizer: loaded.tokenizer, tokenizerJson: loaded.tokenizerJson ?? null, training: loaded.training, source: r.path });
     this.send({
       type: 'modelLoaded',

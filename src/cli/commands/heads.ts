@@ -10,19 +10,28 @@
  * `--rule` (with `--method mul|abs`) also scores every head against a custom detector, as the
  * dashboard's: the JSON then has `"custom": {"rule", "method", "scores": [L][H]}`, the table a
  * `rule` column.
+ *
+ * A text longer than the model's context is scored in the sliding windows the other commands
+ * read it in (`--stride`; headsWindows.ts): each score is the mean of the windows' scores weighted
+ * by their query positions, and the JSON adds "stride" and "windows" as `surprisal` does.
  */
 
-import { detectHead, rulePattern, strongestKind, summarizeHeads, HEAD_KINDS } from '../../engine';
+import { strongestKind, HEAD_KINDS } from '../../engine';
 import { tokenMatcher } from '../../protocol/headRules';
+import { windowCount } from '../../protocol/contextWindows';
 import { describeRule } from '../../presentation/headRuleWords';
 import { detectorOfArgs } from '../headRule';
 import { parseArgs, UsageError } from '../args';
 import { inputEncoding, inputTokenTypes } from '../inputText';
 import { table, type Output } from '../output';
+import { analysisPlan, MAX_ANALYSIS_TOKENS, windowsJson } from './analysisWindows';
+import { headsInWindows } from './headsWindows';
 import { openModel, TextTooLongError } from './model';
-import { isCausal } from '../../engine';
 
-export const HEADS_OPTIONS = { values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types', 'rule', 'method'], flags: ['json', 'allow-special'] };
+export const HEADS_OPTIONS = {
+  values: ['checkpoint', 'tokenizer', 'text', 'file', 'ids', 'token-types', 'rule', 'method', 'stride'],
+  flags: ['json', 'allow-special'],
+};
 
 const SHORT: Record<(typeof HEAD_KINDS)[number], string> = {
   previous_token: 'prev',
@@ -39,26 +48,28 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
   // Checked before the model is read: a bad rule is a usage error, however large the checkpoint.
   const detector = ruleArg === undefined ? null : detectorOfArgs(ruleArg, args.values.get('method'));
   const { model, tokenizer } = await openModel(args, out);
-  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') }, model.config.contextLength);
+  const C = model.config.contextLength;
+  const reads = `heads reads at most ${MAX_ANALYSIS_TOKENS} tokens (in windows of ${C})`;
+  // The bound is checked on a prefix first: a 60 MB text is not encoded whole to be refused.
+  const enc = inputEncoding(args, tokenizer, { allowSpecial: args.flags.has('allow-special') }, MAX_ANALYSIS_TOKENS, reads);
   const T = enc.ids.length;
   const { nLayers: L, nHeads: H } = model.config;
   // A pattern over one token says nothing (TL refuses it too).
   if (T < 2) throw new UsageError(`the text encodes to ${T} token${T === 1 ? '' : 's'}; head detection needs at least 2`);
-  if (T > model.config.contextLength) throw new TextTooLongError(T, model.config.contextLength);
-  const r = model.forward(null, enc.ids, 1, T, { tokenTypes: inputTokenTypes(args, T, model.config.tokenTypes ?? 0), capture: { attention: true } });
-  const layers = r.layers.map((l, i) => {
-    if (!l.attention) throw new Error(`the model returned no attention weights for layer ${i}`);
-    return l.attention;
-  });
-  const causal = isCausal(model.config);
-  const s = summarizeHeads(layers, H, enc.ids, { causal });
+  if (T > MAX_ANALYSIS_TOKENS) throw new TextTooLongError(T, MAX_ANALYSIS_TOKENS, undefined, reads);
+  const plan = analysisPlan(model, T, args);
+  const causal = plan.causal;
+  const scoring = detector && {
+    rule:
+      detector.rule.kind === 'match' ? { kind: 'match' as const, test: tokenMatcher(detector.rule.regex, (id) => tokenizer.tokenLabel(id)) } : detector.rule,
+    method: detector.method,
+  };
+  const tokenTypes = inputTokenTypes(args, T, model.config.tokenTypes ?? 0);
+  const scored = headsInWindows(model, enc.ids, plan, tokenTypes, scoring);
+  const s = scored.summary;
+  const custom = scored.custom;
+  const windows = windowCount(plan);
   const perHead = (a: Float64Array): number[][] => Array.from({ length: L }, (_, l) => Array.from(a.subarray(l * H, (l + 1) * H)));
-  let custom: Float64Array | null = null;
-  if (detector) {
-    const r = detector.rule;
-    const rule = r.kind === 'match' ? { kind: r.kind, test: tokenMatcher(r.regex, (id) => tokenizer.tokenLabel(id)) } : r;
-    custom = detectHead([{ layers, heads: H, tokens: enc.ids }], rulePattern(rule, enc.ids, causal), { method: detector.method, causal }).scores;
-  }
 
   if (out.json) {
     const scores: Record<string, number[][]> = Object.fromEntries(HEAD_KINDS.map((k) => [k, perHead(s.scores[k])]));
@@ -69,6 +80,7 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
       causal,
       scores,
       ...(detector && custom ? { custom: { rule: detector.rule, method: detector.method, scores: perHead(custom) } } : {}),
+      ...(windows > 1 ? { stride: plan.stride, windows: windowsJson(plan) } : {}),
     });
     return;
   }
@@ -85,8 +97,10 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
       rows.push([`${l}.${h}`, ...HEAD_KINDS.map((k) => f3(s.scores[k][i]!)), ...next, ...rule, f3(s.entropy[i]!), s.keys90[i]!.toFixed(1), kind]);
     }
   }
+  const read =
+    windows > 1 ? `, read in ${windows} windows of ${plan.context} tokens, ${plan.stride} apart (each score: the windows' mean, weighted by their tokens)` : '';
   out.line(
-    `${T} tokens, ${L} layers × ${H} heads${causal ? '' : ', bidirectional'}. Scores: share of each head's attention on the pattern (TransformerLens "mul").`,
+    `${T} tokens${read}, ${L} layers × ${H} heads${causal ? '' : ', bidirectional'}. Scores: share of each head's attention on the pattern (TransformerLens "mul").`,
   );
   if (detector) out.line(`rule: attending to ${describeRule(detector.rule)} (TransformerLens "${detector.method}").`);
   out.line(

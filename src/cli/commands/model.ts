@@ -6,22 +6,17 @@
 import { classifySequence, type EncodeOptions, type Encoding, type Tokenizer, type Transformer } from '../../engine';
 import { loadModel, type LoadedModel } from '../../node/loadModel';
 import { requiredValue, type ParsedArgs } from '../args';
+import { loadLine, type LineStream } from '../loadLine';
 import type { Output } from '../output';
 
-/** Loads --checkpoint (+ --tokenizer); with `out`, large loads show a progress bar for people. */
-export async function openModel(args: ParsedArgs, out?: Output): Promise<LoadedModel> {
-  const MB = 1024 * 1024;
+/** Loads --checkpoint (+ --tokenizer); with `out`, a large load shows its progress on a terminal's stderr (loadLine.ts). */
+export async function openModel(args: ParsedArgs, out?: Output, stderr: LineStream = process.stderr): Promise<LoadedModel> {
+  const checkpoint = requiredValue(args, 'checkpoint');
+  const line = loadLine(checkpoint, stderr, !out || out.json);
   try {
-    return await loadModel(requiredValue(args, 'checkpoint'), args.values.get('tokenizer'), {
-      onProgress:
-        out && !out.json
-          ? (p) => {
-              if (p.total >= 16 * MB) out.progress(Math.round(p.done / MB), Math.round(p.total / MB), p.phase === 'read' ? 'MB read' : 'MB converted');
-            }
-          : undefined,
-    });
+    return await loadModel(checkpoint, args.values.get('tokenizer'), { onProgress: line.onProgress });
   } finally {
-    out?.endProgress();
+    line.end();
   }
 }
 

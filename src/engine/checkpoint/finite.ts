@@ -6,6 +6,7 @@
  */
 
 import { CheckpointError } from './errors';
+import { runParseSteps, type ParseStep } from './parseSteps';
 
 /** A float32 is NaN or ±Inf exactly when all eight of its exponent bits are set. */
 const EXPONENT = 0x7f800000;
@@ -32,19 +33,33 @@ function firstNonFiniteF32(data: Float32Array): number {
   return -1;
 }
 
-/** Throws a CheckpointError naming the first tensor that holds a NaN or ±Inf. */
-export function checkFiniteTensors(
-  tensors: Iterable<readonly [string, { readonly data: ArrayLike<number> }]>,
+type NamedData = readonly [string, { readonly data: ArrayLike<number> }];
+
+/** checkFiniteTensors as steps: the values checked so far of all, before the first tensor and after each. */
+export function* finiteCheckSteps(
+  tensors: Iterable<NamedData>,
   what = 'weight',
   makeError: (message: string) => Error = (m) => new CheckpointError(m),
-): void {
-  for (const [name, t] of tensors) {
+): Generator<ParseStep, void, void> {
+  const list = [...tensors];
+  const total = list.reduce((n, [, t]) => n + t.data.length, 0);
+  let done = 0;
+  yield { phase: 'check', done, total };
+  for (const [name, t] of list) {
     const i = firstNonFinite(t.data);
-    if (i < 0) continue;
-    let count = 0;
-    for (let j = i; j < t.data.length; j++) if (t.data[j]! - t.data[j]! !== 0) count++;
-    throw makeError(
-      `${what} "${name}" holds ${count} non-finite value${count === 1 ? '' : 's'} of ${t.data.length} (the first, at index ${i}, is ${t.data[i]}); the file is corrupt or was saved from a diverged run`,
-    );
+    if (i >= 0) {
+      let count = 0;
+      for (let j = i; j < t.data.length; j++) if (t.data[j]! - t.data[j]! !== 0) count++;
+      throw makeError(
+        `${what} "${name}" holds ${count} non-finite value${count === 1 ? '' : 's'} of ${t.data.length} (the first, at index ${i}, is ${t.data[i]}); the file is corrupt or was saved from a diverged run`,
+      );
+    }
+    done += t.data.length;
+    yield { phase: 'check', done, total };
   }
+}
+
+/** Throws a CheckpointError naming the first tensor that holds a NaN or ±Inf. */
+export function checkFiniteTensors(tensors: Iterable<NamedData>, what = 'weight', makeError: (message: string) => Error = (m) => new CheckpointError(m)): void {
+  runParseSteps(finiteCheckSteps(tensors, what, makeError));
 }

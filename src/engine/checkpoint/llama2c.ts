@@ -14,7 +14,8 @@ import { validateModelConfig } from '../models/config';
 import { Transformer } from '../nn/transformer';
 import { residentBytes } from '../kernels/resident';
 import { Tensor } from '../tensor';
-import { checkFiniteTensors } from './finite';
+import { finiteCheckSteps } from './finite';
+import { runParseSteps, type ParseProgress, type ParseSteps } from './parseSteps';
 import { CheckpointError } from './errors';
 
 export class Llama2cError extends CheckpointError {}
@@ -115,10 +116,17 @@ export interface Llama2cParseOptions {
    * memory the kernels use in place (kernels/resident.ts).
    */
   readonly adopt?: boolean;
+  /** The check of the weights for non-finite values, then the model's construction. */
+  readonly onProgress?: ParseProgress;
 }
 
 /** Parses a whole llama2.c `.bin` into a model. */
 export function parseLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cParseOptions = {}): Transformer {
+  return runParseSteps(llama2cParseSteps(bytes, options), options.onProgress);
+}
+
+/** parseLlama2cCheckpoint as steps (finite.ts): the header and layout at the first step, then the check tensor by tensor, then the model. */
+export function* llama2cParseSteps(bytes: Uint8Array, options: Omit<Llama2cParseOptions, 'onProgress'> = {}): ParseSteps<Transformer> {
   const h = readLlama2cHeader(bytes);
   const config = llama2cConfig(h);
   const { dim: C, hiddenDim: F, nLayers: L, vocabSize: V, seqLen } = h;
@@ -170,6 +178,9 @@ export function parseLlama2cCheckpoint(bytes: Uint8Array, options: Llama2cParseO
       params.set(grp.perLayer ? `blocks.${l}.${grp.name}` : grp.name, new Tensor(data, grp.shape, true, owner));
     }
   }
-  checkFiniteTensors(params, 'weight', (m) => new Llama2cError(m));
-  return new Transformer(config, params);
+  yield* finiteCheckSteps(params, 'weight', (m) => new Llama2cError(m));
+  yield { phase: 'build', done: 0, total: 1 };
+  const model = new Transformer(config, params);
+  yield { phase: 'build', done: 1, total: 1 };
+  return model;
 }

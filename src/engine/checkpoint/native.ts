@@ -19,7 +19,8 @@ import type { SnapshotsRecord } from '../train/snapshots';
 import { snapshotTensors, parseSnapshots, SNAPSHOT_TENSORS } from './nativeSnapshots';
 import type { EvalMetrics, StepMetrics, TrainerState } from '../train/trainer';
 import { CheckpointError, describeValue, quote } from './errors';
-import { checkFiniteTensors } from './finite';
+import { checkFiniteTensors, finiteCheckSteps } from './finite';
+import { runParseSteps, type ParseProgress, type ParseSteps } from './parseSteps';
 import { parseSafetensors, readTensorF32, type SafetensorsFile } from './safetensors';
 import { serializeSafetensors, type TensorToWrite } from './safetensorsWriter';
 
@@ -85,9 +86,16 @@ export interface NativeParseOptions {
    * bytes over and must not change them. Default: every tensor is copied.
    */
   readonly adopt?: boolean;
+  /** The check of the parameters for non-finite values, then the rest (training state, snapshots, the model). */
+  readonly onProgress?: ParseProgress;
 }
 
 export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions = {}): NativeCheckpoint {
+  return runParseSteps(nativeParseSteps(bytes, options), options.onProgress);
+}
+
+/** parseCheckpoint as steps (finite.ts): the container, metadata and shapes at the first step, the parameters' check tensor by tensor, then the rest. */
+export function* nativeParseSteps(bytes: Uint8Array, options: Omit<NativeParseOptions, 'onProgress'> = {}): ParseSteps<NativeCheckpoint> {
   const file = parseSafetensors(bytes);
   const owner = options.adopt ? bytes : null;
   if (file.metadata.format !== NATIVE_FORMAT) {
@@ -105,12 +113,14 @@ export function parseCheckpoint(bytes: Uint8Array, options: NativeParseOptions =
   const tokenizer = parseJsonField(file, 'tokenizer');
   const params = new Map<string, Tensor>();
   for (const s of paramSpec(config)) params.set(s.name, readParam(file, s.name, s.shape, 'parameter', owner));
-  checkFiniteTensors(params, 'parameter');
+  yield* finiteCheckSteps(params, 'parameter');
+  yield { phase: 'build', done: 0, total: 1 };
   const parsed = file.metadata.training === undefined ? null : parseTraining(file, config);
   const snapshots = parsed && file.metadata.snapshots !== undefined ? parseSnapshots(file, config) : null;
   const training = parsed && snapshots ? { ...parsed, snapshots } : parsed;
   checkNoLeftovers(file, config, training !== null, snapshots !== null);
   const model = new Transformer(config, params);
+  yield { phase: 'build', done: 1, total: 1 };
   return { model, tokenizer, training };
 }
 

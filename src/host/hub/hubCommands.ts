@@ -14,6 +14,7 @@ import { CONFIG_SECTION } from '../config';
 import type { EngineClient } from '../engineClient';
 import type { Log } from '../log';
 import { showError } from '../notifications';
+import { loadWithProgress } from '../loadProgress';
 import { deleteCachedModel, listCachedModels, loadSourceOf, type CachedModel } from './modelCache';
 
 export interface HubDeps {
@@ -183,10 +184,8 @@ function loadCached(d: HubDeps, m: CachedModel): Promise<boolean> {
 
 async function loadInto(d: HubDeps, source: { path: string; tokenizerPath: string | null }, name: string): Promise<boolean> {
   try {
-    const info = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: loading {0}', name) },
-      () => d.model.load(source),
-    );
+    const info = await loadWithProgress(name, (watch) => d.model.load(source, watch), d.model.info !== null);
+    if (!info) return false;
     void vscode.window.showInformationMessage(
       vscode.l10n.t('Attention Lens: loaded {0} ({1}, {2}×{3} heads). Move the cursor to see attention.', name, info.architecture, info.layers, info.heads),
     );

@@ -19,22 +19,16 @@ import {
   type Tokenizer,
 } from '../../engine';
 import { readFileBytes } from '../readFileBytes';
+import { checkNotCancelled, type ProgressCallback } from '../loadProgress';
 import { folderHasHfTokenizer, loadHfTokenizer } from './tokenizerFiles';
-
-/** Where a load is: reading the files from disk, then converting tensors into the model. */
-export interface LoadProgress {
-  readonly phase: 'read' | 'convert';
-  /** Bytes done and in total for this phase. */
-  readonly done: number;
-  readonly total: number;
-}
-
-export type ProgressCallback = (progress: LoadProgress) => void;
 
 export interface HfFolderOptions {
   /** A tokenizer to use instead of the folder's own (any format the caller supports). */
   readonly tokenizer?: Tokenizer;
+  /** Reading the weight files (bytes of all of them), then building the model from their tensors (bytes converted; the check is part of it). */
   readonly onProgress?: ProgressCallback;
+  /** Stops the load between pieces of the read and before the conversion (LoadCancelledError). */
+  readonly signal?: AbortSignal;
   /** Largest weight file read whole. */
   readonly maxBytes?: number;
 }
@@ -72,8 +66,12 @@ export async function loadHfModelFolder(dir: string, options: HfFolderOptions = 
   let before = 0;
   const files = [];
   for (let i = 0; i < weightFiles.length; i++) {
-    const bytes = await readWithProgress(weightFiles[i]!, sizes[i]!, options.maxBytes, (done) =>
-      options.onProgress?.({ phase: 'read', done: before + done, total }),
+    const bytes = await readWithProgress(
+      weightFiles[i]!,
+      sizes[i]!,
+      options.maxBytes,
+      (done) => options.onProgress?.({ phase: 'read', done: before + done, total }),
+      options.signal,
     );
     before += sizes[i]!;
     try {
@@ -83,9 +81,11 @@ export async function loadHfModelFolder(dir: string, options: HfFolderOptions = 
       throw e;
     }
   }
+  checkNotCancelled(options.signal, dir);
   const hf = parseHuggingFaceModel(configJson, files, {
-    onProgress: options.onProgress ? (done, all) => options.onProgress!({ phase: 'convert', done, total: all }) : undefined,
+    onProgress: options.onProgress ? (done, all) => options.onProgress!({ phase: 'build', done, total: all }) : undefined,
   });
+  checkNotCancelled(options.signal, dir);
   return { ...hf, tokenizer, weightFiles };
 }
 
@@ -148,7 +148,13 @@ async function shardsOf(index: string, dir: string): Promise<string[]> {
 }
 
 /** The whole file in one fresh buffer (offset 0, so aligned F32 tensors can be viewed), read in chunks. */
-export async function readWithProgress(file: string, size: number, maxBytes: number | undefined, onProgress: (done: number) => void): Promise<Uint8Array> {
+export async function readWithProgress(
+  file: string,
+  size: number,
+  maxBytes: number | undefined,
+  onProgress: (done: number) => void,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
   if (maxBytes !== undefined && size > maxBytes) throw new HuggingFaceError(`${file} is ${size} bytes, more than the ${maxBytes}-byte limit`);
   const handle = await fsp.open(file, 'r');
   try {
@@ -156,6 +162,7 @@ export async function readWithProgress(file: string, size: number, maxBytes: num
     let filled = 0;
     onProgress(0);
     while (filled < size) {
+      checkNotCancelled(signal, file);
       const { bytesRead } = await handle.read(out, filled, Math.min(CHUNK_BYTES, size - filled), filled);
       if (bytesRead === 0) break;
       filled += bytesRead;

@@ -92,7 +92,7 @@ describe('node/loadModel: Hugging Face model folders', function () {
     });
   }
 
-  it('reports progress: reading, then converting, each up to its total', async function () {
+  it('reports progress: reading, then building (converting the tensors), each up to its total', async function () {
     storiesFixture(this);
     const folder = path.join(dir, 'stories-F32');
     if (!fs.existsSync(folder)) writeLlamaFolder(folder, stories, 'F32', tok512);
@@ -100,7 +100,7 @@ describe('node/loadModel: Hugging Face model folders', function () {
     await loadModel(folder, undefined, { onProgress: (p) => seen.push(p) });
     const size = fs.statSync(path.join(folder, 'model.safetensors')).size;
     const read = seen.filter((p) => p.phase === 'read');
-    const convert = seen.filter((p) => p.phase === 'convert');
+    const convert = seen.filter((p) => p.phase === 'build');
     assert.deepEqual(read[read.length - 1], { phase: 'read', done: size, total: size });
     assert.ok(convert.length > 10 && convert[convert.length - 1]!.done === convert[0]!.total);
     assert.ok(seen.indexOf(read[read.length - 1]!) < seen.indexOf(convert[0]!));

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FileReadError, FileTooLargeError, READ_CHUNK_BYTES, readFileBytes, readFileHead } from '../../../src/node/readFileBytes';
+import { LoadCancelledError } from '../../../src/node/loadProgress';
 
 describe('node/readFileBytes', () => {
   let dir: string;
@@ -76,6 +77,36 @@ describe('node/readFileBytes: large files, devices and FIFOs', () => {
     marks.forEach((at, i) => (expected[at] = i + 1));
     assert.deepEqual(bytes, expected);
     assert.ok(READ_CHUNK_BYTES <= 2 ** 31 - 1, 'the default piece is below the single-read limit');
+  });
+
+  it('reports the bytes read after each piece (from 0 to the size), and stops between pieces once its signal fires', async () => {
+    const file = path.join(dir, 'pieces.bin');
+    const content = new Uint8Array(10_000).map((_, i) => i & 0xff);
+    fs.writeFileSync(file, content);
+    const seen: [number, number][] = [];
+    const bytes = await readFileBytes(file, { chunkBytes: 3000, onProgress: (done, total) => seen.push([done, total]) });
+    assert.deepEqual(bytes, content);
+    assert.deepEqual(seen, [
+      [0, 10_000],
+      [3000, 10_000],
+      [6000, 10_000],
+      [9000, 10_000],
+      [10_000, 10_000],
+    ]);
+    const controller = new AbortController();
+    const stopped: number[] = [];
+    await assert.rejects(
+      readFileBytes(file, {
+        chunkBytes: 3000,
+        signal: controller.signal,
+        onProgress: (done) => {
+          stopped.push(done);
+          if (done >= 3000) controller.abort();
+        },
+      }),
+      (e: unknown) => e instanceof LoadCancelledError && e.message === `loading ${file} was cancelled`,
+    );
+    assert.deepEqual(stopped, [0, 3000]);
   });
 
   it('refuses a FIFO without opening it (that would wait for a writer forever), and a character device', async function () {

@@ -20,7 +20,7 @@ import { WorkerSession, type WorkerSessionOptions } from '../../../src/worker/se
 export type Msg<T extends WorkerToHost['type']> = Extract<WorkerToHost, { type: T }>;
 
 /** Messages that end a request (everything but progress). */
-const PROGRESS = new Set(['trainStarted', 'trainStep', 'trainEval', 'trainSnapshot', 'generatedToken', 'progress']);
+const PROGRESS = new Set(['trainStarted', 'trainStep', 'trainEval', 'trainSnapshot', 'generatedToken', 'progress', 'loadProgress', 'hubProgress']);
 
 export class Harness {
   readonly messages: WorkerToHost[] = [];
