@@ -3,11 +3,17 @@
  * no strides, no views, no dtype zoo. Gradients live beside the data and are allocated
  * only when a backward pass reaches the tensor.
  *
+ * One exception, for memory: a weight read from an F16/BF16 checkpoint keeps its 16-bit values
+ * (`half`, see half.ts) and `data` is widened from them only when first read; the inference
+ * kernels read `half` directly, so a half-precision model runs in half the memory. Once `data`
+ * exists it is the truth (training may write to it) and `half` is dropped.
+ *
  * Shapes use fixed letters in comments: B batch, T time, C channels, H heads,
  * hs head size, V vocab, L layers.
  */
 
 import { floats } from './buffers';
+import { widenedCopy, type HalfBits } from './half';
 
 export type Shape = readonly number[];
 
@@ -19,7 +25,9 @@ export class ShapeError extends Error {
 }
 
 export class Tensor {
-  readonly data: Float32Array;
+  private stored: Float32Array | null;
+  /** The 16-bit values while `data` has not been widened from them (null otherwise). */
+  private halfBits: HalfBits | null = null;
   readonly shape: Shape;
   /** True for parameters and for every result computed from one while a tape records. */
   requiresGrad: boolean;
@@ -37,10 +45,35 @@ export class Tensor {
     if (data.length !== n) {
       throw new ShapeError(`data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
     }
-    this.data = data;
+    this.stored = data;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
     this.owner = owner;
+  }
+
+  /** A tensor of 16-bit values (length = the shape's size), widened to float32 only when `data` is read. */
+  static fromHalf(half: HalfBits, shape: Shape, requiresGrad = false, owner: object | null = null): Tensor {
+    const t = new Tensor(new Float32Array(0), [0], requiresGrad, owner);
+    const n = sizeOf(shape);
+    if (half.bits.length !== n) throw new ShapeError(`half data has ${half.bits.length} elements but shape [${shape.join(', ')}] needs ${n}`);
+    (t as { shape: Shape }).shape = Object.freeze([...shape]);
+    t.stored = null;
+    t.halfBits = half;
+    return t;
+  }
+
+  /** The values as float32 (widened from `half` on first read, which then is dropped). */
+  get data(): Float32Array {
+    if (this.stored === null) {
+      this.stored = widenedCopy(this.halfBits!);
+      this.halfBits = null;
+    }
+    return this.stored;
+  }
+
+  /** The 16-bit values the kernels read in place, while `data` has not been materialised. */
+  get half(): HalfBits | null {
+    return this.halfBits;
   }
 
   static zeros(shape: Shape, requiresGrad = false): Tensor {
@@ -52,7 +85,7 @@ export class Tensor {
   }
 
   get size(): number {
-    return this.data.length;
+    return this.stored === null ? this.halfBits!.bits.length : this.stored.length;
   }
 
   /** Length of the last axis. */
@@ -62,7 +95,7 @@ export class Tensor {
 
   /** The gradient buffer, allocated (zeroed) on first use. */
   ensureGrad(): Float32Array {
-    if (this.grad === null) this.grad = floats(this.data.length);
+    if (this.grad === null) this.grad = floats(this.size);
     return this.grad;
   }
 
@@ -72,6 +105,7 @@ export class Tensor {
 
   /** Same data, another shape with the same element count (no copy). Gradients are not shared. */
   reshapedData(shape: Shape): Tensor {
+    if (this.halfBits) return Tensor.fromHalf(this.halfBits, shape, false, this.owner);
     return new Tensor(this.data, shape, false, this.owner);
   }
 }

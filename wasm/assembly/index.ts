@@ -17,3 +17,4 @@ export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } 
 export { adamwStep } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
 export { matvec, attnDecode, attnDecodeHeads } from './decode';
+export { matvecF16, matvecBf16, widenF16, widenBf16 } from './half';

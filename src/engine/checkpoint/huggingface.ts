@@ -24,7 +24,7 @@ import { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { parseHfConfig, HuggingFaceError, type HfConfig } from './huggingfaceConfig';
 import { importBert, importGptNeox } from './huggingfaceFamilyImport';
-import { TensorReader } from './huggingfaceTensors';
+import { sliceValues, TensorReader, toTensor, type Values } from './huggingfaceTensors';
 import type { SafetensorsFile } from './safetensors';
 
 export { HuggingFaceError, parseHfConfig, SUPPORTED_MODEL_TYPES, type HfConfig, type HfModelType } from './huggingfaceConfig';
@@ -72,30 +72,30 @@ function importGpt2(cfg: ModelConfig, r: TensorReader, params: Map<string, Tenso
   );
   if (prefix === '')
     notes.push('a bare GPT2Model (no "transformer." prefix, no LM head): logits use the tied token embeddings, as GPT2LMHeadModel.from_pretrained would');
-  const set = (name: string, data: Float32Array, shape: number[]): void => {
-    params.set(name, new Tensor(data, shape, true));
+  const set = (name: string, data: Values, shape: number[]): void => {
+    params.set(name, toTensor(data, shape));
   };
-  set('tok_emb', r.direct(`${prefix}wte.weight`, [cfg.vocabSize, C], 'vocab_size × n_embd'), [cfg.vocabSize, C]);
-  set('pos_emb', r.direct(`${prefix}wpe.weight`, [cfg.contextLength, C], 'n_positions × n_embd'), [cfg.contextLength, C]);
+  set('tok_emb', r.matrix(`${prefix}wte.weight`, [cfg.vocabSize, C], 'vocab_size × n_embd'), [cfg.vocabSize, C]);
+  set('pos_emb', r.matrix(`${prefix}wpe.weight`, [cfg.contextLength, C], 'n_positions × n_embd'), [cfg.contextLength, C]);
   for (let l = 0; l < cfg.nLayers; l++) {
     const h = `${prefix}h.${l}.`,
       b = `blocks.${l}.`;
     set(`${b}norm1.weight`, r.direct(`${h}ln_1.weight`, [C], 'n_embd'), [C]);
     set(`${b}norm1.bias`, r.direct(`${h}ln_1.bias`, [C], 'n_embd'), [C]);
     // c_attn is Conv1D [C, 3C]; transposed it is [3C, C] = q rows, then k rows, then v rows.
-    const qkv = r.transposed(`${h}attn.c_attn.weight`, C, 3 * C, 'Conv1D [in, out] = n_embd × 3·n_embd');
+    const qkv = r.transposedMatrix(`${h}attn.c_attn.weight`, C, 3 * C, 'Conv1D [in, out] = n_embd × 3·n_embd');
     const qkvBias = r.direct(`${h}attn.c_attn.bias`, [3 * C], '3·n_embd');
     ['q', 'k', 'v'].forEach((x, i) => {
-      set(`${b}attn.${x}.weight`, qkv.subarray(i * C * C, (i + 1) * C * C), [C, C]);
+      set(`${b}attn.${x}.weight`, sliceValues(qkv, i * C * C, (i + 1) * C * C), [C, C]);
       set(`${b}attn.${x}.bias`, qkvBias.subarray(i * C, (i + 1) * C), [C]);
     });
-    set(`${b}attn.o.weight`, r.transposed(`${h}attn.c_proj.weight`, C, C, 'Conv1D [in, out] = n_embd × n_embd'), [C, C]);
+    set(`${b}attn.o.weight`, r.transposedMatrix(`${h}attn.c_proj.weight`, C, C, 'Conv1D [in, out] = n_embd × n_embd'), [C, C]);
     set(`${b}attn.o.bias`, r.direct(`${h}attn.c_proj.bias`, [C], 'n_embd'), [C]);
     set(`${b}norm2.weight`, r.direct(`${h}ln_2.weight`, [C], 'n_embd'), [C]);
     set(`${b}norm2.bias`, r.direct(`${h}ln_2.bias`, [C], 'n_embd'), [C]);
-    set(`${b}mlp.fc.weight`, r.transposed(`${h}mlp.c_fc.weight`, C, F, 'Conv1D [in, out] = n_embd × n_inner'), [F, C]);
+    set(`${b}mlp.fc.weight`, r.transposedMatrix(`${h}mlp.c_fc.weight`, C, F, 'Conv1D [in, out] = n_embd × n_inner'), [F, C]);
     set(`${b}mlp.fc.bias`, r.direct(`${h}mlp.c_fc.bias`, [F], 'n_inner'), [F]);
-    set(`${b}mlp.proj.weight`, r.transposed(`${h}mlp.c_proj.weight`, F, C, 'Conv1D [in, out] = n_inner × n_embd'), [C, F]);
+    set(`${b}mlp.proj.weight`, r.transposedMatrix(`${h}mlp.c_proj.weight`, F, C, 'Conv1D [in, out] = n_inner × n_embd'), [C, F]);
     set(`${b}mlp.proj.bias`, r.direct(`${h}mlp.c_proj.bias`, [C], 'n_embd'), [C]);
   }
   set('norm_f.weight', r.direct(`${prefix}ln_f.weight`, [C], 'n_embd'), [C]);
@@ -110,7 +110,7 @@ function importLlama(cfg: ModelConfig, r: TensorReader, params: Map<string, Tens
   const prefix = r.findPrefix(['model.', ''], 'embed_tokens.weight', 'Llama token embeddings (model.embed_tokens.weight)');
   if (prefix === '') notes.push('a bare LlamaModel (no "model." prefix)');
   const set = (name: string, source: string, shape: number[], meaning: string): void => {
-    params.set(name, new Tensor(r.direct(source, shape, meaning), shape, true));
+    params.set(name, toTensor(shape.length === 2 ? r.matrix(source, shape, meaning) : r.direct(source, shape, meaning), shape));
   };
   set('tok_emb', `${prefix}embed_tokens.weight`, [cfg.vocabSize, C], 'vocab_size × hidden_size');
   for (let l = 0; l < cfg.nLayers; l++) {
@@ -148,5 +148,5 @@ export function head(cfg: ModelConfig, r: TensorReader, params: Map<string, Tens
         `(a base model without LM head cannot produce logits; expected [${cfg.vocabSize}, ${cfg.dModel}])`,
     );
   }
-  params.set('lm_head.weight', new Tensor(r.direct(name, [cfg.vocabSize, cfg.dModel], 'vocab_size × hidden size'), [cfg.vocabSize, cfg.dModel], true));
+  params.set('lm_head.weight', toTensor(r.matrix(name, [cfg.vocabSize, cfg.dModel], 'vocab_size × hidden size'), [cfg.vocabSize, cfg.dModel]));
 }

@@ -15,7 +15,7 @@
 import type { ModelConfig } from '../models/config';
 import { headSize } from '../models/config';
 import { Tensor } from '../tensor';
-import type { TensorReader } from './huggingfaceTensors';
+import { copyValues, toTensor, valuesLike, type TensorReader } from './huggingfaceTensors';
 import { HuggingFaceError } from './huggingfaceConfig';
 
 type Params = Map<string, Tensor>;
@@ -28,7 +28,7 @@ export function importGptNeox(cfg: ModelConfig, r: TensorReader, params: Params,
   const prefix = r.findPrefix(['gpt_neox.', ''], 'embed_in.weight', 'GPT-NeoX token embeddings (gpt_neox.embed_in.weight)');
   if (prefix === '') notes.push('a bare GPTNeoXModel (no "gpt_neox." prefix)');
   const set = (name: string, source: string, shape: number[], meaning: string): void => {
-    params.set(name, new Tensor(r.direct(source, shape, meaning), shape, true));
+    params.set(name, toTensor(shape.length === 2 ? r.matrix(source, shape, meaning) : r.direct(source, shape, meaning), shape));
   };
   set('tok_emb', `${prefix}embed_in.weight`, [cfg.vocabSize, C], 'vocab_size × hidden_size');
   for (let l = 0; l < cfg.nLayers; l++) {
@@ -36,17 +36,17 @@ export function importGptNeox(cfg: ModelConfig, r: TensorReader, params: Params,
       b = `blocks.${l}.`;
     set(`${b}norm1.weight`, `${h}input_layernorm.weight`, [C], 'hidden_size');
     set(`${b}norm1.bias`, `${h}input_layernorm.bias`, [C], 'hidden_size');
-    const w = r.direct(`${h}attention.query_key_value.weight`, [3 * C, C], '3·hidden_size × hidden_size, per head [q; k; v]');
+    const w = r.matrix(`${h}attention.query_key_value.weight`, [3 * C, C], '3·hidden_size × hidden_size, per head [q; k; v]');
     const bias = r.direct(`${h}attention.query_key_value.bias`, [3 * C], '3·hidden_size');
     ['q', 'k', 'v'].forEach((x, part) => {
-      const wOut = new Float32Array(C * C),
+      const wOut = valuesLike(w, C * C),
         bOut = new Float32Array(C);
       for (let head = 0; head < H; head++) {
         const src = (head * 3 + part) * hs; // first fused row of this head's part
-        wOut.set(w.subarray(src * C, (src + hs) * C), head * hs * C);
+        copyValues(w, src * C, hs * C, wOut, head * hs * C);
         bOut.set(bias.subarray(src, src + hs), head * hs);
       }
-      params.set(`${b}attn.${x}.weight`, new Tensor(wOut, [C, C], true));
+      params.set(`${b}attn.${x}.weight`, toTensor(wOut, [C, C]));
       params.set(`${b}attn.${x}.bias`, new Tensor(bOut, [C], true));
     });
     set(`${b}attn.o.weight`, `${h}attention.dense.weight`, [C, C], 'hidden_size × hidden_size');

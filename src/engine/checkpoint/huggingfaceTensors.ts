@@ -2,13 +2,49 @@
  * Reading a Hugging Face checkpoint's tensors: looks each one up across the (possibly sharded)
  * safetensors files, checks its dtype and shape, decodes F32/F16/BF16 to float32, reports
  * progress, and tracks which tensors were used so leftovers can be refused. Shared by the
+ * Matrices stored F16 or BF16 stay 16-bit (Values below, a Tensor with `half`, ../half.ts), in
+ * the kernels' resident memory, so a half-precision checkpoint takes half the memory; vectors
+ * (biases, norms: a small share of the bytes) are widened to float32 at load.
  * GPT-2/Llama importer (huggingface.ts) and the family importers (huggingfaceFamilyImport.ts).
  */
 
 import { quote } from './errors';
 import { checkFiniteTensors } from './finite';
 import { HuggingFaceError } from './huggingfaceConfig';
-import { f16BitsToNumber, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
+import { f16BitsToNumber, LITTLE_ENDIAN, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
+import { firstNonFiniteHalf, widenHalf, type HalfBits } from '../half';
+import { residentBytes } from '../kernels/resident';
+import { Tensor } from '../tensor';
+
+/** A matrix as read: float32, or its 16-bit values (F16/BF16 files). */
+export type Values = Float32Array | HalfBits;
+
+/** A parameter tensor over `v` (16-bit values stay 16-bit). */
+export function toTensor(v: Values, shape: readonly number[]): Tensor {
+  return v instanceof Float32Array ? new Tensor(v, shape, true) : Tensor.fromHalf(v, shape, true);
+}
+
+/** Elements [from, to) of `v`, same kind, no copy. */
+export function sliceValues(v: Values, from: number, to: number): Values {
+  return v instanceof Float32Array ? v.subarray(from, to) : { dtype: v.dtype, bits: v.bits.subarray(from, to), owner: v.owner };
+}
+
+/** Resident 16-bit storage for n values (where the kernels read them in place). */
+function halfStorage(n: number): { bits: Uint16Array; owner: object } {
+  const block = residentBytes(2 * n);
+  return { bits: new Uint16Array(block.buffer, block.byteOffset, n), owner: block };
+}
+
+/** A new array of n values of the same kind as `like`, to gather rows of it into. */
+export function valuesLike(like: Values, n: number): Values {
+  return like instanceof Float32Array ? new Float32Array(n) : { dtype: like.dtype, ...halfStorage(n) };
+}
+
+/** dst[at …] = src[from, from + n), for two Values of the same kind. */
+export function copyValues(src: Values, from: number, n: number, dst: Values, at: number): void {
+  if (src instanceof Float32Array) (dst as Float32Array).set(src.subarray(from, from + n), at);
+  else (dst as HalfBits).bits.set(src.bits.subarray(from, from + n), at);
+}
 
 const SUPPORTED_DTYPES = ['F32', 'F16', 'BF16'];
 
@@ -67,6 +103,48 @@ export class TensorReader {
     checkFiniteTensors([[name, { data }]], 'tensor', (m) => new HuggingFaceError(m));
     this.mark(name);
     return data;
+  }
+
+  /** A matrix stored in our layout: its 16-bit values when F16/BF16 (copied into resident memory), else as direct(). */
+  matrix(name: string, shape: readonly number[], meaning: string): Values {
+    const { file, info } = this.check(name, shape, meaning);
+    if (info.dtype === 'F32') return this.direct(name, shape, meaning);
+    const raw = readTensorBytes(file, name);
+    const n = raw.length / 2;
+    const { bits, owner } = halfStorage(n);
+    if (LITTLE_ENDIAN) bits.set(raw.byteOffset % 2 === 0 ? new Uint16Array(raw.buffer, raw.byteOffset, n) : new Uint16Array(raw.slice().buffer));
+    else {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true);
+    }
+    return this.halfChecked(name, { dtype: info.dtype === 'F16' ? 'f16' : 'bf16', bits, owner });
+  }
+
+  /** transposed() keeping F16/BF16 values 16-bit (transposed as 16-bit values). */
+  transposedMatrix(name: string, rows: number, cols: number, meaning: string): Values {
+    const { file, info } = this.check(name, [rows, cols], meaning);
+    if (info.dtype === 'F32') return this.transposed(name, rows, cols, meaning);
+    const raw = readTensorBytes(file, name);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    const { bits, owner } = halfStorage(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      for (let o = 0; o < cols; o++) bits[o * rows + i] = view.getUint16(2 * (i * cols + o), true);
+    }
+    return this.halfChecked(name, { dtype: info.dtype === 'F16' ? 'f16' : 'bf16', bits, owner });
+  }
+
+  /** Refuses non-finite 16-bit values (as checkFiniteTensors does float32 ones), then marks the tensor used. */
+  private halfChecked(name: string, h: HalfBits): HalfBits {
+    const i = firstNonFiniteHalf(h);
+    if (i >= 0) {
+      const at = new Float32Array(1);
+      widenHalf(h, at, i, 1);
+      throw new HuggingFaceError(
+        `tensor "${name}" holds a non-finite value (the first, at index ${i}, is ${at[0]}); the file is corrupt or was saved from a diverged run`,
+      );
+    }
+    this.mark(name);
+    return h;
   }
 
   /** A Conv1D weight stored [rows = in, cols = out], returned as [out, in], decoded and transposed in one pass. */

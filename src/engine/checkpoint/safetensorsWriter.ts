@@ -6,15 +6,19 @@
 import { describeValue as describe, SafetensorsError } from './errors';
 import { isNonNegativeSafeInteger, LITTLE_ENDIAN, METADATA_KEY } from './safetensors';
 
-/** A tensor to write; `data.length` must equal the product of `shape` (row-major). */
+/**
+ * A tensor to write; `data.length` must equal the product of `shape` (row-major). F32 (the
+ * default) takes a Float32Array; F16 and BF16 take the 16-bit patterns as a Uint16Array.
+ */
 export interface TensorToWrite {
   readonly name: string;
   readonly shape: readonly number[];
-  readonly data: Float32Array;
+  readonly data: Float32Array | Uint16Array;
+  readonly dtype?: 'F32' | 'F16' | 'BF16';
 }
 
 /**
- * A complete safetensors file holding every tensor as F32. Byte-compatible with what the HF
+ * A complete safetensors file holding every tensor in its dtype (F32 unless said). Byte-compatible with what the HF
  * library writes for the same tensors: `__metadata__` first (omitted when empty), tensors
  * sorted by name and stored contiguously in that order, header padded with spaces to a
  * multiple of 8 bytes so the data section is 8-byte aligned.
@@ -40,7 +44,7 @@ export function serializeSafetensors(tensors: readonly TensorToWrite[], metadata
   let offset = 0;
   for (const t of sorted) {
     const end = offset + t.data.byteLength;
-    parts.push(`${JSON.stringify(t.name)}:{"dtype":"F32","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`);
+    parts.push(`${JSON.stringify(t.name)}:{"dtype":"${t.dtype ?? 'F32'}","shape":${JSON.stringify(t.shape)},"data_offsets":[${offset},${end}]}`);
     offset = end;
   }
   const headerText = new TextEncoder().encode(`{${parts.join(',')}}`);
@@ -56,7 +60,10 @@ export function serializeSafetensors(tensors: readonly TensorToWrite[], metadata
     if (LITTLE_ENDIAN) {
       out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), at);
     } else {
-      for (let i = 0; i < t.data.length; i++) view.setFloat32(at + 4 * i, t.data[i]!, true);
+      for (let i = 0; i < t.data.length; i++) {
+        if (t.data instanceof Float32Array) view.setFloat32(at + 4 * i, t.data[i]!, true);
+        else view.setUint16(at + 2 * i, t.data[i]!, true);
+      }
     }
     at += t.data.byteLength;
   }
@@ -74,8 +81,11 @@ function validateTensorToWrite(t: TensorToWrite, seen: Set<string>): void {
   if (!Array.isArray(t.shape) || !t.shape.every(isNonNegativeSafeInteger)) {
     throw new SafetensorsError(`${where} has shape ${JSON.stringify(t.shape)}, expected non-negative integers`);
   }
-  if (!(t.data instanceof Float32Array)) {
-    throw new SafetensorsError(`${where} data is ${describe(t.data)}, expected a Float32Array`);
+  const dtype = t.dtype ?? 'F32';
+  if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') throw new SafetensorsError(`${where} has dtype ${describe(dtype)}, expected F32, F16 or BF16`);
+  const want = dtype === 'F32' ? Float32Array : Uint16Array;
+  if (!(t.data instanceof want)) {
+    throw new SafetensorsError(`${where} data is ${describe(t.data)}, expected a ${want.name} for ${dtype}`);
   }
   const elements = t.shape.reduce((a, b) => a * b, 1);
   if (elements !== t.data.length) {

@@ -4,7 +4,8 @@
  * memory, on that backend). A step is matrix-vector products (DecodeKernels.matvec, which read
  * the weights where they lie: a checkpoint loaded into the WebAssembly memory is never copied)
  * and one attention call per layer; norms, RoPE and activations are short loops over one vector.
- * Nothing is allocated per token.
+ * Nothing is allocated per token. Weights held as 16-bit values (F16/BF16 checkpoints, half.ts)
+ * stay so: matvecHalf widens them as it reads them, and embedding rows are widened one at a time.
  *
  * It computes what Transformer.forward computes for the same tokens (the test compares logits
  * at every position), for the pre-norm causal families: GPT-2, Llama, GPT-NeoX (parallel
@@ -20,7 +21,8 @@ import type { ModelConfig } from '../models/config';
 import { headSize } from '../models/config';
 import { KvCache, type Transformer } from '../nn/transformer';
 import { erf } from '../ops/geluErf';
-import { ShapeError } from '../tensor';
+import { widenHalf, type HalfBits } from '../half';
+import { ShapeError, type Tensor } from '../tensor';
 
 /** Prompts up to this many tokens are prefilled one token at a time. */
 const PREFILL_BY_STEPS = 16;
@@ -39,7 +41,9 @@ interface LayerWeights {
 }
 
 interface Linear {
-  readonly w: Float32Array;
+  /** The float32 weights, or null when they are 16-bit (`h`). */
+  readonly w: Float32Array | null;
+  readonly h: HalfBits | null;
   readonly b: Float32Array | null;
   readonly rows: number;
   readonly cols: number;
@@ -50,8 +54,8 @@ export class Decoder {
   private readonly cfg: ModelConfig;
   private readonly k: DecodeKernels;
   private readonly layers: LayerWeights[];
-  private readonly tokEmb: Float32Array;
-  private readonly posEmb: Float32Array | null;
+  private readonly tokEmb: Float32Array | HalfBits;
+  private readonly posEmb: Float32Array | HalfBits | null;
   private readonly normF: [Float32Array, Float32Array | null] | null;
   private readonly head: Linear;
   private readonly hs: number;
@@ -112,11 +116,21 @@ export class Decoder {
       r.set(a);
       return r;
     };
+    const residentHalf = (h: HalfBits): HalfBits => {
+      if (this.k.resident(h.bits)) return h;
+      const r = alloc(Math.ceil(h.bits.length / 2));
+      const bits = new Uint16Array(r.buffer, r.byteOffset, h.bits.length);
+      bits.set(h.bits);
+      return { dtype: h.dtype, bits };
+    };
+    const weights = (t: Tensor): { w: Float32Array | null; h: HalfBits | null } =>
+      t.half ? { w: null, h: residentHalf(t.half) } : { w: resident(t.data), h: null };
     const opt = (name: string): Float32Array | null => model.params.get(name)?.data ?? null;
     const lin = (prefix: string, rows: number, cols: number): Linear => {
       const b = opt(`${prefix}.bias`);
-      return { w: resident(model.p(`${prefix}.weight`).data), b: b && resident(b), rows, cols };
+      return { ...weights(model.p(`${prefix}.weight`)), b: b && resident(b), rows, cols };
     };
+    const table = (t: Tensor): Float32Array | HalfBits => t.half ?? t.data;
     const norm = (prefix: string): [Float32Array, Float32Array | null] | null =>
       cfg.norm === 'none' ? null : [model.p(`${prefix}.weight`).data, opt(`${prefix}.bias`)];
     this.layers = [];
@@ -140,10 +154,11 @@ export class Decoder {
         vc: alloc(ctx * this.kvC),
       });
     }
-    this.tokEmb = model.p('tok_emb').data;
-    this.posEmb = cfg.positional === 'learned' ? model.p('pos_emb').data : null;
+    const tok = model.p('tok_emb');
+    this.tokEmb = table(tok);
+    this.posEmb = cfg.positional === 'learned' ? table(model.p('pos_emb')) : null;
     this.normF = norm('norm_f');
-    this.head = cfg.tiedEmbeddings ? { w: resident(this.tokEmb), b: null, rows: cfg.vocabSize, cols: C } : lin('lm_head', cfg.vocabSize, C);
+    this.head = cfg.tiedEmbeddings ? { ...weights(tok), b: null, rows: cfg.vocabSize, cols: C } : lin('lm_head', cfg.vocabSize, C);
     this.x = alloc(C);
     this.xb = alloc(C);
     this.q = alloc(C);
@@ -188,8 +203,11 @@ export class Decoder {
       throw new RangeError(`decoder: token id ${id} is outside the vocabulary [0, ${cfg.vocabSize})`);
     const { x, xb, q, kRow, vRow, attOut, proj, att } = this;
     const k = this.k;
-    for (let c = 0; c < C; c++) x[c] = this.tokEmb[id * C + c]!;
-    if (this.posEmb) for (let c = 0; c < C; c++) x[c] = x[c]! + this.posEmb[pos * C + c]!;
+    row(this.tokEmb, id, C, x);
+    if (this.posEmb) {
+      row(this.posEmb, pos, C, proj);
+      for (let c = 0; c < C; c++) x[c] = x[c]! + proj[c]!;
+    }
     const scale = 1 / Math.sqrt(this.hs);
     for (const L of this.layers) {
       this.norm(x, L.norm1, xb);
@@ -262,7 +280,8 @@ export class Decoder {
   }
 
   private linear(l: Linear, x: Float32Array, y: Float32Array): void {
-    this.k.matvec(l.w, x, l.b, y, l.rows, l.cols);
+    if (l.h) this.k.matvecHalf(l.h, x, l.b, y, l.rows, l.cols);
+    else this.k.matvec(l.w!, x, l.b, y, l.rows, l.cols);
   }
 
   private norm(x: Float32Array, n: [Float32Array, Float32Array | null] | null, out: Float32Array): void {
@@ -314,4 +333,10 @@ export class Decoder {
       }
     }
   }
+}
+
+/** Row r of a [rows, C] table into out [C], widened when the table is 16-bit. */
+function row(t: Float32Array | HalfBits, r: number, C: number, out: Float32Array): void {
+  if (t instanceof Float32Array) out.set(t.subarray(r * C, r * C + C));
+  else widenHalf(t, out, r * C, C);
 }

@@ -9,6 +9,7 @@
  * contract and never the other way round (no import cycle between the contract and its backends).
  */
 
+import type { HalfBits } from '../half';
 import type { ThreadSpawner } from './computeThreads';
 
 /** Compute threads a backend uses, and the reason when that is fewer than asked for. */
@@ -68,9 +69,11 @@ export interface DecodeKernels {
   /** A zeroed array of n floats where these kernels work in place; kept while `owner` lives. Null if there is no room. */
   alloc(n: number, owner: object): Float32Array | null;
   /** Whether the kernels can use `a` where it is (else the caller copies it into alloc()'d memory once). */
-  resident(a: Float32Array): boolean;
+  resident(a: ArrayBufferView): boolean;
   /** y[r] = W[r, :]·x (+ bias[r]) for r < rows; W [rows, cols]. */
   matvec(w: Float32Array, x: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, cols: number): void;
+  /** matvec() with W as 16-bit values (F16/BF16, half.ts), widened as they are read. */
+  matvecHalf(w: HalfBits, x: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, cols: number): void;
   /**
    * For each head h (key/value head h / (nH / nKv)): att[h, t] = softmax over t < n of
    * q_h·k_t·scale, out_h = Σ att[h, t]·v_t. q, out [nH·hs]; kc, vc [≥ n, nKv·hs]; att [nH, n].
@@ -145,6 +148,8 @@ export interface Backend {
   ): void;
   /** y[rows, outF] = x[rows, inF]·W[outF, inF]ᵀ + bias[outF] (ops/matmul.ts linear). */
   linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void;
+  /** linearForward() with W as 16-bit values (F16/BF16, half.ts), widened inside the kernel; no gradient. */
+  linearForwardHalf(x: Float32Array, w: HalfBits, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void;
   /** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy, for whichever is given. */
   linearBackward(
     x: Float32Array,

@@ -24,6 +24,7 @@ import {
 } from './jsLayers';
 import { addAt } from '../elements';
 import { jsDecode } from './jsDecode';
+import { widenedCopy } from '../half';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -41,6 +42,10 @@ export const jsBackend: Backend = {
   attentionBackward: attentionBackwardJs,
   linearForward(x, w, bias, y, rows, inF, outF) {
     linearForwardJs(jsBackend.matmul, x, w, bias, y, rows, inF, outF);
+  },
+  linearForwardHalf(x, w, bias, y, rows, inF, outF) {
+    // The matrix product reads W once per row of x: widen it once, for this call only.
+    linearForwardJs(jsBackend.matmul, x, widenedCopy(w), bias, y, rows, inF, outF);
   },
   linearBackward(x, w, dy, dx, dw, db, rows, inF, outF) {
     linearBackwardJs(jsBackend.matmul, x, w, dy, dx, dw, db, rows, inF, outF);

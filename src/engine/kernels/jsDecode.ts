@@ -4,6 +4,7 @@
  * decoder uses on the JS backend. Plain arrays are "resident" here: nothing is ever copied.
  */
 
+import { f16Table } from '../half';
 import type { DecodeKernels } from './backend';
 
 export const jsDecode: DecodeKernels = {
@@ -18,6 +19,24 @@ export const jsDecode: DecodeKernels = {
       const o = r * cols;
       let s = 0;
       for (let j = 0; j < cols; j++) s += w[o + j]! * x[j]!;
+      y[r] = s + (bias ? bias[r]! : 0);
+    }
+  },
+  matvecHalf(w, x, bias, y, rows, cols) {
+    // Widened per element: bf16 through a float32's top bits, f16 through the value table.
+    const bits = w.bits;
+    const table = w.dtype === 'f16' ? f16Table() : null;
+    const u = new Uint32Array(1),
+      f = new Float32Array(u.buffer);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let s = 0;
+      if (table) for (let j = 0; j < cols; j++) s += table[bits[o + j]!]! * x[j]!;
+      else
+        for (let j = 0; j < cols; j++) {
+          u[0] = bits[o + j]! << 16;
+          s += f[0]! * x[j]!;
+        }
       y[r] = s + (bias ? bias[r]! : 0);
     }
   },

@@ -14,7 +14,8 @@ import { Arena } from './wasmArena';
 import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
 import { ComputeThreads, type ThreadSpawner } from './computeThreads';
 import { wasmDecode } from './wasmDecode';
-import { wasmLinearBackward, wasmLinearForward } from './wasmLinear';
+import { wasmLinearBackward, wasmLinearForward, wasmLinearForwardHalf } from './wasmLinear';
+import type { HalfBits } from '../half';
 import type { KernelExports } from './wasmExports';
 import { passiveDataSegments } from './wasmPassiveData';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
@@ -163,6 +164,10 @@ export class WasmBackend implements Backend {
 
   linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
     wasmLinearForward(this.context, x, w, bias, y, rows, inF, outF);
+  }
+
+  linearForwardHalf(x: Float32Array, w: HalfBits, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void {
+    wasmLinearForwardHalf(this.context, x, w, bias, y, rows, inF, outF);
   }
 
   linearBackward(

@@ -31,6 +31,21 @@ export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => Compu
         })),
       );
     },
+    matvecHalf(w, x, bias, y, rows, cols) {
+      const kernel = w.dtype === 'f16' ? 'matvecF16' : 'matvecBf16';
+      const pw = w.bits.byteOffset,
+        pb = bias ? bias.byteOffset : 0,
+        py = y.byteOffset;
+      const pool = threads();
+      const parts = partsFor(pool, rows * cols, rows);
+      if (pool === null || parts <= 1) return ex[kernel](pw, x.byteOffset, pb, py, rows, cols);
+      pool.run(
+        splitRange(rows, parts, ROW_ALIGN).map(([r0, r1]) => ({
+          op: kernel,
+          args: [pw + r0 * cols * 2, x.byteOffset, pb && pb + r0 * 4, py + r0 * 4, r1 - r0, cols],
+        })),
+      );
+    },
     attention(q, kc, vc, out, att, n, nH, nKv, hs, scale) {
       const pool = threads();
       const parts = partsFor(pool, 2 * n * nH * hs, nH, 1);

@@ -112,6 +112,10 @@ export interface KernelExports {
   ): void;
   layerNormForward(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
   matvec(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
+  matvecF16(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
+  matvecBf16(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
+  widenF16(src: number, dst: number, n: number): void;
+  widenBf16(src: number, dst: number, n: number): void;
   attnDecode(q: number, kc: number, vc: number, out: number, att: number, n: number, nH: number, nKv: number, hs: number, scale: number): void;
   attnDecodeHeads(
     q: number,
@@ -163,6 +167,10 @@ const REQUIRED = {
   crossEntropyBackward: 'function',
   adamwStep: 'function',
   matvec: 'function',
+  matvecF16: 'function',
+  matvecBf16: 'function',
+  widenF16: 'function',
+  widenBf16: 'function',
   attnDecode: 'function',
   attnDecodeHeads: 'function',
 } as const satisfies Record<KernelExportName, 'memory' | 'function'>;

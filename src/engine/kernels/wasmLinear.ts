@@ -2,9 +2,11 @@
  * The WebAssembly linear layer, forward and backward (wasm/assembly/pointwise.ts), split across
  * compute threads when big enough: the forward by rows of y; the backward by rows of dx and by
  * output features for dW and db (linearBackwardPart), so parts never write the same values.
+ * 16-bit (F16/BF16) weights are widened inside, per call (wasmLinearForwardHalf).
  * Kept apart from wasmBackend.ts (which delegates to them) for length.
  */
 
+import type { HalfBits } from '../half';
 import { jsBackend } from './jsBackend';
 import type { WasmContext } from './wasmAttention';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
@@ -25,16 +27,69 @@ export function wasmLinearForward(
   inF: number,
   outF: number,
 ): void {
+  linearForwardOn(ctx, x, w, null, bias, y, rows, inF, outF);
+}
+
+/**
+ * The forward with 16-bit weights: W is widened into per-call scratch (one SIMD pass, split
+ * across threads like the product) and the float32 product runs on that. The product packs W's
+ * panels anyway, so the widening costs about one more such pass; the float32 copy exists only
+ * for the call, and the weights stay 16-bit in memory.
+ */
+export function wasmLinearForwardHalf(
+  ctx: WasmContext,
+  x: Float32Array,
+  w: HalfBits,
+  bias: Float32Array | null,
+  y: Float32Array,
+  rows: number,
+  inF: number,
+  outF: number,
+): void {
+  linearForwardOn(ctx, x, null, w, bias, y, rows, inF, outF);
+}
+
+function linearForwardOn(
+  ctx: WasmContext,
+  x: Float32Array,
+  w: Float32Array | null,
+  half: HalfBits | null,
+  bias: Float32Array | null,
+  y: Float32Array,
+  rows: number,
+  inF: number,
+  outF: number,
+): void {
   const ar = ctx.arena;
   const pool = ctx.pool();
   const parts = partsFor(pool, rows * inF * outF, rows);
   const wsFloats = ctx.workspace([rows, inF, outF]);
-  const o = ar.place([operand(ctx, x, rows * inF), operand(ctx, w, outF * inF), operand(ctx, bias, outF), operand(ctx, y, rows * outF), wsFloats * parts]);
-  if (!o) return jsBackend.linearForward(x, w, bias, y, rows, inF, outF);
-  const [px, pw, pb, py, ws] = o as [number, number, number, number, number];
+  const nW = outF * inF;
+  // Half weights not in the kernels' memory (loaded while another backend was active) are copied in first.
+  const bitsCopy = half && !ar.holds(half.bits) ? Math.ceil(nW / 2) : 0;
+  const o = ar.place([
+    operand(ctx, x, rows * inF),
+    w ? operand(ctx, w, nW) : nW,
+    operand(ctx, bias, outF),
+    operand(ctx, y, rows * outF),
+    wsFloats * parts,
+    bitsCopy,
+  ]);
+  if (!o) return half ? jsBackend.linearForwardHalf(x, half, bias, y, rows, inF, outF) : jsBackend.linearForward(x, w!, bias, y, rows, inF, outF);
+  const [px, pw, pb, py, ws, pcopy] = o as [number, number, number, number, number, number];
   ar.put(px, x, rows * inF);
-  ar.put(pw, w, outF * inF);
+  if (w) ar.put(pw, w, nW);
   ar.put(pb, bias, outF);
+  if (half) {
+    if (bitsCopy) new Uint16Array(ctx.ex.memory.buffer, pcopy, nW).set(half.bits);
+    const src = bitsCopy ? pcopy : half.bits.byteOffset;
+    const kernel = half.dtype === 'f16' ? 'widenF16' : 'widenBf16';
+    if (pool && parts > 1) {
+      pool.run(splitRange(nW, parts, 8).map(([a, b]) => ({ op: kernel, args: [src + a * 2, pw + a * 4, b - a] })));
+    } else {
+      ctx.ex[kernel](src, pw, nW);
+    }
+  }
   if (pool && parts > 1) {
     pool.run(
       splitRange(rows, parts, ROW_ALIGN).map(([r0, r1], i) => ({

@@ -3,6 +3,7 @@
  * the table (repeated ids accumulate).
  */
 
+import { widenHalf } from '../half';
 import { Tape, output } from '../autograd';
 import { floats } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
@@ -21,13 +22,16 @@ export function embedding(tape: Tape | null, table: Tensor, ids: Int32Array, ids
   const [v, c] = table.shape as [number, number];
   const n = ids.length;
   const out = floats(n * c);
-  const td = table.data;
+  const tracked = Tape.needsGrad(tape, table);
+  // A 16-bit table (half.ts) is widened row by row, unless its gradient needs it as float32.
+  const half = tracked ? null : table.half;
+  const td = half ? null : table.data;
   for (let i = 0; i < n; i++) {
     const id = ids[i]!;
     if (id < 0 || id >= v) throw new TokenIdError(id, i, v);
-    out.set(td.subarray(id * c, id * c + c), i * c);
+    if (half) widenHalf(half, out, id * c, c, i * c);
+    else out.set(td!.subarray(id * c, id * c + c), i * c);
   }
-  const tracked = Tape.needsGrad(tape, table);
   const y = output(out, [...idsShape, c], tracked);
   if (tracked) {
     tape.record(() => {

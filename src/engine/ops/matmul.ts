@@ -67,8 +67,11 @@ export function linear(tape: Tape | null, x: Tensor, weight: Tensor, bias: Tenso
   }
   const rows = x.size / inF;
   const out = floats(rows * outF);
-  backend().linearForward(x.data, weight.data, bias ? bias.data : null, out, rows, inF, outF);
   const tracked = Tape.needsGrad(tape, x, weight, bias);
+  // 16-bit weights (half.ts) are widened inside the kernel unless a backward needs them as float32.
+  const half = tracked ? null : weight.half;
+  if (half) backend().linearForwardHalf(x.data, half, bias ? bias.data : null, out, rows, inF, outF);
+  else backend().linearForward(x.data, weight.data, bias ? bias.data : null, out, rows, inF, outF);
   const y = output(out, [...x.shape.slice(0, -1), outF], tracked);
   if (tracked) {
     tape.record(() => {

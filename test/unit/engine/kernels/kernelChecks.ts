@@ -10,6 +10,7 @@ import { addAt } from '../../../../src/engine/elements';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
 import { jsDecode } from '../../../../src/engine/kernels/jsDecode';
 import { Rng } from '../../../../src/engine/random';
+import { checkHalfKernels } from './halfChecks';
 
 export function randomArray(rng: Rng, n: number, scale = 1): Float32Array {
   const a = new Float32Array(n);
@@ -516,6 +517,7 @@ export const KERNEL_CHECKS: Record<KernelName, (be: Backend) => number> = {
   attentionBackward: checkAttention,
   linearForward: checkLinear,
   linearBackward: checkLinear,
+  linearForwardHalf: checkHalfKernels,
   geluForward: checkActivations,
   geluBackward: checkActivations,
   siluForward: checkActivations,

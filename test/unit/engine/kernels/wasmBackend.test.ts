@@ -17,6 +17,7 @@ import {
   checkRmsNorm,
   KERNEL_CHECKS,
 } from './kernelChecks';
+import { checkHalfKernels } from './halfChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 const REPO_ROOT = path.resolve(__dirname, '../../../..');
@@ -48,6 +49,11 @@ describe('kernels/wasmBackend', function () {
 
   it('linear layer forward and backward (bias, every gradient subset) match the JS reference', () => {
     assert.ok(checkLinear(simd.backend!) > 20);
+  });
+
+  it('F16/BF16 weights: matvec and linear widen inside the kernel, equal a scalar reference (remainders, subnormals, every finite pattern exact); so does the JS reference', () => {
+    assert.ok(checkHalfKernels(simd.backend!) >= 50);
+    assert.ok(checkHalfKernels(jsBackend) >= 50);
   });
 
   it('GELU and SiLU forward and backward match the JS reference, saturation and non-finite inputs included', () => {
