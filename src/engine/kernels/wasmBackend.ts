@@ -83,6 +83,11 @@ export class WasmBackend implements Backend {
     return this.arena.bytes;
   }
 
+  /** Bytes of the kernels' memory held by live resident blocks (weights, decoder caches): for tests and diagnostics. */
+  get residentInUse(): number {
+    return this.arena.residentBytes;
+  }
+
   residentBytes(n: number, owner?: object): Uint8Array | null {
     return this.arena.allocate(n, owner);
   }
