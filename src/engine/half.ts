@@ -58,3 +58,20 @@ export function firstNonFiniteHalf(h: HalfBits): number {
   for (let i = 0; i < b.length; i++) if ((b[i]! & mask) === mask) return i;
   return -1;
 }
+
+/** What a model's parameters take in memory: bytes in all, and bytes by dtype (largest first). */
+export interface WeightMemory {
+  readonly bytes: number;
+  readonly byDtype: readonly { readonly dtype: HalfDtype | 'f32'; readonly bytes: number }[];
+}
+
+/** Bytes the tensors' values take as held now (16-bit values count 2 bytes each, float32 4). */
+export function weightMemory(tensors: Iterable<{ readonly half: HalfBits | null; readonly size: number }>): WeightMemory {
+  const by = new Map<HalfDtype | 'f32', number>();
+  for (const t of tensors) {
+    const dtype = t.half ? t.half.dtype : 'f32';
+    by.set(dtype, (by.get(dtype) ?? 0) + t.size * (t.half ? 2 : 4));
+  }
+  const byDtype = [...by].map(([dtype, bytes]) => ({ dtype, bytes })).sort((a, b) => b.bytes - a.bytes);
+  return { bytes: byDtype.reduce((n, d) => n + d.bytes, 0), byDtype };
+}

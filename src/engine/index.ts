@@ -33,6 +33,7 @@ export { classifySequence, pooledOutput, type SequenceClassification } from './n
 export { ModelConfigError, validateModelConfig, headSize, isCausal, hasLmHead, type ModelConfig, type Architecture } from './models/config';
 export { PRESETS, UnknownPresetError, getPreset, presetConfig, type Preset, type PresetName } from './models/presets';
 export { paramSpec, parameterCount, type ParamSpec } from './models/paramSpec';
+export { weightMemory, type HalfBits, type HalfDtype, type WeightMemory } from './half';
 
 // Tokenizers
 export type { Tokenizer, TokenizerKind, Encoding, EncodeOptions, TokenSpan } from './tokenizer/tokenizer';

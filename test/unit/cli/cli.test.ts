@@ -84,8 +84,12 @@ describe('cli: attention-lens', function () {
         'parameters',
         'tokenizer',
         'vocab_size',
+        'weights_bytes',
+        'weights_dtype',
       ]);
       assert.equal(r!.architecture, 'gpt');
+      assert.equal(r!.weights_dtype, 'f32');
+      assert.equal(r!.weights_bytes, (r!.parameters as number) * 4);
     });
 
     it('people get a progress display and readable lines, not JSON', () => {

@@ -75,6 +75,8 @@ describe('cli: attention-lens on Hugging Face files', function () {
         context: 512,
         vocab_size: 1000,
         parameters: 111968,
+        weights_dtype: 'f32',
+        weights_bytes: 111968 * 4,
         tokenizer: 'huggingface (1000 tokens)',
         causal: true,
         lm_head: true,
@@ -83,6 +85,7 @@ describe('cli: attention-lens on Hugging Face files', function () {
       assert.equal(people.code, 0, people.stderr);
       assert.match(people.stdout, /huggingface: gpt2 \(GPT2Model\), F32 weights/);
       assert.match(people.stdout, /note\s+a bare GPT2Model/);
+      assert.match(people.stdout, /weights dtype\s+f32\n.*weights bytes\s+\d+\.\d kB/);
     });
 
     it('attention --json on tiny_random_gpt2: [5][4][T][T] rows summing to 1, tokens with spans', function () {
@@ -147,10 +150,29 @@ describe('cli: attention-lens on Hugging Face files', function () {
           context: 512,
           vocab_size: 512,
           parameters: 260032,
+          weights_dtype: 'f32',
+          weights_bytes: 260032 * 4,
           tokenizer: 'huggingface (512 tokens)',
           causal: true,
           lm_head: true,
         });
+      });
+
+      it('info --json of its BF16 and F16 copies: the matrices held 16-bit (2 bytes each), the norm vectors float32', function () {
+        const model = parseLlama2cCheckpoint(new Uint8Array(fs.readFileSync(requireFixture(this, 'stories260K', 'stories260K.bin'))));
+        const tok = Llama2cTokenizer.fromBytes(new Uint8Array(fs.readFileSync(requireFixture(this, 'stories260K', 'tok512.bin'))), 512);
+        // Five layers' two RMSNorm weights and the final one, 64 values each; every other parameter is in a matrix.
+        const vectors = (2 * 5 + 1) * 64;
+        for (const [dtype, name] of [
+          ['BF16', 'bf16'],
+          ['F16', 'f16'],
+        ] as const) {
+          const half = path.join(dir, `stories260K-hf-${name}`);
+          writeLlamaFolder(half, model, dtype, tok);
+          const [r] = jsonLines(cli('info', '--checkpoint', half, '--json'));
+          assert.equal(r!.weights_dtype, `${name}+f32`);
+          assert.equal(r!.weights_bytes, 2 * (260032 - vectors) + 4 * vectors);
+        }
       });
     });
   });
