@@ -27,6 +27,10 @@ export interface ModelInfo {
   readonly context: number;
   readonly vocabSize: number;
   readonly parameters: number;
+  /** What the weights are held as in memory, largest share first: "f32", or "bf16+f32" for a BF16 checkpoint (its norms float32). */
+  readonly weightsDtype: string;
+  /** Bytes the weights take in memory (16-bit values 2 each, float32 4). */
+  readonly weightsBytes: number;
   /** e.g. "char (97 tokens)". */
   readonly tokenizer: string;
   /** Where the model came from: a file path, or a description for a model trained just now. */

@@ -24,8 +24,9 @@ import type { RunSnapshot, RunSnapshots } from './snapshots';
  * 7: on-demand views report `viewProgress` and can be cancelled (`cancelView`); the page can ablate heads and pin the query; the `flow` and `induction` views.
  * 8: the page's custom head detector (`setHeadDetector`, kept in the UI state) and its `customHeads` view.
  * 9: the run's head snapshots (`snapshots`, then `snapshotAdded` per new one) and the scrubber's step (`scrubbed`); the page's `scrub`.
+ * 10: ModelInfo says what the weights are held as in memory and take (`weightsDtype`, `weightsBytes`).
  */
-export const WEBVIEW_PROTOCOL_VERSION = 9;
+export const WEBVIEW_PROTOCOL_VERSION = 10;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';

@@ -22,8 +22,8 @@ import type { RunSnapshot, RunSnapshots } from './snapshots';
 
 export type { Weighting } from './settings';
 
-/** 8: a `load` reports `loadProgress` (phase, done, total; at most about one per 100 ms and 1 % of a phase) and a cancel stops it mid-read. 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 8;
+/** 9: ModelInfo's `weightsDtype` and `weightsBytes` (F16/BF16 weights stay 16-bit in memory). 8: a `load` reports `loadProgress` (phase, done, total; at most about one per 100 ms and 1 % of a phase) and a cancel stops it mid-read. 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 9;
 
 export interface TrainRequestOptions {
   readonly preset: string;

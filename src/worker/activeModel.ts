@@ -3,7 +3,7 @@
  * It changes only as a whole: a successful load, or the end of a training run.
  */
 
-import { isCausal, parameterCount, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
+import { isCausal, parameterCount, weightMemory, type TrainingSnapshot, type Transformer, type Tokenizer } from '../engine';
 import type { ModelInfo } from '../protocol/common';
 import type { TrainingHistory } from '../protocol/workerProtocol';
 
@@ -20,6 +20,7 @@ export interface ActiveModel {
 
 export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: string, trainedSteps: number | null, runSteps: number | null): ModelInfo {
   const c = model.config;
+  const memory = weightMemory(model.params.values());
   return {
     architecture: c.architecture,
     layers: c.nLayers,
@@ -29,6 +30,8 @@ export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: stri
     context: c.contextLength,
     vocabSize: c.vocabSize,
     parameters: parameterCount(c),
+    weightsDtype: memory.byDtype.map((d) => d.dtype).join('+'),
+    weightsBytes: memory.bytes,
     tokenizer: `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
     source,
     attentionMode: c.attentionMode,

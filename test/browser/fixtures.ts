@@ -48,6 +48,8 @@ export const MODEL: ModelInfo = {
   context: 256,
   vocabSize: 97,
   parameters: 104_929,
+  weightsDtype: 'f32',
+  weightsBytes: 104_929 * 4,
   tokenizer: 'char (97 tokens)',
   source: '/tmp/model.safetensors',
   attentionMode: 'soft',

@@ -42,6 +42,12 @@ export function modelRows(info: ModelInfo, sourcePath: string | null, hub: HubMa
       icon: 'symbol-number',
       tooltip: vscode.l10n.t('{0} parameters', info.parameters.toLocaleString('en-US')),
     },
+    {
+      label: vscode.l10n.t('Weights in memory'),
+      value: vscode.l10n.t('{0}, taking {1} MB', info.weightsDtype, (info.weightsBytes / 1e6).toFixed(1)),
+      icon: 'database',
+      tooltip: vscode.l10n.t('F16 and BF16 weights stay 16-bit in memory (2 bytes each); {0} bytes', info.weightsBytes.toLocaleString('en-US')),
+    },
     { label: vscode.l10n.t('Vocabulary'), value: vscode.l10n.t('{0} tokens', info.vocabSize.toLocaleString('en-US')), icon: 'symbol-key' },
     { label: vscode.l10n.t('Tokenizer'), value: info.tokenizer, icon: 'symbol-string' },
   ];

@@ -114,7 +114,7 @@ describe('worker/session', function () {
     const h = new Harness();
     const m = await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
     assert.deepEqual(
-      { ...m.info, parameters: m.info.parameters > 0 },
+      { ...m.info, parameters: m.info.parameters > 0, weightsBytes: m.info.weightsBytes === m.info.parameters * 4 },
       {
         architecture: 'seed',
         layers: 1,
@@ -124,6 +124,8 @@ describe('worker/session', function () {
         context: 64,
         vocabSize: new Set(SAMPLE_TEXT).size + 1,
         parameters: true,
+        weightsDtype: 'f32',
+        weightsBytes: true,
         tokenizer: `char (${new Set(SAMPLE_TEXT).size + 1} tokens)`,
         source: ckpt,
         attentionMode: 'soft',
