@@ -11,8 +11,8 @@
 import { quote } from './errors';
 import { checkFiniteTensors } from './finite';
 import { HuggingFaceError } from './huggingfaceConfig';
-import { f16BitsToNumber, LITTLE_ENDIAN, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
-import { firstNonFiniteHalf, widenHalf, type HalfBits } from '../half';
+import { LITTLE_ENDIAN, readTensorBytes, readTensorF32, type SafetensorsFile, type TensorInfo } from './safetensors';
+import { f16Table, firstNonFiniteHalf, widenHalf, type HalfBits } from '../half';
 import { residentBytes } from '../kernels/resident';
 import { Tensor } from '../tensor';
 
@@ -229,15 +229,4 @@ function elementDecoder(info: TensorInfo, view: DataView): (i: number) => number
     default:
       throw new HuggingFaceError(`tensor "${info.name}" has dtype ${info.dtype}; supported: ${SUPPORTED_DTYPES.join(', ')}`);
   }
-}
-
-let f16Lookup: Float32Array | null = null;
-
-/** Every IEEE half value by bit pattern, built once (256 KB). */
-function f16Table(): Float32Array {
-  if (f16Lookup === null) {
-    f16Lookup = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) f16Lookup[h] = f16BitsToNumber(h);
-  }
-  return f16Lookup;
 }
