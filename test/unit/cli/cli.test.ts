@@ -225,6 +225,9 @@ describe('cli: attention-lens', function () {
         tokenizer: 'llama2c (512 tokens)',
         causal: true,
         lm_head: true,
+        // A llama2.c file is float32: 4 bytes for each of the 260,032 parameters run.c counts.
+        weights_dtype: 'f32',
+        weights_bytes: 4 * 260032,
       });
       assert.match(cli('info', '--checkpoint', bin).stderr, /needs its tokenizer: add --tokenizer/);
     });
