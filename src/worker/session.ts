@@ -24,12 +24,9 @@
  * After dispose() nothing is posted, and a training run still going stops without saving.
  */
 
-import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
-import { backendStatus, serializeCheckpoint, threadStatus, type Transformer } from '../engine';
+import { backendStatus, threadStatus, type Transformer } from '../engine';
 import { assertNever, type ErrorCode } from '../protocol/common';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/workerProtocol';
-import { writeFileAtomic } from '../node/atomicWrite';
 import { activeModelInfo, trainingHistory, type ActiveModel } from './activeModel';
 import { runSnapshots } from './snapshotMessages';
 import { passDriver, type PassDriver } from './passes';
@@ -37,6 +34,7 @@ import { DEFAULT_ATTENTION_CACHE_BYTES } from './attentionCache';
 import { DocumentRequests } from './documentRequests';
 import { HubDownloads } from './hubDownloads';
 import { loadForRequest } from './modelLoad';
+import { saveActiveModel } from './modelSave';
 import { memoryReport } from './memoryReport';
 import { failure, WorkerError } from './errors';
 import { runGeneration } from './generation';
@@ -344,17 +342,7 @@ export class WorkerSession {
   }
 
   private async save(r: Request<'save'>): Promise<void> {
-    const m = this.requireModel();
-    if (m.tokenizerJson === null || m.tokenizerJson === undefined) {
-      throw new WorkerError(
-        'checkpoint',
-        `the active model (${m.source}) uses a ${m.tokenizer.kind} tokenizer, which a native checkpoint cannot store; it can only be used from its original files`,
-      );
-    }
-    // Serialised before any await, so the file holds the model as it was when asked.
-    const bytes = serializeCheckpoint(m.model, m.tokenizerJson, m.training);
-    await fsp.mkdir(path.dirname(path.resolve(r.path)), { recursive: true });
-    await writeFileAtomic(r.path, bytes);
+    await saveActiveModel(this.requireModel(), r.path);
     this.send({ type: 'saved', id: r.id, path: r.path });
   }
 
