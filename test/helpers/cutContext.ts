@@ -4,6 +4,11 @@
  * (src/protocol/contextWindows.ts is what they check).
  */
 
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { requireFixture } from './fixtures';
+
 /** stories260K.bin with seq_len `ctx` (< 512): the header field and the two legacy [seq_len, hs/2] RoPE tables cut to `ctx` rows. */
 export function withContext(bin: Buffer, ctx: number): Buffer {
   const [dim, , , nHeads, , vocab, seqLen] = Array.from({ length: 7 }, (_, i) => bin.readInt32LE(i * 4));
@@ -32,4 +37,36 @@ export function expectedWindows(T: number, C: number, S: number): { start: numbe
     w.query_end = queries.length > 0 ? queries[queries.length - 1]! + 1 : 0;
   });
   return out;
+}
+
+/** What shortContextStories() fills in its `before` hook. */
+export interface ShortContextStories {
+  /** The temporary folder (removed after the suite): tests may write their outputs there. */
+  dir: string;
+  /** stories260K.bin with a 64-token context, in a temporary folder. */
+  ckpt: string;
+  /** Its tokenizer (tok512.bin, in the fixtures). */
+  tok: string;
+  /** A text several contexts long: the fixture's greedy generations, joined. */
+  text: string;
+}
+
+/**
+ * Registers, in the calling describe, a `before` hook that writes stories260K cut to a 64-token
+ * context (skipping the suite where the fixtures are absent) and an `after` hook that removes it.
+ * The returned object's fields are set once the hook has run.
+ */
+export function shortContextStories(tempPrefix: string): ShortContextStories {
+  const m: ShortContextStories = { dir: '', ckpt: '', tok: '', text: '' };
+  before(function () {
+    const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
+    m.tok = requireFixture(this, 'stories260K', 'tok512.bin');
+    m.dir = fs.mkdtempSync(path.join(os.tmpdir(), tempPrefix));
+    m.ckpt = path.join(m.dir, 'stories260K-ctx64.bin');
+    fs.writeFileSync(m.ckpt, withContext(fs.readFileSync(bin), 64));
+    const greedy = JSON.parse(fs.readFileSync(path.join(path.dirname(bin), 'greedy_generations.json'), 'utf8')) as { cases: { text: string }[] };
+    m.text = greedy.cases.map((c) => c.text).join(' ');
+  });
+  after(() => m.dir && fs.rmSync(m.dir, { recursive: true, force: true }));
+  return m;
 }

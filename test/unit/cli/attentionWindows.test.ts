@@ -8,12 +8,10 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Llama2cTokenizer, parseLlama2cCheckpoint } from '../../../src/engine';
 import { cli } from '../../helpers/cli';
-import { expectedWindows, withContext } from '../../helpers/cutContext';
-import { requireFixture } from '../../helpers/fixtures';
+import { expectedWindows, shortContextStories } from '../../helpers/cutContext';
 
 interface AttentionJson {
   token_ids: number[];
@@ -33,17 +31,8 @@ describe('CLI attention over a text longer than the context (stories260K cut to 
   let ckpt: string;
   let tok: string;
   let text: string;
-
-  before(function () {
-    const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
-    tok = requireFixture(this, 'stories260K', 'tok512.bin');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-windows-'));
-    ckpt = path.join(dir, 'stories260K-ctx64.bin');
-    fs.writeFileSync(ckpt, withContext(fs.readFileSync(bin), 64));
-    const greedy = JSON.parse(fs.readFileSync(path.join(path.dirname(bin), 'greedy_generations.json'), 'utf8')) as { cases: { text: string }[] };
-    text = greedy.cases.map((c) => c.text).join(' ');
-  });
-  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+  const stories = shortContextStories('al-windows-');
+  before(() => ({ dir, ckpt, tok, text } = stories));
 
   function run(...extra: string[]): AttentionJson {
     const r = cli('attention', '--checkpoint', ckpt, '--tokenizer', tok, '--text', text, '--logits', '--json', ...extra);

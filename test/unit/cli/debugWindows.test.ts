@@ -8,12 +8,9 @@
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { parseLlama2cCheckpoint } from '../../../src/engine';
 import { cli, jsonLines } from '../../helpers/cli';
-import { expectedWindows, withContext } from '../../helpers/cutContext';
-import { requireFixture } from '../../helpers/fixtures';
+import { expectedWindows, shortContextStories } from '../../helpers/cutContext';
 
 type Window = { start: number; end: number; query_start: number; query_end: number };
 type Prediction = { id: number; text: string; prob: number };
@@ -27,23 +24,13 @@ function logSoftmax(row: ArrayLike<number>): number[] {
 
 describe('CLI debugging commands over a text longer than the context (stories260K cut to a 64-token context)', function () {
   this.timeout(300_000);
-  let dir: string;
   let ckpt: string;
   let tok: string;
   let text: string;
   let ids: number[];
   let windows: Window[];
-
-  before(function () {
-    const bin = requireFixture(this, 'stories260K', 'stories260K.bin');
-    tok = requireFixture(this, 'stories260K', 'tok512.bin');
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'al-debug-windows-'));
-    ckpt = path.join(dir, 'stories260K-ctx64.bin');
-    fs.writeFileSync(ckpt, withContext(fs.readFileSync(bin), 64));
-    const greedy = JSON.parse(fs.readFileSync(path.join(path.dirname(bin), 'greedy_generations.json'), 'utf8')) as { cases: { text: string }[] };
-    text = greedy.cases.map((c) => c.text).join(' ');
-  });
-  after(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
+  const stories = shortContextStories('al-debug-windows-');
+  before(() => ({ ckpt, tok, text } = stories));
 
   const model = (): string[] => ['--checkpoint', ckpt, '--tokenizer', tok];
   /** The window that reads token t as a query. */
