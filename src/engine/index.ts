@@ -42,6 +42,7 @@ export { Llama2cTokenizer, Llama2cTokenizerError } from './tokenizer/llama2cToke
 export { tokenizerFromJson, TokenizerJsonError } from './tokenizer/fromJson';
 export { IdsOnlyTokenizer, NoTokenizerError } from './tokenizer/idsOnly';
 export { readableLabel } from './tokenizer/utf8';
+export { TokenTextStream } from './tokenizer/textStream';
 
 // Checkpoints
 export { CheckpointError, SafetensorsError, quote, describeValue } from './checkpoint/errors';

@@ -7,7 +7,7 @@
  * ends with reason 'cancelled' and what was generated stays.
  */
 
-import { generationSteps, hasLmHead, isCausal, Rng, type GenerationEnd } from '../engine';
+import { generationSteps, hasLmHead, isCausal, Rng, TokenTextStream, type GenerationEnd } from '../engine';
 import type { CallRequest, GenerationEndReason, WorkerToHost } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { WorkerError } from './errors';
@@ -48,7 +48,7 @@ export async function runGeneration(r: GenerateRequest, m: ActiveModel, isCancel
     topK: r.topK,
   });
   const generated: number[] = [];
-  let decoded = tokenizer.decode(prompt);
+  const stream = new TokenTextStream(tokenizer, prompt);
   let reason: GenerationEndReason | null = null;
   for (;;) {
     if (isCancelled()) {
@@ -62,10 +62,8 @@ export async function runGeneration(r: GenerateRequest, m: ActiveModel, isCancel
     }
     const s = next.value;
     generated.push(s.id);
-    const now = tokenizer.decode(Int32Array.from([...prompt, ...generated]));
-    // The text this token adds; a decode that rewrote earlier text (never for these tokenizers) falls back to the token's label.
-    const text = now.startsWith(decoded) ? now.slice(decoded.length) : tokenizer.tokenLabel(s.id);
-    decoded = now;
+    // The text this token adds ('' for a token that ends inside a character: it comes with the next).
+    const text = stream.push(s.id);
     const alternatives = Array.from(s.topIds, (id, j) => ({ id, label: label(m, id), prob: s.topProbs[j]! }));
     send({ type: 'generatedToken', id: r.id, step: s.step, tokenId: s.id, text, prob: s.prob, alternatives });
     await yieldToEventLoop();

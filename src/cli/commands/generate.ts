@@ -4,7 +4,7 @@
  * token. Only causal models with an LM head generate; an encoder is refused by name.
  */
 
-import { generate, generationLimit, Rng, hasLmHead, isCausal } from '../../engine';
+import { generate, generationLimit, Rng, hasLmHead, isCausal, TokenTextStream } from '../../engine';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { parseIds } from '../inputText';
 import { printableText, type Output } from '../output';
@@ -57,6 +57,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
     const input = { model, tokenizer, promptIds, maxTokens, temperature, topP, seed, stopIds, vocabLimit, topK, trace: withAttention };
     generated.push(...generateWithAttention(input, out));
   } else {
+    const stream = new TokenTextStream(tokenizer, promptIds);
     generate(model, promptIds, {
       maxTokens,
       temperature,
@@ -65,15 +66,11 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
       // A padded model vocabulary (50304 rows for GPT-2's 50257 tokens): never emit a padding id.
       vocabLimit,
       onToken: (id) => {
-        if (!out.json) {
-          const before = tokenizer.decode(Int32Array.from([...promptIds, ...generated]));
-          generated.push(id);
-          process.stdout.write(printableText(tokenizer.decode(Int32Array.from([...promptIds, ...generated])).slice(before.length)));
-        } else {
-          generated.push(id);
-        }
+        generated.push(id);
+        if (!out.json) process.stdout.write(printableText(stream.push(id)));
       },
     });
+    if (!out.json) process.stdout.write(printableText(stream.flush()));
   }
   const all = Int32Array.from([...promptIds, ...generated]);
   // Fewer tokens than asked, cut by the context rather than a stop token: say so.

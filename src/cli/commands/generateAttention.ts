@@ -6,7 +6,7 @@
  * the summary object after them. For people: the text as it comes, then a table per token.
  */
 
-import { generationSteps, Rng, type Tokenizer, type Transformer } from '../../engine';
+import { generationSteps, Rng, TokenTextStream, type Tokenizer, type Transformer } from '../../engine';
 import { printableText, table, visibleToken, type Output } from '../output';
 import { formatPercent, predictionsJson, predictionsLine, tokenText } from './analysisInput';
 
@@ -31,7 +31,7 @@ export function generateWithAttention(g: AttentionGenerationInput, out: Output):
   const { nLayers: L, nHeads: H } = model.config;
   const generated: number[] = [];
   const rows: (string | number)[][] = [];
-  let decoded = tokenizer.decode(promptIds);
+  const stream = new TokenTextStream(tokenizer, promptIds);
   const steps = generationSteps(model, promptIds, {
     maxTokens: g.maxTokens,
     temperature: g.temperature,
@@ -44,9 +44,7 @@ export function generateWithAttention(g: AttentionGenerationInput, out: Output):
   for (const s of steps) {
     generated.push(s.id);
     // The text a token adds to the output (a piece's leading space after BOS is dropped by decode, as printed).
-    const now = tokenizer.decode(Int32Array.from([...promptIds, ...generated]));
-    const text = now.startsWith(decoded) ? now.slice(decoded.length) : tokenText(tokenizer, s.id);
-    decoded = now;
+    const text = stream.push(s.id);
     const top = predictionsJson(tokenizer, s.topIds, s.topProbs, 0, s.topIds.length);
     const keys = s.position + 1;
     if (!g.trace) {
@@ -63,12 +61,13 @@ export function generateWithAttention(g: AttentionGenerationInput, out: Output):
     process.stdout.write(printableText(text));
     rows.push([
       s.step,
-      visibleToken(text),
+      visibleToken(text || tokenText(tokenizer, s.id)), // a byte token's character comes with the next token
       formatPercent(s.prob),
       predictionsLine(top, visibleToken),
       mostAttended(s.attention, L, H, keys, tokenizer, promptIds, generated),
     ]);
   }
+  if (!out.json) process.stdout.write(printableText(stream.flush()));
   if (!out.json && g.trace) {
     out.line();
     out.line();
