@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * `npm run soak [-- --steps N] [--preset P] [--snapshots DIR]`: the long run of issue 7 inside
+ * `npm run soak [-- --steps N] [--preset P] [--threads K] [--profile DIR] [--snapshots DIR]`: the long run of issue 7 inside
  * a real VS Code extension host (the test driver with the *.soak.ts suite): preset P (default
  * `small`) trains for N steps (default 5,000, about 30 minutes on 2 cores) while the cursor
  * moves every 100 ms; prints host lag percentiles and memory (after a full collection) sampled
- * through the run. --snapshots writes heap snapshots at warm-up and at the end into DIR.
+ * through the run. --threads runs the engine on K compute threads (default: the setting's automatic
+ * choice). --profile writes a CPU profile of the host's thread into DIR and prints its top
+ * functions. --snapshots writes heap snapshots at warm-up and at the end into DIR.
  * Needs what `npm test` installs and builds.
  */
 
@@ -21,10 +23,15 @@ const option = (name) => {
 };
 if (option('--steps')) process.env.ATTENTION_LENS_SOAK_STEPS = String(Number(option('--steps')));
 if (option('--preset')) process.env.ATTENTION_LENS_SOAK_PRESET = option('--preset');
-if (option('--snapshots')) {
-  const dir = path.resolve(option('--snapshots'));
+if (option('--threads')) process.env.ATTENTION_LENS_SOAK_THREADS = String(Number(option('--threads')));
+for (const [flag, name] of [
+  ['--profile', 'PROFILE'],
+  ['--snapshots', 'SNAPSHOTS'],
+]) {
+  if (!option(flag)) continue;
+  const dir = path.resolve(option(flag));
   mkdirSync(dir, { recursive: true });
-  process.env.ATTENTION_LENS_SOAK_SNAPSHOTS = dir;
+  process.env[`ATTENTION_LENS_SOAK_${name}`] = dir;
 }
 const build = spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(1);

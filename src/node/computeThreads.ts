@@ -25,8 +25,11 @@ export const nodeThreadSpawner: ThreadSpawner = {
   },
 };
 
-/** The default number of compute threads: the machine's cores, at most 4. */
-export function defaultThreads(): number {
+/**
+ * The default number of compute threads: the machine's cores less `reserved` (cores something
+ * else needs at the same time), at least 1 and at most 4.
+ */
+export function defaultThreads(reserved = 0): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(4, cores));
+  return Math.max(1, Math.min(4, cores - reserved));
 }

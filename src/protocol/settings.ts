@@ -75,7 +75,7 @@ export interface Settings {
     readonly url: string;
   };
   readonly engine: {
-    /** Compute threads for the engine's kernels; 0 = automatic (the machine's cores, at most 4); 1 = one thread. */
+    /** Compute threads for the engine's kernels; 0 = automatic (the machine's cores less one, 1 to 4); 1 = one thread. */
     readonly threads: number;
   };
 }

@@ -8,6 +8,10 @@
  * sampled through the run, with the growth after warm-up (goal: under 10 %). Warm-up ends after
  * the first evaluation, and no earlier than a tenth of the steps: by then every kind of work
  * (training steps, evaluation, highlights for the cursor) has run and taken the memory it needs.
+ * ATTENTION_LENS_SOAK_THREADS=<k> restarts the engine worker on k compute threads first (the
+ * setting attentionLens.engine.threads, put back afterwards).
+ * ATTENTION_LENS_SOAK_PROFILE=<dir> records a CPU profile of the host's thread from warm-up to the
+ * end (host.cpuprofile) and prints the functions that took the most time: where lag comes from.
  * ATTENTION_LENS_SOAK_SNAPSHOTS=<dir> also writes V8 heap snapshots at warm-up and at the end,
  * to compare in Chrome's DevTools (Memory → Comparison) when the figure grows.
  */
@@ -20,11 +24,14 @@ import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../../src/host/extension';
 import { collectGarbage } from '../../../src/node/collectGarbage';
 import type { WorkerReply } from '../../../src/protocol/workerProtocol';
+import { CpuProfile } from '../../helpers/cpuProfile';
 import { activeExtension, report } from '../../helpers/vscodeTest';
 
 const STEPS = Number(process.env.ATTENTION_LENS_SOAK_STEPS ?? 5000);
 const PRESET = process.env.ATTENTION_LENS_SOAK_PRESET ?? 'small';
 const SNAPSHOTS = process.env.ATTENTION_LENS_SOAK_SNAPSHOTS;
+const THREADS = process.env.ATTENTION_LENS_SOAK_THREADS;
+const PROFILE = process.env.ATTENTION_LENS_SOAK_PROFILE;
 const SAMPLES = 10;
 
 interface Sample {
@@ -43,6 +50,11 @@ describe('soak', function () {
 
   it(`trains ${PRESET} for ${STEPS} steps while the cursor moves every 100 ms`, async () => {
     const api = (await activeExtension()).exports as AttentionLensApi;
+    const engine = vscode.workspace.getConfiguration('attentionLens.engine');
+    if (THREADS !== undefined) {
+      await engine.update('threads', Number(THREADS), vscode.ConfigurationTarget.Global);
+      await api.client.terminateForTesting(); // the client starts a new worker, which reads the setting
+    }
     const words = ['attention', 'is', 'what', 'the', 'model', 'reads', 'from', 'earlier', 'tokens', 'when', 'it', 'writes', 'the', 'next', 'one.'];
     let text = '';
     for (let i = 0; text.length < 200_000; i++) text += words[(i * 7 + (i >> 3)) % words.length] + (i % 13 === 12 ? '\n' : ' ');
@@ -77,6 +89,7 @@ describe('soak', function () {
     let warmStep = 0;
     let evaluated = false;
     let every = 1;
+    const profile = PROFILE ? new CpuProfile() : null;
     const sub = api.run.onDidChange((e) => {
       if (e.kind === 'eval') evaluated = true;
       if (e.kind !== 'step') return;
@@ -86,6 +99,7 @@ describe('soak', function () {
         every = Math.max(1, Math.floor((STEPS - warmStep) / SAMPLES));
         lagOn = true;
         samples.push(sample(steps, 'warm').finally(() => lag.enable()));
+        if (profile) void profile.start();
       } else if (warmStep && steps > warmStep && (steps - warmStep) % every === 0 && steps < STEPS) {
         samples.push(sample(steps));
       }
@@ -111,9 +125,13 @@ describe('soak', function () {
     assert.ok(warmStep, 'warm-up never ended: the run had no evaluation');
     samples.push(sample(steps, 'end'));
     const curve = await Promise.all(samples);
+    const hot = profile ? await profile.stop(path.join(PROFILE!, 'host.cpuprofile')) : [];
 
     const ms = (ns: number): string => Math.max(0, ns / 1e6 - 5).toFixed(1);
-    report(`    SOAK ${steps} steps of ${PRESET} in ${((Date.now() - started) / 60000).toFixed(1)} min, ${moves} cursor moves`);
+    if (THREADS !== undefined) await engine.update('threads', undefined, vscode.ConfigurationTarget.Global);
+    report(
+      `    SOAK ${steps} steps of ${PRESET} in ${((Date.now() - started) / 60000).toFixed(1)} min, ${moves} cursor moves, compute threads: ${THREADS ?? 'automatic'}`,
+    );
     report(
       `    SOAK host lag after warm-up: p50 ${ms(lag.percentile(50))} ms, p90 ${ms(lag.percentile(90))} ms, p99 ${ms(lag.percentile(99))} ms, max ${ms(lag.max)} ms`,
     );
@@ -127,6 +145,10 @@ describe('soak', function () {
         `    SOAK   ${String(step).padStart(6)} ${minutes.toFixed(1).padStart(6)} |${col(host.heapUsed)} |${col(w.heapUsed)}${col(w.arrayBuffers)}${col(w.kernelBytes)}${col(w.attentionCacheBytes)} (${w.attentionWindows}) |${col(rssRunning)}${col(host.rss)}`,
       );
     }
+    if (hot.length)
+      report(
+        `    SOAK host thread, most time by function after warm-up (${path.join(PROFILE!, 'host.cpuprofile')}):\n${hot.map((l) => `    SOAK   ${l}`).join('\n')}`,
+      );
     // Growth is judged on the last sample taken while training; the one after it shows what the run let go.
     const first = curve[0]!;
     const last = curve[Math.max(0, curve.length - 2)]!;
