@@ -47,23 +47,29 @@ export class Llama2cTokenizer implements Tokenizer {
   readonly eosId = EOS_ID;
   readonly vocabSize: number;
   readonly maxTokenLength: number;
-  private readonly pieces: readonly Uint8Array[];
+  /**
+   * Every piece's bytes, one after another: piece i is bytes[offsets[i]..offsets[i + 1]). One
+   * array rather than one per piece: 32,000 small arrays took megabytes and most of the load.
+   */
+  private readonly bytes: Uint8Array;
+  private readonly offsets: Int32Array;
   /** pieces as byte strings (one char per byte), for exact lookup and concatenation. */
   private readonly keys: readonly string[];
-  /** pieces as text for TokenSpan.text (lossy UTF-8). */
-  private readonly texts: readonly string[];
+  /** pieces as text for TokenSpan.text (lossy UTF-8), made when first asked for. */
+  private readonly texts: (string | undefined)[];
   private readonly scores: Float32Array;
   /** First id of each distinct piece (run.c's bsearch would pick an arbitrary duplicate). */
   private readonly idOfKey: ReadonlyMap<string, number>;
   /** Id of the `" "` piece used as the dummy prefix, or -1 when the vocabulary has none. */
   private readonly spaceId: number;
 
-  private constructor(maxTokenLength: number, pieces: Uint8Array[], scores: Float32Array) {
-    this.vocabSize = pieces.length;
+  private constructor(maxTokenLength: number, bytes: Uint8Array, offsets: Int32Array, scores: Float32Array) {
+    this.vocabSize = offsets.length - 1;
     this.maxTokenLength = maxTokenLength;
-    this.pieces = pieces;
-    this.keys = pieces.map(byteString);
-    this.texts = pieces.map(decodeUtf8Lossy);
+    this.bytes = bytes;
+    this.offsets = offsets;
+    this.keys = Array.from({ length: this.vocabSize }, (_, id) => byteString(this.pieceView(id)));
+    this.texts = new Array<string | undefined>(this.vocabSize);
     this.scores = scores;
     const idOfKey = new Map<string, number>();
     this.keys.forEach((key, id) => {
@@ -93,30 +99,47 @@ export class Llama2cTokenizer implements Tokenizer {
         `tokenizer file of ${bytes.length} bytes cannot hold ${vocabSize} records (at least 8 bytes each); wrong vocab size or truncated file`,
       );
     }
-    const { maxTokenLength, pieces, scores } = readRecords(bytes, vocabSize);
-    if (pieces.length < MIN_VOCAB_SIZE) {
+    const { maxTokenLength, starts, lengths, scores } = readRecords(bytes, vocabSize);
+    const n = starts.length;
+    if (n < MIN_VOCAB_SIZE) {
       throw new Llama2cTokenizerError(
-        `tokenizer file holds ${pieces.length} records; llama2.c tokenizers have at least ${MIN_VOCAB_SIZE} (<unk>, BOS, EOS, 256 byte tokens)`,
+        `tokenizer file holds ${n} records; llama2.c tokenizers have at least ${MIN_VOCAB_SIZE} (<unk>, BOS, EOS, 256 byte tokens)`,
       );
     }
+    // The byte tokens' names, with the older format's raw bytes read as their names (see the header).
+    const byteNames = new Map<number, Uint8Array>();
     for (let b = 0; b < 256; b++) {
+      const id = b + BYTE_FALLBACK_OFFSET;
       const want = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
-      const raw = pieces[b + BYTE_FALLBACK_OFFSET]!;
-      // The older format's raw byte: read as its name (see the header).
-      if (raw.length === 1 && raw[0] === b) pieces[b + BYTE_FALLBACK_OFFSET] = new TextEncoder().encode(want);
-      const got = byteString(pieces[b + BYTE_FALLBACK_OFFSET]!);
+      const raw = bytes.subarray(starts[id]!, starts[id]! + lengths[id]!);
+      if (raw.length === 1 && raw[0] === b) byteNames.set(id, new TextEncoder().encode(want));
+      const got = byteString(byteNames.get(id) ?? raw);
       if (got !== want) {
         throw new Llama2cTokenizerError(
-          `id ${b + BYTE_FALLBACK_OFFSET} is ${JSON.stringify(got.slice(0, 40))}${got.length > 40 ? '…' : ''}, expected the byte-fallback piece ${JSON.stringify(want)}: not a llama2.c sentencepiece tokenizer`,
+          `id ${id} is ${JSON.stringify(got.slice(0, 40))}${got.length > 40 ? '…' : ''}, expected the byte-fallback piece ${JSON.stringify(want)}: not a llama2.c sentencepiece tokenizer`,
         );
       }
     }
-    return new Llama2cTokenizer(maxTokenLength, pieces, Float32Array.from(scores));
+    const offsets = new Int32Array(n + 1);
+    for (let id = 0; id < n; id++) offsets[id + 1] = offsets[id]! + (byteNames.get(id)?.length ?? lengths[id]!);
+    const packed = new Uint8Array(offsets[n]!);
+    for (let id = 0; id < n; id++) packed.set(byteNames.get(id) ?? bytes.subarray(starts[id]!, starts[id]! + lengths[id]!), offsets[id]!);
+    return new Llama2cTokenizer(maxTokenLength, packed, offsets, Float32Array.from(scores));
   }
 
   /** The raw bytes of a vocabulary piece (a copy). */
   piece(id: number): Uint8Array {
-    return this.pieces[this.checkId(id)]!.slice();
+    return this.pieceView(this.checkId(id)).slice();
+  }
+
+  /** The bytes of piece `id` (a view: not to be written or kept). */
+  private pieceView(id: number): Uint8Array {
+    return this.bytes.subarray(this.offsets[id]!, this.offsets[id + 1]!);
+  }
+
+  /** Piece `id` as text (lossy UTF-8). */
+  private text(id: number): string {
+    return (this.texts[id] ??= decodeUtf8Lossy(this.pieceView(id)));
   }
 
   score(id: number): number {
@@ -147,7 +170,7 @@ export class Llama2cTokenizer implements Tokenizer {
       else for (const b of bytes) push(b + BYTE_FALLBACK_OFFSET, start, end);
     });
     const order = this.mergeAll(ids, starts, ends);
-    const tokens: TokenSpan[] = order.map((i) => ({ id: ids[i]!, text: this.texts[ids[i]!]!, start: starts[i]!, end: ends[i]! }));
+    const tokens: TokenSpan[] = order.map((i) => ({ id: ids[i]!, text: this.text(ids[i]!), start: starts[i]!, end: ends[i]! }));
     return { ids: Int32Array.from(tokens, (t) => t.id), tokens };
   }
 
@@ -204,7 +227,7 @@ export class Llama2cTokenizer implements Tokenizer {
    * `sscanf("<0x%02hhX>")`; scanf's sign/whitespace quirks are not reproduced).
    */
   decodePiece(prevToken: number, token: number): Uint8Array {
-    let piece = this.pieces[this.checkId(token)]!;
+    let piece = this.pieceView(this.checkId(token));
     if (prevToken === BOS_ID && piece[0] === 0x20) piece = piece.subarray(1);
     const byte = /^<0x([0-9A-Fa-f]{1,2})/.exec(byteString(piece));
     return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : piece.slice();
@@ -250,7 +273,7 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 
   tokenLabel(id: number): string {
-    const text = this.texts[this.checkId(id)] ?? '';
+    const text = this.text(this.checkId(id));
     // llama2.c stores BOS and EOS as "\n<s>\n" and "\n</s>\n": a label shows the marker, not escaped newlines.
     return /^\s*<\/?s>\s*$/.test(text) ? text.trim() : readableLabel(text);
   }
@@ -264,10 +287,11 @@ export class Llama2cTokenizer implements Tokenizer {
 }
 
 /** The records of a tokenizer file: exactly `vocabSize` of them, or up to the end when undefined. */
-function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTokenLength: number; pieces: Uint8Array[]; scores: number[] } {
+function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTokenLength: number; starts: number[]; lengths: number[]; scores: number[] } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maxTokenLength = view.getUint32(0, true);
-  const pieces: Uint8Array[] = [];
+  const starts: number[] = [];
+  const lengths: number[] = [];
   const scores: number[] = [];
   let at = 4;
   for (let id = 0; vocabSize === undefined ? at < bytes.length : id < vocabSize; id++) {
@@ -286,7 +310,9 @@ function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTok
     if (len > bytes.length - at) {
       throw new Llama2cTokenizerError(`record ${id} claims ${len} bytes at byte ${at}, but only ${bytes.length - at} remain (truncated file?)`);
     }
-    const piece = bytes.slice(at, at + len);
+    const piece = bytes.subarray(at, at + len);
+    starts.push(at);
+    lengths.push(len);
     at += len;
     // The older format's byte token 0x00 is the one byte 0 (see the header); any other NUL is refused.
     const oldByteZero = id === BYTE_FALLBACK_OFFSET && len === 1;
@@ -296,12 +322,11 @@ function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTok
         `record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece.subarray(0, 40)))}${piece.length > 40 ? '…' : ''}`,
       );
     }
-    pieces.push(piece);
   }
   if (at !== bytes.length) {
     throw new Llama2cTokenizerError(`${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`);
   }
-  return { maxTokenLength, pieces, scores };
+  return { maxTokenLength, starts, lengths, scores };
 }
 
 /** safe_printf: nothing for an empty piece (or byte 0); a lone byte only if isprint || isspace (C locale). */

@@ -45,8 +45,13 @@ export function utf8BytesOfCodePoint(codePoint: number): number[] {
  * vocabularies whose pieces need not be valid UTF-8.
  */
 export function byteString(bytes: ArrayLike<number>): string {
+  // fromCharCode over a chunk makes one flat string; `s += char` would build a rope per char,
+  // and a tokenizer makes tens of thousands of these at load.
+  // (apply takes any array-like; chunks keep the argument count within the engine's limits.)
+  const CHUNK = 4096;
+  if (bytes.length <= CHUNK) return String.fromCharCode.apply(null, bytes as unknown as number[]);
   let s = '';
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
+  for (let i = 0; i < bytes.length; i += CHUNK) s += String.fromCharCode.apply(null, Array.prototype.slice.call(bytes, i, i + CHUNK) as number[]);
   return s;
 }
 
