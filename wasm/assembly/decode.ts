@@ -78,6 +78,31 @@ export function matvec(w: usize, x: usize, bias: usize, y: usize, rows: i32, col
   }
 }
 
+/**
+ * Rows [from, to) of up to three products that share x, stacked: the stack's first n0 rows are
+ * W0·x (+ b0) into y0, the next n1 W1·x into y1, the last n2 W2·x into y2 (a bias of 0: none).
+ * The query, key and value projections (or gate and up, n2 = 0) as one call, which compute
+ * threads split by rows of the stack: parts big enough to be worth a thread each.
+ */
+export function matvecStack(
+  w0: usize, b0: usize, y0: usize, n0: i32,
+  w1: usize, b1: usize, y1: usize, n1: i32,
+  w2: usize, b2: usize, y2: usize, n2: i32,
+  x: usize, cols: i32, from: i32, to: i32,
+): void {
+  matvecRows(w0, b0, y0, x, cols, max(from, 0), min(to, n0));
+  matvecRows(w1, b1, y1, x, cols, max(from - n0, 0), min(to - n0, n1));
+  matvecRows(w2, b2, y2, x, cols, max(from - n0 - n1, 0), min(to - n0 - n1, n2));
+}
+
+/** Rows [r0, r1) of W·x (+ bias): matvec on that band of W. */
+// @ts-ignore: decorator
+@inline function matvecRows(w: usize, bias: usize, y: usize, x: usize, cols: i32, r0: i32, r1: i32): void {
+  if (r1 <= r0) return;
+  const at = <usize>r0 << 2;
+  matvec(w + <usize>r0 * (<usize>cols << 2), x, bias != 0 ? bias + at : 0, y + at, r1 - r0, cols);
+}
+
 /** Σ a[j]·b[j] for j < n. */
 // @ts-ignore: decorator
 @inline function dot(a: usize, b: usize, n: i32): f32 {

@@ -16,5 +16,5 @@ export { geluForward, geluBackward, siluForward, siluBackward, colSum, linearFor
 export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } from './norm';
 export { adamwStep } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
-export { matvec, attnDecode, attnDecodeHeads } from './decode';
+export { matvec, matvecStack, attnDecode, attnDecodeHeads } from './decode';
 export { matvecF16, matvecBf16, widenF16, widenBf16 } from './half';

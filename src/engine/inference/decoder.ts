@@ -14,7 +14,7 @@
  */
 
 import { backend } from '../kernels/activeBackend';
-import type { DecodeKernels } from '../kernels/backend';
+import type { DecodeKernels, StackedMatvec } from '../kernels/backend';
 import { jsDecode } from '../kernels/jsDecode';
 import { geluForwardJs, layerNormForwardJs, rmsNormForwardJs } from '../kernels/jsLayers';
 import type { ModelConfig } from '../models/config';
@@ -38,6 +38,10 @@ interface LayerWeights {
   mlp: Linear[];
   kc: Float32Array;
   vc: Float32Array;
+  /** q, k and v as one stacked product into q, kRow, vRow (float32 weights only), else null. */
+  qkv: StackedMatvec[] | null;
+  /** swiglu's gate and up as one stacked product into h1, h2 (float32 weights only), else null. */
+  gateUp: StackedMatvec[] | null;
 }
 
 interface Linear {
@@ -152,6 +156,8 @@ export class Decoder {
         mlp,
         kc: alloc(ctx * this.kvC),
         vc: alloc(ctx * this.kvC),
+        qkv: null,
+        gateUp: null,
       });
     }
     const tok = model.p('tok_emb');
@@ -170,6 +176,21 @@ export class Decoder {
     this.h1 = alloc(Math.max(F, 1));
     this.h2 = alloc(Math.max(F, 1));
     this.logits = alloc(cfg.vocabSize);
+    // Products that read the same vector run as one call: fewer calls, and parts big enough to split.
+    const stack = (pairs: [Linear, Float32Array][]): StackedMatvec[] | null =>
+      pairs.every(([l]) => l.w) ? pairs.map(([l, y]) => ({ w: l.w!, bias: l.b, y, rows: l.rows })) : null;
+    for (const L of this.layers) {
+      L.qkv = stack([
+        [L.q, this.q],
+        [L.k, this.kRow],
+        [L.v, this.vRow],
+      ]);
+      if (cfg.mlp === 'swiglu')
+        L.gateUp = stack([
+          [L.mlp[0]!, this.h1],
+          [L.mlp[1]!, this.h2],
+        ]);
+    }
     const rd = cfg.rotaryDims ?? this.hs;
     const half = cfg.positional === 'rope' ? rd / 2 : 0;
     this.cos = new Float32Array(ctx * half);
@@ -211,9 +232,12 @@ export class Decoder {
     const scale = 1 / Math.sqrt(this.hs);
     for (const L of this.layers) {
       this.norm(x, L.norm1, xb);
-      this.linear(L.q, xb, q);
-      this.linear(L.k, xb, kRow);
-      this.linear(L.v, xb, vRow);
+      if (L.qkv) k.matvecStack(L.qkv, xb, C);
+      else {
+        this.linear(L.q, xb, q);
+        this.linear(L.k, xb, kRow);
+        this.linear(L.v, xb, vRow);
+      }
       if (cfg.positional === 'rope') {
         this.rope(q, H, pos);
         this.rope(kRow, cfg.nKvHeads, pos);
@@ -303,8 +327,11 @@ export class Decoder {
       return;
     }
     const [gate, up, down] = L.mlp as [Linear, Linear, Linear];
-    this.linear(gate, h, h1);
-    this.linear(up, h, h2);
+    if (L.gateUp) this.k.matvecStack(L.gateUp, h, this.cfg.dModel);
+    else {
+      this.linear(gate, h, h1);
+      this.linear(up, h, h2);
+    }
     for (let i = 0; i < F; i++) {
       const g = h1[i]!;
       h1[i] = (g / (1 + Math.exp(-g))) * h2[i]!;

@@ -65,6 +65,14 @@ export interface AdamWStepParams {
  * over a key/value cache, on arrays from alloc() (for WebAssembly: resident in its memory, so
  * nothing is copied per call). Every array passed must come from alloc() or be resident().
  */
+/** One product of a matvecStack call: y = W·x (+ bias), W [rows, cols]. */
+export interface StackedMatvec {
+  readonly w: Float32Array;
+  readonly bias: Float32Array | null;
+  readonly y: Float32Array;
+  readonly rows: number;
+}
+
 export interface DecodeKernels {
   /** A zeroed array of n floats where these kernels work in place; kept while `owner` lives. Null if there is no room. */
   alloc(n: number, owner: object): Float32Array | null;
@@ -72,6 +80,11 @@ export interface DecodeKernels {
   resident(a: ArrayBufferView): boolean;
   /** y[r] = W[r, :]·x (+ bias[r]) for r < rows; W [rows, cols]. */
   matvec(w: Float32Array, x: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, cols: number): void;
+  /**
+   * matvec() of up to three matrices that share x (query, key and value; gate and up) as one
+   * call, which compute threads can split by rows of the stack.
+   */
+  matvecStack(parts: readonly StackedMatvec[], x: Float32Array, cols: number): void;
   /** matvec() with W as 16-bit values (F16/BF16, half.ts), widened as they are read. */
   matvecHalf(w: HalfBits, x: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, cols: number): void;
   /**

@@ -22,6 +22,9 @@ export const jsDecode: DecodeKernels = {
       y[r] = s + (bias ? bias[r]! : 0);
     }
   },
+  matvecStack(parts, x, cols) {
+    for (const p of parts) this.matvec(p.w, x, p.bias, p.y, p.rows, cols);
+  },
   matvecHalf(w, x, bias, y, rows, cols) {
     // Widened per element: bf16 through a float32's top bits, f16 through the value table.
     const bits = w.bits;

@@ -4,7 +4,7 @@
  * big enough to pay for it is split by rows and attention by heads.
  */
 
-import type { DecodeKernels } from './backend';
+import type { DecodeKernels, StackedMatvec } from './backend';
 import type { ComputeThreads } from './computeThreads';
 import type { Arena } from './wasmArena';
 import type { KernelExports } from './wasmExports';
@@ -30,6 +30,16 @@ export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => Compu
           args: [pw + r0 * cols * 4, x.byteOffset, pb && pb + r0 * 4, py + r0 * 4, r1 - r0, cols],
         })),
       );
+    },
+    matvecStack(parts, x, cols) {
+      if (parts.length === 0 || parts.length > 3) throw new RangeError(`matvecStack takes 1 to 3 products, not ${parts.length}`);
+      const at = (p: StackedMatvec | undefined): number[] => (p ? [p.w.byteOffset, p.bias ? p.bias.byteOffset : 0, p.y.byteOffset, p.rows] : [0, 0, 0, 0]);
+      const args = [...at(parts[0]), ...at(parts[1]), ...at(parts[2]), x.byteOffset, cols];
+      const rows = parts.reduce((n, p) => n + p.rows, 0);
+      const pool = threads();
+      const n = partsFor(pool, rows * cols, rows);
+      if (pool === null || n <= 1) return (ex.matvecStack as (...a: number[]) => void)(...args, 0, rows);
+      pool.run(splitRange(rows, n, ROW_ALIGN).map(([r0, r1]) => ({ op: 'matvecStack', args: [...args, r0, r1] })));
     },
     matvecHalf(w, x, bias, y, rows, cols) {
       const kernel = w.dtype === 'f16' ? 'matvecF16' : 'matvecBf16';

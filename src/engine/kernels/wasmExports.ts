@@ -112,6 +112,24 @@ export interface KernelExports {
   ): void;
   layerNormForward(x: number, w: number, b: number, y: number, mean: number, rstd: number, rows: number, c: number, eps: number): void;
   matvec(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
+  matvecStack(
+    w0: number,
+    b0: number,
+    y0: number,
+    n0: number,
+    w1: number,
+    b1: number,
+    y1: number,
+    n1: number,
+    w2: number,
+    b2: number,
+    y2: number,
+    n2: number,
+    x: number,
+    cols: number,
+    from: number,
+    to: number,
+  ): void;
   matvecF16(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
   matvecBf16(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
   widenF16(src: number, dst: number, n: number): void;
@@ -167,6 +185,7 @@ const REQUIRED = {
   crossEntropyBackward: 'function',
   adamwStep: 'function',
   matvec: 'function',
+  matvecStack: 'function',
   matvecF16: 'function',
   matvecBf16: 'function',
   widenF16: 'function',

@@ -24,6 +24,7 @@ import { resolveTrainOptions } from '../../../../src/engine/train/options';
 import { Trainer } from '../../../../src/engine/train/trainer';
 import { nodeThreadSpawner } from '../../../../src/node/computeThreads';
 import { readFixtureJson, requireFixture } from '../../../helpers/fixtures';
+import { checkDecode } from './kernelChecks';
 import { restoreDefaultBackend } from './selectBackend';
 
 /** OS threads of this process (Linux), or null where /proc is not there. */
@@ -144,6 +145,15 @@ describe('compute threads: kernels split across helper threads on the shared Web
       assert.deepEqual([...out], c.generated_token_ids);
     }
     assert.ok(splitCalls() > before, 'decoding split no call');
+  });
+
+  it('the decoding kernels (matvec, stacked matvecs, attention) split on 2 and 4 threads equal the JS reference', () => {
+    for (const n of [2, 4]) {
+      use(n);
+      const before = splitCalls();
+      assert.ok(checkDecode(backend(), { bigStacks: true }) > 0);
+      assert.ok(splitCalls() > before, `${n} threads: no decoding kernel call was split`);
+    }
   });
 
   it('training: the losses of a few steps are the same on 1, 2 and 4 threads', () => {

@@ -410,11 +410,11 @@ export function checkAdamW(be: Backend): number {
 }
 
 /**
- * The one-token decoding kernels (matvec, attention over a cache) against the JS ones
+ * The one-token decoding kernels (matvec, stacked matvecs, attention over a cache) against the JS ones
  * (jsDecode.ts), which the decoder test checks against the full forward pass; sizes straddle
  * the WASM matvec's blocks (4 rows, 8 columns) and GQA groups.
  */
-export function checkDecode(be: Backend): number {
+export function checkDecode(be: Backend, { bigStacks = false } = {}): number {
   const k = be.decode ?? jsDecode;
   const owner = {};
   const rng = new Rng(21);
@@ -446,6 +446,31 @@ export function checkDecode(be: Backend): number {
       expectClose(got, want, 1e-5 * Math.sqrt(cols), `${be.name} matvec ${rows}×${cols} bias=${withBias}`);
       checked++;
     }
+  }
+  // Stacked products (q/k/v, gate/up) against one matvec each. The big ones (for compute threads,
+  // whose parts then cross from one matrix to the next) need more memory than some checks allow.
+  const stacks: [readonly number[], number][] = [
+    [[5], 9],
+    [[3, 7], 33],
+    [[17, 4, 9], 8],
+    [[40, 12, 12], 64],
+  ];
+  if (bigStacks) stacks.push([[288, 96, 96], 288], [[700, 768], 64]);
+  for (const [rowsOf, cols] of stacks) {
+    const parts = rowsOf.map((rows, i) => ({ w: randomArray(rng, rows * cols), bias: i === 1 ? randomArray(rng, rows) : null, rows }));
+    const x = randomArray(rng, cols);
+    const ys = rowsOf.map((rows) => resident(new Float32Array(rows)));
+    k.matvecStack(
+      parts.map((p, i) => ({ w: resident(p.w), bias: p.bias && resident(p.bias), y: ys[i]!, rows: p.rows })),
+      resident(x),
+      cols,
+    );
+    parts.forEach((p, i) => {
+      const want = new Float32Array(p.rows);
+      jsDecode.matvec(p.w, x, p.bias, want, p.rows, cols);
+      expectClose(ys[i]!, want, 1e-5 * Math.sqrt(cols), `${be.name} matvecStack ${rowsOf.join('+')}×${cols}, product ${i}`);
+    });
+    checked++;
   }
   for (const [n, nH, nKv, hs] of [
     [1, 1, 1, 1],
