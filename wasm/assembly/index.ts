@@ -18,3 +18,4 @@ export { adamwStep } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
 export { matvec, matvecStack, attnDecode, attnDecodeHeads } from './decode';
 export { matvecF16, matvecBf16, widenF16, widenBf16 } from './half';
+export { firstNonFinite } from './finite';

@@ -115,6 +115,11 @@ export interface Backend {
    * again; null where the backend has no such memory (JS) or no room.
    */
   residentBytes?(n: number, owner?: object): Uint8Array | null;
+  /**
+   * Index of the first NaN or ±Inf in `a`, or -1; null when `a` is not where this backend's
+   * kernels work (the caller checks it itself).
+   */
+  firstNonFinite?(a: Float32Array): number | null;
   /** Bytes the backend holds outside the JS heap (the WebAssembly memory, which only grows); 0 for JS. */
   memoryBytes(): number;
   /**

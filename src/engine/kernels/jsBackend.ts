@@ -24,6 +24,7 @@ import {
 } from './jsLayers';
 import { addAt } from '../elements';
 import { jsDecode } from './jsDecode';
+import { firstNonFiniteJs } from './jsFinite';
 import { widenedCopy } from '../half';
 
 export const jsBackend: Backend = {
@@ -64,6 +65,7 @@ export const jsBackend: Backend = {
   decode: jsDecode,
   // Plain arrays are where the JS kernels work: nothing is resident elsewhere.
   residentBytes: () => null,
+  firstNonFinite: firstNonFiniteJs,
 };
 
 /** C[M,N] += A[M,K] · B[K,N] */

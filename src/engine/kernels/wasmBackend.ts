@@ -92,6 +92,10 @@ export class WasmBackend implements Backend {
     return this.arena.allocate(n, owner);
   }
 
+  firstNonFinite(a: Float32Array): number | null {
+    return this.arena.holds(a) ? this.ex.firstNonFinite(a.byteOffset, a.length) : null;
+  }
+
   /** `a` itself when it is resident (kernels use it in place), else the number of floats to reserve for a copy. */
   private operand(a: Float32Array | null, n: number): number | Float32Array | null {
     if (a === null) return 0;

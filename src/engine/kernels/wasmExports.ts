@@ -133,6 +133,7 @@ export interface KernelExports {
   matvecF16(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
   matvecBf16(w: number, x: number, bias: number, y: number, rows: number, cols: number): void;
   widenF16(src: number, dst: number, n: number): void;
+  firstNonFinite(p: number, n: number): number;
   widenBf16(src: number, dst: number, n: number): void;
   attnDecode(q: number, kc: number, vc: number, out: number, att: number, n: number, nH: number, nKv: number, hs: number, scale: number): void;
   attnDecodeHeads(
@@ -189,6 +190,7 @@ const REQUIRED = {
   matvecF16: 'function',
   matvecBf16: 'function',
   widenF16: 'function',
+  firstNonFinite: 'function',
   widenBf16: 'function',
   attnDecode: 'function',
   attnDecodeHeads: 'function',

@@ -529,6 +529,47 @@ export function checkResident(be: Backend): number {
   return 2;
 }
 
+/**
+ * The non-finite scan: the first NaN or ±Inf (any NaN payload) among resident floats, found in a
+ * SIMD block or the tail, and never one of the finite extremes (largest, subnormal, −0); null for
+ * an array outside the kernels' memory. Against a plain x − x ≠ 0 scan.
+ */
+export function checkFiniteScan(be: Backend): number {
+  if (!be.firstNonFinite) return 0;
+  const owner = {};
+  // Resident memory where the backend has it (none left: nothing to check), else a plain array.
+  const floats = (n: number): Float32Array | null => {
+    if (!be.residentBytes) return new Float32Array(n);
+    const block = be.residentBytes(4 * n, owner);
+    return block && new Float32Array(block.buffer, block.byteOffset, n);
+  };
+  const reference = (a: Float32Array): number => a.findIndex((x) => x - x !== 0);
+  const bits = new Uint32Array(1),
+    asFloat = new Float32Array(bits.buffer);
+  const nanWithPayload = (p: number): number => ((bits[0] = 0x7f800000 | p), asFloat[0]!);
+  const finite = [3.4028234663852886e38, -3.4028234663852886e38, 1.4e-45, -0, 0, 1];
+  let checked = 0;
+  for (const n of [1, 15, 16, 17, 63, 64, 1000, 4099]) {
+    const a = floats(n);
+    if (!a) continue;
+    for (let i = 0; i < n; i++) a[i] = finite[i % finite.length]!;
+    if (be.firstNonFinite(a) !== -1) throw new Error(`${be.name}: firstNonFinite found a non-finite value among ${n} finite ones`);
+    for (const at of new Set([0, Math.floor(n / 2), n - 1, Math.max(0, n - 3)])) {
+      for (const bad of [NaN, Infinity, -Infinity, nanWithPayload(1), nanWithPayload(0x400001)]) {
+        a[at] = bad;
+        if (n > 8) a[n - 1] = at === n - 1 ? bad : Infinity; // a later one must not be reported first
+        const got = be.firstNonFinite(a);
+        if (got !== reference(a)) throw new Error(`${be.name}: firstNonFinite gave ${got}, expected ${reference(a)} (n ${n}, ${bad} at ${at})`);
+        for (let i = 0; i < n; i++) a[i] = finite[i % finite.length]!;
+        checked++;
+      }
+    }
+  }
+  if (be.residentBytes?.(4, owner) && be.firstNonFinite(new Float32Array(4)) !== null)
+    throw new Error(`${be.name}: firstNonFinite answered for an array outside its memory`);
+  return checked;
+}
+
 /** A kernel of the Backend contract (everything but its name, memory report and threads, which computeThreads.test.ts covers). */
 export type KernelName = Exclude<keyof Backend, 'name' | 'memoryBytes' | 'useThreads' | 'threadStatus'>;
 
@@ -556,6 +597,7 @@ export const KERNEL_CHECKS: Record<KernelName, (be: Backend) => number> = {
   adamwStep: checkAdamW,
   decode: checkDecode,
   residentBytes: checkResident,
+  firstNonFinite: checkFiniteScan,
 };
 
 /** Every kernel check (each once); returns how many cases ran. */
