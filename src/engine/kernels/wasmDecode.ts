@@ -1,7 +1,8 @@
 /**
  * The WebAssembly decoding kernels (wasm/assembly/decode.ts) on resident arrays: pointers are
  * the arrays' own offsets, nothing is copied. With compute threads, a matrix-vector product
- * big enough to pay for it is split by rows and attention by heads.
+ * (or a stack of them: q/k/v, gate/up) big enough to pay for it is split by rows and attention
+ * by heads.
  */
 
 import type { DecodeKernels, StackedMatvec } from './backend';
