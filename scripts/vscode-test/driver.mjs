@@ -26,6 +26,7 @@ export async function runIntegrationTests({
   suffix = '.test.js',
   screenshotTo = null,
   locale = null,
+  workspaceSettings = null,
 } = {}) {
   const t0 = Date.now();
   const say = (msg) => console.log(`[vscode-test +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
@@ -45,6 +46,10 @@ export async function runIntegrationTests({
   };
   const folder = path.join(runDir, 'workspace');
   fs.cpSync(workspace, folder, { recursive: true });
+  if (workspaceSettings) {
+    fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(workspaceSettings, null, 2));
+  }
   fs.writeFileSync(files.mocha, '');
 
   const shot = { ready: path.join(runDir, 'shot.ready'), done: path.join(runDir, 'shot.done') };
