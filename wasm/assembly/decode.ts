@@ -6,8 +6,8 @@
  * this module's memory, where the decoder keeps its weights, cache and vectors.
  */
 
-import { exp1 } from './math';
-import { hsum, madd } from './simd';
+import { exp1, exp4 } from './math';
+import { hmax, hsum, madd } from './simd';
 
 /** y[r] = W[r, :]·x (+ bias[r] when bias ≠ 0) for r < rows; W is [rows, cols] row-major. */
 export function matvec(w: usize, x: usize, bias: usize, y: usize, rows: i32, cols: i32): void {
@@ -123,41 +123,94 @@ export function attnDecode(q: usize, kc: usize, vc: usize, out: usize, att: usiz
   attnDecodeHeads(q, kc, vc, out, att, n, nH, nKv, hs, scale, 0, nH);
 }
 
-/** attnDecode() for heads [h0, h1) only: one compute thread's share. */
+/**
+ * attnDecode() for heads [h0, h1) only: one compute thread's share.
+ *
+ * Decode attention is one short row per head, so the passes are laid out for SIMD across
+ * positions: scores four positions at a time (their four dot products summed in one
+ * transpose, in hsum's order), exp4 over four scores at once, and the weighted sum with each
+ * 4-wide slice of the output held in a register over every position. Each value is the same
+ * float as the one-at-a-time form (same products, same order of additions).
+ */
 export function attnDecodeHeads(q: usize, kc: usize, vc: usize, out: usize, att: usize, n: i32, nH: i32, nKv: i32, hs: i32, scale: f32, h0: i32, h1: i32): void {
   const group = nH / nKv;
   const ldkv = <usize>(nKv * hs) << 2;
   const hb = <usize>hs << 2;
+  const hs4 = hs & ~3;
+  const n4 = n & ~3;
   for (let h = h0; h < h1; h++) {
     const qh = q + <usize>h * hb;
     const kvOff = <usize>(h / group) * hb;
     const row = att + <usize>h * (<usize>n << 2);
-    let max: f32 = -Infinity;
-    for (let t = 0; t < n; t++) {
+    // Scores and their max.
+    let vmax = f32x4.splat(-Infinity);
+    let t = 0;
+    if (hs4 == hs) {
+      for (; t < n4; t += 4) {
+        const k0 = kc + <usize>t * ldkv + kvOff;
+        const k1 = k0 + ldkv, k2 = k1 + ldkv, k3 = k2 + ldkv;
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        for (let d = 0; d < hs; d += 4) {
+          const o = <usize>d << 2;
+          const qv = v128.load(qh + o);
+          a0 = madd(qv, v128.load(k0 + o), a0);
+          a1 = madd(qv, v128.load(k1 + o), a1);
+          a2 = madd(qv, v128.load(k2 + o), a2);
+          a3 = madd(qv, v128.load(k3 + o), a3);
+        }
+        const s = f32x4.mul(hsum4(a0, a1, a2, a3), f32x4.splat(scale));
+        v128.store(row + (<usize>t << 2), s);
+        vmax = f32x4.pmax(vmax, s);
+      }
+    }
+    let max: f32 = hmax(vmax);
+    for (; t < n; t++) {
       const s = dot(qh, kc + <usize>t * ldkv + kvOff, hs) * scale;
       store<f32>(row + (<usize>t << 2), s);
       if (s > max) max = s;
     }
+    // Exponentials, summed one position at a time (the order of the scalar form).
+    const vm = f32x4.splat(max);
     let sum: f32 = 0;
-    for (let t = 0; t < n; t++) {
+    for (t = 0; t < n4; t += 4) {
+      const e = exp4(f32x4.sub(v128.load(row + (<usize>t << 2)), vm));
+      v128.store(row + (<usize>t << 2), e);
+      sum += f32x4.extract_lane(e, 0);
+      sum += f32x4.extract_lane(e, 1);
+      sum += f32x4.extract_lane(e, 2);
+      sum += f32x4.extract_lane(e, 3);
+    }
+    for (; t < n; t++) {
       const e = exp1(load<f32>(row + (<usize>t << 2)) - max);
       store<f32>(row + (<usize>t << 2), e);
       sum += e;
     }
     const inv: f32 = 1 / sum;
+    const vinv = f32x4.splat(inv);
+    for (t = 0; t < n4; t += 4) v128.store(row + (<usize>t << 2), f32x4.mul(v128.load(row + (<usize>t << 2)), vinv));
+    for (; t < n; t++) store<f32>(row + (<usize>t << 2), load<f32>(row + (<usize>t << 2)) * inv);
+    // out_h = Σ_t att[t]·v_t, each 4-wide slice accumulated in a register.
     const oh = out + <usize>h * hb;
-    memory.fill(oh, 0, hb);
-    const hs4 = hs & ~3;
-    for (let t = 0; t < n; t++) {
-      const a = load<f32>(row + (<usize>t << 2)) * inv;
-      store<f32>(row + (<usize>t << 2), a);
-      const vt = vc + <usize>t * ldkv + kvOff;
-      const av = f32x4.splat(a);
-      for (let d = 0; d < hs4; d += 4) {
-        const o = <usize>d << 2;
-        v128.store(oh + o, madd(av, v128.load(vt + o), v128.load(oh + o)));
-      }
-      for (let d = hs4; d < hs; d++) store<f32>(oh + (<usize>d << 2), load<f32>(oh + (<usize>d << 2)) + a * load<f32>(vt + (<usize>d << 2)));
+    const vh = vc + kvOff;
+    for (let d = 0; d < hs4; d += 4) {
+      const o = <usize>d << 2;
+      let acc = f32x4.splat(0);
+      for (t = 0; t < n; t++) acc = madd(f32x4.splat(load<f32>(row + (<usize>t << 2))), v128.load(vh + <usize>t * ldkv + o), acc);
+      v128.store(oh + o, acc);
+    }
+    for (let d = hs4; d < hs; d++) {
+      const o = <usize>d << 2;
+      let acc: f32 = 0;
+      for (t = 0; t < n; t++) acc += load<f32>(row + (<usize>t << 2)) * load<f32>(vh + <usize>t * ldkv + o);
+      store<f32>(oh + o, acc);
     }
   }
+}
+
+/** [Σ a, Σ b, Σ c, Σ d]: four horizontal sums at once, each added in hsum's order. */
+// @ts-ignore: decorator
+@inline function hsum4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 4, 1, 5), v128.shuffle<f32>(a, b, 2, 6, 3, 7)); // a0+a2, b0+b2, a1+a3, b1+b3
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 4, 1, 5), v128.shuffle<f32>(c, d, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 1, 4, 5), v128.shuffle<f32>(ab, cd, 2, 3, 6, 7));
 }

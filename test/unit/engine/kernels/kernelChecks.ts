@@ -478,6 +478,10 @@ export function checkDecode(be: Backend, { bigStacks = false } = {}): number {
     [17, 8, 4, 8],
     [64, 6, 6, 48],
     [3, 4, 2, 6],
+    // Four positions at a time when the head size is a multiple of 4, then the rest one by one.
+    [4, 2, 2, 4],
+    [7, 2, 1, 4],
+    [37, 8, 4, 8],
   ] as const) {
     const q = randomArray(rng, nH * hs),
       kc = randomArray(rng, (n + 2) * nKv * hs),
