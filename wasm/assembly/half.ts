@@ -53,82 +53,42 @@ export function widenBf16(src: usize, dst: usize, n: i32): void {
   widenBody(src, dst, n, true);
 }
 
-/** Σ_j W[row, j]·x[j] for one row of 16-bit weights; two accumulators over eight columns. */
+/**
+ * Σ_j W[row, j]·x[j] for one row of 16-bit weights, in decode.ts matvec's order exactly (eight
+ * accumulators over 32 columns, then four at a time into the first, then one by one), so a
+ * 16-bit matrix gives the floats its widened float32 copy gives.
+ */
 // @ts-ignore: decorator
-@inline function rowDot(w0: usize, x: usize, cols: i32, bf: bool): f32 {
-  const c8 = cols & ~7;
-  let a = f32x4.splat(0),
-    b = f32x4.splat(0);
-  for (let j = 0; j < c8; j += 8) {
-    const v = v128.load(w0 + (<usize>j << 1));
+@inline function rowDot(wr: usize, x: usize, cols: i32, bf: bool): f32 {
+  const c32 = cols & ~31;
+  const c4 = cols & ~3;
+  let a = f32x4.splat(0), b = f32x4.splat(0), c = f32x4.splat(0), d = f32x4.splat(0);
+  let e = f32x4.splat(0), f = f32x4.splat(0), g = f32x4.splat(0), h = f32x4.splat(0);
+  let j = 0;
+  for (; j < c32; j += 32) {
     const o = <usize>j << 2;
-    a = madd(widen4(v, true, bf), v128.load(x + o), a);
-    b = madd(widen4(v, false, bf), v128.load(x + o + 16), b);
+    const hw = wr + (<usize>j << 1);
+    const v0 = v128.load(hw), v1 = v128.load(hw, 16), v2 = v128.load(hw, 32), v3 = v128.load(hw, 48);
+    a = madd(widen4(v0, true, bf), v128.load(x + o), a);
+    b = madd(widen4(v0, false, bf), v128.load(x + o + 16), b);
+    c = madd(widen4(v1, true, bf), v128.load(x + o + 32), c);
+    d = madd(widen4(v1, false, bf), v128.load(x + o + 48), d);
+    e = madd(widen4(v2, true, bf), v128.load(x + o + 64), e);
+    f = madd(widen4(v2, false, bf), v128.load(x + o + 80), f);
+    g = madd(widen4(v3, true, bf), v128.load(x + o + 96), g);
+    h = madd(widen4(v3, false, bf), v128.load(x + o + 112), h);
   }
-  let s = hsum(f32x4.add(a, b));
-  for (let j = c8; j < cols; j++) s += widen1(<u32>load<u16>(w0 + (<usize>j << 1)), bf) * load<f32>(x + (<usize>j << 2));
+  for (; j < c4; j += 4) a = madd(widen4(v128.load64_zero(wr + (<usize>j << 1)), true, bf), v128.load(x + (<usize>j << 2)), a);
+  let s = hsum(f32x4.add(f32x4.add(f32x4.add(a, b), f32x4.add(c, d)), f32x4.add(f32x4.add(e, f), f32x4.add(g, h))));
+  for (; j < cols; j++) s += widen1(<u32>load<u16>(wr + (<usize>j << 1)), bf) * load<f32>(x + (<usize>j << 2));
   return s;
 }
 
+/** One row at a time, as decode.ts's matvec (and for the same reason: one stream for the prefetcher). */
 // @ts-ignore: decorator
 @inline function matvecBody(w: usize, x: usize, bias: usize, y: usize, rows: i32, cols: i32, bf: bool): void {
   const rowBytes = <usize>cols << 1;
-  const c8 = cols & ~7;
-  let r = 0;
-  // Four rows at a time: each load of x serves four rows, eight multiply-add chains.
-  for (; r + 4 <= rows; r += 4) {
-    const w0 = w + <usize>r * rowBytes;
-    const w1 = w0 + rowBytes;
-    const w2 = w1 + rowBytes;
-    const w3 = w2 + rowBytes;
-    let a0 = f32x4.splat(0), b0 = f32x4.splat(0);
-    let a1 = f32x4.splat(0), b1 = f32x4.splat(0);
-    let a2 = f32x4.splat(0), b2 = f32x4.splat(0);
-    let a3 = f32x4.splat(0), b3 = f32x4.splat(0);
-    for (let j = 0; j < c8; j += 8) {
-      const o = <usize>j << 2;
-      const h = <usize>j << 1;
-      const xa = v128.load(x + o);
-      const xb = v128.load(x + o + 16);
-      const v0 = v128.load(w0 + h);
-      const v1 = v128.load(w1 + h);
-      const v2 = v128.load(w2 + h);
-      const v3 = v128.load(w3 + h);
-      a0 = madd(widen4(v0, true, bf), xa, a0);
-      b0 = madd(widen4(v0, false, bf), xb, b0);
-      a1 = madd(widen4(v1, true, bf), xa, a1);
-      b1 = madd(widen4(v1, false, bf), xb, b1);
-      a2 = madd(widen4(v2, true, bf), xa, a2);
-      b2 = madd(widen4(v2, false, bf), xb, b2);
-      a3 = madd(widen4(v3, true, bf), xa, a3);
-      b3 = madd(widen4(v3, false, bf), xb, b3);
-    }
-    let s0 = hsum(f32x4.add(a0, b0));
-    let s1 = hsum(f32x4.add(a1, b1));
-    let s2 = hsum(f32x4.add(a2, b2));
-    let s3 = hsum(f32x4.add(a3, b3));
-    for (let j = c8; j < cols; j++) {
-      const xj = load<f32>(x + (<usize>j << 2));
-      const h = <usize>j << 1;
-      s0 += widen1(<u32>load<u16>(w0 + h), bf) * xj;
-      s1 += widen1(<u32>load<u16>(w1 + h), bf) * xj;
-      s2 += widen1(<u32>load<u16>(w2 + h), bf) * xj;
-      s3 += widen1(<u32>load<u16>(w3 + h), bf) * xj;
-    }
-    const yo = y + (<usize>r << 2);
-    if (bias != 0) {
-      const bo = bias + (<usize>r << 2);
-      s0 += load<f32>(bo);
-      s1 += load<f32>(bo, 4);
-      s2 += load<f32>(bo, 8);
-      s3 += load<f32>(bo, 12);
-    }
-    store<f32>(yo, s0);
-    store<f32>(yo, s1, 4);
-    store<f32>(yo, s2, 8);
-    store<f32>(yo, s3, 12);
-  }
-  for (; r < rows; r++) {
+  for (let r = 0; r < rows; r++) {
     let s = rowDot(w + <usize>r * rowBytes, x, cols, bf);
     if (bias != 0) s += load<f32>(bias + (<usize>r << 2));
     store<f32>(y + (<usize>r << 2), s);

@@ -229,7 +229,8 @@ export class Llama2cTokenizer implements Tokenizer {
   decodePiece(prevToken: number, token: number): Uint8Array {
     let piece = this.pieceView(this.checkId(token));
     if (prevToken === BOS_ID && piece[0] === 0x20) piece = piece.subarray(1);
-    const byte = /^<0x([0-9A-Fa-f]{1,2})/.exec(byteString(piece));
+    // Only a piece starting "<0x" can be a byte: the test runs per generated token, the regex rarely.
+    const byte = piece.length >= 4 && piece[0] === 0x3c && piece[1] === 0x30 && piece[2] === 0x78 && /^<0x([0-9A-Fa-f]{1,2})/.exec(byteString(piece));
     return byte ? Uint8Array.of(parseInt(byte[1]!, 16)) : piece.slice();
   }
 
