@@ -24,6 +24,7 @@
  */
 
 import type { EncodeOptions, Encoding, Tokenizer, TokenSpan } from './tokenizer';
+import { PieceIndex } from './pieceIndex';
 import { byteString, decodeUtf8Lossy, forEachCodePoint, readableLabel, utf8BytesOfCodePoint } from './utf8';
 
 /** The tokenizer file is malformed, does not match the vocab size, or an id is out of range. */
@@ -53,13 +54,11 @@ export class Llama2cTokenizer implements Tokenizer {
    */
   private readonly bytes: Uint8Array;
   private readonly offsets: Int32Array;
-  /** pieces as byte strings (one char per byte), for exact lookup and concatenation. */
-  private readonly keys: readonly string[];
   /** pieces as text for TokenSpan.text (lossy UTF-8), made when first asked for. */
   private readonly texts: (string | undefined)[];
   private readonly scores: Float32Array;
   /** First id of each distinct piece (run.c's bsearch would pick an arbitrary duplicate). */
-  private readonly idOfKey: ReadonlyMap<string, number>;
+  private readonly index: PieceIndex;
   /** Id of the `" "` piece used as the dummy prefix, or -1 when the vocabulary has none. */
   private readonly spaceId: number;
 
@@ -68,15 +67,10 @@ export class Llama2cTokenizer implements Tokenizer {
     this.maxTokenLength = maxTokenLength;
     this.bytes = bytes;
     this.offsets = offsets;
-    this.keys = Array.from({ length: this.vocabSize }, (_, id) => byteString(this.pieceView(id)));
     this.texts = new Array<string | undefined>(this.vocabSize);
     this.scores = scores;
-    const idOfKey = new Map<string, number>();
-    this.keys.forEach((key, id) => {
-      if (!idOfKey.has(key)) idOfKey.set(key, id);
-    });
-    this.idOfKey = idOfKey;
-    this.spaceId = idOfKey.get(' ') ?? -1;
+    this.index = new PieceIndex(bytes, offsets);
+    this.spaceId = this.index.find(Uint8Array.of(0x20));
   }
 
   /**
@@ -165,8 +159,8 @@ export class Llama2cTokenizer implements Tokenizer {
     if (text.length > 0 && this.spaceId >= 0) push(this.spaceId, 0, 0);
     forEachCodePoint(text, (cp, start, end) => {
       const bytes = utf8BytesOfCodePoint(cp);
-      const id = this.idOfKey.get(byteString(bytes));
-      if (id !== undefined) push(id, start, end);
+      const id = this.index.find(bytes);
+      if (id >= 0) push(id, start, end);
       else for (const b of bytes) push(b + BYTE_FALLBACK_OFFSET, start, end);
     });
     const order = this.mergeAll(ids, starts, ends);
@@ -193,8 +187,8 @@ export class Llama2cTokenizer implements Tokenizer {
     const heap = new PairHeap();
     const consider = (left: number, right: number): void => {
       if (left < 0 || right < 0) return;
-      const merged = this.idOfKey.get(this.keys[ids[left]!]! + this.keys[ids[right]!]!);
-      if (merged === undefined) return;
+      const merged = this.index.pair(ids[left]!, ids[right]!);
+      if (merged < 0) return;
       const score = this.scores[merged]!;
       // NaN and ≤ -1e10 fail run.c's `score > best_score` test, so such pairs never merge.
       if (!(score > NO_MERGE_SCORE)) return;

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Llama2cTokenizer, Llama2cTokenizerError } from '../../../../src/engine/tokenizer/llama2cTokenizer';
+import { PieceIndex } from '../../../../src/engine/tokenizer/pieceIndex';
 import type { Encoding } from '../../../../src/engine/tokenizer/tokenizer';
 
 const FIXTURES = process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(__dirname, '../../../../../shared/fixtures');
@@ -301,20 +302,24 @@ describe('Llama2cTokenizer on stories260K (run.c reference outputs)', () => {
       length += w.length;
     }
     const text = parts.join('');
-    // Work counted, not timed: every candidate pair is one look-up in the vocabulary's Map. A
-    // heap over a linked list looks up each initial pair once and two new pairs per merge,
-    // O(n); rescanning all pairs after each merge, as run.c does, would be O(n²).
-    const realGet = Map.prototype.get;
+    // Work counted, not timed: every code point and every candidate pair is one look-up in the
+    // vocabulary's index. A heap over a linked list looks up each initial pair once and two new
+    // pairs per merge, O(n); rescanning all pairs after each merge, as run.c does, would be O(n²).
+    const { find, pair } = PieceIndex.prototype;
     let lookups = 0;
-    Map.prototype.get = function (this: Map<unknown, unknown>, key: unknown) {
+    PieceIndex.prototype.find = function (this: PieceIndex, key) {
       lookups++;
-      return realGet.call(this, key);
+      return find.call(this, key);
+    };
+    PieceIndex.prototype.pair = function (this: PieceIndex, a, b) {
+      lookups++;
+      return pair.call(this, a, b);
     };
     let enc: ReturnType<typeof tok.encode>;
     try {
       enc = tok.encode(text);
     } finally {
-      Map.prototype.get = realGet;
+      Object.assign(PieceIndex.prototype, { find, pair });
     }
     assert.ok(lookups >= text.length, `only ${lookups} look-ups for ${text.length} characters: the counter did not see the encoder`);
     assert.ok(lookups <= 8 * text.length, `${lookups} vocabulary look-ups for ${text.length} characters: more than linear`);
