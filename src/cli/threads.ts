@@ -46,7 +46,9 @@ export function takeThreads(argv: readonly string[]): { threads: number | null; 
  */
 export function startThreads(requested: number | null, warn: (line: string) => void): () => void {
   const note = (s: ThreadStatus): void => warn(`${s.threads} of ${s.requested} compute threads in use: ${s.fallbackReason}`);
-  const status = setComputeThreads(requested ?? defaultThreads(), nodeThreadSpawner);
+  // Spawned by the first product big enough to split: a model too small to split (stories260K)
+  // never pays a helper's start-up, in a process that lives for one command.
+  const status = setComputeThreads(requested ?? defaultThreads(), nodeThreadSpawner, 'first-split');
   if (status.fallbackReason) note(status);
   return () => {
     const now = threadStatus();

@@ -23,7 +23,7 @@ export {
   type BackendStatus,
   type ThreadStatus,
 } from './kernels/activeBackend';
-export type { HelperData, SpawnedThread, ThreadSpawner } from './kernels/computeThreads';
+export type { HelperData, SpawnedThread, ThreadSpawner, ThreadStart } from './kernels/computeThreads';
 export type { Backend, DecodeKernels } from './kernels/backend';
 export { residentBytes } from './kernels/resident';
 

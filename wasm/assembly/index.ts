@@ -17,5 +17,6 @@ export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } 
 export { adamwStep } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';
 export { matvec, matvecStack, attnDecode, attnDecodeHeads } from './decode';
+export { llamaBlock } from './decodeBlock';
 export { matvecF16, matvecBf16, widenF16, widenBf16 } from './half';
 export { firstNonFinite } from './finite';

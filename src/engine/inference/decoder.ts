@@ -42,6 +42,8 @@ interface LayerWeights {
   qkv: StackedMatvec[] | null;
   /** swiglu's gate and up as one stacked product into h1, h2 (float32 weights only), else null. */
   gateUp: StackedMatvec[] | null;
+  /** The whole block as one kernel call (Llama family, float32 weights), else null; false: not this time. */
+  fused: ((pos: number) => boolean) | null;
 }
 
 interface Linear {
@@ -79,6 +81,8 @@ export class Decoder {
   private readonly h2: Float32Array;
   private readonly logits: Float32Array;
   private readonly stat = new Float32Array(2);
+  /** The fused block's norm statistic (where its kernel writes). */
+  private readonly stat2: Float32Array;
   /** RoPE tables [context, rotary/2] (float32, as ops/rope.ts rounds them). */
   private readonly cos: Float32Array;
   private readonly sin: Float32Array;
@@ -158,6 +162,7 @@ export class Decoder {
         vc: alloc(ctx * this.kvC),
         qkv: null,
         gateUp: null,
+        fused: null,
       });
     }
     const tok = model.p('tok_emb');
@@ -176,6 +181,7 @@ export class Decoder {
     this.h1 = alloc(Math.max(F, 1));
     this.h2 = alloc(Math.max(F, 1));
     this.logits = alloc(cfg.vocabSize);
+    this.stat2 = alloc(1);
     // Products that read the same vector run as one call: fewer calls, and parts big enough to split.
     const stack = (pairs: [Linear, Float32Array][]): StackedMatvec[] | null =>
       pairs.every(([l]) => l.w) ? pairs.map(([l, y]) => ({ w: l.w!, bias: l.b, y, rows: l.rows })) : null;
@@ -193,8 +199,9 @@ export class Decoder {
     }
     const rd = cfg.rotaryDims ?? this.hs;
     const half = cfg.positional === 'rope' ? rd / 2 : 0;
-    this.cos = new Float32Array(ctx * half);
-    this.sin = new Float32Array(ctx * half);
+    // Where the kernels work: the fused block reads them.
+    this.cos = alloc(Math.max(ctx * half, 1));
+    this.sin = alloc(Math.max(ctx * half, 1));
     for (let t = 0; t < ctx; t++) {
       for (let m = 0; m < half; m++) {
         const angle = t * (1 / Math.pow(cfg.ropeTheta, (2 * m) / rd));
@@ -202,6 +209,50 @@ export class Decoder {
         this.sin[t * half + m] = Math.sin(angle);
       }
     }
+    if (this.k.llamaBlock && cfg.norm === 'rmsnorm' && cfg.mlp === 'swiglu' && cfg.positional === 'rope' && !cfg.parallelResidual) {
+      for (const L of this.layers) L.fused = this.fuse(L, resident);
+    }
+  }
+
+  /** The block as one kernel call, when its weights are float32 (null otherwise). */
+  private fuse(L: LayerWeights, resident: (a: Float32Array) => Float32Array): ((pos: number) => boolean) | null {
+    const cfg = this.cfg;
+    const [gate, up, down] = L.mlp as [Linear, Linear, Linear];
+    const linears = [L.q, L.k, L.v, L.o, gate, up, down];
+    if (!linears.every((l) => l.w) || !L.norm1 || !L.norm2) return null;
+    return this.k.llamaBlock!(
+      {
+        x: this.x,
+        xb: this.xb,
+        q: this.q,
+        k: this.kRow,
+        v: this.vRow,
+        attOut: this.attOut,
+        att: this.att,
+        h1: this.h1,
+        h2: this.h2,
+        proj: this.proj,
+        stat: this.stat2,
+        norm1: resident(L.norm1[0]),
+        norm2: resident(L.norm2[0]),
+        w: [L.q.w!, L.k.w!, L.v.w!, L.o.w!, gate.w!, up.w!, down.w!],
+        b: linears.map((l) => l.b),
+        kc: L.kc,
+        vc: L.vc,
+        cos: this.cos,
+        sin: this.sin,
+        C: cfg.dModel,
+        F: cfg.mlpHidden,
+        heads: cfg.nHeads,
+        kvHeads: cfg.nKvHeads,
+        headSize: this.hs,
+        rotaryHalf: (cfg.rotaryDims ?? this.hs) / 2,
+        interleaved: cfg.ropeStyle === 'interleaved',
+        eps: cfg.normEps,
+        scale: 1 / Math.sqrt(this.hs),
+      },
+      this,
+    );
   }
 
   /** Forgets every position (the next step is position 0). */
@@ -231,6 +282,7 @@ export class Decoder {
     }
     const scale = 1 / Math.sqrt(this.hs);
     for (const L of this.layers) {
+      if (L.fused?.(pos)) continue;
       this.norm(x, L.norm1, xb);
       if (L.qkv) k.matvecStack(L.qkv, xb, C);
       else {

@@ -9,7 +9,7 @@
  */
 
 import type { Backend } from './backend';
-import type { ThreadSpawner } from './computeThreads';
+import type { ThreadSpawner, ThreadStart } from './computeThreads';
 import { jsBackend } from './jsBackend';
 import { loadWasmBackend, type WasmModuleBytes } from './wasmLoad';
 
@@ -79,17 +79,17 @@ export interface ThreadStatus {
   readonly fallbackReason: string | null;
 }
 
-let threadRequest: { count: number; spawner: ThreadSpawner | null } = { count: 1, spawner: null };
+let threadRequest: { count: number; spawner: ThreadSpawner | null; when: ThreadStart } = { count: 1, spawner: null, when: 'now' };
 let threads: ThreadStatus = { threads: 1, requested: 1, fallbackReason: null };
 
 function applyThreads(b: Backend): ThreadStatus {
-  const { count, spawner } = threadRequest;
+  const { count, spawner, when } = threadRequest;
   if (count <= 1) {
     b.useThreads?.(1, null);
     return { threads: 1, requested: count, fallbackReason: null };
   }
   if (!b.useThreads) return { threads: 1, requested: count, fallbackReason: `the ${b.name} backend runs on one thread` };
-  const used = b.useThreads(count, spawner);
+  const used = b.useThreads(count, spawner, when);
   return { threads: used.threads, requested: count, fallbackReason: used.reason };
 }
 
@@ -98,10 +98,11 @@ function applyThreads(b: Backend): ThreadStatus {
  * `spawner` (the host's: the engine starts no threads itself). Applies to the active backend
  * (choosing one first) and to any chosen later. Never throws: when threads cannot be had the
  * engine runs on one and `fallbackReason` says why. setComputeThreads(1, null) stops them.
+ * `when`: spawn the helpers now (default) or at the first call big enough to split.
  */
-export function setComputeThreads(count: number, spawner: ThreadSpawner | null): ThreadStatus {
+export function setComputeThreads(count: number, spawner: ThreadSpawner | null, when: ThreadStart = 'now'): ThreadStatus {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`compute threads must be a whole number ≥ 1, not ${count}`);
-  threadRequest = { count, spawner };
+  threadRequest = { count, spawner, when };
   threads = applyThreads(backend());
   return threads;
 }

@@ -10,7 +10,7 @@
  */
 
 import type { HalfBits } from '../half';
-import type { ThreadSpawner } from './computeThreads';
+import type { ThreadSpawner, ThreadStart } from './computeThreads';
 
 /** Compute threads a backend uses, and the reason when that is fewer than asked for. */
 export interface ThreadUse {
@@ -60,11 +60,6 @@ export interface AdamWStepParams {
   readonly c2: number;
 }
 
-/**
- * One-token decoding (inference/decoder.ts): matrix-vector products and attention of one query
- * over a key/value cache, on arrays from alloc() (for WebAssembly: resident in its memory, so
- * nothing is copied per call). Every array passed must come from alloc() or be resident().
- */
 /** One product of a matvecStack call: y = W·x (+ bias), W [rows, cols]. */
 export interface StackedMatvec {
   readonly w: Float32Array;
@@ -73,6 +68,49 @@ export interface StackedMatvec {
   readonly rows: number;
 }
 
+/**
+ * The arrays and sizes of one Llama-family block (RMSNorm, RoPE, SwiGLU, sequential residual,
+ * float32 weights) for DecodeKernels.llamaBlock: every array from alloc() or resident().
+ */
+export interface LlamaBlockArrays {
+  /** Working vectors: x [C] (updated in place), xb, q, attOut, proj [C]; k, v [kvC]; att [H, context]; h1, h2 [F]; stat [≥ 1]. */
+  readonly x: Float32Array;
+  readonly xb: Float32Array;
+  readonly q: Float32Array;
+  readonly k: Float32Array;
+  readonly v: Float32Array;
+  readonly attOut: Float32Array;
+  readonly att: Float32Array;
+  readonly h1: Float32Array;
+  readonly h2: Float32Array;
+  readonly proj: Float32Array;
+  readonly stat: Float32Array;
+  /** [norm1, q, k, v, o, norm2, gate, up, down] weights, and the biases of the seven products (null: none). */
+  readonly norm1: Float32Array;
+  readonly norm2: Float32Array;
+  readonly w: readonly [q: Float32Array, k: Float32Array, v: Float32Array, o: Float32Array, gate: Float32Array, up: Float32Array, down: Float32Array];
+  readonly b: readonly (Float32Array | null)[];
+  /** The layer's key and value caches [context, kvC]; RoPE tables [context, rotaryHalf]. */
+  readonly kc: Float32Array;
+  readonly vc: Float32Array;
+  readonly cos: Float32Array;
+  readonly sin: Float32Array;
+  readonly C: number;
+  readonly F: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly headSize: number;
+  readonly rotaryHalf: number;
+  readonly interleaved: boolean;
+  readonly eps: number;
+  readonly scale: number;
+}
+
+/**
+ * One-token decoding (inference/decoder.ts): matrix-vector products and attention of one query
+ * over a key/value cache, on arrays from alloc() (for WebAssembly: resident in its memory, so
+ * nothing is copied per call). Every array passed must come from alloc() or be resident().
+ */
 export interface DecodeKernels {
   /** A zeroed array of n floats where these kernels work in place; kept while `owner` lives. Null if there is no room. */
   alloc(n: number, owner: object): Float32Array | null;
@@ -103,6 +141,12 @@ export interface DecodeKernels {
     hs: number,
     scale: number,
   ): void;
+  /**
+   * A whole Llama-family block for one token as one call, where the backend has one: returns
+   * the function that runs it at a position, which returns false (having done nothing) when
+   * compute threads would split the block's products, for the caller to run it kernel by kernel.
+   */
+  llamaBlock?(block: LlamaBlockArrays, owner: object): ((pos: number) => boolean) | null;
 }
 
 export interface Backend {
@@ -124,10 +168,11 @@ export interface Backend {
   memoryBytes(): number;
   /**
    * Splits big kernel calls across `count` compute threads (the caller included; 1: none),
-   * started with `spawner`; stops any it had. Returns the threads in use and, when fewer than
-   * asked, why. Absent: the backend runs on one thread (the JS reference).
+   * started with `spawner` now or at the first call big enough to split (`when`); stops any it
+   * had. Returns the threads in use and, when fewer than asked, why. Absent: the backend runs
+   * on one thread (the JS reference).
    */
-  useThreads?(count: number, spawner: ThreadSpawner | null): ThreadUse;
+  useThreads?(count: number, spawner: ThreadSpawner | null, when?: ThreadStart): ThreadUse;
   /** The threads in use now, and why fewer after a helper failed. */
   threadStatus?(): ThreadUse;
   /**

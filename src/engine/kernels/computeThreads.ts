@@ -41,6 +41,13 @@ export interface HelperData {
   readonly names: readonly string[];
 }
 
+/**
+ * When helpers are spawned: 'now' (they start while the caller loads a model: a long-lived
+ * host) or 'first-split' (by the first call big enough to split: a short-lived process whose
+ * model may be too small to split at all).
+ */
+export type ThreadStart = 'now' | 'first-split';
+
 /** One part of a split call: an export of the kernel module and its arguments. */
 export interface ThreadJob {
   readonly op: string;
@@ -140,6 +147,10 @@ interface Helper {
 
 export class ComputeThreads {
   private helpers: Helper[];
+  /** Helpers still to be spawned (the first split call spawns them), or null once they are. */
+  private spawnLater: (() => Helper[]) | null;
+  /** Helpers this pool has or will have; 0 once stopped. */
+  private planned: number;
   private readonly names: string[] = [];
   private readonly opIndex = new Map<string, number>();
   /** Why the pool stopped (a helper died), or null while it runs. */
@@ -150,11 +161,15 @@ export class ComputeThreads {
   private pendingStart = true;
 
   private constructor(
+    planned: number,
     helpers: Helper[],
+    spawnLater: (() => Helper[]) | null,
     names: readonly string[],
     private readonly own: KernelFunctions,
   ) {
+    this.planned = planned;
     this.helpers = helpers;
+    this.spawnLater = spawnLater;
     names.forEach((n, i) => {
       this.names.push(n);
       this.opIndex.set(n, i);
@@ -164,6 +179,8 @@ export class ComputeThreads {
   /**
    * Starts `count − 1` helpers, without waiting for them: they instantiate the module while the
    * caller goes on (loading a model, say), and the first split call waits until they are ready.
+   * With `when: 'first-split'` not even that: the helpers are spawned by the first call big
+   * enough to split (a short-lived process on a model too small to split never pays for them).
    * Never throws: returns the reason instead when threads cannot be had.
    */
   static start(
@@ -172,6 +189,7 @@ export class ComputeThreads {
     memory: WebAssembly.Memory,
     own: KernelFunctions,
     count: number,
+    when: ThreadStart = 'now',
   ): { pool: ComputeThreads; reason: null } | { pool: null; reason: string } {
     if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object')
       return { pool: null, reason: 'shared memory (SharedArrayBuffer, Atomics) is not available' };
@@ -181,29 +199,38 @@ export class ComputeThreads {
     const control = new SharedArrayBuffer(bytes);
     const names = Object.keys(own).filter((k) => typeof own[k] === 'function');
     const source = HELPER_SOURCE.replace('${HELPERS}', String(n));
-    const helpers: Helper[] = [];
-    try {
-      for (let slot = 0; slot < n; slot++) {
-        const words = new Int32Array(control, slot * SLOT_INTS * 4, SLOT_INTS);
-        const thread = spawner.spawn(source, { module, memory, control, slot, names });
-        helpers.push({
-          thread,
-          words,
-          args: new Float64Array(control, argsAt + slot * MAX_ARGS * 8, MAX_ARGS),
-          msg: new Uint16Array(control, msgAt + slot * MSG_CHARS * 2, MSG_CHARS),
-          seq: 0,
-        });
+    /** Spawns every helper; throws (having stopped those already spawned) if one cannot be. */
+    const spawnAll = (): Helper[] => {
+      const helpers: Helper[] = [];
+      try {
+        for (let slot = 0; slot < n; slot++) {
+          const words = new Int32Array(control, slot * SLOT_INTS * 4, SLOT_INTS);
+          const thread = spawner.spawn(source, { module, memory, control, slot, names });
+          helpers.push({
+            thread,
+            words,
+            args: new Float64Array(control, argsAt + slot * MAX_ARGS * 8, MAX_ARGS),
+            msg: new Uint16Array(control, msgAt + slot * MSG_CHARS * 2, MSG_CHARS),
+            seq: 0,
+          });
+        }
+      } catch (e) {
+        for (const h of helpers) stop(h);
+        throw e;
       }
+      return helpers;
+    };
+    if (when === 'first-split') return { pool: new ComputeThreads(n, [], spawnAll, names, own), reason: null };
+    try {
+      return { pool: new ComputeThreads(n, spawnAll(), null, names, own), reason: null };
     } catch (e) {
-      for (const h of helpers) stop(h);
       return { pool: null, reason: e instanceof Error ? e.message : String(e) };
     }
-    return { pool: new ComputeThreads(helpers, names, own), reason: null };
   }
 
   /** Threads a call can be split across (the caller included); 1 once stopped. */
   get size(): number {
-    return this.helpers.length + 1;
+    return this.planned + 1;
   }
 
   /** Why the helpers were stopped after a failure (null while they run, or after dispose()). */
@@ -253,6 +280,11 @@ export class ComputeThreads {
     if (!this.pendingStart) return this.helpers.length > 0;
     this.pendingStart = false;
     try {
+      if (this.spawnLater) {
+        const spawn = this.spawnLater;
+        this.spawnLater = null;
+        this.helpers = spawn();
+      }
       const deadline = Date.now() + START_MS;
       for (const [i, h] of this.helpers.entries()) {
         while (Atomics.load(h.words, STATE) === 0) {
@@ -300,6 +332,8 @@ export class ComputeThreads {
   dispose(): void {
     for (const h of this.helpers) stop(h);
     this.helpers = [];
+    this.spawnLater = null;
+    this.planned = 0;
   }
 }
 

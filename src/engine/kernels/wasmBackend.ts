@@ -12,7 +12,7 @@ import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeK
 import { jsBackend } from './jsBackend';
 import { Arena } from './wasmArena';
 import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
-import { ComputeThreads, type ThreadSpawner } from './computeThreads';
+import { ComputeThreads, type ThreadSpawner, type ThreadStart } from './computeThreads';
 import { wasmDecode } from './wasmDecode';
 import { wasmLinearBackward, wasmLinearForward, wasmLinearForwardHalf } from './wasmLinear';
 import type { HalfBits } from '../half';
@@ -53,7 +53,7 @@ export class WasmBackend implements Backend {
     this.decode = wasmDecode(ex, this.arena, pool);
   }
 
-  useThreads(count: number, spawner: ThreadSpawner | null): ThreadUse {
+  useThreads(count: number, spawner: ThreadSpawner | null, when: ThreadStart = 'now'): ThreadUse {
     this.pool?.dispose();
     this.pool = null;
     if (count <= 1) return { threads: 1, reason: null };
@@ -64,7 +64,7 @@ export class WasmBackend implements Backend {
     } catch (e) {
       return { threads: 1, reason: `the kernel module cannot be compiled for helper threads: ${e instanceof Error ? e.message : String(e)}` };
     }
-    const started = ComputeThreads.start(spawner, module, this.ex.memory, this.ex as unknown as Record<string, unknown>, count);
+    const started = ComputeThreads.start(spawner, module, this.ex.memory, this.ex as unknown as Record<string, unknown>, count, when);
     this.pool = started.pool;
     return started.pool ? { threads: started.pool.size, reason: null } : { threads: 1, reason: started.reason };
   }

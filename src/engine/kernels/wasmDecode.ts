@@ -2,10 +2,14 @@
  * The WebAssembly decoding kernels (wasm/assembly/decode.ts) on resident arrays: pointers are
  * the arrays' own offsets, nothing is copied. With compute threads, a matrix-vector product
  * (or a stack of them: q/k/v, gate/up) big enough to pay for it is split by rows and attention
- * by heads.
+ * by heads. A Llama-family block can run as one call (wasm/assembly/decodeBlock.ts) when no
+ * product of it would be split.
  */
 
-import type { DecodeKernels, StackedMatvec } from './backend';
+/** Words of a llamaBlock descriptor (wasm/assembly/decodeBlock.ts lists what each holds). */
+const BLOCK_WORDS = 40;
+
+import type { DecodeKernels, LlamaBlockArrays, StackedMatvec } from './backend';
 import type { ComputeThreads } from './computeThreads';
 import type { Arena } from './wasmArena';
 import type { KernelExports } from './wasmExports';
@@ -57,6 +61,31 @@ export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => Compu
         })),
       );
     },
+    llamaBlock(b, owner) {
+      const words = arena.allocate(4 * BLOCK_WORDS, owner);
+      if (!words) return null;
+      const d = new Uint32Array(words.buffer, words.byteOffset, BLOCK_WORDS);
+      d.set(blockDescriptor(b));
+      const f = new Float32Array(words.buffer, words.byteOffset, BLOCK_WORDS);
+      f[38] = b.eps;
+      f[39] = b.scale;
+      const kvC = b.kvHeads * b.headSize;
+      // [rows, cols] of its products as the kernel-by-kernel path runs them (q/k/v and gate/up stacked).
+      const products = [
+        [b.C + 2 * kvC, b.C],
+        [b.C, b.C],
+        [2 * b.F, b.C],
+        [b.C, b.F],
+      ];
+      const at = words.byteOffset;
+      return (pos) => {
+        const pool = threads();
+        // Worth splitting across threads: then the caller's kernel-by-kernel path does.
+        if (pool && products.some(([rows, cols]) => partsFor(pool, rows! * cols!, rows!) > 1)) return false;
+        ex.llamaBlock(at, pos);
+        return true;
+      };
+    },
     attention(q, kc, vc, out, att, n, nH, nKv, hs, scale) {
       const pool = threads();
       const parts = partsFor(pool, 2 * n * nH * hs, nH, 1);
@@ -65,4 +94,24 @@ export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => Compu
       pool.run(splitRange(nH, parts).map(([h0, h1]) => ({ op: 'attnDecodeHeads', args: [...args, h0, h1] })));
     },
   };
+}
+
+/** The descriptor's first 38 words (offsets, then sizes); eps and scale follow as float32. */
+function blockDescriptor(b: LlamaBlockArrays): number[] {
+  const at = (a: Float32Array | null): number => (a ? a.byteOffset : 0);
+  const [wq, wk, wv, wo, wg, wu, wd] = b.w;
+  const [bq, bk, bv, bo, bg, bu, bd] = b.b;
+  return [
+    ...[b.x, b.xb, b.q, b.k, b.v, b.attOut, b.att, b.h1, b.h2, b.proj, b.stat].map(at),
+    ...[b.norm1, wq, bq, wk, bk, wv, bv, wo, bo].map((a) => at(a ?? null)),
+    ...[b.norm2, wg, bg, wu, bu, wd, bd].map((a) => at(a ?? null)),
+    ...[b.kc, b.vc, b.cos, b.sin].map(at),
+    b.C,
+    b.F,
+    b.heads,
+    b.kvHeads,
+    b.headSize,
+    b.rotaryHalf,
+    b.interleaved ? 1 : 0,
+  ];
 }

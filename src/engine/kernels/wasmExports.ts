@@ -151,6 +151,7 @@ export interface KernelExports {
     h1: number,
   ): void;
   layerNormBackward(x: number, w: number, mean: number, rstd: number, dy: number, dx: number, dw: number, db: number, rows: number, c: number): void;
+  llamaBlock(descriptor: number, pos: number): void;
 }
 
 /** A name the compiled module exports. */
@@ -194,6 +195,7 @@ const REQUIRED = {
   widenBf16: 'function',
   attnDecode: 'function',
   attnDecodeHeads: 'function',
+  llamaBlock: 'function',
 } as const satisfies Record<KernelExportName, 'memory' | 'function'>;
 
 export const KERNEL_EXPORTS = Object.keys(REQUIRED) as readonly KernelExportName[];

@@ -117,7 +117,12 @@ export class Llama2cTokenizer implements Tokenizer {
     const offsets = new Int32Array(n + 1);
     for (let id = 0; id < n; id++) offsets[id + 1] = offsets[id]! + (byteNames.get(id)?.length ?? lengths[id]!);
     const packed = new Uint8Array(offsets[n]!);
-    for (let id = 0; id < n; id++) packed.set(byteNames.get(id) ?? bytes.subarray(starts[id]!, starts[id]! + lengths[id]!), offsets[id]!);
+    for (let id = 0; id < n; id++) {
+      const name = byteNames.get(id);
+      if (name) packed.set(name, offsets[id]!);
+      // A byte loop, not a view per piece: pieces are a few bytes each, and tens of thousands.
+      else for (let i = 0, from = starts[id]!, to = offsets[id]!; i < lengths[id]!; i++) packed[to + i] = bytes[from + i]!;
+    }
     return new Llama2cTokenizer(maxTokenLength, packed, offsets, Float32Array.from(scores));
   }
 
@@ -305,18 +310,19 @@ function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTok
     if (len > bytes.length - at) {
       throw new Llama2cTokenizerError(`record ${id} claims ${len} bytes at byte ${at}, but only ${bytes.length - at} remain (truncated file?)`);
     }
-    const piece = bytes.subarray(at, at + len);
     starts.push(at);
     lengths.push(len);
-    at += len;
     // The older format's byte token 0x00 is the one byte 0 (see the header); any other NUL is refused.
-    const oldByteZero = id === BYTE_FALLBACK_OFFSET && len === 1;
-    if (piece.includes(0) && !oldByteZero) {
+    // (indexOf rather than a view per record, of which there are tens of thousands: the next
+    // record's length field, which holds zero bytes, ends the search.)
+    const nul = bytes.indexOf(0, at);
+    if (nul >= 0 && nul < at + len && !(id === BYTE_FALLBACK_OFFSET && len === 1)) {
       // Show only the start: a piece can be as long as the file.
       throw new Llama2cTokenizerError(
-        `record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(piece.subarray(0, 40)))}${piece.length > 40 ? '…' : ''}`,
+        `record ${id} contains a NUL byte: ${JSON.stringify(decodeUtf8Lossy(bytes.subarray(at, at + Math.min(len, 40))))}${len > 40 ? '…' : ''}`,
       );
     }
+    at += len;
   }
   if (at !== bytes.length) {
     throw new Llama2cTokenizerError(`${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`);

@@ -12,11 +12,12 @@ import * as path from 'node:path';
 import { parseLlama2cCheckpoint } from '../../../../src/engine/checkpoint/llama2c';
 import { Decoder } from '../../../../src/engine/inference/decoder';
 import { generate } from '../../../../src/engine/inference/generate';
-import { selectBackend } from '../../../../src/engine/kernels/activeBackend';
+import { backend, selectBackend } from '../../../../src/engine/kernels/activeBackend';
+import type { DecodeKernels } from '../../../../src/engine/kernels/backend';
 import { validateModelConfig, type ModelConfig } from '../../../../src/engine/models/config';
 import { Transformer } from '../../../../src/engine/nn/transformer';
 import { Rng } from '../../../../src/engine/random';
-import { readFixtureJson, requireFixture } from '../../../helpers/fixtures';
+import { FIXTURES_DIR, readFixtureJson, requireFixture } from '../../../helpers/fixtures';
 import { restoreDefaultBackend } from '../kernels/selectBackend';
 
 const BASE: ModelConfig = {
@@ -133,6 +134,45 @@ describe('inference/decoder', () => {
       ids.forEach((id, t) => assert.ok(worst(d.step(id), want[t]!) < 1e-4, `position ${t}`));
     });
   }
+
+  it('runs a Llama-family block as one WebAssembly call (stories260K, Llama, Qwen2 with biases), equal to the kernel-by-kernel path (1e-4, float32 against its float64 norms and activations)', function () {
+    assert.equal(selectBackend('wasm').fallbackReason, null);
+    const models: Transformer[] = [
+      FAMILIES['Llama: RMSNorm, interleaved RoPE, SwiGLU, GQA 4/2, untied head']!,
+      FAMILIES['Qwen2: q/k/v biases only, GQA 4/1']!,
+    ].map((cfg) => {
+      const m = Transformer.create(validateModelConfig(cfg), new Rng(6));
+      for (const t of m.parameters()) for (let i = 0; i < t.size; i++) t.data[i] = t.data[i]! * 5;
+      return m;
+    });
+    // The real model where the fixtures are (the synthetic ones run everywhere).
+    const file = path.join(FIXTURES_DIR, 'stories260K', 'stories260K.bin');
+    if (fs.existsSync(file)) models.push(parseLlama2cCheckpoint(new Uint8Array(fs.readFileSync(file))));
+    const kernels = backend().decode!;
+    assert.ok(kernels.llamaBlock, 'the WebAssembly backend has the fused block');
+    for (const model of models) {
+      let calls = 0;
+      const counted: DecodeKernels = {
+        ...kernels,
+        llamaBlock: (b, owner) => {
+          const run = kernels.llamaBlock!(b, owner);
+          return run && ((pos) => (calls++, run(pos)));
+        },
+      };
+      const fused = new Decoder(model, counted);
+      const plain = new Decoder(model, { ...kernels, llamaBlock: undefined });
+      const rng = new Rng(8);
+      const n = Math.min(model.config.contextLength, 60);
+      for (let t = 0; t < n; t++) {
+        const id = t === 0 ? 1 : rng.int(model.config.vocabSize);
+        const want = plain.step(id);
+        const got = fused.step(id);
+        assert.ok(worst(got, want) < 1e-4, `${model.config.architecture} position ${t}: ${worst(got, want)}`);
+        assert.ok(worst(fused.lastAttention(), plain.lastAttention()) < 1e-4, `last layer's attention at ${t}`);
+      }
+      assert.equal(calls, model.config.nLayers * n, 'every block went through the fused call');
+    }
+  });
 
   it('refuses the models it does not run, by reason (generate() then uses forward with a cache)', () => {
     assert.match(Decoder.unsupported({ ...BASE, causal: false }) ?? '', /encoder/);

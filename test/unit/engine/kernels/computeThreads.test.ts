@@ -209,6 +209,32 @@ describe('compute threads: kernels split across helper threads on the shared Web
     assert.equal(threadStatus().threads, 2);
   });
 
+  it("'first-split' spawns no helper until a call is big enough to split (stories260K decodes without one), then splits it correctly", function () {
+    const file = requireFixture(this, 'stories260K', 'stories260K.bin');
+    let spawned = 0;
+    const counting: ThreadSpawner = { spawn: (source, data) => (spawned++, nodeThreadSpawner.spawn(source, data)) };
+    assert.equal(setComputeThreads(2, counting, 'first-split').threads, 2);
+    const model = parseLlama2cCheckpoint(new Uint8Array(fs.readFileSync(file)));
+    const tokens = generate(model, Int32Array.of(1, 403, 407), { maxTokens: 20, temperature: 0, rng: new Rng(1) });
+    assert.equal(tokens.length, 20);
+    assert.equal(spawned, 0, 'a model too small to split spawned a helper');
+    const m = 300,
+      k = 200,
+      n = 300;
+    const rng = new Rng(12);
+    const a = Float32Array.from({ length: m * k }, () => rng.normal()),
+      b = Float32Array.from({ length: k * n }, () => rng.normal());
+    const c = new Float32Array(m * n),
+      want = new Float32Array(m * n);
+    const before = splitCalls();
+    backend().matmul(a, b, c, m, k, n);
+    jsBackend.matmul(a, b, want, m, k, n);
+    assert.equal(spawned, 1);
+    assert.ok(splitCalls() > before, 'the big product was not split');
+    assert.ok(worst(c, want) <= 1e-4);
+    assert.equal(threadStatus().threads, 2);
+  });
+
   it('helpers that cannot start: the split parts run on the calling thread, correctly, and the status says why', () => {
     const failing: ThreadSpawner = {
       spawn: (source, data) =>
