@@ -7,6 +7,7 @@
 import { generate, generationLimit, Rng, hasLmHead, isCausal, TokenTextStream } from '../../engine';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { parseIds } from '../inputText';
+import { LiveText } from '../liveText';
 import { printableText, type Output } from '../output';
 import { topOption } from './analysisInput';
 import { generateWithAttention } from './generateAttention';
@@ -58,6 +59,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
     generated.push(...generateWithAttention(input, out));
   } else {
     const stream = new TokenTextStream(tokenizer, promptIds);
+    const live = new LiveText();
     generate(model, promptIds, {
       maxTokens,
       temperature,
@@ -67,10 +69,11 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
       vocabLimit,
       onToken: (id) => {
         generated.push(id);
-        if (!out.json) process.stdout.write(printableText(stream.push(id)));
+        if (!out.json) live.add(printableText(stream.push(id)));
       },
     });
-    if (!out.json) process.stdout.write(printableText(stream.flush()));
+    if (!out.json) live.add(printableText(stream.flush()));
+    live.flush();
   }
   const all = Int32Array.from([...promptIds, ...generated]);
   // Fewer tokens than asked, cut by the context rather than a stop token: say so.

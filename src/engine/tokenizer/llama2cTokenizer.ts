@@ -248,6 +248,13 @@ export class Llama2cTokenizer implements Tokenizer {
     return decodeUtf8Lossy(this.decodeBytes(ids, false));
   }
 
+  decodeNext(prev: number, id: number): Uint8Array {
+    const token = this.checkId(id);
+    if (token === BOS_ID) return NO_BYTES;
+    const piece = this.decodePiece(prev, token);
+    return isPrintedBySafePrintf(piece) ? piece : NO_BYTES;
+  }
+
   private decodeBytes(ids: ArrayLike<number>, printable: boolean): Uint8Array {
     const chunks: Uint8Array[] = [];
     let total = 0;
@@ -287,6 +294,8 @@ export class Llama2cTokenizer implements Tokenizer {
 }
 
 /** The records of a tokenizer file: exactly `vocabSize` of them, or up to the end when undefined. */
+const NO_BYTES = new Uint8Array(0);
+
 function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTokenLength: number; starts: number[]; lengths: number[]; scores: number[] } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maxTokenLength = view.getUint32(0, true);

@@ -45,6 +45,12 @@ export interface Tokenizer {
   encode(text: string, options?: EncodeOptions): Encoding;
   /** Text of a sequence of ids, as the original implementation prints it. */
   decode(ids: ArrayLike<number>): string;
+  /**
+   * The UTF-8 bytes token `id` adds to decode()'s output right after token `prev` (-1: none),
+   * for tokenizers whose decode is exactly the concatenation of these (llama2.c's). Lets a
+   * generation be printed as it goes without decoding again (TokenTextStream).
+   */
+  decodeNext?(prev: number, id: number): Uint8Array;
   /** A short human-readable label for one id (for hovers and tables). */
   tokenLabel(id: number): string;
 }
