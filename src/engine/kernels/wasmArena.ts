@@ -30,7 +30,7 @@ export class Arena {
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** End of the resident blocks (the scratch starts here). */
   private residentTop: number;
-  /** The highest byte any per-call scratch has reached: memory above it has never been written. */
+  /** The highest byte any per-call scratch or released block has reached: memory above it has never been written. */
   private scratchTop = 0;
   /** Free resident blocks, [offset, bytes], by offset. */
   private free: [number, number][] = [];
@@ -119,6 +119,8 @@ export class Arena {
     }
     const top = merged[merged.length - 1];
     if (top && top[0] + top[1] === this.residentTop) {
+      // What lay below the old end was written (blocks, not fresh memory): a block made there again must be zeroed.
+      this.scratchTop = Math.max(this.scratchTop, this.residentTop);
       this.residentTop = top[0];
       merged.pop();
     }
@@ -141,6 +143,12 @@ export class Arena {
     if (!this.ensure(top)) return null;
     this.scratchTop = Math.max(this.scratchTop, top);
     return offsets;
+  }
+
+  /** An entry for place(): `a` itself when it is resident (kernels use it in place), else the n floats to reserve for a copy (0 for none). */
+  operand(a: Float32Array | null, n: number): number | Float32Array {
+    if (a === null) return 0;
+    return this.holds(a) ? a : n;
   }
 
   /**

@@ -59,7 +59,7 @@ export function wasmAttentionForward(
   const ar = ctx.arena;
   const wsFloats = ctx.workspace([rows, hs, Tk], [rows, Tk, hs]);
   const perThread = [block, scores ? block : 0, hardIdx ? rows : 0, wsFloats];
-  const o = ar.reserve([nq, nkv, nkv, nq, ...Array.from({ length: nt }, () => perThread).flat()]);
+  const o = ar.place([ar.operand(q, nq), ar.operand(k, nkv), ar.operand(v, nkv), ar.operand(out, nq), ...Array.from({ length: nt }, () => perThread).flat()]);
   if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
   const [pq, pk, pv, po] = o as [number, number, number, number];
   ar.put(pq, q, nq);
@@ -126,7 +126,16 @@ export function wasmAttentionBackward(
   const ar = ctx.arena;
   const wsFloats = ctx.workspace([rows, hs, Tk], [rows, Tk, hs], [Tk, rows, hs]);
   const perThread = [block, block, hardIdx ? rows : 0, wsFloats];
-  const o = ar.reserve([nq, nkv, nkv, nq, dq ? nq : 0, dk ? nkv : 0, dv ? nkv : 0, ...Array.from({ length: nt }, () => perThread).flat()]);
+  const o = ar.place([
+    ar.operand(q, nq),
+    ar.operand(k, nkv),
+    ar.operand(v, nkv),
+    ar.operand(dy, nq),
+    ar.operand(dq, nq),
+    ar.operand(dk, nkv),
+    ar.operand(dv, nkv),
+    ...Array.from({ length: nt }, () => perThread).flat(),
+  ]);
   if (!o) return jsBackend.attentionBackward(q, k, v, dims, probs, hardIdx, dy, dq, dk, dv);
   const [pq, pk, pv, pdy, pdq, pdk, pdv] = o as [number, number, number, number, number, number, number];
   ar.put(pq, q, nq);

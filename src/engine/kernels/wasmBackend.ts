@@ -96,12 +96,6 @@ export class WasmBackend implements Backend {
     return this.arena.holds(a) ? this.ex.firstNonFinite(a.byteOffset, a.length) : null;
   }
 
-  /** `a` itself when it is resident (kernels use it in place), else the number of floats to reserve for a copy. */
-  private operand(a: Float32Array | null, n: number): number | Float32Array | null {
-    if (a === null) return 0;
-    return this.arena.holds(a) ? a : n;
-  }
-
   /** Query rows per attention chunk. */
   private chunkRows(T: number, Tk: number): number {
     return Math.max(1, Math.min(T, Math.floor(this.blockFloats / Math.max(1, Tk))));
@@ -120,7 +114,7 @@ export class WasmBackend implements Backend {
     const pool = this.threadPool();
     const parts = partsFor(pool, m * k * n, m);
     const wsFloats = this.workspace([m, k, n]);
-    const o = ar.place([this.operand(a, m * k), this.operand(b, k * n), this.operand(c, m * n), wsFloats * parts]);
+    const o = ar.place([ar.operand(a, m * k), ar.operand(b, k * n), ar.operand(c, m * n), wsFloats * parts]);
     if (!o) return jsBackend.matmul(a, b, c, m, k, n, options);
     const [pa, pb, pc, ws] = o as [number, number, number, number];
     ar.put(pa, a, m * k);
@@ -196,7 +190,7 @@ export class WasmBackend implements Backend {
   /** An element-wise kernel f(x) → out. */
   private unary(kernel: (x: number, out: number, n: number) => void, x: Float32Array, out: Float32Array, n: number): boolean {
     const ar = this.arena;
-    const o = ar.reserve([n, n]);
+    const o = ar.place([ar.operand(x, n), ar.operand(out, n)]);
     if (!o) return false;
     const [px, py] = o as [number, number];
     ar.put(px, x, n);
@@ -214,7 +208,7 @@ export class WasmBackend implements Backend {
     n: number,
   ): boolean {
     const ar = this.arena;
-    const o = ar.reserve([n, n, n]);
+    const o = ar.place([ar.operand(x, n), ar.operand(dy, n), ar.operand(dx, n)]);
     if (!o) return false;
     const [px, pdy, pdx] = o as [number, number, number];
     ar.put(px, x, n);
@@ -254,7 +248,7 @@ export class WasmBackend implements Backend {
   ): void {
     const ar = this.arena;
     const n = rows * c;
-    const o = ar.reserve([n, c, b ? c : 0, n, rows, rows]);
+    const o = ar.place([ar.operand(x, n), ar.operand(w, c), ar.operand(b, c), ar.operand(y, n), ar.operand(mean, rows), ar.operand(rstd, rows)]);
     if (!o) return jsBackend.layerNormForward(x, w, b, y, mean, rstd, rows, c, eps);
     const [px, pw, pb, py, pm, pr] = o as [number, number, number, number, number, number];
     ar.put(px, x, n);
@@ -280,7 +274,16 @@ export class WasmBackend implements Backend {
   ): void {
     const ar = this.arena;
     const n = rows * c;
-    const o = ar.reserve([n, c, rows, rows, n, dx ? n : 0, dw ? c : 0, db ? c : 0]);
+    const o = ar.place([
+      ar.operand(x, n),
+      ar.operand(w, c),
+      ar.operand(mean, rows),
+      ar.operand(rstd, rows),
+      ar.operand(dy, n),
+      ar.operand(dx, n),
+      ar.operand(dw, c),
+      ar.operand(db, c),
+    ]);
     if (!o) return jsBackend.layerNormBackward(x, w, mean, rstd, dy, dx, dw, db, rows, c);
     const [px, pw, pm, pr, pdy, pdx, pdw, pdb] = o as [number, number, number, number, number, number, number, number];
     ar.put(px, x, n);
@@ -300,7 +303,7 @@ export class WasmBackend implements Backend {
   rmsNormForward(x: Float32Array, w: Float32Array, y: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void {
     const ar = this.arena;
     const n = rows * c;
-    const o = ar.reserve([n, c, n, rows]);
+    const o = ar.place([ar.operand(x, n), ar.operand(w, c), ar.operand(y, n), ar.operand(rrms, rows)]);
     if (!o) return jsBackend.rmsNormForward(x, w, y, rrms, rows, c, eps);
     const [px, pw, py, pr] = o as [number, number, number, number];
     ar.put(px, x, n);
@@ -322,7 +325,7 @@ export class WasmBackend implements Backend {
   ): void {
     const ar = this.arena;
     const n = rows * c;
-    const o = ar.reserve([n, c, rows, n, dx ? n : 0, dw ? c : 0]);
+    const o = ar.place([ar.operand(x, n), ar.operand(w, c), ar.operand(rrms, rows), ar.operand(dy, n), ar.operand(dx, n), ar.operand(dw, c)]);
     if (!o) return jsBackend.rmsNormBackward(x, w, rrms, dy, dx, dw, rows, c);
     const [px, pw, pr, pdy, pdx, pdw] = o as [number, number, number, number, number, number];
     ar.put(px, x, n);
@@ -343,7 +346,7 @@ export class WasmBackend implements Backend {
     }
     const ar = this.arena;
     const n = rows * V;
-    const o = ar.reserve([n, rows, n, rows, 2]);
+    const o = ar.place([ar.operand(logits, n), rows, ar.operand(probs, n), ar.operand(perToken, rows), 2]);
     if (!o) return jsBackend.crossEntropyForward(logits, targets, rows, V, probs, perToken);
     const [pl, pt, pp, pn, ps] = o as [number, number, number, number, number];
     ar.put(pl, logits, n);
@@ -358,7 +361,7 @@ export class WasmBackend implements Backend {
   crossEntropyBackward(probs: Float32Array, targets: Int32Array, rows: number, V: number, g: number, dx: Float32Array): void {
     const ar = this.arena;
     const n = rows * V;
-    const o = ar.reserve([n, rows, n]);
+    const o = ar.place([ar.operand(probs, n), rows, ar.operand(dx, n)]);
     if (!o) return jsBackend.crossEntropyBackward(probs, targets, rows, V, g, dx);
     const [pp, pt, pd] = o as [number, number, number];
     ar.put(pp, probs, n);
@@ -370,7 +373,7 @@ export class WasmBackend implements Backend {
 
   adamwStep(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, n: number, hp: AdamWStepParams): void {
     const ar = this.arena;
-    const o = ar.reserve([n, n, n, n]);
+    const o = ar.place([ar.operand(w, n), ar.operand(g, n), ar.operand(m, n), ar.operand(v, n)]);
     if (!o) return jsBackend.adamwStep(w, g, m, v, n, hp);
     const [pw, pg, pm, pv] = o as [number, number, number, number];
     ar.put(pw, w, n);

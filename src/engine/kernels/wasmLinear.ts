@@ -11,12 +11,6 @@ import { jsBackend } from './jsBackend';
 import type { WasmContext } from './wasmAttention';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
 
-/** `a` itself when it is resident (kernels use it in place), else the number of floats to reserve for a copy. */
-function operand(ctx: WasmContext, a: Float32Array | null, n: number): number | Float32Array | null {
-  if (a === null) return 0;
-  return ctx.arena.holds(a) ? a : n;
-}
-
 export function wasmLinearForward(
   ctx: WasmContext,
   x: Float32Array,
@@ -67,14 +61,7 @@ function linearForwardOn(
   const nW = outF * inF;
   // Half weights not in the kernels' memory (loaded while another backend was active) are copied in first.
   const bitsCopy = half && !ar.holds(half.bits) ? Math.ceil(nW / 2) : 0;
-  const o = ar.place([
-    operand(ctx, x, rows * inF),
-    w ? operand(ctx, w, nW) : nW,
-    operand(ctx, bias, outF),
-    operand(ctx, y, rows * outF),
-    wsFloats * parts,
-    bitsCopy,
-  ]);
+  const o = ar.place([ar.operand(x, rows * inF), w ? ar.operand(w, nW) : nW, ar.operand(bias, outF), ar.operand(y, rows * outF), wsFloats * parts, bitsCopy]);
   if (!o) return half ? jsBackend.linearForwardHalf(x, half, bias, y, rows, inF, outF) : jsBackend.linearForward(x, w!, bias, y, rows, inF, outF);
   const [px, pw, pb, py, ws, pcopy] = o as [number, number, number, number, number, number];
   ar.put(px, x, rows * inF);
@@ -119,7 +106,15 @@ export function wasmLinearBackward(
   const pool = ctx.pool();
   const parts = partsFor(pool, rows * inF * outF * ((dx ? 1 : 0) + (dw ? 1 : 0)), Math.min(dx ? rows : outF, dw || db ? outF : rows));
   const wsFloats = ctx.workspace([rows, outF, inF], [outF, rows, inF]);
-  const o = ar.reserve([dw ? rows * inF : 0, dx ? outF * inF : 0, rows * outF, dx ? rows * inF : 0, dw ? outF * inF : 0, db ? outF : 0, wsFloats * parts]);
+  const o = ar.place([
+    dw ? ar.operand(x, rows * inF) : 0,
+    dx ? ar.operand(w, outF * inF) : 0,
+    ar.operand(dy, rows * outF),
+    ar.operand(dx, rows * inF),
+    ar.operand(dw, outF * inF),
+    ar.operand(db, outF),
+    wsFloats * parts,
+  ]);
   if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF);
   const [px, pw, pdy, pdx, pdw, pdb, ws] = o as [number, number, number, number, number, number, number];
   if (dw) ar.put(px, x, rows * inF);

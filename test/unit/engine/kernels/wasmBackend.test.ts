@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { backend, backendStatus, selectBackend } from '../../../../src/engine/kernels/activeBackend';
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmLoad';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
@@ -71,6 +73,35 @@ describe('kernels/wasmBackend', function () {
 
   it('AdamW is bit-identical to the JS reference', () => {
     assert.ok(checkAdamW(simd.backend!) >= 15);
+  });
+
+  it('a resident block made where released ones lay is zeroed, also above the resident end they lowered (a buffer pool relies on it)', async () => {
+    const fresh = loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) }).backend!;
+    v8.setFlagsFromString('--expose_gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const sizes = [4096, 64 * 1024, 300 * 1024];
+    let first: number[] = [];
+    await (async () => {
+      // Blocks whose owners die here, written all over: the top ones lower the resident end when released.
+      const owners = sizes.map(() => ({}));
+      const blocks = sizes.map((n, i) => fresh.residentBytes!(n, owners[i])!);
+      blocks.forEach((b) => b.fill(0xa5));
+      first = blocks.map((b) => b.byteOffset);
+    })();
+    for (let i = 0; i < 5; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const again = [...sizes].reverse().map((n) => fresh.residentBytes!(n, {})!);
+    assert.ok(
+      again.some((b) => first.includes(b.byteOffset)),
+      'the released blocks were not collected (nothing reused their place): the check would prove nothing',
+    );
+    for (const b of again)
+      assert.ok(
+        b.every((x) => x === 0),
+        `a block at ${b.byteOffset} holds a released block's bytes`,
+      );
   });
 
   it('matmul handles operands larger than the current memory (it grows) and reuses it after', () => {
