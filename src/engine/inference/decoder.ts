@@ -81,8 +81,8 @@ export class Decoder {
   private readonly h2: Float32Array;
   private readonly logits: Float32Array;
   private readonly stat = new Float32Array(2);
-  /** The fused block's norm statistic (where its kernel writes). */
-  private readonly stat2: Float32Array;
+  /** Where the fused block's RMSNorm writes its statistic (in the kernels' memory). */
+  private readonly fusedStat: Float32Array;
   /** RoPE tables [context, rotary/2] (float32, as ops/rope.ts rounds them). */
   private readonly cos: Float32Array;
   private readonly sin: Float32Array;
@@ -181,7 +181,7 @@ export class Decoder {
     this.h1 = alloc(Math.max(F, 1));
     this.h2 = alloc(Math.max(F, 1));
     this.logits = alloc(cfg.vocabSize);
-    this.stat2 = alloc(1);
+    this.fusedStat = alloc(1);
     // Products that read the same vector run as one call: fewer calls, and parts big enough to split.
     const stack = (pairs: [Linear, Float32Array][]): StackedMatvec[] | null =>
       pairs.every(([l]) => l.w) ? pairs.map(([l, y]) => ({ w: l.w!, bias: l.b, y, rows: l.rows })) : null;
@@ -232,7 +232,7 @@ export class Decoder {
         h1: this.h1,
         h2: this.h2,
         proj: this.proj,
-        stat: this.stat2,
+        stat: this.fusedStat,
         norm1: resident(L.norm1[0]),
         norm2: resident(L.norm2[0]),
         w: [L.q.w!, L.k.w!, L.v.w!, L.o.w!, gate.w!, up.w!, down.w!],

@@ -85,7 +85,7 @@ export interface LlamaBlockArrays {
   readonly h2: Float32Array;
   readonly proj: Float32Array;
   readonly stat: Float32Array;
-  /** [norm1, q, k, v, o, norm2, gate, up, down] weights, and the biases of the seven products (null: none). */
+  /** The two RMSNorms' weights; the seven products' weights and biases (null: none), in the order q, k, v, o, gate, up, down. */
   readonly norm1: Float32Array;
   readonly norm2: Float32Array;
   readonly w: readonly [q: Float32Array, k: Float32Array, v: Float32Array, o: Float32Array, gate: Float32Array, up: Float32Array, down: Float32Array];

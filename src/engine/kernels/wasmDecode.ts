@@ -6,14 +6,19 @@
  * product of it would be split.
  */
 
-/** Words of a llamaBlock descriptor (wasm/assembly/decodeBlock.ts lists what each holds). */
-const BLOCK_WORDS = 40;
-
 import type { DecodeKernels, LlamaBlockArrays, StackedMatvec } from './backend';
 import type { ComputeThreads } from './computeThreads';
 import type { Arena } from './wasmArena';
 import type { KernelExports } from './wasmExports';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
+
+/**
+ * A llamaBlock descriptor (wasm/assembly/decodeBlock.ts says what each word holds): 38 words of
+ * offsets and sizes (blockDescriptor), then eps and the attention scale as float32.
+ */
+const BLOCK_WORDS = 40;
+const EPS_WORD = 38;
+const SCALE_WORD = 39;
 
 export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => ComputeThreads | null): DecodeKernels {
   return {
@@ -67,11 +72,11 @@ export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => Compu
       const d = new Uint32Array(words.buffer, words.byteOffset, BLOCK_WORDS);
       d.set(blockDescriptor(b));
       const f = new Float32Array(words.buffer, words.byteOffset, BLOCK_WORDS);
-      f[38] = b.eps;
-      f[39] = b.scale;
+      f[EPS_WORD] = b.eps;
+      f[SCALE_WORD] = b.scale;
       const kvC = b.kvHeads * b.headSize;
       // [rows, cols] of its products as the kernel-by-kernel path runs them (q/k/v and gate/up stacked).
-      const products = [
+      const products: [rows: number, cols: number][] = [
         [b.C + 2 * kvC, b.C],
         [b.C, b.C],
         [2 * b.F, b.C],
@@ -81,7 +86,7 @@ export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => Compu
       return (pos) => {
         const pool = threads();
         // Worth splitting across threads: then the caller's kernel-by-kernel path does.
-        if (pool && products.some(([rows, cols]) => partsFor(pool, rows! * cols!, rows!) > 1)) return false;
+        if (pool && products.some(([rows, cols]) => partsFor(pool, rows * cols, rows) > 1)) return false;
         ex.llamaBlock(at, pos);
         return true;
       };
@@ -96,7 +101,7 @@ export function wasmDecode(ex: KernelExports, arena: Arena, threads: () => Compu
   };
 }
 
-/** The descriptor's first 38 words (offsets, then sizes); eps and scale follow as float32. */
+/** The descriptor's first EPS_WORD words: offsets, then sizes. */
 function blockDescriptor(b: LlamaBlockArrays): number[] {
   const at = (a: Float32Array | null): number => (a ? a.byteOffset : 0);
   const [wq, wk, wv, wo, wg, wu, wd] = b.w;
