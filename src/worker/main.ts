@@ -7,7 +7,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { setComputeThreads } from '../engine';
-import { defaultThreads, nodeThreadSpawner } from '../node/computeThreads';
+import { backgroundThreadSpawner, defaultThreads, lowerThreadPriority } from '../node/computeThreads';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
 import { failure } from './errors';
 import { WorkerSession } from './session';
@@ -16,7 +16,10 @@ const port = parentPort;
 if (!port) throw new Error('the Attention Lens worker must be started as a worker thread (new Worker(...)), not run directly');
 
 enableRelaxedSimd(); // before the session (and with it the engine's kernels) starts
-setComputeThreads(requestedThreads(workerData), nodeThreadSpawner);
+// The engine yields to VS Code: the extension host (the same process) and the window stay
+// responsive while it trains on every core it has.
+lowerThreadPriority();
+setComputeThreads(requestedThreads(workerData), backgroundThreadSpawner);
 const session = new WorkerSession((message, transfer) => port.postMessage(message, transfer));
 port.on('message', (message: unknown) => session.handle(message));
 // A message that could not even be deserialised: answer as a malformed request.
