@@ -293,9 +293,10 @@ export class Llama2cTokenizer implements Tokenizer {
   }
 }
 
-/** The records of a tokenizer file: exactly `vocabSize` of them, or up to the end when undefined. */
+/** What decodeNext gives for a token that prints nothing. */
 const NO_BYTES = new Uint8Array(0);
 
+/** The records of a tokenizer file: exactly `vocabSize` of them, or up to the end when undefined. */
 function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTokenLength: number; starts: number[]; lengths: number[]; scores: number[] } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const maxTokenLength = view.getUint32(0, true);
