@@ -4,6 +4,8 @@
  * memory, on that backend). A step is matrix-vector products (DecodeKernels.matvec, which read
  * the weights where they lie: a checkpoint loaded into the WebAssembly memory is never copied)
  * and one attention call per layer; norms, RoPE and activations are short loops over one vector.
+ * A Llama-family block with float32 weights runs as one kernel call instead (llamaBlock) when
+ * nothing in it would be split across compute threads: no per-token arithmetic left to JS.
  * Nothing is allocated per token. Weights held as 16-bit values (F16/BF16 checkpoints, half.ts)
  * stay so: matvecHalf widens them as it reads them, and embedding rows are widened one at a time.
  *
