@@ -17,6 +17,7 @@
 
 import { backend } from '../kernels/activeBackend';
 import type { DecodeKernels, StackedMatvec } from '../kernels/backend';
+import { llamaBlockArrays, type LayerWeights, type Linear } from './decoderLayer';
 import { jsDecode } from '../kernels/jsDecode';
 import { geluForwardJs, layerNormForwardJs, rmsNormForwardJs } from '../kernels/jsLayers';
 import type { ModelConfig } from '../models/config';
@@ -28,34 +29,6 @@ import { ShapeError, type Tensor } from '../tensor';
 
 /** Prompts up to this many tokens are prefilled one token at a time. */
 const PREFILL_BY_STEPS = 16;
-
-interface LayerWeights {
-  norm1: [Float32Array, Float32Array | null] | null;
-  q: Linear;
-  k: Linear;
-  v: Linear;
-  o: Linear;
-  norm2: [Float32Array, Float32Array | null] | null;
-  /** gelu: [fc, proj]; swiglu: [gate, up, down]; none: []. */
-  mlp: Linear[];
-  kc: Float32Array;
-  vc: Float32Array;
-  /** q, k and v as one stacked product into q, kRow, vRow (float32 weights only), else null. */
-  qkv: StackedMatvec[] | null;
-  /** swiglu's gate and up as one stacked product into h1, h2 (float32 weights only), else null. */
-  gateUp: StackedMatvec[] | null;
-  /** The whole block as one kernel call (Llama family, float32 weights), else null; false: not this time. */
-  fused: ((pos: number) => boolean) | null;
-}
-
-interface Linear {
-  /** The float32 weights, or null when they are 16-bit (`h`). */
-  readonly w: Float32Array | null;
-  readonly h: HalfBits | null;
-  readonly b: Float32Array | null;
-  readonly rows: number;
-  readonly cols: number;
-}
 
 export class Decoder {
   readonly model: Transformer;
@@ -218,43 +191,9 @@ export class Decoder {
 
   /** The block as one kernel call, when its weights are float32 (null otherwise). */
   private fuse(L: LayerWeights, resident: (a: Float32Array) => Float32Array): ((pos: number) => boolean) | null {
-    const cfg = this.cfg;
-    const [gate, up, down] = L.mlp as [Linear, Linear, Linear];
-    const linears = [L.q, L.k, L.v, L.o, gate, up, down];
-    if (!linears.every((l) => l.w) || !L.norm1 || !L.norm2) return null;
-    return this.k.llamaBlock!(
-      {
-        x: this.x,
-        xb: this.xb,
-        q: this.q,
-        k: this.kRow,
-        v: this.vRow,
-        attOut: this.attOut,
-        att: this.att,
-        h1: this.h1,
-        h2: this.h2,
-        proj: this.proj,
-        stat: this.fusedStat,
-        norm1: resident(L.norm1[0]),
-        norm2: resident(L.norm2[0]),
-        w: [L.q.w!, L.k.w!, L.v.w!, L.o.w!, gate.w!, up.w!, down.w!],
-        b: linears.map((l) => l.b),
-        kc: L.kc,
-        vc: L.vc,
-        cos: this.cos,
-        sin: this.sin,
-        C: cfg.dModel,
-        F: cfg.mlpHidden,
-        heads: cfg.nHeads,
-        kvHeads: cfg.nKvHeads,
-        headSize: this.hs,
-        rotaryHalf: (cfg.rotaryDims ?? this.hs) / 2,
-        interleaved: cfg.ropeStyle === 'interleaved',
-        eps: cfg.normEps,
-        scale: 1 / Math.sqrt(this.hs),
-      },
-      this,
-    );
+    const { x, xb, q, kRow: k, vRow: v, attOut, att, h1, h2, proj, fusedStat: stat, cos, sin } = this;
+    const arrays = llamaBlockArrays(this.cfg, L, resident, { x, xb, q, k, v, attOut, att, h1, h2, proj, stat, cos, sin });
+    return arrays && this.k.llamaBlock!(arrays, this);
   }
 
   /** Forgets every position (the next step is position 0). */

@@ -24,6 +24,7 @@
  */
 
 import type { EncodeOptions, Encoding, Tokenizer, TokenSpan } from './tokenizer';
+import { PairHeap } from './pairHeap';
 import { PieceIndex } from './pieceIndex';
 import { byteString, decodeUtf8Lossy, forEachCodePoint, readableLabel, utf8BytesOfCodePoint } from './utf8';
 
@@ -346,59 +347,4 @@ function isPrintedBySafePrintf(piece: Uint8Array): boolean {
   if (piece.length > 1) return true;
   const b = piece[0]!;
   return (b >= 0x20 && b <= 0x7e) || (b >= 0x09 && b <= 0x0d);
-}
-
-interface PairEntry {
-  readonly score: number;
-  readonly left: number;
-  readonly right: number;
-  readonly merged: number;
-  readonly leftVersion: number;
-  readonly rightVersion: number;
-}
-
-/** Binary max-heap of candidate merges: higher score first, then the smaller (leftmost) index. */
-class PairHeap {
-  private readonly items: PairEntry[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(score: number, left: number, right: number, merged: number, leftVersion: number, rightVersion: number): void {
-    const items = this.items;
-    items.push({ score, left, right, merged, leftVersion, rightVersion });
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i]!, items[parent]!)) break;
-      [items[i], items[parent]] = [items[parent]!, items[i]!];
-      i = parent;
-    }
-  }
-
-  pop(): PairEntry {
-    const items = this.items;
-    const top = items[0]!;
-    const last = items.pop()!;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let best = i;
-        if (l < items.length && before(items[l]!, items[best]!)) best = l;
-        if (r < items.length && before(items[r]!, items[best]!)) best = r;
-        if (best === i) break;
-        [items[i], items[best]] = [items[best]!, items[i]!];
-        i = best;
-      }
-    }
-    return top;
-  }
-}
-
-function before(a: PairEntry, b: PairEntry): boolean {
-  return a.score > b.score || (a.score === b.score && a.left < b.left);
 }

@@ -38,7 +38,7 @@ export class TokenTextStream {
     this.emitted = this.ids.length;
     this.utf8 = tokenizer.decodeNext ? new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }) : null;
     // The prompt's bytes, so that a character it leaves incomplete is completed by what follows.
-    this.ids.forEach((id, i) => this.utf8?.decode(tokenizer.decodeNext!(i > 0 ? this.ids[i - 1]! : -1, id), { stream: true }));
+    if (this.utf8) this.ids.forEach((id, i) => this.utf8!.decode(tokenizer.decodeNext!(i > 0 ? this.ids[i - 1]! : -1, id), { stream: true }));
   }
 
   /** The text `id` adds after everything before it ('' while it ends inside a character). */
