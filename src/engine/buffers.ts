@@ -34,11 +34,11 @@ export class BufferPool {
     return this.held;
   }
 
-  /** A zeroed array of `n` floats, reused when one of that length is free. */
-  take(n: number): Float32Array {
+  /** A zeroed array of `n` floats (or, with `zeroed` false, holding anything), reused when one of that length is free. */
+  take(n: number, zeroed = true): Float32Array {
     const reused = this.free.get(n)?.pop();
     const a = reused ?? this.fresh(n);
-    if (reused) a.fill(0);
+    if (reused && zeroed) a.fill(0);
     else this.held += a.byteLength;
     this.lent.push(a);
     return a;
@@ -66,6 +66,14 @@ let active: BufferPool | null = null;
 /** A zeroed Float32Array of length n: from the active pool inside withBufferPool, else new. */
 export function floats(n: number): Float32Array {
   return active ? active.take(n) : new Float32Array(n);
+}
+
+/**
+ * A Float32Array of length n for a result whose every value the caller writes before any is
+ * read: from the active pool without zeroing it (zeroing was ~5 % of a `small` step), else new.
+ */
+export function floatsToOverwrite(n: number): Float32Array {
+  return active ? active.take(n, false) : new Float32Array(n);
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * Element-wise and per-column kernels: GELU (tanh form) and SiLU forward and backward, bias rows,
+ * Element-wise and per-column kernels: GELU (tanh form) and SiLU forward and backward, sums
+ * (the residual, broadcast rows, gradient accumulation), bias rows,
  * column sums (bias gradients), and the fused linear layer y = x·Wᵀ + b with its backward
  * (dx = dy·W, dW += dyᵀ·x, db += Σ rows of dy) so one call moves each operand once.
  */
@@ -82,6 +83,37 @@ export function siluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
     const v = load<f32>(x + o);
     const sg: f32 = <f32>1 / (<f32>1 + f32x4.extract_lane(exp4(f32x4.splat(-v)), 0));
     store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * sg * (1 + v * (1 - sg)));
+  }
+}
+
+/** out[r, j] = a[r, j] + b[j] for `rows` rows of m values (the residual sum when rows is 1). */
+export function addRows(a: usize, b: usize, out: usize, rows: i32, m: i32): void {
+  const rb = <usize>m << 2;
+  for (let r = 0; r < rows; r++) {
+    const ar = a + <usize>r * rb,
+      orow = out + <usize>r * rb;
+    let j = 0;
+    for (; j + 4 <= m; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(orow + o, f32x4.add(v128.load(ar + o), v128.load(b + o)));
+    }
+    for (; j < m; j++) {
+      const o = <usize>j << 2;
+      store<f32>(orow + o, load<f32>(ar + o) + load<f32>(b + o));
+    }
+  }
+}
+
+/** dst[i] += src[i] for i < n. */
+export function accumulate(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
   }
 }
 

@@ -233,6 +233,10 @@ export interface Backend {
   siluForward(x: Float32Array, out: Float32Array, n: number): void;
   /** dx[i] += dy[i]·silu′(x[i]) for i < n. */
   siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** out[r, j] = a[r, j] + b[j] for `rows` rows of m values: b repeats over the rows (rows 1: a plain sum). */
+  addRows(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, m: number): void;
+  /** dst[i] += src[i] for i < n. */
+  accumulate(dst: Float32Array, src: Float32Array, n: number): void;
   /** LayerNorm of `rows` rows of c values; mean and rstd [rows] receive the statistics. */
   layerNormForward(
     x: Float32Array,

@@ -58,15 +58,19 @@ export interface ThreadJob {
 export type KernelFunctions = Readonly<Record<string, unknown>>;
 
 // Control block layout: per helper a slot of SLOT_INTS int32 words (128 bytes: no two helpers
-// share a cache line), then per helper MAX_ARGS float64 arguments, then a message of MSG_CHARS.
+// share a cache line), then per helper MAX_JOBS jobs of JOB_WORDS float64 words (the export
+// index, then MAX_ARGS arguments), then a message of MSG_CHARS.
 const SLOT_INTS = 32;
 const SEQ = 0; // bumped by the caller to post a job
 const DONE = 1; // set to SEQ by the helper when the job is finished
 const STATE = 2; // 0 starting, 1 ready, 2 stopped
-const OP = 3; // export index, or -1: stop
-const STATUS = 4; // 0 ok, 1 the job failed (message below)
+const COUNT = 3; // jobs posted, run in order; -1: stop
+const STATUS = 4; // 0 ok, 1 a job failed (message below)
 const MSG_LEN = 5;
 const MAX_ARGS = 20;
+const JOB_WORDS = 1 + MAX_ARGS;
+/** Jobs a helper takes in one post: a list longer than this goes in rounds. */
+export const MAX_JOBS = 64;
 const MSG_CHARS = 240;
 /** Spin iterations before a futex wait (a few µs): a decode step posts hundreds of small jobs. */
 const SPIN = 20000;
@@ -75,7 +79,7 @@ const START_MS = 30000;
 
 function layout(helpers: number): { argsAt: number; msgAt: number; bytes: number } {
   const argsAt = helpers * SLOT_INTS * 4;
-  const msgAt = argsAt + helpers * MAX_ARGS * 8;
+  const msgAt = argsAt + helpers * MAX_JOBS * JOB_WORDS * 8;
   return { argsAt, msgAt, bytes: msgAt + helpers * MSG_CHARS * 2 };
 }
 
@@ -87,8 +91,8 @@ export const HELPER_SOURCE = `(data, onExit) => {
   const { module, memory, control, slot, names } = data;
   const helpers = ${'${HELPERS}'};
   const w = new Int32Array(control, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
-  const args = new Float64Array(control, helpers * ${SLOT_INTS * 4} + slot * ${MAX_ARGS * 8}, ${MAX_ARGS});
-  const msg = new Uint16Array(control, helpers * ${SLOT_INTS * 4 + MAX_ARGS * 8} + slot * ${MSG_CHARS * 2}, ${MSG_CHARS});
+  const jobs = new Float64Array(control, helpers * ${SLOT_INTS * 4} + slot * ${MAX_JOBS * JOB_WORDS * 8}, ${MAX_JOBS * JOB_WORDS});
+  const msg = new Uint16Array(control, helpers * ${SLOT_INTS * 4 + MAX_JOBS * JOB_WORDS * 8} + slot * ${MSG_CHARS * 2}, ${MSG_CHARS});
   const stopped = () => {
     Atomics.store(w, ${STATE}, 2);
     Atomics.notify(w, ${STATE});
@@ -120,13 +124,16 @@ export const HELPER_SOURCE = `(data, onExit) => {
       else Atomics.wait(w, ${SEQ}, seen);
     }
     seen = Atomics.load(w, ${SEQ});
-    const op = w[${OP}];
-    if (op < 0) break;
+    const count = w[${COUNT}];
+    if (count < 0) break;
     try {
-      const f = ex[names[op]];
-      if (typeof f !== 'function') throw new Error('the kernel module has no function ' + names[op]);
-      const a = args;
-      f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19]);
+      for (let j = 0, a = 0; j < count; j++, a += ${JOB_WORDS}) {
+        const name = names[jobs[a]];
+        const f = ex[name];
+        if (typeof f !== 'function') throw new Error('the kernel module has no function ' + name);
+        f(jobs[a + 1], jobs[a + 2], jobs[a + 3], jobs[a + 4], jobs[a + 5], jobs[a + 6], jobs[a + 7], jobs[a + 8], jobs[a + 9], jobs[a + 10],
+          jobs[a + 11], jobs[a + 12], jobs[a + 13], jobs[a + 14], jobs[a + 15], jobs[a + 16], jobs[a + 17], jobs[a + 18], jobs[a + 19], jobs[a + 20]);
+      }
       Atomics.store(w, ${STATUS}, 0);
     } catch (e) {
       fail(e);
@@ -140,7 +147,7 @@ export const HELPER_SOURCE = `(data, onExit) => {
 interface Helper {
   readonly thread: SpawnedThread;
   readonly words: Int32Array;
-  readonly args: Float64Array;
+  readonly jobs: Float64Array;
   readonly msg: Uint16Array;
   seq: number;
 }
@@ -209,7 +216,7 @@ export class ComputeThreads {
           helpers.push({
             thread,
             words,
-            args: new Float64Array(control, argsAt + slot * MAX_ARGS * 8, MAX_ARGS),
+            jobs: new Float64Array(control, argsAt + slot * MAX_JOBS * JOB_WORDS * 8, MAX_JOBS * JOB_WORDS),
             msg: new Uint16Array(control, msgAt + slot * MSG_CHARS * 2, MSG_CHARS),
             seq: 0,
           });
@@ -243,36 +250,50 @@ export class ComputeThreads {
    * done. Throws the first failure (after every part has finished or its thread has died).
    */
   run(jobs: readonly ThreadJob[]): void {
-    if (jobs.length > this.size) throw new RangeError(`${jobs.length} parts for ${this.size} compute threads`);
-    if (jobs.length > 1 && !this.started()) {
+    this.runLists(jobs.map((j) => [j]));
+  }
+
+  /**
+   * Like run(), with a list of jobs per thread, each list run in order (one wake-up per thread
+   * for many small jobs: say, the attention heads of a layer). Lists longer than MAX_JOBS go in
+   * rounds; every list keeps its order, so a thread's jobs may build on each other's results.
+   */
+  runLists(lists: readonly (readonly ThreadJob[])[]): void {
+    if (lists.length > this.size) throw new RangeError(`${lists.length} parts for ${this.size} compute threads`);
+    const runHere = (list: readonly ThreadJob[]): void => {
+      for (const { op, args } of list) (this.own[op] as (...a: number[]) => void)(...args);
+    };
+    if (lists.length > 1 && !this.started()) {
       // The helpers could not start (the reason is kept): the parts run here, one after another.
-      for (const { op, args } of jobs) (this.own[op] as (...a: number[]) => void)(...args);
+      lists.forEach(runHere);
       return;
     }
-    if (jobs.length > 1) this.splitCalls++;
-    for (let i = 1; i < jobs.length; i++) this.post(this.helpers[i - 1]!, jobs[i]!);
-    let error: unknown = null;
-    if (jobs.length > 0) {
+    if (lists.length > 1) this.splitCalls++;
+    const longest = Math.max(0, ...lists.map((l) => l.length));
+    for (let r = 0; r < longest; r += MAX_JOBS) {
+      const round = lists.map((l) => l.slice(r, r + MAX_JOBS));
+      for (let i = 1; i < round.length; i++) this.post(this.helpers[i - 1]!, round[i]!);
+      let error: unknown = null;
       try {
-        const { op, args } = jobs[0]!;
-        (this.own[op] as (...a: number[]) => void)(...args);
+        runHere(round[0] ?? []);
       } catch (e) {
         error = e;
       }
+      let dead: string | null = null;
+      for (let i = 1; i < round.length; i++) {
+        const h = this.helpers[i - 1]!;
+        const what = round[i]![0]?.op ?? 'kernel';
+        const outcome = this.await(h);
+        if (outcome === 'stopped') dead ??= `compute thread ${i + 1} stopped during a ${what} call${message(h) ? `: ${message(h)}` : ''}`;
+        else if (outcome !== null) error ??= new Error(`compute thread ${i + 1} failed in ${what}: ${outcome}`);
+      }
+      if (dead !== null) {
+        this.stoppedReason = dead;
+        this.dispose();
+        throw new Error(`${dead}; the engine continues on one thread`);
+      }
+      if (error !== null) throw error;
     }
-    let dead: string | null = null;
-    for (let i = 1; i < jobs.length; i++) {
-      const h = this.helpers[i - 1]!;
-      const outcome = this.await(h);
-      if (outcome === 'stopped') dead ??= `compute thread ${i + 1} stopped during a ${jobs[i]!.op} call${message(h) ? `: ${message(h)}` : ''}`;
-      else if (outcome !== null) error ??= new Error(`compute thread ${i + 1} failed in ${jobs[i]!.op}: ${outcome}`);
-    }
-    if (dead !== null) {
-      this.stoppedReason = dead;
-      this.dispose();
-      throw new Error(`${dead}; the engine continues on one thread`);
-    }
-    if (error !== null) throw error;
   }
 
   /** Waits, the first time, until every helper has instantiated the module; false (and the pool stopped) if one cannot. */
@@ -302,13 +323,17 @@ export class ComputeThreads {
     }
   }
 
-  private post(h: Helper, job: ThreadJob): void {
-    const op = this.opIndex.get(job.op);
-    if (op === undefined) throw new RangeError(`no kernel named ${job.op}`);
-    if (job.args.length > MAX_ARGS) throw new RangeError(`${job.op}: more than ${MAX_ARGS} arguments`);
-    h.args.fill(0);
-    h.args.set(job.args);
-    h.words[OP] = op;
+  private post(h: Helper, list: readonly ThreadJob[]): void {
+    list.forEach((job, j) => {
+      const op = this.opIndex.get(job.op);
+      if (op === undefined) throw new RangeError(`no kernel named ${job.op}`);
+      if (job.args.length > MAX_ARGS) throw new RangeError(`${job.op}: more than ${MAX_ARGS} arguments`);
+      const at = j * JOB_WORDS;
+      h.jobs[at] = op;
+      h.jobs.fill(0, at + 1 + job.args.length, at + JOB_WORDS);
+      h.jobs.set(job.args, at + 1);
+    });
+    h.words[COUNT] = list.length;
     h.words[STATUS] = 0;
     h.seq = (h.seq + 1) | 0;
     Atomics.store(h.words, SEQ, h.seq);
@@ -338,7 +363,7 @@ export class ComputeThreads {
 }
 
 function stop(h: Helper): void {
-  h.words[OP] = -1;
+  h.words[COUNT] = -1;
   h.seq = (h.seq + 1) | 0;
   Atomics.store(h.words, SEQ, h.seq);
   Atomics.notify(h.words, SEQ);

@@ -8,7 +8,9 @@
 import type { Backend, MatmulOptions } from './backend';
 import { attentionBackwardJs, attentionForwardJs } from './jsAttention';
 import {
+  accumulateJs,
   adamwStepJs,
+  addRowsJs,
   crossEntropyBackwardJs,
   crossEntropyForwardJs,
   geluBackwardJs,
@@ -55,6 +57,8 @@ export const jsBackend: Backend = {
   geluBackward: geluBackwardJs,
   siluForward: siluForwardJs,
   siluBackward: siluBackwardJs,
+  addRows: addRowsJs,
+  accumulate: accumulateJs,
   layerNormForward: layerNormForwardJs,
   layerNormBackward: layerNormBackwardJs,
   rmsNormForward: rmsNormForwardJs,

@@ -51,6 +51,17 @@ export function linearBackwardJs(
   }
 }
 
+export function addRowsJs(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, m: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * m;
+    for (let j = 0; j < m; j++) out[o + j] = a[o + j]! + b[j]!;
+  }
+}
+
+export function accumulateJs(dst: Float32Array, src: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) addAt(dst, i, src[i]!);
+}
+
 const GELU_C = Math.sqrt(2 / Math.PI);
 
 export function geluForwardJs(xd: Float32Array, out: Float32Array, n: number): void {

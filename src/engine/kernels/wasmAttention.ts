@@ -11,6 +11,7 @@
 
 import type { AttentionDims } from './backend';
 import type { ComputeThreads, ThreadJob } from './computeThreads';
+import { splitRange } from './wasmThreads';
 import { jsBackend } from './jsBackend';
 import type { Arena } from './wasmArena';
 import type { KernelExports } from './wasmExports';
@@ -58,7 +59,10 @@ export function wasmAttentionForward(
   const nt = threadsFor(pool, units, rows * Tk * hs);
   const ar = ctx.arena;
   const wsFloats = ctx.workspace([rows, hs, Tk], [rows, Tk, hs]);
-  const perThread = [block, scores ? block : 0, hardIdx ? rows : 0, wsFloats];
+  // Weights (and scores) kept in the kernels' memory are written in place: no block to copy out.
+  const probsHere = probs !== null && ar.holds(probs),
+    scoresHere = scores !== null && ar.holds(scores);
+  const perThread = [probsHere ? 0 : block, scores && !scoresHere ? block : 0, hardIdx ? rows : 0, wsFloats];
   const o = ar.place([ar.operand(q, nq), ar.operand(k, nkv), ar.operand(v, nkv), ar.operand(out, nq), ...Array.from({ length: nt }, () => perThread).flat()]);
   if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
   const [pq, pk, pv, po] = o as [number, number, number, number];
@@ -74,23 +78,34 @@ export function wasmAttentionForward(
     const t0 = c * rows;
     return { b: Math.floor(bh / H), h: bh % H, t0, n: Math.min(rows, T - t0) };
   };
+  const job = (u: number, i: number): ThreadJob => {
+    const { b, h, t0, n } = unit(u);
+    const [block, blockS, ph, ws] = o.slice(4 + 4 * i, 8 + 4 * i) as [number, number, number, number];
+    const at = 4 * ((b * H + h) * T + t0) * Tk;
+    const pp = probsHere ? probs.byteOffset + at : block,
+      ps = scoresHere ? scores.byteOffset + at : blockS;
+    const ko = (b * Tk * Ckv + Math.floor(h / group) * hs) * 4;
+    const qo = ((b * T + t0) * C + h * hs) * 4;
+    return { op: 'attnForwardHead', args: [pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, n, Tk, past + t0, C, Ckv, hs, scale, ws] };
+  };
+  if (nt > 1 && (probs === null || probsHere) && (scores === null || scoresHere) && hardIdx === null) {
+    // Nothing to copy out between units: each thread takes a run of them in one call.
+    pool!.runLists(splitRange(units, nt).map(([u0, u1], i) => Array.from({ length: u1 - u0 }, (_, k) => job(u0 + k, i))));
+    ar.get(po, out, nq);
+    return;
+  }
+  // Otherwise a round at a time, one unit per thread, copying each round's blocks out.
   for (let u0 = 0; u0 < units; u0 += nt) {
     const jobs: ThreadJob[] = [];
-    for (let i = 0; i < nt && u0 + i < units; i++) {
-      const { b, h, t0, n } = unit(u0 + i);
-      const [pp, ps, ph, ws] = o.slice(4 + 4 * i, 8 + 4 * i) as [number, number, number, number];
-      const ko = (b * Tk * Ckv + Math.floor(h / group) * hs) * 4;
-      const qo = ((b * T + t0) * C + h * hs) * 4;
-      jobs.push({ op: 'attnForwardHead', args: [pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, n, Tk, past + t0, C, Ckv, hs, scale, ws] });
-    }
+    for (let i = 0; i < nt && u0 + i < units; i++) jobs.push(job(u0 + i, i));
     if (jobs.length === 1) ctx.ex.attnForwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnForwardHead']>));
     else pool!.run(jobs);
     jobs.forEach((_, i) => {
       const { b, h, t0, n } = unit(u0 + i);
       const [pp, ps, ph] = o.slice(4 + 4 * i, 7 + 4 * i) as [number, number, number];
       const at = ((b * H + h) * T + t0) * Tk;
-      if (probs) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + n * Tk), at);
-      if (scores) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
+      if (probs && !probsHere) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + n * Tk), at);
+      if (scores && !scoresHere) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
       if (hardIdx) hardIdx.set(ar.i32(ph, n), (b * H + h) * T + t0);
     });
   }
@@ -125,7 +140,8 @@ export function wasmAttentionBackward(
   const nt = threadsFor(pool, pairs, rows * Tk * hs);
   const ar = ctx.arena;
   const wsFloats = ctx.workspace([rows, hs, Tk], [rows, Tk, hs], [Tk, rows, hs]);
-  const perThread = [block, block, hardIdx ? rows : 0, wsFloats];
+  const probsHere = ar.holds(probs);
+  const perThread = [probsHere ? 0 : block, block, hardIdx ? rows : 0, wsFloats];
   const o = ar.place([
     ar.operand(q, nq),
     ar.operand(k, nkv),
@@ -146,48 +162,60 @@ export function wasmAttentionBackward(
   ar.put(pdk, dk, nkv);
   ar.put(pdv, dv, nkv);
   const scale = 1 / Math.sqrt(hs);
-  for (let p0 = 0; p0 < pairs; p0 += nt) {
-    const width = Math.min(nt, pairs - p0);
-    // Each pair's heads and chunks in the order one thread takes them: head by head, chunk by chunk.
-    for (let j = 0; j < group; j++) {
-      for (let t0 = 0; t0 < T; t0 += rows) {
-        const n = Math.min(rows, T - t0);
-        const jobs: ThreadJob[] = [];
-        for (let i = 0; i < width; i++) {
-          const pair = p0 + i,
-            b = Math.floor(pair / Hkv),
-            g = pair % Hkv,
-            h = g * group + j;
-          const [pp, pdp, ph, ws] = o.slice(7 + 4 * i, 11 + 4 * i) as [number, number, number, number];
-          const ko = (b * Tk * Ckv + g * hs) * 4;
-          const qo = ((b * T + t0) * C + h * hs) * 4;
-          const at = ((b * H + h) * T + t0) * Tk;
-          ar.f32().set(probs.subarray(at, at + n * Tk), pp >> 2);
-          if (hardIdx) ar.i32(ph, n).set(hardIdx.subarray((b * H + h) * T + t0, (b * H + h) * T + t0 + n));
-          const args = [
-            pq + qo,
-            pk + ko,
-            pv + ko,
-            pp,
-            ph,
-            pdy + qo,
-            dq ? pdq + qo : 0,
-            dk ? pdk + ko : 0,
-            dv ? pdv + ko : 0,
-            pdp,
-            n,
-            Tk,
-            past + t0,
-            C,
-            Ckv,
-            hs,
-            scale,
-            ws,
-          ];
-          jobs.push({ op: 'attnBackwardHead', args });
+  /** The job for one (pair, head of its group, chunk) on thread i, its weights (and hard indices) copied in first when not resident. */
+  const job = (pair: number, j: number, t0: number, i: number): ThreadJob => {
+    const n = Math.min(rows, T - t0);
+    const b = Math.floor(pair / Hkv),
+      g = pair % Hkv,
+      h = g * group + j;
+    const [block, pdp, ph, ws] = o.slice(7 + 4 * i, 11 + 4 * i) as [number, number, number, number];
+    const ko = (b * Tk * Ckv + g * hs) * 4;
+    const qo = ((b * T + t0) * C + h * hs) * 4;
+    const at = ((b * H + h) * T + t0) * Tk;
+    const pp = probsHere ? probs.byteOffset + 4 * at : block;
+    if (!probsHere) ar.f32().set(probs.subarray(at, at + n * Tk), pp >> 2);
+    if (hardIdx) ar.i32(ph, n).set(hardIdx.subarray((b * H + h) * T + t0, (b * H + h) * T + t0 + n));
+    const args = [
+      pq + qo,
+      pk + ko,
+      pv + ko,
+      pp,
+      ph,
+      pdy + qo,
+      dq ? pdq + qo : 0,
+      dk ? pdk + ko : 0,
+      dv ? pdv + ko : 0,
+      pdp,
+      n,
+      Tk,
+      past + t0,
+      C,
+      Ckv,
+      hs,
+      scale,
+      ws,
+    ];
+    return { op: 'attnBackwardHead', args };
+  };
+  // A pair's heads and chunks in the order one thread takes them: head by head, chunk by chunk.
+  const pairJobs = (pair: number, i: number): ThreadJob[] => {
+    const jobs: ThreadJob[] = [];
+    for (let j = 0; j < group; j++) for (let t0 = 0; t0 < T; t0 += rows) jobs.push(job(pair, j, t0, i));
+    return jobs;
+  };
+  if (nt > 1 && probsHere && hardIdx === null) {
+    // Nothing to copy in between jobs: each thread takes a run of pairs in one call.
+    pool!.runLists(splitRange(pairs, nt).map(([p0, p1], i) => Array.from({ length: p1 - p0 }, (_, k) => pairJobs(p0 + k, i)).flat()));
+  } else {
+    // Otherwise a round of pairs at a time, one job per thread, copying each job's weights in.
+    for (let p0 = 0; p0 < pairs; p0 += nt) {
+      const width = Math.min(nt, pairs - p0);
+      for (let j = 0; j < group; j++) {
+        for (let t0 = 0; t0 < T; t0 += rows) {
+          const jobs = Array.from({ length: width }, (_, i) => job(p0 + i, j, t0, i));
+          if (jobs.length === 1) ctx.ex.attnBackwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnBackwardHead']>));
+          else pool!.run(jobs);
         }
-        if (jobs.length === 1) ctx.ex.attnBackwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnBackwardHead']>));
-        else pool!.run(jobs);
       }
     }
   }

@@ -92,6 +92,8 @@ export interface KernelExports {
   geluBackward(x: number, dy: number, dx: number, n: number): void;
   siluForward(x: number, out: number, n: number): void;
   siluBackward(x: number, dy: number, dx: number, n: number): void;
+  addRows(a: number, b: number, out: number, rows: number, m: number): void;
+  accumulate(dst: number, src: number, n: number): void;
   rmsNormForward(x: number, w: number, y: number, rrms: number, rows: number, c: number, eps: number): void;
   rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, c: number): void;
   crossEntropyForward(logits: number, targets: number, probs: number, perToken: number, stats: number, rows: number, V: number): number;
@@ -179,6 +181,8 @@ const REQUIRED = {
   geluBackward: 'function',
   siluForward: 'function',
   siluBackward: 'function',
+  addRows: 'function',
+  accumulate: 'function',
   layerNormForward: 'function',
   layerNormBackward: 'function',
   rmsNormForward: 'function',

@@ -5,7 +5,7 @@
  */
 
 import { Tape, output } from '../autograd';
-import { floats } from '../buffers';
+import { floatsToOverwrite } from '../buffers';
 import type { Backend } from '../kernels/backend';
 import { backend } from '../kernels/activeBackend';
 import { Tensor } from '../tensor';
@@ -17,7 +17,7 @@ type Backward = (b: Backend, x: Float32Array, dy: Float32Array, dx: Float32Array
 function pointwise(tape: Tape | null, x: Tensor, forward: Forward, backward: Backward): Tensor {
   const n = x.size;
   const xd = x.data;
-  const out = floats(n);
+  const out = floatsToOverwrite(n);
   forward(backend(), xd, out, n);
   const tracked = Tape.needsGrad(tape, x);
   const y = output(out, x.shape, tracked);

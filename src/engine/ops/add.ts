@@ -5,9 +5,10 @@
  */
 
 import { Tape, output } from '../autograd';
-import { floats } from '../buffers';
+import { floatsToOverwrite } from '../buffers';
 import { ShapeError, Tensor } from '../tensor';
 import { addAt } from '../elements';
+import { backend } from '../kernels/activeBackend';
 
 function checkSuffix(a: Tensor, b: Tensor, what: string): void {
   const off = a.shape.length - b.shape.length;
@@ -21,23 +22,18 @@ export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
   checkSuffix(a, b, 'add');
   const n = a.size;
   const m = b.size;
-  const out = floats(n);
-  const ad = a.data,
-    bd = b.data;
-  for (let i = 0; i < n; i += m) {
-    for (let j = 0; j < m; j++) out[i + j] = ad[i + j]! + bd[j]!;
-  }
+  const out = floatsToOverwrite(n);
+  backend().addRows(a.data, b.data, out, m === 0 ? 0 : n / m, m);
   const tracked = Tape.needsGrad(tape, a, b);
   const y = output(out, a.shape, tracked);
   if (tracked) {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      if (a.requiresGrad) {
-        const da = a.ensureGrad();
-        for (let i = 0; i < n; i++) addAt(da, i, dy[i]!);
-      }
-      if (b.requiresGrad) {
+      if (a.requiresGrad) backend().accumulate(a.ensureGrad(), dy, n);
+      if (b.requiresGrad && m === n) backend().accumulate(b.ensureGrad(), dy, n);
+      else if (b.requiresGrad) {
+        // Broadcast: each of b's values sums its column of dy, row by row.
         const db = b.ensureGrad();
         for (let i = 0; i < n; i += m) {
           for (let j = 0; j < m; j++) addAt(db, j, dy[i + j]!);
@@ -52,7 +48,7 @@ export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
 export function mul(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
   if (a.size !== b.size) throw new ShapeError(`mul: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ`);
   const n = a.size;
-  const out = floats(n);
+  const out = floatsToOverwrite(n);
   const ad = a.data,
     bd = b.data;
   for (let i = 0; i < n; i++) out[i] = ad[i]! * bd[i]!;
@@ -78,7 +74,7 @@ export function mul(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
 /** s · a for a constant s. */
 export function scale(tape: Tape | null, a: Tensor, s: number): Tensor {
   const n = a.size;
-  const out = floats(n);
+  const out = floatsToOverwrite(n);
   for (let i = 0; i < n; i++) out[i] = a.data[i]! * s;
   const tracked = Tape.needsGrad(tape, a);
   const y = output(out, a.shape, tracked);

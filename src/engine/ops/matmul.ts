@@ -7,7 +7,7 @@
  */
 
 import { Tape, output } from '../autograd';
-import { floats } from '../buffers';
+import { floats, floatsToOverwrite } from '../buffers';
 import { backend } from '../kernels/activeBackend';
 import { ShapeError, Tensor } from '../tensor';
 
@@ -66,7 +66,7 @@ export function linear(tape: Tape | null, x: Tensor, weight: Tensor, bias: Tenso
     throw new ShapeError(`linear: bias is [${bias.shape.join(', ')}], expected [${outF}]`);
   }
   const rows = x.size / inF;
-  const out = floats(rows * outF);
+  const out = floatsToOverwrite(rows * outF);
   const tracked = Tape.needsGrad(tape, x, weight, bias);
   // 16-bit weights (half.ts) are widened inside the kernel unless a backward needs them as float32.
   const half = tracked ? null : weight.half;

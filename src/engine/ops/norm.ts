@@ -4,7 +4,7 @@
  */
 
 import { Tape, output } from '../autograd';
-import { floats } from '../buffers';
+import { floatsToOverwrite } from '../buffers';
 import { backend } from '../kernels/activeBackend';
 import { ShapeError, Tensor } from '../tensor';
 
@@ -23,9 +23,9 @@ export function layerNorm(tape: Tape | null, x: Tensor, weight: Tensor, bias: Te
   const xd = x.data,
     w = weight.data,
     b = bias ? bias.data : null;
-  const out = floats(x.size);
-  const mean = floats(rows);
-  const rstd = floats(rows);
+  const out = floatsToOverwrite(x.size);
+  const mean = floatsToOverwrite(rows);
+  const rstd = floatsToOverwrite(rows);
   backend().layerNormForward(xd, w, b, out, mean, rstd, rows, c, eps);
   const tracked = Tape.needsGrad(tape, x, weight, bias);
   const y = output(out, x.shape, tracked);
@@ -49,8 +49,8 @@ export function rmsNorm(tape: Tape | null, x: Tensor, weight: Tensor, eps = 1e-5
   const rows = x.size / c;
   const xd = x.data,
     w = weight.data;
-  const out = floats(x.size);
-  const rrms = floats(rows);
+  const out = floatsToOverwrite(x.size);
+  const rrms = floatsToOverwrite(rows);
   backend().rmsNormForward(xd, w, out, rrms, rows, c, eps);
   const tracked = Tape.needsGrad(tape, x, weight);
   const y = output(out, x.shape, tracked);

@@ -156,6 +156,97 @@ describe('compute threads: kernels split across helper threads on the shared Web
     }
   });
 
+  it('the element-wise and per-row kernels (GELU, SiLU, sums, norms, AdamW) split on 2 and 4 threads give the floats of one thread', () => {
+    const rng = new Rng(9);
+    const n = 50_003; // parts of any size, and a tail that is not a multiple of 4
+    const x = Float32Array.from({ length: n }, () => (rng.uniform() - 0.5) * 12);
+    const dy = Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
+    const b = x.subarray(0, 1000);
+    const outputs = (): Float32Array[] => {
+      const be = backend();
+      const outs = Array.from({ length: 7 }, (_, i) => (i % 2 ? x.slice() : new Float32Array(n)));
+      be.geluForward(x, outs[0]!, n);
+      be.geluBackward(x, dy, outs[1]!, n);
+      be.siluForward(x, outs[2]!, n);
+      be.siluBackward(x, dy, outs[3]!, n);
+      be.addRows(x, dy, outs[4]!, 1, n);
+      be.accumulate(outs[5]!, dy, n);
+      be.addRows(x.subarray(0, 50_000), b, outs[6]!, 50, 1000);
+      // Per row: 500 rows of 100 (LayerNorm with and without bias, RMSNorm); each row's statistics too.
+      const rowsIn = x.subarray(0, 50_000),
+        w = dy.subarray(0, 100).map((v) => 1 + v);
+      const norms = [50_000, 500, 500, 50_000, 500, 500, 50_000, 500].map((k) => new Float32Array(k));
+      be.layerNormForward(rowsIn, w, b.subarray(0, 100), norms[0]!, norms[1]!, norms[2]!, 500, 100, 1e-5);
+      be.layerNormForward(rowsIn, w, null, norms[3]!, norms[4]!, norms[5]!, 500, 100, 1e-5);
+      be.rmsNormForward(rowsIn, w, norms[6]!, norms[7]!, 500, 100, 1e-5);
+      // AdamW over n values: weights and both moments change.
+      const [pw, m, v] = [x.slice(), dy.map((g) => g / 10), dy.map((g) => g * g)];
+      be.adamwStep(pw, dy, m, v, n, { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, c1: 1 / (1 - 0.9 ** 3), c2: 1 / (1 - 0.95 ** 3) });
+      return [...outs, ...norms, pw, m, v];
+    };
+    use(1);
+    const one = outputs();
+    for (const t of [2, 4]) {
+      use(t);
+      const before = splitCalls();
+      const got = outputs();
+      assert.ok(splitCalls() - before >= 11, `${t} threads: only ${splitCalls() - before} of 11 calls were split`);
+      got.forEach((g, k) =>
+        assert.ok(
+          g.every((v, i) => Object.is(v, one[k]![i])),
+          `${t} threads: output ${k} differs`,
+        ),
+      );
+    }
+  });
+
+  it('attention on weights kept in kernel memory: each thread takes a run of heads in one call (rounds past MAX_JOBS), with the floats of one thread', () => {
+    // 40 × 4 heads (GQA, 2 key/value heads): 160 forward units and 80 backward pairs, more than MAX_JOBS a thread.
+    const dims = { B: 40, T: 48, Tk: 48, H: 4, Hkv: 2, hs: 8 };
+    const rng = new Rng(12);
+    const nq = dims.B * dims.T * dims.H * dims.hs,
+      nkv = dims.B * dims.Tk * dims.Hkv * dims.hs,
+      np = dims.B * dims.H * dims.T * dims.Tk;
+    const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
+    const q = random(nq),
+      k = random(nkv),
+      v = random(nkv),
+      dy = random(nq);
+    const passes = (): Float32Array[] => {
+      const be = backend();
+      const owner = {};
+      const resident = (n: number): Float32Array => {
+        const bytes = be.residentBytes!(4 * n, owner)!;
+        return new Float32Array(bytes.buffer, bytes.byteOffset, n);
+      };
+      const out = new Float32Array(nq),
+        probs = resident(np);
+      be.attentionForward(q, k, v, dims, out, probs, null, null);
+      const dq = new Float32Array(nq),
+        dk = new Float32Array(nkv),
+        dv = new Float32Array(nkv);
+      be.attentionBackward(q, k, v, dims, probs, null, dy, dq, dk, dv);
+      return [out, probs.slice(), dq, dk, dv];
+    };
+    use(1);
+    const one = passes();
+    const reference = new Float32Array(np);
+    jsBackend.attentionForward(q, k, v, dims, new Float32Array(nq), reference, null, null);
+    assert.ok(worst(one[1]!, reference) <= 1e-6, `weights differ from the JS reference by ${worst(one[1]!, reference)}`);
+    for (const t of [2, 4]) {
+      use(t);
+      const before = splitCalls();
+      const got = passes();
+      assert.equal(splitCalls() - before, 2, `${t} threads: the forward and the backward should each be one split call`);
+      got.forEach((g, i) =>
+        assert.ok(
+          g.every((x, j) => Object.is(x, one[i]![j])),
+          `${t} threads: ${['out', 'weights', 'dq', 'dk', 'dv'][i]} differ`,
+        ),
+      );
+    }
+  });
+
   it('training: the losses of a few steps are the same on 1, 2 and 4 threads', () => {
     const config = validateModelConfig({
       architecture: 'llama',

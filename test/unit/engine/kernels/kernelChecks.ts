@@ -237,6 +237,52 @@ export function checkActivations(be: Backend): number {
   return checked;
 }
 
+/**
+ * Sums: a + b with b repeated over rows, and dst += src. Each value is one float32 addition,
+ * so the result must equal Math.fround(x + y) exactly, NaN and ±Infinity included.
+ */
+export function checkSums(be: Backend): number {
+  const rng = new Rng(15);
+  const special = [NaN, Infinity, -Infinity, -0, 3.4e38, -3.4e38, 1e-45];
+  const sample = (n: number): Float32Array => {
+    const a = randomArray(rng, n, 10);
+    special.forEach((v, i) => i < n && (a[(i * 7) % n] = v));
+    return a;
+  };
+  const same = (got: Float32Array, want: Float64Array | number[], what: string): void => {
+    for (let i = 0; i < got.length; i++) {
+      if (!Object.is(got[i], Math.fround(want[i]!))) throw new Error(`${be.name} ${what}: value ${i} is ${got[i]}, expected ${Math.fround(want[i]!)}`);
+    }
+  };
+  let checked = 0;
+  for (const [rows, m] of [
+    [1, 1],
+    [1, 3],
+    [1, 17],
+    [1, 1000],
+    [5, 7],
+    [64, 33],
+    [3, 64],
+  ] as const) {
+    const a = sample(rows * m),
+      b = sample(m),
+      out = randomArray(rng, rows * m);
+    be.addRows(a, b, out, rows, m);
+    same(
+      out,
+      Array.from({ length: rows * m }, (_, i) => a[i]! + b[i % m]!),
+      `addRows ${rows}×${m}`,
+    );
+    const dst = sample(rows * m),
+      src = sample(rows * m);
+    const want = Array.from({ length: rows * m }, (_, i) => dst[i]! + src[i]!);
+    be.accumulate(dst, src, rows * m);
+    same(dst, want, `accumulate ${rows * m}`);
+    checked += 2;
+  }
+  return checked;
+}
+
 /** LayerNorm forward (statistics included) and backward, with and without bias, odd widths. */
 export function checkLayerNorm(be: Backend): number {
   const rng = new Rng(15);
@@ -592,6 +638,8 @@ export const KERNEL_CHECKS: Record<KernelName, (be: Backend) => number> = {
   geluBackward: checkActivations,
   siluForward: checkActivations,
   siluBackward: checkActivations,
+  addRows: checkSums,
+  accumulate: checkSums,
   layerNormForward: checkLayerNorm,
   layerNormBackward: checkLayerNorm,
   rmsNormForward: checkRmsNorm,
