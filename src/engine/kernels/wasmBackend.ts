@@ -26,13 +26,14 @@ type KernelName = Exclude<keyof KernelExports, 'memory'>;
 /**
  * What one value of an element-wise kernel costs, in the multiply-adds partsFor() counts: a
  * tanh or exp (~34, measured: GELU ~1.4 ns a value against ~0.04 ns a multiply-add in a
- * matrix product), a memory-bound sum (~4), and so on.
+ * matrix product), or a normalised value (two passes over its row).
+ *
+ * Memory-bound kernels (sums, AdamW) are not split at all: measured in a `small` training step
+ * on 2 threads, a part took ~50 µs and waking a helper that had gone to sleep between calls
+ * took as long again, so the split calls were slower than one thread.
  */
 const TRANSCENDENTAL_WORK = 32;
-const MEMORY_WORK = 4;
-/** A normalised value (two passes over its row) and an AdamW update (a square root and a division). */
 const NORM_WORK = 8;
-const OPTIMIZER_WORK = 16;
 
 export interface WasmBackendOptions {
   /**
@@ -253,9 +254,7 @@ export class WasmBackend implements Backend {
     const [pa, pb, pout] = o as [number, number, number];
     ar.put(pa, a, n);
     ar.put(pb, b, m);
-    // A plain sum is split by values; a broadcast one by rows (each part reads all of b).
-    if (rows === 1) this.split('addRows', m, m * MEMORY_WORK, 16, (j0, j1) => [pa + 4 * j0, pb + 4 * j0, pout + 4 * j0, 1, j1 - j0]);
-    else this.split('addRows', rows, n * MEMORY_WORK, 1, (r0, r1) => [pa + 4 * r0 * m, pb, pout + 4 * r0 * m, r1 - r0, m]);
+    this.ex.addRows(pa, pb, pout, rows, m);
     ar.get(pout, out, n);
   }
 
@@ -266,7 +265,7 @@ export class WasmBackend implements Backend {
     const [pd, ps] = o as [number, number];
     ar.put(pd, dst, n);
     ar.put(ps, src, n);
-    this.elementwise('accumulate', [pd, ps], n, n * MEMORY_WORK);
+    this.ex.accumulate(pd, ps, n);
     ar.get(pd, dst, n);
   }
 
@@ -431,21 +430,7 @@ export class WasmBackend implements Backend {
     ar.put(pg, g, n);
     ar.put(pm, m, n);
     ar.put(pv, v, n);
-    const { lr, beta1, beta2, eps, weightDecay, c1, c2 } = hp;
-    this.split('adamwStep', n, n * OPTIMIZER_WORK, 16, (i0, i1) => [
-      pw + 4 * i0,
-      pg + 4 * i0,
-      pm + 4 * i0,
-      pv + 4 * i0,
-      i1 - i0,
-      lr,
-      beta1,
-      beta2,
-      eps,
-      weightDecay,
-      c1,
-      c2,
-    ]);
+    this.ex.adamwStep(pw, pg, pm, pv, n, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, hp.c1, hp.c2);
     ar.get(pw, w, n);
     ar.get(pm, m, n);
     ar.get(pv, v, n);

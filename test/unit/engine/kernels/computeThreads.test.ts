@@ -156,33 +156,27 @@ describe('compute threads: kernels split across helper threads on the shared Web
     }
   });
 
-  it('the element-wise and per-row kernels (GELU, SiLU, sums, norms, AdamW) split on 2 and 4 threads give the floats of one thread', () => {
+  it('the element-wise and per-row kernels (GELU, SiLU, norms) split on 2 and 4 threads give the floats of one thread', () => {
     const rng = new Rng(9);
     const n = 50_003; // parts of any size, and a tail that is not a multiple of 4
     const x = Float32Array.from({ length: n }, () => (rng.uniform() - 0.5) * 12);
     const dy = Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
-    const b = x.subarray(0, 1000);
+    const b = x.subarray(0, 100);
     const outputs = (): Float32Array[] => {
       const be = backend();
-      const outs = Array.from({ length: 7 }, (_, i) => (i % 2 ? x.slice() : new Float32Array(n)));
+      const outs = Array.from({ length: 4 }, (_, i) => (i % 2 ? x.slice() : new Float32Array(n)));
       be.geluForward(x, outs[0]!, n);
       be.geluBackward(x, dy, outs[1]!, n);
       be.siluForward(x, outs[2]!, n);
       be.siluBackward(x, dy, outs[3]!, n);
-      be.addRows(x, dy, outs[4]!, 1, n);
-      be.accumulate(outs[5]!, dy, n);
-      be.addRows(x.subarray(0, 50_000), b, outs[6]!, 50, 1000);
       // Per row: 500 rows of 100 (LayerNorm with and without bias, RMSNorm); each row's statistics too.
       const rowsIn = x.subarray(0, 50_000),
         w = dy.subarray(0, 100).map((v) => 1 + v);
       const norms = [50_000, 500, 500, 50_000, 500, 500, 50_000, 500].map((k) => new Float32Array(k));
-      be.layerNormForward(rowsIn, w, b.subarray(0, 100), norms[0]!, norms[1]!, norms[2]!, 500, 100, 1e-5);
+      be.layerNormForward(rowsIn, w, b, norms[0]!, norms[1]!, norms[2]!, 500, 100, 1e-5);
       be.layerNormForward(rowsIn, w, null, norms[3]!, norms[4]!, norms[5]!, 500, 100, 1e-5);
       be.rmsNormForward(rowsIn, w, norms[6]!, norms[7]!, 500, 100, 1e-5);
-      // AdamW over n values: weights and both moments change.
-      const [pw, m, v] = [x.slice(), dy.map((g) => g / 10), dy.map((g) => g * g)];
-      be.adamwStep(pw, dy, m, v, n, { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, c1: 1 / (1 - 0.9 ** 3), c2: 1 / (1 - 0.95 ** 3) });
-      return [...outs, ...norms, pw, m, v];
+      return [...outs, ...norms];
     };
     use(1);
     const one = outputs();
@@ -190,7 +184,7 @@ describe('compute threads: kernels split across helper threads on the shared Web
       use(t);
       const before = splitCalls();
       const got = outputs();
-      assert.ok(splitCalls() - before >= 11, `${t} threads: only ${splitCalls() - before} of 11 calls were split`);
+      assert.ok(splitCalls() - before >= 7, `${t} threads: only ${splitCalls() - before} of 7 calls were split`);
       got.forEach((g, k) =>
         assert.ok(
           g.every((v, i) => Object.is(v, one[k]![i])),
