@@ -260,40 +260,63 @@ export class ComputeThreads {
    */
   runLists(lists: readonly (readonly ThreadJob[])[]): void {
     if (lists.length > this.size) throw new RangeError(`${lists.length} parts for ${this.size} compute threads`);
-    const runHere = (list: readonly ThreadJob[]): void => {
-      for (const { op, args } of list) (this.own[op] as (...a: number[]) => void)(...args);
-    };
     if (lists.length > 1 && !this.started()) {
       // The helpers could not start (the reason is kept): the parts run here, one after another.
-      lists.forEach(runHere);
+      lists.forEach((l) => this.runHere(l));
       return;
     }
     if (lists.length > 1) this.splitCalls++;
     const longest = Math.max(0, ...lists.map((l) => l.length));
     for (let r = 0; r < longest; r += MAX_JOBS) {
       const round = lists.map((l) => l.slice(r, r + MAX_JOBS));
-      for (let i = 1; i < round.length; i++) this.post(this.helpers[i - 1]!, round[i]!);
-      let error: unknown = null;
-      try {
-        runHere(round[0] ?? []);
-      } catch (e) {
-        error = e;
-      }
-      let dead: string | null = null;
-      for (let i = 1; i < round.length; i++) {
-        const h = this.helpers[i - 1]!;
-        const what = round[i]![0]?.op ?? 'kernel';
-        const outcome = this.await(h);
-        if (outcome === 'stopped') dead ??= `compute thread ${i + 1} stopped during a ${what} call${message(h) ? `: ${message(h)}` : ''}`;
-        else if (outcome !== null) error ??= new Error(`compute thread ${i + 1} failed in ${what}: ${outcome}`);
-      }
-      if (dead !== null) {
-        this.stoppedReason = dead;
-        this.dispose();
-        throw new Error(`${dead}; the engine continues on one thread`);
-      }
-      if (error !== null) throw error;
+      this.dispatch(round.slice(1), () => this.runHere(round[0] ?? []));
     }
+  }
+
+  /**
+   * Runs lists[i] (at most MAX_JOBS jobs) on helper i while this thread runs `here`, plain JS
+   * such as copying the previous part's results out of the kernels' memory; returns when both
+   * are done. Without helpers, `here` and then the lists run on this thread.
+   */
+  runBeside(lists: readonly (readonly ThreadJob[])[], here: () => void): void {
+    if (lists.length > this.size - 1) throw new RangeError(`${lists.length} parts for ${this.size - 1} helper threads`);
+    if (lists.some((l) => l.length > MAX_JOBS)) throw new RangeError(`more than ${MAX_JOBS} jobs for one helper`);
+    if (!this.started()) {
+      here();
+      lists.forEach((l) => this.runHere(l));
+      return;
+    }
+    this.splitCalls++;
+    this.dispatch(lists, here);
+  }
+
+  private runHere(list: readonly ThreadJob[]): void {
+    for (const { op, args } of list) (this.own[op] as (...a: number[]) => void)(...args);
+  }
+
+  /** Posts helperLists[i] to helper i, runs `here`, waits for the helpers; throws the first failure. */
+  private dispatch(helperLists: readonly (readonly ThreadJob[])[], here: () => void): void {
+    helperLists.forEach((list, i) => this.post(this.helpers[i]!, list));
+    let error: unknown = null;
+    try {
+      here();
+    } catch (e) {
+      error = e;
+    }
+    let dead: string | null = null;
+    for (let i = 0; i < helperLists.length; i++) {
+      const h = this.helpers[i]!;
+      const what = helperLists[i]![0]?.op ?? 'kernel';
+      const outcome = this.await(h);
+      if (outcome === 'stopped') dead ??= `compute thread ${i + 2} stopped during a ${what} call${message(h) ? `: ${message(h)}` : ''}`;
+      else if (outcome !== null) error ??= new Error(`compute thread ${i + 2} failed in ${what}: ${outcome}`);
+    }
+    if (dead !== null) {
+      this.stoppedReason = dead;
+      this.dispose();
+      throw new Error(`${dead}; the engine continues on one thread`);
+    }
+    if (error !== null) throw error;
   }
 
   /** Waits, the first time, until every helper has instantiated the module; false (and the pool stopped) if one cannot. */

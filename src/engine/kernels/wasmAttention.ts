@@ -24,7 +24,16 @@ export interface WasmContext {
   workspace(...shapes: [number, number, number][]): number;
   /** The compute threads, when more than one is in use. */
   pool(): ComputeThreads | null;
+  /** How weights bound for plain arrays are copied out on several threads (wasmAttentionForward). */
+  readonly copyOut: AttentionCopyOut;
 }
+
+/**
+ * 'rounds': every thread computes a unit, then this thread copies the round out; 'pipeline':
+ * this thread copies one round out while the helpers compute the next; 'timed': the first
+ * round, timed, picks one of the two.
+ */
+export type AttentionCopyOut = 'timed' | 'rounds' | 'pipeline';
 
 /** Threads for `units` independent (head, chunk) units of `work` multiply-adds each. */
 function threadsFor(pool: ComputeThreads | null, units: number, work: number): number {
@@ -62,8 +71,12 @@ export function wasmAttentionForward(
   // Weights (and scores) kept in the kernels' memory are written in place: no block to copy out.
   const probsHere = probs !== null && ar.holds(probs),
     scoresHere = scores !== null && ar.holds(scores);
-  const perThread = [probsHere ? 0 : block, scores && !scoresHere ? block : 0, hardIdx ? rows : 0, wsFloats];
-  const o = ar.place([ar.operand(q, nq), ar.operand(k, nkv), ar.operand(v, nkv), ar.operand(out, nq), ...Array.from({ length: nt }, () => perThread).flat()]);
+  const copyOut = (probs !== null && !probsHere) || (scores !== null && !scoresHere) || hardIdx !== null;
+  // Blocks (weights, scores, hard indices, workspace) per slot: one slot a thread, and with
+  // copies to make, enough for two sets of the helpers' (see pipelineFrom below).
+  const slots = nt > 1 && copyOut ? Math.max(nt, 2 * (nt - 1)) : nt;
+  const perSlot = [probsHere ? 0 : block, scores && !scoresHere ? block : 0, hardIdx ? rows : 0, wsFloats];
+  const o = ar.place([ar.operand(q, nq), ar.operand(k, nkv), ar.operand(v, nkv), ar.operand(out, nq), ...Array.from({ length: slots }, () => perSlot).flat()]);
   if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
   const [pq, pk, pv, po] = o as [number, number, number, number];
   ar.put(pq, q, nq);
@@ -78,9 +91,10 @@ export function wasmAttentionForward(
     const t0 = c * rows;
     return { b: Math.floor(bh / H), h: bh % H, t0, n: Math.min(rows, T - t0) };
   };
-  const job = (u: number, i: number): ThreadJob => {
+  const blocksOf = (slot: number): [number, number, number, number] => o.slice(4 + 4 * slot, 8 + 4 * slot) as [number, number, number, number];
+  const job = (u: number, slot: number): ThreadJob => {
     const { b, h, t0, n } = unit(u);
-    const [block, blockS, ph, ws] = o.slice(4 + 4 * i, 8 + 4 * i) as [number, number, number, number];
+    const [block, blockS, ph, ws] = blocksOf(slot);
     const at = 4 * ((b * H + h) * T + t0) * Tk;
     const pp = probsHere ? probs.byteOffset + at : block,
       ps = scoresHere ? scores.byteOffset + at : blockS;
@@ -88,26 +102,65 @@ export function wasmAttentionForward(
     const qo = ((b * T + t0) * C + h * hs) * 4;
     return { op: 'attnForwardHead', args: [pq + qo, pk + ko, pv + ko, po + qo, pp, ps, ph, n, Tk, past + t0, C, Ckv, hs, scale, ws] };
   };
-  if (nt > 1 && (probs === null || probsHere) && (scores === null || scoresHere) && hardIdx === null) {
+  /** Copies unit u's weights, scores and hard indices out of its slot's blocks (what is not resident). */
+  const copy = (u: number, slot: number): void => {
+    const { b, h, t0, n } = unit(u);
+    const [pp, ps, ph] = blocksOf(slot);
+    const at = ((b * H + h) * T + t0) * Tk;
+    if (probs && !probsHere) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + n * Tk), at);
+    if (scores && !scoresHere) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
+    if (hardIdx) hardIdx.set(ar.i32(ph, n), (b * H + h) * T + t0);
+  };
+  /** A round at a time, one unit a thread, copying each round out after it. */
+  const roundsFrom = (first: number): void => {
+    for (let u0 = first; u0 < units; u0 += nt) {
+      const jobs = Array.from({ length: Math.min(nt, units - u0) }, (_, i) => job(u0 + i, i));
+      if (jobs.length === 1) ctx.ex.attnForwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnForwardHead']>));
+      else pool!.run(jobs);
+      if (copyOut) jobs.forEach((_, i) => copy(u0 + i, i));
+    }
+  };
+  /** The helpers compute a round of units into one set of blocks while this thread copies the previous round out of the other. */
+  const pipelineFrom = (first: number): void => {
+    const helpers = nt - 1;
+    let previous: [number, number][] = [];
+    for (let u0 = first, round = 0; u0 < units || previous.length > 0; u0 += helpers, round++) {
+      const set = (round % 2) * helpers;
+      const now = Array.from({ length: Math.max(0, Math.min(helpers, units - u0)) }, (_, i): [number, number] => [u0 + i, set + i]);
+      const done = previous;
+      pool!.runBeside(
+        now.map(([u, slot]) => [job(u, slot)]),
+        () => done.forEach(([u, slot]) => copy(u, slot)),
+      );
+      previous = now;
+    }
+  };
+  if (nt > 1 && !copyOut) {
     // Nothing to copy out between units: each thread takes a run of them in one call.
     pool!.runLists(splitRange(units, nt).map(([u0, u1], i) => Array.from({ length: u1 - u0 }, (_, k) => job(u0 + k, i))));
-    ar.get(po, out, nq);
-    return;
-  }
-  // Otherwise a round at a time, one unit per thread, copying each round's blocks out.
-  for (let u0 = 0; u0 < units; u0 += nt) {
-    const jobs: ThreadJob[] = [];
-    for (let i = 0; i < nt && u0 + i < units; i++) jobs.push(job(u0 + i, i));
-    if (jobs.length === 1) ctx.ex.attnForwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnForwardHead']>));
-    else pool!.run(jobs);
-    jobs.forEach((_, i) => {
-      const { b, h, t0, n } = unit(u0 + i);
-      const [pp, ps, ph] = o.slice(4 + 4 * i, 7 + 4 * i) as [number, number, number];
-      const at = ((b * H + h) * T + t0) * Tk;
-      if (probs && !probsHere) probs.set(ar.f32().subarray(pp >> 2, (pp >> 2) + n * Tk), at);
-      if (scores && !scoresHere) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
-      if (hardIdx) hardIdx.set(ar.i32(ph, n), (b * H + h) * T + t0);
-    });
+  } else if (nt > 1) {
+    // Only this thread can write the weights out, and how long that takes depends on where
+    // they go: into fresh arrays that fault their pages in (~12 ns a weight here, against ~4 to
+    // compute it), or into memory the process has used before (~0.3 ns). So the first round,
+    // timed, decides: every thread computing and this one copying after each round, or this one
+    // only copying, beside helpers computing the next round.
+    if (ctx.copyOut === 'pipeline') pipelineFrom(0);
+    else if (ctx.copyOut === 'rounds') roundsFrom(0);
+    else {
+      const first = Array.from({ length: nt }, (_, i) => job(i, i));
+      const t0 = performance.now();
+      pool!.run(first);
+      const t1 = performance.now();
+      first.forEach((_, i) => copy(i, i));
+      const computeMs = t1 - t0,
+        copyMs = performance.now() - t1;
+      // Time a unit takes either way: a round of nt, or (nt − 1) units beside copying as many.
+      const helpers = nt - 1;
+      if (Math.max(computeMs, (copyMs * helpers) / nt) / helpers < (computeMs + copyMs) / nt) pipelineFrom(nt);
+      else roundsFrom(nt);
+    }
+  } else {
+    roundsFrom(0);
   }
   ar.get(po, out, nq);
 }

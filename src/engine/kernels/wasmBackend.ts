@@ -11,7 +11,7 @@
 import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, MatmulOptions, ThreadUse } from './backend';
 import { jsBackend } from './jsBackend';
 import { Arena } from './wasmArena';
-import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
+import { wasmAttentionBackward, wasmAttentionForward, type AttentionCopyOut, type WasmContext } from './wasmAttention';
 import { ComputeThreads, type ThreadSpawner, type ThreadStart } from './computeThreads';
 import { wasmDecode } from './wasmDecode';
 import { wasmLinearBackward, wasmLinearForward, wasmLinearForwardHalf } from './wasmLinear';
@@ -41,6 +41,11 @@ export interface WasmBackendOptions {
    * holds at most this many values (default 256 Ki: 1 MiB, cache-sized; tests use tiny ones).
    */
   readonly attentionBlockFloats?: number;
+  /**
+   * How attention weights bound for plain arrays are copied out when threads compute them:
+   * decided by timing the first round (default), or always one way (tests cover both).
+   */
+  readonly attentionCopyOut?: AttentionCopyOut;
 }
 
 /** The kernels on one instance of the module (made by wasmLoad.ts), with the compute threads that share its memory. */
@@ -64,7 +69,14 @@ export class WasmBackend implements Backend {
     this.arena = new Arena(ex);
     this.blockFloats = Math.max(1, options.attentionBlockFloats ?? 256 * 1024);
     const pool = (): ComputeThreads | null => this.threadPool();
-    this.context = { ex, arena: this.arena, chunkRows: (T, Tk) => this.chunkRows(T, Tk), workspace: (...shapes) => this.workspace(...shapes), pool };
+    this.context = {
+      ex,
+      arena: this.arena,
+      chunkRows: (T, Tk) => this.chunkRows(T, Tk),
+      workspace: (...shapes) => this.workspace(...shapes),
+      pool,
+      copyOut: options.attentionCopyOut ?? 'timed',
+    };
     this.decode = wasmDecode(ex, this.arena, pool);
   }
 

@@ -17,6 +17,10 @@ import { generate } from '../../../../src/engine/inference/generate';
 import { backend, setComputeThreads, threadStatus } from '../../../../src/engine/kernels/activeBackend';
 import type { HelperData, ThreadSpawner } from '../../../../src/engine/kernels/computeThreads';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
+import type { Backend } from '../../../../src/engine/kernels/backend';
+import type { AttentionCopyOut } from '../../../../src/engine/kernels/wasmAttention';
+import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
+import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmLoad';
 import { validateModelConfig } from '../../../../src/engine/models/config';
 import { Transformer } from '../../../../src/engine/nn/transformer';
 import { Rng } from '../../../../src/engine/random';
@@ -238,6 +242,41 @@ describe('compute threads: kernels split across helper threads on the shared Web
           `${t} threads: ${['out', 'weights', 'dq', 'dk', 'dv'][i]} differ`,
         ),
       );
+    }
+  });
+
+  it('attention whose weights go to plain arrays: copied after each round, or beside the helpers computing the next (fixed or timed), every output equals one thread', () => {
+    const dims = { B: 3, T: 64, Tk: 64, H: 4, Hkv: 4, hs: 8 };
+    const rng = new Rng(13);
+    const nq = dims.B * dims.T * dims.H * dims.hs,
+      np = dims.B * dims.H * dims.T * dims.Tk;
+    const random = (): Float32Array => Float32Array.from({ length: nq }, () => rng.uniform() - 0.5);
+    const q = random(),
+      k = random(),
+      v = random();
+    const passes = (be: Backend): (Float32Array | Int32Array)[] => {
+      const soft = [new Float32Array(nq), new Float32Array(np), new Float32Array(np)] as const;
+      be.attentionForward(q, k, v, dims, soft[0], soft[1], soft[2], null);
+      const hard = [new Float32Array(nq), new Float32Array(np), new Int32Array(dims.B * dims.H * dims.T)] as const;
+      be.attentionForward(q, k, v, dims, hard[0], hard[1], null, hard[2]);
+      return [...soft, ...hard];
+    };
+    const load = (mode?: AttentionCopyOut): Backend => loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) }, { attentionCopyOut: mode }).backend!;
+    const one = passes(load());
+    for (const mode of ['rounds', 'pipeline', 'timed'] as const) {
+      const be = load(mode);
+      for (const t of [2, 4]) {
+        assert.equal(be.useThreads!(t, nodeThreadSpawner).threads, t);
+        const got = passes(be);
+        assert.ok(be.threadStatus!().splitCalls! > 0, `${mode}, ${t} threads: nothing was split`);
+        got.forEach((g, i) =>
+          assert.ok(
+            g.every((x, j) => Object.is(x, one[i]![j])),
+            `${mode}, ${t} threads: ${['out', 'weights', 'scores', 'hard out', 'hard weights', 'hard indices'][i]} differ`,
+          ),
+        );
+      }
+      be.useThreads!(1, null);
     }
   });
 
