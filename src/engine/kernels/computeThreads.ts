@@ -5,7 +5,7 @@
  *
  * The engine starts no threads itself (it imports no node:*): the host gives it a
  * ThreadSpawner (src/node/computeThreads.ts, over node:worker_threads) that runs HELPER_SOURCE
- * in a new thread. Calls are synchronous, like every kernel call: the caller posts each
+ * (threadControl.ts) in a new thread. Calls are synchronous, like every kernel call: the caller posts each
  * helper's part (a list of kernel calls) in a control block (a SharedArrayBuffer), wakes it with
  * Atomics.notify, does its own part (or, with runBeside, JS work such as copying results out),
  * then waits (Atomics.wait) until every helper has stored "done". Both sides spin briefly before
@@ -15,6 +15,8 @@
  * itself stopped: the call in flight throws a clear error and the pool is shut down, so later
  * calls run on the calling thread alone (and ThreadStatus says why).
  */
+
+import { COUNT, DONE, HELPER_SOURCE, JOB_WORDS, layout, MAX_ARGS, MAX_JOBS, MSG_CHARS, MSG_LEN, SEQ, SLOT_INTS, SPIN, STATE, STATUS } from './threadControl';
 
 /** Starts one helper thread; the host's side of compute threads. */
 export interface ThreadSpawner {
@@ -58,92 +60,8 @@ export interface ThreadJob {
 /** The kernel module's functions, by name, as the calling thread calls its own part. */
 export type KernelFunctions = Readonly<Record<string, unknown>>;
 
-// Control block layout: per helper a slot of SLOT_INTS int32 words (128 bytes: no two helpers
-// share a cache line), then per helper MAX_JOBS jobs of JOB_WORDS float64 words (the export
-// index, then MAX_ARGS arguments), then a message of MSG_CHARS.
-const SLOT_INTS = 32;
-const SEQ = 0; // bumped by the caller to post a job
-const DONE = 1; // set to SEQ by the helper when the job is finished
-const STATE = 2; // 0 starting, 1 ready, 2 stopped
-const COUNT = 3; // jobs posted, run in order; -1: stop
-const STATUS = 4; // 0 ok, 1 a job failed (message below)
-const MSG_LEN = 5;
-const MAX_ARGS = 20;
-const JOB_WORDS = 1 + MAX_ARGS;
-/** Jobs a helper takes in one post: a list longer than this goes in rounds. */
-export const MAX_JOBS = 64;
-const MSG_CHARS = 240;
-/** Spin iterations before a futex wait (a few µs): a decode step posts hundreds of small jobs. */
-const SPIN = 20000;
 /** How long the pool waits for a helper to start (instantiate the module) before giving up. */
 const START_MS = 30000;
-
-function layout(helpers: number): { argsAt: number; msgAt: number; bytes: number } {
-  const argsAt = helpers * SLOT_INTS * 4;
-  const msgAt = argsAt + helpers * MAX_JOBS * JOB_WORDS * 8;
-  return { argsAt, msgAt, bytes: msgAt + helpers * MSG_CHARS * 2 };
-}
-
-/**
- * The helper's program, as source text (it runs in a fresh thread, which cannot import this
- * module). Plain JS using only WebAssembly and Atomics; the layout constants are spliced in.
- */
-export const HELPER_SOURCE = `(data, onExit) => {
-  const { module, memory, control, slot, names } = data;
-  const helpers = ${'${HELPERS}'};
-  const w = new Int32Array(control, slot * ${SLOT_INTS * 4}, ${SLOT_INTS});
-  const jobs = new Float64Array(control, helpers * ${SLOT_INTS * 4} + slot * ${MAX_JOBS * JOB_WORDS * 8}, ${MAX_JOBS * JOB_WORDS});
-  const msg = new Uint16Array(control, helpers * ${SLOT_INTS * 4 + MAX_JOBS * JOB_WORDS * 8} + slot * ${MSG_CHARS * 2}, ${MSG_CHARS});
-  const stopped = () => {
-    Atomics.store(w, ${STATE}, 2);
-    Atomics.notify(w, ${STATE});
-    Atomics.notify(w, ${DONE});
-  };
-  onExit(stopped);
-  const fail = (e) => {
-    const text = String((e && e.message) || e).slice(0, ${MSG_CHARS});
-    for (let i = 0; i < text.length; i++) msg[i] = text.charCodeAt(i);
-    Atomics.store(w, ${MSG_LEN}, text.length);
-    Atomics.store(w, ${STATUS}, 1);
-  };
-  let ex;
-  try {
-    const abort = () => { throw new Error('WebAssembly kernel aborted'); };
-    ex = new WebAssembly.Instance(module, { env: { abort, memory } }).exports;
-  } catch (e) {
-    fail(e);
-    stopped();
-    return;
-  }
-  // Read before saying ready: the caller may post the first job the moment it sees that.
-  let seen = Atomics.load(w, ${SEQ});
-  Atomics.store(w, ${STATE}, 1);
-  Atomics.notify(w, ${STATE});
-  for (;;) {
-    for (let spin = ${SPIN}; Atomics.load(w, ${SEQ}) === seen; ) {
-      if (spin > 0) spin--;
-      else Atomics.wait(w, ${SEQ}, seen);
-    }
-    seen = Atomics.load(w, ${SEQ});
-    const count = w[${COUNT}];
-    if (count < 0) break;
-    try {
-      for (let j = 0, a = 0; j < count; j++, a += ${JOB_WORDS}) {
-        const name = names[jobs[a]];
-        const f = ex[name];
-        if (typeof f !== 'function') throw new Error('the kernel module has no function ' + name);
-        f(jobs[a + 1], jobs[a + 2], jobs[a + 3], jobs[a + 4], jobs[a + 5], jobs[a + 6], jobs[a + 7], jobs[a + 8], jobs[a + 9], jobs[a + 10],
-          jobs[a + 11], jobs[a + 12], jobs[a + 13], jobs[a + 14], jobs[a + 15], jobs[a + 16], jobs[a + 17], jobs[a + 18], jobs[a + 19], jobs[a + 20]);
-      }
-      Atomics.store(w, ${STATUS}, 0);
-    } catch (e) {
-      fail(e);
-    }
-    Atomics.store(w, ${DONE}, seen);
-    Atomics.notify(w, ${DONE});
-  }
-  stopped();
-}`;
 
 interface Helper {
   readonly thread: SpawnedThread;
@@ -251,7 +169,23 @@ export class ComputeThreads {
    * done. Throws the first failure (after every part has finished or its thread has died).
    */
   run(jobs: readonly ThreadJob[]): void {
-    this.runLists(jobs.map((j) => [j]));
+    // The same as runLists(jobs.map((j) => [j])), without allocating: a decode step splits
+    // hundreds of calls of tens of µs each.
+    if (jobs.length > this.size) throw new RangeError(`${jobs.length} parts for ${this.size} compute threads`);
+    if (jobs.length > 1 && !this.started()) {
+      // The helpers could not start (the reason is kept): the parts run here, one after another.
+      for (const job of jobs) this.call(job);
+      return;
+    }
+    if (jobs.length > 1) this.splitCalls++;
+    for (let i = 1; i < jobs.length; i++) this.post(this.helpers[i - 1]!, jobs, i, i + 1);
+    let error: unknown = null;
+    try {
+      if (jobs.length > 0) this.call(jobs[0]!);
+    } catch (e) {
+      error = e;
+    }
+    this.collect(jobs.length - 1, error, (i) => jobs[i + 1]!.op);
   }
 
   /**
@@ -263,14 +197,21 @@ export class ComputeThreads {
     if (lists.length > this.size) throw new RangeError(`${lists.length} parts for ${this.size} compute threads`);
     if (lists.length > 1 && !this.started()) {
       // The helpers could not start (the reason is kept): the parts run here, one after another.
-      lists.forEach((l) => this.runHere(l));
+      for (const list of lists) list.forEach((job) => this.call(job));
       return;
     }
     if (lists.length > 1) this.splitCalls++;
     const longest = Math.max(0, ...lists.map((l) => l.length));
     for (let r = 0; r < longest; r += MAX_JOBS) {
-      const round = lists.map((l) => l.slice(r, r + MAX_JOBS));
-      this.dispatch(round.slice(1), () => this.runHere(round[0] ?? []));
+      const end = r + MAX_JOBS;
+      for (let i = 1; i < lists.length; i++) this.post(this.helpers[i - 1]!, lists[i]!, r, end);
+      let error: unknown = null;
+      try {
+        lists[0]?.slice(r, end).forEach((job) => this.call(job));
+      } catch (e) {
+        error = e;
+      }
+      this.collect(lists.length - 1, error, (i) => lists[i + 1]![r]?.op ?? 'kernel');
     }
   }
 
@@ -284,33 +225,37 @@ export class ComputeThreads {
     if (lists.some((l) => l.length > MAX_JOBS)) throw new RangeError(`more than ${MAX_JOBS} jobs for one helper`);
     if (!this.started()) {
       here();
-      lists.forEach((l) => this.runHere(l));
+      for (const list of lists) list.forEach((job) => this.call(job));
       return;
     }
     this.splitCalls++;
-    this.dispatch(lists, here);
-  }
-
-  private runHere(list: readonly ThreadJob[]): void {
-    for (const { op, args } of list) (this.own[op] as (...a: number[]) => void)(...args);
-  }
-
-  /** Posts helperLists[i] to helper i, runs `here`, waits for the helpers; throws the first failure. */
-  private dispatch(helperLists: readonly (readonly ThreadJob[])[], here: () => void): void {
-    helperLists.forEach((list, i) => this.post(this.helpers[i]!, list));
+    lists.forEach((list, i) => this.post(this.helpers[i]!, list));
     let error: unknown = null;
     try {
       here();
     } catch (e) {
       error = e;
     }
+    this.collect(lists.length, error, (i) => lists[i]![0]?.op ?? 'kernel');
+  }
+
+  /** Runs one job on this thread. */
+  private call({ op, args }: ThreadJob): void {
+    (this.own[op] as (...a: number[]) => void)(...args);
+  }
+
+  /**
+   * Waits for the first `helpers` helpers' posted jobs; throws the first failure: this thread's
+   * own `error`, then a helper's (`opOf(i)` names helper i's kernel), and if a helper died, stops
+   * the pool.
+   */
+  private collect(helpers: number, error: unknown, opOf: (i: number) => string): void {
     let dead: string | null = null;
-    for (let i = 0; i < helperLists.length; i++) {
+    for (let i = 0; i < helpers; i++) {
       const h = this.helpers[i]!;
-      const what = helperLists[i]![0]?.op ?? 'kernel';
       const outcome = this.await(h);
-      if (outcome === 'stopped') dead ??= `compute thread ${i + 2} stopped during a ${what} call${message(h) ? `: ${message(h)}` : ''}`;
-      else if (outcome !== null) error ??= new Error(`compute thread ${i + 2} failed in ${what}: ${outcome}`);
+      if (outcome === 'stopped') dead ??= `compute thread ${i + 2} stopped during a ${opOf(i)} call${message(h) ? `: ${message(h)}` : ''}`;
+      else if (outcome !== null) error ??= new Error(`compute thread ${i + 2} failed in ${opOf(i)}: ${outcome}`);
     }
     if (dead !== null) {
       this.stoppedReason = dead;
@@ -347,17 +292,20 @@ export class ComputeThreads {
     }
   }
 
-  private post(h: Helper, list: readonly ThreadJob[]): void {
-    list.forEach((job, j) => {
+  /** Posts jobs[from, to) (to at most the list's end) to helper h and wakes it. */
+  private post(h: Helper, jobs: readonly ThreadJob[], from = 0, to = jobs.length): void {
+    const end = Math.min(to, jobs.length);
+    for (let j = from; j < end; j++) {
+      const job = jobs[j]!;
       const op = this.opIndex.get(job.op);
       if (op === undefined) throw new RangeError(`no kernel named ${job.op}`);
       if (job.args.length > MAX_ARGS) throw new RangeError(`${job.op}: more than ${MAX_ARGS} arguments`);
-      const at = j * JOB_WORDS;
+      const at = (j - from) * JOB_WORDS;
       h.jobs[at] = op;
       h.jobs.fill(0, at + 1 + job.args.length, at + JOB_WORDS);
       h.jobs.set(job.args, at + 1);
-    });
-    h.words[COUNT] = list.length;
+    }
+    h.words[COUNT] = Math.max(0, end - from);
     h.words[STATUS] = 0;
     h.seq = (h.seq + 1) | 0;
     Atomics.store(h.words, SEQ, h.seq);
