@@ -5,11 +5,11 @@
  *
  * The engine starts no threads itself (it imports no node:*): the host gives it a
  * ThreadSpawner (src/node/computeThreads.ts, over node:worker_threads) that runs HELPER_SOURCE
- * (threadControl.ts) in a new thread. Calls are synchronous, like every kernel call: the caller posts each
- * helper's part (a list of kernel calls) in a control block (a SharedArrayBuffer), wakes it with
- * Atomics.notify, does its own part (or, with runBeside, JS work such as copying results out),
- * then waits (Atomics.wait) until every helper has stored "done". Both sides spin briefly before
- * sleeping, because a futex wake costs about as much as a small part.
+ * (threadControl.ts) in a new thread. Calls are synchronous, like every kernel call: the caller
+ * posts each helper's part (a list of kernel calls) in a control block (a SharedArrayBuffer),
+ * wakes it with Atomics.notify, does its own part (or, with runBeside, JS work such as copying
+ * results out), then waits (Atomics.wait) until every helper has stored "done". Both sides spin
+ * briefly before sleeping, because a futex wake costs about as much as a small part.
  *
  * A helper whose kernel throws reports the message; one that dies (its thread exits) marks
  * itself stopped: the call in flight throws a clear error and the pool is shut down, so later
