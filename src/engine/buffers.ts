@@ -38,7 +38,7 @@ export class BufferPool {
   take(n: number, zeroed = true): Float32Array {
     const reused = this.free.get(n)?.pop();
     const a = reused ?? this.fresh(n);
-    if (reused && zeroed) a.fill(0);
+    if (reused && zeroed) backend().zero(a);
     else this.held += a.byteLength;
     this.lent.push(a);
     return a;

@@ -8,7 +8,7 @@
  */
 
 import { generationSteps, hasLmHead, isCausal, Rng, TokenTextStream, type GenerationEnd } from '../engine';
-import type { CallRequest, GenerationEndReason, WorkerToHost } from '../protocol/workerProtocol';
+import type { CallProgress, CallRequest, GenerationEndReason, WorkerToHost } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { WorkerError } from './errors';
 import { encodeToArrays } from './tokenArrays';
@@ -49,6 +49,7 @@ export async function runGeneration(r: GenerateRequest, m: ActiveModel, isCancel
   });
   const generated: number[] = [];
   const stream = new TokenTextStream(tokenizer, prompt);
+  let last: Omit<CallProgress<'generate'>, 'type' | 'id' | 'text'> | null = null;
   let reason: GenerationEndReason | null = null;
   for (;;) {
     if (isCancelled()) {
@@ -65,9 +66,14 @@ export async function runGeneration(r: GenerateRequest, m: ActiveModel, isCancel
     // The text this token adds ('' for a token that ends inside a character: it comes with the next).
     const text = stream.push(s.id);
     const alternatives = Array.from(s.topIds, (id, j) => ({ id, label: label(m, id), prob: s.topProbs[j]! }));
-    send({ type: 'generatedToken', id: r.id, step: s.step, tokenId: s.id, text, prob: s.prob, alternatives });
+    last = { step: s.step, tokenId: s.id, prob: s.prob, alternatives };
+    send({ type: 'generatedToken', id: r.id, ...last, text });
     await yieldToEventLoop();
   }
+  // A generation that ends inside a character (its last tokens held their bytes back): that
+  // text comes now, as U+FFFD, as the last token's again (the CLI prints it the same way).
+  const tail = stream.flush();
+  if (last && tail) send({ type: 'generatedToken', id: r.id, ...last, text: tail });
   send({ type: 'generationFinished', id: r.id, reason, tokens: generated.length, promptTokens: prompt.length });
 }
 

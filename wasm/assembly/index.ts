@@ -12,7 +12,7 @@ export { attnForwardHead, attnBackwardHead } from './attention';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { geluForward, geluBackward, siluForward, siluBackward, addRows, accumulate, colSum, linearForward, linearBackward, linearBackwardPart } from './pointwise';
+export { geluForward, geluBackward, siluForward, siluBackward, addRows, accumulate, zeroFloats, colSum, linearForward, linearBackward, linearBackwardPart } from './pointwise';
 export { layerNormForward, layerNormBackward, rmsNormForward, rmsNormBackward } from './norm';
 export { adamwStep } from './optim';
 export { crossEntropyForward, crossEntropyBackward } from './loss';

@@ -237,6 +237,8 @@ export interface Backend {
   addRows(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, m: number): void;
   /** dst[i] += src[i] for i < n. */
   accumulate(dst: Float32Array, src: Float32Array, n: number): void;
+  /** a.fill(0), at memory speed also where `a` is in the kernels' (shared) memory. */
+  zero(a: Float32Array): void;
   /** LayerNorm of `rows` rows of c values; mean and rstd [rows] receive the statistics. */
   layerNormForward(
     x: Float32Array,

@@ -59,6 +59,7 @@ export const jsBackend: Backend = {
   siluBackward: siluBackwardJs,
   addRows: addRowsJs,
   accumulate: accumulateJs,
+  zero: (a) => a.fill(0),
   layerNormForward: layerNormForwardJs,
   layerNormBackward: layerNormBackwardJs,
   rmsNormForward: rmsNormForwardJs,

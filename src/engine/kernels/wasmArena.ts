@@ -36,7 +36,7 @@ export class Arena {
   private free: [number, number][] = [];
   private readonly registry = new FinalizationRegistry<[number, number]>(([at, bytes]) => this.release(at, bytes));
 
-  constructor(ex: KernelExports) {
+  constructor(private readonly ex: KernelExports) {
     this.memory = ex.memory;
     this.base = align(ex.heapBase());
     this.residentTop = this.base;
@@ -102,7 +102,7 @@ export class Arena {
       reused = at < this.scratchTop;
     }
     const block = new Uint8Array(this.buffer(), at, bytes);
-    if (reused) new Float32Array(this.buffer(), at, size >> 2).fill(0);
+    if (reused) this.ex.zeroFloats(at, size >> 2);
     this.registry.register(owner ?? block, [at, size]);
     return block;
   }
@@ -176,7 +176,7 @@ export class Arena {
   }
 
   zero(at: number, n: number): void {
-    this.f32().fill(0, at >> 2, (at >> 2) + n);
+    this.ex.zeroFloats(at, n);
   }
 
   /** Copies the first n values of src in at byte offset `at` (nothing when src is null or already there). */

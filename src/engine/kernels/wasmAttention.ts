@@ -1,12 +1,15 @@
 /**
  * The WebAssembly attention kernels, forward and backward (wasm/assembly/attention.ts): one head,
- * and one chunk of its query rows, at a time, on copies in the module's memory. Kept apart from
- * wasmBackend.ts (which delegates to them) because they were most of its length.
+ * and one chunk of its query rows, at a time. Kept apart from wasmBackend.ts (which delegates to
+ * them) because they were most of its length.
  *
- * With compute threads, each thread takes its own (head, chunk) with its own block of weights,
- * a round at a time. In the backward, heads that share a key/value head add into the same dK
- * and dV rows, so a round's threads take different key/value heads (each thread then adds in
- * the same order as one thread would: the result does not depend on the thread count).
+ * Weights kept in the module's memory (a training step's) are written and read in place; weights
+ * bound for plain arrays (kept for the editor) go through a block per thread and are copied out.
+ * With compute threads, units (head, chunk) are independent: in place, each thread takes a run
+ * of them in one call; with copies, a round at a time (see wasmAttentionForward). In the
+ * backward, heads that share a key/value head add into the same dK and dV rows, so threads take
+ * different key/value heads (each thread then adds in the same order as one thread would: the
+ * result does not depend on the thread count).
  */
 
 import type { AttentionDims } from './backend';
@@ -40,8 +43,9 @@ function threadsFor(pool: ComputeThreads | null, units: number, work: number): n
   return pool === null || units < 2 || work < 16 * 1024 ? 1 : Math.min(pool.size, units);
 }
 
-// One head, and one chunk of its query rows, at a time: the module holds q, k, v, out and
-// one [rows, Tk] block, never all B·H·T·Tk weights, so long sequences need little memory.
+// One head, and one chunk of its query rows, at a time: unless the weights are resident, the
+// module holds q, k, v, out and a [rows, Tk] block per slot, never all B·H·T·Tk weights, so long
+// sequences need little memory.
 export function wasmAttentionForward(
   ctx: WasmContext,
   q: Float32Array,

@@ -281,6 +281,11 @@ export class WasmBackend implements Backend {
     ar.get(pd, dst, n);
   }
 
+  zero(a: Float32Array): void {
+    if (this.arena.holds(a)) this.ex.zeroFloats(a.byteOffset, a.length);
+    else a.fill(0);
+  }
+
   geluForward(x: Float32Array, out: Float32Array, n: number): void {
     if (!this.unary('geluForward', x, out, n)) jsBackend.geluForward(x, out, n);
   }

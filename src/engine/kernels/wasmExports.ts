@@ -94,6 +94,7 @@ export interface KernelExports {
   siluBackward(x: number, dy: number, dx: number, n: number): void;
   addRows(a: number, b: number, out: number, rows: number, m: number): void;
   accumulate(dst: number, src: number, n: number): void;
+  zeroFloats(at: number, n: number): void;
   rmsNormForward(x: number, w: number, y: number, rrms: number, rows: number, c: number, eps: number): void;
   rmsNormBackward(x: number, w: number, rrms: number, dy: number, dx: number, dw: number, rows: number, c: number): void;
   crossEntropyForward(logits: number, targets: number, probs: number, perToken: number, stats: number, rows: number, V: number): number;
@@ -183,6 +184,7 @@ const REQUIRED = {
   siluBackward: 'function',
   addRows: 'function',
   accumulate: 'function',
+  zeroFloats: 'function',
   layerNormForward: 'function',
   layerNormBackward: 'function',
   rmsNormForward: 'function',

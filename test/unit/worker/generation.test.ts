@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Llama2cTokenizer } from '../../../src/engine/tokenizer/llama2cTokenizer';
+import { loadTokenizerFile } from '../../../src/node/loadModel';
 import { readFixtureJson, requireFixture } from '../../helpers/fixtures';
 import { Harness, SAMPLE_TEXT, tempDir, writeCheckpoint, type Msg } from './harness';
 
@@ -61,7 +62,32 @@ describe('worker/generation', function () {
     const done = await h.expect(id, 'generationFinished');
     assert.equal(done.reason, 'cancelled');
     assert.ok(done.tokens < 200 && done.tokens >= 1, `${done.tokens} tokens`);
-    assert.equal(h.of('generatedToken', id).length, done.tokens);
+    assert.equal(new Set(h.of('generatedToken', id).map((t) => t.step)).size, done.tokens);
+  });
+
+  it('a generation that ends inside a character: the held bytes come at the end as U+FFFD, with the last token', async function () {
+    // A random byte-level BPE model (tiny_random_gpt2: 1,000 tokens, a quarter of them single
+    // bytes) often stops inside a character; the first seed that does is the case.
+    const folder = requireFixture(this, 'tiny_random_gpt2');
+    const tokenizer = await loadTokenizerFile(path.join(folder, 'tokenizer.json'));
+    const h = new Harness();
+    await h.expect(h.request({ type: 'load', path: folder, tokenizerPath: null }), 'modelLoaded');
+    let found = false;
+    for (let seed = 1; seed <= 200 && !found; seed++) {
+      const id = h.request({ ...GENERATE, prompt: 'The', maxTokens: 4, temperature: 1, seed });
+      await h.expect(id, 'generationFinished');
+      const tokens = h.of('generatedToken', id);
+      const steps = [...new Map(tokens.map((t) => [t.step, t.tokenId])).values()];
+      const decoded = tokenizer.decode(Int32Array.from(steps));
+      // Every generation's texts add up to its decoded tokens, whole characters or not.
+      assert.equal(tokens.map((t) => t.text).join(''), decoded, `seed ${seed}`);
+      if (!decoded.endsWith('\uFFFD')) continue;
+      found = true;
+      const lastTwo = tokens.slice(-2);
+      assert.equal(lastTwo[0]!.step, lastTwo[1]!.step, 'the held text comes as the last token again');
+      assert.ok(lastTwo[1]!.text.endsWith('\uFFFD'));
+    }
+    assert.ok(found, 'no seed in 200 ended inside a character');
   });
 
   it('a text longer than the context: the prompt is its last tokens, leaving room for maxTokens', async () => {

@@ -239,10 +239,13 @@ export function checkActivations(be: Backend): number {
 
 /**
  * Sums: a + b with b repeated over rows, and dst += src. Each value is one float32 addition,
- * so the result must equal Math.fround(x + y) exactly, NaN and ±Infinity included.
+ * so the result must equal Math.fround(x + y) exactly, NaN and ±Infinity included. And zero().
  */
 export function checkSums(be: Backend): number {
   const rng = new Rng(15);
+  // One small resident block for all cases (the no-room test leaves little memory to take).
+  const ZERO_RESIDENT = 64;
+  const block = be.residentBytes?.(4 * ZERO_RESIDENT);
   const special = [NaN, Infinity, -Infinity, -0, 3.4e38, -3.4e38, 1e-45];
   const sample = (n: number): Float32Array => {
     const a = randomArray(rng, n, 10);
@@ -278,6 +281,17 @@ export function checkSums(be: Backend): number {
     const want = Array.from({ length: rows * m }, (_, i) => dst[i]! + src[i]!);
     be.accumulate(dst, src, rows * m);
     same(dst, want, `accumulate ${rows * m}`);
+    // zero(): every value of the array, and nothing around it (a view inside a larger array),
+    // in plain memory and, for the small cases, in the backend's own where it has one.
+    for (const resident of rows * m + 2 <= ZERO_RESIDENT && block ? [false, true] : [false]) {
+      const values = sample(rows * m + 2);
+      const around = resident ? new Float32Array(block!.buffer, block!.byteOffset, rows * m + 2) : values;
+      around.set(values);
+      const want0 = Array.from(around, (v, i) => (i === 0 || i === around.length - 1 ? v : 0));
+      be.zero(around.subarray(1, 1 + rows * m));
+      same(around, want0, `zero ${rows * m}${resident ? ' (resident)' : ''}`);
+      checked++;
+    }
     checked += 2;
   }
   return checked;
@@ -640,6 +654,7 @@ export const KERNEL_CHECKS: Record<KernelName, (be: Backend) => number> = {
   siluBackward: checkActivations,
   addRows: checkSums,
   accumulate: checkSums,
+  zero: checkSums,
   layerNormForward: checkLayerNorm,
   layerNormBackward: checkLayerNorm,
   rmsNormForward: checkRmsNorm,
