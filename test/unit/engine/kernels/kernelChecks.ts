@@ -252,7 +252,7 @@ export function checkSums(be: Backend): number {
     special.forEach((v, i) => i < n && (a[(i * 7) % n] = v));
     return a;
   };
-  const same = (got: Float32Array, want: Float64Array | number[], what: string): void => {
+  const same = (got: Float32Array, want: readonly number[], what: string): void => {
     for (let i = 0; i < got.length; i++) {
       if (!Object.is(got[i], Math.fround(want[i]!))) throw new Error(`${be.name} ${what}: value ${i} is ${got[i]}, expected ${Math.fround(want[i]!)}`);
     }
