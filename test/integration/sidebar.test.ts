@@ -32,7 +32,7 @@ describe('Sidebar (model, layers and heads, runs and checkpoints)', function () 
     await a.model.load({ path: fixture('stories260K', 'stories260K.bin'), tokenizerPath: fixture('stories260K', 'tok512.bin') });
     // llama2.c's header: seven int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len).
     const header = new Int32Array(fs.readFileSync(fixture('stories260K', 'stories260K.bin')).buffer.slice(0, 28));
-    const [dim, , layers, heads, kvHeads, vocab, seqLen] = Array.from(header);
+    const [dim, hidden, layers, heads, kvHeads, vocab, seqLen] = Array.from(header) as number[];
 
     await a.sidebar.model.refresh();
     const rows = Object.fromEntries(a.sidebar.model.getChildren().map((r) => [r.label, r.value]));
@@ -40,6 +40,11 @@ describe('Sidebar (model, layers and heads, runs and checkpoints)', function () 
     assert.equal(rows['Width'], `d_model ${dim}, context ${seqLen}`);
     assert.equal(rows['Vocabulary'], `${Math.abs(vocab!)} tokens`);
     assert.equal(rows['Source'], 'stories260K.bin');
+    // The weights llama2.c's layout holds (the classifier shares the embedding: vocab > 0), float32.
+    const kvDim = (dim! * kvHeads!) / heads!;
+    const perLayer = 2 * dim! + 2 * dim! * dim! + 2 * dim! * kvDim + 3 * dim! * hidden!;
+    const floats = Math.abs(vocab!) * dim! + layers! * perLayer + dim!;
+    assert.equal(rows['Weights in memory'], `f32, taking ${((4 * floats) / 1e6).toFixed(1)} MB`);
 
     await vscode.commands.executeCommand('attentionLens.heads.focus');
     const top = a.sidebar.heads.getChildren();
