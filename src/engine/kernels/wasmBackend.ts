@@ -5,7 +5,8 @@
  * weights read from a checkpoint straight into it, the decoder's cache — which kernels use in
  * place; other operands are copied in and out per call (wasmArena.ts), a memcpy per operand,
  * a few % of the kernels' time at the engine's shapes. When the memory cannot grow, the call
- * runs on the JS reference instead.
+ * runs on the JS reference instead. Attention, the linear layer and the element-wise and
+ * per-row kernels live in wasmAttention.ts, wasmLinear.ts and wasmPointwise.ts.
  */
 
 import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, MatmulOptions, ThreadUse } from './backend';
@@ -18,22 +19,17 @@ import { wasmLinearBackward, wasmLinearForward, wasmLinearForwardHalf } from './
 import type { HalfBits } from '../half';
 import type { KernelExports } from './wasmExports';
 import { passiveDataSegments } from './wasmPassiveData';
+import {
+  wasmAccumulate,
+  wasmAddRows,
+  wasmLayerNormBackward,
+  wasmLayerNormForward,
+  wasmRmsNormBackward,
+  wasmRmsNormForward,
+  wasmUnary,
+  wasmUnaryBackward,
+} from './wasmPointwise';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
-
-/** A function the kernel module exports. */
-type KernelName = Exclude<keyof KernelExports, 'memory'>;
-
-/**
- * What one value of an element-wise kernel costs, in the multiply-adds partsFor() counts: a
- * tanh or exp (~34, measured: GELU ~1.4 ns a value against ~0.04 ns a multiply-add in a
- * matrix product), or a normalised value (two passes over its row).
- *
- * Memory-bound kernels (sums, AdamW) are not split at all: measured in a `small` training step
- * on 2 threads, a part took ~50 µs and waking a helper that had gone to sleep between calls
- * took as long again, so the split calls were slower than one thread.
- */
-const TRANSCENDENTAL_WORK = 32;
-const NORM_WORK = 8;
 
 export interface WasmBackendOptions {
   /**
@@ -214,71 +210,12 @@ export class WasmBackend implements Backend {
     wasmLinearBackward(this.context, x, w, dy, dx, dw, db, rows, inF, outF);
   }
 
-  /**
-   * Calls kernel `op` with `args(from, to)` over units [0, n) — values or rows — or, when there
-   * is enough `work` for the compute threads, once per part at the same time. Parts start at
-   * multiples of `align` units (16 values: every value goes through the same SIMD lanes as in
-   * one call, so results do not depend on the thread count).
-   */
-  private split(op: KernelName, n: number, work: number, align: number, args: (from: number, to: number) => number[]): void {
-    const pool = this.threadPool();
-    const parts = partsFor(pool, work, n, align);
-    if (parts <= 1) (this.ex[op] as (...a: number[]) => void)(...args(0, n));
-    else pool!.run(splitRange(n, parts, align).map(([a, b]) => ({ op, args: args(a, b) })));
-  }
-
-  /** An element-wise kernel `op(...pointers, count)` over n values at byte offsets `at`. */
-  private elementwise(op: KernelName, at: readonly number[], n: number, work: number): void {
-    this.split(op, n, work, 16, (a, b) => [...at.map((p) => p + 4 * a), b - a]);
-  }
-
-  /** An element-wise kernel f(x) → out. */
-  private unary(op: KernelName, x: Float32Array, out: Float32Array, n: number): boolean {
-    const ar = this.arena;
-    const o = ar.place([ar.operand(x, n), ar.operand(out, n)]);
-    if (!o) return false;
-    const [px, py] = o as [number, number];
-    ar.put(px, x, n);
-    this.elementwise(op, [px, py], n, n * TRANSCENDENTAL_WORK);
-    ar.get(py, out, n);
-    return true;
-  }
-
-  /** An element-wise backward dx += dy·f′(x). */
-  private unaryBackward(op: KernelName, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): boolean {
-    const ar = this.arena;
-    const o = ar.place([ar.operand(x, n), ar.operand(dy, n), ar.operand(dx, n)]);
-    if (!o) return false;
-    const [px, pdy, pdx] = o as [number, number, number];
-    ar.put(px, x, n);
-    ar.put(pdy, dy, n);
-    ar.put(pdx, dx, n);
-    this.elementwise(op, [px, pdy, pdx], n, n * TRANSCENDENTAL_WORK);
-    ar.get(pdx, dx, n);
-    return true;
-  }
-
   addRows(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, m: number): void {
-    const ar = this.arena;
-    const n = rows * m;
-    const o = ar.place([ar.operand(a, n), ar.operand(b, m), ar.operand(out, n)]);
-    if (!o) return jsBackend.addRows(a, b, out, rows, m);
-    const [pa, pb, pout] = o as [number, number, number];
-    ar.put(pa, a, n);
-    ar.put(pb, b, m);
-    this.ex.addRows(pa, pb, pout, rows, m);
-    ar.get(pout, out, n);
+    wasmAddRows(this.context, a, b, out, rows, m);
   }
 
   accumulate(dst: Float32Array, src: Float32Array, n: number): void {
-    const ar = this.arena;
-    const o = ar.place([ar.operand(dst, n), ar.operand(src, n)]);
-    if (!o) return jsBackend.accumulate(dst, src, n);
-    const [pd, ps] = o as [number, number];
-    ar.put(pd, dst, n);
-    ar.put(ps, src, n);
-    this.ex.accumulate(pd, ps, n);
-    ar.get(pd, dst, n);
+    wasmAccumulate(this.context, dst, src, n);
   }
 
   zero(a: Float32Array): void {
@@ -287,19 +224,19 @@ export class WasmBackend implements Backend {
   }
 
   geluForward(x: Float32Array, out: Float32Array, n: number): void {
-    if (!this.unary('geluForward', x, out, n)) jsBackend.geluForward(x, out, n);
+    if (!wasmUnary(this.context, 'geluForward', x, out, n)) jsBackend.geluForward(x, out, n);
   }
 
   geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
-    if (!this.unaryBackward('geluBackward', x, dy, dx, n)) jsBackend.geluBackward(x, dy, dx, n);
+    if (!wasmUnaryBackward(this.context, 'geluBackward', x, dy, dx, n)) jsBackend.geluBackward(x, dy, dx, n);
   }
 
   siluForward(x: Float32Array, out: Float32Array, n: number): void {
-    if (!this.unary('siluForward', x, out, n)) jsBackend.siluForward(x, out, n);
+    if (!wasmUnary(this.context, 'siluForward', x, out, n)) jsBackend.siluForward(x, out, n);
   }
 
   siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
-    if (!this.unaryBackward('siluBackward', x, dy, dx, n)) jsBackend.siluBackward(x, dy, dx, n);
+    if (!wasmUnaryBackward(this.context, 'siluBackward', x, dy, dx, n)) jsBackend.siluBackward(x, dy, dx, n);
   }
 
   layerNormForward(
@@ -313,18 +250,7 @@ export class WasmBackend implements Backend {
     c: number,
     eps: number,
   ): void {
-    const ar = this.arena;
-    const n = rows * c;
-    const o = ar.place([ar.operand(x, n), ar.operand(w, c), ar.operand(b, c), ar.operand(y, n), ar.operand(mean, rows), ar.operand(rstd, rows)]);
-    if (!o) return jsBackend.layerNormForward(x, w, b, y, mean, rstd, rows, c, eps);
-    const [px, pw, pb, py, pm, pr] = o as [number, number, number, number, number, number];
-    ar.put(px, x, n);
-    ar.put(pw, w, c);
-    ar.put(pb, b, c);
-    this.split('layerNormForward', rows, n * NORM_WORK, 1, (r0, r1) => [px + 4 * r0 * c, pw, pb, py + 4 * r0 * c, pm + 4 * r0, pr + 4 * r0, r1 - r0, c, eps]);
-    ar.get(py, y, n);
-    ar.get(pm, mean, rows);
-    ar.get(pr, rstd, rows);
+    wasmLayerNormForward(this.context, x, w, b, y, mean, rstd, rows, c, eps);
   }
 
   layerNormBackward(
@@ -339,45 +265,11 @@ export class WasmBackend implements Backend {
     rows: number,
     c: number,
   ): void {
-    const ar = this.arena;
-    const n = rows * c;
-    const o = ar.place([
-      ar.operand(x, n),
-      ar.operand(w, c),
-      ar.operand(mean, rows),
-      ar.operand(rstd, rows),
-      ar.operand(dy, n),
-      ar.operand(dx, n),
-      ar.operand(dw, c),
-      ar.operand(db, c),
-    ]);
-    if (!o) return jsBackend.layerNormBackward(x, w, mean, rstd, dy, dx, dw, db, rows, c);
-    const [px, pw, pm, pr, pdy, pdx, pdw, pdb] = o as [number, number, number, number, number, number, number, number];
-    ar.put(px, x, n);
-    ar.put(pw, w, c);
-    ar.put(pm, mean, rows);
-    ar.put(pr, rstd, rows);
-    ar.put(pdy, dy, n);
-    ar.put(pdx, dx, n);
-    ar.put(pdw, dw, c);
-    ar.put(pdb, db, c);
-    this.ex.layerNormBackward(px, pw, pm, pr, pdy, pdx, pdw, pdb, rows, c);
-    ar.get(pdx, dx, n);
-    ar.get(pdw, dw, c);
-    ar.get(pdb, db, c);
+    wasmLayerNormBackward(this.context, x, w, mean, rstd, dy, dx, dw, db, rows, c);
   }
 
   rmsNormForward(x: Float32Array, w: Float32Array, y: Float32Array, rrms: Float32Array, rows: number, c: number, eps: number): void {
-    const ar = this.arena;
-    const n = rows * c;
-    const o = ar.place([ar.operand(x, n), ar.operand(w, c), ar.operand(y, n), ar.operand(rrms, rows)]);
-    if (!o) return jsBackend.rmsNormForward(x, w, y, rrms, rows, c, eps);
-    const [px, pw, py, pr] = o as [number, number, number, number];
-    ar.put(px, x, n);
-    ar.put(pw, w, c);
-    this.split('rmsNormForward', rows, n * NORM_WORK, 1, (r0, r1) => [px + 4 * r0 * c, pw, py + 4 * r0 * c, pr + 4 * r0, r1 - r0, c, eps]);
-    ar.get(py, y, n);
-    ar.get(pr, rrms, rows);
+    wasmRmsNormForward(this.context, x, w, y, rrms, rows, c, eps);
   }
 
   rmsNormBackward(
@@ -390,20 +282,7 @@ export class WasmBackend implements Backend {
     rows: number,
     c: number,
   ): void {
-    const ar = this.arena;
-    const n = rows * c;
-    const o = ar.place([ar.operand(x, n), ar.operand(w, c), ar.operand(rrms, rows), ar.operand(dy, n), ar.operand(dx, n), ar.operand(dw, c)]);
-    if (!o) return jsBackend.rmsNormBackward(x, w, rrms, dy, dx, dw, rows, c);
-    const [px, pw, pr, pdy, pdx, pdw] = o as [number, number, number, number, number, number];
-    ar.put(px, x, n);
-    ar.put(pw, w, c);
-    ar.put(pr, rrms, rows);
-    ar.put(pdy, dy, n);
-    ar.put(pdx, dx, n);
-    ar.put(pdw, dw, c);
-    this.ex.rmsNormBackward(px, pw, pr, pdy, pdx, pdw, rows, c);
-    ar.get(pdx, dx, n);
-    ar.get(pdw, dw, c);
+    wasmRmsNormBackward(this.context, x, w, rrms, dy, dx, dw, rows, c);
   }
 
   crossEntropyForward(logits: Float32Array, targets: Int32Array, rows: number, V: number, probs: Float32Array, perToken: Float32Array): CrossEntropySums {
