@@ -20,6 +20,16 @@ import { HuggingFaceError } from './huggingfaceConfig';
 
 type Params = Map<string, Tensor>;
 
+/**
+ * params[name] = the checkpoint's tensor `source`, checked against `shape`. Matrices (embeddings,
+ * projections, heads) stay 16-bit when the file is F16/BF16; vectors are widened to float32.
+ */
+function paramSetter(r: TensorReader, params: Params): (name: string, source: string, shape: number[], meaning: string) => void {
+  return (name, source, shape, meaning) => {
+    params.set(name, toTensor(shape.length === 2 ? r.matrix(source, shape, meaning) : r.direct(source, shape, meaning), shape));
+  };
+}
+
 export function importGptNeox(cfg: ModelConfig, r: TensorReader, params: Params, notes: string[]): void {
   const C = cfg.dModel,
     F = cfg.mlpHidden,
@@ -27,9 +37,7 @@ export function importGptNeox(cfg: ModelConfig, r: TensorReader, params: Params,
     hs = headSize(cfg);
   const prefix = r.findPrefix(['gpt_neox.', ''], 'embed_in.weight', 'GPT-NeoX token embeddings (gpt_neox.embed_in.weight)');
   if (prefix === '') notes.push('a bare GPTNeoXModel (no "gpt_neox." prefix)');
-  const set = (name: string, source: string, shape: number[], meaning: string): void => {
-    params.set(name, toTensor(shape.length === 2 ? r.matrix(source, shape, meaning) : r.direct(source, shape, meaning), shape));
-  };
+  const set = paramSetter(r, params);
   set('tok_emb', `${prefix}embed_in.weight`, [cfg.vocabSize, C], 'vocab_size × hidden_size');
   for (let l = 0; l < cfg.nLayers; l++) {
     const h = `${prefix}layers.${l}.`,
@@ -82,9 +90,7 @@ export function importBert(cfg: ModelConfig, r: TensorReader, params: Params, no
     'embeddings.word_embeddings.weight',
     'BERT token embeddings (embeddings.word_embeddings.weight, under bert. in a BertFor… model)',
   );
-  const set = (name: string, source: string, shape: number[], meaning: string): void => {
-    params.set(name, new Tensor(r.direct(source, shape, meaning), shape, true));
-  };
+  const set = paramSetter(r, params);
   // Checkpoints converted from TensorFlow name LayerNorm parameters gamma/beta; transformers renames them.
   const layerNorm = (name: string, source: string): void => {
     const old = !r.has(`${source}.weight`) && r.has(`${source}.gamma`);

@@ -6,6 +6,7 @@
  * Inference only, in float64, once per sequence.
  */
 
+import { widenHalf } from '../half';
 import { ShapeError } from '../tensor';
 import type { Transformer } from './transformer';
 
@@ -48,12 +49,18 @@ export function classifySequence(model: Transformer, lastHidden: ArrayLike<numbe
 
 /** f(W·x + b) for the first `inF` values of x, with the model's [out, in] weight `prefix.weight`. */
 function dense(model: Transformer, prefix: string, x: ArrayLike<number>, inF: number, outF: number, f: (v: number) => number): Float64Array {
-  const w = model.p(`${prefix}.weight`).data;
+  const weight = model.p(`${prefix}.weight`);
   const b = model.p(`${prefix}.bias`).data;
+  // A 16-bit weight (an F16/BF16 checkpoint) is widened one row at a time, so it stays 16-bit in memory.
+  const half = weight.half;
+  const w = half ? null : weight.data;
+  const row = new Float32Array(inF);
   const out = new Float64Array(outF);
   for (let o = 0; o < outF; o++) {
+    if (half) widenHalf(half, row, o * inF, inF);
+    else row.set(w!.subarray(o * inF, o * inF + inF));
     let s = b[o]!;
-    for (let i = 0; i < inF; i++) s += w[o * inF + i]! * x[i]!;
+    for (let i = 0; i < inF; i++) s += row[i]! * x[i]!;
     out[o] = f(s);
   }
   return out;

@@ -5,7 +5,8 @@
  * the engine's safetensors writer, and compared against an F32 file of the rounded values
  * decoded by this test's own scalar decoders (test/helpers/halfFloats.ts) — on both backends,
  * one and two compute threads: logits and attention of the full forward, greedy generations
- * (the one-token decoder and the prefill path). Also: the weights take half the kernel memory
+ * (the one-token decoder and the prefill path); for BERT encoders, the hidden states, attention
+ * and a sequence classifier's pooled vector and logits. Also: the weights take half the kernel memory
  * and generation never widens them.
  */
 
@@ -20,6 +21,7 @@ import { generate } from '../../../../src/engine/inference/generate';
 import { backend, selectBackend, setComputeThreads } from '../../../../src/engine/kernels/activeBackend';
 import type { WasmBackend } from '../../../../src/engine/kernels/wasmBackend';
 import type { Transformer } from '../../../../src/engine/nn/transformer';
+import { classifySequence } from '../../../../src/engine/nn/classifier';
 import { Rng } from '../../../../src/engine/random';
 import { nodeThreadSpawner } from '../../../../src/node/computeThreads';
 import { bf16Value, f16Value, toBf16Bits, toF16Bits } from '../../../helpers/halfFloats';
@@ -108,6 +110,7 @@ const SOURCES: [string, (ctx: Mocha.Context) => Source][] = [
   ['tiny_gpt2', (c) => fromFolder(c, 'tiny_gpt2')],
   ['tiny_qwen2', (c) => fromFolder(c, 'tiny_qwen2')],
   ['tiny_smollm2_sliced', (c) => fromFolder(c, 'tiny_smollm2_sliced')],
+  ['tiny_gptneox', (c) => fromFolder(c, 'tiny_gptneox')],
   ['stories260K (HF Llama layout)', fromStories260K],
 ];
 
@@ -148,6 +151,40 @@ describe('checkpoint: F16/BF16 weights stay 16-bit in memory', function () {
           assert.deepEqual(got.long, want.long, `greedy tokens after a prefill, ${where}`);
           for (const [n, t] of mats) assert.ok(t.half !== null, `${n} was widened to float32 by inference (${where})`);
           setComputeThreads(1, null);
+        }
+      });
+    }
+  }
+
+  for (const folder of ['tiny_bert', 'tiny_bert/seqcls']) {
+    for (const dtype of ['F16', 'BF16'] as const) {
+      it(`${folder} ${dtype} (BERT encoder): hidden states, attention${folder.endsWith('seqcls') ? ', pooled vector and class logits' : ''} equal the F32 file of the rounded values (js and wasm); weights never widened`, function () {
+        const src = fromFolder(this, folder);
+        const { half, reference } = convert(src, dtype);
+        const T = 12;
+        const rng = new Rng(11);
+        const ids = Int32Array.from({ length: T }, () => rng.int(Number(src.config.vocab_size)));
+        const tokenTypes = Int32Array.from({ length: T }, (_, t) => (t < T / 2 ? 0 : 1));
+        const run = (model: Transformer): { hidden: Float32Array; attention: Float32Array[]; logits: number[] } => {
+          const r = model.forward(null, ids, 1, T, { tokenTypes, capture: { hidden: true, attention: true } });
+          const hidden = r.hidden[model.config.nLayers]!.slice();
+          const k = model.config.labels ? classifySequence(model, hidden) : null;
+          return { hidden, attention: r.layers.map((l) => l.attention!.slice()), logits: k ? [...k.pooled, ...k.logits] : [] };
+        };
+        for (const be of ['js', 'wasm'] as const) {
+          selectBackend(be);
+          const want = run(load(src, reference));
+          const model = load(src, half);
+          const mats = matrices(model);
+          assert.equal(mats.length, src.tensors.filter((t) => t.shape.length === 2).length, 'every matrix of the file is a matrix of the model');
+          for (const [n, t] of mats) assert.equal(t.half?.dtype, dtype.toLowerCase(), `${n} is held as ${dtype} (${be})`);
+          const got = run(model);
+          assert.ok(relDiff(got.hidden, want.hidden) <= 1e-5, `hidden states, ${be}: ${relDiff(got.hidden, want.hidden)}`);
+          got.attention.forEach((a, l) => assert.ok(relDiff(a, want.attention[l]!) <= 1e-5, `attention of layer ${l}, ${be}`));
+          assert.equal(got.logits.length, want.logits.length);
+          if (want.logits.length > 0)
+            assert.ok(relDiff(got.logits, want.logits) <= 1e-5, `pooled vector and class logits, ${be}: ${relDiff(got.logits, want.logits)}`);
+          for (const [n, t] of mats) assert.ok(t.half !== null, `${n} was widened to float32 by inference (${be})`);
         }
       });
     }
