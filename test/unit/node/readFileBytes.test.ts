@@ -79,6 +79,20 @@ describe('node/readFileBytes: large files, devices and FIFOs', () => {
     assert.ok(READ_CHUNK_BYTES <= 2 ** 31 - 1, 'the default piece is below the single-read limit');
   });
 
+  it("touching the next piece's pages while one is read never touches bytes already read: every byte of a many-piece file comes back", async () => {
+    const file = path.join(dir, 'touch.bin');
+    // No zero byte anywhere, and piece edges that fall inside pages (5000 is not a multiple of 4096).
+    const content = new Uint8Array(100_003).map((_, i) => 1 + ((i * 7919) % 255));
+    fs.writeFileSync(file, content);
+    for (const chunk of [5000, 4096, 777, 100_003, 1 << 20]) {
+      const fresh = new Uint8Array(content.length + 64);
+      const bytes = await readFileBytes(file, { chunkBytes: chunk, allocate: (n) => fresh.subarray(32, 32 + n) });
+      assert.equal(bytes.byteOffset, 32);
+      assert.deepEqual(bytes, content, `pieces of ${chunk} bytes`);
+      assert.ok(fresh.subarray(0, 32).every((b) => b === 0) && fresh.subarray(32 + content.length).every((b) => b === 0), 'wrote outside the array');
+    }
+  });
+
   it('reports the bytes read after each piece (from 0 to the size), and stops between pieces once its signal fires', async () => {
     const file = path.join(dir, 'pieces.bin');
     const content = new Uint8Array(10_000).map((_, i) => i & 0xff);
