@@ -46,8 +46,11 @@ export interface HelperData {
 
 /**
  * When helpers are spawned: 'now' (they start while the caller loads a model: a long-lived
- * host) or 'first-split' (by the first call big enough to split: a short-lived process whose
- * model may be too small to split at all).
+ * host; the first split call waits until they are ready) or 'first-split' (by the first call
+ * big enough to split: a short-lived process whose model may be too small to split at all).
+ * 'first-split' never waits for them: until every helper is ready (~100 ms on 2 cores), split
+ * calls run their parts on the calling thread, which gives the same results; a command that
+ * needs one token does not wait for a thread to start.
  */
 export type ThreadStart = 'now' | 'first-split';
 
@@ -83,8 +86,10 @@ export class ComputeThreads {
   private stoppedReason: string | null = null;
   /** Calls split so far (tests check that a workload really was split). */
   splitCalls = 0;
-  /** Whether the helpers have yet to be seen ready (the first split call waits for them). */
+  /** Whether the helpers have yet to be seen ready. */
   private pendingStart = true;
+  /** When a helper still starting is given up on (set by the first split call). */
+  private startBy = 0;
 
   private constructor(
     planned: number,
@@ -92,6 +97,8 @@ export class ComputeThreads {
     spawnLater: (() => Helper[]) | null,
     names: readonly string[],
     private readonly own: KernelFunctions,
+    /** Whether the first split call waits for the helpers to start ('now'), or runs here until they have ('first-split'). */
+    private readonly waitToStart: boolean,
   ) {
     this.planned = planned;
     this.helpers = helpers;
@@ -106,7 +113,8 @@ export class ComputeThreads {
    * Starts `count − 1` helpers, without waiting for them: they instantiate the module while the
    * caller goes on (loading a model, say), and the first split call waits until they are ready.
    * With `when: 'first-split'` not even that: the helpers are spawned by the first call big
-   * enough to split (a short-lived process on a model too small to split never pays for them).
+   * enough to split (a short-lived process on a model too small to split never pays for them),
+   * and calls run on this thread alone until they are ready.
    * Never throws: returns the reason instead when threads cannot be had.
    */
   static start(
@@ -146,9 +154,9 @@ export class ComputeThreads {
       }
       return helpers;
     };
-    if (when === 'first-split') return { pool: new ComputeThreads(n, [], spawnAll, names, own), reason: null };
+    if (when === 'first-split') return { pool: new ComputeThreads(n, [], spawnAll, names, own, false), reason: null };
     try {
-      return { pool: new ComputeThreads(n, spawnAll(), null, names, own), reason: null };
+      return { pool: new ComputeThreads(n, spawnAll(), null, names, own, true), reason: null };
     } catch (e) {
       return { pool: null, reason: e instanceof Error ? e.message : String(e) };
     }
@@ -173,7 +181,7 @@ export class ComputeThreads {
     // hundreds of calls of tens of µs each.
     if (jobs.length > this.size) throw new RangeError(`${jobs.length} parts for ${this.size} compute threads`);
     if (jobs.length > 1 && !this.started()) {
-      // The helpers could not start (the reason is kept): the parts run here, one after another.
+      // The helpers could not start (the reason is kept) or are still starting: the parts run here, one after another.
       for (const job of jobs) this.call(job);
       return;
     }
@@ -196,7 +204,7 @@ export class ComputeThreads {
   runLists(lists: readonly (readonly ThreadJob[])[]): void {
     if (lists.length > this.size) throw new RangeError(`${lists.length} parts for ${this.size} compute threads`);
     if (lists.length > 1 && !this.started()) {
-      // The helpers could not start (the reason is kept): the parts run here, one after another.
+      // The helpers could not start (the reason is kept) or are still starting: the parts run here, one after another.
       for (const list of lists) list.forEach((job) => this.call(job));
       return;
     }
@@ -265,27 +273,33 @@ export class ComputeThreads {
     if (error !== null) throw error;
   }
 
-  /** Waits, the first time, until every helper has instantiated the module; false (and the pool stopped) if one cannot. */
+  /**
+   * Whether the helpers can take parts now. The first time, spawns them if they are spawned late;
+   * then waits until every helper has instantiated the module ('now'), or only looks ('first-split':
+   * false while one is still starting). False for good, with the pool stopped, if one cannot start.
+   */
   private started(): boolean {
     if (!this.pendingStart) return this.helpers.length > 0;
-    this.pendingStart = false;
     try {
       if (this.spawnLater) {
         const spawn = this.spawnLater;
         this.spawnLater = null;
         this.helpers = spawn();
       }
-      const deadline = Date.now() + START_MS;
+      if (this.startBy === 0) this.startBy = Date.now() + START_MS;
       for (const [i, h] of this.helpers.entries()) {
         while (Atomics.load(h.words, STATE) === 0) {
-          const left = deadline - Date.now();
+          const left = this.startBy - Date.now();
           if (left <= 0) throw new Error(`compute thread ${i + 2} did not start within ${START_MS / 1000} s`);
+          if (!this.waitToStart) return false;
           Atomics.wait(h.words, STATE, 0, Math.min(left, 100));
         }
         if (Atomics.load(h.words, STATE) !== 1) throw new Error(`compute thread ${i + 2} could not start: ${message(h) || 'it exited'}`);
       }
+      this.pendingStart = false;
       return true;
     } catch (e) {
+      this.pendingStart = false;
       this.stoppedReason = e instanceof Error ? e.message : String(e);
       this.dispose();
       return false;

@@ -333,7 +333,7 @@ describe('compute threads: kernels split across helper threads on the shared Web
     assert.equal(threadStatus().threads, 2);
   });
 
-  it("'first-split' spawns no helper until a call is big enough to split (stories260K decodes without one), then splits it correctly", function () {
+  it("'first-split' spawns no helper until a call is big enough to split (stories260K decodes without one), runs that call without waiting for it, then splits correctly", async function () {
     const file = requireFixture(this, 'stories260K', 'stories260K.bin');
     let spawned = 0;
     const counting: ThreadSpawner = { spawn: (source, data) => (spawned++, nodeThreadSpawner.spawn(source, data)) };
@@ -354,8 +354,19 @@ describe('compute threads: kernels split across helper threads on the shared Web
     backend().matmul(a, b, c, m, k, n);
     jsBackend.matmul(a, b, want, m, k, n);
     assert.equal(spawned, 1);
-    assert.ok(splitCalls() > before, 'the big product was not split');
+    // The helper was spawned by that call, which ran on this thread rather than wait ~100 ms for it.
+    assert.equal(splitCalls(), before, 'the first big call waited for the helper to start');
     assert.ok(worst(c, want) <= 1e-4);
+    const first = c.slice();
+    // Once the helper is ready, big calls are split, with the same result.
+    for (let i = 0; i < 500 && splitCalls() === before; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      c.fill(0);
+      backend().matmul(a, b, c, m, k, n);
+    }
+    assert.ok(splitCalls() > before, 'the big product was never split');
+    assert.deepEqual(c, first, 'the split product differs from the one computed on this thread');
+    assert.equal(spawned, 1);
     assert.equal(threadStatus().threads, 2);
   });
 
@@ -382,6 +393,37 @@ describe('compute threads: kernels split across helper threads on the shared Web
     const status = threadStatus();
     assert.equal(status.threads, 1);
     assert.equal(status.fallbackReason, 'compute thread 2 could not start: planted: no instance');
+  });
+
+  it("'first-split' helpers that cannot start: calls run on the calling thread meanwhile and after, correctly, and the status says why", async function () {
+    const failing: ThreadSpawner = {
+      spawn: (source, data) =>
+        nodeThreadSpawner.spawn(
+          `(data, onExit) => { WebAssembly.Instance = function () { throw new Error('planted: no instance'); }; (${source})(data, onExit); }`,
+          data,
+        ),
+    };
+    assert.equal(setComputeThreads(2, failing, 'first-split').threads, 2);
+    const m = 200,
+      k = 96,
+      n = 160;
+    const rng = new Rng(13);
+    const a = Float32Array.from({ length: m * k }, () => rng.normal()),
+      b = Float32Array.from({ length: k * n }, () => rng.normal());
+    const want = new Float32Array(m * n);
+    jsBackend.matmul(a, b, want, m, k, n);
+    for (let i = 0; i < 500 && threadStatus().threads === 2; i++) {
+      const c = new Float32Array(m * n);
+      backend().matmul(a, b, c, m, k, n);
+      assert.ok(worst(c, want) <= 1e-4, `call ${i + 1}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const status = threadStatus();
+    assert.equal(status.threads, 1);
+    assert.equal(status.fallbackReason, 'compute thread 2 could not start: planted: no instance');
+    const c = new Float32Array(m * n);
+    backend().matmul(a, b, c, m, k, n);
+    assert.ok(worst(c, want) <= 1e-4);
   });
 
   it('a helper thread that dies mid-call gives a clear error, and the engine goes on (correctly) on one thread', () => {
