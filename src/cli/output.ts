@@ -22,6 +22,7 @@ export function createOutput(json: boolean, stdout = process.stdout, stderr = pr
   const tty = Boolean(stderr.isTTY);
   let lastPlain = -1;
   let drawing = false;
+  let lastDraw = 0;
   return {
     json,
     jsonLine: (value) => stdout.write(JSON.stringify(value) + '\n'),
@@ -31,6 +32,10 @@ export function createOutput(json: boolean, stdout = process.stdout, stderr = pr
       if (json) return;
       const frac = total > 0 ? Math.min(1, done / total) : 0;
       if (tty) {
+        // Redrawn at most every 100 ms (and at the end): a window or step can take a millisecond.
+        const t = Date.now();
+        if (drawing && done < total && t - lastDraw < 100) return;
+        lastDraw = t;
         const width = 24;
         const filled = Math.round(frac * width);
         stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${detail}\x1b[K`);

@@ -40,7 +40,7 @@ const nullFirst = (xs: Float64Array): (number | null)[] => Array.from(xs, (s, i)
  * that reads it as a query; the losses are the means over the whole text. A "mean" ablation
  * replaces a head by its mean output over its window's positions.
  */
-function ablateInWindows(model: Transformer, ids: Int32Array, heads: readonly HeadRef[], mode: AblationMode, plan: WindowPlan) {
+function ablateInWindows(model: Transformer, ids: Int32Array, heads: readonly HeadRef[], mode: AblationMode, plan: WindowPlan, out: Output) {
   const T = ids.length;
   const before = new Float64Array(T).fill(NaN);
   const after = new Float64Array(T).fill(NaN);
@@ -56,6 +56,7 @@ function ablateInWindows(model: Transformer, ids: Int32Array, heads: readonly He
         after[t] = r.surprisalAfter[t - w.start]!;
       }
     },
+    out,
   );
   const windows = windowCount(plan) > 1 ? { stride: plan.stride, list: windowsJson(plan) } : null;
   return { heads: checked, mode, lossBefore: meanSurprisal(before), lossAfter: meanSurprisal(after), surprisalBefore: before, surprisalAfter: after, windows };
@@ -95,7 +96,7 @@ export async function ablateCommand(argv: readonly string[], out: Output): Promi
   const heads = parseHeads(headsRaw ?? '');
   const mode = modeOption(args);
   const { model, enc } = await openAnalysisInput(args, out, 2);
-  const r = ablateInWindows(model, enc.ids, heads, mode, analysisPlan(model, enc.ids.length, args));
+  const r = ablateInWindows(model, enc.ids, heads, mode, analysisPlan(model, enc.ids.length, args), out);
   if (out.json) {
     out.jsonLine({
       heads: r.heads.map((h) => [h.layer, h.head]),

@@ -14,6 +14,7 @@
 import { checkPosition, isCausal, type Transformer } from '../../engine';
 import { allWindows, queriesOf, windowCount, windowForQuery, windowPlan, type ContextWindow, type WindowPlan } from '../../protocol/contextWindows';
 import { intOption, type ParsedArgs } from '../args';
+import type { Output } from '../output';
 
 /** Tokens a debugging command reads (its per-token JSON grows with them; each window is one forward pass or more). */
 export const MAX_ANALYSIS_TOKENS = 1_000_000;
@@ -59,17 +60,22 @@ export function windowsJson(plan: WindowPlan): { start: number; end: number; que
 /**
  * Runs `analyse` on each window once, in order, and hands `read` the token positions whose
  * value is read there: surprisal-like values (token t from the row before it) are read in the
- * window that reads t as a query. Each window's result is dropped once read.
+ * window that reads t as a query. Each window's result is dropped once read. With more than one
+ * window, `out` shows how many are done (a small --stride over a long text is thousands of
+ * forward passes: minutes, which should not pass in silence).
  */
 export function forEachQueryWindow<R>(
   plan: WindowPlan,
   ids: Int32Array,
   analyse: (slice: Int32Array, w: ContextWindow) => R,
   read: (r: R, w: ContextWindow, from: number, to: number) => void,
+  out: Output,
 ): void {
-  for (const w of allWindows(plan)) {
+  const list = allWindows(plan);
+  for (const w of list) {
     const q = queriesOf(plan, w.index);
-    if (q.to <= q.from) continue;
-    read(analyse(ids.subarray(w.start, w.start + w.length), w), w, q.from, q.to);
+    if (q.to > q.from) read(analyse(ids.subarray(w.start, w.start + w.length), w), w, q.from, q.to);
+    if (list.length > 1) out.progress(w.index + 1, list.length, 'windows');
   }
+  out.endProgress();
 }

@@ -65,7 +65,7 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
     method: detector.method,
   };
   const tokenTypes = inputTokenTypes(args, T, model.config.tokenTypes ?? 0);
-  const scored = headsInWindows(model, enc.ids, plan, tokenTypes, scoring);
+  const scored = headsInWindows(model, enc.ids, plan, tokenTypes, scoring, out);
   const s = scored.summary;
   const custom = scored.custom;
   const windows = windowCount(plan);

@@ -9,6 +9,7 @@
 
 import { detectHead, rulePattern, summarizeHeads, HEAD_KINDS, type HeadSummary, type PatternRule, type Transformer } from '../../engine';
 import { allWindows, type WindowPlan } from '../../protocol/contextWindows';
+import type { Output } from '../output';
 
 export interface CustomScoring {
   readonly rule: PatternRule;
@@ -29,14 +30,14 @@ export function headsInWindows(
   plan: WindowPlan,
   tokenTypes: Int32Array | undefined,
   custom: CustomScoring | null,
+  out: Output,
 ): WindowedHeads {
   const H = model.config.nHeads;
   const causal = plan.causal;
   const parts: { summary: HeadSummary; custom: Float64Array | null; weight: number }[] = [];
-  for (const w of allWindows(plan)) {
-    if (w.length < 2) continue;
-    const slice = ids.subarray(w.start, w.start + w.length);
-    const r = model.forward(null, slice, 1, w.length, { tokenTypes: tokenTypes?.subarray(w.start, w.start + w.length), capture: { attention: true } });
+  const scoreWindow = (start: number, length: number): (typeof parts)[number] => {
+    const slice = ids.subarray(start, start + length);
+    const r = model.forward(null, slice, 1, length, { tokenTypes: tokenTypes?.subarray(start, start + length), capture: { attention: true } });
     const layers = r.layers.map((l, i) => {
       if (!l.attention) throw new Error(`the model returned no attention weights for layer ${i}`);
       return l.attention;
@@ -45,8 +46,14 @@ export function headsInWindows(
     const scores = custom
       ? detectHead([{ layers, heads: H, tokens: slice }], rulePattern(custom.rule, slice, causal), { method: custom.method, causal }).scores
       : null;
-    parts.push({ summary, custom: scores, weight: w.length });
+    return { summary, custom: scores, weight: length };
+  };
+  const list = allWindows(plan);
+  for (const w of list) {
+    if (w.length >= 2) parts.push(scoreWindow(w.start, w.length));
+    if (list.length > 1) out.progress(w.index + 1, list.length, 'windows');
   }
+  out.endProgress();
   if (parts.length === 1) return { summary: parts[0]!.summary, custom: parts[0]!.custom, scoredWindows: 1 };
   const total = parts.reduce((n, p) => n + p.weight, 0);
   const mean = (pick: (s: HeadSummary) => Float64Array): Float64Array =>

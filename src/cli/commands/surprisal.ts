@@ -46,6 +46,7 @@ export async function surprisalCommand(argv: readonly string[], out: Output): Pr
         nextRank[i] = r.nextRank[i - w.start]!;
       }
     },
+    out,
   );
   const windows = windowCount(plan);
 

@@ -39,7 +39,9 @@ describe('CLI debugging commands over a text longer than the context (stories260
   const predictionWindowOf = (i: number): Window => readerOf(Math.min(i + 1, ids.length - 1));
 
   it('surprisal: each token from a forward over the window that reads it, the top-k from the window of the token it predicts; the windows listed as attention lists them', () => {
-    const [r] = jsonLines(cli('surprisal', ...model(), '--text', text, '--top', '3', '--json'));
+    const run = cli('surprisal', ...model(), '--text', text, '--top', '3', '--json');
+    assert.equal(run.stderr, '', 'no progress in JSON mode');
+    const [r] = jsonLines(run);
     ids = r!.token_ids as number[];
     const T = ids.length;
     assert.ok(T > 3 * 64, `a text of ${T} tokens spans several windows`);
@@ -78,12 +80,18 @@ describe('CLI debugging commands over a text longer than the context (stories260
     const people = cli('surprisal', ...model(), '--text', text);
     assert.equal(people.code, 0, people.stderr);
     assert.match(people.stdout, /read in \d+ windows of 64 tokens, 32 apart/);
+    // For people, the windows done on stderr (without a terminal, a line per tenth), to the last.
+    const n = windows.length;
+    assert.match(people.stderr, new RegExp(`^1/${n} windows\n(.*\n)*${n}/${n} windows\n$`));
   });
 
   it('ablate --heads: each token as the same command gives it on its window alone; the losses are the means over the text', function () {
     if (!ids) return this.skip();
     const [r] = jsonLines(cli('ablate', ...model(), '--text', text, '--heads', '1.2,3.0', '--json'));
     assert.deepEqual(r!.windows, windows);
+    const people = cli('ablate', ...model(), '--text', text, '--heads', '1.2,3.0');
+    assert.equal(people.code, 0, people.stderr);
+    assert.match(people.stderr, new RegExp(`${windows.length}/${windows.length} windows\n$`));
     const before = r!.surprisal_before as (number | null)[];
     const after = r!.surprisal_after as (number | null)[];
     for (const w of windows) {

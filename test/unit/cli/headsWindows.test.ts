@@ -90,6 +90,7 @@ describe('CLI heads over a text longer than the context (stories260K cut to a 64
     const table = cli('heads', '--checkpoint', ckpt, '--tokenizer', tok, '--text', text);
     assert.equal(table.code, 0, table.stderr);
     const windows = expectedWindows(T, 64, 32).length;
+    assert.match(table.stderr, new RegExp(`${windows}/${windows} windows\n$`), 'the windows done, on stderr');
     assert.match(
       table.stdout,
       new RegExp(
