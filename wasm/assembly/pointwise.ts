@@ -2,7 +2,11 @@
  * Element-wise and per-column kernels: GELU (tanh form) and SiLU forward and backward, sums
  * (the residual, broadcast rows, gradient accumulation), bias rows,
  * column sums (bias gradients), and the fused linear layer y = x·Wᵀ + b with its backward
- * (dx = dy·W, dW += dyᵀ·x, db += Σ rows of dy) so one call moves each operand once.
+ * (dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy) so one call moves each operand once.
+ *
+ * A backward adds into its gradients unless told to overwrite them (storeDx, storeDw,
+ * overwrite): a gradient's first contribution then writes every value, and its buffer need not
+ * be zeroed first (Tensor.gradForContribution).
  */
 
 import { exp4, tanh4 } from './math';
@@ -29,8 +33,9 @@ export function geluForward(x: usize, out: usize, n: i32): void {
   }
 }
 
-/** dx[i] += dy[i] · gelu′(x[i]) for i < n. */
-export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
+/** dx[i] += dy[i] · gelu′(x[i]) for i < n (with `overwrite`: dx[i] = …). */
+export function geluBackward(x: usize, dy: usize, dx: usize, n: i32, overwrite: bool): void {
+  const zero = f32x4.splat(0);
   const c = f32x4.splat(GELU_C), kk = f32x4.splat(GELU_K), k3 = f32x4.splat(3 * GELU_K), half = f32x4.splat(0.5), one = f32x4.splat(1);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -40,14 +45,14 @@ export function geluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
     const th = tanh4(f32x4.mul(c, f32x4.add(v, f32x4.mul(kk, f32x4.mul(v, v2)))));
     const du = f32x4.mul(c, f32x4.add(one, f32x4.mul(k3, v2)));
     const g = f32x4.add(f32x4.mul(half, f32x4.add(one, th)), f32x4.mul(f32x4.mul(f32x4.mul(half, v), f32x4.sub(one, f32x4.mul(th, th))), du));
-    v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(v128.load(dy + o), g)));
+    v128.store(dx + o, f32x4.add(overwrite ? zero : v128.load(dx + o), f32x4.mul(v128.load(dy + o), g)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(x + o);
     const th = f32x4.extract_lane(tanh4(f32x4.splat(GELU_C * (v + GELU_K * v * v * v))), 0);
     const du = GELU_C * (1 + 3 * GELU_K * v * v);
-    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du));
+    store<f32>(dx + o, (overwrite ? 0 : load<f32>(dx + o)) + load<f32>(dy + o) * (0.5 * (1 + th) + 0.5 * v * (1 - th * th) * du));
   }
 }
 
@@ -67,22 +72,23 @@ export function siluForward(x: usize, out: usize, n: i32): void {
   }
 }
 
-/** dx[i] += dy[i] · σ(x)·(1 + x·(1 − σ(x))) for i < n. */
-export function siluBackward(x: usize, dy: usize, dx: usize, n: i32): void {
-  const one = f32x4.splat(1);
+/** dx[i] += dy[i] · σ(x)·(1 + x·(1 − σ(x))) for i < n (with `overwrite`: dx[i] = …). */
+export function siluBackward(x: usize, dy: usize, dx: usize, n: i32, overwrite: bool): void {
+  const one = f32x4.splat(1),
+    zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(x + o);
     const sg = f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(v))));
     const g = f32x4.mul(sg, f32x4.add(one, f32x4.mul(v, f32x4.sub(one, sg))));
-    v128.store(dx + o, f32x4.add(v128.load(dx + o), f32x4.mul(v128.load(dy + o), g)));
+    v128.store(dx + o, f32x4.add(overwrite ? zero : v128.load(dx + o), f32x4.mul(v128.load(dy + o), g)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
     const v = load<f32>(x + o);
     const sg: f32 = <f32>1 / (<f32>1 + f32x4.extract_lane(exp4(f32x4.splat(-v)), 0));
-    store<f32>(dx + o, load<f32>(dx + o) + load<f32>(dy + o) * sg * (1 + v * (1 - sg)));
+    store<f32>(dx + o, (overwrite ? 0 : load<f32>(dx + o)) + load<f32>(dy + o) * sg * (1 + v * (1 - sg)));
   }
 }
 
@@ -172,11 +178,22 @@ export function linearForward(x: usize, w: usize, bias: usize, y: usize, rows: i
   gemm(x, inF, false, w, inF, true, y, outF, rows, inF, outF, DENSE, 0, bias == 0, ws);
 }
 
-/** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy; a 0 pointer skips that gradient. */
-export function linearBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, rows: i32, inF: i32, outF: i32, ws: usize): void {
-  if (dx != 0) gemm(dy, outF, false, w, inF, false, dx, inF, rows, outF, inF, DENSE, 0, false, ws);
-  if (dw != 0) gemm(dy, outF, true, x, inF, false, dw, inF, outF, rows, inF, DENSE, 0, false, ws);
-  if (db != 0) colSum(dy, db, rows, outF);
+/** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy; a 0 pointer skips that gradient; dx, dW stored instead with storeDx, storeDw. */
+export function linearBackward(
+  x: usize,
+  w: usize,
+  dy: usize,
+  dx: usize,
+  dw: usize,
+  db: usize,
+  rows: i32,
+  inF: i32,
+  outF: i32,
+  ws: usize,
+  storeDx: bool,
+  storeDw: bool,
+): void {
+  linearBackwardPart(x, w, dy, dx, dw, db, rows, inF, outF, ws, 0, rows, 0, outF, storeDx, storeDw);
 }
 
 /**
@@ -184,11 +201,35 @@ export function linearBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usi
  * entries of output features [o0, o1). The shares of all threads are disjoint, so they run at
  * once without locks, and each sums in the same order as the whole call does.
  */
-export function linearBackwardPart(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, rows: i32, inF: i32, outF: i32, ws: usize, r0: i32, r1: i32, o0: i32, o1: i32): void {
+export function linearBackwardPart(
+  x: usize,
+  w: usize,
+  dy: usize,
+  dx: usize,
+  dw: usize,
+  db: usize,
+  rows: i32,
+  inF: i32,
+  outF: i32,
+  ws: usize,
+  r0: i32,
+  r1: i32,
+  o0: i32,
+  o1: i32,
+  storeDx: bool,
+  storeDw: bool,
+): void {
   if (dx != 0 && r1 > r0) {
-    gemm(dy + <usize>r0 * <usize>outF * 4, outF, false, w, inF, false, dx + <usize>r0 * <usize>inF * 4, inF, r1 - r0, outF, inF, DENSE, 0, false, ws);
+    const pdx = dx + <usize>r0 * <usize>inF * 4;
+    // A product over nothing (no output features) stores nothing: a stored gradient is 0.
+    if (storeDx && outF == 0) memory.fill(pdx, 0, <usize>(r1 - r0) * <usize>inF * 4);
+    gemm(dy + <usize>r0 * <usize>outF * 4, outF, false, w, inF, false, pdx, inF, r1 - r0, outF, inF, DENSE, 0, storeDx, ws);
   }
   if (o1 <= o0) return;
-  if (dw != 0) gemm(dy + (<usize>o0 << 2), outF, true, x, inF, false, dw + <usize>o0 * <usize>inF * 4, inF, o1 - o0, rows, inF, DENSE, 0, false, ws);
+  if (dw != 0) {
+    const pdw = dw + <usize>o0 * <usize>inF * 4;
+    if (storeDw && rows == 0) memory.fill(pdw, 0, <usize>(o1 - o0) * <usize>inF * 4);
+    gemm(dy + (<usize>o0 << 2), outF, true, x, inF, false, pdw, inF, o1 - o0, rows, inF, DENSE, 0, storeDw, ws);
+  }
   if (db != 0) colSumStrided(dy + (<usize>o0 << 2), outF, db + (<usize>o0 << 2), rows, o1 - o0);
 }

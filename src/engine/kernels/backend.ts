@@ -30,6 +30,15 @@ export interface MatmulOptions {
 }
 
 /** Self-attention shapes: q [B, T, H·hs], k and v [B, Tk, Hkv·hs], Tk ≥ T. */
+/**
+ * Which gradients a backward stores rather than adds to: a gradient's first contribution, into
+ * a buffer that holds anything (Tensor.gradForContribution), saves zeroing it first.
+ */
+export interface GradientStore {
+  readonly dx?: boolean;
+  readonly dw?: boolean;
+}
+
 export interface AttentionDims {
   readonly B: number;
   /** Queries per sequence (the last T of the Tk positions). */
@@ -181,8 +190,9 @@ export interface Backend {
    */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options?: MatmulOptions): void;
   /**
-   * Fused causal attention forward (ops/attention.ts). `out` [B, T, H·hs] starts zeroed.
-   * probs [B, H, T, Tk] (if given) receives the softmax weights, zeros above the diagonal;
+   * Fused causal attention forward (ops/attention.ts). Every value of `out` [B, T, H·hs] and
+   * of probs [B, H, T, Tk] (if given) is written, whatever they held: probs gets the softmax
+   * weights, zeros above the diagonal;
    * scores (if given, pre-filled with −Infinity) the scaled scores at visible positions;
    * hardIdx [B·H·T] (if given) selects hard attention: out rows are the argmax value rows.
    */
@@ -213,7 +223,7 @@ export interface Backend {
   linearForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void;
   /** linearForward() with W as 16-bit values (F16/BF16, half.ts), widened inside the kernel; no gradient. */
   linearForwardHalf(x: Float32Array, w: HalfBits, bias: Float32Array | null, y: Float32Array, rows: number, inF: number, outF: number): void;
-  /** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy, for whichever is given. */
+  /** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy, for whichever is given (dx, dW stored instead as `store` says). */
   linearBackward(
     x: Float32Array,
     w: Float32Array,
@@ -224,15 +234,16 @@ export interface Backend {
     rows: number,
     inF: number,
     outF: number,
+    store?: GradientStore,
   ): void;
   /** out[i] = gelu(x[i]) (tanh form) for i < n. */
   geluForward(x: Float32Array, out: Float32Array, n: number): void;
-  /** dx[i] += dy[i]·gelu′(x[i]) for i < n. */
-  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** dx[i] += dy[i]·gelu′(x[i]) for i < n (with `store`: dx[i] = …, whatever dx held). */
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store?: boolean): void;
   /** out[i] = silu(x[i]) = x/(1 + e^−x) for i < n. */
   siluForward(x: Float32Array, out: Float32Array, n: number): void;
-  /** dx[i] += dy[i]·silu′(x[i]) for i < n. */
-  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void;
+  /** dx[i] += dy[i]·silu′(x[i]) for i < n (with `store`: dx[i] = …). */
+  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store?: boolean): void;
   /** out[r, j] = a[r, j] + b[j] for `rows` rows of m values: b repeats over the rows (rows 1: a plain sum). */
   addRows(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, m: number): void;
   /** dst[i] += src[i] for i < n. */

@@ -28,6 +28,8 @@ export function attentionForwardJs(
   const scale = 1 / Math.sqrt(hs);
   const rowScores = new Float32Array(Tk);
   const rowProbs = new Float32Array(Tk);
+  // Every value of out and probs is written (they may hold anything): out is summed into from zero.
+  out.fill(0, 0, B * T * C);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const g = Math.floor(h / group);
@@ -44,6 +46,7 @@ export function attentionForwardJs(
         if (scores) scores.set(rowScores.subarray(0, vis), (bh * T + t) * Tk);
         const p = probs ? probs.subarray((bh * T + t) * Tk, (bh * T + t + 1) * Tk) : rowProbs;
         softmaxRow(rowScores, p, 0, vis);
+        p.fill(0, vis);
         const oo = (b * T + t) * C + h * hs;
         if (hardIdx) {
           let arg = 0;

@@ -50,8 +50,8 @@ export const jsBackend: Backend = {
     // The matrix product reads W once per row of x: widen it once, for this call only.
     linearForwardJs(jsBackend.matmul, x, widenedCopy(w), bias, y, rows, inF, outF);
   },
-  linearBackward(x, w, dy, dx, dw, db, rows, inF, outF) {
-    linearBackwardJs(jsBackend.matmul, x, w, dy, dx, dw, db, rows, inF, outF);
+  linearBackward(x, w, dy, dx, dw, db, rows, inF, outF, store) {
+    linearBackwardJs(jsBackend.matmul, x, w, dy, dx, dw, db, rows, inF, outF, store);
   },
   geluForward: geluForwardJs,
   geluBackward: geluBackwardJs,

@@ -3,7 +3,7 @@
  * bias, GELU, SiLU, LayerNorm, RMSNorm, the fused softmax + cross-entropy, and AdamW. The loops are the ones the ops had inline; ops/*.ts explain the maths.
  */
 
-import type { AdamWStepParams, CrossEntropySums, MatmulOptions } from './backend';
+import type { AdamWStepParams, CrossEntropySums, GradientStore, MatmulOptions } from './backend';
 import { addAt, mulAt } from '../elements';
 
 type Matmul = (a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, options?: MatmulOptions) => void;
@@ -28,7 +28,7 @@ export function linearForwardJs(
   }
 }
 
-/** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy (each when given). */
+/** dx += dy·W, dW += dyᵀ·x, db += Σ rows of dy (each when given; dx, dW stored instead as `store` says). */
 export function linearBackwardJs(
   matmul: Matmul,
   x: Float32Array,
@@ -40,9 +40,10 @@ export function linearBackwardJs(
   rows: number,
   inF: number,
   outF: number,
+  store: GradientStore = {},
 ): void {
-  if (dx) matmul(dy, w, dx, rows, outF, inF, { accumulate: true });
-  if (dw) matmul(dy, x, dw, outF, rows, inF, { transA: true, accumulate: true });
+  if (dx) matmul(dy, w, dx, rows, outF, inF, { accumulate: store.dx !== true });
+  if (dw) matmul(dy, x, dw, outF, rows, inF, { transA: true, accumulate: store.dw !== true });
   if (db) {
     for (let r = 0; r < rows; r++) {
       const o = r * outF;
@@ -71,7 +72,8 @@ export function geluForwardJs(xd: Float32Array, out: Float32Array, n: number): v
   }
 }
 
-export function geluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+export function geluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store = false): void {
+  if (store) dx.fill(0, 0, n);
   for (let i = 0; i < n; i++) {
     const v = xd[i]!;
     const u = GELU_C * (v + 0.044715 * v * v * v);
@@ -88,7 +90,8 @@ export function siluForwardJs(xd: Float32Array, out: Float32Array, n: number): v
   }
 }
 
-export function siluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
+export function siluBackwardJs(xd: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store = false): void {
+  if (store) dx.fill(0, 0, n);
   for (let i = 0; i < n; i++) {
     const v = xd[i]!;
     const s = 1 / (1 + Math.exp(-v));

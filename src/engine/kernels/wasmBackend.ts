@@ -9,7 +9,7 @@
  * per-row kernels live in wasmAttention.ts, wasmLinear.ts and wasmPointwise.ts.
  */
 
-import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, MatmulOptions, ThreadUse } from './backend';
+import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, GradientStore, MatmulOptions, ThreadUse } from './backend';
 import { jsBackend } from './jsBackend';
 import { Arena } from './wasmArena';
 import { wasmAttentionBackward, wasmAttentionForward, type AttentionCopyOut, type WasmContext } from './wasmAttention';
@@ -206,8 +206,9 @@ export class WasmBackend implements Backend {
     rows: number,
     inF: number,
     outF: number,
+    store?: GradientStore,
   ): void {
-    wasmLinearBackward(this.context, x, w, dy, dx, dw, db, rows, inF, outF);
+    wasmLinearBackward(this.context, x, w, dy, dx, dw, db, rows, inF, outF, store);
   }
 
   addRows(a: Float32Array, b: Float32Array, out: Float32Array, rows: number, m: number): void {
@@ -227,16 +228,16 @@ export class WasmBackend implements Backend {
     if (!wasmUnary(this.context, 'geluForward', x, out, n)) jsBackend.geluForward(x, out, n);
   }
 
-  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
-    if (!wasmUnaryBackward(this.context, 'geluBackward', x, dy, dx, n)) jsBackend.geluBackward(x, dy, dx, n);
+  geluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store = false): void {
+    if (!wasmUnaryBackward(this.context, 'geluBackward', x, dy, dx, n, store)) jsBackend.geluBackward(x, dy, dx, n, store);
   }
 
   siluForward(x: Float32Array, out: Float32Array, n: number): void {
     if (!wasmUnary(this.context, 'siluForward', x, out, n)) jsBackend.siluForward(x, out, n);
   }
 
-  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): void {
-    if (!wasmUnaryBackward(this.context, 'siluBackward', x, dy, dx, n)) jsBackend.siluBackward(x, dy, dx, n);
+  siluBackward(x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store = false): void {
+    if (!wasmUnaryBackward(this.context, 'siluBackward', x, dy, dx, n, store)) jsBackend.siluBackward(x, dy, dx, n, store);
   }
 
   layerNormForward(

@@ -71,7 +71,21 @@ export interface KernelExports {
     ws: number,
   ): void;
   linearForward(x: number, w: number, bias: number, y: number, rows: number, inF: number, outF: number, ws: number): void;
-  linearBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, rows: number, inF: number, outF: number, ws: number): void;
+  /** storeDx, storeDw (1 or 0): store that gradient instead of adding to it. */
+  linearBackward(
+    x: number,
+    w: number,
+    dy: number,
+    dx: number,
+    dw: number,
+    db: number,
+    rows: number,
+    inF: number,
+    outF: number,
+    ws: number,
+    storeDx: number,
+    storeDw: number,
+  ): void;
   linearBackwardPart(
     x: number,
     w: number,
@@ -87,11 +101,14 @@ export interface KernelExports {
     r1: number,
     o0: number,
     o1: number,
+    storeDx: number,
+    storeDw: number,
   ): void;
   geluForward(x: number, out: number, n: number): void;
-  geluBackward(x: number, dy: number, dx: number, n: number): void;
+  /** store (1 or 0): dx = … instead of dx += …. */
+  geluBackward(x: number, dy: number, dx: number, n: number, store: number): void;
   siluForward(x: number, out: number, n: number): void;
-  siluBackward(x: number, dy: number, dx: number, n: number): void;
+  siluBackward(x: number, dy: number, dx: number, n: number, store: number): void;
   addRows(a: number, b: number, out: number, rows: number, m: number): void;
   accumulate(dst: number, src: number, n: number): void;
   zeroFloats(at: number, n: number): void;

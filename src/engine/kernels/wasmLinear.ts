@@ -7,6 +7,7 @@
  */
 
 import type { HalfBits } from '../half';
+import type { GradientStore } from './backend';
 import { jsBackend } from './jsBackend';
 import type { WasmContext } from './wasmAttention';
 import { partsFor, ROW_ALIGN, splitRange } from './wasmThreads';
@@ -101,9 +102,12 @@ export function wasmLinearBackward(
   rows: number,
   inF: number,
   outF: number,
+  store: GradientStore = {},
 ): void {
   const ar = ctx.arena;
   const pool = ctx.pool();
+  const storeDx = dx !== null && store.dx === true,
+    storeDw = dw !== null && store.dw === true;
   const parts = partsFor(pool, rows * inF * outF * ((dx ? 1 : 0) + (dw ? 1 : 0)), Math.min(dx ? rows : outF, dw || db ? outF : rows));
   const wsFloats = ctx.workspace([rows, outF, inF], [outF, rows, inF]);
   const o = ar.place([
@@ -115,13 +119,14 @@ export function wasmLinearBackward(
     ar.operand(db, outF),
     wsFloats * parts,
   ]);
-  if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF);
+  if (!o) return jsBackend.linearBackward(x, w, dy, dx, dw, db, rows, inF, outF, store);
   const [px, pw, pdy, pdx, pdw, pdb, ws] = o as [number, number, number, number, number, number, number];
   if (dw) ar.put(px, x, rows * inF);
   if (dx) ar.put(pw, w, outF * inF);
   ar.put(pdy, dy, rows * outF);
-  ar.put(pdx, dx, rows * inF);
-  ar.put(pdw, dw, outF * inF);
+  // A gradient the kernel stores needs no copy in: whatever it holds is overwritten.
+  if (!storeDx) ar.put(pdx, dx, rows * inF);
+  if (!storeDw) ar.put(pdw, dw, outF * inF);
   ar.put(pdb, db, outF);
   if (pool && parts > 1) {
     // Each thread: some rows of dx, and some output features' rows of dW and entries of db.
@@ -130,11 +135,11 @@ export function wasmLinearBackward(
     pool.run(
       dxRows.map(([r0, r1], i) => ({
         op: 'linearBackwardPart',
-        args: [px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws + i * wsFloats * 4, r0, r1, dwRows[i]![0], dwRows[i]![1]],
+        args: [px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws + i * wsFloats * 4, r0, r1, dwRows[i]![0], dwRows[i]![1], +storeDx, +storeDw],
       })),
     );
   } else {
-    ctx.ex.linearBackward(px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws);
+    ctx.ex.linearBackward(px, pw, pdy, pdx, pdw, pdb, rows, inF, outF, ws, +storeDx, +storeDw);
   }
   ar.get(pdx, dx, rows * inF);
   ar.get(pdw, dw, outF * inF);

@@ -39,9 +39,9 @@ function split(ctx: WasmContext, op: KernelName, n: number, work: number, align:
   else pool!.run(splitRange(n, parts, align).map(([a, b]) => ({ op, args: args(a, b) })));
 }
 
-/** An element-wise kernel `op(...pointers, count)` over n values at byte offsets `at`. */
-function elementwise(ctx: WasmContext, op: KernelName, at: readonly number[], n: number, work: number): void {
-  split(ctx, op, n, work, 16, (a, b) => [...at.map((p) => p + 4 * a), b - a]);
+/** An element-wise kernel `op(...pointers, count, ...flags)` over n values at byte offsets `at`. */
+function elementwise(ctx: WasmContext, op: KernelName, at: readonly number[], n: number, work: number, flags: readonly number[] = []): void {
+  split(ctx, op, n, work, 16, (a, b) => [...at.map((p) => p + 4 * a), b - a, ...flags]);
 }
 
 /** An element-wise kernel f(x) → out. */
@@ -56,16 +56,16 @@ export function wasmUnary(ctx: WasmContext, op: KernelName, x: Float32Array, out
   return true;
 }
 
-/** An element-wise backward dx += dy·f′(x). */
-export function wasmUnaryBackward(ctx: WasmContext, op: KernelName, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number): boolean {
+/** An element-wise backward dx += dy·f′(x) (with `store`, dx = …). */
+export function wasmUnaryBackward(ctx: WasmContext, op: KernelName, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store: boolean): boolean {
   const ar = ctx.arena;
   const o = ar.place([ar.operand(x, n), ar.operand(dy, n), ar.operand(dx, n)]);
   if (!o) return false;
   const [px, pdy, pdx] = o as [number, number, number];
   ar.put(px, x, n);
   ar.put(pdy, dy, n);
-  ar.put(pdx, dx, n);
-  elementwise(ctx, op, [px, pdy, pdx], n, n * TRANSCENDENTAL_WORK);
+  if (!store) ar.put(pdx, dx, n);
+  elementwise(ctx, op, [px, pdy, pdx], n, n * TRANSCENDENTAL_WORK, [store ? 1 : 0]);
   ar.get(pdx, dx, n);
   return true;
 }

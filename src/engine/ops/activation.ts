@@ -11,9 +11,9 @@ import { backend } from '../kernels/activeBackend';
 import { Tensor } from '../tensor';
 
 type Forward = (b: Backend, x: Float32Array, y: Float32Array, n: number) => void;
-type Backward = (b: Backend, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number) => void;
+type Backward = (b: Backend, x: Float32Array, dy: Float32Array, dx: Float32Array, n: number, store: boolean) => void;
 
-/** y = f(x) element-wise, with dx += f′(x)·dy on the tape. */
+/** y = f(x) element-wise, with dx += f′(x)·dy on the tape (stored when it is dx's first contribution). */
 function pointwise(tape: Tape | null, x: Tensor, forward: Forward, backward: Backward): Tensor {
   const n = x.size;
   const xd = x.data;
@@ -23,7 +23,9 @@ function pointwise(tape: Tape | null, x: Tensor, forward: Forward, backward: Bac
   const y = output(out, x.shape, tracked);
   if (tracked) {
     tape.record(() => {
-      if (y.grad) backward(backend(), xd, y.grad, x.ensureGrad(), n);
+      if (!y.grad) return;
+      const { grad, first } = x.gradForContribution();
+      backward(backend(), xd, y.grad, grad, n, first);
     });
   }
   return y;
@@ -35,7 +37,7 @@ export function gelu(tape: Tape | null, x: Tensor): Tensor {
     tape,
     x,
     (b, xs, y, n) => b.geluForward(xs, y, n),
-    (b, xs, dy, dx, n) => b.geluBackward(xs, dy, dx, n),
+    (b, xs, dy, dx, n, store) => b.geluBackward(xs, dy, dx, n, store),
   );
 }
 
@@ -45,6 +47,6 @@ export function silu(tape: Tape | null, x: Tensor): Tensor {
     tape,
     x,
     (b, xs, y, n) => b.siluForward(xs, y, n),
-    (b, xs, dy, dx, n) => b.siluBackward(xs, dy, dx, n),
+    (b, xs, dy, dx, n, store) => b.siluBackward(xs, dy, dx, n, store),
   );
 }

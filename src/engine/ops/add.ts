@@ -17,6 +17,13 @@ function checkSuffix(a: Tensor, b: Tensor, what: string): void {
   }
 }
 
+/** t.grad += g (equal sizes); the first contribution is copied in, not added to zeros. */
+function addGradient(t: Tensor, g: Float32Array): void {
+  const { grad, first } = t.gradForContribution();
+  if (first) grad.set(g.subarray(0, grad.length));
+  else backend().accumulate(grad, g, grad.length);
+}
+
 /** a + b, where b's shape equals a's or is a suffix of it (broadcast over leading axes). */
 export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
   checkSuffix(a, b, 'add');
@@ -30,8 +37,8 @@ export function add(tape: Tape | null, a: Tensor, b: Tensor): Tensor {
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      if (a.requiresGrad) backend().accumulate(a.ensureGrad(), dy, n);
-      if (b.requiresGrad && m === n) backend().accumulate(b.ensureGrad(), dy, n);
+      if (a.requiresGrad) addGradient(a, dy);
+      if (b.requiresGrad && m === n) addGradient(b, dy);
       else if (b.requiresGrad) {
         // Broadcast: each of b's values sums its column of dy, row by row.
         const db = b.ensureGrad();

@@ -20,7 +20,7 @@
  */
 
 import { Tape, output } from '../autograd';
-import { floats } from '../buffers';
+import { floatsToOverwrite } from '../buffers';
 import { backend } from '../kernels/activeBackend';
 import { ShapeError, Tensor } from '../tensor';
 
@@ -68,10 +68,11 @@ export function causalSelfAttention(tape: Tape | null, q: Tensor, k: Tensor, v: 
   }
   const tracked = Tape.needsGrad(tape, q, k, v);
   const dims = { B, T, Tk, H, Hkv, hs, causal: options.causal !== false };
-  const out = floats(B * T * C);
+  // The kernels write every value of out and of the weights (zeros above the causal diagonal).
+  const out = floatsToOverwrite(B * T * C);
   // Soft probabilities are kept whole when the backward needs them or the caller asked; what the
   // caller keeps (weights, scores) is never from a buffer pool, which takes its arrays back.
-  const probs = options.keepWeights && !hard ? new Float32Array(B * H * T * Tk) : tracked ? floats(B * H * T * Tk) : null;
+  const probs = options.keepWeights && !hard ? new Float32Array(B * H * T * Tk) : tracked ? floatsToOverwrite(B * H * T * Tk) : null;
   const scores = options.keepScores ? new Float32Array(B * H * T * Tk).fill(-Infinity) : null;
   const hardIdx = hard ? new Int32Array(B * H * T) : null;
   backend().attentionForward(q.data, k.data, v.data, dims, out, probs, scores, hardIdx);

@@ -77,10 +77,11 @@ export function linear(tape: Tape | null, x: Tensor, weight: Tensor, bias: Tenso
     tape.record(() => {
       const dy = y.grad;
       if (!dy) return;
-      const dx = x.requiresGrad ? x.ensureGrad() : null;
-      const dw = weight.requiresGrad ? weight.ensureGrad() : null;
+      // The first contribution to dx or dW is stored, not added (no zeroing first).
+      const gx = x.requiresGrad ? x.gradForContribution() : null;
+      const gw = weight.requiresGrad ? weight.gradForContribution() : null;
       const db = bias && bias.requiresGrad ? bias.ensureGrad() : null;
-      backend().linearBackward(x.data, weight.data, dy, dx, dw, db, rows, inF, outF);
+      backend().linearBackward(x.data, weight.data, dy, gx?.grad ?? null, gw?.grad ?? null, db, rows, inF, outF, { dx: gx?.first, dw: gw?.first });
     });
   }
   return y;

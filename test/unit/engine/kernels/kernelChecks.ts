@@ -5,6 +5,7 @@
  * that checks the relaxed-SIMD build under --experimental-wasm-relaxed-simd.
  */
 
+import assert from 'node:assert/strict';
 import type { AttentionDims, Backend } from '../../../../src/engine/kernels/backend';
 import { addAt } from '../../../../src/engine/elements';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
@@ -127,10 +128,14 @@ export function checkAttention(be: Backend): number {
         };
         expectClose(nanRun(be), nanRun(jsBackend), 2e-6, `${tag} NaN query probs`);
       }
-      // Without probs/scores requested the output is the same.
-      const lean = new Float32Array(nq);
+      // Without probs/scores requested the output is the same; and out and probs may hold anything before (NaN here).
+      const lean = new Float32Array(nq).fill(NaN);
       be.attentionForward(q, k, v, d, lean, null, null, hard ? new Int32Array(d.B * d.H * d.T) : null);
       expectClose(lean, want.out, 1e-5, `${tag} hard=${hard} out without probs`);
+      const dirty = { out: new Float32Array(nq).fill(NaN), probs: new Float32Array(np).fill(NaN) };
+      be.attentionForward(q, k, v, d, dirty.out, dirty.probs, null, hard ? new Int32Array(d.B * d.H * d.T) : null);
+      assert.deepEqual(dirty.out, got.out, `${tag} hard=${hard} out over NaN`);
+      assert.deepEqual(dirty.probs, got.probs, `${tag} hard=${hard} probs over NaN`);
       checked++;
 
       const dy = randomArray(rng, nq);
@@ -199,6 +204,15 @@ export function checkLinear(be: Backend): number {
       });
       checked++;
     }
+    // A first contribution stored into a buffer holding anything (NaN here) equals the same added into zeros.
+    for (const store of [{ dx: true }, { dw: true }, { dx: true, dw: true }]) {
+      const added = [new Float32Array(rows * inF), new Float32Array(outF * inF), new Float32Array(outF)];
+      be.linearBackward(x, w, dy, added[0]!, added[1]!, added[2]!, rows, inF, outF);
+      const stored = [new Float32Array(rows * inF).fill(store.dx ? NaN : 0), new Float32Array(outF * inF).fill(store.dw ? NaN : 0), new Float32Array(outF)];
+      be.linearBackward(x, w, dy, stored[0]!, stored[1]!, stored[2]!, rows, inF, outF, store);
+      ['dx', 'dW', 'db'].forEach((name, i) => assert.deepEqual(stored[i], added[i], `${tag} ${name} stored (${JSON.stringify(store)})`));
+      checked++;
+    }
   }
   return checked;
 }
@@ -231,7 +245,13 @@ export function checkActivations(be: Backend): number {
       jsBackend[bwd](finite, dy, dxWant, n);
       be[bwd](finite, dy, dxGot, n);
       expectClose(dxGot, dxWant, 1e-5, `${be.name} ${fn}′ n=${n}`);
-      checked += 2;
+      // Stored into a buffer holding anything (NaN): the same as added into zeros.
+      const added = new Float32Array(n),
+        stored = new Float32Array(n).fill(NaN);
+      be[bwd](finite, dy, added, n);
+      be[bwd](finite, dy, stored, n, true);
+      assert.deepEqual(stored, added, `${be.name} ${fn}′ n=${n} stored`);
+      checked += 3;
     }
   }
   return checked;
