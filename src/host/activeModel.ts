@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/common';
 import { LARGE_MODEL_BYTES } from '../protocol/loadProgress';
-import { loadWithProgress, modelBytes, type LoadWatch } from './loadProgress';
+import { loadWithProgress, modelBytes, watchedCall, type LoadWatch } from './loadProgress';
 import type { RunSnapshots } from '../protocol/snapshots';
 import type { TrainingHistory } from '../protocol/workerProtocol';
 import type { EngineClient } from './engineClient';
@@ -80,19 +80,7 @@ export class ActiveModel implements vscode.Disposable {
 
   /** Loads a checkpoint in the worker and makes it active; on failure (or when cancelled) the previous model stays. */
   async load(source: ModelSource, watch: LoadWatch = {}): Promise<ModelInfo> {
-    const { id, reply: answer } = this.client.send({ type: 'load', path: source.path, tokenizerPath: source.tokenizerPath }, (m) =>
-      watch.onProgress?.({ phase: m.phase, done: m.done, total: m.total }),
-    );
-    const token = watch.cancellation;
-    let listener: vscode.Disposable | undefined;
-    if (token?.isCancellationRequested) this.client.cancel(id);
-    else listener = token?.onCancellationRequested(() => this.client.cancel(id));
-    let reply;
-    try {
-      reply = await answer;
-    } finally {
-      listener?.dispose();
-    }
+    const reply = await watchedCall(this.client, { type: 'load', path: source.path, tokenizerPath: source.tokenizerPath }, watch);
     await this.set(reply.info, source);
     this.loaded.fire({ source, history: reply.history, snapshots: reply.snapshots });
     return reply.info;

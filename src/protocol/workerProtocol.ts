@@ -22,8 +22,8 @@ import type { RunSnapshot, RunSnapshots } from './snapshots';
 
 export type { Weighting } from './settings';
 
-/** 9: ModelInfo's `weightsDtype` and `weightsBytes` (F16/BF16 weights stay 16-bit in memory). 8: a `load` reports `loadProgress` (phase, done, total; at most about one per 100 ms and 1 % of a phase) and a cancel stops it mid-read. 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
-export const WORKER_PROTOCOL_VERSION = 9;
+/** 10: a `compare` with a checkpoint reports `loadProgress` and a cancel stops its read, as `load`. 9: ModelInfo's `weightsDtype` and `weightsBytes` (F16/BF16 weights stay 16-bit in memory). 8: a `load` reports `loadProgress` (phase, done, total; at most about one per 100 ms and 1 % of a phase) and a cancel stops it mid-read. 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
+export const WORKER_PROTOCOL_VERSION = 10;
 
 export interface TrainRequestOptions {
   readonly preset: string;
@@ -289,11 +289,14 @@ export interface WorkerCalls {
       { readonly step: number; readonly tokenId: number; readonly text: string; readonly prob: number; readonly alternatives: readonly GeneratedAlternative[] }
     >;
   };
-  /** Compares a document with another one or with a second model (null: with nothing); a checkpoint is loaded here. */
+  /**
+   * Compares a document with another one or with a second model (null: with nothing). A checkpoint is loaded here, with the
+   * progress and cancel of `load` (loadProgress*; cancelled: nothing is compared, the reply is 'cancelled').
+   */
   readonly compare: {
     readonly request: { readonly documentKey: string; readonly with: CompareWith | null };
     readonly reply: Reply<'compareSet', { readonly documentKey: string; readonly label: string | null }>;
-    readonly progress: never;
+    readonly progress: Reply<'loadProgress', LoadProgress>;
   };
   /**
    * The worker thread's share of the process's memory, in bytes (its JS heap, the typed arrays
@@ -365,7 +368,7 @@ export const PROGRESS_TYPES: { readonly [K in CallType]: readonly CallProgress<K
   view: ['progress'],
   memory: [],
   generate: ['generatedToken'],
-  compare: [],
+  compare: ['loadProgress'],
   hubDownload: ['hubProgress'],
   ablate: [],
   attribute: ['progress'],

@@ -8,7 +8,7 @@
  * view (comparisonView.ts) is computed from.
  */
 
-import { loadModel } from '../node/loadModel';
+import type { LoadedModel } from '../node/loadModel';
 import type { CallRequest } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { WorkerError } from './errors';
@@ -51,15 +51,22 @@ export class Comparisons {
   /** The second model's encoding of a document version: re-encoded only when the text changed. */
   private readonly encodings = new Map<string, { readonly version: number; readonly model: ActiveModel; readonly tokens: TokenArrays }>();
 
-  /** Applies a `compare` request (a checkpoint is loaded and checked for the active model's shape); returns the label set. */
-  async setFor(r: CallRequest<'compare'>, requireModel: () => ActiveModel): Promise<string | null> {
+  /**
+   * Applies a `compare` request (a checkpoint is read by `load`, which reports its progress, and
+   * checked for the active model's shape); returns the label set.
+   */
+  async setFor(
+    r: CallRequest<'compare'>,
+    requireModel: () => ActiveModel,
+    load: (path: string, tokenizerPath: string | null) => Promise<LoadedModel>,
+  ): Promise<string | null> {
     const w = r.with;
     if (w?.kind !== 'checkpoint') {
       this.set(r.documentKey, w);
       return w?.label ?? null;
     }
     const active = requireModel();
-    const loaded = await loadModel(w.path, w.tokenizerPath ?? undefined);
+    const loaded = await load(w.path, w.tokenizerPath ?? null);
     const a = active.model.config;
     const b = loaded.model.config;
     if (a.nLayers !== b.nLayers || a.nHeads !== b.nHeads) {

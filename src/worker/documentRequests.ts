@@ -11,6 +11,7 @@ import type { ActiveModel } from './activeModel';
 import { Comparisons, type OtherWindowSource } from './comparison';
 import { ablatedWindow, attributionView } from './debugViews';
 import { DocumentWindows } from './documentWindows';
+import { loadForRequest, type Cancellable } from './modelLoad';
 import type { PassDriver } from './passes';
 import { viewReply } from './windowViews';
 
@@ -80,9 +81,11 @@ export class DocumentRequests {
     this.send({ type: 'attributed', id: r.id, payload }, [payload.attributions.buffer as ArrayBuffer]);
   }
 
-  /** Sets (or clears) what a document is compared with. */
-  async compare(r: Request<'compare'>): Promise<void> {
-    const label = await this.comparisons.setFor(r, this.model);
+  /** Sets (or clears) what a document is compared with; a second model's read reports its progress and stops when `p` is cancelled. */
+  async compare(r: Request<'compare'>, p: Cancellable, disposed: () => boolean): Promise<void> {
+    const label = await this.comparisons.setFor(r, this.model, (path, tokenizerPath) =>
+      loadForRequest({ id: r.id, path, tokenizerPath }, p, (m) => this.send(m), disposed, 'nothing is compared'),
+    );
     this.send({ type: 'compareSet', id: r.id, documentKey: r.documentKey, label });
   }
 

@@ -1,16 +1,21 @@
 /**
- * A `load` request run in the worker: the checkpoint read with its progress posted as
- * `loadProgress` (throttled: node/loadProgress.ts) and stoppable by the request's cancel, which
+ * A checkpoint read for a request (`load`, or `compare` with a second model): its progress posted
+ * as `loadProgress` (throttled: node/loadProgress.ts) and stoppable by the request's cancel, which
  * aborts the read at its next piece. Whatever was read is dropped when cancelled: the caller
- * makes the model active only after this resolves, so the previous model stays as it was.
+ * uses the model only after this resolves, so the previous state stays as it was.
  */
 
-import type { HostToWorker, WorkerToHost } from '../protocol/workerProtocol';
+import type { WorkerToHost } from '../protocol/workerProtocol';
 import { loadModel, type LoadedModel } from '../node/loadModel';
 import { throttleProgress } from '../node/loadProgress';
 import { WorkerError } from './errors';
 
-type LoadRequest = Extract<HostToWorker, { type: 'load' }>;
+/** What is read, for which request (its id names the progress messages). */
+export interface LoadRequest {
+  readonly id: number;
+  readonly path: string;
+  readonly tokenizerPath: string | null;
+}
 
 /** What the session keeps of a running request: the cancel flag, and the hook that stops it at once. */
 export interface Cancellable {
@@ -20,10 +25,17 @@ export interface Cancellable {
 
 const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-export async function loadForRequest(r: LoadRequest, p: Cancellable, send: (m: WorkerToHost) => void, disposed: () => boolean): Promise<LoadedModel> {
+/** `unchanged`: what the cancel message says stays as it was. */
+export async function loadForRequest(
+  r: LoadRequest,
+  p: Cancellable,
+  send: (m: WorkerToHost) => void,
+  disposed: () => boolean,
+  unchanged = 'the active model is unchanged',
+): Promise<LoadedModel> {
   const controller = new AbortController();
   p.abort = () => controller.abort();
-  const cancelled = (): WorkerError => new WorkerError('cancelled', `loading ${r.path} was cancelled; the active model is unchanged`);
+  const cancelled = (): WorkerError => new WorkerError('cancelled', `loading ${r.path} was cancelled; ${unchanged}`);
   let loaded: LoadedModel;
   try {
     loaded = await loadModel(r.path, r.tokenizerPath ?? undefined, {

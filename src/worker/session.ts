@@ -231,7 +231,7 @@ export class WorkerSession {
           (m) => this.send(m),
         );
       case 'compare':
-        return this.docs.compare(r);
+        return this.docs.compare(r, p, () => this.disposed);
       default:
         return assertNever(r, 'request');
     }

@@ -16,6 +16,7 @@ import { DashboardPanel } from '../dashboard/panel';
 import { isTextEditorWeWant } from '../documentText';
 import type { EngineClient } from '../engineClient';
 import type { Log } from '../log';
+import { watchedCall, watchedLoad } from '../loadProgress';
 import { showError } from '../notifications';
 
 export interface WhatIfDeps {
@@ -126,15 +127,20 @@ async function compareWithCheckpoint(d: WhatIfDeps, args: CheckpointArgs | undef
   try {
     // The worker must hold this version's text (it usually does: the editor shows its attention).
     await d.attention.tokensFor(doc, [{ start: 0, end: 0 }]);
-    await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: loading {0} to compare', path.basename(source.path)) },
-      () =>
-        d.client.call({
-          type: 'compare',
-          documentKey: doc.uri.toString(),
-          with: { kind: 'checkpoint', path: source.path, tokenizerPath: source.tokenizerPath, label },
-        }),
+    const name = path.basename(source.path);
+    const set = await watchedLoad(
+      {
+        title: vscode.l10n.t('Attention Lens: loading {0} to compare', name),
+        cancelled: vscode.l10n.t('Attention Lens: loading {0} was cancelled; nothing is compared.', name),
+      },
+      (watch) =>
+        watchedCall(
+          d.client,
+          { type: 'compare', documentKey: doc.uri.toString(), with: { kind: 'checkpoint', path: source.path, tokenizerPath: source.tokenizerPath, label } },
+          watch,
+        ),
     );
+    if (!set) return undefined;
     d.log.info(`comparing ${doc.uri.toString()} under the active model with ${source.path}`);
     showComparison(d);
     return label;

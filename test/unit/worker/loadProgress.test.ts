@@ -1,6 +1,7 @@
 /**
- * Loading a large checkpoint in the worker as the editor does (a `load` request): progress while
- * the file is read and parsed, and a cancel that leaves the previous model active. The file is
+ * Loading a large checkpoint in the worker as the editor does (a `load` request, or a `compare`
+ * with a second model): progress while the file is read and parsed, and a cancel that leaves the
+ * previous model active (or nothing compared). The file is
  * the real 60 MB stories15M (llama2.c), the previous model stories260K; a cancel is sent when the
  * session posts a phase's first progress message, as the next macrotask (as a message from the
  * host arrives), so it lands inside that phase: between two pieces of the read, or two tensors
@@ -140,4 +141,31 @@ describe('worker: loading a large checkpoint (stories15M, 60 MB): progress and c
       assert.equal(await activeContext(h, 3), 256);
     });
   }
+
+  it('Compare with Checkpoint reads its model with the same progress; a cancel while reading compares nothing, and a later compare works', async () => {
+    let cancelOn: number | null = null;
+    const h: Harness = new Harness({}, (m: WorkerToHost) => {
+      if (m.type === 'loadProgress' && m.id === cancelOn && m.phase === 'read') {
+        cancelOn = null;
+        setImmediate(() => h.send({ type: 'cancel', id: h.id(), target: m.id }));
+      }
+    });
+    h.session.start();
+    await h.expect(h.request({ type: 'load', ...big }), 'modelLoaded');
+    const compare = { type: 'compare' as const, documentKey: DOC, with: { kind: 'checkpoint' as const, ...big, label: 'checkpoint stories15M.bin' } };
+    const id = h.id();
+    cancelOn = id;
+    h.send({ ...compare, id });
+    const failed = await h.expectFailure(id, 'cancelled');
+    assert.match(failed.message, /stories15M\.bin was cancelled; nothing is compared/);
+    const cut = h.of('loadProgress', id);
+    assert.ok(cut.length > 0 && cut.every((p) => p.phase === 'read' && p.done < p.total), 'the read stopped before the end of the file');
+    assert.equal(h.of('compareSet', id).length, 0);
+
+    const next = h.request(compare);
+    const set = await h.expect(next, 'compareSet');
+    assert.equal(set.label, 'checkpoint stories15M.bin');
+    const phases = h.of('loadProgress', next).map((p) => p.phase);
+    assert.deepEqual([...new Set(phases)], PHASES, `every phase reported, in order: ${phases.join(' ')}`);
+  });
 });
