@@ -27,7 +27,7 @@ export class ShapeError extends Error {
 export class Tensor {
   private stored: Float32Array | null;
   /** The 16-bit values while `data` has not been widened from them (null otherwise). */
-  private halfBits: HalfBits | null = null;
+  private halfBits: HalfBits | null;
   readonly shape: Shape;
   /** True for parameters and for every result computed from one while a tape records. */
   requiresGrad: boolean;
@@ -40,12 +40,16 @@ export class Tensor {
    */
   readonly owner: object | null;
 
-  constructor(data: Float32Array, shape: Shape, requiresGrad = false, owner: object | null = null) {
+  /** `data`: float32 values, or 16-bit ones (half.ts) widened only when `data` is first read. */
+  constructor(data: Float32Array | HalfBits, shape: Shape, requiresGrad = false, owner: object | null = null) {
     const n = sizeOf(shape);
-    if (data.length !== n) {
-      throw new ShapeError(`data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
+    const half = data instanceof Float32Array ? null : data;
+    const length = half ? half.bits.length : (data as Float32Array).length;
+    if (length !== n) {
+      throw new ShapeError(`${half ? 'half data' : 'data'} has ${length} elements but shape [${shape.join(', ')}] needs ${n}`);
     }
-    this.stored = data;
+    this.stored = half ? null : (data as Float32Array);
+    this.halfBits = half;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
     this.owner = owner;
@@ -53,13 +57,7 @@ export class Tensor {
 
   /** A tensor of 16-bit values (length = the shape's size), widened to float32 only when `data` is read. */
   static fromHalf(half: HalfBits, shape: Shape, requiresGrad = false, owner: object | null = null): Tensor {
-    const t = new Tensor(new Float32Array(0), [0], requiresGrad, owner);
-    const n = sizeOf(shape);
-    if (half.bits.length !== n) throw new ShapeError(`half data has ${half.bits.length} elements but shape [${shape.join(', ')}] needs ${n}`);
-    (t as { shape: Shape }).shape = Object.freeze([...shape]);
-    t.stored = null;
-    t.halfBits = half;
-    return t;
+    return new Tensor(half, shape, requiresGrad, owner);
   }
 
   /** The values as float32 (widened from `half` on first read, which then is dropped). */
