@@ -1,7 +1,7 @@
 /**
  * Opens a Hugging Face model folder: `config.json` + `model.safetensors` (or the shards listed
  * in `model.safetensors.index.json`) + its tokenizer. Each weight file is read once into one
- * buffer, in chunks so progress can be reported, and handed to the engine's importer. PyTorch
+ * buffer, in pieces so progress can be reported, and handed to the engine's importer. PyTorch
  * pickles and other frameworks' weight files are refused by name.
  */
 
@@ -18,7 +18,7 @@ import {
   type HfModel,
   type Tokenizer,
 } from '../../engine';
-import { readFileBytes } from '../readFileBytes';
+import { FileReadError, readFileBytes } from '../readFileBytes';
 import { checkNotCancelled, type ProgressCallback } from '../loadProgress';
 import { folderHasHfTokenizer, loadHfTokenizer } from './tokenizerFiles';
 
@@ -38,7 +38,6 @@ export interface HfFolderModel extends HfModel {
   readonly weightFiles: readonly string[];
 }
 
-const CHUNK_BYTES = 16 * 1024 * 1024;
 const NOT_SUPPORTED_WEIGHTS: readonly [string, string][] = [
   ['pytorch_model.bin', 'PyTorch pickle'],
   ['pytorch_model.bin.index.json', 'sharded PyTorch pickle'],
@@ -68,7 +67,6 @@ export async function loadHfModelFolder(dir: string, options: HfFolderOptions = 
   for (let i = 0; i < weightFiles.length; i++) {
     const bytes = await readWithProgress(
       weightFiles[i]!,
-      sizes[i]!,
       options.maxBytes,
       (done) => options.onProgress?.({ phase: 'read', done: before + done, total }),
       options.signal,
@@ -147,30 +145,22 @@ async function shardsOf(index: string, dir: string): Promise<string[]> {
   });
 }
 
-/** The whole file in one fresh buffer (offset 0, so aligned F32 tensors can be viewed), read in chunks. */
+/**
+ * The whole file in one fresh buffer (offset 0, so aligned F32 tensors can be viewed), read by
+ * readFileBytes: in pieces, with the pages of fresh memory touched beside the read, and never
+ * blocking on a file that turned into a FIFO. Its errors become HuggingFaceErrors (a cancel stays one).
+ */
 export async function readWithProgress(
   file: string,
-  size: number,
   maxBytes: number | undefined,
   onProgress: (done: number) => void,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
-  if (maxBytes !== undefined && size > maxBytes) throw new HuggingFaceError(`${file} is ${size} bytes, more than the ${maxBytes}-byte limit`);
-  const handle = await fsp.open(file, 'r');
   try {
-    const out = new Uint8Array(size);
-    let filled = 0;
-    onProgress(0);
-    while (filled < size) {
-      checkNotCancelled(signal, file);
-      const { bytesRead } = await handle.read(out, filled, Math.min(CHUNK_BYTES, size - filled), filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-      onProgress(filled);
-    }
-    return filled === size ? out : out.subarray(0, filled);
-  } finally {
-    await handle.close().catch(() => undefined);
+    return await readFileBytes(file, { maxBytes, onProgress: (done) => onProgress(done), signal });
+  } catch (e) {
+    if (e instanceof FileReadError) throw new HuggingFaceError(e.message);
+    throw e;
   }
 }
 
