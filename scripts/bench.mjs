@@ -3,12 +3,13 @@
  * `npm run bench`: the workloads of design/BENCHMARKS.md, engine against its peers, in one
  * run. Prints the machine, then tables of medians and ratios.
  *
- *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,threads_scaling,matmul,stories260K_attention_500,ablate_sweep,ig_small,tokenize_llama2c_100k,snapshots_small,editor,real]
+ *   npm run bench [-- --quick] [-- --json] [-- --only train_small,forward_512,forward_2048,threads_scaling,matmul,stories260K_attention_500,ablate_sweep,ig_small,tokenize_llama2c_100k,snapshots_small,gpt2_small_1024,editor,real]
  *
  * --quick   fewer steps and runs, no forward_2048, matmul up to N = 512 (under 2 minutes)
  * --json    one JSON object on stdout (progress still goes to stderr)
  * editor    (in --only) the in-editor workloads, run in a real VS Code extension host
  * real      stories15M/260K beside llama2.c run.c (gcc needed; [-- --threads N] for ours)
+ * gpt2_small_1024  our CLI on a GPT-2 small-shaped folder (475 MB, made once in the temp folder)
  *
  * Every engine runs in its own child process (bench/*.ts, bundled), so its peak RSS is its
  * own and no engine's heap slows another's GC. For train_small and forward_N the children
@@ -523,6 +524,23 @@ async function debugAnalysis(results, name) {
  * ../shared/peers/llama2c): decode tokens/s, start-up, peak RSS, and a 256-token prompt pass
  * (bench/realModels.ts). Our side runs the built CLI, so dist/ is rebuilt first.
  */
+async function gpt2Small(results) {
+  const built = spawnSync(process.execPath, ['esbuild.mjs'], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`npm run build failed: ${built.stderr.trim().split('\n').pop()}`);
+  const r = await child('gpt2Small.ts', ['--reps', quick ? '1' : '3']);
+  results.gpt2_small_1024 = r;
+  log(
+    `\ngpt2_small_1024 — our CLI on a GPT-2 small-shaped Hugging Face folder (${r.layers} layers × ${r.heads} heads, random F32 weights, ${mb(r.weights_bytes)}), ${r.tokens} token ids; whole process, medians`,
+  );
+  log(
+    table(
+      ['command', 'runs', 'wall time', 'peak RSS'],
+      r.commands.map((c) => [c.command, String(c.runs), ms(c.median_ms), mb(c.peak_rss_bytes)]),
+    ),
+  );
+  log(`attention --out wrote ${mb(r.attention_file_bytes)} (every weight [${r.layers}, ${r.heads}, ${r.tokens}, ${r.tokens}])`);
+}
+
 async function real(results) {
   const fixtures = process.env.ATTENTION_LENS_FIXTURES ?? path.resolve(root, '../shared/fixtures');
   if (!existsSync(path.join(fixtures, 'stories15M/stories15M.bin')) || !existsSync(path.resolve(root, '../shared/peers/llama2c/run.c'))) {
@@ -603,6 +621,7 @@ async function main() {
   await step('ig_small', () => debugAnalysis(results, 'ig_small'));
   await step('tokenize_llama2c_100k', () => tokenize(results));
   await step('snapshots_small', () => snapshotsSmall(results));
+  await step('gpt2_small_1024', () => gpt2Small(results));
   await step('editor', () => editor(results));
   await step('real', () => real(results));
   const seconds = (Date.now() - started) / 1000;
