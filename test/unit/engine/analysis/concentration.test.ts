@@ -1,5 +1,6 @@
 /**
- * keysForMasses (one native sort per row for several fractions, the fix of `heads`' hot spot)
+ * keysForMasses (one native sort per row for several fractions, of only the weights the largest
+ * fraction can reach: the fix of `heads`' hot spot)
  * against a plain reference written here: sort a copy largest-first and count.
  */
 
@@ -35,6 +36,36 @@ describe('analysis/concentration: several mass fractions from one sort', () => {
     }
     assert.deepEqual(keysForMasses([0, 0], [0.5]), [0]);
     assert.throws(() => keysForMasses([1], [0.5, 1.5]), RangeError);
+  });
+
+  it('long rows, where only the largest weights are sorted: attention-like (softmax of scaled scores), flat, ties, zeros, one key', () => {
+    const rng = new Rng(29);
+    const fractions = [0.5, 0.9, 0.99, 1];
+    for (let t = 0; t < 120; t++) {
+      const n = [65, 200, 1024, 2000][t % 4]!;
+      const kind = Math.floor(t / 4) % 6;
+      let row: number[];
+      if (kind === 0 || kind === 1) {
+        // softmax(scale · z): scale 8 peaks on a few keys, scale 1 spreads.
+        const z = Array.from({ length: n }, () => (kind === 0 ? 8 : 1) * rng.normal());
+        const m = Math.max(...z);
+        const e = z.map((v) => Math.exp(v - m));
+        const sum = e.reduce((a, b) => a + b, 0);
+        row = e.map((v) => v / sum);
+      } else if (kind === 2)
+        row = Array.from({ length: n }, () => 1 / n); // all equal
+      else if (kind === 3)
+        row = Array.from({ length: n }, () => [0, 0.25, 0.5][rng.int(3)]!); // ties and zeros
+      else if (kind === 4)
+        row = Array.from({ length: n }, (_, i) => (i === rng.int(n) ? 1 : 0)); // one key, or none
+      else row = Array.from({ length: n }, () => (rng.uniform() < 0.3 ? -rng.uniform() : rng.uniform() ** 6));
+      const f32 = Float32Array.from(row);
+      assert.deepEqual(
+        keysForMasses(f32, fractions),
+        fractions.map((f) => reference(Array.from(f32), f)),
+        `row ${t} (kind ${kind}, ${n} keys)`,
+      );
+    }
   });
 
   it('the per-head means equal the reference averaged over the causal rows', () => {
