@@ -78,6 +78,15 @@ function run(
   return { logits: r.logits.data.slice(), attention: r.layers.map((l) => l.attention!.slice()), tokens, split: splitCalls() - before };
 }
 
+/** A spawner whose helpers cannot instantiate the kernel module (they fail to start). */
+const failingToStart: ThreadSpawner = {
+  spawn: (source, data) =>
+    nodeThreadSpawner.spawn(
+      `(data, onExit) => { WebAssembly.Instance = function () { throw new Error('planted: no instance'); }; (${source})(data, onExit); }`,
+      data,
+    ),
+};
+
 /** A spawner whose helpers run `replace` instead of the kernel `name` (to make one fail or die mid-call). */
 function sabotaged(name: string, replace: string): ThreadSpawner {
   return {
@@ -371,14 +380,7 @@ describe('compute threads: kernels split across helper threads on the shared Web
   });
 
   it('helpers that cannot start: the split parts run on the calling thread, correctly, and the status says why', () => {
-    const failing: ThreadSpawner = {
-      spawn: (source, data) =>
-        nodeThreadSpawner.spawn(
-          `(data, onExit) => { WebAssembly.Instance = function () { throw new Error('planted: no instance'); }; (${source})(data, onExit); }`,
-          data,
-        ),
-    };
-    assert.equal(setComputeThreads(2, failing).threads, 2); // they start in the background
+    assert.equal(setComputeThreads(2, failingToStart).threads, 2); // they start in the background
     const m = 200,
       k = 96,
       n = 160;
@@ -396,14 +398,7 @@ describe('compute threads: kernels split across helper threads on the shared Web
   });
 
   it("'first-split' helpers that cannot start: calls run on the calling thread meanwhile and after, correctly, and the status says why", async function () {
-    const failing: ThreadSpawner = {
-      spawn: (source, data) =>
-        nodeThreadSpawner.spawn(
-          `(data, onExit) => { WebAssembly.Instance = function () { throw new Error('planted: no instance'); }; (${source})(data, onExit); }`,
-          data,
-        ),
-    };
-    assert.equal(setComputeThreads(2, failing, 'first-split').threads, 2);
+    assert.equal(setComputeThreads(2, failingToStart, 'first-split').threads, 2);
     const m = 200,
       k = 96,
       n = 160;
