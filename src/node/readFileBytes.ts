@@ -19,7 +19,7 @@ export const READ_CHUNK_BYTES = 1 << 30;
  * Bytes per read: a progress step or a chance to cancel every few ms from a fast disk, and pieces
  * for the page touching in readFileBytes to run beside.
  */
-export const PIECE_BYTES = 16 * 1024 * 1024;
+const PIECE_BYTES = 16 * 1024 * 1024;
 
 /** Page size assumed when touching the pages of fresh memory (a larger real page just gets touched more than once). */
 const PAGE_BYTES = 4096;
