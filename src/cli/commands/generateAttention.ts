@@ -8,6 +8,7 @@
 
 import { generationSteps, Rng, TokenTextStream, type Tokenizer, type Transformer } from '../../engine';
 import { printableText, table, visibleToken, type Output } from '../output';
+import { LiveText } from '../liveText';
 import { formatPercent, predictionsJson, predictionsLine, tokenText } from './analysisInput';
 
 export interface AttentionGenerationInput {
@@ -32,6 +33,8 @@ export function generateWithAttention(g: AttentionGenerationInput, out: Output):
   const generated: number[] = [];
   const rows: (string | number)[][] = [];
   const stream = new TokenTextStream(tokenizer, promptIds);
+  // The text for people, written once a display frame, as plain `generate` writes it.
+  const live = new LiveText();
   const steps = generationSteps(model, promptIds, {
     maxTokens: g.maxTokens,
     temperature: g.temperature,
@@ -48,7 +51,7 @@ export function generateWithAttention(g: AttentionGenerationInput, out: Output):
     const top = predictionsJson(tokenizer, s.topIds, s.topProbs, 0, s.topIds.length);
     const keys = s.position + 1;
     if (!g.trace) {
-      if (!out.json) process.stdout.write(printableText(text));
+      if (!out.json) live.add(printableText(text));
       continue;
     }
     if (out.json) {
@@ -58,7 +61,7 @@ export function generateWithAttention(g: AttentionGenerationInput, out: Output):
       out.jsonLine({ step: s.step, id: s.id, text, prob: s.prob, top, attention });
       continue;
     }
-    process.stdout.write(printableText(text));
+    live.add(printableText(text));
     rows.push([
       s.step,
       visibleToken(text || tokenText(tokenizer, s.id)), // a byte token's character comes with the next token
@@ -67,7 +70,10 @@ export function generateWithAttention(g: AttentionGenerationInput, out: Output):
       mostAttended(s.attention, L, H, keys, tokenizer, promptIds, generated),
     ]);
   }
-  if (!out.json) process.stdout.write(printableText(stream.flush()));
+  if (!out.json) {
+    live.add(printableText(stream.flush()));
+    live.flush();
+  }
   if (!out.json && g.trace) {
     out.line();
     out.line();

@@ -94,6 +94,20 @@ describe('cli: generate --attention', function () {
     checkRows(['--checkpoint', ckpt], ['--prompt', 'export function ', '--max-tokens', '10', '--temperature', '0.9', '--seed', '2'], 3);
   });
 
+  it('for people, --attention and --top-p print the text the JSON summary has (gathered a frame at a time), then the table with --attention', function () {
+    const model = ['--checkpoint', requireFixture(this, 'stories260K', 'stories260K.bin'), '--tokenizer', requireFixture(this, 'stories260K', 'tok512.bin')];
+    const args = ['--prompt', 'Lily saw a', '--max-tokens', '24', '--temperature', '0.8', '--seed', '5'];
+    for (const extra of [['--attention'], ['--top-p', '0.9']]) {
+      const lines = jsonLines(cli('generate', ...model, ...args, ...extra, '--json'));
+      const want = lines[lines.length - 1]!.text as string;
+      const people = cli('generate', ...model, ...args, ...extra);
+      assert.equal(people.code, 0, people.stderr);
+      assert.ok(people.stdout.startsWith(`${want}\n`), `${extra.join(' ')}: ${JSON.stringify(people.stdout.slice(0, 120))}`);
+      if (extra[0] === '--attention') assert.match(people.stdout.slice(want.length), /^\n\nstep +token +p +top 5/);
+      else assert.equal(people.stdout, `${want}\n`);
+    }
+  });
+
   it('--top without --attention and a top-p outside (0, 1] are refused in one line', function () {
     const model = ['--checkpoint', requireFixture(this, 'stories260K', 'stories260K.bin'), '--tokenizer', requireFixture(this, 'stories260K', 'tok512.bin')];
     assert.match(jsonError(cli('generate', ...model, '--prompt', 'a', '--top', '3', '--json')).message, /--top K .* goes with --attention/);
