@@ -14,6 +14,7 @@
  */
 
 import type { ErrorCode, EvalPoint, ModelInfo, StepPoint, TokenSlice } from './common';
+import type { AblatedWindow, AttentionRows, HeadAddress } from './documentReplies';
 import type { AttributionView, EnginePayload, ViewName, ViewQuestion } from './dashboardViews';
 import type { HubDownloadProgress, HubDownloadRequest, HubDownloadResult } from './hubModels';
 import type { LoadProgress } from './loadProgress';
@@ -21,6 +22,7 @@ import type { Weighting } from './settings';
 import type { RunSnapshot, RunSnapshots } from './snapshots';
 
 export type { Weighting } from './settings';
+export type { AblatedWindow, AttentionRows, HeadAddress } from './documentReplies';
 
 /** 10: a `compare` with a checkpoint reports `loadProgress` and a cancel stops its read, as `load`. 9: ModelInfo's `weightsDtype` and `weightsBytes` (F16/BF16 weights stay 16-bit in memory). 8: a `load` reports `loadProgress` (phase, done, total; at most about one per 100 ms and 1 % of a phase) and a cancel stops it mid-read. 7: training snapshots reach the host: trainStarted and modelLoaded carry a run's `snapshots`, a `trainSnapshot` progress message per snapshot taken. 6: `ready` reports the compute threads in use (and why fewer than asked). 5: a `view` request for the customHeads view carries the page's head detector. 4: sliding context windows (a document's stride in `tokens`); hubDownload; continueTraining, trainStarted says where a continued run resumed, ModelInfo.runSteps. 3: dashboard views travel as one `view` request/reply pair; token slices and windows are shared types; a loaded model brings its training history. */
 export const WORKER_PROTOCOL_VERSION = 10;
@@ -55,50 +57,6 @@ export interface TrainingHistory {
 
 /** Messages that only exist as answers: named here so WorkerCalls can pair them. */
 type Reply<T extends string, F = object> = { readonly type: T; readonly id: number } & F;
-
-/** Attention for a query in its context window: see the `attention` call. */
-export interface AttentionRows {
-  readonly documentKey: string;
-  readonly version: number;
-  readonly from: number;
-  readonly to: number;
-  readonly windowStart: number;
-  readonly windowLength: number;
-  /** The window's tokens (window.first = windowStart), so views can label and place every key. */
-  readonly window: TokenSlice;
-  readonly layers: number;
-  readonly heads: number;
-  /** [L, H, W]: weight from the query to key windowStart + k (mean over the query range). */
-  readonly rows: Float32Array;
-  /** [L, H, W]: weight from token windowStart + q to the query tokens (mean over the query range). */
-  readonly columns: Float32Array;
-  /** [L, H, W]: q·k/√d behind rows, mean over the query tokens that see each key (−Infinity where none does). */
-  readonly scores: Float32Array;
-  /** What rows and columns weigh: post-softmax weights α, or ‖α·v‖ (engine/analysis/valueWeighted.ts). */
-  readonly weighting: Weighting;
-}
-
-/** A head switched off, by layer and head index. */
-export interface HeadAddress {
-  readonly layer: number;
-  readonly head: number;
-}
-
-/** One context window's surprisal with heads switched off, beside the unablated one: the editor's ablation overlay. */
-export interface AblatedWindow {
-  readonly documentKey: string;
-  readonly version: number;
-  readonly windowStart: number;
-  readonly windowLength: number;
-  readonly heads: readonly HeadAddress[];
-  readonly mode: 'zero' | 'mean';
-  /** [W] nats, NaN for the window's first token (nothing predicts it). */
-  readonly surprisalBefore: Float32Array;
-  readonly surprisalAfter: Float32Array;
-  /** Mean surprisal over the window's predicted tokens. */
-  readonly lossBefore: number;
-  readonly lossAfter: number;
-}
 
 /** How far a long computation is: `done` of `total` passes. */
 export interface PassProgress {
