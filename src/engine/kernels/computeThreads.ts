@@ -7,7 +7,7 @@
  * ThreadSpawner (src/node/computeThreads.ts, over node:worker_threads) that runs HELPER_SOURCE
  * (threadControl.ts) in a new thread. Calls are synchronous, like every kernel call: the caller
  * posts each helper's part (a list of kernel calls) in a control block (a SharedArrayBuffer),
- * wakes it with Atomics.notify, does its own part (or, with runBeside, JS work such as copying
+ * wakes it with Atomics.notify, does its own part (with share(), also JS work such as copying
  * results out), then waits (Atomics.wait) until every helper has stored "done". Both sides spin
  * briefly before sleeping, because a futex wake costs about as much as a small part.
  *
@@ -62,6 +62,9 @@ export interface ThreadJob {
 
 /** The kernel module's functions, by name, as the calling thread calls its own part. */
 export type KernelFunctions = Readonly<Record<string, unknown>>;
+
+/** What poll() says of a helper still running its jobs. */
+const BUSY = Symbol('busy');
 
 /** How long the pool waits for a helper to start (instantiate the module) before giving up. */
 const START_MS = 30000;
@@ -224,27 +227,87 @@ export class ComputeThreads {
   }
 
   /**
-   * Runs lists[i] (at most MAX_JOBS jobs) on helper i while this thread runs `here`, plain JS
-   * such as copying the previous part's results out of the kernels' memory; returns when both
-   * are done. Without helpers, `here` and then the lists run on this thread.
+   * Shares `count` independent units between this thread and the helpers, handing each thread
+   * more as it comes free, for units that only this thread can finish (copying their results
+   * into plain arrays, which no other thread can write). A helper is posted `batch` units at a
+   * time, `jobFor(unit, slot)`, in one of its two sets of slots (helper i's sets hold slots
+   * 2·i·batch … 2·(i+1)·batch − 1), so it computes the next batch while this thread calls
+   * `finish(unit, slot)` on the last; between finishing batches this thread runs units itself,
+   * `runHere(unit)`. Which thread takes which unit depends on timing, so the units must not
+   * depend on each other. Throws the first failure once no helper is busy.
    */
-  runBeside(lists: readonly (readonly ThreadJob[])[], here: () => void): void {
-    if (lists.length > this.size - 1) throw new RangeError(`${lists.length} parts for ${this.size - 1} helper threads`);
-    if (lists.some((l) => l.length > MAX_JOBS)) throw new RangeError(`more than ${MAX_JOBS} jobs for one helper`);
+  share(
+    count: number,
+    batch: number,
+    jobFor: (unit: number, slot: number) => ThreadJob,
+    finish: (unit: number, slot: number) => void,
+    runHere: (unit: number) => void,
+  ): void {
+    if (!Number.isInteger(batch) || batch < 1 || batch > MAX_JOBS) throw new RangeError(`a batch of ${batch} jobs (1…${MAX_JOBS})`);
     if (!this.started()) {
-      here();
-      for (const list of lists) list.forEach((job) => this.call(job));
+      for (let u = 0; u < count; u++) runHere(u);
       return;
     }
     this.splitCalls++;
-    lists.forEach((list, i) => this.post(this.helpers[i]!, list));
+    const helpers = this.helpers;
+    /** Per helper, the batch it is computing: its first unit, how many, and which set of slots. */
+    const busy: ({ first: number; n: number; set: number } | null)[] = helpers.map(() => null);
+    const slotOf = (i: number, set: number, j: number): number => (2 * i + set) * batch + j;
+    let next = 0;
     let error: unknown = null;
-    try {
-      here();
-    } catch (e) {
-      error = e;
+    let dead: string | null = null;
+    const give = (i: number, set: number): void => {
+      if (error !== null || dead !== null || next >= count) return;
+      const n = Math.min(batch, count - next);
+      const first = next;
+      this.post(
+        helpers[i]!,
+        Array.from({ length: n }, (_, j) => jobFor(first + j, slotOf(i, set, j))),
+      );
+      busy[i] = { first, n, set };
+      next += n;
+    };
+    helpers.forEach((_, i) => give(i, 0));
+    for (;;) {
+      let freed = false,
+        waitFor = -1;
+      for (let i = 0; i < helpers.length; i++) {
+        const b = busy[i];
+        if (!b) continue;
+        const outcome = this.poll(helpers[i]!);
+        if (outcome === BUSY) {
+          waitFor = i;
+          continue;
+        }
+        busy[i] = null;
+        freed = true;
+        if (outcome === 'stopped')
+          dead ??= `compute thread ${i + 2} stopped during a ${jobFor(b.first, 0).op} call${message(helpers[i]!) ? `: ${message(helpers[i]!)}` : ''}`;
+        else if (outcome !== null) error ??= new Error(`compute thread ${i + 2} failed in ${jobFor(b.first, 0).op}: ${outcome}`);
+        if (outcome !== null) continue;
+        give(i, 1 - b.set);
+        try {
+          for (let j = 0; j < b.n; j++) finish(b.first + j, slotOf(i, b.set, j));
+        } catch (e) {
+          error ??= e;
+        }
+      }
+      if (freed) continue;
+      if (waitFor < 0) break; // nothing in flight: every unit is done (or a failure stopped the handing out)
+      if (next < count && error === null && dead === null) {
+        try {
+          runHere(next++);
+        } catch (e) {
+          error ??= e;
+        }
+      } else this.await(helpers[waitFor]!);
     }
-    this.collect(lists.length, error, (i) => lists[i]![0]?.op ?? 'kernel');
+    if (dead !== null) {
+      this.stoppedReason = dead;
+      this.dispose();
+      throw new Error(`${dead}; the engine continues on one thread`);
+    }
+    if (error !== null) throw error;
   }
 
   /** Runs one job on this thread. */
@@ -324,6 +387,12 @@ export class ComputeThreads {
     h.seq = (h.seq + 1) | 0;
     Atomics.store(h.words, SEQ, h.seq);
     Atomics.notify(h.words, SEQ);
+  }
+
+  /** A helper's job without waiting: BUSY while it runs, else as await(). */
+  private poll(h: Helper): string | null | typeof BUSY {
+    if (Atomics.load(h.words, DONE) === h.seq) return Atomics.load(h.words, STATUS) === 0 ? null : message(h);
+    return Atomics.load(h.words, STATE) === 2 ? 'stopped' : BUSY;
   }
 
   /** Waits for a helper's job: null when it succeeded, its error message, or 'stopped' if the thread died. */

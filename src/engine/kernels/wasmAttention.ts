@@ -6,7 +6,8 @@
  * Weights kept in the module's memory (a training step's) are written and read in place; weights
  * bound for plain arrays (kept for the editor) go through a block per thread and are copied out.
  * With compute threads, units (head, chunk) are independent: in place, each thread takes a run
- * of them in one call; with copies, a round at a time (see wasmAttentionForward). In the
+ * of them in one call; with copies, the helpers take batches as they come free and this thread
+ * copies them out, computing units itself in between (ComputeThreads.share). In the
  * backward, heads that share a key/value head add into the same dK and dV rows, so threads take
  * different key/value heads (each thread then adds in the same order as one thread would: the
  * result does not depend on the thread count).
@@ -27,16 +28,14 @@ export interface WasmContext {
   workspace(...shapes: [number, number, number][]): number;
   /** The compute threads, when more than one is in use. */
   pool(): ComputeThreads | null;
-  /** How weights bound for plain arrays are copied out on several threads (wasmAttentionForward). */
-  readonly copyOut: AttentionCopyOut;
 }
 
 /**
- * 'rounds': every thread computes a unit, then this thread copies the round out; 'pipeline':
- * this thread copies one round out while the helpers compute the next; 'timed': the first
- * round, timed, picks one of the two.
+ * Units a helper is handed at a time when weights are copied out (split among the helpers):
+ * enough that this thread seldom leaves one idle, few enough to keep the blocks small
+ * (a unit's block is at most the backend's attentionBlockFloats, 1 MB by default).
  */
-export type AttentionCopyOut = 'timed' | 'rounds' | 'pipeline';
+const SHARE_BATCH = 8;
 
 /** Threads for `units` independent (head, chunk) units of `work` multiply-adds each. */
 function threadsFor(pool: ComputeThreads | null, units: number, work: number): number {
@@ -76,9 +75,12 @@ export function wasmAttentionForward(
   const probsHere = probs !== null && ar.holds(probs),
     scoresHere = scores !== null && ar.holds(scores);
   const copyOut = (probs !== null && !probsHere) || (scores !== null && !scoresHere) || hardIdx !== null;
-  // Blocks (weights, scores, hard indices, workspace) per slot: one slot a thread, and with
-  // copies to make, enough for two sets of the helpers' (see pipelineFrom below).
-  const slots = nt > 1 && copyOut ? Math.max(nt, 2 * (nt - 1)) : nt;
+  // Blocks (weights, scores, hard indices, workspace) per slot: one slot a thread; with copies
+  // to make, two sets of `batch` for each helper and one for this thread (ComputeThreads.share).
+  const shared = nt > 1 && copyOut;
+  const batch = shared ? Math.max(1, Math.min(Math.ceil(SHARE_BATCH / (nt - 1)), Math.floor(units / (2 * nt)))) : 1;
+  const slots = shared ? 2 * batch * (nt - 1) + 1 : nt;
+  const mainSlot = slots - 1;
   const perSlot = [probsHere ? 0 : block, scores && !scoresHere ? block : 0, hardIdx ? rows : 0, wsFloats];
   const o = ar.place([ar.operand(q, nq), ar.operand(k, nkv), ar.operand(v, nkv), ar.operand(out, nq), ...Array.from({ length: slots }, () => perSlot).flat()]);
   if (!o) return jsBackend.attentionForward(q, k, v, dims, out, probs, scores, hardIdx);
@@ -115,56 +117,20 @@ export function wasmAttentionForward(
     if (scores && !scoresHere) scores.set(ar.f32().subarray(ps >> 2, (ps >> 2) + n * Tk), at);
     if (hardIdx) hardIdx.set(ar.i32(ph, n), (b * H + h) * T + t0);
   };
-  /** A round at a time, one unit a thread, copying each round out after it. */
-  const roundsFrom = (first: number): void => {
-    for (let u0 = first; u0 < units; u0 += nt) {
-      const jobs = Array.from({ length: Math.min(nt, units - u0) }, (_, i) => job(u0 + i, i));
-      if (jobs.length === 1) ctx.ex.attnForwardHead(...(jobs[0]!.args as Parameters<KernelExports['attnForwardHead']>));
-      else pool!.run(jobs);
-      if (copyOut) jobs.forEach((_, i) => copy(u0 + i, i));
-    }
+  const runHere = (u: number, slot: number): void => {
+    ctx.ex.attnForwardHead(...(job(u, slot).args as Parameters<KernelExports['attnForwardHead']>));
+    if (copyOut) copy(u, slot);
   };
-  /** The helpers compute a round of units into one set of blocks while this thread copies the previous round out of the other. */
-  const pipelineFrom = (first: number): void => {
-    const helpers = nt - 1;
-    let previous: [number, number][] = [];
-    for (let u0 = first, round = 0; u0 < units || previous.length > 0; u0 += helpers, round++) {
-      const set = (round % 2) * helpers;
-      const now = Array.from({ length: Math.max(0, Math.min(helpers, units - u0)) }, (_, i): [number, number] => [u0 + i, set + i]);
-      const done = previous;
-      pool!.runBeside(
-        now.map(([u, slot]) => [job(u, slot)]),
-        () => done.forEach(([u, slot]) => copy(u, slot)),
-      );
-      previous = now;
-    }
-  };
-  if (nt > 1 && !copyOut) {
+  if (nt === 1) {
+    for (let u = 0; u < units; u++) runHere(u, 0);
+  } else if (!copyOut) {
     // Nothing to copy out between units: each thread takes a run of them in one call.
     pool!.runLists(splitRange(units, nt).map(([u0, u1], i) => Array.from({ length: u1 - u0 }, (_, k) => job(u0 + k, i))));
-  } else if (nt > 1) {
-    // Only this thread can write the weights out, and how long that takes depends on where
-    // they go: into fresh arrays that fault their pages in (~12 ns a weight here, against ~4 to
-    // compute it), or into memory the process has used before (~0.3 ns). So the first round,
-    // timed, decides: every thread computing and this one copying after each round, or this one
-    // only copying, beside helpers computing the next round.
-    if (ctx.copyOut === 'pipeline') pipelineFrom(0);
-    else if (ctx.copyOut === 'rounds') roundsFrom(0);
-    else {
-      const first = Array.from({ length: nt }, (_, i) => job(i, i));
-      const t0 = performance.now();
-      pool!.run(first);
-      const t1 = performance.now();
-      first.forEach((_, i) => copy(i, i));
-      const computeMs = t1 - t0,
-        copyMs = performance.now() - t1;
-      // Time a unit takes either way: a round of nt, or (nt − 1) units beside copying as many.
-      const helpers = nt - 1;
-      if (Math.max(computeMs, (copyMs * helpers) / nt) / helpers < (computeMs + copyMs) / nt) pipelineFrom(nt);
-      else roundsFrom(nt);
-    }
   } else {
-    roundsFrom(0);
+    // Only this thread can write plain arrays, and that costs ~1 to ~12 ns a weight here
+    // (fresh arrays fault their pages in) against ~4 to compute it: so the helpers compute
+    // batches while this thread copies the last batch out and, between, computes units itself.
+    pool!.share(units, batch, job, copy, (u) => runHere(u, mainSlot));
   }
   ar.get(po, out, nq);
 }

@@ -12,7 +12,7 @@
 import type { AdamWStepParams, AttentionDims, Backend, CrossEntropySums, DecodeKernels, GradientStore, MatmulOptions, ThreadUse } from './backend';
 import { jsBackend } from './jsBackend';
 import { Arena } from './wasmArena';
-import { wasmAttentionBackward, wasmAttentionForward, type AttentionCopyOut, type WasmContext } from './wasmAttention';
+import { wasmAttentionBackward, wasmAttentionForward, type WasmContext } from './wasmAttention';
 import { ComputeThreads, type ThreadSpawner, type ThreadStart } from './computeThreads';
 import { wasmDecode } from './wasmDecode';
 import { wasmLinearBackward, wasmLinearForward, wasmLinearForwardHalf } from './wasmLinear';
@@ -37,11 +37,6 @@ export interface WasmBackendOptions {
    * holds at most this many values (default 256 Ki: 1 MiB, cache-sized; tests use tiny ones).
    */
   readonly attentionBlockFloats?: number;
-  /**
-   * How attention weights bound for plain arrays are copied out when threads compute them:
-   * decided by timing the first round (default), or always one way (tests cover both).
-   */
-  readonly attentionCopyOut?: AttentionCopyOut;
 }
 
 /** The kernels on one instance of the module (made by wasmLoad.ts), with the compute threads that share its memory. */
@@ -71,7 +66,6 @@ export class WasmBackend implements Backend {
       chunkRows: (T, Tk) => this.chunkRows(T, Tk),
       workspace: (...shapes) => this.workspace(...shapes),
       pool,
-      copyOut: options.attentionCopyOut ?? 'timed',
     };
     this.decode = wasmDecode(ex, this.arena, pool);
   }

@@ -18,7 +18,6 @@ import { backend, setComputeThreads, threadStatus } from '../../../../src/engine
 import type { HelperData, ThreadSpawner } from '../../../../src/engine/kernels/computeThreads';
 import { jsBackend } from '../../../../src/engine/kernels/jsBackend';
 import type { Backend } from '../../../../src/engine/kernels/backend';
-import type { AttentionCopyOut } from '../../../../src/engine/kernels/wasmAttention';
 import { WASM_SIMD_BASE64 } from '../../../../src/engine/kernels/generated/wasmModules';
 import { decodeBase64, loadWasmBackend } from '../../../../src/engine/kernels/wasmLoad';
 import { validateModelConfig } from '../../../../src/engine/models/config';
@@ -254,8 +253,8 @@ describe('compute threads: kernels split across helper threads on the shared Web
     }
   });
 
-  it('attention whose weights go to plain arrays: copied after each round, or beside the helpers computing the next (fixed or timed), every output equals one thread', () => {
-    const dims = { B: 3, T: 64, Tk: 64, H: 4, Hkv: 4, hs: 8 };
+  it('attention whose weights go to plain arrays: shared out as threads come free (few or many units, 2 and 4 threads), every output equals one thread', () => {
+    const dims = { B: 3, T: 128, Tk: 128, H: 4, Hkv: 4, hs: 16 };
     const rng = new Rng(13);
     const nq = dims.B * dims.T * dims.H * dims.hs,
       np = dims.B * dims.H * dims.T * dims.Tk;
@@ -270,18 +269,19 @@ describe('compute threads: kernels split across helper threads on the shared Web
       be.attentionForward(q, k, v, dims, hard[0], hard[1], null, hard[2]);
       return [...soft, ...hard];
     };
-    const load = (mode?: AttentionCopyOut): Backend => loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) }, { attentionCopyOut: mode }).backend!;
-    const one = passes(load());
-    for (const mode of ['rounds', 'pipeline', 'timed'] as const) {
-      const be = load(mode);
+    const load = (blockFloats: number): Backend => loadWasmBackend({ simd: decodeBase64(WASM_SIMD_BASE64) }, { attentionBlockFloats: blockFloats }).backend!;
+    const one = passes(load(1 << 18));
+    // A whole head a unit (12 units), 16 rows (96), 8 rows (192: many batches, some taken here).
+    for (const blockFloats of [1 << 18, 16 * 128, 8 * 128]) {
+      const be = load(blockFloats);
       for (const t of [2, 4]) {
         assert.equal(be.useThreads!(t, nodeThreadSpawner).threads, t);
         const got = passes(be);
-        assert.ok(be.threadStatus!().splitCalls! > 0, `${mode}, ${t} threads: nothing was split`);
+        assert.ok(be.threadStatus!().splitCalls! > 0, `${blockFloats}, ${t} threads: nothing was split`);
         got.forEach((g, i) =>
           assert.ok(
             g.every((x, j) => Object.is(x, one[i]![j])),
-            `${mode}, ${t} threads: ${['out', 'weights', 'scores', 'hard out', 'hard weights', 'hard indices'][i]} differ`,
+            `${blockFloats}, ${t} threads: ${['out', 'weights', 'scores', 'hard out', 'hard weights', 'hard indices'][i]} differ`,
           ),
         );
       }
@@ -419,6 +419,30 @@ describe('compute threads: kernels split across helper threads on the shared Web
     const c = new Float32Array(m * n);
     backend().matmul(a, b, c, m, k, n);
     assert.ok(worst(c, want) <= 1e-4);
+  });
+
+  it('attention shared out to helpers: one that throws, or dies, makes the call throw a clear error once the others are done; the engine goes on', () => {
+    const dims = { B: 2, T: 128, Tk: 128, H: 4, Hkv: 4, hs: 16 };
+    const rng = new Rng(14);
+    const nq = dims.B * dims.T * dims.H * dims.hs,
+      np = dims.B * dims.H * dims.T * dims.Tk;
+    const [q, k, v] = [0, 1, 2].map(() => Float32Array.from({ length: nq }, () => rng.uniform() - 0.5)) as [Float32Array, Float32Array, Float32Array];
+    const forward = (): [Float32Array, Float32Array] => {
+      const out = new Float32Array(nq),
+        probs = new Float32Array(np);
+      backend().attentionForward(q, k, v, dims, out, probs, null, null);
+      return [out, probs];
+    };
+    const want = [new Float32Array(nq), new Float32Array(np)] as const;
+    jsBackend.attentionForward(q, k, v, dims, want[0], want[1], null, null);
+    setComputeThreads(3, sabotaged('attnForwardHead', "() => { throw new Error('planted failure'); }"));
+    assert.throws(forward, /compute thread [23] failed in attnForwardHead: planted failure/);
+    assert.equal(threadStatus().threads, 3);
+    setComputeThreads(2, sabotaged('attnForwardHead', '() => process.exit(3)'));
+    assert.throws(forward, /compute thread 2 stopped during a attnForwardHead call; the engine continues on one thread/);
+    assert.equal(threadStatus().threads, 1);
+    const [out, probs] = forward();
+    assert.ok(worst(out, want[0]) <= 1e-5 && worst(probs, want[1]) <= 1e-5);
   });
 
   it('a helper thread that dies mid-call gives a clear error, and the engine goes on (correctly) on one thread', () => {
