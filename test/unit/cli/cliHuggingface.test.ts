@@ -178,6 +178,33 @@ describe('cli: attention-lens on Hugging Face files', function () {
   });
 
   describe('errors: one readable line, {"error": {code, message}} with --json, non-zero exit', () => {
+    it('attention --out never writes over a file of the model folder it reads (by name, through a symlink, or a hard link of one)', function () {
+      const source = requireFixture(this, 'tiny_random_gpt2');
+      const folder = path.join(dir, 'own-gpt2');
+      fs.mkdirSync(path.join(folder, 'sub'), { recursive: true });
+      for (const f of fs.readdirSync(source)) fs.copyFileSync(path.join(source, f), path.join(folder, f));
+      const weights = path.join(folder, 'model.safetensors');
+      const before = fs.readFileSync(weights);
+      fs.symlinkSync(weights, path.join(dir, 'weights-link.safetensors'));
+      fs.linkSync(weights, path.join(dir, 'weights-hard.safetensors'));
+      fs.copyFileSync(weights, path.join(folder, 'sub', 'shard.safetensors'));
+      for (const out of [
+        weights,
+        path.join(dir, 'weights-link.safetensors'),
+        path.join(dir, 'weights-hard.safetensors'),
+        path.join(folder, 'sub', 'shard.safetensors'),
+      ]) {
+        const r = cli('attention', '--checkpoint', folder, '--text', 'hi', '--json', '--out', out);
+        assert.equal(r.code, 2, `${out}: ${r.stdout}${r.stderr}`);
+        assert.match(jsonError(r).message, /is the file .+ of the input folder .+own-gpt2; writing it would destroy the input/);
+      }
+      assert.deepEqual(fs.readFileSync(weights), before);
+      // A new file in the folder destroys nothing.
+      const fresh = path.join(folder, 'attention.safetensors');
+      assert.equal(cli('attention', '--checkpoint', folder, '--text', 'hi', '--json', '--out', fresh).code, 0);
+      assert.ok(fs.statSync(fresh).size > 0);
+    });
+
     it('PyTorch weights, an unsupported architecture, a tokenizer of another vocabulary, an unknown tokenizer file', function () {
       const pt = path.join(dir, 'pytorch');
       fs.mkdirSync(pt);
