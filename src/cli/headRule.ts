@@ -18,7 +18,9 @@ export function detectorOfArgs(rule: string, method: string | undefined): Custom
   const kind = KINDS[colon < 0 ? '' : rule.slice(0, colon)];
   if (!kind) throw new UsageError(`--rule must be offset:K, copy:K, match:REGEX or position:P, got ${JSON.stringify(rule)}`);
   const value = rule.slice(colon + 1);
-  const whole = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
+  if (kind !== 'match' && !/^[+-]?\d+$/.test(value))
+    throw new UsageError(`--rule ${rule}: ${kind === 'position' ? 'P' : 'K'} must be a whole number, got ${JSON.stringify(value)}`);
+  const whole = Number(value);
   const raw = kind === 'match' ? { kind, regex: value } : kind === 'position' ? { kind, position: whole } : { kind, offset: whole };
   const v = validated(() => checkedDetector({ rule: raw, method: method ?? 'mul', excludeBos: false, excludeCurrentToken: false }));
   if (!v.ok) throw new UsageError(`--rule ${rule}${method ? ` --method ${method}` : ''}: ${v.reason.replace(/^rule: /, '')}`);

@@ -13,16 +13,26 @@
 
 import { checkPosition, isCausal, type Transformer } from '../../engine';
 import { allWindows, queriesOf, windowCount, windowForQuery, windowPlan, type ContextWindow, type WindowPlan } from '../../protocol/contextWindows';
-import { intOption, type ParsedArgs } from '../args';
+import { UsageError, type ParsedArgs } from '../args';
 import type { Output } from '../output';
 
 /** Tokens a debugging command reads (its per-token JSON grows with them; each window is one forward pass or more). */
 export const MAX_ANALYSIS_TOKENS = 1_000_000;
 
-/** The plan for `T` tokens with --stride (default: half the context). */
+/**
+ * The plan for `T` tokens with --stride (default: half the context). Consecutive windows must
+ * overlap by a token at least: a prediction is read where the token before it is in the same
+ * window, so a stride of the whole context would leave each window's first token unpredicted.
+ */
 export function analysisPlan(model: Transformer, T: number, args: ParsedArgs): WindowPlan {
   const C = model.config.contextLength;
-  return windowPlan(T, C, intOption(args, 'stride', 1, C) ?? 0, isCausal(model.config));
+  if (C < 2) throw new UsageError(`this model reads at most ${C} token at once (its context): there is no earlier token to predict from or attend to`);
+  const raw = args.values.get('stride');
+  if (raw !== undefined && (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) >= C))
+    throw new UsageError(
+      `--stride must be an integer from 1 to ${C - 1} (the context less one: windows overlap so that each token is predicted in its window), got "${raw}"`,
+    );
+  return windowPlan(T, C, raw === undefined ? 0 : Number(raw), isCausal(model.config));
 }
 
 /** The window the prediction made at `position` (of token position + 1) is read in. */

@@ -16,7 +16,7 @@
  * by their query positions, and the JSON adds "stride" and "windows" as `surprisal` does.
  */
 
-import { strongestKind, HEAD_KINDS } from '../../engine';
+import { strongestKind, HEAD_KINDS, HeadPatternError, rulePattern } from '../../engine';
 import { tokenMatcher } from '../../protocol/headRules';
 import { windowCount } from '../../protocol/contextWindows';
 import { describeRule } from '../../presentation/headRuleWords';
@@ -64,6 +64,14 @@ export async function headsCommand(argv: readonly string[], out: Output): Promis
       detector.rule.kind === 'match' ? { kind: 'match' as const, test: tokenMatcher(detector.rule.regex, (id) => tokenizer.tokenLabel(id)) } : detector.rule,
     method: detector.method,
   };
+  // A rule that cannot fit this model (a key ahead under the causal mask) is a usage error, found before any window runs.
+  if (scoring) {
+    try {
+      rulePattern(scoring.rule, [0, 0], causal);
+    } catch (e) {
+      throw e instanceof HeadPatternError ? new UsageError(`--rule ${ruleArg}: ${e.message}`) : e;
+    }
+  }
   const tokenTypes = inputTokenTypes(args, T, model.config.tokenTypes ?? 0);
   const scored = headsInWindows(model, enc.ids, plan, tokenTypes, scoring, out);
   const s = scored.summary;

@@ -20,6 +20,7 @@ export function checkPosition(position: number, tokens: number): void {
 /** Throws unless the position has a next token to predict (0 ≤ position < tokens − 1). */
 export function checkPredictingPosition(position: number, tokens: number): void {
   checkPosition(position, tokens);
+  if (tokens === 1) throw new PositionError('the text is 1 token, so there is no next token to predict: give a text of at least 2 tokens');
   if (position === tokens - 1) {
     throw new PositionError(`position ${position} is the last token, so there is no next token to predict; choose 0 to ${tokens - 2}`);
   }

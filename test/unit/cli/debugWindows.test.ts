@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { parseLlama2cCheckpoint } from '../../../src/engine';
 import { cli, jsonLines } from '../../helpers/cli';
-import { expectedWindows, shortContextStories } from '../../helpers/cutContext';
+import { expectedWindows, shortContextStories, withContext } from '../../helpers/cutContext';
 
 type Window = { start: number; end: number; query_start: number; query_end: number };
 type Prediction = { id: number; text: string; prob: number };
@@ -155,5 +155,47 @@ describe('CLI debugging commands over a text longer than the context (stories260
     const big = cli('surprisal', ...model(), '--text', text.repeat(60), '--top', '1000', '--json');
     assert.equal(big.code, 2, big.stderr);
     assert.match(big.stdout + big.stderr, /--top 1000 over \d+ tokens would list \d+ predictions; at most 5000000/);
+  });
+
+  it('--stride must leave windows overlapping (each token is predicted in its window): the context is refused, the context less one reads every token', function () {
+    if (!ids) return this.skip();
+    for (const command of [['surprisal'], ['lens', '--position', '64'], ['ablate', '--heads', '0.0'], ['attribute', '--position', '64'], ['heads']]) {
+      const r = cli(...command, ...model(), '--text', text, '--stride', '64', '--json');
+      assert.equal(r.code, 2, `${command[0]}: ${r.stdout}${r.stderr}`);
+      assert.match(JSON.parse(r.stderr.trim()).error.message, /^--stride must be an integer from 1 to 63 \(the context less one/);
+    }
+    const [r] = jsonLines(cli('surprisal', ...model(), '--text', text, '--stride', '63', '--json'));
+    const surprisal = r!.surprisal as (number | null)[];
+    assert.equal(surprisal[0], null);
+    assert.ok(
+      surprisal.slice(1).every((x) => typeof x === 'number' && Number.isFinite(x)),
+      'every token after the first has a surprisal',
+    );
+    for (const top of r!.top as Prediction[][]) assert.ok(top.every((p) => Number.isInteger(p.id) && p.prob >= 0));
+  });
+
+  it('a model whose context is one token: the debugging commands say there is nothing to predict from; attention still reads it', function () {
+    const one = ckpt.replace(/\.bin$/, '-ctx1.bin');
+    fs.writeFileSync(one, withContext(fs.readFileSync(ckpt), 1));
+    for (const command of [['surprisal'], ['heads'], ['ablate', '--heads', '0.0'], ['lens', '--position', '1']]) {
+      const r = cli(...command, '--checkpoint', one, '--tokenizer', tok, '--ids', '1,2,3', '--json');
+      assert.equal(r.code, 2, `${command[0]}: ${r.stdout}${r.stderr}`);
+      assert.match(JSON.parse(r.stderr.trim()).error.message, /this model reads at most 1 token at once \(its context\): there is no earlier token/);
+    }
+    const [a] = jsonLines(cli('attention', '--checkpoint', one, '--tokenizer', tok, '--ids', '1,2,3', '--json'));
+    // Each token is its own window: it can attend only to itself.
+    for (const layer of a!.attention as number[][][][])
+      for (const head of layer)
+        assert.deepEqual(head, [
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 1],
+        ]);
+  });
+
+  it('attribute on a one-token text says the text is too short, not a range', () => {
+    const r = cli('attribute', ...model(), '--ids', '1', '--position', '0', '--json');
+    assert.notEqual(r.code, 0);
+    assert.match(JSON.parse(r.stderr.trim()).error.message, /the text is 1 token, so there is no next token to predict/);
   });
 });

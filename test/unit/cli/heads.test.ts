@@ -101,7 +101,8 @@ describe('cli: attention-lens heads', function () {
     for (const [rule, reason] of [
       ['match:(a+)+$', /exponential time: nested quantifier/],
       ['offset:99999999', /offset must be an integer in \[-65536, 65536\]/],
-      ['offset:1.5', /offset must be an integer/],
+      ['offset:1.5', /--rule offset:1\.5: K must be a whole number, got "1\.5"/],
+      ['position:', /--rule position:: P must be a whole number, got ""/],
       ['matrix:1,0', /--rule must be offset:K, copy:K, match:REGEX or position:P/],
       [`match:${'x'.repeat(300)}`, /300 characters; at most 200/],
     ] as const) {
@@ -111,5 +112,14 @@ describe('cli: attention-lens heads', function () {
     }
     const m = cli('heads', '--checkpoint', '/nonexistent.bin', '--text', 'a b', '--method', 'abs');
     assert.match(m.stderr, /--method applies to --rule/);
+  });
+
+  it('a rule this model cannot satisfy (a key ahead under the causal mask) is a usage error, with no window run', function () {
+    const model = ['--checkpoint', requireFixture(this, 'stories260K', 'stories260K.bin'), '--tokenizer', requireFixture(this, 'stories260K', 'tok512.bin')];
+    const r = cli('heads', ...model, '--text', 'the cat sat on the mat', '--rule', 'offset:-1', '--json');
+    assert.equal(r.code, 2, r.stderr);
+    assert.deepEqual(JSON.parse(r.stderr.trim()), {
+      error: { code: 'usage', message: '--rule offset:-1: the token 1 ahead is never visible to a causal model (each token sees only the tokens before it)' },
+    });
   });
 });
