@@ -67,7 +67,7 @@ export function errorCode(e: unknown): string {
   if (/SaveFailed|AtomicWrite|FileRead|FileTooLarge|OutputWrite/.test(name)) return 'io';
   if (/Tokenizer/.test(name)) return 'tokenizer';
   if (/ModelFile|InputText/.test(name)) return 'input';
-  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget|Memory|Resume/.test(name))
+  if (/Config|Shape|Range|Dataset|TrainOptions|Preset|Generate|TextTooLong|TokenId|Position|HeadRef|AttributionTarget|NoLmHead|Memory|Resume/.test(name))
     return 'invalid';
   return 'internal';
 }

@@ -12,6 +12,7 @@ import {
   HeadPatternError,
   AttributionTargetError,
   PositionError,
+  NoLmHeadError,
   CheckpointError,
   ModelConfigError,
   UnknownPresetError,
@@ -45,7 +46,14 @@ export function errorCodeOf(e: unknown, fallback: ErrorCode = 'internal'): Error
   // A model without a tokenizer cannot read a document's text: the input is unusable with it.
   if (e instanceof DatasetError || e instanceof TrainOptionsError || e instanceof UnknownPresetError || e instanceof NoTokenizerError) return 'bad-input';
   // A question the analyses cannot answer here (no next token, a head the model lacks).
-  if (e instanceof PositionError || e instanceof HeadRefError || e instanceof HeadPatternError || e instanceof AttributionTargetError) return 'bad-input';
+  if (
+    e instanceof PositionError ||
+    e instanceof HeadRefError ||
+    e instanceof HeadPatternError ||
+    e instanceof AttributionTargetError ||
+    e instanceof NoLmHeadError
+  )
+    return 'bad-input';
   if (
     e instanceof CheckpointError ||
     e instanceof ModelFileError ||

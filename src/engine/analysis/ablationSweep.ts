@@ -10,6 +10,7 @@
  */
 
 import { BufferPool, withBufferPool } from '../buffers';
+import { requireLmHead } from '../models/config';
 import type { Transformer } from '../nn/transformer';
 import { checkPredictingPosition } from './positionError';
 import { runPasses, type PassSteps } from './passes';
@@ -33,6 +34,7 @@ export function ablationSweep(model: Transformer, ids: Int32Array, position: num
 
 /** The sweep one layer at a time: yields after each layer's heads (L·H passes in all). */
 export function* ablationSweepSteps(model: Transformer, ids: Int32Array, position: number): PassSteps<SweepResult> {
+  requireLmHead(model.config, 'the ablation sweep');
   checkPredictingPosition(position, ids.length);
   const { nLayers: L, nHeads: H, vocabSize: V } = model.config;
   const target = ids[position + 1]!;

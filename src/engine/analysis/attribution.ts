@@ -23,6 +23,7 @@
 
 import { BufferPool, withBufferPool } from '../buffers';
 import { Tape } from '../autograd';
+import { requireLmHead } from '../models/config';
 import type { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { checkPosition } from './positionError';
@@ -183,6 +184,7 @@ export function* integratedGradientsSteps(
   position: number,
   options: AttributionOptions = {},
 ): PassSteps<AttributionResult> {
+  requireLmHead(model.config, 'attribution');
   checkPosition(position, ids.length);
   const steps = options.steps ?? 64;
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`integrated gradients: steps must be a positive integer, got ${steps}`);
@@ -213,6 +215,7 @@ export function* gradientTimesInputSteps(
   position: number,
   options: Omit<AttributionOptions, 'steps'> = {},
 ): PassSteps<AttributionResult> {
+  requireLmHead(model.config, 'attribution');
   checkPosition(position, ids.length);
   const target = resolveTarget(model, ids, position, options.target);
   const prefix = ids.subarray(0, position + 1);

@@ -7,6 +7,7 @@
  */
 
 import type { HeadReplacement } from '../ops/headReplace';
+import { requireLmHead } from '../models/config';
 import type { Transformer } from '../nn/transformer';
 import { ShapeError } from '../tensor';
 import { meanSurprisal } from './surprisal';
@@ -120,6 +121,7 @@ function surprisalOf(model: Transformer, ids: Int32Array, replacements?: Map<num
 
 /** Surprisal and loss of the text before and after ablating `heads` together. */
 export function ablateHeads(model: Transformer, ids: Int32Array, heads: readonly HeadRef[], mode: AblationMode): AblationResult {
+  requireLmHead(model.config, "head ablation (the text's loss)");
   if (ids.length === 0) throw new ShapeError('head ablation: no tokens');
   const checked = checkHeads(model, heads);
   if (checked.length === 0) throw new HeadRefError('head ablation: no heads given');

@@ -5,6 +5,7 @@
  * prediction; early rows show where in depth the answer forms.
  */
 
+import { requireLmHead } from '../models/config';
 import type { Transformer } from '../nn/transformer';
 import { Tensor } from '../tensor';
 import { checkPosition } from './positionError';
@@ -24,6 +25,7 @@ export interface LogitLensResult {
 
 /** Forward over ids[0..position] (later tokens cannot change it) with the residual stream kept. */
 export function logitLens(model: Transformer, ids: Int32Array, position: number, k: number): LogitLensResult {
+  requireLmHead(model.config, 'the logit lens');
   checkPosition(position, ids.length);
   const { nLayers: L, dModel: C, vocabSize: V } = model.config;
   const T = position + 1;

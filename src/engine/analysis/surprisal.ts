@@ -5,6 +5,7 @@
  * probability it gave the token that actually came next.
  */
 
+import { requireLmHead } from '../models/config';
 import type { Transformer } from '../nn/transformer';
 import { ShapeError } from '../tensor';
 import { logSoftmaxRow, rankOf, topK } from './predictions';
@@ -27,6 +28,7 @@ export interface SurprisalResult {
 
 /** One forward pass over `ids` (batch 1, at most the model's context) → surprisal and top-k. */
 export function surprisalAndPredictions(model: Transformer, ids: Int32Array, k: number): SurprisalResult {
+  requireLmHead(model.config, 'surprisal');
   const T = ids.length;
   if (T === 0) throw new ShapeError('surprisal: no tokens');
   const V = model.config.vocabSize;

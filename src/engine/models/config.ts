@@ -192,6 +192,26 @@ export function hasLmHead(config: ModelConfig): boolean {
   return config.lmHead !== false;
 }
 
+/** An analysis that reads token predictions, asked of a model without an LM head. */
+export class NoLmHeadError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoLmHeadError';
+  }
+}
+
+/**
+ * Throws unless the model has an LM head: `what` (surprisal, an ablation's loss, attribution,
+ * the logit lens) reads token predictions, and a bare encoder's or a classifier's forward gives
+ * hidden states, not logits.
+ */
+export function requireLmHead(config: ModelConfig, what: string): void {
+  if (!hasLmHead(config))
+    throw new NoLmHeadError(
+      `${what} reads the model's token predictions, and this model has no LM head (a bare encoder or a classifier): its output is hidden states`,
+    );
+}
+
 export function headSize(config: ModelConfig): number {
   return config.dModel / config.nHeads;
 }

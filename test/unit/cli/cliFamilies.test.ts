@@ -76,6 +76,27 @@ describe('cli: model families without a tokenizer (--ids)', function () {
     assert.match(jsonError(cli('generate', '--checkpoint', folder, '--ids', ids, '--json')).message, /bidirectional encoder/);
   });
 
+  it('tiny_bert and its classifiers (no LM head): every command that reads token predictions refuses by name, exit 1, no null in place of numbers', function () {
+    for (const folder of [requireFixture(this, 'tiny_bert'), requireFixture(this, 'tiny_bert', 'seqcls')]) {
+      for (const [command, what] of [
+        [['surprisal'], /^surprisal reads/],
+        [['ablate', '--heads', '0.0'], /^head ablation \(the text's loss\) reads/],
+        [['ablate', '--sweep', '--position', '1'], /^the ablation sweep reads/],
+        [['attribute', '--position', '1'], /^attribution reads/],
+        [['attribute', '--position', '1', '--method', 'grad'], /^attribution reads/],
+        [['lens', '--position', '1'], /^the logit lens reads/],
+      ] as const) {
+        const r = cli(...command, '--checkpoint', folder, '--ids', '1,2,3', '--json');
+        assert.equal(r.code, 1, `${command.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.equal(r.stdout, '');
+        const e = jsonError(r);
+        assert.equal(e.code, 'invalid');
+        assert.match(e.message, what);
+        assert.match(e.message, /this model has no LM head \(a bare encoder or a classifier\)/);
+      }
+    }
+  });
+
   it("tiny_bert reranker: attention --json carries the classifier's label and probability, with --token-types or all segment 0", function () {
     const folder = requireFixture(this, 'tiny_bert', 'reranker');
     const g = readFixtureJson<{ input_ids: number[]; token_type_ids: number[]; logit: number; prob: number; logit_all_seg0: number }>(
