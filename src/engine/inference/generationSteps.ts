@@ -92,13 +92,15 @@ export function* generationSteps(model: Transformer, prompt: Int32Array, options
   for (let step = 0; ; step++) {
     if (step >= options.maxTokens) return 'length';
     const position = prompt.length - 1 + step;
-    if (position + 1 >= ctx) return 'context'; // the token would land beyond the context
+    // The query must be inside the context; its token may land just past it (never read), as
+    // generate() and llama2.c's run.c produce it.
+    if (position >= ctx) return 'context';
     const id = options.temperature === 0 ? argmax(next.logits) : sample(next.logits, options.temperature, topP, options.rng);
     if (options.stopIds?.includes(id)) return 'stop-token';
     logSoftmaxRow(next.logits, 0, limit, logProbs);
     const top = topK(logProbs, k);
     yield { step, id, position, prob: Math.exp(logProbs[id]!), topIds: top.ids, topProbs: top.probs, attention: next.attention };
-    if (step + 1 < options.maxTokens && position + 2 < ctx) next = feed(Int32Array.of(id));
+    if (step + 1 < options.maxTokens && position + 1 < ctx) next = feed(Int32Array.of(id));
   }
 }
 

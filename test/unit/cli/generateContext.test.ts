@@ -61,6 +61,21 @@ describe('CLI generate at the context limit (stories260K, run.c)', () => {
     assert.equal(t.decode(j.generated_token_ids), RUN_C_CONTINUATION);
   });
 
+  it('--attention (and --top-p) stop where plain generate stops, with the same tokens, and say so', () => {
+    const base = ['generate', '--checkpoint', ckpt, '--tokenizer', tok, '--prompt', PROMPT, '--max-tokens', '100', '--temperature', '0'];
+    for (const extra of [['--attention'], ['--top-p', '0.9']]) {
+      const r = cli(...base, ...extra, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      const j = JSON.parse(lines[lines.length - 1]!) as GenerateJson;
+      assert.equal(j.generated_token_ids.length, 512 - 505 + 1, extra.join(' '));
+      assert.equal(j.stopped, 'context');
+      assert.equal(Llama2cTokenizer.fromBytes(new Uint8Array(fs.readFileSync(tok)), 512).decode(j.generated_token_ids), RUN_C_CONTINUATION);
+      const people = cli(...base, ...extra);
+      assert.match(people.stderr, /stopped at the model's context of 512 tokens: 8 tokens generated/);
+    }
+  });
+
   it('says nothing when the tokens asked for fit (or exactly fill the context)', () => {
     for (const n of ['3', '8']) {
       const r = cli('generate', '--checkpoint', ckpt, '--tokenizer', tok, '--prompt', PROMPT, '--max-tokens', n, '--temperature', '0', '--json');

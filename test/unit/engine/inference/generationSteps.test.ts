@@ -134,7 +134,12 @@ describe('inference/generationSteps', () => {
     assert.ok(stopped.steps.every((s) => s.id !== stopAt));
     const long = run(model, new Int32Array(ctx - 3), { maxTokens: 50, temperature: 0, rng: new Rng(1) });
     assert.equal(long.end, 'context');
-    assert.equal(long.ids.length, ctx);
+    // As generate() and run.c: the last token is predicted at position ctx − 1 and lands past the context.
+    assert.equal(long.ids.length, ctx + 1);
+    assert.deepEqual(
+      Array.from(long.ids.subarray(ctx - 3)),
+      Array.from(generate(model, new Int32Array(ctx - 3), { maxTokens: 50, temperature: 0, rng: new Rng(1) })),
+    );
     assert.throws(() => run(model, Int32Array.of(1), { maxTokens: 1, temperature: 1, topP: 0, rng: new Rng(1) }), /top-p must be in \(0, 1\]/);
   });
 });
