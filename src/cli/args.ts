@@ -1,7 +1,8 @@
 /**
  * A small, strict command-line parser: `--name value`, `--name=value`, boolean `--flag`,
- * and positional arguments. Unknown options are errors (a typo should not silently run
- * with defaults).
+ * and positional arguments where a command takes them. Unknown options, stray words and an
+ * option given twice are errors (a typo should not silently run with defaults, nor the last
+ * of two values win); `--help` anywhere an option may stand asks for the command's usage.
  */
 
 export class UsageError extends Error {
@@ -16,6 +17,16 @@ export interface OptionSpec {
   readonly values: readonly string[];
   /** Options that are switches. */
   readonly flags: readonly string[];
+  /** What the command's positional arguments are (`train`'s text files); absent: it takes none. */
+  readonly positional?: string;
+}
+
+/** `--help` or `-h` where an option may stand: the caller prints the command's usage. */
+export class HelpRequested extends Error {
+  constructor() {
+    super('help requested');
+    this.name = 'HelpRequested';
+  }
 }
 
 export interface ParsedArgs {
@@ -31,10 +42,18 @@ export function parseArgs(argv: readonly string[], spec: OptionSpec): ParsedArgs
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      positional.push(...argv.slice(i + 1));
+      const words = argv.slice(i + 1);
+      if (words.length > 0 && spec.positional === undefined)
+        throw new UsageError(`unexpected argument ${JSON.stringify(words[0])}: this command takes only options`);
+      positional.push(...words);
       break;
     }
+    if (arg === '--help' || arg === '-h') throw new HelpRequested();
+    const known = (): string => [...spec.values, ...spec.flags].map((n) => `--${n}`).join(', ') || 'no options';
     if (!arg.startsWith('--') || arg === '-') {
+      if (/^-[^-\d]/.test(arg)) throw new UsageError(`unknown option ${JSON.stringify(arg)}: options start with -- (this command takes ${known()})`);
+      if (spec.positional === undefined)
+        throw new UsageError(`unexpected argument ${JSON.stringify(arg)}: this command takes only options (a text with spaces goes in quotes: --text "a b")`);
       positional.push(arg);
       continue;
     }
@@ -46,10 +65,11 @@ export function parseArgs(argv: readonly string[], spec: OptionSpec): ParsedArgs
     } else if (spec.values.includes(name)) {
       const value = eq !== -1 ? arg.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      const earlier = values.get(name);
+      if (earlier !== undefined) throw new UsageError(`--${name} is given twice (${JSON.stringify(earlier)}, then ${JSON.stringify(value)}); give it once`);
       values.set(name, value);
     } else {
-      const known = [...spec.values, ...spec.flags].map((n) => `--${n}`).join(', ');
-      throw new UsageError(`unknown option --${name} (this command takes ${known || 'no options'})`);
+      throw new UsageError(`unknown option --${name} (this command takes ${known()})`);
     }
   }
   return { positional, values, flags };

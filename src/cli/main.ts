@@ -5,9 +5,8 @@
  * and a non-zero exit code.
  */
 
-import { CheckpointError, SUPPORTED_MODEL_TYPES } from '../engine';
-import { CHECKPOINT_FORMATS, listFormats } from '../protocol/checkpointFormats';
-import { UsageError } from './args';
+import { CheckpointError } from '../engine';
+import { HelpRequested, UsageError } from './args';
 import { ablateCommand } from './commands/ablate';
 import { attentionCommand } from './commands/attention';
 import { attributeCommand } from './commands/attribute';
@@ -21,26 +20,7 @@ import { trainCommand, TrainingDivergedError } from './commands/train';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
 import { createOutput, jsonAscii, printable } from './output';
 import { startThreads, takeThreads, THREADED_COMMANDS } from './threads';
-
-const USAGE = `attention-lens — train small transformers and look at their attention
-
-  attention-lens train <file...> [--preset seed|tiny|small] [--steps N] [--batch B] [--seed S] [--lr LR] [--out CKPT.safetensors] [--best-out BEST.safetensors] [--max-memory MB] [--attention soft|hard] [--until K] [--resume CKPT] [--snapshot-every N] [--json]
-  attention-lens attention --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--logits] [--stride S] [--out FILE.safetensors] [--json]
-  attention-lens generate --checkpoint CKPT [--tokenizer TOK] (--prompt STR | --ids 3,1,4) --max-tokens N [--temperature T] [--top-p P] [--seed S] [--attention [--top K]] [--json]
-  attention-lens heads --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--token-types 0,0,1] [--stride S] [--rule offset:K|copy:K|match:REGEX|position:P [--method mul|abs]] [--json]
-  attention-lens info --checkpoint CKPT [--tokenizer TOK] [--json]
-  attention-lens tokenize --tokenizer TOK (--text STR | --file PATH | --ids 3,1,4) [--json]
-  attention-lens surprisal --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] [--top K] [--json]
-  attention-lens lens --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] --position I [--top K] [--json]
-  attention-lens ablate --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] (--heads L.H[,L.H…] [--mode zero|mean] | --sweep --position I) [--json]
-  attention-lens attribute --checkpoint CKPT [--tokenizer TOK] (--text STR | --file PATH | --ids 3,1,4) [--stride S] --position I [--method ig|grad] [--steps N] [--target ID] [--json]
-
-Every command that runs the model takes --threads N: compute threads (1: one; default: the machine's cores, at most 4).
-A text longer than the model's context is read in sliding windows (--stride S, default half the context); heads then gives each
-head the mean of its scores in the windows, weighted by the number of query positions (tokens) each window scores.
-CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
-Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. A folder without a tokenizer takes token ids: --ids.
-TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
+import { commandUsage, USAGE } from './usage';
 
 /** A command returns its exit code when that is not 0 (an interrupted run: 130). */
 type Command = (argv: readonly string[], out: ReturnType<typeof createOutput>) => void | number | Promise<void | number>;
@@ -93,6 +73,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       stopThreads();
     }
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      out.line(commandUsage(name));
+      return 0;
+    }
     const code = errorCode(e);
     const message = e instanceof Error ? e.message : String(e);
     // Messages quote file names, tokenizer patterns and other untrusted text: control

@@ -49,6 +49,7 @@ import type { Output } from '../output';
 export const TRAIN_OPTIONS = {
   values: ['preset', 'steps', 'batch', 'seed', 'out', 'best-out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention', 'snapshot-every'],
   flags: ['json'],
+  positional: 'text files',
 };
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
