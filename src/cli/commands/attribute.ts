@@ -30,12 +30,22 @@ export async function attributeCommand(argv: readonly string[], out: Output): Pr
   // Tokens before the window are not read: null in the JSON, left out of the table.
   const attributions = [...new Array<null>(at.window.start).fill(null), ...Array.from(r.attributions)];
 
+  // Integrated gradients should add up to log p − baseline; when they do not, the path is not resolved.
+  const delta = r.logProb - r.baselineLogProb;
+  const unresolved =
+    method === 'ig' && !(Math.abs(r.completenessGap) <= 0.01 * Math.max(Math.abs(delta), 1e-3))
+      ? `the attributions add up to ${(r.completenessGap + delta).toFixed(4)}, not log p − baseline ${delta.toFixed(4)} (they differ by ${Math.abs(r.completenessGap).toPrecision(3)}): the path from zero embeddings is not resolved at ${steps} steps${model.config.positional === 'learned' ? '; try more --steps' : ' (without learned positions the zero baseline is an all-zero residual stream, where the model is erratic; read the attributions as relative, or use --method grad)'}`
+      : null;
+
   if (out.json) {
     out.jsonLine({
       position,
       target: { id: r.target, logprob: r.logProb },
       baseline_logprob: r.baselineLogProb,
       attributions,
+      method,
+      ...(method === 'ig' ? { steps, completeness_gap: r.completenessGap } : {}),
+      ...(unresolved ? { warning: unresolved } : {}),
       ...(at.json ? { window: at.json } : {}),
     });
     return;
@@ -53,12 +63,7 @@ export async function attributeCommand(argv: readonly string[], out: Output): Pr
   out.line(table(['#', 'token', 'attribution', 'for', 'against'], rows));
   if (method === 'ig') {
     const sum = r.attributions.reduce((s, a) => s + a, 0);
-    const delta = r.logProb - r.baselineLogProb;
     out.line(`Σ attributions ${sum.toFixed(4)} vs log p − baseline ${delta.toFixed(4)}.`);
-    if (Math.abs(r.completenessGap) > 0.01 * Math.max(Math.abs(delta), 1e-3)) {
-      out.line(
-        `Warning: they differ by ${Math.abs(r.completenessGap).toPrecision(3)}: the path from zero embeddings is not resolved at ${steps} steps${model.config.positional === 'learned' ? '; try more --steps' : ' (without learned positions the zero baseline is an all-zero residual stream, where the model is erratic; read the attributions as relative, or use --method grad)'}.`,
-      );
-    }
+    if (unresolved) out.line(`Warning: ${unresolved}.`);
   }
 }

@@ -158,11 +158,29 @@ describe('cli: surprisal, lens, ablate, attribute', function () {
       assert.match(human.stdout, /layer\s+h0\s+h1\s+h2\s+h3\s+h4\s+h5\s+h6\s+h7/);
     });
 
-    it('attribute --json: {position, target, baseline_logprob, attributions [I+1]}; --method grad, --target', function () {
+    it('attribute --json: {position, target, baseline_logprob, attributions [I+1], method, and for IG steps, completeness_gap, a warning when unresolved}; --method grad, --target', function () {
       const lg = logitsOf(this);
       for (const extra of [[], ['--method', 'grad'], ['--target', '300', '--steps', '8']]) {
         const [r] = jsonLines(cli('attribute', ...stories(this), '--text', TEXT, '--position', '7', ...extra, '--json'));
-        assert.deepEqual(Object.keys(r!).sort(), ['attributions', 'baseline_logprob', 'position', 'target']);
+        const ig = !extra.includes('grad');
+        const keys = ['attributions', 'baseline_logprob', 'method', 'position', 'target', ...(ig ? ['completeness_gap', 'steps'] : [])];
+        assert.deepEqual(
+          Object.keys(r!)
+            .filter((k) => k !== 'warning')
+            .sort(),
+          keys.sort(),
+        );
+        assert.equal(r!.method, ig ? 'ig' : 'grad');
+        if (ig) {
+          assert.equal(r!.steps, extra.includes('8') ? 8 : 64);
+          const sum = (r!.attributions as number[]).reduce((s, a) => s + a, 0);
+          const gap = sum - ((r!.target as { logprob: number }).logprob - (r!.baseline_logprob as number));
+          assert.ok(Math.abs((r!.completeness_gap as number) - gap) < 1e-6 * Math.max(1, Math.abs(gap)));
+          // The warning is there exactly when the gap exceeds 1 % of log p − baseline, as the table's.
+          const delta = Math.abs(sum - gap);
+          assert.equal('warning' in r!, Math.abs(gap) > 0.01 * Math.max(delta, 1e-3), String(r!.warning));
+          if ('warning' in r!) assert.match(r!.warning as string, /is not resolved at \d+ steps/);
+        } else assert.ok(!('warning' in r!));
         assert.equal(r!.position, 7);
         const target = r!.target as { id: number; logprob: number };
         assert.equal(target.id, extra.includes('--target') ? 300 : ids[8]);
