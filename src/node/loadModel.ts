@@ -165,8 +165,9 @@ async function loadLlama2c(checkpointPath: string, tokenizerPath: string | undef
         `${checkpointPath} is a PyTorch pickle/zip file; PyTorch .bin weights are not supported — use model.safetensors (a Hugging Face folder with config.json) or a llama2.c export`,
       );
     }
-    if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
+    // Parsed before asking for the tokenizer: a tokenizer .bin given as the model fails here and is named as such.
     model = await runParse(llama2cParseSteps(bytes, { adopt: true }), checkpointPath, options.onProgress, options.signal);
+    if (!tokenizerPath) throw new ModelFileError(`a llama2.c checkpoint needs its tokenizer: add --tokenizer <tokenizer.bin>`);
   } catch (e) {
     if (e instanceof LoadCancelledError) throw e;
     throw (await swappedFile(checkpointPath, 'model', e)) ?? e;

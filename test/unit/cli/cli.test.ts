@@ -201,6 +201,10 @@ describe('cli: attention-lens', function () {
       assert.notEqual(asModel.code, 0);
       const m = JSON.parse(asModel.stderr.trim()) as { error: { message: string } };
       assert.match(m.error.message, /tok512\.bin looks like a llama2\.c tokenizer \(512 tokens\), not a model/);
+      // Without --tokenizer too: the file is named for what it is, not asked for a tokenizer.
+      const alone = cli('info', '--checkpoint', tok, '--json');
+      assert.match(JSON.parse(alone.stderr.trim()).error.message, /tok512\.bin looks like a llama2\.c tokenizer \(512 tokens\), not a model/);
+      assert.match(JSON.parse(cli('info', '--checkpoint', bin, '--json').stderr.trim()).error.message, /a llama2\.c checkpoint needs its tokenizer/);
       const asTokenizer = cli('info', '--checkpoint', bin, '--tokenizer', bin);
       assert.notEqual(asTokenizer.code, 0);
       assert.match(asTokenizer.stderr, /stories260K\.bin looks like a llama2\.c model \(5 layers × 8 heads, vocabulary 512\), not a tokenizer/);
