@@ -92,7 +92,10 @@ export function parseIds(raw: string, vocabSize: number, option = '--ids', what 
   const parts = raw.trim() === '' ? [] : raw.trim().split(/\s*,\s*|\s+/);
   if (parts.length === 0) throw new UsageError(`${option} needs at least one value, e.g. ${option} 3,1,4`);
   const empty = parts.indexOf('');
-  if (empty >= 0) throw new UsageError(`${option}: item ${empty + 1} is empty in ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}; separate the values by one comma`);
+  if (empty >= 0)
+    throw new UsageError(
+      `${option}: item ${empty + 1} is empty in ${JSON.stringify(raw.length > 40 ? `${raw.slice(0, 40)}…` : raw)}; separate the values by one comma`,
+    );
   if (parts.length > MAX_IDS) throw new UsageError(`${option} has ${parts.length} values; at most ${MAX_IDS} are accepted`);
   const ids = new Int32Array(parts.length);
   parts.forEach((p, i) => {

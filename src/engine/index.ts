@@ -30,7 +30,17 @@ export { residentBytes } from './kernels/resident';
 // Models
 export { Transformer, KvCache, type ForwardOptions, type ForwardResult, type CaptureOptions, type LayerCapture } from './nn/transformer';
 export { classifySequence, pooledOutput, type SequenceClassification } from './nn/classifier';
-export { ModelConfigError, validateModelConfig, headSize, isCausal, hasLmHead, NoLmHeadError, requireLmHead, type ModelConfig, type Architecture } from './models/config';
+export {
+  ModelConfigError,
+  validateModelConfig,
+  headSize,
+  isCausal,
+  hasLmHead,
+  NoLmHeadError,
+  requireLmHead,
+  type ModelConfig,
+  type Architecture,
+} from './models/config';
 export { PRESETS, UnknownPresetError, getPreset, presetConfig, type Preset, type PresetName } from './models/presets';
 export { paramSpec, parameterCount, type ParamSpec } from './models/paramSpec';
 export { weightMemory, type HalfBits, type HalfDtype, type WeightMemory } from './half';
