@@ -2,7 +2,7 @@
  * The llama2.c tokenizer (`tokenizer.bin`): reads the file, encodes exactly as run.c's
  * `encode(text, bos, eos=0)` and decodes/prints exactly as run.c's `decode` + `safe_printf`.
  *
- * File: `u32 max_token_length`, then `vocabSize` records `f32 score, i32 len, len bytes`
+ * File: `i32 max_token_length` (positive), then `vocabSize` records `f32 score, i32 len, len bytes`
  * (vocabSize is not in the file; it comes from the checkpoint header). Ids 1/2 are BOS/EOS and
  * ids 3..258 the byte-fallback pieces `<0x00>`..`<0xFF>` (run.c hard-codes both conventions).
  *
@@ -300,13 +300,18 @@ const NO_BYTES = new Uint8Array(0);
 /** The records of a tokenizer file: exactly `vocabSize` of them, or up to the end when undefined. */
 function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTokenLength: number; starts: number[]; lengths: number[]; scores: number[] } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const maxTokenLength = view.getUint32(0, true);
+  // run.c reads it as an int; no piece fits a length of 0 or less (the byte pieces alone take 6).
+  const maxTokenLength = view.getInt32(0, true);
+  if (maxTokenLength <= 0) throw new Llama2cTokenizerError(`max_token_length is ${maxTokenLength}, expected a positive length (that of the longest piece)`);
   const starts: number[] = [];
   const lengths: number[] = [];
   const scores: number[] = [];
   let at = 4;
   for (let id = 0; vocabSize === undefined ? at < bytes.length : id < vocabSize; id++) {
     if (bytes.length - at < 8) {
+      // Without a vocab size, too few bytes for a record after a full vocabulary may be bytes
+      // appended to a whole file as well as a cut one: the message says what is there.
+      if (vocabSize === undefined && id >= MIN_VOCAB_SIZE) throw new Llama2cTokenizerError(trailingBytes(bytes.length - at, id, at));
       throw new Llama2cTokenizerError(
         `record ${id}${vocabSize === undefined ? '' : ` of ${vocabSize}`} is truncated at byte ${at}: ${bytes.length - at} bytes left, need 8 for score and length` +
           (vocabSize === undefined ? ' (truncated file?)' : ' (wrong vocab size?)'),
@@ -336,9 +341,31 @@ function readRecords(bytes: Uint8Array, vocabSize: number | undefined): { maxTok
     at += len;
   }
   if (at !== bytes.length) {
-    throw new Llama2cTokenizerError(`${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file`);
+    const more = wholeRecords(view, at, maxTokenLength);
+    throw new Llama2cTokenizerError(
+      more > 0
+        ? `${bytes.length - at} bytes remain after ${vocabSize} records; the vocab size does not match this tokenizer file (it holds ${more} more)`
+        : trailingBytes(bytes.length - at, starts.length, at),
+    );
   }
   return { maxTokenLength, starts, lengths, scores };
+}
+
+function trailingBytes(count: number, records: number, at: number): string {
+  return `tokenizer file has ${count} byte${count > 1 ? 's' : ''} after its last record (record ${records - 1}, ending at byte ${at}), too few for another record (8 bytes of score and length at least)`;
+}
+
+/** How many whole records fill the view from `at` to its end; 0 when they do not end exactly there. */
+function wholeRecords(view: DataView, at: number, maxTokenLength: number): number {
+  let n = 0;
+  while (at < view.byteLength) {
+    if (view.byteLength - at < 8) return 0;
+    const len = view.getInt32(at + 4, true);
+    if (len < 0 || len > maxTokenLength || len > view.byteLength - at - 8) return 0;
+    at += 8 + len;
+    n++;
+  }
+  return n;
 }
 
 /** safe_printf: nothing for an empty piece (or byte 0); a lone byte only if isprint || isspace (C locale). */

@@ -4,6 +4,8 @@
  * lives on the node side). The library decides the ids; this adapter adds what it lacks:
  *
  * - character spans for every token (spans.ts aligns token surfaces with the text);
+ * - the checks Rust `tokenizers` makes and the library does not (tokenizerJsonChecks.ts: merges
+ *   of vocabulary tokens, ids without holes);
  * - special-token strings written in the text are plain text unless `allowSpecial` (an
  *   instance built without the special added tokens, as Rust `tokenizers`' `encode_special_tokens`);
  * - the post-processor's BOS/EOS only when asked (`bos`, default: the tokenizer's own template);
@@ -14,8 +16,9 @@
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { quote, readableLabel, type EncodeOptions, type Encoding, type Tokenizer, type TokenSpan } from '../../engine';
 import { byteLevelBytes, readableBytes, utf8 } from './byteLevel';
-import { unsafeRegexReason } from '../../protocol/regexSafety';
+import { recordPieces, withPieces, type PieceModel } from './modelPieces';
 import { alignSpans, type SpanSource } from './spans';
+import { MAX_ID, idGapProblem, mergesProblem, patternProblem, vocabIdProblem } from './tokenizerJsonChecks';
 
 export class HuggingFaceTokenizerError extends Error {
   constructor(message: string) {
@@ -37,7 +40,13 @@ interface LibInternals {
   normalizer: ((text: string) => string) | null;
   pre_tokenizer: unknown;
   post_processor: ((a: string[], b: string[] | null, addSpecial: boolean) => { tokens: string[] }) | null;
-  model: { vocab: (string | undefined)[]; unk_token?: string; clear_cache?: () => void };
+  model: LibModel;
+}
+
+interface LibModel extends PieceModel {
+  vocab: (string | undefined)[];
+  unk_token?: string;
+  clear_cache?: () => void;
 }
 
 const GPT2_PATTERN_SOURCE = String.raw`'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
@@ -79,7 +88,11 @@ export class HuggingFaceTokenizer implements Tokenizer {
     this.byteFallback = model.byte_fallback === true;
     this.metaspace = metaspaceChar(json);
     const vocab = internals(this.full).model.vocab;
-    this.vocabSize = vocab.length;
+    // The library sizes the array by token count: two tokens sharing an id leave empty slots at its end.
+    let size = vocab.length;
+    while (size > 0 && vocab[size - 1] === undefined) size--;
+    this.vocabSize = size;
+    recordPieces(internals(this.full).model);
     this.bosId = this.specialId(tokenizerConfig.bos_token) ?? this.templateBos(json);
     this.eosId = this.specialId(tokenizerConfig.eos_token) ?? this.wellKnownEos();
     this.spanSource = this.makeSpanSource(json);
@@ -95,18 +108,27 @@ export class HuggingFaceTokenizer implements Tokenizer {
     if (model.type !== undefined && !MODEL_TYPES.includes(model.type as string)) {
       throw new HuggingFaceTokenizerError(`${source}: model type ${quote(model.type)} is not supported; expected ${MODEL_TYPES.join(', ')}`);
     }
-    checkVocabIds(model, source);
-    checkPatterns(tokenizerJson, source);
+    const problem =
+      vocabIdProblem(model, source) ??
+      mergesProblem(model, source) ??
+      patternProblem(tokenizerJson, source) ??
+      idGapProblem(model, readAddedTokens(tokenizerJson), source);
+    if (problem !== null) throw new HuggingFaceTokenizerError(problem);
     return new HuggingFaceTokenizer(tokenizerJson, isObject(tokenizerConfig) ? tokenizerConfig : {}, source);
   }
 
   encode(text: string, options: EncodeOptions = {}): Encoding {
     const lib = options.allowSpecial ? this.full : this.plain;
-    const enc = viaLibrary(this.source, () => lib.encode(text, { add_special_tokens: false }));
+    const { result: enc, pieces } = withPieces(internals(lib).model, () => viaLibrary(this.source, () => lib.encode(text, { add_special_tokens: false })));
     const missing = enc.ids.findIndex((id) => typeof id !== 'number');
     if (missing >= 0)
       throw new HuggingFaceTokenizerError(`${this.source}: token ${quote(enc.tokens[missing], 200)} has no id and the tokenizer has no unk token`);
-    const spans = alignSpans(text, enc.tokens, this.spanSource);
+    const spans = alignSpans(
+      text,
+      enc.tokens,
+      this.spanSource,
+      pieces(enc.tokens, (t) => this.spanSource.isUnknown(t)),
+    );
     const tokens: TokenSpan[] = enc.tokens.map((t, i) => ({
       id: enc.ids[i]!,
       text: this.pieceText(enc.ids[i]!, t),
@@ -172,7 +194,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
   }
 
   private makeSpanSource(json: Json): SpanSource {
-    const normalizer = perCharNormalizer(json, this.source);
+    const normalizer = textNormalizer(json, this.source);
     const meta = this.metaspace;
     const metaPre = findComponent(json.pre_tokenizer, 'Metaspace');
     const prefix = prefixMarker(json, meta);
@@ -186,19 +208,20 @@ export class HuggingFaceTokenizer implements Tokenizer {
       return t;
     };
     return {
-      normalizeChar: (ch) => {
-        let s = normalizer ? normalizer(ch) : ch;
+      normalize: (text) => {
+        let s = normalizer ? normalizer(text) : text;
         if (metaPre && meta) s = s.split(' ').join(meta);
         return s;
       },
       surface: (token) => {
         const added = this.added.get(token);
-        if (added) return utf8([...added.content].map((c) => (normalizer ? normalizer(c) : c)).join(''));
+        if (added) return utf8(normalizer ? normalizer(added.content) : added.content);
         if (this.byteLevel) return byteLevelBytes(strip(token));
         const byte = this.byteFallback ? BYTE_FALLBACK.exec(token) : null;
         if (byte) return Uint8Array.of(parseInt(byte[1]!, 16));
         return utf8(strip(token));
       },
+      pieceSurface: (piece) => (this.byteLevel ? byteLevelBytes(piece) : utf8(piece)),
       prefix,
       isUnknown: (token) => unk !== undefined && token === unk,
     };
@@ -289,24 +312,11 @@ function readAddedTokens(json: Json): AddedTokenJson[] {
   const raw = json.added_tokens ?? [];
   if (!Array.isArray(raw)) throw new HuggingFaceTokenizerError(`tokenizer.json "added_tokens" is not an array`);
   return raw.map((t, i) => {
-    // Same bound as vocabulary ids (checkVocabIds): an id of 1e21 is an integer too, and would wrap in an Int32Array.
-    if (!isObject(t) || typeof t.content !== 'string' || typeof t.id !== 'number' || !Number.isInteger(t.id) || t.id < 0 || t.id >= 1 << 22) {
-      throw new HuggingFaceTokenizerError(`tokenizer.json added_tokens[${i}] needs an integer "id" in [0, ${1 << 22}) and a string "content"`);
+    if (!isObject(t) || typeof t.content !== 'string' || typeof t.id !== 'number' || !Number.isInteger(t.id) || t.id < 0 || t.id >= MAX_ID) {
+      throw new HuggingFaceTokenizerError(`tokenizer.json added_tokens[${i}] needs an integer "id" in [0, ${MAX_ID}) and a string "content"`);
     }
     return t as unknown as AddedTokenJson;
   });
-}
-
-/** Ids must be small non-negative integers: the vocabulary becomes an array indexed by id. */
-function checkVocabIds(model: Json, source: string): void {
-  const vocab = model.vocab;
-  if (Array.isArray(vocab)) return; // Unigram: ids are positions
-  if (!isObject(vocab)) throw new HuggingFaceTokenizerError(`${source}: model.vocab is not an object of token → id`);
-  for (const [token, id] of Object.entries(vocab)) {
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= 1 << 22) {
-      throw new HuggingFaceTokenizerError(`${source}: vocabulary entry ${quote(token, 200)} has id ${quote(id)}, expected an integer in [0, ${1 << 22})`);
-    }
-  }
 }
 
 function findRun(hay: readonly string[], needle: readonly string[]): number {
@@ -316,27 +326,6 @@ function findRun(hay: readonly string[], needle: readonly string[]): number {
     if (ok) return at;
   }
   return -1;
-}
-
-/**
- * Every `{"Regex": …}` of the normalizer, pre-tokenizer and decoder (Replace, Split) must pass
- * the static backtracking check before the library compiles it (regexSafety.ts).
- */
-function checkPatterns(json: Json, source: string): void {
-  const visit = (x: unknown, where: string, depth: number): void => {
-    if (depth > 64 || typeof x !== 'object' || x === null) return;
-    if (Array.isArray(x)) {
-      x.forEach((c, i) => visit(c, `${where}[${i}]`, depth + 1));
-      return;
-    }
-    const o = x as Json;
-    if (typeof o.Regex === 'string') {
-      const reason = unsafeRegexReason(o.Regex);
-      if (reason) throw new HuggingFaceTokenizerError(`${source}: the pattern ${quote(o.Regex, 120)} of ${where} is refused: ${reason}`);
-    }
-    for (const [k, v] of Object.entries(o)) visit(v, typeof o.type === 'string' ? `${where} (${o.type}).${k}` : `${where}.${k}`, depth + 1);
-  };
-  for (const key of ['normalizer', 'pre_tokenizer', 'decoder', 'post_processor']) visit(json[key], key, 0);
 }
 
 function isObject(x: unknown): x is Json {
@@ -383,8 +372,8 @@ function prefixMarker(json: Json, meta: string | null): Uint8Array | null {
   return null;
 }
 
-/** The tokenizer's normalizer without the steps that act on the whole text (Prepend, Strip), for one character at a time. */
-function perCharNormalizer(json: Json, source: string): ((s: string) => string) | null {
+/** The tokenizer's normalizer without the steps that insert or drop text at its ends (Prepend, Strip). */
+function textNormalizer(json: Json, source: string): ((s: string) => string) | null {
   const strip = (cfg: unknown): unknown => {
     if (!isObject(cfg)) return null;
     if (cfg.type === 'Prepend' || cfg.type === 'Strip') return null;

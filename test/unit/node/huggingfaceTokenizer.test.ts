@@ -2,7 +2,8 @@
  * The Hugging Face tokenizer adapter against encodings made by other tokenizers: HF's own
  * (Rust `tokenizers`, transformers via llama.cpp and swift-transformers), gpt-tokenizer, and
  * llama2.c's run.c algorithm for a Llama-style tokenizer.json built from tok512.bin. Spans are
- * checked against byte offsets computed here from the vocabulary.
+ * checked against byte offsets computed here from the vocabulary, and by hand where normalizers
+ * rewrite characters or <unk> replaces them; files Rust `tokenizers` refuses are refused.
  */
 
 import assert from 'node:assert/strict';
@@ -186,6 +187,145 @@ describe('node/huggingface tokenizer: other vocabularies and files', function ()
         [19, 7, 8],
       ],
     );
+  });
+
+  it('tiny_gpt2: each <unk> spans the one character it replaced (HF BPE writes one per character)', async function () {
+    const tok = await loadHfTokenizer(requireFixture(this, 'tiny_gpt2'));
+    assert.deepEqual(
+      tok.encode(' lower qq').tokens.map((t) => [t.id, t.start, t.end]),
+      [
+        [14, 0, 4],
+        [15, 4, 6],
+        [10, 6, 7],
+        [19, 7, 8],
+        [19, 8, 9],
+      ],
+    );
+    assert.deepEqual(
+      tok.encode('qq q').tokens.map((t) => [t.id, t.start, t.end]),
+      [
+        [19, 0, 1],
+        [19, 1, 2],
+        [10, 2, 3],
+        [19, 3, 4],
+      ],
+    );
+  });
+
+  it('normalizers that rewrite several code points together: spans still cover the code points each token came from', async function () {
+    const gpt2Json = readFixtureJson<Record<string, unknown>>(requireFixture(this, 'gpt2_tokenizer', 'tokenizer.json'));
+    const cases: [unknown, string, [string, number, number][]][] = [
+      [
+        { type: 'NFC' },
+        'x e\u0301 y',
+        [
+          ['x', 0, 1],
+          [' é', 1, 4],
+          [' y', 4, 6],
+        ],
+      ],
+      [
+        { type: 'NFKC' },
+        'x e\u0301 y',
+        [
+          ['x', 0, 1],
+          [' é', 1, 4],
+          [' y', 4, 6],
+        ],
+      ],
+      [
+        { type: 'Replace', pattern: { String: "''" }, content: '"' },
+        "say ''hi''",
+        [
+          ['say', 0, 3],
+          [' "', 3, 6],
+          ['hi', 6, 8],
+          ['"', 8, 10],
+        ],
+      ],
+      [
+        { type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'StripAccents' }] },
+        'x e\u0301 \u00e9',
+        [
+          ['x', 0, 1],
+          [' e', 1, 4],
+          [' e', 4, 6],
+        ],
+      ],
+      // JavaScript's lowercase writes a final sigma from its context; only the Σ needs it.
+      [
+        { type: 'Lowercase' },
+        'ΟΣ',
+        [
+          ['ο', 0, 1],
+          ['ς', 1, 2],
+        ],
+      ],
+    ];
+    for (const [normalizer, text, want] of cases) {
+      const enc = HuggingFaceTokenizer.fromJson({ ...gpt2Json, normalizer }).encode(text);
+      assert.deepEqual(
+        enc.tokens.map((t) => [t.text, t.start, t.end]),
+        want,
+        `${JSON.stringify(normalizer)} ${JSON.stringify(text)}`,
+      );
+    }
+    // Byte tokens of one rewritten character share its span; no character is left out.
+    const nfd = HuggingFaceTokenizer.fromJson({ ...gpt2Json, normalizer: { type: 'NFD' } });
+    for (const text of ['café 가', 'ΟΔΟΣ x İz', 'e\u0301\u0301 \u1100\u1161\u11a8']) {
+      for (const tok of [nfd, HuggingFaceTokenizer.fromJson({ ...gpt2Json, normalizer: { type: 'Lowercase' } })]) {
+        const enc = tok.encode(text);
+        checkSpanRules(text, enc);
+        const covered = new Set(enc.tokens.flatMap((t) => Array.from({ length: t.end - t.start }, (_, i) => t.start + i)));
+        assert.equal(covered.size, text.length, JSON.stringify(text));
+      }
+    }
+    assert.deepEqual(
+      nfd.encode('café').tokens.map((t) => [t.start, t.end]),
+      [
+        [0, 1],
+        [1, 4],
+        [3, 4],
+        [3, 4],
+      ],
+      'é decomposed: the tokens of e and of U+0301 each span é',
+    );
+  });
+
+  it('refuses merges Hugging Face tokenizers refuses and ids with holes, naming the merge or the token', function () {
+    const base = readFixtureJson<{ model: Record<string, unknown>; added_tokens: unknown[] }>(
+      requireFixture(this, 'neural_api_tokenizers', 'tiny_bpe_bytelevel_tokenizer.json'),
+    );
+    const pairs = base.model.merges as [string, string][];
+    const strings = pairs.map((m) => m.join(' '));
+    const variant = (model: Record<string, unknown>, added: unknown[] = base.added_tokens): unknown => ({
+      ...base,
+      model: { ...base.model, ...model },
+      added_tokens: added,
+    });
+    const refused = (json: unknown, pattern: RegExp): void => {
+      assert.throws(
+        () => HuggingFaceTokenizer.fromJson(json, {}, 'tok.json'),
+        (e: unknown) => e instanceof HuggingFaceTokenizerError && pattern.test(e.message) && !e.message.includes('\n'),
+        String(pattern),
+      );
+    };
+    refused(variant({ merges: [['h', 'e', 'x'], ...pairs] }), /^tok\.json: merges\[0\] is \["h","e","x"\], expected a pair of two token strings$/);
+    refused(variant({ merges: ['h e x', ...strings] }), /^tok\.json: merges\[0\] is "h e x", expected two tokens separated by one space$/);
+    refused(variant({ merges: [...pairs, ['qq', 'rr']] }), /merges\[\d+\] \["qq","rr"\] needs "qq", which is not in the vocabulary/);
+    refused(variant({ merges: ['qq rr', ...strings] }), /merges\[0\] "qq rr" needs "qq", which is not in the vocabulary/);
+    refused(variant({ merges: [['h', 'q']] }), /merges\[0\] \["h","q"\] needs "hq", which is not in the vocabulary/);
+    refused(variant({ merges: [strings[0], ...pairs] }), /model\.merges mixes "a b" strings and \["a", "b"\] pairs \(merges\[1\]/);
+    const vocab = base.model.vocab as Record<string, number>;
+    refused(variant({ vocab: { ...vocab, zzz: 100000 } }), /token "zzz" has id 100000 but ids 380\.\.99999 belong to no token/);
+    refused(variant({}, [...base.added_tokens, { id: 381, content: 'world', special: false }]), /token "world" has id 381 but id 380 belongs to no token/);
+    // The string form (with merges.txt's #version line) reads as the pairs do.
+    const asStrings = HuggingFaceTokenizer.fromJson(variant({ merges: ['#version: 0.2', ...strings] }));
+    const asPairs = HuggingFaceTokenizer.fromJson(base);
+    assert.deepEqual(asStrings.encode('the cat sat').tokens, asPairs.encode('the cat sat').tokens);
+    // Two tokens sharing an id leave no empty id at the end of the vocabulary.
+    const shared = HuggingFaceTokenizer.fromJson(variant({ vocab: { ...vocab, zzz: 5 } }));
+    assert.equal(shared.vocabSize, 380);
   });
 
   it("a Llama-style tokenizer.json (Prepend ▁, byte fallback, <s> template) gives run.c's ids and the llama2.c spans", function () {

@@ -411,8 +411,37 @@ describe('Llama2cTokenizer rejects malformed tokenizer files', () => {
 
   it('without a vocab size, reads records to the end of the file', () => {
     assert.equal(Llama2cTokenizer.fromBytes(good).vocabSize, 261);
-    throwsTok(() => Llama2cTokenizer.fromBytes(good.subarray(0, good.length - 5)), /record 260 is truncated at byte \d+: 5 bytes left.*truncated file/);
+    // 5 bytes after 260 whole records: what is there is said (a cut file and one with bytes appended look alike).
+    throwsTok(() => Llama2cTokenizer.fromBytes(good.subarray(0, good.length - 5)), /has 5 bytes after its last record \(record 259, ending at byte \d+\)/);
+    // Fewer records than any llama2.c tokenizer has: cut short.
+    throwsTok(() => Llama2cTokenizer.fromBytes(good.subarray(0, 4 + 3 * 8 + 5 + 5 + 6 + 3)), /record 3 is truncated at byte \d+: 3 bytes left.*truncated file/);
     throwsTok(() => Llama2cTokenizer.fromBytes(buildBin([['a', 0]], { prefix: false })), /holds 1 records; llama2\.c tokenizers have at least 259/);
+  });
+
+  it('bytes after the last record are named as such, with or without a vocab size (tok512.bin + 7 bytes)', function () {
+    const tok512 = readFixture('tok512.bin');
+    if (!tok512) this.skip();
+    const extra = new Uint8Array(tok512.length + 7);
+    extra.set(tok512);
+    extra.set(new TextEncoder().encode('garbage'), tok512.length);
+    for (const vocab of [undefined, 512]) {
+      assert.throws(
+        () => Llama2cTokenizer.fromBytes(extra, vocab),
+        (e: unknown) =>
+          e instanceof Llama2cTokenizerError &&
+          /^tokenizer file has 7 bytes after its last record \(record 511, ending at byte 6227\)/.test(e.message) &&
+          !/truncated/.test(e.message),
+      );
+    }
+  });
+
+  it('max_token_length must be positive (run.c reads it as an int): 0 and negative values are refused alike', () => {
+    for (const maxLen of [0, -1, -5, -0x80000000]) {
+      const bytes = good.slice();
+      new DataView(bytes.buffer).setInt32(0, maxLen, true);
+      for (const vocab of [undefined, 261])
+        throwsTok(() => Llama2cTokenizer.fromBytes(bytes, vocab), new RegExp(`^max_token_length is ${maxLen}, expected a positive length`));
+    }
   });
 
   it('truncated files', () => {

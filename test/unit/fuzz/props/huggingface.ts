@@ -6,7 +6,9 @@
  * and its classifier), and small Llama/GPT-2 folders built with the test helpers
  * (test/helpers/hfExport.ts) and the project's own writers. Options the engine does not
  * implement (RoPE scaling, sliding windows, other activations, relative positions, a BERT
- * decoder) must be refused by a HuggingFaceError naming the option.
+ * decoder) must be refused by a HuggingFaceError naming the option. Tokenizer spans: byte-level
+ * tokens through normalizers that rewrite several code points cover the text without holes, and
+ * unknown tokens span exactly what they replaced (derived from the text alone).
  */
 
 import { strict as assert } from 'node:assert';
@@ -324,6 +326,11 @@ export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
     probe.check(0, () => useHfTokenizer(j, config, t, allowSpecial, bos));
   };
   const texts = bases.map((b) => JSON.stringify(b.json)); // serialised once: the fixture's is 31 KB
+  // Built once: the byte-level base under normalizers that act on more than one code point at a time.
+  const normalized = NORMALIZERS.map((normalizer) => HuggingFaceTokenizer.fromJson({ ...bases[1]!.json, normalizer }, bases[1]!.config));
+  const spanText = fc.string({ unit: fc.constantFrom(...SPAN_ALPHABET), maxLength: 12 });
+  const unknownTokenizers = { wordPiece: HuggingFaceTokenizer.fromJson(UNKNOWN_WORDPIECE), bpe: HuggingFaceTokenizer.fromJson(UNKNOWN_BPE) };
+  const unknownText = fc.string({ unit: fc.constantFrom('a', 'b', 'x', '☃', '😀', '.', ' ', ' '), maxLength: 14 });
   const bos = fc.constantFrom(undefined, true, false);
   // The fixture (31 KB, ~1000 merges) costs ten times a built one to load: a sixth of the inputs.
   const base = fc.oneof({ weight: 5, arbitrary: fc.nat(1) }, { weight: bases.length > 2 ? 1 : 0, arbitrary: fc.constant(bases.length - 1) });
@@ -358,6 +365,19 @@ export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
         read(bases[i]!.json, c, t, false, undefined);
       }),
     ),
+    'spans through normalizers that rewrite code points together (NFC, NFD, lowercase, Replace, StripAccents): byte-level tokens cover the text without holes':
+      prop(
+        0.05,
+        fc.property(fc.nat(normalized.length - 1), spanText, (i, t) => {
+          probe.check(0, () => checkByteLevelCover(normalized[i]!, t));
+        }),
+      ),
+    'unknown tokens span what they replaced: a WordPiece [UNK] its word, a BPE <unk> its character': prop(
+      0.05,
+      fc.property(fc.boolean(), unknownText, (wordPiece, t) => {
+        probe.check(0, () => checkUnknownSpans(wordPiece ? unknownTokenizers.wordPiece : unknownTokenizers.bpe, wordPiece, t));
+      }),
+    ),
     'vocab.json + merges.txt: random merges lines and vocabularies': prop(
       0.2,
       fc.property(
@@ -381,6 +401,65 @@ export function hfTokenizerProperties(probe: ReaderProbe): PropertySet {
       ),
     ),
   };
+}
+
+const NORMALIZERS: unknown[] = [
+  { type: 'NFC' },
+  { type: 'NFD' },
+  { type: 'NFKC' },
+  { type: 'Lowercase' },
+  { type: 'Replace', pattern: { String: "''" }, content: '"' },
+  { type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'StripAccents' }, { type: 'Lowercase' }] },
+];
+/** Base letters, combining marks, Hangul jamo, a final-sigma candidate, expanding lowercase, a ligature, a surrogate pair. */
+const SPAN_ALPHABET = ['a', 'e', 't', ' ', "'", '\u0301', '\u0308', '\u0323', '\u1100', '\u1161', '\u11a8', 'Σ', 'Ο', 'İ', 'é', 'ﬁ', '😀'];
+
+/** A byte-level tokenizer drops nothing: its tokens' spans go forward and cover every UTF-16 unit of the text. */
+function checkByteLevelCover(tok: HuggingFaceTokenizer, text: string): number {
+  const enc = tok.encode(text, { bos: false });
+  if (enc.tokens.length === 0) return 0; // everything was removed (StripAccents of marks alone)
+  let reach = 0;
+  enc.tokens.forEach((t, k) => {
+    const prev = enc.tokens[k - 1];
+    assert.ok(!prev || (t.start >= prev.start && t.end >= prev.end), `spans go forward at token ${k} in ${JSON.stringify(text)}`);
+    assert.ok(t.start <= reach && t.start < t.end, `token ${k} [${t.start}, ${t.end}) leaves a hole after ${reach} in ${JSON.stringify(text)}`);
+    reach = Math.max(reach, t.end);
+  });
+  assert.equal(reach, text.length, `the tokens of ${JSON.stringify(text)} end at ${reach}`);
+  return enc.ids.length;
+}
+
+// Tokenizers that know only "a" and "b": everything else is unknown.
+const UNKNOWN_WORDPIECE = {
+  model: {
+    type: 'WordPiece',
+    unk_token: '[UNK]',
+    continuing_subword_prefix: '##',
+    max_input_chars_per_word: 100,
+    vocab: { '[UNK]': 0, a: 1, b: 2, '##a': 3, '##b': 4 },
+  },
+  pre_tokenizer: { type: 'BertPreTokenizer' },
+};
+const UNKNOWN_BPE = {
+  model: { type: 'BPE', unk_token: '<unk>', fuse_unk: false, vocab: { '<unk>': 0, a: 1, b: 2, ab: 3 }, merges: ['a b'] },
+  pre_tokenizer: { type: 'WhitespaceSplit' },
+};
+
+/**
+ * Where the unknown tokens must be, derived from the text alone: for WordPiece every word (a run
+ * of non-space, non-punctuation characters, or one punctuation character) holding anything but
+ * a/b is one [UNK] spanning it; for BPE every such character is one <unk> spanning it.
+ */
+function checkUnknownSpans(tok: HuggingFaceTokenizer, wordPiece: boolean, text: string): number {
+  const pattern = wordPiece ? /[^\s.]+|\./gu : /[^\sab]/gu;
+  const want = [...text.matchAll(pattern)].filter((m) => !wordPiece || /[^ab]/.test(m[0])).map((m) => [m.index, m.index + m[0].length]);
+  const enc = tok.encode(text, { bos: false });
+  assert.deepEqual(
+    enc.tokens.filter((t) => t.id === 0).map((t) => [t.start, t.end]),
+    want,
+    JSON.stringify(text),
+  );
+  return enc.ids.length;
 }
 
 export { HuggingFaceTokenizerError };

@@ -3,7 +3,8 @@
  * Llama2cTokenizer.fromBytes (with and without the vocab size from a checkpoint header).
  * Inputs: generated files (random shapes, exact or wrong sizes), byte mutations that favour
  * the header ints and record lengths, and the stories260K fixture when present. A tokenizer
- * that loads must then encode any text into in-range ids with valid spans, and decode them.
+ * that loads must then encode any text into in-range ids with valid spans, and decode them;
+ * bytes after the last record and a max_token_length ≤ 0 must be refused by a message saying so.
  */
 
 import { strict as assert } from 'node:assert';
@@ -274,6 +275,37 @@ export function llama2cTokenizerProperties(probe: ReaderProbe): PropertySet {
         (records, maxLen, v, t) => {
           const bytes = tokenizerFile(records, maxLen ?? undefined);
           read(bytes, resolve(v, RECORDS_BEFORE_EXTRAS + records.length), t);
+        },
+      ),
+    ),
+    'whole files with 1-7 bytes appended, or a max_token_length of 0 or less: refused, saying which': prop(
+      0.05,
+      fc.property(
+        fc.nat(bases.length - 1),
+        fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 7 }), fc.integer({ min: -0x80000000, max: 0 })),
+        fc.boolean(),
+        (i, change, exact) => {
+          const base = bases[i]!;
+          let bytes: Uint8Array, want: RegExp;
+          if (typeof change === 'number') {
+            bytes = base.slice();
+            new DataView(bytes.buffer).setInt32(0, change, true);
+            want = new RegExp(`^max_token_length is ${change}, expected a positive length`);
+          } else {
+            bytes = new Uint8Array(base.length + change.length);
+            bytes.set(base);
+            bytes.set(change, base.length);
+            want = new RegExp(
+              `^tokenizer file has ${change.length} bytes? after its last record \\(record ${vocabFor(base) - 1}, ending at byte ${base.length}\\)`,
+            );
+          }
+          probe.check(bytes.length, () => {
+            assert.throws(
+              () => Llama2cTokenizer.fromBytes(bytes, exact ? vocabFor(base) : undefined),
+              (e: unknown) => e instanceof Llama2cTokenizerError && want.test(e.message),
+            );
+            return null;
+          });
         },
       ),
     ),
