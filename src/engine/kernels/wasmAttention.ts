@@ -31,11 +31,12 @@ export interface WasmContext {
 }
 
 /**
- * Units a helper is handed at a time when weights are copied out (split among the helpers):
- * enough that this thread seldom leaves one idle, few enough to keep the blocks small
- * (a unit's block is at most the backend's attentionBlockFloats, 1 MB by default).
+ * Units handed out at a time when weights are copied out (split among the helpers): enough that
+ * this thread seldom leaves a helper idle, few enough to keep the blocks small (a unit's block is
+ * at most the backend's attentionBlockFloats, 1 MB by default). forward_2048 on 2 threads took
+ * the same time with batches of 2, 4 and 8 here; 4 holds 9 blocks.
  */
-const SHARE_BATCH = 8;
+const SHARE_BATCH = 4;
 
 /** Threads for `units` independent (head, chunk) units of `work` multiply-adds each. */
 function threadsFor(pool: ComputeThreads | null, units: number, work: number): number {
