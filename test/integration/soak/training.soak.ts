@@ -137,12 +137,12 @@ describe('soak', function () {
     );
     report(`    SOAK host stalls over 100 ms after warm-up: ${stalls.length ? stalls.join('; ') : 'none'}`);
     report(
-      '    SOAK memory in MB after full collections: step, minutes | host heap | worker heap, buffers, kernels, attention cache (windows) | process rss running, collected',
+      '    SOAK memory in MB after full collections: step, minutes | host heap, buffers | worker heap, buffers, kernels, attention cache (windows) | process rss running, collected',
     );
     const col = (n: number): string => mb(n).padStart(6);
     for (const { step, minutes, rssRunning, host, worker: w } of curve) {
       report(
-        `    SOAK   ${String(step).padStart(6)} ${minutes.toFixed(1).padStart(6)} |${col(host.heapUsed)} |${col(w.heapUsed)}${col(w.arrayBuffers)}${col(w.kernelBytes)}${col(w.attentionCacheBytes)} (${w.attentionWindows}) |${col(rssRunning)}${col(host.rss)}`,
+        `    SOAK   ${String(step).padStart(6)} ${minutes.toFixed(1).padStart(6)} |${col(host.heapUsed)}${col(host.arrayBuffers)} |${col(w.heapUsed)}${col(w.arrayBuffers)}${col(w.kernelBytes)}${col(w.attentionCacheBytes)} (${w.attentionWindows}) |${col(rssRunning)}${col(host.rss)}`,
       );
     }
     if (hot.length)
