@@ -26,8 +26,9 @@ export const COMMAND_LINES: Readonly<Record<string, string>> = {
 };
 
 const THREADS = "Every command that runs the model takes --threads N: compute threads (1: one; default: the machine's cores, at most 4).";
-const WINDOWS = `A text longer than the model's context is read in sliding windows (--stride S, default half the context); heads then gives each
-head the mean of its scores in the windows, weighted by the number of query positions (tokens) each window scores.`;
+const WINDOWS = `A text longer than the model's context is read in sliding windows (--stride S, default half the context; at most the context,
+and for the commands that read predictions the context less one, so every token is predicted in its window); heads then gives
+each head the mean of its scores in the windows, weighted by the number of query positions (tokens) each window scores.`;
 const FILES = `CKPT is ${listFormats(CHECKPOINT_FORMATS, true)};
 Hugging Face model types: ${SUPPORTED_MODEL_TYPES.join(', ')}. A folder without a tokenizer takes token ids: --ids.
 TOK is a llama2.c tokenizer .bin, a Hugging Face tokenizer.json (or vocab.json + merges.txt), or a model folder.`;
