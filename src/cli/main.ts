@@ -18,7 +18,7 @@ import { surprisalCommand } from './commands/surprisal';
 import { tokenizeCommand } from './commands/tokenize';
 import { trainCommand, TrainingDivergedError } from './commands/train';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
-import { createOutput, jsonAscii, printable } from './output';
+import { createOutput, jsonAscii, outputLostHandlerNow, printable } from './output';
 import { startThreads, takeThreads, THREADED_COMMANDS } from './threads';
 import { commandUsage, USAGE } from './usage';
 
@@ -87,8 +87,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** A failed write of the output itself (a full disk behind `> file`): one line and exit 1. */
-function onStdoutError(e: NodeJS.ErrnoException): never {
+/** A failed write of the output itself (a full disk behind `> file`): one line and exit 1, unless the command takes it over (output.ts). */
+function onStdoutError(e: NodeJS.ErrnoException): void {
+  const handler = outputLostHandlerNow();
+  if (handler) return handler(e);
   // `attention-lens … | head`: a reader that stops reading is not an error.
   if (e.code === 'EPIPE') process.exit(0);
   const reason = e.code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : printable(e.message);

@@ -109,3 +109,22 @@ export function printableText(text: string): string {
     .map((part) => (part === '\n' || part === '\t' ? part : printable(part)))
     .join('');
 }
+
+/**
+ * What happens when stdout cannot be written (a reader that left, `| head`; a full disk): by
+ * default the process ends at once (main.ts). A command with work that must not be lost (a
+ * training run) takes it over while it runs: it stops, saves, and says so on stderr.
+ */
+let outputLostHandler: ((e: NodeJS.ErrnoException) => void) | null = null;
+
+/** Sets (or clears, with null) the handler; returns the one it replaced. */
+export function onOutputLost(handler: ((e: NodeJS.ErrnoException) => void) | null): ((e: NodeJS.ErrnoException) => void) | null {
+  const before = outputLostHandler;
+  outputLostHandler = handler;
+  return before;
+}
+
+/** The handler in force, if a command set one. */
+export function outputLostHandlerNow(): ((e: NodeJS.ErrnoException) => void) | null {
+  return outputLostHandler;
+}

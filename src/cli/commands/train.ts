@@ -44,7 +44,7 @@ import { saveWithFallback } from '../../node/saveWithFallback';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { readTextFile } from '../inputText';
 import { checkNotAnInput, checkWritable } from '../outputPath';
-import type { Output } from '../output';
+import { onOutputLost, type Output } from '../output';
 
 export const TRAIN_OPTIONS = {
   values: ['preset', 'steps', 'batch', 'seed', 'out', 'best-out', 'lr', 'eval-interval', 'max-memory', 'resume', 'until', 'attention', 'snapshot-every'],
@@ -52,8 +52,11 @@ export const TRAIN_OPTIONS = {
   positional: 'text files',
 };
 
-/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it. */
+/** Exit codes of a run stopped by Ctrl-C (128 + SIGINT) or SIGTERM (128 + 15), as shells report them. */
 export const EXIT_INTERRUPTED = 130;
+export const EXIT_TERMINATED = 143;
+/** A run stopped because its stdout's reader left (as 128 + SIGPIPE, the code a shell shows for that). */
+export const EXIT_OUTPUT_CLOSED = 141;
 
 /** The configuration would need more memory than the budget. */
 export class TrainingMemoryError extends RangeError {
@@ -141,11 +144,21 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       `${what} on ${text.length} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`,
     );
   }
+  // Ctrl-C, a SIGTERM (timeout, docker stop, a job scheduler) and an output that cannot be written
+  // (a reader that left, a full disk) all stop the run after the step in flight and save it.
   const cancellation = { isCancellationRequested: false };
-  const onSigint = (): void => {
+  let signal: NodeJS.Signals | null = null;
+  let outputLost: NodeJS.ErrnoException | null = null;
+  const onSignal = (s: NodeJS.Signals): void => {
+    signal ??= s;
     cancellation.isCancellationRequested = true;
   };
-  process.on('SIGINT', onSigint);
+  const previousHandler = onOutputLost((e) => {
+    outputLost ??= e;
+    cancellation.isCancellationRequested = true;
+  });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result;
   try {
     result = await trainer.run({
@@ -155,11 +168,13 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       yieldControl: () => new Promise((resolve) => setImmediate(resolve)),
       onMicroBatch: (step, done, total) => out.progress(step - 1, options.steps, `step ${step}: part ${done}/${total} of its batch`),
       onStep: (m) => {
+        if (outputLost) return;
         if (out.json) out.jsonLine({ step: m.step, loss: m.loss, lr: m.lr, grad_norm: m.gradNorm, tokens_per_s: Math.round(m.tokensPerSecond) });
         else out.progress(m.step, options.steps, `loss ${m.loss.toFixed(4)}  ${Math.round(m.tokensPerSecond)} tok/s`);
       },
       onEval: (e) => {
         best.observe(e);
+        if (outputLost) return;
         if (out.json) out.jsonLine({ step: e.step, val_loss: e.valLoss, val_accuracy: e.valAccuracy });
         else {
           out.endProgress();
@@ -170,7 +185,8 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       },
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     out.endProgress();
   }
   // The snapshot holds the optimizer moments, the Rng and the step: an interrupted run resumes exactly.
@@ -198,6 +214,17 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     throw new TrainingDivergedError(`${result.message}; saved the last good state to ${outPath}${also}`);
   }
   const stopped = result.reason === 'cancelled' ? 'interrupted' : result.reason === 'until' ? 'until' : null;
+  if (outputLost !== null) {
+    // Nothing more goes to stdout (a write now would fail again); the handler stays, recording.
+    const lost: NodeJS.ErrnoException = outputLost;
+    const reason = lost.code === 'EPIPE' ? 'its reader closed it' : lost.code === 'ENOSPC' ? 'no space left on the device' : lost.message;
+    const where = stopped
+      ? `stopped at step ${result.step} of ${options.steps} and saved a resumable checkpoint to ${outPath}`
+      : `saved the checkpoint to ${outPath}`;
+    process.stderr.write(`attention-lens train: the output could not be written (${reason}); ${where}\n`);
+    return lost.code === 'EPIPE' ? EXIT_OUTPUT_CLOSED : 1;
+  }
+  onOutputLost(previousHandler);
   if (out.json) {
     const overfitting = overfit
       ? {
@@ -222,7 +249,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     if (bestSaved) out.line(`Validation-best model (step ${bestSaved.step}, validation loss ${bestSaved.valLoss.toFixed(4)}) saved to ${bestPath}`);
     if (overfit) out.line(`Note: ${describeOverfitting(overfit)}.`);
   }
-  return stopped === 'interrupted' ? EXIT_INTERRUPTED : 0;
+  return stopped !== 'interrupted' ? 0 : signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
 }
 
 /** --attention soft|hard: the attention the model is trained with (hard: the one-hot argmax of each row, straight-through backward). */

@@ -125,6 +125,52 @@ describe('faults: hostile input to the command line', function () {
     });
   });
 
+  describe('a training run stopped from outside keeps its work', () => {
+    /** Runs `train` on notes until two steps are out, then does `stop` to it; resolves with its exit code and output. */
+    const stopTraining = async (
+      out: string,
+      stop: (child: ReturnType<typeof spawn>) => void,
+    ): Promise<{ code: number | null; stdout: string; stderr: string }> => {
+      const [exe, argv] = cliArgv('train', notes, '--steps', '100000', '--out', out, '--json');
+      const child = spawn(exe, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let stopped = false;
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise<number | null>((resolve) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          stdout += d.toString();
+          if (!stopped && stdout.split('\n').filter((l) => l.includes('"loss"')).length >= 2) {
+            stopped = true;
+            stop(child);
+          }
+        });
+        child.on('close', (c) => resolve(c));
+      });
+      return { code, stdout, stderr };
+    };
+
+    it('SIGTERM (timeout, docker stop) stops like Ctrl-C: "stopped": "interrupted", exit 143, a resumable checkpoint', async () => {
+      const out = path.join(dir, 'terminated.safetensors');
+      const r = await stopTraining(out, (child) => child.kill('SIGTERM'));
+      assert.equal(r.code, 143, r.stderr);
+      const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      assert.equal(last.stopped, 'interrupted');
+      assert.equal(parseCheckpoint(fs.readFileSync(out)).training!.state.step, last.step);
+    });
+
+    it('a reader that leaves (`| head -1`) stops the run, which is saved resumable and said on stderr (exit 141), not lost with exit 0', async () => {
+      const out = path.join(dir, 'reader-left.safetensors');
+      const r = await stopTraining(out, (child) => child.stdout!.destroy());
+      assert.equal(r.code, 141, r.stderr);
+      assert.match(r.stderr, /the output could not be written \(its reader closed it\); stopped at step (\d+) of 100000 and saved a resumable checkpoint to /);
+      const step = Number(/stopped at step (\d+)/.exec(r.stderr)![1]);
+      const saved = parseCheckpoint(fs.readFileSync(out));
+      assert.equal(saved.training!.state.step, step);
+      assert.ok(step >= 2);
+    });
+  });
+
   describe('aborts, out-of-memory and hangs', () => {
     it('a checkpoint of 2 GiB and more (a sparse file) is refused from its header at once, never read in one call', () => {
       for (const name of ['huge.safetensors', 'huge.bin']) {
