@@ -97,6 +97,8 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   if (bestPath === outPath) throw new UsageError(`--best-out ${bestPath} is the --out checkpoint; give the validation-best model its own file`);
   if (path.extname(bestPath).toLowerCase() !== '.safetensors') throw new UsageError(`--best-out ${bestPath}: name the file *.safetensors`);
   checkNotAnInput(bestPath, args.positional, '--best-out');
+  // The run's own file is --out's to replace (a resume goes on in it), never the best model's.
+  if (resumePath) checkNotAnInput(bestPath, [resumePath], '--best-out');
   checkWritable(bestPath);
   const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
   const until = intOption(args, 'until', 1, 10_000_000);
@@ -282,7 +284,10 @@ async function resumedSetup(
 ): Promise<RunSetup> {
   if (model.preset !== undefined) getPreset(model.preset); // an unknown name is a usage error before the file is read
   const r = await loadResumable(checkpoint, text, encodeIds, { options: given, ...model });
-  if (r.note && !out.json) out.line(`Note: ${r.note}`);
+  if (r.note) {
+    if (out.json) process.stderr.write(`attention-lens train: note: ${r.note}\n`);
+    else out.line(`Note: ${r.note}`);
+  }
   return { model: r.model, tokenizer: r.tokenizer, options: r.options, resume: r.training, label: r.label };
 }
 

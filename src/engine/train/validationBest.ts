@@ -41,7 +41,9 @@ export class ValidationBest {
       const t = model.params.get(s.name);
       if (t) params.set(s.name, new Tensor(t.data.slice(), s.shape, false));
     }
-    this.best = { step: e.step, valLoss: e.valLoss, params, training: { options: this.trainer.options, state: this.trainer.snapshot() } };
+    // The text's fingerprint too: a resume from this file is checked against its text, as from the run's own.
+    const training = { options: this.trainer.options, state: this.trainer.snapshot(), data: this.trainer.fingerprint };
+    this.best = { step: e.step, valLoss: e.valLoss, params, training };
   }
 
   /** The step and validation loss of the best evaluation kept so far. */

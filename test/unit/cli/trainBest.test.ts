@@ -63,6 +63,20 @@ describe('cli: train keeps the validation-best checkpoint', function () {
     assert.match(people.stdout, new RegExp(`Validation-best model \\(step ${best.step}, validation loss [0-9.]+\\) saved to .*chosen\\.safetensors`));
     assert.match(people.stdout, /Note: the model is overfitting: validation loss has not improved since step/);
     assert.ok(fs.existsSync(path.join(dir, 'chosen.safetensors')));
+
+    // The best model resumes as a run's checkpoint does: on its own text only.
+    const other = path.join(dir, 'other.txt');
+    fs.writeFileSync(other, randomLetters(400, 12));
+    const wrong = cli('train', other, '--resume', done.best.checkpoint, '--out', path.join(dir, 'wrong.safetensors'), '--json');
+    assert.equal(wrong.code, 1, wrong.stdout);
+    assert.match(jsonError(wrong).message, /the text differs from the one .* was trained on/);
+    const resumed = jsonLines(
+      cli('train', text, '--resume', done.best.checkpoint, '--out', path.join(dir, 'from-best.safetensors'), '--until', String(best.step + 1), '--json'),
+    );
+    assert.equal((resumed.at(-1) as { step: number }).step, best.step + 1);
+    // --best-out may not replace the checkpoint a run resumes from.
+    const e = jsonError(cli('train', text, '--resume', stopped, '--out', path.join(dir, 'elsewhere.safetensors'), '--best-out', stopped, '--json'));
+    assert.match(e.message, /--best-out .*stopped\.safetensors is the input file/);
   });
 
   it('a run still improving at its end writes no second file; a --best-out that is the checkpoint is refused before training', () => {
