@@ -24,6 +24,7 @@ import {
   estimateTrainingBytes,
   formatBytes,
   getPreset,
+  UnknownPresetError,
   presetConfig,
   resolveTrainOptions,
   Rng,
@@ -103,6 +104,15 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   const budgetMb = intOption(args, 'max-memory', 64, 1024 * 1024) ?? defaultTrainingBudgetMb();
   const until = intOption(args, 'until', 1, 10_000_000);
   const attention = attentionOption(args.values.get('attention'));
+  const presetName = args.values.get('preset');
+  // An unknown name is a usage error, found before any file is read.
+  if (presetName !== undefined) {
+    try {
+      getPreset(presetName);
+    } catch (e) {
+      throw e instanceof UnknownPresetError ? new UsageError(`--preset: ${e.message}`) : e;
+    }
+  }
 
   const text = args.positional.map(readTextFile).join('\n');
   if (text.length === 0) throw new UsageError('the input files are empty: there is nothing to train on');
@@ -115,8 +125,8 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     evalInterval: intOption(args, 'eval-interval', 1, 10_000_000),
   };
   const setup = resumePath
-    ? await resumedSetup(resumePath, text, given, { preset: args.values.get('preset'), attention }, out)
-    : freshSetup(text, given, args.values.get('preset'), attention ?? 'soft');
+    ? await resumedSetup(resumePath, text, given, { preset: presetName, attention }, out)
+    : freshSetup(text, given, presetName, attention ?? 'soft');
   const { model, tokenizer, options } = setup;
   const startStep = setup.resume?.state.step ?? 0;
   if (until !== undefined && until > options.steps) throw new UsageError(`--until ${until} is beyond the run's ${options.steps} steps (--steps)`);

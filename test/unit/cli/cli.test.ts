@@ -105,7 +105,9 @@ describe('cli: attention-lens', function () {
     it('unknown preset, unknown option, missing folder for --out', () => {
       const f = path.join(dir, 'short.txt');
       fs.writeFileSync(f, 'hello world, hello attention');
-      assert.match(cli('train', f, '--preset', 'gigantic').stderr, /unknown preset "gigantic"; choose one of: seed, tiny, small/);
+      const preset = cli('train', f, '--preset', 'gigantic');
+      assert.equal(preset.code, 2, 'a usage error, like every other bad option value');
+      assert.match(preset.stderr, /--preset: unknown preset "gigantic"; choose one of: seed, tiny, small/);
       const bad = cli('train', f, '--step', '3');
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /unknown option --step/);
