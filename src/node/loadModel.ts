@@ -247,6 +247,10 @@ async function loadHuggingFace(checkpointPath: string, dir: string, tokenizerPat
 /** Any tokenizer file this tool reads: llama2.c .bin, or a Hugging Face tokenizer.json / vocab.json + merges.txt / folder. */
 export async function loadTokenizerFile(file: string): Promise<Tokenizer> {
   if (path.extname(file).toLowerCase() === '.bin') return loadLlama2cTokenizer(file);
+  if (path.extname(file).toLowerCase() === '.safetensors')
+    throw new ModelFileError(
+      `${file} is a .safetensors file (weights), not a tokenizer: give a llama2.c model its tokenizer .bin, a Hugging Face model its tokenizer.json or folder`,
+    );
   if (!fs.existsSync(file)) throw new ModelFileError(`cannot read tokenizer: ${file}: no such file`);
   return loadHfTokenizer(file);
 }

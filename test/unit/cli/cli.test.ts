@@ -211,6 +211,11 @@ describe('cli: attention-lens', function () {
       assert.notEqual(asTokenizer.code, 0);
       assert.match(asTokenizer.stderr, /stories260K\.bin looks like a llama2\.c model \(5 layers × 8 heads, vocabulary 512\), not a tokenizer/);
       assert.equal(asTokenizer.stderr.trim().split('\n').length, 1);
+      // A checkpoint of ours (or any .safetensors) given as a model's tokenizer.
+      const weights = path.join(dir, 'as-tokenizer.safetensors');
+      fs.writeFileSync(weights, Buffer.from([8, 0, 0, 0, 0, 0, 0, 0, ...Buffer.from('{}      ')]));
+      const e = JSON.parse(cli('surprisal', '--checkpoint', bin, '--tokenizer', weights, '--text', 'hi', '--json').stderr.trim()).error;
+      assert.match(e.message, /as-tokenizer\.safetensors is a \.safetensors file \(weights\), not a tokenizer/);
       const tokenize = cli('tokenize', '--tokenizer', bin, '--text', 'hi');
       assert.match(tokenize.stderr, /looks like a llama2\.c model .*, not a tokenizer/);
     });
