@@ -75,7 +75,10 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
     if (!out.json) live.add(printableText(stream.flush()));
     live.flush();
   }
-  const all = Int32Array.from([...promptIds, ...generated]);
+  // The text as people see it: the prompt as given (a character the tokenizer lacks stays itself,
+  // not its unknown token's text) and what the generated tokens add to it.
+  const continuation = new TokenTextStream(tokenizer, promptIds);
+  const text = prompt + generated.map((id) => continuation.push(id)).join('') + continuation.flush();
   // Fewer tokens than asked, cut by the context rather than a stop token: say so.
   const limit = generationLimit(model.config.contextLength, promptIds.length);
   const atContext = maxTokens > limit && generated.length === limit;
@@ -83,7 +86,7 @@ export async function generateCommand(argv: readonly string[], out: Output): Pro
     out.jsonLine({
       prompt_token_ids: Array.from(promptIds),
       generated_token_ids: generated,
-      text: tokenizer.decode(all),
+      text,
       ...(atContext ? { stopped: 'context' } : {}),
     });
   else out.line();

@@ -68,6 +68,13 @@ describe('cli: attention-lens', function () {
       assert.equal((r!.prompt_token_ids as number[]).length, 7);
       assert.equal((r!.generated_token_ids as number[]).length, 12);
       assert.ok((r!.text as string).startsWith('export '));
+      // A character the model never saw: the JSON text is what people see, the prompt as typed.
+      const prompt = 'ǂ export ';
+      const [u] = jsonLines(cli('generate', '--checkpoint', ckpt, '--prompt', prompt, '--max-tokens', '6', '--temperature', '0', '--json'));
+      const people = cli('generate', '--checkpoint', ckpt, '--prompt', prompt, '--max-tokens', '6', '--temperature', '0');
+      assert.equal(people.code, 0, people.stderr);
+      assert.equal(`${u!.text as string}\n`, people.stdout);
+      assert.ok((u!.text as string).startsWith(prompt));
     });
 
     it('info --json describes the model', () => {
