@@ -145,8 +145,13 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   const earlier = (setup.resume?.state.history.evals ?? []).map((e) => e.valLoss).filter(Number.isFinite);
   const best = new ValidationBest(trainer, Math.min(Infinity, ...earlier));
   // Head snapshots on the text's first window (at most PROBE_TOKENS tokens); a resume keeps the run's.
-  const snapshotEvery = intOption(args, 'snapshot-every', 0, 10_000_000) ?? SnapshotRecorder.defaultEvery(options.steps);
+  // A resumed run keeps its own setting: its record's interval, or none when it kept none (0); a
+  // different --snapshot-every is refused as the other run options are.
+  const givenEvery = intOption(args, 'snapshot-every', 0, 10_000_000);
   const kept = setup.resume?.snapshots ?? null;
+  if (kept && givenEvery !== undefined && givenEvery !== kept.every)
+    throw new UsageError(`--snapshot-every ${givenEvery} differs from the run's own ${kept.every}: a resumed run keeps its snapshot interval`);
+  const snapshotEvery = givenEvery ?? (setup.resume ? 0 : SnapshotRecorder.defaultEvery(options.steps));
   if (kept) trainer.snapshots = new SnapshotRecorder(kept.probe, kept.every, undefined, kept);
   else if (snapshotEvery > 0) trainer.snapshots = new SnapshotRecorder(ids.slice(0, Math.min(PROBE_TOKENS, ids.length)), snapshotEvery);
 

@@ -105,6 +105,23 @@ describe('cli: train --until / --resume', function () {
     assert.match(jsonError(cli('train', text, '--steps', '5', '--until', '6', '--json')).message, /--until 6 is beyond the run's 5 steps/);
   });
 
+  it("keeps the run's snapshot interval: a different --snapshot-every is refused; a run without snapshots resumes without them", () => {
+    const every2 = path.join(dir, 'every2.safetensors');
+    jsonLines(cli('train', text, ...common, '--steps', '8', '--until', '4', '--snapshot-every', '2', '--out', every2));
+    assert.equal(parseCheckpoint(fs.readFileSync(every2)).training!.snapshots!.every, 2);
+    const e = jsonError(cli('train', text, '--resume', every2, '--snapshot-every', '1', '--json'));
+    assert.match(e.message, /--snapshot-every 1 differs from the run's own 2: a resumed run keeps its snapshot interval/);
+    jsonLines(cli('train', text, '--resume', every2, '--snapshot-every', '2', '--until', '6', '--json'));
+    assert.deepEqual(
+      parseCheckpoint(fs.readFileSync(every2)).training!.snapshots!.list.map((s) => s.step),
+      [2, 4, 6],
+    );
+    const none = path.join(dir, 'none.safetensors');
+    jsonLines(cli('train', text, ...common, '--steps', '8', '--until', '4', '--snapshot-every', '0', '--out', none));
+    jsonLines(cli('train', text, '--resume', none, '--json'));
+    assert.equal(parseCheckpoint(fs.readFileSync(none)).training!.snapshots ?? null, null);
+  });
+
   it('refuses foreign formats (llama2.c, Hugging Face) and a checkpoint without training state', () => {
     const bin = path.join(dir, 'model.bin');
     fs.writeFileSync(bin, Buffer.alloc(64));
