@@ -114,7 +114,11 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
     }
   }
 
-  const text = args.positional.map(readTextFile).join('\n');
+  // Empty files add nothing, not even the newline that joins files.
+  const text = args.positional
+    .map(readTextFile)
+    .filter((t) => t.length > 0)
+    .join('\n');
   if (text.length === 0) throw new UsageError('the input files are empty: there is nothing to train on');
   // Only what the user typed: on a resume, each must agree with the run's own.
   const given = {
@@ -158,7 +162,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   if (!out.json) {
     const what = setup.resume ? `Resuming ${setup.label} at step ${startStep} of ${options.steps}` : `Training ${setup.label}`;
     out.line(
-      `${what} on ${text.length} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`,
+      `${what} on ${characterCount(text)} characters, ${tokenizer.vocabSize} symbols, ${trainer.data.train.length} training / ${trainer.data.validation.length} validation tokens, window ${trainer.data.T}`,
     );
   }
   // Ctrl-C, a SIGTERM (timeout, docker stop, a job scheduler) and an output that cannot be written
@@ -331,4 +335,14 @@ function encodeIds(tokenizer: CharTokenizer, text: string): Int32Array {
     at += p.length;
   }
   return ids;
+}
+
+/** Characters (code points) of a text: a surrogate pair, such as most emoji, is one. */
+function characterCount(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff) n--;
+  }
+  return n;
 }

@@ -134,6 +134,13 @@ describe('cli: attention-lens', function () {
       const two = path.join(dir, 'two.txt');
       fs.writeFileSync(two, 'ab');
       assert.match(cli('train', empty, '--out', good).stderr, /input files are empty/);
+      assert.match(cli('train', empty, empty, '--out', good).stderr, /input files are empty/, 'two empty files are no text either');
+      // Characters are counted as people count them: an emoji is one.
+      const emoji = path.join(dir, 'emoji.txt');
+      fs.writeFileSync(emoji, '🙂a🙂b🙂a🙂b🙂a🙂b');
+      const counted = cli('train', emoji, '--steps', '1', '--batch', '1', '--out', path.join(dir, 'emoji.safetensors'));
+      assert.equal(counted.code, 0, counted.stderr);
+      assert.match(counted.stdout, / on 12 characters, /);
       assert.match(cli('train', bin, '--out', good).stderr, /looks like a binary file/);
       const short = cli('train', two, '--out', good, '--json');
       assert.equal(short.code, 1);
