@@ -3,15 +3,19 @@
  * a text that would exhaust the machine is refused with a number before the first step,
  * instead of the process dying of out-of-memory minutes later.
  *
- * The estimate counts Float32 arrays: parameters with their gradients and two AdamW moments;
- * per step, the activations the tape keeps for the backward pass (per layer a few d_model-wide
- * rows per token, the MLP's hidden rows, the attention scores and weights T×T per head) and
- * the logits with their softmax and gradient; and the tokens of the text. Constants were
- * calibrated against the process's peak resident memory on the presets (the estimate is meant
- * to be an upper bound within a factor of about 1.5, not exact).
+ * The estimate counts Float32 arrays: parameters with their gradients and two AdamW moments
+ * (and the gradient sums when a step is cut into micro-batches); per micro-batch (the part of a
+ * step that is in memory at once: microBatches.ts), the activations the tape keeps for the
+ * backward pass (per layer a few d_model-wide rows per token, the MLP's hidden rows, the
+ * attention scores and weights T×T per head) and the logits in their several copies (logits,
+ * softmax, gradient, the kernels' copies, the evaluation's); and the tokens of the text.
+ * Constants were calibrated against the process's peak resident memory on the presets, with
+ * vocabularies of 15 to 20,000 symbols and batches up to 512 (the estimate is meant to be an
+ * upper bound within a factor of about 1.5, not exact).
  */
 
 import type { ModelConfig } from '../models/config';
+import { microBatchWindows } from './microBatches';
 
 export interface TrainingShape {
   readonly config: ModelConfig;
@@ -37,14 +41,17 @@ export function estimateParameters(c: ModelConfig): number {
 /** Bytes a training run of this shape needs at its peak (see the file header). */
 export function estimateTrainingBytes(s: TrainingShape): number {
   const c = s.config;
-  const rows = s.batchSize * s.T;
+  const windows = Math.min(s.batchSize, microBatchWindows(s.T));
+  const cut = windows < s.batchSize;
+  const rows = windows * s.T;
   const params = estimateParameters(c);
-  const perLayer = rows * (24 * c.dModel + 4 * c.mlpHidden) + 4 * s.batchSize * c.nHeads * s.T * s.T;
-  const logits = 4 * rows * c.vocabSize;
-  const floats = 4 * params + c.nLayers * perLayer + logits;
+  const perLayer = rows * (24 * c.dModel + 4 * c.mlpHidden) + 4 * windows * c.nHeads * s.T * s.T;
+  // Measured: about nine [rows, V] arrays at the peak (tiny and small with 20,001 symbols).
+  const logits = 9 * rows * c.vocabSize;
+  const floats = (cut ? 5 : 4) * params + c.nLayers * perLayer + logits;
   // The text: its UTF-16 string, its bytes read from disk and its Int32 token ids.
   const text = 8 * s.tokens;
-  return 4 * floats + text + 64 * 1024 * 1024; // plus the runtime's own baseline
+  return 4 * floats + text + 96 * 1024 * 1024; // plus the runtime's own baseline
 }
 
 /** "1.2 GB" for people. */

@@ -185,13 +185,17 @@ describe('faults: hostile input to the command line', function () {
       }
     });
 
-    it('a batch the memory budget cannot hold is refused before the first step, naming the estimate', () => {
-      const e = jsonError(cli('train', notes, '--preset', 'small', '--batch', '4096', '--out', path.join(dir, 'b.safetensors'), '--json'));
+    it('a configuration the memory budget cannot hold is refused before the first step, naming the estimate', () => {
+      // 60,000 distinct characters: the logits of one micro-batch are [2,048 rows, 60,001] floats, several times over.
+      const wide = path.join(dir, 'wide.txt');
+      const symbols = Array.from({ length: 60_000 }, (_, i) => String.fromCodePoint(0x20000 + i)).join('');
+      fs.writeFileSync(wide, symbols + symbols);
+      const e = jsonError(cli('train', wide, '--preset', 'small', '--max-memory', '4096', '--out', path.join(dir, 'b.safetensors'), '--json'));
       assert.equal(e.code, 'invalid');
       const m = /needs about ([0-9.]+) GB, more than the ([0-9.]+) GB budget; lower --batch, or raise --max-memory/.exec(e.message);
       assert.ok(m, e.message);
-      // Attention weights alone, computed here: 4 layers × batch 4096 × 4 heads × 128² floats.
-      assert.ok(Number(m[1]) * 1024 ** 3 >= 4 * 4096 * 4 * 128 * 128 * 4);
+      // One copy of those logits, computed here: 16 windows × 128 tokens × 60,001 floats.
+      assert.ok(Number(m[1]) * 1024 ** 3 >= 16 * 128 * 60_001 * 4);
       const small = jsonError(
         cli('train', notes, '--max-memory', '64', '--preset', 'small', '--batch', '64', '--out', path.join(dir, 'b.safetensors'), '--json'),
       );
