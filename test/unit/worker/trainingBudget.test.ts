@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { Harness, SAMPLE_TEXT, tempDir } from './harness';
+import { Harness, tempDir } from './harness';
 
 describe('worker/training: memory budget', function () {
   this.timeout(60_000);
