@@ -1,6 +1,6 @@
 /**
  * The validation-best state of a training run: a copy of the weights and the training state
- * (optimizer, Rng, history) at the evaluation with the lowest validation loss, to be saved beside
+ * (optimizer, Rng, history, head snapshots) at the evaluation with the lowest validation loss, to be saved beside
  * the run's checkpoint when training went on past it (an overfitting run's better model). Used by
  * the editor's worker and by the CLI's `train`, so both keep the same model.
  *
@@ -42,7 +42,14 @@ export class ValidationBest {
       if (t) params.set(s.name, new Tensor(t.data.slice(), s.shape, false));
     }
     // The text's fingerprint too: a resume from this file is checked against its text, as from the run's own.
-    const training = { options: this.trainer.options, state: this.trainer.snapshot(), data: this.trainer.fingerprint };
+    // The head snapshots so far too (the recorder takes this step's before the evaluation), so the
+    // best model's scrubber shows how its heads formed; the list is copied, the snapshots shared.
+    const training = {
+      options: this.trainer.options,
+      state: this.trainer.snapshot(),
+      data: this.trainer.fingerprint,
+      snapshots: this.trainer.snapshots?.record() ?? null,
+    };
     this.best = { step: e.step, valLoss: e.valLoss, params, training };
   }
 

@@ -2,7 +2,7 @@
  * `train` keeps the validation-best model as the editor does: a run that overfits (random
  * letters, many steps) saves, beside its checkpoint (or at --best-out), the weights of its
  * lowest-validation-loss evaluation — bit for bit those of the same run stopped there with
- * --until — and says so in the last JSON line (`best`, `overfitting`, present only when there is one); a run whose best
+ * --until, head snapshots included — and says so in the last JSON line (`best`, `overfitting`, present only when there is one); a run whose best
  * evaluation is its last writes no second file. The path is checked before training.
  */
 
@@ -57,6 +57,11 @@ describe('cli: train keeps the validation-best checkpoint', function () {
     const b = parseCheckpoint(fs.readFileSync(stopped));
     assert.equal(a.training!.state.step, best.step);
     for (const [name, t] of b.model.params) assert.deepEqual(a.model.params.get(name)!.data, t.data, `${name} at step ${best.step}`);
+    // Its head snapshots are those of the run stopped there (a snapshot draws nothing from the generator).
+    const snapshotsOf = (c: typeof a) => c.training!.snapshots!.list.map((s) => ({ step: s.step, attention: s.attention, entropy: s.entropy }));
+    assert.ok(b.training!.snapshots!.list.length > 1, 'the stopped run recorded snapshots');
+    assert.equal(a.training!.snapshots!.every, b.training!.snapshots!.every);
+    assert.deepEqual(snapshotsOf(a), snapshotsOf(b));
 
     const people = cli('train', text, ...run.slice(0, -1), '--out', path.join(dir, 'again.safetensors'), '--best-out', path.join(dir, 'chosen.safetensors'));
     assert.equal(people.code, 0, people.stderr);
