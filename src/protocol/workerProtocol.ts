@@ -227,7 +227,7 @@ export interface WorkerCalls {
   };
   /**
    * Continues `prompt` (the text before the cursor; its last tokens that leave room for
-   * maxTokens are the context) with the active model; progress `generatedToken` per token,
+   * maxTokens, at least half the context, are the context) with the active model; progress `generatedToken` per token,
    * each with the text it adds, its probability and the model's top alternatives. A generation
    * that ends inside a character sends its last token once more, with the held text as U+FFFD.
    * Cancelling ends it with reason 'cancelled' (what was generated stays generated).

@@ -1,7 +1,7 @@
 /**
  * The worker's side of "Generate from Cursor": encodes the text before the cursor as the
- * document store does (tokenArrays.ts), keeps its last tokens that leave room for the new ones,
- * and runs the engine's generationSteps one token at a time, posting each token (the text it
+ * document store does (tokenArrays.ts), keeps its last tokens (room for the new ones, at least
+ * half the context), and runs the engine's generationSteps one token at a time, posting each token (the text it
  * adds, its probability, the top alternatives) and yielding to the event loop in between, so a
  * `cancel` from the host is seen before the next token. A cancelled run is not a failure: it
  * ends with reason 'cancelled' and what was generated stays.
@@ -31,15 +31,18 @@ export async function runGeneration(r: GenerateRequest, m: ActiveModel, isCancel
   if (!(r.topP > 0 && r.topP <= 1)) throw new WorkerError('bad-input', `top-p must be in (0, 1], got ${r.topP}`);
   const ctx = cfg.contextLength;
   if (ctx < 2) throw new WorkerError('bad-input', `the model's context of ${ctx} token leaves no room to generate`);
-  const maxTokens = Math.min(r.maxTokens, ctx - 1);
   let ids = encodeToArrays(tokenizer, r.prompt).ids;
   // Nothing before the cursor: start from BOS (else end-of-text, else the first symbol), as the CLI does.
   if (ids.length === 0) ids = Int32Array.of(tokenizer.bosId ?? tokenizer.eosId ?? 0);
-  const prompt = ids.subarray(Math.max(0, ids.length - (ctx - maxTokens)));
+  // The prompt is the text's end: all the room the tokens asked for leave, and never less than
+  // half the context (asking for a context's worth must continue the text, not its last
+  // character); the generation then ends when the context is full (reason 'context').
+  const keep = Math.min(ids.length, Math.max(ctx - r.maxTokens, Math.ceil(ctx / 2)));
+  const prompt = ids.subarray(ids.length - keep);
   // llama2.c stops at BOS (its sequence delimiter), Hugging Face models at end-of-sequence.
   const stop = tokenizer.kind === 'llama2c' ? tokenizer.bosId : tokenizer.eosId;
   const steps = generationSteps(model, prompt, {
-    maxTokens,
+    maxTokens: r.maxTokens,
     temperature: r.temperature,
     topP: r.topP,
     rng: new Rng(r.seed),

@@ -2,7 +2,7 @@
  * The worker's `generate` call (what Generate from Cursor runs): stories260K continues an
  * empty text with llama2.c's greedy tokens, one `generatedToken` per token whose texts add up
  * to the decoded continuation; a cancel stops it early with reason 'cancelled'; the prompt is
- * the end of a text longer than the context; an encoder and bad options are refused.
+ * the end of a text longer than the context, at least half a context of it; an encoder and bad options are refused.
  */
 
 import assert from 'node:assert/strict';
@@ -90,7 +90,7 @@ describe('worker/generation', function () {
     assert.ok(found, 'no seed in 200 ended inside a character');
   });
 
-  it('a text longer than the context: the prompt is its last tokens, leaving room for maxTokens', async () => {
+  it('a text longer than the context: the prompt is its last tokens, leaving room for maxTokens (at least half the context)', async () => {
     const dir = tempDir();
     try {
       const ckpt = path.join(dir, 'tiny.safetensors');
@@ -99,6 +99,12 @@ describe('worker/generation', function () {
       await h.expect(h.request({ type: 'load', path: ckpt, tokenizerPath: null }), 'modelLoaded');
       const done = await h.expect(h.request({ ...GENERATE, prompt: SAMPLE_TEXT.repeat(3), maxTokens: 10 }), 'generationFinished');
       assert.deepEqual([done.reason, done.tokens, done.promptTokens], ['length', 10, 54]);
+      // Asking for a context's worth keeps half the context as the prompt (not its last token),
+      // and goes on until the context is full: positions 31 … 63 predict 33 tokens.
+      const long = await h.expect(h.request({ ...GENERATE, prompt: SAMPLE_TEXT.repeat(3), maxTokens: 64 }), 'generationFinished');
+      assert.deepEqual([long.reason, long.tokens, long.promptTokens], ['context', 33, 32]);
+      const short = await h.expect(h.request({ ...GENERATE, prompt: 'the ', maxTokens: 200 }), 'generationFinished');
+      assert.deepEqual([short.reason, short.tokens, short.promptTokens], ['context', 61, 4]);
       const bad = h.request({ ...GENERATE, prompt: 'the', topP: 0 });
       assert.match((await h.expectFailure(bad, 'bad-input')).message, /top-p must be in \(0, 1\]/);
       await h.expectFailure(h.request({ ...GENERATE, prompt: 'the', maxTokens: 0 }), 'bad-request');
