@@ -1,11 +1,13 @@
 /**
  * The message at the end of a training run: how it ended, its validation loss, where the
- * model was saved — and, when the run overfits (presentation/overfitting.ts), a note saying
+ * model was saved — a warning when the loss ended above where it started (presentation/
+ * lossRise.ts: a learning rate too high that never made the loss non-finite) — and, when the run overfits (presentation/overfitting.ts), a note saying
  * so with the validation-best checkpoint the worker kept, offered to load. A checkpoint that
  * could not be written is offered to be saved elsewhere (the trained model is still active).
  */
 
 import * as vscode from 'vscode';
+import { describeLossRise, detectLossRise } from '../presentation/lossRise';
 import { describeOverfitting, detectOverfitting } from '../presentation/overfitting';
 import type { BestCheckpoint } from '../protocol/runs';
 import type { Log } from './log';
@@ -30,6 +32,13 @@ export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): 
   return best
     ? vscode.l10n.t('{0}. The validation-best model (step {1}) is kept at {2}; Save Checkpoint… offers it too.', what, best.step, best.path)
     : vscode.l10n.t('{0}.', what);
+}
+
+/** The warning for a run whose loss ended above where it started (null when it did not). */
+function lossRiseNote(run: TrainingRun): string | null {
+  const r = run.record();
+  const f = r ? detectLossRise(r.steps, r.evals) : null;
+  return f ? vscode.l10n.t('{0}. Try a lower learning rate (attentionLens.training.learningRate).', capitalise(describeLossRise(f, tr))) : null;
 }
 
 /**
@@ -68,8 +77,15 @@ export function reportRun(log: Log, done: FinishedRun, name: string, totalSteps:
       )
     : vscode.l10n.t('{0}; saved to {1}.', what, done.checkpointPath);
   const best = done.best ?? null;
-  const note = overfittingNote(run, best);
   log.info(saved);
+  const rise = lossRiseNote(run);
+  if (rise) {
+    log.warn(rise);
+    const said = vscode.l10n.t('{0} {1}', saved, rise);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', said), showDashboard).then(act);
+    return { said, note: null };
+  }
+  const note = overfittingNote(run, best);
   const actions = stopped ? [continueTraining, showDashboard] : [showDashboard];
   if (note) {
     log.warn(note);

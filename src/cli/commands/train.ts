@@ -39,6 +39,7 @@ import {
   type TrainOptions,
 } from '../../engine';
 import { loadResumable } from './trainResume';
+import { describeLossRise, detectLossRise } from '../../presentation/lossRise';
 import { detectOverfitting, describeOverfitting } from '../../presentation/overfitting';
 import { defaultTrainingBudgetMb } from '../../node/memoryBudget';
 import { saveWithFallback } from '../../node/saveWithFallback';
@@ -226,10 +227,11 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   if (bestSaved) await saveWithFallback(bestPath, bestSaved.bytes, os.tmpdir());
   const bestJson = bestSaved ? { checkpoint: bestPath, step: bestSaved.step, val_loss: bestSaved.valLoss } : null;
   const { steps, evals } = trainer.history;
-  const overfit = detectOverfitting(
-    { step: steps.map((m) => m.step), loss: steps.map((m) => m.loss) },
-    { step: evals.map((e) => e.step), valLoss: evals.map((e) => e.valLoss) },
-  );
+  const stepSeries = { step: steps.map((m) => m.step), loss: steps.map((m) => m.loss) };
+  const evalSeries = { step: evals.map((e) => e.step), valLoss: evals.map((e) => e.valLoss) };
+  const overfit = detectOverfitting(stepSeries, evalSeries);
+  // A finite blow-up (the loss ended above where it started) is said as the editor says it.
+  const rise = detectLossRise(stepSeries, evalSeries);
   if (result.reason === 'diverged') {
     const also = bestSaved ? `; the validation-best model (step ${bestSaved.step}) is at ${bestPath}` : '';
     throw new TrainingDivergedError(`${result.message}; saved the last good state to ${outPath}${also}`);
@@ -257,8 +259,16 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
           train_loss_at_last: overfit.trainAtLast,
         }
       : null;
-    // Additive: `best` and `overfitting` appear only when there is one (the contract's last line is otherwise as before).
-    const tail = { checkpoint: outPath, ...(bestJson ? { best: bestJson } : {}), ...(overfitting ? { overfitting } : {}) };
+    const lossRose = rise
+      ? { start_step: rise.startStep, start_loss: rise.startLoss, end_loss: rise.endLoss, peak_step: rise.peakStep, peak_loss: rise.peakLoss }
+      : null;
+    // Additive: `best`, `overfitting` and `loss_rose` appear only when there is one (the contract's last line is otherwise as before).
+    const tail = {
+      checkpoint: outPath,
+      ...(bestJson ? { best: bestJson } : {}),
+      ...(overfitting ? { overfitting } : {}),
+      ...(lossRose ? { loss_rose: lossRose } : {}),
+    };
     out.jsonLine(stopped ? { done: true, stopped, step: result.step, steps: options.steps, ...tail } : { done: true, ...tail });
   } else {
     if (stopped) {
@@ -268,7 +278,8 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
       out.line(`Saved checkpoint to ${outPath}`);
     }
     if (bestSaved) out.line(`Validation-best model (step ${bestSaved.step}, validation loss ${bestSaved.valLoss.toFixed(4)}) saved to ${bestPath}`);
-    if (overfit) out.line(`Note: ${describeOverfitting(overfit)}.`);
+    if (rise) out.line(`Warning: ${describeLossRise(rise)}; try a lower --lr.`);
+    else if (overfit) out.line(`Note: ${describeOverfitting(overfit)}.`);
   }
   return stopped !== 'interrupted' ? 0 : signal === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
 }
