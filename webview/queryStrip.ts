@@ -106,9 +106,11 @@ export class QueryStrip {
     if (!a) {
       setNote(
         this.note,
-        this.store.model
-          ? t('Put the cursor in a text editor to see its attention here.')
-          : t('No model yet: train one or load a checkpoint, then move the cursor in a text file.'),
+        !this.store.model
+          ? t('No model yet: train one or load a checkpoint, then move the cursor in a text file.')
+          : this.store.model.readsText
+            ? t('Put the cursor in a text editor to see its attention here.')
+            : t('The active model has no tokenizer, so it cannot read the text in the editor: load a model folder that includes tokenizer.json.'),
       );
       this.title.textContent = '';
       this.chips.replaceChildren();

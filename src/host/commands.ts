@@ -19,6 +19,7 @@ import type { TrainingController, TrainOverrides } from './trainingController';
 import type { TrainingRun } from './trainingRun';
 import { bestCheckpointFor, pickBestOrLast, type WhichCheckpoint } from './saveChoice';
 import type { ViewState } from './viewState';
+import { showLoaded } from './loadedMessage';
 
 export interface CommandDeps {
   readonly client: EngineClient;
@@ -159,15 +160,7 @@ async function loadCheckpoint(d: CommandDeps, args: LoadArgs | undefined): Promi
       return false;
     }
     d.log.info(`loaded ${source.path}: ${info.architecture}, ${info.layers} layers × ${info.heads} heads, ${info.parameters} parameters, ${info.tokenizer}`);
-    void vscode.window.showInformationMessage(
-      vscode.l10n.t(
-        'Attention Lens: loaded {0} ({1}, {2}×{3} heads). Move the cursor to see attention.',
-        path.basename(source.path),
-        info.architecture,
-        info.layers,
-        info.heads,
-      ),
-    );
+    showLoaded(path.basename(source.path), info);
     return true;
   } catch (e) {
     showError(d.log, vscode.l10n.t('could not load {0}: {1}', source.path, (e as Error).message), e);

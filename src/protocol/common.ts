@@ -33,6 +33,8 @@ export interface ModelInfo {
   readonly weightsBytes: number;
   /** e.g. "char (97 tokens)". */
   readonly tokenizer: string;
+  /** False for a model without a tokenizer (it takes token ids only): the editor cannot read text with it. */
+  readonly readsText: boolean;
   /** Where the model came from: a file path, or a description for a model trained just now. */
   readonly source: string;
   /** 'soft' or 'hard'. */

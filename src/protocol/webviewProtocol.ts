@@ -25,8 +25,9 @@ import type { RunSnapshot, RunSnapshots } from './snapshots';
  * 8: the page's custom head detector (`setHeadDetector`, kept in the UI state) and its `customHeads` view.
  * 9: the run's head snapshots (`snapshots`, then `snapshotAdded` per new one) and the scrubber's step (`scrubbed`); the page's `scrub`.
  * 10: ModelInfo says what the weights are held as in memory and take (`weightsDtype`, `weightsBytes`).
+ * 11: ModelInfo.readsText (false: a model without a tokenizer, which cannot read the editor's text).
  */
-export const WEBVIEW_PROTOCOL_VERSION = 10;
+export const WEBVIEW_PROTOCOL_VERSION = 11;
 
 /** The panel's viewType (also the serializer's key; must match package.json's activation event). */
 export const DASHBOARD_VIEW_TYPE = 'attentionLens.dashboard';

@@ -33,6 +33,7 @@ export function modelInfo(model: Transformer, tokenizer: Tokenizer, source: stri
     weightsDtype: memory.byDtype.map((d) => d.dtype).join('+'),
     weightsBytes: memory.bytes,
     tokenizer: `${tokenizer.kind} (${tokenizer.vocabSize} tokens)`,
+    readsText: tokenizer.kind !== 'ids',
     source,
     attentionMode: c.attentionMode,
     causal: isCausal(c),

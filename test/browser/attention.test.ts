@@ -15,7 +15,7 @@ import { rolloutRow } from '../../src/engine/analysis/rollout';
 import { HEAD_KIND_NAMES } from '../../src/protocol/common';
 import type { HeadStats } from '../../src/protocol/dashboardViews';
 import type { HostToWebview } from '../../src/protocol/webviewProtocol';
-import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, queryAttention, trainingRun, type Window } from './fixtures';
+import { attentionWindow, DOCUMENT_KEY, init, matrixMessages, MODEL, queryAttention, trainingRun, type Window } from './fixtures';
 import { dashboardSuite, countPixels, waitForPosted, type DashboardPage, expectText } from './harness';
 
 function headStats(w: Window): HeadStats {
@@ -127,6 +127,17 @@ describe('dashboard webview: attention views (Chromium)', function () {
     await expectText(gridCaption, /^Selected: layer 0, head 0 · strongest: /);
     await d.send({ type: 'selection', layer: 1, head: 2 });
     await expectText(gridCaption, /^Selected: layer 1, head 2 · strongest: /);
+  });
+
+  it('the query strip says what to do when there is no attention: no model, a model to move the cursor with, a model without a tokenizer', async () => {
+    d = await open();
+    await d.send(init({ attention: null }));
+    const note = d.page.locator('#query .note');
+    await expectText(note, 'Put the cursor in a text editor to see its attention here.');
+    await d.send({ type: 'model', info: { ...MODEL, tokenizer: 'ids (0 tokens)', readsText: false } });
+    await expectText(note, /^The active model has no tokenizer, so it cannot read the text in the editor/);
+    await d.send({ type: 'model', info: null });
+    await expectText(note, /^No model yet: train one or load a checkpoint/);
   });
 
   it('the query strip shows where the cursor token looks; bars and chips select tokens in the editor', async () => {

@@ -51,6 +51,7 @@ export const MODEL: ModelInfo = {
   weightsDtype: 'f32',
   weightsBytes: 104_929 * 4,
   tokenizer: 'char (97 tokens)',
+  readsText: true,
   source: '/tmp/model.safetensors',
   attentionMode: 'soft',
   causal: true,

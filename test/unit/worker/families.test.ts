@@ -22,6 +22,7 @@ describe('worker/session: model families', function () {
       const m = await h.expect(h.request({ type: 'load', path: folder, tokenizerPath: null }), 'modelLoaded');
       assert.deepEqual([m.info.layers, m.info.heads, m.info.dModel, m.info.source], [layers, heads, dModel, folder]);
       assert.equal(m.info.causal, dir !== 'tiny_bert', 'the host is told whether the model is an encoder');
+      assert.equal(m.info.readsText, false, 'the host is told it cannot read text (it says so at load)');
       const f = await h.expectFailure(
         h.request({ type: 'tokens', windowStride: 0, documentKey: 'file:///d.txt', version: 1, text: 'hello', ranges: [] }),
         'bad-input',

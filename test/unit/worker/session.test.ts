@@ -127,6 +127,7 @@ describe('worker/session', function () {
         weightsDtype: 'f32',
         weightsBytes: true,
         tokenizer: `char (${new Set(SAMPLE_TEXT).size + 1} tokens)`,
+        readsText: true,
         source: ckpt,
         attentionMode: 'soft',
         causal: true,
