@@ -91,7 +91,8 @@ export class EngineClient implements vscode.Disposable {
   start(): Promise<string> {
     if (this.disposed) return Promise.reject(new EngineError('internal', 'the extension is shutting down'));
     if (this.ready) return this.ready;
-    const worker = new Worker(this.workerPath, { name: 'attention-lens-engine', workerData: { threads: this.threads() } });
+    const asked = this.threads();
+    const worker = new Worker(this.workerPath, { name: 'attention-lens-engine', workerData: { threads: asked } });
     this.worker = worker;
     this.ready = new Promise<string>((resolve, reject) => {
       this.failStart = reject;
@@ -113,6 +114,8 @@ export class EngineClient implements vscode.Disposable {
         this.log.info(`engine worker ready (protocol ${m.protocolVersion}, ${m.backend} kernels, ${threads})`);
         if (m.backendFallbackReason) this.log.warn(`WebAssembly kernels unavailable, using the JavaScript ones: ${m.backendFallbackReason}`);
         if (m.threadsFallbackReason) this.log.warn(`the engine runs on ${threads}: ${m.threadsFallbackReason}`);
+        else if (asked > m.threads)
+          this.log.info(`attentionLens.engine.threads asks for ${asked}; the engine uses ${m.threads}, this machine's cores (more would only take turns)`);
         worker.on('message', (msg: WorkerToHost) => this.route(msg));
         this.failStart = null;
         resolve(m.backend);

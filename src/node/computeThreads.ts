@@ -60,6 +60,10 @@ function spawnHelper(prelude: string, source: string, data: HelperData): Spawned
  * else needs at the same time), at least 1 and at most 4.
  */
 export function defaultThreads(reserved = 0): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(4, cores - reserved));
+  return Math.max(1, Math.min(4, machineCores() - reserved));
+}
+
+/** The cores this process may run on. */
+export function machineCores(): number {
+  return Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
 }

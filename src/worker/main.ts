@@ -7,7 +7,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { setComputeThreads } from '../engine';
-import { backgroundThreadSpawner, defaultThreads, lowerThreadPriority } from '../node/computeThreads';
+import { backgroundThreadSpawner, defaultThreads, lowerThreadPriority, machineCores } from '../node/computeThreads';
 import { enableRelaxedSimd } from '../node/relaxedSimd';
 import { failure } from './errors';
 import { WorkerSession } from './session';
@@ -36,9 +36,11 @@ session.start();
  * The compute threads the host asks for; 0 or absent (automatic): one core fewer than the CLI
  * takes, because VS Code itself (renderer, extension host) works while the engine trains. On
  * 2 cores, 1,000 steps of `small` in the soak took 8.9 min on 2 threads and 7.3 min on 1, with
- * the host's p90 lag 2.9 against 1.6 ms. Anything else is ignored.
+ * the host's p90 lag 2.9 against 1.6 ms. A count above the machine's cores gets the cores (more
+ * threads than cores only take turns: 64 on 2 cores trained about 7 times slower than 1); the
+ * host sees the count in `ready` and says so. Anything else is ignored.
  */
 function requestedThreads(data: unknown): number {
   const t = typeof data === 'object' && data !== null ? (data as { threads?: unknown }).threads : undefined;
-  return typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= 64 ? t : defaultThreads(1);
+  return typeof t === 'number' && Number.isInteger(t) && t >= 1 && t <= 64 ? Math.min(t, machineCores()) : defaultThreads(1);
 }

@@ -3,12 +3,13 @@
  * dist/worker.js, but into a temporary folder) and started with `new Worker(file)`. Checks
  * the handshake, that a malformed message does not kill the thread, that training progress
  * streams while it runs, that a cancel stops it within a step, and that typed arrays
- * (−Infinity included) arrive intact.
+ * (−Infinity included) arrive intact; and that a thread count above the machine's cores gets the cores.
  */
 
 import assert from 'node:assert/strict';
 import * as esbuild from 'esbuild';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { backendStatus } from '../../../src/engine/kernels/activeBackend';
@@ -68,7 +69,8 @@ describe('worker thread (bundled main.ts)', function () {
     const ready = await next(() => true);
     // The thread turns relaxed SIMD on for itself, so it may pick a faster build than this process.
     const { backend, ...rest } = ready as Extract<WorkerToHost, { type: 'ready' }>;
-    assert.deepEqual(rest, { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backendFallbackReason: null, threads: 2, threadsFallbackReason: null });
+    const threads = Math.min(2, os.availableParallelism()); // never more than the machine's cores (below)
+    assert.deepEqual(rest, { type: 'ready', protocolVersion: WORKER_PROTOCOL_VERSION, backendFallbackReason: null, threads, threadsFallbackReason: null });
     assert.ok(backend === backendStatus().name || backend === 'wasm-relaxed-simd', `backend ${backend}`);
 
     worker.postMessage({ type: 'bogus', id: 1 });
@@ -108,5 +110,20 @@ describe('worker thread (bundled main.ts)', function () {
     assert.ok(att.rows instanceof Float32Array && att.rows.length === att.layers * att.heads * 11);
     assert.equal(att.scores[3], -Infinity);
     assert.ok(!messages.some((m) => m.type === 'failed' && m.id === -1));
+  });
+
+  it("a thread count above the machine's cores (the setting allows 64) starts as many threads as there are cores", async () => {
+    const many = new Worker(path.join(dir, 'worker.js'), { workerData: { threads: 64 } });
+    try {
+      const ready = await new Promise<WorkerToHost>((resolve, reject) => {
+        many.once('message', resolve);
+        many.once('error', reject);
+      });
+      assert.ok(ready.type === 'ready');
+      assert.equal(ready.threads, os.availableParallelism());
+      assert.equal(ready.threadsFallbackReason, null);
+    } finally {
+      await many.terminate();
+    }
   });
 });
