@@ -9,7 +9,6 @@
 
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
-import type { ErrorCode } from '../protocol/common';
 import {
   PROGRESS_TYPES,
   REPLY_TYPES,
@@ -22,23 +21,13 @@ import {
   type WorkerReply,
   type WorkerToHost,
 } from '../protocol/workerProtocol';
+import { EngineError } from './engineError';
 import type { Log } from './log';
 
 /** A request of call K as the caller writes it: the client assigns the id. */
 export type Request<K extends CallType> = { readonly type: K } & WorkerCalls[K]['request'];
 
-/** A failed request, as data from the worker or from the client itself. */
-export class EngineError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly detail: string | null = null,
-    readonly workerCrashed = false,
-  ) {
-    super(message);
-    this.name = 'EngineError';
-  }
-}
+export { EngineError };
 
 interface Pending {
   readonly resolve: (m: WorkerReply) => void;
