@@ -103,12 +103,17 @@ export function reportRun(log: Log, done: FinishedRun, name: string, totalSteps:
 
 /** The run's first clause: how far it went, on what, and its last validation loss. */
 function headline(stopped: boolean, step: number, total: number, name: string, last: { valLoss: number; valAccuracy: number } | null | undefined): string {
-  if (!last) return stopped ? vscode.l10n.t('Stopped at step {0} of {1} on {2}', step, total, name) : vscode.l10n.t('Trained {0} steps on {1}', step, name);
+  if (!last) {
+    if (stopped) return vscode.l10n.t('Stopped at step {0} of {1} on {2}', step, total, name);
+    return step === 1 ? vscode.l10n.t('Trained 1 step on {0}', name) : vscode.l10n.t('Trained {0} steps on {1}', step, name);
+  }
   const loss = last.valLoss.toFixed(3);
   const accuracy = (100 * last.valAccuracy).toFixed(1);
   return stopped
     ? vscode.l10n.t('Stopped at step {0} of {1} on {2}, validation loss {3} (accuracy {4} %)', step, total, name, loss, accuracy)
-    : vscode.l10n.t('Trained {0} steps on {1}, validation loss {2} (accuracy {3} %)', step, name, loss, accuracy);
+    : step === 1
+      ? vscode.l10n.t('Trained 1 step on {0}, validation loss {1} (accuracy {2} %)', name, loss, accuracy)
+      : vscode.l10n.t('Trained {0} steps on {1}, validation loss {2} (accuracy {3} %)', step, name, loss, accuracy);
 }
 
 /**
