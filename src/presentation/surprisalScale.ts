@@ -21,7 +21,7 @@ export function surprisalBucket(nats: number): number {
 
 /** One line per bucket for the legend: its range in nats and in probability. */
 export function surprisalLegend(tr: Translate = english): string[] {
-  const pct = (nats: number): string => `${(100 * Math.exp(-nats)).toPrecision(2)} %`;
+  const pct = (nats: number): string => formatProbability(Math.exp(-nats));
   const lines: string[] = [];
   for (let i = 0; i < SURPRISAL_BUCKETS; i++) {
     const lo = i === 0 ? 0 : (SURPRISAL_BOUNDS[i - 1] ?? 0);
@@ -36,5 +36,19 @@ export function surprisalLegend(tr: Translate = english): string[] {
 /** "2.31 nats (p = 9.9 %)". */
 export function formatSurprisal(nats: number, tr: Translate = english): string {
   if (!Number.isFinite(nats)) return tr('not predicted (the first token of its window)');
-  return tr('{0} nats (p = {1} %)', nats.toFixed(2), (100 * Math.exp(-nats)).toPrecision(3));
+  return tr('{0} nats (p = {1})', nats.toFixed(2), formatProbability(Math.exp(-nats)));
+}
+
+/**
+ * A probability as people read it, never in exponent notation: whole percents from 10 %
+ * ("37 %", "100 %"), one decimal from 1 % ("1.8 %"), two significant digits below ("0.12 %",
+ * "0.091 %"), and "< 0.01 %" for anything smaller, where more digits would be noise.
+ */
+export function formatProbability(p: number): string {
+  if (Number.isNaN(p)) return '? %';
+  const pct = 100 * Math.min(1, Math.max(0, p));
+  if (pct >= 9.95) return `${Math.round(pct)} %`;
+  if (pct >= 0.995) return `${pct.toFixed(1)} %`;
+  if (pct >= 0.00995) return `${Number(pct.toPrecision(2))} %`;
+  return pct === 0 ? '0 %' : '< 0.01 %';
 }
