@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { formatWeight, selectWeights, topK } from '../presentation/attentionView';
 import { describeEntropy, normalizedEntropy } from '../presentation/rowEntropy';
 import { formatSurprisal } from '../presentation/surprisalScale';
+import { markdownCode, tokenInContext } from '../presentation/tokenContext';
 import { tokenLabel } from '../presentation/tokenLabel';
 import type { TokenSurprisal } from '../protocol/dashboardViews';
 import type { ActiveModel } from './activeModel';
@@ -122,7 +123,7 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     );
     top.forEach((t, i) =>
       md.appendMarkdown(
-        `| ${i + 1} | ${label(t.index)} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} |${second ? ` ${formatWeight(meanW[t.index]!)} |` : ''}\n`,
+        `| ${i + 1} | ${cell(r.window.labels[t.index] ?? '?')} | ${where(doc, r.window.starts[t.index]!, r.window.ends[t.index]!)} | ${formatWeight(t.weight)} |${second ? ` ${formatWeight(meanW[t.index]!)} |` : ''}\n`,
       ),
     );
     md.appendMarkdown('\n' + vscode.l10n.t('How peaked this row is: entropy {0}.', describeEntropy(normalizedEntropy(shownW, excluded), tr)) + '\n\n');
@@ -211,29 +212,23 @@ function describeAblation(md: vscode.MarkdownString, a: AblatedWindow, k: number
 
 /**
  * Where a token is, for people: its line and the characters around it with the token in
- * brackets, so that the many `e`s of a character model can be told apart.
+ * brackets, so that the many `e`s of a character model can be told apart (tokenContext.ts).
  */
 function where(doc: vscode.TextDocument, start: number, end: number): string {
   if (end <= start) return vscode.l10n.t('start');
-  const pos = doc.positionAt(start);
-  const line = doc.lineAt(pos.line).text;
-  const from = pos.character;
-  const to = Math.min(line.length, from + (end - start));
-  const before = line.slice(Math.max(0, from - 10), from);
-  const after = line.slice(to, to + 10);
-  return vscode.l10n.t('line {0}: {1}', pos.line + 1, inline(`${before}[${line.slice(from, to)}]${after}`));
+  const first = doc.positionAt(start).line;
+  const last = doc.positionAt(end).line;
+  const lines = new vscode.Range(first, 0, last, doc.lineAt(last).range.end.character);
+  const offset = doc.offsetAt(lines.start);
+  return vscode.l10n.t('line {0}: {1}', first + 1, markdownCode(tokenInContext(doc.getText(lines), start - offset, end - offset), true));
 }
 
-/** A token as inline code, labelled as the dashboard labels it (tokenLabel.ts: "·" for a space, "↵" for a newline). */
+/** A token as inline code in a table cell, labelled as the dashboard labels it (tokenLabel.ts: "·" for a space, "↵" for a newline). */
+function cell(text: string): string {
+  return markdownCode(tokenLabel(text, 24), true);
+}
+
+/** A token as inline code in running text. */
 function code(text: string): string {
-  return backticks(tokenLabel(text, 24));
-}
-
-/** Inline code that survives backticks and newlines in any text. */
-function inline(text: string): string {
-  return backticks(JSON.stringify(text).slice(1, -1));
-}
-
-function backticks(visible: string): string {
-  return visible.includes('`') ? `\`\` ${visible} \`\`` : `\`${visible}\``;
+  return markdownCode(tokenLabel(text, 24));
 }

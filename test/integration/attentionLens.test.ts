@@ -240,6 +240,8 @@ describe('Attention Lens in the editor', function () {
     assert.match(text, /Top 5 attended, ranked by layer 0, head 0:/);
     assert.strictEqual((text.match(/^\| [1-5] \|/gm) ?? []).length, 5, text);
     assert.match(text, /q·k\/√d = \*\*-?\d+\.\d+\*\*/);
+    // The "where" column is the text itself around the bracketed token, not JSON escapes (tokenContext.ts).
+    assert.match(text, /\| line \d+: `[^`\\]*\[[^\]`]+\][^`\\]*` \|/, text);
   });
 
   it('a second training while one runs is refused; Stop Training cancels within a step', async () => {
