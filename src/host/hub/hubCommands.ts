@@ -15,6 +15,7 @@ import type { EngineClient } from '../engineClient';
 import type { Log } from '../log';
 import { showError } from '../notifications';
 import { loadWithProgress } from '../loadProgress';
+import { typedModelId } from '../../presentation/typedModelId';
 import { deleteCachedModel, listCachedModels, loadSourceOf, type CachedModel } from './modelCache';
 
 export interface HubDeps {
@@ -57,19 +58,27 @@ async function openFromHub(d: HubDeps, args: OpenFromHubArgs | string | undefine
     ...CURATED_MODELS.map((m) => ({ label: `$(cloud-download) ${m.label}`, description: m.repo, detail: m.detail, run: () => download(d, m.repo, m) })),
   ];
   qp.items = fixed;
+  // The curated ids are in the description, so typing "gpt2" or an owner/name must match there too.
+  qp.matchOnDescription = true;
+  qp.matchOnDetail = true;
+  const listed = [...cached.map((m) => m.repo), ...CURATED_MODELS.map((m) => m.repo)];
   qp.onDidChangeValue((v) => {
-    const ref = v.trim() ? parseRepoRef(v) : null;
-    const typed: Pick[] =
-      ref && typeof ref !== 'string'
-        ? [
-            {
-              label: `$(cloud-download) ${v.trim()}`,
-              description: vscode.l10n.t('download from the hub'),
-              alwaysShow: true,
-              run: () => download(d, v.trim(), undefined),
-            },
-          ]
-        : [];
+    const id = typedModelId(v, listed);
+    const typed: Pick[] = id
+      ? [
+          {
+            label: `$(cloud-download) ${vscode.l10n.t('Download {0}', id)}`,
+            description: vscode.l10n.t('download from the hub'),
+            alwaysShow: true,
+            run: () =>
+              download(
+                d,
+                id,
+                CURATED_MODELS.find((m) => m.repo === id),
+              ),
+          },
+        ]
+      : [];
     qp.items = [...typed, ...fixed];
   });
   const chosen = await new Promise<Pick | undefined>((resolve) => {
