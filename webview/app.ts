@@ -81,7 +81,7 @@ const VIEW_COMPONENTS: { readonly [N in ViewName]: readonly ComponentName[] } = 
 const ROUTES: { readonly [P in Part]: readonly ComponentName[] } = {
   ...VIEW_COMPONENTS,
   run: ['header', 'loss', 'metrics', 'scrubber'],
-  model: ['header', 'query', 'grid', 'ablation', 'classification', 'induction'],
+  model: ['header', 'loss', 'query', 'grid', 'ablation', 'classification', 'induction'], // loss: its empty-chart note depends on whether a model is active
   selection: ['scrubber', 'query', 'matrix', 'grid', 'why', 'table', 'ablation', 'compare', 'induction', 'custom'],
   attention: ['query', 'matrix', 'grid', 'why', 'rollout', 'surprisal', 'lens', 'ablation', 'attribution', 'compare', 'classification', 'induction', 'custom'],
   ui: ['loss', 'metrics', 'matrix', 'table', 'custom'],

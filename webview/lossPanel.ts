@@ -159,9 +159,14 @@ export class LossPanel {
       n === 0
         ? this.store.run.status === 'running'
           ? t('Waiting for the first step…')
-          : this.runs.length > 0
-            ? t('Earlier runs of this workspace; train or load a model to add the current one.')
-            : t('No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.')
+          : this.store.model
+            ? // A loaded model without a history: suggesting to load one would contradict the header.
+              this.runs.length > 0
+              ? t('Earlier runs of this workspace; the active model has no training history to show.')
+              : t('The active model has no training history to show. Run "Attention Lens: Train on Current File" to train one and see its loss here.')
+            : this.runs.length > 0
+              ? t('Earlier runs of this workspace; train or load a model to add the current one.')
+              : t('No training run yet. Run "Attention Lens: Train on Current File" to see the loss here.')
         : null,
     );
     // An empty chart is only axes from 0 to 1: show the note alone until there is a point.

@@ -8,8 +8,9 @@
 
 import assert from 'node:assert/strict';
 import { stepColumns, evalColumns } from '../../src/presentation/metricColumns';
-import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION } from '../../src/protocol/webviewProtocol';
-import { init, trainingRun } from './fixtures';
+import { DEFAULT_UI_STATE, WEBVIEW_PROTOCOL_VERSION, type HostToWebview } from '../../src/protocol/webviewProtocol';
+import type { KeptRun } from '../../src/protocol/runs';
+import { init, MODEL, trainingRun } from './fixtures';
 import { dashboardSuite, countPixels, waitForPosted, type DashboardPage, expectText } from './harness';
 
 const BLUE = '#3794ff'; // --vscode-charts-blue in the dark test theme: the train loss
@@ -99,6 +100,38 @@ describe('dashboard webview: training views (Chromium)', function () {
     assert.equal(await plot.getAttribute('aria-label'), 'Loss by time since the start, logarithmic y axis');
     await expectText(d.page.locator('#loss .readout'), /^last step 3000 · 1m 42s ·/);
     assert.ok(await d.page.getByLabel('y from 0').isDisabled(), 'y from 0 has no meaning on a log axis');
+  });
+
+  it('an active model without a training history says so, instead of asking to train or load a model', async () => {
+    d = await open();
+    const earlier = trainingRun(50);
+    const run: KeptRun = {
+      id: 'run-earlier',
+      label: 'tiny on story.txt',
+      origin: 'trained',
+      status: 'completed',
+      message: null,
+      totalSteps: 50,
+      startedAt: 0,
+      finishedAt: 1,
+      config: { preset: 'tiny', steps: 50, batchSize: null, learningRate: null, seed: 1, evalInterval: 50 },
+      checkpointPath: null,
+      best: null,
+      steps: stepColumns(earlier.steps),
+      evals: evalColumns(earlier.evals),
+      samples: [],
+    };
+    // No model yet, earlier runs listed: training or loading one would add the current run.
+    const noModel: HostToWebview = { ...(init() as Extract<HostToWebview, { type: 'init' }>), model: null };
+    await d.send(noModel, { type: 'runs', runs: [run] });
+    await expectText(d.page.locator('#loss .note'), /train or load a model to add the current one/);
+    // A model loaded from a checkpoint without history: the note must not ask for a model.
+    await d.send({ type: 'model', info: MODEL });
+    const note = await expectText(d.page.locator('#loss .note'), /the active model has no training history to show/);
+    assert.doesNotMatch(note, /train or load a model/);
+    // Without earlier runs either.
+    await d.send({ type: 'runs', runs: [] });
+    await expectText(d.page.locator('#loss .note'), /^The active model has no training history to show\./);
   });
 
   it('restores its UI state after a reload from getState, before the host answers', async () => {
