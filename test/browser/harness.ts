@@ -65,6 +65,20 @@ const LIGHT: Record<string, string> = {
   errorForeground: '#f85149',
 };
 
+/**
+ * The rule of VS Code's default webview styles (webview/browser/pre/index.html, `_defaultStyles`)
+ * that competes with the page's own focus ring: more specific than a bare `:focus-visible`, so a
+ * page whose rule loses to it shows Chromium's focus-ring colour instead of the theme's.
+ */
+const VSCODE_DEFAULT_CSS = `a:focus,
+input:focus,
+select:focus,
+textarea:focus {
+  outline: 1px solid -webkit-focus-ring-color;
+  outline-offset: -1px;
+}
+`;
+
 export type ThemeName = 'dark' | 'light';
 
 function themeCss(theme: ThemeName): string {
@@ -202,7 +216,8 @@ export async function openDashboard(browser: Browser, o: OpenOptions = {}): Prom
     cspSource: ORIGIN,
     nonce,
     scriptUri: `${ORIGIN}/dist/webview.js`,
-    styleUris: [`${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`],
+    // VS Code puts its default webview styles before the extension's: the same order here.
+    styleUris: [`${ORIGIN}/vscode-default.css`, `${ORIGIN}/media/dashboard.css`, `${ORIGIN}/theme.css`],
     language: o.language,
     strings: o.strings,
   }).replace('<body>', `<body class="vscode-${o.theme ?? 'dark'}">`);
@@ -212,6 +227,7 @@ export async function openDashboard(browser: Browser, o: OpenOptions = {}): Prom
     '/dist/webview.js': () => [fs.readFileSync(bundle.js, 'utf8'), 'text/javascript'],
     '/media/dashboard.css': () => [fs.readFileSync(path.join(ROOT, 'media/dashboard.css'), 'utf8'), 'text/css'],
     '/theme.css': () => [themeCss(theme), 'text/css'],
+    '/vscode-default.css': () => [VSCODE_DEFAULT_CSS, 'text/css'],
   };
   await context.route(`${ORIGIN}/**`, (route) => {
     const file = files[new URL(route.request().url()).pathname];
