@@ -17,6 +17,7 @@ import { showError } from '../notifications';
 import { loadWithProgress } from '../loadProgress';
 import { typedModelId } from '../../presentation/typedModelId';
 import { deleteCachedModel, listCachedModels, loadSourceOf, type CachedModel } from './modelCache';
+import { showLoaded } from '../loadedMessage';
 
 export interface HubDeps {
   readonly client: EngineClient;
@@ -195,9 +196,7 @@ async function loadInto(d: HubDeps, source: { path: string; tokenizerPath: strin
   try {
     const info = await loadWithProgress(name, (watch) => d.model.load(source, watch), d.model.info !== null);
     if (!info) return false;
-    void vscode.window.showInformationMessage(
-      vscode.l10n.t('Attention Lens: loaded {0} ({1}, {2}×{3} heads). Move the cursor to see attention.', name, info.architecture, info.layers, info.heads),
-    );
+    showLoaded(name, info);
     return true;
   } catch (e) {
     showError(d.log, vscode.l10n.t('could not load {0} from {1}: {2}', name, source.path, (e as Error).message), e);
