@@ -37,7 +37,7 @@ export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): 
 /** The warning for a run whose loss ended above where it started (null when it did not). */
 function lossRiseNote(run: TrainingRun): string | null {
   const r = run.record();
-  const f = r ? detectLossRise(r.steps, r.evals) : null;
+  const f = r ? detectLossRise(r.steps) : null;
   return f ? vscode.l10n.t('{0}. Try a lower learning rate (attentionLens.training.learningRate).', capitalise(describeLossRise(f, tr))) : null;
 }
 

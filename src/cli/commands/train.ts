@@ -231,7 +231,7 @@ export async function trainCommand(argv: readonly string[], out: Output): Promis
   const evalSeries = { step: evals.map((e) => e.step), valLoss: evals.map((e) => e.valLoss) };
   const overfit = detectOverfitting(stepSeries, evalSeries);
   // A finite blow-up (the loss ended above where it started) is said as the editor says it.
-  const rise = detectLossRise(stepSeries, evalSeries);
+  const rise = detectLossRise(stepSeries);
   if (result.reason === 'diverged') {
     const also = bestSaved ? `; the validation-best model (step ${bestSaved.step}) is at ${bestPath}` : '';
     throw new TrainingDivergedError(`${result.message}; saved the last good state to ${outPath}${also}`);

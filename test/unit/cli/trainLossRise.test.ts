@@ -26,7 +26,7 @@ describe('cli: train warns when the loss rose', () => {
       assert.ok(done.loss_rose.end_loss > first.loss && done.loss_rose.peak_loss >= done.loss_rose.end_loss);
       const people = cli('train', text, ...run, '--lr', '1');
       assert.equal(people.code, 0, people.stderr);
-      assert.match(people.stdout, /Warning: the loss ended above where it started .*try a lower --lr\./);
+      assert.match(people.stdout, /Warning: the training loss ended above where it started .*try a lower --lr\./);
       const fine = jsonLines(cli('train', text, ...run, '--json')).at(-1) as object;
       assert.ok(!('loss_rose' in fine), JSON.stringify(fine));
     } finally {
