@@ -14,6 +14,7 @@ import { ActiveModel } from './activeModel';
 import { AttentionHighlighter } from './attentionHighlighter';
 import { AttentionService } from './attentionService';
 import { registerCommands } from './commands';
+import { trackCommandEditor } from './commandEditor';
 import { registerHubCommands } from './hub/hubCommands';
 import { registerSidebar, type Sidebar } from './sidebar/sidebar';
 import { openSample, trackingHovers, WalkthroughProgress } from './walkthrough';
@@ -99,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   });
 
   context.subscriptions.push(
+    trackCommandEditor(),
     log,
     client,
     model,

@@ -12,6 +12,7 @@ import type { BestCheckpoint } from '../protocol/runs';
 import type { CallProgress, CallRequest, TrainRequestOptions } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { readSettings } from './config';
+import { commandEditor } from './commandEditor';
 import { checkTrainingText, UnusableTextError } from './documentText';
 import { EngineError, type EngineClient } from './engineClient';
 import type { Log } from './log';
@@ -139,7 +140,7 @@ export class TrainingController {
     return true;
   }
 
-  /** The active editor's selection, or its whole text, checked as training text; undefined (after saying why) when unusable. */
+  /** The command's editor's selection (commandEditor.ts), or its whole text, checked as training text; undefined (after saying why) when unusable. */
   private textToTrainOn():
     | {
         text: string;
@@ -150,7 +151,7 @@ export class TrainingController {
         snapshotSource: SnapshotSource;
       }
     | undefined {
-    const editor = vscode.window.activeTextEditor;
+    const editor = commandEditor();
     if (!editor) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: open a text file to train on.'));
       return undefined;

@@ -13,7 +13,7 @@ import { parseSettings, type GenerationTarget, type Settings } from '../../proto
 import type { CallProgress, CallReply } from '../../protocol/workerProtocol';
 import type { ActiveModel } from '../activeModel';
 import { readSettings } from '../config';
-import { isTextEditorWeWant } from '../documentText';
+import { commandEditor } from '../commandEditor';
 import type { EngineClient } from '../engineClient';
 import type { Log } from '../log';
 import { showError } from '../notifications';
@@ -75,8 +75,8 @@ export class CursorGeneration implements vscode.Disposable {
       void vscode.window.showInformationMessage(vscode.l10n.t('Attention Lens: a generation is already running; stop it first.'));
       return undefined;
     }
-    const editor = vscode.window.activeTextEditor;
-    if (!isTextEditorWeWant(editor)) {
+    const editor = commandEditor();
+    if (!editor) {
       void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: put the cursor in a text editor to generate from it.'));
       return undefined;
     }

@@ -13,7 +13,7 @@ import { extensionsOf, fileFormatByExtension, FILE_FORMATS, FOLDER_FORMATS } fro
 import type { ActiveModel } from '../activeModel';
 import type { AttentionService } from '../attentionService';
 import { DashboardPanel } from '../dashboard/panel';
-import { isTextEditorWeWant } from '../documentText';
+import { commandEditor } from '../commandEditor';
 import type { EngineClient } from '../engineClient';
 import type { Log } from '../log';
 import { watchedCall, watchedLoad } from '../loadProgress';
@@ -41,14 +41,14 @@ export function registerWhatIf(d: WhatIfDeps): vscode.Disposable[] {
   ];
 }
 
-/** The active text editor when a model can read it; otherwise says why and returns undefined. */
+/** The command's text editor (commandEditor.ts) when a model can read it; otherwise says why and returns undefined. */
 function readyEditor(d: WhatIfDeps): vscode.TextEditor | undefined {
   if (!d.model.info) {
     void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: no model is active — train one or load a checkpoint first.'));
     return undefined;
   }
-  const editor = vscode.window.activeTextEditor;
-  if (!isTextEditorWeWant(editor)) {
+  const editor = commandEditor();
+  if (!editor) {
     void vscode.window.showErrorMessage(vscode.l10n.t('Attention Lens: put the cursor in a text editor to compare its text.'));
     return undefined;
   }
