@@ -2,6 +2,7 @@
  * Commands that act on "the current file" or "the cursor" while the focus is elsewhere (the
  * dashboard beside the file, as after clicking in it): Train on Current File, Compare with Edit
  * and Generate from Cursor act on the text editor still on screen, not "open a text file".
+ * Compare with Edit's copy opens with the cursor on the user's token.
  */
 
 import * as assert from 'assert';
@@ -93,12 +94,18 @@ describe('Commands act on the text editor beside a focused view', function () {
     assert.ok(editor.document.getText().startsWith(before) && editor.document.getText().length > before.length);
   });
 
-  it('Compare with Edit copies the file beside the dashboard', async () => {
+  it('Compare with Edit copies the file beside the dashboard, its cursor on the same token', async () => {
     const offset = 5 * 81 + 30; // line 6, column 31: inside "lighthouse"
     const editor = await fileBesideFocusedDashboard(a, offset);
     const uri = await vscode.commands.executeCommand<string | undefined>('attentionLens.compareWithEdit');
     assert.ok(uri, 'nothing compared: the command found no text editor');
-    assert.ok(vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri));
-    assert.ok(editor.document.getText().includes((await vscode.workspace.openTextDocument(vscode.Uri.parse(uri))).getText()));
+    const copy = await waitFor('the copy in an editor', () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri));
+    const at = copy.document.offsetAt(copy.selection.active);
+    assert.ok(at > 0, 'the copy’s cursor is at its start');
+    // The copy is a window of the original (it can end just after the query): the same text on both sides of the cursor.
+    const original = editor.document.getText();
+    const text = copy.document.getText();
+    assert.ok(original.slice(offset).startsWith(text.slice(at)), `after the copy's cursor: ${JSON.stringify(text.slice(at))}`);
+    assert.strictEqual(text.slice(Math.max(0, at - 20), at), original.slice(offset - 20, offset));
   });
 });

@@ -87,7 +87,9 @@ async function compareWithEdit(d: WhatIfDeps): Promise<string | undefined> {
     const dashboard = DashboardPanel.instance?.panel.viewColumn;
     let column = (editor.viewColumn ?? vscode.ViewColumn.One) + 1;
     if (column === dashboard) column++;
-    await vscode.window.showTextDocument(copy, { viewColumn: column });
+    // The copy's cursor on the user's token, as in the original: typing there edits what is compared.
+    const at = copy.positionAt(Math.min(Math.max(0, offset - from), to - from));
+    await vscode.window.showTextDocument(copy, { viewColumn: column, selection: new vscode.Range(at, at) });
     // The worker must hold the copy's text before it is compared.
     await d.attention.tokensFor(copy, [{ start: 0, end: 0 }]);
     const name = path.basename(doc.uri.path) || doc.uri.toString();
