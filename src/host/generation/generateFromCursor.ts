@@ -8,6 +8,7 @@
  * model's alternatives (generatedTokens.ts) for the hover.
  */
 
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseSettings, type GenerationTarget, type Settings } from '../../protocol/settings';
 import type { CallProgress, CallReply } from '../../protocol/workerProtocol';
@@ -30,7 +31,7 @@ export interface GenerateArgs {
 }
 
 export interface GenerateOutcome {
-  readonly reason: CallReply<'generate'>['reason'] | 'editor-closed';
+  readonly reason: CallReply<'generate'>['reason'] | 'editor-closed' | 'read-only';
   readonly tokens: number;
   readonly into: 'document' | 'preview';
   readonly uri: string;
@@ -85,6 +86,11 @@ export class CursorGeneration implements vscode.Disposable {
     if (!into) return undefined;
 
     const source = editor.document;
+    // A file system that cannot be written (a read-only mount, a git revision): say so before generating anything.
+    if (into === 'document' && vscode.workspace.fs.isWritableFileSystem(source.uri.scheme) === false) {
+      this.refuseReadOnly(source);
+      return { reason: 'read-only', tokens: 0, into, uri: source.uri.toString() };
+    }
     const cursor = source.offsetAt(editor.selection.active);
     const promptStart = Math.max(0, cursor - Math.max(MIN_PROMPT_CHARS, info.context * PROMPT_CHARS_PER_CONTEXT_TOKEN));
     const prompt = source.getText(new vscode.Range(source.positionAt(promptStart), source.positionAt(cursor)));
@@ -125,7 +131,11 @@ export class CursorGeneration implements vscode.Disposable {
           try {
             const done = await reply;
             await writer.finish();
-            const reason = writer.editorClosed ? 'editor-closed' : writer.stopped ? 'cancelled' : done.reason;
+            const reason = writer.readOnly ? 'read-only' : writer.editorClosed ? 'editor-closed' : writer.stopped ? 'cancelled' : done.reason;
+            if (writer.readOnly) {
+              this.refuseReadOnly(doc);
+              return { reason, tokens: writer.count, into, uri: doc.uri.toString() };
+            }
             if (writer.editorClosed) void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: generation stopped: its editor was closed.'));
             else vscode.window.setStatusBarMessage(vscode.l10n.t('Attention Lens: generated {0} tokens ({1})', writer.count, describeEnd(reason)), 5000);
             this.log.info(`generated ${writer.count} tokens into ${doc.uri.toString()} (${reason}; prompt ${done.promptTokens} tokens)`);
@@ -145,6 +155,13 @@ export class CursorGeneration implements vscode.Disposable {
     }
   }
 
+  /** Never "generated N tokens" into a document that took none of them. */
+  private refuseReadOnly(doc: vscode.TextDocument): void {
+    const name = path.basename(doc.uri.path) || doc.uri.toString();
+    this.log.info(`not generating into ${doc.uri.toString()}: it is read-only`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0} is read-only; nothing was inserted. Generate into a preview instead.', name));
+  }
+
   dispose(): void {
     this.stop();
     this.generated.dispose();
@@ -158,6 +175,8 @@ export class CursorGeneration implements vscode.Disposable {
 class TokenWriter {
   count = 0;
   editorClosed = false;
+  /** The editor accepted an edit and changed nothing: it is read-only (files.readonlyInclude, a locked file). */
+  readOnly = false;
   /** Stopped by the user: tokens still to be written are dropped. */
   stopped = false;
   private chain: Promise<void> = Promise.resolve();
@@ -171,9 +190,10 @@ class TokenWriter {
 
   write(m: CallProgress<'generate'>, stopGenerating: () => void): void {
     this.chain = this.chain.then(async () => {
-      if (this.editorClosed || this.stopped || m.text.length === 0) return;
+      if (this.editorClosed || this.readOnly || this.stopped || m.text.length === 0) return;
       const first = this.count === 0;
       const doc = this.editor.document;
+      const version = doc.version;
       let ok = false;
       try {
         ok = await this.editor.edit((b) => b.insert(doc.positionAt(this.point.offset), m.text), { undoStopBefore: first, undoStopAfter: false });
@@ -182,6 +202,12 @@ class TokenWriter {
       }
       if (!ok) {
         this.editorClosed = true;
+        stopGenerating();
+        return;
+      }
+      // A read-only editor reports the edit as applied and drops it (VS Code 1.100 has no readonly flag to ask first).
+      if (doc.version === version) {
+        this.readOnly = true;
         stopGenerating();
         return;
       }
@@ -232,6 +258,8 @@ function describeEnd(reason: GenerateOutcome['reason']): string {
   switch (reason) {
     case 'editor-closed':
       return vscode.l10n.t('its editor was closed');
+    case 'read-only':
+      return vscode.l10n.t('the document is read-only');
     case 'length':
       return vscode.l10n.t('the maximum number of tokens');
     case 'stop-token':
