@@ -3,7 +3,7 @@
  * context keys this file sets when the real thing happened — a text (a sample or any other) shown in an editor,
  * attention drawn for a cursor that moved, a hover with attention in it — and on the
  * `attentionLens.hasModel` key and the dashboard commands that exist anyway. Also the
- * "Open a Sample" command the first step offers.
+ * "Open a Sample" command the first step offers (an untitled copy of a shipped text).
  */
 
 import * as path from 'node:path';
@@ -91,6 +91,16 @@ export async function openSample(samplesDir: string, name?: string): Promise<vsc
     file = pick;
   }
   if (path.basename(file) !== file) throw new Error(`${file} is not a sample name`);
-  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(samplesDir, file)));
+  // An untitled copy under the sample's name, never the file itself: the samples live in the
+  // installed extension, and an edit there (auto-save) would change what every later walkthrough
+  // opens. The name keeps the language and the run's label; untitled text trains like a file.
+  const content = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path.join(samplesDir, file))));
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'untitled', path: file }));
+  // Opened before in this window: the copy is shown as the user left it.
+  if (doc.getText().length === 0) {
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, new vscode.Position(0, 0), content);
+    await vscode.workspace.applyEdit(edit);
+  }
   return vscode.window.showTextDocument(doc);
 }

@@ -1,10 +1,13 @@
 /**
  * The first-run walkthrough: every step's completion event names a command that exists or a
  * context key the extension sets, and each key is set by the real action — opening a sample,
- * attention drawn after the cursor moved, a hover with attention in it — not before it.
+ * attention drawn after the cursor moved, a hover with attention in it — not before it. The
+ * sample opens as an untitled copy: editing and saving never writes the shipped file.
  */
 
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionLensApi } from '../../src/host/extension';
 import { WALKTHROUGH_KEYS } from '../../src/host/walkthrough';
@@ -49,6 +52,11 @@ describe('Walkthrough', function () {
 
     const editor = await vscode.commands.executeCommand<vscode.TextEditor>('attentionLens.openSample', 'lighthouse.txt');
     assert.ok(editor);
+    // An untitled copy under the sample's name: editing it never writes the extension's own file.
+    const shipped = path.join((await activeExtension()).extensionPath, 'samples', 'lighthouse.txt');
+    assert.strictEqual(editor.document.uri.scheme, 'untitled');
+    assert.strictEqual(path.basename(editor.document.uri.path), 'lighthouse.txt');
+    assert.strictEqual(editor.document.getText(), fs.readFileSync(shipped, 'utf8'));
     await waitFor('the sample step', () => progress.done.has('sampleOpen'));
     assert.ok(!progress.done.has('cursorMoved') && !progress.done.has('hovered'));
 
@@ -63,6 +71,11 @@ describe('Walkthrough', function () {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.document.positionAt(200));
     assert.ok(hovers.length > 0);
     await waitFor('the hover step', () => progress.done.has('hovered'));
+    const before = fs.readFileSync(shipped, 'utf8');
+    await editor.edit((b) => b.insert(new vscode.Position(0, 0), 'edited '));
+    await vscode.workspace.saveAll(false);
+    assert.strictEqual(fs.readFileSync(shipped, 'utf8'), before, 'the shipped sample was written');
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 });
