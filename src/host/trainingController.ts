@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelInfo } from '../protocol/common';
-import type { BestCheckpoint } from '../protocol/runs';
+import type { BestCheckpoint, KeptRun } from '../protocol/runs';
 import type { CallProgress, CallRequest, TrainRequestOptions } from '../protocol/workerProtocol';
 import type { ActiveModel } from './activeModel';
 import { readSettings } from './config';
@@ -46,6 +46,9 @@ export interface TrainOutcome {
   /** The finish message's overfitting note (presentation/overfitting.ts), if the run overfits. */
   readonly overfitting: string | null;
 }
+
+/** The kept run a continued run goes on with (no id: it branches off as a run of its own). */
+type ResumedRun = Pick<KeptRun, 'label' | 'config' | 'startedAt'> & { readonly id: string | undefined };
 
 export class TrainingController {
   private currentId: number | null = null;
@@ -124,10 +127,21 @@ export class TrainingController {
     }
     const from = this.model.source?.path;
     const checkpointPath = from && from.toLowerCase().endsWith('.safetensors') ? from : this.newCheckpointPath(source.doc, 'continued');
+    // The run shown is the one that left this checkpoint (loading it shows its kept run): it goes on,
+    // under its own name and settings, rather than appearing as a second run named after the architecture.
+    // From its validation-best checkpoint it branches off: the same name, but a run of its own.
+    const shown = this.run.record();
+    const resumes =
+      shown && from !== undefined && shown.checkpointPath === from
+        ? shown
+        : shown && from !== undefined && shown.best?.path === from
+          ? { ...shown, id: undefined, startedAt: null }
+          : null;
     return this.train(
       { type: 'continueTraining', text: source.text, checkpointPath, sourceName: source.name, ...source.sample },
       vscode.l10n.t('continuing training on {0}', source.name),
       source.snapshotSource,
+      resumes,
     );
   }
 
@@ -193,6 +207,7 @@ export class TrainingController {
     request: CallRequest<'train'> | CallRequest<'continueTraining'>,
     title: string,
     snapshotSource: SnapshotSource,
+    resumes: ResumedRun | null = null,
   ): Promise<TrainOutcome | undefined> {
     const name = request.sourceName;
     return Promise.resolve(
@@ -208,9 +223,17 @@ export class TrainingController {
             if (m.type === 'trainStarted') {
               totalSteps = m.totalSteps;
               startStep = m.resumed?.steps.at(-1)?.step ?? 0;
-              const preset = request.type === 'train' ? request.options.preset : m.info.architecture;
               started = true;
-              this.run.start(vscode.l10n.t('{0} on {1}', preset, name), m.totalSteps, request.type === 'train' ? { ...request.options } : null);
+              if (request.type === 'train') this.run.start(vscode.l10n.t('{0} on {1}', request.options.preset, name), m.totalSteps, { ...request.options });
+              else if (resumes)
+                this.run.start(
+                  resumes.label,
+                  m.totalSteps,
+                  resumes.config,
+                  resumes.id === undefined ? undefined : { id: resumes.id, startedAt: resumes.startedAt },
+                );
+              // A checkpoint with no kept run here (trained on another machine): the checkpoint does not name its preset.
+              else this.run.start(vscode.l10n.t('{0} on {1}', m.info.architecture, name), m.totalSteps, null);
               // A continued run's curve starts where the run was stopped, with the points it had.
               for (const p of m.resumed?.steps ?? []) this.run.addStep(p);
               for (const e of m.resumed?.evals ?? []) this.run.addEval(e);

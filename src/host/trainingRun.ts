@@ -108,14 +108,15 @@ export class TrainingRun implements vscode.Disposable {
     return this.last.eval;
   }
 
-  start(label: string, totalSteps: number, config: RunConfig | null = null): void {
+  /** A new run, or (`resumes`) a kept run going on: same id and start, so it stays one run wherever runs are listed. */
+  start(label: string, totalSteps: number, config: RunConfig | null = null, resumes?: { readonly id: string; readonly startedAt: number | null }): void {
     this.forget();
     this.status = 'running';
     this.label = label;
     this.totalSteps = totalSteps;
-    this.id = `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
+    this.id = resumes?.id ?? `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
     this.config = config;
-    this.startedAt = Date.now();
+    this.startedAt = resumes?.startedAt ?? Date.now();
     this.events.fire({ kind: 'reset', info: this.info() });
   }
 

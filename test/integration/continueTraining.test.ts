@@ -2,7 +2,8 @@
  * Stop Training and Continue Training inside a real VS Code extension host: a run stopped part-way
  * is saved resumable and the notification says which step of the run it is; Continue Training
  * (from the active model, no dialog) finishes it to the run's total, and the checkpoint is the
- * one the straight run gives, bit for bit; a complete run is not continued.
+ * one the straight run gives, bit for bit, and it is the same run (same name, kept once); a
+ * complete run is not continued.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -49,6 +50,8 @@ describe('Continue Training in the editor', function () {
     assert.match(stopped.said, new RegExp(`Stopped at step ${k} of 8 .*saved a resumable checkpoint \\(step ${k} of 8\\) to .*; Continue Training resumes it`));
     assert.strictEqual(parseCheckpoint(new Uint8Array(fs.readFileSync(stopped.checkpointPath!))).training!.state.step, k);
     assert.deepStrictEqual([a.model.info?.trainedSteps, a.model.info?.runSteps], [k, 8]);
+    const stoppedRun = a.run.info();
+    assert.ok(stoppedRun.id && stoppedRun.label.startsWith('tiny on '), stoppedRun.label);
 
     // The active model has a run left to finish: no dialog, it goes on from step k.
     const continued = (await vscode.commands.executeCommand('attentionLens.continueTraining')) as Outcome;
@@ -58,6 +61,10 @@ describe('Continue Training in the editor', function () {
     await waitFor('the continued model to be active', () => a.model.info?.trainedSteps === 8);
     // The loss panel's curve is the whole run: the points before the stop, then the new ones.
     assert.strictEqual(a.run.stepCount, 8);
+    // The same run, under the same name (its preset, not the architecture), kept once.
+    assert.deepStrictEqual([a.run.info().id, a.run.info().label], [stoppedRun.id, stoppedRun.label]);
+    await waitFor('the continued run kept', () => a.runs.get(stoppedRun.id!)?.status === 'completed');
+    assert.strictEqual(a.runs.list().filter((r) => r.checkpointPath === stopped.checkpointPath).length, 1, 'the continued run is kept as a second run');
 
     const want = state(straight.checkpointPath!);
     const got = state(continued.checkpointPath!);
