@@ -10,6 +10,7 @@
  */
 
 import * as vscode from 'vscode';
+import { commandEditor } from './commandEditor';
 import { ABLATION_BUCKETS, ABLATION_COLOR_IDS, ablationBucket } from '../presentation/ablationScale';
 import { isQuietFailure } from '../protocol/common';
 import type { AblatedWindow, HeadAddress } from '../protocol/workerProtocol';
@@ -70,8 +71,8 @@ export class AblationOverlay implements vscode.Disposable {
       this.updated,
       this.changed,
       vscode.window.onDidChangeActiveTextEditor(() => soon()),
-      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && soon(50)),
-      vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && soon(EDIT_DEBOUNCE_MS)),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === commandEditor() && soon(50)),
+      vscode.workspace.onDidChangeTextDocument((e) => e.document === commandEditor()?.document && soon(EDIT_DEBOUNCE_MS)),
       // Heads of the old model mean nothing in the new one.
       model.onDidChange(() => this.clear()),
     );
@@ -125,7 +126,8 @@ export class AblationOverlay implements vscode.Disposable {
 
   private async update(): Promise<void> {
     const generation = ++this.generation;
-    const editor = vscode.window.activeTextEditor;
+    // The file beside a focused dashboard or sidebar too (commandEditor.ts).
+    const editor = commandEditor();
     const ablation = this.ablation_;
     if (!ablation || !this.model.info || !isTextEditorWeWant(editor)) return this.nothing();
     this.clearAll(editor);

@@ -8,6 +8,7 @@
  */
 
 import * as vscode from 'vscode';
+import { commandEditor } from './commandEditor';
 import { SURPRISAL_BUCKETS, surprisalBucket } from '../presentation/surprisalScale';
 import { isQuietFailure } from '../protocol/common';
 import type { ActiveModel } from './activeModel';
@@ -54,8 +55,8 @@ export class SurprisalOverlay implements vscode.Disposable {
     this.subscriptions.push(
       this.updated,
       vscode.window.onDidChangeActiveTextEditor(() => soon()),
-      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === vscode.window.activeTextEditor && soon(50)),
-      vscode.workspace.onDidChangeTextDocument((e) => e.document === vscode.window.activeTextEditor?.document && soon(EDIT_DEBOUNCE_MS)),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => e.textEditor === commandEditor() && soon(50)),
+      vscode.workspace.onDidChangeTextDocument((e) => e.document === commandEditor()?.document && soon(EDIT_DEBOUNCE_MS)),
       model.onDidChange(() => soon()),
       onDidChangeSettings((s) => {
         this.enabled = s.surprisal.overlay;
@@ -92,7 +93,8 @@ export class SurprisalOverlay implements vscode.Disposable {
 
   private async update(): Promise<void> {
     const generation = ++this.generation;
-    const editor = vscode.window.activeTextEditor;
+    // The file beside a focused dashboard or sidebar too (commandEditor.ts).
+    const editor = commandEditor();
     if (!this.enabled || !this.model.info || !isTextEditorWeWant(editor)) {
       this.clearAll();
       this.report(null);

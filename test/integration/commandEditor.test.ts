@@ -1,7 +1,8 @@
 /**
  * Commands that act on "the current file" or "the cursor" while the focus is elsewhere (the
  * dashboard beside the file, as after clicking in it): Train on Current File, Compare with Edit
- * and Generate from Cursor act on the text editor still on screen, not "open a text file".
+ * and Generate from Cursor act on the text editor still on screen, not "open a text file"; Show
+ * Surprisal and Ablate Heads draw on it.
  * Compare with Edit's copy opens with the cursor on the user's token.
  */
 
@@ -107,5 +108,29 @@ describe('Commands act on the text editor beside a focused view', function () {
     const text = copy.document.getText();
     assert.ok(original.slice(offset).startsWith(text.slice(at)), `after the copy's cursor: ${JSON.stringify(text.slice(at))}`);
     assert.strictEqual(text.slice(Math.max(0, at - 20), at), original.slice(offset - 20, offset));
+  });
+
+  it('Show Surprisal underlines the file beside the dashboard', async () => {
+    const editor = await fileBesideFocusedDashboard(a, 40);
+    assert.ok(!a.surprisal.isEnabled);
+    await vscode.commands.executeCommand('attentionLens.toggleSurprisal');
+    try {
+      const drawn = await waitFor('the underlines', () => a.surprisal.shown, 20_000);
+      assert.strictEqual(drawn.editor.document, editor.document);
+      assert.ok(drawn.ranges.some((r) => r.length > 0));
+    } finally {
+      await vscode.workspace.getConfiguration('attentionLens').update('surprisal.overlay', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('Ablate Heads outlines the file beside the dashboard', async () => {
+    const editor = await fileBesideFocusedDashboard(a, 40);
+    await vscode.commands.executeCommand('attentionLens.ablateHeads', { heads: [{ layer: 0, head: 0 }] });
+    try {
+      const drawn = await waitFor('the ablation overlay', () => a.ablation.shown, 20_000);
+      assert.strictEqual(drawn.editor.document, editor.document);
+    } finally {
+      await vscode.commands.executeCommand('attentionLens.clearAblation');
+    }
   });
 });

@@ -8,6 +8,7 @@
  */
 
 import * as vscode from 'vscode';
+import { commandEditor } from '../commandEditor';
 import { HEAD_KIND_NAMES, type HeadKindName } from '../../protocol/common';
 import type { HeadStats } from '../../protocol/dashboardViews';
 import type { ActiveModel } from '../activeModel';
@@ -83,7 +84,7 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadNode>, vscode.Disp
       vscode.window.onDidChangeTextEditorSelection(() => this.schedule()),
       vscode.window.onDidChangeActiveTextEditor(() => this.schedule()),
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (e.document === vscode.window.activeTextEditor?.document) this.schedule();
+        if (e.document === commandEditor()?.document) this.schedule();
       }),
     );
   }
@@ -107,7 +108,8 @@ export class HeadsTree implements vscode.TreeDataProvider<HeadNode>, vscode.Disp
 
   /** Asks the worker for the head scores of the cursor's window in the active editor. */
   async score(): Promise<void> {
-    const editor = vscode.window.activeTextEditor;
+    // The file beside a focused dashboard or sidebar too (commandEditor.ts).
+    const editor = commandEditor();
     if (!this.visible || !this.model.info || !editor || documentLength(editor.document) === 0) return;
     const doc = editor.document;
     const offset = doc.offsetAt(editor.selection.active);
