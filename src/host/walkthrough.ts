@@ -102,5 +102,9 @@ export async function openSample(samplesDir: string, name?: string): Promise<vsc
     edit.insert(doc.uri, new vscode.Position(0, 0), content);
     await vscode.workspace.applyEdit(edit);
   }
-  return vscode.window.showTextDocument(doc);
+  // From the walkthrough (or the dashboard), beside it: both stay on screen, so the walkthrough's
+  // "Train on This File" finds the sample (commandEditor.ts acts on a visible editor only).
+  const activeTab = vscode.window.tabGroups.activeTabGroup.activeTab;
+  const besideNonText = activeTab !== undefined && !(activeTab.input instanceof vscode.TabInputText);
+  return vscode.window.showTextDocument(doc, besideNonText ? vscode.ViewColumn.Beside : undefined);
 }

@@ -78,4 +78,30 @@ describe('Walkthrough', function () {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
+
+  it('opens the sample beside the walkthrough (a non-text tab), where Train on This File finds it', async () => {
+    const a = (await activeExtension()).exports as AttentionLensApi;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    // The dashboard stands in for the walkthrough: a webview tab, focused, with no text editor.
+    await vscode.commands.executeCommand('attentionLens.showDashboard');
+    const dashboard = await waitFor('the dashboard', () => a.dashboard());
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('attentionLens.openSample', 'lighthouse.txt');
+    assert.ok(dashboard.panel.visible, 'the sample hid the tab it was opened from');
+    assert.notStrictEqual(editor.viewColumn, dashboard.panel.viewColumn);
+    // Back to the walkthrough's tab and its button: the sample beside it is what trains.
+    await waitFor('the focus on the dashboard', async () => {
+      if (!vscode.window.activeTextEditor) return true;
+      const group = dashboard.panel.viewColumn === vscode.ViewColumn.One ? 'First' : 'Second';
+      await vscode.commands.executeCommand(`workbench.action.focus${group}EditorGroup`);
+      await new Promise((r) => setTimeout(r, 200));
+      return !vscode.window.activeTextEditor;
+    });
+    const outcome = (await vscode.commands.executeCommand('attentionLens.trainOnCurrentFile', { preset: 'tiny', steps: 4, batchSize: 2, evalInterval: 2 })) as
+      { reason: string } | undefined;
+    assert.strictEqual(outcome?.reason, 'completed');
+    assert.match(a.run.info().label, /lighthouse\.txt/);
+    dashboard.panel.dispose();
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
 });
