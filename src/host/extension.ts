@@ -29,6 +29,7 @@ import { createLog } from './log';
 import { showError } from './notifications';
 import { StatusBar } from './statusBar';
 import { TrainingController } from './trainingController';
+import { reportInterruptedRun, RunMarkerFile } from './interruptedRun';
 import { TrainingRun } from './trainingRun';
 import { RunHistory } from './runHistory';
 import { RunSnapshotStore } from './runSnapshots';
@@ -54,7 +55,15 @@ export interface AttentionLensApi {
   /** The open dashboard panel, if any. */
   readonly dashboard: () => DashboardPanel | undefined;
   readonly walkthrough: WalkthroughProgress;
+  readonly training: TrainingController;
+  /** Where a run going on is recorded in case the window closes (interruptedRun.ts). */
+  readonly runMarker: RunMarkerFile;
 }
+
+/** How long deactivate() waits for a run going on to stop and save (VS Code allows about 5 s). */
+const SHUTDOWN_WAIT_MS = 4000;
+/** What deactivate() does: set by activate(). */
+let shutdown: (() => Promise<void>) | null = null;
 
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const log = createLog();
@@ -67,7 +76,9 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const snapshots = new RunSnapshotStore(log);
   const highlighter = new AttentionHighlighter(attention, model, view, log, snapshots);
   const statusBar = new StatusBar(model, run, view, highlighter);
-  const training = new TrainingController(client, model, run, context.globalStorageUri, log, snapshots);
+  const runMarker = new RunMarkerFile(vscode.Uri.joinPath(context.globalStorageUri, 'training-run.json').fsPath, log);
+  const training = new TrainingController(client, model, run, context.globalStorageUri, log, snapshots, runMarker);
+  shutdown = () => training.shutdown(SHUTDOWN_WAIT_MS);
   const surprisal = new SurprisalOverlay(attention, model, log);
   const ablation = new AblationOverlay(attention, model, log);
   const ablationStatus = new AblationStatusItem(ablation, highlighter);
@@ -157,6 +168,8 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     `Attention Lens ${context.extension.packageJSON.version} activated (VS Code ${vscode.version}, ${vscode.env.appHost}, Node ${process.versions.node})`,
   );
   void model.restore();
+  // A run the last session was training when its window closed.
+  reportInterruptedRun(runMarker.take(), log);
   return {
     client,
     model,
@@ -174,9 +187,14 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     dashboard: () => DashboardPanel.instance,
     statusBar,
     walkthrough,
+    training,
+    runMarker,
   };
 }
 
-export function deactivate(): void {
-  // Everything is in context.subscriptions; VS Code disposes it.
+/** A training run going on is stopped and saved first; everything else is in context.subscriptions, which VS Code disposes after. */
+export function deactivate(): Promise<void> | undefined {
+  const stop = shutdown;
+  shutdown = null;
+  return stop?.();
 }

@@ -2,7 +2,8 @@
  * Train on Current File / Continue Training / Stop Training: validates the document, starts training in the
  * worker, shows a cancellable progress notification, streams metrics into the TrainingRun,
  * and at the end makes the trained model active (it was saved by the worker into the
- * extension's storage, so it survives a reload).
+ * extension's storage, so it survives a reload). A run going on when the window closes is
+ * stopped and saved by shutdown(), and its marker (interruptedRun.ts) tells the next session.
  */
 
 import * as path from 'node:path';
@@ -15,6 +16,7 @@ import { readSettings } from './config';
 import { commandEditor } from './commandEditor';
 import { checkTrainingText, UnusableTextError } from './documentText';
 import { EngineError, type EngineClient } from './engineClient';
+import type { RunMarkerFile } from './interruptedRun';
 import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
 import { showError } from './notifications';
@@ -52,6 +54,10 @@ type ResumedRun = Pick<KeptRun, 'label' | 'config' | 'startedAt'> & { readonly i
 
 export class TrainingController {
   private currentId: number | null = null;
+  /** The run going on (its whole command), for shutdown() to wait on. */
+  private inFlight: Promise<unknown> | null = null;
+  /** Set by shutdown(): the run's end is recorded in its marker for the next session. */
+  private closing = false;
 
   constructor(
     private readonly client: EngineClient,
@@ -61,7 +67,24 @@ export class TrainingController {
     private readonly log: Log,
     /** Where the runs' head snapshots go (the dashboard's scrubber); null: nowhere. */
     private readonly snapshots: RunSnapshotStore | null = null,
+    /** Where a run going on is recorded, in case the window closes before it ends; null: nowhere. */
+    private readonly marker: RunMarkerFile | null = null,
   ) {}
+
+  /**
+   * The window is closing (deactivate): stops the run going on, which the worker saves as a
+   * resumable checkpoint as Stop does, and waits for it at most `waitMs` (VS Code gives
+   * deactivate about 5 s). Its marker is left for the next session to tell (interruptedRun.ts).
+   */
+  async shutdown(waitMs: number): Promise<void> {
+    const running = this.inFlight;
+    if (this.currentId === null || !running) return;
+    this.closing = true;
+    this.client.cancel(this.currentId);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([running, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+  }
 
   get isTraining(): boolean {
     return this.currentId !== null;
@@ -210,7 +233,7 @@ export class TrainingController {
     resumes: ResumedRun | null = null,
   ): Promise<TrainOutcome | undefined> {
     const name = request.sourceName;
-    return Promise.resolve(
+    const running = Promise.resolve(
       vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Attention Lens: {0}', title), cancellable: true },
         async (progress, token) => {
@@ -219,21 +242,23 @@ export class TrainingController {
           let totalSteps = 0;
           let startStep = 0;
           let started = false;
+          let runLabel = name;
           const onProgress = (m: CallProgress<'train'>): void => {
             if (m.type === 'trainStarted') {
               totalSteps = m.totalSteps;
               startStep = m.resumed?.steps.at(-1)?.step ?? 0;
               started = true;
-              if (request.type === 'train') this.run.start(vscode.l10n.t('{0} on {1}', request.options.preset, name), m.totalSteps, { ...request.options });
+              const label =
+                request.type === 'train'
+                  ? vscode.l10n.t('{0} on {1}', request.options.preset, name)
+                  : // A checkpoint with no kept run here (trained on another machine): the checkpoint does not name its preset.
+                    (resumes?.label ?? vscode.l10n.t('{0} on {1}', m.info.architecture, name));
+              if (request.type === 'train') this.run.start(label, m.totalSteps, { ...request.options });
               else if (resumes)
-                this.run.start(
-                  resumes.label,
-                  m.totalSteps,
-                  resumes.config,
-                  resumes.id === undefined ? undefined : { id: resumes.id, startedAt: resumes.startedAt },
-                );
-              // A checkpoint with no kept run here (trained on another machine): the checkpoint does not name its preset.
-              else this.run.start(vscode.l10n.t('{0} on {1}', m.info.architecture, name), m.totalSteps, null);
+                this.run.start(label, m.totalSteps, resumes.config, resumes.id === undefined ? undefined : { id: resumes.id, startedAt: resumes.startedAt });
+              else this.run.start(label, m.totalSteps, null);
+              runLabel = label;
+              this.marker?.write({ label, totalSteps: m.totalSteps, checkpointPath: request.checkpointPath, savedStep: null });
               // A continued run's curve starts where the run was stopped, with the points it had.
               for (const p of m.resumed?.steps ?? []) this.run.addStep(p);
               for (const e of m.resumed?.evals ?? []) this.run.addEval(e);
@@ -265,6 +290,14 @@ export class TrainingController {
           const cancelSub = token.onCancellationRequested(() => this.stop());
           try {
             const done = await sent.reply;
+            // Closing: the next session says where the stopped run was saved (this one may not get to).
+            if (this.closing)
+              this.marker?.write({
+                label: runLabel,
+                totalSteps,
+                checkpointPath: done.checkpointPath ?? request.checkpointPath,
+                savedStep: done.checkpointPath ? done.step : null,
+              });
             // A run stopped before its first (new) step changes nothing: the active model stays as it was.
             if (done.step > startStep) await this.model.set(done.info, done.checkpointPath ? { path: done.checkpointPath, tokenizerPath: null } : null);
             this.run.finish(done.reason, done.message, { checkpointPath: done.checkpointPath, best: done.best ?? null });
@@ -291,10 +324,14 @@ export class TrainingController {
           } finally {
             cancelSub.dispose();
             this.currentId = null;
+            if (!this.closing) this.marker?.clear();
+            this.closing = false;
           }
         },
       ),
     );
+    this.inFlight = running.finally(() => (this.inFlight = null));
+    return running;
   }
 
   stop(): void {
