@@ -16,6 +16,7 @@ import { parseCheckpoint } from '../../src/engine/checkpoint/native';
 import { tokenizerFromJson } from '../../src/engine/tokenizer/fromJson';
 import type { AttentionLensApi } from '../../src/host/extension';
 import { bucketize, BUCKETS, selectWeights } from '../../src/presentation/attentionView';
+import { tokenLabel } from '../../src/presentation/tokenLabel';
 import { DecorationRecorder } from '../helpers/decorationRecorder';
 import { expectedBuckets, parsePercent, readLlama2cAttention, tokenSpans, topKOf } from '../helpers/llama2cAttention';
 import { activeExtension, fixture, fixturesDir, report, waitFor, workspaceRoot } from '../helpers/vscodeTest';
@@ -335,7 +336,9 @@ describe('Attention Lens in the editor', function () {
         assert.ok(Math.abs(w.value - t.weight) <= w.tolerance + 1e-5, `top ${i + 1}: hover ${table[i]![2]}, llama2.c ${t.weight} (key ${t.index})`);
         assert.ok(Math.abs(m.value - mean[t.index]!) <= m.tolerance + 1e-5, `top ${i + 1} mean: hover ${table[i]![3]}, llama2.c ${mean[t.index]}`);
         assert.ok(
-          table[i]![0]!.includes(`[${fx.prompt.slice(spans[t.index]!.start, spans[t.index]!.end)}]`) || spans[t.index]!.end === 0,
+          // The where column brackets the token as its label shows it (a leading space as ·).
+          table[i]![0]!.includes(`[${tokenLabel(fx.prompt.slice(spans[t.index]!.start, spans[t.index]!.end), Number.MAX_SAFE_INTEGER)}]`) ||
+            spans[t.index]!.end === 0,
           `top ${i + 1} should be token ${t.index}: ${table[i]![0]}`,
         );
       });
