@@ -18,7 +18,7 @@ import { quote, readableLabel, type EncodeOptions, type Encoding, type Tokenizer
 import { byteLevelBytes, readableBytes, utf8 } from './byteLevel';
 import { recordPieces, withPieces, type PieceModel } from './modelPieces';
 import { alignSpans, type SpanSource } from './spans';
-import { MAX_ID, idGapProblem, mergesProblem, patternProblem, vocabIdProblem } from './tokenizerJsonChecks';
+import { MAX_ID, idGapProblem, mergesProblem, nestingProblem, patternProblem, vocabIdProblem } from './tokenizerJsonChecks';
 
 export class HuggingFaceTokenizerError extends Error {
   constructor(message: string) {
@@ -109,6 +109,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
       throw new HuggingFaceTokenizerError(`${source}: model type ${quote(model.type)} is not supported; expected ${MODEL_TYPES.join(', ')}`);
     }
     const problem =
+      nestingProblem(tokenizerJson, source) ??
+      nestingProblem(tokenizerConfig, 'tokenizer_config.json') ??
       vocabIdProblem(model, source) ??
       mergesProblem(model, source) ??
       patternProblem(tokenizerJson, source) ??

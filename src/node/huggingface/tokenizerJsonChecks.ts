@@ -1,8 +1,9 @@
 /**
  * Checks of a tokenizer.json made before the library builds it, for what the library accepts
  * silently but Hugging Face's Rust `tokenizers` refuses or a model cannot use: vocabulary ids
- * (an array indexed by id), merges (two tokens of the vocabulary each), ids without holes, and
- * patterns that would backtrack catastrophically. Each returns a one-line message, or null.
+ * (an array indexed by id), merges (two tokens of the vocabulary each), ids without holes,
+ * patterns that would backtrack catastrophically, and nesting deep enough to overflow the
+ * library's recursion. Each returns a one-line message, or null.
  */
 
 import { quote } from '../../engine';
@@ -12,6 +13,25 @@ type Json = Record<string, unknown>;
 
 /** Added tokens and vocabulary ids share one bound: an id of 1e21 is an integer too, and would wrap in an Int32Array. */
 export const MAX_ID = 1 << 22;
+
+/** Deeper than any real tokenizer file (about 6 levels); a deeper value is hostile. */
+export const MAX_NESTING = 32;
+
+/**
+ * A value nested deeper than MAX_NESTING anywhere: the library turns config values into strings
+ * (a Replace normalizer's content, say), and an array nested thousands deep overflows the stack
+ * in Array.prototype.toString. Walked without recursion, so the check itself cannot overflow.
+ */
+export function nestingProblem(value: unknown, source: string): string | null {
+  const stack: { v: unknown; depth: number; where: string }[] = [{ v: value, depth: 0, where: '' }];
+  while (stack.length > 0) {
+    const { v, depth, where } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_NESTING) return `${source}: the value at ${quote(where || '(top)', 160)} is nested more than ${MAX_NESTING} levels deep`;
+    for (const [k, c] of Object.entries(v)) stack.push({ v: c, depth: depth + 1, where: Array.isArray(v) ? `${where}[${k}]` : where ? `${where}.${k}` : k });
+  }
+  return null;
+}
 
 /** Ids must be small non-negative integers: the vocabulary becomes an array indexed by id. */
 export function vocabIdProblem(model: Json, source: string): string | null {

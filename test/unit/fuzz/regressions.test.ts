@@ -206,6 +206,15 @@ const REPLAYS: readonly Replay[] = [
     found: 'an encoding with id 5e-324 (not a whole number) from a mutated tokenizer.json, which Int32Array truncated to 0',
     fixtures: true,
   },
+  {
+    properties: hfTokenizerProperties,
+    errors: [HuggingFaceTokenizerError],
+    property: 'JSON mutations of tokenizer.json (model, vocab, merges, added tokens, normalizer, templates)',
+    seed: -2017027335,
+    path: '3151:38:35:38:35:35:35:35:35:37:35:35:38:35:36:35:43:45:42:44:42:43:44:43:42:42:42:45:42:46:56:49:44:44:50:50:50',
+    found: "RangeError (Maximum call stack size exceeded) in the library's Replace normalizer, whose content was an array nested thousands deep",
+    fixtures: true,
+  },
 ];
 
 const haveFixtures = ['tiny_gpt2', 'tiny_random_gpt2', 'tiny_gpt2_golden', 'stories260K'].every((d) => fs.existsSync(`${FIXTURES}/${d}`));

@@ -408,6 +408,17 @@ describe('node/huggingface tokenizer: other vocabularies and files', function ()
       );
       write('vocab.json', '{"a": 0, "b": 1}');
       await assert.rejects(loadHfTokenizer(write('merges.txt', '#version: 0.2\na b\n')), /merges.txt line 2 \("a b"\) uses "ab", which is not in vocab.json/);
+      // A Replace normalizer whose content is an array nested 5,000 deep: the library would
+      // overflow the stack turning it into a string; refused with where it is.
+      const deep = `${'['.repeat(5000)}"x"${']'.repeat(5000)}`;
+      const replace = `{"type": "Replace", "pattern": {"String": "a"}, "content": ${deep}}`;
+      const bpe = '{"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": []}';
+      await assert.rejects(
+        loadHfTokenizer(write('tokenizer.json', `{"model": ${bpe}, "normalizer": ${replace}}`)),
+        /tokenizer.json: the value at "normalizer\.content(\[0\]){30}" is nested more than 32 levels deep/,
+      );
+      const fine = `{"model": ${bpe}, "normalizer": {"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"String": "a"}, "content": "b"}]}}`;
+      assert.deepEqual(Array.from((await loadHfTokenizer(write('tokenizer.json', fine))).encode('ab').ids), [1, 1], 'real nesting is read');
       fs.rmSync(path.join(dir, 'tokenizer.json'));
       fs.rmSync(path.join(dir, 'merges.txt'));
       await assert.rejects(loadHfTokenizer(dir), /has no tokenizer.json and no vocab.json \+ merges.txt/);
