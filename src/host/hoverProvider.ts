@@ -139,11 +139,14 @@ export class AttentionHoverProvider implements vscode.HoverProvider {
     let received = 0;
     for (let q = from; q < r.windowLength; q++) received += colShown[q]!;
     const average = formatWeight(received / Math.max(1, seers));
-    md.appendMarkdown(
-      (causal
-        ? vscode.l10n.t('Receives {0} on average from the {1} tokens from here to the end of its window ({2}).', average, seers, named.long)
-        : vscode.l10n.t('Receives {0} on average from the {1} tokens of its window ({2}).', average, seers, named.long)) + '\n\n',
-    );
+    const receives =
+      seers === 1
+        ? // The last token of a causal window: only it can see itself.
+          vscode.l10n.t('Receives {0} from itself, the last token of its window ({1}).', average, named.long)
+        : causal
+          ? vscode.l10n.t('Receives {0} on average from the {1} tokens from here to the end of its window ({2}).', average, seers, named.long)
+          : vscode.l10n.t('Receives {0} on average from the {1} tokens of its window ({2}).', average, seers, named.long);
+    md.appendMarkdown(receives + '\n\n');
 
     const ablated = this.ablation?.ablation;
     const held = ablated ? this.service.heldAblation(doc, index, ablated.heads, ablated.mode) : undefined;

@@ -353,6 +353,24 @@ describe('Attention Lens in the editor', function () {
       assert.strictEqual(Number(why[1]), q + 1);
       const ww = parsePercent(why[2]!);
       assert.ok(Math.abs(ww.value - row[q]!) <= ww.tolerance + 1e-5, `why: hover ${why[2]}, llama2.c ${row[q]}`);
+
+      // The window's last token: only it sees itself, so what it receives is its own weight.
+      const last = spans[fx.T - 1]!;
+      const lastAt = editor.document.positionAt(last.start + Math.floor((last.end - last.start) / 2));
+      const lastText = await waitFor(
+        'a hover on the last token',
+        async () => {
+          const h = (await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, lastAt)) as vscode.Hover[];
+          const t = h.flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+          return /Receives /.test(t) ? t : null;
+        },
+        20_000,
+      );
+      const self = /Receives ([^ ]+ %) from itself, the last token of its window/.exec(lastText);
+      assert.ok(self, lastText);
+      const s = parsePercent(self[1]!);
+      const own = fx.attention[L]![H]![fx.T - 1]![fx.T - 1]!;
+      assert.ok(Math.abs(s.value - own) <= s.tolerance + 1e-5, `last token receives: hover ${self[1]}, llama2.c ${own}`);
     } finally {
       recorder.dispose();
       await vscode.commands.executeCommand('attentionLens.setDirection', 'attendsTo');
