@@ -9,7 +9,7 @@
 import * as vscode from 'vscode';
 import { describeLossRise, detectLossRise } from '../presentation/lossRise';
 import { describeOverfitting, detectOverfitting } from '../presentation/overfitting';
-import type { BestCheckpoint } from '../protocol/runs';
+import type { BestCheckpoint, KeptRun } from '../protocol/runs';
 import type { Log } from './log';
 import type { TrainingRun } from './trainingRun';
 import { tr } from './translate';
@@ -22,9 +22,8 @@ export interface FinishedRun {
   readonly best?: BestCheckpoint | null;
 }
 
-/** The overfitting note for the run shown in `run` (null when it does not overfit). */
-export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): string | null {
-  const r = run.record();
+/** The overfitting note for the run's record (null when it does not overfit). */
+function overfittingNote(r: KeptRun | null, best: BestCheckpoint | null): string | null {
   if (!r) return null;
   const f = detectOverfitting(r.steps, r.evals);
   if (!f) return null;
@@ -35,8 +34,7 @@ export function overfittingNote(run: TrainingRun, best: BestCheckpoint | null): 
 }
 
 /** The warning for a run whose loss ended above where it started (null when it did not). */
-function lossRiseNote(run: TrainingRun): string | null {
-  const r = run.record();
+function lossRiseNote(r: KeptRun | null): string | null {
   const f = r ? detectLossRise(r.steps) : null;
   return f ? vscode.l10n.t('{0}. Try a lower learning rate (attentionLens.training.learningRate).', capitalise(describeLossRise(f, tr))) : null;
 }
@@ -78,14 +76,15 @@ export function reportRun(log: Log, done: FinishedRun, name: string, totalSteps:
     : vscode.l10n.t('{0}; saved to {1}.', what, done.checkpointPath);
   const best = done.best ?? null;
   log.info(saved);
-  const rise = lossRiseNote(run);
+  const record = run.record();
+  const rise = lossRiseNote(record);
   if (rise) {
     log.warn(rise);
     const said = vscode.l10n.t('{0} {1}', saved, rise);
     void vscode.window.showWarningMessage(vscode.l10n.t('Attention Lens: {0}', said), showDashboard).then(act);
     return { said, note: null };
   }
-  const note = overfittingNote(run, best);
+  const note = overfittingNote(record, best);
   const actions = stopped ? [continueTraining, showDashboard] : [showDashboard];
   if (note) {
     log.warn(note);

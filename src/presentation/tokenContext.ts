@@ -6,12 +6,9 @@
  * Markdown inline code that survives backticks and table pipes. Pure, so it is unit-tested.
  */
 
-import { tokenLabel } from './tokenLabel';
+import { tokenLabel, visibleText } from './tokenLabel';
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/** Whitespace that is not a plain space, shown as tokenLabel shows it; other controls as \xNN. */
-const VISIBLE: Record<string, string> = { '\t': '⇥' };
 
 /**
  * `before[token]after` for the token at [start, end) of `text` (UTF-16 offsets): up to `radius`
@@ -27,7 +24,7 @@ export function tokenInContext(text: string, start: number, end: number, radius 
   const before = graphemes(head.slice(lastBreak(head) + 1)).slice(-radius);
   const after = graphemes(tail.slice(0, firstBreak(tail))).slice(0, radius);
   const token = tokenLabel(text.slice(from, to), Number.MAX_SAFE_INTEGER);
-  return `${visible(before.join(''))}[${token}]${visible(after.join(''))}`;
+  return `${visibleText(before.join(''), false)}[${token}]${visibleText(after.join(''), false)}`;
 }
 
 /**
@@ -46,15 +43,6 @@ export function markdownCode(text: string, inTableCell = false): string {
 
 function graphemes(text: string): string[] {
   return Array.from(segmenter.segment(text), (s) => s.segment);
-}
-
-function visible(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const code = ch.codePointAt(0)!;
-    out += VISIBLE[ch] ?? (code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : ch);
-  }
-  return out;
 }
 
 function lastBreak(text: string): number {
