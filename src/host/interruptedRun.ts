@@ -25,9 +25,11 @@ export interface RunMarker {
   readonly savedStep: number | null;
 }
 
+const MAX_MARKER_BYTES = 64 * 1024;
+
 export class RunMarkerFile {
   constructor(
-    private readonly file: string,
+    readonly file: string,
     private readonly log: Log,
   ) {}
 
@@ -43,14 +45,24 @@ export class RunMarkerFile {
     }
   }
 
+  /** Removes the marker; never throws (a directory in its place, say, is logged and left). */
   clear(): void {
-    fs.rmSync(this.file, { force: true });
+    try {
+      fs.rmSync(this.file, { force: true });
+    } catch (e) {
+      this.log.warn(`could not remove ${this.file}: ${(e as Error).message}`);
+    }
   }
 
   /** The marker a previous session left (removed as it is read), or null. */
   take(): RunMarker | null {
     let raw: string;
     try {
+      // A marker is a few hundred bytes: anything large in its place is not one, and is not read.
+      if (fs.statSync(this.file).size > MAX_MARKER_BYTES) {
+        this.clear();
+        return null;
+      }
       raw = fs.readFileSync(this.file, 'utf8');
     } catch {
       return null;

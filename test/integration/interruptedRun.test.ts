@@ -69,5 +69,17 @@ describe('a training run when the window closes', function () {
     assert.strictEqual(a.runMarker.take(), null, 'a relative checkpoint path is not a marker this extension writes');
     a.runMarker.write({ label: 'x', totalSteps: 0, checkpointPath: '/tmp/x.safetensors', savedStep: null });
     assert.strictEqual(a.runMarker.take(), null, 'nor a run of no steps');
+    // Not a marker at all in its place: a large file is not read (and goes), a directory is left and nothing throws.
+    const valid = JSON.stringify({ label: 'x', totalSteps: 10, checkpointPath: '/tmp/x.safetensors', savedStep: 3 });
+    fs.writeFileSync(a.runMarker.file, valid + ' '.repeat(100_000));
+    assert.strictEqual(a.runMarker.take(), null, 'a 100 KB marker is not read');
+    assert.ok(!fs.existsSync(a.runMarker.file));
+    fs.mkdirSync(a.runMarker.file);
+    try {
+      assert.strictEqual(a.runMarker.take(), null);
+      a.runMarker.clear();
+    } finally {
+      fs.rmdirSync(a.runMarker.file);
+    }
   });
 });
