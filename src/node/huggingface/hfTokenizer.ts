@@ -386,5 +386,6 @@ function textNormalizer(json: Json, source: string): ((s: string) => string) | n
   if (cfg === null) return null;
   const lib = build({ model: { type: 'BPE', vocab: {}, merges: [] }, normalizer: cfg }, {}, source);
   const n = internals(lib).normalizer;
-  return n ? (s: string) => n(s) : null;
+  // Run as every library call is: what it throws on a hostile config (a pattern too large to compile) is the file's error.
+  return n ? (s: string) => viaLibrary(source, () => n(s)) : null;
 }

@@ -215,6 +215,15 @@ const REPLAYS: readonly Replay[] = [
     found: "RangeError (Maximum call stack size exceeded) in the library's Replace normalizer, whose content was an array nested thousands deep",
     fixtures: true,
   },
+  {
+    properties: hfTokenizerProperties,
+    errors: [HuggingFaceTokenizerError],
+    property: 'JSON mutations of tokenizer.json (model, vocab, merges, added tokens, normalizer, templates)',
+    seed: -1416364636,
+    path: '2032:0:28:11:12:10:10:12:11:10:10:10:15:11:11:15:14:14:16:16:15:14:15:14:15:15:14:14:14:14:14:14:14:14:14:19:18:18:18:18:18:18:20:18:22:27:22:25:22:24:22:23:25:22:23:23',
+    found: 'SyntaxError (Invalid regular expression: too large) from the normalizer run for token spans, the one library call not wrapped as the others are',
+    fixtures: true,
+  },
 ];
 
 const haveFixtures = ['tiny_gpt2', 'tiny_random_gpt2', 'tiny_gpt2_golden', 'stories260K'].every((d) => fs.existsSync(`${FIXTURES}/${d}`));
